@@ -1,0 +1,36 @@
+{
+  # The addon is built from source on `npm install`: no download of any kind.
+  # No -march=native: SIMD paths are compiled with per-function target pragmas and chosen at run time
+  # (native/cpu.cc), so one build runs on any x86-64 and the same sources compile on arm64.
+  "targets": [
+    {
+      "target_name": "tensornode",
+      "sources": [
+        "native/binding.cc",
+        "native/cpu.cc",
+        "native/gemm/gemm.cc",
+        "native/conv.cc",
+        "native/pool.cc",
+        "native/elementwise.cc",
+        "native/elementwise_avx512.cc",
+        "native/elementwise_avx2.cc",
+        "native/reduce.cc",
+        "native/optim.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
+      "cflags": ["-O3", "-fopenmp", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wno-unknown-pragmas"],
+      "cflags_cc": ["-std=c++17", "-fexceptions"],
+      "ldflags": ["-fopenmp"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "OTHER_CFLAGS": ["-O3", "-Xpreprocessor", "-fopenmp"]
+      }
+    }
+  ]
+}

@@ -1,0 +1,102 @@
+// Functional gradient API (TF.js and JAX style) on top of the tape.
+import { fmt } from '../shape-util.js';
+import { Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
+import { backward } from './tape.js';
+
+type ScalarFn = (...args: Tensor[]) => Tensor;
+
+/** A fresh leaf that shares x's buffer, so that x itself is never marked. */
+function watched(x: TensorLike, op: string, i: number): Tensor {
+  const t = toTensor(x, op);
+  if (t.dtype !== 'float32') throw new Error(`${op}: argument ${i} has dtype ${t.dtype}; gradients need float32`);
+  const w = new Tensor(t._storage, t.shape.slice(), t.dtype);
+  w._leaf = true;
+  return w;
+}
+
+function call(f: ScalarFn, args: Tensor[], op: string): Tensor {
+  if (typeof f !== 'function') throw new Error(`${op}: expected a function, received ${typeof f}`);
+  const y = f(...args);
+  if (!(y instanceof Tensor)) throw new Error(`${op}: the function must return a tensor, received ${y === null ? 'null' : typeof y}`);
+  return y;
+}
+
+function seedFor(y: Tensor, dy: TensorLike | undefined, op: string): Tensor | null {
+  if (dy === undefined) return null;
+  const s = toTensor(dy, op);
+  if (s.shape.length !== y.shape.length || s.shape.some((d, i) => d !== y.shape[i])) {
+    throw new Error(`${op}: dy has shape ${fmt(s.shape)} but the function's output has shape ${fmt(y.shape)}`);
+  }
+  return s;
+}
+
+function gradientsOf(y: Tensor, sources: Tensor[], dy: Tensor | null): Tensor[] {
+  const g = backward(y, dy, sources);
+  // A source the output does not depend on has a zero gradient.
+  return sources.map((s) => g.get(s) ?? zeros(s.shape));
+}
+
+/** Returns a function that computes the gradient of sum(f(x) * dy) with respect to x (dy defaults to ones). */
+export function grad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => Tensor {
+  return (x, dy) => {
+    const w = watched(x, 'grad', 0);
+    const y = call(f, [w], 'grad');
+    return gradientsOf(y, [w], seedFor(y, dy, 'grad'))[0];
+  };
+}
+
+/** Like grad, for a function of several tensors: returns one gradient per argument. */
+export function grads(f: ScalarFn): (args: TensorLike[], dy?: TensorLike) => Tensor[] {
+  return (args, dy) => {
+    if (!Array.isArray(args)) throw new Error('grads: arguments must be passed as an array');
+    const ws = args.map((a, i) => watched(a, 'grads', i));
+    const y = call(f, ws, 'grads');
+    return gradientsOf(y, ws, seedFor(y, dy, 'grads'));
+  };
+}
+
+/** Returns a function that computes both f(x) and its gradient. */
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => { value: Tensor; grad: Tensor } {
+  return (x, dy) => {
+    const w = watched(x, 'valueAndGrad', 0);
+    const y = call(f, [w], 'valueAndGrad');
+    return { value: y, grad: gradientsOf(y, [w], seedFor(y, dy, 'valueAndGrad'))[0] };
+  };
+}
+
+/** Returns a function that computes f(...args) and one gradient per argument. */
+export function valueAndGrads(f: ScalarFn): (args: TensorLike[], dy?: TensorLike) => { value: Tensor; grads: Tensor[] } {
+  return (args, dy) => {
+    if (!Array.isArray(args)) throw new Error('valueAndGrads: arguments must be passed as an array');
+    const ws = args.map((a, i) => watched(a, 'valueAndGrads', i));
+    const y = call(f, ws, 'valueAndGrads');
+    return { value: y, grads: gradientsOf(y, ws, seedFor(y, dy, 'valueAndGrads')) };
+  };
+}
+
+/**
+ * The value of f() and the gradients of it with respect to trainable variables: those in varList, or every
+ * trainable variable f used. Keys are variable names.
+ */
+export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
+  const y = call(f, [], 'variableGrads');
+  if (y.size !== 1) throw new Error(`variableGrads: f must return a scalar, received shape ${fmt(y.shape)}`);
+  const sources = varList ?? null;
+  if (sources) {
+    for (const v of sources) {
+      if (!(v instanceof Variable)) throw new Error('variableGrads: varList must contain only variables');
+    }
+  }
+  const g = backward(y, null, sources ? sources.filter((v) => v.trainable) : null);
+  const out: Record<string, Tensor> = {};
+  for (const [t, gt] of g) if (t instanceof Variable) out[t.name] = gt;
+  if (sources) for (const v of sources) if (v.trainable && !(v.name in out)) out[v.name] = zeros(v.shape);
+  return { value: y, grads: out };
+}
+
+/** Gradients of target (summed) with respect to each source, for custom training loops: tn.gradients(loss, vars). */
+export function gradients(target: Tensor, sources: Tensor[]): Tensor[] {
+  if (!(target instanceof Tensor)) throw new Error('gradients: target must be a tensor');
+  if (!Array.isArray(sources)) throw new Error('gradients: sources must be an array of tensors');
+  return gradientsOf(target, sources, null);
+}

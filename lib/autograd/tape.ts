@@ -1,0 +1,128 @@
+// Reverse-mode autograd. While any input of an op requires a gradient, the op records a node: its inputs and a
+// closure that maps the output's gradient to the inputs' gradients. backward() walks those nodes from a root in
+// reverse topological order, summing gradients where a tensor feeds several ops.
+import { native, BinaryOp } from '../native.js';
+import { empty, ones, Tensor } from '../tensor.js';
+import { fmt, shapesEqual } from '../shape-util.js';
+
+export interface GradNode {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  /**
+   * Gradients of the inputs from the gradient of the output. `needs[i]` says whether input i's gradient is wanted;
+   * the rule may return null for the others and should skip the work.
+   */
+  readonly backward: (dy: Tensor, needs: readonly boolean[]) => readonly (Tensor | null | undefined)[];
+}
+
+let paused = 0;
+
+export function isRecording(): boolean {
+  return paused === 0;
+}
+
+/** Runs `fn` without recording gradients (inference, metric computation, weight updates). */
+export function noGrad<T>(fn: () => T): T {
+  paused++;
+  try {
+    return fn();
+  } finally {
+    paused--;
+  }
+}
+
+/** Attaches a backward rule to `out` when any input requires a gradient. Returns `out`. */
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward']): Tensor {
+  if (paused !== 0) return out;
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
+    if (t._leaf || t._node !== null) {
+      out._node = { op, inputs, backward };
+      return out;
+    }
+  }
+  return out;
+}
+
+function addSame(a: Tensor, b: Tensor): Tensor {
+  const out = empty(a.shape.slice());
+  const rank1 = [a.size];
+  native.binary(BinaryOp.add, a.values as Float32Array, [1], b.values as Float32Array, [1], out.values as Float32Array, rank1);
+  return out;
+}
+
+/** Tensors reachable from root through recorded nodes, each after all of its inputs (post-order). */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: [Tensor, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t._node ? t._node.inputs : [];
+    if (i < inputs.length) {
+      top[1] = i + 1;
+      const c = inputs[i];
+      if (!visited.has(c) && (c._node !== null || c._leaf)) {
+        visited.add(c);
+        stack.push([c, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+/**
+ * Gradients of sum(root * seed) with respect to `sources` (or, when sources is null, every leaf that requires a
+ * gradient). A source the root does not depend on gets no entry.
+ */
+export function backward(root: Tensor, seed: Tensor | null, sources: readonly Tensor[] | null): Map<Tensor, Tensor> {
+  if (seed !== null && !shapesEqual(seed.shape, root.shape)) {
+    throw new Error(`gradient: the upstream gradient has shape ${fmt(seed.shape)}, but the output has shape ${fmt(root.shape)}`);
+  }
+  return noGrad(() => {
+    const order = topologicalOrder(root);
+    const sourceSet = sources ? new Set(sources) : null;
+    // A tensor is useful when a wanted gradient flows through it.
+    const useful = new Set<Tensor>();
+    for (const t of order) {
+      if (sourceSet ? sourceSet.has(t) : t._leaf) {
+        useful.add(t);
+        continue;
+      }
+      if (t._node && t._node.inputs.some((i) => useful.has(i))) useful.add(t);
+    }
+    const result = new Map<Tensor, Tensor>();
+    if (!useful.has(root)) return result;
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(root, seed ?? ones(root.shape));
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      const g = grads.get(t);
+      if (g === undefined) continue;
+      grads.delete(t);
+      if (sourceSet ? sourceSet.has(t) : t._leaf) result.set(t, g);
+      const node = t._node;
+      if (node === null) continue;
+      const needs = node.inputs.map((i) => useful.has(i));
+      if (!needs.some(Boolean)) continue;
+      const inputGrads = node.backward(g, needs);
+      for (let i = 0; i < node.inputs.length; i++) {
+        if (!needs[i]) continue;
+        const gi = inputGrads[i];
+        if (gi === null || gi === undefined) continue;
+        const input = node.inputs[i];
+        if (!shapesEqual(gi.shape, input.shape)) {
+          throw new Error(`internal error: ${node.op} backward produced a gradient of shape ${fmt(gi.shape)} for an input of shape ${fmt(input.shape)}`);
+        }
+        const prev = grads.get(input);
+        grads.set(input, prev === undefined ? gi : addSame(prev, gi));
+      }
+    }
+    return result;
+  });
+}

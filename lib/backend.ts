@@ -1,0 +1,33 @@
+// Backend facts and knobs: which SIMD path runs, how many threads.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { native, packageRoot } from './native.js';
+
+const version: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+export interface BackendInfo {
+  /** The SIMD path the kernels run: 'avx512', 'avx2' or 'scalar' (portable C++). */
+  isa: 'avx512' | 'avx2' | 'scalar';
+  /** The best path this CPU supports (TENSORNODE_MAX_ISA may cap isa below it). */
+  hardwareIsa: string;
+  /** OpenMP threads the kernels use. */
+  threads: number;
+  version: string;
+}
+
+export function backendInfo(): BackendInfo {
+  const b = native.backendInfo();
+  return { isa: b.isa, hardwareIsa: b.hardwareIsa, threads: b.threads, version };
+}
+
+/** Sets how many threads the kernels use (for the calling thread; each worker_thread has its own setting). */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: n must be a positive integer, received ${String(n)}`);
+  native.setNumThreads(n);
+}

@@ -1,0 +1,91 @@
+// The only file that loads the addon. Everything else imports the typed bindings from here.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Unary maps; the numbering matches `tn::UnaryOp` in native/elementwise.h. */
+export enum UnaryOp {
+  linear = 0, neg, abs, exp, log, sqrt, rsqrt, square, reciprocal,
+  relu, relu6, leakyRelu, elu, selu, sigmoid, hardSigmoid, tanh, softplus, softsign, swish, gelu, geluTanh,
+  sin, cos, floor, ceil, round, sign, log1p, expm1,
+}
+
+/** Binary maps; the numbering matches `tn::BinaryOp` in native/elementwise.h. */
+export enum BinaryOp { add = 0, sub, mul, div, pow, maximum, minimum, squaredDifference }
+
+/** Reductions; the numbering matches `tn::ReduceOp` in native/reduce.h. */
+export enum ReduceOp { sum = 0, mean, max, min, logSumExp, prod }
+
+type F32 = Float32Array;
+type I32 = Int32Array;
+
+/** Signatures of every binding in native/binding.cc. Arguments are re-checked there; see that file for the rules. */
+export interface NativeBindings {
+  backendInfo(): { isa: 'avx512' | 'avx2' | 'scalar'; hardwareIsa: string; threads: number; openmp: boolean };
+  setNumThreads(n: number): void;
+  unary(op: UnaryOp, x: F32, y: F32, alpha: number): void;
+  unaryGrad(op: UnaryOp, x: F32, y: F32, dy: F32, dx: F32, alpha: number): void;
+  binary(op: BinaryOp, a: F32, aStrides: number[], b: F32, bStrides: number[], out: F32, shape: number[]): void;
+  transpose(x: F32 | I32, shape: number[], perm: number[], y: F32 | I32): void;
+  reduce(op: ReduceOp, x: F32, outer: number, n: number, inner: number, out: F32): void;
+  argReduce(isMax: boolean, x: F32, outer: number, n: number, inner: number, out: I32): void;
+  softmax(x: F32, outer: number, n: number, y: F32, log: boolean): void;
+  softmaxGrad(y: F32, dy: F32, outer: number, n: number, dx: F32, log: boolean): void;
+  gemm(
+    transposeA: boolean, transposeB: boolean, batch: number, m: number, n: number, k: number,
+    a: F32, aOffset: number, lda: number, strideA: number,
+    b: F32, bOffset: number, ldb: number, strideB: number,
+    beta: number, c: F32, cOffset: number, ldc: number, strideC: number,
+    bias: F32 | null, activation: UnaryOp, alpha: number,
+  ): void;
+  /** geometry: [n, h, w, c, kh, kw, oc, oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
+  conv2dForward(x: F32, kernel: F32, bias: F32 | null, y: F32, geometry: number[], activation: UnaryOp, alpha: number): void;
+  conv2dBackwardInput(dy: F32, kernel: F32, dx: F32, geometry: number[]): void;
+  conv2dBackwardFilter(x: F32, dy: F32, dKernel: F32, dBias: F32 | null, geometry: number[]): void;
+  /** geometry: [n, h, w, c, poolH, poolW, oh, ow, strideH, strideW, padTop, padLeft] */
+  maxPool2dForward(x: F32, y: F32, geometry: number[]): void;
+  maxPool2dBackward(x: F32, dy: F32, dx: F32, geometry: number[]): void;
+  avgPool2dForward(x: F32, y: F32, geometry: number[]): void;
+  avgPool2dBackward(dy: F32, dx: F32, geometry: number[]): void;
+  sgdUpdate(w: F32, grad: F32, momentumSlot: F32 | null, learningRate: number, momentum: number, nesterov: boolean): void;
+  adamUpdate(
+    w: F32, grad: F32, m: F32, v: F32, vHat: F32 | null, learningRate: number, alpha: number,
+    beta1: number, beta2: number, epsilon: number, weightDecay: number,
+  ): void;
+  rmspropUpdate(
+    w: F32, grad: F32, velocity: F32, momentumSlot: F32 | null, averageGradient: F32 | null,
+    learningRate: number, rho: number, momentum: number, epsilon: number,
+  ): void;
+  adagradUpdate(w: F32, grad: F32, accumulator: F32, learningRate: number, epsilon: number): void;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The package root: this file sits in lib/ (sources) or dist/ (compiled), one level below it. */
+export const packageRoot = resolve(here, '..');
+
+function addonPath(): string {
+  const override = process.env.TENSORNODE_ADDON;
+  if (override) return resolve(override);
+  return join(packageRoot, 'build', 'Release', 'tensornode.node');
+}
+
+function load(): NativeBindings {
+  const path = addonPath();
+  const require = createRequire(import.meta.url);
+  try {
+    return require(path) as NativeBindings;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    const missing = !existsSync(path);
+    throw new Error(
+      `tensornode: could not load its native addon from ${path}` +
+        (missing ? ' (the file does not exist: the build did not run or failed).' : ` (${reason}).`) +
+        ' Rebuild it with `npm rebuild tensornode` (inside a clone of the repository: `npm run build:native`);' +
+        ' this needs python3, make and a C++17 compiler (g++ or clang++), and downloads nothing.',
+      { cause: err },
+    );
+  }
+}
+
+export const native: NativeBindings = load();

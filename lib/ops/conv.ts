@@ -1,0 +1,121 @@
+// 2-D convolution on NHWC input with [kh, kw, in, out] kernels, and its gradients, on native kernels.
+import { record } from '../autograd/tape.js';
+import { native, UnaryOp } from '../native.js';
+import { fmt } from '../shape-util.js';
+import { empty, Tensor, type TensorLike } from '../tensor.js';
+import { unary, unaryGrad } from './elementwise.js';
+import { epilogueActivation } from './matmul.js';
+import { reshape } from './shape.js';
+import { f32, floatArg } from './util.js';
+
+export type Padding = 'valid' | 'same';
+
+/** A pair from a number or a [h, w] array of positive integers. */
+export function pair(v: number | number[], name: string, op: string): [number, number] {
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || p.some((e) => !Number.isInteger(e) || e <= 0)) {
+    throw new Error(`${op}: ${name} must be a positive integer or a pair of them, received ${JSON.stringify(v)}`);
+  }
+  return [p[0], p[1]];
+}
+
+export function checkPadding(padding: unknown, op: string): Padding {
+  const p = typeof padding === 'string' ? padding.toLowerCase() : padding;
+  if (p !== 'valid' && p !== 'same') throw new Error(`${op}: padding must be 'valid' or 'same', received ${JSON.stringify(padding)}`);
+  return p;
+}
+
+/**
+ * Output size and leading pad along one axis. 'same' follows TensorFlow: out = ceil(in / stride) and, when the
+ * total padding is odd, the extra cell goes at the end.
+ */
+export function outputSize(size: number, window: number, stride: number, dilation: number, padding: Padding): [number, number] {
+  const effective = (window - 1) * dilation + 1;
+  if (padding === 'valid') return [size >= effective ? Math.floor((size - effective) / stride) + 1 : 0, 0];
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + effective - size, 0);
+  return [out, Math.floor(total / 2)];
+}
+
+export interface Conv2dGeometry {
+  /** [n, h, w, c, kh, kw, oc, oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
+  native: number[];
+  outShape: number[];
+}
+
+export function conv2dGeometry(
+  xShape: readonly number[], kShape: readonly number[], strides: [number, number], padding: Padding,
+  dilations: [number, number], op: string,
+): Conv2dGeometry {
+  if (xShape.length !== 4) throw new Error(`${op}: input must have rank 4 [batch, height, width, channels], received shape ${fmt(xShape)}`);
+  if (kShape.length !== 4) throw new Error(`${op}: kernel must have rank 4 [kh, kw, inChannels, outChannels], received shape ${fmt(kShape)}`);
+  const [n, h, w, c] = xShape;
+  const [kh, kw, kc, oc] = kShape;
+  if (kc !== c) {
+    throw new Error(`${op}: the input has ${c} channels but the kernel expects ${kc} (input shape ${fmt(xShape)}, kernel shape ${fmt(kShape)})`);
+  }
+  if ((strides[0] > 1 || strides[1] > 1) && (dilations[0] > 1 || dilations[1] > 1)) {
+    throw new Error(`${op}: strides ${fmt(strides)} and dilations ${fmt(dilations)} cannot both exceed 1`);
+  }
+  const [oh, padTop] = outputSize(h, kh, strides[0], dilations[0], padding);
+  const [ow, padLeft] = outputSize(w, kw, strides[1], dilations[1], padding);
+  if (oh === 0 || ow === 0) {
+    throw new Error(`${op}: the kernel ${kh}x${kw} (dilation ${fmt(dilations)}) does not fit in the ${h}x${w} input with '${padding}' padding (input shape ${fmt(xShape)})`);
+  }
+  return {
+    native: [n, h, w, c, kh, kw, oc, oh, ow, strides[0], strides[1], dilations[0], dilations[1], padTop, padLeft],
+    outShape: [n, oh, ow, oc],
+  };
+}
+
+/**
+ * The Conv2D layer's computation as one op: activation(conv(x, kernel) + bias). Bias and output-differentiable
+ * activations are fused into the kernel's epilogue.
+ */
+export function conv2dFused(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, strides: [number, number], padding: Padding,
+  dilations: [number, number], activation = UnaryOp.linear, alpha = 0, op = 'conv2d',
+): Tensor {
+  if (!epilogueActivation(activation, alpha)) {
+    return unary(activation, 'activation', conv2dFused(x, kernel, bias, strides, padding, dilations, UnaryOp.linear, 0, op), alpha);
+  }
+  const g = conv2dGeometry(x.shape, kernel.shape, strides, padding, dilations, op);
+  const y = empty(g.outShape);
+  native.conv2dForward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, activation, alpha);
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(y, op, inputs, (dy, needs) => {
+    const dz = activation === UnaryOp.linear ? dy : unaryGrad(activation, y, y, dy, alpha);
+    let dx: Tensor | null = null;
+    let dk: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty(x.shape.slice());
+      native.conv2dBackwardInput(f32(dz), f32(kernel), f32(dx), g.native);
+    }
+    if (needs[1] || (bias && needs[2])) {
+      dk = empty(kernel.shape.slice());
+      db = bias && needs[2] ? empty(bias.shape.slice()) : null;
+      native.conv2dBackwardFilter(f32(x), f32(dz), f32(dk), db ? f32(db) : null, g.native);
+    }
+    return [dx, needs[1] ? dk : null, db];
+  });
+}
+
+/**
+ * 2-D convolution (TF.js argument order): x [batch, h, w, in] (or [h, w, in]), filter [kh, kw, in, out].
+ * 'same' padding follows TensorFlow (the odd pad goes at the end).
+ */
+export function conv2d(
+  x: TensorLike, filter: TensorLike, strides: number | [number, number] = 1, pad: Padding = 'valid',
+  dataFormat: 'NHWC' | 'channelsLast' = 'NHWC', dilations: number | [number, number] = 1,
+): Tensor {
+  if (dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(`conv2d: only channels-last (NHWC) data is supported, received dataFormat ${JSON.stringify(dataFormat)}`);
+  }
+  let t = floatArg(x, 'conv2d');
+  const k = floatArg(filter, 'conv2d');
+  const unbatched = t.rank === 3;
+  if (unbatched) t = reshape(t, [1, ...t.shape]);
+  const y = conv2dFused(t, k, null, pair(strides, 'strides', 'conv2d'), checkPadding(pad, 'conv2d'), pair(dilations, 'dilations', 'conv2d'));
+  return unbatched ? reshape(y, y.shape.slice(1)) : y;
+}

@@ -1,0 +1,160 @@
+// Matrix products on the native GEMM: matMul (batched, transposes read in place) and the fused dense op
+// x @ kernel + bias -> activation that Dense layers run as one kernel call.
+import { record } from '../autograd/tape.js';
+import { native, ReduceOp, UnaryOp } from '../native.js';
+import { broadcastShapes, fmt, shapesEqual, sizeOf } from '../shape-util.js';
+import { empty, Tensor, type TensorLike } from '../tensor.js';
+import { unary, unaryGrad } from './elementwise.js';
+import { broadcastTo, sumToShape } from './reduce.js';
+import { reshape } from './shape.js';
+import { f32, floatArg } from './util.js';
+
+interface Dims {
+  m: number;
+  n: number;
+  k: number;
+}
+
+function dims(a: readonly number[], b: readonly number[], ta: boolean, tb: boolean, op: string): Dims {
+  const ar = a[a.length - 2];
+  const ac = a[a.length - 1];
+  const br = b[b.length - 2];
+  const bc = b[b.length - 1];
+  const m = ta ? ac : ar;
+  const k = ta ? ar : ac;
+  const kb = tb ? bc : br;
+  const n = tb ? br : bc;
+  if (k !== kb) {
+    const how = ta || tb ? ` (transposeA=${ta}, transposeB=${tb})` : '';
+    throw new Error(`${op}: inner dimensions must agree, received shapes ${fmt(a)} and ${fmt(b)}${how}`);
+  }
+  return { m, n, k };
+}
+
+/** op(a) @ op(b) for rank >= 2 operands with broadcast batch axes; not recorded. */
+function product(a: Tensor, ta: boolean, b: Tensor, tb: boolean, op = 'matMul'): Tensor {
+  const { m, n, k } = dims(a.shape, b.shape, ta, tb, op);
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  const batch = broadcastShapes(batchA, batchB, op);
+  const count = sizeOf(batch);
+  // An operand whose batch axes are all 1 is shared by every item (stride 0); one that covers the whole batch
+  // walks it; anything in between is materialised first.
+  const layout = (t: Tensor, own: number[], rows: number, cols: number): [Tensor, number] => {
+    if (sizeOf(own) === 1) return [t, 0];
+    const padded = [...new Array(batch.length - own.length).fill(1), ...own];
+    if (shapesEqual(padded, batch)) return [t, rows * cols];
+    return [broadcastTo(t, [...batch, rows, cols]), rows * cols];
+  };
+  const [A, strideA] = layout(a, batchA, a.shape[a.rank - 2], a.shape[a.rank - 1]);
+  const [B, strideB] = layout(b, batchB, b.shape[b.rank - 2], b.shape[b.rank - 1]);
+  const out = empty([...batch, m, n]);
+  native.gemm(
+    ta, tb, count, m, n, k,
+    f32(A), 0, ta ? m : k, strideA,
+    f32(B), 0, tb ? k : n, strideB,
+    0, f32(out), 0, n, m * n,
+    null, UnaryOp.linear, 0,
+  );
+  return out;
+}
+
+/**
+ * Matrix product of the last two axes, batched over the leading ones (numpy broadcasting). transposeA and
+ * transposeB transpose the last two axes of a and b first; no transposed copy is made. Rank-1 operands are treated
+ * as a row (a) or a column (b) vector and that axis is dropped from the result, as numpy does.
+ */
+export function matMul(a: TensorLike, b: TensorLike, transposeA = false, transposeB = false): Tensor {
+  let x = floatArg(a, 'matMul');
+  let y = floatArg(b, 'matMul');
+  if (x.rank === 0 || y.rank === 0) {
+    throw new Error(`matMul: operands must have rank at least 1, received shapes ${fmt(x.shape)} and ${fmt(y.shape)}`);
+  }
+  if (x.rank === 1 || y.rank === 1) {
+    const vx = x.rank === 1;
+    const vy = y.rank === 1;
+    if (vx) x = reshape(x, [1, x.size]);
+    if (vy) y = reshape(y, [y.size, 1]);
+    const r = matMul(x, y, vx ? false : transposeA, vy ? false : transposeB);
+    const s = r.shape.slice();
+    if (vy) s.splice(s.length - 1, 1);
+    if (vx) s.splice(s.length - (vy ? 1 : 2), 1);
+    return reshape(r, s);
+  }
+  // [..., m, k] @ [k, n]: the batch folds into m and the whole product is one GEMM (and so are its gradients).
+  if (y.rank === 2 && x.rank > 2 && !transposeA) {
+    const k = x.shape[x.rank - 1];
+    const r = matMul(reshape(x, [-1, k]), y, false, transposeB);
+    return reshape(r, [...x.shape.slice(0, -1), r.shape[1]]);
+  }
+  const ta = transposeA;
+  const tb = transposeB;
+  const X = x;
+  const Y = y;
+  const out = product(X, ta, Y, tb);
+  return record(out, 'matMul', [X, Y], (dy, needs) => {
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    if (needs[0]) {
+      if (!ta) dx = product(dy, false, Y, !tb);
+      else dx = product(Y, tb, dy, true);
+      dx = sumToShape(dx, X.shape);
+    }
+    if (needs[1]) {
+      if (!tb) dw = product(X, !ta, dy, false);
+      else dw = product(dy, true, X, ta);
+      dw = sumToShape(dw, Y.shape);
+    }
+    return [dx, dw];
+  });
+}
+
+/** Activations whose derivative can be read off the output alone, so that they can run in the GEMM epilogue. */
+export function epilogueActivation(activation: UnaryOp, alpha: number): boolean {
+  switch (activation) {
+    case UnaryOp.linear: case UnaryOp.relu: case UnaryOp.relu6: case UnaryOp.sigmoid: case UnaryOp.tanh:
+    case UnaryOp.selu:
+      return true;
+    case UnaryOp.leakyRelu: case UnaryOp.elu:
+      return alpha > 0;
+    default:
+      return false;
+  }
+}
+
+/**
+ * The Dense layer's computation as one op: activation(x @ kernel + bias) over the last axis of x.
+ * The bias and an output-differentiable activation run in the GEMM epilogue; others run as a separate op.
+ */
+export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation = UnaryOp.linear, alpha = 0): Tensor {
+  if (!epilogueActivation(activation, alpha)) {
+    return unary(activation, 'activation', dense(x, kernel, bias, UnaryOp.linear, 0), alpha);
+  }
+  const units = kernel.shape[1];
+  const k = kernel.shape[0];
+  const m = x.size / k;
+  const out = empty([...x.shape.slice(0, -1), units]);
+  native.gemm(false, false, 1, m, units, k, f32(x), 0, k, 0, f32(kernel), 0, units, 0, 0, f32(out), 0, units, 0,
+    bias ? f32(bias) : null, activation, alpha);
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(out, 'dense', inputs, (dy, needs) => {
+    let dz = dy;
+    if (activation !== UnaryOp.linear) dz = unaryGrad(activation, out, out, dy, alpha);
+    let dx: Tensor | null = null;
+    let dk: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty(x.shape.slice());
+      native.gemm(false, true, 1, m, k, units, f32(dz), 0, units, 0, f32(kernel), 0, units, 0, 0, f32(dx), 0, k, 0, null, UnaryOp.linear, 0);
+    }
+    if (needs[1]) {
+      dk = empty(kernel.shape.slice());
+      native.gemm(true, false, 1, k, units, m, f32(x), 0, k, 0, f32(dz), 0, units, 0, 0, f32(dk), 0, units, 0, null, UnaryOp.linear, 0);
+    }
+    if (bias && needs[2]) {
+      db = empty([units]);
+      native.reduce(ReduceOp.sum, f32(dz), 1, m, units, f32(db));
+    }
+    return [dx, dk, db];
+  });
+}

@@ -1,0 +1,352 @@
+// Shape and indexing ops: reshape, flatten, transpose, expandDims, squeeze, slice, concat, stack, split, pad,
+// gather, oneHot. Reshape-like ops are views (they share the buffer); the rest copy.
+import { record } from '../autograd/tape.js';
+import { native } from '../native.js';
+import { checkShape, fmt, normalizeAxis, sizeOf, stridesOf } from '../shape-util.js';
+import { empty, Tensor, type DataArray, type TensorLike } from '../tensor.js';
+import { toTensor, castTo } from './util.js';
+
+/** A view of x with another shape of the same size; one dimension may be -1 (inferred). */
+export function reshape(x: TensorLike, shape: number[]): Tensor {
+  const t = toTensor(x, 'reshape');
+  if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array, received ${String(shape)}`);
+  const s = shape.slice();
+  const unknown = s.reduce((k, d, i) => (d === -1 ? [...k, i] : k), [] as number[]);
+  if (unknown.length > 1) throw new Error(`reshape: only one dimension may be -1, received ${fmt(s)}`);
+  for (const d of s) {
+    if (!Number.isInteger(d) || d < -1) throw new Error(`reshape: dimensions must be non-negative integers or -1, received ${fmt(s)}`);
+  }
+  if (unknown.length === 1) {
+    const known = sizeOf(s.filter((d) => d !== -1));
+    if (known === 0 || t.size % known !== 0) {
+      throw new Error(`reshape: cannot reshape a tensor of shape ${fmt(t.shape)} (${t.size} elements) into ${fmt(shape)}`);
+    }
+    s[unknown[0]] = t.size / known;
+  }
+  if (sizeOf(s) !== t.size) {
+    throw new Error(`reshape: cannot reshape a tensor of shape ${fmt(t.shape)} (${t.size} elements) into ${fmt(shape)} (${sizeOf(s)} elements)`);
+  }
+  return view(t, s, 'reshape');
+}
+
+/** @internal A tensor sharing x's buffer under another shape, with the reshaping gradient. */
+export function view(t: Tensor, shape: number[], name: string): Tensor {
+  const out = new Tensor(t._storage, shape, t.dtype);
+  return record(out, name, [t], (dy) => [view(dy, t.shape.slice(), name)]);
+}
+
+/** All elements in one axis: shape [size]. */
+export function flatten(x: TensorLike): Tensor {
+  const t = toTensor(x, 'flatten');
+  return view(t, [t.size], 'flatten');
+}
+
+/** Permutes the axes (reverses them when perm is omitted). */
+export function transpose(x: TensorLike, perm?: number[]): Tensor {
+  const t = toTensor(x, 'transpose');
+  const p = perm ?? t.shape.map((_, i) => t.rank - 1 - i);
+  if (!Array.isArray(p) || p.length !== t.rank) {
+    throw new Error(`transpose: perm ${JSON.stringify(perm)} must list each of the ${t.rank} axes of shape ${fmt(t.shape)} once`);
+  }
+  const resolved = p.map((a) => normalizeAxis(a, t.rank, 'transpose'));
+  if (new Set(resolved).size !== t.rank) {
+    throw new Error(`transpose: perm ${JSON.stringify(perm)} must list each of the ${t.rank} axes of shape ${fmt(t.shape)} once`);
+  }
+  if (resolved.every((a, i) => a === i)) return t;
+  const out = empty(resolved.map((a) => t.shape[a]), t.dtype);
+  native.transpose(t.values, t.shape, resolved, out.values);
+  if (t.dtype !== 'float32') return out;
+  const inverse = new Array<number>(t.rank);
+  resolved.forEach((a, i) => (inverse[a] = i));
+  return record(out, 'transpose', [t], (dy) => [transpose(dy, inverse)]);
+}
+
+/** Inserts a size-1 axis at `axis` (which may be rank, to append). */
+export function expandDims(x: TensorLike, axis = 0): Tensor {
+  const t = toTensor(x, 'expandDims');
+  const a = normalizeAxis(axis, t.rank + 1, 'expandDims');
+  const s = t.shape.slice();
+  s.splice(a, 0, 1);
+  return view(t, s, 'expandDims');
+}
+
+/** Removes size-1 axes (all of them, or those listed). */
+export function squeeze(x: TensorLike, axis?: number | number[]): Tensor {
+  const t = toTensor(x, 'squeeze');
+  let drop: Set<number>;
+  if (axis === undefined) {
+    drop = new Set(t.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0));
+  } else {
+    const list = (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(a, t.rank, 'squeeze'));
+    for (const a of list) {
+      if (t.shape[a] !== 1) throw new Error(`squeeze: axis ${a} of shape ${fmt(t.shape)} has size ${t.shape[a]}, not 1`);
+    }
+    drop = new Set(list);
+  }
+  return view(t, t.shape.filter((_, i) => !drop.has(i)), 'squeeze');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Copying boxes between arrays
+
+/**
+ * Copies the box of `box` shape at `srcStart` in src into dst at `dstStart` (row-major arrays of the given shapes),
+ * moving whole innermost runs at a time.
+ */
+function copyBox(
+  src: DataArray, srcShape: readonly number[], srcStart: readonly number[],
+  dst: DataArray, dstShape: readonly number[], dstStart: readonly number[], box: readonly number[],
+): void {
+  const rank = box.length;
+  if (sizeOf(box) === 0) return;
+  if (rank === 0) {
+    dst[0] = src[0];
+    return;
+  }
+  const ss = stridesOf(srcShape);
+  const ds = stridesOf(dstShape);
+  const run = box[rank - 1];
+  const rows = sizeOf(box.slice(0, -1));
+  const idx = new Array<number>(Math.max(0, rank - 1)).fill(0);
+  let so = 0;
+  let dof = 0;
+  for (let d = 0; d < rank; d++) {
+    so += srcStart[d] * ss[d];
+    dof += dstStart[d] * ds[d];
+  }
+  for (let r = 0; r < rows; r++) {
+    let s = so;
+    let t = dof;
+    for (let d = 0; d < rank - 1; d++) {
+      s += idx[d] * ss[d];
+      t += idx[d] * ds[d];
+    }
+    if (run > 16) {
+      dst.set(src.subarray(s, s + run), t);
+    } else {
+      for (let j = 0; j < run; j++) dst[t + j] = src[s + j];
+    }
+    for (let d = rank - 2; d >= 0; d--) {
+      if (++idx[d] < box[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+function resolveBegin(t: Tensor, begin: number | number[], op: string): number[] {
+  const b = typeof begin === 'number' ? [begin] : begin;
+  if (!Array.isArray(b) || b.length > t.rank) throw new Error(`${op}: begin ${JSON.stringify(begin)} does not fit shape ${fmt(t.shape)}`);
+  return t.shape.map((d, i) => {
+    const v = b[i] ?? 0;
+    if (!Number.isInteger(v) || v < 0 || v > d) throw new Error(`${op}: begin ${JSON.stringify(begin)} is out of range for shape ${fmt(t.shape)}`);
+    return v;
+  });
+}
+
+/**
+ * The box of x starting at `begin` with extent `size` (-1 or omitted: to the end), as TensorFlow's slice.
+ */
+export function slice(x: TensorLike, begin: number | number[], size?: number | number[]): Tensor {
+  const t = toTensor(x, 'slice');
+  const b = resolveBegin(t, begin, 'slice');
+  const sz = size === undefined ? [] : typeof size === 'number' ? [size] : size;
+  if (!Array.isArray(sz) || sz.length > t.rank) throw new Error(`slice: size ${JSON.stringify(size)} does not fit shape ${fmt(t.shape)}`);
+  const box = t.shape.map((d, i) => {
+    const v = sz[i] ?? -1;
+    const e = v === -1 ? d - b[i] : v;
+    if (!Number.isInteger(e) || e < 0 || b[i] + e > d) {
+      throw new Error(`slice: begin ${JSON.stringify(b)} and size ${JSON.stringify(size)} reach outside shape ${fmt(t.shape)}`);
+    }
+    return e;
+  });
+  const out = empty(box, t.dtype);
+  copyBox(t.values, t.shape, b, out.values, box, box.map(() => 0), box);
+  if (t.dtype !== 'float32') return out;
+  return record(out, 'slice', [t], (dy) => {
+    const g = empty(t.shape.slice(), 'float32', true);
+    copyBox(dy.values, box, box.map(() => 0), g.values, t.shape, b, box);
+    return [g];
+  });
+}
+
+/** Joins tensors along an existing axis. */
+export function concat(tensors: TensorLike[], axis = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('concat: needs a non-empty array of tensors');
+  let ts = tensors.map((x) => toTensor(x, 'concat'));
+  const dtype = ts.every((t) => t.dtype === 'int32') ? 'int32' : 'float32';
+  ts = ts.map((t) => castTo(t, dtype));
+  const rank = ts[0].rank;
+  if (rank === 0) throw new Error('concat: cannot concatenate scalars; use stack');
+  const a = normalizeAxis(axis, rank, 'concat');
+  for (const t of ts) {
+    if (t.rank !== rank || t.shape.some((d, i) => i !== a && d !== ts[0].shape[i])) {
+      throw new Error(`concat: shapes ${ts.map((u) => fmt(u.shape)).join(', ')} must match except along axis ${a}`);
+    }
+  }
+  if (ts.length === 1) return ts[0];
+  const shape = ts[0].shape.slice();
+  shape[a] = ts.reduce((s, t) => s + t.shape[a], 0);
+  const out = empty(shape, dtype);
+  const offsets: number[] = [];
+  let off = 0;
+  for (const t of ts) {
+    offsets.push(off);
+    const start = shape.map((_, i) => (i === a ? off : 0));
+    copyBox(t.values, t.shape, t.shape.map(() => 0), out.values, shape, start, t.shape);
+    off += t.shape[a];
+  }
+  if (dtype !== 'float32') return out;
+  return record(out, 'concat', ts, (dy, needs) =>
+    ts.map((t, k) => {
+      if (!needs[k]) return null;
+      const g = empty(t.shape.slice());
+      const start = shape.map((_, i) => (i === a ? offsets[k] : 0));
+      copyBox(dy.values, shape, start, g.values, t.shape, t.shape.map(() => 0), t.shape);
+      return g;
+    }),
+  );
+}
+
+/** Joins tensors of one shape along a new axis. */
+export function stack(tensors: TensorLike[], axis = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('stack: needs a non-empty array of tensors');
+  const ts = tensors.map((x) => toTensor(x, 'stack'));
+  for (const t of ts) {
+    if (t.rank !== ts[0].rank || t.shape.some((d, i) => d !== ts[0].shape[i])) {
+      throw new Error(`stack: all shapes must be equal, received ${ts.map((u) => fmt(u.shape)).join(', ')}`);
+    }
+  }
+  const a = normalizeAxis(axis, ts[0].rank + 1, 'stack');
+  return concat(ts.map((t) => expandDims(t, a)), a);
+}
+
+/** Splits along `axis` into n equal parts, or into parts of the listed sizes (one may be -1). */
+export function split(x: TensorLike, numOrSizeSplits: number | number[], axis = 0): Tensor[] {
+  const t = toTensor(x, 'split');
+  const a = normalizeAxis(axis, t.rank, 'split');
+  const d = t.shape[a];
+  let sizes: number[];
+  if (typeof numOrSizeSplits === 'number') {
+    const n = numOrSizeSplits;
+    if (!Number.isInteger(n) || n <= 0 || d % n !== 0) {
+      throw new Error(`split: axis ${a} of shape ${fmt(t.shape)} (size ${d}) cannot be split into ${n} equal parts`);
+    }
+    sizes = new Array(n).fill(d / n);
+  } else {
+    sizes = numOrSizeSplits.slice();
+    const unknown = sizes.filter((s) => s === -1).length;
+    if (unknown > 1) throw new Error('split: at most one size may be -1');
+    const known = sizes.filter((s) => s !== -1).reduce((p, s) => p + s, 0);
+    if (unknown) sizes[sizes.indexOf(-1)] = d - known;
+    if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((p, s) => p + s, 0) !== d) {
+      throw new Error(`split: sizes ${JSON.stringify(numOrSizeSplits)} must add up to ${d}, the size of axis ${a} of shape ${fmt(t.shape)}`);
+    }
+  }
+  const out: Tensor[] = [];
+  let off = 0;
+  for (const s of sizes) {
+    out.push(slice(t, t.shape.map((_, i) => (i === a ? off : 0)), t.shape.map((e, i) => (i === a ? s : e))));
+    off += s;
+  }
+  return out;
+}
+
+/** Pads with a constant: paddings[i] = [before, after] for axis i. */
+export function pad(x: TensorLike, paddings: [number, number][], constantValue = 0): Tensor {
+  const t = toTensor(x, 'pad');
+  if (!Array.isArray(paddings) || paddings.length !== t.rank ||
+      paddings.some((p) => !Array.isArray(p) || p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))) {
+    throw new Error(`pad: paddings must be ${t.rank} pairs [before, after] of non-negative integers for shape ${fmt(t.shape)}, received ${JSON.stringify(paddings)}`);
+  }
+  const shape = t.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+  const out = empty(shape, t.dtype);
+  out.values.fill(constantValue);
+  const start = paddings.map((p) => p[0]);
+  copyBox(t.values, t.shape, t.shape.map(() => 0), out.values, shape, start, t.shape);
+  if (t.dtype !== 'float32') return out;
+  return record(out, 'pad', [t], (dy) => [slice(dy, start, t.shape)]);
+}
+
+function indexArg(indices: TensorLike, op: string): Int32Array {
+  const t = toTensor(indices, op, 'int32');
+  const v = t.values;
+  if (t.dtype === 'int32') return v as Int32Array;
+  const out = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isInteger(v[i])) throw new Error(`${op}: indices must be integers, received ${v[i]}`);
+    out[i] = v[i];
+  }
+  return out;
+}
+
+/** Rows of x picked along `axis` by integer indices: shape x.shape[:axis] + indices.shape + x.shape[axis+1:]. */
+export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
+  const t = toTensor(x, 'gather');
+  const it = toTensor(indices, 'gather', 'int32');
+  const idx = indexArg(it, 'gather');
+  const a = normalizeAxis(axis, t.rank, 'gather');
+  const n = t.shape[a];
+  for (let i = 0; i < idx.length; i++) {
+    if (idx[i] < 0 || idx[i] >= n) {
+      throw new Error(`gather: index ${idx[i]} is out of range for axis ${a} of shape ${fmt(t.shape)} (valid: 0 to ${n - 1})`);
+    }
+  }
+  const outer = sizeOf(t.shape.slice(0, a));
+  const inner = sizeOf(t.shape.slice(a + 1));
+  const shape = [...t.shape.slice(0, a), ...it.shape, ...t.shape.slice(a + 1)];
+  const out = empty(shape, t.dtype);
+  const src = t.values;
+  const dst = out.values;
+  const k = idx.length;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      const s = (o * n + idx[j]) * inner;
+      const d = (o * k + j) * inner;
+      if (inner > 16) dst.set(src.subarray(s, s + inner), d);
+      else for (let i = 0; i < inner; i++) dst[d + i] = src[s + i];
+    }
+  }
+  if (t.dtype !== 'float32') return out;
+  return record(out, 'gather', [t], (dy) => {
+    // Scatter-add: repeated indices accumulate.
+    const g = empty(t.shape.slice(), 'float32', true);
+    const gv = g.values;
+    const dv = dy.values;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < k; j++) {
+        const d = (o * n + idx[j]) * inner;
+        const s = (o * k + j) * inner;
+        for (let i = 0; i < inner; i++) gv[d + i] += dv[s + i];
+      }
+    }
+    return [g];
+  });
+}
+
+/** One-hot encoding of integer indices along a new last axis of length depth (out-of-range rows are all off). */
+export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: 'float32' | 'int32' = 'float32'): Tensor {
+  checkShape([depth], 'oneHot', 'depth');
+  const it = toTensor(indices, 'oneHot', 'int32');
+  const idx = indexArg(it, 'oneHot');
+  const out = empty([...it.shape, depth], dtype);
+  const v = out.values;
+  v.fill(offValue);
+  for (let i = 0; i < idx.length; i++) {
+    if (idx[i] >= 0 && idx[i] < depth) v[i * depth + idx[i]] = onValue;
+  }
+  return out;
+}
+
+/** Repeats x reps[i] times along axis i. */
+export function tile(x: TensorLike, reps: number[]): Tensor {
+  const t = toTensor(x, 'tile');
+  if (!Array.isArray(reps) || reps.length !== t.rank || reps.some((r) => !Number.isInteger(r) || r < 0)) {
+    throw new Error(`tile: reps must list a non-negative integer for each of the ${t.rank} axes of shape ${fmt(t.shape)}, received ${JSON.stringify(reps)}`);
+  }
+  if (reps.some((r) => r === 0)) return empty(t.shape.map((d, i) => d * reps[i]), t.dtype);
+  let out = t;
+  for (let a = 0; a < t.rank; a++) {
+    if (reps[a] !== 1) out = concat(new Array(reps[a]).fill(out), a);
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+// Helpers shared by the op families: argument conversion and the broadcasting layout handed to native code.
+import { checkDType, type DType } from '../dtype.js';
+import { broadcastStrides, fmt, sizeOf } from '../shape-util.js';
+import { empty, Tensor, toTensor, type TensorLike } from '../tensor.js';
+
+export { toTensor };
+
+/** Converts an argument and requires float32 (int32 is converted: ops on real numbers accept integer input). */
+export function floatArg(x: TensorLike, op: string): Tensor {
+  const t = toTensor(x, op);
+  return t.dtype === 'float32' ? t : castTo(t, 'float32');
+}
+
+export function castTo(t: Tensor, dtype: DType): Tensor {
+  checkDType(dtype, 'cast');
+  if (t.dtype === dtype) return t;
+  const out = empty(t.shape.slice(), dtype);
+  const src = t.values;
+  const dst = out.values;
+  if (dtype === 'int32') {
+    // Truncation toward zero, as TensorFlow's cast; NaN becomes 0 and out-of-range values saturate.
+    for (let i = 0; i < src.length; i++) dst[i] = Number.isNaN(src[i]) ? 0 : Math.trunc(src[i]);
+  } else {
+    dst.set(src);
+  }
+  return out;
+}
+
+/** The layout of a broadcasting elementwise op after merging axes that can be walked as one. */
+export interface BroadcastLayout {
+  shape: number[];
+  strides: number[][];
+}
+
+/**
+ * Strides of each operand over the output shape, with size-1 axes dropped and adjacent axes merged when every
+ * operand walks them contiguously (or broadcasts both). Most calls collapse to rank 1 or 2.
+ */
+export function broadcastLayout(outShape: readonly number[], shapes: readonly (readonly number[])[]): BroadcastLayout {
+  const all = shapes.map((s) => broadcastStrides(s, outShape));
+  const shape: number[] = [];
+  const strides: number[][] = shapes.map(() => []);
+  for (let d = 0; d < outShape.length; d++) {
+    if (outShape[d] === 1) continue;
+    const last = shape.length - 1;
+    if (last >= 0 && all.every((s, k) => strides[k][last] === s[d] * outShape[d])) {
+      shape[last] *= outShape[d];
+      for (let k = 0; k < all.length; k++) strides[k][last] = all[k][d];
+      continue;
+    }
+    shape.push(outShape[d]);
+    for (let k = 0; k < all.length; k++) strides[k].push(all[k][d]);
+  }
+  if (shape.length === 0 && sizeOf(outShape) === 1) {
+    shape.push(1);
+    for (const s of strides) s.push(0);
+  }
+  return { shape, strides };
+}
+
+/** Calls f(outIndex, offsets...) for every output element of a broadcast over `layout` (for the non-native paths). */
+export function forEachBroadcast(layout: BroadcastLayout, f: (i: number, offsets: number[]) => void): void {
+  const { shape, strides } = layout;
+  const rank = shape.length;
+  const total = sizeOf(shape);
+  if (total === 0) return;
+  const idx = new Array<number>(rank).fill(0);
+  const offsets = strides.map(() => 0);
+  for (let i = 0; i < total; i++) {
+    f(i, offsets);
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      for (let k = 0; k < offsets.length; k++) offsets[k] += strides[k][d];
+      if (idx[d] < shape[d]) break;
+      for (let k = 0; k < offsets.length; k++) offsets[k] -= strides[k][d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+export function checkSameShape(a: Tensor, b: Tensor, op: string): void {
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new Error(`${op}: shapes ${fmt(a.shape)} and ${fmt(b.shape)} must be equal`);
+  }
+}
+
+export function f32(t: Tensor): Float32Array {
+  return t.values as Float32Array;
+}

@@ -1,0 +1,84 @@
+// A seedable generator for initialisers, dropout and shuffling. xoshiro128** (fast, 2^128 - 1 period), seeded
+// through splitmix32 so that nearby seeds give unrelated streams.
+
+export class Generator {
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+  private spare: number | null = null;
+
+  constructor(seed: number) {
+    let x = seed >>> 0;
+    const next = () => {
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 32 random bits. */
+  uniform(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** Standard normal by the Box-Muller transform (both values of each pair are used). */
+  normal(): number {
+    if (this.spare !== null) {
+      const v = this.spare;
+      this.spare = null;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    const theta = 2 * Math.PI * v;
+    this.spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  }
+
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+let global = new Generator((Math.random() * 4294967296) >>> 0);
+
+/** Seeds the global generator, so that initialisers, dropout and shuffling repeat from run to run. */
+export function setSeed(seed: number): void {
+  if (!Number.isFinite(seed)) throw new Error(`setSeed: seed must be a finite number, received ${seed}`);
+  global = new Generator(Math.floor(seed) >>> 0);
+}
+
+/** The generator for one call: a fresh one when the call gives a seed, else the global one. */
+export function generator(seed?: number): Generator {
+  if (seed === undefined || seed === null) return global;
+  if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, received ${seed}`);
+  return new Generator(Math.floor(seed) >>> 0);
+}

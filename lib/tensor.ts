@@ -1,0 +1,438 @@
+// Tensor: an immutable n-dimensional array of float32 or int32, plus the creation helpers.
+import type { GradNode } from './autograd/tape.js';
+import { checkDType, type DType } from './dtype.js';
+import { allocate, adopt, keepStorage, type DataArray, type Storage } from './memory.js';
+import { generator } from './random.js';
+import { checkShape, fmt, sizeOf } from './shape-util.js';
+
+export type { DType } from './dtype.js';
+export type { DataArray } from './memory.js';
+
+/** Nested arrays of numbers (or booleans), as accepted by `tensor()`. */
+export type NestedArray = number | boolean | NestedArray[];
+export type TypedArrayLike = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array | Uint8ClampedArray;
+/** Anything an op accepts where it takes a tensor. */
+export type TensorLike = Tensor | NestedArray | TypedArrayLike;
+
+let nextId = 0;
+
+export class Tensor {
+  /** A process-unique id, handy as a map key. */
+  readonly id: number;
+  readonly shape: number[];
+  readonly dtype: DType;
+  readonly size: number;
+  /** @internal The buffer, shared with views of this tensor. */
+  _storage: Storage;
+  /** @internal The op that produced this tensor, recorded while gradients are being taken. */
+  _node: GradNode | null = null;
+  /** @internal A leaf whose gradient is wanted: a trainable variable, or an argument of grad(). */
+  _leaf = false;
+
+  constructor(storage: Storage, shape: number[], dtype: DType) {
+    this.id = nextId++;
+    this._storage = storage;
+    this.shape = shape;
+    this.dtype = dtype;
+    this.size = sizeOf(shape);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** @internal The live buffer (not a copy). Throws if a finished training step has recycled it. */
+  get values(): DataArray {
+    const d = this._storage.data;
+    if (d === null) {
+      throw new Error(
+        `Tensor ${fmt(this.shape)} was created inside a training, evaluation or prediction step, and its memory was` +
+          ' reused when that step ended. Keep values that must outlive a step in layer weights (addWeight) or create' +
+          ' them in build(), or copy them out with data() inside the step.',
+      );
+    }
+    return d;
+  }
+
+  /** True when gradients flow back through this tensor. */
+  get requiresGrad(): boolean {
+    return this._leaf || this._node !== null;
+  }
+
+  /** A copy of the data as a flat typed array. */
+  data(): DataArray {
+    return this.values.slice();
+  }
+  /** Alias of data(), for TF.js users. */
+  dataSync(): DataArray {
+    return this.data();
+  }
+
+  /** The data as nested arrays of numbers (a number for a scalar). */
+  array(): NestedArray {
+    const v = this.values;
+    if (this.rank === 0) return v[0];
+    const build = (dim: number, offset: number, stride: number): NestedArray[] => {
+      const n = this.shape[dim];
+      const inner = stride / (n || 1);
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        out[i] = dim === this.rank - 1 ? v[offset + i] : build(dim + 1, offset + i * inner, inner);
+      }
+      return out;
+    };
+    return build(0, 0, this.size);
+  }
+  /** Alias of array(), for TF.js users. */
+  arraySync(): NestedArray {
+    return this.array();
+  }
+
+  /** The single value of a tensor with one element. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: the tensor has shape ${fmt(this.shape)} (${this.size} elements); item() needs exactly one`);
+    return this.values[0];
+  }
+
+  toString(): string {
+    return `Tensor(shape=${fmt(this.shape)}, dtype=${this.dtype})\n${formatValues(this)}`;
+  }
+
+  /** Prints toString() to the console. */
+  print(): void {
+    console.log(this.toString());
+  }
+
+  /** A new tensor with a copy of the data, detached from any gradient computation. */
+  clone(): Tensor {
+    const s = allocate(this.dtype, this.size);
+    s.data!.set(this.values);
+    return new Tensor(s, this.shape.slice(), this.dtype);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/** Trainable (or frozen) state: a tensor whose values can be replaced in place. */
+export class Variable extends Tensor {
+  readonly name: string;
+  private _trainable: boolean;
+
+  /** @internal */
+  constructor(storage: Storage, shape: number[], dtype: DType, trainable: boolean, name: string) {
+    super(storage, shape, dtype);
+    keepStorage(storage);
+    this.name = name;
+    this._trainable = trainable;
+    this._leaf = trainable && dtype === 'float32';
+  }
+
+  get trainable(): boolean {
+    return this._trainable;
+  }
+  set trainable(t: boolean) {
+    this._trainable = t;
+    this._leaf = t && this.dtype === 'float32';
+  }
+
+  /** Replaces the values (same shape and dtype). */
+  assign(value: TensorLike): void {
+    const t = toTensor(value, `assign to variable '${this.name}'`, this.dtype);
+    if (t.size !== this.size || t.shape.length !== this.shape.length || t.shape.some((d, i) => d !== this.shape[i])) {
+      throw new Error(`assign to variable '${this.name}': shape ${fmt(t.shape)} does not match the variable's shape ${fmt(this.shape)}`);
+    }
+    if (t.dtype !== this.dtype) {
+      throw new Error(`assign to variable '${this.name}': dtype ${t.dtype} does not match the variable's dtype ${this.dtype}`);
+    }
+    if (t._storage !== this._storage) this.values.set(t.values);
+  }
+}
+
+const variableNames = new Map<string, number>();
+
+/** A unique name from a base ('Variable', 'Variable_1', ...). */
+export function uniqueVariableName(base: string): string {
+  const n = variableNames.get(base) ?? 0;
+  variableNames.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+/** A variable holding a copy of `initialValue`. */
+export function variable(initialValue: TensorLike, trainable = true, name?: string, dtype?: DType): Variable {
+  const t = toTensor(initialValue, 'variable', dtype);
+  const s = allocate(t.dtype, t.size);
+  keepStorage(s);
+  s.data!.set(t.values);
+  return new Variable(s, t.shape.slice(), t.dtype, trainable, name ?? uniqueVariableName('Variable'));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conversion
+
+/** @internal A tensor of the given shape over a new buffer (contents unspecified unless zero). */
+export function empty(shape: number[], dtype: DType = 'float32', zero = false): Tensor {
+  return new Tensor(allocate(dtype, sizeOf(shape), zero), shape, dtype);
+}
+
+/** @internal A tensor over an existing array. */
+export function fromArray(data: DataArray, shape: number[]): Tensor {
+  return new Tensor(adopt(data), shape, data instanceof Int32Array ? 'int32' : 'float32');
+}
+
+function isTypedArray(v: unknown): v is TypedArrayLike {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+function inferShape(values: NestedArray, op: string): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0];
+  }
+  // Check that the nesting is rectangular.
+  const check = (x: NestedArray, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(x)) throw new Error(`${op}: ragged nested array: ${path} is an array where a number was expected (shape ${fmt(shape)})`);
+      if (typeof x !== 'number' && typeof x !== 'boolean') throw new Error(`${op}: ${path} is ${typeof x === 'string' ? JSON.stringify(x) : String(x)}, not a number`);
+      return;
+    }
+    if (!Array.isArray(x)) throw new Error(`${op}: ragged nested array: ${path} is a number where an array of ${shape[depth]} was expected`);
+    if (x.length !== shape[depth]) {
+      throw new Error(`${op}: ragged nested array: ${path} has ${x.length} elements, expected ${shape[depth]} (shape ${fmt(shape)})`);
+    }
+    for (let i = 0; i < x.length; i++) check(x[i], depth + 1, `${path}[${i}]`);
+  };
+  check(values, 0, 'values');
+  return shape;
+}
+
+function flattenInto(values: NestedArray, out: DataArray): void {
+  let k = 0;
+  const walk = (x: NestedArray): void => {
+    if (Array.isArray(x)) {
+      for (const e of x) walk(e);
+    } else {
+      out[k++] = typeof x === 'boolean' ? (x ? 1 : 0) : x;
+    }
+  };
+  walk(values);
+}
+
+/**
+ * Creates a tensor from nested arrays, a typed array or a number.
+ * `shape` reshapes flat input; `dtype` defaults to int32 for an Int32Array and float32 otherwise.
+ */
+export function tensor(values: TensorLike, shape?: number[], dtype?: DType): Tensor {
+  if (dtype !== undefined) checkDType(dtype, 'tensor');
+  if (values instanceof Tensor) {
+    const t = values;
+    const s = shape === undefined ? t.shape.slice() : checkShape(shape, 'tensor');
+    if (sizeOf(s) !== t.size) throw new Error(`tensor: shape ${fmt(s)} needs ${sizeOf(s)} values, received ${t.size}`);
+    const out = empty(s, dtype ?? t.dtype);
+    out.values.set(t.values);
+    return out;
+  }
+  let flatShape: number[];
+  let dt: DType;
+  let fill: (out: DataArray) => void;
+  if (isTypedArray(values)) {
+    flatShape = [values.length];
+    dt = dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
+    fill = (out) => {
+      if (dt === 'int32' && !(values instanceof Int32Array)) {
+        for (let i = 0; i < values.length; i++) out[i] = Math.trunc(Number(values[i]));
+      } else {
+        out.set(values as ArrayLike<number>);
+      }
+    };
+  } else if (typeof values === 'number' || typeof values === 'boolean' || Array.isArray(values)) {
+    flatShape = inferShape(values, 'tensor');
+    dt = dtype ?? 'float32';
+    fill = (out) => flattenInto(values, out);
+  } else {
+    throw new Error(`tensor: values must be a number, nested arrays of numbers or a typed array, received ${typeof values}`);
+  }
+  const finalShape = shape === undefined ? flatShape : checkShape(shape, 'tensor');
+  const n = sizeOf(flatShape);
+  if (sizeOf(finalShape) !== n) {
+    throw new Error(`tensor: shape ${fmt(finalShape)} needs ${sizeOf(finalShape)} values, received ${n}`);
+  }
+  const out = empty(finalShape, dt);
+  fill(out.values);
+  return out;
+}
+
+/** A rank-0 tensor. */
+export function scalar(value: number | boolean, dtype: DType = 'float32'): Tensor {
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`scalar: value must be a number, received ${typeof value}`);
+  return tensor(value, [], dtype);
+}
+
+/** @internal Converts an op argument to a tensor. */
+export function toTensor(x: TensorLike, op: string, dtype?: DType): Tensor {
+  if (x instanceof Tensor) return x;
+  if (x === undefined || x === null) throw new Error(`${op}: expected a tensor, received ${String(x)}`);
+  try {
+    return tensor(x, undefined, dtype);
+  } catch (err) {
+    throw new Error(`${op}: could not convert the argument to a tensor: ${(err as Error).message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Creation
+
+export function fill(shape: number[], value: number, dtype: DType = 'float32'): Tensor {
+  const s = checkShape(shape, 'fill');
+  checkDType(dtype, 'fill');
+  if (typeof value !== 'number') throw new Error(`fill: value must be a number, received ${typeof value}`);
+  const t = empty(s, dtype);
+  t.values.fill(value);
+  return t;
+}
+
+export function zeros(shape: number[], dtype: DType = 'float32'): Tensor {
+  const s = checkShape(shape, 'zeros');
+  checkDType(dtype, 'zeros');
+  return empty(s, dtype, true);
+}
+
+export function ones(shape: number[], dtype: DType = 'float32'): Tensor {
+  return fill(checkShape(shape, 'ones'), 1, dtype);
+}
+
+export function zerosLike(x: TensorLike): Tensor {
+  const t = toTensor(x, 'zerosLike');
+  return zeros(t.shape, t.dtype);
+}
+
+export function onesLike(x: TensorLike): Tensor {
+  const t = toTensor(x, 'onesLike');
+  return ones(t.shape, t.dtype);
+}
+
+/** Evenly spaced values in [start, stop); range(n) counts from 0 to n - 1. */
+export function range(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
+  if (stop === undefined) {
+    stop = start;
+    start = 0;
+  }
+  for (const [k, v] of [['start', start], ['stop', stop], ['step', step]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`range: ${k} must be a finite number, received ${String(v)}`);
+  }
+  if (step === 0) throw new Error('range: step must not be 0');
+  checkDType(dtype, 'range');
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const t = empty([n], dtype);
+  const v = t.values;
+  for (let i = 0; i < n; i++) v[i] = start + i * step;
+  return t;
+}
+
+/** `n` evenly spaced values from start to stop inclusive. */
+export function linspace(start: number, stop: number, num: number): Tensor {
+  if (!Number.isInteger(num) || num < 0) throw new Error(`linspace: num must be a non-negative integer, received ${num}`);
+  const t = empty([num]);
+  const v = t.values;
+  const step = num > 1 ? (stop - start) / (num - 1) : 0;
+  for (let i = 0; i < num; i++) v[i] = start + i * step;
+  return t;
+}
+
+/** An identity matrix (or a rectangular one with ones on the diagonal). */
+export function eye(numRows: number, numColumns?: number, dtype: DType = 'float32'): Tensor {
+  const cols = numColumns ?? numRows;
+  const s = checkShape([numRows, cols], 'eye', 'size');
+  const t = empty(s, dtype, true);
+  const v = t.values;
+  for (let i = 0; i < Math.min(numRows, cols); i++) v[i * cols + i] = 1;
+  return t;
+}
+
+/** Normally distributed values; `seed` makes this call repeatable, else the global generator (setSeed) is used. */
+export function randomNormal(shape: number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
+  const s = checkShape(shape, 'randomNormal');
+  const g = generator(seed);
+  const t = empty(s, dtype);
+  const v = t.values;
+  for (let i = 0; i < v.length; i++) v[i] = mean + stddev * g.normal();
+  return t;
+}
+
+/** Uniform values in [minval, maxval). */
+export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: DType = 'float32', seed?: number): Tensor {
+  const s = checkShape(shape, 'randomUniform');
+  if (!(maxval >= minval)) throw new Error(`randomUniform: maxval (${maxval}) must be at least minval (${minval})`);
+  const g = generator(seed);
+  const t = empty(s, dtype);
+  const v = t.values;
+  const span = maxval - minval;
+  if (dtype === 'int32') {
+    for (let i = 0; i < v.length; i++) v[i] = Math.floor(minval + span * g.uniform());
+  } else {
+    for (let i = 0; i < v.length; i++) v[i] = minval + span * g.uniform();
+  }
+  return t;
+}
+
+/** Normal values redrawn until they fall within two standard deviations of the mean (as TensorFlow does). */
+export function truncatedNormal(shape: number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
+  const s = checkShape(shape, 'truncatedNormal');
+  const g = generator(seed);
+  const t = empty(s, dtype);
+  const v = t.values;
+  for (let i = 0; i < v.length; i++) {
+    let z: number;
+    do z = g.normal();
+    while (z < -2 || z > 2);
+    v[i] = mean + stddev * z;
+  }
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Printing
+
+function formatNumber(v: number, dtype: DType): string {
+  if (dtype === 'int32') return String(v);
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e8)) return v.toExponential(4);
+  return String(Number(v.toPrecision(6)));
+}
+
+function formatValues(t: Tensor): string {
+  const v = t.values;
+  if (t.rank === 0) return formatNumber(v[0], t.dtype);
+  const summarize = t.size > 1000;
+  const edge = 3;
+  const strides: number[] = [];
+  let acc = 1;
+  for (let i = t.rank - 1; i >= 0; i--) {
+    strides[i] = acc;
+    acc *= t.shape[i];
+  }
+  const render = (dim: number, offset: number, indent: string): string => {
+    const n = t.shape[dim];
+    const idx: (number | null)[] = [];
+    if (summarize && n > 2 * edge) {
+      for (let i = 0; i < edge; i++) idx.push(i);
+      idx.push(null);
+      for (let i = n - edge; i < n; i++) idx.push(i);
+    } else {
+      for (let i = 0; i < n; i++) idx.push(i);
+    }
+    if (dim === t.rank - 1) {
+      return `[${idx.map((i) => (i === null ? '...' : formatNumber(v[offset + i], t.dtype))).join(', ')}]`;
+    }
+    const sep = `,\n${'\n'.repeat(Math.max(0, t.rank - dim - 2))}${indent} `;
+    return `[${idx.map((i) => (i === null ? '...' : render(dim + 1, offset + i * strides[dim], indent + ' '))).join(sep)}]`;
+  };
+  return render(0, 0, '');
+}

@@ -1,0 +1,15 @@
+// CPU feature detection and the choice of SIMD path, made once per process.
+#pragma once
+
+namespace tn {
+
+enum class Isa { scalar = 0, avx2 = 1, avx512 = 2 };
+
+// The best path this CPU and OS support (CPUID + XGETBV), capped by TENSORNODE_MAX_ISA.
+// Decided on first call and immutable afterwards, so every thread and worker sees the same answer.
+Isa active_isa();
+// The best path the hardware supports, ignoring the cap.
+Isa hardware_isa();
+const char* isa_name(Isa isa);
+
+}  // namespace tn

@@ -1,0 +1,14 @@
+// The unary kernels compiled for avx2 (chosen at run time by elementwise.cc when the CPU has it).
+#include <cstdint>
+#include <cstring>
+
+#include "elementwise.h"
+
+#if defined(__x86_64__)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,bmi2,f16c")
+#define TN_ISA_NS avx2
+#include "elementwise_impl.h"
+#undef TN_ISA_NS
+#pragma GCC pop_options
+#endif

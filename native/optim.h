@@ -1,0 +1,20 @@
+// Fused optimizer updates (Keras 3 rules), one pass over parameters, gradients and slots.
+#pragma once
+#include <cstdint>
+
+namespace tn {
+
+// SGD: momentum 0 -> w -= lr*g. Else m = momentum*m - lr*g; w += m (or, nesterov, w += momentum*m - lr*g).
+void sgd_update(float* w, const float* g, float* m, int64_t n, float lr, float momentum, bool nesterov);
+// Adam: m += (1-b1)(g-m); v += (1-b2)(g^2-v); w -= alpha*m/(sqrt(v)+eps), alpha = lr*sqrt(1-b2^t)/(1-b1^t).
+// With amsgrad, vhat = max(vhat, v) replaces v in the denominator. weight_decay > 0 first does w -= w*wd*lr (AdamW).
+void adam_update(float* w, const float* g, float* m, float* v, float* vhat, int64_t n, float lr, float alpha,
+                 float beta1, float beta2, float epsilon, float weight_decay);
+// RMSprop: a = rho*a + (1-rho)g^2; with momentum: m = momentum*m + lr*g/sqrt(a+eps), w -= m; else w -= lr*g/sqrt(a+eps).
+// centered keeps mg = rho*mg + (1-rho)*g and uses a - mg^2.
+void rmsprop_update(float* w, const float* g, float* a, float* m, float* mg, int64_t n, float lr, float rho,
+                    float momentum, float epsilon);
+// Adagrad: a += g^2; w -= lr*g/sqrt(a+eps).
+void adagrad_update(float* w, const float* g, float* a, int64_t n, float lr, float epsilon);
+
+}  // namespace tn
