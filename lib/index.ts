@@ -8,3 +8,26 @@ export type { BackendInfo } from './backend.js';
 export { noGrad } from './autograd/tape.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, gradients } from './autograd/grad.js';
 export * from './ops/index.js';
+export { clearSession, input } from './layers/layer.js';
+export { Layer, InputLayer, SymbolicTensor } from './layers/layer.js';
+export * as layers from './layers/index.js';
+export { Model } from './models/model.js';
+export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, ModelArgs } from './models/model.js';
+export { Sequential } from './models/sequential.js';
+export type { SequentialArgs } from './models/sequential.js';
+export * as losses from './losses.js';
+export * as metrics from './metrics.js';
+export * as optimizers from './optimizers/index.js';
+export * as callbacks from './callbacks/index.js';
+export { Callback, LambdaCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger } from './callbacks/index.js';
+export * as initializers from './initializers.js';
+export * as regularizers from './regularizers.js';
+export * as activations from './activations.js';
+export * as datasets from './datasets/index.js';
+
+import { Model as ModelClass, type ModelArgs as ModelArgsType } from './models/model.js';
+import { Sequential as SequentialClass, type SequentialArgs as SequentialArgsType } from './models/sequential.js';
+/** TF.js's tf.sequential({ layers }). */
+export const sequential = (args: SequentialArgsType = {}) => new SequentialClass(args);
+/** TF.js's tf.model({ inputs, outputs }). */
+export const model = (args: ModelArgsType) => new ModelClass(args);

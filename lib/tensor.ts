@@ -127,6 +127,7 @@ export class Variable extends Tensor {
     this.name = name;
     this._trainable = trainable;
     this._leaf = trainable && dtype === 'float32';
+    registry.set(name, new WeakRef(this));
   }
 
   get trainable(): boolean {
@@ -151,6 +152,13 @@ export class Variable extends Tensor {
 }
 
 const variableNames = new Map<string, number>();
+/** Live variables by name, for TF.js's optimizer.applyGradients({name: grad}). Weak: variables are still collected. */
+const registry = new Map<string, WeakRef<Variable>>();
+
+/** @internal The live variable with this name, if any. */
+export function variableByName(name: string): Variable | undefined {
+  return registry.get(name)?.deref();
+}
 
 /** A unique name from a base ('Variable', 'Variable_1', ...). */
 export function uniqueVariableName(base: string): string {

@@ -1,0 +1,54 @@
+// Activations by name (Keras's snake_case or TF.js's camelCase) or as functions.
+import { UnaryOp } from './native.js';
+import { lookup, normalizeName } from './names.js';
+import * as ops from './ops/index.js';
+import { unary } from './ops/elementwise.js';
+import type { Tensor } from './tensor.js';
+
+export type ActivationFn = (x: Tensor) => Tensor;
+export type ActivationIdentifier = string | ActivationFn | null | undefined;
+
+/** A resolved activation. `unary` is set when the activation is one native elementwise map that can be fused. */
+export interface Activation {
+  readonly name: string;
+  readonly apply: ActivationFn;
+  readonly unary?: { op: UnaryOp; alpha: number };
+  /** Softmax over the last axis: the layer keeps its input as logits for a stable cross-entropy. */
+  readonly softmax?: boolean;
+}
+
+function elementwise(name: string, op: UnaryOp, alpha = 0): Activation {
+  return { name, unary: { op, alpha }, apply: (x) => unary(op, name, x, alpha) };
+}
+
+const builtins: Activation[] = [
+  elementwise('linear', UnaryOp.linear),
+  elementwise('relu', UnaryOp.relu),
+  elementwise('relu6', UnaryOp.relu6),
+  elementwise('sigmoid', UnaryOp.sigmoid),
+  elementwise('hard_sigmoid', UnaryOp.hardSigmoid),
+  elementwise('tanh', UnaryOp.tanh),
+  { name: 'softmax', softmax: true, apply: (x) => ops.softmax(x, -1) },
+  { name: 'log_softmax', apply: (x) => ops.logSoftmax(x, -1) },
+  elementwise('elu', UnaryOp.elu, 1),
+  elementwise('selu', UnaryOp.selu),
+  elementwise('softplus', UnaryOp.softplus),
+  elementwise('softsign', UnaryOp.softsign),
+  elementwise('swish', UnaryOp.swish),
+  elementwise('silu', UnaryOp.swish),
+  elementwise('gelu', UnaryOp.gelu),
+  // Keras 3's leaky_relu activation uses a negative slope of 0.2 (the LeakyReLU layer defaults to 0.3).
+  elementwise('leaky_relu', UnaryOp.leakyRelu, 0.2),
+  elementwise('exponential', UnaryOp.exp),
+];
+
+const table = new Map<string, Activation>(builtins.map((a) => [normalizeName(a.name), a]));
+const known = builtins.map((a) => a.name);
+
+/** Resolves an activation identifier; null/undefined mean linear. */
+export function getActivation(identifier: ActivationIdentifier): Activation {
+  if (identifier === null || identifier === undefined) return table.get('linear')!;
+  if (typeof identifier === 'function') return { name: identifier.name || 'custom', apply: identifier };
+  if (typeof identifier !== 'string') throw new Error(`Unknown activation ${String(identifier)}: expected a name or a function`);
+  return lookup(table, identifier, 'activation', known);
+}

@@ -1,0 +1,246 @@
+// Keras's stock callbacks: EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger.
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { LearningRateSchedule } from '../optimizers/schedules.js';
+import type { Tensor } from '../tensor.js';
+import { Callback, type Logs } from './callback.js';
+
+type Mode = 'auto' | 'min' | 'max';
+
+function checkMode(mode: unknown, cls: string): Mode {
+  if (mode === undefined) return 'auto';
+  if (mode !== 'auto' && mode !== 'min' && mode !== 'max') throw new Error(`${cls}: mode must be 'auto', 'min' or 'max', received ${JSON.stringify(mode)}`);
+  return mode;
+}
+
+/** 'max' for accuracy-like quantities, 'min' otherwise (Keras's rule for mode 'auto'). */
+function resolveMode(mode: Mode, monitor: string): 'min' | 'max' {
+  if (mode !== 'auto') return mode;
+  return /acc|auc|precision|recall|^fmeasure/.test(monitor) ? 'max' : 'min';
+}
+
+export interface EarlyStoppingArgs {
+  monitor?: string;
+  minDelta?: number;
+  patience?: number;
+  verbose?: number;
+  mode?: Mode;
+  baseline?: number | null;
+  restoreBestWeights?: boolean;
+  startFromEpoch?: number;
+}
+
+/**
+ * Stops training when `monitor` has not improved by more than minDelta for `patience` epochs (Keras semantics:
+ * a baseline must be beaten for the wait to reset; restoreBestWeights restores the best epoch's weights when it stops;
+ * epochs before startFromEpoch are not judged).
+ */
+export class EarlyStopping extends Callback {
+  readonly monitor: string;
+  readonly patience: number;
+  readonly verbose: number;
+  readonly baseline: number | null;
+  readonly restoreBestWeights: boolean;
+  readonly startFromEpoch: number;
+  readonly mode: 'min' | 'max';
+  readonly minDelta: number;
+  wait = 0;
+  stoppedEpoch = 0;
+  best = Infinity;
+  bestEpoch = 0;
+  private bestWeights: Tensor[] | null = null;
+
+  constructor(args: EarlyStoppingArgs = {}) {
+    super();
+    this.monitor = args.monitor ?? 'val_loss';
+    this.patience = args.patience ?? 0;
+    this.verbose = args.verbose ?? 0;
+    this.baseline = args.baseline ?? null;
+    this.restoreBestWeights = args.restoreBestWeights ?? false;
+    this.startFromEpoch = args.startFromEpoch ?? 0;
+    this.mode = resolveMode(checkMode(args.mode, 'EarlyStopping'), this.monitor);
+    const md = Math.abs(args.minDelta ?? 0);
+    this.minDelta = this.mode === 'max' ? md : -md;
+    if (!Number.isInteger(this.patience) || this.patience < 0) throw new Error(`EarlyStopping: patience must be a non-negative integer, received ${args.patience}`);
+  }
+
+  private better(a: number, b: number): boolean {
+    return this.mode === 'max' ? a > b : a < b;
+  }
+  private isImprovement(value: number, reference: number | null): boolean {
+    if (reference === null) return true;
+    return this.better(value - this.minDelta, reference);
+  }
+
+  override onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.best = this.mode === 'max' ? -Infinity : Infinity;
+    this.bestWeights = null;
+    this.bestEpoch = 0;
+  }
+
+  override onEpochEnd(epoch: number, logs: Logs = {}): void {
+    const current = logs[this.monitor];
+    if (current === undefined) {
+      if (this.verbose) {
+        process.stderr.write(`EarlyStopping conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}\n`);
+      }
+      return;
+    }
+    if (epoch < this.startFromEpoch) return;
+    const model = this.model!;
+    if (this.restoreBestWeights && this.bestWeights === null) this.bestWeights = model.getWeights();
+    this.wait += 1;
+    if (this.isImprovement(current, this.best)) {
+      this.best = current;
+      this.bestEpoch = epoch;
+      if (this.restoreBestWeights) this.bestWeights = model.getWeights();
+      if (this.baseline === null || this.isImprovement(current, this.baseline)) this.wait = 0;
+      return;
+    }
+    if (this.wait >= this.patience && epoch > 0) {
+      this.stoppedEpoch = epoch;
+      model.stopTraining = true;
+      if (this.restoreBestWeights && this.bestWeights) {
+        if (this.verbose > 0) process.stdout.write(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.\n`);
+        model.setWeights(this.bestWeights);
+      }
+    }
+  }
+
+  override onTrainEnd(): void {
+    if (this.stoppedEpoch > 0 && this.verbose > 0) process.stdout.write(`Epoch ${this.stoppedEpoch + 1}: early stopping\n`);
+  }
+}
+
+export interface ReduceLROnPlateauArgs {
+  monitor?: string;
+  factor?: number;
+  patience?: number;
+  verbose?: number;
+  mode?: Mode;
+  minDelta?: number;
+  cooldown?: number;
+  minLr?: number;
+}
+
+/** Multiplies the learning rate by `factor` when `monitor` stops improving for `patience` epochs. */
+export class ReduceLROnPlateau extends Callback {
+  readonly monitor: string;
+  readonly factor: number;
+  readonly patience: number;
+  readonly verbose: number;
+  readonly mode: 'min' | 'max';
+  readonly minDelta: number;
+  readonly cooldown: number;
+  readonly minLr: number;
+  private wait = 0;
+  private cooldownCounter = 0;
+  private best = Infinity;
+
+  constructor(args: ReduceLROnPlateauArgs = {}) {
+    super();
+    this.monitor = args.monitor ?? 'val_loss';
+    this.factor = args.factor ?? 0.1;
+    if (!(this.factor < 1 && this.factor >= 0)) throw new Error(`ReduceLROnPlateau does not support a factor >= 1.0. Received factor=${this.factor}`);
+    this.patience = args.patience ?? 10;
+    this.verbose = args.verbose ?? 0;
+    this.mode = resolveMode(checkMode(args.mode, 'ReduceLROnPlateau'), this.monitor);
+    this.minDelta = args.minDelta ?? 1e-4;
+    this.cooldown = args.cooldown ?? 0;
+    this.minLr = args.minLr ?? 0;
+  }
+
+  private improved(current: number): boolean {
+    return this.mode === 'min' ? current < this.best - this.minDelta : current > this.best + this.minDelta;
+  }
+
+  override onTrainBegin(): void {
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+    this.wait = 0;
+    this.cooldownCounter = 0;
+  }
+
+  override onEpochEnd(epoch: number, logs: Logs = {}): void {
+    const opt = this.model?.optimizer;
+    if (!opt) return;
+    if (opt.learningRate instanceof LearningRateSchedule) {
+      throw new Error('ReduceLROnPlateau: the optimizer uses a LearningRateSchedule; it needs a plain number learningRate');
+    }
+    logs.learning_rate = opt.learningRate;
+    const current = logs[this.monitor];
+    if (current === undefined) return;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.wait = 0;
+    }
+    if (this.improved(current)) {
+      this.best = current;
+      this.wait = 0;
+    } else if (this.cooldownCounter <= 0) {
+      this.wait++;
+      if (this.wait >= this.patience) {
+        const old = opt.learningRate;
+        if (old > this.minLr) {
+          const lr = Math.max(old * this.factor, this.minLr);
+          opt.learningRate = lr;
+          if (this.verbose > 0) process.stdout.write(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${lr}.\n`);
+          this.cooldownCounter = this.cooldown;
+          this.wait = 0;
+        }
+      }
+    }
+  }
+}
+
+/** Sets the learning rate at the start of each epoch to schedule(epoch, currentLr). */
+export class LearningRateScheduler extends Callback {
+  constructor(readonly schedule: (epoch: number, lr: number) => number, readonly verbose = 0) {
+    super();
+    if (typeof schedule !== 'function') throw new Error('LearningRateScheduler: schedule must be a function (epoch, lr) => lr');
+  }
+  override onEpochBegin(epoch: number): void {
+    const opt = this.model?.optimizer;
+    if (!opt) throw new Error('LearningRateScheduler: the model has no optimizer; compile it first');
+    const current = opt.currentLearningRate();
+    const lr = this.schedule(epoch, current);
+    if (typeof lr !== 'number' || !Number.isFinite(lr)) throw new Error(`LearningRateScheduler: the schedule must return a finite number, received ${String(lr)}`);
+    opt.learningRate = lr;
+    if (this.verbose > 0) process.stdout.write(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.\n`);
+  }
+  override onEpochEnd(_epoch: number, logs: Logs = {}): void {
+    const opt = this.model?.optimizer;
+    if (opt) logs.learning_rate = opt.currentLearningRate();
+  }
+}
+
+/** Stops training as soon as a batch's loss is NaN or infinite. */
+export class TerminateOnNaN extends Callback {
+  override onTrainBatchEnd(batch: number, logs: Logs = {}): void {
+    const loss = logs.loss;
+    if (loss !== undefined && !Number.isFinite(loss)) {
+      process.stdout.write(`Batch ${batch}: Invalid loss, terminating training\n`);
+      this.model!.stopTraining = true;
+    }
+  }
+}
+
+/** Writes each epoch's logs as a CSV row (epoch first, then the keys in sorted order). */
+export class CSVLogger extends Callback {
+  private keys: string[] | null = null;
+  constructor(readonly filename: string, readonly separator = ',', readonly append = false) {
+    super();
+    if (typeof filename !== 'string' || !filename) throw new Error('CSVLogger: filename must be a non-empty string');
+  }
+  override onTrainBegin(): void {
+    this.keys = null;
+    if (!this.append) writeFileSync(this.filename, '');
+  }
+  override onEpochEnd(epoch: number, logs: Logs = {}): void {
+    if (!this.keys) {
+      this.keys = Object.keys(logs).sort();
+      appendFileSync(this.filename, ['epoch', ...this.keys].join(this.separator) + '\n');
+    }
+    appendFileSync(this.filename, [epoch, ...this.keys.map((k) => (k in logs ? logs[k] : 'NA'))].join(this.separator) + '\n');
+  }
+}

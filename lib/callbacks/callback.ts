@@ -1,0 +1,128 @@
+// Callbacks: Keras's hooks around training, evaluation and prediction. Any hook may return a promise; the loop
+// awaits it. Only hooks a callback overrides are called, so an empty hook costs nothing per batch.
+import type { Model } from '../models/model.js';
+
+export type Logs = Record<string, number>;
+type Maybe = void | Promise<void>;
+
+export class Callback {
+  /** The model being trained (set by fit/evaluate/predict). */
+  model: Model | null = null;
+  /** epochs, steps, verbose, ... */
+  params: Record<string, unknown> = {};
+
+  setModel(model: Model): void {
+    this.model = model;
+  }
+  setParams(params: Record<string, unknown>): void {
+    this.params = params;
+  }
+
+  onTrainBegin(_logs?: Logs): Maybe {}
+  onTrainEnd(_logs?: Logs): Maybe {}
+  onEpochBegin(_epoch: number, _logs?: Logs): Maybe {}
+  onEpochEnd(_epoch: number, _logs?: Logs): Maybe {}
+  onTrainBatchBegin(_batch: number, _logs?: Logs): Maybe {}
+  onTrainBatchEnd(_batch: number, _logs?: Logs): Maybe {}
+  /** Alias of onTrainBatchBegin (Keras's on_batch_begin, TF.js's onBatchBegin). */
+  onBatchBegin(_batch: number, _logs?: Logs): Maybe {}
+  /** Alias of onTrainBatchEnd. */
+  onBatchEnd(_batch: number, _logs?: Logs): Maybe {}
+  onTestBegin(_logs?: Logs): Maybe {}
+  onTestEnd(_logs?: Logs): Maybe {}
+  onTestBatchBegin(_batch: number, _logs?: Logs): Maybe {}
+  onTestBatchEnd(_batch: number, _logs?: Logs): Maybe {}
+  onPredictBegin(_logs?: Logs): Maybe {}
+  onPredictEnd(_logs?: Logs): Maybe {}
+  onPredictBatchBegin(_batch: number, _logs?: Logs): Maybe {}
+  onPredictBatchEnd(_batch: number, _logs?: Logs): Maybe {}
+}
+
+type Hook = Exclude<keyof Callback, 'model' | 'params' | 'setModel' | 'setParams'>;
+
+const base = Callback.prototype;
+
+/** The callbacks of one fit/evaluate/predict call, dispatching each hook to those that implement it. */
+export class CallbackList {
+  private readonly byHook = new Map<Hook, Callback[]>();
+
+  constructor(readonly callbacks: Callback[]) {
+    for (const c of callbacks) {
+      if (!(c instanceof Callback)) throw new Error('callbacks must be instances of Callback (or LambdaCallback for plain functions)');
+    }
+  }
+
+  setModel(model: Model): void {
+    for (const c of this.callbacks) c.setModel(model);
+  }
+  setParams(params: Record<string, unknown>): void {
+    for (const c of this.callbacks) c.setParams(params);
+  }
+
+  private implementers(hook: Hook): Callback[] {
+    let list = this.byHook.get(hook);
+    if (!list) {
+      list = this.callbacks.filter((c) => (c as unknown as Record<string, unknown>)[hook] !== (base as unknown as Record<string, unknown>)[hook]);
+      this.byHook.set(hook, list);
+    }
+    return list;
+  }
+
+  has(hook: Hook): boolean {
+    return this.implementers(hook).length > 0;
+  }
+
+  async call(hook: Hook, ...args: unknown[]): Promise<void> {
+    for (const c of this.implementers(hook)) {
+      const r = (c[hook] as (...a: unknown[]) => Maybe).apply(c, args);
+      if (r && typeof (r as Promise<void>).then === 'function') await r;
+    }
+  }
+
+  async trainBatchBegin(batch: number, logs: Logs): Promise<void> {
+    await this.call('onTrainBatchBegin', batch, logs);
+    await this.call('onBatchBegin', batch, logs);
+  }
+  async trainBatchEnd(batch: number, logs: Logs): Promise<void> {
+    await this.call('onTrainBatchEnd', batch, logs);
+    await this.call('onBatchEnd', batch, logs);
+  }
+}
+
+/** Records each epoch's logs: history.history.loss, .accuracy, .val_loss, ... (fit returns it). */
+export class History extends Callback {
+  epoch: number[] = [];
+  history: Record<string, number[]> = {};
+
+  override onTrainBegin(): void {
+    this.epoch = [];
+  }
+  override onEpochEnd(epoch: number, logs: Logs = {}): void {
+    this.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+  }
+}
+
+export interface LambdaCallbackArgs {
+  onTrainBegin?: (logs?: Logs) => Maybe;
+  onTrainEnd?: (logs?: Logs) => Maybe;
+  onEpochBegin?: (epoch: number, logs?: Logs) => Maybe;
+  onEpochEnd?: (epoch: number, logs?: Logs) => Maybe;
+  onBatchBegin?: (batch: number, logs?: Logs) => Maybe;
+  onBatchEnd?: (batch: number, logs?: Logs) => Maybe;
+}
+
+/** A callback from plain functions. */
+export class LambdaCallback extends Callback {
+  constructor(args: LambdaCallbackArgs = {}) {
+    super();
+    const hooks = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+    for (const h of hooks) {
+      const f = args[h];
+      if (f !== undefined) {
+        if (typeof f !== 'function') throw new Error(`LambdaCallback: ${h} must be a function`);
+        (this as unknown as Record<string, unknown>)[h] = f;
+      }
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export { Callback, CallbackList, History, LambdaCallback } from './callback.js';
+export type { Logs, LambdaCallbackArgs } from './callback.js';
+export { ProgbarLogger, Progbar } from './progbar.js';
+export { EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger } from './builtin.js';
+export type { EarlyStoppingArgs, ReduceLROnPlateauArgs } from './builtin.js';

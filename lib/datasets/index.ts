@@ -1,0 +1,3 @@
+import * as mnist from './mnist.js';
+
+export { mnist };

@@ -1,0 +1,272 @@
+// Weight initializers with Keras's definitions and defaults, by name or object, seedable.
+import { lookup, normalizeName } from './names.js';
+import { Generator, generator } from './random.js';
+import { checkShape, fmt, sizeOf } from './shape-util.js';
+import { empty, type Tensor } from './tensor.js';
+
+export abstract class Initializer {
+  /** Keras class name, used by getConfig. */
+  abstract readonly className: string;
+  constructor(readonly seed?: number) {}
+  abstract fill(values: Float32Array, shape: number[], g: Generator): void;
+
+  /** A new float32 tensor of `shape` with this initializer's values. */
+  apply(shape: number[]): Tensor {
+    const s = checkShape(shape, this.className);
+    const t = empty(s, 'float32');
+    this.fill(t.values as Float32Array, s, this.generator());
+    return t;
+  }
+
+  /** A seeded initializer repeats the same values on every call, as in Keras. */
+  protected generator(): Generator {
+    return this.seed === undefined ? generator() : new Generator(this.seed);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return this.seed === undefined ? {} : { seed: this.seed };
+  }
+}
+
+export class Zeros extends Initializer {
+  readonly className = 'Zeros';
+  fill(v: Float32Array): void {
+    v.fill(0);
+  }
+}
+
+export class Ones extends Initializer {
+  readonly className = 'Ones';
+  fill(v: Float32Array): void {
+    v.fill(1);
+  }
+}
+
+export class Constant extends Initializer {
+  readonly className = 'Constant';
+  readonly value: number;
+  constructor(args: { value?: number } | number = {}) {
+    super();
+    this.value = typeof args === 'number' ? args : args.value ?? 0;
+  }
+  fill(v: Float32Array): void {
+    v.fill(this.value);
+  }
+  override getConfig() {
+    return { value: this.value };
+  }
+}
+
+export class RandomNormal extends Initializer {
+  readonly className = 'RandomNormal';
+  readonly mean: number;
+  readonly stddev: number;
+  constructor(args: { mean?: number; stddev?: number; seed?: number } = {}) {
+    super(args.seed);
+    this.mean = args.mean ?? 0;
+    this.stddev = args.stddev ?? 0.05;
+  }
+  fill(v: Float32Array, _s: number[], g: Generator): void {
+    for (let i = 0; i < v.length; i++) v[i] = this.mean + this.stddev * g.normal();
+  }
+  override getConfig() {
+    return { ...super.getConfig(), mean: this.mean, stddev: this.stddev };
+  }
+}
+
+export class RandomUniform extends Initializer {
+  readonly className = 'RandomUniform';
+  readonly minval: number;
+  readonly maxval: number;
+  constructor(args: { minval?: number; maxval?: number; seed?: number } = {}) {
+    super(args.seed);
+    this.minval = args.minval ?? -0.05;
+    this.maxval = args.maxval ?? 0.05;
+  }
+  fill(v: Float32Array, _s: number[], g: Generator): void {
+    for (let i = 0; i < v.length; i++) v[i] = this.minval + (this.maxval - this.minval) * g.uniform();
+  }
+  override getConfig() {
+    return { ...super.getConfig(), minval: this.minval, maxval: this.maxval };
+  }
+}
+
+function truncated(g: Generator): number {
+  let z: number;
+  do z = g.normal();
+  while (z < -2 || z > 2);
+  return z;
+}
+
+export class TruncatedNormal extends Initializer {
+  readonly className = 'TruncatedNormal';
+  readonly mean: number;
+  readonly stddev: number;
+  constructor(args: { mean?: number; stddev?: number; seed?: number } = {}) {
+    super(args.seed);
+    this.mean = args.mean ?? 0;
+    this.stddev = args.stddev ?? 0.05;
+  }
+  fill(v: Float32Array, _s: number[], g: Generator): void {
+    for (let i = 0; i < v.length; i++) v[i] = this.mean + this.stddev * truncated(g);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), mean: this.mean, stddev: this.stddev };
+  }
+}
+
+/** fan_in and fan_out as Keras computes them (a conv kernel's receptive field multiplies both). */
+export function computeFans(shape: readonly number[]): [number, number] {
+  if (shape.length === 0) return [1, 1];
+  if (shape.length === 1) return [shape[0], shape[0]];
+  if (shape.length === 2) return [shape[0], shape[1]];
+  const receptive = sizeOf(shape.slice(0, -2));
+  return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
+}
+
+export type FanMode = 'fan_in' | 'fan_out' | 'fan_avg';
+export type Distribution = 'truncated_normal' | 'untruncated_normal' | 'uniform';
+
+/** Keras's VarianceScaling: scale / fan, drawn uniform, normal or truncated normal. */
+export class VarianceScaling extends Initializer {
+  className = 'VarianceScaling';
+  readonly scale: number;
+  readonly mode: FanMode;
+  readonly distribution: Distribution;
+  constructor(args: { scale?: number; mode?: FanMode | 'fanIn' | 'fanOut' | 'fanAvg'; distribution?: Distribution | 'truncatedNormal' | 'untruncatedNormal' | 'normal'; seed?: number } = {}) {
+    super(args.seed);
+    this.scale = args.scale ?? 1;
+    if (!(this.scale > 0)) throw new Error(`VarianceScaling: scale must be positive, received ${args.scale}`);
+    const mode = normalizeName(args.mode ?? 'fan_in');
+    const modes: Record<string, FanMode> = { fanin: 'fan_in', fanout: 'fan_out', fanavg: 'fan_avg' };
+    if (!(mode in modes)) throw new Error(`VarianceScaling: mode must be fan_in, fan_out or fan_avg, received ${JSON.stringify(args.mode)}`);
+    this.mode = modes[mode];
+    const dist = normalizeName(args.distribution ?? 'truncated_normal');
+    const dists: Record<string, Distribution> = { truncatednormal: 'truncated_normal', normal: 'truncated_normal', untruncatednormal: 'untruncated_normal', uniform: 'uniform' };
+    if (!(dist in dists)) throw new Error(`VarianceScaling: distribution must be truncated_normal, untruncated_normal or uniform, received ${JSON.stringify(args.distribution)}`);
+    this.distribution = dists[dist];
+  }
+  fill(v: Float32Array, shape: number[], g: Generator): void {
+    const [fanIn, fanOut] = computeFans(shape);
+    const fan = this.mode === 'fan_in' ? fanIn : this.mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2;
+    const variance = this.scale / Math.max(1, fan);
+    if (this.distribution === 'uniform') {
+      const limit = Math.sqrt(3 * variance);
+      for (let i = 0; i < v.length; i++) v[i] = limit * (2 * g.uniform() - 1);
+    } else if (this.distribution === 'untruncated_normal') {
+      const std = Math.sqrt(variance);
+      for (let i = 0; i < v.length; i++) v[i] = std * g.normal();
+    } else {
+      // The stddev of a unit normal truncated to [-2, 2]; dividing by it restores the intended variance.
+      const std = Math.sqrt(variance) / 0.87962566103423978;
+      for (let i = 0; i < v.length; i++) v[i] = std * truncated(g);
+    }
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), scale: this.scale, mode: this.mode, distribution: this.distribution };
+  }
+}
+
+/** Glorot (Xavier) uniform: limit sqrt(6 / (fan_in + fan_out)). Keras's default for kernels. */
+export class GlorotUniform extends VarianceScaling {
+  override className = 'GlorotUniform';
+  constructor(args: { seed?: number } = {}) {
+    super({ scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: args.seed });
+  }
+}
+export class GlorotNormal extends VarianceScaling {
+  override className = 'GlorotNormal';
+  constructor(args: { seed?: number } = {}) {
+    super({ scale: 1, mode: 'fan_avg', distribution: 'truncated_normal', seed: args.seed });
+  }
+}
+export class HeUniform extends VarianceScaling {
+  override className = 'HeUniform';
+  constructor(args: { seed?: number } = {}) {
+    super({ scale: 2, mode: 'fan_in', distribution: 'uniform', seed: args.seed });
+  }
+}
+export class HeNormal extends VarianceScaling {
+  override className = 'HeNormal';
+  constructor(args: { seed?: number } = {}) {
+    super({ scale: 2, mode: 'fan_in', distribution: 'truncated_normal', seed: args.seed });
+  }
+}
+export class LecunUniform extends VarianceScaling {
+  override className = 'LecunUniform';
+  constructor(args: { seed?: number } = {}) {
+    super({ scale: 1, mode: 'fan_in', distribution: 'uniform', seed: args.seed });
+  }
+}
+export class LecunNormal extends VarianceScaling {
+  override className = 'LecunNormal';
+  constructor(args: { seed?: number } = {}) {
+    super({ scale: 1, mode: 'fan_in', distribution: 'truncated_normal', seed: args.seed });
+  }
+}
+
+/** A (semi-)orthogonal matrix from the QR decomposition of a normal one, flattened to the trailing axis. */
+export class Orthogonal extends Initializer {
+  readonly className = 'Orthogonal';
+  readonly gain: number;
+  constructor(args: { gain?: number; seed?: number } = {}) {
+    super(args.seed);
+    this.gain = args.gain ?? 1;
+  }
+  fill(v: Float32Array, shape: number[], g: Generator): void {
+    if (shape.length < 2) throw new Error(`Orthogonal: needs a shape of rank at least 2, received ${fmt(shape)}`);
+    const cols = shape[shape.length - 1];
+    const rows = v.length / cols;
+    // Gram-Schmidt on the longer side's vectors: rows x cols with orthonormal rows (rows <= cols) or columns.
+    const transposed = rows < cols;
+    const n = transposed ? cols : rows; // length of each vector
+    const k = transposed ? rows : cols; // number of vectors
+    const q = new Float64Array(n * k);
+    for (let j = 0; j < k; j++) {
+      let norm = 0;
+      while (norm < 1e-6) {
+        for (let i = 0; i < n; i++) q[j * n + i] = g.normal();
+        for (let p = 0; p < j; p++) {
+          let dot = 0;
+          for (let i = 0; i < n; i++) dot += q[j * n + i] * q[p * n + i];
+          for (let i = 0; i < n; i++) q[j * n + i] -= dot * q[p * n + i];
+        }
+        norm = 0;
+        for (let i = 0; i < n; i++) norm += q[j * n + i] ** 2;
+        norm = Math.sqrt(norm);
+      }
+      for (let i = 0; i < n; i++) q[j * n + i] /= norm;
+    }
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        v[r * cols + c] = this.gain * (transposed ? q[r * n + c] : q[c * n + r]);
+      }
+    }
+  }
+  override getConfig() {
+    return { ...super.getConfig(), gain: this.gain };
+  }
+}
+
+export type InitializerIdentifier = string | Initializer | { className: string; config?: Record<string, unknown> };
+
+const classes: Record<string, new (args?: never) => Initializer> = {
+  zeros: Zeros, ones: Ones, constant: Constant as never, random_normal: RandomNormal as never,
+  random_uniform: RandomUniform as never, truncated_normal: TruncatedNormal as never,
+  glorot_uniform: GlorotUniform as never, glorot_normal: GlorotNormal as never, he_uniform: HeUniform as never,
+  he_normal: HeNormal as never, lecun_uniform: LecunUniform as never, lecun_normal: LecunNormal as never,
+  orthogonal: Orthogonal as never, variance_scaling: VarianceScaling as never,
+};
+const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
+const known = Object.keys(classes);
+
+/** Resolves 'glorot_uniform' / 'glorotUniform' / an Initializer / {className, config}. */
+export function getInitializer(id: InitializerIdentifier): Initializer {
+  if (id instanceof Initializer) return id;
+  if (typeof id === 'string') return new (lookup(table, id, 'initializer', known))();
+  if (id && typeof id === 'object' && typeof id.className === 'string') {
+    const Cls = lookup(table, id.className, 'initializer', known) as unknown as new (a: unknown) => Initializer;
+    return new Cls(id.config ?? {});
+  }
+  throw new Error(`Unknown initializer ${JSON.stringify(id)}. Known initializers: ${known.join(', ')}`);
+}

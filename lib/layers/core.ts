@@ -1,0 +1,234 @@
+// Core layers: Dense, Activation, Dropout, Flatten, Reshape.
+import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
+import type { InitializerIdentifier } from '../initializers.js';
+import { UnaryOp } from '../native.js';
+import { dense } from '../ops/matmul.js';
+import { mul } from '../ops/elementwise.js';
+import { reshape } from '../ops/shape.js';
+import { empty, Tensor, type Variable } from '../tensor.js';
+import { Generator, generator } from '../random.js';
+import type { RegularizerIdentifier } from '../regularizers.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+
+/** Softmax outputs remember the logits they came from, so cross-entropy can use the stable logits form. */
+export const logitsOf = new WeakMap<Tensor, Tensor>();
+
+/** The single tensor a one-input layer expects. */
+export function single(inputs: LayerInput, layer: Layer): Tensor {
+  if (Array.isArray(inputs)) {
+    if (inputs.length !== 1) throw new Error(`Layer "${layer.name}" expects 1 input, but it received ${inputs.length} input tensors`);
+    return inputs[0];
+  }
+  return inputs;
+}
+
+export function singleShape(shape: Shape | Shape[], layer: Layer): Shape {
+  if (shape.length > 0 && Array.isArray(shape[0])) {
+    if (shape.length !== 1) throw new Error(`Layer "${layer.name}" expects 1 input, but it received ${shape.length} inputs`);
+    return shape[0] as Shape;
+  }
+  return shape as Shape;
+}
+
+/** Keras's message for a bad constructor argument. */
+export function invalid(cls: string, arg: string, expected: string, value: unknown): Error {
+  return new Error(`${cls}: received an invalid value for \`${arg}\`, expected ${expected}. Received: ${arg}=${JSON.stringify(value) ?? String(value)}`);
+}
+
+export function positiveInt(v: unknown, cls: string, arg: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw invalid(cls, arg, 'a positive integer', v);
+  return v;
+}
+
+/** Applies an activation, keeping the logits of a softmax. */
+export function activate(act: ActivationFunction, z: Tensor): Tensor {
+  if (act.unary && act.unary.op === UnaryOp.linear) return z;
+  const y = act.apply(z);
+  if (act.softmax) logitsOf.set(y, z);
+  return y;
+}
+
+export interface DenseArgs extends LayerArgs {
+  units?: number;
+  activation?: ActivationIdentifier;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+  kernelRegularizer?: RegularizerIdentifier;
+  biasRegularizer?: RegularizerIdentifier;
+}
+
+/**
+ * Densely connected layer: output = activation(dot(input, kernel) + bias), kernel [inputDim, units].
+ * Applies to the last axis of inputs of any rank >= 2.
+ */
+export class Dense extends Layer {
+  readonly units: number;
+  readonly activation: ActivationFunction;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerIdentifier;
+  readonly biasInitializer: InitializerIdentifier;
+  readonly kernelRegularizer: RegularizerIdentifier;
+  readonly biasRegularizer: RegularizerIdentifier;
+  kernel: Variable | null = null;
+  bias: Variable | null = null;
+
+  constructor(units: number | DenseArgs, args: DenseArgs = {}) {
+    const a = typeof units === 'object' ? units : { ...args, units };
+    super(a);
+    this.units = positiveInt(a.units, 'Dense', 'units');
+    this.activation = getActivation(a.activation);
+    this.useBias = a.useBias ?? true;
+    this.kernelInitializer = a.kernelInitializer ?? 'glorot_uniform';
+    this.biasInitializer = a.biasInitializer ?? 'zeros';
+    this.kernelRegularizer = a.kernelRegularizer;
+    this.biasRegularizer = a.biasRegularizer;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = singleShape(inputShape, this);
+    const inputDim = shape[shape.length - 1];
+    if (shape.length < 2 || inputDim === null) {
+      throw new Error(`Layer "${this.name}" needs the last axis of its input to be known and the input to have rank >= 2, received shape ${JSON.stringify(shape)}`);
+    }
+    this.kernel = this.addWeight('kernel', { shape: [inputDim, this.units], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer });
+    if (this.useBias) this.bias = this.addWeight('bias', { shape: [this.units], initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+    this.inputSpec = { minNdim: 2, axes: { [-1]: inputDim } };
+    super.build(inputShape);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const act = this.activation;
+    if (act.unary) return dense(x, this.kernel!, this.bias, act.unary.op, act.unary.alpha);
+    return activate(act, dense(x, this.kernel!, this.bias));
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    return [...s.slice(0, -1), this.units];
+  }
+
+  override getConfig() {
+    return { ...super.getConfig(), units: this.units, activation: this.activation.name, useBias: this.useBias };
+  }
+}
+
+/** Applies an activation function. */
+export class Activation extends Layer {
+  readonly activation: ActivationFunction;
+  constructor(activation: ActivationIdentifier | (LayerArgs & { activation?: ActivationIdentifier }), args: LayerArgs = {}) {
+    const a = activation !== null && typeof activation === 'object' ? activation : { ...args, activation };
+    super(a);
+    if (a.activation === undefined || a.activation === null) throw invalid('Activation', 'activation', 'a name or a function', a.activation);
+    this.activation = getActivation(a.activation);
+  }
+  call(inputs: LayerInput): Tensor {
+    return activate(this.activation, single(inputs, this));
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return singleShape(inputShape, this);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), activation: this.activation.name };
+  }
+}
+
+export interface DropoutArgs extends LayerArgs {
+  rate?: number;
+  noiseShape?: (number | null)[];
+  seed?: number;
+}
+
+/** Sets a fraction `rate` of inputs to 0 during training and scales the rest by 1 / (1 - rate); identity otherwise. */
+export class Dropout extends Layer {
+  readonly rate: number;
+  readonly noiseShape: (number | null)[] | null;
+  readonly seed: number | undefined;
+  /** A seeded layer draws from its own stream, so its masks repeat from run to run. */
+  private readonly gen: Generator | null;
+  constructor(rate: number | DropoutArgs, args: DropoutArgs = {}) {
+    const a = typeof rate === 'object' ? rate : { ...args, rate };
+    super(a);
+    if (typeof a.rate !== 'number' || !(a.rate >= 0 && a.rate < 1)) throw invalid('Dropout', 'rate', 'a number in [0, 1)', a.rate);
+    this.rate = a.rate;
+    this.noiseShape = a.noiseShape ?? null;
+    this.seed = a.seed;
+    this.gen = a.seed === undefined ? null : new Generator(a.seed);
+  }
+  call(inputs: LayerInput, args: CallArgs): Tensor {
+    const x = single(inputs, this);
+    if (!args.training || this.rate === 0) return x;
+    const shape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]) : x.shape.slice();
+    const mask = empty(shape);
+    const m = mask.values;
+    const keep = 1 - this.rate;
+    const scale = 1 / keep;
+    const g = this.gen ?? generator();
+    for (let i = 0; i < m.length; i++) m[i] = g.uniform() < keep ? scale : 0;
+    return mul(x, mask);
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return singleShape(inputShape, this);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), rate: this.rate, noiseShape: this.noiseShape, seed: this.seed };
+  }
+}
+
+/** Flattens all axes but the batch axis: [batch, ...] -> [batch, product]. */
+export class Flatten extends Layer {
+  constructor(args: LayerArgs = {}) {
+    super(args);
+  }
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    if (x.rank === 0) throw new Error(`Layer "${this.name}" cannot flatten a scalar`);
+    return reshape(x, [x.shape[0], x.rank === 1 ? 1 : -1]);
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    const rest = s.slice(1);
+    return [s[0], rest.some((d) => d === null) ? null : rest.reduce((p: number, d) => p * (d as number), 1)];
+  }
+}
+
+export interface ReshapeArgs extends LayerArgs {
+  targetShape?: number[];
+}
+
+/** Reshapes each sample to targetShape (one entry may be -1). */
+export class Reshape extends Layer {
+  readonly targetShape: number[];
+  constructor(targetShape: number[] | ReshapeArgs, args: ReshapeArgs = {}) {
+    const a = Array.isArray(targetShape) ? { ...args, targetShape } : targetShape;
+    super(a);
+    const t = a.targetShape;
+    if (!Array.isArray(t) || t.some((d) => !Number.isInteger(d) || (d <= 0 && d !== -1)) || t.filter((d) => d === -1).length > 1) {
+      throw invalid('Reshape', 'targetShape', 'an array of positive integers with at most one -1', t);
+    }
+    this.targetShape = t.slice();
+  }
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const perSample = x.rank === 0 ? 0 : x.size / (x.shape[0] || 1);
+    const want = this.targetShape.reduce((p, d) => (d === -1 ? p : p * d), 1);
+    if (x.shape[0] > 0 && (this.targetShape.includes(-1) ? perSample % want !== 0 : perSample !== want)) {
+      throw new Error(`Layer "${this.name}": cannot reshape input of shape ${JSON.stringify(x.shape)} (${perSample} values per sample) to target shape ${JSON.stringify(this.targetShape)}`);
+    }
+    return reshape(x, [x.shape[0], ...this.targetShape]);
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    const t: Shape = this.targetShape.slice();
+    const rest = s.slice(1);
+    if (t.includes(-1)) {
+      const known = this.targetShape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+      t[t.indexOf(-1)] = rest.some((d) => d === null) ? null : rest.reduce((p: number, d) => p * (d as number), 1) / known;
+    }
+    return [s[0], ...t];
+  }
+  override getConfig() {
+    return { ...super.getConfig(), targetShape: this.targetShape };
+  }
+}

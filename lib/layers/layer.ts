@@ -1,0 +1,336 @@
+// The Layer base class (Keras's contract: validate in the constructor, create weights in build(inputShape),
+// compute in call(), describe in getConfig()), symbolic tensors for the functional API, and InputLayer/input().
+import type { DType } from '../dtype.js';
+import { getInitializer, type InitializerIdentifier } from '../initializers.js';
+import { persistent } from '../memory.js';
+import { toSnakeCase } from '../names.js';
+import { noGrad } from '../autograd/tape.js';
+import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
+import { Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
+
+/** A shape whose first (batch) axis, or any axis, may be unknown: null, as Keras's None. */
+export type Shape = (number | null)[];
+
+/** Keras's way of printing a shape: (None, 28, 28, 1). */
+export function formatShape(shape: readonly (number | null)[]): string {
+  const items = shape.map((d) => (d === null ? 'None' : String(d)));
+  return `(${items.join(', ')}${items.length === 1 ? ',' : ''})`;
+}
+
+const layerNames = new Map<string, number>();
+
+/** Keras's automatic names: dense, dense_1, dense_2, ... per base name. */
+export function uniqueLayerName(base: string): string {
+  const n = layerNames.get(base) ?? 0;
+  layerNames.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+/** Forgets automatic names (Keras's clear_session), so that the next Dense is called 'dense' again. */
+export function clearSession(): void {
+  layerNames.clear();
+}
+
+export interface LayerArgs {
+  name?: string;
+  trainable?: boolean;
+  /** Shape of one sample (without the batch axis), for the first layer of a Sequential model. */
+  inputShape?: Shape;
+  batchInputShape?: Shape;
+  batchSize?: number;
+  dtype?: DType;
+}
+
+export interface CallArgs {
+  /** True inside fit(): Dropout drops, BatchNormalization uses batch statistics. */
+  training?: boolean;
+}
+
+/** What a layer requires of its input, checked on every call (Keras's InputSpec). */
+export interface InputSpec {
+  ndim?: number;
+  minNdim?: number;
+  /** Required sizes of given axes (negative axes count from the end). */
+  axes?: Record<number, number>;
+}
+
+export interface WeightOptions {
+  shape: number[];
+  initializer?: InitializerIdentifier;
+  regularizer?: RegularizerIdentifier;
+  trainable?: boolean;
+  dtype?: DType;
+}
+
+/** A placeholder for a tensor in a functional model: a shape (batch axis null), and the layer call that makes it. */
+export class SymbolicTensor {
+  constructor(
+    readonly shape: Shape,
+    readonly dtype: DType,
+    /** The layer call that produces this tensor. */
+    readonly node: LayerNode,
+    /** Which output of that call. */
+    readonly index: number,
+    readonly name: string,
+  ) {}
+  get rank(): number {
+    return this.shape.length;
+  }
+  toString(): string {
+    return `<SymbolicTensor shape=${formatShape(this.shape)}, dtype=${this.dtype}, name=${this.name}>`;
+  }
+}
+
+/** One call of a layer on symbolic inputs. */
+export class LayerNode {
+  outputs: SymbolicTensor[] = [];
+  constructor(
+    readonly layer: Layer,
+    readonly inputs: SymbolicTensor[],
+    readonly args: CallArgs,
+    /** Whether the layer was called on a list (a merge layer) rather than on one tensor. */
+    readonly listInput: boolean,
+  ) {}
+}
+
+export type LayerInput = Tensor | Tensor[];
+export type LayerOutput = Tensor | Tensor[];
+
+function isSymbolic(x: unknown): x is SymbolicTensor | SymbolicTensor[] {
+  return x instanceof SymbolicTensor || (Array.isArray(x) && x.length > 0 && x.every((e) => e instanceof SymbolicTensor));
+}
+
+function checkName(name: unknown, cls: string): void {
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.includes('/'))) {
+    throw new Error(`${cls}: received an invalid value for \`name\`, expected a non-empty string without '/'. Received: name=${JSON.stringify(name)}`);
+  }
+}
+
+export abstract class Layer {
+  name: string;
+  /** Set once build() has created the weights. */
+  built = false;
+  /** Shape (with batch axis) given by inputShape/batchInputShape, used by Sequential and summary(). */
+  readonly batchInputShape: Shape | null;
+  readonly dtype: DType;
+  protected inputSpec: InputSpec | null = null;
+  private _trainable: boolean;
+  private readonly _weights: Variable[] = [];
+  private readonly _trainableFlags = new Map<Variable, boolean>();
+  private readonly _regularized: [Variable, Regularizer][] = [];
+  /** Symbolic calls of this layer, in order (the functional API). */
+  readonly inboundNodes: LayerNode[] = [];
+
+  constructor(args: LayerArgs = {}) {
+    const cls = this.constructor.name;
+    if (args === null || typeof args !== 'object') throw new Error(`${cls}: expected an options object, received ${String(args)}`);
+    checkName(args.name, cls);
+    this.name = args.name ?? uniqueLayerName(toSnakeCase(this.className));
+    this._trainable = args.trainable ?? true;
+    this.dtype = args.dtype ?? 'float32';
+    if (args.batchInputShape) {
+      this.batchInputShape = validateShape(args.batchInputShape, cls, 'batchInputShape');
+    } else if (args.inputShape) {
+      const s = validateShape(args.inputShape, cls, 'inputShape');
+      this.batchInputShape = [args.batchSize ?? null, ...s];
+    } else {
+      this.batchInputShape = null;
+    }
+  }
+
+  /** Keras's class name (used in summary() and getConfig()). */
+  get className(): string {
+    return this.constructor.name;
+  }
+
+  get trainable(): boolean {
+    return this._trainable;
+  }
+  set trainable(t: boolean) {
+    this._trainable = t;
+    for (const w of this._weights) w.trainable = t && this._trainableFlags.get(w)!;
+  }
+
+  /** Creates the weights from the input shape. Subclasses call super.build() (or set built) at the end. */
+  build(_inputShape: Shape | Shape[]): void {
+    this.built = true;
+  }
+
+  /** The computation, on concrete tensors. */
+  abstract call(inputs: LayerInput, args: CallArgs): LayerOutput;
+
+  /**
+   * The output shape for an input shape. The default runs the layer on zeros with a batch of 1, which is always
+   * right; layers override it when the shape is cheap to compute.
+   */
+  computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const multi = isShapeList(inputShape);
+    const shapes = multi ? (inputShape as Shape[]) : [inputShape as Shape];
+    const batch = shapes[0][0] ?? null;
+    const dummies = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
+    const out = noGrad(() => this.call(multi ? dummies : dummies[0], { training: false }));
+    const symbolic = (t: Tensor): Shape => [batch, ...t.shape.slice(1)];
+    return Array.isArray(out) ? out.map(symbolic) : symbolic(out);
+  }
+
+  /**
+   * Calls the layer: on tensors it runs the computation (building the weights on first use); on symbolic tensors
+   * (from tn.input()) it records the call for a functional model and returns symbolic outputs.
+   */
+  apply(inputs: TensorLike | TensorLike[] | SymbolicTensor | SymbolicTensor[], args: CallArgs = {}): any {
+    if (isSymbolic(inputs)) return this.applySymbolic(inputs, args);
+    const list = Array.isArray(inputs) && inputs.length > 0 && inputs.every((e) => e instanceof Tensor)
+      ? (inputs as Tensor[])
+      : null;
+    const x: LayerInput = list ?? toTensor(inputs as TensorLike, `layer "${this.name}"`);
+    const shapes = Array.isArray(x) ? x.map((t) => t.shape as Shape) : (x.shape as Shape);
+    this.assertInputCompatibility(shapes);
+    this.maybeBuild(shapes);
+    return this.call(x, args);
+  }
+
+  /** @internal Builds the layer once, with allocation outside any training-step scope (weights outlive steps). */
+  maybeBuild(inputShape: Shape | Shape[]): void {
+    if (this.built) return;
+    persistent(() => this.build(inputShape));
+    this.built = true;
+  }
+
+  private applySymbolic(inputs: SymbolicTensor | SymbolicTensor[], args: CallArgs): SymbolicTensor | SymbolicTensor[] {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const shapes = list.map((t) => t.shape);
+    const inShape = Array.isArray(inputs) ? shapes : shapes[0];
+    this.assertInputCompatibility(inShape);
+    this.maybeBuild(inShape);
+    const out = this.computeOutputShape(inShape);
+    const node = new LayerNode(this, list, args, Array.isArray(inputs));
+    const outShapes = isShapeList(out) ? (out as Shape[]) : [out as Shape];
+    node.outputs = outShapes.map((s, i) => new SymbolicTensor(s, 'float32', node, i, outShapes.length > 1 ? `${this.name}_${i}` : this.name));
+    this.inboundNodes.push(node);
+    return isShapeList(out) ? node.outputs : node.outputs[0];
+  }
+
+  /** Checks an input shape against the layer's InputSpec, with Keras's error message. */
+  protected assertInputCompatibility(inputShape: Shape | Shape[]): void {
+    const spec = this.inputSpec;
+    if (!spec || isShapeList(inputShape)) return;
+    const shape = inputShape as Shape;
+    const head = `Input 0 of layer "${this.name}" is incompatible with the layer`;
+    if (spec.ndim !== undefined && shape.length !== spec.ndim) {
+      throw new Error(`${head}: expected ndim=${spec.ndim}, found ndim=${shape.length}. Full shape received: ${formatShape(shape)}`);
+    }
+    if (spec.minNdim !== undefined && shape.length < spec.minNdim) {
+      throw new Error(`${head}: expected min_ndim=${spec.minNdim}, found ndim=${shape.length}. Full shape received: ${formatShape(shape)}`);
+    }
+    if (spec.axes) {
+      for (const [k, v] of Object.entries(spec.axes)) {
+        const axis = Number(k);
+        const a = axis < 0 ? shape.length + axis : axis;
+        const d = shape[a];
+        if (d !== null && d !== undefined && d !== v) {
+          throw new Error(`${head}: expected axis ${axis} of input shape to have value ${v}, but received input with shape ${formatShape(shape)}`);
+        }
+      }
+    }
+  }
+
+  /** Creates a weight (Keras's add_weight). Call it from build(). */
+  addWeight(name: string, options: WeightOptions): Variable {
+    const init = getInitializer(options.initializer ?? 'glorot_uniform');
+    const trainable = options.trainable ?? true;
+    const value = persistent(() => init.apply(options.shape));
+    const v = new Variable(value._storage, value.shape, options.dtype ?? 'float32', trainable && this._trainable, `${this.name}/${name}`);
+    this._weights.push(v);
+    this._trainableFlags.set(v, trainable);
+    const reg = getRegularizer(options.regularizer);
+    if (reg) this._regularized.push([v, reg]);
+    return v;
+  }
+
+  /** All weights: trainable ones first, then the others (Keras's order). */
+  get weights(): Variable[] {
+    return [...this.trainableWeights, ...this.nonTrainableWeights];
+  }
+  get trainableWeights(): Variable[] {
+    return this._trainable ? this._weights.filter((w) => this._trainableFlags.get(w)) : [];
+  }
+  get nonTrainableWeights(): Variable[] {
+    return this._trainable ? this._weights.filter((w) => !this._trainableFlags.get(w)) : this._weights.slice();
+  }
+
+  /** Regularization penalties of this layer's weights, as scalar tensors (added to the loss in fit). */
+  get losses(): Tensor[] {
+    return this._regularized.map(([w, r]) => r.apply(w));
+  }
+
+  /** Copies of the weights' values, in `weights` order. */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => w.clone());
+  }
+
+  /** Replaces the weights' values (same order and shapes as getWeights()). */
+  setWeights(weights: TensorLike[]): void {
+    const ws = this.weights;
+    if (!Array.isArray(weights) || weights.length !== ws.length) {
+      throw new Error(`Layer "${this.name}" expects ${ws.length} weights, but setWeights received ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    }
+    ws.forEach((w, i) => {
+      const t = toTensor(weights[i], `setWeights of layer "${this.name}"`);
+      if (t.shape.length !== w.shape.length || t.shape.some((d, j) => d !== w.shape[j])) {
+        throw new Error(`Layer "${this.name}" weight ${i} (${w.name}) has shape ${formatShape(w.shape)}, but setWeights received shape ${formatShape(t.shape)}`);
+      }
+      w.assign(t);
+    });
+  }
+
+  /** Number of scalars in all weights. */
+  countParams(): number {
+    if (!this.built) throw new Error(`You tried to call countParams on layer "${this.name}", but the layer isn't built. Build it first (call it on data, or give the model an inputShape).`);
+    return this.weights.reduce((n, w) => n + w.size, 0);
+  }
+
+  /** The layer's constructor arguments (Keras's get_config). */
+  getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype: this.dtype };
+    if (this.batchInputShape) c.batchInputShape = this.batchInputShape.slice();
+    return c;
+  }
+}
+
+function isShapeList(s: Shape | Shape[]): boolean {
+  return s.length > 0 && Array.isArray(s[0]);
+}
+
+export function validateShape(shape: unknown, cls: string, what: string): Shape {
+  if (!Array.isArray(shape) || shape.some((d) => d !== null && (!Number.isInteger(d) || (d as number) <= 0))) {
+    throw new Error(`${cls}: received an invalid value for \`${what}\`, expected an array of positive integers (or null). Received: ${what}=${JSON.stringify(shape)}`);
+  }
+  return shape.slice();
+}
+
+/** The entry point of a functional model: its output is the symbolic input tensor. */
+export class InputLayer extends Layer {
+  readonly output: SymbolicTensor;
+  constructor(args: LayerArgs & { shape?: Shape } = {}) {
+    const batchInputShape = args.batchInputShape ?? (args.shape ? [args.batchSize ?? null, ...validateShape(args.shape, 'InputLayer', 'shape')] : undefined);
+    if (!batchInputShape) throw new Error('InputLayer: needs `shape` (the shape of one sample) or `batchInputShape`');
+    super({ ...args, batchInputShape });
+    this.built = true;
+    const node = new LayerNode(this, [], {}, false);
+    this.output = new SymbolicTensor(this.batchInputShape!.slice(), this.dtype, node, 0, this.name);
+    node.outputs = [this.output];
+    this.inboundNodes.push(node);
+  }
+  call(inputs: LayerInput): LayerOutput {
+    return inputs;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return inputShape;
+  }
+}
+
+/** A symbolic input for the functional API: tn.input({ shape: [28, 28, 1] }). */
+export function input(args: { shape?: Shape; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DType }): SymbolicTensor {
+  if (!args || typeof args !== 'object') throw new Error('input: expected an options object with `shape`');
+  return new InputLayer({ shape: args.shape, batchInputShape: args.batchShape, batchSize: args.batchSize, name: args.name, dtype: args.dtype }).output;
+}

@@ -1,0 +1,253 @@
+// Losses with Keras's definitions: each maps (yTrue, yPred) to one value per sample (reducing the last axis), then
+// a reduction turns those into the scalar that training minimises.
+import { logitsOf } from './layers/core.js';
+import { lookup, normalizeName } from './names.js';
+import { abs, add, clipByValue, div, exp, log, log1p, minimum, mul, neg, relu, square, sub } from './ops/elementwise.js';
+import { labelIndices, sparseSoftmaxCrossEntropy, takeAlongLastAxis } from './ops/nn.js';
+import { logSoftmax, mean, sum } from './ops/reduce.js';
+import { reshape } from './ops/shape.js';
+import { castTo, floatArg } from './ops/util.js';
+import { fmt, shapesEqual } from './shape-util.js';
+import { Tensor, toTensor, type TensorLike } from './tensor.js';
+
+/** Keras's epsilon: probabilities are clipped to [eps, 1 - eps] before taking logs. */
+export const EPSILON = 1e-7;
+
+export type Reduction = 'sum_over_batch_size' | 'sum' | 'none' | 'mean';
+export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+export interface LossArgs {
+  reduction?: Reduction | 'sumOverBatchSize';
+  name?: string;
+}
+
+function checkReduction(r: string | undefined, cls: string): Reduction {
+  const k = normalizeName(r ?? 'sum_over_batch_size');
+  if (k === 'sumoverbatchsize' || k === 'mean') return 'sum_over_batch_size';
+  if (k === 'sum') return 'sum';
+  if (k === 'none') return 'none';
+  throw new Error(`${cls}: unknown reduction ${JSON.stringify(r)}; expected 'sum_over_batch_size', 'sum' or 'none'`);
+}
+
+export abstract class Loss {
+  readonly name: string;
+  readonly reduction: Reduction;
+  constructor(args: LossArgs, defaultName: string, defaultReduction: Reduction = 'sum_over_batch_size') {
+    this.name = args.name ?? defaultName;
+    this.reduction = args.reduction ? checkReduction(args.reduction, this.constructor.name) : defaultReduction;
+  }
+
+  /** One loss value per sample (the last axis is reduced). */
+  abstract call(yTrue: Tensor, yPred: Tensor): Tensor;
+
+  /** The reduced loss; sample weights scale each sample's value (and still divide by the sample count). */
+  compute(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): Tensor {
+    const p = floatArg(yPred, this.name);
+    const t = toTensor(yTrue, this.name);
+    let values = this.call(t, p);
+    if (sampleWeight) {
+      if (sampleWeight.size !== values.shape[0] && sampleWeight.size !== values.size) {
+        throw new Error(`${this.name}: sample weights of shape ${fmt(sampleWeight.shape)} do not match per-sample losses of shape ${fmt(values.shape)}`);
+      }
+      const w = sampleWeight.size === values.size ? reshape(sampleWeight, values.shape) : reshape(sampleWeight, [values.shape[0], ...values.shape.slice(1).map(() => 1)]);
+      values = mul(values, w);
+    }
+    if (this.reduction === 'none') return values;
+    if (this.reduction === 'sum') return sum(values);
+    return mean(values);
+  }
+
+  /** Calling a loss object computes the reduced loss (loss(yTrue, yPred) as in Keras). */
+  apply(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): Tensor {
+    return this.compute(yTrue, yPred, sampleWeight);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, reduction: this.reduction };
+  }
+}
+
+function checkSameShape(yTrue: Tensor, yPred: Tensor, name: string): Tensor {
+  if (shapesEqual(yTrue.shape, yPred.shape)) return yTrue;
+  if (yTrue.size === yPred.size) return reshape(yTrue, yPred.shape);
+  throw new Error(`${name}: yTrue has shape ${fmt(yTrue.shape)} but yPred has shape ${fmt(yPred.shape)}; they must match`);
+}
+
+const lastAxisMean = (x: Tensor) => mean(x, -1);
+
+export class MeanSquaredError extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'mean_squared_error');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    return lastAxisMean(square(sub(yPred, t)));
+  }
+}
+
+/** Sum of squared errors over all elements: L = sum((y - yhat)^2), the seed's loss as written. */
+export class SumSquaredError extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'sum_squared_error', 'sum');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    return sum(square(sub(yPred, t)), -1);
+  }
+}
+
+export class MeanAbsoluteError extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'mean_absolute_error');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    return lastAxisMean(abs(sub(yPred, t)));
+  }
+}
+
+/** Quadratic for errors below delta, linear above: mean(0.5 q^2 + delta (|e| - q)) with q = min(|e|, delta). */
+export class Huber extends Loss {
+  readonly delta: number;
+  constructor(args: LossArgs & { delta?: number } = {}) {
+    super(args, 'huber_loss');
+    this.delta = args.delta ?? 1;
+    if (!(this.delta > 0)) throw new Error(`Huber: delta must be positive, received ${args.delta}`);
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    const err = abs(sub(yPred, t));
+    const q = minimum(err, this.delta);
+    const lin = sub(err, q);
+    return lastAxisMean(add(mul(square(q), 0.5), mul(lin, this.delta)));
+  }
+  override getConfig() {
+    return { ...super.getConfig(), delta: this.delta };
+  }
+}
+
+export interface CrossentropyArgs extends LossArgs {
+  fromLogits?: boolean;
+  labelSmoothing?: number;
+  axis?: number;
+}
+
+/** Keras normalises probability inputs to sum to one and clips them before the log. */
+function clippedProbabilities(p: Tensor): Tensor {
+  return clipByValue(div(p, sum(p, -1, true)), EPSILON, 1 - EPSILON);
+}
+
+export class CategoricalCrossentropy extends Loss {
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+  constructor(args: CrossentropyArgs = {}) {
+    super(args, 'categorical_crossentropy');
+    this.fromLogits = args.fromLogits ?? false;
+    this.labelSmoothing = args.labelSmoothing ?? 0;
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    let t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    if (this.labelSmoothing) {
+      const c = yPred.shape[yPred.rank - 1];
+      t = add(mul(t, 1 - this.labelSmoothing), this.labelSmoothing / c);
+    }
+    const logits = this.fromLogits ? yPred : logitsOf.get(yPred);
+    const logp = logits ? logSoftmax(logits, -1) : log(clippedProbabilities(yPred));
+    return neg(sum(mul(t, logp), -1));
+  }
+  override getConfig() {
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
+  }
+}
+
+export class SparseCategoricalCrossentropy extends Loss {
+  readonly fromLogits: boolean;
+  constructor(args: CrossentropyArgs = {}) {
+    super(args, 'sparse_categorical_crossentropy');
+    this.fromLogits = args.fromLogits ?? false;
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    if (yPred.rank < 1) throw new Error(`${this.name}: yPred must have a class axis, received shape ${fmt(yPred.shape)}`);
+    const classes = yPred.shape[yPred.rank - 1];
+    const rows = yPred.size / (classes || 1);
+    // Labels come as [batch] or [batch, 1].
+    const logits = this.fromLogits ? yPred : logitsOf.get(yPred);
+    if (logits) return sparseSoftmaxCrossEntropy(logits, yTrue, this.name);
+    const idx = labelIndices(yTrue, classes, this.name, rows);
+    return neg(log(takeAlongLastAxis(clippedProbabilities(yPred), idx)));
+  }
+  override getConfig() {
+    return { ...super.getConfig(), fromLogits: this.fromLogits };
+  }
+}
+
+export class BinaryCrossentropy extends Loss {
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+  constructor(args: CrossentropyArgs = {}) {
+    super(args, 'binary_crossentropy');
+    this.fromLogits = args.fromLogits ?? false;
+    this.labelSmoothing = args.labelSmoothing ?? 0;
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    let t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    if (this.labelSmoothing) t = add(mul(t, 1 - this.labelSmoothing), 0.5 * this.labelSmoothing);
+    if (this.fromLogits) {
+      // max(x, 0) - x z + log(1 + exp(-|x|)): no overflow for any logit.
+      return lastAxisMean(add(sub(relu(yPred), mul(yPred, t)), log1p(exp(neg(abs(yPred))))));
+    }
+    const p = clipByValue(yPred, EPSILON, 1 - EPSILON);
+    const ll = add(mul(t, log(p)), mul(sub(1, t), log(sub(1, p))));
+    return neg(lastAxisMean(ll));
+  }
+  override getConfig() {
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
+  }
+}
+
+/** A loss from a plain function (yTrue, yPred) => per-sample values (or an already reduced scalar). */
+export class LossFunctionWrapper extends Loss {
+  constructor(readonly fn: LossFn, args: LossArgs = {}) {
+    super(args, args.name ?? (fn.name || 'custom_loss'));
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const v = this.fn(yTrue, yPred);
+    if (!(v instanceof Tensor)) throw new Error(`loss function ${this.name} must return a tensor, received ${typeof v}`);
+    return v;
+  }
+}
+
+export type LossIdentifier = string | Loss | LossFn;
+
+const classes: Record<string, new (args?: never) => Loss> = {
+  mean_squared_error: MeanSquaredError, mse: MeanSquaredError,
+  mean_absolute_error: MeanAbsoluteError, mae: MeanAbsoluteError,
+  huber: Huber as never, huber_loss: Huber as never,
+  binary_crossentropy: BinaryCrossentropy as never,
+  categorical_crossentropy: CategoricalCrossentropy as never,
+  sparse_categorical_crossentropy: SparseCategoricalCrossentropy as never,
+  sum_squared_error: SumSquaredError,
+};
+const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
+const known = Object.keys(classes);
+
+/** Resolves a loss by name ('sparse_categorical_crossentropy' or 'sparseCategoricalCrossentropy'), object or function. */
+export function getLoss(id: LossIdentifier): Loss {
+  if (id instanceof Loss) return id;
+  if (typeof id === 'function') return new LossFunctionWrapper(id);
+  if (typeof id === 'string') {
+    const Cls = lookup(table, id, 'loss', known);
+    const l = new Cls();
+    // A loss given by name reports under that name, as Keras does.
+    return Object.assign(l, { name: id });
+  }
+  throw new Error(`Unknown loss ${JSON.stringify(id)}. Known losses: ${known.join(', ')}`);
+}
+
+// Functional forms: per-sample values, as keras.losses.mean_squared_error(y_true, y_pred).
+export const meanSquaredError = (yTrue: TensorLike, yPred: TensorLike) => new MeanSquaredError().call(toTensor(yTrue, 'meanSquaredError'), floatArg(yPred, 'meanSquaredError'));
+export const meanAbsoluteError = (yTrue: TensorLike, yPred: TensorLike) => new MeanAbsoluteError().call(toTensor(yTrue, 'meanAbsoluteError'), floatArg(yPred, 'meanAbsoluteError'));
+export const binaryCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new BinaryCrossentropy({ fromLogits }).call(toTensor(yTrue, 'binaryCrossentropy'), floatArg(yPred, 'binaryCrossentropy'));
+export const categoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new CategoricalCrossentropy({ fromLogits }).call(toTensor(yTrue, 'categoricalCrossentropy'), floatArg(yPred, 'categoricalCrossentropy'));
+export const sparseCategoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new SparseCategoricalCrossentropy({ fromLogits }).call(toTensor(yTrue, 'sparseCategoricalCrossentropy'), floatArg(yPred, 'sparseCategoricalCrossentropy'));
+export const huber = (yTrue: TensorLike, yPred: TensorLike, delta = 1) => new Huber({ delta }).call(toTensor(yTrue, 'huber'), floatArg(yPred, 'huber'));

@@ -1,0 +1,124 @@
+// Sequential: a plain stack of layers, each feeding the next.
+import { InputLayer, Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Shape } from '../layers/layer.js';
+import type { Tensor } from '../tensor.js';
+import { Model } from './model.js';
+
+export interface SequentialArgs extends LayerArgs {
+  layers?: (Layer | SymbolicTensor)[];
+}
+
+export class Sequential extends Model {
+  private readonly stack: Layer[] = [];
+  private batchShape: Shape | null = null;
+  /** Output shape of each layer (batch axis null), known once the input shape is. */
+  readonly layerOutputShapes = new Map<Layer, Shape>();
+
+  /** new Sequential([layers]), new Sequential({ layers, name }), or tn.sequential({ layers }). */
+  constructor(layers?: (Layer | SymbolicTensor)[] | SequentialArgs, args: LayerArgs = {}) {
+    const a: SequentialArgs = Array.isArray(layers) ? { ...args, layers } : layers ?? args;
+    super({ name: a.name, trainable: a.trainable });
+    for (const l of a.layers ?? []) this.add(l);
+  }
+
+  override get className(): string {
+    return 'Sequential';
+  }
+
+  /** Appends a layer (or sets the input shape, given tn.input() or an InputLayer). */
+  add(layer: Layer | SymbolicTensor): void {
+    if (layer instanceof SymbolicTensor) {
+      if (!(layer.node.layer instanceof InputLayer)) throw new Error('Sequential.add: a symbolic tensor can only be added as the model input (from tn.input())');
+      layer = layer.node.layer;
+    }
+    if (!(layer instanceof Layer)) {
+      throw new Error(`Only instances of Layer can be added to a Sequential model. Received: ${String(layer)} (of type ${typeof layer})`);
+    }
+    if (layer instanceof InputLayer) {
+      if (this.stack.length) throw new Error('Sequential.add: an InputLayer can only be the first layer');
+      this.batchShape = layer.batchInputShape!.slice();
+      return;
+    }
+    if (this.stack.some((l) => l.name === layer.name)) {
+      throw new Error(`All layers added to a Sequential model should have unique names. Name "${layer.name}" is already the name of a layer in this model. Update the \`name\` argument to pass a unique name.`);
+    }
+    if (!this.stack.length && !this.batchShape && layer.batchInputShape) this.batchShape = layer.batchInputShape.slice();
+    this.stack.push(layer);
+    if (this.batchShape) {
+      try {
+        this.buildShapes();
+      } catch (err) {
+        this.stack.pop();
+        throw err;
+      }
+    }
+  }
+
+  /** Removes the last layer. */
+  pop(): Layer {
+    const l = this.stack.pop();
+    if (!l) throw new Error('There are no layers in the model.');
+    this.layerOutputShapes.delete(l);
+    return l;
+  }
+
+  override get layers(): Layer[] {
+    return this.stack.slice();
+  }
+
+  override get inputNames(): string[] {
+    return [this.stack[0]?.name ?? 'input'];
+  }
+  override get outputNames(): string[] {
+    return [this.stack[this.stack.length - 1]?.name ?? 'output'];
+  }
+
+  protected override expectedInputShapes(): Shape[] | null {
+    return this.batchShape ? [this.batchShape] : null;
+  }
+
+  protected override outputCount(): number {
+    return 1;
+  }
+
+  /** Builds every layer from a known input shape, checking each layer against the one before. */
+  private buildShapes(): void {
+    let shape: Shape = this.batchShape!.slice();
+    shape[0] = null;
+    for (const l of this.stack) {
+      l.maybeBuild(shape);
+      shape = l.computeOutputShape(shape) as Shape;
+      this.layerOutputShapes.set(l, shape);
+    }
+    this.built = true;
+  }
+
+  /** Builds the model for inputs of `inputShape` (with the batch axis, which may be null). */
+  override build(inputShape: Shape | Shape[]): void {
+    this.batchShape = (Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : (inputShape as Shape)).slice();
+    if (this.stack.length) this.buildShapes();
+    this.built = true;
+  }
+
+  override call(inputs: LayerInput, args: CallArgs = {}): LayerOutput {
+    if (!this.stack.length) throw new Error(`Sequential model "${this.name}" has no layers; add some before calling it`);
+    let x: LayerOutput = inputs;
+    for (const l of this.stack) {
+      x = l.apply(x, args) as LayerOutput;
+      if (!this.layerOutputShapes.has(l)) {
+        const t = x as Tensor;
+        this.layerOutputShapes.set(l, Array.isArray(t) ? [] : [null, ...t.shape.slice(1)]);
+      }
+    }
+    return x;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    let shape = inputShape;
+    for (const l of this.stack) shape = l.computeOutputShape(shape);
+    return shape;
+  }
+
+  override getConfig() {
+    return { ...super.getConfig(), batchInputShape: this.batchShape ? formatShape(this.batchShape) : null };
+  }
+}

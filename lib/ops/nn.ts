@@ -1,0 +1,70 @@
+// Fused ops for training: softmax + cross-entropy with integer labels, and picking one entry per row.
+import { record } from '../autograd/tape.js';
+import { native, UnaryOp } from '../native.js';
+import { fmt, sizeOf } from '../shape-util.js';
+import { empty, Tensor } from '../tensor.js';
+import { f32 } from './util.js';
+
+/** Integer labels as an Int32Array, checked against the number of classes. */
+export function labelIndices(labels: Tensor, classes: number, op: string, rows: number): Int32Array {
+  if (labels.size !== rows) {
+    throw new Error(`${op}: received ${labels.size} labels (shape ${fmt(labels.shape)}) for ${rows} predictions`);
+  }
+  const v = labels.values;
+  const out = labels.dtype === 'int32' ? (v as Int32Array) : new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const k = v[i];
+    if (!Number.isInteger(k) || k < 0 || k >= classes) {
+      throw new Error(`${op}: label ${k} at position ${i} is out of range for ${classes} classes (expected an integer from 0 to ${classes - 1})`);
+    }
+    if (out !== v) out[i] = k;
+  }
+  return out;
+}
+
+/**
+ * -log softmax(logits)[label] for each row of logits [..., classes], in one pass and without overflow for any
+ * finite logits. Its gradient, softmax - onehot, is exact and cheap: this is the op behind sparse categorical
+ * cross-entropy on a softmax output.
+ */
+export function sparseSoftmaxCrossEntropy(logits: Tensor, labels: Tensor, op = 'sparse_categorical_crossentropy'): Tensor {
+  const classes = logits.shape[logits.rank - 1];
+  const rows = classes === 0 ? 0 : logits.size / classes;
+  const idx = labelIndices(labels, classes, op, rows);
+  const logp = empty(logits.shape.slice());
+  native.softmax(f32(logits), rows, classes, f32(logp), true);
+  const lp = f32(logp);
+  const out = empty(logits.shape.slice(0, -1));
+  const o = f32(out);
+  for (let r = 0; r < rows; r++) o[r] = -lp[r * classes + idx[r]];
+  return record(out, op, [logits], (dy) => {
+    const g = empty(logits.shape.slice());
+    const gv = f32(g);
+    native.unary(UnaryOp.exp, lp, gv, 0);
+    const d = f32(dy);
+    for (let r = 0; r < rows; r++) {
+      const s = d[r];
+      const base = r * classes;
+      gv[base + idx[r]] -= 1;
+      for (let c = 0; c < classes; c++) gv[base + c] *= s;
+    }
+    return [g];
+  });
+}
+
+/** out[r] = x[r, index[r]] over the last axis of x; the gradient scatters back. */
+export function takeAlongLastAxis(x: Tensor, index: Int32Array): Tensor {
+  const classes = x.shape[x.rank - 1];
+  const rows = sizeOf(x.shape.slice(0, -1));
+  const out = empty(x.shape.slice(0, -1));
+  const xv = f32(x);
+  const o = f32(out);
+  for (let r = 0; r < rows; r++) o[r] = xv[r * classes + index[r]];
+  return record(out, 'takeAlongLastAxis', [x], (dy) => {
+    const g = empty(x.shape.slice(), 'float32', true);
+    const gv = f32(g);
+    const d = f32(dy);
+    for (let r = 0; r < rows; r++) gv[r * classes + index[r]] += d[r];
+    return [g];
+  });
+}

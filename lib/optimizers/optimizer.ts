@@ -1,0 +1,327 @@
+// Optimizers with Keras 3's update rules and defaults. The update of each variable is one native pass over its
+// values, gradient and slots; clipping and weight decay follow Keras's base optimizer.
+import { backward } from '../autograd/tape.js';
+import { allocate } from '../memory.js';
+import { native } from '../native.js';
+import { lookup, normalizeName } from '../names.js';
+import { fmt } from '../shape-util.js';
+import { Tensor, Variable, variableByName } from '../tensor.js';
+import { LearningRateSchedule } from './schedules.js';
+
+export interface OptimizerArgs {
+  learningRate?: number | LearningRateSchedule;
+  /** Clip each gradient to this L2 norm. */
+  clipnorm?: number | null;
+  /** Clip each gradient element to [-clipvalue, clipvalue]. */
+  clipvalue?: number | null;
+  /** Scale all gradients together so that their joint L2 norm is at most this. */
+  globalClipnorm?: number | null;
+  /** Decoupled weight decay: w -= w * weightDecay * learningRate before each update. */
+  weightDecay?: number | null;
+  name?: string;
+}
+
+export type GradientsAndVariables = [Tensor | null, Variable][] | Record<string, Tensor>;
+
+function checkNonNegative(v: unknown, cls: string, arg: string): number | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) {
+    throw new Error(`${cls}: received an invalid value for \`${arg}\`, expected a non-negative number. Received: ${arg}=${String(v)}`);
+  }
+  return v;
+}
+
+export abstract class Optimizer {
+  /** A number, or a schedule of the step count. ReduceOnPlateau-style callbacks set it. */
+  learningRate: number | LearningRateSchedule;
+  /** Updates applied so far. */
+  iterations = 0;
+  readonly clipnorm: number | null;
+  readonly clipvalue: number | null;
+  readonly globalClipnorm: number | null;
+  readonly weightDecay: number | null;
+  readonly name: string;
+  private readonly slots = new Map<Variable, Float32Array[]>();
+
+  constructor(args: OptimizerArgs, defaults: { learningRate: number; name: string; weightDecay?: number }) {
+    const cls = this.constructor.name;
+    const lr = args.learningRate ?? defaults.learningRate;
+    if (!(lr instanceof LearningRateSchedule) && (typeof lr !== 'number' || !(lr >= 0) || !Number.isFinite(lr))) {
+      throw new Error(`${cls}: received an invalid value for \`learningRate\`, expected a non-negative number or a LearningRateSchedule. Received: learningRate=${String(lr)}`);
+    }
+    this.learningRate = lr;
+    this.clipnorm = checkNonNegative(args.clipnorm, cls, 'clipnorm');
+    this.clipvalue = checkNonNegative(args.clipvalue, cls, 'clipvalue');
+    this.globalClipnorm = checkNonNegative(args.globalClipnorm, cls, 'globalClipnorm');
+    if ([this.clipnorm, this.clipvalue, this.globalClipnorm].filter((v) => v !== null).length > 1) {
+      throw new Error(`${cls}: only one of clipnorm, clipvalue and globalClipnorm can be set`);
+    }
+    this.weightDecay = checkNonNegative(args.weightDecay ?? defaults.weightDecay, cls, 'weightDecay');
+    this.name = args.name ?? defaults.name;
+  }
+
+  /** The learning rate the next update will use. */
+  currentLearningRate(): number {
+    return this.learningRate instanceof LearningRateSchedule ? this.learningRate.call(this.iterations) : this.learningRate;
+  }
+
+  /** How many slot arrays (moments, accumulators) each variable needs, and their initial value. */
+  protected abstract slotSpec(): { count: number; initial: number[] };
+  /** Applies one update to w in place; g is the (clipped) gradient. */
+  protected abstract update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number, step: number): void;
+
+  private slotsFor(v: Variable): Float32Array[] {
+    let s = this.slots.get(v);
+    if (!s) {
+      const spec = this.slotSpec();
+      s = Array.from({ length: spec.count }, (_, i) => new Float32Array(v.size).fill(spec.initial[i] ?? 0));
+      this.slots.set(v, s);
+    }
+    return s;
+  }
+
+  /** Applies gradients: [[grad, variable], ...] (null gradients are skipped), or TF.js's {variableName: grad}. */
+  applyGradients(gradsAndVars: GradientsAndVariables): void {
+    const pairs: [Tensor, Variable][] = [];
+    if (Array.isArray(gradsAndVars)) {
+      for (const entry of gradsAndVars) {
+        if (!Array.isArray(entry) || entry.length !== 2 || !(entry[1] instanceof Variable)) {
+          throw new Error(`${this.constructor.name}.applyGradients: expected [gradient, variable] pairs`);
+        }
+        if (entry[0] !== null && entry[0] !== undefined) pairs.push([entry[0], entry[1]]);
+      }
+    } else {
+      for (const [name, g] of Object.entries(gradsAndVars)) {
+        const v = variableByName(name);
+        if (!v) throw new Error(`${this.constructor.name}.applyGradients: no live variable is named '${name}'`);
+        pairs.push([g, v]);
+      }
+    }
+    for (const [g, v] of pairs) {
+      if (g.size !== v.size || g.shape.some((d, i) => d !== v.shape[i])) {
+        throw new Error(`${this.constructor.name}.applyGradients: gradient of shape ${fmt(g.shape)} does not match variable '${v.name}' of shape ${fmt(v.shape)}`);
+      }
+      if (v.dtype !== 'float32') throw new Error(`${this.constructor.name}.applyGradients: variable '${v.name}' has dtype ${v.dtype}; only float32 variables can be trained`);
+    }
+    const grads = this.clip(pairs.map(([g]) => g.values as Float32Array));
+    const lr = this.currentLearningRate();
+    const step = this.iterations + 1;
+    pairs.forEach(([, v], i) => {
+      const w = v.values as Float32Array;
+      this.update(w, grads[i], this.slotsFor(v), lr, step);
+    });
+    this.iterations++;
+  }
+
+  /** Gradients never get modified in place: clipping works on copies (from the step's pool when in a step). */
+  private clip(grads: Float32Array[]): Float32Array[] {
+    const copy = (g: Float32Array) => {
+      const c = allocate('float32', g.length).data as Float32Array;
+      c.set(g);
+      return c;
+    };
+    if (this.clipvalue !== null) {
+      const cv = this.clipvalue;
+      return grads.map((g) => {
+        const c = copy(g);
+        for (let i = 0; i < c.length; i++) c[i] = c[i] > cv ? cv : c[i] < -cv ? -cv : c[i];
+        return c;
+      });
+    }
+    const norm = (g: Float32Array) => {
+      let s = 0;
+      for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+      return s;
+    };
+    if (this.clipnorm !== null) {
+      const cn = this.clipnorm;
+      return grads.map((g) => {
+        const n = Math.sqrt(norm(g));
+        if (n <= cn) return g;
+        const c = copy(g);
+        const k = cn / n;
+        for (let i = 0; i < c.length; i++) c[i] *= k;
+        return c;
+      });
+    }
+    if (this.globalClipnorm !== null) {
+      const n = Math.sqrt(grads.reduce((s, g) => s + norm(g), 0));
+      if (n <= this.globalClipnorm) return grads;
+      const k = this.globalClipnorm / n;
+      return grads.map((g) => {
+        const c = copy(g);
+        for (let i = 0; i < c.length; i++) c[i] *= k;
+        return c;
+      });
+    }
+    return grads;
+  }
+
+  /** Decoupled weight decay for optimizers whose native update does not fuse it. */
+  protected decay(w: Float32Array, lr: number): void {
+    if (!this.weightDecay) return;
+    const k = 1 - this.weightDecay * lr;
+    for (let i = 0; i < w.length; i++) w[i] *= k;
+  }
+
+  /**
+   * Computes f()'s gradients with respect to varList (default: every trainable variable f uses) and applies them.
+   * Returns the cost when returnCost is set.
+   */
+  minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
+    const cost = f();
+    if (!(cost instanceof Tensor) || cost.size !== 1) throw new Error(`${this.constructor.name}.minimize: f must return a scalar tensor`);
+    const g = backward(cost, null, varList ? varList.filter((v) => v.trainable) : null);
+    const pairs: [Tensor, Variable][] = [];
+    for (const [t, gt] of g) if (t instanceof Variable) pairs.push([gt, t]);
+    this.applyGradients(pairs);
+    return returnCost ? cost : null;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      name: this.name,
+      learningRate: this.learningRate instanceof LearningRateSchedule ? { className: this.learningRate.className, config: this.learningRate.getConfig() } : this.learningRate,
+      clipnorm: this.clipnorm, clipvalue: this.clipvalue, globalClipnorm: this.globalClipnorm, weightDecay: this.weightDecay,
+    };
+  }
+}
+
+export interface SGDArgs extends OptimizerArgs {
+  momentum?: number;
+  nesterov?: boolean;
+}
+
+/** Gradient descent with optional (Nesterov) momentum: m = momentum * m - lr * g; w += m. */
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  constructor(args: SGDArgs = {}) {
+    super(args, { learningRate: 0.01, name: 'SGD' });
+    this.momentum = args.momentum ?? 0;
+    this.nesterov = args.nesterov ?? false;
+    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`SGD: received an invalid value for \`momentum\`, expected a number in [0, 1]. Received: momentum=${args.momentum}`);
+  }
+  protected slotSpec() {
+    return { count: this.momentum ? 1 : 0, initial: [0] };
+  }
+  protected update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number): void {
+    this.decay(w, lr);
+    native.sgdUpdate(w, g, slots[0] ?? null, lr, this.momentum, this.nesterov);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov };
+  }
+}
+
+export interface AdamArgs extends OptimizerArgs {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  amsgrad?: boolean;
+}
+
+/** Adam (Keras 3): alpha = lr sqrt(1 - b2^t) / (1 - b1^t); w -= alpha m / (sqrt(v) + eps). */
+export class Adam extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly amsgrad: boolean;
+  constructor(args: AdamArgs = {}, defaults = { learningRate: 0.001, name: 'adam' } as { learningRate: number; name: string; weightDecay?: number }) {
+    super(args, defaults);
+    this.beta1 = args.beta1 ?? 0.9;
+    this.beta2 = args.beta2 ?? 0.999;
+    this.epsilon = args.epsilon ?? 1e-7;
+    this.amsgrad = args.amsgrad ?? false;
+    for (const [k, v] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
+      if (!(v >= 0 && v < 1)) throw new Error(`${this.constructor.name}: received an invalid value for \`${k}\`, expected a number in [0, 1). Received: ${k}=${v}`);
+    }
+  }
+  protected slotSpec() {
+    return { count: this.amsgrad ? 3 : 2, initial: [0, 0, 0] };
+  }
+  protected update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number, t: number): void {
+    const alpha = (lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+    native.adamUpdate(w, g, slots[0], slots[1], slots[2] ?? null, lr, alpha, this.beta1, this.beta2, this.epsilon, this.weightDecay ?? 0);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
+  }
+}
+
+/** Adam with decoupled weight decay (default 0.004, as Keras 3). */
+export class AdamW extends Adam {
+  constructor(args: AdamArgs = {}) {
+    super(args, { learningRate: 0.001, name: 'adamw', weightDecay: 0.004 });
+  }
+}
+
+export interface RMSpropArgs extends OptimizerArgs {
+  rho?: number;
+  momentum?: number;
+  epsilon?: number;
+  centered?: boolean;
+}
+
+/** RMSprop (Keras 3): a = rho a + (1 - rho) g^2; w -= lr g / sqrt(a + eps), with optional momentum and centering. */
+export class RMSprop extends Optimizer {
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly centered: boolean;
+  constructor(args: RMSpropArgs = {}) {
+    super(args, { learningRate: 0.001, name: 'rmsprop' });
+    this.rho = args.rho ?? 0.9;
+    this.momentum = args.momentum ?? 0;
+    this.epsilon = args.epsilon ?? 1e-7;
+    this.centered = args.centered ?? false;
+  }
+  protected slotSpec() {
+    return { count: 3, initial: [0, 0, 0] };
+  }
+  protected update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number): void {
+    this.decay(w, lr);
+    native.rmspropUpdate(w, g, slots[0], this.momentum ? slots[1] : null, this.centered ? slots[2] : null, lr, this.rho, this.momentum, this.epsilon);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+  }
+}
+
+export interface AdagradArgs extends OptimizerArgs {
+  initialAccumulatorValue?: number;
+  epsilon?: number;
+}
+
+/** Adagrad (Keras 3): a += g^2; w -= lr g / sqrt(a + eps). */
+export class Adagrad extends Optimizer {
+  readonly initialAccumulatorValue: number;
+  readonly epsilon: number;
+  constructor(args: AdagradArgs = {}) {
+    super(args, { learningRate: 0.001, name: 'adagrad' });
+    this.initialAccumulatorValue = args.initialAccumulatorValue ?? 0.1;
+    this.epsilon = args.epsilon ?? 1e-7;
+  }
+  protected slotSpec() {
+    return { count: 1, initial: [this.initialAccumulatorValue] };
+  }
+  protected update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number): void {
+    this.decay(w, lr);
+    native.adagradUpdate(w, g, slots[0], lr, this.epsilon);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+  }
+}
+
+export type OptimizerIdentifier = string | Optimizer;
+
+const classes: Record<string, new () => Optimizer> = { sgd: SGD, adam: Adam, adamw: AdamW, rmsprop: RMSprop, adagrad: Adagrad };
+const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
+
+/** Resolves 'adam', 'sgd', 'rmsprop', 'adagrad', 'adamw' (any case) or an Optimizer. */
+export function getOptimizer(id: OptimizerIdentifier): Optimizer {
+  if (id instanceof Optimizer) return id;
+  if (typeof id === 'string') return new (lookup(table, id, 'optimizer', Object.keys(classes)))();
+  throw new Error(`Unknown optimizer ${JSON.stringify(id)}. Known optimizers: ${Object.keys(classes).join(', ')}`);
+}

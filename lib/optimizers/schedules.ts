@@ -1,0 +1,122 @@
+// Learning-rate schedules: functions of the optimizer's step count (Keras's definitions).
+
+export abstract class LearningRateSchedule {
+  abstract readonly className: string;
+  /** The learning rate at `step` (the number of updates applied so far, starting at 0). */
+  abstract call(step: number): number;
+  abstract getConfig(): Record<string, unknown>;
+}
+
+function positive(v: unknown, cls: string, arg: string): number {
+  if (typeof v !== 'number' || !(v > 0)) throw new Error(`${cls}: received an invalid value for \`${arg}\`, expected a positive number. Received: ${arg}=${String(v)}`);
+  return v;
+}
+
+/** initialLearningRate * decayRate ^ (step / decaySteps), with the exponent floored when staircase. */
+export class ExponentialDecay extends LearningRateSchedule {
+  readonly className = 'ExponentialDecay';
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly decayRate: number;
+  readonly staircase: boolean;
+  constructor(args: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }) {
+    super();
+    this.initialLearningRate = positive(args?.initialLearningRate, 'ExponentialDecay', 'initialLearningRate');
+    this.decaySteps = positive(args.decaySteps, 'ExponentialDecay', 'decaySteps');
+    this.decayRate = positive(args.decayRate, 'ExponentialDecay', 'decayRate');
+    this.staircase = args.staircase ?? false;
+  }
+  call(step: number): number {
+    let p = step / this.decaySteps;
+    if (this.staircase) p = Math.floor(p);
+    return this.initialLearningRate * Math.pow(this.decayRate, p);
+  }
+  getConfig() {
+    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase };
+  }
+}
+
+/** values[0] up to and including boundaries[0], values[1] up to boundaries[1], ..., values[n] after. */
+export class PiecewiseConstantDecay extends LearningRateSchedule {
+  readonly className = 'PiecewiseConstantDecay';
+  readonly boundaries: number[];
+  readonly values: number[];
+  constructor(args: { boundaries: number[]; values: number[] }) {
+    super();
+    if (!Array.isArray(args?.boundaries) || !Array.isArray(args.values) || args.values.length !== args.boundaries.length + 1) {
+      throw new Error('PiecewiseConstantDecay: `values` must have one more entry than `boundaries`');
+    }
+    for (let i = 1; i < args.boundaries.length; i++) {
+      if (!(args.boundaries[i] > args.boundaries[i - 1])) throw new Error('PiecewiseConstantDecay: `boundaries` must be increasing');
+    }
+    this.boundaries = args.boundaries.slice();
+    this.values = args.values.slice();
+  }
+  call(step: number): number {
+    for (let i = 0; i < this.boundaries.length; i++) if (step <= this.boundaries[i]) return this.values[i];
+    return this.values[this.values.length - 1];
+  }
+  getConfig() {
+    return { boundaries: this.boundaries, values: this.values };
+  }
+}
+
+/**
+ * Cosine decay from initialLearningRate to alpha * initialLearningRate over decaySteps, optionally after a linear
+ * warmup to warmupTarget over warmupSteps (then the cosine starts from warmupTarget).
+ */
+export class CosineDecay extends LearningRateSchedule {
+  readonly className = 'CosineDecay';
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly alpha: number;
+  readonly warmupTarget: number | null;
+  readonly warmupSteps: number;
+  constructor(args: { initialLearningRate: number; decaySteps: number; alpha?: number; warmupTarget?: number | null; warmupSteps?: number }) {
+    super();
+    if (typeof args?.initialLearningRate !== 'number' || !(args.initialLearningRate >= 0)) {
+      throw new Error(`CosineDecay: received an invalid value for \`initialLearningRate\`, expected a non-negative number. Received: ${String(args?.initialLearningRate)}`);
+    }
+    this.initialLearningRate = args.initialLearningRate;
+    this.decaySteps = positive(args.decaySteps, 'CosineDecay', 'decaySteps');
+    this.alpha = args.alpha ?? 0;
+    this.warmupTarget = args.warmupTarget ?? null;
+    this.warmupSteps = args.warmupSteps ?? 0;
+  }
+  call(step: number): number {
+    if (this.warmupTarget !== null && step < this.warmupSteps) {
+      return this.initialLearningRate + ((this.warmupTarget - this.initialLearningRate) * step) / this.warmupSteps;
+    }
+    const from = this.warmupTarget ?? this.initialLearningRate;
+    const s = Math.min(step - (this.warmupTarget !== null ? this.warmupSteps : 0), this.decaySteps);
+    const cosine = 0.5 * (1 + Math.cos((Math.PI * s) / this.decaySteps));
+    return from * ((1 - this.alpha) * cosine + this.alpha);
+  }
+  getConfig() {
+    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, alpha: this.alpha, warmupTarget: this.warmupTarget, warmupSteps: this.warmupSteps };
+  }
+}
+
+/** initialLearningRate / (1 + decayRate * step / decaySteps). */
+export class InverseTimeDecay extends LearningRateSchedule {
+  readonly className = 'InverseTimeDecay';
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly decayRate: number;
+  readonly staircase: boolean;
+  constructor(args: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }) {
+    super();
+    this.initialLearningRate = positive(args?.initialLearningRate, 'InverseTimeDecay', 'initialLearningRate');
+    this.decaySteps = positive(args.decaySteps, 'InverseTimeDecay', 'decaySteps');
+    this.decayRate = args.decayRate;
+    this.staircase = args.staircase ?? false;
+  }
+  call(step: number): number {
+    let p = step / this.decaySteps;
+    if (this.staircase) p = Math.floor(p);
+    return this.initialLearningRate / (1 + this.decayRate * p);
+  }
+  getConfig() {
+    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase };
+  }
+}
