@@ -132,9 +132,9 @@ export interface CrossentropyArgs extends LossArgs {
   axis?: number;
 }
 
-/** Keras normalises probability inputs to sum to one and clips them before the log. */
+/** Probabilities are clipped to [eps, 1 - eps] before the log, so a confident mistake costs -log(eps), not infinity. */
 function clippedProbabilities(p: Tensor): Tensor {
-  return clipByValue(div(p, sum(p, -1, true)), EPSILON, 1 - EPSILON);
+  return clipByValue(p, EPSILON, 1 - EPSILON);
 }
 
 export class CategoricalCrossentropy extends Loss {
@@ -152,7 +152,8 @@ export class CategoricalCrossentropy extends Loss {
       t = add(mul(t, 1 - this.labelSmoothing), this.labelSmoothing / c);
     }
     const logits = this.fromLogits ? yPred : logitsOf.get(yPred);
-    const logp = logits ? logSoftmax(logits, -1) : log(clippedProbabilities(yPred));
+    // As Keras: probabilities are first rescaled to sum to one along the class axis.
+    const logp = logits ? logSoftmax(logits, -1) : log(clippedProbabilities(div(yPred, sum(yPred, -1, true))));
     return neg(sum(mul(t, logp), -1));
   }
   override getConfig() {

@@ -19,7 +19,11 @@ export function toSnakeCase(name: string): string {
 export function lookup<T>(table: Map<string, T>, name: string, what: string, known: readonly string[]): T {
   const hit = table.get(normalizeName(name));
   if (hit === undefined) {
-    throw new Error(`Unknown ${what} ${JSON.stringify(name)}. Known ${what}s: ${known.join(', ')}`);
+    throw new Error(`Unknown ${what} ${JSON.stringify(name)}. Known ${plural(what)}: ${known.join(', ')}`);
   }
   return hit;
+}
+
+function plural(word: string): string {
+  return word.endsWith('s') ? `${word}es` : `${word}s`;
 }

@@ -95,6 +95,8 @@ export class Sequential extends Model {
   /** Builds the model for inputs of `inputShape` (with the batch axis, which may be null). */
   override build(inputShape: Shape | Shape[]): void {
     this.batchShape = (Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : (inputShape as Shape)).slice();
+    // Built from data, the model accepts any batch size.
+    this.batchShape[0] = null;
     if (this.stack.length) this.buildShapes();
     this.built = true;
   }

@@ -55,6 +55,14 @@ declare module '../tensor.js' {
     equal(b: TensorLike): Tensor;
     greater(b: TensorLike): Tensor;
     less(b: TensorLike): Tensor;
+    slice(begin: number | number[], size?: number | number[]): Tensor;
+    gather(indices: TensorLike, axis?: number): Tensor;
+    pad(paddings: [number, number][], constantValue?: number): Tensor;
+    tile(reps: number[]): Tensor;
+    clipByValue(min: number, max: number): Tensor;
+    logSoftmax(axis?: number): Tensor;
+    logSumExp(axis?: Axis, keepDims?: boolean): Tensor;
+    broadcastTo(shape: number[]): Tensor;
   }
 }
 
@@ -92,6 +100,14 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   equal(b: TensorLike) { return ew.equal(this, b); },
   greater(b: TensorLike) { return ew.greater(this, b); },
   less(b: TensorLike) { return ew.less(this, b); },
+  slice(begin: number | number[], size?: number | number[]) { return sh.slice(this, begin, size); },
+  gather(indices: TensorLike, axis?: number) { return sh.gather(this, indices, axis); },
+  pad(paddings: [number, number][], constantValue?: number) { return sh.pad(this, paddings, constantValue); },
+  tile(reps: number[]) { return sh.tile(this, reps); },
+  clipByValue(min: number, max: number) { return ew.clipByValue(this, min, max); },
+  logSoftmax(axis?: number) { return rd.logSoftmax(this, axis); },
+  logSumExp(axis?: Axis, keepDims?: boolean) { return rd.logSumExp(this, axis, keepDims); },
+  broadcastTo(shape: number[]) { return rd.broadcastTo(this, shape); },
 };
 for (const [name, fn] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });

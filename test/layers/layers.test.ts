@@ -1,0 +1,181 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as tn from '../../lib/index.js';
+import { expectClose, fixture, fromSpec, type Spec } from '../helpers/reference.js';
+
+const { Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, Activation, Dropout, Add, Concatenate, Multiply } = tn.layers;
+
+beforeEach(() => tn.clearSession());
+
+describe('layer construction', () => {
+  it('names layers automatically as Keras does', () => {
+    const a = new Dense(3);
+    const b = new Dense(3);
+    const c = new Conv2D(2, 3);
+    const d = new MaxPooling2D();
+    const e = new tn.layers.BatchNormalization();
+    const f = new GlobalAveragePooling2D();
+    expect([a.name, b.name, c.name, d.name, e.name, f.name]).toEqual(['dense', 'dense_1', 'conv2d', 'max_pooling2d', 'batch_normalization', 'global_average_pooling2d']);
+    expect(new Dense({ units: 2, name: 'head' }).name).toBe('head');
+  });
+
+  it('accepts Keras positional forms, one options object, and TF.js factories', () => {
+    const forms = [new Dense(128, { activation: 'relu' }), new Dense({ units: 128, activation: 'relu' }), tn.layers.dense({ units: 128, activation: 'relu' })];
+    for (const l of forms) {
+      expect(l.units).toBe(128);
+      expect(l.activation.name).toBe('relu');
+    }
+    const convs = [new Conv2D(32, [3, 3], { activation: 'relu' }), new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu' }), tn.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' })];
+    for (const c of convs) expect([c.filters, ...c.kernelSize]).toEqual([32, 3, 3]);
+    expect(new MaxPooling2D([3, 3]).poolSize).toEqual([3, 3]);
+    expect(new MaxPooling2D({ poolSize: 2, strides: 1 }).strides).toEqual([1, 1]);
+    // snake_case and camelCase option strings
+    expect(new Dense(2, { kernelInitializer: 'glorotUniform' }).kernelInitializer).toBe('glorotUniform');
+    expect(() => new Dense(2, { kernelInitializer: 'he_normal' }).apply(tn.zeros([1, 3]))).not.toThrow();
+    expect(() => new Dense(2, { kernelInitializer: 'heNormal' }).apply(tn.zeros([1, 3]))).not.toThrow();
+  });
+
+  it('validates arguments in the constructor with Keras messages', () => {
+    expect(() => new Dense(0)).toThrow('Dense: received an invalid value for `units`, expected a positive integer. Received: units=0');
+    expect(() => new Conv2D(8, [3, 0])).toThrow(/Conv2D: received an invalid value for `kernelSize`/);
+    expect(() => new Conv2D(8, 3, { padding: 'full' as never })).toThrow(/Conv2D: received an invalid value for `padding`, expected 'valid' or 'same'/);
+    expect(() => new Dropout(1.5)).toThrow(/Dropout: received an invalid value for `rate`/);
+    expect(() => new Dense(4, { activation: 'relu7' })).toThrow(/Unknown activation "relu7"\. Known activations: linear, relu/);
+    expect(() => new Dense(4, { kernelInitializer: 'glorot' }).apply(tn.zeros([1, 2]))).toThrow(/Unknown initializer "glorot"\. Known initializers: zeros/);
+  });
+});
+
+describe('Dense', () => {
+  const cases = fixture<{ cases: { name: string; inputs: { x: Spec; kernel: Spec; bias: Spec }; upstream: Spec; outputs: { y: Spec }; grads: Record<string, Spec> }[] }>('dense.json').cases;
+  for (const c of cases) {
+    it(`matches the reference ${c.name} (output and gradients)`, () => {
+      const layer = new Dense(c.inputs.kernel.shape[1]);
+      const x = fromSpec(c.inputs.x);
+      layer.apply(x);
+      layer.setWeights([fromSpec(c.inputs.kernel), fromSpec(c.inputs.bias)]);
+      const up = fromSpec(c.upstream);
+      const y = layer.apply(x) as tn.Tensor;
+      expectClose(y, c.outputs.y, 'y');
+      const [gk, gb] = tn.gradients(tn.sum(tn.mul(y, up)), [layer.kernel!, layer.bias!]);
+      expectClose(gk, c.grads.kernel, 'd kernel');
+      expectClose(gb, c.grads.bias, 'd bias');
+      const dx = tn.grad((xx: tn.Tensor) => tn.sum(tn.mul(layer.apply(xx) as tn.Tensor, up)))(x);
+      expectClose(dx, c.grads.x, 'dx');
+    });
+  }
+
+  it('builds from the input shape, counts and exchanges its weights, and describes itself', () => {
+    const d = new Dense(4, { activation: 'tanh', useBias: true });
+    expect(() => d.countParams()).toThrow(/isn't built/);
+    d.apply(tn.zeros([2, 3]));
+    expect(d.countParams()).toBe(16);
+    expect(d.weights.map((w) => w.shape)).toEqual([[3, 4], [4]]);
+    const ws = d.getWeights();
+    ws[1] = tn.ones([4]);
+    d.setWeights(ws);
+    expect(Array.from(d.bias!.data())).toEqual([1, 1, 1, 1]);
+    expect(() => d.setWeights([tn.zeros([3, 4])])).toThrow(/expects 2 weights, but setWeights received 1/);
+    expect(() => d.setWeights([tn.zeros([4, 4]), tn.zeros([4])])).toThrow(/has shape \(3, 4\), but setWeights received shape \(4, 4\)/);
+    expect(d.getConfig()).toMatchObject({ name: d.name, units: 4, activation: 'tanh', useBias: true, trainable: true });
+    // Dense applies to the last axis of any rank.
+    expect((d.apply(tn.zeros([5, 2, 3])) as tn.Tensor).shape).toEqual([5, 2, 4]);
+  });
+
+  it('initialises kernels with glorot_uniform and biases with zeros; seeds repeat', () => {
+    const d = new Dense(200, { kernelInitializer: new tn.initializers.GlorotUniform({ seed: 3 }) });
+    d.apply(tn.zeros([1, 300]));
+    const k = d.kernel!.data();
+    const limit = Math.sqrt(6 / 500);
+    expect(Math.max(...k)).toBeLessThanOrEqual(limit);
+    expect(Math.min(...k)).toBeGreaterThanOrEqual(-limit);
+    const variance = k.reduce((s, v) => s + v * v, 0) / k.length;
+    expect(variance).toBeCloseTo(limit * limit / 3, 3);
+    expect(Array.from(d.bias!.data()).every((v) => v === 0)).toBe(true);
+    const again = new Dense(200, { kernelInitializer: new tn.initializers.GlorotUniform({ seed: 3 }) });
+    again.apply(tn.zeros([1, 300]));
+    expect(again.kernel!.data()).toEqual(k);
+  });
+
+  it('rejects an input whose last axis does not match, naming the layer and shapes', () => {
+    const d = new Dense(2);
+    d.apply(tn.zeros([1, 3]));
+    expect(() => d.apply(tn.zeros([1, 5]))).toThrow('Input 0 of layer "dense" is incompatible with the layer: expected axis -1 of input shape to have value 3, but received input with shape (1, 5)');
+  });
+
+  it('adds kernel regularization penalties to its losses', () => {
+    const d = new Dense(1, { kernelRegularizer: tn.regularizers.l2({ l2: 0.5 }), kernelInitializer: 'ones' });
+    d.apply(tn.zeros([1, 2]));
+    expect(d.losses.map((l) => l.item())).toEqual([1]);
+    const l1 = new Dense(1, { kernelRegularizer: 'l1', kernelInitializer: 'ones' });
+    l1.apply(tn.zeros([1, 3]));
+    expect(l1.losses[0].item()).toBeCloseTo(0.03, 6);
+  });
+});
+
+describe('convolution and pooling layers', () => {
+  it('Conv2D computes output shapes for valid/same, strides and dilation', () => {
+    const x = tn.zeros([2, 28, 28, 1]);
+    expect((new Conv2D(32, 3).apply(x) as tn.Tensor).shape).toEqual([2, 26, 26, 32]);
+    expect((new Conv2D(8, 3, { padding: 'same' }).apply(x) as tn.Tensor).shape).toEqual([2, 28, 28, 8]);
+    expect((new Conv2D(8, 3, { strides: 2, padding: 'same' }).apply(x) as tn.Tensor).shape).toEqual([2, 14, 14, 8]);
+    expect((new Conv2D(8, 3, { dilationRate: 2 }).apply(x) as tn.Tensor).shape).toEqual([2, 24, 24, 8]);
+    const c = new Conv2D(4, [3, 3], { useBias: false });
+    c.apply(tn.zeros([1, 5, 5, 2]));
+    expect(c.weights.map((w) => w.shape)).toEqual([[3, 3, 2, 4]]);
+    expect(() => c.apply(tn.zeros([1, 5, 5]))).toThrow(/Input 0 of layer "conv2d_4" is incompatible with the layer: expected ndim=4, found ndim=3/);
+  });
+
+  it('Conv2D matches a direct computation', () => {
+    const c = new Conv2D(2, [2, 2], { activation: 'relu' });
+    const x = tn.randomNormal([1, 3, 3, 1], 0, 1, 'float32', 5);
+    const y = c.apply(x) as tn.Tensor;
+    const k = c.kernel!.data();
+    const xv = x.data();
+    const expected: number[] = [];
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) for (let o = 0; o < 2; o++) {
+      let s = 0;
+      for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) s += xv[(i + a) * 3 + j + b] * k[(a * 2 + b) * 2 + o];
+      expected.push(Math.max(0, s));
+    }
+    expectClose(y, expected, 'conv output', 1e-5, 1e-6);
+  });
+
+  it('pooling layers reduce as Keras does', () => {
+    const x = tn.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], [1, 4, 4, 1]);
+    expect(Array.from((new MaxPooling2D([2, 2]).apply(x) as tn.Tensor).data())).toEqual([6, 8, 14, 16]);
+    expect(Array.from((new AveragePooling2D(2).apply(x) as tn.Tensor).data())).toEqual([3.5, 5.5, 11.5, 13.5]);
+    expect((new MaxPooling2D({ poolSize: 3, strides: 2, padding: 'same' }).apply(x) as tn.Tensor).shape).toEqual([1, 2, 2, 1]);
+    expect(Array.from((new GlobalAveragePooling2D().apply(x) as tn.Tensor).data())).toEqual([8.5]);
+    expect((new GlobalMaxPooling2D({ keepdims: true }).apply(x) as tn.Tensor).shape).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('shape and utility layers', () => {
+  it('Flatten, Reshape and Activation', () => {
+    expect((new Flatten().apply(tn.zeros([2, 3, 4])) as tn.Tensor).shape).toEqual([2, 12]);
+    expect((new Reshape([3, -1]).apply(tn.zeros([2, 12])) as tn.Tensor).shape).toEqual([2, 3, 4]);
+    expect(() => new Reshape([5]).apply(tn.zeros([2, 12]))).toThrow(/cannot reshape input of shape \[2,12\]/);
+    expect(Array.from((new Activation('relu').apply(tn.tensor([-1, 2])) as tn.Tensor).data())).toEqual([0, 2]);
+    const sm = new Activation('softmax').apply(tn.tensor([[0, 0]])) as tn.Tensor;
+    expect(Array.from(sm.data())).toEqual([0.5, 0.5]);
+  });
+
+  it('Dropout drops only in training, scaling the kept values', () => {
+    const d = new Dropout(0.5, { seed: 1 });
+    const x = tn.ones([1000]);
+    expect((d.apply(x) as tn.Tensor).data()).toEqual(x.data());
+    const y = (d.apply(x, { training: true }) as tn.Tensor).data();
+    const kept = y.filter((v) => v !== 0);
+    expect(kept.every((v) => v === 2)).toBe(true);
+    expect(kept.length).toBeGreaterThan(400);
+    expect(kept.length).toBeLessThan(600);
+  });
+
+  it('merge layers combine lists of tensors', () => {
+    const a = tn.tensor([[1, 2]]);
+    const b = tn.tensor([[3, 4]]);
+    expect(Array.from((new Add().apply([a, b]) as tn.Tensor).data())).toEqual([4, 6]);
+    expect(Array.from((new Multiply().apply([a, b]) as tn.Tensor).data())).toEqual([3, 8]);
+    expect((new Concatenate().apply([a, b]) as tn.Tensor).shape).toEqual([1, 4]);
+    expect(() => new Add().apply([a])).toThrow(/should be called on a list of at least 2 inputs/);
+  });
+});

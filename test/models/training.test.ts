@@ -1,0 +1,372 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as tn from '../../lib/index.js';
+
+const { Dense, Conv2D, MaxPooling2D, Flatten } = tn.layers;
+
+beforeEach(() => {
+  tn.clearSession();
+  tn.setSeed(1234);
+});
+
+/** Captures what fit/evaluate print. */
+async function captureStdout(fn: () => Promise<unknown>): Promise<string> {
+  const write = process.stdout.write.bind(process.stdout);
+  let out = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await fn();
+  } finally {
+    process.stdout.write = write;
+  }
+  return out;
+}
+
+function regressionData(n: number) {
+  const x = tn.randomUniform([n, 2], -1, 1, 'float32', 7);
+  const xv = x.data();
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = 3 * xv[2 * i] - 2 * xv[2 * i + 1] + 1;
+  return [x, tn.tensor(y, [n, 1])] as const;
+}
+
+function xorData() {
+  return [tn.tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), tn.tensor([[0], [1], [1], [0]])] as const;
+}
+
+function referenceCnn(): tn.Sequential {
+  return new tn.Sequential([
+    new Conv2D(32, [3, 3], { activation: 'relu', inputShape: [28, 28, 1] }),
+    new MaxPooling2D([2, 2]),
+    new Flatten(),
+    new Dense(128, { activation: 'relu' }),
+    new Dense(10, { activation: 'softmax' }),
+  ]);
+}
+
+describe('training small models', () => {
+  it('a linear regression with MSE recovers its coefficients', async () => {
+    const [x, y] = regressionData(256);
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: new tn.optimizers.Adam({ learningRate: 0.05 }), loss: 'mean_squared_error', metrics: ['mae'] });
+    const history = await model.fit(x, y, { epochs: 60, batchSize: 32, verbose: 0 });
+    const losses = history.history.loss;
+    expect(losses[losses.length - 1]).toBeLessThan(1e-3);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] / 100);
+    const [k, b] = model.getWeights();
+    expect(k.data()[0]).toBeCloseTo(3, 1);
+    expect(k.data()[1]).toBeCloseTo(-2, 1);
+    expect(b.data()[0]).toBeCloseTo(1, 1);
+    const [loss, mae] = await model.evaluate(x, y, { verbose: 0 });
+    expect(loss).toBeLessThan(1e-3);
+    expect(mae).toBeLessThan(0.05);
+  });
+
+  it('the seed loss L = sum((y - yhat)^2) trains as written', async () => {
+    const [x, y] = regressionData(64);
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.002 }), loss: 'sum_squared_error' });
+    const first = model.testOnBatch(x, y)[0];
+    const expected = tn.sum(tn.square(tn.sub(y, model.predict(x) as tn.Tensor))).item();
+    expect(first).toBeCloseTo(expected, 3);
+    await model.fit(x, y, { epochs: 100, batchSize: 64, verbose: 0 });
+    expect(model.testOnBatch(x, y)[0]).toBeLessThan(first / 100);
+  });
+
+  it('learns XOR', async () => {
+    const [x, y] = xorData();
+    const model = new tn.Sequential([new Dense(8, { activation: 'tanh', inputShape: [2] }), new Dense(1, { activation: 'sigmoid' })]);
+    model.compile({ optimizer: new tn.optimizers.Adam({ learningRate: 0.05 }), loss: 'binary_crossentropy', metrics: ['accuracy'] });
+    const h = await model.fit(x, y, { epochs: 300, batchSize: 4, verbose: 0 });
+    expect(h.history.accuracy[h.history.accuracy.length - 1]).toBe(1);
+    const p = (model.predict(x) as tn.Tensor).data();
+    expect(Array.from(p).map((v) => Math.round(v))).toEqual([0, 1, 1, 0]);
+  });
+});
+
+describe('fit', () => {
+  it('returns a History with Keras keys, one entry per epoch', async () => {
+    const [x, y] = regressionData(100);
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
+    const h = await model.fit(x, y, { epochs: 3, batchSize: 10, validationSplit: 0.2, verbose: 0 });
+    expect(Object.keys(h.history).sort()).toEqual(['loss', 'mae', 'val_loss', 'val_mae']);
+    for (const v of Object.values(h.history)) expect(v).toHaveLength(3);
+    expect(h.epoch).toEqual([0, 1, 2]);
+    expect(h.params).toMatchObject({ epochs: 3, steps: 8, samples: 80 });
+  });
+
+  it('accuracy resolves to the right variant and counts correctly', async () => {
+    const model = new tn.Sequential([new Dense(3, { activation: 'softmax', inputShape: [2], kernelInitializer: 'zeros' })]);
+    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    model.setWeights([tn.tensor([[1, 0, 0], [0, 1, 0]]), tn.zeros([3])]);
+    // argmax of each row: 0, 1, 0, 1 ; labels 0, 1, 2, 2 -> 2 of 4
+    const x = tn.tensor([[2, 1], [1, 2], [3, 0], [0, 3]]);
+    const [, acc] = model.testOnBatch(x, tn.tensor([0, 1, 2, 2], [4], 'int32'));
+    expect(acc).toBe(0.5);
+    const onehot = new tn.Sequential([new Dense(3, { activation: 'softmax', inputShape: [2] })]);
+    onehot.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
+    onehot.setWeights(model.getWeights());
+    expect(onehot.testOnBatch(x, tn.oneHot(tn.tensor([0, 1, 2, 2], [4], 'int32'), 3))[1]).toBe(0.5);
+  });
+
+  it('yields to the event loop between batches', async () => {
+    const [x, y] = regressionData(512);
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const fitting = model.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0 });
+    let answered = false;
+    setImmediate(() => (answered = true));
+    await fitting;
+    clearInterval(timer);
+    expect(answered).toBe(true);
+    expect(ticks).toBeGreaterThan(5);
+  });
+
+  it('prints Keras progress: a line per epoch off a terminal, verbose 2 lines, and nothing for verbose 0', async () => {
+    const [x, y] = regressionData(64);
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
+    const v1 = await captureStdout(() => model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 1, validationData: [x, y] }));
+    const lines1 = v1.trim().split('\n');
+    expect(lines1[0]).toBe('Epoch 1/2');
+    expect(lines1[1]).toMatch(/^4\/4 ━{20} \d+s \d+(ms|us)\/step - loss: \d\.\d{4} - mae: \d\.\d{4} - val_loss: \d\.\d{4} - val_mae: \d\.\d{4}$/);
+    expect(lines1[2]).toBe('Epoch 2/2');
+    expect(lines1).toHaveLength(4);
+    const v2 = await captureStdout(() => model.fit(x, y, { epochs: 1, batchSize: 16, verbose: 2 }));
+    expect(v2.trim().split('\n')[1]).toMatch(/^4\/4 - \d+s - \d+(ms|us)\/step - loss: \d\.\d{4} - mae: \d\.\d{4}$/);
+    expect(await captureStdout(() => model.fit(x, y, { epochs: 1, verbose: 0 }))).toBe('');
+    const ev = await captureStdout(() => model.evaluate(x, y, { batchSize: 16 }));
+    expect(ev).toMatch(/^4\/4 ━{20} \d+s \d+(ms|us)\/step - loss: \d\.\d{4} - mae: \d\.\d{4}\n$/);
+  });
+
+  it('stops when a callback sets stopTraining, and calls hooks in Keras order', async () => {
+    const [x, y] = regressionData(40);
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    const calls: string[] = [];
+    class Recorder extends tn.Callback {
+      override onTrainBegin() { calls.push('trainBegin'); }
+      override onEpochBegin(e: number) { calls.push(`epochBegin ${e}`); }
+      override onTrainBatchEnd(b: number) { calls.push(`batchEnd ${b}`); }
+      override onEpochEnd(e: number, logs?: tn.callbacks.Logs) {
+        calls.push(`epochEnd ${e}`);
+        expect(logs?.loss).toBeTypeOf('number');
+        if (e === 1) this.model!.stopTraining = true;
+      }
+      override onTrainEnd() { calls.push('trainEnd'); }
+    }
+    const h = await model.fit(x, y, { epochs: 10, batchSize: 20, verbose: 0, callbacks: [new Recorder()] });
+    expect(calls).toEqual(['trainBegin', 'epochBegin 0', 'batchEnd 0', 'batchEnd 1', 'epochEnd 0', 'epochBegin 1', 'batchEnd 0', 'batchEnd 1', 'epochEnd 1', 'trainEnd']);
+    expect(h.epoch).toEqual([0, 1]);
+    const seen: number[] = [];
+    await model.fit(x, y, { epochs: 2, batchSize: 40, verbose: 0, callbacks: [new tn.LambdaCallback({ onEpochEnd: (e) => { seen.push(e); } })] });
+    expect(seen).toEqual([0, 1]);
+  });
+
+  it('weights the loss by classWeight', async () => {
+    const model = new tn.Sequential([new Dense(2, { activation: 'softmax', inputShape: [1], kernelInitializer: 'zeros' })]);
+    model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
+    const x = tn.tensor([[1], [1]]);
+    const labels = tn.tensor([0, 1], [2], 'int32');
+    const plain = model.testOnBatch(x, labels)[0];
+    const weighted = model.trainOnBatch(x, labels, { classWeight: { 0: 1, 1: 3 } })[0];
+    expect(plain).toBeCloseTo(Math.log(2), 5);
+    expect(weighted).toBeCloseTo((Math.log(2) * 4) / 2, 5);
+  });
+});
+
+describe('EarlyStopping', () => {
+  async function run(es: tn.EarlyStopping, losses: number[]): Promise<number> {
+    const model = new tn.Sequential([new Dense(1, { inputShape: [1] })]);
+    es.setModel(model);
+    es.onTrainBegin();
+    let epochs = 0;
+    for (let e = 0; e < losses.length && !model.stopTraining; e++) {
+      es.onEpochEnd(e, { loss: losses[e] });
+      epochs++;
+    }
+    return epochs;
+  }
+
+  it('stops after `patience` epochs without improvement beyond minDelta', async () => {
+    expect(await run(new tn.EarlyStopping({ monitor: 'loss', patience: 2 }), [5, 4, 4, 4, 1])).toBe(4);
+    expect(await run(new tn.EarlyStopping({ monitor: 'loss', patience: 0 }), [5, 4, 4.5, 1])).toBe(3);
+    // Improvements smaller than minDelta do not count: with patience 1 the first such epoch stops training.
+    expect(await run(new tn.EarlyStopping({ monitor: 'loss', patience: 1, minDelta: 0.5 }), [5, 4.8, 4.7, 1])).toBe(2);
+    expect(await run(new tn.EarlyStopping({ monitor: 'loss', patience: 1, minDelta: 0.5 }), [5, 4.4, 3.8, 1])).toBe(4);
+    // "train until the loss stops improving": a loss that keeps falling never stops.
+    expect(await run(new tn.EarlyStopping({ monitor: 'loss', patience: 1 }), [5, 4, 3, 2, 1])).toBe(5);
+  });
+
+  it('uses mode max for accuracy, a baseline, and startFromEpoch', async () => {
+    const accuracy = [0.5, 0.6, 0.6, 0.6];
+    const es = new tn.EarlyStopping({ monitor: 'val_accuracy', patience: 1 });
+    const model = new tn.Sequential([new Dense(1, { inputShape: [1] })]);
+    es.setModel(model);
+    es.onTrainBegin();
+    accuracy.forEach((a, e) => !model.stopTraining && es.onEpochEnd(e, { val_accuracy: a }));
+    expect(es.stoppedEpoch).toBe(2);
+    const acc = new tn.EarlyStopping({ monitor: 'acc', patience: 1 });
+    expect(acc.mode).toBe('max');
+    // The baseline must be beaten for the wait to reset, so a flat loss above it stops one epoch sooner.
+    expect(await run(new tn.EarlyStopping({ monitor: 'loss', patience: 2 }), [5, 5, 5, 5])).toBe(3);
+    expect(await run(new tn.EarlyStopping({ monitor: 'loss', patience: 2, baseline: 1 }), [5, 5, 5, 5])).toBe(2);
+    expect(await run(new tn.EarlyStopping({ monitor: 'loss', patience: 0, startFromEpoch: 3 }), [5, 6, 7, 8, 9])).toBe(5);
+  });
+
+  it('stops a real fit and restores the best weights', async () => {
+    const [x, y] = regressionData(32);
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0 }), loss: 'mse' });
+    const es = new tn.EarlyStopping({ monitor: 'loss', patience: 2, restoreBestWeights: true });
+    const h = await model.fit(x, y, { epochs: 20, batchSize: 8, shuffle: false, verbose: 0, callbacks: [es] });
+    expect(h.epoch).toEqual([0, 1, 2]);
+    expect(es.stoppedEpoch).toBe(2);
+    expect(es.bestEpoch).toBe(0);
+  });
+});
+
+describe('other callbacks', () => {
+  it('ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN and CSVLogger', async () => {
+    const [x, y] = regressionData(32);
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0 }), loss: 'mse' });
+    await model.fit(x, y, { epochs: 4, batchSize: 32, verbose: 0, shuffle: false, callbacks: [new tn.ReduceLROnPlateau({ monitor: 'loss', patience: 1, factor: 0.5, minLr: 0 })] });
+    expect(model.optimizer!.learningRate).toBe(0);
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    const h = await model.fit(x, y, { epochs: 4, batchSize: 32, verbose: 0, callbacks: [new tn.ReduceLROnPlateau({ monitor: 'loss', patience: 0, factor: 0.5, minDelta: 100 })] });
+    // Logged at each epoch's end before that epoch's reduction, as Keras does.
+    expect(h.history.learning_rate).toEqual([0.1, 0.1, 0.05, 0.025]);
+    expect(model.optimizer!.learningRate).toBeCloseTo(0.0125);
+
+    const lrs: number[] = [];
+    await model.fit(x, y, {
+      epochs: 3, verbose: 0,
+      callbacks: [new tn.LearningRateScheduler((epoch) => 0.1 / (epoch + 1)), new tn.LambdaCallback({ onEpochBegin: () => { lrs.push(model.optimizer!.currentLearningRate()); } })],
+    });
+    expect(lrs).toEqual([0.1, 0.05, 0.1 / 3]);
+
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 1e30 }), loss: 'mse' });
+    const nan = await captureStdout(() => model.fit(tn.mul(x, 1e20), y, { epochs: 5, batchSize: 4, verbose: 0, callbacks: [new tn.TerminateOnNaN()] }));
+    expect(nan).toMatch(/Batch \d+: Invalid loss, terminating training/);
+
+    const file = join(mkdtempSync(join(tmpdir(), 'tn-')), 'log.csv');
+    model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
+    await model.fit(x, y, { epochs: 2, verbose: 0, callbacks: [new tn.CSVLogger(file)] });
+    const rows = readFileSync(file, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('epoch,loss,mae');
+    expect(rows).toHaveLength(3);
+    expect(rows[2].startsWith('1,')).toBe(true);
+  });
+});
+
+describe('bad input', () => {
+  it('mismatched x and y lengths', async () => {
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    await expect(model.fit(tn.zeros([10, 2]), tn.zeros([9, 1]), { verbose: 0 })).rejects.toThrow("Data cardinality is ambiguous. Make sure all arrays contain the same number of samples.\n'x' sizes: 10\n'y' sizes: 9");
+  });
+
+  it('a wrong input shape names the model and both shapes', async () => {
+    const model = referenceCnn();
+    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    await expect(model.fit(tn.zeros([4, 28, 28]), tn.zeros([4], 'int32'), { verbose: 0 })).rejects.toThrow(
+      'Input 0 of layer "sequential" is incompatible with the layer: expected shape=(None, 28, 28, 1), found shape=(4, 28, 28)',
+    );
+    expect(() => model.predict(tn.zeros([2, 28, 28, 3]))).toThrow('expected shape=(None, 28, 28, 1), found shape=(2, 28, 28, 3)');
+    const d = new tn.Sequential([new Dense(4), new Dense(2)]);
+    d.predict(tn.zeros([1, 3]));
+    expect(() => d.predict(tn.zeros([1, 5]))).toThrow('Input 0 of layer "sequential_1" is incompatible with the layer: expected shape=(None, 3), found shape=(1, 5)');
+    const dense = new Dense(2);
+    dense.apply(tn.zeros([1, 3]));
+    expect(() => dense.apply(tn.zeros([1, 5]))).toThrow('Input 0 of layer "dense_4" is incompatible with the layer: expected axis -1 of input shape to have value 3, but received input with shape (1, 5)');
+  });
+
+  it('unknown loss, optimizer, metric and activation names list the known ones', () => {
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    expect(() => model.compile({ optimizer: 'adamm', loss: 'mse' })).toThrow(/Unknown optimizer "adamm"\. Known optimizers: sgd, adam, adamw, rmsprop, adagrad/);
+    expect(() => model.compile({ optimizer: 'adam', loss: 'mean_squared_errors' })).toThrow(/Unknown loss "mean_squared_errors"\. Known losses: mean_squared_error/);
+    expect(() => model.compile({ optimizer: 'adam', loss: 'mse', metrics: ['acuracy'] })).toThrow(/Unknown metric "acuracy"\. Known metrics: accuracy/);
+    expect(() => new Dense(1, { activation: 'rellu' })).toThrow(/Unknown activation "rellu"\. Known activations: linear, relu, relu6, sigmoid/);
+  });
+
+  it('fit before compile says what to do', async () => {
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    await expect(model.fit(tn.zeros([2, 2]), tn.zeros([2, 1]))).rejects.toThrow(/You must call compile\(\) before using the model for training/);
+  });
+});
+
+describe('models', () => {
+  it('summary prints the Keras table for the reference CNN', () => {
+    const lines: string[] = [];
+    referenceCnn().summary(undefined, undefined, (l) => lines.push(l));
+    const text = lines.join('\n');
+    expect(lines[0]).toBe('Model: "sequential"');
+    expect(text).toMatch(/│ conv2d \(Conv2D\) +│ \(None, 26, 26, 32\) +│ +320 │/);
+    expect(text).toMatch(/│ max_pooling2d \(MaxPooling2D\) +│ \(None, 13, 13, 32\) +│ +0 │/);
+    expect(text).toMatch(/│ flatten \(Flatten\) +│ \(None, 5408\) +│ +0 │/);
+    expect(text).toMatch(/│ dense \(Dense\) +│ \(None, 128\) +│ +692,352 │/);
+    expect(text).toMatch(/│ dense_1 \(Dense\) +│ \(None, 10\) +│ +1,290 │/);
+    expect(text).toContain(' Total params: 693,962 (2.65 MB)');
+    expect(text).toContain(' Trainable params: 693,962 (2.65 MB)');
+    expect(text).toContain(' Non-trainable params: 0 (0.00 B)');
+  });
+
+  it('Sequential add/pop, and TF.js sequential({ layers })', () => {
+    const m = new tn.Sequential();
+    m.add(new Dense(4, { inputShape: [3] }));
+    m.add(new Dense(2));
+    expect(m.layers.map((l) => l.name)).toEqual(['dense', 'dense_1']);
+    expect(m.countParams()).toBe(16 + 10);
+    m.pop();
+    expect(m.layers).toHaveLength(1);
+    expect(() => m.add(new Dense(2, { name: 'dense' }))).toThrow(/All layers added to a Sequential model should have unique names/);
+    const t = tn.sequential({ layers: [tn.layers.dense({ units: 2, inputShape: [3] })] });
+    expect((t.predict(tn.zeros([5, 3])) as tn.Tensor).shape).toEqual([5, 2]);
+  });
+
+  it('the functional API: several inputs and outputs, per-output losses and metrics', async () => {
+    const a = tn.input({ shape: [3], name: 'a' });
+    const b = tn.input({ shape: [2], name: 'b' });
+    const merged = new tn.layers.Concatenate().apply([a, b]);
+    const hidden = new Dense(8, { activation: 'relu' }).apply(merged);
+    const reg = new Dense(1, { name: 'value' }).apply(hidden);
+    const cls = new Dense(3, { activation: 'softmax', name: 'kind' }).apply(hidden);
+    const model = new tn.Model({ inputs: [a, b], outputs: [reg, cls] });
+    expect(model.layers.map((l) => l.className)).toEqual(['InputLayer', 'InputLayer', 'Concatenate', 'Dense', 'Dense', 'Dense']);
+    model.compile({ optimizer: 'adam', loss: { value: 'mse', kind: 'sparse_categorical_crossentropy' }, metrics: { kind: ['accuracy'] } });
+    const n = 64;
+    const xa = tn.randomNormal([n, 3], 0, 1, 'float32', 1);
+    const xb = tn.randomNormal([n, 2], 0, 1, 'float32', 2);
+    const yv = tn.sum(xa, 1, true);
+    const yk = tn.argMax(tn.concat([xa.slice([0, 0], [n, 2]), xb.slice([0, 0], [n, 1])], 1), 1);
+    const h = await model.fit({ a: xa, b: xb }, [yv, yk], { epochs: 30, batchSize: 16, verbose: 0 });
+    expect(Object.keys(h.history).sort()).toEqual(['kind_accuracy', 'kind_loss', 'loss', 'value_loss']);
+    expect(h.history.loss[29]).toBeLessThan(h.history.loss[0]);
+    expect(model.metricsNames).toEqual(['loss', 'value_loss', 'kind_loss', 'kind_accuracy']);
+    const result = await model.evaluate([xa, xb], [yv, yk], { verbose: 0 });
+    expect(result).toHaveLength(4);
+    expect(result[0]).toBeCloseTo(result[1] + result[2], 4);
+    const [pv, pk] = model.predict([xa, xb]) as tn.Tensor[];
+    expect(pv.shape).toEqual([n, 1]);
+    expect(pk.shape).toEqual([n, 3]);
+    const lines: string[] = [];
+    model.summary(undefined, undefined, (l) => lines.push(l));
+    expect(lines.join('\n')).toMatch(/Connected to/);
+  });
+
+  it('rejects a disconnected graph', () => {
+    const a = tn.input({ shape: [3] });
+    const b = tn.input({ shape: [3] });
+    const out = new Dense(1).apply(new tn.layers.Add().apply([a, b]));
+    expect(() => new tn.Model({ inputs: a, outputs: out })).toThrow(/Graph disconnected/);
+  });
+});
