@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import * as tn from '../lib/index.js';
+
+const I = tn.initializers;
+
+function stats(t: tn.Tensor) {
+  const v = t.data();
+  const mean = v.reduce((s, x) => s + x, 0) / v.length;
+  const variance = v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length;
+  return { mean, variance, min: Math.min(...v), max: Math.max(...v) };
+}
+
+describe('initializers', () => {
+  it('variance-scaling family has Keras variances and bounds', () => {
+    const shape = [3, 3, 64, 128]; // fan_in 576, fan_out 1152
+    const fanIn = 576;
+    const fanAvg = (576 + 1152) / 2;
+    const cases: [tn.initializers.Initializer, number, number | null][] = [
+      [new I.GlorotUniform({ seed: 1 }), 1 / fanAvg, Math.sqrt(3 / fanAvg)],
+      [new I.GlorotNormal({ seed: 1 }), 1 / fanAvg, null],
+      [new I.HeUniform({ seed: 1 }), 2 / fanIn, Math.sqrt(6 / fanIn)],
+      [new I.HeNormal({ seed: 1 }), 2 / fanIn, null],
+      [new I.LecunUniform({ seed: 1 }), 1 / fanIn, Math.sqrt(3 / fanIn)],
+      [new I.LecunNormal({ seed: 1 }), 1 / fanIn, null],
+    ];
+    for (const [init, variance, limit] of cases) {
+      const s = stats(init.apply(shape));
+      expect(Math.abs(s.mean)).toBeLessThan(Math.sqrt(variance) * 0.02);
+      expect(s.variance / variance).toBeGreaterThan(0.97);
+      expect(s.variance / variance).toBeLessThan(1.03);
+      if (limit !== null) expect(Math.max(-s.min, s.max)).toBeLessThanOrEqual(limit);
+      // truncated normals never exceed two (pre-truncation) standard deviations
+      else expect(Math.max(-s.min, s.max)).toBeLessThanOrEqual((2 * Math.sqrt(variance)) / 0.87962566103423978 + 1e-6);
+    }
+  });
+
+  it('constant, zeros, ones, random and truncated normals', () => {
+    expect(Array.from(new I.Constant({ value: 3 }).apply([2]).data())).toEqual([3, 3]);
+    expect(Array.from(I.getInitializer('ones').apply([2]).data())).toEqual([1, 1]);
+    expect(Array.from(I.getInitializer('zeros').apply([2]).data())).toEqual([0, 0]);
+    const rn = stats(new I.RandomNormal({ seed: 2 }).apply([20000]));
+    expect(rn.variance).toBeCloseTo(0.05 ** 2, 4);
+    const ru = stats(new I.RandomUniform({ seed: 2 }).apply([20000]));
+    expect(ru.min).toBeGreaterThanOrEqual(-0.05);
+    expect(ru.max).toBeLessThan(0.05);
+    const tr = stats(new I.TruncatedNormal({ stddev: 1, seed: 2 }).apply([20000]));
+    expect(Math.max(-tr.min, tr.max)).toBeLessThanOrEqual(2);
+  });
+
+  it('orthogonal gives orthonormal rows or columns', () => {
+    for (const shape of [[6, 4], [4, 6]]) {
+      const q = new I.Orthogonal({ seed: 3 }).apply(shape);
+      const [r, c] = shape;
+      const gram = r >= c ? tn.matMul(q, q, true, false) : tn.matMul(q, q, false, true);
+      const n = Math.min(r, c);
+      const g = gram.data();
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(g[i * n + j]).toBeCloseTo(i === j ? 1 : 0, 5);
+    }
+  });
+
+  it('resolves names in both spellings and objects; seeds repeat, unseeded calls differ', () => {
+    for (const name of ['glorot_uniform', 'glorotUniform', 'he_normal', 'heNormal', 'lecun_uniform', 'truncated_normal', 'orthogonal']) {
+      expect(I.getInitializer(name)).toBeInstanceOf(I.Initializer);
+    }
+    expect(I.getInitializer({ className: 'Constant', config: { value: 2 } }).apply([1]).item()).toBe(2);
+    expect(new I.HeNormal({ seed: 5 }).apply([10]).data()).toEqual(new I.HeNormal({ seed: 5 }).apply([10]).data());
+    const g = new I.GlorotUniform();
+    expect(g.apply([10]).data()).not.toEqual(g.apply([10]).data());
+    tn.setSeed(9);
+    const a = new I.GlorotUniform().apply([10]).data();
+    tn.setSeed(9);
+    expect(new I.GlorotUniform().apply([10]).data()).toEqual(a);
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import * as tn from '../lib/index.js';
+
+const M = tn.metrics;
+
+describe('metrics', () => {
+  const probs = tn.tensor([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3], [0.2, 0.3, 0.5], [0.4, 0.35, 0.25]]);
+  const labels = tn.tensor([1, 2, 2, 1], [4], 'int32');
+
+  it('sparse and categorical accuracy, accumulated over batches', () => {
+    const m = new M.SparseCategoricalAccuracy();
+    m.updateState(labels, probs);
+    expect(m.result()).toBe(0.5);
+    m.updateState(tn.tensor([0], [1], 'int32'), tn.tensor([[0.9, 0.05, 0.05]]));
+    expect(m.result()).toBeCloseTo(3 / 5);
+    m.resetState();
+    expect(m.result()).toBe(0);
+    const c = new M.CategoricalAccuracy();
+    c.updateState(tn.oneHot(labels, 3), probs);
+    expect(c.result()).toBe(0.5);
+  });
+
+  it('top-k accuracy counts ties as in', () => {
+    const k2 = new M.SparseTopKCategoricalAccuracy({ k: 2 });
+    k2.updateState(labels, probs);
+    expect(k2.result()).toBe(1);
+    const k1 = new M.TopKCategoricalAccuracy({ k: 1 });
+    k1.updateState(tn.oneHot(labels, 3), probs);
+    expect(k1.result()).toBe(0.5);
+    const tie = new M.SparseTopKCategoricalAccuracy({ k: 1 });
+    tie.updateState(tn.tensor([1], [1], 'int32'), tn.tensor([[0.5, 0.5, 0]]));
+    expect(tie.result()).toBe(1);
+  });
+
+  it('binary accuracy, precision and recall', () => {
+    const yTrue = tn.tensor([[1], [0], [1], [1], [0]]);
+    const yPred = tn.tensor([[0.9], [0.6], [0.4], [0.7], [0.1]]);
+    const acc = new M.BinaryAccuracy();
+    acc.updateState(yTrue, yPred);
+    expect(acc.result()).toBeCloseTo(3 / 5);
+    const p = new M.Precision();
+    p.updateState(yTrue, yPred);
+    expect(p.result()).toBeCloseTo(2 / 3);
+    const r = new M.Recall();
+    r.updateState(yTrue, yPred);
+    expect(r.result()).toBeCloseTo(2 / 3);
+  });
+
+  it('mse, mae, sample weights, custom functions and accuracy resolution', () => {
+    const mse = new M.MeanSquaredError();
+    mse.updateState(tn.tensor([[1, 2], [3, 4]]), tn.tensor([[1, 0], [3, 5]]));
+    expect(mse.result()).toBeCloseTo((2 + 0.5) / 2);
+    const mae = new M.MeanAbsoluteError();
+    mae.updateState(tn.tensor([[1, 2], [3, 4]]), tn.tensor([[1, 0], [3, 5]]), tn.tensor([1, 3]));
+    expect(mae.result()).toBeCloseTo((1 * 1 + 0.5 * 3) / 4);
+    const custom = M.getMetric(function maxError(t: tn.Tensor, p: tn.Tensor) {
+      return tn.max(tn.abs(tn.sub(t, p)), -1);
+    });
+    expect(custom.name).toBe('maxError');
+    custom.updateState(tn.tensor([[1, 2], [3, 4]]), tn.tensor([[1, 0], [3, 5]]));
+    expect(custom.result()).toBeCloseTo(1.5);
+    const auto = M.getMetric('accuracy', 'binary_crossentropy');
+    auto.updateState(tn.tensor([[1], [0]]), tn.tensor([[0.8], [0.3]]));
+    expect(auto.result()).toBe(1);
+    expect(auto.name).toBe('accuracy');
+  });
+});
