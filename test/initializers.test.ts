@@ -4,7 +4,7 @@ import * as tn from '../lib/index.js';
 const I = tn.initializers;
 
 function stats(t: tn.Tensor) {
-  const v = t.data();
+  const v = Array.from(t.data());
   const mean = v.reduce((s, x) => s + x, 0) / v.length;
   const variance = v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length;
   return { mean, variance, min: Math.min(...v), max: Math.max(...v) };
