@@ -347,6 +347,7 @@ export function linspace(start: number, stop: number, num: number): Tensor {
 export function eye(numRows: number, numColumns?: number, dtype: DType = 'float32'): Tensor {
   const cols = numColumns ?? numRows;
   const s = checkShape([numRows, cols], 'eye', 'size');
+  checkDType(dtype, 'eye');
   const t = empty(s, dtype, true);
   const v = t.values;
   for (let i = 0; i < Math.min(numRows, cols); i++) v[i * cols + i] = 1;
@@ -356,6 +357,7 @@ export function eye(numRows: number, numColumns?: number, dtype: DType = 'float3
 /** Normally distributed values; `seed` makes this call repeatable, else the global generator (setSeed) is used. */
 export function randomNormal(shape: number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'randomNormal');
+  checkDType(dtype, 'randomNormal');
   const g = generator(seed);
   const t = empty(s, dtype);
   const v = t.values;
@@ -366,6 +368,7 @@ export function randomNormal(shape: number[], mean = 0, stddev = 1, dtype: DType
 /** Uniform values in [minval, maxval). */
 export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'randomUniform');
+  checkDType(dtype, 'randomUniform');
   if (!(maxval >= minval)) throw new Error(`randomUniform: maxval (${maxval}) must be at least minval (${minval})`);
   const g = generator(seed);
   const t = empty(s, dtype);
@@ -382,6 +385,7 @@ export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: DT
 /** Normal values redrawn until they fall within two standard deviations of the mean (as TensorFlow does). */
 export function truncatedNormal(shape: number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'truncatedNormal');
+  checkDType(dtype, 'truncatedNormal');
   const g = generator(seed);
   const t = empty(s, dtype);
   const v = t.values;

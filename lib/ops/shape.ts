@@ -2,7 +2,8 @@
 // gather, oneHot. Reshape-like ops are views (they share the buffer); the rest copy.
 import { record } from '../autograd/tape.js';
 import { native } from '../native.js';
-import { checkShape, fmt, normalizeAxis, sizeOf, stridesOf } from '../shape-util.js';
+import { checkDType } from '../dtype.js';
+import { fmt, normalizeAxis, sizeOf, stridesOf } from '../shape-util.js';
 import { empty, Tensor, type DataArray, type TensorLike } from '../tensor.js';
 import { toTensor, castTo } from './util.js';
 
@@ -325,7 +326,10 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
 
 /** One-hot encoding of integer indices along a new last axis of length depth (out-of-range rows are all off). */
 export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: 'float32' | 'int32' = 'float32'): Tensor {
-  checkShape([depth], 'oneHot', 'depth');
+  if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 0) {
+    throw new Error(`oneHot: depth must be a non-negative integer, received ${String(depth)}`);
+  }
+  checkDType(dtype, 'oneHot');
   const it = toTensor(indices, 'oneHot', 'int32');
   const idx = indexArg(it, 'oneHot');
   const out = empty([...it.shape, depth], dtype);

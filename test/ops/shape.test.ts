@@ -175,7 +175,9 @@ describe('gather and oneHot', () => {
     const i = tn.oneHot(tn.tensor([[1]], undefined, 'int32'), 2, 5, -1, 'int32');
     expect(i.dtype).toBe('int32');
     expect(i.array()).toEqual([[[-1, 5]]]);
-    expect(() => tn.oneHot([0], -1)).toThrow('oneHot: depth must be an array of non-negative integers, received [-1]');
+    expect(() => tn.oneHot([0], -1)).toThrow('oneHot: depth must be a non-negative integer, received -1');
+    expect(() => tn.oneHot([0], 2.5)).toThrow('oneHot: depth must be a non-negative integer, received 2.5');
+    expect(() => tn.oneHot([0], 2, 1, 0, 'bool' as 'int32')).toThrow(`oneHot: unknown dtype "bool"; expected 'float32' or 'int32'`);
   });
 });
 
