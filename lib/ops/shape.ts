@@ -1,11 +1,10 @@
 // Shape and indexing ops: reshape, flatten, transpose, expandDims, squeeze, slice, concat, stack, split, pad,
 // gather, oneHot. Reshape-like ops are views (they share the buffer); the rest copy.
 import { record } from '../autograd/tape.js';
-import { native } from '../native.js';
 import { checkDType } from '../dtype.js';
 import { fmt, normalizeAxis, sizeOf, stridesOf } from '../shape-util.js';
 import { empty, Tensor, type DataArray, type TensorLike } from '../tensor.js';
-import { toTensor, castTo } from './util.js';
+import { castTo, toTensor, transposeInto } from './util.js';
 
 /** A view of x with another shape of the same size; one dimension may be -1 (inferred). */
 export function reshape(x: TensorLike, shape: number[]): Tensor {
@@ -55,7 +54,7 @@ export function transpose(x: TensorLike, perm?: number[]): Tensor {
   }
   if (resolved.every((a, i) => a === i)) return t;
   const out = empty(resolved.map((a) => t.shape[a]), t.dtype);
-  native.transpose(t.values, t.shape, resolved, out.values);
+  transposeInto(t.values, t.shape, resolved, out.values);
   if (t.dtype !== 'float32') return out;
   const inverse = new Array<number>(t.rank);
   resolved.forEach((a, i) => (inverse[a] = i));

@@ -195,3 +195,60 @@ describe('tile and broadcastTo', () => {
     expect(() => tn.broadcastTo(tn.tensor([1, 2]), [3])).toThrow('broadcastTo: cannot broadcast shape [2] to [3]');
   });
 });
+
+describe('high ranks', () => {
+  it('broadcasting and transposes beyond rank 8 (what the native kernels take in one call) still work', () => {
+    const a = randomTensor([2, 1, 2, 1, 2, 1, 2, 1, 2, 1], 1);
+    const b = randomTensor([1, 2, 1, 2, 1, 2, 1, 2, 1, 3], 2);
+    const y = tn.add(a, b);
+    expect(y.shape).toEqual([2, 2, 2, 2, 2, 2, 2, 2, 2, 3]);
+    const av = a.data();
+    const bv = b.data();
+    const yv = y.data();
+    for (let i = 0; i < yv.length; i++) {
+      const idx: number[] = [];
+      let rem = i;
+      for (const d of [...y.shape].reverse()) {
+        idx.unshift(rem % d);
+        rem = Math.floor(rem / d);
+      }
+      const ia = idx.filter((_, k) => k % 2 === 0).reduce((p, v) => p * 2 + v, 0);
+      const ib = idx.filter((_, k) => k % 2 === 1).reduce((p, v, k) => (k === 4 ? p * 3 + v : p * 2 + v), 0);
+      expect(yv[i]).toBe(Math.fround(av[ia] + bv[ib]));
+    }
+    gradCheck((p, q) => tn.mul(p, q), [a, b], { maxPoints: 16 });
+
+    const x = randomTensor([2, 3, 2, 3, 2, 3, 2, 3, 2], 3);
+    const perm = [8, 6, 4, 2, 0, 1, 3, 5, 7];
+    const t = tn.transpose(x, perm);
+    expect(t.shape).toEqual(perm.map((p) => x.shape[p]));
+    const back = tn.transpose(t, perm.map((_, i) => perm.indexOf(i)));
+    expect(back.data()).toEqual(x.data());
+    expect(tn.transpose(tn.transpose(x)).data()).toEqual(x.data());
+    const s = tn.sum(x, [0, 2, 4, 6, 8]);
+    expect(s.shape).toEqual([3, 3, 3, 3]);
+    expect(tn.sum(s).item()).toBeCloseTo(tn.sum(x).item(), 3);
+    gradCheck((p) => tn.transpose(p, perm), [x], { maxPoints: 16 });
+  });
+
+  it('transposes that merge into fewer axes give the same values as the plain definition', () => {
+    const x = randomTensor([4, 1, 3, 5, 2], 4);
+    for (const perm of [[0, 2, 3, 1, 4], [3, 4, 0, 1, 2], [1, 0, 2, 4, 3], [4, 3, 2, 1, 0]]) {
+      const y = tn.transpose(x, perm);
+      const xs = x.shape;
+      const xv = x.data();
+      const yv = y.data();
+      const strides = [30, 30, 10, 2, 1];
+      for (let i = 0; i < yv.length; i++) {
+        let rem = i;
+        let off = 0;
+        for (let d = 4; d >= 0; d--) {
+          const n = xs[perm[d]];
+          off += (rem % n) * strides[perm[d]];
+          rem = Math.floor(rem / n);
+        }
+        expect(yv[i]).toBe(xv[off]);
+      }
+    }
+  });
+});
