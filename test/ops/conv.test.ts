@@ -162,3 +162,12 @@ describe('conv2d: errors', () => {
     expect(() => tn.conv2d(x, k, 1, 'valid', 'NCHW' as 'NHWC')).toThrow('conv2d: only channels-last (NHWC) data is supported, received dataFormat "NCHW"');
   });
 });
+
+describe('conv2d: int32', () => {
+  it('int32 input and kernel are convolved as float32', () => {
+    const x = tn.tensor([1, 2, 3, 4], [1, 2, 2, 1], 'int32');
+    const y = tn.conv2d(x, tn.tensor([1, 1, 1, 1], [2, 2, 1, 1], 'int32'));
+    expect(y.dtype).toBe('float32');
+    expect(Array.from(y.data())).toEqual([10]);
+  });
+});

@@ -237,3 +237,13 @@ describe('dense: errors', () => {
     expect(() => dense(tn.zeros([2, 3]), tn.zeros([3, 5]), tn.zeros([4]))).toThrow('dense: bias must have shape [5], received [4]');
   });
 });
+
+describe('matMul: int32', () => {
+  it('int32 operands are multiplied as float32 and give float32', () => {
+    const a = tn.tensor([[1, 2], [3, 4]], undefined, 'int32');
+    const y = tn.matMul(a, tn.tensor([[5], [6]], undefined, 'int32'));
+    expect(y.dtype).toBe('float32');
+    expect(y.array()).toEqual([[17], [39]]);
+    expect(tn.matMul(a, tn.tensor([[0.5], [0.25]])).array()).toEqual([[1], [2.5]]);
+  });
+});

@@ -125,3 +125,13 @@ describe('pooling: errors', () => {
     });
   }
 });
+
+describe('pooling: int32', () => {
+  it('int32 input is pooled as float32 (averages are not truncated)', () => {
+    const x = tn.tensor([1, 2, 3, 6], [1, 2, 2, 1], 'int32');
+    expect(tn.maxPool2d(x, 2).dtype).toBe('float32');
+    expect(tn.maxPool2d(x, 2).item()).toBe(6);
+    expect(tn.avgPool2d(x, 2).item()).toBe(3);
+    expect(tn.avgPool2d(tn.tensor([1, 2], [1, 1, 2, 1], 'int32'), [1, 2]).item()).toBe(1.5);
+  });
+});
