@@ -153,7 +153,8 @@ describe('random tensors', () => {
   }
 
   it('have the requested distributions', () => {
-    const stats = (v: Float32Array | Int32Array) => {
+    const stats = (data: Float32Array | Int32Array) => {
+      const v = Array.from(data);
       const m = v.reduce((s, x) => s + x, 0) / v.length;
       const sd = Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / v.length);
       return { m, sd, min: Math.min(...v), max: Math.max(...v) };

@@ -311,7 +311,7 @@ describe('native bindings', () => {
           Object.defineProperty(list, 0, {
             get() {
               // Keep the moved buffer alive: the test is about the binding noticing, not about freeing memory.
-              if (victim.length > 0) kept.push(structuredClone(victim.buffer, { transfer: [victim.buffer] }));
+              if (victim.length > 0) kept.push(structuredClone(victim.buffer as ArrayBuffer, { transfer: [victim.buffer as ArrayBuffer] }));
               return first;
             },
           });
