@@ -139,6 +139,8 @@ describe('matMul: values on odd sizes', () => {
       [[2, 4, 3], [4, 5], true, false],
       [[4, 3, 17], [1, 17, 9], false, false],
       [[2, 2, 3, 4], [2, 1, 4, 3], false, false],
+      [[3, 4], [2, 4, 5], false, false],
+      [[4, 3], [2, 5, 4], true, true],
     ] as [number[], number[], boolean, boolean][]) {
       const a = randomTensor(sa, sa.length);
       const b = randomTensor(sb, sb.length + 10);
@@ -152,6 +154,9 @@ describe('matMul: values on odd sizes', () => {
     expect(tn.matMul(m, [1, -1]).array()).toEqual([-1, -1, -1]);
     expect(tn.matMul([1, 2], [3, 4]).array()).toEqual(11);
     expect(tn.matMul([1, 2], [3, 4]).shape).toEqual([]);
+    const batched = tn.matMul([1, 2], tn.tensor([[[1, 0, 2], [0, 1, 3]], [[1, 1, 1], [2, 2, 2]]]));
+    expect(batched.array()).toEqual([[1, 2, 8], [5, 5, 5]]);
+    expect(tn.matMul(tn.ones([2, 3, 4]), [1, 1, 1, 1]).array()).toEqual([[4, 4, 4], [4, 4, 4]]);
   });
 
   it('empty operands give zeros of the right shape', () => {
@@ -188,6 +193,8 @@ describe('matMul and dense: gradients', () => {
     gradCheck((x, y) => tn.matMul(x, y, true, true), [randomTensor([2, 5, 3], 5), randomTensor([4, 5], 6)]);
     gradCheck((x, y) => tn.matMul(x, y), [randomTensor([4], 7), randomTensor([4, 3], 8)]);
     gradCheck((x, y) => tn.matMul(x, y), [randomTensor([2, 4], 9), randomTensor([4], 10)]);
+    gradCheck((x, y) => tn.matMul(x, y), [randomTensor([3, 4], 11), randomTensor([2, 4, 5], 12)]);
+    gradCheck((x, y) => tn.matMul(x, y), [randomTensor([4], 13), randomTensor([2, 4, 3], 14)]);
   });
 
   it('the fused dense op with each epilogue activation matches finite differences', () => {
