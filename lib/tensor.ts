@@ -1,4 +1,5 @@
 // Tensor: an immutable n-dimensional array of float32 or int32, plus the creation helpers.
+import { constants as bufferConstants } from 'node:buffer';
 import type { GradNode } from './autograd/tape.js';
 import { checkDType, type DType } from './dtype.js';
 import { allocate, adopt, keepStorage, type DataArray, type Storage } from './memory.js';
@@ -171,9 +172,16 @@ export function variable(initialValue: TensorLike, trainable = true, name?: stri
 // ---------------------------------------------------------------------------------------------------------------
 // Conversion
 
+// One buffer holds at most this many 4-byte elements (Node's Buffer limit, which fresh buffers come from).
+const maxElements = Math.floor(bufferConstants.MAX_LENGTH / 4);
+
 /** @internal A tensor of the given shape over a new buffer (contents unspecified unless zero). */
 export function empty(shape: number[], dtype: DType = 'float32', zero = false): Tensor {
-  return new Tensor(allocate(dtype, sizeOf(shape), zero), shape, dtype);
+  const size = sizeOf(shape);
+  if (size > maxElements) {
+    throw new Error(`cannot allocate a ${dtype} tensor of shape ${fmt(shape)}: its ${size} elements exceed the ${maxElements} one buffer can hold`);
+  }
+  return new Tensor(allocate(dtype, size, zero), shape, dtype);
 }
 
 /** @internal A tensor over an existing array. */

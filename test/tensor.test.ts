@@ -126,6 +126,14 @@ describe('creation helpers', () => {
     expect(() => tn.fill([2], 'a' as unknown as number)).toThrow('fill: value must be a number, received string');
     expect(() => tn.zeros([2 ** 21, 2 ** 20])).toThrow('zeros: shape [2097152,1048576] has too many elements (2199023255552)');
   });
+
+  it('a result too large for one buffer is an error naming its shape, whichever op makes it', () => {
+    const tooBig = /^cannot allocate a float32 tensor of shape \[1048576,1048576\]: its 1099511627776 elements exceed the \d+ one buffer can hold$/;
+    expect(() => tn.fill([2 ** 20, 2 ** 20], 1)).toThrow(tooBig);
+    expect(() => tn.add(tn.zeros([2 ** 20, 1]), tn.zeros([1, 2 ** 20]))).toThrow(tooBig);
+    expect(() => tn.matMul(tn.zeros([2 ** 20, 0]), tn.zeros([0, 2 ** 20]))).toThrow(tooBig);
+    expect(() => tn.tile(tn.zeros([1, 1]), [2 ** 20, 2 ** 20])).toThrow(/^cannot allocate a float32 tensor of shape \[\d+,\d+\]/);
+  });
 });
 
 describe('random tensors', () => {

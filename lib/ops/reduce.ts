@@ -1,7 +1,7 @@
 // Reductions over axes, arg-reductions, softmax and logSoftmax, and broadcastTo (the adjoint of a sum).
 import { record } from '../autograd/tape.js';
 import { native, BinaryOp, ReduceOp } from '../native.js';
-import { fmt, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape-util.js';
+import { checkShape, fmt, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { binaryStrided, broadcastLayout, f32, floatArg, toTensor, transposeInto } from './util.js';
 import { reshape, transpose } from './shape.js';
@@ -187,6 +187,7 @@ export function logSoftmax(x: TensorLike, axis = -1): Tensor {
 /** Repeats x along broadcast axes to reach `shape` (numpy rules). Its gradient sums back. */
 export function broadcastTo(x: TensorLike, shape: number[]): Tensor {
   const t = toTensor(x, 'broadcastTo');
+  checkShape(shape, 'broadcastTo');
   if (shapesEqual(t.shape, shape)) return t;
   if (shape.length < t.rank) throw new Error(`broadcastTo: cannot broadcast shape ${fmt(t.shape)} to the lower-rank ${fmt(shape)}`);
   for (let i = 0; i < t.rank; i++) {

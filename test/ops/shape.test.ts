@@ -193,6 +193,8 @@ describe('tile and broadcastTo', () => {
     expect(i.array()).toEqual([[1, 1, 1], [2, 2, 2]]);
     gradCheck((t) => tn.broadcastTo(t, [4, 2, 3]), [randomTensor([2, 1], 4)]);
     expect(() => tn.broadcastTo(tn.tensor([1, 2]), [3])).toThrow('broadcastTo: cannot broadcast shape [2] to [3]');
+    expect(() => tn.broadcastTo(tn.scalar(1), [1.5])).toThrow('broadcastTo: shape must be an array of non-negative integers, received [1.5]');
+    expect(() => tn.broadcastTo(tn.scalar(1), [-1, 2])).toThrow('broadcastTo: shape must be an array of non-negative integers, received [-1,2]');
   });
 });
 
