@@ -76,6 +76,13 @@ export function matMul(a: TensorLike, b: TensorLike, transposeA = false, transpo
   if (x.rank === 0 || y.rank === 0) {
     throw new Error(`matMul: operands must have rank at least 1, received shapes ${fmt(x.shape)} and ${fmt(y.shape)}`);
   }
+  // Checked here, on the caller's shapes: the vector and folded paths below reshape before the product.
+  const ka = x.rank === 1 ? x.shape[0] : x.shape[x.rank - (transposeA ? 2 : 1)];
+  const kb = y.rank === 1 ? y.shape[0] : y.shape[y.rank - (transposeB ? 1 : 2)];
+  if (ka !== kb) {
+    const how = transposeA || transposeB ? ` (transposeA=${transposeA}, transposeB=${transposeB})` : '';
+    throw new Error(`matMul: inner dimensions must agree, received shapes ${fmt(x.shape)} and ${fmt(y.shape)}${how}`);
+  }
   if (x.rank === 1 || y.rank === 1) {
     const vx = x.rank === 1;
     const vy = y.rank === 1;

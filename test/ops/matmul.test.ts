@@ -226,6 +226,14 @@ describe('matMul: errors', () => {
       'matMul: inner dimensions must agree, received shapes [2,3] and [2,5] (transposeA=false, transposeB=true)',
     );
   });
+  it('names the caller\'s shapes for vectors and for rank-3 @ rank-2, not the reshaped ones', () => {
+    expect(() => tn.matMul(tn.zeros([2, 3, 4]), tn.zeros([5, 6]))).toThrow('matMul: inner dimensions must agree, received shapes [2,3,4] and [5,6]');
+    expect(() => tn.matMul(tn.zeros([2, 3, 4]), tn.zeros([5, 6]), false, true)).toThrow(
+      'matMul: inner dimensions must agree, received shapes [2,3,4] and [5,6] (transposeA=false, transposeB=true)',
+    );
+    expect(() => tn.matMul(tn.zeros([3]), tn.zeros([4, 5]))).toThrow('matMul: inner dimensions must agree, received shapes [3] and [4,5]');
+    expect(() => tn.matMul(tn.zeros([2, 3]), tn.zeros([4]))).toThrow('matMul: inner dimensions must agree, received shapes [2,3] and [4]');
+  });
   it('names the shapes when batch axes do not broadcast', () => {
     expect(() => tn.matMul(tn.zeros([2, 3, 4]), tn.zeros([3, 4, 5]))).toThrow(
       'matMul: batch dimensions must broadcast, received shapes [2,3,4] and [3,4,5]',
