@@ -142,6 +142,12 @@ describe('conv2d: errors', () => {
     expect(() => tn.conv2d(tn.zeros([5, 5]), tn.zeros([3, 3, 1, 1]))).toThrow(
       'conv2d: input must have rank 4 [batch, height, width, channels], received shape [5,5]',
     );
+    expect(() => tn.conv2d(tn.zeros([5, 5, 3]), tn.zeros([3, 3, 2, 4]))).toThrow(
+      'conv2d: the input has 3 channels but the kernel expects 2 (input shape [5,5,3], kernel shape [3,3,2,4])',
+    );
+    expect(() => tn.conv2d(tn.zeros([2, 2, 1]), tn.zeros([3, 3, 1, 1]))).toThrow(
+      "conv2d: the kernel 3x3 (dilation [1,1]) does not fit in the 2x2 input with 'valid' padding (input shape [2,2,1])",
+    );
     expect(() => tn.conv2d(tn.zeros([1, 5, 5, 1]), tn.zeros([3, 3, 1]))).toThrow(
       'conv2d: kernel must have rank 4 [kh, kw, inChannels, outChannels], received shape [3,3,1]',
     );

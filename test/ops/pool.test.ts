@@ -119,6 +119,9 @@ describe('pooling: errors', () => {
       expect(() => f(tn.zeros([1, 2, 2, 1]), 3)).toThrow(
         `${name}: the pool window 3x3 does not fit in the 2x2 input with 'valid' padding (input shape [1,2,2,1])`,
       );
+      expect(() => f(tn.zeros([2, 2, 1]), 3)).toThrow(
+        `${name}: the pool window 3x3 does not fit in the 2x2 input with 'valid' padding (input shape [2,2,1])`,
+      );
       expect(() => f(tn.zeros([1, 4, 4, 1]), 0)).toThrow(`${name}: poolSize must be a positive integer or a pair of them, received 0`);
       expect(() => f(tn.zeros([1, 4, 4, 1]), 2, [1, -1] as Pair)).toThrow(`${name}: strides must be a positive integer or a pair of them, received [1,-1]`);
       expect(() => f(tn.zeros([1, 4, 4, 1]), 2, 2, 'causal' as 'same')).toThrow(`${name}: padding must be 'valid' or 'same', received "causal"`);
