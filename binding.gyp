@@ -1,5 +1,7 @@
 {
   # The addon is built from source on `npm install`: no download of any kind.
+  # NODE_ADDON_API_CPP_EXCEPTIONS_ALL: a std::exception escaping a binding (std::bad_alloc) becomes a JavaScript error
+  # instead of std::terminate.
   # No -march=native: SIMD paths are compiled with per-function target pragmas and chosen at run time
   # (native/cpu.cc), so one build runs on any x86-64 and the same sources compile on arm64.
   "targets": [
@@ -21,7 +23,7 @@
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "native"
       ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
       "cflags": ["-O3", "-fopenmp", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wno-unknown-pragmas"],

@@ -1,4 +1,5 @@
 // Tensor: an immutable n-dimensional array of float32 or int32, plus the creation helpers.
+import { constants as bufferConstants } from 'node:buffer';
 import type { GradNode } from './autograd/tape.js';
 import { checkDType, type DType } from './dtype.js';
 import { allocate, adopt, keepStorage, type DataArray, type Storage } from './memory.js';
@@ -179,9 +180,16 @@ export function variable(initialValue: TensorLike, trainable = true, name?: stri
 // ---------------------------------------------------------------------------------------------------------------
 // Conversion
 
+// One buffer holds at most this many 4-byte elements (Node's Buffer limit, which fresh buffers come from).
+const maxElements = Math.floor(bufferConstants.MAX_LENGTH / 4);
+
 /** @internal A tensor of the given shape over a new buffer (contents unspecified unless zero). */
 export function empty(shape: number[], dtype: DType = 'float32', zero = false): Tensor {
-  return new Tensor(allocate(dtype, sizeOf(shape), zero), shape, dtype);
+  const size = sizeOf(shape);
+  if (size > maxElements) {
+    throw new Error(`cannot allocate a ${dtype} tensor of shape ${fmt(shape)}: its ${size} elements exceed the ${maxElements} one buffer can hold`);
+  }
+  return new Tensor(allocate(dtype, size, zero), shape, dtype);
 }
 
 /** @internal A tensor over an existing array. */
@@ -355,6 +363,7 @@ export function linspace(start: number, stop: number, num: number): Tensor {
 export function eye(numRows: number, numColumns?: number, dtype: DType = 'float32'): Tensor {
   const cols = numColumns ?? numRows;
   const s = checkShape([numRows, cols], 'eye', 'size');
+  checkDType(dtype, 'eye');
   const t = empty(s, dtype, true);
   const v = t.values;
   for (let i = 0; i < Math.min(numRows, cols); i++) v[i * cols + i] = 1;
@@ -364,6 +373,7 @@ export function eye(numRows: number, numColumns?: number, dtype: DType = 'float3
 /** Normally distributed values; `seed` makes this call repeatable, else the global generator (setSeed) is used. */
 export function randomNormal(shape: number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'randomNormal');
+  checkDType(dtype, 'randomNormal');
   const g = generator(seed);
   const t = empty(s, dtype);
   const v = t.values;
@@ -374,6 +384,7 @@ export function randomNormal(shape: number[], mean = 0, stddev = 1, dtype: DType
 /** Uniform values in [minval, maxval). */
 export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'randomUniform');
+  checkDType(dtype, 'randomUniform');
   if (!(maxval >= minval)) throw new Error(`randomUniform: maxval (${maxval}) must be at least minval (${minval})`);
   const g = generator(seed);
   const t = empty(s, dtype);
@@ -390,6 +401,7 @@ export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: DT
 /** Normal values redrawn until they fall within two standard deviations of the mean (as TensorFlow does). */
 export function truncatedNormal(shape: number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'truncatedNormal');
+  checkDType(dtype, 'truncatedNormal');
   const g = generator(seed);
   const t = empty(s, dtype);
   const v = t.values;

@@ -45,10 +45,13 @@ class Args {
     return "argument " + std::to_string(i + 1) + " (" + name + ")";
   }
 
+  // A typed array's memory. `present` tells a given array from an absent optional one (null or undefined): the
+  // data pointer alone cannot, since an empty or detached array has no memory either.
   template <typename T>
   struct Span {
     T* data = nullptr;
     int64_t length = 0;
+    bool present = false;
     const uint8_t* begin() const { return reinterpret_cast<const uint8_t*>(data); }
     const uint8_t* end() const { return reinterpret_cast<const uint8_t*>(data + length); }
   };
@@ -70,6 +73,7 @@ class Args {
     Span<uint32_t> s;
     s.data = reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(buf.Data()) + t.ByteOffset());
     s.length = static_cast<int64_t>(t.ElementLength());
+    s.present = true;
     return s;
   }
 
@@ -176,6 +180,7 @@ class Args {
     Span<T> s;
     s.data = reinterpret_cast<T*>(static_cast<uint8_t*>(buf.Data()) + t.ByteOffset());
     s.length = static_cast<int64_t>(t.ElementLength());
+    s.present = true;
     return s;
   }
   static std::string Num(double d) {
@@ -246,7 +251,7 @@ Napi::Value UnaryGrad(const Napi::CallbackInfo& info) {
   const int64_t n = dy.length;
   // Every rule reads x or y; a missing one is allowed only if the rule never reads it, so both are required here
   // unless the caller passes the same array for both roles.
-  if (!x.data || !y.data) args.Fail("x and y must both be Float32Arrays (pass the same array twice if one is unused)");
+  if (!x.present || !y.present) args.Fail("x and y must both be Float32Arrays (pass the same array twice if one is unused)");
   args.Length(x, n, "x", "the length of dy");
   args.Length(y, n, "y", "the length of dy");
   args.Length(dx, n, "dx", "the length of dy");
@@ -273,12 +278,13 @@ int64_t StridedExtent(const Args& args, const std::vector<int64_t>& shape, const
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   Args args(info, "binary", 7);
   const BinaryOp op = args.Enum(0, "op", BinaryOp::count);
-  auto a = args.Floats(1, "a");
+  // Lists first: reading their elements can run getters, which could detach a typed array taken earlier.
   auto sa = args.IntList(2, "aStrides", 0, tn::kMaxRank, 0, std::numeric_limits<int32_t>::max());
-  auto b = args.Floats(3, "b");
   auto sb = args.IntList(4, "bStrides", 0, tn::kMaxRank, 0, std::numeric_limits<int32_t>::max());
-  auto out = args.Floats(5, "out");
   auto shape = args.IntList(6, "shape", 0, tn::kMaxRank, 0, std::numeric_limits<int32_t>::max());
+  auto a = args.Floats(1, "a");
+  auto b = args.Floats(3, "b");
+  auto out = args.Floats(5, "out");
   if (sa.size() != shape.size() || sb.size() != shape.size())
     args.FailRange("aStrides, bStrides and shape must have the same length, received " + std::to_string(sa.size()) +
                    ", " + std::to_string(sb.size()) + " and " + std::to_string(shape.size()));
@@ -297,9 +303,9 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 
 Napi::Value Transpose(const Napi::CallbackInfo& info) {
   Args args(info, "transpose", 4);
-  auto x = args.Words(0, "x");
   auto shape = args.IntList(1, "shape", 0, tn::kMaxRank, 0, std::numeric_limits<int32_t>::max());
   auto perm = args.IntList(2, "perm", 0, tn::kMaxRank, 0, tn::kMaxRank - 1);
+  auto x = args.Words(0, "x");
   auto y = args.Words(3, "y");
   if (perm.size() != shape.size())
     args.FailRange("perm has " + std::to_string(perm.size()) + " entries for a shape of rank " +
@@ -425,7 +431,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   args.AtLeast(c, need_c, "c", "m, n, ldc, batch and strideC");
   if (batch > 1 && stride_c < MatrixExtent(args, m, n, ldc, "c"))
     args.FailRange("strideC is smaller than one output matrix: batch items would overwrite each other");
-  if (bias.data) args.Length(bias, n, "bias", "n");
+  if (bias.present) args.Length(bias, n, "bias", "n");
   args.Disjoint(c, "c", a, "a");
   args.Disjoint(c, "c", b, "b");
   args.Disjoint(c, "c", bias, "bias");
@@ -458,16 +464,16 @@ tn::Conv2dShape ConvGeometry(const Args& args, size_t i) {
 
 Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   Args args(info, "conv2dForward", 7);
+  const tn::Conv2dShape s = ConvGeometry(args, 4);  // before the arrays: see Binary
   auto x = args.Floats(0, "x");
   auto w = args.Floats(1, "kernel");
   auto bias = args.FloatsOrNull(2, "bias");
   auto y = args.Floats(3, "y");
-  const tn::Conv2dShape s = ConvGeometry(args, 4);
   const UnaryOp act = args.Enum(5, "activation", UnaryOp::count);
   const float alpha = args.Float(6, "alpha");
   args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
   args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
-  if (bias.data) args.Length(bias, s.oc, "bias", "oc");
+  if (bias.present) args.Length(bias, s.oc, "bias", "oc");
   args.Length(y, s.n * s.oh * s.ow * s.oc, "y", "n*oh*ow*oc");
   args.Disjoint(y, "y", x, "x");
   args.Disjoint(y, "y", w, "kernel");
@@ -478,10 +484,10 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
 
 Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
   Args args(info, "conv2dBackwardInput", 4);
+  const tn::Conv2dShape s = ConvGeometry(args, 3);
   auto dy = args.Floats(0, "dy");
   auto w = args.Floats(1, "kernel");
   auto dx = args.Floats(2, "dx");
-  const tn::Conv2dShape s = ConvGeometry(args, 3);
   args.Length(dy, s.n * s.oh * s.ow * s.oc, "dy", "n*oh*ow*oc");
   args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
   args.Length(dx, s.n * s.h * s.w * s.c, "dx", "n*h*w*c");
@@ -493,15 +499,15 @@ Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
 
 Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
   Args args(info, "conv2dBackwardFilter", 5);
+  const tn::Conv2dShape s = ConvGeometry(args, 4);
   auto x = args.Floats(0, "x");
   auto dy = args.Floats(1, "dy");
   auto dw = args.Floats(2, "dKernel");
   auto dbias = args.FloatsOrNull(3, "dBias");
-  const tn::Conv2dShape s = ConvGeometry(args, 4);
   args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
   args.Length(dy, s.n * s.oh * s.ow * s.oc, "dy", "n*oh*ow*oc");
   args.Length(dw, s.kh * s.kw * s.c * s.oc, "dKernel", "kh*kw*c*oc");
-  if (dbias.data) args.Length(dbias, s.oc, "dBias", "oc");
+  if (dbias.present) args.Length(dbias, s.oc, "dBias", "oc");
   args.Disjoint(dw, "dKernel", x, "x");
   args.Disjoint(dw, "dKernel", dy, "dy");
   args.Disjoint(dbias, "dBias", x, "x");
@@ -528,9 +534,9 @@ tn::Pool2dShape PoolGeometry(const Args& args, size_t i) {
 template <void (*Forward)(const tn::Pool2dShape&, const float*, float*)>
 Napi::Value PoolForward(const Napi::CallbackInfo& info, const char* name) {
   Args args(info, name, 3);
+  const tn::Pool2dShape s = PoolGeometry(args, 2);
   auto x = args.Floats(0, "x");
   auto y = args.Floats(1, "y");
-  const tn::Pool2dShape s = PoolGeometry(args, 2);
   args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
   args.Length(y, s.n * s.oh * s.ow * s.c, "y", "n*oh*ow*c");
   args.Disjoint(y, "y", x, "x");
@@ -547,10 +553,10 @@ Napi::Value AvgPool2dForward(const Napi::CallbackInfo& info) {
 
 Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   Args args(info, "maxPool2dBackward", 4);
+  const tn::Pool2dShape s = PoolGeometry(args, 3);
   auto x = args.Floats(0, "x");
   auto dy = args.Floats(1, "dy");
   auto dx = args.Floats(2, "dx");
-  const tn::Pool2dShape s = PoolGeometry(args, 3);
   args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
   args.Length(dy, s.n * s.oh * s.ow * s.c, "dy", "n*oh*ow*c");
   args.Length(dx, s.n * s.h * s.w * s.c, "dx", "n*h*w*c");
@@ -562,9 +568,9 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
 
 Napi::Value AvgPool2dBackward(const Napi::CallbackInfo& info) {
   Args args(info, "avgPool2dBackward", 3);
+  const tn::Pool2dShape s = PoolGeometry(args, 2);
   auto dy = args.Floats(0, "dy");
   auto dx = args.Floats(1, "dx");
-  const tn::Pool2dShape s = PoolGeometry(args, 2);
   args.Length(dy, s.n * s.oh * s.ow * s.c, "dy", "n*oh*ow*c");
   args.Length(dx, s.n * s.h * s.w * s.c, "dx", "n*h*w*c");
   args.Disjoint(dx, "dx", dy, "dy");
@@ -577,7 +583,7 @@ Napi::Value AvgPool2dBackward(const Napi::CallbackInfo& info) {
 
 template <typename T>
 void SlotLike(const Args& args, const Args::Span<T>& slot, const Args::Span<float>& w, const char* name) {
-  if (!slot.data) return;
+  if (!slot.present) return;
   args.Length(slot, w.length, name, "the length of the parameter");
   args.Disjoint(slot, name, w, "the parameter");
 }
@@ -593,7 +599,7 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
   args.Disjoint(g, "grad", w, "the parameter");
   SlotLike(args, m, w, "momentumSlot");
   args.Disjoint(m, "momentumSlot", g, "grad");
-  if (momentum != 0.0f && !m.data) args.Fail("momentum needs a momentum slot");
+  if (momentum != 0.0f && !m.present) args.Fail("momentum needs a momentum slot");
   tn::sgd_update(w.data, g.data, momentum != 0.0f ? m.data : nullptr, w.length, lr, momentum, nesterov);
   return info.Env().Undefined();
 }

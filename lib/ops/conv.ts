@@ -43,16 +43,17 @@ export interface Conv2dGeometry {
   outShape: number[];
 }
 
+/** `shownShape` is the input's shape as the caller passed it (unbatched [h, w, c] inputs gain a batch axis first). */
 export function conv2dGeometry(
   xShape: readonly number[], kShape: readonly number[], strides: [number, number], padding: Padding,
-  dilations: [number, number], op: string,
+  dilations: [number, number], op: string, shownShape: readonly number[] = xShape,
 ): Conv2dGeometry {
-  if (xShape.length !== 4) throw new Error(`${op}: input must have rank 4 [batch, height, width, channels], received shape ${fmt(xShape)}`);
+  if (xShape.length !== 4) throw new Error(`${op}: input must have rank 4 [batch, height, width, channels], received shape ${fmt(shownShape)}`);
   if (kShape.length !== 4) throw new Error(`${op}: kernel must have rank 4 [kh, kw, inChannels, outChannels], received shape ${fmt(kShape)}`);
   const [n, h, w, c] = xShape;
   const [kh, kw, kc, oc] = kShape;
   if (kc !== c) {
-    throw new Error(`${op}: the input has ${c} channels but the kernel expects ${kc} (input shape ${fmt(xShape)}, kernel shape ${fmt(kShape)})`);
+    throw new Error(`${op}: the input has ${c} channels but the kernel expects ${kc} (input shape ${fmt(shownShape)}, kernel shape ${fmt(kShape)})`);
   }
   if ((strides[0] > 1 || strides[1] > 1) && (dilations[0] > 1 || dilations[1] > 1)) {
     throw new Error(`${op}: strides ${fmt(strides)} and dilations ${fmt(dilations)} cannot both exceed 1`);
@@ -60,7 +61,7 @@ export function conv2dGeometry(
   const [oh, padTop] = outputSize(h, kh, strides[0], dilations[0], padding);
   const [ow, padLeft] = outputSize(w, kw, strides[1], dilations[1], padding);
   if (oh === 0 || ow === 0) {
-    throw new Error(`${op}: the kernel ${kh}x${kw} (dilation ${fmt(dilations)}) does not fit in the ${h}x${w} input with '${padding}' padding (input shape ${fmt(xShape)})`);
+    throw new Error(`${op}: the kernel ${kh}x${kw} (dilation ${fmt(dilations)}) does not fit in the ${h}x${w} input with '${padding}' padding (input shape ${fmt(shownShape)})`);
   }
   return {
     native: [n, h, w, c, kh, kw, oc, oh, ow, strides[0], strides[1], dilations[0], dilations[1], padTop, padLeft],
@@ -115,7 +116,12 @@ export function conv2d(
   let t = floatArg(x, 'conv2d');
   const k = floatArg(filter, 'conv2d');
   const unbatched = t.rank === 3;
+  const shown = t.shape;
   if (unbatched) t = reshape(t, [1, ...t.shape]);
-  const y = conv2dFused(t, k, null, pair(strides, 'strides', 'conv2d'), checkPadding(pad, 'conv2d'), pair(dilations, 'dilations', 'conv2d'));
+  const str = pair(strides, 'strides', 'conv2d');
+  const padding = checkPadding(pad, 'conv2d');
+  const dil = pair(dilations, 'dilations', 'conv2d');
+  conv2dGeometry(t.shape, k.shape, str, padding, dil, 'conv2d', shown);
+  const y = conv2dFused(t, k, null, str, padding, dil);
   return unbatched ? reshape(y, y.shape.slice(1)) : y;
 }

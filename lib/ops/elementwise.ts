@@ -5,7 +5,7 @@ import { native, BinaryOp, UnaryOp } from '../native.js';
 import { broadcastShapes } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { sumToShape } from './reduce.js';
-import { broadcastLayout, castTo, f32, floatArg, forEachBroadcast, toTensor } from './util.js';
+import { binaryStrided, broadcastLayout, castTo, f32, floatArg, forEachBroadcast, toTensor } from './util.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Unary
@@ -103,7 +103,7 @@ function binaryForward(op: BinaryOp, a: Tensor, b: Tensor, name: string): Tensor
   const out = empty(shape);
   if (out.size === 0) return out;
   const layout = broadcastLayout(shape, [a.shape, b.shape]);
-  native.binary(op, f32(a), layout.strides[0], f32(b), layout.strides[1], f32(out), layout.shape);
+  binaryStrided(op, f32(a), layout.strides[0], f32(b), layout.strides[1], f32(out), layout.shape);
   return out;
 }
 

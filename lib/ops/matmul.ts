@@ -36,7 +36,12 @@ function product(a: Tensor, ta: boolean, b: Tensor, tb: boolean, op = 'matMul'):
   const { m, n, k } = dims(a.shape, b.shape, ta, tb, op);
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);
-  const batch = broadcastShapes(batchA, batchB, op);
+  let batch: number[];
+  try {
+    batch = broadcastShapes(batchA, batchB, op);
+  } catch {
+    throw new Error(`${op}: batch dimensions must broadcast, received shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  }
   const count = sizeOf(batch);
   // An operand whose batch axes are all 1 is shared by every item (stride 0); one that covers the whole batch
   // walks it; anything in between is materialised first.
@@ -49,10 +54,11 @@ function product(a: Tensor, ta: boolean, b: Tensor, tb: boolean, op = 'matMul'):
   const [A, strideA] = layout(a, batchA, a.shape[a.rank - 2], a.shape[a.rank - 1]);
   const [B, strideB] = layout(b, batchB, b.shape[b.rank - 2], b.shape[b.rank - 1]);
   const out = empty([...batch, m, n]);
+  // A leading dimension is at least 1 even for an empty operand (BLAS's rule, which the binding enforces).
   native.gemm(
     ta, tb, count, m, n, k,
-    f32(A), 0, ta ? m : k, strideA,
-    f32(B), 0, tb ? k : n, strideB,
+    f32(A), 0, Math.max(1, ta ? m : k), strideA,
+    f32(B), 0, Math.max(1, tb ? k : n), strideB,
     0, f32(out), 0, n, m * n,
     null, UnaryOp.linear, 0,
   );
@@ -70,6 +76,13 @@ export function matMul(a: TensorLike, b: TensorLike, transposeA = false, transpo
   if (x.rank === 0 || y.rank === 0) {
     throw new Error(`matMul: operands must have rank at least 1, received shapes ${fmt(x.shape)} and ${fmt(y.shape)}`);
   }
+  // Checked here, on the caller's shapes: the vector and folded paths below reshape before the product.
+  const ka = x.rank === 1 ? x.shape[0] : x.shape[x.rank - (transposeA ? 2 : 1)];
+  const kb = y.rank === 1 ? y.shape[0] : y.shape[y.rank - (transposeB ? 1 : 2)];
+  if (ka !== kb) {
+    const how = transposeA || transposeB ? ` (transposeA=${transposeA}, transposeB=${transposeB})` : '';
+    throw new Error(`matMul: inner dimensions must agree, received shapes ${fmt(x.shape)} and ${fmt(y.shape)}${how}`);
+  }
   if (x.rank === 1 || y.rank === 1) {
     const vx = x.rank === 1;
     const vy = y.rank === 1;
@@ -84,7 +97,7 @@ export function matMul(a: TensorLike, b: TensorLike, transposeA = false, transpo
   // [..., m, k] @ [k, n]: the batch folds into m and the whole product is one GEMM (and so are its gradients).
   if (y.rank === 2 && x.rank > 2 && !transposeA) {
     const k = x.shape[x.rank - 1];
-    const r = matMul(reshape(x, [-1, k]), y, false, transposeB);
+    const r = matMul(reshape(x, [sizeOf(x.shape.slice(0, -1)), k]), y, false, transposeB);
     return reshape(r, [...x.shape.slice(0, -1), r.shape[1]]);
   }
   const ta = transposeA;
@@ -130,11 +143,19 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
   if (!epilogueActivation(activation, alpha)) {
     return unary(activation, 'activation', dense(x, kernel, bias, UnaryOp.linear, 0), alpha);
   }
+  if (kernel.rank !== 2 || x.rank < 1 || x.shape[x.rank - 1] !== kernel.shape[0]) {
+    throw new Error(`dense: the input's last axis must match the kernel's first, received input shape ${fmt(x.shape)} and kernel shape ${fmt(kernel.shape)}`);
+  }
   const units = kernel.shape[1];
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== units)) {
+    throw new Error(`dense: bias must have shape [${units}], received ${fmt(bias.shape)}`);
+  }
   const k = kernel.shape[0];
-  const m = x.size / k;
+  const m = sizeOf(x.shape.slice(0, -1));
   const out = empty([...x.shape.slice(0, -1), units]);
-  native.gemm(false, false, 1, m, units, k, f32(x), 0, k, 0, f32(kernel), 0, units, 0, 0, f32(out), 0, units, 0,
+  const ldx = Math.max(1, k);
+  const ldk = Math.max(1, units);
+  native.gemm(false, false, 1, m, units, k, f32(x), 0, ldx, 0, f32(kernel), 0, ldk, 0, 0, f32(out), 0, ldk, 0,
     bias ? f32(bias) : null, activation, alpha);
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(out, 'dense', inputs, (dy, needs) => {
@@ -145,11 +166,11 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
     let db: Tensor | null = null;
     if (needs[0]) {
       dx = empty(x.shape.slice());
-      native.gemm(false, true, 1, m, k, units, f32(dz), 0, units, 0, f32(kernel), 0, units, 0, 0, f32(dx), 0, k, 0, null, UnaryOp.linear, 0);
+      native.gemm(false, true, 1, m, k, units, f32(dz), 0, ldk, 0, f32(kernel), 0, ldk, 0, 0, f32(dx), 0, ldx, 0, null, UnaryOp.linear, 0);
     }
     if (needs[1]) {
       dk = empty(kernel.shape.slice());
-      native.gemm(true, false, 1, k, units, m, f32(x), 0, k, 0, f32(dz), 0, units, 0, 0, f32(dk), 0, units, 0, null, UnaryOp.linear, 0);
+      native.gemm(true, false, 1, k, units, m, f32(x), 0, ldx, 0, f32(dz), 0, ldk, 0, 0, f32(dk), 0, ldk, 0, null, UnaryOp.linear, 0);
     }
     if (bias && needs[2]) {
       db = empty([units]);

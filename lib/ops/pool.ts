@@ -7,13 +7,15 @@ import { checkPadding, outputSize, pair, type Padding } from './conv.js';
 import { reshape } from './shape.js';
 import { f32, floatArg } from './util.js';
 
-function poolGeometry(shape: readonly number[], size: [number, number], strides: [number, number], padding: Padding, op: string) {
-  if (shape.length !== 4) throw new Error(`${op}: input must have rank 4 [batch, height, width, channels], received shape ${fmt(shape)}`);
+function poolGeometry(
+  shape: readonly number[], size: [number, number], strides: [number, number], padding: Padding, op: string, shown: readonly number[],
+) {
+  if (shape.length !== 4) throw new Error(`${op}: input must have rank 4 [batch, height, width, channels], received shape ${fmt(shown)}`);
   const [n, h, w, c] = shape;
   const [oh, padTop] = outputSize(h, size[0], strides[0], 1, padding);
   const [ow, padLeft] = outputSize(w, size[1], strides[1], 1, padding);
   if (oh === 0 || ow === 0) {
-    throw new Error(`${op}: the pool window ${size[0]}x${size[1]} does not fit in the ${h}x${w} input with '${padding}' padding (input shape ${fmt(shape)})`);
+    throw new Error(`${op}: the pool window ${size[0]}x${size[1]} does not fit in the ${h}x${w} input with '${padding}' padding (input shape ${fmt(shown)})`);
   }
   return { geometry: [n, h, w, c, size[0], size[1], oh, ow, strides[0], strides[1], padTop, padLeft], outShape: [n, oh, ow, c] };
 }
@@ -24,10 +26,11 @@ function pool(
 ): Tensor {
   let t = floatArg(x, op);
   const unbatched = t.rank === 3;
+  const shown = t.shape;
   if (unbatched) t = reshape(t, [1, ...t.shape]);
   const size = pair(poolSize, 'poolSize', op);
   const str = strides === undefined || strides === null ? size : pair(strides, 'strides', op);
-  const { geometry, outShape } = poolGeometry(t.shape, size, str, checkPadding(padding, op), op);
+  const { geometry, outShape } = poolGeometry(t.shape, size, str, checkPadding(padding, op), op, shown);
   const y = empty(outShape);
   const input = t;
   if (isMax) native.maxPool2dForward(f32(input), f32(y), geometry);

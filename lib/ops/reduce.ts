@@ -1,9 +1,9 @@
 // Reductions over axes, arg-reductions, softmax and logSoftmax, and broadcastTo (the adjoint of a sum).
 import { record } from '../autograd/tape.js';
 import { native, BinaryOp, ReduceOp } from '../native.js';
-import { fmt, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape-util.js';
+import { checkShape, fmt, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
-import { broadcastLayout, f32, floatArg, toTensor } from './util.js';
+import { binaryStrided, broadcastLayout, f32, floatArg, toTensor, transposeInto } from './util.js';
 import { reshape, transpose } from './shape.js';
 import { equal, mul, div, exp, sub, cast } from './elementwise.js';
 
@@ -51,7 +51,7 @@ function plan(shape: readonly number[], axes: number[], keepDims: boolean): Plan
 function layoutInput(t: Tensor, p: Plan): Tensor {
   if (!p.perm) return t;
   const out = empty(p.perm.map((i) => t.shape[i]), t.dtype);
-  native.transpose(t.values, t.shape, p.perm, out.values);
+  transposeInto(t.values, t.shape, p.perm, out.values);
   return out;
 }
 
@@ -187,6 +187,7 @@ export function logSoftmax(x: TensorLike, axis = -1): Tensor {
 /** Repeats x along broadcast axes to reach `shape` (numpy rules). Its gradient sums back. */
 export function broadcastTo(x: TensorLike, shape: number[]): Tensor {
   const t = toTensor(x, 'broadcastTo');
+  checkShape(shape, 'broadcastTo');
   if (shapesEqual(t.shape, shape)) return t;
   if (shape.length < t.rank) throw new Error(`broadcastTo: cannot broadcast shape ${fmt(t.shape)} to the lower-rank ${fmt(shape)}`);
   for (let i = 0; i < t.rank; i++) {
@@ -199,7 +200,7 @@ export function broadcastTo(x: TensorLike, shape: number[]): Tensor {
     out.values.fill(t.values[0]);
   } else if (t.dtype === 'float32') {
     const layout = broadcastLayout(shape, [t.shape, [1]]);
-    native.binary(BinaryOp.add, f32(t), layout.strides[0], zeroScalar(), layout.strides[1], f32(out), layout.shape);
+    binaryStrided(BinaryOp.add, f32(t), layout.strides[0], zeroScalar(), layout.strides[1], f32(out), layout.shape);
   } else {
     const layout = broadcastLayout(shape, [t.shape]);
     const src = t.values;

@@ -1,10 +1,10 @@
 // Shape and indexing ops: reshape, flatten, transpose, expandDims, squeeze, slice, concat, stack, split, pad,
 // gather, oneHot. Reshape-like ops are views (they share the buffer); the rest copy.
 import { record } from '../autograd/tape.js';
-import { native } from '../native.js';
-import { checkShape, fmt, normalizeAxis, sizeOf, stridesOf } from '../shape-util.js';
+import { checkDType } from '../dtype.js';
+import { fmt, normalizeAxis, sizeOf, stridesOf } from '../shape-util.js';
 import { empty, Tensor, type DataArray, type TensorLike } from '../tensor.js';
-import { toTensor, castTo } from './util.js';
+import { castTo, toTensor, transposeInto } from './util.js';
 
 /** A view of x with another shape of the same size; one dimension may be -1 (inferred). */
 export function reshape(x: TensorLike, shape: number[]): Tensor {
@@ -54,7 +54,7 @@ export function transpose(x: TensorLike, perm?: number[]): Tensor {
   }
   if (resolved.every((a, i) => a === i)) return t;
   const out = empty(resolved.map((a) => t.shape[a]), t.dtype);
-  native.transpose(t.values, t.shape, resolved, out.values);
+  transposeInto(t.values, t.shape, resolved, out.values);
   if (t.dtype !== 'float32') return out;
   const inverse = new Array<number>(t.rank);
   resolved.forEach((a, i) => (inverse[a] = i));
@@ -325,7 +325,10 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
 
 /** One-hot encoding of integer indices along a new last axis of length depth (out-of-range rows are all off). */
 export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: 'float32' | 'int32' = 'float32'): Tensor {
-  checkShape([depth], 'oneHot', 'depth');
+  if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 0) {
+    throw new Error(`oneHot: depth must be a non-negative integer, received ${String(depth)}`);
+  }
+  checkDType(dtype, 'oneHot');
   const it = toTensor(indices, 'oneHot', 'int32');
   const idx = indexArg(it, 'oneHot');
   const out = empty([...it.shape, depth], dtype);

@@ -1,6 +1,8 @@
 // Helpers shared by the op families: argument conversion and the broadcasting layout handed to native code.
 import { checkDType, type DType } from '../dtype.js';
-import { broadcastStrides, fmt, sizeOf } from '../shape-util.js';
+import type { DataArray } from '../memory.js';
+import { native, type BinaryOp } from '../native.js';
+import { broadcastStrides, fmt, sizeOf, stridesOf } from '../shape-util.js';
 import { empty, Tensor, toTensor, type TensorLike } from '../tensor.js';
 
 export { toTensor };
@@ -86,4 +88,62 @@ export function checkSameShape(a: Tensor, b: Tensor, op: string): void {
 
 export function f32(t: Tensor): Float32Array {
   return t.values as Float32Array;
+}
+
+/** The highest rank the native strided kernels take (tn::kMaxRank); higher ranks are split or walked here. */
+const maxNativeRank = 8;
+
+/**
+ * out = a (op) b over `shape` with per-operand strides (a broadcast layout). Layouts that stay above the native
+ * rank limit after merging (alternating broadcast axes) run as one native call per index of the leading axes.
+ */
+export function binaryStrided(
+  op: BinaryOp, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[], out: Float32Array, shape: number[],
+): void {
+  const rank = shape.length;
+  if (rank <= maxNativeRank) {
+    native.binary(op, a, aStrides, b, bStrides, out, shape);
+    return;
+  }
+  const lead = rank - maxNativeRank;
+  const tail = shape.slice(lead);
+  const tailSize = sizeOf(tail);
+  const sa = aStrides.slice(lead);
+  const sb = bStrides.slice(lead);
+  forEachBroadcast({ shape: shape.slice(0, lead), strides: [aStrides.slice(0, lead), bStrides.slice(0, lead)] }, (i, [oa, ob]) => {
+    native.binary(op, a.subarray(oa), sa, b.subarray(ob), sb, out.subarray(i * tailSize, (i + 1) * tailSize), tail);
+  });
+}
+
+/**
+ * dst = src (of `shape`) with its axes permuted by perm. Size-1 axes are dropped and axes that stay neighbours are
+ * merged first, so the native kernel sees the smallest rank; a permutation that still needs more than its limit is
+ * walked here.
+ */
+export function transposeInto(src: DataArray, shape: readonly number[], perm: readonly number[], dst: DataArray): void {
+  const keep = shape.map((d, i) => (d === 1 ? -1 : i)).filter((i) => i >= 0);
+  const renumber = new Map(keep.map((axis, k) => [axis, k]));
+  const p = perm.filter((a) => shape[a] !== 1).map((a) => renumber.get(a)!);
+  const s = keep.map((a) => shape[a]);
+  // Runs of output axes that read consecutive input axes become one axis.
+  const groups: number[][] = [];
+  for (const a of p) {
+    const last = groups[groups.length - 1];
+    if (last && last[last.length - 1] + 1 === a) last.push(a);
+    else groups.push([a]);
+  }
+  const byInput = groups.map((g, i) => [g[0], i]).sort((u, v) => u[0] - v[0]);
+  const mergedShape = byInput.map(([, i]) => sizeOf(groups[i].map((a) => s[a])));
+  const position = new Array<number>(groups.length);
+  byInput.forEach(([, i], k) => (position[i] = k));
+  const mergedPerm = groups.map((_, i) => position[i]);
+  if (mergedShape.length <= maxNativeRank) {
+    native.transpose(src, mergedShape, mergedPerm, dst);
+    return;
+  }
+  const strides = stridesOf(mergedShape);
+  const layout = { shape: mergedPerm.map((a) => mergedShape[a]), strides: [mergedPerm.map((a) => strides[a])] };
+  forEachBroadcast(layout, (i, [o]) => {
+    dst[i] = src[o];
+  });
 }

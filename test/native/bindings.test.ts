@@ -1,0 +1,333 @@
+// Every binding the addon exports gets bad calls: wrong argument counts and types, NaN, negative, fractional and
+// infinite sizes, arrays one element short, dimension products that overflow, outputs that overlap inputs, and
+// arguments whose getters detach a typed array mid-call. Each must throw a TypeError or RangeError naming the
+// binding; the process must survive all of them (a crash fails this file). A binding added to the addon without a
+// spec here fails the first test.
+import { describe, expect, it } from 'vitest';
+import { native, BinaryOp, ReduceOp, UnaryOp } from '../../lib/native.js';
+
+type Kind = 'f32' | 'f32?' | 'i32' | 'words' | 'int' | 'enum' | 'float' | 'finite' | 'bool' | 'list';
+
+interface Spec {
+  kinds: Kind[];
+  /** A fresh valid call (every typed array at least one element long and exactly as long as the call needs). */
+  valid: () => unknown[];
+  /** Integer arguments that size a typed array: one more than the valid value must be rejected. */
+  sized?: number[];
+  /** Calls whose dimension products overflow int64 or pass the element limit. */
+  overflow?: () => unknown[][];
+  /** [output, input] pairs: an output that overlaps the input by a shifted view must be rejected. */
+  aliases?: [number, number][];
+}
+
+const f = (n: number, fill = 0.5) => new Float32Array(n).fill(fill);
+const big = 2147483647;
+
+const convGeometry = () => [1, 5, 5, 2, 3, 3, 4, 3, 3, 1, 1, 1, 1, 0, 0];
+const poolGeometry = () => [1, 4, 4, 3, 2, 2, 2, 2, 2, 2, 0, 0];
+
+const specs: Record<string, Spec> = {
+  backendInfo: { kinds: [], valid: () => [] },
+  setNumThreads: { kinds: ['int'], valid: () => [native.backendInfo().threads] },
+  unary: {
+    kinds: ['enum', 'f32', 'f32', 'float'],
+    valid: () => [UnaryOp.elu, f(17), f(17), 1],
+    aliases: [[2, 1]],
+  },
+  unaryGrad: {
+    kinds: ['enum', 'f32', 'f32', 'f32', 'f32', 'float'],
+    valid: () => [UnaryOp.sigmoid, f(17), f(17), f(17), f(17), 0],
+    aliases: [[4, 1], [4, 2], [4, 3]],
+  },
+  binary: {
+    kinds: ['enum', 'f32', 'list', 'f32', 'list', 'f32', 'list'],
+    valid: () => [BinaryOp.add, f(12), [4, 1], f(4), [0, 1], f(12), [3, 4]],
+    overflow: () => [
+      [BinaryOp.add, f(1), [0, 0, 0], f(1), [0, 0, 0], f(1), [big, big, big]],
+      [BinaryOp.add, f(12), [big, 1], f(4), [0, 1], f(12), [3, 4]],
+    ],
+    aliases: [[5, 1], [5, 3]],
+  },
+  transpose: {
+    kinds: ['words', 'list', 'list', 'words'],
+    valid: () => [f(6), [2, 3], [1, 0], new Int32Array(6)],
+    overflow: () => [[f(1), [big, big, big], [2, 1, 0], f(1)]],
+    aliases: [[3, 0]],
+  },
+  reduce: {
+    kinds: ['enum', 'f32', 'int', 'int', 'int', 'f32'],
+    valid: () => [ReduceOp.logSumExp, f(24), 2, 3, 4, f(8)],
+    sized: [2, 3, 4],
+    overflow: () => [[ReduceOp.sum, f(1), big, big, big, f(1)], [ReduceOp.max, f(1), big, 1, big, f(1)]],
+    aliases: [[5, 1]],
+  },
+  argReduce: {
+    kinds: ['bool', 'f32', 'int', 'int', 'int', 'i32'],
+    valid: () => [true, f(24), 2, 3, 4, new Int32Array(8)],
+    sized: [2, 3, 4],
+    overflow: () => [[false, f(1), big, big, big, new Int32Array(1)]],
+    aliases: [[5, 1]],
+  },
+  softmax: {
+    kinds: ['f32', 'int', 'int', 'f32', 'bool'],
+    valid: () => [f(12), 3, 4, f(12), true],
+    sized: [1, 2],
+    overflow: () => [[f(1), big, big, f(1), false]],
+    aliases: [[3, 0]],
+  },
+  softmaxGrad: {
+    kinds: ['f32', 'f32', 'int', 'int', 'f32', 'bool'],
+    valid: () => [f(12, 0.25), f(12), 3, 4, f(12), false],
+    sized: [2, 3],
+    overflow: () => [[f(1), f(1), big, big, f(1), true]],
+    aliases: [[4, 0], [4, 1]],
+  },
+  gemm: {
+    kinds: ['bool', 'bool', 'int', 'int', 'int', 'int', 'f32', 'int', 'int', 'int', 'f32', 'int', 'int', 'int', 'finite', 'f32', 'int', 'int', 'int', 'f32?', 'enum', 'float'],
+    // batch 2 of [3x5] @ [5x4] -> [3x4], every operand exactly as long as its strides need.
+    valid: () => [false, false, 2, 3, 4, 5, f(30), 0, 5, 15, f(40), 0, 4, 20, 0, f(24), 0, 4, 12, f(4), UnaryOp.relu, 0],
+    sized: [2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 16, 17, 18],
+    overflow: () => [
+      [false, false, 1, big, big, big, f(1), 0, big, 0, f(1), 0, big, 0, 0, f(1), 0, big, 0, null, UnaryOp.linear, 0],
+      [false, false, big, 1, 1, 1, f(1), 0, 1, big, f(1), 0, 1, 0, 0, f(1), 0, 1, 1, null, UnaryOp.linear, 0],
+      [false, false, 1, 1, 1, 1, f(1), 2 ** 40, 1, 0, f(1), 0, 1, 0, 0, f(1), 0, 1, 0, null, UnaryOp.linear, 0],
+    ],
+    aliases: [[15, 6], [15, 10], [15, 19]],
+  },
+  conv2dForward: {
+    kinds: ['f32', 'f32', 'f32?', 'f32', 'list', 'enum', 'float'],
+    valid: () => [f(50), f(72), f(4), f(36), convGeometry(), UnaryOp.tanh, 0],
+    overflow: () => [
+      [f(1), f(1), null, f(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], UnaryOp.linear, 0],
+      [f(1), f(1), null, f(1), [1, 1, 1, 1, 1, 1, 1, big, big, 1, 1, 1, 1, 0, 0], UnaryOp.linear, 0],
+      [f(1), f(1), null, f(1), [1, 1, 1, 1, big, big, big, 1, 1, 1, 1, 1, 1, 0, 0], UnaryOp.linear, 0],
+    ],
+    aliases: [[3, 0], [3, 1], [3, 2]],
+  },
+  conv2dBackwardInput: {
+    kinds: ['f32', 'f32', 'f32', 'list'],
+    valid: () => [f(36), f(72), f(50), convGeometry()],
+    overflow: () => [[f(1), f(1), f(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]]],
+    aliases: [[2, 0], [2, 1]],
+  },
+  conv2dBackwardFilter: {
+    kinds: ['f32', 'f32', 'f32', 'f32?', 'list'],
+    valid: () => [f(50), f(36), f(72), f(4), convGeometry()],
+    overflow: () => [[f(1), f(1), f(1), null, [1, big, big, 1, 1, 1, big, 1, 1, 1, 1, 1, 1, 0, 0]]],
+    aliases: [[2, 0], [2, 1], [3, 0], [3, 1], [3, 2]],
+  },
+  maxPool2dForward: {
+    kinds: ['f32', 'f32', 'list'],
+    valid: () => [f(48), f(12), poolGeometry()],
+    overflow: () => [[f(1), f(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 0, 0]]],
+    aliases: [[1, 0]],
+  },
+  maxPool2dBackward: {
+    kinds: ['f32', 'f32', 'f32', 'list'],
+    valid: () => [f(48), f(12), f(48), poolGeometry()],
+    overflow: () => [[f(1), f(1), f(1), [1, 1, 1, 1, big, big, big, big, 1, 1, 0, 0]]],
+    aliases: [[2, 0], [2, 1]],
+  },
+  avgPool2dForward: {
+    kinds: ['f32', 'f32', 'list'],
+    valid: () => [f(48), f(12), poolGeometry()],
+    overflow: () => [[f(1), f(1), [1, big, big, big, 1, 1, 1, 1, 1, 1, 0, 0]]],
+    aliases: [[1, 0]],
+  },
+  avgPool2dBackward: {
+    kinds: ['f32', 'f32', 'list'],
+    valid: () => [f(12), f(48), poolGeometry()],
+    overflow: () => [[f(1), f(1), [big, 1, 1, big, big, big, 1, 1, 1, 1, 0, 0]]],
+    aliases: [[1, 0]],
+  },
+  sgdUpdate: {
+    kinds: ['f32', 'f32', 'f32?', 'float', 'float', 'bool'],
+    valid: () => [f(10), f(10), f(10), 0.1, 0.9, true],
+    aliases: [[0, 1], [2, 0], [2, 1]],
+  },
+  adamUpdate: {
+    kinds: ['f32', 'f32', 'f32', 'f32', 'f32?', 'float', 'float', 'float', 'float', 'float', 'float'],
+    valid: () => [f(10), f(10), f(10), f(10), f(10), 0.1, 0.1, 0.9, 0.999, 1e-7, 0.01],
+    aliases: [[0, 1], [2, 0], [3, 0], [4, 0], [2, 3], [2, 1], [3, 1], [4, 2], [4, 3]],
+  },
+  rmspropUpdate: {
+    kinds: ['f32', 'f32', 'f32', 'f32?', 'f32?', 'float', 'float', 'float', 'float'],
+    valid: () => [f(10), f(10), f(10), f(10), f(10), 0.1, 0.9, 0.5, 1e-7],
+    aliases: [[0, 1], [2, 0], [3, 0], [4, 0], [2, 1], [3, 2], [4, 2], [4, 3]],
+  },
+  adagradUpdate: {
+    kinds: ['f32', 'f32', 'f32', 'float', 'float'],
+    valid: () => [f(10), f(10), f(10), 0.1, 1e-7],
+    aliases: [[0, 1], [2, 0], [2, 1]],
+  },
+};
+
+const call = (name: string, args: unknown[]) => (native as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
+
+function expectRejected(name: string, args: unknown[], what: string): void {
+  let error: unknown = null;
+  try {
+    call(name, args);
+  } catch (e) {
+    error = e;
+  }
+  expect(error, `${name}: ${what} was accepted`).not.toBeNull();
+  const e = error as Error;
+  expect(e instanceof TypeError || e instanceof RangeError, `${name}: ${what} threw ${String(e)}`).toBe(true);
+  expect(e.message.startsWith(`${name}: `), `${name}: ${what}: message "${e.message}" does not name the binding`).toBe(true);
+}
+
+function typedLength(v: unknown): number {
+  return ArrayBuffer.isView(v) ? (v as Float32Array).length : -1;
+}
+
+/** Wrong values for an argument of each kind (besides wrong counts, which every binding gets). */
+function badValues(kind: Kind, valid: unknown): [unknown, string][] {
+  const n = Math.max(0, typedLength(valid));
+  const typed = (): [unknown, string][] => [
+    [new Float64Array(n), 'a Float64Array'],
+    [Array.from({ length: n }, () => 0), 'a plain array'],
+    ['x', 'a string'],
+    [{}, 'an object'],
+    [new DataView(new ArrayBuffer(4 * Math.max(1, n))), 'a DataView'],
+    [valid instanceof Int32Array ? new Int32Array(n - 1) : new Float32Array(n - 1), 'an array one element short'],
+    detached(),
+  ];
+  // An array whose buffer was transferred away: it has no memory and length 0.
+  const detached = (): [unknown, string] => {
+    const a = valid instanceof Int32Array ? new Int32Array(n) : new Float32Array(n);
+    structuredClone(a.buffer, { transfer: [a.buffer] });
+    return [a, 'a detached array'];
+  };
+  const integer: [unknown, string][] = [
+    [NaN, 'NaN'], [-1, '-1'], [1.5, '1.5'], [Infinity, 'Infinity'], [2 ** 60, '2^60'], ['1', 'a numeric string'], [undefined, 'undefined'], [null, 'null'],
+  ];
+  switch (kind) {
+    case 'f32':
+      return [...typed(), [null, 'null'], [new Int32Array(n), 'an Int32Array']];
+    case 'f32?':
+      return [...typed(), [new Int32Array(n), 'an Int32Array']];
+    case 'i32':
+      return [...typed(), [null, 'null'], [new Float32Array(n), 'a Float32Array']];
+    case 'words':
+      return [...typed(), [null, 'null'], [new Uint32Array(n), 'a Uint32Array']];
+    case 'int':
+      return integer;
+    case 'enum':
+      return [...integer, [1000, 'an out-of-range op']];
+    case 'float':
+      return [['x', 'a string'], [undefined, 'undefined'], [{}, 'an object'], [null, 'null']];
+    case 'finite':
+      return [['x', 'a string'], [NaN, 'NaN'], [Infinity, 'Infinity']];
+    case 'bool':
+      return [[1, 'a number'], ['true', 'a string'], [null, 'null'], [undefined, 'undefined']];
+    case 'list': {
+      const list = valid as number[];
+      return [
+        ['x', 'a string'],
+        [{ length: list.length }, 'an array-like object'],
+        [new Int32Array(list), 'a typed array'],
+        [[...list, 1], 'one entry too many'],
+        [list.slice(1), 'one entry too few'],
+        [list.map((v, i) => (i === 0 ? NaN : v)), 'a NaN entry'],
+        [list.map((v, i) => (i === 0 ? -1 : v)), 'a negative entry'],
+        [list.map((v, i) => (i === 0 ? v + 0.5 : v)), 'a fractional entry'],
+        [list.map((v, i) => (i === 0 ? String(v) : v)), 'a string entry'],
+        [list.map((v, i) => (i === 0 ? 2 ** 53 : v)), 'a huge entry'],
+      ];
+    }
+  }
+}
+
+describe('native bindings', () => {
+  it('every exported binding has a spec here, and every spec names an exported binding', () => {
+    expect(Object.keys(native).sort()).toEqual(Object.keys(specs).sort());
+  });
+
+  for (const [name, spec] of Object.entries(specs)) {
+    describe(name, () => {
+      it('accepts its valid call', () => {
+        expect(spec.kinds.length).toBe(spec.valid().length);
+        expect(() => call(name, spec.valid())).not.toThrow();
+      });
+
+      it('rejects a wrong number of arguments', () => {
+        const v = spec.valid();
+        if (v.length > 0) expectRejected(name, v.slice(0, -1), 'one argument too few');
+        expectRejected(name, [...v, 0], 'one argument too many');
+      });
+
+      it('rejects wrong types and values for every argument', () => {
+        spec.kinds.forEach((kind, i) => {
+          for (const [bad, what] of badValues(kind, spec.valid()[i])) {
+            const args = spec.valid();
+            args[i] = bad;
+            expectRejected(name, args, `argument ${i + 1} as ${what}`);
+          }
+        });
+      });
+
+      if (spec.sized) {
+        it('rejects sizes that disagree with the arrays', () => {
+          for (const i of spec.sized!) {
+            const args = spec.valid();
+            args[i] = (args[i] as number) + 1;
+            expectRejected(name, args, `argument ${i + 1} one larger than the arrays allow`);
+          }
+        });
+      }
+
+      if (spec.overflow) {
+        it('rejects dimension products that overflow', () => {
+          for (const args of spec.overflow!()) expectRejected(name, args, `overflowing sizes ${JSON.stringify(args.filter((a) => !ArrayBuffer.isView(a)))}`);
+        });
+      }
+
+      if (spec.aliases) {
+        it('rejects outputs that overlap an input', () => {
+          for (const [out, input] of spec.aliases!) {
+            const args = spec.valid();
+            const src = args[input] as Float32Array;
+            const dst = args[out] as Float32Array | Int32Array;
+            const buffer = new ArrayBuffer(4 * (src.length + dst.length + 1));
+            const shared = new Float32Array(buffer, 0, src.length);
+            shared.set(src);
+            args[input] = shared;
+            args[out] = dst instanceof Int32Array ? new Int32Array(buffer, 4, dst.length) : new Float32Array(buffer, 4, dst.length);
+            expectRejected(name, args, `argument ${out + 1} overlapping argument ${input + 1}`);
+          }
+        });
+      }
+
+      const listIndex = spec.kinds.indexOf('list');
+      const arrayIndex = spec.kinds.findIndex((k) => k === 'f32' || k === 'words');
+      if (listIndex >= 0 && arrayIndex >= 0) {
+        it('rejects a list whose getter detaches a typed array argument during the call', () => {
+          const args = spec.valid();
+          const victim = args[arrayIndex] as Float32Array;
+          const list = args[listIndex] as number[];
+          const first = list[0];
+          const kept: ArrayBuffer[] = [];
+          Object.defineProperty(list, 0, {
+            get() {
+              // Keep the moved buffer alive: the test is about the binding noticing, not about freeing memory.
+              if (victim.length > 0) kept.push(structuredClone(victim.buffer as ArrayBuffer, { transfer: [victim.buffer as ArrayBuffer] }));
+              return first;
+            },
+          });
+          expectRejected(name, args, `argument ${arrayIndex + 1} detached by a getter of argument ${listIndex + 1}`);
+          expect(kept.length).toBe(1);
+        });
+      }
+    });
+  }
+
+  it('elementwise bindings accept an output that is exactly the input (in place)', () => {
+    const x = f(17, -1);
+    native.unary(UnaryOp.relu, x, x, 0);
+    expect(Array.from(x).every((v) => v === 0)).toBe(true);
+    const a = f(8, 2);
+    native.binary(BinaryOp.mul, a, [1], f(8, 3), [1], a, [8]);
+    expect(Array.from(a).every((v) => v === 6)).toBe(true);
+  });
+});
