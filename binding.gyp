@@ -11,6 +11,8 @@
         "native/gemm/gemm.cc",
         "native/conv.cc",
         "native/pool.cc",
+        "native/pool_avx512.cc",
+        "native/pool_avx2.cc",
         "native/elementwise.cc",
         "native/elementwise_avx512.cc",
         "native/elementwise_avx2.cc",
