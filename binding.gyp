@@ -10,6 +10,8 @@
         "native/cpu.cc",
         "native/gemm/gemm.cc",
         "native/conv.cc",
+        "native/conv_avx512.cc",
+        "native/conv_avx2.cc",
         "native/pool.cc",
         "native/pool_avx512.cc",
         "native/pool_avx2.cc",

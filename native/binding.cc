@@ -511,6 +511,36 @@ Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Conv2dReluMaxPool(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dReluMaxPool", 7);
+  auto x = args.Floats(0, "x");
+  auto w = args.Floats(1, "kernel");
+  auto bias = args.FloatsOrNull(2, "bias");
+  auto y = args.Floats(3, "y");
+  const tn::Conv2dShape s = ConvGeometry(args, 4);
+  const int64_t pool_h = args.Int(5, "poolH", 1, std::numeric_limits<int32_t>::max());
+  const int64_t pool_w = args.Int(6, "poolW", 1, std::numeric_limits<int32_t>::max());
+  args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
+  args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
+  if (bias.data) args.Length(bias, s.oc, "bias", "oc");
+  args.Length(y, s.n * (s.oh / pool_h) * (s.ow / pool_w) * s.oc, "y", "n*floor(oh/poolH)*floor(ow/poolW)*oc");
+  args.Disjoint(y, "y", x, "x");
+  args.Disjoint(y, "y", w, "kernel");
+  args.Disjoint(y, "y", bias, "bias");
+  tn::conv2d_relu_maxpool(s, x.data, w.data, bias.data, pool_h, pool_w, y.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value Conv2dPlan(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dPlan", 1);
+  const tn::Conv2dPlan plan = tn::conv2d_plan(ConvGeometry(args, 0));
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("forward", plan.forward);
+  o.Set("backwardInput", plan.backward_input);
+  o.Set("backwardFilter", plan.backward_filter);
+  return o;
+}
+
 constexpr const char* kPoolNames[] = {"n", "h", "w", "c", "poolH", "poolW", "oh", "ow",
                                       "strideH", "strideW", "padTop", "padLeft"};
 
@@ -679,6 +709,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"conv2dForward", Conv2dForward},
       {"conv2dBackwardInput", Conv2dBackwardInput},
       {"conv2dBackwardFilter", Conv2dBackwardFilter},
+      {"conv2dReluMaxPool", Conv2dReluMaxPool},
+      {"conv2dPlan", Conv2dPlan},
       {"maxPool2dForward", MaxPool2dForward},
       {"maxPool2dBackward", MaxPool2dBackward},
       {"avgPool2dForward", AvgPool2dForward},

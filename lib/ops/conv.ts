@@ -119,3 +119,27 @@ export function conv2d(
   const y = conv2dFused(t, k, null, pair(strides, 'strides', 'conv2d'), checkPadding(pad, 'conv2d'), pair(dilations, 'dilations', 'conv2d'));
   return unbatched ? reshape(y, y.shape.slice(1)) : y;
 }
+
+/**
+ * Inference's Conv2D with relu followed by MaxPooling2D (strides equal to the pool size, 'valid' padding) in one
+ * native pass that never writes out the convolution's output: maxPool2d(relu(conv(x, kernel) + bias), poolSize).
+ * No gradient is recorded; the model's predict path uses it where a Conv2D(relu) feeds such a pooling layer.
+ */
+export function conv2dBiasReluMaxPool(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, strides: [number, number], padding: Padding,
+  dilations: [number, number], poolSize: [number, number],
+): Tensor {
+  const op = 'conv2dBiasReluMaxPool';
+  const g = conv2dGeometry(x.shape, kernel.shape, strides, padding, dilations, op);
+  const [n, oh, ow, oc] = g.outShape;
+  const [ph, pw] = pair(poolSize, 'poolSize', op);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== oc)) {
+    throw new Error(`${op}: bias must have shape [${oc}] (one value per output channel), received shape ${fmt(bias.shape)}`);
+  }
+  if (oh < ph || ow < pw) {
+    throw new Error(`${op}: the pool window ${ph}x${pw} does not fit in the ${oh}x${ow} convolution output (input shape ${fmt(x.shape)}, kernel shape ${fmt(kernel.shape)})`);
+  }
+  const y = empty([n, Math.floor(oh / ph), Math.floor(ow / pw), oc]);
+  native.conv2dReluMaxPool(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, ph, pw);
+  return y;
+}

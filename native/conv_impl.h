@@ -1,0 +1,258 @@
+// The direct convolution kernels (see conv_kernels.h), written once against conv_simd.h's Vec. Each including
+// translation unit defines TN_ISA_NS and TN_SIMD and wraps the include in its target pragma; include only after
+// every system header (<array>, <cstdint>, <cstring>, <utility>, and <immintrin.h> on x86-64).
+//
+// Register tiles. Forward: R output pixels x V vectors of output channels, updated per input value by one
+// broadcast of the input and V loads of packed weights (an outer product). Filter gradient: T consecutive
+// (kernel column, input channel) positions x V vectors of output channels, updated per output pixel by T
+// broadcasts of the input and V loads of the upstream gradient. Tile sizes are template parameters so that the
+// accumulators live in registers; conv.cc picks V, the row loops here pick R and T to split a row evenly.
+
+namespace tn {
+namespace TN_ISA_NS {
+
+#include "conv_simd.h"
+
+namespace {
+
+using VR = Vec::R;
+constexpr int kWidth = Vec::width;
+constexpr int kMaxVectors = Vec::accumulators >= 24 ? 4 : 2;
+
+inline bool activation_in_registers(UnaryOp a) {
+  return a == UnaryOp::linear || a == UnaryOp::relu || a == UnaryOp::relu6 || a == UnaryOp::leaky_relu;
+}
+
+// Pixels per forward tile for V vectors: as many as the accumulators allow, capped where broadcasts (one load
+// each) would start to outnumber the FMAs' share of the load ports.
+template <int V>
+constexpr int forward_pixels() {
+  return Vec::accumulators / V > 14 ? 14 : Vec::accumulators / V;
+}
+template <int V>
+constexpr int filter_positions() {
+  return Vec::accumulators / V > 16 ? 16 : Vec::accumulators / V;
+}
+
+template <int V, int R>
+void forward_tile(const DirectForward& d, const float* const* rows, int64_t col, const float* w, const float* bias,
+                  int64_t valid_c, float* out) {
+  constexpr int64_t bc = V * kWidth;
+  VR acc[R][V];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = Vec::zero();
+  const int64_t s = d.stride_w_c;
+  // With dilation 1, the kw * in_c values one pixel reads from an input row are contiguous, and so are their
+  // packed weights: one long loop instead of kw short ones (this is what makes in_c = 1 fast).
+  const bool merged = d.dilation_w_c == d.in_c;
+  const int64_t len = merged ? d.kw * d.in_c : d.in_c, segments = merged ? 1 : d.kw;
+  for (int64_t i = 0; i < d.kh; ++i) {
+    if (!rows[i]) continue;
+    for (int64_t g = 0; g < segments; ++g) {
+      const float* p = rows[i] + col + g * d.dilation_w_c;
+      const float* wp = w + (i * d.kw + g) * d.in_c * bc;
+      for (int64_t t = 0; t < len; ++t, wp += bc) {
+        VR wv[V];
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) wv[v] = Vec::load(wp + v * kWidth);
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) {
+          const VR xv = Vec::set1(p[r * s + t]);
+#pragma GCC unroll 4
+          for (int v = 0; v < V; ++v) acc[r][v] = Vec::fma(xv, wv[v], acc[r][v]);
+        }
+      }
+    }
+  }
+  VR b[V];
+#pragma GCC unroll 4
+  for (int v = 0; v < V; ++v) b[v] = bias ? Vec::load(bias + v * kWidth) : Vec::zero();
+  const UnaryOp act = d.activation;
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) {
+    float* o = out + r * d.out_c;
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      VR y = Vec::add(acc[r][v], b[v]);
+      if (act == UnaryOp::relu) y = Vec::relu(y);
+      else if (act == UnaryOp::relu6) y = Vec::relu6(y);
+      else if (act == UnaryOp::leaky_relu) y = Vec::leaky_relu(y, d.alpha);
+      if (valid_c >= bc) {
+        Vec::store(o + v * kWidth, y);
+      } else if (valid_c > v * kWidth) {
+        Vec::store(o + v * kWidth, y, Vec::mask(valid_c - v * kWidth));
+      }
+    }
+  }
+}
+
+using ForwardTile = void (*)(const DirectForward&, const float* const*, int64_t, const float*, const float*, int64_t,
+                             float*);
+
+template <int V, size_t... I>
+constexpr std::array<ForwardTile, sizeof...(I)> forward_tiles(std::index_sequence<I...>) {
+  return {{&forward_tile<V, static_cast<int>(I) + 1>...}};
+}
+
+template <int V>
+void forward_row_v(const DirectForward& d, const float* const* rows, float* out) {
+  constexpr int kPixels = forward_pixels<V>();
+  static constexpr std::array<ForwardTile, kPixels> tiles = forward_tiles<V>(std::make_index_sequence<kPixels>());
+  constexpr int64_t bc = V * kWidth;
+  const int64_t k = d.kh * d.kw * d.in_c;
+  // Equal tiles (26 pixels as 9+9+8 rather than 12+12+2): a short tail tile would waste most of its registers.
+  const int64_t count = (d.out_w + kPixels - 1) / kPixels, base = d.out_w / count, extra = d.out_w % count;
+  for (int64_t o0 = 0, blk = 0; o0 < d.out_c; o0 += bc, ++blk) {
+    const float* w = d.packed + blk * k * bc;
+    const float* bias = d.bias ? d.bias + blk * bc : nullptr;
+    const int64_t valid = d.out_c - o0 < bc ? d.out_c - o0 : bc;
+    int64_t ow = 0;
+    for (int64_t t = 0; t < count; ++t) {
+      const int64_t pixels = base + (t < extra ? 1 : 0);
+      tiles[pixels - 1](d, rows, ow * d.stride_w_c, w, bias, valid, out + ow * d.out_c + o0);
+      ow += pixels;
+    }
+  }
+  // Other activations run over the finished row while it is still in L1.
+  if (!activation_in_registers(d.activation)) TN_ISA_NS::unary(d.activation, out, out, d.out_w * d.out_c, d.alpha);
+}
+
+void forward_row(const DirectForward& d, const float* const* rows, float* out) {
+  switch (d.vectors) {
+    case 1: return forward_row_v<1>(d, rows, out);
+    case 2: return forward_row_v<2>(d, rows, out);
+#if TN_SIMD == 512
+    case 3: return forward_row_v<3>(d, rows, out);
+    case 4: return forward_row_v<4>(d, rows, out);
+#endif
+    default: break;
+  }
+}
+
+// acc[t][v] += x[ow * s + off + t] * dy[ow * out_c + o0 + v * width] over the rows and pixels of a chunk.
+template <int V, int T, bool Full>
+void filter_tile(const DirectFilter& f, const float* const* rows, const float* const* dy_rows, int64_t count,
+                 int64_t i, int64_t off, int64_t o0, float* dw) {
+  typename Vec::Mask m[V];
+#pragma GCC unroll 4
+  for (int v = 0; v < V; ++v) m[v] = Vec::mask(f.out_c - o0 - v * kWidth);
+  VR acc[T][V];
+#pragma GCC unroll 16
+  for (int t = 0; t < T; ++t)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v)
+      acc[t][v] = Full ? Vec::load(dw + t * f.out_c + v * kWidth) : Vec::load(dw + t * f.out_c + v * kWidth, m[v]);
+  const int64_t s = f.stride_w_c, oc = f.out_c;
+  for (int64_t r = 0; r < count; ++r) {
+    const float* x = rows[r * f.kh + i];
+    if (!x) continue;
+    x += off;
+    const float* g = dy_rows[r] + o0;
+    for (int64_t ow = 0; ow < f.out_w; ++ow, x += s, g += oc) {
+      VR gv[V];
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) gv[v] = Full ? Vec::load(g + v * kWidth) : Vec::load(g + v * kWidth, m[v]);
+#pragma GCC unroll 16
+      for (int t = 0; t < T; ++t) {
+        const VR xv = Vec::set1(x[t]);
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) acc[t][v] = Vec::fma(xv, gv[v], acc[t][v]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int t = 0; t < T; ++t)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      if (Full) Vec::store(dw + t * f.out_c + v * kWidth, acc[t][v]);
+      else Vec::store(dw + t * f.out_c + v * kWidth, acc[t][v], m[v]);
+    }
+}
+
+using FilterTile = void (*)(const DirectFilter&, const float* const*, const float* const*, int64_t, int64_t, int64_t,
+                            int64_t, float*);
+
+template <int V, bool Full, size_t... I>
+constexpr std::array<FilterTile, sizeof...(I)> filter_tiles(std::index_sequence<I...>) {
+  return {{&filter_tile<V, static_cast<int>(I) + 1, Full>...}};
+}
+
+template <int V>
+void filter_rows_v(const DirectFilter& f, const float* const* rows, const float* const* dy_rows, int64_t count,
+                   float* dw) {
+  constexpr int kPositions = filter_positions<V>();
+  static constexpr std::array<FilterTile, kPositions> full =
+      filter_tiles<V, true>(std::make_index_sequence<kPositions>());
+  static constexpr std::array<FilterTile, kPositions> partial =
+      filter_tiles<V, false>(std::make_index_sequence<kPositions>());
+  constexpr int64_t bc = V * kWidth;
+  // Positions t = j * in_c + c of one kernel row. With dilation 1 they are contiguous in the input row, so a tile
+  // may span kernel columns (in_c = 1 then gets all kw columns in one tile); otherwise tiles stay within a column.
+  const bool merged = f.dilation_w_c == f.in_c;
+  const int64_t len = merged ? f.kw * f.in_c : f.in_c, segments = merged ? 1 : f.kw;
+  const int64_t pieces = (len + kPositions - 1) / kPositions, base = len / pieces, extra = len % pieces;
+  for (int64_t i = 0; i < f.kh; ++i)
+    for (int64_t g = 0; g < segments; ++g)
+      for (int64_t p = 0, t0 = 0; p < pieces; ++p) {
+        const int64_t n = base + (p < extra ? 1 : 0);
+        const int64_t off = g * f.dilation_w_c + t0;
+        float* d = dw + ((i * f.kw + g) * f.in_c + t0) * f.out_c;
+        for (int64_t o0 = 0; o0 < f.out_c; o0 += bc) {
+          const auto& tiles = o0 + bc <= f.out_c ? full : partial;
+          tiles[n - 1](f, rows, dy_rows, count, i, off, o0, d + o0);
+        }
+        t0 += n;
+      }
+}
+
+void filter_rows(const DirectFilter& f, const float* const* rows, const float* const* dy_rows, int64_t count,
+                 float* dw, float* dbias) {
+  switch (f.vectors) {
+    case 1: filter_rows_v<1>(f, rows, dy_rows, count, dw); break;
+    case 2: filter_rows_v<2>(f, rows, dy_rows, count, dw); break;
+#if TN_SIMD == 512
+    case 3: filter_rows_v<3>(f, rows, dy_rows, count, dw); break;
+    case 4: filter_rows_v<4>(f, rows, dy_rows, count, dw); break;
+#endif
+    default: break;
+  }
+  if (!dbias) return;
+  const int64_t oc = f.out_c;
+  for (int64_t r = 0; r < count; ++r)
+    for (int64_t ow = 0; ow < f.out_w; ++ow) {
+      const float* g = dy_rows[r] + ow * oc;
+#pragma omp simd
+      for (int64_t o = 0; o < oc; ++o) dbias[o] += g[o];
+    }
+}
+
+void max_pool_rows(const float* rows, int64_t row_stride, int64_t pool_h, int64_t pool_w, int64_t out_w, int64_t c,
+                   float* y) {
+  for (int64_t p = 0; p < out_w; ++p) {
+    float* o = y + p * c;
+    const float* first = rows + p * pool_w * c;
+#pragma omp simd
+    for (int64_t ch = 0; ch < c; ++ch) o[ch] = first[ch];
+    for (int64_t a = 0; a < pool_h; ++a)
+      for (int64_t b = 0; b < pool_w; ++b) {
+        if (a == 0 && b == 0) continue;
+        const float* in = rows + a * row_stride + (p * pool_w + b) * c;
+        // As max_pool2d_forward: a NaN anywhere in the window wins.
+#pragma omp simd
+        for (int64_t ch = 0; ch < c; ++ch) {
+          const float v = in[ch], m = o[ch];
+          o[ch] = m != m ? m : (v > m || v != v ? v : m);
+        }
+      }
+  }
+}
+
+}  // namespace
+
+extern const ConvKernels conv_kernels;
+const ConvKernels conv_kernels = {kWidth, kMaxVectors, forward_row, filter_rows, max_pool_rows};
+
+}  // namespace TN_ISA_NS
+}  // namespace tn

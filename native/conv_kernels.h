@@ -1,0 +1,64 @@
+// The per-ISA inner loops of the direct convolution kernels, and what conv.cc tells them. conv.cc owns everything
+// around them (choosing the algorithm, packing weights, padding input rows, threads, scratch memory); these only
+// turn rows of input into rows of output (forward) or into filter-gradient sums (backward filter).
+//
+// Both directions walk an output row of `out_w` pixels. Each of the kh kernel rows reads one input row; the
+// caller passes it as a pointer to the row's column -pad_left (a zero-padded copy when the window leaves the image
+// sideways), or null when that input row lies outside the image and contributes nothing. Within such a row, output
+// pixel ow reads kernel column j, channel c at row[ow * stride_w_c + j * dilation_w_c + c].
+#pragma once
+#include <cstdint>
+
+#include "elementwise.h"
+
+namespace tn {
+
+struct DirectForward {
+  int64_t in_c;           // channels of an input pixel
+  int64_t kh, kw;
+  int64_t stride_w_c;     // stride_w * in_c
+  int64_t dilation_w_c;   // dilation_w * in_c
+  int64_t out_w, out_c;   // output row: out_w pixels of out_c channels (the row's stride in floats is out_c)
+  // Weights packed per block of out_c: [block][kh][kw][in_c][block_c], block_c = vectors * ISA width, zero padded.
+  const float* packed;
+  int64_t vectors;
+  const float* bias;      // padded to the block count * block_c, or null
+  UnaryOp activation;
+  float alpha;
+};
+
+struct DirectFilter {
+  int64_t in_c, kh, kw;
+  int64_t stride_w_c, dilation_w_c;
+  int64_t out_w, out_c;
+  int64_t vectors;        // vectors of out_c per register tile
+};
+
+// One ISA's kernels; conv.cc picks the table of the active ISA.
+struct ConvKernels {
+  int width;              // floats per vector
+  int max_vectors;        // vectors of output channels per register tile (DirectForward/DirectFilter::vectors)
+  // out[ow * out_c + oc] = act(sum over kernel rows i, columns j, channels c + bias) for one output row.
+  void (*forward_row)(const DirectForward& d, const float* const* rows, float* out);
+  // For `count` output rows: dw[((i * kw + j) * in_c + c) * out_c + oc] += sum over ow of
+  // rows[r * kh + i][ow * stride_w_c + j * dilation_w_c + c] * dy_rows[r][ow * out_c + oc];
+  // and dbias[oc] += the sum of every dy row when dbias is not null.
+  void (*filter_rows)(const DirectFilter& f, const float* const* rows, const float* const* dy_rows, int64_t count,
+                      float* dw, float* dbias);
+  // y[p * c + ch] = the NaN-propagating max over window p of pool_h consecutive rows of pixels (c channels each,
+  // `row_stride` floats apart), columns [p * pool_w, (p + 1) * pool_w), for p in [0, out_w).
+  void (*max_pool_rows)(const float* rows, int64_t row_stride, int64_t pool_h, int64_t pool_w, int64_t out_w,
+                        int64_t c, float* y);
+};
+
+namespace avx512 {
+extern const ConvKernels conv_kernels;
+}
+namespace avx2 {
+extern const ConvKernels conv_kernels;
+}
+namespace generic {
+extern const ConvKernels conv_kernels;
+}
+
+}  // namespace tn
