@@ -87,13 +87,21 @@ RowPadding row_padding(const RowConv& c) {
 }
 
 // Input rows as the direct kernels take them: a pointer to column -pad_left, or null for rows outside the image.
-// Rows whose windows leave the image sideways are copied into a ring of zero-padded rows, where they stay for the
-// following output rows (consecutive output rows share most of their input rows).
+// Rows are read in place unless their windows leave the image sideways or an activation gradient must be folded
+// in (the input is then an upstream gradient dy, and the kernel wants dy * act'(y)); such rows are copied into a
+// ring of zero-padded rows, where they stay for the following output rows (consecutive output rows share most of
+// their input rows).
 class InputRows {
  public:
-  InputRows(const RowConv& c, const RowPadding& pad, const float* x, float* ring, int64_t slots)
-      : c_(c), pad_(pad), x_(x), ring_(ring), slots_(slots), row_floats_(pad.row_floats(c)) {
-    if (pad_.needed()) {
+  // The ring's size in floats (0: rows are read in place).
+  static int64_t ring_floats(const RowConv& c, const RowPadding& pad, int64_t slots, const OutputActivation& act) {
+    return pad.needed() || act.y ? round_up(slots * pad.row_floats(c), 16) : 0;
+  }
+
+  InputRows(const RowConv& c, const RowPadding& pad, const float* x, float* ring, int64_t slots,
+            const OutputActivation& act = OutputActivation())
+      : c_(c), pad_(pad), x_(x), ring_(ring), slots_(slots), row_floats_(pad.row_floats(c)), act_(act) {
+    if (ring_) {
       std::memset(ring_, 0, sizeof(float) * slots_ * row_floats_);
       keys_.assign(static_cast<size_t>(slots_), -1);
     }
@@ -102,13 +110,19 @@ class InputRows {
   // Pointer for input row ih of image n. Rows requested together must lie within `slots` consecutive rows.
   const float* get(int64_t n, int64_t ih) {
     if (ih < 0 || ih >= c_.in_h) return nullptr;
-    const int64_t key = n * c_.in_h + ih;
-    const float* src = x_ + key * c_.in_w * c_.in_c;
-    if (!pad_.needed()) return src - c_.pad_left * c_.in_c;  // pad_left <= 0 here
+    const int64_t key = n * c_.in_h + ih, row_len = c_.in_w * c_.in_c;
+    const float* src = x_ + key * row_len;
+    if (!ring_) return src - c_.pad_left * c_.in_c;  // pad_left <= 0 here
     const int64_t slot = key % slots_;
     float* row = ring_ + slot * row_floats_;
     if (keys_[slot] != key) {
-      std::memcpy(row + pad_.lead * c_.in_c, src, sizeof(float) * c_.in_w * c_.in_c);
+      float* dst = row + pad_.lead * c_.in_c;
+      if (act_.y) {
+        const float* y = act_.y + key * row_len;
+        kernels().activation_grad(act_.activation, y, y, src, dst, row_len, act_.alpha);
+      } else {
+        std::memcpy(dst, src, sizeof(float) * row_len);
+      }
       keys_[slot] = key;
     }
     return row + (pad_.lead - c_.pad_left) * c_.in_c;
@@ -120,6 +134,7 @@ class InputRows {
   const float* x_;
   float* ring_;
   int64_t slots_, row_floats_;
+  OutputActivation act_;
   std::vector<int64_t> keys_;
 };
 
@@ -242,18 +257,19 @@ DirectForward direct_forward_args(const RowConv& c, const PackedWeights& p, Unar
           p.weights, p.blocks.vectors, p.bias, activation, alpha};
 }
 
+// `x_act` folds an activation gradient into the input rows (backward-input reads dy through it).
 void direct_forward(const RowConv& c, const float* x, const PackedWeights& p, UnaryOp activation, float alpha,
-                    float* y) {
+                    float* y, const OutputActivation& x_act = OutputActivation()) {
   const ConvKernels& k = kernels();
   const DirectForward d = direct_forward_args(c, p, activation, alpha);
   const RowPadding pad = row_padding(c);
   const int64_t slots = ring_slots(c, 1);
-  const int64_t ring_floats = pad.needed() ? round_up(slots * pad.row_floats(c), 16) : 0;
+  const int64_t ring_floats = InputRows::ring_floats(c, pad, slots, x_act);
   const int64_t units = c.n * c.out_h;
   const int threads = team_size(units, c.macs(), kMacsPerThread);
-  float* ring = pad.needed() ? workspace(WorkspaceSlot::im2col, static_cast<size_t>(threads * ring_floats)) : nullptr;
+  float* ring = ring_floats ? workspace(WorkspaceSlot::im2col, static_cast<size_t>(threads * ring_floats)) : nullptr;
   run_team(threads, units, [&](int t, int64_t u0, int64_t u1) {
-    InputRows in(c, pad, x, ring ? ring + t * ring_floats : nullptr, slots);
+    InputRows in(c, pad, x, ring ? ring + t * ring_floats : nullptr, slots, x_act);
     std::vector<const float*> rows(static_cast<size_t>(c.kh));
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t n = u / c.out_h, oh = u % c.out_h;
@@ -263,8 +279,10 @@ void direct_forward(const RowConv& c, const float* x, const PackedWeights& p, Un
   });
 }
 
-// Per-thread partial sums of dw and dbias, added up at the end (a single thread writes dw directly).
-void direct_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+// Per-thread partial sums of dw and dbias, added up at the end (a single thread writes dw directly). With an
+// activation, each chunk's dz rows are computed into per-thread scratch (L1-sized) right before the chunk's tiles.
+void direct_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias,
+                            const OutputActivation& act) {
   const ConvKernels& k = kernels();
   const RowConv c = forward_rows(s);
   const int64_t kk = s.kh * s.kw * s.c, chunk = filter_chunk_rows(s);
@@ -272,11 +290,12 @@ void direct_backward_filter(const Conv2dShape& s, const float* x, const float* d
                        channel_blocks(s.oc).vectors};
   const RowPadding pad = row_padding(c);
   const int64_t slots = ring_slots(c, chunk);
-  const int64_t ring_floats = pad.needed() ? round_up(slots * pad.row_floats(c), 16) : 0;
+  const int64_t ring_floats = InputRows::ring_floats(c, pad, slots, OutputActivation());
+  const int64_t dz_floats = act.y ? round_up(chunk * s.ow * s.oc, 16) : 0;
   const int64_t sums_floats = round_up(kk * s.oc + s.oc, 16);
   const int64_t units = s.n * s.oh;
   const int threads = team_size(units, c.macs(), kMacsPerThread);
-  const int64_t per_thread = ring_floats + (threads > 1 ? sums_floats : 0);
+  const int64_t per_thread = ring_floats + dz_floats + (threads > 1 ? sums_floats : 0);
   float* scratch = workspace(WorkspaceSlot::im2col, static_cast<size_t>(std::max<int64_t>(1, threads * per_thread)));
   if (threads <= 1) {
     std::memset(dw, 0, sizeof(float) * kk * s.oc);
@@ -284,14 +303,15 @@ void direct_backward_filter(const Conv2dShape& s, const float* x, const float* d
   }
   run_team(threads, units, [&](int t, int64_t u0, int64_t u1) {
     float* mine = scratch + t * per_thread;
+    float* dz = mine + ring_floats;
     float* part_w = dw;
     float* part_b = dbias;
     if (threads > 1) {
-      part_w = mine + ring_floats;
+      part_w = dz + dz_floats;
       part_b = dbias ? part_w + kk * s.oc : nullptr;
       std::memset(part_w, 0, sizeof(float) * (kk * s.oc + s.oc));
     }
-    InputRows in(c, pad, x, pad.needed() ? mine : nullptr, slots);
+    InputRows in(c, pad, x, ring_floats ? mine : nullptr, slots);
     std::vector<const float*> rows(static_cast<size_t>(chunk * s.kh));
     std::vector<const float*> dy_rows(static_cast<size_t>(chunk));
     for (int64_t u = u0; u < u1;) {
@@ -304,24 +324,38 @@ void direct_backward_filter(const Conv2dShape& s, const float* x, const float* d
           rows[r * s.kh + i] = in.get(n, oh * s.stride_h - s.pad_top + i * s.dilation_h);
         dy_rows[r] = dy + (u + r) * s.ow * s.oc;
       }
+      if (act.y) {
+        const int64_t len = count * s.ow * s.oc, at = u * s.ow * s.oc;
+        k.activation_grad(act.activation, act.y + at, act.y + at, dy + at, dz, len, act.alpha);
+        for (int64_t r = 0; r < count; ++r) dy_rows[r] = dz + r * s.ow * s.oc;
+      }
       k.filter_rows(f, rows.data(), dy_rows.data(), count, part_w, part_b);
       u += count;
     }
   });
   if (threads > 1) {
-    const float* first = scratch + ring_floats;
+    const int64_t at = ring_floats + dz_floats;
     for (int64_t e = 0; e < kk * s.oc; ++e) {
-      float sum = first[e];
-      for (int t = 1; t < threads; ++t) sum += scratch[t * per_thread + ring_floats + e];
+      float sum = scratch[at + e];
+      for (int t = 1; t < threads; ++t) sum += scratch[t * per_thread + at + e];
       dw[e] = sum;
     }
     if (dbias)
       for (int64_t o = 0; o < s.oc; ++o) {
-        float sum = first[kk * s.oc + o];
-        for (int t = 1; t < threads; ++t) sum += scratch[t * per_thread + ring_floats + kk * s.oc + o];
+        float sum = scratch[at + kk * s.oc + o];
+        for (int t = 1; t < threads; ++t) sum += scratch[t * per_thread + at + kk * s.oc + o];
         dbias[o] = sum;
       }
   }
+}
+
+// dz = dy * act'(y) in full, for the GEMM paths (they have no row loop to fold it into). conv_aux is free there.
+const float* materialise_activation_grad(const Conv2dShape& s, const float* dy, const OutputActivation& act) {
+  if (!act.y) return dy;
+  const int64_t total = s.n * s.oh * s.ow * s.oc;
+  float* dz = workspace(WorkspaceSlot::conv_aux, static_cast<size_t>(total));
+  unary_grad(act.activation, act.y, act.y, dy, dz, total, act.alpha);
+  return dz;
 }
 
 // out[o] = sum over rows of a[r * cols + o]: the bias gradient when no direct kernel computes it on the way.
@@ -443,6 +477,18 @@ void im2col_backward_filter(const Conv2dShape& s, const float* x, const float* d
 
 }  // namespace
 
+bool conv2d_activation_grad_from_output(UnaryOp activation, float alpha) {
+  switch (activation) {
+    case UnaryOp::linear: case UnaryOp::relu: case UnaryOp::relu6: case UnaryOp::sigmoid: case UnaryOp::tanh:
+    case UnaryOp::selu:
+      return true;
+    case UnaryOp::leaky_relu: case UnaryOp::elu:  // the sign of y is the sign of z only for a positive alpha
+      return alpha > 0.0f;
+    default:
+      return false;
+  }
+}
+
 Conv2dPlan conv2d_plan(const Conv2dShape& s) {
   return {algorithm_name(forward_algorithm(s)), algorithm_name(backward_input_algorithm(s)),
           algorithm_name(backward_filter_algorithm(s))};
@@ -468,7 +514,8 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   }
 }
 
-void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx,
+                           const OutputActivation& act) {
   if (s.n * s.h * s.w * s.c == 0) return;
   if (s.oh * s.ow * s.oc == 0) {
     std::memset(dx, 0, sizeof(float) * s.n * s.h * s.w * s.c);
@@ -476,18 +523,20 @@ void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w
   }
   switch (backward_input_algorithm(s)) {
     case Algorithm::gemm:
-      sgemm(false, true, s.n * s.h * s.w, s.c, s.oc, dy, s.oc, w, s.oc, 0.0f, dx, s.c);
+      sgemm(false, true, s.n * s.h * s.w, s.c, s.oc, materialise_activation_grad(s, dy, act), s.oc, w, s.oc, 0.0f,
+            dx, s.c);
       break;
     case Algorithm::direct:
-      direct_forward(backward_input_rows(s), dy, pack_backward_input(s, w), UnaryOp::linear, 0.0f, dx);
+      direct_forward(backward_input_rows(s), dy, pack_backward_input(s, w), UnaryOp::linear, 0.0f, dx, act);
       break;
     case Algorithm::im2col:
-      im2col_backward_input(s, dy, w, dx);
+      im2col_backward_input(s, materialise_activation_grad(s, dy, act), w, dx);
       break;
   }
 }
 
-void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias,
+                            const OutputActivation& act) {
   const int64_t k = s.kh * s.kw * s.c, total = s.n * s.oh * s.ow;
   if (k * s.oc == 0 && !dbias) return;
   if (total == 0 || s.oc == 0) {
@@ -496,17 +545,21 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
     return;
   }
   switch (backward_filter_algorithm(s)) {
-    case Algorithm::gemm:
-      sgemm(true, false, s.c, s.oc, total, x, s.c, dy, s.oc, 0.0f, dw, s.oc);
-      if (dbias) column_sums(dy, total, s.oc, dbias);
+    case Algorithm::gemm: {
+      const float* dz = materialise_activation_grad(s, dy, act);
+      sgemm(true, false, s.c, s.oc, total, x, s.c, dz, s.oc, 0.0f, dw, s.oc);
+      if (dbias) column_sums(dz, total, s.oc, dbias);
       break;
+    }
     case Algorithm::direct:
-      direct_backward_filter(s, x, dy, dw, dbias);
+      direct_backward_filter(s, x, dy, dw, dbias, act);
       break;
-    case Algorithm::im2col:
-      im2col_backward_filter(s, x, dy, dw);
-      if (dbias) column_sums(dy, total, s.oc, dbias);
+    case Algorithm::im2col: {
+      const float* dz = materialise_activation_grad(s, dy, act);
+      im2col_backward_filter(s, x, dz, dw);
+      if (dbias) column_sums(dz, total, s.oc, dbias);
       break;
+    }
   }
 }
 
@@ -533,7 +586,7 @@ void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, c
   }
   const PackedWeights p = pack_forward(s, w, bias);
   const DirectForward d = direct_forward_args(c, p, UnaryOp::relu, 0.0f);
-  const int64_t ring_floats = pad.needed() ? round_up(slots * pad.row_floats(c), 16) : 0;
+  const int64_t ring_floats = InputRows::ring_floats(c, pad, slots, OutputActivation());
   const int64_t row_floats = c.out_w * s.oc;
   const int64_t per_thread = ring_floats + round_up(pool_h * row_floats, 16);
   const int64_t units = s.n * ph_out;
@@ -542,7 +595,7 @@ void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, c
   run_team(threads, units, [&](int t, int64_t u0, int64_t u1) {
     float* mine = scratch + t * per_thread;
     float* conv_rows = mine + ring_floats;
-    InputRows in(c, pad, x, pad.needed() ? mine : nullptr, slots);
+    InputRows in(c, pad, x, ring_floats ? mine : nullptr, slots);
     std::vector<const float*> rows(static_cast<size_t>(s.kh));
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t n = u / ph_out, p_row = u % ph_out;

@@ -252,7 +252,7 @@ void max_pool_rows(const float* rows, int64_t row_stride, int64_t pool_h, int64_
 }  // namespace
 
 extern const ConvKernels conv_kernels;
-const ConvKernels conv_kernels = {kWidth, kMaxVectors, forward_row, filter_rows, max_pool_rows};
+const ConvKernels conv_kernels = {kWidth, kMaxVectors, forward_row, filter_rows, max_pool_rows, TN_ISA_NS::unary_grad};
 
 }  // namespace TN_ISA_NS
 }  // namespace tn

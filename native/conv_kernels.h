@@ -49,6 +49,9 @@ struct ConvKernels {
   // `row_stride` floats apart), columns [p * pool_w, (p + 1) * pool_w), for p in [0, out_w).
   void (*max_pool_rows)(const float* rows, int64_t row_stride, int64_t pool_h, int64_t pool_w, int64_t out_w,
                         int64_t c, float* y);
+  // This ISA's unary_grad (elementwise.h), single-threaded: the kernels call it on rows inside their own threads.
+  void (*activation_grad)(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, int64_t n,
+                          float alpha);
 };
 
 namespace avx512 {

@@ -3,7 +3,7 @@ import { record } from '../autograd/tape.js';
 import { native, UnaryOp } from '../native.js';
 import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
-import { unary, unaryGrad } from './elementwise.js';
+import { unary } from './elementwise.js';
 import { epilogueActivation } from './matmul.js';
 import { reshape } from './shape.js';
 import { f32, floatArg } from './util.js';
@@ -84,18 +84,20 @@ export function conv2dFused(
   native.conv2dForward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, activation, alpha);
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(y, op, inputs, (dy, needs) => {
-    const dz = activation === UnaryOp.linear ? dy : unaryGrad(activation, y, y, dy, alpha);
+    // The activation's gradient (from y: every epilogue activation allows it) is folded into the native backward
+    // passes, row by row, rather than written out as a tensor of its own.
+    const yArg = activation === UnaryOp.linear ? null : f32(y);
     let dx: Tensor | null = null;
     let dk: Tensor | null = null;
     let db: Tensor | null = null;
     if (needs[0]) {
       dx = empty(x.shape.slice());
-      native.conv2dBackwardInput(f32(dz), f32(kernel), f32(dx), g.native);
+      native.conv2dBackwardInput(f32(dy), f32(kernel), f32(dx), g.native, yArg, activation, alpha);
     }
     if (needs[1] || (bias && needs[2])) {
       dk = empty(kernel.shape.slice());
       db = bias && needs[2] ? empty(bias.shape.slice()) : null;
-      native.conv2dBackwardFilter(f32(x), f32(dz), f32(dk), db ? f32(db) : null, g.native);
+      native.conv2dBackwardFilter(f32(x), f32(dy), f32(dk), db ? f32(db) : null, g.native, yArg, activation, alpha);
     }
     return [dx, needs[1] ? dk : null, db];
   });

@@ -125,7 +125,7 @@ function refForward(g: Geometry, x: Float32Array, w: Float32Array, bias: Float32
   return { y, mag };
 }
 
-function refBackwardInput(g: Geometry, dy: Float32Array, w: Float32Array) {
+function refBackwardInput(g: Geometry, dy: ArrayLike<number>, w: Float32Array) {
   const dx = new Float64Array(g.n * g.h * g.w * g.c);
   const mag = new Float64Array(dx.length);
   for (let n = 0; n < g.n; n++)
@@ -153,7 +153,7 @@ function refBackwardInput(g: Geometry, dy: Float32Array, w: Float32Array) {
   return { dx, mag };
 }
 
-function refBackwardFilter(g: Geometry, x: Float32Array, dy: Float32Array) {
+function refBackwardFilter(g: Geometry, x: Float32Array, dy: ArrayLike<number>) {
   const dw = new Float64Array(g.kh * g.kw * g.c * g.oc);
   const mag = new Float64Array(dw.length);
   const db = new Float64Array(g.oc);
@@ -211,6 +211,17 @@ const activations: Record<number, { f: (v: number, alpha: number) => number; slo
   [UnaryOp.gelu]: { f: (v) => 0.5 * v * (1 + erfApprox(v / Math.SQRT2)), slope: 2 },
 };
 
+/** d act / d z as a function of the output y, for the activations whose backward passes fold it in. */
+const derivativeFromOutput: Record<number, (y: number, alpha: number) => number> = {
+  [UnaryOp.relu]: (y) => (y > 0 ? 1 : 0),
+  [UnaryOp.relu6]: (y) => (y > 0 && y < 6 ? 1 : 0),
+  [UnaryOp.leakyRelu]: (y, a) => (y < 0 ? a : 1),
+  [UnaryOp.elu]: (y, a) => (y > 0 ? 1 : y + a),
+  [UnaryOp.selu]: (y) => (y > 0 ? 1.0507009873554805 : y + 1.0507009873554805 * 1.6732632423543772),
+  [UnaryOp.sigmoid]: (y) => y * (1 - y),
+  [UnaryOp.tanh]: (y) => 1 - y * y,
+};
+
 function plan(g: Geometry) {
   return native.conv2dPlan(g.native);
 }
@@ -257,6 +268,19 @@ function runConvCase(c: ConvCase, seed: number): void {
     const dwOnly = new Float32Array(bf.dw.length).fill(Number.NaN);
     native.conv2dBackwardFilter(x, dy, dwOnly, null, g.native);
     expectClose(dwOnly, bf.dw, bf.mag, `${tag} backward filter without bias`);
+
+    // The same passes with the activation's gradient folded in: dy is then d/dy, and dz = dy * act'(from y).
+    const deriv = derivativeFromOutput[act];
+    if (deriv) {
+      const dz = dy.map((v, i) => v * deriv(y[i], alpha));
+      const biz = refBackwardInput(g, dz, w);
+      const bfz = refBackwardFilter(g, x, dz);
+      native.conv2dBackwardInput(dy, w, dx.fill(Number.NaN), g.native, y, act, alpha);
+      expectClose(dx, biz.dx, biz.mag, `${tag} backward input through ${UnaryOp[act]}`);
+      native.conv2dBackwardFilter(x, dy, dw.fill(Number.NaN), db.fill(Number.NaN), g.native, y, act, alpha);
+      expectClose(dw, bfz.dw, bfz.mag, `${tag} backward filter through ${UnaryOp[act]}`);
+      expectClose(db, bfz.db, bfz.dbMag, `${tag} bias gradient through ${UnaryOp[act]}`);
+    }
   }
 }
 
@@ -328,6 +352,24 @@ describe('conv2d kernels against a float64 reference', () => {
     let nans = 0;
     for (const v of y) if (Number.isNaN(v)) nans++;
     expect(nans).toBe(9 * 4);
+  });
+
+  it('folds only activations whose derivative follows from their output', () => {
+    const g = geometryOf({ name: 'act', x: [1, 4, 4, 2], k: [3, 3, 2, 3] });
+    const dy = new Float32Array(2 * 2 * 3);
+    const args = [dy, new Float32Array(54), new Float32Array(32), g.native] as const;
+    expect(() => native.conv2dBackwardInput(...args, dy.slice(), UnaryOp.gelu, 0)).toThrow(
+      /conv2dBackwardInput: argument 6 \(activation\) must have a derivative that follows from its output/,
+    );
+    expect(() => native.conv2dBackwardInput(...args, dy.slice(), UnaryOp.leakyRelu, -0.5)).toThrow(/follows from its output/);
+    expect(() => native.conv2dBackwardInput(...args, new Float32Array(5), UnaryOp.relu, 0)).toThrow(
+      /y has 5 elements, expected 12 \(n\*oh\*ow\*oc\)/,
+    );
+    expect(() => native.conv2dBackwardInput(...args, dy.slice())).toThrow(/expected 7 arguments, received 5/);
+    expect(() => native.conv2dBackwardFilter(new Float32Array(32), dy, new Float32Array(54), null, g.native, dy.slice(), UnaryOp.swish, 0)).toThrow(
+      /conv2dBackwardFilter: argument 7 \(activation\) must have a derivative/,
+    );
+    expect(() => native.conv2dBackwardInput(dy, new Float32Array(54), new Float32Array(32), g.native, null, UnaryOp.gelu, 0)).not.toThrow();
   });
 
   it('zero output channels or batch leave nothing to do', () => {
@@ -589,6 +631,29 @@ function golden(file: string): GoldenCase[] {
 }
 
 const t = (g: GoldenTensor): Tensor => tn.tensor(Float32Array.from(g.data), g.shape);
+
+describe('conv2dFused through the tape', () => {
+  for (const act of [UnaryOp.relu, UnaryOp.sigmoid, UnaryOp.elu]) {
+    it(`folds the ${UnaryOp[act]} gradient into the backward passes`, () => {
+      const c: ConvCase = { name: 'op', x: [2, 7, 6, 3], k: [3, 3, 3, 5], padding: 'same' };
+      const g = geometryOf(c);
+      const x = randomArray(2 * 7 * 6 * 3, 51);
+      const w = randomArray(135, 52);
+      const b = randomArray(5, 53);
+      const up = randomArray(2 * 7 * 6 * 5, 54);
+      const alpha = act === UnaryOp.elu ? 1 : 0;
+      const f = (xt: Tensor, kt: Tensor, bt: Tensor) => conv2dFused(xt, kt, bt, [1, 1], 'same', [1, 1], act, alpha);
+      const [dx, dk, db] = tn.grads(f as (...a: Tensor[]) => Tensor)([tn.tensor(x, c.x), tn.tensor(w, c.k), tn.tensor(b, [5])], tn.tensor(up, [2, 7, 6, 5]));
+      const y = f(tn.tensor(x, c.x), tn.tensor(w, c.k), tn.tensor(b, [5])).data();
+      const dz = up.map((v, i) => v * derivativeFromOutput[act](y[i], alpha));
+      const bi = refBackwardInput(g, dz, w);
+      const bf = refBackwardFilter(g, x, dz);
+      expectClose(dx.data(), bi.dx, bi.mag, 'dx');
+      expectClose(dk.data(), bf.dw, bf.mag, 'dkernel');
+      expectClose(db.data(), bf.db, bf.dbMag, 'dbias');
+    });
+  }
+});
 
 describe('golden values', () => {
   for (const c of golden('conv2d.json')) {
