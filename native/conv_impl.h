@@ -34,9 +34,29 @@ constexpr int filter_positions() {
   return Vec::accumulators / V > 16 ? 16 : Vec::accumulators / V;
 }
 
+// acc[r][v] += p[r * s + t] * w[t * bc + v * width] for t in [t0, t1) and tile pixels r in [R0, R1).
+template <int V, int R, int R0, int R1>
+inline void forward_steps(VR (&acc)[R][V], const float* p, int64_t s, const float* w, int64_t t0, int64_t t1) {
+  constexpr int64_t bc = V * kWidth;
+  w += t0 * bc;
+  for (int64_t t = t0; t < t1; ++t, w += bc) {
+    VR wv[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) wv[v] = Vec::load(w + v * kWidth);
+#pragma GCC unroll 16
+    for (int r = R0; r < R1; ++r) {
+      const VR xv = Vec::set1(p[r * s + t]);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = Vec::fma(xv, wv[v], acc[r][v]);
+    }
+  }
+}
+
+// `lead` / `trail`: how many of the first / last positions of a merged kernel row the tile's first / last pixel
+// reads from zero padding (a 'same' border); those steps leave that pixel out instead of multiplying zeros.
 template <int V, int R>
-void forward_tile(const DirectForward& d, const float* const* rows, int64_t col, const float* w, const float* bias,
-                  int64_t valid_c, float* out) {
+void forward_tile(const DirectForward& d, const float* const* rows, int64_t col, int64_t lead, int64_t trail,
+                  const float* w, const float* bias, int64_t valid_c, float* out) {
   constexpr int64_t bc = V * kWidth;
   VR acc[R][V];
 #pragma GCC unroll 16
@@ -53,16 +73,12 @@ void forward_tile(const DirectForward& d, const float* const* rows, int64_t col,
     for (int64_t g = 0; g < segments; ++g) {
       const float* p = rows[i] + col + g * d.dilation_w_c;
       const float* wp = w + (i * d.kw + g) * d.in_c * bc;
-      for (int64_t t = 0; t < len; ++t, wp += bc) {
-        VR wv[V];
-#pragma GCC unroll 4
-        for (int v = 0; v < V; ++v) wv[v] = Vec::load(wp + v * kWidth);
-#pragma GCC unroll 16
-        for (int r = 0; r < R; ++r) {
-          const VR xv = Vec::set1(p[r * s + t]);
-#pragma GCC unroll 4
-          for (int v = 0; v < V; ++v) acc[r][v] = Vec::fma(xv, wv[v], acc[r][v]);
-        }
+      if (R > 1 && (lead > 0 || trail > 0)) {
+        forward_steps<V, R, 1, R>(acc, p, s, wp, 0, lead);
+        forward_steps<V, R, 0, R>(acc, p, s, wp, lead, len - trail);
+        forward_steps<V, R, 0, R - 1>(acc, p, s, wp, len - trail, len);
+      } else {
+        forward_steps<V, R, 0, R>(acc, p, s, wp, 0, len);
       }
     }
   }
@@ -88,8 +104,8 @@ void forward_tile(const DirectForward& d, const float* const* rows, int64_t col,
   }
 }
 
-using ForwardTile = void (*)(const DirectForward&, const float* const*, int64_t, const float*, const float*, int64_t,
-                             float*);
+using ForwardTile = void (*)(const DirectForward&, const float* const*, int64_t, int64_t, int64_t, const float*,
+                             const float*, int64_t, float*);
 
 template <int V, size_t... I>
 constexpr std::array<ForwardTile, sizeof...(I)> forward_tiles(std::index_sequence<I...>) {
@@ -104,6 +120,18 @@ void forward_row_v(const DirectForward& d, const float* const* rows, float* out)
   const int64_t k = d.kh * d.kw * d.in_c;
   // Equal tiles (26 pixels as 9+9+8 rather than 12+12+2): a short tail tile would waste most of its registers.
   const int64_t count = (d.out_w + kPixels - 1) / kPixels, base = d.out_w / count, extra = d.out_w % count;
+  // Zero padding that a tile's first pixel reads before the image and its last pixel after it, in positions of a
+  // merged kernel row (only with dilation 1, where such a run is contiguous).
+  const bool merged = d.dilation_w_c == d.in_c;
+  const int64_t len = d.kw * d.in_c;
+  auto lead_of = [&](int64_t ow) {
+    const int64_t before = d.pad_left_c - ow * d.stride_w_c;
+    return !merged || before <= 0 ? 0 : (before < len ? before : len);
+  };
+  auto trail_of = [&](int64_t ow) {
+    const int64_t past = ow * d.stride_w_c - d.pad_left_c + len - d.in_w_c;
+    return !merged || past <= 0 ? 0 : (past < len ? past : len);
+  };
   for (int64_t o0 = 0, blk = 0; o0 < d.out_c; o0 += bc, ++blk) {
     const float* w = d.packed + blk * k * bc;
     const float* bias = d.bias ? d.bias + blk * bc : nullptr;
@@ -111,7 +139,9 @@ void forward_row_v(const DirectForward& d, const float* const* rows, float* out)
     int64_t ow = 0;
     for (int64_t t = 0; t < count; ++t) {
       const int64_t pixels = base + (t < extra ? 1 : 0);
-      tiles[pixels - 1](d, rows, ow * d.stride_w_c, w, bias, valid, out + ow * d.out_c + o0);
+      const int64_t lead = lead_of(ow);
+      const int64_t trail_end = trail_of(ow + pixels - 1), trail = trail_end < len - lead ? trail_end : len - lead;
+      tiles[pixels - 1](d, rows, ow * d.stride_w_c, lead, trail, w, bias, valid, out + ow * d.out_c + o0);
       ow += pixels;
     }
   }
@@ -131,10 +161,11 @@ void forward_row(const DirectForward& d, const float* const* rows, float* out) {
   }
 }
 
-// acc[t][v] += x[ow * s + off + t] * dy[ow * out_c + o0 + v * width] over the rows and pixels of a chunk.
+// acc[t][v] += x[ow * s + off + t] * dy[ow * out_c + o0 + v * width] over the rows of a chunk and the pixels
+// [ow0, ow1) (the others read only zero padding at these positions).
 template <int V, int T, bool Full>
 void filter_tile(const DirectFilter& f, const float* const* rows, const float* const* dy_rows, int64_t count,
-                 int64_t i, int64_t off, int64_t o0, float* dw) {
+                 int64_t i, int64_t off, int64_t ow0, int64_t ow1, int64_t o0, float* dw) {
   typename Vec::Mask m[V];
 #pragma GCC unroll 4
   for (int v = 0; v < V; ++v) m[v] = Vec::mask(f.out_c - o0 - v * kWidth);
@@ -148,9 +179,9 @@ void filter_tile(const DirectFilter& f, const float* const* rows, const float* c
   for (int64_t r = 0; r < count; ++r) {
     const float* x = rows[r * f.kh + i];
     if (!x) continue;
-    x += off;
-    const float* g = dy_rows[r] + o0;
-    for (int64_t ow = 0; ow < f.out_w; ++ow, x += s, g += oc) {
+    x += off + ow0 * s;
+    const float* g = dy_rows[r] + o0 + ow0 * oc;
+    for (int64_t ow = ow0; ow < ow1; ++ow, x += s, g += oc) {
       VR gv[V];
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) gv[v] = Full ? Vec::load(g + v * kWidth) : Vec::load(g + v * kWidth, m[v]);
@@ -172,7 +203,7 @@ void filter_tile(const DirectFilter& f, const float* const* rows, const float* c
 }
 
 using FilterTile = void (*)(const DirectFilter&, const float* const*, const float* const*, int64_t, int64_t, int64_t,
-                            int64_t, float*);
+                            int64_t, int64_t, int64_t, float*);
 
 template <int V, bool Full, size_t... I>
 constexpr std::array<FilterTile, sizeof...(I)> filter_tiles(std::index_sequence<I...>) {
@@ -198,10 +229,14 @@ void filter_rows_v(const DirectFilter& f, const float* const* rows, const float*
       for (int64_t p = 0, t0 = 0; p < pieces; ++p) {
         const int64_t n = base + (p < extra ? 1 : 0);
         const int64_t off = g * f.dilation_w_c + t0;
+        // Leave out pixels whose reads at [off, off + n) all fall in the zero padding before or after the image.
+        int64_t ow0 = 0, ow1 = f.out_w;
+        while (ow0 < ow1 && ow0 * f.stride_w_c + off + n <= f.pad_left_c) ++ow0;
+        while (ow1 > ow0 && (ow1 - 1) * f.stride_w_c + off >= f.pad_left_c + f.in_w_c) --ow1;
         float* d = dw + ((i * f.kw + g) * f.in_c + t0) * f.out_c;
         for (int64_t o0 = 0; o0 < f.out_c; o0 += bc) {
           const auto& tiles = o0 + bc <= f.out_c ? full : partial;
-          tiles[n - 1](f, rows, dy_rows, count, i, off, o0, d + o0);
+          tiles[n - 1](f, rows, dy_rows, count, i, off, ow0, ow1, o0, d + o0);
         }
         t0 += n;
       }

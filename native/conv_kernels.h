@@ -18,6 +18,8 @@ struct DirectForward {
   int64_t kh, kw;
   int64_t stride_w_c;     // stride_w * in_c
   int64_t dilation_w_c;   // dilation_w * in_c
+  int64_t pad_left_c;     // pad_left * in_c and in_w * in_c: where the image lies within an input row, so that the
+  int64_t in_w_c;         // kernels can leave out products with the zero padding around it
   int64_t out_w, out_c;   // output row: out_w pixels of out_c channels (the row's stride in floats is out_c)
   // Weights packed per block of out_c: [block][kh][kw][in_c][block_c], block_c = vectors * ISA width, zero padded.
   const float* packed;
@@ -30,6 +32,7 @@ struct DirectForward {
 struct DirectFilter {
   int64_t in_c, kh, kw;
   int64_t stride_w_c, dilation_w_c;
+  int64_t pad_left_c, in_w_c;
   int64_t out_w, out_c;
   int64_t vectors;        // vectors of out_c per register tile
 };

@@ -317,6 +317,10 @@ const cases: ConvCase[] = [
   { name: 'single row', x: [1, 1, 9, 3], k: [1, 3, 3, 4], padding: 'same' },
   { name: 'wide row', x: [1, 3, 61, 6], k: [3, 3, 6, 24], padding: 'same', bias: true },
   { name: 'tall column', x: [1, 40, 1, 2], k: [5, 1, 2, 3], strides: [3, 1] },
+  // Padding wider than a column on both sides of narrow rows (tiles skip the products with it).
+  { name: '5x5 same on a 2-wide image', x: [1, 3, 2, 4], k: [5, 5, 4, 6], padding: 'same', bias: true },
+  { name: '7x7 same stride 2', x: [2, 6, 9, 3], k: [7, 7, 3, 5], strides: [2, 2], padding: 'same' },
+  { name: '3x3 same on a 1-wide image', x: [2, 5, 1, 7], k: [3, 3, 7, 9], padding: 'same', bias: true },
   // Each fused activation (and some that run after the epilogue).
   ...([UnaryOp.relu, UnaryOp.relu6, UnaryOp.leakyRelu, UnaryOp.elu, UnaryOp.selu, UnaryOp.sigmoid, UnaryOp.tanh, UnaryOp.swish, UnaryOp.gelu] as const).map(
     (a): ConvCase => ({ name: `activation ${UnaryOp[a]}`, x: [2, 6, 7, 3], k: [3, 3, 3, 19], padding: 'same', bias: true, activation: a }),
