@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -226,8 +227,29 @@ struct PackedWeights {
   Blocks blocks;
 };
 
+// Whether the dot-product tiles use the vector lanes better than the outer-product ones: the former fill them with
+// a segment of the kernel window (kw * in_c values with dilation 1, in_c otherwise), the latter with out_c.
+bool dot_product_tiles(const RowConv& c) {
+  const int64_t width = kernels().width;
+  if (c.out_c > 4) return false;
+  const int64_t segment = c.dil_w == 1 ? c.kw * c.in_c : c.in_c;
+  auto fill = [&](int64_t n) { return double(n) / double((n + width - 1) / width * width); };
+  return segment > 0 && fill(segment) > fill(c.out_c);
+}
+
+// packed[o][r] = source(r, o): the dot-product tiles' layout (each output channel's window contiguous).
+template <typename Source>
+PackedWeights pack_dot(int64_t rows, int64_t cols, Source source, const float* bias) {
+  float* buf = workspace(WorkspaceSlot::conv_aux, static_cast<size_t>(std::max<int64_t>(1, rows * cols)));
+  for (int64_t o = 0; o < cols; ++o)
+    for (int64_t r = 0; r < rows; ++r) buf[o * rows + r] = source(r, o);
+  return {buf, bias, {0, 0, 0}};
+}
+
 PackedWeights pack_forward(const Conv2dShape& s, const float* w, const float* bias) {
   const int64_t k = s.kh * s.kw * s.c;
+  if (dot_product_tiles(forward_rows(s)))
+    return pack_dot(k, s.oc, [&](int64_t r, int64_t col) { return w[r * s.oc + col]; }, bias);
   const Blocks b = channel_blocks(s.oc);
   float* buf = workspace(WorkspaceSlot::conv_aux, static_cast<size_t>(b.count * b.block * (k + 1)));
   pack_blocks(k, s.oc, b, [&](int64_t r, int64_t col) { return w[r * s.oc + col]; }, buf);
@@ -242,14 +264,14 @@ PackedWeights pack_forward(const Conv2dShape& s, const float* w, const float* bi
 // Rows of the backward-input convolution's kernel: r = (i' * kw + j') * oc + o reads w[kh-1-i', kw-1-j', c, o].
 PackedWeights pack_backward_input(const Conv2dShape& s, const float* w) {
   const int64_t k = s.kh * s.kw * s.oc;
+  auto source = [&](int64_t r, int64_t col) {
+    const int64_t o = r % s.oc, tap = r / s.oc, i = s.kh - 1 - tap / s.kw, j = s.kw - 1 - tap % s.kw;
+    return w[((i * s.kw + j) * s.c + col) * s.oc + o];
+  };
+  if (dot_product_tiles(backward_input_rows(s))) return pack_dot(k, s.c, source, nullptr);
   const Blocks b = channel_blocks(s.c);
   float* buf = workspace(WorkspaceSlot::conv_aux, static_cast<size_t>(b.count * b.block * k));
-  pack_blocks(k, s.c, b,
-              [&](int64_t r, int64_t col) {
-                const int64_t o = r % s.oc, tap = r / s.oc, i = s.kh - 1 - tap / s.kw, j = s.kw - 1 - tap % s.kw;
-                return w[((i * s.kw + j) * s.c + col) * s.oc + o];
-              },
-              buf);
+  pack_blocks(k, s.c, b, source, buf);
   return {buf, nullptr, b};
 }
 

@@ -1,6 +1,6 @@
 // The direct convolution kernels (see conv_kernels.h), written once against conv_simd.h's Vec. Each including
 // translation unit defines TN_ISA_NS and TN_SIMD and wraps the include in its target pragma; include only after
-// every system header (<array>, <cstdint>, <cstring>, <utility>, and <immintrin.h> on x86-64).
+// every system header (<array>, <cstdint>, <cstring>, <type_traits>, <utility>, and <immintrin.h> on x86-64).
 //
 // Register tiles. Forward: R output pixels x V vectors of output channels, updated per input value by one
 // broadcast of the input and V loads of packed weights (an outer product). Filter gradient: T consecutive
@@ -149,7 +149,90 @@ void forward_row_v(const DirectForward& d, const float* const* rows, float* out)
   if (!activation_in_registers(d.activation)) TN_ISA_NS::unary(d.activation, out, out, d.out_w * d.out_c, d.alpha);
 }
 
+// One output row with few channels: acc[r][co] is a vector of partial sums along the kernel window (one merged
+// kernel row at a time, `width` positions per step), reduced to out[r * out_c + co] at the end. Used where the
+// output channels would fill only a sliver of a vector (the first layer's input gradient has one channel).
+template <int R, int CO>
+void dot_tile(const DirectForward& d, const float* const* rows, int64_t col, float* out) {
+  VR acc[R][CO];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int co = 0; co < CO; ++co) acc[r][co] = Vec::zero();
+  const int64_t s = d.stride_w_c, k = d.kh * d.kw * d.in_c;
+  const bool merged = d.dilation_w_c == d.in_c;
+  const int64_t len = merged ? d.kw * d.in_c : d.in_c, segments = merged ? 1 : d.kw;
+  auto step = [&](const float* p, const float* w, int64_t t, auto mask, auto masked) {
+    VR wv[CO];
+#pragma GCC unroll 4
+    for (int co = 0; co < CO; ++co) wv[co] = masked ? Vec::load(w + co * k + t, mask) : Vec::load(w + co * k + t);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      const VR xv = masked ? Vec::load(p + r * s + t, mask) : Vec::load(p + r * s + t);
+#pragma GCC unroll 4
+      for (int co = 0; co < CO; ++co) acc[r][co] = Vec::fma(xv, wv[co], acc[r][co]);
+    }
+  };
+  const typename Vec::Mask tail = Vec::mask(len % kWidth);
+  for (int64_t i = 0; i < d.kh; ++i) {
+    if (!rows[i]) continue;
+    for (int64_t g = 0; g < segments; ++g) {
+      const float* p = rows[i] + col + g * d.dilation_w_c;
+      const float* w = d.packed + (i * d.kw + g) * d.in_c;
+      int64_t t = 0;
+      for (; t + kWidth <= len; t += kWidth) step(p, w, t, tail, std::false_type());
+      // The tail reads only the segment's own floats: past it lie the next pixel's values, or the row's end.
+      if (t < len) step(p, w, t, tail, std::true_type());
+    }
+  }
+  const UnaryOp act = d.activation;
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int co = 0; co < CO; ++co) {
+      float v = Vec::sum(acc[r][co]) + (d.bias ? d.bias[co] : 0.0f);
+      if (act == UnaryOp::relu) v = v > 0.0f || v != v ? v : 0.0f;
+      else if (act == UnaryOp::relu6) v = v != v ? v : (v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v));
+      else if (act == UnaryOp::leaky_relu) v = v < 0.0f ? d.alpha * v : v;
+      out[r * d.out_c + co] = v;
+    }
+}
+
+using DotTile = void (*)(const DirectForward&, const float* const*, int64_t, float*);
+
+template <int CO>
+constexpr int dot_pixels() {
+  return Vec::accumulators / CO > 12 ? 12 : Vec::accumulators / CO;
+}
+
+template <int CO, size_t... I>
+constexpr std::array<DotTile, sizeof...(I)> dot_tiles(std::index_sequence<I...>) {
+  return {{&dot_tile<static_cast<int>(I) + 1, CO>...}};
+}
+
+template <int CO>
+void dot_row(const DirectForward& d, const float* const* rows, float* out) {
+  constexpr int kPixels = dot_pixels<CO>();
+  static constexpr std::array<DotTile, kPixels> tiles = dot_tiles<CO>(std::make_index_sequence<kPixels>());
+  const int64_t count = (d.out_w + kPixels - 1) / kPixels, base = d.out_w / count, extra = d.out_w % count;
+  for (int64_t t = 0, ow = 0; t < count; ++t) {
+    const int64_t pixels = base + (t < extra ? 1 : 0);
+    tiles[pixels - 1](d, rows, ow * d.stride_w_c, out + ow * d.out_c);
+    ow += pixels;
+  }
+  if (!activation_in_registers(d.activation)) TN_ISA_NS::unary(d.activation, out, out, d.out_w * d.out_c, d.alpha);
+}
+
 void forward_row(const DirectForward& d, const float* const* rows, float* out) {
+  if (d.vectors == 0) {
+    switch (d.out_c) {
+      case 1: return dot_row<1>(d, rows, out);
+      case 2: return dot_row<2>(d, rows, out);
+      case 3: return dot_row<3>(d, rows, out);
+      case 4: return dot_row<4>(d, rows, out);
+      default: return;
+    }
+  }
   switch (d.vectors) {
     case 1: return forward_row_v<1>(d, rows, out);
     case 2: return forward_row_v<2>(d, rows, out);

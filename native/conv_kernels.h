@@ -22,6 +22,8 @@ struct DirectForward {
   int64_t in_w_c;         // kernels can leave out products with the zero padding around it
   int64_t out_w, out_c;   // output row: out_w pixels of out_c channels (the row's stride in floats is out_c)
   // Weights packed per block of out_c: [block][kh][kw][in_c][block_c], block_c = vectors * ISA width, zero padded.
+  // vectors = 0 selects the dot-product tiles for a few output channels (at most 4), which vectorise along the
+  // kernel window instead: packed is then [out_c][kh][kw][in_c] and bias (if any) has out_c floats.
   const float* packed;
   int64_t vectors;
   const float* bias;      // padded to the block count * block_c, or null

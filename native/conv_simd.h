@@ -22,9 +22,18 @@ struct Vec {
   static void store(float* p, R v, Mask m) { _mm512_mask_storeu_ps(p, m, v); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
   static R add(R a, R b) { return _mm512_add_ps(a, b); }
+  // By folding within the register, through maskz forms for the reason given at relu.
+  static float sum(R v) {
+    const Mask all(0xffff);
+    v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(all, v, v, 0x4e));  // swap 256-bit halves
+    v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(all, v, v, 0xb1));  // swap 128-bit quarters
+    v = _mm512_add_ps(v, _mm512_maskz_permute_ps(all, v, 0x4e));
+    v = _mm512_add_ps(v, _mm512_maskz_permute_ps(all, v, 0xb1));
+    return _mm512_cvtss_f32(v);
+  }
   // maxps returns its second operand when either is NaN, so max(0, v) keeps a NaN v (as tn::unary's relu does).
-  // The maskz forms with a full mask are the same instruction; GCC 12's plain _mm512_max_ps trips
-  // -Wmaybe-uninitialized on its own header.
+  // The maskz forms with a full mask are the same instructions; GCC 12's plain forms pass _mm512_undefined_ps()
+  // and trip -Wmaybe-uninitialized on its own header.
   static R relu(R v) { return _mm512_maskz_max_ps(Mask(0xffff), zero(), v); }
   static R relu6(R v) { return _mm512_maskz_min_ps(Mask(0xffff), set1(6.0f), relu(v)); }
   static R leaky_relu(R v, float alpha) {
@@ -51,6 +60,11 @@ struct Vec {
   static void store(float* p, R v, Mask m) { _mm256_maskstore_ps(p, m, v); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static R add(R a, R b) { return _mm256_add_ps(a, b); }
+  static float sum(R v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+  }
   static R relu(R v) { return _mm256_max_ps(zero(), v); }
   static R relu6(R v) { return _mm256_min_ps(set1(6.0f), relu(v)); }
   static R leaky_relu(R v, float alpha) {
@@ -87,6 +101,7 @@ struct Vec {
   }
   static R fma(R a, R b, R c) { return a * b + c; }
   static R add(R a, R b) { return a + b; }
+  static float sum(R v) { return (v[0] + v[1]) + (v[2] + v[3]); }
   static R relu(R v) { return (v > zero()) | (v != v) ? v : zero(); }
   static R relu6(R v) {
     const R six = set1(6.0f);

@@ -321,6 +321,13 @@ const cases: ConvCase[] = [
   { name: '5x5 same on a 2-wide image', x: [1, 3, 2, 4], k: [5, 5, 4, 6], padding: 'same', bias: true },
   { name: '7x7 same stride 2', x: [2, 6, 9, 3], k: [7, 7, 3, 5], strides: [2, 2], padding: 'same' },
   { name: '3x3 same on a 1-wide image', x: [2, 5, 1, 7], k: [3, 3, 7, 9], padding: 'same', bias: true },
+  // Few output channels (dot-product tiles along the kernel window, with masked tails), and few input channels
+  // (whose input gradient has few channels).
+  ...([1, 2, 3, 4] as const).map((oc): ConvCase => ({ name: `oc=${oc} c=5 same relu`, x: [2, 7, 9, 5], k: [3, 3, 5, oc], padding: 'same', bias: true, activation: UnaryOp.relu })),
+  { name: 'oc=2 dilated, c=20', x: [1, 9, 10, 20], k: [3, 3, 20, 2], dilations: [2, 2], padding: 'same', bias: true },
+  { name: 'oc=1 sigmoid (an autoencoder output layer)', x: [2, 8, 8, 16], k: [3, 3, 16, 1], padding: 'same', bias: true, activation: UnaryOp.sigmoid },
+  { name: 'c=3 (RGB input) same', x: [2, 9, 8, 3], k: [3, 3, 3, 16], padding: 'same', bias: true },
+  { name: 'parallel: oc=1 and c=1', x: [16, 32, 32, 16], k: [3, 3, 16, 1], padding: 'same', bias: true },
   // Each fused activation (and some that run after the epilogue).
   ...([UnaryOp.relu, UnaryOp.relu6, UnaryOp.leakyRelu, UnaryOp.elu, UnaryOp.selu, UnaryOp.sigmoid, UnaryOp.tanh, UnaryOp.swish, UnaryOp.gelu] as const).map(
     (a): ConvCase => ({ name: `activation ${UnaryOp[a]}`, x: [2, 6, 7, 3], k: [3, 3, 3, 19], padding: 'same', bias: true, activation: a }),
@@ -401,6 +408,7 @@ const fusedCases: FusedCase[] = [
   { name: 'no bias, 3x2 pool, stride 2 conv', x: [1, 13, 11, 4], k: [3, 3, 4, 16], strides: [2, 2], padding: 'same', pool: [3, 2] },
   { name: 'dilation 2, pool 1x1', x: [1, 9, 9, 2], k: [3, 3, 2, 5], dilations: [2, 2], bias: true, pool: [1, 1] },
   { name: '1x1 kernel', x: [2, 6, 6, 5], k: [1, 1, 5, 9], bias: true, pool: [2, 2] },
+  { name: 'two output channels', x: [2, 8, 10, 6], k: [3, 3, 6, 2], padding: 'same', bias: true, pool: [2, 2] },
   { name: 'parallel: second layer', x: [4, 14, 14, 32], k: [3, 3, 32, 64], padding: 'same', bias: true, pool: [2, 2] },
 ];
 
