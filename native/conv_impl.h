@@ -3,9 +3,10 @@
 // every system header (<array>, <cstdint>, <cstring>, <type_traits>, <utility>, and <immintrin.h> on x86-64).
 //
 // Register tiles. Forward: R output pixels x V vectors of output channels, updated per input value by one
-// broadcast of the input and V loads of packed weights (an outer product). Filter gradient: T consecutive
-// (kernel column, input channel) positions x V vectors of output channels, updated per output pixel by T
-// broadcasts of the input and V loads of the upstream gradient. Tile sizes are template parameters so that the
+// broadcast of the input and V loads of packed weights (an outer product); with at most 4 output channels, R
+// pixels x out_c vectors of partial sums along the kernel window instead (dot products). Filter gradient: T
+// consecutive (kernel column, input channel) positions x V vectors of output channels, updated per output pixel by
+// T broadcasts of the input and V loads of the upstream gradient. Tile sizes are template parameters so that the
 // accumulators live in registers; conv.cc picks V, the row loops here pick R and T to split a row evenly.
 
 namespace tn {
@@ -68,12 +69,13 @@ void forward_tile(const DirectForward& d, const float* const* rows, int64_t col,
   // packed weights: one long loop instead of kw short ones (this is what makes in_c = 1 fast).
   const bool merged = d.dilation_w_c == d.in_c;
   const int64_t len = merged ? d.kw * d.in_c : d.in_c, segments = merged ? 1 : d.kw;
+  const bool skip = R > 1 && (lead > 0 || trail > 0);
   for (int64_t i = 0; i < d.kh; ++i) {
     if (!rows[i]) continue;
     for (int64_t g = 0; g < segments; ++g) {
       const float* p = rows[i] + col + g * d.dilation_w_c;
       const float* wp = w + (i * d.kw + g) * d.in_c * bc;
-      if (R > 1 && (lead > 0 || trail > 0)) {
+      if (skip) {
         forward_steps<V, R, 1, R>(acc, p, s, wp, 0, lead);
         forward_steps<V, R, 0, R>(acc, p, s, wp, lead, len - trail);
         forward_steps<V, R, 0, R - 1>(acc, p, s, wp, len - trail, len);
@@ -140,7 +142,7 @@ void forward_row_v(const DirectForward& d, const float* const* rows, float* out)
     for (int64_t t = 0; t < count; ++t) {
       const int64_t pixels = base + (t < extra ? 1 : 0);
       const int64_t lead = lead_of(ow);
-      const int64_t trail_end = trail_of(ow + pixels - 1), trail = trail_end < len - lead ? trail_end : len - lead;
+      const int64_t trail_max = trail_of(ow + pixels - 1), trail = trail_max < len - lead ? trail_max : len - lead;
       tiles[pixels - 1](d, rows, ow * d.stride_w_c, lead, trail, w, bias, valid, out + ow * d.out_c + o0);
       ow += pixels;
     }
