@@ -18,9 +18,10 @@ export enum BinaryOp { add = 0, sub, mul, div, pow, maximum, minimum, squaredDif
 export enum ReduceOp { sum = 0, mean, max, min, logSumExp, prod }
 
 type F32 = Float32Array;
+type I32 = Int32Array;
+
 /** How a convolution pass is computed (native/conv.cc). */
 export type ConvAlgorithm = 'direct' | 'gemm' | 'im2col';
-type I32 = Int32Array;
 
 /** Signatures of every binding in native/binding.cc. Arguments are re-checked there; see that file for the rules. */
 export interface NativeBindings {

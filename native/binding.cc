@@ -478,20 +478,25 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
 
 // The optional trailing (y, activation, alpha) of the backward passes: the forward output and the activation it
 // fused, whose gradient the kernels then fold into dy. Absent (or y null) means dy is already dz.
-tn::OutputActivation OptionalOutputActivation(const Args& args, const Napi::CallbackInfo& info, size_t i,
-                                              const tn::Conv2dShape& s) {
+struct FoldedActivation {
   tn::OutputActivation act;
-  if (info.Length() <= i) return act;
-  auto y = args.FloatsOrNull(i, "y");
-  act.activation = args.Enum(i + 1, "activation", UnaryOp::count);
-  act.alpha = args.Float(i + 2, "alpha");
-  if (!y.data) return act;
-  if (!tn::conv2d_activation_grad_from_output(act.activation, act.alpha))
+  Args::Span<float> y;
+};
+
+FoldedActivation OptionalOutputActivation(const Args& args, const Napi::CallbackInfo& info, size_t i,
+                                          const tn::Conv2dShape& s) {
+  FoldedActivation f;
+  if (info.Length() <= i) return f;
+  f.y = args.FloatsOrNull(i, "y");
+  f.act.activation = args.Enum(i + 1, "activation", UnaryOp::count);
+  f.act.alpha = args.Float(i + 2, "alpha");
+  if (!f.y.data) return f;
+  if (!tn::conv2d_activation_grad_from_output(f.act.activation, f.act.alpha))
     args.FailRange(args.Where(i + 1, "activation") + " must have a derivative that follows from its output " +
                    "(linear, relu, relu6, sigmoid, tanh, selu, or leakyRelu/elu with a positive alpha)");
-  args.Length(y, s.n * s.oh * s.ow * s.oc, "y", "n*oh*ow*oc");
-  act.y = y.data;
-  return act;
+  args.Length(f.y, s.n * s.oh * s.ow * s.oc, "y", "n*oh*ow*oc");
+  f.act.y = f.y.data;
+  return f;
 }
 
 Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
@@ -500,14 +505,14 @@ Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
   auto w = args.Floats(1, "kernel");
   auto dx = args.Floats(2, "dx");
   const tn::Conv2dShape s = ConvGeometry(args, 3);
-  const tn::OutputActivation act = OptionalOutputActivation(args, info, 4, s);
+  const FoldedActivation folded = OptionalOutputActivation(args, info, 4, s);
   args.Length(dy, s.n * s.oh * s.ow * s.oc, "dy", "n*oh*ow*oc");
   args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
   args.Length(dx, s.n * s.h * s.w * s.c, "dx", "n*h*w*c");
   args.Disjoint(dx, "dx", dy, "dy");
   args.Disjoint(dx, "dx", w, "kernel");
-  if (act.y) args.Disjoint(dx, "dx", args.Floats(4, "y"), "y");
-  tn::conv2d_backward_input(s, dy.data, w.data, dx.data, act);
+  args.Disjoint(dx, "dx", folded.y, "y");
+  tn::conv2d_backward_input(s, dy.data, w.data, dx.data, folded.act);
   return info.Env().Undefined();
 }
 
@@ -518,7 +523,7 @@ Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
   auto dw = args.Floats(2, "dKernel");
   auto dbias = args.FloatsOrNull(3, "dBias");
   const tn::Conv2dShape s = ConvGeometry(args, 4);
-  const tn::OutputActivation act = OptionalOutputActivation(args, info, 5, s);
+  const FoldedActivation folded = OptionalOutputActivation(args, info, 5, s);
   args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
   args.Length(dy, s.n * s.oh * s.ow * s.oc, "dy", "n*oh*ow*oc");
   args.Length(dw, s.kh * s.kw * s.c * s.oc, "dKernel", "kh*kw*c*oc");
@@ -528,12 +533,9 @@ Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
   args.Disjoint(dbias, "dBias", x, "x");
   args.Disjoint(dbias, "dBias", dy, "dy");
   args.Disjoint(dbias, "dBias", dw, "dKernel");
-  if (act.y) {
-    auto y = args.Floats(5, "y");
-    args.Disjoint(dw, "dKernel", y, "y");
-    args.Disjoint(dbias, "dBias", y, "y");
-  }
-  tn::conv2d_backward_filter(s, x.data, dy.data, dw.data, dbias.data, act);
+  args.Disjoint(dw, "dKernel", folded.y, "y");
+  args.Disjoint(dbias, "dBias", folded.y, "y");
+  tn::conv2d_backward_filter(s, x.data, dy.data, dw.data, dbias.data, folded.act);
   return info.Env().Undefined();
 }
 
