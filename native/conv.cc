@@ -227,9 +227,10 @@ struct PackedWeights {
   Blocks blocks;
 };
 
-// Whether the dot-product tiles use the vector lanes better than the outer-product ones: the former fill them with
-// a segment of the kernel window (kw * in_c values with dilation 1, in_c otherwise), the latter with out_c.
-bool dot_product_tiles(const RowConv& c) {
+// Whether tiles that vectorise along the kernel window (the forward's dot products, the filter gradient's
+// few-channel tiles) use the vector lanes better than those that vectorise along output channels: the former fill
+// them with a segment of the window (kw * in_c values with dilation 1, in_c otherwise), the latter with out_c.
+bool window_tiles(const RowConv& c) {
   const int64_t width = kernels().width;
   if (c.out_c > 4) return false;
   const int64_t segment = c.dil_w == 1 ? c.kw * c.in_c : c.in_c;
@@ -248,7 +249,7 @@ PackedWeights pack_dot(int64_t rows, int64_t cols, Source source, const float* b
 
 PackedWeights pack_forward(const Conv2dShape& s, const float* w, const float* bias) {
   const int64_t k = s.kh * s.kw * s.c;
-  if (dot_product_tiles(forward_rows(s)))
+  if (window_tiles(forward_rows(s)))
     return pack_dot(k, s.oc, [&](int64_t r, int64_t col) { return w[r * s.oc + col]; }, bias);
   const Blocks b = channel_blocks(s.oc);
   float* buf = workspace(WorkspaceSlot::conv_aux, static_cast<size_t>(b.count * b.block * (k + 1)));
@@ -268,7 +269,7 @@ PackedWeights pack_backward_input(const Conv2dShape& s, const float* w) {
     const int64_t o = r % s.oc, tap = r / s.oc, i = s.kh - 1 - tap / s.kw, j = s.kw - 1 - tap % s.kw;
     return w[((i * s.kw + j) * s.c + col) * s.oc + o];
   };
-  if (dot_product_tiles(backward_input_rows(s))) return pack_dot(k, s.c, source, nullptr);
+  if (window_tiles(backward_input_rows(s))) return pack_dot(k, s.c, source, nullptr);
   const Blocks b = channel_blocks(s.c);
   float* buf = workspace(WorkspaceSlot::conv_aux, static_cast<size_t>(b.count * b.block * k));
   pack_blocks(k, s.c, b, source, buf);
@@ -310,7 +311,7 @@ void direct_backward_filter(const Conv2dShape& s, const float* x, const float* d
   const RowConv c = forward_rows(s);
   const int64_t kk = s.kh * s.kw * s.c, chunk = filter_chunk_rows(s);
   const DirectFilter f{s.c, s.kh, s.kw, s.stride_w * s.c, s.dilation_w * s.c, s.pad_left * s.c, s.w * s.c,
-                       s.ow, s.oc, channel_blocks(s.oc).vectors};
+                       s.ow, s.oc, window_tiles(c) ? 0 : channel_blocks(s.oc).vectors};
   const RowPadding pad = row_padding(c);
   const int64_t slots = ring_slots(c, chunk);
   const int64_t ring_floats = InputRows::ring_floats(c, pad, slots, OutputActivation());

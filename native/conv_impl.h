@@ -6,8 +6,9 @@
 // broadcast of the input and V loads of packed weights (an outer product); with at most 4 output channels, R
 // pixels x out_c vectors of partial sums along the kernel window instead (dot products). Filter gradient: T
 // consecutive (kernel column, input channel) positions x V vectors of output channels, updated per output pixel by
-// T broadcasts of the input and V loads of the upstream gradient. Tile sizes are template parameters so that the
-// accumulators live in registers; conv.cc picks V, the row loops here pick R and T to split a row evenly.
+// T broadcasts of the input and V loads of the upstream gradient; with at most 4 output channels, vectors along
+// the positions x out_c, updated by loads of the input and broadcasts of dy. Tile sizes are template parameters
+// so that the accumulators live in registers; conv.cc picks V, the row loops here pick R and T to split a row evenly.
 
 namespace tn {
 namespace TN_ISA_NS {
@@ -327,16 +328,97 @@ void filter_rows_v(const DirectFilter& f, const float* const* rows, const float*
       }
 }
 
+// Filter gradient with few output channels: acc[v][co] holds `width` consecutive positions t of the tile's
+// segment for output channel co, updated per output pixel by TV loads of the input and CO broadcasts of dy. The
+// tile's n positions start at `off` in the rows and at dw (whose rows are out_c apart, hence the transposing add).
+template <int TV, int CO>
+void filter_window_tile(const DirectFilter& f, const float* const* rows, const float* const* dy_rows,
+                        int64_t count, int64_t i, int64_t off, int64_t n, float* dw) {
+  VR acc[TV][CO];
+#pragma GCC unroll 16
+  for (int v = 0; v < TV; ++v)
+#pragma GCC unroll 4
+    for (int co = 0; co < CO; ++co) acc[v][co] = Vec::zero();
+  // The last vector may run past the segment: masked, so that it never reads past a row's end.
+  const typename Vec::Mask last = Vec::mask(n - (TV - 1) * kWidth);
+  const int64_t s = f.stride_w_c, oc = f.out_c;
+  for (int64_t r = 0; r < count; ++r) {
+    const float* x = rows[r * f.kh + i];
+    if (!x) continue;
+    x += off;
+    const float* g = dy_rows[r];
+    for (int64_t ow = 0; ow < f.out_w; ++ow, x += s, g += oc) {
+      VR xv[TV];
+#pragma GCC unroll 16
+      for (int v = 0; v < TV; ++v) xv[v] = v + 1 < TV ? Vec::load(x + v * kWidth) : Vec::load(x + v * kWidth, last);
+#pragma GCC unroll 4
+      for (int co = 0; co < CO; ++co) {
+        const VR gv = Vec::set1(g[co]);
+#pragma GCC unroll 16
+        for (int v = 0; v < TV; ++v) acc[v][co] = Vec::fma(xv[v], gv, acc[v][co]);
+      }
+    }
+  }
+  alignas(64) float sums[TV * kWidth];
+  for (int co = 0; co < CO; ++co) {
+#pragma GCC unroll 16
+    for (int v = 0; v < TV; ++v) Vec::store(sums + v * kWidth, acc[v][co]);
+    for (int64_t t = 0; t < n; ++t) dw[t * oc + co] += sums[t];
+  }
+}
+
+using FilterWindowTile = void (*)(const DirectFilter&, const float* const*, const float* const*, int64_t, int64_t,
+                                  int64_t, int64_t, float*);
+
+template <int CO>
+constexpr int filter_window_vectors() {
+  return Vec::accumulators / (CO + 1) > 12 ? 12 : Vec::accumulators / (CO + 1);
+}
+
+template <int CO, size_t... I>
+constexpr std::array<FilterWindowTile, sizeof...(I)> filter_window_tiles(std::index_sequence<I...>) {
+  return {{&filter_window_tile<static_cast<int>(I) + 1, CO>...}};
+}
+
+template <int CO>
+void filter_window_rows(const DirectFilter& f, const float* const* rows, const float* const* dy_rows,
+                        int64_t count, float* dw) {
+  constexpr int kVectors = filter_window_vectors<CO>();
+  static constexpr std::array<FilterWindowTile, kVectors> tiles =
+      filter_window_tiles<CO>(std::make_index_sequence<kVectors>());
+  const bool merged = f.dilation_w_c == f.in_c;
+  const int64_t len = merged ? f.kw * f.in_c : f.in_c, segments = merged ? 1 : f.kw;
+  const int64_t vecs = (len + kWidth - 1) / kWidth, pieces = (vecs + kVectors - 1) / kVectors;
+  const int64_t per_piece = (vecs + pieces - 1) / pieces;
+  for (int64_t i = 0; i < f.kh; ++i)
+    for (int64_t g = 0; g < segments; ++g)
+      for (int64_t t0 = 0; t0 < len; t0 += per_piece * kWidth) {
+        const int64_t n = len - t0 < per_piece * kWidth ? len - t0 : per_piece * kWidth;
+        tiles[(n + kWidth - 1) / kWidth - 1](f, rows, dy_rows, count, i, g * f.dilation_w_c + t0, n,
+                                              dw + ((i * f.kw + g) * f.in_c + t0) * f.out_c);
+      }
+}
+
 void filter_rows(const DirectFilter& f, const float* const* rows, const float* const* dy_rows, int64_t count,
                  float* dw, float* dbias) {
-  switch (f.vectors) {
-    case 1: filter_rows_v<1>(f, rows, dy_rows, count, dw); break;
-    case 2: filter_rows_v<2>(f, rows, dy_rows, count, dw); break;
+  if (f.vectors == 0) {
+    switch (f.out_c) {
+      case 1: filter_window_rows<1>(f, rows, dy_rows, count, dw); break;
+      case 2: filter_window_rows<2>(f, rows, dy_rows, count, dw); break;
+      case 3: filter_window_rows<3>(f, rows, dy_rows, count, dw); break;
+      case 4: filter_window_rows<4>(f, rows, dy_rows, count, dw); break;
+      default: break;
+    }
+  } else {
+    switch (f.vectors) {
+      case 1: filter_rows_v<1>(f, rows, dy_rows, count, dw); break;
+      case 2: filter_rows_v<2>(f, rows, dy_rows, count, dw); break;
 #if TN_SIMD == 512
-    case 3: filter_rows_v<3>(f, rows, dy_rows, count, dw); break;
-    case 4: filter_rows_v<4>(f, rows, dy_rows, count, dw); break;
+      case 3: filter_rows_v<3>(f, rows, dy_rows, count, dw); break;
+      case 4: filter_rows_v<4>(f, rows, dy_rows, count, dw); break;
 #endif
-    default: break;
+      default: break;
+    }
   }
   if (!dbias) return;
   const int64_t oc = f.out_c;

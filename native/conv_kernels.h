@@ -36,7 +36,9 @@ struct DirectFilter {
   int64_t stride_w_c, dilation_w_c;
   int64_t pad_left_c, in_w_c;
   int64_t out_w, out_c;
-  int64_t vectors;        // vectors of out_c per register tile
+  // Vectors of out_c per register tile; 0 selects the tiles for a few output channels (at most 4), which
+  // vectorise along the kernel window and broadcast dy instead.
+  int64_t vectors;
 };
 
 // One ISA's kernels; conv.cc picks the table of the active ISA.

@@ -325,6 +325,7 @@ const cases: ConvCase[] = [
   // (whose input gradient has few channels).
   ...([1, 2, 3, 4] as const).map((oc): ConvCase => ({ name: `oc=${oc} c=5 same relu`, x: [2, 7, 9, 5], k: [3, 3, 5, oc], padding: 'same', bias: true, activation: UnaryOp.relu })),
   { name: 'oc=2 dilated, c=20', x: [1, 9, 10, 20], k: [3, 3, 20, 2], dilations: [2, 2], padding: 'same', bias: true },
+  { name: 'oc=1 c=100 (kernel rows longer than one tile)', x: [1, 5, 6, 100], k: [3, 3, 100, 1], padding: 'same', bias: true },
   { name: 'oc=1 sigmoid (an autoencoder output layer)', x: [2, 8, 8, 16], k: [3, 3, 16, 1], padding: 'same', bias: true, activation: UnaryOp.sigmoid },
   { name: 'c=3 (RGB input) same', x: [2, 9, 8, 3], k: [3, 3, 3, 16], padding: 'same', bias: true },
   { name: 'parallel: oc=1 and c=1', x: [16, 32, 32, 16], k: [3, 3, 16, 1], padding: 'same', bias: true },
