@@ -385,7 +385,7 @@ describe('conv2d kernels against a float64 reference', () => {
     expect(() => native.conv2dBackwardInput(dy, new Float32Array(54), new Float32Array(32), g.native, null, UnaryOp.gelu, 0)).not.toThrow();
   });
 
-  it('zero output channels or batch leave nothing to do', () => {
+  it('an empty batch writes a zero filter gradient', () => {
     const g = geometryOf({ name: 'empty', x: [0, 5, 5, 2], k: [3, 3, 2, 4] });
     native.conv2dForward(new Float32Array(0), new Float32Array(72), null, new Float32Array(0), g.native, UnaryOp.relu, 0);
     const dw = new Float32Array(72).fill(Number.NaN);
