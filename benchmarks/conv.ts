@@ -5,8 +5,9 @@
 // Ours runs through the ops a training step uses (conv2dFused with relu fused, the tape's backward), inside a step
 // scope so that buffers come from the pool as in fit(). PyTorch runs in one long-lived child process at its best
 // here: channels_last tensors, torch.no_grad for forward-only timing, OMP_NUM_THREADS=2, tcmalloc preloaded. The two
-// alternate in short rounds (a few tens of milliseconds per side) and the table reports medians over rounds,
-// because this machine is shared and has multi-second slow phases that would otherwise land on one side only.
+// alternate in short rounds (two warm-up calls, then `iters` timed ones per side) and the table reports medians
+// over rounds, because this machine is shared and has multi-second slow phases that would otherwise land on one
+// side only.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -101,7 +102,10 @@ function oursStep(shape: Shape, mode: Mode, xs: { plain: Tensor; leaf: Tensor },
     });
 }
 
+/** Median of `iters` timed calls, after two untimed ones (as the PyTorch side does per block). */
 function timeMs(f: () => void, iters: number): number {
+  f();
+  f();
   const t: number[] = [];
   for (let i = 0; i < iters; i++) {
     const t0 = process.hrtime.bigint();
@@ -160,6 +164,7 @@ for line in sys.stdin:
             def step():
                 conv.weight.grad = None; conv.bias.grad = None; xg.grad = None
                 torch.relu(conv(xg)).backward(upt)
+        step(); step()
         ts = []
         for _ in range(req["iters"]):
             t0 = time.perf_counter(); step(); ts.append((time.perf_counter() - t0) * 1e3)
@@ -272,12 +277,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Conv
     return oursStep(r.shape, r.mode, s.xs, s.kernel, s.bias, s.upstream);
   });
   for (const step of steps) timeMs(step, 10);
+  // Both sides use libgomp, whose idle threads spin for a while after a parallel region before sleeping: a short
+  // pause between the sides keeps one side's spinning threads from taking cores from the other's first calls.
+  const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
   for (let round = 0; round < rounds; round++) {
     for (const [i, r] of rows.entries()) {
       samples[i].ours.push(timeMs(steps[i], iters));
       if (torch) {
-        const res = await torch.request({ cmd: 'time', id: shapes.indexOf(r.shape), mode: r.mode, iters: iters + 5 });
+        await settle();
+        const res = await torch.request({ cmd: 'time', id: shapes.indexOf(r.shape), mode: r.mode, iters });
         samples[i].torch.push(res.ms as number);
+        await settle();
       }
     }
     process.stdout.write(`round ${round + 1}/${rounds}\r`);
