@@ -20,6 +20,9 @@ export enum ReduceOp { sum = 0, mean, max, min, logSumExp, prod }
 type F32 = Float32Array;
 type I32 = Int32Array;
 
+/** How a convolution pass is computed (native/conv.cc). */
+export type ConvAlgorithm = 'direct' | 'gemm' | 'im2col';
+
 /** Signatures of every binding in native/binding.cc. Arguments are re-checked there; see that file for the rules. */
 export interface NativeBindings {
   backendInfo(): { isa: 'avx512' | 'avx2' | 'scalar'; hardwareIsa: string; threads: number; openmp: boolean };
@@ -41,8 +44,18 @@ export interface NativeBindings {
   ): void;
   /** geometry: [n, h, w, c, kh, kw, oc, oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
   conv2dForward(x: F32, kernel: F32, bias: F32 | null, y: F32, geometry: number[], activation: UnaryOp, alpha: number): void;
-  conv2dBackwardInput(dy: F32, kernel: F32, dx: F32, geometry: number[]): void;
-  conv2dBackwardFilter(x: F32, dy: F32, dKernel: F32, dBias: F32 | null, geometry: number[]): void;
+  /**
+   * The backward passes take dy = d/dz of the loss; with the optional (y, activation, alpha), dy is d/dy of
+   * y = activation(z) and the kernels fold activation'(z), computed from y, in (for output-differentiable activations).
+   */
+  conv2dBackwardInput(dy: F32, kernel: F32, dx: F32, geometry: number[], y?: F32 | null, activation?: UnaryOp, alpha?: number): void;
+  conv2dBackwardFilter(
+    x: F32, dy: F32, dKernel: F32, dBias: F32 | null, geometry: number[], y?: F32 | null, activation?: UnaryOp, alpha?: number,
+  ): void;
+  /** y = maxPool(relu(conv(x) + bias)), pool stride = pool size, 'valid'; y is [n, floor(oh/poolH), floor(ow/poolW), oc]. */
+  conv2dReluMaxPool(x: F32, kernel: F32, bias: F32 | null, y: F32, geometry: number[], poolH: number, poolW: number): void;
+  /** Which algorithm each pass uses for this geometry: 'direct', 'gemm' (1x1) or 'im2col'. */
+  conv2dPlan(geometry: number[]): { forward: ConvAlgorithm; backwardInput: ConvAlgorithm; backwardFilter: ConvAlgorithm };
   /** geometry: [n, h, w, c, poolH, poolW, oh, ow, strideH, strideW, padTop, padLeft] */
   maxPool2dForward(x: F32, y: F32, geometry: number[]): void;
   maxPool2dBackward(x: F32, dy: F32, dx: F32, geometry: number[]): void;

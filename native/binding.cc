@@ -482,28 +482,54 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The optional trailing (y, activation, alpha) of the backward passes: the forward output and the activation it
+// fused, whose gradient the kernels then fold into dy. Absent (or y null) means dy is already dz.
+struct FoldedActivation {
+  tn::OutputActivation act;
+  Args::Span<float> y;
+};
+
+FoldedActivation OptionalOutputActivation(const Args& args, const Napi::CallbackInfo& info, size_t i,
+                                          const tn::Conv2dShape& s) {
+  FoldedActivation f;
+  if (info.Length() <= i) return f;
+  f.y = args.FloatsOrNull(i, "y");
+  f.act.activation = args.Enum(i + 1, "activation", UnaryOp::count);
+  f.act.alpha = args.Float(i + 2, "alpha");
+  if (!f.y.present) return f;
+  if (!tn::conv2d_activation_grad_from_output(f.act.activation, f.act.alpha))
+    args.FailRange(args.Where(i + 1, "activation") + " must have a derivative that follows from its output " +
+                   "(linear, relu, relu6, sigmoid, tanh, selu, or leakyRelu/elu with a positive alpha)");
+  args.Length(f.y, s.n * s.oh * s.ow * s.oc, "y", "n*oh*ow*oc");
+  f.act.y = f.y.data;
+  return f;
+}
+
 Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
-  Args args(info, "conv2dBackwardInput", 4);
+  Args args(info, "conv2dBackwardInput", info.Length() == 4 ? 4 : 7);
   const tn::Conv2dShape s = ConvGeometry(args, 3);
   auto dy = args.Floats(0, "dy");
   auto w = args.Floats(1, "kernel");
   auto dx = args.Floats(2, "dx");
+  const FoldedActivation folded = OptionalOutputActivation(args, info, 4, s);
   args.Length(dy, s.n * s.oh * s.ow * s.oc, "dy", "n*oh*ow*oc");
   args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
   args.Length(dx, s.n * s.h * s.w * s.c, "dx", "n*h*w*c");
   args.Disjoint(dx, "dx", dy, "dy");
   args.Disjoint(dx, "dx", w, "kernel");
-  tn::conv2d_backward_input(s, dy.data, w.data, dx.data);
+  args.Disjoint(dx, "dx", folded.y, "y");
+  tn::conv2d_backward_input(s, dy.data, w.data, dx.data, folded.act);
   return info.Env().Undefined();
 }
 
 Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
-  Args args(info, "conv2dBackwardFilter", 5);
+  Args args(info, "conv2dBackwardFilter", info.Length() == 5 ? 5 : 8);
   const tn::Conv2dShape s = ConvGeometry(args, 4);
   auto x = args.Floats(0, "x");
   auto dy = args.Floats(1, "dy");
   auto dw = args.Floats(2, "dKernel");
   auto dbias = args.FloatsOrNull(3, "dBias");
+  const FoldedActivation folded = OptionalOutputActivation(args, info, 5, s);
   args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
   args.Length(dy, s.n * s.oh * s.ow * s.oc, "dy", "n*oh*ow*oc");
   args.Length(dw, s.kh * s.kw * s.c * s.oc, "dKernel", "kh*kw*c*oc");
@@ -513,8 +539,40 @@ Napi::Value Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
   args.Disjoint(dbias, "dBias", x, "x");
   args.Disjoint(dbias, "dBias", dy, "dy");
   args.Disjoint(dbias, "dBias", dw, "dKernel");
-  tn::conv2d_backward_filter(s, x.data, dy.data, dw.data, dbias.data);
+  args.Disjoint(dw, "dKernel", folded.y, "y");
+  args.Disjoint(dbias, "dBias", folded.y, "y");
+  tn::conv2d_backward_filter(s, x.data, dy.data, dw.data, dbias.data, folded.act);
   return info.Env().Undefined();
+}
+
+Napi::Value Conv2dReluMaxPool(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dReluMaxPool", 7);
+  const tn::Conv2dShape s = ConvGeometry(args, 4);
+  auto x = args.Floats(0, "x");
+  auto w = args.Floats(1, "kernel");
+  auto bias = args.FloatsOrNull(2, "bias");
+  auto y = args.Floats(3, "y");
+  const int64_t pool_h = args.Int(5, "poolH", 1, std::numeric_limits<int32_t>::max());
+  const int64_t pool_w = args.Int(6, "poolW", 1, std::numeric_limits<int32_t>::max());
+  args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
+  args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
+  if (bias.present) args.Length(bias, s.oc, "bias", "oc");
+  args.Length(y, s.n * (s.oh / pool_h) * (s.ow / pool_w) * s.oc, "y", "n*floor(oh/poolH)*floor(ow/poolW)*oc");
+  args.Disjoint(y, "y", x, "x");
+  args.Disjoint(y, "y", w, "kernel");
+  args.Disjoint(y, "y", bias, "bias");
+  tn::conv2d_relu_maxpool(s, x.data, w.data, bias.data, pool_h, pool_w, y.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value Conv2dPlan(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dPlan", 1);
+  const tn::Conv2dPlan plan = tn::conv2d_plan(ConvGeometry(args, 0));
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("forward", plan.forward);
+  o.Set("backwardInput", plan.backward_input);
+  o.Set("backwardFilter", plan.backward_filter);
+  return o;
 }
 
 constexpr const char* kPoolNames[] = {"n", "h", "w", "c", "poolH", "poolW", "oh", "ow",
@@ -685,6 +743,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"conv2dForward", Conv2dForward},
       {"conv2dBackwardInput", Conv2dBackwardInput},
       {"conv2dBackwardFilter", Conv2dBackwardFilter},
+      {"conv2dReluMaxPool", Conv2dReluMaxPool},
+      {"conv2dPlan", Conv2dPlan},
       {"maxPool2dForward", MaxPool2dForward},
       {"maxPool2dBackward", MaxPool2dBackward},
       {"avgPool2dForward", AvgPool2dForward},

@@ -1,15 +1,407 @@
+// 2-D convolution on NHWC data: for each shape and pass, either the direct kernels of conv_impl.h or im2col + GEMM.
+//
+// Direct kernels read the input in place (NHWC rows are already what they want) and keep a tile of outputs in
+// registers; they win wherever im2col would copy a lot for little arithmetic (few input channels: the first layer's
+// im2col matrix is [N*676 x 9]) and wherever the packed weights of one block of output channels fit in L2, which
+// covers the usual 3x3 layers. Beyond that (very wide layers) the blocked GEMM does better, and a 1x1 convolution
+// with stride 1 is a GEMM as it stands. The GEMM is called through tn::sgemm, whose speed is its own file's business.
 #include "conv.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
+#include "conv_kernels.h"
+#include "cpu.h"
 #include "gemm/gemm.h"
-#include "parallel.h"
+#include "team.h"
 #include "workspace.h"
+
+// The portable path: the direct kernels compiled for the baseline ISA of the build (SSE2 on x86-64, NEON on arm64).
+#define TN_ISA_NS generic
+#define TN_SIMD 0
+#include "conv_impl.h"
+#undef TN_SIMD
+#undef TN_ISA_NS
 
 namespace tn {
 
 namespace {
+
+const ConvKernels& kernels() {
+  static const ConvKernels* const table = [] {
+    switch (active_isa()) {
+#if defined(__x86_64__)
+      case Isa::avx512: return &avx512::conv_kernels;
+      case Isa::avx2: return &avx2::conv_kernels;
+#endif
+      default: return &generic::conv_kernels;
+    }
+  }();
+  return *table;
+}
+
+// Multiply-adds that pay for waking one more thread (about 10 us of work at full speed).
+constexpr int64_t kMacsPerThread = int64_t(1) << 20;
+// The direct kernels stream one block of packed weights (K x block floats) from L2 for every tile of output pixels,
+// and the filter gradient keeps a K x oc partial sum per thread there: past half of L2, GEMM's blocking wins.
+constexpr int64_t kDirectBytes = int64_t(512) << 10;
+// Zero-padded input rows a thread may keep (floats): bounds the scratch for odd geometries (huge dilation or pads).
+constexpr int64_t kMaxRingFloats = int64_t(1) << 22;
+
+inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// A convolution as the direct kernels see it: input [n, in_h, in_w, in_c] -> output [n, out_h, out_w, out_c].
+// The gradient with respect to the input is one too (dy convolved with the flipped kernel), hence not Conv2dShape.
+struct RowConv {
+  int64_t n, in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
+  int64_t macs() const { return n * out_h * out_w * out_c * kh * kw * in_c; }
+};
+
+RowConv forward_rows(const Conv2dShape& s) {
+  return {s.n, s.h, s.w, s.c, s.oh, s.ow, s.oc, s.kh, s.kw, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w,
+          s.pad_top, s.pad_left};
+}
+
+// For stride 1: dx[h, w] = sum over i, j of dy[h + pad_top - i*dh, w + pad_left - j*dw] . w[i, j]; with
+// i' = kh-1-i that is a forward convolution of dy with the flipped, transposed kernel and padding (kh-1)*dh - pad.
+RowConv backward_input_rows(const Conv2dShape& s) {
+  return {s.n, s.oh, s.ow, s.oc, s.h, s.w, s.c, s.kh, s.kw, 1, 1, s.dilation_h, s.dilation_w,
+          (s.kh - 1) * s.dilation_h - s.pad_top, (s.kw - 1) * s.dilation_w - s.pad_left};
+}
+
+// Zero columns an input row needs left of column 0 and right of its last column for every window to stay inside.
+struct RowPadding {
+  int64_t lead, trail;
+  int64_t row_floats(const RowConv& c) const { return (lead + c.in_w + trail) * c.in_c; }
+  bool needed() const { return lead > 0 || trail > 0; }
+};
+
+RowPadding row_padding(const RowConv& c) {
+  if (c.out_w == 0) return {0, 0};
+  const int64_t last = (c.out_w - 1) * c.stride_w - c.pad_left + (c.kw - 1) * c.dil_w;
+  return {std::max<int64_t>(c.pad_left, 0), std::max<int64_t>(last - (c.in_w - 1), 0)};
+}
+
+// Input rows as the direct kernels take them: a pointer to column -pad_left, or null for rows outside the image.
+// Rows are read in place unless their windows leave the image sideways or an activation gradient must be folded
+// in (the input is then an upstream gradient dy, and the kernel wants dy * act'(y)); such rows are copied into a
+// ring of zero-padded rows, where they stay for the following output rows (consecutive output rows share most of
+// their input rows).
+class InputRows {
+ public:
+  // The ring's size in floats (0: rows are read in place).
+  static int64_t ring_floats(const RowConv& c, const RowPadding& pad, int64_t slots, const OutputActivation& act) {
+    return pad.needed() || act.y ? round_up(slots * pad.row_floats(c), 16) : 0;
+  }
+
+  InputRows(const RowConv& c, const RowPadding& pad, const float* x, float* ring, int64_t slots,
+            const OutputActivation& act = OutputActivation())
+      : c_(c), pad_(pad), x_(x), ring_(ring), slots_(slots), row_floats_(pad.row_floats(c)), act_(act) {
+    if (ring_) {
+      std::memset(ring_, 0, sizeof(float) * slots_ * row_floats_);
+      keys_.assign(static_cast<size_t>(slots_), -1);
+    }
+  }
+
+  // Pointer for input row ih of image n. Rows requested together must lie within `slots` consecutive rows.
+  const float* get(int64_t n, int64_t ih) {
+    if (ih < 0 || ih >= c_.in_h) return nullptr;
+    const int64_t key = n * c_.in_h + ih, row_len = c_.in_w * c_.in_c;
+    const float* src = x_ + key * row_len;
+    if (!ring_) return src - c_.pad_left * c_.in_c;  // pad_left <= 0 here
+    const int64_t slot = key % slots_;
+    float* row = ring_ + slot * row_floats_;
+    if (keys_[slot] != key) {
+      float* dst = row + pad_.lead * c_.in_c;
+      if (act_.y) {
+        const float* y = act_.y + key * row_len;
+        kernels().activation_grad(act_.activation, y, y, src, dst, row_len, act_.alpha);
+      } else {
+        std::memcpy(dst, src, sizeof(float) * row_len);
+      }
+      keys_[slot] = key;
+    }
+    return row + (pad_.lead - c_.pad_left) * c_.in_c;
+  }
+
+ private:
+  const RowConv& c_;
+  RowPadding pad_;
+  const float* x_;
+  float* ring_;
+  int64_t slots_, row_floats_;
+  OutputActivation act_;
+  std::vector<int64_t> keys_;
+};
+
+// Ring slots for output rows processed `rows` at a time: the input rows their windows span.
+int64_t ring_slots(const RowConv& c, int64_t rows) { return (rows - 1) * c.stride_h + (c.kh - 1) * c.dil_h + 1; }
+
+// Output channels in blocks of `vectors` ISA vectors: as few blocks as the register tile allows, evenly filled
+// (80 channels on AVX-512 become 48 + 48 rather than 64 + 16).
+struct Blocks {
+  int64_t vectors, block, count;
+};
+
+Blocks channel_blocks(int64_t channels) {
+  const ConvKernels& k = kernels();
+  const int64_t vecs = std::max<int64_t>(1, (channels + k.width - 1) / k.width);
+  const int64_t count = (vecs + k.max_vectors - 1) / k.max_vectors;
+  const int64_t vectors = (vecs + count - 1) / count;
+  return {vectors, vectors * k.width, count};
+}
+
+// Judged with AVX-512's widest block (64 channels) on every ISA, so that all paths pick the same algorithm.
+bool direct_fits(const RowConv& c, int64_t slots) {
+  const int64_t k = c.kh * c.kw * c.in_c;
+  return k * std::min<int64_t>(c.out_c, 64) * int64_t(sizeof(float)) <= kDirectBytes &&
+         slots * row_padding(c).row_floats(c) <= kMaxRingFloats;
+}
+
+bool pointwise(const Conv2dShape& s) {
+  return s.kh == 1 && s.kw == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 && s.pad_left == 0 &&
+         s.oh == s.h && s.ow == s.w;
+}
+
+enum class Algorithm { direct, gemm, im2col };
+
+Algorithm forward_algorithm(const Conv2dShape& s) {
+  if (pointwise(s)) return Algorithm::gemm;
+  const RowConv c = forward_rows(s);
+  return direct_fits(c, ring_slots(c, 1)) ? Algorithm::direct : Algorithm::im2col;
+}
+
+Algorithm backward_input_algorithm(const Conv2dShape& s) {
+  if (pointwise(s)) return Algorithm::gemm;
+  if (s.stride_h != 1 || s.stride_w != 1) return Algorithm::im2col;
+  const RowConv c = backward_input_rows(s);
+  return direct_fits(c, ring_slots(c, 1)) ? Algorithm::direct : Algorithm::im2col;
+}
+
+// Output rows per filter-gradient chunk: enough pixels to amortise loading and storing the accumulator tiles, few
+// enough that the chunk's dy rows stay close (32 KiB: L1, or L2's nearest lines) while every tile sweeps them.
+// Measured on the 28x28x32 -> 64 layer: 4 rows beat 2 by ~3%, 8 rows gain nothing more.
+int64_t filter_chunk_rows(const Conv2dShape& s) {
+  return std::clamp<int64_t>(8192 / std::max<int64_t>(1, s.ow * s.oc), 1, 8);
+}
+
+Algorithm backward_filter_algorithm(const Conv2dShape& s) {
+  if (pointwise(s)) return Algorithm::gemm;
+  const RowConv c = forward_rows(s);
+  const int64_t k = s.kh * s.kw * s.c;
+  const bool fits = k * s.oc * int64_t(sizeof(float)) <= kDirectBytes &&
+                    ring_slots(c, filter_chunk_rows(s)) * row_padding(c).row_floats(c) <= kMaxRingFloats;
+  return fits ? Algorithm::direct : Algorithm::im2col;
+}
+
+const char* algorithm_name(Algorithm a) {
+  switch (a) {
+    case Algorithm::direct: return "direct";
+    case Algorithm::gemm: return "gemm";
+    default: return "im2col";
+  }
+}
+
+// packed[b][r][j] = source(r, b * block + j) for the `cols` real columns, zero in the padding of the last block.
+template <typename Source>
+void pack_blocks(int64_t rows, int64_t cols, const Blocks& b, Source source, float* packed) {
+  for (int64_t blk = 0; blk < b.count; ++blk)
+    for (int64_t r = 0; r < rows; ++r) {
+      float* dst = packed + (blk * rows + r) * b.block;
+      for (int64_t j = 0; j < b.block; ++j) {
+        const int64_t col = blk * b.block + j;
+        dst[j] = col < cols ? source(r, col) : 0.0f;
+      }
+    }
+}
+
+// Packed weights, then the bias padded to whole blocks, in the conv_aux workspace (the GEMM owns the gemm_* slots).
+struct PackedWeights {
+  const float* weights;
+  const float* bias;
+  Blocks blocks;
+};
+
+// Whether tiles that vectorise along the kernel window (the forward's dot products, the filter gradient's
+// few-channel tiles) use the vector lanes better than those that vectorise along output channels: the former fill
+// them with a segment of the window (kw * in_c values with dilation 1, in_c otherwise), the latter with out_c.
+bool window_tiles(const RowConv& c) {
+  const int64_t width = kernels().width;
+  if (c.out_c > 4) return false;
+  const int64_t segment = c.dil_w == 1 ? c.kw * c.in_c : c.in_c;
+  auto fill = [&](int64_t n) { return double(n) / double((n + width - 1) / width * width); };
+  return segment > 0 && fill(segment) > fill(c.out_c);
+}
+
+// packed[o][r] = source(r, o): the dot-product tiles' layout (each output channel's window contiguous).
+template <typename Source>
+PackedWeights pack_dot(int64_t rows, int64_t cols, Source source, const float* bias) {
+  float* buf = workspace(WorkspaceSlot::conv_aux, static_cast<size_t>(std::max<int64_t>(1, rows * cols)));
+  for (int64_t o = 0; o < cols; ++o)
+    for (int64_t r = 0; r < rows; ++r) buf[o * rows + r] = source(r, o);
+  return {buf, bias, {0, 0, 0}};
+}
+
+PackedWeights pack_forward(const Conv2dShape& s, const float* w, const float* bias) {
+  const int64_t k = s.kh * s.kw * s.c;
+  if (window_tiles(forward_rows(s)))
+    return pack_dot(k, s.oc, [&](int64_t r, int64_t col) { return w[r * s.oc + col]; }, bias);
+  const Blocks b = channel_blocks(s.oc);
+  float* buf = workspace(WorkspaceSlot::conv_aux, static_cast<size_t>(b.count * b.block * (k + 1)));
+  pack_blocks(k, s.oc, b, [&](int64_t r, int64_t col) { return w[r * s.oc + col]; }, buf);
+  float* padded_bias = nullptr;
+  if (bias) {
+    padded_bias = buf + b.count * b.block * k;
+    for (int64_t j = 0; j < b.count * b.block; ++j) padded_bias[j] = j < s.oc ? bias[j] : 0.0f;
+  }
+  return {buf, padded_bias, b};
+}
+
+// Rows of the backward-input convolution's kernel: r = (i' * kw + j') * oc + o reads w[kh-1-i', kw-1-j', c, o].
+PackedWeights pack_backward_input(const Conv2dShape& s, const float* w) {
+  const int64_t k = s.kh * s.kw * s.oc;
+  auto source = [&](int64_t r, int64_t col) {
+    const int64_t o = r % s.oc, tap = r / s.oc, i = s.kh - 1 - tap / s.kw, j = s.kw - 1 - tap % s.kw;
+    return w[((i * s.kw + j) * s.c + col) * s.oc + o];
+  };
+  if (window_tiles(backward_input_rows(s))) return pack_dot(k, s.c, source, nullptr);
+  const Blocks b = channel_blocks(s.c);
+  float* buf = workspace(WorkspaceSlot::conv_aux, static_cast<size_t>(b.count * b.block * k));
+  pack_blocks(k, s.c, b, source, buf);
+  return {buf, nullptr, b};
+}
+
+DirectForward direct_forward_args(const RowConv& c, const PackedWeights& p, UnaryOp activation, float alpha) {
+  return {c.in_c, c.kh, c.kw, c.stride_w * c.in_c, c.dil_w * c.in_c, c.pad_left * c.in_c, c.in_w * c.in_c,
+          c.out_w, c.out_c, p.weights, p.blocks.vectors, p.bias, activation, alpha};
+}
+
+// `x_act` folds an activation gradient into the input rows (backward-input reads dy through it).
+void direct_forward(const RowConv& c, const float* x, const PackedWeights& p, UnaryOp activation, float alpha,
+                    float* y, const OutputActivation& x_act = OutputActivation()) {
+  const ConvKernels& k = kernels();
+  const DirectForward d = direct_forward_args(c, p, activation, alpha);
+  const RowPadding pad = row_padding(c);
+  const int64_t slots = ring_slots(c, 1);
+  const int64_t ring_floats = InputRows::ring_floats(c, pad, slots, x_act);
+  const int64_t units = c.n * c.out_h;
+  const int threads = team_size(units, c.macs(), kMacsPerThread);
+  float* ring = ring_floats ? workspace(WorkspaceSlot::im2col, static_cast<size_t>(threads * ring_floats)) : nullptr;
+  run_team(threads, units, [&](int t, int64_t u0, int64_t u1) {
+    InputRows in(c, pad, x, ring ? ring + t * ring_floats : nullptr, slots, x_act);
+    std::vector<const float*> rows(static_cast<size_t>(c.kh));
+    for (int64_t u = u0; u < u1; ++u) {
+      const int64_t n = u / c.out_h, oh = u % c.out_h;
+      for (int64_t i = 0; i < c.kh; ++i) rows[i] = in.get(n, oh * c.stride_h - c.pad_top + i * c.dil_h);
+      k.forward_row(d, rows.data(), y + u * c.out_w * c.out_c);
+    }
+  });
+}
+
+// Per-thread partial sums of dw and dbias, added up at the end (a single thread writes dw directly). With an
+// activation, each chunk's dz rows are computed into per-thread scratch (L1-sized) right before the chunk's tiles.
+void direct_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias,
+                            const OutputActivation& act) {
+  const ConvKernels& k = kernels();
+  const RowConv c = forward_rows(s);
+  const int64_t kk = s.kh * s.kw * s.c, chunk = filter_chunk_rows(s);
+  const DirectFilter f{s.c, s.kh, s.kw, s.stride_w * s.c, s.dilation_w * s.c, s.pad_left * s.c, s.w * s.c,
+                       s.ow, s.oc, window_tiles(c) ? 0 : channel_blocks(s.oc).vectors};
+  const RowPadding pad = row_padding(c);
+  const int64_t slots = ring_slots(c, chunk);
+  const int64_t ring_floats = InputRows::ring_floats(c, pad, slots, OutputActivation());
+  const int64_t dz_floats = act.y ? round_up(chunk * s.ow * s.oc, 16) : 0;
+  const int64_t sums_floats = round_up(kk * s.oc + s.oc, 16);
+  const int64_t units = s.n * s.oh;
+  const int threads = team_size(units, c.macs(), kMacsPerThread);
+  const int64_t per_thread = ring_floats + dz_floats + (threads > 1 ? sums_floats : 0);
+  float* scratch = workspace(WorkspaceSlot::im2col, static_cast<size_t>(std::max<int64_t>(1, threads * per_thread)));
+  if (threads <= 1) {
+    std::memset(dw, 0, sizeof(float) * kk * s.oc);
+    if (dbias) std::memset(dbias, 0, sizeof(float) * s.oc);
+  }
+  run_team(threads, units, [&](int t, int64_t u0, int64_t u1) {
+    float* mine = scratch + t * per_thread;
+    float* dz = mine + ring_floats;
+    float* part_w = dw;
+    float* part_b = dbias;
+    if (threads > 1) {
+      part_w = dz + dz_floats;
+      part_b = dbias ? part_w + kk * s.oc : nullptr;
+      std::memset(part_w, 0, sizeof(float) * (kk * s.oc + s.oc));
+    }
+    InputRows in(c, pad, x, ring_floats ? mine : nullptr, slots);
+    std::vector<const float*> rows(static_cast<size_t>(chunk * s.kh));
+    std::vector<const float*> dy_rows(static_cast<size_t>(chunk));
+    for (int64_t u = u0; u < u1;) {
+      // A chunk stays within one image, so that its input rows are consecutive rows of that image.
+      const int64_t n = u / s.oh, oh0 = u % s.oh;
+      const int64_t count = std::min({chunk, u1 - u, s.oh - oh0});
+      for (int64_t r = 0; r < count; ++r) {
+        const int64_t oh = oh0 + r;
+        for (int64_t i = 0; i < s.kh; ++i)
+          rows[r * s.kh + i] = in.get(n, oh * s.stride_h - s.pad_top + i * s.dilation_h);
+        dy_rows[r] = dy + (u + r) * s.ow * s.oc;
+      }
+      if (act.y) {
+        const int64_t len = count * s.ow * s.oc, at = u * s.ow * s.oc;
+        k.activation_grad(act.activation, act.y + at, act.y + at, dy + at, dz, len, act.alpha);
+        for (int64_t r = 0; r < count; ++r) dy_rows[r] = dz + r * s.ow * s.oc;
+      }
+      k.filter_rows(f, rows.data(), dy_rows.data(), count, part_w, part_b);
+      u += count;
+    }
+  });
+  if (threads > 1) {
+    // Each thread's partial sums are [dw | dbias], at the same offset of its scratch.
+    const int64_t at = ring_floats + dz_floats, len = kk * s.oc;
+    std::memcpy(dw, scratch + at, sizeof(float) * len);
+    if (dbias) std::memcpy(dbias, scratch + at + len, sizeof(float) * s.oc);
+    for (int t = 1; t < threads; ++t) {
+      const float* part = scratch + t * per_thread + at;
+#pragma omp simd
+      for (int64_t e = 0; e < len; ++e) dw[e] += part[e];
+      if (dbias)
+        for (int64_t o = 0; o < s.oc; ++o) dbias[o] += part[len + o];
+    }
+  }
+}
+
+// dz = dy * act'(y) in full, for the GEMM paths (they have no row loop to fold it into). conv_aux is free there.
+const float* materialise_activation_grad(const Conv2dShape& s, const float* dy, const OutputActivation& act) {
+  if (!act.y) return dy;
+  const int64_t total = s.n * s.oh * s.ow * s.oc;
+  float* dz = workspace(WorkspaceSlot::conv_aux, static_cast<size_t>(total));
+  unary_grad(act.activation, act.y, act.y, dy, dz, total, act.alpha);
+  return dz;
+}
+
+// out[o] = sum over rows of a[r * cols + o]: the bias gradient when no direct kernel computes it on the way.
+void column_sums(const float* a, int64_t rows, int64_t cols, float* out) {
+  const int threads = team_size(rows, rows * cols, kParallelGrain);
+  std::vector<float> partial(static_cast<size_t>(threads * cols), 0.0f);
+  run_team(threads, rows, [&](int t, int64_t r0, int64_t r1) {
+    float* p = partial.data() + t * cols;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* row = a + r * cols;
+#pragma omp simd
+      for (int64_t o = 0; o < cols; ++o) p[o] += row[o];
+    }
+  });
+  for (int64_t o = 0; o < cols; ++o) {
+    float sum = 0.0f;
+    for (int t = 0; t < threads; ++t) sum += partial[t * cols + o];
+    out[o] = sum;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// im2col + GEMM, for shapes whose weights are too large for the direct kernels (and backward-input with strides).
 
 // Rows of the im2col matrix processed per chunk, to keep the workspace within a few MiB.
 int64_t chunk_rows(const Conv2dShape& s) {
@@ -62,6 +454,7 @@ void col2im_add(const Conv2dShape& s, const float* dcol, int64_t r0, int64_t r1,
             if (w < 0 || w >= s.w) continue;
             float* d = dx + ((n * s.h + h) * s.w + w) * s.c;
             const float* g = src + (i * s.kw + j) * s.c;
+#pragma omp simd
             for (int64_t ch = 0; ch < s.c; ++ch) d[ch] += g[ch];
           }
         }
@@ -70,15 +463,8 @@ void col2im_add(const Conv2dShape& s, const float* dcol, int64_t r0, int64_t r1,
   });
 }
 
-}  // namespace
-
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, UnaryOp activation,
-                    float alpha, float* y) {
+void im2col_forward(const Conv2dShape& s, const float* x, const float* w, const GemmEpilogue& ep, float* y) {
   const int64_t k = s.kh * s.kw * s.c, total = s.n * s.oh * s.ow;
-  GemmEpilogue ep;
-  ep.bias = bias;
-  ep.activation = activation;
-  ep.alpha = alpha;
   const int64_t rows = chunk_rows(s);
   float* col = workspace(WorkspaceSlot::im2col, static_cast<size_t>(rows * k));
   for (int64_t r0 = 0; r0 < total; r0 += rows) {
@@ -88,7 +474,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   }
 }
 
-void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+void im2col_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   const int64_t k = s.kh * s.kw * s.c, total = s.n * s.oh * s.ow;
   std::memset(dx, 0, sizeof(float) * s.n * s.h * s.w * s.c);
   const int64_t rows = chunk_rows(s);
@@ -100,7 +486,7 @@ void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w
   }
 }
 
-void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+void im2col_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
   const int64_t k = s.kh * s.kw * s.c, total = s.n * s.oh * s.ow;
   const int64_t rows = chunk_rows(s);
   float* col = workspace(WorkspaceSlot::im2col, static_cast<size_t>(rows * k));
@@ -110,11 +496,140 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
     im2col(s, x, r0, r1, col);
     sgemm(true, false, k, s.oc, r1 - r0, col, k, dy + r0 * s.oc, s.oc, r0 == 0 ? 0.0f : 1.0f, dw, s.oc);
   }
-  if (dbias) {
-    for (int64_t o = 0; o < s.oc; ++o) dbias[o] = 0;
-    for (int64_t r = 0; r < total; ++r)
-      for (int64_t o = 0; o < s.oc; ++o) dbias[o] += dy[r * s.oc + o];
+}
+
+}  // namespace
+
+bool conv2d_activation_grad_from_output(UnaryOp activation, float alpha) {
+  switch (activation) {
+    case UnaryOp::linear: case UnaryOp::relu: case UnaryOp::relu6: case UnaryOp::sigmoid: case UnaryOp::tanh:
+    case UnaryOp::selu:
+      return true;
+    case UnaryOp::leaky_relu: case UnaryOp::elu:  // the sign of y is the sign of z only for a positive alpha
+      return alpha > 0.0f;
+    default:
+      return false;
   }
+}
+
+Conv2dPlan conv2d_plan(const Conv2dShape& s) {
+  return {algorithm_name(forward_algorithm(s)), algorithm_name(backward_input_algorithm(s)),
+          algorithm_name(backward_filter_algorithm(s))};
+}
+
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, UnaryOp activation,
+                    float alpha, float* y) {
+  if (s.n * s.oh * s.ow * s.oc == 0) return;
+  GemmEpilogue ep;
+  ep.bias = bias;
+  ep.activation = activation;
+  ep.alpha = alpha;
+  switch (forward_algorithm(s)) {
+    case Algorithm::gemm:
+      sgemm(false, false, s.n * s.h * s.w, s.oc, s.c, x, s.c, w, s.oc, 0.0f, y, s.oc, ep);
+      break;
+    case Algorithm::direct:
+      direct_forward(forward_rows(s), x, pack_forward(s, w, bias), activation, alpha, y);
+      break;
+    case Algorithm::im2col:
+      im2col_forward(s, x, w, ep, y);
+      break;
+  }
+}
+
+void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx,
+                           const OutputActivation& act) {
+  if (s.n * s.h * s.w * s.c == 0) return;
+  if (s.oh * s.ow * s.oc == 0) {
+    std::memset(dx, 0, sizeof(float) * s.n * s.h * s.w * s.c);
+    return;
+  }
+  switch (backward_input_algorithm(s)) {
+    case Algorithm::gemm:
+      sgemm(false, true, s.n * s.h * s.w, s.c, s.oc, materialise_activation_grad(s, dy, act), s.oc, w, s.oc, 0.0f,
+            dx, s.c);
+      break;
+    case Algorithm::direct:
+      direct_forward(backward_input_rows(s), dy, pack_backward_input(s, w), UnaryOp::linear, 0.0f, dx, act);
+      break;
+    case Algorithm::im2col:
+      im2col_backward_input(s, materialise_activation_grad(s, dy, act), w, dx);
+      break;
+  }
+}
+
+void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias,
+                            const OutputActivation& act) {
+  const int64_t k = s.kh * s.kw * s.c, total = s.n * s.oh * s.ow;
+  if (k * s.oc == 0 && !dbias) return;
+  if (total == 0 || s.oc == 0) {
+    std::memset(dw, 0, sizeof(float) * k * s.oc);
+    if (dbias) std::memset(dbias, 0, sizeof(float) * s.oc);
+    return;
+  }
+  switch (backward_filter_algorithm(s)) {
+    case Algorithm::gemm: {
+      const float* dz = materialise_activation_grad(s, dy, act);
+      sgemm(true, false, s.c, s.oc, total, x, s.c, dz, s.oc, 0.0f, dw, s.oc);
+      if (dbias) column_sums(dz, total, s.oc, dbias);
+      break;
+    }
+    case Algorithm::direct:
+      direct_backward_filter(s, x, dy, dw, dbias, act);
+      break;
+    case Algorithm::im2col: {
+      const float* dz = materialise_activation_grad(s, dy, act);
+      im2col_backward_filter(s, x, dz, dw);
+      if (dbias) column_sums(dz, total, s.oc, dbias);
+      break;
+    }
+  }
+}
+
+void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, const float* bias, int64_t pool_h,
+                         int64_t pool_w, float* y) {
+  const int64_t ph_out = s.oh / pool_h, pw_out = s.ow / pool_w;
+  if (s.n * ph_out * pw_out * s.oc == 0) return;
+  const ConvKernels& k = kernels();
+  // Only the convolution rows and columns some window covers: a trailing odd row or column is never computed.
+  RowConv c = forward_rows(s);
+  c.out_w = pw_out * pool_w;
+  const RowPadding pad = row_padding(c);
+  const int64_t slots = ring_slots(c, pool_h);
+  if (slots * pad.row_floats(c) > kMaxRingFloats) {
+    // Padded rows this wide come only from enormous dilations or paddings: take the unfused path.
+    std::vector<float> full(static_cast<size_t>(s.n * s.oh * s.ow * s.oc));
+    conv2d_forward(s, x, w, bias, UnaryOp::relu, 0.0f, full.data());
+    for (int64_t u = 0; u < s.n * ph_out; ++u) {
+      const int64_t n = u / ph_out, oh = (u % ph_out) * pool_h;
+      k.max_pool_rows(full.data() + (n * s.oh + oh) * s.ow * s.oc, s.ow * s.oc, pool_h, pool_w, pw_out, s.oc,
+                      y + u * pw_out * s.oc);
+    }
+    return;
+  }
+  const PackedWeights p = pack_forward(s, w, bias);
+  const DirectForward d = direct_forward_args(c, p, UnaryOp::relu, 0.0f);
+  const int64_t ring_floats = InputRows::ring_floats(c, pad, slots, OutputActivation());
+  const int64_t row_floats = c.out_w * s.oc;
+  const int64_t per_thread = ring_floats + round_up(pool_h * row_floats, 16);
+  const int64_t units = s.n * ph_out;
+  const int threads = team_size(units, s.n * ph_out * pool_h * row_floats * s.kh * s.kw * s.c, kMacsPerThread);
+  float* scratch = workspace(WorkspaceSlot::im2col, static_cast<size_t>(threads * per_thread));
+  run_team(threads, units, [&](int t, int64_t u0, int64_t u1) {
+    float* mine = scratch + t * per_thread;
+    float* conv_rows = mine + ring_floats;
+    InputRows in(c, pad, x, ring_floats ? mine : nullptr, slots);
+    std::vector<const float*> rows(static_cast<size_t>(s.kh));
+    for (int64_t u = u0; u < u1; ++u) {
+      const int64_t n = u / ph_out, p_row = u % ph_out;
+      for (int64_t a = 0; a < pool_h; ++a) {
+        const int64_t oh = p_row * pool_h + a;
+        for (int64_t i = 0; i < s.kh; ++i) rows[i] = in.get(n, oh * s.stride_h - s.pad_top + i * s.dilation_h);
+        k.forward_row(d, rows.data(), conv_rows + a * row_floats);
+      }
+      k.max_pool_rows(conv_rows, row_floats, pool_h, pool_w, pw_out, s.oc, y + u * pw_out * s.oc);
+    }
+  });
 }
 
 }  // namespace tn

@@ -3,7 +3,7 @@ import { record } from '../autograd/tape.js';
 import { native, UnaryOp } from '../native.js';
 import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
-import { unary, unaryGrad } from './elementwise.js';
+import { unary } from './elementwise.js';
 import { epilogueActivation } from './matmul.js';
 import { reshape } from './shape.js';
 import { f32, floatArg } from './util.js';
@@ -85,18 +85,20 @@ export function conv2dFused(
   native.conv2dForward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, activation, alpha);
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(y, op, inputs, (dy, needs) => {
-    const dz = activation === UnaryOp.linear ? dy : unaryGrad(activation, y, y, dy, alpha);
+    // The activation's gradient (from y: every epilogue activation allows it) is folded into the native backward
+    // passes, row by row, rather than written out as a tensor of its own.
+    const yArg = activation === UnaryOp.linear ? null : f32(y);
     let dx: Tensor | null = null;
     let dk: Tensor | null = null;
     let db: Tensor | null = null;
     if (needs[0]) {
       dx = empty(x.shape.slice());
-      native.conv2dBackwardInput(f32(dz), f32(kernel), f32(dx), g.native);
+      native.conv2dBackwardInput(f32(dy), f32(kernel), f32(dx), g.native, yArg, activation, alpha);
     }
     if (needs[1] || (bias && needs[2])) {
       dk = empty(kernel.shape.slice());
       db = bias && needs[2] ? empty(bias.shape.slice()) : null;
-      native.conv2dBackwardFilter(f32(x), f32(dz), f32(dk), db ? f32(db) : null, g.native);
+      native.conv2dBackwardFilter(f32(x), f32(dy), f32(dk), db ? f32(db) : null, g.native, yArg, activation, alpha);
     }
     return [dx, needs[1] ? dk : null, db];
   });
@@ -124,4 +126,28 @@ export function conv2d(
   conv2dGeometry(t.shape, k.shape, str, padding, dil, 'conv2d', shown);
   const y = conv2dFused(t, k, null, str, padding, dil);
   return unbatched ? reshape(y, y.shape.slice(1)) : y;
+}
+
+/**
+ * Inference's Conv2D with relu followed by MaxPooling2D (strides equal to the pool size, 'valid' padding) in one
+ * native pass that never writes out the convolution's output: maxPool2d(relu(conv(x, kernel) + bias), poolSize).
+ * No gradient is recorded; the model's predict path uses it where a Conv2D(relu) feeds such a pooling layer.
+ */
+export function conv2dBiasReluMaxPool(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, strides: [number, number], padding: Padding,
+  dilations: [number, number], poolSize: [number, number],
+): Tensor {
+  const op = 'conv2dBiasReluMaxPool';
+  const g = conv2dGeometry(x.shape, kernel.shape, strides, padding, dilations, op);
+  const [n, oh, ow, oc] = g.outShape;
+  const [ph, pw] = pair(poolSize, 'poolSize', op);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== oc)) {
+    throw new Error(`${op}: bias must have shape [${oc}] (one value per output channel), received shape ${fmt(bias.shape)}`);
+  }
+  if (oh < ph || ow < pw) {
+    throw new Error(`${op}: the pool window ${ph}x${pw} does not fit in the ${oh}x${ow} convolution output (input shape ${fmt(x.shape)}, kernel shape ${fmt(kernel.shape)})`);
+  }
+  const y = empty([n, Math.floor(oh / ph), Math.floor(ow / pw), oc]);
+  native.conv2dReluMaxPool(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, ph, pw);
+  return y;
 }

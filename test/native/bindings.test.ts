@@ -110,6 +110,18 @@ const specs: Record<string, Spec> = {
     overflow: () => [[f(1), f(1), f(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]]],
     aliases: [[2, 0], [2, 1]],
   },
+  conv2dReluMaxPool: {
+    kinds: ['f32', 'f32', 'f32?', 'f32', 'list', 'int', 'int'],
+    // a 3x3 convolution output pooled 3x3: one pooled pixel per channel
+    valid: () => [f(50), f(72), f(4), f(4), convGeometry(), 3, 3],
+    overflow: () => [[f(1), f(1), null, f(1), [1, big, big, 1, 1, 1, big, 1, 1, 1, 1, 1, 1, 0, 0], 1, 1]],
+    aliases: [[3, 0], [3, 1], [3, 2]],
+  },
+  conv2dPlan: {
+    kinds: ['list'],
+    valid: () => [convGeometry()],
+    overflow: () => [[[1, big, big, 1, 1, 1, big, 1, 1, 1, 1, 1, 1, 0, 0]]],
+  },
   conv2dBackwardFilter: {
     kinds: ['f32', 'f32', 'f32', 'f32?', 'list'],
     valid: () => [f(50), f(36), f(72), f(4), convGeometry()],
