@@ -213,8 +213,8 @@ export abstract class Layer {
     return isShapeList(out) ? node.outputs : node.outputs[0];
   }
 
-  /** Checks an input shape against the layer's InputSpec, with Keras's error message. */
-  protected assertInputCompatibility(inputShape: Shape | Shape[]): void {
+  /** @internal Checks an input shape against the layer's InputSpec, with Keras's error message. */
+  assertInputCompatibility(inputShape: Shape | Shape[]): void {
     const spec = this.inputSpec;
     if (!spec || isShapeList(inputShape)) return;
     const shape = inputShape as Shape;

@@ -1,6 +1,7 @@
 // Sequential: a plain stack of layers, each feeding the next.
 import { InputLayer, Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Shape } from '../layers/layer.js';
 import type { Tensor } from '../tensor.js';
+import { fusedPair, runConvReluPool } from './fusion.js';
 import { Model } from './model.js';
 
 export interface SequentialArgs extends LayerArgs {
@@ -104,12 +105,16 @@ export class Sequential extends Model {
   override call(inputs: LayerInput, args: CallArgs = {}): LayerOutput {
     if (!this.stack.length) throw new Error(`Sequential model "${this.name}" has no layers; add some before calling it`);
     let x: LayerOutput = inputs;
-    for (const l of this.stack) {
-      x = l.apply(x, args) as LayerOutput;
-      if (!this.layerOutputShapes.has(l)) {
-        const t = x as Tensor;
-        this.layerOutputShapes.set(l, Array.isArray(t) ? [] : [null, ...t.shape.slice(1)]);
+    for (let i = 0; i < this.stack.length; i++) {
+      const l = this.stack[i];
+      const fused = Array.isArray(x) ? null : fusedPair(this.stack, i, args.training ?? false);
+      if (fused && this.layerOutputShapes.has(fused[1])) {
+        x = runConvReluPool(fused[0], fused[1], x as Tensor);
+        i++;
+        continue;
       }
+      x = l.apply(x, args) as LayerOutput;
+      if (!this.layerOutputShapes.has(l) && !Array.isArray(x)) this.layerOutputShapes.set(l, [null, ...x.shape.slice(1)]);
     }
     return x;
   }

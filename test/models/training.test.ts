@@ -370,3 +370,18 @@ describe('models', () => {
     expect(() => new tn.Model({ inputs: a, outputs: out })).toThrow(/Graph disconnected/);
   });
 });
+
+describe('inference fusion', () => {
+  it('predict runs Conv2D(relu) + MaxPooling2D as one kernel with the same results as layer by layer', () => {
+    const model = referenceCnn();
+    const x = tn.randomUniform([5, 28, 28, 1], 0, 1, 'float32', 3);
+    const fused = (model.predict(x) as tn.Tensor).data();
+    // Recording gradients disables the fusion, so apply() gives the unfused result.
+    const layered = (model.apply(x) as tn.Tensor).data();
+    expect(Array.from(fused)).toEqual(Array.from(layered));
+    // A pool that overlaps or pads is not fused, and still agrees.
+    const overlapping = new tn.Sequential([new Conv2D(4, 3, { activation: 'relu', inputShape: [9, 9, 2] }), new MaxPooling2D({ poolSize: 3, strides: 2 }), new Flatten()]);
+    const y = tn.randomNormal([2, 9, 9, 2], 0, 1, 'float32', 4);
+    expect(Array.from((overlapping.predict(y) as tn.Tensor).data())).toEqual(Array.from((overlapping.apply(y) as tn.Tensor).data()));
+  });
+});
