@@ -24,6 +24,8 @@ type I32 = Int32Array;
 export interface NativeBindings {
   backendInfo(): { isa: 'avx512' | 'avx2' | 'scalar'; hardwareIsa: string; threads: number; openmp: boolean };
   setNumThreads(n: number): void;
+  /** FP32 FMA throughput in GFLOP/s on the active ISA, best short slice over about `seconds`, on `threads` threads. */
+  measurePeakGflops(seconds: number, threads: number): number;
   unary(op: UnaryOp, x: F32, y: F32, alpha: number): void;
   unaryGrad(op: UnaryOp, x: F32, y: F32, dy: F32, dx: F32, alpha: number): void;
   binary(op: BinaryOp, a: F32, aStrides: number[], b: F32, bStrides: number[], out: F32, shape: number[]): void;

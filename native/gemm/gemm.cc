@@ -1,60 +1,347 @@
+// The GEMM driver, written once for every ISA in BLIS's structure: loops jc (nc columns of C) > pc (kc of the inner
+// dimension) > ic (mc rows) > jr (nr) > ir (mr) around a register-blocked microkernel chosen at run time
+// (gemm/kernel.h). Each operand is packed only when its reuse pays for the copy: deep-learning shapes are mostly
+// skinny, and for them reading the caller's matrices in place beats packing them.
 #include "gemm/gemm.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
+#include "cpu.h"
+#include "gemm/kernel.h"
 #include "parallel.h"
+#include "workspace.h"
 
 namespace tn {
 
 namespace {
 
-inline float at(const float* p, int64_t ld, bool trans, int64_t r, int64_t c) {
-  return trans ? p[c * ld + r] : p[r * ld + c];
+using gemm::Kernel;
+using gemm::TileStore;
+
+const Kernel& active_kernel() {
+  static const Kernel* kernel = [] {
+    switch (active_isa()) {
+#if defined(__x86_64__)
+      case Isa::avx512: return &gemm::kernel_avx512();
+      case Isa::avx2: return &gemm::kernel_avx2();
+#endif
+      default: return &gemm::kernel_generic();
+    }
+  }();
+  return *kernel;
 }
 
-void apply_epilogue(float* c, int64_t ldc, int64_t m, int64_t n, const GemmEpilogue& ep) {
-  if (!ep.bias && ep.activation == UnaryOp::linear) return;
-  for (int64_t i = 0; i < m; ++i) {
+// Below this many multiply-adds (about 10 us on one core) a second thread's wake-up and the split cost more than
+// they save.
+constexpr double kParallelMacs = double(1 << 21);
+// A split that leaves a thread with less than this fraction of an even share is rejected.
+constexpr double kMinBalance = 0.75;
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+struct Problem {
+  bool ta, tb;
+  int64_t m, n, k;
+  const float* a;
+  int64_t lda;
+  const float* b;
+  int64_t ldb;
+  float beta;
+  float* c;
+  int64_t ldc;
+  const GemmEpilogue* ep;
+  // op(A)[i, p] = a[i * rs_a() + p * cs_a()], read in place by the microkernel when A is not packed.
+  int64_t rs_a() const { return ta ? 1 : lda; }
+  int64_t cs_a() const { return ta ? lda : 1; }
+};
+
+enum class Split { none, m, n, k };
+
+struct Plan {
+  int threads = 1;
+  Split split = Split::none;
+  bool pack_a = false;
+  bool pack_b = false;
+};
+
+// One thread's share: rows [m0, m1), columns [n0, n1), inner range [k0, k1) of the product, written to
+// out[i * ldo + j] (global i, j): C itself, or a private buffer for a k-split partial sum.
+struct Piece {
+  int64_t m0, m1, n0, n1, k0, k1;
+  float beta;     // for the first k block; later blocks accumulate
+  bool epilogue;  // bias and activation after the last k block
+  float* out;
+  int64_t ldo;
+};
+
+bool activation_in_kernel(UnaryOp op) { return op == UnaryOp::linear || op == UnaryOp::relu; }
+
+// One nr-wide panel of op(B) (rows pc..pc+kc, columns j..j+n), laid out p-major and zero-padded to nr columns.
+void pack_b_panel(const Kernel& K, const Problem& P, int64_t pc, int64_t kc, int64_t j, int n, float* dst) {
+  if (P.tb) {
+    K.pack_b_transposed(kc, n, P.b + j * P.ldb + pc, P.ldb, dst);
+    return;
+  }
+  const int nr = K.nr;
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* src = P.b + (pc + p) * P.ldb + j;
+    float* d = dst + p * nr;
+    std::memcpy(d, src, sizeof(float) * n);
+    for (int q = n; q < nr; ++q) d[q] = 0.f;
+  }
+}
+
+// One mr-row panel of op(A). Neither layout needs a transpose: A stored transposed already has a panel's rows
+// adjacent at each p (copied p-major, unit row stride), and A stored plainly is copied row by row (row stride kc);
+// the microkernel reads either through its strides.
+void pack_a_panel(const Kernel& K, const Problem& P, int64_t i0, int m, int64_t pc, int64_t kc, float* dst) {
+  if (P.ta) {
+    const int mr = K.mr;
+    for (int64_t p = 0; p < kc; ++p) std::memcpy(dst + p * mr, P.a + (pc + p) * P.lda + i0, sizeof(float) * m);
+  } else {
+    for (int i = 0; i < m; ++i) std::memcpy(dst + i * kc, P.a + (i0 + i) * P.lda + pc, sizeof(float) * kc);
+  }
+}
+
+// Bias then activation on rows of a finished C, for the paths that do not run the epilogue in the microkernel.
+void epilogue_rows(const Kernel& K, const GemmEpilogue& ep, float* c, int64_t ldc, int64_t rows, int64_t n) {
+  for (int64_t i = 0; i < rows; ++i) {
     float* row = c + i * ldc;
     if (ep.bias)
       for (int64_t j = 0; j < n; ++j) row[j] += ep.bias[j];
+    if (ep.activation != UnaryOp::linear) K.unary(ep.activation, row, row, n, ep.alpha);
   }
-  if (ep.activation != UnaryOp::linear)
-    for (int64_t i = 0; i < m; ++i) unary(ep.activation, c + i * ldc, c + i * ldc, n, ep.alpha);
+}
+
+// The five loops over one piece. With `shared_b`, the `team` threads that call this together (same n and k
+// ranges, disjoint rows) pack each B block cooperatively into that buffer and meet at barriers around its use.
+void run_piece(const Kernel& K, const Problem& P, const Plan& plan, const Piece& w, float* shared_b, int rank,
+               int team) {
+  const int mr = K.mr, nr = K.nr;
+  const GemmEpilogue& ep = *P.ep;
+  const bool act_after = w.epilogue && !activation_in_kernel(ep.activation);
+  const bool relu = w.epilogue && ep.activation == UnaryOp::relu;
+  const int64_t kc_max = std::min(K.kc, w.k1 - w.k0);
+  const int64_t nc_max = std::min(K.nc, round_up(w.n1 - w.n0, nr));
+  const int64_t mc_max = std::min(K.mc, round_up(w.m1 - w.m0, mr));
+  float* abuf = plan.pack_a && w.m1 > w.m0 ? workspace(WorkspaceSlot::gemm_a, size_t(mc_max * kc_max)) : nullptr;
+  float* bbuf = !plan.pack_b ? nullptr : shared_b ? shared_b : workspace(WorkspaceSlot::gemm_b, size_t(nc_max * kc_max));
+  const int64_t rs_a = P.rs_a(), cs_a = P.cs_a();
+
+  for (int64_t jc = w.n0; jc < w.n1; jc += K.nc) {
+    const int64_t nc = std::min(K.nc, w.n1 - jc);
+    for (int64_t pc = w.k0; pc < w.k1; pc += K.kc) {
+      const int64_t kc = std::min(K.kc, w.k1 - pc);
+      const bool first = pc == w.k0, last = pc + kc == w.k1;
+      if (plan.pack_b) {
+        const int64_t panels = ceil_div(nc, nr);
+        const int64_t q0 = shared_b ? panels * rank / team : 0, q1 = shared_b ? panels * (rank + 1) / team : panels;
+        for (int64_t q = q0; q < q1; ++q)
+          pack_b_panel(K, P, pc, kc, jc + q * nr, int(std::min<int64_t>(nr, nc - q * nr)), bbuf + q * kc * nr);
+#ifdef _OPENMP
+        if (shared_b) {
+#pragma omp barrier
+        }
+#endif
+      }
+      TileStore st;
+      st.beta = first ? w.beta : 1.f;
+      st.relu = last && relu;
+      for (int64_t ic = w.m0; ic < w.m1; ic += K.mc) {
+        const int64_t mc = std::min(K.mc, w.m1 - ic);
+        if (abuf)
+          for (int64_t ir = 0; ir < mc; ir += mr)
+            pack_a_panel(K, P, ic + ir, int(std::min<int64_t>(mr, mc - ir)), pc, kc, abuf + ir * kc);
+        const int64_t prs = P.ta ? 1 : kc, pcs = P.ta ? mr : 1;
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          const int n = int(std::min<int64_t>(nr, nc - jr));
+          const float* bp = bbuf ? bbuf + jr * kc : P.b + pc * P.ldb + jc + jr;
+          const int64_t rs_b = bbuf ? nr : P.ldb;
+          st.bias = last && w.epilogue && ep.bias ? ep.bias + jc + jr : nullptr;
+          for (int64_t ir = 0; ir < mc; ir += mr) {
+            const int m = int(std::min<int64_t>(mr, mc - ir));
+            float* cp = w.out + (ic + ir) * w.ldo + jc + jr;
+            if (abuf) K.micro(kc, abuf + ir * kc, prs, pcs, bp, rs_b, cp, w.ldo, m, n, st);
+            else K.micro(kc, P.a + (ic + ir) * rs_a + pc * cs_a, rs_a, cs_a, bp, rs_b, cp, w.ldo, m, n, st);
+            if (last && act_after) {
+              // The tile is still in L1; rows that span all of C are contiguous and take one call.
+              if (n == w.ldo) K.unary(ep.activation, cp, cp, int64_t(m) * n, ep.alpha);
+              else
+                for (int i = 0; i < m; ++i) K.unary(ep.activation, cp + i * w.ldo, cp + i * w.ldo, n, ep.alpha);
+            }
+          }
+        }
+      }
+#ifdef _OPENMP
+      if (shared_b) {
+#pragma omp barrier
+      }
+#endif
+    }
+  }
+}
+
+// Fraction of an even share that the busiest thread gets when `extent` is cut into blocks of `block` among t.
+double balance(int64_t extent, int64_t block, int t) {
+  const int64_t per = ceil_div(ceil_div(extent, block), t);
+  return double(extent) / (double(t) * double(std::min(extent, per * block)));
+}
+
+Plan make_plan(const Kernel& K, const Problem& P, int max_threads) {
+  Plan plan;
+  // B is re-read once per mc block of rows: packing only pays when there are several, or when it must be
+  // transposed for the microkernel's unit-stride loads.
+  plan.pack_b = P.tb || P.m > K.mc;
+  // A is re-read once per nr panel of B; in place, its rows sit lda apart (TLB and cache-set pressure).
+  plan.pack_a = P.n > 4 * K.nr;
+  const double macs = double(P.m) * double(P.n) * double(P.k);
+  int t = max_threads;
+  if (t > 1 && macs < kParallelMacs * t) t = std::max(1, int(macs / kParallelMacs));
+  plan.threads = t;
+  if (t <= 1) return plan;
+  // Splitting rows makes every thread read all of B, splitting columns all of A: cut the dimension that keeps the
+  // duplicated reads on the smaller operand, unless it divides poorly into tiles.
+  const double bm = balance(P.m, K.mr, t), bn = balance(P.n, K.nr, t);
+  const bool prefer_m = P.n <= P.m;
+  Split best;
+  double best_balance;
+  if (prefer_m) {
+    best = bm >= kMinBalance || bm >= bn ? Split::m : Split::n;
+  } else {
+    best = bn >= kMinBalance || bn >= bm ? Split::n : Split::m;
+  }
+  best_balance = best == Split::m ? bm : bn;
+  // Few output tiles but a long inner dimension (a filter gradient): each thread sums part of k into its own
+  // buffer, then the buffers are added.
+  if (best_balance < kMinBalance && P.k >= int64_t(64) * t) best = Split::k;
+  plan.split = best;
+  return plan;
+}
+
+void run(const Kernel& K, const Problem& P, const Plan& plan) {
+  Piece whole{0, P.m, 0, P.n, 0, P.k, P.beta, true, P.c, P.ldc};
+  if (plan.threads <= 1 || plan.split == Split::none) {
+    run_piece(K, P, plan, whole, nullptr, 0, 1);
+    return;
+  }
+#ifdef _OPENMP
+  if (plan.split == Split::m) {
+    // All threads share one packed B block (each packs a slice of its panels); the caller's workspace holds it.
+    float* shared_b = nullptr;
+    if (plan.pack_b)
+      shared_b = workspace(WorkspaceSlot::gemm_b,
+                           size_t(std::min(K.kc, P.k) * std::min(K.nc, round_up(P.n, K.nr))));
+    const int64_t tiles = ceil_div(P.m, K.mr);
+#pragma omp parallel num_threads(plan.threads)
+    {
+      const int rank = omp_get_thread_num(), team = omp_get_num_threads();
+      Piece w = whole;
+      w.m0 = std::min(P.m, tiles * rank / team * K.mr);
+      w.m1 = std::min(P.m, tiles * (rank + 1) / team * K.mr);
+      run_piece(K, P, plan, w, shared_b, rank, team);
+    }
+    return;
+  }
+  if (plan.split == Split::n) {
+    const int64_t tiles = ceil_div(P.n, K.nr);
+#pragma omp parallel num_threads(plan.threads)
+    {
+      const int rank = omp_get_thread_num(), team = omp_get_num_threads();
+      Piece w = whole;
+      w.n0 = std::min(P.n, tiles * rank / team * K.nr);
+      w.n1 = std::min(P.n, tiles * (rank + 1) / team * K.nr);
+      if (w.n1 > w.n0) run_piece(K, P, plan, w, nullptr, rank, team);
+    }
+    return;
+  }
+  // Split::k. Thread 0 accumulates straight into C (applying beta); the others into private m x n buffers that
+  // are then added row-wise by all threads, each finishing its rows with the epilogue.
+  std::vector<float*> partial(size_t(plan.threads), nullptr);
+#pragma omp parallel num_threads(plan.threads)
+  {
+    const int rank = omp_get_thread_num(), team = omp_get_num_threads();
+    Piece w = whole;
+    w.k0 = P.k * rank / team;
+    w.k1 = P.k * (rank + 1) / team;
+    w.epilogue = false;
+    if (rank > 0) {
+      w.out = workspace(WorkspaceSlot::gemm_c, size_t(P.m * P.n));
+      w.ldo = P.n;
+      w.beta = 0.f;
+      partial[size_t(rank)] = w.out;
+    }
+    run_piece(K, P, plan, w, nullptr, rank, team);
+#pragma omp barrier
+    const int64_t r0 = P.m * rank / team, r1 = P.m * (rank + 1) / team;
+    for (int64_t i = r0; i < r1; ++i) {
+      float* row = P.c + i * P.ldc;
+      for (int t = 1; t < team; ++t) {
+        const float* src = partial[size_t(t)] + i * P.n;
+        for (int64_t j = 0; j < P.n; ++j) row[j] += src[j];
+      }
+    }
+    epilogue_rows(K, *P.ep, P.c + r0 * P.ldc, P.ldc, r1 - r0, P.n);
+  }
+#else
+  run_piece(K, P, plan, whole, nullptr, 0, 1);
+#endif
+}
+
+// k = 0: the product is empty, so C = beta * C (never reading C when beta is 0), then the epilogue.
+void scale_only(const Kernel& K, const Problem& P) {
+  for (int64_t i = 0; i < P.m; ++i) {
+    float* row = P.c + i * P.ldc;
+    if (P.beta == 0.f) std::memset(row, 0, sizeof(float) * P.n);
+    else if (P.beta != 1.f)
+      for (int64_t j = 0; j < P.n; ++j) row[j] *= P.beta;
+  }
+  epilogue_rows(K, *P.ep, P.c, P.ldc, P.m, P.n);
+}
+
+void sgemm_threads(int max_threads, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
+                   int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
+                   const GemmEpilogue& ep) {
+  if (m <= 0 || n <= 0) return;
+  const Kernel& K = active_kernel();
+  const Problem P{trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc, &ep};
+  if (k <= 0) {
+    scale_only(K, P);
+    return;
+  }
+  run(K, P, make_plan(K, P, max_threads));
 }
 
 }  // namespace
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
            int64_t ldb, float beta, float* c, int64_t ldc, const GemmEpilogue& ep) {
-  if (m == 0 || n == 0) return;
-  parallel_for(m, n * k, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      float* row = c + i * ldc;
-      if (beta == 0.0f) {
-        std::memset(row, 0, sizeof(float) * n);
-      } else if (beta != 1.0f) {
-        for (int64_t j = 0; j < n; ++j) row[j] *= beta;
-      }
-      for (int64_t p = 0; p < k; ++p) {
-        const float av = at(a, lda, trans_a, i, p);
-        if (!trans_b) {
-          const float* brow = b + p * ldb;
-          for (int64_t j = 0; j < n; ++j) row[j] += av * brow[j];
-        } else {
-          for (int64_t j = 0; j < n; ++j) row[j] += av * b[j * ldb + p];
-        }
-      }
-    }
-  });
-  apply_epilogue(c, ldc, m, n, ep);
+  sgemm_threads(max_threads(), trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc, ep);
 }
 
 void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
                    int64_t lda, int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta, float* c,
                    int64_t ldc, int64_t stride_c, const GemmEpilogue& ep) {
+  const int threads = max_threads();
+  const double macs = double(m) * double(n) * double(k);
+  // Many small products: one whole product per thread beats splitting each (no barriers, no shared panels).
+  // Only when every item has its own output, so that no two threads write the same C.
+  const bool per_item = threads > 1 && batch >= threads && stride_c != 0 && macs < kParallelMacs * 16 &&
+                        macs * double(batch) >= kParallelMacs;
+  if (!per_item) {
+    for (int64_t i = 0; i < batch; ++i)
+      sgemm_threads(threads, trans_a, trans_b, m, n, k, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
+                    c + i * stride_c, ldc, ep);
+    return;
+  }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(static)
+#endif
   for (int64_t i = 0; i < batch; ++i)
-    sgemm(trans_a, trans_b, m, n, k, a + i * stride_a, lda, b + i * stride_b, ldb, beta, c + i * stride_c, ldc, ep);
+    sgemm_threads(1, trans_a, trans_b, m, n, k, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
+                  c + i * stride_c, ldc, ep);
 }
 
 }  // namespace tn
