@@ -126,8 +126,9 @@ void run_piece(const Kernel& K, const Problem& P, const Plan& plan, const Piece&
   const bool relu = w.epilogue && ep.activation == UnaryOp::relu;
   const int64_t kc_max = std::min(K.kc, w.k1 - w.k0);
   const int64_t nc_max = std::min(K.nc, round_up(w.n1 - w.n0, nr));
-  const int64_t mc_max = std::min(K.mc, round_up(w.m1 - w.m0, mr));
-  float* abuf = plan.pack_a && w.m1 > w.m0 ? workspace(WorkspaceSlot::gemm_a, size_t(mc_max * kc_max)) : nullptr;
+  // A is packed one mr-row sliver at a time, just before the columns sweep over it: the copy lands in L1 where
+  // the microkernel reads it nc / nr times.
+  float* abuf = plan.pack_a && w.m1 > w.m0 ? workspace(WorkspaceSlot::gemm_a, size_t(mr * kc_max)) : nullptr;
   float* bbuf = !plan.pack_b ? nullptr : shared_b ? shared_b : workspace(WorkspaceSlot::gemm_b, size_t(nc_max * kc_max));
   const int64_t rs_a = P.rs_a(), cs_a = P.cs_a();
 
@@ -152,20 +153,21 @@ void run_piece(const Kernel& K, const Problem& P, const Plan& plan, const Piece&
       st.relu = last && relu;
       for (int64_t ic = w.m0; ic < w.m1; ic += K.mc) {
         const int64_t mc = std::min(K.mc, w.m1 - ic);
-        if (abuf)
-          for (int64_t ir = 0; ir < mc; ir += mr)
-            pack_a_panel(K, P, ic + ir, int(std::min<int64_t>(mr, mc - ir)), pc, kc, abuf + ir * kc);
         const int64_t prs = P.ta ? 1 : kc, pcs = P.ta ? mr : 1;
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-          const int n = int(std::min<int64_t>(nr, nc - jr));
-          const float* bp = bbuf ? bbuf + jr * kc : P.b + pc * P.ldb + jc + jr;
-          const int64_t rs_b = bbuf ? nr : P.ldb;
-          st.bias = last && w.epilogue && ep.bias ? ep.bias + jc + jr : nullptr;
-          for (int64_t ir = 0; ir < mc; ir += mr) {
-            const int m = int(std::min<int64_t>(mr, mc - ir));
+        // Rows outer, columns inner: the mr x kc sliver of A stays in L1 while the B block streams from L2
+        // through it (the vector operand is the one worth streaming: 128 contiguous bytes per k step).
+        for (int64_t ir = 0; ir < mc; ir += mr) {
+          const int m = int(std::min<int64_t>(mr, mc - ir));
+          if (abuf) pack_a_panel(K, P, ic + ir, m, pc, kc, abuf);
+          const float* ap = abuf ? abuf : P.a + (ic + ir) * rs_a + pc * cs_a;
+          const int64_t ars = abuf ? prs : rs_a, acs = abuf ? pcs : cs_a;
+          for (int64_t jr = 0; jr < nc; jr += nr) {
+            const int n = int(std::min<int64_t>(nr, nc - jr));
+            const float* bp = bbuf ? bbuf + jr * kc : P.b + pc * P.ldb + jc + jr;
+            const int64_t rs_b = bbuf ? nr : P.ldb;
+            st.bias = last && w.epilogue && ep.bias ? ep.bias + jc + jr : nullptr;
             float* cp = w.out + (ic + ir) * w.ldo + jc + jr;
-            if (abuf) K.micro(kc, abuf + ir * kc, prs, pcs, bp, rs_b, cp, w.ldo, m, n, st);
-            else K.micro(kc, P.a + (ic + ir) * rs_a + pc * cs_a, rs_a, cs_a, bp, rs_b, cp, w.ldo, m, n, st);
+            K.micro(kc, ap, ars, acs, bp, rs_b, cp, w.ldo, m, n, st);
             if (last && act_after) {
               // The tile is still in L1; rows that span all of C are contiguous and take one call.
               if (n == w.ldo) K.unary(ep.activation, cp, cp, int64_t(m) * n, ep.alpha);

@@ -32,7 +32,9 @@ using UnaryFn = void (*)(UnaryOp, const float*, float*, int64_t, float);
 struct Kernel {
   const char* name;
   int mr, nr;            // register tile
-  int64_t mc, kc, nc;    // cache blocks: A block mc x kc in L2, B micro-panel kc x nr in L1, B block kc x nc in L3
+  // Cache blocks. The packed B block (kc x nc) stays in L2 while mr x kc slivers of A, each held in L1, sweep
+  // over it; mc rows form one pass of that sweep (the ic loop), and B is worth packing once m exceeds it.
+  int64_t mc, kc, nc;
   MicroKernel micro;
   PackTransposed pack_b_transposed;
   UnaryFn unary;         // the same ISA's activation for the epilogue

@@ -40,6 +40,12 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
   const bool full = n == 8 * NV;
   const __m256i last = tail_mask(n - 8 * (NV - 1));
+  // C is touched only after the k loop; fetching its lines now hides their latency behind the loop.
+#pragma GCC unroll 6
+  for (int i = 0; i < M; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + n - 1), _MM_HINT_T0);
+  }
 
   // Masked loads cost more than plain ones on AVX2 machines, so the full-width case gets its own loop.
   auto run = [&](auto masked) __attribute__((always_inline)) {
@@ -56,16 +62,8 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
         for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);
       }
     };
-    int64_t p = 0;
-    for (; p + 4 <= k; p += 4) {
-      step(a, b);
-      step(a + cs_a, b + rs_b);
-      step(a + 2 * cs_a, b + 2 * rs_b);
-      step(a + 3 * cs_a, b + 3 * rs_b);
-      a += 4 * cs_a;
-      b += 4 * rs_b;
-    }
-    for (; p < k; ++p) {
+    // Plain pointer bumps: unrolling by offsets makes GCC keep a register per row and offset and spill them.
+    for (int64_t p = 0; p < k; ++p) {
       step(a, b);
       a += cs_a;
       b += rs_b;
@@ -74,7 +72,11 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
   if (full) run(std::false_type());
   else run(std::true_type());
 
-  const __m256 beta = _mm256_set1_ps(st.beta);
+  // Copies: C stores may alias `st` as far as the compiler knows, which would reload it per vector.
+  const float beta_s = st.beta;
+  const float* const bias = st.bias;
+  const bool relu = st.relu;
+  const __m256 beta = _mm256_set1_ps(beta_s);
   const __m256 zero = _mm256_setzero_ps();
   const __m256i all = _mm256_set1_epi32(-1);
 #pragma GCC unroll 6
@@ -85,14 +87,14 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
       const bool whole = v < NV - 1 || full;
       const __m256i mask = v == NV - 1 ? last : all;
       __m256 x = acc[i][v];
-      if (st.beta != 0.f) {
+      if (beta_s != 0.f) {
         const __m256 old = whole ? _mm256_loadu_ps(cr + 8 * v) : _mm256_maskload_ps(cr + 8 * v, mask);
-        x = st.beta == 1.f ? _mm256_add_ps(x, old) : _mm256_fmadd_ps(beta, old, x);
+        x = beta_s == 1.f ? _mm256_add_ps(x, old) : _mm256_fmadd_ps(beta, old, x);
       }
-      if (st.bias)
-        x = _mm256_add_ps(x, whole ? _mm256_loadu_ps(st.bias + 8 * v) : _mm256_maskload_ps(st.bias + 8 * v, mask));
+      if (bias)
+        x = _mm256_add_ps(x, whole ? _mm256_loadu_ps(bias + 8 * v) : _mm256_maskload_ps(bias + 8 * v, mask));
       // max(0, x) returns its second operand when either is NaN, so NaN passes through as relu keeps it.
-      if (st.relu) x = _mm256_max_ps(zero, x);
+      if (relu) x = _mm256_max_ps(zero, x);
       if (whole) _mm256_storeu_ps(cr + 8 * v, x);
       else _mm256_maskstore_ps(cr + 8 * v, mask, x);
     }
@@ -156,7 +158,7 @@ void pack_b_transposed(int64_t k, int n, const float* src, int64_t ld, float* ds
 }  // namespace
 
 const Kernel& kernel_avx2() {
-  static const Kernel k{"avx2 6x16", kMr, kNr, 192, 256, 4096, micro, pack_b_transposed, avx2::unary};
+  static const Kernel k{"avx2 6x16", kMr, kNr, 192, 256, 1024, micro, pack_b_transposed, avx2::unary};
   return k;
 }
 

@@ -43,6 +43,13 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
   const __mmask16 last = tail_mask(n - 16 * (NV - 1));
+  // C is touched only after the k loop; fetching its lines now hides their latency (from L3 or DRAM when C is
+  // large) behind the loop. Needed for beta = 0 as well: the store has to own the line.
+#pragma GCC unroll 8
+  for (int i = 0; i < M; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + n - 1), _MM_HINT_T0);
+  }
 
   auto step = [&](const float* ap, const float* bp) __attribute__((always_inline)) {
     __m512 bv[NV];
@@ -57,22 +64,19 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
     }
   };
 
-  int64_t p = 0;
-  for (; p + 4 <= k; p += 4) {
-    step(a, b);
-    step(a + cs_a, b + rs_b);
-    step(a + 2 * cs_a, b + 2 * rs_b);
-    step(a + 3 * cs_a, b + 3 * rs_b);
-    a += 4 * cs_a;
-    b += 4 * rs_b;
-  }
-  for (; p < k; ++p) {
+  // One k step per iteration with plain pointer bumps: unrolling by offsets makes GCC keep a register per row and
+  // offset, spill them and shuffle accumulators; the loop overhead (3 uops) fits in the idle issue slots.
+  for (int64_t p = 0; p < k; ++p) {
     step(a, b);
     a += cs_a;
     b += rs_b;
   }
 
-  const __m512 beta = _mm512_set1_ps(st.beta);
+  // Copies: C stores may alias `st` as far as the compiler knows, which would reload it per vector.
+  const float beta_s = st.beta;
+  const float* const bias = st.bias;
+  const bool relu = st.relu;
+  const __m512 beta = _mm512_set1_ps(beta_s);
   const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 8
   for (int i = 0; i < M; ++i) {
@@ -81,13 +85,13 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
     for (int v = 0; v < NV; ++v) {
       const __mmask16 mask = v == NV - 1 ? last : __mmask16(0xffff);
       __m512 x = acc[i][v];
-      if (st.beta != 0.f) {
+      if (beta_s != 0.f) {
         const __m512 old = _mm512_maskz_loadu_ps(mask, cr + 16 * v);
-        x = st.beta == 1.f ? _mm512_add_ps(x, old) : _mm512_fmadd_ps(beta, old, x);
+        x = beta_s == 1.f ? _mm512_add_ps(x, old) : _mm512_fmadd_ps(beta, old, x);
       }
-      if (st.bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask, st.bias + 16 * v));
+      if (bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask, bias + 16 * v));
       // max(0, x) returns its second operand when either is NaN, so NaN passes through as relu keeps it.
-      if (st.relu) x = _mm512_max_ps(zero, x);
+      if (relu) x = _mm512_max_ps(zero, x);
       _mm512_mask_storeu_ps(cr + 16 * v, mask, x);
     }
   }
@@ -161,7 +165,7 @@ void pack_b_transposed(int64_t k, int n, const float* src, int64_t ld, float* ds
 }  // namespace
 
 const Kernel& kernel_avx512() {
-  static const Kernel k{"avx512 8x32", kMr, kNr, 256, 256, 4096, micro, pack_b_transposed, avx512::unary};
+  static const Kernel k{"avx512 8x32", kMr, kNr, 256, 256, 1024, micro, pack_b_transposed, avx512::unary};
   return k;
 }
 

@@ -84,7 +84,7 @@ void pack_b_transposed(int64_t k, int n, const float* src, int64_t ld, float* ds
 }  // namespace
 
 const Kernel& kernel_generic() {
-  static const Kernel k{"generic 4x8", kMr, kNr, 128, 256, 2048, micro, pack_b_transposed, generic::unary};
+  static const Kernel k{"generic 4x8", kMr, kNr, 128, 256, 1024, micro, pack_b_transposed, generic::unary};
   return k;
 }
 
