@@ -5,6 +5,7 @@
 #include "gemm/gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <vector>
 
@@ -116,10 +117,8 @@ void epilogue_rows(const Kernel& K, const GemmEpilogue& ep, float* c, int64_t ld
   }
 }
 
-// The five loops over one piece. With `shared_b`, the `team` threads that call this together (same n and k
-// ranges, disjoint rows) pack each B block cooperatively into that buffer and meet at barriers around its use.
-void run_piece(const Kernel& K, const Problem& P, const Plan& plan, const Piece& w, float* shared_b, int rank,
-               int team) {
+// The five loops over one piece, on the calling thread, with its own packing buffers.
+void run_piece(const Kernel& K, const Problem& P, const Plan& plan, const Piece& w) {
   const int mr = K.mr, nr = K.nr;
   const GemmEpilogue& ep = *P.ep;
   const bool act_after = w.epilogue && !activation_in_kernel(ep.activation);
@@ -129,7 +128,7 @@ void run_piece(const Kernel& K, const Problem& P, const Plan& plan, const Piece&
   // A is packed one mr-row sliver at a time, just before the columns sweep over it: the copy lands in L1 where
   // the microkernel reads it nc / nr times.
   float* abuf = plan.pack_a && w.m1 > w.m0 ? workspace(WorkspaceSlot::gemm_a, size_t(mr * kc_max)) : nullptr;
-  float* bbuf = !plan.pack_b ? nullptr : shared_b ? shared_b : workspace(WorkspaceSlot::gemm_b, size_t(nc_max * kc_max));
+  float* bbuf = plan.pack_b ? workspace(WorkspaceSlot::gemm_b, size_t(nc_max * kc_max)) : nullptr;
   const int64_t rs_a = P.rs_a(), cs_a = P.cs_a();
 
   for (int64_t jc = w.n0; jc < w.n1; jc += K.nc) {
@@ -137,17 +136,9 @@ void run_piece(const Kernel& K, const Problem& P, const Plan& plan, const Piece&
     for (int64_t pc = w.k0; pc < w.k1; pc += K.kc) {
       const int64_t kc = std::min(K.kc, w.k1 - pc);
       const bool first = pc == w.k0, last = pc + kc == w.k1;
-      if (plan.pack_b) {
-        const int64_t panels = ceil_div(nc, nr);
-        const int64_t q0 = shared_b ? panels * rank / team : 0, q1 = shared_b ? panels * (rank + 1) / team : panels;
-        for (int64_t q = q0; q < q1; ++q)
+      if (bbuf)
+        for (int64_t q = 0; q * nr < nc; ++q)
           pack_b_panel(K, P, pc, kc, jc + q * nr, int(std::min<int64_t>(nr, nc - q * nr)), bbuf + q * kc * nr);
-#ifdef _OPENMP
-        if (shared_b) {
-#pragma omp barrier
-        }
-#endif
-      }
       TileStore st;
       st.beta = first ? w.beta : 1.f;
       st.relu = last && relu;
@@ -177,11 +168,6 @@ void run_piece(const Kernel& K, const Problem& P, const Plan& plan, const Piece&
           }
         }
       }
-#ifdef _OPENMP
-      if (shared_b) {
-#pragma omp barrier
-      }
-#endif
     }
   }
 }
@@ -223,72 +209,69 @@ Plan make_plan(const Kernel& K, const Problem& P, int max_threads) {
   return plan;
 }
 
+// Threads take chunks of the work from a shared counter rather than fixed halves: on a machine shared with other
+// processes one thread is often preempted for a scheduler tick, and the others then finish its chunks instead of
+// waiting for it. Chunks are big enough (a few per thread) that each still amortises its own packing of B.
 void run(const Kernel& K, const Problem& P, const Plan& plan) {
-  Piece whole{0, P.m, 0, P.n, 0, P.k, P.beta, true, P.c, P.ldc};
+  const Piece whole{0, P.m, 0, P.n, 0, P.k, P.beta, true, P.c, P.ldc};
   if (plan.threads <= 1 || plan.split == Split::none) {
-    run_piece(K, P, plan, whole, nullptr, 0, 1);
+    run_piece(K, P, plan, whole);
     return;
   }
 #ifdef _OPENMP
-  if (plan.split == Split::m) {
-    // All threads share one packed B block (each packs a slice of its panels); the caller's workspace holds it.
-    float* shared_b = nullptr;
-    if (plan.pack_b)
-      shared_b = workspace(WorkspaceSlot::gemm_b,
-                           size_t(std::min(K.kc, P.k) * std::min(K.nc, round_up(P.n, K.nr))));
-    const int64_t tiles = ceil_div(P.m, K.mr);
-#pragma omp parallel num_threads(plan.threads)
+  const int64_t per_thread = 6;
+  if (plan.split != Split::k) {
+    const bool rows = plan.split == Split::m;
+    const int64_t extent = rows ? P.m : P.n, unit = rows ? K.mr : K.nr;
+    int64_t chunk = round_up(ceil_div(extent, per_thread * plan.threads), unit);
+    // A chunk of rows packs its own copy of B: keep it at least mc rows so that the copy stays a small fraction.
+    if (rows && plan.pack_b) chunk = std::max(chunk, K.mc);
+    const int64_t chunks = ceil_div(extent, chunk);
+    std::atomic<int64_t> next{0};
+#pragma omp parallel num_threads(int(std::min<int64_t>(plan.threads, chunks)))
     {
-      const int rank = omp_get_thread_num(), team = omp_get_num_threads();
-      Piece w = whole;
-      w.m0 = std::min(P.m, tiles * rank / team * K.mr);
-      w.m1 = std::min(P.m, tiles * (rank + 1) / team * K.mr);
-      run_piece(K, P, plan, w, shared_b, rank, team);
-    }
-    return;
-  }
-  if (plan.split == Split::n) {
-    const int64_t tiles = ceil_div(P.n, K.nr);
-#pragma omp parallel num_threads(plan.threads)
-    {
-      const int rank = omp_get_thread_num(), team = omp_get_num_threads();
-      Piece w = whole;
-      w.n0 = std::min(P.n, tiles * rank / team * K.nr);
-      w.n1 = std::min(P.n, tiles * (rank + 1) / team * K.nr);
-      if (w.n1 > w.n0) run_piece(K, P, plan, w, nullptr, rank, team);
-    }
-    return;
-  }
-  // Split::k. Thread 0 accumulates straight into C (applying beta); the others into private m x n buffers that
-  // are then added row-wise by all threads, each finishing its rows with the epilogue.
-  std::vector<float*> partial(size_t(plan.threads), nullptr);
-#pragma omp parallel num_threads(plan.threads)
-  {
-    const int rank = omp_get_thread_num(), team = omp_get_num_threads();
-    Piece w = whole;
-    w.k0 = P.k * rank / team;
-    w.k1 = P.k * (rank + 1) / team;
-    w.epilogue = false;
-    if (rank > 0) {
-      w.out = workspace(WorkspaceSlot::gemm_c, size_t(P.m * P.n));
-      w.ldo = P.n;
-      w.beta = 0.f;
-      partial[size_t(rank)] = w.out;
-    }
-    run_piece(K, P, plan, w, nullptr, rank, team);
-#pragma omp barrier
-    const int64_t r0 = P.m * rank / team, r1 = P.m * (rank + 1) / team;
-    for (int64_t i = r0; i < r1; ++i) {
-      float* row = P.c + i * P.ldc;
-      for (int t = 1; t < team; ++t) {
-        const float* src = partial[size_t(t)] + i * P.n;
-        for (int64_t j = 0; j < P.n; ++j) row[j] += src[j];
+      for (int64_t q; (q = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+        Piece w = whole;
+        (rows ? w.m0 : w.n0) = q * chunk;
+        (rows ? w.m1 : w.n1) = std::min(extent, (q + 1) * chunk);
+        run_piece(K, P, plan, w);
       }
     }
-    epilogue_rows(K, *P.ep, P.c + r0 * P.ldc, P.ldc, r1 - r0, P.n);
+    return;
   }
+  // Split::k: each thread sums its chunks of k into a zeroed private m x n buffer; the caller then adds the
+  // buffers to beta * C and applies the epilogue (m x n is small here, or this split would not have been chosen).
+  const int64_t chunk = std::max<int64_t>(round_up(ceil_div(P.k, per_thread * plan.threads), 16), 64);
+  const int64_t chunks = ceil_div(P.k, chunk);
+  std::vector<float*> partial(size_t(plan.threads), nullptr);
+  std::atomic<int64_t> next{0};
+#pragma omp parallel num_threads(int(std::min<int64_t>(plan.threads, chunks)))
+  {
+    float* buf = workspace(WorkspaceSlot::gemm_c, size_t(P.m * P.n));
+    std::memset(buf, 0, sizeof(float) * size_t(P.m * P.n));
+    partial[size_t(omp_get_thread_num())] = buf;
+    for (int64_t q; (q = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+      Piece w{0, P.m, 0, P.n, q * chunk, std::min(P.k, (q + 1) * chunk), 1.f, false, buf, P.n};
+      run_piece(K, P, plan, w);
+    }
+  }
+  for (int64_t i = 0; i < P.m; ++i) {
+    float* row = P.c + i * P.ldc;
+    bool first = true;
+    for (const float* part : partial) {
+      if (!part) continue;
+      const float* src = part + i * P.n;
+      if (first && P.beta == 0.f) std::memcpy(row, src, sizeof(float) * size_t(P.n));
+      else if (first && P.beta != 1.f)
+        for (int64_t j = 0; j < P.n; ++j) row[j] = P.beta * row[j] + src[j];
+      else
+        for (int64_t j = 0; j < P.n; ++j) row[j] += src[j];
+      first = false;
+    }
+  }
+  epilogue_rows(K, *P.ep, P.c, P.ldc, P.m, P.n);
 #else
-  run_piece(K, P, plan, whole, nullptr, 0, 1);
+  run_piece(K, P, plan, whole);
 #endif
 }
 
