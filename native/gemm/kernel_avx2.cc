@@ -158,7 +158,7 @@ void pack_b_transposed(int64_t k, int n, const float* src, int64_t ld, float* ds
 }  // namespace
 
 const Kernel& kernel_avx2() {
-  static const Kernel k{"avx2 6x16", kMr, kNr, 192, 256, 1024, micro, pack_b_transposed, avx2::unary};
+  static const Kernel k{"avx2 6x16", kMr, kNr, 192, 512, 512, micro, pack_b_transposed, avx2::unary};
   return k;
 }
 

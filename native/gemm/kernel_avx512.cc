@@ -17,7 +17,7 @@
 #pragma GCC diagnostic pop
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")
+#pragma GCC target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma,prfchw")
 
 namespace tn {
 namespace gemm {
@@ -43,12 +43,12 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
   const __mmask16 last = tail_mask(n - 16 * (NV - 1));
-  // C is touched only after the k loop; fetching its lines now hides their latency (from L3 or DRAM when C is
-  // large) behind the loop. Needed for beta = 0 as well: the store has to own the line.
+  // C is touched only after the k loop; fetching its lines for writing now (prefetchw) hides their latency (from
+  // L3 or DRAM when C is large) behind the loop, for beta = 0 too: the store has to own the line.
 #pragma GCC unroll 8
   for (int i = 0; i < M; ++i) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + n - 1), _MM_HINT_T0);
+    __builtin_prefetch(c + i * ldc, 1, 3);
+    __builtin_prefetch(c + i * ldc + n - 1, 1, 3);
   }
 
   auto step = [&](const float* ap, const float* bp) __attribute__((always_inline)) {
@@ -165,7 +165,7 @@ void pack_b_transposed(int64_t k, int n, const float* src, int64_t ld, float* ds
 }  // namespace
 
 const Kernel& kernel_avx512() {
-  static const Kernel k{"avx512 8x32", kMr, kNr, 256, 256, 1024, micro, pack_b_transposed, avx512::unary};
+  static const Kernel k{"avx512 8x32", kMr, kNr, 256, 512, 512, micro, pack_b_transposed, avx512::unary};
   return k;
 }
 
