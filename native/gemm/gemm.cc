@@ -202,9 +202,11 @@ Plan make_plan(const Kernel& K, const Problem& P, int max_threads) {
     best = bn >= kMinBalance || bn >= bm ? Split::n : Split::m;
   }
   best_balance = best == Split::m ? bm : bn;
-  // Few output tiles but a long inner dimension (a filter gradient): each thread sums part of k into its own
-  // buffer, then the buffers are added.
-  if (best_balance < kMinBalance && P.k >= int64_t(64) * t) best = Split::k;
+  // Few output tiles but a long inner dimension (a filter gradient), or a small C with k much longer than both
+  // of its sides (a Dense layer's forward pass): each thread sums part of k into its own buffer, sweeping every
+  // tile so that each sliver of A meets all columns, and reads its share of A and B once; the buffers are added.
+  const bool small_c = double(P.m) * double(P.n) <= 65536.0 && P.k >= 4 * K.kc && P.k >= 4 * std::max(P.m, P.n);
+  if ((best_balance < kMinBalance && P.k >= int64_t(64) * t) || small_c) best = Split::k;
   plan.split = best;
   return plan;
 }
