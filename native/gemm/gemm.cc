@@ -277,6 +277,63 @@ void run(const Kernel& K, const Problem& P, const Plan& plan) {
 #endif
 }
 
+// B stored transposed, C with few rows and k longer than that (a Dense layer's input gradient dY W^T): transposing
+// C (m x n) into place costs less than transposing B (n x k) into panels. So C^T = op(B)^T op(A)^T is computed
+// instead, with B as the broadcast operand read in place, chunk by chunk of C's columns into scratch; each chunk is
+// transposed into C while it is in cache, applying beta and the epilogue there.
+bool transposed_output_pays(const Kernel& K, const Problem& P) {
+  return P.tb && P.m < P.k && P.m >= K.nr / 2 && P.m <= 256 && P.n >= 4 * K.nr;
+}
+
+void store_transposed(const Kernel& K, const Problem& P, const float* ct, int64_t j0, int64_t j1) {
+  const int nr = K.nr;
+  const GemmEpilogue& ep = *P.ep;
+  float* block = workspace(WorkspaceSlot::gemm_t, size_t(P.m * nr));
+  for (int64_t j = j0; j < j1; j += nr) {
+    const int nj = int(std::min<int64_t>(nr, j1 - j));
+    // block[i * nr + jj] = C^T[j + jj, i] = C[i, j + jj]
+    K.pack_b_transposed(P.m, nj, ct + (j - j0) * P.m, P.m, block);
+    for (int64_t i = 0; i < P.m; ++i) {
+      float* row = P.c + i * P.ldc + j;
+      const float* src = block + i * nr;
+      if (P.beta == 0.f) std::memcpy(row, src, sizeof(float) * size_t(nj));
+      else if (P.beta == 1.f)
+        for (int q = 0; q < nj; ++q) row[q] += src[q];
+      else
+        for (int q = 0; q < nj; ++q) row[q] = P.beta * row[q] + src[q];
+      if (ep.bias)
+        for (int q = 0; q < nj; ++q) row[q] += ep.bias[j + q];
+      if (ep.activation != UnaryOp::linear) K.unary(ep.activation, row, row, nj, ep.alpha);
+    }
+  }
+}
+
+void run_transposed_output(const Kernel& K, const Problem& P, int threads) {
+  const GemmEpilogue none;
+  const int64_t unit = K.mr * K.nr;  // chunks end on tile boundaries of both C and C^T
+  const int64_t chunk = std::max(round_up(ceil_div(P.n, 6 * int64_t(threads)), unit), unit);
+  const int64_t chunks = ceil_div(P.n, chunk);
+  auto one = [&](int64_t q) {
+    const int64_t j0 = q * chunk, j1 = std::min(P.n, j0 + chunk);
+    float* ct = workspace(WorkspaceSlot::gemm_c, size_t((j1 - j0) * P.m));
+    const Problem Q{false, !P.ta, j1 - j0, P.m, P.k, P.b + j0 * P.ldb, P.ldb, P.a, P.lda, 0.f, ct, P.m, &none};
+    const Plan plan = make_plan(K, Q, 1);
+    run_piece(K, Q, plan, Piece{0, Q.m, 0, Q.n, 0, Q.k, 0.f, false, ct, Q.ldc});
+    store_transposed(K, P, ct, j0, j1);
+  };
+#ifdef _OPENMP
+  if (threads > 1 && chunks > 1) {
+    std::atomic<int64_t> next{0};
+#pragma omp parallel num_threads(int(std::min<int64_t>(threads, chunks)))
+    {
+      for (int64_t q; (q = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) one(q);
+    }
+    return;
+  }
+#endif
+  for (int64_t q = 0; q < chunks; ++q) one(q);
+}
+
 // k = 0: the product is empty, so C = beta * C (never reading C when beta is 0), then the epilogue.
 void scale_only(const Kernel& K, const Problem& P) {
   for (int64_t i = 0; i < P.m; ++i) {
@@ -298,7 +355,12 @@ void sgemm_threads(int max_threads, bool trans_a, bool trans_b, int64_t m, int64
     scale_only(K, P);
     return;
   }
-  run(K, P, make_plan(K, P, max_threads));
+  const Plan plan = make_plan(K, P, max_threads);
+  if (transposed_output_pays(K, P)) {
+    run_transposed_output(K, P, plan.threads);
+    return;
+  }
+  run(K, P, plan);
 }
 
 }  // namespace

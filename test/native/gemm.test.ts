@@ -172,6 +172,15 @@ describe(`gemm on ${native.backendInfo().isa}`, () => {
     }
   });
 
+  it('computes a transposed output when B is transposed and C has few rows (dY Wᵀ)', () => {
+    for (const ta of [false, true]) {
+      check({ ta, tb: true, m: 32, n: 700, k: 128 });
+      check({ ta, tb: true, m: 20, n: 333, k: 90, beta: 0.5, bias: true, activation: UnaryOp.leakyRelu, alpha: 0.3 });
+      check({ ta, tb: true, m: 47, n: 1030, k: 300, beta: 1, ldc: 1041, lda: 310, ldb: 305, cOffset: 2 });
+      check({ ta, tb: true, m: 16, n: 260, k: 40, nanC: true, bias: true, activation: UnaryOp.sigmoid });
+    }
+  });
+
   it('keeps NaN through relu', () => {
     const a = new Float32Array([NaN, 1, 2, 3]);
     const b = new Float32Array([1, 1, 1, 1]);
