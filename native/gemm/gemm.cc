@@ -208,6 +208,9 @@ Plan make_plan(const Kernel& K, const Problem& P, int max_threads) {
   } else {
     best = bn >= kMinBalance || bn >= bm ? Split::n : Split::m;
   }
+  // A large packed B would be packed again by every chunk of rows; chunks of columns each pack only their own
+  // panels (and A, read in place or packed per nc columns anyway, costs nothing extra). Square products land here.
+  if (plan.pack_b && double(P.k) * double(P.n) > 65536.0 && bn >= kMinBalance) best = Split::n;
   best_balance = best == Split::m ? bm : bn;
   // Few output tiles but a long inner dimension (a filter gradient), or a small C with k much longer than both
   // of its sides (a Dense layer's forward pass): each thread sums part of k into its own buffer, sweeping every
@@ -234,7 +237,11 @@ void run(const Kernel& K, const Problem& P, const Plan& plan) {
     const int64_t extent = rows ? P.m : P.n, unit = rows ? K.mr : K.nr;
     int64_t chunk = round_up(ceil_div(extent, per_thread * plan.threads), unit);
     // A chunk of rows packs its own copy of B: keep it at least mc rows so that the copy stays a small fraction.
+    // A chunk of columns packs its own slivers of A when A is packed: a whole nc block then adds no packing.
+    // Columns otherwise come 8 panels at a time, so that each A sliver in L1 meets several.
     if (rows && plan.pack_b) chunk = std::max(chunk, K.mc);
+    if (!rows) chunk = std::max(chunk, plan.pack_a ? K.nc : 8 * unit);
+    chunk = std::min(chunk, round_up(ceil_div(extent, plan.threads), unit));
     const int64_t chunks = ceil_div(extent, chunk);
     std::atomic<int64_t> next{0};
 #pragma omp parallel num_threads(int(std::min<int64_t>(plan.threads, chunks)))
