@@ -1,6 +1,5 @@
 // AVX2 + FMA microkernel: a 6 x 16 tile of C in 12 ymm accumulators (the Haswell-era shape): with two B vectors
 // and one broadcast that uses 15 of the 16 registers, and 12 chains cover two FMA pipes at 4-5 cycles latency.
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -101,18 +100,24 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
   }
 }
 
+// A plain array in a local type, not std::array: no inline function with external linkage gets compiled under
+// this file's target options (the linker could pick that copy for other files).
+struct RowsTable {
+  TileFn rows[kMr];
+};
+
 template <int NV, bool UnitRows, std::size_t... I>
-constexpr std::array<TileFn, kMr> rows_table(std::index_sequence<I...>) {
-  return {tile<int(I) + 1, NV, UnitRows>...};
+constexpr RowsTable rows_table(std::index_sequence<I...>) {
+  return {{tile<int(I) + 1, NV, UnitRows>...}};
 }
 
 void micro(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b, float* c,
            int64_t ldc, int m, int n, const TileStore& st) {
-  static constexpr std::array<TileFn, kMr> table[2][2] = {
+  static constexpr RowsTable table[2][2] = {
       {rows_table<1, false>(std::make_index_sequence<kMr>()), rows_table<1, true>(std::make_index_sequence<kMr>())},
       {rows_table<2, false>(std::make_index_sequence<kMr>()), rows_table<2, true>(std::make_index_sequence<kMr>())},
   };
-  table[n > 8][rs_a == 1][m - 1](k, a, rs_a, cs_a, b, rs_b, c, ldc, n, st);
+  table[n > 8][rs_a == 1].rows[m - 1](k, a, rs_a, cs_a, b, rs_b, c, ldc, n, st);
 }
 
 // r[j][i] afterwards holds the former r[i][j] (8 x 8 block, 24 shuffles).

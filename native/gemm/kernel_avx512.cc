@@ -1,7 +1,6 @@
 // AVX-512 microkernel: an 8 x 32 tile of C in 16 zmm accumulators, B rows loaded as two vectors, A broadcast.
 // Zen 4/5 and Skylake-X retire two 512-bit FMAs per cycle at 4 cycles latency, so 16 independent accumulators keep
 // both pipes busy; each k step needs 2 vector loads and 8 broadcasts, well within two loads per cycle.
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -97,18 +96,24 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
   }
 }
 
+// A plain array in a local type, not std::array: no inline function with external linkage gets compiled under
+// this file's target options (the linker could pick that copy for other files).
+struct RowsTable {
+  TileFn rows[kMr];
+};
+
 template <int NV, bool UnitRows, std::size_t... I>
-constexpr std::array<TileFn, kMr> rows_table(std::index_sequence<I...>) {
-  return {tile<int(I) + 1, NV, UnitRows>...};
+constexpr RowsTable rows_table(std::index_sequence<I...>) {
+  return {{tile<int(I) + 1, NV, UnitRows>...}};
 }
 
 void micro(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b, float* c,
            int64_t ldc, int m, int n, const TileStore& st) {
-  static constexpr std::array<TileFn, kMr> table[2][2] = {
+  static constexpr RowsTable table[2][2] = {
       {rows_table<1, false>(std::make_index_sequence<kMr>()), rows_table<1, true>(std::make_index_sequence<kMr>())},
       {rows_table<2, false>(std::make_index_sequence<kMr>()), rows_table<2, true>(std::make_index_sequence<kMr>())},
   };
-  table[n > 16][rs_a == 1][m - 1](k, a, rs_a, cs_a, b, rs_b, c, ldc, n, st);
+  table[n > 16][rs_a == 1].rows[m - 1](k, a, rs_a, cs_a, b, rs_b, c, ldc, n, st);
 }
 
 // Rows i of r become columns: r[j][i] afterwards holds the former r[i][j] (a 16 x 16 block in 64 shuffles).

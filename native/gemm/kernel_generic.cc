@@ -1,6 +1,5 @@
 // The portable microkernel, plain C++ for the build's baseline (SSE2 on x86-64, NEON on arm64): a 4 x 8 tile whose
 // accumulators the compiler keeps in eight 4-wide registers, the column loop becoming vector FMAs (or mul + add).
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -64,16 +63,20 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
   }
 }
 
+struct RowsTable {
+  TileFn rows[kMr];
+};
+
 template <bool UnitRows, std::size_t... I>
-constexpr std::array<TileFn, kMr> rows_table(std::index_sequence<I...>) {
-  return {tile<int(I) + 1, UnitRows>...};
+constexpr RowsTable rows_table(std::index_sequence<I...>) {
+  return {{tile<int(I) + 1, UnitRows>...}};
 }
 
 void micro(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b, int64_t rs_b, float* c,
            int64_t ldc, int m, int n, const TileStore& st) {
-  static constexpr std::array<TileFn, kMr> table[2] = {rows_table<false>(std::make_index_sequence<kMr>()),
+  static constexpr RowsTable table[2] = {rows_table<false>(std::make_index_sequence<kMr>()),
                                                       rows_table<true>(std::make_index_sequence<kMr>())};
-  table[rs_a == 1][m - 1](k, a, rs_a, cs_a, b, rs_b, c, ldc, n, st);
+  table[rs_a == 1].rows[m - 1](k, a, rs_a, cs_a, b, rs_b, c, ldc, n, st);
 }
 
 // Blocks of 8 k steps keep the eight source rows' lines in L1 while their columns are scattered into the panel.
