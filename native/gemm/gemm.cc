@@ -1,7 +1,8 @@
 // The GEMM driver, written once for every ISA in BLIS's structure: loops jc (nc columns of C) > pc (kc of the inner
-// dimension) > ic (mc rows) > jr (nr) > ir (mr) around a register-blocked microkernel chosen at run time
+// dimension) > ic (mc rows) > ir (mr) > jr (nr) around a register-blocked microkernel chosen at run time
 // (gemm/kernel.h). Each operand is packed only when its reuse pays for the copy: deep-learning shapes are mostly
-// skinny, and for them reading the caller's matrices in place beats packing them.
+// skinny, and for them reading the caller's matrices in place beats packing them. Threads take chunks of rows,
+// columns or k; a few shapes get their own route (the transposed output below).
 #include "gemm/gemm.h"
 
 #include <algorithm>
@@ -96,19 +97,14 @@ void pack_b_panel(const Kernel& K, const Problem& P, int64_t pc, int64_t kc, int
   }
 }
 
-// One mr-row panel of op(A). Neither layout needs a transpose: A stored transposed already has a panel's rows
-// adjacent at each p (copied p-major, unit row stride), and A stored plainly is copied row by row (row stride kc);
-// the microkernel reads either through its strides.
-void pack_a_panel(const Kernel& K, const Problem& P, int64_t i0, int m, int64_t pc, int64_t kc, float* dst) {
-  if (P.ta) {
-    const int mr = K.mr;
-    for (int64_t p = 0; p < kc; ++p) {
-      const float* src = P.a + (pc + p) * P.lda + i0;
-      float* d = dst + p * mr;
-      for (int i = 0; i < m; ++i) d[i] = src[i];
-    }
-  } else {
-    for (int i = 0; i < m; ++i) std::memcpy(dst + i * kc, P.a + (i0 + i) * P.lda + pc, sizeof(float) * kc);
+// One mr-row sliver of op(A) for A stored transposed, whose rows i0..i0+m are adjacent at each p: copied p-major
+// (unit row stride for the microkernel), no transpose needed. A stored plainly is never packed (see make_plan).
+void pack_a_sliver(const Kernel& K, const Problem& P, int64_t i0, int m, int64_t pc, int64_t kc, float* dst) {
+  const int mr = K.mr;
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* src = P.a + (pc + p) * P.lda + i0;
+    float* d = dst + p * mr;
+    for (int i = 0; i < m; ++i) d[i] = src[i];
   }
 }
 
@@ -149,14 +145,13 @@ void run_piece(const Kernel& K, const Problem& P, const Plan& plan, const Piece&
       st.relu = last && relu;
       for (int64_t ic = w.m0; ic < w.m1; ic += K.mc) {
         const int64_t mc = std::min(K.mc, w.m1 - ic);
-        const int64_t prs = P.ta ? 1 : kc, pcs = P.ta ? mr : 1;
         // Rows outer, columns inner: the mr x kc sliver of A stays in L1 while the B block streams from L2
         // through it (the vector operand is the one worth streaming: 128 contiguous bytes per k step).
         for (int64_t ir = 0; ir < mc; ir += mr) {
           const int m = int(std::min<int64_t>(mr, mc - ir));
-          if (abuf) pack_a_panel(K, P, ic + ir, m, pc, kc, abuf);
+          if (abuf) pack_a_sliver(K, P, ic + ir, m, pc, kc, abuf);
           const float* ap = abuf ? abuf : P.a + (ic + ir) * rs_a + pc * cs_a;
-          const int64_t ars = abuf ? prs : rs_a, acs = abuf ? pcs : cs_a;
+          const int64_t ars = abuf ? 1 : rs_a, acs = abuf ? mr : cs_a;
           for (int64_t jr = 0; jr < nc; jr += nr) {
             const int n = int(std::min<int64_t>(nr, nc - jr));
             const float* bp = bbuf ? bbuf + jr * kc : P.b + pc * P.ldb + jc + jr;
@@ -185,8 +180,9 @@ double balance(int64_t extent, int64_t block, int t) {
 
 Plan make_plan(const Kernel& K, const Problem& P, int max_threads) {
   Plan plan;
-  // B is re-read once per mc block of rows: packing only pays when there are several, or when it must be
-  // transposed for the microkernel's unit-stride loads.
+  // The B block is swept once per mr-row sliver. In place its rows sit ldb apart (cache-set conflicts and TLB
+  // misses once the block outgrows L1); a packed copy is contiguous but costs a pass over B, which pays once more
+  // than mc rows reuse it, or when B must be transposed for the microkernel's unit-stride loads.
   plan.pack_b = P.tb || P.m > K.mc;
   // A is re-read once per nr panel of B. Stored plainly, a sliver's mr rows stream as mr sequential lines and a
   // copy costs more than it saves (3% on 1024^3); stored transposed, each k step reads a 32-byte piece of another

@@ -72,9 +72,26 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
   }
 
   // Copies: C stores may alias `st` as far as the compiler knows, which would reload it per vector.
+  // The plain store (beta 0, nothing fused) and the accumulating one (later k blocks) get branch-free loops: with
+  // a short k (a weight gradient has k = batch) the tile's finish is a sizeable share of its time.
   const float beta_s = st.beta;
   const float* const bias = st.bias;
   const bool relu = st.relu;
+  if (!bias && !relu && (beta_s == 0.f || beta_s == 1.f)) {
+    const bool add = beta_s == 1.f;
+#pragma GCC unroll 8
+    for (int i = 0; i < M; ++i) {
+      float* cr = c + i * ldc;
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        const __mmask16 mask = v == NV - 1 ? last : __mmask16(0xffff);
+        __m512 x = acc[i][v];
+        if (add) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask, cr + 16 * v));
+        _mm512_mask_storeu_ps(cr + 16 * v, mask, x);
+      }
+    }
+    return;
+  }
   const __m512 beta = _mm512_set1_ps(beta_s);
   const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 8
