@@ -86,7 +86,7 @@ class Peer {
   readonly banner: Promise<string>;
 
   constructor(threads: number) {
-    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
+    const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
     // Let OpenBLAS pick its kernels and cache sizes for this CPU, as a user's numpy would.
     delete env.OPENBLAS_CORETYPE;
     delete env.OPENBLAS_L2_SIZE;
@@ -179,7 +179,7 @@ function shapeLabel(s: Shape): string {
 }
 
 export async function main(options: { rounds?: number; write?: boolean; threads?: number[] } = {}): Promise<GemmReport> {
-  const rounds = options.rounds ?? 9;
+  const rounds = options.rounds ?? 15;
   const threadCounts = options.threads ?? [1, 2];
   const info = native.backendInfo();
   // The best short slice over a few seconds: on a shared machine a sustained average would measure the neighbours.
@@ -192,12 +192,14 @@ export async function main(options: { rounds?: number; write?: boolean; threads?
 
   // Other processes on a shared machine take a core for seconds at a time; a 2-thread product then runs at a
   // fraction of its speed, and so does OpenBLAS's. Each measurement waits (up to a few seconds) until a 10 ms FMA
-  // probe on the same number of threads shows the cores free, so that both libraries are timed on an idle machine.
-  let waited = 0, unquiet = 0;
+  // probe on the same number of threads shows the cores free, and is repeated (up to 3 times) when a probe right
+  // after it finds them busy again, so that both libraries are timed on an idle machine.
+  let waited = 0, unquiet = 0, repeated = 0;
+  const free = (threads: number) =>
+    native.measurePeakGflops(0.01, threads) >= 0.85 * Math.max(peak[threads], peak[1] * threads * 0.95);
   const quiet = async (threads: number): Promise<void> => {
-    const reference = Math.max(peak[threads], peak[1] * threads * 0.95);
     const start = Date.now();
-    while (native.measurePeakGflops(0.01, threads) < 0.85 * reference) {
+    while (!free(threads)) {
       if (Date.now() - start > 5000) {
         unquiet++;
         return;
@@ -205,6 +207,18 @@ export async function main(options: { rounds?: number; write?: boolean; threads?
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (Date.now() - start > 20) waited++;
+  };
+  // `settle` runs between the measurement and the check (OpenBLAS's threads spin on after a call; see below).
+  const measured = async (threads: number, time: () => Promise<number> | number, settle = 0): Promise<number> => {
+    let t = 0;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await quiet(threads);
+      t = await time();
+      if (settle) await new Promise((resolve) => setTimeout(resolve, settle));
+      if (free(threads)) break;
+      repeated++;
+    }
+    return t;
   };
 
   const rows: Row[] = [];
@@ -221,15 +235,12 @@ export async function main(options: { rounds?: number; write?: boolean; threads?
       const reps = Math.max(5, Math.min(1000, Math.round(5e9 / flops)));
       const mine: number[] = [], theirs: number[] = [], ratios: number[] = [];
       for (let r = 0; r < rounds; r++) {
-        await quiet(threads);
-        const t1 = run(reps);
+        const t1 = await measured(threads, () => run(reps));
         mine.push(flops / t1 / 1e9);
         if (np) {
-          await quiet(threads);
-          const t2 = await np.peer.time(reps);
-          // OpenBLAS's idle threads keep spinning for about 2^28 cycles after a call; measuring ours meanwhile
-          // would pit our threads against them. Ours go idle within a fraction of a millisecond.
-          await new Promise((resolve) => setTimeout(resolve, 250));
+          // OpenBLAS's idle threads keep spinning for about 2^28 cycles after a call; measuring ours (or probing)
+          // meanwhile would pit our threads against them. Ours go idle within a fraction of a millisecond.
+          const t2 = await measured(threads, () => np.peer.time(reps), 250);
           theirs.push(flops / t2 / 1e9);
           ratios.push(t2 / t1);
         }
@@ -254,18 +265,31 @@ export async function main(options: { rounds?: number; write?: boolean; threads?
       (r.peer !== null ? `${r.peer.toFixed(1)} | ${pct(r.peer, r.threads)} | ${r.ratio!.toFixed(2)}×` : 'n/a | n/a | n/a') + ' |'),
   ];
   const cpu = cpus();
+  // The model string alone ("AMD EPYC") does not say which generation; family and model numbers do.
+  let cpuIds = '';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1]?.trim();
+    const family = Number(field('cpu family'));
+    const amd = /AMD/.test(field('vendor_id') ?? '');
+    const zen: Record<number, string> = { 23: 'Zen 1/2', 25: 'Zen 3/4', 26: 'Zen 5' };
+    cpuIds = ` (family ${family}${amd && zen[family] ? ` = ${zen[family]}` : ''}, model ${field('model')})`;
+  } catch {
+    cpuIds = '';
+  }
   const markdown = [
     '## GEMM',
     '',
     `Command: \`npx tsx benchmarks/gemm.ts\` (${rounds} alternating rounds per shape; per round the median call, then the median round).`,
     '',
-    `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} logical cores; tensornode ISA path ${info.isa}. ` +
+    `Machine: ${cpu[0]?.model ?? 'unknown CPU'}${cpuIds}, ${cpu.length} logical cores; tensornode ISA path ${info.isa}. ` +
       `Date: ${new Date().toISOString().slice(0, 10)}.`,
     '',
     `Measured FP32 FMA peak (best ~1 ms slice of \`measurePeakGflops(1.5, t)\`, before and after the runs): ` +
       threadCounts.map((t) => `${peak[t].toFixed(0)} GFLOP/s on ${t} thread(s)`).join(', ') + '.',
     `Each measurement waited for a 10 ms FMA probe on its thread count to reach 85% of the peak (the cores free of ` +
-      `other processes' work); ${waited} of them had to wait, ${unquiet} ran without a quiet phase within 5 s.`,
+      `other processes' work) and was repeated (at most twice) when the probe failed right after it: ${waited} ` +
+      `waited, ${repeated} were repeated, ${unquiet} found no quiet phase within 5 s.`,
     '',
     peerBanner
       ? `Peer: OpenBLAS through numpy (${peerBanner}), OPENBLAS_NUM_THREADS = threads, OPENBLAS_CORETYPE and ` +
