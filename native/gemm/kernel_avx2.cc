@@ -39,12 +39,6 @@ void tile(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_ps();
   const bool full = n == 8 * NV;
   const __m256i last = tail_mask(n - 8 * (NV - 1));
-  // C is touched only after the k loop; fetching its lines now hides their latency behind the loop.
-#pragma GCC unroll 6
-  for (int i = 0; i < M; ++i) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + n - 1), _MM_HINT_T0);
-  }
 
   // Masked loads cost more than plain ones on AVX2 machines, so the full-width case gets its own loop.
   auto run = [&](auto masked) __attribute__((always_inline)) {
