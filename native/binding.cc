@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench.h"
 #include "conv.h"
 #include "cpu.h"
 #include "elementwise.h"
@@ -223,6 +224,15 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   (void)n;
 #endif
   return info.Env().Undefined();
+}
+
+Napi::Value MeasurePeakGflops(const Napi::CallbackInfo& info) {
+  Args args(info, "measurePeakGflops", 2);
+  const float seconds = args.FiniteFloat(0, "seconds");
+  if (seconds <= 0.f || seconds > 60.f) args.FailRange("argument 1 (seconds) must be in (0, 60], received " +
+                                                       std::to_string(seconds));
+  const int64_t threads = args.Int(1, "threads", 1, 1024);
+  return Napi::Number::New(info.Env(), tn::fma_peak_gflops(seconds, static_cast<int>(threads)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -731,6 +741,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const Entry entries[] = {
       {"backendInfo", BackendInfo},
       {"setNumThreads", SetNumThreads},
+      {"measurePeakGflops", MeasurePeakGflops},
       {"unary", Unary},
       {"unaryGrad", UnaryGrad},
       {"binary", Binary},

@@ -32,7 +32,8 @@ class Workspace {
 };
 
 // Named slots so that a kernel can hold several buffers at once (e.g. im2col and packed panels).
-enum class WorkspaceSlot { im2col = 0, gemm_a, gemm_b, conv_aux, count };
+// gemm_c holds a GEMM's partial products (k split) or its transposed output; gemm_t a tile being transposed.
+enum class WorkspaceSlot { im2col = 0, gemm_a, gemm_b, gemm_c, gemm_t, conv_aux, count };
 
 inline float* workspace(WorkspaceSlot slot, size_t floats) {
   static thread_local Workspace slots[static_cast<int>(WorkspaceSlot::count)];

@@ -110,6 +110,10 @@ const specs: Record<string, Spec> = {
     overflow: () => [[f(1), f(1), f(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]]],
     aliases: [[2, 0], [2, 1]],
   },
+  measurePeakGflops: {
+    kinds: ['finite', 'int'],
+    valid: () => [0.001, 1],
+  },
   conv2dReluMaxPool: {
     kinds: ['f32', 'f32', 'f32?', 'f32', 'list', 'int', 'int'],
     // a 3x3 convolution output pooled 3x3: one pooled pixel per channel

@@ -1,99 +1,227 @@
-// The gemm binding's full contract, beyond what matMul uses: offsets, leading dimensions wider than a row, batch
-// strides (0 shares an operand), beta (0 must ignore whatever C holds, NaN included), and the bias + activation
-// epilogue. Checked against a float64 reference on sizes around the microkernel blocks.
-import { describe, expect, it } from 'vitest';
+// sgemm against a float64 reference on the ISA path TENSORNODE_MAX_ISA selects: every transpose combination, edges
+// that do not fill a register tile, strides and offsets, beta, the fused bias + activation epilogue, batches, the
+// shapes of the reference CNN, and the thread splits (rows, columns, inner dimension).
+import { afterAll, describe, expect, it } from 'vitest';
 import { native, UnaryOp } from '../../lib/native.js';
-import { rng } from '../helpers/gradcheck.js';
 
-interface Problem {
-  ta: boolean;
-  tb: boolean;
-  batch: number;
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296 - 0.5;
+  };
+}
+
+function randomArray(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = r();
+  return out;
+}
+
+function activate(op: UnaryOp, x: number, alpha: number): number {
+  switch (op) {
+    case UnaryOp.linear: return x;
+    case UnaryOp.relu: return x > 0 ? x : 0;
+    case UnaryOp.leakyRelu: return x < 0 ? alpha * x : x;
+    case UnaryOp.sigmoid: return 1 / (1 + Math.exp(-x));
+    case UnaryOp.tanh: return Math.tanh(x);
+    default: throw new Error(`no reference for activation ${op}`);
+  }
+}
+
+interface Case {
+  ta?: boolean;
+  tb?: boolean;
   m: number;
   n: number;
   k: number;
-  beta: number;
-  bias: boolean;
-  activation: UnaryOp;
-  shareB: boolean;
+  beta?: number;
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+  aOffset?: number;
+  bOffset?: number;
+  cOffset?: number;
+  batch?: number;
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
+  bias?: boolean;
+  activation?: UnaryOp;
+  alpha?: number;
+  /** Fill C with NaN before the call (only meaningful with beta = 0, which must not read it). */
+  nanC?: boolean;
+  /** Check only these rows of every output (for products too large for a full float64 reference in JS). */
+  rows?: number[];
+  seed?: number;
 }
 
-const activations: Record<number, (v: number) => number> = {
-  [UnaryOp.linear]: (v) => v,
-  [UnaryOp.relu]: (v) => Math.max(0, v),
-  [UnaryOp.tanh]: Math.tanh,
-};
+/** Runs one (batched) product through the binding and checks it, and the untouched memory around it. */
+function check(c: Case): void {
+  const ta = c.ta ?? false, tb = c.tb ?? false, beta = c.beta ?? 0, batch = c.batch ?? 1;
+  const { m, n, k } = c;
+  const ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+  const lda = c.lda ?? Math.max(ac, 1), ldb = c.ldb ?? Math.max(bc, 1), ldc = c.ldc ?? n;
+  const aOff = c.aOffset ?? 0, bOff = c.bOffset ?? 0, cOff = c.cOffset ?? 0;
+  const aSpan = ar > 0 && ac > 0 ? (ar - 1) * lda + ac : 0;
+  const bSpan = br > 0 && bc > 0 ? (br - 1) * ldb + bc : 0;
+  const cSpan = (m - 1) * ldc + n;
+  const strideA = c.strideA ?? aSpan, strideB = c.strideB ?? bSpan, strideC = c.strideC ?? cSpan;
+  const seed = c.seed ?? m * 7919 + n * 104729 + k * 1299709;
+  const A = randomArray(aOff + (batch - 1) * strideA + aSpan + 3, seed + 1);
+  const B = randomArray(bOff + (batch - 1) * strideB + bSpan + 3, seed + 2);
+  const C = randomArray(cOff + (batch - 1) * strideC + cSpan + 3, seed + 3);
+  if (c.nanC) C.fill(NaN);
+  const C0 = C.slice();
+  const bias = c.bias ? randomArray(n, seed + 4) : null;
+  const act = c.activation ?? UnaryOp.linear, alpha = c.alpha ?? 0;
 
-function run(p: Problem, seed: number): void {
-  const next = rng(seed);
-  const rand = (len: number) => Float32Array.from({ length: len }, () => next() * 2 - 1);
-  const [ar, ac] = p.ta ? [p.k, p.m] : [p.m, p.k];
-  const [br, bc] = p.tb ? [p.n, p.k] : [p.k, p.n];
-  // Leading dimensions wider than a row, operands starting at an offset, and gaps between batch items.
-  const lda = ac + 3;
-  const ldb = bc + 1;
-  const ldc = p.n + 2;
-  const offA = 5;
-  const offB = 2;
-  const offC = 7;
-  const strideA = ar * lda + 4;
-  const strideB = p.shareB ? 0 : br * ldb + 1;
-  const strideC = p.m * ldc + 3;
-  const a = rand(offA + (p.batch - 1) * strideA + ar * lda);
-  const b = rand(offB + (p.shareB ? 0 : (p.batch - 1) * strideB) + br * ldb);
-  const c = rand(offC + (p.batch - 1) * strideC + p.m * ldc);
-  if (p.beta === 0) for (let i = 0; i < c.length; i++) if (i % 3 === 0) c[i] = NaN;
-  const c0 = c.slice();
-  const bias = p.bias ? rand(p.n) : null;
-  native.gemm(p.ta, p.tb, p.batch, p.m, p.n, p.k, a, offA, lda, strideA, b, offB, ldb, strideB, p.beta, c, offC, ldc, strideC, bias, p.activation, 0);
+  native.gemm(ta, tb, batch, m, n, k, A, aOff, lda, strideA, B, bOff, ldb, strideB, beta, C, cOff, ldc, strideC,
+    bias, act, alpha);
 
-  const act = activations[p.activation];
-  const written = new Uint8Array(c.length);
-  for (let t = 0; t < p.batch; t++) {
-    for (let i = 0; i < p.m; i++) {
-      for (let j = 0; j < p.n; j++) {
+  const tol = 1e-4 * Math.sqrt(Math.max(k, 1));
+  const written = new Uint8Array(C.length);
+  const rows = (c.rows ?? Array.from({ length: m }, (_, i) => i)).filter((i) => i < m);
+  for (let t = 0; t < batch; t++) {
+    const a0 = aOff + t * strideA, b0 = bOff + t * strideB, c0 = cOff + t * strideC;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) written[c0 + i * ldc + j] = 1;
+    for (const i of rows) {
+      for (let j = 0; j < n; j++) {
         let s = 0;
-        for (let q = 0; q < p.k; q++) {
-          const av = a[offA + t * strideA + (p.ta ? q * lda + i : i * lda + q)];
-          const bv = b[offB + t * strideB + (p.tb ? j * ldb + q : q * ldb + j)];
+        for (let p = 0; p < k; p++) {
+          const av = ta ? A[a0 + p * lda + i] : A[a0 + i * lda + p];
+          const bv = tb ? B[b0 + j * ldb + p] : B[b0 + p * ldb + j];
           s += av * bv;
         }
-        const at = offC + t * strideC + i * ldc + j;
-        if (p.beta !== 0) s += p.beta * c0[at];
+        if (beta !== 0) s += beta * C0[c0 + i * ldc + j];
         if (bias) s += bias[j];
-        const want = act(s);
-        written[at] = 1;
-        if (!(Math.abs(c[at] - want) <= 1e-4 * Math.max(1, Math.abs(want)))) {
-          expect.fail(`${JSON.stringify(p)}: C[${t}][${i}][${j}] is ${c[at]}, expected ${want}`);
+        const want = activate(act, s, alpha);
+        const got = C[c0 + i * ldc + j];
+        if (!(Math.abs(got - want) <= tol * Math.max(1, Math.abs(want)))) {
+          throw new Error(`C[${t}][${i}, ${j}] = ${got}, expected ${want} (${JSON.stringify(c)})`);
         }
       }
     }
   }
-  // Nothing outside the output matrices may change (padding columns, gaps, the offset).
-  for (let i = 0; i < c.length; i++) {
-    if (!written[i] && !Object.is(c[i], c0[i])) expect.fail(`${JSON.stringify(p)}: C[${i}] outside the output changed`);
+  for (let x = 0; x < C.length; x++) {
+    if (!written[x] && !Object.is(C[x], C0[x])) throw new Error(`wrote outside C at ${x} (${JSON.stringify(c)})`);
   }
 }
 
-describe('gemm binding', () => {
-  it('offsets, wide leading dimensions, batch strides, beta and the epilogue on odd sizes', () => {
-    let seed = 1;
-    for (const [m, n, k] of [[1, 1, 1], [3, 17, 9], [17, 5, 33], [8, 16, 16], [33, 31, 7], [65, 40, 130]]) {
-      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
-        for (const beta of [0, 1, 0.5]) {
-          run({ ta, tb, batch: 2, m, n, k, beta, bias: beta !== 1, activation: beta === 0.5 ? UnaryOp.tanh : UnaryOp.relu, shareB: (m + n) % 2 === 0 }, seed++);
-        }
+const defaultThreads = native.backendInfo().threads;
+afterAll(() => native.setNumThreads(defaultThreads));
+
+// Odd sizes straddle every register tile (8x32, 6x16, 4x8) and vector width; 1 is the degenerate edge.
+const shapes: [number, number, number][] = [
+  [1, 1, 1], [4, 5, 3], [1, 37, 5], [37, 1, 5], [7, 9, 13], [8, 32, 16], [9, 33, 17], [17, 31, 65],
+  [31, 47, 300], [65, 70, 5], [3, 200, 2], [130, 129, 257], [6, 16, 1], [13, 48, 40],
+];
+
+describe(`gemm on ${native.backendInfo().isa}`, () => {
+  for (const ta of [false, true]) {
+    for (const tb of [false, true]) {
+      it(`matches the reference for transposeA=${ta}, transposeB=${tb}`, () => {
+        shapes.forEach(([m, n, k], idx) => check({ ta, tb, m, n, k, beta: [0, 1, 0.5][idx % 3] }));
+      });
+    }
+  }
+
+  it('never reads C when beta is 0 (NaN garbage is overwritten)', () => {
+    for (const [m, n, k] of [[5, 7, 3], [40, 70, 33], [300, 32, 9], [9, 32, 3000], [32, 300, 200]]) {
+      for (const ta of [false, true]) for (const tb of [false, true]) check({ ta, tb, m, n, k, beta: 0, nanC: true });
+    }
+  });
+
+  it('with k = 0 gives beta * C, then the epilogue', () => {
+    check({ m: 5, n: 7, k: 0, beta: 0, nanC: true });
+    check({ m: 5, n: 7, k: 0, beta: 0, nanC: true, bias: true, activation: UnaryOp.relu });
+    check({ m: 6, n: 9, k: 0, beta: 0.5, bias: true, activation: UnaryOp.sigmoid });
+    check({ m: 3, n: 4, k: 0, beta: 1, ldc: 6 });
+  });
+
+  it('honours leading dimensions larger than the row and offsets, leaving the gaps untouched', () => {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        check({ ta, tb, m: 13, n: 35, k: 21, lda: 40, ldb: 50, ldc: 41, aOffset: 3, bOffset: 5, cOffset: 7, beta: 0.5 });
+        check({ ta, tb, m: 70, n: 300, k: 260, lda: 333, ldb: 301, ldc: 310, aOffset: 1, bOffset: 2, cOffset: 3 });
+        check({ ta, tb, m: 300, n: 20, k: 9, lda: 300, ldb: 300, ldc: 33, cOffset: 1, beta: 1 });
       }
     }
   });
 
-  it('k = 0 gives beta * C plus the epilogue', () => {
-    run({ ta: false, tb: false, batch: 3, m: 4, n: 5, k: 0, beta: 0, bias: true, activation: UnaryOp.linear, shareB: false }, 99);
-    run({ ta: true, tb: true, batch: 1, m: 4, n: 5, k: 0, beta: 0.5, bias: false, activation: UnaryOp.relu, shareB: true }, 98);
+  it('runs batches, including a shared operand (stride 0)', () => {
+    check({ batch: 3, m: 9, n: 17, k: 11 });
+    check({ batch: 4, m: 9, n: 17, k: 11, strideA: 0, beta: 0.5 });
+    check({ batch: 4, m: 9, n: 17, k: 11, strideB: 0, ta: true, tb: true });
+    check({ batch: 5, m: 33, n: 40, k: 64, strideB: 0, bias: true, activation: UnaryOp.relu, ldc: 45, strideC: 33 * 45 + 2 });
+    check({ batch: 2, m: 130, n: 150, k: 140, strideA: 0, tb: true });
+    check({ batch: 16, m: 64, n: 64, k: 64, ta: true });
   });
 
-  it('large products on the blocked and threaded path', () => {
-    run({ ta: false, tb: false, batch: 1, m: 150, n: 170, k: 300, beta: 0, bias: true, activation: UnaryOp.linear, shareB: false }, 5);
-    run({ ta: true, tb: true, batch: 2, m: 97, n: 130, k: 257, beta: 1, bias: false, activation: UnaryOp.linear, shareB: true }, 6);
+  it('fuses bias and activation into the store', () => {
+    const acts: [UnaryOp, number][] = [
+      [UnaryOp.relu, 0], [UnaryOp.sigmoid, 0], [UnaryOp.leakyRelu, 0.1], [UnaryOp.tanh, 0], [UnaryOp.linear, 0],
+    ];
+    for (const [activation, alpha] of acts) {
+      for (const [m, n, k] of [[7, 9, 13], [33, 70, 300], [300, 32, 9], [9, 32, 3000], [32, 300, 64]]) {
+        check({ m, n, k, bias: true, activation, alpha });
+        check({ m, n, k, bias: false, activation, alpha, ta: true, beta: 0.5 });
+        check({ m, n, k, bias: true, activation, alpha, tb: true, beta: 1, ldc: n + 3 });
+      }
+    }
+  });
+
+  it('computes a transposed output when B is transposed and C has few rows (dY Wᵀ)', () => {
+    for (const ta of [false, true]) {
+      check({ ta, tb: true, m: 32, n: 700, k: 128 });
+      check({ ta, tb: true, m: 20, n: 333, k: 90, beta: 0.5, bias: true, activation: UnaryOp.leakyRelu, alpha: 0.3 });
+      check({ ta, tb: true, m: 47, n: 1030, k: 300, beta: 1, ldc: 1041, lda: 310, ldb: 305, cOffset: 2 });
+      check({ ta, tb: true, m: 16, n: 260, k: 40, nanC: true, bias: true, activation: UnaryOp.sigmoid });
+    }
+  });
+
+  it('keeps NaN through relu', () => {
+    const a = new Float32Array([NaN, 1, 2, 3]);
+    const b = new Float32Array([1, 1, 1, 1]);
+    const c = new Float32Array(4);
+    native.gemm(false, false, 1, 2, 2, 2, a, 0, 2, 0, b, 0, 2, 0, 0, c, 0, 2, 0, null, UnaryOp.relu, 0);
+    expect(Number.isNaN(c[0])).toBe(true);
+    expect(Number.isNaN(c[1])).toBe(true);
+    expect(Array.from(c.slice(2))).toEqual([5, 5]);
+  });
+
+  for (const threads of [1, 2]) {
+    it(`computes the reference CNN's shapes on ${threads} thread(s)`, () => {
+      native.setNumThreads(threads);
+      const sample = (m: number) => Array.from({ length: 24 }, (_, i) => Math.floor((i * (m - 1)) / 23));
+      check({ m: 32, n: 128, k: 5408, bias: true, activation: UnaryOp.relu }); // Dense forward
+      check({ ta: true, m: 5408, n: 128, k: 32, rows: sample(5408) }); // dW = X^T dY
+      check({ tb: true, m: 32, n: 5408, k: 128 }); // dX = dY W^T
+      check({ m: 21632, n: 32, k: 9, bias: true, activation: UnaryOp.relu, rows: sample(21632) }); // conv forward
+      check({ ta: true, m: 9, n: 32, k: 21632 }); // conv filter gradient
+      check({ ta: true, m: 9, n: 32, k: 21632, beta: 1, nanC: false, seed: 5 }); // accumulated over chunks
+      check({ m: 256, n: 128, k: 5408, bias: true, rows: sample(256) }); // inference Dense
+      check({ m: 173056, n: 32, k: 9, bias: true, activation: UnaryOp.relu, rows: sample(173056) }); // inference conv
+    });
+
+    it(`splits large and skinny products across ${threads} thread(s) correctly`, () => {
+      native.setNumThreads(threads);
+      const sample = Array.from({ length: 16 }, (_, i) => i * 68 + 3);
+      check({ m: 1024, n: 1024, k: 1024, rows: sample });
+      check({ ta: true, tb: true, m: 1030, n: 1100, k: 700, beta: 0.5, rows: sample });
+      check({ m: 700, n: 4200, k: 300, tb: true, bias: true, activation: UnaryOp.sigmoid, rows: sample });
+      check({ m: 3, n: 5, k: 60000, ta: true, beta: 0.5, bias: true, activation: UnaryOp.leakyRelu, alpha: 0.2 });
+      check({ m: 40, n: 9, k: 20000, tb: true, beta: 0, nanC: true });
+      check({ m: 20, n: 2000, k: 500, beta: 1 });
+    });
+  }
+
+  it('rejects operands too short for their shape', () => {
+    const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(3);
+    expect(() => native.gemm(false, false, 1, 2, 2, 3, a, 0, 3, 0, b, 0, 2, 0, 0, c, 0, 2, 0, null, 0, 0))
+      .toThrow(/c has 3 elements, needs at least 4/);
+    expect(() => native.gemm(false, false, 1, 2, 2, 3, a, 0, 2, 0, b, 0, 2, 0, 0, new Float32Array(4), 0, 2, 0, null, 0, 0))
+      .toThrow(/leading dimension of a \(2\) is smaller than its row length 3/);
   });
 });
