@@ -7,7 +7,7 @@
 // a time, and a slow phase lands on all of them alike. Figures are medians, and the ratios come from one run.
 //
 //   npm run bench -- mnist-cnn [--epochs=5] [--rounds=7] [--only=tensornode,pytorch,tfjs-wasm,tfjs-cpu]
-//                              [--tfjs-cpu-samples=480] [--train-samples=N] [--threads=2] [--seed=1] [--no-write]
+//                              [--tfjs-cpu-samples=1280] [--train-samples=N] [--threads=2] [--seed=1] [--no-write]
 // --train-samples trains every framework on the first N images only: a quick check of the harness, not a result.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ const frameworkKeys = ['tensornode', 'pytorch', 'tfjs-wasm', 'tfjs-cpu'] as cons
 type FrameworkKey = (typeof frameworkKeys)[number];
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { epochs: 5, rounds: 7, only: null, tfjsCpuSamples: 480, trainSamples: null, threads: 2, seed: 1, write: true };
+  const o: Options = { epochs: 5, rounds: 7, only: null, tfjsCpuSamples: 1280, trainSamples: null, threads: 2, seed: 1, write: true };
   const int = (name: string, v: string, min: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`mnist-cnn: --${name} must be an integer >= ${min}, received ${v}`);
