@@ -6,7 +6,7 @@
 // turns: epoch 1 of each, then epoch 2 of each (the order rotating), and inference round by round; only one runs at
 // a time, and a slow phase lands on all of them alike. Figures are medians, and the ratios come from one run.
 //
-//   npm run bench -- mnist-cnn [--epochs=5] [--rounds=7] [--only=tensornode,pytorch,tfjs-wasm,tfjs-cpu]
+//   npm run bench -- mnist-cnn [--epochs=5] [--rounds=9] [--only=tensornode,pytorch,tfjs-wasm,tfjs-cpu]
 //                              [--tfjs-cpu-samples=1280] [--train-samples=N] [--threads=2] [--seed=1] [--no-write]
 // --train-samples trains every framework on the first N images only: a quick check of the harness, not a result.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -28,6 +28,8 @@ const inferenceBatch = 256;
 /** An inference round lasts at least this long, so that timer resolution and one-off stalls do not dominate. */
 const roundSeconds = 0.5;
 const MiB = 2 ** 20;
+/** RSS growth after epoch 2 up to which memory counts as flat. */
+const flatSlack = 4 * MiB;
 
 interface Options {
   epochs: number;
@@ -44,7 +46,7 @@ const frameworkKeys = ['tensornode', 'pytorch', 'tfjs-wasm', 'tfjs-cpu'] as cons
 type FrameworkKey = (typeof frameworkKeys)[number];
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { epochs: 5, rounds: 7, only: null, tfjsCpuSamples: 1280, trainSamples: null, threads: 2, seed: 1, write: true };
+  const o: Options = { epochs: 5, rounds: 9, only: null, tfjsCpuSamples: 1280, trainSamples: null, threads: 2, seed: 1, write: true };
   const int = (name: string, v: string, min: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new Error(`mnist-cnn: --${name} must be an integer >= ${min}, received ${v}`);
@@ -255,6 +257,10 @@ const rate = (e: EpochResult) => e.images / e.seconds;
 /** Training throughput: the median of epochs 2 and later (epoch 1 pays for warm-up: allocation, JIT, packing). */
 const trainRate = (f: Framework, bs: number) => median((f.epochs.get(bs) ?? []).slice(1).map(rate));
 const inferRate = (f: Framework) => median(f.inference);
+// The machine's slow phases only ever slow work down, so the fastest epoch (round) is the better estimate of what
+// a framework does on a quiet machine; it is shown beside the median, which is the headline figure.
+const bestTrainRate = (f: Framework, bs: number) => Math.max(...(f.epochs.get(bs) ?? []).slice(1).map(rate), NaN);
+const bestInferRate = (f: Framework) => Math.max(...f.inference, NaN);
 
 const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
 const mib = (bytes: number) => (Number.isFinite(bytes) ? `${Math.round(bytes / MiB)}` : '—');
@@ -424,8 +430,12 @@ function render(frameworks: Framework[], o: Options, run: { command: string; min
   const rows: string[][] = [];
   const speedRow = (label: string, get: (f: Framework) => number) =>
     rows.push([label, int(get(ours)), ...shown.flatMap((p) => [int(get(p)), ratio(get(ours), get(p))])]);
-  for (const bs of batchSizes) speedRow(`Training, batch ${bs} (images/s)`, (f) => trainRate(f, bs));
-  speedRow(`Inference, batch ${inferenceBatch} (images/s)`, inferRate);
+  for (const bs of batchSizes) {
+    speedRow(`Training, batch ${bs} (images/s, median)`, (f) => trainRate(f, bs));
+    speedRow(`Training, batch ${bs} (images/s, best epoch)`, (f) => bestTrainRate(f, bs));
+  }
+  speedRow(`Inference, batch ${inferenceBatch} (images/s, median)`, inferRate);
+  speedRow(`Inference, batch ${inferenceBatch} (images/s, best round)`, bestInferRate);
   const memRow = (label: string, get: (f: Framework) => number) =>
     rows.push([label, mib(get(ours)), ...shown.flatMap((p) => [mib(get(p)), ratio(get(ours), get(p))])]);
   memRow('Peak RSS while training (MiB)', (f) => f.peakTraining);
@@ -460,8 +470,14 @@ function render(frameworks: Framework[], o: Options, run: { command: string; min
   if (torch) {
     const t32 = trainRate(ours, 32) / trainRate(torch, 32);
     const inf = inferRate(ours) / inferRate(torch);
-    out.push(`- Training at batch 32 at least 2x PyTorch: ${ratio(trainRate(ours, 32), trainRate(torch, 32))} — ${t32 >= 2 ? 'met' : 'not met'}.`);
-    out.push(`- Inference at batch 256 at least 3.5x PyTorch: ${ratio(inferRate(ours), inferRate(torch))} — ${inf >= 3.5 ? 'met' : 'not met'}.`);
+    out.push(
+      `- Training at batch 32 at least 2x PyTorch: ${ratio(trainRate(ours, 32), trainRate(torch, 32))} by medians ` +
+        `(${ratio(bestTrainRate(ours, 32), bestTrainRate(torch, 32))} by best epochs) — ${t32 >= 2 ? 'met' : 'not met'}.`,
+    );
+    out.push(
+      `- Inference at batch 256 at least 3.5x PyTorch: ${ratio(inferRate(ours), inferRate(torch))} by medians ` +
+        `(${ratio(bestInferRate(ours), bestInferRate(torch))} by best rounds) — ${inf >= 3.5 ? 'met' : 'not met'}.`,
+    );
     out.push(
       `- Peak RSS while training no higher than PyTorch's: ${mib(ours.peakTraining)} MiB vs ${mib(torch.peakTraining)} MiB — ` +
         `${ours.peakTraining <= torch.peakTraining ? 'met' : 'not met'}.`,
@@ -472,11 +488,14 @@ function render(frameworks: Framework[], o: Options, run: { command: string; min
   for (const bs of batchSizes) {
     const rss = (ours.epochs.get(bs) ?? []).map((e) => e.rss);
     if (rss.length < 2) continue;
+    // The JavaScript heap breathes by a few MiB between collections; a leak shows as more than that.
     const growth = Math.max(...rss.slice(1)) - rss[1];
-    const flat = growth <= 0.02 * rss[1];
+    const drift = rss[rss.length - 1] - rss[1];
+    const flat = growth <= flatSlack;
     out.push(
       `- RSS flat from epoch 2 on, batch ${bs}: RSS after each epoch ${rss.map((r) => mib(r)).join(', ')} MiB; ` +
-        `from epoch 2 it grows by ${(growth / MiB).toFixed(1)} MiB — ${flat ? 'flat (within 2%)' : 'not flat (more than 2%)'}.`,
+        `at most ${(growth / MiB).toFixed(1)} MiB above epoch 2, ${(drift / MiB).toFixed(1)} MiB at the last epoch — ` +
+        `${flat ? `flat (within ${flatSlack / MiB} MiB)` : `not flat (more than ${flatSlack / MiB} MiB)`}.`,
     );
   }
   out.push('');
