@@ -3,8 +3,8 @@
 //
 // Every framework runs in its own long-lived worker process (so that its peak RSS is its own), driven over
 // stdin/stdout with JSON lines. This machine is shared and has slow phases lasting seconds, so the workers take
-// turns: epoch 1 of each, then epoch 2 of each (the order rotating), and inference round by round; only one runs at
-// a time, and a slow phase lands on all of them alike. Figures are medians, and the ratios come from one run.
+// turns in slices of a quarter of a second inside each epoch (see epochInLockstep) and round by round for inference;
+// only one runs at a time, and a slow phase lands on all of them alike. Figures are medians, ratios from one run.
 //
 //   npm run bench -- mnist-cnn [--epochs=5] [--rounds=9] [--only=tensornode,pytorch,tfjs-wasm,tfjs-cpu]
 //                              [--tfjs-cpu-samples=1280] [--train-samples=N] [--threads=2] [--seed=1] [--no-write]
@@ -25,6 +25,8 @@ const require = createRequire(import.meta.url);
 
 const batchSizes = [32, 256] as const;
 const inferenceBatch = 256;
+/** How long a framework trains before the next one takes its turn (long enough to keep its caches warm). */
+const sliceSeconds = 0.25;
 /** An inference round lasts at least this long, so that timer resolution and one-off stalls do not dominate. */
 const roundSeconds = 0.5;
 const MiB = 2 ** 20;
@@ -259,8 +261,9 @@ const trainRate = (f: Framework, bs: number) => median((f.epochs.get(bs) ?? []).
 const inferRate = (f: Framework) => median(f.inference);
 // The machine's slow phases only ever slow work down, so the fastest epoch (round) is the better estimate of what
 // a framework does on a quiet machine; it is shown beside the median, which is the headline figure.
-const bestTrainRate = (f: Framework, bs: number) => Math.max(...(f.epochs.get(bs) ?? []).slice(1).map(rate), NaN);
-const bestInferRate = (f: Framework) => Math.max(...f.inference, NaN);
+const best = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
+const bestTrainRate = (f: Framework, bs: number) => best((f.epochs.get(bs) ?? []).slice(1).map(rate));
+const bestInferRate = (f: Framework) => best(f.inference);
 
 const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
 const mib = (bytes: number) => (Number.isFinite(bytes) ? `${Math.round(bytes / MiB)}` : '—');
@@ -286,6 +289,44 @@ function writeData(dir: string, train: [Tensor, Tensor], test: [Tensor, Tensor])
   });
   writeFileSync(path, Buffer.concat(parts));
   return { path, trainCount: train[0].shape[0], testCount: test[0].shape[0], height: train[0].shape[1], width: train[0].shape[2] };
+}
+
+/**
+ * One epoch of every framework, in slices of about sliceSeconds each. The framework furthest behind (by the fraction
+ * of its epoch done) runs next, so every epoch stretches over the same stretch of wall-clock time, and a slow phase of
+ * the machine falls on all of them in proportion. Whole epochs taken in turn would not do: a 1-second PyTorch epoch
+ * can fit between two slow phases that a 15-second epoch cannot escape.
+ */
+async function epochInLockstep(
+  frameworks: Framework[], batchSize: number, epoch: number, trainCount: number,
+  guard: <T>(f: Framework, what: () => Promise<T>) => Promise<T | undefined>,
+): Promise<[Framework, EpochResult][]> {
+  const state = rotate(frameworks, epoch).map((f) => {
+    const total = Math.ceil((f.samples?.(batchSize) ?? trainCount) / batchSize);
+    const last = f.epochs.get(batchSize)?.at(-1);
+    // Until a slice has been timed, the previous epoch (or one batch) sets the size of the first slice.
+    const perBatch = last ? last.seconds / Math.ceil(last.images / batchSize) : NaN;
+    return { f, total, done: 0, started: false, perBatch, result: null as EpochResult | null };
+  });
+  const sliceOf = (s: (typeof state)[number]) =>
+    Number.isFinite(s.perBatch) ? Math.max(1, Math.min(s.total - s.done, Math.round(sliceSeconds / s.perBatch))) : 1;
+  for (;;) {
+    const pending = state.filter((s) => !s.result && !s.f.skipped);
+    if (!pending.length) break;
+    const s = pending.reduce((a, b) => (b.done / b.total < a.done / a.total ? b : a));
+    const batches = sliceOf(s);
+    const r = await guard(s.f, () => s.f.worker!.request({ cmd: s.started ? 'run' : 'epoch', batches }));
+    s.started = true;
+    if (!r) continue;
+    if (r.pause) {
+      s.done = r.batches as number;
+      if ((r.sliceBatches as number) > 0) s.perBatch = (r.seconds as number) / (r.sliceBatches as number);
+    } else {
+      s.done = s.total;
+      s.result = r as unknown as EpochResult;
+    }
+  }
+  return state.filter((s) => s.result).map((s) => [s.f, s.result!]);
 }
 
 export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<void> {
@@ -333,15 +374,9 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
         f.epochs.set(bs, []);
       }
       for (let e = 0; e < o.epochs; e++) {
-        const line: string[] = [];
-        for (const f of rotate(live(), e)) {
-          const r = (await guard(f, () => f.worker!.request({ cmd: 'epoch' })));
-          if (!r) continue;
-          const result = r as unknown as EpochResult;
-          f.epochs.get(bs)!.push(result);
-          line.push(`${f.label} ${int(rate(result))}/s`);
-        }
-        log(`  batch ${bs}, epoch ${e + 1}/${o.epochs}: ${line.join(', ')}`);
+        const results = await epochInLockstep(live(), bs, e, data.trainCount, guard);
+        log(`  batch ${bs}, epoch ${e + 1}/${o.epochs}: ${results.map(([f, r]) => `${f.label} ${int(rate(r))}/s`).join(', ')}`);
+        for (const [f, r] of results) f.epochs.get(bs)!.push(r);
       }
       for (const f of live()) {
         if (f.samples) continue; // trained on a slice: its accuracy would say nothing
@@ -419,8 +454,10 @@ function render(frameworks: Framework[], o: Options, run: { command: string; min
       'adam, sparse categorical cross-entropy, on the 8,000/2,000 split of `datasets.mnist.loadData()` (npm `mnist`).',
   );
   out.push(
-    `- Method: each framework in its own worker process, taking turns epoch by epoch (and round by round for inference) in one invocation. ` +
-      `Training: images/s as the median of epochs 2-${o.epochs}. Inference: \`predict\` over the 2,000 test images at batch ${inferenceBatch}, ` +
+    `- Method: each framework in its own worker process, all in one invocation. Training: the frameworks take turns in slices of about ${sliceSeconds} s, ` +
+      'the one furthest behind in its epoch going next, so that their epochs span the same wall-clock time (a worker\'s clock runs only while it works); ' +
+      'inference: they take turns round by round. ' +
+      `Training images/s: the median of epochs 2-${o.epochs}. Inference images/s: \`predict\` over the 2,000 test images at batch ${inferenceBatch}, ` +
       `median of ${o.rounds} rounds of at least ${roundSeconds} s. Peak RSS: the worker's getrusage maxRSS after training, and after the whole run. ` +
       'Ratio: tensornode ÷ peer (for speed, above 1 means tensornode is faster; for RSS, below 1 means tensornode uses less).',
   );

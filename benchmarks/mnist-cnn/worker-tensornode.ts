@@ -25,19 +25,43 @@ function referenceModel(): tn.Sequential {
   return m;
 }
 
-/** Holds fit() at the start of each epoch until the driver says go, and reports each epoch as it ends. */
-class EpochGate extends tn.Callback {
-  private start = 0;
+/**
+ * Runs fit() in slices of batches granted by the driver, so that the frameworks can take turns inside an epoch.
+ * Only the time spent working counts: the clock stops while the worker waits for its next slice.
+ */
+class SliceGate extends tn.Callback {
+  private busy = 0;
+  private resumed = 0;
+  private budget = 0;
+  private done = 0;
+  private sliceStart = 0;
   constructor(private readonly samples: number) {
     super();
   }
   override async onEpochBegin(): Promise<void> {
-    await expect('epoch');
-    this.start = performance.now();
+    const c = await expect('epoch');
+    this.busy = 0;
+    this.done = 0;
+    this.budget = c.batches as number;
+    this.resumed = performance.now();
+  }
+  override async onTrainBatchBegin(): Promise<void> {
+    if (this.budget === 0) {
+      const now = performance.now();
+      this.busy += now - this.resumed;
+      send({ pause: true, batches: this.done, seconds: (now - this.resumed) / 1000, sliceBatches: this.done - this.sliceStart });
+      const c = await expect('run');
+      this.budget = c.batches as number;
+      this.sliceStart = this.done;
+      this.resumed = performance.now();
+    }
+    this.budget--;
+    this.done++;
   }
   override onEpochEnd(epoch: number, logs: Record<string, number> = {}): void {
-    const seconds = (performance.now() - this.start) / 1000;
-    send({ epoch: epoch + 1, seconds, images: this.samples, loss: logs.loss, accuracy: logs.accuracy, ...memory() });
+    this.busy += performance.now() - this.resumed;
+    this.sliceStart = 0;
+    send({ epoch: epoch + 1, seconds: this.busy / 1000, images: this.samples, loss: logs.loss, accuracy: logs.accuracy, ...memory() });
   }
 }
 
@@ -75,7 +99,7 @@ await serve(async (c) => {
         : [tn.tensor(trainImages.values.subarray(0, n * pixels), [n, ...trainImages.shape.slice(1)]), tn.tensor(trainLabels.values.subarray(0, n), [n], 'int32')];
       model = referenceModel();
       send({ ok: true });
-      await model.fit(x, y, { epochs, batchSize, verbose: 0, callbacks: [new EpochGate(n)] });
+      await model.fit(x, y, { epochs, batchSize, verbose: 0, callbacks: [new SliceGate(n)] });
       return null;
     }
     case 'evaluate': {

@@ -128,17 +128,38 @@ await serve(async (c) => {
       model?.dispose();
       model = referenceModel();
       send({ ok: true });
-      let start = 0;
+      // Slices of batches granted by the driver, timed only while working (see worker-tensornode.ts).
+      let busy = 0;
+      let resumed = 0;
+      let budget = 0;
+      let done = 0;
+      let sliceStart = 0;
       await model.fit(xs, ys, {
         epochs, batchSize, shuffle: true, verbose: 0,
         callbacks: {
           onEpochBegin: async () => {
-            await expect('epoch');
-            start = performance.now();
+            const go = await expect('epoch');
+            busy = 0;
+            done = 0;
+            sliceStart = 0;
+            budget = go.batches as number;
+            resumed = performance.now();
+          },
+          onBatchBegin: async () => {
+            if (budget === 0) {
+              const now = performance.now();
+              busy += now - resumed;
+              send({ pause: true, batches: done, seconds: (now - resumed) / 1000, sliceBatches: done - sliceStart });
+              budget = (await expect('run')).batches as number;
+              sliceStart = done;
+              resumed = performance.now();
+            }
+            budget--;
+            done++;
           },
           onEpochEnd: async (epoch, logs) => {
-            const seconds = (performance.now() - start) / 1000;
-            send({ epoch: epoch + 1, seconds, images: samples, loss: logs?.loss, accuracy: logs?.acc ?? logs?.accuracy, ...memory() });
+            busy += performance.now() - resumed;
+            send({ epoch: epoch + 1, seconds: busy / 1000, images: samples, loss: logs?.loss, accuracy: logs?.acc ?? logs?.accuracy, ...memory() });
           },
         },
       });

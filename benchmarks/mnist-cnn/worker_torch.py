@@ -78,13 +78,15 @@ class Run:
         self.model = None
         self.formats = {}
 
-    def train_epoch(self, model, opt, x, batch_size, limit=None):
+    def train_epoch(self, model, opt, x, batch_size, limit=None, before_batch=None):
         n = x.shape[0] if limit is None else min(limit, x.shape[0])
         order = torch.randperm(x.shape[0])[:n]
         model.train()
         total_loss = torch.zeros(())
         correct = torch.zeros((), dtype=torch.int64)
         for start in range(0, n, batch_size):
+            if before_batch is not None:
+                before_batch()
             idx = order[start:start + batch_size]
             xb, yb = x[idx], self.y[idx]
             opt.zero_grad(set_to_none=True)
@@ -138,11 +140,12 @@ class Run:
             self.model, self.model_format = model, fmt
             send({'ok': True, 'format': fmt, 'formatTimes': self.formats['train' + str(batch_size)]['seconds']})
             for epoch in range(epochs):
-                wait_for('epoch')
-                start = time.perf_counter()
-                loss, acc = self.train_epoch(model, opt, x, batch_size, limit=c.get('samples'))
-                seconds = time.perf_counter() - start
-                send({'epoch': epoch + 1, 'seconds': seconds, 'images': min(c.get('samples') or x.shape[0], x.shape[0]), 'loss': loss, 'accuracy': acc, **memory()})
+                # Slices of batches granted by the driver, timed only while working (see worker-tensornode.ts).
+                gate = Slices(wait_for('epoch')['batches'])
+                loss, acc = self.train_epoch(model, opt, x, batch_size, limit=c.get('samples'), before_batch=gate.before_batch)
+                seconds = gate.finish()
+                send({'epoch': epoch + 1, 'seconds': seconds, 'images': min(c.get('samples') or x.shape[0], x.shape[0]),
+                      'loss': loss, 'accuracy': acc, **memory()})
             return None
         if cmd == 'evaluate':
             model = self.model
@@ -170,6 +173,26 @@ class Run:
         if cmd == 'memory':
             return memory()
         raise ValueError('unknown command ' + cmd)
+
+
+class Slices:
+    def __init__(self, budget):
+        self.budget, self.done, self.slice_start, self.busy = budget, 0, 0, 0.0
+        self.resumed = time.perf_counter()
+
+    def before_batch(self):
+        if self.budget == 0:
+            now = time.perf_counter()
+            self.busy += now - self.resumed
+            send({'pause': True, 'batches': self.done, 'seconds': now - self.resumed, 'sliceBatches': self.done - self.slice_start})
+            self.budget = wait_for('run')['batches']
+            self.slice_start = self.done
+            self.resumed = time.perf_counter()
+        self.budget -= 1
+        self.done += 1
+
+    def finish(self):
+        return self.busy + time.perf_counter() - self.resumed
 
 
 def wait_for(cmd):
