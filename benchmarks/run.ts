@@ -1,0 +1,48 @@
+// `npm run bench` runs every benchmark suite; `npm run bench -- <suite> [options]` runs one (options go to it).
+// A suite is a module in benchmarks/ exporting main() (or a default function); suites still being written by
+// others are skipped with a note rather than failing the run.
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const suites = [
+  { name: 'gemm', file: 'gemm.ts' },
+  { name: 'conv', file: 'conv.ts' },
+  { name: 'mnist-cnn', file: 'mnist-cnn.ts' },
+];
+
+type SuiteMain = (argv: string[], command?: string) => unknown;
+
+const args = process.argv.slice(2);
+const names = args.filter((a) => !a.startsWith('-'));
+const options = args.filter((a) => a.startsWith('-'));
+for (const n of names) {
+  if (!suites.some((s) => s.name === n)) {
+    console.error(`bench: unknown suite "${n}"; the suites are ${suites.map((s) => s.name).join(', ')}`);
+    process.exit(2);
+  }
+}
+const viaNpm = process.env.npm_lifecycle_event === 'bench';
+const command = `${viaNpm ? 'npm run bench' : 'tsx benchmarks/run.ts'}${args.length ? `${viaNpm ? ' --' : ''} ${args.join(' ')}` : ''}`;
+
+let failed = 0;
+for (const suite of suites.filter((s) => names.length === 0 || names.includes(s.name))) {
+  const path = fileURLToPath(new URL(`./${suite.file}`, import.meta.url));
+  if (!existsSync(path)) {
+    console.log(`== ${suite.name}: benchmarks/${suite.file} does not exist yet; skipped`);
+    continue;
+  }
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const run = [mod.main, mod.default, mod.run].find((f): f is SuiteMain => typeof f === 'function');
+  if (!run) {
+    console.log(`== ${suite.name}: benchmarks/${suite.file} exports no main() or default function; skipped`);
+    continue;
+  }
+  console.log(`== ${suite.name}`);
+  try {
+    await run(options, command);
+  } catch (err) {
+    failed++;
+    console.error(`== ${suite.name} failed:`, err);
+  }
+}
+process.exit(failed ? 1 : 0);
