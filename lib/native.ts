@@ -56,6 +56,21 @@ export interface NativeBindings {
   ): void;
   /** y = maxPool(relu(conv(x) + bias)), pool stride = pool size, 'valid'; y is [n, floor(oh/poolH), floor(ow/poolW), oc]. */
   conv2dReluMaxPool(x: F32, kernel: F32, bias: F32 | null, y: F32, geometry: number[], poolH: number, poolW: number): void;
+  /**
+   * Training's conv2dReluMaxPool: y as there, and argmax (as long as y) = the position a * poolW + b (row a, column b)
+   * of each window's first maximum, for the backward pass. poolH * poolW must be at most 256.
+   */
+  conv2dReluMaxPoolTrain(
+    x: F32, kernel: F32, bias: F32 | null, y: F32, argmax: Uint8Array, geometry: number[], poolH: number, poolW: number,
+  ): void;
+  /**
+   * Gradients of conv2dReluMaxPoolTrain from dy = d/dy of the loss (and its y and argmax): dKernel, dBias and dx as the
+   * unfused conv, relu and max-pool backward passes give them; each output may be null (not computed).
+   */
+  conv2dReluMaxPoolBackward(
+    x: F32, kernel: F32, dy: F32, y: F32, argmax: Uint8Array, dKernel: F32 | null, dBias: F32 | null, dx: F32 | null,
+    geometry: number[], poolH: number, poolW: number,
+  ): void;
   /** Which algorithm each pass uses for this geometry: 'direct', 'gemm' (1x1) or 'im2col'. */
   conv2dPlan(geometry: number[]): { forward: ConvAlgorithm; backwardInput: ConvAlgorithm; backwardFilter: ConvAlgorithm };
   /** geometry: [n, h, w, c, poolH, poolW, oh, ow, strideH, strideW, padTop, padLeft] */

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench.h"
@@ -63,6 +64,7 @@ class Args {
     return Floats(i, name);
   }
   Span<int32_t> Ints(size_t i, const char* name) const { return Typed<int32_t>(i, name, napi_int32_array, "Int32Array"); }
+  Span<uint8_t> Bytes(size_t i, const char* name) const { return Typed<uint8_t>(i, name, napi_uint8_array, "Uint8Array"); }
   // A Float32Array or Int32Array, seen as raw 4-byte words (for layout ops that never look at values).
   Span<uint32_t> Words(size_t i, const char* name) const {
     Napi::Value v = info_[i];
@@ -575,6 +577,78 @@ Napi::Value Conv2dReluMaxPool(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Pool sizes of the fused conv + max-pool passes; the window's positions must fit the uint8 argmax.
+void PoolSize(const Args& args, size_t i, int64_t& pool_h, int64_t& pool_w) {
+  pool_h = args.Int(i, "poolH", 1, 256);
+  pool_w = args.Int(i + 1, "poolW", 1, 256);
+  if (pool_h * pool_w > 256)
+    args.FailRange("poolH * poolW must be at most 256 (argmax holds a window position in one byte), received " +
+                   std::to_string(pool_h) + " * " + std::to_string(pool_w));
+}
+
+Napi::Value Conv2dReluMaxPoolTrain(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dReluMaxPoolTrain", 8);
+  const tn::Conv2dShape s = ConvGeometry(args, 5);  // before the arrays: see Binary
+  auto x = args.Floats(0, "x");
+  auto w = args.Floats(1, "kernel");
+  auto bias = args.FloatsOrNull(2, "bias");
+  auto y = args.Floats(3, "y");
+  auto argmax = args.Bytes(4, "argmax");
+  int64_t pool_h, pool_w;
+  PoolSize(args, 6, pool_h, pool_w);
+  const int64_t pooled = s.n * (s.oh / pool_h) * (s.ow / pool_w) * s.oc;
+  args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
+  args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
+  if (bias.present) args.Length(bias, s.oc, "bias", "oc");
+  args.Length(y, pooled, "y", "n*floor(oh/poolH)*floor(ow/poolW)*oc");
+  args.Length(argmax, pooled, "argmax", "n*floor(oh/poolH)*floor(ow/poolW)*oc");
+  args.Disjoint(y, "y", x, "x");
+  args.Disjoint(y, "y", w, "kernel");
+  args.Disjoint(y, "y", bias, "bias");
+  args.Disjoint(argmax, "argmax", x, "x");
+  args.Disjoint(argmax, "argmax", w, "kernel");
+  args.Disjoint(argmax, "argmax", bias, "bias");
+  args.Disjoint(argmax, "argmax", y, "y");
+  tn::conv2d_relu_maxpool_train(s, x.data, w.data, bias.data, pool_h, pool_w, y.data, argmax.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value Conv2dReluMaxPoolBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dReluMaxPoolBackward", 11);
+  const tn::Conv2dShape s = ConvGeometry(args, 8);
+  auto x = args.Floats(0, "x");
+  auto w = args.Floats(1, "kernel");
+  auto dy = args.Floats(2, "dy");
+  auto y = args.Floats(3, "y");
+  auto argmax = args.Bytes(4, "argmax");
+  auto dw = args.FloatsOrNull(5, "dKernel");
+  auto dbias = args.FloatsOrNull(6, "dBias");
+  auto dx = args.FloatsOrNull(7, "dx");
+  int64_t pool_h, pool_w;
+  PoolSize(args, 9, pool_h, pool_w);
+  const int64_t pooled = s.n * (s.oh / pool_h) * (s.ow / pool_w) * s.oc;
+  args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
+  args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
+  args.Length(dy, pooled, "dy", "n*floor(oh/poolH)*floor(ow/poolW)*oc");
+  args.Length(y, pooled, "y", "n*floor(oh/poolH)*floor(ow/poolW)*oc");
+  args.Length(argmax, pooled, "argmax", "n*floor(oh/poolH)*floor(ow/poolW)*oc");
+  if (dw.present) args.Length(dw, s.kh * s.kw * s.c * s.oc, "dKernel", "kh*kw*c*oc");
+  if (dbias.present) args.Length(dbias, s.oc, "dBias", "oc");
+  if (dx.present) args.Length(dx, s.n * s.h * s.w * s.c, "dx", "n*h*w*c");
+  // Every output against every input and every other output: the passes read the inputs after writing outputs.
+  const std::pair<const Args::Span<float>*, const char*> outputs[] = {{&dw, "dKernel"}, {&dbias, "dBias"}, {&dx, "dx"}};
+  const std::pair<const Args::Span<float>*, const char*> inputs[] = {{&x, "x"}, {&w, "kernel"}, {&dy, "dy"}, {&y, "y"}};
+  for (size_t o = 0; o < 3; ++o) {
+    for (const auto& in : inputs) args.Disjoint(*outputs[o].first, outputs[o].second, *in.first, in.second);
+    args.Disjoint(*outputs[o].first, outputs[o].second, argmax, "argmax");
+    for (size_t p = o + 1; p < 3; ++p)
+      args.Disjoint(*outputs[o].first, outputs[o].second, *outputs[p].first, outputs[p].second);
+  }
+  tn::conv2d_relu_maxpool_backward(s, x.data, w.data, dy.data, y.data, argmax.data, pool_h, pool_w, dw.data,
+                                   dbias.data, dx.data);
+  return info.Env().Undefined();
+}
+
 Napi::Value Conv2dPlan(const Napi::CallbackInfo& info) {
   Args args(info, "conv2dPlan", 1);
   const tn::Conv2dPlan plan = tn::conv2d_plan(ConvGeometry(args, 0));
@@ -755,6 +829,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"conv2dBackwardInput", Conv2dBackwardInput},
       {"conv2dBackwardFilter", Conv2dBackwardFilter},
       {"conv2dReluMaxPool", Conv2dReluMaxPool},
+      {"conv2dReluMaxPoolTrain", Conv2dReluMaxPoolTrain},
+      {"conv2dReluMaxPoolBackward", Conv2dReluMaxPoolBackward},
       {"conv2dPlan", Conv2dPlan},
       {"maxPool2dForward", MaxPool2dForward},
       {"maxPool2dBackward", MaxPool2dBackward},

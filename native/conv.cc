@@ -586,25 +586,40 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
   }
 }
 
-void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, const float* bias, int64_t pool_h,
-                         int64_t pool_w, float* y) {
-  const int64_t ph_out = s.oh / pool_h, pw_out = s.ow / pool_w;
-  if (s.n * ph_out * pw_out * s.oc == 0) return;
-  const ConvKernels& k = kernels();
-  // Only the convolution rows and columns some window covers: a trailing odd row or column is never computed.
+namespace {
+
+// The convolution as the fused conv + pool passes compute it: only the rows and columns some window covers (a
+// trailing odd row or column is never computed, and gets no gradient).
+RowConv pooled_conv_rows(const Conv2dShape& s, int64_t pool_w) {
   RowConv c = forward_rows(s);
-  c.out_w = pw_out * pool_w;
+  c.out_w = s.ow / pool_w * pool_w;
+  return c;
+}
+
+// relu(conv(x, w) + bias), handed to pool(conv_rows, row_stride, u) pool_h rows at a time for each pooled row u
+// (u indexes n and the pooled row). With `same_as_forward`, shapes that conv2d_forward does not compute with the
+// direct kernels take its path in full, so that the output equals the unfused one exactly (the arithmetic differs).
+template <typename Pool>
+void conv_relu_pool(const Conv2dShape& s, const float* x, const float* w, const float* bias, int64_t pool_h,
+                    int64_t pool_w, bool same_as_forward, Pool pool) {
+  const int64_t ph_out = s.oh / pool_h, pw_out = s.ow / pool_w;
+  const int64_t units = s.n * ph_out;
+  if (units * pw_out * s.oc == 0) return;
+  const ConvKernels& k = kernels();
+  const RowConv c = pooled_conv_rows(s, pool_w);
   const RowPadding pad = row_padding(c);
   const int64_t slots = ring_slots(c, pool_h);
-  if (slots * pad.row_floats(c) > kMaxRingFloats) {
-    // Padded rows this wide come only from enormous dilations or paddings: take the unfused path.
-    std::vector<float> full(static_cast<size_t>(s.n * s.oh * s.ow * s.oc));
-    conv2d_forward(s, x, w, bias, UnaryOp::relu, 0.0f, full.data());
-    for (int64_t u = 0; u < s.n * ph_out; ++u) {
-      const int64_t n = u / ph_out, oh = (u % ph_out) * pool_h;
-      k.max_pool_rows(full.data() + (n * s.oh + oh) * s.ow * s.oc, s.ow * s.oc, pool_h, pool_w, pw_out, s.oc,
-                      y + u * pw_out * s.oc);
-    }
+  // Padded rows too wide for the ring come only from enormous dilations or paddings.
+  if (slots * pad.row_floats(c) > kMaxRingFloats || (same_as_forward && forward_algorithm(s) != Algorithm::direct)) {
+    float* full = workspace(WorkspaceSlot::conv_pool, static_cast<size_t>(s.n * s.oh * s.ow * s.oc));
+    conv2d_forward(s, x, w, bias, UnaryOp::relu, 0.0f, full);
+    const int threads = team_size(units, units * pool_h * c.out_w * s.oc, kParallelGrain);
+    run_team(threads, units, [&](int, int64_t u0, int64_t u1) {
+      for (int64_t u = u0; u < u1; ++u) {
+        const int64_t n = u / ph_out, oh = (u % ph_out) * pool_h;
+        pool(full + (n * s.oh + oh) * s.ow * s.oc, s.ow * s.oc, u);
+      }
+    });
     return;
   }
   const PackedWeights p = pack_forward(s, w, bias);
@@ -612,8 +627,7 @@ void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, c
   const int64_t ring_floats = InputRows::ring_floats(c, pad, slots, OutputActivation());
   const int64_t row_floats = c.out_w * s.oc;
   const int64_t per_thread = ring_floats + round_up(pool_h * row_floats, 16);
-  const int64_t units = s.n * ph_out;
-  const int threads = team_size(units, s.n * ph_out * pool_h * row_floats * s.kh * s.kw * s.c, kMacsPerThread);
+  const int threads = team_size(units, units * pool_h * row_floats * s.kh * s.kw * s.c, kMacsPerThread);
   float* scratch = workspace(WorkspaceSlot::im2col, static_cast<size_t>(threads * per_thread));
   run_team(threads, units, [&](int t, int64_t u0, int64_t u1) {
     float* mine = scratch + t * per_thread;
@@ -627,9 +641,191 @@ void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, c
         for (int64_t i = 0; i < s.kh; ++i) rows[i] = in.get(n, oh * s.stride_h - s.pad_top + i * s.dilation_h);
         k.forward_row(d, rows.data(), conv_rows + a * row_floats);
       }
-      k.max_pool_rows(conv_rows, row_floats, pool_h, pool_w, pw_out, s.oc, y + u * pw_out * s.oc);
+      pool(conv_rows, row_floats, u);
     }
   });
+}
+
+// dz, the gradient of the full convolution output [n, oh, ow, oc], into the conv_pool workspace: relu's gradient of
+// dy at the positions argmax names, zero elsewhere. For the unfused kernels, which take dz as a tensor.
+const float* materialise_pooled_grad(const Conv2dShape& s, const float* dy, const float* y, const uint8_t* argmax,
+                                     int64_t pool_h, int64_t pool_w) {
+  const ConvKernels& k = kernels();
+  const int64_t ph_out = s.oh / pool_h, pw_out = s.ow / pool_w;
+  const int64_t row = s.ow * s.oc, covered = pw_out * pool_w * s.oc;
+  float* dz = workspace(WorkspaceSlot::conv_pool, static_cast<size_t>(std::max<int64_t>(1, s.n * s.oh * row)));
+  if (ph_out * pw_out == 0) {
+    std::memset(dz, 0, sizeof(float) * s.n * s.oh * row);
+    return dz;
+  }
+  // Each pooled row u writes its pool_h convolution rows; the last one of an image also zeroes the rows below.
+  const int64_t units = s.n * ph_out;
+  run_team(team_size(units, s.n * s.oh * row, kParallelGrain), units, [&](int, int64_t u0, int64_t u1) {
+    for (int64_t u = u0; u < u1; ++u) {
+      const int64_t n = u / ph_out, p = u % ph_out;
+      float* rows = dz + (n * s.oh + p * pool_h) * row;
+      const int64_t at = u * pw_out * s.oc;
+      k.unpool_relu_grad_rows(dy + at, y + at, argmax + at, pool_h, pool_w, pw_out, s.oc, rows, row, nullptr);
+      if (covered < row)
+        for (int64_t a = 0; a < pool_h; ++a) std::memset(rows + a * row + covered, 0, sizeof(float) * (row - covered));
+      if (p == ph_out - 1 && ph_out * pool_h < s.oh)
+        std::memset(rows + pool_h * row, 0, sizeof(float) * (s.oh - ph_out * pool_h) * row);
+    }
+  });
+  return dz;
+}
+
+// Pooled rows per filter-gradient chunk: about as many convolution rows as the unfused kernel's chunks hold.
+int64_t pooled_chunk_rows(const Conv2dShape& s, int64_t pool_h) {
+  return std::max<int64_t>(1, filter_chunk_rows(s) / pool_h);
+}
+
+bool pooled_filter_direct(const Conv2dShape& s, int64_t pool_h, int64_t pool_w) {
+  if (backward_filter_algorithm(s) != Algorithm::direct) return false;
+  const RowConv c = pooled_conv_rows(s, pool_w);
+  return ring_slots(c, pooled_chunk_rows(s, pool_h) * pool_h) * row_padding(c).row_floats(c) <= kMaxRingFloats;
+}
+
+// The direct filter gradient of dz without dz in memory: each chunk of pooled rows unpools into the pool_h * chunk
+// rows of dz it covers (per-thread scratch that stays in L1), which the unfused kernel's row tiles then read; the
+// bias gradient is summed on the way, from the pooled values (a quarter of dz's for 2x2 pooling). Threads sum into
+// private partial buffers, added in thread order at the end.
+void pooled_filter_gradient(const Conv2dShape& s, const float* x, const float* dy, const float* y,
+                            const uint8_t* argmax, int64_t pool_h, int64_t pool_w, float* dw, float* dbias) {
+  const ConvKernels& k = kernels();
+  const int64_t ph_out = s.oh / pool_h, pw_out = s.ow / pool_w;
+  const int64_t kk = s.kh * s.kw * s.c;
+  const RowConv c = pooled_conv_rows(s, pool_w);
+  const int64_t chunk = pooled_chunk_rows(s, pool_h);
+  const DirectFilter f{s.c, s.kh, s.kw, s.stride_w * s.c, s.dilation_w * s.c, s.pad_left * s.c, s.w * s.c,
+                       c.out_w, s.oc, window_tiles(c) ? 0 : channel_blocks(s.oc).vectors};
+  const RowPadding pad = row_padding(c);
+  const int64_t slots = ring_slots(c, chunk * pool_h);
+  const int64_t ring_floats = InputRows::ring_floats(c, pad, slots, OutputActivation());
+  const int64_t row_floats = c.out_w * s.oc;
+  const int64_t dz_floats = round_up(chunk * pool_h * row_floats, 16);
+  const int64_t sums_floats = round_up(kk * s.oc + s.oc, 16);
+  const int64_t units = s.n * ph_out;
+  const int threads = team_size(units, units * pool_h * row_floats * kk, kMacsPerThread);
+  const int64_t per_thread = ring_floats + dz_floats + (threads > 1 ? sums_floats : 0);
+  float* scratch = workspace(WorkspaceSlot::im2col, static_cast<size_t>(threads * per_thread));
+  const int64_t sums_at = ring_floats + dz_floats;
+  if (threads > 1) {
+    // Zeroed here rather than by each thread: a thread the runtime does not grant then adds zeros.
+    for (int t = 0; t < threads; ++t)
+      std::memset(scratch + t * per_thread + sums_at, 0, sizeof(float) * (kk * s.oc + s.oc));
+  } else {
+    std::memset(dw, 0, sizeof(float) * kk * s.oc);
+    if (dbias) std::memset(dbias, 0, sizeof(float) * s.oc);
+  }
+  run_team(threads, units, [&](int t, int64_t u0, int64_t u1) {
+    float* mine = scratch + t * per_thread;
+    float* dz = mine + ring_floats;
+    float* part_w = threads > 1 ? mine + sums_at : dw;
+    float* part_b = !dbias ? nullptr : threads > 1 ? part_w + kk * s.oc : dbias;
+    InputRows in(c, pad, x, ring_floats ? mine : nullptr, slots);
+    std::vector<const float*> rows(static_cast<size_t>(chunk * pool_h * s.kh));
+    std::vector<const float*> dz_rows(static_cast<size_t>(chunk * pool_h));
+    for (int64_t u = u0; u < u1;) {
+      // A chunk stays within one image, so that its input rows are consecutive rows of that image.
+      const int64_t n = u / ph_out, p0 = u % ph_out;
+      const int64_t count = std::min({chunk, u1 - u, ph_out - p0});
+      for (int64_t r = 0; r < count; ++r) {
+        const int64_t at = (u + r) * pw_out * s.oc;
+        float* block = dz + r * pool_h * row_floats;
+        k.unpool_relu_grad_rows(dy + at, y + at, argmax + at, pool_h, pool_w, pw_out, s.oc, block, row_floats,
+                                part_b);
+        for (int64_t a = 0; a < pool_h; ++a) {
+          const int64_t rr = r * pool_h + a, oh = (p0 + r) * pool_h + a;
+          for (int64_t i = 0; i < s.kh; ++i)
+            rows[rr * s.kh + i] = in.get(n, oh * s.stride_h - s.pad_top + i * s.dilation_h);
+          dz_rows[rr] = block + a * row_floats;
+        }
+      }
+      k.filter_rows(f, rows.data(), dz_rows.data(), count * pool_h, part_w, nullptr);
+      u += count;
+    }
+  });
+  if (threads > 1) {
+    const int64_t len = kk * s.oc;
+    std::memcpy(dw, scratch + sums_at, sizeof(float) * len);
+    if (dbias) std::memcpy(dbias, scratch + sums_at + len, sizeof(float) * s.oc);
+    for (int t = 1; t < threads; ++t) {
+      const float* part = scratch + t * per_thread + sums_at;
+#pragma omp simd
+      for (int64_t e = 0; e < len; ++e) dw[e] += part[e];
+      if (dbias)
+        for (int64_t o = 0; o < s.oc; ++o) dbias[o] += part[len + o];
+    }
+  }
+}
+
+// dbias alone: the sum over pooled pixels of relu's gradient of dy (the positions argmax names carry all of dz).
+void pooled_bias_gradient(const Conv2dShape& s, const float* dy, const float* y, int64_t pool_h, int64_t pool_w,
+                          float* dbias) {
+  const int64_t pixels = s.n * (s.oh / pool_h) * (s.ow / pool_w), oc = s.oc;
+  const int threads = team_size(pixels, pixels * oc, kParallelGrain);
+  std::vector<float> partial(static_cast<size_t>(threads * oc), 0.0f);
+  run_team(threads, pixels, [&](int t, int64_t r0, int64_t r1) {
+    float* p = partial.data() + t * oc;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* g = dy + r * oc;
+      const float* yv = y + r * oc;
+#pragma omp simd
+      for (int64_t o = 0; o < oc; ++o) p[o] += yv[o] > 0.0f ? g[o] : 0.0f * g[o];
+    }
+  });
+  for (int64_t o = 0; o < oc; ++o) {
+    float sum = 0.0f;
+    for (int t = 0; t < threads; ++t) sum += partial[t * oc + o];
+    dbias[o] = sum;
+  }
+}
+
+}  // namespace
+
+void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, const float* bias, int64_t pool_h,
+                         int64_t pool_w, float* y) {
+  const ConvKernels& k = kernels();
+  const int64_t pw_out = s.ow / pool_w;
+  conv_relu_pool(s, x, w, bias, pool_h, pool_w, false, [&](const float* rows, int64_t stride, int64_t u) {
+    k.max_pool_rows(rows, stride, pool_h, pool_w, pw_out, s.oc, y + u * pw_out * s.oc);
+  });
+}
+
+void conv2d_relu_maxpool_train(const Conv2dShape& s, const float* x, const float* w, const float* bias,
+                               int64_t pool_h, int64_t pool_w, float* y, uint8_t* argmax) {
+  const ConvKernels& k = kernels();
+  const int64_t pw_out = s.ow / pool_w;
+  conv_relu_pool(s, x, w, bias, pool_h, pool_w, true, [&](const float* rows, int64_t stride, int64_t u) {
+    const int64_t at = u * pw_out * s.oc;
+    k.max_pool_argmax_rows(rows, stride, pool_h, pool_w, pw_out, s.oc, y + at, argmax + at);
+  });
+}
+
+void conv2d_relu_maxpool_backward(const Conv2dShape& s, const float* x, const float* w, const float* dy,
+                                  const float* y, const uint8_t* argmax, int64_t pool_h, int64_t pool_w, float* dw,
+                                  float* dbias, float* dx) {
+  const int64_t kk = s.kh * s.kw * s.c;
+  const int64_t pooled = s.n * (s.oh / pool_h) * (s.ow / pool_w) * s.oc;
+  if (dw && pooled == 0) {
+    std::memset(dw, 0, sizeof(float) * kk * s.oc);
+    dw = nullptr;
+  }
+  if (dbias && pooled == 0) {
+    std::memset(dbias, 0, sizeof(float) * s.oc);
+    dbias = nullptr;
+  }
+  const bool direct_filter = dw && pooled_filter_direct(s, pool_h, pool_w);
+  // One materialised dz serves both unfused kernels: the input gradient, and a filter gradient too wide for the
+  // direct kernels (conv2d_backward_filter then picks im2col or GEMM as it would unfused).
+  const float* dz = nullptr;
+  if ((dx && s.n * s.h * s.w * s.c > 0) || (dw && !direct_filter))
+    dz = materialise_pooled_grad(s, dy, y, argmax, pool_h, pool_w);
+  if (dx) conv2d_backward_input(s, dz, w, dx);
+  if (dw && direct_filter) pooled_filter_gradient(s, x, dy, y, argmax, pool_h, pool_w, dw, dbias);
+  else if (dw) conv2d_backward_filter(s, x, dz, dw, dbias);
+  else if (dbias) pooled_bias_gradient(s, dy, y, pool_h, pool_w, dbias);
 }
 
 }  // namespace tn

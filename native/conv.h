@@ -43,6 +43,22 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
 void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, const float* bias, int64_t pool_h,
                          int64_t pool_w, float* y);
 
+// The same for training: y as conv2d_relu_maxpool, and argmax[n, p, q, oc] = a * pool_w + b, the row a and column b
+// within window (p, q) of its first maximum (its first NaN if it holds one), where max_pool2d_backward would route
+// the gradient. pool_h * pool_w must be at most 256. The convolution is computed with the same kernels as
+// conv2d_forward, so y equals max-pooling conv2d_forward's relu output exactly.
+void conv2d_relu_maxpool_train(const Conv2dShape& s, const float* x, const float* w, const float* bias,
+                               int64_t pool_h, int64_t pool_w, float* y, uint8_t* argmax);
+
+// Its gradients from dy = d loss / d y (and the forward's y and argmax): with dz the gradient that max-pool backward
+// and relu backward would give the convolution's output (dy * (y > 0) at the position argmax names, 0 elsewhere,
+// including convolution rows and columns outside every window), dw and dbias as conv2d_backward_filter and dx as
+// conv2d_backward_input compute them from dz. Each of dw, dbias and dx may be null (not wanted). An argmax entry of
+// pool_h * pool_w or more names no position: its gradient is dropped.
+void conv2d_relu_maxpool_backward(const Conv2dShape& s, const float* x, const float* w, const float* dy,
+                                  const float* y, const uint8_t* argmax, int64_t pool_h, int64_t pool_w, float* dw,
+                                  float* dbias, float* dx);
+
 // How each pass computes a shape, for tests and benchmarks: "direct" (conv_impl.h's kernels), "gemm" (a 1x1
 // convolution is one GEMM as it stands) or "im2col" (copies of the receptive fields, then a GEMM).
 struct Conv2dPlan {

@@ -430,31 +430,104 @@ void filter_rows(const DirectFilter& f, const float* const* rows, const float* c
     }
 }
 
+// Per pooled pixel and vector of channels, the running maximum (and its position) stay in registers while the
+// window's pool_h * pool_w vectors stream past; the same rule as max_pool2d_forward (a NaN anywhere wins) and
+// max_pool2d_backward (strictly greater: ties keep the first position). Each step depends on the last (compare,
+// then select), so P pooled pixels go side by side to overlap their chains.
+template <bool Argmax, int P>
+void pool_pixels(const float* rows, int64_t row_stride, int64_t pool_h, int64_t pool_w, int64_t c, int64_t p,
+                 int64_t c0, float* y, uint8_t* argmax) {
+  const int64_t n = c - c0 < kWidth ? c - c0 : kWidth;
+  const typename Vec::Mask m = Vec::mask(n);
+  const float* first = rows + p * pool_w * c + c0;
+  const int64_t step = pool_w * c;
+  VR best[P], at[P];
+#pragma GCC unroll 4
+  for (int j = 0; j < P; ++j) {
+    best[j] = n == kWidth ? Vec::load(first + j * step) : Vec::load(first + j * step, m);
+    at[j] = Vec::zero();
+  }
+  for (int64_t a = 0; a < pool_h; ++a)
+    for (int64_t b = 0; b < pool_w; ++b) {
+      if (a == 0 && b == 0) continue;
+      const float* in = first + a * row_stride + b * c;
+      const VR k = Vec::set1(static_cast<float>(a * pool_w + b));
+#pragma GCC unroll 4
+      for (int j = 0; j < P; ++j) {
+        const VR v = n == kWidth ? Vec::load(in + j * step) : Vec::load(in + j * step, m);
+        const typename Vec::Lanes take = Vec::takes_max(v, best[j]);
+        best[j] = Vec::select(take, v, best[j]);
+        if (Argmax) at[j] = Vec::select(take, k, at[j]);
+      }
+    }
+#pragma GCC unroll 4
+  for (int j = 0; j < P; ++j) {
+    float* o = y + (p + j) * c + c0;
+    if (n == kWidth) Vec::store(o, best[j]);
+    else Vec::store(o, best[j], m);
+    if (Argmax) Vec::store_bytes(argmax + (p + j) * c + c0, at[j], n);
+  }
+}
+
+template <bool Argmax>
+void pool_rows(const float* rows, int64_t row_stride, int64_t pool_h, int64_t pool_w, int64_t out_w, int64_t c,
+               float* y, uint8_t* argmax) {
+  int64_t p = 0;
+  for (; p + 4 <= out_w; p += 4)
+    for (int64_t c0 = 0; c0 < c; c0 += kWidth)
+      pool_pixels<Argmax, 4>(rows, row_stride, pool_h, pool_w, c, p, c0, y, argmax);
+  for (; p < out_w; ++p)
+    for (int64_t c0 = 0; c0 < c; c0 += kWidth)
+      pool_pixels<Argmax, 1>(rows, row_stride, pool_h, pool_w, c, p, c0, y, argmax);
+}
+
 void max_pool_rows(const float* rows, int64_t row_stride, int64_t pool_h, int64_t pool_w, int64_t out_w, int64_t c,
                    float* y) {
-  for (int64_t p = 0; p < out_w; ++p) {
-    float* o = y + p * c;
-    const float* first = rows + p * pool_w * c;
-#pragma omp simd
-    for (int64_t ch = 0; ch < c; ++ch) o[ch] = first[ch];
-    for (int64_t a = 0; a < pool_h; ++a)
-      for (int64_t b = 0; b < pool_w; ++b) {
-        if (a == 0 && b == 0) continue;
-        const float* in = rows + a * row_stride + (p * pool_w + b) * c;
-        // As max_pool2d_forward: a NaN anywhere in the window wins.
-#pragma omp simd
-        for (int64_t ch = 0; ch < c; ++ch) {
-          const float v = in[ch], m = o[ch];
-          o[ch] = m != m ? m : (v > m || v != v ? v : m);
+  pool_rows<false>(rows, row_stride, pool_h, pool_w, out_w, c, y, nullptr);
+}
+
+void max_pool_argmax_rows(const float* rows, int64_t row_stride, int64_t pool_h, int64_t pool_w, int64_t out_w,
+                          int64_t c, float* y, uint8_t* argmax) {
+  pool_rows<true>(rows, row_stride, pool_h, pool_w, out_w, c, y, argmax);
+}
+
+// Channel vectors outermost, so that the bias sum stays in a register along the row.
+void unpool_relu_grad_rows(const float* dy, const float* y, const uint8_t* argmax, int64_t pool_h, int64_t pool_w,
+                           int64_t out_w, int64_t c, float* rows, int64_t row_stride, float* dbias) {
+  for (int64_t c0 = 0; c0 < c; c0 += kWidth) {
+    const int64_t n = c - c0 < kWidth ? c - c0 : kWidth;
+    const typename Vec::Mask m = Vec::mask(n);
+    VR sum = Vec::zero();
+    for (int64_t p = 0; p < out_w; ++p) {
+      const int64_t at = p * c + c0;
+      const VR g = n == kWidth ? Vec::load(dy + at) : Vec::load(dy + at, m);
+      const VR yv = n == kWidth ? Vec::load(y + at) : Vec::load(y + at, m);
+      // relu's gradient exactly as unary_grad writes it (0 * dy keeps a NaN or infinite dy visible), so that the
+      // fused backward equals max-pool backward followed by relu backward.
+      const VR dz = Vec::select(Vec::greater(yv, Vec::zero()), g, Vec::mul(Vec::zero(), g));
+      sum = Vec::add(sum, dz);
+      const VR k = Vec::load_bytes(argmax + at, n);
+      float* out = rows + p * pool_w * c + c0;
+      for (int64_t a = 0; a < pool_h; ++a)
+        for (int64_t b = 0; b < pool_w; ++b) {
+          const VR v = Vec::select(Vec::equal(k, Vec::set1(static_cast<float>(a * pool_w + b))), dz, Vec::zero());
+          if (n == kWidth) Vec::store(out + a * row_stride + b * c, v);
+          else Vec::store(out + a * row_stride + b * c, v, m);
         }
-      }
+    }
+    if (dbias) {
+      if (n == kWidth) Vec::store(dbias + c0, Vec::add(Vec::load(dbias + c0), sum));
+      else Vec::store(dbias + c0, Vec::add(Vec::load(dbias + c0, m), sum), m);
+    }
   }
 }
 
 }  // namespace
 
 extern const ConvKernels conv_kernels;
-const ConvKernels conv_kernels = {kWidth, kMaxVectors, forward_row, filter_rows, max_pool_rows, TN_ISA_NS::unary_grad};
+const ConvKernels conv_kernels = {kWidth,        kMaxVectors,          forward_row,
+                                  filter_rows,   max_pool_rows,        max_pool_argmax_rows,
+                                  unpool_relu_grad_rows, TN_ISA_NS::unary_grad};
 
 }  // namespace TN_ISA_NS
 }  // namespace tn

@@ -56,6 +56,17 @@ struct ConvKernels {
   // `row_stride` floats apart), columns [p * pool_w, (p + 1) * pool_w), for p in [0, out_w).
   void (*max_pool_rows)(const float* rows, int64_t row_stride, int64_t pool_h, int64_t pool_w, int64_t out_w,
                         int64_t c, float* y);
+  // As max_pool_rows, and argmax[p * c + ch] = a * pool_w + b for the window's first maximum (its first NaN if it
+  // holds one), the position a training step routes the gradient to. pool_h * pool_w is at most 256.
+  void (*max_pool_argmax_rows)(const float* rows, int64_t row_stride, int64_t pool_h, int64_t pool_w, int64_t out_w,
+                               int64_t c, float* y, uint8_t* argmax);
+  // The gradient max_pool_argmax_rows' input rows get through the relu that produced them: for window p, position
+  // a * pool_w + b, rows[a * row_stride + (p * pool_w + b) * c + ch] = dz = relu's gradient of dy[p * c + ch] (from
+  // its output y[p * c + ch], as unary_grad computes it) where argmax names that position, and 0 elsewhere. Adds
+  // each dz to dbias[ch] when dbias is not null (each window's dz lands at exactly one position).
+  void (*unpool_relu_grad_rows)(const float* dy, const float* y, const uint8_t* argmax, int64_t pool_h,
+                                int64_t pool_w, int64_t out_w, int64_t c, float* rows, int64_t row_stride,
+                                float* dbias);
   // This ISA's unary_grad (elementwise.h), single-threaded: the kernels call it on rows inside their own threads.
   void (*activation_grad)(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, int64_t n,
                           float alpha);

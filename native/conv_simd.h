@@ -39,6 +39,26 @@ struct Vec {
   static R leaky_relu(R v, float alpha) {
     return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero(), _CMP_LT_OQ), v, set1(alpha));
   }
+  static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
+
+  // Per-lane conditions and selects (max pooling's running maximum and argmax, and its gradient's routing).
+  using Lanes = __mmask16;
+  static Lanes greater(R a, R b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+  static Lanes equal(R a, R b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+  // Where v replaces the running maximum m: v greater, or v NaN while m is not (the first NaN wins). !(v <= m) is
+  // both of those, and also true where m is NaN, which the ordered test of m takes out.
+  static Lanes takes_max(R v, R m) {
+    return _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(v, m, _CMP_NLE_UQ), m, m, _CMP_ORD_Q);
+  }
+  static R select(Lanes k, R a, R b) { return _mm512_mask_blend_ps(k, b, a); }
+  // n (at most width) bytes as the first lanes, the others 0; and back, for lanes holding integers in [0, 255].
+  static R load_bytes(const uint8_t* p, int64_t n) {
+    const __m128i b = _mm_maskz_loadu_epi8(static_cast<__mmask16>(mask(n)), p);
+    return _mm512_maskz_cvtepi32_ps(Mask(0xffff), _mm512_maskz_cvtepu8_epi32(Mask(0xffff), b));
+  }
+  static void store_bytes(uint8_t* p, R v, int64_t n) {
+    _mm512_mask_cvtepi32_storeu_epi8(p, mask(n), _mm512_maskz_cvttps_epi32(Mask(0xffff), v));
+  }
 };
 
 #elif TN_SIMD == 256
@@ -69,6 +89,27 @@ struct Vec {
   static R relu6(R v) { return _mm256_min_ps(set1(6.0f), relu(v)); }
   static R leaky_relu(R v, float alpha) {
     return _mm256_blendv_ps(v, _mm256_mul_ps(v, set1(alpha)), _mm256_cmp_ps(v, zero(), _CMP_LT_OQ));
+  }
+  static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
+
+  using Lanes = __m256;
+  static Lanes greater(R a, R b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+  static Lanes equal(R a, R b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+  static Lanes takes_max(R v, R m) {
+    return _mm256_and_ps(_mm256_cmp_ps(v, m, _CMP_NLE_UQ), _mm256_cmp_ps(m, m, _CMP_ORD_Q));
+  }
+  static R select(Lanes k, R a, R b) { return _mm256_blendv_ps(b, a, k); }
+  // Through a 64-bit integer: AVX2 has no masked byte loads or stores, and the bytes must not leave [p, p + n).
+  static R load_bytes(const uint8_t* p, int64_t n) {
+    uint64_t bytes = 0;
+    std::memcpy(&bytes, p, static_cast<size_t>(n >= 8 ? 8 : n));
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(bytes))));
+  }
+  static void store_bytes(uint8_t* p, R v, int64_t n) {
+    const __m256i i = _mm256_cvttps_epi32(v);
+    const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256(i, 1));
+    const uint64_t bytes = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_packus_epi16(w, w)));
+    std::memcpy(p, &bytes, static_cast<size_t>(n >= 8 ? 8 : n));
   }
 };
 
@@ -108,6 +149,21 @@ struct Vec {
     return v != v ? v : (v < zero() ? zero() : (v > six ? six : v));
   }
   static R leaky_relu(R v, float alpha) { return v < zero() ? v * set1(alpha) : v; }
+  static R mul(R a, R b) { return a * b; }
+
+  using Lanes = I;
+  static Lanes greater(R a, R b) { return a > b; }
+  static Lanes equal(R a, R b) { return a == b; }
+  static Lanes takes_max(R v, R m) { return (m == m) & ((v > m) | (v != v)); }
+  static R select(Lanes k, R a, R b) { return k ? a : b; }
+  static R load_bytes(const uint8_t* p, int64_t n) {
+    R r = zero();
+    for (int64_t i = 0; i < n && i < 4; ++i) r[i] = p[i];
+    return r;
+  }
+  static void store_bytes(uint8_t* p, R v, int64_t n) {
+    for (int64_t i = 0; i < n && i < 4; ++i) p[i] = static_cast<uint8_t>(v[i]);
+  }
 };
 
 #endif

@@ -33,7 +33,9 @@ class Workspace {
 
 // Named slots so that a kernel can hold several buffers at once (e.g. im2col and packed panels).
 // gemm_c holds a GEMM's partial products (k split) or its transposed output; gemm_t a tile being transposed.
-enum class WorkspaceSlot { im2col = 0, gemm_a, gemm_b, gemm_c, gemm_t, conv_aux, count };
+// conv_pool holds the full-size convolution output (or its gradient) that a fused conv + pool pass materialises
+// only where it hands over to the unfused kernels, which use the other slots meanwhile.
+enum class WorkspaceSlot { im2col = 0, gemm_a, gemm_b, gemm_c, gemm_t, conv_aux, conv_pool, count };
 
 inline float* workspace(WorkspaceSlot slot, size_t floats) {
   static thread_local Workspace slots[static_cast<int>(WorkspaceSlot::count)];

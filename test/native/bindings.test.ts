@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { native, BinaryOp, ReduceOp, UnaryOp } from '../../lib/native.js';
 
-type Kind = 'f32' | 'f32?' | 'i32' | 'words' | 'int' | 'enum' | 'float' | 'finite' | 'bool' | 'list';
+type Kind = 'f32' | 'f32?' | 'i32' | 'u8' | 'words' | 'int' | 'enum' | 'float' | 'finite' | 'bool' | 'list';
 
 interface Spec {
   kinds: Kind[];
@@ -24,6 +24,9 @@ const f = (n: number, fill = 0.5) => new Float32Array(n).fill(fill);
 const big = 2147483647;
 
 const convGeometry = () => [1, 5, 5, 2, 3, 3, 4, 3, 3, 1, 1, 1, 1, 0, 0];
+// A 4x4 convolution output, pooled 2x2 into 2x2x4 (16 values, and 16 argmax bytes: enough to overlap a float).
+const fusedGeometry = () => [1, 6, 6, 2, 3, 3, 4, 4, 4, 1, 1, 1, 1, 0, 0];
+const u8 = (n: number) => new Uint8Array(n);
 const poolGeometry = () => [1, 4, 4, 3, 2, 2, 2, 2, 2, 2, 0, 0];
 
 const specs: Record<string, Spec> = {
@@ -121,6 +124,29 @@ const specs: Record<string, Spec> = {
     overflow: () => [[f(1), f(1), null, f(1), [1, big, big, 1, 1, 1, big, 1, 1, 1, 1, 1, 1, 0, 0], 1, 1]],
     aliases: [[3, 0], [3, 1], [3, 2]],
   },
+  conv2dReluMaxPoolTrain: {
+    kinds: ['f32', 'f32', 'f32?', 'f32', 'u8', 'list', 'int', 'int'],
+    valid: () => [f(72), f(72), f(4), f(16), u8(16), fusedGeometry(), 2, 2],
+    sized: [6, 7],
+    overflow: () => [
+      [f(1), f(1), null, f(1), u8(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], 1, 1],
+      [f(1), f(1), null, f(1), u8(1), [1, big, big, 1, 1, 1, big, 1, 1, 1, 1, 1, 1, 0, 0], 1, 1],
+    ],
+    aliases: [[3, 0], [3, 1], [3, 2], [4, 0], [4, 1], [4, 2], [4, 3]],
+  },
+  conv2dReluMaxPoolBackward: {
+    kinds: ['f32', 'f32', 'f32', 'f32', 'u8', 'f32?', 'f32?', 'f32?', 'list', 'int', 'int'],
+    valid: () => [f(72), f(72), f(16), f(16), u8(16), f(72), f(4), f(72), fusedGeometry(), 2, 2],
+    sized: [9, 10],
+    overflow: () => [
+      [f(1), f(1), f(1), f(1), u8(1), null, null, null, [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], 1, 1],
+      [f(1), f(1), f(1), f(1), u8(1), null, null, null, [1, 1, 1, 1, big, big, big, 1, 1, 1, 1, 1, 1, 0, 0], 1, 1],
+    ],
+    aliases: [
+      [5, 0], [5, 1], [5, 2], [5, 3], [5, 4], [6, 0], [6, 1], [6, 2], [6, 3], [6, 4], [7, 0], [7, 1], [7, 2], [7, 3], [7, 4],
+      [5, 6], [5, 7], [6, 7],
+    ],
+  },
   conv2dPlan: {
     kinds: ['list'],
     valid: () => [convGeometry()],
@@ -200,18 +226,20 @@ function typedLength(v: unknown): number {
 /** Wrong values for an argument of each kind (besides wrong counts, which every binding gets). */
 function badValues(kind: Kind, valid: unknown): [unknown, string][] {
   const n = Math.max(0, typedLength(valid));
+  // Typed arrays of the valid argument's own type (Float32Array for an absent optional one).
+  const Same = (ArrayBuffer.isView(valid) ? valid.constructor : Float32Array) as new (n: number) => Float32Array;
   const typed = (): [unknown, string][] => [
     [new Float64Array(n), 'a Float64Array'],
     [Array.from({ length: n }, () => 0), 'a plain array'],
     ['x', 'a string'],
     [{}, 'an object'],
     [new DataView(new ArrayBuffer(4 * Math.max(1, n))), 'a DataView'],
-    [valid instanceof Int32Array ? new Int32Array(n - 1) : new Float32Array(n - 1), 'an array one element short'],
+    [new Same(n - 1), 'an array one element short'],
     detached(),
   ];
   // An array whose buffer was transferred away: it has no memory and length 0.
   const detached = (): [unknown, string] => {
-    const a = valid instanceof Int32Array ? new Int32Array(n) : new Float32Array(n);
+    const a = new Same(n);
     structuredClone(a.buffer, { transfer: [a.buffer] });
     return [a, 'a detached array'];
   };
@@ -225,6 +253,8 @@ function badValues(kind: Kind, valid: unknown): [unknown, string][] {
       return [...typed(), [new Int32Array(n), 'an Int32Array']];
     case 'i32':
       return [...typed(), [null, 'null'], [new Float32Array(n), 'a Float32Array']];
+    case 'u8':
+      return [...typed(), [null, 'null'], [new Int8Array(n), 'an Int8Array'], [new Uint8ClampedArray(n), 'a Uint8ClampedArray'], [new Float32Array(n), 'a Float32Array']];
     case 'words':
       return [...typed(), [null, 'null'], [new Uint32Array(n), 'a Uint32Array']];
     case 'int':
@@ -303,13 +333,15 @@ describe('native bindings', () => {
         it('rejects outputs that overlap an input', () => {
           for (const [out, input] of spec.aliases!) {
             const args = spec.valid();
+            type View = new (buffer: ArrayBuffer, offset: number, length: number) => Float32Array;
             const src = args[input] as Float32Array;
-            const dst = args[out] as Float32Array | Int32Array;
-            const buffer = new ArrayBuffer(4 * (src.length + dst.length + 1));
-            const shared = new Float32Array(buffer, 0, src.length);
+            const dst = args[out] as Float32Array;
+            // Views of each argument's own type; the output starts 4 bytes into the input.
+            const buffer = new ArrayBuffer(src.byteLength + dst.byteLength + 4);
+            const shared = new (src.constructor as View)(buffer, 0, src.length);
             shared.set(src);
             args[input] = shared;
-            args[out] = dst instanceof Int32Array ? new Int32Array(buffer, 4, dst.length) : new Float32Array(buffer, 4, dst.length);
+            args[out] = new (dst.constructor as View)(buffer, 4, dst.length);
             expectRejected(name, args, `argument ${out + 1} overlapping argument ${input + 1}`);
           }
         });

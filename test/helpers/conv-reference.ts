@@ -1,0 +1,168 @@
+// Float64 references for the convolution kernels, written from the definitions, and the data and comparison
+// helpers their tests share (test/native/conv.test.ts, test/native/conv-fused.test.ts).
+import { expect } from 'vitest';
+import { UnaryOp } from '../../lib/native.js';
+import { conv2dGeometry, type Padding } from '../../lib/ops/conv.js';
+import { rng } from './gradcheck.js';
+
+export { rng };
+
+export function randomArray(n: number, seed: number, scale = 1): Float32Array {
+  const r = rng(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (r() * 2 - 1) * scale;
+  return a;
+}
+
+/** Values from a small set, so that pooling windows often hold ties. */
+export function tiedArray(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.floor(r() * 4) - 2;
+  return a;
+}
+
+/**
+ * float32 sums of `terms` products carry an error proportional to the sum of their magnitudes (mag), not to the
+ * result, which can cancel to near zero: tolerate 1e-5 of mag, plus the usual relative 1e-4 and absolute 1e-5.
+ */
+export function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, mag: ArrayLike<number> | null, what: string, slope = 1): void {
+  expect(got.length, `${what}: length`).toBe(ref.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < ref.length; i++) {
+    const g = got[i];
+    const r = ref[i];
+    if (Number.isNaN(r) || Number.isNaN(g)) {
+      // Outputs start as NaN, so this also catches elements a kernel never wrote.
+      if (Number.isNaN(r) !== Number.isNaN(g)) throw new Error(`${what}: element ${i} is ${g}, expected ${r}`);
+      continue;
+    }
+    const tol = 1e-5 + 1e-4 * Math.abs(r) + slope * 1e-5 * (mag ? mag[i] : 0);
+    const excess = Math.abs(g - r) / tol;
+    if (excess > worst) {
+      worst = excess;
+      at = i;
+    }
+  }
+  if (worst > 1) throw new Error(`${what}: element ${at} is ${got[at]}, expected ${ref[at]} (error ${Math.abs(got[at] - ref[at])})`);
+}
+
+export interface ConvCase {
+  name: string;
+  x: [number, number, number, number];
+  k: [number, number, number, number];
+  strides?: [number, number];
+  padding?: Padding;
+  dilations?: [number, number];
+  bias?: boolean;
+  activation?: UnaryOp;
+  alpha?: number;
+}
+
+export interface Geometry {
+  n: number; h: number; w: number; c: number; kh: number; kw: number; oc: number; oh: number; ow: number;
+  sh: number; sw: number; dh: number; dw: number; pt: number; pl: number;
+  native: number[];
+}
+
+export function geometryOf(c: ConvCase): Geometry {
+  const g = conv2dGeometry(c.x, c.k, c.strides ?? [1, 1], c.padding ?? 'valid', c.dilations ?? [1, 1], c.name);
+  const [n, h, w, ch, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl] = g.native;
+  return { n, h, w, c: ch, kh, kw, oc, oh, ow, sh, sw, dh, dw, pt, pl, native: g.native };
+}
+
+/** y[n,oh,ow,oc] = sum x[n, oh*sh-pt+i*dh, ow*sw-pl+j*dw, c] * w[i,j,c,oc] + bias (no activation), and |terms|. */
+export function refForward(g: Geometry, x: Float32Array, w: Float32Array, bias: Float32Array | null) {
+  const y = new Float64Array(g.n * g.oh * g.ow * g.oc);
+  const mag = new Float64Array(y.length);
+  for (let n = 0; n < g.n; n++)
+    for (let oh = 0; oh < g.oh; oh++)
+      for (let ow = 0; ow < g.ow; ow++) {
+        const o = ((n * g.oh + oh) * g.ow + ow) * g.oc;
+        for (let oc = 0; oc < g.oc; oc++) {
+          y[o + oc] = bias ? bias[oc] : 0;
+          mag[o + oc] = bias ? Math.abs(bias[oc]) : 0;
+        }
+        for (let i = 0; i < g.kh; i++) {
+          const h = oh * g.sh - g.pt + i * g.dh;
+          if (h < 0 || h >= g.h) continue;
+          for (let j = 0; j < g.kw; j++) {
+            const ww = ow * g.sw - g.pl + j * g.dw;
+            if (ww < 0 || ww >= g.w) continue;
+            for (let c = 0; c < g.c; c++) {
+              const xv = x[((n * g.h + h) * g.w + ww) * g.c + c];
+              const wo = ((i * g.kw + j) * g.c + c) * g.oc;
+              for (let oc = 0; oc < g.oc; oc++) {
+                const p = xv * w[wo + oc];
+                y[o + oc] += p;
+                mag[o + oc] += Math.abs(p);
+              }
+            }
+          }
+        }
+      }
+  return { y, mag };
+}
+
+export function refBackwardInput(g: Geometry, dy: ArrayLike<number>, w: Float32Array) {
+  const dx = new Float64Array(g.n * g.h * g.w * g.c);
+  const mag = new Float64Array(dx.length);
+  for (let n = 0; n < g.n; n++)
+    for (let oh = 0; oh < g.oh; oh++)
+      for (let ow = 0; ow < g.ow; ow++) {
+        const o = ((n * g.oh + oh) * g.ow + ow) * g.oc;
+        for (let i = 0; i < g.kh; i++) {
+          const h = oh * g.sh - g.pt + i * g.dh;
+          if (h < 0 || h >= g.h) continue;
+          for (let j = 0; j < g.kw; j++) {
+            const ww = ow * g.sw - g.pl + j * g.dw;
+            if (ww < 0 || ww >= g.w) continue;
+            for (let c = 0; c < g.c; c++) {
+              const d = ((n * g.h + h) * g.w + ww) * g.c + c;
+              const wo = ((i * g.kw + j) * g.c + c) * g.oc;
+              for (let oc = 0; oc < g.oc; oc++) {
+                const p = dy[o + oc] * w[wo + oc];
+                dx[d] += p;
+                mag[d] += Math.abs(p);
+              }
+            }
+          }
+        }
+      }
+  return { dx, mag };
+}
+
+export function refBackwardFilter(g: Geometry, x: Float32Array, dy: ArrayLike<number>) {
+  const dw = new Float64Array(g.kh * g.kw * g.c * g.oc);
+  const mag = new Float64Array(dw.length);
+  const db = new Float64Array(g.oc);
+  const dbMag = new Float64Array(g.oc);
+  for (let n = 0; n < g.n; n++)
+    for (let oh = 0; oh < g.oh; oh++)
+      for (let ow = 0; ow < g.ow; ow++) {
+        const o = ((n * g.oh + oh) * g.ow + ow) * g.oc;
+        for (let oc = 0; oc < g.oc; oc++) {
+          db[oc] += dy[o + oc];
+          dbMag[oc] += Math.abs(dy[o + oc]);
+        }
+        for (let i = 0; i < g.kh; i++) {
+          const h = oh * g.sh - g.pt + i * g.dh;
+          if (h < 0 || h >= g.h) continue;
+          for (let j = 0; j < g.kw; j++) {
+            const ww = ow * g.sw - g.pl + j * g.dw;
+            if (ww < 0 || ww >= g.w) continue;
+            for (let c = 0; c < g.c; c++) {
+              const xv = x[((n * g.h + h) * g.w + ww) * g.c + c];
+              const wo = ((i * g.kw + j) * g.c + c) * g.oc;
+              for (let oc = 0; oc < g.oc; oc++) {
+                const p = xv * dy[o + oc];
+                dw[wo + oc] += p;
+                mag[wo + oc] += Math.abs(p);
+              }
+            }
+          }
+        }
+      }
+  return { dw, mag, db, dbMag };
+}
