@@ -31,16 +31,22 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-/** Attaches a backward rule to `out` when any input requires a gradient. Returns `out`. */
-export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward']): Tensor {
-  if (paused !== 0) return out;
+/**
+ * Whether an op on these inputs would record a node: for ops whose forward pass keeps extra state (such as the
+ * positions of maxima) only when a backward pass can follow.
+ */
+export function willRecord(inputs: readonly Tensor[]): boolean {
+  if (paused !== 0) return false;
   for (let i = 0; i < inputs.length; i++) {
     const t = inputs[i];
-    if (t._leaf || t._node !== null) {
-      out._node = { op, inputs, backward };
-      return out;
-    }
+    if (t._leaf || t._node !== null) return true;
   }
+  return false;
+}
+
+/** Attaches a backward rule to `out` when any input requires a gradient. Returns `out`. */
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward']): Tensor {
+  if (willRecord(inputs)) out._node = { op, inputs, backward };
   return out;
 }
 

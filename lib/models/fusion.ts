@@ -1,6 +1,7 @@
-// Inference-time fusion of adjacent layers into one native kernel. Only used when no gradient is being recorded
-// and not training, so results are the same as layer by layer (the fused kernels compute the same arithmetic).
-import { isRecording } from '../autograd/tape.js';
+// Fusion of adjacent layers into one op, in inference and in training alike. While gradients are recorded the fused
+// op gives exactly the layers' outputs and, up to the order of float sums, their gradients. Inference uses the direct
+// convolution kernels for every shape, so where the Conv2D alone would take GEMM or im2col (1x1 kernels, very wide
+// layers) its outputs may differ from the layers' in the last bits.
 import { Conv2D } from '../layers/convolutional.js';
 import type { Layer } from '../layers/layer.js';
 import { MaxPooling2D } from '../layers/pooling.js';
@@ -10,7 +11,7 @@ import type { Tensor } from '../tensor.js';
 
 /**
  * Conv2D with relu followed by non-overlapping 'valid' max pooling: computing the pooled rows directly never
- * writes the full-size convolution output (4x the pooled size for 2x2 pooling).
+ * writes the full-size convolution output (4x the pooled size for 2x2 pooling), and its gradient never needs it.
  */
 function convReluPool(a: Layer, b: Layer | undefined): [Conv2D, MaxPooling2D] | null {
   if (!(a instanceof Conv2D) || !(b instanceof MaxPooling2D)) return null;
@@ -19,13 +20,12 @@ function convReluPool(a: Layer, b: Layer | undefined): [Conv2D, MaxPooling2D] | 
   return [a, b];
 }
 
-/** Whether layers[i] and layers[i + 1] can run as one fused kernel in this call. */
-export function fusedPair(layers: readonly Layer[], i: number, training: boolean): [Conv2D, MaxPooling2D] | null {
-  if (training || isRecording()) return null;
+/** Whether layers[i] and layers[i + 1] can run as one fused op. */
+export function fusedPair(layers: readonly Layer[], i: number): [Conv2D, MaxPooling2D] | null {
   return convReluPool(layers[i], layers[i + 1]);
 }
 
-/** Runs a fused Conv2D(relu) + MaxPooling2D pair on x. */
+/** Runs a fused Conv2D(relu) + MaxPooling2D pair on x (recording its gradient when the tape records). */
 export function runConvReluPool(conv: Conv2D, pool: MaxPooling2D, x: Tensor): Tensor {
   conv.assertInputCompatibility(x.shape);
   return conv2dBiasReluMaxPool(x, conv.kernel!, conv.bias, conv.strides, conv.padding, conv.dilationRate, pool.poolSize);

@@ -107,7 +107,7 @@ export class Sequential extends Model {
     let x: LayerOutput = inputs;
     for (let i = 0; i < this.stack.length; i++) {
       const l = this.stack[i];
-      const fused = Array.isArray(x) ? null : fusedPair(this.stack, i, args.training ?? false);
+      const fused = Array.isArray(x) ? null : fusedPair(this.stack, i);
       if (fused && this.layerOutputShapes.has(fused[1])) {
         x = runConvReluPool(fused[0], fused[1], x as Tensor);
         i++;

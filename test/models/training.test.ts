@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
+import { native } from '../../lib/native.js';
 
 const { Dense, Conv2D, MaxPooling2D, Flatten } = tn.layers;
 
@@ -371,17 +372,83 @@ describe('models', () => {
   });
 });
 
-describe('inference fusion', () => {
-  it('predict runs Conv2D(relu) + MaxPooling2D as one kernel with the same results as layer by layer', () => {
+describe('fusion of Conv2D(relu) + MaxPooling2D', () => {
+  /** The stack one layer at a time: what the model computes without fusion. */
+  const layered = (model: tn.Sequential, x: tn.Tensor): tn.Tensor => model.layers.reduce<tn.Tensor>((t, l) => l.apply(t) as tn.Tensor, x);
+
+  /** Counts the calls of a native binding while fn runs. */
+  function countCalls(name: 'conv2dReluMaxPool' | 'conv2dReluMaxPoolTrain' | 'conv2dReluMaxPoolBackward', fn: () => void): number {
+    const original = native[name] as (...a: unknown[]) => void;
+    let calls = 0;
+    (native as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => {
+      calls++;
+      original(...a);
+    };
+    try {
+      fn();
+    } finally {
+      (native as unknown as Record<string, unknown>)[name] = original;
+    }
+    return calls;
+  }
+
+  it('predict runs the pair as one kernel with the same results as layer by layer', () => {
     const model = referenceCnn();
     const x = tn.randomUniform([5, 28, 28, 1], 0, 1, 'float32', 3);
-    const fused = (model.predict(x) as tn.Tensor).data();
-    // Recording gradients disables the fusion, so apply() gives the unfused result.
-    const layered = (model.apply(x) as tn.Tensor).data();
-    expect(Array.from(fused)).toEqual(Array.from(layered));
+    let fused: Float32Array | Int32Array = new Float32Array(0);
+    expect(countCalls('conv2dReluMaxPool', () => (fused = (model.predict(x) as tn.Tensor).data()))).toBe(1);
+    expect(Array.from(fused)).toEqual(Array.from(tn.noGrad(() => layered(model, x)).data()));
     // A pool that overlaps or pads is not fused, and still agrees.
     const overlapping = new tn.Sequential([new Conv2D(4, 3, { activation: 'relu', inputShape: [9, 9, 2] }), new MaxPooling2D({ poolSize: 3, strides: 2 }), new Flatten()]);
     const y = tn.randomNormal([2, 9, 9, 2], 0, 1, 'float32', 4);
-    expect(Array.from((overlapping.predict(y) as tn.Tensor).data())).toEqual(Array.from((overlapping.apply(y) as tn.Tensor).data()));
+    expect(Array.from((overlapping.predict(y) as tn.Tensor).data())).toEqual(Array.from(tn.noGrad(() => layered(overlapping, y)).data()));
   });
+
+  for (const [name, build, inputShape] of [
+    ['the reference CNN', referenceCnn, [28, 28, 1]],
+    [
+      'two fused pairs (the second needs dx), odd 27x27 output, same padding',
+      () => new tn.Sequential([
+        new Conv2D(8, 3, { activation: 'relu', inputShape: [29, 29, 3] }),
+        new MaxPooling2D(2),
+        new Conv2D(16, 3, { activation: 'relu', padding: 'same' }),
+        new MaxPooling2D(2),
+        new Flatten(),
+        new Dense(10, { activation: 'softmax' }),
+      ]),
+      [29, 29, 3],
+    ],
+  ] as const) {
+    it(`training runs each pair as one op, with the outputs and gradients of layer by layer: ${name}`, () => {
+      const model = build();
+      const n = 6;
+      const x = tn.randomUniform([n, ...inputShape], -1, 1, 'float32', 5);
+      const labels = tn.tensor(Int32Array.from({ length: n }, (_, i) => (i * 7) % 10), [n], 'int32');
+      const loss = new tn.losses.SparseCategoricalCrossentropy();
+      const pairs = model.layers.filter((l) => l instanceof MaxPooling2D).length;
+      let fusedOut: tn.Tensor | null = null;
+      let fusedGrads: tn.Tensor[] = [];
+      const forward = countCalls('conv2dReluMaxPoolTrain', () => {
+        const backward = countCalls('conv2dReluMaxPoolBackward', () => {
+          fusedOut = model.apply(x, { training: true }) as tn.Tensor;
+          fusedGrads = tn.gradients(loss.compute(labels, fusedOut), model.trainableWeights);
+        });
+        expect(backward).toBe(pairs);
+      });
+      expect(forward).toBe(pairs);
+      const layeredOut = layered(model, x);
+      expect(Array.from(fusedOut!.data())).toEqual(Array.from(layeredOut.data()));
+      const layeredGrads = tn.gradients(loss.compute(labels, layeredOut), model.trainableWeights);
+      fusedGrads.forEach((g, i) => {
+        const want = layeredGrads[i].data();
+        const got = g.data();
+        const scale = Array.from(want).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        for (let j = 0; j < want.length; j++) {
+          if (Math.abs(got[j] - want[j]) > 1e-5 * scale + 1e-7) {
+            throw new Error(`${model.trainableWeights[i].name}[${j}]: fused ${got[j]}, layer by layer ${want[j]}`);
+          }
+        }
+      });
+    });
+  }
 });

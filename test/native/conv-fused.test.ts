@@ -1,12 +1,15 @@
-// The fused conv + bias + relu + max-pool kernels for training (conv2dReluMaxPoolTrain, conv2dReluMaxPoolBackward),
-// against the unfused path (conv2dForward, max pooling, and their backward passes) and a
+// The fused conv + bias + relu + max-pool kernels for training (conv2dReluMaxPoolTrain, conv2dReluMaxPoolBackward) and
+// the op that records them, against the unfused path (conv2dForward, max pooling, and their backward passes) and a
 // float64 reference, over many geometries, on both thread counts (this file runs once per ISA path).
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { native, UnaryOp } from '../../lib/native.js';
+import { conv2dBiasReluMaxPool, conv2dFused } from '../../lib/ops/conv.js';
+import type { Tensor } from '../../lib/tensor.js';
 import {
   expectClose, geometryOf, randomArray, refBackwardFilter, refBackwardInput, refForward, rng, type ConvCase, type Geometry,
 } from '../helpers/conv-reference.js';
+import { gradCheck } from '../helpers/gradcheck.js';
 
 const threadCounts = [1, 2];
 const defaultThreads = tn.backendInfo().threads;
@@ -321,5 +324,136 @@ describe('conv2dReluMaxPoolTrain and conv2dReluMaxPoolBackward against the unfus
     argmax.fill(4);
     native.conv2dReluMaxPoolBackward(x, w, dy, y, argmax, dw, db, dx, g.native, 2, 2);
     expect([...dw, ...dx].every((v) => v === 0)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The op, through the tape
+
+describe('conv2dBiasReluMaxPool records its gradient', () => {
+  const unfused = (x: Tensor, k: Tensor, b: Tensor | null, strides: [number, number], padding: 'valid' | 'same', dilations: [number, number], pool: [number, number]) =>
+    tn.maxPool2d(conv2dFused(x, k, b, strides, padding, dilations, UnaryOp.relu), pool);
+
+  for (const c of [cases[0], cases[3], cases[5], cases[7], cases[10], cases[13]]) {
+    it(`equals conv2dFused + maxPool2d through the tape: ${c.name}`, () => {
+      const g = geometryOf(c);
+      const { x, w, bias } = caseData(c, g, 500);
+      const xt = tn.tensor(x, c.x);
+      const kt = tn.tensor(w, c.k);
+      const bt = bias ? tn.tensor(bias, [g.oc]) : null;
+      const args = [c.strides ?? [1, 1], c.padding ?? 'valid', c.dilations ?? [1, 1], c.pool] as const;
+      const inputs = bt ? [xt, kt, bt] : [xt, kt];
+      const fused = (...t: Tensor[]) => conv2dBiasReluMaxPool(t[0], t[1], t[2] ?? null, ...args);
+      const layered = (...t: Tensor[]) => unfused(t[0], t[1], t[2] ?? null, ...args);
+      const upstream = tn.tensor(randomArray(pooledOf(g, c.pool).size, 501), fused(...inputs).shape);
+      // Variables, so that the op records (and runs the training kernel) outside grads() too.
+      const variables = inputs.map((t) => tn.variable(t));
+      for (const threads of threadCounts) {
+        tn.setNumThreads(threads);
+        expect(Array.from(fused(...variables).data())).toEqual(Array.from(layered(...variables).data()));
+        const got = tn.grads(fused)(inputs, upstream);
+        const want = tn.grads(layered)(inputs, upstream);
+        got.forEach((gi, i) => {
+          const mag = want[i].data().map(Math.abs);
+          expectClose(gi.data(), want[i].data(), mag.map((v) => 10 * (v + 1)), `${c.name} (${threads} threads) gradient ${i}`);
+        });
+      }
+    });
+  }
+
+  it('computes only the gradients asked for (the first layer needs no dx)', () => {
+    const c = cases[0];
+    const g = geometryOf(c);
+    const { x, w, bias } = caseData(c, g, 600);
+    const kernel = tn.variable(tn.tensor(w, c.k));
+    const b = tn.variable(tn.tensor(bias!, [g.oc]));
+    const calls: (Float32Array | null)[][] = [];
+    const original = native.conv2dReluMaxPoolBackward;
+    native.conv2dReluMaxPoolBackward = (...a) => {
+      calls.push([a[5], a[6], a[7]]);
+      original(...a);
+    };
+    try {
+      const y = conv2dBiasReluMaxPool(tn.tensor(x, c.x), kernel, b, [1, 1], 'valid', [1, 1], [2, 2]);
+      const [dk, db] = tn.gradients(tn.sum(y), [kernel, b]);
+      expect(calls.length).toBe(1);
+      expect(calls[0][0]).not.toBeNull();
+      expect(calls[0][1]).not.toBeNull();
+      expect(calls[0][2]).toBeNull();
+      const want = tn.gradients(tn.sum(unfused(tn.tensor(x, c.x), kernel, b, [1, 1], 'valid', [1, 1], [2, 2])), [kernel, b]);
+      expectClose(dk.data(), want[0].data(), want[0].data().map((v) => 10 * (Math.abs(v) + 1)), 'dKernel');
+      expectClose(db.data(), want[1].data(), null, 'dBias');
+    } finally {
+      native.conv2dReluMaxPoolBackward = original;
+    }
+  });
+
+  it('does not keep argmax when no gradient is recorded', () => {
+    const c = cases[0];
+    const g = geometryOf(c);
+    const { x, w, bias } = caseData(c, g, 700);
+    const original = native.conv2dReluMaxPoolTrain;
+    let trainCalls = 0;
+    native.conv2dReluMaxPoolTrain = (...a) => {
+      trainCalls++;
+      original(...a);
+    };
+    try {
+      const k = tn.variable(tn.tensor(w, c.k));
+      const y = tn.noGrad(() => conv2dBiasReluMaxPool(tn.tensor(x, c.x), k, tn.tensor(bias!, [g.oc]), [1, 1], 'valid', [1, 1], [2, 2]));
+      expect(y.requiresGrad).toBe(false);
+      conv2dBiasReluMaxPool(tn.tensor(x, c.x), tn.tensor(w, c.k), null, [1, 1], 'valid', [1, 1], [2, 2]);
+      expect(trainCalls).toBe(0);
+      expect(conv2dBiasReluMaxPool(tn.tensor(x, c.x), k, null, [1, 1], 'valid', [1, 1], [2, 2]).requiresGrad).toBe(true);
+      expect(trainCalls).toBe(1);
+    } finally {
+      native.conv2dReluMaxPoolTrain = original;
+    }
+  });
+
+  it('windows of more than 256 positions take the unfused ops', () => {
+    const xt = tn.tensor(randomArray(2 * 19 * 18 * 2, 801), [2, 19, 18, 2]);
+    const kt = tn.variable(tn.tensor(randomArray(3 * 3 * 2 * 3, 802), [3, 3, 2, 3]));
+    const y = conv2dBiasReluMaxPool(xt, kt, null, [1, 1], 'valid', [1, 1], [17, 16]);
+    expect(y.shape).toEqual([2, 1, 1, 3]);
+    const want = unfused(xt, kt, null, [1, 1], 'valid', [1, 1], [17, 16]);
+    expect(Array.from(y.data())).toEqual(Array.from(want.data()));
+    const [dk] = tn.gradients(tn.sum(y), [kt]);
+    const [dkWant] = tn.gradients(tn.sum(want), [kt]);
+    expect(Array.from(dk.data())).toEqual(Array.from(dkWant.data()));
+  });
+
+  it('matches finite differences', () => {
+    // Data whose conv outputs stay clear of relu's kink and of ties within a window, so that steps of 1e-3 never
+    // cross a point where the function is not differentiable.
+    const shape: [number, number, number, number] = [1, 6, 7, 2];
+    const kshape: [number, number, number, number] = [3, 3, 2, 3];
+    const g = geometryOf({ name: 'fd', x: shape, k: kshape });
+    let seed = 1;
+    for (; ; seed++) {
+      const x = randomArray(84, seed * 3);
+      const w = randomArray(54, seed * 3 + 1, 0.5);
+      const b = randomArray(3, seed * 3 + 2, 0.3);
+      const z = refForward(g, x, w, b).y;
+      let margin = Infinity;
+      for (let n = 0; n < 1; n++)
+        for (let i = 0; i < 2; i++)
+          for (let j = 0; j < 2; j++)
+            for (let o = 0; o < 3; o++) {
+              const v: number[] = [];
+              for (let a = 0; a < 2; a++) for (let c = 0; c < 2; c++) v.push(z[((i * 2 + a) * g.ow + j * 2 + c) * 3 + o]);
+              v.sort((p, q) => q - p);
+              margin = Math.min(margin, Math.abs(v[0]), v[0] - v[1]);
+            }
+      if (margin > 0.05) {
+        gradCheck(
+          (xt, kt, bt) => conv2dBiasReluMaxPool(xt, kt, bt, [1, 1], 'valid', [1, 1], [2, 2]),
+          [tn.tensor(x, shape), tn.tensor(w, kshape), tn.tensor(b, [3])],
+          { eps: 1e-3, maxPoints: 64 },
+        );
+        break;
+      }
+    }
+    expect(seed).toBeLessThan(200);
   });
 });
