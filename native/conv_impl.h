@@ -522,12 +522,64 @@ void unpool_relu_grad_rows(const float* dy, const float* y, const uint8_t* argma
   }
 }
 
+// R vectors of the tap-by-channel row from r0 on, summed over the entries in registers, then added to dx.
+template <int R>
+void scatter_tile(const float* packed, int64_t row, int64_t r0, int64_t per_tap, int64_t c, const int32_t* channels,
+                  const float* values, int64_t n, float* const* taps) {
+  VR acc[R];
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r) acc[r] = Vec::zero();
+  for (int64_t e = 0; e < n; ++e) {
+    const float* w = packed + channels[e] * row + r0 * kWidth;
+    const VR v = Vec::set1(values[e]);
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r) acc[r] = Vec::fma(v, Vec::load(w + r * kWidth), acc[r]);
+  }
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r) {
+    const int64_t at = r0 + r, cv = at % per_tap;
+    float* d = taps[at / per_tap];
+    if (!d) continue;
+    d += cv * kWidth;
+    const int64_t valid = c - cv * kWidth;
+    if (valid >= kWidth) {
+      Vec::store(d, Vec::add(Vec::load(d), acc[r]));
+    } else {
+      const typename Vec::Mask m = Vec::mask(valid);
+      Vec::store(d, Vec::add(Vec::load(d, m), acc[r]), m);
+    }
+  }
+}
+
+using ScatterTile = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, const int32_t*, const float*, int64_t,
+                             float* const*);
+
+template <size_t... I>
+constexpr std::array<ScatterTile, sizeof...(I)> scatter_tiles(std::index_sequence<I...>) {
+  return {{&scatter_tile<static_cast<int>(I) + 1>...}};
+}
+
+void scatter_input_grad(const float* packed, int64_t row, int64_t per_tap, int64_t c, const int32_t* channels,
+                        const float* values, int64_t n, float* const* taps) {
+  // One register of the file holds the broadcast value; the rest accumulate.
+  constexpr int kVectors = Vec::accumulators;
+  static constexpr std::array<ScatterTile, kVectors> tiles = scatter_tiles(std::make_index_sequence<kVectors>());
+  const int64_t total = row / kWidth;
+  // Equal tiles, as forward_row_v splits a row.
+  const int64_t count = (total + kVectors - 1) / kVectors, base = total / count, extra = total % count;
+  for (int64_t t = 0, r0 = 0; t < count; ++t) {
+    const int64_t vectors = base + (t < extra ? 1 : 0);
+    tiles[vectors - 1](packed, row, r0, per_tap, c, channels, values, n, taps);
+    r0 += vectors;
+  }
+}
+
 }  // namespace
 
 extern const ConvKernels conv_kernels;
 const ConvKernels conv_kernels = {kWidth,        kMaxVectors,          forward_row,
                                   filter_rows,   max_pool_rows,        max_pool_argmax_rows,
-                                  unpool_relu_grad_rows, TN_ISA_NS::unary_grad};
+                                  unpool_relu_grad_rows, scatter_input_grad, TN_ISA_NS::unary_grad};
 
 }  // namespace TN_ISA_NS
 }  // namespace tn

@@ -67,6 +67,13 @@ struct ConvKernels {
   void (*unpool_relu_grad_rows)(const float* dy, const float* y, const uint8_t* argmax, int64_t pool_h,
                                 int64_t pool_w, int64_t out_w, int64_t c, float* rows, int64_t row_stride,
                                 float* dbias);
+  // The input gradient that the output channels routed to one window position carry, added to dx: with the kernel
+  // packed as [out_c][kh * kw][c_pad] (c_pad = c rounded up to whole vectors, zero padded; `row` = kh * kw * c_pad
+  // floats per output channel), vector r of the tap-by-channel row gets the sum over entries e < n of
+  // values[e] * packed[channels[e] * row + r * width], added to taps[r / per_tap] + (r % per_tap) * width (the c
+  // floats of one input pixel, the last vector masked; a null tap lies outside the image and is left out).
+  void (*scatter_input_grad)(const float* packed, int64_t row, int64_t per_tap, int64_t c, const int32_t* channels,
+                             const float* values, int64_t n, float* const* taps);
   // This ISA's unary_grad (elementwise.h), single-threaded: the kernels call it on rows inside their own threads.
   void (*activation_grad)(UnaryOp op, const float* x, const float* y, const float* dy, float* dx, int64_t n,
                           float alpha);

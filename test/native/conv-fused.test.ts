@@ -113,6 +113,10 @@ const cases: FusedCase[] = [
   { name: '3x3 pool on a 7x7 output', x: [2, 9, 9, 3], k: [3, 3, 3, 8], bias: true, pool: [3, 3] },
   { name: 'ties and all-negative windows', x: [2, 11, 11, 3], k: [3, 3, 3, 12], bias: true, pool: [2, 2], data: 'ties', negativeChannels: true },
   { name: 'ties, odd sizes, c=1', x: [3, 13, 12, 1], k: [3, 3, 1, 20], padding: 'same', bias: true, pool: [2, 2], data: 'ties' },
+  // 32 or more input channels: dx by scattering (fewer take the unfused input-gradient kernels).
+  { name: 'scattered dx: stride 2 same, c=32', x: [2, 11, 13, 32], k: [3, 3, 32, 40], strides: [2, 2], padding: 'same', bias: true, pool: [2, 2] },
+  { name: 'scattered dx: dilation 2, c=33 (masked tail), odd output', x: [2, 12, 11, 33], k: [3, 3, 33, 24], dilations: [2, 2], bias: true, pool: [2, 2] },
+  { name: 'scattered dx: ties and all-negative windows, 2x2 kernel', x: [3, 9, 9, 32], k: [2, 2, 32, 16], bias: true, pool: [2, 2], data: 'ties', negativeChannels: true },
   { name: 'parallel: first layer batch 16', x: [16, 28, 28, 1], k: [3, 3, 1, 32], bias: true, pool: [2, 2] },
   { name: 'parallel: second layer 14x14x32 -> 64 same', x: [4, 14, 14, 32], k: [3, 3, 32, 64], padding: 'same', bias: true, pool: [2, 2] },
   { name: 'parallel: ties, c=7 oc=40 odd', x: [6, 17, 17, 7], k: [3, 3, 7, 40], bias: true, pool: [2, 2], data: 'ties', negativeChannels: true },
