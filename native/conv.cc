@@ -609,7 +609,8 @@ void conv_relu_pool(const Conv2dShape& s, const float* x, const float* w, const 
   const RowConv c = pooled_conv_rows(s, pool_w);
   const RowPadding pad = row_padding(c);
   const int64_t slots = ring_slots(c, pool_h);
-  // Padded rows too wide for the ring come only from enormous dilations or paddings.
+  // Padded rows too wide for the ring (they come only from enormous dilations or paddings), and with
+  // same_as_forward the shapes conv2d_forward computes another way, go through conv2d_forward in full.
   if (slots * pad.row_floats(c) > kMaxRingFloats || (same_as_forward && forward_algorithm(s) != Algorithm::direct)) {
     float* full = workspace(WorkspaceSlot::conv_pool, static_cast<size_t>(s.n * s.oh * s.ow * s.oc));
     conv2d_forward(s, x, w, bias, UnaryOp::relu, 0.0f, full);
