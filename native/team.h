@@ -17,7 +17,7 @@ inline int team_size(int64_t units, int64_t work, int64_t grain) {
   return threads;
 }
 
-// Runs f(thread, begin, end) over [0, units) in `threads` contiguous, nearly equal ranges (0 <= thread < threads).
+// Runs f(slot, begin, end) for every slot in [0, threads), over [0, units) in contiguous, nearly equal ranges.
 template <typename F>
 void run_team(int threads, int64_t units, F&& f) {
   if (threads <= 1 || units <= 1) {
@@ -27,10 +27,14 @@ void run_team(int threads, int64_t units, F&& f) {
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
   {
-    // The runtime may grant fewer threads than asked (nested regions, limits): split over those actually present.
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t b = units * t / nt, e = units * (t + 1) / nt;
-    if (b < e) f(t, b, e);
+    // The runtime may grant fewer threads than asked (nested regions, limits). Every slot 0..threads-1 still runs,
+    // on whichever thread is present, because callers own per-slot scratch and partial sums that they reduce over
+    // all `threads` slots afterwards.
+    const int nt = omp_get_num_threads();
+    for (int t = omp_get_thread_num(); t < threads; t += nt) {
+      const int64_t b = units * t / threads, e = units * (t + 1) / threads;
+      f(t, b, e);
+    }
   }
 #else
   f(0, int64_t(0), units);
