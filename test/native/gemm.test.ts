@@ -3,19 +3,12 @@
 // shapes of the reference CNN, and the thread splits (rows, columns, inner dimension).
 import { afterAll, describe, expect, it } from 'vitest';
 import { native, UnaryOp } from '../../lib/native.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296 - 0.5;
-  };
-}
+import { rng } from '../helpers/gradcheck.js';
 
 function randomArray(n: number, seed: number): Float32Array {
   const r = rng(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = r();
+  for (let i = 0; i < n; i++) out[i] = r() - 0.5;
   return out;
 }
 
