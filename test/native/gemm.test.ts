@@ -108,7 +108,7 @@ afterAll(() => native.setNumThreads(defaultThreads));
 // Odd sizes straddle every register tile (12x32, 6x16, 4x8) and vector width; 1 is the degenerate edge.
 const shapes: [number, number, number][] = [
   [1, 1, 1], [4, 5, 3], [1, 37, 5], [37, 1, 5], [7, 9, 13], [8, 32, 16], [9, 33, 17], [17, 31, 65],
-  [31, 47, 300], [65, 70, 5], [3, 200, 2], [130, 129, 257], [6, 16, 1], [13, 48, 40], [12, 32, 16], [25, 65, 19],
+  [31, 47, 300], [65, 70, 5], [3, 200, 2], [130, 129, 257], [6, 16, 1], [13, 48, 40], [12, 32, 16], [25, 65, 19], [20, 140, 7],
 ];
 
 describe(`gemm on ${native.backendInfo().isa}`, () => {
