@@ -1,6 +1,6 @@
 // Convolution benchmark: tensornode's conv2d ops against PyTorch (oneDNN) on the same shapes, both on 2 threads.
 //
-//   npx tsx benchmarks/conv.ts [--rounds 21] [--iters 10]
+//   npx tsx benchmarks/conv.ts [--rounds 21] [--iters 10] [--no-write]
 //
 // Ours runs through the ops a training step uses (conv2dFused with relu fused, the tape's backward), inside a step
 // scope so that buffers come from the pool as in fit(). PyTorch runs in one long-lived child process at its best
@@ -19,6 +19,7 @@ import { withScope } from '../lib/memory.js';
 import { native, UnaryOp } from '../lib/native.js';
 import { conv2dFused, conv2dGeometry } from '../lib/ops/conv.js';
 import { Tensor, variable } from '../lib/tensor.js';
+import { machine, writeSection } from './results.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = join(here, '.cache');
@@ -229,13 +230,19 @@ export interface ConvBenchResult {
   speedupRange: [number, number] | null;
 }
 
-export async function main(argv: string[] = process.argv.slice(2)): Promise<ConvBenchResult[]> {
+export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<ConvBenchResult[]> {
+  // Both `--rounds 21` and `--rounds=21` (npm run bench passes only the words that start with a dash).
   const arg = (name: string, def: number) => {
+    const eq = argv.find((a) => a.startsWith(`${name}=`));
+    if (eq) return Number(eq.slice(name.length + 1));
     const i = argv.indexOf(name);
     return i >= 0 ? Number(argv[i + 1]) : def;
   };
   const rounds = arg('--rounds', 21);
   const iters = arg('--iters', 10);
+  const cmd = command ?? `npx tsx benchmarks/conv.ts${argv.length ? ' ' + argv.join(' ') : ''}`;
+  const started = Date.now();
+  const host = machine();
   tn.setNumThreads(2);
   const info = tn.backendInfo();
   const { torch, info: torchInfo } = await Torch.start();
@@ -318,6 +325,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Conv
   console.log(`\n${lines.join('\n')}\n`);
 
   // Where our time goes: the native kernels alone (relu's gradient folded in), without the op layer.
+  const kernelLines: string[] = [];
   for (const s of perShape) {
     const g = conv2dGeometry(s.shape.x, s.shape.k, [1, 1], s.shape.padding, [1, 1], 'bench').native;
     const p = native.conv2dPlan(g);
@@ -334,7 +342,31 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Conv
       timeMs(f, 5);
       return `${name} ${timeMs(f, 4 * iters).toFixed(3)} ms`;
     });
-    console.log(`${s.shape.name} kernels (${p.forward}/${p.backwardInput}/${p.backwardFilter}): ${timed.join(', ')}`);
+    const line = `${s.shape.name} kernels (${p.forward}/${p.backwardInput}/${p.backwardFilter}): ${timed.join(', ')}`;
+    console.log(line);
+    kernelLines.push(line);
+  }
+  if (!argv.includes('--no-write')) {
+    writeSection('Conv', [
+      `Measured ${new Date(started).toISOString().replace(/\.\d+Z$/, 'Z')} with \`${cmd}\` (${((Date.now() - started) / 60000).toFixed(1)} min).`,
+      '',
+      `- Machine: ${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB; Node ${host.node}; load average ${host.loadAverage.toFixed(2)} at the start (the machine is shared).`,
+      `- tensornode: \`backendInfo()\` = ${host.backend}.`,
+      `- Peer: ${torchInfo}; \`OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 LD_PRELOAD=libtcmalloc_minimal.so.4\`, \`torch.no_grad()\` for forward-only rows.`,
+      '- Method: each row times, per call, forward = `conv2dFused(x, kernel, bias, relu)` (PyTorch: `relu(conv(x))`);',
+      '  forward+backward = the same plus the tape\'s backward with a random upstream gradient (PyTorch: `.backward(upstream)`),',
+      '  taking the kernel and bias gradients (first-layer row) or also the input gradient. Ours runs inside a step scope, as',
+      '  `fit()` does. Both sides compute the same numbers (checked before timing). Per round each side makes warm-up calls',
+      `  and ${iters} timed ones, with a 20 ms pause between sides; the ratio is PyTorch's time over ours within each round,`,
+      `  median over ${rounds} rounds (above 1: tensornode is faster), and the last column its range over rounds.`,
+      '',
+      ...lines,
+      '',
+      'Our native kernels alone (relu\'s gradient folded into the backward passes), in the same run:',
+      '',
+      ...kernelLines.map((l) => `- ${l}`),
+    ].join('\n'));
+    console.log('wrote the "Conv" section of benchmarks/RESULTS.md');
   }
   return results;
 }

@@ -8,12 +8,12 @@
 // the per-round ratios (a round's two measurements are a fraction of a second apart, so a slow phase mostly hits
 // both).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { native, UnaryOp } from '../lib/native.js';
+import { writeSection } from './results.js';
 
 interface Shape {
   name: string;
@@ -300,25 +300,11 @@ export async function main(options: { rounds?: number; write?: boolean; threads?
     '',
   ].join('\n');
   console.log('\n' + markdown);
-  if (options.write ?? true) writeSection(markdown);
-  return { peak, rows, peerBanner, markdown };
-}
-
-/** Replaces (or appends) the `## GEMM` section of benchmarks/RESULTS.md, leaving other sections alone. */
-function writeSection(section: string): void {
-  const path = join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md');
-  let text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n\n';
-  const start = text.search(/^## GEMM\s*$/m);
-  if (start >= 0) {
-    const rest = text.slice(start + 1);
-    const next = rest.search(/^## /m);
-    const end = next >= 0 ? start + 1 + next : text.length;
-    text = text.slice(0, start) + section + (end < text.length ? '\n' + text.slice(end) : '');
-  } else {
-    text = text.replace(/\n*$/, '\n\n') + section;
+  if (options.write ?? true) {
+    writeSection('GEMM', markdown.replace(/^## GEMM\s*/, ''));
+    console.log('wrote the "GEMM" section of benchmarks/RESULTS.md');
   }
-  writeFileSync(path, text.replace(/\n*$/, '\n'));
-  console.log(`wrote the GEMM section of ${path}`);
+  return { peak, rows, peerBanner, markdown };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
