@@ -1,8 +1,9 @@
 // Per-op overhead between TypeScript and native code: the time of ops on tiny tensors, where the arithmetic is
 // negligible and what remains is argument checks, allocation, the N-API call and autograd bookkeeping.
-// Run: npx tsx benchmarks/overhead.ts
+// Run: npx tsx benchmarks/overhead.ts [--no-write]   (or npm run bench -- overhead)
 import { pathToFileURL } from 'node:url';
 import * as tn from '../lib/index.js';
+import { machine, writeSection } from './results.js';
 
 function time(label: string, iterations: number, fn: () => unknown): [string, number] {
   for (let i = 0; i < Math.min(1000, iterations); i++) fn();
@@ -16,7 +17,9 @@ function time(label: string, iterations: number, fn: () => unknown): [string, nu
   return [label, rounds[3]];
 }
 
-export async function main(): Promise<string> {
+export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<string> {
+  const cmd = command ?? `npx tsx benchmarks/overhead.ts${argv.length ? ' ' + argv.join(' ') : ''}`;
+  const started = new Date();
   const a = tn.randomNormal([4, 4], 0, 1, 'float32', 1);
   const b = tn.randomNormal([4], 0, 1, 'float32', 2);
   const v = tn.variable(tn.randomNormal([4, 4], 0, 1, 'float32', 3));
@@ -43,6 +46,17 @@ export async function main(): Promise<string> {
   ];
   const text = lines.join('\n');
   console.log(text);
+  if (!argv.includes('--no-write')) {
+    const host = machine();
+    writeSection('Per-op overhead', [
+      `Measured ${started.toISOString().replace(/\.\d+Z$/, 'Z')} with \`${cmd}\`; ${host.cpu}, Node ${host.node}, load average ${host.loadAverage.toFixed(2)}.`,
+      'Ops on tiny tensors, where the arithmetic is negligible: what remains is argument checks, allocation, the N-API',
+      'call and autograd bookkeeping. tensornode only (the peers\' per-op costs are not measured here).',
+      '',
+      text,
+    ].join('\n'));
+    console.log('wrote the "Per-op overhead" section of benchmarks/RESULTS.md');
+  }
   return text;
 }
 
