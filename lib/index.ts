@@ -15,6 +15,9 @@ export { Model } from './models/model.js';
 export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, ModelArgs } from './models/model.js';
 export { Sequential } from './models/sequential.js';
 export type { SequentialArgs } from './models/sequential.js';
+export * as models from './models/index.js';
+/** Loads a model saved with model.save(path) (TF.js's name for it: tn.loadLayersModel('file://dir/model.json')). */
+export { loadModel, loadModel as loadLayersModel } from './models/saving.js';
 export * as losses from './losses.js';
 export * as metrics from './metrics.js';
 export * as optimizers from './optimizers/index.js';

@@ -30,6 +30,10 @@ export abstract class Initializer {
 
 export class Zeros extends Initializer {
   readonly className = 'Zeros';
+  // Takes (and ignores) a config object, so that getInitializer({ className: 'Zeros', config: {} }) works.
+  constructor(_args: Record<string, never> = {}) {
+    super();
+  }
   fill(v: Float32Array): void {
     v.fill(0);
   }
@@ -37,6 +41,9 @@ export class Zeros extends Initializer {
 
 export class Ones extends Initializer {
   readonly className = 'Ones';
+  constructor(_args: Record<string, never> = {}) {
+    super();
+  }
   fill(v: Float32Array): void {
     v.fill(1);
   }
@@ -269,4 +276,10 @@ export function getInitializer(id: InitializerIdentifier): Initializer {
     return new Cls(id.config ?? {});
   }
   throw new Error(`Unknown initializer ${JSON.stringify(id)}. Known initializers: ${known.join(', ')}`);
+}
+
+/** The JSON form of an initializer for a layer's config: { className, config }, which getInitializer accepts back. */
+export function serializeInitializer(id: InitializerIdentifier): { className: string; config: Record<string, unknown> } {
+  const init = getInitializer(id);
+  return { className: init.className, config: init.getConfig() };
 }

@@ -218,7 +218,7 @@ export class LossFunctionWrapper extends Loss {
   }
 }
 
-export type LossIdentifier = string | Loss | LossFn;
+export type LossIdentifier = string | Loss | LossFn | { className: string; config?: Record<string, unknown> };
 
 const classes: Record<string, new (args?: never) => Loss> = {
   mean_squared_error: MeanSquaredError, mse: MeanSquaredError,
@@ -241,6 +241,11 @@ export function getLoss(id: LossIdentifier): Loss {
     const l = new Cls();
     // A loss given by name reports under that name, as Keras does.
     return Object.assign(l, { name: id });
+  }
+  // The serialized form, as a saved model's training config holds it: { className: 'Huber', config: getConfig() }.
+  if (id && typeof id === 'object' && typeof id.className === 'string') {
+    const Cls = lookup(table, id.className, 'loss', known) as unknown as new (a: Record<string, unknown>) => Loss;
+    return new Cls(id.config ?? {});
   }
   throw new Error(`Unknown loss ${JSON.stringify(id)}. Known losses: ${known.join(', ')}`);
 }

@@ -41,7 +41,7 @@ export function l1l2(args: { l1?: number; l2?: number } = {}): Regularizer {
   return new Regularizer({ l1: args.l1 ?? 0.01, l2: args.l2 ?? 0.01 });
 }
 
-export type RegularizerIdentifier = string | Regularizer | null | undefined;
+export type RegularizerIdentifier = string | Regularizer | { className: string; config?: { l1?: number; l2?: number } } | null | undefined;
 
 const table = new Map<string, () => Regularizer>([
   ['l1', () => l1()], ['l2', () => l2()], ['l1l2', () => l1l2()],
@@ -51,5 +51,15 @@ export function getRegularizer(id: RegularizerIdentifier): Regularizer | null {
   if (id === null || id === undefined) return null;
   if (id instanceof Regularizer) return id;
   if (typeof id === 'string') return lookup(table, id, 'regularizer', ['l1', 'l2', 'l1_l2'])();
+  // Keras's serialized form, as getConfig() writes it: { className: 'L1L2', config: { l1, l2 } }.
+  if (typeof id === 'object' && typeof id.className === 'string' && ['l1', 'l2', 'l1l2'].includes(normalizeName(id.className))) {
+    return new Regularizer(id.config ?? {});
+  }
   throw new Error(`Unknown regularizer ${JSON.stringify(id)}. Known regularizers: l1, l2, l1_l2`);
+}
+
+/** The JSON form of a regularizer for a layer's config (null for none). */
+export function serializeRegularizer(id: RegularizerIdentifier): { className: string; config: Record<string, number> } | null {
+  const r = getRegularizer(id);
+  return r ? { className: 'L1L2', config: r.getConfig() } : null;
 }

@@ -1,8 +1,8 @@
 // Conv2D on channels-last input.
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
-import type { InitializerIdentifier } from '../initializers.js';
+import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { checkPadding, conv2dFused, outputSize, pair, type Padding } from '../ops/conv.js';
-import type { RegularizerIdentifier } from '../regularizers.js';
+import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { activate, invalid, positiveInt, single, singleShape } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
@@ -123,6 +123,8 @@ export class Conv2D extends Layer {
     return {
       ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
       dilationRate: this.dilationRate, activation: this.activation.name, useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: serializeRegularizer(this.biasRegularizer),
     };
   }
 }

@@ -1,13 +1,13 @@
 // Core layers: Dense, Activation, Dropout, Flatten, Reshape.
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
-import type { InitializerIdentifier } from '../initializers.js';
+import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { UnaryOp } from '../native.js';
 import { dense } from '../ops/matmul.js';
 import { mul } from '../ops/elementwise.js';
 import { reshape } from '../ops/shape.js';
 import { empty, Tensor, type Variable } from '../tensor.js';
 import { Generator, generator } from '../random.js';
-import type { RegularizerIdentifier } from '../regularizers.js';
+import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { Layer, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 
 /** Softmax outputs remember the logits they came from, so cross-entropy can use the stable logits form. */
@@ -110,7 +110,11 @@ export class Dense extends Layer {
   }
 
   override getConfig() {
-    return { ...super.getConfig(), units: this.units, activation: this.activation.name, useBias: this.useBias };
+    return {
+      ...super.getConfig(), units: this.units, activation: this.activation.name, useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: serializeRegularizer(this.biasRegularizer),
+    };
   }
 }
 

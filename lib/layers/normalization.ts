@@ -1,10 +1,10 @@
 // BatchNormalization and LayerNormalization (Keras semantics and defaults).
 import { noGrad } from '../autograd/tape.js';
-import type { InitializerIdentifier } from '../initializers.js';
+import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { add, mul, rsqrt, square, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
-import type { RegularizerIdentifier } from '../regularizers.js';
+import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { normalizeAxis } from '../shape-util.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { invalid, single, singleShape } from './core.js';
@@ -100,7 +100,14 @@ export class BatchNormalization extends Layer {
   }
 
   override getConfig() {
-    return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    const a = this.args;
+    return {
+      ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      betaInitializer: serializeInitializer(a.betaInitializer ?? 'zeros'), gammaInitializer: serializeInitializer(a.gammaInitializer ?? 'ones'),
+      movingMeanInitializer: serializeInitializer(a.movingMeanInitializer ?? 'zeros'),
+      movingVarianceInitializer: serializeInitializer(a.movingVarianceInitializer ?? 'ones'),
+      betaRegularizer: serializeRegularizer(a.betaRegularizer), gammaRegularizer: serializeRegularizer(a.gammaRegularizer),
+    };
   }
 }
 
@@ -167,6 +174,9 @@ export class LayerNormalization extends Layer {
   }
 
   override getConfig() {
-    return { ...super.getConfig(), axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return {
+      ...super.getConfig(), axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      betaInitializer: serializeInitializer(this.args.betaInitializer ?? 'zeros'), gammaInitializer: serializeInitializer(this.args.gammaInitializer ?? 'ones'),
+    };
   }
 }

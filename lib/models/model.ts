@@ -95,6 +95,8 @@ export class Model extends Layer {
   stopTraining = false;
   optimizer: Optimizer | null = null;
   protected compiled: Compiled | null = null;
+  /** @internal What compile() was given, for save(). */
+  compileArgs: CompileArgs | null = null;
   /** Layer calls in execution order (functional models). */
   private graphNodes: LayerNode[] = [];
   private graphLayers: Layer[] = [];
@@ -105,7 +107,8 @@ export class Model extends Layer {
   }
 
   override get className(): string {
-    return this.graphNodes.length > 0 && this.constructor === Model ? 'Functional' : this.constructor.name;
+    // Read by Layer's constructor for the automatic name, before this class's fields exist.
+    return this.graphNodes?.length > 0 && this.constructor === Model ? 'Functional' : this.constructor.name;
   }
 
   private initGraph(inputs: SymbolicTensor | SymbolicTensor[] | undefined, outputs: SymbolicTensor | SymbolicTensor[] | undefined): void {
@@ -144,6 +147,21 @@ export class Model extends Layer {
     for (const n of order) if (!layers.includes(n.layer)) layers.push(n.layer);
     this.graphLayers = layers;
     this.built = true;
+  }
+
+  /** @internal The functional graph: symbolic inputs and outputs, and the layer calls in execution order. */
+  graph(): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; nodes: LayerNode[] } {
+    return { inputs: this.inputs, outputs: this.outputs, nodes: this.graphNodes };
+  }
+
+  /**
+   * Saves the architecture, the weights and the compile() arguments into the directory `path` (`model.json` and
+   * `weights.bin`; a `file://` prefix is accepted). `tn.models.loadModel(path)` reads them back. The optimizer's
+   * state (Adam's moments, the step count) is not saved: training after loading starts it afresh.
+   */
+  async save(path: string): Promise<void> {
+    const { saveModel } = await import('./saving.js');
+    await saveModel(this, path);
   }
 
   /** The model's layers (a functional model lists its InputLayers too, as Keras does). */
@@ -326,6 +344,7 @@ export class Model extends Layer {
       }),
     );
     this.optimizer = getOptimizer(args.optimizer);
+    this.compileArgs = args;
     this.compiled = {
       losses,
       lossWeights,

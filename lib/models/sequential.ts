@@ -1,5 +1,5 @@
 // Sequential: a plain stack of layers, each feeding the next.
-import { InputLayer, Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Shape } from '../layers/layer.js';
+import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Shape } from '../layers/layer.js';
 import type { Tensor } from '../tensor.js';
 import { fusedPair, runConvReluPool } from './fusion.js';
 import { Model } from './model.js';
@@ -126,6 +126,6 @@ export class Sequential extends Model {
   }
 
   override getConfig() {
-    return { ...super.getConfig(), batchInputShape: this.batchShape ? formatShape(this.batchShape) : null };
+    return { ...super.getConfig(), batchInputShape: this.batchShape ? this.batchShape.slice() : null };
   }
 }

@@ -36,7 +36,7 @@ export function printSummary(model: Model, print: (line: string) => void, lineLe
   const rows = layers.map((l) => {
     const cells = [`${l.name} (${l.className})`, outputShapeOf(model, l), paramsOf(l)];
     if (branching) {
-      const ins = l.inboundNodes.flatMap((n) => n.inputs.map((t) => `${t.node.layer.name}[0][${t.index}]`));
+      const ins = l.inboundNodes.flatMap((n) => n.inputs.map((t) => `${t.node.layer.name}[${Math.max(0, t.node.layer.inboundNodes.indexOf(t.node))}][${t.index}]`));
       cells.push(ins.length ? ins.join(', ') : '-');
     }
     return cells;

@@ -6,7 +6,7 @@ import { native } from '../native.js';
 import { lookup, normalizeName } from '../names.js';
 import { fmt } from '../shape-util.js';
 import { Tensor, Variable, variableByName } from '../tensor.js';
-import { LearningRateSchedule } from './schedules.js';
+import { getSchedule, LearningRateSchedule } from './schedules.js';
 
 export interface OptimizerArgs {
   learningRate?: number | LearningRateSchedule;
@@ -314,7 +314,7 @@ export class Adagrad extends Optimizer {
   }
 }
 
-export type OptimizerIdentifier = string | Optimizer;
+export type OptimizerIdentifier = string | Optimizer | { className: string; config?: Record<string, unknown> };
 
 const classes: Record<string, new () => Optimizer> = { sgd: SGD, adam: Adam, adamw: AdamW, rmsprop: RMSprop, adagrad: Adagrad };
 const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
@@ -323,5 +323,13 @@ const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k),
 export function getOptimizer(id: OptimizerIdentifier): Optimizer {
   if (id instanceof Optimizer) return id;
   if (typeof id === 'string') return new (lookup(table, id, 'optimizer', Object.keys(classes)))();
+  // The serialized form, as a saved model's training config holds it: { className: 'Adam', config: getConfig() }.
+  if (id && typeof id === 'object' && typeof id.className === 'string') {
+    const Cls = lookup(table, id.className, 'optimizer', Object.keys(classes)) as unknown as new (a: Record<string, unknown>) => Optimizer;
+    const config = { ...(id.config ?? {}) };
+    const lr = config.learningRate as { className?: unknown; config?: Record<string, unknown> } | undefined;
+    if (lr && typeof lr === 'object') config.learningRate = getSchedule(lr);
+    return new Cls(config);
+  }
   throw new Error(`Unknown optimizer ${JSON.stringify(id)}. Known optimizers: ${Object.keys(classes).join(', ')}`);
 }

@@ -120,3 +120,11 @@ export class InverseTimeDecay extends LearningRateSchedule {
     return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase };
   }
 }
+
+/** A schedule from its serialized form { className, config }, as Optimizer.getConfig() writes it. */
+export function getSchedule(id: { className?: unknown; config?: Record<string, unknown> }): LearningRateSchedule {
+  const classes: Record<string, new (a: never) => LearningRateSchedule> = { ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay };
+  const Cls = typeof id.className === 'string' ? classes[id.className] : undefined;
+  if (!Cls) throw new Error(`Unknown learning-rate schedule ${JSON.stringify(id.className)}. Known schedules: ${Object.keys(classes).join(', ')}`);
+  return new Cls((id.config ?? {}) as never);
+}

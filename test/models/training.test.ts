@@ -364,6 +364,25 @@ describe('models', () => {
     expect(lines.join('\n')).toMatch(/Connected to/);
   });
 
+  it('a subclassed Model (layers as properties, call overridden) is named, counted and trained by fit', async () => {
+    class TwoLayer extends tn.Model {
+      hidden = new Dense(16, { activation: 'tanh' });
+      head = new Dense(1);
+      override call(x: tn.Tensor | tn.Tensor[]) {
+        return this.head.apply(this.hidden.apply(x) as tn.Tensor) as tn.Tensor;
+      }
+    }
+    const model = new TwoLayer();
+    expect(model.name).toBe('two_layer');
+    model.compile({ optimizer: new tn.optimizers.Adam({ learningRate: 0.02 }), loss: 'mse' });
+    const x = tn.randomUniform([128, 3], -1, 1, 'float32', 7);
+    const y = tn.sum(x, -1, true);
+    const history = await model.fit(x, y, { epochs: 40, batchSize: 32, verbose: 0 });
+    expect(model.layers.map((l) => l.name)).toEqual(['dense', 'dense_1']);
+    expect(model.countParams()).toBe(3 * 16 + 16 + 16 + 1);
+    expect(history.history.loss[39]).toBeLessThan(0.05 * history.history.loss[0]);
+  });
+
   it('rejects a disconnected graph', () => {
     const a = tn.input({ shape: [3] });
     const b = tn.input({ shape: [3] });
