@@ -21,7 +21,7 @@ describe('layer configs', () => {
   it('give back an equal layer through the constructor, for every layer class', () => {
     const layers: tn.Layer[] = [
       new Dense(7, { activation: 'gelu', useBias: false, kernelInitializer: 'he_normal', kernelRegularizer: tn.regularizers.l1l2({ l1: 0.1, l2: 0.2 }), inputShape: [3] }),
-      new Conv2D(5, [3, 2], { strides: 2, padding: 'same', activation: 'leaky_relu', biasInitializer: tn.initializers.constant ? 'ones' : 'ones', biasRegularizer: 'l2' }),
+      new Conv2D(5, [3, 2], { strides: 2, padding: 'same', activation: 'leaky_relu', biasInitializer: new tn.initializers.Constant({ value: 0.5 }), biasRegularizer: 'l2' }),
       new Conv2D({ filters: 3, kernelSize: 3, dilationRate: 2, kernelInitializer: new tn.initializers.RandomNormal({ mean: 1, stddev: 0.5, seed: 4 }) }),
       new MaxPooling2D([3, 3], { strides: 1, padding: 'same' }), new AveragePooling2D(2), new GlobalAveragePooling2D({ keepdims: true }),
       new GlobalMaxPooling2D(), new Flatten(), new Reshape([2, -1]), new Activation('softplus'), new Dropout(0.3, { seed: 9 }),
