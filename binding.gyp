@@ -25,7 +25,9 @@
         "native/elementwise_avx512.cc",
         "native/elementwise_avx2.cc",
         "native/reduce.cc",
-        "native/optim.cc"
+        "native/optim.cc",
+        "native/normalization.cc",
+        "native/random.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -88,6 +88,17 @@ export interface NativeBindings {
     learningRate: number, rho: number, momentum: number, epsilon: number,
   ): void;
   adagradUpdate(w: F32, grad: F32, accumulator: F32, learningRate: number, epsilon: number): void;
+  /** Per-channel mean and biased variance of x [rows, channels]. */
+  batchNormStats(x: F32, rows: number, channels: number, mean: F32, variance: F32): void;
+  /** y = (x - mean) / sqrt(variance + epsilon) * gamma + beta over x [rows, channels]. */
+  batchNormForward(x: F32, rows: number, channels: number, mean: F32, variance: F32, gamma: F32 | null, beta: F32 | null, epsilon: number, y: F32): void;
+  /** dx (null: not wanted), dgamma = sum dy * xhat, dbeta = sum dy; batchStats: mean and variance are x's own. */
+  batchNormBackward(
+    dy: F32, x: F32, rows: number, channels: number, mean: F32, variance: F32, gamma: F32 | null, epsilon: number,
+    batchStats: boolean, dx: F32 | null, dgamma: F32 | null, dbeta: F32 | null,
+  ): void;
+  /** out[i] = 1 / keep with probability keep, else 0; the stream is fixed by the 64-bit key (two uint32 halves). */
+  dropoutMask(out: F32, n: number, keep: number, keyLow: number, keyHigh: number): void;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -3,6 +3,7 @@ import { noGrad } from '../autograd/tape.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { add, mul, rsqrt, square, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
+import { fusedBatchNorm } from '../ops/nn.js';
 import { reshape } from '../ops/shape.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { normalizeAxis } from '../shape-util.js';
@@ -72,19 +73,24 @@ export class BatchNormalization extends Layer {
 
   call(inputs: LayerInput, args: CallArgs): Tensor {
     const x = single(inputs, this);
+    const training = Boolean(args.training && this.trainable);
+    // Channels last (Conv2D and Dense outputs, the default axis): one fused native pass each way.
+    if (this.axisIndex === x.rank - 1 && x.dtype === 'float32') {
+      const op = `BatchNormalization (layer "${this.name}")`;
+      const stats = training ? null : { mean: this.movingMean!, variance: this.movingVariance! };
+      const { y, mean, variance } = fusedBatchNorm(x, this.gamma, this.beta, this.epsilon, stats, op);
+      if (training) this.updateMovingStatistics(mean, variance);
+      return y;
+    }
     const axes = x.shape.map((_, i) => i).filter((i) => i !== this.axisIndex);
     const param = (v: Tensor) => (this.axisIndex === x.rank - 1 ? v : reshape(v, this.paramShape));
     let m: Tensor;
     let variance: Tensor;
-    if (args.training && this.trainable) {
+    if (training) {
       m = mean(x, axes, true);
       variance = mean(square(sub(x, m)), axes, true);
       const c = this.paramShape[this.axisIndex];
-      noGrad(() => {
-        const k = this.momentum;
-        this.movingMean!.assign(add(mul(this.movingMean!, k), mul(reshape(m, [c]), 1 - k)));
-        this.movingVariance!.assign(add(mul(this.movingVariance!, k), mul(reshape(variance, [c]), 1 - k)));
-      });
+      this.updateMovingStatistics(reshape(m, [c]), reshape(variance, [c]));
     } else {
       m = param(this.movingMean!);
       variance = param(this.movingVariance!);
@@ -93,6 +99,15 @@ export class BatchNormalization extends Layer {
     if (this.gamma) y = mul(y, param(this.gamma));
     if (this.beta) y = add(y, param(this.beta));
     return y;
+  }
+
+  /** moving = moving * momentum + batch * (1 - momentum), Keras's update. */
+  private updateMovingStatistics(batchMean: Tensor, batchVariance: Tensor): void {
+    noGrad(() => {
+      const k = this.momentum;
+      this.movingMean!.assign(add(mul(this.movingMean!, k), mul(batchMean, 1 - k)));
+      this.movingVariance!.assign(add(mul(this.movingVariance!, k), mul(batchVariance, 1 - k)));
+    });
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

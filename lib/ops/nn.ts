@@ -68,3 +68,53 @@ export function takeAlongLastAxis(x: Tensor, index: Int32Array): Tensor {
     return [g];
   });
 }
+
+export interface BatchNormResult {
+  y: Tensor;
+  /** The statistics used: the batch's own (training) or the ones given. */
+  mean: Tensor;
+  variance: Tensor;
+}
+
+/**
+ * Batch normalization over every axis but the last (channels-last data, as Conv2D and Dense produce it):
+ * y = (x - mean) / sqrt(variance + epsilon) * gamma + beta, each pass one native kernel. Without `stats` the
+ * batch's own mean and biased variance are used and differentiated through (training); with them (the moving
+ * averages, inference) they are constants. gamma and beta may be null.
+ */
+export function fusedBatchNorm(
+  x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number, stats: { mean: Tensor; variance: Tensor } | null, op = 'batchNormalization',
+): BatchNormResult {
+  if (x.dtype !== 'float32') throw new Error(`${op}: expected a float32 input, received ${x.dtype}`);
+  if (x.rank < 1) throw new Error(`${op}: expected an input with a channel axis, received a scalar`);
+  const channels = x.shape[x.rank - 1];
+  const rows = channels === 0 ? 0 : x.size / channels;
+  for (const [name, t] of [['gamma', gamma], ['beta', beta], ['mean', stats?.mean], ['variance', stats?.variance]] as const) {
+    if (t && (t.rank !== 1 || t.shape[0] !== channels)) {
+      throw new Error(`${op}: ${name} must have shape [${channels}] (one per channel of the input ${fmt(x.shape)}), received ${fmt(t.shape)}`);
+    }
+  }
+  let mean: Tensor;
+  let variance: Tensor;
+  if (stats) {
+    mean = stats.mean;
+    variance = stats.variance;
+  } else {
+    if (rows === 0) throw new Error(`${op}: cannot take batch statistics of an empty input ${fmt(x.shape)}`);
+    mean = empty([channels]);
+    variance = empty([channels]);
+    native.batchNormStats(f32(x), rows, channels, f32(mean), f32(variance));
+  }
+  const y = empty(x.shape.slice());
+  native.batchNormForward(f32(x), rows, channels, f32(mean), f32(variance), gamma && f32(gamma), beta && f32(beta), epsilon, f32(y));
+  const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
+  record(y, op, inputs, (dy, needs) => {
+    const dx = needs[0] ? empty(x.shape.slice()) : null;
+    const dgamma = gamma && needs[1] ? empty([channels]) : null;
+    const dbeta = beta && needs[gamma ? 2 : 1] ? empty([channels]) : null;
+    native.batchNormBackward(f32(dy), f32(x), rows, channels, f32(mean), f32(variance), gamma && f32(gamma), epsilon, stats === null,
+      dx && f32(dx), dgamma && f32(dgamma), dbeta && f32(dbeta));
+    return [dx, ...(gamma ? [dgamma] : []), ...(beta ? [dbeta] : [])];
+  });
+  return { y, mean, variance };
+}

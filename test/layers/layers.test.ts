@@ -170,6 +170,29 @@ describe('shape and utility layers', () => {
     expect(kept.length).toBeLessThan(600);
   });
 
+  it('Dropout masks: the kept fraction and its spread, repeatable with a seed, new on every call, any rate', () => {
+    const x = tn.ones([200000]);
+    for (const rate of [0.1, 0.5, 0.9]) {
+      const keep = 1 - rate;
+      const y = (new Dropout(rate).apply(x, { training: true }) as tn.Tensor).data();
+      let kept = 0;
+      for (const v of y) if (v !== 0) kept++;
+      // Binomial: the kept count is within 5 standard deviations of its mean.
+      const sd = Math.sqrt(y.length * keep * (1 - keep));
+      expect(Math.abs(kept - y.length * keep), `rate ${rate}`).toBeLessThan(5 * sd);
+      expect(y.every((v) => v === 0 || v === Math.fround(1 / keep))).toBe(true);
+      // No runs: neighbouring elements are independent (a kept element is followed by a kept one keep of the time).
+      let pairs = 0;
+      for (let i = 1; i < y.length; i++) if (y[i] !== 0 && y[i - 1] !== 0) pairs++;
+      expect(Math.abs(pairs / kept - keep), `rate ${rate} neighbours`).toBeLessThan(0.01);
+    }
+    const a = new Dropout(0.3, { seed: 5 });
+    const b = new Dropout(0.3, { seed: 5 });
+    const first = (a.apply(x, { training: true }) as tn.Tensor).data();
+    expect((b.apply(x, { training: true }) as tn.Tensor).data()).toEqual(first);
+    expect((a.apply(x, { training: true }) as tn.Tensor).data()).not.toEqual(first);
+  });
+
   it('merge layers combine lists of tensors', () => {
     const a = tn.tensor([[1, 2]]);
     const b = tn.tensor([[3, 4]]);

@@ -202,6 +202,32 @@ const specs: Record<string, Spec> = {
     valid: () => [f(10), f(10), f(10), 0.1, 1e-7],
     aliases: [[0, 1], [2, 0], [2, 1]],
   },
+  batchNormStats: {
+    kinds: ['f32', 'int', 'int', 'f32', 'f32'],
+    valid: () => [f(12), 3, 4, f(4), f(4)],
+    sized: [1, 2],
+    overflow: () => [[f(12), big, big, f(4), f(4)]],
+    aliases: [[3, 0], [4, 0], [4, 3]],
+  },
+  batchNormForward: {
+    kinds: ['f32', 'int', 'int', 'f32', 'f32', 'f32?', 'f32?', 'finite', 'f32'],
+    valid: () => [f(12), 3, 4, f(4), f(4), f(4), f(4), 1e-3, f(12)],
+    sized: [1, 2],
+    overflow: () => [[f(12), big, big, f(4), f(4), f(4), f(4), 1e-3, f(12)]],
+    aliases: [[8, 0], [8, 3], [8, 4], [8, 5], [8, 6]],
+  },
+  batchNormBackward: {
+    kinds: ['f32', 'f32', 'int', 'int', 'f32', 'f32', 'f32?', 'finite', 'bool', 'f32?', 'f32?', 'f32?'],
+    valid: () => [f(12), f(12), 3, 4, f(4), f(4), f(4), 1e-3, true, f(12), f(4), f(4)],
+    sized: [2, 3],
+    overflow: () => [[f(12), f(12), big, big, f(4), f(4), f(4), 1e-3, true, f(12), f(4), f(4)]],
+    aliases: [[9, 0], [9, 1], [9, 4], [9, 5], [9, 6], [10, 0], [10, 1], [10, 4], [10, 9], [11, 0], [11, 10], [11, 6]],
+  },
+  dropoutMask: {
+    kinds: ['f32', 'int', 'finite', 'int', 'int'],
+    valid: () => [f(10), 10, 0.75, 7, 9],
+    sized: [1],
+  },
 };
 
 const call = (name: string, args: unknown[]) => (native as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
