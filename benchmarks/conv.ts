@@ -8,10 +8,8 @@
 // alternate in short rounds (two warm-up calls, then `iters` timed ones per side) and the table reports medians
 // over rounds, because this machine is shared and has multi-second slow phases that would otherwise land on one
 // side only.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tn from '../lib/index.js';
 import { backward, noGrad } from '../lib/autograd/tape.js';
@@ -19,6 +17,7 @@ import { withScope } from '../lib/memory.js';
 import { native, UnaryOp } from '../lib/native.js';
 import { conv2dFused, conv2dGeometry } from '../lib/ops/conv.js';
 import { Tensor, variable } from '../lib/tensor.js';
+import { Torch } from './python.js';
 import { machine, writeSection } from './results.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -172,51 +171,6 @@ for line in sys.stdin:
         print(json.dumps({"ms": statistics.median(ts)}), flush=True)
 `;
 
-class Torch {
-  private readonly lines: AsyncIterator<string>;
-  constructor(private readonly child: ChildProcessWithoutNullStreams) {
-    this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  }
-
-  static async start(): Promise<{ torch: Torch | null; info: string }> {
-    const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '2', OPENBLAS_NUM_THREADS: '1', LD_PRELOAD: 'libtcmalloc_minimal.so.4' };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-    let child: ChildProcessWithoutNullStreams;
-    try {
-      child = spawn('/usr/bin/python3', ['-c', torchScript], { env });
-    } catch (err) {
-      return { torch: null, info: `PyTorch not run: ${String(err)}` };
-    }
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const spawned = await new Promise<boolean>((res) => {
-      child.once('spawn', () => res(true));
-      child.once('error', () => res(false));
-    });
-    if (!spawned) return { torch: null, info: 'PyTorch not run: /usr/bin/python3 is missing' };
-    const t = new Torch(child);
-    const first = await t.lines.next();
-    if (first.done) return { torch: null, info: `PyTorch not run: python exited (${stderr.trim().split('\n').pop() ?? ''})` };
-    const hello = JSON.parse(first.value) as { ready: boolean; error?: string; version?: string; threads?: number; mkldnn?: boolean };
-    if (!hello.ready) {
-      child.kill();
-      return { torch: null, info: `PyTorch is not installed (${hello.error ?? ''}); ours only` };
-    }
-    return { torch: t, info: `PyTorch ${hello.version} (${hello.threads} threads, mkldnn ${hello.mkldnn ? 'on' : 'off'}, channels_last, tcmalloc)` };
-  }
-
-  async request(req: object): Promise<Record<string, unknown>> {
-    this.child.stdin.write(`${JSON.stringify(req)}\n`);
-    const r = await this.lines.next();
-    if (r.done) throw new Error('the PyTorch process exited');
-    return JSON.parse(r.value) as Record<string, unknown>;
-  }
-
-  stop(): void {
-    this.child.stdin.end();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -245,7 +199,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   const host = machine();
   tn.setNumThreads(2);
   const info = tn.backendInfo();
-  const { torch, info: torchInfo } = await Torch.start();
+  const { torch, info: torchInfo } = await Torch.start(torchScript, ', channels_last');
   console.log(`tensornode ${info.version}: ${info.isa}, ${info.threads} threads; ${torchInfo}`);
   console.log(`${rounds} rounds, each timing ${iters} calls per side (after warm-up); medians over rounds\n`);
 

@@ -8,6 +8,7 @@ const suites = [
   { name: 'gemm', file: 'gemm.ts' },
   { name: 'conv', file: 'conv.ts' },
   { name: 'mnist-cnn', file: 'mnist-cnn.ts' },
+  { name: 'cifar-cnn', file: 'cifar-cnn.ts' },
   { name: 'overhead', file: 'overhead.ts' },
 ];
 

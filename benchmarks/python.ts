@@ -1,0 +1,54 @@
+// PyTorch beside tensornode: a long-lived Python child speaking one line of JSON per request and reply, started
+// at PyTorch's best settings on this kind of machine (2 OpenMP threads with OpenBLAS single-threaded under them,
+// else the two pools fight; tcmalloc preloaded; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset so OpenBLAS picks its
+// AVX-512 kernels). The script must print {"ready": true, "version", "threads", "mkldnn"} (or {"ready": false,
+// "error"}) first.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export class Torch {
+  private readonly lines: AsyncIterator<string>;
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** The running child, or null with the reason (python or torch missing) in `info`. */
+  static async start(script: string, describe = ''): Promise<{ torch: Torch | null; info: string }> {
+    const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '2', OPENBLAS_NUM_THREADS: '1', LD_PRELOAD: 'libtcmalloc_minimal.so.4' };
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn('/usr/bin/python3', ['-c', script], { env });
+    } catch (err) {
+      return { torch: null, info: `PyTorch not run: ${String(err)}` };
+    }
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const spawned = await new Promise<boolean>((res) => {
+      child.once('spawn', () => res(true));
+      child.once('error', () => res(false));
+    });
+    if (!spawned) return { torch: null, info: 'PyTorch not run: /usr/bin/python3 is missing' };
+    const t = new Torch(child);
+    const first = await t.lines.next();
+    if (first.done) return { torch: null, info: `PyTorch not run: python exited (${stderr.trim().split('\n').pop() ?? ''})` };
+    const hello = JSON.parse(first.value) as { ready: boolean; error?: string; version?: string; threads?: number; mkldnn?: boolean };
+    if (!hello.ready) {
+      child.kill();
+      return { torch: null, info: `PyTorch is not installed (${hello.error ?? ''}); ours only` };
+    }
+    return { torch: t, info: `PyTorch ${hello.version} (${hello.threads} threads, mkldnn ${hello.mkldnn ? 'on' : 'off'}${describe}, tcmalloc)` };
+  }
+
+  async request(req: object): Promise<Record<string, unknown>> {
+    this.child.stdin.write(`${JSON.stringify(req)}\n`);
+    const r = await this.lines.next();
+    if (r.done) throw new Error('the PyTorch process exited');
+    return JSON.parse(r.value) as Record<string, unknown>;
+  }
+
+  stop(): void {
+    this.child.stdin.end();
+  }
+}
