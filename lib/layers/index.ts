@@ -4,6 +4,7 @@ import { Conv2D, type Conv2DArgs } from './convolutional.js';
 import { InputLayer, type LayerArgs, type Shape } from './layer.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
+import { Embedding, GRU, LSTM, SimpleRNN, type EmbeddingArgs, type GRUArgs, type LSTMArgs, type RNNArgs } from './recurrent.js';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, type GlobalPooling2DArgs, type Pooling2DArgs } from './pooling.js';
 import type { ActivationIdentifier } from '../activations.js';
 
@@ -11,6 +12,8 @@ export { Layer, InputLayer, SymbolicTensor, clearSession } from './layer.js';
 export type { LayerArgs, CallArgs, Shape, InputSpec, WeightOptions } from './layer.js';
 export { Activation, Dense, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export { BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate };
+export { Embedding, SimpleRNN, LSTM, GRU };
+export type { EmbeddingArgs, RNNArgs, LSTMArgs, GRUArgs };
 export type { DenseArgs, DropoutArgs, ReshapeArgs, Conv2DArgs, Pooling2DArgs, GlobalPooling2DArgs, BatchNormalizationArgs, LayerNormalizationArgs };
 
 export const dense = (args: DenseArgs) => new Dense(args);
@@ -33,3 +36,7 @@ export const maximum = (args: LayerArgs = {}) => new Maximum(args);
 export const minimum = (args: LayerArgs = {}) => new Minimum(args);
 export const concatenate = (args: LayerArgs & { axis?: number } = {}) => new Concatenate(args);
 export const inputLayer = (args: LayerArgs & { shape?: Shape }) => new InputLayer(args);
+export const embedding = (args: EmbeddingArgs) => new Embedding(args);
+export const simpleRNN = (args: RNNArgs) => new SimpleRNN(args);
+export const lstm = (args: LSTMArgs) => new LSTM(args);
+export const gru = (args: GRUArgs) => new GRU(args);

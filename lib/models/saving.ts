@@ -12,6 +12,7 @@ import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
 import { BatchNormalization, LayerNormalization } from '../layers/normalization.js';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D } from '../layers/pooling.js';
+import { Embedding, GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
 import { Loss } from '../losses.js';
 import { tensor } from '../tensor.js';
 import { backendInfo } from '../backend.js';
@@ -52,7 +53,7 @@ export interface ModelJSON {
 const layerClasses: Record<string, new (args: Config) => Layer> = {
   Dense, Conv2D, Activation, Dropout, Flatten, Reshape, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum,
-  Concatenate, InputLayer,
+  Concatenate, InputLayer, Embedding, SimpleRNN, LSTM, GRU,
 } as unknown as Record<string, new (args: Config) => Layer>;
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -28,6 +28,9 @@ describe('layer configs', () => {
       new BatchNormalization({ axis: 1, momentum: 0.9, epsilon: 0.01, center: false, gammaInitializer: 'glorot_uniform', gammaRegularizer: 'l1' }),
       new LayerNormalization({ axis: [1, 2], epsilon: 1e-5, scale: false }),
       new Add(), new Subtract(), new Multiply(), new Average(), new Maximum(), new Minimum(), new Concatenate({ axis: 1 }),
+      new tn.layers.Embedding(100, 8, { inputLength: 12 }), new tn.layers.SimpleRNN(4, { activation: 'relu', goBackwards: true }),
+      new tn.layers.LSTM(5, { returnSequences: true, unitForgetBias: false, recurrentRegularizer: 'l2' }),
+      new tn.layers.GRU({ units: 6, resetAfter: false, recurrentActivation: 'hard_sigmoid' }),
     ];
     for (const layer of layers) {
       const config = JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown>;
