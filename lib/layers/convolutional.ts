@@ -2,6 +2,7 @@
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { checkPadding, conv2dFused, outputSize, pair, type Padding } from '../ops/conv.js';
+import { pad, reshape } from '../ops/shape.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { activate, invalid, positiveInt, single, singleShape } from './core.js';
@@ -123,6 +124,124 @@ export class Conv2D extends Layer {
     return {
       ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
       dilationRate: this.dilationRate, activation: this.activation.name, useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: serializeRegularizer(this.biasRegularizer),
+    };
+  }
+}
+
+export interface Conv1DArgs extends LayerArgs {
+  filters?: number;
+  kernelSize?: number | [number];
+  strides?: number | [number];
+  /** 'causal' pads only the start, so output t sees inputs up to t (WaveNet-style audio and sequence models). */
+  padding?: Padding | 'causal';
+  dataFormat?: 'channels_last' | 'channelsLast';
+  dilationRate?: number | [number];
+  activation?: ActivationIdentifier;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+  kernelRegularizer?: RegularizerIdentifier;
+  biasRegularizer?: RegularizerIdentifier;
+}
+
+function single1d(v: unknown, cls: string, arg: string): number {
+  const x = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  if (typeof x !== 'number' || !Number.isInteger(x) || x <= 0) throw invalid(cls, arg, 'a positive integer (or a list of one)', v);
+  return x;
+}
+
+/**
+ * 1-D convolution over sequences [batch, steps, channels] with a kernel [kernelSize, channels, filters], run as a
+ * 2-D convolution of height 1 on the same native kernels.
+ */
+export class Conv1D extends Layer {
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly strides: number;
+  readonly padding: Padding | 'causal';
+  readonly dilationRate: number;
+  readonly activation: ActivationFunction;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerIdentifier;
+  readonly biasInitializer: InitializerIdentifier;
+  readonly kernelRegularizer: RegularizerIdentifier;
+  readonly biasRegularizer: RegularizerIdentifier;
+  kernel: Variable | null = null;
+  bias: Variable | null = null;
+
+  constructor(filters: number | Conv1DArgs, kernelSize?: number | [number] | Conv1DArgs, args: Conv1DArgs = {}) {
+    let a: Conv1DArgs;
+    if (typeof filters === 'object') a = filters;
+    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
+    else a = { ...args, filters, kernelSize: kernelSize as number | [number] };
+    super(a);
+    this.filters = positiveInt(a.filters, 'Conv1D', 'filters');
+    this.kernelSize = single1d(a.kernelSize, 'Conv1D', 'kernelSize');
+    this.strides = single1d(a.strides ?? 1, 'Conv1D', 'strides');
+    this.dilationRate = single1d(a.dilationRate ?? 1, 'Conv1D', 'dilationRate');
+    const p = a.padding ?? 'valid';
+    if (p !== 'valid' && p !== 'same' && p !== 'causal') throw invalid('Conv1D', 'padding', "'valid', 'same' or 'causal'", a.padding);
+    this.padding = p;
+    if (a.dataFormat !== undefined && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
+      throw invalid('Conv1D', 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
+    }
+    if (this.strides > 1 && this.dilationRate > 1) {
+      throw new Error(`Conv1D: strides > 1 are not compatible with dilationRate > 1. Received: strides=${this.strides} and dilationRate=${this.dilationRate}`);
+    }
+    this.activation = getActivation(a.activation);
+    this.useBias = a.useBias ?? true;
+    this.kernelInitializer = a.kernelInitializer ?? 'glorot_uniform';
+    this.biasInitializer = a.biasInitializer ?? 'zeros';
+    this.kernelRegularizer = a.kernelRegularizer;
+    this.biasRegularizer = a.biasRegularizer;
+    this.inputSpec = { ndim: 3 };
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = singleShape(inputShape, this);
+    const channels = s[2];
+    if (s.length !== 3 || channels === null) {
+      throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=3 [batch, steps, channels] with known channels, found shape=${JSON.stringify(s)}`);
+    }
+    this.kernel = this.addWeight('kernel', { shape: [this.kernelSize, channels, this.filters], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer });
+    if (this.useBias) this.bias = this.addWeight('bias', { shape: [this.filters], initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+    this.inputSpec = { ndim: 3, axes: { [-1]: channels } };
+    super.build(inputShape);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    let x = single(inputs, this);
+    const op = `conv1d (layer "${this.name}")`;
+    const padding: Padding = this.padding === 'causal' ? 'valid' : this.padding;
+    if (this.padding === 'causal') x = pad(x, [[0, 0], [this.dilationRate * (this.kernelSize - 1), 0], [0, 0]]);
+    const [n, steps, channels] = x.shape;
+    const x4 = reshape(x, [n, 1, steps, channels]);
+    const k4 = reshape(this.kernel!, [1, this.kernelSize, channels, this.filters]);
+    const act = this.activation;
+    const y4 = act.unary
+      ? conv2dFused(x4, k4, this.bias, [1, this.strides], padding, [1, this.dilationRate], act.unary.op, act.unary.alpha, op)
+      : activate(act, conv2dFused(x4, k4, this.bias, [1, this.strides], padding, [1, this.dilationRate], undefined, 0, op));
+    return reshape(y4, [n, y4.shape[2], this.filters]);
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    const steps = s[1];
+    let out: number | null = null;
+    if (steps !== null) {
+      const len = this.padding === 'causal' ? steps + this.dilationRate * (this.kernelSize - 1) : steps;
+      out = outputSize(len, this.kernelSize, this.strides, this.dilationRate, this.padding === 'same' ? 'same' : 'valid')[0];
+      if (out === 0) throw new Error(`Layer "${this.name}": the kernel of size ${this.kernelSize} does not fit its input of shape ${JSON.stringify(s)} with '${this.padding}' padding`);
+    }
+    return [s[0], out, this.filters];
+  }
+
+  override getConfig() {
+    return {
+      ...super.getConfig(), filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding,
+      dilationRate: [this.dilationRate], activation: this.activation.name, useBias: this.useBias,
       kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
       kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: serializeRegularizer(this.biasRegularizer),
     };

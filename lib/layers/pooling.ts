@@ -2,6 +2,7 @@
 import { checkPadding, outputSize, type Padding } from '../ops/conv.js';
 import { avgPool2d, maxPool2d } from '../ops/pool.js';
 import { max, mean } from '../ops/reduce.js';
+import { reshape } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
 import { spatialPair } from './convolutional.js';
 import { invalid, single, singleShape } from './core.js';
@@ -105,5 +106,105 @@ export class GlobalMaxPooling2D extends GlobalPooling2D {
   }
   call(inputs: LayerInput): Tensor {
     return max(single(inputs, this), [1, 2], this.keepdims);
+  }
+}
+
+export interface Pooling1DArgs extends LayerArgs {
+  poolSize?: number | [number];
+  strides?: number | [number] | null;
+  padding?: Padding;
+  dataFormat?: 'channels_last' | 'channelsLast';
+}
+
+function one(v: unknown, cls: string, arg: string): number {
+  const x = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  if (typeof x !== 'number' || !Number.isInteger(x) || x <= 0) throw invalid(cls, arg, 'a positive integer (or a list of one)', v);
+  return x;
+}
+
+/** Pooling over the steps of [batch, steps, channels], run as 2-D pooling of height 1. */
+abstract class Pooling1D extends Layer {
+  readonly poolSize: number;
+  readonly strides: number;
+  readonly padding: Padding;
+  constructor(poolSize: number | [number] | Pooling1DArgs | undefined, args: Pooling1DArgs) {
+    const a = poolSize !== undefined && typeof poolSize === 'object' && !Array.isArray(poolSize) ? poolSize : { ...args, poolSize: poolSize ?? args.poolSize };
+    super(a);
+    const cls = new.target.name;
+    this.poolSize = one(a.poolSize ?? 2, cls, 'poolSize');
+    this.strides = a.strides === undefined || a.strides === null ? this.poolSize : one(a.strides, cls, 'strides');
+    if (a.padding !== undefined && a.padding !== 'valid' && a.padding !== 'same') throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
+    this.padding = a.padding ?? 'valid';
+    if (a.dataFormat !== undefined && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') throw invalid(cls, 'dataFormat', "'channels_last'", a.dataFormat);
+    this.inputSpec = { ndim: 3 };
+  }
+  protected pool(x: Tensor, isMax: boolean): Tensor {
+    const [n, steps, c] = x.shape;
+    const x4 = reshape(x, [n, 1, steps, c]);
+    const y = isMax ? maxPool2d(x4, [1, this.poolSize], [1, this.strides], this.padding) : avgPool2d(x4, [1, this.poolSize], [1, this.strides], this.padding);
+    return reshape(y, [n, y.shape[2], c]);
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    return [s[0], s[1] === null ? null : outputSize(s[1], this.poolSize, this.strides, 1, this.padding)[0], s[2]];
+  }
+  override getConfig() {
+    return { ...super.getConfig(), poolSize: [this.poolSize], strides: [this.strides], padding: this.padding };
+  }
+}
+
+/** Max over windows of poolSize steps (strides default to poolSize). */
+export class MaxPooling1D extends Pooling1D {
+  constructor(poolSize?: number | [number] | Pooling1DArgs, args: Pooling1DArgs = {}) {
+    super(poolSize, args);
+  }
+  call(inputs: LayerInput): Tensor {
+    return this.pool(single(inputs, this), true);
+  }
+}
+
+/** Mean over windows of poolSize steps; with 'same' padding only steps inside the input count. */
+export class AveragePooling1D extends Pooling1D {
+  constructor(poolSize?: number | [number] | Pooling1DArgs, args: Pooling1DArgs = {}) {
+    super(poolSize, args);
+  }
+  call(inputs: LayerInput): Tensor {
+    return this.pool(single(inputs, this), false);
+  }
+}
+
+abstract class GlobalPooling1D extends Layer {
+  readonly keepdims: boolean;
+  constructor(args: GlobalPooling2DArgs) {
+    super(args);
+    this.keepdims = args.keepdims ?? false;
+    this.inputSpec = { ndim: 3 };
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    return this.keepdims ? [s[0], 1, s[2]] : [s[0], s[2]];
+  }
+  override getConfig() {
+    return { ...super.getConfig(), keepdims: this.keepdims };
+  }
+}
+
+/** Mean over the steps: [batch, steps, channels] -> [batch, channels] (a text classifier's usual pooling). */
+export class GlobalAveragePooling1D extends GlobalPooling1D {
+  constructor(args: GlobalPooling2DArgs = {}) {
+    super(args);
+  }
+  call(inputs: LayerInput): Tensor {
+    return mean(single(inputs, this), 1, this.keepdims);
+  }
+}
+
+/** Max over the steps: [batch, steps, channels] -> [batch, channels]. */
+export class GlobalMaxPooling1D extends GlobalPooling1D {
+  constructor(args: GlobalPooling2DArgs = {}) {
+    super(args);
+  }
+  call(inputs: LayerInput): Tensor {
+    return max(single(inputs, this), 1, this.keepdims);
   }
 }

@@ -7,11 +7,11 @@ import { dirname, join } from 'node:path';
 import { getActivation } from '../activations.js';
 import type { DType } from '../dtype.js';
 import { Activation, Dense, Dropout, Flatten, Reshape } from '../layers/core.js';
-import { Conv2D } from '../layers/convolutional.js';
+import { Conv1D, Conv2D } from '../layers/convolutional.js';
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from '../layers/layer.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
 import { BatchNormalization, LayerNormalization } from '../layers/normalization.js';
-import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D } from '../layers/pooling.js';
+import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from '../layers/pooling.js';
 import { Embedding, GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
 import { Loss } from '../losses.js';
 import { tensor } from '../tensor.js';
@@ -53,7 +53,8 @@ export interface ModelJSON {
 const layerClasses: Record<string, new (args: Config) => Layer> = {
   Dense, Conv2D, Activation, Dropout, Flatten, Reshape, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum,
-  Concatenate, InputLayer, Embedding, SimpleRNN, LSTM, GRU,
+  Concatenate, InputLayer, Embedding, SimpleRNN, LSTM, GRU, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
+  GlobalMaxPooling1D,
 } as unknown as Record<string, new (args: Config) => Layer>;
 
 // ---------------------------------------------------------------------------------------------------------------

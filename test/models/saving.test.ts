@@ -31,6 +31,8 @@ describe('layer configs', () => {
       new tn.layers.Embedding(100, 8, { inputLength: 12 }), new tn.layers.SimpleRNN(4, { activation: 'relu', goBackwards: true }),
       new tn.layers.LSTM(5, { returnSequences: true, unitForgetBias: false, recurrentRegularizer: 'l2' }),
       new tn.layers.GRU({ units: 6, resetAfter: false, recurrentActivation: 'hard_sigmoid' }),
+      new tn.layers.Conv1D(8, 5, { padding: 'causal', dilationRate: 2, activation: 'relu' }), new tn.layers.MaxPooling1D(3, { padding: 'same' }),
+      new tn.layers.AveragePooling1D({ poolSize: 2, strides: 1 }), new tn.layers.GlobalAveragePooling1D(), new tn.layers.GlobalMaxPooling1D({ keepdims: true }),
     ];
     for (const layer of layers) {
       const config = JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown>;
