@@ -222,3 +222,29 @@ describe('toString', () => {
     expect(`${t}`).toBe(t.toString());
   });
 });
+
+describe('chainable methods (TF.js spelling)', () => {
+  it('every method gives what the op of the same name gives', () => {
+    const x = tn.tensor([[-1.5, 0.25], [2.5, -0.75]]);
+    const y = tn.tensor([[1, 0.25], [-2, 3]]);
+    const unary = ['floor', 'ceil', 'round', 'sign', 'sin', 'cos', 'softplus', 'softsign', 'relu6', 'swish', 'selu', 'expm1', 'elu', 'leakyRelu', 'gelu', 'isNaN', 'logicalNot'] as const;
+    for (const name of unary) {
+      const viaMethod = (x as unknown as Record<string, () => tn.Tensor>)[name]();
+      const viaOp = (tn as unknown as Record<string, (t: tn.Tensor) => tn.Tensor>)[name](x);
+      expect(viaMethod.array(), name).toEqual(viaOp.array());
+    }
+    const abs = x.abs().add(0.5);
+    for (const name of ['rsqrt', 'reciprocal', 'log1p'] as const) {
+      expect((abs as unknown as Record<string, () => tn.Tensor>)[name]().array(), name).toEqual((tn as unknown as Record<string, (t: tn.Tensor) => tn.Tensor>)[name](abs).array());
+    }
+    for (const name of ['notEqual', 'greaterEqual', 'lessEqual', 'logicalAnd', 'logicalOr', 'squaredDifference'] as const) {
+      const viaMethod = (x as unknown as Record<string, (b: tn.Tensor) => tn.Tensor>)[name](y);
+      expect(viaMethod.array(), name).toEqual((tn as unknown as Record<string, (a: tn.Tensor, b: tn.Tensor) => tn.Tensor>)[name](x, y).array());
+    }
+    expect(x.floor().cast('int32').dtype).toBe('int32');
+    expect(x.elu(0.5).array()).toEqual(tn.elu(x, 0.5).array());
+    expect(x.split(2, 1).map((t) => t.shape)).toEqual([[2, 1], [2, 1]]);
+    expect(x.concat(y, 0).shape).toEqual([4, 2]);
+    expect(x.concat([y, y], 1).shape).toEqual([2, 6]);
+  });
+});

@@ -63,6 +63,34 @@ declare module '../tensor.js' {
     logSoftmax(axis?: number): Tensor;
     logSumExp(axis?: Axis, keepDims?: boolean): Tensor;
     broadcastTo(shape: number[]): Tensor;
+    floor(): Tensor;
+    ceil(): Tensor;
+    round(): Tensor;
+    sign(): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    rsqrt(): Tensor;
+    reciprocal(): Tensor;
+    log1p(): Tensor;
+    expm1(): Tensor;
+    selu(): Tensor;
+    softplus(): Tensor;
+    softsign(): Tensor;
+    relu6(): Tensor;
+    swish(): Tensor;
+    logicalNot(): Tensor;
+    isNaN(): Tensor;
+    notEqual(b: TensorLike): Tensor;
+    greaterEqual(b: TensorLike): Tensor;
+    lessEqual(b: TensorLike): Tensor;
+    logicalAnd(b: TensorLike): Tensor;
+    logicalOr(b: TensorLike): Tensor;
+    squaredDifference(b: TensorLike): Tensor;
+    elu(alpha?: number): Tensor;
+    leakyRelu(alpha?: number): Tensor;
+    gelu(approximate?: boolean): Tensor;
+    split(numOrSizeSplits: number | number[], axis?: number): Tensor[];
+    concat(tensors: TensorLike | TensorLike[], axis?: number): Tensor;
   }
 }
 
@@ -108,7 +136,39 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   logSoftmax(axis?: number) { return rd.logSoftmax(this, axis); },
   logSumExp(axis?: Axis, keepDims?: boolean) { return rd.logSumExp(this, axis, keepDims); },
   broadcastTo(shape: number[]) { return rd.broadcastTo(this, shape); },
+  floor() { return ew.floor(this); },
+  ceil() { return ew.ceil(this); },
+  round() { return ew.round(this); },
+  sign() { return ew.sign(this); },
+  sin() { return ew.sin(this); },
+  cos() { return ew.cos(this); },
+  rsqrt() { return ew.rsqrt(this); },
+  reciprocal() { return ew.reciprocal(this); },
+  log1p() { return ew.log1p(this); },
+  expm1() { return ew.expm1(this); },
+  selu() { return ew.selu(this); },
+  softplus() { return ew.softplus(this); },
+  softsign() { return ew.softsign(this); },
+  relu6() { return ew.relu6(this); },
+  swish() { return ew.swish(this); },
+  logicalNot() { return ew.logicalNot(this); },
+  isNaN() { return ew.isNaN(this); },
+  notEqual(b: TensorLike) { return ew.notEqual(this, b); },
+  greaterEqual(b: TensorLike) { return ew.greaterEqual(this, b); },
+  lessEqual(b: TensorLike) { return ew.lessEqual(this, b); },
+  logicalAnd(b: TensorLike) { return ew.logicalAnd(this, b); },
+  logicalOr(b: TensorLike) { return ew.logicalOr(this, b); },
+  squaredDifference(b: TensorLike) { return ew.squaredDifference(this, b); },
+  elu(alpha?: number) { return ew.elu(this, alpha); },
+  leakyRelu(alpha?: number) { return ew.leakyRelu(this, alpha); },
+  gelu(approximate?: boolean) { return ew.gelu(this, approximate); },
+  concat(tensors: TensorLike | TensorLike[], axis?: number) { return sh.concat([this, ...(Array.isArray(tensors) ? tensors : [tensors])], axis); },
 };
+// split returns a list, so it sits outside the table of single-tensor methods.
+Object.defineProperty(Tensor.prototype, 'split', {
+  value(this: Tensor, numOrSizeSplits: number | number[], axis?: number) { return sh.split(this, numOrSizeSplits, axis); },
+  writable: true, configurable: true, enumerable: false,
+});
 for (const [name, fn] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
 }
