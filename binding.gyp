@@ -27,7 +27,8 @@
         "native/reduce.cc",
         "native/optim.cc",
         "native/normalization.cc",
-        "native/random.cc"
+        "native/random.cc",
+        "native/recurrent.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -99,6 +99,20 @@ export interface NativeBindings {
   ): void;
   /** out[i] = 1 / keep with probability keep, else 0; the stream is fixed by the 64-bit key (two uint32 halves). */
   dropoutMask(out: F32, n: number, keep: number, keyLow: number, keyHigh: number): void;
+  /** An LSTM's time loop from zero state: xw [batch, time, 4u] = x W + b, gates i, f, c, o (sigmoid, tanh). */
+  lstmForward(xw: F32, recurrentKernel: F32, batch: number, time: number, units: number, reverse: boolean, hs: F32, cs: F32, gates: F32): void;
+  /** Backpropagation through time: dxw [batch, time, 4u] and dRecurrentKernel [u, 4u] from dhs [batch, time, u]. */
+  lstmBackward(
+    dhs: F32, recurrentKernel: F32, hs: F32, cs: F32, gates: F32, batch: number, time: number, units: number, reverse: boolean,
+    dxw: F32, dRecurrentKernel: F32,
+  ): void;
+  /** A GRU's time loop (resetAfter) from zero state: xw [batch, time, 3u] = x W + input bias, gates z, r, h. */
+  gruForward(xw: F32, recurrentKernel: F32, recurrentBias: F32 | null, batch: number, time: number, units: number, reverse: boolean, hs: F32, gates: F32): void;
+  /** Backpropagation through time for gruForward: dxw, dRecurrentKernel and dRecurrentBias (null: not wanted). */
+  gruBackward(
+    dhs: F32, recurrentKernel: F32, hs: F32, gates: F32, batch: number, time: number, units: number, reverse: boolean,
+    dxw: F32, dRecurrentKernel: F32, dRecurrentBias: F32 | null,
+  ): void;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -5,6 +5,7 @@ import { getActivation, type Activation as ActivationFunction, type ActivationId
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { add, mul, sub } from '../ops/elementwise.js';
 import { matMul } from '../ops/matmul.js';
+import { gruSequence, lstmSequence } from '../ops/nn.js';
 import { gather, reshape, slice, split, stack } from '../ops/shape.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { tensor, zeros, type Tensor, type Variable } from '../tensor.js';
@@ -162,15 +163,21 @@ abstract class RNNBase extends Layer {
 
   protected abstract stateCount(): number;
 
-  call(inputs: LayerInput): Tensor {
-    const x = single(inputs, this);
+  /** Every timestep's input times the kernel, plus the input bias, in one matMul: [batch, time, gates*units]. */
+  protected project(x: Tensor): Tensor {
     const [batch, time, features] = x.shape;
-    const cols = this.gates * this.units;
     if (time === 0) throw new Error(`Layer "${this.name}" received a sequence with no timesteps (shape [${x.shape.join(',')}])`);
     let xw = matMul(reshape(x, [batch * time, features]), this.kernel!);
     const b = this.inputBias();
     if (b) xw = add(xw, b);
-    const projected = reshape(xw, [batch, time, cols]);
+    return reshape(xw, [batch, time, this.gates * this.units]);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const [batch, time] = x.shape;
+    const cols = this.gates * this.units;
+    const projected = this.project(x);
     let states: Tensor[] = Array.from({ length: this.stateCount() }, () => zeros([batch, this.units]));
     const outputs: Tensor[] = [];
     for (let k = 0; k < time; k++) {
@@ -238,6 +245,15 @@ export class LSTM extends RNNBase {
       this.bias.assign(tensor(v, [4 * this.units]));
     }
   }
+  override call(inputs: LayerInput): Tensor {
+    // Keras's default activations: the whole time loop runs natively (lstmSequence), forward and backward.
+    if (this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return super.call(inputs);
+    const x = single(inputs, this);
+    const hs = lstmSequence(this.project(x), this.recurrentKernel!, this.goBackwards, `lstm (layer "${this.name}")`);
+    if (this.returnSequences) return hs;
+    const [batch, time] = x.shape;
+    return reshape(slice(hs, [0, time - 1, 0], [batch, 1, this.units]), [batch, this.units]);
+  }
   protected step(xw: Tensor, [h, c]: Tensor[]): Tensor[] {
     const z = add(xw, matMul(h, this.recurrentKernel!));
     const [zi, zf, zc, zo] = split(z, 4, 1);
@@ -281,6 +297,16 @@ export class GRU extends RNNBase {
     // Taken per call, inside the step scope, so that both rows are recorded for the gradient of the one bias.
     this.recurrentBias = reshape(slice(this.bias, [1, 0], [1, cols]), [cols]);
     return reshape(slice(this.bias, [0, 0], [1, cols]), [cols]);
+  }
+  override call(inputs: LayerInput): Tensor {
+    // resetAfter with Keras's default activations: the whole time loop runs natively (gruSequence).
+    if (!this.resetAfter || this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return super.call(inputs);
+    const x = single(inputs, this);
+    const projected = this.project(x);
+    const hs = gruSequence(projected, this.recurrentKernel!, this.recurrentBias, this.goBackwards, `gru (layer "${this.name}")`);
+    if (this.returnSequences) return hs;
+    const [batch, time] = x.shape;
+    return reshape(slice(hs, [0, time - 1, 0], [batch, 1, this.units]), [batch, this.units]);
   }
   protected step(xw: Tensor, [h]: Tensor[]): Tensor[] {
     const u = this.units;
