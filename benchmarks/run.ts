@@ -9,6 +9,7 @@ const suites = [
   { name: 'conv', file: 'conv.ts' },
   { name: 'mnist-cnn', file: 'mnist-cnn.ts' },
   { name: 'cifar-cnn', file: 'cifar-cnn.ts' },
+  { name: 'text-rnn', file: 'text-rnn.ts' },
   { name: 'overhead', file: 'overhead.ts' },
 ];
 
