@@ -28,7 +28,8 @@
         "native/optim.cc",
         "native/normalization.cc",
         "native/random.cc",
-        "native/recurrent.cc"
+        "native/recurrent.cc",
+        "native/indexing.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

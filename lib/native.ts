@@ -99,6 +99,10 @@ export interface NativeBindings {
   ): void;
   /** out[i] = 1 / keep with probability keep, else 0; the stream is fixed by the 64-bit key (two uint32 halves). */
   dropoutMask(out: F32, n: number, keep: number, keyLow: number, keyHigh: number): void;
+  /** dst[o, j, :] = src[o, indices[j], :] over rows of `inner` values (float32 or int32). */
+  gatherRows(src: F32 | Int32Array, outer: number, n: number, inner: number, indices: Int32Array, dst: F32 | Int32Array): void;
+  /** g[o, indices[j], :] += dy[o, j, :] (repeated indices accumulate). */
+  scatterAddRows(dy: F32, outer: number, n: number, inner: number, indices: Int32Array, g: F32): void;
   /** An LSTM's time loop from zero state: xw [batch, time, 4u] = x W + b, gates i, f, c, o (sigmoid, tanh). */
   lstmForward(xw: F32, recurrentKernel: F32, batch: number, time: number, units: number, reverse: boolean, hs: F32, cs: F32, gates: F32): void;
   /** Backpropagation through time: dxw [batch, time, 4u] and dRecurrentKernel [u, 4u] from dhs [batch, time, u]. */

@@ -6,7 +6,7 @@ import { serializeInitializer, type InitializerIdentifier } from '../initializer
 import { add, mul, sub } from '../ops/elementwise.js';
 import { matMul } from '../ops/matmul.js';
 import { gruSequence, lstmSequence } from '../ops/nn.js';
-import { gather, reshape, slice, split, stack } from '../ops/shape.js';
+import { gather, reshape, slice, split, stack, transpose } from '../ops/shape.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { tensor, zeros, type Tensor, type Variable } from '../tensor.js';
 import { invalid, positiveInt, single, singleShape } from './core.js';
@@ -163,14 +163,25 @@ abstract class RNNBase extends Layer {
 
   protected abstract stateCount(): number;
 
-  /** Every timestep's input times the kernel, plus the input bias, in one matMul: [batch, time, gates*units]. */
-  protected project(x: Tensor): Tensor {
+  /**
+   * Every timestep's input times the kernel, plus the input bias, in one matMul: [batch, time, gates*units], or
+   * time-major [time, batch, gates*units] for the native loops (each step then reads one contiguous block).
+   */
+  protected project(x: Tensor, timeMajor = false): Tensor {
     const [batch, time, features] = x.shape;
     if (time === 0) throw new Error(`Layer "${this.name}" received a sequence with no timesteps (shape [${x.shape.join(',')}])`);
-    let xw = matMul(reshape(x, [batch * time, features]), this.kernel!);
+    const rows = timeMajor ? reshape(transpose(x, [1, 0, 2]), [time * batch, features]) : reshape(x, [batch * time, features]);
+    let xw = matMul(rows, this.kernel!);
     const b = this.inputBias();
     if (b) xw = add(xw, b);
-    return reshape(xw, [batch, time, this.gates * this.units]);
+    return reshape(xw, timeMajor ? [time, batch, this.gates * this.units] : [batch, time, this.gates * this.units]);
+  }
+
+  /** The layer's output from time-major states [time, batch, units]. */
+  protected fromTimeMajor(hs: Tensor): Tensor {
+    const [time, batch] = hs.shape;
+    if (this.returnSequences) return transpose(hs, [1, 0, 2]);
+    return reshape(slice(hs, [time - 1, 0, 0], [1, batch, this.units]), [batch, this.units]);
   }
 
   call(inputs: LayerInput): Tensor {
@@ -249,10 +260,7 @@ export class LSTM extends RNNBase {
     // Keras's default activations: the whole time loop runs natively (lstmSequence), forward and backward.
     if (this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return super.call(inputs);
     const x = single(inputs, this);
-    const hs = lstmSequence(this.project(x), this.recurrentKernel!, this.goBackwards, `lstm (layer "${this.name}")`);
-    if (this.returnSequences) return hs;
-    const [batch, time] = x.shape;
-    return reshape(slice(hs, [0, time - 1, 0], [batch, 1, this.units]), [batch, this.units]);
+    return this.fromTimeMajor(lstmSequence(this.project(x, true), this.recurrentKernel!, this.goBackwards, `lstm (layer "${this.name}")`));
   }
   protected step(xw: Tensor, [h, c]: Tensor[]): Tensor[] {
     const z = add(xw, matMul(h, this.recurrentKernel!));
@@ -302,11 +310,8 @@ export class GRU extends RNNBase {
     // resetAfter with Keras's default activations: the whole time loop runs natively (gruSequence).
     if (!this.resetAfter || this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return super.call(inputs);
     const x = single(inputs, this);
-    const projected = this.project(x);
-    const hs = gruSequence(projected, this.recurrentKernel!, this.recurrentBias, this.goBackwards, `gru (layer "${this.name}")`);
-    if (this.returnSequences) return hs;
-    const [batch, time] = x.shape;
-    return reshape(slice(hs, [0, time - 1, 0], [batch, 1, this.units]), [batch, this.units]);
+    const projected = this.project(x, true);
+    return this.fromTimeMajor(gruSequence(projected, this.recurrentKernel!, this.recurrentBias, this.goBackwards, `gru (layer "${this.name}")`));
   }
   protected step(xw: Tensor, [h]: Tensor[]): Tensor[] {
     const u = this.units;

@@ -120,19 +120,20 @@ export function fusedBatchNorm(
 }
 
 /**
- * An LSTM's whole time loop from zero state, one native call each way: xw [batch, time, 4u] holds every step's
- * projected input (x W + b, gates i, f, c, o), recurrentKernel is [u, 4u]; sigmoid gates, tanh cell. Returns the state
- * h after every step [batch, time, u]; with `reverse` the steps read the input from its end (Keras's goBackwards).
+ * An LSTM's whole time loop from zero state, one native call each way, time-major: xw [time, batch, 4u] holds every
+ * step's projected input (x W + b, gates i, f, c, o), recurrentKernel is [u, 4u]; sigmoid gates, tanh cell. Returns
+ * the state h after every step [time, batch, u]; with `reverse` the steps read the input from its end (Keras's
+ * goBackwards).
  */
 export function lstmSequence(xw: Tensor, recurrentKernel: Tensor, reverse: boolean, op = 'lstm'): Tensor {
   if (xw.rank !== 3 || recurrentKernel.rank !== 2 || xw.shape[2] !== recurrentKernel.shape[1] || recurrentKernel.shape[1] !== 4 * recurrentKernel.shape[0]) {
-    throw new Error(`${op}: expected projected inputs [batch, time, 4*units] and a recurrent kernel [units, 4*units], received ${fmt(xw.shape)} and ${fmt(recurrentKernel.shape)}`);
+    throw new Error(`${op}: expected projected inputs [time, batch, 4*units] and a recurrent kernel [units, 4*units], received ${fmt(xw.shape)} and ${fmt(recurrentKernel.shape)}`);
   }
-  const [batch, time, g4] = xw.shape;
+  const [time, batch, g4] = xw.shape;
   const units = g4 / 4;
-  const hs = empty([batch, time, units]);
-  const cs = empty([batch, time, units]);
-  const gates = empty([batch, time, g4]);
+  const hs = empty([time, batch, units]);
+  const cs = empty([time, batch, units]);
+  const gates = empty([time, batch, g4]);
   native.lstmForward(f32(xw), f32(recurrentKernel), batch, time, units, reverse, f32(hs), f32(cs), f32(gates));
   return record(hs, op, [xw, recurrentKernel], (dhs) => {
     const dxw = empty(xw.shape.slice());
@@ -143,19 +144,19 @@ export function lstmSequence(xw: Tensor, recurrentKernel: Tensor, reverse: boole
 }
 
 /**
- * A GRU's whole time loop (resetAfter, Keras's default) from zero state, one native call each way: xw
- * [batch, time, 3u] holds every step's x W + input bias (gates z, r, h), recurrentKernel [u, 3u], recurrentBias [3u]
- * or null; sigmoid gates, tanh candidate. Returns h after every step [batch, time, u].
+ * A GRU's whole time loop (resetAfter, Keras's default) from zero state, one native call each way, time-major: xw
+ * [time, batch, 3u] holds every step's x W + input bias (gates z, r, h), recurrentKernel [u, 3u], recurrentBias [3u]
+ * or null; sigmoid gates, tanh candidate. Returns h after every step [time, batch, u].
  */
 export function gruSequence(xw: Tensor, recurrentKernel: Tensor, recurrentBias: Tensor | null, reverse: boolean, op = 'gru'): Tensor {
   if (xw.rank !== 3 || recurrentKernel.rank !== 2 || xw.shape[2] !== recurrentKernel.shape[1] || recurrentKernel.shape[1] !== 3 * recurrentKernel.shape[0] ||
       (recurrentBias && (recurrentBias.rank !== 1 || recurrentBias.shape[0] !== xw.shape[2]))) {
-    throw new Error(`${op}: expected projected inputs [batch, time, 3*units], a recurrent kernel [units, 3*units] and a recurrent bias [3*units], received ${fmt(xw.shape)}, ${fmt(recurrentKernel.shape)} and ${recurrentBias ? fmt(recurrentBias.shape) : 'none'}`);
+    throw new Error(`${op}: expected projected inputs [time, batch, 3*units], a recurrent kernel [units, 3*units] and a recurrent bias [3*units], received ${fmt(xw.shape)}, ${fmt(recurrentKernel.shape)} and ${recurrentBias ? fmt(recurrentBias.shape) : 'none'}`);
   }
-  const [batch, time, g3] = xw.shape;
+  const [time, batch, g3] = xw.shape;
   const units = g3 / 3;
-  const hs = empty([batch, time, units]);
-  const gates = empty([batch, time, 4 * units]);
+  const hs = empty([time, batch, units]);
+  const gates = empty([time, batch, 4 * units]);
   native.gruForward(f32(xw), f32(recurrentKernel), recurrentBias && f32(recurrentBias), batch, time, units, reverse, f32(hs), f32(gates));
   const inputs = recurrentBias ? [xw, recurrentKernel, recurrentBias] : [xw, recurrentKernel];
   return record(hs, op, inputs, (dhs, needs) => {

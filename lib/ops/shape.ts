@@ -2,6 +2,7 @@
 // gather, oneHot. Reshape-like ops are views (they share the buffer); the rest copy.
 import { record } from '../autograd/tape.js';
 import { checkDType } from '../dtype.js';
+import { native } from '../native.js';
 import { fmt, normalizeAxis, sizeOf, stridesOf } from '../shape-util.js';
 import { empty, Tensor, type DataArray, type TensorLike } from '../tensor.js';
 import { castTo, toTensor, transposeInto } from './util.js';
@@ -295,30 +296,12 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
   const inner = sizeOf(t.shape.slice(a + 1));
   const shape = [...t.shape.slice(0, a), ...it.shape, ...t.shape.slice(a + 1)];
   const out = empty(shape, t.dtype);
-  const src = t.values;
-  const dst = out.values;
-  const k = idx.length;
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < k; j++) {
-      const s = (o * n + idx[j]) * inner;
-      const d = (o * k + j) * inner;
-      if (inner > 16) dst.set(src.subarray(s, s + inner), d);
-      else for (let i = 0; i < inner; i++) dst[d + i] = src[s + i];
-    }
-  }
+  native.gatherRows(t.values, outer, n, inner, idx, out.values);
   if (t.dtype !== 'float32') return out;
   return record(out, 'gather', [t], (dy) => {
     // Scatter-add: repeated indices accumulate.
     const g = empty(t.shape.slice(), 'float32', true);
-    const gv = g.values;
-    const dv = dy.values;
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < k; j++) {
-        const d = (o * n + idx[j]) * inner;
-        const s = (o * k + j) * inner;
-        for (let i = 0; i < inner; i++) gv[d + i] += dv[s + i];
-      }
-    }
+    native.scatterAddRows(dy.values as Float32Array, outer, n, inner, idx, g.values as Float32Array);
     return [g];
   });
 }

@@ -251,6 +251,20 @@ const specs: Record<string, Spec> = {
     overflow: () => [[f(12), f(12), f(12), f(48), big, big, big, false, f(36), f(12), f(6)]],
     aliases: [[8, 0], [8, 3], [9, 1], [9, 2], [10, 0], [10, 3], [8, 9], [8, 10], [9, 10]],
   },
+  gatherRows: {
+    kinds: ['words', 'int', 'int', 'int', 'i32', 'words'],
+    valid: () => [f(2 * 5 * 3), 2, 5, 3, new Int32Array([4, 0, 4, 1]), f(2 * 4 * 3)],
+    sized: [1, 2, 3],
+    overflow: () => [[f(30), big, big, big, new Int32Array([4, 0, 4, 1]), f(24)]],
+    aliases: [[5, 0], [5, 4]],
+  },
+  scatterAddRows: {
+    kinds: ['f32', 'int', 'int', 'int', 'i32', 'f32'],
+    valid: () => [f(2 * 4 * 3), 2, 5, 3, new Int32Array([4, 0, 4, 1]), f(2 * 5 * 3)],
+    sized: [1, 2, 3],
+    overflow: () => [[f(24), big, big, big, new Int32Array([4, 0, 4, 1]), f(30)]],
+    aliases: [[5, 0], [5, 4]],
+  },
   dropoutMask: {
     kinds: ['f32', 'int', 'finite', 'int', 'int'],
     valid: () => [f(10), 10, 0.75, 7, 9],

@@ -8,8 +8,9 @@ import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
+// Time-major, as the ops take them: xw [time, batch, gates*units], outputs [time, batch, units].
 function reference(xw: tn.Tensor, u: tn.Tensor, reverse: boolean): number[] {
-  const [batch, time, g4] = xw.shape;
+  const [time, batch, g4] = xw.shape;
   const units = g4 / 4;
   const x = xw.data();
   const w = u.data();
@@ -20,13 +21,13 @@ function reference(xw: tn.Tensor, u: tn.Tensor, reverse: boolean): number[] {
     for (let k = 0; k < time; k++) {
       const t = reverse ? time - 1 - k : k;
       const z = Array.from({ length: g4 }, (_, j) => {
-        let s = x[(b * time + t) * g4 + j];
+        let s = x[(t * batch + b) * g4 + j];
         for (let q = 0; q < units; q++) s += h[q] * w[q * g4 + j];
         return s;
       });
       c = c.map((cv, j) => sigmoid(z[units + j]) * cv + sigmoid(z[j]) * Math.tanh(z[2 * units + j]));
       h = c.map((cv, j) => sigmoid(z[3 * units + j]) * Math.tanh(cv));
-      h.forEach((v, j) => (out[(b * time + k) * units + j] = v));
+      h.forEach((v, j) => (out[(k * batch + b) * units + j] = v));
     }
   }
   return out;
@@ -48,13 +49,13 @@ describe(`native LSTM sequence on ${native.backendInfo().isa}`, () => {
   it('handles one step, one unit and a batch of one, and names bad shapes', () => {
     gradCheck((a: tn.Tensor, b: tn.Tensor) => lstmSequence(a, b, false), [randomTensor([1, 1, 4], 3), randomTensor([1, 4], 4)], { eps: 3e-3 });
     expect(() => lstmSequence(tn.zeros([2, 3, 8]), tn.zeros([3, 8]), false, 'lstm (layer "lstm")')).toThrow(
-      'lstm (layer "lstm"): expected projected inputs [batch, time, 4*units] and a recurrent kernel [units, 4*units], received [2,3,8] and [3,8]',
+      'lstm (layer "lstm"): expected projected inputs [time, batch, 4*units] and a recurrent kernel [units, 4*units], received [2,3,8] and [3,8]',
     );
   });
 });
 
 function gruReference(xw: tn.Tensor, u: tn.Tensor, bias: tn.Tensor | null, reverse: boolean): number[] {
-  const [batch, time, g3] = xw.shape;
+  const [time, batch, g3] = xw.shape;
   const units = g3 / 3;
   const x = xw.data();
   const w = u.data();
@@ -69,14 +70,14 @@ function gruReference(xw: tn.Tensor, u: tn.Tensor, bias: tn.Tensor | null, rever
         for (let q = 0; q < units; q++) s += h[q] * w[q * g3 + j];
         return s;
       });
-      const xt = (j: number) => x[(b * time + t) * g3 + j];
+      const xt = (j: number) => x[(t * batch + b) * g3 + j];
       h = h.map((hp, j) => {
         const z = sigmoid(xt(j) + hu[j]);
         const r = sigmoid(xt(units + j) + hu[units + j]);
         const hh = Math.tanh(xt(2 * units + j) + r * hu[2 * units + j]);
         return z * hp + (1 - z) * hh;
       });
-      h.forEach((v, j) => (out[(b * time + k) * units + j] = v));
+      h.forEach((v, j) => (out[(k * batch + b) * units + j] = v));
     }
   }
   return out;
