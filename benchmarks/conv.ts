@@ -17,7 +17,7 @@ import { withScope } from '../lib/memory.js';
 import { native, UnaryOp } from '../lib/native.js';
 import { conv2dFused, conv2dGeometry } from '../lib/ops/conv.js';
 import { Tensor, variable } from '../lib/tensor.js';
-import { Torch } from './python.js';
+import { Torch, torchPrelude } from './python.js';
 import { machine, writeSection } from './results.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -118,17 +118,9 @@ function timeMs(f: () => void, iters: number): number {
 // ---------------------------------------------------------------------------------------------------------------
 // PyTorch in a child process: a line of JSON in, a line of JSON out.
 
-const torchScript = String.raw`
-import json, sys, time, statistics
+const torchScript = torchPrelude + String.raw`
+import statistics
 import numpy as np
-try:
-    import torch
-except Exception as e:
-    print(json.dumps({"ready": False, "error": str(e)}), flush=True)
-    sys.exit(0)
-torch.set_num_threads(2)
-print(json.dumps({"ready": True, "version": torch.__version__, "threads": torch.get_num_threads(),
-                  "mkldnn": torch.backends.mkldnn.is_available()}), flush=True)
 cases = {}
 for line in sys.stdin:
     req = json.loads(line)

@@ -6,6 +6,20 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+/** The start every script shares: import torch (or say it is missing), 2 threads, the hello line. */
+export const torchPrelude = String.raw`
+import json, sys, time
+try:
+    import torch
+    import torch.nn as nn
+except Exception as e:
+    print(json.dumps({"ready": False, "error": str(e)}), flush=True)
+    sys.exit(0)
+torch.set_num_threads(2)
+print(json.dumps({"ready": True, "version": torch.__version__, "threads": torch.get_num_threads(),
+                  "mkldnn": torch.backends.mkldnn.is_available()}), flush=True)
+`;
+
 export class Torch {
   private readonly lines: AsyncIterator<string>;
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {

@@ -3,7 +3,7 @@
 // whole set on each side. Ratios are taken within each round and the median over rounds is reported, so that the
 // machine's slow phases hit both sides of a ratio. Used by cifar-cnn.ts and text-rnn.ts, which supply the model.
 import * as tn from '../lib/index.js';
-import { Torch } from './python.js';
+import { Torch, torchPrelude } from './python.js';
 import { machine, writeSection } from './results.js';
 
 export interface SideBySide {
@@ -26,17 +26,7 @@ export interface SideBySide {
   describe: string[];
 }
 
-const protocol = String.raw`
-import json, sys, time
-try:
-    import torch
-    import torch.nn as nn
-except Exception as e:
-    print(json.dumps({"ready": False, "error": str(e)}), flush=True)
-    sys.exit(0)
-torch.set_num_threads(2)
-print(json.dumps({"ready": True, "version": torch.__version__, "threads": torch.get_num_threads(),
-                  "mkldnn": torch.backends.mkldnn.is_available()}), flush=True)
+const protocol = torchPrelude + String.raw`
 torch.manual_seed(0)
 FORMATS = ("default",)
 %MODEL%

@@ -146,7 +146,8 @@ export interface Conv1DArgs extends LayerArgs {
   biasRegularizer?: RegularizerIdentifier;
 }
 
-function single1d(v: unknown, cls: string, arg: string): number {
+/** A 1-D layer's size argument: a positive integer, or a list of one (Keras's tuple form). */
+export function single1d(v: unknown, cls: string, arg: string): number {
   const x = Array.isArray(v) && v.length === 1 ? v[0] : v;
   if (typeof x !== 'number' || !Number.isInteger(x) || x <= 0) throw invalid(cls, arg, 'a positive integer (or a list of one)', v);
   return x;

@@ -4,7 +4,7 @@ import { avgPool2d, maxPool2d } from '../ops/pool.js';
 import { max, mean } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
-import { spatialPair } from './convolutional.js';
+import { single1d, spatialPair } from './convolutional.js';
 import { invalid, single, singleShape } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 
@@ -116,12 +116,6 @@ export interface Pooling1DArgs extends LayerArgs {
   dataFormat?: 'channels_last' | 'channelsLast';
 }
 
-function one(v: unknown, cls: string, arg: string): number {
-  const x = Array.isArray(v) && v.length === 1 ? v[0] : v;
-  if (typeof x !== 'number' || !Number.isInteger(x) || x <= 0) throw invalid(cls, arg, 'a positive integer (or a list of one)', v);
-  return x;
-}
-
 /** Pooling over the steps of [batch, steps, channels], run as 2-D pooling of height 1. */
 abstract class Pooling1D extends Layer {
   readonly poolSize: number;
@@ -131,8 +125,8 @@ abstract class Pooling1D extends Layer {
     const a = poolSize !== undefined && typeof poolSize === 'object' && !Array.isArray(poolSize) ? poolSize : { ...args, poolSize: poolSize ?? args.poolSize };
     super(a);
     const cls = new.target.name;
-    this.poolSize = one(a.poolSize ?? 2, cls, 'poolSize');
-    this.strides = a.strides === undefined || a.strides === null ? this.poolSize : one(a.strides, cls, 'strides');
+    this.poolSize = single1d(a.poolSize ?? 2, cls, 'poolSize');
+    this.strides = a.strides === undefined || a.strides === null ? this.poolSize : single1d(a.strides, cls, 'strides');
     if (a.padding !== undefined && a.padding !== 'valid' && a.padding !== 'same') throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
     this.padding = a.padding ?? 'valid';
     if (a.dataFormat !== undefined && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') throw invalid(cls, 'dataFormat', "'channels_last'", a.dataFormat);
