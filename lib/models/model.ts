@@ -155,9 +155,9 @@ export class Model extends Layer {
   }
 
   /**
-   * Saves the architecture, the weights and the compile() arguments into the directory `path` (`model.json` and
-   * `weights.bin`; a `file://` prefix is accepted). `tn.models.loadModel(path)` reads them back. The optimizer's
-   * state (Adam's moments, the step count) is not saved: training after loading starts it afresh.
+   * Saves the architecture, the weights, the compile() arguments and the optimizer's state (its step count and
+   * slots, such as Adam's moments) into the directory `path` (`model.json` and `weights.bin`; a `file://` prefix is
+   * accepted). `tn.models.loadModel(path)` reads them back, so training resumes where it stopped.
    */
   async save(path: string): Promise<void> {
     const { saveModel } = await import('./saving.js');

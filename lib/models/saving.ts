@@ -22,6 +22,8 @@ import { Sequential } from './sequential.js';
 const FORMAT = 'tensornode-layers-model';
 const FORMAT_VERSION = 1;
 const WEIGHTS_FILE = 'weights.bin';
+/** Manifest entries of the optimizer's slots: optimizer/<variable name>/<slot index>. */
+const OPTIMIZER_PREFIX = 'optimizer/';
 
 type Config = Record<string, unknown>;
 interface LayerSpec {
@@ -219,12 +221,24 @@ export async function saveModel(model: Model, path: string): Promise<void> {
       chunks.push(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
     });
   }
+  // The optimizer's slots (Adam's moments, ...) follow, so that training resumes where it stopped, as in Keras.
+  const trainingConfig = serializeCompile(model);
+  const opt = model.optimizer;
+  if (opt && trainingConfig && !trainingConfig.unsaved) {
+    trainingConfig.iterations = opt.iterations;
+    for (const v of model.trainableWeights) {
+      opt.slotsOf(v)?.forEach((a, k) => {
+        specs.push({ name: `${OPTIMIZER_PREFIX}${v.name}/${k}`, shape: v.shape.slice(), dtype: 'float32' });
+        chunks.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+      });
+    }
+  }
   const file: ModelJSON = {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
     generatedBy: `tensornode ${backendInfo().version}`,
     modelTopology: topology,
-    trainingConfig: serializeCompile(model),
+    trainingConfig,
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
   };
   await mkdir(dir, { recursive: true });
@@ -247,11 +261,19 @@ export async function loadModel(path: string): Promise<Model> {
   if (!(model instanceof Model)) throw new Error(`loadModel: ${json} holds a ${file.modelTopology.className}, not a model`);
 
   const manifest = file.weightsManifest?.[0];
+  const optimizerSlots: [WeightSpec, Float32Array][] = [];
   if (manifest) {
     const bytes = await readFile(join(dir, manifest.paths[0]));
     let offset = 0;
     const specs = manifest.weights;
     let next = 0;
+    const take = (spec: WeightSpec): ArrayBuffer => {
+      const byteLength = spec.shape.reduce((p, d) => p * d, 1) * 4;
+      if (offset + byteLength > bytes.byteLength) throw new Error(`loadModel: ${manifest.paths[0]} is shorter than its manifest says (${bytes.byteLength} bytes)`);
+      const copy = bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + byteLength);
+      offset += byteLength;
+      return copy;
+    };
     for (const layer of model.layers) {
       const current = layer.weights;
       if (!current.length) continue;
@@ -261,21 +283,31 @@ export async function loadModel(path: string): Promise<Model> {
         if (!spec || spec.name !== want || spec.shape.length !== w.shape.length || spec.shape.some((d, j) => d !== w.shape[j])) {
           throw new Error(`loadModel: weight ${i} of layer "${layer.name}" is ${want} with shape [${w.shape.join(',')}], but the file has ${spec ? `${spec.name} with shape [${spec.shape.join(',')}]` : 'no more weights'}`);
         }
-        const count = spec.shape.reduce((p, d) => p * d, 1);
-        const byteLength = count * 4;
-        if (offset + byteLength > bytes.byteLength) throw new Error(`loadModel: ${manifest.paths[0]} is shorter than its manifest says (${bytes.byteLength} bytes)`);
-        const copy = bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + byteLength);
-        offset += byteLength;
+        const copy = take(spec);
         return tensor(spec.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy), spec.shape, spec.dtype);
       });
       layer.setWeights(values);
     }
+    for (; next < specs.length && specs[next].name.startsWith(OPTIMIZER_PREFIX); next++) optimizerSlots.push([specs[next], new Float32Array(take(specs[next]))]);
     if (next !== specs.length) throw new Error(`loadModel: the file has ${specs.length} weights, but the model it describes has ${next}`);
   }
 
   const tc = file.trainingConfig;
   if (tc && tc.optimizer) {
     model.compile({ optimizer: tc.optimizer as CompileArgs['optimizer'], loss: tc.loss as CompileArgs['loss'], metrics: tc.metrics as CompileArgs['metrics'], lossWeights: tc.lossWeights as CompileArgs['lossWeights'] });
+    const opt = model.optimizer!;
+    if (typeof tc.iterations === 'number') opt.iterations = tc.iterations;
+    const byName = new Map(model.trainableWeights.map((v) => [v.name, v]));
+    const grouped = new Map<string, Float32Array[]>();
+    for (const [spec, values] of optimizerSlots) {
+      const name = spec.name.slice(OPTIMIZER_PREFIX.length, spec.name.lastIndexOf('/'));
+      grouped.set(name, [...(grouped.get(name) ?? []), values]);
+    }
+    for (const [name, arrays] of grouped) {
+      const v = byName.get(name);
+      if (!v) throw new Error(`loadModel: the file has optimizer state for '${name}', which is not a trainable weight of the model`);
+      opt.restoreSlots(v, arrays);
+    }
   }
   return model;
 }

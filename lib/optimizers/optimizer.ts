@@ -80,6 +80,20 @@ export abstract class Optimizer {
     return s;
   }
 
+  /** @internal A variable's slot arrays (moments, accumulators), if it has been updated; for model.save(). */
+  slotsOf(v: Variable): readonly Float32Array[] | undefined {
+    return this.slots.get(v);
+  }
+
+  /** @internal Restores a variable's slot arrays, as model.save() wrote them. */
+  restoreSlots(v: Variable, arrays: Float32Array[]): void {
+    const spec = this.slotSpec();
+    if (arrays.length !== spec.count || arrays.some((a) => a.length !== v.size)) {
+      throw new Error(`${this.constructor.name}: variable '${v.name}' needs ${spec.count} slot arrays of ${v.size} values, received ${arrays.length}`);
+    }
+    this.slots.set(v, arrays.map((a) => Float32Array.from(a)));
+  }
+
   /** Applies gradients: [[grad, variable], ...] (null gradients are skipped), or TF.js's {variableName: grad}. */
   applyGradients(gradsAndVars: GradientsAndVariables): void {
     const pairs: [Tensor, Variable][] = [];
