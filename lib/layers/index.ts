@@ -4,7 +4,7 @@ import { Conv1D, Conv2D, type Conv1DArgs, type Conv2DArgs } from './convolutiona
 import { InputLayer, type LayerArgs, type Shape } from './layer.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
-import { Embedding, GRU, LSTM, SimpleRNN, type EmbeddingArgs, type GRUArgs, type LSTMArgs, type RNNArgs } from './recurrent.js';
+import { Bidirectional, Embedding, GRU, LSTM, SimpleRNN, type BidirectionalArgs, type EmbeddingArgs, type GRUArgs, type LSTMArgs, type RNNArgs } from './recurrent.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type GlobalPooling2DArgs, type Pooling1DArgs, type Pooling2DArgs } from './pooling.js';
 import type { ActivationIdentifier } from '../activations.js';
 
@@ -12,8 +12,8 @@ export { Layer, InputLayer, SymbolicTensor, clearSession } from './layer.js';
 export type { LayerArgs, CallArgs, Shape, InputSpec, WeightOptions } from './layer.js';
 export { Activation, Dense, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export { BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate };
-export { Embedding, SimpleRNN, LSTM, GRU, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D };
-export type { EmbeddingArgs, RNNArgs, LSTMArgs, GRUArgs, Conv1DArgs, Pooling1DArgs };
+export { Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D };
+export type { EmbeddingArgs, RNNArgs, LSTMArgs, GRUArgs, BidirectionalArgs, Conv1DArgs, Pooling1DArgs };
 export type { DenseArgs, DropoutArgs, ReshapeArgs, Conv2DArgs, Pooling2DArgs, GlobalPooling2DArgs, BatchNormalizationArgs, LayerNormalizationArgs };
 
 export const dense = (args: DenseArgs) => new Dense(args);
@@ -45,3 +45,4 @@ export const maxPooling1d = (args: Pooling1DArgs = {}) => new MaxPooling1D(args)
 export const averagePooling1d = (args: Pooling1DArgs = {}) => new AveragePooling1D(args);
 export const globalAveragePooling1d = (args: GlobalPooling2DArgs = {}) => new GlobalAveragePooling1D(args);
 export const globalMaxPooling1d = (args: GlobalPooling2DArgs = {}) => new GlobalMaxPooling1D(args);
+export const bidirectional = (args: BidirectionalArgs) => new Bidirectional(args);

@@ -6,7 +6,7 @@ import { serializeInitializer, type InitializerIdentifier } from '../initializer
 import { add, mul, sub } from '../ops/elementwise.js';
 import { matMul } from '../ops/matmul.js';
 import { gruSequence, lstmSequence } from '../ops/nn.js';
-import { gather, reshape, slice, split, stack, transpose } from '../ops/shape.js';
+import { concat, gather, reshape, slice, split, stack, transpose } from '../ops/shape.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { tensor, zeros, type Tensor, type Variable } from '../tensor.js';
 import { invalid, positiveInt, single, singleShape } from './core.js';
@@ -336,5 +336,86 @@ export class GRU extends RNNBase {
   }
   override getConfig() {
     return { ...super.getConfig(), recurrentActivation: this.recurrentActivation.name, resetAfter: this.resetAfter };
+  }
+}
+
+export interface BidirectionalArgs extends LayerArgs {
+  /** The recurrent layer to run both ways (SimpleRNN, LSTM or GRU). */
+  layer?: Layer;
+  /** How the two directions combine: 'concat' (Keras's default), 'sum', 'mul', 'ave'. */
+  mergeMode?: 'concat' | 'sum' | 'mul' | 'ave';
+}
+
+/**
+ * Runs a recurrent layer over the sequence forwards and a copy of it backwards, and merges the two (Keras's
+ * Bidirectional). With returnSequences the backward outputs are put back in time order before merging. Weights:
+ * the forward layer's, then the backward layer's.
+ */
+export class Bidirectional extends Layer {
+  readonly forwardLayer: RNNBase;
+  readonly backwardLayer: RNNBase;
+  readonly mergeMode: 'concat' | 'sum' | 'mul' | 'ave';
+
+  constructor(layer: Layer | BidirectionalArgs, args: BidirectionalArgs = {}) {
+    const a: BidirectionalArgs = layer instanceof Layer ? { ...args, layer } : layer;
+    const inner = a.layer;
+    if (!(inner instanceof RNNBase)) {
+      throw invalid('Bidirectional', 'layer', 'a recurrent layer (SimpleRNN, LSTM or GRU)', inner === undefined ? undefined : (inner as Layer).constructor?.name ?? inner);
+    }
+    super({ ...a, inputShape: a.inputShape, batchInputShape: a.batchInputShape ?? inner.batchInputShape ?? undefined });
+    const mode = a.mergeMode ?? 'concat';
+    if (!['concat', 'sum', 'mul', 'ave'].includes(mode)) throw invalid('Bidirectional', 'mergeMode', "'concat', 'sum', 'mul' or 'ave'", a.mergeMode);
+    this.mergeMode = mode;
+    const config = inner.getConfig();
+    delete config.batchInputShape;
+    const Cls = inner.constructor as new (c: Record<string, unknown>) => RNNBase;
+    this.forwardLayer = new Cls({ ...config, name: `forward_${inner.name}` });
+    this.backwardLayer = new Cls({ ...config, name: `backward_${inner.name}`, goBackwards: !inner.goBackwards });
+    this.inputSpec = { ndim: 3 };
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    this.forwardLayer.maybeBuild(inputShape);
+    this.backwardLayer.maybeBuild(inputShape);
+    super.build(inputShape);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const yf = this.forwardLayer.apply(x) as Tensor;
+    let yb = this.backwardLayer.apply(x) as Tensor;
+    if (this.forwardLayer.returnSequences) {
+      const time = yb.shape[1];
+      yb = gather(yb, tensor(Int32Array.from({ length: time }, (_, k) => time - 1 - k), [time], 'int32'), 1);
+    }
+    switch (this.mergeMode) {
+      case 'sum': return add(yf, yb);
+      case 'mul': return mul(yf, yb);
+      case 'ave': return mul(add(yf, yb), 0.5);
+      default: return concat([yf, yb], -1);
+    }
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = this.forwardLayer.computeOutputShape(inputShape) as Shape;
+    const last = s[s.length - 1];
+    return this.mergeMode === 'concat' ? [...s.slice(0, -1), last === null ? null : 2 * last] : s;
+  }
+
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? [...this.forwardLayer.trainableWeights, ...this.backwardLayer.trainableWeights] : [];
+  }
+  override get nonTrainableWeights(): Variable[] {
+    const all = [...this.forwardLayer.weights, ...this.backwardLayer.weights];
+    return this.trainable ? [...this.forwardLayer.nonTrainableWeights, ...this.backwardLayer.nonTrainableWeights] : all;
+  }
+  override get losses(): Tensor[] {
+    return [...this.forwardLayer.losses, ...this.backwardLayer.losses];
+  }
+
+  override getConfig() {
+    const inner = this.forwardLayer.getConfig();
+    inner.name = this.forwardLayer.name.replace(/^forward_/, '');
+    return { ...super.getConfig(), mergeMode: this.mergeMode, layer: { className: this.forwardLayer.className, config: inner } };
   }
 }

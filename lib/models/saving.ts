@@ -12,7 +12,7 @@ import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
 import { BatchNormalization, LayerNormalization } from '../layers/normalization.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from '../layers/pooling.js';
-import { Embedding, GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
+import { Bidirectional, Embedding, GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
 import { Loss } from '../losses.js';
 import { tensor } from '../tensor.js';
 import { backendInfo } from '../backend.js';
@@ -55,7 +55,7 @@ export interface ModelJSON {
 const layerClasses: Record<string, new (args: Config) => Layer> = {
   Dense, Conv2D, Activation, Dropout, Flatten, Reshape, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum,
-  Concatenate, InputLayer, Embedding, SimpleRNN, LSTM, GRU, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
+  Concatenate, InputLayer, Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
   GlobalMaxPooling1D,
 } as unknown as Record<string, new (args: Config) => Layer>;
 
@@ -128,6 +128,8 @@ function deserializeLayer(spec: LayerSpec, where: string): Layer {
     return model;
   }
   if (spec.className === 'Functional' || spec.className === 'Model') return deserializeGraph(c, where);
+  // A wrapper holds its inner layer as a serialized layer of its own.
+  if (spec.className === 'Bidirectional') return new Bidirectional({ ...c, layer: deserializeLayer(c.layer as LayerSpec, `${where} > wrapped layer`) });
   const Cls = Object.hasOwn(layerClasses, spec.className) ? layerClasses[spec.className] : undefined;
   if (!Cls) throw new Error(`loadModel: ${where}: unknown layer class "${spec.className}". Known: ${Object.keys(layerClasses).join(', ')}, Sequential, Functional`);
   return new Cls(c);

@@ -3,7 +3,7 @@ import * as tn from '../../lib/index.js';
 import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
 import { expectClose, goldenCases, toTensor } from '../helpers/golden.js';
 
-const { Embedding, SimpleRNN, LSTM, GRU, Dense } = tn.layers;
+const { Embedding, SimpleRNN, LSTM, GRU, Dense, Bidirectional } = tn.layers;
 
 beforeEach(() => {
   tn.clearSession();
@@ -106,6 +106,56 @@ describe('recurrent layers', () => {
     const history = await model.fit(x, y, { epochs: 15, batchSize: 32, verbose: 0 });
     expect(history.history.accuracy[14]).toBeGreaterThan(0.95);
     const dir = (await import('node:fs')).mkdtempSync((await import('node:path')).join((await import('node:os')).tmpdir(), 'tn-rnn-'));
+    await model.save(dir);
+    const loaded = await tn.models.loadModel(dir);
+    expect(Array.from((loaded.predict(x) as tn.Tensor).data())).toEqual(Array.from((model.predict(x) as tn.Tensor).data()));
+  });
+});
+
+describe('Bidirectional', () => {
+  it('merges a forward run and a backward run in time order, with the forward then backward weights', () => {
+    for (const [inner, mode] of [[new LSTM(3, { returnSequences: true }), 'concat'], [new GRU(3), 'sum'], [new SimpleRNN(2, { returnSequences: true }), 'ave'], [new LSTM(2), 'mul']] as const) {
+      const bi = new Bidirectional(inner, { mergeMode: mode });
+      const x = randomTensor([2, 5, 4], 8);
+      const y = bi.apply(x) as tn.Tensor;
+      // The same computation by hand, with the wrapper's own weights.
+      const Cls = inner.constructor as new (c: Record<string, unknown>) => tn.Layer;
+      const cfg = inner.getConfig();
+      const f = new Cls({ ...cfg, name: 'f' });
+      const b = new Cls({ ...cfg, name: 'b', goBackwards: true });
+      f.apply(x);
+      b.apply(x);
+      const ws = bi.getWeights();
+      f.setWeights(ws.slice(0, ws.length / 2));
+      b.setWeights(ws.slice(ws.length / 2));
+      const yf = f.apply(x) as tn.Tensor;
+      let yb = b.apply(x) as tn.Tensor;
+      if (yb.rank === 3) yb = tn.gather(yb, tn.tensor([4, 3, 2, 1, 0], [5], 'int32'), 1);
+      const want = mode === 'concat' ? tn.concat([yf, yb], -1) : mode === 'sum' ? tn.add(yf, yb) : mode === 'mul' ? tn.mul(yf, yb) : tn.mul(tn.add(yf, yb), 0.5);
+      expect(y.shape).toEqual(want.shape);
+      expect(bi.computeOutputShape([null, 5, 4])).toEqual([null, ...want.shape.slice(1)]);
+      const got = y.data();
+      Array.from(want.data()).forEach((v, i) => expect(got[i]).toBeCloseTo(v, 6));
+    }
+    const named = new Bidirectional(new LSTM(2, { name: 'enc' }));
+    named.apply(tn.zeros([1, 3, 2]));
+    expect(named.weights.map((w) => w.name)).toEqual(['forward_enc/kernel', 'forward_enc/recurrent_kernel', 'forward_enc/bias', 'backward_enc/kernel', 'backward_enc/recurrent_kernel', 'backward_enc/bias']);
+    expect(() => new Bidirectional(new Dense(3))).toThrow(/Bidirectional: received an invalid value for `layer`, expected a recurrent layer/);
+    expect(() => new Bidirectional(new LSTM(2), { mergeMode: 'max' as never })).toThrow(/`mergeMode`/);
+  });
+
+  it('trains in a model, gives its gradients to both directions, and saves and loads', async () => {
+    const model = new tn.Sequential([new Embedding(6, 4, { inputLength: 6 }), new Bidirectional(new GRU(5)), new Dense(1, { activation: 'sigmoid' })]);
+    model.compile({ optimizer: new tn.optimizers.Adam({ learningRate: 0.03 }), loss: 'binary_crossentropy', metrics: ['accuracy'] });
+    // Is the first token greater than the last? Each direction sees one of them last.
+    const n = 128;
+    const ids = Int32Array.from({ length: n * 6 }, (_, i) => ((i * 7 + (i >> 3) * 3) % 6));
+    const labels = Float32Array.from({ length: n }, (_, i) => (ids[i * 6] > ids[i * 6 + 5] ? 1 : 0));
+    const x = tn.tensor(ids, [n, 6], 'int32');
+    const history = await model.fit(x, tn.tensor(labels, [n, 1]), { epochs: 40, batchSize: 16, verbose: 0 });
+    expect(history.history.accuracy[39]).toBeGreaterThan(0.9);
+    expect(model.trainableWeights.length).toBe(1 + 6 + 2);
+    const dir = (await import('node:fs')).mkdtempSync((await import('node:path')).join((await import('node:os')).tmpdir(), 'tn-bi-'));
     await model.save(dir);
     const loaded = await tn.models.loadModel(dir);
     expect(Array.from((loaded.predict(x) as tn.Tensor).data())).toEqual(Array.from((model.predict(x) as tn.Tensor).data()));
