@@ -169,6 +169,28 @@ class Args {
     if (out.begin() < in.end() && in.begin() < out.end())
       FailRange(std::string(out_name) + " must not share memory with " + in_name);
   }
+  // An array and its name, for NoOverlap.
+  struct Named {
+    const uint8_t* begin;
+    const uint8_t* end;
+    const char* name;
+  };
+  template <typename T>
+  static Named Name(const Span<T>& s, const char* name) {
+    return {s.data ? s.begin() : nullptr, s.data ? s.end() : nullptr, name};
+  }
+  // Outputs apart from each other and from every input (absent optional arrays are skipped): for kernels that
+  // write several outputs while they still read the inputs.
+  void NoOverlap(std::initializer_list<Named> outputs, std::initializer_list<Named> inputs) const {
+    auto check = [&](const Named& o, const Named& i) {
+      if (o.begin && i.begin && o.begin < i.end && i.begin < o.end)
+        FailRange(std::string(o.name) + " must not share memory with " + i.name);
+    };
+    for (auto o = outputs.begin(); o != outputs.end(); ++o) {
+      for (const Named& i : inputs) check(*o, i);
+      for (auto p = o + 1; p != outputs.end(); ++p) check(*o, *p);
+    }
+  }
   // Elementwise kernels allow an output that is exactly an input (same start), but not a shifted overlap.
   template <typename T, typename U>
   void SameOrDisjoint(const Span<T>& out, const char* out_name, const Span<U>& in, const char* in_name) const {
@@ -885,15 +907,9 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
   ChannelParam(args, gamma, channels, "gamma", dy, "dy");
   ChannelParam(args, dgamma, channels, "dgamma", dy, "dy");
   ChannelParam(args, dbeta, channels, "dbeta", dy, "dy");
-  for (const auto* out : {&dgamma, &dbeta}) {
-    const char* name = out == &dgamma ? "dgamma" : "dbeta";
-    args.Disjoint(*out, name, x, "x");
-    args.Disjoint(*out, name, dx, "dx");
-    args.Disjoint(*out, name, mean, "mean");
-    args.Disjoint(*out, name, variance, "variance");
-    args.Disjoint(*out, name, gamma, "gamma");
-  }
-  args.Disjoint(dgamma, "dgamma", dbeta, "dbeta");
+  args.NoOverlap({Args::Name(dgamma, "dgamma"), Args::Name(dbeta, "dbeta")},
+                 {Args::Name(x, "x"), Args::Name(dx, "dx"), Args::Name(mean, "mean"), Args::Name(variance, "variance"),
+                  Args::Name(gamma, "gamma")});
   args.Disjoint(dx, "dx", mean, "mean");
   args.Disjoint(dx, "dx", variance, "variance");
   args.Disjoint(dx, "dx", gamma, "gamma");
@@ -921,13 +937,8 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   args.Length(hs, states, "hs", "batch*time*units");
   args.Length(cs, states, "cs", "batch*time*units");
   args.Length(gates, xw.length, "gates", "batch*time*4*units");
-  for (const auto& [out, name] : {std::pair{&hs, "hs"}, {&cs, "cs"}, {&gates, "gates"}}) {
-    args.Disjoint(*out, name, xw, "xw");
-    args.Disjoint(*out, name, u, "recurrentKernel");
-  }
-  args.Disjoint(hs, "hs", cs, "cs");
-  args.Disjoint(hs, "hs", gates, "gates");
-  args.Disjoint(cs, "cs", gates, "gates");
+  args.NoOverlap({Args::Name(hs, "hs"), Args::Name(cs, "cs"), Args::Name(gates, "gates")},
+                 {Args::Name(xw, "xw"), Args::Name(u, "recurrentKernel")});
   tn::lstm_forward(xw.data, u.data, batch, time, units, reverse, hs.data, cs.data, gates.data);
   return info.Env().Undefined();
 }
@@ -953,14 +964,9 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   args.Length(gates, wide, "gates", "batch*time*4*units");
   args.Length(dxw, wide, "dxw", "batch*time*4*units");
   args.Length(du, u.length, "dRecurrentKernel", "units*4*units");
-  for (const auto& [out, name] : {std::pair{&dxw, "dxw"}, {&du, "dRecurrentKernel"}}) {
-    args.Disjoint(*out, name, dhs, "dhs");
-    args.Disjoint(*out, name, u, "recurrentKernel");
-    args.Disjoint(*out, name, hs, "hs");
-    args.Disjoint(*out, name, cs, "cs");
-    args.Disjoint(*out, name, gates, "gates");
-  }
-  args.Disjoint(dxw, "dxw", du, "dRecurrentKernel");
+  args.NoOverlap({Args::Name(dxw, "dxw"), Args::Name(du, "dRecurrentKernel")},
+                 {Args::Name(dhs, "dhs"), Args::Name(u, "recurrentKernel"), Args::Name(hs, "hs"), Args::Name(cs, "cs"),
+                  Args::Name(gates, "gates")});
   tn::lstm_backward(dhs.data, u.data, hs.data, cs.data, gates.data, batch, time, units, reverse, dxw.data, du.data);
   return info.Env().Undefined();
 }
@@ -980,12 +986,8 @@ Napi::Value GruForward(const Napi::CallbackInfo& info) {
   if (b.present) args.Length(b, g3, "recurrentBias", "3*units");
   args.Length(hs, args.Product({batch, time, units}, "batch*time*units"), "hs", "batch*time*units");
   args.Length(gates, args.Product({batch, time, units, 4}, "batch*time*4*units"), "gates", "batch*time*4*units");
-  for (const auto& [out, name] : {std::pair{&hs, "hs"}, {&gates, "gates"}}) {
-    args.Disjoint(*out, name, xw, "xw");
-    args.Disjoint(*out, name, u, "recurrentKernel");
-    args.Disjoint(*out, name, b, "recurrentBias");
-  }
-  args.Disjoint(hs, "hs", gates, "gates");
+  args.NoOverlap({Args::Name(hs, "hs"), Args::Name(gates, "gates")},
+                 {Args::Name(xw, "xw"), Args::Name(u, "recurrentKernel"), Args::Name(b, "recurrentBias")});
   tn::gru_forward(xw.data, u.data, b.data, batch, time, units, reverse, hs.data, gates.data);
   return info.Env().Undefined();
 }
@@ -1010,15 +1012,8 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   args.Length(dxw, args.Product({batch, time, g3}, "batch*time*3*units"), "dxw", "batch*time*3*units");
   args.Length(du, u.length, "dRecurrentKernel", "units*3*units");
   if (db.present) args.Length(db, g3, "dRecurrentBias", "3*units");
-  for (const auto& [out, name] : {std::pair{&dxw, "dxw"}, {&du, "dRecurrentKernel"}, {&db, "dRecurrentBias"}}) {
-    args.Disjoint(*out, name, dhs, "dhs");
-    args.Disjoint(*out, name, u, "recurrentKernel");
-    args.Disjoint(*out, name, hs, "hs");
-    args.Disjoint(*out, name, gates, "gates");
-  }
-  args.Disjoint(dxw, "dxw", du, "dRecurrentKernel");
-  args.Disjoint(dxw, "dxw", db, "dRecurrentBias");
-  args.Disjoint(du, "dRecurrentKernel", db, "dRecurrentBias");
+  args.NoOverlap({Args::Name(dxw, "dxw"), Args::Name(du, "dRecurrentKernel"), Args::Name(db, "dRecurrentBias")},
+                 {Args::Name(dhs, "dhs"), Args::Name(u, "recurrentKernel"), Args::Name(hs, "hs"), Args::Name(gates, "gates")});
   tn::gru_backward(dhs.data, u.data, hs.data, gates.data, batch, time, units, reverse, dxw.data, du.data, db.data);
   return info.Env().Undefined();
 }

@@ -100,11 +100,12 @@ void batch_norm_backward(const float* dy, const float* x, int64_t rows, int64_t 
   std::vector<double> sum_dy(channels), sum_dyd(channels);
   if (batch_stats || dgamma || dbeta) {
     const Chunks ch(rows, channels);
-    std::vector<double> part(ch.count * channels * 2);
+    std::vector<double> part1(ch.count * channels), part2(ch.count * channels);
     ch.run(rows, [&](int64_t q, int64_t r0, int64_t r1) {
-      double* s1 = part.data() + q * channels * 2;
-      double* s2 = s1 + channels;
-      std::fill(s1, s1 + 2 * channels, 0.0);
+      double* s1 = part1.data() + q * channels;
+      double* s2 = part2.data() + q * channels;
+      std::fill(s1, s1 + channels, 0.0);
+      std::fill(s2, s2 + channels, 0.0);
       for (int64_t r = r0; r < r1; ++r) {
         const float* g = dy + r * channels;
         const float* xr = x + r * channels;
@@ -114,11 +115,8 @@ void batch_norm_backward(const float* dy, const float* x, int64_t rows, int64_t 
         }
       }
     });
-    for (int64_t q = 0; q < ch.count; ++q)
-      for (int64_t c = 0; c < channels; ++c) {
-        sum_dy[c] += part[(q * 2) * channels + c];
-        sum_dyd[c] += part[(q * 2 + 1) * channels + c];
-      }
+    add_chunks(part1, ch.count, channels, sum_dy);
+    add_chunks(part2, ch.count, channels, sum_dyd);
     for (int64_t c = 0; c < channels; ++c) {
       if (dbeta) dbeta[c] = static_cast<float>(sum_dy[c]);
       if (dgamma) dgamma[c] = static_cast<float>(sum_dyd[c] * inv[c]);

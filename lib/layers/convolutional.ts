@@ -1,14 +1,11 @@
-// Conv2D on channels-last input.
-import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
-import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
+// Conv1D and Conv2D on channels-last input.
 import { checkPadding, conv2dFused, outputSize, pair, type Padding } from '../ops/conv.js';
 import { pad, reshape } from '../ops/shape.js';
-import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
-import type { Tensor, Variable } from '../tensor.js';
-import { activate, invalid, positiveInt, single, singleShape } from './core.js';
-import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import type { Tensor } from '../tensor.js';
+import { activate, invalid, KernelLayer, positiveInt, single, singleShape, type KernelLayerArgs } from './core.js';
+import type { LayerInput, Shape } from './layer.js';
 
-export interface Conv2DArgs extends LayerArgs {
+export interface Conv2DArgs extends KernelLayerArgs {
   filters?: number;
   kernelSize?: number | [number, number];
   strides?: number | [number, number];
@@ -16,12 +13,6 @@ export interface Conv2DArgs extends LayerArgs {
   dataFormat?: 'channels_last' | 'channelsLast';
   dilationRate?: number | [number, number];
   groups?: number;
-  activation?: ActivationIdentifier;
-  useBias?: boolean;
-  kernelInitializer?: InitializerIdentifier;
-  biasInitializer?: InitializerIdentifier;
-  kernelRegularizer?: RegularizerIdentifier;
-  biasRegularizer?: RegularizerIdentifier;
 }
 
 export function spatialPair(v: unknown, cls: string, arg: string): [number, number] {
@@ -36,20 +27,12 @@ export function spatialPair(v: unknown, cls: string, arg: string): [number, numb
  * 2-D convolution: output = activation(conv2d(inputs, kernel) + bias), inputs [batch, height, width, channels],
  * kernel [kh, kw, channels, filters].
  */
-export class Conv2D extends Layer {
+export class Conv2D extends KernelLayer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
   readonly dilationRate: [number, number];
-  readonly activation: ActivationFunction;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerIdentifier;
-  readonly biasInitializer: InitializerIdentifier;
-  readonly kernelRegularizer: RegularizerIdentifier;
-  readonly biasRegularizer: RegularizerIdentifier;
-  kernel: Variable | null = null;
-  bias: Variable | null = null;
 
   constructor(filters: number | Conv2DArgs, kernelSize?: number | [number, number] | Conv2DArgs, args: Conv2DArgs = {}) {
     let a: Conv2DArgs;
@@ -74,12 +57,6 @@ export class Conv2D extends Layer {
     if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
       throw new Error(`Conv2D: strides > 1 are not compatible with dilationRate > 1. Received: strides=${JSON.stringify(this.strides)} and dilationRate=${JSON.stringify(this.dilationRate)}`);
     }
-    this.activation = getActivation(a.activation);
-    this.useBias = a.useBias ?? true;
-    this.kernelInitializer = a.kernelInitializer ?? 'glorot_uniform';
-    this.biasInitializer = a.biasInitializer ?? 'zeros';
-    this.kernelRegularizer = a.kernelRegularizer;
-    this.biasRegularizer = a.biasRegularizer;
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -88,12 +65,7 @@ export class Conv2D extends Layer {
     if (s.length !== 4 || channels === null) {
       throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=4 with a known channel axis, received shape ${JSON.stringify(s)}`);
     }
-    this.kernel = this.addWeight('kernel', {
-      shape: [this.kernelSize[0], this.kernelSize[1], channels, this.filters],
-      initializer: this.kernelInitializer,
-      regularizer: this.kernelRegularizer,
-    });
-    if (this.useBias) this.bias = this.addWeight('bias', { shape: [this.filters], initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+    this.addKernelAndBias([this.kernelSize[0], this.kernelSize[1], channels, this.filters], this.filters);
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
     super.build(inputShape);
   }
@@ -120,17 +92,12 @@ export class Conv2D extends Layer {
     return [s[0], oh, ow, this.filters];
   }
 
-  override getConfig() {
-    return {
-      ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
-      dilationRate: this.dilationRate, activation: this.activation.name, useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: serializeRegularizer(this.biasRegularizer),
-    };
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate };
   }
 }
 
-export interface Conv1DArgs extends LayerArgs {
+export interface Conv1DArgs extends KernelLayerArgs {
   filters?: number;
   kernelSize?: number | [number];
   strides?: number | [number];
@@ -138,12 +105,6 @@ export interface Conv1DArgs extends LayerArgs {
   padding?: Padding | 'causal';
   dataFormat?: 'channels_last' | 'channelsLast';
   dilationRate?: number | [number];
-  activation?: ActivationIdentifier;
-  useBias?: boolean;
-  kernelInitializer?: InitializerIdentifier;
-  biasInitializer?: InitializerIdentifier;
-  kernelRegularizer?: RegularizerIdentifier;
-  biasRegularizer?: RegularizerIdentifier;
 }
 
 /** A 1-D layer's size argument: a positive integer, or a list of one (Keras's tuple form). */
@@ -157,20 +118,12 @@ export function single1d(v: unknown, cls: string, arg: string): number {
  * 1-D convolution over sequences [batch, steps, channels] with a kernel [kernelSize, channels, filters], run as a
  * 2-D convolution of height 1 on the same native kernels.
  */
-export class Conv1D extends Layer {
+export class Conv1D extends KernelLayer {
   readonly filters: number;
   readonly kernelSize: number;
   readonly strides: number;
   readonly padding: Padding | 'causal';
   readonly dilationRate: number;
-  readonly activation: ActivationFunction;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerIdentifier;
-  readonly biasInitializer: InitializerIdentifier;
-  readonly kernelRegularizer: RegularizerIdentifier;
-  readonly biasRegularizer: RegularizerIdentifier;
-  kernel: Variable | null = null;
-  bias: Variable | null = null;
 
   constructor(filters: number | Conv1DArgs, kernelSize?: number | [number] | Conv1DArgs, args: Conv1DArgs = {}) {
     let a: Conv1DArgs;
@@ -191,12 +144,6 @@ export class Conv1D extends Layer {
     if (this.strides > 1 && this.dilationRate > 1) {
       throw new Error(`Conv1D: strides > 1 are not compatible with dilationRate > 1. Received: strides=${this.strides} and dilationRate=${this.dilationRate}`);
     }
-    this.activation = getActivation(a.activation);
-    this.useBias = a.useBias ?? true;
-    this.kernelInitializer = a.kernelInitializer ?? 'glorot_uniform';
-    this.biasInitializer = a.biasInitializer ?? 'zeros';
-    this.kernelRegularizer = a.kernelRegularizer;
-    this.biasRegularizer = a.biasRegularizer;
     this.inputSpec = { ndim: 3 };
   }
 
@@ -206,8 +153,7 @@ export class Conv1D extends Layer {
     if (s.length !== 3 || channels === null) {
       throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=3 [batch, steps, channels] with known channels, found shape=${JSON.stringify(s)}`);
     }
-    this.kernel = this.addWeight('kernel', { shape: [this.kernelSize, channels, this.filters], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', { shape: [this.filters], initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+    this.addKernelAndBias([this.kernelSize, channels, this.filters], this.filters);
     this.inputSpec = { ndim: 3, axes: { [-1]: channels } };
     super.build(inputShape);
   }
@@ -239,12 +185,7 @@ export class Conv1D extends Layer {
     return [s[0], out, this.filters];
   }
 
-  override getConfig() {
-    return {
-      ...super.getConfig(), filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding,
-      dilationRate: [this.dilationRate], activation: this.activation.name, useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: serializeRegularizer(this.biasRegularizer),
-    };
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding, dilationRate: [this.dilationRate] };
   }
 }

@@ -48,8 +48,8 @@ export function activate(act: ActivationFunction, z: Tensor): Tensor {
   return y;
 }
 
-export interface DenseArgs extends LayerArgs {
-  units?: number;
+/** The arguments of the layers that own a kernel and a bias (Dense, Conv1D, Conv2D). */
+export interface KernelLayerArgs extends LayerArgs {
   activation?: ActivationIdentifier;
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier;
@@ -58,12 +58,8 @@ export interface DenseArgs extends LayerArgs {
   biasRegularizer?: RegularizerIdentifier;
 }
 
-/**
- * Densely connected layer: output = activation(dot(input, kernel) + bias), kernel [inputDim, units].
- * Applies to the last axis of inputs of any rank >= 2.
- */
-export class Dense extends Layer {
-  readonly units: number;
+/** What Dense, Conv1D and Conv2D share: an activation, a kernel and an optional bias, with Keras's defaults. */
+export abstract class KernelLayer extends Layer {
   readonly activation: ActivationFunction;
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerIdentifier;
@@ -73,10 +69,8 @@ export class Dense extends Layer {
   kernel: Variable | null = null;
   bias: Variable | null = null;
 
-  constructor(units: number | DenseArgs, args: DenseArgs = {}) {
-    const a = typeof units === 'object' ? units : { ...args, units };
+  constructor(a: KernelLayerArgs) {
     super(a);
-    this.units = positiveInt(a.units, 'Dense', 'units');
     this.activation = getActivation(a.activation);
     this.useBias = a.useBias ?? true;
     this.kernelInitializer = a.kernelInitializer ?? 'glorot_uniform';
@@ -85,14 +79,45 @@ export class Dense extends Layer {
     this.biasRegularizer = a.biasRegularizer;
   }
 
+  /** Creates the kernel, and the bias of `units` values when useBias. Called from build(). */
+  protected addKernelAndBias(kernelShape: number[], units: number): void {
+    this.kernel = this.addWeight('kernel', { shape: kernelShape, initializer: this.kernelInitializer, regularizer: this.kernelRegularizer });
+    if (this.useBias) this.bias = this.addWeight('bias', { shape: [units], initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(), activation: this.activation.name, useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: serializeRegularizer(this.biasRegularizer),
+    };
+  }
+}
+
+export interface DenseArgs extends KernelLayerArgs {
+  units?: number;
+}
+
+/**
+ * Densely connected layer: output = activation(dot(input, kernel) + bias), kernel [inputDim, units].
+ * Applies to the last axis of inputs of any rank >= 2.
+ */
+export class Dense extends KernelLayer {
+  readonly units: number;
+
+  constructor(units: number | DenseArgs, args: DenseArgs = {}) {
+    const a = typeof units === 'object' ? units : { ...args, units };
+    super(a);
+    this.units = positiveInt(a.units, 'Dense', 'units');
+  }
+
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape, this);
     const inputDim = shape[shape.length - 1];
     if (shape.length < 2 || inputDim === null) {
       throw new Error(`Layer "${this.name}" needs the last axis of its input to be known and the input to have rank >= 2, received shape ${JSON.stringify(shape)}`);
     }
-    this.kernel = this.addWeight('kernel', { shape: [inputDim, this.units], initializer: this.kernelInitializer, regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', { shape: [this.units], initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+    this.addKernelAndBias([inputDim, this.units], this.units);
     this.inputSpec = { minNdim: 2, axes: { [-1]: inputDim } };
     super.build(inputShape);
   }
@@ -109,12 +134,8 @@ export class Dense extends Layer {
     return [...s.slice(0, -1), this.units];
   }
 
-  override getConfig() {
-    return {
-      ...super.getConfig(), units: this.units, activation: this.activation.name, useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: serializeRegularizer(this.biasRegularizer),
-    };
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), units: this.units };
   }
 }
 

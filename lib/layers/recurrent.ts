@@ -298,20 +298,22 @@ export class GRU extends RNNBase {
   protected override biasShape(): number[] {
     return this.resetAfter ? [2, 3 * this.units] : [3 * this.units];
   }
+  /** Row i of the resetAfter bias [2, 3u]: row 0 joins the input projection, row 1 the state's. */
+  private biasRow(i: number): Tensor {
+    const cols = 3 * this.units;
+    return reshape(slice(this.bias!, [i, 0], [1, cols]), [cols]);
+  }
   protected override inputBias(): Tensor | null {
     if (!this.bias) return null;
-    if (!this.resetAfter) return this.bias;
-    const cols = 3 * this.units;
-    // Taken per call, inside the step scope, so that both rows are recorded for the gradient of the one bias.
-    this.recurrentBias = reshape(slice(this.bias, [1, 0], [1, cols]), [cols]);
-    return reshape(slice(this.bias, [0, 0], [1, cols]), [cols]);
+    return this.resetAfter ? this.biasRow(0) : this.bias;
   }
   override call(inputs: LayerInput): Tensor {
+    // Sliced per call, inside the step scope, so that the slice is recorded for the gradient of the one bias.
+    this.recurrentBias = this.bias && this.resetAfter ? this.biasRow(1) : null;
     // resetAfter with Keras's default activations: the whole time loop runs natively (gruSequence).
     if (!this.resetAfter || this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return super.call(inputs);
     const x = single(inputs, this);
-    const projected = this.project(x, true);
-    return this.fromTimeMajor(gruSequence(projected, this.recurrentKernel!, this.recurrentBias, this.goBackwards, `gru (layer "${this.name}")`));
+    return this.fromTimeMajor(gruSequence(this.project(x, true), this.recurrentKernel!, this.recurrentBias, this.goBackwards, `gru (layer "${this.name}")`));
   }
   protected step(xw: Tensor, [h]: Tensor[]): Tensor[] {
     const u = this.units;
@@ -406,8 +408,8 @@ export class Bidirectional extends Layer {
     return this.trainable ? [...this.forwardLayer.trainableWeights, ...this.backwardLayer.trainableWeights] : [];
   }
   override get nonTrainableWeights(): Variable[] {
-    const all = [...this.forwardLayer.weights, ...this.backwardLayer.weights];
-    return this.trainable ? [...this.forwardLayer.nonTrainableWeights, ...this.backwardLayer.nonTrainableWeights] : all;
+    const [f, b] = [this.forwardLayer, this.backwardLayer];
+    return this.trainable ? [...f.nonTrainableWeights, ...b.nonTrainableWeights] : [...f.weights, ...b.weights];
   }
   override get losses(): Tensor[] {
     return [...this.forwardLayer.losses, ...this.backwardLayer.losses];
