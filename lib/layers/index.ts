@@ -4,7 +4,9 @@ import { Conv1D, Conv2D, type Conv1DArgs, type Conv2DArgs } from './convolutiona
 import { InputLayer, type LayerArgs, type Shape } from './layer.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
-import { Bidirectional, Embedding, GRU, LSTM, SimpleRNN, type BidirectionalArgs, type EmbeddingArgs, type GRUArgs, type LSTMArgs, type RNNArgs } from './recurrent.js';
+import { Embedding, type EmbeddingArgs } from './embedding.js';
+import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RNNArgs } from './recurrent.js';
+import { Bidirectional, type BidirectionalArgs } from './wrappers.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type GlobalPooling2DArgs, type Pooling1DArgs, type Pooling2DArgs } from './pooling.js';
 import type { ActivationIdentifier } from '../activations.js';
 

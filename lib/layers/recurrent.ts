@@ -1,73 +1,17 @@
-// Embedding and the recurrent layers (SimpleRNN, LSTM, GRU) with Keras's weights, gate orders and defaults.
-// A recurrent layer projects every timestep's input in one matMul, then steps through time with one matMul of the
-// state per step; the ops record their own gradients, so backpropagation through time needs no code here.
+// The recurrent layers (SimpleRNN, LSTM, GRU) with Keras's weights, gate orders and defaults. A recurrent layer
+// projects every timestep's input in one matMul, then steps through time. LSTM and GRU with Keras's default
+// activations run the whole time loop in one native op (lstmSequence / gruSequence, forward and through time
+// backward); the other configurations step with composed ops, which record their own gradients.
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { add, mul, sub } from '../ops/elementwise.js';
 import { matMul } from '../ops/matmul.js';
 import { gruSequence, lstmSequence } from '../ops/nn.js';
-import { concat, gather, reshape, slice, split, stack, transpose } from '../ops/shape.js';
+import { reshape, slice, split, stack, transpose } from '../ops/shape.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { tensor, zeros, type Tensor, type Variable } from '../tensor.js';
 import { invalid, positiveInt, single, singleShape } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
-
-export interface EmbeddingArgs extends LayerArgs {
-  inputDim?: number;
-  outputDim?: number;
-  embeddingsInitializer?: InitializerIdentifier;
-  embeddingsRegularizer?: RegularizerIdentifier;
-  maskZero?: boolean;
-  /** Length of the input sequences (TF.js; the same as inputShape: [inputLength]). */
-  inputLength?: number;
-}
-
-/** Turns integer ids [batch, ...] into vectors [batch, ..., outputDim]: row id of the embeddings matrix. */
-export class Embedding extends Layer {
-  readonly inputDim: number;
-  readonly outputDim: number;
-  readonly embeddingsInitializer: InitializerIdentifier;
-  readonly embeddingsRegularizer: RegularizerIdentifier;
-  embeddings: Variable | null = null;
-
-  constructor(inputDim: number | EmbeddingArgs, outputDim?: number | EmbeddingArgs, args: EmbeddingArgs = {}) {
-    let a: EmbeddingArgs;
-    if (typeof inputDim === 'object') a = inputDim;
-    else if (typeof outputDim === 'object') a = { ...outputDim, inputDim };
-    else a = { ...args, inputDim, outputDim };
-    super(a.inputLength !== undefined && !a.inputShape && !a.batchInputShape ? { ...a, inputShape: [a.inputLength] } : a);
-    this.inputDim = positiveInt(a.inputDim, 'Embedding', 'inputDim');
-    this.outputDim = positiveInt(a.outputDim, 'Embedding', 'outputDim');
-    if (a.maskZero) throw invalid('Embedding', 'maskZero', 'false (masking is not supported yet; pad with an id the model learns to ignore)', a.maskZero);
-    this.embeddingsInitializer = a.embeddingsInitializer ?? { className: 'RandomUniform', config: { minval: -0.05, maxval: 0.05 } };
-    this.embeddingsRegularizer = a.embeddingsRegularizer;
-  }
-
-  override build(inputShape: Shape | Shape[]): void {
-    this.embeddings = this.addWeight('embeddings', { shape: [this.inputDim, this.outputDim], initializer: this.embeddingsInitializer, regularizer: this.embeddingsRegularizer });
-    super.build(inputShape);
-  }
-
-  call(inputs: LayerInput): Tensor {
-    const ids = single(inputs, this);
-    try {
-      return gather(this.embeddings!, ids);
-    } catch (err) {
-      throw new Error(`Layer "${this.name}" (Embedding with inputDim ${this.inputDim}): ${(err as Error).message}`);
-    }
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    return [...singleShape(inputShape, this), this.outputDim];
-  }
-
-  override getConfig() {
-    return {
-      ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim,
-      embeddingsInitializer: serializeInitializer(this.embeddingsInitializer), embeddingsRegularizer: serializeRegularizer(this.embeddingsRegularizer),
-    };
-  }
-}
 
 export interface RNNArgs extends LayerArgs {
   units?: number;
@@ -101,7 +45,7 @@ export interface GRUArgs extends RNNArgs {
 }
 
 /** What the three recurrent layers share: arguments, weights, the loop over time. */
-abstract class RNNBase extends Layer {
+export abstract class RNNBase extends Layer {
   readonly units: number;
   readonly activation: ActivationFunction;
   readonly useBias: boolean;
@@ -338,86 +282,5 @@ export class GRU extends RNNBase {
   }
   override getConfig() {
     return { ...super.getConfig(), recurrentActivation: this.recurrentActivation.name, resetAfter: this.resetAfter };
-  }
-}
-
-export interface BidirectionalArgs extends LayerArgs {
-  /** The recurrent layer to run both ways (SimpleRNN, LSTM or GRU). */
-  layer?: Layer;
-  /** How the two directions combine: 'concat' (Keras's default), 'sum', 'mul', 'ave'. */
-  mergeMode?: 'concat' | 'sum' | 'mul' | 'ave';
-}
-
-/**
- * Runs a recurrent layer over the sequence forwards and a copy of it backwards, and merges the two (Keras's
- * Bidirectional). With returnSequences the backward outputs are put back in time order before merging. Weights:
- * the forward layer's, then the backward layer's.
- */
-export class Bidirectional extends Layer {
-  readonly forwardLayer: RNNBase;
-  readonly backwardLayer: RNNBase;
-  readonly mergeMode: 'concat' | 'sum' | 'mul' | 'ave';
-
-  constructor(layer: Layer | BidirectionalArgs, args: BidirectionalArgs = {}) {
-    const a: BidirectionalArgs = layer instanceof Layer ? { ...args, layer } : layer;
-    const inner = a.layer;
-    if (!(inner instanceof RNNBase)) {
-      throw invalid('Bidirectional', 'layer', 'a recurrent layer (SimpleRNN, LSTM or GRU)', inner === undefined ? undefined : (inner as Layer).constructor?.name ?? inner);
-    }
-    super({ ...a, inputShape: a.inputShape, batchInputShape: a.batchInputShape ?? inner.batchInputShape ?? undefined });
-    const mode = a.mergeMode ?? 'concat';
-    if (!['concat', 'sum', 'mul', 'ave'].includes(mode)) throw invalid('Bidirectional', 'mergeMode', "'concat', 'sum', 'mul' or 'ave'", a.mergeMode);
-    this.mergeMode = mode;
-    const config = inner.getConfig();
-    delete config.batchInputShape;
-    const Cls = inner.constructor as new (c: Record<string, unknown>) => RNNBase;
-    this.forwardLayer = new Cls({ ...config, name: `forward_${inner.name}` });
-    this.backwardLayer = new Cls({ ...config, name: `backward_${inner.name}`, goBackwards: !inner.goBackwards });
-    this.inputSpec = { ndim: 3 };
-  }
-
-  override build(inputShape: Shape | Shape[]): void {
-    this.forwardLayer.maybeBuild(inputShape);
-    this.backwardLayer.maybeBuild(inputShape);
-    super.build(inputShape);
-  }
-
-  call(inputs: LayerInput): Tensor {
-    const x = single(inputs, this);
-    const yf = this.forwardLayer.apply(x) as Tensor;
-    let yb = this.backwardLayer.apply(x) as Tensor;
-    if (this.forwardLayer.returnSequences) {
-      const time = yb.shape[1];
-      yb = gather(yb, tensor(Int32Array.from({ length: time }, (_, k) => time - 1 - k), [time], 'int32'), 1);
-    }
-    switch (this.mergeMode) {
-      case 'sum': return add(yf, yb);
-      case 'mul': return mul(yf, yb);
-      case 'ave': return mul(add(yf, yb), 0.5);
-      default: return concat([yf, yb], -1);
-    }
-  }
-
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const s = this.forwardLayer.computeOutputShape(inputShape) as Shape;
-    const last = s[s.length - 1];
-    return this.mergeMode === 'concat' ? [...s.slice(0, -1), last === null ? null : 2 * last] : s;
-  }
-
-  override get trainableWeights(): Variable[] {
-    return this.trainable ? [...this.forwardLayer.trainableWeights, ...this.backwardLayer.trainableWeights] : [];
-  }
-  override get nonTrainableWeights(): Variable[] {
-    const [f, b] = [this.forwardLayer, this.backwardLayer];
-    return this.trainable ? [...f.nonTrainableWeights, ...b.nonTrainableWeights] : [...f.weights, ...b.weights];
-  }
-  override get losses(): Tensor[] {
-    return [...this.forwardLayer.losses, ...this.backwardLayer.losses];
-  }
-
-  override getConfig() {
-    const inner = this.forwardLayer.getConfig();
-    inner.name = this.forwardLayer.name.replace(/^forward_/, '');
-    return { ...super.getConfig(), mergeMode: this.mergeMode, layer: { className: this.forwardLayer.className, config: inner } };
   }
 }

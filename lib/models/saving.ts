@@ -12,7 +12,9 @@ import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
 import { BatchNormalization, LayerNormalization } from '../layers/normalization.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from '../layers/pooling.js';
-import { Bidirectional, Embedding, GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
+import { Embedding } from '../layers/embedding.js';
+import { GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
+import { Bidirectional } from '../layers/wrappers.js';
 import { Loss } from '../losses.js';
 import { tensor } from '../tensor.js';
 import { backendInfo } from '../backend.js';

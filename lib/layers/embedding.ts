@@ -1,0 +1,65 @@
+// Embedding: integer ids to rows of a trainable matrix. Its gradient is a scatter-add of the output gradient into
+// the rows that were read (native gather and scatter-add, through the gather op).
+import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
+import { gather } from '../ops/shape.js';
+import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
+import type { Tensor, Variable } from '../tensor.js';
+import { invalid, positiveInt, single, singleShape } from './core.js';
+import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+
+export interface EmbeddingArgs extends LayerArgs {
+  inputDim?: number;
+  outputDim?: number;
+  embeddingsInitializer?: InitializerIdentifier;
+  embeddingsRegularizer?: RegularizerIdentifier;
+  maskZero?: boolean;
+  /** Length of the input sequences (TF.js; the same as inputShape: [inputLength]). */
+  inputLength?: number;
+}
+
+/** Turns integer ids [batch, ...] into vectors [batch, ..., outputDim]: row id of the embeddings matrix. */
+export class Embedding extends Layer {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly embeddingsInitializer: InitializerIdentifier;
+  readonly embeddingsRegularizer: RegularizerIdentifier;
+  embeddings: Variable | null = null;
+
+  constructor(inputDim: number | EmbeddingArgs, outputDim?: number | EmbeddingArgs, args: EmbeddingArgs = {}) {
+    let a: EmbeddingArgs;
+    if (typeof inputDim === 'object') a = inputDim;
+    else if (typeof outputDim === 'object') a = { ...outputDim, inputDim };
+    else a = { ...args, inputDim, outputDim };
+    super(a.inputLength !== undefined && !a.inputShape && !a.batchInputShape ? { ...a, inputShape: [a.inputLength] } : a);
+    this.inputDim = positiveInt(a.inputDim, 'Embedding', 'inputDim');
+    this.outputDim = positiveInt(a.outputDim, 'Embedding', 'outputDim');
+    if (a.maskZero) throw invalid('Embedding', 'maskZero', 'false (masking is not supported yet; pad with an id the model learns to ignore)', a.maskZero);
+    this.embeddingsInitializer = a.embeddingsInitializer ?? { className: 'RandomUniform', config: { minval: -0.05, maxval: 0.05 } };
+    this.embeddingsRegularizer = a.embeddingsRegularizer;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    this.embeddings = this.addWeight('embeddings', { shape: [this.inputDim, this.outputDim], initializer: this.embeddingsInitializer, regularizer: this.embeddingsRegularizer });
+    super.build(inputShape);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const ids = single(inputs, this);
+    try {
+      return gather(this.embeddings!, ids);
+    } catch (err) {
+      throw new Error(`Layer "${this.name}" (Embedding with inputDim ${this.inputDim}): ${(err as Error).message}`);
+    }
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return [...singleShape(inputShape, this), this.outputDim];
+  }
+
+  override getConfig() {
+    return {
+      ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim,
+      embeddingsInitializer: serializeInitializer(this.embeddingsInitializer), embeddingsRegularizer: serializeRegularizer(this.embeddingsRegularizer),
+    };
+  }
+}

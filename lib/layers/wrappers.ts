@@ -1,0 +1,88 @@
+// Wrappers: layers that run another layer in a different way (Keras's keras/layers/rnn/bidirectional.py).
+import { add, mul } from '../ops/elementwise.js';
+import { concat, gather } from '../ops/shape.js';
+import { tensor, type Tensor, type Variable } from '../tensor.js';
+import { invalid, single } from './core.js';
+import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { RNNBase } from './recurrent.js';
+
+export interface BidirectionalArgs extends LayerArgs {
+  /** The recurrent layer to run both ways (SimpleRNN, LSTM or GRU). */
+  layer?: Layer;
+  /** How the two directions combine: 'concat' (Keras's default), 'sum', 'mul', 'ave'. */
+  mergeMode?: 'concat' | 'sum' | 'mul' | 'ave';
+}
+
+/**
+ * Runs a recurrent layer over the sequence forwards and a copy of it backwards, and merges the two (Keras's
+ * Bidirectional). With returnSequences the backward outputs are put back in time order before merging. Weights:
+ * the forward layer's, then the backward layer's.
+ */
+export class Bidirectional extends Layer {
+  readonly forwardLayer: RNNBase;
+  readonly backwardLayer: RNNBase;
+  readonly mergeMode: 'concat' | 'sum' | 'mul' | 'ave';
+
+  constructor(layer: Layer | BidirectionalArgs, args: BidirectionalArgs = {}) {
+    const a: BidirectionalArgs = layer instanceof Layer ? { ...args, layer } : layer;
+    const inner = a.layer;
+    if (!(inner instanceof RNNBase)) {
+      throw invalid('Bidirectional', 'layer', 'a recurrent layer (SimpleRNN, LSTM or GRU)', inner === undefined ? undefined : (inner as Layer).constructor?.name ?? inner);
+    }
+    super({ ...a, inputShape: a.inputShape, batchInputShape: a.batchInputShape ?? inner.batchInputShape ?? undefined });
+    const mode = a.mergeMode ?? 'concat';
+    if (!['concat', 'sum', 'mul', 'ave'].includes(mode)) throw invalid('Bidirectional', 'mergeMode', "'concat', 'sum', 'mul' or 'ave'", a.mergeMode);
+    this.mergeMode = mode;
+    const config = inner.getConfig();
+    delete config.batchInputShape;
+    const Cls = inner.constructor as new (c: Record<string, unknown>) => RNNBase;
+    this.forwardLayer = new Cls({ ...config, name: `forward_${inner.name}` });
+    this.backwardLayer = new Cls({ ...config, name: `backward_${inner.name}`, goBackwards: !inner.goBackwards });
+    this.inputSpec = { ndim: 3 };
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    this.forwardLayer.maybeBuild(inputShape);
+    this.backwardLayer.maybeBuild(inputShape);
+    super.build(inputShape);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const yf = this.forwardLayer.apply(x) as Tensor;
+    let yb = this.backwardLayer.apply(x) as Tensor;
+    if (this.forwardLayer.returnSequences) {
+      const time = yb.shape[1];
+      yb = gather(yb, tensor(Int32Array.from({ length: time }, (_, k) => time - 1 - k), [time], 'int32'), 1);
+    }
+    switch (this.mergeMode) {
+      case 'sum': return add(yf, yb);
+      case 'mul': return mul(yf, yb);
+      case 'ave': return mul(add(yf, yb), 0.5);
+      default: return concat([yf, yb], -1);
+    }
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = this.forwardLayer.computeOutputShape(inputShape) as Shape;
+    const last = s[s.length - 1];
+    return this.mergeMode === 'concat' ? [...s.slice(0, -1), last === null ? null : 2 * last] : s;
+  }
+
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? [...this.forwardLayer.trainableWeights, ...this.backwardLayer.trainableWeights] : [];
+  }
+  override get nonTrainableWeights(): Variable[] {
+    const [f, b] = [this.forwardLayer, this.backwardLayer];
+    return this.trainable ? [...f.nonTrainableWeights, ...b.nonTrainableWeights] : [...f.weights, ...b.weights];
+  }
+  override get losses(): Tensor[] {
+    return [...this.forwardLayer.losses, ...this.backwardLayer.losses];
+  }
+
+  override getConfig() {
+    const inner = this.forwardLayer.getConfig();
+    inner.name = this.forwardLayer.name.replace(/^forward_/, '');
+    return { ...super.getConfig(), mergeMode: this.mergeMode, layer: { className: this.forwardLayer.className, config: inner } };
+  }
+}

@@ -1,0 +1,122 @@
+// What compile() turns its arguments into: one loss, loss weight and metric list per output, and the trackers that
+// average the loss over an epoch. Also the per-batch loss and the logs the training loops report.
+import type { Logs } from '../callbacks/callback.js';
+import { noGrad } from '../autograd/tape.js';
+import { getLoss, type Loss, type LossIdentifier } from '../losses.js';
+import { getMetric, Mean, type Metric, type MetricIdentifier } from '../metrics.js';
+import { add, mul } from '../ops/elementwise.js';
+import type { OptimizerIdentifier } from '../optimizers/optimizer.js';
+import type { Tensor } from '../tensor.js';
+
+export interface CompileArgs {
+  optimizer: OptimizerIdentifier;
+  /** One loss for every output, or one per output (array in output order, or object keyed by output name). */
+  loss: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
+  /** Metrics for every output, or per output (array of arrays, or object keyed by output name). */
+  metrics?: MetricIdentifier[] | MetricIdentifier[][] | Record<string, MetricIdentifier | MetricIdentifier[]>;
+  /** Weights of the per-output losses in the total loss. */
+  lossWeights?: number[] | Record<string, number>;
+}
+
+/** @internal compile()'s result. */
+export interface Compiled {
+  losses: Loss[];
+  lossWeights: number[];
+  metrics: Metric[][];
+  lossTracker: Mean;
+  outputLossTrackers: Mean[];
+}
+
+/** Resolves compile()'s losses, loss weights and metrics for a model whose outputs are named `names`. */
+export function parseCompileArgs(args: CompileArgs, names: string[]): Compiled {
+  if (!args || typeof args !== 'object') throw new Error('compile: expected { optimizer, loss, metrics }');
+  if (args.optimizer === undefined) throw new Error('compile: `optimizer` is required (e.g. "adam")');
+  if (args.loss === undefined) throw new Error('compile: `loss` is required (e.g. "sparse_categorical_crossentropy")');
+  const n = names.length;
+  const perOutput = <T>(v: T | T[] | Record<string, T> | undefined, what: string, isSingle: (x: unknown) => boolean): (T | undefined)[] => {
+    if (v === undefined) return names.map(() => undefined);
+    if (Array.isArray(v) && !isSingle(v)) {
+      if (v.length !== n) throw new Error(`compile: ${what} has ${v.length} entries, but the model has ${n} output(s): ${names.join(', ')}`);
+      return v;
+    }
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !isSingle(v)) {
+      const dict = v as Record<string, T>;
+      for (const k of Object.keys(dict)) if (!names.includes(k)) throw new Error(`compile: unknown output name '${k}' in ${what}; outputs are ${names.join(', ')}`);
+      return names.map((k) => dict[k]);
+    }
+    return names.map(() => v as T);
+  };
+  const isLoss = (x: unknown) => typeof x === 'string' || typeof x === 'function' || (x !== null && typeof x === 'object' && 'compute' in (x as object));
+  const losses = perOutput<LossIdentifier>(args.loss, 'loss', isLoss).map((l, i) => {
+    if (l === undefined || l === null) throw new Error(`compile: no loss for output '${names[i]}'`);
+    return getLoss(l);
+  });
+  const lw = args.lossWeights;
+  const lossWeights = lw === undefined ? names.map(() => 1) : Array.isArray(lw) ? lw.slice() : names.map((k) => (lw as Record<string, number>)[k] ?? 1);
+  if (lossWeights.length !== n) throw new Error(`compile: lossWeights has ${lossWeights.length} entries, but the model has ${n} output(s)`);
+  // A flat list of metrics applies to every output.
+  const m = args.metrics;
+  let metricIds: MetricIdentifier[][];
+  if (m === undefined) metricIds = names.map(() => []);
+  else if (Array.isArray(m) && m.every((e) => Array.isArray(e)) && m.length > 0) {
+    if (m.length !== n) throw new Error(`compile: metrics has ${m.length} lists, but the model has ${n} output(s)`);
+    metricIds = m as MetricIdentifier[][];
+  } else if (Array.isArray(m)) metricIds = names.map(() => m as MetricIdentifier[]);
+  else if (typeof m === 'object') metricIds = names.map((k) => {
+    const e = (m as Record<string, MetricIdentifier | MetricIdentifier[]>)[k];
+    return e === undefined ? [] : Array.isArray(e) ? e : [e];
+  });
+  else throw new Error('compile: metrics must be an array (or per-output arrays or an object)');
+  const metrics = metricIds.map((ids, i) =>
+    ids.map((id) => {
+      const metric = getMetric(id, losses[i].name);
+      if (n > 1) metric.name = `${names[i]}_${metric.name}`;
+      return metric;
+    }),
+  );
+  return {
+    losses,
+    lossWeights,
+    metrics,
+    lossTracker: new Mean('loss'),
+    outputLossTrackers: n > 1 ? names.map((k) => new Mean(`${k}_loss`)) : [],
+  };
+}
+
+/** Names of the values evaluate() and trainOnBatch() return, in order. */
+export function metricsNames(c: Compiled): string[] {
+  return ['loss', ...c.outputLossTrackers.map((t) => t.name), ...c.metrics.flat().map((m) => m.name)];
+}
+
+export function resetMetrics(c: Compiled): void {
+  c.lossTracker.resetState();
+  for (const t of c.outputLossTrackers) t.resetState();
+  for (const m of c.metrics.flat()) m.resetState();
+}
+
+export function currentLogs(c: Compiled): Logs {
+  const logs: Logs = { loss: c.lossTracker.result() };
+  for (const t of c.outputLossTrackers) logs[t.name] = t.result();
+  for (const m of c.metrics.flat()) logs[m.name] = m.result();
+  return logs;
+}
+
+/**
+ * The loss of one batch (as a scalar tensor): the weighted sum of the per-output losses plus the layers' own losses
+ * (regularizers), updating the loss trackers and metrics.
+ */
+export function batchLoss(c: Compiled, outs: Tensor[], ys: Tensor[], sw: Tensor | null, layerLosses: Tensor[]): Tensor {
+  let total: Tensor | null = null;
+  const batch = ys[0].shape[0];
+  outs.forEach((o, i) => {
+    const li = c.losses[i].compute(ys[i], o, sw);
+    if (li.size !== 1) throw new Error(`loss '${c.losses[i].name}' must reduce to a scalar in training (its reduction is '${c.losses[i].reduction}')`);
+    if (c.outputLossTrackers.length) c.outputLossTrackers[i].addValues(li.item(), null, batch);
+    const weighted = c.lossWeights[i] === 1 ? li : mul(li, c.lossWeights[i]);
+    total = total ? add(total, weighted) : weighted;
+  });
+  for (const r of layerLosses) total = add(total!, r);
+  c.lossTracker.addValues(total!.item(), null, batch);
+  noGrad(() => outs.forEach((o, i) => c.metrics[i].forEach((m) => m.updateState(ys[i], o, sw))));
+  return total!;
+}

@@ -1,0 +1,61 @@
+// The functional API's graph: from symbolic inputs and outputs to the layer calls in execution order, and running
+// those calls on real tensors.
+import { InputLayer, SymbolicTensor, type CallArgs, type Layer, type LayerNode, type LayerOutput } from '../layers/layer.js';
+import type { Tensor } from '../tensor.js';
+
+export interface Graph {
+  inputs: SymbolicTensor[];
+  outputs: SymbolicTensor[];
+  /** Layer calls in execution order, without the InputLayers. */
+  nodes: LayerNode[];
+  /** Every layer of the graph once, InputLayers included, in execution order (Keras's model.layers). */
+  layers: Layer[];
+}
+
+/** Checks the symbolic inputs and outputs and orders the layer calls between them. */
+export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | undefined, outputs: SymbolicTensor | SymbolicTensor[] | undefined): Graph {
+  const ins = inputs === undefined ? [] : Array.isArray(inputs) ? inputs : [inputs];
+  const outs = outputs === undefined ? [] : Array.isArray(outputs) ? outputs : [outputs];
+  if (!ins.length || !outs.length) throw new Error('Model: a functional model needs `inputs` and `outputs` (from tn.input() and layer.apply())');
+  for (const t of [...ins, ...outs]) {
+    if (!(t instanceof SymbolicTensor)) throw new Error('Model: `inputs` and `outputs` must be symbolic tensors from tn.input() and layer.apply()');
+  }
+  for (const t of ins) {
+    if (!(t.node.layer instanceof InputLayer)) throw new Error(`Model: input ${t.name} is not the output of tn.input()`);
+  }
+  // Depth-first from the outputs gives every layer call after the calls it depends on.
+  const order: LayerNode[] = [];
+  const seen = new Set<LayerNode>();
+  const visit = (node: LayerNode, path: Set<LayerNode>): void => {
+    if (seen.has(node)) return;
+    if (path.has(node)) throw new Error('Model: the layer graph has a cycle');
+    path.add(node);
+    for (const i of node.inputs) visit(i.node, path);
+    path.delete(node);
+    seen.add(node);
+    order.push(node);
+  };
+  for (const o of outs) visit(o.node, new Set());
+  const inputNodes = new Set(ins.map((t) => t.node));
+  for (const node of order) {
+    if (node.layer instanceof InputLayer && !inputNodes.has(node)) {
+      throw new Error(`Graph disconnected: cannot obtain value for tensor ${node.outputs[0].toString()} at layer "${node.layer.name}". The following previous layers were accessed without issue: ${order.filter((n) => inputNodes.has(n)).map((n) => n.layer.name).join(', ')}`);
+    }
+  }
+  const layers: Layer[] = [];
+  for (const n of order) if (!layers.includes(n.layer)) layers.push(n.layer);
+  return { inputs: ins, outputs: outs, nodes: order.filter((n) => !(n.layer instanceof InputLayer)), layers };
+}
+
+/** Runs the graph's layer calls on `xs` (one tensor per graph input). */
+export function runGraph(graph: Graph, xs: Tensor[], args: CallArgs): Tensor[] {
+  const values = new Map<SymbolicTensor, Tensor>();
+  graph.inputs.forEach((s, i) => values.set(s, xs[i]));
+  for (const node of graph.nodes) {
+    const ins = node.inputs.map((s) => values.get(s)!);
+    const out: LayerOutput = node.layer.apply(node.listInput ? ins : ins[0], { ...node.args, ...args });
+    const outs: Tensor[] = Array.isArray(out) ? out : [out];
+    node.outputs.forEach((s, i) => values.set(s, outs[i]));
+  }
+  return graph.outputs.map((s) => values.get(s)!);
+}

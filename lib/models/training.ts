@@ -1,0 +1,257 @@
+// The training loops behind Model's fit, evaluate, predict and the *OnBatch methods. Each batch runs inside a step
+// scope (lib/memory.ts), so its intermediate buffers are recycled when the batch ends.
+import { backward, noGrad } from '../autograd/tape.js';
+import { CallbackList, History, type Callback, type Logs } from '../callbacks/callback.js';
+import { ProgbarLogger, Progbar } from '../callbacks/progbar.js';
+import { persistent, trimPool, withScope } from '../memory.js';
+import { mul } from '../ops/elementwise.js';
+import { generator } from '../random.js';
+import { empty, type Tensor, type TensorLike, type Variable } from '../tensor.js';
+import { batchLoss, currentLogs, metricsNames, resetMetrics, type Compiled } from './compile.js';
+import { cardinality, checkSampleWeight, classWeightsFor, gatherRows, rowRange, toList, type Inputs } from './data.js';
+import type { Model } from './model.js';
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  /** 0 silent, 1 progress bar (one line per epoch when not a terminal), 2 one line per epoch. */
+  verbose?: 0 | 1 | 2 | 'auto';
+  callbacks?: Callback[];
+  /** Fraction of the data (taken from the end, before shuffling) held out for validation. */
+  validationSplit?: number;
+  validationData?: [Inputs, Inputs] | [Inputs, Inputs, TensorLike];
+  validationBatchSize?: number;
+  /** Validate every n epochs. */
+  validationFreq?: number;
+  shuffle?: boolean;
+  initialEpoch?: number;
+  /** Weight of each class in the loss (and the metrics), by class index. */
+  classWeight?: Record<number, number>;
+  sampleWeight?: TensorLike;
+  /** Stop an epoch after this many batches. */
+  stepsPerEpoch?: number;
+}
+
+export interface EvaluateArgs {
+  batchSize?: number;
+  verbose?: 0 | 1 | 2 | 'auto';
+  sampleWeight?: TensorLike;
+  callbacks?: Callback[];
+  /** Return {loss, accuracy, ...} instead of [loss, accuracy, ...]. */
+  returnDict?: boolean;
+}
+
+export interface PredictArgs {
+  batchSize?: number;
+  verbose?: 0 | 1 | 2;
+}
+
+function verbosity(v: FitArgs['verbose'], fallback: 0 | 1 | 2): 0 | 1 | 2 {
+  if (v === undefined || v === 'auto') return fallback;
+  if (v !== 0 && v !== 1 && v !== 2) throw new Error(`verbose must be 0, 1, 2 or 'auto', received ${JSON.stringify(v)}`);
+  return v;
+}
+
+function positiveInt(v: number | undefined, fallback: number, what: string): number {
+  const n = v ?? fallback;
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, received ${String(v)}`);
+  return n;
+}
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function requireCompiled(model: Model, what: string): Compiled {
+  if (!model.compiled || !model.optimizer) {
+    throw new Error(`You must call compile() before using the model for ${what}: model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] })`);
+  }
+  return model.compiled;
+}
+
+/** Sample weights times class weights (Keras multiplies them when both are given). */
+function combinedWeights(sampleWeight: TensorLike | undefined, classWeight: Record<number, number> | undefined, ys: Tensor[], n: number, what: string): Tensor | null {
+  const sw = checkSampleWeight(sampleWeight, n);
+  if (!classWeight) return sw;
+  if (ys.length !== 1) throw new Error(`${what}: classWeight is supported only for models with a single output`);
+  const cw = classWeightsFor(ys[0], classWeight);
+  return sw ? mul(sw, cw) : cw;
+}
+
+/** One optimisation step on a batch (call inside a step scope). */
+function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
+  const outs = model.forward(xs, true);
+  const loss = batchLoss(c, outs, ys, sw, model.losses);
+  const vars = model.trainableWeights;
+  const grads = backward(loss, null, vars);
+  const pairs: [Tensor | null, Variable][] = vars.map((v) => [grads.get(v) ?? null, v]);
+  noGrad(() => model.optimizer!.applyGradients(pairs));
+}
+
+function testStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
+  noGrad(() => batchLoss(c, model.forward(xs, false), ys, sw, model.losses));
+}
+
+export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}): Promise<History> {
+  const c = requireCompiled(model, 'training');
+  const epochs = positiveInt(args.epochs, 1, 'fit: epochs');
+  const batchSize = positiveInt(args.batchSize, 32, 'fit: batchSize');
+  const verbose = verbosity(args.verbose, 1);
+  const initialEpoch = args.initialEpoch ?? 0;
+  let xs = toList(x, model.inputNames, 'x', model.name);
+  let ys = toList(y, model.outputNames, 'y', model.name);
+  let n = cardinality([['x', xs], ['y', ys]]);
+  let sw = combinedWeights(args.sampleWeight, args.classWeight, ys, n, 'fit');
+  let val: [Tensor[], Tensor[], Tensor | null] | null = null;
+  if (args.validationData) {
+    const [vx, vy, vw] = args.validationData;
+    const vxs = toList(vx, model.inputNames, 'validationData x', model.name);
+    const vys = toList(vy, model.outputNames, 'validationData y', model.name);
+    const vn = cardinality([['validation x', vxs], ['validation y', vys]]);
+    val = [vxs, vys, checkSampleWeight(vw, vn)];
+  } else if (args.validationSplit) {
+    const split = args.validationSplit;
+    if (!(split > 0 && split < 1)) throw new Error(`fit: validationSplit must be between 0 and 1, received ${split}`);
+    const cut = Math.floor(n * (1 - split));
+    if (cut === 0 || cut === n) throw new Error(`fit: validationSplit ${split} leaves no ${cut === 0 ? 'training' : 'validation'} samples out of ${n}`);
+    val = [xs.map((t) => rowRange(t, cut, n)), ys.map((t) => rowRange(t, cut, n)), sw ? rowRange(sw, cut, n) : null];
+    xs = xs.map((t) => rowRange(t, 0, cut));
+    ys = ys.map((t) => rowRange(t, 0, cut));
+    sw = sw ? rowRange(sw, 0, cut) : null;
+    n = cut;
+  }
+  const stepsPerEpoch = Math.min(Math.ceil(n / batchSize), args.stepsPerEpoch ?? Infinity);
+  const history = new History();
+  const callbacks = new CallbackList([...(verbose ? [new ProgbarLogger(verbose)] : []), ...(args.callbacks ?? []), history]);
+  callbacks.setModel(model);
+  callbacks.setParams({ epochs, steps: stepsPerEpoch, verbose, samples: n, batchSize });
+  model.stopTraining = false;
+  await callbacks.call('onTrainBegin', {});
+  const order = new Int32Array(n);
+  let epochLogs: Logs = {};
+  for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+    resetMetrics(c);
+    await callbacks.call('onEpochBegin', epoch, {});
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (args.shuffle ?? true) {
+      const g = generator();
+      for (let i = n - 1; i > 0; i--) {
+        const j = g.int(i + 1);
+        const t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+    }
+    for (let step = 0; step < stepsPerEpoch; step++) {
+      const start = step * batchSize;
+      const end = Math.min(n, start + batchSize);
+      await callbacks.trainBatchBegin(step, { batch: step, size: end - start });
+      withScope(() => {
+        const bx = xs.map((t) => gatherRows(t, order, start, end));
+        const by = ys.map((t) => gatherRows(t, order, start, end));
+        const bw = sw ? gatherRows(sw, order, start, end) : null;
+        trainStep(model, c, bx, by, bw);
+      });
+      await callbacks.trainBatchEnd(step, currentLogs(c));
+      await nextTick();
+      if (model.stopTraining) break;
+    }
+    epochLogs = currentLogs(c);
+    if (val && (epoch + 1 - initialEpoch) % (args.validationFreq ?? 1) === 0) {
+      const vl = await evaluateLists(model, c, val[0], val[1], val[2], args.validationBatchSize ?? batchSize, 0, null);
+      for (const [k, v] of Object.entries(vl)) epochLogs[`val_${k}`] = v;
+    }
+    await callbacks.call('onEpochEnd', epoch, epochLogs);
+    if (model.stopTraining) break;
+  }
+  await callbacks.call('onTrainEnd', epochLogs);
+  trimPool();
+  return history;
+}
+
+async function evaluateLists(
+  model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null, batchSize: number, verbose: 0 | 1 | 2, callbacks: CallbackList | null,
+): Promise<Logs> {
+  const n = cardinality([['x', xs], ['y', ys]]);
+  resetMetrics(c);
+  const steps = Math.ceil(n / batchSize);
+  const bar = verbose ? new Progbar(steps, verbose) : null;
+  await callbacks?.call('onTestBegin', {});
+  for (let step = 0; step < steps; step++) {
+    const start = step * batchSize;
+    const end = Math.min(n, start + batchSize);
+    await callbacks?.call('onTestBatchBegin', step, {});
+    withScope(() => testStep(model, c, xs.map((t) => rowRange(t, start, end)), ys.map((t) => rowRange(t, start, end)), sw ? rowRange(sw, start, end) : null));
+    const logs = currentLogs(c);
+    bar?.update(step + 1, logs, step === steps - 1);
+    await callbacks?.call('onTestBatchEnd', step, logs);
+    await nextTick();
+  }
+  const logs = currentLogs(c);
+  await callbacks?.call('onTestEnd', logs);
+  return logs;
+}
+
+export async function evaluate(model: Model, x: Inputs, y: Inputs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
+  const c = requireCompiled(model, 'evaluation');
+  const xs = toList(x, model.inputNames, 'x', model.name);
+  const ys = toList(y, model.outputNames, 'y', model.name);
+  const n = cardinality([['x', xs], ['y', ys]]);
+  const batchSize = positiveInt(args.batchSize, 32, 'evaluate: batchSize');
+  const callbacks = new CallbackList(args.callbacks ?? []);
+  callbacks.setModel(model);
+  const logs = await evaluateLists(model, c, xs, ys, checkSampleWeight(args.sampleWeight, n), batchSize, verbosity(args.verbose, 1), callbacks);
+  if (args.returnDict) return logs;
+  return metricsNames(c).map((k) => logs[k]);
+}
+
+export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
+  const xs = toList(x, model.inputNames, 'x', model.name);
+  const n = cardinality([['x', xs]]);
+  const batchSize = positiveInt(args.batchSize, 32, 'predict: batchSize');
+  const steps = Math.ceil(n / batchSize);
+  const bar = args.verbose ? new Progbar(steps, args.verbose) : null;
+  let results: Tensor[] | null = null;
+  for (let step = 0; step < steps; step++) {
+    const start = step * batchSize;
+    const end = Math.min(n, start + batchSize);
+    withScope(() => {
+      const outs = noGrad(() => model.forward(xs.map((t) => rowRange(t, start, end)), false));
+      results ??= persistent(() => outs.map((o) => empty([n, ...o.shape.slice(1)], o.dtype)));
+      outs.forEach((o, i) => results![i].values.set(o.values, start * (o.size / (end - start || 1))));
+    });
+    bar?.update(step + 1, {}, step === steps - 1);
+  }
+  if (!results) {
+    // No samples: run once on the empty batch to learn the output shapes.
+    results = noGrad(() => model.forward(xs, false));
+  }
+  return results.length === 1 ? results[0] : results;
+}
+
+export function trainOnBatch(model: Model, x: Inputs, y: Inputs, args: { sampleWeight?: TensorLike; classWeight?: Record<number, number> } = {}): number[] {
+  const c = requireCompiled(model, 'training');
+  const xs = toList(x, model.inputNames, 'x', model.name);
+  const ys = toList(y, model.outputNames, 'y', model.name);
+  const n = cardinality([['x', xs], ['y', ys]]);
+  const sw = combinedWeights(args.sampleWeight, args.classWeight, ys, n, 'trainOnBatch');
+  resetMetrics(c);
+  withScope(() => trainStep(model, c, xs, ys, sw));
+  const logs = currentLogs(c);
+  return metricsNames(c).map((k) => logs[k]);
+}
+
+export function testOnBatch(model: Model, x: Inputs, y: Inputs, args: { sampleWeight?: TensorLike } = {}): number[] {
+  const c = requireCompiled(model, 'evaluation');
+  const xs = toList(x, model.inputNames, 'x', model.name);
+  const ys = toList(y, model.outputNames, 'y', model.name);
+  const n = cardinality([['x', xs], ['y', ys]]);
+  resetMetrics(c);
+  withScope(() => testStep(model, c, xs, ys, checkSampleWeight(args.sampleWeight, n)));
+  const logs = currentLogs(c);
+  return metricsNames(c).map((k) => logs[k]);
+}
+
+export function predictOnBatch(model: Model, x: Inputs): Tensor | Tensor[] {
+  const xs = toList(x, model.inputNames, 'x', model.name);
+  const outs = noGrad(() => model.forward(xs, false));
+  return outs.length === 1 ? outs[0] : outs;
+}
