@@ -146,6 +146,33 @@ describe('ONNX export: the file', () => {
     }
   });
 
+  it('runs with spatial sizes and sequence lengths left unknown (Keras\'s \'same\' as SAME_UPPER)', async () => {
+    const img = tn.input({ shape: [null, null, 2], name: 'image' });
+    let h = new L.Conv2D(3, 3, { strides: 2, padding: 'same', activation: 'relu' }).apply(img);
+    h = new L.MaxPooling2D({ poolSize: 3, strides: 2, padding: 'same' }).apply(h);
+    h = new L.AveragePooling2D({ poolSize: 2, padding: 'same' }).apply(h);
+    const model = tn.model({ inputs: img, outputs: new L.Dense(2).apply(new L.GlobalMaxPooling2D().apply(h)) });
+    randomizeWeights(model);
+    const bytes = await tn.onnx.exportModel(model);
+    expect(decode(bytes).graph.input[0].type.tensorType.shape.dim).toEqual([{ dimParam: 'N' }, { dimParam: 'image_dim1' }, { dimParam: 'image_dim2' }, { dimValue: 2 }]);
+    for (const shape of [[2, 7, 5, 2], [1, 4, 9, 2], [3, 8, 8, 2]]) {
+      const x = tn.randomNormal(shape);
+      expectAgree((await runOnnx(bytes, x)).outputs[0], model.predict(x) as tn.Tensor, `image ${shape}`);
+    }
+    const seq = tn.input({ shape: [null, 3] });
+    const c = new L.Conv1D(4, 3, { padding: 'causal', dilationRate: 2 }).apply(seq);
+    const r = new L.LSTM({ units: 4, returnSequences: true }).apply(new L.Conv1D(4, 2, { padding: 'same' }).apply(c));
+    const text = tn.model({ inputs: seq, outputs: [r, new L.GRU({ units: 3, goBackwards: true }).apply(r)] });
+    randomizeWeights(text);
+    const textBytes = await tn.onnx.exportModel(text);
+    for (const steps of [1, 4, 9]) {
+      const x = tn.randomNormal([2, steps, 3]);
+      const { outputs } = await runOnnx(textBytes, x);
+      const expected = text.predict(x) as tn.Tensor[];
+      expected.forEach((e, i) => expectAgree(outputs[i], e, `${steps} steps, output ${i}`));
+    }
+  });
+
   it('transposes only at the boundaries of a channels-first chain', async () => {
     const model = sequential([
       new L.Conv2D(4, 3, { padding: 'same', activation: 'relu' }), new L.BatchNormalization(), new L.Conv2D(4, 3),
@@ -246,6 +273,12 @@ describe('ONNX export: convolutions and pooling', () => {
       await expectSameAsPredict(sequential([new L.GlobalAveragePooling1D({ keepdims })], [5, 3]), tn.randomNormal([2, 5, 3]));
       await expectSameAsPredict(sequential([new L.Conv1D(3, 2), new L.GlobalMaxPooling1D({ keepdims }), new L.Dense(2)], [5, 3]), tn.randomNormal([2, 5, 3]));
     }
+  });
+
+  it('Conv2D(relu) then MaxPooling2D, which predict runs as one fused op', async () => {
+    const model = sequential([new L.Conv2D(4, 3, { activation: 'relu' }), new L.MaxPooling2D(2), new L.Conv2D(3, 2, { activation: 'relu' }),
+      new L.MaxPooling2D([2, 2]), new L.Flatten()], [12, 11, 2]);
+    await expectSameAsPredict(model, tn.randomNormal([3, 12, 11, 2]));
   });
 
   it('a CNN: Conv2D, BatchNormalization, pooling, Flatten, Dense, trained a few steps', async () => {
