@@ -468,9 +468,11 @@ function convertBatchNorm(b: GraphBuilder, layer: BatchNormalization, v: Value, 
   // Elsewhere, the inference form in place: (x - mean) * (gamma / sqrt(var + eps)) + beta, broadcast on that axis.
   const dims = [channels, ...new Array<number>(rank - 1 - physical).fill(1)];
   const scale = Float32Array.from(gamma, (g, i) => g / Math.sqrt(variance[i] + layer.epsilon));
-  const centered = b.op('Sub', scope, [v.name, b.constant(layer, `${scope}/mean`, () => ({ data: mean, dims }))]);
-  const scaled = b.op('Mul', scope, [centered, b.constant(layer, `${scope}/scale`, () => ({ data: scale, dims }))]);
-  const name = b.op('Add', scope, [scaled, b.constant(layer, `${scope}/bias`, () => ({ data: beta, dims }))]);
+  // Keyed by the broadcast shape too: a shared layer may meet its inputs in different layouts.
+  const c = (key: string, data: Float32Array) => b.constant(layer, `${scope}/${key}[${dims}]`, () => ({ data, dims }));
+  const centered = b.op('Sub', scope, [v.name, c('mean', mean)]);
+  const scaled = b.op('Mul', scope, [centered, c('scale', scale)]);
+  const name = b.op('Add', scope, [scaled, c('bias', beta)]);
   return { ...v, name, shape: outShape };
 }
 
@@ -646,18 +648,15 @@ export function modelToOnnx(model: Model): Uint8Array {
     if (taken.has(name)) name = taken.has(`${name}_output`) ? b.unique(`${name}_output`) : `${name}_output`;
     taken.add(name);
     b.reserve(name);
-    const scope = name;
-    const rank = v.shape.length;
-    if (!samePerm(v.perm, identity(rank))) {
-      // Back to Keras's layout, straight into the output's name.
-      const inv = inverse(v.perm);
-      b.node('Transpose', scope, [v.name], { perm: ints(identity(rank).map((p) => inv[p])) }, [name]);
-    } else if (b.producedByNode(v.name) && !outputs.some((o) => o.name === v.name)) {
-      b.rename(v.name, name);
+    // Back to Keras's layout, then the tensor takes the output's name (an Identity when it already has another
+    // name that must stay: a graph input, or an earlier output).
+    const t = b.layout(v, identity(v.shape.length), name);
+    if (b.producedByNode(t) && !outputs.some((o) => o.name === t)) {
+      b.rename(t, name);
       // Later outputs that are the same value now find it under its new name.
-      for (const w of outs) if (w.name === v.name) w.name = name;
+      for (const w of outs) if (w.name === t) w.name = name;
     } else {
-      b.node('Identity', scope, [v.name], {}, [name]);
+      b.node('Identity', name, [t], {}, [name]);
     }
     outputs.push(valueInfo(name, v.dtype, v.shape, (axis) => (axis === 0 ? 'N' : null)));
   });

@@ -302,6 +302,13 @@ describe('ONNX export: normalization', () => {
     await expectSameAsPredict(sequential([new L.BatchNormalization({ scale: false })], [5, 3]), tn.randomNormal([2, 5, 3]));
     await expectSameAsPredict(sequential([new L.BatchNormalization({ axis: 1 })], [4, 3, 2]), tn.randomNormal([2, 4, 3, 2]));
     await expectSameAsPredict(sequential([new L.BatchNormalization({ axis: 2 })], [4, 3, 2]), tn.randomNormal([2, 4, 3, 2]));
+    // One BatchNormalization shared by an NHWC input and a channels-first Conv2D output.
+    const img = tn.input({ shape: [5, 5, 3] });
+    const bn = new L.BatchNormalization();
+    const conv = new L.Conv2D(3, 3, { padding: 'same' }).apply(img);
+    const shared = tn.model({ inputs: img, outputs: new L.Add().apply([bn.apply(img), bn.apply(conv)]) });
+    randomizeWeights(shared);
+    await expectSameAsPredict(shared, tn.randomNormal([2, 5, 5, 3]));
   });
 
   it('LayerNormalization: last axis, trailing axes (ONNX LayerNormalization), a middle axis (its arithmetic), no center/scale', async () => {
@@ -379,6 +386,15 @@ describe('ONNX export: merges and functional models', () => {
     randomizeWeights(model);
     const bytes = await expectSameAsPredict(model, tn.randomNormal([2, 3]));
     expect(decode(bytes).graph.output.map((o) => o.name)).toEqual(['y', 'x_output', 'y_output']);
+    // A channels-first Conv2D output, as two outputs and as the input of a Flatten: transposed back once.
+    const img = tn.input({ shape: [5, 5, 2], name: 'img' });
+    const conv = new L.Conv2D(3, 2, { name: 'conv' }).apply(img);
+    const head = new L.Dense(2, { name: 'head' }).apply(new L.Flatten().apply(conv));
+    const cnn = tn.model({ inputs: img, outputs: [conv, head, conv] });
+    randomizeWeights(cnn);
+    const cnnBytes = await expectSameAsPredict(cnn, tn.randomNormal([2, 5, 5, 2]));
+    expect(decode(cnnBytes).graph.output.map((o) => o.name)).toEqual(['conv', 'head', 'conv_output']);
+    expect(opCount(cnnBytes, 'Transpose')).toBe(2);
   });
 });
 
