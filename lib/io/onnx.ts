@@ -7,6 +7,7 @@
 // asks for the layout it needs; a Transpose is emitted only when the layouts differ, and only once per layout. So a
 // Conv2D -> relu -> BatchNormalization -> MaxPooling2D chain stays NCHW from end to end, and stacked LSTMs stay
 // time-major, with one Transpose at each boundary of the chain.
+import { randomUUID } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { backendInfo } from '../backend.js';
@@ -82,17 +83,19 @@ function samePads(size: number, kernel: number, stride: number, dilation: number
 class GraphBuilder {
   readonly nodes: NodeMessage[] = [];
   readonly initializers: TensorMessage[] = [];
+  /** Tensor names (inputs, outputs, initializers, intermediate values) and node names: two namespaces in ONNX. */
   private readonly names = new Set<string>();
+  private readonly nodeNames = new Set<string>();
   /** Transposes already emitted: source tensor name + target perm -> transposed tensor name. */
   private readonly transposed = new Map<string, string>();
   /** Initializers already made for an owner (a layer, or a scalar value) under a key. */
   private readonly constants = new Map<unknown, Map<string, string>>();
 
   /** A tensor or node name not used before: base, or base_1, base_2, ... */
-  unique(base: string): string {
+  unique(base: string, taken = this.names): string {
     let name = base;
-    for (let k = 1; this.names.has(name); k++) name = `${base}_${k}`;
-    this.names.add(name);
+    for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
+    taken.add(name);
     return name;
   }
 
@@ -100,11 +103,15 @@ class GraphBuilder {
     this.names.add(name);
   }
 
+  taken(name: string): boolean {
+    return this.names.has(name);
+  }
+
   /** Emits a node; returns the names of its outputs (an empty `outputs` entry leaves that optional output unset). */
   node(opType: string, scope: string, inputs: string[], attributes: Attributes = {}, outputs: (string | null)[] = [null]): string[] {
     const outNames = outputs.map((o, i) => (o === '' ? '' : o ?? this.unique(`${scope}/${opType}${outputs.length > 1 ? `:${i}` : ''}`)));
     const attribute = Object.entries(attributes).map(([name, a]) => ({ ...a, name }));
-    this.nodes.push({ name: this.unique(`${scope}/${opType}`), opType, input: inputs, output: outNames, attribute });
+    this.nodes.push({ name: this.unique(`${scope}/${opType}`, this.nodeNames), opType, input: inputs, output: outNames, attribute });
     return outNames;
   }
 
@@ -641,13 +648,11 @@ export function modelToOnnx(model: Model): Uint8Array {
   const outs = convertModel(b, model, inputValues);
 
   const outNames = model instanceof Sequential ? model.outputNames : model.outputs.map((t) => t.name);
-  const taken = new Set(ins.map((i) => i.name));
   const outputs: ValueInfoMessage[] = [];
   outs.forEach((v, i) => {
-    let name = outNames[i] ?? `output_${i}`;
-    if (taken.has(name)) name = taken.has(`${name}_output`) ? b.unique(`${name}_output`) : `${name}_output`;
-    taken.add(name);
-    b.reserve(name);
+    // Layer names never contain '/', so they meet only the inputs' and earlier outputs' names.
+    const base = outNames[i] ?? `output_${i}`;
+    const name = b.unique(b.taken(base) ? `${base}_output` : base);
     // Back to Keras's layout, then the tensor takes the output's name (an Identity when it already has another
     // name that must stay: a graph input, or an earlier output).
     const t = b.layout(v, identity(v.shape.length), name);
@@ -679,7 +684,7 @@ export function modelToOnnx(model: Model): Uint8Array {
 
 /** Writes bytes to `path` atomically: a temporary file in the same directory, fsync, then rename over `path`. */
 async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
   const handle = await open(tmp, 'w');
   try {
     await handle.writeFile(bytes);
