@@ -214,13 +214,6 @@ function activate(b: GraphBuilder, act: ActivationFunction, v: Value, layer: Lay
       const erf = b.op('Erf', scope, [b.op('Mul', scope, [x, b.scalar(Math.SQRT1_2)])]);
       return out(b.op('Mul', scope, [b.op('Mul', scope, [x, b.scalar(0.5)]), b.op('Add', scope, [erf, b.scalar(1)])]));
     }
-    case UnaryOp.geluTanh: {
-      // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
-      const cube = b.op('Mul', scope, [b.op('Mul', scope, [x, x]), x]);
-      const inner = b.op('Add', scope, [x, b.op('Mul', scope, [cube, b.scalar(0.044715)])]);
-      const t = b.op('Tanh', scope, [b.op('Mul', scope, [inner, b.scalar(Math.sqrt(2 / Math.PI))])]);
-      return out(b.op('Mul', scope, [b.op('Mul', scope, [x, b.scalar(0.5)]), b.op('Add', scope, [t, b.scalar(1)])]));
-    }
     default:
       throw noEquivalent(layer, `has the ${option} "${act.name}", which has no ONNX equivalent`);
   }

@@ -426,6 +426,10 @@ describe('ONNX export: Embedding and recurrent layers', () => {
     await expectSameAsPredict(sequential([new L.GRU({ units: 4, recurrentActivation: 'hard_sigmoid', activation: 'softsign', returnSequences: true })], [5, 2]), tn.randomNormal([2, 5, 2]));
     await expectSameAsPredict(sequential([new L.SimpleRNN({ units: 4, activation: 'relu', useBias: false })], [5, 2]), tn.randomNormal([2, 5, 2]));
     await expectSameAsPredict(sequential([new L.LSTM({ units: 2 })], [1, 3]), tn.randomNormal([2, 1, 3]));
+    for (const activation of ['leaky_relu', 'elu', 'softplus', 'linear', 'sigmoid']) {
+      await expectSameAsPredict(sequential([new L.SimpleRNN({ units: 3, activation, returnSequences: true })], [4, 2]), tn.randomNormal([2, 4, 2]), `SimpleRNN ${activation}`);
+    }
+    await expectSameAsPredict(sequential([new L.GRU({ units: 3, activation: 'elu', recurrentActivation: 'softplus', resetAfter: false })], [4, 2]), tn.randomNormal([2, 4, 2]));
     const stacked = sequential([new L.Embedding(13, 6), new L.LSTM({ units: 5, returnSequences: true, goBackwards: true }),
       new L.GRU({ units: 4, returnSequences: true }), new L.SimpleRNN({ units: 3 }), new L.Dense(2, { activation: 'softmax' })], [8]);
     await expectSameAsPredict(stacked, ids(3, 8, 13));
