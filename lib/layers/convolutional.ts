@@ -1,5 +1,6 @@
 // Conv1D and Conv2D on channels-last input.
-import { checkPadding, conv2dFused, outputSize, pair, type Padding } from '../ops/conv.js';
+import { conv2dFused } from '../ops/conv.js';
+import { checkPadding, outputSize, pair, type Padding } from '../ops/window.js';
 import { pad, reshape } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
 import { activate, invalid, KernelLayer, positiveInt, single, singleShape, type KernelLayerArgs } from './core.js';
