@@ -27,6 +27,8 @@ export * as initializers from './initializers.js';
 export * as regularizers from './regularizers.js';
 export * as activations from './activations.js';
 export * as datasets from './datasets/index.js';
+/** ONNX export: await tn.onnx.exportModel(model, 'model.onnx') (and the bytes, as a Uint8Array). */
+export * as onnx from './io/onnx.js';
 
 import { Model as ModelClass, type ModelArgs as ModelArgsType } from './models/model.js';
 import { Sequential as SequentialClass, type SequentialArgs as SequentialArgsType } from './models/sequential.js';

@@ -23,7 +23,10 @@ type I32 = Int32Array;
 /** How a convolution pass is computed (native/conv.cc). */
 export type ConvAlgorithm = 'direct' | 'gemm' | 'im2col';
 
-/** Signatures of every binding in native/binding.cc. Arguments are re-checked there; see that file for the rules. */
+/**
+ * Signatures of every binding in native/binding/ (one file per family). Arguments are re-checked there; the rules are
+ * in native/binding/args.h.
+ */
 export interface NativeBindings {
   backendInfo(): { isa: 'avx512' | 'avx2' | 'scalar'; hardwareIsa: string; threads: number; openmp: boolean };
   setNumThreads(n: number): void;

@@ -1,5 +1,5 @@
 // Elementwise kernels: unary maps and their gradients, broadcasting binary maps, transposition.
-// Plain arithmetic on float arrays; the caller (binding.cc) has validated every length.
+// Plain arithmetic on float arrays; the caller (native/binding/elementwise.cc) has validated every length.
 #pragma once
 #include <cstdint>
 

@@ -1,7 +1,8 @@
 // Conv1D, Conv2D, DepthwiseConv2D and SeparableConv2D on channels-last input.
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
-import { checkPadding, conv2dFused, depthwiseConv2dFused, outputSize, pair, type Padding } from '../ops/conv.js';
+import { conv2dFused, depthwiseConv2dFused } from '../ops/conv.js';
+import { checkPadding, outputSize, pair, type Padding } from '../ops/window.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { pad, reshape } from '../ops/shape.js';
 import type { Tensor, Variable } from '../tensor.js';

@@ -1,5 +1,5 @@
 // Pooling layers on channels-last input.
-import { checkPadding, outputSize, type Padding } from '../ops/conv.js';
+import { checkPadding, outputSize, type Padding } from '../ops/window.js';
 import { avgPool2d, maxPool2d } from '../ops/pool.js';
 import { max, mean } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';

@@ -6,7 +6,7 @@ import { Conv2D } from '../layers/convolutional.js';
 import type { Layer } from '../layers/layer.js';
 import { MaxPooling2D } from '../layers/pooling.js';
 import { UnaryOp } from '../native.js';
-import { conv2dBiasReluMaxPool } from '../ops/conv.js';
+import { conv2dBiasReluMaxPool } from '../ops/conv-pool.js';
 import type { Tensor } from '../tensor.js';
 
 /**

@@ -1,42 +1,13 @@
 // 2-D convolution on NHWC input with [kh, kw, in, out] kernels, and its gradients, on native kernels.
-import { record, willRecord } from '../autograd/tape.js';
+import { record } from '../autograd/tape.js';
 import { native, UnaryOp } from '../native.js';
 import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { unary } from './elementwise.js';
 import { epilogueActivation } from './matmul.js';
-import { maxPool2d } from './pool.js';
 import { reshape } from './shape.js';
 import { f32, floatArg } from './util.js';
-
-export type Padding = 'valid' | 'same';
-
-/** A pair from a number or a [h, w] array of positive integers. */
-export function pair(v: number | number[], name: string, op: string): [number, number] {
-  const p = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2 || p.some((e) => !Number.isInteger(e) || e <= 0)) {
-    throw new Error(`${op}: ${name} must be a positive integer or a pair of them, received ${JSON.stringify(v)}`);
-  }
-  return [p[0], p[1]];
-}
-
-export function checkPadding(padding: unknown, op: string): Padding {
-  const p = typeof padding === 'string' ? padding.toLowerCase() : padding;
-  if (p !== 'valid' && p !== 'same') throw new Error(`${op}: padding must be 'valid' or 'same', received ${JSON.stringify(padding)}`);
-  return p;
-}
-
-/**
- * Output size and leading pad along one axis. 'same' follows TensorFlow: out = ceil(in / stride) and, when the
- * total padding is odd, the extra cell goes at the end.
- */
-export function outputSize(size: number, window: number, stride: number, dilation: number, padding: Padding): [number, number] {
-  const effective = (window - 1) * dilation + 1;
-  if (padding === 'valid') return [size >= effective ? Math.floor((size - effective) / stride) + 1 : 0, 0];
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + effective - size, 0);
-  return [out, Math.floor(total / 2)];
-}
+import { checkPadding, outputSize, pair, type Padding } from './window.js';
 
 export interface Conv2dGeometry {
   /** [n, h, w, c, kh, kw, oc, oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
@@ -127,56 +98,6 @@ export function conv2d(
   conv2dGeometry(t.shape, k.shape, str, padding, dil, 'conv2d', shown);
   const y = conv2dFused(t, k, null, str, padding, dil);
   return unbatched ? reshape(y, y.shape.slice(1)) : y;
-}
-
-/**
- * Conv2D with relu followed by MaxPooling2D (strides equal to the pool size, 'valid' padding) as one op:
- * maxPool2d(relu(conv(x, kernel) + bias), poolSize), computed in one native pass that never writes out the
- * convolution's output (4x the pooled size for 2x2 pooling). When gradients are being recorded, that pass also keeps
- * the position of each window's maximum (one byte per output element), and the backward pass computes from it, the
- * pooled output and dy the gradients that conv2dFused and maxPool2d give, without their full-size intermediates.
- * Sequential models use it wherever a Conv2D(relu) feeds such a pooling layer.
- */
-export function conv2dBiasReluMaxPool(
-  x: Tensor, kernel: Tensor, bias: Tensor | null, strides: [number, number], padding: Padding,
-  dilations: [number, number], poolSize: [number, number],
-): Tensor {
-  const op = 'conv2dBiasReluMaxPool';
-  const g = conv2dGeometry(x.shape, kernel.shape, strides, padding, dilations, op);
-  const [n, oh, ow, oc] = g.outShape;
-  const [ph, pw] = pair(poolSize, 'poolSize', op);
-  if (bias && (bias.rank !== 1 || bias.shape[0] !== oc)) {
-    throw new Error(`${op}: bias must have shape [${oc}] (one value per output channel), received shape ${fmt(bias.shape)}`);
-  }
-  if (oh < ph || ow < pw) {
-    throw new Error(`${op}: the pool window ${ph}x${pw} does not fit in the ${oh}x${ow} convolution output (input shape ${fmt(x.shape)}, kernel shape ${fmt(kernel.shape)})`);
-  }
-  const inputs = bias ? [x, kernel, bias] : [x, kernel];
-  const outShape = [n, Math.floor(oh / ph), Math.floor(ow / pw), oc];
-  if (!willRecord(inputs)) {
-    const y = empty(outShape);
-    native.conv2dReluMaxPool(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, ph, pw);
-    return y;
-  }
-  // One byte holds a window position: larger windows take the unfused ops.
-  if (ph * pw > 256) return maxPool2d(conv2dFused(x, kernel, bias, strides, padding, dilations, UnaryOp.relu, 0, op), [ph, pw]);
-  const y = empty(outShape);
-  // The argmax bytes live in an int32 buffer, so that the step's pool recycles them with the other intermediates.
-  const argmax = empty([Math.ceil(y.size / 4)], 'int32');
-  const bytes = () => {
-    const v = argmax.values;
-    return new Uint8Array(v.buffer, v.byteOffset, y.size);
-  };
-  native.conv2dReluMaxPoolTrain(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), bytes(), g.native, ph, pw);
-  return record(y, op, inputs, (dy, needs) => {
-    const dx = needs[0] ? empty(x.shape.slice()) : null;
-    const dk = needs[1] ? empty(kernel.shape.slice()) : null;
-    const db = bias && needs[2] ? empty(bias.shape.slice()) : null;
-    native.conv2dReluMaxPoolBackward(
-      f32(x), f32(kernel), f32(dy), f32(y), bytes(), dk && f32(dk), db && f32(db), dx && f32(dx), g.native, ph, pw,
-    );
-    return [dx, dk, db];
-  });
 }
 
 /** Depthwise geometry: x [n, h, w, c], kernel [kh, kw, c, depthMultiplier] -> [n, oh, ow, c * depthMultiplier]. */

@@ -4,7 +4,7 @@ import type { DType } from '../dtype.js';
 import { native, BinaryOp, UnaryOp } from '../native.js';
 import { broadcastShapes } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
-import { sumToShape } from './reduce.js';
+import { sumToShape } from './broadcast.js';
 import { binaryStrided, broadcastLayout, castTo, f32, floatArg, forEachBroadcast, toTensor } from './util.js';
 
 // ---------------------------------------------------------------------------------------------------------------

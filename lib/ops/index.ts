@@ -1,6 +1,7 @@
 // The public op surface, and the chainable methods that TF.js users expect on tensors (x.add(y).relu()).
 import type { DType } from '../dtype.js';
 import { Tensor, type TensorLike } from '../tensor.js';
+import * as bc from './broadcast.js';
 import * as ew from './elementwise.js';
 import * as mm from './matmul.js';
 import * as rd from './reduce.js';
@@ -12,7 +13,8 @@ export {
   mul, neg, notEqual, pow, reciprocal, relu, relu6, round, rsqrt, selu, sigmoid, sign, sin, softplus, softsign,
   sqrt, square, squaredDifference, sub, swish, tanh, where,
 } from './elementwise.js';
-export { argMax, argMin, broadcastTo, logSoftmax, logSumExp, max, mean, min, softmax, sum } from './reduce.js';
+export { argMax, argMin, logSoftmax, logSumExp, max, mean, min, softmax, sum } from './reduce.js';
+export { broadcastTo } from './broadcast.js';
 export { matMul } from './matmul.js';
 export { conv2d, depthwiseConv2d } from './conv.js';
 export { avgPool2d, maxPool2d } from './pool.js';
@@ -135,7 +137,7 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   clipByValue(min: number, max: number) { return ew.clipByValue(this, min, max); },
   logSoftmax(axis?: number) { return rd.logSoftmax(this, axis); },
   logSumExp(axis?: Axis, keepDims?: boolean) { return rd.logSumExp(this, axis, keepDims); },
-  broadcastTo(shape: number[]) { return rd.broadcastTo(this, shape); },
+  broadcastTo(shape: number[]) { return bc.broadcastTo(this, shape); },
   floor() { return ew.floor(this); },
   ceil() { return ew.ceil(this); },
   round() { return ew.round(this); },

@@ -5,7 +5,7 @@ import { native, ReduceOp, UnaryOp } from '../native.js';
 import { broadcastShapes, fmt, shapesEqual, sizeOf } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { unary, unaryGrad } from './elementwise.js';
-import { broadcastTo, sumToShape } from './reduce.js';
+import { broadcastTo, sumToShape } from './broadcast.js';
 import { reshape } from './shape.js';
 import { f32, floatArg } from './util.js';
 

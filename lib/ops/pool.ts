@@ -3,9 +3,9 @@ import { record } from '../autograd/tape.js';
 import { native } from '../native.js';
 import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
-import { checkPadding, outputSize, pair, type Padding } from './conv.js';
 import { reshape } from './shape.js';
 import { f32, floatArg } from './util.js';
+import { checkPadding, outputSize, pair, type Padding } from './window.js';
 
 function poolGeometry(
   shape: readonly number[], size: [number, number], strides: [number, number], padding: Padding, op: string, shown: readonly number[],

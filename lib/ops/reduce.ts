@@ -1,61 +1,16 @@
-// Reductions over axes, arg-reductions, softmax and logSoftmax, and broadcastTo (the adjoint of a sum).
+// Reductions over axes, arg-reductions, softmax and logSoftmax.
 import { record } from '../autograd/tape.js';
-import { native, BinaryOp, ReduceOp } from '../native.js';
-import { checkShape, fmt, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape-util.js';
+import { native, ReduceOp } from '../native.js';
+import { fmt, normalizeAxes, normalizeAxis, sizeOf } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
-import { binaryStrided, broadcastLayout, f32, floatArg, toTensor, transposeInto } from './util.js';
-import { reshape, transpose } from './shape.js';
+import { broadcastTo } from './broadcast.js';
 import { equal, mul, div, exp, sub, cast } from './elementwise.js';
+import { reshape, transpose } from './shape.js';
+import { f32, floatArg, layoutForReduce, reducePlan, toTensor, type ReducePlan } from './util.js';
 
 type AxisArg = number | number[] | null | undefined;
 
-interface Plan {
-  outer: number;
-  n: number;
-  inner: number;
-  /** A permutation that makes the reduced axes contiguous at the end, when they are not already contiguous. */
-  perm: number[] | null;
-  keptShape: number[];
-  outShape: number[];
-}
-
-function plan(shape: readonly number[], axes: number[], keepDims: boolean): Plan {
-  const rank = shape.length;
-  const reduced = new Set(axes);
-  const keptShape = shape.map((d, i) => (reduced.has(i) ? 1 : d));
-  const outShape = keepDims ? keptShape : shape.filter((_, i) => !reduced.has(i));
-  const contiguous = axes.length === 0 || axes[axes.length - 1] - axes[0] === axes.length - 1;
-  if (contiguous) {
-    const a0 = axes.length ? axes[0] : rank;
-    const a1 = axes.length ? axes[axes.length - 1] : rank - 1;
-    return {
-      outer: sizeOf(shape.slice(0, a0)),
-      n: sizeOf(shape.slice(a0, a1 + 1)),
-      inner: sizeOf(shape.slice(a1 + 1)),
-      perm: null,
-      keptShape,
-      outShape,
-    };
-  }
-  const kept = shape.map((_, i) => i).filter((i) => !reduced.has(i));
-  return {
-    outer: sizeOf(kept.map((i) => shape[i])),
-    n: sizeOf(axes.map((i) => shape[i])),
-    inner: 1,
-    perm: [...kept, ...axes],
-    keptShape,
-    outShape,
-  };
-}
-
-function layoutInput(t: Tensor, p: Plan): Tensor {
-  if (!p.perm) return t;
-  const out = empty(p.perm.map((i) => t.shape[i]), t.dtype);
-  transposeInto(t.values, t.shape, p.perm, out.values);
-  return out;
-}
-
-function reduceInt(op: ReduceOp, x: Int32Array, p: Plan, out: Int32Array): void {
+function reduceInt(op: ReduceOp, x: Int32Array, p: ReducePlan, out: Int32Array): void {
   for (let o = 0; o < p.outer; o++) {
     for (let i = 0; i < p.inner; i++) {
       let acc = op === ReduceOp.max ? -2147483648 : op === ReduceOp.min ? 2147483647 : 0;
@@ -72,8 +27,8 @@ function reduceInt(op: ReduceOp, x: Int32Array, p: Plan, out: Int32Array): void 
 
 /** Runs one native reduction; no gradient. */
 function reduceRaw(op: ReduceOp, t: Tensor, axes: number[], keepDims: boolean): Tensor {
-  const p = plan(t.shape, axes, keepDims);
-  const src = layoutInput(t, p);
+  const p = reducePlan(t.shape, axes, keepDims);
+  const src = layoutForReduce(t, p);
   if (t.dtype === 'int32' && (op === ReduceOp.sum || op === ReduceOp.max || op === ReduceOp.min)) {
     const out = empty(p.outShape, 'int32');
     reduceInt(op, src.values as Int32Array, p, out.values as Int32Array);
@@ -93,7 +48,7 @@ function reduction(op: ReduceOp, name: string, x: TensorLike, axis: AxisArg, kee
   }
   const y = reduceRaw(op, t, axes, keepDims);
   if (t.dtype !== 'float32') return y;
-  const keptShape = plan(t.shape, axes, true).keptShape;
+  const keptShape = reducePlan(t.shape, axes, true).keptShape;
   const n = sizeOf(axes.map((a) => t.shape[a]));
   return record(y, name, [t], (dy) => {
     const g = reshape(dy, keptShape);
@@ -182,58 +137,4 @@ export function softmax(x: TensorLike, axis = -1): Tensor {
 }
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   return softmaxLike(true, 'logSoftmax', x, axis);
-}
-
-/** Repeats x along broadcast axes to reach `shape` (numpy rules). Its gradient sums back. */
-export function broadcastTo(x: TensorLike, shape: number[]): Tensor {
-  const t = toTensor(x, 'broadcastTo');
-  checkShape(shape, 'broadcastTo');
-  if (shapesEqual(t.shape, shape)) return t;
-  if (shape.length < t.rank) throw new Error(`broadcastTo: cannot broadcast shape ${fmt(t.shape)} to the lower-rank ${fmt(shape)}`);
-  for (let i = 0; i < t.rank; i++) {
-    const d = t.shape[t.rank - 1 - i];
-    const s = shape[shape.length - 1 - i];
-    if (d !== s && d !== 1) throw new Error(`broadcastTo: cannot broadcast shape ${fmt(t.shape)} to ${fmt(shape)}`);
-  }
-  const out = empty(shape.slice(), t.dtype);
-  if (t.size === 1) {
-    out.values.fill(t.values[0]);
-  } else if (t.dtype === 'float32') {
-    const layout = broadcastLayout(shape, [t.shape, [1]]);
-    binaryStrided(BinaryOp.add, f32(t), layout.strides[0], zeroScalar(), layout.strides[1], f32(out), layout.shape);
-  } else {
-    const layout = broadcastLayout(shape, [t.shape]);
-    const src = t.values;
-    const dst = out.values;
-    const strides = layout.strides[0];
-    const idx = new Array<number>(layout.shape.length).fill(0);
-    for (let i = 0; i < dst.length; i++) {
-      let off = 0;
-      for (let d = 0; d < idx.length; d++) off += idx[d] * strides[d];
-      dst[i] = src[off];
-      for (let d = idx.length - 1; d >= 0; d--) {
-        if (++idx[d] < layout.shape[d]) break;
-        idx[d] = 0;
-      }
-    }
-  }
-  if (t.dtype !== 'float32') return out;
-  return record(out, 'broadcastTo', [t], (dy) => [sumToShape(dy, t.shape)]);
-}
-
-const zero = new Float32Array(1);
-function zeroScalar(): Float32Array {
-  return zero;
-}
-
-/** Sums a broadcast gradient back to an operand's shape. */
-export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const lead = g.rank - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < g.rank; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  }
-  const s = sum(g, axes, true);
-  return reshape(s, shape.slice());
 }

@@ -147,3 +147,54 @@ export function transposeInto(src: DataArray, shape: readonly number[], perm: re
     dst[i] = src[o];
   });
 }
+
+/**
+ * How a reduction over `axes` maps onto the native [outer, n, inner] loop: contiguous reduced axes are reduced in
+ * place, scattered ones are first transposed to the end.
+ */
+export interface ReducePlan {
+  outer: number;
+  n: number;
+  inner: number;
+  /** A permutation that makes the reduced axes contiguous at the end, when they are not already contiguous. */
+  perm: number[] | null;
+  keptShape: number[];
+  outShape: number[];
+}
+
+export function reducePlan(shape: readonly number[], axes: readonly number[], keepDims: boolean): ReducePlan {
+  const rank = shape.length;
+  const reduced = new Set(axes);
+  const keptShape = shape.map((d, i) => (reduced.has(i) ? 1 : d));
+  const outShape = keepDims ? keptShape : shape.filter((_, i) => !reduced.has(i));
+  const contiguous = axes.length === 0 || axes[axes.length - 1] - axes[0] === axes.length - 1;
+  if (contiguous) {
+    const a0 = axes.length ? axes[0] : rank;
+    const a1 = axes.length ? axes[axes.length - 1] : rank - 1;
+    return {
+      outer: sizeOf(shape.slice(0, a0)),
+      n: sizeOf(shape.slice(a0, a1 + 1)),
+      inner: sizeOf(shape.slice(a1 + 1)),
+      perm: null,
+      keptShape,
+      outShape,
+    };
+  }
+  const kept = shape.map((_, i) => i).filter((i) => !reduced.has(i));
+  return {
+    outer: sizeOf(kept.map((i) => shape[i])),
+    n: sizeOf(axes.map((i) => shape[i])),
+    inner: 1,
+    perm: [...kept, ...axes],
+    keptShape,
+    outShape,
+  };
+}
+
+/** The input in the layout its plan reduces: t itself, or a transposed copy. */
+export function layoutForReduce(t: Tensor, p: ReducePlan): Tensor {
+  if (!p.perm) return t;
+  const out = empty(p.perm.map((i) => t.shape[i]), t.dtype);
+  transposeInto(t.values, t.shape, p.perm, out.values);
+  return out;
+}

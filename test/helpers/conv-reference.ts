@@ -2,7 +2,8 @@
 // helpers their tests share (test/native/conv.test.ts, test/native/conv-fused.test.ts).
 import { expect } from 'vitest';
 import { UnaryOp } from '../../lib/native.js';
-import { conv2dGeometry, type Padding } from '../../lib/ops/conv.js';
+import { conv2dGeometry } from '../../lib/ops/conv.js';
+import type { Padding } from '../../lib/ops/window.js';
 import { rng } from './gradcheck.js';
 
 export { rng };

@@ -1,7 +1,8 @@
 // Float64 references for the depthwise convolution, written from the definition (every output channel
 // c * depthMultiplier + q reads input channel c through kernel [i, j, c, q]), independent of the native kernels:
 // forward, and the gradients of sum(y * dy) with respect to the input, the kernel and the bias.
-import { depthwiseConv2dGeometry, type Padding } from '../../lib/ops/conv.js';
+import { depthwiseConv2dGeometry } from '../../lib/ops/conv.js';
+import type { Padding } from '../../lib/ops/window.js';
 
 export interface DepthwiseGeometry {
   n: number; h: number; w: number; c: number; kh: number; kw: number; m: number; oh: number; ow: number;

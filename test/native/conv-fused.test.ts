@@ -4,7 +4,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { native, UnaryOp } from '../../lib/native.js';
-import { conv2dBiasReluMaxPool, conv2dFused } from '../../lib/ops/conv.js';
+import { conv2dFused } from '../../lib/ops/conv.js';
+import { conv2dBiasReluMaxPool } from '../../lib/ops/conv-pool.js';
 import type { Tensor } from '../../lib/tensor.js';
 import {
   expectClose, geometryOf, randomArray, refBackwardFilter, refBackwardInput, refForward, rng, type ConvCase, type Geometry,

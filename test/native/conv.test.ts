@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { native, UnaryOp, type ConvAlgorithm } from '../../lib/native.js';
-import { conv2dBiasReluMaxPool, conv2dFused, type Padding } from '../../lib/ops/conv.js';
+import { conv2dFused } from '../../lib/ops/conv.js';
+import { conv2dBiasReluMaxPool } from '../../lib/ops/conv-pool.js';
+import type { Padding } from '../../lib/ops/window.js';
 import { Tensor } from '../../lib/tensor.js';
 import {
   expectClose, geometryOf, randomArray, refBackwardFilter, refBackwardInput, refForward, tiedArray, type ConvCase, type Geometry,

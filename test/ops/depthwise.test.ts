@@ -5,7 +5,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { native, UnaryOp } from '../../lib/native.js';
-import { depthwiseConv2dFused, type Padding } from '../../lib/ops/conv.js';
+import { depthwiseConv2dFused } from '../../lib/ops/conv.js';
+import type { Padding } from '../../lib/ops/window.js';
 import { expectClose, randomArray } from '../helpers/conv-reference.js';
 import { depthwiseBackwardRef, depthwiseForwardRef, depthwiseGeometryOf } from '../helpers/depthwise-reference.js';
 import { gradCheck, randomTensor } from '../helpers/gradcheck.js';

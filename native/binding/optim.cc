@@ -1,0 +1,107 @@
+// Bindings of the optimizer updates (native/optim.h): parameters and slots are updated in place.
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "binding/args.h"
+#include "binding/register.h"
+#include "optim.h"
+
+namespace tn::binding {
+namespace {
+
+template <typename T>
+void SlotLike(const Args& args, const Args::Span<T>& slot, const Args::Span<float>& w, const char* name) {
+  if (!slot.present) return;
+  args.Length(slot, w.length, name, "the length of the parameter");
+  args.Disjoint(slot, name, w, "the parameter");
+}
+
+Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
+  Args args(info, "sgdUpdate", 6);
+  auto w = args.Floats(0, "w");
+  auto g = args.Floats(1, "grad");
+  auto m = args.FloatsOrNull(2, "momentumSlot");
+  const float lr = args.Float(3, "learningRate"), momentum = args.Float(4, "momentum");
+  const bool nesterov = args.Bool(5, "nesterov");
+  args.Length(g, w.length, "grad", "the length of the parameter");
+  args.Disjoint(g, "grad", w, "the parameter");
+  SlotLike(args, m, w, "momentumSlot");
+  args.Disjoint(m, "momentumSlot", g, "grad");
+  if (momentum != 0.0f && !m.present) args.Fail("momentum needs a momentum slot");
+  tn::sgd_update(w.data, g.data, momentum != 0.0f ? m.data : nullptr, w.length, lr, momentum, nesterov);
+  return info.Env().Undefined();
+}
+
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  Args args(info, "adamUpdate", 11);
+  auto w = args.Floats(0, "w");
+  auto g = args.Floats(1, "grad");
+  auto m = args.Floats(2, "m");
+  auto v = args.Floats(3, "v");
+  auto vhat = args.FloatsOrNull(4, "vHat");
+  const float lr = args.Float(5, "learningRate"), alpha = args.Float(6, "alpha"), b1 = args.Float(7, "beta1"),
+              b2 = args.Float(8, "beta2"), eps = args.Float(9, "epsilon"), wd = args.Float(10, "weightDecay");
+  args.Length(g, w.length, "grad", "the length of the parameter");
+  args.Disjoint(g, "grad", w, "the parameter");
+  SlotLike(args, m, w, "m");
+  SlotLike(args, v, w, "v");
+  SlotLike(args, vhat, w, "vHat");
+  args.Disjoint(m, "m", v, "v");
+  args.Disjoint(m, "m", g, "grad");
+  args.Disjoint(v, "v", g, "grad");
+  args.Disjoint(vhat, "vHat", m, "m");
+  args.Disjoint(vhat, "vHat", v, "v");
+  tn::adam_update(w.data, g.data, m.data, v.data, vhat.data, w.length, lr, alpha, b1, b2, eps, wd);
+  return info.Env().Undefined();
+}
+
+Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
+  Args args(info, "rmspropUpdate", 9);
+  auto w = args.Floats(0, "w");
+  auto g = args.Floats(1, "grad");
+  auto a = args.Floats(2, "velocity");
+  auto m = args.FloatsOrNull(3, "momentumSlot");
+  auto mg = args.FloatsOrNull(4, "averageGradient");
+  const float lr = args.Float(5, "learningRate"), rho = args.Float(6, "rho"), momentum = args.Float(7, "momentum"),
+              eps = args.Float(8, "epsilon");
+  args.Length(g, w.length, "grad", "the length of the parameter");
+  args.Disjoint(g, "grad", w, "the parameter");
+  SlotLike(args, a, w, "velocity");
+  SlotLike(args, m, w, "momentumSlot");
+  SlotLike(args, mg, w, "averageGradient");
+  args.Disjoint(a, "velocity", g, "grad");
+  args.Disjoint(m, "momentumSlot", a, "velocity");
+  args.Disjoint(mg, "averageGradient", a, "velocity");
+  args.Disjoint(mg, "averageGradient", m, "momentumSlot");
+  tn::rmsprop_update(w.data, g.data, a.data, m.data, mg.data, w.length, lr, rho, momentum, eps);
+  return info.Env().Undefined();
+}
+
+Napi::Value AdagradUpdate(const Napi::CallbackInfo& info) {
+  Args args(info, "adagradUpdate", 5);
+  auto w = args.Floats(0, "w");
+  auto g = args.Floats(1, "grad");
+  auto a = args.Floats(2, "accumulator");
+  const float lr = args.Float(3, "learningRate"), eps = args.Float(4, "epsilon");
+  args.Length(g, w.length, "grad", "the length of the parameter");
+  args.Disjoint(g, "grad", w, "the parameter");
+  SlotLike(args, a, w, "accumulator");
+  args.Disjoint(a, "accumulator", g, "grad");
+  tn::adagrad_update(w.data, g.data, a.data, w.length, lr, eps);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterOptim(Napi::Env env, Napi::Object exports) {
+  Export(env, exports, {
+      {"sgdUpdate", SgdUpdate},
+      {"adamUpdate", AdamUpdate},
+      {"rmspropUpdate", RmspropUpdate},
+      {"adagradUpdate", AdagradUpdate},
+  });
+}
+
+}  // namespace tn::binding

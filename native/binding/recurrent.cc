@@ -1,0 +1,122 @@
+// Bindings of the LSTM and GRU recurrences (native/recurrent.h).
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "binding/args.h"
+#include "binding/register.h"
+#include "recurrent.h"
+
+namespace tn::binding {
+namespace {
+
+Napi::Value LstmForward(const Napi::CallbackInfo& info) {
+  Args args(info, "lstmForward", 9);
+  auto xw = args.Floats(0, "xw");
+  auto u = args.Floats(1, "recurrentKernel");
+  const int64_t batch = args.Dim(2, "batch"), time = args.Dim(3, "time"), units = args.Dim(4, "units");
+  const bool reverse = args.Bool(5, "reverse");
+  auto hs = args.Floats(6, "hs");
+  auto cs = args.Floats(7, "cs");
+  auto gates = args.Floats(8, "gates");
+  const int64_t g4 = args.Product({units, 4}, "4*units");
+  args.Length(xw, args.Product({batch, time, g4}, "batch*time*4*units"), "xw", "batch*time*4*units");
+  args.Length(u, args.Product({units, g4}, "units*4*units"), "recurrentKernel", "units*4*units");
+  const int64_t states = args.Product({batch, time, units}, "batch*time*units");
+  args.Length(hs, states, "hs", "batch*time*units");
+  args.Length(cs, states, "cs", "batch*time*units");
+  args.Length(gates, xw.length, "gates", "batch*time*4*units");
+  args.NoOverlap({Args::Name(hs, "hs"), Args::Name(cs, "cs"), Args::Name(gates, "gates")},
+                 {Args::Name(xw, "xw"), Args::Name(u, "recurrentKernel")});
+  tn::lstm_forward(xw.data, u.data, batch, time, units, reverse, hs.data, cs.data, gates.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "lstmBackward", 11);
+  auto dhs = args.Floats(0, "dhs");
+  auto u = args.Floats(1, "recurrentKernel");
+  auto hs = args.Floats(2, "hs");
+  auto cs = args.Floats(3, "cs");
+  auto gates = args.Floats(4, "gates");
+  const int64_t batch = args.Dim(5, "batch"), time = args.Dim(6, "time"), units = args.Dim(7, "units");
+  const bool reverse = args.Bool(8, "reverse");
+  auto dxw = args.Floats(9, "dxw");
+  auto du = args.Floats(10, "dRecurrentKernel");
+  const int64_t g4 = args.Product({units, 4}, "4*units");
+  const int64_t states = args.Product({batch, time, units}, "batch*time*units");
+  const int64_t wide = args.Product({batch, time, g4}, "batch*time*4*units");
+  args.Length(dhs, states, "dhs", "batch*time*units");
+  args.Length(u, args.Product({units, g4}, "units*4*units"), "recurrentKernel", "units*4*units");
+  args.Length(hs, states, "hs", "batch*time*units");
+  args.Length(cs, states, "cs", "batch*time*units");
+  args.Length(gates, wide, "gates", "batch*time*4*units");
+  args.Length(dxw, wide, "dxw", "batch*time*4*units");
+  args.Length(du, u.length, "dRecurrentKernel", "units*4*units");
+  args.NoOverlap({Args::Name(dxw, "dxw"), Args::Name(du, "dRecurrentKernel")},
+                 {Args::Name(dhs, "dhs"), Args::Name(u, "recurrentKernel"), Args::Name(hs, "hs"), Args::Name(cs, "cs"),
+                  Args::Name(gates, "gates")});
+  tn::lstm_backward(dhs.data, u.data, hs.data, cs.data, gates.data, batch, time, units, reverse, dxw.data, du.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value GruForward(const Napi::CallbackInfo& info) {
+  Args args(info, "gruForward", 9);
+  auto xw = args.Floats(0, "xw");
+  auto u = args.Floats(1, "recurrentKernel");
+  auto b = args.FloatsOrNull(2, "recurrentBias");
+  const int64_t batch = args.Dim(3, "batch"), time = args.Dim(4, "time"), units = args.Dim(5, "units");
+  const bool reverse = args.Bool(6, "reverse");
+  auto hs = args.Floats(7, "hs");
+  auto gates = args.Floats(8, "gates");
+  const int64_t g3 = args.Product({units, 3}, "3*units");
+  args.Length(xw, args.Product({batch, time, g3}, "batch*time*3*units"), "xw", "batch*time*3*units");
+  args.Length(u, args.Product({units, g3}, "units*3*units"), "recurrentKernel", "units*3*units");
+  if (b.present) args.Length(b, g3, "recurrentBias", "3*units");
+  args.Length(hs, args.Product({batch, time, units}, "batch*time*units"), "hs", "batch*time*units");
+  args.Length(gates, args.Product({batch, time, units, 4}, "batch*time*4*units"), "gates", "batch*time*4*units");
+  args.NoOverlap({Args::Name(hs, "hs"), Args::Name(gates, "gates")},
+                 {Args::Name(xw, "xw"), Args::Name(u, "recurrentKernel"), Args::Name(b, "recurrentBias")});
+  tn::gru_forward(xw.data, u.data, b.data, batch, time, units, reverse, hs.data, gates.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value GruBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "gruBackward", 11);
+  auto dhs = args.Floats(0, "dhs");
+  auto u = args.Floats(1, "recurrentKernel");
+  auto hs = args.Floats(2, "hs");
+  auto gates = args.Floats(3, "gates");
+  const int64_t batch = args.Dim(4, "batch"), time = args.Dim(5, "time"), units = args.Dim(6, "units");
+  const bool reverse = args.Bool(7, "reverse");
+  auto dxw = args.Floats(8, "dxw");
+  auto du = args.Floats(9, "dRecurrentKernel");
+  auto db = args.FloatsOrNull(10, "dRecurrentBias");
+  const int64_t g3 = args.Product({units, 3}, "3*units");
+  const int64_t states = args.Product({batch, time, units}, "batch*time*units");
+  args.Length(dhs, states, "dhs", "batch*time*units");
+  args.Length(u, args.Product({units, g3}, "units*3*units"), "recurrentKernel", "units*3*units");
+  args.Length(hs, states, "hs", "batch*time*units");
+  args.Length(gates, args.Product({batch, time, units, 4}, "batch*time*4*units"), "gates", "batch*time*4*units");
+  args.Length(dxw, args.Product({batch, time, g3}, "batch*time*3*units"), "dxw", "batch*time*3*units");
+  args.Length(du, u.length, "dRecurrentKernel", "units*3*units");
+  if (db.present) args.Length(db, g3, "dRecurrentBias", "3*units");
+  args.NoOverlap({Args::Name(dxw, "dxw"), Args::Name(du, "dRecurrentKernel"), Args::Name(db, "dRecurrentBias")},
+                 {Args::Name(dhs, "dhs"), Args::Name(u, "recurrentKernel"), Args::Name(hs, "hs"), Args::Name(gates, "gates")});
+  tn::gru_backward(dhs.data, u.data, hs.data, gates.data, batch, time, units, reverse, dxw.data, du.data, db.data);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterRecurrent(Napi::Env env, Napi::Object exports) {
+  Export(env, exports, {
+      {"lstmForward", LstmForward},
+      {"lstmBackward", LstmBackward},
+      {"gruForward", GruForward},
+      {"gruBackward", GruBackward},
+  });
+}
+
+}  // namespace tn::binding
