@@ -23,14 +23,15 @@ constexpr int tile_pixels() {
   return Vec::accumulators / V > 6 ? 6 : Vec::accumulators / V;
 }
 
-// Vector v of a block whose last vector holds `tail` lanes (the others are whole).
-template <int V>
+// Vector v of a block of V vectors; with Tail, the last one holds only `tail` lanes. Whole blocks take plain loads
+// and stores: AVX2's masked forms cost several times more on some CPUs (a masked store is microcoded on AMD's).
+template <int V, bool Tail>
 inline VR load_lane(const float* p, int v, Vec::Mask tail) {
-  return v == V - 1 ? Vec::load(p + v * kWidth, tail) : Vec::load(p + v * kWidth);
+  return Tail && v == V - 1 ? Vec::load(p + v * kWidth, tail) : Vec::load(p + v * kWidth);
 }
-template <int V>
+template <int V, bool Tail>
 inline void store_lane(float* p, int v, VR x, Vec::Mask tail) {
-  if (v == V - 1) Vec::store(p + v * kWidth, x, tail);
+  if (Tail && v == V - 1) Vec::store(p + v * kWidth, x, tail);
   else Vec::store(p + v * kWidth, x);
 }
 
@@ -54,13 +55,13 @@ inline bool activation_in_registers(UnaryOp a) {
 }
 
 // P consecutive output pixels from ow, channels [c0, c0 + V vectors), all reading kernel columns [j0, j1).
-template <int V, int P>
+template <int V, bool Tail, int P>
 inline void forward_tile(const DepthwiseRow& r, int64_t ow, int64_t c0, int64_t j0, int64_t j1, Vec::Mask tail,
                          const float* bias, UnaryOp act, float alpha, float* out) {
   VR acc[P][V];
   VR b[V];
 #pragma GCC unroll 4
-  for (int v = 0; v < V; ++v) b[v] = bias ? load_lane<V>(bias + c0, v, tail) : Vec::zero();
+  for (int v = 0; v < V; ++v) b[v] = bias ? load_lane<V, Tail>(bias + c0, v, tail) : Vec::zero();
 #pragma GCC unroll 6
   for (int p = 0; p < P; ++p)
 #pragma GCC unroll 4
@@ -75,20 +76,20 @@ inline void forward_tile(const DepthwiseRow& r, int64_t ow, int64_t c0, int64_t 
       const float* wj = w + j * r.weight_step;
       VR wv[V];
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) wv[v] = load_lane<V>(wj, v, tail);
+      for (int v = 0; v < V; ++v) wv[v] = load_lane<V, Tail>(wj, v, tail);
 #pragma GCC unroll 6
       for (int p = 0; p < P; ++p)
 #pragma GCC unroll 4
-        for (int v = 0; v < V; ++v) acc[p][v] = Vec::fma(load_lane<V>(xj + p * step, v, tail), wv[v], acc[p][v]);
+        for (int v = 0; v < V; ++v) acc[p][v] = Vec::fma(load_lane<V, Tail>(xj + p * step, v, tail), wv[v], acc[p][v]);
     }
   }
 #pragma GCC unroll 6
   for (int p = 0; p < P; ++p)
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) store_lane<V>(out + (ow + p) * ch + c0, v, activate(acc[p][v], act, alpha), tail);
+    for (int v = 0; v < V; ++v) store_lane<V, Tail>(out + (ow + p) * ch + c0, v, activate(acc[p][v], act, alpha), tail);
 }
 
-template <int V>
+template <int V, bool Tail>
 void forward_block(const DepthwiseRow& r, int64_t c0, Vec::Mask tail, const float* bias, UnaryOp act, float alpha,
                    float* out) {
   constexpr int P = tile_pixels<V>();
@@ -102,33 +103,41 @@ void forward_block(const DepthwiseRow& r, int64_t c0, Vec::Mask tail, const floa
   int64_t ow = 0;
   while (ow < r.out_w) {
     if (ow >= lo && ow + P <= hi) {
-      forward_tile<V, P>(r, ow, c0, 0, r.kw, tail, bias, act, alpha, out);
+      forward_tile<V, Tail, P>(r, ow, c0, 0, r.kw, tail, bias, act, alpha, out);
       ow += P;
       continue;
     }
     int64_t j0, j1;
     tap_range(ow * r.stride_w - r.pad_left, r.dilation_w, r.kw, r.in_w, j0, j1);
-    forward_tile<V, 1>(r, ow, c0, j0, j1, tail, bias, act, alpha, out);
+    forward_tile<V, Tail, 1>(r, ow, c0, j0, j1, tail, bias, act, alpha, out);
     ++ow;
   }
 }
 
-// Runs block<V>(c0, tail) over the channels in blocks of at most kMaxVectors vectors, the last one masked.
-template <template <int> class Block, typename... A>
+// Runs Block<V, Tail>::run(c0, tail, ...) over the channels in blocks of at most kMaxVectors vectors; only a last
+// block that ends inside a vector has Tail.
+template <template <int, bool> class Block, bool Tail, typename... A>
+void run_block(int64_t vectors, int64_t c0, Vec::Mask tail, A&&... a) {
+  switch (vectors) {
+    case 1: Block<1, Tail>::run(c0, tail, a...); break;
+    case 2: Block<2, Tail>::run(c0, tail, a...); break;
+#if TN_SIMD == 512
+    case 3: Block<3, Tail>::run(c0, tail, a...); break;
+    case 4: Block<4, Tail>::run(c0, tail, a...); break;
+#endif
+  }
+}
+
+template <template <int, bool> class Block, typename... A>
 void over_blocks(int64_t channels, A&&... a) {
   constexpr int64_t bc = kMaxVectors * kWidth;
   for (int64_t c0 = 0; c0 < channels; c0 += bc) {
     const int64_t left = channels - c0;
     const int64_t vectors = left >= bc ? kMaxVectors : (left + kWidth - 1) / kWidth;
-    const Vec::Mask tail = Vec::mask(left - (vectors - 1) * kWidth);
-    switch (vectors) {
-      case 1: Block<1>::run(c0, tail, a...); break;
-      case 2: Block<2>::run(c0, tail, a...); break;
-#if TN_SIMD == 512
-      case 3: Block<3>::run(c0, tail, a...); break;
-      case 4: Block<4>::run(c0, tail, a...); break;
-#endif
-    }
+    const int64_t last = left - (vectors - 1) * kWidth;
+    const Vec::Mask tail = Vec::mask(last);
+    if (last >= kWidth) run_block<Block, false>(vectors, c0, tail, a...);
+    else run_block<Block, true>(vectors, c0, tail, a...);
   }
 }
 static_assert(kMaxVectors == 4 || kMaxVectors == 2, "over_blocks lists the block widths");
@@ -136,11 +145,11 @@ static_assert(kMaxVectors == 4 || kMaxVectors == 2, "over_blocks lists the block
 static_assert(kMaxVectors == 2, "only AVX-512 keeps 4 vectors per block");
 #endif
 
-template <int V>
+template <int V, bool Tail>
 struct ForwardBlock {
   static void run(int64_t c0, Vec::Mask tail, const DepthwiseRow& r, const float* bias, UnaryOp act, float alpha,
                   float* out) {
-    forward_block<V>(r, c0, tail, bias, act, alpha, out);
+    forward_block<V, Tail>(r, c0, tail, bias, act, alpha, out);
   }
 };
 
@@ -151,7 +160,7 @@ void forward_row(const DepthwiseRow& r, const float* bias, UnaryOp act, float al
 }
 
 // Input gradient of a strided row: output column x gathers the dy columns o whose window covered it.
-template <int V>
+template <int V, bool Tail>
 struct InputGradBlock {
   static void run(int64_t c0, Vec::Mask tail, const DepthwiseRow& r, float* out) {
     const int64_t ch = r.channels;
@@ -159,25 +168,34 @@ struct InputGradBlock {
       VR acc[V];
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) acc[v] = Vec::zero();
+      const int64_t t0 = x + r.pad_left;  // the dy column times stride that kernel column 0 would need
+      // With dilation 1 the columns that hit are j = t0 mod stride, then every stride-th, reading dy columns that
+      // fall by one each time: two divisions per pixel instead of two per tap.
+      const int64_t j_first = t0 % r.stride_w, o_first = t0 / r.stride_w;
       for (int64_t i = 0; i < r.kh; ++i) {
         if (!r.rows[i]) continue;
         const float* dy = r.rows[i] + c0;
         const float* w = r.weights[i] + c0;
-        for (int64_t j = 0; j < r.kw; ++j) {
-          const int64_t t = x + r.pad_left - j * r.dilation_w;
-          if (t < 0) break;  // t only falls as j grows
-          if (t % r.stride_w) continue;
-          const int64_t o = t / r.stride_w;
-          if (o >= r.in_w) continue;
+        auto tap = [&](int64_t j, int64_t o) {
           const float* d = dy + o * ch;
           const float* wj = w + j * r.weight_step;
 #pragma GCC unroll 4
           for (int v = 0; v < V; ++v)
-            acc[v] = Vec::fma(load_lane<V>(d, v, tail), load_lane<V>(wj, v, tail), acc[v]);
+            acc[v] = Vec::fma(load_lane<V, Tail>(d, v, tail), load_lane<V, Tail>(wj, v, tail), acc[v]);
+        };
+        if (r.dilation_w == 1) {
+          for (int64_t j = j_first, o = o_first; j < r.kw && o >= 0; j += r.stride_w, --o)
+            if (o < r.in_w) tap(j, o);
+        } else {
+          for (int64_t j = 0; j < r.kw; ++j) {
+            const int64_t t = t0 - j * r.dilation_w;
+            if (t < 0) break;  // t only falls as j grows
+            if (t % r.stride_w == 0 && t / r.stride_w < r.in_w) tap(j, t / r.stride_w);
+          }
         }
       }
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) store_lane<V>(out + x * ch + c0, v, acc[v], tail);
+      for (int v = 0; v < V; ++v) store_lane<V, Tail>(out + x * ch + c0, v, acc[v], tail);
     }
   }
 };
@@ -186,19 +204,19 @@ void input_grad_row(const DepthwiseRow& r, float* out) { over_blocks<InputGradBl
 
 // Filter gradient: per kernel tap, a dot product along the row for each lane, in two interleaved sums so that
 // consecutive FMAs do not wait on each other.
-template <int V>
+template <int V, bool Tail>
 struct FilterBlock {
   static void run(int64_t c0, Vec::Mask tail, const DepthwiseRow& r, const float* dz, float* dw, float* dbias) {
     const int64_t ch = r.channels;
     if (dbias) {
       VR s[V];
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) s[v] = load_lane<V>(dbias + c0, v, tail);
+      for (int v = 0; v < V; ++v) s[v] = load_lane<V, Tail>(dbias + c0, v, tail);
       for (int64_t ow = 0; ow < r.out_w; ++ow)
 #pragma GCC unroll 4
-        for (int v = 0; v < V; ++v) s[v] = Vec::add(s[v], load_lane<V>(dz + ow * ch + c0, v, tail));
+        for (int v = 0; v < V; ++v) s[v] = Vec::add(s[v], load_lane<V, Tail>(dz + ow * ch + c0, v, tail));
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) store_lane<V>(dbias + c0, v, s[v], tail);
+      for (int v = 0; v < V; ++v) store_lane<V, Tail>(dbias + c0, v, s[v], tail);
     }
     const int64_t step = r.stride_w * ch;
     for (int64_t i = 0; i < r.kh; ++i) {
@@ -221,17 +239,17 @@ struct FilterBlock {
         for (; ow + 2 <= b; ow += 2, x += 2 * step, d += 2 * ch) {
 #pragma GCC unroll 4
           for (int v = 0; v < V; ++v) {
-            s0[v] = Vec::fma(load_lane<V>(x, v, tail), load_lane<V>(d, v, tail), s0[v]);
-            s1[v] = Vec::fma(load_lane<V>(x + step, v, tail), load_lane<V>(d + ch, v, tail), s1[v]);
+            s0[v] = Vec::fma(load_lane<V, Tail>(x, v, tail), load_lane<V, Tail>(d, v, tail), s0[v]);
+            s1[v] = Vec::fma(load_lane<V, Tail>(x + step, v, tail), load_lane<V, Tail>(d + ch, v, tail), s1[v]);
           }
         }
         if (ow < b) {
 #pragma GCC unroll 4
-          for (int v = 0; v < V; ++v) s0[v] = Vec::fma(load_lane<V>(x, v, tail), load_lane<V>(d, v, tail), s0[v]);
+          for (int v = 0; v < V; ++v) s0[v] = Vec::fma(load_lane<V, Tail>(x, v, tail), load_lane<V, Tail>(d, v, tail), s0[v]);
         }
         float* g = dw + (i * r.kw + j) * ch + c0;
 #pragma GCC unroll 4
-        for (int v = 0; v < V; ++v) store_lane<V>(g, v, Vec::add(load_lane<V>(g, v, tail), Vec::add(s0[v], s1[v])), tail);
+        for (int v = 0; v < V; ++v) store_lane<V, Tail>(g, v, Vec::add(load_lane<V, Tail>(g, v, tail), Vec::add(s0[v], s1[v])), tail);
       }
     }
   }
