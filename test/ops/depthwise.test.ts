@@ -8,7 +8,7 @@ import { native, UnaryOp } from '../../lib/native.js';
 import { depthwiseConv2dFused } from '../../lib/ops/conv.js';
 import type { Padding } from '../../lib/ops/window.js';
 import { expectClose, randomArray } from '../helpers/conv-reference.js';
-import { depthwiseBackwardRef, depthwiseForwardRef, depthwiseGeometryOf } from '../helpers/depthwise-reference.js';
+import { depthwiseBackwardRef, depthwiseForwardRef, depthwiseGeometryOf, type DepthwiseGeometry } from '../helpers/depthwise-reference.js';
 import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
 
 type Pair = [number, number];
@@ -194,6 +194,31 @@ describe('depthwiseConv2d threads, call forms, NaN and errors', () => {
     expect(() => tn.depthwiseConv2d(x, k, { bias: tn.zeros([4]) })).toThrow('depthwiseConv2d: bias must have shape [3] (inChannels * depthMultiplier), received shape [4]');
     expect(() => tn.depthwiseConv2d(x, k, 1, 'valid', 'NCHW' as 'NHWC')).toThrow('depthwiseConv2d: only channels-last (NHWC) data is supported, received dataFormat "NCHW"');
     expect(() => tn.depthwiseConv2d(x, tn.zeros([3, 3, 3, 0]))).toThrow('depthwiseConv2d: the kernel\'s window and depth multiplier must be positive, received kernel shape [3,3,3,0]');
+  });
+
+  it('the native kernels alone, on geometries the op never forms: stride and dilation both above 1, odd pads', () => {
+    // [n, h, w, c, kh, kw, m, oh, ow, sh, sw, dh, dw, pt, pl]
+    for (const geometry of [[2, 11, 13, 5, 3, 3, 2, 5, 6, 2, 2, 2, 2, 1, 2], [1, 9, 10, 17, 2, 3, 1, 6, 5, 2, 3, 3, 2, 3, 0]]) {
+      const [n, h, w, c, kh, kw, m, oh, ow, sh, sw, dh, dw, pt, pl] = geometry;
+      const g: DepthwiseGeometry = { n, h, w, c, kh, kw, m, oh, ow, sh, sw, dh, dw, pt, pl };
+      const x = randomArray(n * h * w * c, 20);
+      const k = randomArray(kh * kw * c * m, 21);
+      const b = randomArray(c * m, 22);
+      const dy = randomArray(n * oh * ow * c * m, 23);
+      const y = new Float32Array(dy.length);
+      native.depthwiseConv2dForward(x, k, b, y, geometry, UnaryOp.linear, 0);
+      const ref = depthwiseForwardRef(g, x, k, b);
+      expectClose(y, ref.y, ref.mag, `forward ${geometry}`);
+      const back = depthwiseBackwardRef(g, x, k, dy);
+      const dx = new Float32Array(x.length);
+      const dk = new Float32Array(k.length);
+      const db = new Float32Array(b.length);
+      native.depthwiseConv2dBackwardInput(dy, k, dx, geometry);
+      native.depthwiseConv2dBackwardFilter(x, dy, dk, db, geometry);
+      expectClose(dx, back.dx, back.dxMag, `input gradient ${geometry}`);
+      expectClose(dk, back.dk, back.dkMag, `kernel gradient ${geometry}`);
+      expectClose(db, back.db, back.dbMag, `bias gradient ${geometry}`);
+    }
   });
 
   it('the native backward passes check the activation whose gradient they fold in', () => {
