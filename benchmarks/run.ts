@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const suites = [
   { name: 'gemm', file: 'gemm.ts' },
   { name: 'conv', file: 'conv.ts' },
+  { name: 'depthwise', file: 'depthwise.ts' },
   { name: 'mnist-cnn', file: 'mnist-cnn.ts' },
   { name: 'cifar-cnn', file: 'cifar-cnn.ts' },
   { name: 'text-rnn', file: 'text-rnn.ts' },
