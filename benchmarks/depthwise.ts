@@ -77,17 +77,21 @@ for line in sys.stdin:
         k = np.fromfile(req["dir"] + "/kernel.bin", dtype=np.float32).reshape(3, 3, c, 1)
         up = np.fromfile(req["dir"] + "/upstream.bin", dtype=np.float32).reshape(req["out"])
         s = req["stride"]
-        # TensorFlow's 'same' puts the odd pad at the end; for a 3x3 window that is 1 on both sides at stride 1, and
-        # (0 before, 1 after) at stride 2 on an even size: an explicit pad then a 'valid' convolution.
-        pad = (1, 1, 1, 1) if s == 1 else (0, 1, 0, 1)
-        conv = torch.nn.Conv2d(c, c, 3, stride=s, padding=0, groups=c, bias=False)
+        # TensorFlow's 'same' puts the odd pad at the end. For a 3x3 window that is 1 on both sides at stride 1 (the
+        # convolution's own padding), and (0 before, 1 after) at stride 2 on an even size: an explicit pad, then a
+        # 'valid' convolution, as PyTorch ports of Keras models do it.
+        conv = torch.nn.Conv2d(c, c, 3, stride=s, padding=1 if s == 1 else 0, groups=c, bias=False)
         with torch.no_grad():
             # Keras depthwise kernels are [kh, kw, c, 1]; PyTorch's grouped weights are [c, 1, kh, kw].
             conv.weight.copy_(torch.from_numpy(k).permute(2, 3, 0, 1))
         conv = conv.to(memory_format=torch.channels_last)
         xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)
         upt = torch.from_numpy(up).permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)
-        f = lambda t: conv(torch.nn.functional.pad(t, pad))
+        # Default arguments bind this case's module now (a plain closure would see the last case's).
+        if s == 1:
+            f = lambda t, conv=conv: conv(t)
+        else:
+            f = lambda t, conv=conv: conv(torch.nn.functional.pad(t, (0, 1, 0, 1)))
         cases[req["id"]] = (f, conv, xt, upt)
         with torch.no_grad():
             y = f(xt).permute(0, 2, 3, 1).contiguous().numpy()
@@ -221,8 +225,9 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
       `- tensornode: \`backendInfo()\` = ${host.backend}.`,
       `- Peer: ${torchInfo}.`,
       '- Method: MobileNetV2-style depthwise layers (3x3, \'same\', depth multiplier 1, no bias). Forward =',
-      '  `depthwiseConv2dFused(x, kernel)` (PyTorch: `Conv2d(groups=channels)` on channels_last after TensorFlow\'s same',
-      '  padding); forward+backward adds the tape\'s backward for the input and kernel gradients. Per round each side makes two',
+      '  `depthwiseConv2dFused(x, kernel)` (PyTorch: `Conv2d(groups=channels)` on channels_last, `padding=1` at stride 1,',
+      '  `F.pad(x, (0, 1, 0, 1))` first at stride 2 for TensorFlow\'s \'same\'); forward+backward adds the tape\'s backward',
+      '  for the input and kernel gradients. Both sides compute the same outputs (checked). Per round each side makes two',
       `  warm-up calls and ${iters} timed ones; medians over ${rounds} rounds, the ratio taken within each round.`,
       '',
       ...lines,
