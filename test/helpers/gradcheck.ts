@@ -36,7 +36,7 @@ export interface GradCheckOptions {
   seed?: number;
 }
 
-export const gradCheckDefaults = { eps: 1e-2, normTol: 1e-3, rtol: 5e-3, atol: 1e-3, maxPoints: 64, seed: 7, noise: 8 };
+export const gradCheckDefaults = { eps: 1e-2, normTol: 1e-3, rtol: 5e-3, atol: 1e-3, maxPoints: 64, seed: 7, noise: 1 };
 
 /** A deterministic generator for test data (mulberry32). */
 export function rng(seed: number): () => number {
