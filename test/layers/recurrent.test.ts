@@ -153,7 +153,9 @@ describe('Bidirectional', () => {
       // the wrong one) fails.
       const weights = bi.trainableWeights;
       expect(weights).toHaveLength(6);
-      variableGradCheck(() => bi.apply(x) as tn.Tensor, weights);
+      // The recurrent kernels' gradients are small against the outputs, so a larger step keeps the float32 noise of
+      // the probe well below them (norm error about 2e-4 instead of up to 1e-3 at the default step).
+      variableGradCheck(() => bi.apply(x) as tn.Tensor, weights, { eps: 3e-2 });
       gradCheck((xx: tn.Tensor) => bi.apply(xx) as tn.Tensor, [x]);
     }
   });
