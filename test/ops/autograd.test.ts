@@ -2,7 +2,7 @@
 // two-layer network against finite differences.
 import { describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
-import { gradCheck, gradCheckErrors, randomTensor } from '../helpers/gradcheck.js';
+import { gradCheck, gradCheckErrors, randomTensor, variableGradCheck } from '../helpers/gradcheck.js';
 
 describe('grad and valueAndGrad', () => {
   it('grad gives d sum(f(x) * dy) / dx, with dy defaulting to ones', () => {
@@ -192,6 +192,20 @@ describe('the finite-difference checker itself', () => {
     const g = (a: tn.Tensor, b: tn.Tensor) => tn.add(tn.matMul(a, b), tn.mul(tn.matMul(a, tn.noGrad(() => tn.mul(b, 1))), 0.01));
     expect(() => gradCheck(f, [randomTensor([3, 4], 3), randomTensor([4, 5], 4)])).toThrow(/input 0/);
     expect(() => gradCheck(g, [randomTensor([3, 4], 3), randomTensor([4, 5], 4)])).toThrow(/input 1/);
+  });
+
+  it('checks variables the same way: a weight gradient 1% off fails, the right one passes and the weight is restored', () => {
+    const w = tn.variable(randomTensor([4, 3], 7), true, 'w');
+    const x = randomTensor([2, 4], 8);
+    const before = w.data();
+    variableGradCheck(() => tn.tanh(tn.matMul(x, w)), [w]);
+    expect(w.data()).toEqual(before);
+    const off = () => {
+      const y = tn.tanh(tn.matMul(x, w));
+      return tn.add(y, tn.noGrad(() => tn.mul(y, 0.01)));
+    };
+    expect(() => variableGradCheck(off, [w])).toThrow(/variable 'w': norm-wise relative error/);
+    expect(w.data()).toEqual(before);
   });
 
   it('passes an input whose true gradient is zero, where the finite difference is only float32 noise', () => {
