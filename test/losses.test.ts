@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tn from '../lib/index.js';
 import { expectClose, fixture, toTensor, type GoldenTensor as Spec } from './helpers/golden.js';
+import { gradCheck, randomTensor } from './helpers/gradcheck.js';
 
 interface Case {
   name: string;
@@ -73,4 +74,97 @@ describe('losses match the reference values', () => {
     expect(new tn.losses.MeanSquaredError().compute(yT, yP, tn.tensor([1, 3])).item()).toBeCloseTo(7.75);
     expect(() => new tn.losses.MeanSquaredError().compute(tn.tensor([[1, 2, 3]]), yP)).toThrow(/yTrue has shape \[1,3\] but yPred has shape \[2,2\]/);
   });
+});
+
+describe('losses: gradients by finite differences', () => {
+  const L = tn.losses;
+  const [n, c] = [4, 5];
+  const onehot = tn.oneHot([1, 0, 4, 2], c);
+  const softLabels = tn.div(randomTensor([n, c], 1, 0.1, 1), tn.sum(randomTensor([n, c], 1, 0.1, 1), -1, true));
+  const probabilities = randomTensor([n, c], 2, 0.05, 1);
+  const logits = randomTensor([n, c], 3, -3, 3);
+  const yTrue = randomTensor([n, c], 4);
+  // yPred = yTrue + d with |d| kept 0.1 away from 0 (MAE's kink) and from 1 (Huber's, delta 1).
+  const nearTrue = tn.add(yTrue, randomTensor([n, c], 5, -2, 2, [0, -1, 1], 0.1));
+  const binaryTrue = tn.tensor([[1, 0, 1, 1, 0], [0, 0, 1, 0, 1], [1, 1, 0, 0, 0], [0, 1, 1, 0, 1]]);
+  const binaryProbabilities = randomTensor([n, c], 6, 0.05, 0.95);
+  const labels = tn.tensor([1, 0, 4, 2], [n], 'int32');
+  const cases: [string, tn.losses.Loss, tn.Tensor, tn.Tensor][] = [
+    ['MeanSquaredError', new L.MeanSquaredError(), yTrue, nearTrue],
+    ['SumSquaredError', new L.SumSquaredError(), yTrue, nearTrue],
+    ['MeanAbsoluteError', new L.MeanAbsoluteError(), yTrue, nearTrue],
+    ['Huber', new L.Huber(), yTrue, nearTrue],
+    ['Huber delta 0.5', new L.Huber({ delta: 0.5 }), yTrue, tn.add(yTrue, randomTensor([n, c], 5, -2, 2, [0, -0.5, 0.5], 0.1))],
+    ['CategoricalCrossentropy of probabilities, one-hot', new L.CategoricalCrossentropy(), onehot, probabilities],
+    ['CategoricalCrossentropy of probabilities, soft labels', new L.CategoricalCrossentropy(), softLabels, probabilities],
+    ['CategoricalCrossentropy of logits', new L.CategoricalCrossentropy({ fromLogits: true }), softLabels, logits],
+    ['CategoricalCrossentropy, labelSmoothing 0.2', new L.CategoricalCrossentropy({ labelSmoothing: 0.2 }), onehot, probabilities],
+    ['CategoricalCrossentropy of logits, labelSmoothing 0.2', new L.CategoricalCrossentropy({ fromLogits: true, labelSmoothing: 0.2 }), onehot, logits],
+    ['SparseCategoricalCrossentropy of probabilities', new L.SparseCategoricalCrossentropy(), labels, probabilities],
+    ['SparseCategoricalCrossentropy of logits', new L.SparseCategoricalCrossentropy({ fromLogits: true }), labels, logits],
+    ['BinaryCrossentropy of probabilities', new L.BinaryCrossentropy(), binaryTrue, binaryProbabilities],
+    ['BinaryCrossentropy of logits', new L.BinaryCrossentropy({ fromLogits: true }), binaryTrue, logits],
+    ['BinaryCrossentropy, labelSmoothing 0.1', new L.BinaryCrossentropy({ labelSmoothing: 0.1 }), binaryTrue, binaryProbabilities],
+    ['BinaryCrossentropy of logits, labelSmoothing 0.1', new L.BinaryCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }), binaryTrue, logits],
+  ];
+  for (const [name, loss, t, p] of cases) {
+    it(name, () => {
+      // Per sample (each weighted on its own by the checker), and reduced as training uses it.
+      gradCheck((yp: tn.Tensor) => loss.call(t, yp), [p]);
+      gradCheck((yp: tn.Tensor) => loss.compute(t, yp), [p]);
+      gradCheck((yp: tn.Tensor) => loss.compute(t, yp, tn.tensor([0.5, 2, 1, 0.25])), [p]);
+    });
+  }
+});
+
+describe('labelSmoothing follows Keras', () => {
+  // Keras: categorical targets become t (1 - s) + s / classes, binary ones t (1 - s) + s / 2.
+  const t = [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]];
+  const z = [[1.5, -0.5, 0.25, 2], [-1, 0.5, 3, -2], [0.1, 0.2, -0.3, 0.4]];
+  const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  const probabilities = z.map((row) => row.map(sigmoid));
+
+  function categorical(s: number, fromLogits: boolean): number[] {
+    return t.map((row, i) => {
+      const classes = row.length;
+      let logp: number[];
+      if (fromLogits) {
+        const m = Math.max(...z[i]);
+        const lse = m + Math.log(z[i].reduce((a, v) => a + Math.exp(v - m), 0));
+        logp = z[i].map((v) => v - lse);
+      } else {
+        const total = probabilities[i].reduce((a, v) => a + v, 0);
+        logp = probabilities[i].map((v) => Math.log(v / total));
+      }
+      return -row.reduce((a, v, k) => a + (v * (1 - s) + s / classes) * logp[k], 0);
+    });
+  }
+  function binary(s: number, fromLogits: boolean): number[] {
+    return t.map((row, i) => row.reduce((a, v, k) => {
+      const target = v * (1 - s) + 0.5 * s;
+      const p = fromLogits ? sigmoid(z[i][k]) : probabilities[i][k];
+      return a - (target * Math.log(p) + (1 - target) * Math.log(1 - p)) / row.length;
+    }, 0));
+  }
+
+  for (const fromLogits of [false, true]) {
+    it(`categorical and binary cross-entropy ${fromLogits ? 'of logits' : 'of probabilities'}`, () => {
+      const yPred = tn.tensor(fromLogits ? z : probabilities);
+      for (const s of [0.1, 0.3]) {
+        const cat = new tn.losses.CategoricalCrossentropy({ fromLogits, labelSmoothing: s, reduction: 'none' }).compute(t, yPred).data();
+        const bin = new tn.losses.BinaryCrossentropy({ fromLogits, labelSmoothing: s, reduction: 'none' }).compute(t, yPred).data();
+        const [wantCat, wantBin] = [categorical(s, fromLogits), binary(s, fromLogits)];
+        const [plainCat, plainBin] = [categorical(0, fromLogits), binary(0, fromLogits)];
+        wantCat.forEach((v, i) => {
+          expect(Math.abs(cat[i] - v), `categorical s=${s} sample ${i}: ${cat[i]} vs ${v}`).toBeLessThan(1e-5 * Math.max(1, v));
+          // The smoothing moves each value by much more than the tolerance, so ignoring it fails.
+          expect(Math.abs(v - plainCat[i])).toBeGreaterThan(1e-3);
+        });
+        wantBin.forEach((v, i) => {
+          expect(Math.abs(bin[i] - v), `binary s=${s} sample ${i}: ${bin[i]} vs ${v}`).toBeLessThan(1e-5 * Math.max(1, v));
+          expect(Math.abs(v - plainBin[i])).toBeGreaterThan(1e-3);
+        });
+      }
+    });
+  }
 });

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { expectClose, fixture, toTensor, type GoldenTensor as Spec } from '../helpers/golden.js';
+import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
 
 const { Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, Activation, Dropout, Add, Concatenate, Multiply } = tn.layers;
 
@@ -191,6 +192,49 @@ describe('shape and utility layers', () => {
     const first = (a.apply(x, { training: true }) as tn.Tensor).data();
     expect((b.apply(x, { training: true }) as tn.Tensor).data()).toEqual(first);
     expect((a.apply(x, { training: true }) as tn.Tensor).data()).not.toEqual(first);
+  });
+
+  it('Dropout noiseShape shares one mask entry along the axes of size 1, as Keras does', () => {
+    const x = randomTensor([4, 50, 6], 3, 0.5, 2);
+    const keep = 1 - 0.4;
+    // [null, 1, 6]: one mask per (sample, channel), shared by all 50 steps (Keras's SpatialDropout1D).
+    const y = (new Dropout(0.4, { noiseShape: [null, 1, 6] }).apply(x, { training: true }) as tn.Tensor).data();
+    const xv = x.data();
+    let keptColumns = 0;
+    for (let b = 0; b < 4; b++) {
+      for (let c = 0; c < 6; c++) {
+        const scale = y[(b * 50) * 6 + c] / xv[(b * 50) * 6 + c];
+        expect(scale === 0 || Math.abs(scale - 1 / keep) < 1e-6, `scale ${scale}`).toBe(true);
+        for (let t = 0; t < 50; t++) expect(y[(b * 50 + t) * 6 + c], `sample ${b} step ${t} channel ${c}`).toBeCloseTo(xv[(b * 50 + t) * 6 + c] * scale, 5);
+        if (scale !== 0) keptColumns++;
+      }
+    }
+    // Of 24 columns some are kept and some dropped (with a 0.6 keep rate, all-or-none has chance < 1e-5).
+    expect(keptColumns).toBeGreaterThan(0);
+    expect(keptColumns).toBeLessThan(24);
+    // [1, 50, 1]: one mask over the steps, shared by every sample and channel.
+    const z = (new Dropout(0.4, { noiseShape: [1, 50, 1] }).apply(x, { training: true }) as tn.Tensor).data();
+    for (let t = 0; t < 50; t++) {
+      const dropped = z[t * 6] === 0;
+      for (let b = 0; b < 4; b++) for (let c = 0; c < 6; c++) expect(z[(b * 50 + t) * 6 + c] === 0, `step ${t}`).toBe(dropped);
+    }
+  });
+
+  it('Dropout passes the gradient through its mask, with and without noiseShape', () => {
+    for (const noiseShape of [undefined, [null, 1, 3]]) {
+      const d = new Dropout(0.5, { noiseShape });
+      const x = randomTensor([2, 5, 3], 4);
+      // The same mask on every evaluation: the global seed is reset before each call.
+      const f = (t: tn.Tensor) => {
+        tn.setSeed(17);
+        return d.apply(t, { training: true }) as tn.Tensor;
+      };
+      const [g] = gradCheck(f, [x]);
+      const y = f(x).data();
+      const xv = x.data();
+      // Where the mask dropped an element its gradient is 0; elsewhere it is r * 2, so never 0.
+      g.data().forEach((v, i) => expect(v === 0, `element ${i}`).toBe(y[i] === 0 && xv[i] !== 0));
+    }
   });
 
   it('merge layers combine lists of tensors', () => {

@@ -223,25 +223,58 @@ describe('EarlyStopping', () => {
     expect(await run(new tn.EarlyStopping({ monitor: 'loss', patience: 0, startFromEpoch: 3 }), [5, 6, 7, 8, 9])).toBe(5);
   });
 
-  it('stops a real fit and restores the best weights', async () => {
+  it('stops a real fit and restores the weights of the best epoch', async () => {
     const [x, y] = regressionData(32);
     const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
-    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0 }), loss: 'mse' });
-    const es = new tn.EarlyStopping({ monitor: 'loss', patience: 2, restoreBestWeights: true });
-    const h = await model.fit(x, y, { epochs: 20, batchSize: 8, shuffle: false, verbose: 0, callbacks: [es] });
-    expect(h.epoch).toEqual([0, 1, 2]);
-    expect(es.stoppedEpoch).toBe(2);
-    expect(es.bestEpoch).toBe(0);
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    // Three epochs of full-batch steps that lower the loss, then a learning rate far past 2 / (the loss's largest
+    // curvature), so each later step overshoots further and the loss grows.
+    const schedule = new tn.LearningRateScheduler((epoch) => (epoch < 3 ? 0.1 : 5));
+    const atEpochEnd: number[][] = [];
+    const record = new tn.LambdaCallback({ onEpochEnd: () => { atEpochEnd.push(model.getWeights().flatMap((w) => Array.from(w.data()))); } });
+    const es = new tn.EarlyStopping({ monitor: 'val_loss', patience: 2, restoreBestWeights: true });
+    const h = await model.fit(x, y, { epochs: 20, batchSize: 32, shuffle: false, verbose: 0, validationData: [x, y], callbacks: [schedule, record, es] });
+    const valLoss = h.history.val_loss as number[];
+    expect(valLoss[1]).toBeLessThan(valLoss[0]);
+    expect(valLoss[2]).toBeLessThan(valLoss[1]);
+    expect(valLoss[3]).toBeGreaterThan(valLoss[2]);
+    expect(valLoss[4]).toBeGreaterThan(valLoss[3]);
+    expect(h.epoch).toEqual([0, 1, 2, 3, 4]);
+    expect(es.bestEpoch).toBe(2);
+    expect(es.stoppedEpoch).toBe(4);
+    // The model ends with epoch 2's weights, not the diverged ones of epoch 4, and evaluates to epoch 2's loss.
+    const final = model.getWeights().flatMap((w) => Array.from(w.data()));
+    expect(final).toEqual(atEpochEnd[2]);
+    expect(final).not.toEqual(atEpochEnd[4]);
+    const [loss] = await model.evaluate(x, y, { verbose: 0 });
+    expect(loss).toBeCloseTo(valLoss[2], 5);
   });
 });
 
 describe('other callbacks', () => {
+  it('ReduceLROnPlateau waits out its cooldown and stops at minLr, as Keras does', async () => {
+    const [x, y] = regressionData(32);
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    const run = async (cooldown: number, minLr: number) => {
+      model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+      // minDelta 100: only the first epoch counts as an improvement, so every later epoch is a plateau.
+      const cb = new tn.ReduceLROnPlateau({ monitor: 'loss', patience: 1, factor: 0.5, minDelta: 100, cooldown, minLr });
+      const h = await model.fit(x, y, { epochs: 8, batchSize: 32, verbose: 0, shuffle: false, callbacks: [cb] });
+      return { logged: h.history.learning_rate, final: model.optimizer!.learningRate };
+    };
+    // Keras's on_epoch_end by hand (the rate is logged before the epoch's reduction). Without cooldown: reduce at
+    // every plateau epoch from epoch 1 on.
+    expect(await run(0, 0)).toEqual({ logged: [0.1, 0.1, 0.05, 0.025, 0.0125, 0.00625, 0.003125, 0.0015625], final: 0.00078125 });
+    // cooldown 2 after each reduction at epochs 1, 3, 5, 7: the epoch after a reduction only counts the cooldown down
+    // (to 1); the next counts it to 0 and, no longer in cooldown, waits 1 = patience and reduces again.
+    expect(await run(2, 0)).toEqual({ logged: [0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.0125, 0.0125], final: 0.00625 });
+    // minLr: the reduction at epoch 5 is clamped to 0.02, and at epoch 7 the rate is no longer above minLr.
+    expect(await run(2, 0.02)).toEqual({ logged: [0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.02, 0.02], final: 0.02 });
+  });
+
   it('ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN and CSVLogger', async () => {
     const [x, y] = regressionData(32);
     const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
-    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0 }), loss: 'mse' });
-    await model.fit(x, y, { epochs: 4, batchSize: 32, verbose: 0, shuffle: false, callbacks: [new tn.ReduceLROnPlateau({ monitor: 'loss', patience: 1, factor: 0.5, minLr: 0 })] });
-    expect(model.optimizer!.learningRate).toBe(0);
     model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
     const h = await model.fit(x, y, { epochs: 4, batchSize: 32, verbose: 0, callbacks: [new tn.ReduceLROnPlateau({ monitor: 'loss', patience: 0, factor: 0.5, minDelta: 100 })] });
     // Logged at each epoch's end before that epoch's reduction, as Keras does.

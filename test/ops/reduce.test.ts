@@ -136,8 +136,10 @@ describe('reductions: gradients', () => {
     it(`${name} matches finite differences over several axis sets`, () => {
       // Distinct values keep max/min away from ties (where the function has a kink).
       for (const [shape, axes] of [[[3, 5], [1]], [[2, 3, 17], [0, 2]], [[4, 1, 9], [0]], [[1], [0]], [[2, 3, 4], [0, 1, 2]]] as [number[], number[]][]) {
-        gradCheck((x) => f(x, axes), [randomTensor(shape, shape[0] * 5 + axes.length)], { eps: 1e-3 });
-        gradCheck((x) => f(x, axes, true), [randomTensor(shape, shape[0] * 7 + 3)], { eps: 1e-3 });
+        // max and min are piecewise linear: a small step stays on one piece, and costs no truncation error.
+        const options = name === 'max' || name === 'min' ? { eps: 1e-3 } : {};
+        gradCheck((x) => f(x, axes), [randomTensor(shape, shape[0] * 5 + axes.length)], options);
+        gradCheck((x) => f(x, axes, true), [randomTensor(shape, shape[0] * 7 + 3)], options);
       }
     });
   }
@@ -228,8 +230,8 @@ describe('softmax and logSoftmax', () => {
 
   it('match finite differences on several shapes and axes', () => {
     for (const [shape, axis] of [[[3, 7], -1], [[2, 5, 3], 1], [[4, 6], 0], [[1, 1], 0], [[2, 17], 1]] as [number[], number][]) {
-      gradCheck((x) => tn.softmax(x, axis), [randomTensor(shape, 21, -3, 3)], { eps: 1e-3 });
-      gradCheck((x) => tn.logSoftmax(x, axis), [randomTensor(shape, 22, -3, 3)], { eps: 1e-3 });
+      gradCheck((x) => tn.softmax(x, axis), [randomTensor(shape, 21, -3, 3)]);
+      gradCheck((x) => tn.logSoftmax(x, axis), [randomTensor(shape, 22, -3, 3)]);
     }
   });
 
