@@ -147,6 +147,38 @@ describe('convolution and pooling layers', () => {
     expect(Array.from((new GlobalAveragePooling2D().apply(x) as tn.Tensor).data())).toEqual([8.5]);
     expect((new GlobalMaxPooling2D({ keepdims: true }).apply(x) as tn.Tensor).shape).toEqual([1, 1, 1, 1]);
   });
+
+  it('global 2-D pooling takes dataFormat: channels first pools axes 2 and 3, as Keras does', () => {
+    // x [batch 2, h 2, w 3, channels 4] with distinct values; xf is the same data as [batch, channels, h, w].
+    const x = tn.tensor(Array.from({ length: 48 }, (_, i) => ((i * 37) % 48) - 20), [2, 2, 3, 4]);
+    const xf = tn.transpose(x, [0, 3, 1, 2]);
+    for (const [Cls, reduce] of [[GlobalAveragePooling2D, tn.mean], [GlobalMaxPooling2D, tn.max]] as const) {
+      const last = new Cls().apply(x) as tn.Tensor;
+      for (const dataFormat of ['channels_first', 'channelsFirst'] as const) {
+        const first = new Cls({ dataFormat }).apply(xf) as tn.Tensor;
+        expect(first.shape).toEqual([2, 4]);
+        expect(first.data()).toEqual(last.data());
+        expect(first.data()).toEqual(reduce(xf, [2, 3]).data());
+      }
+      const kept = new Cls({ dataFormat: 'channels_first', keepdims: true });
+      expect((kept.apply(xf) as tn.Tensor).shape).toEqual([2, 4, 1, 1]);
+      expect(kept.computeOutputShape([null, 4, 2, 3])).toEqual([null, 4, 1, 1]);
+      expect(new Cls({ dataFormat: 'channels_first' }).computeOutputShape([null, 4, 2, 3])).toEqual([null, 4]);
+      expect(new Cls({ dataFormat: 'channelsLast', keepdims: true }).computeOutputShape([null, 2, 3, 4])).toEqual([null, 1, 1, 4]);
+      // the format survives a config round trip (the saved form)
+      const again = new Cls(new Cls({ dataFormat: 'channelsFirst' }).getConfig() as never);
+      expect(again.dataFormat).toBe('channels_first');
+      expect((again.apply(xf) as tn.Tensor).data()).toEqual(last.data());
+    }
+  });
+
+  it('global 2-D pooling rejects an unknown dataFormat and a non-boolean keepdims', () => {
+    expect(() => new GlobalAveragePooling2D({ dataFormat: 'NCHW' as never })).toThrow(
+      'GlobalAveragePooling2D: received an invalid value for `dataFormat`, expected \'channels_last\' or \'channels_first\'. Received: dataFormat="NCHW"',
+    );
+    expect(() => new GlobalMaxPooling2D({ keepdims: 1 as never })).toThrow('GlobalMaxPooling2D: received an invalid value for `keepdims`, expected a boolean. Received: keepdims=1');
+    expect(() => new GlobalMaxPooling2D({ dataFormat: 'channels_first' }).apply(tn.zeros([2, 3, 4]))).toThrow(/expected ndim=4, found ndim=3/);
+  });
 });
 
 describe('shape and utility layers', () => {
