@@ -236,9 +236,14 @@ export class Model extends Layer {
     return training.predictOnBatch(this, x);
   }
 
-  /** Prints Keras's summary table (or passes each line to printFn). */
-  summary(lineLength?: number, _positions?: number[], printFn: (line: string) => void = (l) => console.log(l)): void {
-    printSummary(this, printFn, lineLength);
+  /**
+   * Prints Keras's summary table (or passes each line to printFn). `positions` are the columns' right edges, as
+   * fractions of lineLength when all are at most 1, else as character columns; with lineLength or positions the
+   * layout is fixed (Keras's default stops when positions are omitted) and long cells wrap, without either the
+   * columns fit their contents.
+   */
+  summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = (l) => console.log(l)): void {
+    printSummary(this, printFn, { lineLength, positions });
   }
 
   override getConfig() {

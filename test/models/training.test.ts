@@ -321,6 +321,51 @@ describe('models', () => {
     expect(text).toContain(' Non-trainable params: 0 (0.00 B)');
   });
 
+  it('summary places the columns at the given positions, relative or absolute, and wraps what does not fit', () => {
+    const model = new tn.Sequential([new Dense(4, { inputShape: [3] }), new Dense(2, { name: 'a_rather_long_layer_name' })]);
+    const table = (lineLength?: number, positions?: number[]) => {
+      const lines: string[] = [];
+      model.summary(lineLength, positions, (l) => lines.push(l));
+      return lines.slice(1, lines.findIndex((l) => l.startsWith('└')) + 1);
+    };
+    // the character index of each column border on a line
+    const borders = (l: string) => [...l].flatMap((ch, i) => ('┏┳┓┃│├┼┤└┴┘┡╇┩'.includes(ch) ? [i] : []));
+    // relative stops: fractions of lineLength; the right edge of column i is at floor(p_i * lineLength)
+    const relative = table(60, [0.5, 0.75, 1]);
+    for (const l of relative) {
+      expect(l).toHaveLength(60);
+      expect(borders(l)).toEqual([0, 29, 44, 59]);
+    }
+    expect(relative[3]).toBe(`│ ${'dense (Dense)'.padEnd(26)} │ ${'(None, 4)'.padEnd(12)} │ ${'16'.padStart(12)} │`);
+    // absolute stops: the same table from character columns
+    expect(table(undefined, [30, 45, 60])).toEqual(relative);
+    expect(table(999, [30, 45, 60])).toEqual(relative);
+    // lineLength alone: Keras's default stops [0.45, 0.8, 1]
+    expect(borders(table(80)[0])).toEqual([0, 35, 63, 79]);
+    // a cell wider than its column continues on the next lines of the same row, broken at a space if one fits:
+    // edges [16, 30, 40] leave 12, 11 and 7 characters of text
+    const narrow = table(40, [0.4, 0.75, 1]);
+    const row = narrow.findIndex((l) => l.includes('a_rather'));
+    expect(narrow.slice(row, row + 3)).toEqual([
+      '│ a_rather_lon │ (None, 2)   │      10 │',
+      '│ g_layer_name │             │         │',
+      '│ (Dense)      │             │         │',
+    ]);
+    expect(narrow.slice(1, 3)).toEqual(['┃ Layer (type) ┃ Output      ┃ Param # ┃', '┃              ┃ Shape       ┃         ┃']);
+    for (const l of narrow) expect(borders(l)).toEqual([0, 15, 29, 39]);
+  });
+
+  it('summary rejects positions that do not fit the table', () => {
+    const model = new tn.Sequential([new Dense(4, { inputShape: [3] })]);
+    const print = () => {};
+    expect(() => model.summary(20, [0.1, 0.5, 1], print)).toThrow(
+      'summary: positions [0.1,0.5,1] of a 20-character line leave column "Layer (type)" no room (its right edge is at character 2, the line starts at 0)',
+    );
+    expect(() => model.summary(undefined, [30, 32, 60], print)).toThrow(/leave column "Output Shape" no room/);
+    expect(() => model.summary(80, [0.5, 1], print)).toThrow(/summary: positions must list 3 positive numbers, one right edge per column \("Layer \(type\)", "Output Shape", "Param #"\); received \[0.5,1\]/);
+    expect(() => model.summary(-5, undefined, print)).toThrow('summary: lineLength must be a positive integer, received -5');
+  });
+
   it('Sequential add/pop, and TF.js sequential({ layers })', () => {
     const m = new tn.Sequential();
     m.add(new Dense(4, { inputShape: [3] }));
