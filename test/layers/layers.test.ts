@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { expectClose, fixture, toTensor, type GoldenTensor as Spec } from '../helpers/golden.js';
@@ -41,6 +44,47 @@ describe('layer construction', () => {
     expect(() => new Dropout(1.5)).toThrow(/Dropout: received an invalid value for `rate`/);
     expect(() => new Dense(4, { activation: 'relu7' })).toThrow(/Unknown activation "relu7"\. Known activations: linear, relu/);
     expect(() => new Dense(4, { kernelInitializer: 'glorot' }).apply(tn.zeros([1, 2]))).toThrow(/Unknown initializer "glorot"\. Known initializers: zeros/);
+  });
+});
+
+describe('layer dtype', () => {
+  const policies = ['float32', { name: 'float32' }, { className: 'DTypePolicy', config: { name: 'float32' } }, { class_name: 'DTypePolicy', config: { name: 'float32' } }];
+
+  it('takes the float32 policy in each of Keras\'s spellings and keeps it as \'float32\'', () => {
+    for (const dtype of policies) {
+      const d = new Dense(2, { dtype: dtype as never });
+      expect(d.dtype).toBe('float32');
+      expect(d.getConfig().dtype).toBe('float32');
+      expect((d.apply(tn.ones([1, 3])) as tn.Tensor).dtype).toBe('float32');
+    }
+    expect(new Dense(2).dtype).toBe('float32');
+  });
+
+  it('rejects any other dtype, naming the layer and the dtype', () => {
+    expect(() => new Dense(2, { name: 'head', dtype: 'float64' as never })).toThrow(
+      `Dense "head": dtype "float64" is not supported; tensornode computes in float32 and has no mixed precision yet. Pass dtype 'float32', or leave it out.`,
+    );
+    for (const dtype of ['float16', 'bfloat16', 'mixed_float16', 'mixed_bfloat16', 'int32', { name: 'mixed_float16' }, { className: 'DTypePolicy', config: { name: 'float64' } }, { className: 'QuantizedDTypePolicy', config: { name: 'int8_from_float32' } }, 32]) {
+      expect(() => new Conv2D(2, 3, { name: 'features', dtype: dtype as never }), JSON.stringify(dtype)).toThrow(`Conv2D "features": dtype ${JSON.stringify(dtype)} is not supported`);
+    }
+  });
+
+  it('lets an input be int32 (indices for an Embedding), and keeps that through save and load', async () => {
+    const ids = tn.input({ shape: [4], dtype: 'int32', name: 'ids' });
+    expect(ids.dtype).toBe('int32');
+    expect(() => tn.input({ shape: [4], dtype: 'float64' as never, name: 'x64' })).toThrow(`InputLayer "x64": dtype "float64" is not supported; tensornode computes in float32 and has no mixed precision yet. Pass dtype 'float32' (or 'int32' for integer inputs), or leave it out.`);
+    const hidden = new tn.layers.Embedding(10, 3, { dtype: { className: 'DTypePolicy', config: { name: 'float32' } } as never }).apply(ids);
+    const model = new tn.Model({ inputs: ids, outputs: new tn.layers.GlobalAveragePooling1D().apply(hidden) });
+    const dir = mkdtempSync(join(tmpdir(), 'tensornode-dtype-'));
+    try {
+      await model.save(join(dir, 'model'));
+      const loaded = await tn.loadModel(join(dir, 'model'));
+      expect(loaded.layers.map((l) => l.dtype)).toEqual(['int32', 'float32', 'float32']);
+      const x = tn.tensor([[1, 2, 3, 9]], [1, 4], 'int32');
+      expect((loaded.predict(x) as tn.Tensor).data()).toEqual((model.predict(x) as tn.Tensor).data());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
