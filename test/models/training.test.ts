@@ -184,6 +184,74 @@ describe('fit', () => {
   });
 });
 
+describe('sampleWeight and classWeight', () => {
+  // A linear model y = x W + b under mse and plain SGD, so one step can be computed by hand in float64.
+  const x = [[1, 2], [-1, 0.5], [0.5, -2], [2, 1]];
+  const labels = [0, 1, 1, 0];
+  const w0 = [[0.3], [-0.2]];
+  const b0 = [0.1];
+  const learningRate = 0.1;
+  const sampleWeight = [1, 2, 0.5, 3];
+  const classWeight = { 0: 2, 1: 0.25 };
+
+  function model(): tn.Sequential {
+    const m = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    m.setWeights([tn.tensor(w0), tn.tensor(b0)]);
+    m.compile({ optimizer: new tn.optimizers.SGD({ learningRate }), loss: 'mse' });
+    return m;
+  }
+
+  /** The loss mean_i(s_i (yhat_i - y_i)^2) for weights s, and the kernel and bias after one SGD step on it. */
+  function byHand(weights: number[]) {
+    const n = x.length;
+    let loss = 0;
+    const gw = [0, 0];
+    let gb = 0;
+    x.forEach(([a, c], i) => {
+      const e = a * w0[0][0] + c * w0[1][0] + b0[0] - labels[i];
+      loss += (weights[i] * e * e) / n;
+      const g = (2 * weights[i] * e) / n;
+      gw[0] += g * a;
+      gw[1] += g * c;
+      gb += g;
+    });
+    return { loss, kernel: [w0[0][0] - learningRate * gw[0], w0[1][0] - learningRate * gw[1]], bias: b0[0] - learningRate * gb };
+  }
+
+  const cases = [
+    { name: 'neither', args: {}, weights: [1, 1, 1, 1] },
+    { name: 'sampleWeight alone', args: { sampleWeight }, weights: sampleWeight },
+    { name: 'classWeight alone', args: { classWeight }, weights: labels.map((l) => classWeight[l as 0 | 1]) },
+    // Keras multiplies the two when both are given
+    { name: 'both (multiplied)', args: { sampleWeight, classWeight }, weights: labels.map((l, i) => sampleWeight[i] * classWeight[l as 0 | 1]) },
+  ];
+
+  for (const c of cases) {
+    it(`trainOnBatch and fit agree with a hand computation: ${c.name}`, async () => {
+      const ref = byHand(c.weights);
+      const args = { ...c.args, ...(c.args.sampleWeight ? { sampleWeight: tn.tensor(c.args.sampleWeight) } : {}) };
+      const y = tn.tensor(labels.map((l) => [l]));
+
+      const onBatch = model();
+      const [loss] = onBatch.trainOnBatch(tn.tensor(x), y, args);
+      expect(loss).toBeCloseTo(ref.loss, 5);
+      const [kernel, bias] = onBatch.getWeights().map((t) => Array.from(t.data()));
+      kernel.forEach((v, i) => expect(v).toBeCloseTo(ref.kernel[i], 6));
+      expect(bias[0]).toBeCloseTo(ref.bias, 6);
+
+      const fitted = model();
+      const history = await fitted.fit(tn.tensor(x), y, { ...args, batchSize: x.length, epochs: 1, shuffle: false, verbose: 0 });
+      expect(history.history.loss[0]).toBeCloseTo(ref.loss, 5);
+      expect(fitted.getWeights().map((t) => Array.from(t.data()))).toEqual([kernel, bias]);
+    });
+  }
+
+  it('the weights change the step: each case gives a different loss', () => {
+    const losses = cases.map((c) => byHand(c.weights).loss);
+    expect(new Set(losses.map((l) => l.toFixed(6))).size).toBe(cases.length);
+  });
+});
+
 describe('EarlyStopping', () => {
   async function run(es: tn.EarlyStopping, losses: number[]): Promise<number> {
     const model = new tn.Sequential([new Dense(1, { inputShape: [1] })]);
