@@ -252,6 +252,55 @@ describe('sampleWeight and classWeight', () => {
   });
 });
 
+describe('predictAsync', () => {
+  function model(): tn.Sequential {
+    const m = new tn.Sequential([new Dense(8, { activation: 'tanh', inputShape: [3] }), new tn.layers.Dropout(0.5), new Dense(2)]);
+    m.build([null, 3]);
+    return m;
+  }
+
+  it('gives predict\'s values, for one output and several, and for no samples', async () => {
+    const m = model();
+    const x = tn.randomNormal([70, 3], 0, 1, 'float32', 3);
+    const sync = m.predict(x, { batchSize: 16 }) as tn.Tensor;
+    const async = (await m.predictAsync(x, { batchSize: 16 })) as tn.Tensor;
+    expect(async.shape).toEqual([70, 2]);
+    expect(async.data()).toEqual(sync.data());
+    expect(((await m.predictAsync(x)) as tn.Tensor).data()).toEqual(sync.data());
+    expect(((await m.predictAsync(tn.zeros([0, 3]))) as tn.Tensor).shape).toEqual([0, 2]);
+
+    const a = tn.input({ shape: [3] });
+    const two = new tn.Model({ inputs: a, outputs: [new Dense(2).apply(a), new Dense(4).apply(a)] });
+    const outs = (await two.predictAsync(x, { batchSize: 7 })) as tn.Tensor[];
+    (two.predict(x) as tn.Tensor[]).forEach((t, i) => expect(outs[i].data()).toEqual(t.data()));
+  });
+
+  it('lets a timer set before the call run before it resolves, when there are several batches', async () => {
+    const m = model();
+    const x = tn.randomNormal([64, 3], 0, 1, 'float32', 4);
+    const events: string[] = [];
+    // predict holds the thread: the timer only runs after it returns
+    setTimeout(() => events.push('timer (sync)'), 0);
+    const start = Date.now();
+    while (Date.now() - start < 2); // let the timer come due
+    m.predict(x, { batchSize: 8 });
+    events.push('predict returned');
+    await new Promise((r) => setTimeout(r, 5));
+    setTimeout(() => events.push('timer'), 0);
+    while (Date.now() - start < 10);
+    const pending = m.predictAsync(x, { batchSize: 8 }).then(() => events.push('predictAsync resolved'));
+    events.push('predictAsync called');
+    await pending;
+    expect(events).toEqual(['predict returned', 'timer (sync)', 'predictAsync called', 'timer', 'predictAsync resolved']);
+  });
+
+  it('rejects bad arguments as predict throws them', async () => {
+    const m = model();
+    await expect(m.predictAsync(tn.zeros([4, 3]), { batchSize: 0 })).rejects.toThrow('predictAsync: batchSize must be a positive integer, received 0');
+    await expect(m.predictAsync(tn.zeros([4, 5]))).rejects.toThrow(/incompatible|expected/);
+  });
+});
+
 describe('EarlyStopping', () => {
   async function run(es: tn.EarlyStopping, losses: number[]): Promise<number> {
     const model = new tn.Sequential([new Dense(1, { inputShape: [1] })]);
