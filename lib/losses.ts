@@ -204,6 +204,13 @@ export class SparseCategoricalCrossentropy extends Loss {
     super(args, 'sparse_categorical_crossentropy');
     this.fromLogits = args.fromLogits ?? false;
     this.axis = checkAxisArg(args.axis, 'SparseCategoricalCrossentropy');
+    // Keras's sparse loss has no label smoothing; taking the option and ignoring it would train something else.
+    if (args.labelSmoothing) {
+      throw new Error(
+        `SparseCategoricalCrossentropy: labelSmoothing is not an option of the sparse loss (received ${args.labelSmoothing}); ` +
+          'use CategoricalCrossentropy with one-hot labels for label smoothing',
+      );
+    }
   }
   /** Labels have yPred's shape without the class axis (or with size 1 there, or a trailing 1, as Keras accepts). */
   call(yTrue: Tensor, yPred: Tensor): Tensor {

@@ -189,7 +189,7 @@ describe('cross-entropy along any class axis', () => {
     gradCheck((q) => new tn.losses.BinaryCrossentropy({ axis: 1, fromLogits: true }).compute(y, q), [logits]);
   });
 
-  it('rejects an axis outside the input rank, and a non-integer axis, naming the loss', () => {
+  it('rejects an axis outside the input rank, a non-integer axis, and label smoothing on the sparse loss, naming the loss', () => {
     for (const axis of [3, -4]) {
       expect(() => new tn.losses.CategoricalCrossentropy({ axis }).compute(oneHot, probabilities))
         .toThrow(`categorical_crossentropy: axis ${axis} is out of range for yPred of shape [2,4,3] (rank 3); expected an integer from -3 to 2`);
@@ -200,6 +200,10 @@ describe('cross-entropy along any class axis', () => {
     }
     expect(() => new tn.losses.CategoricalCrossentropy({ axis: 1.5 })).toThrow('CategoricalCrossentropy: received an invalid value for `axis`, expected an integer. Received: axis=1.5');
     expect(() => new tn.losses.SparseCategoricalCrossentropy({ axis: true as never })).toThrow('Received: axis=true');
+    expect(() => new tn.losses.SparseCategoricalCrossentropy({ labelSmoothing: 0.1 })).toThrow(
+      'SparseCategoricalCrossentropy: labelSmoothing is not an option of the sparse loss (received 0.1); use CategoricalCrossentropy with one-hot labels',
+    );
+    expect(new tn.losses.SparseCategoricalCrossentropy({ labelSmoothing: 0 }).axis).toBe(-1);
   });
 
   it('keeps the axis through getConfig', () => {
