@@ -279,15 +279,18 @@ describe('predictAsync', () => {
     const m = model();
     const x = tn.randomNormal([64, 3], 0, 1, 'float32', 4);
     const events: string[] = [];
+    // A timer of 0 ms comes due after 1 ms: wait past that, so it is due before the first batch runs.
+    const setDueTimer = (label: string) => {
+      setTimeout(() => events.push(label), 0);
+      const set = Date.now();
+      while (Date.now() - set < 3);
+    };
     // predict holds the thread: the timer only runs after it returns
-    setTimeout(() => events.push('timer (sync)'), 0);
-    const start = Date.now();
-    while (Date.now() - start < 2); // let the timer come due
+    setDueTimer('timer (sync)');
     m.predict(x, { batchSize: 8 });
     events.push('predict returned');
     await new Promise((r) => setTimeout(r, 5));
-    setTimeout(() => events.push('timer'), 0);
-    while (Date.now() - start < 10);
+    setDueTimer('timer');
     const pending = m.predictAsync(x, { batchSize: 8 }).then(() => events.push('predictAsync resolved'));
     events.push('predictAsync called');
     await pending;
