@@ -182,6 +182,7 @@ export class CategoricalCrossentropy extends Loss {
     const a = resolveClassAxis(this.axis, yPred, this.name);
     let t = classAxisLast(checkSameShape(castTo(yTrue, 'float32'), yPred, this.name), a);
     if (this.labelSmoothing) {
+      // Spread over the classes of the class axis (Keras divides by the last axis's size even when `axis` is another).
       const c = yPred.shape[a];
       t = add(mul(t, 1 - this.labelSmoothing), this.labelSmoothing / c);
     }
@@ -304,7 +305,7 @@ export function getLoss(id: LossIdentifier): Loss {
 // Functional forms: per-sample values, as keras.losses.mean_squared_error(y_true, y_pred).
 export const meanSquaredError = (yTrue: TensorLike, yPred: TensorLike) => new MeanSquaredError().call(toTensor(yTrue, 'meanSquaredError'), floatArg(yPred, 'meanSquaredError'));
 export const meanAbsoluteError = (yTrue: TensorLike, yPred: TensorLike) => new MeanAbsoluteError().call(toTensor(yTrue, 'meanAbsoluteError'), floatArg(yPred, 'meanAbsoluteError'));
-export const binaryCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new BinaryCrossentropy({ fromLogits }).call(toTensor(yTrue, 'binaryCrossentropy'), floatArg(yPred, 'binaryCrossentropy'));
-export const categoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new CategoricalCrossentropy({ fromLogits }).call(toTensor(yTrue, 'categoricalCrossentropy'), floatArg(yPred, 'categoricalCrossentropy'));
+export const binaryCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false, labelSmoothing = 0, axis = -1) => new BinaryCrossentropy({ fromLogits, labelSmoothing, axis }).call(toTensor(yTrue, 'binaryCrossentropy'), floatArg(yPred, 'binaryCrossentropy'));
+export const categoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false, labelSmoothing = 0, axis = -1) => new CategoricalCrossentropy({ fromLogits, labelSmoothing, axis }).call(toTensor(yTrue, 'categoricalCrossentropy'), floatArg(yPred, 'categoricalCrossentropy'));
 export const sparseCategoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new SparseCategoricalCrossentropy({ fromLogits }).call(toTensor(yTrue, 'sparseCategoricalCrossentropy'), floatArg(yPred, 'sparseCategoricalCrossentropy'));
 export const huber = (yTrue: TensorLike, yPred: TensorLike, delta = 1) => new Huber({ delta }).call(toTensor(yTrue, 'huber'), floatArg(yPred, 'huber'));

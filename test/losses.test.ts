@@ -206,6 +206,14 @@ describe('cross-entropy along any class axis', () => {
     expect(new tn.losses.SparseCategoricalCrossentropy({ labelSmoothing: 0 }).axis).toBe(-1);
   });
 
+  it('the functional forms take labelSmoothing and axis in Keras\'s order', () => {
+    const byClass = new tn.losses.CategoricalCrossentropy({ axis: 1, labelSmoothing: 0.1, reduction: 'none' }).compute(oneHot, probabilities).data();
+    expect(tn.losses.categoricalCrossentropy(oneHot, probabilities, false, 0.1, 1).data()).toEqual(byClass);
+    const binary = new tn.losses.BinaryCrossentropy({ axis: 1, labelSmoothing: 0.2, reduction: 'none' }).compute(oneHot, probabilities).data();
+    expect(tn.losses.binaryCrossentropy(oneHot, probabilities, false, 0.2, 1).data()).toEqual(binary);
+    expect(tn.losses.categoricalCrossentropy(oneHot, probabilities).shape).toEqual([B, C]);
+  });
+
   it('keeps the axis through getConfig', () => {
     const loss = new tn.losses.SparseCategoricalCrossentropy({ axis: 1, fromLogits: true });
     expect(loss.getConfig()).toMatchObject({ axis: 1, fromLogits: true });
