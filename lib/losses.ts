@@ -5,7 +5,7 @@ import { lookup, normalizeName } from './names.js';
 import { abs, add, clipByValue, div, exp, log, log1p, minimum, mul, neg, relu, square, sub } from './ops/elementwise.js';
 import { labelIndices, sparseSoftmaxCrossEntropy, takeAlongLastAxis } from './ops/nn.js';
 import { logSoftmax, mean, sum } from './ops/reduce.js';
-import { reshape } from './ops/shape.js';
+import { reshape, transpose } from './ops/shape.js';
 import { castTo, floatArg } from './ops/util.js';
 import { fmt, shapesEqual } from './shape-util.js';
 import { Tensor, toTensor, type TensorLike } from './tensor.js';
@@ -129,6 +129,7 @@ export class Huber extends Loss {
 export interface CrossentropyArgs extends LossArgs {
   fromLogits?: boolean;
   labelSmoothing?: number;
+  /** The class axis of yPred, reduced away (Keras's default -1: the last axis); negative values count from the end. */
   axis?: number;
 }
 
@@ -137,72 +138,123 @@ function clippedProbabilities(p: Tensor): Tensor {
   return clipByValue(p, EPSILON, 1 - EPSILON);
 }
 
+function checkAxisArg(axis: unknown, cls: string): number {
+  if (axis === undefined) return -1;
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) {
+    throw new Error(`${cls}: received an invalid value for \`axis\`, expected an integer. Received: axis=${JSON.stringify(axis) ?? String(axis)}`);
+  }
+  return axis;
+}
+
+/** The class axis of yPred as an index from 0; an axis outside yPred's rank is an error naming the loss and the shape. */
+function resolveClassAxis(axis: number, yPred: Tensor, name: string): number {
+  const r = yPred.rank;
+  if (r === 0 || axis < -r || axis >= r) {
+    throw new Error(
+      `${name}: axis ${axis} is out of range for yPred of shape ${fmt(yPred.shape)} (rank ${r}); ` +
+        (r === 0 ? 'yPred must have a class axis' : `expected an integer from ${-r} to ${r - 1}`),
+    );
+  }
+  return axis < 0 ? axis + r : axis;
+}
+
+/**
+ * x with its class axis moved last, the other axes in order: the per-sample values then come out with yPred's
+ * shape minus that axis, as Keras's reduction over `axis` gives them. The last axis needs no copy.
+ */
+function classAxisLast(x: Tensor, axis: number): Tensor {
+  if (axis === x.rank - 1) return x;
+  const perm = x.shape.map((_, i) => i).filter((i) => i !== axis);
+  return transpose(x, [...perm, axis]);
+}
+
 export class CategoricalCrossentropy extends Loss {
   readonly fromLogits: boolean;
   readonly labelSmoothing: number;
+  readonly axis: number;
   constructor(args: CrossentropyArgs = {}) {
     super(args, 'categorical_crossentropy');
     this.fromLogits = args.fromLogits ?? false;
     this.labelSmoothing = args.labelSmoothing ?? 0;
+    this.axis = checkAxisArg(args.axis, 'CategoricalCrossentropy');
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
-    let t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    const a = resolveClassAxis(this.axis, yPred, this.name);
+    let t = classAxisLast(checkSameShape(castTo(yTrue, 'float32'), yPred, this.name), a);
     if (this.labelSmoothing) {
-      const c = yPred.shape[yPred.rank - 1];
+      // Spread over the classes of the class axis (Keras divides by the last axis's size even when `axis` is another).
+      const c = yPred.shape[a];
       t = add(mul(t, 1 - this.labelSmoothing), this.labelSmoothing / c);
     }
-    const logits = this.fromLogits ? yPred : logitsOf.get(yPred);
+    // A softmax layer's logits are normalised over the last axis only, so they stand in for yPred only there.
+    const logits = this.fromLogits ? yPred : a === yPred.rank - 1 ? logitsOf.get(yPred) : undefined;
+    const p = classAxisLast(logits ?? yPred, a);
     // As Keras: probabilities are first rescaled to sum to one along the class axis.
-    const logp = logits ? logSoftmax(logits, -1) : log(clippedProbabilities(div(yPred, sum(yPred, -1, true))));
+    const logp = logits ? logSoftmax(p, -1) : log(clippedProbabilities(div(p, sum(p, -1, true))));
     return neg(sum(mul(t, logp), -1));
   }
   override getConfig() {
-    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, axis: this.axis };
   }
 }
 
 export class SparseCategoricalCrossentropy extends Loss {
   readonly fromLogits: boolean;
+  readonly axis: number;
   constructor(args: CrossentropyArgs = {}) {
     super(args, 'sparse_categorical_crossentropy');
     this.fromLogits = args.fromLogits ?? false;
+    this.axis = checkAxisArg(args.axis, 'SparseCategoricalCrossentropy');
+    // Keras's sparse loss has no label smoothing; taking the option and ignoring it would train something else.
+    if (args.labelSmoothing) {
+      throw new Error(
+        `SparseCategoricalCrossentropy: labelSmoothing is not an option of the sparse loss (received ${args.labelSmoothing}); ` +
+          'use CategoricalCrossentropy with one-hot labels for label smoothing',
+      );
+    }
   }
+  /** Labels have yPred's shape without the class axis (or with size 1 there, or a trailing 1, as Keras accepts). */
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     if (yPred.rank < 1) throw new Error(`${this.name}: yPred must have a class axis, received shape ${fmt(yPred.shape)}`);
-    const classes = yPred.shape[yPred.rank - 1];
+    const a = resolveClassAxis(this.axis, yPred, this.name);
+    const classes = yPred.shape[a];
     const rows = yPred.size / (classes || 1);
-    // Labels come as [batch] or [batch, 1].
-    const logits = this.fromLogits ? yPred : logitsOf.get(yPred);
-    if (logits) return sparseSoftmaxCrossEntropy(logits, yTrue, this.name);
+    // Labels come as [batch] or [batch, 1]; either order is the row order of yPred with its class axis moved last.
+    const logits = this.fromLogits ? yPred : a === yPred.rank - 1 ? logitsOf.get(yPred) : undefined;
+    if (logits) return sparseSoftmaxCrossEntropy(classAxisLast(logits, a), yTrue, this.name);
     const idx = labelIndices(yTrue, classes, this.name, rows);
-    return neg(log(takeAlongLastAxis(clippedProbabilities(yPred), idx)));
+    return neg(log(takeAlongLastAxis(clippedProbabilities(classAxisLast(yPred, a)), idx)));
   }
   override getConfig() {
-    return { ...super.getConfig(), fromLogits: this.fromLogits };
+    return { ...super.getConfig(), fromLogits: this.fromLogits, axis: this.axis };
   }
 }
 
 export class BinaryCrossentropy extends Loss {
   readonly fromLogits: boolean;
   readonly labelSmoothing: number;
+  readonly axis: number;
   constructor(args: CrossentropyArgs = {}) {
     super(args, 'binary_crossentropy');
     this.fromLogits = args.fromLogits ?? false;
     this.labelSmoothing = args.labelSmoothing ?? 0;
+    this.axis = checkAxisArg(args.axis, 'BinaryCrossentropy');
   }
+  /** The elementwise losses averaged over `axis`. */
   call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const a = resolveClassAxis(this.axis, yPred, this.name);
     let t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
     if (this.labelSmoothing) t = add(mul(t, 1 - this.labelSmoothing), 0.5 * this.labelSmoothing);
     if (this.fromLogits) {
       // max(x, 0) - x z + log(1 + exp(-|x|)): no overflow for any logit.
-      return lastAxisMean(add(sub(relu(yPred), mul(yPred, t)), log1p(exp(neg(abs(yPred))))));
+      return mean(add(sub(relu(yPred), mul(yPred, t)), log1p(exp(neg(abs(yPred))))), a);
     }
     const p = clipByValue(yPred, EPSILON, 1 - EPSILON);
     const ll = add(mul(t, log(p)), mul(sub(1, t), log(sub(1, p))));
-    return neg(lastAxisMean(ll));
+    return neg(mean(ll, a));
   }
   override getConfig() {
-    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, axis: this.axis };
   }
 }
 
@@ -253,7 +305,7 @@ export function getLoss(id: LossIdentifier): Loss {
 // Functional forms: per-sample values, as keras.losses.mean_squared_error(y_true, y_pred).
 export const meanSquaredError = (yTrue: TensorLike, yPred: TensorLike) => new MeanSquaredError().call(toTensor(yTrue, 'meanSquaredError'), floatArg(yPred, 'meanSquaredError'));
 export const meanAbsoluteError = (yTrue: TensorLike, yPred: TensorLike) => new MeanAbsoluteError().call(toTensor(yTrue, 'meanAbsoluteError'), floatArg(yPred, 'meanAbsoluteError'));
-export const binaryCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new BinaryCrossentropy({ fromLogits }).call(toTensor(yTrue, 'binaryCrossentropy'), floatArg(yPred, 'binaryCrossentropy'));
-export const categoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new CategoricalCrossentropy({ fromLogits }).call(toTensor(yTrue, 'categoricalCrossentropy'), floatArg(yPred, 'categoricalCrossentropy'));
+export const binaryCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false, labelSmoothing = 0, axis = -1) => new BinaryCrossentropy({ fromLogits, labelSmoothing, axis }).call(toTensor(yTrue, 'binaryCrossentropy'), floatArg(yPred, 'binaryCrossentropy'));
+export const categoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false, labelSmoothing = 0, axis = -1) => new CategoricalCrossentropy({ fromLogits, labelSmoothing, axis }).call(toTensor(yTrue, 'categoricalCrossentropy'), floatArg(yPred, 'categoricalCrossentropy'));
 export const sparseCategoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new SparseCategoricalCrossentropy({ fromLogits }).call(toTensor(yTrue, 'sparseCategoricalCrossentropy'), floatArg(yPred, 'sparseCategoricalCrossentropy'));
 export const huber = (yTrue: TensorLike, yPred: TensorLike, delta = 1) => new Huber({ delta }).call(toTensor(yTrue, 'huber'), floatArg(yPred, 'huber'));

@@ -133,24 +133,33 @@ function addonPath(): string {
 }
 
 /**
- * libgomp reads its spin-wait budget once, when the addon loads it. Its default (300,000 spins, several ms) lets an
- * idle worker hold its core long after a kernel ends; on a machine shared with other processes that costs whole
- * scheduler ticks per parallel kernel (median 7.8 ms instead of 0.12 ms for a 32x128x5408 GEMM called every
- * 200 us on 2 busy cores). 20,000 spins (~0.3 ms) keeps back-to-back kernels on warm threads without that cost.
- * A user's own OpenMP settings win.
+ * libgomp's spin-wait budget for tensornode's kernels. Its default (300,000 spins, several ms) lets an idle worker
+ * hold its core long after a kernel ends; on a machine shared with other processes that costs whole scheduler ticks
+ * per parallel kernel (median 7.8 ms instead of 0.12 ms for a 32x128x5408 GEMM called every 200 us on 2 busy
+ * cores). 20,000 spins (~0.3 ms) keeps back-to-back kernels on warm threads without that cost.
+ *
+ * libgomp reads GOMP_SPINCOUNT once, in the constructor that initialises its runtime when the shared library is
+ * loaded, and never again. So the variable is set only around the addon's load (which loads libgomp) and removed
+ * right after: the budget applies to the addon, while the user's environment, and every child process's, is left
+ * as it was. A user's own GOMP_SPINCOUNT or OMP_WAIT_POLICY wins and is left untouched. Two cases it cannot reach:
+ * libgomp already loaded by another module, and a first load inside a worker thread (a worker's process.env is a
+ * copy that does not reach the C environment); the budget is then libgomp's default.
  */
-function tuneOpenMpWaiting(): void {
-  if (process.env.GOMP_SPINCOUNT === undefined && process.env.OMP_WAIT_POLICY === undefined) {
-    process.env.GOMP_SPINCOUNT = '20000';
+function withOpenMpWaiting<T>(load: () => T): T {
+  if (process.env.GOMP_SPINCOUNT !== undefined || process.env.OMP_WAIT_POLICY !== undefined) return load();
+  process.env.GOMP_SPINCOUNT = '20000';
+  try {
+    return load();
+  } finally {
+    delete process.env.GOMP_SPINCOUNT;
   }
 }
 
 function load(): NativeBindings {
   const path = addonPath();
   const require = createRequire(import.meta.url);
-  tuneOpenMpWaiting();
   try {
-    return require(path) as NativeBindings;
+    return withOpenMpWaiting(() => require(path) as NativeBindings);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     const missing = !existsSync(path);

@@ -168,3 +168,150 @@ describe('labelSmoothing follows Keras', () => {
     });
   }
 });
+
+describe('cross-entropy along any class axis', () => {
+  // yPred [batch 2, classes 4, steps 3] with the classes on axis 1, as a channels-first segmentation output gives them.
+  const [B, C, T] = [2, 4, 3];
+  const at = (b: number, c: number, t: number) => (b * C + c) * T + t;
+  const probabilities = randomTensor([B, C, T], 11, 0.05, 1);
+  const logits = randomTensor([B, C, T], 12, -3, 3);
+  const labels = tn.tensor([3, 0, 2, 1, 1, 0], [B, T], 'int32');
+  const oneHot = (() => {
+    const v = new Float32Array(B * C * T);
+    const l = labels.data();
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) v[at(b, l[b * T + t], t)] = 1;
+    return tn.tensor(v, [B, C, T]);
+  })();
+
+  /** float64 log-probabilities along axis 1: log softmax of logits, or log of the rescaled, clipped probabilities. */
+  function logProbabilities(pred: tn.Tensor, fromLogits: boolean, rescale: boolean): Float64Array {
+    const p = Float64Array.from(pred.data());
+    const out = new Float64Array(p.length);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const col = Array.from({ length: C }, (_, c) => p[at(b, c, t)]);
+        if (fromLogits) {
+          const m = Math.max(...col);
+          const lse = m + Math.log(col.reduce((s, x) => s + Math.exp(x - m), 0));
+          col.forEach((x, c) => (out[at(b, c, t)] = x - lse));
+        } else {
+          const s = rescale ? col.reduce((a, x) => a + x, 0) : 1;
+          col.forEach((x, c) => (out[at(b, c, t)] = Math.log(Math.min(Math.max(x / s, 1e-7), 1 - 1e-7))));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Per-(b, t) losses -sum_c yTrue log p, float64. */
+  function reference(pred: tn.Tensor, fromLogits: boolean, rescale: boolean): number[] {
+    const lp = logProbabilities(pred, fromLogits, rescale);
+    const y = oneHot.data();
+    const out: number[] = [];
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s -= y[at(b, c, t)] * lp[at(b, c, t)];
+      out.push(s);
+    }
+    return out;
+  }
+
+  function expectValues(got: tn.Tensor, ref: number[]) {
+    expect(got.shape).toEqual([B, T]);
+    const g = got.data();
+    ref.forEach((r, i) => expect(Math.abs(g[i] - r), `element ${i}: ${g[i]} vs ${r}`).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(r)));
+  }
+
+  for (const fromLogits of [false, true]) {
+    const pred = fromLogits ? logits : probabilities;
+    it(`categorical, axis 1 of a rank-3 input${fromLogits ? ', from logits' : ''}: float64 values and finite-difference gradients`, () => {
+      const loss = new tn.losses.CategoricalCrossentropy({ axis: 1, fromLogits, reduction: 'none' });
+      expectValues(loss.compute(oneHot, pred), reference(pred, fromLogits, true));
+      gradCheck((p) => loss.compute(oneHot, p), [pred]);
+    });
+
+    it(`sparse categorical, axis 1 of a rank-3 input${fromLogits ? ', from logits' : ''}: float64 values and finite-difference gradients`, () => {
+      const loss = new tn.losses.SparseCategoricalCrossentropy({ axis: 1, fromLogits, reduction: 'none' });
+      expectValues(loss.compute(labels, pred), reference(pred, fromLogits, false));
+      // labels with size 1 on the class axis name the same rows
+      expectValues(loss.compute(tn.reshape(labels, [B, 1, T]), pred), reference(pred, fromLogits, false));
+      gradCheck((p) => loss.compute(labels, p), [pred]);
+    });
+  }
+
+  it('axis -1 and the last axis give the default; a negative axis counts from the end', () => {
+    const y = tn.transpose(oneHot, [0, 2, 1]);
+    const p = tn.transpose(probabilities, [0, 2, 1]);
+    const byDefault = new tn.losses.CategoricalCrossentropy({ reduction: 'none' }).compute(y, p).data();
+    expect(new tn.losses.CategoricalCrossentropy({ axis: 2, reduction: 'none' }).compute(y, p).data()).toEqual(byDefault);
+    expect(new tn.losses.CategoricalCrossentropy({ axis: -2, reduction: 'none' }).compute(oneHot, probabilities).data()).toEqual(byDefault);
+    // with the classes moved last, the per-(b, t) losses are the same numbers
+    const moved = new tn.losses.CategoricalCrossentropy({ axis: 1, reduction: 'none' }).compute(oneHot, probabilities).data();
+    moved.forEach((v, i) => expect(v).toBeCloseTo(byDefault[i], 6));
+  });
+
+  it('label smoothing spreads over the classes of the class axis', () => {
+    const smoothing = 0.2;
+    const got = new tn.losses.CategoricalCrossentropy({ axis: 1, labelSmoothing: smoothing, reduction: 'none' }).compute(oneHot, probabilities);
+    const lp = logProbabilities(probabilities, false, true);
+    const y = oneHot.data();
+    const ref: number[] = [];
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s -= (y[at(b, c, t)] * (1 - smoothing) + smoothing / C) * lp[at(b, c, t)];
+      ref.push(s);
+    }
+    expectValues(got, ref);
+  });
+
+  it('binary cross-entropy averages over its axis', () => {
+    const y = randomTensor([B, C, T], 13, 0, 1);
+    const got = new tn.losses.BinaryCrossentropy({ axis: 1, reduction: 'none' }).compute(y, probabilities);
+    const p = probabilities.data();
+    const yv = y.data();
+    const ref: number[] = [];
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) {
+      let s = 0;
+      for (let c = 0; c < C; c++) {
+        const q = Math.min(Math.max(p[at(b, c, t)], 1e-7), 1 - 1e-7);
+        s -= yv[at(b, c, t)] * Math.log(q) + (1 - yv[at(b, c, t)]) * Math.log(1 - q);
+      }
+      ref.push(s / C);
+    }
+    expectValues(got, ref);
+    gradCheck((q) => new tn.losses.BinaryCrossentropy({ axis: 1, fromLogits: true }).compute(y, q), [logits]);
+  });
+
+  it('rejects an axis outside the input rank, a non-integer axis, and label smoothing on the sparse loss, naming the loss', () => {
+    for (const axis of [3, -4]) {
+      expect(() => new tn.losses.CategoricalCrossentropy({ axis }).compute(oneHot, probabilities))
+        .toThrow(`categorical_crossentropy: axis ${axis} is out of range for yPred of shape [2,4,3] (rank 3); expected an integer from -3 to 2`);
+      expect(() => new tn.losses.SparseCategoricalCrossentropy({ axis }).compute(labels, probabilities))
+        .toThrow(`sparse_categorical_crossentropy: axis ${axis} is out of range for yPred of shape [2,4,3]`);
+      expect(() => new tn.losses.BinaryCrossentropy({ axis }).compute(oneHot, probabilities))
+        .toThrow(`binary_crossentropy: axis ${axis} is out of range for yPred of shape [2,4,3]`);
+    }
+    expect(() => new tn.losses.CategoricalCrossentropy({ axis: 1.5 })).toThrow('CategoricalCrossentropy: received an invalid value for `axis`, expected an integer. Received: axis=1.5');
+    expect(() => new tn.losses.SparseCategoricalCrossentropy({ axis: true as never })).toThrow('Received: axis=true');
+    expect(() => new tn.losses.SparseCategoricalCrossentropy({ labelSmoothing: 0.1 })).toThrow(
+      'SparseCategoricalCrossentropy: labelSmoothing is not an option of the sparse loss (received 0.1); use CategoricalCrossentropy with one-hot labels',
+    );
+    expect(new tn.losses.SparseCategoricalCrossentropy({ labelSmoothing: 0 }).axis).toBe(-1);
+  });
+
+  it('the functional forms take labelSmoothing and axis in Keras\'s order', () => {
+    const byClass = new tn.losses.CategoricalCrossentropy({ axis: 1, labelSmoothing: 0.1, reduction: 'none' }).compute(oneHot, probabilities).data();
+    expect(tn.losses.categoricalCrossentropy(oneHot, probabilities, false, 0.1, 1).data()).toEqual(byClass);
+    const binary = new tn.losses.BinaryCrossentropy({ axis: 1, labelSmoothing: 0.2, reduction: 'none' }).compute(oneHot, probabilities).data();
+    expect(tn.losses.binaryCrossentropy(oneHot, probabilities, false, 0.2, 1).data()).toEqual(binary);
+    expect(tn.losses.categoricalCrossentropy(oneHot, probabilities).shape).toEqual([B, C]);
+  });
+
+  it('keeps the axis through getConfig', () => {
+    const loss = new tn.losses.SparseCategoricalCrossentropy({ axis: 1, fromLogits: true });
+    expect(loss.getConfig()).toMatchObject({ axis: 1, fromLogits: true });
+    const again = tn.losses.getLoss({ className: 'SparseCategoricalCrossentropy', config: loss.getConfig() });
+    expect((again as tn.losses.SparseCategoricalCrossentropy).axis).toBe(1);
+    expect(new tn.losses.CategoricalCrossentropy().axis).toBe(-1);
+  });
+});

@@ -216,9 +216,21 @@ export class Model extends Layer {
     return training.evaluate(this, x, y, args);
   }
 
-  /** Outputs for the given inputs, batch by batch (inference mode: no dropout, moving BatchNorm statistics). */
+  /**
+   * Outputs for the given inputs, batch by batch (inference mode: no dropout, moving BatchNorm statistics).
+   * Synchronous, as TF.js's predict: it holds the thread until every batch has run, so timers, I/O and other
+   * callbacks wait. On a server, or for inputs of many batches, use predictAsync.
+   */
   predict(x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
     return training.predict(this, x, args);
+  }
+
+  /**
+   * predict's outputs, the same values, computed batch by batch with a turn of the event loop between batches, so
+   * timers and I/O run while a large input is predicted. (The batches themselves still run on this thread.)
+   */
+  predictAsync(x: Inputs, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
+    return training.predictAsync(this, x, args);
   }
 
   /** One gradient step on one batch; returns [loss, ...metrics] for that batch. */
@@ -236,9 +248,14 @@ export class Model extends Layer {
     return training.predictOnBatch(this, x);
   }
 
-  /** Prints Keras's summary table (or passes each line to printFn). */
-  summary(lineLength?: number, _positions?: number[], printFn: (line: string) => void = (l) => console.log(l)): void {
-    printSummary(this, printFn, lineLength);
+  /**
+   * Prints Keras's summary table (or passes each line to printFn). `positions` are the columns' right edges, as
+   * fractions of lineLength when all are at most 1, else as character columns; with lineLength or positions the
+   * layout is fixed (Keras's default stops when positions are omitted) and long cells wrap, without either the
+   * columns fit their contents.
+   */
+  summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = (l) => console.log(l)): void {
+    printSummary(this, printFn, { lineLength, positions });
   }
 
   override getConfig() {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { expectClose, fixture, toTensor, type GoldenTensor as Spec } from '../helpers/golden.js';
@@ -42,6 +45,47 @@ describe('layer construction', () => {
     expect(() => new Dropout(1.5)).toThrow(/Dropout: received an invalid value for `rate`/);
     expect(() => new Dense(4, { activation: 'relu7' })).toThrow(/Unknown activation "relu7"\. Known activations: linear, relu/);
     expect(() => new Dense(4, { kernelInitializer: 'glorot' }).apply(tn.zeros([1, 2]))).toThrow(/Unknown initializer "glorot"\. Known initializers: zeros/);
+  });
+});
+
+describe('layer dtype', () => {
+  const policies = ['float32', { name: 'float32' }, { className: 'DTypePolicy', config: { name: 'float32' } }, { class_name: 'DTypePolicy', config: { name: 'float32' } }];
+
+  it('takes the float32 policy in each of Keras\'s spellings and keeps it as \'float32\'', () => {
+    for (const dtype of policies) {
+      const d = new Dense(2, { dtype: dtype as never });
+      expect(d.dtype).toBe('float32');
+      expect(d.getConfig().dtype).toBe('float32');
+      expect((d.apply(tn.ones([1, 3])) as tn.Tensor).dtype).toBe('float32');
+    }
+    expect(new Dense(2).dtype).toBe('float32');
+  });
+
+  it('rejects any other dtype, naming the layer and the dtype', () => {
+    expect(() => new Dense(2, { name: 'head', dtype: 'float64' as never })).toThrow(
+      `Dense "head": dtype "float64" is not supported; tensornode computes in float32 and has no mixed precision yet. Pass dtype 'float32', or leave it out.`,
+    );
+    for (const dtype of ['float16', 'bfloat16', 'mixed_float16', 'mixed_bfloat16', 'int32', { name: 'mixed_float16' }, { className: 'DTypePolicy', config: { name: 'float64' } }, { className: 'QuantizedDTypePolicy', config: { name: 'int8_from_float32' } }, 32]) {
+      expect(() => new Conv2D(2, 3, { name: 'features', dtype: dtype as never }), JSON.stringify(dtype)).toThrow(`Conv2D "features": dtype ${JSON.stringify(dtype)} is not supported`);
+    }
+  });
+
+  it('lets an input be int32 (indices for an Embedding), and keeps that through save and load', async () => {
+    const ids = tn.input({ shape: [4], dtype: 'int32', name: 'ids' });
+    expect(ids.dtype).toBe('int32');
+    expect(() => tn.input({ shape: [4], dtype: 'float64' as never, name: 'x64' })).toThrow(`InputLayer "x64": dtype "float64" is not supported; tensornode computes in float32 and has no mixed precision yet. Pass dtype 'float32' (or 'int32' for integer inputs), or leave it out.`);
+    const hidden = new tn.layers.Embedding(10, 3, { dtype: { className: 'DTypePolicy', config: { name: 'float32' } } as never }).apply(ids);
+    const model = new tn.Model({ inputs: ids, outputs: new tn.layers.GlobalAveragePooling1D().apply(hidden) });
+    const dir = mkdtempSync(join(tmpdir(), 'tensornode-dtype-'));
+    try {
+      await model.save(join(dir, 'model'));
+      const loaded = await tn.loadModel(join(dir, 'model'));
+      expect(loaded.layers.map((l) => l.dtype)).toEqual(['int32', 'float32', 'float32']);
+      const x = tn.tensor([[1, 2, 3, 9]], [1, 4], 'int32');
+      expect((loaded.predict(x) as tn.Tensor).data()).toEqual((model.predict(x) as tn.Tensor).data());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -147,6 +191,38 @@ describe('convolution and pooling layers', () => {
     expect((new MaxPooling2D({ poolSize: 3, strides: 2, padding: 'same' }).apply(x) as tn.Tensor).shape).toEqual([1, 2, 2, 1]);
     expect(Array.from((new GlobalAveragePooling2D().apply(x) as tn.Tensor).data())).toEqual([8.5]);
     expect((new GlobalMaxPooling2D({ keepdims: true }).apply(x) as tn.Tensor).shape).toEqual([1, 1, 1, 1]);
+  });
+
+  it('global 2-D pooling takes dataFormat: channels first pools axes 2 and 3, as Keras does', () => {
+    // x [batch 2, h 2, w 3, channels 4] with distinct values; xf is the same data as [batch, channels, h, w].
+    const x = tn.tensor(Array.from({ length: 48 }, (_, i) => ((i * 37) % 48) - 20), [2, 2, 3, 4]);
+    const xf = tn.transpose(x, [0, 3, 1, 2]);
+    for (const [Cls, reduce] of [[GlobalAveragePooling2D, tn.mean], [GlobalMaxPooling2D, tn.max]] as const) {
+      const last = new Cls().apply(x) as tn.Tensor;
+      for (const dataFormat of ['channels_first', 'channelsFirst'] as const) {
+        const first = new Cls({ dataFormat }).apply(xf) as tn.Tensor;
+        expect(first.shape).toEqual([2, 4]);
+        expect(first.data()).toEqual(last.data());
+        expect(first.data()).toEqual(reduce(xf, [2, 3]).data());
+      }
+      const kept = new Cls({ dataFormat: 'channels_first', keepdims: true });
+      expect((kept.apply(xf) as tn.Tensor).shape).toEqual([2, 4, 1, 1]);
+      expect(kept.computeOutputShape([null, 4, 2, 3])).toEqual([null, 4, 1, 1]);
+      expect(new Cls({ dataFormat: 'channels_first' }).computeOutputShape([null, 4, 2, 3])).toEqual([null, 4]);
+      expect(new Cls({ dataFormat: 'channelsLast', keepdims: true }).computeOutputShape([null, 2, 3, 4])).toEqual([null, 1, 1, 4]);
+      // the format survives a config round trip (the saved form)
+      const again = new Cls(new Cls({ dataFormat: 'channelsFirst' }).getConfig() as never);
+      expect(again.dataFormat).toBe('channels_first');
+      expect((again.apply(xf) as tn.Tensor).data()).toEqual(last.data());
+    }
+  });
+
+  it('global 2-D pooling rejects an unknown dataFormat and a non-boolean keepdims', () => {
+    expect(() => new GlobalAveragePooling2D({ dataFormat: 'NCHW' as never })).toThrow(
+      'GlobalAveragePooling2D: received an invalid value for `dataFormat`, expected \'channels_last\' or \'channels_first\'. Received: dataFormat="NCHW"',
+    );
+    expect(() => new GlobalMaxPooling2D({ keepdims: 1 as never })).toThrow('GlobalMaxPooling2D: received an invalid value for `keepdims`, expected a boolean. Received: keepdims=1');
+    expect(() => new GlobalMaxPooling2D({ dataFormat: 'channels_first' }).apply(tn.zeros([2, 3, 4]))).toThrow(/expected ndim=4, found ndim=3/);
   });
 });
 

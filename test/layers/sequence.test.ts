@@ -91,6 +91,16 @@ describe('1-D pooling', () => {
     gradCheck((xx: tn.Tensor) => new AveragePooling1D(3, { strides: 2, padding: 'same' }).apply(xx) as tn.Tensor, [randomTensor([2, 7, 3], 9)]);
   });
 
+  it('global 1-D pooling takes dataFormat: channels first pools axis 2', () => {
+    const x = tn.tensor([[[1, -1], [3, -3], [2, -2], [5, -5], [4, -4]]]);
+    const xf = tn.transpose(x, [0, 2, 1]);
+    expect((new GlobalAveragePooling1D({ dataFormat: 'channels_first' }).apply(xf) as tn.Tensor).array()).toEqual([[3, -3]]);
+    expect((new GlobalMaxPooling1D({ dataFormat: 'channelsFirst', keepdims: true }).apply(xf) as tn.Tensor).array()).toEqual([[[5], [-1]]]);
+    expect(new GlobalMaxPooling1D({ dataFormat: 'channels_first', keepdims: true }).computeOutputShape([null, 2, 5])).toEqual([null, 2, 1]);
+    expect(new GlobalMaxPooling1D({ dataFormat: 'channels_first' }).getConfig()).toMatchObject({ dataFormat: 'channels_first', keepdims: false });
+    expect(() => new GlobalMaxPooling1D({ dataFormat: 'channels_middle' as never })).toThrow(/GlobalMaxPooling1D: received an invalid value for `dataFormat`/);
+  });
+
   it('a text classifier learns: Embedding → Conv1D → GlobalMaxPooling1D → Dense', async () => {
     // Does the bigram (1, 2) occur? Only a window of two tokens can tell.
     const n = 256;
