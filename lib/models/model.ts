@@ -59,12 +59,13 @@ export class Model extends Layer {
 
   /**
    * Saves the architecture, the weights, the compile() arguments and the optimizer's state (its step count and
-   * slots, such as Adam's moments) into the directory `path` (`model.json` and `weights.bin`; a `file://` prefix is
-   * accepted). `tn.models.loadModel(path)` reads them back, so training resumes where it stopped.
+   * slots, such as Adam's moments) in TF.js's layers-model format: into the directory `path` (`model.json` and
+   * `weights.bin`; a `file://` prefix is accepted), or through an IO handler (`tn.io.withSaveHandler(fn)`).
+   * `tn.loadLayersModel(path)` reads them back, so training resumes where it stopped; TF.js loads them too.
    */
-  async save(path: string): Promise<void> {
+  async save(target: string | import('../io/handlers.js').IOHandler): Promise<import('../io/handlers.js').SaveResult> {
     const { saveModel } = await import('./saving.js');
-    await saveModel(this, path);
+    return saveModel(this, target);
   }
 
   /** The model's layers (a functional model lists its InputLayers too, as Keras does). */
