@@ -316,7 +316,7 @@ function mapValues(v: unknown, f: (x: unknown) => unknown): unknown {
   return f(v);
 }
 
-function compileArgsFromTrainingConfig(tc: TrainingConfig, outputs: number, where: string): CompileArgs {
+export function compileArgsFromTrainingConfig(tc: TrainingConfig, outputs: number, where: string): CompileArgs {
   if (!tc.optimizer_config || typeof tc.optimizer_config.class_name !== 'string') throw new Error(`${where}: trainingConfig has no optimizer_config`);
   let metrics = tc.metrics === null ? undefined : mapValues(tc.metrics, named);
   // Keras 2 writes one list per output; a single-output model reads as one flat list.

@@ -68,6 +68,21 @@ export class Model extends Layer {
     return saveModel(this, target);
   }
 
+  /**
+   * Saves the weights only (no architecture), with the optimizer's state, to the folder `path` (tensornode's format;
+   * the format is chosen by the path's ending). loadWeights(path) reads them back into a model of the same structure.
+   */
+  async saveWeights(path: string): Promise<void> {
+    const { saveWeights } = await import('./weights.js');
+    await saveWeights(this, path);
+  }
+
+  /** Loads weights written by saveWeights(path), matched by position and checked for shape (Keras's load_weights). */
+  async loadWeights(path: string): Promise<void> {
+    const { loadWeights } = await import('./weights.js');
+    await loadWeights(this, path);
+  }
+
   /** The model's layers (a functional model lists its InputLayers too, as Keras does). */
   get layers(): Layer[] {
     if (this.functionalGraph) return this.functionalGraph.layers;

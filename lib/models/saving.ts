@@ -2,9 +2,11 @@
 // them; the formats live in lib/io (TF.js's layers-model in io/tfjs-layers.ts, the layer configs it shares with
 // Keras's files in io/keras-config.ts). A path ('dir', 'dir/model.json', 'file://...') means model.json and
 // weights.bin in that directory, as tfjs-node writes them; an IO handler (tn.io.fromMemory, tn.io.withSaveHandler,
-// or any { load, save } object) means the artifacts go through it, as in TF.js.
+// or any { load, save } object) means the artifacts go through it, as in TF.js. A path ending in .keras or .h5 is a
+// Keras file (io/keras-model.ts).
 import { fileSystem, isIOHandler, type IOHandler, type SaveResult } from '../io/handlers.js';
 import { modelFromArtifacts, modelToArtifacts, type LoadOptions } from '../io/tfjs-layers.js';
+import { loadKerasFile, saveKerasFile } from '../io/keras-model.js';
 import type { Model } from './model.js';
 
 export type { ModelJSON } from '../io/tfjs-layers.js';
@@ -18,6 +20,7 @@ function handlerFor(target: string | IOHandler, what: 'load' | 'save'): IOHandle
 
 /** Writes the model (TF.js's layers-model format) to a directory path or through an IO handler. */
 export async function saveModel(model: Model, target: string | IOHandler): Promise<SaveResult> {
+  if (typeof target === 'string' && /\.(keras|h5|hdf5)$/i.test(target)) return saveKerasFile(model, target);
   const handler = handlerFor(target, 'save');
   return handler.save!(modelToArtifacts(model));
 }
@@ -27,6 +30,7 @@ export async function saveModel(model: Model, target: string | IOHandler): Promi
  * file's training config (unless `{ compile: false }`), with the optimizer's state when the file has it.
  */
 export async function loadModel(source: string | IOHandler, options: LoadOptions = {}): Promise<Model> {
+  if (typeof source === 'string' && /\.(keras|h5|hdf5)$/i.test(source)) return loadKerasFile(source, options);
   const handler = handlerFor(source, 'load');
   const artifacts = await handler.load!();
   const where = typeof source === 'string' ? `loadModel: ${source}` : 'loadModel';
