@@ -143,9 +143,15 @@ function kerasDType(v: unknown, ctx: KerasLayerContext): DType | undefined {
   return fail(ctx, `dtype "${name}" is not supported (tensornode computes in float32 and int32)`);
 }
 
+/**
+ * Keras 2 and TF.js mean clip(0.2 x + 0.5, 0, 1) by 'hard_sigmoid', Keras 3 (and tensornode) relu6(x + 3) / 6; which
+ * one a file means depends on who wrote it. Set for the duration of one (synchronous) read.
+ */
+let legacyHardSigmoid = true;
+
 function kerasActivation(v: unknown, ctx: KerasLayerContext): string | undefined {
   if (v === null || v === undefined) return undefined;
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return legacyHardSigmoid && (v === 'hard_sigmoid' || v === 'hardSigmoid') ? 'hard_sigmoid_legacy' : v;
   if (isObject(v) && typeof v.class_name === 'string' && (v.module === 'keras.activations' || v.module === 'builtins')) return bareClassName(v.class_name);
   return fail(ctx, `its activation ${JSON.stringify(v).slice(0, 120)} is not a built-in activation name`);
 }
@@ -494,9 +500,28 @@ function functionalFromKeras(c: Json, where: string): Model {
   return new Model(defined({ name: c.name, trainable: c.trainable, inputs: inputs.length === 1 ? inputs[0] : inputs, outputs: outputs.length === 1 ? outputs[0] : outputs }) as never);
 }
 
+export interface KerasReadOptions {
+  /**
+   * The Keras version that wrote the config ("2.13.1", "3.8.0", "tfjs-layers 4.22.0"); by default the topology's
+   * keras_version. Keras 3 configs read 'hard_sigmoid' as Keras 3 defines it, all others as Keras 2 and TF.js do.
+   */
+  kerasVersion?: string;
+}
+
 /** A whole modelTopology: Keras's { keras_version, model_config } wrapper or a bare { class_name, config }. */
-export function modelFromKeras(topology: unknown, where = 'modelTopology'): Model {
+export function modelFromKeras(topology: unknown, where = 'modelTopology', options: KerasReadOptions = {}): Model {
   if (!isObject(topology)) throw new Error(`${where}: expected an object, found ${JSON.stringify(topology)?.slice(0, 200)}`);
+  const version = options.kerasVersion ?? (typeof topology.keras_version === 'string' ? topology.keras_version : '');
+  const before = legacyHardSigmoid;
+  legacyHardSigmoid = !/^3\./.test(version);
+  try {
+    return modelFromKerasSpec(topology, where);
+  } finally {
+    legacyHardSigmoid = before;
+  }
+}
+
+function modelFromKerasSpec(topology: Json, where: string): Model {
   const spec = (isObject(topology.model_config) ? topology.model_config : topology) as unknown as KerasLayerSpec;
   if (typeof spec.class_name !== 'string') {
     throw new Error(`${where}: has no class_name; expected a Keras model config ({ class_name: 'Sequential' | 'Functional' | 'Model', config })`);
@@ -534,6 +559,12 @@ export function layerToKeras(layer: Layer): KerasLayerSpec {
     }
   }
   const out = camelConfigToKeras(config) as Json;
+  for (const key of ['activation', 'recurrent_activation']) {
+    if (out[key] === 'hard_sigmoid_legacy') out[key] = 'hard_sigmoid';
+    else if (out[key] === 'hard_sigmoid') {
+      throw new Error(`save: layer "${layer.name}" uses Keras 3's hard_sigmoid (relu6(x + 3) / 6), which TF.js's format cannot express: there 'hard_sigmoid' means clip(0.2 x + 0.5, 0, 1). Use 'hard_sigmoid_legacy' (that function) or 'sigmoid'`);
+    }
+  }
   if (out.dtype === undefined) out.dtype = 'float32';
   return { class_name: className, config: out };
 }

@@ -16,6 +16,7 @@ import { tensor } from '../tensor.js';
 import type { Variable } from '../tensor.js';
 import { backendInfo } from '../backend.js';
 import { Loss } from '../losses.js';
+import { normalizeName } from '../names.js';
 import type { CompileArgs } from '../models/model.js';
 import { Model } from '../models/model.js';
 import { kerasConfigToCamel, modelFromKeras, modelToKeras, type Json } from './keras-config.js';
@@ -411,6 +412,34 @@ function tfjsOptimizerConfig(opt: Optimizer): { class_name: string; config: Json
   }
 }
 
+/** Losses TF.js's loadTrainingConfig resolves (after its toCamelCase), by Keras's full names; tensornode's aliases map onto them. */
+const TFJS_LOSSES = new Map(Object.entries({
+  mean_squared_error: 'mean_squared_error', mse: 'mean_squared_error', mean_absolute_error: 'mean_absolute_error', mae: 'mean_absolute_error',
+  mean_absolute_percentage_error: 'mean_absolute_percentage_error', mape: 'mean_absolute_percentage_error',
+  mean_squared_logarithmic_error: 'mean_squared_logarithmic_error', msle: 'mean_squared_logarithmic_error',
+  squared_hinge: 'squared_hinge', hinge: 'hinge', categorical_hinge: 'categorical_hinge', logcosh: 'logcosh', log_cosh: 'logcosh',
+  categorical_crossentropy: 'categorical_crossentropy', sparse_categorical_crossentropy: 'sparse_categorical_crossentropy',
+  binary_crossentropy: 'binary_crossentropy', kullback_leibler_divergence: 'kullback_leibler_divergence', kl_divergence: 'kullback_leibler_divergence',
+  poisson: 'poisson',
+}).map(([k, v]) => [normalizeName(k), v]));
+/** Metrics TF.js resolves by name. */
+const TFJS_METRICS = new Map(['accuracy', 'acc', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'precision', 'recall',
+  'mse', 'mae', 'mape', 'msle', 'cosine', 'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy',
+  'mean_squared_error', 'mean_absolute_error', 'mean_absolute_percentage_error'].map((k) => [normalizeName(k), k]));
+
+/** Names (in arrays and objects) in TF.js's spelling, or null if one of them is not a name TF.js knows. */
+function tfjsNames(v: unknown, table: Map<string, string>): unknown {
+  if (Array.isArray(v)) {
+    const out = v.map((e) => tfjsNames(e, table));
+    return out.includes(null) ? null : out;
+  }
+  if (v && typeof v === 'object') {
+    const out = Object.entries(v).map(([k, e]) => [k, tfjsNames(e, table)]);
+    return out.some(([, e]) => e === null) ? null : Object.fromEntries(out);
+  }
+  return typeof v === 'string' ? table.get(normalizeName(v)) ?? null : null;
+}
+
 /** compile()'s arguments in tensornode's own serializable form; null if some of it is a function. */
 function serializeCompile(model: Model): Json | null {
   const args = model.compileArgs;
@@ -480,9 +509,10 @@ export function modelToArtifacts(model: Model): ModelArtifacts {
   let trainingConfig: TrainingConfig | null = null;
   if (opt && compile) {
     const oc = tfjsOptimizerConfig(opt);
-    const strings = (v: unknown): boolean => (Array.isArray(v) ? v.every(strings) : v && typeof v === 'object' ? Object.values(v).every(strings) : typeof v === 'string');
-    if (oc && strings(compile.loss) && (compile.metrics === undefined || strings(compile.metrics))) {
-      trainingConfig = { loss: compile.loss, metrics: compile.metrics ?? [], optimizer_config: oc, ...(compile.lossWeights ? { loss_weights: compile.lossWeights } : {}) };
+    const loss = tfjsNames(compile.loss, TFJS_LOSSES);
+    const metrics = compile.metrics === undefined ? [] : tfjsNames(compile.metrics, TFJS_METRICS);
+    if (oc && loss !== null && metrics !== null) {
+      trainingConfig = { loss, metrics, optimizer_config: oc, ...(compile.lossWeights ? { loss_weights: compile.lossWeights } : {}) };
     }
     // The slots, as TF.js's optimizer.getWeights() lists them: iterations, then slot 0 of every variable, slot 1, ...
     const vars = model.trainableWeights.filter((v) => opt.slotsOf(v));
@@ -514,7 +544,8 @@ export function modelToArtifacts(model: Model): ModelArtifacts {
     trainingConfig,
     weightSpecs: specs,
     weightData: data.buffer,
-    userDefinedMetadata: { tensornode: { compile, ...(unsaved ? { unsaved } : {}) } },
+    // TF.js accepts only plain JSON here (no undefined values), so the metadata goes through JSON once.
+    userDefinedMetadata: JSON.parse(JSON.stringify({ tensornode: { compile, ...(unsaved ? { unsaved } : {}) } })) as Json,
   };
 }
 
