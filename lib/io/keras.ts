@@ -55,6 +55,43 @@ function parseJson(text: string, what: string): Json {
   return v as Json;
 }
 
+// fflate extracts without checking the members' CRC-32s, and Keras stores model.weights.h5 uncompressed, so a
+// damaged byte in the weights would load as a wrong weight. The checksums the zip records are compared here: the
+// central directory's entries (APPNOTE 4.3.12) give each name's CRC-32.
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function centralDirectoryCrcs(bytes: Uint8Array): Map<string, number> {
+  const out = new Map<string, number>();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let end = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) return out;
+  const count = view.getUint16(end + 10, true);
+  let at = view.getUint32(end + 16, true);
+  for (let k = 0; k < count && at + 46 <= bytes.length && view.getUint32(at, true) === 0x02014b50; k++) {
+    const nameLength = view.getUint16(at + 28, true);
+    const name = strFromU8(bytes.subarray(at + 46, at + 46 + nameLength));
+    out.set(name, view.getUint32(at + 16, true));
+    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+  }
+  return out;
+}
+
 /** Reads a .keras zip. `what` names the file in errors. */
 export async function readKerasArchive(bytes: Uint8Array, what: string): Promise<KerasArchive> {
   // A zip starts with a local file header "PK\x03\x04" (an empty zip with the end record "PK\x05\x06").
@@ -67,9 +104,14 @@ export async function readKerasArchive(bytes: Uint8Array, what: string): Promise
   } catch (err) {
     throw new Error(`${what}: the .keras zip archive is damaged or truncated (${(err as Error).message})`);
   }
+  const crcs = centralDirectoryCrcs(bytes);
   const member = (name: string): Uint8Array => {
     const hit = Object.entries(files).find(([n]) => n.replace(/\\/g, '/') === name);
     if (!hit) throw new Error(`${what}: the .keras archive has no ${name} (it holds ${Object.keys(files).join(', ') || 'none of metadata.json, config.json, model.weights.h5'})`);
+    const expected = crcs.get(hit[0]);
+    if (expected !== undefined && crc32(hit[1]) !== expected) {
+      throw new Error(`${what}: ${name} in the .keras archive is corrupted (its CRC-32 does not match the one the zip records)`);
+    }
     return hit[1];
   };
   const metadata = parseJson(strFromU8(member(ZIP_MEMBERS.metadata)), `${what}: ${ZIP_MEMBERS.metadata}`);
