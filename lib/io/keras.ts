@@ -120,14 +120,13 @@ export async function readKerasArchive(bytes: Uint8Array, what: string): Promise
   return { metadata, config, weights };
 }
 
-/** Writes a .keras zip from its three members. */
+/** Writes a .keras zip from its three members, stored uncompressed and in this order, as Keras writes them. */
 export function writeKerasArchive(archive: { metadata: Json; config: Json; weightsH5: Uint8Array }): Uint8Array {
-  // Keras writes the JSON members deflated and the HDF5 file stored; the order matches Keras's writer.
   return zipSync({
     [ZIP_MEMBERS.metadata]: strToU8(JSON.stringify(archive.metadata)),
     [ZIP_MEMBERS.config]: strToU8(JSON.stringify(archive.config)),
-    [ZIP_MEMBERS.weights]: [archive.weightsH5, { level: 0 }],
-  });
+    [ZIP_MEMBERS.weights]: archive.weightsH5,
+  }, { level: 0 });
 }
 
 /** Numeric member names 0, 1, 2, ... in order; anything else in a `vars` group is an error. */
