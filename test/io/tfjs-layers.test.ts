@@ -94,8 +94,10 @@ function tfjsFunctional(): tf.LayersModel {
   const tokens = tf.input({ shape: [7], name: 'tokens' });
   const feats = tf.input({ shape: [5], name: 'feats' });
   const emb = tf.layers.embedding({ inputDim: 30, outputDim: 6, name: 'emb' }).apply(tokens) as tf.SymbolicTensor;
+  // TF.js's default recurrent activation (hard_sigmoid) for the LSTM; sigmoid for the GRU, so that the graph reads
+  // the same when the Keras 3 tests relabel the file as Keras 3 (whose hard_sigmoid differs).
   const seq = tf.layers.lstm({ units: 4, returnSequences: true, name: 'lstm' }).apply(emb) as tf.SymbolicTensor;
-  const last = tf.layers.gru({ units: 5, name: 'gru' }).apply(seq) as tf.SymbolicTensor;
+  const last = tf.layers.gru({ units: 5, recurrentActivation: 'sigmoid', name: 'gru' }).apply(seq) as tf.SymbolicTensor;
   const shared = tf.layers.dense({ units: 5, activation: 'tanh', name: 'shared' });
   const a = shared.apply(feats) as tf.SymbolicTensor;
   const b = shared.apply(last) as tf.SymbolicTensor;
@@ -276,6 +278,21 @@ describe('Keras 3 spellings', () => {
     expectSamePredictions(ours, theirs, [input([4, 6], 41)]);
   });
 
+  it('read a nested Sequential whose calls Keras 3 counts from node 0, beside shared layers and two inputs', async () => {
+    const theirs = tfjsFunctional();
+    const a = await tfjsArtifacts(theirs);
+    const k3 = toKeras3(a.modelTopology as Record<string, unknown>);
+    // The LSTM computes TF.js's hard_sigmoid; under a Keras 3 label that function is tensornode's 'hard_sigmoid_legacy'.
+    (((k3.model_config as { config: { layers: { name: string; config: Record<string, unknown> }[] } }).config.layers).find((l) => l.name === 'lstm')!).config.recurrent_activation = 'hard_sigmoid_legacy';
+    // TF.js and Keras 2 count the nested model's own node as 0 and its first call as 1; Keras 3 counts the call as 0.
+    const text = JSON.stringify(k3).replace(/"keras_history":\["head",1,0\]/g, '"keras_history":["head",0,0]').replace(/\["head",1,0\]/g, '["head",0,0]');
+    expect(text).toContain('["head",0,0]');
+    const ours = await tn.loadLayersModel(tn.io.fromMemory({ ...a, modelTopology: JSON.parse(text) }));
+    expectSamePredictions(ours, theirs, functionalInputs());
+    // The Keras 2 / TF.js numbering of the same graph loads too.
+    expectSamePredictions(await tn.loadLayersModel(tn.io.fromMemory({ ...a, modelTopology: k3 })), theirs, functionalInputs());
+  });
+
   it("read 'hard_sigmoid' as Keras 2 and TF.js define it in their files, and as Keras 3 does in Keras 3 files", async () => {
     const theirs = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 4, activation: 'hardSigmoid', name: 'hs' })] });
     randomizeTfjs(theirs, 50);
@@ -294,6 +311,15 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
   const { Dense, Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D,
     BatchNormalization, LayerNormalization, Dropout, Flatten, Reshape, Activation, Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Concatenate, Add, Multiply,
     Average, Maximum, Minimum, GlobalMaxPooling1D } = tn.layers;
+
+  async function artifactsOf(model: tn.Model): Promise<Artifacts> {
+    let saved: Artifacts | undefined;
+    await model.save(tn.io.withSaveHandler((a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', modelTopologyBytes: 0, weightSpecsBytes: 0, weightDataBytes: 0 } };
+    }));
+    return saved!;
+  }
 
   async function roundTrip(model: tn.Model, inputs: { values: Float32Array; shape: number[] }[]): Promise<tf.LayersModel> {
     let saved: Artifacts | undefined;
@@ -377,6 +403,26 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
     const kernel = model.layers[0].weights[0];
     const m = weights.find((w) => w.name === `${kernel.name}/m`)!;
     expectClose(m.tensor.dataSync(), model.optimizer!.slotsOf(kernel)![0], 1e-7, 0);
+  });
+
+  it('hands RMSprop (with and without centering) and Adagrad state to TF.js in the order its setWeights reads', async () => {
+    for (const optimizer of [new tn.optimizers.RMSprop({ learningRate: 0.01 }), new tn.optimizers.RMSprop({ learningRate: 0.01, centered: true }), new tn.optimizers.Adagrad({ learningRate: 0.1 })]) {
+      tn.clearSession();
+      const model = new tn.Sequential([new Dense(3, { inputShape: [2] })]);
+      model.compile({ optimizer, loss: 'mae' });
+      const x = input([4, 2], 70);
+      await model.fit(tn.tensor(x.values, x.shape), tn.ones([4, 3]), { epochs: 1, batchSize: 2, verbose: 0 });
+      const theirs = await roundTrip(model, [x]);
+      const weights = await (theirs.optimizer as unknown as { getWeights(): Promise<{ name: string; tensor: tf.Tensor }[]> }).getWeights();
+      const kernel = model.layers[0].weights[0];
+      const first = optimizer instanceof tn.optimizers.Adagrad ? 'accumulator' : 'rms';
+      expectClose(weights.find((w) => w.name === `${kernel.name}/${first}`)!.tensor.dataSync(), optimizer.slotsOf(kernel)![0], 1e-7, 0, optimizer.constructor.name);
+      // The reloaded tensornode model continues with the same state.
+      const again = await tn.loadLayersModel(tn.io.fromMemory(await artifactsOf(model)));
+      expect(again.optimizer!.constructor).toBe(optimizer.constructor);
+      expect(again.optimizer!.iterations).toBe(2);
+      expectClose(again.optimizer!.slotsOf(again.layers[0].weights[0])![0], optimizer.slotsOf(kernel)![0], 0, 0);
+    }
   });
 
   it('refuses what TF.js would compute differently, naming the layer', async () => {
