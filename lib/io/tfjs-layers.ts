@@ -235,6 +235,12 @@ function optimizerFromConfig(oc: { class_name: string; config: Json }, where: st
       return getOptimizer({ className: 'SGD', config: clean({ ...common, momentum: num('momentum'), nesterov: c.useNesterov }) });
     case 'rmsprop':
       return getOptimizer({ className: 'RMSprop', config: clean({ ...common, rho: num('rho', 'decay'), momentum: num('momentum'), epsilon: num('epsilon'), centered: c.centered }) });
+    // Keras 3's mixed-precision wrapper: tensornode computes in float32, so the inner optimizer is the whole story.
+    case 'lossscaleoptimizer': {
+      const inner = (oc.config ?? {}).inner_optimizer as { class_name: string; config: Json } | undefined;
+      if (!inner || typeof inner.class_name !== 'string') throw new Error(`${where}: LossScaleOptimizer without inner_optimizer`);
+      return optimizerFromConfig(inner, where);
+    }
     case 'adagrad':
       return getOptimizer({ className: 'Adagrad', config: clean({ ...common, initialAccumulatorValue: num('initialAccumulatorValue'), epsilon: num('epsilon') }) });
     default:
@@ -259,7 +265,11 @@ function mapValues(v: unknown, f: (x: unknown) => unknown): unknown {
   return f(v);
 }
 
-function compileArgsFromTrainingConfig(tc: TrainingConfig, outputs: number, where: string): CompileArgs {
+/**
+ * compile()'s arguments from a TF.js / Keras training config (TF.js's trainingConfig, Keras's training_config):
+ * optimizer by class and config (Keras 2, Keras 3 and TF.js spellings), losses and metrics by name.
+ */
+export function compileArgsFromTrainingConfig(tc: TrainingConfig, outputs: number, where: string): CompileArgs {
   if (!tc.optimizer_config || typeof tc.optimizer_config.class_name !== 'string') throw new Error(`${where}: trainingConfig has no optimizer_config`);
   let metrics = tc.metrics === null ? undefined : mapValues(tc.metrics, named);
   // Keras 2 writes one list per output; a single-output model reads as one flat list.

@@ -67,6 +67,25 @@ describe('real TF.js files', () => {
     expectSamePredictions(ours, theirs, [input([3, 60, 7], 3)]);
   });
 
+  it("compile from their Keras training configs (Custom>Adam, MeanMetricWrapper, Keras 3's LossScaleOptimizer) when given as the trainingConfig", async () => {
+    for (const [name, loss, metrics] of [
+      ['mnist-cnn-conv', 'sparse_categorical_crossentropy', ['loss', 'accuracy']],
+      ['emotion-embedding-lstm', 'categorical_crossentropy', ['loss', 'accuracy']],
+      ['stock-lstm-keras3', 'mean_squared_error', ['loss']],
+    ] as const) {
+      const a = readFolder(join(REAL, name));
+      const tc = (a.modelTopology as { training_config: tn.io.TrainingConfig }).training_config;
+      // As TF.js, a training config inside the Keras topology alone does not compile.
+      expect((await tn.loadLayersModel(tn.io.fromMemory(a))).optimizer).toBeNull();
+      const model = await tn.loadLayersModel(tn.io.fromMemory({ ...a, trainingConfig: tc }));
+      expect(model.optimizer, name).toBeInstanceOf(tn.optimizers.Adam);
+      expect(model.optimizer!.learningRate).toBeCloseTo(0.001, 9);
+      expect((model.optimizer as tn.optimizers.Adam).beta2).toBe(0.999);
+      expect(model.compileArgs!.loss).toBe(loss);
+      expect(model.metricsNames).toEqual(metrics);
+    }
+  });
+
   it('tm-mobilenet-v2 (Teachable Machine, TF.js 1.x file without "format") names the layer class tensornode lacks', async () => {
     const dir = join(REAL, 'tm-mobilenet-v2');
     expect(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).format).toBeUndefined();
