@@ -632,10 +632,13 @@ export function layerToKeras(layer: Layer): KerasLayerSpec {
     }
   }
   const out = camelConfigToKeras(config) as Json;
-  for (const key of ['activation', 'recurrent_activation']) {
-    if (out[key] === 'hard_sigmoid_legacy') out[key] = 'hard_sigmoid';
-    else if (out[key] === 'hard_sigmoid') {
-      throw new Error(`save: layer "${layer.name}" uses Keras 3's hard_sigmoid (relu6(x + 3) / 6), which TF.js's format cannot express: there 'hard_sigmoid' means clip(0.2 x + 0.5, 0, 1). Use 'hard_sigmoid_legacy' (that function) or 'sigmoid'`);
+  // A wrapper's inner layer config sits one level down.
+  for (const c of [out, isObject(out.layer) && isObject(out.layer.config) ? out.layer.config : {}]) {
+    for (const key of ['activation', 'recurrent_activation']) {
+      if (c[key] === 'hard_sigmoid_legacy') c[key] = 'hard_sigmoid';
+      else if (c[key] === 'hard_sigmoid') {
+        throw new Error(`save: layer "${layer.name}" uses Keras 3's hard_sigmoid (relu6(x + 3) / 6), which TF.js's format cannot express: there 'hard_sigmoid' means clip(0.2 x + 0.5, 0, 1). Use 'hard_sigmoid_legacy' (that function) or 'sigmoid'`);
+      }
     }
   }
   if (out.dtype === undefined) out.dtype = 'float32';

@@ -367,6 +367,11 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
     const y = tn.oneHot(tn.tensor([0, 1, 2, 3, 4, 0], [6], 'int32'), 5);
     await model.fit(tn.tensor(x.values, x.shape), y, { epochs: 2, batchSize: 3, verbose: 0 });
     await roundTrip(model, [x]);
+    // The folder model.save writes is what TF.js's file loaders read.
+    const dir = freshDir();
+    await model.save(`file://${dir}`);
+    expect(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).weightsManifest[0].paths).toEqual(['weights.bin']);
+    expectSamePredictions(model, await tfjsLoad(readFolder(dir)), [x]);
   });
 
   it('1-D convolution and pooling, global pooling, LayerNormalization, Reshape, Activation', async () => {
@@ -447,6 +452,11 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
   it('refuses what TF.js would compute differently, naming the layer', async () => {
     const model = new tn.Sequential([new GRU(2, { inputShape: [3, 2], recurrentActivation: 'hard_sigmoid' })]);
     await expect(model.save(freshDir())).rejects.toThrow(/layer "gru.*" uses Keras 3's hard_sigmoid/);
+    const wrapped = new tn.Sequential([new Bidirectional(new LSTM(2, { recurrentActivation: 'hard_sigmoid' }), { inputShape: [3, 2] })]);
+    await expect(wrapped.save(freshDir())).rejects.toThrow(/layer "bidirectional.*" uses Keras 3's hard_sigmoid/);
+    // TF.js's own hard_sigmoid saves under its TF.js name and computes the same there.
+    const legacy = new tn.Sequential([new Bidirectional(new LSTM(2, { recurrentActivation: 'hard_sigmoid_legacy', returnSequences: true }), { inputShape: [3, 2] })]);
+    await roundTrip(legacy, [input([2, 3, 2], 71, (v) => 6 * v)]);
   });
 });
 
