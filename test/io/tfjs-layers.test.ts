@@ -10,6 +10,7 @@ import {
   expectClose, expectSamePredictions, quantizeAffine, quantizeFloat16, randomValues, randomizeTfjs, readFolder, tf, tfjsArtifacts, tfjsLoad,
   useCpu, weightBytes, writeFolder, type Artifacts,
 } from '../helpers/tfjs.js';
+import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
 
 // ../shared beside the project (as CI lays it out), or beside the worktrees' folder (/work/wt/<name>).
 const REAL = [resolve(__dirname, '../../../shared/realmodels/tfjs'), resolve(__dirname, '../../../../shared/realmodels/tfjs')].find((d) => existsSync(d))
@@ -280,6 +281,16 @@ function toKeras3(topology: Record<string, unknown>): Record<string, unknown> {
   if (Array.isArray(config.input_layers) && config.input_layers.length === 1) config.input_layers = config.input_layers[0];
   return { keras_version: '3.8.0', backend: 'tensorflow', model_config: res };
 }
+
+describe("'hard_sigmoid_legacy', Keras 2's and TF.js's hard_sigmoid", () => {
+  it('is clip(0.2 x + 0.5, 0, 1) with its gradient', () => {
+    const act = tn.activations.getActivation('hard_sigmoid_legacy');
+    const x = randomTensor([3, 7], 72, -4, 4, [-2.5, 2.5], 0.05);
+    const expected = Array.from(x.data()).map((v) => Math.min(1, Math.max(0, 0.2 * v + 0.5)));
+    expectClose(act.apply(x).data(), expected, 1e-6, 1e-7);
+    gradCheck((t) => act.apply(t), [x]);
+  });
+});
 
 describe('Keras 3 spellings', () => {
   it('read { args, kwargs } inbound nodes, batch_shape, dtype policies and module/registered_name initializers', async () => {
