@@ -5,6 +5,8 @@
 //   modelFromKeras(topology, where?)   a whole `modelTopology` ({ model_config } wrapper, or { class_name, config })
 //                                      -> a built Sequential / functional Model (weights freshly initialised).
 //   layerFromKeras(spec, where?)       one { class_name, config } (a layer or a nested model) -> a Layer.
+//   assignWeightsByName(model, weights) sets a model's weights from a file's named weights (scopes, cell scopes and
+//                                      `:0` suffixes tolerated; any order); every weight must match.
 //   kerasLayerClasses                  the mapping table: Keras class name -> factory(config, context). One entry
 //                                      per class; add an entry to support another class.
 // Writing (tensornode -> Keras/TF.js, Keras 2 / tfjs-layers spelling, which both TF.js and Keras 2 read):
@@ -32,6 +34,7 @@ import * as layerClasses from '../layers/index.js';
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from '../layers/layer.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
+import { tensor, type Variable } from '../tensor.js';
 
 export type Json = Record<string, unknown>;
 
@@ -532,6 +535,76 @@ function modelFromKerasSpec(topology: Json, where: string): Model {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Weights -> layers, by name (shared by every Keras-family format)
+
+/** Path components of a manifest name, without `:0` and without recurrent cell scopes (lstm_cell, gru_cell_3). */
+function components(name: string): string[] {
+  return name.replace(/:\d+$/, '').split('/').filter((c) => c && !/^(lstm|gru|simple_rnn)_cell(_\d+)?$/.test(c));
+}
+
+interface Leaf {
+  variable: Variable;
+  layerName: string;
+  /** Names of the models around the layer, outermost first. */
+  scopes: string[];
+}
+
+function leaves(model: Model, scopes: string[] = []): Leaf[] {
+  const out: Leaf[] = [];
+  for (const layer of model.layers) {
+    if (layer instanceof Model) out.push(...leaves(layer, [...scopes, model.name]));
+    else for (const variable of layer.weights) out.push({ variable, layerName: layer.name, scopes: [...scopes, model.name] });
+  }
+  return out;
+}
+
+/** A weight as a file holds it: its (possibly scoped) name, shape and values. */
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  values: Float32Array | Int32Array;
+}
+
+/**
+ * Sets every weight of the model from `weights`, matched by name rather than position: the file's name must end
+ * with the variable's own path (`dense_3/kernel`, a wrapper's `forward_lstm/kernel`) and contain the layer's name;
+ * scopes (`sequential_1/`), recurrent cell scopes (`lstm_cell/`) and `:0` suffixes are ignored. Every model weight
+ * must be found with its shape and every file weight used. Returns file name -> variable (for optimizer slots).
+ */
+export function assignWeightsByName(model: Model, weights: NamedWeight[], where: string): Map<string, Variable> {
+  const entries = weights.map((w) => ({ w, parts: components(w.name), used: false }));
+  const byVariable = new Map<string, Variable>();
+  for (const leaf of leaves(model)) {
+    const v = leaf.variable;
+    const want = v.name.split('/');
+    if (want[0] !== leaf.layerName) want.unshift(leaf.layerName);
+    // The variable's own path (layer/.../kernel) must end the file's name; the layer's name may sit deeper
+    // (a wrapper's forward_lstm/kernel under bidirectional/).
+    const own = v.name.split('/');
+    const candidates = entries.filter((e) => !e.used && e.parts.length >= own.length && own.every((p, i) => e.parts[e.parts.length - own.length + i] === p)
+      && e.parts.includes(leaf.layerName));
+    if (!candidates.length) {
+      const sample = entries.filter((e) => !e.used).slice(0, 12).map((e) => e.w.name);
+      throw new Error(`${where}: the file has no weight for ${v.name} of layer "${leaf.layerName}" (shape [${v.shape.join(',')}]). Unmatched weights in the file: ${sample.join(', ') || 'none'}`);
+    }
+    // Between names that all fit, the one whose scopes name the enclosing models wins, then manifest order.
+    const score = (e: (typeof entries)[number]) => leaf.scopes.filter((s) => e.parts.includes(s)).length - Math.abs(e.parts.length - want.length) * 0.01;
+    const best = candidates.reduce((a, b) => (score(b) > score(a) ? b : a));
+    const spec = best.w;
+    const values = spec.values;
+    if (spec.shape.length !== v.shape.length || spec.shape.some((d, i) => d !== v.shape[i])) {
+      throw new Error(`${where}: weight "${spec.name}" in the file has shape [${spec.shape.join(',')}], but ${v.name} of layer "${leaf.layerName}" has shape [${v.shape.join(',')}]`);
+    }
+    best.used = true;
+    v.assign(tensor(v.dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values), spec.shape, v.dtype));
+    byVariable.set(spec.name, v);
+  }
+  const left = entries.filter((e) => !e.used);
+  if (left.length) throw new Error(`${where}: the file has weights that no layer of the model uses: ${left.map((e) => e.w.name).slice(0, 12).join(', ')}`);
+  return byVariable;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // tensornode -> Keras JSON (Keras 2 / tfjs-layers spelling)
 
 /** The class names tensornode writes for its layers; what TF.js and Keras read back. */
@@ -559,10 +632,13 @@ export function layerToKeras(layer: Layer): KerasLayerSpec {
     }
   }
   const out = camelConfigToKeras(config) as Json;
-  for (const key of ['activation', 'recurrent_activation']) {
-    if (out[key] === 'hard_sigmoid_legacy') out[key] = 'hard_sigmoid';
-    else if (out[key] === 'hard_sigmoid') {
-      throw new Error(`save: layer "${layer.name}" uses Keras 3's hard_sigmoid (relu6(x + 3) / 6), which TF.js's format cannot express: there 'hard_sigmoid' means clip(0.2 x + 0.5, 0, 1). Use 'hard_sigmoid_legacy' (that function) or 'sigmoid'`);
+  // A wrapper's inner layer config sits one level down.
+  for (const c of [out, isObject(out.layer) && isObject(out.layer.config) ? out.layer.config : {}]) {
+    for (const key of ['activation', 'recurrent_activation']) {
+      if (c[key] === 'hard_sigmoid_legacy') c[key] = 'hard_sigmoid';
+      else if (c[key] === 'hard_sigmoid') {
+        throw new Error(`save: layer "${layer.name}" uses Keras 3's hard_sigmoid (relu6(x + 3) / 6), which TF.js's format cannot express: there 'hard_sigmoid' means clip(0.2 x + 0.5, 0, 1). Use 'hard_sigmoid_legacy' (that function) or 'sigmoid'`);
+      }
     }
   }
   if (out.dtype === undefined) out.dtype = 'float32';

@@ -12,14 +12,13 @@
 // Quantized weights (tensorflowjs_converter --quantize_*) are dequantized as tfjs-converter does: uint8/uint16 as
 // q * scale + min, float16 widened to float32.
 import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
-import { tensor } from '../tensor.js';
 import type { Variable } from '../tensor.js';
 import { backendInfo } from '../backend.js';
 import { Loss } from '../losses.js';
 import { normalizeName } from '../names.js';
 import type { CompileArgs } from '../models/model.js';
 import { Model } from '../models/model.js';
-import { kerasConfigToCamel, modelFromKeras, modelToKeras, type Json } from './keras-config.js';
+import { assignWeightsByName, kerasConfigToCamel, modelFromKeras, modelToKeras, type Json } from './keras-config.js';
 
 export type WeightDType = 'float32' | 'int32';
 export interface Quantization {
@@ -215,63 +214,6 @@ export function decodeWeights(specs: WeightSpec[], weightData: ArrayBuffer | Arr
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Weights -> layers, by name
-
-/** Path components of a manifest name, without `:0` and without recurrent cell scopes (lstm_cell, gru_cell_3). */
-function components(name: string): string[] {
-  return name.replace(/:\d+$/, '').split('/').filter((c) => c && !/^(lstm|gru|simple_rnn)_cell(_\d+)?$/.test(c));
-}
-
-interface Leaf {
-  variable: Variable;
-  layerName: string;
-  /** Names of the models around the layer, outermost first. */
-  scopes: string[];
-}
-
-function leaves(model: Model, scopes: string[] = []): Leaf[] {
-  const out: Leaf[] = [];
-  for (const layer of model.layers) {
-    if (layer instanceof Model) out.push(...leaves(layer, [...scopes, model.name]));
-    else for (const variable of layer.weights) out.push({ variable, layerName: layer.name, scopes: [...scopes, model.name] });
-  }
-  return out;
-}
-
-/** Sets the model's weights from the decoded file weights; returns file weight name -> variable (for optimizer slots). */
-function assignWeights(model: Model, weights: DecodedWeight[], where: string): Map<string, Variable> {
-  const entries = weights.map((w) => ({ w, parts: components(w.spec.name), used: false }));
-  const byVariable = new Map<string, Variable>();
-  for (const leaf of leaves(model)) {
-    const v = leaf.variable;
-    const want = v.name.split('/');
-    if (want[0] !== leaf.layerName) want.unshift(leaf.layerName);
-    // The variable's own path (layer/.../kernel) must end the file's name; the layer's name may sit deeper
-    // (a wrapper's forward_lstm/kernel under bidirectional/).
-    const own = v.name.split('/');
-    const candidates = entries.filter((e) => !e.used && e.parts.length >= own.length && own.every((p, i) => e.parts[e.parts.length - own.length + i] === p)
-      && e.parts.includes(leaf.layerName));
-    if (!candidates.length) {
-      const sample = entries.filter((e) => !e.used).slice(0, 12).map((e) => e.w.spec.name);
-      throw new Error(`${where}: the file has no weight for ${v.name} of layer "${leaf.layerName}" (shape [${v.shape.join(',')}]). Unmatched weights in the file: ${sample.join(', ') || 'none'}`);
-    }
-    // Between names that all fit, the one whose scopes name the enclosing models wins, then manifest order.
-    const score = (e: (typeof entries)[number]) => leaf.scopes.filter((s) => e.parts.includes(s)).length - Math.abs(e.parts.length - want.length) * 0.01;
-    const best = candidates.reduce((a, b) => (score(b) > score(a) ? b : a));
-    const { spec, values } = best.w;
-    if (spec.shape.length !== v.shape.length || spec.shape.some((d, i) => d !== v.shape[i])) {
-      throw new Error(`${where}: weight "${spec.name}" in the file has shape [${spec.shape.join(',')}], but ${v.name} of layer "${leaf.layerName}" has shape [${v.shape.join(',')}]`);
-    }
-    best.used = true;
-    v.assign(tensor(v.dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values), spec.shape, v.dtype));
-    byVariable.set(spec.name, v);
-  }
-  const left = entries.filter((e) => !e.used);
-  if (left.length) throw new Error(`${where}: the file has weights that no layer of the model uses: ${left.map((e) => e.w.spec.name).slice(0, 12).join(', ')}`);
-  return byVariable;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Training configuration
 
 /** TF.js / Keras optimizer class -> tensornode's, with the config keys each spelling uses. */
@@ -293,6 +235,12 @@ function optimizerFromConfig(oc: { class_name: string; config: Json }, where: st
       return getOptimizer({ className: 'SGD', config: clean({ ...common, momentum: num('momentum'), nesterov: c.useNesterov }) });
     case 'rmsprop':
       return getOptimizer({ className: 'RMSprop', config: clean({ ...common, rho: num('rho', 'decay'), momentum: num('momentum'), epsilon: num('epsilon'), centered: c.centered }) });
+    // Keras 3's mixed-precision wrapper: tensornode computes in float32, so the inner optimizer is the whole story.
+    case 'lossscaleoptimizer': {
+      const inner = (oc.config ?? {}).inner_optimizer as { class_name: string; config: Json } | undefined;
+      if (!inner || typeof inner.class_name !== 'string') throw new Error(`${where}: LossScaleOptimizer without inner_optimizer`);
+      return optimizerFromConfig(inner, where);
+    }
     case 'adagrad':
       return getOptimizer({ className: 'Adagrad', config: clean({ ...common, initialAccumulatorValue: num('initialAccumulatorValue'), epsilon: num('epsilon') }) });
     default:
@@ -317,6 +265,10 @@ function mapValues(v: unknown, f: (x: unknown) => unknown): unknown {
   return f(v);
 }
 
+/**
+ * compile()'s arguments from a TF.js / Keras training config (TF.js's trainingConfig, Keras's training_config):
+ * optimizer by class and config (Keras 2, Keras 3 and TF.js spellings), losses and metrics by name.
+ */
 export function compileArgsFromTrainingConfig(tc: TrainingConfig, outputs: number, where: string): CompileArgs {
   if (!tc.optimizer_config || typeof tc.optimizer_config.class_name !== 'string') throw new Error(`${where}: trainingConfig has no optimizer_config`);
   let metrics = tc.metrics === null ? undefined : mapValues(tc.metrics, named);
@@ -377,7 +329,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, where = 'model', o
   const decoded = decodeWeights(specs, artifacts.weightData, where);
   const model = modelFromKeras(artifacts.modelTopology, `${where}: modelTopology`);
   if (!model.built) throw new Error(`${where}: the model has no input shape, so its weights cannot be created; the file's first layer needs batch_input_shape`);
-  const byName = assignWeights(model, decoded.filter((d) => d.spec.group !== OPTIMIZER_GROUP), where);
+  const byName = assignWeightsByName(model, decoded.filter((d) => d.spec.group !== OPTIMIZER_GROUP).map((d) => ({ name: d.spec.name, shape: d.spec.shape, values: d.values })), where);
 
   if (options.compile === false) return model;
   const ours = (artifacts.userDefinedMetadata?.tensornode ?? null) as { compile?: Json | null } | null;
@@ -405,7 +357,8 @@ function tfjsOptimizerConfig(opt: Optimizer): { class_name: string; config: Json
   switch (opt.constructor.name) {
     case 'Adam': return c.amsgrad ? null : { class_name: 'Adam', config: { learning_rate: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon } };
     case 'SGD': return c.momentum ? null : { class_name: 'SGD', config: { learning_rate: lr } };
-    case 'RMSprop': return { class_name: 'RMSProp', config: { learning_rate: lr, decay: c.rho, momentum: c.momentum, epsilon: c.epsilon, centered: c.centered } };
+    // With momentum the two libraries keep their momentum slot in different forms; without, they agree.
+    case 'RMSprop': return c.momentum ? null : { class_name: 'RMSProp', config: { learning_rate: lr, decay: c.rho, momentum: 0, epsilon: c.epsilon, centered: c.centered } };
     // TF.js's Adagrad has no epsilon of its own (it uses 1e-7, as tensornode's default).
     case 'Adagrad': return c.epsilon === 1e-7 ? { class_name: 'Adagrad', config: { learning_rate: lr, initial_accumulator_value: c.initialAccumulatorValue } } : null;
     default: return null;
@@ -519,7 +472,9 @@ export function modelToArtifacts(model: Model): ModelArtifacts {
     if (vars.length) {
       push({ name: 'iter', shape: [], dtype: 'int32', group: OPTIMIZER_GROUP }, Int32Array.of(opt.iterations));
       const names = trainingConfig ? SLOT_NAMES[opt.constructor.name] : undefined;
-      const count = Math.max(...vars.map((v) => opt.slotsOf(v)!.length));
+      // TF.js's setWeights splits the list evenly between the slots it keeps: RMSProp keeps mg only when centered.
+      const kept = opt.constructor.name === 'RMSprop' && names && !(opt as unknown as { centered: boolean }).centered ? 2 : Infinity;
+      const count = Math.min(kept, Math.max(...vars.map((v) => opt.slotsOf(v)!.length)));
       for (let k = 0; k < count; k++) {
         for (const v of vars) {
           const a = opt.slotsOf(v)![k];

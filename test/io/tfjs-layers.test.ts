@@ -10,6 +10,7 @@ import {
   expectClose, expectSamePredictions, quantizeAffine, quantizeFloat16, randomValues, randomizeTfjs, readFolder, tf, tfjsArtifacts, tfjsLoad,
   useCpu, weightBytes, writeFolder, type Artifacts,
 } from '../helpers/tfjs.js';
+import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
 
 // ../shared beside the project (as CI lays it out), or beside the worktrees' folder (/work/wt/<name>).
 const REAL = [resolve(__dirname, '../../../shared/realmodels/tfjs'), resolve(__dirname, '../../../../shared/realmodels/tfjs')].find((d) => existsSync(d))
@@ -67,6 +68,25 @@ describe('real TF.js files', () => {
     expectSamePredictions(ours, theirs, [input([3, 60, 7], 3)]);
   });
 
+  it("compile from their Keras training configs (Custom>Adam, MeanMetricWrapper, Keras 3's LossScaleOptimizer) when given as the trainingConfig", async () => {
+    for (const [name, loss, metrics] of [
+      ['mnist-cnn-conv', 'sparse_categorical_crossentropy', ['loss', 'accuracy']],
+      ['emotion-embedding-lstm', 'categorical_crossentropy', ['loss', 'accuracy']],
+      ['stock-lstm-keras3', 'mean_squared_error', ['loss']],
+    ] as const) {
+      const a = readFolder(join(REAL, name));
+      const tc = (a.modelTopology as { training_config: tn.io.TrainingConfig }).training_config;
+      // As TF.js, a training config inside the Keras topology alone does not compile.
+      expect((await tn.loadLayersModel(tn.io.fromMemory(a))).optimizer).toBeNull();
+      const model = await tn.loadLayersModel(tn.io.fromMemory({ ...a, trainingConfig: tc }));
+      expect(model.optimizer, name).toBeInstanceOf(tn.optimizers.Adam);
+      expect(model.optimizer!.learningRate).toBeCloseTo(0.001, 9);
+      expect((model.optimizer as tn.optimizers.Adam).beta2).toBe(0.999);
+      expect(model.compileArgs!.loss).toBe(loss);
+      expect(model.metricsNames).toEqual(metrics);
+    }
+  });
+
   it('tm-mobilenet-v2 (Teachable Machine, TF.js 1.x file without "format") names the layer class tensornode lacks', async () => {
     const dir = join(REAL, 'tm-mobilenet-v2');
     expect(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).format).toBeUndefined();
@@ -94,8 +114,10 @@ function tfjsFunctional(): tf.LayersModel {
   const tokens = tf.input({ shape: [7], name: 'tokens' });
   const feats = tf.input({ shape: [5], name: 'feats' });
   const emb = tf.layers.embedding({ inputDim: 30, outputDim: 6, name: 'emb' }).apply(tokens) as tf.SymbolicTensor;
+  // TF.js's default recurrent activation (hard_sigmoid) for the LSTM; sigmoid for the GRU, so that the graph reads
+  // the same when the Keras 3 tests relabel the file as Keras 3 (whose hard_sigmoid differs).
   const seq = tf.layers.lstm({ units: 4, returnSequences: true, name: 'lstm' }).apply(emb) as tf.SymbolicTensor;
-  const last = tf.layers.gru({ units: 5, name: 'gru' }).apply(seq) as tf.SymbolicTensor;
+  const last = tf.layers.gru({ units: 5, recurrentActivation: 'sigmoid', name: 'gru' }).apply(seq) as tf.SymbolicTensor;
   const shared = tf.layers.dense({ units: 5, activation: 'tanh', name: 'shared' });
   const a = shared.apply(feats) as tf.SymbolicTensor;
   const b = shared.apply(last) as tf.SymbolicTensor;
@@ -260,6 +282,16 @@ function toKeras3(topology: Record<string, unknown>): Record<string, unknown> {
   return { keras_version: '3.8.0', backend: 'tensorflow', model_config: res };
 }
 
+describe("'hard_sigmoid_legacy', Keras 2's and TF.js's hard_sigmoid", () => {
+  it('is clip(0.2 x + 0.5, 0, 1) with its gradient', () => {
+    const act = tn.activations.getActivation('hard_sigmoid_legacy');
+    const x = randomTensor([3, 7], 72, -4, 4, [-2.5, 2.5], 0.05);
+    const expected = Array.from(x.data()).map((v) => Math.min(1, Math.max(0, 0.2 * v + 0.5)));
+    expectClose(act.apply(x).data(), expected, 1e-6, 1e-7);
+    gradCheck((t) => act.apply(t), [x]);
+  });
+});
+
 describe('Keras 3 spellings', () => {
   it('read { args, kwargs } inbound nodes, batch_shape, dtype policies and module/registered_name initializers', async () => {
     const inp = tf.input({ shape: [6], name: 'x' });
@@ -274,6 +306,21 @@ describe('Keras 3 spellings', () => {
     expect(JSON.stringify(k3.modelTopology)).toContain('__keras_tensor__');
     const ours = await tn.loadLayersModel(tn.io.fromMemory(k3));
     expectSamePredictions(ours, theirs, [input([4, 6], 41)]);
+  });
+
+  it('read a nested Sequential whose calls Keras 3 counts from node 0, beside shared layers and two inputs', async () => {
+    const theirs = tfjsFunctional();
+    const a = await tfjsArtifacts(theirs);
+    const k3 = toKeras3(a.modelTopology as Record<string, unknown>);
+    // The LSTM computes TF.js's hard_sigmoid; under a Keras 3 label that function is tensornode's 'hard_sigmoid_legacy'.
+    (((k3.model_config as { config: { layers: { name: string; config: Record<string, unknown> }[] } }).config.layers).find((l) => l.name === 'lstm')!).config.recurrent_activation = 'hard_sigmoid_legacy';
+    // TF.js and Keras 2 count the nested model's own node as 0 and its first call as 1; Keras 3 counts the call as 0.
+    const text = JSON.stringify(k3).replace(/"keras_history":\["head",1,0\]/g, '"keras_history":["head",0,0]').replace(/\["head",1,0\]/g, '["head",0,0]');
+    expect(text).toContain('["head",0,0]');
+    const ours = await tn.loadLayersModel(tn.io.fromMemory({ ...a, modelTopology: JSON.parse(text) }));
+    expectSamePredictions(ours, theirs, functionalInputs());
+    // The Keras 2 / TF.js numbering of the same graph loads too.
+    expectSamePredictions(await tn.loadLayersModel(tn.io.fromMemory({ ...a, modelTopology: k3 })), theirs, functionalInputs());
   });
 
   it("read 'hard_sigmoid' as Keras 2 and TF.js define it in their files, and as Keras 3 does in Keras 3 files", async () => {
@@ -294,6 +341,15 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
   const { Dense, Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling2D, GlobalAveragePooling2D,
     BatchNormalization, LayerNormalization, Dropout, Flatten, Reshape, Activation, Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Concatenate, Add, Multiply,
     Average, Maximum, Minimum, GlobalMaxPooling1D } = tn.layers;
+
+  async function artifactsOf(model: tn.Model): Promise<Artifacts> {
+    let saved: Artifacts | undefined;
+    await model.save(tn.io.withSaveHandler((a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', modelTopologyBytes: 0, weightSpecsBytes: 0, weightDataBytes: 0 } };
+    }));
+    return saved!;
+  }
 
   async function roundTrip(model: tn.Model, inputs: { values: Float32Array; shape: number[] }[]): Promise<tf.LayersModel> {
     let saved: Artifacts | undefined;
@@ -322,6 +378,11 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
     const y = tn.oneHot(tn.tensor([0, 1, 2, 3, 4, 0], [6], 'int32'), 5);
     await model.fit(tn.tensor(x.values, x.shape), y, { epochs: 2, batchSize: 3, verbose: 0 });
     await roundTrip(model, [x]);
+    // The folder model.save writes is what TF.js's file loaders read.
+    const dir = freshDir();
+    await model.save(`file://${dir}`);
+    expect(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).weightsManifest[0].paths).toEqual(['weights.bin']);
+    expectSamePredictions(model, await tfjsLoad(readFolder(dir)), [x]);
   });
 
   it('1-D convolution and pooling, global pooling, LayerNormalization, Reshape, Activation', async () => {
@@ -379,9 +440,34 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
     expectClose(m.tensor.dataSync(), model.optimizer!.slotsOf(kernel)![0], 1e-7, 0);
   });
 
+  it('hands RMSprop (with and without centering) and Adagrad state to TF.js in the order its setWeights reads', async () => {
+    for (const optimizer of [new tn.optimizers.RMSprop({ learningRate: 0.01 }), new tn.optimizers.RMSprop({ learningRate: 0.01, centered: true }), new tn.optimizers.Adagrad({ learningRate: 0.1 })]) {
+      tn.clearSession();
+      const model = new tn.Sequential([new Dense(3, { inputShape: [2] })]);
+      model.compile({ optimizer, loss: 'mae' });
+      const x = input([4, 2], 70);
+      await model.fit(tn.tensor(x.values, x.shape), tn.ones([4, 3]), { epochs: 1, batchSize: 2, verbose: 0 });
+      const theirs = await roundTrip(model, [x]);
+      const weights = await (theirs.optimizer as unknown as { getWeights(): Promise<{ name: string; tensor: tf.Tensor }[]> }).getWeights();
+      const kernel = model.layers[0].weights[0];
+      const first = optimizer instanceof tn.optimizers.Adagrad ? 'accumulator' : 'rms';
+      expectClose(weights.find((w) => w.name === `${kernel.name}/${first}`)!.tensor.dataSync(), optimizer.slotsOf(kernel)![0], 1e-7, 0, optimizer.constructor.name);
+      // The reloaded tensornode model continues with the same state.
+      const again = await tn.loadLayersModel(tn.io.fromMemory(await artifactsOf(model)));
+      expect(again.optimizer!.constructor).toBe(optimizer.constructor);
+      expect(again.optimizer!.iterations).toBe(2);
+      expectClose(again.optimizer!.slotsOf(again.layers[0].weights[0])![0], optimizer.slotsOf(kernel)![0], 0, 0);
+    }
+  });
+
   it('refuses what TF.js would compute differently, naming the layer', async () => {
     const model = new tn.Sequential([new GRU(2, { inputShape: [3, 2], recurrentActivation: 'hard_sigmoid' })]);
     await expect(model.save(freshDir())).rejects.toThrow(/layer "gru.*" uses Keras 3's hard_sigmoid/);
+    const wrapped = new tn.Sequential([new Bidirectional(new LSTM(2, { recurrentActivation: 'hard_sigmoid' }), { inputShape: [3, 2] })]);
+    await expect(wrapped.save(freshDir())).rejects.toThrow(/layer "bidirectional.*" uses Keras 3's hard_sigmoid/);
+    // TF.js's own hard_sigmoid saves under its TF.js name and computes the same there.
+    const legacy = new tn.Sequential([new Bidirectional(new LSTM(2, { recurrentActivation: 'hard_sigmoid_legacy', returnSequences: true }), { inputShape: [3, 2] })]);
+    await roundTrip(legacy, [input([2, 3, 2], 71, (v) => 6 * v)]);
   });
 });
 
