@@ -14,14 +14,14 @@ import { basename, dirname, join } from 'node:path';
 import { Layer, InputLayer, type Shape } from '../layers/layer.js';
 import { Bidirectional } from '../layers/wrappers.js';
 import { GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
-import { getLoss, type LossIdentifier } from '../losses.js';
+import { getLoss, Loss, type LossIdentifier } from '../losses.js';
 import { getMetric } from '../metrics.js';
 import { Model, type CompileArgs } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { toSnakeCase } from '../names.js';
 import { tensor, type Variable } from '../tensor.js';
-import { layerToKeras, modelFromKeras, type KerasLayerSpec } from './keras-config.js';
+import { camelConfigToKeras, layerToKeras, modelFromKeras, type KerasLayerSpec } from './keras-config.js';
 import { readKerasArchive, readKerasLegacyH5, readKerasWeights, writeKerasArchive, writeKerasWeights, type H5Array, type Json, type KerasWeights } from './keras.js';
 import type { SaveResult } from './handlers.js';
 import { compileArgsFromTrainingConfig, type LoadOptions, type TrainingConfig } from './tfjs-layers.js';
@@ -302,6 +302,8 @@ export async function modelFromKerasH5(bytes: Uint8Array, where: string, options
   assignLegacyWeights(model, file.layers, where);
   if (options.compile !== false && file.trainingConfig) {
     model.compile(compileArgsFromKeras(file.trainingConfig, model.outputs.length, `${where}: training_config`));
+    // optimizer_weights lists the optimizer's variables in the order a .keras file keeps them.
+    restoreKerasOptimizer(model, file.optimizerWeights.map((w) => w.array), `${where}: optimizer_weights`);
   }
   return model;
 }
@@ -477,6 +479,9 @@ function keras3Model(model: Model): Json {
   };
 }
 
+/** Loss classes whose tensornode config (name, reduction, from_logits, label_smoothing, delta) Keras 3 takes as is. */
+const KERAS3_LOSSES = ['MeanSquaredError', 'MeanAbsoluteError', 'Huber', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy'];
+
 /** compile()'s arguments in Keras 3's compile_config; null when some of them have no Keras name. */
 function keras3CompileConfig(model: Model): Json | null {
   const args = model.compileArgs;
@@ -498,9 +503,21 @@ function keras3CompileConfig(model: Model): Json | null {
     clipvalue: opt.clipvalue, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, ...specific,
   });
   const named = (v: unknown): boolean => typeof v === 'string' || (Array.isArray(v) && v.every(named)) || (isObject(v) && Object.values(v).every(named));
-  if (!named(args.loss) || (args.metrics !== undefined && !named(args.metrics))) return null;
+  // A built-in Loss object (BinaryCrossentropy({ fromLogits: true })) as Keras 3 serializes it.
+  const lossOf = (l: unknown): unknown => {
+    if (l instanceof Loss && KERAS3_LOSSES.includes(l.constructor.name)) {
+      const c = camelConfigToKeras(l.getConfig()) as Json;
+      return keras3Object('keras.losses', l.constructor.name, { ...c, reduction: c.reduction ?? 'sum_over_batch_size' });
+    }
+    if (Array.isArray(l)) return l.map(lossOf);
+    if (isObject(l) && !(l instanceof Loss)) return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, lossOf(v)]));
+    return l;
+  };
+  const loss = lossOf(args.loss);
+  const serializable = (v: unknown): boolean => named(v) || (isObject(v) && typeof v.class_name === 'string') || (Array.isArray(v) && v.every(serializable)) || (isObject(v) && Object.values(v).every(serializable));
+  if (!serializable(loss) || (args.metrics !== undefined && !named(args.metrics))) return null;
   return {
-    optimizer, loss: args.loss, loss_weights: args.lossWeights ?? null, metrics: args.metrics ?? null,
+    optimizer, loss, loss_weights: args.lossWeights ?? null, metrics: args.metrics ?? null,
     weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
   };
 }

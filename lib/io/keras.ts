@@ -40,6 +40,8 @@ export interface KerasLegacyH5 {
   trainingConfig: Json | null;
   /** model_weights' layers in layer_names order (every layer, also those without weights). */
   layers: KerasLegacyLayer[];
+  /** optimizer_weights in weight_names order (the step count first), empty when the file has none. */
+  optimizerWeights: { name: string; array: H5Array }[];
 }
 
 const ZIP_MEMBERS = { metadata: 'metadata.json', config: 'config.json', weights: 'model.weights.h5' };
@@ -216,6 +218,15 @@ export async function readKerasLegacyH5(bytes: Uint8Array, what: string): Promis
       throw new Error(`${what}: not a Keras HDF5 file: it has neither a model_weights group nor a layer_names attribute`);
     }
     const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    // weight_names are paths inside the group: dense_13/kernel:0, sequential_4/dense_13/kernel, Adam/m/dense/bias:0.
+    const datasetAt = (g: H5Group, w: string, owner: string): H5Array => {
+      const parts = w.split('/');
+      let at: H5Group | null = g;
+      for (const p of parts.slice(0, -1)) at = at?.subgroup(p) ?? null;
+      const leaf = parts[parts.length - 1];
+      if (!at || !at.isDataset(leaf)) throw new Error(`${what}: weight_names of ${owner} lists "${w}", but ${g.path} has no dataset at that path`);
+      return at.dataset(leaf);
+    };
     const layerNames = stringList(weightsGroup.attr('layer_names'), `${what}: attribute layer_names`);
     const layers = layerNames.map((name): KerasLegacyLayer => {
       const g = weightsGroup.subgroup(name);
@@ -223,15 +234,7 @@ export async function readKerasLegacyH5(bytes: Uint8Array, what: string): Promis
       const names = stringList(g.attr('weight_names'), `${what}: attribute weight_names of ${g.path}`);
       return {
         name,
-        weights: names.map((w) => {
-          // weight_names are paths inside the layer's group: dense_13/kernel:0, or sequential_4/dense_13/kernel.
-          const parts = w.split('/');
-          let at: H5Group | null = g;
-          for (const p of parts.slice(0, -1)) at = at?.subgroup(p) ?? null;
-          const leaf = parts[parts.length - 1];
-          if (!at || !at.isDataset(leaf)) throw new Error(`${what}: weight_names of layer "${name}" lists "${w}", but ${g.path} has no dataset at that path`);
-          return { name: w, array: at.dataset(leaf) };
-        }),
+        weights: names.map((w) => ({ name: w, array: datasetAt(g, w, `layer "${name}"`) })),
       };
     });
     return {
@@ -240,6 +243,11 @@ export async function readKerasLegacyH5(bytes: Uint8Array, what: string): Promis
       modelConfig,
       trainingConfig,
       layers,
+      optimizerWeights: ((): { name: string; array: H5Array }[] => {
+        const g = root.keys().includes('optimizer_weights') ? root.subgroup('optimizer_weights') : null;
+        if (!g) return [];
+        return stringList(g.attr('weight_names'), `${what}: attribute weight_names of ${g.path}`).map((w) => ({ name: w, array: datasetAt(g, w, 'optimizer_weights') }));
+      })(),
     };
   });
 }

@@ -152,6 +152,13 @@ describe('real Keras files', () => {
     expectClose(predict(model, x), referenceForward(await kerasH5Reference(readFileSync(path)), x).data);
     expect(model.optimizer).toBeInstanceOf(tn.optimizers.Adam);
     expect(model.metricsNames).toEqual(['loss', 'accuracy']);
+    // Keras 3's optimizer_weights: adam/iteration, adam/learning_rate, then momentum and velocity per variable.
+    const [iterations, velocity] = await h5(readFileSync(path), (f) => [
+      Number((f.get('optimizer_weights/adam/iteration') as any).value),
+      (f.get('optimizer_weights/adam/sequential_4_dense_15_kernel_velocity') as any).value as Float32Array,
+    ]);
+    expect(model.optimizer!.iterations).toBe(iterations);
+    expect(Array.from(model.optimizer!.slotsOf(model.layers[2].weights[0])![1])).toEqual(Array.from(velocity));
   });
 
   it('emotion-lstm-h5 (Keras 2.13 .h5): Embedding and two LSTMs (lstm_cell/kernel:0), variable-length input', async () => {
@@ -164,6 +171,15 @@ describe('real Keras files', () => {
     }
     expect(model.compileArgs!.loss).toBe('categorical_crossentropy');
     expect(model.metricsNames).toEqual(['loss', 'accuracy']);
+    // optimizer_weights: iteration:0, then Adam/m and Adam/v of each variable in turn.
+    const [iterations, m, v] = await h5(readFileSync(path), (f) => [
+      Number((f.get('optimizer_weights/iteration:0') as any).value),
+      (f.get('optimizer_weights/Adam/m/lstm_30/lstm_cell/recurrent_kernel:0') as any).value as Float32Array,
+      (f.get('optimizer_weights/Adam/v/dense_58/bias:0') as any).value as Float32Array,
+    ]);
+    expect(model.optimizer!.iterations).toBe(iterations);
+    expect(Array.from(model.optimizer!.slotsOf(model.layers[1].weights[1])![0])).toEqual(Array.from(m));
+    expect(Array.from(model.optimizer!.slotsOf(model.layers[5].weights[1])![1])).toEqual(Array.from(v));
   });
 
   it('loads without compiling when asked ({ compile: false })', async () => {
@@ -245,6 +261,23 @@ describe('model.save(x.keras)', () => {
     const b = loaded.trainOnBatch(x, y);
     expectClose(b, a, 1e-6);
     model.weights.forEach((w, i) => expectClose(loaded.weights[i].values as Float32Array, w.values as Float32Array, 1e-6));
+  });
+
+  it('a Loss object in compile() is written as Keras 3 serializes it, and read back', async () => {
+    const model = new tn.Sequential({ layers: [tn.layers.dense({ units: 1, inputShape: [3] })] });
+    model.compile({ optimizer: tn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), loss: new tn.losses.BinaryCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }) });
+    model.trainOnBatch(tn.randomUniform([4, 3]), tn.tensor([0, 1, 1, 0], [4, 1]));
+    const path = fresh('.keras');
+    await model.save(path);
+    const cc = archive(path).config.compile_config;
+    expect(cc.loss).toMatchObject({ module: 'keras.losses', class_name: 'BinaryCrossentropy', config: { from_logits: true, label_smoothing: 0.1 }, registered_name: null });
+    expect(cc.optimizer).toMatchObject({ class_name: 'SGD', config: { momentum: 0.9, nesterov: false } });
+    const loaded = await tn.models.loadModel(path);
+    const loss = loaded.compileArgs!.loss as tn.losses.BinaryCrossentropy;
+    expect(loss).toBeInstanceOf(tn.losses.BinaryCrossentropy);
+    expect(loss.getConfig()).toMatchObject({ fromLogits: true, labelSmoothing: 0.1 });
+    expect(loaded.optimizer).toBeInstanceOf(tn.optimizers.SGD);
+    expect(Array.from(loaded.optimizer!.slotsOf(loaded.trainableWeights[0])![0])).toEqual(Array.from(model.optimizer!.slotsOf(model.trainableWeights[0])![0]));
   });
 
   it('a functional model with Embedding, Bidirectional(LSTM), GRU, BatchNormalization, Concatenate and two inputs round-trips', async () => {
