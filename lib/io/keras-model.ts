@@ -170,23 +170,27 @@ function optimizerState(model: Model): Map<string, WritableArray[]> | null {
   return new Map([['optimizer', [...head, ...arrays]]]);
 }
 
-/** Restores the optimizer's step count and slots from Keras's `optimizer/vars` when they fit its variables. */
+/**
+ * Restores the optimizer's step count, learning rate and slots from Keras's `optimizer/vars` (or a legacy file's
+ * optimizer_weights). State that does not fit the optimizer is skipped with a warning, as Keras does.
+ */
 function restoreKerasOptimizer(model: Model, arrays: H5Array[], where: string): void {
   const opt = model.optimizer;
   if (!opt || !arrays.length) return;
   const vars = model.trainableWeights;
   const order = kerasSlotOrder(opt, vars.length);
   if (!order) return;
-  // Keras 3 keeps the learning rate as a variable after the step count; tf.keras 2 does not.
-  const skip = arrays.length === 2 + order.length ? 2 : arrays.length === 1 + order.length ? 1 : -1;
-  if (arrays.length <= 2 && order.length > 0) {
-    opt.iterations = Number(arrays[0].values[0] ?? 0);
+  // Keras 3 keeps the learning rate as a variable after the step count; tf.keras 2 does not. An optimizer that had
+  // not stepped when saved has only those.
+  const head = arrays.length === 2 + order.length ? 2 : arrays.length === 1 + order.length ? 1 : arrays.length <= 2 ? arrays.length : -1;
+  if (head < 0) {
+    console.warn(`${where}: skipping the optimizer's state: the file has ${arrays.length} variables, but a ${opt.constructor.name} for this model's ${vars.length} trainable variables has ${order.length} slots plus the step count and learning rate`);
     return;
   }
-  if (skip < 0) {
-    throw new Error(`${where}: the optimizer state in the file has ${arrays.length} variables, but a ${opt.constructor.name} for this model's ${vars.length} trainable variables has ${order.length} slots (plus the step count and learning rate); load with { compile: false } and compile() yourself`);
-  }
   opt.iterations = Number(arrays[0].values[0] ?? 0);
+  if (head === 2 && typeof opt.learningRate === 'number') opt.learningRate = Number(arrays[1].values[0]);
+  if (arrays.length === head && order.length > 0) return;
+  const skip = head;
   const bySlot = vars.map(() => [] as Float32Array[]);
   order.forEach(([i, k], j) => {
     const a = arrays[skip + j];
