@@ -102,7 +102,15 @@ export async function readKerasArchive(bytes: Uint8Array, what: string): Promise
   }
   let files: Record<string, Uint8Array>;
   try {
-    files = unzipSync(bytes, { filter: (f) => Object.values(ZIP_MEMBERS).includes(f.name.replace(/\\/g, '/')) });
+    files = unzipSync(bytes, {
+      filter: (f) => {
+        if (!Object.values(ZIP_MEMBERS).includes(f.name.replace(/\\/g, '/'))) return false;
+        // Deflate expands at most ~1032:1; a header claiming more is damaged or hostile. Checked before the
+        // member is inflated, so a zip bomb allocates nothing.
+        if (f.originalSize > 1032 * Math.max(f.size, 1) + 1024) throw new Error(`${f.name} claims ${f.originalSize} bytes from ${f.size} compressed bytes`);
+        return true;
+      },
+    });
   } catch (err) {
     throw new Error(`${what}: the .keras zip archive is damaged or truncated (${(err as Error).message})`);
   }

@@ -62,6 +62,7 @@ export class Model extends Layer {
    * slots, such as Adam's moments) in TF.js's layers-model format: into the directory `path` (`model.json` and
    * `weights.bin`; a `file://` prefix is accepted), or through an IO handler (`tn.io.withSaveHandler(fn)`).
    * `tn.loadLayersModel(path)` reads them back, so training resumes where it stopped; TF.js loads them too.
+   * A path ending in `.keras` writes Keras 3's format instead, which `keras.models.load_model` reads.
    */
   async save(target: string | import('../io/handlers.js').IOHandler): Promise<import('../io/handlers.js').SaveResult> {
     const { saveModel } = await import('./saving.js');

@@ -312,6 +312,15 @@ describe('model.save(x.keras)', () => {
     const model = fashionCnn();
     await expect(model.save(fresh('.h5'))).rejects.toThrow(/does not write the legacy \.h5 format.*\.keras/);
     await expect(new tn.Sequential().save(fresh('.keras'))).rejects.toThrow(/not built yet/);
+    class Subclassed extends tn.Model {
+      dense = tn.layers.dense({ units: 2 });
+      override call(x: tn.Tensor | tn.Tensor[]) {
+        return this.dense.apply(x as tn.Tensor);
+      }
+    }
+    const sub = new Subclassed();
+    sub.predict(tn.ones([1, 3]));
+    await expect(sub.save(fresh('.keras'))).rejects.toThrow(/subclassed Model.*saveWeights\('x\.weights\.h5'\)/);
   });
 
   it('overwrites atomically: the old file is replaced whole and no temporary file is left behind', async () => {
@@ -436,6 +445,7 @@ describe('what cannot be loaded, and custom classes', () => {
 
   it('damaged files: truncated and corrupted zips, truncated and foreign HDF5, missing members', async () => {
     const keras = readFileSync(fashion());
+    const a0 = () => archive(fashion());
     const write = (bytes: Uint8Array, ext: string) => {
       const p = fresh(ext);
       writeFileSync(p, bytes);
@@ -443,6 +453,13 @@ describe('what cannot be loaded, and custom classes', () => {
     };
     await expect(tn.models.loadModel(write(keras.subarray(0, keras.length >> 1), '.keras'))).rejects.toThrow(/zip archive is damaged or truncated/);
     await expect(tn.models.loadModel(write(strToU8('{"not": "a zip"}'), '.keras'))).rejects.toThrow(/not a \.keras file/);
+    const bomb = zipSync({ 'metadata.json': strToU8('{}'), 'config.json': new Uint8Array(1 << 22), 'model.weights.h5': a0().weights }, { level: 9 });
+    // A header that claims more than deflate can expand to: refused before inflating.
+    const view = new DataView(bomb.buffer);
+    for (let i = 0; i + 4 <= bomb.length; i++) {
+      if (view.getUint32(i, true) === 0x02014b50 && strFromU8(bomb.subarray(i + 46, i + 57)) === 'config.json') view.setUint32(i + 24, 0xfffffff0, true);
+    }
+    await expect(tn.models.loadModel(write(bomb, '.keras'))).rejects.toThrow(/damaged or truncated \(config\.json claims 4294967280 bytes/);
     // The HDF5 member cut short inside an intact zip.
     const a = archive(fashion());
     const cut = zipSync({ 'metadata.json': strToU8(JSON.stringify(a.metadata)), 'config.json': strToU8(JSON.stringify(a.config)), 'model.weights.h5': a.weights.subarray(0, 100000) });
