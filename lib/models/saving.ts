@@ -1,9 +1,9 @@
 // Saving a whole model and loading it back. This file only chooses where the artifacts go and which format reads
 // them; the formats live in lib/io (TF.js's layers-model in io/tfjs-layers.ts, the layer configs it shares with
 // Keras's files in io/keras-config.ts). A path ('dir', 'dir/model.json', 'file://...') means model.json and
-// weights.bin in that directory, as tfjs-node writes them; an IO handler (tn.io.fromMemory, tn.io.withSaveHandler,
+// weights.bin in that directory, as tfjs-node writes them; an http(s) URL is fetched as TF.js does; an IO handler (tn.io.fromMemory, tn.io.withSaveHandler,
 // or any { load, save } object) means the artifacts go through it, as in TF.js.
-import { fileSystem, isIOHandler, type IOHandler, type SaveResult } from '../io/handlers.js';
+import { fileSystem, http, isIOHandler, type IOHandler, type SaveResult } from '../io/handlers.js';
 import { modelFromArtifacts, modelToArtifacts, type LoadOptions } from '../io/tfjs-layers.js';
 import type { Model } from './model.js';
 
@@ -11,6 +11,10 @@ export type { ModelJSON } from '../io/tfjs-layers.js';
 export type { LoadOptions };
 
 function handlerFor(target: string | IOHandler, what: 'load' | 'save'): IOHandler {
+  if (typeof target === 'string' && /^https?:\/\//.test(target)) {
+    if (what === 'save') throw new Error(`save: saving to ${target} is not supported; save to a folder, or send the artifacts yourself with tn.io.withSaveHandler`);
+    return http(target);
+  }
   if (typeof target === 'string') return fileSystem(target);
   if (isIOHandler(target) && typeof target[what] === 'function') return target;
   throw new Error(`${what === 'load' ? 'loadModel' : 'save'}: expected a path or an IO handler with ${what}(), received ${typeof target === 'object' ? JSON.stringify(target)?.slice(0, 100) : String(target)}`);

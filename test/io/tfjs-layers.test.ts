@@ -2,6 +2,8 @@
 // scopes, training config, optimizer weights), Keras 3 spellings, and clear errors. TF.js (the devDependency, CPU
 // backend) computes every expected value from the same files.
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -159,6 +161,36 @@ describe('files TF.js 4.22 writes', () => {
     expect(ranges.some((r) => Math.floor(r.start / 1001) !== Math.floor((r.end - 1) / 1001))).toBe(true);
     const ours = await tn.loadLayersModel(`file://${dir}/model.json`);
     expectSamePredictions(ours, theirs, functionalInputs());
+  });
+
+  it('loads model.json and its shards over HTTP, as tf.loadLayersModel(url) does', async () => {
+    const theirs = tfjsCnn();
+    const dir = freshDir();
+    writeFolder(dir, await tfjsArtifacts(theirs), { shardBytes: 400 });
+    const n = (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).weightsManifest[0].paths as string[]).length;
+    expect(n).toBeGreaterThan(2);
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url!);
+      const file = join(dir, req.url!.replace(/^\/models\//, ''));
+      if (!existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200).end(readFileSync(file));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/models/model.json`;
+      const ours = await tn.loadLayersModel(url);
+      expectSamePredictions(ours, theirs, [input([2, 10, 10, 3], 9)]);
+      expect(requests.filter((r) => r.includes('shard'))).toHaveLength(n);
+      unlinkSync(join(dir, `group1-shard2of${n}.bin`));
+      await expect(tn.loadLayersModel(url)).rejects.toThrow(/cannot read weight shard group1-shard2of\d+\.bin: HTTP 404/);
+      await expect(tn.loadLayersModel(url.replace('model.json', 'nothing.json'))).rejects.toThrow(/cannot read model\.json: HTTP 404/);
+    } finally {
+      server.close();
+    }
   });
 
   for (const [kind, quantize, rtol, atol] of [
