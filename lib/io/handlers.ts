@@ -62,6 +62,29 @@ export function modelPaths(path: string): { json: string; dir: string } {
 
 export const WEIGHTS_FILE = 'weights.bin';
 
+/** TF.js's tf.io.http for loading: model.json at `url`, its shards fetched relative to it. */
+export function http(url: string, init: RequestInit = {}): IOHandler {
+  if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new Error(`io.http: expected an http:// or https:// URL, received ${String(url)}`);
+  const where = `loadModel: ${url}`;
+  const get = async (u: string): Promise<Response> => {
+    const res = await fetch(u, init);
+    if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText} for ${u}`);
+    return res;
+  };
+  return {
+    async load() {
+      let parsed: unknown;
+      try {
+        parsed = await (await get(url)).json();
+      } catch (err) {
+        throw new Error(`${where}: cannot read model.json: ${(err as Error).message}`);
+      }
+      const file = checkModelJSON(parsed, where);
+      return artifactsFromModelJSON(file, async (p) => new Uint8Array(await (await get(new URL(p, url).href)).arrayBuffer()), where);
+    },
+  };
+}
+
 /** TF.js's file handler (tfjs-node's tf.io.fileSystem): model.json plus weights.bin in a directory. */
 export function fileSystem(path: string): IOHandler {
   const { json, dir } = modelPaths(path);

@@ -287,23 +287,48 @@ const SLOT_NAMES: Record<string, string[]> = {
   Adam: ['m', 'v', 'vhat'], AdamW: ['m', 'v', 'vhat'], RMSprop: ['rms', 'momentum', 'mg'], Adagrad: ['accumulator'], SGD: ['momentum'],
 };
 
-function restoreOptimizer(model: Model, weights: DecodedWeight[], byName: Map<string, Variable>, where: string): void {
+/**
+ * TF.js's Momentum keeps a = momentum a + g and steps w -= lr a; Keras (and tensornode) keep m = momentum m - lr g and
+ * step w += m. With a constant learning rate m = -lr a, so the state converts exactly.
+ */
+function momentumScale(className: string | undefined, opt: Optimizer): number {
+  return className === 'Momentum' && typeof opt.learningRate === 'number' ? -opt.learningRate : 1;
+}
+
+function restoreOptimizer(model: Model, weights: DecodedWeight[], byName: Map<string, Variable>, where: string, scale = 1): void {
   const opt = model.optimizer!;
   const names = SLOT_NAMES[opt.constructor.name] ?? [];
-  const slots = new Map<Variable, Float32Array[]>();
-  for (const { spec, values } of weights) {
+  const perSlot = new Map<number, DecodedWeight[]>();
+  for (const w of weights) {
+    const { spec, values } = w;
     if (spec.name === 'iter' || spec.name.endsWith('/iter') || spec.name === 'iterations') {
       opt.iterations = Number(values[0] ?? 0);
       continue;
     }
-    const cut = spec.name.lastIndexOf('/');
-    const slot = spec.name.slice(cut + 1);
-    const v = byName.get(spec.name.slice(0, cut));
+    const slot = spec.name.slice(spec.name.lastIndexOf('/') + 1);
     const k = /^slot_\d+$/.test(slot) ? Number(slot.slice(5)) : names.indexOf(slot);
-    if (!v || k < 0) throw new Error(`${where}: optimizer weight "${spec.name}" matches no trainable weight and slot of the model's ${opt.constructor.name}`);
-    const arrays = slots.get(v) ?? [];
-    arrays[k] = Float32Array.from(values);
-    slots.set(v, arrays);
+    if (k < 0) throw new Error(`${where}: optimizer weight "${spec.name}" is no slot of the model's ${opt.constructor.name} (its slots: ${names.join(', ')})`);
+    perSlot.set(k, [...(perSlot.get(k) ?? []), w]);
+  }
+  // TF.js names optimizer weights after its variables' session-unique names (h/kernel_1 when two models have a layer
+  // h), so names need not match; its own setWeights goes by position, in trainable-weight order. So does this, when
+  // the names do not all match.
+  const trainable = model.trainableWeights;
+  const slots = new Map<Variable, Float32Array[]>();
+  for (const [k, list] of perSlot) {
+    const byPosition = !list.every((w) => byName.has(w.spec.name.slice(0, w.spec.name.lastIndexOf('/'))));
+    if (byPosition && list.length !== trainable.length) {
+      throw new Error(`${where}: the file has ${list.length} optimizer weights for slot "${names[k] ?? k}", but the model has ${trainable.length} trainable weights`);
+    }
+    list.forEach((w, j) => {
+      const v = byPosition ? trainable[j] : byName.get(w.spec.name.slice(0, w.spec.name.lastIndexOf('/')))!;
+      if (w.spec.shape.length !== v.shape.length || w.spec.shape.some((d, i) => d !== v.shape[i])) {
+        throw new Error(`${where}: optimizer weight "${w.spec.name}" has shape [${w.spec.shape.join(',')}], but it belongs to ${v.name} with shape [${v.shape.join(',')}]`);
+      }
+      const arrays = slots.get(v) ?? [];
+      arrays[k] = Float32Array.from(w.values, (x) => x * scale);
+      slots.set(v, arrays);
+    });
   }
   const count = (opt as unknown as { slotSpec(): { count: number; initial: number[] } }).slotSpec();
   for (const [v, arrays] of slots) {
@@ -342,7 +367,8 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, where = 'model', o
     return model;
   }
   const optimizerWeights = decoded.filter((d) => d.spec.group === OPTIMIZER_GROUP);
-  if (optimizerWeights.length) restoreOptimizer(model, optimizerWeights, byName, where);
+  const fileClass = ours?.compile ? undefined : artifacts.trainingConfig?.optimizer_config.class_name;
+  if (optimizerWeights.length) restoreOptimizer(model, optimizerWeights, byName, where, momentumScale(fileClass, model.optimizer!));
   return model;
 }
 
@@ -356,9 +382,11 @@ function tfjsOptimizerConfig(opt: Optimizer): { class_name: string; config: Json
   const lr = c.learningRate;
   switch (opt.constructor.name) {
     case 'Adam': return c.amsgrad ? null : { class_name: 'Adam', config: { learning_rate: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon } };
-    case 'SGD': return c.momentum ? null : { class_name: 'SGD', config: { learning_rate: lr } };
-    // With momentum the two libraries keep their momentum slot in different forms; without, they agree.
-    case 'RMSprop': return c.momentum ? null : { class_name: 'RMSProp', config: { learning_rate: lr, decay: c.rho, momentum: 0, epsilon: c.epsilon, centered: c.centered } };
+    case 'SGD': return c.momentum
+      ? { class_name: 'Momentum', config: { learning_rate: lr, momentum: c.momentum, use_nesterov: c.nesterov } }
+      : { class_name: 'SGD', config: { learning_rate: lr } };
+    // TF.js's centered RMSProp divides by sqrt(ms - mg^2 - eps), not + eps: it would train differently.
+    case 'RMSprop': return c.centered ? null : { class_name: 'RMSProp', config: { learning_rate: lr, decay: c.rho, momentum: c.momentum, epsilon: c.epsilon, centered: false } };
     // TF.js's Adagrad has no epsilon of its own (it uses 1e-7, as tensornode's default).
     case 'Adagrad': return c.epsilon === 1e-7 ? { class_name: 'Adagrad', config: { learning_rate: lr, initial_accumulator_value: c.initialAccumulatorValue } } : null;
     default: return null;
@@ -472,13 +500,14 @@ export function modelToArtifacts(model: Model): ModelArtifacts {
     if (vars.length) {
       push({ name: 'iter', shape: [], dtype: 'int32', group: OPTIMIZER_GROUP }, Int32Array.of(opt.iterations));
       const names = trainingConfig ? SLOT_NAMES[opt.constructor.name] : undefined;
-      // TF.js's setWeights splits the list evenly between the slots it keeps: RMSProp keeps mg only when centered.
-      const kept = opt.constructor.name === 'RMSprop' && names && !(opt as unknown as { centered: boolean }).centered ? 2 : Infinity;
+      // TF.js's setWeights splits the list evenly between the slots it keeps: its (uncentered) RMSProp keeps no mg.
+      const kept = opt.constructor.name === 'RMSprop' && names ? 2 : Infinity;
       const count = Math.min(kept, Math.max(...vars.map((v) => opt.slotsOf(v)!.length)));
+      const scale = trainingConfig ? 1 / momentumScale(trainingConfig.optimizer_config.class_name, opt) : 1;
       for (let k = 0; k < count; k++) {
         for (const v of vars) {
           const a = opt.slotsOf(v)![k];
-          if (a) push({ name: `${nameOf.get(v)}/${names?.[k] ?? `slot_${k}`}`, shape: v.shape.slice(), dtype: 'float32', group: OPTIMIZER_GROUP }, a);
+          if (a) push({ name: `${nameOf.get(v)}/${names?.[k] ?? `slot_${k}`}`, shape: v.shape.slice(), dtype: 'float32', group: OPTIMIZER_GROUP }, scale === 1 ? a : Float32Array.from(a, (x) => x * scale));
         }
       }
     }

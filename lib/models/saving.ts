@@ -1,10 +1,10 @@
 // Saving a whole model and loading it back. This file only chooses where the artifacts go and which format reads
 // them; the formats live in lib/io (TF.js's layers-model in io/tfjs-layers.ts, the layer configs it shares with
 // Keras's files in io/keras-config.ts). A path ('dir', 'dir/model.json', 'file://...') means model.json and
-// weights.bin in that directory, as tfjs-node writes them; an IO handler (tn.io.fromMemory, tn.io.withSaveHandler,
-// or any { load, save } object) means the artifacts go through it, as in TF.js. A path ending in .keras or .h5 is a
-// Keras file (io/keras-model.ts).
-import { fileSystem, isIOHandler, type IOHandler, type SaveResult } from '../io/handlers.js';
+// weights.bin in that directory, as tfjs-node writes them; an http(s) URL is fetched as TF.js does; an IO handler (tn.io.fromMemory, tn.io.withSaveHandler,
+// or any { load, save } object) means the artifacts go through it, as in TF.js. A local path ending in .keras or .h5
+// is a Keras file (io/keras-model.ts).
+import { fileSystem, http, isIOHandler, type IOHandler, type SaveResult } from '../io/handlers.js';
 import { modelFromArtifacts, modelToArtifacts, type LoadOptions } from '../io/tfjs-layers.js';
 import { loadKerasFile, saveKerasFile } from '../io/keras-model.js';
 import type { Model } from './model.js';
@@ -13,14 +13,22 @@ export type { ModelJSON } from '../io/tfjs-layers.js';
 export type { LoadOptions };
 
 function handlerFor(target: string | IOHandler, what: 'load' | 'save'): IOHandler {
+  if (typeof target === 'string' && /^https?:\/\//.test(target)) {
+    if (what === 'save') throw new Error(`save: saving to ${target} is not supported; save to a folder, or send the artifacts yourself with tn.io.withSaveHandler`);
+    return http(target);
+  }
   if (typeof target === 'string') return fileSystem(target);
   if (isIOHandler(target) && typeof target[what] === 'function') return target;
   throw new Error(`${what === 'load' ? 'loadModel' : 'save'}: expected a path or an IO handler with ${what}(), received ${typeof target === 'object' ? JSON.stringify(target)?.slice(0, 100) : String(target)}`);
 }
 
+function isKerasPath(target: unknown): target is string {
+  return typeof target === 'string' && !/^https?:\/\//.test(target) && /\.(keras|h5|hdf5)$/i.test(target);
+}
+
 /** Writes the model (TF.js's layers-model format) to a directory path or through an IO handler. */
 export async function saveModel(model: Model, target: string | IOHandler): Promise<SaveResult> {
-  if (typeof target === 'string' && /\.(keras|h5|hdf5)$/i.test(target)) return saveKerasFile(model, target);
+  if (isKerasPath(target)) return saveKerasFile(model, target);
   const handler = handlerFor(target, 'save');
   return handler.save!(modelToArtifacts(model));
 }
@@ -30,7 +38,7 @@ export async function saveModel(model: Model, target: string | IOHandler): Promi
  * file's training config (unless `{ compile: false }`), with the optimizer's state when the file has it.
  */
 export async function loadModel(source: string | IOHandler, options: LoadOptions = {}): Promise<Model> {
-  if (typeof source === 'string' && /\.(keras|h5|hdf5)$/i.test(source)) return loadKerasFile(source, options);
+  if (isKerasPath(source)) return loadKerasFile(source, options);
   const handler = handlerFor(source, 'load');
   const artifacts = await handler.load!();
   const where = typeof source === 'string' ? `loadModel: ${source}` : 'loadModel';

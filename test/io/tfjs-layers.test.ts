@@ -2,6 +2,8 @@
 // scopes, training config, optimizer weights), Keras 3 spellings, and clear errors. TF.js (the devDependency, CPU
 // backend) computes every expected value from the same files.
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -161,6 +163,36 @@ describe('files TF.js 4.22 writes', () => {
     expectSamePredictions(ours, theirs, functionalInputs());
   });
 
+  it('loads model.json and its shards over HTTP, as tf.loadLayersModel(url) does', async () => {
+    const theirs = tfjsCnn();
+    const dir = freshDir();
+    writeFolder(dir, await tfjsArtifacts(theirs), { shardBytes: 400 });
+    const n = (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).weightsManifest[0].paths as string[]).length;
+    expect(n).toBeGreaterThan(2);
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url!);
+      const file = join(dir, req.url!.replace(/^\/models\//, ''));
+      if (!existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200).end(readFileSync(file));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/models/model.json`;
+      const ours = await tn.loadLayersModel(url);
+      expectSamePredictions(ours, theirs, [input([2, 10, 10, 3], 9)]);
+      expect(requests.filter((r) => r.includes('shard'))).toHaveLength(n);
+      unlinkSync(join(dir, `group1-shard2of${n}.bin`));
+      await expect(tn.loadLayersModel(url)).rejects.toThrow(/cannot read weight shard group1-shard2of\d+\.bin: HTTP 404/);
+      await expect(tn.loadLayersModel(url.replace('model.json', 'nothing.json'))).rejects.toThrow(/cannot read model\.json: HTTP 404/);
+    } finally {
+      server.close();
+    }
+  });
+
   for (const [kind, quantize, rtol, atol] of [
     ['uint8', quantizeAffine('uint8'), 1e-4, 1e-5],
     ['uint16', quantizeAffine('uint16'), 1e-4, 1e-5],
@@ -236,6 +268,49 @@ describe('files TF.js 4.22 writes', () => {
     await theirs.trainOnBatch(tf.tensor(x.values, x.shape), tf.tensor(y.values, y.shape));
     ours.getWeights().forEach((w, i) => expectClose(w.data(), theirs.getWeights()[i].dataSync(), 1e-4, 1e-6, `weight ${i} after a step`));
     expect(ours.metricsNames).toEqual(['loss', 'accuracy']);
+  });
+
+  for (const [label, make] of [
+    ['SGD', () => tf.train.sgd(0.1)],
+    ['Momentum', () => tf.train.momentum(0.05, 0.9)],
+    ['Momentum with Nesterov', () => tf.train.momentum(0.05, 0.9, true)],
+    ['RMSProp', () => tf.train.rmsprop(0.01, 0.9)],
+    ['RMSProp with momentum', () => tf.train.rmsprop(0.01, 0.9, 0.5)],
+    ['Adagrad', () => tf.train.adagrad(0.1)],
+  ] as [string, () => tf.Optimizer][]) {
+    it(`resumes a TF.js ${label} optimizer from its saved state, in step with TF.js`, async () => {
+      const theirs = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 4, activation: 'tanh', name: 'h' }), tf.layers.dense({ units: 2, name: 'o' })] });
+      randomizeTfjs(theirs, 80);
+      theirs.compile({ optimizer: make(), loss: 'meanSquaredError' });
+      const x = input([6, 3], 81);
+      const y = input([6, 2], 82);
+      for (let k = 0; k < 3; k++) await theirs.trainOnBatch(tf.tensor(x.values, x.shape), tf.tensor(y.values, y.shape));
+      const ours = await tn.loadLayersModel(tn.io.fromMemory(await tfjsArtifacts(theirs, true)));
+      expect(ours.optimizer!.iterations).toBe(3);
+      for (let k = 0; k < 2; k++) {
+        ours.trainOnBatch(tn.tensor(x.values, x.shape), tn.tensor(y.values, y.shape));
+        await theirs.trainOnBatch(tf.tensor(x.values, x.shape), tf.tensor(y.values, y.shape));
+      }
+      expectSameWeights(ours, theirs, 1e-4, 1e-6);
+    });
+  }
+
+  it("restores a centered RMSProp's state (TF.js then steps with sqrt(ms - mg^2 - eps), Keras with + eps)", async () => {
+    const theirs = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, name: 'c' })] });
+    theirs.compile({ optimizer: tf.train.rmsprop(0.01, 0.8, 0, 1e-7, true), loss: 'meanSquaredError' });
+    await theirs.trainOnBatch(tf.tensor(input([4, 3], 83).values, [4, 3]), tf.tensor(input([4, 2], 84).values, [4, 2]));
+    const a = await tfjsArtifacts(theirs, true);
+    const ours = await tn.loadLayersModel(tn.io.fromMemory(a));
+    const opt = ours.optimizer as tn.optimizers.RMSprop;
+    expect(opt.centered).toBe(true);
+    const bytes = weightBytes(a);
+    const slot = (name: string) => {
+      const b = [...bytes].find(([n]) => n.startsWith('c/kernel') && n.endsWith(`/${name}`))![1];
+      return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+    };
+    const kernel = ours.getLayer('c').weights[0];
+    expectClose(opt.slotsOf(kernel)![0], slot('rms'), 0, 0);
+    expectClose(opt.slotsOf(kernel)![2], slot('mg'), 0, 0);
   });
 
   it('loads with { compile: false } (Keras\'s compile=False) without the training config', async () => {
@@ -440,8 +515,8 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
     expectClose(m.tensor.dataSync(), model.optimizer!.slotsOf(kernel)![0], 1e-7, 0);
   });
 
-  it('hands RMSprop (with and without centering) and Adagrad state to TF.js in the order its setWeights reads', async () => {
-    for (const optimizer of [new tn.optimizers.RMSprop({ learningRate: 0.01 }), new tn.optimizers.RMSprop({ learningRate: 0.01, centered: true }), new tn.optimizers.Adagrad({ learningRate: 0.1 })]) {
+  it('hands RMSprop (with and without momentum) and Adagrad state to TF.js in the order its setWeights reads', async () => {
+    for (const optimizer of [new tn.optimizers.RMSprop({ learningRate: 0.01 }), new tn.optimizers.RMSprop({ learningRate: 0.01, momentum: 0.5 }), new tn.optimizers.Adagrad({ learningRate: 0.1 })]) {
       tn.clearSession();
       const model = new tn.Sequential([new Dense(3, { inputShape: [2] })]);
       model.compile({ optimizer, loss: 'mae' });
@@ -457,6 +532,24 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
       expect(again.optimizer!.constructor).toBe(optimizer.constructor);
       expect(again.optimizer!.iterations).toBe(2);
       expectClose(again.optimizer!.slotsOf(again.layers[0].weights[0])![0], optimizer.slotsOf(kernel)![0], 0, 0);
+    }
+  });
+
+  it('hands SGD with momentum to TF.js as its Momentum optimizer, converting the state, so both train on in step', async () => {
+    for (const nesterov of [false, true]) {
+      tn.clearSession();
+      const model = new tn.Sequential([new Dense(4, { inputShape: [3], activation: 'tanh' }), new Dense(2)]);
+      model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.05, momentum: 0.9, nesterov }), loss: 'mse' });
+      const x = input([6, 3], 85);
+      const y = input([6, 2], 86);
+      await model.fit(tn.tensor(x.values, x.shape), tn.tensor(y.values, y.shape), { epochs: 3, batchSize: 6, shuffle: false, verbose: 0 });
+      const theirs = await roundTrip(model, [x]);
+      expect(theirs.optimizer.getClassName()).toBe('Momentum');
+      for (let k = 0; k < 2; k++) {
+        model.trainOnBatch(tn.tensor(x.values, x.shape), tn.tensor(y.values, y.shape));
+        await theirs.trainOnBatch(tf.tensor(x.values, x.shape), tf.tensor(y.values, y.shape));
+      }
+      expectSameWeights(model, theirs, 1e-4, 1e-6);
     }
   });
 
