@@ -308,6 +308,22 @@ describe('model.save(x.keras)', () => {
     expect(Array.from((loaded.predict(xs) as tn.Tensor).values)).toEqual(Array.from((model.predict(xs) as tn.Tensor).values));
   });
 
+  it('nested Sequentials (as Teachable Machine builds them) sit under layers/sequential/layers/... and round-trip', async () => {
+    const body = new tn.Sequential({ layers: [tn.layers.dense({ units: 5, activation: 'relu', inputShape: [3] }), tn.layers.batchNormalization()] });
+    const head = new tn.Sequential({ layers: [tn.layers.dense({ units: 2, activation: 'softmax', inputShape: [5] })] });
+    const model = new tn.Sequential({ layers: [tn.layers.inputLayer({ shape: [3] }), body, head] });
+    const path = fresh('.keras');
+    await model.save(path);
+    const groups = await layout(archive(path).weights);
+    expect(groups.get('layers/sequential/layers/dense/vars')!.map((s) => s.join('x'))).toEqual(['3x5', '5']);
+    expect(groups.get('layers/sequential/layers/batch_normalization/vars')!.length).toBe(4);
+    expect(groups.get('layers/sequential_1/layers/dense/vars')!.map((s) => s.join('x'))).toEqual(['5x2', '2']);
+    tn.clearSession();
+    const loaded = await tn.models.loadModel(path);
+    const x = tn.randomUniform([3, 3]);
+    expect(Array.from((loaded.predict(x) as tn.Tensor).values)).toEqual(Array.from((model.predict(x) as tn.Tensor).values));
+  });
+
   it('refuses the legacy .h5 format and unbuilt models, with what to do instead', async () => {
     const model = fashionCnn();
     await expect(model.save(fresh('.h5'))).rejects.toThrow(/does not write the legacy \.h5 format.*\.keras/);
