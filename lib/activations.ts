@@ -27,6 +27,8 @@ const builtins: Activation[] = [
   elementwise('relu6', UnaryOp.relu6),
   elementwise('sigmoid', UnaryOp.sigmoid),
   elementwise('hard_sigmoid', UnaryOp.hardSigmoid),
+  // Keras 2's and TF.js's hard_sigmoid, clip(0.2 x + 0.5, 0, 1): what their saved models mean by 'hard_sigmoid'.
+  { name: 'hard_sigmoid_legacy', apply: (x) => ops.clipByValue(ops.add(ops.mul(x, 0.2), 0.5), 0, 1) },
   elementwise('tanh', UnaryOp.tanh),
   { name: 'softmax', softmax: true, apply: (x) => ops.softmax(x, -1) },
   { name: 'log_softmax', apply: (x) => ops.logSoftmax(x, -1) },

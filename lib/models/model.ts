@@ -59,12 +59,29 @@ export class Model extends Layer {
 
   /**
    * Saves the architecture, the weights, the compile() arguments and the optimizer's state (its step count and
-   * slots, such as Adam's moments) into the directory `path` (`model.json` and `weights.bin`; a `file://` prefix is
-   * accepted). `tn.models.loadModel(path)` reads them back, so training resumes where it stopped.
+   * slots, such as Adam's moments) in TF.js's layers-model format: into the directory `path` (`model.json` and
+   * `weights.bin`; a `file://` prefix is accepted), or through an IO handler (`tn.io.withSaveHandler(fn)`).
+   * `tn.loadLayersModel(path)` reads them back, so training resumes where it stopped; TF.js loads them too.
+   * A path ending in `.keras` writes Keras 3's format instead, which `keras.models.load_model` reads.
    */
-  async save(path: string): Promise<void> {
+  async save(target: string | import('../io/handlers.js').IOHandler): Promise<import('../io/handlers.js').SaveResult> {
     const { saveModel } = await import('./saving.js');
-    await saveModel(this, path);
+    return saveModel(this, target);
+  }
+
+  /**
+   * Saves the weights only (no architecture), with the optimizer's state, to the folder `path` (tensornode's format;
+   * the format is chosen by the path's ending). loadWeights(path) reads them back into a model of the same structure.
+   */
+  async saveWeights(path: string): Promise<void> {
+    const { saveWeights } = await import('./weights.js');
+    await saveWeights(this, path);
+  }
+
+  /** Loads weights written by saveWeights(path), matched by position and checked for shape (Keras's load_weights). */
+  async loadWeights(path: string): Promise<void> {
+    const { loadWeights } = await import('./weights.js');
+    await loadWeights(this, path);
   }
 
   /** The model's layers (a functional model lists its InputLayers too, as Keras does). */
