@@ -669,3 +669,13 @@ describe('fusion of Conv2D(relu) + MaxPooling2D', () => {
     });
   }
 });
+
+describe('compile', () => {
+  it('takes a serialized loss ({ className, config }) as one loss for every output', () => {
+    const model = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: { className: 'Huber', config: { delta: 0.25 } } as unknown as tn.CompileArgs['loss'] });
+    const loss = model.compiled!.losses[0] as tn.losses.Huber;
+    expect(loss).toBeInstanceOf(tn.losses.Huber);
+    expect(loss.getConfig()).toMatchObject({ delta: 0.25 });
+  });
+});
