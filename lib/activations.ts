@@ -13,8 +13,11 @@ export interface Activation {
   readonly name: string;
   readonly apply: ActivationFn;
   readonly unary?: { op: UnaryOp; alpha: number };
-  /** Softmax over the last axis: the layer keeps its input as logits for a stable cross-entropy. */
-  readonly softmax?: boolean;
+}
+
+/** Whether an activation is the identity (layers then skip it). */
+export function isLinear(act: Activation): boolean {
+  return act.unary?.op === UnaryOp.linear;
 }
 
 function elementwise(name: string, op: UnaryOp, alpha = 0): Activation {
@@ -28,7 +31,7 @@ const builtins: Activation[] = [
   elementwise('sigmoid', UnaryOp.sigmoid),
   elementwise('hard_sigmoid', UnaryOp.hardSigmoid),
   elementwise('tanh', UnaryOp.tanh),
-  { name: 'softmax', softmax: true, apply: (x) => ops.softmax(x, -1) },
+  { name: 'softmax', apply: (x) => ops.softmax(x, -1) },
   { name: 'log_softmax', apply: (x) => ops.logSoftmax(x, -1) },
   elementwise('elu', UnaryOp.elu, 1),
   elementwise('selu', UnaryOp.selu),

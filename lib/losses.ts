@@ -1,10 +1,9 @@
 // Losses with Keras's definitions: each maps (yTrue, yPred) to one value per sample (reducing the last axis), then
 // a reduction turns those into the scalar that training minimises.
-import { logitsOf } from './layers/core.js';
 import { lookup, normalizeName } from './names.js';
 import { abs, add, clipByValue, div, exp, log, log1p, minimum, mul, neg, relu, square, sub } from './ops/elementwise.js';
 import { labelIndices, sparseSoftmaxCrossEntropy, takeAlongLastAxis } from './ops/nn.js';
-import { logSoftmax, mean, sum } from './ops/reduce.js';
+import { logSoftmax, mean, softmaxLogits, sum } from './ops/reduce.js';
 import { reshape } from './ops/shape.js';
 import { castTo, floatArg } from './ops/util.js';
 import { fmt, shapesEqual } from './shape-util.js';
@@ -151,7 +150,7 @@ export class CategoricalCrossentropy extends Loss {
       const c = yPred.shape[yPred.rank - 1];
       t = add(mul(t, 1 - this.labelSmoothing), this.labelSmoothing / c);
     }
-    const logits = this.fromLogits ? yPred : logitsOf.get(yPred);
+    const logits = this.fromLogits ? yPred : softmaxLogits(yPred);
     // As Keras: probabilities are first rescaled to sum to one along the class axis.
     const logp = logits ? logSoftmax(logits, -1) : log(clippedProbabilities(div(yPred, sum(yPred, -1, true))));
     return neg(sum(mul(t, logp), -1));
@@ -172,7 +171,7 @@ export class SparseCategoricalCrossentropy extends Loss {
     const classes = yPred.shape[yPred.rank - 1];
     const rows = yPred.size / (classes || 1);
     // Labels come as [batch] or [batch, 1].
-    const logits = this.fromLogits ? yPred : logitsOf.get(yPred);
+    const logits = this.fromLogits ? yPred : softmaxLogits(yPred);
     if (logits) return sparseSoftmaxCrossEntropy(logits, yTrue, this.name);
     const idx = labelIndices(yTrue, classes, this.name, rows);
     return neg(log(takeAlongLastAxis(clippedProbabilities(yPred), idx)));

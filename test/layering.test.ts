@@ -143,4 +143,9 @@ describe('lib/ import graph', () => {
     expect(graph.get('ops/conv.ts')).toContain('native.ts');
     expect(cycles(graph).map((c) => c.join(' -> '))).toEqual([]);
   });
+
+  it('keeps layers above ops: nothing under layers/ loads the addon', () => {
+    const offenders = [...graph].filter(([file, deps]) => file.startsWith('layers/') && deps.includes('native.ts'));
+    expect(offenders.map(([file]) => file)).toEqual([]);
+  });
 });
