@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tn from '../lib/index.js';
 import { backward, noGrad } from '../lib/autograd/tape.js';
 import { withScope } from '../lib/memory.js';
-import { native, UnaryOp } from '../lib/native.js';
+import { internal, native, UnaryOp } from '../lib/native.js';
 import { conv2dFused, conv2dGeometry } from '../lib/ops/conv.js';
 import { Tensor, variable } from '../lib/tensor.js';
 import { Torch, torchPrelude } from './python.js';
@@ -274,7 +274,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   const kernelLines: string[] = [];
   for (const s of perShape) {
     const g = conv2dGeometry(s.shape.x, s.shape.k, [1, 1], s.shape.padding, [1, 1], 'bench').native;
-    const p = native.conv2dPlan(g);
+    const p = internal.conv2dPlan(g);
     const y = new Float32Array(s.d.upstream.length);
     const dx = new Float32Array(s.d.x.length);
     const dw = new Float32Array(s.d.kernel.length);

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createInterface, type Interface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { native, UnaryOp } from '../lib/native.js';
+import { internal, native, UnaryOp } from '../lib/native.js';
 import { writeSection } from './results.js';
 
 interface Shape {
@@ -185,7 +185,7 @@ export async function main(options: { rounds?: number; write?: boolean; threads?
   // The best short slice over a few seconds: on a shared machine a sustained average would measure the neighbours.
   const peak: Record<number, number> = {};
   const measurePeak = () => {
-    for (const t of threadCounts) peak[t] = Math.max(peak[t] ?? 0, native.measurePeakGflops(1.5, t));
+    for (const t of threadCounts) peak[t] = Math.max(peak[t] ?? 0, internal.measurePeakGflops(1.5, t));
   };
   measurePeak();
   console.log(`ISA ${info.isa}; FMA peak ${threadCounts.map((t) => `${peak[t].toFixed(0)} GFLOP/s on ${t} thread(s)`).join(', ')}`);
@@ -196,7 +196,7 @@ export async function main(options: { rounds?: number; write?: boolean; threads?
   // after it finds them busy again, so that both libraries are timed on an idle machine.
   let waited = 0, unquiet = 0, repeated = 0;
   const free = (threads: number) =>
-    native.measurePeakGflops(0.01, threads) >= 0.85 * Math.max(peak[threads], peak[1] * threads * 0.95);
+    internal.measurePeakGflops(0.01, threads) >= 0.85 * Math.max(peak[threads], peak[1] * threads * 0.95);
   const quiet = async (threads: number): Promise<void> => {
     const start = Date.now();
     while (!free(threads)) {

@@ -30,8 +30,6 @@ export type ConvAlgorithm = 'direct' | 'gemm' | 'im2col';
 export interface NativeBindings {
   backendInfo(): { isa: 'avx512' | 'avx2' | 'scalar'; hardwareIsa: string; threads: number; openmp: boolean };
   setNumThreads(n: number): void;
-  /** FP32 FMA throughput in GFLOP/s on the active ISA, best short slice over about `seconds`, on `threads` threads. */
-  measurePeakGflops(seconds: number, threads: number): number;
   unary(op: UnaryOp, x: F32, y: F32, alpha: number): void;
   unaryGrad(op: UnaryOp, x: F32, y: F32, dy: F32, dx: F32, alpha: number): void;
   binary(op: BinaryOp, a: F32, aStrides: number[], b: F32, bStrides: number[], out: F32, shape: number[]): void;
@@ -74,8 +72,6 @@ export interface NativeBindings {
     x: F32, kernel: F32, dy: F32, y: F32, argmax: Uint8Array, dKernel: F32 | null, dBias: F32 | null, dx: F32 | null,
     geometry: number[], poolH: number, poolW: number,
   ): void;
-  /** Which algorithm each pass uses for this geometry: 'direct', 'gemm' (1x1) or 'im2col'. */
-  conv2dPlan(geometry: number[]): { forward: ConvAlgorithm; backwardInput: ConvAlgorithm; backwardFilter: ConvAlgorithm };
   /** geometry: [n, h, w, c, poolH, poolW, oh, ow, strideH, strideW, padTop, padLeft] */
   maxPool2dForward(x: F32, y: F32, geometry: number[]): void;
   maxPool2dBackward(x: F32, dy: F32, dx: F32, geometry: number[]): void;
@@ -122,6 +118,17 @@ export interface NativeBindings {
   ): void;
 }
 
+/**
+ * The addon's `internal` hooks: for benchmarks/ and the kernel tests, never used by lib/ and not part of the API (a
+ * machine measurement and the kernels a shape would take).
+ */
+export interface InternalBindings {
+  /** FP32 FMA throughput in GFLOP/s on the active ISA, best short slice over about `seconds`, on `threads` threads. */
+  measurePeakGflops(seconds: number, threads: number): number;
+  /** Which algorithm each pass uses for this geometry: 'direct', 'gemm' (1x1) or 'im2col'. */
+  conv2dPlan(geometry: number[]): { forward: ConvAlgorithm; backwardInput: ConvAlgorithm; backwardFilter: ConvAlgorithm };
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 /** The package root: this file sits in lib/ (sources) or dist/ (compiled), one level below it. */
 export const packageRoot = resolve(here, '..');
@@ -145,12 +152,12 @@ function tuneOpenMpWaiting(): void {
   }
 }
 
-function load(): NativeBindings {
+function load(): NativeBindings & { internal: InternalBindings } {
   const path = addonPath();
   const require = createRequire(import.meta.url);
   tuneOpenMpWaiting();
   try {
-    return require(path) as NativeBindings;
+    return require(path) as NativeBindings & { internal: InternalBindings };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     const missing = !existsSync(path);
@@ -164,4 +171,8 @@ function load(): NativeBindings {
   }
 }
 
-export const native: NativeBindings = load();
+const { internal: internalBindings, ...bindings } = load();
+
+export const native: NativeBindings = bindings;
+/** Benchmark and test hooks; see InternalBindings. */
+export const internal: InternalBindings = internalBindings;
