@@ -102,14 +102,20 @@ export interface NativeBindings {
   gatherRows(src: F32 | Int32Array, outer: number, n: number, inner: number, indices: Int32Array, dst: F32 | Int32Array): void;
   /** g[o, indices[j], :] += dy[o, j, :] (repeated indices accumulate). */
   scatterAddRows(dy: F32, outer: number, n: number, inner: number, indices: Int32Array, g: F32): void;
-  /** An LSTM's time loop from zero state: xw [batch, time, 4u] = x W + b, gates i, f, c, o (sigmoid, tanh). */
+  /**
+   * An LSTM's time loop from zero state, time-major: xw [time, batch, 4u] = x W + b, gates i, f, c, o (sigmoid,
+   * tanh); writes hs and cs [time, batch, u] and gates [time, batch, 4u].
+   */
   lstmForward(xw: F32, recurrentKernel: F32, batch: number, time: number, units: number, reverse: boolean, hs: F32, cs: F32, gates: F32): void;
-  /** Backpropagation through time: dxw [batch, time, 4u] and dRecurrentKernel [u, 4u] from dhs [batch, time, u]. */
+  /** Backpropagation through time: dxw [time, batch, 4u] and dRecurrentKernel [u, 4u] from dhs [time, batch, u]. */
   lstmBackward(
     dhs: F32, recurrentKernel: F32, hs: F32, cs: F32, gates: F32, batch: number, time: number, units: number, reverse: boolean,
     dxw: F32, dRecurrentKernel: F32,
   ): void;
-  /** A GRU's time loop (resetAfter) from zero state: xw [batch, time, 3u] = x W + input bias, gates z, r, h. */
+  /**
+   * A GRU's time loop (resetAfter) from zero state, time-major: xw [time, batch, 3u] = x W + input bias, gates z, r,
+   * h; writes hs [time, batch, u] and gates [time, batch, 4u].
+   */
   gruForward(xw: F32, recurrentKernel: F32, recurrentBias: F32 | null, batch: number, time: number, units: number, reverse: boolean, hs: F32, gates: F32): void;
   /** Backpropagation through time for gruForward: dxw, dRecurrentKernel and dRecurrentBias (null: not wanted). */
   gruBackward(
