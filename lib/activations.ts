@@ -13,6 +13,8 @@ export interface Activation {
   readonly name: string;
   readonly apply: ActivationFn;
   readonly unary?: { op: UnaryOp; alpha: number };
+  /** Softmax over the last axis (exporters write one Softmax node; cross-entropy finds its logits through the op). */
+  readonly softmax?: boolean;
 }
 
 /** Whether an activation is the identity (layers then skip it). */
@@ -31,7 +33,7 @@ const builtins: Activation[] = [
   elementwise('sigmoid', UnaryOp.sigmoid),
   elementwise('hard_sigmoid', UnaryOp.hardSigmoid),
   elementwise('tanh', UnaryOp.tanh),
-  { name: 'softmax', apply: (x) => ops.softmax(x, -1) },
+  { name: 'softmax', softmax: true, apply: (x) => ops.softmax(x, -1) },
   { name: 'log_softmax', apply: (x) => ops.logSoftmax(x, -1) },
   elementwise('elu', UnaryOp.elu, 1),
   elementwise('selu', UnaryOp.selu),
