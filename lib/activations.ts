@@ -13,8 +13,13 @@ export interface Activation {
   readonly name: string;
   readonly apply: ActivationFn;
   readonly unary?: { op: UnaryOp; alpha: number };
-  /** Softmax over the last axis: the layer keeps its input as logits for a stable cross-entropy. */
+  /** Softmax over the last axis (exporters write one Softmax node; cross-entropy finds its logits through the op). */
   readonly softmax?: boolean;
+}
+
+/** Whether an activation is the identity (layers then skip it). */
+export function isLinear(act: Activation): boolean {
+  return act.unary?.op === UnaryOp.linear;
 }
 
 function elementwise(name: string, op: UnaryOp, alpha = 0): Activation {

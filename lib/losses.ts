@@ -1,10 +1,9 @@
 // Losses with Keras's definitions: each maps (yTrue, yPred) to one value per sample (reducing the last axis), then
 // a reduction turns those into the scalar that training minimises.
-import { logitsOf } from './layers/core.js';
 import { lookup, normalizeName } from './names.js';
 import { abs, add, clipByValue, div, exp, log, log1p, minimum, mul, neg, relu, square, sub } from './ops/elementwise.js';
 import { labelIndices, sparseSoftmaxCrossEntropy, takeAlongLastAxis } from './ops/nn.js';
-import { logSoftmax, mean, sum } from './ops/reduce.js';
+import { logSoftmax, mean, softmaxLogits, sum } from './ops/reduce.js';
 import { reshape, transpose } from './ops/shape.js';
 import { castTo, floatArg } from './ops/util.js';
 import { fmt, shapesEqual } from './shape-util.js';
@@ -186,8 +185,8 @@ export class CategoricalCrossentropy extends Loss {
       const c = yPred.shape[a];
       t = add(mul(t, 1 - this.labelSmoothing), this.labelSmoothing / c);
     }
-    // A softmax layer's logits are normalised over the last axis only, so they stand in for yPred only there.
-    const logits = this.fromLogits ? yPred : a === yPred.rank - 1 ? logitsOf.get(yPred) : undefined;
+    // A softmax's logits stand in for yPred when the softmax normalised over the class axis.
+    const logits = this.fromLogits ? yPred : softmaxLogits(yPred, a);
     const p = classAxisLast(logits ?? yPred, a);
     // As Keras: probabilities are first rescaled to sum to one along the class axis.
     const logp = logits ? logSoftmax(p, -1) : log(clippedProbabilities(div(p, sum(p, -1, true))));
@@ -220,7 +219,7 @@ export class SparseCategoricalCrossentropy extends Loss {
     const classes = yPred.shape[a];
     const rows = yPred.size / (classes || 1);
     // Labels come as [batch] or [batch, 1]; either order is the row order of yPred with its class axis moved last.
-    const logits = this.fromLogits ? yPred : a === yPred.rank - 1 ? logitsOf.get(yPred) : undefined;
+    const logits = this.fromLogits ? yPred : softmaxLogits(yPred, a);
     if (logits) return sparseSoftmaxCrossEntropy(classAxisLast(logits, a), yTrue, this.name);
     const idx = labelIndices(yTrue, classes, this.name, rows);
     return neg(log(takeAlongLastAxis(clippedProbabilities(classAxisLast(yPred, a)), idx)));

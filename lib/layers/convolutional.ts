@@ -1,5 +1,5 @@
 // Conv1D and Conv2D on channels-last input.
-import { conv2dFused } from '../ops/conv.js';
+import { conv2dFused, type Conv2dCall } from '../ops/conv.js';
 import { checkPadding, outputSize, pair, type Padding } from '../ops/window.js';
 import { pad, reshape } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
@@ -71,14 +71,25 @@ export class Conv2D extends KernelLayer {
     super.build(inputShape);
   }
 
+  /**
+   * The op call this layer makes, its activation fused; null before build, or when the activation is not one
+   * elementwise map (it then runs after the convolution).
+   */
+  convolution(): Conv2dCall | null {
+    const u = this.activation.unary;
+    if (!this.kernel || !u) return null;
+    return {
+      kernel: this.kernel, bias: this.bias, strides: this.strides, padding: this.padding, dilations: this.dilationRate,
+      activation: u.op, alpha: u.alpha, op: `conv2d (layer "${this.name}")`,
+    };
+  }
+
   call(inputs: LayerInput): Tensor {
     const x = single(inputs, this);
-    const act = this.activation;
+    const c = this.convolution();
+    if (c) return conv2dFused(x, c.kernel, c.bias, c.strides, c.padding, c.dilations, c.activation, c.alpha, c.op);
     const op = `conv2d (layer "${this.name}")`;
-    if (act.unary) {
-      return conv2dFused(x, this.kernel!, this.bias, this.strides, this.padding, this.dilationRate, act.unary.op, act.unary.alpha, op);
-    }
-    return activate(act, conv2dFused(x, this.kernel!, this.bias, this.strides, this.padding, this.dilationRate, undefined, 0, op));
+    return activate(this.activation, conv2dFused(x, this.kernel!, this.bias, this.strides, this.padding, this.dilationRate, undefined, 0, op));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -1,5 +1,5 @@
 // Bindings of 2-D convolution (native/conv.h): forward, both gradients with an optional folded activation, the
-// fused conv + relu + max-pool passes, and the plan the benchmarks print.
+// fused conv + relu + max-pool passes, and (under `internal`) the plan the benchmarks and kernel tests read.
 #include <napi.h>
 
 #include <cstdint>
@@ -225,6 +225,8 @@ void RegisterConv(Napi::Env env, Napi::Object exports) {
       {"conv2dReluMaxPool", Conv2dReluMaxPool},
       {"conv2dReluMaxPoolTrain", Conv2dReluMaxPoolTrain},
       {"conv2dReluMaxPoolBackward", Conv2dReluMaxPoolBackward},
+  });
+  Export(env, Internal(env, exports), {
       {"conv2dPlan", Conv2dPlan},
   });
 }

@@ -2,6 +2,7 @@
 // golden values, a float64 reference over every axis subset, int32 rules, NaN, gradients and errors.
 import { describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
+import { softmaxLogits } from '../../lib/ops/reduce.js';
 import { expectClose, goldenCases, toTensor } from '../helpers/golden.js';
 import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
 
@@ -248,5 +249,23 @@ describe('reductions: errors', () => {
     expect(() => tn.max(tn.zeros([2, 3]), [0, 0])).toThrow('max: repeated axis in [0,0]');
     expect(() => tn.min(tn.zeros([2, 3]), 0.5)).toThrow('min: axis must be an integer, received 0.5');
     expect(() => tn.softmax(tn.zeros([2, 3]), 5)).toThrow('softmax: axis 5 is out of range for a tensor of rank 2 (valid: -2 to 1)');
+  });
+});
+
+describe('softmax outputs keep their logits', () => {
+  it('for the axis they normalised, so cross-entropy on them takes the stable logits form', () => {
+    const logits = tn.tensor([[300, 0], [0, 1]]);
+    const p = tn.softmax(logits);
+    expect(softmaxLogits(p)).toBe(logits);
+    expect(softmaxLogits(p, 1)).toBe(logits);
+    expect(softmaxLogits(p, 0)).toBeNull();
+    expect(softmaxLogits(tn.softmax(logits, 0))).toBeNull();
+    expect(softmaxLogits(tn.logSoftmax(logits))).toBeNull();
+    expect(softmaxLogits(logits)).toBeNull();
+    // p[0][1] underflows to 0: through the probabilities the loss would be the clipped -log(1e-7) = 16.1.
+    expect(p.data()[1]).toBe(0);
+    const loss = tn.losses.categoricalCrossentropy(tn.tensor([[0, 1], [0, 1]]), p).data();
+    expect(loss[0]).toBeCloseTo(300, 3);
+    expect(loss[1]).toBeCloseTo(Math.log(1 + Math.E) - 1, 6);
   });
 });
