@@ -385,6 +385,12 @@ function wrap(ctx: KerasLayerContext, f: () => Layer): Layer {
   }
 }
 
+/** A built model's one input shape (batch axis included), or null. */
+function modelInputShape(model: Model): (number | null)[] | null {
+  if (model instanceof Sequential) return (model.getConfig().batchInputShape as (number | null)[] | null) ?? null;
+  return model.built && model.inputs?.length === 1 ? model.inputs[0].shape.slice() : null;
+}
+
 function sequentialFromKeras(c: Json, where: string): Sequential {
   const specs = (Array.isArray(c.layers) ? c.layers : []) as KerasLayerSpec[];
   const model = new Sequential(defined({ name: c.name, trainable: c.trainable }) as never);
@@ -648,8 +654,8 @@ export function layerToKeras(layer: Layer): KerasLayerSpec {
 function sequentialToKeras(model: Sequential): KerasLayerSpec {
   const layers = model.layers.map(layerToKeras);
   // The input shape rides on the first layer, as Keras 2 and TF.js write it; TF.js then builds the model on load.
-  const shape = model.inputs?.[0]?.shape;
-  if (layers.length && shape) layers[0].config.batch_input_shape = shape.slice();
+  const shape = modelInputShape(model);
+  if (layers.length && shape && !(model.layers[0] instanceof Model)) layers[0].config.batch_input_shape = shape.slice();
   return { class_name: 'Sequential', config: { name: model.name, layers } };
 }
 

@@ -149,6 +149,18 @@ describe('files TF.js 4.22 writes', () => {
     expectSamePredictions(ours, theirs, functionalInputs());
   });
 
+  it('a Sequential whose first layer is a Sequential around a functional model (as Teachable Machine writes)', async () => {
+    const x = tf.input({ shape: [6, 6, 2] });
+    const base = tf.model({ inputs: x, outputs: tf.layers.globalAveragePooling2d({}).apply(tf.layers.conv2d({ filters: 3, kernelSize: 3 }).apply(x)) as tf.SymbolicTensor, name: 'base' });
+    const trunk = tf.sequential({ layers: [base], name: 'trunk' });
+    const head = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, activation: 'softmax' })], name: 'head' });
+    const theirs = tf.sequential({ layers: [trunk, head], name: 'outer' });
+    randomizeTfjs(theirs, 90);
+    const ours = await tn.loadLayersModel(tn.io.fromMemory(await tfjsArtifacts(theirs)));
+    expect(ours.layers.map((l) => l.name)).toEqual(['trunk', 'head']);
+    expectSamePredictions(ours, theirs, [input([3, 6, 6, 2], 91)]);
+  });
+
   it('reads weights split over shards (one weight spanning two), in shuffled manifest order, with scoped names', async () => {
     const theirs = tfjsFunctional();
     const a = await tfjsArtifacts(theirs);
@@ -498,6 +510,14 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
     const model = new tn.Model({ inputs: [a, b], outputs: [trunk.apply(cat) as tn.SymbolicTensor, sa], name: 'agent' });
     const theirs = await roundTrip(model, [input([5, 4], 66), input([5, 4], 67)]);
     expect(theirs.getLayer('shared').inboundNodes.length).toBe(2);
+  });
+
+  it('a Sequential built from data (no inputShape) and one nested first in another', async () => {
+    const fromData = new tn.Sequential([new Dense(3, { activation: 'relu' }), new Dense(2)]);
+    fromData.build([null, 4]);
+    await roundTrip(fromData, [input([2, 4], 92)]);
+    const outer = new tn.Sequential([new tn.Sequential([new Dense(3, { inputShape: [4] })], { name: 'inner' }), new Dense(2, { name: 'top' })]);
+    await roundTrip(outer, [input([2, 4], 93)]);
   });
 
   it('keeps the training config and Adam\'s state where TF.js reads them', async () => {
