@@ -139,6 +139,9 @@ describe('files TF.js 4.22 writes', () => {
     const ours = await tn.loadLayersModel(tn.io.fromMemory(await tfjsArtifacts(theirs)));
     expect(ours.layers.map((l) => l.name)).toEqual(['conv_a', 'bn', 'pool_max', 'conv_b', 'pool_avg', 'drop', 'flat', 'out']);
     expectSamePredictions(ours, theirs, [input([3, 10, 10, 3], 7)]);
+    // TF.js 1.x wrote no "format" and a bare topology; the same model reads the same.
+    const { format: _format, ...old } = await tfjsArtifacts(theirs);
+    expectSamePredictions(await tn.loadLayersModel(tn.io.fromMemory(old)), theirs, [input([2, 10, 10, 3], 8)]);
   });
 
   it('a functional model with Embedding, LSTM, GRU, a shared layer, Add, Concatenate and a nested Sequential', async () => {
