@@ -2,9 +2,13 @@
 // model.json, Keras's .keras config.json and .h5 model_config). Pure functions over parsed JSON; no I/O here.
 //
 // Reading (Keras/TF.js -> tensornode):
-//   modelFromKeras(topology, where?)   a whole `modelTopology` ({ model_config } wrapper, or { class_name, config })
-//                                      -> a built Sequential / functional Model (weights freshly initialised).
-//   layerFromKeras(spec, where?)       one { class_name, config } (a layer or a nested model) -> a Layer.
+//   modelFromKeras(topology, where?, { kerasVersion? })  a whole `modelTopology` ({ model_config } wrapper, or
+//                                      { class_name, config }) -> a built Sequential / functional Model (weights
+//                                      freshly initialised). 'hard_sigmoid' is read as its writer meant it: Keras 3's
+//                                      relu6(x + 3) / 6 when keras_version (or the option) is 3.x, else Keras 2's and
+//                                      TF.js's clip(0.2 x + 0.5, 0, 1), tensornode's 'hard_sigmoid_legacy'.
+//   layerFromKeras(spec, where?)       one { class_name, config } (a layer or a nested model) -> a Layer (outside
+//                                      modelFromKeras, 'hard_sigmoid' reads as Keras 2's).
 //   assignWeightsByName(model, weights) sets a model's weights from a file's named weights (scopes, cell scopes and
 //                                      `:0` suffixes tolerated; any order); every weight must match.
 //   kerasLayerClasses                  the mapping table: Keras class name -> factory(config, context). One entry
