@@ -243,14 +243,16 @@ describe('files TF.js 4.22 writes', () => {
     const dv = new DataView(buf);
     dv.setUint16(19, 0x3c00, true); // 1.0
     dv.setUint16(21, 0xc500, true); // -5.0
-    const [ints, q, half] = tn.io.decodeWeights(specs, buf, 'test');
-    expect(ints.values).toBeInstanceOf(Int32Array);
-    expect(Array.from(ints.values)).toEqual([7, -2, 2147483647, 0]);
-    expect(Array.from(half.values)).toEqual([1, -5]);
+    const decoded = tn.io.decodeWeights(buf, specs);
+    expect(decoded['a/ints'].dtype).toBe('int32');
+    expect(Array.from(decoded['a/ints'].data())).toEqual([7, -2, 2147483647, 0]);
+    expect(decoded['a/q'].dtype).toBe('int32');
+    expect(Array.from(decoded['a/half'].data())).toEqual([1, -5]);
     // TF.js's own decoder on the same bytes is the reference (it rounds half up, as Math.round).
     const reference = tf.io.decodeWeights(buf, specs as tf.io.WeightsManifestEntry[]);
-    expect(Array.from(q.values)).toEqual(Array.from(reference['a/q'].dataSync()));
-    expect(Array.from(q.values)).toEqual([-3, -1, 125]);
+    for (const name of ['a/ints', 'a/q', 'a/half']) expect(Array.from(decoded[name].data()), name).toEqual(Array.from(reference[name].dataSync()));
+    expect(Array.from(decoded['a/q'].data())).toEqual([-3, -1, 125]);
+    expect(() => tn.io.decodeWeights(buf, [{ name: 'big', shape: [100], dtype: 'float32' }])).toThrow(/holds 23 bytes, but the manifest needs 400/);
   });
 
   it('compiles from trainingConfig as TF.js does, restores Adam\'s moments, and keeps training in step with TF.js', async () => {
