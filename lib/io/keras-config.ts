@@ -606,7 +606,7 @@ export function assignWeightsByName(model: Model, weights: NamedWeight[], where:
       throw new Error(`${where}: weight "${spec.name}" in the file has shape [${spec.shape.join(',')}], but ${v.name} of layer "${leaf.layerName}" has shape [${v.shape.join(',')}]`);
     }
     best.used = true;
-    v.assign(tensor(v.dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values), spec.shape, v.dtype));
+    v.assign(tensor(values, spec.shape, v.dtype));
     byVariable.set(spec.name, v);
   }
   const left = entries.filter((e) => !e.used);
