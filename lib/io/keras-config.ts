@@ -2,9 +2,13 @@
 // model.json, Keras's .keras config.json and .h5 model_config). Pure functions over parsed JSON; no I/O here.
 //
 // Reading (Keras/TF.js -> tensornode):
-//   modelFromKeras(topology, where?)   a whole `modelTopology` ({ model_config } wrapper, or { class_name, config })
-//                                      -> a built Sequential / functional Model (weights freshly initialised).
-//   layerFromKeras(spec, where?)       one { class_name, config } (a layer or a nested model) -> a Layer.
+//   modelFromKeras(topology, where?, { kerasVersion? })  a whole `modelTopology` ({ model_config } wrapper, or
+//                                      { class_name, config }) -> a built Sequential / functional Model (weights
+//                                      freshly initialised). 'hard_sigmoid' is read as its writer meant it: Keras 3's
+//                                      relu6(x + 3) / 6 when keras_version (or the option) is 3.x, else Keras 2's and
+//                                      TF.js's clip(0.2 x + 0.5, 0, 1), tensornode's 'hard_sigmoid_legacy'.
+//   layerFromKeras(spec, where?)       one { class_name, config } (a layer or a nested model) -> a Layer (outside
+//                                      modelFromKeras, 'hard_sigmoid' reads as Keras 2's).
 //   assignWeightsByName(model, weights) sets a model's weights from a file's named weights (scopes, cell scopes and
 //                                      `:0` suffixes tolerated; any order); every weight must match.
 //   kerasLayerClasses                  the mapping table: Keras class name -> factory(config, context). One entry
@@ -385,6 +389,12 @@ function wrap(ctx: KerasLayerContext, f: () => Layer): Layer {
   }
 }
 
+/** A built model's one input shape (batch axis included), or null. */
+function modelInputShape(model: Model): (number | null)[] | null {
+  if (model instanceof Sequential) return (model.getConfig().batchInputShape as (number | null)[] | null) ?? null;
+  return model.built && model.inputs?.length === 1 ? model.inputs[0].shape.slice() : null;
+}
+
 function sequentialFromKeras(c: Json, where: string): Sequential {
   const specs = (Array.isArray(c.layers) ? c.layers : []) as KerasLayerSpec[];
   const model = new Sequential(defined({ name: c.name, trainable: c.trainable }) as never);
@@ -596,7 +606,7 @@ export function assignWeightsByName(model: Model, weights: NamedWeight[], where:
       throw new Error(`${where}: weight "${spec.name}" in the file has shape [${spec.shape.join(',')}], but ${v.name} of layer "${leaf.layerName}" has shape [${v.shape.join(',')}]`);
     }
     best.used = true;
-    v.assign(tensor(v.dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values), spec.shape, v.dtype));
+    v.assign(tensor(values, spec.shape, v.dtype));
     byVariable.set(spec.name, v);
   }
   const left = entries.filter((e) => !e.used);
@@ -648,8 +658,8 @@ export function layerToKeras(layer: Layer): KerasLayerSpec {
 function sequentialToKeras(model: Sequential): KerasLayerSpec {
   const layers = model.layers.map(layerToKeras);
   // The input shape rides on the first layer, as Keras 2 and TF.js write it; TF.js then builds the model on load.
-  const shape = model.inputs?.[0]?.shape;
-  if (layers.length && shape) layers[0].config.batch_input_shape = shape.slice();
+  const shape = modelInputShape(model);
+  if (layers.length && shape && !(model.layers[0] instanceof Model)) layers[0].config.batch_input_shape = shape.slice();
   return { class_name: 'Sequential', config: { name: model.name, layers } };
 }
 

@@ -2,7 +2,7 @@
 // the same layer build the same tensornode layer, and every layer class tensornode exports has an entry.
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
-import { kerasLayerClasses, layerFromKeras, layerToKeras } from '../../lib/io/keras-config.js';
+import { kerasLayerClasses, layerFromKeras, layerToKeras, modelFromKeras } from '../../lib/io/keras-config.js';
 
 beforeEach(() => tn.clearSession());
 
@@ -89,5 +89,26 @@ describe('the Keras config mapping', () => {
       if (cls in L) expect(build()).toBeInstanceOf((L as unknown as Record<string, new () => tn.Layer>)[cls]);
       else expect(build).toThrow(new RegExp(`layer "y" \\(${cls}\\): tensornode has no layer class "${cls}" yet`));
     }
+  });
+
+  it('reports a damaged graph clearly instead of building something else', () => {
+    const graph = (inbound: unknown, extra: Record<string, unknown> = {}) => ({
+      class_name: 'Functional',
+      config: {
+        name: 'g',
+        layers: [
+          { name: 'in', class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 3] }, inbound_nodes: [] },
+          { name: 'd', class_name: 'Dense', config: { name: 'd', units: 2 }, inbound_nodes: inbound },
+        ],
+        input_layers: [['in', 0, 0]], output_layers: [['d', 0, 0]], ...extra,
+      },
+    });
+    expect(modelFromKeras(graph([[['in', 0, 0, {}]]])).outputs[0].shape).toEqual([null, 2]);
+    expect(() => modelFromKeras(graph([[['nowhere', 0, 0, {}]]]))).toThrow(/the graph cannot be rebuilt; these layer calls refer to tensors that no layer produces: "d" \(needs \[\["nowhere",0,0\]\]\)/);
+    expect(() => modelFromKeras(graph([[['in', 0, 0, {}]]], { output_layers: [['d', 1, 0]] }))).toThrow(/output_layers refers to \["d",1,0\], which no layer call produces/);
+    expect(() => modelFromKeras(graph([[['in', 0, 0, {}]]], { input_layers: 'in' }))).toThrow(/cannot read input_layers "in"/);
+    expect(() => modelFromKeras(graph(['in']))).toThrow(/cannot read the inbound node "in" of layer "d"/);
+    expect(() => modelFromKeras({ class_name: 'Dense', config: { units: 1 } })).toThrow(/holds a Dense, not a model/);
+    expect(() => modelFromKeras([1, 2])).toThrow(/expected an object/);
   });
 });

@@ -139,6 +139,9 @@ describe('files TF.js 4.22 writes', () => {
     const ours = await tn.loadLayersModel(tn.io.fromMemory(await tfjsArtifacts(theirs)));
     expect(ours.layers.map((l) => l.name)).toEqual(['conv_a', 'bn', 'pool_max', 'conv_b', 'pool_avg', 'drop', 'flat', 'out']);
     expectSamePredictions(ours, theirs, [input([3, 10, 10, 3], 7)]);
+    // TF.js 1.x wrote no "format" and a bare topology; the same model reads the same.
+    const { format: _format, ...old } = await tfjsArtifacts(theirs);
+    expectSamePredictions(await tn.loadLayersModel(tn.io.fromMemory(old)), theirs, [input([2, 10, 10, 3], 8)]);
   });
 
   it('a functional model with Embedding, LSTM, GRU, a shared layer, Add, Concatenate and a nested Sequential', async () => {
@@ -147,6 +150,18 @@ describe('files TF.js 4.22 writes', () => {
     expect(ours.getLayer('shared').inboundNodes).toHaveLength(2);
     expect(ours.getLayer('head')).toBeInstanceOf(tn.Sequential);
     expectSamePredictions(ours, theirs, functionalInputs());
+  });
+
+  it('a Sequential whose first layer is a Sequential around a functional model (as Teachable Machine writes)', async () => {
+    const x = tf.input({ shape: [6, 6, 2] });
+    const base = tf.model({ inputs: x, outputs: tf.layers.globalAveragePooling2d({}).apply(tf.layers.conv2d({ filters: 3, kernelSize: 3 }).apply(x)) as tf.SymbolicTensor, name: 'base' });
+    const trunk = tf.sequential({ layers: [base], name: 'trunk' });
+    const head = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, activation: 'softmax' })], name: 'head' });
+    const theirs = tf.sequential({ layers: [trunk, head], name: 'outer' });
+    randomizeTfjs(theirs, 90);
+    const ours = await tn.loadLayersModel(tn.io.fromMemory(await tfjsArtifacts(theirs)));
+    expect(ours.layers.map((l) => l.name)).toEqual(['trunk', 'head']);
+    expectSamePredictions(ours, theirs, [input([3, 6, 6, 2], 91)]);
   });
 
   it('reads weights split over shards (one weight spanning two), in shuffled manifest order, with scoped names', async () => {
@@ -228,14 +243,16 @@ describe('files TF.js 4.22 writes', () => {
     const dv = new DataView(buf);
     dv.setUint16(19, 0x3c00, true); // 1.0
     dv.setUint16(21, 0xc500, true); // -5.0
-    const [ints, q, half] = tn.io.decodeWeights(specs, buf, 'test');
-    expect(ints.values).toBeInstanceOf(Int32Array);
-    expect(Array.from(ints.values)).toEqual([7, -2, 2147483647, 0]);
-    expect(Array.from(half.values)).toEqual([1, -5]);
+    const decoded = tn.io.decodeWeights(buf, specs);
+    expect(decoded['a/ints'].dtype).toBe('int32');
+    expect(Array.from(decoded['a/ints'].data())).toEqual([7, -2, 2147483647, 0]);
+    expect(decoded['a/q'].dtype).toBe('int32');
+    expect(Array.from(decoded['a/half'].data())).toEqual([1, -5]);
     // TF.js's own decoder on the same bytes is the reference (it rounds half up, as Math.round).
     const reference = tf.io.decodeWeights(buf, specs as tf.io.WeightsManifestEntry[]);
-    expect(Array.from(q.values)).toEqual(Array.from(reference['a/q'].dataSync()));
-    expect(Array.from(q.values)).toEqual([-3, -1, 125]);
+    for (const name of ['a/ints', 'a/q', 'a/half']) expect(Array.from(decoded[name].data()), name).toEqual(Array.from(reference[name].dataSync()));
+    expect(Array.from(decoded['a/q'].data())).toEqual([-3, -1, 125]);
+    expect(() => tn.io.decodeWeights(buf, [{ name: 'big', shape: [100], dtype: 'float32' }])).toThrow(/holds 23 bytes, but the manifest needs 400/);
   });
 
   it('compiles from trainingConfig as TF.js does, restores Adam\'s moments, and keeps training in step with TF.js', async () => {
@@ -498,6 +515,14 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
     const model = new tn.Model({ inputs: [a, b], outputs: [trunk.apply(cat) as tn.SymbolicTensor, sa], name: 'agent' });
     const theirs = await roundTrip(model, [input([5, 4], 66), input([5, 4], 67)]);
     expect(theirs.getLayer('shared').inboundNodes.length).toBe(2);
+  });
+
+  it('a Sequential built from data (no inputShape) and one nested first in another', async () => {
+    const fromData = new tn.Sequential([new Dense(3, { activation: 'relu' }), new Dense(2)]);
+    fromData.build([null, 4]);
+    await roundTrip(fromData, [input([2, 4], 92)]);
+    const outer = new tn.Sequential([new tn.Sequential([new Dense(3, { inputShape: [4] })], { name: 'inner' }), new Dense(2, { name: 'top' })]);
+    await roundTrip(outer, [input([2, 4], 93)]);
   });
 
   it('keeps the training config and Adam\'s state where TF.js reads them', async () => {
