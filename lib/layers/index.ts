@@ -8,6 +8,9 @@ import { Embedding, type EmbeddingArgs } from './embedding.js';
 import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RNNArgs } from './recurrent.js';
 import { Bidirectional, type BidirectionalArgs } from './wrappers.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type GlobalPooling2DArgs, type Pooling1DArgs, type Pooling2DArgs } from './pooling.js';
+import { DepthwiseConv2D, SeparableConv2D, type DepthwiseConv2DArgs, type SeparableConv2DArgs } from './convolutional.js';
+import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU, type ELUArgs, type LeakyReLUArgs, type PReLUArgs, type ReLUArgs, type SoftmaxArgs, type ThresholdedReLUArgs } from './activation.js';
+import { ZeroPadding1D, ZeroPadding2D, type ZeroPadding1DArgs, type ZeroPadding2DArgs } from './reshaping.js';
 import type { ActivationIdentifier } from '../activations.js';
 
 export { Layer, InputLayer, SymbolicTensor, clearSession } from './layer.js';
@@ -16,6 +19,8 @@ export { Activation, Dense, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, Ave
 export { BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate };
 export { Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D };
 export type { EmbeddingArgs, RNNArgs, LSTMArgs, GRUArgs, BidirectionalArgs, Conv1DArgs, Pooling1DArgs };
+export { DepthwiseConv2D, SeparableConv2D, ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU, ZeroPadding1D, ZeroPadding2D };
+export type { DepthwiseConv2DArgs, SeparableConv2DArgs, ReLUArgs, LeakyReLUArgs, PReLUArgs, ELUArgs, SoftmaxArgs, ThresholdedReLUArgs, ZeroPadding1DArgs, ZeroPadding2DArgs };
 export type { DenseArgs, DropoutArgs, ReshapeArgs, Conv2DArgs, Pooling2DArgs, GlobalPooling2DArgs, BatchNormalizationArgs, LayerNormalizationArgs };
 
 export const dense = (args: DenseArgs) => new Dense(args);
@@ -48,3 +53,13 @@ export const averagePooling1d = (args: Pooling1DArgs = {}) => new AveragePooling
 export const globalAveragePooling1d = (args: GlobalPooling2DArgs = {}) => new GlobalAveragePooling1D(args);
 export const globalMaxPooling1d = (args: GlobalPooling2DArgs = {}) => new GlobalMaxPooling1D(args);
 export const bidirectional = (args: BidirectionalArgs) => new Bidirectional(args);
+export const depthwiseConv2d = (args: DepthwiseConv2DArgs) => new DepthwiseConv2D(args);
+export const separableConv2d = (args: SeparableConv2DArgs) => new SeparableConv2D(args);
+export const reLU = (args: ReLUArgs = {}) => new ReLU(args);
+export const leakyReLU = (args: LeakyReLUArgs = {}) => new LeakyReLU(args);
+export const prelu = (args: PReLUArgs = {}) => new PReLU(args);
+export const elu = (args: ELUArgs = {}) => new ELU(args);
+export const softmax = (args: SoftmaxArgs = {}) => new Softmax(args);
+export const thresholdedReLU = (args: ThresholdedReLUArgs = {}) => new ThresholdedReLU(args);
+export const zeroPadding1d = (args: ZeroPadding1DArgs = {}) => new ZeroPadding1D(args);
+export const zeroPadding2d = (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args);

@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path';
 import { getActivation } from '../activations.js';
 import type { DType } from '../dtype.js';
 import { Activation, Dense, Dropout, Flatten, Reshape } from '../layers/core.js';
-import { Conv1D, Conv2D } from '../layers/convolutional.js';
+import { Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D } from '../layers/convolutional.js';
+import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from '../layers/activation.js';
+import { ZeroPadding1D, ZeroPadding2D } from '../layers/reshaping.js';
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from '../layers/layer.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
 import { BatchNormalization, LayerNormalization } from '../layers/normalization.js';
@@ -58,7 +60,8 @@ const layerClasses: Record<string, new (args: Config) => Layer> = {
   Dense, Conv2D, Activation, Dropout, Flatten, Reshape, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
   GlobalMaxPooling2D, BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum,
   Concatenate, InputLayer, Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
-  GlobalMaxPooling1D,
+  GlobalMaxPooling1D, DepthwiseConv2D, SeparableConv2D, ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU, ZeroPadding1D,
+  ZeroPadding2D,
 } as unknown as Record<string, new (args: Config) => Layer>;
 
 // ---------------------------------------------------------------------------------------------------------------
