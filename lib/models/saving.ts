@@ -9,14 +9,15 @@ import type { DType } from '../dtype.js';
 import { Activation, Dense, Dropout, Flatten, Reshape } from '../layers/core.js';
 import { Conv1D, Conv2D, DepthwiseConv2D, SeparableConv2D } from '../layers/convolutional.js';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from '../layers/activation.js';
-import { ZeroPadding1D, ZeroPadding2D } from '../layers/reshaping.js';
+import { Cropping1D, Cropping2D, Lambda, Permute, RepeatVector, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D } from '../layers/reshaping.js';
+import { ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from '../layers/noise.js';
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from '../layers/layer.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
-import { BatchNormalization, LayerNormalization } from '../layers/normalization.js';
+import { BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization } from '../layers/normalization.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from '../layers/pooling.js';
 import { Embedding } from '../layers/embedding.js';
 import { GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
-import { Bidirectional } from '../layers/wrappers.js';
+import { Bidirectional, TimeDistributed } from '../layers/wrappers.js';
 import { Loss } from '../losses.js';
 import { tensor } from '../tensor.js';
 import { backendInfo } from '../backend.js';
@@ -61,7 +62,9 @@ const layerClasses: Record<string, new (args: Config) => Layer> = {
   GlobalMaxPooling2D, BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum,
   Concatenate, InputLayer, Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
   GlobalMaxPooling1D, DepthwiseConv2D, SeparableConv2D, ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU, ZeroPadding1D,
-  ZeroPadding2D,
+  ZeroPadding2D, UpSampling1D, UpSampling2D, Cropping1D, Cropping2D, RepeatVector, Permute, TimeDistributed, Lambda,
+  GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D, SpatialDropout2D, ActivityRegularization,
+  GroupNormalization, UnitNormalization,
 } as unknown as Record<string, new (args: Config) => Layer>;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -135,6 +138,7 @@ function deserializeLayer(spec: LayerSpec, where: string): Layer {
   if (spec.className === 'Functional' || spec.className === 'Model') return deserializeGraph(c, where);
   // A wrapper holds its inner layer as a serialized layer of its own.
   if (spec.className === 'Bidirectional') return new Bidirectional({ ...c, layer: deserializeLayer(c.layer as LayerSpec, `${where} > wrapped layer`) });
+  if (spec.className === 'TimeDistributed') return new TimeDistributed({ ...c, layer: deserializeLayer(c.layer as LayerSpec, `${where} > wrapped layer`) });
   const Cls = Object.hasOwn(layerClasses, spec.className) ? layerClasses[spec.className] : undefined;
   if (!Cls) throw new Error(`loadModel: ${where}: unknown layer class "${spec.className}". Known: ${Object.keys(layerClasses).join(', ')}, Sequential, Functional`);
   return new Cls(c);
