@@ -105,7 +105,7 @@ export class TimeDistributed extends Layer {
     const a: TimeDistributedArgs = layer instanceof Layer ? { ...args, layer } : layer;
     const inner = a.layer;
     if (!(inner instanceof Layer)) {
-      throw invalid('TimeDistributed', 'layer', 'a Layer instance', inner === undefined ? undefined : (inner as object)?.constructor?.name ?? inner);
+      throw invalid('TimeDistributed', 'layer', 'a Layer instance', typeof inner === 'object' && inner !== null ? (inner as object).constructor?.name : inner);
     }
     // The wrapper's inputShape (with the time axis) is its own; an inputShape given to the inner layer is per step.
     super(a);
