@@ -120,13 +120,15 @@ describe('AlphaDropout', () => {
     const xv = x.data();
     const droppedValue = a * alphaP + b;
     let dropped = 0;
+    let wrong = -1;
     for (let i = 0; i < y.length; i++) {
       const kept = a * xv[i] + b;
       // Each output is one of the two affine images (to float32 rounding); a kept value equal to the dropped one
       // has probability 0 for continuous x.
       if (Math.abs(y[i] - droppedValue) <= 1e-6) dropped++;
-      else expect(Math.abs(y[i] - kept), `element ${i}`).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(kept)));
+      else if (Math.abs(y[i] - kept) > 1e-6 * (1 + Math.abs(kept)) && wrong < 0) wrong = i;
     }
+    expect(wrong, wrong < 0 ? '' : `element ${wrong}: ${y[wrong]}, x = ${xv[wrong]}`).toBe(-1);
     expectFraction(dropped, N, rate);
     // Inputs of mean 0 and variance 1 keep them (the point of the correction). The sample variance's standard
     // error comes from the output's fourth moment: mu4 = (1 - rate) E[(a x + b)^4] + rate (a alpha' + b)^4.
@@ -142,7 +144,9 @@ describe('AlphaDropout', () => {
     const layer = new AlphaDropout({ rate: 0.5, noiseShape: [null, 1, null], seed: 4 });
     const y = layer.apply(tn.ones([8, 5, 6]), { training: true }) as tn.Tensor;
     const v = y.data();
-    for (let b = 0; b < 8; b++) for (let c = 0; c < 6; c++) for (let s = 1; s < 5; s++) expect(v[(b * 5 + s) * 6 + c]).toBe(v[b * 30 + c]);
+    let differs = 0;
+    for (let b = 0; b < 8; b++) for (let c = 0; c < 6; c++) for (let s = 1; s < 5; s++) if (v[(b * 5 + s) * 6 + c] !== v[b * 30 + c]) differs++;
+    expect(differs).toBe(0);
     expect(new Set(Array.from(v)).size).toBe(2);
     expect(() => new AlphaDropout({ rate: 0.5, noiseShape: [null, 2, null], name: 'ad' }).apply(tn.ones([2, 5, 6]), { training: true })).toThrow('Layer "ad": noiseShape [null,2,null] does not broadcast to its input of shape [2,5,6]');
   });
@@ -157,14 +161,16 @@ describe('SpatialDropout1D and SpatialDropout2D', () => {
     const [batch, steps, channels, rate] = [200, 4, 250, 0.3];
     const v = values(new SpatialDropout1D({ rate, seed: 8 }).apply(tn.ones([batch, steps, channels]), { training: true }));
     let dropped = 0;
+    const bad: string[] = [];
     for (let b = 0; b < batch; b++) {
       for (let c = 0; c < channels; c++) {
         const first = v[b * steps * channels + c];
-        expect([0, Math.fround(1 / (1 - rate))]).toContain(first);
-        for (let s = 1; s < steps; s++) expect(v[(b * steps + s) * channels + c]).toBe(first);
+        if (first !== 0 && first !== Math.fround(1 / (1 - rate))) bad.push(`value ${first} at sample ${b}, channel ${c}`);
+        for (let s = 1; s < steps; s++) if (v[(b * steps + s) * channels + c] !== first) bad.push(`sample ${b}, channel ${c}, step ${s} differs from step 0`);
         if (first === 0) dropped++;
       }
     }
+    expect(bad.slice(0, 3)).toEqual([]);
     expectFraction(dropped, batch * channels, rate);
     gradCheck((t) => new SpatialDropout1D({ rate: 0.5, seed: 9 }).apply(t, { training: true }) as tn.Tensor, [randomTensor([2, 3, 5], 9)]);
   });
@@ -176,13 +182,16 @@ describe('SpatialDropout1D and SpatialDropout2D', () => {
       const y = new SpatialDropout2D({ rate, dataFormat, seed: 10 }).apply(tn.ones(shape), { training: true }) as tn.Tensor;
       const v = values(dataFormat === 'channels_last' ? y : tn.transpose(y, [0, 2, 3, 1]));
       let dropped = 0;
+      const bad: string[] = [];
       for (let b = 0; b < 100; b++) {
         for (let c = 0; c < 200; c++) {
           const first = v[b * 6 * 200 + c];
-          for (let p = 1; p < 6; p++) expect(v[(b * 6 + p) * 200 + c]).toBe(first);
+          if (first !== 0 && first !== Math.fround(1 / (1 - rate))) bad.push(`value ${first} at sample ${b}, channel ${c}`);
+          for (let p = 1; p < 6; p++) if (v[(b * 6 + p) * 200 + c] !== first) bad.push(`sample ${b}, channel ${c}, pixel ${p} differs from pixel 0`);
           if (first === 0) dropped++;
         }
       }
+      expect(bad.slice(0, 3), dataFormat).toEqual([]);
       expectFraction(dropped, 100 * 200, rate);
     }
     gradCheck((t) => new SpatialDropout2D({ rate: 0.5, seed: 11 }).apply(t, { training: true }) as tn.Tensor, [randomTensor([2, 2, 3, 4], 11)]);
