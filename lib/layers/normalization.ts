@@ -227,7 +227,8 @@ export class GroupNormalization extends Layer {
   beta: Variable | null = null;
   private channelAxis = -1;
 
-  constructor(args: GroupNormalizationArgs = {}) {
+  constructor(groups: number | GroupNormalizationArgs = {}, options: GroupNormalizationArgs = {}) {
+    const args = typeof groups === 'object' ? groups : { ...options, groups };
     super(args);
     this.args = args;
     const g = args.groups ?? 32;

@@ -148,9 +148,10 @@ export interface UpSampling1DArgs extends LayerArgs {
 export class UpSampling1D extends Layer {
   readonly size: number;
 
-  constructor(args: UpSampling1DArgs = {}) {
-    super(args);
-    this.size = positiveInt(args.size ?? 2, 'UpSampling1D', 'size');
+  constructor(size: number | UpSampling1DArgs = {}, args: UpSampling1DArgs = {}) {
+    const a = typeof size === 'object' ? size : { ...args, size };
+    super(a);
+    this.size = positiveInt(a.size ?? 2, 'UpSampling1D', 'size');
     this.inputSpec = { ndim: 3 };
   }
 
@@ -186,12 +187,13 @@ export class UpSampling2D extends Layer {
   readonly dataFormat: DataFormat;
   readonly interpolation: 'nearest' | 'bilinear';
 
-  constructor(args: UpSampling2DArgs = {}) {
-    super(args);
-    this.size = factorPair(args.size ?? 2, 'UpSampling2D', 'size');
-    this.dataFormat = dataFormatOf(args.dataFormat, 'UpSampling2D');
-    const interp = args.interpolation ?? 'nearest';
-    if (interp !== 'nearest' && interp !== 'bilinear') throw invalid('UpSampling2D', 'interpolation', "'nearest' or 'bilinear'", args.interpolation);
+  constructor(size: number | Pair | UpSampling2DArgs = {}, args: UpSampling2DArgs = {}) {
+    const a = typeof size === 'object' && !Array.isArray(size) ? size : { ...args, size };
+    super(a);
+    this.size = factorPair(a.size ?? 2, 'UpSampling2D', 'size');
+    this.dataFormat = dataFormatOf(a.dataFormat, 'UpSampling2D');
+    const interp = a.interpolation ?? 'nearest';
+    if (interp !== 'nearest' && interp !== 'bilinear') throw invalid('UpSampling2D', 'interpolation', "'nearest' or 'bilinear'", a.interpolation);
     this.interpolation = interp;
     this.inputSpec = { ndim: 4 };
   }

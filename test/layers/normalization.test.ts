@@ -191,6 +191,7 @@ describe('GroupNormalization', () => {
     const [gamma, beta] = layer.getWeights();
     expect([gamma.shape, beta.shape]).toEqual([[64], [64]]);
     expect(Array.from(gamma.data()).every((v) => v === 1) && Array.from(beta.data()).every((v) => v === 0)).toBe(true);
+    expect(new tn.layers.GroupNormalization(8, { epsilon: 1e-5 })).toMatchObject({ groups: 8, epsilon: 1e-5 });
     const configured = new tn.layers.GroupNormalization({ groups: 4, axis: 1, epsilon: 1e-5, center: false, gammaInitializer: 'zeros', gammaRegularizer: 'l2' });
     const again = new tn.layers.GroupNormalization(JSON.parse(JSON.stringify(configured.getConfig())));
     expect(again.getConfig()).toEqual(configured.getConfig());

@@ -156,6 +156,8 @@ describe('UpSampling1D and UpSampling2D', () => {
       gradCheck((t) => layer.apply(t) as tn.Tensor, [x]);
     }
     expect(new UpSampling1D().size).toBe(2);
+    expect(new UpSampling1D(3, { name: 'up3' }).size).toBe(3);
+    expect(new UpSampling2D([2, 4], { interpolation: 'bilinear' })).toMatchObject({ size: [2, 4], interpolation: 'bilinear' });
     expect(tn.layers.upSampling1d({ size: 4 }).size).toBe(4);
   });
 
