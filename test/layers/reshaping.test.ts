@@ -312,6 +312,23 @@ describe('TimeDistributed', () => {
     expect(dropped.some((v) => v === 0) && dropped.some((v) => v === 2)).toBe(true);
   });
 
+  it('works in a functional model with an unknown number of steps, and saves and loads there', async () => {
+    const inp = tn.input({ shape: [null, 4] });
+    const td = new TimeDistributed(new tn.layers.Dense({ units: 3, activation: 'relu' }), { name: 'per_step' });
+    const h = td.apply(inp);
+    expect(h.shape).toEqual([null, null, 3]);
+    const out = new tn.layers.Dense({ units: 1 }).apply(new tn.layers.GlobalAveragePooling1D().apply(h));
+    const model = new tn.Model({ inputs: inp, outputs: out });
+    const dir = join(root, 'td-functional');
+    await model.save(dir);
+    const loaded = await tn.models.loadModel(dir);
+    for (const steps of [5, 7]) {
+      const x = tn.randomNormal([2, steps, 4], 0, 1, 'float32', steps);
+      expect(Array.from((loaded.predict(x) as tn.Tensor).data())).toEqual(Array.from((model.predict(x) as tn.Tensor).data()));
+    }
+    expect((loaded.layers.find((l) => l.name === 'per_step') as InstanceType<typeof TimeDistributed>).layer.className).toBe('Dense');
+  });
+
   it('rejects a non-layer and inputs without a time axis', () => {
     expect(() => new TimeDistributed({} as tn.Layer)).toThrow('TimeDistributed: received an invalid value for `layer`, expected a Layer instance. Received: layer=undefined');
     expect(() => new TimeDistributed({ layer: { units: 3 } as unknown as tn.Layer })).toThrow('expected a Layer instance. Received: layer="Object"');
