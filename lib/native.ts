@@ -72,6 +72,17 @@ export interface NativeBindings {
     x: F32, kernel: F32, dy: F32, y: F32, argmax: Uint8Array, dKernel: F32 | null, dBias: F32 | null, dx: F32 | null,
     geometry: number[], poolH: number, poolW: number,
   ): void;
+  /**
+   * Depthwise convolution, kernel [kh, kw, c, depthMultiplier] (Keras's depthwise_kernel), output channel
+   * c * depthMultiplier + q. geometry: [n, h, w, c, kh, kw, depthMultiplier, oh, ow, strideH, strideW, dilationH,
+   * dilationW, padTop, padLeft]. The backward passes fold an activation's gradient in as conv2d's do.
+   */
+  depthwiseConv2dForward(x: F32, kernel: F32, bias: F32 | null, y: F32, geometry: number[], activation: UnaryOp, alpha: number): void;
+  depthwiseConv2dBackwardInput(dy: F32, kernel: F32, dx: F32, geometry: number[], y?: F32 | null, activation?: UnaryOp, alpha?: number): void;
+  /** dKernel and dBias (null: not wanted); the same values on any number of threads. */
+  depthwiseConv2dBackwardFilter(
+    x: F32, dy: F32, dKernel: F32, dBias: F32 | null, geometry: number[], y?: F32 | null, activation?: UnaryOp, alpha?: number,
+  ): void;
   /** geometry: [n, h, w, c, poolH, poolW, oh, ow, strideH, strideW, padTop, padLeft] */
   maxPool2dForward(x: F32, y: F32, geometry: number[]): void;
   maxPool2dBackward(x: F32, dy: F32, dx: F32, geometry: number[]): void;

@@ -115,3 +115,137 @@ export function conv2d(
   const y = conv2dFused(t, k, null, str, padding, dil);
   return unbatched ? reshape(y, y.shape.slice(1)) : y;
 }
+
+/** Depthwise geometry: x [n, h, w, c], kernel [kh, kw, c, depthMultiplier] -> [n, oh, ow, c * depthMultiplier]. */
+export function depthwiseConv2dGeometry(
+  xShape: readonly number[], kShape: readonly number[], strides: [number, number], padding: Padding,
+  dilations: [number, number], op: string, shownShape: readonly number[] = xShape,
+): Conv2dGeometry {
+  if (xShape.length !== 4) throw new Error(`${op}: input must have rank 4 [batch, height, width, channels], received shape ${fmt(shownShape)}`);
+  if (kShape.length !== 4) throw new Error(`${op}: kernel must have rank 4 [kh, kw, inChannels, depthMultiplier], received shape ${fmt(kShape)}`);
+  const [n, h, w, c] = xShape;
+  const [kh, kw, kc, m] = kShape;
+  if (kc !== c) {
+    throw new Error(`${op}: the input has ${c} channels but the kernel expects ${kc} (input shape ${fmt(shownShape)}, kernel shape ${fmt(kShape)})`);
+  }
+  if (kh < 1 || kw < 1 || m < 1) throw new Error(`${op}: the kernel's window and depth multiplier must be positive, received kernel shape ${fmt(kShape)}`);
+  if ((strides[0] > 1 || strides[1] > 1) && (dilations[0] > 1 || dilations[1] > 1)) {
+    throw new Error(`${op}: strides ${fmt(strides)} and dilations ${fmt(dilations)} cannot both exceed 1`);
+  }
+  const [oh, padTop] = outputSize(h, kh, strides[0], dilations[0], padding);
+  const [ow, padLeft] = outputSize(w, kw, strides[1], dilations[1], padding);
+  if (oh === 0 || ow === 0) {
+    throw new Error(`${op}: the kernel ${kh}x${kw} (dilation ${fmt(dilations)}) does not fit in the ${h}x${w} input with '${padding}' padding (input shape ${fmt(shownShape)})`);
+  }
+  return {
+    native: [n, h, w, c, kh, kw, m, oh, ow, strides[0], strides[1], dilations[0], dilations[1], padTop, padLeft],
+    outShape: [n, oh, ow, c * m],
+  };
+}
+
+/**
+ * The DepthwiseConv2D layer's computation as one op: activation(depthwiseConv(x, kernel) + bias), with the bias and
+ * an output-differentiable activation fused into the native kernel, and the activation's gradient folded into both
+ * backward passes.
+ */
+export function depthwiseConv2dFused(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, strides: [number, number], padding: Padding,
+  dilations: [number, number], activation = UnaryOp.linear, alpha = 0, op = 'depthwiseConv2d',
+): Tensor {
+  if (!epilogueActivation(activation, alpha)) {
+    return unary(activation, 'activation', depthwiseConv2dFused(x, kernel, bias, strides, padding, dilations, UnaryOp.linear, 0, op), alpha);
+  }
+  const g = depthwiseConv2dGeometry(x.shape, kernel.shape, strides, padding, dilations, op);
+  const channels = g.outShape[3];
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== channels)) {
+    throw new Error(`${op}: bias must have shape [${channels}] (inChannels * depthMultiplier), received shape ${fmt(bias.shape)}`);
+  }
+  const y = empty(g.outShape);
+  native.depthwiseConv2dForward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, activation, alpha);
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(y, op, inputs, (dy, needs) => {
+    const yArg = activation === UnaryOp.linear ? null : f32(y);
+    let dx: Tensor | null = null;
+    let dk: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty(x.shape.slice());
+      native.depthwiseConv2dBackwardInput(f32(dy), f32(kernel), f32(dx), g.native, yArg, activation, alpha);
+    }
+    if (needs[1] || (bias && needs[2])) {
+      dk = empty(kernel.shape.slice());
+      db = bias && needs[2] ? empty(bias.shape.slice()) : null;
+      native.depthwiseConv2dBackwardFilter(f32(x), f32(dy), f32(dk), db ? f32(db) : null, g.native, yArg, activation, alpha);
+    }
+    return [dx, needs[1] ? dk : null, db];
+  });
+}
+
+/** Activations a fused depthwise convolution takes by name (TF.js's fused-op spellings). */
+const fusedActivations: Record<string, UnaryOp> = {
+  linear: UnaryOp.linear, relu: UnaryOp.relu, relu6: UnaryOp.relu6, elu: UnaryOp.elu, leakyrelu: UnaryOp.leakyRelu,
+  sigmoid: UnaryOp.sigmoid, tanh: UnaryOp.tanh,
+};
+
+export interface DepthwiseConv2dOptions {
+  strides?: number | [number, number];
+  padding?: Padding;
+  /** Keras's name; TF.js's `dilations` is accepted too. */
+  dilationRate?: number | [number, number];
+  dilations?: number | [number, number];
+  /** [inChannels * depthMultiplier] */
+  bias?: TensorLike | null;
+  /** 'linear' (default), 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid' or 'tanh'. */
+  activation?: string;
+  /** The negative slope of 'leakyrelu' (TF.js's default 0.2). */
+  leakyreluAlpha?: number;
+  dataFormat?: 'NHWC' | 'channelsLast';
+}
+
+/**
+ * Depthwise 2-D convolution: x [batch, h, w, c] (or [h, w, c]), filter [kh, kw, c, depthMultiplier]; each input
+ * channel is convolved with its own depthMultiplier filters, output channel c * depthMultiplier + q. Called as TF.js
+ * does (`depthwiseConv2d(x, filter, strides, pad, dataFormat, dilations)`) or with an options object
+ * (`depthwiseConv2d(x, filter, { strides, padding, dilationRate, bias, activation })`). 'same' padding follows
+ * TensorFlow (the odd pad goes at the end).
+ */
+export function depthwiseConv2d(
+  x: TensorLike, filter: TensorLike, stridesOrOptions: number | [number, number] | DepthwiseConv2dOptions = 1,
+  pad: Padding = 'valid', dataFormat: 'NHWC' | 'channelsLast' = 'NHWC', dilations: number | [number, number] = 1,
+): Tensor {
+  const op = 'depthwiseConv2d';
+  const o: DepthwiseConv2dOptions = typeof stridesOrOptions === 'object' && !Array.isArray(stridesOrOptions)
+    ? stridesOrOptions
+    : { strides: stridesOrOptions, padding: pad, dataFormat, dilations };
+  const format = o.dataFormat ?? 'NHWC';
+  if (format !== 'NHWC' && format !== 'channelsLast') {
+    throw new Error(`${op}: only channels-last (NHWC) data is supported, received dataFormat ${JSON.stringify(format)}`);
+  }
+  if (o.dilationRate !== undefined && o.dilations !== undefined) throw new Error(`${op}: give dilationRate or dilations, not both`);
+  let t = floatArg(x, op);
+  const k = floatArg(filter, op);
+  const unbatched = t.rank === 3;
+  const shown = t.shape;
+  if (unbatched) t = reshape(t, [1, ...t.shape]);
+  const str = pair(o.strides ?? 1, 'strides', op);
+  const padding = checkPadding(o.padding ?? 'valid', op);
+  const dil = pair(o.dilationRate ?? o.dilations ?? 1, 'dilationRate', op);
+  const g = depthwiseConv2dGeometry(t.shape, k.shape, str, padding, dil, op, shown);
+  const name = (o.activation ?? 'linear').toLowerCase();
+  if (!Object.hasOwn(fusedActivations, name)) {
+    throw new Error(`${op}: activation must be one of ${Object.keys(fusedActivations).join(', ')}, received ${JSON.stringify(o.activation)}`);
+  }
+  const act = fusedActivations[name];
+  const alpha = act === UnaryOp.leakyRelu ? (o.leakyreluAlpha ?? 0.2) : act === UnaryOp.elu ? 1 : 0;
+  if (!Number.isFinite(alpha)) throw new Error(`${op}: leakyreluAlpha must be a finite number, received ${o.leakyreluAlpha}`);
+  let b: Tensor | null = null;
+  if (o.bias !== undefined && o.bias !== null) {
+    b = floatArg(o.bias, op);
+    const channels = g.outShape[3];
+    if (b.rank !== 1 || b.shape[0] !== channels) {
+      throw new Error(`${op}: bias must have shape [${channels}] (inChannels * depthMultiplier), received shape ${fmt(b.shape)}`);
+    }
+  }
+  const y = depthwiseConv2dFused(t, k, b, str, padding, dil, act, alpha, op);
+  return unbatched ? reshape(y, y.shape.slice(1)) : y;
+}

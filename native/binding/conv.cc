@@ -1,5 +1,6 @@
 // Bindings of 2-D convolution (native/conv.h): forward, both gradients with an optional folded activation, the
-// fused conv + relu + max-pool passes, and (under `internal`) the plan the benchmarks and kernel tests read.
+// fused conv + relu + max-pool passes, and (under `internal`) the plan the benchmarks and kernel tests read; and of
+// depthwise convolution (native/depthwise_conv.h), forward and both gradients.
 #include <napi.h>
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "binding/args.h"
 #include "binding/register.h"
 #include "conv.h"
+#include "depthwise_conv.h"
 #include "elementwise.h"
 
 namespace tn::binding {
@@ -215,6 +217,98 @@ Napi::Value Conv2dPlan(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// Depthwise convolution (native/depthwise_conv.h): the same geometry list with the depth multiplier where conv2d has
+// the output channels, and the same optional folded activation.
+
+constexpr const char* kDepthwiseNames[] = {"n", "h", "w", "c", "kh", "kw", "depthMultiplier", "oh", "ow",
+                                           "strideH", "strideW", "dilationH", "dilationW", "padTop", "padLeft"};
+
+tn::DepthwiseConv2dShape DepthwiseGeometry(const Args& args, size_t i) {
+  auto g = args.IntList(i, "geometry", 15, 15, 0, std::numeric_limits<int32_t>::max());
+  for (int k = 4; k <= 12; ++k)
+    if (g[k] == 0 && k != 7 && k != 8)
+      args.FailRange(std::string("geometry.") + kDepthwiseNames[k] + " must be positive");
+  tn::DepthwiseConv2dShape s{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12],
+                             g[13], g[14]};
+  args.Product({s.n, s.h, s.w, s.c}, "input");
+  args.Product({s.n, s.oh, s.ow, s.c, s.m}, "output");
+  args.Product({s.kh, s.kw, s.c, s.m}, "kernel");
+  args.Product({s.kh, s.w, s.c, s.m}, "expanded input rows");
+  args.Product({s.n, s.oh, s.ow, s.c, s.m, s.kh, s.kw}, "work");
+  return s;
+}
+
+// The optional trailing (y, activation, alpha) as for the conv2d backward passes, over c * m output channels.
+FoldedActivation DepthwiseOutputActivation(const Args& args, const Napi::CallbackInfo& info, size_t i,
+                                           const tn::DepthwiseConv2dShape& s) {
+  tn::Conv2dShape out{};
+  out.n = s.n;
+  out.oh = s.oh;
+  out.ow = s.ow;
+  out.oc = s.c * s.m;
+  return OptionalOutputActivation(args, info, i, out);
+}
+
+Napi::Value DepthwiseConv2dForward(const Napi::CallbackInfo& info) {
+  Args args(info, "depthwiseConv2dForward", 7);
+  const tn::DepthwiseConv2dShape s = DepthwiseGeometry(args, 4);  // before the arrays: see Args::IntList
+  auto x = args.Floats(0, "x");
+  auto w = args.Floats(1, "kernel");
+  auto bias = args.FloatsOrNull(2, "bias");
+  auto y = args.Floats(3, "y");
+  const UnaryOp act = args.Enum(5, "activation", UnaryOp::count);
+  const float alpha = args.Float(6, "alpha");
+  args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
+  args.Length(w, s.kh * s.kw * s.c * s.m, "kernel", "kh*kw*c*depthMultiplier");
+  if (bias.present) args.Length(bias, s.c * s.m, "bias", "c*depthMultiplier");
+  args.Length(y, s.n * s.oh * s.ow * s.c * s.m, "y", "n*oh*ow*c*depthMultiplier");
+  args.Disjoint(y, "y", x, "x");
+  args.Disjoint(y, "y", w, "kernel");
+  args.Disjoint(y, "y", bias, "bias");
+  tn::depthwise_conv2d_forward(s, x.data, w.data, bias.data, act, alpha, y.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value DepthwiseConv2dBackwardInput(const Napi::CallbackInfo& info) {
+  Args args(info, "depthwiseConv2dBackwardInput", info.Length() == 4 ? 4 : 7);
+  const tn::DepthwiseConv2dShape s = DepthwiseGeometry(args, 3);
+  auto dy = args.Floats(0, "dy");
+  auto w = args.Floats(1, "kernel");
+  auto dx = args.Floats(2, "dx");
+  const FoldedActivation folded = DepthwiseOutputActivation(args, info, 4, s);
+  args.Length(dy, s.n * s.oh * s.ow * s.c * s.m, "dy", "n*oh*ow*c*depthMultiplier");
+  args.Length(w, s.kh * s.kw * s.c * s.m, "kernel", "kh*kw*c*depthMultiplier");
+  args.Length(dx, s.n * s.h * s.w * s.c, "dx", "n*h*w*c");
+  args.Disjoint(dx, "dx", dy, "dy");
+  args.Disjoint(dx, "dx", w, "kernel");
+  args.Disjoint(dx, "dx", folded.y, "y");
+  tn::depthwise_conv2d_backward_input(s, dy.data, w.data, dx.data, folded.act);
+  return info.Env().Undefined();
+}
+
+Napi::Value DepthwiseConv2dBackwardFilter(const Napi::CallbackInfo& info) {
+  Args args(info, "depthwiseConv2dBackwardFilter", info.Length() == 5 ? 5 : 8);
+  const tn::DepthwiseConv2dShape s = DepthwiseGeometry(args, 4);
+  auto x = args.Floats(0, "x");
+  auto dy = args.Floats(1, "dy");
+  auto dw = args.Floats(2, "dKernel");
+  auto dbias = args.FloatsOrNull(3, "dBias");
+  const FoldedActivation folded = DepthwiseOutputActivation(args, info, 5, s);
+  args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
+  args.Length(dy, s.n * s.oh * s.ow * s.c * s.m, "dy", "n*oh*ow*c*depthMultiplier");
+  args.Length(dw, s.kh * s.kw * s.c * s.m, "dKernel", "kh*kw*c*depthMultiplier");
+  if (dbias.present) args.Length(dbias, s.c * s.m, "dBias", "c*depthMultiplier");
+  args.Disjoint(dw, "dKernel", x, "x");
+  args.Disjoint(dw, "dKernel", dy, "dy");
+  args.Disjoint(dbias, "dBias", x, "x");
+  args.Disjoint(dbias, "dBias", dy, "dy");
+  args.Disjoint(dbias, "dBias", dw, "dKernel");
+  args.Disjoint(dw, "dKernel", folded.y, "y");
+  args.Disjoint(dbias, "dBias", folded.y, "y");
+  tn::depthwise_conv2d_backward_filter(s, x.data, dy.data, dw.data, dbias.data, folded.act);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterConv(Napi::Env env, Napi::Object exports) {
@@ -225,6 +319,9 @@ void RegisterConv(Napi::Env env, Napi::Object exports) {
       {"conv2dReluMaxPool", Conv2dReluMaxPool},
       {"conv2dReluMaxPoolTrain", Conv2dReluMaxPoolTrain},
       {"conv2dReluMaxPoolBackward", Conv2dReluMaxPoolBackward},
+      {"depthwiseConv2dForward", DepthwiseConv2dForward},
+      {"depthwiseConv2dBackwardInput", DepthwiseConv2dBackwardInput},
+      {"depthwiseConv2dBackwardFilter", DepthwiseConv2dBackwardFilter},
   });
   Export(env, Internal(env, exports), {
       {"conv2dPlan", Conv2dPlan},

@@ -27,6 +27,8 @@ const convGeometry = () => [1, 5, 5, 2, 3, 3, 4, 3, 3, 1, 1, 1, 1, 0, 0];
 // A 4x4 convolution output, pooled 2x2 into 2x2x4 (16 values, and 16 argmax bytes: enough to overlap a float).
 const fusedGeometry = () => [1, 6, 6, 2, 3, 3, 4, 4, 4, 1, 1, 1, 1, 0, 0];
 const u8 = (n: number) => new Uint8Array(n);
+// 2 channels with depth multiplier 2: kernel 3*3*2*2 = 36, output 3x3x4 = 36.
+const depthwiseGeometry = () => [1, 5, 5, 2, 3, 3, 2, 3, 3, 1, 1, 1, 1, 0, 0];
 const poolGeometry = () => [1, 4, 4, 3, 2, 2, 2, 2, 2, 2, 0, 0];
 
 const specs: Record<string, Spec> = {
@@ -147,6 +149,29 @@ const specs: Record<string, Spec> = {
     kinds: ['f32', 'f32', 'f32', 'f32?', 'list'],
     valid: () => [f(50), f(36), f(72), f(4), convGeometry()],
     overflow: () => [[f(1), f(1), f(1), null, [1, big, big, 1, 1, 1, big, 1, 1, 1, 1, 1, 1, 0, 0]]],
+    aliases: [[2, 0], [2, 1], [3, 0], [3, 1], [3, 2]],
+  },
+  depthwiseConv2dForward: {
+    kinds: ['f32', 'f32', 'f32?', 'f32', 'list', 'enum', 'float'],
+    valid: () => [f(50), f(36), f(4), f(36), depthwiseGeometry(), UnaryOp.relu6, 0],
+    overflow: () => [
+      [f(1), f(1), null, f(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], UnaryOp.linear, 0],
+      [f(1), f(1), null, f(1), [1, 1, 1, big, 1, 1, big, 1, 1, 1, 1, 1, 1, 0, 0], UnaryOp.linear, 0],
+      [f(1), f(1), null, f(1), [1, 1, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], UnaryOp.linear, 0],
+      [f(1), f(1), null, f(1), [1, 1, 1, 1, big, big, big, 1, 1, 1, 1, 1, 1, 0, 0], UnaryOp.linear, 0],
+    ],
+    aliases: [[3, 0], [3, 1], [3, 2]],
+  },
+  depthwiseConv2dBackwardInput: {
+    kinds: ['f32', 'f32', 'f32', 'list'],
+    valid: () => [f(36), f(36), f(50), depthwiseGeometry()],
+    overflow: () => [[f(1), f(1), f(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]]],
+    aliases: [[2, 0], [2, 1]],
+  },
+  depthwiseConv2dBackwardFilter: {
+    kinds: ['f32', 'f32', 'f32', 'f32?', 'list'],
+    valid: () => [f(50), f(36), f(36), f(4), depthwiseGeometry()],
+    overflow: () => [[f(1), f(1), f(1), null, [1, 1, 1, big, 1, 1, big, big, big, 1, 1, 1, 1, 0, 0]]],
     aliases: [[2, 0], [2, 1], [3, 0], [3, 1], [3, 2]],
   },
   maxPool2dForward: {

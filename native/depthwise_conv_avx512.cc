@@ -1,0 +1,19 @@
+// The depthwise convolution's row kernels compiled for AVX-512 (chosen at run time by depthwise_conv.cc when the CPU
+// has it).
+#include <cstdint>
+#include <cstring>
+
+#include "depthwise_conv.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma,bmi2,f16c")
+#define TN_ISA_NS avx512
+#define TN_SIMD 512
+#include "depthwise_conv_impl.h"
+#undef TN_SIMD
+#undef TN_ISA_NS
+#pragma GCC pop_options
+#endif
