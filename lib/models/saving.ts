@@ -16,6 +16,7 @@ import { Embedding } from '../layers/embedding.js';
 import { GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/wrappers.js';
 import { Loss } from '../losses.js';
+import { Metric, serializeMetric } from '../metrics.js';
 import { tensor } from '../tensor.js';
 import { backendInfo } from '../backend.js';
 import { Model, type CompileArgs } from './model.js';
@@ -182,11 +183,13 @@ function serializeCompile(model: Model): Config | null {
   };
   const metric = (m: unknown): unknown => {
     if (typeof m === 'string') return m;
-    throw new Error('a metric object or function');
+    const spec = m instanceof Metric ? serializeMetric(m) : null;
+    if (spec) return spec;
+    throw new Error(typeof m === 'function' ? 'a metric function' : 'a metric object of a custom class');
   };
   const mapAll = (v: unknown, f: (x: unknown) => unknown): unknown => {
     if (Array.isArray(v)) return v.map((e) => mapAll(e, f));
-    if (v !== null && typeof v === 'object' && !(v instanceof Loss)) return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, mapAll(e, f)]));
+    if (v !== null && typeof v === 'object' && !(v instanceof Loss) && !(v instanceof Metric)) return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, mapAll(e, f)]));
     return f(v);
   };
   try {
