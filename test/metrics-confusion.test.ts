@@ -537,6 +537,38 @@ describe('by name in compile(), fit, evaluate and saving', () => {
     }
   });
 
+  it('every metric class comes back from its config with the same options', () => {
+    const t = tn.tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]]);
+    const p = tn.tensor([[0.7, 0.2, 0.1], [0.3, 0.4, 0.3], [0.5, 0.1, 0.4], [0.2, 0.5, 0.3]]);
+    const labels = tn.tensor([0, 1, 2, 0], [4], 'int32');
+    const metrics: [tn.metrics.Metric, tn.Tensor][] = [
+      [new M.Precision({ thresholds: 0.35, name: 'p35' }), t], [new M.Recall({ topK: 2, classId: 1 }), t],
+      [new M.AUC({ numThresholds: 7, curve: 'PR', summationMethod: 'majoring', multiLabel: true, labelWeights: [1, 2, 0.5] }), t],
+      [new M.AUC({ thresholds: [0.3, 0.6], fromLogits: true }), t], [new M.KLDivergence(), t], [new M.Poisson(), t],
+      [new M.CosineSimilarity({ axis: 0 }), t], [new M.LogCoshError(), t], [new M.Hinge(), t], [new M.SquaredHinge(), t],
+      [new M.CategoricalHinge(), t], [new M.BinaryCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }), t],
+      [new M.CategoricalCrossentropy({ labelSmoothing: 0.2 }), t], [new M.SparseCategoricalCrossentropy(), labels],
+      [new M.IoU({ numClasses: 3, targetClassIds: [0, 2], sparseYPred: false }), labels],
+      [new M.MeanIoU(3, { sparseYPred: false, ignoreClass: 1 }), labels], [new M.OneHotIoU({ numClasses: 3, targetClassIds: [1] }), t],
+      [new M.OneHotMeanIoU(3), t], [new M.BinaryIoU({ targetClassIds: [1], threshold: 0.35 }), t],
+      [new M.FBetaScore({ beta: 2, average: 'weighted', threshold: 0.3 }), t], [new M.F1Score({ average: 'micro' }), t],
+      [new M.BinaryAccuracy({ threshold: 0.3 }), t], [new M.TopKCategoricalAccuracy({ k: 2 }), t],
+      [new M.SparseTopKCategoricalAccuracy({ k: 2 }), labels],
+    ];
+    for (const [m, yTrue] of metrics) {
+      const spec = M.serializeMetric(m)!;
+      expect(spec, m.constructor.name).not.toBeNull();
+      const again = M.getMetric(JSON.parse(JSON.stringify(spec)) as { className: string; config: Record<string, unknown> });
+      expect(again.constructor).toBe(m.constructor);
+      expect(again.getConfig()).toEqual(m.getConfig());
+      expect(oneShot(again, yTrue, p), m.name).toBe(oneShot(m, yTrue, p));
+    }
+    // A metric of a class the registry does not know cannot be rebuilt, so it is not serialized.
+    class Custom extends M.Mean {}
+    expect(M.serializeMetric(new Custom())).toBeNull();
+    expect(() => M.getMetric({ className: 'Nope' })).toThrow(/Unknown metric class "Nope"/);
+  });
+
   it('a small model trains with each new loss by name and reports the new metrics in its logs', async () => {
     const lossNames = ['kl_divergence', 'poisson', 'cosine_similarity', 'logcosh', 'hinge', 'squared_hinge', 'categorical_hinge'];
     for (const loss of lossNames) {
