@@ -1,5 +1,6 @@
 // Stateful metrics with Keras's update/result/reset contract. Built-in metrics read the predictions' data directly
-// (no graph, no allocation per batch); custom metric functions run as ops.
+// (no graph, no allocation per batch); custom metric functions, and the losses used as metrics, run as ops (without
+// recording gradients).
 import { noGrad } from './autograd/tape.js';
 import * as losses from './losses.js';
 import type { Loss } from './losses.js';

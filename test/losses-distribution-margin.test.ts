@@ -134,6 +134,24 @@ describe('distribution, similarity and margin losses: values', () => {
     expect(v).toBeCloseTo((1 + 0.5) / 2, 6);
   });
 
+  it('sequences [batch, time, features]: one value per step, sample weights per sequence', () => {
+    const t3 = tn.reshape(softLabels(18), [2, 2, c]);
+    const p3 = tn.reshape(probabilities, [2, 2, c]);
+    const oh3 = tn.reshape(onehot, [2, 2, c]);
+    const s3 = tn.reshape(hingeScores, [2, 2, c]);
+    for (const [loss, ref, t, p] of [[new L.KLDivergence({ reduction: 'none' }), reference.kl, t3, p3], [new L.CategoricalHinge({ reduction: 'none' }), reference.categoricalHinge, oh3, s3]] as const) {
+      const tr = rowsOf(tn.reshape(t, [n, c]));
+      const pr = rowsOf(tn.reshape(p, [n, c]));
+      const want = tr.map((row, i) => ref(row, pr[i]));
+      const v = loss.compute(t, p);
+      expect(v.shape).toEqual([2, 2]);
+      expectClose(v, want, 1e-5, 1e-6, loss.name);
+      // Weights [2] scale both steps of their sequence; the mean divides by all four steps.
+      const weighted = new (loss.constructor as new () => tn.losses.Loss)().compute(t, p, tn.tensor([3, 0.5])).item();
+      expect(weighted).toBeCloseTo((3 * (want[0] + want[1]) + 0.5 * (want[2] + want[3])) / 4, 5);
+    }
+  });
+
   it('integer labels work like float ones', () => {
     const ints = tn.tensor([[1, 0, 1, 1, 0]], [1, 5], 'int32');
     const p = tn.tensor([[0.5, -0.2, 2, 0.1, -3]]);

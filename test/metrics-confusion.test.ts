@@ -500,6 +500,15 @@ describe('losses as metrics', () => {
       expect(metric.result()).toBe(0);
     });
   }
+  it('sequences: one value per step, a sample weight per sequence', () => {
+    const t3 = tn.reshape(t, [3, 2, 3]);
+    const p3 = tn.reshape(p, [3, 2, 3]);
+    const per = Array.from(new L.KLDivergence({ reduction: 'none' }).compute(t, p).data());
+    const w3 = [2, 0, 1];
+    const want = per.reduce((s, v, i) => s + v * w3[Math.floor(i / 2)], 0) / (2 * (2 + 0 + 1));
+    expect(oneShot(new M.KLDivergence(), t3, p3, tn.tensor(w3))).toBeCloseTo(want, 6);
+  });
+
   it('the cosine similarity metric is the cosine itself (1 for parallel vectors)', () => {
     expect(oneShot(new M.CosineSimilarity(), tn.tensor([[1, 2], [0, 1]]), tn.tensor([[2, 4], [0, 3]]))).toBeCloseTo(1, 6);
     expect(oneShot(new M.CosineSimilarity({ axis: 0 }), tn.tensor([[1, 0], [0, 1]]), tn.tensor([[1, 0], [0, 1]]))).toBeCloseTo(1, 6);
