@@ -4,8 +4,8 @@
 import { noGrad } from './autograd/tape.js';
 import * as losses from './losses.js';
 import type { Loss } from './losses.js';
-import { castTo } from './ops/util.js';
 import { lookup, normalizeName } from './names.js';
+import { castTo } from './ops/util.js';
 import { fmt } from './shape-util.js';
 import { Tensor, toTensor, type TensorLike } from './tensor.js';
 
