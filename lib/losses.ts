@@ -219,8 +219,9 @@ export class LossFunctionWrapper extends Loss {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Distribution, similarity and margin losses (Keras 3's KLDivergence, Poisson, CosineSimilarity, LogCosh, Hinge,
-// SquaredHinge, CategoricalHinge). Their imports sit here, with them, so this block stays one piece.
+// Distribution, similarity, margin and relative-error losses (Keras 3's KLDivergence, Poisson, CosineSimilarity,
+// LogCosh, Hinge, SquaredHinge, CategoricalHinge, MeanAbsolutePercentageError, MeanSquaredLogarithmicError). Their
+// imports sit here, with them, so this block stays one piece.
 import { maximum as maximumOf, rsqrt, softplus } from './ops/elementwise.js';
 import { max as maxOf } from './ops/reduce.js';
 
@@ -339,6 +340,28 @@ export class CategoricalHinge extends Loss {
   }
 }
 
+/** 100 mean(|t - p| / max(|t|, eps)) over the last axis: the error as a percentage of the target. */
+export class MeanAbsolutePercentageError extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'mean_absolute_percentage_error');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    return mul(lastAxisMean(abs(div(sub(t, yPred), maximumOf(abs(t), EPSILON)))), 100);
+  }
+}
+
+/** mean((log(max(p, eps) + 1) - log(max(t, eps) + 1))^2) over the last axis: squared error of log(1 + x). */
+export class MeanSquaredLogarithmicError extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'mean_squared_logarithmic_error');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    return lastAxisMean(square(sub(log1p(maximumOf(yPred, EPSILON)), log1p(maximumOf(t, EPSILON)))));
+  }
+}
+
 export type LossIdentifier = string | Loss | LossFn | { className: string; config?: Record<string, unknown> };
 
 const classes: Record<string, new (args?: never) => Loss> = {
@@ -355,6 +378,8 @@ const classes: Record<string, new (args?: never) => Loss> = {
   cosine_similarity: CosineSimilarity as never, cosine_proximity: CosineSimilarity as never,
   log_cosh: LogCosh,
   hinge: Hinge, squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge,
+  mean_absolute_percentage_error: MeanAbsolutePercentageError, mape: MeanAbsolutePercentageError,
+  mean_squared_logarithmic_error: MeanSquaredLogarithmicError, msle: MeanSquaredLogarithmicError,
 };
 const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
 const known = Object.keys(classes);
@@ -394,4 +419,6 @@ export const logCosh = (yTrue: TensorLike, yPred: TensorLike) => new LogCosh().c
 export const logcosh = logCosh;
 export const hinge = (yTrue: TensorLike, yPred: TensorLike) => new Hinge().call(toTensor(yTrue, 'hinge'), floatArg(yPred, 'hinge'));
 export const squaredHinge = (yTrue: TensorLike, yPred: TensorLike) => new SquaredHinge().call(toTensor(yTrue, 'squaredHinge'), floatArg(yPred, 'squaredHinge'));
+export const meanAbsolutePercentageError = (yTrue: TensorLike, yPred: TensorLike) => new MeanAbsolutePercentageError().call(toTensor(yTrue, 'meanAbsolutePercentageError'), floatArg(yPred, 'meanAbsolutePercentageError'));
+export const meanSquaredLogarithmicError = (yTrue: TensorLike, yPred: TensorLike) => new MeanSquaredLogarithmicError().call(toTensor(yTrue, 'meanSquaredLogarithmicError'), floatArg(yPred, 'meanSquaredLogarithmicError'));
 export const categoricalHinge = (yTrue: TensorLike, yPred: TensorLike) => new CategoricalHinge().call(toTensor(yTrue, 'categoricalHinge'), floatArg(yPred, 'categoricalHinge'));

@@ -375,7 +375,8 @@ export class Accuracy extends Metric {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Losses as metrics: the per-sample values of a loss, averaged over the epoch (Keras's KLDivergence, Poisson,
-// CosineSimilarity, LogCoshError, Hinge, SquaredHinge, CategoricalHinge and the cross-entropy metrics).
+// CosineSimilarity, LogCoshError, Hinge, SquaredHinge, CategoricalHinge, MeanAbsolutePercentageError,
+// MeanSquaredLogarithmicError and the cross-entropy metrics).
 
 /** A Mean of a loss's per-sample values, computed without recording gradients. */
 abstract class LossMetric extends MeanMetricWrapper {
@@ -431,6 +432,16 @@ export class SquaredHinge extends LossMetric {
 export class CategoricalHinge extends LossMetric {
   constructor(args: { name?: string } = {}) {
     super(new losses.CategoricalHinge(), args.name ?? 'categorical_hinge');
+  }
+}
+export class MeanAbsolutePercentageError extends LossMetric {
+  constructor(args: { name?: string } = {}) {
+    super(new losses.MeanAbsolutePercentageError(), args.name ?? 'mean_absolute_percentage_error');
+  }
+}
+export class MeanSquaredLogarithmicError extends LossMetric {
+  constructor(args: { name?: string } = {}) {
+    super(new losses.MeanSquaredLogarithmicError(), args.name ?? 'mean_squared_logarithmic_error');
   }
 }
 interface CrossentropyMetricArgs {
@@ -1024,6 +1035,7 @@ export type MetricIdentifier = string | Metric | ((yTrue: Tensor, yPred: Tensor)
 /** Metric classes a saved model's compile() metrics can name ({ className, config: getConfig() }). */
 const metricClasses: Record<string, new (config: never) => Metric> = {
   Precision, Recall, AUC, KLDivergence, Poisson, CosineSimilarity, LogCoshError, Hinge, SquaredHinge, CategoricalHinge,
+  MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
   BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, IoU, OneHotIoU, BinaryIoU, FBetaScore, F1Score,
   BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
   MeanSquaredError, MeanAbsoluteError,
@@ -1065,6 +1077,10 @@ const factories: Record<string, (name: string) => Metric> = {
   bce: (n) => new BinaryCrossentropy({ name: n }),
   categorical_crossentropy: (n) => new CategoricalCrossentropy({ name: n }),
   sparse_categorical_crossentropy: (n) => new SparseCategoricalCrossentropy({ name: n }),
+  mean_absolute_percentage_error: (n) => new MeanAbsolutePercentageError({ name: n }),
+  mape: (n) => new MeanAbsolutePercentageError({ name: n }),
+  mean_squared_logarithmic_error: (n) => new MeanSquaredLogarithmicError({ name: n }),
+  msle: (n) => new MeanSquaredLogarithmicError({ name: n }),
 };
 const table = new Map(Object.entries(factories).map(([k, v]) => [normalizeName(k), v]));
 const known = ['accuracy', 'acc', ...Object.keys(factories)];

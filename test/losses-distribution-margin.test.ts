@@ -34,6 +34,8 @@ const reference = {
   logcosh: (t: number[], p: number[]) => mean(p.map((pk, k) => Math.log(Math.cosh(pk - t[k])))),
   hinge: (t: number[], p: number[]) => mean(p.map((pk, k) => Math.max(1 - t[k] * pk, 0))),
   squaredHinge: (t: number[], p: number[]) => mean(p.map((pk, k) => Math.max(1 - t[k] * pk, 0) ** 2)),
+  mape: (t: number[], p: number[]) => 100 * mean(p.map((pk, k) => Math.abs(t[k] - pk) / Math.max(Math.abs(t[k]), EPS))),
+  msle: (t: number[], p: number[]) => mean(p.map((pk, k) => (Math.log(Math.max(pk, EPS) + 1) - Math.log(Math.max(t[k], EPS) + 1)) ** 2)),
   categoricalHinge: (t: number[], p: number[]) => {
     const pos = t.reduce((s, x, k) => s + x * p[k], 0);
     const neg = Math.max(...p.map((pk, k) => (1 - t[k]) * pk));
@@ -53,6 +55,10 @@ const bits = tn.add(tn.mul(signs, 0.5), 0.5);
 // Margins kept 0.1 away from the hinge's kink at t p = 1 (t = +-1, so away from p = +-1).
 const hingePred = randomTensor([n, c], 15, -2, 2, [-1, 1], 0.1);
 const onehot = tn.oneHot([1, 0, 4, 2], c);
+// Targets away from 0 (MAPE divides by them), predictions 0.1 or more away from the target (|t - p|'s kink).
+const targets = randomTensor([n, c], 19, -3, 3, [0], 0.3);
+const offTarget = tn.add(targets, randomTensor([n, c], 20, -1, 1, [0], 0.1));
+const positives = (seed: number) => randomTensor([n, c], seed, 0.1, 4);
 // Distinct scores (no ties in the max over wrong classes) shifted so that no row sits at the hinge's kink.
 const hingeScores = distinctTensor([n, c], 16, -1.5, 1.5);
 
@@ -71,6 +77,8 @@ const cases: Case[] = [
   { name: 'Hinge', make: (a) => new L.Hinge(a), ref: reference.hinge, t: signs, p: hingePred },
   { name: 'SquaredHinge', make: (a) => new L.SquaredHinge(a), ref: reference.squaredHinge, t: signs, p: hingePred },
   { name: 'CategoricalHinge', make: (a) => new L.CategoricalHinge(a), ref: reference.categoricalHinge, t: onehot, p: hingeScores },
+  { name: 'MeanAbsolutePercentageError', make: (a) => new L.MeanAbsolutePercentageError(a), ref: reference.mape, t: targets, p: offTarget },
+  { name: 'MeanSquaredLogarithmicError', make: (a) => new L.MeanSquaredLogarithmicError(a), ref: reference.msle, t: positives(21), p: positives(22) },
 ];
 
 describe('distribution, similarity and margin losses: values', () => {
@@ -94,6 +102,11 @@ describe('distribution, similarity and margin losses: values', () => {
     const v = new L.KLDivergence({ reduction: 'none' }).compute([[0, 1], [0.5, 0.5]], [[0.3, 0], [0.5, 0.5]]).data();
     expect(v[0]).toBeCloseTo(Math.log(1 / EPS), 3);
     expect(v[1]).toBe(0);
+  });
+
+  it('MeanAbsolutePercentageError divides by at least eps; MeanSquaredLogarithmicError clips negatives to eps', () => {
+    expect(new L.MeanAbsolutePercentageError().compute([[0]], [[1e-3]]).item()).toBeCloseTo((100 * 1e-3) / EPS, -3);
+    expect(new L.MeanSquaredLogarithmicError().compute([[0]], [[-5]]).item()).toBeLessThan(1e-12);
   });
 
   it('Poisson stays finite for a zero rate', () => {
@@ -197,7 +210,9 @@ describe('distribution, similarity and margin losses: names, functions and error
       ['kullbackLeiblerDivergence', L.KLDivergence], ['poisson', L.Poisson], ['cosine_similarity', L.CosineSimilarity],
       ['cosineSimilarity', L.CosineSimilarity], ['log_cosh', L.LogCosh], ['logcosh', L.LogCosh], ['hinge', L.Hinge],
       ['squared_hinge', L.SquaredHinge], ['squaredHinge', L.SquaredHinge], ['categorical_hinge', L.CategoricalHinge],
-      ['categoricalHinge', L.CategoricalHinge],
+      ['categoricalHinge', L.CategoricalHinge], ['mape', L.MeanAbsolutePercentageError],
+      ['meanAbsolutePercentageError', L.MeanAbsolutePercentageError], ['msle', L.MeanSquaredLogarithmicError],
+      ['mean_squared_logarithmic_error', L.MeanSquaredLogarithmicError],
     ];
     for (const [name, Cls] of byName) {
       const l = L.getLoss(name);
@@ -222,6 +237,8 @@ describe('distribution, similarity and margin losses: names, functions and error
       [L.hinge, new L.Hinge({ reduction: 'none' }), signs, hingePred],
       [L.squaredHinge, new L.SquaredHinge({ reduction: 'none' }), signs, hingePred],
       [L.categoricalHinge, new L.CategoricalHinge({ reduction: 'none' }), onehot, hingeScores],
+      [L.meanAbsolutePercentageError, new L.MeanAbsolutePercentageError({ reduction: 'none' }), targets, offTarget],
+      [L.meanSquaredLogarithmicError, new L.MeanSquaredLogarithmicError({ reduction: 'none' }), positives(21), positives(22)],
     ];
     for (const [f, loss, t, p] of fns) {
       const v = f(t, p);
@@ -241,6 +258,8 @@ describe('distribution, similarity and margin losses: names, functions and error
     expect(() => new L.Hinge().compute(t, p)).toThrow(/hinge: yTrue has shape \[2,3\]/);
     expect(() => new L.SquaredHinge().compute(t, p)).toThrow(/squared_hinge: yTrue has shape/);
     expect(() => new L.CategoricalHinge().compute(t, p)).toThrow(/categorical_hinge: yTrue has shape/);
+    expect(() => new L.MeanAbsolutePercentageError().compute(t, p)).toThrow(/mean_absolute_percentage_error: yTrue has shape \[2,3\] but yPred/);
+    expect(() => new L.MeanSquaredLogarithmicError().compute(t, p)).toThrow(/mean_squared_logarithmic_error: yTrue has shape \[2,3\] but yPred/);
     expect(() => new L.CategoricalHinge().compute(1, 2)).toThrow(/categorical_hinge: yPred must have a class axis, received shape \[\]/);
     expect(() => new L.CosineSimilarity({ axis: 2 }).compute(t, t)).toThrow(/cosine_similarity: axis 2 is out of range for yPred of shape \[2,3\]/);
     expect(() => new L.CosineSimilarity({ axis: 0.5 })).toThrow(/CosineSimilarity: axis must be an integer/);

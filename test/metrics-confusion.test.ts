@@ -486,6 +486,8 @@ describe('losses as metrics', () => {
     ['binary_crossentropy', new M.BinaryCrossentropy(), new L.BinaryCrossentropy({ reduction: 'none' }), onehot, 1],
     ['categorical_crossentropy', new M.CategoricalCrossentropy({ labelSmoothing: 0.1 }), new L.CategoricalCrossentropy({ reduction: 'none', labelSmoothing: 0.1 }), onehot, 1],
     ['sparse_categorical_crossentropy', new M.SparseCategoricalCrossentropy(), new L.SparseCategoricalCrossentropy({ reduction: 'none' }), labels, 1],
+    ['mean_absolute_percentage_error', new M.MeanAbsolutePercentageError(), new L.MeanAbsolutePercentageError({ reduction: 'none' }), t, 1],
+    ['mean_squared_logarithmic_error', new M.MeanSquaredLogarithmicError(), new L.MeanSquaredLogarithmicError({ reduction: 'none' }), t, 1],
   ];
   for (const [name, metric, loss, yTrue, sign] of cases) {
     it(`${name}: the weighted mean of the loss's per-sample values, over batches`, () => {
@@ -538,6 +540,8 @@ describe('by name in compile(), fit, evaluate and saving', () => {
       ['squared_hinge', M.SquaredHinge], ['categoricalHinge', M.CategoricalHinge], ['binary_crossentropy', M.BinaryCrossentropy],
       ['bce', M.BinaryCrossentropy], ['categoricalCrossentropy', M.CategoricalCrossentropy],
       ['sparse_categorical_crossentropy', M.SparseCategoricalCrossentropy], ['precision', M.Precision], ['recall', M.Recall],
+      ['mape', M.MeanAbsolutePercentageError], ['msle', M.MeanSquaredLogarithmicError],
+      ['meanSquaredLogarithmicError', M.MeanSquaredLogarithmicError],
     ];
     for (const [name, Cls] of names) {
       const m = M.getMetric(name);
@@ -555,7 +559,8 @@ describe('by name in compile(), fit, evaluate and saving', () => {
       [new M.AUC({ numThresholds: 7, curve: 'PR', summationMethod: 'majoring', multiLabel: true, labelWeights: [1, 2, 0.5] }), t],
       [new M.AUC({ thresholds: [0.3, 0.6], fromLogits: true }), t], [new M.KLDivergence(), t], [new M.Poisson(), t],
       [new M.CosineSimilarity({ axis: 0 }), t], [new M.LogCoshError(), t], [new M.Hinge(), t], [new M.SquaredHinge(), t],
-      [new M.CategoricalHinge(), t], [new M.BinaryCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }), t],
+      [new M.CategoricalHinge(), t], [new M.MeanAbsolutePercentageError(), t], [new M.MeanSquaredLogarithmicError(), t],
+      [new M.BinaryCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }), t],
       [new M.CategoricalCrossentropy({ labelSmoothing: 0.2 }), t], [new M.SparseCategoricalCrossentropy(), labels],
       [new M.IoU({ numClasses: 3, targetClassIds: [0, 2], sparseYPred: false }), labels],
       [new M.MeanIoU(3, { sparseYPred: false, ignoreClass: 1 }), labels], [new M.OneHotIoU({ numClasses: 3, targetClassIds: [1] }), t],
