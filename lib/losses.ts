@@ -233,8 +233,7 @@ export class KLDivergence extends Loss {
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     const t = clipByValue(checkSameShape(castTo(yTrue, 'float32'), yPred, this.name), EPSILON, 1);
     const p = clipByValue(yPred, EPSILON, 1);
-    // log t - log p rather than log(t / p): the same value without a quotient that can leave float32's range.
-    return sum(mul(t, sub(log(t), log(p))), -1);
+    return sum(mul(t, log(div(t, p))), -1);
   }
 }
 
