@@ -269,6 +269,149 @@ export class LossFunctionWrapper extends Loss {
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Distribution, similarity, margin and relative-error losses (Keras 3's KLDivergence, Poisson, CosineSimilarity,
+// LogCosh, Hinge, SquaredHinge, CategoricalHinge, MeanAbsolutePercentageError, MeanSquaredLogarithmicError). Their
+// imports sit here, with them, so this block stays one piece.
+import { maximum as maximumOf, rsqrt, softplus } from './ops/elementwise.js';
+import { max as maxOf } from './ops/reduce.js';
+
+/** sum(t log(t / p)) over the last axis, both clipped to [eps, 1] first as Keras does (so t = 0 adds nothing). */
+export class KLDivergence extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'kl_divergence');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = clipByValue(checkSameShape(castTo(yTrue, 'float32'), yPred, this.name), EPSILON, 1);
+    const p = clipByValue(yPred, EPSILON, 1);
+    return sum(mul(t, log(div(t, p))), -1);
+  }
+}
+
+/** mean(p - t log(p + eps)) over the last axis: the negative Poisson log-likelihood without its log(t!) constant. */
+export class Poisson extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'poisson');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    return lastAxisMean(sub(yPred, mul(t, log(add(yPred, EPSILON)))));
+  }
+}
+
+/**
+ * x / max(||x||, eps) along `axis`, as keras.ops.normalize: rsqrt of the clamped squared norm, which equals Keras's
+ * min(rsqrt(||x||^2), 1 / eps) and keeps the gradient finite for an all-zero vector.
+ */
+function l2Normalize(x: Tensor, axis: number): Tensor {
+  return mul(x, rsqrt(maximumOf(sum(square(x), axis, true), EPSILON * EPSILON)));
+}
+
+function checkAxis(axis: number, rank: number, name: string, shape: readonly number[]): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new Error(`${name}: axis ${axis} is out of range for yPred of shape ${fmt(shape)} (rank ${rank})`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** -sum(normalize(t) * normalize(p)) along `axis`: -1 for parallel vectors, 0 for orthogonal ones, 1 for opposite. */
+export class CosineSimilarity extends Loss {
+  readonly axis: number;
+  constructor(args: LossArgs & { axis?: number } = {}) {
+    super(args, 'cosine_similarity');
+    this.axis = args.axis ?? -1;
+    if (!Number.isInteger(this.axis)) throw new Error(`CosineSimilarity: axis must be an integer, received ${args.axis}`);
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    const axis = checkAxis(this.axis, yPred.rank, this.name, yPred.shape);
+    return neg(sum(mul(l2Normalize(t, axis), l2Normalize(yPred, axis)), axis));
+  }
+  override getConfig() {
+    return { ...super.getConfig(), axis: this.axis };
+  }
+}
+
+/**
+ * mean(log(cosh(p - t))) over the last axis, as x + softplus(-2x) - log 2: cosh overflows float32 for |x| > 89,
+ * this form never does (about x^2 / 2 for small errors, |x| - log 2 for large ones).
+ */
+export class LogCosh extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'log_cosh');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const x = sub(yPred, checkSameShape(castTo(yTrue, 'float32'), yPred, this.name));
+    return lastAxisMean(sub(add(x, softplus(mul(x, -2))), Math.LN2));
+  }
+}
+
+/** Keras's convert_binary_labels_to_hinge: labels that are all 0 or 1 become -1 or 1; any other labels stay as given. */
+function hingeLabels(yTrue: Tensor): Tensor {
+  const t = castTo(yTrue, 'float32');
+  const v = t.values;
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0 && v[i] !== 1) return t;
+  return sub(mul(t, 2), 1);
+}
+
+/** mean(max(1 - t p, 0)) over the last axis, for labels in {-1, 1} (or {0, 1}, converted). */
+export class Hinge extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'hinge');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = hingeLabels(checkSameShape(yTrue, yPred, this.name));
+    return lastAxisMean(relu(sub(1, mul(t, yPred))));
+  }
+}
+
+/** mean(max(1 - t p, 0)^2) over the last axis, for labels in {-1, 1} (or {0, 1}, converted). */
+export class SquaredHinge extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'squared_hinge');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = hingeLabels(checkSameShape(yTrue, yPred, this.name));
+    return lastAxisMean(square(relu(sub(1, mul(t, yPred)))));
+  }
+}
+
+/** max(neg - pos + 1, 0) with pos = sum(t p) and neg = max((1 - t) p) over the last axis (one-hot labels). */
+export class CategoricalHinge extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'categorical_hinge');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    if (yPred.rank < 1) throw new Error(`${this.name}: yPred must have a class axis, received shape ${fmt(yPred.shape)}`);
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    const pos = sum(mul(t, yPred), -1);
+    const negative = maxOf(mul(sub(1, t), yPred), -1);
+    return relu(add(sub(negative, pos), 1));
+  }
+}
+
+/** 100 mean(|t - p| / max(|t|, eps)) over the last axis: the error as a percentage of the target. */
+export class MeanAbsolutePercentageError extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'mean_absolute_percentage_error');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    return mul(lastAxisMean(abs(div(sub(t, yPred), maximumOf(abs(t), EPSILON)))), 100);
+  }
+}
+
+/** mean((log(max(p, eps) + 1) - log(max(t, eps) + 1))^2) over the last axis: squared error of log(1 + x). */
+export class MeanSquaredLogarithmicError extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'mean_squared_logarithmic_error');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    return lastAxisMean(square(sub(log1p(maximumOf(yPred, EPSILON)), log1p(maximumOf(t, EPSILON)))));
+  }
+}
+
 export type LossIdentifier = string | Loss | LossFn | { className: string; config?: Record<string, unknown> };
 
 const classes: Record<string, new (args?: never) => Loss> = {
@@ -279,6 +422,14 @@ const classes: Record<string, new (args?: never) => Loss> = {
   categorical_crossentropy: CategoricalCrossentropy as never,
   sparse_categorical_crossentropy: SparseCategoricalCrossentropy as never,
   sum_squared_error: SumSquaredError,
+  // Distribution, similarity and margin losses (normalised, 'log_cosh' and 'logcosh' are one key).
+  kl_divergence: KLDivergence, kld: KLDivergence, kullback_leibler_divergence: KLDivergence,
+  poisson: Poisson,
+  cosine_similarity: CosineSimilarity as never, cosine_proximity: CosineSimilarity as never,
+  log_cosh: LogCosh,
+  hinge: Hinge, squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge,
+  mean_absolute_percentage_error: MeanAbsolutePercentageError, mape: MeanAbsolutePercentageError,
+  mean_squared_logarithmic_error: MeanSquaredLogarithmicError, msle: MeanSquaredLogarithmicError,
 };
 const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
 const known = Object.keys(classes);
@@ -308,3 +459,16 @@ export const binaryCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLog
 export const categoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false, labelSmoothing = 0, axis = -1) => new CategoricalCrossentropy({ fromLogits, labelSmoothing, axis }).call(toTensor(yTrue, 'categoricalCrossentropy'), floatArg(yPred, 'categoricalCrossentropy'));
 export const sparseCategoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new SparseCategoricalCrossentropy({ fromLogits }).call(toTensor(yTrue, 'sparseCategoricalCrossentropy'), floatArg(yPred, 'sparseCategoricalCrossentropy'));
 export const huber = (yTrue: TensorLike, yPred: TensorLike, delta = 1) => new Huber({ delta }).call(toTensor(yTrue, 'huber'), floatArg(yPred, 'huber'));
+
+// Functional forms of the distribution, similarity and margin losses.
+export const klDivergence = (yTrue: TensorLike, yPred: TensorLike) => new KLDivergence().call(toTensor(yTrue, 'klDivergence'), floatArg(yPred, 'klDivergence'));
+export const kld = klDivergence;
+export const poisson = (yTrue: TensorLike, yPred: TensorLike) => new Poisson().call(toTensor(yTrue, 'poisson'), floatArg(yPred, 'poisson'));
+export const cosineSimilarity = (yTrue: TensorLike, yPred: TensorLike, axis = -1) => new CosineSimilarity({ axis }).call(toTensor(yTrue, 'cosineSimilarity'), floatArg(yPred, 'cosineSimilarity'));
+export const logCosh = (yTrue: TensorLike, yPred: TensorLike) => new LogCosh().call(toTensor(yTrue, 'logCosh'), floatArg(yPred, 'logCosh'));
+export const logcosh = logCosh;
+export const hinge = (yTrue: TensorLike, yPred: TensorLike) => new Hinge().call(toTensor(yTrue, 'hinge'), floatArg(yPred, 'hinge'));
+export const squaredHinge = (yTrue: TensorLike, yPred: TensorLike) => new SquaredHinge().call(toTensor(yTrue, 'squaredHinge'), floatArg(yPred, 'squaredHinge'));
+export const meanAbsolutePercentageError = (yTrue: TensorLike, yPred: TensorLike) => new MeanAbsolutePercentageError().call(toTensor(yTrue, 'meanAbsolutePercentageError'), floatArg(yPred, 'meanAbsolutePercentageError'));
+export const meanSquaredLogarithmicError = (yTrue: TensorLike, yPred: TensorLike) => new MeanSquaredLogarithmicError().call(toTensor(yTrue, 'meanSquaredLogarithmicError'), floatArg(yPred, 'meanSquaredLogarithmicError'));
+export const categoricalHinge = (yTrue: TensorLike, yPred: TensorLike) => new CategoricalHinge().call(toTensor(yTrue, 'categoricalHinge'), floatArg(yPred, 'categoricalHinge'));

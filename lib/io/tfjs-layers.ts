@@ -15,6 +15,7 @@ import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
 import type { Variable } from '../tensor.js';
 import { backendInfo } from '../backend.js';
 import { Loss } from '../losses.js';
+import { Metric, serializeMetric } from '../metrics.js';
 import { normalizeName } from '../names.js';
 import type { CompileArgs } from '../models/model.js';
 import { Model } from '../models/model.js';
@@ -433,11 +434,13 @@ function serializeCompile(model: Model): Json | null {
   };
   const metric = (m: unknown): unknown => {
     if (typeof m === 'string') return m;
+    const spec = m instanceof Metric ? serializeMetric(m) : null;
+    if (spec) return spec;
     throw new Error('custom');
   };
   const mapAll = (v: unknown, f: (x: unknown) => unknown): unknown => {
     if (Array.isArray(v)) return v.map((e) => mapAll(e, f));
-    if (v !== null && typeof v === 'object' && !(v instanceof Loss)) return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, mapAll(e, f)]));
+    if (v !== null && typeof v === 'object' && !(v instanceof Loss) && !(v instanceof Metric)) return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, mapAll(e, f)]));
     return f(v);
   };
   try {
