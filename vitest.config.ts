@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Kernel-level tests run once per SIMD path this machine has (TENSORNODE_MAX_ISA caps the path the addon picks;
-// each test file runs in a fresh process, so the cap applies from the addon's first use).
+// Kernel-level tests run once per SIMD path (TENSORNODE_MAX_ISA caps the path the addon picks; each test file runs in
+// a fresh process, so the cap applies from the addon's first use). On a CPU without a project's path, the setup file
+// reports that project's tests as skipped with the reason instead of running a lower path under its name.
 const isaFiles = ['test/ops/**/*.test.ts', 'test/native/**/*.test.ts'];
 const isas = ['avx512', 'avx2', 'scalar'];
 
@@ -17,6 +18,7 @@ export default defineConfig({
           name: isa,
           include: isaFiles,
           env: { TENSORNODE_MAX_ISA: isa },
+          setupFiles: ['test/helpers/isa-setup.ts'],
           pool: 'forks' as const,
           testTimeout: 60_000,
         },

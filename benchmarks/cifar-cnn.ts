@@ -6,7 +6,7 @@
 // The images are random 32x32x3: CIFAR-10 itself is not available offline, and a step costs the same on any pixels.
 import { pathToFileURL } from 'node:url';
 import * as tn from '../lib/index.js';
-import { runSideBySide } from './side-by-side.js';
+import { runSideBySide, sideBySideOptions } from './side-by-side.js';
 
 const torchModel = String.raw`
 FORMATS = ("nchw", "channels_last")
@@ -47,6 +47,8 @@ function build(): tn.Sequential {
 }
 
 export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<void> {
+  const options = sideBySideOptions('cifar-cnn.ts', argv);
+  if (!options) return;
   tn.setSeed(1);
   const n = 2048;
   await runSideBySide({
@@ -64,7 +66,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
       '  Dense(512, relu) → Dropout(0.5) → Dense(10, softmax); adam, sparse categorical cross-entropy; %PARAMS% parameters.',
       '- Data: 2,048 random 32x32x3 images (CIFAR-10 is not available offline; a step costs the same on any pixels).',
     ],
-  }, argv, command);
+  }, options, command);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -11,12 +11,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import * as tn from '../lib/index.js';
 import { backward, noGrad } from '../lib/autograd/tape.js';
 import { withScope } from '../lib/memory.js';
-import { native, UnaryOp } from '../lib/native.js';
+import { internal, native, UnaryOp } from '../lib/native.js';
 import { conv2dFused, conv2dGeometry } from '../lib/ops/conv.js';
 import { Tensor, variable } from '../lib/tensor.js';
+import { helpOption, integerOption, printedHelp } from './options.js';
 import { Torch, torchPrelude } from './python.js';
 import { machine, writeSection } from './results.js';
 
@@ -177,15 +179,14 @@ export interface ConvBenchResult {
 }
 
 export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<ConvBenchResult[]> {
-  // Both `--rounds 21` and `--rounds=21` (npm run bench passes only the words that start with a dash).
-  const arg = (name: string, def: number) => {
-    const eq = argv.find((a) => a.startsWith(`${name}=`));
-    if (eq) return Number(eq.slice(name.length + 1));
-    const i = argv.indexOf(name);
-    return i >= 0 ? Number(argv[i + 1]) : def;
-  };
-  const rounds = arg('--rounds', 21);
-  const iters = arg('--iters', 10);
+  // npm run bench passes only the words that start with a dash: there, write `--rounds=21`.
+  const { values } = parseArgs({
+    args: argv,
+    options: { rounds: { type: 'string' }, iters: { type: 'string' }, 'no-write': { type: 'boolean' }, ...helpOption },
+  });
+  if (printedHelp(values, 'npx tsx benchmarks/conv.ts [--rounds 21] [--iters 10] [--no-write]')) return [];
+  const rounds = integerOption('conv', 'rounds', values.rounds, 21, 1);
+  const iters = integerOption('conv', 'iters', values.iters, 10, 1);
   const cmd = command ?? `npx tsx benchmarks/conv.ts${argv.length ? ' ' + argv.join(' ') : ''}`;
   const started = Date.now();
   const host = machine();
@@ -274,7 +275,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   const kernelLines: string[] = [];
   for (const s of perShape) {
     const g = conv2dGeometry(s.shape.x, s.shape.k, [1, 1], s.shape.padding, [1, 1], 'bench').native;
-    const p = native.conv2dPlan(g);
+    const p = internal.conv2dPlan(g);
     const y = new Float32Array(s.d.upstream.length);
     const dx = new Float32Array(s.d.x.length);
     const dw = new Float32Array(s.d.kernel.length);
@@ -292,7 +293,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     console.log(line);
     kernelLines.push(line);
   }
-  if (!argv.includes('--no-write')) {
+  if (!values['no-write']) {
     writeSection('Conv', [
       `Measured ${new Date(started).toISOString().replace(/\.\d+Z$/, 'Z')} with \`${cmd}\` (${((Date.now() - started) / 60000).toFixed(1)} min).`,
       '',

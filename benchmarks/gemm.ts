@@ -12,7 +12,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createInterface, type Interface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { native, UnaryOp } from '../lib/native.js';
+import { parseArgs } from 'node:util';
+import { internal, native, UnaryOp } from '../lib/native.js';
+import { helpOption, integerOption, printedHelp } from './options.js';
 import { writeSection } from './results.js';
 
 interface Shape {
@@ -178,14 +180,20 @@ function shapeLabel(s: Shape): string {
   return `${s.name}: ${s.m}×${s.n}×${s.k}${t}`;
 }
 
-export async function main(options: { rounds?: number; write?: boolean; threads?: number[] } = {}): Promise<GemmReport> {
-  const rounds = options.rounds ?? 15;
-  const threadCounts = options.threads ?? [1, 2];
+export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<GemmReport | null> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { rounds: { type: 'string' }, threads: { type: 'string' }, 'no-write': { type: 'boolean' }, ...helpOption },
+  });
+  if (printedHelp(values, 'npx tsx benchmarks/gemm.ts [--rounds 15] [--threads 1,2] [--no-write]')) return null;
+  const rounds = integerOption('gemm', 'rounds', values.rounds, 15, 1);
+  const threadCounts = values.threads === undefined ? [1, 2] : values.threads.split(',').map((t) => integerOption('gemm', 'threads', t, 1, 1));
+  const cmd = command ?? `npx tsx benchmarks/gemm.ts${argv.length ? ' ' + argv.join(' ') : ''}`;
   const info = native.backendInfo();
   // The best short slice over a few seconds: on a shared machine a sustained average would measure the neighbours.
   const peak: Record<number, number> = {};
   const measurePeak = () => {
-    for (const t of threadCounts) peak[t] = Math.max(peak[t] ?? 0, native.measurePeakGflops(1.5, t));
+    for (const t of threadCounts) peak[t] = Math.max(peak[t] ?? 0, internal.measurePeakGflops(1.5, t));
   };
   measurePeak();
   console.log(`ISA ${info.isa}; FMA peak ${threadCounts.map((t) => `${peak[t].toFixed(0)} GFLOP/s on ${t} thread(s)`).join(', ')}`);
@@ -196,7 +204,7 @@ export async function main(options: { rounds?: number; write?: boolean; threads?
   // after it finds them busy again, so that both libraries are timed on an idle machine.
   let waited = 0, unquiet = 0, repeated = 0;
   const free = (threads: number) =>
-    native.measurePeakGflops(0.01, threads) >= 0.85 * Math.max(peak[threads], peak[1] * threads * 0.95);
+    internal.measurePeakGflops(0.01, threads) >= 0.85 * Math.max(peak[threads], peak[1] * threads * 0.95);
   const quiet = async (threads: number): Promise<void> => {
     const start = Date.now();
     while (!free(threads)) {
@@ -280,7 +288,7 @@ export async function main(options: { rounds?: number; write?: boolean; threads?
   const markdown = [
     '## GEMM',
     '',
-    `Command: \`npx tsx benchmarks/gemm.ts\` (${rounds} alternating rounds per shape; per round the median call, then the median round).`,
+    `Command: \`${cmd}\` (${rounds} alternating rounds per shape; per round the median call, then the median round).`,
     '',
     `Machine: ${cpu[0]?.model ?? 'unknown CPU'}${cpuIds}, ${cpu.length} logical cores; tensornode ISA path ${info.isa}. ` +
       `Date: ${new Date().toISOString().slice(0, 10)}.`,
@@ -300,7 +308,7 @@ export async function main(options: { rounds?: number; write?: boolean; threads?
     '',
   ].join('\n');
   console.log('\n' + markdown);
-  if (options.write ?? true) {
+  if (!values['no-write']) {
     writeSection('GEMM', markdown.replace(/^## GEMM\s*/, ''));
     console.log('wrote the "GEMM" section of benchmarks/RESULTS.md');
   }
@@ -308,12 +316,5 @@ export async function main(options: { rounds?: number; write?: boolean; threads?
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const args = process.argv.slice(2);
-  const at = args.indexOf('--rounds');
-  const threadsAt = args.indexOf('--threads');
-  await main({
-    rounds: at >= 0 ? Number(args[at + 1]) : undefined,
-    write: !args.includes('--no-write'),
-    threads: threadsAt >= 0 ? args[threadsAt + 1].split(',').map(Number) : undefined,
-  });
+  await main();
 }

@@ -16,7 +16,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { datasets, type Tensor } from 'tensornode';
+import { helpOption, integerOption, printedHelp } from './options.js';
 import { machine, writeSection } from './results.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,29 +49,36 @@ interface Options {
 const frameworkKeys = ['tensornode', 'pytorch', 'tfjs-wasm', 'tfjs-cpu'] as const;
 type FrameworkKey = (typeof frameworkKeys)[number];
 
-function parseOptions(argv: string[]): Options {
-  const o: Options = { epochs: 5, rounds: 9, only: null, tfjsCpuSamples: 1280, trainSamples: null, threads: 2, seed: 1, write: true };
-  const int = (name: string, v: string, min: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`mnist-cnn: --${name} must be an integer >= ${min}, received ${v}`);
-    return n;
-  };
-  for (const arg of argv) {
-    const [name, value = ''] = arg.replace(/^--/, '').split('=', 2);
-    if (name === 'epochs') o.epochs = int(name, value, 2);
-    else if (name === 'rounds') o.rounds = int(name, value, 1);
-    else if (name === 'tfjs-cpu-samples') o.tfjsCpuSamples = int(name, value, 1);
-    else if (name === 'train-samples') o.trainSamples = int(name, value, 1);
-    else if (name === 'threads') o.threads = int(name, value, 1);
-    else if (name === 'seed') o.seed = int(name, value, 0);
-    else if (name === 'no-write') o.write = false;
-    else if (name === 'only') {
-      const keys = value.split(',').filter(Boolean);
-      for (const k of keys) if (!(frameworkKeys as readonly string[]).includes(k)) throw new Error(`mnist-cnn: --only takes ${frameworkKeys.join(', ')}; received ${k}`);
-      o.only = new Set(['tensornode', ...keys]);
-    } else throw new Error(`mnist-cnn: unknown option ${arg}`);
+const usage = 'npm run bench -- mnist-cnn [--epochs=5] [--rounds=9] [--only=tensornode,pytorch,tfjs-wasm,tfjs-cpu] ' +
+  '[--tfjs-cpu-samples=1280] [--train-samples=N] [--threads=2] [--seed=1] [--no-write]';
+
+/** The options, or null after printing the usage for --help. */
+function parseOptions(argv: string[]): Options | null {
+  const text = { type: 'string' } as const;
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      epochs: text, rounds: text, only: text, 'tfjs-cpu-samples': text, 'train-samples': text, threads: text, seed: text,
+      'no-write': { type: 'boolean' }, ...helpOption,
+    },
+  });
+  if (printedHelp(values, usage)) return null;
+  let only: Set<string> | null = null;
+  if (values.only !== undefined) {
+    const keys = values.only.split(',').filter(Boolean);
+    for (const k of keys) if (!(frameworkKeys as readonly string[]).includes(k)) throw new Error(`mnist-cnn: --only takes ${frameworkKeys.join(', ')}; received ${k}`);
+    only = new Set(['tensornode', ...keys]);
   }
-  return o;
+  return {
+    epochs: integerOption('mnist-cnn', 'epochs', values.epochs, 5, 2),
+    rounds: integerOption('mnist-cnn', 'rounds', values.rounds, 9, 1),
+    only,
+    tfjsCpuSamples: integerOption('mnist-cnn', 'tfjs-cpu-samples', values['tfjs-cpu-samples'], 1280, 1),
+    trainSamples: values['train-samples'] === undefined ? null : integerOption('mnist-cnn', 'train-samples', values['train-samples'], 0, 1),
+    threads: integerOption('mnist-cnn', 'threads', values.threads, 2, 1),
+    seed: integerOption('mnist-cnn', 'seed', values.seed, 1, 0),
+    write: !values['no-write'],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -331,6 +340,7 @@ async function epochInLockstep(
 
 export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<void> {
   const o = parseOptions(argv);
+  if (!o) return;
   const started = Date.now();
   const loadStart = loadavg()[0];
   const cmd = command ?? `tsx benchmarks/mnist-cnn.ts${argv.length ? ' ' + argv.join(' ') : ''}`;

@@ -2,7 +2,9 @@
 // negligible and what remains is argument checks, allocation, the N-API call and autograd bookkeeping.
 // Run: npx tsx benchmarks/overhead.ts [--no-write]   (or npm run bench -- overhead)
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import * as tn from '../lib/index.js';
+import { helpOption, printedHelp } from './options.js';
 import { machine, writeSection } from './results.js';
 
 function time(label: string, iterations: number, fn: () => unknown): [string, number] {
@@ -18,6 +20,8 @@ function time(label: string, iterations: number, fn: () => unknown): [string, nu
 }
 
 export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<string> {
+  const { values } = parseArgs({ args: argv, options: { 'no-write': { type: 'boolean' }, ...helpOption } });
+  if (printedHelp(values, 'npx tsx benchmarks/overhead.ts [--no-write]')) return '';
   const cmd = command ?? `npx tsx benchmarks/overhead.ts${argv.length ? ' ' + argv.join(' ') : ''}`;
   const started = new Date();
   const a = tn.randomNormal([4, 4], 0, 1, 'float32', 1);
@@ -46,7 +50,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   ];
   const text = lines.join('\n');
   console.log(text);
-  if (!argv.includes('--no-write')) {
+  if (!values['no-write']) {
     const host = machine();
     writeSection('Per-op overhead', [
       `Measured ${started.toISOString().replace(/\.\d+Z$/, 'Z')} with \`${cmd}\`; ${host.cpu}, Node ${host.node}, load average ${host.loadAverage.toFixed(2)}.`,

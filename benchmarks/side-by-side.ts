@@ -2,7 +2,9 @@
 // batches on each side (ours through fit(), as a user would; PyTorch with its usual loop) and then predicts the
 // whole set on each side. Ratios are taken within each round and the median over rounds is reported, so that the
 // machine's slow phases hit both sides of a ratio. Used by cifar-cnn.ts and text-rnn.ts, which supply the model.
+import { parseArgs } from 'node:util';
 import * as tn from '../lib/index.js';
+import { helpOption, integerOption, printedHelp } from './options.js';
 import { Torch, torchPrelude } from './python.js';
 import { machine, writeSection } from './results.js';
 
@@ -80,13 +82,32 @@ for line in sys.stdin:
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const fmtInt = (v: number) => Math.round(v).toLocaleString('en-US');
 
-export async function runSideBySide(spec: SideBySide, argv: string[], command?: string): Promise<void> {
-  const opt = (name: string, def: number) => {
-    const a = argv.find((s) => s.startsWith(`--${name}=`));
-    return a ? Number(a.slice(name.length + 3)) : def;
+export interface SideBySideOptions {
+  rounds: number;
+  steps: number;
+  write: boolean;
+  /** The words they were read from, for the command line the results quote. */
+  argv: string[];
+}
+
+/** The options of a side-by-side suite (`file` is its script), or null after printing the usage for --help. */
+export function sideBySideOptions(file: string, argv: string[]): SideBySideOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: { rounds: { type: 'string' }, steps: { type: 'string' }, 'no-write': { type: 'boolean' }, ...helpOption },
+  });
+  if (printedHelp(values, `npx tsx benchmarks/${file} [--rounds 9] [--steps 20] [--no-write]`)) return null;
+  const suite = file.replace(/\.ts$/, '');
+  return {
+    rounds: integerOption(suite, 'rounds', values.rounds, 9, 1),
+    steps: integerOption(suite, 'steps', values.steps, 20, 1),
+    write: !values['no-write'],
+    argv,
   };
-  const rounds = opt('rounds', 9);
-  const steps = opt('steps', 20);
+}
+
+export async function runSideBySide(spec: SideBySide, options: SideBySideOptions, command?: string): Promise<void> {
+  const { rounds, steps, argv } = options;
   const cmd = command ?? `npx tsx benchmarks/${spec.file}${argv.length ? ' ' + argv.join(' ') : ''}`;
   const started = new Date();
   const host = machine();
@@ -149,7 +170,7 @@ export async function runSideBySide(spec: SideBySide, argv: string[], command?: 
     line(`inference, batch ${predictBatchSize} (${n.toLocaleString('en-US')} samples per round)`, rows.predict),
   ].join('\n');
   console.log(`\n${table}\n`);
-  if (!argv.includes('--no-write')) {
+  if (options.write) {
     writeSection(spec.title, [
       `Measured ${started.toISOString().replace(/\.\d+Z$/, 'Z')} with \`${cmd}\` (${((Date.now() - started.getTime()) / 60000).toFixed(1)} min).`,
       '',

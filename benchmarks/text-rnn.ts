@@ -7,7 +7,7 @@
 // token ids are random (the IMDB reviews are not available offline; a step costs the same on any ids).
 import { pathToFileURL } from 'node:url';
 import * as tn from '../lib/index.js';
-import { runSideBySide } from './side-by-side.js';
+import { runSideBySide, sideBySideOptions } from './side-by-side.js';
 
 const n = 2048;
 const steps = 80;
@@ -42,6 +42,8 @@ function build(cell: 'LSTM' | 'GRU') {
 }
 
 export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<void> {
+  const options = sideBySideOptions('text-rnn.ts', argv);
+  if (!options) return;
   tn.setSeed(1);
   const x = tn.cast(tn.floor(tn.randomUniform([n, steps], 0, 10000, 'float32', 1)), 'int32');
   const y = tn.round(tn.randomUniform([n, 1], 0, 1, 'float32', 2));
@@ -60,7 +62,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
         `  %PARAMS% parameters. PyTorch: nn.Embedding → nn.${cell}(batch_first) → the last step → nn.Linear → sigmoid.`,
         `- Data: ${n.toLocaleString('en-US')} random sequences (the IMDB reviews are not available offline; a step costs the same on any ids).`,
       ],
-    }, argv, command);
+    }, options, command);
   }
 }
 

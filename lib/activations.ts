@@ -13,8 +13,13 @@ export interface Activation {
   readonly name: string;
   readonly apply: ActivationFn;
   readonly unary?: { op: UnaryOp; alpha: number };
-  /** Softmax over the last axis: the layer keeps its input as logits for a stable cross-entropy. */
+  /** Softmax over the last axis (exporters write one Softmax node; cross-entropy finds its logits through the op). */
   readonly softmax?: boolean;
+}
+
+/** Whether an activation is the identity (layers then skip it). */
+export function isLinear(act: Activation): boolean {
+  return act.unary?.op === UnaryOp.linear;
 }
 
 function elementwise(name: string, op: UnaryOp, alpha = 0): Activation {
@@ -27,6 +32,8 @@ const builtins: Activation[] = [
   elementwise('relu6', UnaryOp.relu6),
   elementwise('sigmoid', UnaryOp.sigmoid),
   elementwise('hard_sigmoid', UnaryOp.hardSigmoid),
+  // Keras 2's and TF.js's hard_sigmoid, clip(0.2 x + 0.5, 0, 1): what their saved models mean by 'hard_sigmoid'.
+  { name: 'hard_sigmoid_legacy', apply: (x) => ops.clipByValue(ops.add(ops.mul(x, 0.2), 0.5), 0, 1) },
   elementwise('tanh', UnaryOp.tanh),
   { name: 'softmax', softmax: true, apply: (x) => ops.softmax(x, -1) },
   { name: 'log_softmax', apply: (x) => ops.logSoftmax(x, -1) },

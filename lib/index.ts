@@ -16,8 +16,13 @@ export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, ModelArgs } from 
 export { Sequential } from './models/sequential.js';
 export type { SequentialArgs } from './models/sequential.js';
 export * as models from './models/index.js';
-/** Loads a model saved with model.save(path) (TF.js's name for it: tn.loadLayersModel('file://dir/model.json')). */
+/** Loads a layers model (TF.js's name: tn.loadLayersModel('file://dir/model.json'), or an IO handler). */
 export { loadModel, loadModel as loadLayersModel } from './models/saving.js';
+export type { LoadOptions } from './models/saving.js';
+export * as io from './io/index.js';
+/** TF.js's tf.serialization.registerClass and Keras's keras.saving.register_keras_serializable for custom layers. */
+export * as serialization from './io/serialization.js';
+export * as saving from './io/serialization.js';
 export * as losses from './losses.js';
 export * as metrics from './metrics.js';
 export * as optimizers from './optimizers/index.js';

@@ -1,11 +1,10 @@
 // Losses with Keras's definitions: each maps (yTrue, yPred) to one value per sample (reducing the last axis), then
 // a reduction turns those into the scalar that training minimises.
-import { logitsOf } from './layers/core.js';
 import { lookup, normalizeName } from './names.js';
 import { abs, add, clipByValue, div, exp, log, log1p, minimum, mul, neg, relu, square, sub } from './ops/elementwise.js';
 import { labelIndices, sparseSoftmaxCrossEntropy, takeAlongLastAxis } from './ops/nn.js';
-import { logSoftmax, mean, sum } from './ops/reduce.js';
-import { reshape } from './ops/shape.js';
+import { logSoftmax, mean, softmaxLogits, sum } from './ops/reduce.js';
+import { reshape, transpose } from './ops/shape.js';
 import { castTo, floatArg } from './ops/util.js';
 import { fmt, shapesEqual } from './shape-util.js';
 import { Tensor, toTensor, type TensorLike } from './tensor.js';
@@ -129,6 +128,7 @@ export class Huber extends Loss {
 export interface CrossentropyArgs extends LossArgs {
   fromLogits?: boolean;
   labelSmoothing?: number;
+  /** The class axis of yPred, reduced away (Keras's default -1: the last axis); negative values count from the end. */
   axis?: number;
 }
 
@@ -137,72 +137,123 @@ function clippedProbabilities(p: Tensor): Tensor {
   return clipByValue(p, EPSILON, 1 - EPSILON);
 }
 
+function checkAxisArg(axis: unknown, cls: string): number {
+  if (axis === undefined) return -1;
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) {
+    throw new Error(`${cls}: received an invalid value for \`axis\`, expected an integer. Received: axis=${JSON.stringify(axis) ?? String(axis)}`);
+  }
+  return axis;
+}
+
+/** The class axis of yPred as an index from 0; an axis outside yPred's rank is an error naming the loss and the shape. */
+function resolveClassAxis(axis: number, yPred: Tensor, name: string): number {
+  const r = yPred.rank;
+  if (r === 0 || axis < -r || axis >= r) {
+    throw new Error(
+      `${name}: axis ${axis} is out of range for yPred of shape ${fmt(yPred.shape)} (rank ${r}); ` +
+        (r === 0 ? 'yPred must have a class axis' : `expected an integer from ${-r} to ${r - 1}`),
+    );
+  }
+  return axis < 0 ? axis + r : axis;
+}
+
+/**
+ * x with its class axis moved last, the other axes in order: the per-sample values then come out with yPred's
+ * shape minus that axis, as Keras's reduction over `axis` gives them. The last axis needs no copy.
+ */
+function classAxisLast(x: Tensor, axis: number): Tensor {
+  if (axis === x.rank - 1) return x;
+  const perm = x.shape.map((_, i) => i).filter((i) => i !== axis);
+  return transpose(x, [...perm, axis]);
+}
+
 export class CategoricalCrossentropy extends Loss {
   readonly fromLogits: boolean;
   readonly labelSmoothing: number;
+  readonly axis: number;
   constructor(args: CrossentropyArgs = {}) {
     super(args, 'categorical_crossentropy');
     this.fromLogits = args.fromLogits ?? false;
     this.labelSmoothing = args.labelSmoothing ?? 0;
+    this.axis = checkAxisArg(args.axis, 'CategoricalCrossentropy');
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
-    let t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    const a = resolveClassAxis(this.axis, yPred, this.name);
+    let t = classAxisLast(checkSameShape(castTo(yTrue, 'float32'), yPred, this.name), a);
     if (this.labelSmoothing) {
-      const c = yPred.shape[yPred.rank - 1];
+      // Spread over the classes of the class axis (Keras divides by the last axis's size even when `axis` is another).
+      const c = yPred.shape[a];
       t = add(mul(t, 1 - this.labelSmoothing), this.labelSmoothing / c);
     }
-    const logits = this.fromLogits ? yPred : logitsOf.get(yPred);
+    // A softmax's logits stand in for yPred when the softmax normalised over the class axis.
+    const logits = this.fromLogits ? yPred : softmaxLogits(yPred, a);
+    const p = classAxisLast(logits ?? yPred, a);
     // As Keras: probabilities are first rescaled to sum to one along the class axis.
-    const logp = logits ? logSoftmax(logits, -1) : log(clippedProbabilities(div(yPred, sum(yPred, -1, true))));
+    const logp = logits ? logSoftmax(p, -1) : log(clippedProbabilities(div(p, sum(p, -1, true))));
     return neg(sum(mul(t, logp), -1));
   }
   override getConfig() {
-    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, axis: this.axis };
   }
 }
 
 export class SparseCategoricalCrossentropy extends Loss {
   readonly fromLogits: boolean;
+  readonly axis: number;
   constructor(args: CrossentropyArgs = {}) {
     super(args, 'sparse_categorical_crossentropy');
     this.fromLogits = args.fromLogits ?? false;
+    this.axis = checkAxisArg(args.axis, 'SparseCategoricalCrossentropy');
+    // Keras's sparse loss has no label smoothing; taking the option and ignoring it would train something else.
+    if (args.labelSmoothing) {
+      throw new Error(
+        `SparseCategoricalCrossentropy: labelSmoothing is not an option of the sparse loss (received ${args.labelSmoothing}); ` +
+          'use CategoricalCrossentropy with one-hot labels for label smoothing',
+      );
+    }
   }
+  /** Labels have yPred's shape without the class axis (or with size 1 there, or a trailing 1, as Keras accepts). */
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     if (yPred.rank < 1) throw new Error(`${this.name}: yPred must have a class axis, received shape ${fmt(yPred.shape)}`);
-    const classes = yPred.shape[yPred.rank - 1];
+    const a = resolveClassAxis(this.axis, yPred, this.name);
+    const classes = yPred.shape[a];
     const rows = yPred.size / (classes || 1);
-    // Labels come as [batch] or [batch, 1].
-    const logits = this.fromLogits ? yPred : logitsOf.get(yPred);
-    if (logits) return sparseSoftmaxCrossEntropy(logits, yTrue, this.name);
+    // Labels come as [batch] or [batch, 1]; either order is the row order of yPred with its class axis moved last.
+    const logits = this.fromLogits ? yPred : softmaxLogits(yPred, a);
+    if (logits) return sparseSoftmaxCrossEntropy(classAxisLast(logits, a), yTrue, this.name);
     const idx = labelIndices(yTrue, classes, this.name, rows);
-    return neg(log(takeAlongLastAxis(clippedProbabilities(yPred), idx)));
+    return neg(log(takeAlongLastAxis(clippedProbabilities(classAxisLast(yPred, a)), idx)));
   }
   override getConfig() {
-    return { ...super.getConfig(), fromLogits: this.fromLogits };
+    return { ...super.getConfig(), fromLogits: this.fromLogits, axis: this.axis };
   }
 }
 
 export class BinaryCrossentropy extends Loss {
   readonly fromLogits: boolean;
   readonly labelSmoothing: number;
+  readonly axis: number;
   constructor(args: CrossentropyArgs = {}) {
     super(args, 'binary_crossentropy');
     this.fromLogits = args.fromLogits ?? false;
     this.labelSmoothing = args.labelSmoothing ?? 0;
+    this.axis = checkAxisArg(args.axis, 'BinaryCrossentropy');
   }
+  /** The elementwise losses averaged over `axis`. */
   call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const a = resolveClassAxis(this.axis, yPred, this.name);
     let t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
     if (this.labelSmoothing) t = add(mul(t, 1 - this.labelSmoothing), 0.5 * this.labelSmoothing);
     if (this.fromLogits) {
       // max(x, 0) - x z + log(1 + exp(-|x|)): no overflow for any logit.
-      return lastAxisMean(add(sub(relu(yPred), mul(yPred, t)), log1p(exp(neg(abs(yPred))))));
+      return mean(add(sub(relu(yPred), mul(yPred, t)), log1p(exp(neg(abs(yPred))))), a);
     }
     const p = clipByValue(yPred, EPSILON, 1 - EPSILON);
     const ll = add(mul(t, log(p)), mul(sub(1, t), log(sub(1, p))));
-    return neg(lastAxisMean(ll));
+    return neg(mean(ll, a));
   }
   override getConfig() {
-    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, axis: this.axis };
   }
 }
 
@@ -218,6 +269,149 @@ export class LossFunctionWrapper extends Loss {
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Distribution, similarity, margin and relative-error losses (Keras 3's KLDivergence, Poisson, CosineSimilarity,
+// LogCosh, Hinge, SquaredHinge, CategoricalHinge, MeanAbsolutePercentageError, MeanSquaredLogarithmicError). Their
+// imports sit here, with them, so this block stays one piece.
+import { maximum as maximumOf, rsqrt, softplus } from './ops/elementwise.js';
+import { max as maxOf } from './ops/reduce.js';
+
+/** sum(t log(t / p)) over the last axis, both clipped to [eps, 1] first as Keras does (so t = 0 adds nothing). */
+export class KLDivergence extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'kl_divergence');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = clipByValue(checkSameShape(castTo(yTrue, 'float32'), yPred, this.name), EPSILON, 1);
+    const p = clipByValue(yPred, EPSILON, 1);
+    return sum(mul(t, log(div(t, p))), -1);
+  }
+}
+
+/** mean(p - t log(p + eps)) over the last axis: the negative Poisson log-likelihood without its log(t!) constant. */
+export class Poisson extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'poisson');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    return lastAxisMean(sub(yPred, mul(t, log(add(yPred, EPSILON)))));
+  }
+}
+
+/**
+ * x / max(||x||, eps) along `axis`, as keras.ops.normalize: rsqrt of the clamped squared norm, which equals Keras's
+ * min(rsqrt(||x||^2), 1 / eps) and keeps the gradient finite for an all-zero vector.
+ */
+function l2Normalize(x: Tensor, axis: number): Tensor {
+  return mul(x, rsqrt(maximumOf(sum(square(x), axis, true), EPSILON * EPSILON)));
+}
+
+function checkAxis(axis: number, rank: number, name: string, shape: readonly number[]): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new Error(`${name}: axis ${axis} is out of range for yPred of shape ${fmt(shape)} (rank ${rank})`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** -sum(normalize(t) * normalize(p)) along `axis`: -1 for parallel vectors, 0 for orthogonal ones, 1 for opposite. */
+export class CosineSimilarity extends Loss {
+  readonly axis: number;
+  constructor(args: LossArgs & { axis?: number } = {}) {
+    super(args, 'cosine_similarity');
+    this.axis = args.axis ?? -1;
+    if (!Number.isInteger(this.axis)) throw new Error(`CosineSimilarity: axis must be an integer, received ${args.axis}`);
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    const axis = checkAxis(this.axis, yPred.rank, this.name, yPred.shape);
+    return neg(sum(mul(l2Normalize(t, axis), l2Normalize(yPred, axis)), axis));
+  }
+  override getConfig() {
+    return { ...super.getConfig(), axis: this.axis };
+  }
+}
+
+/**
+ * mean(log(cosh(p - t))) over the last axis, as x + softplus(-2x) - log 2: cosh overflows float32 for |x| > 89,
+ * this form never does (about x^2 / 2 for small errors, |x| - log 2 for large ones).
+ */
+export class LogCosh extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'log_cosh');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const x = sub(yPred, checkSameShape(castTo(yTrue, 'float32'), yPred, this.name));
+    return lastAxisMean(sub(add(x, softplus(mul(x, -2))), Math.LN2));
+  }
+}
+
+/** Keras's convert_binary_labels_to_hinge: labels that are all 0 or 1 become -1 or 1; any other labels stay as given. */
+function hingeLabels(yTrue: Tensor): Tensor {
+  const t = castTo(yTrue, 'float32');
+  const v = t.values;
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0 && v[i] !== 1) return t;
+  return sub(mul(t, 2), 1);
+}
+
+/** mean(max(1 - t p, 0)) over the last axis, for labels in {-1, 1} (or {0, 1}, converted). */
+export class Hinge extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'hinge');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = hingeLabels(checkSameShape(yTrue, yPred, this.name));
+    return lastAxisMean(relu(sub(1, mul(t, yPred))));
+  }
+}
+
+/** mean(max(1 - t p, 0)^2) over the last axis, for labels in {-1, 1} (or {0, 1}, converted). */
+export class SquaredHinge extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'squared_hinge');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = hingeLabels(checkSameShape(yTrue, yPred, this.name));
+    return lastAxisMean(square(relu(sub(1, mul(t, yPred)))));
+  }
+}
+
+/** max(neg - pos + 1, 0) with pos = sum(t p) and neg = max((1 - t) p) over the last axis (one-hot labels). */
+export class CategoricalHinge extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'categorical_hinge');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    if (yPred.rank < 1) throw new Error(`${this.name}: yPred must have a class axis, received shape ${fmt(yPred.shape)}`);
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    const pos = sum(mul(t, yPred), -1);
+    const negative = maxOf(mul(sub(1, t), yPred), -1);
+    return relu(add(sub(negative, pos), 1));
+  }
+}
+
+/** 100 mean(|t - p| / max(|t|, eps)) over the last axis: the error as a percentage of the target. */
+export class MeanAbsolutePercentageError extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'mean_absolute_percentage_error');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    return mul(lastAxisMean(abs(div(sub(t, yPred), maximumOf(abs(t), EPSILON)))), 100);
+  }
+}
+
+/** mean((log(max(p, eps) + 1) - log(max(t, eps) + 1))^2) over the last axis: squared error of log(1 + x). */
+export class MeanSquaredLogarithmicError extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'mean_squared_logarithmic_error');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    return lastAxisMean(square(sub(log1p(maximumOf(yPred, EPSILON)), log1p(maximumOf(t, EPSILON)))));
+  }
+}
+
 export type LossIdentifier = string | Loss | LossFn | { className: string; config?: Record<string, unknown> };
 
 const classes: Record<string, new (args?: never) => Loss> = {
@@ -228,6 +422,14 @@ const classes: Record<string, new (args?: never) => Loss> = {
   categorical_crossentropy: CategoricalCrossentropy as never,
   sparse_categorical_crossentropy: SparseCategoricalCrossentropy as never,
   sum_squared_error: SumSquaredError,
+  // Distribution, similarity and margin losses (normalised, 'log_cosh' and 'logcosh' are one key).
+  kl_divergence: KLDivergence, kld: KLDivergence, kullback_leibler_divergence: KLDivergence,
+  poisson: Poisson,
+  cosine_similarity: CosineSimilarity as never, cosine_proximity: CosineSimilarity as never,
+  log_cosh: LogCosh,
+  hinge: Hinge, squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge,
+  mean_absolute_percentage_error: MeanAbsolutePercentageError, mape: MeanAbsolutePercentageError,
+  mean_squared_logarithmic_error: MeanSquaredLogarithmicError, msle: MeanSquaredLogarithmicError,
 };
 const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
 const known = Object.keys(classes);
@@ -253,7 +455,20 @@ export function getLoss(id: LossIdentifier): Loss {
 // Functional forms: per-sample values, as keras.losses.mean_squared_error(y_true, y_pred).
 export const meanSquaredError = (yTrue: TensorLike, yPred: TensorLike) => new MeanSquaredError().call(toTensor(yTrue, 'meanSquaredError'), floatArg(yPred, 'meanSquaredError'));
 export const meanAbsoluteError = (yTrue: TensorLike, yPred: TensorLike) => new MeanAbsoluteError().call(toTensor(yTrue, 'meanAbsoluteError'), floatArg(yPred, 'meanAbsoluteError'));
-export const binaryCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new BinaryCrossentropy({ fromLogits }).call(toTensor(yTrue, 'binaryCrossentropy'), floatArg(yPred, 'binaryCrossentropy'));
-export const categoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new CategoricalCrossentropy({ fromLogits }).call(toTensor(yTrue, 'categoricalCrossentropy'), floatArg(yPred, 'categoricalCrossentropy'));
+export const binaryCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false, labelSmoothing = 0, axis = -1) => new BinaryCrossentropy({ fromLogits, labelSmoothing, axis }).call(toTensor(yTrue, 'binaryCrossentropy'), floatArg(yPred, 'binaryCrossentropy'));
+export const categoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false, labelSmoothing = 0, axis = -1) => new CategoricalCrossentropy({ fromLogits, labelSmoothing, axis }).call(toTensor(yTrue, 'categoricalCrossentropy'), floatArg(yPred, 'categoricalCrossentropy'));
 export const sparseCategoricalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, fromLogits = false) => new SparseCategoricalCrossentropy({ fromLogits }).call(toTensor(yTrue, 'sparseCategoricalCrossentropy'), floatArg(yPred, 'sparseCategoricalCrossentropy'));
 export const huber = (yTrue: TensorLike, yPred: TensorLike, delta = 1) => new Huber({ delta }).call(toTensor(yTrue, 'huber'), floatArg(yPred, 'huber'));
+
+// Functional forms of the distribution, similarity and margin losses.
+export const klDivergence = (yTrue: TensorLike, yPred: TensorLike) => new KLDivergence().call(toTensor(yTrue, 'klDivergence'), floatArg(yPred, 'klDivergence'));
+export const kld = klDivergence;
+export const poisson = (yTrue: TensorLike, yPred: TensorLike) => new Poisson().call(toTensor(yTrue, 'poisson'), floatArg(yPred, 'poisson'));
+export const cosineSimilarity = (yTrue: TensorLike, yPred: TensorLike, axis = -1) => new CosineSimilarity({ axis }).call(toTensor(yTrue, 'cosineSimilarity'), floatArg(yPred, 'cosineSimilarity'));
+export const logCosh = (yTrue: TensorLike, yPred: TensorLike) => new LogCosh().call(toTensor(yTrue, 'logCosh'), floatArg(yPred, 'logCosh'));
+export const logcosh = logCosh;
+export const hinge = (yTrue: TensorLike, yPred: TensorLike) => new Hinge().call(toTensor(yTrue, 'hinge'), floatArg(yPred, 'hinge'));
+export const squaredHinge = (yTrue: TensorLike, yPred: TensorLike) => new SquaredHinge().call(toTensor(yTrue, 'squaredHinge'), floatArg(yPred, 'squaredHinge'));
+export const meanAbsolutePercentageError = (yTrue: TensorLike, yPred: TensorLike) => new MeanAbsolutePercentageError().call(toTensor(yTrue, 'meanAbsolutePercentageError'), floatArg(yPred, 'meanAbsolutePercentageError'));
+export const meanSquaredLogarithmicError = (yTrue: TensorLike, yPred: TensorLike) => new MeanSquaredLogarithmicError().call(toTensor(yTrue, 'meanSquaredLogarithmicError'), floatArg(yPred, 'meanSquaredLogarithmicError'));
+export const categoricalHinge = (yTrue: TensorLike, yPred: TensorLike) => new CategoricalHinge().call(toTensor(yTrue, 'categoricalHinge'), floatArg(yPred, 'categoricalHinge'));

@@ -1,7 +1,11 @@
 // Stateful metrics with Keras's update/result/reset contract. Built-in metrics read the predictions' data directly
-// (no graph, no allocation per batch); custom metric functions run as ops.
+// (no graph, no allocation per batch); custom metric functions, and the losses used as metrics, run as ops (without
+// recording gradients).
 import { noGrad } from './autograd/tape.js';
+import * as losses from './losses.js';
+import type { Loss } from './losses.js';
 import { lookup, normalizeName } from './names.js';
+import { castTo } from './ops/util.js';
 import { fmt } from './shape-util.js';
 import { Tensor, toTensor, type TensorLike } from './tensor.js';
 
@@ -11,6 +15,10 @@ export abstract class Metric {
   abstract updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void;
   abstract result(): number;
   abstract resetState(): void;
+  /** The constructor arguments that rebuild this metric (a saved model's compile() metrics). */
+  getConfig(): Record<string, unknown> {
+    return { name: this.name };
+  }
 }
 
 /** Weighted running mean of values. */
@@ -149,12 +157,18 @@ export class CategoricalAccuracy extends MeanMetricWrapper {
   }
 }
 export class BinaryAccuracy extends MeanMetricWrapper {
+  readonly threshold: number;
   constructor(args: { name?: string; threshold?: number } = {}) {
     const threshold = args.threshold ?? 0.5;
     super((t, p) => binaryAccuracyValues(t, p, threshold, this.name), args.name ?? 'binary_accuracy');
+    this.threshold = threshold;
+  }
+  override getConfig() {
+    return { name: this.name, threshold: this.threshold };
   }
 }
 export class TopKCategoricalAccuracy extends MeanMetricWrapper {
+  readonly k: number;
   constructor(args: { name?: string; k?: number } = {}) {
     const k = args.k ?? 5;
     super((t, p) => {
@@ -164,9 +178,14 @@ export class TopKCategoricalAccuracy extends MeanMetricWrapper {
       for (let r = 0; r < rows; r++) out[r] = inTopK(p.values, r * classes, classes, argmaxRow(t.values, r * classes, classes), k);
       return out;
     }, args.name ?? 'top_k_categorical_accuracy');
+    this.k = k;
+  }
+  override getConfig() {
+    return { name: this.name, k: this.k };
   }
 }
 export class SparseTopKCategoricalAccuracy extends MeanMetricWrapper {
+  readonly k: number;
   constructor(args: { name?: string; k?: number } = {}) {
     const k = args.k ?? 5;
     super((t, p) => {
@@ -176,6 +195,10 @@ export class SparseTopKCategoricalAccuracy extends MeanMetricWrapper {
       for (let r = 0; r < rows; r++) out[r] = inTopK(p.values, r * classes, classes, t.values[r], k);
       return out;
     }, args.name ?? 'sparse_top_k_categorical_accuracy');
+    this.k = k;
+  }
+  override getConfig() {
+    return { name: this.name, k: this.k };
   }
 }
 export class MeanSquaredError extends MeanMetricWrapper {
@@ -189,45 +212,117 @@ export class MeanAbsoluteError extends MeanMetricWrapper {
   }
 }
 
-/** Counts of true/false positives and false negatives over all elements, thresholded at 0.5. */
+/** Keras's NEG_INF: what top-k filtering gives the predictions outside the top k, below any threshold. */
+const NEG_INF = -1e10;
+
+export interface ConfusionArgs {
+  name?: string;
+  /** A prediction counts as positive when it is above the threshold (0.5; with topK, every top-k prediction). */
+  thresholds?: number | number[];
+  /** Only the k highest predictions of each row can count as positive. */
+  topK?: number;
+  /** Only this class (an index on the last axis) is counted. */
+  classId?: number;
+}
+
+/**
+ * Weighted counts of true/false positives and false negatives, as Keras's update_confusion_matrix_variables: a label
+ * is positive when it is nonzero, a prediction when it is above the threshold (after top-k filtering and the class
+ * slice).
+ */
 abstract class ConfusionMetric extends Metric {
   protected tp = 0;
   protected fp = 0;
   protected fn = 0;
-  constructor(name: string, readonly threshold: number) {
-    super(name);
+  readonly threshold: number;
+  readonly topK: number | null;
+  readonly classId: number | null;
+  constructor(args: ConfusionArgs, defaultName: string) {
+    super(args.name ?? defaultName);
+    const cls = this.constructor.name;
+    const th = args.thresholds;
+    if (Array.isArray(th) && th.length !== 1) {
+      throw new Error(`${cls}: one threshold is supported (its result is one number), received thresholds=${JSON.stringify(th)}`);
+    }
+    const t = Array.isArray(th) ? th[0] : th;
+    if (t !== undefined && !(typeof t === 'number' && t >= 0 && t <= 1)) {
+      throw new Error(`${cls}: threshold values must be in [0, 1], received thresholds=${JSON.stringify(th)}`);
+    }
+    if (args.topK !== undefined && args.topK !== null && !(Number.isInteger(args.topK) && args.topK > 0)) {
+      throw new Error(`${cls}: topK must be a positive integer, received topK=${args.topK}`);
+    }
+    if (args.classId !== undefined && args.classId !== null && !(Number.isInteger(args.classId) && args.classId >= 0)) {
+      throw new Error(`${cls}: classId must be a non-negative integer, received classId=${args.classId}`);
+    }
+    this.topK = args.topK ?? null;
+    this.classId = args.classId ?? null;
+    this.threshold = t ?? (this.topK === null ? 0.5 : NEG_INF);
   }
   updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void {
     const t = toTensor(yTrue, this.name);
     const p = toTensor(yPred, this.name);
     checkRows(t, p.size, this.name, 'values');
-    const per = sampleWeight ? p.size / sampleWeight.size : 1;
-    for (let i = 0; i < p.size; i++) {
-      const w = sampleWeight ? sampleWeight.values[Math.floor(i / per)] : 1;
-      const pred = p.values[i] > this.threshold;
-      const truth = t.values[i] > 0.5;
-      if (pred && truth) this.tp += w;
-      else if (pred) this.fp += w;
-      else if (truth) this.fn += w;
+    const w = sampleWeight ? elementWeights(sampleWeight, p.size, this.name) : null;
+    const byRow = this.topK !== null || this.classId !== null;
+    const [rows, classes] = byRow ? rowsOf(p, this.name) : [1, p.size];
+    if (this.classId !== null && this.classId >= classes) {
+      throw new Error(`${this.name}: classId ${this.classId} is out of range for predictions of shape ${fmt(p.shape)}`);
+    }
+    const pv = p.values;
+    const tv = t.values;
+    const kept = this.topK !== null ? new Uint8Array(p.size) : null;
+    if (kept) for (let r = 0; r < rows; r++) markTopK(pv, r * classes, classes, this.topK!, kept);
+    for (let r = 0; r < rows; r++) {
+      for (let c = this.classId ?? 0; c < (this.classId === null ? classes : this.classId + 1); c++) {
+        const i = r * classes + c;
+        const score = kept && !kept[i] ? NEG_INF : pv[i];
+        const weight = w ? w(i) : 1;
+        const pred = score > this.threshold;
+        const truth = tv[i] !== 0;
+        if (pred && truth) this.tp += weight;
+        else if (pred) this.fp += weight;
+        else if (truth) this.fn += weight;
+      }
     }
   }
   resetState(): void {
     this.tp = this.fp = this.fn = 0;
   }
+  override getConfig(): Record<string, unknown> {
+    return { name: this.name, thresholds: this.threshold === NEG_INF ? undefined : this.threshold, topK: this.topK ?? undefined, classId: this.classId ?? undefined };
+  }
 }
 
+/** Sample weights for element i of n: one weight per element, per sample (repeated over its elements) or a scalar. */
+function elementWeights(sampleWeight: Tensor, n: number, name: string): (i: number) => number {
+  const w = sampleWeight.values;
+  if (w.length === 0 || n % w.length !== 0) {
+    throw new Error(`${name}: sample weights of shape ${fmt(sampleWeight.shape)} do not match ${n} predicted values`);
+  }
+  const per = n / w.length;
+  return per === 1 ? (i) => w[i] : (i) => w[Math.floor(i / per)];
+}
+
+/** Marks the k largest of n values from base; ties go to the lower index, as top_k. */
+function markTopK(v: ArrayLike<number>, base: number, n: number, k: number, out: Uint8Array): void {
+  const order = Array.from({ length: n }, (_, c) => c).sort((a, b) => v[base + b] - v[base + a] || a - b);
+  for (let j = 0; j < Math.min(k, n); j++) out[base + order[j]] = 1;
+}
+
+/** tp / (tp + fp): the weighted fraction of predicted positives that are positive (0 before any). */
 export class Precision extends ConfusionMetric {
-  constructor(args: { name?: string; thresholds?: number } = {}) {
-    super(args.name ?? 'precision', args.thresholds ?? 0.5);
+  constructor(args: ConfusionArgs = {}) {
+    super(args, 'precision');
   }
   result(): number {
     return this.tp + this.fp === 0 ? 0 : this.tp / (this.tp + this.fp);
   }
 }
 
+/** tp / (tp + fn): the weighted fraction of positives predicted positive (0 before any). */
 export class Recall extends ConfusionMetric {
-  constructor(args: { name?: string; thresholds?: number } = {}) {
-    super(args.name ?? 'recall', args.thresholds ?? 0.5);
+  constructor(args: ConfusionArgs = {}) {
+    super(args, 'recall');
   }
   result(): number {
     return this.tp + this.fn === 0 ? 0 : this.tp / (this.tp + this.fn);
@@ -278,7 +373,681 @@ export class Accuracy extends Metric {
   }
 }
 
-export type MetricIdentifier = string | Metric | ((yTrue: Tensor, yPred: Tensor) => Tensor);
+// ---------------------------------------------------------------------------------------------------------------
+// Losses as metrics: the per-sample values of a loss, averaged over the epoch (Keras's KLDivergence, Poisson,
+// CosineSimilarity, LogCoshError, Hinge, SquaredHinge, CategoricalHinge, MeanAbsolutePercentageError,
+// MeanSquaredLogarithmicError and the cross-entropy metrics).
+
+/** A Mean of a loss's per-sample values, computed without recording gradients. */
+abstract class LossMetric extends MeanMetricWrapper {
+  constructor(loss: Loss, name: string, sign = 1) {
+    super((t, p) => {
+      const v = noGrad(() => loss.call(t, p.dtype === 'float32' ? p : castTo(p, 'float32'))).values;
+      if (sign === 1) return v;
+      const out = new Float32Array(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = sign * v[i];
+      return out;
+    }, name);
+    // The loss reports errors under the metric's name.
+    Object.assign(loss, { name });
+  }
+}
+
+export class KLDivergence extends LossMetric {
+  constructor(args: { name?: string } = {}) {
+    super(new losses.KLDivergence(), args.name ?? 'kl_divergence');
+  }
+}
+export class Poisson extends LossMetric {
+  constructor(args: { name?: string } = {}) {
+    super(new losses.Poisson(), args.name ?? 'poisson');
+  }
+}
+/** The cosine of the angle between yTrue and yPred along `axis` (the loss with the opposite sign, as Keras). */
+export class CosineSimilarity extends LossMetric {
+  readonly axis: number;
+  constructor(args: { name?: string; axis?: number } = {}) {
+    super(new losses.CosineSimilarity({ axis: args.axis }), args.name ?? 'cosine_similarity', -1);
+    this.axis = args.axis ?? -1;
+  }
+  override getConfig() {
+    return { name: this.name, axis: this.axis };
+  }
+}
+export class LogCoshError extends LossMetric {
+  constructor(args: { name?: string } = {}) {
+    super(new losses.LogCosh(), args.name ?? 'logcosh');
+  }
+}
+export class Hinge extends LossMetric {
+  constructor(args: { name?: string } = {}) {
+    super(new losses.Hinge(), args.name ?? 'hinge');
+  }
+}
+export class SquaredHinge extends LossMetric {
+  constructor(args: { name?: string } = {}) {
+    super(new losses.SquaredHinge(), args.name ?? 'squared_hinge');
+  }
+}
+export class CategoricalHinge extends LossMetric {
+  constructor(args: { name?: string } = {}) {
+    super(new losses.CategoricalHinge(), args.name ?? 'categorical_hinge');
+  }
+}
+export class MeanAbsolutePercentageError extends LossMetric {
+  constructor(args: { name?: string } = {}) {
+    super(new losses.MeanAbsolutePercentageError(), args.name ?? 'mean_absolute_percentage_error');
+  }
+}
+export class MeanSquaredLogarithmicError extends LossMetric {
+  constructor(args: { name?: string } = {}) {
+    super(new losses.MeanSquaredLogarithmicError(), args.name ?? 'mean_squared_logarithmic_error');
+  }
+}
+interface CrossentropyMetricArgs {
+  name?: string;
+  fromLogits?: boolean;
+  labelSmoothing?: number;
+}
+export class BinaryCrossentropy extends LossMetric {
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+  constructor(args: CrossentropyMetricArgs = {}) {
+    super(new losses.BinaryCrossentropy({ fromLogits: args.fromLogits, labelSmoothing: args.labelSmoothing }), args.name ?? 'binary_crossentropy');
+    this.fromLogits = args.fromLogits ?? false;
+    this.labelSmoothing = args.labelSmoothing ?? 0;
+  }
+  override getConfig() {
+    return { name: this.name, fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
+  }
+}
+export class CategoricalCrossentropy extends LossMetric {
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+  constructor(args: CrossentropyMetricArgs = {}) {
+    super(new losses.CategoricalCrossentropy({ fromLogits: args.fromLogits, labelSmoothing: args.labelSmoothing }), args.name ?? 'categorical_crossentropy');
+    this.fromLogits = args.fromLogits ?? false;
+    this.labelSmoothing = args.labelSmoothing ?? 0;
+  }
+  override getConfig() {
+    return { name: this.name, fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
+  }
+}
+export class SparseCategoricalCrossentropy extends LossMetric {
+  readonly fromLogits: boolean;
+  constructor(args: { name?: string; fromLogits?: boolean } = {}) {
+    super(new losses.SparseCategoricalCrossentropy({ fromLogits: args.fromLogits }), args.name ?? 'sparse_categorical_crossentropy');
+    this.fromLogits = args.fromLogits ?? false;
+  }
+  override getConfig() {
+    return { name: this.name, fromLogits: this.fromLogits };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// AUC: the area under the ROC or precision-recall curve, from confusion counts at fixed thresholds accumulated over
+// batches (Keras 3's AUC). The counts are kept per threshold bucket, so an update costs O(log T) per prediction.
+
+export interface AUCArgs {
+  name?: string;
+  /** Evenly spaced thresholds in [0, 1] (200); ignored when `thresholds` is given. */
+  numThresholds?: number;
+  curve?: 'ROC' | 'PR' | 'roc' | 'pr';
+  summationMethod?: 'interpolation' | 'minoring' | 'majoring';
+  /** Explicit thresholds in [0, 1]; -eps and 1 + eps are added at the ends, as Keras does. */
+  thresholds?: number[];
+  /** Treat the last axis as independent labels: one curve per label, and the mean (or labelWeights average) of their areas. */
+  multiLabel?: boolean;
+  numLabels?: number;
+  /** Per-label weights: of each label's area (multiLabel), or of each label's counts (flattened). */
+  labelWeights?: number[];
+  /** Predictions are logits: a sigmoid is applied first. */
+  fromLogits?: boolean;
+}
+
+export class AUC extends Metric {
+  readonly numThresholds: number;
+  readonly curve: 'ROC' | 'PR';
+  readonly summationMethod: 'interpolation' | 'minoring' | 'majoring';
+  readonly multiLabel: boolean;
+  readonly fromLogits: boolean;
+  readonly labelWeights: number[] | null;
+  /** The thresholds, float32 as Keras compares them, increasing. */
+  readonly thresholds: Float32Array;
+  private readonly userThresholds: number[] | null;
+  private readonly evenlySpaced: boolean;
+  numLabels: number | null;
+  // Weighted positives and negatives whose prediction is above thresholds[0..b] but not thresholds[b + 1]: bucket b,
+  // one row of numThresholds buckets per label (one row when not multiLabel).
+  private posBuckets: Float64Array | null = null;
+  private negBuckets: Float64Array | null = null;
+  private belowPos: Float64Array | null = null;
+  private belowNeg: Float64Array | null = null;
+
+  constructor(args: AUCArgs = {}) {
+    super(args.name ?? 'auc');
+    const curve = String(args.curve ?? 'ROC').toUpperCase();
+    if (curve !== 'ROC' && curve !== 'PR') throw new Error(`AUC: curve must be 'ROC' or 'PR', received ${JSON.stringify(args.curve)}`);
+    this.curve = curve;
+    const method = String(args.summationMethod ?? 'interpolation').toLowerCase();
+    if (method !== 'interpolation' && method !== 'minoring' && method !== 'majoring') {
+      throw new Error(`AUC: summationMethod must be 'interpolation', 'minoring' or 'majoring', received ${JSON.stringify(args.summationMethod)}`);
+    }
+    this.summationMethod = method;
+    const eps = 1e-7;
+    if (args.thresholds !== undefined && args.thresholds !== null) {
+      const th = args.thresholds;
+      if (!Array.isArray(th) || th.some((t) => typeof t !== 'number' || !(t >= 0 && t <= 1))) {
+        throw new Error(`AUC: threshold values must be in [0, 1], received thresholds=${JSON.stringify(th)}`);
+      }
+      this.userThresholds = th.slice().sort((a, b) => a - b);
+      this.thresholds = Float32Array.from([0 - eps, ...this.userThresholds, 1 + eps]);
+      this.evenlySpaced = false;
+    } else {
+      const n = args.numThresholds ?? 200;
+      if (!Number.isInteger(n) || n <= 1) throw new Error(`AUC: numThresholds must be an integer > 1, received numThresholds=${args.numThresholds}`);
+      this.userThresholds = null;
+      this.thresholds = Float32Array.from({ length: n }, (_, i) => (i === 0 ? -eps : i === n - 1 ? 1 + eps : i / (n - 1)));
+      this.evenlySpaced = true;
+    }
+    this.numThresholds = this.thresholds.length;
+    this.multiLabel = args.multiLabel ?? false;
+    this.fromLogits = args.fromLogits ?? false;
+    if (args.labelWeights !== undefined && args.labelWeights !== null) {
+      if (!Array.isArray(args.labelWeights) || args.labelWeights.some((w) => !(w >= 0))) {
+        throw new Error(`AUC: labelWeights must be non-negative numbers, received ${JSON.stringify(args.labelWeights)}`);
+      }
+      this.labelWeights = args.labelWeights.slice();
+    } else this.labelWeights = null;
+    this.numLabels = args.numLabels ?? this.labelWeights?.length ?? null;
+  }
+
+  /** Index of the last threshold a prediction is above (-1 for none): predictions above t count as positive at t. */
+  private bucketOf(p: number): number {
+    const th = this.thresholds;
+    if (this.evenlySpaced) {
+      // Keras's bucketing for evenly spaced thresholds: predictions are clipped to [0, 1] and the first threshold
+      // (-eps) takes every one of them; ceil(p (T - 1)) - 1 is the last threshold strictly below p.
+      const q = p < 0 ? 0 : p > 1 ? 1 : p;
+      return Math.max(0, Math.ceil(Math.fround(q * (th.length - 1))) - 1);
+    }
+    let lo = 0;
+    let hi = th.length; // the first threshold >= p lies in [lo, hi]
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (th[mid] < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void {
+    const t = toTensor(yTrue, this.name);
+    const p = toTensor(yPred, this.name);
+    checkRows(t, p.size, this.name, 'labels (one per prediction)');
+    const labels = p.rank === 0 ? 1 : p.shape[p.rank - 1];
+    if (this.multiLabel || this.labelWeights) {
+      if (p.rank < 2) throw new Error(`${this.name}: multiLabel and labelWeights need predictions of shape [samples, labels], received ${fmt(p.shape)}`);
+      if (this.numLabels !== null && labels !== this.numLabels) {
+        throw new Error(`${this.name}: predictions of shape ${fmt(p.shape)} have ${labels} labels, expected ${this.numLabels}`);
+      }
+      if (this.labelWeights && this.labelWeights.length !== labels) {
+        throw new Error(`${this.name}: ${this.labelWeights.length} labelWeights for predictions of shape ${fmt(p.shape)} with ${labels} labels`);
+      }
+      this.numLabels = labels;
+    }
+    const rowsPerLabel = this.multiLabel ? labels : 1;
+    const T = this.numThresholds;
+    if (!this.posBuckets) {
+      this.posBuckets = new Float64Array(T * rowsPerLabel);
+      this.negBuckets = new Float64Array(T * rowsPerLabel);
+      this.belowPos = new Float64Array(rowsPerLabel);
+      this.belowNeg = new Float64Array(rowsPerLabel);
+    }
+    const w = sampleWeight ? elementWeights(sampleWeight, p.size, this.name) : null;
+    const lw = this.multiLabel ? null : this.labelWeights;
+    const pv = p.values;
+    const tv = t.values;
+    for (let i = 0; i < pv.length; i++) {
+      let weight = w ? w(i) : 1;
+      if (lw) weight *= lw[i % labels];
+      const row = this.multiLabel ? i % labels : 0;
+      const b = this.bucketOf(this.fromLogits ? 1 / (1 + Math.exp(-pv[i])) : pv[i]);
+      // A label is positive when nonzero (Keras casts it to bool). A prediction below every threshold (only possible
+      // with explicit thresholds) still counts towards the totals that fn and tn come from.
+      if (b < 0) (tv[i] !== 0 ? this.belowPos! : this.belowNeg!)[row] += weight;
+      else (tv[i] !== 0 ? this.posBuckets : this.negBuckets!)[row * T + b] += weight;
+    }
+  }
+
+  /** tp, fp, fn, tn at each threshold for one label row. */
+  private counts(row: number): { tp: Float64Array; fp: Float64Array; fn: Float64Array; tn: Float64Array } {
+    const T = this.numThresholds;
+    const tp = new Float64Array(T);
+    const fp = new Float64Array(T);
+    let accP = 0;
+    let accN = 0;
+    for (let b = T - 1; b >= 0; b--) {
+      accP += this.posBuckets![row * T + b];
+      accN += this.negBuckets![row * T + b];
+      tp[b] = accP;
+      fp[b] = accN;
+    }
+    const totalP = accP + this.belowPos![row];
+    const totalN = accN + this.belowNeg![row];
+    const fn = tp.map((v) => totalP - v);
+    const tn = fp.map((v) => totalN - v);
+    return { tp, fp, fn, tn };
+  }
+
+  /** The area for one label row. */
+  private area(row: number): number {
+    const { tp, fp, fn, tn } = this.counts(row);
+    const T = this.numThresholds;
+    const divideNoNan = (a: number, b: number) => (b === 0 ? 0 : a / b);
+    let total = 0;
+    if (this.curve === 'PR' && this.summationMethod === 'interpolation') {
+      // Davis & Goadrich: between two thresholds tp and tp + fp move linearly together, so precision is
+      // tp / p with tp = slope p + intercept, and its integral over recall has the closed form below.
+      for (let i = 0; i < T - 1; i++) {
+        const dtp = tp[i] - tp[i + 1];
+        const p0 = tp[i] + fp[i];
+        const p1 = tp[i + 1] + fp[i + 1];
+        const slope = divideNoNan(dtp, Math.max(p0 - p1, 0));
+        const intercept = tp[i + 1] - slope * p1;
+        const ratio = p0 > 0 && p1 > 0 ? divideNoNan(p0, Math.max(p1, 0)) : 1;
+        total += divideNoNan(slope * (dtp + intercept * Math.log(ratio)), Math.max(tp[i + 1] + fn[i + 1], 0));
+      }
+      return total;
+    }
+    const x = new Float64Array(T);
+    const y = new Float64Array(T);
+    for (let i = 0; i < T; i++) {
+      const recall = divideNoNan(tp[i], tp[i] + fn[i]);
+      if (this.curve === 'ROC') {
+        x[i] = divideNoNan(fp[i], fp[i] + tn[i]);
+        y[i] = recall;
+      } else {
+        x[i] = recall;
+        y[i] = divideNoNan(tp[i], tp[i] + fp[i]);
+      }
+    }
+    for (let i = 0; i < T - 1; i++) {
+      const height = this.summationMethod === 'interpolation' ? (y[i] + y[i + 1]) / 2 : this.summationMethod === 'minoring' ? Math.min(y[i], y[i + 1]) : Math.max(y[i], y[i + 1]);
+      total += (x[i] - x[i + 1]) * height;
+    }
+    return total;
+  }
+
+  result(): number {
+    if (!this.posBuckets) return 0;
+    if (!this.multiLabel) return this.area(0);
+    const labels = this.numLabels!;
+    let s = 0;
+    let ws = 0;
+    for (let l = 0; l < labels; l++) {
+      const w = this.labelWeights ? this.labelWeights[l] : 1;
+      s += w * this.area(l);
+      ws += w;
+    }
+    return ws === 0 ? 0 : s / ws;
+  }
+  resetState(): void {
+    this.posBuckets = this.negBuckets = this.belowPos = this.belowNeg = null;
+  }
+  override getConfig(): Record<string, unknown> {
+    return {
+      name: this.name, numThresholds: this.numThresholds, curve: this.curve, summationMethod: this.summationMethod,
+      thresholds: this.userThresholds ?? undefined, multiLabel: this.multiLabel, numLabels: this.numLabels ?? undefined,
+      labelWeights: this.labelWeights ?? undefined, fromLogits: this.fromLogits,
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Intersection over union, for segmentation: a confusion matrix of (true class, predicted class) accumulated over
+// batches (Keras 3's IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU).
+
+export interface IoUArgs {
+  numClasses: number;
+  /** The classes whose IoUs are averaged (IoU, OneHotIoU, BinaryIoU); every class for the Mean variants. */
+  targetClassIds: number[];
+  name?: string;
+  /** A label value to leave out (a "void" class such as 255 or -1). */
+  ignoreClass?: number | null;
+  /** Labels are class indices (true) or scores whose argmax along `axis` is the class (false). */
+  sparseYTrue?: boolean;
+  /** Predictions are class indices (true, Keras's default) or scores whose argmax along `axis` is the class (false). */
+  sparseYPred?: boolean;
+  axis?: number;
+}
+
+/** Argmax along `axis`, in the order of the remaining axes. */
+function argmaxAlong(x: Tensor, axis: number, name: string, what: string): Int32Array {
+  if (x.rank === 0) throw new Error(`${name}: ${what} of shape ${fmt(x.shape)} have no class axis to take the argmax of`);
+  const a = axis < 0 ? axis + x.rank : axis;
+  if (a < 0 || a >= x.rank) throw new Error(`${name}: axis ${axis} is out of range for ${what} of shape ${fmt(x.shape)}`);
+  const k = x.shape[a];
+  const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
+  const outer = k === 0 ? 0 : x.size / (k * inner);
+  const v = x.values;
+  const out = new Int32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = 0;
+      let bv = v[o * k * inner + i];
+      for (let c = 1; c < k; c++) {
+        const e = v[(o * k + c) * inner + i];
+        if (e > bv) {
+          bv = e;
+          best = c;
+        }
+      }
+      out[o * inner + i] = best;
+    }
+  }
+  return out;
+}
+
+export class IoU extends Metric {
+  readonly numClasses: number;
+  readonly targetClassIds: number[];
+  readonly ignoreClass: number | null;
+  readonly sparseYTrue: boolean;
+  readonly sparseYPred: boolean;
+  readonly axis: number;
+  /** total[t * numClasses + p]: the weight of elements of true class t predicted as p. */
+  protected total: Float64Array;
+
+  constructor(args: IoUArgs, defaultName = 'io_u') {
+    super(args?.name ?? defaultName);
+    const cls = this.constructor.name;
+    const n = args?.numClasses;
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${cls}: numClasses must be a positive integer, received numClasses=${n}`);
+    const ids = args.targetClassIds;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.some((c) => !Number.isInteger(c) || c < 0 || c >= n)) {
+      throw new Error(`${cls}: targetClassIds must be class ids in [0, ${n}), received ${JSON.stringify(ids)}`);
+    }
+    this.numClasses = n;
+    this.targetClassIds = ids.slice();
+    this.ignoreClass = args.ignoreClass ?? null;
+    this.sparseYTrue = args.sparseYTrue ?? true;
+    this.sparseYPred = args.sparseYPred ?? true;
+    this.axis = args.axis ?? -1;
+    this.total = new Float64Array(n * n);
+  }
+
+  /** Class indices of labels or predictions: truncated values, or argmax along the axis for dense scores. */
+  protected classesOf(x: Tensor, sparse: boolean, what: string): ArrayLike<number> {
+    return sparse ? x.values : argmaxAlong(x, this.axis, this.name, what);
+  }
+
+  protected predictedClasses(yPred: Tensor): ArrayLike<number> {
+    return this.classesOf(yPred, this.sparseYPred, 'predictions');
+  }
+
+  updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void {
+    const t = this.classesOf(toTensor(yTrue, this.name), this.sparseYTrue, 'labels');
+    const p = this.predictedClasses(toTensor(yPred, this.name));
+    if (t.length !== p.length) {
+      const hint = this.sparseYPred && p.length === t.length * this.numClasses ? ' (for class scores, pass sparseYPred: false)' : '';
+      throw new Error(`${this.name}: ${t.length} labels but ${p.length} predicted classes${hint}; yTrue has shape ${fmt(toTensor(yTrue, this.name).shape)}, yPred ${fmt(toTensor(yPred, this.name).shape)}`);
+    }
+    const w = sampleWeight ? elementWeights(sampleWeight, t.length, this.name) : null;
+    const n = this.numClasses;
+    for (let i = 0; i < t.length; i++) {
+      const tc = Math.trunc(t[i]);
+      if (this.ignoreClass !== null && tc === this.ignoreClass) continue;
+      const pc = Math.trunc(p[i]);
+      if (!(tc >= 0 && tc < n)) throw new Error(`${this.name}: label ${t[i]} at position ${i} is out of range for ${n} classes`);
+      if (!(pc >= 0 && pc < n)) throw new Error(`${this.name}: predicted class ${p[i]} at position ${i} is out of range for ${n} classes`);
+      this.total[tc * n + pc] += w ? w(i) : 1;
+    }
+  }
+
+  /** The confusion matrix so far, rows true classes and columns predicted ones. */
+  confusionMatrix(): number[][] {
+    const n = this.numClasses;
+    return Array.from({ length: n }, (_, r) => Array.from(this.total.subarray(r * n, (r + 1) * n)));
+  }
+
+  /**
+   * Mean over the target classes of tp / (tp + fp + fn), each with Keras's epsilon in the denominator; a class that
+   * is neither present nor predicted (denominator 0) is left out of the mean.
+   */
+  result(): number {
+    const n = this.numClasses;
+    const eps = 1e-7;
+    let sum = 0;
+    let valid = 0;
+    for (const c of this.targetClassIds) {
+      let row = 0;
+      let col = 0;
+      for (let k = 0; k < n; k++) {
+        row += this.total[c * n + k];
+        col += this.total[k * n + c];
+      }
+      const tp = this.total[c * n + c];
+      const denominator = row + col - tp;
+      if (denominator > 1e-9) valid++;
+      sum += tp / (denominator + eps);
+    }
+    return sum / (valid + eps);
+  }
+  resetState(): void {
+    this.total.fill(0);
+  }
+  override getConfig(): Record<string, unknown> {
+    return {
+      name: this.name, numClasses: this.numClasses, targetClassIds: this.targetClassIds, ignoreClass: this.ignoreClass,
+      sparseYTrue: this.sparseYTrue, sparseYPred: this.sparseYPred, axis: this.axis,
+    };
+  }
+}
+
+type IoUOptions = Partial<Omit<IoUArgs, 'numClasses' | 'targetClassIds'>>;
+const range = (n: number) => Array.from({ length: Number.isInteger(n) && n > 0 ? n : 0 }, (_, i) => i);
+
+/** IoU averaged over every class: `new MeanIoU(3)` or `new MeanIoU({ numClasses: 3, sparseYPred: false })`. */
+export class MeanIoU extends IoU {
+  constructor(numClasses: number | (IoUOptions & { numClasses: number }), args: IoUOptions = {}) {
+    const a = typeof numClasses === 'number' ? { ...args, numClasses } : numClasses;
+    super({ ...a, targetClassIds: range(a?.numClasses) }, 'mean_io_u');
+  }
+  override getConfig() {
+    const { targetClassIds: _, ...rest } = super.getConfig();
+    return rest;
+  }
+}
+
+/** IoU for one-hot labels and class scores (argmax of both). */
+export class OneHotIoU extends IoU {
+  constructor(args: IoUArgs) {
+    super({ ...args, sparseYTrue: false, sparseYPred: false }, 'one_hot_io_u');
+  }
+}
+
+/** MeanIoU for one-hot labels and class scores (argmax of both). */
+export class OneHotMeanIoU extends IoU {
+  constructor(numClasses: number | (IoUOptions & { numClasses: number }), args: IoUOptions = {}) {
+    const a = typeof numClasses === 'number' ? { ...args, numClasses } : numClasses;
+    super({ ...a, targetClassIds: range(a?.numClasses), sparseYTrue: false, sparseYPred: false }, 'one_hot_mean_io_u');
+  }
+  override getConfig() {
+    const { targetClassIds: _, sparseYTrue: _t, sparseYPred: _p, ...rest } = super.getConfig();
+    return rest;
+  }
+}
+
+/** IoU of a binary segmentation: predictions >= threshold are class 1, labels are 0 or 1. */
+export class BinaryIoU extends IoU {
+  readonly threshold: number;
+  constructor(args: { targetClassIds?: number[]; threshold?: number; name?: string } = {}) {
+    super({ numClasses: 2, targetClassIds: args.targetClassIds ?? [0, 1], name: args.name }, 'binary_io_u');
+    this.threshold = args.threshold ?? 0.5;
+  }
+  protected override predictedClasses(yPred: Tensor): ArrayLike<number> {
+    const classes = new Int32Array(yPred.size);
+    for (let i = 0; i < yPred.size; i++) classes[i] = yPred.values[i] >= this.threshold ? 1 : 0;
+    return classes;
+  }
+  override getConfig() {
+    return { name: this.name, targetClassIds: this.targetClassIds, threshold: this.threshold };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// F-scores (Keras 3's FBetaScore and F1Score): per-class true/false positives and false negatives over batches.
+
+export interface FBetaArgs {
+  name?: string;
+  /** null: one score per class (read them with resultPerClass()); 'micro': from the counts pooled over classes;
+   * 'macro': the mean of the class scores; 'weighted': their mean weighted by each class's (weighted) label count. */
+  average?: null | 'micro' | 'macro' | 'weighted';
+  beta?: number;
+  /** Predictions above it are positive; null (default) takes each row's largest prediction as its positive. */
+  threshold?: number | null;
+}
+
+export class FBetaScore extends Metric {
+  readonly average: null | 'micro' | 'macro' | 'weighted';
+  readonly beta: number;
+  readonly threshold: number | null;
+  private tp: Float64Array | null = null;
+  private fp: Float64Array | null = null;
+  private fn: Float64Array | null = null;
+  private support: Float64Array | null = null;
+
+  constructor(args: FBetaArgs = {}, defaultName = 'fbeta_score') {
+    super(args.name ?? defaultName);
+    const cls = this.constructor.name;
+    const average = args.average ?? null;
+    if (average !== null && average !== 'micro' && average !== 'macro' && average !== 'weighted') {
+      throw new Error(`${cls}: invalid average ${JSON.stringify(args.average)}; expected null, 'micro', 'macro' or 'weighted'`);
+    }
+    const beta = args.beta ?? 1;
+    if (!(typeof beta === 'number' && beta > 0)) throw new Error(`${cls}: beta must be a positive number, received beta=${args.beta}`);
+    const threshold = args.threshold ?? null;
+    if (threshold !== null && !(typeof threshold === 'number' && threshold > 0 && threshold <= 1)) {
+      throw new Error(`${cls}: threshold must be a number in (0, 1], received threshold=${args.threshold}`);
+    }
+    this.average = average;
+    this.beta = beta;
+    this.threshold = threshold;
+  }
+
+  updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void {
+    const t = toTensor(yTrue, this.name);
+    const p = toTensor(yPred, this.name);
+    if (p.rank !== 2 || t.rank !== 2) {
+      throw new Error(`${this.name}: expects 2D inputs of shape [batchSize, outputDim], received yTrue of shape ${fmt(t.shape)} and yPred of shape ${fmt(p.shape)}`);
+    }
+    const [rows, classes] = p.shape;
+    if (t.shape[0] !== rows || t.shape[1] !== classes) {
+      throw new Error(`${this.name}: yTrue has shape ${fmt(t.shape)} but yPred has shape ${fmt(p.shape)}; they must match`);
+    }
+    if (!this.tp) {
+      this.tp = new Float64Array(classes);
+      this.fp = new Float64Array(classes);
+      this.fn = new Float64Array(classes);
+      this.support = new Float64Array(classes);
+    } else if (this.tp.length !== classes) {
+      throw new Error(`${this.name}: predictions of shape ${fmt(p.shape)} have ${classes} classes, earlier batches had ${this.tp.length}`);
+    }
+    let w: ((i: number) => number) | null = null;
+    if (sampleWeight) {
+      if (sampleWeight.size !== rows) throw new Error(`${this.name}: expected one sample weight per row (${rows}), received shape ${fmt(sampleWeight.shape)}`);
+      w = (r) => sampleWeight.values[r];
+    }
+    const pv = p.values;
+    const tv = t.values;
+    for (let r = 0; r < rows; r++) {
+      const weight = w ? w(r) : 1;
+      let top = -Infinity;
+      if (this.threshold === null) for (let c = 0; c < classes; c++) top = Math.max(top, pv[r * classes + c]);
+      for (let c = 0; c < classes; c++) {
+        const v = pv[r * classes + c];
+        // Without a threshold the row's largest score is the positive (ties: all of them), unless it is 0: a row of
+        // zeros predicts nothing, as in Keras.
+        const pred = this.threshold === null ? (v >= top && Math.abs(v) > 1e-9 ? 1 : 0) : v > this.threshold ? 1 : 0;
+        const truth = tv[r * classes + c];
+        this.tp[c] += weight * pred * truth;
+        this.fp![c] += weight * pred * (1 - truth);
+        this.fn![c] += weight * (1 - pred) * truth;
+        this.support![c] += weight * truth;
+      }
+    }
+  }
+
+  /** (1 + beta^2) P R / (beta^2 P + R) from pooled or per-class counts, with Keras's epsilons. */
+  private score(tp: number, fp: number, fn: number): number {
+    const eps = 1e-7;
+    const precision = tp / (tp + fp + eps);
+    const recall = tp / (tp + fn + eps);
+    const b2 = this.beta * this.beta;
+    return ((precision * recall) / (b2 * precision + recall + eps)) * (1 + b2);
+  }
+
+  /** One score per class (before averaging). */
+  resultPerClass(): number[] {
+    if (!this.tp) return [];
+    return Array.from(this.tp, (tp, c) => this.score(tp, this.fp![c], this.fn![c]));
+  }
+
+  result(): number {
+    if (this.average === null) {
+      throw new Error(`${this.name}: with average null the result is one score per class; read resultPerClass(), or pass average 'micro', 'macro' or 'weighted' for one number`);
+    }
+    if (!this.tp) return 0;
+    if (this.average === 'micro') {
+      const s = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
+      return this.score(s(this.tp), s(this.fp!), s(this.fn!));
+    }
+    const perClass = this.resultPerClass();
+    if (this.average === 'macro') return perClass.reduce((x, y) => x + y, 0) / perClass.length;
+    const totalSupport = this.support!.reduce((x, y) => x + y, 0);
+    return perClass.reduce((acc, f, c) => acc + (f * this.support![c]) / (totalSupport + 1e-7), 0);
+  }
+  resetState(): void {
+    this.tp = this.fp = this.fn = this.support = null;
+  }
+  override getConfig(): Record<string, unknown> {
+    return { name: this.name, average: this.average, beta: this.beta, threshold: this.threshold };
+  }
+}
+
+/** FBetaScore with beta 1: the harmonic mean of precision and recall. */
+export class F1Score extends FBetaScore {
+  constructor(args: Omit<FBetaArgs, 'beta'> = {}) {
+    super({ ...args, beta: 1 }, 'f1_score');
+  }
+  override getConfig() {
+    const { beta: _, ...rest } = super.getConfig();
+    return rest;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lookup: compile()'s metric names, objects, functions and saved configs.
+
+export type MetricIdentifier = string | Metric | ((yTrue: Tensor, yPred: Tensor) => Tensor) | { className: string; config?: Record<string, unknown> };
+
+/** Metric classes a saved model's compile() metrics can name ({ className, config: getConfig() }). */
+const metricClasses: Record<string, new (config: never) => Metric> = {
+  Precision, Recall, AUC, KLDivergence, Poisson, CosineSimilarity, LogCoshError, Hinge, SquaredHinge, CategoricalHinge,
+  MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+  BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, IoU, OneHotIoU, BinaryIoU, FBetaScore, F1Score,
+  BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+  MeanSquaredError, MeanAbsoluteError,
+  // Their constructors take numClasses first; the config has it as an option, which they accept too.
+  MeanIoU: MeanIoU as never, OneHotMeanIoU: OneHotMeanIoU as never,
+};
+
+/** The serialized form of a metric object whose class can be rebuilt from its config, or null. */
+export function serializeMetric(m: Metric): { className: string; config: Record<string, unknown> } | null {
+  const className = m.constructor.name;
+  return Object.hasOwn(metricClasses, className) && metricClasses[className] === m.constructor ? { className, config: m.getConfig() } : null;
+}
 
 const factories: Record<string, (name: string) => Metric> = {
   binary_accuracy: (n) => new BinaryAccuracy({ name: n }),
@@ -292,17 +1061,46 @@ const factories: Record<string, (name: string) => Metric> = {
   mae: (n) => new MeanAbsoluteError({ name: n }),
   precision: (n) => new Precision({ name: n }),
   recall: (n) => new Recall({ name: n }),
+  auc: (n) => new AUC({ name: n }),
+  // Losses as metrics (names normalised: 'logcosh' and 'log_cosh' are one key).
+  kl_divergence: (n) => new KLDivergence({ name: n }),
+  kld: (n) => new KLDivergence({ name: n }),
+  kullback_leibler_divergence: (n) => new KLDivergence({ name: n }),
+  poisson: (n) => new Poisson({ name: n }),
+  cosine_similarity: (n) => new CosineSimilarity({ name: n }),
+  logcosh: (n) => new LogCoshError({ name: n }),
+  log_cosh_error: (n) => new LogCoshError({ name: n }),
+  hinge: (n) => new Hinge({ name: n }),
+  squared_hinge: (n) => new SquaredHinge({ name: n }),
+  categorical_hinge: (n) => new CategoricalHinge({ name: n }),
+  binary_crossentropy: (n) => new BinaryCrossentropy({ name: n }),
+  bce: (n) => new BinaryCrossentropy({ name: n }),
+  categorical_crossentropy: (n) => new CategoricalCrossentropy({ name: n }),
+  sparse_categorical_crossentropy: (n) => new SparseCategoricalCrossentropy({ name: n }),
+  mean_absolute_percentage_error: (n) => new MeanAbsolutePercentageError({ name: n }),
+  mape: (n) => new MeanAbsolutePercentageError({ name: n }),
+  mean_squared_logarithmic_error: (n) => new MeanSquaredLogarithmicError({ name: n }),
+  msle: (n) => new MeanSquaredLogarithmicError({ name: n }),
 };
 const table = new Map(Object.entries(factories).map(([k, v]) => [normalizeName(k), v]));
 const known = ['accuracy', 'acc', ...Object.keys(factories)];
 
 /** Resolves a metric by name, object or function. 'accuracy'/'acc' resolve from the loss and shapes, as in Keras. */
 export function getMetric(id: MetricIdentifier, lossName = ''): Metric {
+  if (id instanceof FBetaScore && id.average === null) {
+    // Training logs hold one number per metric.
+    throw new Error(`${id.name}: with average null the result is one score per class, which compile() cannot log; pass average 'micro', 'macro' or 'weighted'`);
+  }
   if (id instanceof Metric) return id;
   if (typeof id === 'function') return new FunctionMetric(id, id.name || 'custom_metric');
   if (typeof id === 'string') {
     if (id === 'accuracy' || id === 'acc') return new Accuracy(id, lossName);
     return lookup(table, id, 'metric', known)(id);
+  }
+  if (id && typeof id === 'object' && typeof id.className === 'string') {
+    const Cls = Object.hasOwn(metricClasses, id.className) ? metricClasses[id.className] : undefined;
+    if (!Cls) throw new Error(`Unknown metric class ${JSON.stringify(id.className)}. Known: ${Object.keys(metricClasses).join(', ')}`);
+    return new Cls((id.config ?? {}) as never);
   }
   throw new Error(`Unknown metric ${JSON.stringify(id)}. Known metrics: ${known.join(', ')}`);
 }

@@ -30,8 +30,6 @@ export type ConvAlgorithm = 'direct' | 'gemm' | 'im2col';
 export interface NativeBindings {
   backendInfo(): { isa: 'avx512' | 'avx2' | 'scalar'; hardwareIsa: string; threads: number; openmp: boolean };
   setNumThreads(n: number): void;
-  /** FP32 FMA throughput in GFLOP/s on the active ISA, best short slice over about `seconds`, on `threads` threads. */
-  measurePeakGflops(seconds: number, threads: number): number;
   unary(op: UnaryOp, x: F32, y: F32, alpha: number): void;
   unaryGrad(op: UnaryOp, x: F32, y: F32, dy: F32, dx: F32, alpha: number): void;
   binary(op: BinaryOp, a: F32, aStrides: number[], b: F32, bStrides: number[], out: F32, shape: number[]): void;
@@ -74,8 +72,6 @@ export interface NativeBindings {
     x: F32, kernel: F32, dy: F32, y: F32, argmax: Uint8Array, dKernel: F32 | null, dBias: F32 | null, dx: F32 | null,
     geometry: number[], poolH: number, poolW: number,
   ): void;
-  /** Which algorithm each pass uses for this geometry: 'direct', 'gemm' (1x1) or 'im2col'. */
-  conv2dPlan(geometry: number[]): { forward: ConvAlgorithm; backwardInput: ConvAlgorithm; backwardFilter: ConvAlgorithm };
   /**
    * Depthwise convolution, kernel [kh, kw, c, depthMultiplier] (Keras's depthwise_kernel), output channel
    * c * depthMultiplier + q. geometry: [n, h, w, c, kh, kw, depthMultiplier, oh, ow, strideH, strideW, dilationH,
@@ -117,20 +113,37 @@ export interface NativeBindings {
   gatherRows(src: F32 | Int32Array, outer: number, n: number, inner: number, indices: Int32Array, dst: F32 | Int32Array): void;
   /** g[o, indices[j], :] += dy[o, j, :] (repeated indices accumulate). */
   scatterAddRows(dy: F32, outer: number, n: number, inner: number, indices: Int32Array, g: F32): void;
-  /** An LSTM's time loop from zero state: xw [batch, time, 4u] = x W + b, gates i, f, c, o (sigmoid, tanh). */
+  /**
+   * An LSTM's time loop from zero state, time-major: xw [time, batch, 4u] = x W + b, gates i, f, c, o (sigmoid,
+   * tanh); writes hs and cs [time, batch, u] and gates [time, batch, 4u].
+   */
   lstmForward(xw: F32, recurrentKernel: F32, batch: number, time: number, units: number, reverse: boolean, hs: F32, cs: F32, gates: F32): void;
-  /** Backpropagation through time: dxw [batch, time, 4u] and dRecurrentKernel [u, 4u] from dhs [batch, time, u]. */
+  /** Backpropagation through time: dxw [time, batch, 4u] and dRecurrentKernel [u, 4u] from dhs [time, batch, u]. */
   lstmBackward(
     dhs: F32, recurrentKernel: F32, hs: F32, cs: F32, gates: F32, batch: number, time: number, units: number, reverse: boolean,
     dxw: F32, dRecurrentKernel: F32,
   ): void;
-  /** A GRU's time loop (resetAfter) from zero state: xw [batch, time, 3u] = x W + input bias, gates z, r, h. */
+  /**
+   * A GRU's time loop (resetAfter) from zero state, time-major: xw [time, batch, 3u] = x W + input bias, gates z, r,
+   * h; writes hs [time, batch, u] and gates [time, batch, 4u].
+   */
   gruForward(xw: F32, recurrentKernel: F32, recurrentBias: F32 | null, batch: number, time: number, units: number, reverse: boolean, hs: F32, gates: F32): void;
   /** Backpropagation through time for gruForward: dxw, dRecurrentKernel and dRecurrentBias (null: not wanted). */
   gruBackward(
     dhs: F32, recurrentKernel: F32, hs: F32, gates: F32, batch: number, time: number, units: number, reverse: boolean,
     dxw: F32, dRecurrentKernel: F32, dRecurrentBias: F32 | null,
   ): void;
+}
+
+/**
+ * The addon's `internal` hooks: for benchmarks/ and the kernel tests, never used by lib/ and not part of the API (a
+ * machine measurement and the kernels a shape would take).
+ */
+export interface InternalBindings {
+  /** FP32 FMA throughput in GFLOP/s on the active ISA, best short slice over about `seconds`, on `threads` threads. */
+  measurePeakGflops(seconds: number, threads: number): number;
+  /** Which algorithm each pass uses for this geometry: 'direct', 'gemm' (1x1) or 'im2col'. */
+  conv2dPlan(geometry: number[]): { forward: ConvAlgorithm; backwardInput: ConvAlgorithm; backwardFilter: ConvAlgorithm };
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -144,24 +157,33 @@ function addonPath(): string {
 }
 
 /**
- * libgomp reads its spin-wait budget once, when the addon loads it. Its default (300,000 spins, several ms) lets an
- * idle worker hold its core long after a kernel ends; on a machine shared with other processes that costs whole
- * scheduler ticks per parallel kernel (median 7.8 ms instead of 0.12 ms for a 32x128x5408 GEMM called every
- * 200 us on 2 busy cores). 20,000 spins (~0.3 ms) keeps back-to-back kernels on warm threads without that cost.
- * A user's own OpenMP settings win.
+ * libgomp's spin-wait budget for tensornode's kernels. Its default (300,000 spins, several ms) lets an idle worker
+ * hold its core long after a kernel ends; on a machine shared with other processes that costs whole scheduler ticks
+ * per parallel kernel (median 7.8 ms instead of 0.12 ms for a 32x128x5408 GEMM called every 200 us on 2 busy
+ * cores). 20,000 spins (~0.3 ms) keeps back-to-back kernels on warm threads without that cost.
+ *
+ * libgomp reads GOMP_SPINCOUNT once, in the constructor that initialises its runtime when the shared library is
+ * loaded, and never again. So the variable is set only around the addon's load (which loads libgomp) and removed
+ * right after: the budget applies to the addon, while the user's environment, and every child process's, is left
+ * as it was. A user's own GOMP_SPINCOUNT or OMP_WAIT_POLICY wins and is left untouched. Two cases it cannot reach:
+ * libgomp already loaded by another module, and a first load inside a worker thread (a worker's process.env is a
+ * copy that does not reach the C environment); the budget is then libgomp's default.
  */
-function tuneOpenMpWaiting(): void {
-  if (process.env.GOMP_SPINCOUNT === undefined && process.env.OMP_WAIT_POLICY === undefined) {
-    process.env.GOMP_SPINCOUNT = '20000';
+function withOpenMpWaiting<T>(load: () => T): T {
+  if (process.env.GOMP_SPINCOUNT !== undefined || process.env.OMP_WAIT_POLICY !== undefined) return load();
+  process.env.GOMP_SPINCOUNT = '20000';
+  try {
+    return load();
+  } finally {
+    delete process.env.GOMP_SPINCOUNT;
   }
 }
 
-function load(): NativeBindings {
+function load(): NativeBindings & { internal: InternalBindings } {
   const path = addonPath();
   const require = createRequire(import.meta.url);
-  tuneOpenMpWaiting();
   try {
-    return require(path) as NativeBindings;
+    return withOpenMpWaiting(() => require(path) as NativeBindings & { internal: InternalBindings });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     const missing = !existsSync(path);
@@ -175,4 +197,8 @@ function load(): NativeBindings {
   }
 }
 
-export const native: NativeBindings = load();
+const { internal: internalBindings, ...bindings } = load();
+
+export const native: NativeBindings = bindings;
+/** Benchmark and test hooks; see InternalBindings. */
+export const internal: InternalBindings = internalBindings;

@@ -143,4 +143,16 @@ describe('lib/ import graph', () => {
     expect(graph.get('ops/conv.ts')).toContain('native.ts');
     expect(cycles(graph).map((c) => c.join(' -> '))).toEqual([]);
   });
+
+  it('lets data flow one way: ops import no layer or model, layers import no model', () => {
+    const upward = [...graph].flatMap(([file, deps]) => deps
+      .filter((d) => (file.startsWith('ops/') && /^(layers|models)\//.test(d)) || (file.startsWith('layers/') && d.startsWith('models/')))
+      .map((d) => `${file} -> ${d}`));
+    expect(upward).toEqual([]);
+  });
+
+  it('keeps layers above ops: nothing under layers/ loads the addon', () => {
+    const offenders = [...graph].filter(([file, deps]) => file.startsWith('layers/') && deps.includes('native.ts'));
+    expect(offenders.map(([file]) => file)).toEqual([]);
+  });
 });

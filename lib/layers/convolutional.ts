@@ -1,7 +1,7 @@
 // Conv1D, Conv2D, DepthwiseConv2D and SeparableConv2D on channels-last input.
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
-import { conv2dFused, depthwiseConv2dFused } from '../ops/conv.js';
+import { conv2dFused, depthwiseConv2dFused, type Conv2dCall } from '../ops/conv.js';
 import { checkPadding, outputSize, pair, type Padding } from '../ops/window.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { pad, reshape } from '../ops/shape.js';
@@ -74,14 +74,25 @@ export class Conv2D extends KernelLayer {
     super.build(inputShape);
   }
 
+  /**
+   * The op call this layer makes, its activation fused; null before build, or when the activation is not one
+   * elementwise map (it then runs after the convolution).
+   */
+  convolution(): Conv2dCall | null {
+    const u = this.activation.unary;
+    if (!this.kernel || !u) return null;
+    return {
+      kernel: this.kernel, bias: this.bias, strides: this.strides, padding: this.padding, dilations: this.dilationRate,
+      activation: u.op, alpha: u.alpha, op: `conv2d (layer "${this.name}")`,
+    };
+  }
+
   call(inputs: LayerInput): Tensor {
     const x = single(inputs, this);
-    const act = this.activation;
+    const c = this.convolution();
+    if (c) return conv2dFused(x, c.kernel, c.bias, c.strides, c.padding, c.dilations, c.activation, c.alpha, c.op);
     const op = `conv2d (layer "${this.name}")`;
-    if (act.unary) {
-      return conv2dFused(x, this.kernel!, this.bias, this.strides, this.padding, this.dilationRate, act.unary.op, act.unary.alpha, op);
-    }
-    return activate(act, conv2dFused(x, this.kernel!, this.bias, this.strides, this.padding, this.dilationRate, undefined, 0, op));
+    return activate(this.activation, conv2dFused(x, this.kernel!, this.bias, this.strides, this.padding, this.dilationRate, undefined, 0, op));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -1,17 +1,13 @@
 // Core layers: Dense, Activation, Dropout, Flatten, Reshape.
-import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
+import { getActivation, isLinear, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
-import { native, UnaryOp } from '../native.js';
+import { dropout } from '../ops/dropout.js';
 import { dense } from '../ops/matmul.js';
-import { mul } from '../ops/elementwise.js';
 import { reshape } from '../ops/shape.js';
-import { empty, Tensor, type Variable } from '../tensor.js';
+import type { Tensor, Variable } from '../tensor.js';
 import { Generator, generator } from '../random.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { Layer, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
-
-/** Softmax outputs remember the logits they came from, so cross-entropy can use the stable logits form. */
-export const logitsOf = new WeakMap<Tensor, Tensor>();
 
 /** The single tensor a one-input layer expects. */
 export function single(inputs: LayerInput, layer: Layer): Tensor {
@@ -40,12 +36,9 @@ export function positiveInt(v: unknown, cls: string, arg: string): number {
   return v;
 }
 
-/** Applies an activation, keeping the logits of a softmax. */
+/** Applies an activation (a softmax output keeps its logits through the op, for a stable cross-entropy). */
 export function activate(act: ActivationFunction, z: Tensor): Tensor {
-  if (act.unary && act.unary.op === UnaryOp.linear) return z;
-  const y = act.apply(z);
-  if (act.softmax) logitsOf.set(y, z);
-  return y;
+  return isLinear(act) ? z : act.apply(z);
 }
 
 /** The arguments of the layers that own a kernel and a bias (Dense, Conv1D, Conv2D). */
@@ -184,13 +177,8 @@ export class Dropout extends Layer {
   call(inputs: LayerInput, args: CallArgs): Tensor {
     const x = single(inputs, this);
     if (!args.training || this.rate === 0) return x;
-    const shape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]) : x.shape.slice();
-    const mask = empty(shape);
-    const g = this.gen ?? generator();
-    // The mask comes from a native counter-based stream keyed by two draws of the layer's generator, so a seeded
-    // layer repeats its masks and the mask costs about a nanosecond per element.
-    native.dropoutMask(mask.values as Float32Array, mask.size, 1 - this.rate, g.nextUint32(), g.nextUint32());
-    return mul(x, mask);
+    const shape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]) : null;
+    return dropout(x, this.rate, shape, this.gen ?? generator(), `Dropout (layer "${this.name}")`);
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     return singleShape(inputShape, this);

@@ -10,7 +10,10 @@ import { Bidirectional, type BidirectionalArgs } from './wrappers.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type GlobalPooling2DArgs, type Pooling1DArgs, type Pooling2DArgs } from './pooling.js';
 import { DepthwiseConv2D, SeparableConv2D, type DepthwiseConv2DArgs, type SeparableConv2DArgs } from './convolutional.js';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU, type ELUArgs, type LeakyReLUArgs, type PReLUArgs, type ReLUArgs, type SoftmaxArgs, type ThresholdedReLUArgs } from './activation.js';
-import { ZeroPadding1D, ZeroPadding2D, type ZeroPadding1DArgs, type ZeroPadding2DArgs } from './reshaping.js';
+import { Cropping1D, Cropping2D, Lambda, Permute, RepeatVector, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D, type Cropping1DArgs, type Cropping2DArgs, type LambdaArgs, type LambdaFunction, type PermuteArgs, type RepeatVectorArgs, type UpSampling1DArgs, type UpSampling2DArgs, type ZeroPadding1DArgs, type ZeroPadding2DArgs } from './reshaping.js';
+import { ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, type ActivityRegularizationArgs, type AlphaDropoutArgs, type GaussianDropoutArgs, type GaussianNoiseArgs, type SpatialDropout1DArgs, type SpatialDropout2DArgs } from './noise.js';
+import { GroupNormalization, UnitNormalization, type GroupNormalizationArgs, type UnitNormalizationArgs } from './normalization.js';
+import { TimeDistributed, type TimeDistributedArgs } from './wrappers.js';
 import type { ActivationIdentifier } from '../activations.js';
 
 export { Layer, InputLayer, SymbolicTensor, clearSession } from './layer.js';
@@ -21,6 +24,10 @@ export { Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, MaxPooling1D, A
 export type { EmbeddingArgs, RNNArgs, LSTMArgs, GRUArgs, BidirectionalArgs, Conv1DArgs, Pooling1DArgs };
 export { DepthwiseConv2D, SeparableConv2D, ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU, ZeroPadding1D, ZeroPadding2D };
 export type { DepthwiseConv2DArgs, SeparableConv2DArgs, ReLUArgs, LeakyReLUArgs, PReLUArgs, ELUArgs, SoftmaxArgs, ThresholdedReLUArgs, ZeroPadding1DArgs, ZeroPadding2DArgs };
+export { UpSampling1D, UpSampling2D, Cropping1D, Cropping2D, RepeatVector, Permute, TimeDistributed, Lambda };
+export type { UpSampling1DArgs, UpSampling2DArgs, Cropping1DArgs, Cropping2DArgs, RepeatVectorArgs, PermuteArgs, TimeDistributedArgs, LambdaArgs, LambdaFunction };
+export { GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D, SpatialDropout2D, ActivityRegularization, GroupNormalization, UnitNormalization };
+export type { GaussianNoiseArgs, GaussianDropoutArgs, AlphaDropoutArgs, SpatialDropout1DArgs, SpatialDropout2DArgs, ActivityRegularizationArgs, GroupNormalizationArgs, UnitNormalizationArgs };
 export type { DenseArgs, DropoutArgs, ReshapeArgs, Conv2DArgs, Pooling2DArgs, GlobalPooling2DArgs, BatchNormalizationArgs, LayerNormalizationArgs };
 
 export const dense = (args: DenseArgs) => new Dense(args);
@@ -63,3 +70,21 @@ export const softmax = (args: SoftmaxArgs = {}) => new Softmax(args);
 export const thresholdedReLU = (args: ThresholdedReLUArgs = {}) => new ThresholdedReLU(args);
 export const zeroPadding1d = (args: ZeroPadding1DArgs = {}) => new ZeroPadding1D(args);
 export const zeroPadding2d = (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args);
+export const upSampling1d = (args: UpSampling1DArgs = {}) => new UpSampling1D(args);
+export const upSampling2d = (args: UpSampling2DArgs = {}) => new UpSampling2D(args);
+export const cropping1d = (args: Cropping1DArgs = {}) => new Cropping1D(args);
+/** TF.js spells this factory cropping2D; cropping2d is the same. */
+export const cropping2D = (args: Cropping2DArgs = {}) => new Cropping2D(args);
+export const cropping2d = cropping2D;
+export const repeatVector = (args: RepeatVectorArgs) => new RepeatVector(args);
+export const permute = (args: PermuteArgs) => new Permute(args);
+export const timeDistributed = (args: TimeDistributedArgs) => new TimeDistributed(args);
+export const lambda = (args: LambdaArgs) => new Lambda(args);
+export const gaussianNoise = (args: GaussianNoiseArgs) => new GaussianNoise(args);
+export const gaussianDropout = (args: GaussianDropoutArgs) => new GaussianDropout(args);
+export const alphaDropout = (args: AlphaDropoutArgs) => new AlphaDropout(args);
+export const spatialDropout1d = (args: SpatialDropout1DArgs) => new SpatialDropout1D(args);
+export const spatialDropout2d = (args: SpatialDropout2DArgs) => new SpatialDropout2D(args);
+export const activityRegularization = (args: ActivityRegularizationArgs = {}) => new ActivityRegularization(args);
+export const groupNormalization = (args: GroupNormalizationArgs = {}) => new GroupNormalization(args);
+export const unitNormalization = (args: UnitNormalizationArgs = {}) => new UnitNormalization(args);

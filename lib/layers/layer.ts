@@ -38,7 +38,39 @@ export interface LayerArgs {
   inputShape?: Shape;
   batchInputShape?: Shape;
   batchSize?: number;
-  dtype?: DType;
+  /**
+   * The layer's dtype policy, as Keras spells it: 'float32', { name: 'float32' } or
+   * { className: 'DTypePolicy', config: { name: 'float32' } }. tensornode computes in float32, so that is the only
+   * policy a layer takes (anything else is an error naming the layer); an InputLayer also takes 'int32' (indices).
+   */
+  dtype?: DType | DTypePolicySpec;
+}
+
+/** Keras's serialized dtype policy: { name } or { className / class_name: 'DTypePolicy', config: { name } }. */
+export type DTypePolicySpec = { name: string } | { className?: string; class_name?: string; config: { name: string } };
+
+/** The policy name inside any of Keras's spellings of a dtype policy, or undefined when it is none of them. */
+function policyName(value: unknown): unknown {
+  if (typeof value === 'string' || value === null || typeof value !== 'object') return value;
+  const v = value as Record<string, unknown>;
+  if ('name' in v) return v.name;
+  const cls = v.className ?? v.class_name;
+  const config = v.config as Record<string, unknown> | undefined;
+  if ((cls === 'DTypePolicy' || cls === 'FloatDTypePolicy') && config && typeof config === 'object') return config.name;
+  return undefined;
+}
+
+/** A layer's dtype: its policy must be float32 (the only one tensornode computes in); an input may also be int32. */
+function checkLayerDType(value: unknown, cls: string, name: string, integerInput: boolean): DType {
+  if (value === undefined) return 'float32';
+  const policy = policyName(value);
+  if (policy === 'float32') return 'float32';
+  if (integerInput && policy === 'int32') return 'int32';
+  const shown = JSON.stringify(value) ?? String(value);
+  throw new Error(
+    `${cls} "${name}": dtype ${shown} is not supported; tensornode computes in float32 and has no mixed precision yet. ` +
+      `Pass dtype 'float32'${integerInput ? " (or 'int32' for integer inputs)" : ''}, or leave it out.`,
+  );
 }
 
 export interface CallArgs {
@@ -107,6 +139,8 @@ function checkName(name: unknown, cls: string): void {
 }
 
 export abstract class Layer {
+  /** Whether the layer's dtype may be int32: true of InputLayer, whose dtype is its data's. */
+  protected static readonly takesIntegerInput: boolean = false;
   name: string;
   /** Set once build() has created the weights. */
   built = false;
@@ -127,7 +161,7 @@ export abstract class Layer {
     checkName(args.name, cls);
     this.name = args.name ?? uniqueLayerName(toSnakeCase(this.className));
     this._trainable = args.trainable ?? true;
-    this.dtype = args.dtype ?? 'float32';
+    this.dtype = checkLayerDType(args.dtype, cls, this.name, (new.target as typeof Layer).takesIntegerInput);
     if (args.batchInputShape) {
       this.batchInputShape = validateShape(args.batchInputShape, cls, 'batchInputShape');
     } else if (args.inputShape) {
@@ -313,6 +347,7 @@ export function validateShape(shape: unknown, cls: string, what: string): Shape 
 
 /** The entry point of a functional model: its output is the symbolic input tensor. */
 export class InputLayer extends Layer {
+  protected static override readonly takesIntegerInput = true;
   readonly output: SymbolicTensor;
   constructor(args: LayerArgs & { shape?: Shape } = {}) {
     const batchInputShape = args.batchInputShape ?? (args.shape ? [args.batchSize ?? null, ...validateShape(args.shape, 'InputLayer', 'shape')] : undefined);

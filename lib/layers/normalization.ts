@@ -1,8 +1,8 @@
-// BatchNormalization and LayerNormalization (Keras semantics and defaults).
+// BatchNormalization, LayerNormalization, GroupNormalization and UnitNormalization (Keras semantics and defaults).
 import { noGrad } from '../autograd/tape.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
-import { add, mul, rsqrt, square, sub } from '../ops/elementwise.js';
-import { mean } from '../ops/reduce.js';
+import { add, maximum, mul, rsqrt, square, sub } from '../ops/elementwise.js';
+import { mean, sum } from '../ops/reduce.js';
 import { fusedBatchNorm } from '../ops/nn.js';
 import { reshape } from '../ops/shape.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
@@ -193,5 +193,149 @@ export class LayerNormalization extends Layer {
       ...super.getConfig(), axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale,
       betaInitializer: serializeInitializer(this.args.betaInitializer ?? 'zeros'), gammaInitializer: serializeInitializer(this.args.gammaInitializer ?? 'ones'),
     };
+  }
+}
+
+export interface GroupNormalizationArgs extends LayerArgs {
+  /** Number of groups the channels are split into (default 32); -1: one per channel (instance normalization). */
+  groups?: number;
+  /** The channels axis (default -1). */
+  axis?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: InitializerIdentifier;
+  gammaInitializer?: InitializerIdentifier;
+  betaRegularizer?: RegularizerIdentifier;
+  gammaRegularizer?: RegularizerIdentifier;
+}
+
+/**
+ * Group normalization (Wu & He 2018): the channels of each sample are split into `groups` consecutive groups, and
+ * each group is normalized with its own mean and (biased) variance over its channels and every other non-batch
+ * axis: y = (x - mean) / sqrt(variance + epsilon) * gamma + beta, with gamma and beta one per channel. groups = 1
+ * normalizes over the whole sample; groups = channels is instance normalization. Weights: gamma, then beta (Keras 3).
+ */
+export class GroupNormalization extends Layer {
+  groups: number;
+  readonly axis: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  private readonly args: GroupNormalizationArgs;
+  gamma: Variable | null = null;
+  beta: Variable | null = null;
+  private channelAxis = -1;
+
+  constructor(groups: number | GroupNormalizationArgs = {}, options: GroupNormalizationArgs = {}) {
+    const args = typeof groups === 'object' ? groups : { ...options, groups };
+    super(args);
+    this.args = args;
+    const g = args.groups ?? 32;
+    if (!Number.isInteger(g) || (g <= 0 && g !== -1)) throw invalid('GroupNormalization', 'groups', 'a positive integer or -1 (one group per channel)', args.groups);
+    this.groups = g;
+    const axis = args.axis ?? -1;
+    if (!Number.isInteger(axis) || axis === 0) throw invalid('GroupNormalization', 'axis', 'a non-zero integer (axis 0 is the batch axis)', args.axis);
+    this.axis = axis;
+    this.epsilon = args.epsilon ?? 1e-3;
+    if (typeof this.epsilon !== 'number' || !(this.epsilon > 0)) throw invalid('GroupNormalization', 'epsilon', 'a positive number', args.epsilon);
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = singleShape(inputShape, this);
+    if (s.length < 2) throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected min_ndim=2, found ndim=${s.length}. Full shape received: ${JSON.stringify(s)}`);
+    const a = normalizeAxis(this.axis, s.length, `GroupNormalization "${this.name}"`);
+    if (a === 0) throw new Error(`Layer "${this.name}": axis ${this.axis} is the batch axis of its input (shape ${JSON.stringify(s)}); give the channels axis`);
+    const channels = s[a];
+    if (channels === null) throw new Error(`Layer "${this.name}": axis ${this.axis} of its input should have a defined dimension, but the layer received an input with shape ${JSON.stringify(s)}`);
+    if (this.groups === -1) this.groups = channels;
+    if (this.groups > channels) throw new Error(`Layer "${this.name}": the number of groups (${this.groups}) cannot be more than the number of channels (${channels}). Input shape: ${JSON.stringify(s)}`);
+    if (channels % this.groups !== 0) throw new Error(`Layer "${this.name}": the number of channels (${channels}) must be a multiple of the number of groups (${this.groups}). Input shape: ${JSON.stringify(s)}`);
+    this.channelAxis = a;
+    const a2 = this.args;
+    if (this.scale) this.gamma = this.addWeight('gamma', { shape: [channels], initializer: a2.gammaInitializer ?? 'ones', regularizer: a2.gammaRegularizer });
+    if (this.center) this.beta = this.addWeight('beta', { shape: [channels], initializer: a2.betaInitializer ?? 'zeros', regularizer: a2.betaRegularizer });
+    this.inputSpec = { ndim: s.length, axes: { [a]: channels } };
+    super.build(inputShape);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const a = this.channelAxis;
+    const channels = x.shape[a];
+    // [..., channels, ...] -> [..., groups, channels / groups, ...]; statistics over every axis but batch and group.
+    const grouped = x.shape.slice();
+    grouped.splice(a, 1, this.groups, channels / this.groups);
+    const g = reshape(x, grouped);
+    const axes = grouped.map((_, i) => i).filter((i) => i !== 0 && i !== a);
+    const m = mean(g, axes, true);
+    const centered = sub(g, m);
+    const variance = mean(square(centered), axes, true);
+    let y = reshape(mul(centered, rsqrt(add(variance, this.epsilon))), x.shape);
+    const paramShape = x.shape.map((d, i) => (i === a ? d : 1));
+    const trailing = a === x.rank - 1;
+    if (this.gamma) y = mul(y, trailing ? this.gamma : reshape(this.gamma, paramShape));
+    if (this.beta) y = add(y, trailing ? this.beta : reshape(this.beta, paramShape));
+    return y;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return singleShape(inputShape, this);
+  }
+
+  override getConfig() {
+    const a = this.args;
+    return {
+      ...super.getConfig(), groups: this.groups, axis: this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale,
+      betaInitializer: serializeInitializer(a.betaInitializer ?? 'zeros'), gammaInitializer: serializeInitializer(a.gammaInitializer ?? 'ones'),
+      betaRegularizer: serializeRegularizer(a.betaRegularizer), gammaRegularizer: serializeRegularizer(a.gammaRegularizer),
+    };
+  }
+}
+
+export interface UnitNormalizationArgs extends LayerArgs {
+  /** The axis or axes over which each vector is normalized (default -1). */
+  axis?: number | number[];
+}
+
+/**
+ * Scales each vector along `axis` to unit L2 norm: y = x / max(||x||, 1e-12), computed as Keras 3 does,
+ * x * min(rsqrt(sum(x^2)), 1e12), here as x * rsqrt(max(sum(x^2), 1e-24)) (the same values, and a finite gradient
+ * at x = 0).
+ */
+export class UnitNormalization extends Layer {
+  readonly axis: number | number[];
+  private axes: number[] = [];
+
+  constructor(args: UnitNormalizationArgs = {}) {
+    super(args);
+    const axis = args.axis ?? -1;
+    const list = Array.isArray(axis) ? axis : [axis];
+    if (list.length === 0 || list.some((v) => !Number.isInteger(v))) throw invalid('UnitNormalization', 'axis', 'an integer or a non-empty list of integers', args.axis);
+    this.axis = Array.isArray(axis) ? axis.slice() : axis;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = singleShape(inputShape, this);
+    const list = Array.isArray(this.axis) ? this.axis : [this.axis];
+    this.axes = list.map((v) => normalizeAxis(v, s.length, `UnitNormalization "${this.name}"`));
+    if (this.axes.includes(0)) throw new Error(`Layer "${this.name}": axis ${JSON.stringify(this.axis)} includes the batch axis of its input (shape ${JSON.stringify(s)})`);
+    this.inputSpec = { ndim: s.length };
+    super.build(inputShape);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    return mul(x, rsqrt(maximum(sum(square(x), this.axes, true), 1e-24)));
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return singleShape(inputShape, this);
+  }
+
+  override getConfig() {
+    return { ...super.getConfig(), axis: Array.isArray(this.axis) ? this.axis.slice() : this.axis };
   }
 }

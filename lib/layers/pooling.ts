@@ -1,4 +1,4 @@
-// Pooling layers on channels-last input.
+// Pooling layers: windowed pooling on channels-last input; global pooling with the channels last or first.
 import { checkPadding, outputSize, type Padding } from '../ops/window.js';
 import { avgPool2d, maxPool2d } from '../ops/pool.js';
 import { max, mean } from '../ops/reduce.js';
@@ -68,44 +68,77 @@ export class AveragePooling2D extends Pooling2D {
   }
 }
 
+export type DataFormat = 'channels_last' | 'channels_first';
+
 export interface GlobalPooling2DArgs extends LayerArgs {
+  /** Keep the pooled axes with size 1 (Keras's keepdims); default false. */
   keepdims?: boolean;
-  dataFormat?: 'channels_last' | 'channelsLast';
+  /**
+   * Where the channels are: 'channels_last' (default, [batch, ..., channels]) or 'channels_first'
+   * ([batch, channels, ...]); the TF.js spellings 'channelsLast' and 'channelsFirst' are accepted.
+   */
+  dataFormat?: DataFormat | 'channelsLast' | 'channelsFirst';
 }
 
-abstract class GlobalPooling2D extends Layer {
+/** The global-pooling arguments checked once for the 1-D and 2-D layers. */
+function globalPoolingArgs(args: GlobalPooling2DArgs, cls: string): { keepdims: boolean; dataFormat: DataFormat } {
+  const keepdims = args.keepdims ?? false;
+  if (typeof keepdims !== 'boolean') throw invalid(cls, 'keepdims', 'a boolean', keepdims);
+  const f = args.dataFormat ?? 'channels_last';
+  let dataFormat: DataFormat;
+  if (f === 'channels_last' || f === 'channelsLast') dataFormat = 'channels_last';
+  else if (f === 'channels_first' || f === 'channelsFirst') dataFormat = 'channels_first';
+  else throw invalid(cls, 'dataFormat', "'channels_last' or 'channels_first'", f);
+  return { keepdims, dataFormat };
+}
+
+/** Global pooling over every axis but batch and channels, with the channels first or last. */
+abstract class GlobalPooling extends Layer {
   readonly keepdims: boolean;
-  constructor(args: GlobalPooling2DArgs) {
+  readonly dataFormat: DataFormat;
+  /** The pooled axes of the input. */
+  protected readonly axes: number[];
+  constructor(args: GlobalPooling2DArgs, spatialRank: number) {
     super(args);
-    this.keepdims = args.keepdims ?? false;
-    this.inputSpec = { ndim: 4 };
+    ({ keepdims: this.keepdims, dataFormat: this.dataFormat } = globalPoolingArgs(args, new.target.name));
+    const first = this.dataFormat === 'channels_first' ? 2 : 1;
+    this.axes = Array.from({ length: spatialRank }, (_, i) => first + i);
+    this.inputSpec = { ndim: spatialRank + 2 };
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = singleShape(inputShape, this);
-    return this.keepdims ? [s[0], 1, 1, s[3]] : [s[0], s[3]];
+    const channels = this.dataFormat === 'channels_first' ? s[1] : s[s.length - 1];
+    if (!this.keepdims) return [s[0], channels];
+    return s.map((d, i) => (this.axes.includes(i) ? 1 : d));
   }
   override getConfig() {
-    return { ...super.getConfig(), keepdims: this.keepdims };
+    return { ...super.getConfig(), keepdims: this.keepdims, dataFormat: this.dataFormat };
   }
 }
 
-/** Mean over height and width: [batch, h, w, c] -> [batch, c]. */
+abstract class GlobalPooling2D extends GlobalPooling {
+  constructor(args: GlobalPooling2DArgs) {
+    super(args, 2);
+  }
+}
+
+/** Mean over height and width: [batch, h, w, c] -> [batch, c] (channels first: [batch, c, h, w] -> [batch, c]). */
 export class GlobalAveragePooling2D extends GlobalPooling2D {
   constructor(args: GlobalPooling2DArgs = {}) {
     super(args);
   }
   call(inputs: LayerInput): Tensor {
-    return mean(single(inputs, this), [1, 2], this.keepdims);
+    return mean(single(inputs, this), this.axes, this.keepdims);
   }
 }
 
-/** Max over height and width: [batch, h, w, c] -> [batch, c]. */
+/** Max over height and width: [batch, h, w, c] -> [batch, c] (channels first: [batch, c, h, w] -> [batch, c]). */
 export class GlobalMaxPooling2D extends GlobalPooling2D {
   constructor(args: GlobalPooling2DArgs = {}) {
     super(args);
   }
   call(inputs: LayerInput): Tensor {
-    return max(single(inputs, this), [1, 2], this.keepdims);
+    return max(single(inputs, this), this.axes, this.keepdims);
   }
 }
 
@@ -167,38 +200,31 @@ export class AveragePooling1D extends Pooling1D {
   }
 }
 
-abstract class GlobalPooling1D extends Layer {
-  readonly keepdims: boolean;
+abstract class GlobalPooling1D extends GlobalPooling {
   constructor(args: GlobalPooling2DArgs) {
-    super(args);
-    this.keepdims = args.keepdims ?? false;
-    this.inputSpec = { ndim: 3 };
-  }
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const s = singleShape(inputShape, this);
-    return this.keepdims ? [s[0], 1, s[2]] : [s[0], s[2]];
-  }
-  override getConfig() {
-    return { ...super.getConfig(), keepdims: this.keepdims };
+    super(args, 1);
   }
 }
 
-/** Mean over the steps: [batch, steps, channels] -> [batch, channels] (a text classifier's usual pooling). */
+/**
+ * Mean over the steps: [batch, steps, channels] -> [batch, channels] (a text classifier's usual pooling);
+ * channels first: [batch, channels, steps] -> [batch, channels].
+ */
 export class GlobalAveragePooling1D extends GlobalPooling1D {
   constructor(args: GlobalPooling2DArgs = {}) {
     super(args);
   }
   call(inputs: LayerInput): Tensor {
-    return mean(single(inputs, this), 1, this.keepdims);
+    return mean(single(inputs, this), this.axes, this.keepdims);
   }
 }
 
-/** Max over the steps: [batch, steps, channels] -> [batch, channels]. */
+/** Max over the steps: [batch, steps, channels] -> [batch, channels] (channels first: [batch, channels, steps]). */
 export class GlobalMaxPooling1D extends GlobalPooling1D {
   constructor(args: GlobalPooling2DArgs = {}) {
     super(args);
   }
   call(inputs: LayerInput): Tensor {
-    return max(single(inputs, this), 1, this.keepdims);
+    return max(single(inputs, this), this.axes, this.keepdims);
   }
 }

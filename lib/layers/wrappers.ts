@@ -1,9 +1,10 @@
-// Wrappers: layers that run another layer in a different way (Keras's keras/layers/rnn/bidirectional.py).
+// Wrappers: layers that run another layer in a different way (Keras's keras/layers/rnn/bidirectional.py and
+// keras/layers/rnn/time_distributed.py).
 import { add, mul } from '../ops/elementwise.js';
-import { concat, gather } from '../ops/shape.js';
+import { concat, gather, reshape } from '../ops/shape.js';
 import { tensor, type Tensor, type Variable } from '../tensor.js';
-import { invalid, single } from './core.js';
-import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { invalid, single, singleShape } from './core.js';
+import { Layer, formatShape, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 import { RNNBase } from './recurrent.js';
 
 export interface BidirectionalArgs extends LayerArgs {
@@ -84,5 +85,71 @@ export class Bidirectional extends Layer {
     const inner = this.forwardLayer.getConfig();
     inner.name = this.forwardLayer.name.replace(/^forward_/, '');
     return { ...super.getConfig(), mergeMode: this.mergeMode, layer: { className: this.forwardLayer.className, config: inner } };
+  }
+}
+
+export interface TimeDistributedArgs extends LayerArgs {
+  /** The layer applied to every time step (any layer with one input and one output). */
+  layer?: Layer;
+}
+
+/**
+ * Applies a layer to every time step of [batch, time, ...] independently: the time axis is folded into the batch
+ * ([batch * time, ...]), the layer runs once, and the result is unfolded to [batch, time, ...out]. The weights are
+ * the wrapped layer's (one set shared by all steps), under its own name.
+ */
+export class TimeDistributed extends Layer {
+  readonly layer: Layer;
+
+  constructor(layer: Layer | TimeDistributedArgs, args: TimeDistributedArgs = {}) {
+    const a: TimeDistributedArgs = layer instanceof Layer ? { ...args, layer } : layer;
+    const inner = a.layer;
+    if (!(inner instanceof Layer)) {
+      throw invalid('TimeDistributed', 'layer', 'a Layer instance', typeof inner === 'object' && inner !== null ? (inner as object).constructor?.name : inner);
+    }
+    // The wrapper's inputShape (with the time axis) is its own; an inputShape given to the inner layer is per step.
+    super(a);
+    this.layer = inner;
+    this.inputSpec = { minNdim: 3 };
+  }
+
+  /** The shape one time step has for the wrapped layer: [batch, ...] without the time axis. */
+  private stepShape(s: Shape): Shape {
+    return [s[0] === null || s[1] === null ? null : s[0] * s[1], ...s.slice(2)];
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = singleShape(inputShape, this);
+    this.layer.maybeBuild([null, ...s.slice(2)]);
+    super.build(inputShape);
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    const x = single(inputs, this);
+    const [batch, time] = x.shape;
+    const y = this.layer.apply(reshape(x, [batch * time, ...x.shape.slice(2)]), args);
+    if (Array.isArray(y)) throw new Error(`TimeDistributed "${this.name}": the wrapped layer "${this.layer.name}" returned ${y.length} tensors; it must return one`);
+    return reshape(y, [batch, time, ...y.shape.slice(1)]);
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    const out = this.layer.computeOutputShape(this.stepShape(s));
+    if (out.length > 0 && Array.isArray(out[0])) throw new Error(`TimeDistributed "${this.name}": the wrapped layer "${this.layer.name}" has several outputs for input ${formatShape(s)}; it must have one`);
+    return [s[0], s[1], ...(out as Shape).slice(1)];
+  }
+
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? this.layer.trainableWeights : [];
+  }
+  override get nonTrainableWeights(): Variable[] {
+    return this.trainable ? this.layer.nonTrainableWeights : this.layer.weights;
+  }
+  override get losses(): Tensor[] {
+    return this.layer.losses;
+  }
+
+  override getConfig() {
+    return { ...super.getConfig(), layer: { className: this.layer.className, config: this.layer.getConfig() } };
   }
 }

@@ -46,7 +46,9 @@ export function parseCompileArgs(args: CompileArgs, names: string[]): Compiled {
     }
     return names.map(() => v as T);
   };
-  const isLoss = (x: unknown) => typeof x === 'string' || typeof x === 'function' || (x !== null && typeof x === 'object' && 'compute' in (x as object));
+  // A serialized loss ({ className, config }, as saved training configs hold it) is one loss, not a per-output dict.
+  const isSerialized = (x: object) => typeof (x as { className?: unknown }).className === 'string' && !names.includes('className');
+  const isLoss = (x: unknown) => typeof x === 'string' || typeof x === 'function' || (x !== null && typeof x === 'object' && ('compute' in (x as object) || isSerialized(x as object)));
   const losses = perOutput<LossIdentifier>(args.loss, 'loss', isLoss).map((l, i) => {
     if (l === undefined || l === null) throw new Error(`compile: no loss for output '${names[i]}'`);
     return getLoss(l);

@@ -5,8 +5,7 @@
 import { Conv2D } from '../layers/convolutional.js';
 import type { Layer } from '../layers/layer.js';
 import { MaxPooling2D } from '../layers/pooling.js';
-import { UnaryOp } from '../native.js';
-import { conv2dBiasReluMaxPool } from '../ops/conv-pool.js';
+import { fuseConv2dMaxPool } from '../ops/conv-pool.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -14,10 +13,9 @@ import type { Tensor } from '../tensor.js';
  * writes the full-size convolution output (4x the pooled size for 2x2 pooling), and its gradient never needs it.
  */
 function convReluPool(a: Layer, b: Layer | undefined): [Conv2D, MaxPooling2D] | null {
-  if (!(a instanceof Conv2D) || !(b instanceof MaxPooling2D)) return null;
-  if (a.activation.unary?.op !== UnaryOp.relu || !a.built) return null;
-  if (b.padding !== 'valid' || b.strides[0] !== b.poolSize[0] || b.strides[1] !== b.poolSize[1]) return null;
-  return [a, b];
+  if (!(a instanceof Conv2D) || !(b instanceof MaxPooling2D) || !a.built) return null;
+  const conv = a.convolution();
+  return conv && fuseConv2dMaxPool(conv, b) ? [a, b] : null;
 }
 
 /** Whether layers[i] and layers[i + 1] can run as one fused op. */
@@ -28,5 +26,7 @@ export function fusedPair(layers: readonly Layer[], i: number): [Conv2D, MaxPool
 /** Runs a fused Conv2D(relu) + MaxPooling2D pair on x (recording its gradient when the tape records). */
 export function runConvReluPool(conv: Conv2D, pool: MaxPooling2D, x: Tensor): Tensor {
   conv.assertInputCompatibility(x.shape);
-  return conv2dBiasReluMaxPool(x, conv.kernel!, conv.bias, conv.strides, conv.padding, conv.dilationRate, pool.poolSize);
+  const fused = fuseConv2dMaxPool(conv.convolution()!, pool);
+  if (!fused) throw new Error(`runConvReluPool: layers "${conv.name}" and "${pool.name}" do not form a fusible pair`);
+  return fused(x);
 }

@@ -59,12 +59,29 @@ export class Model extends Layer {
 
   /**
    * Saves the architecture, the weights, the compile() arguments and the optimizer's state (its step count and
-   * slots, such as Adam's moments) into the directory `path` (`model.json` and `weights.bin`; a `file://` prefix is
-   * accepted). `tn.models.loadModel(path)` reads them back, so training resumes where it stopped.
+   * slots, such as Adam's moments) in TF.js's layers-model format: into the directory `path` (`model.json` and
+   * `weights.bin`; a `file://` prefix is accepted), or through an IO handler (`tn.io.withSaveHandler(fn)`).
+   * `tn.loadLayersModel(path)` reads them back, so training resumes where it stopped; TF.js loads them too.
+   * A path ending in `.keras` writes Keras 3's format instead, which `keras.models.load_model` reads.
    */
-  async save(path: string): Promise<void> {
+  async save(target: string | import('../io/handlers.js').IOHandler): Promise<import('../io/handlers.js').SaveResult> {
     const { saveModel } = await import('./saving.js');
-    await saveModel(this, path);
+    return saveModel(this, target);
+  }
+
+  /**
+   * Saves the weights only (no architecture), with the optimizer's state, to the folder `path` (tensornode's format;
+   * the format is chosen by the path's ending). loadWeights(path) reads them back into a model of the same structure.
+   */
+  async saveWeights(path: string): Promise<void> {
+    const { saveWeights } = await import('./weights.js');
+    await saveWeights(this, path);
+  }
+
+  /** Loads weights written by saveWeights(path), matched by position and checked for shape (Keras's load_weights). */
+  async loadWeights(path: string): Promise<void> {
+    const { loadWeights } = await import('./weights.js');
+    await loadWeights(this, path);
   }
 
   /** The model's layers (a functional model lists its InputLayers too, as Keras does). */
@@ -216,9 +233,21 @@ export class Model extends Layer {
     return training.evaluate(this, x, y, args);
   }
 
-  /** Outputs for the given inputs, batch by batch (inference mode: no dropout, moving BatchNorm statistics). */
+  /**
+   * Outputs for the given inputs, batch by batch (inference mode: no dropout, moving BatchNorm statistics).
+   * Synchronous, as TF.js's predict: it holds the thread until every batch has run, so timers, I/O and other
+   * callbacks wait. On a server, or for inputs of many batches, use predictAsync.
+   */
   predict(x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
     return training.predict(this, x, args);
+  }
+
+  /**
+   * predict's outputs, the same values, computed batch by batch with a turn of the event loop between batches, so
+   * timers and I/O run while a large input is predicted. (The batches themselves still run on this thread.)
+   */
+  predictAsync(x: Inputs, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
+    return training.predictAsync(this, x, args);
   }
 
   /** One gradient step on one batch; returns [loss, ...metrics] for that batch. */
@@ -236,9 +265,14 @@ export class Model extends Layer {
     return training.predictOnBatch(this, x);
   }
 
-  /** Prints Keras's summary table (or passes each line to printFn). */
-  summary(lineLength?: number, _positions?: number[], printFn: (line: string) => void = (l) => console.log(l)): void {
-    printSummary(this, printFn, lineLength);
+  /**
+   * Prints Keras's summary table (or passes each line to printFn). `positions` are the columns' right edges, as
+   * fractions of lineLength when all are at most 1, else as character columns; with lineLength or positions the
+   * layout is fixed (Keras's default stops when positions are omitted) and long cells wrap, without either the
+   * columns fit their contents.
+   */
+  summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = (l) => console.log(l)): void {
+    printSummary(this, printFn, { lineLength, positions });
   }
 
   override getConfig() {

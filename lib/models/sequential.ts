@@ -42,7 +42,9 @@ export class Sequential extends Model {
     if (this.stack.some((l) => l.name === layer.name)) {
       throw new Error(`All layers added to a Sequential model should have unique names. Name "${layer.name}" is already the name of a layer in this model. Update the \`name\` argument to pass a unique name.`);
     }
-    if (!this.stack.length && !this.batchShape && layer.batchInputShape) this.batchShape = layer.batchInputShape.slice();
+    // A built model as the first layer lends its input shape, as in Keras.
+    const firstShape = layer.batchInputShape ?? (layer instanceof Sequential ? layer.batchShape : layer instanceof Model && layer.built && layer.inputs?.length === 1 ? layer.inputs[0].shape : null);
+    if (!this.stack.length && !this.batchShape && firstShape) this.batchShape = firstShape.slice();
     this.stack.push(layer);
     if (this.batchShape) {
       try {

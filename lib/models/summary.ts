@@ -28,7 +28,74 @@ function paramsOf(layer: Layer): string {
   return thousands(layer.weights.reduce((n, w) => n + w.size, 0));
 }
 
-export function printSummary(model: Model, print: (line: string) => void, lineLength?: number): void {
+/** Keras's default column stops (fractions of the line) and line lengths for the two table layouts. */
+const defaultLayout = {
+  plain: { positions: [0.45, 0.8, 1], lineLength: 88 },
+  branching: { positions: [0.3, 0.56, 0.74, 1], lineLength: 108 },
+};
+
+/** Options of Model.summary as Keras names them. */
+export interface SummaryLayout {
+  lineLength?: number;
+  positions?: number[];
+}
+
+/**
+ * Content widths of the columns for a fixed layout. `positions` are the columns' right edges, as fractions of
+ * lineLength when the last is at most 1 (Keras's relative form) or as character columns otherwise (absolute);
+ * column i then spans the line from edge i - 1 to edge i, its borders and one space of padding each side included,
+ * so the table is exactly as wide as the last edge.
+ */
+function fixedWidths(layout: SummaryLayout, headers: string[], branching: boolean): number[] {
+  const { lineLength, positions } = layout;
+  if (lineLength !== undefined && (!Number.isInteger(lineLength) || lineLength <= 0)) {
+    throw new Error(`summary: lineLength must be a positive integer, received ${lineLength}`);
+  }
+  const defaults = branching ? defaultLayout.branching : defaultLayout.plain;
+  const stops = positions ?? defaults.positions;
+  if (!Array.isArray(stops) || stops.length !== headers.length || !stops.every((p) => typeof p === 'number' && Number.isFinite(p) && p > 0)) {
+    throw new Error(
+      `summary: positions must list ${headers.length} positive numbers, one right edge per column (${headers.map((h) => JSON.stringify(h)).join(', ')}); ` +
+        `received ${JSON.stringify(positions)}`,
+    );
+  }
+  const relative = stops[stops.length - 1] <= 1;
+  const length = lineLength ?? defaults.lineLength;
+  const edges = relative ? stops.map((p) => Math.floor(p * length)) : stops.map((p) => Math.floor(p));
+  return edges.map((edge, i) => {
+    // The first column also holds the table's left border.
+    const width = edge - (i === 0 ? 1 : edges[i - 1]) - 3;
+    if (width < 1) {
+      throw new Error(
+        `summary: positions ${JSON.stringify(positions ?? stops)}${relative ? ` of a ${length}-character line` : ''} leave column ` +
+          `${JSON.stringify(headers[i])} no room (its right edge is at character ${edge}, ${i === 0 ? 'the line starts at 0' : `the previous one at ${edges[i - 1]}`}); ` +
+          'edges must increase by at least 4 characters (the first must be at least 5)',
+      );
+    }
+    return width;
+  });
+}
+
+/** Text broken into lines of at most `width` characters, at the last space that fits (else mid-word). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    const cut = rest.lastIndexOf(' ', width);
+    const at = cut > 0 ? cut : width;
+    lines.push(rest.slice(0, at).trimEnd());
+    rest = rest.slice(at).trimStart();
+  }
+  lines.push(rest);
+  return lines;
+}
+
+/**
+ * Prints Keras's summary table. Without lineLength and positions the columns fit their contents; with either, the
+ * columns sit at Keras's stops (defaults [0.45, 0.8, 1] of 88 characters, or [0.3, 0.56, 0.74, 1] of 108 with a
+ * "Connected to" column) and longer cells wrap onto more lines, as Keras's table does.
+ */
+export function printSummary(model: Model, print: (line: string) => void, layout: SummaryLayout = {}): void {
   const layers = model.layers.filter((l) => !(model.className === 'Sequential' && l instanceof InputLayer));
   const functional = model.className !== 'Sequential' && model.outputs.length > 0;
   const branching = functional && layers.some((l) => l.inboundNodes.some((n) => n.inputs.length > 1));
@@ -41,21 +108,23 @@ export function printSummary(model: Model, print: (line: string) => void, lineLe
     }
     return cells;
   });
+  const fixed = layout.lineLength !== undefined || layout.positions !== undefined;
   const base = branching ? [31, 22, 11, 22] : [31, 22, 13];
-  const widths = base.map((w, i) => Math.max(w, headers[i].length, ...rows.map((r) => r[i].length)));
-  if (lineLength && !branching) {
-    const extra = lineLength - (widths.reduce((a, b) => a + b, 0) + 3 * widths.length + 1);
-    if (extra > 0) widths[0] += extra;
-  }
+  const widths = fixed ? fixedWidths(layout, headers, branching) : base.map((w, i) => Math.max(w, headers[i].length, ...rows.map((r) => r[i].length)));
   const line = (l: string, m: string, r: string, fill: string) => l + widths.map((w) => fill.repeat(w + 2)).join(m) + r;
-  const cell = (cells: string[], edge: string) =>
-    edge + cells.map((c, i) => ` ${i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i])} `).join(edge) + edge;
+  const cell = (cells: string[], edge: string) => {
+    const wrapped = cells.map((c, i) => wrap(c, widths[i]));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    return Array.from({ length: height }, (_, k) =>
+      edge + wrapped.map((w, i) => ` ${i === 2 ? (w[k] ?? '').padStart(widths[i]) : (w[k] ?? '').padEnd(widths[i])} `).join(edge) + edge,
+    ).join('\n');
+  };
   print(`Model: "${model.name}"`);
   print(line('┏', '┳', '┓', '━'));
-  print(cell(headers, '┃'));
+  for (const l of cell(headers, '┃').split('\n')) print(l);
   print(line('┡', '╇', '┩', '━'));
   rows.forEach((r, i) => {
-    print(cell(r, '│'));
+    for (const l of cell(r, '│').split('\n')) print(l);
     if (i < rows.length - 1) print(line('├', '┼', '┤', '─'));
   });
   print(line('└', '┴', '┘', '─'));

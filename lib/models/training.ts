@@ -203,14 +203,18 @@ export async function evaluate(model: Model, x: Inputs, y: Inputs, args: Evaluat
   return metricsNames(c).map((k) => logs[k]);
 }
 
-export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
+/**
+ * predict's batches: the inputs checked, the outputs allocated by the first batch, and a step that fills rows
+ * [start, end) of them. predict runs the steps back to back; predictAsync yields to the event loop between them.
+ */
+function predictionBatches(model: Model, x: Inputs, args: PredictArgs, what: string) {
   const xs = toList(x, model.inputNames, 'x', model.name);
   const n = cardinality([['x', xs]]);
-  const batchSize = positiveInt(args.batchSize, 32, 'predict: batchSize');
+  const batchSize = positiveInt(args.batchSize, 32, `${what}: batchSize`);
   const steps = Math.ceil(n / batchSize);
   const bar = args.verbose ? new Progbar(steps, args.verbose) : null;
   let results: Tensor[] | null = null;
-  for (let step = 0; step < steps; step++) {
+  const run = (step: number) => {
     const start = step * batchSize;
     const end = Math.min(n, start + batchSize);
     withScope(() => {
@@ -219,12 +223,28 @@ export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor
       outs.forEach((o, i) => results![i].values.set(o.values, start * (o.size / (end - start || 1))));
     });
     bar?.update(step + 1, {}, step === steps - 1);
-  }
-  if (!results) {
+  };
+  const finish = (): Tensor | Tensor[] => {
     // No samples: run once on the empty batch to learn the output shapes.
-    results = noGrad(() => model.forward(xs, false));
+    results ??= noGrad(() => model.forward(xs, false));
+    return results.length === 1 ? results[0] : results;
+  };
+  return { steps, run, finish };
+}
+
+export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
+  const { steps, run, finish } = predictionBatches(model, x, args, 'predict');
+  for (let step = 0; step < steps; step++) run(step);
+  return finish();
+}
+
+export async function predictAsync(model: Model, x: Inputs, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
+  const { steps, run, finish } = predictionBatches(model, x, args, 'predictAsync');
+  for (let step = 0; step < steps; step++) {
+    run(step);
+    if (step < steps - 1) await nextTick();
   }
-  return results.length === 1 ? results[0] : results;
+  return finish();
 }
 
 export function trainOnBatch(model: Model, x: Inputs, y: Inputs, args: { sampleWeight?: TensorLike; classWeight?: Record<number, number> } = {}): number[] {

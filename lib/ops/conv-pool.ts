@@ -4,7 +4,7 @@ import { record, willRecord } from '../autograd/tape.js';
 import { native, UnaryOp } from '../native.js';
 import { fmt } from '../shape-util.js';
 import { empty, Tensor } from '../tensor.js';
-import { conv2dFused, conv2dGeometry } from './conv.js';
+import { conv2dFused, conv2dGeometry, type Conv2dCall } from './conv.js';
 import { maxPool2d } from './pool.js';
 import { f32 } from './util.js';
 import { pair, type Padding } from './window.js';
@@ -57,4 +57,21 @@ export function conv2dBiasReluMaxPool(
     );
     return [dx, dk, db];
   });
+}
+
+/** A max pooling as MaxPooling2D configures it. */
+export interface MaxPool2dConfig {
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+}
+
+/**
+ * conv2dBiasReluMaxPool for a convolution followed by a max pooling, or null when the pair is not the one it computes:
+ * a relu convolution, then non-overlapping 'valid' windows (strides equal to the pool size).
+ */
+export function fuseConv2dMaxPool(conv: Conv2dCall, pool: MaxPool2dConfig): ((x: Tensor) => Tensor) | null {
+  if (conv.activation !== UnaryOp.relu) return null;
+  if (pool.padding !== 'valid' || pool.strides[0] !== pool.poolSize[0] || pool.strides[1] !== pool.poolSize[1]) return null;
+  return (x) => conv2dBiasReluMaxPool(x, conv.kernel, conv.bias, conv.strides, conv.padding, conv.dilations, pool.poolSize);
 }

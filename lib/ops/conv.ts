@@ -42,6 +42,22 @@ export function conv2dGeometry(
 }
 
 /**
+ * One conv2dFused call as a Conv2D layer makes it: what a model's fusion pass hands to a fused op, instead of reading
+ * the layer's fields.
+ */
+export interface Conv2dCall {
+  kernel: Tensor;
+  bias: Tensor | null;
+  strides: [number, number];
+  padding: Padding;
+  dilations: [number, number];
+  activation: UnaryOp;
+  alpha: number;
+  /** The name errors give (the layer's). */
+  op: string;
+}
+
+/**
  * The Conv2D layer's computation as one op: activation(conv(x, kernel) + bias). Bias and output-differentiable
  * activations are fused into the kernel's epilogue.
  */

@@ -18,6 +18,8 @@ export { broadcastTo } from './broadcast.js';
 export { matMul } from './matmul.js';
 export { conv2d, depthwiseConv2d } from './conv.js';
 export { avgPool2d, maxPool2d } from './pool.js';
+export { resizeBilinear } from './resize.js';
+export { repeat } from './shape.js';
 export { concat, expandDims, flatten, gather, oneHot, pad, reshape, slice, split, squeeze, stack, tile, transpose } from './shape.js';
 
 type Axis = number | number[] | null | undefined;

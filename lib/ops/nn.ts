@@ -1,4 +1,5 @@
-// Fused ops for training: softmax + cross-entropy with integer labels, and picking one entry per row.
+// Fused neural-network ops, each on its own native kernel with its backward beside it: softmax + cross-entropy with
+// integer labels, picking one entry per row, batch normalization, and the whole LSTM and GRU time loops (time-major).
 import { record } from '../autograd/tape.js';
 import { native, UnaryOp } from '../native.js';
 import { fmt, sizeOf } from '../shape-util.js';

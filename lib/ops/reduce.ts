@@ -131,9 +131,25 @@ function softmaxLike(log: boolean, name: string, x: TensorLike, axis: number): T
   });
 }
 
+/**
+ * Softmax outputs and the logits they came from: cross-entropy on probabilities from a softmax then takes the stable
+ * logits form (as Keras keeps `_keras_logits` on a softmax's output). Weak, so it keeps nothing alive.
+ */
+const softmaxInputs = new WeakMap<Tensor, { logits: Tensor; axis: number }>();
+
 /** exp(x) / sum(exp(x)) along `axis` (default last), stable for any finite logits. */
 export function softmax(x: TensorLike, axis = -1): Tensor {
-  return softmaxLike(false, 'softmax', x, axis);
+  const t = floatArg(x, 'softmax');
+  const y = softmaxLike(false, 'softmax', t, axis);
+  softmaxInputs.set(y, { logits: t, axis: normalizeAxis(axis, t.rank, 'softmax') });
+  return y;
+}
+
+/** The logits of a softmax output over `axis`, or null when `probabilities` did not come from softmax on that axis. */
+export function softmaxLogits(probabilities: Tensor, axis = -1): Tensor | null {
+  const entry = softmaxInputs.get(probabilities);
+  if (!entry || probabilities.rank === 0) return null;
+  return entry.axis === normalizeAxis(axis, probabilities.rank, 'softmaxLogits') ? entry.logits : null;
 }
 export function logSoftmax(x: TensorLike, axis = -1): Tensor {
   return softmaxLike(true, 'logSoftmax', x, axis);

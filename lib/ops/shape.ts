@@ -6,6 +6,7 @@ import { native } from '../native.js';
 import { fmt, normalizeAxis, sizeOf, stridesOf } from '../shape-util.js';
 import { empty, Tensor, type DataArray, type TensorLike } from '../tensor.js';
 import { castTo, toTensor, transposeInto } from './util.js';
+import { broadcastTo } from './broadcast.js';
 
 /** A view of x with another shape of the same size; one dimension may be -1 (inferred). */
 export function reshape(x: TensorLike, shape: number[]): Tensor {
@@ -335,4 +336,23 @@ export function tile(x: TensorLike, reps: number[]): Tensor {
     if (reps[a] !== 1) out = concat(new Array(reps[a]).fill(out), a);
   }
   return out;
+}
+
+/**
+ * Repeats each element of x `repeats` times along `axis` (numpy's and Keras's repeat: [a, b] -> [a, a, b, b]), as
+ * UpSampling1D/2D's nearest-neighbour upsampling uses it. Composed from a broadcast, so its gradient sums each run
+ * of copies back onto the element it came from.
+ */
+export function repeat(x: TensorLike, repeats: number, axis: number): Tensor {
+  const t = toTensor(x, 'repeat');
+  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`repeat: repeats must be a positive integer, received ${JSON.stringify(repeats)}`);
+  const a = normalizeAxis(axis, t.rank, 'repeat');
+  if (repeats === 1) return t;
+  const expanded = t.shape.slice();
+  expanded.splice(a + 1, 0, 1);
+  const tiled = expanded.slice();
+  tiled[a + 1] = repeats;
+  const out = t.shape.slice();
+  out[a] *= repeats;
+  return reshape(broadcastTo(reshape(t, expanded), tiled), out);
 }

@@ -1,6 +1,6 @@
 // Bindings of 2-D convolution (native/conv.h): forward, both gradients with an optional folded activation, the
-// fused conv + relu + max-pool passes, the plan the benchmarks print; and of depthwise convolution
-// (native/depthwise_conv.h), forward and both gradients.
+// fused conv + relu + max-pool passes, and (under `internal`) the plan the benchmarks and kernel tests read; and of
+// depthwise convolution (native/depthwise_conv.h), forward and both gradients.
 #include <napi.h>
 
 #include <cstdint>
@@ -319,10 +319,12 @@ void RegisterConv(Napi::Env env, Napi::Object exports) {
       {"conv2dReluMaxPool", Conv2dReluMaxPool},
       {"conv2dReluMaxPoolTrain", Conv2dReluMaxPoolTrain},
       {"conv2dReluMaxPoolBackward", Conv2dReluMaxPoolBackward},
-      {"conv2dPlan", Conv2dPlan},
       {"depthwiseConv2dForward", DepthwiseConv2dForward},
       {"depthwiseConv2dBackwardInput", DepthwiseConv2dBackwardInput},
       {"depthwiseConv2dBackwardFilter", DepthwiseConv2dBackwardFilter},
+  });
+  Export(env, Internal(env, exports), {
+      {"conv2dPlan", Conv2dPlan},
   });
 }
 

@@ -1,4 +1,4 @@
-// Bindings of the LSTM and GRU recurrences (native/recurrent.h).
+// Bindings of the LSTM and GRU recurrences (native/recurrent.h); every sequence array is time-major, [time, batch, ...].
 #include <napi.h>
 
 #include <cstdint>
@@ -21,12 +21,12 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   auto cs = args.Floats(7, "cs");
   auto gates = args.Floats(8, "gates");
   const int64_t g4 = args.Product({units, 4}, "4*units");
-  args.Length(xw, args.Product({batch, time, g4}, "batch*time*4*units"), "xw", "batch*time*4*units");
+  args.Length(xw, args.Product({batch, time, g4}, "time*batch*4*units"), "xw", "time*batch*4*units");
   args.Length(u, args.Product({units, g4}, "units*4*units"), "recurrentKernel", "units*4*units");
-  const int64_t states = args.Product({batch, time, units}, "batch*time*units");
-  args.Length(hs, states, "hs", "batch*time*units");
-  args.Length(cs, states, "cs", "batch*time*units");
-  args.Length(gates, xw.length, "gates", "batch*time*4*units");
+  const int64_t states = args.Product({batch, time, units}, "time*batch*units");
+  args.Length(hs, states, "hs", "time*batch*units");
+  args.Length(cs, states, "cs", "time*batch*units");
+  args.Length(gates, xw.length, "gates", "time*batch*4*units");
   args.NoOverlap({Args::Name(hs, "hs"), Args::Name(cs, "cs"), Args::Name(gates, "gates")},
                  {Args::Name(xw, "xw"), Args::Name(u, "recurrentKernel")});
   tn::lstm_forward(xw.data, u.data, batch, time, units, reverse, hs.data, cs.data, gates.data);
@@ -45,14 +45,14 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   auto dxw = args.Floats(9, "dxw");
   auto du = args.Floats(10, "dRecurrentKernel");
   const int64_t g4 = args.Product({units, 4}, "4*units");
-  const int64_t states = args.Product({batch, time, units}, "batch*time*units");
-  const int64_t wide = args.Product({batch, time, g4}, "batch*time*4*units");
-  args.Length(dhs, states, "dhs", "batch*time*units");
+  const int64_t states = args.Product({batch, time, units}, "time*batch*units");
+  const int64_t wide = args.Product({batch, time, g4}, "time*batch*4*units");
+  args.Length(dhs, states, "dhs", "time*batch*units");
   args.Length(u, args.Product({units, g4}, "units*4*units"), "recurrentKernel", "units*4*units");
-  args.Length(hs, states, "hs", "batch*time*units");
-  args.Length(cs, states, "cs", "batch*time*units");
-  args.Length(gates, wide, "gates", "batch*time*4*units");
-  args.Length(dxw, wide, "dxw", "batch*time*4*units");
+  args.Length(hs, states, "hs", "time*batch*units");
+  args.Length(cs, states, "cs", "time*batch*units");
+  args.Length(gates, wide, "gates", "time*batch*4*units");
+  args.Length(dxw, wide, "dxw", "time*batch*4*units");
   args.Length(du, u.length, "dRecurrentKernel", "units*4*units");
   args.NoOverlap({Args::Name(dxw, "dxw"), Args::Name(du, "dRecurrentKernel")},
                  {Args::Name(dhs, "dhs"), Args::Name(u, "recurrentKernel"), Args::Name(hs, "hs"), Args::Name(cs, "cs"),
@@ -71,11 +71,11 @@ Napi::Value GruForward(const Napi::CallbackInfo& info) {
   auto hs = args.Floats(7, "hs");
   auto gates = args.Floats(8, "gates");
   const int64_t g3 = args.Product({units, 3}, "3*units");
-  args.Length(xw, args.Product({batch, time, g3}, "batch*time*3*units"), "xw", "batch*time*3*units");
+  args.Length(xw, args.Product({batch, time, g3}, "time*batch*3*units"), "xw", "time*batch*3*units");
   args.Length(u, args.Product({units, g3}, "units*3*units"), "recurrentKernel", "units*3*units");
   if (b.present) args.Length(b, g3, "recurrentBias", "3*units");
-  args.Length(hs, args.Product({batch, time, units}, "batch*time*units"), "hs", "batch*time*units");
-  args.Length(gates, args.Product({batch, time, units, 4}, "batch*time*4*units"), "gates", "batch*time*4*units");
+  args.Length(hs, args.Product({batch, time, units}, "time*batch*units"), "hs", "time*batch*units");
+  args.Length(gates, args.Product({batch, time, units, 4}, "time*batch*4*units"), "gates", "time*batch*4*units");
   args.NoOverlap({Args::Name(hs, "hs"), Args::Name(gates, "gates")},
                  {Args::Name(xw, "xw"), Args::Name(u, "recurrentKernel"), Args::Name(b, "recurrentBias")});
   tn::gru_forward(xw.data, u.data, b.data, batch, time, units, reverse, hs.data, gates.data);
@@ -94,12 +94,12 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   auto du = args.Floats(9, "dRecurrentKernel");
   auto db = args.FloatsOrNull(10, "dRecurrentBias");
   const int64_t g3 = args.Product({units, 3}, "3*units");
-  const int64_t states = args.Product({batch, time, units}, "batch*time*units");
-  args.Length(dhs, states, "dhs", "batch*time*units");
+  const int64_t states = args.Product({batch, time, units}, "time*batch*units");
+  args.Length(dhs, states, "dhs", "time*batch*units");
   args.Length(u, args.Product({units, g3}, "units*3*units"), "recurrentKernel", "units*3*units");
-  args.Length(hs, states, "hs", "batch*time*units");
-  args.Length(gates, args.Product({batch, time, units, 4}, "batch*time*4*units"), "gates", "batch*time*4*units");
-  args.Length(dxw, args.Product({batch, time, g3}, "batch*time*3*units"), "dxw", "batch*time*3*units");
+  args.Length(hs, states, "hs", "time*batch*units");
+  args.Length(gates, args.Product({batch, time, units, 4}, "time*batch*4*units"), "gates", "time*batch*4*units");
+  args.Length(dxw, args.Product({batch, time, g3}, "time*batch*3*units"), "dxw", "time*batch*3*units");
   args.Length(du, u.length, "dRecurrentKernel", "units*3*units");
   if (db.present) args.Length(db, g3, "dRecurrentBias", "3*units");
   args.NoOverlap({Args::Name(dxw, "dxw"), Args::Name(du, "dRecurrentKernel"), Args::Name(db, "dRecurrentBias")},

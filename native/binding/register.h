@@ -18,6 +18,13 @@ inline void Export(Napi::Env env, Napi::Object exports, std::initializer_list<En
   for (const Entry& e : entries) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
 }
 
+// Hooks for the benchmarks and the kernel tests (a machine measurement, the kernels a shape would take), not part of
+// the library: they live under `exports.internal`, which lib/native.ts types apart from the bindings lib/ uses.
+inline Napi::Object Internal(Napi::Env env, Napi::Object exports) {
+  if (!exports.Has("internal")) exports.Set("internal", Napi::Object::New(env));
+  return exports.Get("internal").As<Napi::Object>();
+}
+
 void RegisterBackend(Napi::Env env, Napi::Object exports);
 void RegisterElementwise(Napi::Env env, Napi::Object exports);
 void RegisterReduce(Napi::Env env, Napi::Object exports);

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { expectClose, fixture, toTensor, type GoldenTensor as Spec } from '../helpers/golden.js';
+import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
 
 const { Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, Activation, Dropout, Add, Concatenate, Multiply } = tn.layers;
 
@@ -41,6 +45,47 @@ describe('layer construction', () => {
     expect(() => new Dropout(1.5)).toThrow(/Dropout: received an invalid value for `rate`/);
     expect(() => new Dense(4, { activation: 'relu7' })).toThrow(/Unknown activation "relu7"\. Known activations: linear, relu/);
     expect(() => new Dense(4, { kernelInitializer: 'glorot' }).apply(tn.zeros([1, 2]))).toThrow(/Unknown initializer "glorot"\. Known initializers: zeros/);
+  });
+});
+
+describe('layer dtype', () => {
+  const policies = ['float32', { name: 'float32' }, { className: 'DTypePolicy', config: { name: 'float32' } }, { class_name: 'DTypePolicy', config: { name: 'float32' } }];
+
+  it('takes the float32 policy in each of Keras\'s spellings and keeps it as \'float32\'', () => {
+    for (const dtype of policies) {
+      const d = new Dense(2, { dtype: dtype as never });
+      expect(d.dtype).toBe('float32');
+      expect(d.getConfig().dtype).toBe('float32');
+      expect((d.apply(tn.ones([1, 3])) as tn.Tensor).dtype).toBe('float32');
+    }
+    expect(new Dense(2).dtype).toBe('float32');
+  });
+
+  it('rejects any other dtype, naming the layer and the dtype', () => {
+    expect(() => new Dense(2, { name: 'head', dtype: 'float64' as never })).toThrow(
+      `Dense "head": dtype "float64" is not supported; tensornode computes in float32 and has no mixed precision yet. Pass dtype 'float32', or leave it out.`,
+    );
+    for (const dtype of ['float16', 'bfloat16', 'mixed_float16', 'mixed_bfloat16', 'int32', { name: 'mixed_float16' }, { className: 'DTypePolicy', config: { name: 'float64' } }, { className: 'QuantizedDTypePolicy', config: { name: 'int8_from_float32' } }, 32]) {
+      expect(() => new Conv2D(2, 3, { name: 'features', dtype: dtype as never }), JSON.stringify(dtype)).toThrow(`Conv2D "features": dtype ${JSON.stringify(dtype)} is not supported`);
+    }
+  });
+
+  it('lets an input be int32 (indices for an Embedding), and keeps that through save and load', async () => {
+    const ids = tn.input({ shape: [4], dtype: 'int32', name: 'ids' });
+    expect(ids.dtype).toBe('int32');
+    expect(() => tn.input({ shape: [4], dtype: 'float64' as never, name: 'x64' })).toThrow(`InputLayer "x64": dtype "float64" is not supported; tensornode computes in float32 and has no mixed precision yet. Pass dtype 'float32' (or 'int32' for integer inputs), or leave it out.`);
+    const hidden = new tn.layers.Embedding(10, 3, { dtype: { className: 'DTypePolicy', config: { name: 'float32' } } as never }).apply(ids);
+    const model = new tn.Model({ inputs: ids, outputs: new tn.layers.GlobalAveragePooling1D().apply(hidden) });
+    const dir = mkdtempSync(join(tmpdir(), 'tensornode-dtype-'));
+    try {
+      await model.save(join(dir, 'model'));
+      const loaded = await tn.loadModel(join(dir, 'model'));
+      expect(loaded.layers.map((l) => l.dtype)).toEqual(['int32', 'float32', 'float32']);
+      const x = tn.tensor([[1, 2, 3, 9]], [1, 4], 'int32');
+      expect((loaded.predict(x) as tn.Tensor).data()).toEqual((model.predict(x) as tn.Tensor).data());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -147,6 +192,38 @@ describe('convolution and pooling layers', () => {
     expect(Array.from((new GlobalAveragePooling2D().apply(x) as tn.Tensor).data())).toEqual([8.5]);
     expect((new GlobalMaxPooling2D({ keepdims: true }).apply(x) as tn.Tensor).shape).toEqual([1, 1, 1, 1]);
   });
+
+  it('global 2-D pooling takes dataFormat: channels first pools axes 2 and 3, as Keras does', () => {
+    // x [batch 2, h 2, w 3, channels 4] with distinct values; xf is the same data as [batch, channels, h, w].
+    const x = tn.tensor(Array.from({ length: 48 }, (_, i) => ((i * 37) % 48) - 20), [2, 2, 3, 4]);
+    const xf = tn.transpose(x, [0, 3, 1, 2]);
+    for (const [Cls, reduce] of [[GlobalAveragePooling2D, tn.mean], [GlobalMaxPooling2D, tn.max]] as const) {
+      const last = new Cls().apply(x) as tn.Tensor;
+      for (const dataFormat of ['channels_first', 'channelsFirst'] as const) {
+        const first = new Cls({ dataFormat }).apply(xf) as tn.Tensor;
+        expect(first.shape).toEqual([2, 4]);
+        expect(first.data()).toEqual(last.data());
+        expect(first.data()).toEqual(reduce(xf, [2, 3]).data());
+      }
+      const kept = new Cls({ dataFormat: 'channels_first', keepdims: true });
+      expect((kept.apply(xf) as tn.Tensor).shape).toEqual([2, 4, 1, 1]);
+      expect(kept.computeOutputShape([null, 4, 2, 3])).toEqual([null, 4, 1, 1]);
+      expect(new Cls({ dataFormat: 'channels_first' }).computeOutputShape([null, 4, 2, 3])).toEqual([null, 4]);
+      expect(new Cls({ dataFormat: 'channelsLast', keepdims: true }).computeOutputShape([null, 2, 3, 4])).toEqual([null, 1, 1, 4]);
+      // the format survives a config round trip (the saved form)
+      const again = new Cls(new Cls({ dataFormat: 'channelsFirst' }).getConfig() as never);
+      expect(again.dataFormat).toBe('channels_first');
+      expect((again.apply(xf) as tn.Tensor).data()).toEqual(last.data());
+    }
+  });
+
+  it('global 2-D pooling rejects an unknown dataFormat and a non-boolean keepdims', () => {
+    expect(() => new GlobalAveragePooling2D({ dataFormat: 'NCHW' as never })).toThrow(
+      'GlobalAveragePooling2D: received an invalid value for `dataFormat`, expected \'channels_last\' or \'channels_first\'. Received: dataFormat="NCHW"',
+    );
+    expect(() => new GlobalMaxPooling2D({ keepdims: 1 as never })).toThrow('GlobalMaxPooling2D: received an invalid value for `keepdims`, expected a boolean. Received: keepdims=1');
+    expect(() => new GlobalMaxPooling2D({ dataFormat: 'channels_first' }).apply(tn.zeros([2, 3, 4]))).toThrow(/expected ndim=4, found ndim=3/);
+  });
 });
 
 describe('shape and utility layers', () => {
@@ -191,6 +268,49 @@ describe('shape and utility layers', () => {
     const first = (a.apply(x, { training: true }) as tn.Tensor).data();
     expect((b.apply(x, { training: true }) as tn.Tensor).data()).toEqual(first);
     expect((a.apply(x, { training: true }) as tn.Tensor).data()).not.toEqual(first);
+  });
+
+  it('Dropout noiseShape shares one mask entry along the axes of size 1, as Keras does', () => {
+    const x = randomTensor([4, 50, 6], 3, 0.5, 2);
+    const keep = 1 - 0.4;
+    // [null, 1, 6]: one mask per (sample, channel), shared by all 50 steps (Keras's SpatialDropout1D).
+    const y = (new Dropout(0.4, { noiseShape: [null, 1, 6] }).apply(x, { training: true }) as tn.Tensor).data();
+    const xv = x.data();
+    let keptColumns = 0;
+    for (let b = 0; b < 4; b++) {
+      for (let c = 0; c < 6; c++) {
+        const scale = y[(b * 50) * 6 + c] / xv[(b * 50) * 6 + c];
+        expect(scale === 0 || Math.abs(scale - 1 / keep) < 1e-6, `scale ${scale}`).toBe(true);
+        for (let t = 0; t < 50; t++) expect(y[(b * 50 + t) * 6 + c], `sample ${b} step ${t} channel ${c}`).toBeCloseTo(xv[(b * 50 + t) * 6 + c] * scale, 5);
+        if (scale !== 0) keptColumns++;
+      }
+    }
+    // Of 24 columns some are kept and some dropped (with a 0.6 keep rate, all-or-none has chance < 1e-5).
+    expect(keptColumns).toBeGreaterThan(0);
+    expect(keptColumns).toBeLessThan(24);
+    // [1, 50, 1]: one mask over the steps, shared by every sample and channel.
+    const z = (new Dropout(0.4, { noiseShape: [1, 50, 1] }).apply(x, { training: true }) as tn.Tensor).data();
+    for (let t = 0; t < 50; t++) {
+      const dropped = z[t * 6] === 0;
+      for (let b = 0; b < 4; b++) for (let c = 0; c < 6; c++) expect(z[(b * 50 + t) * 6 + c] === 0, `step ${t}`).toBe(dropped);
+    }
+  });
+
+  it('Dropout passes the gradient through its mask, with and without noiseShape', () => {
+    for (const noiseShape of [undefined, [null, 1, 3]]) {
+      const d = new Dropout(0.5, { noiseShape });
+      const x = randomTensor([2, 5, 3], 4);
+      // The same mask on every evaluation: the global seed is reset before each call.
+      const f = (t: tn.Tensor) => {
+        tn.setSeed(17);
+        return d.apply(t, { training: true }) as tn.Tensor;
+      };
+      const [g] = gradCheck(f, [x]);
+      const y = f(x).data();
+      const xv = x.data();
+      // Where the mask dropped an element its gradient is 0; elsewhere it is r * 2, so never 0.
+      g.data().forEach((v, i) => expect(v === 0, `element ${i}`).toBe(y[i] === 0 && xv[i] !== 0));
+    }
   });
 
   it('merge layers combine lists of tensors', () => {

@@ -1,7 +1,7 @@
 // 1-D layers for sequences (text, audio): Conv1D, pooling over steps, against float64 references.
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
-import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
+import { gradCheck, randomTensor, variableGradCheck } from '../helpers/gradcheck.js';
 
 const { Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, Embedding, Dense } = tn.layers;
 
@@ -63,26 +63,12 @@ describe('Conv1D', () => {
     });
   }
 
-  it('gives the kernel the gradient of finite differences', () => {
+  it('gives the kernel and the bias the gradients of finite differences', () => {
     const layer = new Conv1D(2, 2, { padding: 'causal', activation: 'tanh' });
     const x = randomTensor([2, 5, 3], 4);
     layer.apply(x);
-    const r = randomTensor([2, 5, 2], 5);
-    const loss = () => tn.sum(tn.mul(layer.apply(x) as tn.Tensor, r));
-    const [kernel] = layer.trainableWeights;
-    const [g] = tn.gradients(loss(), [kernel]);
-    const base = kernel.data() as Float32Array;
-    const gv = g.data();
-    for (let i = 0; i < base.length; i++) {
-      const at = (d: number) => {
-        const w = Float32Array.from(base);
-        w[i] += d;
-        layer.setWeights([tn.tensor(w, kernel.shape), layer.getWeights()[1]]);
-        return loss().item();
-      };
-      const fd = (at(1e-2) - at(-1e-2)) / 2e-2;
-      expect(gv[i]).toBeCloseTo(fd, 2);
-    }
+    layer.setWeights([randomTensor([2, 3, 2], 5, -0.5, 0.5), randomTensor([2], 6, -0.5, 0.5)]);
+    variableGradCheck(() => layer.apply(x) as tn.Tensor, layer.trainableWeights);
   });
 
   it('rejects bad arguments and inputs with Keras-style messages', () => {
@@ -103,6 +89,16 @@ describe('1-D pooling', () => {
     expect((new GlobalMaxPooling1D({ keepdims: true }).apply(x) as tn.Tensor).array()).toEqual([[[5, -1]]]);
     expect(new MaxPooling1D(2).computeOutputShape([null, 5, 2])).toEqual([null, 2, 2]);
     gradCheck((xx: tn.Tensor) => new AveragePooling1D(3, { strides: 2, padding: 'same' }).apply(xx) as tn.Tensor, [randomTensor([2, 7, 3], 9)]);
+  });
+
+  it('global 1-D pooling takes dataFormat: channels first pools axis 2', () => {
+    const x = tn.tensor([[[1, -1], [3, -3], [2, -2], [5, -5], [4, -4]]]);
+    const xf = tn.transpose(x, [0, 2, 1]);
+    expect((new GlobalAveragePooling1D({ dataFormat: 'channels_first' }).apply(xf) as tn.Tensor).array()).toEqual([[3, -3]]);
+    expect((new GlobalMaxPooling1D({ dataFormat: 'channelsFirst', keepdims: true }).apply(xf) as tn.Tensor).array()).toEqual([[[5], [-1]]]);
+    expect(new GlobalMaxPooling1D({ dataFormat: 'channels_first', keepdims: true }).computeOutputShape([null, 2, 5])).toEqual([null, 2, 1]);
+    expect(new GlobalMaxPooling1D({ dataFormat: 'channels_first' }).getConfig()).toMatchObject({ dataFormat: 'channels_first', keepdims: false });
+    expect(() => new GlobalMaxPooling1D({ dataFormat: 'channels_middle' as never })).toThrow(/GlobalMaxPooling1D: received an invalid value for `dataFormat`/);
   });
 
   it('a text classifier learns: Embedding → Conv1D → GlobalMaxPooling1D → Dense', async () => {

@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +55,67 @@ describe('datasets.mnist', () => {
     expect(Array.from(yt.data())).toEqual([0, 4]);
     const empty = mkdtempSync(join(tmpdir(), 'mnist-empty-'));
     await expect(tn.datasets.mnist.loadData({ path: empty })).rejects.toThrow(/does not contain train-images-idx3-ubyte\(\.gz\)/);
+  });
+});
+
+describe('datasets.mnist.loadData leaves the event loop free', () => {
+  /** Counts turns of the event loop (setImmediate callbacks) until stopped. */
+  function loopTurns() {
+    let turns = 0;
+    let running = true;
+    const tick = () => {
+      if (!running) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    return () => ((running = false), turns);
+  }
+
+  it('from the mnist package: the loop turns while it loads, and the digits are the package\'s', async () => {
+    const stop = loopTurns();
+    const [[xTrain, yTrain], [xTest, yTest]] = await tn.datasets.mnist.loadData();
+    expect(stop()).toBeGreaterThan(0);
+    // the same samples as the package's JSON files read independently: per digit, the first 800 train
+    const req = createRequire(import.meta.url);
+    const digits = Array.from({ length: 10 }, (_, d) => (req(`mnist/src/digits/${d}.json`) as { data: number[] }).data);
+    const xt = xTrain.data();
+    const xv = xTest.data();
+    let train = 0;
+    let test = 0;
+    for (let d = 0; d < 10; d++) {
+      const count = digits[d].length / 784;
+      expect(xt.subarray(train * 784, (train + 800) * 784)).toEqual(Float32Array.from(digits[d].slice(0, 800 * 784)));
+      expect(xv.subarray(test * 784, (test + count - 800) * 784)).toEqual(Float32Array.from(digits[d].slice(800 * 784)));
+      expect(Array.from(yTrain.data().subarray(train, train + 800))).toEqual(new Array(800).fill(d));
+      expect(Array.from(yTest.data().subarray(test, test + count - 800))).toEqual(new Array(count - 800).fill(d));
+      train += 800;
+      test += count - 800;
+    }
+    expect([train, test]).toEqual([8000, 2000]);
+  });
+
+  it('from gzipped IDX files: the loop turns while they are read and gunzipped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mnist-async-'));
+    const n = 2000;
+    const pixels = Buffer.alloc(16 + n * 784);
+    [0x803, n, 28, 28].forEach((v, i) => pixels.writeUInt32BE(v, 4 * i));
+    for (let i = 16; i < pixels.length; i++) pixels[i] = (i * 31) % 256;
+    const labels = Buffer.alloc(8 + n);
+    [0x801, n].forEach((v, i) => labels.writeUInt32BE(v, 4 * i));
+    for (let i = 0; i < n; i++) labels[8 + i] = i % 10;
+    for (const prefix of ['train', 't10k']) {
+      writeFileSync(join(dir, `${prefix}-images-idx3-ubyte.gz`), gzipSync(pixels));
+      writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte.gz`), gzipSync(labels));
+    }
+    const stop = loopTurns();
+    const [[x, y], [xt]] = await tn.datasets.mnist.loadData({ path: dir });
+    expect(stop()).toBeGreaterThan(0);
+    expect(x.shape).toEqual([n, 28, 28, 1]);
+    const xv = x.data();
+    for (const i of [0, 1, 12345, n * 784 - 1]) expect(xv[i]).toBe(Math.fround(pixels[16 + i] / 255));
+    expect(xt.data()).toEqual(xv);
+    expect(Array.from(y.data().subarray(0, 12))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
   });
 });
 

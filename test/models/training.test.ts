@@ -184,6 +184,126 @@ describe('fit', () => {
   });
 });
 
+describe('sampleWeight and classWeight', () => {
+  // A linear model y = x W + b under mse and plain SGD, so one step can be computed by hand in float64.
+  const x = [[1, 2], [-1, 0.5], [0.5, -2], [2, 1]];
+  const labels = [0, 1, 1, 0];
+  const w0 = [[0.3], [-0.2]];
+  const b0 = [0.1];
+  const learningRate = 0.1;
+  const sampleWeight = [1, 2, 0.5, 3];
+  const classWeight = { 0: 2, 1: 0.25 };
+
+  function model(): tn.Sequential {
+    const m = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    m.setWeights([tn.tensor(w0), tn.tensor(b0)]);
+    m.compile({ optimizer: new tn.optimizers.SGD({ learningRate }), loss: 'mse' });
+    return m;
+  }
+
+  /** The loss mean_i(s_i (yhat_i - y_i)^2) for weights s, and the kernel and bias after one SGD step on it. */
+  function byHand(weights: number[]) {
+    const n = x.length;
+    let loss = 0;
+    const gw = [0, 0];
+    let gb = 0;
+    x.forEach(([a, c], i) => {
+      const e = a * w0[0][0] + c * w0[1][0] + b0[0] - labels[i];
+      loss += (weights[i] * e * e) / n;
+      const g = (2 * weights[i] * e) / n;
+      gw[0] += g * a;
+      gw[1] += g * c;
+      gb += g;
+    });
+    return { loss, kernel: [w0[0][0] - learningRate * gw[0], w0[1][0] - learningRate * gw[1]], bias: b0[0] - learningRate * gb };
+  }
+
+  const cases = [
+    { name: 'neither', args: {}, weights: [1, 1, 1, 1] },
+    { name: 'sampleWeight alone', args: { sampleWeight }, weights: sampleWeight },
+    { name: 'classWeight alone', args: { classWeight }, weights: labels.map((l) => classWeight[l as 0 | 1]) },
+    // Keras multiplies the two when both are given
+    { name: 'both (multiplied)', args: { sampleWeight, classWeight }, weights: labels.map((l, i) => sampleWeight[i] * classWeight[l as 0 | 1]) },
+  ];
+
+  for (const c of cases) {
+    it(`trainOnBatch and fit agree with a hand computation: ${c.name}`, async () => {
+      const ref = byHand(c.weights);
+      const args = { ...c.args, ...(c.args.sampleWeight ? { sampleWeight: tn.tensor(c.args.sampleWeight) } : {}) };
+      const y = tn.tensor(labels.map((l) => [l]));
+
+      const onBatch = model();
+      const [loss] = onBatch.trainOnBatch(tn.tensor(x), y, args);
+      expect(loss).toBeCloseTo(ref.loss, 5);
+      const [kernel, bias] = onBatch.getWeights().map((t) => Array.from(t.data()));
+      kernel.forEach((v, i) => expect(v).toBeCloseTo(ref.kernel[i], 6));
+      expect(bias[0]).toBeCloseTo(ref.bias, 6);
+
+      const fitted = model();
+      const history = await fitted.fit(tn.tensor(x), y, { ...args, batchSize: x.length, epochs: 1, shuffle: false, verbose: 0 });
+      expect(history.history.loss[0]).toBeCloseTo(ref.loss, 5);
+      expect(fitted.getWeights().map((t) => Array.from(t.data()))).toEqual([kernel, bias]);
+    });
+  }
+
+  it('the weights change the step: each case gives a different loss', () => {
+    const losses = cases.map((c) => byHand(c.weights).loss);
+    expect(new Set(losses.map((l) => l.toFixed(6))).size).toBe(cases.length);
+  });
+});
+
+describe('predictAsync', () => {
+  function model(): tn.Sequential {
+    const m = new tn.Sequential([new Dense(8, { activation: 'tanh', inputShape: [3] }), new tn.layers.Dropout(0.5), new Dense(2)]);
+    m.build([null, 3]);
+    return m;
+  }
+
+  it('gives predict\'s values, for one output and several, and for no samples', async () => {
+    const m = model();
+    const x = tn.randomNormal([70, 3], 0, 1, 'float32', 3);
+    const sync = m.predict(x, { batchSize: 16 }) as tn.Tensor;
+    const async = (await m.predictAsync(x, { batchSize: 16 })) as tn.Tensor;
+    expect(async.shape).toEqual([70, 2]);
+    expect(async.data()).toEqual(sync.data());
+    expect(((await m.predictAsync(x)) as tn.Tensor).data()).toEqual(sync.data());
+    expect(((await m.predictAsync(tn.zeros([0, 3]))) as tn.Tensor).shape).toEqual([0, 2]);
+
+    const a = tn.input({ shape: [3] });
+    const two = new tn.Model({ inputs: a, outputs: [new Dense(2).apply(a), new Dense(4).apply(a)] });
+    const outs = (await two.predictAsync(x, { batchSize: 7 })) as tn.Tensor[];
+    (two.predict(x) as tn.Tensor[]).forEach((t, i) => expect(outs[i].data()).toEqual(t.data()));
+  });
+
+  it('lets a timer set before the call run before it resolves, when there are several batches', async () => {
+    const m = model();
+    const x = tn.randomNormal([64, 3], 0, 1, 'float32', 4);
+    const events: string[] = [];
+    // A timer of 0 ms comes due after 1 ms: wait past that, so it is due before the first batch runs.
+    const setDueTimer = (label: string) => {
+      setTimeout(() => events.push(label), 0);
+      const set = Date.now();
+      while (Date.now() - set < 3);
+    };
+    // predict holds the thread: the timer only runs after it returns
+    setDueTimer('timer (sync)');
+    m.predict(x, { batchSize: 8 });
+    events.push('predict returned');
+    await new Promise((r) => setTimeout(r, 5));
+    setDueTimer('timer');
+    const pending = m.predictAsync(x, { batchSize: 8 }).then(() => events.push('predictAsync resolved'));
+    events.push('predictAsync called');
+    await pending;
+    expect(events).toEqual(['predict returned', 'timer (sync)', 'predictAsync called', 'timer', 'predictAsync resolved']);
+  });
+
+  it('rejects bad arguments as predict throws them', async () => {
+    const m = model();
+    await expect(m.predictAsync(tn.zeros([4, 3]), { batchSize: 0 })).rejects.toThrow('predictAsync: batchSize must be a positive integer, received 0');
+    await expect(m.predictAsync(tn.zeros([4, 5]))).rejects.toThrow(/incompatible|expected/);
+  });
+});
+
 describe('EarlyStopping', () => {
   async function run(es: tn.EarlyStopping, losses: number[]): Promise<number> {
     const model = new tn.Sequential([new Dense(1, { inputShape: [1] })]);
@@ -223,25 +343,58 @@ describe('EarlyStopping', () => {
     expect(await run(new tn.EarlyStopping({ monitor: 'loss', patience: 0, startFromEpoch: 3 }), [5, 6, 7, 8, 9])).toBe(5);
   });
 
-  it('stops a real fit and restores the best weights', async () => {
+  it('stops a real fit and restores the weights of the best epoch', async () => {
     const [x, y] = regressionData(32);
     const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
-    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0 }), loss: 'mse' });
-    const es = new tn.EarlyStopping({ monitor: 'loss', patience: 2, restoreBestWeights: true });
-    const h = await model.fit(x, y, { epochs: 20, batchSize: 8, shuffle: false, verbose: 0, callbacks: [es] });
-    expect(h.epoch).toEqual([0, 1, 2]);
-    expect(es.stoppedEpoch).toBe(2);
-    expect(es.bestEpoch).toBe(0);
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    // Three epochs of full-batch steps that lower the loss, then a learning rate far past 2 / (the loss's largest
+    // curvature), so each later step overshoots further and the loss grows.
+    const schedule = new tn.LearningRateScheduler((epoch) => (epoch < 3 ? 0.1 : 5));
+    const atEpochEnd: number[][] = [];
+    const record = new tn.LambdaCallback({ onEpochEnd: () => { atEpochEnd.push(model.getWeights().flatMap((w) => Array.from(w.data()))); } });
+    const es = new tn.EarlyStopping({ monitor: 'val_loss', patience: 2, restoreBestWeights: true });
+    const h = await model.fit(x, y, { epochs: 20, batchSize: 32, shuffle: false, verbose: 0, validationData: [x, y], callbacks: [schedule, record, es] });
+    const valLoss = h.history.val_loss as number[];
+    expect(valLoss[1]).toBeLessThan(valLoss[0]);
+    expect(valLoss[2]).toBeLessThan(valLoss[1]);
+    expect(valLoss[3]).toBeGreaterThan(valLoss[2]);
+    expect(valLoss[4]).toBeGreaterThan(valLoss[3]);
+    expect(h.epoch).toEqual([0, 1, 2, 3, 4]);
+    expect(es.bestEpoch).toBe(2);
+    expect(es.stoppedEpoch).toBe(4);
+    // The model ends with epoch 2's weights, not the diverged ones of epoch 4, and evaluates to epoch 2's loss.
+    const final = model.getWeights().flatMap((w) => Array.from(w.data()));
+    expect(final).toEqual(atEpochEnd[2]);
+    expect(final).not.toEqual(atEpochEnd[4]);
+    const [loss] = await model.evaluate(x, y, { verbose: 0 });
+    expect(loss).toBeCloseTo(valLoss[2], 5);
   });
 });
 
 describe('other callbacks', () => {
+  it('ReduceLROnPlateau waits out its cooldown and stops at minLr, as Keras does', async () => {
+    const [x, y] = regressionData(32);
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    const run = async (cooldown: number, minLr: number) => {
+      model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+      // minDelta 100: only the first epoch counts as an improvement, so every later epoch is a plateau.
+      const cb = new tn.ReduceLROnPlateau({ monitor: 'loss', patience: 1, factor: 0.5, minDelta: 100, cooldown, minLr });
+      const h = await model.fit(x, y, { epochs: 8, batchSize: 32, verbose: 0, shuffle: false, callbacks: [cb] });
+      return { logged: h.history.learning_rate, final: model.optimizer!.learningRate };
+    };
+    // Keras's on_epoch_end by hand (the rate is logged before the epoch's reduction). Without cooldown: reduce at
+    // every plateau epoch from epoch 1 on.
+    expect(await run(0, 0)).toEqual({ logged: [0.1, 0.1, 0.05, 0.025, 0.0125, 0.00625, 0.003125, 0.0015625], final: 0.00078125 });
+    // cooldown 2 after each reduction at epochs 1, 3, 5, 7: the epoch after a reduction only counts the cooldown down
+    // (to 1); the next counts it to 0 and, no longer in cooldown, waits 1 = patience and reduces again.
+    expect(await run(2, 0)).toEqual({ logged: [0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.0125, 0.0125], final: 0.00625 });
+    // minLr: the reduction at epoch 5 is clamped to 0.02, and at epoch 7 the rate is no longer above minLr.
+    expect(await run(2, 0.02)).toEqual({ logged: [0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.02, 0.02], final: 0.02 });
+  });
+
   it('ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN and CSVLogger', async () => {
     const [x, y] = regressionData(32);
     const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
-    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0 }), loss: 'mse' });
-    await model.fit(x, y, { epochs: 4, batchSize: 32, verbose: 0, shuffle: false, callbacks: [new tn.ReduceLROnPlateau({ monitor: 'loss', patience: 1, factor: 0.5, minLr: 0 })] });
-    expect(model.optimizer!.learningRate).toBe(0);
     model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
     const h = await model.fit(x, y, { epochs: 4, batchSize: 32, verbose: 0, callbacks: [new tn.ReduceLROnPlateau({ monitor: 'loss', patience: 0, factor: 0.5, minDelta: 100 })] });
     // Logged at each epoch's end before that epoch's reduction, as Keras does.
@@ -319,6 +472,51 @@ describe('models', () => {
     expect(text).toContain(' Total params: 693,962 (2.65 MB)');
     expect(text).toContain(' Trainable params: 693,962 (2.65 MB)');
     expect(text).toContain(' Non-trainable params: 0 (0.00 B)');
+  });
+
+  it('summary places the columns at the given positions, relative or absolute, and wraps what does not fit', () => {
+    const model = new tn.Sequential([new Dense(4, { inputShape: [3] }), new Dense(2, { name: 'a_rather_long_layer_name' })]);
+    const table = (lineLength?: number, positions?: number[]) => {
+      const lines: string[] = [];
+      model.summary(lineLength, positions, (l) => lines.push(l));
+      return lines.slice(1, lines.findIndex((l) => l.startsWith('└')) + 1);
+    };
+    // the character index of each column border on a line
+    const borders = (l: string) => [...l].flatMap((ch, i) => ('┏┳┓┃│├┼┤└┴┘┡╇┩'.includes(ch) ? [i] : []));
+    // relative stops: fractions of lineLength; the right edge of column i is at floor(p_i * lineLength)
+    const relative = table(60, [0.5, 0.75, 1]);
+    for (const l of relative) {
+      expect(l).toHaveLength(60);
+      expect(borders(l)).toEqual([0, 29, 44, 59]);
+    }
+    expect(relative[3]).toBe(`│ ${'dense (Dense)'.padEnd(26)} │ ${'(None, 4)'.padEnd(12)} │ ${'16'.padStart(12)} │`);
+    // absolute stops: the same table from character columns
+    expect(table(undefined, [30, 45, 60])).toEqual(relative);
+    expect(table(999, [30, 45, 60])).toEqual(relative);
+    // lineLength alone: Keras's default stops [0.45, 0.8, 1]
+    expect(borders(table(80)[0])).toEqual([0, 35, 63, 79]);
+    // a cell wider than its column continues on the next lines of the same row, broken at a space if one fits:
+    // edges [16, 30, 40] leave 12, 11 and 7 characters of text
+    const narrow = table(40, [0.4, 0.75, 1]);
+    const row = narrow.findIndex((l) => l.includes('a_rather'));
+    expect(narrow.slice(row, row + 3)).toEqual([
+      '│ a_rather_lon │ (None, 2)   │      10 │',
+      '│ g_layer_name │             │         │',
+      '│ (Dense)      │             │         │',
+    ]);
+    expect(narrow.slice(1, 3)).toEqual(['┃ Layer (type) ┃ Output      ┃ Param # ┃', '┃              ┃ Shape       ┃         ┃']);
+    for (const l of narrow) expect(borders(l)).toEqual([0, 15, 29, 39]);
+  });
+
+  it('summary rejects positions that do not fit the table', () => {
+    const model = new tn.Sequential([new Dense(4, { inputShape: [3] })]);
+    const print = () => {};
+    expect(() => model.summary(20, [0.1, 0.5, 1], print)).toThrow(
+      'summary: positions [0.1,0.5,1] of a 20-character line leave column "Layer (type)" no room (its right edge is at character 2, the line starts at 0)',
+    );
+    expect(() => model.summary(undefined, [30, 32, 60], print)).toThrow(/leave column "Output Shape" no room/);
+    expect(() => model.summary(80, [0.5, 1], print)).toThrow(/summary: positions must list 3 positive numbers, one right edge per column \("Layer \(type\)", "Output Shape", "Param #"\); received \[0.5,1\]/);
+    expect(() => model.summary(-5, undefined, print)).toThrow('summary: lineLength must be a positive integer, received -5');
   });
 
   it('Sequential add/pop, and TF.js sequential({ layers })', () => {
@@ -470,4 +668,14 @@ describe('fusion of Conv2D(relu) + MaxPooling2D', () => {
       });
     });
   }
+});
+
+describe('compile', () => {
+  it('takes a serialized loss ({ className, config }) as one loss for every output', () => {
+    const model = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: { className: 'Huber', config: { delta: 0.25 } } as unknown as tn.CompileArgs['loss'] });
+    const loss = model.compiled!.losses[0] as tn.losses.Huber;
+    expect(loss).toBeInstanceOf(tn.losses.Huber);
+    expect(loss.getConfig()).toMatchObject({ delta: 0.25 });
+  });
 });

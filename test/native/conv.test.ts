@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
-import { native, UnaryOp, type ConvAlgorithm } from '../../lib/native.js';
+import { internal, native, UnaryOp, type ConvAlgorithm } from '../../lib/native.js';
 import { conv2dFused } from '../../lib/ops/conv.js';
 import { conv2dBiasReluMaxPool } from '../../lib/ops/conv-pool.js';
 import type { Padding } from '../../lib/ops/window.js';
@@ -58,7 +58,7 @@ const derivativeFromOutput: Record<number, (y: number, alpha: number) => number>
 };
 
 function plan(g: Geometry) {
-  return native.conv2dPlan(g.native);
+  return internal.conv2dPlan(g.native);
 }
 
 const seen: Record<'forward' | 'backwardInput' | 'backwardFilter', Set<ConvAlgorithm>> = {
@@ -330,7 +330,7 @@ describe('conv2dBiasReluMaxPool', () => {
     expect(() => native.conv2dReluMaxPool(shared.subarray(0, 150), ws, null, shared.subarray(142, 150), g.native, 2, 2)).toThrow(
       /y must not share memory with x/,
     );
-    expect(() => native.conv2dPlan([1, 2, 3])).toThrow(/conv2dPlan: argument 1 \(geometry\) must have 15 to 15 entries, received 3/);
+    expect(() => internal.conv2dPlan([1, 2, 3])).toThrow(/conv2dPlan: argument 1 \(geometry\) must have 15 to 15 entries, received 3/);
   });
 });
 

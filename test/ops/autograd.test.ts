@@ -2,7 +2,7 @@
 // two-layer network against finite differences.
 import { describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
-import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
+import { gradCheck, gradCheckErrors, randomTensor, variableGradCheck } from '../helpers/gradcheck.js';
 
 describe('grad and valueAndGrad', () => {
   it('grad gives d sum(f(x) * dy) / dx, with dy defaulting to ones', () => {
@@ -122,7 +122,7 @@ describe('a two-layer network', () => {
     // Hidden pre-activations away from relu's kink keep the finite differences meaningful.
     const pre = tn.add(tn.matMul(x, w1), b1).data();
     expect(Array.from(pre).every((v) => Math.abs(v) > 0.02)).toBe(true);
-    const grads = gradCheck(loss, [w1, b1, w2, b2], { eps: 1e-3 });
+    const grads = gradCheck(loss, [w1, b1, w2, b2]);
     expect(grads.every((g) => Array.from(g.data()).some((v) => v !== 0))).toBe(true);
     // tn.grad of the loss as a function of one weight gives the same gradient as taking all four at once.
     const all = tn.grads(loss)([w1, b1, w2, b2]);
@@ -141,7 +141,7 @@ describe('a two-layer network', () => {
       const p = tn.softmax(tn.matMul(h, w2));
       return tn.neg(tn.mean(tn.sum(tn.mul(tn.log(p), labels), 1)));
     };
-    gradCheck(loss, [randomTensor([3, 9], 12, -1, 1), randomTensor([9], 13, 0.1, 0.5), randomTensor([9, 3], 14, -1, 1)], { eps: 1e-3 });
+    gradCheck(loss, [randomTensor([3, 9], 12, -1, 1), randomTensor([9], 13, 0.1, 0.5), randomTensor([9, 3], 14, -1, 1)]);
   });
 });
 
@@ -149,5 +149,67 @@ describe('the finite-difference checker itself', () => {
   it('rejects a gradient that misses a term, so the checks above can fail', () => {
     // noGrad hides x*x from the tape: the analytic gradient is 1 where the true one is 2x + 1.
     expect(() => gradCheck((x) => tn.add(tn.noGrad(() => tn.mul(x, x)), x), [randomTensor([5], 1)])).toThrow(/finite difference/);
+  });
+
+  // f(x) + noGrad(c * f(x)) has the value (1 + c) f(x) but the tape only sees f: its analytic gradient is off by the
+  // factor 1 / (1 + c), about c, everywhere the mask is 1.
+  const tanhOff = (c: number | tn.Tensor) => (x: tn.Tensor) => {
+    const y = tn.mul(tn.tanh(x), tn.sigmoid(tn.mul(x, 3)));
+    return tn.add(y, tn.noGrad(() => tn.mul(y, c)));
+  };
+
+  it('accepts a correct gradient with room to spare', () => {
+    const { errors } = gradCheckErrors(tanhOff(0), [randomTensor([4, 9], 2)]);
+    expect(errors[0].normError).toBeLessThan(1e-4);
+    gradCheck(tanhOff(0), [randomTensor([4, 9], 2)]);
+  });
+
+  it('rejects a gradient 1% off everywhere, and one 0.3% off', () => {
+    expect(() => gradCheck(tanhOff(0.01), [randomTensor([4, 9], 2)])).toThrow(/norm-wise relative error/);
+    expect(() => gradCheck(tanhOff(-0.01), [randomTensor([4, 9], 2)])).toThrow(/norm-wise relative error/);
+    expect(() => gradCheck(tanhOff(0.003), [randomTensor([4, 9], 2)])).toThrow(/norm-wise relative error/);
+  });
+
+  it('rejects a gradient 1% off in a single element', () => {
+    const x = randomTensor([4, 9], 2);
+    // The element where the gradient is largest, so the error is 1% of the gradient's scale.
+    const g = tn.grad(tanhOff(0))(x).data();
+    let at = 0;
+    for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[at])) at = i;
+    const mask = new Float32Array(g.length);
+    mask[at] = 0.01;
+    const wrong = tanhOff(tn.tensor(mask, [4, 9]));
+    expect(() => gradCheck(wrong, [x])).toThrow(/finite difference/);
+    // The per-element bound alone catches it, at that element.
+    const { worstElement } = gradCheckErrors(wrong, [x]).errors[0];
+    expect(worstElement.index).toBe(at);
+    expect(worstElement.excess).toBeGreaterThan(0);
+  });
+
+  it('rejects a 1% error in one input of several and names that input', () => {
+    const f = (a: tn.Tensor, b: tn.Tensor) => tn.add(tn.matMul(a, b), tn.noGrad(() => tn.mul(tn.matMul(a, b), 0.01)));
+    // Both inputs see the same error in f; with a copy of b detached in g only b's gradient is wrong.
+    const g = (a: tn.Tensor, b: tn.Tensor) => tn.add(tn.matMul(a, b), tn.mul(tn.matMul(a, tn.noGrad(() => tn.mul(b, 1))), 0.01));
+    expect(() => gradCheck(f, [randomTensor([3, 4], 3), randomTensor([4, 5], 4)])).toThrow(/input 0/);
+    expect(() => gradCheck(g, [randomTensor([3, 4], 3), randomTensor([4, 5], 4)])).toThrow(/input 1/);
+  });
+
+  it('checks variables the same way: a weight gradient 1% off fails, the right one passes and the weight is restored', () => {
+    const w = tn.variable(randomTensor([4, 3], 7), true, 'w');
+    const x = randomTensor([2, 4], 8);
+    const before = w.data();
+    variableGradCheck(() => tn.tanh(tn.matMul(x, w)), [w]);
+    expect(w.data()).toEqual(before);
+    const off = () => {
+      const y = tn.tanh(tn.matMul(x, w));
+      return tn.add(y, tn.noGrad(() => tn.mul(y, 0.01)));
+    };
+    expect(() => variableGradCheck(off, [w])).toThrow(/variable 'w': norm-wise relative error/);
+    expect(w.data()).toEqual(before);
+  });
+
+  it('passes an input whose true gradient is zero, where the finite difference is only float32 noise', () => {
+    const f = (a: tn.Tensor, b: tn.Tensor) => tn.add(tn.exp(a), tn.mul(b, 0));
+    gradCheck(f, [randomTensor([6], 5), randomTensor([6], 6)]);
   });
 });

@@ -164,7 +164,8 @@ describe('binary arithmetic: gradients', () => {
           a = randomTensor(sa, 7);
           b = randomTensor(sb, 8, -2, 2, name === 'div' ? [0] : [], 0.3);
         }
-        gradCheck((x, y) => f(x, y), [a, b], { eps: 1e-3 });
+        // maximum and minimum are piecewise linear: a small step stays on one piece, and costs no truncation error.
+        gradCheck((x, y) => f(x, y), [a, b], name === 'maximum' || name === 'minimum' ? { eps: 1e-3 } : {});
       }
     });
   }

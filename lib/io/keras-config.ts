@@ -1,0 +1,701 @@
+// Keras layer configs <-> tensornode layers: the architecture half of every Keras-family file format (TF.js's
+// model.json, Keras's .keras config.json and .h5 model_config). Pure functions over parsed JSON; no I/O here.
+//
+// Reading (Keras/TF.js -> tensornode):
+//   modelFromKeras(topology, where?, { kerasVersion? })  a whole `modelTopology` ({ model_config } wrapper, or
+//                                      { class_name, config }) -> a built Sequential / functional Model (weights
+//                                      freshly initialised). 'hard_sigmoid' is read as its writer meant it: Keras 3's
+//                                      relu6(x + 3) / 6 when keras_version (or the option) is 3.x, else Keras 2's and
+//                                      TF.js's clip(0.2 x + 0.5, 0, 1), tensornode's 'hard_sigmoid_legacy'.
+//   layerFromKeras(spec, where?)       one { class_name, config } (a layer or a nested model) -> a Layer (outside
+//                                      modelFromKeras, 'hard_sigmoid' reads as Keras 2's).
+//   assignWeightsByName(model, weights) sets a model's weights from a file's named weights (scopes, cell scopes and
+//                                      `:0` suffixes tolerated; any order); every weight must match.
+//   kerasLayerClasses                  the mapping table: Keras class name -> factory(config, context). One entry
+//                                      per class; add an entry to support another class.
+// Writing (tensornode -> Keras/TF.js, Keras 2 / tfjs-layers spelling, which both TF.js and Keras 2 read):
+//   modelToKeras(model)                -> { class_name, config } for `modelTopology.model_config` or TF.js's
+//                                      `modelTopology`; layerToKeras(layer) for one layer.
+// Custom classes:
+//   registerClass(cls)                 TF.js's tf.serialization.registerClass: registers a Layer subclass under
+//                                      its static `className` (or its constructor name); loading builds it with
+//                                      `cls.fromConfig(cls, config)` if it has one, else `new cls(config)`, with
+//                                      the config's keys in camelCase.
+//   registerKerasSerializable(cls, { package, name })  Keras's register_keras_serializable: also answers to the
+//                                      registered name "package>name" that Keras 3 writes.
+//
+// Both Keras spellings are read: Keras 2 / tfjs-layers (`batch_input_shape`, initializers as
+// { class_name, config }, inbound nodes as [[name, node, tensor, kwargs], ...]) and Keras 3 (`batch_shape`,
+// { module, class_name, config, registered_name } objects, dtype policies as `dtype`, `build_config`, inbound nodes
+// as { args: [{ class_name: '__keras_tensor__', config: { keras_history } }], kwargs }).
+// What only affects training and that tensornode does not have (constraints, activity regularizers) is ignored;
+// what changes the numbers a model computes (channels_first, stateful or masked recurrences, unknown classes) is an
+// error naming the layer and its class.
+import { getActivation } from '../activations.js';
+import type { DType } from '../dtype.js';
+import { getInitializer } from '../initializers.js';
+import * as layerClasses from '../layers/index.js';
+import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from '../layers/layer.js';
+import { Model } from '../models/model.js';
+import { Sequential } from '../models/sequential.js';
+import { tensor, type Variable } from '../tensor.js';
+
+export type Json = Record<string, unknown>;
+
+/** One serialized layer: Keras 2 / TF.js `{ class_name, config }`, Keras 3 adds module and registered_name. */
+export interface KerasLayerSpec {
+  class_name: string;
+  config: Json;
+  name?: string;
+  module?: string | null;
+  registered_name?: string | null;
+  inbound_nodes?: unknown[];
+}
+
+/** What a factory in the mapping table receives besides the config. */
+export interface KerasLayerContext {
+  /** The Keras class name as written in the file. */
+  className: string;
+  /** The layer's name (from config.name), for error messages. */
+  layerName: string;
+  /** Where in the file the layer sits, for error messages ("model > layer 3"). */
+  where: string;
+}
+
+export type KerasLayerFactory = (config: Json, ctx: KerasLayerContext) => Layer;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small conversions
+
+/** batch_input_shape -> batchInputShape; Keras's own names of config keys to TF.js's camelCase. */
+export function snakeToCamel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** batchInputShape -> batch_input_shape. Digits stay attached (beta1 -> beta1, as TF.js writes it). */
+export function camelToSnake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function fail(ctx: KerasLayerContext, message: string): never {
+  throw new Error(`${ctx.where}: layer "${ctx.layerName}" (${ctx.className}): ${message}`);
+}
+
+/** Every key of a config in camelCase, nested { class_name, config } objects included (TF.js's convertPythonicToTs, keys only). */
+export function kerasConfigToCamel(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(kerasConfigToCamel);
+  if (!isObject(v)) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, e]) => [snakeToCamel(k), kerasConfigToCamel(e)]));
+}
+
+/** Every key in snake_case (TF.js's convertTsToPythonic, keys only); `className` becomes `class_name`. */
+export function camelConfigToKeras(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(camelConfigToKeras);
+  if (!isObject(v)) return v;
+  return Object.fromEntries(Object.entries(v).filter(([, e]) => e !== undefined).map(([k, e]) => [camelToSnake(k), camelConfigToKeras(e)]));
+}
+
+/** Keras 3's "package>Name" and module-qualified names come down to the class name. */
+function bareClassName(name: string): string {
+  const i = name.lastIndexOf('>');
+  return i >= 0 ? name.slice(i + 1) : name;
+}
+
+/**
+ * An initializer as the file writes it (a name, { class_name, config }, Keras 3's { module, class_name, config,
+ * registered_name }) as tensornode reads it. A class tensornode lacks falls back to the layer's default: the weights
+ * come from the file, and the initializer only matters to a later re-initialisation.
+ */
+export function kerasInitializer(v: unknown): unknown {
+  if (v === null || v === undefined) return undefined;
+  let id: unknown = v;
+  if (isObject(v) && typeof v.class_name === 'string') {
+    const config = Object.fromEntries(Object.entries((kerasConfigToCamel(v.config ?? {}) as Json)).filter(([, e]) => e !== null));
+    id = { className: bareClassName(v.class_name), config };
+  }
+  try {
+    getInitializer(id as never);
+    return id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A regularizer: L1L2 / L1 / L2 with their factors; anything else is an error (it changes the training loss). */
+function kerasRegularizer(v: unknown, ctx: KerasLayerContext, key: string): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (isObject(v) && typeof v.class_name === 'string') {
+    const cls = bareClassName(v.class_name);
+    if (['L1L2', 'L1', 'L2', 'l1_l2', 'l1', 'l2'].includes(cls)) {
+      const c = (v.config ?? {}) as Json;
+      return { className: 'L1L2', config: { l1: Number(c.l1 ?? 0), l2: Number(c.l2 ?? 0) } };
+    }
+  }
+  return fail(ctx, `\`${key}\` is ${JSON.stringify(v)}, which tensornode cannot apply (it knows L1, L2 and L1L2)`);
+}
+
+/** A dtype: a name, or a Keras 3 dtype policy object. Mixed-precision policies compute in float32 here. */
+function kerasDType(v: unknown, ctx: KerasLayerContext): DType | undefined {
+  if (v === null || v === undefined) return undefined;
+  let name: unknown = v;
+  if (isObject(v)) name = isObject(v.config) ? v.config.name : undefined;
+  if (typeof name !== 'string') return fail(ctx, `cannot read its dtype ${JSON.stringify(v)}`);
+  if (name === 'int32' || name === 'int64') return 'int32';
+  if (['float32', 'float16', 'bfloat16', 'float64', 'mixed_float16', 'mixed_bfloat16'].includes(name)) return 'float32';
+  return fail(ctx, `dtype "${name}" is not supported (tensornode computes in float32 and int32)`);
+}
+
+/**
+ * Keras 2 and TF.js mean clip(0.2 x + 0.5, 0, 1) by 'hard_sigmoid', Keras 3 (and tensornode) relu6(x + 3) / 6; which
+ * one a file means depends on who wrote it. Set for the duration of one (synchronous) read.
+ */
+let legacyHardSigmoid = true;
+
+function kerasActivation(v: unknown, ctx: KerasLayerContext): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === 'string') return legacyHardSigmoid && (v === 'hard_sigmoid' || v === 'hardSigmoid') ? 'hard_sigmoid_legacy' : v;
+  if (isObject(v) && typeof v.class_name === 'string' && (v.module === 'keras.activations' || v.module === 'builtins')) return bareClassName(v.class_name);
+  return fail(ctx, `its activation ${JSON.stringify(v).slice(0, 120)} is not a built-in activation name`);
+}
+
+/** The arguments every layer shares; `data_format: channels_first` is refused here for every class. */
+function baseArgs(c: Json, ctx: KerasLayerContext): Json {
+  if (c.data_format === 'channels_first') {
+    fail(ctx, 'data_format "channels_first" is not supported; tensornode computes in channels_last (NHWC). Re-export the model with channels_last');
+  }
+  const args: Json = { name: c.name, trainable: c.trainable, dtype: kerasDType(c.dtype, ctx) };
+  const batchShape = c.batch_input_shape ?? c.batch_shape;
+  if (Array.isArray(batchShape)) args.batchInputShape = batchShape;
+  return args;
+}
+
+/** Keeps only the defined entries, so that constructors apply their own defaults. */
+function defined(o: Json): Json {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+function refuse(c: Json, ctx: KerasLayerContext, checks: [string, (v: unknown) => boolean, string][]): void {
+  for (const [key, bad, why] of checks) if (bad(c[key])) fail(ctx, `${key}=${JSON.stringify(c[key])} is not supported: ${why}`);
+}
+const truthy = (v: unknown) => Boolean(v);
+
+// ---------------------------------------------------------------------------------------------------------------
+// The mapping table
+
+type LayerClass = new (args: Json) => Layer;
+
+/**
+ * The class of that name among tensornode's layers, or an error naming the layer and the class. Entries for classes
+ * that other work adds (DepthwiseConv2D, ReLU, ZeroPadding2D) look their class up here at load time, so they work as
+ * soon as lib/layers/index.ts exports the class.
+ */
+function layerClass(name: string, ctx: KerasLayerContext): LayerClass {
+  const Cls = (layerClasses as unknown as Record<string, unknown>)[name];
+  if (typeof Cls !== 'function') {
+    fail(ctx, `tensornode has no layer class "${name}" yet, so this model cannot be loaded. Layer classes it has: ${builtinLayerNames().join(', ')}`);
+  }
+  return Cls as LayerClass;
+}
+
+function builtinLayerNames(): string[] {
+  return Object.entries(layerClasses as unknown as Record<string, unknown>)
+    .filter(([k, v]) => typeof v === 'function' && /^[A-Z]/.test(k) && (v as { prototype?: unknown }).prototype instanceof Layer)
+    .map(([k]) => k);
+}
+
+/** Builds class `name` with the shared arguments plus `extra` (Keras keys already mapped). */
+function build(name: string, c: Json, ctx: KerasLayerContext, extra: Json = {}): Layer {
+  const Cls = layerClass(name, ctx);
+  return new Cls(defined({ ...baseArgs(c, ctx), ...extra }));
+}
+
+const kernelArgs = (c: Json, ctx: KerasLayerContext): Json => ({
+  activation: kerasActivation(c.activation, ctx), useBias: c.use_bias,
+  kernelInitializer: kerasInitializer(c.kernel_initializer), biasInitializer: kerasInitializer(c.bias_initializer),
+  kernelRegularizer: kerasRegularizer(c.kernel_regularizer, ctx, 'kernel_regularizer'), biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
+});
+const convArgs = (c: Json, ctx: KerasLayerContext): Json => ({
+  ...kernelArgs(c, ctx), filters: c.filters, kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, dilationRate: c.dilation_rate, groups: c.groups,
+});
+const poolArgs = (c: Json): Json => ({ poolSize: c.pool_size, strides: c.strides ?? undefined, padding: c.padding });
+const globalPoolArgs = (c: Json): Json => ({ keepdims: c.keepdims });
+
+function rnnArgs(c: Json, ctx: KerasLayerContext, gated: boolean): Json {
+  refuse(c, ctx, [
+    ['stateful', truthy, 'tensornode has no stateful recurrences'],
+    ['time_major', truthy, 'tensornode reads sequences as [batch, time, features]'],
+  ]);
+  return {
+    units: c.units, activation: kerasActivation(c.activation, ctx), useBias: c.use_bias,
+    ...(gated ? { recurrentActivation: kerasActivation(c.recurrent_activation, ctx) } : {}),
+    kernelInitializer: kerasInitializer(c.kernel_initializer), recurrentInitializer: kerasInitializer(c.recurrent_initializer),
+    biasInitializer: kerasInitializer(c.bias_initializer),
+    kernelRegularizer: kerasRegularizer(c.kernel_regularizer, ctx, 'kernel_regularizer'),
+    recurrentRegularizer: kerasRegularizer(c.recurrent_regularizer, ctx, 'recurrent_regularizer'),
+    biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
+    returnSequences: c.return_sequences, returnState: c.return_state, goBackwards: c.go_backwards,
+    dropout: c.dropout, recurrentDropout: c.recurrent_dropout,
+  };
+}
+
+const merge = (name: string): KerasLayerFactory => (c, ctx) => build(name, c, ctx);
+
+/** Keras class name -> how to build it from its (snake_case) config. */
+export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
+  InputLayer: (c, ctx) => {
+    const shape = c.batch_input_shape ?? c.batch_shape ?? (Array.isArray(c.input_shape) ? [null, ...c.input_shape] : undefined);
+    if (!Array.isArray(shape)) fail(ctx, 'an InputLayer needs batch_input_shape or batch_shape');
+    return new InputLayer(defined({ name: c.name, batchInputShape: shape, dtype: kerasDType(c.dtype, ctx) }));
+  },
+  Dense: (c, ctx) => build('Dense', c, ctx, { units: c.units, ...kernelArgs(c, ctx) }),
+  Conv2D: (c, ctx) => build('Conv2D', c, ctx, convArgs(c, ctx)),
+  Conv1D: (c, ctx) => build('Conv1D', c, ctx, convArgs(c, ctx)),
+  MaxPooling2D: (c, ctx) => build('MaxPooling2D', c, ctx, poolArgs(c)),
+  AveragePooling2D: (c, ctx) => build('AveragePooling2D', c, ctx, poolArgs(c)),
+  MaxPooling1D: (c, ctx) => build('MaxPooling1D', c, ctx, poolArgs(c)),
+  AveragePooling1D: (c, ctx) => build('AveragePooling1D', c, ctx, poolArgs(c)),
+  GlobalAveragePooling2D: (c, ctx) => build('GlobalAveragePooling2D', c, ctx, globalPoolArgs(c)),
+  GlobalMaxPooling2D: (c, ctx) => build('GlobalMaxPooling2D', c, ctx, globalPoolArgs(c)),
+  GlobalAveragePooling1D: (c, ctx) => build('GlobalAveragePooling1D', c, ctx, globalPoolArgs(c)),
+  GlobalMaxPooling1D: (c, ctx) => build('GlobalMaxPooling1D', c, ctx, globalPoolArgs(c)),
+  Flatten: (c, ctx) => build('Flatten', c, ctx),
+  Reshape: (c, ctx) => build('Reshape', c, ctx, { targetShape: c.target_shape }),
+  Activation: (c, ctx) => build('Activation', c, ctx, { activation: kerasActivation(c.activation, ctx) }),
+  Dropout: (c, ctx) => build('Dropout', c, ctx, { rate: c.rate, noiseShape: c.noise_shape ?? undefined, seed: c.seed ?? undefined }),
+  BatchNormalization: (c, ctx) => {
+    refuse(c, ctx, [['renorm', truthy, 'batch renormalization is not implemented']]);
+    const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis;
+    return build('BatchNormalization', c, ctx, {
+      axis, momentum: c.momentum, epsilon: c.epsilon, center: c.center, scale: c.scale,
+      betaInitializer: kerasInitializer(c.beta_initializer), gammaInitializer: kerasInitializer(c.gamma_initializer),
+      movingMeanInitializer: kerasInitializer(c.moving_mean_initializer), movingVarianceInitializer: kerasInitializer(c.moving_variance_initializer),
+      betaRegularizer: kerasRegularizer(c.beta_regularizer, ctx, 'beta_regularizer'), gammaRegularizer: kerasRegularizer(c.gamma_regularizer, ctx, 'gamma_regularizer'),
+    });
+  },
+  LayerNormalization: (c, ctx) => {
+    refuse(c, ctx, [['rms_scaling', truthy, 'RMS scaling is not implemented']]);
+    return build('LayerNormalization', c, ctx, {
+      axis: c.axis, epsilon: c.epsilon, center: c.center, scale: c.scale,
+      betaInitializer: kerasInitializer(c.beta_initializer), gammaInitializer: kerasInitializer(c.gamma_initializer),
+    });
+  },
+  Add: merge('Add'), Subtract: merge('Subtract'), Multiply: merge('Multiply'), Average: merge('Average'), Maximum: merge('Maximum'), Minimum: merge('Minimum'),
+  Concatenate: (c, ctx) => build('Concatenate', c, ctx, { axis: c.axis }),
+  Embedding: (c, ctx) => {
+    refuse(c, ctx, [
+      ['mask_zero', truthy, 'tensornode has no masking, and the layers after it would compute different numbers'],
+      ['lora_rank', truthy, 'LoRA embeddings are not implemented'],
+    ]);
+    return build('Embedding', c, ctx, {
+      inputDim: c.input_dim, outputDim: c.output_dim, embeddingsInitializer: kerasInitializer(c.embeddings_initializer),
+      embeddingsRegularizer: kerasRegularizer(c.embeddings_regularizer, ctx, 'embeddings_regularizer'), inputLength: c.input_length ?? undefined,
+    });
+  },
+  SimpleRNN: (c, ctx) => build('SimpleRNN', c, ctx, rnnArgs(c, ctx, false)),
+  LSTM: (c, ctx) => build('LSTM', c, ctx, { ...rnnArgs(c, ctx, true), unitForgetBias: c.unit_forget_bias }),
+  // TF.js's GRU has no reset_after and computes as Keras's reset_after=false; Keras always writes the key.
+  GRU: (c, ctx) => build('GRU', c, ctx, { ...rnnArgs(c, ctx, true), resetAfter: c.reset_after ?? false }),
+  Bidirectional: (c, ctx) => {
+    if (!isObject(c.layer)) fail(ctx, 'a Bidirectional needs the `layer` it wraps');
+    const inner = layerFromKeras(c.layer as unknown as KerasLayerSpec, `${ctx.where} > wrapped layer`);
+    return build('Bidirectional', c, ctx, { layer: inner, mergeMode: c.merge_mode });
+  },
+  // Classes that lib/layers gains from other work: looked up by name when a file uses them.
+  DepthwiseConv2D: (c, ctx) => build('DepthwiseConv2D', c, ctx, {
+    kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, depthMultiplier: c.depth_multiplier, dilationRate: c.dilation_rate,
+    activation: kerasActivation(c.activation, ctx), useBias: c.use_bias,
+    depthwiseInitializer: kerasInitializer(c.depthwise_initializer), biasInitializer: kerasInitializer(c.bias_initializer),
+    depthwiseRegularizer: kerasRegularizer(c.depthwise_regularizer, ctx, 'depthwise_regularizer'), biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
+  }),
+  ReLU: (c, ctx) => build('ReLU', c, ctx, { maxValue: c.max_value ?? undefined, negativeSlope: c.negative_slope, threshold: c.threshold }),
+  ZeroPadding2D: (c, ctx) => build('ZeroPadding2D', c, ctx, { padding: c.padding }),
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Custom classes
+
+type CustomClass = (new (config: never) => Layer) & { className?: string; fromConfig?: (cls: unknown, config: Json) => Layer };
+const customClasses = new Map<string, CustomClass>();
+
+function customName(cls: CustomClass): string {
+  const name = Object.hasOwn(cls, 'className') && typeof cls.className === 'string' ? cls.className : cls.name;
+  if (!name) throw new Error('registerClass: the class has no name; give it a static `className`');
+  return name;
+}
+
+/** TF.js's tf.serialization.registerClass: makes a custom Layer subclass loadable under its class name. */
+export function registerClass<T extends CustomClass>(cls: T): T {
+  if (typeof cls !== 'function' || !(cls.prototype instanceof Layer)) {
+    throw new Error(`registerClass: expected a subclass of tn.Layer, received ${typeof cls === 'function' ? cls.name : String(cls)}`);
+  }
+  customClasses.set(customName(cls), cls);
+  return cls;
+}
+
+/** Keras's register_keras_serializable(package, name): registers under "package>name" and under name. */
+export function registerKerasSerializable<T extends CustomClass>(cls: T, options: { package?: string; name?: string } = {}): T {
+  registerClass(cls);
+  const name = options.name ?? customName(cls);
+  customClasses.set(name, cls);
+  customClasses.set(`${options.package ?? 'Custom'}>${name}`, cls);
+  return cls;
+}
+
+function buildCustom(cls: CustomClass, c: Json, ctx: KerasLayerContext): Layer {
+  const config = defined({ ...(kerasConfigToCamel(c) as Json), ...baseArgs(c, ctx) });
+  delete config.batchShape;
+  const layer = typeof cls.fromConfig === 'function' ? cls.fromConfig(cls, config) : new cls(config as never);
+  if (!(layer instanceof Layer)) fail(ctx, `the registered class ${cls.name} did not build a tn.Layer`);
+  return layer;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Layers and models from Keras JSON
+
+/** One layer (or nested model) from its { class_name, config }. */
+export function layerFromKeras(spec: KerasLayerSpec, where = 'model'): Layer {
+  if (!isObject(spec) || typeof spec.class_name !== 'string') {
+    throw new Error(`${where}: expected a layer as { class_name, config }, found ${JSON.stringify(spec)?.slice(0, 200)}`);
+  }
+  const className = spec.class_name;
+  const c: Json = Array.isArray(spec.config) ? { layers: spec.config } : isObject(spec.config) ? spec.config : {};
+  const layerName = typeof c.name === 'string' ? c.name : typeof spec.name === 'string' ? spec.name : '?';
+  const ctx: KerasLayerContext = { className, layerName, where };
+  const custom = customClasses.get(className) ?? (typeof spec.registered_name === 'string' ? customClasses.get(spec.registered_name) : undefined);
+  if (custom) return wrap(ctx, () => buildCustom(custom, c, ctx));
+  if (className === 'Sequential') return sequentialFromKeras(c, where);
+  if (className === 'Functional' || className === 'Model') return functionalFromKeras(c, where);
+  const factory = Object.hasOwn(kerasLayerClasses, className) ? kerasLayerClasses[className] : undefined;
+  if (!factory) {
+    const custom = spec.registered_name && !String(spec.module ?? '').startsWith('keras') ? ` (registered by the file's author as "${spec.registered_name}")` : '';
+    fail(ctx, `unknown layer class "${className}"${custom}. If it is your own layer class, register it before loading with tn.serialization.registerClass(${bareClassName(className)}) or tn.saving.registerKerasSerializable(${bareClassName(className)}). Classes tensornode reads: ${Object.keys(kerasLayerClasses).join(', ')}, Sequential, Functional`);
+  }
+  return wrap(ctx, () => factory(c, ctx));
+}
+
+/** Constructor errors ("Dense: received an invalid value ...") gain the layer's place in the file. */
+function wrap(ctx: KerasLayerContext, f: () => Layer): Layer {
+  try {
+    return f();
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (msg.startsWith(ctx.where)) throw err;
+    throw new Error(`${ctx.where}: layer "${ctx.layerName}" (${ctx.className}): ${msg}`);
+  }
+}
+
+/** A built model's one input shape (batch axis included), or null. */
+function modelInputShape(model: Model): (number | null)[] | null {
+  if (model instanceof Sequential) return (model.getConfig().batchInputShape as (number | null)[] | null) ?? null;
+  return model.built && model.inputs?.length === 1 ? model.inputs[0].shape.slice() : null;
+}
+
+function sequentialFromKeras(c: Json, where: string): Sequential {
+  const specs = (Array.isArray(c.layers) ? c.layers : []) as KerasLayerSpec[];
+  const model = new Sequential(defined({ name: c.name, trainable: c.trainable }) as never);
+  const layers = specs.map((s, i) => layerFromKeras(s, `${where} > layer ${i}`));
+  // Keras 3 may record the input shape only in build_input_shape (a Sequential without an InputLayer).
+  const buildShape = isObject(c.build_input_shape) ? undefined : c.build_input_shape;
+  if (layers.length && !(layers[0] instanceof InputLayer) && !layers[0].batchInputShape && Array.isArray(buildShape)) {
+    model.add(new InputLayer({ batchInputShape: buildShape as (number | null)[] }));
+  }
+  for (const l of layers) model.add(l);
+  return model;
+}
+
+/** A reference to one output of one call of a layer: [layer name, node index, tensor index]. */
+type KerasRef = [string, number, number];
+interface KerasCall {
+  inputs: KerasRef[];
+  listInput: boolean;
+  args: CallArgs;
+}
+
+function isRef(v: unknown): boolean {
+  return Array.isArray(v) && typeof v[0] === 'string' && Number.isInteger(v[1]) && Number.isInteger(v[2]);
+}
+
+/** input_layers / output_layers: a list of refs, or (Keras 3, one tensor) a single ref. */
+function refList(v: unknown, where: string, what: string): KerasRef[] {
+  if (isRef(v)) return [(v as unknown[]).slice(0, 3) as KerasRef];
+  if (Array.isArray(v) && v.every(isRef)) return v.map((r) => (r as unknown[]).slice(0, 3) as KerasRef);
+  throw new Error(`${where}: cannot read ${what} ${JSON.stringify(v)?.slice(0, 200)}; expected [[layer name, node index, tensor index], ...]`);
+}
+
+function callArgs(kwargs: unknown): CallArgs {
+  return isObject(kwargs) && typeof kwargs.training === 'boolean' ? { training: kwargs.training } : {};
+}
+
+/** Keras 3's { args, kwargs } node: the keras tensors among the positional arguments. */
+function keras3Call(node: Json, where: string): KerasCall {
+  const history = (t: unknown): KerasRef => {
+    const h = isObject(t) && isObject(t.config) ? t.config.keras_history : undefined;
+    if (!isRef(h)) throw new Error(`${where}: cannot read the inbound node argument ${JSON.stringify(t)?.slice(0, 200)}`);
+    return (h as unknown[]).slice(0, 3) as KerasRef;
+  };
+  const args = Array.isArray(node.args) ? node.args : [];
+  const isTensor = (t: unknown) => isObject(t) && t.class_name === '__keras_tensor__';
+  if (args.length === 1 && isTensor(args[0])) return { inputs: [history(args[0])], listInput: false, args: callArgs(node.kwargs) };
+  if (args.length === 1 && Array.isArray(args[0])) return { inputs: (args[0] as unknown[]).map(history), listInput: true, args: callArgs(node.kwargs) };
+  return { inputs: args.filter(isTensor).map(history), listInput: true, args: callArgs(node.kwargs) };
+}
+
+function parseCalls(spec: KerasLayerSpec, where: string): KerasCall[] {
+  const nodes = spec.inbound_nodes ?? [];
+  if (!Array.isArray(nodes)) throw new Error(`${where}: inbound_nodes of layer "${spec.config?.name ?? spec.name}" is not a list`);
+  return nodes.map((node): KerasCall => {
+    if (isObject(node)) return keras3Call(node, where);
+    if (Array.isArray(node) && node.every(isRef)) {
+      const inputs = node.map((r) => (r as unknown[]).slice(0, 3) as KerasRef);
+      return { inputs, listInput: inputs.length > 1, args: callArgs((node[0] as unknown[])?.[3]) };
+    }
+    throw new Error(`${where}: cannot read the inbound node ${JSON.stringify(node)?.slice(0, 200)} of layer "${spec.config?.name ?? spec.name}"`);
+  });
+}
+
+function functionalFromKeras(c: Json, where: string): Model {
+  const specs = (Array.isArray(c.layers) ? c.layers : []) as KerasLayerSpec[];
+  const layers = new Map<string, Layer>();
+  const pending = new Map<string, KerasCall[]>();
+  specs.forEach((spec, i) => {
+    const layer = layerFromKeras(spec, `${where} > layer ${i}`);
+    const name = typeof spec.name === 'string' ? spec.name : layer.name;
+    if (layers.has(name)) throw new Error(`${where}: two layers are named "${name}"`);
+    layers.set(name, layer);
+    pending.set(name, parseCalls(spec, where));
+  });
+  // Keras 2 and TF.js count a nested model's own input->output node as node 0, so its first call in the outer
+  // graph is node 1; Keras 3 counts from 0 for Sequential. Tell them apart by the highest index referenced.
+  const offset = new Map<string, number>();
+  const allRefs = [...pending.values()].flatMap((calls) => calls.flatMap((k) => k.inputs)).concat(refList(c.output_layers, where, 'output_layers'));
+  for (const [name, layer] of layers) {
+    if (!(layer instanceof Model)) continue;
+    const calls = pending.get(name)!.length;
+    offset.set(name, allRefs.some((r) => r[0] === name && r[1] === calls) ? 1 : 0);
+  }
+  const produced = new Map<string, SymbolicTensor[][]>();
+  for (const [name, layer] of layers) if (layer instanceof InputLayer) produced.set(name, [[layer.output]]);
+  const resolve = (r: KerasRef): SymbolicTensor | undefined => produced.get(r[0])?.[r[1] - (offset.get(r[0]) ?? 0)]?.[r[2]];
+
+  // A shared layer's later calls may need layers listed after it: replay calls until none is left (Keras does the same).
+  let left = [...pending.values()].reduce((n, calls) => n + calls.length, 0);
+  while (left > 0) {
+    let progress = false;
+    for (const [name, calls] of pending) {
+      const layer = layers.get(name)!;
+      while (calls.length) {
+        const ins = calls[0].inputs.map(resolve);
+        if (ins.some((t) => t === undefined)) break;
+        const call = calls.shift()!;
+        const out = layer.apply(call.listInput ? (ins as SymbolicTensor[]) : ins[0]!, call.args) as unknown as SymbolicTensor | SymbolicTensor[];
+        produced.set(name, [...(produced.get(name) ?? []), Array.isArray(out) ? out : [out]]);
+        left--;
+        progress = true;
+      }
+    }
+    if (!progress) {
+      const stuck = [...pending].filter(([, calls]) => calls.length).map(([n, calls]) => `"${n}" (needs ${JSON.stringify(calls[0].inputs)})`);
+      throw new Error(`${where}: the graph cannot be rebuilt; these layer calls refer to tensors that no layer produces: ${stuck.join(', ')}`);
+    }
+  }
+  const lookup = (r: KerasRef, what: string): SymbolicTensor => {
+    const t = resolve(r);
+    if (!t) throw new Error(`${where}: ${what} refers to ${JSON.stringify(r)}, which no layer call produces`);
+    return t;
+  };
+  const inputs = refList(c.input_layers, where, 'input_layers').map((r) => lookup(r, 'input_layers'));
+  const outputs = refList(c.output_layers, where, 'output_layers').map((r) => lookup(r, 'output_layers'));
+  return new Model(defined({ name: c.name, trainable: c.trainable, inputs: inputs.length === 1 ? inputs[0] : inputs, outputs: outputs.length === 1 ? outputs[0] : outputs }) as never);
+}
+
+export interface KerasReadOptions {
+  /**
+   * The Keras version that wrote the config ("2.13.1", "3.8.0", "tfjs-layers 4.22.0"); by default the topology's
+   * keras_version. Keras 3 configs read 'hard_sigmoid' as Keras 3 defines it, all others as Keras 2 and TF.js do.
+   */
+  kerasVersion?: string;
+}
+
+/** A whole modelTopology: Keras's { keras_version, model_config } wrapper or a bare { class_name, config }. */
+export function modelFromKeras(topology: unknown, where = 'modelTopology', options: KerasReadOptions = {}): Model {
+  if (!isObject(topology)) throw new Error(`${where}: expected an object, found ${JSON.stringify(topology)?.slice(0, 200)}`);
+  const version = options.kerasVersion ?? (typeof topology.keras_version === 'string' ? topology.keras_version : '');
+  const before = legacyHardSigmoid;
+  legacyHardSigmoid = !/^3\./.test(version);
+  try {
+    return modelFromKerasSpec(topology, where);
+  } finally {
+    legacyHardSigmoid = before;
+  }
+}
+
+function modelFromKerasSpec(topology: Json, where: string): Model {
+  const spec = (isObject(topology.model_config) ? topology.model_config : topology) as unknown as KerasLayerSpec;
+  if (typeof spec.class_name !== 'string') {
+    throw new Error(`${where}: has no class_name; expected a Keras model config ({ class_name: 'Sequential' | 'Functional' | 'Model', config })`);
+  }
+  const model = layerFromKeras(spec, where);
+  if (!(model instanceof Model)) throw new Error(`${where}: holds a ${spec.class_name}, not a model`);
+  return model;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Weights -> layers, by name (shared by every Keras-family format)
+
+/** Path components of a manifest name, without `:0` and without recurrent cell scopes (lstm_cell, gru_cell_3). */
+function components(name: string): string[] {
+  return name.replace(/:\d+$/, '').split('/').filter((c) => c && !/^(lstm|gru|simple_rnn)_cell(_\d+)?$/.test(c));
+}
+
+interface Leaf {
+  variable: Variable;
+  layerName: string;
+  /** Names of the models around the layer, outermost first. */
+  scopes: string[];
+}
+
+function leaves(model: Model, scopes: string[] = []): Leaf[] {
+  const out: Leaf[] = [];
+  for (const layer of model.layers) {
+    if (layer instanceof Model) out.push(...leaves(layer, [...scopes, model.name]));
+    else for (const variable of layer.weights) out.push({ variable, layerName: layer.name, scopes: [...scopes, model.name] });
+  }
+  return out;
+}
+
+/** A weight as a file holds it: its (possibly scoped) name, shape and values. */
+export interface NamedWeight {
+  name: string;
+  shape: number[];
+  values: Float32Array | Int32Array;
+}
+
+/**
+ * Sets every weight of the model from `weights`, matched by name rather than position: the file's name must end
+ * with the variable's own path (`dense_3/kernel`, a wrapper's `forward_lstm/kernel`) and contain the layer's name;
+ * scopes (`sequential_1/`), recurrent cell scopes (`lstm_cell/`) and `:0` suffixes are ignored. Every model weight
+ * must be found with its shape and every file weight used. Returns file name -> variable (for optimizer slots).
+ */
+export function assignWeightsByName(model: Model, weights: NamedWeight[], where: string): Map<string, Variable> {
+  const entries = weights.map((w) => ({ w, parts: components(w.name), used: false }));
+  const byVariable = new Map<string, Variable>();
+  for (const leaf of leaves(model)) {
+    const v = leaf.variable;
+    const want = v.name.split('/');
+    if (want[0] !== leaf.layerName) want.unshift(leaf.layerName);
+    // The variable's own path (layer/.../kernel) must end the file's name; the layer's name may sit deeper
+    // (a wrapper's forward_lstm/kernel under bidirectional/).
+    const own = v.name.split('/');
+    const candidates = entries.filter((e) => !e.used && e.parts.length >= own.length && own.every((p, i) => e.parts[e.parts.length - own.length + i] === p)
+      && e.parts.includes(leaf.layerName));
+    if (!candidates.length) {
+      const sample = entries.filter((e) => !e.used).slice(0, 12).map((e) => e.w.name);
+      throw new Error(`${where}: the file has no weight for ${v.name} of layer "${leaf.layerName}" (shape [${v.shape.join(',')}]). Unmatched weights in the file: ${sample.join(', ') || 'none'}`);
+    }
+    // Between names that all fit, the one whose scopes name the enclosing models wins, then manifest order.
+    const score = (e: (typeof entries)[number]) => leaf.scopes.filter((s) => e.parts.includes(s)).length - Math.abs(e.parts.length - want.length) * 0.01;
+    const best = candidates.reduce((a, b) => (score(b) > score(a) ? b : a));
+    const spec = best.w;
+    const values = spec.values;
+    if (spec.shape.length !== v.shape.length || spec.shape.some((d, i) => d !== v.shape[i])) {
+      throw new Error(`${where}: weight "${spec.name}" in the file has shape [${spec.shape.join(',')}], but ${v.name} of layer "${leaf.layerName}" has shape [${v.shape.join(',')}]`);
+    }
+    best.used = true;
+    v.assign(tensor(values, spec.shape, v.dtype));
+    byVariable.set(spec.name, v);
+  }
+  const left = entries.filter((e) => !e.used);
+  if (left.length) throw new Error(`${where}: the file has weights that no layer of the model uses: ${left.map((e) => e.w.name).slice(0, 12).join(', ')}`);
+  return byVariable;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// tensornode -> Keras JSON (Keras 2 / tfjs-layers spelling)
+
+/** The class names tensornode writes for its layers; what TF.js and Keras read back. */
+function writableClass(layer: Layer): string {
+  const cls = layer.className;
+  if (Object.hasOwn(kerasLayerClasses, cls) && (layerClasses as unknown as Record<string, unknown>)[cls] === layer.constructor) return cls;
+  const custom = [...customClasses].find(([, c]) => c === layer.constructor);
+  if (custom) return customName(custom[1]);
+  throw new Error(`save: layer "${layer.name}" is a ${layer.constructor.name}, which cannot be saved as a config. Register the class with tn.serialization.registerClass(${layer.constructor.name}), or save its weights with getWeights() and rebuild the model in code.`);
+}
+
+/** One layer's config in Keras's snake_case (initializers and regularizers as { class_name, config }). */
+export function layerToKeras(layer: Layer): KerasLayerSpec {
+  if (layer instanceof Sequential) return sequentialToKeras(layer);
+  if (layer instanceof Model) return { class_name: 'Model', config: functionalToKeras(layer) };
+  const className = writableClass(layer);
+  const config = layer.getConfig();
+  // A custom activation function has no name that loading could resolve.
+  for (const key of ['activation', 'recurrentActivation']) {
+    if (typeof config[key] !== 'string') continue;
+    try {
+      getActivation(config[key] as string);
+    } catch {
+      throw new Error(`save: layer "${layer.name}" uses a custom activation function (${config[key]}), which cannot be saved by name`);
+    }
+  }
+  const out = camelConfigToKeras(config) as Json;
+  // A wrapper's inner layer config sits one level down.
+  for (const c of [out, isObject(out.layer) && isObject(out.layer.config) ? out.layer.config : {}]) {
+    for (const key of ['activation', 'recurrent_activation']) {
+      if (c[key] === 'hard_sigmoid_legacy') c[key] = 'hard_sigmoid';
+      else if (c[key] === 'hard_sigmoid') {
+        throw new Error(`save: layer "${layer.name}" uses Keras 3's hard_sigmoid (relu6(x + 3) / 6), which TF.js's format cannot express: there 'hard_sigmoid' means clip(0.2 x + 0.5, 0, 1). Use 'hard_sigmoid_legacy' (that function) or 'sigmoid'`);
+      }
+    }
+  }
+  if (out.dtype === undefined) out.dtype = 'float32';
+  return { class_name: className, config: out };
+}
+
+function sequentialToKeras(model: Sequential): KerasLayerSpec {
+  const layers = model.layers.map(layerToKeras);
+  // The input shape rides on the first layer, as Keras 2 and TF.js write it; TF.js then builds the model on load.
+  const shape = modelInputShape(model);
+  if (layers.length && shape && !(model.layers[0] instanceof Model)) layers[0].config.batch_input_shape = shape.slice();
+  return { class_name: 'Sequential', config: { name: model.name, layers } };
+}
+
+function functionalToKeras(model: Model): Json {
+  const { inputs, outputs, nodes } = model.graph();
+  if (!nodes.length && !inputs.length) {
+    throw new Error(`save: model "${model.name}" is a subclassed Model; only Sequential and functional models can be saved whole. Save its weights with getWeights().`);
+  }
+  const inputNodes = inputs.map((t) => t.node);
+  // A layer's k-th call in this graph is its node k; a nested model's own input->output node is node 0 in Keras 2 and
+  // TF.js, so its calls count from 1.
+  const index = new Map<LayerNode, number>();
+  const calls = new Map<Layer, number>();
+  for (const node of [...inputNodes, ...nodes]) {
+    const k = calls.get(node.layer) ?? (node.layer instanceof Model ? 1 : 0);
+    index.set(node, k);
+    calls.set(node.layer, k + 1);
+  }
+  const ref = (t: SymbolicTensor): KerasRef => [t.node.layer.name, index.get(t.node)!, t.index];
+  const order: Layer[] = [];
+  for (const node of [...inputNodes, ...nodes]) if (!order.includes(node.layer)) order.push(node.layer);
+  const names = new Set<string>();
+  const layers = order.map((layer) => {
+    if (names.has(layer.name)) throw new Error(`save: model "${model.name}" has two layers named "${layer.name}"; layer names must be unique to save it`);
+    names.add(layer.name);
+    const spec = layer instanceof InputLayer
+      ? { class_name: 'InputLayer', config: { batch_input_shape: layer.batchInputShape, dtype: layer.dtype, sparse: false, name: layer.name } }
+      : layerToKeras(layer);
+    const inbound = nodes.filter((n) => n.layer === layer).map((n) => n.inputs.map((t) => [...ref(t), n.args.training === undefined ? {} : { training: n.args.training }]));
+    return { name: layer.name, class_name: spec.class_name, config: spec.config, inbound_nodes: inbound };
+  });
+  return { name: model.name, layers, input_layers: inputs.map(ref), output_layers: outputs.map(ref) };
+}
+
+/** A model's architecture as TF.js's `modelTopology` (and Keras 2's model_config with its wrapper). */
+export function modelToKeras(model: Model): { class_name: string; config: Json } {
+  const spec = layerToKeras(model);
+  return { class_name: spec.class_name, config: spec.config };
+}

@@ -1,0 +1,612 @@
+// Keras's files <-> tensornode models: which variable of which layer sits where in a Keras weights file, the
+// compile config, and the Keras 3 spelling of a model's config for `.keras`. The byte formats are in keras.ts; the
+// mapping of layer configs (both directions, Keras 2 spelling) is keras-config.ts, shared with the TF.js format.
+//
+// Where Keras 3 puts a variable: the weights file follows the objects of the model (saving_lib._save_state).
+// A model's layers sit under `layers/`, each named after its *class* in snake_case with a counter per class
+// (dense, dense_1, conv2d, ...; not the layer's name, which is not reproducible across sessions); a layer's own
+// variables in `<path>/vars/0..n-1`, trainable ones first; an RNN layer keeps its variables in its cell
+// (`<path>/cell/vars`), Bidirectional in `<path>/forward_layer/cell` and `<path>/backward_layer/cell`; a nested
+// model repeats the scheme under its own path; the optimizer is `optimizer/vars` (step count, learning rate, then
+// its slots variable by variable).
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Layer, InputLayer, type Shape } from '../layers/layer.js';
+import { Bidirectional } from '../layers/wrappers.js';
+import { GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
+import { getLoss, Loss, type LossIdentifier } from '../losses.js';
+import { getMetric } from '../metrics.js';
+import { Model, type CompileArgs } from '../models/model.js';
+import { Sequential } from '../models/sequential.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
+import { toSnakeCase } from '../names.js';
+import { tensor, type Variable } from '../tensor.js';
+import { camelConfigToKeras, layerToKeras, modelFromKeras, type KerasLayerSpec } from './keras-config.js';
+import { readKerasArchive, readKerasLegacyH5, readKerasWeights, writeKerasArchive, writeKerasWeights, type H5Array, type Json, type KerasWeights } from './keras.js';
+import type { SaveResult } from './handlers.js';
+import { compileArgsFromTrainingConfig, type LoadOptions, type TrainingConfig } from './tfjs-layers.js';
+
+/** The Keras version tensornode's `.keras` files claim: the format of Keras 3, which reads them. */
+export const KERAS_VERSION = '3.4.1';
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Variables by Keras path
+
+interface VariableGroup {
+  /** The object's path in the weights file ('layers/dense', 'layers/lstm/cell'). */
+  path: string;
+  layer: Layer;
+  variables: Variable[];
+}
+
+/** A layer's variables in Keras's order: trainable first, then the rest (Keras's save_own_variables). */
+function ownVariables(layer: Layer): Variable[] {
+  return [...layer.trainableWeights, ...layer.nonTrainableWeights];
+}
+
+function isRecurrent(layer: Layer): boolean {
+  return layer instanceof LSTM || layer instanceof GRU || layer instanceof SimpleRNN;
+}
+
+/**
+ * Every object of the model that Keras gives a `vars` group, with its Keras 3 path and variables (empty for layers
+ * without weights, an RNN layer itself, Bidirectional's inner layers, and models).
+ */
+function variableGroups(model: Model, prefix = ''): VariableGroup[] {
+  const out: VariableGroup[] = [];
+  const used = new Map<string, number>();
+  for (const layer of model.layers) {
+    // Keras's Sequential.layers leaves the InputLayer out; a functional model lists it (it holds no variables).
+    if (layer instanceof InputLayer && model instanceof Sequential) continue;
+    const base = toSnakeCase(layer instanceof Model && !(layer instanceof Sequential) ? 'Functional' : layer.className);
+    const n = used.has(base) ? used.get(base)! + 1 : 0;
+    used.set(base, n);
+    const path = `${prefix ? `${prefix}/` : ''}layers/${n === 0 ? base : `${base}_${n}`}`;
+    if (layer instanceof Model) {
+      out.push({ path, layer, variables: [] }, ...variableGroups(layer, path));
+    } else if (layer instanceof Bidirectional) {
+      out.push({ path, layer, variables: [] });
+      for (const [side, inner] of [['forward_layer', layer.forwardLayer], ['backward_layer', layer.backwardLayer]] as const) {
+        out.push({ path: `${path}/${side}`, layer, variables: [] }, { path: `${path}/${side}/cell`, layer, variables: ownVariables(inner) });
+      }
+    } else if (isRecurrent(layer)) {
+      out.push({ path, layer, variables: [] }, { path: `${path}/cell`, layer, variables: ownVariables(layer) });
+    } else {
+      out.push({ path, layer, variables: ownVariables(layer) });
+    }
+  }
+  return out;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function assign(v: Variable, array: H5Array, what: () => string): void {
+  if (!sameShape(array.shape, v.shape)) throw new Error(`${what()} has shape [${array.shape.join(', ')}] in the file, but the model's ${v.name} has shape [${v.shape.join(', ')}]`);
+  const values = v.dtype === 'int32' ? Int32Array.from(array.values) : array.values instanceof Float32Array ? array.values : Float32Array.from(array.values);
+  v.assign(tensor(values, array.shape, v.dtype));
+}
+
+/**
+ * Sets the model's variables from a Keras 3 weights file. Every variable needs its array, and every array in the
+ * file needs a variable (except the optimizer's, metrics' and empty groups), as Keras checks.
+ */
+function assignKerasWeights(model: Model, weights: KerasWeights, where: string): void {
+  const consumed = new Set<string>();
+  for (const group of variableGroups(model)) {
+    // tf.keras 2.13 named the top-level list `_layer_checkpoint_dependencies`.
+    const key = weights.has(group.path) ? group.path : group.path.replace(/^layers\//, '_layer_checkpoint_dependencies/');
+    const arrays = weights.get(key) ?? [];
+    if (arrays.length !== group.variables.length) {
+      throw new Error(`${where}: layer "${group.layer.name}" (${group.layer.className}) has ${group.variables.length} variables, but the weights file has ${arrays.length} at ${group.path}/vars` +
+        (arrays.length === 0 ? `. Groups in the file: ${[...weights.keys()].filter((k) => (weights.get(k) ?? []).length).join(', ')}` : ''));
+    }
+    group.variables.forEach((v, i) => assign(v, arrays[i], () => `${where}: variable ${i} of layer "${group.layer.name}" (${group.path}/vars/${i})`));
+    consumed.add(key);
+  }
+  const extra = [...weights].filter(([k, arrays]) => arrays.length && !consumed.has(k) && !/^(optimizer|metrics)(\/|$)/.test(k) && k !== '');
+  if (extra.length) throw new Error(`${where}: the weights file has variables that no layer of the model takes: ${extra.map(([k]) => k).join(', ')}`);
+}
+
+type WritableArray = H5Array | { dtype: 'int64'; shape: number[]; values: BigInt64Array };
+
+/** The model's variables as a Keras 3 weights map, every object with its `vars` group (optimizer state when given). */
+function kerasWeightsOf(model: Model, optimizer: Map<string, WritableArray[]> | null): Map<string, WritableArray[]> {
+  const array = (v: Variable): H5Array => (v.dtype === 'int32'
+    ? { dtype: 'int32', shape: v.shape.slice(), values: Int32Array.from(v.values as Int32Array) }
+    : { dtype: 'float32', shape: v.shape.slice(), values: Float32Array.from(v.values as Float32Array) });
+  const out = new Map<string, WritableArray[]>();
+  for (const group of variableGroups(model)) out.set(group.path, group.variables.map(array));
+  if (optimizer) for (const [k, v] of optimizer) out.set(k, v);
+  out.set('', []);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Optimizer state in Keras 3's order
+
+/**
+ * The optimizer's variables after the step count and learning rate, as Keras 3 creates them: for Adam a momentum
+ * and a velocity per variable, in turn, then (amsgrad) every velocity_hat; RMSprop every velocity, then every
+ * momentum (momentum > 0), then every average gradient (centered); SGD a momentum per variable (momentum > 0);
+ * Adagrad an accumulator per variable. Entries are [variable index, tensornode slot index].
+ */
+function kerasSlotOrder(opt: Optimizer, count: number): [number, number][] | null {
+  const each = (slot: number): [number, number][] => Array.from({ length: count }, (_, i) => [i, slot]);
+  const interleaved = (slots: number[]): [number, number][] => Array.from({ length: count }, (_, i) => slots.map((s): [number, number] => [i, s])).flat();
+  const o = opt as unknown as Record<string, unknown>;
+  switch (opt.constructor.name) {
+    case 'Adam': case 'AdamW':
+      return [...interleaved([0, 1]), ...(o.amsgrad ? each(2) : [])];
+    case 'RMSprop':
+      return [...each(0), ...(o.momentum ? each(1) : []), ...(o.centered ? each(2) : [])];
+    case 'SGD':
+      return o.momentum ? each(0) : [];
+    case 'Adagrad':
+      return each(0);
+    default:
+      return null;
+  }
+}
+
+function optimizerState(model: Model): Map<string, WritableArray[]> | null {
+  const opt = model.optimizer;
+  if (!opt) return null;
+  const lr = opt.currentLearningRate();
+  const head: WritableArray[] = [{ dtype: 'int64', shape: [], values: BigInt64Array.of(BigInt(opt.iterations)) }];
+  if (typeof opt.learningRate === 'number') head.push({ dtype: 'float32', shape: [], values: Float32Array.of(lr) });
+  const vars = model.trainableWeights;
+  const order = kerasSlotOrder(opt, vars.length);
+  const slots = vars.map((v) => opt.slotsOf(v));
+  // An optimizer that has not stepped yet has no slots: Keras skips such state on load (with a warning), so only
+  // the step count and learning rate are written.
+  if (!order || slots.some((s) => !s)) return new Map([['optimizer', head]]);
+  const arrays = order.map(([i, k]): H5Array => ({ dtype: 'float32', shape: vars[i].shape.slice(), values: Float32Array.from(slots[i]![k]) }));
+  return new Map([['optimizer', [...head, ...arrays]]]);
+}
+
+/**
+ * Restores the optimizer's step count, learning rate and slots from Keras's `optimizer/vars` (or a legacy file's
+ * optimizer_weights). State that does not fit the optimizer is skipped with a warning, as Keras does.
+ */
+function restoreKerasOptimizer(model: Model, arrays: H5Array[], where: string): void {
+  const opt = model.optimizer;
+  if (!opt || !arrays.length) return;
+  const vars = model.trainableWeights;
+  const order = kerasSlotOrder(opt, vars.length);
+  if (!order) return;
+  // Keras 3 keeps the learning rate as a variable after the step count; tf.keras 2 does not. An optimizer that had
+  // not stepped when saved has only those.
+  const head = arrays.length === 2 + order.length ? 2 : arrays.length === 1 + order.length ? 1 : arrays.length <= 2 ? arrays.length : -1;
+  if (head < 0) {
+    console.warn(`${where}: skipping the optimizer's state: the file has ${arrays.length} variables, but a ${opt.constructor.name} for this model's ${vars.length} trainable variables has ${order.length} slots plus the step count and learning rate`);
+    return;
+  }
+  opt.iterations = Number(arrays[0].values[0] ?? 0);
+  if (head === 2 && typeof opt.learningRate === 'number') opt.learningRate = Number(arrays[1].values[0]);
+  if (arrays.length === head && order.length > 0) return;
+  const skip = head;
+  const bySlot = vars.map(() => [] as Float32Array[]);
+  order.forEach(([i, k], j) => {
+    const a = arrays[skip + j];
+    if (!sameShape(a.shape, vars[i].shape)) {
+      throw new Error(`${where}: optimizer variable ${skip + j} has shape [${a.shape.join(', ')}], but it belongs to ${vars[i].name} of shape [${vars[i].shape.join(', ')}]`);
+    }
+    bySlot[i][k] = Float32Array.from(a.values);
+  });
+  const spec = (opt as unknown as { slotSpec(): { count: number; initial: number[] } }).slotSpec();
+  vars.forEach((v, i) => {
+    if (!order.some(([vi]) => vi === i)) return;
+    opt.restoreSlots(v, Array.from({ length: spec.count }, (_, k) => bySlot[i][k] ?? new Float32Array(v.size).fill(spec.initial[k] ?? 0)));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Compile config
+
+/** Metrics tensornode does not have (Keras 3's r2_score, F1Score, ...) are left out, with a warning, as Keras skips unbuilt metrics. */
+function knownMetrics(metrics: unknown, lossName: string, where: string): unknown {
+  if (!Array.isArray(metrics)) return metrics;
+  const keep = (m: unknown): boolean => {
+    try {
+      getMetric(m as string, lossName);
+      return true;
+    } catch {
+      console.warn(`${where}: metric ${JSON.stringify(m)} is not one tensornode has; the model is compiled without it`);
+      return false;
+    }
+  };
+  const name = (m: unknown): unknown => {
+    if (isObject(m) && typeof m.class_name === 'string') {
+      const c = m.class_name.slice(m.class_name.lastIndexOf('>') + 1);
+      if (c === 'MeanMetricWrapper' && isObject(m.config) && typeof m.config.name === 'string') return m.config.name;
+      return toSnakeCase(c);
+    }
+    return m;
+  };
+  return metrics.map((m) => (Array.isArray(m) ? m.map(name).filter(keep) : name(m))).filter((m) => Array.isArray(m) || keep(m));
+}
+
+/** Keras 3's compile_config, or Keras 2's training_config, as compile() arguments. */
+function compileArgsFromKeras(c: Json, outputs: number, where: string): CompileArgs {
+  const optimizer = (c.optimizer_config ?? c.optimizer) as TrainingConfig['optimizer_config'];
+  if (typeof optimizer === 'string') {
+    // compile(optimizer='adam') with Keras's defaults.
+    return compileArgsFromKeras({ ...c, optimizer_config: { class_name: optimizer, config: {} } }, outputs, where);
+  }
+  const lossName = typeof c.loss === 'string' ? c.loss : isObject(c.loss) && isObject(c.loss.config) && typeof c.loss.config.name === 'string' ? c.loss.config.name : '';
+  const tc = { optimizer_config: optimizer, loss: c.loss, metrics: knownMetrics(c.metrics ?? null, lossName, where), loss_weights: c.loss_weights ?? null } as unknown as TrainingConfig;
+  const args = compileArgsFromTrainingConfig(tc, outputs, where);
+  // A loss object ({ className, config }) becomes a Loss here, so compile() cannot take it for a per-output dict.
+  const resolve = (l: unknown): unknown => {
+    if (isObject(l) && typeof l.className === 'string') {
+      try {
+        return getLoss(l as LossIdentifier);
+      } catch (err) {
+        throw new Error(`${where}: loss ${JSON.stringify(c.loss)}: ${(err as Error).message}`);
+      }
+    }
+    return Array.isArray(l) ? l.map(resolve) : l;
+  };
+  return { ...args, loss: resolve(args.loss) as CompileArgs['loss'] };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Loading
+
+function buildModel(config: unknown, where: string): Model {
+  const model = modelFromKeras(config, where);
+  if (!model.built) throw new Error(`${where}: the model has no input shape, so its weights cannot be created; its config needs an InputLayer or a build_config`);
+  return model;
+}
+
+/** A `.keras` file's bytes -> a model with its weights, compiled from its compile_config (unless compile: false). */
+export async function modelFromKerasArchive(bytes: Uint8Array, where: string, options: LoadOptions = {}): Promise<Model> {
+  const archive = await readKerasArchive(bytes, where);
+  const model = buildModel(archive.config, `${where}: config.json`);
+  assignKerasWeights(model, archive.weights, `${where}: model.weights.h5`);
+  const cc = archive.config.compile_config;
+  if (options.compile !== false && isObject(cc)) {
+    model.compile(compileArgsFromKeras(cc, model.outputs.length, `${where}: compile_config`));
+    restoreKerasOptimizer(model, archive.weights.get('optimizer') ?? [], `${where}: model.weights.h5`);
+  }
+  return model;
+}
+
+/** Keras 2-format weights (model_weights of a whole-model .h5, or a save_weights .h5) -> the model's layers, in order. */
+function assignLegacyWeights(model: Model, layers: Awaited<ReturnType<typeof readKerasLegacyH5>>['layers'], where: string): void {
+  // Keras matches layers that have weights by order (load_weights_from_hdf5_group), and so does this.
+  const fileLayers = layers.filter((l) => l.weights.length);
+  const modelLayers = model.layers.filter((l) => l.weights.length);
+  if (fileLayers.length !== modelLayers.length) {
+    throw new Error(`${where}: the file has weights for ${fileLayers.length} layers (${fileLayers.map((l) => l.name).join(', ')}), but the model has ${modelLayers.length} layers with weights (${modelLayers.map((l) => l.name).join(', ')})`);
+  }
+  modelLayers.forEach((layer, i) => {
+    const file = fileLayers[i];
+    const vars = ownVariables(layer);
+    if (vars.length !== file.weights.length) {
+      throw new Error(`${where}: layer "${layer.name}" (${layer.className}) has ${vars.length} weights, but the file's layer "${file.name}" has ${file.weights.length} (${file.weights.map((w) => w.name).join(', ')})`);
+    }
+    vars.forEach((v, j) => assign(v, file.weights[j].array, () => `${where}: weight "${file.weights[j].name}" of layer "${file.name}"`));
+  });
+}
+
+/** A Keras 2-format `.h5` file's bytes -> a model with its weights, compiled from its training_config. */
+export async function modelFromKerasH5(bytes: Uint8Array, where: string, options: LoadOptions = {}): Promise<Model> {
+  const file = await readKerasLegacyH5(bytes, where);
+  if (!file.modelConfig) {
+    throw new Error(`${where}: this .h5 file holds only weights (no model_config attribute); build the model in code and call model.loadWeights('${where.replace(/^loadModel: /, '')}')`);
+  }
+  const model = buildModel(file.modelConfig, `${where}: model_config`);
+  assignLegacyWeights(model, file.layers, where);
+  if (options.compile !== false && file.trainingConfig) {
+    model.compile(compileArgsFromKeras(file.trainingConfig, model.outputs.length, `${where}: training_config`));
+    // optimizer_weights lists the optimizer's variables in the order a .keras file keeps them.
+    restoreKerasOptimizer(model, file.optimizerWeights.map((w) => w.array), `${where}: optimizer_weights`);
+  }
+  return model;
+}
+
+/** Sets the model's weights from a Keras weights file: Keras 3's `.weights.h5`, or Keras 2's `.h5`. */
+export async function loadKerasWeights(model: Model, bytes: Uint8Array, path: string): Promise<void> {
+  const where = `loadWeights: ${path}`;
+  if (!model.built) throw new Error(`${where}: model "${model.name}" is not built yet, so it has no weights to load into; give its first layer an inputShape, or call it on data first`);
+  if (path.endsWith('.weights.h5')) {
+    assignKerasWeights(model, await readKerasWeights(bytes, where), where);
+  } else if (path.endsWith('.h5')) {
+    assignLegacyWeights(model, (await readKerasLegacyH5(bytes, where)).layers, where);
+  } else {
+    throw new Error(`${where}: expected a Keras weights file ending in .weights.h5 (Keras 3) or .h5 (Keras 2)`);
+  }
+}
+
+/** The model's weights in Keras 3's `.weights.h5` layout. */
+export async function kerasWeightsBytes(model: Model): Promise<Uint8Array> {
+  if (!model.built) throw new Error(`saveWeights: model "${model.name}" is not built yet; give its first layer an inputShape, or call it on data first`);
+  return writeKerasWeights(kerasWeightsOf(model, null));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Saving: Keras 3's config.json
+
+/** Config keys Keras 3's constructors accept, per class; anything else in tensornode's config is left out. */
+const COMMON = ['name', 'trainable', 'dtype'];
+const KERNEL = ['activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
+const CONV = ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', ...KERNEL];
+const POOL = ['pool_size', 'strides', 'padding', 'data_format'];
+const RNN = ['units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'seed'];
+const KERAS3_KEYS: Record<string, string[]> = {
+  Dense: ['units', ...KERNEL],
+  Conv1D: CONV, Conv2D: CONV,
+  MaxPooling1D: POOL, MaxPooling2D: POOL, AveragePooling1D: POOL, AveragePooling2D: POOL,
+  GlobalAveragePooling1D: ['data_format', 'keepdims'], GlobalAveragePooling2D: ['data_format', 'keepdims'],
+  GlobalMaxPooling1D: ['data_format', 'keepdims'], GlobalMaxPooling2D: ['data_format', 'keepdims'],
+  Flatten: ['data_format'], Reshape: ['target_shape'], Dropout: ['rate', 'seed', 'noise_shape'], Activation: ['activation'],
+  BatchNormalization: ['axis', 'momentum', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
+  LayerNormalization: ['axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
+  Embedding: ['input_dim', 'output_dim', 'embeddings_initializer', 'embeddings_regularizer', 'embeddings_constraint', 'mask_zero'],
+  SimpleRNN: RNN, LSTM: [...RNN, 'recurrent_activation', 'unit_forget_bias'], GRU: [...RNN, 'recurrent_activation', 'reset_after'],
+  Bidirectional: ['layer', 'merge_mode', 'backward_layer'],
+  Add: [], Subtract: [], Multiply: [], Average: [], Maximum: [], Minimum: [], Concatenate: ['axis'],
+};
+
+/** Keras 3's initializer classes and the config each takes. */
+const INITIALIZER_KEYS: Record<string, [string, string[]]> = {
+  Zeros: ['Zeros', []], Ones: ['Ones', []], Constant: ['Constant', ['value']],
+  RandomNormal: ['RandomNormal', ['mean', 'stddev', 'seed']], RandomUniform: ['RandomUniform', ['minval', 'maxval', 'seed']],
+  TruncatedNormal: ['TruncatedNormal', ['mean', 'stddev', 'seed']], VarianceScaling: ['VarianceScaling', ['scale', 'mode', 'distribution', 'seed']],
+  GlorotUniform: ['GlorotUniform', ['seed']], GlorotNormal: ['GlorotNormal', ['seed']], HeUniform: ['HeUniform', ['seed']], HeNormal: ['HeNormal', ['seed']],
+  LecunUniform: ['LecunUniform', ['seed']], LecunNormal: ['LecunNormal', ['seed']],
+  Orthogonal: ['OrthogonalInitializer', ['gain', 'seed']], Identity: ['IdentityInitializer', ['gain']],
+};
+
+function keras3Object(module: string, className: string, config: Json): Json {
+  return { module, class_name: className, config, registered_name: null };
+}
+
+function keras3Initializer(v: unknown): unknown {
+  if (!isObject(v) || typeof v.class_name !== 'string') return v;
+  const hit = INITIALIZER_KEYS[v.class_name];
+  if (!hit) return v;
+  const c = isObject(v.config) ? v.config : {};
+  return keras3Object('keras.initializers', hit[0], Object.fromEntries(hit[1].map((k) => [k, c[k] ?? null])));
+}
+
+function keras3Regularizer(v: unknown): unknown {
+  if (!isObject(v) || typeof v.class_name !== 'string') return v ?? null;
+  const c = isObject(v.config) ? v.config : {};
+  return keras3Object('keras.regularizers', 'L1L2', { l1: c.l1 ?? 0, l2: c.l2 ?? 0 });
+}
+
+/** One layer's Keras 2-spelled config (from keras-config.ts) in Keras 3's: allowed keys, objects with modules. */
+function keras3Layer(layer: Layer, spec: KerasLayerSpec, inputShape: Shape | Shape[] | null): Json {
+  if (layer instanceof Model) return keras3Model(layer);
+  const keys = KERAS3_KEYS[spec.class_name];
+  const c = spec.config;
+  let config: Json;
+  if (!keys) {
+    // A registered custom class: its own config, as Keras passes it to from_config.
+    config = { ...c };
+    delete config.batch_input_shape;
+  } else {
+    config = { name: c.name, trainable: c.trainable ?? true, dtype: 'float32' };
+    for (const k of keys) {
+      if (!(k in c)) continue;
+      let v = c[k];
+      if (k.endsWith('_initializer')) v = keras3Initializer(v);
+      else if (k.endsWith('_regularizer')) v = keras3Regularizer(v);
+      else if (k === 'layer' && layer instanceof Bidirectional) {
+        const inner = layer.forwardLayer;
+        const innerSpec = layerToKeras(inner);
+        innerSpec.config.name = inner.name.replace(/^forward_/, '');
+        innerSpec.config.go_backwards = false;
+        v = keras3Layer(inner, innerSpec, inputShape);
+      }
+      config[k] = v;
+    }
+    if (CONV === keys || POOL === keys || spec.class_name === 'Flatten' || spec.class_name.startsWith('Global')) config.data_format = 'channels_last';
+  }
+  const custom = !keys;
+  const out: Json = {
+    module: custom ? null : 'keras.layers',
+    class_name: spec.class_name,
+    config,
+    registered_name: custom ? `Custom>${spec.class_name}` : null,
+  };
+  if (inputShape) out.build_config = { input_shape: inputShape };
+  return out;
+}
+
+function keras3InputLayer(name: string, shape: Shape, dtype: string): Json {
+  return keras3Object('keras.layers', 'InputLayer', { batch_shape: shape.slice(), dtype, sparse: false, name });
+}
+
+function keras3Model(model: Model): Json {
+  if (model instanceof Sequential) {
+    const batch = model.getConfig().batchInputShape as Shape | null;
+    const shape: Shape | null = batch ? [null, ...batch.slice(1)] : null;
+    const layers: Json[] = [];
+    if (shape) layers.push(keras3InputLayer('input_layer', shape, 'float32'));
+    let current: Shape | null = shape;
+    for (const layer of model.layers) {
+      if (layer instanceof InputLayer) continue;
+      layers.push(keras3Layer(layer, layerToKeras(layer), current));
+      current = current ? (layer.computeOutputShape(current) as Shape) : null;
+    }
+    return {
+      module: 'keras', class_name: 'Sequential',
+      config: { name: model.name, trainable: model.trainable, dtype: 'float32', layers, ...(shape ? { build_input_shape: shape.slice() } : {}) },
+      registered_name: null,
+      ...(shape ? { build_config: { input_shape: shape.slice() } } : {}),
+    };
+  }
+  const { inputs, outputs, nodes } = model.graph();
+  if (!nodes.length && !inputs.length) {
+    throw new Error(`save: model "${model.name}" is a subclassed Model; only Sequential and functional models can be saved as .keras. Save its weights with saveWeights('x.weights.h5').`);
+  }
+  // Node indices count each layer's calls within this model, from 0 (Keras 3's get_config).
+  const index = new Map<object, number>();
+  const calls = new Map<Layer, number>();
+  for (const node of [...inputs.map((t) => t.node), ...nodes]) {
+    const k = calls.get(node.layer) ?? 0;
+    index.set(node, k);
+    calls.set(node.layer, k + 1);
+  }
+  const tensorRef = (t: (typeof inputs)[number]): Json => ({
+    class_name: '__keras_tensor__',
+    config: { shape: t.shape.slice(), dtype: 'float32', keras_history: [t.node.layer.name, index.get(t.node)!, t.index] },
+  });
+  const order: Layer[] = [];
+  for (const node of [...inputs.map((t) => t.node), ...nodes]) if (!order.includes(node.layer)) order.push(node.layer);
+  const layers = order.map((layer): Json => {
+    if (layer instanceof InputLayer) return { ...keras3InputLayer(layer.name, layer.batchInputShape!, layer.dtype), name: layer.name, inbound_nodes: [] };
+    const own = nodes.filter((n) => n.layer === layer);
+    const inShape = own[0] ? (own[0].listInput ? own[0].inputs.map((t) => t.shape.slice()) : own[0].inputs[0].shape.slice()) : null;
+    const spec = keras3Layer(layer, layerToKeras(layer), inShape);
+    const inbound = own.map((n) => ({
+      args: n.listInput ? [n.inputs.map(tensorRef)] : n.inputs.map(tensorRef),
+      kwargs: n.args.training === undefined ? {} : { training: n.args.training },
+    }));
+    return { ...spec, name: layer.name, inbound_nodes: inbound };
+  });
+  const ref = (t: (typeof inputs)[number]) => [t.node.layer.name, index.get(t.node)!, t.index];
+  return {
+    module: 'keras.src.models.functional', class_name: 'Functional',
+    config: { name: model.name, trainable: model.trainable, layers, input_layers: inputs.map(ref), output_layers: outputs.map(ref) },
+    registered_name: 'Functional',
+    build_config: { input_shape: null },
+  };
+}
+
+/** Loss classes whose tensornode config (name, reduction, from_logits, label_smoothing, delta) Keras 3 takes as is. */
+const KERAS3_LOSSES = ['MeanSquaredError', 'MeanAbsoluteError', 'Huber', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy'];
+
+/** compile()'s arguments in Keras 3's compile_config; null when some of them have no Keras name. */
+function keras3CompileConfig(model: Model): Json | null {
+  const args = model.compileArgs;
+  const opt = model.optimizer;
+  if (!args || !opt) return null;
+  if (typeof opt.learningRate !== 'number') return null;
+  const cls = { Adam: 'Adam', AdamW: 'AdamW', SGD: 'SGD', RMSprop: 'RMSprop', Adagrad: 'Adagrad' }[opt.constructor.name];
+  if (!cls) return null;
+  const o = opt as unknown as Record<string, unknown>;
+  const specific: Json = {
+    Adam: { beta_1: o.beta1, beta_2: o.beta2, epsilon: o.epsilon, amsgrad: o.amsgrad },
+    AdamW: { beta_1: o.beta1, beta_2: o.beta2, epsilon: o.epsilon, amsgrad: o.amsgrad },
+    SGD: { momentum: o.momentum, nesterov: o.nesterov },
+    RMSprop: { rho: o.rho, momentum: o.momentum, epsilon: o.epsilon, centered: o.centered },
+    Adagrad: { initial_accumulator_value: o.initialAccumulatorValue, epsilon: o.epsilon },
+  }[cls] as Json;
+  const optimizer = keras3Object('keras.optimizers', cls, {
+    name: opt.name, learning_rate: opt.learningRate, weight_decay: opt.weightDecay, clipnorm: opt.clipnorm, global_clipnorm: opt.globalClipnorm,
+    clipvalue: opt.clipvalue, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, ...specific,
+  });
+  const named = (v: unknown): boolean => typeof v === 'string' || (Array.isArray(v) && v.every(named)) || (isObject(v) && Object.values(v).every(named));
+  // A built-in Loss object (BinaryCrossentropy({ fromLogits: true })) as Keras 3 serializes it.
+  const lossOf = (l: unknown): unknown => {
+    if (l instanceof Loss && KERAS3_LOSSES.includes(l.constructor.name)) {
+      const c = camelConfigToKeras(l.getConfig()) as Json;
+      return keras3Object('keras.losses', l.constructor.name, { ...c, reduction: c.reduction ?? 'sum_over_batch_size' });
+    }
+    if (Array.isArray(l)) return l.map(lossOf);
+    if (isObject(l) && !(l instanceof Loss)) return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, lossOf(v)]));
+    return l;
+  };
+  const loss = lossOf(args.loss);
+  const serializable = (v: unknown): boolean => named(v) || (isObject(v) && typeof v.class_name === 'string') || (Array.isArray(v) && v.every(serializable)) || (isObject(v) && Object.values(v).every(serializable));
+  if (!serializable(loss) || (args.metrics !== undefined && !named(args.metrics))) return null;
+  return {
+    optimizer, loss, loss_weights: args.lossWeights ?? null, metrics: args.metrics ?? null,
+    weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
+  };
+}
+
+/** The model as a `.keras` file: metadata.json, config.json (Keras 3's serialization) and model.weights.h5. */
+export async function kerasArchiveBytes(model: Model): Promise<Uint8Array> {
+  if (!model.built) throw new Error(`save: model "${model.name}" is not built yet; give its first layer an inputShape, or call it on data first`);
+  const config = keras3Model(model);
+  const compileConfig = keras3CompileConfig(model);
+  if (compileConfig) config.compile_config = compileConfig;
+  const weightsH5 = await writeKerasWeights(kerasWeightsOf(model, compileConfig ? optimizerState(model) : null));
+  const now = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const date = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}@${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+  return writeKerasArchive({ metadata: { keras_version: KERAS_VERSION, date_saved: date }, config, weightsH5 });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Files
+
+/**
+ * Writes `data` to `path` so that the file is the old one or the new one at every moment: a temporary file in the
+ * same directory, fsync'ed, renamed over the target (atomic within a directory on POSIX). To be replaced by
+ * lib/io/atomic.ts's writeFileAtomic, which also fsyncs the directory.
+ */
+async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function readBytes(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw new Error(`${what}: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+function localPath(path: string): string {
+  return path.startsWith('file://') ? path.slice('file://'.length) : path;
+}
+
+/** tn.models.loadModel('x.keras' | 'x.h5'): a Keras 3 zip or a Keras 2-format HDF5 file. */
+export async function loadKerasFile(path: string, options: LoadOptions = {}): Promise<Model> {
+  const p = localPath(path);
+  const where = `loadModel: ${p}`;
+  if (/\.weights\.h5$/i.test(p)) {
+    throw new Error(`${where}: a .weights.h5 file holds only weights (no architecture); build the model in code and call model.loadWeights('${p}')`);
+  }
+  const bytes = await readBytes(p, 'loadModel');
+  return /\.keras$/i.test(p) ? modelFromKerasArchive(bytes, where, options) : modelFromKerasH5(bytes, where, options);
+}
+
+/** model.save('x.keras'): Keras 3's format, which keras.models.load_model reads. */
+export async function saveKerasFile(model: Model, path: string): Promise<SaveResult> {
+  const p = localPath(path);
+  if (!/\.keras$/i.test(p)) {
+    throw new Error(`save: ${p}: tensornode writes Keras's current format, .keras (a zip that keras.models.load_model reads); it does not write the legacy .h5 format. Save to a path ending in .keras, or save the weights with saveWeights('x.weights.h5')`);
+  }
+  const bytes = await kerasArchiveBytes(model);
+  await writeFileAtomic(p, bytes);
+  return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', modelTopologyBytes: 0, weightSpecsBytes: 0, weightDataBytes: bytes.byteLength } };
+}
+
+/** model.saveWeights('x.weights.h5'): Keras 3's weights-only file. */
+export async function saveKerasWeightsFile(model: Model, path: string): Promise<void> {
+  const p = localPath(path);
+  if (!/\.weights\.h5$/i.test(p)) throw new Error(`saveWeights: ${p}: Keras weights files end in .weights.h5 (Keras 3's name for them)`);
+  await writeFileAtomic(p, await kerasWeightsBytes(model));
+}
+
+/** model.loadWeights('x.weights.h5' | 'x.h5'). */
+export async function loadKerasWeightsFile(model: Model, path: string): Promise<void> {
+  const p = localPath(path);
+  await loadKerasWeights(model, await readBytes(p, 'loadWeights'), p);
+}

@@ -1,0 +1,133 @@
+// Image resizing: bilinear interpolation over the two spatial axes of NHWC images, with the sampling convention of
+// Keras 3's UpSampling2D(interpolation='bilinear') (TensorFlow's tf.image.resize, which is resize_bilinear with
+// half_pixel_centers=True and no antialiasing; PyTorch's interpolate(mode='bilinear', align_corners=False) agrees).
+//
+// Output pixel i along an axis of input size `n` and output size `m` samples the input at
+//   s = (i + 0.5) * n / m - 0.5,
+// between lower = max(floor(s), 0) and upper = min(ceil(s), n - 1) with weight lerp = s - floor(s) on upper. Near the
+// edges s falls below 0 or above n - 1 and the sample clamps to the border pixel. The op is linear in x, so its
+// gradient is its adjoint (each output's gradient spread back onto its four inputs with the same weights), and the
+// adjoint's gradient is the forward op again.
+import { record } from '../autograd/tape.js';
+import { fmt } from '../shape-util.js';
+import { empty, Tensor, type TensorLike } from '../tensor.js';
+import { floatArg } from './util.js';
+
+/** Per output index along one axis: the two input indices and the weight of the upper one. */
+interface AxisWeights {
+  lower: Int32Array;
+  upper: Int32Array;
+  lerp: Float32Array;
+}
+
+function axisWeights(inSize: number, outSize: number): AxisWeights {
+  const lower = new Int32Array(outSize);
+  const upper = new Int32Array(outSize);
+  const lerp = new Float32Array(outSize);
+  const scale = inSize / outSize;
+  for (let i = 0; i < outSize; i++) {
+    // TensorFlow computes the source coordinate in float32; Math.fround keeps the same rounding.
+    const s = Math.fround(Math.fround((i + 0.5) * scale) - 0.5);
+    const f = Math.floor(s);
+    lower[i] = Math.max(f, 0);
+    upper[i] = Math.min(Math.ceil(s), inSize - 1);
+    lerp[i] = s - f;
+  }
+  return { lower, upper, lerp };
+}
+
+function checkSize(size: unknown, op: string): [number, number] {
+  if (!Array.isArray(size) || size.length !== 2 || size.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new Error(`${op}: size must be [height, width] of positive integers, received ${JSON.stringify(size)}`);
+  }
+  return [size[0], size[1]];
+}
+
+/** y[b, i, j, c] from x[b, h, w, c] by the weights along each axis. */
+function bilinearForward(x: Float32Array, shape: readonly number[], rows: AxisWeights, cols: AxisWeights, y: Float32Array): void {
+  const [n, h, w, c] = shape;
+  const oh = rows.lower.length;
+  const ow = cols.lower.length;
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    const base = b * h * w * c;
+    for (let i = 0; i < oh; i++) {
+      const top = base + rows.lower[i] * w * c;
+      const bottom = base + rows.upper[i] * w * c;
+      const dy = rows.lerp[i];
+      for (let j = 0; j < ow; j++) {
+        const left = cols.lower[j] * c;
+        const right = cols.upper[j] * c;
+        const dx = cols.lerp[j];
+        for (let k = 0; k < c; k++, o++) {
+          const tl = x[top + left + k];
+          const tr = x[top + right + k];
+          const bl = x[bottom + left + k];
+          const br = x[bottom + right + k];
+          const t = tl + (tr - tl) * dx;
+          const u = bl + (br - bl) * dx;
+          y[o] = t + (u - t) * dy;
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of bilinearForward: g[b, h, w, c] += weight * dy[b, i, j, c] for each of the four taps. */
+function bilinearAdjoint(dy: Float32Array, shape: readonly number[], rows: AxisWeights, cols: AxisWeights, g: Float32Array): void {
+  const [n, h, w, c] = shape;
+  const oh = rows.lower.length;
+  const ow = cols.lower.length;
+  g.fill(0);
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    const base = b * h * w * c;
+    for (let i = 0; i < oh; i++) {
+      const top = base + rows.lower[i] * w * c;
+      const bottom = base + rows.upper[i] * w * c;
+      const ly = rows.lerp[i];
+      for (let j = 0; j < ow; j++) {
+        const left = cols.lower[j] * c;
+        const right = cols.upper[j] * c;
+        const lx = cols.lerp[j];
+        const wtl = (1 - ly) * (1 - lx);
+        const wtr = (1 - ly) * lx;
+        const wbl = ly * (1 - lx);
+        const wbr = ly * lx;
+        for (let k = 0; k < c; k++, o++) {
+          const d = dy[o];
+          g[top + left + k] += wtl * d;
+          g[top + right + k] += wtr * d;
+          g[bottom + left + k] += wbl * d;
+          g[bottom + right + k] += wbr * d;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Resizes NHWC images [batch, height, width, channels] to [batch, size[0], size[1], channels] by bilinear
+ * interpolation with half-pixel centers (Keras 3 / tf.image.resize(method='bilinear'), see the file's header).
+ */
+export function resizeBilinear(images: TensorLike, size: [number, number]): Tensor {
+  const x = floatArg(images, 'resizeBilinear');
+  if (x.rank !== 4) throw new Error(`resizeBilinear: images must be 4-D [batch, height, width, channels], received shape ${fmt(x.shape)}`);
+  const [oh, ow] = checkSize(size, 'resizeBilinear');
+  const rows = axisWeights(x.shape[1], oh);
+  const cols = axisWeights(x.shape[2], ow);
+  const outShape = [x.shape[0], oh, ow, x.shape[3]];
+  const y = empty(outShape);
+  if (x.size > 0) bilinearForward(x.values as Float32Array, x.shape, rows, cols, y.values as Float32Array);
+  return record(y, 'resizeBilinear', [x], (dy) => [resizeBilinearAdjoint(dy, x.shape, rows, cols)]);
+}
+
+function resizeBilinearAdjoint(dy: Tensor, inShape: readonly number[], rows: AxisWeights, cols: AxisWeights): Tensor {
+  const g = empty(inShape.slice());
+  if (g.size > 0) bilinearAdjoint(floatArg(dy, 'resizeBilinear gradient').values as Float32Array, inShape, rows, cols, g.values as Float32Array);
+  return record(g, 'resizeBilinearGrad', [dy], (ddx) => {
+    const out = empty(dy.shape.slice());
+    if (out.size > 0) bilinearForward(ddx.values as Float32Array, inShape, rows, cols, out.values as Float32Array);
+    return [out];
+  });
+}

@@ -1,0 +1,114 @@
+// The Keras layer-config mapping (lib/io/keras-config.ts) class by class: Keras 2 / TF.js and Keras 3 spellings of
+// the same layer build the same tensornode layer, and every layer class tensornode exports has an entry.
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as tn from '../../lib/index.js';
+import { kerasLayerClasses, layerFromKeras, layerToKeras, modelFromKeras } from '../../lib/io/keras-config.js';
+
+beforeEach(() => tn.clearSession());
+
+const L = tn.layers;
+
+describe('the Keras config mapping', () => {
+  it('has an entry for every layer class lib/layers exports', () => {
+    const exported = Object.entries(L).filter(([k, v]) => /^[A-Z]/.test(k) && typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof tn.Layer).map(([k]) => k);
+    expect(exported.length).toBeGreaterThan(25);
+    for (const name of exported) expect(Object.keys(kerasLayerClasses), `no Keras mapping for ${name}`).toContain(name);
+  });
+
+  it('gives back an equal layer from what it writes, for every built-in class', () => {
+    const layers: tn.Layer[] = [
+      new L.Dense(7, { activation: 'gelu', useBias: false, kernelInitializer: 'he_normal', kernelRegularizer: tn.regularizers.l1l2({ l1: 0.1, l2: 0.2 }), inputShape: [3] }),
+      new L.Conv2D(5, [3, 2], { strides: 2, padding: 'same', activation: 'relu', biasInitializer: new tn.initializers.Constant({ value: 0.5 }), biasRegularizer: 'l2' }),
+      new L.Conv2D({ filters: 3, kernelSize: 3, dilationRate: 2, kernelInitializer: new tn.initializers.RandomNormal({ mean: 1, stddev: 0.5, seed: 4 }) }),
+      new L.MaxPooling2D([3, 3], { strides: 1, padding: 'same' }), new L.AveragePooling2D(2), new L.GlobalAveragePooling2D({ keepdims: true }),
+      new L.GlobalMaxPooling2D(), new L.Flatten(), new L.Reshape([2, -1]), new L.Activation('softplus'), new L.Dropout(0.3, { seed: 9 }),
+      new L.BatchNormalization({ axis: 1, momentum: 0.9, epsilon: 0.01, center: false, gammaInitializer: 'glorot_uniform', gammaRegularizer: 'l1' }),
+      new L.LayerNormalization({ axis: [1, 2], epsilon: 1e-5, scale: false }),
+      new L.Add(), new L.Subtract(), new L.Multiply(), new L.Average(), new L.Maximum(), new L.Minimum(), new L.Concatenate({ axis: 1 }),
+      new L.Embedding(100, 8, { inputLength: 12 }), new L.SimpleRNN(4, { activation: 'relu', goBackwards: true }),
+      new L.LSTM(5, { returnSequences: true, unitForgetBias: false, recurrentRegularizer: 'l2' }),
+      new L.GRU({ units: 6, resetAfter: false, recurrentActivation: 'hard_sigmoid_legacy' }),
+      new L.Bidirectional(new L.GRU(3, { returnSequences: true }), { mergeMode: 'ave' }),
+      new L.Conv1D(8, 5, { padding: 'causal', dilationRate: 2, activation: 'relu' }), new L.MaxPooling1D(3, { padding: 'same' }),
+      new L.AveragePooling1D({ poolSize: 2, strides: 1 }), new L.GlobalAveragePooling1D(), new L.GlobalMaxPooling1D({ keepdims: true }),
+    ];
+    for (const layer of layers) {
+      const spec = JSON.parse(JSON.stringify(layerToKeras(layer)));
+      expect(spec.class_name).toBe(layer.className);
+      expect(Object.keys(spec.config).every((k) => k === k.toLowerCase()), `${layer.className} keys in snake_case`).toBe(true);
+      const again = layerFromKeras(spec);
+      expect(again.constructor, layer.className).toBe(layer.constructor);
+      expect(again.getConfig(), layer.className).toEqual(layer.getConfig());
+    }
+  });
+
+  it("reads Keras 2's and Keras 3's spelling of a Conv2D the same way", () => {
+    const keras2 = {
+      class_name: 'Conv2D',
+      config: {
+        name: 'conv', trainable: true, dtype: 'float32', batch_input_shape: [null, 8, 8, 3], filters: 4, kernel_size: [3, 3], strides: [2, 2],
+        padding: 'same', data_format: 'channels_last', dilation_rate: [1, 1], groups: 1, activation: 'relu', use_bias: false,
+        kernel_initializer: { class_name: 'VarianceScaling', config: { scale: 2, mode: 'fan_in', distribution: 'truncated_normal', seed: null } },
+        bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: { class_name: 'L1L2', config: { l1: 0, l2: 0.01 } },
+        bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+      },
+    };
+    const keras3 = {
+      module: 'keras.layers', class_name: 'Conv2D', registered_name: null, build_config: { input_shape: [null, 8, 8, 3] },
+      config: {
+        ...keras2.config, batch_input_shape: undefined, batch_shape: [null, 8, 8, 3],
+        dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null },
+        kernel_initializer: { module: 'keras.initializers', class_name: 'VarianceScaling', config: { scale: 2, mode: 'fan_in', distribution: 'truncated_normal', seed: null }, registered_name: null },
+        bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null },
+        kernel_regularizer: { module: 'keras.regularizers', class_name: 'L2', config: { l2: 0.01 }, registered_name: null },
+      },
+    };
+    const a = layerFromKeras(JSON.parse(JSON.stringify(keras2))) as tn.layers.Conv2D;
+    const b = layerFromKeras(JSON.parse(JSON.stringify(keras3))) as tn.layers.Conv2D;
+    expect(a.getConfig()).toEqual(b.getConfig());
+    expect(a.getConfig()).toMatchObject({
+      name: 'conv', filters: 4, kernelSize: [3, 3], strides: [2, 2], padding: 'same', useBias: false, activation: 'relu', batchInputShape: [null, 8, 8, 3],
+      kernelInitializer: { className: 'VarianceScaling', config: { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' } },
+      kernelRegularizer: { className: 'L1L2', config: { l1: 0, l2: 0.01 } },
+    });
+  });
+
+  it('refuses, naming the layer and the class, what would compute differently', () => {
+    const spec = (class_name: string, config: Record<string, unknown>) => ({ class_name, config: { name: 'x', ...config } });
+    expect(() => layerFromKeras(spec('MaxPooling2D', { data_format: 'channels_first' }))).toThrow(/layer "x" \(MaxPooling2D\): data_format "channels_first"/);
+    expect(() => layerFromKeras(spec('LSTM', { units: 2, stateful: true }))).toThrow(/layer "x" \(LSTM\): stateful=true is not supported/);
+    expect(() => layerFromKeras(spec('Embedding', { input_dim: 3, output_dim: 2, mask_zero: true }))).toThrow(/layer "x" \(Embedding\): mask_zero=true is not supported/);
+    expect(() => layerFromKeras(spec('Dense', { units: 2, dtype: 'complex64' }))).toThrow(/layer "x" \(Dense\): dtype "complex64" is not supported/);
+    expect(() => layerFromKeras(spec('Dense', { units: 0 }))).toThrow(/layer "x" \(Dense\): .*units/);
+    expect(() => layerFromKeras(spec('Dense', { units: 2, kernel_regularizer: { class_name: 'OrthogonalRegularizer', config: {} } }))).toThrow(/layer "x" \(Dense\): `kernel_regularizer`/);
+  });
+
+  it('names a class tensornode lacks (layers being added elsewhere resolve through lib/layers by name)', () => {
+    for (const cls of ['DepthwiseConv2D', 'ReLU', 'ZeroPadding2D']) {
+      const build = () => layerFromKeras({ class_name: cls, config: { name: 'y', kernel_size: [3, 3], padding: [[0, 1], [0, 1]] } });
+      if (cls in L) expect(build()).toBeInstanceOf((L as unknown as Record<string, new () => tn.Layer>)[cls]);
+      else expect(build).toThrow(new RegExp(`layer "y" \\(${cls}\\): tensornode has no layer class "${cls}" yet`));
+    }
+  });
+
+  it('reports a damaged graph clearly instead of building something else', () => {
+    const graph = (inbound: unknown, extra: Record<string, unknown> = {}) => ({
+      class_name: 'Functional',
+      config: {
+        name: 'g',
+        layers: [
+          { name: 'in', class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 3] }, inbound_nodes: [] },
+          { name: 'd', class_name: 'Dense', config: { name: 'd', units: 2 }, inbound_nodes: inbound },
+        ],
+        input_layers: [['in', 0, 0]], output_layers: [['d', 0, 0]], ...extra,
+      },
+    });
+    expect(modelFromKeras(graph([[['in', 0, 0, {}]]])).outputs[0].shape).toEqual([null, 2]);
+    expect(() => modelFromKeras(graph([[['nowhere', 0, 0, {}]]]))).toThrow(/the graph cannot be rebuilt; these layer calls refer to tensors that no layer produces: "d" \(needs \[\["nowhere",0,0\]\]\)/);
+    expect(() => modelFromKeras(graph([[['in', 0, 0, {}]]], { output_layers: [['d', 1, 0]] }))).toThrow(/output_layers refers to \["d",1,0\], which no layer call produces/);
+    expect(() => modelFromKeras(graph([[['in', 0, 0, {}]]], { input_layers: 'in' }))).toThrow(/cannot read input_layers "in"/);
+    expect(() => modelFromKeras(graph(['in']))).toThrow(/cannot read the inbound node "in" of layer "d"/);
+    expect(() => modelFromKeras({ class_name: 'Dense', config: { units: 1 } })).toThrow(/holds a Dense, not a model/);
+    expect(() => modelFromKeras([1, 2])).toThrow(/expected an object/);
+  });
+});
