@@ -314,6 +314,25 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   }),
   ReLU: (c, ctx) => build('ReLU', c, ctx, { maxValue: c.max_value ?? undefined, negativeSlope: c.negative_slope, threshold: c.threshold }),
   ZeroPadding2D: (c, ctx) => build('ZeroPadding2D', c, ctx, { padding: c.padding }),
+  ZeroPadding1D: (c, ctx) => build('ZeroPadding1D', c, ctx, { padding: c.padding }),
+  SeparableConv2D: (c, ctx) => build('SeparableConv2D', c, ctx, {
+    filters: c.filters, kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, depthMultiplier: c.depth_multiplier,
+    dilationRate: c.dilation_rate, activation: kerasActivation(c.activation, ctx), useBias: c.use_bias,
+    depthwiseInitializer: kerasInitializer(c.depthwise_initializer), pointwiseInitializer: kerasInitializer(c.pointwise_initializer),
+    biasInitializer: kerasInitializer(c.bias_initializer),
+    depthwiseRegularizer: kerasRegularizer(c.depthwise_regularizer, ctx, 'depthwise_regularizer'),
+    pointwiseRegularizer: kerasRegularizer(c.pointwise_regularizer, ctx, 'pointwise_regularizer'),
+    biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
+  }),
+  // Keras 2 and TF.js write `alpha`, Keras 3 `negative_slope`.
+  LeakyReLU: (c, ctx) => build('LeakyReLU', c, ctx, { alpha: c.alpha ?? c.negative_slope }),
+  PReLU: (c, ctx) => build('PReLU', c, ctx, {
+    alphaInitializer: kerasInitializer(c.alpha_initializer), alphaRegularizer: kerasRegularizer(c.alpha_regularizer, ctx, 'alpha_regularizer'),
+    sharedAxes: c.shared_axes ?? undefined,
+  }),
+  ELU: (c, ctx) => build('ELU', c, ctx, { alpha: c.alpha }),
+  Softmax: (c, ctx) => build('Softmax', c, ctx, { axis: c.axis }),
+  ThresholdedReLU: (c, ctx) => build('ThresholdedReLU', c, ctx, { theta: c.theta }),
 };
 
 // ---------------------------------------------------------------------------------------------------------------

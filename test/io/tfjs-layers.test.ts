@@ -147,6 +147,31 @@ describe('files TF.js 4.22 writes', () => {
     expectSamePredictions(await tn.loadLayersModel(tn.io.fromMemory(old)), theirs, [input([2, 10, 10, 3], 8)]);
   });
 
+  it('MobileNet-style and activation layers: ZeroPadding2D, DepthwiseConv2D, SeparableConv2D, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax', async () => {
+    const m = tf.sequential({ name: 'mobile' });
+    m.add(tf.layers.zeroPadding2d({ inputShape: [9, 9, 3], padding: [[0, 1], [1, 0]], name: 'pad' }));
+    m.add(tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same', name: 'dw' }));
+    m.add(tf.layers.reLU({ maxValue: 6, name: 'relu6' }));
+    m.add(tf.layers.separableConv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'tanh', name: 'sep' }));
+    m.add(tf.layers.prelu({ sharedAxes: [1, 2], name: 'prelu' }));
+    m.add(tf.layers.leakyReLU({ alpha: 0.2, name: 'leaky' }));
+    m.add(tf.layers.elu({ name: 'elu' }));  // TF.js implements alpha 1 only
+    m.add(tf.layers.thresholdedReLU({ theta: 0.1, name: 'thresholded' }));
+    m.add(tf.layers.flatten({ name: 'flat' }));
+    m.add(tf.layers.dense({ units: 4, name: 'logits' }));
+    m.add(tf.layers.softmax({ name: 'probs' }));
+    randomizeTfjs(m, 20);
+    const ours = await tn.loadLayersModel(tn.io.fromMemory(await tfjsArtifacts(m)));
+    expect(ours.layers.map((l) => l.className)).toEqual([
+      'ZeroPadding2D', 'DepthwiseConv2D', 'ReLU', 'SeparableConv2D', 'PReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'Flatten', 'Dense', 'Softmax',
+    ]);
+    expectSamePredictions(ours, m, [input([3, 9, 9, 3], 21)]);
+    // and back: the file tensornode writes, TF.js reads with the same weights
+    const dir = freshDir();
+    await ours.save(dir);
+    expectSamePredictions(ours, await tfjsLoad(readFolder(dir)), [input([2, 9, 9, 3], 22)]);
+  });
+
   it('a functional model with Embedding, LSTM, GRU, a shared layer, Add, Concatenate and a nested Sequential', async () => {
     const theirs = tfjsFunctional();
     const ours = await tn.loadLayersModel(tn.io.fromMemory(await tfjsArtifacts(theirs)));
