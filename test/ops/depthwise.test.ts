@@ -9,7 +9,7 @@ import { depthwiseConv2dFused } from '../../lib/ops/conv.js';
 import type { Padding } from '../../lib/ops/window.js';
 import { expectClose, randomArray } from '../helpers/conv-reference.js';
 import { depthwiseBackwardRef, depthwiseForwardRef, depthwiseGeometryOf, type DepthwiseGeometry } from '../helpers/depthwise-reference.js';
-import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
+import { gradCheck, randomTensor, rng } from '../helpers/gradcheck.js';
 
 type Pair = [number, number];
 const initialThreads = tn.backendInfo().threads;
@@ -121,10 +121,21 @@ describe('depthwiseConv2d gradients by finite differences', () => {
     gradCheck((a, kk, bb) => depthwiseConv2dFused(a, kk, bb, [1, 1], 'valid', [2, 2], UnaryOp.tanh), [x, k, b]);
   });
 
-  it('through the public op with relu6 (inputs kept away from the kinks)', () => {
-    const x = randomTensor([1, 4, 5, 4], 7, -2, 2, [0], 0.1);
-    const k = randomTensor([2, 2, 4, 1], 8, 0.5, 1.5);
-    gradCheck((a, kk) => tn.depthwiseConv2d(a, kk, { padding: 'same', activation: 'relu6' }), [x, k]);
+  it('through the public op with relu6: channels below 0, inside (0, 6) and above 6, all well away from the kinks', () => {
+    // 'valid' 2x2 windows of inputs in [0.6, 1]: per channel, a kernel range that keeps every output of that channel
+    // in one piece of relu6 (z in [-4, -1.2], [0.24, 1.2], [7.2, 14] and [1.2, 4]), so the finite differences never
+    // straddle a kink.
+    const x = randomTensor([1, 4, 5, 4], 7, 0.6, 1);
+    const ranges = [[-1, -0.5], [0.1, 0.3], [3, 3.5], [0.5, 1]];
+    const next = rng(8);
+    const kv = Float32Array.from({ length: 16 }, (_, i) => {
+      const [lo, hi] = ranges[i % 4];
+      return lo + (hi - lo) * next();
+    });
+    const k = tn.tensor(kv, [2, 2, 4, 1]);
+    const z = tn.depthwiseConv2d(x, k).data();
+    for (let i = 0; i < z.length; i++) expect(Math.min(Math.abs(z[i]), Math.abs(z[i] - 6)), `output ${i} = ${z[i]}`).toBeGreaterThan(0.2);
+    gradCheck((a, kk) => tn.depthwiseConv2d(a, kk, { activation: 'relu6' }), [x, k]);
   });
 });
 
