@@ -301,6 +301,15 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
     const inner = layerFromKeras(c.layer as unknown as KerasLayerSpec, `${ctx.where} > wrapped layer`);
     return build('Bidirectional', c, ctx, { layer: inner, mergeMode: c.merge_mode });
   },
+  Dot: (c, ctx) => build('Dot', c, ctx, { axes: c.axes, normalize: c.normalize }),
+  Attention: (c, ctx) => build('Attention', c, ctx, { useScale: c.use_scale, scoreMode: c.score_mode, dropout: c.dropout, seed: c.seed ?? undefined }),
+  AdditiveAttention: (c, ctx) => build('AdditiveAttention', c, ctx, { useScale: c.use_scale, dropout: c.dropout, seed: c.seed ?? undefined }),
+  MultiHeadAttention: (c, ctx) => build('MultiHeadAttention', c, ctx, {
+    numHeads: c.num_heads, keyDim: c.key_dim, valueDim: c.value_dim, dropout: c.dropout, useBias: c.use_bias,
+    outputShape: c.output_shape, attentionAxes: c.attention_axes, seed: c.seed ?? undefined,
+    kernelInitializer: kerasInitializer(c.kernel_initializer), biasInitializer: kerasInitializer(c.bias_initializer),
+    kernelRegularizer: kerasRegularizer(c.kernel_regularizer, ctx, 'kernel_regularizer'), biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
+  }),
   // Classes that lib/layers gains from other work: looked up by name when a file uses them.
   DepthwiseConv2D: (c, ctx) => build('DepthwiseConv2D', c, ctx, {
     kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, depthMultiplier: c.depth_multiplier, dilationRate: c.dilation_rate,

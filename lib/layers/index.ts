@@ -2,7 +2,8 @@
 import { Activation, Dense, Dropout, Flatten, Reshape, type DenseArgs, type DropoutArgs, type ReshapeArgs } from './core.js';
 import { Conv1D, Conv2D, type Conv1DArgs, type Conv2DArgs } from './convolutional.js';
 import { InputLayer, type LayerArgs, type Shape } from './layer.js';
-import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
+import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type DotArgs } from './merge.js';
+import { AdditiveAttention, Attention, MultiHeadAttention, type AttentionArgs, type AttentionCallArgs, type MultiHeadAttentionArgs, type MultiHeadAttentionCallArgs } from './attention.js';
 import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
 import { Embedding, type EmbeddingArgs } from './embedding.js';
 import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RNNArgs } from './recurrent.js';
@@ -16,6 +17,8 @@ export { Activation, Dense, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, Ave
 export { BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate };
 export { Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D };
 export type { EmbeddingArgs, RNNArgs, LSTMArgs, GRUArgs, BidirectionalArgs, Conv1DArgs, Pooling1DArgs };
+export { Dot, Attention, AdditiveAttention, MultiHeadAttention };
+export type { DotArgs, AttentionArgs, AttentionCallArgs, MultiHeadAttentionArgs, MultiHeadAttentionCallArgs };
 export type { DenseArgs, DropoutArgs, ReshapeArgs, Conv2DArgs, Pooling2DArgs, GlobalPooling2DArgs, BatchNormalizationArgs, LayerNormalizationArgs };
 
 export const dense = (args: DenseArgs) => new Dense(args);
@@ -48,3 +51,7 @@ export const averagePooling1d = (args: Pooling1DArgs = {}) => new AveragePooling
 export const globalAveragePooling1d = (args: GlobalPooling2DArgs = {}) => new GlobalAveragePooling1D(args);
 export const globalMaxPooling1d = (args: GlobalPooling2DArgs = {}) => new GlobalMaxPooling1D(args);
 export const bidirectional = (args: BidirectionalArgs) => new Bidirectional(args);
+export const dot = (args: DotArgs) => new Dot(args);
+export const attention = (args: AttentionArgs = {}) => new Attention(args);
+export const additiveAttention = (args: Omit<AttentionArgs, 'scoreMode'> = {}) => new AdditiveAttention(args);
+export const multiHeadAttention = (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args);
