@@ -22,7 +22,7 @@ import { Sequential } from '../models/sequential.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { toSnakeCase } from '../names.js';
 import { tensor, type Variable } from '../tensor.js';
-import { camelConfigToKeras, layerToKeras, modelFromKeras, type KerasLayerSpec } from './keras-config.js';
+import { callKwargs, camelConfigToKeras, layerToKeras, modelFromKeras, type KerasLayerSpec } from './keras-config.js';
 import { readKerasArchive, readKerasLegacyH5, readKerasWeights, writeKerasArchive, writeKerasWeights, type H5Array, type Json, type KerasWeights } from './keras.js';
 import type { SaveResult } from './handlers.js';
 import { compileArgsFromTrainingConfig, type LoadOptions, type TrainingConfig } from './tfjs-layers.js';
@@ -483,9 +483,11 @@ function keras3Model(model: Model): Json {
     const own = nodes.filter((n) => n.layer === layer);
     const inShape = own[0] ? (own[0].listInput ? own[0].inputs.map((t) => t.shape.slice()) : own[0].inputs[0].shape.slice()) : null;
     const spec = keras3Layer(layer, layerToKeras(layer), inShape);
+    // Keras 3's MultiHeadAttention takes query, value and key as separate positional arguments, not one list.
+    const spread = layer instanceof MultiHeadAttention;
     const inbound = own.map((n) => ({
-      args: n.listInput ? [n.inputs.map(tensorRef)] : n.inputs.map(tensorRef),
-      kwargs: n.args.training === undefined ? {} : { training: n.args.training },
+      args: n.listInput && !spread ? [n.inputs.map(tensorRef)] : n.inputs.map(tensorRef),
+      kwargs: callKwargs(n.args),
     }));
     return { ...spec, name: layer.name, inbound_nodes: inbound };
   });

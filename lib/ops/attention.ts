@@ -84,6 +84,26 @@ function checkQKV(q: Tensor, k: Tensor, v: Tensor, op: string): [number, number,
 }
 
 /**
+ * One product per head of one batch item: heads are a stride apart in A, B and C. Where C's heads interleave (a
+ * [time, heads, depth] output) the GEMM's batch cannot cover them (its batch items own whole matrices), so each head
+ * is its own call; otherwise one batched call.
+ */
+function perHead(
+  heads: number, ta: boolean, tb: boolean, m: number, n: number, k: number,
+  a: Float32Array, aOff: number, lda: number, strideA: number,
+  b: Float32Array, bOff: number, ldb: number, strideB: number,
+  c: Float32Array, cOff: number, ldc: number, strideC: number,
+): void {
+  if (strideC >= m * ldc) {
+    native.gemm(ta, tb, heads, m, n, k, a, aOff, lda, strideA, b, bOff, ldb, strideB, 0, c, cOff, ldc, strideC, null, UnaryOp.linear, 0);
+    return;
+  }
+  for (let h = 0; h < heads; h++) {
+    native.gemm(ta, tb, 1, m, n, k, a, aOff + h * strideA, lda, 0, b, bOff + h * strideB, ldb, 0, 0, c, cOff + h * strideC, ldc, 0, null, UnaryOp.linear, 0);
+  }
+}
+
+/**
  * softmax(scale * Q K^T + mask) V per batch item and head, with optional dropout on the probabilities:
  * query [B, T, N, H], key [B, S, N, H], value [B, S, N, Hv] -> [B, T, N, Hv]. Differentiable in query, key and value.
  */
@@ -96,12 +116,11 @@ export function dotProductAttention(query: Tensor, key: Tensor, value: Tensor, o
   const qv = f32(query);
   const qsv = f32(qs);
   for (let i = 0; i < qv.length; i++) qsv[i] = qv[i] * scale;
-  const probs = empty([B, N, T, S]);
-  const pv = f32(probs);
+  const scores = new Float32Array(B * N * T * S);
   const per = N * T * S;
   // scores[b, n] = Qs[b, :, n, :] K[b, :, n, :]^T: heads are the GEMM batch (stride H), rows step by N*H.
   for (let b = 0; b < B; b++) {
-    native.gemm(false, true, N, T, S, H, qsv, b * T * N * H, N * H, H, f32(key), b * S * N * H, N * H, H, 0, pv, b * per, S, T * S, null, UnaryOp.linear, 0);
+    perHead(N, false, true, T, S, H, qsv, b * T * N * H, N * H, H, f32(key), b * S * N * H, N * H, H, scores, b * per, S, T * S);
   }
   if (mask) {
     const m = mask.values;
@@ -110,11 +129,12 @@ export function dotProductAttention(query: Tensor, key: Tensor, value: Tensor, o
       const mo = mask.batch === 1 ? 0 : b * plane;
       for (let n = 0; n < N; n++) {
         const base = (b * N + n) * plane;
-        for (let i = 0; i < plane; i++) if (m[mo + i] === 0) pv[base + i] += MASKED_SCORE;
+        for (let i = 0; i < plane; i++) if (m[mo + i] === 0) scores[base + i] += MASKED_SCORE;
       }
     }
   }
-  native.softmax(pv, B * N * T, S, pv, false);
+  const pv = new Float32Array(scores.length);
+  native.softmax(scores, B * N * T, S, pv, false);
   let dropMask: Float32Array | null = null;
   let used = pv;
   if (options.dropout && options.dropout.rate > 0) {
@@ -128,7 +148,7 @@ export function dotProductAttention(query: Tensor, key: Tensor, value: Tensor, o
   const ov = f32(out);
   const vv = f32(value);
   for (let b = 0; b < B; b++) {
-    native.gemm(false, false, N, T, Hv, S, used, b * per, S, T * S, vv, b * S * N * Hv, N * Hv, Hv, 0, ov, b * T * N * Hv, N * Hv, Hv, null, UnaryOp.linear, 0);
+    perHead(N, false, false, T, Hv, S, used, b * per, S, T * S, vv, b * S * N * Hv, N * Hv, Hv, ov, b * T * N * Hv, N * Hv, Hv);
   }
   return record(out, op, [query, key, value], (dy, needs) => {
     const dov = f32(dy);
@@ -139,13 +159,13 @@ export function dotProductAttention(query: Tensor, key: Tensor, value: Tensor, o
       // dV[b, :, n, :] = P'^T dO: the kept (dropped-out) probabilities transposed in place.
       dv = empty(value.shape.slice());
       for (let b = 0; b < B; b++) {
-        native.gemm(true, false, N, S, Hv, T, used, b * per, S, T * S, dov, b * T * N * Hv, N * Hv, Hv, 0, f32(dv), b * S * N * Hv, N * Hv, Hv, null, UnaryOp.linear, 0);
+        perHead(N, true, false, S, Hv, T, used, b * per, S, T * S, dov, b * T * N * Hv, N * Hv, Hv, f32(dv), b * S * N * Hv, N * Hv, Hv);
       }
     }
     if (needs[0] || needs[1]) {
       const dp = new Float32Array(pv.length);
       for (let b = 0; b < B; b++) {
-        native.gemm(false, true, N, T, S, Hv, dov, b * T * N * Hv, N * Hv, Hv, vv, b * S * N * Hv, N * Hv, Hv, 0, dp, b * per, S, T * S, null, UnaryOp.linear, 0);
+        perHead(N, false, true, T, S, Hv, dov, b * T * N * Hv, N * Hv, Hv, vv, b * S * N * Hv, N * Hv, Hv, dp, b * per, S, T * S);
       }
       if (dropMask) for (let i = 0; i < dp.length; i++) dp[i] *= dropMask[i];
       // d scores; masked entries have probability 0 and so gradient 0, as through Keras's additive mask.
@@ -155,14 +175,14 @@ export function dotProductAttention(query: Tensor, key: Tensor, value: Tensor, o
         dq = empty(query.shape.slice());
         const dqv = f32(dq);
         for (let b = 0; b < B; b++) {
-          native.gemm(false, false, N, T, H, S, ds, b * per, S, T * S, f32(key), b * S * N * H, N * H, H, 0, dqv, b * T * N * H, N * H, H, null, UnaryOp.linear, 0);
+          perHead(N, false, false, T, H, S, ds, b * per, S, T * S, f32(key), b * S * N * H, N * H, H, dqv, b * T * N * H, N * H, H);
         }
         for (let i = 0; i < dqv.length; i++) dqv[i] *= scale;
       }
       if (needs[1]) {
         dk = empty(key.shape.slice());
         for (let b = 0; b < B; b++) {
-          native.gemm(true, false, N, S, H, T, ds, b * per, S, T * S, qsv, b * T * N * H, N * H, H, 0, f32(dk), b * S * N * H, N * H, H, null, UnaryOp.linear, 0);
+          perHead(N, true, false, S, H, T, ds, b * per, S, T * S, qsv, b * T * N * H, N * H, H, f32(dk), b * S * N * H, N * H, H);
         }
       }
     }
