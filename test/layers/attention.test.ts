@@ -1,11 +1,12 @@
 // Attention, AdditiveAttention, MultiHeadAttention and Dot: values against float64 loops written here from Keras's
 // definitions, gradients by finite differences, Keras's weight names and shapes, save/load, and bad calls.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { AdditiveAttention, Attention, Dot, MultiHeadAttention } from '../../lib/layers/index.js';
+import { writeKerasArchive, writeKerasWeights } from '../../lib/io/keras.js';
 import { composedDotProductAttention, dotProductAttention } from '../../lib/ops/attention.js';
 import { gradCheck, randomTensor, variableGradCheck } from '../helpers/gradcheck.js';
 
@@ -517,6 +518,66 @@ describe('attention layers save and load', () => {
         expect(Array.from((loaded.predict(xs) as tn.Tensor).data())).toEqual(want);
         const [a, b] = loaded.layers.filter((l) => l instanceof Attention) as Attention[];
         expect([a.useScale, a.scoreMode, a.dropout, b.className, b.useScale, b.dropout]).toEqual([true, 'concat', 0.2, 'AdditiveAttention', true, 0.1]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a Keras 3 .keras file with MultiHeadAttention', () => {
+  // The config as Keras 3 writes it for x = Input((4, 6)); MultiHeadAttention(2, 3)(x, x, use_causal_mask=True)
+  // (and, second, for the keyword form mha(query=x, value=x)); the weights under the EinsumDense sublayers' paths.
+  const keras = (module: string, className: string, config: Record<string, unknown>) => ({ module, class_name: className, config, registered_name: null });
+  const ref = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4, 6], dtype: 'float32', keras_history: [name, 0, 0] } });
+  function archive(node: Record<string, unknown>): Record<string, unknown> {
+    return {
+      module: 'keras.src.models.functional', class_name: 'Functional', registered_name: 'Functional',
+      config: {
+        name: 'functional', trainable: true,
+        layers: [
+          { ...keras('keras.layers', 'InputLayer', { batch_shape: [null, 4, 6], dtype: 'float32', sparse: false, name: 'input_layer' }), name: 'input_layer', inbound_nodes: [] },
+          {
+            ...keras('keras.layers', 'MultiHeadAttention', {
+              name: 'multi_head_attention', trainable: true, dtype: keras('keras', 'DTypePolicy', { name: 'float32' }),
+              num_heads: 2, key_dim: 3, value_dim: 3, dropout: 0.0, use_bias: true, output_shape: null, attention_axes: [1],
+              kernel_initializer: keras('keras.initializers', 'GlorotUniform', { seed: null }), bias_initializer: keras('keras.initializers', 'Zeros', {}),
+              kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null, seed: null,
+            }),
+            build_config: { shapes_dict: { query_shape: [null, 4, 6], value_shape: [null, 4, 6] } },
+            name: 'multi_head_attention', inbound_nodes: [node],
+          },
+        ],
+        input_layers: [['input_layer', 0, 0]], output_layers: [['multi_head_attention', 0, 0]],
+      },
+      build_config: { input_shape: null }, compile_config: null,
+    };
+  }
+
+  it('loads: config, call flags, positional and keyword inputs, and the weights', async () => {
+    const shapes = [[6, 2, 3], [2, 3], [6, 2, 3], [2, 3], [6, 2, 3], [2, 3], [2, 3, 6], [6]];
+    const arrays = shapes.map((shape, i) => ({ dtype: 'float32' as const, shape, values: randomTensor(shape, 300 + i, -0.7, 0.7).data() as Float32Array }));
+    const weights = new Map([
+      ['layers/input_layer', []], ['layers/multi_head_attention', []],
+      ['layers/multi_head_attention/key_dense', arrays.slice(2, 4)], ['layers/multi_head_attention/output_dense', arrays.slice(6, 8)],
+      ['layers/multi_head_attention/query_dense', arrays.slice(0, 2)], ['layers/multi_head_attention/value_dense', arrays.slice(4, 6)],
+    ]);
+    const weightsH5 = await writeKerasWeights(weights);
+    const x = randomTensor([2, 4, 6], 9, -1, 1);
+    const dir = mkdtempSync(join(tmpdir(), 'tn-mha-keras-'));
+    try {
+      const nodes: [Record<string, unknown>, boolean][] = [
+        [{ args: [ref('input_layer'), ref('input_layer')], kwargs: { use_causal_mask: true } }, true],
+        [{ args: [], kwargs: { query: ref('input_layer'), value: ref('input_layer') } }, false],
+      ];
+      for (const [node, causal] of nodes) {
+        const path = join(dir, `m${causal ? 'causal' : 'kw'}.keras`);
+        writeFileSync(path, writeKerasArchive({ metadata: { keras_version: '3.8.0', date_saved: '2026-01-01@00:00:00' }, config: archive(node), weightsH5 }));
+        const model = await tn.loadModel(path, { compile: false });
+        const mha = model.layers[1] as MultiHeadAttention;
+        expect(mha.getWeights().map((w) => Array.from(w.data()))).toEqual(arrays.map((a) => Array.from(a.values)));
+        const ref64 = mhaReference(mha, vals(x), vals(x), vals(x), 2, 4, 4, { numHeads: 2, keyDim: 3, valueDim: 3, outDims: 6, attend: causal ? (_, t, s) => s <= t : undefined });
+        expectClose(model.predict(x) as tn.Tensor, ref64.out, [2, 4, 6]);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
