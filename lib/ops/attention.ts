@@ -1,7 +1,6 @@
-// Scaled dot-product attention as one op: softmax(scale * Q K^T + mask) V over heads laid out as the projections
-// produce them ([batch, time, heads, depth]), with its own backward. The per-head products read Q, K, V and write
-// the output in place through the GEMM's leading dimensions and batch strides, so the four head transposes of the
-// composed form (and their gradients) never happen; benchmarks/attention.ts measures the difference.
+// Scaled dot-product attention over heads laid out as the projections produce them ([batch, time, heads, depth]):
+// as one op with its own backward (dotProductAttention), and composed from the generic ops
+// (composedDotProductAttention, which also returns the probabilities); benchmarks/attention.ts compares them.
 import { record } from '../autograd/tape.js';
 import { native, UnaryOp } from '../native.js';
 import { fmt } from '../shape-util.js';
@@ -83,107 +82,117 @@ function checkQKV(q: Tensor, k: Tensor, v: Tensor, op: string): [number, number,
   return [batch, queries, keys, heads, depth, vdepth];
 }
 
-/**
- * One product per head of one batch item: heads are a stride apart in A, B and C. Where C's heads interleave (a
- * [time, heads, depth] output) the GEMM's batch cannot cover them (its batch items own whole matrices), so each head
- * is its own call; otherwise one batched call.
- */
-function perHead(
-  heads: number, ta: boolean, tb: boolean, m: number, n: number, k: number,
-  a: Float32Array, aOff: number, lda: number, strideA: number,
-  b: Float32Array, bOff: number, ldb: number, strideB: number,
-  c: Float32Array, cOff: number, ldc: number, strideC: number,
-): void {
-  if (strideC >= m * ldc) {
-    native.gemm(ta, tb, heads, m, n, k, a, aOff, lda, strideA, b, bOff, ldb, strideB, 0, c, cOff, ldc, strideC, null, UnaryOp.linear, 0);
-    return;
-  }
-  for (let h = 0; h < heads; h++) {
-    native.gemm(ta, tb, 1, m, n, k, a, aOff + h * strideA, lda, 0, b, bOff + h * strideB, ldb, 0, 0, c, cOff + h * strideC, ldc, 0, null, UnaryOp.linear, 0);
-  }
+/** [B, T, N, D] <-> [B, N, T, D]: the same permutation both ways. */
+function swapHeads(x: Float32Array, b: number, t: number, n: number, d: number, out: Float32Array): Float32Array {
+  native.transpose(x, [b, t, n, d], [0, 2, 1, 3], out);
+  return out;
+}
+
+/** All B*N heads as one batched GEMM over head-major [B*N, rows, cols] operands. */
+function headsGemm(count: number, ta: boolean, tb: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array): void {
+  const [ar, ac] = ta ? [k, m] : [m, k];
+  const [br, bc] = tb ? [n, k] : [k, n];
+  native.gemm(ta, tb, count, m, n, k, a, 0, Math.max(1, ac), ar * ac, b, 0, Math.max(1, bc), br * bc, 0, c, 0, Math.max(1, n), m * n, null, UnaryOp.linear, 0);
 }
 
 /**
  * softmax(scale * Q K^T + mask) V per batch item and head, with optional dropout on the probabilities:
  * query [B, T, N, H], key [B, S, N, H], value [B, S, N, Hv] -> [B, T, N, Hv]. Differentiable in query, key and value.
+ *
+ * One op rather than the composed transpose / matMul / add / softmax / mul / matMul / transpose: the heads are
+ * moved to the front once each way, the scale rides on that copy of Q, mask and dropout act in place on the one
+ * scores buffer, and every product is one batched GEMM over all B*N heads (the GEMM driver is much slower on
+ * batches whose items interleave, so the [B, T, N, H] layout is not read in place).
  */
 export function dotProductAttention(query: Tensor, key: Tensor, value: Tensor, options: DotProductAttentionOptions, op = 'dotProductAttention'): Tensor {
   const [B, T, S, N, H, Hv] = checkQKV(query, key, value, op);
   const scale = options.scale;
   const mask = attentionMaskOf(options.mask, options.causal ?? false, B, T, S, op);
-  // Q scaled once (B T N H values) rather than the scores (B N T S): also what dK needs.
-  const qs = empty(query.shape.slice());
-  const qv = f32(query);
-  const qsv = f32(qs);
-  for (let i = 0; i < qv.length; i++) qsv[i] = qv[i] * scale;
-  const scores = new Float32Array(B * N * T * S);
-  const per = N * T * S;
-  // scores[b, n] = Qs[b, :, n, :] K[b, :, n, :]^T: heads are the GEMM batch (stride H), rows step by N*H.
-  for (let b = 0; b < B; b++) {
-    perHead(N, false, true, T, S, H, qsv, b * T * N * H, N * H, H, f32(key), b * S * N * H, N * H, H, scores, b * per, S, T * S);
-  }
+  const BN = B * N;
+  // Head-major copies; Q scaled in its copy (B T N H values rather than the B N T S scores), which dK also needs.
+  // Scratch comes from the step's buffer pool; the backward reads it through the tensors (.values), so a use after
+  // the step has recycled them fails loudly, as for any op.
+  const qhT = empty([BN, T, H]);
+  const khT = empty([BN, S, H]);
+  const vhT = empty([BN, S, Hv]);
+  const qh = swapHeads(f32(query), B, T, N, H, f32(qhT));
+  for (let i = 0; i < qh.length; i++) qh[i] *= scale;
+  const kh = swapHeads(f32(key), B, S, N, H, f32(khT));
+  const vh = swapHeads(f32(value), B, S, N, Hv, f32(vhT));
+  const scoresT = empty([BN, T, S]);
+  const scores = f32(scoresT);
+  headsGemm(BN, false, true, T, S, H, qh, kh, scores);
   if (mask) {
+    // The masked places of each [T, S] plane listed once, then visited in every head without a test per score.
     const m = mask.values;
     const plane = T * S;
-    for (let b = 0; b < B; b++) {
-      const mo = mask.batch === 1 ? 0 : b * plane;
-      for (let n = 0; n < N; n++) {
-        const base = (b * N + n) * plane;
-        for (let i = 0; i < plane; i++) if (m[mo + i] === 0) scores[base + i] += MASKED_SCORE;
+    for (let mb = 0; mb < mask.batch; mb++) {
+      let count = 0;
+      for (let i = 0; i < plane; i++) if (m[mb * plane + i] === 0) count++;
+      if (count === 0) continue;
+      const masked = new Int32Array(count);
+      for (let i = 0, j = 0; i < plane; i++) if (m[mb * plane + i] === 0) masked[j++] = i;
+      for (let b = mask.batch === 1 ? 0 : mb; b < (mask.batch === 1 ? B : mb + 1); b++) {
+        for (let n = 0; n < N; n++) {
+          const base = (b * N + n) * plane;
+          for (let j = 0; j < count; j++) scores[base + masked[j]] += MASKED_SCORE;
+        }
       }
     }
   }
-  const pv = new Float32Array(scores.length);
-  native.softmax(scores, B * N * T, S, pv, false);
-  let dropMask: Float32Array | null = null;
-  let used = pv;
+  const probsT = empty([BN, T, S]);
+  const pv = f32(probsT);
+  native.softmax(scores, BN * T, S, pv, false);
+  let dropMaskT: Tensor | null = null;
+  let usedT = probsT;
   if (options.dropout && options.dropout.rate > 0) {
-    // The same stream as dropoutWithKeys, so the fused and composed forms drop the same probabilities.
-    dropMask = new Float32Array(pv.length);
-    native.dropoutMask(dropMask, dropMask.length, 1 - options.dropout.rate, options.dropout.keys[0], options.dropout.keys[1]);
-    used = new Float32Array(pv.length);
-    for (let i = 0; i < pv.length; i++) used[i] = pv[i] * dropMask[i];
+    // The same stream as dropoutWithKeys over [B, N, T, S], so the fused and composed forms drop the same entries.
+    dropMaskT = empty([BN, T, S]);
+    const dm = f32(dropMaskT);
+    native.dropoutMask(dm, dm.length, 1 - options.dropout.rate, options.dropout.keys[0], options.dropout.keys[1]);
+    usedT = scoresT; // the raw scores are not needed again
+    for (let i = 0; i < pv.length; i++) scores[i] = pv[i] * dm[i];
   }
+  const ohT = empty([BN, T, Hv]);
+  headsGemm(BN, false, false, T, Hv, S, f32(usedT), vh, f32(ohT));
+  const oh = f32(ohT);
   const out = empty([B, T, N, Hv]);
-  const ov = f32(out);
-  const vv = f32(value);
-  for (let b = 0; b < B; b++) {
-    perHead(N, false, false, T, Hv, S, used, b * per, S, T * S, vv, b * S * N * Hv, N * Hv, Hv, ov, b * T * N * Hv, N * Hv, Hv);
-  }
+  swapHeads(oh, B, N, T, Hv, f32(out));
   return record(out, op, [query, key, value], (dy, needs) => {
-    const dov = f32(dy);
+    const [qh, kh, vh, pv, used] = [qhT, khT, vhT, probsT, usedT].map(f32);
+    const scratch = (shape: number[]) => f32(empty(shape));
+    const doh = swapHeads(f32(dy), B, T, N, Hv, scratch([BN, T, Hv]));
     let dq: Tensor | null = null;
     let dk: Tensor | null = null;
     let dv: Tensor | null = null;
     if (needs[2]) {
-      // dV[b, :, n, :] = P'^T dO: the kept (dropped-out) probabilities transposed in place.
+      const dvh = scratch([BN, S, Hv]);
+      headsGemm(BN, true, false, S, Hv, T, used, doh, dvh);
       dv = empty(value.shape.slice());
-      for (let b = 0; b < B; b++) {
-        perHead(N, true, false, S, Hv, T, used, b * per, S, T * S, dov, b * T * N * Hv, N * Hv, Hv, f32(dv), b * S * N * Hv, N * Hv, Hv);
-      }
+      swapHeads(dvh, B, N, S, Hv, f32(dv));
     }
     if (needs[0] || needs[1]) {
-      const dp = new Float32Array(pv.length);
-      for (let b = 0; b < B; b++) {
-        perHead(N, false, true, T, S, Hv, dov, b * T * N * Hv, N * Hv, Hv, vv, b * S * N * Hv, N * Hv, Hv, dp, b * per, S, T * S);
+      const dp = scratch([BN, T, S]);
+      headsGemm(BN, false, true, T, S, Hv, doh, vh, dp);
+      if (dropMaskT) {
+        const dm = f32(dropMaskT);
+        for (let i = 0; i < dp.length; i++) dp[i] *= dm[i];
       }
-      if (dropMask) for (let i = 0; i < dp.length; i++) dp[i] *= dropMask[i];
       // d scores; masked entries have probability 0 and so gradient 0, as through Keras's additive mask.
-      const ds = new Float32Array(pv.length);
-      native.softmaxGrad(pv, dp, B * N * T, S, ds, false);
+      const ds = scratch([BN, T, S]);
+      native.softmaxGrad(pv, dp, BN * T, S, ds, false);
       if (needs[0]) {
+        const dqh = scratch([BN, T, H]);
+        headsGemm(BN, false, false, T, H, S, ds, kh, dqh);
+        for (let i = 0; i < dqh.length; i++) dqh[i] *= scale;
         dq = empty(query.shape.slice());
-        const dqv = f32(dq);
-        for (let b = 0; b < B; b++) {
-          perHead(N, false, false, T, H, S, ds, b * per, S, T * S, f32(key), b * S * N * H, N * H, H, dqv, b * T * N * H, N * H, H);
-        }
-        for (let i = 0; i < dqv.length; i++) dqv[i] *= scale;
+        swapHeads(dqh, B, N, T, H, f32(dq));
       }
       if (needs[1]) {
+        const dkh = scratch([BN, S, H]);
+        headsGemm(BN, true, false, S, H, T, ds, qh, dkh);
         dk = empty(key.shape.slice());
-        for (let b = 0; b < B; b++) {
-          perHead(N, true, false, S, H, T, ds, b * per, S, T * S, qsv, b * T * N * H, N * H, H, f32(dk), b * S * N * H, N * H, H);
-        }
+        swapHeads(dkh, B, N, S, H, f32(dk));
       }
     }
     return [dq, dk, dv];
