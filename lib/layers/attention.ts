@@ -10,7 +10,7 @@
 // [batch, Tv], attentionMask broadcastable to [batch, Tq, Tv]. In a functional model the list of inputs and the
 // boolean call arguments are recorded; the masks must be concrete tensors (eager calls).
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
-import { attentionMaskOf, composedDotProductAttention, dotProductAttention, dropoutWithKeys, maskBias } from '../ops/attention.js';
+import { attentionMaskOf, dotProductAttention, dropoutWithKeys, maskBias } from '../ops/attention.js';
 import { broadcastTo } from '../ops/broadcast.js';
 import { add, mul, tanh } from '../ops/elementwise.js';
 import { dense, matMul } from '../ops/matmul.js';
@@ -475,18 +475,12 @@ export class MultiHeadAttention extends Layer {
     }
     const options = { scale: 1 / Math.sqrt(this.keyDim), mask, causal, dropout };
     const op = `MultiHeadAttention "${this.name}"`;
-    let heads: Tensor;
-    let probs: Tensor | null = null;
-    if (args.returnAttentionScores) {
-      ({ output: heads, probs } = composedDotProductAttention(query, key, value, options, op));
-    } else {
-      heads = dotProductAttention(query, key, value, options, op);
-    }
+    const { output: heads, probs } = dotProductAttention(query, key, value, options, op);
     const out = this.outputShape ?? [qs[qs.length - 1]];
     const N = this.numHeads;
     const y = dense(reshape(heads, [B, Tq, N * this.valueDim]), reshape(this.outputKernel!, [N * this.valueDim, sizeOf(out)]), this.outputBias && reshape(this.outputBias, [sizeOf(out)]));
     const output = reshape(y, [B, ...tq, ...out]);
-    return probs ? [output, reshape(probs, [B, N, ...tq, ...tv])] : output;
+    return args.returnAttentionScores ? [output, reshape(probs, [B, N, ...tq, ...tv])] : output;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

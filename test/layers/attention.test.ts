@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { AdditiveAttention, Attention, Dot, MultiHeadAttention } from '../../lib/layers/index.js';
 import { writeKerasArchive, writeKerasWeights } from '../../lib/io/keras.js';
-import { composedDotProductAttention, dotProductAttention } from '../../lib/ops/attention.js';
+import { dotProductAttention } from '../../lib/ops/attention.js';
 import { gradCheck, randomTensor, variableGradCheck } from '../helpers/gradcheck.js';
 
 type Arr = Float64Array;
@@ -312,19 +312,37 @@ describe('MultiHeadAttention', () => {
     expectClose(layer.apply([x, kv], { attentionMask: tn.reshape(shared, [2, 3, 2, 2]) } as never) as tn.Tensor, ref2.out, [2, 2, 3, 4]);
   });
 
-  it('fused and composed attention agree, dropout included, and both have finite-difference gradients', () => {
+  it('the attention op drops the same probabilities for the same keys, scaled by 1 / (1 - rate), and has finite-difference gradients', () => {
     const q = randomTensor([2, 3, 2, 4], 41, -1, 1);
     const k = randomTensor([2, 5, 2, 4], 42, -1, 1);
     const v = randomTensor([2, 5, 2, 3], 43, -1, 1);
     const mask = maskTensor([2, 3, 5], (i) => i % 4 !== 1);
-    for (const dropout of [null, { rate: 0.4, keys: [5, 9] as [number, number] }]) {
-      const options = { scale: 0.5, mask, causal: true, dropout };
-      const fused = dotProductAttention(q, k, v, options);
-      const composed = composedDotProductAttention(q, k, v, options).output;
-      expectClose(fused, composed.data() as Float32Array, [2, 3, 2, 3], 1e-5, 1e-6);
-      gradCheck((a, b, c) => dotProductAttention(a, b, c, options), [q, k, v]);
+    const plain = dotProductAttention(q, k, v, { scale: 0.5, mask, causal: true });
+    const dropped = { scale: 0.5, mask, causal: true, dropout: { rate: 0.4, keys: [5, 9] as [number, number] } };
+    const a = dotProductAttention(q, k, v, dropped);
+    expect(Array.from(a.output.data())).toEqual(Array.from(dotProductAttention(q, k, v, dropped).output.data()));
+    expect(Array.from(a.probs.data())).toEqual(Array.from(plain.probs.data()));
+    // With one-hot values (value s = e_s) the output is the dropped-out probabilities themselves, [B, T, N, S].
+    const oneHot = tn.tensor(Float32Array.from({ length: 2 * 5 * 2 * 5 }, (_, i) => (Math.floor(i / 10) % 5 === i % 5 ? 1 : 0)), [2, 5, 2, 5]);
+    const out = vals(dotProductAttention(q, k, oneHot, dropped).output);
+    const p = vals(plain.probs);
+    let zeros = 0;
+    let kept = 0;
+    for (let b = 0; b < 2; b++) for (let t = 0; t < 3; t++) for (let n = 0; n < 2; n++) for (let j = 0; j < 5; j++) {
+      const got = out[((b * 3 + t) * 2 + n) * 5 + j];
+      const prob = p[((b * 2 + n) * 3 + t) * 5 + j];
+      if (got === 0 && prob > 0) zeros++;
+      else if (prob > 0) {
+        expect(got).toBeCloseTo(prob / 0.6, 6);
+        kept++;
+      }
     }
-    gradCheck((a, b, c) => composedDotProductAttention(a, b, c, { scale: 0.5, mask, causal: false }).probs, [q, k, v]);
+    expect(zeros).toBeGreaterThan(0);
+    expect(kept).toBeGreaterThan(zeros / 2);
+    for (const options of [{ scale: 0.5, mask, causal: true }, dropped]) {
+      gradCheck((x, y, z) => dotProductAttention(x, y, z, options).output, [q, k, v]);
+    }
+    gradCheck((x, y, z) => dotProductAttention(x, y, z, { scale: 0.5, mask, causal: false }).probs, [q, k, v]);
   });
 
   it('has finite-difference gradients for its inputs and every weight', () => {
