@@ -471,7 +471,15 @@ function parseCalls(spec: KerasLayerSpec, where: string): KerasCall[] {
     if (isObject(node)) return keras3Call(node, where);
     if (Array.isArray(node) && node.every(isRef)) {
       const inputs = node.map((r) => (r as unknown[]).slice(0, 3) as KerasRef);
-      return { inputs, listInput: inputs.length > 1, args: callArgs((node[0] as unknown[])?.[3]) };
+      // tf.keras records a call's tensors after the first as keyword refs: mha(q, v) is [[q..., { value: [v...] }]].
+      const kwargs = (node[0] as unknown[])?.[3];
+      if (node.length === 1 && isObject(kwargs)) {
+        const named = ['value', 'key'].filter((k) => isRef(kwargs[k]));
+        const other = Object.keys(kwargs).find((k) => !named.includes(k) && isRef(kwargs[k]));
+        if (other) throw new Error(`${where}: layer "${spec.config?.name ?? spec.name}" is called with the tensor \`${other}\` as a keyword argument, which tensornode cannot rebuild (it records masks only as concrete tensors)`);
+        if (named.length) return { inputs: [...inputs, ...named.map((k) => (kwargs[k] as unknown[]).slice(0, 3) as KerasRef)], listInput: true, args: callArgs(kwargs) };
+      }
+      return { inputs, listInput: inputs.length > 1, args: callArgs(kwargs) };
     }
     throw new Error(`${where}: cannot read the inbound node ${JSON.stringify(node)?.slice(0, 200)} of layer "${spec.config?.name ?? spec.name}"`);
   });

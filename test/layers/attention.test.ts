@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { AdditiveAttention, Attention, Dot, MultiHeadAttention } from '../../lib/layers/index.js';
+import { assignWeightsByName, modelFromKeras } from '../../lib/io/keras-config.js';
 import { writeKerasArchive, writeKerasWeights } from '../../lib/io/keras.js';
 import { dotProductAttention } from '../../lib/ops/attention.js';
 import { gradCheck, randomTensor, variableGradCheck } from '../helpers/gradcheck.js';
@@ -600,5 +601,46 @@ describe('a Keras 3 .keras file with MultiHeadAttention', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a Keras 2 / tf.keras config with MultiHeadAttention', () => {
+  it('reads the value passed as a keyword ref, the call flags and the weights by name', () => {
+    const topology = {
+      keras_version: '2.15.0',
+      model_config: {
+        class_name: 'Functional',
+        config: {
+          name: 'model',
+          layers: [
+            { class_name: 'InputLayer', name: 'input_1', config: { batch_input_shape: [null, 4, 6], dtype: 'float32', sparse: false, name: 'input_1' }, inbound_nodes: [] },
+            {
+              class_name: 'MultiHeadAttention', name: 'mha',
+              config: {
+                name: 'mha', trainable: true, dtype: 'float32', num_heads: 2, key_dim: 3, value_dim: 3, dropout: 0.0, use_bias: true,
+                output_shape: null, attention_axes: [1], kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
+                bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: null, bias_regularizer: null,
+                activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+                query_shape: [null, 4, 6], key_shape: [null, 4, 6], value_shape: [null, 4, 6],
+              },
+              inbound_nodes: [[['input_1', 0, 0, { value: ['input_1', 0, 0], use_causal_mask: true }]]],
+            },
+          ],
+          input_layers: [['input_1', 0, 0]],
+          output_layers: [['mha', 0, 0]],
+        },
+      },
+    };
+    const model = modelFromKeras(topology);
+    const names = ['query/kernel', 'query/bias', 'key/kernel', 'key/bias', 'value/kernel', 'value/bias', 'attention_output/kernel', 'attention_output/bias'];
+    const shapes = [[6, 2, 3], [2, 3], [6, 2, 3], [2, 3], [6, 2, 3], [2, 3], [2, 3, 6], [6]];
+    // tf.keras's manifest names, given in another order than the layer's: matched by name.
+    const order = [6, 7, 0, 1, 4, 5, 2, 3];
+    assignWeightsByName(model, order.map((i) => ({ name: `mha/${names[i]}:0`, shape: shapes[i], values: randomTensor(shapes[i], 400 + i, -0.7, 0.7).data() as Float32Array })), 'test');
+    const mha = model.layers[1] as MultiHeadAttention;
+    expect(mha.getWeights().map((w) => Array.from(w.data()))).toEqual(shapes.map((s, i) => Array.from(randomTensor(s, 400 + i, -0.7, 0.7).data())));
+    const x = randomTensor([2, 4, 6], 10, -1, 1);
+    const ref64 = mhaReference(mha, vals(x), vals(x), vals(x), 2, 4, 4, { numHeads: 2, keyDim: 3, valueDim: 3, outDims: 6, attend: (_, t, s) => s <= t });
+    expectClose(model.predict(x) as tn.Tensor, ref64.out, [2, 4, 6]);
   });
 });
