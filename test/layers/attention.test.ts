@@ -598,6 +598,10 @@ describe('a Keras 3 .keras file with MultiHeadAttention', () => {
         const ref64 = mhaReference(mha, vals(x), vals(x), vals(x), 2, 4, 4, { numHeads: 2, keyDim: 3, valueDim: 3, outDims: 6, attend: causal ? (_, t, s) => s <= t : undefined });
         expectClose(model.predict(x) as tn.Tensor, ref64.out, [2, 4, 6]);
       }
+      // A mask passed as a graph tensor cannot be rebuilt: an error names it rather than a model that ignores it.
+      expect(() => modelFromKeras(archive({ args: [ref('input_layer'), ref('input_layer')], kwargs: { attention_mask: ref('input_layer') } }), 'model.keras')).toThrow(
+        'model.keras: a layer call passes the tensor `attention_mask` as a keyword argument, which tensornode cannot rebuild (it records masks only as concrete tensors)',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
