@@ -305,6 +305,15 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
     const inner = layerFromKeras(c.layer as unknown as KerasLayerSpec, `${ctx.where} > wrapped layer`);
     return build('Bidirectional', c, ctx, { layer: inner, mergeMode: c.merge_mode });
   },
+  Dot: (c, ctx) => build('Dot', c, ctx, { axes: c.axes, normalize: c.normalize }),
+  Attention: (c, ctx) => build('Attention', c, ctx, { useScale: c.use_scale, scoreMode: c.score_mode, dropout: c.dropout, seed: c.seed ?? undefined }),
+  AdditiveAttention: (c, ctx) => build('AdditiveAttention', c, ctx, { useScale: c.use_scale, dropout: c.dropout, seed: c.seed ?? undefined }),
+  MultiHeadAttention: (c, ctx) => build('MultiHeadAttention', c, ctx, {
+    numHeads: c.num_heads, keyDim: c.key_dim, valueDim: c.value_dim, dropout: c.dropout, useBias: c.use_bias,
+    outputShape: c.output_shape, attentionAxes: c.attention_axes, seed: c.seed ?? undefined,
+    kernelInitializer: kerasInitializer(c.kernel_initializer), biasInitializer: kerasInitializer(c.bias_initializer),
+    kernelRegularizer: kerasRegularizer(c.kernel_regularizer, ctx, 'kernel_regularizer'), biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
+  }),
   // Classes that lib/layers gains from other work: looked up by name when a file uses them.
   DepthwiseConv2D: (c, ctx) => build('DepthwiseConv2D', c, ctx, {
     kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, depthMultiplier: c.depth_multiplier, dilationRate: c.dilation_rate,
@@ -446,8 +455,22 @@ function refList(v: unknown, where: string, what: string): KerasRef[] {
   throw new Error(`${where}: cannot read ${what} ${JSON.stringify(v)?.slice(0, 200)}; expected [[layer name, node index, tensor index], ...]`);
 }
 
+/** The boolean call arguments a node's kwargs record (training; the attention layers' flags), camelCased. */
+const CALL_FLAGS: [string, string][] = [['training', 'training'], ['use_causal_mask', 'useCausalMask'], ['return_attention_scores', 'returnAttentionScores']];
+
 function callArgs(kwargs: unknown): CallArgs {
-  return isObject(kwargs) && typeof kwargs.training === 'boolean' ? { training: kwargs.training } : {};
+  if (!isObject(kwargs)) return {};
+  const out: Record<string, boolean> = {};
+  for (const [key, arg] of CALL_FLAGS) if (typeof kwargs[key] === 'boolean') out[arg] = kwargs[key] as boolean;
+  return out as CallArgs;
+}
+
+/** A node's call arguments as Keras's kwargs (the inverse of callArgs). */
+export function callKwargs(args: CallArgs): Json {
+  const a = args as Record<string, unknown>;
+  const out: Json = {};
+  for (const [key, arg] of CALL_FLAGS) if (typeof a[arg] === 'boolean') out[key] = a[arg];
+  return out;
 }
 
 /** Keras 3's { args, kwargs } node: the keras tensors among the positional arguments. */
@@ -459,6 +482,12 @@ function keras3Call(node: Json, where: string): KerasCall {
   };
   const args = Array.isArray(node.args) ? node.args : [];
   const isTensor = (t: unknown) => isObject(t) && t.class_name === '__keras_tensor__';
+  // MultiHeadAttention(query, value=..., key=...): the tensors passed by keyword follow the positional ones.
+  const kwargs = isObject(node.kwargs) ? node.kwargs : {};
+  const named = ['query', 'value', 'key'].filter((k) => isTensor(kwargs[k]));
+  const otherTensor = Object.keys(kwargs).find((k) => !named.includes(k) && isTensor(kwargs[k]));
+  if (otherTensor) throw new Error(`${where}: a layer call passes the tensor \`${otherTensor}\` as a keyword argument, which tensornode cannot rebuild (it records masks only as concrete tensors)`);
+  if (named.length) return { inputs: [...args.filter(isTensor), ...named.map((k) => kwargs[k])].map(history), listInput: true, args: callArgs(node.kwargs) };
   if (args.length === 1 && isTensor(args[0])) return { inputs: [history(args[0])], listInput: false, args: callArgs(node.kwargs) };
   if (args.length === 1 && Array.isArray(args[0])) return { inputs: (args[0] as unknown[]).map(history), listInput: true, args: callArgs(node.kwargs) };
   return { inputs: args.filter(isTensor).map(history), listInput: true, args: callArgs(node.kwargs) };
@@ -471,7 +500,15 @@ function parseCalls(spec: KerasLayerSpec, where: string): KerasCall[] {
     if (isObject(node)) return keras3Call(node, where);
     if (Array.isArray(node) && node.every(isRef)) {
       const inputs = node.map((r) => (r as unknown[]).slice(0, 3) as KerasRef);
-      return { inputs, listInput: inputs.length > 1, args: callArgs((node[0] as unknown[])?.[3]) };
+      // tf.keras records a call's tensors after the first as keyword refs: mha(q, v) is [[q..., { value: [v...] }]].
+      const kwargs = (node[0] as unknown[])?.[3];
+      if (node.length === 1 && isObject(kwargs)) {
+        const named = ['value', 'key'].filter((k) => isRef(kwargs[k]));
+        const other = Object.keys(kwargs).find((k) => !named.includes(k) && isRef(kwargs[k]));
+        if (other) throw new Error(`${where}: layer "${spec.config?.name ?? spec.name}" is called with the tensor \`${other}\` as a keyword argument, which tensornode cannot rebuild (it records masks only as concrete tensors)`);
+        if (named.length) return { inputs: [...inputs, ...named.map((k) => (kwargs[k] as unknown[]).slice(0, 3) as KerasRef)], listInput: true, args: callArgs(kwargs) };
+      }
+      return { inputs, listInput: inputs.length > 1, args: callArgs(kwargs) };
     }
     throw new Error(`${where}: cannot read the inbound node ${JSON.stringify(node)?.slice(0, 200)} of layer "${spec.config?.name ?? spec.name}"`);
   });
@@ -707,7 +744,7 @@ function functionalToKeras(model: Model): Json {
     const spec = layer instanceof InputLayer
       ? { class_name: 'InputLayer', config: { batch_input_shape: layer.batchInputShape, dtype: layer.dtype, sparse: false, name: layer.name } }
       : layerToKeras(layer);
-    const inbound = nodes.filter((n) => n.layer === layer).map((n) => n.inputs.map((t) => [...ref(t), n.args.training === undefined ? {} : { training: n.args.training }]));
+    const inbound = nodes.filter((n) => n.layer === layer).map((n) => n.inputs.map((t) => [...ref(t), callKwargs(n.args)]));
     return { name: layer.name, class_name: spec.class_name, config: spec.config, inbound_nodes: inbound };
   });
   return { name: model.name, layers, input_layers: inputs.map(ref), output_layers: outputs.map(ref) };

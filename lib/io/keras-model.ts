@@ -13,6 +13,7 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Layer, InputLayer, type Shape } from '../layers/layer.js';
 import { Bidirectional } from '../layers/wrappers.js';
+import { MultiHeadAttention } from '../layers/attention.js';
 import { GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
 import { getLoss, Loss, type LossIdentifier } from '../losses.js';
 import { getMetric } from '../metrics.js';
@@ -21,7 +22,7 @@ import { Sequential } from '../models/sequential.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { toSnakeCase } from '../names.js';
 import { tensor, type Variable } from '../tensor.js';
-import { camelConfigToKeras, layerToKeras, modelFromKeras, type KerasLayerSpec } from './keras-config.js';
+import { callKwargs, camelConfigToKeras, layerToKeras, modelFromKeras, type KerasLayerSpec } from './keras-config.js';
 import { readKerasArchive, readKerasLegacyH5, readKerasWeights, writeKerasArchive, writeKerasWeights, type H5Array, type Json, type KerasWeights } from './keras.js';
 import type { SaveResult } from './handlers.js';
 import { compileArgsFromTrainingConfig, type LoadOptions, type TrainingConfig } from './tfjs-layers.js';
@@ -73,6 +74,14 @@ function variableGroups(model: Model, prefix = ''): VariableGroup[] {
       for (const [side, inner] of [['forward_layer', layer.forwardLayer], ['backward_layer', layer.backwardLayer]] as const) {
         out.push({ path: `${path}/${side}`, layer, variables: [] }, { path: `${path}/${side}/cell`, layer, variables: ownVariables(inner) });
       }
+    } else if (layer instanceof MultiHeadAttention) {
+      // Keras 3 keeps the four EinsumDense projections as sublayers, saved under their public attribute names.
+      const own = (k: Variable | null, b: Variable | null) => (k ? [k] : []).concat(b ? [b] : []);
+      out.push({ path, layer, variables: [] },
+        { path: `${path}/query_dense`, layer, variables: own(layer.queryKernel, layer.queryBias) },
+        { path: `${path}/key_dense`, layer, variables: own(layer.keyKernel, layer.keyBias) },
+        { path: `${path}/value_dense`, layer, variables: own(layer.valueKernel, layer.valueBias) },
+        { path: `${path}/output_dense`, layer, variables: own(layer.outputKernel, layer.outputBias) });
     } else if (isRecurrent(layer)) {
       out.push({ path, layer, variables: [] }, { path: `${path}/cell`, layer, variables: ownVariables(layer) });
     } else {
@@ -352,7 +361,9 @@ const KERAS3_KEYS: Record<string, string[]> = {
   Embedding: ['input_dim', 'output_dim', 'embeddings_initializer', 'embeddings_regularizer', 'embeddings_constraint', 'mask_zero'],
   SimpleRNN: RNN, LSTM: [...RNN, 'recurrent_activation', 'unit_forget_bias'], GRU: [...RNN, 'recurrent_activation', 'reset_after'],
   Bidirectional: ['layer', 'merge_mode', 'backward_layer'],
-  Add: [], Subtract: [], Multiply: [], Average: [], Maximum: [], Minimum: [], Concatenate: ['axis'],
+  Add: [], Subtract: [], Multiply: [], Average: [], Maximum: [], Minimum: [], Concatenate: ['axis'], Dot: ['axes', 'normalize'],
+  Attention: ['use_scale', 'score_mode', 'dropout', 'seed'], AdditiveAttention: ['use_scale', 'dropout'],
+  MultiHeadAttention: ['num_heads', 'key_dim', 'value_dim', 'dropout', 'use_bias', 'output_shape', 'attention_axes', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'seed'],
 };
 
 /** Keras 3's initializer classes and the config each takes. */
@@ -418,7 +429,11 @@ function keras3Layer(layer: Layer, spec: KerasLayerSpec, inputShape: Shape | Sha
     config,
     registered_name: custom ? `Custom>${spec.class_name}` : null,
   };
-  if (inputShape) out.build_config = { input_shape: inputShape };
+  // Keras 3 builds MultiHeadAttention from named shapes (build(query_shape, value_shape, key_shape)).
+  if (inputShape && layer instanceof MultiHeadAttention && Array.isArray(inputShape[0])) {
+    const [query, value, key] = inputShape as Shape[];
+    out.build_config = { shapes_dict: { query_shape: query, value_shape: value, ...(key ? { key_shape: key } : {}) } };
+  } else if (inputShape) out.build_config = { input_shape: inputShape };
   return out;
 }
 
@@ -468,9 +483,11 @@ function keras3Model(model: Model): Json {
     const own = nodes.filter((n) => n.layer === layer);
     const inShape = own[0] ? (own[0].listInput ? own[0].inputs.map((t) => t.shape.slice()) : own[0].inputs[0].shape.slice()) : null;
     const spec = keras3Layer(layer, layerToKeras(layer), inShape);
+    // Keras 3's MultiHeadAttention takes query, value and key as separate positional arguments, not one list.
+    const spread = layer instanceof MultiHeadAttention;
     const inbound = own.map((n) => ({
-      args: n.listInput ? [n.inputs.map(tensorRef)] : n.inputs.map(tensorRef),
-      kwargs: n.args.training === undefined ? {} : { training: n.args.training },
+      args: n.listInput && !spread ? [n.inputs.map(tensorRef)] : n.inputs.map(tensorRef),
+      kwargs: callKwargs(n.args),
     }));
     return { ...spec, name: layer.name, inbound_nodes: inbound };
   });

@@ -2,7 +2,8 @@
 import { Activation, Dense, Dropout, Flatten, Reshape, type DenseArgs, type DropoutArgs, type ReshapeArgs } from './core.js';
 import { Conv1D, Conv2D, type Conv1DArgs, type Conv2DArgs } from './convolutional.js';
 import { InputLayer, type LayerArgs, type Shape } from './layer.js';
-import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
+import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type DotArgs } from './merge.js';
+import { AdditiveAttention, Attention, MultiHeadAttention, type AttentionArgs, type AttentionCallArgs, type MultiHeadAttentionArgs, type MultiHeadAttentionCallArgs } from './attention.js';
 import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
 import { Embedding, type EmbeddingArgs } from './embedding.js';
 import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RNNArgs } from './recurrent.js';
@@ -28,6 +29,8 @@ export { UpSampling1D, UpSampling2D, Cropping1D, Cropping2D, RepeatVector, Permu
 export type { UpSampling1DArgs, UpSampling2DArgs, Cropping1DArgs, Cropping2DArgs, RepeatVectorArgs, PermuteArgs, TimeDistributedArgs, LambdaArgs, LambdaFunction };
 export { GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D, SpatialDropout2D, ActivityRegularization, GroupNormalization, UnitNormalization };
 export type { GaussianNoiseArgs, GaussianDropoutArgs, AlphaDropoutArgs, SpatialDropout1DArgs, SpatialDropout2DArgs, ActivityRegularizationArgs, GroupNormalizationArgs, UnitNormalizationArgs };
+export { Dot, Attention, AdditiveAttention, MultiHeadAttention };
+export type { DotArgs, AttentionArgs, AttentionCallArgs, MultiHeadAttentionArgs, MultiHeadAttentionCallArgs };
 export type { DenseArgs, DropoutArgs, ReshapeArgs, Conv2DArgs, Pooling2DArgs, GlobalPooling2DArgs, BatchNormalizationArgs, LayerNormalizationArgs };
 
 export const dense = (args: DenseArgs) => new Dense(args);
@@ -88,3 +91,7 @@ export const spatialDropout2d = (args: SpatialDropout2DArgs) => new SpatialDropo
 export const activityRegularization = (args: ActivityRegularizationArgs = {}) => new ActivityRegularization(args);
 export const groupNormalization = (args: GroupNormalizationArgs = {}) => new GroupNormalization(args);
 export const unitNormalization = (args: UnitNormalizationArgs = {}) => new UnitNormalization(args);
+export const dot = (args: DotArgs) => new Dot(args);
+export const attention = (args: AttentionArgs = {}) => new Attention(args);
+export const additiveAttention = (args: Omit<AttentionArgs, 'scoreMode'> = {}) => new AdditiveAttention(args);
+export const multiHeadAttention = (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args);

@@ -1,6 +1,8 @@
-// Merge layers: combine a list of tensors (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate).
-import { add, div, maximum, minimum, mul, sub } from '../ops/elementwise.js';
-import { concat } from '../ops/shape.js';
+// Merge layers: combine a list of tensors (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot).
+import { add, div, maximum, minimum, mul, rsqrt, square, sub } from '../ops/elementwise.js';
+import { matMul } from '../ops/matmul.js';
+import { sum } from '../ops/reduce.js';
+import { concat, reshape, transpose } from '../ops/shape.js';
 import { broadcastShapes, normalizeAxis } from '../shape-util.js';
 import type { Tensor } from '../tensor.js';
 import { Layer, formatShape, type LayerArgs, type LayerInput, type Shape } from './layer.js';
@@ -123,5 +125,91 @@ export class Concatenate extends Merge {
   }
   override getConfig() {
     return { ...super.getConfig(), axis: this.axis };
+  }
+}
+
+export interface DotArgs extends LayerArgs {
+  /** The axis of each input to contract (one number for both, or [axis0, axis1]); never the batch axis 0. */
+  axes?: number | [number, number];
+  /** L2-normalize both inputs along the contracted axes first, so the result is the cosine similarity. */
+  normalize?: boolean;
+}
+
+/**
+ * Dot product of two samples' tensors along one axis each (Keras's batch_dot): inputs [batch, ...a] and
+ * [batch, ...b] give [batch, ...a without axes[0], ...b without axes[1]], or [batch, 1] when nothing is left.
+ */
+export class Dot extends Merge {
+  readonly axes: number | [number, number];
+  readonly normalize: boolean;
+  constructor(axes: number | [number, number] | DotArgs, args: DotArgs = {}) {
+    const a = typeof axes === 'object' && !Array.isArray(axes) ? axes : { ...args, axes };
+    super(a);
+    const ax = a.axes;
+    const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
+    if (!(isInt(ax) || (Array.isArray(ax) && ax.length === 2 && ax.every(isInt)))) {
+      throw new Error(`Dot: invalid type for argument \`axes\`, expected an integer or a list of 2 integers. Received: axes=${JSON.stringify(ax)}`);
+    }
+    this.axes = Array.isArray(ax) ? [ax[0], ax[1]] : (ax as number);
+    if (a.normalize !== undefined && typeof a.normalize !== 'boolean') throw new Error(`Dot: invalid value for argument \`normalize\`, expected a boolean. Received: normalize=${JSON.stringify(a.normalize)}`);
+    this.normalize = a.normalize ?? false;
+  }
+
+  /** The two contracted axes for inputs of these ranks, as Keras resolves negative ones, checked. */
+  private resolveAxes(shapes: Shape[]): [number, number] {
+    if (shapes.length !== 2) throw new Error(`Layer "${this.name}" (Dot) should be called on a list of 2 inputs. Received: ${shapes.length} inputs`);
+    const raw = Array.isArray(this.axes) ? this.axes : [this.axes, this.axes];
+    const axes = raw.map((a, i) => (a < 0 ? ((a % shapes[i].length) + shapes[i].length) % shapes[i].length : a)) as [number, number];
+    const all = shapes.map(formatShape).join(', ');
+    shapes.forEach((s, i) => {
+      if (s.length < 2) throw new Error(`Layer "${this.name}" (Dot) needs inputs of rank at least 2 ([batch, ...]). Received shapes: ${all}`);
+      if (axes[i] === 0 || axes[i] >= s.length) throw new Error(`Layer "${this.name}" (Dot): axes=${JSON.stringify(this.axes)} must name a non-batch axis of each input. Received shapes: ${all}`);
+    });
+    const [d0, d1] = [shapes[0][axes[0]], shapes[1][axes[1]]];
+    const [b0, b1] = [shapes[0][0], shapes[1][0]];
+    if ((d0 !== null && d1 !== null && d0 !== d1) || (b0 !== null && b1 !== null && b0 !== b1)) {
+      throw new Error(`Layer "${this.name}" (Dot): incompatible input shapes: ${formatShape(shapes[0])} (axis ${axes[0]}) and ${formatShape(shapes[1])} (axis ${axes[1]}); the contracted axes and the batch sizes must be equal`);
+    }
+    return axes;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    if (!Array.isArray(inputShape[0])) throw new Error(`Layer "${this.name}" (Dot) should be called on a list of 2 inputs`);
+    this.resolveAxes(inputShape as Shape[]);
+    super.build(inputShape);
+  }
+
+  protected merge(xs: Tensor[]): Tensor {
+    const [a0, a1] = this.resolveAxes(xs.map((x) => x.shape as Shape));
+    let [x, y] = xs;
+    if (this.normalize) {
+      // Keras's l2_normalize: x / sqrt(max(sum(x^2), 1e-12)).
+      const unit = (t: Tensor, axis: number) => mul(t, rsqrt(maximum(sum(square(t), axis, true), 1e-12)));
+      x = unit(x, a0);
+      y = unit(y, a1);
+    }
+    const B = x.shape[0];
+    const d = x.shape[a0];
+    // x as [B, P, d] and y as [B, d, Q], the other axes kept in order: one batched product.
+    const restX = x.shape.filter((_, i) => i !== 0 && i !== a0);
+    const restY = y.shape.filter((_, i) => i !== 0 && i !== a1);
+    const permX = [0, ...x.shape.map((_, i) => i).filter((i) => i !== 0 && i !== a0), a0];
+    const permY = [0, a1, ...y.shape.map((_, i) => i).filter((i) => i !== 0 && i !== a1)];
+    const X = reshape(transpose(x, permX), [B, restX.reduce((p, v) => p * v, 1), d]);
+    const Y = reshape(transpose(y, permY), [B, d, restY.reduce((p, v) => p * v, 1)]);
+    const out = [...restX, ...restY];
+    return reshape(matMul(X, Y), [B, ...(out.length ? out : [1])]);
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shapes = inputShape as Shape[];
+    if (!Array.isArray(shapes[0])) throw new Error(`Layer "${this.name}" (Dot) should be called on a list of 2 inputs`);
+    const [a0, a1] = this.resolveAxes(shapes);
+    const out = [...shapes[0].filter((_, i) => i !== 0 && i !== a0), ...shapes[1].filter((_, i) => i !== 0 && i !== a1)];
+    return [shapes[0][0], ...(out.length ? out : [1])];
+  }
+
+  override getConfig() {
+    return { ...super.getConfig(), axes: this.axes, normalize: this.normalize };
   }
 }
