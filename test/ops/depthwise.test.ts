@@ -207,9 +207,10 @@ describe('depthwiseConv2d threads, call forms, NaN and errors', () => {
     expect(() => tn.depthwiseConv2d(x, tn.zeros([3, 3, 3, 0]))).toThrow('depthwiseConv2d: the kernel\'s window and depth multiplier must be positive, received kernel shape [3,3,3,0]');
   });
 
-  it('the native kernels alone, on geometries the op never forms: stride and dilation both above 1, odd pads', () => {
+  it('the native kernels alone, on geometries the op never forms: stride and dilation both above 1, odd and oversized pads', () => {
     // [n, h, w, c, kh, kw, m, oh, ow, sh, sw, dh, dw, pt, pl]
-    for (const geometry of [[2, 11, 13, 5, 3, 3, 2, 5, 6, 2, 2, 2, 2, 1, 2], [1, 9, 10, 17, 2, 3, 1, 6, 5, 2, 3, 3, 2, 3, 0]]) {
+    // (the third pads more than the window reaches: its input gradient runs the flipped kernel with a negative pad)
+    for (const geometry of [[2, 11, 13, 5, 3, 3, 2, 5, 6, 2, 2, 2, 2, 1, 2], [1, 9, 10, 17, 2, 3, 1, 6, 5, 2, 3, 3, 2, 3, 0], [1, 4, 4, 9, 2, 2, 1, 8, 8, 1, 1, 1, 1, 3, 3]]) {
       const [n, h, w, c, kh, kw, m, oh, ow, sh, sw, dh, dw, pt, pl] = geometry;
       const g: DepthwiseGeometry = { n, h, w, c, kh, kw, m, oh, ow, sh, sw, dh, dw, pt, pl };
       const x = randomArray(n * h * w * c, 20);
