@@ -83,12 +83,17 @@ describe('the Keras config mapping', () => {
     expect(() => layerFromKeras(spec('Dense', { units: 2, kernel_regularizer: { class_name: 'OrthogonalRegularizer', config: {} } }))).toThrow(/layer "x" \(Dense\): `kernel_regularizer`/);
   });
 
-  it('names a class tensornode lacks (layers being added elsewhere resolve through lib/layers by name)', () => {
-    for (const cls of ['DepthwiseConv2D', 'ReLU', 'ZeroPadding2D']) {
-      const build = () => layerFromKeras({ class_name: cls, config: { name: 'y', kernel_size: [3, 3], padding: [[0, 1], [0, 1]] } });
-      if (cls in L) expect(build()).toBeInstanceOf((L as unknown as Record<string, new () => tn.Layer>)[cls]);
-      else expect(build).toThrow(new RegExp(`layer "y" \\(${cls}\\): tensornode has no layer class "${cls}" yet`));
+  it('names the layer and a class tensornode lacks, and which classes it reads', () => {
+    for (const cls of ['Conv3D', 'ConvLSTM2D']) {
+      expect(cls in L).toBe(false);
+      const build = () => layerFromKeras({ class_name: cls, config: { name: 'y', filters: 2, kernel_size: [3, 3, 3] } });
+      expect(build).toThrow(new RegExp(`layer "y" \\(${cls}\\): unknown layer class "${cls}"\\..*Classes tensornode reads: .*\\bGroupNormalization\\b`));
     }
+  });
+
+  it("refuses a Keras Lambda (its function is Python bytecode), naming the layer", () => {
+    const spec = { class_name: 'Lambda', config: { name: 'lam', function: ['4wEAAAAAAAAA', null, null], function_type: 'lambda', output_shape: null, arguments: {} } };
+    expect(() => layerFromKeras(spec)).toThrow(/layer "lam" \(Lambda\): a Lambda layer wraps a function that a saved config cannot hold/);
   });
 
   it('reports a damaged graph clearly instead of building something else', () => {
