@@ -89,10 +89,21 @@ describe('real TF.js files', () => {
     }
   });
 
-  it('tm-mobilenet-v2 (Teachable Machine, TF.js 1.x file without "format") names the layer class tensornode lacks', async () => {
+  it('tm-mobilenet-v2 (Teachable Machine, TF.js 1.x file without "format"): a Sequential of a functional MobileNetV2 and a head predicts as TF.js does', async () => {
     const dir = join(REAL, 'tm-mobilenet-v2');
-    expect(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).format).toBeUndefined();
-    await expect(tn.loadLayersModel(`file://${dir}/model.json`)).rejects.toThrow(/layer "Conv1_pad" \(ZeroPadding2D\): tensornode has no layer class "ZeroPadding2D"/);
+    const a = readFolder(dir);
+    expect((a as { format?: string }).format).toBeUndefined();
+    const ours = await tn.loadLayersModel(`file://${dir}/model.json`);
+    const theirs = await tfjsLoad(a);
+    expect(ours).toBeInstanceOf(tn.Sequential);
+    expect(ours.countParams()).toBe(theirs.countParams());
+    // MobileNetV2's own classes: ZeroPadding2D, DepthwiseConv2D, ReLU(max_value 6), inside a functional model.
+    const inner = (ours.layers[0] as tn.Model).layers[0] as tn.Model;
+    const classes = new Set(inner.layers.map((l) => l.className));
+    for (const cls of ['ZeroPadding2D', 'DepthwiseConv2D', 'ReLU', 'Add', 'BatchNormalization']) expect(classes, cls).toContain(cls);
+    expect((inner.getLayer('Conv1_relu') as tn.layers.ReLU).maxValue).toBe(6);
+    expectSameWeights(ours, theirs, 0, 0);
+    expectSamePredictions(ours, theirs, [input([2, 224, 224, 3], 4)], 1e-4, 1e-5);
   });
 });
 
