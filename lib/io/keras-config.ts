@@ -693,8 +693,6 @@ export function layerToKeras(layer: Layer): KerasLayerSpec {
     }
   }
   const out = camelConfigToKeras(config) as Json;
-  // TimeDistributed's wrapped layer is written as a layer of its own (any class, with the same checks).
-  if (layer instanceof layerClasses.TimeDistributed) out.layer = layerToKeras(layer.layer);
   // A wrapper's inner layer config sits one level down.
   for (const c of [out, isObject(out.layer) && isObject(out.layer.config) ? out.layer.config : {}]) {
     for (const key of ['activation', 'recurrent_activation']) {
@@ -704,6 +702,8 @@ export function layerToKeras(layer: Layer): KerasLayerSpec {
       }
     }
   }
+  // TimeDistributed's wrapped layer is written as a layer of its own (any class, with the same checks).
+  if (layer instanceof layerClasses.TimeDistributed) out.layer = layerToKeras(layer.layer);
   if (out.dtype === undefined) out.dtype = 'float32';
   return { class_name: className, config: out };
 }
