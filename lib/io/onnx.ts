@@ -16,10 +16,10 @@ import type { DType } from '../dtype.js';
 import {
   Activation, ActivityRegularization, Add, AlphaDropout, Average, AveragePooling1D, AveragePooling2D, BatchNormalization,
   Bidirectional, Concatenate, Conv1D, Conv2D, Cropping1D, Cropping2D, Dense, DepthwiseConv2D, Dropout, ELU, Embedding,
-  Flatten, GaussianDropout, GaussianNoise, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+  Flatten, GaussianDropout, GaussianNoise, Lambda, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
   GlobalMaxPooling2D, GroupNormalization, GRU, LayerNormalization, LeakyReLU, LSTM, Maximum, MaxPooling1D, MaxPooling2D,
   Minimum, Multiply, Permute, PReLU, ReLU, RepeatVector, Reshape, SeparableConv2D, SimpleRNN, Softmax, SpatialDropout1D,
-  SpatialDropout2D, Subtract, ThresholdedReLU, UnitNormalization, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
+  SpatialDropout2D, Subtract, ThresholdedReLU, TimeDistributed, UnitNormalization, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
 } from '../layers/index.js';
 import { InputLayer, Layer, type Shape } from '../layers/layer.js';
 import { Model } from '../models/model.js';
@@ -675,6 +675,25 @@ function convertUnitNorm(b: GraphBuilder, layer: UnitNormalization, v: Value, ou
   return { ...v, name: b.op('Div', scope, [v.name, norm]), shape: outShape };
 }
 
+/** TimeDistributed: time folded into the batch (Reshape), the wrapped layer's own graph, then unfolded. */
+function convertTimeDistributed(b: GraphBuilder, layer: TimeDistributed, v: Value, outShape: Shape): Value {
+  const scope = layer.name;
+  const rest = v.shape.slice(2);
+  const outRest = outShape.slice(2);
+  if (rest.some((d) => d === null) || outRest.some((d) => d === null)) {
+    throw noEquivalent(layer, `needs the sizes of every axis after the time axis to export; its input has shape ${JSON.stringify(v.shape)} and its output ${JSON.stringify(outShape)}`);
+  }
+  const x = b.layout(v, identity(v.shape.length), scope);
+  const folded: Value = { name: b.op('Reshape', scope, [x, b.int64s([-1, ...(rest as number[])])]), perm: identity(rest.length + 1), shape: [null, ...rest], dtype: v.dtype };
+  const inner = convertLayer(b, layer.layer, [folded], false);
+  if (inner.length !== 1) throw noEquivalent(layer, `wraps layer "${layer.layer.name}", which has ${inner.length} outputs; it must have one`);
+  const y = b.layout(inner[0], identity(inner[0].shape.length), scope);
+  // [batch, time] of the input (either may be unknown), then the wrapped layer's per-step output shape.
+  const batchTime = b.op('Slice', scope, [b.op('Shape', scope, [x]), b.int64s([0]), b.int64s([2])]);
+  const target = b.op('Concat', scope, [batchTime, b.int64s(outRest as number[])], { axis: int(0) });
+  return { name: b.op('Reshape', scope, [y, target]), perm: identity(outShape.length), shape: outShape, dtype: inner[0].dtype };
+}
+
 /** One layer call on values; returns its outputs. */
 function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput: boolean): Value[] {
   if (layer instanceof Model) return convertModel(b, layer, inputs);
@@ -757,6 +776,8 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
     || layer instanceof SpatialDropout2D || layer instanceof ActivityRegularization) return [{ ...v, shape: outShape }];
   if (layer instanceof GroupNormalization) return [convertGroupNorm(b, layer, v, outShape)];
   if (layer instanceof UnitNormalization) return [convertUnitNorm(b, layer, v, outShape)];
+  if (layer instanceof TimeDistributed) return [convertTimeDistributed(b, layer, v, outShape)];
+  if (layer instanceof Lambda) throw noEquivalent(layer, 'wraps a JavaScript function, which ONNX export cannot translate into ONNX ops; build the computation from layers ONNX export supports');
   throw noEquivalent(layer, 'has no ONNX equivalent (export supports the built-in layers; a custom Layer subclass cannot be translated)');
 }
 
@@ -797,7 +818,7 @@ function valueInfo(name: string, dtype: DType, shape: Shape, dimName: (axis: num
 /** The model's inputs as (name, Keras shape, dtype), from its graph or a built Sequential's input shape. */
 function modelInputs(model: Model): { name: string; shape: Shape; dtype: DType }[] {
   if (model instanceof Sequential) {
-    const shape = model.getConfig().batchInputShape as Shape | null;
+    const shape = model.inputBatchShape;
     if (!shape || !model.built || !model.layers.length) {
       throw new Error(`ONNX export: Sequential model "${model.name}" is not built; give its first layer an inputShape, or call it (fit/predict) once, before exporting`);
     }

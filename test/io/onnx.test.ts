@@ -509,6 +509,19 @@ describe('ONNX export: the newer layers', () => {
     expect(decode(bytes).graph.node.map((n) => n.opType)).toEqual(['Reshape', 'Flatten']);
   });
 
+  it('TimeDistributed (time folded into the batch) around Dense, Conv2D and DepthwiseConv2D, with an unknown number of steps', async () => {
+    await expectSameAsPredict(sequential([new L.TimeDistributed(new L.Dense(3, { activation: 'tanh' }))], [4, 5]), tn.randomNormal([2, 4, 5]));
+    await expectSameAsPredict(sequential([new L.TimeDistributed(new L.Conv2D(2, 2, { activation: 'relu' })), new L.TimeDistributed(new L.DepthwiseConv2D({ kernelSize: 2 }))], [3, 5, 4, 2]), tn.randomNormal([2, 3, 5, 4, 2]));
+    const steps = tn.input({ shape: [null, 4] });
+    const model = tn.model({ inputs: steps, outputs: new L.TimeDistributed(new L.Dense(2)).apply(steps) });
+    randomizeWeights(model);
+    const bytes = await tn.onnx.exportModel(model);
+    for (const t of [3, 6]) {
+      const x = tn.randomNormal([2, t, 4]);
+      expectAgree((await runOnnx(bytes, x)).outputs[0], model.predict(x) as tn.Tensor, `${t} steps`);
+    }
+  });
+
   it('GroupNormalization (composed: opset 17 has none) and UnitNormalization, on several axes and layouts', async () => {
     await expectSameAsPredict(sequential([new L.GroupNormalization({ groups: 2, betaInitializer: 'random_normal', gammaInitializer: 'random_normal' })], [6]), tn.randomNormal([3, 6]));
     await expectSameAsPredict(sequential([new L.Conv2D(4, 2), new L.GroupNormalization({ groups: 2, epsilon: 1e-5 })], [5, 5, 2]), tn.randomNormal([2, 5, 5, 2]));
@@ -529,6 +542,11 @@ describe('ONNX export: what cannot be exported', () => {
   it('a custom Layer subclass: the error names the layer and its class', async () => {
     const model = tn.sequential({ layers: [new L.Dense(3, { inputShape: [2] }), new Scale({ name: 'my_scale' })] });
     await expect(tn.onnx.exportModel(model)).rejects.toThrow(/layer "my_scale" \(Scale\) has no ONNX equivalent/);
+  });
+
+  it('a Lambda layer: the error names the layer and says why', async () => {
+    const model = tn.sequential({ layers: [new L.Dense(3, { inputShape: [2] }), new L.Lambda((x) => tn.mul(x as tn.Tensor, 2), { name: 'twice' })] });
+    await expect(tn.onnx.exportModel(model)).rejects.toThrow(/layer "twice" \(Lambda\) wraps a JavaScript function, which ONNX export cannot translate/);
   });
 
   it('a custom activation function, and a recurrent activation ONNX does not offer', async () => {
