@@ -597,6 +597,8 @@ interface Leaf {
   layerName: string;
   /** The variable's path as Keras and TF.js name it under its layer (`dense_1/kernel`; TimeDistributed's `kernel`). */
   path: string;
+  /** Other paths files use for it: Keras 3 names DepthwiseConv2D's depthwise_kernel `kernel`. */
+  aliases: string[];
   /** Names of the models around the layer, outermost first. */
   scopes: string[];
 }
@@ -614,7 +616,13 @@ function leaves(model: Model, scopes: string[] = []): Leaf[] {
   const out: Leaf[] = [];
   for (const layer of model.layers) {
     if (layer instanceof Model) out.push(...leaves(layer, [...scopes, model.name]));
-    else for (const variable of layer.weights) out.push({ variable, layerName: layer.name, path: kerasWeightPath(layer, variable), scopes: [...scopes, model.name] });
+    else {
+      for (const variable of layer.weights) {
+        const path = kerasWeightPath(layer, variable);
+        const aliases = layer instanceof layerClasses.DepthwiseConv2D && path.endsWith('depthwise_kernel') ? [path.replace(/depthwise_kernel$/, 'kernel')] : [];
+        out.push({ variable, layerName: layer.name, path, aliases, scopes: [...scopes, model.name] });
+      }
+    }
   }
   return out;
 }
@@ -641,9 +649,10 @@ export function assignWeightsByName(model: Model, weights: NamedWeight[], where:
     if (want[0] !== leaf.layerName) want.unshift(leaf.layerName);
     // The variable's own path (layer/.../kernel) must end the file's name; the layer's name may sit deeper
     // (a wrapper's forward_lstm/kernel under bidirectional/).
-    const own = leaf.path.split('/');
-    const candidates = entries.filter((e) => !e.used && e.parts.length >= own.length && own.every((p, i) => e.parts[e.parts.length - own.length + i] === p)
+    const fits = (own: string[]) => entries.filter((e) => !e.used && e.parts.length >= own.length && own.every((p, i) => e.parts[e.parts.length - own.length + i] === p)
       && e.parts.includes(leaf.layerName));
+    let candidates = fits(leaf.path.split('/'));
+    for (const alias of leaf.aliases) if (!candidates.length) candidates = fits(alias.split('/'));
     if (!candidates.length) {
       const sample = entries.filter((e) => !e.used).slice(0, 12).map((e) => e.w.name);
       throw new Error(`${where}: the file has no weight for ${v.name} of layer "${leaf.layerName}" (shape [${v.shape.join(',')}]). Unmatched weights in the file: ${sample.join(', ') || 'none'}`);

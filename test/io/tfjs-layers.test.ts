@@ -181,6 +181,11 @@ describe('files TF.js 4.22 writes', () => {
     expect(oursImg.layers.map((l) => l.className)).toEqual(['ZeroPadding2D', 'DepthwiseConv2D', 'SeparableConv2D', 'ReLU', 'UpSampling2D', 'Cropping2D', 'PReLU', 'ELU', 'ThresholdedReLU', 'GaussianNoise', 'GaussianDropout']);
     expectSameWeights(oursImg, img, 0, 0);
     expectSamePredictions(oursImg, img, [input([2, 6, 5, 2], 31, (v) => 2 * v)]);
+    // Keras 3 names DepthwiseConv2D's weight `kernel` (the TF.js converter keeps that name, under scopes).
+    const k3 = await tfjsArtifacts(img);
+    k3.weightSpecs = k3.weightSpecs!.map((w) => ({ ...w, name: `img/${w.name.replace('dw/depthwise_kernel', 'dw/kernel')}` }));
+    expect(k3.weightSpecs.some((w) => w.name === 'img/dw/kernel')).toBe(true);
+    expectSamePredictions(await tn.loadLayersModel(tn.io.fromMemory(k3)), img, [input([2, 6, 5, 2], 34)]);
 
     const seq = tf.sequential({ name: 'seq' });
     seq.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 3, activation: 'tanh', name: 'step_dense' }), inputShape: [4, 5], name: 'per_step' }));
