@@ -163,9 +163,12 @@ function kerasActivation(v: unknown, ctx: KerasLayerContext): string | undefined
   return fail(ctx, `its activation ${JSON.stringify(v).slice(0, 120)} is not a built-in activation name`);
 }
 
-/** The arguments every layer shares; `data_format: channels_first` is refused here for every class. */
-function baseArgs(c: Json, ctx: KerasLayerContext): Json {
-  if (c.data_format === 'channels_first') {
+/**
+ * The arguments every layer shares; `data_format: channels_first` is refused here for every class but those that
+ * compute it (`channelsFirst`: the padding, cropping, upsampling and spatial dropout layers take their dataFormat).
+ */
+function baseArgs(c: Json, ctx: KerasLayerContext, channelsFirst = false): Json {
+  if (c.data_format === 'channels_first' && !channelsFirst) {
     fail(ctx, 'data_format "channels_first" is not supported; tensornode computes in channels_last (NHWC). Re-export the model with channels_last');
   }
   const args: Json = { name: c.name, trainable: c.trainable, dtype: kerasDType(c.dtype, ctx) };
@@ -189,15 +192,11 @@ const truthy = (v: unknown) => Boolean(v);
 
 type LayerClass = new (args: Json) => Layer;
 
-/**
- * The class of that name among tensornode's layers, or an error naming the layer and the class. Entries for classes
- * that other work adds (DepthwiseConv2D, ReLU, ZeroPadding2D) look their class up here at load time, so they work as
- * soon as lib/layers/index.ts exports the class.
- */
+/** The class of that name among tensornode's layers, or an error naming the layer and the class. */
 function layerClass(name: string, ctx: KerasLayerContext): LayerClass {
   const Cls = (layerClasses as unknown as Record<string, unknown>)[name];
   if (typeof Cls !== 'function') {
-    fail(ctx, `tensornode has no layer class "${name}" yet, so this model cannot be loaded. Layer classes it has: ${builtinLayerNames().join(', ')}`);
+    fail(ctx, `tensornode has no layer class "${name}", so this model cannot be loaded. Layer classes it has: ${builtinLayerNames().join(', ')}`);
   }
   return Cls as LayerClass;
 }
@@ -209,9 +208,9 @@ function builtinLayerNames(): string[] {
 }
 
 /** Builds class `name` with the shared arguments plus `extra` (Keras keys already mapped). */
-function build(name: string, c: Json, ctx: KerasLayerContext, extra: Json = {}): Layer {
+function build(name: string, c: Json, ctx: KerasLayerContext, extra: Json = {}, channelsFirst = false): Layer {
   const Cls = layerClass(name, ctx);
-  return new Cls(defined({ ...baseArgs(c, ctx), ...extra }));
+  return new Cls(defined({ ...baseArgs(c, ctx, channelsFirst), ...extra }));
 }
 
 const kernelArgs = (c: Json, ctx: KerasLayerContext): Json => ({
@@ -242,6 +241,13 @@ function rnnArgs(c: Json, ctx: KerasLayerContext, gated: boolean): Json {
     dropout: c.dropout, recurrentDropout: c.recurrent_dropout,
   };
 }
+
+const depthwiseArgs = (c: Json, ctx: KerasLayerContext): Json => ({
+  kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, depthMultiplier: c.depth_multiplier, dilationRate: c.dilation_rate,
+  activation: kerasActivation(c.activation, ctx), useBias: c.use_bias,
+  depthwiseInitializer: kerasInitializer(c.depthwise_initializer), biasInitializer: kerasInitializer(c.bias_initializer),
+  depthwiseRegularizer: kerasRegularizer(c.depthwise_regularizer, ctx, 'depthwise_regularizer'), biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
+});
 
 const merge = (name: string): KerasLayerFactory => (c, ctx) => build(name, c, ctx);
 
@@ -314,34 +320,49 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
     kernelInitializer: kerasInitializer(c.kernel_initializer), biasInitializer: kerasInitializer(c.bias_initializer),
     kernelRegularizer: kerasRegularizer(c.kernel_regularizer, ctx, 'kernel_regularizer'), biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
   }),
-  // Classes that lib/layers gains from other work: looked up by name when a file uses them.
-  DepthwiseConv2D: (c, ctx) => build('DepthwiseConv2D', c, ctx, {
-    kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, depthMultiplier: c.depth_multiplier, dilationRate: c.dilation_rate,
-    activation: kerasActivation(c.activation, ctx), useBias: c.use_bias,
-    depthwiseInitializer: kerasInitializer(c.depthwise_initializer), biasInitializer: kerasInitializer(c.bias_initializer),
-    depthwiseRegularizer: kerasRegularizer(c.depthwise_regularizer, ctx, 'depthwise_regularizer'), biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
-  }),
-  ReLU: (c, ctx) => build('ReLU', c, ctx, { maxValue: c.max_value ?? undefined, negativeSlope: c.negative_slope, threshold: c.threshold }),
-  ZeroPadding2D: (c, ctx) => build('ZeroPadding2D', c, ctx, { padding: c.padding }),
-  ZeroPadding1D: (c, ctx) => build('ZeroPadding1D', c, ctx, { padding: c.padding }),
+  TimeDistributed: (c, ctx) => {
+    if (!isObject(c.layer)) fail(ctx, 'a TimeDistributed needs the `layer` it wraps');
+    const inner = layerFromKeras(c.layer as unknown as KerasLayerSpec, `${ctx.where} > wrapped layer`);
+    return build('TimeDistributed', c, ctx, { layer: inner });
+  },
+  DepthwiseConv2D: (c, ctx) => build('DepthwiseConv2D', c, ctx, depthwiseArgs(c, ctx)),
   SeparableConv2D: (c, ctx) => build('SeparableConv2D', c, ctx, {
-    filters: c.filters, kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, depthMultiplier: c.depth_multiplier,
-    dilationRate: c.dilation_rate, activation: kerasActivation(c.activation, ctx), useBias: c.use_bias,
-    depthwiseInitializer: kerasInitializer(c.depthwise_initializer), pointwiseInitializer: kerasInitializer(c.pointwise_initializer),
-    biasInitializer: kerasInitializer(c.bias_initializer),
-    depthwiseRegularizer: kerasRegularizer(c.depthwise_regularizer, ctx, 'depthwise_regularizer'),
+    ...depthwiseArgs(c, ctx), filters: c.filters, pointwiseInitializer: kerasInitializer(c.pointwise_initializer),
     pointwiseRegularizer: kerasRegularizer(c.pointwise_regularizer, ctx, 'pointwise_regularizer'),
-    biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
   }),
-  // Keras 2 and TF.js write `alpha`, Keras 3 `negative_slope`.
-  LeakyReLU: (c, ctx) => build('LeakyReLU', c, ctx, { alpha: c.alpha ?? c.negative_slope }),
+  // Keras writes max_value null for "no cap"; TF.js 1.x and 4.x write only max_value.
+  ReLU: (c, ctx) => build('ReLU', c, ctx, { maxValue: c.max_value ?? undefined, negativeSlope: c.negative_slope ?? undefined, threshold: c.threshold ?? undefined }),
+  // Keras 2 and TF.js: alpha; Keras 3: negative_slope.
+  LeakyReLU: (c, ctx) => build('LeakyReLU', c, ctx, { alpha: c.alpha ?? c.negative_slope ?? undefined }),
   PReLU: (c, ctx) => build('PReLU', c, ctx, {
     alphaInitializer: kerasInitializer(c.alpha_initializer), alphaRegularizer: kerasRegularizer(c.alpha_regularizer, ctx, 'alpha_regularizer'),
     sharedAxes: c.shared_axes ?? undefined,
   }),
-  ELU: (c, ctx) => build('ELU', c, ctx, { alpha: c.alpha }),
-  Softmax: (c, ctx) => build('Softmax', c, ctx, { axis: c.axis }),
-  ThresholdedReLU: (c, ctx) => build('ThresholdedReLU', c, ctx, { theta: c.theta }),
+  ELU: (c, ctx) => build('ELU', c, ctx, { alpha: c.alpha ?? undefined }),
+  Softmax: (c, ctx) => build('Softmax', c, ctx, { axis: c.axis ?? undefined }),
+  ThresholdedReLU: (c, ctx) => build('ThresholdedReLU', c, ctx, { theta: c.theta ?? undefined }),
+  ZeroPadding1D: (c, ctx) => build('ZeroPadding1D', c, ctx, { padding: c.padding }),
+  ZeroPadding2D: (c, ctx) => build('ZeroPadding2D', c, ctx, { padding: c.padding, dataFormat: c.data_format ?? undefined }, true),
+  UpSampling1D: (c, ctx) => build('UpSampling1D', c, ctx, { size: Array.isArray(c.size) && c.size.length === 1 ? c.size[0] : c.size }),
+  UpSampling2D: (c, ctx) => build('UpSampling2D', c, ctx, { size: c.size, dataFormat: c.data_format ?? undefined, interpolation: c.interpolation }, true),
+  Cropping1D: (c, ctx) => build('Cropping1D', c, ctx, { cropping: c.cropping }),
+  Cropping2D: (c, ctx) => build('Cropping2D', c, ctx, { cropping: c.cropping, dataFormat: c.data_format ?? undefined }, true),
+  RepeatVector: (c, ctx) => build('RepeatVector', c, ctx, { n: c.n }),
+  Permute: (c, ctx) => build('Permute', c, ctx, { dims: c.dims }),
+  // A Lambda's function is Python (Keras) or a JavaScript closure: neither is in the file in a form tensornode can run.
+  Lambda: (_c, ctx) => fail(ctx, 'a Lambda layer wraps a function that a saved config cannot hold (Keras writes Python bytecode). Rebuild the model in code with tn.layers.Lambda and load the weights of the other layers'),
+  GaussianNoise: (c, ctx) => build('GaussianNoise', c, ctx, { stddev: c.stddev, seed: c.seed ?? undefined }),
+  GaussianDropout: (c, ctx) => build('GaussianDropout', c, ctx, { rate: c.rate, seed: c.seed ?? undefined }),
+  AlphaDropout: (c, ctx) => build('AlphaDropout', c, ctx, { rate: c.rate, noiseShape: c.noise_shape ?? undefined, seed: c.seed ?? undefined }),
+  SpatialDropout1D: (c, ctx) => build('SpatialDropout1D', c, ctx, { rate: c.rate, seed: c.seed ?? undefined }),
+  SpatialDropout2D: (c, ctx) => build('SpatialDropout2D', c, ctx, { rate: c.rate, dataFormat: c.data_format ?? undefined, seed: c.seed ?? undefined }, true),
+  ActivityRegularization: (c, ctx) => build('ActivityRegularization', c, ctx, { l1: c.l1 ?? undefined, l2: c.l2 ?? undefined }),
+  GroupNormalization: (c, ctx) => build('GroupNormalization', c, ctx, {
+    groups: c.groups, axis: c.axis, epsilon: c.epsilon, center: c.center, scale: c.scale,
+    betaInitializer: kerasInitializer(c.beta_initializer), gammaInitializer: kerasInitializer(c.gamma_initializer),
+    betaRegularizer: kerasRegularizer(c.beta_regularizer, ctx, 'beta_regularizer'), gammaRegularizer: kerasRegularizer(c.gamma_regularizer, ctx, 'gamma_regularizer'),
+  }),
+  UnitNormalization: (c, ctx) => build('UnitNormalization', c, ctx, { axis: c.axis }),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -611,15 +632,34 @@ function components(name: string): string[] {
 interface Leaf {
   variable: Variable;
   layerName: string;
+  /** The variable's path as Keras and TF.js name it under its layer (`dense_1/kernel`; TimeDistributed's `kernel`). */
+  path: string;
+  /** Other paths files use for it: Keras 3 names DepthwiseConv2D's depthwise_kernel `kernel`. */
+  aliases: string[];
   /** Names of the models around the layer, outermost first. */
   scopes: string[];
+}
+
+/**
+ * The variable's path as files name it: its own name, except that TimeDistributed's wrapped layer creates its
+ * weights in the wrapper's scope (TF.js and Keras 2 write time_distributed/kernel, not time_distributed/dense/kernel).
+ */
+export function kerasWeightPath(layer: Layer, v: Variable): string {
+  if (layer instanceof layerClasses.TimeDistributed && v.name.startsWith(`${layer.layer.name}/`)) return v.name.slice(layer.layer.name.length + 1);
+  return v.name;
 }
 
 function leaves(model: Model, scopes: string[] = []): Leaf[] {
   const out: Leaf[] = [];
   for (const layer of model.layers) {
     if (layer instanceof Model) out.push(...leaves(layer, [...scopes, model.name]));
-    else for (const variable of layer.weights) out.push({ variable, layerName: layer.name, scopes: [...scopes, model.name] });
+    else {
+      for (const variable of layer.weights) {
+        const path = kerasWeightPath(layer, variable);
+        const aliases = layer instanceof layerClasses.DepthwiseConv2D && path.endsWith('depthwise_kernel') ? [path.replace(/depthwise_kernel$/, 'kernel')] : [];
+        out.push({ variable, layerName: layer.name, path, aliases, scopes: [...scopes, model.name] });
+      }
+    }
   }
   return out;
 }
@@ -642,13 +682,14 @@ export function assignWeightsByName(model: Model, weights: NamedWeight[], where:
   const byVariable = new Map<string, Variable>();
   for (const leaf of leaves(model)) {
     const v = leaf.variable;
-    const want = v.name.split('/');
+    const want = leaf.path.split('/');
     if (want[0] !== leaf.layerName) want.unshift(leaf.layerName);
     // The variable's own path (layer/.../kernel) must end the file's name; the layer's name may sit deeper
     // (a wrapper's forward_lstm/kernel under bidirectional/).
-    const own = v.name.split('/');
-    const candidates = entries.filter((e) => !e.used && e.parts.length >= own.length && own.every((p, i) => e.parts[e.parts.length - own.length + i] === p)
+    const fits = (own: string[]) => entries.filter((e) => !e.used && e.parts.length >= own.length && own.every((p, i) => e.parts[e.parts.length - own.length + i] === p)
       && e.parts.includes(leaf.layerName));
+    let candidates = fits(leaf.path.split('/'));
+    for (const alias of leaf.aliases) if (!candidates.length) candidates = fits(alias.split('/'));
     if (!candidates.length) {
       const sample = entries.filter((e) => !e.used).slice(0, 12).map((e) => e.w.name);
       throw new Error(`${where}: the file has no weight for ${v.name} of layer "${leaf.layerName}" (shape [${v.shape.join(',')}]). Unmatched weights in the file: ${sample.join(', ') || 'none'}`);
@@ -707,6 +748,8 @@ export function layerToKeras(layer: Layer): KerasLayerSpec {
       }
     }
   }
+  // TimeDistributed's wrapped layer is written as a layer of its own (any class, with the same checks).
+  if (layer instanceof layerClasses.TimeDistributed) out.layer = layerToKeras(layer.layer);
   if (out.dtype === undefined) out.dtype = 'float32';
   return { class_name: className, config: out };
 }

@@ -12,7 +12,8 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Layer, InputLayer, type Shape } from '../layers/layer.js';
-import { Bidirectional } from '../layers/wrappers.js';
+import * as layerClasses from '../layers/index.js';
+import { Bidirectional, TimeDistributed } from '../layers/wrappers.js';
 import { MultiHeadAttention } from '../layers/attention.js';
 import { GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
 import { getLoss, Loss, type LossIdentifier } from '../losses.js';
@@ -82,6 +83,9 @@ function variableGroups(model: Model, prefix = ''): VariableGroup[] {
         { path: `${path}/key_dense`, layer, variables: own(layer.keyKernel, layer.keyBias) },
         { path: `${path}/value_dense`, layer, variables: own(layer.valueKernel, layer.valueBias) },
         { path: `${path}/output_dense`, layer, variables: own(layer.outputKernel, layer.outputBias) });
+    } else if (layer instanceof TimeDistributed) {
+      // Keras 3 keeps the wrapped layer's variables under the wrapper's `layer` attribute.
+      out.push({ path, layer, variables: [] }, { path: `${path}/layer`, layer, variables: ownVariables(layer) });
     } else if (isRecurrent(layer)) {
       out.push({ path, layer, variables: [] }, { path: `${path}/cell`, layer, variables: ownVariables(layer) });
     } else {
@@ -349,6 +353,7 @@ const KERNEL = ['activation', 'use_bias', 'kernel_initializer', 'bias_initialize
 const CONV = ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', ...KERNEL];
 const POOL = ['pool_size', 'strides', 'padding', 'data_format'];
 const RNN = ['units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'seed'];
+const DEPTHWISE = ['kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'depth_multiplier', 'activation', 'use_bias', 'depthwise_initializer', 'bias_initializer', 'depthwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'bias_constraint'];
 const KERAS3_KEYS: Record<string, string[]> = {
   Dense: ['units', ...KERNEL],
   Conv1D: CONV, Conv2D: CONV,
@@ -364,7 +369,21 @@ const KERAS3_KEYS: Record<string, string[]> = {
   Add: [], Subtract: [], Multiply: [], Average: [], Maximum: [], Minimum: [], Concatenate: ['axis'], Dot: ['axes', 'normalize'],
   Attention: ['use_scale', 'score_mode', 'dropout', 'seed'], AdditiveAttention: ['use_scale', 'dropout'],
   MultiHeadAttention: ['num_heads', 'key_dim', 'value_dim', 'dropout', 'use_bias', 'output_shape', 'attention_axes', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'seed'],
+  DepthwiseConv2D: DEPTHWISE, SeparableConv2D: [...DEPTHWISE, 'filters', 'pointwise_initializer', 'pointwise_regularizer', 'pointwise_constraint'],
+  ReLU: ['max_value', 'negative_slope', 'threshold'], LeakyReLU: ['negative_slope'], ELU: ['alpha'], Softmax: ['axis'],
+  PReLU: ['alpha_initializer', 'alpha_regularizer', 'alpha_constraint', 'shared_axes'],
+  ZeroPadding1D: ['padding'], ZeroPadding2D: ['padding', 'data_format'], UpSampling1D: ['size'], UpSampling2D: ['size', 'data_format', 'interpolation'],
+  Cropping1D: ['cropping'], Cropping2D: ['cropping', 'data_format'], RepeatVector: ['n'], Permute: ['dims'], TimeDistributed: ['layer'],
+  GaussianNoise: ['stddev', 'seed'], GaussianDropout: ['rate', 'seed'], AlphaDropout: ['rate', 'noise_shape', 'seed'],
+  SpatialDropout1D: ['rate', 'seed'], SpatialDropout2D: ['rate', 'data_format', 'seed'], ActivityRegularization: ['l1', 'l2'],
+  GroupNormalization: ['groups', 'axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
+  UnitNormalization: ['axis'],
 };
+
+/** Keras 3 key -> the Keras 2 / TF.js key keras-config.ts writes, where they differ. */
+const KERAS3_RENAMED: Record<string, Record<string, string>> = { LeakyReLU: { negative_slope: 'alpha' } };
+/** Classes whose Keras 3 constructor takes no `trainable` (SpatialDropout's is (rate, [data_format,] seed, name, dtype)). */
+const KERAS3_NO_TRAINABLE = new Set(['SpatialDropout1D', 'SpatialDropout2D']);
 
 /** Keras 3's initializer classes and the config each takes. */
 const INITIALIZER_KEYS: Record<string, [string, string[]]> = {
@@ -400,15 +419,24 @@ function keras3Layer(layer: Layer, spec: KerasLayerSpec, inputShape: Shape | Sha
   const keys = KERAS3_KEYS[spec.class_name];
   const c = spec.config;
   let config: Json;
+  if (!keys && (layerClasses as unknown as Record<string, unknown>)[spec.class_name] === layer.constructor) {
+    throw new Error(`save: layer "${layer.name}" is a ${spec.class_name}, which Keras 3 does not have, so a .keras file cannot hold it. Save in TF.js's format (a folder or file:// path), which keeps it`);
+  }
   if (!keys) {
     // A registered custom class: its own config, as Keras passes it to from_config.
     config = { ...c };
     delete config.batch_input_shape;
   } else {
-    config = { name: c.name, trainable: c.trainable ?? true, dtype: 'float32' };
+    config = KERAS3_NO_TRAINABLE.has(spec.class_name) ? { name: c.name, dtype: 'float32' } : { name: c.name, trainable: c.trainable ?? true, dtype: 'float32' };
+    const renamed = KERAS3_RENAMED[spec.class_name] ?? {};
     for (const k of keys) {
-      if (!(k in c)) continue;
-      let v = c[k];
+      const from = renamed[k] ?? k;
+      if (!(from in c)) {
+        // Keras writes seed: null for "unseeded"; tensornode's config leaves it out.
+        if (k === 'seed') config[k] = null;
+        continue;
+      }
+      let v = c[from];
       if (k.endsWith('_initializer')) v = keras3Initializer(v);
       else if (k.endsWith('_regularizer')) v = keras3Regularizer(v);
       else if (k === 'layer' && layer instanceof Bidirectional) {
@@ -417,6 +445,10 @@ function keras3Layer(layer: Layer, spec: KerasLayerSpec, inputShape: Shape | Sha
         innerSpec.config.name = inner.name.replace(/^forward_/, '');
         innerSpec.config.go_backwards = false;
         v = keras3Layer(inner, innerSpec, inputShape);
+      } else if (k === 'layer' && layer instanceof TimeDistributed) {
+        // The wrapped layer is built on one time step: the input shape without its time axis.
+        const step = inputShape && !Array.isArray(inputShape[0]) ? [null, ...(inputShape as Shape).slice(2)] : null;
+        v = keras3Layer(layer.layer, layerToKeras(layer.layer), step);
       }
       config[k] = v;
     }

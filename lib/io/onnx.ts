@@ -14,10 +14,12 @@ import { backendInfo } from '../backend.js';
 import { getActivation, type Activation as ActivationFunction } from '../activations.js';
 import type { DType } from '../dtype.js';
 import {
-  Activation, Add, Average, AveragePooling1D, AveragePooling2D, BatchNormalization, Bidirectional, Concatenate, Conv1D,
-  Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
-  GlobalMaxPooling2D, GRU, LayerNormalization, LSTM, Maximum, MaxPooling1D, MaxPooling2D, Minimum, Multiply, Reshape,
-  SimpleRNN, Subtract,
+  Activation, ActivityRegularization, Add, AlphaDropout, Average, AveragePooling1D, AveragePooling2D, BatchNormalization,
+  Bidirectional, Concatenate, Conv1D, Conv2D, Cropping1D, Cropping2D, Dense, DepthwiseConv2D, Dropout, ELU, Embedding,
+  Flatten, GaussianDropout, GaussianNoise, Lambda, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
+  GlobalMaxPooling2D, GroupNormalization, GRU, LayerNormalization, LeakyReLU, LSTM, Maximum, MaxPooling1D, MaxPooling2D,
+  Minimum, Multiply, Permute, PReLU, ReLU, RepeatVector, Reshape, SeparableConv2D, SimpleRNN, Softmax, SpatialDropout1D,
+  SpatialDropout2D, Subtract, ThresholdedReLU, TimeDistributed, UnitNormalization, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
 } from '../layers/index.js';
 import { InputLayer, Layer, type Shape } from '../layers/layer.js';
 import { Model } from '../models/model.js';
@@ -51,6 +53,8 @@ const strings = (v: string[]) => ({ type: AttributeType.STRINGS, strings: v.map(
 
 /** The lowest int64: Slice's `ends` for "through the first element" when stepping backwards. */
 const INT64_MIN = -(2n ** 63n);
+/** The highest int64: Slice's `ends` for "through the last element". */
+const INT64_MAX = 2n ** 63n - 1n;
 
 const identity = (rank: number) => Array.from({ length: rank }, (_, i) => i);
 const inverse = (perm: number[]) => {
@@ -536,6 +540,160 @@ function convertEmbedding(b: GraphBuilder, layer: Embedding, v: Value, outShape:
   return { name, perm: [...v.perm, v.perm.length], shape: outShape, dtype: 'float32' };
 }
 
+/** Keras's depthwise kernel [kh, kw, channels, multiplier] as ONNX's grouped Conv weight [channels * multiplier, 1, kh, kw]. */
+function depthwiseWeight(b: GraphBuilder, layer: DepthwiseConv2D | SeparableConv2D): string {
+  return b.constant(layer, `${layer.name}/depthwise_kernel`, () => {
+    const k = layer.depthwiseKernel!;
+    const [kh, kw, channels, m] = k.shape;
+    const src = k.data() as Float32Array;
+    const area = kh * kw;
+    const out = new Float32Array(src.length);
+    for (let p = 0; p < area; p++) for (let c = 0; c < channels; c++) for (let q = 0; q < m; q++) out[(c * m + q) * area + p] = src[(p * channels + c) * m + q];
+    return { data: out, dims: [channels * m, 1, kh, kw] };
+  });
+}
+
+/**
+ * DepthwiseConv2D: ONNX's Conv with group = channels (each group one input channel and its `multiplier` filters);
+ * SeparableConv2D: that without bias, then a 1x1 Conv with the pointwise kernel and the bias.
+ */
+function convertDepthwise(b: GraphBuilder, layer: DepthwiseConv2D | SeparableConv2D, v: Value, outShape: Shape): Value {
+  const scope = layer.name;
+  const perm = channelsFirst(4);
+  const x = b.layout(v, perm, scope);
+  const channels = layer.depthwiseKernel!.shape[2];
+  const mid = channels * layer.depthMultiplier;
+  const attributes: Attributes = {
+    group: int(channels), kernel_shape: ints(layer.kernelSize), strides: ints(layer.strides), dilations: ints(layer.dilationRate),
+    ...spatialPads(layer.padding, v.shape.slice(1, -1), layer.kernelSize, layer.strides, layer.dilationRate),
+  };
+  const inputs = [x, depthwiseWeight(b, layer)];
+  if (layer instanceof DepthwiseConv2D && layer.bias) inputs.push(b.constant(layer, `${scope}/bias`, () => ({ data: layer.bias!.data() as Float32Array, dims: [mid] })));
+  let y = b.op('Conv', scope, inputs, attributes);
+  if (layer instanceof SeparableConv2D) {
+    const filters = layer.filters;
+    // Pointwise kernel [1, 1, mid, filters] -> [filters, mid, 1, 1].
+    const W = b.constant(layer, `${scope}/pointwise_kernel`, () => {
+      const src = layer.pointwiseKernel!.data() as Float32Array;
+      const out = new Float32Array(src.length);
+      for (let k = 0; k < mid; k++) for (let f = 0; f < filters; f++) out[f * mid + k] = src[k * filters + f];
+      return { data: out, dims: [filters, mid, 1, 1] };
+    });
+    const pointwise = [y, W];
+    if (layer.bias) pointwise.push(b.constant(layer, `${scope}/bias`, () => ({ data: layer.bias!.data() as Float32Array, dims: [filters] })));
+    y = b.op('Conv', scope, pointwise, { kernel_shape: ints([1, 1]) });
+  }
+  return activate(b, layer.activation, { name: y, perm, shape: outShape, dtype: 'float32' }, layer);
+}
+
+/** ReLU with Keras's options, as the layer composes it: Relu, Clip, LeakyRelu, or threshold, cap and slope parts. */
+function convertReLU(b: GraphBuilder, layer: ReLU, v: Value, outShape: Shape): Value {
+  const scope = layer.name;
+  const { maxValue, negativeSlope: slope, threshold } = layer;
+  const out = (name: string): Value => ({ ...v, name, shape: outShape });
+  if (threshold === 0 && slope === 0) {
+    return out(maxValue === null ? b.op('Relu', scope, [v.name]) : b.op('Clip', scope, [v.name, b.scalar(0), b.scalar(maxValue)]));
+  }
+  if (threshold === 0 && maxValue === null) return out(b.op('LeakyRelu', scope, [v.name], { alpha: float(slope) }));
+  let y = threshold === 0 ? b.op('Relu', scope, [v.name])
+    : b.op('Mul', scope, [v.name, b.op('Cast', scope, [b.op('Greater', scope, [v.name, b.scalar(threshold)])], { to: int(DataType.FLOAT) })]);
+  if (maxValue !== null) y = b.op('Min', scope, [y, b.scalar(maxValue)]);
+  if (slope !== 0) y = b.op('Sub', scope, [y, b.op('Mul', scope, [b.op('Relu', scope, [b.op('Sub', scope, [b.scalar(threshold), v.name])]), b.scalar(slope)])]);
+  return out(y);
+}
+
+/** Pads (ZeroPadding) or slices (Cropping) Keras axes by [start, end] amounts, in the value's own layout. */
+function padOrCrop(b: GraphBuilder, scope: string, v: Value, byAxis: Map<number, [number, number]>, crop: boolean, outShape: Shape): Value {
+  const inv = inverse(v.perm);
+  const rank = v.shape.length;
+  if (!crop) {
+    const begins = new Array<number>(rank).fill(0);
+    const ends = new Array<number>(rank).fill(0);
+    for (const [axis, [p, q]] of byAxis) (begins[inv[axis]] = p), (ends[inv[axis]] = q);
+    return { ...v, name: b.op('Pad', scope, [v.name, b.int64s([...begins, ...ends])], { mode: string('constant') }), shape: outShape };
+  }
+  const axes = [...byAxis.keys()];
+  const starts = axes.map((a) => byAxis.get(a)![0]);
+  const ends = axes.map((a) => (byAxis.get(a)![1] > 0 ? -byAxis.get(a)![1] : INT64_MAX));
+  return { ...v, name: b.op('Slice', scope, [v.name, b.int64s(starts), b.int64s(ends), b.int64s(axes.map((a) => inv[a]))]), shape: outShape };
+}
+
+/**
+ * UpSampling: ONNX's Resize on the spatial axes, placed last (NCW / NCHW). 'nearest' with asymmetric coordinates and
+ * floor rounding repeats each row and column; 'bilinear' with half_pixel coordinates is tf.image.resize's
+ * half-pixel-centers rule (as the layer computes it), edges clamped.
+ */
+function convertUpSampling(b: GraphBuilder, layer: UpSampling1D | UpSampling2D, v: Value, outShape: Shape): Value {
+  const scope = layer.name;
+  const rank = v.shape.length;
+  const firstSpatial = layer instanceof UpSampling2D && layer.dataFormat === 'channels_first' ? 2 : 1;
+  const perm = firstSpatial === 2 ? identity(rank) : channelsFirst(rank);
+  const x = b.layout(v, perm, scope);
+  const factors = layer instanceof UpSampling2D ? layer.size : [layer.size];
+  const scales = b.constant('scales', `const/scales[${[1, 1, ...factors]}]`, () => ({ data: Float32Array.from([1, 1, ...factors]), dims: [rank] }));
+  const bilinear = layer instanceof UpSampling2D && layer.interpolation === 'bilinear';
+  const attributes: Attributes = bilinear
+    ? { mode: string('linear'), coordinate_transformation_mode: string('half_pixel') }
+    : { mode: string('nearest'), coordinate_transformation_mode: string('asymmetric'), nearest_mode: string('floor') };
+  return { name: b.op('Resize', scope, [x, '', scales], attributes), perm, shape: outShape, dtype: v.dtype };
+}
+
+/** GroupNormalization composed (opset 17 has no GroupNormalization): channels split into groups, each normalized. */
+function convertGroupNorm(b: GraphBuilder, layer: GroupNormalization, v: Value, outShape: Shape): Value {
+  const scope = layer.name;
+  const rank = v.shape.length;
+  const a = normalizeAxis(layer.axis, rank, `GroupNormalization "${layer.name}"`);
+  const x = b.layout(v, identity(rank), scope);
+  const channels = v.shape[a] as number;
+  const groups = layer.groups;
+  // [..., channels, ...] -> [..., groups, channels / groups, ...]: 0 copies the input's size (the batch, and any
+  // axis before the channels); the axes after them must be known.
+  const after = v.shape.slice(a + 1);
+  if (after.some((d) => d === null)) throw noEquivalent(layer, `needs the sizes of the axes after its channels axis to export; its input has shape ${JSON.stringify(v.shape)}`);
+  const grouped = [...new Array<number>(a).fill(0), groups, channels / groups, ...(after as number[])];
+  const g = b.op('Reshape', scope, [x, b.int64s(grouped)]);
+  const axes = identity(rank + 1).filter((i) => i !== 0 && i !== a);
+  const m = b.op('ReduceMean', scope, [g], { axes: ints(axes), keepdims: int(1) });
+  const centered = b.op('Sub', scope, [g, m]);
+  const variance = b.op('ReduceMean', scope, [b.op('Mul', scope, [centered, centered])], { axes: ints(axes), keepdims: int(1) });
+  const normed = b.op('Div', scope, [centered, b.op('Sqrt', scope, [b.op('Add', scope, [variance, b.scalar(layer.epsilon)])])]);
+  let y = b.op('Reshape', scope, [normed, b.op('Shape', scope, [x])]);
+  const dims = v.shape.slice(a).map((d, i) => (i === 0 ? (d as number) : 1));
+  if (layer.gamma) y = b.op('Mul', scope, [y, b.constant(layer, `${scope}/gamma`, () => ({ data: layer.gamma!.data() as Float32Array, dims }))]);
+  if (layer.beta) y = b.op('Add', scope, [y, b.constant(layer, `${scope}/beta`, () => ({ data: layer.beta!.data() as Float32Array, dims }))]);
+  return { name: y, perm: identity(rank), shape: outShape, dtype: 'float32' };
+}
+
+/** UnitNormalization: x * 1 / sqrt(max(sum(x^2), 1e-24)) over its axes, in the value's layout. */
+function convertUnitNorm(b: GraphBuilder, layer: UnitNormalization, v: Value, outShape: Shape): Value {
+  const scope = layer.name;
+  const rank = v.shape.length;
+  const inv = inverse(v.perm);
+  const axes = (Array.isArray(layer.axis) ? layer.axis : [layer.axis]).map((a) => inv[normalizeAxis(a, rank, `UnitNormalization "${layer.name}"`)]).sort((p, q) => p - q);
+  const ss = b.op('ReduceSumSquare', scope, [v.name], { axes: ints(axes), keepdims: int(1) });
+  const norm = b.op('Sqrt', scope, [b.op('Max', scope, [ss, b.scalar(1e-24)])]);
+  return { ...v, name: b.op('Div', scope, [v.name, norm]), shape: outShape };
+}
+
+/** TimeDistributed: time folded into the batch (Reshape), the wrapped layer's own graph, then unfolded. */
+function convertTimeDistributed(b: GraphBuilder, layer: TimeDistributed, v: Value, outShape: Shape): Value {
+  const scope = layer.name;
+  const rest = v.shape.slice(2);
+  const outRest = outShape.slice(2);
+  if (rest.some((d) => d === null) || outRest.some((d) => d === null)) {
+    throw noEquivalent(layer, `needs the sizes of every axis after the time axis to export; its input has shape ${JSON.stringify(v.shape)} and its output ${JSON.stringify(outShape)}`);
+  }
+  const x = b.layout(v, identity(v.shape.length), scope);
+  const folded: Value = { name: b.op('Reshape', scope, [x, b.int64s([-1, ...(rest as number[])])]), perm: identity(rest.length + 1), shape: [null, ...rest], dtype: v.dtype };
+  const inner = convertLayer(b, layer.layer, [folded], false);
+  if (inner.length !== 1) throw noEquivalent(layer, `wraps layer "${layer.layer.name}", which has ${inner.length} outputs; it must have one`);
+  const y = b.layout(inner[0], identity(inner[0].shape.length), scope);
+  // [batch, time] of the input (either may be unknown), then the wrapped layer's per-step output shape.
+  const batchTime = b.op('Slice', scope, [b.op('Shape', scope, [x]), b.int64s([0]), b.int64s([2])]);
+  const target = b.op('Concat', scope, [batchTime, b.int64s(outRest as number[])], { axis: int(0) });
+  return { name: b.op('Reshape', scope, [y, target]), perm: identity(outShape.length), shape: outShape, dtype: inner[0].dtype };
+}
+
 /** One layer call on values; returns its outputs. */
 function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput: boolean): Value[] {
   if (layer instanceof Model) return convertModel(b, layer, inputs);
@@ -576,6 +734,50 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
   if (layer instanceof Embedding) return [convertEmbedding(b, layer, v, outShape)];
   if (layer instanceof SimpleRNN || layer instanceof LSTM || layer instanceof GRU) return [convertRecurrent(b, layer, v, outShape)];
   if (layer instanceof Bidirectional) return [convertBidirectional(b, layer, v, outShape)];
+  if (layer instanceof DepthwiseConv2D || layer instanceof SeparableConv2D) return [convertDepthwise(b, layer, v, outShape)];
+  if (layer instanceof ReLU) return [convertReLU(b, layer, v, outShape)];
+  if (layer instanceof LeakyReLU) return [{ ...v, name: b.op('LeakyRelu', scope, [v.name], { alpha: float(layer.alpha) }), shape: outShape }];
+  if (layer instanceof ELU) return [{ ...v, name: b.op('Elu', scope, [v.name], { alpha: float(layer.alpha) }), shape: outShape }];
+  if (layer instanceof ThresholdedReLU) return [{ ...v, name: b.op('ThresholdedRelu', scope, [v.name], { alpha: float(layer.theta) }), shape: outShape }];
+  if (layer instanceof Softmax) {
+    const axis = inverse(v.perm)[normalizeAxis(layer.axis, v.shape.length, `Softmax "${layer.name}"`)];
+    return [{ ...v, name: b.op('Softmax', scope, [v.name], { axis: int(axis) }), shape: outShape }];
+  }
+  if (layer instanceof PReLU) {
+    // alpha [non-batch axes] (1 on shared axes) broadcasts against [batch, ...] from the right, in Keras's order.
+    const x = b.layout(v, identity(v.shape.length), scope);
+    const slope = b.constant(layer, `${scope}/alpha`, () => ({ data: layer.alpha!.data() as Float32Array, dims: layer.alpha!.shape.slice() }));
+    return [{ name: b.op('PRelu', scope, [x, slope]), perm: identity(v.shape.length), shape: outShape, dtype: 'float32' }];
+  }
+  if (layer instanceof ZeroPadding1D) return [padOrCrop(b, scope, v, new Map([[1, layer.padding]]), false, outShape)];
+  if (layer instanceof ZeroPadding2D) {
+    const h = layer.dataFormat === 'channels_first' ? 2 : 1;
+    return [padOrCrop(b, scope, v, new Map([[h, layer.padding[0]], [h + 1, layer.padding[1]]]), false, outShape)];
+  }
+  if (layer instanceof Cropping1D) return [padOrCrop(b, scope, v, new Map([[1, layer.cropping]]), true, outShape)];
+  if (layer instanceof Cropping2D) {
+    const h = layer.dataFormat === 'channels_first' ? 2 : 1;
+    return [padOrCrop(b, scope, v, new Map([[h, layer.cropping[0]], [h + 1, layer.cropping[1]]]), true, outShape)];
+  }
+  if (layer instanceof UpSampling1D || layer instanceof UpSampling2D) return [convertUpSampling(b, layer, v, outShape)];
+  if (layer instanceof RepeatVector) {
+    const x = b.layout(v, identity(2), scope);
+    const tiled = b.op('Tile', scope, [b.op('Unsqueeze', scope, [x, b.int64s([1])]), b.int64s([1, layer.n, 1])]);
+    return [{ name: tiled, perm: identity(3), shape: outShape, dtype: v.dtype }];
+  }
+  if (layer instanceof Permute) {
+    // No data moves: the ONNX tensor stays, and only which Keras axis each of its axes holds changes (a Transpose
+    // follows where a later op or the output needs another order).
+    const back = inverse([0, ...layer.dims]);
+    return [{ ...v, perm: v.perm.map((a) => back[a]), shape: outShape }];
+  }
+  // The noise layers act only in training; predict runs in inference mode, where they (and the penalty) are the identity.
+  if (layer instanceof GaussianNoise || layer instanceof GaussianDropout || layer instanceof AlphaDropout || layer instanceof SpatialDropout1D
+    || layer instanceof SpatialDropout2D || layer instanceof ActivityRegularization) return [{ ...v, shape: outShape }];
+  if (layer instanceof GroupNormalization) return [convertGroupNorm(b, layer, v, outShape)];
+  if (layer instanceof UnitNormalization) return [convertUnitNorm(b, layer, v, outShape)];
+  if (layer instanceof TimeDistributed) return [convertTimeDistributed(b, layer, v, outShape)];
+  if (layer instanceof Lambda) throw noEquivalent(layer, 'wraps a JavaScript function, which ONNX export cannot translate into ONNX ops; build the computation from layers ONNX export supports');
   throw noEquivalent(layer, 'has no ONNX equivalent (export supports the built-in layers; a custom Layer subclass cannot be translated)');
 }
 
@@ -616,7 +818,7 @@ function valueInfo(name: string, dtype: DType, shape: Shape, dimName: (axis: num
 /** The model's inputs as (name, Keras shape, dtype), from its graph or a built Sequential's input shape. */
 function modelInputs(model: Model): { name: string; shape: Shape; dtype: DType }[] {
   if (model instanceof Sequential) {
-    const shape = model.getConfig().batchInputShape as Shape | null;
+    const shape = model.inputBatchShape;
     if (!shape || !model.built || !model.layers.length) {
       throw new Error(`ONNX export: Sequential model "${model.name}" is not built; give its first layer an inputShape, or call it (fit/predict) once, before exporting`);
     }

@@ -19,7 +19,7 @@ import { Metric, serializeMetric } from '../metrics.js';
 import { normalizeName } from '../names.js';
 import type { CompileArgs } from '../models/model.js';
 import { Model } from '../models/model.js';
-import { assignWeightsByName, kerasConfigToCamel, modelFromKeras, modelToKeras, type Json } from './keras-config.js';
+import { assignWeightsByName, kerasConfigToCamel, kerasWeightPath, modelFromKeras, modelToKeras, type Json } from './keras-config.js';
 
 export type WeightDType = 'float32' | 'int32';
 export interface Quantization {
@@ -479,7 +479,8 @@ export function modelToArtifacts(model: Model): ModelArtifacts {
       }
       for (const v of layer.weights) {
         // TF.js names a weight <layer>/<weight>; a wrapper's inner layers sit under the wrapper's name.
-        const name = v.name.startsWith(`${layer.name}/`) ? v.name : `${layer.name}/${v.name}`;
+        const path = kerasWeightPath(layer, v);
+        const name = path.startsWith(`${layer.name}/`) ? path : `${layer.name}/${path}`;
         nameOf.set(v, name);
         const t = v.clone();
         push({ name, shape: t.shape.slice(), dtype: t.dtype === 'int32' ? 'int32' : 'float32' }, t.dtype === 'int32' ? Int32Array.from(t.data()) : Float32Array.from(t.data()));

@@ -127,7 +127,12 @@ export class Sequential extends Model {
     return shape;
   }
 
+  /** The input shape with its batch axis once known (getConfig's batchInputShape, without serializing the layers). */
+  get inputBatchShape(): Shape | null {
+    return this.batchShape ? this.batchShape.slice() : null;
+  }
+
   override getConfig() {
-    return { ...super.getConfig(), batchInputShape: this.batchShape ? this.batchShape.slice() : null };
+    return { ...super.getConfig(), batchInputShape: this.inputBatchShape };
   }
 }

@@ -31,6 +31,17 @@ describe('the Keras config mapping', () => {
       new L.Bidirectional(new L.GRU(3, { returnSequences: true }), { mergeMode: 'ave' }),
       new L.Conv1D(8, 5, { padding: 'causal', dilationRate: 2, activation: 'relu' }), new L.MaxPooling1D(3, { padding: 'same' }),
       new L.AveragePooling1D({ poolSize: 2, strides: 1 }), new L.GlobalAveragePooling1D(), new L.GlobalMaxPooling1D({ keepdims: true }),
+      new L.DepthwiseConv2D({ kernelSize: [3, 2], strides: 2, depthMultiplier: 3, padding: 'same', activation: 'relu', useBias: false, depthwiseRegularizer: 'l2' }),
+      new L.SeparableConv2D({ filters: 5, kernelSize: 3, dilationRate: 2, pointwiseInitializer: 'he_uniform', pointwiseRegularizer: 'l1' }),
+      new L.ReLU({ maxValue: 6, negativeSlope: 0.1, threshold: 0.5 }), new L.ReLU(), new L.LeakyReLU({ alpha: 0.2 }), new L.ELU({ alpha: 0.5 }),
+      new L.PReLU({ sharedAxes: [1, 2], alphaInitializer: new tn.initializers.Constant({ value: 0.25 }), alphaRegularizer: 'l2' }),
+      new L.Softmax({ axis: 1 }), new L.ThresholdedReLU({ theta: 0.3 }), new L.ZeroPadding1D([2, 1]), new L.ZeroPadding2D({ padding: [[1, 2], [3, 0]] }),
+      new L.UpSampling1D(3), new L.UpSampling2D({ size: [2, 3], interpolation: 'bilinear' }), new L.Cropping1D([1, 0]), new L.Cropping2D({ cropping: [[0, 1], [2, 2]] }),
+      new L.ZeroPadding2D({ padding: 1, dataFormat: 'channels_first' }), new L.UpSampling2D({ dataFormat: 'channels_first' }), new L.Cropping2D({ cropping: 1, dataFormat: 'channels_first' }),
+      new L.RepeatVector({ n: 4 }), new L.Permute({ dims: [3, 1, 2] }), new L.TimeDistributed(new L.Conv2D(2, 3, { activation: 'hard_sigmoid_legacy' })),
+      new L.GaussianNoise({ stddev: 0.4, seed: 3 }), new L.GaussianDropout({ rate: 0.2 }), new L.AlphaDropout({ rate: 0.1, noiseShape: [null, 1, 4], seed: 5 }),
+      new L.SpatialDropout1D({ rate: 0.3 }), new L.SpatialDropout2D({ rate: 0.4, dataFormat: 'channels_first', seed: 2 }), new L.ActivityRegularization({ l1: 0.01, l2: 0.02 }),
+      new L.GroupNormalization({ groups: 4, axis: -1, epsilon: 1e-5, center: false, gammaRegularizer: 'l2' }), new L.UnitNormalization({ axis: [1, 2] }),
     ];
     for (const layer of layers) {
       const spec = JSON.parse(JSON.stringify(layerToKeras(layer)));
@@ -73,6 +84,24 @@ describe('the Keras config mapping', () => {
     });
   });
 
+  it("reads Keras 3's and TF.js 1.x's spellings of the newer classes", () => {
+    const k3 = (class_name: string, config: Record<string, unknown>) => layerFromKeras({ module: 'keras.layers', class_name, registered_name: null, config: { name: 'z', trainable: true, ...config } });
+    expect((k3('LeakyReLU', { negative_slope: 0.05 }) as tn.layers.LeakyReLU).alpha).toBe(0.05);
+    expect(k3('ReLU', { max_value: null, negative_slope: 0, threshold: 0 }).getConfig()).toMatchObject({ maxValue: null, negativeSlope: 0, threshold: 0 });
+    expect(k3('ReLU', { max_value: 6 }).getConfig()).toMatchObject({ maxValue: 6, negativeSlope: 0, threshold: 0 });
+    expect(k3('SpatialDropout1D', { rate: 0.5, seed: null }).getConfig()).toMatchObject({ rate: 0.5 });
+    expect(k3('UpSampling1D', { size: [3] }).getConfig()).toMatchObject({ size: 3 });
+    const td = k3('TimeDistributed', { layer: { module: 'keras.layers', class_name: 'Dense', registered_name: null, config: { name: 'inner', units: 4, activation: 'relu' } } }) as tn.layers.TimeDistributed;
+    expect(td.layer).toBeInstanceOf(L.Dense);
+    expect(td.layer.getConfig()).toMatchObject({ name: 'inner', units: 4, activation: 'relu' });
+    expect(() => k3('TimeDistributed', {})).toThrow(/layer "z" \(TimeDistributed\): a TimeDistributed needs the `layer` it wraps/);
+    // Channels-first is read where the layer computes it, and still refused where it does not.
+    expect(k3('ZeroPadding2D', { padding: [[1, 1], [0, 2]], data_format: 'channels_first' }).getConfig()).toMatchObject({ dataFormat: 'channels_first' });
+    expect(() => k3('DepthwiseConv2D', { kernel_size: [3, 3], data_format: 'channels_first' })).toThrow(/layer "z" \(DepthwiseConv2D\): data_format "channels_first"/);
+    // A bad value names the layer.
+    expect(() => k3('ZeroPadding1D', { padding: -1 })).toThrow(/layer "z" \(ZeroPadding1D\): .*padding/);
+  });
+
   it('refuses, naming the layer and the class, what would compute differently', () => {
     const spec = (class_name: string, config: Record<string, unknown>) => ({ class_name, config: { name: 'x', ...config } });
     expect(() => layerFromKeras(spec('MaxPooling2D', { data_format: 'channels_first' }))).toThrow(/layer "x" \(MaxPooling2D\): data_format "channels_first"/);
@@ -83,12 +112,17 @@ describe('the Keras config mapping', () => {
     expect(() => layerFromKeras(spec('Dense', { units: 2, kernel_regularizer: { class_name: 'OrthogonalRegularizer', config: {} } }))).toThrow(/layer "x" \(Dense\): `kernel_regularizer`/);
   });
 
-  it('names a class tensornode lacks (layers being added elsewhere resolve through lib/layers by name)', () => {
-    for (const cls of ['DepthwiseConv2D', 'ReLU', 'ZeroPadding2D']) {
-      const build = () => layerFromKeras({ class_name: cls, config: { name: 'y', kernel_size: [3, 3], padding: [[0, 1], [0, 1]] } });
-      if (cls in L) expect(build()).toBeInstanceOf((L as unknown as Record<string, new () => tn.Layer>)[cls]);
-      else expect(build).toThrow(new RegExp(`layer "y" \\(${cls}\\): tensornode has no layer class "${cls}" yet`));
+  it('names the layer and a class tensornode lacks, and which classes it reads', () => {
+    for (const cls of ['Conv3D', 'ConvLSTM2D']) {
+      expect(cls in L).toBe(false);
+      const build = () => layerFromKeras({ class_name: cls, config: { name: 'y', filters: 2, kernel_size: [3, 3, 3] } });
+      expect(build).toThrow(new RegExp(`layer "y" \\(${cls}\\): unknown layer class "${cls}"\\..*Classes tensornode reads: .*\\bGroupNormalization\\b`));
     }
+  });
+
+  it("refuses a Keras Lambda (its function is Python bytecode), naming the layer", () => {
+    const spec = { class_name: 'Lambda', config: { name: 'lam', function: ['4wEAAAAAAAAA', null, null], function_type: 'lambda', output_shape: null, arguments: {} } };
+    expect(() => layerFromKeras(spec)).toThrow(/layer "lam" \(Lambda\): a Lambda layer wraps a function that a saved config cannot hold/);
   });
 
   it('reports a damaged graph clearly instead of building something else', () => {

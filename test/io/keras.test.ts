@@ -308,6 +308,46 @@ describe('model.save(x.keras)', () => {
     expect(Array.from((loaded.predict(xs) as tn.Tensor).values)).toEqual(Array.from((model.predict(xs) as tn.Tensor).values));
   });
 
+  it('the newer layer classes round-trip in Keras 3 spelling (LeakyReLU negative_slope, SpatialDropout without trainable, TimeDistributed layer/vars)', async () => {
+    const L = tn.layers;
+    const img = tn.input({ shape: [6, 6, 2] });
+    let x = new L.ZeroPadding2D({ padding: [[1, 0], [0, 1]] }).apply(img) as tn.SymbolicTensor;
+    x = new L.DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 2, biasInitializer: 'random_normal' }).apply(x) as tn.SymbolicTensor;
+    x = new L.SeparableConv2D({ filters: 4, kernelSize: 2, padding: 'same' }).apply(x) as tn.SymbolicTensor;
+    x = new L.GroupNormalization({ groups: 2, betaInitializer: 'random_normal' }).apply(new L.ReLU({ maxValue: 6 }).apply(x) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    x = new L.PReLU({ sharedAxes: [1, 2], alphaInitializer: 'random_normal' }).apply(new L.UpSampling2D({ size: 2, interpolation: 'bilinear' }).apply(x) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    x = new L.SpatialDropout2D({ rate: 0.2 }).apply(new L.Cropping2D({ cropping: [[1, 1], [2, 0]] }).apply(x) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    x = new L.Reshape([8, 32]).apply(new L.GaussianNoise({ stddev: 0.1 }).apply(x) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    x = new L.TimeDistributed(new L.Dense(3, { biasInitializer: 'random_normal' })).apply(x) as tn.SymbolicTensor;
+    x = new L.ZeroPadding1D({ padding: [1, 2] }).apply(new L.LeakyReLU({ alpha: 0.1 }).apply(x) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    x = new L.Cropping1D({ cropping: [0, 1] }).apply(new L.UpSampling1D({ size: 2 }).apply(x) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    x = new L.Permute({ dims: [2, 1] }).apply(new L.SpatialDropout1D({ rate: 0.3 }).apply(x) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    x = new L.UnitNormalization().apply(new L.ELU().apply(new L.AlphaDropout({ rate: 0.1 }).apply(x) as tn.SymbolicTensor) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    x = new L.RepeatVector({ n: 2 }).apply(new L.Flatten().apply(new L.GaussianDropout({ rate: 0.1 }).apply(x) as tn.SymbolicTensor) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    const out = new L.Softmax({ axis: 1 }).apply(new L.ActivityRegularization({ l2: 0.01 }).apply(x) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    const model = tn.model({ inputs: img, outputs: out });
+    const path = fresh('.keras');
+    await model.save(path);
+    const { config, weights } = archive(path);
+    const byClass = (cls: string) => (config.config.layers as Json[]).find((l) => l.class_name === cls)!;
+    expect(byClass('LeakyReLU').config).toMatchObject({ negative_slope: 0.1 });
+    expect(byClass('LeakyReLU').config.alpha).toBeUndefined();
+    expect(Object.keys(byClass('SpatialDropout1D').config).sort()).toEqual(['dtype', 'name', 'rate', 'seed']);
+    expect(byClass('TimeDistributed').config.layer).toMatchObject({ module: 'keras.layers', class_name: 'Dense', config: { units: 3 } });
+    expect(byClass('DepthwiseConv2D').module).toBe('keras.layers');
+    const groups = await layout(weights);
+    expect(groups.get('layers/time_distributed/layer/vars')!.map((s) => s.join('x'))).toEqual(['32x3', '3']);
+    expect(groups.get('layers/separable_conv2d/vars')!.map((s) => s.join('x'))).toEqual(['2x2x4x1', '1x1x4x4', '4']);
+    expect(groups.get('layers/p_re_lu/vars')!.map((s) => s.join('x'))).toEqual(['1x1x4']);
+    tn.clearSession();
+    const loaded = await tn.models.loadModel(path);
+    const input = tn.randomUniform([2, 6, 6, 2], -1, 1);
+    expect(Array.from((loaded.predict(input) as tn.Tensor).values)).toEqual(Array.from((model.predict(input) as tn.Tensor).values));
+    // Keras 3 has no ThresholdedReLU; a .keras file cannot hold one, and says so.
+    const thr = new tn.Sequential([new L.ThresholdedReLU({ theta: 0.5, inputShape: [3], name: 'thr' })]);
+    await expect(thr.save(fresh('.keras'))).rejects.toThrow(/layer "thr" is a ThresholdedReLU, which Keras 3 does not have/);
+  });
+
   it('nested Sequentials (as Teachable Machine builds them) sit under layers/sequential/layers/... and round-trip', async () => {
     const body = new tn.Sequential({ layers: [tn.layers.dense({ units: 5, activation: 'relu', inputShape: [3] }), tn.layers.batchNormalization()] });
     const head = new tn.Sequential({ layers: [tn.layers.dense({ units: 2, activation: 'softmax', inputShape: [5] })] });
@@ -405,9 +445,9 @@ describe('what cannot be loaded, and custom classes', () => {
 
   it('a Keras class tensornode lacks: an error naming the layer and the class', async () => {
     const path = rezip(fashion(), (c) => {
-      c.config.layers[6].class_name = 'SpatialDropout2D';
+      c.config.layers[6].class_name = 'ConvLSTM2D';
     });
-    await expect(tn.models.loadModel(path)).rejects.toThrow(/layer "dropout" \(SpatialDropout2D\).*unknown layer class "SpatialDropout2D"/);
+    await expect(tn.models.loadModel(path)).rejects.toThrow(/layer "dropout" \(ConvLSTM2D\).*unknown layer class "ConvLSTM2D"/);
   });
 
   it('a custom class: an error that says how to register it; registered (tn.serialization.registerClass), it loads', async () => {

@@ -459,6 +459,79 @@ describe('ONNX export: Embedding and recurrent layers', () => {
   });
 });
 
+describe('ONNX export: the newer layers', () => {
+  it('DepthwiseConv2D (Conv with group = channels) and SeparableConv2D (then a 1x1 Conv): multipliers, strides, dilation, same/valid, activations', async () => {
+    await expectSameAsPredict(sequential([new L.DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 2, activation: 'relu' })], [6, 5, 3]), tn.randomNormal([2, 6, 5, 3]));
+    await expectSameAsPredict(sequential([new L.DepthwiseConv2D({ kernelSize: [2, 3], strides: 2, padding: 'same', useBias: false })], [7, 6, 2]), tn.randomNormal([2, 7, 6, 2]));
+    await expectSameAsPredict(sequential([new L.DepthwiseConv2D({ kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu6' })], [7, 7, 3]), tn.randomNormal([1, 7, 7, 3]));
+    await expectSameAsPredict(sequential([new L.SeparableConv2D({ filters: 4, kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'tanh' })], [5, 6, 3]), tn.randomNormal([2, 5, 6, 3]));
+    await expectSameAsPredict(sequential([new L.SeparableConv2D({ filters: 3, kernelSize: 2, strides: 2, useBias: false })], [6, 6, 2]), tn.randomNormal([2, 6, 6, 2]));
+    // MobileNet's block: Conv2D, BatchNormalization, ReLU(6), DepthwiseConv2D, ZeroPadding2D stay channels-first throughout.
+    const bytes = await expectSameAsPredict(sequential([
+      new L.ZeroPadding2D({ padding: [[0, 1], [0, 1]] }), new L.Conv2D(4, 3, { strides: 2, useBias: false }), new L.BatchNormalization(), new L.ReLU({ maxValue: 6 }),
+      new L.DepthwiseConv2D({ kernelSize: 3, padding: 'same', useBias: false }), new L.BatchNormalization(), new L.ReLU({ maxValue: 6 }), new L.GlobalAveragePooling2D(),
+    ], [9, 9, 3]), tn.randomNormal([2, 9, 9, 3]));
+    expect(opCount(bytes, 'Transpose')).toBe(1);
+  });
+
+  it('ReLU with maxValue, negativeSlope and threshold; LeakyReLU, PReLU (shared axes), ELU, ThresholdedReLU, Softmax along an axis', async () => {
+    const x = () => tn.mul(tn.randomNormal([3, 4, 5]), 4);
+    for (const args of [{}, { maxValue: 6 }, { maxValue: 1.5 }, { negativeSlope: 0.2 }, { negativeSlope: 0.1, maxValue: 2 }, { threshold: 0.5 }, { threshold: 0.3, negativeSlope: 0.3, maxValue: 3 }]) {
+      await expectSameAsPredict(sequential([new L.ReLU(args)], [4, 5]), x(), `ReLU ${JSON.stringify(args)}`);
+    }
+    await expectSameAsPredict(sequential([new L.LeakyReLU({ alpha: 0.15 }), new L.ELU({ alpha: 0.6 }), new L.ThresholdedReLU({ theta: 0.4 })], [4, 5]), x());
+    await expectSameAsPredict(sequential([new L.PReLU({ alphaInitializer: 'random_normal' })], [4, 5]), x());
+    await expectSameAsPredict(sequential([new L.Conv2D(3, 2), new L.PReLU({ sharedAxes: [1, 2] })], [4, 4, 2]), tn.randomNormal([2, 4, 4, 2]));
+    await expectSameAsPredict(sequential([new L.Softmax({ axis: 1 })], [4, 5]), x());
+    await expectSameAsPredict(sequential([new L.Conv2D(3, 2), new L.Softmax()], [4, 4, 2]), tn.randomNormal([2, 4, 4, 2]));
+  });
+
+  it('ZeroPadding1D/2D (Pad) and Cropping1D/2D (Slice), channels last and first; UpSampling1D/2D nearest and bilinear (Resize)', async () => {
+    await expectSameAsPredict(sequential([new L.ZeroPadding1D([2, 1]), new L.Cropping1D([1, 3])], [6, 3]), tn.randomNormal([2, 6, 3]));
+    await expectSameAsPredict(sequential([new L.ZeroPadding2D({ padding: [[1, 2], [0, 3]] }), new L.Cropping2D({ cropping: [[2, 0], [1, 1]] })], [4, 5, 2]), tn.randomNormal([2, 4, 5, 2]));
+    await expectSameAsPredict(sequential([new L.Conv2D(3, 2), new L.ZeroPadding2D(1), new L.Cropping2D({ cropping: [[0, 1], [2, 0]] })], [5, 5, 2]), tn.randomNormal([2, 5, 5, 2]));
+    await expectSameAsPredict(sequential([new L.ZeroPadding2D({ padding: [1, 2], dataFormat: 'channels_first' }), new L.Cropping2D({ cropping: 1, dataFormat: 'channels_first' })], [2, 4, 5]), tn.randomNormal([2, 2, 4, 5]));
+    await expectSameAsPredict(sequential([new L.UpSampling1D({ size: 3 })], [4, 3]), tn.randomNormal([2, 4, 3]));
+    await expectSameAsPredict(sequential([new L.UpSampling2D({ size: [2, 3] })], [3, 4, 2]), tn.randomNormal([2, 3, 4, 2]));
+    await expectSameAsPredict(sequential([new L.UpSampling2D({ size: [3, 2], interpolation: 'bilinear' })], [4, 3, 2]), tn.randomNormal([2, 4, 3, 2]));
+    await expectSameAsPredict(sequential([new L.UpSampling2D({ size: 2, dataFormat: 'channels_first', interpolation: 'bilinear' })], [2, 3, 4]), tn.randomNormal([2, 2, 3, 4]));
+    await expectSameAsPredict(sequential([new L.Conv2D(2, 2), new L.UpSampling2D(2)], [4, 4, 1]), tn.randomNormal([2, 4, 4, 1]));
+  });
+
+  it('RepeatVector (Unsqueeze + Tile), Permute (a change of layout), and the noise layers and ActivityRegularization as the identity', async () => {
+    await expectSameAsPredict(sequential([new L.Dense(4), new L.RepeatVector({ n: 3 }), new L.Permute({ dims: [2, 1] }), new L.Dense(2)], [5]), tn.randomNormal([2, 5]));
+    await expectSameAsPredict(sequential([new L.Permute({ dims: [3, 1, 2] })], [2, 3, 4]), tn.randomNormal([2, 2, 3, 4]));
+    await expectSameAsPredict(sequential([new L.Conv2D(3, 2), new L.Permute({ dims: [2, 1, 3] }), new L.Flatten()], [4, 5, 2]), tn.randomNormal([2, 4, 5, 2]));
+    const bytes = await expectSameAsPredict(sequential([
+      new L.GaussianNoise({ stddev: 1 }), new L.GaussianDropout({ rate: 0.5 }), new L.AlphaDropout({ rate: 0.5 }), new L.SpatialDropout1D({ rate: 0.5 }),
+      new L.ActivityRegularization({ l1: 0.1 }), new L.Reshape([2, 2, 3]), new L.SpatialDropout2D({ rate: 0.5 }), new L.Flatten(),
+    ], [4, 3]), tn.randomNormal([2, 4, 3]));
+    expect(decode(bytes).graph.node.map((n) => n.opType)).toEqual(['Reshape', 'Flatten']);
+  });
+
+  it('TimeDistributed (time folded into the batch) around Dense, Conv2D and DepthwiseConv2D, with an unknown number of steps', async () => {
+    await expectSameAsPredict(sequential([new L.TimeDistributed(new L.Dense(3, { activation: 'tanh' }))], [4, 5]), tn.randomNormal([2, 4, 5]));
+    await expectSameAsPredict(sequential([new L.TimeDistributed(new L.Conv2D(2, 2, { activation: 'relu' })), new L.TimeDistributed(new L.DepthwiseConv2D({ kernelSize: 2 }))], [3, 5, 4, 2]), tn.randomNormal([2, 3, 5, 4, 2]));
+    const steps = tn.input({ shape: [null, 4] });
+    const model = tn.model({ inputs: steps, outputs: new L.TimeDistributed(new L.Dense(2)).apply(steps) });
+    randomizeWeights(model);
+    const bytes = await tn.onnx.exportModel(model);
+    for (const t of [3, 6]) {
+      const x = tn.randomNormal([2, t, 4]);
+      expectAgree((await runOnnx(bytes, x)).outputs[0], model.predict(x) as tn.Tensor, `${t} steps`);
+    }
+  });
+
+  it('GroupNormalization (composed: opset 17 has none) and UnitNormalization, on several axes and layouts', async () => {
+    await expectSameAsPredict(sequential([new L.GroupNormalization({ groups: 2, betaInitializer: 'random_normal', gammaInitializer: 'random_normal' })], [6]), tn.randomNormal([3, 6]));
+    await expectSameAsPredict(sequential([new L.Conv2D(4, 2), new L.GroupNormalization({ groups: 2, epsilon: 1e-5 })], [5, 5, 2]), tn.randomNormal([2, 5, 5, 2]));
+    await expectSameAsPredict(sequential([new L.GroupNormalization({ groups: 3, axis: 1, center: false })], [6, 4]), tn.randomNormal([2, 6, 4]));
+    await expectSameAsPredict(sequential([new L.GroupNormalization({ groups: -1, scale: false })], [5, 4]), tn.randomNormal([2, 5, 4]));
+    await expectSameAsPredict(sequential([new L.UnitNormalization()], [7]), tn.randomNormal([3, 7]));
+    await expectSameAsPredict(sequential([new L.Conv2D(3, 2), new L.UnitNormalization({ axis: [1, 2] })], [4, 4, 2]), tn.randomNormal([2, 4, 4, 2]));
+  });
+});
+
 describe('ONNX export: what cannot be exported', () => {
   class Scale extends tn.Layer {
     call(x: tn.Tensor | tn.Tensor[]) {
@@ -469,6 +542,11 @@ describe('ONNX export: what cannot be exported', () => {
   it('a custom Layer subclass: the error names the layer and its class', async () => {
     const model = tn.sequential({ layers: [new L.Dense(3, { inputShape: [2] }), new Scale({ name: 'my_scale' })] });
     await expect(tn.onnx.exportModel(model)).rejects.toThrow(/layer "my_scale" \(Scale\) has no ONNX equivalent/);
+  });
+
+  it('a Lambda layer: the error names the layer and says why', async () => {
+    const model = tn.sequential({ layers: [new L.Dense(3, { inputShape: [2] }), new L.Lambda((x) => tn.mul(x as tn.Tensor, 2), { name: 'twice' })] });
+    await expect(tn.onnx.exportModel(model)).rejects.toThrow(/layer "twice" \(Lambda\) wraps a JavaScript function, which ONNX export cannot translate/);
   });
 
   it('a custom activation function, and a recurrent activation ONNX does not offer', async () => {
