@@ -2,8 +2,10 @@
 // arguments, a manifest of the weights) and `weights.bin` (the weights' float32/int32 values, little-endian, in
 // manifest order). The layout follows TF.js's layers format, so `loadLayersModel('file://dir/model.json')` reads
 // as a TF.js user expects; layer configs are getConfig() output and go back through the constructors.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeManifestAndData } from '../io/atomic.js';
+import { checkManifest, readJSONFile, readWeights, type LoadedWeight } from '../io/manifest.js';
 import { getActivation } from '../activations.js';
 import type { DType } from '../dtype.js';
 import { Activation, Dense, Dropout, Flatten, Reshape } from '../layers/core.js';
@@ -246,61 +248,62 @@ export async function saveModel(model: Model, path: string): Promise<void> {
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
   };
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, WEIGHTS_FILE), Buffer.concat(chunks));
-  await writeFile(json, JSON.stringify(file, null, 1));
+  // The weights go to a file named by their content and model.json, naming it, is switched last, so a crash at any
+  // moment leaves the old model or the new one (lib/io/atomic.ts). The weights.bin of older saves is then removed.
+  await writeManifestAndData(json, Buffer.concat(chunks), (name) => {
+    file.weightsManifest[0].paths = [name];
+    return JSON.stringify(file, null, 1);
+  }, [WEIGHTS_FILE]);
 }
 
 /** Loads a model written by `model.save(path)`: compiled as it was saved, with its weights. */
 export async function loadModel(path: string): Promise<Model> {
   const { json, dir } = paths(path);
-  let file: ModelJSON;
+  // Untrusted input: the file is size-capped JSON, and the manifest is checked against the files on disk (paths kept
+  // inside the folder, shapes against sizes) before the architecture allocates anything (lib/io/manifest.ts).
+  const file = (await readJSONFile(json, 'loadModel')) as ModelJSON;
+  if (!file || typeof file !== 'object' || file.format !== FORMAT) throw new Error(`loadModel: ${json} is not a tensornode model file (format ${JSON.stringify((file as ModelJSON | null)?.format)?.slice(0, 100)})`);
+  if (typeof file.formatVersion !== 'number' || file.formatVersion > FORMAT_VERSION) throw new Error(`loadModel: ${json} has format version ${JSON.stringify(file.formatVersion)?.slice(0, 100)}; this tensornode reads up to ${FORMAT_VERSION}`);
+  const checked = await checkManifest(file.weightsManifest ?? [], dir, json);
+  const loaded = await readWeights(checked, json);
   try {
-    file = JSON.parse(await readFile(json, 'utf8')) as ModelJSON;
+    return restoreModel(file, loaded);
   } catch (err) {
-    throw new Error(`loadModel: cannot read ${json}: ${(err as Error).message}`);
+    // Whatever a damaged architecture or training config trips over, the message names the file.
+    const message = (err as Error).message.replace(/^loadModel: /, '');
+    throw new Error(`loadModel: ${json}: ${message}`, { cause: err });
   }
-  if (file?.format !== FORMAT) throw new Error(`loadModel: ${json} is not a tensornode model file (format ${JSON.stringify(file?.format)})`);
-  if (file.formatVersion > FORMAT_VERSION) throw new Error(`loadModel: ${json} has format version ${file.formatVersion}; this tensornode reads up to ${FORMAT_VERSION}`);
-  const model = deserializeLayer(file.modelTopology, 'model');
-  if (!(model instanceof Model)) throw new Error(`loadModel: ${json} holds a ${file.modelTopology.className}, not a model`);
+}
 
-  const manifest = file.weightsManifest?.[0];
+function restoreModel(file: ModelJSON, loaded: LoadedWeight[]): Model {
+  const model = deserializeLayer(file.modelTopology, 'model');
+  if (!(model instanceof Model)) throw new Error(`the file holds a ${file.modelTopology.className}, not a model`);
   const optimizerSlots: [WeightSpec, Float32Array][] = [];
-  if (manifest) {
-    const bytes = await readFile(join(dir, manifest.paths[0]));
-    let offset = 0;
-    const specs = manifest.weights;
-    let next = 0;
-    const take = (spec: WeightSpec): ArrayBuffer => {
-      const byteLength = spec.shape.reduce((p, d) => p * d, 1) * 4;
-      if (offset + byteLength > bytes.byteLength) throw new Error(`loadModel: ${manifest.paths[0]} is shorter than its manifest says (${bytes.byteLength} bytes)`);
-      const copy = bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + byteLength);
-      offset += byteLength;
-      return copy;
-    };
-    for (const layer of model.layers) {
-      const current = layer.weights;
-      if (!current.length) continue;
-      const values = current.map((w, i) => {
-        const spec = specs[next++];
-        const want = w.name;
-        if (!spec || spec.name !== want || spec.shape.length !== w.shape.length || spec.shape.some((d, j) => d !== w.shape[j])) {
-          throw new Error(`loadModel: weight ${i} of layer "${layer.name}" is ${want} with shape [${w.shape.join(',')}], but the file has ${spec ? `${spec.name} with shape [${spec.shape.join(',')}]` : 'no more weights'}`);
-        }
-        const copy = take(spec);
-        return tensor(spec.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy), spec.shape, spec.dtype);
-      });
-      layer.setWeights(values);
-    }
-    for (; next < specs.length && specs[next].name.startsWith(OPTIMIZER_PREFIX); next++) optimizerSlots.push([specs[next], new Float32Array(take(specs[next]))]);
-    if (next !== specs.length) throw new Error(`loadModel: the file has ${specs.length} weights, but the model it describes has ${next}`);
+  let next = 0;
+  for (const layer of model.layers) {
+    const current = layer.weights;
+    if (!current.length) continue;
+    const values = current.map((w, i) => {
+      const spec = loaded[next++];
+      const want = w.name;
+      if (!spec || spec.name !== want || spec.dtype !== w.dtype || spec.shape.length !== w.shape.length || spec.shape.some((d, j) => d !== w.shape[j])) {
+        throw new Error(`weight ${i} of layer "${layer.name}" is ${want} (${w.dtype}) with shape [${w.shape.join(',')}], but the file has ${spec ? `${spec.name} (${spec.dtype}) with shape [${spec.shape.join(',')}]` : 'no more weights'}`);
+      }
+      return tensor(spec.values, spec.shape, spec.dtype);
+    });
+    layer.setWeights(values);
   }
+  for (; next < loaded.length && loaded[next].name.startsWith(OPTIMIZER_PREFIX) && loaded[next].dtype === 'float32'; next++) optimizerSlots.push([loaded[next], loaded[next].values as Float32Array]);
+  if (next !== loaded.length) throw new Error(`the file has ${loaded.length} weights, but the model it describes has ${next}`);
 
   const tc = file.trainingConfig;
   if (tc && tc.optimizer) {
     model.compile({ optimizer: tc.optimizer as CompileArgs['optimizer'], loss: tc.loss as CompileArgs['loss'], metrics: tc.metrics as CompileArgs['metrics'], lossWeights: tc.lossWeights as CompileArgs['lossWeights'] });
     const opt = model.optimizer!;
-    if (typeof tc.iterations === 'number') opt.iterations = tc.iterations;
+    if (tc.iterations !== undefined) {
+      if (!Number.isSafeInteger(tc.iterations) || (tc.iterations as number) < 0) throw new Error(`trainingConfig.iterations must be a non-negative integer, found ${JSON.stringify(tc.iterations)}`);
+      opt.iterations = tc.iterations as number;
+    }
     const byName = new Map(model.trainableWeights.map((v) => [v.name, v]));
     const grouped = new Map<string, Float32Array[]>();
     for (const [spec, values] of optimizerSlots) {
@@ -309,7 +312,7 @@ export async function loadModel(path: string): Promise<Model> {
     }
     for (const [name, arrays] of grouped) {
       const v = byName.get(name);
-      if (!v) throw new Error(`loadModel: the file has optimizer state for '${name}', which is not a trainable weight of the model`);
+      if (!v) throw new Error(`the file has optimizer state for '${name}', which is not a trainable weight of the model`);
       opt.restoreSlots(v, arrays);
     }
   }
