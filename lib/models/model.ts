@@ -27,6 +27,11 @@ export class Model extends Layer {
   outputs: SymbolicTensor[] = [];
   /** Set true (by a callback, or between batches) to end fit() after the current batch. */
   stopTraining = false;
+  /**
+   * @internal Where fit() continues a run that stopped: set by a callback's onTrainBegin (BackupAndRestore), read and
+   * cleared by fit, which then starts at this epoch and skips the batches before `step` in it.
+   */
+  resumeAt: { epoch: number; step: number } | null = null;
   optimizer: Optimizer | null = null;
   /** @internal compile()'s losses, metrics and trackers. */
   compiled: Compiled | null = null;
@@ -65,6 +70,21 @@ export class Model extends Layer {
   async save(path: string): Promise<void> {
     const { saveModel } = await import('./saving.js');
     await saveModel(this, path);
+  }
+
+  /**
+   * Saves the weights only (no architecture), with the optimizer's state, to the folder `path` (tensornode's format;
+   * the format is chosen by the path's ending). loadWeights(path) reads them back into a model of the same structure.
+   */
+  async saveWeights(path: string): Promise<void> {
+    const { saveWeights } = await import('./weights.js');
+    await saveWeights(this, path);
+  }
+
+  /** Loads weights written by saveWeights(path), matched by position and checked for shape (Keras's load_weights). */
+  async loadWeights(path: string): Promise<void> {
+    const { loadWeights } = await import('./weights.js');
+    await loadWeights(this, path);
   }
 
   /** The model's layers (a functional model lists its InputLayers too, as Keras does). */

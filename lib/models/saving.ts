@@ -215,6 +215,9 @@ function paths(path: string): { json: string; dir: string } {
 
 /** Writes `model.json` and `weights.bin` into the directory `path` (created if needed). */
 export async function saveModel(model: Model, path: string): Promise<void> {
+  if (typeof path === 'string' && /\.(keras|h5)$/i.test(path)) {
+    throw new Error(`save: ${path}: writing Keras files (.keras, .h5) is not available in this build of tensornode; give a directory path to save in tensornode's format`);
+  }
   const { json, dir } = paths(path);
   if (!model.built) throw new Error(`save: model "${model.name}" is not built yet; give its first layer an inputShape, or call it on data first`);
   const topology = serializeLayer(model);
