@@ -337,7 +337,8 @@ export class BackupAndRestore extends Callback {
       if (!generators.has(key) || !Object.hasOwn(saved, key)) throw new Error(`BackupAndRestore: ${file} does not fit model "${model.name}": random generator ${key} is in ${generators.has(key) ? 'the model but not the backup' : 'the backup but not the model'}`);
       check(saved[key], key);
     }
-    const loaded = await readWeights(await checkManifest(json.weightsManifest, this.backupDir, file), file);
+    const label = `BackupAndRestore: ${file}`;
+    const loaded = await readWeights(await checkManifest(json.weightsManifest, this.backupDir, label), label);
     applyWeights(model, loaded, json.optimizer, file);
     for (const [key, g] of generators) g.setState(saved[key]);
     this.pending = json;

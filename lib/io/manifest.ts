@@ -6,7 +6,9 @@
 // absolute path, no '..' out of it, no symlink out of it: nothing outside is opened), every shape is a short list of
 // non-negative integers whose product cannot overflow, and the shards' sizes on disk add up to exactly what the
 // manifest describes. So memory is bounded by the bytes actually on disk, and a truncated, extended or mismatched file
-// is an Error naming the file and what is wrong.
+// is an Error naming the file and what is wrong. A data file named by tensornode's writer carries a hash of its
+// content in its name, which catches corrupted bytes too.
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
@@ -82,10 +84,12 @@ const isCount = (d: unknown): d is number => typeof d === 'number' && Number.isI
 
 /**
  * Checks a manifest (`weightsManifest` of `file`, resolved against `dir`) against the shard files on disk. Opens
- * nothing: it only stats files, after their paths have been checked to stay inside `dir`.
+ * nothing: it only stats files, after their paths have been checked to stay inside `dir`. `file` starts every message
+ * (give it as "loadModel: /path/model.json").
  */
 export async function checkManifest(manifest: unknown, dir: string, file: string): Promise<CheckedManifest> {
   const where = `${file}: weightsManifest`;
+  const local = (at: string) => at.slice(file.length + 2);
   if (!Array.isArray(manifest)) throw new Error(`${where} must be a list of weight groups, found ${show(manifest)}`);
   let realDir: string;
   try {
@@ -134,7 +138,7 @@ export async function checkManifest(manifest: unknown, dir: string, file: string
         info = await lstat(path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        throw new Error(code === 'ENOENT' ? `${file}: the weights file ${path} (${at}.paths[${k}]) is missing` : `${file}: cannot read the weights file ${path}: ${(err as Error).message}`);
+        throw new Error(code === 'ENOENT' ? `${file}: the weights file ${path} (${local(at)}.paths[${k}]) is missing` : `${file}: cannot read the weights file ${path}: ${(err as Error).message}`);
       }
       if (info.isSymbolicLink()) {
         // A link is followed only when it ends inside the folder.
@@ -184,6 +188,12 @@ export async function readWeights(checked: CheckedManifest, file: string): Promi
         if (done !== shard.bytes || extra.bytesRead !== 0) throw new Error(`${file}: the weights file ${shard.path} changed size while it was read`);
       } finally {
         await handle.close();
+      }
+      // tensornode's writer names a data file by a hash of its content (lib/io/atomic.ts): check it, which catches
+      // flipped bytes that sizes cannot.
+      const named = /\.weights\.([0-9a-f]{16})\.bin$/.exec(shard.path);
+      if (named && createHash('sha256').update(new Uint8Array(buffer, at, shard.bytes)).digest('hex').slice(0, 16) !== named[1]) {
+        throw new Error(`${file}: the weights file ${shard.path} is corrupted: its content does not match the hash in its name`);
       }
       at += shard.bytes;
     }

@@ -267,8 +267,8 @@ export async function loadModel(path: string): Promise<Model> {
   const file = (await readJSONFile(json, 'loadModel')) as ModelJSON;
   if (!file || typeof file !== 'object' || file.format !== FORMAT) throw new Error(`loadModel: ${json} is not a tensornode model file (format ${JSON.stringify((file as ModelJSON | null)?.format)?.slice(0, 100)})`);
   if (typeof file.formatVersion !== 'number' || file.formatVersion > FORMAT_VERSION) throw new Error(`loadModel: ${json} has format version ${JSON.stringify(file.formatVersion)?.slice(0, 100)}; this tensornode reads up to ${FORMAT_VERSION}`);
-  const checked = await checkManifest(file.weightsManifest ?? [], dir, json);
-  const loaded = await readWeights(checked, json);
+  const checked = await checkManifest(file.weightsManifest ?? [], dir, `loadModel: ${json}`);
+  const loaded = await readWeights(checked, `loadModel: ${json}`);
   try {
     return restoreModel(file, loaded);
   } catch (err) {

@@ -118,6 +118,7 @@ export async function loadWeights(model: Model, path: string): Promise<void> {
   const json = (await readJSONFile(file, 'loadWeights')) as Record<string, unknown> | null;
   if (!json || typeof json !== 'object' || json.format !== FORMAT) throw new Error(`loadWeights: ${file} is not a tensornode weights file (format ${JSON.stringify(json?.format)?.slice(0, 100)})`);
   if (typeof json.formatVersion !== 'number' || json.formatVersion > FORMAT_VERSION) throw new Error(`loadWeights: ${file} has format version ${JSON.stringify(json.formatVersion)?.slice(0, 50)}; this tensornode reads up to ${FORMAT_VERSION}`);
-  const loaded = await readWeights(await checkManifest(json.weightsManifest, path, file), file);
+  const label = `loadWeights: ${file}`;
+  const loaded = await readWeights(await checkManifest(json.weightsManifest, path, label), label);
   applyWeights(model, loaded, json.optimizer, file);
 }
