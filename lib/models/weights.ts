@@ -60,7 +60,7 @@ export function applyWeights(model: Model, loaded: LoadedWeight[], optimizer: un
       throw new Error(`loadWeights: ${file}: weight ${i} (${w.name}) of model "${model.name}" is ${w.dtype} [${w.shape.join(',')}], but the file has ${s.name}: ${s.dtype} [${s.shape.join(',')}]`);
     }
   });
-  // Every check passes before any weight changes, so a bad file leaves the model as it was.
+  // Every check passes before anything changes, so a bad file leaves the model and its optimizer as they were.
   let restore: (() => void) | null = null;
   const opt = model.optimizer;
   if (optimizer !== null && optimizer !== undefined && opt) {
@@ -77,16 +77,25 @@ export function applyWeights(model: Model, loaded: LoadedWeight[], optimizer: un
       if (!v || s.dtype !== 'float32' || s.values.length !== v.size) throw new Error(`loadWeights: ${file}: optimizer slot ${s.name} [${s.shape.join(',')}] does not fit trainable weight ${i} of model "${model.name}"`);
       grouped[i].push(s.values as Float32Array);
     }
+    const counts = new Set(grouped.filter((a) => a.length).map((a) => a.length));
+    if (counts.size > 1) throw new Error(`loadWeights: ${file}: the optimizer slots are not the same number for every weight (${[...counts].join(', ')})`);
     restore = () => {
+      // restoreSlots checks the count before it changes anything, and every group has the same count: if the first
+      // group fits the optimizer, all do.
+      grouped.forEach((arrays, i) => {
+        if (!arrays.length) return;
+        try {
+          opt.restoreSlots(trainable[i], arrays);
+        } catch (err) {
+          throw new Error(`loadWeights: ${file}: ${(err as Error).message}`, { cause: err });
+        }
+      });
       opt.iterations = o.iterations as number;
       if (typeof o.learningRate === 'number' && typeof opt.learningRate === 'number') opt.learningRate = o.learningRate;
-      grouped.forEach((arrays, i) => {
-        if (arrays.length) opt.restoreSlots(trainable[i], arrays);
-      });
     };
   }
-  weights.forEach((w, i) => w.assign(tensor(own[i].values, own[i].shape, own[i].dtype)));
   restore?.();
+  weights.forEach((w, i) => w.assign(tensor(own[i].values, own[i].shape, own[i].dtype)));
 }
 
 function weightsFormat(path: string, what: string): 'tensornode' {

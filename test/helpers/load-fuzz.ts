@@ -1,0 +1,135 @@
+// Fuzzing the loaders: valid files of each format, damaged by random byte flips, truncations, appended bytes and
+// (for JSON) numbers swapped for hostile ones, must each load or fail with an Error that names the folder: never a
+// crash, a hang or another kind of throw. A new format is one more entry in `formats`. Used in-process by
+// test/models/load-fuzz.test.ts and in a child process by test/workers/load-fuzz.mjs.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tn from '../../lib/index.js';
+
+export interface FuzzFormat {
+  name: string;
+  /** Writes a valid instance into `dir`. */
+  make(dir: string): Promise<void>;
+  /** Loads what is in `dir` (resolves on success). */
+  load(dir: string): Promise<unknown>;
+}
+
+function smallModel(): tn.Sequential {
+  const model = new tn.Sequential([
+    new tn.layers.Dense(4, { inputShape: [3], activation: 'relu' }),
+    new tn.layers.Dropout(0.1),
+    new tn.layers.BatchNormalization(),
+    new tn.layers.Dense(2, { activation: 'softmax' }),
+  ]);
+  model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+async function trained(): Promise<tn.Sequential> {
+  const model = smallModel();
+  await model.fit(tn.randomNormal([8, 3], 0, 1, 'float32', 1), tn.tensor([0, 1, 0, 1, 1, 0, 0, 1], [8], 'int32'), { epochs: 1, batchSize: 4, verbose: 0 });
+  return model;
+}
+
+export const formats: FuzzFormat[] = [
+  {
+    name: 'tensornode model folder (model.json + weights)',
+    make: async (dir) => (await trained()).save(dir),
+    load: (dir) => tn.models.loadModel(dir),
+  },
+  {
+    name: 'tensornode weights folder (weights.json + weights)',
+    make: async (dir) => (await trained()).saveWeights(dir),
+    load: (dir) => smallModel().loadWeights(dir),
+  },
+];
+
+/** A small seeded generator, so that a failing case can be replayed. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const hostileNumbers = ['-1', '0', '1e308', '2147483648', '9007199254740993', '1.5', 'null', '"x"', '[]', '{}', '-0', '4294967296', '1e-320'];
+
+/** One damaged copy of `bytes`, and what was done to it. */
+function mutate(bytes: Buffer, isJSON: boolean, random: () => number): [Buffer, string] {
+  const pick = random();
+  if (pick < 0.4) {
+    const out = Buffer.from(bytes);
+    const flips = 1 + Math.floor(random() * 4);
+    const at: number[] = [];
+    for (let i = 0; i < flips && out.length; i++) {
+      const k = Math.floor(random() * out.length);
+      out[k] ^= 1 << Math.floor(random() * 8);
+      at.push(k);
+    }
+    return [out, `bit flips at ${at.join(',')}`];
+  }
+  if (pick < 0.6) {
+    const n = Math.floor(random() * bytes.length);
+    return [bytes.subarray(0, n), `truncated to ${n}`];
+  }
+  if (pick < 0.7) {
+    const n = 1 + Math.floor(random() * 16);
+    return [Buffer.concat([bytes, Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)))]), `${n} bytes appended`];
+  }
+  if (isJSON) {
+    const text = bytes.toString('utf8');
+    const numbers = [...text.matchAll(/-?\d+(\.\d+)?(e[+-]?\d+)?/g)];
+    if (numbers.length) {
+      const m = numbers[Math.floor(random() * numbers.length)];
+      const v = hostileNumbers[Math.floor(random() * hostileNumbers.length)];
+      return [Buffer.from(text.slice(0, m.index) + v + text.slice(m.index! + m[0].length)), `number at ${m.index} set to ${v}`];
+    }
+  }
+  const out = Buffer.from(bytes);
+  const k = Math.floor(random() * out.length);
+  if (out.length) out[k] = Math.floor(random() * 256);
+  return [out, `byte ${k} replaced`];
+}
+
+export interface FuzzSummary {
+  cases: number;
+  loaded: number;
+  refused: number;
+  /** Cases that threw something other than an Error naming the folder (should be empty). */
+  bad: string[];
+}
+
+/** Runs `count` cases per format in folders under `root`, seeded by `seed`. */
+export async function fuzz(root: string, seed: number, count: number, timeoutMs = 5000): Promise<FuzzSummary> {
+  const random = rng(seed);
+  const summary: FuzzSummary = { cases: 0, loaded: 0, refused: 0, bad: [] };
+  for (const [f, format] of formats.entries()) {
+    const dir = join(root, `format${f}`);
+    mkdirSync(dir, { recursive: true });
+    await format.make(dir);
+    const files = readdirSync(dir).map((name) => ({ name, bytes: readFileSync(join(dir, name)) }));
+    for (let i = 0; i < count; i++) {
+      const file = files[Math.floor(random() * files.length)];
+      const [bytes, what] = mutate(file.bytes, file.name.endsWith('.json'), random);
+      const label = `${format.name}: ${file.name} ${what}`;
+      writeFileSync(join(dir, file.name), bytes);
+      summary.cases++;
+      try {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([format.load(dir), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`HANG: no answer within ${timeoutMs} ms`)), timeoutMs)))]).finally(() => clearTimeout(timer));
+        summary.loaded++;
+      } catch (err) {
+        const ok = err instanceof Error && !err.message.startsWith('HANG') && err.message.includes(dir);
+        if (ok) summary.refused++;
+        else summary.bad.push(`${label}: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`);
+      }
+      writeFileSync(join(dir, file.name), file.bytes);
+      tn.clearSession();
+    }
+  }
+  return summary;
+}
