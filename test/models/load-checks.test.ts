@@ -34,7 +34,7 @@ async function savedModel(kind: 'model' | 'weights' = 'model') {
     f(m);
     writeFileSync(json, JSON.stringify(m));
   };
-  const load = () => (kind === 'model' ? tn.models.loadModel(dir) : model.loadWeights(dir));
+  const load = (): Promise<unknown> => (kind === 'model' ? tn.models.loadModel(dir) : model.loadWeights(dir));
   return { dir, json, data, edit, load, model };
 }
 
