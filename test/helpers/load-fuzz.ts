@@ -2,7 +2,7 @@
 // (for JSON) numbers swapped for hostile ones, must each load or fail with an Error that names the folder: never a
 // crash, a hang or another kind of throw. A new format is one more entry in `formats`. Used in-process by
 // test/models/load-fuzz.test.ts and in a child process by test/workers/load-fuzz.mjs.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tn from '../../lib/index.js';
 
@@ -25,9 +25,12 @@ function smallModel(): tn.Sequential {
   return model;
 }
 
+const x8 = () => tn.randomNormal([8, 3], 0, 1, 'float32', 1);
+const y8 = () => tn.tensor([0, 1, 0, 1, 1, 0, 0, 1], [8], 'int32');
+
 async function trained(): Promise<tn.Sequential> {
   const model = smallModel();
-  await model.fit(tn.randomNormal([8, 3], 0, 1, 'float32', 1), tn.tensor([0, 1, 0, 1, 1, 0, 0, 1], [8], 'int32'), { epochs: 1, batchSize: 4, verbose: 0 });
+  await model.fit(x8(), y8(), { epochs: 1, batchSize: 4, verbose: 0 });
   return model;
 }
 
@@ -41,6 +44,14 @@ export const formats: FuzzFormat[] = [
     name: 'tensornode weights folder (weights.json + weights)',
     make: async (dir) => (await trained()).saveWeights(dir),
     load: (dir) => smallModel().loadWeights(dir),
+  },
+  {
+    // Read by BackupAndRestore when fit begins; one epoch was backed up, so an intact backup trains nothing more.
+    name: 'BackupAndRestore backup (backup.json + weights)',
+    make: async (dir) => {
+      await smallModel().fit(x8(), y8(), { epochs: 1, batchSize: 4, verbose: 0, callbacks: [new tn.BackupAndRestore({ backupDir: dir, deleteCheckpoint: false })] });
+    },
+    load: (dir) => smallModel().fit(x8(), y8(), { epochs: 1, batchSize: 4, verbose: 0, callbacks: [new tn.BackupAndRestore({ backupDir: dir, deleteCheckpoint: false })] }),
   },
 ];
 
@@ -127,7 +138,9 @@ export async function fuzz(root: string, seed: number, count: number, timeoutMs 
         if (ok) summary.refused++;
         else summary.bad.push(`${label}: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`);
       }
-      writeFileSync(join(dir, file.name), file.bytes);
+      // Back to the valid folder (a load that trained may have written a new backup into it).
+      for (const name of readdirSync(dir)) if (!files.some((f) => f.name === name)) unlinkSync(join(dir, name));
+      for (const f of files) writeFileSync(join(dir, f.name), f.bytes);
       tn.clearSession();
     }
   }
