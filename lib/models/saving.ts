@@ -1,7 +1,8 @@
 // Saving a whole model and loading it back: `model.json` (the architecture as layer configs, the compile
-// arguments, a manifest of the weights) and `weights.bin` (the weights' float32/int32 values, little-endian, in
-// manifest order). The layout follows TF.js's layers format, so `loadLayersModel('file://dir/model.json')` reads
-// as a TF.js user expects; layer configs are getConfig() output and go back through the constructors.
+// arguments, a manifest of the weights) and the weights file it names, `model.weights.<content hash>.bin` (the
+// weights' float32/int32 values, little-endian, in manifest order; older saves wrote `weights.bin`). The layout
+// follows TF.js's layers format, so `loadLayersModel('file://dir/model.json')` reads as a TF.js user expects; layer
+// configs are getConfig() output and go back through the constructors.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeManifestAndData } from '../io/atomic.js';
@@ -213,7 +214,7 @@ function paths(path: string): { json: string; dir: string } {
   return p.endsWith('.json') ? { json: p, dir: dirname(p) } : { json: join(p, 'model.json'), dir: p };
 }
 
-/** Writes `model.json` and `weights.bin` into the directory `path` (created if needed). */
+/** Writes `model.json` and its weights file into the directory `path` (created if needed), crash-safe. */
 export async function saveModel(model: Model, path: string): Promise<void> {
   if (typeof path === 'string' && /\.(keras|h5)$/i.test(path)) {
     throw new Error(`save: ${path}: writing Keras files (.keras, .h5) is not available in this build of tensornode; give a directory path to save in tensornode's format`);
