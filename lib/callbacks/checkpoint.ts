@@ -375,6 +375,8 @@ export class BackupAndRestore extends Callback {
   }
 
   override async onEpochEnd(epoch: number): Promise<void> {
+    // A backup taken after an epoch's last batch resumes with no batch left to run: its state applies here.
+    if (this.pending) setRandomState(this.pending.randomState);
     this.pending = null;
     if (this.saveFreq === 'epoch') await this.backup(epoch + 1, 0);
   }

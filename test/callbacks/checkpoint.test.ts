@@ -252,6 +252,30 @@ describe('BackupAndRestore', () => {
     expect(readdirSync(dir).sort()[0]).toBe('backup.json');
   });
 
+  it('a backup taken after the last batch of an epoch resumes with that epoch\'s end, then the next epoch as it would have been', async () => {
+    const { x, y } = data(24);
+    const build = () => {
+      tn.clearSession();
+      tn.setSeed(5);
+      const m = new tn.Sequential([new tn.layers.Dense(6, { inputShape: [3], activation: 'relu' }), new tn.layers.Dropout(0.5), new tn.layers.Dense(2, { activation: 'softmax' })]);
+      m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
+      return m;
+    };
+    const reference = build();
+    await reference.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0 });
+    const dir = fresh();
+    let batches = 0;
+    const crash = new tn.LambdaCallback({ onBatchEnd: () => { if (++batches === 8) throw new Error('crash'); } });
+    // 6 batches per epoch and a backup every 6: the backup is at epoch 0, batch 6 (the epoch's end not yet run).
+    await expect(build().fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, callbacks: [new tn.BackupAndRestore({ backupDir: dir, saveFreq: 6 }), crash] })).rejects.toThrow('crash');
+    tn.randomUniform([7]);
+    const resumed = build();
+    let start: number[] = [];
+    await resumed.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, callbacks: [new tn.BackupAndRestore({ backupDir: dir, saveFreq: 6 }), new tn.LambdaCallback({ onTrainBegin: () => void (start = [resumed.resumeAt!.epoch, resumed.resumeAt!.step]) })] });
+    expect(start).toEqual([0, 6]);
+    expect(flat(resumed)).toEqual(flat(reference));
+  });
+
   it('a backup cannot be restored into a model that is not built', async () => {
     const dir = fresh();
     const { x, y } = data();
