@@ -11,7 +11,7 @@ import { getActivation } from '../activations.js';
 import type { DType } from '../dtype.js';
 import { Activation, Dense, Dropout, Flatten, Reshape } from '../layers/core.js';
 import { Conv1D, Conv2D } from '../layers/convolutional.js';
-import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from '../layers/layer.js';
+import { InputLayer, Layer, SymbolicTensor, withWeightBudget, type CallArgs, type LayerNode } from '../layers/layer.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
 import { BatchNormalization, LayerNormalization } from '../layers/normalization.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D } from '../layers/pooling.js';
@@ -280,7 +280,8 @@ export async function loadModel(path: string): Promise<Model> {
 }
 
 function restoreModel(file: ModelJSON, loaded: LoadedWeight[]): Model {
-  const model = deserializeLayer(file.modelTopology, 'model');
+  const values = loaded.reduce((n, w) => n + w.values.length, 0);
+  const model = withWeightBudget(values, () => deserializeLayer(file.modelTopology, 'model'));
   if (!(model instanceof Model)) throw new Error(`the file holds a ${file.modelTopology.className}, not a model`);
   const optimizerSlots: [WeightSpec, Float32Array][] = [];
   let next = 0;

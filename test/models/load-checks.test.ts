@@ -140,6 +140,15 @@ describe('loadModel refuses damaged files with an Error naming the file', () => 
     await expect(m.load()).rejects.toThrow(/loadModel: .*model\.json: the weights file .*group1-shard2of2\.bin \(weightsManifest\[0\]\.paths\[1\]\) is missing/);
   });
 
+  it('an architecture asking for more weight values than the file holds is refused before allocating them', async () => {
+    for (const units of [1000, 2e9]) {
+      const m = await savedModel();
+      m.edit((f) => ((f.modelTopology as { config: { layers: { config: { units: number } }[] } }).config.layers[0].config.units = units));
+      // 312 bytes: the weights and Adam's two slots, 78 values in all.
+      await expect(m.load()).rejects.toThrow(new RegExp(`model\\.json: layer "dense\\w*" asks for a weight "kernel" of shape \\[3,${units}\\] \\(${3 * units} values\\), more than the 78 values left of the 78 the file holds`));
+    }
+  });
+
   it('damaged architectures and training configs name the file', async () => {
     const m = await savedModel();
     m.edit((f) => ((f.modelTopology as { config: { layers: unknown } }).config.layers = 'dense'));
