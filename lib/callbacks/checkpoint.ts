@@ -19,6 +19,46 @@ import { Callback, type Logs } from './callback.js';
 
 const SPEC = /^(?:(.)?([<>=^]))?([+\- ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([deEfFgG%s])?$/;
 
+/**
+ * round(x * 10^t) for a finite x >= 0, computed exactly on x's binary value with ties to even, as Python's float
+ * formatting rounds (JavaScript's toFixed and toExponential send an exact tie such as 0.125 away from zero).
+ */
+function roundScaled(x: number, t: number): bigint {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const mantissa = (bits & ((1n << 52n) - 1n)) | (biased === 0 ? 0n : 1n << 52n);
+  // x = mantissa * 2^power; x * 10^t = num / den.
+  const power = Math.max(biased, 1) - 1075;
+  let num = mantissa * (t > 0 ? 10n ** BigInt(t) : 1n);
+  let den = t < 0 ? 10n ** BigInt(-t) : 1n;
+  if (power >= 0) num <<= BigInt(power);
+  else den <<= BigInt(-power);
+  const floor = num / den;
+  const twice = 2n * (num - floor * den);
+  return twice > den || (twice === den && (floor & 1n) === 1n) ? floor + 1n : floor;
+}
+
+function toFixedEven(x: number, digits: number): string {
+  const text = roundScaled(x, digits).toString().padStart(digits + 1, '0');
+  return digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
+/** x.toExponential(digits) rounded as Python rounds, with Python's two-digit exponent. */
+function toExponentialEven(x: number, digits: number): string {
+  if (x === 0) return `${(0).toFixed(digits)}e+00`;
+  let exp = Number(x.toExponential().split('e')[1]);
+  let q = roundScaled(x, digits - exp);
+  if (q >= 10n ** BigInt(digits + 1)) {
+    exp += 1;
+    q = roundScaled(x, digits - exp);
+  }
+  const text = q.toString();
+  const mantissa = digits === 0 ? text : `${text[0]}.${text.slice(1)}`;
+  return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+}
+
 function formatNumber(value: number, spec: string, field: string, isInt = false): string {
   const m = SPEC.exec(spec);
   if (!m) throw new Error(`Invalid format specifier '${spec}' for field '${field}'`);
@@ -31,16 +71,20 @@ function formatNumber(value: number, spec: string, field: string, isInt = false)
   let body: string;
   const pyExp = (s: string) => s.replace(/e([+-])(\d)$/, 'e$10$2');
   if (!Number.isFinite(x)) body = Number.isNaN(x) ? 'nan' : 'inf';
-  else if (type === 'f' || type === 'F') body = x.toFixed(precision ?? 6);
-  else if (type === 'e' || type === 'E') body = pyExp(x.toExponential(precision ?? 6));
-  else if (type === '%') body = `${(x * 100).toFixed(precision ?? 6)}%`;
+  else if (type === 'f' || type === 'F') body = toFixedEven(x, precision ?? 6);
+  else if (type === 'e' || type === 'E') body = toExponentialEven(x, precision ?? 6);
+  else if (type === '%') body = Number.isFinite(x * 100) ? `${toFixedEven(x * 100, precision ?? 6)}%` : 'inf%';
   else if (type === 'g' || type === 'G' || (type === '' && precision !== undefined)) {
-    // Python's general format: fixed or scientific by the exponent, trailing zeros removed (kept with '#').
+    // Python's general format: fixed or scientific by the exponent, trailing zeros removed (kept with '#'). With no
+    // type, a float switches to scientific one digit earlier and keeps a digit after the point ('{:.3}' of 2.0: '2.0').
     const p = Math.max(1, precision ?? 6);
-    const exp = x === 0 ? 0 : Number(x.toExponential(p - 1).split('e')[1]);
-    body = exp >= -4 && exp < p ? x.toFixed(Math.max(0, p - 1 - exp)) : pyExp(x.toExponential(p - 1));
+    const exp = x === 0 ? 0 : Number(toExponentialEven(x, p - 1).split('e')[1]);
+    const fixed = exp >= -4 && exp < (type === '' && !isInt ? p - 1 : p);
+    body = fixed ? toFixedEven(x, Math.max(0, p - 1 - exp)) : toExponentialEven(x, p - 1);
     if (!alt) body = body.replace(/(\.\d*?)0+(e|$)/, '$1$2').replace(/\.(e|$)/, '$1');
-  } else if (type === 'd') body = x.toFixed(0);
+    else if (!body.includes('.')) body = body.replace(/(e|$)/, '.$1');
+    if (type === '' && !isInt && fixed && !body.includes('.')) body += '.0';
+  } else if (type === 'd') body = String(x);
   else if (isInt) body = String(x);
   else {
     // Python's repr of a float: the shortest round-trip digits, scientific outside [1e-4, 1e16), '.0' when integral.

@@ -1,7 +1,7 @@
 // ModelCheckpoint (Keras's filepath templates, saveBestOnly with monitor/mode/initialValueThreshold, saveFreq in
 // batches, weights only) and BackupAndRestore's arguments and in-process resume. The kill -9 resume is in
 // test/models/crash-resume.test.ts.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -58,6 +58,9 @@ describe('filepath templates (Python str.format, as Keras uses them)', () => {
       ['{x:.3g}', { x: 2.5 }, '2.5'],
       ['{x:#g}', { x: 2.5 }, '2.50000'],
       ['{x:.3}', { x: 3.14159 }, '3.14'],
+      ['{x:.3}', { x: 2 }, '2.0'],
+      ['{x:.3}', { x: 123 }, '1.23e+02'],
+      ['{x:.2}', { x: 0.000123 }, '0.00012'],
       ['{x:.1%}', { x: 0.256 }, '25.6%'],
       ['{x:>8.3f}|', { x: 3.14159 }, '   3.142|'],
       ['{x:<6.1f}|', { x: 42 }, '42.0  |'],
@@ -67,6 +70,14 @@ describe('filepath templates (Python str.format, as Keras uses them)', () => {
       ['{x:*>6.1f}', { x: 2 }, '***2.0'],
       ['{epoch:,d}', { epoch: 1234567 }, '1,234,567'],
       ['{x:.2f}', { x: -0 }, '-0.00'],
+      ['{x:.2f}', { x: 0.125 }, '0.12'],
+      ['{x:.2f}', { x: 0.375 }, '0.38'],
+      ['{x:.0f}', { x: 2.5 }, '2'],
+      ['{x:.0f}', { x: 3.5 }, '4'],
+      ['{x:.1f}', { x: 0.15 }, '0.1'],
+      ['{x:.1f}', { x: 0.25 }, '0.2'],
+      ['{x:.3f}', { x: 1.0005 }, '1.000'],
+      ['{x:.4f}', { x: 0.00005 }, '0.0001'],
       ['{x}', { x: 0.5 }, '0.5'],
       ['{x}', { x: 1 }, '1.0'],
       ['{x}', { x: 1e-5 }, '1e-05'],
@@ -79,6 +90,13 @@ describe('filepath templates (Python str.format, as Keras uses them)', () => {
       ['ckpt/model', {}, 'ckpt/model'],
     ];
     for (const [template, values, want] of cases) expect(formatTemplate(template, values), template).toBe(want);
+  });
+
+  it('match Python on 800 random values and format specs (test/fixtures/python-format.json)', () => {
+    const { cases } = JSON.parse(readFileSync(new URL('../fixtures/python-format.json', import.meta.url), 'utf8')) as { cases: [string, string, string][] };
+    expect(cases.length).toBe(800);
+    const wrong = cases.filter(([value, spec, want]) => formatTemplate(`{x:${spec}}`, { x: Number(value) }) !== want);
+    expect(wrong).toEqual([]);
   });
 
   it('refuse what Python refuses', () => {
