@@ -5,9 +5,14 @@
 // A saved model is two files, a manifest (model.json) and the data it describes. Renaming them one after the other
 // would leave, between the two renames, a new manifest over old data (or the reverse). So the data never overwrites
 // data a manifest may name: it goes to a new file named by a hash of its content, and the manifest that names it is
-// renamed into place last, which is the one atomic switch from the old pair to the new one. Only then are the data
-// files the old manifest named deleted. A kill before the switch leaves the old pair (plus an unused new data file,
-// swept by the next save); a kill after it leaves the new pair.
+// renamed into place last, which is the one atomic switch from the old pair to the new one. Only then are the older
+// data files of this manifest (by their name pattern) deleted. A kill before the switch leaves the old pair (plus an
+// unused new data file, swept by the next save); a kill after it leaves the new pair. The pattern also marks the data
+// file for the reader: a name that does not match its content's hash is a corrupted file.
+//
+// One writer per folder at a time: two processes saving into the same folder at once can each delete the other's new
+// data file. A reader running while a save completes may find the old data file already deleted and gets a clear
+// "missing" error; reading again gets the new pair.
 import { createHash } from 'node:crypto';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
