@@ -50,7 +50,8 @@ const show = (v: unknown) => {
 /** Reads and parses a JSON file of at most MAX_JSON_BYTES; errors say `what` failed on which file and why. */
 export async function readJSONFile(path: string, what: string): Promise<unknown> {
   let text: string;
-  const handle = await open(path, constants.O_RDONLY).catch((err: NodeJS.ErrnoException) => {
+  // O_NONBLOCK: a FIFO in place of the file must not block the open (it is refused below as not a regular file).
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`${what}: cannot read ${path}: ${err.code === 'ENOENT' ? 'the file does not exist' : err.message}`);
   });
   try {
@@ -173,11 +174,13 @@ export async function readWeights(checked: CheckedManifest, file: string): Promi
     const buffer = new ArrayBuffer(group.bytes);
     let at = 0;
     for (const shard of group.shards) {
-      // O_NOFOLLOW: the path was checked above; a link swapped in since then is not followed.
-      const handle = await open(shard.path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)).catch((err: Error) => {
+      // O_NOFOLLOW and O_NONBLOCK: the path was checked above; a link or FIFO swapped in since then is not followed
+      // and does not block.
+      const handle = await open(shard.path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)).catch((err: Error) => {
         throw new Error(`${file}: cannot open the weights file ${shard.path}: ${err.message}`);
       });
       try {
+        if (!(await handle.stat()).isFile()) throw new Error(`${file}: the weights file ${shard.path} is not a regular file`);
         let done = 0;
         while (done < shard.bytes) {
           const { bytesRead } = await handle.read(new Uint8Array(buffer, at + done, shard.bytes - done), 0, shard.bytes - done, done);

@@ -134,6 +134,17 @@ describe('loadModel refuses damaged files with an Error naming the file', () => 
     await expect(gone.load()).rejects.toThrow(/loadModel: cannot read .*model\.json: the file does not exist/);
   });
 
+  it('a model.json or weights file that is a FIFO is refused without blocking', async () => {
+    const m = await savedModel();
+    unlinkSync(m.json);
+    execFileSync('mkfifo', [m.json]);
+    await expect(within(m.load())).rejects.toThrow(/loadModel: .*model\.json is not a regular file/);
+    const w = await savedModel();
+    unlinkSync(w.data);
+    execFileSync('mkfifo', [w.data]);
+    await expect(within(w.load())).rejects.toThrow(/loadModel: .*model\.json: the weights file .*\.bin is not a regular file/);
+  });
+
   it('a missing shard', async () => {
     const m = await savedModel();
     m.edit((f) => f.weightsManifest[0].paths.push('group1-shard2of2.bin'));
