@@ -64,8 +64,9 @@ export class Model extends Layer {
 
   /**
    * Saves the architecture, the weights, the compile() arguments and the optimizer's state (its step count and
-   * slots, such as Adam's moments) into the directory `path` (`model.json` and `weights.bin`; a `file://` prefix is
-   * accepted). `tn.models.loadModel(path)` reads them back, so training resumes where it stopped.
+   * slots, such as Adam's moments) into the directory `path` (`model.json` and the weights file it names, written
+   * crash-safe; a `file://` prefix is accepted). `tn.models.loadModel(path)` reads them back, so training resumes
+   * where it stopped.
    */
   async save(path: string): Promise<void> {
     const { saveModel } = await import('./saving.js');
