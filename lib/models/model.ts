@@ -27,6 +27,11 @@ export class Model extends Layer {
   outputs: SymbolicTensor[] = [];
   /** Set true (by a callback, or between batches) to end fit() after the current batch. */
   stopTraining = false;
+  /**
+   * @internal Where fit() continues a run that stopped: set by a callback's onTrainBegin (BackupAndRestore), read and
+   * cleared by fit, which then starts at this epoch and skips the batches before `step` in it.
+   */
+  resumeAt: { epoch: number; step: number } | null = null;
   optimizer: Optimizer | null = null;
   /** @internal compile()'s losses, metrics and trackers. */
   compiled: Compiled | null = null;
@@ -59,10 +64,10 @@ export class Model extends Layer {
 
   /**
    * Saves the architecture, the weights, the compile() arguments and the optimizer's state (its step count and
-   * slots, such as Adam's moments) in TF.js's layers-model format: into the directory `path` (`model.json` and
-   * `weights.bin`; a `file://` prefix is accepted), or through an IO handler (`tn.io.withSaveHandler(fn)`).
-   * `tn.loadLayersModel(path)` reads them back, so training resumes where it stopped; TF.js loads them too.
-   * A path ending in `.keras` writes Keras 3's format instead, which `keras.models.load_model` reads.
+   * slots, such as Adam's moments) in TF.js's layers-model format: into the directory `path` (`model.json` and the
+   * weights file it names, written crash-safe; a `file://` prefix is accepted), or through an IO handler
+   * (`tn.io.withSaveHandler(fn)`). `tn.loadLayersModel(path)` reads them back, so training resumes where it stopped;
+   * TF.js loads them too. A path ending in `.keras` writes Keras 3's format instead, which `keras.models.load_model` reads.
    */
   async save(target: string | import('../io/handlers.js').IOHandler): Promise<import('../io/handlers.js').SaveResult> {
     const { saveModel } = await import('./saving.js');

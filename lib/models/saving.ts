@@ -1,10 +1,12 @@
 // Saving a whole model and loading it back. This file only chooses where the artifacts go and which format reads
 // them; the formats live in lib/io (TF.js's layers-model in io/tfjs-layers.ts, the layer configs it shares with
-// Keras's files in io/keras-config.ts). A path ('dir', 'dir/model.json', 'file://...') means model.json and
-// weights.bin in that directory, as tfjs-node writes them; an http(s) URL is fetched as TF.js does; an IO handler (tn.io.fromMemory, tn.io.withSaveHandler,
-// or any { load, save } object) means the artifacts go through it, as in TF.js. A local path ending in .keras or .h5
-// is a Keras file (io/keras-model.ts).
-import { fileSystem, http, isIOHandler, type IOHandler, type SaveResult } from '../io/handlers.js';
+// Keras's files in io/keras-config.ts). A path ('dir', 'dir/model.json', 'file://...') means model.json and the
+// weights file it names in that directory (io/handlers.ts fileSystem: written crash-safe as
+// `model.weights.<content hash>.bin`, read as untrusted input; TF.js reads the name from the manifest); an http(s)
+// URL is fetched as TF.js does; an IO handler (tn.io.fromMemory, tn.io.withSaveHandler, or any { load, save } object)
+// means the artifacts go through it, as in TF.js. A local path ending in .keras or .h5 is a Keras file
+// (io/keras-model.ts).
+import { fileSystem, http, isIOHandler, modelPaths, type IOHandler, type SaveResult } from '../io/handlers.js';
 import { modelFromArtifacts, modelToArtifacts, type LoadOptions } from '../io/tfjs-layers.js';
 import { loadKerasFile, saveKerasFile } from '../io/keras-model.js';
 import type { Model } from './model.js';
@@ -41,6 +43,14 @@ export async function loadModel(source: string | IOHandler, options: LoadOptions
   if (isKerasPath(source)) return loadKerasFile(source, options);
   const handler = handlerFor(source, 'load');
   const artifacts = await handler.load!();
-  const where = typeof source === 'string' ? `loadModel: ${source}` : 'loadModel';
-  return modelFromArtifacts(artifacts, where, options);
+  const where = typeof source !== 'string' ? 'loadModel' : /^https?:\/\//.test(source) ? `loadModel: ${source}` : `loadModel: ${modelPaths(source).json}`;
+  try {
+    return modelFromArtifacts(artifacts, where, options);
+  } catch (err) {
+    // Whatever a damaged architecture or training config trips over (a layer's weight budget, compile()), the
+    // message names the file.
+    const message = (err as Error).message;
+    if (message.startsWith(where)) throw err;
+    throw new Error(`${where}: ${message.replace(/^loadModel: /, '')}`, { cause: err });
+  }
 }
