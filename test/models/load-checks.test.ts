@@ -2,9 +2,9 @@
 // wrong, and no path outside the folder is opened. The "outside" file is a FIFO: opening it for reading would block
 // the loader, and after the load a non-blocking open for writing fails with ENXIO only if no reader holds it open.
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, appendFileSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, appendFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 
@@ -242,5 +242,50 @@ describe('weights-only folders and backups go through the same checks', () => {
     await expect(make().fit(tn.ones([4, 3]), tn.zeros([4, 2]), { epochs: 3, verbose: 0, callbacks: [new tn.BackupAndRestore({ backupDir: dir })] })).rejects.toThrow(/backup\.json: weightsManifest\[0\]\.paths\[0\]: the weights path "\/etc\/passwd" is absolute/);
     writeFileSync(file, '{"format": "tensornode-backup", ');
     await expect(make().fit(tn.ones([4, 3]), tn.zeros([4, 2]), { epochs: 3, verbose: 0, callbacks: [new tn.BackupAndRestore({ backupDir: dir })] })).rejects.toThrow(/BackupAndRestore: .*backup\.json is not valid JSON/);
+  });
+});
+
+// A folder TF.js's converter wrote (model.json + group1-shard1of1.bin, Keras 3 LSTM) goes through the same reader.
+const REAL = [resolve(__dirname, '../../../shared/realmodels/tfjs'), resolve(__dirname, '../../../../shared/realmodels/tfjs')].find((d) => existsSync(d))
+  ?? resolve(__dirname, '../../../shared/realmodels/tfjs');
+
+describe('a real TF.js folder (group1-shard1of1.bin) goes through the same checks', () => {
+  const copy = () => {
+    const dir = join(root, `real${count++}`);
+    cpSync(join(REAL, 'stock-lstm-keras3'), dir, { recursive: true });
+    const json = join(dir, 'model.json');
+    const shard = join(dir, 'group1-shard1of1.bin');
+    const edit = (f: (m: Manifest) => void) => {
+      const m = JSON.parse(readFileSync(json, 'utf8')) as Manifest;
+      f(m);
+      writeFileSync(json, JSON.stringify(m));
+    };
+    return { dir, json, shard, edit, load: () => tn.models.loadModel(dir) };
+  };
+
+  it('loads undamaged; a truncated, extended or FIFO shard, an escaping path or a link out is refused', async () => {
+    expect(await copy().load()).toBeInstanceOf(tn.Model);
+    const size = readFileSync(join(REAL, 'stock-lstm-keras3', 'group1-shard1of1.bin')).byteLength;
+
+    const short = copy();
+    truncateSync(short.shard, 10);
+    await expect(short.load()).rejects.toThrow(new RegExp(`^loadModel: ${short.json.replace(/\./g, '\\.')}: the weights file .*group1-shard1of1\\.bin is truncated: it holds 10 bytes, the manifest describes ${size}`));
+    const long = copy();
+    appendFileSync(long.shard, Buffer.alloc(4));
+    await expect(long.load()).rejects.toThrow(new RegExp(`group1-shard1of1\\.bin is longer than the manifest describes: it holds ${size + 4} bytes`));
+    const fifoShard = copy();
+    unlinkSync(fifoShard.shard);
+    execFileSync('mkfifo', [fifoShard.shard]);
+    await expect(within(fifoShard.load())).rejects.toThrow(/model\.json: the weights file .*group1-shard1of1\.bin is not a regular file/);
+
+    const fifo = outsideFifo();
+    const escaping = copy();
+    escaping.edit((f) => (f.weightsManifest[0].paths = [`../${fifo.path.split('/').pop()}`]));
+    await expect(within(escaping.load())).rejects.toThrow(/model\.json: weightsManifest\[0\]\.paths\[0\]: the weights path .* leaves the model's folder/);
+    const linked = copy();
+    unlinkSync(linked.shard);
+    symlinkSync(fifo.path, linked.shard);
+    await expect(within(linked.load())).rejects.toThrow(/model\.json: the weights file .*group1-shard1of1\.bin is a symbolic link out of the model's folder/);
+    expect(fifo.untouched()).toBe(true);
   });
 });
