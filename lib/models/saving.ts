@@ -8,7 +8,6 @@
 // (io/keras-model.ts).
 import { fileSystem, http, isIOHandler, modelPaths, type IOHandler, type SaveResult } from '../io/handlers.js';
 import { modelFromArtifacts, modelToArtifacts, type LoadOptions } from '../io/tfjs-layers.js';
-import { loadKerasFile, saveKerasFile } from '../io/keras-model.js';
 import type { Model } from './model.js';
 
 export type { ModelJSON } from '../io/tfjs-layers.js';
@@ -30,7 +29,11 @@ function isKerasPath(target: unknown): target is string {
 
 /** Writes the model (TF.js's layers-model format) to a directory path or through an IO handler. */
 export async function saveModel(model: Model, target: string | IOHandler): Promise<SaveResult> {
-  if (isKerasPath(target)) return saveKerasFile(model, target);
+  if (isKerasPath(target)) {
+    // Loaded on demand: the Keras files bring h5wasm, whose start-up a layers-model save should not pay.
+    const { saveKerasFile } = await import('../io/keras-model.js');
+    return saveKerasFile(model, target);
+  }
   const handler = handlerFor(target, 'save');
   return handler.save!(modelToArtifacts(model));
 }
@@ -40,7 +43,10 @@ export async function saveModel(model: Model, target: string | IOHandler): Promi
  * file's training config (unless `{ compile: false }`), with the optimizer's state when the file has it.
  */
 export async function loadModel(source: string | IOHandler, options: LoadOptions = {}): Promise<Model> {
-  if (isKerasPath(source)) return loadKerasFile(source, options);
+  if (isKerasPath(source)) {
+    const { loadKerasFile } = await import('../io/keras-model.js');
+    return loadKerasFile(source, options);
+  }
   const handler = handlerFor(source, 'load');
   const artifacts = await handler.load!();
   const where = typeof source !== 'string' ? 'loadModel' : /^https?:\/\//.test(source) ? `loadModel: ${source}` : `loadModel: ${modelPaths(source).json}`;
