@@ -128,6 +128,10 @@ export async function checkManifest(manifest: unknown, dir: string, file: string
       if (quantization !== undefined && (typeof qtype !== 'string' || !Object.hasOwn(QUANTIZED_BYTES, qtype))) {
         throw new Error(`${wat} ("${name}"): quantization ${show(quantization)} is not supported (dtype uint8, uint16 or float16)`);
       }
+      if (qtype !== undefined && qtype !== 'float16') {
+        const { scale, min } = quantization as { scale?: unknown; min?: unknown };
+        if (!Number.isFinite(scale) || !Number.isFinite(min)) throw new Error(`${wat} ("${name}"): ${qtype} quantization needs finite scale and min, found ${show(quantization)}`);
+      }
       // Checked in floating point against a bound far below 2^53, so the product cannot silently lose precision.
       let size = quantization === undefined ? BYTES[type] : QUANTIZED_BYTES[qtype as string];
       for (const d of shape as number[]) {
