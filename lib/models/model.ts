@@ -75,15 +75,19 @@ export class Model extends Layer {
   }
 
   /**
-   * Saves the weights only (no architecture), with the optimizer's state, to the folder `path` (tensornode's format;
-   * the format is chosen by the path's ending). loadWeights(path) reads them back into a model of the same structure.
+   * Saves the weights only (no architecture): a path ending in `.weights.h5` is Keras 3's weights file; any other path
+   * is a folder in tensornode's format, with the optimizer's state, written crash-safe. loadWeights(path) reads them
+   * back into a model of the same structure.
    */
   async saveWeights(path: string): Promise<void> {
     const { saveWeights } = await import('./weights.js');
     await saveWeights(this, path);
   }
 
-  /** Loads weights written by saveWeights(path), matched by position and checked for shape (Keras's load_weights). */
+  /**
+   * Loads weights written by saveWeights(path) (or a Keras `.weights.h5` / Keras 2 `.h5` weights file), checked for
+   * shape before anything changes (Keras's load_weights).
+   */
   async loadWeights(path: string): Promise<void> {
     const { loadWeights } = await import('./weights.js');
     await loadWeights(this, path);
