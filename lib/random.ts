@@ -62,6 +62,29 @@ export class Generator {
   int(n: number): number {
     return Math.floor(this.uniform() * n);
   }
+
+  /** @internal The whole state (the four words and Box-Muller's spare value), for checkpoints. */
+  getState(): RandomState {
+    return { words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
+  }
+
+  /** @internal Continues exactly where the generator whose getState() gave `state` was. */
+  setState(state: RandomState): void {
+    const w = state?.words;
+    if (!Array.isArray(w) || w.length !== 4 || w.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffffffff) || (w[0] | w[1] | w[2] | w[3]) === 0) {
+      throw new Error(`setRandomState: expected { words: four 32-bit unsigned integers, not all 0, spare: number | null }, received ${JSON.stringify(state)?.slice(0, 200)}`);
+    }
+    if (state.spare !== null && typeof state.spare !== 'number') throw new Error(`setRandomState: spare must be a number or null, received ${JSON.stringify(state.spare)}`);
+    // The words are kept as int32 (the arithmetic above works on them with | and Math.imul).
+    [this.s0, this.s1, this.s2, this.s3] = w.map((x) => x | 0);
+    this.spare = state.spare;
+  }
+}
+
+/** A generator's state as plain JSON: xoshiro128**'s four words and the normal() value held back for the next call. */
+export interface RandomState {
+  words: number[];
+  spare: number | null;
 }
 
 function rotl(x: number, k: number): number {
@@ -74,6 +97,22 @@ let global = new Generator((Math.random() * 4294967296) >>> 0);
 export function setSeed(seed: number): void {
   if (!Number.isFinite(seed)) throw new Error(`setSeed: seed must be a finite number, received ${seed}`);
   global = new Generator(Math.floor(seed) >>> 0);
+}
+
+/**
+ * @internal The global generator's state. Shuffling in fit() and unseeded Dropout draw from it (Dropout's mask comes
+ * from a stateless native counter-based stream keyed by two draws of this generator), so with the weights this is all
+ * a checkpoint needs to continue training as if it had not stopped. Seeded Dropout layers hold their own Generator.
+ */
+export function getRandomState(): RandomState {
+  return global.getState();
+}
+
+/** @internal Restores the global generator to a state getRandomState() returned. */
+export function setRandomState(state: RandomState): void {
+  const g = new Generator(1);
+  g.setState(state);
+  global = g;
 }
 
 /** The generator for one call: a fresh one when the call gives a seed, else the global one. */

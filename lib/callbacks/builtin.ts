@@ -4,16 +4,16 @@ import { LearningRateSchedule } from '../optimizers/schedules.js';
 import type { Tensor } from '../tensor.js';
 import { Callback, type Logs } from './callback.js';
 
-type Mode = 'auto' | 'min' | 'max';
+export type Mode = 'auto' | 'min' | 'max';
 
-function checkMode(mode: unknown, cls: string): Mode {
+export function checkMode(mode: unknown, cls: string): Mode {
   if (mode === undefined) return 'auto';
   if (mode !== 'auto' && mode !== 'min' && mode !== 'max') throw new Error(`${cls}: mode must be 'auto', 'min' or 'max', received ${JSON.stringify(mode)}`);
   return mode;
 }
 
 /** 'max' for accuracy-like quantities, 'min' otherwise (Keras's rule for mode 'auto'). */
-function resolveMode(mode: Mode, monitor: string): 'min' | 'max' {
+export function resolveMode(mode: Mode, monitor: string): 'min' | 'max' {
   if (mode !== 'auto') return mode;
   return /acc|auc|precision|recall|^fmeasure/.test(monitor) ? 'max' : 'min';
 }

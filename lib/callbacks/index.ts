@@ -3,3 +3,5 @@ export type { Logs, LambdaCallbackArgs } from './callback.js';
 export { ProgbarLogger, Progbar } from './progbar.js';
 export { EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger } from './builtin.js';
 export type { EarlyStoppingArgs, ReduceLROnPlateauArgs } from './builtin.js';
+export { ModelCheckpoint, BackupAndRestore } from './checkpoint.js';
+export type { ModelCheckpointArgs, BackupAndRestoreArgs } from './checkpoint.js';

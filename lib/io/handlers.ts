@@ -1,8 +1,10 @@
 // TF.js's IO handlers: where a model's artifacts come from or go to. `model.save(handler)` and
 // `tn.loadLayersModel(handler)` take them as TF.js does; a 'file://' path or a plain path means the file system.
 // The formats themselves live beside this file (tfjs-layers.ts); this file only moves artifacts.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeManifestAndData } from './atomic.js';
+import { checkManifest, readJSONFile, readWeightData } from './manifest.js';
 import { artifactsFromModelJSON, checkModelJSON, modelJSONFor, type ModelArtifacts, type TrainingConfig, type WeightSpec } from './tfjs-layers.js';
 
 /** TF.js's SaveResult. */
@@ -60,7 +62,7 @@ export function modelPaths(path: string): { json: string; dir: string } {
   return p.endsWith('.json') ? { json: p, dir: dirname(p) } : { json: join(p, 'model.json'), dir: p };
 }
 
-export const WEIGHTS_FILE = 'weights.bin';
+const LEGACY_WEIGHTS_FILE = 'weights.bin';
 
 /** TF.js's tf.io.http for loading: model.json at `url`, its shards fetched relative to it. */
 export function http(url: string, init: RequestInit = {}): IOHandler {
@@ -85,32 +87,35 @@ export function http(url: string, init: RequestInit = {}): IOHandler {
   };
 }
 
-/** TF.js's file handler (tfjs-node's tf.io.fileSystem): model.json plus weights.bin in a directory. */
+/**
+ * TF.js's file handler (tfjs-node's tf.io.fileSystem): model.json plus the weights file it names, in a directory.
+ * Saving is crash-safe (io/atomic.ts): the weights go to a file named by their content, `model.weights.<hash>.bin`,
+ * and model.json, naming it, is switched last, so a crash leaves the old model or the new one; TF.js reads the name
+ * from the manifest. Loading treats the folder as untrusted input (io/manifest.ts): model.json is size-capped, every
+ * shard path stays inside the folder and must be a regular file, and the shards' sizes must match the manifest
+ * before anything is allocated from it.
+ */
 export function fileSystem(path: string): IOHandler {
   const { json, dir } = modelPaths(path);
   return {
     async load() {
-      let text: string;
-      try {
-        text = await readFile(json, 'utf8');
-      } catch (err) {
-        throw new Error(`loadModel: cannot read ${json}: ${(err as Error).message}`);
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (err) {
-        throw new Error(`loadModel: ${json} is not JSON: ${(err as Error).message}`);
-      }
-      const file = checkModelJSON(parsed, `loadModel: ${json}`);
-      return artifactsFromModelJSON(file, async (p) => new Uint8Array(await readFile(join(dir, p))), `loadModel: ${json}`);
+      const where = `loadModel: ${json}`;
+      const parsed = await readJSONFile(json, 'loadModel');
+      // The manifest is checked against the files first (paths, sizes, shapes), then the rest of model.json.
+      const manifest = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { weightsManifest?: unknown }).weightsManifest ?? [] : [];
+      const checked = await checkManifest(manifest, dir, where);
+      const file = checkModelJSON(parsed, where);
+      // The raw bytes, not readWeights' typed views: quantized weights are dequantized by the layers-model reader.
+      const weightData = await readWeightData(checked, where);
+      const { weightsManifest, ...rest } = file;
+      return { ...rest, weightSpecs: weightsManifest.flatMap((g) => g.weights), weightData };
     },
     async save(artifacts) {
       await mkdir(dir, { recursive: true });
       const data = artifacts.weightData;
       const bytes = Array.isArray(data) ? Buffer.concat(data.map((b) => new Uint8Array(b))) : new Uint8Array(data ?? new ArrayBuffer(0));
-      await writeFile(join(dir, WEIGHTS_FILE), bytes);
-      await writeFile(json, JSON.stringify(modelJSONFor(artifacts, WEIGHTS_FILE)));
+      // weights.bin is what earlier tensornode versions (and tfjs-node) wrote here: removed once the new pair is in place.
+      await writeManifestAndData(json, bytes, (name) => JSON.stringify(modelJSONFor(artifacts, name)), [LEGACY_WEIGHTS_FILE]);
       return { modelArtifactsInfo: artifactsInfo(artifacts) };
     },
   };

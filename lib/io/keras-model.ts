@@ -9,8 +9,8 @@
 // (`<path>/cell/vars`), Bidirectional in `<path>/forward_layer/cell` and `<path>/backward_layer/cell`; a nested
 // model repeats the scheme under its own path; the optimizer is `optimizer/vars` (step count, learning rate, then
 // its slots variable by variable).
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic.js';
 import { Layer, InputLayer, type Shape } from '../layers/layer.js';
 import * as layerClasses from '../layers/index.js';
 import { Bidirectional, TimeDistributed } from '../layers/wrappers.js';
@@ -590,28 +590,6 @@ export async function kerasArchiveBytes(model: Model): Promise<Uint8Array> {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Files
-
-/**
- * Writes `data` to `path` so that the file is the old one or the new one at every moment: a temporary file in the
- * same directory, fsync'ed, renamed over the target (atomic within a directory on POSIX). To be replaced by
- * lib/io/atomic.ts's writeFileAtomic, which also fsyncs the directory.
- */
-async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
 
 async function readBytes(path: string, what: string): Promise<Uint8Array> {
   try {

@@ -7,10 +7,8 @@
 // asks for the layout it needs; a Transpose is emitted only when the layouts differ, and only once per layout. So a
 // Conv2D -> relu -> BatchNormalization -> MaxPooling2D chain stays NCHW from end to end, and stacked LSTMs stay
 // time-major, with one Transpose at each boundary of the chain.
-import { randomUUID } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { backendInfo } from '../backend.js';
+import { writeFileAtomic } from './atomic.js';
 import { getActivation, type Activation as ActivationFunction } from '../activations.js';
 import type { DType } from '../dtype.js';
 import {
@@ -875,27 +873,6 @@ export function modelToOnnx(model: Model): Uint8Array {
     },
   });
   return ModelProto.encode(message).finish();
-}
-
-/** Writes bytes to `path` atomically: a temporary file in the same directory, fsync, then rename over `path`. */
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
 }
 
 /**

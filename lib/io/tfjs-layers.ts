@@ -19,6 +19,7 @@ import { Metric, serializeMetric } from '../metrics.js';
 import { normalizeName } from '../names.js';
 import type { CompileArgs } from '../models/model.js';
 import { Model } from '../models/model.js';
+import { withWeightBudget } from '../layers/layer.js';
 import { assignWeightsByName, kerasConfigToCamel, kerasWeightPath, modelFromKeras, modelToKeras, type Json } from './keras-config.js';
 
 export type WeightDType = 'float32' | 'int32';
@@ -353,7 +354,10 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, where = 'model', o
   const specs = artifacts.weightSpecs ?? [];
   if (!Array.isArray(specs)) throw new Error(`${where}: weightSpecs is not a list`);
   const decoded = decodeWeights(specs, artifacts.weightData, where);
-  const model = modelFromKeras(artifacts.modelTopology, `${where}: modelTopology`);
+  // Rebuilding the architecture may allocate no more weight values than the artifacts hold: a damaged or hostile
+  // config (a Dense of 2^31 units) is refused before it allocates anything.
+  const values = decoded.reduce((n, d) => n + d.values.length, 0);
+  const model = withWeightBudget(values, () => modelFromKeras(artifacts.modelTopology, `${where}: modelTopology`));
   if (!model.built) throw new Error(`${where}: the model has no input shape, so its weights cannot be created; the file's first layer needs batch_input_shape`);
   const byName = assignWeightsByName(model, decoded.filter((d) => d.spec.group !== OPTIMIZER_GROUP).map((d) => ({ name: d.spec.name, shape: d.spec.shape, values: d.values })), where);
 

@@ -138,6 +138,23 @@ function checkName(name: unknown, cls: string): void {
   }
 }
 
+/**
+ * While a saved model is rebuilt from its file, the weight values the file holds: a layer whose (damaged or hostile)
+ * config asks for more is refused before anything is allocated, so a config cannot exhaust memory.
+ */
+let weightBudget: { total: number; left: number } | null = null;
+
+/** @internal Runs `build` (a model's reconstruction) with at most `values` weight values allowed. */
+export function withWeightBudget<T>(values: number, build: () => T): T {
+  const outer = weightBudget;
+  weightBudget = { total: values, left: values };
+  try {
+    return build();
+  } finally {
+    weightBudget = outer;
+  }
+}
+
 export abstract class Layer {
   /** Whether the layer's dtype may be int32: true of InputLayer, whose dtype is its data's. */
   protected static readonly takesIntegerInput: boolean = false;
@@ -273,6 +290,13 @@ export abstract class Layer {
 
   /** Creates a weight (Keras's add_weight). Call it from build(). */
   addWeight(name: string, options: WeightOptions): Variable {
+    if (weightBudget !== null) {
+      const size = options.shape.reduce((p, d) => p * d, 1);
+      if (!(size <= weightBudget.left)) {
+        throw new Error(`layer "${this.name}" asks for a weight "${name}" of shape [${options.shape.join(',')}] (${size} values), more than the ${weightBudget.left} values left of the ${weightBudget.total} the file holds`);
+      }
+      weightBudget.left -= size;
+    }
     const init = getInitializer(options.initializer ?? 'glorot_uniform');
     const trainable = options.trainable ?? true;
     const value = persistent(() => init.apply(options.shape));

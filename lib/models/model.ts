@@ -27,6 +27,11 @@ export class Model extends Layer {
   outputs: SymbolicTensor[] = [];
   /** Set true (by a callback, or between batches) to end fit() after the current batch. */
   stopTraining = false;
+  /**
+   * @internal Where fit() continues a run that stopped: set by a callback's onTrainBegin (BackupAndRestore), read and
+   * cleared by fit, which then starts at this epoch and skips the batches before `step` in it.
+   */
+  resumeAt: { epoch: number; step: number } | null = null;
   optimizer: Optimizer | null = null;
   /** @internal compile()'s losses, metrics and trackers. */
   compiled: Compiled | null = null;
@@ -59,10 +64,10 @@ export class Model extends Layer {
 
   /**
    * Saves the architecture, the weights, the compile() arguments and the optimizer's state (its step count and
-   * slots, such as Adam's moments) in TF.js's layers-model format: into the directory `path` (`model.json` and
-   * `weights.bin`; a `file://` prefix is accepted), or through an IO handler (`tn.io.withSaveHandler(fn)`).
-   * `tn.loadLayersModel(path)` reads them back, so training resumes where it stopped; TF.js loads them too.
-   * A path ending in `.keras` writes Keras 3's format instead, which `keras.models.load_model` reads.
+   * slots, such as Adam's moments) in TF.js's layers-model format: into the directory `path` (`model.json` and the
+   * weights file it names, written crash-safe; a `file://` prefix is accepted), or through an IO handler
+   * (`tn.io.withSaveHandler(fn)`). `tn.loadLayersModel(path)` reads them back, so training resumes where it stopped;
+   * TF.js loads them too. A path ending in `.keras` writes Keras 3's format instead, which `keras.models.load_model` reads.
    */
   async save(target: string | import('../io/handlers.js').IOHandler): Promise<import('../io/handlers.js').SaveResult> {
     const { saveModel } = await import('./saving.js');
@@ -70,15 +75,19 @@ export class Model extends Layer {
   }
 
   /**
-   * Saves the weights only (no architecture), with the optimizer's state, to the folder `path` (tensornode's format;
-   * the format is chosen by the path's ending). loadWeights(path) reads them back into a model of the same structure.
+   * Saves the weights only (no architecture): a path ending in `.weights.h5` is Keras 3's weights file; any other path
+   * is a folder in tensornode's format, with the optimizer's state, written crash-safe. loadWeights(path) reads them
+   * back into a model of the same structure.
    */
   async saveWeights(path: string): Promise<void> {
     const { saveWeights } = await import('./weights.js');
     await saveWeights(this, path);
   }
 
-  /** Loads weights written by saveWeights(path), matched by position and checked for shape (Keras's load_weights). */
+  /**
+   * Loads weights written by saveWeights(path) (or a Keras `.weights.h5` / Keras 2 `.h5` weights file), checked for
+   * shape before anything changes (Keras's load_weights).
+   */
   async loadWeights(path: string): Promise<void> {
     const { loadWeights } = await import('./weights.js');
     await loadWeights(this, path);

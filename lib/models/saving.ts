@@ -1,12 +1,13 @@
 // Saving a whole model and loading it back. This file only chooses where the artifacts go and which format reads
 // them; the formats live in lib/io (TF.js's layers-model in io/tfjs-layers.ts, the layer configs it shares with
-// Keras's files in io/keras-config.ts). A path ('dir', 'dir/model.json', 'file://...') means model.json and
-// weights.bin in that directory, as tfjs-node writes them; an http(s) URL is fetched as TF.js does; an IO handler (tn.io.fromMemory, tn.io.withSaveHandler,
-// or any { load, save } object) means the artifacts go through it, as in TF.js. A local path ending in .keras or .h5
-// is a Keras file (io/keras-model.ts).
-import { fileSystem, http, isIOHandler, type IOHandler, type SaveResult } from '../io/handlers.js';
+// Keras's files in io/keras-config.ts). A path ('dir', 'dir/model.json', 'file://...') means model.json and the
+// weights file it names in that directory (io/handlers.ts fileSystem: written crash-safe as
+// `model.weights.<content hash>.bin`, read as untrusted input; TF.js reads the name from the manifest); an http(s)
+// URL is fetched as TF.js does; an IO handler (tn.io.fromMemory, tn.io.withSaveHandler, or any { load, save } object)
+// means the artifacts go through it, as in TF.js. A local path ending in .keras or .h5 is a Keras file
+// (io/keras-model.ts).
+import { fileSystem, http, isIOHandler, modelPaths, type IOHandler, type SaveResult } from '../io/handlers.js';
 import { modelFromArtifacts, modelToArtifacts, type LoadOptions } from '../io/tfjs-layers.js';
-import { loadKerasFile, saveKerasFile } from '../io/keras-model.js';
 import type { Model } from './model.js';
 
 export type { ModelJSON } from '../io/tfjs-layers.js';
@@ -28,7 +29,11 @@ function isKerasPath(target: unknown): target is string {
 
 /** Writes the model (TF.js's layers-model format) to a directory path or through an IO handler. */
 export async function saveModel(model: Model, target: string | IOHandler): Promise<SaveResult> {
-  if (isKerasPath(target)) return saveKerasFile(model, target);
+  if (isKerasPath(target)) {
+    // Loaded on demand: the Keras files bring h5wasm, whose start-up a layers-model save should not pay.
+    const { saveKerasFile } = await import('../io/keras-model.js');
+    return saveKerasFile(model, target);
+  }
   const handler = handlerFor(target, 'save');
   return handler.save!(modelToArtifacts(model));
 }
@@ -38,9 +43,20 @@ export async function saveModel(model: Model, target: string | IOHandler): Promi
  * file's training config (unless `{ compile: false }`), with the optimizer's state when the file has it.
  */
 export async function loadModel(source: string | IOHandler, options: LoadOptions = {}): Promise<Model> {
-  if (isKerasPath(source)) return loadKerasFile(source, options);
+  if (isKerasPath(source)) {
+    const { loadKerasFile } = await import('../io/keras-model.js');
+    return loadKerasFile(source, options);
+  }
   const handler = handlerFor(source, 'load');
   const artifacts = await handler.load!();
-  const where = typeof source === 'string' ? `loadModel: ${source}` : 'loadModel';
-  return modelFromArtifacts(artifacts, where, options);
+  const where = typeof source !== 'string' ? 'loadModel' : /^https?:\/\//.test(source) ? `loadModel: ${source}` : `loadModel: ${modelPaths(source).json}`;
+  try {
+    return modelFromArtifacts(artifacts, where, options);
+  } catch (err) {
+    // Whatever a damaged architecture or training config trips over (a layer's weight budget, compile()), the
+    // message names the file.
+    const message = (err as Error).message;
+    if (message.startsWith(where)) throw err;
+    throw new Error(`${where}: ${message.replace(/^loadModel: /, '')}`, { cause: err });
+  }
 }

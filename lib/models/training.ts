@@ -124,10 +124,18 @@ export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}
   callbacks.setModel(model);
   callbacks.setParams({ epochs, steps: stepsPerEpoch, verbose, samples: n, batchSize });
   model.stopTraining = false;
+  model.resumeAt = null;
   await callbacks.call('onTrainBegin', {});
+  // A callback (BackupAndRestore) may have restored an interrupted run: continue at its epoch, after its batches.
+  const resume = model.resumeAt as { epoch: number; step: number } | null;
+  model.resumeAt = null;
+  if (resume && !(Number.isInteger(resume.epoch) && resume.epoch >= 0 && Number.isInteger(resume.step) && resume.step >= 0)) {
+    throw new Error(`fit: a callback asked to resume at epoch ${resume.epoch}, batch ${resume.step}; both must be non-negative integers`);
+  }
+  const firstEpoch = resume ? resume.epoch : initialEpoch;
   const order = new Int32Array(n);
   let epochLogs: Logs = {};
-  for (let epoch = initialEpoch; epoch < epochs; epoch++) {
+  for (let epoch = firstEpoch; epoch < epochs; epoch++) {
     resetMetrics(c);
     await callbacks.call('onEpochBegin', epoch, {});
     for (let i = 0; i < n; i++) order[i] = i;
@@ -140,7 +148,7 @@ export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}
         order[j] = t;
       }
     }
-    for (let step = 0; step < stepsPerEpoch; step++) {
+    for (let step = resume && epoch === firstEpoch ? resume.step : 0; step < stepsPerEpoch; step++) {
       const start = step * batchSize;
       const end = Math.min(n, start + batchSize);
       await callbacks.trainBatchBegin(step, { batch: step, size: end - start });
