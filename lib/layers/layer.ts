@@ -7,6 +7,7 @@ import { toSnakeCase } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
+import { castTo } from '../ops/util.js';
 
 /** A shape whose first (batch) axis, or any axis, may be unknown: null, as Keras's None. */
 export type Shape = (number | null)[];
@@ -299,7 +300,8 @@ export abstract class Layer {
     }
     const init = getInitializer(options.initializer ?? 'glorot_uniform');
     const trainable = options.trainable ?? true;
-    const value = persistent(() => init.apply(options.shape));
+    // An integer weight (Normalization's count) holds its initial values as int32.
+    const value = persistent(() => (options.dtype === 'int32' ? castTo(init.apply(options.shape), 'int32') : init.apply(options.shape)));
     const v = new Variable(value._storage, value.shape, options.dtype ?? 'float32', trainable && this._trainable, `${this.name}/${name}`);
     this._weights.push(v);
     this._trainableFlags.set(v, trainable);
