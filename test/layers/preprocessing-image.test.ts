@@ -350,6 +350,32 @@ describe('in models, saving and loading', () => {
     }
   });
 
+  it('reads the configs Keras 3 writes (tuples as lists, null for unset values)', () => {
+    const keras3 = (className: string, config: Record<string, unknown>) =>
+      layerFromKeras({ module: 'keras.layers', class_name: className, config: { name: className.toLowerCase(), trainable: true, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null }, ...config }, registered_name: null });
+    const norm = keras3('Normalization', { axis: [-1], invert: false, mean: null, variance: null }) as InstanceType<typeof Normalization>;
+    expect(norm.axis).toEqual([-1]);
+    expect(norm.inputMean).toBeNull();
+    const zoom = keras3('RandomZoom', { height_factor: [-0.2, 0.1], width_factor: null, fill_mode: 'reflect', interpolation: 'bilinear', seed: null, fill_value: 0.0, data_format: 'channels_last' }) as InstanceType<typeof RandomZoom>;
+    expect([zoom.heightFactor, zoom.widthFactor, zoom.seed, zoom.dataFormat]).toEqual([[-0.2, 0.1], null, undefined, 'channels_last']);
+    const rotation = keras3('RandomRotation', { factor: [-0.3, 0.3], fill_mode: 'nearest', fill_value: 0.0, interpolation: 'nearest', seed: 7, data_format: 'channels_first' }) as InstanceType<typeof RandomRotation>;
+    expect([rotation.factor, rotation.fillMode, rotation.interpolation, rotation.seed, rotation.dataFormat]).toEqual([[-0.3, 0.3], 'nearest', 'nearest', 7, 'channels_first']);
+    // Interpolations tensornode lacks are refused with the layer's name, not read as another one.
+    expect(() => keras3('Resizing', { height: 4, width: 5, interpolation: 'bicubic', crop_to_aspect_ratio: false, pad_to_aspect_ratio: false, fill_mode: 'constant', fill_value: 0.0, data_format: 'channels_last' }))
+      .toThrow('layer "resizing" (Resizing): Resizing: received an invalid value for `interpolation`, expected one of \'bilinear\', \'nearest\'. Received: interpolation="bicubic"');
+  });
+
+  it('works in a functional model, with shapes known before any data', () => {
+    const input = tn.input({ shape: [10, 12, 3] });
+    const crop = new CenterCrop({ height: 6, width: 8 }).apply(new RandomFlip({ seed: 1 }).apply(input));
+    const out = new Resizing({ height: 3, width: 4, interpolation: 'nearest' }).apply(new Rescaling({ scale: 2 }).apply(crop));
+    expect(out.shape).toEqual([null, 3, 4, 3]);
+    const model = new tn.Model({ inputs: input, outputs: out });
+    const x = randomTensor([2, 10, 12, 3], 30);
+    const want = resizeNearestReference(cropReference(x.data(), [2, 10, 12, 3], 2, 2, 6, 8).map((v) => 2 * v), [2, 6, 8, 3], 3, 4);
+    expectClose(model.predict(x) as tn.Tensor, { shape: [2, 3, 4, 3], data: want });
+  });
+
   it('a Sequential with every layer trains, and saves and loads (.keras and TF.js folder) with the adapted statistics', async () => {
     const x = tn.randomUniform([16, 10, 12, 1], 0, 255, 'float32', 21);
     const y = tn.randomNormal([16, 1], 0, 1, 'float32', 22);
