@@ -227,15 +227,12 @@ describe('augmentation layers', () => {
     for (const mode of ['horizontal', 'vertical', 'horizontal_and_vertical'] as const) {
       const y = new RandomFlip({ mode, seed: 4 }).apply(x, { training: true }).data();
       const per = 5 * 7 * 2;
-      let flipped = 0;
       for (let b = 0; b < 3; b++) {
         const out = Array.from(y.slice(b * per, (b + 1) * per));
         const same = flipReference(x.data(), shape, b, false, false);
         const mirror = flipReference(x.data(), shape, b, mode !== 'vertical', mode !== 'horizontal');
         expect([same, mirror], mode).toContainEqual(out);
-        if (out.join() === mirror.join()) flipped++;
       }
-      expect(flipped).toBeGreaterThanOrEqual(0);
     }
     // The fraction over many images: a 1 x 2 image [0, 1] flips to [1, 0].
     const n = 4000;
