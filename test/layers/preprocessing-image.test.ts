@@ -223,6 +223,25 @@ describe('augmentation layers', () => {
     expectClose(new RandomCrop({ height: 5, width: 5 }).apply(x), { shape: [3, 5, 5, 2], data: cropReference(x.data(), shape, 0, 1, 5, 5) });
   });
 
+  it('repeat with a seed, draw anew on each call, and follow tn.setSeed without one', () => {
+    const makers: [string, (seed?: number) => tn.Layer][] = [
+      ['RandomRotation', (seed) => new RandomRotation({ factor: 0.3, seed })],
+      ['RandomZoom', (seed) => new RandomZoom({ heightFactor: 0.3, widthFactor: 0.2, seed })],
+      ['RandomTranslation', (seed) => new RandomTranslation({ heightFactor: 0.3, widthFactor: 0.3, seed })],
+      ['RandomCrop', (seed) => new RandomCrop({ height: 2, width: 3, seed })],
+    ];
+    for (const [name, make] of makers) {
+      const layer = make(11);
+      const first = values(layer.apply(x, { training: true }));
+      expect(values(make(11).apply(x, { training: true })), name).toEqual(first);
+      expect(values(layer.apply(x, { training: true })), name).not.toEqual(first);
+      tn.setSeed(5);
+      const a = values(make().apply(x, { training: true }));
+      tn.setSeed(5);
+      expect(values(make().apply(x, { training: true })), name).toEqual(a);
+    }
+  });
+
   it('RandomFlip: each image is itself or its mirror, flipped with probability 1/2; seeded streams repeat', () => {
     for (const mode of ['horizontal', 'vertical', 'horizontal_and_vertical'] as const) {
       const y = new RandomFlip({ mode, seed: 4 }).apply(x, { training: true }).data();
