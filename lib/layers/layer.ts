@@ -338,7 +338,9 @@ export abstract class Layer {
       throw new Error(`Layer "${this.name}" expects ${ws.length} weights, but setWeights received ${Array.isArray(weights) ? weights.length : typeof weights}`);
     }
     ws.forEach((w, i) => {
-      const t = toTensor(weights[i], `setWeights of layer "${this.name}"`);
+      // An integer weight (Normalization's count) takes numbers given as float, as Keras's set_weights casts.
+      const given = toTensor(weights[i], `setWeights of layer "${this.name}"`, w.dtype);
+      const t = given.dtype === w.dtype ? given : castTo(given, w.dtype);
       if (t.shape.length !== w.shape.length || t.shape.some((d, j) => d !== w.shape[j])) {
         throw new Error(`Layer "${this.name}" weight ${i} (${w.name}) has shape ${formatShape(w.shape)}, but setWeights received shape ${formatShape(t.shape)}`);
       }

@@ -114,6 +114,13 @@ describe('Rescaling and Normalization', () => {
     expectClose(layer.adaptVariance!, variance, 1e-5, 1e-6);
     expect(layer.count!.dtype).toBe('int32');
     expect(layer.count!.item()).toBe(40);
+    // setWeights takes the count as a plain number or a float tensor too.
+    const copy = new Normalization();
+    copy.build([null, 3]);
+    copy.setWeights([layer.adaptMean!.data(), layer.adaptVariance!.data(), tn.scalar(40)].map((w, i) => (i < 2 ? tn.tensor(w as Float32Array) : w)));
+    expect(copy.count!.item()).toBe(40);
+    copy.setWeights([mean, variance, 7]);
+    expect(copy.count!.item()).toBe(7);
     const x = randomTensor([4, 3], 6);
     const want = Array.from(x.data(), (v, i) => (v - mean[i % 3]) / Math.sqrt(variance[i % 3]));
     expectClose(layer.apply(x), want);
