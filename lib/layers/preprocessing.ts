@@ -275,6 +275,8 @@ export class Normalization extends Layer {
       }
     }
     this.buildShape = shape.slice();
+    // Later inputs must keep the rank and the sizes of the kept axes (checked with Keras's message on every call).
+    this.inputSpec = { ndim, axes: Object.fromEntries(this.keepAxis.map((d) => [d, shape[d] as number])) };
     this.broadcastShape = shape.map((d, i) => (this.keepAxis.includes(i) ? (d as number) : 1));
     const statShape = this.keepAxis.map((d) => shape[d] as number);
     if (this.inputMean === null) {

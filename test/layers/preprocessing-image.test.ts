@@ -172,6 +172,8 @@ describe('Rescaling and Normalization', () => {
     expect(() => new Normalization({ axis: 3 }).apply(tn.zeros([2, 3]))).toThrow('all `axis` values must be in the range [-ndim, ndim)');
     expect(() => two.adapt(tn.zeros([4, 3, 5]))).toThrow('adapt() received data of shape [4,3,5]');
     expect(() => new Normalization().adapt([])).toThrow('adapt() received no data');
+    expect(() => given.apply(tn.zeros([2, 3]))).toThrow('Input 0 of layer "normalization');
+    expect(() => given.apply(tn.zeros([2, 3]))).toThrow('expected axis 1 of input shape to have value 2, but received input with shape (2, 3)');
   });
 });
 
