@@ -249,6 +249,10 @@ const depthwiseArgs = (c: Json, ctx: KerasLayerContext): Json => ({
   depthwiseRegularizer: kerasRegularizer(c.depthwise_regularizer, ctx, 'depthwise_regularizer'), biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
 });
 
+const randomAffineArgs = (c: Json): Json => ({
+  fillMode: c.fill_mode, interpolation: c.interpolation, fillValue: c.fill_value ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined,
+});
+
 const merge = (name: string): KerasLayerFactory => (c, ctx) => build(name, c, ctx);
 
 /** Keras class name -> how to build it from its (snake_case) config. */
@@ -363,6 +367,19 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
     betaRegularizer: kerasRegularizer(c.beta_regularizer, ctx, 'beta_regularizer'), gammaRegularizer: kerasRegularizer(c.gamma_regularizer, ctx, 'gamma_regularizer'),
   }),
   UnitNormalization: (c, ctx) => build('UnitNormalization', c, ctx, { axis: c.axis }),
+  // Preprocessing (Keras 3 writes seed null for "unseeded", width_factor null for "as the height").
+  Rescaling: (c, ctx) => build('Rescaling', c, ctx, { scale: c.scale, offset: c.offset ?? undefined }),
+  Normalization: (c, ctx) => build('Normalization', c, ctx, { axis: c.axis, mean: c.mean ?? undefined, variance: c.variance ?? undefined, invert: c.invert ?? undefined }),
+  Resizing: (c, ctx) => build('Resizing', c, ctx, {
+    height: c.height, width: c.width, interpolation: c.interpolation, cropToAspectRatio: c.crop_to_aspect_ratio ?? undefined,
+    padToAspectRatio: c.pad_to_aspect_ratio ?? undefined, fillMode: c.fill_mode ?? undefined, fillValue: c.fill_value ?? undefined, dataFormat: c.data_format ?? undefined,
+  }, true),
+  CenterCrop: (c, ctx) => build('CenterCrop', c, ctx, { height: c.height, width: c.width, dataFormat: c.data_format ?? undefined }, true),
+  RandomFlip: (c, ctx) => build('RandomFlip', c, ctx, { mode: c.mode, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  RandomRotation: (c, ctx) => build('RandomRotation', c, ctx, { factor: c.factor, ...randomAffineArgs(c) }, true),
+  RandomZoom: (c, ctx) => build('RandomZoom', c, ctx, { heightFactor: c.height_factor, widthFactor: c.width_factor ?? undefined, ...randomAffineArgs(c) }, true),
+  RandomTranslation: (c, ctx) => build('RandomTranslation', c, ctx, { heightFactor: c.height_factor, widthFactor: c.width_factor, ...randomAffineArgs(c) }, true),
+  RandomCrop: (c, ctx) => build('RandomCrop', c, ctx, { height: c.height, width: c.width, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
 };
 
 // ---------------------------------------------------------------------------------------------------------------

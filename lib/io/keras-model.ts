@@ -378,6 +378,12 @@ const KERAS3_KEYS: Record<string, string[]> = {
   SpatialDropout1D: ['rate', 'seed'], SpatialDropout2D: ['rate', 'data_format', 'seed'], ActivityRegularization: ['l1', 'l2'],
   GroupNormalization: ['groups', 'axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
   UnitNormalization: ['axis'],
+  Rescaling: ['scale', 'offset'], Normalization: ['axis', 'invert', 'mean', 'variance'],
+  Resizing: ['height', 'width', 'interpolation', 'crop_to_aspect_ratio', 'pad_to_aspect_ratio', 'fill_mode', 'fill_value', 'data_format'],
+  CenterCrop: ['height', 'width', 'data_format'], RandomCrop: ['height', 'width', 'seed', 'data_format'], RandomFlip: ['mode', 'seed', 'data_format'],
+  RandomRotation: ['factor', 'fill_mode', 'fill_value', 'interpolation', 'seed', 'data_format'],
+  RandomZoom: ['height_factor', 'width_factor', 'fill_mode', 'interpolation', 'seed', 'fill_value', 'data_format'],
+  RandomTranslation: ['height_factor', 'width_factor', 'fill_mode', 'interpolation', 'seed', 'fill_value', 'data_format'],
 };
 
 /** Keras 3 key -> the Keras 2 / TF.js key keras-config.ts writes, where they differ. */

@@ -95,3 +95,17 @@ export const dot = (args: DotArgs) => new Dot(args);
 export const attention = (args: AttentionArgs = {}) => new Attention(args);
 export const additiveAttention = (args: Omit<AttentionArgs, 'scoreMode'> = {}) => new AdditiveAttention(args);
 export const multiHeadAttention = (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args);
+
+// Image and numeric preprocessing (Keras 3's keras.layers.Rescaling ... RandomTranslation).
+import { CenterCrop, Normalization, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing, type AdaptData, type CenterCropArgs, type NormalizationArgs, type RandomCropArgs, type RandomFlipArgs, type RandomRotationArgs, type RandomTranslationArgs, type RandomZoomArgs, type RescalingArgs, type ResizingArgs } from './preprocessing.js';
+export { CenterCrop, Normalization, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing };
+export type { AdaptData, CenterCropArgs, NormalizationArgs, RandomCropArgs, RandomFlipArgs, RandomRotationArgs, RandomTranslationArgs, RandomZoomArgs, RescalingArgs, ResizingArgs };
+export const rescaling = (args: RescalingArgs) => new Rescaling(args);
+export const normalization = (args: NormalizationArgs = {}) => new Normalization(args);
+export const resizing = (args: ResizingArgs) => new Resizing(args);
+export const centerCrop = (args: CenterCropArgs) => new CenterCrop(args);
+export const randomFlip = (args: RandomFlipArgs = {}) => new RandomFlip(args);
+export const randomRotation = (args: RandomRotationArgs) => new RandomRotation(args);
+export const randomZoom = (args: RandomZoomArgs) => new RandomZoom(args);
+export const randomCrop = (args: RandomCropArgs) => new RandomCrop(args);
+export const randomTranslation = (args: RandomTranslationArgs) => new RandomTranslation(args);

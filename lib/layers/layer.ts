@@ -7,6 +7,7 @@ import { toSnakeCase } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
+import { castTo } from '../ops/util.js';
 
 /** A shape whose first (batch) axis, or any axis, may be unknown: null, as Keras's None. */
 export type Shape = (number | null)[];
@@ -299,7 +300,8 @@ export abstract class Layer {
     }
     const init = getInitializer(options.initializer ?? 'glorot_uniform');
     const trainable = options.trainable ?? true;
-    const value = persistent(() => init.apply(options.shape));
+    // An integer weight (Normalization's count) holds its initial values as int32.
+    const value = persistent(() => (options.dtype === 'int32' ? castTo(init.apply(options.shape), 'int32') : init.apply(options.shape)));
     const v = new Variable(value._storage, value.shape, options.dtype ?? 'float32', trainable && this._trainable, `${this.name}/${name}`);
     this._weights.push(v);
     this._trainableFlags.set(v, trainable);
@@ -336,7 +338,9 @@ export abstract class Layer {
       throw new Error(`Layer "${this.name}" expects ${ws.length} weights, but setWeights received ${Array.isArray(weights) ? weights.length : typeof weights}`);
     }
     ws.forEach((w, i) => {
-      const t = toTensor(weights[i], `setWeights of layer "${this.name}"`);
+      // An integer weight (Normalization's count) takes numbers given as float, as Keras's set_weights casts.
+      const given = toTensor(weights[i], `setWeights of layer "${this.name}"`, w.dtype);
+      const t = given.dtype === w.dtype ? given : castTo(given, w.dtype);
       if (t.shape.length !== w.shape.length || t.shape.some((d, j) => d !== w.shape[j])) {
         throw new Error(`Layer "${this.name}" weight ${i} (${w.name}) has shape ${formatShape(w.shape)}, but setWeights received shape ${formatShape(t.shape)}`);
       }

@@ -19,6 +19,9 @@ export { matMul } from './matmul.js';
 export { conv2d, depthwiseConv2d } from './conv.js';
 export { avgPool2d, maxPool2d } from './pool.js';
 export { resizeBilinear } from './resize.js';
+export { resizeNearest } from './resize.js';
+export { affineTransform } from './image.js';
+export type { AffineFillMode, AffineInterpolation, AffineTransformOptions } from './image.js';
 export { repeat } from './shape.js';
 export { concat, expandDims, flatten, gather, oneHot, pad, reshape, slice, split, squeeze, stack, tile, transpose } from './shape.js';
 

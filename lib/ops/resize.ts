@@ -131,3 +131,60 @@ function resizeBilinearAdjoint(dy: Tensor, inShape: readonly number[], rows: Axi
     return [out];
   });
 }
+
+/**
+ * Per output index along one axis, the input index of nearest-neighbour resizing with half-pixel centers
+ * (tf.image.resize(method='nearest'), which is resize_nearest_neighbor with half_pixel_centers=True):
+ * min(floor((i + 0.5) * n / m), n - 1), the scale and the product in float32 as TensorFlow computes them.
+ */
+function nearestIndices(inSize: number, outSize: number): Int32Array {
+  const idx = new Int32Array(outSize);
+  const scale = Math.fround(inSize / outSize);
+  for (let i = 0; i < outSize; i++) idx[i] = Math.max(0, Math.min(Math.floor(Math.fround((i + 0.5) * scale)), inSize - 1));
+  return idx;
+}
+
+/** y[b, i, j, c] = x[b, rows[i], cols[j], c]; `scatter` adds dy back into g instead (the adjoint). */
+function nearestGather(x: Float32Array, shape: readonly number[], rows: Int32Array, cols: Int32Array, y: Float32Array, scatter: boolean): void {
+  const [n, h, w, c] = shape;
+  if (scatter) x.fill(0);
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < rows.length; i++) {
+      const row = (b * h + rows[i]) * w;
+      for (let j = 0; j < cols.length; j++) {
+        const src = (row + cols[j]) * c;
+        for (let k = 0; k < c; k++, o++) {
+          if (scatter) x[src + k] += y[o];
+          else y[o] = x[src + k];
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Resizes NHWC images to [batch, size[0], size[1], channels] by nearest neighbour with half-pixel centers (Keras 3's
+ * Resizing(interpolation='nearest'), tf.image.resize(method='nearest')). The gradient adds each output's gradient
+ * into the input pixel it copied.
+ */
+export function resizeNearest(images: TensorLike, size: [number, number]): Tensor {
+  const x = floatArg(images, 'resizeNearest');
+  if (x.rank !== 4) throw new Error(`resizeNearest: images must be 4-D [batch, height, width, channels], received shape ${fmt(x.shape)}`);
+  const [oh, ow] = checkSize(size, 'resizeNearest');
+  const rows = nearestIndices(x.shape[1], oh);
+  const cols = nearestIndices(x.shape[2], ow);
+  const y = empty([x.shape[0], oh, ow, x.shape[3]]);
+  if (x.size > 0) nearestGather(x.values as Float32Array, x.shape, rows, cols, y.values as Float32Array, false);
+  return record(y, 'resizeNearest', [x], (dy) => [resizeNearestAdjoint(dy, x.shape, rows, cols)]);
+}
+
+function resizeNearestAdjoint(dy: Tensor, inShape: readonly number[], rows: Int32Array, cols: Int32Array): Tensor {
+  const g = empty(inShape.slice());
+  if (g.size > 0) nearestGather(g.values as Float32Array, inShape, rows, cols, floatArg(dy, 'resizeNearest gradient').values as Float32Array, true);
+  return record(g, 'resizeNearestGrad', [dy], (ddx) => {
+    const out = empty(dy.shape.slice());
+    if (out.size > 0) nearestGather(ddx.values as Float32Array, inShape, rows, cols, out.values as Float32Array, false);
+    return [out];
+  });
+}
