@@ -348,7 +348,6 @@ export async function kerasWeightsBytes(model: Model): Promise<Uint8Array> {
 // Saving: Keras 3's config.json
 
 /** Config keys Keras 3's constructors accept, per class; anything else in tensornode's config is left out. */
-const COMMON = ['name', 'trainable', 'dtype'];
 const KERNEL = ['activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
 const CONV = ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', ...KERNEL];
 const POOL = ['pool_size', 'strides', 'padding', 'data_format'];

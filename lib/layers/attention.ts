@@ -460,7 +460,6 @@ export class MultiHeadAttention extends Layer {
     const tq = qs.slice(1, -1);
     const tv = vs.slice(1, -1);
     const Tq = sizeOf(tq);
-    const Tv = sizeOf(tv);
     const causal = args.useCausalMask ?? false;
     if (causal && qs.length !== 3) throw new Error(`Layer "${this.name}" (MultiHeadAttention): useCausalMask needs inputs of rank 3 ([batch, time, dim]), received query shape ${fmt(qs)}`);
     const flat = (t: Tensor, s: number[]) => reshape(t, [B, sizeOf(s.slice(1, -1)), s[s.length - 1]]);
