@@ -378,6 +378,10 @@ const KERAS3_KEYS: Record<string, string[]> = {
   SpatialDropout1D: ['rate', 'seed'], SpatialDropout2D: ['rate', 'data_format', 'seed'], ActivityRegularization: ['l1', 'l2'],
   GroupNormalization: ['groups', 'axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
   UnitNormalization: ['axis'],
+  CategoryEncoding: ['num_tokens', 'output_mode', 'sparse'], Hashing: ['num_bins', 'mask_value', 'salt', 'output_mode', 'sparse'],
+  StringLookup: ['max_tokens', 'num_oov_indices', 'mask_token', 'oov_token', 'vocabulary', 'idf_weights', 'invert', 'output_mode', 'pad_to_max_tokens', 'sparse'],
+  IntegerLookup: ['max_tokens', 'num_oov_indices', 'mask_token', 'oov_token', 'vocabulary', 'idf_weights', 'invert', 'output_mode', 'pad_to_max_tokens', 'sparse'],
+  TextVectorization: ['max_tokens', 'standardize', 'split', 'ngrams', 'output_mode', 'output_sequence_length', 'pad_to_max_tokens', 'vocabulary', 'idf_weights', 'sparse'],
 };
 
 /** Keras 3 key -> the Keras 2 / TF.js key keras-config.ts writes, where they differ. */

@@ -6,7 +6,7 @@ import { persistent } from '../memory.js';
 import { toSnakeCase } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
-import { Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
+import { Tensor, toInputTensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
 
 /** A shape whose first (batch) axis, or any axis, may be unknown: null, as Keras's None. */
 export type Shape = (number | null)[];
@@ -66,10 +66,13 @@ function checkLayerDType(value: unknown, cls: string, name: string, integerInput
   const policy = policyName(value);
   if (policy === 'float32') return 'float32';
   if (integerInput && policy === 'int32') return 'int32';
+  // A string input (tn.input({ dtype: 'string' })) or a layer that reads strings (StringLookup, TextVectorization):
+  // 'string' is carried at run time only, see StringTensor.
+  if (integerInput && policy === 'string') return 'string' as unknown as DType;
   const shown = JSON.stringify(value) ?? String(value);
   throw new Error(
     `${cls} "${name}": dtype ${shown} is not supported; tensornode computes in float32 and has no mixed precision yet. ` +
-      `Pass dtype 'float32'${integerInput ? " (or 'int32' for integer inputs)" : ''}, or leave it out.`,
+      `Pass dtype 'float32'${integerInput ? " (or 'int32' / 'string' for integer or string inputs)" : ''}, or leave it out.`,
   );
 }
 
@@ -236,7 +239,7 @@ export abstract class Layer {
     const list = Array.isArray(inputs) && inputs.length > 0 && inputs.every((e) => e instanceof Tensor)
       ? (inputs as Tensor[])
       : null;
-    const x: LayerInput = list ?? toTensor(inputs as TensorLike, `layer "${this.name}"`);
+    const x: LayerInput = list ?? toInputTensor(inputs as TensorLike, `layer "${this.name}"`);
     const shapes = Array.isArray(x) ? x.map((t) => t.shape as Shape) : (x.shape as Shape);
     this.assertInputCompatibility(shapes);
     this.maybeBuild(shapes);
