@@ -274,7 +274,7 @@ export function tensor(values: TensorLike, shape?: number[], dtype?: DType | 'st
     dt = dtype ?? 'float32';
     fill = (out) => flattenInto(nested, out);
   } else {
-    throw new Error(`tensor: values must be a number, nested arrays of numbers or a typed array, received ${typeof values}`);
+    throw new Error(`tensor: values must be a number, nested arrays of numbers or a typed array (or strings, for a string tensor), received ${typeof values}`);
   }
   const finalShape = shape === undefined ? flatShape : checkShape(shape, 'tensor');
   const n = sizeOf(flatShape);
