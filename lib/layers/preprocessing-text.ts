@@ -517,8 +517,10 @@ abstract class IndexLookup<T extends Token> extends Layer {
   }
 
   private checkReady(): void {
-    if (this.tokens.length === 0 && !this.hasInputVocabulary && this.outputMode !== 'int' && !this.padToMaxTokens) {
-      throw new Error(`${this.className} "${this.name}": When using \`outputMode='${this.outputMode}'\` and \`padToMaxTokens=false\`, you must set the layer's vocabulary before calling it. Either pass a \`vocabulary\` argument to the layer, or call \`adapt\` with some sample data.`);
+    // Keras maps every token to OOV in this state; an error says why instead (a .keras file written by Keras keeps
+    // an adapted vocabulary in its assets/ folder, which tensornode does not read: the config's `vocabulary` is).
+    if (this.tokens.length === 0) {
+      throw new Error(`${this.className} "${this.name}": the layer has no vocabulary. Either pass a \`vocabulary\` argument to the layer, or call \`adapt\` with some sample data (a model saved by Keras keeps an adapted vocabulary in the .keras file's assets, which tensornode does not read; call setVocabulary() after loading).`);
     }
   }
 
@@ -712,6 +714,9 @@ export class TextVectorization extends Layer {
   call(inputs: LayerInput): Tensor {
     const x = single(inputs, this);
     const where = `Layer "${this.name}" (TextVectorization)`;
+    if (this.getVocabulary(false).length === 0) {
+      throw new Error(`${where}: the layer has no vocabulary. Either pass a \`vocabulary\` argument to the layer, or call \`adapt\` with some sample texts (a model saved by Keras keeps an adapted vocabulary in the .keras file's assets, which tensornode does not read; call setVocabulary() after loading).`);
+    }
     const texts = this.texts(x, where);
     const docs = texts.map((t) => this.tokenize(t));
     if (this.outputMode !== 'int') {

@@ -230,7 +230,8 @@ describe('StringLookup', () => {
     expect(() => new StringLookup({ vocabulary: ['a', 'b', 'c'], maxTokens: 3 })).toThrow(/larger than the maximum vocab size/);
     expect(() => new StringLookup({ vocabulary: ['a'], numOovIndices: 0 }).apply(tn.tensor(['b']))).toThrow(/numOovIndices=0.*"b"/);
     expect(() => new StringLookup({ vocabulary: ['a'] }).adapt([['a']])).toThrow(/Cannot adapt/);
-    expect(() => new StringLookup({ outputMode: 'multi_hot' }).apply(tn.tensor([['a']]))).toThrow(/must set the layer's vocabulary/);
+    expect(() => new StringLookup({ outputMode: 'multi_hot' }).apply(tn.tensor([['a']]))).toThrow(/has no vocabulary.*adapt/);
+    expect(() => new TextVectorization().apply(tn.tensor(['a b']))).toThrow(/Layer "text_vectorization[_0-9]*" \(TextVectorization\): the layer has no vocabulary/);
     expect(() => new StringLookup({ vocabulary: ['a'] }).apply(tn.tensor([1]))).toThrow(/expects string input/);
     expect(() => new StringLookup({ vocabulary: ['a'], outputMode: 'tf_idf' })).toThrow(/idfWeights/);
   });
@@ -369,5 +370,31 @@ describe('TextVectorization', () => {
     expect(copy.getVocabulary()).toEqual(layer.getVocabulary());
     const x = tn.tensor([['a', 'c', 'q']]);
     expect(copy.apply(x).array()).toEqual(layer.apply(x).array());
+  });
+});
+
+describe('configs', () => {
+  it('every class gives back an equal layer through the Keras mapping, vocabulary included', async () => {
+    const { layerFromKeras, layerToKeras } = await import('../../lib/io/keras-config.js');
+    const adapted = new IntegerLookup({ maxTokens: 4, numOovIndices: 2, maskToken: 0, outputMode: 'count' });
+    adapted.adapt(tn.tensor([[3, 3, 5], [7, 5, 3]], undefined, 'int32'));
+    const text = new TextVectorization({ maxTokens: 10, ngrams: [1, 3], standardize: 'lower', split: 'character', outputSequenceLength: 5 });
+    text.adapt(['abc', 'abd']);
+    const layers: tn.Layer[] = [
+      new CategoryEncoding({ numTokens: 5, outputMode: 'count' }), new Hashing({ numBins: 7, maskValue: 'x', outputMode: 'one_hot' }),
+      new StringLookup({ vocabulary: ['p', 'q'], oovToken: '?', invert: true }), adapted, text,
+      new TextVectorization({ outputMode: 'tf_idf', vocabulary: ['a', 'b'], idfWeights: [0.5, 0.25] }),
+    ];
+    const inputs: tn.Tensor[] = [
+      tn.tensor([[1, 4, 4]], undefined, 'int32'), tn.tensor([['x'], ['y']]), tn.tensor([0, 1, 2], undefined, 'int32'),
+      tn.tensor([[3, 9, 5, 0]], undefined, 'int32'), tn.tensor(['abd ab', 'c']), tn.tensor(['a b b z']),
+    ];
+    layers.forEach((layer, i) => {
+      const copy = layerFromKeras(layerToKeras(layer), 'test');
+      expect(copy.getConfig()).toEqual(layer.getConfig());
+      expect(copy.apply(inputs[i]).array()).toEqual(layer.apply(inputs[i]).array());
+    });
+    // tf_idf with a given vocabulary without special entries: the OOV weight is the mean (Keras's rule).
+    expect((layers[5].apply(inputs[5]).array() as number[][])[0]).toEqual([0.375, 0.5, 0.5]);
   });
 });
