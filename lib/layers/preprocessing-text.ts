@@ -144,6 +144,37 @@ export function fingerprint64(s: Uint8Array): bigint {
   return hashLen16(add64(hashLen16(v[0], w[0], mul), mul64(shiftMix(y), K0), z), add64(hashLen16(v[1], w[1], mul), x), mul);
 }
 
+// SipHash-2-4 keyed by two 64-bit words, the hash of tf.strings.to_hash_bucket_strong (Keras's Hashing with a salt).
+const rotl = (v: bigint, n: bigint): bigint => ((v << n) | (v >> (64n - n))) & M64;
+
+export function sipHash24(key: [bigint, bigint], s: Uint8Array): bigint {
+  let v0 = key[0] ^ 0x736f6d6570736575n;
+  let v1 = key[1] ^ 0x646f72616e646f6dn;
+  let v2 = key[0] ^ 0x6c7967656e657261n;
+  let v3 = key[1] ^ 0x7465646279746573n;
+  const round = (): void => {
+    v0 = add64(v0, v1); v1 = rotl(v1, 13n); v1 ^= v0; v0 = rotl(v0, 32n);
+    v2 = add64(v2, v3); v3 = rotl(v3, 16n); v3 ^= v2;
+    v0 = add64(v0, v3); v3 = rotl(v3, 21n); v3 ^= v0;
+    v2 = add64(v2, v1); v1 = rotl(v1, 17n); v1 ^= v2; v2 = rotl(v2, 32n);
+  };
+  const full = s.length - (s.length % 8);
+  const absorb = (m: bigint): void => {
+    v3 ^= m;
+    round();
+    round();
+    v0 ^= m;
+  };
+  for (let i = 0; i < full; i += 8) absorb(fetch64(s, i));
+  // The last word: the remaining bytes, and the length's low byte on top.
+  let last = BigInt(s.length & 0xff) << 56n;
+  for (let i = full; i < s.length; i++) last |= BigInt(s[i]) << BigInt(8 * (i - full));
+  absorb(last);
+  v2 ^= 0xffn;
+  for (let r = 0; r < 4; r++) round();
+  return v0 ^ v1 ^ v2 ^ v3;
+}
+
 const utf8 = new TextEncoder();
 
 /** tf.strings.to_hash_bucket_fast: Fingerprint64 of the UTF-8 bytes, mod `numBuckets`. */
@@ -264,13 +295,15 @@ export interface HashingArgs extends LayerArgs {
 
 /**
  * Strings or integers to bins: FarmHash Fingerprint64 of the string (of an integer's decimal form, as Keras does
- * with tf.strings.as_string) mod numBins. With `maskValue`, that value goes to bin 0 and the rest to
- * 1 + hash mod (numBins - 1).
+ * with tf.strings.as_string) mod numBins; with `salt`, SipHash-2-4 keyed by the salt instead. With `maskValue`, that
+ * value goes to bin 0 and the rest to 1 + hash mod (numBins - 1).
  */
 export class Hashing extends Layer {
   protected static override readonly takesIntegerInput = true;
   readonly numBins: number;
   readonly maskValue: string | number | null;
+  /** The SipHash key, as Keras keeps it: [salt, salt] for one integer. */
+  readonly salt: [number, number] | null;
   readonly outputMode: 'int' | EncodingMode;
 
   constructor(args: HashingArgs = {}) {
@@ -278,9 +311,12 @@ export class Hashing extends Layer {
     this.numBins = positiveInt(args.numBins, 'Hashing', 'numBins');
     this.maskValue = args.maskValue ?? null;
     if (this.maskValue !== null && this.numBins < 2) throw invalid('Hashing', 'numBins', 'at least 2 when maskValue is set (bin 0 is the mask)', this.numBins);
-    if (args.salt !== undefined && args.salt !== null) {
-      throw invalid('Hashing', 'salt', 'null (salted hashing is SipHash, tf.strings.to_hash_bucket_strong, which tensornode does not implement)', args.salt);
-    }
+    const salt = args.salt ?? null;
+    const word = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= Number.MAX_SAFE_INTEGER;
+    if (salt === null) this.salt = null;
+    else if (word(salt)) this.salt = [salt as number, salt as number];
+    else if (Array.isArray(salt) && salt.length === 2 && salt.every(word)) this.salt = [salt[0], salt[1]];
+    else throw invalid('Hashing', 'salt', 'null, a non-negative integer or a pair of them', salt);
     this.outputMode = oneOf(args.outputMode ?? 'int', ['int', 'one_hot', 'multi_hot', 'count'] as const, 'Hashing', 'outputMode');
     if (args.sparse) throw invalid('Hashing', 'sparse', 'false (tensornode has no sparse tensors)', args.sparse);
   }
@@ -290,10 +326,13 @@ export class Hashing extends Layer {
     const tokens = readTokens(x, 'Hashing', this.name, 'either');
     const bins = new Int32Array(tokens.length);
     const masked = this.maskValue !== null;
+    const n = masked ? this.numBins - 1 : this.numBins;
+    const key = this.salt ? ([BigInt(this.salt[0]), BigInt(this.salt[1])] as [bigint, bigint]) : null;
+    const bucket = (t: string): number => (key ? Number(sipHash24(key, utf8.encode(t)) % BigInt(n)) : hashBucket(t, n));
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i];
       if (masked && t === this.maskValue) bins[i] = 0;
-      else bins[i] = masked ? 1 + hashBucket(String(t), this.numBins - 1) : hashBucket(String(t), this.numBins);
+      else bins[i] = (masked ? 1 : 0) + bucket(String(t));
     }
     if (this.outputMode === 'int') return fromArray(bins, x.shape.slice());
     return encode(bins, x.shape, this.outputMode, this.numBins, null, `Layer "${this.name}" (Hashing)`);
@@ -305,7 +344,7 @@ export class Hashing extends Layer {
   }
 
   override getConfig() {
-    return { ...super.getConfig(), numBins: this.numBins, maskValue: this.maskValue, salt: null, outputMode: this.outputMode, sparse: false };
+    return { ...super.getConfig(), numBins: this.numBins, maskValue: this.maskValue, salt: this.salt, outputMode: this.outputMode, sparse: false };
   }
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
-import { fingerprint64 } from '../../lib/layers/preprocessing-text.js';
+import { fingerprint64, sipHash24 } from '../../lib/layers/preprocessing-text.js';
 
 const { CategoryEncoding, Hashing, StringLookup, IntegerLookup, TextVectorization } = tn.layers;
 const root = mkdtempSync(join(tmpdir(), 'tensornode-pretext-'));
@@ -102,6 +102,14 @@ describe('FarmHash Fingerprint64', () => {
   });
 });
 
+describe('SipHash-2-4', () => {
+  it('matches the test vector of the SipHash paper (Aumasson and Bernstein, appendix A)', () => {
+    // Key bytes 00..0f, message bytes 00..0e.
+    const message = Uint8Array.from({ length: 15 }, (_, i) => i);
+    expect(sipHash24([0x0706050403020100n, 0x0f0e0d0c0b0a0908n], message)).toBe(0xa129ca6149be45e5n);
+  });
+});
+
 describe('Hashing', () => {
   // Keras 3 keras/src/layers/preprocessing/hashing_test.py.
   it('gives the bins Keras asserts for strings and integers', () => {
@@ -127,9 +135,19 @@ describe('Hashing', () => {
     expect(arr(new Hashing({ numBins: 3, outputMode: 'count' }).apply(ints))).toEqual([2, 2, 1]);
   });
 
+  it('with a salt, gives the SipHash bins Keras asserts', () => {
+    const letters = tn.tensor([['A'], ['B'], ['C'], ['D'], ['E']]);
+    expect(arr(new Hashing({ numBins: 3, salt: [133, 137] }).apply(letters))).toEqual([[1], [2], [1], [0], [2]]);
+    expect(arr(new Hashing({ numBins: 3, salt: 133 }).apply(letters))).toEqual([[0], [0], [2], [1], [0]]);
+    const words = tn.tensor([['omar'], ['stringer'], ['marlo'], ['wire'], ['skywalker']]);
+    expect(arr(new Hashing({ numBins: 2, salt: [133, 137] }).apply(words))).toEqual([[0], [1], [0], [1], [0]]);
+    expect(arr(new Hashing({ numBins: 2, salt: [211, 137] }).apply(words))).toEqual([[1], [0], [1], [0], [1]]);
+    expect(arr(new Hashing({ numBins: 3, salt: [133, 137] }).apply(tn.tensor([[0], [1], [2], [3], [4]], undefined, 'int32')))).toEqual([[1], [1], [2], [0], [1]]);
+  });
+
   it('rejects bad arguments and input clearly', () => {
     expect(() => new Hashing({ numBins: 0 })).toThrow(/numBins/);
-    expect(() => new Hashing({ numBins: 3, salt: 133 })).toThrow(/salt.*SipHash/);
+    expect(() => new Hashing({ numBins: 3, salt: [1] })).toThrow(/salt.*a pair/);
     expect(() => new Hashing({ numBins: 3 }).apply(tn.tensor([0.5]))).toThrow(/Hashing "hashing.*": expects integer values, received 0.5/);
   });
 });
@@ -381,7 +399,7 @@ describe('configs', () => {
     const text = new TextVectorization({ maxTokens: 10, ngrams: [1, 3], standardize: 'lower', split: 'character', outputSequenceLength: 5 });
     text.adapt(['abc', 'abd']);
     const layers: tn.Layer[] = [
-      new CategoryEncoding({ numTokens: 5, outputMode: 'count' }), new Hashing({ numBins: 7, maskValue: 'x', outputMode: 'one_hot' }),
+      new CategoryEncoding({ numTokens: 5, outputMode: 'count' }), new Hashing({ numBins: 7, maskValue: 'x', outputMode: 'one_hot', salt: [5, 9] }),
       new StringLookup({ vocabulary: ['p', 'q'], oovToken: '?', invert: true }), adapted, text,
       new TextVectorization({ outputMode: 'tf_idf', vocabulary: ['a', 'b'], idfWeights: [0.5, 0.25] }),
     ];
