@@ -631,6 +631,10 @@ export class IntegerLookup extends IndexLookup<number> {
 
 // Keras's DEFAULT_STRIP_REGEX: ASCII punctuation.
 const STRIP_PUNCTUATION = /[!"#$%&()*+,\-./:;<=>?@[\\\]^_`{|}~']/g;
+// tf.strings.lower without an encoding, as Keras calls it, lowercases ASCII letters only ('Ä' stays 'Ä'), and
+// tf.strings.split splits on ASCII whitespace only.
+const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+const ASCII_WHITESPACE = /[ \t\n\v\f\r]+/;
 
 export type Standardize = 'lower_and_strip_punctuation' | 'lower' | 'strip_punctuation' | null | ((text: string) => string);
 export type Split = 'whitespace' | 'character' | null | ((text: string) => string[]);
@@ -649,8 +653,8 @@ export interface TextVectorizationArgs extends LayerArgs {
 }
 
 /**
- * Text to token ids or bag-of-words vectors: standardize (lowercase, strip ASCII punctuation), split (on
- * whitespace runs, or into characters), form n-grams (all unigrams, then all bigrams, ..., joined by a space), then
+ * Text to token ids or bag-of-words vectors: standardize (lowercase ASCII letters, strip ASCII punctuation), split
+ * (on runs of ASCII whitespace, or into Unicode characters), form n-grams (all unigrams, then all bigrams, ..., joined by a space), then
  * look the tokens up in the vocabulary (index 0 '' the padding/mask, 1 '[UNK]' in int mode). In int mode the output
  * is [batch, outputSequenceLength] (padded with 0 or truncated; without outputSequenceLength, the longest text in the
  * batch); otherwise [batch, vocabularySize].
@@ -718,8 +722,8 @@ export class TextVectorization extends Layer {
     if (typeof st === 'function') {
       s = st(s);
       if (typeof s !== 'string') throw new Error(`TextVectorization "${this.name}": the standardize function returned ${typeof s}, expected a string`);
-    } else if (st === 'lower_and_strip_punctuation') s = s.toLowerCase().replace(STRIP_PUNCTUATION, '');
-    else if (st === 'lower') s = s.toLowerCase();
+    } else if (st === 'lower_and_strip_punctuation') s = asciiLower(s).replace(STRIP_PUNCTUATION, '');
+    else if (st === 'lower') s = asciiLower(s);
     else if (st === 'strip_punctuation') s = s.replace(STRIP_PUNCTUATION, '');
     const sp = this.split;
     let tokens: string[];
@@ -727,7 +731,7 @@ export class TextVectorization extends Layer {
     if (typeof sp === 'function') {
       tokens = sp(s);
       if (!Array.isArray(tokens) || tokens.some((t) => typeof t !== 'string')) throw new Error(`TextVectorization "${this.name}": the split function must return an array of strings`);
-    } else if (sp === 'whitespace') tokens = s.split(/\s+/).filter((t) => t.length > 0);
+    } else if (sp === 'whitespace') tokens = s.split(ASCII_WHITESPACE).filter((t) => t.length > 0);
     else tokens = Array.from(s);
     if (!this.ngrams) return tokens;
     const out: string[] = [];
