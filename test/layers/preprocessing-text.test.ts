@@ -43,6 +43,27 @@ describe('string tensors', () => {
     expect(() => tn.add(s, 1)).toThrow(/add: received a string tensor of shape \[2\]/);
     expect(() => tn.matMul(s, s)).toThrow(/matMul: received a string tensor/);
     expect(() => tn.exp(['a'] as unknown as number[])).toThrow(/exp: received a string tensor/);
+    const notOps = ['tensor', 'isStringTensor', 'backendInfo', 'loadModel', 'loadLayersModel', 'input', 'model', 'sequential', 'setSeed',
+      'clearSession', 'noGrad', 'grad', 'grads', 'valueAndGrad', 'valueAndGrads', 'variableGrads', 'setBackend', 'tidy', 'dispose', 'keep'];
+    // Every tensor-taking function of tn rejects a string tensor with an error that starts with its name, unless an
+    // argument check of its own comes first.
+    let named = 0;
+    for (const [name, f] of Object.entries(tn)) {
+      if (typeof f !== 'function' || /^[A-Z]/.test(name) || notOps.includes(name)) continue;
+      let message = '';
+      try {
+        (f as (...a: unknown[]) => unknown)(s, s);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      if (message.includes('string tensor')) {
+        expect(message.startsWith(`${name}: received a string tensor`), `${name}: ${message}`).toBe(true);
+        named++;
+      } else {
+        expect(message, `${name} accepted a string tensor`).toMatch(new RegExp(`^${name}: `));
+      }
+    }
+    expect(named).toBeGreaterThan(50);
     expect(() => new tn.layers.Dense({ units: 2 }).apply(tn.tensor([['a']]))).toThrow(/string tensor/);
   });
 });
