@@ -483,7 +483,10 @@ export class StringTensor extends Tensor {
     this._strings = strings;
   }
   override get values(): DataArray {
-    throw stringTensorError('this op', this.shape);
+    throw new Error(
+      `a numeric computation read a string tensor of shape ${fmt(this.shape)}; only the text preprocessing layers ` +
+        '(StringLookup, Hashing, TextVectorization) take strings. Map strings to numbers with one of them first.',
+    );
   }
   /** The strings, flat in row-major order (a copy). */
   override data(): DataArray {

@@ -370,10 +370,10 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   Hashing: (c, ctx) => build('Hashing', c, ctx, { numBins: c.num_bins, maskValue: c.mask_value, salt: c.salt, outputMode: c.output_mode, sparse: c.sparse }),
   StringLookup: (c, ctx) => build('StringLookup', c, ctx, lookupArgs(c)),
   IntegerLookup: (c, ctx) => build('IntegerLookup', c, ctx, lookupArgs(c)),
-  TextVectorization: (c, ctx) => build('TextVectorization', c, ctx, {
+  TextVectorization: (c, ctx) => (refuse(c, ctx, [['ragged', truthy, 'tensornode has no ragged tensors (pass outputSequenceLength for fixed-length ids)']]), build('TextVectorization', c, ctx, {
     maxTokens: c.max_tokens, standardize: c.standardize, split: c.split, ngrams: c.ngrams, outputMode: c.output_mode,
     outputSequenceLength: c.output_sequence_length, padToMaxTokens: c.pad_to_max_tokens, vocabulary: c.vocabulary, idfWeights: c.idf_weights, sparse: c.sparse,
-  }),
+  })),
 };
 
 function lookupArgs(c: Json): Json {

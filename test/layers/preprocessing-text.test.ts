@@ -438,6 +438,7 @@ describe('configs', () => {
       expect(copy.getConfig()).toEqual(layer.getConfig());
       expect(copy.apply(inputs[i]).array()).toEqual(layer.apply(inputs[i]).array());
     });
+    expect(() => layerFromKeras({ class_name: 'TextVectorization', config: { name: 'tv', ragged: true, vocabulary: ['a'] } }, 'file')).toThrow(/ragged/);
     // tf_idf with a given vocabulary without special entries: the OOV weight is the mean (Keras's rule).
     expect((layers[5].apply(inputs[5]).array() as number[][])[0]).toEqual([0.375, 0.5, 0.5]);
   });
