@@ -43,7 +43,7 @@ export interface LayerArgs {
    * { className: 'DTypePolicy', config: { name: 'float32' } }. tensornode computes in float32, so that is the only
    * policy a layer takes (anything else is an error naming the layer); an InputLayer also takes 'int32' (indices).
    */
-  dtype?: DType | DTypePolicySpec;
+  dtype?: DType | 'string' | DTypePolicySpec;
 }
 
 /** Keras's serialized dtype policy: { name } or { className / class_name: 'DTypePolicy', config: { name } }. */
@@ -395,7 +395,7 @@ export class InputLayer extends Layer {
 }
 
 /** A symbolic input for the functional API: tn.input({ shape: [28, 28, 1] }). */
-export function input(args: { shape?: Shape; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DType }): SymbolicTensor {
+export function input(args: { shape?: Shape; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DType | 'string' }): SymbolicTensor {
   if (!args || typeof args !== 'object') throw new Error('input: expected an options object with `shape`');
   return new InputLayer({ shape: args.shape, batchInputShape: args.batchShape, batchSize: args.batchSize, name: args.name, dtype: args.dtype }).output;
 }

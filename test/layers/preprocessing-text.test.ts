@@ -383,7 +383,7 @@ describe('TextVectorization', () => {
     const labels = tn.tensor([[1], [1], [1], [0], [0], [0]]);
     const vectorize = new TextVectorization({ maxTokens: 20, outputSequenceLength: 4 });
     vectorize.adapt(texts);
-    const input = tn.input({ shape: [], dtype: 'string' as tn.DType });
+    const input = tn.input({ shape: [], dtype: 'string' });
     let h = vectorize.apply(input);
     h = new tn.layers.Embedding({ inputDim: 20, outputDim: 8 }).apply(h);
     h = new tn.layers.GlobalAveragePooling1D().apply(h);
