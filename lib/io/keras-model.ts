@@ -282,6 +282,13 @@ function buildModel(config: unknown, where: string): Model {
 export async function modelFromKerasArchive(bytes: Uint8Array, where: string, options: LoadOptions = {}): Promise<Model> {
   const archive = await readKerasArchive(bytes, where);
   const model = buildModel(archive.config, `${where}: config.json`);
+  // An adapted StringLookup / IntegerLookup / TextVectorization keeps its vocabulary in assets/ (Keras 3's
+  // save_assets, at the layer's object path), not in its config.
+  for (const layer of model.layers) {
+    const load = (layer as { loadVocabularyAsset?: (text: string, where: string) => void }).loadVocabularyAsset;
+    const text = archive.vocabularies.get(`assets/layers/${layer.name}/vocabulary.txt`);
+    if (load && text !== undefined) load.call(layer, text, `${where}: assets/layers/${layer.name}/vocabulary.txt`);
+  }
   assignKerasWeights(model, archive.weights, `${where}: model.weights.h5`);
   const cc = archive.config.compile_config;
   if (options.compile !== false && isObject(cc)) {

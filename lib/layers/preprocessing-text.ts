@@ -2,7 +2,8 @@
 // StringLookup, IntegerLookup and TextVectorization. They run on the CPU in plain TypeScript (lookups in a Map,
 // hashing with BigInt) and have no weights or gradients: their state is a vocabulary (and idf weights), learned by
 // adapt() or given as `vocabulary`, and saved in the layer config (Keras 3 writes an adapted vocabulary to the
-// .keras file's assets; tensornode writes it into the config, which Keras reads too, for every format).
+// .keras file's assets; tensornode writes it into the config, which Keras reads too, for every format, and reads
+// Keras's assets/…/vocabulary.txt back through loadVocabularyAsset).
 import { fromArray, fromStrings, isStringTensor, stringsOf, Tensor, toInputTensor, type TensorLike } from '../tensor.js';
 import { invalid, positiveInt, single, singleShape } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
@@ -465,6 +466,24 @@ abstract class IndexLookup<T extends Token> extends Layer {
     this.configIdf = idfWeights ? idfWeights.slice() : null;
   }
 
+  /**
+   * @internal The vocabulary Keras 3 writes to a .keras file's assets for an adapted layer: one token a line, the
+   * special entries first (read back as Keras's load_assets does, with Python's splitlines). Ignored when the config
+   * already gave a vocabulary, as Keras does.
+   */
+  loadVocabularyAsset(text: string, where: string): void {
+    if (this.hasInputVocabulary) return;
+    if (this.outputMode === 'tf_idf') throw new Error(`${where}: layer "${this.name}" is an adapted ${this.className} with outputMode 'tf_idf', whose idf weights tensornode cannot read from a Keras file; give it \`vocabulary\` and \`idfWeights\` in code`);
+    const lines = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
+    while (lines.length && lines[lines.length - 1] === '') lines.pop();
+    const values = this.kind === 'string' ? lines : lines.map((l) => Number(l));
+    try {
+      this.setVocabulary(values as T[]);
+    } catch (err) {
+      throw new Error(`${where}: ${(err as Error).message}`);
+    }
+  }
+
   private padIdf(w: number[]): Float32Array {
     const depth = this.padToMaxTokens ? this.maxTokens! : w.length;
     const out = new Float32Array(depth);
@@ -556,10 +575,9 @@ abstract class IndexLookup<T extends Token> extends Layer {
   }
 
   private checkReady(): void {
-    // Keras maps every token to OOV in this state; an error says why instead (a .keras file written by Keras keeps
-    // an adapted vocabulary in its assets/ folder, which tensornode does not read: the config's `vocabulary` is).
+    // Keras maps every token to OOV in this state; an error says why instead.
     if (this.tokens.length === 0) {
-      throw new Error(`${this.className} "${this.name}": the layer has no vocabulary. Either pass a \`vocabulary\` argument to the layer, or call \`adapt\` with some sample data (a model saved by Keras keeps an adapted vocabulary in the .keras file's assets, which tensornode does not read; call setVocabulary() after loading).`);
+      throw new Error(`${this.className} "${this.name}": the layer has no vocabulary. Either pass a \`vocabulary\` argument to the layer, or call \`adapt\` with some sample data (or setVocabulary() after loading a model whose file has none for it).`);
     }
   }
 
@@ -715,6 +733,11 @@ export class TextVectorization extends Layer {
     this.lookupLayer.setVocabulary(vocabulary, idfWeights);
   }
 
+  /** @internal See IndexLookup.loadVocabularyAsset (Keras's TextVectorization.load_assets delegates the same way). */
+  loadVocabularyAsset(text: string, where: string): void {
+    this.lookupLayer.loadVocabularyAsset(text, where);
+  }
+
   /** Standardize, split and n-gram one text. */
   private tokenize(text: string): string[] {
     let s = text;
@@ -758,7 +781,7 @@ export class TextVectorization extends Layer {
     const x = single(inputs, this);
     const where = `Layer "${this.name}" (TextVectorization)`;
     if (this.getVocabulary(false).length === 0) {
-      throw new Error(`${where}: the layer has no vocabulary. Either pass a \`vocabulary\` argument to the layer, or call \`adapt\` with some sample texts (a model saved by Keras keeps an adapted vocabulary in the .keras file's assets, which tensornode does not read; call setVocabulary() after loading).`);
+      throw new Error(`${where}: the layer has no vocabulary. Either pass a \`vocabulary\` argument to the layer, or call \`adapt\` with some sample texts (or setVocabulary() after loading a model whose file has none for it).`);
     }
     const texts = this.texts(x, where);
     const docs = texts.map((t) => this.tokenize(t));

@@ -443,3 +443,39 @@ describe('configs', () => {
     expect((layers[5].apply(inputs[5]).array() as number[][])[0]).toEqual([0.375, 0.5, 0.5]);
   });
 });
+
+describe('a .keras file as Keras 3 writes an adapted vocabulary', () => {
+  it("reads the vocabulary from assets/layers/<name>/vocabulary.txt when the config has none (Keras's save_assets)", async () => {
+    const { strFromU8, strToU8, unzipSync, zipSync } = await import('fflate');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const vectorize = new TextVectorization({ outputSequenceLength: 4, name: 'vectorize' });
+    vectorize.adapt(['the cat sat', 'the dog', 'a cat']);
+    const lookup = new StringLookup({ name: 'lookup', maskToken: '' });
+    lookup.adapt([['x', 'y', 'y']]);
+    const text = tn.input({ shape: [], dtype: 'string' });
+    const word = tn.input({ shape: [1], dtype: 'string' });
+    const model = tn.model({ inputs: [text, word], outputs: [vectorize.apply(text), lookup.apply(word)] });
+    const path = join(root, 'assets.keras');
+    await model.save(path);
+    // Rewrite it as Keras does: no vocabulary in the configs, the vocabulary (special entries first) in assets/.
+    const files = unzipSync(readFileSync(path));
+    const config = JSON.parse(strFromU8(files['config.json']));
+    for (const layer of config.config.layers) if (layer.config.vocabulary) layer.config.vocabulary = null;
+    files['config.json'] = strToU8(JSON.stringify(config));
+    files['assets/layers/vectorize/vocabulary.txt'] = strToU8(vectorize.getVocabulary().join('\n'));
+    files['assets/layers/lookup/vocabulary.txt'] = strToU8(lookup.getVocabulary().join('\n'));
+    writeFileSync(path, zipSync(files));
+    const loaded = await tn.models.loadModel(path);
+    const x = [tn.tensor(['the cat', 'a dog sat there', '']), tn.tensor([['y'], ['z'], ['']])];
+    const want = model.predict(x) as tn.Tensor[];
+    const got = loaded.predict(x) as tn.Tensor[];
+    expect(got.map((t) => t.array())).toEqual(want.map((t) => t.array()));
+    expect((loaded.getLayer('vectorize') as InstanceType<typeof TextVectorization>).getVocabulary()).toEqual(vectorize.getVocabulary());
+
+    // Without the asset, the layer has no vocabulary and says so when called.
+    delete files['assets/layers/vectorize/vocabulary.txt'];
+    writeFileSync(path, zipSync(files));
+    const bare = await tn.models.loadModel(path);
+    expect(() => bare.predict(x)).toThrow(/"vectorize" \(TextVectorization\): the layer has no vocabulary/);
+  });
+});
