@@ -363,6 +363,10 @@ const RNN = ['units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent
 const DEPTHWISE = ['kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'depth_multiplier', 'activation', 'use_bias', 'depthwise_initializer', 'bias_initializer', 'depthwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'bias_constraint'];
 const KERAS3_KEYS: Record<string, string[]> = {
   Dense: ['units', ...KERNEL],
+  CategoryEncoding: ['num_tokens', 'output_mode', 'sparse'], Hashing: ['num_bins', 'mask_value', 'salt', 'output_mode', 'sparse'],
+  StringLookup: ['max_tokens', 'num_oov_indices', 'mask_token', 'oov_token', 'vocabulary', 'idf_weights', 'invert', 'output_mode', 'pad_to_max_tokens', 'sparse'],
+  IntegerLookup: ['max_tokens', 'num_oov_indices', 'mask_token', 'oov_token', 'vocabulary', 'idf_weights', 'invert', 'output_mode', 'pad_to_max_tokens', 'sparse'],
+  TextVectorization: ['max_tokens', 'standardize', 'split', 'ngrams', 'output_mode', 'output_sequence_length', 'pad_to_max_tokens', 'vocabulary', 'idf_weights', 'sparse'],
   Conv1D: CONV, Conv2D: CONV,
   MaxPooling1D: POOL, MaxPooling2D: POOL, AveragePooling1D: POOL, AveragePooling2D: POOL,
   GlobalAveragePooling1D: ['data_format', 'keepdims'], GlobalAveragePooling2D: ['data_format', 'keepdims'],
@@ -385,10 +389,6 @@ const KERAS3_KEYS: Record<string, string[]> = {
   SpatialDropout1D: ['rate', 'seed'], SpatialDropout2D: ['rate', 'data_format', 'seed'], ActivityRegularization: ['l1', 'l2'],
   GroupNormalization: ['groups', 'axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
   UnitNormalization: ['axis'],
-  CategoryEncoding: ['num_tokens', 'output_mode', 'sparse'], Hashing: ['num_bins', 'mask_value', 'salt', 'output_mode', 'sparse'],
-  StringLookup: ['max_tokens', 'num_oov_indices', 'mask_token', 'oov_token', 'vocabulary', 'idf_weights', 'invert', 'output_mode', 'pad_to_max_tokens', 'sparse'],
-  IntegerLookup: ['max_tokens', 'num_oov_indices', 'mask_token', 'oov_token', 'vocabulary', 'idf_weights', 'invert', 'output_mode', 'pad_to_max_tokens', 'sparse'],
-  TextVectorization: ['max_tokens', 'standardize', 'split', 'ngrams', 'output_mode', 'output_sequence_length', 'pad_to_max_tokens', 'vocabulary', 'idf_weights', 'sparse'],
 };
 
 /** Keras 3 key -> the Keras 2 / TF.js key keras-config.ts writes, where they differ. */

@@ -1,12 +1,13 @@
 // The Layer base class (Keras's contract: validate in the constructor, create weights in build(inputShape),
 // compute in call(), describe in getConfig()), symbolic tensors for the functional API, and InputLayer/input().
 import type { DType } from '../dtype.js';
+import { toInputTensor } from '../tensor.js';
 import { getInitializer, type InitializerIdentifier } from '../initializers.js';
 import { persistent } from '../memory.js';
 import { toSnakeCase } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
-import { Tensor, toInputTensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
+import { Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
 
 /** A shape whose first (batch) axis, or any axis, may be unknown: null, as Keras's None. */
 export type Shape = (number | null)[];
