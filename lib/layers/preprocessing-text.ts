@@ -789,12 +789,13 @@ export class TextVectorization extends Layer {
       // Each document is one row of tokens; rows may differ in length, so pad with the mask token, which is dropped.
       const width = Math.max(1, ...docs.map((d) => d.length));
       const flat = docs.flatMap((d) => [...d, ...new Array<string>(width - d.length).fill('')]);
-      return this.lookupLayer.encodeTokens(flat, [docs.length, width]);
+      // A single text (a scalar) is one sample: [depth], as Keras.
+      return this.lookupLayer.encodeTokens(flat, x.rank === 0 ? [width] : [docs.length, width]);
     }
     if (this.split === null && this.outputSequenceLength === null) return this.lookupLayer.encodeTokens(docs.map((d) => d[0]), x.shape.slice());
     const len = this.outputSequenceLength ?? Math.max(0, ...docs.map((d) => d.length));
     const flat = docs.flatMap((d) => (d.length >= len ? d.slice(0, len) : [...d, ...new Array<string>(len - d.length).fill('')]));
-    return this.lookupLayer.encodeTokens(flat, [docs.length, len]);
+    return this.lookupLayer.encodeTokens(flat, x.rank === 0 ? [len] : [docs.length, len]);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

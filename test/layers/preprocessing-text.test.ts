@@ -340,6 +340,10 @@ describe('TextVectorization', () => {
     expect(arr(chars.apply(tn.tensor(['Ab!', 'b'])))).toEqual([[2, 3, 1], [3, 0, 0]]);
     const keep = new TextVectorization({ standardize: null, split: null, vocabulary: ['Hi there', 'x'] });
     expect(arr(keep.apply(tn.tensor(['Hi there', 'hi there'])))).toEqual([2, 1]);
+    // A single text (a scalar string) gives one sample without a batch axis.
+    const one = new TextVectorization({ vocabulary: ['a', 'b'], outputSequenceLength: 3 });
+    expect(arr(one.apply(tn.tensor('b a')))).toEqual([3, 2, 0]);
+    expect(arr(new TextVectorization({ vocabulary: ['a', 'b'], outputMode: 'count' }).apply(tn.tensor('b a b')))).toEqual([0, 1, 2]);
     const strip = new TextVectorization({ standardize: 'strip_punctuation', vocabulary: ['Hi'] });
     expect(arr(strip.apply(tn.tensor(['Hi, hi.'])))).toEqual([[2, 1]]);
     const custom = new TextVectorization({ standardize: (s) => s.toUpperCase(), split: (s) => s.split('-'), vocabulary: ['A', 'B'] });
