@@ -483,3 +483,12 @@ describe('a .keras file as Keras 3 writes an adapted vocabulary', () => {
     expect(() => bare.predict(x)).toThrow(/"vectorize" \(TextVectorization\): the layer has no vocabulary/);
   });
 });
+
+describe('string input to a Sequential model', () => {
+  it('an InputLayer with dtype string feeds StringLookup and batches through predict', () => {
+    const model = new tn.Sequential({ layers: [new tn.layers.InputLayer({ shape: [2], dtype: 'string' }), new StringLookup({ vocabulary: ['a', 'b', 'c'] })] });
+    const x = tn.tensor([['a', 'b'], ['c', 'q'], ['b', 'b']]);
+    expect((model.predict(x, { batchSize: 2 }) as tn.Tensor).array()).toEqual([[1, 2], [3, 0], [2, 2]]);
+    expect(() => new tn.layers.InputLayer({ shape: [1], dtype: 'float64' as 'float32' })).toThrow(/'int32' \/ 'string'/);
+  });
+});
