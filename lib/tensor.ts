@@ -2,7 +2,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { GradNode } from './autograd/tape.js';
 import { checkDType, type DType } from './dtype.js';
-import { allocate, adopt, keepStorage, type DataArray, type Storage } from './memory.js';
+import { allocate, adopt, keepStorage, Storage, type DataArray } from './memory.js';
 import { generator } from './random.js';
 import { checkShape, fmt, sizeOf } from './shape-util.js';
 
@@ -11,9 +11,11 @@ export type { DataArray } from './memory.js';
 
 /** Nested arrays of numbers (or booleans), as accepted by `tensor()`. */
 export type NestedArray = number | boolean | NestedArray[];
+/** Nested arrays of strings, as accepted by `tensor()` for a string tensor. */
+export type NestedStringArray = string | NestedStringArray[];
 export type TypedArrayLike = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array | Uint8ClampedArray;
 /** Anything an op accepts where it takes a tensor. */
-export type TensorLike = Tensor | NestedArray | TypedArrayLike;
+export type TensorLike = Tensor | NestedArray | TypedArrayLike | NestedStringArray;
 
 let nextId = 0;
 
@@ -242,7 +244,8 @@ function flattenInto(values: NestedArray, out: DataArray): void {
  * Creates a tensor from nested arrays, a typed array or a number.
  * `shape` reshapes flat input; `dtype` defaults to int32 for an Int32Array and float32 otherwise.
  */
-export function tensor(values: TensorLike, shape?: number[], dtype?: DType): Tensor {
+export function tensor(values: TensorLike, shape?: number[], dtype?: DType | 'string'): Tensor {
+  if (dtype === 'string' || isStringArray(values)) return stringTensor(values, shape, 'tensor');
   if (dtype !== undefined) checkDType(dtype, 'tensor');
   if (values instanceof Tensor) {
     const t = values;
@@ -266,11 +269,12 @@ export function tensor(values: TensorLike, shape?: number[], dtype?: DType): Ten
       }
     };
   } else if (typeof values === 'number' || typeof values === 'boolean' || Array.isArray(values)) {
-    flatShape = inferShape(values, 'tensor');
+    const nested = values as NestedArray;
+    flatShape = inferShape(nested, 'tensor');
     dt = dtype ?? 'float32';
-    fill = (out) => flattenInto(values, out);
+    fill = (out) => flattenInto(nested, out);
   } else {
-    throw new Error(`tensor: values must be a number, nested arrays of numbers or a typed array, received ${typeof values}`);
+    throw new Error(`tensor: values must be a number, nested arrays of numbers or a typed array (or strings, for a string tensor), received ${typeof values}`);
   }
   const finalShape = shape === undefined ? flatShape : checkShape(shape, 'tensor');
   const n = sizeOf(flatShape);
@@ -290,6 +294,7 @@ export function scalar(value: number | boolean, dtype: DType = 'float32'): Tenso
 
 /** @internal Converts an op argument to a tensor. */
 export function toTensor(x: TensorLike, op: string, dtype?: DType): Tensor {
+  if (x instanceof StringTensor || isStringArray(x)) throw stringTensorError(op, x instanceof Tensor ? x.shape : undefined);
   if (x instanceof Tensor) return x;
   if (x === undefined || x === null) throw new Error(`${op}: expected a tensor, received ${String(x)}`);
   try {
@@ -455,4 +460,130 @@ function formatValues(t: Tensor): string {
     return `[${idx.map((i) => (i === null ? '...' : render(dim + 1, offset + i * strides[dim], indent + ' '))).join(sep)}]`;
   };
   return render(0, 0, '');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// String tensors
+//
+// Only as far as the text preprocessing layers (StringLookup, Hashing, TextVectorization) need them: a flat
+// string[] with a shape, printable, readable with data()/array(), sliced into batches by fit/predict, and accepted
+// as a model input. No op computes on strings; every op that is handed one throws (toTensor, and `values` as the
+// backstop for code that reads a tensor's buffer directly).
+
+/**
+ * A tensor of strings (`dtype` 'string'). Its `dtype` field holds 'string' at run time; the static type stays the
+ * numeric DType so that the numeric ops keep their types, so test for one with `isStringTensor(t)`.
+ */
+export class StringTensor extends Tensor {
+  /** @internal The strings, flat in row-major order (shared with row views made by fit/predict batching). */
+  readonly _strings: string[];
+  /** @internal */
+  constructor(strings: string[], shape: number[]) {
+    super(new Storage(null, null), shape, 'string' as unknown as DType);
+    this._strings = strings;
+  }
+  override get values(): DataArray {
+    throw new Error(
+      `a numeric computation read a string tensor of shape ${fmt(this.shape)}; only the text preprocessing layers ` +
+        '(StringLookup, Hashing, TextVectorization) take strings. Map strings to numbers with one of them first.',
+    );
+  }
+  /** The strings, flat in row-major order (a copy). */
+  override data(): DataArray {
+    return this._strings.slice() as unknown as DataArray;
+  }
+  /** The strings as nested arrays. */
+  override array(): NestedArray {
+    return nestStrings(this._strings, this.shape) as unknown as NestedArray;
+  }
+  override item(): number {
+    if (this.size !== 1) throw new Error(`item: the tensor has shape ${fmt(this.shape)} (${this.size} elements); item() needs exactly one`);
+    return this._strings[0] as unknown as number;
+  }
+  override clone(): Tensor {
+    return new StringTensor(this._strings.slice(), this.shape.slice());
+  }
+  override toString(): string {
+    const body = this.rank === 0 ? JSON.stringify(this._strings[0]) : JSON.stringify(nestStrings(this._strings, this.shape));
+    return `Tensor(shape=${fmt(this.shape)}, dtype=string)\n${body}`;
+  }
+}
+
+/** True for a tensor of strings. */
+export function isStringTensor(x: unknown): x is StringTensor {
+  return x instanceof StringTensor;
+}
+
+/** @internal The strings of a string tensor, flat (not a copy: do not modify). */
+export function stringsOf(t: Tensor, op: string): string[] {
+  if (!(t instanceof StringTensor)) throw new Error(`${op}: expected a string tensor, received a ${t.dtype} tensor of shape ${fmt(t.shape)}`);
+  return t._strings;
+}
+
+/** @internal A string tensor over `strings` (not copied). */
+export function fromStrings(strings: string[], shape: number[]): StringTensor {
+  if (sizeOf(shape) !== strings.length) throw new Error(`string tensor: shape ${fmt(shape)} needs ${sizeOf(shape)} strings, received ${strings.length}`);
+  return new StringTensor(strings, shape);
+}
+
+function stringTensorError(op: string, shape: number[] | undefined): Error {
+  return new Error(
+    `${op}: received a string tensor${shape ? ` of shape ${fmt(shape)}` : ''}; only the text preprocessing layers ` +
+      '(StringLookup, Hashing, TextVectorization) take strings. Map strings to numbers with one of them first.',
+  );
+}
+
+/** Whether nested arrays hold strings (the first leaf decides; the rest is checked while flattening). */
+function isStringArray(x: unknown): boolean {
+  let v = x;
+  while (Array.isArray(v) && v.length > 0) v = v[0];
+  return typeof v === 'string';
+}
+
+function nestStrings(flat: string[], shape: number[]): unknown {
+  if (shape.length === 0) return flat[0];
+  const build = (dim: number, offset: number, stride: number): unknown[] => {
+    const n = shape[dim];
+    const inner = stride / (n || 1);
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = dim === shape.length - 1 ? flat[offset + i] : build(dim + 1, offset + i * inner, inner);
+    return out;
+  };
+  return build(0, 0, sizeOf(shape));
+}
+
+function stringTensor(values: TensorLike, shape: number[] | undefined, op: string): StringTensor {
+  if (values instanceof StringTensor) {
+    const s = shape === undefined ? values.shape.slice() : checkShape(shape, op);
+    return fromStrings(values._strings.slice(), s);
+  }
+  if (values instanceof Tensor || ArrayBuffer.isView(values)) throw new Error(`${op}: dtype 'string' needs strings, received numbers`);
+  const flatShape: number[] = [];
+  let v: unknown = values;
+  while (Array.isArray(v)) {
+    flatShape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0];
+  }
+  const flat: string[] = [];
+  const walk = (x: unknown, depth: number, path: string): void => {
+    if (depth === flatShape.length) {
+      if (typeof x !== 'string') throw new Error(`${op}: ${path} is ${Array.isArray(x) ? 'an array' : String(x)}, not a string (a string tensor holds only strings)`);
+      flat.push(x);
+      return;
+    }
+    if (!Array.isArray(x)) throw new Error(`${op}: ragged nested array: ${path} is a string where an array of ${flatShape[depth]} was expected`);
+    if (x.length !== flatShape[depth]) throw new Error(`${op}: ragged nested array: ${path} has ${x.length} elements, expected ${flatShape[depth]} (shape ${fmt(flatShape)})`);
+    for (let i = 0; i < x.length; i++) walk(x[i], depth + 1, `${path}[${i}]`);
+  };
+  walk(values, 0, 'values');
+  const finalShape = shape === undefined ? flatShape : checkShape(shape, op);
+  return fromStrings(flat, finalShape);
+}
+
+/** @internal Like toTensor, but a string tensor (or nested arrays of strings) passes: for layer and model inputs. */
+export function toInputTensor(x: TensorLike, op: string): Tensor {
+  if (x instanceof StringTensor) return x;
+  if (isStringArray(x)) return stringTensor(x, undefined, op);
+  return toTensor(x, op);
 }

@@ -57,7 +57,9 @@ describe('tensor()', () => {
     expect(() => tn.tensor([1, 2, 3], [2, 2])).toThrow('tensor: shape [2,2] needs 4 values, received 3');
     expect(() => tn.tensor([1], [1.5])).toThrow('tensor: shape must be an array of non-negative integers, received [1.5]');
     expect(() => tn.tensor([1], undefined, 'float16' as tn.DType)).toThrow(`tensor: unknown dtype "float16"; expected 'float32' or 'int32'`);
-    expect(() => tn.tensor('abc' as unknown as number)).toThrow('tensor: values must be a number, nested arrays of numbers or a typed array, received string');
+    expect(() => tn.tensor({} as unknown as number)).toThrow('tensor: values must be a number, nested arrays of numbers or a typed array (or strings, for a string tensor), received object');
+    // A string is a string scalar (test/layers/preprocessing-text.test.ts covers string tensors).
+    expect(tn.tensor('abc').array()).toBe('abc');
   });
 });
 

@@ -146,6 +146,8 @@ function kerasDType(v: unknown, ctx: KerasLayerContext): DType | undefined {
   if (isObject(v)) name = isObject(v.config) ? v.config.name : undefined;
   if (typeof name !== 'string') return fail(ctx, `cannot read its dtype ${JSON.stringify(v)}`);
   if (name === 'int32' || name === 'int64') return 'int32';
+  // String inputs and the text preprocessing layers (carried at run time only, see StringTensor).
+  if (name === 'string') return 'string' as unknown as DType;
   if (['float32', 'float16', 'bfloat16', 'float64', 'mixed_float16', 'mixed_bfloat16'].includes(name)) return 'float32';
   return fail(ctx, `dtype "${name}" is not supported (tensornode computes in float32 and int32)`);
 }
@@ -255,6 +257,13 @@ const randomAffineArgs = (c: Json): Json => ({
 
 const merge = (name: string): KerasLayerFactory => (c, ctx) => build(name, c, ctx);
 
+function lookupArgs(c: Json): Json {
+  return {
+    maxTokens: c.max_tokens, numOovIndices: c.num_oov_indices, maskToken: c.mask_token, oovToken: c.oov_token, vocabulary: c.vocabulary,
+    idfWeights: c.idf_weights, invert: c.invert, outputMode: c.output_mode, padToMaxTokens: c.pad_to_max_tokens, sparse: c.sparse,
+  };
+}
+
 /** Keras class name -> how to build it from its (snake_case) config. */
 export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   InputLayer: (c, ctx) => {
@@ -306,6 +315,15 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
       embeddingsRegularizer: kerasRegularizer(c.embeddings_regularizer, ctx, 'embeddings_regularizer'), inputLength: c.input_length ?? undefined,
     });
   },
+  // Text and categorical preprocessing (lib/layers/preprocessing-text.ts): the vocabulary rides in the config.
+  CategoryEncoding: (c, ctx) => build('CategoryEncoding', c, ctx, { numTokens: c.num_tokens, outputMode: c.output_mode, sparse: c.sparse }),
+  Hashing: (c, ctx) => build('Hashing', c, ctx, { numBins: c.num_bins, maskValue: c.mask_value, salt: c.salt, outputMode: c.output_mode, sparse: c.sparse }),
+  StringLookup: (c, ctx) => build('StringLookup', c, ctx, lookupArgs(c)),
+  IntegerLookup: (c, ctx) => build('IntegerLookup', c, ctx, lookupArgs(c)),
+  TextVectorization: (c, ctx) => (refuse(c, ctx, [['ragged', truthy, 'tensornode has no ragged tensors (pass outputSequenceLength for fixed-length ids)']]), build('TextVectorization', c, ctx, {
+    maxTokens: c.max_tokens, standardize: c.standardize, split: c.split, ngrams: c.ngrams, outputMode: c.output_mode,
+    outputSequenceLength: c.output_sequence_length, padToMaxTokens: c.pad_to_max_tokens, vocabulary: c.vocabulary, idfWeights: c.idf_weights, sparse: c.sparse,
+  })),
   SimpleRNN: (c, ctx) => build('SimpleRNN', c, ctx, rnnArgs(c, ctx, false)),
   LSTM: (c, ctx) => build('LSTM', c, ctx, { ...rnnArgs(c, ctx, true), unitForgetBias: c.unit_forget_bias }),
   // TF.js's GRU has no reset_after and computes as Keras's reset_after=false; Keras always writes the key.

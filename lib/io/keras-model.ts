@@ -282,6 +282,13 @@ function buildModel(config: unknown, where: string): Model {
 export async function modelFromKerasArchive(bytes: Uint8Array, where: string, options: LoadOptions = {}): Promise<Model> {
   const archive = await readKerasArchive(bytes, where);
   const model = buildModel(archive.config, `${where}: config.json`);
+  // An adapted StringLookup / IntegerLookup / TextVectorization keeps its vocabulary in assets/ (Keras 3's
+  // save_assets, at the layer's object path), not in its config.
+  for (const layer of model.layers) {
+    const load = (layer as { loadVocabularyAsset?: (text: string, where: string) => void }).loadVocabularyAsset;
+    const text = archive.vocabularies.get(`assets/layers/${layer.name}/vocabulary.txt`);
+    if (load && text !== undefined) load.call(layer, text, `${where}: assets/layers/${layer.name}/vocabulary.txt`);
+  }
   assignKerasWeights(model, archive.weights, `${where}: model.weights.h5`);
   const cc = archive.config.compile_config;
   if (options.compile !== false && isObject(cc)) {
@@ -355,6 +362,10 @@ const RNN = ['units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent
 const DEPTHWISE = ['kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'depth_multiplier', 'activation', 'use_bias', 'depthwise_initializer', 'bias_initializer', 'depthwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'bias_constraint'];
 const KERAS3_KEYS: Record<string, string[]> = {
   Dense: ['units', ...KERNEL],
+  CategoryEncoding: ['num_tokens', 'output_mode', 'sparse'], Hashing: ['num_bins', 'mask_value', 'salt', 'output_mode', 'sparse'],
+  StringLookup: ['max_tokens', 'num_oov_indices', 'mask_token', 'oov_token', 'vocabulary', 'idf_weights', 'invert', 'output_mode', 'pad_to_max_tokens', 'sparse'],
+  IntegerLookup: ['max_tokens', 'num_oov_indices', 'mask_token', 'oov_token', 'vocabulary', 'idf_weights', 'invert', 'output_mode', 'pad_to_max_tokens', 'sparse'],
+  TextVectorization: ['max_tokens', 'standardize', 'split', 'ngrams', 'output_mode', 'output_sequence_length', 'pad_to_max_tokens', 'vocabulary', 'idf_weights', 'sparse'],
   Conv1D: CONV, Conv2D: CONV,
   MaxPooling1D: POOL, MaxPooling2D: POOL, AveragePooling1D: POOL, AveragePooling2D: POOL,
   GlobalAveragePooling1D: ['data_format', 'keepdims'], GlobalAveragePooling2D: ['data_format', 'keepdims'],

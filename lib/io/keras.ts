@@ -24,7 +24,12 @@ export interface KerasArchive {
   metadata: Json;
   config: Json;
   weights: KerasWeights;
+  /** The vocabularies of adapted lookup layers (StringLookup, TextVectorization): zip path -> text. */
+  vocabularies: Map<string, string>;
 }
+
+/** Where Keras 3's save_assets puts an adapted lookup layer's vocabulary, one token a line. */
+const isVocabularyAsset = (name: string): boolean => name.startsWith('assets/') && name.endsWith('/vocabulary.txt');
 
 export interface KerasLegacyLayer {
   name: string;
@@ -104,7 +109,8 @@ export async function readKerasArchive(bytes: Uint8Array, what: string): Promise
   try {
     files = unzipSync(bytes, {
       filter: (f) => {
-        if (!Object.values(ZIP_MEMBERS).includes(f.name.replace(/\\/g, '/'))) return false;
+        const name = f.name.replace(/\\/g, '/');
+        if (!Object.values(ZIP_MEMBERS).includes(name) && !isVocabularyAsset(name)) return false;
         // Deflate expands at most ~1032:1; a header claiming more is damaged or hostile. Checked before the
         // member is inflated, so a zip bomb allocates nothing.
         if (f.originalSize > 1032 * Math.max(f.size, 1) + 1024) throw new Error(`${f.name} claims ${f.originalSize} bytes from ${f.size} compressed bytes`);
@@ -127,7 +133,12 @@ export async function readKerasArchive(bytes: Uint8Array, what: string): Promise
   const metadata = parseJson(strFromU8(member(ZIP_MEMBERS.metadata)), `${what}: ${ZIP_MEMBERS.metadata}`);
   const config = parseJson(strFromU8(member(ZIP_MEMBERS.config)), `${what}: ${ZIP_MEMBERS.config}`);
   const weights = await readKerasWeights(member(ZIP_MEMBERS.weights), `${what}: ${ZIP_MEMBERS.weights}`);
-  return { metadata, config, weights };
+  const vocabularies = new Map<string, string>();
+  for (const name of Object.keys(files)) {
+    const path = name.replace(/\\/g, '/');
+    if (isVocabularyAsset(path)) vocabularies.set(path, strFromU8(member(path)));
+  }
+  return { metadata, config, weights, vocabularies };
 }
 
 /** Writes a .keras zip from its three members, stored uncompressed and in this order, as Keras writes them. */

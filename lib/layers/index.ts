@@ -15,6 +15,7 @@ import { Cropping1D, Cropping2D, Lambda, Permute, RepeatVector, UpSampling1D, Up
 import { ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, type ActivityRegularizationArgs, type AlphaDropoutArgs, type GaussianDropoutArgs, type GaussianNoiseArgs, type SpatialDropout1DArgs, type SpatialDropout2DArgs } from './noise.js';
 import { GroupNormalization, UnitNormalization, type GroupNormalizationArgs, type UnitNormalizationArgs } from './normalization.js';
 import { TimeDistributed, type TimeDistributedArgs } from './wrappers.js';
+import { CategoryEncoding, Hashing, IntegerLookup, StringLookup, TextVectorization, type CategoryEncodingArgs, type HashingArgs, type LookupArgs, type TextVectorizationArgs } from './preprocessing-text.js';
 import type { ActivationIdentifier } from '../activations.js';
 
 export { Layer, InputLayer, SymbolicTensor, clearSession } from './layer.js';
@@ -30,6 +31,8 @@ export type { UpSampling1DArgs, UpSampling2DArgs, Cropping1DArgs, Cropping2DArgs
 export { GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D, SpatialDropout2D, ActivityRegularization, GroupNormalization, UnitNormalization };
 export type { GaussianNoiseArgs, GaussianDropoutArgs, AlphaDropoutArgs, SpatialDropout1DArgs, SpatialDropout2DArgs, ActivityRegularizationArgs, GroupNormalizationArgs, UnitNormalizationArgs };
 export { Dot, Attention, AdditiveAttention, MultiHeadAttention };
+export { CategoryEncoding, Hashing, IntegerLookup, StringLookup, TextVectorization };
+export type { CategoryEncodingArgs, HashingArgs, LookupArgs, TextVectorizationArgs };
 export type { DotArgs, AttentionArgs, AttentionCallArgs, MultiHeadAttentionArgs, MultiHeadAttentionCallArgs };
 export type { DenseArgs, DropoutArgs, ReshapeArgs, Conv2DArgs, Pooling2DArgs, GlobalPooling2DArgs, BatchNormalizationArgs, LayerNormalizationArgs };
 
@@ -91,6 +94,11 @@ export const spatialDropout2d = (args: SpatialDropout2DArgs) => new SpatialDropo
 export const activityRegularization = (args: ActivityRegularizationArgs = {}) => new ActivityRegularization(args);
 export const groupNormalization = (args: GroupNormalizationArgs = {}) => new GroupNormalization(args);
 export const unitNormalization = (args: UnitNormalizationArgs = {}) => new UnitNormalization(args);
+export const categoryEncoding = (args: CategoryEncodingArgs) => new CategoryEncoding(args);
+export const hashing = (args: HashingArgs) => new Hashing(args);
+export const stringLookup = (args: LookupArgs<string> = {}) => new StringLookup(args);
+export const integerLookup = (args: LookupArgs<number> = {}) => new IntegerLookup(args);
+export const textVectorization = (args: TextVectorizationArgs = {}) => new TextVectorization(args);
 export const dot = (args: DotArgs) => new Dot(args);
 export const attention = (args: AttentionArgs = {}) => new Attention(args);
 export const additiveAttention = (args: Omit<AttentionArgs, 'scoreMode'> = {}) => new AdditiveAttention(args);

@@ -1,6 +1,7 @@
 // The Layer base class (Keras's contract: validate in the constructor, create weights in build(inputShape),
 // compute in call(), describe in getConfig()), symbolic tensors for the functional API, and InputLayer/input().
 import type { DType } from '../dtype.js';
+import { toInputTensor } from '../tensor.js';
 import { getInitializer, type InitializerIdentifier } from '../initializers.js';
 import { persistent } from '../memory.js';
 import { toSnakeCase } from '../names.js';
@@ -44,7 +45,7 @@ export interface LayerArgs {
    * { className: 'DTypePolicy', config: { name: 'float32' } }. tensornode computes in float32, so that is the only
    * policy a layer takes (anything else is an error naming the layer); an InputLayer also takes 'int32' (indices).
    */
-  dtype?: DType | DTypePolicySpec;
+  dtype?: DType | 'string' | DTypePolicySpec;
 }
 
 /** Keras's serialized dtype policy: { name } or { className / class_name: 'DTypePolicy', config: { name } }. */
@@ -67,10 +68,13 @@ function checkLayerDType(value: unknown, cls: string, name: string, integerInput
   const policy = policyName(value);
   if (policy === 'float32') return 'float32';
   if (integerInput && policy === 'int32') return 'int32';
+  // A string input (tn.input({ dtype: 'string' })) or a layer that reads strings (StringLookup, TextVectorization):
+  // 'string' is carried at run time only, see StringTensor.
+  if (integerInput && policy === 'string') return 'string' as unknown as DType;
   const shown = JSON.stringify(value) ?? String(value);
   throw new Error(
     `${cls} "${name}": dtype ${shown} is not supported; tensornode computes in float32 and has no mixed precision yet. ` +
-      `Pass dtype 'float32'${integerInput ? " (or 'int32' for integer inputs)" : ''}, or leave it out.`,
+      `Pass dtype 'float32'${integerInput ? " (or 'int32' / 'string' for integer or string inputs)" : ''}, or leave it out.`,
   );
 }
 
@@ -237,7 +241,7 @@ export abstract class Layer {
     const list = Array.isArray(inputs) && inputs.length > 0 && inputs.every((e) => e instanceof Tensor)
       ? (inputs as Tensor[])
       : null;
-    const x: LayerInput = list ?? toTensor(inputs as TensorLike, `layer "${this.name}"`);
+    const x: LayerInput = list ?? toInputTensor(inputs as TensorLike, `layer "${this.name}"`);
     const shapes = Array.isArray(x) ? x.map((t) => t.shape as Shape) : (x.shape as Shape);
     this.assertInputCompatibility(shapes);
     this.maybeBuild(shapes);
@@ -396,7 +400,7 @@ export class InputLayer extends Layer {
 }
 
 /** A symbolic input for the functional API: tn.input({ shape: [28, 28, 1] }). */
-export function input(args: { shape?: Shape; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DType }): SymbolicTensor {
+export function input(args: { shape?: Shape; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DType | 'string' }): SymbolicTensor {
   if (!args || typeof args !== 'object') throw new Error('input: expected an options object with `shape`');
   return new InputLayer({ shape: args.shape, batchInputShape: args.batchShape, batchSize: args.batchSize, name: args.name, dtype: args.dtype }).output;
 }

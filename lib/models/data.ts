@@ -2,7 +2,7 @@
 // cutting them into batches.
 import { allocate, adopt } from '../memory.js';
 import { fmt } from '../shape-util.js';
-import { Tensor, toTensor, type TensorLike } from '../tensor.js';
+import { fromStrings, isStringTensor, stringsOf, Tensor, toInputTensor, toTensor, type TensorLike } from '../tensor.js';
 
 export type Inputs = TensorLike | TensorLike[] | Record<string, TensorLike>;
 
@@ -27,7 +27,7 @@ export function toList(data: Inputs, names: string[], what: string, modelName: s
     throw new Error(`Layer "${modelName}" expects ${names.length} ${what === 'x' ? 'input' : 'output'}(s), but it received ${list.length} ${what === 'x' ? 'input' : 'target'} tensors`);
   }
   return list.map((d, i) => {
-    const t = toTensor(d, `${what}[${i}]`);
+    const t = toInputTensor(d, `${what}[${i}]`);
     if (t.rank === 0) throw new Error(`${what}${list.length > 1 ? `[${i}]` : ''} must have a batch axis, received a scalar`);
     return t;
   });
@@ -48,6 +48,7 @@ export function cardinality(groups: [string, Tensor[]][]): number {
 export function rowRange(t: Tensor, start: number, end: number): Tensor {
   if (start === 0 && end === t.shape[0]) return t;
   const row = t.size / (t.shape[0] || 1);
+  if (isStringTensor(t)) return fromStrings(stringsOf(t, 'rowRange').slice(start * row, end * row), [end - start, ...t.shape.slice(1)]);
   return new Tensor(adopt(t.values.subarray(start * row, end * row)), [end - start, ...t.shape.slice(1)], t.dtype);
 }
 
@@ -55,6 +56,12 @@ export function rowRange(t: Tensor, start: number, end: number): Tensor {
 export function gatherRows(t: Tensor, order: Int32Array, start: number, end: number): Tensor {
   const n = end - start;
   const row = t.size / (t.shape[0] || 1);
+  if (isStringTensor(t)) {
+    const src = stringsOf(t, 'gatherRows');
+    const out: string[] = new Array(n * row);
+    for (let i = 0; i < n; i++) for (let j = 0; j < row; j++) out[i * row + j] = src[order[start + i] * row + j];
+    return fromStrings(out, [n, ...t.shape.slice(1)]);
+  }
   const s = allocate(t.dtype, n * row);
   const dst = s.data!;
   const src = t.values;
