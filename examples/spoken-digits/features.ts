@@ -59,32 +59,65 @@ export function parseWav(bytes: Uint8Array): Clip {
  * Band-limited resampling by a Hann-windowed sinc: each output sample is a weighted sum of the input samples within
  * `zeroCrossings` lobes of the low-pass kernel, whose cutoff is 95% of the lower Nyquist frequency (so that nothing
  * above the new Nyquist frequency folds back when downsampling). The weights of each output are normalised to sum to
- * one, which keeps a constant signal constant.
+ * one, which keeps a constant signal constant. Rates are integers (Hz), as WAV files store them.
  */
 export function resample(samples: Float32Array, from: number, to: number, zeroCrossings = 16): Float32Array {
-  if (!(from > 0) || !(to > 0)) throw new Error(`resample: sample rates must be positive, received from=${from}, to=${to}`);
+  if (!(from > 0) || !(to > 0) || !Number.isInteger(from) || !Number.isInteger(to)) {
+    throw new Error(`resample: sample rates must be positive integers, received from=${from}, to=${to}`);
+  }
   if (from === to) return samples.slice();
   const outLength = Math.floor((samples.length * to) / from);
   const out = new Float32Array(outLength);
   const cutoff = 0.95 * Math.min(1, to / from); // as a fraction of the input's Nyquist frequency
   const half = Math.ceil(zeroCrossings / cutoff); // kernel half-width in input samples
-  for (let n = 0; n < outLength; n++) {
-    const t = (n * from) / to; // the output sample's position on the input's time axis
-    const first = Math.max(0, Math.ceil(t - half));
-    const last = Math.min(samples.length - 1, Math.floor(t + half));
-    let sum = 0;
+  // Output n sits at input position t = n * from / to; its fractional part takes only `to / gcd` values, so the
+  // kernel weights are computed once per phase (320 phases for 22050 -> 16000 Hz) rather than once per output.
+  const g = gcd(from, to);
+  const phases = to / g;
+  const taps = 2 * half + 1; // input samples floor(t) - half .. floor(t) + half
+  const table = new Float64Array(phases * taps);
+  for (let p = 0; p < phases; p++) {
+    const frac = ((p * from) % to) / to;
     let weights = 0;
-    for (let k = first; k <= last; k++) {
-      const u = t - k;
+    for (let j = 0; j < taps; j++) {
+      const u = frac + half - j; // t minus the position of tap j
       const x = Math.PI * cutoff * u;
-      const sinc = x === 0 ? 1 : Math.sin(x) / x;
-      const w = sinc * (0.5 + 0.5 * Math.cos((Math.PI * u) / half));
-      sum += w * samples[k];
+      const w = Math.abs(u) >= half ? 0 : (x === 0 ? 1 : Math.sin(x) / x) * (0.5 + 0.5 * Math.cos((Math.PI * u) / half));
+      table[p * taps + j] = w;
       weights += w;
     }
+    for (let j = 0; j < taps; j++) table[p * taps + j] /= weights;
+  }
+  for (let n = 0; n < outLength; n++) {
+    const base = Math.floor((n * from) / to) - half;
+    const row = (n % phases) * taps;
+    let sum = 0;
+    let weights = 0;
+    for (let j = Math.max(0, -base); j < taps && base + j < samples.length; j++) {
+      sum += table[row + j] * samples[base + j];
+      weights += table[row + j];
+    }
+    // Near the ends part of the kernel falls outside the clip: renormalise over the taps that remain.
     out[n] = weights !== 0 ? sum / weights : 0;
   }
   return out;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+const twiddleCache = new Map<number, [Float64Array, Float64Array]>();
+/** cos and sin of -2 pi k / n for k < n / 2, computed once per size. */
+function twiddles(n: number): [Float64Array, Float64Array] {
+  let t = twiddleCache.get(n);
+  if (t === undefined) {
+    const a = (k: number) => (-2 * Math.PI * k) / n;
+    t = [Float64Array.from({ length: n / 2 }, (_, k) => Math.cos(a(k))), Float64Array.from({ length: n / 2 }, (_, k) => Math.sin(a(k)))];
+    twiddleCache.set(n, t);
+  }
+  return t;
 }
 
 /** In-place iterative radix-2 complex FFT (decimation in time) of length re.length, a power of two. */
@@ -102,12 +135,13 @@ export function fft(re: Float64Array, im: Float64Array): void {
       [im[i], im[j]] = [im[j], im[i]];
     }
   }
+  const [cos, sin] = twiddles(n);
   for (let size = 2; size <= n; size <<= 1) {
-    const step = (-2 * Math.PI) / size;
+    const stride = n / size; // e^{-2 pi i k / size} = e^{-2 pi i (k * stride) / n}
     for (let start = 0; start < n; start += size) {
       for (let k = 0; k < size / 2; k++) {
-        const wr = Math.cos(step * k);
-        const wi = Math.sin(step * k);
+        const wr = cos[k * stride];
+        const wi = sin[k * stride];
         const a = start + k;
         const b = a + size / 2;
         const tr = wr * re[b] - wi * im[b];

@@ -135,7 +135,7 @@ describe('resample', () => {
     let energy = 0;
     for (let i = 200; i < 15800; i++) energy += out[i] * out[i];
     expect(Math.sqrt(energy / 15600)).toBeLessThan(0.01); // the tone's RMS is 0.707
-    expect(() => resample(out, 0, 16000)).toThrow(/sample rates must be positive/);
+    expect(() => resample(out, 0, 16000)).toThrow(/sample rates must be positive integers/);
   });
 });
 
