@@ -5,7 +5,7 @@
 //   sudo apt-get install espeak-ng        (Debian/Ubuntu; the clips are generated at the first run)
 //   npm run example -- spoken-digits [--epochs 20]
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -68,7 +68,9 @@ async function synthesize(list: Item[]): Promise<void> {
   const worker = async () => {
     while (next < missing.length) {
       const it = missing[next++];
-      await run('espeak-ng', ['-v', it.voice, '-s', String(it.speed), '-p', String(it.pitch), '-w', it.file, DIGITS[it.label]]);
+      // Written under another name and renamed, so that an interrupted run leaves no truncated clip in the cache.
+      await run('espeak-ng', ['-v', it.voice, '-s', String(it.speed), '-p', String(it.pitch), '-w', `${it.file}.tmp`, DIGITS[it.label]]);
+      renameSync(`${it.file}.tmp`, it.file);
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
