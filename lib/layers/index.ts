@@ -5,13 +5,16 @@ import { InputLayer, type LayerArgs, type Shape } from './layer.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
 import { Embedding, type EmbeddingArgs } from './embedding.js';
-import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RNNArgs } from './recurrent.js';
+import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, SimpleRNN, SimpleRNNCell, StackedRNNCells, type Cell, type GRUArgs, type LSTMArgs, type RNNArgs, type RNNCellArgs, type RNNLayerArgs, type StackedRNNCellsArgs, type UserCell } from './recurrent.js';
+import { Masking, type MaskingArgs } from './masking.js';
 import { Bidirectional, type BidirectionalArgs } from './wrappers.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type GlobalPooling2DArgs, type Pooling1DArgs, type Pooling2DArgs } from './pooling.js';
 import type { ActivationIdentifier } from '../activations.js';
 
 export { Layer, InputLayer, SymbolicTensor, clearSession } from './layer.js';
-export type { LayerArgs, CallArgs, Shape, InputSpec, WeightOptions } from './layer.js';
+export type { LayerArgs, CallArgs, Mask, Shape, InputSpec, WeightOptions } from './layer.js';
+export { RNN, RNNCell, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, Masking };
+export type { RNNLayerArgs, RNNCellArgs, StackedRNNCellsArgs, Cell, UserCell, MaskingArgs };
 export { Activation, Dense, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export { BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate };
 export { Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D };
@@ -48,3 +51,9 @@ export const averagePooling1d = (args: Pooling1DArgs = {}) => new AveragePooling
 export const globalAveragePooling1d = (args: GlobalPooling2DArgs = {}) => new GlobalAveragePooling1D(args);
 export const globalMaxPooling1d = (args: GlobalPooling2DArgs = {}) => new GlobalMaxPooling1D(args);
 export const bidirectional = (args: BidirectionalArgs) => new Bidirectional(args);
+export const rnn = (args: RNNLayerArgs) => new RNN(args);
+export const simpleRNNCell = (args: RNNCellArgs) => new SimpleRNNCell(args);
+export const lstmCell = (args: RNNCellArgs) => new LSTMCell(args);
+export const gruCell = (args: RNNCellArgs) => new GRUCell(args);
+export const stackedRNNCells = (args: StackedRNNCellsArgs) => new StackedRNNCells(args);
+export const masking = (args: MaskingArgs = {}) => new Masking(args);

@@ -3,7 +3,8 @@ import { add, mul } from '../ops/elementwise.js';
 import { concat, gather } from '../ops/shape.js';
 import { tensor, type Tensor, type Variable } from '../tensor.js';
 import { invalid, single } from './core.js';
-import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerInput, type Mask, type Shape } from './layer.js';
+import { firstMask } from './masking.js';
 import { RNNBase } from './recurrent.js';
 
 export interface BidirectionalArgs extends LayerArgs {
@@ -29,6 +30,7 @@ export class Bidirectional extends Layer {
     if (!(inner instanceof RNNBase)) {
       throw invalid('Bidirectional', 'layer', 'a recurrent layer (SimpleRNN, LSTM or GRU)', inner === undefined ? undefined : (inner as Layer).constructor?.name ?? inner);
     }
+    if (inner.returnState) throw invalid('Bidirectional', 'layer', 'a recurrent layer without returnState (Bidirectional returns the merged output only)', `${inner.className} with returnState`);
     super({ ...a, inputShape: a.inputShape, batchInputShape: a.batchInputShape ?? inner.batchInputShape ?? undefined });
     const mode = a.mergeMode ?? 'concat';
     if (!['concat', 'sum', 'mul', 'ave'].includes(mode)) throw invalid('Bidirectional', 'mergeMode', "'concat', 'sum', 'mul' or 'ave'", a.mergeMode);
@@ -36,9 +38,12 @@ export class Bidirectional extends Layer {
     const config = inner.getConfig();
     delete config.batchInputShape;
     const Cls = inner.constructor as new (c: Record<string, unknown>) => RNNBase;
-    this.forwardLayer = new Cls({ ...config, name: `forward_${inner.name}` });
-    this.backwardLayer = new Cls({ ...config, name: `backward_${inner.name}`, goBackwards: !inner.goBackwards });
+    // As Keras's: with a mask, masked steps of the output sequences are zeros in both directions.
+    const zeroOutputForMask = inner.returnSequences;
+    this.forwardLayer = new Cls({ ...config, name: `forward_${inner.name}`, zeroOutputForMask });
+    this.backwardLayer = new Cls({ ...config, name: `backward_${inner.name}`, goBackwards: !inner.goBackwards, zeroOutputForMask });
     this.inputSpec = { ndim: 3 };
+    this.supportsMasking = true;
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -47,10 +52,12 @@ export class Bidirectional extends Layer {
     super.build(inputShape);
   }
 
-  call(inputs: LayerInput): Tensor {
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
     const x = single(inputs, this);
-    const yf = this.forwardLayer.apply(x) as Tensor;
-    let yb = this.backwardLayer.apply(x) as Tensor;
+    // Both directions read the same mask (the backward one walks it from the end, as its input).
+    const inner: CallArgs = { training: args.training, mask: firstMask(args.mask) };
+    const yf = this.forwardLayer.apply(x, inner) as Tensor;
+    let yb = this.backwardLayer.apply(x, inner) as Tensor;
     if (this.forwardLayer.returnSequences) {
       const time = yb.shape[1];
       yb = gather(yb, tensor(Int32Array.from({ length: time }, (_, k) => time - 1 - k), [time], 'int32'), 1);
@@ -61,6 +68,10 @@ export class Bidirectional extends Layer {
       case 'ave': return mul(add(yf, yb), 0.5);
       default: return concat([yf, yb], -1);
     }
+  }
+
+  override computeMask(_inputs: LayerInput, mask: Mask): Mask {
+    return this.forwardLayer.returnSequences ? firstMask(mask) : null;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -82,6 +93,7 @@ export class Bidirectional extends Layer {
 
   override getConfig() {
     const inner = this.forwardLayer.getConfig();
+    delete inner.zeroOutputForMask;
     inner.name = this.forwardLayer.name.replace(/^forward_/, '');
     return { ...super.getConfig(), mergeMode: this.mergeMode, layer: { className: this.forwardLayer.className, config: inner } };
   }

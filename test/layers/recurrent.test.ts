@@ -81,7 +81,9 @@ describe('recurrent layers', () => {
     expect(gru.apply(tn.zeros([1, 3, 2])).shape).toEqual([1, 3, 5]);
     expect(gru.getWeights()[2].shape).toEqual([2, 15]);
     expect(new GRU(5, { resetAfter: false }).apply(tn.zeros([1, 3, 2])).shape).toEqual([1, 5]);
-    expect(() => new LSTM(4, { returnState: true })).toThrow(/LSTM: received an invalid value for `returnState`/);
+    expect(() => new LSTM(4, { returnState: 1 as unknown as boolean })).toThrow(/LSTM: received an invalid value for `returnState`, expected true or false/);
+    expect(() => new GRU(4, { recurrentDropout: 1 })).toThrow(/GRU: received an invalid value for `recurrentDropout`, expected a number in \[0, 1\)/);
+    expect(() => new SimpleRNN(4, { dropout: -0.1 })).toThrow(/SimpleRNN: received an invalid value for `dropout`/);
     expect(() => new SimpleRNN(4).apply(tn.zeros([2, 3]))).toThrow(/expected ndim=3/);
     expect(() => new Embedding(5, 2).apply(tn.tensor([[1, 5]], [1, 2], 'int32'))).toThrow(/Embedding with inputDim 5.*index 5 is out of range/);
   });
