@@ -5,7 +5,7 @@ import { InputLayer, type LayerArgs, type Shape } from './layer.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
 import { Embedding, type EmbeddingArgs } from './embedding.js';
-import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, SimpleRNN, SimpleRNNCell, StackedRNNCells, type Cell, type GRUArgs, type LSTMArgs, type RNNArgs, type RNNCellArgs, type RNNLayerArgs, type StackedRNNCellsArgs, type UserCell } from './recurrent.js';
+import { GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell, StackedRNNCells, type Cell, type GRUArgs, type LSTMArgs, type RNNArgs, type RNNCellArgs, type RNNLayerArgs, type StackedRNNCellsArgs, type UserCell } from './recurrent.js';
 import { Masking, type MaskingArgs } from './masking.js';
 import { Bidirectional, type BidirectionalArgs } from './wrappers.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type GlobalPooling2DArgs, type Pooling1DArgs, type Pooling2DArgs } from './pooling.js';
@@ -13,7 +13,9 @@ import type { ActivationIdentifier } from '../activations.js';
 
 export { Layer, InputLayer, SymbolicTensor, clearSession } from './layer.js';
 export type { LayerArgs, CallArgs, Mask, Shape, InputSpec, WeightOptions } from './layer.js';
-export { RNN, RNNCell, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, Masking };
+export { RNN, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, Masking };
+// The bases of the recurrent layers and of the built-in cells: types only (no Keras class of those names exists).
+export type { RNNBase, RNNCell } from './recurrent.js';
 export type { RNNLayerArgs, RNNCellArgs, StackedRNNCellsArgs, Cell, UserCell, MaskingArgs };
 export { Activation, Dense, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export { BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate };

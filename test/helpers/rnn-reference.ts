@@ -6,11 +6,11 @@ export type Kind = 'simple' | 'lstm' | 'gru' | 'gru_before';
 
 export interface RnnWeights {
   /** [features, gates * units] */
-  kernel: Float64Array | Float32Array | number[];
+  kernel: ArrayLike<number>;
   /** [units, gates * units] */
-  recurrentKernel: Float64Array | Float32Array | number[];
+  recurrentKernel: ArrayLike<number>;
   /** [gates * units], or [2, 3 * units] for 'gru' (input row, then recurrent row); null without bias. */
-  bias: Float64Array | Float32Array | number[] | null;
+  bias: ArrayLike<number> | null;
 }
 
 export interface RnnOptions {
@@ -46,13 +46,13 @@ export function rnnReference(kind: Kind, x: ArrayLike<number>, shape: [number, n
   const U = w.recurrentKernel;
   const B = w.bias;
   for (let b = 0; b < batch; b++) {
-    let h = new Float64Array(units);
-    let c = new Float64Array(units);
+    let h: Float64Array = new Float64Array(units);
+    let c: Float64Array = new Float64Array(units);
     if (o.initialStates) {
       for (let j = 0; j < units; j++) h[j] = o.initialStates[0][b * units + j];
       if (kind === 'lstm') for (let j = 0; j < units; j++) c[j] = o.initialStates[1][b * units + j];
     }
-    let prev = new Float64Array(units);
+    let prev: Float64Array = new Float64Array(units);
     for (let k = 0; k < time; k++) {
       const t = o.goBackwards ? time - 1 - k : k;
       // Input projection and recurrent projection, each [cols].

@@ -31,6 +31,13 @@ describe('the Keras config mapping', () => {
       new L.Bidirectional(new L.GRU(3, { returnSequences: true }), { mergeMode: 'ave' }),
       new L.Conv1D(8, 5, { padding: 'causal', dilationRate: 2, activation: 'relu' }), new L.MaxPooling1D(3, { padding: 'same' }),
       new L.AveragePooling1D({ poolSize: 2, strides: 1 }), new L.GlobalAveragePooling1D(), new L.GlobalMaxPooling1D({ keepdims: true }),
+      new L.Embedding(20, 4, { maskZero: true }), new L.Masking({ maskValue: -1 }),
+      new L.LSTM(3, { stateful: true, returnState: true, recurrentDropout: 0.25, dropout: 0.1, batchInputShape: [4, 5, 2] }),
+      new L.GRU(2, { zeroOutputForMask: true, returnSequences: true }),
+      new L.SimpleRNNCell(3, { activation: 'relu' }), new L.LSTMCell({ units: 2, unitForgetBias: false, recurrentDropout: 0.5 }), new L.GRUCell(4),
+      new L.StackedRNNCells([new L.GRUCell(2, { resetAfter: false }), new L.LSTMCell(3)]),
+      new L.RNN(new L.LSTMCell(3), { returnSequences: true, goBackwards: true }),
+      new L.RNN([new L.SimpleRNNCell(2), new L.GRUCell(2)], { returnState: true, stateful: true, batchInputShape: [2, 3, 1] }),
     ];
     for (const layer of layers) {
       const spec = JSON.parse(JSON.stringify(layerToKeras(layer)));
@@ -76,8 +83,11 @@ describe('the Keras config mapping', () => {
   it('refuses, naming the layer and the class, what would compute differently', () => {
     const spec = (class_name: string, config: Record<string, unknown>) => ({ class_name, config: { name: 'x', ...config } });
     expect(() => layerFromKeras(spec('MaxPooling2D', { data_format: 'channels_first' }))).toThrow(/layer "x" \(MaxPooling2D\): data_format "channels_first"/);
-    expect(() => layerFromKeras(spec('LSTM', { units: 2, stateful: true }))).toThrow(/layer "x" \(LSTM\): stateful=true is not supported/);
-    expect(() => layerFromKeras(spec('Embedding', { input_dim: 3, output_dim: 2, mask_zero: true }))).toThrow(/layer "x" \(Embedding\): mask_zero=true is not supported/);
+    expect(() => layerFromKeras(spec('LSTM', { units: 2, time_major: true }))).toThrow(/layer "x" \(LSTM\): time_major=true is not supported/);
+    expect(() => layerFromKeras(spec('RNN', { return_sequences: true }))).toThrow(/layer "x" \(RNN\): an RNN needs the `cell` it runs/);
+    // Stateful recurrences and masks are read (they compute as Keras does).
+    expect((layerFromKeras(spec('LSTM', { units: 2, stateful: true, batch_input_shape: [1, 3, 2] })) as tn.layers.LSTM).stateful).toBe(true);
+    expect((layerFromKeras(spec('Embedding', { input_dim: 3, output_dim: 2, mask_zero: true })) as tn.layers.Embedding).maskZero).toBe(true);
     expect(() => layerFromKeras(spec('Dense', { units: 2, dtype: 'complex64' }))).toThrow(/layer "x" \(Dense\): dtype "complex64" is not supported/);
     expect(() => layerFromKeras(spec('Dense', { units: 0 }))).toThrow(/layer "x" \(Dense\): .*units/);
     expect(() => layerFromKeras(spec('Dense', { units: 2, kernel_regularizer: { class_name: 'OrthogonalRegularizer', config: {} } }))).toThrow(/layer "x" \(Dense\): `kernel_regularizer`/);
