@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { gradCheck, randomTensor, variableGradCheck } from '../helpers/gradcheck.js';
-import { expectClose } from '../helpers/tfjs.js';
+import { expectClose, expectSamePredictions, randomizeTfjs, tf, tfjsArtifacts, useCpu } from '../helpers/tfjs.js';
 import { rnnReference, type Kind } from '../helpers/rnn-reference.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -278,5 +278,46 @@ describe('masks through models, losses and metrics', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('against TF.js (an independent implementation of Keras masking)', () => {
+  it('Embedding(maskZero) → LSTM → GRU, and Masking → SimpleRNN(goBackwards): the same predictions on padded data', async () => {
+    await useCpu();
+    const a = tf.sequential({
+      layers: [
+        tf.layers.embedding({ inputDim: 10, outputDim: 4, maskZero: true, inputLength: 6 }),
+        tf.layers.lstm({ units: 3, returnSequences: true }),
+        tf.layers.gru({ units: 2, returnSequences: true }),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
+    const b = tf.sequential({
+      layers: [
+        tf.layers.masking({ maskValue: 0, inputShape: [5, 3] }),
+        tf.layers.simpleRNN({ units: 4, goBackwards: true }),
+        tf.layers.dense({ units: 1 }),
+      ],
+    });
+    randomizeTfjs(a, 300);
+    randomizeTfjs(b, 310);
+    const ids = new Float32Array([3, 1, 4, 0, 0, 0, 0, 0, 2, 7, 9, 0, 5, 6, 7, 8, 9, 1, 2, 0, 3, 0, 4, 0]);
+    const ours = await tn.loadLayersModel(tn.io.fromMemory(await tfjsArtifacts(a)));
+    expectSamePredictions(ours, a, [{ values: ids, shape: [4, 6] }]);
+    const x = new Float32Array(2 * 5 * 3).map((_, i) => (Math.floor(i / 3) % 5 === 1 || i >= 27 ? 0 : Math.sin(i)));
+    const oursB = await tn.loadLayersModel(tn.io.fromMemory(await tfjsArtifacts(b)));
+    expectSamePredictions(oursB, b, [{ values: x, shape: [2, 5, 3] }]);
+  });
+
+  it('RNN(cell) with a TF.js cell and a GRU returning its state, read from TF.js, compute as TF.js does', async () => {
+    await useCpu();
+    const input = tf.input({ shape: [4, 3] });
+    const rnn = tf.layers.rnn({ cell: tf.layers.lstmCell({ units: 3 }), returnSequences: true }).apply(input) as tf.SymbolicTensor;
+    const [out, h] = tf.layers.gru({ units: 2, returnState: true, returnSequences: true }).apply(rnn) as tf.SymbolicTensor[];
+    const model = tf.model({ inputs: input, outputs: [out, h] });
+    randomizeTfjs(model, 320);
+    const ours = await tn.loadLayersModel(tn.io.fromMemory(await tfjsArtifacts(model)));
+    const x = new Float32Array(24).map((_, i) => Math.cos(i * 0.7));
+    expectSamePredictions(ours, model, [{ values: x, shape: [2, 4, 3] }]);
   });
 });
