@@ -1,7 +1,7 @@
 // Masks, as Keras propagates them: the Masking layer, and the helpers the layers that read a mask share. A mask is a
 // [batch, time] tensor of 1 (keep; any nonzero value counts) and 0 (padding). It carries no gradient: it is data
 // about the input, so it is read as plain values and turned into constant tensors.
-import { mul } from '../ops/elementwise.js';
+import { add, mul } from '../ops/elementwise.js';
 import { fmt } from '../shape-util.js';
 import { tensor, type Tensor } from '../tensor.js';
 import { single, singleShape } from './core.js';
@@ -25,6 +25,17 @@ export function maskValues(mask: Tensor, x: Tensor, layer: Layer, want: number[]
   const out = new Float32Array(v.length);
   for (let i = 0; i < v.length; i++) out[i] = v[i] !== 0 ? 1 : 0;
   return out;
+}
+
+/**
+ * Logits with their masked positions pushed to -1e9 (Keras's Softmax with a mask: x + (1 - mask) * -1e9), so that a
+ * softmax over them gives those positions zero weight. The mask covers the leading axes of x (a [batch, time] mask
+ * on [batch, time] scores, or a [batch, query, key] one on attention scores) and is broadcast over the rest.
+ */
+export function maskedLogits(x: Tensor, mask: Tensor, layer: Layer): Tensor {
+  const keep = maskValues(mask, x, layer, x.shape.slice(0, mask.rank));
+  const penalty = keep.map((k) => (k ? 0 : -1e9));
+  return add(x, tensor(penalty, [...mask.shape, ...x.shape.slice(mask.rank).map(() => 1)]));
 }
 
 export interface MaskingArgs extends LayerArgs {

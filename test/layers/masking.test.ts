@@ -3,6 +3,8 @@ import * as tn from '../../lib/index.js';
 import { gradCheck, randomTensor, variableGradCheck } from '../helpers/gradcheck.js';
 import { expectClose, expectSamePredictions, randomizeTfjs, tf, tfjsArtifacts, useCpu } from '../helpers/tfjs.js';
 import { rnnReference, type Kind } from '../helpers/rnn-reference.js';
+import { modelToOnnx } from '../../lib/io/onnx.js';
+import { maskedLogits } from '../../lib/layers/masking.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,6 +187,28 @@ describe('layers that read a mask', () => {
     expectClose(first.data(), want, 1e-6, 1e-6, 'channels first');
   });
 
+  it('maskedLogits (Keras\'s masked softmax): masked positions get zero weight, the others share it; gradients as finite differences', () => {
+    const layer = new Dense(1, { name: 'scores' });
+    const x = randomTensor([2, 4], 80);
+    const mask = tn.tensor([[1, 0, 1, 1], [0, 0, 1, 0]], [2, 4]);
+    const p = tn.softmax(maskedLogits(x, mask, layer)).array() as number[][];
+    const xv = x.array() as number[][];
+    const mv = mask.array() as number[][];
+    for (let b = 0; b < 2; b++) {
+      const z = xv[b].reduce((s, v, i) => s + (mv[b][i] ? Math.exp(v) : 0), 0);
+      xv[b].forEach((v, i) => expect(p[b][i]).toBeCloseTo(mv[b][i] ? Math.exp(v) / z : 0, 6));
+    }
+    gradCheck((xx: tn.Tensor) => tn.softmax(maskedLogits(xx, mask, layer)), [x]);
+    // Attention scores [batch, query, key] with a [batch, query, key] mask, or a [batch, time] mask over [batch, time, classes].
+    expect(maskedLogits(tn.zeros([2, 4, 3]), mask, layer).shape).toEqual([2, 4, 3]);
+    expect(() => maskedLogits(tn.zeros([2, 5]), mask, layer)).toThrow(/Layer "scores" \(Dense\) received a mask of shape \[2,4\] for an input of shape \[2,5\]/);
+  });
+
+  it('a Sequential does not fuse Conv2D → ReLU → pooling over a masked input: the convolution refuses the mask', () => {
+    const model = new tn.Sequential([new Masking({ inputShape: [4, 4, 1] }), new tn.layers.Conv2D({ filters: 1, kernelSize: 1, activation: 'relu', name: 'conv' }), new tn.layers.MaxPooling2D(2)]);
+    expect(() => model.predict(tn.ones([1, 4, 4, 1]))).toThrow(/Layer "conv" \(Conv2D\) does not support masking/);
+  });
+
   it('merge layers keep a step only where every masked input keeps it; Concatenate along time refuses masks', () => {
     const a = tn.zeros([1, 3, 2]);
     a.kerasMask = tn.tensor([[1, 1, 0]], [1, 3]);
@@ -254,6 +278,13 @@ describe('masks through models, losses and metrics', () => {
     const h = await model.fit(ids, labels, { epochs: 30, batchSize: 3, verbose: 0 });
     expect(h.history.loss[29]).toBeLessThan(h.history.loss[0]);
     expect((model.predict(ids) as tn.Tensor).shape).toEqual(before.shape);
+  });
+
+  it('ONNX export refuses what it cannot carry (a mask, stateful and returned or given states) instead of computing otherwise', () => {
+    const masked = new tn.Sequential([new Embedding(6, 2, { maskZero: true, inputShape: [3], name: 'emb' }), new LSTM(2)]);
+    expect(() => modelToOnnx(masked)).toThrow(/ONNX export: layer "emb" \(Embedding\) has maskZero/);
+    const stateful = new tn.Sequential([new GRU(2, { stateful: true, batchInputShape: [1, 3, 2], name: 'mem' })]);
+    expect(() => modelToOnnx(stateful)).toThrow(/ONNX export: layer "mem" \(GRU\) is stateful, returns its states or takes initial states/);
   });
 
   it('saves and loads a masked model (Embedding maskZero, Masking) with the same outputs', async () => {
