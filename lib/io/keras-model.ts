@@ -13,7 +13,7 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Layer, InputLayer, type Shape } from '../layers/layer.js';
 import { Bidirectional } from '../layers/wrappers.js';
-import { GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
+import { GRU, GRUCell, LSTM, LSTMCell, RNN as RNNLayer, SimpleRNN, SimpleRNNCell } from '../layers/recurrent.js';
 import { getLoss, Loss, type LossIdentifier } from '../losses.js';
 import { getMetric } from '../metrics.js';
 import { Model, type CompileArgs } from '../models/model.js';
@@ -49,7 +49,9 @@ function ownVariables(layer: Layer): Variable[] {
 }
 
 function isRecurrent(layer: Layer): boolean {
-  return layer instanceof LSTM || layer instanceof GRU || layer instanceof SimpleRNN;
+  // RNN(cell) with one built-in cell keeps its weights where LSTM does (an LSTM is Keras's RNN over an LSTMCell).
+  const oneCell = layer instanceof RNNLayer && (layer.cell instanceof SimpleRNNCell || layer.cell instanceof LSTMCell || layer.cell instanceof GRUCell);
+  return layer instanceof LSTM || layer instanceof GRU || layer instanceof SimpleRNN || oneCell;
 }
 
 /**
@@ -351,7 +353,7 @@ const KERAS3_KEYS: Record<string, string[]> = {
   LayerNormalization: ['axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
   Embedding: ['input_dim', 'output_dim', 'embeddings_initializer', 'embeddings_regularizer', 'embeddings_constraint', 'mask_zero'],
   SimpleRNN: RNN, LSTM: [...RNN, 'recurrent_activation', 'unit_forget_bias'], GRU: [...RNN, 'recurrent_activation', 'reset_after'],
-  Bidirectional: ['layer', 'merge_mode', 'backward_layer'],
+  Bidirectional: ['layer', 'merge_mode', 'backward_layer'], Masking: ['mask_value'],
   Add: [], Subtract: [], Multiply: [], Average: [], Maximum: [], Minimum: [], Concatenate: ['axis'],
 };
 

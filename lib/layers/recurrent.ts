@@ -196,6 +196,8 @@ export abstract class Recurrent extends Layer {
   call(inputs: LayerInput, args: CallArgs = {}): LayerOutput {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const x = list[0];
+    // apply() checks a single input against the InputSpec; with initial states it sees a list, so check x here.
+    if (list.length > 1) this.assertInputCompatibility(x.shape);
     if (x.rank !== 3) {
       throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=3 [batch, timesteps, features], found ndim=${x.rank}. Full shape received: ${formatShape(x.shape)}`);
     }

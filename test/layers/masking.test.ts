@@ -301,6 +301,10 @@ describe('masks through models, losses and metrics', () => {
         await m.save(`file://${dir}/${m.name}`);
         const loaded = await tn.loadLayersModel(`file://${dir}/${m.name}/model.json`);
         expectClose((loaded.predict(data) as tn.Tensor).data(), before.data(), 1e-6, 1e-7, `${m.name} reloaded`);
+        // And in Keras 3's .keras format.
+        await m.save(`${dir}/${m.name}.keras`);
+        const fromKeras = await tn.models.loadModel(`${dir}/${m.name}.keras`);
+        expectClose((fromKeras.predict(data) as tn.Tensor).data(), before.data(), 1e-6, 1e-7, `${m.name} reloaded from .keras`);
       }
       // The mask matters: the same layers on the unmasked input compute other numbers.
       const [, , rnn, dense] = model.layers;

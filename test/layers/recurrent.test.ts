@@ -280,6 +280,12 @@ describe('returnState and initialState', () => {
     expect(() => lstm.apply(x, { initialState: [tn.zeros([2, 3])] })).toThrow(/Layer "enc" \(LSTM\) has 2 state\(s\) but received 1 initial state tensor\(s\)/);
     expect(() => lstm.apply(x, { initialState: [tn.zeros([2, 3]), tn.zeros([1, 3])] })).toThrow(/Layer "enc" \(LSTM\): initial state 1 must have shape \[2,3\], received \[1,3\]/);
     expect(() => lstm.apply(tn.input({ shape: [4, 2] }), { initialState: [tn.zeros([2, 3]), tn.zeros([2, 3])] })).toThrow(/must all be symbolic tensors/);
+    expect(() => lstm.apply(tn.zeros([2, 4, 5]), { initialState: [tn.zeros([2, 3]), tn.zeros([2, 3])] })).toThrow(/Input 0 of layer "enc" is incompatible with the layer: expected axis 2 of input shape to have value 2/);
+    expect(() => new RNN(new GRUCell(2), { name: 'r' }).apply(tn.zeros([2, 3]))).toThrow(/Input 0 of layer "r" is incompatible with the layer: expected ndim=3/);
+    const built = new RNN(new GRUCell(2), { name: 'r2' });
+    built.apply(tn.zeros([1, 2, 3]));
+    expect(() => built.apply(tn.zeros([1, 2, 4]))).toThrow(/Input 0 of layer "r2" is incompatible with the layer: expected axis 2 of input shape to have value 3/);
+    expect(() => new RNN(new GRUCell(2), { name: 'r3' }).apply(tn.zeros([1, 0, 3]))).toThrow(/Layer "r3" received a sequence with no timesteps/);
   });
 });
 
@@ -496,6 +502,9 @@ describe('RNN(cell)', () => {
       await model.save(dir);
       const loaded = await tn.models.loadModel(dir);
       expect(Array.from((loaded.predict(x) as tn.Tensor).data())).toEqual(Array.from(before));
+      await model.save(`${dir}/cells.keras`);
+      const fromKeras = await tn.models.loadModel(`${dir}/cells.keras`);
+      expect(Array.from((fromKeras.predict(x) as tn.Tensor).data())).toEqual(Array.from(before));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
