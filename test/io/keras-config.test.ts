@@ -2,7 +2,7 @@
 // the same layer build the same tensornode layer, and every layer class tensornode exports has an entry.
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
-import { kerasLayerClasses, layerFromKeras, layerToKeras } from '../../lib/io/keras-config.js';
+import { kerasLayerClasses, layerFromKeras, layerToKeras, modelFromKeras } from '../../lib/io/keras-config.js';
 
 beforeEach(() => tn.clearSession());
 
@@ -91,6 +91,29 @@ describe('the Keras config mapping', () => {
     expect(() => layerFromKeras(spec('Dense', { units: 2, dtype: 'complex64' }))).toThrow(/layer "x" \(Dense\): dtype "complex64" is not supported/);
     expect(() => layerFromKeras(spec('Dense', { units: 0 }))).toThrow(/layer "x" \(Dense\): .*units/);
     expect(() => layerFromKeras(spec('Dense', { units: 2, kernel_regularizer: { class_name: 'OrthogonalRegularizer', config: {} } }))).toThrow(/layer "x" \(Dense\): `kernel_regularizer`/);
+  });
+
+  it("reads Keras 3's initial_state call argument as the recurrent layer's extra inputs", () => {
+    const kt = (layer: string, node: number, index: number) => ({ class_name: '__keras_tensor__', config: { shape: [null, 3], dtype: 'float32', keras_history: [layer, node, index] } });
+    const topology = {
+      class_name: 'Functional',
+      config: {
+        name: 'seq2seq',
+        layers: [
+          { class_name: 'InputLayer', name: 'x', config: { batch_shape: [null, 4, 2], name: 'x' }, inbound_nodes: [] },
+          { class_name: 'LSTM', name: 'enc', config: { name: 'enc', units: 3, return_state: true }, inbound_nodes: [{ args: [kt('x', 0, 0)], kwargs: {} }] },
+          { class_name: 'LSTM', name: 'dec', config: { name: 'dec', units: 3 }, inbound_nodes: [{ args: [kt('x', 0, 0)], kwargs: { initial_state: [kt('enc', 0, 1), kt('enc', 0, 2)], training: false } }] },
+        ],
+        input_layers: [['x', 0, 0]],
+        output_layers: [['dec', 0, 0]],
+      },
+    };
+    const model = modelFromKeras(topology, 'm', { kerasVersion: '3.8.0' });
+    const x = tn.randomNormal([2, 4, 2], 0, 1, 'float32', 3);
+    const [, h, c] = model.getLayer('enc').apply(x) as unknown as tn.Tensor[];
+    const want = model.getLayer('dec').apply(x, { initialState: [h, c] });
+    expect(Array.from((model.predict(x) as tn.Tensor).data())).toEqual(Array.from(want.data()));
+    expect(Array.from(want.data())).not.toEqual(Array.from(model.getLayer('dec').apply(x).data()));
   });
 
   it('names a class tensornode lacks (layers being added elsewhere resolve through lib/layers by name)', () => {
