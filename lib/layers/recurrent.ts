@@ -12,7 +12,7 @@ import { persistent } from '../memory.js';
 import { add, mul, sub } from '../ops/elementwise.js';
 import { matMul } from '../ops/matmul.js';
 import { gruSequence, lstmSequence } from '../ops/nn.js';
-import { reshape, slice, split, stack, transpose } from '../ops/shape.js';
+import { gather, reshape, slice, split, stack, transpose } from '../ops/shape.js';
 import { generator } from '../random.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { fmt } from '../shape-util.js';
@@ -132,6 +132,21 @@ function gruStep(
 
 // ---------------------------------------------------------------------------------------------------------------
 // The loop over time
+
+/**
+ * Each sample's number of kept steps when the mask keeps a prefix of every sample (right padding, as Keras's cuDNN
+ * path requires too); null for any other mask.
+ */
+function prefixLengths(mask: Float32Array, batch: number, time: number): Int32Array | null {
+  const lengths = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    let n = 0;
+    while (n < time && mask[b * time + n]) n++;
+    for (let t = n; t < time; t++) if (mask[b * time + t]) return null;
+    lengths[b] = n;
+  }
+  return lengths;
+}
 
 /** What a run of the loop produced: the layer's output (last or every step) and the final states. */
 interface RunResult {
@@ -384,8 +399,48 @@ export abstract class RNNBase extends Recurrent {
   protected abstract step(xw: Tensor, states: Tensor[], hr: Tensor): Tensor[];
 
   /** The whole loop in one native op, when this configuration has one: h after every step, time-major. */
-  protected nativeSequence(_xw: Tensor): Tensor | null {
+  protected nativeSequence(_xw: Tensor, _reverse: boolean): Tensor | null {
     return null;
+  }
+
+  /**
+   * A right-padded masked batch on the native loop: each sample's kept steps come first (reversed within the sample
+   * for goBackwards, so that the loop reads them from its last kept step as Keras's does), the loop runs over the whole
+   * length, and every output is read from the step where that sample's state stopped changing. Exactly the masked
+   * loop: a state depends on the steps before it only. Null when this layer has no native loop.
+   */
+  private nativePadded(input: Tensor, lengths: Int32Array): RunResult | null {
+    const [batch, time, features] = input.shape;
+    let x = input;
+    if (this.goBackwards) {
+      const rows = new Int32Array(batch * time);
+      for (let b = 0; b < batch; b++) for (let k = 0; k < time; k++) rows[b * time + k] = b * time + (k < lengths[b] ? lengths[b] - 1 - k : k);
+      x = reshape(gather(reshape(input, [batch * time, features]), tensor(rows, [batch * time], 'int32'), 0), [batch, time, features]);
+    }
+    const hs = this.nativeSequence(this.project(x, true), false);
+    if (!hs) return null;
+    const flat = reshape(hs, [time * batch, this.units]);
+    // Row (step s, sample b) of the time-major states, and whether the output there is a state at all (else zeros).
+    const pick = (rows: Int32Array, keep: Float32Array, shape: number[]): Tensor => {
+      const picked = reshape(gather(flat, tensor(rows, [rows.length], 'int32'), 0), shape);
+      return keep.every((k) => k === 1) ? picked : mul(picked, tensor(keep, [...shape.slice(0, -1), 1]));
+    };
+    const lastRows = Int32Array.from(lengths, (n, b) => Math.max(n - 1, 0) * batch + b);
+    const last = pick(lastRows, Float32Array.from(lengths, (n) => (n > 0 ? 1 : 0)), [batch, this.units]);
+    if (!this.returnSequences) return { output: last, states: [last] };
+    const rows = new Int32Array(batch * time);
+    const keep = new Float32Array(batch * time);
+    for (let b = 0; b < batch; b++) {
+      const n = lengths[b];
+      for (let k = 0; k < time; k++) {
+        // Forwards the kept steps come first; backwards (in processing order) the masked ones do, as zeros.
+        const j = this.goBackwards ? k - (time - n) : Math.min(k, n - 1);
+        const masked = this.goBackwards ? j < 0 : k >= n;
+        rows[b * time + k] = Math.max(j, 0) * batch + b;
+        keep[b * time + k] = n === 0 || (masked && (this.goBackwards || this.zeroOutputForMask)) ? 0 : 1;
+      }
+    }
+    return { output: pick(rows, keep, [batch, time, this.units]), states: [last] };
   }
 
   /**
@@ -407,8 +462,14 @@ export abstract class RNNBase extends Recurrent {
     const input = training && this.dropout > 0 ? mul(x, reshape(dropoutMask(batch, features, this.dropout), [batch, 1, features])) : x;
     const recurrentMask = training && this.recurrentDropout > 0 ? dropoutMask(batch, this.units, this.recurrentDropout) : null;
     // The native loops start from zeros, step every sample at every step, and give h only.
-    if (fromZeros && !mask && !recurrentMask && !(this.returnState && this.stateSizes().length > 1)) {
-      const hs = this.nativeSequence(this.project(input, true));
+    const nativeOk = fromZeros && !recurrentMask && !(this.returnState && this.stateSizes().length > 1);
+    const lengths = mask && nativeOk ? prefixLengths(mask, batch, time) : null;
+    if (lengths) {
+      const padded = this.nativePadded(input, lengths);
+      if (padded) return padded;
+    }
+    if (nativeOk && !mask) {
+      const hs = this.nativeSequence(this.project(input, true), this.goBackwards);
       if (hs) {
         const last = reshape(slice(hs, [time - 1, 0, 0], [1, batch, this.units]), [batch, this.units]);
         return { output: this.returnSequences ? transpose(hs, [1, 0, 2]) : last, states: [last] };
@@ -468,10 +529,10 @@ export class LSTM extends RNNBase {
     super.build(inputShape);
     if (this.bias && this.args.biasInitializer === undefined && this.unitForgetBias) setForgetBias(this.bias, this.units);
   }
-  protected override nativeSequence(xw: Tensor): Tensor | null {
+  protected override nativeSequence(xw: Tensor, reverse: boolean): Tensor | null {
     // Keras's default activations: the whole time loop runs natively (lstmSequence), forward and backward.
     if (this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return null;
-    return lstmSequence(xw, this.recurrentKernel!, this.goBackwards, `lstm (layer "${this.name}")`);
+    return lstmSequence(xw, this.recurrentKernel!, reverse, `lstm (layer "${this.name}")`);
   }
   protected step(xw: Tensor, [, c]: Tensor[], hr: Tensor): Tensor[] {
     return lstmStep(this.activation, this.recurrentActivation, this.recurrentKernel!, xw, c, hr);
@@ -524,10 +585,10 @@ export class GRU extends RNNBase {
     this.recurrentBias = this.bias && this.resetAfter ? biasRow(this.bias, 1) : null;
     return super.run(x, initial, fromZeros, mask, training);
   }
-  protected override nativeSequence(xw: Tensor): Tensor | null {
+  protected override nativeSequence(xw: Tensor, reverse: boolean): Tensor | null {
     // resetAfter with Keras's default activations: the whole time loop runs natively (gruSequence).
     if (!this.resetAfter || this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return null;
-    return gruSequence(xw, this.recurrentKernel!, this.recurrentBias, this.goBackwards, `gru (layer "${this.name}")`);
+    return gruSequence(xw, this.recurrentKernel!, this.recurrentBias, reverse, `gru (layer "${this.name}")`);
   }
   protected step(xw: Tensor, [h]: Tensor[], hr: Tensor): Tensor[] {
     return [gruStep(this.activation, this.recurrentActivation, this.recurrentKernel!, this.recurrentBias, this.resetAfter, xw, h, hr)];

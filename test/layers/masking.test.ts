@@ -82,22 +82,29 @@ describe('recurrent layers skip masked steps', () => {
   for (const kind of kinds) {
     it(`${kind}: a zero-padded batch with its mask gives each sample's unpadded result, and matches the float64 loop`, () => {
       const [time, features, units] = [5, 3, 4];
-      const lengths = [5, 3, 1];
+      // Right-padded masks run on the native loops (LSTM, GRU), left-padded ones step with composed ops; a sample
+      // with no kept step gives zeros.
+      const lengths = [5, 3, 1, 0];
+      const batch = lengths.length;
       for (const left of [false, true]) {
         for (const goBackwards of [false, true]) {
           tn.clearSession();
           const layer = layerOf(kind, units, { goBackwards, returnSequences: true });
           const ws = randomWeights(layer, features, 11);
-          const x = randomTensor([3, time, features], 21);
+          const x = randomTensor([batch, time, features], 21);
           const maskV = lengthsMask(lengths, time, left);
           const xv = x.data() as Float32Array;
           for (let i = 0; i < maskV.length; i++) if (!maskV[i]) xv.fill(0, i * features, (i + 1) * features);
-          const padded = tn.tensor(xv, [3, time, features]);
-          const y = layer.apply(padded, { mask: tn.tensor(maskV, [3, time]) });
-          const ref = rnnReference(kind, xv, [3, time, features], units, { kernel: ws[0].data(), recurrentKernel: ws[1].data(), bias: ws[2].data() }, { mask: maskV, goBackwards });
+          const padded = tn.tensor(xv, [batch, time, features]);
+          const y = layer.apply(padded, { mask: tn.tensor(maskV, [batch, time]) });
+          const ref = rnnReference(kind, xv, [batch, time, features], units, { kernel: ws[0].data(), recurrentKernel: ws[1].data(), bias: ws[2].data() }, { mask: maskV, goBackwards });
           expectClose(y.data(), ref.sequence, 1e-4, 1e-5, `${kind} masked sequence`);
           // The last output of sample b is what its `lengths[b]` real steps alone give.
           lengths.forEach((n, b) => {
+            if (n === 0) {
+              expect((y.array() as number[][][])[b].flat().every((v) => v === 0)).toBe(true);
+              return;
+            }
             const start = left ? time - n : 0;
             const alone = tn.tensor(xv.slice((b * time + start) * features, (b * time + start + n) * features), [1, n, features]);
             const seq = layer.apply(alone, {}) as tn.Tensor;
@@ -126,13 +133,34 @@ describe('recurrent layers skip masked steps', () => {
   });
 
   it('the masked loop has the gradients of finite differences, for the input and the weights', () => {
-    const mask = tn.tensor(lengthsMask([4, 2], 4), [2, 4]);
-    for (const kind of kinds) {
-      const layer = layerOf(kind, 3, { returnSequences: kind !== 'lstm' });
-      randomWeights(layer, 2, 40);
-      const x = randomTensor([2, 4, 2], 41, -1, 1);
-      gradCheck((xx: tn.Tensor) => layer.apply(xx, { mask }), [x]);
-      variableGradCheck(() => layer.apply(x, { mask }), layer.trainableWeights);
+    // Right padding (the native loops for LSTM and GRU) and left padding (composed ops), forwards and backwards.
+    for (const [mask, extra] of [
+      [tn.tensor(lengthsMask([4, 2, 0], 4), [3, 4]), {}], [tn.tensor(lengthsMask([4, 2, 1], 4, true), [3, 4]), {}],
+      [tn.tensor(lengthsMask([3, 1, 4], 4), [3, 4]), { goBackwards: true, zeroOutputForMask: true }],
+    ] as const) {
+      for (const kind of kinds) {
+        tn.clearSession();
+        const layer = layerOf(kind, 3, { returnSequences: kind !== 'lstm', ...extra });
+        randomWeights(layer, 2, 40);
+        const x = randomTensor([3, 4, 2], 41, -1, 1);
+        gradCheck((xx: tn.Tensor) => layer.apply(xx, { mask }), [x]);
+        variableGradCheck(() => layer.apply(x, { mask }), layer.trainableWeights);
+      }
+    }
+  });
+
+  it('zeroOutputForMask and goBackwards on the native padded path give the composed loop\'s values', () => {
+    for (const kind of ['lstm', 'gru'] as Kind[]) {
+      for (const extra of [{ zeroOutputForMask: true }, { goBackwards: true }, { goBackwards: true, zeroOutputForMask: true }, { returnSequences: false }]) {
+        tn.clearSession();
+        const native = layerOf(kind, 3, { returnSequences: true, ...extra });
+        const ws = randomWeights(native, 2, 50);
+        const x = randomTensor([3, 5, 2], 51);
+        const maskV = lengthsMask([5, 2, 0], 5);
+        const y = native.apply(x, { mask: tn.tensor(maskV, [3, 5]) });
+        const ref = rnnReference(kind, x.data(), [3, 5, 2], 3, { kernel: ws[0].data(), recurrentKernel: ws[1].data(), bias: ws[2].data() }, { mask: maskV, ...extra });
+        expectClose(y.data(), extra.returnSequences === false ? ref.last : ref.sequence, 1e-4, 1e-5, `${kind} ${JSON.stringify(extra)}`);
+      }
     }
   });
 
