@@ -487,6 +487,55 @@ describe('RNN(cell)', () => {
     expect(() => new RNN({ units: 3 } as never)).toThrow(/RNN: received an invalid value for `cell`, expected a cell/);
   });
 
+  it('a registered tn.Layer subclass works as a cell: its weights are the RNN\'s, and the model saves and loads', async () => {
+    /** h_t = tanh(x_t W + h_{t-1} U) with a user's own weights. */
+    class MinimalCell extends tn.Layer {
+      static className = 'MinimalCell';
+      readonly units: number;
+      readonly stateSize: number;
+      kernel: tn.Variable | null = null;
+      recurrentKernel: tn.Variable | null = null;
+      constructor(args: tn.layers.LayerArgs & { units?: number } = {}) {
+        super(args);
+        this.units = args.units ?? 2;
+        this.stateSize = this.units;
+      }
+      override build(shape: tn.layers.Shape | tn.layers.Shape[]): void {
+        const s = shape as tn.layers.Shape;
+        this.kernel = this.addWeight('kernel', { shape: [s[s.length - 1] as number, this.units] });
+        this.recurrentKernel = this.addWeight('recurrent_kernel', { shape: [this.units, this.units] });
+        super.build(shape);
+      }
+      // Keras's cell protocol: call(input, states) -> [output, newStates].
+      call(input: any, states?: any): any {
+        const h = tn.tanh(tn.add(tn.matMul(input, this.kernel!), tn.matMul((states as tn.Tensor[])[0], this.recurrentKernel!)));
+        return [h, [h]];
+      }
+      override getConfig() {
+        return { ...super.getConfig(), units: this.units };
+      }
+    }
+    tn.serialization.registerClass(MinimalCell);
+    const model = new tn.Sequential([new RNN(new MinimalCell({ units: 3 }), { inputShape: [4, 2], name: 'mine' }), new Dense(1)]);
+    const rnn = model.layers[0];
+    expect(rnn.trainableWeights.map((w) => w.name)).toEqual(['mine/kernel', 'mine/recurrent_kernel']);
+    const x = randomTensor([2, 4, 2], 205);
+    // The same as a SimpleRNN without bias over the same weights.
+    const plain = new SimpleRNN(3, { useBias: false });
+    plain.apply(x);
+    plain.setWeights(rnn.getWeights());
+    expectNear(rnn.apply(x).data(), plain.apply(x).data(), 1e-6, 1e-7, 'user Layer cell');
+    const before = (model.predict(x) as tn.Tensor).data();
+    const dir = tmp('tn-usercell-');
+    try {
+      await model.save(dir);
+      const loaded = await tn.models.loadModel(dir);
+      expect(Array.from((loaded.predict(x) as tn.Tensor).data())).toEqual(Array.from(before));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('RNN(cell) and StackedRNNCells save and load with the same outputs (cells as { className, config })', async () => {
     const input = tn.input({ shape: [4, 2] });
     const a = new RNN(new LSTMCell(3), { returnSequences: true }).apply(input);
