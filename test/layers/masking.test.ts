@@ -70,6 +70,8 @@ describe('Embedding({ maskZero }) and Masking make masks', () => {
     // Layers that work step by step pass it on.
     const d = new Dense(4).apply(y);
     expect(Array.from(d.kerasMask!.data())).toEqual([1, 0]);
+    const n = new tn.layers.LayerNormalization().apply(new tn.layers.Dropout(0.5).apply(new tn.layers.Activation('relu').apply(d)));
+    expect(Array.from(n.kerasMask!.data())).toEqual([1, 0]);
   });
 
   it('a mask of the wrong shape is an error naming the layer and both shapes', () => {
