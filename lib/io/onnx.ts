@@ -580,6 +580,9 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
     throw noEquivalent(layer, 'is stateful, returns its states or takes initial states, which the export does not translate');
   }
   if (layer instanceof SimpleRNN || layer instanceof LSTM || layer instanceof GRU) return [convertRecurrent(b, layer, v, outShape)];
+  if (layer instanceof Bidirectional && (layer.returnState || layer.forwardLayer.stateful)) {
+    throw noEquivalent(layer, 'is stateful or returns its states, which the export does not translate');
+  }
   if (layer instanceof Bidirectional) return [convertBidirectional(b, layer, v, outShape)];
   throw noEquivalent(layer, 'has no ONNX equivalent (export supports the built-in layers; a custom Layer subclass cannot be translated)');
 }

@@ -30,7 +30,6 @@ export class Bidirectional extends Layer {
     if (!(inner instanceof RNNBase)) {
       throw invalid('Bidirectional', 'layer', 'a recurrent layer (SimpleRNN, LSTM or GRU)', inner === undefined ? undefined : (inner as Layer).constructor?.name ?? inner);
     }
-    if (inner.returnState) throw invalid('Bidirectional', 'layer', 'a recurrent layer without returnState (Bidirectional returns the merged output only)', `${inner.className} with returnState`);
     super({ ...a, inputShape: a.inputShape, batchInputShape: a.batchInputShape ?? inner.batchInputShape ?? undefined });
     const mode = a.mergeMode ?? 'concat';
     if (!['concat', 'sum', 'mul', 'ave'].includes(mode)) throw invalid('Bidirectional', 'mergeMode', "'concat', 'sum', 'mul' or 'ave'", a.mergeMode);
@@ -52,16 +51,29 @@ export class Bidirectional extends Layer {
     super.build(inputShape);
   }
 
-  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+  /** With the inner layer's returnState: [merged output, ...forward states, ...backward states], as Keras's. */
+  get returnState(): boolean {
+    return this.forwardLayer.returnState;
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor | Tensor[] {
     const x = single(inputs, this);
     // Both directions read the same mask (the backward one walks it from the end, as its input).
     const inner: CallArgs = { training: args.training, mask: firstMask(args.mask) };
-    const yf = this.forwardLayer.apply(x, inner) as Tensor;
-    let yb = this.backwardLayer.apply(x, inner) as Tensor;
-    if (this.forwardLayer.returnSequences) {
-      const time = yb.shape[1];
-      yb = gather(yb, tensor(Int32Array.from({ length: time }, (_, k) => time - 1 - k), [time], 'int32'), 1);
-    }
+    const split = (out: Tensor | Tensor[]): [Tensor, Tensor[]] => (Array.isArray(out) ? [out[0], out.slice(1)] : [out, []]);
+    const [yf, statesF] = split(this.forwardLayer.apply(x, inner) as Tensor | Tensor[]);
+    const [yb, statesB] = split(this.backwardLayer.apply(x, inner) as Tensor | Tensor[]);
+    const merged = this.merge(yf, this.forwardLayer.returnSequences ? this.timeReversed(yb) : yb);
+    return this.returnState ? [merged, ...statesF, ...statesB] : merged;
+  }
+
+  /** The backward outputs, put back in time order. */
+  private timeReversed(yb: Tensor): Tensor {
+    const time = yb.shape[1];
+    return gather(yb, tensor(Int32Array.from({ length: time }, (_, k) => time - 1 - k), [time], 'int32'), 1);
+  }
+
+  private merge(yf: Tensor, yb: Tensor): Tensor {
     switch (this.mergeMode) {
       case 'sum': return add(yf, yb);
       case 'mul': return mul(yf, yb);
@@ -71,13 +83,16 @@ export class Bidirectional extends Layer {
   }
 
   override computeMask(_inputs: LayerInput, mask: Mask): Mask {
-    return this.forwardLayer.returnSequences ? firstMask(mask) : null;
+    const out = this.forwardLayer.returnSequences ? firstMask(mask) : null;
+    return this.returnState ? [out, ...this.forwardLayer.stateSizes().flatMap(() => [null, null])] : out;
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const s = this.forwardLayer.computeOutputShape(inputShape) as Shape;
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const inner = this.forwardLayer.computeOutputShape(inputShape);
+    const [s, ...states] = this.returnState ? (inner as Shape[]) : [inner as Shape];
     const last = s[s.length - 1];
-    return this.mergeMode === 'concat' ? [...s.slice(0, -1), last === null ? null : 2 * last] : s;
+    const merged = this.mergeMode === 'concat' ? [...s.slice(0, -1), last === null ? null : 2 * last] : s;
+    return this.returnState ? [merged, ...states, ...states] : merged;
   }
 
   override get trainableWeights(): Variable[] {

@@ -151,6 +151,37 @@ describe('Bidirectional', () => {
     expect(() => new Bidirectional(new LSTM(2), { mergeMode: 'max' as never })).toThrow(/`mergeMode`/);
   });
 
+  it('with returnState gives [merged output, ...forward states, ...backward states]; symbolic, saved and loaded', async () => {
+    const bi = new Bidirectional(new LSTM(3, { returnState: true, returnSequences: true }));
+    const x = randomTensor([2, 4, 2], 230);
+    const out = bi.apply(x) as unknown as tn.Tensor[];
+    expect(out.map((t) => t.shape)).toEqual([[2, 4, 6], [2, 3], [2, 3], [2, 3], [2, 3]]);
+    const f = new LSTM(3, { returnState: true, returnSequences: true });
+    const b = new LSTM(3, { returnState: true, returnSequences: true, goBackwards: true });
+    f.apply(x);
+    b.apply(x);
+    const ws = bi.getWeights();
+    f.setWeights(ws.slice(0, 3));
+    b.setWeights(ws.slice(3));
+    const [yf, hf, cf] = f.apply(x) as unknown as tn.Tensor[];
+    const [, hb, cb] = b.apply(x) as unknown as tn.Tensor[];
+    [hf, cf, hb, cb].forEach((want, i) => expect(Array.from(out[1 + i].data())).toEqual(Array.from(want.data())));
+    expect(Array.from(tn.slice(out[0], [0, 0, 0], [2, 4, 3]).data())).toEqual(Array.from(yf.data()));
+    const input = tn.input({ shape: [4, 2] });
+    const sym = new Bidirectional(new GRU(2, { returnState: true }), { mergeMode: 'sum' }).apply(input) as unknown as tn.SymbolicTensor[];
+    expect(sym.map((t) => t.shape)).toEqual([[null, 2], [null, 2], [null, 2]]);
+    const model = new tn.Model({ inputs: input, outputs: sym });
+    const before = (model.predict(x) as tn.Tensor[]).map((t) => Array.from(t.data()));
+    const dir = tmp('tn-bistate-');
+    try {
+      await model.save(dir);
+      const loaded = await tn.models.loadModel(dir);
+      expect((loaded.predict(x) as tn.Tensor[]).map((t) => Array.from(t.data()))).toEqual(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('has the gradients of finite differences for its input and both directions\' weights, in every merge mode', () => {
     for (const [inner, mode] of [[new LSTM(3, { returnSequences: true }), 'concat'], [new GRU(3), 'sum'], [new SimpleRNN(2, { returnSequences: true }), 'ave'], [new LSTM(2), 'mul']] as const) {
       const bi = new Bidirectional(inner, { mergeMode: mode });
