@@ -134,18 +134,22 @@ function gruStep(
 // The loop over time
 
 /**
- * Each sample's number of kept steps when the mask keeps a prefix of every sample (right padding, as Keras's cuDNN
- * path requires too); null for any other mask.
+ * Each sample's kept steps [start, end) when they form one contiguous block (right padding, left padding as Keras's
+ * pad_sequences makes by default, or both); null for any other mask.
  */
-function prefixLengths(mask: Float32Array, batch: number, time: number): Int32Array | null {
-  const lengths = new Int32Array(batch);
+function keptBlocks(mask: Float32Array, batch: number, time: number): { start: Int32Array; end: Int32Array } | null {
+  const start = new Int32Array(batch);
+  const end = new Int32Array(batch);
   for (let b = 0; b < batch; b++) {
-    let n = 0;
-    while (n < time && mask[b * time + n]) n++;
-    for (let t = n; t < time; t++) if (mask[b * time + t]) return null;
-    lengths[b] = n;
+    let s = 0;
+    while (s < time && !mask[b * time + s]) s++;
+    let e = s;
+    while (e < time && mask[b * time + e]) e++;
+    for (let t = e; t < time; t++) if (mask[b * time + t]) return null;
+    start[b] = s;
+    end[b] = e;
   }
-  return lengths;
+  return { start, end };
 }
 
 /** What a run of the loop produced: the layer's output (last or every step) and the final states. */
@@ -404,40 +408,44 @@ export abstract class RNNBase extends Recurrent {
   }
 
   /**
-   * A right-padded masked batch on the native loop: each sample's kept steps come first (reversed within the sample
-   * for goBackwards, so that the loop reads them from its last kept step as Keras's does), the loop runs over the whole
-   * length, and every output is read from the step where that sample's state stopped changing. Exactly the masked
-   * loop: a state depends on the steps before it only. Null when this layer has no native loop.
+   * A masked batch whose kept steps are one block per sample, on the native loop: each sample's kept steps are moved
+   * to the front in the order the loop reads them (reversed for goBackwards), the loop runs once, and every output is
+   * read from the state after the kept steps processed so far (zeros before the first). Exactly the masked loop: a
+   * state depends on the steps before it only. Null when this layer has no native loop.
    */
-  private nativePadded(input: Tensor, lengths: Int32Array): RunResult | null {
+  private nativeBlocks(input: Tensor, blocks: { start: Int32Array; end: Int32Array }): RunResult | null {
     const [batch, time, features] = input.shape;
-    let x = input;
-    if (this.goBackwards) {
-      const rows = new Int32Array(batch * time);
-      for (let b = 0; b < batch; b++) for (let k = 0; k < time; k++) rows[b * time + k] = b * time + (k < lengths[b] ? lengths[b] - 1 - k : k);
-      x = reshape(gather(reshape(input, [batch * time, features]), tensor(rows, [batch * time], 'int32'), 0), [batch, time, features]);
+    const { start, end } = blocks;
+    const gatherRows = new Int32Array(batch * time);
+    for (let b = 0; b < batch; b++) {
+      const n = end[b] - start[b];
+      for (let k = 0; k < time; k++) {
+        const t = k < n ? (this.goBackwards ? end[b] - 1 - k : start[b] + k) : k;
+        gatherRows[b * time + k] = b * time + t;
+      }
     }
-    const hs = this.nativeSequence(this.project(x, true), false);
+    const moved = reshape(gather(reshape(input, [batch * time, features]), tensor(gatherRows, [batch * time], 'int32'), 0), [batch, time, features]);
+    const hs = this.nativeSequence(this.project(moved, true), false);
     if (!hs) return null;
     const flat = reshape(hs, [time * batch, this.units]);
-    // Row (step s, sample b) of the time-major states, and whether the output there is a state at all (else zeros).
+    // Rows (step, sample) of the time-major states to read, and whether each output is that state (else zeros).
     const pick = (rows: Int32Array, keep: Float32Array, shape: number[]): Tensor => {
       const picked = reshape(gather(flat, tensor(rows, [rows.length], 'int32'), 0), shape);
       return keep.every((k) => k === 1) ? picked : mul(picked, tensor(keep, [...shape.slice(0, -1), 1]));
     };
-    const lastRows = Int32Array.from(lengths, (n, b) => Math.max(n - 1, 0) * batch + b);
-    const last = pick(lastRows, Float32Array.from(lengths, (n) => (n > 0 ? 1 : 0)), [batch, this.units]);
+    const lengths = Int32Array.from(end, (e, b) => e - start[b]);
+    const last = pick(Int32Array.from(lengths, (n, b) => Math.max(n - 1, 0) * batch + b), Float32Array.from(lengths, (n) => (n > 0 ? 1 : 0)), [batch, this.units]);
     if (!this.returnSequences) return { output: last, states: [last] };
     const rows = new Int32Array(batch * time);
     const keep = new Float32Array(batch * time);
     for (let b = 0; b < batch; b++) {
-      const n = lengths[b];
       for (let k = 0; k < time; k++) {
-        // Forwards the kept steps come first; backwards (in processing order) the masked ones do, as zeros.
-        const j = this.goBackwards ? k - (time - n) : Math.min(k, n - 1);
-        const masked = this.goBackwards ? j < 0 : k >= n;
-        rows[b * time + k] = Math.max(j, 0) * batch + b;
-        keep[b * time + k] = n === 0 || (masked && (this.goBackwards || this.zeroOutputForMask)) ? 0 : 1;
+        const t = this.goBackwards ? time - 1 - k : k;
+        // Kept steps processed up to and including processing step k.
+        const done = this.goBackwards ? Math.min(Math.max(end[b] - t, 0), lengths[b]) : Math.min(Math.max(t - start[b] + 1, 0), lengths[b]);
+        const kept = t >= start[b] && t < end[b];
+        rows[b * time + k] = Math.max(done - 1, 0) * batch + b;
+        keep[b * time + k] = done > 0 && (kept || !this.zeroOutputForMask) ? 1 : 0;
       }
     }
     return { output: pick(rows, keep, [batch, time, this.units]), states: [last] };
@@ -463,10 +471,10 @@ export abstract class RNNBase extends Recurrent {
     const recurrentMask = training && this.recurrentDropout > 0 ? dropoutMask(batch, this.units, this.recurrentDropout) : null;
     // The native loops start from zeros, step every sample at every step, and give h only.
     const nativeOk = fromZeros && !recurrentMask && !(this.returnState && this.stateSizes().length > 1);
-    const lengths = mask && nativeOk ? prefixLengths(mask, batch, time) : null;
-    if (lengths) {
-      const padded = this.nativePadded(input, lengths);
-      if (padded) return padded;
+    const blocks = mask && nativeOk ? keptBlocks(mask, batch, time) : null;
+    if (blocks) {
+      const result = this.nativeBlocks(input, blocks);
+      if (result) return result;
     }
     if (nativeOk && !mask) {
       const hs = this.nativeSequence(this.project(input, true), this.goBackwards);

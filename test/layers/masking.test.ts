@@ -84,38 +84,35 @@ describe('recurrent layers skip masked steps', () => {
   for (const kind of kinds) {
     it(`${kind}: a zero-padded batch with its mask gives each sample's unpadded result, and matches the float64 loop`, () => {
       const [time, features, units] = [5, 3, 4];
-      // Right-padded masks run on the native loops (LSTM, GRU), left-padded ones step with composed ops; a sample
-      // with no kept step gives zeros.
-      const lengths = [5, 3, 1, 0];
-      const batch = lengths.length;
-      for (const left of [false, true]) {
+      // Masks whose kept steps form one block per sample (right or left padding) run on the native loops (LSTM, GRU);
+      // others (holes) step with composed ops. A sample with no kept step gives zeros.
+      const holes = new Float32Array([1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
+      for (const maskV of [lengthsMask([5, 3, 1, 0], time), lengthsMask([5, 3, 1, 0], time, true), lengthsMask([2, 4, 5, 1], time, true), holes]) {
+        const batch = maskV.length / time;
         for (const goBackwards of [false, true]) {
           tn.clearSession();
           const layer = layerOf(kind, units, { goBackwards, returnSequences: true });
           const ws = randomWeights(layer, features, 11);
           const x = randomTensor([batch, time, features], 21);
-          const maskV = lengthsMask(lengths, time, left);
           const xv = x.data() as Float32Array;
           for (let i = 0; i < maskV.length; i++) if (!maskV[i]) xv.fill(0, i * features, (i + 1) * features);
           const padded = tn.tensor(xv, [batch, time, features]);
           const y = layer.apply(padded, { mask: tn.tensor(maskV, [batch, time]) });
           const ref = rnnReference(kind, xv, [batch, time, features], units, { kernel: ws[0].data(), recurrentKernel: ws[1].data(), bias: ws[2].data() }, { mask: maskV, goBackwards });
           expectClose(y.data(), ref.sequence, 1e-4, 1e-5, `${kind} masked sequence`);
-          // The last output of sample b is what its `lengths[b]` real steps alone give.
-          lengths.forEach((n, b) => {
+          // The last output of sample b is what its kept steps alone give.
+          for (let b = 0; b < batch; b++) {
+            const kept: number[] = [];
+            for (let t = 0; t < time; t++) if (maskV[b * time + t]) kept.push(...xv.slice((b * time + t) * features, (b * time + t + 1) * features));
+            const n = kept.length / features;
             if (n === 0) {
               expect((y.array() as number[][][])[b].flat().every((v) => v === 0)).toBe(true);
-              return;
+              continue;
             }
-            const start = left ? time - n : 0;
-            const alone = tn.tensor(xv.slice((b * time + start) * features, (b * time + start + n) * features), [1, n, features]);
-            const seq = layer.apply(alone, {}) as tn.Tensor;
+            const seq = layer.apply(tn.tensor(kept, [1, n, features]), {}) as tn.Tensor;
             // Outputs are in processing order (reversed with goBackwards), so the last one is the final state.
-            const k = n - 1;
-            const got = (y.array() as number[][][])[b][time - 1];
-            const want = (seq.array() as number[][][])[0][k];
-            expectClose(got, want, 1e-5, 1e-6, `${kind} sample ${b} alone`);
-          });
+            expectClose((y.array() as number[][][])[b][time - 1], (seq.array() as number[][][])[0][n - 1], 1e-5, 1e-6, `${kind} sample ${b} alone`);
+          }
         }
       }
     });
@@ -135,10 +132,11 @@ describe('recurrent layers skip masked steps', () => {
   });
 
   it('the masked loop has the gradients of finite differences, for the input and the weights', () => {
-    // Right padding (the native loops for LSTM and GRU) and left padding (composed ops), forwards and backwards.
+    // Right and left padding (the native loops for LSTM and GRU) and holes (composed ops), forwards and backwards.
     for (const [mask, extra] of [
       [tn.tensor(lengthsMask([4, 2, 0], 4), [3, 4]), {}], [tn.tensor(lengthsMask([4, 2, 1], 4, true), [3, 4]), {}],
       [tn.tensor(lengthsMask([3, 1, 4], 4), [3, 4]), { goBackwards: true, zeroOutputForMask: true }],
+      [tn.tensor([[1, 0, 1, 1], [0, 1, 0, 1], [1, 1, 1, 1]], [3, 4]), { goBackwards: true }],
     ] as const) {
       for (const kind of kinds) {
         tn.clearSession();
@@ -151,17 +149,19 @@ describe('recurrent layers skip masked steps', () => {
     }
   });
 
-  it('zeroOutputForMask and goBackwards on the native padded path give the composed loop\'s values', () => {
+  it('zeroOutputForMask and goBackwards on the native path give the float64 loop\'s values, for right and left padding', () => {
     for (const kind of ['lstm', 'gru'] as Kind[]) {
       for (const extra of [{ zeroOutputForMask: true }, { goBackwards: true }, { goBackwards: true, zeroOutputForMask: true }, { returnSequences: false }]) {
         tn.clearSession();
         const native = layerOf(kind, 3, { returnSequences: true, ...extra });
         const ws = randomWeights(native, 2, 50);
         const x = randomTensor([3, 5, 2], 51);
-        const maskV = lengthsMask([5, 2, 0], 5);
-        const y = native.apply(x, { mask: tn.tensor(maskV, [3, 5]) });
-        const ref = rnnReference(kind, x.data(), [3, 5, 2], 3, { kernel: ws[0].data(), recurrentKernel: ws[1].data(), bias: ws[2].data() }, { mask: maskV, ...extra });
-        expectClose(y.data(), extra.returnSequences === false ? ref.last : ref.sequence, 1e-4, 1e-5, `${kind} ${JSON.stringify(extra)}`);
+        // Right padding, left padding, and a block in the middle of each sample.
+        for (const maskV of [lengthsMask([5, 2, 0], 5), lengthsMask([5, 2, 0], 5, true), new Float32Array([0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0])]) {
+          const y = native.apply(x, { mask: tn.tensor(maskV, [3, 5]) });
+          const ref = rnnReference(kind, x.data(), [3, 5, 2], 3, { kernel: ws[0].data(), recurrentKernel: ws[1].data(), bias: ws[2].data() }, { mask: maskV, ...extra });
+          expectClose(y.data(), extra.returnSequences === false ? ref.last : ref.sequence, 1e-4, 1e-5, `${kind} ${JSON.stringify(extra)}`);
+        }
       }
     }
   });
