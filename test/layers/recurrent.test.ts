@@ -326,50 +326,59 @@ describe('dropout and recurrentDropout', () => {
     // kept at scale s = 1 / (1 - rate) gives 1 + s + s^2 + ... : the outputs show each unit's mask.
     const units = 50;
     const rate = 0.3;
-    const layer = new SimpleRNN(units, { activation: 'linear', recurrentDropout: rate, returnSequences: true });
-    layer.apply(tn.zeros([1, 1, 1]));
-    layer.setWeights([tn.zeros([1, units]), tn.eye(units), tn.ones([units])]);
-    const batch = 200;
-    const time = 4;
-    const y = layer.apply(tn.zeros([batch, time, 1]), { training: true }).array() as number[][][];
-    const s = 1 / (1 - rate);
-    let dropped = 0;
-    for (let b = 0; b < batch; b++) {
-      for (let j = 0; j < units; j++) {
-        const kept = Math.abs(y[b][1][j] - (1 + s)) < 1e-4;
-        if (!kept) expect(y[b][1][j]).toBeCloseTo(1, 5);
-        dropped += kept ? 0 : 1;
-        // The same mask at every step.
-        let want = 1;
-        for (let t = 1; t < time; t++) {
-          want = kept ? want * s + 1 : 1;
-          expect(y[b][t][j]).toBeCloseTo(want, 4);
+    // The layer, and the same cell in RNN(cell).
+    for (const layer of [
+      new SimpleRNN(units, { activation: 'linear', recurrentDropout: rate, returnSequences: true }),
+      new RNN(new SimpleRNNCell(units, { activation: 'linear', recurrentDropout: rate }), { returnSequences: true }),
+    ]) {
+      layer.apply(tn.zeros([1, 1, 1]));
+      layer.setWeights([tn.zeros([1, units]), tn.eye(units), tn.ones([units])]);
+      const batch = 200;
+      const time = 4;
+      const y = layer.apply(tn.zeros([batch, time, 1]), { training: true }).array() as number[][][];
+      const s = 1 / (1 - rate);
+      let dropped = 0;
+      for (let b = 0; b < batch; b++) {
+        for (let j = 0; j < units; j++) {
+          const kept = Math.abs(y[b][1][j] - (1 + s)) < 1e-4;
+          if (!kept) expect(y[b][1][j]).toBeCloseTo(1, 5);
+          dropped += kept ? 0 : 1;
+          // The same mask at every step.
+          let want = 1;
+          for (let t = 1; t < time; t++) {
+            want = kept ? want * s + 1 : 1;
+            expect(y[b][t][j]).toBeCloseTo(want, 4);
+          }
         }
       }
+      const frac = dropped / (batch * units);
+      // Binomial: standard deviation sqrt(0.3 * 0.7 / 10000) = 0.0046.
+      expect(Math.abs(frac - rate)).toBeLessThan(0.02);
+      const inference = layer.apply(tn.zeros([2, time, 1])).array() as number[][][];
+      expect(inference[1][time - 1][7]).toBeCloseTo(time, 5);
     }
-    const frac = dropped / (batch * units);
-    // Binomial: standard deviation sqrt(0.3 * 0.7 / 10000) = 0.0046.
-    expect(Math.abs(frac - rate)).toBeLessThan(0.02);
-    const inference = layer.apply(tn.zeros([2, time, 1])).array() as number[][][];
-    expect(inference[1][time - 1][7]).toBeCloseTo(time, 5);
   });
 
   it('dropout drops the same input features at every step; the trained outputs average the inference ones', () => {
     // One unit summing its input (kernel 1, recurrent 0, linear): each step's output is the sum of its kept inputs.
     const features = 40;
-    const layer = new SimpleRNN(1, { activation: 'linear', dropout: 0.5, returnSequences: true });
-    layer.apply(tn.zeros([1, 1, features]));
-    layer.setWeights([tn.ones([features, 1]), tn.zeros([1, 1]), tn.zeros([1])]);
-    const y = layer.apply(tn.ones([300, 3, features]), { training: true }).array() as number[][][];
-    let total = 0;
-    for (const seq of y) {
-      expect(seq[1][0]).toBe(seq[0][0]);
-      expect(seq[2][0]).toBe(seq[0][0]);
-      expect(seq[0][0] % 2).toBe(0);
-      total += seq[0][0];
+    for (const layer of [
+      new SimpleRNN(1, { activation: 'linear', dropout: 0.5, returnSequences: true }),
+      new RNN(new SimpleRNNCell(1, { activation: 'linear', dropout: 0.5 }), { returnSequences: true }),
+    ]) {
+      layer.apply(tn.zeros([1, 1, features]));
+      layer.setWeights([tn.ones([features, 1]), tn.zeros([1, 1]), tn.zeros([1])]);
+      const y = layer.apply(tn.ones([300, 3, features]), { training: true }).array() as number[][][];
+      let total = 0;
+      for (const seq of y) {
+        expect(seq[1][0]).toBe(seq[0][0]);
+        expect(seq[2][0]).toBe(seq[0][0]);
+        expect(seq[0][0] % 2).toBe(0);
+        total += seq[0][0];
+      }
+      expect(Math.abs(total / 300 - features)).toBeLessThan(1.5);
+      expect((layer.apply(tn.ones([1, 3, features])).array() as number[][][])[0][2][0]).toBe(features);
     }
-    expect(Math.abs(total / 300 - features)).toBeLessThan(1.5);
-    expect((layer.apply(tn.ones([1, 3, features])).array() as number[][][])[0][2][0]).toBe(features);
   });
 
   it('a layer with recurrent dropout trains (the gradients flow through the dropped state)', async () => {
