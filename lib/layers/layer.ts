@@ -84,7 +84,7 @@ export interface CallArgs {
   training?: boolean;
   /**
    * The input's mask. apply() fills it from the mask the input tensor carries (Embedding({ maskZero: true }) and
-   * Masking attach one); passing it overrides that. Only layers with `supportsMasking` receive one.
+   * Masking attach one) for layers with `supportsMasking`; passing it overrides that, for any layer.
    */
   mask?: Mask;
   /** A recurrent layer's starting states (LSTM: [h, c]; GRU and SimpleRNN: [h]), tensors or symbolic tensors. */
@@ -276,8 +276,11 @@ export abstract class Layer {
     const shapes = Array.isArray(x) ? x.map((t) => t.shape as Shape) : (x.shape as Shape);
     this.assertInputCompatibility(shapes);
     this.maybeBuild(shapes);
-    const mask = args.mask !== undefined ? args.mask : incomingMask(x);
-    if (hasMask(mask) && !this.supportsMasking) {
+    // A mask passed in the call arguments is the caller's to give (a layer may take one explicitly, as Attention's
+    // [queryMask, valueMask]); one propagated from the input reaches only layers that support masking.
+    const explicit = args.mask !== undefined;
+    const mask = explicit ? args.mask! : incomingMask(x);
+    if (hasMask(mask) && !explicit && !this.supportsMasking) {
       throw new Error(
         `Layer "${this.name}" (${this.className}) does not support masking, but it received a mask (its input comes from ` +
           'Embedding({ maskZero: true }), Masking, or a layer that passes their mask on). Consume the mask first (an RNN ' +

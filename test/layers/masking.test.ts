@@ -74,6 +74,19 @@ describe('Embedding({ maskZero }) and Masking make masks', () => {
     expect(Array.from(n.kerasMask!.data())).toEqual([1, 0]);
   });
 
+  it('a mask passed in the call arguments reaches any layer\'s call (a layer may take one explicitly)', () => {
+    class KeepMasked extends tn.Layer {
+      call(inputs: tn.Tensor | tn.Tensor[], args: tn.layers.CallArgs): tn.Tensor {
+        const x = inputs as tn.Tensor;
+        return args.mask ? tn.mul(x, tn.reshape(args.mask as tn.Tensor, [...x.shape.slice(0, 2), 1])) : x;
+      }
+    }
+    const y = new KeepMasked().apply(tn.ones([1, 3, 2]), { mask: tn.tensor([[1, 0, 1]], [1, 3]) });
+    expect(Array.from(y.data())).toEqual([1, 1, 0, 0, 1, 1]);
+    // Its output carries no mask: the layer does not say how to pass one on.
+    expect(y.kerasMask).toBeNull();
+  });
+
   it('a mask of the wrong shape is an error naming the layer and both shapes', () => {
     const rnn = new SimpleRNN(2, { name: 'rnn' });
     expect(() => rnn.apply(tn.zeros([2, 3, 1]), { mask: tn.ones([2, 4]) })).toThrow(/Layer "rnn" \(SimpleRNN\) received a mask of shape \[2,4\] for an input of shape \[2,3,1\]; expected a mask of shape \[2,3\]/);
