@@ -75,24 +75,25 @@ function checkLayerDType(value: unknown, cls: string, name: string, integerInput
 
 /**
  * Keras's mask: for one input a [batch, time] tensor, 1 (any nonzero) for steps to keep and 0 for padding; for a
- * layer of several inputs one entry per input (null where an input has none); null for no mask.
+ * layer of several inputs one entry per input (null or undefined where an input has none); null for no mask.
  */
-export type Mask = Tensor | null | (Tensor | null)[];
+export type Mask = Tensor | null | (Tensor | null | undefined)[];
 
 export interface CallArgs {
   /** True inside fit(): Dropout drops, BatchNormalization uses batch statistics. */
   training?: boolean;
   /**
-   * The input's mask. apply() fills it from the mask the input tensor carries (Embedding({ maskZero: true }) and
-   * Masking attach one) for layers with `supportsMasking`; passing it overrides that, for any layer.
+   * The input's mask (a Mask). apply() fills it from the mask the input tensor carries (Embedding({ maskZero: true })
+   * and Masking attach one) for layers with `supportsMasking`; passing it overrides that, for any layer. Typed `any` so
+   * that a layer's own call arguments can narrow it (Attention's [queryMask, valueMask]) and still extend CallArgs.
    */
-  mask?: Mask;
+  mask?: any;
   /** A recurrent layer's starting states (LSTM: [h, c]; GRU and SimpleRNN: [h]), tensors or symbolic tensors. */
   initialState?: Tensor | SymbolicTensor | (Tensor | SymbolicTensor)[];
 }
 
 /** Whether a mask holds any tensor. */
-export function hasMask(mask: Mask | undefined): mask is Tensor | (Tensor | null)[] {
+export function hasMask(mask: Mask | undefined): mask is Tensor | (Tensor | null | undefined)[] {
   return Array.isArray(mask) ? mask.some((m) => m !== null && m !== undefined) : mask !== null && mask !== undefined;
 }
 
@@ -279,7 +280,7 @@ export abstract class Layer {
     // A mask passed in the call arguments is the caller's to give (a layer may take one explicitly, as Attention's
     // [queryMask, valueMask]); one propagated from the input reaches only layers that support masking.
     const explicit = args.mask !== undefined;
-    const mask = explicit ? args.mask! : incomingMask(x);
+    const mask: Mask = explicit ? args.mask : incomingMask(x);
     if (hasMask(mask) && !explicit && !this.supportsMasking) {
       throw new Error(
         `Layer "${this.name}" (${this.className}) does not support masking, but it received a mask (its input comes from ` +
