@@ -17,7 +17,7 @@ import { generator } from '../random.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { fmt } from '../shape-util.js';
 import { Tensor, tensor, toTensor, zeros, type TensorLike, type Variable } from '../tensor.js';
-import { invalid, positiveInt, singleShape } from './core.js';
+import { invalid, positiveInt } from './core.js';
 import { Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Mask, type Shape } from './layer.js';
 import { firstMask, maskValues } from './masking.js';
 
