@@ -31,6 +31,11 @@ export class Tensor {
   _node: GradNode | null = null;
   /** @internal A leaf whose gradient is wanted: a trainable variable, or an argument of grad(). */
   _leaf = false;
+  /**
+   * The mask a layer attached to its output (Keras's `_keras_mask`): [batch, time], 1 for steps to keep and 0 for
+   * padding, read by the next layer's apply(). Null when the tensor carries no mask.
+   */
+  kerasMask: Tensor | null = null;
 
   constructor(storage: Storage, shape: number[], dtype: DType) {
     this.id = nextId++;

@@ -29,8 +29,8 @@
 // { module, class_name, config, registered_name } objects, dtype policies as `dtype`, `build_config`, inbound nodes
 // as { args: [{ class_name: '__keras_tensor__', config: { keras_history } }], kwargs }).
 // What only affects training and that tensornode does not have (constraints, activity regularizers) is ignored;
-// what changes the numbers a model computes (channels_first, stateful or masked recurrences, unknown classes) is an
-// error naming the layer and its class.
+// what changes the numbers a model computes (channels_first, time-major recurrences, unknown classes) is an error
+// naming the layer and its class.
 import { getActivation } from '../activations.js';
 import type { DType } from '../dtype.js';
 import { getInitializer } from '../initializers.js';
@@ -226,11 +226,17 @@ const convArgs = (c: Json, ctx: KerasLayerContext): Json => ({
 const poolArgs = (c: Json): Json => ({ poolSize: c.pool_size, strides: c.strides ?? undefined, padding: c.padding });
 const globalPoolArgs = (c: Json): Json => ({ keepdims: c.keepdims });
 
-function rnnArgs(c: Json, ctx: KerasLayerContext, gated: boolean): Json {
-  refuse(c, ctx, [
-    ['stateful', truthy, 'tensornode has no stateful recurrences'],
-    ['time_major', truthy, 'tensornode reads sequences as [batch, time, features]'],
-  ]);
+/** What every recurrent layer (SimpleRNN, LSTM, GRU, RNN) reads: how its loop runs. */
+function loopArgs(c: Json, ctx: KerasLayerContext): Json {
+  refuse(c, ctx, [['time_major', truthy, 'tensornode reads sequences as [batch, time, features]']]);
+  return {
+    returnSequences: c.return_sequences, returnState: c.return_state, goBackwards: c.go_backwards, stateful: c.stateful ?? undefined,
+    zeroOutputForMask: c.zero_output_for_mask ?? undefined, unroll: c.unroll ?? undefined,
+  };
+}
+
+/** A cell's (and a recurrent layer's) weights and activations. */
+function cellArgs(c: Json, ctx: KerasLayerContext, gated: boolean): Json {
   return {
     units: c.units, activation: kerasActivation(c.activation, ctx), useBias: c.use_bias,
     ...(gated ? { recurrentActivation: kerasActivation(c.recurrent_activation, ctx) } : {}),
@@ -239,8 +245,7 @@ function rnnArgs(c: Json, ctx: KerasLayerContext, gated: boolean): Json {
     kernelRegularizer: kerasRegularizer(c.kernel_regularizer, ctx, 'kernel_regularizer'),
     recurrentRegularizer: kerasRegularizer(c.recurrent_regularizer, ctx, 'recurrent_regularizer'),
     biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
-    returnSequences: c.return_sequences, returnState: c.return_state, goBackwards: c.go_backwards,
-    dropout: c.dropout, recurrentDropout: c.recurrent_dropout,
+    dropout: c.dropout ?? undefined, recurrentDropout: c.recurrent_dropout ?? undefined,
   };
 }
 
@@ -254,6 +259,10 @@ const depthwiseArgs = (c: Json, ctx: KerasLayerContext): Json => ({
 const randomAffineArgs = (c: Json): Json => ({
   fillMode: c.fill_mode, interpolation: c.interpolation, fillValue: c.fill_value ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined,
 });
+
+function rnnArgs(c: Json, ctx: KerasLayerContext, gated: boolean): Json {
+  return { ...cellArgs(c, ctx, gated), ...loopArgs(c, ctx) };
+}
 
 const merge = (name: string): KerasLayerFactory => (c, ctx) => build(name, c, ctx);
 
@@ -306,11 +315,9 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   Add: merge('Add'), Subtract: merge('Subtract'), Multiply: merge('Multiply'), Average: merge('Average'), Maximum: merge('Maximum'), Minimum: merge('Minimum'),
   Concatenate: (c, ctx) => build('Concatenate', c, ctx, { axis: c.axis }),
   Embedding: (c, ctx) => {
-    refuse(c, ctx, [
-      ['mask_zero', truthy, 'tensornode has no masking, and the layers after it would compute different numbers'],
-      ['lora_rank', truthy, 'LoRA embeddings are not implemented'],
-    ]);
+    refuse(c, ctx, [['lora_rank', truthy, 'LoRA embeddings are not implemented']]);
     return build('Embedding', c, ctx, {
+      maskZero: c.mask_zero ?? undefined,
       inputDim: c.input_dim, outputDim: c.output_dim, embeddingsInitializer: kerasInitializer(c.embeddings_initializer),
       embeddingsRegularizer: kerasRegularizer(c.embeddings_regularizer, ctx, 'embeddings_regularizer'), inputLength: c.input_length ?? undefined,
     });
@@ -328,6 +335,21 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   LSTM: (c, ctx) => build('LSTM', c, ctx, { ...rnnArgs(c, ctx, true), unitForgetBias: c.unit_forget_bias }),
   // TF.js's GRU has no reset_after and computes as Keras's reset_after=false; Keras always writes the key.
   GRU: (c, ctx) => build('GRU', c, ctx, { ...rnnArgs(c, ctx, true), resetAfter: c.reset_after ?? false }),
+  Masking: (c, ctx) => build('Masking', c, ctx, { maskValue: c.mask_value }),
+  RNN: (c, ctx) => {
+    if (c.cell === undefined || c.cell === null) fail(ctx, 'an RNN needs the `cell` it runs');
+    const cell = Array.isArray(c.cell)
+      ? (c.cell as KerasLayerSpec[]).map((s, i) => layerFromKeras(s, `${ctx.where} > cell ${i}`))
+      : layerFromKeras(c.cell as KerasLayerSpec, `${ctx.where} > cell`);
+    return build('RNN', c, ctx, { cell, ...loopArgs(c, ctx) });
+  },
+  SimpleRNNCell: (c, ctx) => build('SimpleRNNCell', c, ctx, cellArgs(c, ctx, false)),
+  LSTMCell: (c, ctx) => build('LSTMCell', c, ctx, { ...cellArgs(c, ctx, true), unitForgetBias: c.unit_forget_bias }),
+  GRUCell: (c, ctx) => build('GRUCell', c, ctx, { ...cellArgs(c, ctx, true), resetAfter: c.reset_after ?? false }),
+  StackedRNNCells: (c, ctx) => {
+    if (!Array.isArray(c.cells)) fail(ctx, 'a StackedRNNCells needs its list of `cells`');
+    return build('StackedRNNCells', c, ctx, { cells: (c.cells as KerasLayerSpec[]).map((s, i) => layerFromKeras(s, `${ctx.where} > cell ${i}`)) });
+  },
   Bidirectional: (c, ctx) => {
     if (!isObject(c.layer)) fail(ctx, 'a Bidirectional needs the `layer` it wraps');
     const inner = layerFromKeras(c.layer as unknown as KerasLayerSpec, `${ctx.where} > wrapped layer`);
@@ -538,6 +560,11 @@ function keras3Call(node: Json, where: string): KerasCall {
   };
   const args = Array.isArray(node.args) ? node.args : [];
   const isTensor = (t: unknown) => isObject(t) && t.class_name === '__keras_tensor__';
+  // A recurrent layer's initial_state kwarg joins its inputs, as tensornode (and Keras 2) record the call.
+  const states = isObject(node.kwargs) && Array.isArray(node.kwargs.initial_state) ? node.kwargs.initial_state : [];
+  if (states.length && args.length === 1 && isTensor(args[0]) && states.every(isTensor)) {
+    return { inputs: [history(args[0]), ...states.map(history)], listInput: true, args: callArgs(node.kwargs) };
+  }
   // MultiHeadAttention(query, value=..., key=...): the tensors passed by keyword follow the positional ones.
   const kwargs = isObject(node.kwargs) ? node.kwargs : {};
   const named = ['query', 'value', 'key'].filter((k) => isTensor(kwargs[k]));

@@ -15,7 +15,7 @@ import { Layer, InputLayer, type Shape } from '../layers/layer.js';
 import * as layerClasses from '../layers/index.js';
 import { Bidirectional, TimeDistributed } from '../layers/wrappers.js';
 import { MultiHeadAttention } from '../layers/attention.js';
-import { GRU, LSTM, SimpleRNN } from '../layers/recurrent.js';
+import { GRU, GRUCell, LSTM, LSTMCell, RNN as RNNLayer, SimpleRNN, SimpleRNNCell } from '../layers/recurrent.js';
 import { getLoss, Loss, type LossIdentifier } from '../losses.js';
 import { getMetric } from '../metrics.js';
 import { Model, type CompileArgs } from '../models/model.js';
@@ -51,7 +51,9 @@ function ownVariables(layer: Layer): Variable[] {
 }
 
 function isRecurrent(layer: Layer): boolean {
-  return layer instanceof LSTM || layer instanceof GRU || layer instanceof SimpleRNN;
+  // RNN(cell) with one built-in cell keeps its weights where LSTM does (an LSTM is Keras's RNN over an LSTMCell).
+  const oneCell = layer instanceof RNNLayer && (layer.cell instanceof SimpleRNNCell || layer.cell instanceof LSTMCell || layer.cell instanceof GRUCell);
+  return layer instanceof LSTM || layer instanceof GRU || layer instanceof SimpleRNN || oneCell;
 }
 
 /**
@@ -375,7 +377,7 @@ const KERAS3_KEYS: Record<string, string[]> = {
   LayerNormalization: ['axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
   Embedding: ['input_dim', 'output_dim', 'embeddings_initializer', 'embeddings_regularizer', 'embeddings_constraint', 'mask_zero'],
   SimpleRNN: RNN, LSTM: [...RNN, 'recurrent_activation', 'unit_forget_bias'], GRU: [...RNN, 'recurrent_activation', 'reset_after'],
-  Bidirectional: ['layer', 'merge_mode', 'backward_layer'],
+  Bidirectional: ['layer', 'merge_mode', 'backward_layer'], Masking: ['mask_value'],
   Add: [], Subtract: [], Multiply: [], Average: [], Maximum: [], Minimum: [], Concatenate: ['axis'], Dot: ['axes', 'normalize'],
   Attention: ['use_scale', 'score_mode', 'dropout', 'seed'], AdditiveAttention: ['use_scale', 'dropout'],
   MultiHeadAttention: ['num_heads', 'key_dim', 'value_dim', 'dropout', 'use_bias', 'output_shape', 'attention_axes', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'seed'],

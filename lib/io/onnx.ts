@@ -729,8 +729,16 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
     if (!listInput) throw noEquivalent(layer, 'should be called on a list of inputs');
     return [convertMerge(b, layer, inputs, outShape)];
   }
+  // A mask changes what the layers after it compute, and the exported graph would not carry it.
+  if (layer instanceof Embedding && layer.maskZero) throw noEquivalent(layer, 'has maskZero: the exported graph would compute over the padding as if it were data');
   if (layer instanceof Embedding) return [convertEmbedding(b, layer, v, outShape)];
+  if ((layer instanceof SimpleRNN || layer instanceof LSTM || layer instanceof GRU) && (layer.stateful || layer.returnState || listInput)) {
+    throw noEquivalent(layer, 'is stateful, returns its states or takes initial states, which the export does not translate');
+  }
   if (layer instanceof SimpleRNN || layer instanceof LSTM || layer instanceof GRU) return [convertRecurrent(b, layer, v, outShape)];
+  if (layer instanceof Bidirectional && (layer.returnState || layer.forwardLayer.stateful)) {
+    throw noEquivalent(layer, 'is stateful or returns its states, which the export does not translate');
+  }
   if (layer instanceof Bidirectional) return [convertBidirectional(b, layer, v, outShape)];
   if (layer instanceof DepthwiseConv2D || layer instanceof SeparableConv2D) return [convertDepthwise(b, layer, v, outShape)];
   if (layer instanceof ReLU) return [convertReLU(b, layer, v, outShape)];

@@ -96,6 +96,8 @@ export interface DenseArgs extends KernelLayerArgs {
  * Applies to the last axis of inputs of any rank >= 2.
  */
 export class Dense extends KernelLayer {
+  /** A mask passes through unchanged (the layer works on each step alone). */
+  override supportsMasking = true;
   readonly units: number;
 
   constructor(units: number | DenseArgs, args: DenseArgs = {}) {
@@ -134,6 +136,8 @@ export class Dense extends KernelLayer {
 
 /** Applies an activation function. */
 export class Activation extends Layer {
+  /** A mask passes through unchanged (the layer works on each step alone). */
+  override supportsMasking = true;
   readonly activation: ActivationFunction;
   constructor(activation: ActivationIdentifier | (LayerArgs & { activation?: ActivationIdentifier }), args: LayerArgs = {}) {
     const a = activation !== null && typeof activation === 'object' ? activation : { ...args, activation };
@@ -160,6 +164,8 @@ export interface DropoutArgs extends LayerArgs {
 
 /** Sets a fraction `rate` of inputs to 0 during training and scales the rest by 1 / (1 - rate); identity otherwise. */
 export class Dropout extends Layer {
+  /** A mask passes through unchanged (the layer works on each step alone). */
+  override supportsMasking = true;
   readonly rate: number;
   readonly noiseShape: (number | null)[] | null;
   readonly seed: number | undefined;

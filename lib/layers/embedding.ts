@@ -3,15 +3,16 @@
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { gather } from '../ops/shape.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
-import type { Tensor, Variable } from '../tensor.js';
+import { tensor, type Tensor, type Variable } from '../tensor.js';
 import { invalid, positiveInt, single, singleShape } from './core.js';
-import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { Layer, type LayerArgs, type LayerInput, type Mask, type Shape } from './layer.js';
 
 export interface EmbeddingArgs extends LayerArgs {
   inputDim?: number;
   outputDim?: number;
   embeddingsInitializer?: InitializerIdentifier;
   embeddingsRegularizer?: RegularizerIdentifier;
+  /** Id 0 is padding: the output carries a mask [batch, time] that is 0 where the id is 0 (Keras's mask_zero). */
   maskZero?: boolean;
   /** Length of the input sequences (TF.js; the same as inputShape: [inputLength]). */
   inputLength?: number;
@@ -23,6 +24,7 @@ export class Embedding extends Layer {
   readonly outputDim: number;
   readonly embeddingsInitializer: InitializerIdentifier;
   readonly embeddingsRegularizer: RegularizerIdentifier;
+  readonly maskZero: boolean;
   embeddings: Variable | null = null;
 
   constructor(inputDim: number | EmbeddingArgs, outputDim?: number | EmbeddingArgs, args: EmbeddingArgs = {}) {
@@ -33,7 +35,8 @@ export class Embedding extends Layer {
     super(a.inputLength !== undefined && !a.inputShape && !a.batchInputShape ? { ...a, inputShape: [a.inputLength] } : a);
     this.inputDim = positiveInt(a.inputDim, 'Embedding', 'inputDim');
     this.outputDim = positiveInt(a.outputDim, 'Embedding', 'outputDim');
-    if (a.maskZero) throw invalid('Embedding', 'maskZero', 'false (masking is not supported yet; pad with an id the model learns to ignore)', a.maskZero);
+    if (a.maskZero !== undefined && typeof a.maskZero !== 'boolean') throw invalid('Embedding', 'maskZero', 'true or false', a.maskZero);
+    this.maskZero = a.maskZero ?? false;
     this.embeddingsInitializer = a.embeddingsInitializer ?? { className: 'RandomUniform', config: { minval: -0.05, maxval: 0.05 } };
     this.embeddingsRegularizer = a.embeddingsRegularizer;
   }
@@ -52,13 +55,22 @@ export class Embedding extends Layer {
     }
   }
 
+  override computeMask(inputs: LayerInput): Mask {
+    if (!this.maskZero) return null;
+    const ids = single(inputs, this);
+    const v = ids.values;
+    const keep = new Float32Array(v.length);
+    for (let i = 0; i < v.length; i++) keep[i] = v[i] !== 0 ? 1 : 0;
+    return tensor(keep, ids.shape.slice());
+  }
+
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     return [...singleShape(inputShape, this), this.outputDim];
   }
 
   override getConfig() {
     return {
-      ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim,
+      ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, maskZero: this.maskZero,
       embeddingsInitializer: serializeInitializer(this.embeddingsInitializer), embeddingsRegularizer: serializeRegularizer(this.embeddingsRegularizer),
     };
   }

@@ -6,7 +6,8 @@ import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, t
 import { AdditiveAttention, Attention, MultiHeadAttention, type AttentionArgs, type AttentionCallArgs, type MultiHeadAttentionArgs, type MultiHeadAttentionCallArgs } from './attention.js';
 import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
 import { Embedding, type EmbeddingArgs } from './embedding.js';
-import { GRU, LSTM, SimpleRNN, type GRUArgs, type LSTMArgs, type RNNArgs } from './recurrent.js';
+import { GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell, StackedRNNCells, type Cell, type GRUArgs, type LSTMArgs, type RNNArgs, type RNNCellArgs, type RNNLayerArgs, type StackedRNNCellsArgs, type UserCell } from './recurrent.js';
+import { Masking, type MaskingArgs } from './masking.js';
 import { Bidirectional, type BidirectionalArgs } from './wrappers.js';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D, type GlobalPooling2DArgs, type Pooling1DArgs, type Pooling2DArgs } from './pooling.js';
 import { DepthwiseConv2D, SeparableConv2D, type DepthwiseConv2DArgs, type SeparableConv2DArgs } from './convolutional.js';
@@ -19,7 +20,11 @@ import { CategoryEncoding, Hashing, IntegerLookup, StringLookup, TextVectorizati
 import type { ActivationIdentifier } from '../activations.js';
 
 export { Layer, InputLayer, SymbolicTensor, clearSession } from './layer.js';
-export type { LayerArgs, CallArgs, Shape, InputSpec, WeightOptions } from './layer.js';
+export type { LayerArgs, CallArgs, Mask, Shape, InputSpec, WeightOptions } from './layer.js';
+export { RNN, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, Masking };
+// The bases of the recurrent layers and of the built-in cells: types only (no Keras class of those names exists).
+export type { RNNBase, RNNCell } from './recurrent.js';
+export type { RNNLayerArgs, RNNCellArgs, StackedRNNCellsArgs, Cell, UserCell, MaskingArgs };
 export { Activation, Dense, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export { BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate };
 export { Embedding, SimpleRNN, LSTM, GRU, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D };
@@ -117,3 +122,9 @@ export const randomRotation = (args: RandomRotationArgs) => new RandomRotation(a
 export const randomZoom = (args: RandomZoomArgs) => new RandomZoom(args);
 export const randomCrop = (args: RandomCropArgs) => new RandomCrop(args);
 export const randomTranslation = (args: RandomTranslationArgs) => new RandomTranslation(args);
+export const rnn = (args: RNNLayerArgs) => new RNN(args);
+export const simpleRNNCell = (args: RNNCellArgs) => new SimpleRNNCell(args);
+export const lstmCell = (args: RNNCellArgs) => new LSTMCell(args);
+export const gruCell = (args: RNNCellArgs) => new GRUCell(args);
+export const stackedRNNCells = (args: StackedRNNCellsArgs) => new StackedRNNCells(args);
+export const masking = (args: MaskingArgs = {}) => new Masking(args);

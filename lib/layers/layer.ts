@@ -78,9 +78,47 @@ function checkLayerDType(value: unknown, cls: string, name: string, integerInput
   );
 }
 
+/**
+ * Keras's mask: for one input a [batch, time] tensor, 1 (any nonzero) for steps to keep and 0 for padding; for a
+ * layer of several inputs one entry per input (null or undefined where an input has none); null for no mask.
+ */
+export type Mask = Tensor | null | (Tensor | null | undefined)[];
+
 export interface CallArgs {
   /** True inside fit(): Dropout drops, BatchNormalization uses batch statistics. */
   training?: boolean;
+  /**
+   * The input's mask (a Mask). apply() fills it from the mask the input tensor carries (Embedding({ maskZero: true })
+   * and Masking attach one) for layers with `supportsMasking`; passing it overrides that, for any layer. Typed `any` so
+   * that a layer's own call arguments can narrow it (Attention's [queryMask, valueMask]) and still extend CallArgs.
+   */
+  mask?: any;
+  /** A recurrent layer's starting states (LSTM: [h, c]; GRU and SimpleRNN: [h]), tensors or symbolic tensors. */
+  initialState?: Tensor | SymbolicTensor | (Tensor | SymbolicTensor)[];
+}
+
+/** Whether a mask holds any tensor. */
+export function hasMask(mask: Mask | undefined): mask is Tensor | (Tensor | null | undefined)[] {
+  return Array.isArray(mask) ? mask.some((m) => m !== null && m !== undefined) : mask !== null && mask !== undefined;
+}
+
+/** The mask the inputs carry (their kerasMask), as call() receives it. */
+function incomingMask(x: LayerInput): Mask {
+  if (!Array.isArray(x)) return x.kerasMask;
+  const masks = x.map((t) => t.kerasMask);
+  return masks.some((m) => m !== null) ? masks : null;
+}
+
+/** Attaches a layer's output mask to its outputs (undefined leaves whatever the outputs already carry). */
+function attachMask(out: LayerOutput, mask: Mask | undefined): void {
+  if (mask === undefined) return;
+  if (!Array.isArray(out)) {
+    out.kerasMask = Array.isArray(mask) ? mask[0] ?? null : mask;
+    return;
+  }
+  out.forEach((t, i) => {
+    t.kerasMask = Array.isArray(mask) ? mask[i] ?? null : mask;
+  });
 }
 
 /** What a layer requires of its input, checked on every call (Keras's InputSpec). */
@@ -176,6 +214,13 @@ export abstract class Layer {
   private readonly _regularized: [Variable, Regularizer][] = [];
   /** Symbolic calls of this layer, in order (the functional API). */
   readonly inboundNodes: LayerNode[] = [];
+  /**
+   * Whether call() accepts a mask (Keras's supports_masking). A layer without it that receives a masked input throws,
+   * rather than compute over padding as if it were data. The default computeMask() passes the mask through.
+   */
+  supportsMasking = false;
+  /** @internal The prefix of this layer's weight names when another layer owns it (a recurrent cell's RNN). */
+  weightScope: string | null = null;
 
   constructor(args: LayerArgs = {}) {
     const cls = this.constructor.name;
@@ -216,6 +261,15 @@ export abstract class Layer {
   abstract call(inputs: LayerInput, args: CallArgs): LayerOutput;
 
   /**
+   * The mask of the output, from the input's (Keras's compute_mask). The default passes the mask through; layers that
+   * consume it (pooling over time, an RNN returning its last state) return null, those that make one (Embedding,
+   * Masking) return theirs. undefined leaves the masks the outputs already carry (a model's inner layers set them).
+   */
+  computeMask(_inputs: LayerInput, mask: Mask): Mask | undefined {
+    return this.supportsMasking ? mask : null;
+  }
+
+  /**
    * The output shape for an input shape. The default runs the layer on zeros with a batch of 1, which is always
    * right; layers override it when the shape is cheap to compute.
    */
@@ -245,7 +299,21 @@ export abstract class Layer {
     const shapes = Array.isArray(x) ? x.map((t) => t.shape as Shape) : (x.shape as Shape);
     this.assertInputCompatibility(shapes);
     this.maybeBuild(shapes);
-    return this.call(x, args);
+    // A mask passed in the call arguments is the caller's to give (a layer may take one explicitly, as Attention's
+    // [queryMask, valueMask]); one propagated from the input reaches only layers that support masking.
+    const explicit = args.mask !== undefined;
+    const mask: Mask = explicit ? args.mask : incomingMask(x);
+    if (hasMask(mask) && !explicit && !this.supportsMasking) {
+      throw new Error(
+        `Layer "${this.name}" (${this.className}) does not support masking, but it received a mask (its input comes from ` +
+          'Embedding({ maskZero: true }), Masking, or a layer that passes their mask on). Consume the mask first (an RNN ' +
+          'without returnSequences, GlobalAveragePooling1D), or drop maskZero / Masking.',
+      );
+    }
+    const { mask: _given, ...rest } = args;
+    const out = this.call(x, hasMask(mask) ? { ...rest, mask } : rest);
+    attachMask(out, this.computeMask(x, hasMask(mask) ? mask : null));
+    return out;
   }
 
   /** @internal Builds the layer once, with allocation outside any training-step scope (weights outlive steps). */
@@ -306,7 +374,7 @@ export abstract class Layer {
     const trainable = options.trainable ?? true;
     // An integer weight (Normalization's count) holds its initial values as int32.
     const value = persistent(() => (options.dtype === 'int32' ? castTo(init.apply(options.shape), 'int32') : init.apply(options.shape)));
-    const v = new Variable(value._storage, value.shape, options.dtype ?? 'float32', trainable && this._trainable, `${this.name}/${name}`);
+    const v = new Variable(value._storage, value.shape, options.dtype ?? 'float32', trainable && this._trainable, `${this.weightScope ?? this.name}/${name}`);
     this._weights.push(v);
     this._trainableFlags.set(v, trainable);
     const reg = getRegularizer(options.regularizer);

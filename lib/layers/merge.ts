@@ -4,12 +4,30 @@ import { matMul } from '../ops/matmul.js';
 import { sum } from '../ops/reduce.js';
 import { concat, reshape, transpose } from '../ops/shape.js';
 import { broadcastShapes, normalizeAxis } from '../shape-util.js';
-import type { Tensor } from '../tensor.js';
-import { Layer, formatShape, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { fmt } from '../shape-util.js';
+import { tensor, type Tensor } from '../tensor.js';
+import { Layer, formatShape, hasMask, type LayerArgs, type LayerInput, type Mask, type Shape } from './layer.js';
 
 abstract class Merge extends Layer {
   protected abstract merge(inputs: Tensor[]): Tensor;
   protected minInputs = 2;
+  /** A step is kept when every masked input keeps it (Keras's merged mask: the AND of the inputs' masks). */
+  override supportsMasking = true;
+
+  override computeMask(_inputs: LayerInput, mask: Mask): Mask {
+    if (!hasMask(mask)) return null;
+    const masks = (Array.isArray(mask) ? mask : [mask]).filter((m): m is Tensor => m !== null && m !== undefined);
+    const shape = masks[0].shape;
+    const out = new Float32Array(masks[0].size).fill(1);
+    for (const m of masks) {
+      if (m.rank !== shape.length || m.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`Layer "${this.name}" (${this.className}) received masks of different shapes ${masks.map((t) => fmt(t.shape)).join(', ')}; the masked inputs must share their [batch, time] axes`);
+      }
+      const v = m.values;
+      for (let i = 0; i < out.length; i++) if (v[i] === 0) out[i] = 0;
+    }
+    return tensor(out, shape.slice());
+  }
 
   protected inputsOf(inputs: LayerInput): Tensor[] {
     if (!Array.isArray(inputs) || inputs.length < this.minInputs) {
@@ -108,6 +126,15 @@ export class Concatenate extends Merge {
   }
   protected merge(xs: Tensor[]): Tensor {
     return concat(xs, this.axis);
+  }
+  override computeMask(inputs: LayerInput, mask: Mask): Mask {
+    if (!hasMask(mask)) return null;
+    const rank = Array.isArray(inputs) ? inputs[0].rank : inputs.rank;
+    // Joining features keeps the steps, and a step's mask; joining along time or batch would join the masks instead.
+    if (normalizeAxis(this.axis, rank, `Concatenate "${this.name}"`) !== rank - 1) {
+      throw new Error(`Layer "${this.name}" (Concatenate) received masked inputs and joins them along axis ${this.axis}; masks are supported when joining along the last (features) axis`);
+    }
+    return super.computeMask(inputs, mask);
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shapes = inputShape as Shape[];

@@ -137,6 +137,8 @@ export interface LayerNormalizationArgs extends LayerArgs {
 
 /** Normalizes each sample over `axis` (default the last) with its own mean and variance, then scales and shifts. */
 export class LayerNormalization extends Layer {
+  /** Each step is normalized on its own, so a [batch, time] mask passes through (as Keras's). */
+  override supportsMasking = true;
   readonly axis: number | number[];
   readonly epsilon: number;
   readonly center: boolean;

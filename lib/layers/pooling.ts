@@ -1,12 +1,14 @@
 // Pooling layers: windowed pooling on channels-last input; global pooling with the channels last or first.
 import { checkPadding, outputSize, type Padding } from '../ops/window.js';
 import { avgPool2d, maxPool2d } from '../ops/pool.js';
-import { max, mean } from '../ops/reduce.js';
+import { div, mul } from '../ops/elementwise.js';
+import { max, mean, sum } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
-import type { Tensor } from '../tensor.js';
+import { tensor, type Tensor } from '../tensor.js';
 import { single1d, spatialPair } from './convolutional.js';
 import { invalid, single, singleShape } from './core.js';
-import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerInput, type Mask, type Shape } from './layer.js';
+import { firstMask, maskValues } from './masking.js';
 
 export interface Pooling2DArgs extends LayerArgs {
   poolSize?: number | [number, number];
@@ -208,14 +210,26 @@ abstract class GlobalPooling1D extends GlobalPooling {
 
 /**
  * Mean over the steps: [batch, steps, channels] -> [batch, channels] (a text classifier's usual pooling);
- * channels first: [batch, channels, steps] -> [batch, channels].
+ * channels first: [batch, channels, steps] -> [batch, channels]. With a mask [batch, steps] the mean is over the
+ * unmasked steps only, sum(x * mask) / sum(mask), as Keras's (a sample with every step masked gives NaN there too).
  */
 export class GlobalAveragePooling1D extends GlobalPooling1D {
+  override supportsMasking = true;
   constructor(args: GlobalPooling2DArgs = {}) {
     super(args);
   }
-  call(inputs: LayerInput): Tensor {
-    return mean(single(inputs, this), this.axes, this.keepdims);
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    const x = single(inputs, this);
+    const mask = firstMask(args.mask);
+    if (!mask) return mean(x, this.axes, this.keepdims);
+    const [batch, steps] = [x.shape[0], x.shape[this.axes[0]]];
+    const m = tensor(maskValues(mask, x, this, [batch, steps]), [batch, steps]);
+    const m3 = this.dataFormat === 'channels_first' ? reshape(m, [batch, 1, steps]) : reshape(m, [batch, steps, 1]);
+    return div(sum(mul(x, m3), this.axes, this.keepdims), sum(m3, this.axes, this.keepdims));
+  }
+  /** The steps are pooled away, and their mask with them. */
+  override computeMask(): Mask {
+    return null;
   }
 }
 

@@ -4,7 +4,8 @@ import { add, mul } from '../ops/elementwise.js';
 import { concat, gather, reshape } from '../ops/shape.js';
 import { tensor, type Tensor, type Variable } from '../tensor.js';
 import { invalid, single, singleShape } from './core.js';
-import { Layer, formatShape, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { Layer, formatShape, type CallArgs, type LayerArgs, type LayerInput, type Mask, type Shape } from './layer.js';
+import { firstMask } from './masking.js';
 import { RNNBase } from './recurrent.js';
 
 export interface BidirectionalArgs extends LayerArgs {
@@ -37,9 +38,12 @@ export class Bidirectional extends Layer {
     const config = inner.getConfig();
     delete config.batchInputShape;
     const Cls = inner.constructor as new (c: Record<string, unknown>) => RNNBase;
-    this.forwardLayer = new Cls({ ...config, name: `forward_${inner.name}` });
-    this.backwardLayer = new Cls({ ...config, name: `backward_${inner.name}`, goBackwards: !inner.goBackwards });
+    // As Keras's: with a mask, masked steps of the output sequences are zeros in both directions.
+    const zeroOutputForMask = inner.returnSequences;
+    this.forwardLayer = new Cls({ ...config, name: `forward_${inner.name}`, zeroOutputForMask });
+    this.backwardLayer = new Cls({ ...config, name: `backward_${inner.name}`, goBackwards: !inner.goBackwards, zeroOutputForMask });
     this.inputSpec = { ndim: 3 };
+    this.supportsMasking = true;
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -48,14 +52,29 @@ export class Bidirectional extends Layer {
     super.build(inputShape);
   }
 
-  call(inputs: LayerInput): Tensor {
+  /** With the inner layer's returnState: [merged output, ...forward states, ...backward states], as Keras's. */
+  get returnState(): boolean {
+    return this.forwardLayer.returnState;
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor | Tensor[] {
     const x = single(inputs, this);
-    const yf = this.forwardLayer.apply(x) as Tensor;
-    let yb = this.backwardLayer.apply(x) as Tensor;
-    if (this.forwardLayer.returnSequences) {
-      const time = yb.shape[1];
-      yb = gather(yb, tensor(Int32Array.from({ length: time }, (_, k) => time - 1 - k), [time], 'int32'), 1);
-    }
+    // Both directions read the same mask (the backward one walks it from the end, as its input).
+    const inner: CallArgs = { training: args.training, mask: firstMask(args.mask) };
+    const split = (out: Tensor | Tensor[]): [Tensor, Tensor[]] => (Array.isArray(out) ? [out[0], out.slice(1)] : [out, []]);
+    const [yf, statesF] = split(this.forwardLayer.apply(x, inner) as Tensor | Tensor[]);
+    const [yb, statesB] = split(this.backwardLayer.apply(x, inner) as Tensor | Tensor[]);
+    const merged = this.merge(yf, this.forwardLayer.returnSequences ? this.timeReversed(yb) : yb);
+    return this.returnState ? [merged, ...statesF, ...statesB] : merged;
+  }
+
+  /** The backward outputs, put back in time order. */
+  private timeReversed(yb: Tensor): Tensor {
+    const time = yb.shape[1];
+    return gather(yb, tensor(Int32Array.from({ length: time }, (_, k) => time - 1 - k), [time], 'int32'), 1);
+  }
+
+  private merge(yf: Tensor, yb: Tensor): Tensor {
     switch (this.mergeMode) {
       case 'sum': return add(yf, yb);
       case 'mul': return mul(yf, yb);
@@ -64,10 +83,17 @@ export class Bidirectional extends Layer {
     }
   }
 
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const s = this.forwardLayer.computeOutputShape(inputShape) as Shape;
+  override computeMask(_inputs: LayerInput, mask: Mask): Mask {
+    const out = this.forwardLayer.returnSequences ? firstMask(mask) : null;
+    return this.returnState ? [out, ...this.forwardLayer.stateSizes().flatMap(() => [null, null])] : out;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const inner = this.forwardLayer.computeOutputShape(inputShape);
+    const [s, ...states] = this.returnState ? (inner as Shape[]) : [inner as Shape];
     const last = s[s.length - 1];
-    return this.mergeMode === 'concat' ? [...s.slice(0, -1), last === null ? null : 2 * last] : s;
+    const merged = this.mergeMode === 'concat' ? [...s.slice(0, -1), last === null ? null : 2 * last] : s;
+    return this.returnState ? [merged, ...states, ...states] : merged;
   }
 
   override get trainableWeights(): Variable[] {
@@ -83,6 +109,7 @@ export class Bidirectional extends Layer {
 
   override getConfig() {
     const inner = this.forwardLayer.getConfig();
+    delete inner.zeroOutputForMask;
     inner.name = this.forwardLayer.name.replace(/^forward_/, '');
     return { ...super.getConfig(), mergeMode: this.mergeMode, layer: { className: this.forwardLayer.className, config: inner } };
   }

@@ -6,7 +6,7 @@ import { getLoss, type Loss, type LossIdentifier } from '../losses.js';
 import { getMetric, Mean, type Metric, type MetricIdentifier } from '../metrics.js';
 import { add, mul } from '../ops/elementwise.js';
 import type { OptimizerIdentifier } from '../optimizers/optimizer.js';
-import type { Tensor } from '../tensor.js';
+import { tensor, type Tensor } from '../tensor.js';
 
 export interface CompileArgs {
   optimizer: OptimizerIdentifier;
@@ -104,6 +104,26 @@ export function currentLogs(c: Compiled): Logs {
 }
 
 /**
+ * The sample weights of an output that carries a mask (Keras's apply_mask): the mask times the sample weights, the
+ * mask scaled by steps / kept steps so that a mean-reduced loss averages over the kept steps only. Metrics take the
+ * plain product (a weighted mean needs no rescaling).
+ */
+function maskedWeights(o: Tensor, sw: Tensor | null, rescale: boolean): Tensor | null {
+  const mask = o.kerasMask;
+  if (!mask) return sw;
+  const m = mask.values;
+  const [batch] = mask.shape;
+  const perSample = batch === 0 ? 0 : m.length / batch;
+  let kept = 0;
+  for (let i = 0; i < m.length; i++) if (m[i] !== 0) kept++;
+  const scale = rescale ? m.length / (kept + 1e-7) : 1;
+  const w = sw?.values;
+  const out = new Float32Array(m.length);
+  for (let i = 0; i < m.length; i++) out[i] = (m[i] !== 0 ? scale : 0) * (!w ? 1 : w.length === m.length ? w[i] : w[Math.floor(i / perSample)]);
+  return tensor(out, mask.shape.slice());
+}
+
+/**
  * The loss of one batch (as a scalar tensor): the weighted sum of the per-output losses plus the layers' own losses
  * (regularizers), updating the loss trackers and metrics.
  */
@@ -111,7 +131,8 @@ export function batchLoss(c: Compiled, outs: Tensor[], ys: Tensor[], sw: Tensor 
   let total: Tensor | null = null;
   const batch = ys[0].shape[0];
   outs.forEach((o, i) => {
-    const li = c.losses[i].compute(ys[i], o, sw);
+    const loss = c.losses[i];
+    const li = loss.compute(ys[i], o, maskedWeights(o, sw, loss.reduction === 'sum_over_batch_size' || loss.reduction === 'mean'));
     if (li.size !== 1) throw new Error(`loss '${c.losses[i].name}' must reduce to a scalar in training (its reduction is '${c.losses[i].reduction}')`);
     if (c.outputLossTrackers.length) c.outputLossTrackers[i].addValues(li.item(), null, batch);
     const weighted = c.lossWeights[i] === 1 ? li : mul(li, c.lossWeights[i]);
@@ -119,6 +140,9 @@ export function batchLoss(c: Compiled, outs: Tensor[], ys: Tensor[], sw: Tensor 
   });
   for (const r of layerLosses) total = add(total!, r);
   c.lossTracker.addValues(total!.item(), null, batch);
-  noGrad(() => outs.forEach((o, i) => c.metrics[i].forEach((m) => m.updateState(ys[i], o, sw))));
+  noGrad(() => outs.forEach((o, i) => {
+    const w = maskedWeights(o, sw, false);
+    c.metrics[i].forEach((m) => m.updateState(ys[i], o, w));
+  }));
   return total!;
 }

@@ -51,9 +51,11 @@ export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | undefined
 export function runGraph(graph: Graph, xs: Tensor[], args: CallArgs): Tensor[] {
   const values = new Map<SymbolicTensor, Tensor>();
   graph.inputs.forEach((s, i) => values.set(s, xs[i]));
+  // The model's input masks ride on the input tensors; each layer reads its own input's mask, not the model's.
+  const { mask: _inputMask, ...outer } = args;
   for (const node of graph.nodes) {
     const ins = node.inputs.map((s) => values.get(s)!);
-    const out: LayerOutput = node.layer.apply(node.listInput ? ins : ins[0], { ...node.args, ...args });
+    const out: LayerOutput = node.layer.apply(node.listInput ? ins : ins[0], { ...node.args, ...outer });
     const outs: Tensor[] = Array.isArray(out) ? out : [out];
     node.outputs.forEach((s, i) => values.set(s, outs[i]));
   }

@@ -2,7 +2,7 @@
 // shared by all three. The graph is built in functional.ts, compile() is parsed in compile.ts, and the loops behind
 // fit/evaluate/predict live in training.ts.
 import type { History, Logs } from '../callbacks/callback.js';
-import { Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type LayerInput, type LayerNode, type LayerOutput, type Shape } from '../layers/layer.js';
+import { Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type LayerInput, type LayerNode, type LayerOutput, type Mask, type Shape } from '../layers/layer.js';
 import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
 import type { Tensor, TensorLike, Variable } from '../tensor.js';
 import { metricsNames, parseCompileArgs, type CompileArgs, type Compiled } from './compile.js';
@@ -39,6 +39,8 @@ export class Model extends Layer {
   compileArgs: CompileArgs | null = null;
   /** The functional graph (null for Sequential before it is built, and for subclassed models). */
   private functionalGraph: Graph | null = null;
+  /** A masked input reaches the model's first layers, which accept it or not. */
+  override supportsMasking = true;
 
   constructor(args: ModelArgs & LayerArgs = {}) {
     super({ ...args, name: args.name ?? (new.target === Model && args.inputs ? 'functional' : undefined) });
@@ -190,6 +192,19 @@ export class Model extends Layer {
     }
     const results = runGraph(this.functionalGraph, xs, args);
     return results.length === 1 ? results[0] : results;
+  }
+
+  /** The outputs keep the masks the model's last layers gave them. */
+  override computeMask(): Mask | undefined {
+    return undefined;
+  }
+
+  /** Clears the states of the model's stateful recurrent layers (Keras's reset_states). */
+  resetStates(): void {
+    for (const l of this.layers) {
+      const r = (l as Layer & { resetStates?: () => void }).resetStates;
+      if (typeof r === 'function' && (l instanceof Model || (l as { stateful?: boolean }).stateful)) r.call(l);
+    }
   }
 
   /** @internal Forward pass on a list of inputs, returning a list of outputs. */

@@ -107,15 +107,18 @@ export class Sequential extends Model {
   override call(inputs: LayerInput, args: CallArgs = {}): LayerOutput {
     if (!this.stack.length) throw new Error(`Sequential model "${this.name}" has no layers; add some before calling it`);
     let x: LayerOutput = inputs;
+    // Each layer reads the mask its input carries (the first layer's is the model's input's).
+    const { mask: _inputMask, ...layerArgs } = args;
     for (let i = 0; i < this.stack.length; i++) {
       const l = this.stack[i];
-      const fused = Array.isArray(x) ? null : fusedPair(this.stack, i);
+      // A masked input takes the plain path, where a layer without mask support says so.
+      const fused = Array.isArray(x) || x.kerasMask ? null : fusedPair(this.stack, i);
       if (fused && this.layerOutputShapes.has(fused[1])) {
         x = runConvReluPool(fused[0], fused[1], x as Tensor);
         i++;
         continue;
       }
-      x = l.apply(x, args) as LayerOutput;
+      x = l.apply(x, layerArgs) as LayerOutput;
       if (!this.layerOutputShapes.has(l) && !Array.isArray(x)) this.layerOutputShapes.set(l, [null, ...x.shape.slice(1)]);
     }
     return x;

@@ -42,6 +42,13 @@ describe('the Keras config mapping', () => {
       new L.GaussianNoise({ stddev: 0.4, seed: 3 }), new L.GaussianDropout({ rate: 0.2 }), new L.AlphaDropout({ rate: 0.1, noiseShape: [null, 1, 4], seed: 5 }),
       new L.SpatialDropout1D({ rate: 0.3 }), new L.SpatialDropout2D({ rate: 0.4, dataFormat: 'channels_first', seed: 2 }), new L.ActivityRegularization({ l1: 0.01, l2: 0.02 }),
       new L.GroupNormalization({ groups: 4, axis: -1, epsilon: 1e-5, center: false, gammaRegularizer: 'l2' }), new L.UnitNormalization({ axis: [1, 2] }),
+      new L.Embedding(20, 4, { maskZero: true }), new L.Masking({ maskValue: -1 }),
+      new L.LSTM(3, { stateful: true, returnState: true, recurrentDropout: 0.25, dropout: 0.1, batchInputShape: [4, 5, 2] }),
+      new L.GRU(2, { zeroOutputForMask: true, returnSequences: true }),
+      new L.SimpleRNNCell(3, { activation: 'relu' }), new L.LSTMCell({ units: 2, unitForgetBias: false, recurrentDropout: 0.5 }), new L.GRUCell(4),
+      new L.StackedRNNCells([new L.GRUCell(2, { resetAfter: false }), new L.LSTMCell(3)]),
+      new L.RNN(new L.LSTMCell(3), { returnSequences: true, goBackwards: true }),
+      new L.RNN([new L.SimpleRNNCell(2), new L.GRUCell(2)], { returnState: true, stateful: true, batchInputShape: [2, 3, 1] }),
     ];
     for (const layer of layers) {
       const spec = JSON.parse(JSON.stringify(layerToKeras(layer)));
@@ -105,11 +112,37 @@ describe('the Keras config mapping', () => {
   it('refuses, naming the layer and the class, what would compute differently', () => {
     const spec = (class_name: string, config: Record<string, unknown>) => ({ class_name, config: { name: 'x', ...config } });
     expect(() => layerFromKeras(spec('MaxPooling2D', { data_format: 'channels_first' }))).toThrow(/layer "x" \(MaxPooling2D\): data_format "channels_first"/);
-    expect(() => layerFromKeras(spec('LSTM', { units: 2, stateful: true }))).toThrow(/layer "x" \(LSTM\): stateful=true is not supported/);
-    expect(() => layerFromKeras(spec('Embedding', { input_dim: 3, output_dim: 2, mask_zero: true }))).toThrow(/layer "x" \(Embedding\): mask_zero=true is not supported/);
+    expect(() => layerFromKeras(spec('LSTM', { units: 2, time_major: true }))).toThrow(/layer "x" \(LSTM\): time_major=true is not supported/);
+    expect(() => layerFromKeras(spec('RNN', { return_sequences: true }))).toThrow(/layer "x" \(RNN\): an RNN needs the `cell` it runs/);
+    // Stateful recurrences and masks are read (they compute as Keras does).
+    expect((layerFromKeras(spec('LSTM', { units: 2, stateful: true, batch_input_shape: [1, 3, 2] })) as tn.layers.LSTM).stateful).toBe(true);
+    expect((layerFromKeras(spec('Embedding', { input_dim: 3, output_dim: 2, mask_zero: true })) as tn.layers.Embedding).maskZero).toBe(true);
     expect(() => layerFromKeras(spec('Dense', { units: 2, dtype: 'complex64' }))).toThrow(/layer "x" \(Dense\): dtype "complex64" is not supported/);
     expect(() => layerFromKeras(spec('Dense', { units: 0 }))).toThrow(/layer "x" \(Dense\): .*units/);
     expect(() => layerFromKeras(spec('Dense', { units: 2, kernel_regularizer: { class_name: 'OrthogonalRegularizer', config: {} } }))).toThrow(/layer "x" \(Dense\): `kernel_regularizer`/);
+  });
+
+  it("reads Keras 3's initial_state call argument as the recurrent layer's extra inputs", () => {
+    const kt = (layer: string, node: number, index: number) => ({ class_name: '__keras_tensor__', config: { shape: [null, 3], dtype: 'float32', keras_history: [layer, node, index] } });
+    const topology = {
+      class_name: 'Functional',
+      config: {
+        name: 'seq2seq',
+        layers: [
+          { class_name: 'InputLayer', name: 'x', config: { batch_shape: [null, 4, 2], name: 'x' }, inbound_nodes: [] },
+          { class_name: 'LSTM', name: 'enc', config: { name: 'enc', units: 3, return_state: true }, inbound_nodes: [{ args: [kt('x', 0, 0)], kwargs: {} }] },
+          { class_name: 'LSTM', name: 'dec', config: { name: 'dec', units: 3 }, inbound_nodes: [{ args: [kt('x', 0, 0)], kwargs: { initial_state: [kt('enc', 0, 1), kt('enc', 0, 2)], training: false } }] },
+        ],
+        input_layers: [['x', 0, 0]],
+        output_layers: [['dec', 0, 0]],
+      },
+    };
+    const model = modelFromKeras(topology, 'm', { kerasVersion: '3.8.0' });
+    const x = tn.randomNormal([2, 4, 2], 0, 1, 'float32', 3);
+    const [, h, c] = model.getLayer('enc').apply(x) as unknown as tn.Tensor[];
+    const want = model.getLayer('dec').apply(x, { initialState: [h, c] });
+    expect(Array.from((model.predict(x) as tn.Tensor).data())).toEqual(Array.from(want.data()));
+    expect(Array.from(want.data())).not.toEqual(Array.from(model.getLayer('dec').apply(x).data()));
   });
 
   it('names the layer and a class tensornode lacks, and which classes it reads', () => {
