@@ -7,7 +7,8 @@ import { softmax } from '../ops/reduce.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { invalid, single, singleShape } from './core.js';
-import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { Layer, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { firstMask, maskedLogits } from './masking.js';
 
 /** A finite number, at least 0 unless `negative` is allowed. */
 function finite(v: unknown, cls: string, arg: string, nonNegative: boolean): number {
@@ -201,6 +202,8 @@ export interface SoftmaxArgs extends LayerArgs {
 /** softmax(x) along `axis`: exp(x) / sum(exp(x)) over that axis. */
 export class Softmax extends ElementwiseLayer {
   readonly axis: number;
+  /** With a mask, masked positions get -1e9 before the softmax (Keras's), so they get no weight; the mask passes on. */
+  override supportsMasking = true;
 
   constructor(args: SoftmaxArgs = {}) {
     super(args);
@@ -209,12 +212,13 @@ export class Softmax extends ElementwiseLayer {
     this.axis = a;
   }
 
-  call(inputs: LayerInput): Tensor {
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
     const x = single(inputs, this);
     if (this.axis < -x.rank || this.axis >= x.rank) {
       throw new Error(`Layer "${this.name}": axis ${this.axis} is out of range for its input of shape ${JSON.stringify(x.shape)}`);
     }
-    return softmax(x, this.axis);
+    const mask = firstMask(args.mask);
+    return softmax(mask ? maskedLogits(x, mask, this) : x, this.axis);
   }
 
   override getConfig(): Record<string, unknown> {

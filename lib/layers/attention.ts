@@ -21,7 +21,8 @@ import { serializeRegularizer, type RegularizerIdentifier } from '../regularizer
 import { fmt, sizeOf } from '../shape-util.js';
 import { tensor, Tensor, toTensor, type TensorLike, type Variable } from '../tensor.js';
 import { invalid, positiveInt } from './core.js';
-import { formatShape, Layer, SymbolicTensor, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Shape } from './layer.js';
+import { formatShape, Layer, SymbolicTensor, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Mask, type Shape } from './layer.js';
+import { firstMask } from './masking.js';
 
 type MaybeTensor = Tensor | null | undefined;
 
@@ -89,6 +90,11 @@ export interface AttentionCallArgs extends CallArgs {
  * output = softmax(scores) . value [batch, Tq, dim], zeroed where the query mask is 0. Key defaults to value.
  */
 export class Attention extends Layer {
+  /** Propagated masks arrive as [queryMask, valueMask]; the output keeps the query's (Keras's compute_mask). */
+  override supportsMasking = true;
+  override computeMask(_inputs: LayerInput, mask: Mask): Mask {
+    return firstMask(mask);
+  }
   readonly useScale: boolean;
   readonly scoreMode: 'dot' | 'concat';
   readonly dropout: number;
@@ -280,6 +286,11 @@ export interface MultiHeadAttentionCallArgs extends CallArgs {
  * Inputs may have several attention axes ([batch, a1, a2, dim]); attention then runs over all of them jointly.
  */
 export class MultiHeadAttention extends Layer {
+  /** Propagated masks arrive as [queryMask, valueMask(, keyMask)]; the output keeps the query's. */
+  override supportsMasking = true;
+  override computeMask(_inputs: LayerInput, mask: Mask): Mask {
+    return firstMask(mask);
+  }
   readonly numHeads: number;
   readonly keyDim: number;
   readonly valueDim: number;

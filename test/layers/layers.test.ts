@@ -73,7 +73,7 @@ describe('layer dtype', () => {
   it('lets an input be int32 (indices for an Embedding), and keeps that through save and load', async () => {
     const ids = tn.input({ shape: [4], dtype: 'int32', name: 'ids' });
     expect(ids.dtype).toBe('int32');
-    expect(() => tn.input({ shape: [4], dtype: 'float64' as never, name: 'x64' })).toThrow(`InputLayer "x64": dtype "float64" is not supported; tensornode computes in float32 and has no mixed precision yet. Pass dtype 'float32' (or 'int32' for integer inputs), or leave it out.`);
+    expect(() => tn.input({ shape: [4], dtype: 'float64' as never, name: 'x64' })).toThrow(`InputLayer "x64": dtype "float64" is not supported; tensornode computes in float32 and has no mixed precision yet. Pass dtype 'float32' (or 'int32' / 'string' for integer or string inputs), or leave it out.`);
     const hidden = new tn.layers.Embedding(10, 3, { dtype: { className: 'DTypePolicy', config: { name: 'float32' } } as never }).apply(ids);
     const model = new tn.Model({ inputs: ids, outputs: new tn.layers.GlobalAveragePooling1D().apply(hidden) });
     const dir = mkdtempSync(join(tmpdir(), 'tensornode-dtype-'));

@@ -399,3 +399,24 @@ describe('against TF.js (an independent implementation of Keras masking)', () =>
     expectSamePredictions(ours, model, [{ values: x, shape: [2, 4, 3] }]);
   });
 });
+
+describe('masks into Softmax and the attention layers', () => {
+  it('Softmax gives masked positions zero weight; Attention and MultiHeadAttention take the propagated masks as [queryMask, valueMask]', () => {
+    const x = randomTensor([2, 4], 90);
+    x.kerasMask = tn.tensor([[1, 0, 1, 1], [1, 1, 0, 0]], [2, 4]);
+    const p = new tn.layers.Softmax().apply(x);
+    const want = tn.softmax(maskedLogits(x, x.kerasMask, new Dense(1)));
+    expect(Array.from(p.data())).toEqual(Array.from(want.data()));
+    expect(p.kerasMask).toBe(x.kerasMask);
+    const ids = tn.tensor([[1, 2, 3, 0], [4, 5, 0, 0]], [2, 4], 'int32');
+    const e = new Embedding(8, 4, { maskZero: true }).apply(ids);
+    const m = e.kerasMask!;
+    for (const layer of [new tn.layers.Attention(), new tn.layers.MultiHeadAttention({ numHeads: 2, keyDim: 2 })]) {
+      const propagated = layer.apply([e, e]);
+      const plain = tn.tensor(e.data(), e.shape);
+      const explicit = layer.apply([plain, plain], { mask: [m, m] });
+      expect(Array.from(propagated.data())).toEqual(Array.from(explicit.data()));
+      expect(propagated.kerasMask).toBe(m);
+    }
+  });
+});
