@@ -16,7 +16,7 @@ export {
 export { argMax, argMin, logSoftmax, logSumExp, max, mean, min, softmax, sum } from './reduce.js';
 export { broadcastTo } from './broadcast.js';
 export { matMul } from './matmul.js';
-export { conv2d, depthwiseConv2d } from './conv.js';
+export { conv2d, conv2dTranspose, depthwiseConv2d } from './conv.js';
 export { avgPool2d, maxPool2d } from './pool.js';
 export { resizeBilinear } from './resize.js';
 export { repeat } from './shape.js';
