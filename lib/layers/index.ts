@@ -95,3 +95,10 @@ export const dot = (args: DotArgs) => new Dot(args);
 export const attention = (args: AttentionArgs = {}) => new Attention(args);
 export const additiveAttention = (args: Omit<AttentionArgs, 'scoreMode'> = {}) => new AdditiveAttention(args);
 export const multiHeadAttention = (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args);
+
+// Transposed convolution (TF.js's layers.conv2dTranspose; conv1dTranspose in the same spelling, TF.js has none).
+export { Conv1DTranspose, Conv2DTranspose } from './convolutional.js';
+export type { Conv1DTransposeArgs, Conv2DTransposeArgs } from './convolutional.js';
+import { Conv1DTranspose, Conv2DTranspose, type Conv1DTransposeArgs, type Conv2DTransposeArgs } from './convolutional.js';
+export const conv2dTranspose = (args: Conv2DTransposeArgs) => new Conv2DTranspose(args);
+export const conv1dTranspose = (args: Conv1DTransposeArgs) => new Conv1DTranspose(args);
