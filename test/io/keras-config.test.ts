@@ -42,6 +42,8 @@ describe('the Keras config mapping', () => {
       new L.GaussianNoise({ stddev: 0.4, seed: 3 }), new L.GaussianDropout({ rate: 0.2 }), new L.AlphaDropout({ rate: 0.1, noiseShape: [null, 1, 4], seed: 5 }),
       new L.SpatialDropout1D({ rate: 0.3 }), new L.SpatialDropout2D({ rate: 0.4, dataFormat: 'channels_first', seed: 2 }), new L.ActivityRegularization({ l1: 0.01, l2: 0.02 }),
       new L.GroupNormalization({ groups: 4, axis: -1, epsilon: 1e-5, center: false, gammaRegularizer: 'l2' }), new L.UnitNormalization({ axis: [1, 2] }),
+      new L.Conv2DTranspose(4, [3, 2], { strides: 2, padding: 'same', outputPadding: [1, 0], activation: 'relu' }), new L.Conv2DTranspose({ filters: 2, kernelSize: 3, dilationRate: 2 }),
+      new L.Conv1DTranspose(3, 5, { strides: 2, outputPadding: 1, useBias: false }), new L.Conv2D(6, 3, { groups: 3 }), new L.Conv1D(4, 2, { groups: 2 }),
     ];
     for (const layer of layers) {
       const spec = JSON.parse(JSON.stringify(layerToKeras(layer)));
@@ -82,6 +84,17 @@ describe('the Keras config mapping', () => {
       kernelInitializer: { className: 'VarianceScaling', config: { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' } },
       kernelRegularizer: { className: 'L1L2', config: { l1: 0, l2: 0.01 } },
     });
+  });
+
+  it("reads Keras 3's Conv2DTranspose, Conv1DTranspose and grouped Conv2D configs, and refuses groups on a transposed one", () => {
+    const k3 = (class_name: string, config: Record<string, unknown>) => layerFromKeras({ module: 'keras.layers', class_name, registered_name: null, config: { name: 'z', trainable: true, data_format: 'channels_last', activity_regularizer: null, kernel_constraint: null, bias_constraint: null, ...config } });
+    const t = k3('Conv2DTranspose', { filters: 4, kernel_size: [3, 3], strides: [2, 2], padding: 'same', output_padding: [1, 1], dilation_rate: [1, 1], activation: 'relu', use_bias: true });
+    expect(t).toBeInstanceOf(L.Conv2DTranspose);
+    expect(t.getConfig()).toMatchObject({ filters: 4, kernelSize: [3, 3], strides: [2, 2], padding: 'same', outputPadding: [1, 1], activation: 'relu' });
+    expect(k3('Conv1DTranspose', { filters: 2, kernel_size: [5], strides: [2], padding: 'valid', output_padding: null, dilation_rate: [1] }).getConfig()).toMatchObject({ kernelSize: [5], strides: [2], outputPadding: null });
+    expect((k3('Conv2D', { filters: 6, kernel_size: [3, 3], groups: 3 }) as tn.layers.Conv2D).groups).toBe(3);
+    expect(() => k3('Conv2DTranspose', { filters: 4, kernel_size: [3, 3], groups: 2 })).toThrow(/groups=2 is not supported: transposed convolutions have no groups/);
+    expect(layerToKeras(new L.Conv2DTranspose(2, 3, { outputPadding: null })).config).toMatchObject({ output_padding: null, kernel_size: [3, 3] });
   });
 
   it("reads Keras 3's and TF.js 1.x's spellings of the newer classes", () => {
