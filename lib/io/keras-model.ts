@@ -357,6 +357,8 @@ const DEPTHWISE = ['kernel_size', 'strides', 'padding', 'data_format', 'dilation
 const KERAS3_KEYS: Record<string, string[]> = {
   Dense: ['units', ...KERNEL],
   Conv1D: CONV, Conv2D: CONV,
+  Conv3D: CONV, MaxPooling3D: POOL, AveragePooling3D: POOL,
+  GlobalAveragePooling3D: ['data_format', 'keepdims'], GlobalMaxPooling3D: ['data_format', 'keepdims'],
   Conv1DTranspose: [...CONV.filter((k) => k !== 'groups'), 'output_padding'], Conv2DTranspose: [...CONV.filter((k) => k !== 'groups'), 'output_padding'],
   MaxPooling1D: POOL, MaxPooling2D: POOL, AveragePooling1D: POOL, AveragePooling2D: POOL,
   GlobalAveragePooling1D: ['data_format', 'keepdims'], GlobalAveragePooling2D: ['data_format', 'keepdims'],

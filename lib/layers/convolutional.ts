@@ -1,9 +1,9 @@
-// Conv1D, Conv2D (grouped too), Conv1DTranspose, Conv2DTranspose, DepthwiseConv2D and SeparableConv2D on
+// Conv1D, Conv2D (grouped too), Conv3D, Conv1DTranspose, Conv2DTranspose, DepthwiseConv2D and SeparableConv2D on
 // channels-last input.
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
-import { conv2dFused, conv2dTransposeFused, depthwiseConv2dFused, groupedConv2dFused, transposeOutputLength, type Conv2dCall } from '../ops/conv.js';
-import { checkPadding, outputSize, pair, type Padding } from '../ops/window.js';
+import { conv2dFused, conv2dTransposeFused, conv3dFused, depthwiseConv2dFused, groupedConv2dFused, transposeOutputLength, type Conv2dCall } from '../ops/conv.js';
+import { checkPadding, outputSize, pair, triple, type Padding } from '../ops/window.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { pad, reshape } from '../ops/shape.js';
 import type { Tensor, Variable } from '../tensor.js';
@@ -236,6 +236,102 @@ export class Conv1D extends KernelLayer {
     return {
       ...super.getConfig(), filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding,
       dilationRate: [this.dilationRate], ...(this.groups !== 1 ? { groups: this.groups } : {}),
+    };
+  }
+}
+
+export interface Conv3DArgs extends KernelLayerArgs {
+  filters?: number;
+  kernelSize?: number | [number, number, number];
+  strides?: number | [number, number, number];
+  padding?: Padding;
+  dataFormat?: 'channels_last' | 'channelsLast';
+  dilationRate?: number | [number, number, number];
+  /** Only 1 (Keras's default) is supported for Conv3D. */
+  groups?: number;
+}
+
+function spatialTriple(v: unknown, cls: string, arg: string): [number, number, number] {
+  try {
+    return triple(v as number | number[], arg, cls);
+  } catch {
+    throw invalid(cls, arg, 'a positive integer or a list of three positive integers', v);
+  }
+}
+
+/**
+ * 3-D convolution over volumes (video, scans): output = activation(conv3d(inputs, kernel) + bias), inputs
+ * [batch, depth, height, width, channels], kernel [kd, kh, kw, channels, filters], output [batch, od, oh, ow, filters].
+ */
+export class Conv3D extends KernelLayer {
+  readonly filters: number;
+  readonly kernelSize: [number, number, number];
+  readonly strides: [number, number, number];
+  readonly padding: Padding;
+  readonly dilationRate: [number, number, number];
+
+  constructor(filters: number | Conv3DArgs, kernelSize?: number | [number, number, number] | Conv3DArgs, args: Conv3DArgs = {}) {
+    let a: Conv3DArgs;
+    if (typeof filters === 'object') a = filters;
+    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
+    else a = { ...args, filters, kernelSize: kernelSize as number | [number, number, number] };
+    super(a);
+    const cls = 'Conv3D';
+    this.filters = positiveInt(a.filters, cls, 'filters');
+    if (a.kernelSize === undefined) throw invalid(cls, 'kernelSize', 'a positive integer or a list of three positive integers', a.kernelSize);
+    this.kernelSize = spatialTriple(a.kernelSize, cls, 'kernelSize');
+    this.strides = spatialTriple(a.strides ?? 1, cls, 'strides');
+    this.dilationRate = spatialTriple(a.dilationRate ?? 1, cls, 'dilationRate');
+    try {
+      this.padding = checkPadding(a.padding ?? 'valid', cls);
+    } catch {
+      throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
+    }
+    if (a.dataFormat !== undefined && a.dataFormat !== null && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
+      throw invalid(cls, 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
+    }
+    if (a.groups !== undefined && a.groups !== null && a.groups !== 1) throw invalid(cls, 'groups', '1 (grouped 3-D convolution is not supported)', a.groups);
+    if (this.strides.some((v) => v > 1) && this.dilationRate.some((v) => v > 1)) {
+      throw new Error(`${cls}: strides > 1 are not compatible with dilationRate > 1. Received: strides=${JSON.stringify(this.strides)} and dilationRate=${JSON.stringify(this.dilationRate)}`);
+    }
+    this.inputSpec = { ndim: 5 };
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = singleShape(inputShape, this);
+    const channels = s[s.length - 1];
+    if (s.length !== 5 || channels === null) {
+      throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=5 [batch, depth, height, width, channels] with a known channel axis, received shape ${JSON.stringify(s)}`);
+    }
+    this.addKernelAndBias([...this.kernelSize, channels, this.filters], this.filters);
+    this.inputSpec = { ndim: 5, axes: { [-1]: channels } };
+    super.build(inputShape);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const op = `conv3d (layer "${this.name}")`;
+    const u = this.activation.unary;
+    if (u) return conv3dFused(x, this.kernel!, this.bias, this.strides, this.padding, this.dilationRate, u.op, u.alpha, op);
+    return activate(this.activation, conv3dFused(x, this.kernel!, this.bias, this.strides, this.padding, this.dilationRate, undefined, 0, op));
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    const dims = [1, 2, 3].map((axis, i) => {
+      const d = s[axis];
+      return d === null ? null : outputSize(d, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding)[0];
+    });
+    if (dims.some((d) => d === 0)) {
+      throw new Error(`Layer "${this.name}": the ${this.kernelSize.join('x')} kernel does not fit its input of shape ${JSON.stringify(s)} with '${this.padding}' padding`);
+    }
+    return [s[0], ...dims, this.filters];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
+      dataFormat: 'channels_last', dilationRate: this.dilationRate,
     };
   }
 }

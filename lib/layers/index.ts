@@ -102,3 +102,16 @@ export type { Conv1DTransposeArgs, Conv2DTransposeArgs } from './convolutional.j
 import { Conv1DTranspose, Conv2DTranspose, type Conv1DTransposeArgs, type Conv2DTransposeArgs } from './convolutional.js';
 export const conv2dTranspose = (args: Conv2DTransposeArgs) => new Conv2DTranspose(args);
 export const conv1dTranspose = (args: Conv1DTransposeArgs) => new Conv1DTranspose(args);
+
+// Volumes: 3-D convolution and pooling (TF.js's layers.conv3d, maxPooling3d, averagePooling3d spellings).
+export { Conv3D } from './convolutional.js';
+export type { Conv3DArgs } from './convolutional.js';
+export { MaxPooling3D, AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D } from './pooling.js';
+export type { Pooling3DArgs } from './pooling.js';
+import { Conv3D, type Conv3DArgs } from './convolutional.js';
+import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D, type Pooling3DArgs } from './pooling.js';
+export const conv3d = (args: Conv3DArgs) => new Conv3D(args);
+export const maxPooling3d = (args: Pooling3DArgs = {}) => new MaxPooling3D(args);
+export const averagePooling3d = (args: Pooling3DArgs = {}) => new AveragePooling3D(args);
+export const globalAveragePooling3d = (args: GlobalPooling2DArgs = {}) => new GlobalAveragePooling3D(args);
+export const globalMaxPooling3d = (args: GlobalPooling2DArgs = {}) => new GlobalMaxPooling3D(args);

@@ -8,7 +8,7 @@ import { add, unary } from './elementwise.js';
 import { epilogueActivation } from './matmul.js';
 import { concat, reshape, slice } from './shape.js';
 import { f32, floatArg } from './util.js';
-import { checkPadding, outputSize, pair, type Padding } from './window.js';
+import { checkPadding, outputSize, pair, triple, type Padding } from './window.js';
 
 export interface Conv2dGeometry {
   /** [n, h, w, c, kh, kw, oc, oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
@@ -392,4 +392,91 @@ export function groupedConv2dFused(
     outs.push(conv2dFused(xg, kg, bg, strides, padding, dilations, activation, alpha, op));
   }
   return concat(outs, 3);
+}
+
+type Triple = [number, number, number];
+
+/** x [n, d, h, w, c], kernel [kd, kh, kw, c, oc] -> the native geometry and output shape [n, od, oh, ow, oc]. */
+export function conv3dGeometry(
+  xShape: readonly number[], kShape: readonly number[], strides: Triple, padding: Padding, dilations: Triple, op: string,
+  shownShape: readonly number[] = xShape,
+): Conv2dGeometry {
+  if (xShape.length !== 5) throw new Error(`${op}: input must have rank 5 [batch, depth, height, width, channels], received shape ${fmt(shownShape)}`);
+  if (kShape.length !== 5) throw new Error(`${op}: kernel must have rank 5 [kd, kh, kw, inChannels, outChannels], received shape ${fmt(kShape)}`);
+  const [n, d, h, w, c] = xShape;
+  const [kd, kh, kw, kc, oc] = kShape;
+  if (kc !== c) {
+    throw new Error(`${op}: the input has ${c} channels but the kernel expects ${kc} (input shape ${fmt(shownShape)}, kernel shape ${fmt(kShape)})`);
+  }
+  if (kd < 1 || kh < 1 || kw < 1 || oc < 1) throw new Error(`${op}: the kernel's window and output channels must be positive, received kernel shape ${fmt(kShape)}`);
+  if (strides.some((v) => v > 1) && dilations.some((v) => v > 1)) {
+    throw new Error(`${op}: strides ${fmt(strides)} and dilations ${fmt(dilations)} cannot both exceed 1`);
+  }
+  const [od, front] = outputSize(d, kd, strides[0], dilations[0], padding);
+  const [oh, top] = outputSize(h, kh, strides[1], dilations[1], padding);
+  const [ow, left] = outputSize(w, kw, strides[2], dilations[2], padding);
+  if (od === 0 || oh === 0 || ow === 0) {
+    throw new Error(`${op}: the kernel ${kd}x${kh}x${kw} (dilation ${fmt(dilations)}) does not fit in the ${d}x${h}x${w} input with '${padding}' padding (input shape ${fmt(shownShape)})`);
+  }
+  return {
+    native: [n, d, h, w, c, kd, kh, kw, oc, od, oh, ow, ...strides, ...dilations, front, top, left],
+    outShape: [n, od, oh, ow, oc],
+  };
+}
+
+/**
+ * The Conv3D layer's computation: activation(conv3d(x, kernel) + bias), the bias fused into the native forward
+ * (the activation runs as its own op after it). Forward and both gradients are direct native loops over NDHWC data.
+ */
+export function conv3dFused(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, strides: Triple, padding: Padding, dilations: Triple,
+  activation = UnaryOp.linear, alpha = 0, op = 'conv3d',
+): Tensor {
+  const g = conv3dGeometry(x.shape, kernel.shape, strides, padding, dilations, op);
+  const oc = g.outShape[4];
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== oc)) throw new Error(`${op}: bias must have shape [${oc}], received shape ${fmt(bias.shape)}`);
+  const y = empty(g.outShape);
+  native.conv3dForward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, UnaryOp.linear, 0);
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  const z = record(y, op, inputs, (dy, needs) => {
+    let dx: Tensor | null = null;
+    let dk: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty(x.shape.slice());
+      native.conv3dBackwardInput(f32(dy), f32(kernel), f32(dx), g.native);
+    }
+    if (needs[1] || (bias && needs[2])) {
+      dk = empty(kernel.shape.slice());
+      db = bias && needs[2] ? empty(bias.shape.slice()) : null;
+      native.conv3dBackwardFilter(f32(x), f32(dy), f32(dk), db ? f32(db) : null, g.native);
+    }
+    return [dx, needs[1] ? dk : null, db];
+  });
+  return activation === UnaryOp.linear ? z : unary(activation, 'activation', z, alpha);
+}
+
+/**
+ * 3-D convolution (TF.js's conv3d): x [batch, d, h, w, in] (or [d, h, w, in]), filter [kd, kh, kw, in, out].
+ * 'same' padding follows TensorFlow (the odd pad goes at the end).
+ */
+export function conv3d(
+  x: TensorLike, filter: TensorLike, strides: number | Triple = 1, pad: Padding = 'valid',
+  dataFormat: 'NDHWC' | 'channelsLast' = 'NDHWC', dilations: number | Triple = 1,
+): Tensor {
+  const op = 'conv3d';
+  if (dataFormat !== 'NDHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(`${op}: only channels-last (NDHWC) data is supported, received dataFormat ${JSON.stringify(dataFormat)}`);
+  }
+  let t = floatArg(x, op);
+  const k = floatArg(filter, op);
+  const unbatched = t.rank === 4;
+  const shown = t.shape;
+  if (unbatched) t = reshape(t, [1, ...t.shape]);
+  const str = triple(strides, 'strides', op);
+  const padding = checkPadding(pad, op);
+  const dil = triple(dilations, 'dilations', op);
+  conv3dGeometry(t.shape, k.shape, str, padding, dil, op, shown);
+  const y = conv3dFused(t, k, null, str, padding, dil);
+  return unbatched ? reshape(y, y.shape.slice(1)) : y;
 }
