@@ -312,6 +312,16 @@ describe('ONNX export: transposed and grouped convolutions', () => {
     await expectSameAsPredict(sequential([new L.Conv1DTranspose(3, 3, { strides: 2, padding: 'same' }), new L.Conv1DTranspose(2, 2, { strides: 3, outputPadding: 1 })], [5, 2]), tn.randomNormal([2, 5, 2]), 'Conv1DTranspose');
   });
 
+  it('Conv3D, MaxPooling3D, AveragePooling3D and the global 3-D pooling layers', async () => {
+    const model = sequential([
+      new L.Conv3D(3, [2, 3, 2], { padding: 'same', activation: 'relu' }), new L.MaxPooling3D({ poolSize: 2, padding: 'same' }),
+      new L.Conv3D(4, 2, { strides: [1, 2, 1], dilationRate: 1 }), new L.AveragePooling3D({ poolSize: [1, 2, 2], strides: 1, padding: 'same' }),
+      new L.GlobalAveragePooling3D(),
+    ], [4, 7, 6, 2]);
+    await expectSameAsPredict(model, tn.randomNormal([2, 4, 7, 6, 2]), 'Conv3D and pooling');
+    await expectSameAsPredict(sequential([new L.Conv3D(2, 3, { dilationRate: [1, 2, 1], useBias: false }), new L.GlobalMaxPooling3D({ keepdims: true })], [3, 6, 4, 1]), tn.randomNormal([2, 3, 6, 4, 1]), 'dilated Conv3D, GlobalMaxPooling3D');
+  });
+
   it('grouped Conv2D and Conv1D (Conv with group)', async () => {
     await expectSameAsPredict(sequential([new L.Conv2D(6, 3, { groups: 3, padding: 'same', activation: 'relu' }), new L.Conv2D(4, 2, { groups: 2, strides: 2 })], [5, 6, 6]), tn.randomNormal([2, 5, 6, 6]), 'Conv2D groups');
     await expectSameAsPredict(sequential([new L.Conv1D(4, 3, { groups: 2, padding: 'causal' })], [7, 4]), tn.randomNormal([2, 7, 4]), 'Conv1D groups');
