@@ -156,6 +156,7 @@ describe('maxPool3d and avgPool3d', () => {
     { name: '2x2x2 valid', x: [2, 4, 4, 6, 3], k: [2, 2, 2], s: [2, 2, 2], padding: 'valid' },
     { name: '[3, 2, 3] window, strides [2, 1, 2], same', x: [1, 5, 4, 5, 2], k: [3, 2, 3], s: [2, 1, 2], padding: 'same' },
     { name: 'overlapping 3x3x3 stride 1 same, 17 channels', x: [1, 3, 3, 4, 17], k: [3, 3, 3], s: [1, 1, 1], padding: 'same' },
+    { name: 'strides wider than the window (cells no window reads), valid', x: [1, 5, 7, 5, 2], k: [1, 2, 2], s: [2, 3, 3], padding: 'valid' },
   ];
   for (const c of cases) {
     for (const isMax of [true, false]) {
