@@ -4,7 +4,7 @@ import { record } from '../autograd/tape.js';
 import { native, UnaryOp } from '../native.js';
 import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
-import { add, unary } from './elementwise.js';
+import { add, unary, unaryGrad } from './elementwise.js';
 import { epilogueActivation } from './matmul.js';
 import { concat, reshape, slice } from './shape.js';
 import { f32, floatArg } from './util.js';
@@ -425,20 +425,25 @@ export function conv3dGeometry(
 }
 
 /**
- * The Conv3D layer's computation: activation(conv3d(x, kernel) + bias), the bias fused into the native forward
- * (the activation runs as its own op after it). Forward and both gradients are direct native loops over NDHWC data.
+ * The Conv3D layer's computation: activation(conv3d(x, kernel) + bias). The bias and an output-differentiable
+ * activation run in the native forward's epilogue (the activation's gradient is then read off the output, as Dense
+ * does); other activations run as their own op. Forward and both gradients are direct native loops over NDHWC data.
  */
 export function conv3dFused(
   x: Tensor, kernel: Tensor, bias: Tensor | null, strides: Triple, padding: Padding, dilations: Triple,
   activation = UnaryOp.linear, alpha = 0, op = 'conv3d',
 ): Tensor {
+  if (!epilogueActivation(activation, alpha)) {
+    return unary(activation, 'activation', conv3dFused(x, kernel, bias, strides, padding, dilations, UnaryOp.linear, 0, op), alpha);
+  }
   const g = conv3dGeometry(x.shape, kernel.shape, strides, padding, dilations, op);
   const oc = g.outShape[4];
   if (bias && (bias.rank !== 1 || bias.shape[0] !== oc)) throw new Error(`${op}: bias must have shape [${oc}], received shape ${fmt(bias.shape)}`);
   const y = empty(g.outShape);
-  native.conv3dForward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, UnaryOp.linear, 0);
+  native.conv3dForward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, activation, alpha);
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
-  const z = record(y, op, inputs, (dy, needs) => {
+  return record(y, op, inputs, (dyOut, needs) => {
+    const dy = activation === UnaryOp.linear ? dyOut : unaryGrad(activation, y, y, dyOut, alpha);
     let dx: Tensor | null = null;
     let dk: Tensor | null = null;
     let db: Tensor | null = null;
@@ -453,7 +458,6 @@ export function conv3dFused(
     }
     return [dx, needs[1] ? dk : null, db];
   });
-  return activation === UnaryOp.linear ? z : unary(activation, 'activation', z, alpha);
 }
 
 /**

@@ -101,6 +101,26 @@ describe('conv3d: against the float64 loop', () => {
     });
   }
 
+  it('fused activations (relu6, sigmoid, elu) and one that runs as its own op (swish): values and gradients', () => {
+    const c = convCases[3];
+    const xv = randomArray(size(c.x), 31);
+    const kv = randomArray(size(c.k), 32);
+    const bv = randomArray(c.k[4], 33);
+    const ref = conv3dReference(xv, c.x, kv, c.k, c.strides, c.padding, c.dilations, bv);
+    const cases: [UnaryOp, number, (v: number) => number][] = [
+      [UnaryOp.relu6, 0, (v) => Math.min(Math.max(v, 0), 6)], [UnaryOp.sigmoid, 0, (v) => 1 / (1 + Math.exp(-v))],
+      [UnaryOp.elu, 1, (v) => (v > 0 ? v : Math.expm1(v))], [UnaryOp.swish, 0, (v) => v / (1 + Math.exp(-v))],
+    ];
+    for (const [act, alpha, f] of cases) {
+      const y = conv3dFused(tn.tensor(xv, c.x), tn.tensor(kv, c.k), tn.tensor(bv, [c.k[4]]), c.strides, c.padding, c.dilations, act, alpha);
+      expectClose(y.data(), ref.y.map(f), ref.mag, `activation ${act}`);
+      const x = randomTensor(c.x, 34, -1, 1);
+      const k = randomTensor(c.k, 35, -0.5, 0.5);
+      const b = randomTensor([c.k[4]], 36, 0.2, 1);
+      if (act !== UnaryOp.relu6) gradCheck((p, q, r) => conv3dFused(p, q, r, c.strides, c.padding, c.dilations, act, alpha), [x, k, b], { maxPoints: 20 });
+    }
+  });
+
   it('the native forward fuses bias and activation (relu, elu) as its epilogue', () => {
     const c = convCases[2];
     const xv = randomArray(size(c.x), 4);
