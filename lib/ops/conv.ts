@@ -1,10 +1,10 @@
 // 2-D convolution on NHWC input with [kh, kw, in, out] kernels, and its gradients, on native kernels; depthwise,
 // transposed and grouped convolution on the same kernels.
 import { record } from '../autograd/tape.js';
-import { native, UnaryOp } from '../native.js';
+import { BinaryOp, native, ReduceOp, UnaryOp } from '../native.js';
 import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
-import { add, unary, unaryGrad } from './elementwise.js';
+import { unary, unaryGrad } from './elementwise.js';
 import { epilogueActivation } from './matmul.js';
 import { concat, reshape, slice } from './shape.js';
 import { f32, floatArg } from './util.js';
@@ -306,21 +306,31 @@ export function transposeOutputLength(
  * kernel [kh, kw, oc, ic] (Keras's layout), output [n, outHW[0], outHW[1], oc]. A transposed convolution is the
  * input gradient of a convolution, so all three passes run on the native convolution kernels with roles swapped:
  * forward = conv2d backward-input, input gradient = conv2d forward, kernel gradient = conv2d backward-filter with the
- * output gradient as the convolution's input and x as its output gradient. Bias and activation follow as ops (the
- * backward-input kernel has no epilogue for them).
+ * output gradient as the convolution's input and x as its output gradient. The bias and an output-differentiable
+ * activation are applied in place on the output (one op on the tape), their gradients read off the output as Dense
+ * does; other activations run as their own op.
  */
 export function conv2dTransposeFused(
   x: Tensor, kernel: Tensor, bias: Tensor | null, outHW: readonly [number, number], strides: [number, number],
   padding: Padding, dilations: [number, number], activation = UnaryOp.linear, alpha = 0, op = 'conv2dTranspose',
 ): Tensor {
+  if (!epilogueActivation(activation, alpha)) {
+    return unary(activation, 'activation', conv2dTransposeFused(x, kernel, bias, outHW, strides, padding, dilations, UnaryOp.linear, 0, op), alpha);
+  }
   const g = conv2dTransposeGeometry(x.shape, kernel.shape, outHW, strides, padding, dilations, op);
   const oc = g.outShape[3];
   if (bias && (bias.rank !== 1 || bias.shape[0] !== oc)) throw new Error(`${op}: bias must have shape [${oc}], received shape ${fmt(bias.shape)}`);
   const y = empty(g.outShape);
   native.conv2dBackwardInput(f32(x), f32(kernel), f32(y), g.native);
-  const z = record(y, op, [x, kernel], (dy, needs) => {
+  const rows = y.size / oc;
+  if (bias) native.binary(BinaryOp.add, f32(y), [oc, 1], f32(bias), [0, 1], f32(y), [rows, oc]);
+  if (activation !== UnaryOp.linear) native.unary(activation, f32(y), f32(y), alpha);
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(y, op, inputs, (dyOut, needs) => {
+    const dy = activation === UnaryOp.linear ? dyOut : unaryGrad(activation, y, y, dyOut, alpha);
     let dx: Tensor | null = null;
     let dk: Tensor | null = null;
+    let db: Tensor | null = null;
     if (needs[0]) {
       dx = empty(x.shape.slice());
       native.conv2dForward(f32(dy), f32(kernel), null, f32(dx), g.native, UnaryOp.linear, 0);
@@ -329,10 +339,12 @@ export function conv2dTransposeFused(
       dk = empty(kernel.shape.slice());
       native.conv2dBackwardFilter(f32(dy), f32(x), f32(dk), null, g.native);
     }
-    return [dx, dk];
+    if (bias && needs[2]) {
+      db = empty([oc]);
+      native.reduce(ReduceOp.sum, f32(dy), 1, rows, oc, f32(db));
+    }
+    return [dx, dk, db];
   });
-  const biased = bias ? add(z, bias) : z;
-  return activation === UnaryOp.linear ? biased : unary(activation, 'activation', biased, alpha);
 }
 
 /**

@@ -10,6 +10,7 @@ import { expectClose, randomArray, transposeReference } from '../helpers/conv-re
 import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
 
 type Pair = [number, number];
+const f32of = (t: tn.Tensor) => t.data() as Float32Array;
 
 interface Case {
   name: string;
@@ -86,15 +87,21 @@ describe('conv2dTranspose: gradients by finite differences', () => {
       gradCheck((p, q, r) => conv2dTransposeFused(p, q, r, out, c.strides, c.padding, c.dilations ?? [1, 1]), [x, k, b], { maxPoints: 30 });
     });
   }
-  it('through a fused tanh and a sigmoid', () => {
+  it('through fused tanh, sigmoid and elu, and swish (run as its own op)', () => {
     const c = cases[5];
     const out = outOf(c);
     const x = randomTensor(c.x, 21, -1, 1);
     const k = randomTensor(c.k, 22, -0.5, 0.5);
     const b = randomTensor([c.k[2]], 23);
-    for (const act of [UnaryOp.tanh, UnaryOp.sigmoid]) {
-      gradCheck((p, q, r) => conv2dTransposeFused(p, q, r, out, c.strides, c.padding, [1, 1], act), [x, k, b], { maxPoints: 30 });
+    for (const [act, alpha] of [[UnaryOp.tanh, 0], [UnaryOp.sigmoid, 0], [UnaryOp.elu, 1], [UnaryOp.swish, 0]] as const) {
+      gradCheck((p, q, r) => conv2dTransposeFused(p, q, r, out, c.strides, c.padding, [1, 1], act, alpha), [x, k, b], { maxPoints: 30 });
     }
+    // Values: the activation applied to the float64 scatter.
+    const ref = transposeReference(f32of(x), c.x, f32of(k), c.k, out, c.strides, c.padding, [1, 1], f32of(b));
+    const y = conv2dTransposeFused(x, k, b, out, c.strides, c.padding, [1, 1], UnaryOp.elu, 1);
+    expectClose(y.data(), ref.y.map((v) => (v > 0 ? v : Math.expm1(v))), ref.mag, 'elu');
+    const ys = conv2dTransposeFused(x, k, b, out, c.strides, c.padding, [1, 1], UnaryOp.swish, 0);
+    expectClose(ys.data(), ref.y.map((v) => v / (1 + Math.exp(-v))), ref.mag, 'swish');
   });
   it('is the adjoint of conv2d: <conv2dTranspose(x, k), y> = <x, conv2d(y, k)>', () => {
     const x = randomTensor([2, 3, 4, 3], 31);
