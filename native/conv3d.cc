@@ -1,12 +1,16 @@
-// 3-D convolution, direct loops. Every pass keeps the channel axes innermost: the forward and the filter gradient
-// run an axpy over the `oc` contiguous kernel (or gradient) values per input value, the input gradient a dot product
-// over `oc`, so the compiler vectorizes the inner loop on every ISA. Threads split work that owns its outputs (output
-// rows, input rows, kernel taps), so nothing is reduced across threads and results do not depend on the thread count.
+// 3-D convolution as im2col + GEMM (the layout conv.cc uses for 2-D): the output rows (n, od, oh, ow) are taken in
+// chunks of a fixed size; per chunk the windows are unfolded into col [rows, kd*kh*kw*c] (zero where a window leaves
+// the volume) and one sgemm does the arithmetic: y = col @ w (bias and activation in the GEMM epilogue),
+// dcol = dy @ w^T (folded back into dx), dw += col^T @ dy. The chunks run in order, col2im folds each sample's rows in
+// order, and the GEMM adds its partial sums in a fixed order, so every result is bitwise the same from call to call.
 #include "conv3d.h"
 
+#include <algorithm>
 #include <cstring>
 
+#include "gemm/gemm.h"
 #include "parallel.h"
+#include "workspace.h"
 
 namespace tn {
 namespace {
@@ -17,119 +21,112 @@ inline int64_t source(int64_t o, int64_t k, int64_t stride, int64_t dilation, in
   return i >= 0 && i < size ? i : -1;
 }
 
+inline int64_t window_size(const Conv3dShape& s) { return s.kd * s.kh * s.kw * s.c; }
+inline int64_t output_rows(const Conv3dShape& s) { return s.n * s.od * s.oh * s.ow; }
+
+// About 4 MB of unfolded windows per chunk.
+int64_t chunk_rows(const Conv3dShape& s) {
+  const int64_t budget = (int64_t(4) << 20) / static_cast<int64_t>(sizeof(float));
+  return std::min(std::max<int64_t>(1, budget / std::max<int64_t>(1, window_size(s))), output_rows(s));
+}
+
+// Calls f(tap offset in a col row, input offset or -1) for every tap of output row r.
+template <typename F>
+inline void for_taps(const Conv3dShape& s, int64_t r, F&& f) {
+  const int64_t ow = r % s.ow, oh = (r / s.ow) % s.oh, od = (r / (s.ow * s.oh)) % s.od, n = r / (s.ow * s.oh * s.od);
+  for (int64_t a = 0; a < s.kd; ++a) {
+    const int64_t id = source(od, a, s.stride_d, s.dilation_d, s.pad_front, s.d);
+    for (int64_t b = 0; b < s.kh; ++b) {
+      const int64_t ih = source(oh, b, s.stride_h, s.dilation_h, s.pad_top, s.h);
+      for (int64_t e = 0; e < s.kw; ++e) {
+        const int64_t iw = source(ow, e, s.stride_w, s.dilation_w, s.pad_left, s.w);
+        const int64_t tap = ((a * s.kh + b) * s.kw + e) * s.c;
+        f(tap, id < 0 || ih < 0 || iw < 0 ? int64_t(-1) : (((n * s.d + id) * s.h + ih) * s.w + iw) * s.c);
+      }
+    }
+  }
+}
+
+void im2col(const Conv3dShape& s, const float* x, int64_t r0, int64_t r1, float* col) {
+  const int64_t k = window_size(s);
+  parallel_for(r1 - r0, k, [&](int64_t a, int64_t b) {
+    for (int64_t r = r0 + a; r < r0 + b; ++r) {
+      float* row = col + (r - r0) * k;
+      for_taps(s, r, [&](int64_t tap, int64_t in) {
+        if (in < 0) std::memset(row + tap, 0, sizeof(float) * s.c);
+        else std::memcpy(row + tap, x + in, sizeof(float) * s.c);
+      });
+    }
+  });
+}
+
+// dx += the windows of dcol, folded back. Rows of one sample touch only that sample's dx, so samples run on separate
+// threads, each in row order.
+void col2im_add(const Conv3dShape& s, const float* dcol, int64_t r0, int64_t r1, float* dx) {
+  const int64_t k = window_size(s), per_sample = s.od * s.oh * s.ow;
+  const int64_t n0 = r0 / per_sample, n1 = (r1 + per_sample - 1) / per_sample;
+  parallel_for(n1 - n0, per_sample * k, [&](int64_t a, int64_t b) {
+    for (int64_t n = n0 + a; n < n0 + b; ++n) {
+      const int64_t rb = std::max(r0, n * per_sample), re = std::min(r1, (n + 1) * per_sample);
+      for (int64_t r = rb; r < re; ++r) {
+        const float* src = dcol + (r - r0) * k;
+        for_taps(s, r, [&](int64_t tap, int64_t in) {
+          if (in < 0) return;
+          float* d = dx + in;
+          const float* g = src + tap;
+#pragma omp simd
+          for (int64_t c = 0; c < s.c; ++c) d[c] += g[c];
+        });
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void conv3d_forward(const Conv3dShape& s, const float* x, const float* w, const float* bias, UnaryOp act,
                     float alpha, float* y) {
-  const int64_t rows = s.n * s.od * s.oh;  // one row: ow outputs of oc channels
-  parallel_for(rows, s.ow * s.kd * s.kh * s.kw * s.c * s.oc / 16 + 1, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t oh = r % s.oh, od = (r / s.oh) % s.od, n = r / (s.oh * s.od);
-      for (int64_t ow = 0; ow < s.ow; ++ow) {
-        float* out = y + ((r * s.ow) + ow) * s.oc;
-        if (bias) std::memcpy(out, bias, sizeof(float) * s.oc);
-        else std::memset(out, 0, sizeof(float) * s.oc);
-        for (int64_t a = 0; a < s.kd; ++a) {
-          const int64_t id = source(od, a, s.stride_d, s.dilation_d, s.pad_front, s.d);
-          if (id < 0) continue;
-          for (int64_t b = 0; b < s.kh; ++b) {
-            const int64_t ih = source(oh, b, s.stride_h, s.dilation_h, s.pad_top, s.h);
-            if (ih < 0) continue;
-            for (int64_t e = 0; e < s.kw; ++e) {
-              const int64_t iw = source(ow, e, s.stride_w, s.dilation_w, s.pad_left, s.w);
-              if (iw < 0) continue;
-              const float* in = x + (((n * s.d + id) * s.h + ih) * s.w + iw) * s.c;
-              const float* tap = w + ((a * s.kh + b) * s.kw + e) * s.c * s.oc;
-              for (int64_t c = 0; c < s.c; ++c) {
-                const float v = in[c];
-                const float* wc = tap + c * s.oc;
-                for (int64_t o = 0; o < s.oc; ++o) out[o] += v * wc[o];
-              }
-            }
-          }
-        }
-      }
-      if (act != UnaryOp::linear) {
-        float* row = y + r * s.ow * s.oc;
-        unary(act, row, row, s.ow * s.oc, alpha);
-      }
-    }
-  });
+  const int64_t k = window_size(s), total = output_rows(s), rows = chunk_rows(s);
+  GemmEpilogue ep;
+  ep.bias = bias;
+  ep.activation = act;
+  ep.alpha = alpha;
+  if (total == 0) return;
+  float* col = workspace(WorkspaceSlot::im2col, static_cast<size_t>(rows * k));
+  for (int64_t r0 = 0; r0 < total; r0 += rows) {
+    const int64_t r1 = std::min(total, r0 + rows);
+    im2col(s, x, r0, r1, col);
+    sgemm(false, false, r1 - r0, s.oc, k, col, k, w, s.oc, 0.0f, y + r0 * s.oc, s.oc, ep);
+  }
 }
 
 void conv3d_backward_input(const Conv3dShape& s, const float* dy, const float* w, float* dx) {
-  // Gathered per input cell (no scatter, so no two threads write one cell): input index i receives from output o
-  // through tap k when o * stride - pad + k * dilation = i.
-  const int64_t rows = s.n * s.d * s.h;
-  parallel_for(rows, s.w * s.kd * s.kh * s.kw * s.c * s.oc / 16 + 1, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t ih = r % s.h, id = (r / s.h) % s.d, n = r / (s.h * s.d);
-      for (int64_t iw = 0; iw < s.w; ++iw) {
-        float* out = dx + (r * s.w + iw) * s.c;
-        std::memset(out, 0, sizeof(float) * s.c);
-        for (int64_t a = 0; a < s.kd; ++a) {
-          const int64_t td = id + s.pad_front - a * s.dilation_d;
-          if (td < 0 || td % s.stride_d != 0 || td / s.stride_d >= s.od) continue;
-          const int64_t od = td / s.stride_d;
-          for (int64_t b = 0; b < s.kh; ++b) {
-            const int64_t th = ih + s.pad_top - b * s.dilation_h;
-            if (th < 0 || th % s.stride_h != 0 || th / s.stride_h >= s.oh) continue;
-            const int64_t oh = th / s.stride_h;
-            for (int64_t e = 0; e < s.kw; ++e) {
-              const int64_t tw = iw + s.pad_left - e * s.dilation_w;
-              if (tw < 0 || tw % s.stride_w != 0 || tw / s.stride_w >= s.ow) continue;
-              const int64_t ow = tw / s.stride_w;
-              const float* g = dy + (((n * s.od + od) * s.oh + oh) * s.ow + ow) * s.oc;
-              const float* tap = w + ((a * s.kh + b) * s.kw + e) * s.c * s.oc;
-              for (int64_t c = 0; c < s.c; ++c) {
-                const float* wc = tap + c * s.oc;
-                float acc = 0;
-                for (int64_t o = 0; o < s.oc; ++o) acc += g[o] * wc[o];
-                out[c] += acc;
-              }
-            }
-          }
-        }
-      }
-    }
-  });
+  const int64_t k = window_size(s), total = output_rows(s), rows = chunk_rows(s);
+  std::memset(dx, 0, sizeof(float) * s.n * s.d * s.h * s.w * s.c);
+  if (total == 0) return;
+  float* dcol = workspace(WorkspaceSlot::im2col, static_cast<size_t>(rows * k));
+  for (int64_t r0 = 0; r0 < total; r0 += rows) {
+    const int64_t r1 = std::min(total, r0 + rows);
+    sgemm(false, true, r1 - r0, k, s.oc, dy + r0 * s.oc, s.oc, w, s.oc, 0.0f, dcol, k);
+    col2im_add(s, dcol, r0, r1, dx);
+  }
 }
 
 void conv3d_backward_filter(const Conv3dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
-  // One kernel tap (a, b, e) per unit of work: its [c, oc] block of dw is summed over every output position in a
-  // fixed order by the one thread that owns it.
-  const int64_t taps = s.kd * s.kh * s.kw;
-  const int64_t positions = s.n * s.od * s.oh * s.ow;
-  parallel_for(taps, positions * s.c * s.oc / 16 + 1, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t e = t % s.kw, b = (t / s.kw) % s.kh, a = t / (s.kw * s.kh);
-      float* block = dw + t * s.c * s.oc;
-      std::memset(block, 0, sizeof(float) * s.c * s.oc);
-      for (int64_t n = 0; n < s.n; ++n)
-        for (int64_t od = 0; od < s.od; ++od) {
-          const int64_t id = source(od, a, s.stride_d, s.dilation_d, s.pad_front, s.d);
-          if (id < 0) continue;
-          for (int64_t oh = 0; oh < s.oh; ++oh) {
-            const int64_t ih = source(oh, b, s.stride_h, s.dilation_h, s.pad_top, s.h);
-            if (ih < 0) continue;
-            for (int64_t ow = 0; ow < s.ow; ++ow) {
-              const int64_t iw = source(ow, e, s.stride_w, s.dilation_w, s.pad_left, s.w);
-              if (iw < 0) continue;
-              const float* in = x + (((n * s.d + id) * s.h + ih) * s.w + iw) * s.c;
-              const float* g = dy + (((n * s.od + od) * s.oh + oh) * s.ow + ow) * s.oc;
-              for (int64_t c = 0; c < s.c; ++c) {
-                const float v = in[c];
-                float* dc = block + c * s.oc;
-                for (int64_t o = 0; o < s.oc; ++o) dc[o] += v * g[o];
-              }
-            }
-          }
-        }
+  const int64_t k = window_size(s), total = output_rows(s), rows = chunk_rows(s);
+  if (total == 0) std::memset(dw, 0, sizeof(float) * k * s.oc);
+  if (total > 0) {
+    float* col = workspace(WorkspaceSlot::im2col, static_cast<size_t>(rows * k));
+    for (int64_t r0 = 0; r0 < total; r0 += rows) {
+      const int64_t r1 = std::min(total, r0 + rows);
+      im2col(s, x, r0, r1, col);
+      sgemm(true, false, k, s.oc, r1 - r0, col, k, dy + r0 * s.oc, s.oc, r0 == 0 ? 0.0f : 1.0f, dw, s.oc);
     }
-  });
+  }
   if (dbias) {
+    // Summed in row order on one thread: the same bits on any thread count.
     std::memset(dbias, 0, sizeof(float) * s.oc);
-    for (int64_t p = 0; p < positions; ++p) {
+    for (int64_t p = 0; p < total; ++p) {
       const float* g = dy + p * s.oc;
       for (int64_t o = 0; o < s.oc; ++o) dbias[o] += g[o];
     }

@@ -1,5 +1,5 @@
-// 3-D convolution on NDHWC tensors with [kd, kh, kw, in, out] kernels: forward (bias and activation fused) and both
-// gradients. Plain arithmetic; native/binding/conv.cc has validated every length.
+// 3-D convolution on NDHWC tensors with [kd, kh, kw, in, out] kernels (im2col + GEMM): forward (bias and activation
+// fused in the GEMM epilogue) and both gradients. Plain arithmetic; native/binding/conv.cc has validated every length.
 #pragma once
 #include <cstdint>
 
@@ -21,8 +21,8 @@ void conv3d_forward(const Conv3dShape& s, const float* x, const float* w, const 
                     float alpha, float* y);
 // dx = the convolution's gradient with respect to x for output gradient dy (written, not accumulated).
 void conv3d_backward_input(const Conv3dShape& s, const float* dy, const float* w, float* dx);
-// dw (and dbias when not null) for input x and output gradient dy (written, not accumulated); the sums run in a
-// fixed order whatever the thread count, so the result is deterministic.
+// dw (and dbias when not null) for input x and output gradient dy (written, not accumulated); bitwise the same from
+// call to call (sums in a fixed order).
 void conv3d_backward_filter(const Conv3dShape& s, const float* x, const float* dy, float* dw, float* dbias);
 
 }  // namespace tn
