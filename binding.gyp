@@ -29,6 +29,8 @@
         "native/conv.cc",
         "native/conv_avx512.cc",
         "native/conv_avx2.cc",
+        "native/conv3d.cc",
+        "native/pool3d.cc",
         "native/depthwise_conv.cc",
         "native/depthwise_conv_avx512.cc",
         "native/depthwise_conv_avx2.cc",

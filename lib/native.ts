@@ -83,6 +83,19 @@ export interface NativeBindings {
   depthwiseConv2dBackwardFilter(
     x: F32, dy: F32, dKernel: F32, dBias: F32 | null, geometry: number[], y?: F32 | null, activation?: UnaryOp, alpha?: number,
   ): void;
+  /**
+   * 3-D convolution, x [n, d, h, w, c], kernel [kd, kh, kw, c, oc]. geometry: [n, d, h, w, c, kd, kh, kw, oc, od, oh,
+   * ow, strideD, strideH, strideW, dilationD, dilationH, dilationW, padFront, padTop, padLeft]. The backward passes
+   * write (not add) their outputs; dKernel and dBias (null: not wanted) are the same on any number of threads.
+   */
+  conv3dForward(x: F32, kernel: F32, bias: F32 | null, y: F32, geometry: number[], activation: UnaryOp, alpha: number): void;
+  conv3dBackwardInput(dy: F32, kernel: F32, dx: F32, geometry: number[]): void;
+  conv3dBackwardFilter(x: F32, dy: F32, dKernel: F32, dBias: F32 | null, geometry: number[]): void;
+  /** geometry: [n, d, h, w, c, poolD, poolH, poolW, od, oh, ow, strideD, strideH, strideW, padFront, padTop, padLeft] */
+  maxPool3dForward(x: F32, y: F32, geometry: number[]): void;
+  maxPool3dBackward(x: F32, dy: F32, dx: F32, geometry: number[]): void;
+  avgPool3dForward(x: F32, y: F32, geometry: number[]): void;
+  avgPool3dBackward(dy: F32, dx: F32, geometry: number[]): void;
   /** geometry: [n, h, w, c, poolH, poolW, oh, ow, strideH, strideW, padTop, padLeft] */
   maxPool2dForward(x: F32, y: F32, geometry: number[]): void;
   maxPool2dBackward(x: F32, dy: F32, dx: F32, geometry: number[]): void;

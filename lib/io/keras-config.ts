@@ -223,6 +223,11 @@ const kernelArgs = (c: Json, ctx: KerasLayerContext): Json => ({
 const convArgs = (c: Json, ctx: KerasLayerContext): Json => ({
   ...kernelArgs(c, ctx), filters: c.filters, kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, dilationRate: c.dilation_rate, groups: c.groups,
 });
+/** Conv2DTranspose / Conv1DTranspose: a convolution's keys (no groups) plus output_padding. */
+const transposeArgs = (c: Json, ctx: KerasLayerContext): Json => {
+  refuse(c, ctx, [['groups', (v) => v !== undefined && v !== null && v !== 1, 'transposed convolutions have no groups']]);
+  return { ...convArgs(c, ctx), groups: undefined, outputPadding: c.output_padding };
+};
 const poolArgs = (c: Json): Json => ({ poolSize: c.pool_size, strides: c.strides ?? undefined, padding: c.padding });
 const globalPoolArgs = (c: Json): Json => ({ keepdims: c.keepdims });
 
@@ -283,6 +288,13 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   Dense: (c, ctx) => build('Dense', c, ctx, { units: c.units, ...kernelArgs(c, ctx) }),
   Conv2D: (c, ctx) => build('Conv2D', c, ctx, convArgs(c, ctx)),
   Conv1D: (c, ctx) => build('Conv1D', c, ctx, convArgs(c, ctx)),
+  Conv2DTranspose: (c, ctx) => build('Conv2DTranspose', c, ctx, transposeArgs(c, ctx)),
+  Conv1DTranspose: (c, ctx) => build('Conv1DTranspose', c, ctx, transposeArgs(c, ctx)),
+  Conv3D: (c, ctx) => build('Conv3D', c, ctx, convArgs(c, ctx)),
+  MaxPooling3D: (c, ctx) => build('MaxPooling3D', c, ctx, poolArgs(c)),
+  AveragePooling3D: (c, ctx) => build('AveragePooling3D', c, ctx, poolArgs(c)),
+  GlobalAveragePooling3D: (c, ctx) => build('GlobalAveragePooling3D', c, ctx, globalPoolArgs(c)),
+  GlobalMaxPooling3D: (c, ctx) => build('GlobalMaxPooling3D', c, ctx, globalPoolArgs(c)),
   MaxPooling2D: (c, ctx) => build('MaxPooling2D', c, ctx, poolArgs(c)),
   AveragePooling2D: (c, ctx) => build('AveragePooling2D', c, ctx, poolArgs(c)),
   MaxPooling1D: (c, ctx) => build('MaxPooling1D', c, ctx, poolArgs(c)),

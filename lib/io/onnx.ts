@@ -13,7 +13,8 @@ import { getActivation, type Activation as ActivationFunction } from '../activat
 import type { DType } from '../dtype.js';
 import {
   Activation, ActivityRegularization, Add, AlphaDropout, Average, AveragePooling1D, AveragePooling2D, BatchNormalization,
-  Bidirectional, Concatenate, Conv1D, Conv2D, Cropping1D, Cropping2D, Dense, DepthwiseConv2D, Dropout, ELU, Embedding,
+  AveragePooling3D, Bidirectional, Concatenate, Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Cropping1D,
+  GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D, Cropping2D, Dense, DepthwiseConv2D, Dropout, ELU, Embedding,
   Flatten, GaussianDropout, GaussianNoise, Lambda, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
   GlobalMaxPooling2D, GroupNormalization, GRU, LayerNormalization, LeakyReLU, LSTM, Maximum, MaxPooling1D, MaxPooling2D,
   Minimum, Multiply, Permute, PReLU, ReLU, RepeatVector, Reshape, SeparableConv2D, SimpleRNN, Softmax, SpatialDropout1D,
@@ -23,6 +24,8 @@ import { InputLayer, Layer, type Shape } from '../layers/layer.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { UnaryOp } from '../native.js';
+import { transposeOutputLength } from '../ops/conv.js';
+import { outputSize } from '../ops/window.js';
 import { normalizeAxis } from '../shape-util.js';
 import type { Tensor } from '../tensor.js';
 import {
@@ -378,14 +381,15 @@ function spatialPads(padding: string, spatial: (number | null)[], kernel: number
   return { pads: ints([...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])]) };
 }
 
-function convertConv(b: GraphBuilder, layer: Conv1D | Conv2D, v: Value, outShape: Shape): Value {
+function convertConv(b: GraphBuilder, layer: Conv1D | Conv2D | Conv3D, v: Value, outShape: Shape): Value {
   const scope = layer.name;
   const rank = v.shape.length;
   const perm = channelsFirst(rank);
   const x = b.layout(v, perm, scope);
-  const kernelSize = layer instanceof Conv2D ? layer.kernelSize : [layer.kernelSize];
-  const strides = layer instanceof Conv2D ? layer.strides : [layer.strides];
-  const dilations = layer instanceof Conv2D ? layer.dilationRate : [layer.dilationRate];
+  const kernelSize = layer instanceof Conv1D ? [layer.kernelSize] : layer.kernelSize;
+  const strides = layer instanceof Conv1D ? [layer.strides] : layer.strides;
+  const dilations = layer instanceof Conv1D ? [layer.dilationRate] : layer.dilationRate;
+  const groups = layer instanceof Conv3D ? 1 : layer.groups;
   // Keras's kernel [k..., in, out] -> ONNX's [out, in, k...].
   const W = b.constant(layer, `${scope}/kernel`, () => {
     const k = layer.kernel!;
@@ -403,18 +407,72 @@ function convertConv(b: GraphBuilder, layer: Conv1D | Conv2D, v: Value, outShape
   const attributes: Attributes = {
     kernel_shape: ints(kernelSize), strides: ints(strides), dilations: ints(dilations),
     ...spatialPads(layer.padding, v.shape.slice(1, -1), kernelSize, strides, dilations),
+    // Keras's grouped kernel [k..., in / groups, out] is ONNX's [out, in / groups, k...] with group = groups.
+    ...(groups !== 1 ? { group: int(groups) } : {}),
   };
   const y: Value = { name: b.op('Conv', scope, inputs, attributes), perm, shape: outShape, dtype: 'float32' };
   return activate(b, layer.activation, y, layer);
 }
 
-function convertPool(b: GraphBuilder, layer: MaxPooling1D | MaxPooling2D | AveragePooling1D | AveragePooling2D, v: Value, outShape: Shape): Value {
+/**
+ * Conv2DTranspose / Conv1DTranspose: ONNX's ConvTranspose. Keras's kernel [k..., filters, in] -> ONNX's
+ * [in, filters, k...]. The pads are TensorFlow's for a convolution of the output back onto the input (the leading
+ * pad by its 'same' rule); where Keras's output is longer than the pads allow (a stride wider than the window, or
+ * outputPadding), the rest is ONNX's output_padding. Both depend only on the window, stride and padding, not on the
+ * input's size.
+ */
+function convertConvTranspose(b: GraphBuilder, layer: Conv1DTranspose | Conv2DTranspose, v: Value, outShape: Shape): Value {
+  const scope = layer.name;
+  const perm = channelsFirst(v.shape.length);
+  const x = b.layout(v, perm, scope);
+  const two = layer instanceof Conv2DTranspose;
+  const kernelSize = two ? layer.kernelSize : [layer.kernelSize];
+  const strides = two ? layer.strides : [layer.strides];
+  const dilations = two ? layer.dilationRate : [layer.dilationRate];
+  const outputPadding = two ? layer.outputPadding : layer.outputPadding === null ? null : [layer.outputPadding];
+  const W = b.constant(layer, `${scope}/kernel`, () => {
+    const k = layer.kernel!;
+    const s = k.shape;
+    const src = k.data() as Float32Array;
+    const spatial = s.slice(0, -2);
+    const [cout, cin] = s.slice(-2);
+    const area = spatial.reduce((p, d) => p * d, 1);
+    const out = new Float32Array(src.length);
+    for (let p = 0; p < area; p++) for (let o = 0; o < cout; o++) for (let c = 0; c < cin; c++) out[(c * cout + o) * area + p] = src[(p * cout + o) * cin + c];
+    return { data: out, dims: [cin, cout, ...spatial] };
+  });
+  const inputs = [x, W];
+  if (layer.bias) inputs.push(b.constant(layer, `${scope}/bias`, () => ({ data: layer.bias!.data() as Float32Array, dims: [layer.filters] })));
+  const begins: number[] = [];
+  const ends: number[] = [];
+  const extra: number[] = [];
+  kernelSize.forEach((k, i) => {
+    // An input of length 1 stands for any: the totals below do not depend on it.
+    const out = transposeOutputLength(1, k, strides[i], dilations[i], layer.padding, outputPadding ? outputPadding[i] : null);
+    const effective = (k - 1) * dilations[i] + 1;
+    const total = effective - out;
+    const lead = outputSize(out, k, strides[i], dilations[i], layer.padding)[1];
+    begins.push(lead);
+    ends.push(Math.max(total - lead, 0));
+    extra.push(Math.max(lead - total, 0));
+  });
+  const attributes: Attributes = {
+    kernel_shape: ints(kernelSize), strides: ints(strides), dilations: ints(dilations), pads: ints([...begins, ...ends]),
+    ...(extra.some((e) => e > 0) ? { output_padding: ints(extra) } : {}),
+  };
+  const y: Value = { name: b.op('ConvTranspose', scope, inputs, attributes), perm, shape: outShape, dtype: 'float32' };
+  return activate(b, layer.activation, y, layer);
+}
+
+function convertPool(
+  b: GraphBuilder, layer: MaxPooling1D | MaxPooling2D | MaxPooling3D | AveragePooling1D | AveragePooling2D | AveragePooling3D, v: Value, outShape: Shape,
+): Value {
   const scope = layer.name;
   const perm = channelsFirst(v.shape.length);
   const x = b.layout(v, perm, scope);
   const poolSize = Array.isArray(layer.poolSize) ? layer.poolSize : [layer.poolSize];
   const strides = Array.isArray(layer.strides) ? layer.strides : [layer.strides];
-  const isMax = layer instanceof MaxPooling1D || layer instanceof MaxPooling2D;
+  const isMax = layer instanceof MaxPooling1D || layer instanceof MaxPooling2D || layer instanceof MaxPooling3D;
   // AveragePool's default count_include_pad=0 is Keras's: only cells inside the input count.
   const attributes: Attributes = {
     kernel_shape: ints(poolSize), strides: ints(strides),
@@ -701,12 +759,15 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
   const v = inputs[0];
   const scope = layer.name;
   if (layer instanceof Dense) return [convertDense(b, layer, v, outShape)];
-  if (layer instanceof Conv1D || layer instanceof Conv2D) return [convertConv(b, layer, v, outShape)];
-  if (layer instanceof MaxPooling1D || layer instanceof MaxPooling2D || layer instanceof AveragePooling1D || layer instanceof AveragePooling2D) {
+  if (layer instanceof Conv1D || layer instanceof Conv2D || layer instanceof Conv3D) return [convertConv(b, layer, v, outShape)];
+  if (layer instanceof Conv1DTranspose || layer instanceof Conv2DTranspose) return [convertConvTranspose(b, layer, v, outShape)];
+  if (layer instanceof MaxPooling1D || layer instanceof MaxPooling2D || layer instanceof AveragePooling1D || layer instanceof AveragePooling2D
+    || layer instanceof MaxPooling3D || layer instanceof AveragePooling3D) {
     return [convertPool(b, layer, v, outShape)];
   }
-  if (layer instanceof GlobalAveragePooling1D || layer instanceof GlobalMaxPooling1D || layer instanceof GlobalAveragePooling2D || layer instanceof GlobalMaxPooling2D) {
-    const isMax = layer instanceof GlobalMaxPooling1D || layer instanceof GlobalMaxPooling2D;
+  if (layer instanceof GlobalAveragePooling1D || layer instanceof GlobalMaxPooling1D || layer instanceof GlobalAveragePooling2D || layer instanceof GlobalMaxPooling2D
+    || layer instanceof GlobalAveragePooling3D || layer instanceof GlobalMaxPooling3D) {
+    const isMax = layer instanceof GlobalMaxPooling1D || layer instanceof GlobalMaxPooling2D || layer instanceof GlobalMaxPooling3D;
     const axes = identity(v.shape.length).slice(1, -1);
     return [reduce(b, isMax ? 'ReduceMax' : 'ReduceMean', scope, v, axes, layer.keepdims, outShape)];
   }

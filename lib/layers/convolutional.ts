@@ -1,8 +1,9 @@
-// Conv1D, Conv2D, DepthwiseConv2D and SeparableConv2D on channels-last input.
+// Conv1D, Conv2D (grouped too), Conv3D, Conv1DTranspose, Conv2DTranspose, DepthwiseConv2D and SeparableConv2D on
+// channels-last input.
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
-import { conv2dFused, depthwiseConv2dFused, type Conv2dCall } from '../ops/conv.js';
-import { checkPadding, outputSize, pair, type Padding } from '../ops/window.js';
+import { conv2dFused, conv2dTransposeFused, conv3dFused, depthwiseConv2dFused, groupedConv2dFused, transposeOutputLength, type Conv2dCall } from '../ops/conv.js';
+import { checkPadding, outputSize, pair, triple, type Padding } from '../ops/window.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { pad, reshape } from '../ops/shape.js';
 import type { Tensor, Variable } from '../tensor.js';
@@ -27,9 +28,26 @@ export function spatialPair(v: unknown, cls: string, arg: string): [number, numb
   }
 }
 
+/** Keras's `groups`: a positive integer that divides `filters`. */
+function checkGroups(v: unknown, filters: number, cls: string): number {
+  const groups = positiveInt(v ?? 1, cls, 'groups');
+  if (filters % groups !== 0) {
+    throw new Error(`${cls}: the number of filters must be evenly divisible by the number of groups. Received: groups=${groups}, filters=${filters}`);
+  }
+  return groups;
+}
+
+/** build()'s check that the input channels split into `groups` equal slices. */
+function checkGroupChannels(layer: Layer, groups: number, channels: number, shape: Shape): void {
+  if (channels % groups !== 0) {
+    throw new Error(`Input 0 of layer "${layer.name}" is incompatible with the layer: the number of input channels must be evenly divisible by the number of groups. Received groups=${groups}, but the input has ${channels} channels (full input shape is ${JSON.stringify(shape)})`);
+  }
+}
+
 /**
  * 2-D convolution: output = activation(conv2d(inputs, kernel) + bias), inputs [batch, height, width, channels],
- * kernel [kh, kw, channels, filters].
+ * kernel [kh, kw, channels / groups, filters]. With groups > 1, channel slice g (of channels / groups) is convolved
+ * with filters g * filters / groups .. (g + 1) * filters / groups - 1 only.
  */
 export class Conv2D extends KernelLayer {
   readonly filters: number;
@@ -37,6 +55,7 @@ export class Conv2D extends KernelLayer {
   readonly strides: [number, number];
   readonly padding: Padding;
   readonly dilationRate: [number, number];
+  readonly groups: number;
 
   constructor(filters: number | Conv2DArgs, kernelSize?: number | [number, number] | Conv2DArgs, args: Conv2DArgs = {}) {
     let a: Conv2DArgs;
@@ -57,7 +76,7 @@ export class Conv2D extends KernelLayer {
     if (a.dataFormat !== undefined && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
       throw invalid('Conv2D', 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
     }
-    if (a.groups !== undefined && a.groups !== 1) throw invalid('Conv2D', 'groups', '1 (grouped convolution is not supported)', a.groups);
+    this.groups = checkGroups(a.groups, this.filters, 'Conv2D');
     if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
       throw new Error(`Conv2D: strides > 1 are not compatible with dilationRate > 1. Received: strides=${JSON.stringify(this.strides)} and dilationRate=${JSON.stringify(this.dilationRate)}`);
     }
@@ -69,18 +88,19 @@ export class Conv2D extends KernelLayer {
     if (s.length !== 4 || channels === null) {
       throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=4 with a known channel axis, received shape ${JSON.stringify(s)}`);
     }
-    this.addKernelAndBias([this.kernelSize[0], this.kernelSize[1], channels, this.filters], this.filters);
+    checkGroupChannels(this, this.groups, channels, s);
+    this.addKernelAndBias([this.kernelSize[0], this.kernelSize[1], channels / this.groups, this.filters], this.filters);
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
     super.build(inputShape);
   }
 
   /**
-   * The op call this layer makes, its activation fused; null before build, or when the activation is not one
-   * elementwise map (it then runs after the convolution).
+   * The op call this layer makes, its activation fused; null before build, when the activation is not one
+   * elementwise map (it then runs after the convolution), or when the convolution is grouped (several op calls).
    */
   convolution(): Conv2dCall | null {
     const u = this.activation.unary;
-    if (!this.kernel || !u) return null;
+    if (!this.kernel || !u || this.groups !== 1) return null;
     return {
       kernel: this.kernel, bias: this.bias, strides: this.strides, padding: this.padding, dilations: this.dilationRate,
       activation: u.op, alpha: u.alpha, op: `conv2d (layer "${this.name}")`,
@@ -92,7 +112,9 @@ export class Conv2D extends KernelLayer {
     const c = this.convolution();
     if (c) return conv2dFused(x, c.kernel, c.bias, c.strides, c.padding, c.dilations, c.activation, c.alpha, c.op);
     const op = `conv2d (layer "${this.name}")`;
-    return activate(this.activation, conv2dFused(x, this.kernel!, this.bias, this.strides, this.padding, this.dilationRate, undefined, 0, op));
+    const u = this.activation.unary;
+    if (u) return groupedConv2dFused(x, this.kernel!, this.bias, this.groups, this.strides, this.padding, this.dilationRate, u.op, u.alpha, op);
+    return activate(this.activation, groupedConv2dFused(x, this.kernel!, this.bias, this.groups, this.strides, this.padding, this.dilationRate, undefined, 0, op));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -108,7 +130,12 @@ export class Conv2D extends KernelLayer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate };
+    return {
+      ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
+      dilationRate: this.dilationRate,
+      // TF.js has no groups; written only when it is not the default, so TF.js reads every ungrouped config.
+      ...(this.groups !== 1 ? { groups: this.groups } : {}),
+    };
   }
 }
 
@@ -120,6 +147,7 @@ export interface Conv1DArgs extends KernelLayerArgs {
   padding?: Padding | 'causal';
   dataFormat?: 'channels_last' | 'channelsLast';
   dilationRate?: number | [number];
+  groups?: number;
 }
 
 /** A 1-D layer's size argument: a positive integer, or a list of one (Keras's tuple form). */
@@ -130,8 +158,8 @@ export function single1d(v: unknown, cls: string, arg: string): number {
 }
 
 /**
- * 1-D convolution over sequences [batch, steps, channels] with a kernel [kernelSize, channels, filters], run as a
- * 2-D convolution of height 1 on the same native kernels.
+ * 1-D convolution over sequences [batch, steps, channels] with a kernel [kernelSize, channels / groups, filters],
+ * run as a 2-D convolution of height 1 on the same native kernels.
  */
 export class Conv1D extends KernelLayer {
   readonly filters: number;
@@ -139,6 +167,7 @@ export class Conv1D extends KernelLayer {
   readonly strides: number;
   readonly padding: Padding | 'causal';
   readonly dilationRate: number;
+  readonly groups: number;
 
   constructor(filters: number | Conv1DArgs, kernelSize?: number | [number] | Conv1DArgs, args: Conv1DArgs = {}) {
     let a: Conv1DArgs;
@@ -156,6 +185,7 @@ export class Conv1D extends KernelLayer {
     if (a.dataFormat !== undefined && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
       throw invalid('Conv1D', 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
     }
+    this.groups = checkGroups(a.groups, this.filters, 'Conv1D');
     if (this.strides > 1 && this.dilationRate > 1) {
       throw new Error(`Conv1D: strides > 1 are not compatible with dilationRate > 1. Received: strides=${this.strides} and dilationRate=${this.dilationRate}`);
     }
@@ -168,7 +198,8 @@ export class Conv1D extends KernelLayer {
     if (s.length !== 3 || channels === null) {
       throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=3 [batch, steps, channels] with known channels, found shape=${JSON.stringify(s)}`);
     }
-    this.addKernelAndBias([this.kernelSize, channels, this.filters], this.filters);
+    checkGroupChannels(this, this.groups, channels, s);
+    this.addKernelAndBias([this.kernelSize, channels / this.groups, this.filters], this.filters);
     this.inputSpec = { ndim: 3, axes: { [-1]: channels } };
     super.build(inputShape);
   }
@@ -180,11 +211,12 @@ export class Conv1D extends KernelLayer {
     if (this.padding === 'causal') x = pad(x, [[0, 0], [this.dilationRate * (this.kernelSize - 1), 0], [0, 0]]);
     const [n, steps, channels] = x.shape;
     const x4 = reshape(x, [n, 1, steps, channels]);
-    const k4 = reshape(this.kernel!, [1, this.kernelSize, channels, this.filters]);
+    const k4 = reshape(this.kernel!, [1, this.kernelSize, channels / this.groups, this.filters]);
     const act = this.activation;
+    const g = this.groups;
     const y4 = act.unary
-      ? conv2dFused(x4, k4, this.bias, [1, this.strides], padding, [1, this.dilationRate], act.unary.op, act.unary.alpha, op)
-      : activate(act, conv2dFused(x4, k4, this.bias, [1, this.strides], padding, [1, this.dilationRate], undefined, 0, op));
+      ? groupedConv2dFused(x4, k4, this.bias, g, [1, this.strides], padding, [1, this.dilationRate], act.unary.op, act.unary.alpha, op)
+      : activate(act, groupedConv2dFused(x4, k4, this.bias, g, [1, this.strides], padding, [1, this.dilationRate], undefined, 0, op));
     return reshape(y4, [n, y4.shape[2], this.filters]);
   }
 
@@ -201,7 +233,298 @@ export class Conv1D extends KernelLayer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding, dilationRate: [this.dilationRate] };
+    return {
+      ...super.getConfig(), filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding,
+      dilationRate: [this.dilationRate], ...(this.groups !== 1 ? { groups: this.groups } : {}),
+    };
+  }
+}
+
+export interface Conv3DArgs extends KernelLayerArgs {
+  filters?: number;
+  kernelSize?: number | [number, number, number];
+  strides?: number | [number, number, number];
+  padding?: Padding;
+  dataFormat?: 'channels_last' | 'channelsLast';
+  dilationRate?: number | [number, number, number];
+  /** Only 1 (Keras's default) is supported for Conv3D. */
+  groups?: number;
+}
+
+function spatialTriple(v: unknown, cls: string, arg: string): [number, number, number] {
+  try {
+    return triple(v as number | number[], arg, cls);
+  } catch {
+    throw invalid(cls, arg, 'a positive integer or a list of three positive integers', v);
+  }
+}
+
+/**
+ * 3-D convolution over volumes (video, scans): output = activation(conv3d(inputs, kernel) + bias), inputs
+ * [batch, depth, height, width, channels], kernel [kd, kh, kw, channels, filters], output [batch, od, oh, ow, filters].
+ */
+export class Conv3D extends KernelLayer {
+  readonly filters: number;
+  readonly kernelSize: [number, number, number];
+  readonly strides: [number, number, number];
+  readonly padding: Padding;
+  readonly dilationRate: [number, number, number];
+
+  constructor(filters: number | Conv3DArgs, kernelSize?: number | [number, number, number] | Conv3DArgs, args: Conv3DArgs = {}) {
+    let a: Conv3DArgs;
+    if (typeof filters === 'object') a = filters;
+    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
+    else a = { ...args, filters, kernelSize: kernelSize as number | [number, number, number] };
+    super(a);
+    const cls = 'Conv3D';
+    this.filters = positiveInt(a.filters, cls, 'filters');
+    if (a.kernelSize === undefined) throw invalid(cls, 'kernelSize', 'a positive integer or a list of three positive integers', a.kernelSize);
+    this.kernelSize = spatialTriple(a.kernelSize, cls, 'kernelSize');
+    this.strides = spatialTriple(a.strides ?? 1, cls, 'strides');
+    this.dilationRate = spatialTriple(a.dilationRate ?? 1, cls, 'dilationRate');
+    try {
+      this.padding = checkPadding(a.padding ?? 'valid', cls);
+    } catch {
+      throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
+    }
+    if (a.dataFormat !== undefined && a.dataFormat !== null && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
+      throw invalid(cls, 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
+    }
+    if (a.groups !== undefined && a.groups !== null && a.groups !== 1) throw invalid(cls, 'groups', '1 (grouped 3-D convolution is not supported)', a.groups);
+    if (this.strides.some((v) => v > 1) && this.dilationRate.some((v) => v > 1)) {
+      throw new Error(`${cls}: strides > 1 are not compatible with dilationRate > 1. Received: strides=${JSON.stringify(this.strides)} and dilationRate=${JSON.stringify(this.dilationRate)}`);
+    }
+    this.inputSpec = { ndim: 5 };
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = singleShape(inputShape, this);
+    const channels = s[s.length - 1];
+    if (s.length !== 5 || channels === null) {
+      throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=5 [batch, depth, height, width, channels] with a known channel axis, received shape ${JSON.stringify(s)}`);
+    }
+    this.addKernelAndBias([...this.kernelSize, channels, this.filters], this.filters);
+    this.inputSpec = { ndim: 5, axes: { [-1]: channels } };
+    super.build(inputShape);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const op = `conv3d (layer "${this.name}")`;
+    const u = this.activation.unary;
+    if (u) return conv3dFused(x, this.kernel!, this.bias, this.strides, this.padding, this.dilationRate, u.op, u.alpha, op);
+    return activate(this.activation, conv3dFused(x, this.kernel!, this.bias, this.strides, this.padding, this.dilationRate, undefined, 0, op));
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    const dims = [1, 2, 3].map((axis, i) => {
+      const d = s[axis];
+      return d === null ? null : outputSize(d, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding)[0];
+    });
+    if (dims.some((d) => d === 0)) {
+      throw new Error(`Layer "${this.name}": the ${this.kernelSize.join('x')} kernel does not fit its input of shape ${JSON.stringify(s)} with '${this.padding}' padding`);
+    }
+    return [s[0], ...dims, this.filters];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
+      dataFormat: 'channels_last', dilationRate: this.dilationRate,
+    };
+  }
+}
+
+export interface Conv2DTransposeArgs extends KernelLayerArgs {
+  filters?: number;
+  kernelSize?: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+  /** Extra rows/columns at the end of the output (each below its stride); null (default): Keras's size rule. */
+  outputPadding?: number | [number, number] | null;
+  dataFormat?: 'channels_last' | 'channelsLast';
+  dilationRate?: number | [number, number];
+}
+
+export interface Conv1DTransposeArgs extends KernelLayerArgs {
+  filters?: number;
+  kernelSize?: number | [number];
+  strides?: number | [number];
+  padding?: Padding;
+  outputPadding?: number | [number] | null;
+  dataFormat?: 'channels_last' | 'channelsLast';
+  dilationRate?: number | [number];
+}
+
+/** The checks Conv1DTranspose and Conv2DTranspose share, on per-axis values. */
+function transposeOptions(cls: string, a: Conv2DTransposeArgs | Conv1DTransposeArgs, strides: number[], dilations: number[], outputPadding: number[] | null): Padding {
+  let padding: Padding;
+  try {
+    padding = checkPadding(a.padding ?? 'valid', cls);
+  } catch {
+    throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
+  }
+  if (a.dataFormat !== undefined && a.dataFormat !== null && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
+    throw invalid(cls, 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
+  }
+  if (strides.some((v) => v > 1) && dilations.some((v) => v > 1)) {
+    throw new Error(`${cls}: strides > 1 are not compatible with dilationRate > 1. Received: strides=${JSON.stringify(strides)} and dilationRate=${JSON.stringify(dilations)}`);
+  }
+  if (outputPadding && outputPadding.some((p, i) => p >= strides[i])) {
+    throw new Error(`${cls}: strides must be greater than output padding. Received strides=${JSON.stringify(strides)}, outputPadding=${JSON.stringify(outputPadding)}`);
+  }
+  return padding;
+}
+
+/** outputPadding: null, or a non-negative integer (or a list of `n` of them) per spatial axis. */
+function outputPaddingOf(v: unknown, n: number, cls: string): number[] | null {
+  if (v === undefined || v === null) return null;
+  const list = Array.isArray(v) ? v : Array(n).fill(v);
+  if (list.length !== n || list.some((p) => typeof p !== 'number' || !Number.isInteger(p) || p < 0)) {
+    throw invalid(cls, 'outputPadding', `null, a non-negative integer or a list of ${n} of them`, v);
+  }
+  return list as number[];
+}
+
+/**
+ * Transposed 2-D convolution ("deconvolution"), the gradient of a Conv2D with respect to its input, used to upsample:
+ * output = activation(conv2dTranspose(inputs, kernel) + bias), inputs [batch, height, width, channels], kernel
+ * [kh, kw, filters, channels] (Keras's layout: the forward convolution's [kh, kw, in, out] seen from the output),
+ * output [batch, oh, ow, filters] with Keras's sizes: height * stride for 'same', height * stride + max(kh - stride, 0)
+ * for 'valid' (dilated kh), or with outputPadding p: (height - 1) * stride + kh - 2 * pad + p (pad kh // 2 for 'same').
+ */
+export class Conv2DTranspose extends KernelLayer {
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly outputPadding: [number, number] | null;
+  readonly dilationRate: [number, number];
+
+  constructor(filters: number | Conv2DTransposeArgs, kernelSize?: number | [number, number] | Conv2DTransposeArgs, args: Conv2DTransposeArgs = {}) {
+    let a: Conv2DTransposeArgs;
+    if (typeof filters === 'object') a = filters;
+    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
+    else a = { ...args, filters, kernelSize: kernelSize as number | [number, number] };
+    super(a);
+    const cls = 'Conv2DTranspose';
+    this.filters = positiveInt(a.filters, cls, 'filters');
+    if (a.kernelSize === undefined) throw invalid(cls, 'kernelSize', 'a positive integer or a pair of positive integers', a.kernelSize);
+    this.kernelSize = spatialPair(a.kernelSize, cls, 'kernelSize');
+    this.strides = spatialPair(a.strides ?? 1, cls, 'strides');
+    this.dilationRate = spatialPair(a.dilationRate ?? 1, cls, 'dilationRate');
+    this.outputPadding = outputPaddingOf(a.outputPadding, 2, cls) as [number, number] | null;
+    this.padding = transposeOptions(cls, a, this.strides, this.dilationRate, this.outputPadding);
+    this.inputSpec = { ndim: 4 };
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = singleShape(inputShape, this);
+    const channels = s[s.length - 1];
+    if (s.length !== 4 || channels === null) {
+      throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=4 [batch, height, width, channels] with a known channel axis, received shape ${JSON.stringify(s)}`);
+    }
+    this.addKernelAndBias([this.kernelSize[0], this.kernelSize[1], this.filters, channels], this.filters);
+    this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
+    super.build(inputShape);
+  }
+
+  /** Keras's output length along spatial axis i. */
+  private outputLength(size: number, i: 0 | 1): number {
+    return transposeOutputLength(size, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding, this.outputPadding ? this.outputPadding[i] : null);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const out: [number, number] = [this.outputLength(x.shape[1], 0), this.outputLength(x.shape[2], 1)];
+    const op = `conv2dTranspose (layer "${this.name}")`;
+    const u = this.activation.unary;
+    if (u) return conv2dTransposeFused(x, this.kernel!, this.bias, out, this.strides, this.padding, this.dilationRate, u.op, u.alpha, op);
+    return activate(this.activation, conv2dTransposeFused(x, this.kernel!, this.bias, out, this.strides, this.padding, this.dilationRate, undefined, 0, op));
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    return [s[0], s[1] === null ? null : this.outputLength(s[1], 0), s[2] === null ? null : this.outputLength(s[2], 1), this.filters];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
+      outputPadding: this.outputPadding, dataFormat: 'channels_last', dilationRate: this.dilationRate,
+    };
+  }
+}
+
+/**
+ * Transposed 1-D convolution over sequences [batch, steps, channels]: kernel [kernelSize, filters, channels], output
+ * [batch, outSteps, filters] with Conv2DTranspose's size rule; run as a Conv2DTranspose of height 1.
+ */
+export class Conv1DTranspose extends KernelLayer {
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly strides: number;
+  readonly padding: Padding;
+  readonly outputPadding: number | null;
+  readonly dilationRate: number;
+
+  constructor(filters: number | Conv1DTransposeArgs, kernelSize?: number | [number] | Conv1DTransposeArgs, args: Conv1DTransposeArgs = {}) {
+    let a: Conv1DTransposeArgs;
+    if (typeof filters === 'object') a = filters;
+    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
+    else a = { ...args, filters, kernelSize: kernelSize as number | [number] };
+    super(a);
+    const cls = 'Conv1DTranspose';
+    this.filters = positiveInt(a.filters, cls, 'filters');
+    this.kernelSize = single1d(a.kernelSize, cls, 'kernelSize');
+    this.strides = single1d(a.strides ?? 1, cls, 'strides');
+    this.dilationRate = single1d(a.dilationRate ?? 1, cls, 'dilationRate');
+    const p = outputPaddingOf(a.outputPadding, 1, cls);
+    this.outputPadding = p ? p[0] : null;
+    this.padding = transposeOptions(cls, a, [this.strides], [this.dilationRate], p);
+    this.inputSpec = { ndim: 3 };
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = singleShape(inputShape, this);
+    const channels = s[2];
+    if (s.length !== 3 || channels === null) {
+      throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=3 [batch, steps, channels] with known channels, found shape=${JSON.stringify(s)}`);
+    }
+    this.addKernelAndBias([this.kernelSize, this.filters, channels], this.filters);
+    this.inputSpec = { ndim: 3, axes: { [-1]: channels } };
+    super.build(inputShape);
+  }
+
+  private outputLength(steps: number): number {
+    return transposeOutputLength(steps, this.kernelSize, this.strides, this.dilationRate, this.padding, this.outputPadding);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const [n, steps, channels] = x.shape;
+    const out: [number, number] = [1, this.outputLength(steps)];
+    const x4 = reshape(x, [n, 1, steps, channels]);
+    const k4 = reshape(this.kernel!, [1, this.kernelSize, this.filters, channels]);
+    const op = `conv1dTranspose (layer "${this.name}")`;
+    const u = this.activation.unary;
+    const y4 = u
+      ? conv2dTransposeFused(x4, k4, this.bias, out, [1, this.strides], this.padding, [1, this.dilationRate], u.op, u.alpha, op)
+      : activate(this.activation, conv2dTransposeFused(x4, k4, this.bias, out, [1, this.strides], this.padding, [1, this.dilationRate], undefined, 0, op));
+    return reshape(y4, [n, out[1], this.filters]);
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    return [s[0], s[1] === null ? null : this.outputLength(s[1]), this.filters];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(), filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding,
+      outputPadding: this.outputPadding === null ? null : [this.outputPadding], dataFormat: 'channels_last', dilationRate: [this.dilationRate],
+    };
   }
 }
 

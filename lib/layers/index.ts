@@ -128,3 +128,23 @@ export const lstmCell = (args: RNNCellArgs) => new LSTMCell(args);
 export const gruCell = (args: RNNCellArgs) => new GRUCell(args);
 export const stackedRNNCells = (args: StackedRNNCellsArgs) => new StackedRNNCells(args);
 export const masking = (args: MaskingArgs = {}) => new Masking(args);
+
+// Transposed convolution (TF.js's layers.conv2dTranspose; conv1dTranspose in the same spelling, TF.js has none).
+export { Conv1DTranspose, Conv2DTranspose } from './convolutional.js';
+export type { Conv1DTransposeArgs, Conv2DTransposeArgs } from './convolutional.js';
+import { Conv1DTranspose, Conv2DTranspose, type Conv1DTransposeArgs, type Conv2DTransposeArgs } from './convolutional.js';
+export const conv2dTranspose = (args: Conv2DTransposeArgs) => new Conv2DTranspose(args);
+export const conv1dTranspose = (args: Conv1DTransposeArgs) => new Conv1DTranspose(args);
+
+// Volumes: 3-D convolution and pooling (TF.js's layers.conv3d, maxPooling3d, averagePooling3d spellings).
+export { Conv3D } from './convolutional.js';
+export type { Conv3DArgs } from './convolutional.js';
+export { MaxPooling3D, AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D } from './pooling.js';
+export type { Pooling3DArgs } from './pooling.js';
+import { Conv3D, type Conv3DArgs } from './convolutional.js';
+import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D, type Pooling3DArgs } from './pooling.js';
+export const conv3d = (args: Conv3DArgs) => new Conv3D(args);
+export const maxPooling3d = (args: Pooling3DArgs = {}) => new MaxPooling3D(args);
+export const averagePooling3d = (args: Pooling3DArgs = {}) => new AveragePooling3D(args);
+export const globalAveragePooling3d = (args: GlobalPooling2DArgs = {}) => new GlobalAveragePooling3D(args);
+export const globalMaxPooling3d = (args: GlobalPooling2DArgs = {}) => new GlobalMaxPooling3D(args);

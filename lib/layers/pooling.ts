@@ -1,6 +1,6 @@
 // Pooling layers: windowed pooling on channels-last input; global pooling with the channels last or first.
-import { checkPadding, outputSize, type Padding } from '../ops/window.js';
-import { avgPool2d, maxPool2d } from '../ops/pool.js';
+import { checkPadding, outputSize, triple, type Padding } from '../ops/window.js';
+import { avgPool2d, avgPool3d, maxPool2d, maxPool3d } from '../ops/pool.js';
 import { div, mul } from '../ops/elementwise.js';
 import { max, mean, sum } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
@@ -237,6 +237,94 @@ export class GlobalAveragePooling1D extends GlobalPooling1D {
 export class GlobalMaxPooling1D extends GlobalPooling1D {
   constructor(args: GlobalPooling2DArgs = {}) {
     super(args);
+  }
+  call(inputs: LayerInput): Tensor {
+    return max(single(inputs, this), this.axes, this.keepdims);
+  }
+}
+
+export interface Pooling3DArgs extends LayerArgs {
+  poolSize?: number | [number, number, number];
+  strides?: number | [number, number, number] | null;
+  padding?: Padding;
+  dataFormat?: 'channels_last' | 'channelsLast';
+}
+
+/** Pooling over the depth, height and width of [batch, d, h, w, channels]. */
+abstract class Pooling3D extends Layer {
+  readonly poolSize: [number, number, number];
+  readonly strides: [number, number, number];
+  readonly padding: Padding;
+
+  constructor(poolSize: number | [number, number, number] | Pooling3DArgs | undefined, args: Pooling3DArgs) {
+    const a = poolSize !== undefined && typeof poolSize === 'object' && !Array.isArray(poolSize) ? poolSize : { ...args, poolSize: poolSize ?? args.poolSize };
+    super(a);
+    const cls = new.target.name;
+    const three = (v: unknown, arg: string): [number, number, number] => {
+      try {
+        return triple(v as number | number[], arg, cls);
+      } catch {
+        throw invalid(cls, arg, 'a positive integer or a list of three positive integers', v);
+      }
+    };
+    this.poolSize = three(a.poolSize ?? 2, 'poolSize');
+    this.strides = a.strides === undefined || a.strides === null ? this.poolSize : three(a.strides, 'strides');
+    try {
+      this.padding = checkPadding(a.padding ?? 'valid', cls);
+    } catch {
+      throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
+    }
+    if (a.dataFormat !== undefined && a.dataFormat !== null && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
+      throw invalid(cls, 'dataFormat', "'channels_last'", a.dataFormat);
+    }
+    this.inputSpec = { ndim: 5 };
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    const dim = (d: number | null, i: number) => (d === null ? null : outputSize(d, this.poolSize[i], this.strides[i], 1, this.padding)[0]);
+    return [s[0], dim(s[1], 0), dim(s[2], 1), dim(s[3], 2), s[4]];
+  }
+
+  override getConfig() {
+    return { ...super.getConfig(), poolSize: this.poolSize, strides: this.strides, padding: this.padding, dataFormat: 'channels_last' };
+  }
+}
+
+/** Max over poolSize windows of [batch, d, h, w, channels] (strides default to poolSize). */
+export class MaxPooling3D extends Pooling3D {
+  constructor(poolSize?: number | [number, number, number] | Pooling3DArgs, args: Pooling3DArgs = {}) {
+    super(poolSize, args);
+  }
+  call(inputs: LayerInput): Tensor {
+    return maxPool3d(single(inputs, this), this.poolSize, this.strides, this.padding);
+  }
+}
+
+/** Mean over poolSize windows of [batch, d, h, w, channels]; with 'same' padding only cells inside the input count. */
+export class AveragePooling3D extends Pooling3D {
+  constructor(poolSize?: number | [number, number, number] | Pooling3DArgs, args: Pooling3DArgs = {}) {
+    super(poolSize, args);
+  }
+  call(inputs: LayerInput): Tensor {
+    return avgPool3d(single(inputs, this), this.poolSize, this.strides, this.padding);
+  }
+}
+
+/** Mean over depth, height and width: [batch, d, h, w, c] -> [batch, c] (channels first: [batch, c, d, h, w]). */
+export class GlobalAveragePooling3D extends GlobalPooling {
+  constructor(args: GlobalPooling2DArgs = {}) {
+    super(args, 3);
+  }
+  call(inputs: LayerInput): Tensor {
+    return mean(single(inputs, this), this.axes, this.keepdims);
+  }
+}
+
+/** Max over depth, height and width: [batch, d, h, w, c] -> [batch, c] (channels first: [batch, c, d, h, w]). */
+export class GlobalMaxPooling3D extends GlobalPooling {
+  constructor(args: GlobalPooling2DArgs = {}) {
+    super(args, 3);
   }
   call(inputs: LayerInput): Tensor {
     return max(single(inputs, this), this.axes, this.keepdims);

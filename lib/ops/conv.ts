@@ -1,13 +1,14 @@
-// 2-D convolution on NHWC input with [kh, kw, in, out] kernels, and its gradients, on native kernels.
+// 2-D convolution on NHWC input with [kh, kw, in, out] kernels, and its gradients, on native kernels; depthwise,
+// transposed and grouped convolution on the same kernels.
 import { record } from '../autograd/tape.js';
-import { native, UnaryOp } from '../native.js';
+import { BinaryOp, native, ReduceOp, UnaryOp } from '../native.js';
 import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
-import { unary } from './elementwise.js';
+import { unary, unaryGrad } from './elementwise.js';
 import { epilogueActivation } from './matmul.js';
-import { reshape } from './shape.js';
+import { concat, reshape, slice } from './shape.js';
 import { f32, floatArg } from './util.js';
-import { checkPadding, outputSize, pair, type Padding } from './window.js';
+import { checkPadding, outputSize, pair, triple, type Padding } from './window.js';
 
 export interface Conv2dGeometry {
   /** [n, h, w, c, kh, kw, oc, oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
@@ -247,5 +248,251 @@ export function depthwiseConv2d(
     }
   }
   const y = depthwiseConv2dFused(t, k, b, str, padding, dil, act, alpha, op);
+  return unbatched ? reshape(y, y.shape.slice(1)) : y;
+}
+
+/**
+ * Geometry of a transposed convolution x [n, ih, iw, ic] with kernel [kh, kw, oc, ic] to output [n, oh, ow, oc]:
+ * the convolution whose input gradient it is (input [n, oh, ow, oc], output [n, ih, iw, ic]). The output size is
+ * given, as TensorFlow's conv2d_transpose takes it, and must be one the convolution maps back onto the input's size
+ * (with 'same' padding, its leading pad follows from the output size by TensorFlow's rule).
+ */
+export function conv2dTransposeGeometry(
+  xShape: readonly number[], kShape: readonly number[], outHW: readonly [number, number], strides: [number, number],
+  padding: Padding, dilations: [number, number], op: string, shownShape: readonly number[] = xShape,
+): Conv2dGeometry {
+  if (xShape.length !== 4) throw new Error(`${op}: input must have rank 4 [batch, height, width, channels], received shape ${fmt(shownShape)}`);
+  if (kShape.length !== 4) throw new Error(`${op}: kernel must have rank 4 [kh, kw, outChannels, inChannels], received shape ${fmt(kShape)}`);
+  const [n, ih, iw, ic] = xShape;
+  const [kh, kw, oc, kc] = kShape;
+  if (kc !== ic) {
+    throw new Error(`${op}: the input has ${ic} channels but the kernel [kh, kw, outChannels, inChannels] expects ${kc} (input shape ${fmt(shownShape)}, kernel shape ${fmt(kShape)})`);
+  }
+  if (kh < 1 || kw < 1 || oc < 1) throw new Error(`${op}: the kernel's window and output channels must be positive, received kernel shape ${fmt(kShape)}`);
+  if ((strides[0] > 1 || strides[1] > 1) && (dilations[0] > 1 || dilations[1] > 1)) {
+    throw new Error(`${op}: strides ${fmt(strides)} and dilations ${fmt(dilations)} cannot both exceed 1`);
+  }
+  const [oh, ow] = outHW;
+  if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) {
+    throw new Error(`${op}: the output height and width must be positive integers, received ${fmt([oh, ow])}`);
+  }
+  const [backH, padTop] = outputSize(oh, kh, strides[0], dilations[0], padding);
+  const [backW, padLeft] = outputSize(ow, kw, strides[1], dilations[1], padding);
+  if (backH !== ih || backW !== iw) {
+    throw new Error(`${op}: an output of ${oh}x${ow} does not match the ${ih}x${iw} input with a ${kh}x${kw} kernel, strides ${fmt(strides)}, dilations ${fmt(dilations)} and '${padding}' padding (a ${padding} convolution of the output would give ${backH}x${backW}; input shape ${fmt(shownShape)})`);
+  }
+  return {
+    native: [n, oh, ow, oc, kh, kw, ic, ih, iw, strides[0], strides[1], dilations[0], dilations[1], padTop, padLeft],
+    outShape: [n, oh, ow, oc],
+  };
+}
+
+/**
+ * Keras's output length of a transposed convolution along one axis (keras.src.utils.conv_utils.deconv_output_length):
+ * without outputPadding, in * stride (+ the window's overhang beyond the stride for 'valid'); with it,
+ * (in - 1) * stride + window - 2 * pad + outputPadding, pad being window // 2 for 'same' and 0 for 'valid'.
+ */
+export function transposeOutputLength(
+  size: number, window: number, stride: number, dilation: number, padding: Padding, outputPadding: number | null,
+): number {
+  const effective = (window - 1) * dilation + 1;
+  if (outputPadding === null) return padding === 'valid' ? size * stride + Math.max(effective - stride, 0) : size * stride;
+  const pad = padding === 'same' ? Math.floor(effective / 2) : 0;
+  return (size - 1) * stride + effective - 2 * pad + outputPadding;
+}
+
+/**
+ * The Conv2DTranspose layer's computation: activation(conv2dTranspose(x, kernel) + bias), x [n, ih, iw, ic],
+ * kernel [kh, kw, oc, ic] (Keras's layout), output [n, outHW[0], outHW[1], oc]. A transposed convolution is the
+ * input gradient of a convolution, so all three passes run on the native convolution kernels with roles swapped:
+ * forward = conv2d backward-input, input gradient = conv2d forward, kernel gradient = conv2d backward-filter with the
+ * output gradient as the convolution's input and x as its output gradient. The bias and an output-differentiable
+ * activation are applied in place on the output (one op on the tape), their gradients read off the output as Dense
+ * does; other activations run as their own op.
+ */
+export function conv2dTransposeFused(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, outHW: readonly [number, number], strides: [number, number],
+  padding: Padding, dilations: [number, number], activation = UnaryOp.linear, alpha = 0, op = 'conv2dTranspose',
+): Tensor {
+  if (!epilogueActivation(activation, alpha)) {
+    return unary(activation, 'activation', conv2dTransposeFused(x, kernel, bias, outHW, strides, padding, dilations, UnaryOp.linear, 0, op), alpha);
+  }
+  const g = conv2dTransposeGeometry(x.shape, kernel.shape, outHW, strides, padding, dilations, op);
+  const oc = g.outShape[3];
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== oc)) throw new Error(`${op}: bias must have shape [${oc}], received shape ${fmt(bias.shape)}`);
+  const y = empty(g.outShape);
+  native.conv2dBackwardInput(f32(x), f32(kernel), f32(y), g.native);
+  const rows = y.size / oc;
+  if (bias) native.binary(BinaryOp.add, f32(y), [oc, 1], f32(bias), [0, 1], f32(y), [rows, oc]);
+  if (activation !== UnaryOp.linear) native.unary(activation, f32(y), f32(y), alpha);
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(y, op, inputs, (dyOut, needs) => {
+    const dy = activation === UnaryOp.linear ? dyOut : unaryGrad(activation, y, y, dyOut, alpha);
+    let dx: Tensor | null = null;
+    let dk: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty(x.shape.slice());
+      native.conv2dForward(f32(dy), f32(kernel), null, f32(dx), g.native, UnaryOp.linear, 0);
+    }
+    if (needs[1]) {
+      dk = empty(kernel.shape.slice());
+      native.conv2dBackwardFilter(f32(dy), f32(x), f32(dk), null, g.native);
+    }
+    if (bias && needs[2]) {
+      db = empty([oc]);
+      native.reduce(ReduceOp.sum, f32(dy), 1, rows, oc, f32(db));
+    }
+    return [dx, dk, db];
+  });
+}
+
+/**
+ * Transposed 2-D convolution (TF.js's conv2dTranspose, "deconvolution"): x [batch, h, w, inChannels] (or [h, w, in]),
+ * filter [kh, kw, outChannels, inChannels], outputShape [batch, oh, ow, outChannels] (or [oh, ow, outChannels]): the
+ * gradient of conv2d(y, filter, strides, pad) with respect to y, for a y of outputShape.
+ */
+export function conv2dTranspose(
+  x: TensorLike, filter: TensorLike, outputShape: number[], strides: number | [number, number] = 1, pad: Padding = 'valid',
+): Tensor {
+  const op = 'conv2dTranspose';
+  let t = floatArg(x, op);
+  const k = floatArg(filter, op);
+  const unbatched = t.rank === 3;
+  const shown = t.shape;
+  if (unbatched) t = reshape(t, [1, ...t.shape]);
+  if (!Array.isArray(outputShape) || outputShape.length !== t.rank - (unbatched ? 1 : 0)) {
+    throw new Error(`${op}: outputShape must be [${unbatched ? '' : 'batch, '}height, width, outChannels] like the input's rank, received ${JSON.stringify(outputShape)} for input shape ${fmt(shown)}`);
+  }
+  const out = unbatched ? [t.shape[0], ...outputShape] : outputShape;
+  if (out[0] !== t.shape[0]) throw new Error(`${op}: outputShape's batch ${out[0]} differs from the input's ${t.shape[0]}`);
+  if (k.rank === 4 && out[3] !== k.shape[2]) {
+    throw new Error(`${op}: outputShape has ${out[3]} channels but the filter [kh, kw, outChannels, inChannels] makes ${k.shape[2]} (filter shape ${fmt(k.shape)})`);
+  }
+  const str = pair(strides, 'strides', op);
+  const padding = checkPadding(pad, op);
+  conv2dTransposeGeometry(t.shape, k.shape, [out[1], out[2]], str, padding, [1, 1], op, shown);
+  const y = conv2dTransposeFused(t, k, null, [out[1], out[2]], str, padding, [1, 1]);
+  return unbatched ? reshape(y, y.shape.slice(1)) : y;
+}
+
+/**
+ * Grouped 2-D convolution (Keras's `groups`): the channels split into `groups` equal slices, slice g convolved with
+ * kernel[..., g * filters / groups : (g + 1) * filters / groups] (kernel [kh, kw, in / groups, filters]) and the
+ * results concatenated on the channel axis, each group on the native kernels with its bias slice and activation fused.
+ */
+export function groupedConv2dFused(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, groups: number, strides: [number, number], padding: Padding,
+  dilations: [number, number], activation = UnaryOp.linear, alpha = 0, op = 'conv2d',
+): Tensor {
+  if (groups === 1) return conv2dFused(x, kernel, bias, strides, padding, dilations, activation, alpha, op);
+  if (x.rank !== 4 || kernel.rank !== 4) {
+    throw new Error(`${op}: input and kernel must have rank 4, received shapes ${fmt(x.shape)} and ${fmt(kernel.shape)}`);
+  }
+  const c = x.shape[3];
+  const [kh, kw, kc, filters] = kernel.shape;
+  if (c % groups !== 0 || filters % groups !== 0 || kc * groups !== c) {
+    throw new Error(`${op}: with ${groups} groups the input's ${c} channels and the kernel's ${filters} filters must divide into groups and the kernel must take ${c / groups} channels per group, received input shape ${fmt(x.shape)} and kernel shape ${fmt(kernel.shape)}`);
+  }
+  const per = filters / groups;
+  const [n, h, w] = x.shape;
+  const outs: Tensor[] = [];
+  for (let gi = 0; gi < groups; gi++) {
+    const xg = slice(x, [0, 0, 0, gi * kc], [n, h, w, kc]);
+    const kg = slice(kernel, [0, 0, 0, gi * per], [kh, kw, kc, per]);
+    const bg = bias ? slice(bias, [gi * per], [per]) : null;
+    outs.push(conv2dFused(xg, kg, bg, strides, padding, dilations, activation, alpha, op));
+  }
+  return concat(outs, 3);
+}
+
+type Triple = [number, number, number];
+
+/** x [n, d, h, w, c], kernel [kd, kh, kw, c, oc] -> the native geometry and output shape [n, od, oh, ow, oc]. */
+export function conv3dGeometry(
+  xShape: readonly number[], kShape: readonly number[], strides: Triple, padding: Padding, dilations: Triple, op: string,
+  shownShape: readonly number[] = xShape,
+): Conv2dGeometry {
+  if (xShape.length !== 5) throw new Error(`${op}: input must have rank 5 [batch, depth, height, width, channels], received shape ${fmt(shownShape)}`);
+  if (kShape.length !== 5) throw new Error(`${op}: kernel must have rank 5 [kd, kh, kw, inChannels, outChannels], received shape ${fmt(kShape)}`);
+  const [n, d, h, w, c] = xShape;
+  const [kd, kh, kw, kc, oc] = kShape;
+  if (kc !== c) {
+    throw new Error(`${op}: the input has ${c} channels but the kernel expects ${kc} (input shape ${fmt(shownShape)}, kernel shape ${fmt(kShape)})`);
+  }
+  if (kd < 1 || kh < 1 || kw < 1 || oc < 1) throw new Error(`${op}: the kernel's window and output channels must be positive, received kernel shape ${fmt(kShape)}`);
+  if (strides.some((v) => v > 1) && dilations.some((v) => v > 1)) {
+    throw new Error(`${op}: strides ${fmt(strides)} and dilations ${fmt(dilations)} cannot both exceed 1`);
+  }
+  const [od, front] = outputSize(d, kd, strides[0], dilations[0], padding);
+  const [oh, top] = outputSize(h, kh, strides[1], dilations[1], padding);
+  const [ow, left] = outputSize(w, kw, strides[2], dilations[2], padding);
+  if (od === 0 || oh === 0 || ow === 0) {
+    throw new Error(`${op}: the kernel ${kd}x${kh}x${kw} (dilation ${fmt(dilations)}) does not fit in the ${d}x${h}x${w} input with '${padding}' padding (input shape ${fmt(shownShape)})`);
+  }
+  return {
+    native: [n, d, h, w, c, kd, kh, kw, oc, od, oh, ow, ...strides, ...dilations, front, top, left],
+    outShape: [n, od, oh, ow, oc],
+  };
+}
+
+/**
+ * The Conv3D layer's computation: activation(conv3d(x, kernel) + bias). The bias and an output-differentiable
+ * activation run in the native forward's epilogue (the activation's gradient is then read off the output, as Dense
+ * does); other activations run as their own op. Forward and both gradients are direct native loops over NDHWC data.
+ */
+export function conv3dFused(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, strides: Triple, padding: Padding, dilations: Triple,
+  activation = UnaryOp.linear, alpha = 0, op = 'conv3d',
+): Tensor {
+  if (!epilogueActivation(activation, alpha)) {
+    return unary(activation, 'activation', conv3dFused(x, kernel, bias, strides, padding, dilations, UnaryOp.linear, 0, op), alpha);
+  }
+  const g = conv3dGeometry(x.shape, kernel.shape, strides, padding, dilations, op);
+  const oc = g.outShape[4];
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== oc)) throw new Error(`${op}: bias must have shape [${oc}], received shape ${fmt(bias.shape)}`);
+  const y = empty(g.outShape);
+  native.conv3dForward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, activation, alpha);
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(y, op, inputs, (dyOut, needs) => {
+    const dy = activation === UnaryOp.linear ? dyOut : unaryGrad(activation, y, y, dyOut, alpha);
+    let dx: Tensor | null = null;
+    let dk: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty(x.shape.slice());
+      native.conv3dBackwardInput(f32(dy), f32(kernel), f32(dx), g.native);
+    }
+    if (needs[1] || (bias && needs[2])) {
+      dk = empty(kernel.shape.slice());
+      db = bias && needs[2] ? empty(bias.shape.slice()) : null;
+      native.conv3dBackwardFilter(f32(x), f32(dy), f32(dk), db ? f32(db) : null, g.native);
+    }
+    return [dx, needs[1] ? dk : null, db];
+  });
+}
+
+/**
+ * 3-D convolution (TF.js's conv3d): x [batch, d, h, w, in] (or [d, h, w, in]), filter [kd, kh, kw, in, out].
+ * 'same' padding follows TensorFlow (the odd pad goes at the end).
+ */
+export function conv3d(
+  x: TensorLike, filter: TensorLike, strides: number | Triple = 1, pad: Padding = 'valid',
+  dataFormat: 'NDHWC' | 'channelsLast' = 'NDHWC', dilations: number | Triple = 1,
+): Tensor {
+  const op = 'conv3d';
+  if (dataFormat !== 'NDHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(`${op}: only channels-last (NDHWC) data is supported, received dataFormat ${JSON.stringify(dataFormat)}`);
+  }
+  let t = floatArg(x, op);
+  const k = floatArg(filter, op);
+  const unbatched = t.rank === 4;
+  const shown = t.shape;
+  if (unbatched) t = reshape(t, [1, ...t.shape]);
+  const str = triple(strides, 'strides', op);
+  const padding = checkPadding(pad, op);
+  const dil = triple(dilations, 'dilations', op);
+  conv3dGeometry(t.shape, k.shape, str, padding, dil, op, shown);
+  const y = conv3dFused(t, k, null, str, padding, dil);
   return unbatched ? reshape(y, y.shape.slice(1)) : y;
 }

@@ -16,8 +16,8 @@ export {
 export { argMax, argMin, logSoftmax, logSumExp, max, mean, min, softmax, sum } from './reduce.js';
 export { broadcastTo } from './broadcast.js';
 export { matMul } from './matmul.js';
-export { conv2d, depthwiseConv2d } from './conv.js';
-export { avgPool2d, maxPool2d } from './pool.js';
+export { conv2d, conv2dTranspose, conv3d, depthwiseConv2d } from './conv.js';
+export { avgPool2d, avgPool3d, maxPool2d, maxPool3d } from './pool.js';
 export { resizeBilinear } from './resize.js';
 export { resizeNearest } from './resize.js';
 export { affineTransform } from './image.js';

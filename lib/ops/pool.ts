@@ -1,11 +1,11 @@
-// 2-D max and average pooling on NHWC input.
+// 2-D and 3-D max and average pooling on NHWC / NDHWC input.
 import { record } from '../autograd/tape.js';
 import { native } from '../native.js';
 import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { reshape } from './shape.js';
 import { f32, floatArg } from './util.js';
-import { checkPadding, outputSize, pair, type Padding } from './window.js';
+import { checkPadding, outputSize, pair, triple, type Padding } from './window.js';
 
 function poolGeometry(
   shape: readonly number[], size: [number, number], strides: [number, number], padding: Padding, op: string, shown: readonly number[],
@@ -52,4 +52,46 @@ export function maxPool2d(x: TensorLike, poolSize: number | [number, number] = 2
 /** Average pooling; with 'same' padding the average counts only cells inside the input (as Keras does). */
 export function avgPool2d(x: TensorLike, poolSize: number | [number, number] = 2, strides?: number | [number, number] | null, padding: Padding = 'valid'): Tensor {
   return pool(false, 'avgPool2d', x, poolSize, strides, padding);
+}
+
+type Triple = [number, number, number];
+
+function pool3d(
+  isMax: boolean, op: string, x: TensorLike, poolSize: number | Triple, strides: number | Triple | undefined | null, pad: Padding,
+): Tensor {
+  let t = floatArg(x, op);
+  const unbatched = t.rank === 4;
+  const shown = t.shape;
+  if (unbatched) t = reshape(t, [1, ...t.shape]);
+  if (t.rank !== 5) throw new Error(`${op}: input must have rank 5 [batch, depth, height, width, channels], received shape ${fmt(shown)}`);
+  const size = triple(poolSize, 'poolSize', op);
+  const str = strides === undefined || strides === null ? size : triple(strides, 'strides', op);
+  const padding = checkPadding(pad, op);
+  const [n, d, h, w, c] = t.shape;
+  const dims = [d, h, w].map((v, i) => outputSize(v, size[i], str[i], 1, padding));
+  if (dims.some(([o]) => o === 0)) {
+    throw new Error(`${op}: the pool window ${size.join('x')} does not fit in the ${d}x${h}x${w} input with '${padding}' padding (input shape ${fmt(shown)})`);
+  }
+  const geometry = [n, d, h, w, c, ...size, ...dims.map(([o]) => o), ...str, ...dims.map(([, p]) => p)];
+  const y = empty([n, ...dims.map(([o]) => o), c]);
+  const input = t;
+  if (isMax) native.maxPool3dForward(f32(input), f32(y), geometry);
+  else native.avgPool3dForward(f32(input), f32(y), geometry);
+  const out = record(y, op, [input], (dy) => {
+    const dx = empty(input.shape.slice());
+    if (isMax) native.maxPool3dBackward(f32(input), f32(dy), f32(dx), geometry);
+    else native.avgPool3dBackward(f32(dy), f32(dx), geometry);
+    return [dx];
+  });
+  return unbatched ? reshape(out, out.shape.slice(1)) : out;
+}
+
+/** 3-D max pooling on [batch, d, h, w, c] (or [d, h, w, c]); strides default to the pool size. */
+export function maxPool3d(x: TensorLike, poolSize: number | Triple = 2, strides?: number | Triple | null, padding: Padding = 'valid'): Tensor {
+  return pool3d(true, 'maxPool3d', x, poolSize, strides, padding);
+}
+
+/** 3-D average pooling; with 'same' padding the average counts only cells inside the input (as Keras does). */
+export function avgPool3d(x: TensorLike, poolSize: number | Triple = 2, strides?: number | Triple | null, padding: Padding = 'valid'): Tensor {
+  return pool3d(false, 'avgPool3d', x, poolSize, strides, padding);
 }

@@ -12,6 +12,15 @@ export function pair(v: number | number[], name: string, op: string): [number, n
   return [p[0], p[1]];
 }
 
+/** A triple from a number or a [d, h, w] array of positive integers. */
+export function triple(v: number | number[], name: string, op: string): [number, number, number] {
+  const p = typeof v === 'number' ? [v, v, v] : v;
+  if (!Array.isArray(p) || p.length !== 3 || p.some((e) => !Number.isInteger(e) || e <= 0)) {
+    throw new Error(`${op}: ${name} must be a positive integer or a list of three of them, received ${JSON.stringify(v)}`);
+  }
+  return [p[0], p[1], p[2]];
+}
+
 export function checkPadding(padding: unknown, op: string): Padding {
   const p = typeof padding === 'string' ? padding.toLowerCase() : padding;
   if (p !== 'valid' && p !== 'same') throw new Error(`${op}: padding must be 'valid' or 'same', received ${JSON.stringify(padding)}`);

@@ -1,6 +1,7 @@
 // Bindings of 2-D convolution (native/conv.h): forward, both gradients with an optional folded activation, the
 // fused conv + relu + max-pool passes, and (under `internal`) the plan the benchmarks and kernel tests read; and of
-// depthwise convolution (native/depthwise_conv.h), forward and both gradients.
+// depthwise convolution (native/depthwise_conv.h), forward and both gradients; and of 3-D convolution
+// (native/conv3d.h), forward and both gradients.
 #include <napi.h>
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include "binding/args.h"
 #include "binding/register.h"
 #include "conv.h"
+#include "conv3d.h"
 #include "depthwise_conv.h"
 #include "elementwise.h"
 
@@ -309,6 +311,78 @@ Napi::Value DepthwiseConv2dBackwardFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+constexpr const char* kConv3dNames[] = {"n", "d", "h", "w", "c", "kd", "kh", "kw", "oc", "od", "oh", "ow",
+                                        "strideD", "strideH", "strideW", "dilationD", "dilationH", "dilationW",
+                                        "padFront", "padTop", "padLeft"};
+
+tn::Conv3dShape Conv3dGeometry(const Args& args, size_t i) {
+  auto g = args.IntList(i, "geometry", 21, 21, 0, std::numeric_limits<int32_t>::max());
+  for (int k = 5; k <= 17; ++k)
+    if (g[k] == 0 && (k < 9 || k > 11)) args.FailRange(std::string("geometry.") + kConv3dNames[k] + " must be positive");
+  tn::Conv3dShape s{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10],
+                    g[11], g[12], g[13], g[14], g[15], g[16], g[17], g[18], g[19], g[20]};
+  args.Product({s.n, s.d, s.h, s.w, s.c}, "input");
+  args.Product({s.n, s.od, s.oh, s.ow, s.oc}, "output");
+  args.Product({s.kd, s.kh, s.kw, s.c, s.oc}, "kernel");
+  args.Product({s.n, s.od, s.oh, s.ow, s.kd, s.kh, s.kw, s.c, s.oc}, "convolution work");
+  return s;
+}
+
+Napi::Value Conv3dForward(const Napi::CallbackInfo& info) {
+  Args args(info, "conv3dForward", 7);
+  const tn::Conv3dShape s = Conv3dGeometry(args, 4);  // before the arrays: see Args::IntList
+  auto x = args.Floats(0, "x");
+  auto w = args.Floats(1, "kernel");
+  auto bias = args.FloatsOrNull(2, "bias");
+  auto y = args.Floats(3, "y");
+  const UnaryOp act = args.Enum(5, "activation", UnaryOp::count);
+  const float alpha = args.Float(6, "alpha");
+  args.Length(x, s.n * s.d * s.h * s.w * s.c, "x", "n*d*h*w*c");
+  args.Length(w, s.kd * s.kh * s.kw * s.c * s.oc, "kernel", "kd*kh*kw*c*oc");
+  if (bias.present) args.Length(bias, s.oc, "bias", "oc");
+  args.Length(y, s.n * s.od * s.oh * s.ow * s.oc, "y", "n*od*oh*ow*oc");
+  args.Disjoint(y, "y", x, "x");
+  args.Disjoint(y, "y", w, "kernel");
+  args.Disjoint(y, "y", bias, "bias");
+  tn::conv3d_forward(s, x.data, w.data, bias.data, act, alpha, y.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value Conv3dBackwardInput(const Napi::CallbackInfo& info) {
+  Args args(info, "conv3dBackwardInput", 4);
+  const tn::Conv3dShape s = Conv3dGeometry(args, 3);
+  auto dy = args.Floats(0, "dy");
+  auto w = args.Floats(1, "kernel");
+  auto dx = args.Floats(2, "dx");
+  args.Length(dy, s.n * s.od * s.oh * s.ow * s.oc, "dy", "n*od*oh*ow*oc");
+  args.Length(w, s.kd * s.kh * s.kw * s.c * s.oc, "kernel", "kd*kh*kw*c*oc");
+  args.Length(dx, s.n * s.d * s.h * s.w * s.c, "dx", "n*d*h*w*c");
+  args.Disjoint(dx, "dx", dy, "dy");
+  args.Disjoint(dx, "dx", w, "kernel");
+  tn::conv3d_backward_input(s, dy.data, w.data, dx.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value Conv3dBackwardFilter(const Napi::CallbackInfo& info) {
+  Args args(info, "conv3dBackwardFilter", 5);
+  const tn::Conv3dShape s = Conv3dGeometry(args, 4);
+  auto x = args.Floats(0, "x");
+  auto dy = args.Floats(1, "dy");
+  auto dw = args.Floats(2, "dKernel");
+  auto dbias = args.FloatsOrNull(3, "dBias");
+  args.Length(x, s.n * s.d * s.h * s.w * s.c, "x", "n*d*h*w*c");
+  args.Length(dy, s.n * s.od * s.oh * s.ow * s.oc, "dy", "n*od*oh*ow*oc");
+  args.Length(dw, s.kd * s.kh * s.kw * s.c * s.oc, "dKernel", "kd*kh*kw*c*oc");
+  if (dbias.present) args.Length(dbias, s.oc, "dBias", "oc");
+  args.Disjoint(dw, "dKernel", x, "x");
+  args.Disjoint(dw, "dKernel", dy, "dy");
+  args.Disjoint(dbias, "dBias", x, "x");
+  args.Disjoint(dbias, "dBias", dy, "dy");
+  args.Disjoint(dbias, "dBias", dw, "dKernel");
+  tn::conv3d_backward_filter(s, x.data, dy.data, dw.data, dbias.data);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterConv(Napi::Env env, Napi::Object exports) {
@@ -322,6 +396,9 @@ void RegisterConv(Napi::Env env, Napi::Object exports) {
       {"depthwiseConv2dForward", DepthwiseConv2dForward},
       {"depthwiseConv2dBackwardInput", DepthwiseConv2dBackwardInput},
       {"depthwiseConv2dBackwardFilter", DepthwiseConv2dBackwardFilter},
+      {"conv3dForward", Conv3dForward},
+      {"conv3dBackwardInput", Conv3dBackwardInput},
+      {"conv3dBackwardFilter", Conv3dBackwardFilter},
   });
   Export(env, Internal(env, exports), {
       {"conv2dPlan", Conv2dPlan},

@@ -1,5 +1,6 @@
 // Float64 references for the convolution kernels, written from the definitions, and the data and comparison
-// helpers their tests share (test/native/conv.test.ts, test/native/conv-fused.test.ts).
+// helpers their tests share (test/native/conv.test.ts, test/native/conv-fused.test.ts); the transposed convolution
+// as a scatter (test/ops/conv-transpose.test.ts, test/layers/conv-transpose.test.ts).
 import { expect } from 'vitest';
 import { UnaryOp } from '../../lib/native.js';
 import { conv2dGeometry } from '../../lib/ops/conv.js';
@@ -166,4 +167,42 @@ export function refBackwardFilter(g: Geometry, x: Float32Array, dy: ArrayLike<nu
         }
       }
   return { dw, mag, db, dbMag };
+}
+
+/**
+ * y[n, i * s - pad + p * d, j * s - pad + q * d, o] += x[n, i, j, c] * k[p, q, o, c] over every in-range target:
+ * each input pixel scatters its kernel-weighted copy into the output. The leading pad is TensorFlow's for a
+ * convolution of the output back onto the input: 'same' pads (ih - 1) * s + ke - oh in total, the odd one at the end.
+ */
+export function transposeReference(
+  x: Float32Array, xs: number[], k: Float32Array, ks: number[], out: [number, number], s: [number, number], padding: Padding, d: [number, number], bias: Float32Array | null,
+) {
+  const [n, ih, iw, ic] = xs;
+  const [kh, kw, oc] = ks;
+  const [oh, ow] = out;
+  const lead = (inSize: number, outSize: number, win: number, st: number, dil: number) =>
+    padding === 'valid' ? 0 : Math.floor(Math.max((inSize - 1) * st + (win - 1) * dil + 1 - outSize, 0) / 2);
+  const pt = lead(ih, oh, kh, s[0], d[0]);
+  const pl = lead(iw, ow, kw, s[1], d[1]);
+  const y = new Float64Array(n * oh * ow * oc);
+  const mag = new Float64Array(y.length);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < ih; i++)
+      for (let j = 0; j < iw; j++)
+        for (let p = 0; p < kh; p++)
+          for (let q = 0; q < kw; q++) {
+            const r = i * s[0] - pt + p * d[0];
+            const t = j * s[1] - pl + q * d[1];
+            if (r < 0 || r >= oh || t < 0 || t >= ow) continue;
+            for (let c = 0; c < ic; c++) {
+              const xv = x[((b * ih + i) * iw + j) * ic + c];
+              for (let o = 0; o < oc; o++) {
+                const v = xv * k[((p * kw + q) * oc + o) * ic + c];
+                y[((b * oh + r) * ow + t) * oc + o] += v;
+                mag[((b * oh + r) * ow + t) * oc + o] += Math.abs(v);
+              }
+            }
+          }
+  if (bias) for (let e = 0; e < y.length; e++) y[e] += bias[e % oc];
+  return { y, mag };
 }

@@ -49,6 +49,8 @@ describe('the Keras config mapping', () => {
       new L.StackedRNNCells([new L.GRUCell(2, { resetAfter: false }), new L.LSTMCell(3)]),
       new L.RNN(new L.LSTMCell(3), { returnSequences: true, goBackwards: true }),
       new L.RNN([new L.SimpleRNNCell(2), new L.GRUCell(2)], { returnState: true, stateful: true, batchInputShape: [2, 3, 1] }),
+      new L.Conv2DTranspose(4, [3, 2], { strides: 2, padding: 'same', outputPadding: [1, 0], activation: 'relu' }), new L.Conv2DTranspose({ filters: 2, kernelSize: 3, dilationRate: 2 }),
+      new L.Conv1DTranspose(3, 5, { strides: 2, outputPadding: 1, useBias: false }), new L.Conv2D(6, 3, { groups: 3 }), new L.Conv1D(4, 2, { groups: 2 }),
     ];
     for (const layer of layers) {
       const spec = JSON.parse(JSON.stringify(layerToKeras(layer)));
@@ -89,6 +91,17 @@ describe('the Keras config mapping', () => {
       kernelInitializer: { className: 'VarianceScaling', config: { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' } },
       kernelRegularizer: { className: 'L1L2', config: { l1: 0, l2: 0.01 } },
     });
+  });
+
+  it("reads Keras 3's Conv2DTranspose, Conv1DTranspose and grouped Conv2D configs, and refuses groups on a transposed one", () => {
+    const k3 = (class_name: string, config: Record<string, unknown>) => layerFromKeras({ module: 'keras.layers', class_name, registered_name: null, config: { name: 'z', trainable: true, data_format: 'channels_last', activity_regularizer: null, kernel_constraint: null, bias_constraint: null, ...config } });
+    const t = k3('Conv2DTranspose', { filters: 4, kernel_size: [3, 3], strides: [2, 2], padding: 'same', output_padding: [1, 1], dilation_rate: [1, 1], activation: 'relu', use_bias: true });
+    expect(t).toBeInstanceOf(L.Conv2DTranspose);
+    expect(t.getConfig()).toMatchObject({ filters: 4, kernelSize: [3, 3], strides: [2, 2], padding: 'same', outputPadding: [1, 1], activation: 'relu' });
+    expect(k3('Conv1DTranspose', { filters: 2, kernel_size: [5], strides: [2], padding: 'valid', output_padding: null, dilation_rate: [1] }).getConfig()).toMatchObject({ kernelSize: [5], strides: [2], outputPadding: null });
+    expect((k3('Conv2D', { filters: 6, kernel_size: [3, 3], groups: 3 }) as tn.layers.Conv2D).groups).toBe(3);
+    expect(() => k3('Conv2DTranspose', { filters: 4, kernel_size: [3, 3], groups: 2 })).toThrow(/groups=2 is not supported: transposed convolutions have no groups/);
+    expect(layerToKeras(new L.Conv2DTranspose(2, 3, { outputPadding: null })).config).toMatchObject({ output_padding: null, kernel_size: [3, 3] });
   });
 
   it("reads Keras 3's and TF.js 1.x's spellings of the newer classes", () => {
@@ -146,7 +159,7 @@ describe('the Keras config mapping', () => {
   });
 
   it('names the layer and a class tensornode lacks, and which classes it reads', () => {
-    for (const cls of ['Conv3D', 'ConvLSTM2D']) {
+    for (const cls of ['LocallyConnected2D', 'ConvLSTM2D']) {
       expect(cls in L).toBe(false);
       const build = () => layerFromKeras({ class_name: cls, config: { name: 'y', filters: 2, kernel_size: [3, 3, 3] } });
       expect(build).toThrow(new RegExp(`layer "y" \\(${cls}\\): unknown layer class "${cls}"\\..*Classes tensornode reads: .*\\bGroupNormalization\\b`));

@@ -295,6 +295,39 @@ describe('ONNX export: convolutions and pooling', () => {
   });
 });
 
+describe('ONNX export: transposed and grouped convolutions', () => {
+  it('Conv2DTranspose (ConvTranspose) over strides, padding, outputPadding and dilation; Conv1DTranspose', async () => {
+    const cases: [string, tn.layers.Conv2DTransposeArgs][] = [
+      ['3x3, stride 2, same', { filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }],
+      ['[3, 2], stride 2, valid', { filters: 2, kernelSize: [3, 2], strides: 2 }],
+      ['2x2, stride 3, valid (output_padding)', { filters: 2, kernelSize: 2, strides: 3 }],
+      ['4x4, stride 2, same (even window)', { filters: 2, kernelSize: 4, strides: 2, padding: 'same' }],
+      ['outputPadding [1, 0], stride 2, same', { filters: 3, kernelSize: 3, strides: 2, padding: 'same', outputPadding: [1, 0] }],
+      ['outputPadding 2, stride 3, valid', { filters: 2, kernelSize: [2, 3], strides: 3, outputPadding: 2, useBias: false }],
+      ['dilation 2, same', { filters: 2, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'tanh' }],
+    ];
+    for (const [what, args] of cases) {
+      await expectSameAsPredict(sequential([new L.Conv2DTranspose(args)], [3, 4, 2]), tn.randomNormal([2, 3, 4, 2]), what);
+    }
+    await expectSameAsPredict(sequential([new L.Conv1DTranspose(3, 3, { strides: 2, padding: 'same' }), new L.Conv1DTranspose(2, 2, { strides: 3, outputPadding: 1 })], [5, 2]), tn.randomNormal([2, 5, 2]), 'Conv1DTranspose');
+  });
+
+  it('Conv3D, MaxPooling3D, AveragePooling3D and the global 3-D pooling layers', async () => {
+    const model = sequential([
+      new L.Conv3D(3, [2, 3, 2], { padding: 'same', activation: 'relu' }), new L.MaxPooling3D({ poolSize: 2, padding: 'same' }),
+      new L.Conv3D(4, 2, { strides: [1, 2, 1], dilationRate: 1 }), new L.AveragePooling3D({ poolSize: [1, 2, 2], strides: 1, padding: 'same' }),
+      new L.GlobalAveragePooling3D(),
+    ], [4, 7, 6, 2]);
+    await expectSameAsPredict(model, tn.randomNormal([2, 4, 7, 6, 2]), 'Conv3D and pooling');
+    await expectSameAsPredict(sequential([new L.Conv3D(2, 3, { dilationRate: [1, 2, 1], useBias: false }), new L.GlobalMaxPooling3D({ keepdims: true })], [3, 6, 4, 1]), tn.randomNormal([2, 3, 6, 4, 1]), 'dilated Conv3D, GlobalMaxPooling3D');
+  });
+
+  it('grouped Conv2D and Conv1D (Conv with group)', async () => {
+    await expectSameAsPredict(sequential([new L.Conv2D(6, 3, { groups: 3, padding: 'same', activation: 'relu' }), new L.Conv2D(4, 2, { groups: 2, strides: 2 })], [5, 6, 6]), tn.randomNormal([2, 5, 6, 6]), 'Conv2D groups');
+    await expectSameAsPredict(sequential([new L.Conv1D(4, 3, { groups: 2, padding: 'causal' })], [7, 4]), tn.randomNormal([2, 7, 4]), 'Conv1D groups');
+  });
+});
+
 describe('ONNX export: normalization', () => {
   it('BatchNormalization: after Conv2D (ONNX BatchNormalization in NCHW), on Dense outputs, on sequences, axis 1, no center/scale', async () => {
     await expectSameAsPredict(sequential([new L.Conv2D(3, 2), new L.BatchNormalization({ epsilon: 0.01 })], [4, 5, 2]), tn.randomNormal([2, 4, 5, 2]));

@@ -715,8 +715,8 @@ describe('clear errors', () => {
 
   it('an unknown class names the layer and the class, and how to register it', async () => {
     const a = await cnnArtifacts();
-    layersOf(a)[2].class_name = 'MaxPooling3D';
-    await expect(tn.loadLayersModel(tn.io.fromMemory(a))).rejects.toThrow(/layer "pool_max" \(MaxPooling3D\): unknown layer class "MaxPooling3D".*registerClass/);
+    layersOf(a)[2].class_name = 'LocallyConnected2D';
+    await expect(tn.loadLayersModel(tn.io.fromMemory(a))).rejects.toThrow(/layer "pool_max" \(LocallyConnected2D\): unknown layer class "LocallyConnected2D".*registerClass/);
   });
 
   it('a custom class loads once registered with tn.serialization.registerClass or tn.saving.registerKerasSerializable', async () => {

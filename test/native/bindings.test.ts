@@ -30,6 +30,11 @@ const u8 = (n: number) => new Uint8Array(n);
 // 2 channels with depth multiplier 2: kernel 3*3*2*2 = 36, output 3x3x4 = 36.
 const depthwiseGeometry = () => [1, 5, 5, 2, 3, 3, 2, 3, 3, 1, 1, 1, 1, 0, 0];
 const poolGeometry = () => [1, 4, 4, 3, 2, 2, 2, 2, 2, 2, 0, 0];
+// x [1, 3, 4, 4, 2] (96), kernel [2, 3, 3, 2, 3] (108), output [1, 2, 2, 2, 3] (24).
+const conv3dGeometry = () => [1, 3, 4, 4, 2, 2, 3, 3, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0, 0];
+const ones3d = [1, 1, 1, 1, 1, 1, 0, 0, 0];
+// x [1, 4, 4, 4, 2] (128) pooled 2x2x2 into [1, 2, 2, 2, 2] (16).
+const pool3dGeometry = () => [1, 4, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0];
 
 const specs: Record<string, Spec> = {
   backendInfo: { kinds: [], valid: () => [] },
@@ -173,6 +178,52 @@ const specs: Record<string, Spec> = {
     valid: () => [f(50), f(36), f(36), f(4), depthwiseGeometry()],
     overflow: () => [[f(1), f(1), f(1), null, [1, 1, 1, big, 1, 1, big, big, big, 1, 1, 1, 1, 0, 0]]],
     aliases: [[2, 0], [2, 1], [3, 0], [3, 1], [3, 2]],
+  },
+  conv3dForward: {
+    kinds: ['f32', 'f32', 'f32?', 'f32', 'list', 'enum', 'float'],
+    valid: () => [f(96), f(108), f(3), f(24), conv3dGeometry(), UnaryOp.relu, 0],
+    overflow: () => [
+      [f(1), f(1), null, f(1), [big, big, big, big, big, 1, 1, 1, 1, 1, 1, 1, ...ones3d], UnaryOp.linear, 0],
+      [f(1), f(1), null, f(1), [1, 1, 1, 1, 1, 1, 1, 1, 1, big, big, big, ...ones3d], UnaryOp.linear, 0],
+      [f(1), f(1), null, f(1), [1, 1, 1, 1, big, big, big, big, big, 1, 1, 1, ...ones3d], UnaryOp.linear, 0],
+    ],
+    aliases: [[3, 0], [3, 1], [3, 2]],
+  },
+  conv3dBackwardInput: {
+    kinds: ['f32', 'f32', 'f32', 'list'],
+    valid: () => [f(24), f(108), f(96), conv3dGeometry()],
+    overflow: () => [[f(1), f(1), f(1), [big, big, big, big, big, 1, 1, 1, 1, 1, 1, 1, ...ones3d]]],
+    aliases: [[2, 0], [2, 1]],
+  },
+  conv3dBackwardFilter: {
+    kinds: ['f32', 'f32', 'f32', 'f32?', 'list'],
+    valid: () => [f(96), f(24), f(108), f(3), conv3dGeometry()],
+    overflow: () => [[f(1), f(1), f(1), null, [1, 1, big, big, 1, 1, 1, 1, big, 1, 1, 1, ...ones3d]]],
+    aliases: [[2, 0], [2, 1], [3, 0], [3, 1], [3, 2]],
+  },
+  maxPool3dForward: {
+    kinds: ['f32', 'f32', 'list'],
+    valid: () => [f(128), f(16), pool3dGeometry()],
+    overflow: () => [[f(1), f(1), [big, big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]]],
+    aliases: [[1, 0]],
+  },
+  maxPool3dBackward: {
+    kinds: ['f32', 'f32', 'f32', 'list'],
+    valid: () => [f(128), f(16), f(128), pool3dGeometry()],
+    overflow: () => [[f(1), f(1), f(1), [1, 1, 1, 1, big, big, big, big, 1, 1, 1, 1, 1, 1, 0, 0, 0]]],
+    aliases: [[2, 0], [2, 1]],
+  },
+  avgPool3dForward: {
+    kinds: ['f32', 'f32', 'list'],
+    valid: () => [f(128), f(16), pool3dGeometry()],
+    overflow: () => [[f(1), f(1), [1, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]]],
+    aliases: [[1, 0]],
+  },
+  avgPool3dBackward: {
+    kinds: ['f32', 'f32', 'list'],
+    valid: () => [f(16), f(128), pool3dGeometry()],
+    overflow: () => [[f(1), f(1), [big, 1, 1, 1, big, big, big, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]]],
+    aliases: [[1, 0]],
   },
   maxPool2dForward: {
     kinds: ['f32', 'f32', 'list'],
