@@ -138,6 +138,8 @@ describe('activations: integer input and bad arguments', () => {
   });
 
   it('a non-numeric argument names the op', () => {
-    expect(() => tn.relu(['a'] as unknown as number[])).toThrow(/^relu: could not convert the argument to a tensor: .*"a", not a number/);
+    // Strings make a string tensor, which only the text preprocessing layers take.
+    expect(() => tn.relu(['a'] as unknown as number[])).toThrow(/^relu: received a string tensor; only the text preprocessing layers/);
+    expect(() => tn.relu([{}] as unknown as number[])).toThrow(/^relu: could not convert the argument to a tensor/);
   });
 });
