@@ -91,7 +91,7 @@ it('the comparison is sensitive: a backup whose random state is changed ends wit
   await train(dir, '5', out, true);
   const file = join(dir, 'backup.json');
   const backup = JSON.parse(readFileSync(file, 'utf8')) as { randomState: { words: number[] } };
-  backup.randomState.words[0] ^= 1;
+  backup.randomState.words[0] = (backup.randomState.words[0] ^ 1) >>> 0; // ^ alone gives a negative int32 above 2^31
   writeFileSync(file, JSON.stringify(backup));
   await train(dir, '5', out, false);
   expect(readFileSync(out, 'utf8')).not.toBe(readFileSync(reference, 'utf8'));
