@@ -1,7 +1,7 @@
 // 2-D convolution on NHWC input with [kh, kw, in, out] kernels, and its gradients, on native kernels; depthwise,
 // transposed and grouped convolution on the same kernels.
 import { record } from '../autograd/tape.js';
-import { BinaryOp, native, ReduceOp, UnaryOp } from '../native.js';
+import { BinaryOp, native, ReduceOp, UnaryOp, type NativeBindings } from '../native.js';
 import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { unary, unaryGrad } from './elementwise.js';
@@ -9,6 +9,36 @@ import { epilogueActivation } from './matmul.js';
 import { concat, reshape, slice } from './shape.js';
 import { f32, floatArg } from './util.js';
 import { checkPadding, outputSize, pair, triple, type Padding } from './window.js';
+
+
+/**
+ * Records the gradient of a native convolution (plain or depthwise) whose forward wrote y: the input gradient and the
+ * kernel (and bias) gradient, each pass run only when needed. The activation's gradient (from y: every epilogue
+ * activation allows it) is folded into the native backward passes, row by row, rather than written out as a tensor
+ * of its own.
+ */
+function recordConvBackward(
+  y: Tensor, op: string, x: Tensor, kernel: Tensor, bias: Tensor | null, geometry: number[], activation: UnaryOp, alpha: number,
+  backwardInput: NativeBindings['conv2dBackwardInput'], backwardFilter: NativeBindings['conv2dBackwardFilter'],
+): Tensor {
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(y, op, inputs, (dy, needs) => {
+    const yArg = activation === UnaryOp.linear ? null : f32(y);
+    let dx: Tensor | null = null;
+    let dk: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty(x.shape.slice());
+      backwardInput(f32(dy), f32(kernel), f32(dx), geometry, yArg, activation, alpha);
+    }
+    if (needs[1] || (bias && needs[2])) {
+      dk = empty(kernel.shape.slice());
+      db = bias && needs[2] ? empty(bias.shape.slice()) : null;
+      backwardFilter(f32(x), f32(dy), f32(dk), db ? f32(db) : null, geometry, yArg, activation, alpha);
+    }
+    return [dx, needs[1] ? dk : null, db];
+  });
+}
 
 export interface Conv2dGeometry {
   /** [n, h, w, c, kh, kw, oc, oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
@@ -72,25 +102,7 @@ export function conv2dFused(
   const g = conv2dGeometry(x.shape, kernel.shape, strides, padding, dilations, op);
   const y = empty(g.outShape);
   native.conv2dForward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, activation, alpha);
-  const inputs = bias ? [x, kernel, bias] : [x, kernel];
-  return record(y, op, inputs, (dy, needs) => {
-    // The activation's gradient (from y: every epilogue activation allows it) is folded into the native backward
-    // passes, row by row, rather than written out as a tensor of its own.
-    const yArg = activation === UnaryOp.linear ? null : f32(y);
-    let dx: Tensor | null = null;
-    let dk: Tensor | null = null;
-    let db: Tensor | null = null;
-    if (needs[0]) {
-      dx = empty(x.shape.slice());
-      native.conv2dBackwardInput(f32(dy), f32(kernel), f32(dx), g.native, yArg, activation, alpha);
-    }
-    if (needs[1] || (bias && needs[2])) {
-      dk = empty(kernel.shape.slice());
-      db = bias && needs[2] ? empty(bias.shape.slice()) : null;
-      native.conv2dBackwardFilter(f32(x), f32(dy), f32(dk), db ? f32(db) : null, g.native, yArg, activation, alpha);
-    }
-    return [dx, needs[1] ? dk : null, db];
-  });
+  return recordConvBackward(y, op, x, kernel, bias, g.native, activation, alpha, native.conv2dBackwardInput, native.conv2dBackwardFilter);
 }
 
 /**
@@ -163,23 +175,7 @@ export function depthwiseConv2dFused(
   }
   const y = empty(g.outShape);
   native.depthwiseConv2dForward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, activation, alpha);
-  const inputs = bias ? [x, kernel, bias] : [x, kernel];
-  return record(y, op, inputs, (dy, needs) => {
-    const yArg = activation === UnaryOp.linear ? null : f32(y);
-    let dx: Tensor | null = null;
-    let dk: Tensor | null = null;
-    let db: Tensor | null = null;
-    if (needs[0]) {
-      dx = empty(x.shape.slice());
-      native.depthwiseConv2dBackwardInput(f32(dy), f32(kernel), f32(dx), g.native, yArg, activation, alpha);
-    }
-    if (needs[1] || (bias && needs[2])) {
-      dk = empty(kernel.shape.slice());
-      db = bias && needs[2] ? empty(bias.shape.slice()) : null;
-      native.depthwiseConv2dBackwardFilter(f32(x), f32(dy), f32(dk), db ? f32(db) : null, g.native, yArg, activation, alpha);
-    }
-    return [dx, needs[1] ? dk : null, db];
-  });
+  return recordConvBackward(y, op, x, kernel, bias, g.native, activation, alpha, native.depthwiseConv2dBackwardInput, native.depthwiseConv2dBackwardFilter);
 }
 
 /** Activations a fused depthwise convolution takes by name (TF.js's fused-op spellings). */
