@@ -22,6 +22,22 @@ import { Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type
 import { firstMask, maskValues } from './masking.js';
 
 /** How the time loop runs and what it returns: shared by SimpleRNN, LSTM, GRU and RNN(cell). */
+
+/** The config a recurrent layer and its cell share: units, activation and the weights' initializers and regularizers. */
+function recurrentConfig(
+  o: { units: number; activation: ActivationFunction; useBias: boolean; dropout: number; recurrentDropout: number },
+  a: Pick<RNNArgs, 'kernelInitializer' | 'recurrentInitializer' | 'biasInitializer' | 'kernelRegularizer' | 'recurrentRegularizer' | 'biasRegularizer'>,
+): Record<string, unknown> {
+  return {
+    units: o.units, activation: o.activation.name, useBias: o.useBias,
+    kernelInitializer: serializeInitializer(a.kernelInitializer ?? 'glorot_uniform'),
+    recurrentInitializer: serializeInitializer(a.recurrentInitializer ?? 'orthogonal'),
+    biasInitializer: serializeInitializer(a.biasInitializer ?? 'zeros'),
+    kernelRegularizer: serializeRegularizer(a.kernelRegularizer), recurrentRegularizer: serializeRegularizer(a.recurrentRegularizer),
+    biasRegularizer: serializeRegularizer(a.biasRegularizer), dropout: o.dropout, recurrentDropout: o.recurrentDropout,
+  };
+}
+
 export interface RecurrentArgs extends LayerArgs {
   /** Output every timestep's output [batch, time, units] instead of the last one [batch, units]. */
   returnSequences?: boolean;
@@ -493,15 +509,7 @@ export abstract class RNNBase extends Recurrent {
   }
 
   override getConfig(): Record<string, unknown> {
-    const a = this.args;
-    return {
-      ...super.getConfig(), units: this.units, activation: this.activation.name, useBias: this.useBias,
-      kernelInitializer: serializeInitializer(a.kernelInitializer ?? 'glorot_uniform'),
-      recurrentInitializer: serializeInitializer(a.recurrentInitializer ?? 'orthogonal'),
-      biasInitializer: serializeInitializer(a.biasInitializer ?? 'zeros'),
-      kernelRegularizer: serializeRegularizer(a.kernelRegularizer), recurrentRegularizer: serializeRegularizer(a.recurrentRegularizer),
-      biasRegularizer: serializeRegularizer(a.biasRegularizer), dropout: this.dropout, recurrentDropout: this.recurrentDropout,
-    };
+    return { ...super.getConfig(), ...recurrentConfig(this, this.args) };
   }
 }
 
@@ -818,15 +826,7 @@ abstract class GateCell extends RNNCell {
   }
 
   override getConfig(): Record<string, unknown> {
-    const a = this.args;
-    return {
-      ...super.getConfig(), units: this.units, activation: this.activation.name, useBias: this.useBias,
-      kernelInitializer: serializeInitializer(a.kernelInitializer ?? 'glorot_uniform'),
-      recurrentInitializer: serializeInitializer(a.recurrentInitializer ?? 'orthogonal'),
-      biasInitializer: serializeInitializer(a.biasInitializer ?? 'zeros'),
-      kernelRegularizer: serializeRegularizer(a.kernelRegularizer), recurrentRegularizer: serializeRegularizer(a.recurrentRegularizer),
-      biasRegularizer: serializeRegularizer(a.biasRegularizer), dropout: this.dropout, recurrentDropout: this.recurrentDropout,
-    };
+    return { ...super.getConfig(), ...recurrentConfig(this, this.args) };
   }
 }
 
