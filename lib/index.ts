@@ -12,7 +12,7 @@ export { clearSession, input } from './layers/layer.js';
 export { Layer, InputLayer, SymbolicTensor } from './layers/layer.js';
 export * as layers from './layers/index.js';
 export { Model } from './models/model.js';
-export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, ModelArgs } from './models/model.js';
+export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, ModelArgs, FitDatasetArgs, EvaluateDatasetArgs, PredictDatasetArgs } from './models/model.js';
 export { Sequential } from './models/sequential.js';
 export type { SequentialArgs } from './models/sequential.js';
 export * as models from './models/index.js';
@@ -32,6 +32,10 @@ export * as initializers from './initializers.js';
 export * as regularizers from './regularizers.js';
 export * as activations from './activations.js';
 export * as datasets from './datasets/index.js';
+/** Datasets: tn.data.array / zip / generator / fromAsyncIterable / csv, with map, batch, shuffle, prefetch, ... */
+export * as data from './data/index.js';
+/** Keras's keras.utils: imageDatasetFromDirectory, textDatasetFromDirectory. */
+export * as utils from './utils/index.js';
 /** ONNX export: await tn.onnx.exportModel(model, 'model.onnx') (and the bytes, as a Uint8Array). */
 export * as onnx from './io/onnx.js';
 

@@ -10,10 +10,14 @@ import type { Inputs } from './data.js';
 import { buildGraph, runGraph, type Graph } from './functional.js';
 import { printSummary } from './summary.js';
 import * as training from './training.js';
+import { Dataset } from '../data/dataset.js';
+import * as datasetTraining from './training-dataset.js';
+import type { EvaluateDatasetArgs, FitDatasetArgs, PredictDatasetArgs } from './training-dataset.js';
 import type { EvaluateArgs, FitArgs, PredictArgs } from './training.js';
 
 export type { CompileArgs } from './compile.js';
 export type { EvaluateArgs, FitArgs, PredictArgs } from './training.js';
+export type { EvaluateDatasetArgs, FitDatasetArgs, PredictDatasetArgs } from './training-dataset.js';
 
 export interface ModelArgs {
   inputs?: SymbolicTensor | SymbolicTensor[];
@@ -245,16 +249,37 @@ export class Model extends Layer {
     return this.compiled ? metricsNames(this.compiled) : [];
   }
 
-  /** Trains the model for `epochs` passes over the data. Yields to the event loop between batches. */
-  fit(x: Inputs, y: Inputs, args: FitArgs = {}): Promise<History> {
-    return training.fit(this, x, y, args);
+  /**
+   * Trains the model for `epochs` passes over the data. Yields to the event loop between batches. With a tn.data
+   * Dataset of batches as x (and no y), as Keras: fit(dataset, { epochs, stepsPerEpoch, validationData }).
+   */
+  fit(dataset: Dataset<unknown>, args?: FitDatasetArgs): Promise<History>;
+  fit(x: Inputs, y: Inputs, args?: FitArgs): Promise<History>;
+  fit(x: Inputs | Dataset<unknown>, y?: Inputs | FitDatasetArgs, args: FitArgs = {}): Promise<History> {
+    if (x instanceof Dataset) return datasetTraining.fitDataset(this, x, y as FitDatasetArgs);
+    return training.fit(this, x, y as Inputs, args);
+  }
+
+  /** TF.js's fitDataset: trains on a tn.data Dataset of batches ([x, y], [x, y, sampleWeight] or { xs, ys }). */
+  fitDataset(dataset: Dataset<unknown>, args: FitDatasetArgs = {}): Promise<History> {
+    return datasetTraining.fitDataset(this, dataset, args);
   }
 
   /** Loss and metrics on the given data: [loss, ...metrics] (or an object with returnDict). */
+  async evaluate(dataset: Dataset<unknown>, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
+  async evaluate(dataset: Dataset<unknown>, args?: EvaluateDatasetArgs): Promise<number[]>;
   async evaluate(x: Inputs, y: Inputs, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
   async evaluate(x: Inputs, y: Inputs, args?: EvaluateArgs): Promise<number[]>;
-  async evaluate(x: Inputs, y: Inputs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
-    return training.evaluate(this, x, y, args);
+  async evaluate(x: Inputs | Dataset<unknown>, y?: Inputs | EvaluateDatasetArgs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
+    if (x instanceof Dataset) return datasetTraining.evaluateDataset(this, x, y as EvaluateDatasetArgs);
+    return training.evaluate(this, x, y as Inputs, args);
+  }
+
+  /** TF.js's evaluateDataset: loss and metrics over a tn.data Dataset of batches. */
+  async evaluateDataset(dataset: Dataset<unknown>, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
+  async evaluateDataset(dataset: Dataset<unknown>, args?: EvaluateDatasetArgs): Promise<number[]>;
+  async evaluateDataset(dataset: Dataset<unknown>, args: EvaluateDatasetArgs = {}): Promise<number[] | Logs> {
+    return datasetTraining.evaluateDataset(this, dataset, args);
   }
 
   /**
@@ -263,6 +288,9 @@ export class Model extends Layer {
    * callbacks wait. On a server, or for inputs of many batches, use predictAsync.
    */
   predict(x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
+    if ((x as unknown) instanceof Dataset) {
+      throw new Error('predict: a tn.data Dataset is read asynchronously, and predict is synchronous (as TF.js\'s); use `await model.predictAsync(dataset)`');
+    }
     return training.predict(this, x, args);
   }
 
@@ -270,8 +298,11 @@ export class Model extends Layer {
    * predict's outputs, the same values, computed batch by batch with a turn of the event loop between batches, so
    * timers and I/O run while a large input is predicted. (The batches themselves still run on this thread.)
    */
-  predictAsync(x: Inputs, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
-    return training.predictAsync(this, x, args);
+  predictAsync(dataset: Dataset<unknown>, args?: PredictDatasetArgs): Promise<Tensor | Tensor[]>;
+  predictAsync(x: Inputs, args?: PredictArgs): Promise<Tensor | Tensor[]>;
+  predictAsync(x: Inputs | Dataset<unknown>, args: PredictArgs | PredictDatasetArgs = {}): Promise<Tensor | Tensor[]> {
+    if (x instanceof Dataset) return datasetTraining.predictDataset(this, x, args as PredictDatasetArgs);
+    return training.predictAsync(this, x, args as PredictArgs);
   }
 
   /** One gradient step on one batch; returns [loss, ...metrics] for that batch. */
