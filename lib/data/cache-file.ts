@@ -44,7 +44,7 @@ function encode(v: unknown, chunks: Uint8Array[], offset: { n: number }): Encode
     for (const [k, e] of Object.entries(v)) o[k] = encode(e, chunks, offset);
     return { o };
   }
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' || v === null) return typeof v === 'number' && !Number.isFinite(v) ? { n: String(v) } : v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' || v === null) return typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? { n: Object.is(v, -0) ? '-0' : String(v) } : v;
   throw new Error(`cache: cannot store ${typeof v} values (elements must be tensors, numbers, strings, typed arrays, arrays and objects)`);
 }
 
