@@ -267,7 +267,7 @@ export class Dataset<T = unknown> {
     }, this.size === null ? (n === 0 ? 0 : null) : Math.min(this.size, n));
   }
 
-  /** All but the first count elements. */
+  /** All but the first count elements (a failed element among them is skipped like any other). */
   skip(count: number): Dataset<T> {
     const n = checkCount(count, 'skip: count');
     const up = this.make;
