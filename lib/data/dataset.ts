@@ -373,10 +373,12 @@ export class Dataset<T = unknown> {
   }
 }
 
-/** The type of a batch of elements of type T (leaves become tensors). */
-export type BatchOf<T> = T extends number | boolean | string | ArrayBufferView ? import('../tensor.js').Tensor : T extends import('../tensor.js').Tensor ? T : T extends readonly unknown[] ? { [K in keyof T]: BatchOf<T[K]> } : T extends object ? { [K in keyof T]: BatchOf<T[K]> } : unknown;
+type Tensor = import('../tensor.js').Tensor;
+type NestedNumbers = number | boolean | readonly NestedNumbers[];
+/** The type of a batch of elements of type T (leaves, including arrays of numbers, become tensors). */
+export type BatchOf<T> = T extends NestedNumbers | string | ArrayBufferView | Tensor ? Tensor : T extends readonly unknown[] ? { -readonly [K in keyof T]: BatchOf<T[K]> } : T extends object ? { [K in keyof T]: BatchOf<T[K]> } : unknown;
 /** The type of a row of a batched element. */
-export type UnbatchOf<T> = T extends import('../tensor.js').Tensor ? T : T extends readonly unknown[] ? { [K in keyof T]: UnbatchOf<T[K]> } : T extends object ? { [K in keyof T]: UnbatchOf<T[K]> } : unknown;
+export type UnbatchOf<T> = T extends Tensor ? Tensor : T extends readonly unknown[] ? { -readonly [K in keyof T]: UnbatchOf<T[K]> } : T extends object ? { [K in keyof T]: UnbatchOf<T[K]> } : unknown;
 
 async function* mapSequential<T, U>(up: ElementIterator<T>, f: (e: T) => MaybePromise<U>): ElementIterator<U> {
   for await (const e of iterate(up)) {

@@ -20,7 +20,7 @@ type ElementOf<D> = D extends Dataset<infer T> ? T : never;
  * Datasets side by side: zip([a, b]) gives [a_i, b_i], zip({ xs: a, ys: b }) gives { xs: a_i, ys: b_i }. It ends with
  * the shortest.
  */
-export function zip<D extends readonly Dataset<unknown>[]>(datasets: D): Dataset<{ -readonly [K in keyof D]: ElementOf<D[K]> }>;
+export function zip<const D extends readonly Dataset<unknown>[]>(datasets: D): Dataset<{ -readonly [K in keyof D]: ElementOf<D[K]> }>;
 export function zip<D extends Record<string, Dataset<unknown>>>(datasets: D): Dataset<{ [K in keyof D]: ElementOf<D[K]> }>;
 export function zip(datasets: readonly Dataset<unknown>[] | Record<string, Dataset<unknown>>): Dataset<unknown> {
   const isList = Array.isArray(datasets);
