@@ -208,9 +208,9 @@ export async function imageDatasetFromDirectory(dir: string, options: ImageDatas
     let pixels: Buffer;
     let info: { width: number; height: number; channels: number };
     try {
-      let img = sharp(path, { failOn: 'error' });
-      const meta = await img.metadata();
-      if (meta.width !== width || meta.height !== height) img = img.resize(width, height, { fit: options.cropToAspectRatio ? 'cover' : 'fill', kernel });
+      // One libvips call per image (sharp leaves an image that already has the size untouched): at ~0.1-1 ms a
+      // call, a separate metadata() call would add a quarter to the decoding time of small images.
+      let img = sharp(path, { failOn: 'error' }).resize(width, height, { fit: options.cropToAspectRatio ? 'cover' : 'fill', kernel });
       if (channels === 1) img = img.removeAlpha().toColourspace('b-w');
       else if (channels === 3) img = img.removeAlpha().toColourspace('srgb');
       else img = img.ensureAlpha().toColourspace('srgb');
