@@ -174,8 +174,9 @@ function build<T>(split: { paths: string[]; labels: number[] | null }, p: Prepar
   const batchSize = o.batchSize === undefined ? 32 : o.batchSize;
   let ds: Dataset<unknown> = withLabels ? zip([array(split.paths), array(split.labels!)]) : array(split.paths);
   if (o.shuffle ?? true) ds = ds.shuffle(batchSize ? batchSize * 8 : 1024, { seed: p.seed });
-  // sharp runs at most libuv's pool size (4 by default) decodes at a time; more calls in flight keep it busy.
-  const parallel = Math.max(4, availableParallelism());
+  // sharp's decodes run on libuv's pool (4 threads by default) while the main thread trains on a batch; only the
+  // calls already queued can run then, so two batches' worth are kept in flight.
+  const parallel = Math.max(4 * availableParallelism(), 2 * (batchSize ?? 8));
   ds = withLabels
     ? (ds as Dataset<[string, number]>).map(async ([path, label]) => [await load(path), labelValue(labelMode, label, p.numClasses)], { numParallelCalls: parallel })
     : (ds as Dataset<string>).map((path) => load(path), { numParallelCalls: parallel });
