@@ -13,6 +13,8 @@ import { DataError, Failure } from './failure.js';
 import { isContainer, isTuple, tuple } from './structure.js';
 
 const magic = Buffer.from('TNDATA1\n');
+/** Distinguishes the temporary files of iterations that run at once in one process. */
+let writers = 0;
 
 type Encoded = number | boolean | string | null | Encoded[] | { [k: string]: Encoded };
 
@@ -86,7 +88,7 @@ export class CacheWriter {
   private constructor(private readonly file: FileHandle, private readonly tmp: string, private readonly path: string) {}
 
   static async open(path: string): Promise<CacheWriter> {
-    const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+    const tmp = `${path}.tmp-${process.pid}-${++writers}`;
     const file = await open(tmp, 'w');
     await file.write(magic);
     return new CacheWriter(file, tmp, path);
