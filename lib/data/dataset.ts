@@ -50,6 +50,13 @@ export function iterate<T>(it: AsyncIterator<T, undefined>): AsyncIterable<T> {
   return { [Symbol.asyncIterator]: () => it };
 }
 
+/** A string seed (TF.js's) as a 32-bit number: FNV-1a. */
+function stringSeed(seed: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 function checkCount(v: unknown, what: string, min = 0): number {
   if (typeof v !== 'number' || !(Number.isInteger(v) || v === Infinity) || v < min) throw new Error(`${what} must be an integer >= ${min}, received ${String(v)}`);
   return v;
@@ -190,9 +197,11 @@ export class Dataset<T = unknown> {
    * Shuffles with a buffer of bufferSize elements, as tf.data does: each output is drawn at random from the buffer and
    * its slot refilled from upstream. A buffer at least as large as the dataset gives a uniform shuffle.
    */
-  shuffle(bufferSize: number, options: ShuffleOptions | number = {}): Dataset<T> {
+  shuffle(bufferSize: number, options: ShuffleOptions | number | string = {}, reshuffleEachIteration?: boolean): Dataset<T> {
     checkCount(bufferSize, 'shuffle: bufferSize', 1);
-    const opts = typeof options === 'number' ? { seed: options } : options;
+    // TF.js's positional form: shuffle(bufferSize, seed, reshuffleEachIteration), with a string seed.
+    const opts = typeof options === 'object' && options !== null ? options : { seed: typeof options === 'string' ? stringSeed(options) : options, reshuffleEachIteration };
+    if (opts.seed !== undefined && !Number.isFinite(opts.seed)) throw new Error(`shuffle: seed must be a finite number (or a string), received ${String(opts.seed)}`);
     const reshuffle = opts.reshuffleEachIteration ?? true;
     // A seeded dataset draws each iteration's seed from its own generator, so iteration k's order depends only on
     // the seed and k; an unseeded one draws from the global generator when the iteration starts.

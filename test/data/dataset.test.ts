@@ -193,6 +193,10 @@ describe('transformations against plain arrays', () => {
     const again = data.array(items).shuffle(100, { seed: 7 });
     expect(await again.toArray()).toEqual(first);
     expect(await again.toArray()).toEqual(second);
+    // TF.js's positional form, with a string seed.
+    const tfjs = data.array(items).shuffle(100, 'seven', false);
+    expect(await tfjs.toArray()).toEqual(await tfjs.toArray());
+    expect([...(await tfjs.toArray())].sort((a, b) => a - b)).toEqual(items);
     const fixed = data.array(items).shuffle(100, { seed: 7, reshuffleEachIteration: false });
     expect(await fixed.toArray()).toEqual(await fixed.toArray());
     // Without a seed, tn.setSeed makes the order repeat.
