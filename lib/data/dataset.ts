@@ -11,6 +11,7 @@ import { generator, Generator } from '../random.js';
 import { readCacheFile, CacheWriter } from './cache-file.js';
 import { Failure, toError, type ElementIterator } from './failure.js';
 import { stackElements, unstackElement } from './structure.js';
+import { WorkerFunction, WorkerPool } from './worker-map.js';
 
 /** map's numParallelCalls: as many as the machine has cores (tf.data.AUTOTUNE). */
 export const AUTOTUNE = -1;
@@ -19,7 +20,7 @@ export interface MapOptions {
   /**
    * How many calls of an async function run at once (elements still come out in order). Sync functions run on the
    * calling thread one at a time whatever this says; a function that awaits work done elsewhere (sharp's decoding on
-   * libuv's threads, a file read, a worker pool) is where this pays.
+   * libuv's threads, a file read) is where this pays. For a tn.data.workerFunction, the number of worker threads.
    */
   numParallelCalls?: number;
 }
@@ -100,18 +101,34 @@ export class Dataset<T = unknown> {
     return out;
   }
 
-  /** f applied to each element. f may be async; with numParallelCalls > 1 that many calls run at once, in order. */
-  map<U>(f: (element: T) => MaybePromise<U>, options: MapOptions = {}): Dataset<U> {
-    if (typeof f !== 'function') throw new Error(`map: expected a function, received ${typeof f}`);
-    let parallel = options.numParallelCalls ?? 1;
+  /**
+   * f applied to each element. f may be async; with numParallelCalls > 1 that many calls run at once, in order. A sync
+   * f runs on this thread; to run CPU-heavy JavaScript on worker threads, pass tn.data.workerFunction(module, name)
+   * as f, and numParallelCalls threads (default: one per core) run it.
+   */
+  map<U>(f: ((element: T) => MaybePromise<U>) | WorkerFunction, options: MapOptions = {}): Dataset<U> {
+    if (typeof f !== 'function' && !(f instanceof WorkerFunction)) throw new Error(`map: expected a function (or tn.data.workerFunction(...)), received ${typeof f}`);
+    let parallel = options.numParallelCalls ?? (f instanceof WorkerFunction ? AUTOTUNE : 1);
     if (parallel === AUTOTUNE) parallel = availableParallelism();
     checkCount(parallel, 'map: numParallelCalls', 1);
     const up = this.make;
+    if (f instanceof WorkerFunction) {
+      return new Dataset(async function* () {
+        const pool = new WorkerPool(f, parallel);
+        try {
+          // Two calls queued per thread, so that a thread never waits for this one to hand it the next.
+          yield* iterate(mapParallel(up(), (e) => pool.run(e) as Promise<U>, 2 * parallel));
+        } finally {
+          await pool.close();
+        }
+        return undefined;
+      }, this.size);
+    }
     return new Dataset(() => (parallel > 1 ? mapParallel(up(), f, parallel) : mapSequential(up(), f)), this.size);
   }
 
   /** TF.js's name for map with an async function. */
-  mapAsync<U>(f: (element: T) => Promise<U>, options: MapOptions = {}): Dataset<U> {
+  mapAsync<U>(f: ((element: T) => Promise<U>) | WorkerFunction, options: MapOptions = {}): Dataset<U> {
     return this.map(f, options);
   }
 

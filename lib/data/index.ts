@@ -5,4 +5,5 @@ export { array, zip, generator, fromAsyncIterable } from './sources.js';
 export { csv } from './csv.js';
 export type { CSVConfig, ColumnConfig, CSVElement } from './csv.js';
 export { DataError } from './failure.js';
+export { workerFunction, WorkerFunction } from './worker-map.js';
 export { tuple } from './structure.js';

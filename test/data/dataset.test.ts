@@ -1,8 +1,9 @@
 // tn.data's sources and transformations, each against the same computation on a plain array.
-import { mkdtempSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 
@@ -369,5 +370,49 @@ describe('errors', () => {
     expect(() => data.array([1]).map(3 as unknown as () => number)).toThrow(/map: expected a function/);
     expect(() => data.array([1]).repeat().cache()).toThrow(/never ends/);
     expect(() => data.zip([1 as unknown as tn.data.Dataset<number>])).toThrow(/item 0 is not a Dataset/);
+  });
+});
+
+describe('map on worker threads', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tn-worker-'));
+  const module = join(dir, 'work.mjs');
+  writeFileSync(module, [
+    "import { threadId } from 'node:worker_threads';",
+    '// CPU work in plain JavaScript: a sum of squares over a typed array.',
+    'export function sumSquares({ id, values }) {',
+    '  if (id === 13) throw new Error(`unlucky element ${id}`);',
+    '  let s = 0;',
+    '  for (const v of values) s += v * v;',
+    '  return { id, sum: s, thread: threadId, doubled: values.map((v) => 2 * v) };',
+    '}',
+    'export default async (x) => x + 1;',
+  ].join('\n'));
+  const elements = range(40).map((id) => ({ id, values: Float32Array.from({ length: 50 }, (_, j) => (id + j) % 7) }));
+  const reference = (e: (typeof elements)[number]) => ({ sum: Array.from(e.values).reduce((s, v) => s + v * v, 0), doubled: e.values.map((v) => 2 * v) });
+
+  it('runs an exported function on numParallelCalls threads, in order, with typed arrays crossing', async () => {
+    const ds = data.array(elements.filter((e) => e.id !== 13)).map(data.workerFunction(module, 'sumSquares'), { numParallelCalls: 3 });
+    const got = (await ds.toArray()) as { id: number; sum: number; thread: number; doubled: Float32Array }[];
+    expect(got.map((g) => g.id)).toEqual(elements.filter((e) => e.id !== 13).map((e) => e.id));
+    for (const g of got) {
+      const ref = reference(elements[g.id]);
+      expect(g.sum).toBe(ref.sum);
+      expect(g.doubled).toEqual(ref.doubled);
+    }
+    const threads = new Set(got.map((g) => g.thread));
+    expect(threads.has(0)).toBe(false);
+    expect(threads.size).toBe(3);
+    expect(await data.array([1, 2, 3]).map(data.workerFunction(pathToFileURL(module))).toArray()).toEqual([2, 3, 4]);
+  });
+
+  it('an error in a worker fails that element only; tensors are refused with a clear message', async () => {
+    const ds = data.array(elements).map(data.workerFunction(module, 'sumSquares'), { numParallelCalls: 2 });
+    await expect(ds.toArray()).rejects.toThrow('unlucky element 13');
+    const skipping = ds.ignoreErrors();
+    expect((await skipping.toArray()).length).toBe(39);
+    expect(skipping.errorsIgnored).toBe(1);
+    await expect(data.array([{ x: tn.zeros([2]) }]).map(data.workerFunction(module)).toArray()).rejects.toThrow(/holds a tensor at \.x; tensors do not cross threads/);
+    await expect(data.array([1]).map(data.workerFunction(module, 'missing')).toArray()).rejects.toThrow(/has no exported function "missing"/);
+    expect(() => data.workerFunction('relative/path.js')).toThrow(/URL .* or an absolute path/);
   });
 });
