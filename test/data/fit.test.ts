@@ -1,4 +1,7 @@
 // fit, evaluate and predict on tn.data datasets give exactly what the same batches as tensors give.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 
@@ -130,6 +133,20 @@ describe('fit on a dataset', () => {
     const ds = tn.data.zip([tn.data.zip({ left: rows(left), right: rows(right) }), rows(y)]).batch(4);
     await m1.fit(ds, { epochs: 2, verbose: 0 });
     expect(weightsOf(m1)).toEqual(after);
+  });
+
+  it('BackupAndRestore resumes a dataset fit mid-epoch and ends with the uninterrupted weights', async () => {
+    const { x, y } = data(24);
+    const reference = cnn();
+    await reference.fit(asDataset(x, y, 4), { epochs: 3, verbose: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'tn-data-backup-'));
+    let batches = 0;
+    const crash = new tn.LambdaCallback({ onBatchEnd: () => { if (++batches === 9) throw new Error('crash'); } });
+    await expect(cnn().fit(asDataset(x, y, 4), { epochs: 3, verbose: 0, callbacks: [new tn.BackupAndRestore({ backupDir: dir, saveFreq: 4 }), crash] })).rejects.toThrow('crash');
+    const resumed = cnn();
+    await resumed.fit(asDataset(x, y, 4), { epochs: 3, verbose: 0, callbacks: [new tn.BackupAndRestore({ backupDir: dir, saveFreq: 4 })] });
+    expect(weightsOf(resumed)).toEqual(weightsOf(reference));
+    expect(resumed.optimizer!.iterations).toBe(18);
   });
 
   it('progress bars show the step count when known and an open count when not (learned after the first epoch)', async () => {
