@@ -52,7 +52,7 @@ export function verbosity(v: FitArgs['verbose'], fallback: 0 | 1 | 2): 0 | 1 | 2
   return v;
 }
 
-export function positiveInt(v: number | undefined, fallback: number, what: string): number {
+function positiveInt(v: number | undefined, fallback: number, what: string): number {
   const n = v ?? fallback;
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, received ${String(v)}`);
   return n;
