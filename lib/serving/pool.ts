@@ -433,8 +433,9 @@ export class ServingPool {
     if (this.closing) return Promise.reject(new Error(`${this.label} is closed (close() was called); update() needs an open pool`));
     if (this.broken) return Promise.reject(this.broken);
     let pkg;
+    let signature: Signature;
     try {
-      const signature = signatureOf(model, `${this.label}.update`);
+      signature = signatureOf(model, `${this.label}.update`);
       if (this.signature && !sameInputs(this.signature, signature)) {
         const show = (s: Signature) => s.inputs.map((i) => `${i.name}: [${i.shape.join(', ')}] ${i.dtype}`).join('; ');
         throw new Error(`${this.label}.update: model "${model.name}" takes inputs ${show(signature)}, the pool serves ${show(this.signature)}; a pool keeps its inputs (create a new pool for a model with other inputs)`);
@@ -445,6 +446,7 @@ export class ServingPool {
     }
     const version = ++this.version;
     this.source = { model: pkg };
+    this.signature = signature;
     const done = new Promise<void>((resolve, reject) => {
       const u: PendingUpdate = { waiting: new Set(this.slots.filter((s) => !s.stopping)), error: null, resolve, reject };
       this.updates.set(version, u);

@@ -65,7 +65,10 @@ export function signatureOf(model: Model, where: string): Signature {
   return { inputs, outputs: model.outputNames.map((name) => ({ name })) };
 }
 
-/** Whether two models take the same inputs (names, shapes, dtypes), so queued requests fit either. */
+/**
+ * Whether two models take the same inputs, so queued requests fit either: shapes and dtypes, and the names when
+ * there are several (requests may be keyed by them; a Sequential model's one input is named after its first layer).
+ */
 export function sameInputs(a: Signature, b: Signature): boolean {
-  return a.inputs.length === b.inputs.length && a.inputs.every((x, i) => x.name === b.inputs[i].name && x.dtype === b.inputs[i].dtype && x.shape.length === b.inputs[i].shape.length && x.shape.every((d, j) => d === b.inputs[i].shape[j]));
+  return a.inputs.length === b.inputs.length && a.inputs.every((x, i) => (a.inputs.length === 1 || x.name === b.inputs[i].name) && x.dtype === b.inputs[i].dtype && x.shape.length === b.inputs[i].shape.length && x.shape.every((d, j) => d === b.inputs[i].shape[j]));
 }
