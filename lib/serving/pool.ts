@@ -121,6 +121,8 @@ export class ServingPool {
   private source: ModelSource;
   private version = 0;
   private signature: Signature | null;
+  /** Values per sample of each input. */
+  private inputSizes: number[] = [];
   private readonly slots: Slot[] = [];
   private readonly queue: Batch[] = [];
   /** Input buffers the workers sent back, for the next batches. */
@@ -144,7 +146,8 @@ export class ServingPool {
   /** @internal Use tn.serving.createPool. */
   constructor(source: ModelSource, signature: Signature | null, name: string, options: PoolOptions) {
     this.source = source;
-    this.signature = signature;
+    this.signature = null;
+    if (signature) this.useSignature(signature);
     this.name = name;
     this.options = {
       workers: positiveInt(options.workers, 1, 'workers'),
@@ -155,6 +158,11 @@ export class ServingPool {
     };
     if (!(this.options.maxDelayMs >= 0) || !Number.isFinite(this.options.maxDelayMs)) throw new Error(`createPool: maxDelayMs must be a finite number >= 0, received ${String(options.maxDelayMs)}`);
     this.modules = (options.modules ?? []).map((m) => (m instanceof URL ? m.href : /^(file|data|node):/.test(m) ? m : pathToFileURL(resolve(m)).href));
+  }
+
+  private useSignature(signature: Signature): void {
+    this.signature = signature;
+    this.inputSizes = signature.inputs.map((s) => s.shape.reduce((a, b) => a * b, 1));
   }
 
   private get label(): string {
@@ -188,7 +196,7 @@ export class ServingPool {
             void this.stopSlot(slot);
             return;
           }
-          this.signature ??= m.signature;
+          if (!this.signature) this.useSignature(m.signature);
           slot.ready = true;
           slot.startFailures = 0;
           resolve();
@@ -286,7 +294,7 @@ export class ServingPool {
   /** Copies the request's rows into the open batch (a new one when they do not fit, split when they exceed one). */
   private enqueue(r: Request, inputs: Flat[]): void {
     const max = this.options.maxBatchSize;
-    const sizes = this.signature!.inputs.map((s) => s.shape.reduce((a, b) => a * b, 1));
+    const sizes = this.inputSizes;
     let row = 0;
     while (row < r.rows) {
       const last = this.queue[this.queue.length - 1];
@@ -299,7 +307,10 @@ export class ServingPool {
         continue;
       }
       const take = Math.min(space, r.rows - row);
-      inputs.forEach((src, i) => open.inputs[i].set(src.length === take * sizes[i] ? src : src.subarray(row * sizes[i], (row + take) * sizes[i]), open.rows * sizes[i]));
+      for (let i = 0; i < inputs.length; i++) {
+        const src = inputs[i];
+        open.inputs[i].set(src.length === take * sizes[i] ? src : src.subarray(row * sizes[i], (row + take) * sizes[i]), open.rows * sizes[i]);
+      }
       open.parts.push({ request: r, batchRow: open.rows, requestRow: row, rows: take });
       open.rows += take;
       row += take;
@@ -446,7 +457,7 @@ export class ServingPool {
     }
     const version = ++this.version;
     this.source = { model: pkg };
-    this.signature = signature;
+    this.useSignature(signature);
     const done = new Promise<void>((resolve, reject) => {
       const u: PendingUpdate = { waiting: new Set(this.slots.filter((s) => !s.stopping)), error: null, resolve, reject };
       this.updates.set(version, u);

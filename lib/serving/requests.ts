@@ -26,44 +26,66 @@ function flattenNested(data: unknown[], dtype: 'float32' | 'int32', where: strin
   }
   const values = dtype === 'int32' ? new Int32Array(shape.reduce((a, b) => a * b, 1)) : new Float32Array(shape.reduce((a, b) => a * b, 1));
   let k = 0;
-  const walk = (x: unknown, depth: number, path: string): void => {
+  // The path to a bad element is only spelled out once one is found: building it for every element costs more than
+  // the copy.
+  const at = (indices: number[]) => (indices.length ? indices.map((i) => `[${i}]`).join('') : 'the data');
+  const walk = (x: unknown, depth: number, indices: number[]): void => {
     if (depth === shape.length) {
-      if (typeof x !== 'number') throw new Error(`${where}: element ${path} is ${Array.isArray(x) ? 'an array' : typeof x}, expected a number (the data looked like shape ${fmt(shape)})`);
+      if (typeof x !== 'number') throw new Error(`${where}: element ${at(indices)} is ${Array.isArray(x) ? 'an array' : typeof x}, expected a number (the data looked like shape ${fmt(shape)})`);
       values[k++] = x;
       return;
     }
     if (!Array.isArray(x) || x.length !== shape[depth]) {
-      throw new Error(`${where}: the nested arrays are ragged: ${path || 'the data'} has ${Array.isArray(x) ? `length ${x.length}` : `a ${typeof x}`} where shape ${fmt(shape)} needs length ${shape[depth]}`);
+      throw new Error(`${where}: the nested arrays are ragged: ${at(indices)} has ${Array.isArray(x) ? `length ${x.length}` : `a ${typeof x}`} where shape ${fmt(shape)} needs length ${shape[depth]}`);
     }
-    for (let i = 0; i < x.length; i++) walk(x[i], depth + 1, `${path}[${i}]`);
+    if (depth === shape.length - 1) {
+      // The innermost arrays hold the numbers: copy them in a flat loop.
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        if (typeof v !== 'number') walk(v, depth + 1, [...indices, i]);
+        values[k++] = v;
+      }
+      return;
+    }
+    for (let i = 0; i < x.length; i++) {
+      indices.push(i);
+      walk(x[i], depth + 1, indices);
+      indices.pop();
+    }
   };
-  walk(data, 0, '');
+  walk(data, 0, []);
   return { shape, values };
+}
+
+/** Whether shape[from:] is the sample shape. */
+function sameSample(shape: readonly number[], from: number, sample: readonly number[]): boolean {
+  if (shape.length - from !== sample.length) return false;
+  for (let j = 0; j < sample.length; j++) if (shape[from + j] !== sample[j]) return false;
+  return true;
 }
 
 function parseInput(x: unknown, spec: Signature['inputs'][number], where: string): ParsedRequest & { input: Flat } {
   const size = spec.shape.reduce((a, b) => a * b, 1);
-  const expected = `one sample of shape ${fmt(spec.shape)} or a batch of shape ${fmt(['n' as unknown as number, ...spec.shape])}`;
+  const expected = () => `one sample of shape ${fmt(spec.shape)} or a batch of shape ${fmt(['n' as unknown as number, ...spec.shape])}`;
   let shape: number[];
   let values: Flat;
   if (x instanceof Tensor) {
-    if (isStringTensor(x)) throw new Error(`${where}: expected ${expected} of numbers, received a string tensor`);
+    if (isStringTensor(x)) throw new Error(`${where}: expected ${expected()} of numbers, received a string tensor`);
     shape = x.shape;
     values = x.values;
   } else if (isFlat(x)) {
     // A flat array takes its shape from the model: one sample, or as many whole samples as it holds.
-    if (x.length === 0 || x.length % size !== 0) throw new Error(`${where}: expected ${expected}, as a flat array of ${size} values per sample; received a ${x.constructor.name} of ${x.length} values`);
+    if (x.length === 0 || x.length % size !== 0) throw new Error(`${where}: expected ${expected()}, as a flat array of ${size} values per sample; received a ${x.constructor.name} of ${x.length} values`);
     shape = x.length === size ? spec.shape : [x.length / size, ...spec.shape];
     values = x;
   } else if (Array.isArray(x)) {
     ({ shape, values } = flattenNested(x, spec.dtype, where));
   } else {
-    throw new Error(`${where}: expected ${expected}, as a Tensor, a typed array or nested arrays; received ${x === null ? 'null' : typeof x}`);
+    throw new Error(`${where}: expected ${expected()}, as a Tensor, a typed array or nested arrays; received ${x === null ? 'null' : typeof x}`);
   }
-  const sameSample = (from: number) => shape.length - from === spec.shape.length && spec.shape.every((d, j) => d === shape[from + j]);
-  if (sameSample(0)) return { rows: 1, single: true, inputs: [], input: values };
-  if (sameSample(1) && shape[0] > 0) return { rows: shape[0], single: false, inputs: [], input: values };
-  throw new Error(`${where}: expected ${expected}; received shape ${fmt(shape)}`);
+  if (sameSample(shape, 0, spec.shape)) return { rows: 1, single: true, inputs: [], input: values };
+  if (sameSample(shape, 1, spec.shape) && shape[0] > 0) return { rows: shape[0], single: false, inputs: [], input: values };
+  throw new Error(`${where}: expected ${expected()}; received shape ${fmt(shape)}`);
 }
 
 /** Checks a request against the model's inputs (one input: the data itself; several: an array or an object by name). */
