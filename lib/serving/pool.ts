@@ -80,6 +80,8 @@ interface Batch {
   inputs: Values[];
   rows: number;
   parts: Part[];
+  /** Full (maxBatchSize rows, or the next request did not fit): no more rows join it. */
+  full: boolean;
   /** Full, or its oldest request has waited maxDelayMs: it goes to the next idle worker. */
   due: boolean;
   timer: ReturnType<typeof setTimeout> | null;
@@ -127,6 +129,8 @@ export class ServingPool {
   private readonly queue: Batch[] = [];
   /** Input buffers the workers sent back, for the next batches. */
   private readonly spare: Values[][] = [];
+  /** At most this many spare buffer sets are kept (the rest go to the garbage collector). */
+  private readonly maxSpare: number;
   private nextBatch = 0;
   private queuedRows = 0;
   private queuedRequests = 0;
@@ -156,6 +160,7 @@ export class ServingPool {
       maxDelayMs: options.maxDelayMs ?? 2,
       maxQueue: positiveInt(options.maxQueue, 1024, 'maxQueue'),
     };
+    this.maxSpare = 2 * this.options.workers + 2;
     if (!(this.options.maxDelayMs >= 0) || !Number.isFinite(this.options.maxDelayMs)) throw new Error(`createPool: maxDelayMs must be a finite number >= 0, received ${String(options.maxDelayMs)}`);
     this.modules = (options.modules ?? []).map((m) => (m instanceof URL ? m.href : /^(file|data|node):/.test(m) ? m : pathToFileURL(resolve(m)).href));
   }
@@ -229,7 +234,7 @@ export class ServingPool {
           const restart = () => this.startSlot(index, failures).catch(() => undefined);
           if (failures === 0) void restart();
           else setTimeout(restart, 100 * 2 ** failures).unref();
-        } else if (this.slots.length === 0 && !this.closing) {
+        } else if (this.slots.length === 0) {
           this.breakPool(new Error(`${this.label}: no worker is left (the last ${cause}); the pool has stopped serving`));
         }
         this.checkDrained();
@@ -286,7 +291,7 @@ export class ServingPool {
       const size = s.shape.reduce((a, b) => a * b, 1);
       return s.dtype === 'int32' ? new Int32Array(rows * size) : new Float32Array(rows * size);
     });
-    const batch: Batch = { id: this.nextBatch++, inputs, rows: 0, parts: [], due: false, timer: null, sentAt: 0 };
+    const batch: Batch = { id: this.nextBatch++, inputs, rows: 0, parts: [], full: false, due: false, timer: null, sentAt: 0 };
     this.queue.push(batch);
     return batch;
   }
@@ -298,10 +303,12 @@ export class ServingPool {
     let row = 0;
     while (row < r.rows) {
       const last = this.queue[this.queue.length - 1];
-      const open = last && !last.due ? last : null;
+      // A due batch still waiting for a worker keeps taking rows until it is sent: so at most one batch is not full,
+      // and the buffers waiting are bounded by maxQueue rows, however slow the workers are.
+      const open = last && !last.full ? last : null;
       const space = open ? max - open.rows : 0;
       if (!open || (r.rows <= max && r.rows - row > space)) {
-        if (open) this.markDue(open);
+        if (open) this.markFull(open);
         const b = this.newBatch();
         if (this.options.maxDelayMs > 0) b.timer = setTimeout(() => this.markDue(b, true), this.options.maxDelayMs);
         continue;
@@ -314,10 +321,15 @@ export class ServingPool {
       open.parts.push({ request: r, batchRow: open.rows, requestRow: row, rows: take });
       open.rows += take;
       row += take;
-      if (open.rows === max) this.markDue(open);
+      if (open.rows === max) this.markFull(open);
     }
     this.queuedRows += r.rows;
     this.queuedRequests++;
+  }
+
+  private markFull(b: Batch): void {
+    b.full = true;
+    this.markDue(b);
   }
 
   private markDue(b: Batch, schedule = false): void {
@@ -358,7 +370,7 @@ export class ServingPool {
     if (m.type === 'result' || m.type === 'batchError') {
       const b = slot.batch!;
       slot.batch = null;
-      if (m.inputs[0]?.length === b.inputs[0].length) this.spare.push(m.inputs);
+      if (this.spare.length < this.maxSpare) this.spare.push(m.inputs);
       if (m.type === 'result') {
         this.compute.push(m.computeMs);
         this.deliver(b, m.outputs);
