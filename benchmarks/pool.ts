@@ -149,7 +149,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   console.log(text);
   if (!values['no-write']) {
     const host = machine();
-    writeSection('Serving pool', [`Measured ${started.toISOString().replace(/\.\d+Z$/, 'Z')} with \`${cmd}\`; ${host.cpu}, ${host.cores} cores, Node ${host.node}, load average ${host.loadAverage.toFixed(2)} (a machine shared with other jobs).`, '', text].join('\n'));
+    writeSection('Serving pool', [`Measured ${started.toISOString().replace(/\.\d+Z$/, 'Z')} with \`${cmd}\`; ${host.cpu}, ${host.cores} cores, Node ${host.node}, load average ${host.loadAverage.toFixed(2)} (a machine shared with other jobs).`, '', text, '', 'How to read it: the load generator alone ("no server") is the floor of latency and loop delay this machine gives at the moment; a load average above the core count (other jobs) stretches every tail. model.predict on the main thread holds the event loop for each request, so its loop delay and every queued request\'s latency grow with the load; the pool keeps the loop at the floor\'s level and answers the whole load, batching more as the rate rises.'].join('\n'));
   }
   return text;
 }
