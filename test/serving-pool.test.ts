@@ -101,6 +101,7 @@ describe('tn.serving.createPool', () => {
     const second = tn.layers.dense({ units: 5, activation: 'softmax', name: 'second' }).apply(joined) as tn.SymbolicTensor;
     const model = tn.model({ inputs: [a, b], outputs: [first, second] });
     const pool = await createPool(model, { workers: 1, maxDelayMs: 5 });
+    expect(pool.inputs).toEqual([{ name: 'a', shape: [4], dtype: 'float32' }, { name: 'b', shape: [2, 3], dtype: 'float32' }]);
     const xa = tn.randomNormal([3, 4], 0, 1, 'float32', 1);
     const xb = tn.randomNormal([3, 2, 3], 0, 1, 'float32', 2);
     const want = model.predict([xa, xb]) as tn.Tensor[];

@@ -25,7 +25,7 @@ export interface PoolOptions {
   maxDelayMs?: number;
   /** Most rows waiting for a worker; a call that would pass it rejects at once (default 1024). */
   maxQueue?: number;
-  /** Modules each worker imports before building the model, to register custom layers (URLs or paths). */
+  /** Modules each worker imports before building the model, to register custom layers (URLs, or paths relative to the current directory). */
   modules?: (string | URL)[];
   /** The pool's name in messages (default the model's name, or the path's). */
   name?: string;
@@ -168,6 +168,11 @@ export class ServingPool {
   private useSignature(signature: Signature): void {
     this.signature = signature;
     this.inputSizes = signature.inputs.map((s) => s.shape.reduce((a, b) => a * b, 1));
+  }
+
+  /** The inputs requests are checked against: name, shape of one sample (no batch axis) and dtype of each. */
+  get inputs(): { name: string; shape: number[]; dtype: 'float32' | 'int32' }[] {
+    return this.signature!.inputs.map((i) => ({ ...i, shape: i.shape.slice() }));
   }
 
   private get label(): string {
