@@ -75,8 +75,8 @@ describe('tn.serving.createPool', () => {
     calls.push({ run: () => pool.predict(big), want: model.predict(big) as tn.Tensor, what: 'batch of 40' });
     const results = await Promise.all(calls.map((c) => c.run()));
     results.forEach((r, i) => expectClose(r as tn.Tensor, calls[i].want, calls[i].what));
-    // The results are ordinary tensors (views of the batch's output) that ops accept.
-    expectClose(tn.mul(results[3] as tn.Tensor, 2), tn.mul(calls[3].want, 2), 'an op on a result');
+    // The results are ordinary tensors (views into the batch's output, at any offset) that ops accept.
+    results.forEach((r, i) => expectClose(tn.mul(r as tn.Tensor, 2), tn.mul(calls[i].want, 2), `an op on ${calls[i].what}`));
 
     const stats = pool.stats();
     expect(stats.completed).toBe(calls.length);
@@ -150,8 +150,9 @@ describe('tn.serving.createPool', () => {
     );
     expect(error?.message).toMatch(/serving pool "sequential.*": the queue is full \(8 rows waiting, maxQueue 8\); this request of 1 row\(s\) was turned away/);
     expect(answered).toBe(0);
+    await expect(pool.predict(tn.zeros([9, 6, 6, 1]))).rejects.toThrow(/a request of 9 rows can never fit the queue \(maxQueue 8\); send it in parts, or raise maxQueue/);
     expect((await Promise.all(queued)).length).toBe(6);
-    expect(pool.stats()).toMatchObject({ completed: 6, rejected: 1, batchSizes: { 8: 1 } });
+    expect(pool.stats()).toMatchObject({ completed: 6, rejected: 2, batchSizes: { 8: 1 } });
   });
 
   it('replaces a worker that dies: its batch rejects naming the worker and exit code, and the pool keeps serving', async () => {
@@ -173,6 +174,20 @@ describe('tn.serving.createPool', () => {
     await expect(pool.predict([1, 998, 3])).rejects.toThrow(/worker [12] could not compute a batch of 1 rows: ExitOn999: a sample holds 998/);
     expectClose((await pool.predict(xs[1])) as tn.Tensor, predictOne(model, xs[1]), 'after a throw');
     expect(pool.stats()).toMatchObject({ restarts: 3, failed: 4 });
+  });
+
+  it('a worker ended from outside mid-batch: that batch rejects naming the worker, the other worker and a replacement serve on', async () => {
+    const model = cnn(11);
+    const pool = await createPool(model, { workers: 2, maxBatchSize: 4096, maxDelayMs: 0, maxQueue: 4096 });
+    const big = tn.randomNormal([4096, 6, 6, 1], 0, 1, 'float32', 12);
+    const inFlight = pool.predict(big);
+    expect(pool.stats().inFlight).toEqual({ batches: 1, rows: 4096 });
+    await pool._workers[0].terminate();
+    await expect(inFlight).rejects.toThrow(/serving pool "sequential.*": worker 1 \(thread \d+\) exited with code 1 while computing a batch of 4096 rows/);
+    const x = tn.randomNormal([3, 6, 6, 1], 0, 1, 'float32', 13);
+    expectClose((await pool.predict(x)) as tn.Tensor, model.predict(x) as tn.Tensor, 'after the termination');
+    await expect.poll(() => pool.stats().workers, { timeout: 30_000 }).toBe(2);
+    expect(pool.stats()).toMatchObject({ restarts: 1, failed: 1 });
   });
 
   it('update() during a stream of requests: none fails, and results switch from the old weights to the new', async () => {

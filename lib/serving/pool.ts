@@ -175,6 +175,11 @@ export class ServingPool {
     return this.signature!.inputs.map((i) => ({ ...i, shape: i.shape.slice() }));
   }
 
+  /** @internal The worker threads, in the order batches go to idle ones (for tests that end one). */
+  get _workers(): Worker[] {
+    return this.slots.map((s) => s.worker);
+  }
+
   private get label(): string {
     return `serving pool "${this.name}"`;
   }
@@ -277,6 +282,9 @@ export class ServingPool {
     } catch (err) {
       this.counts.rejected++;
       return Promise.reject(err as Error);
+    }
+    if (request.rows > this.options.maxQueue) {
+      return refuse(`${this.label}: a request of ${request.rows} rows can never fit the queue (maxQueue ${this.options.maxQueue}); send it in parts, or raise maxQueue`);
     }
     if (this.queuedRows + request.rows > this.options.maxQueue) {
       return refuse(`${this.label}: the queue is full (${this.queuedRows} rows waiting, maxQueue ${this.options.maxQueue}); this request of ${request.rows} row(s) was turned away, retry later`);
