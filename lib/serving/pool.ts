@@ -243,7 +243,7 @@ export class ServingPool {
           // A worker that dies while loading is retried a few times, with a pause, before its place is given up.
           const restart = () => this.startSlot(index, failures).catch(() => undefined);
           if (failures === 0) void restart();
-          else setTimeout(restart, 100 * 2 ** failures).unref();
+          else setTimeout(restart, 100 * 2 ** failures);
         } else if (this.slots.length === 0) {
           this.breakPool(new Error(`${this.label}: no worker is left (the last ${cause}); the pool has stopped serving`));
         }
