@@ -119,6 +119,20 @@ describe('tn.serving.createPool', () => {
     await expect(pool.predict([xa, tn.gather(xb, 0)])).rejects.toThrow(/inputs disagree: "a" is a batch of 3, "b" is one sample/);
   });
 
+  it('batches int32 inputs (token ids) in int32 buffers', async () => {
+    tn.setSeed(12);
+    const tokens = tn.input({ shape: [5], dtype: 'int32', name: 'tokens' });
+    const embedded = tn.layers.flatten().apply(tn.layers.embedding({ inputDim: 10, outputDim: 3 }).apply(tokens) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    const model = tn.model({ inputs: tokens, outputs: tn.layers.dense({ units: 2 }).apply(embedded) as tn.SymbolicTensor });
+    const pool = await createPool(model, { workers: 1, maxDelayMs: 5 });
+    expect(pool.inputs).toEqual([{ name: 'tokens', shape: [5], dtype: 'int32' }]);
+    const x = tn.tensor([[1, 2, 3, 4, 5], [9, 8, 7, 6, 5]], [2, 5], 'int32');
+    const [both, first] = await Promise.all([pool.predict(x), pool.predict([1, 2, 3, 4, 5])]);
+    const want = model.predict(x) as tn.Tensor;
+    expectClose(both as tn.Tensor, want, 'a batch of token ids');
+    expectClose(first as tn.Tensor, tn.gather(want, 0), 'one row of token ids');
+  });
+
   it('turns away bad requests with a clear error, before they reach a batch shared with others', async () => {
     const model = cnn(2);
     const pool = await createPool(model, { workers: 1, maxDelayMs: 20, name: 'digits' });
