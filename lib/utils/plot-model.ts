@@ -1,0 +1,345 @@
+// Keras's plot_model: a model's layers as boxes and its connections as arrows, drawn by Graphviz's `dot` when it is
+// installed, else laid out here (a layered drawing of the same graph) so the picture needs nothing outside Node.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { formatShape, type Shape } from '../layers/layer.js';
+import { layerGraph, type GraphNode } from '../models/layer-graph.js';
+import { Model } from '../models/model.js';
+import { escapeXml, FONT, num, textWidth, writeSvg } from './svg.js';
+
+export interface PlotModelArgs {
+  /** Each layer's output shape (default false). */
+  showShapes?: boolean;
+  /** Each layer's output dtype (default false). */
+  showDtype?: boolean;
+  /** The layer's name before its class (default true). */
+  showLayerNames?: boolean;
+  /** 'TB' top to bottom (default) or 'LR' left to right. */
+  rankdir?: 'TB' | 'LR';
+  /** Draw a nested model's layers inside a dashed frame instead of one box (default false). */
+  expandNested?: boolean;
+  /** Resolution of a PNG (default 200, Keras's). */
+  dpi?: number;
+  /** Each layer's activation, for layers that have one (default false). */
+  showLayerActivations?: boolean;
+  /** Whether each layer is trainable (default false). */
+  showTrainable?: boolean;
+  /** 'graphviz' (the `dot` program) or 'builtin'; by default Graphviz when `dot` is on the PATH. */
+  renderer?: 'graphviz' | 'builtin';
+}
+
+interface PlotNode {
+  id: string;
+  lines: string[];
+  inputs: string[];
+  /** The names of the nested models this node sits in, outermost first. */
+  clusters: string[];
+  /** An InputLayer (of a nested model, it gives way to the outer call's inputs when expanded). */
+  isInput: boolean;
+}
+
+const shapes = (s: Shape[] | null) => (!s ? '?' : s.length === 1 ? formatShape(s[0]) : `[${s.map(formatShape).join(', ')}]`);
+
+function checkArgs(args: PlotModelArgs): Required<Omit<PlotModelArgs, 'renderer'>> & { renderer?: 'graphviz' | 'builtin' } {
+  if (args === null || typeof args !== 'object') throw new Error(`plotModel: expected an options object, received ${String(args)}`);
+  const rankdir = args.rankdir ?? 'TB';
+  if (rankdir !== 'TB' && rankdir !== 'LR') throw new Error(`plotModel: rankdir must be 'TB' or 'LR', received ${JSON.stringify(rankdir)}`);
+  const dpi = args.dpi ?? 200;
+  if (!(typeof dpi === 'number' && dpi > 0 && dpi <= 2400)) throw new Error(`plotModel: dpi must be a positive number up to 2400, received ${String(args.dpi)}`);
+  if (args.renderer !== undefined && args.renderer !== 'graphviz' && args.renderer !== 'builtin') {
+    throw new Error(`plotModel: renderer must be 'graphviz' or 'builtin', received ${JSON.stringify(args.renderer)}`);
+  }
+  return {
+    showShapes: args.showShapes ?? false,
+    showDtype: args.showDtype ?? false,
+    showLayerNames: args.showLayerNames ?? true,
+    rankdir,
+    expandNested: args.expandNested ?? false,
+    dpi,
+    showLayerActivations: args.showLayerActivations ?? false,
+    showTrainable: args.showTrainable ?? false,
+    renderer: args.renderer,
+  };
+}
+
+/** The boxes' text as Keras 3 writes it: 'name (Class)', then 'Activation: …', 'Output dtype: …', 'Output shape: …', 'Trainable'. */
+function label(node: GraphNode, o: ReturnType<typeof checkArgs>): string[] {
+  const lines = [o.showLayerNames ? `${node.layer?.name ?? node.id} (${node.className})` : node.className];
+  const config = node.layer?.getConfig() ?? {};
+  if (o.showLayerActivations && typeof config.activation === 'string') lines.push(`Activation: ${config.activation}`);
+  if (o.showDtype) lines.push(`Output dtype: ${node.layer?.dtype ?? 'float32'}`);
+  if (o.showShapes) lines.push(`Output shape: ${shapes(node.outputShapes)}`);
+  if (o.showTrainable && node.layer) lines.push(node.layer.trainable ? 'Trainable' : 'Non-trainable');
+  return lines;
+}
+
+/**
+ * The graph to draw: one node per layer call; with expandNested a nested model's calls replace its box (its inputs
+ * take the outer call's inputs, and what read its outputs reads its output layers).
+ */
+function plotNodes(model: Model, o: ReturnType<typeof checkArgs>, prefix = '', clusters: string[] = []): { nodes: PlotNode[]; outputs: string[] } {
+  const graph = layerGraph(model);
+  const nodes: PlotNode[] = [];
+  // What a reference to (node id, output index) becomes once nested models are expanded.
+  const resolved = new Map<string, string[]>();
+  const ref = (id: string, index: number) => resolved.get(`${id}:${index}`) ?? resolved.get(`${id}:*`) ?? [prefix + id];
+  for (const node of graph) {
+    const inputs = node.inputs.flatMap((i) => ref(i.id, i.index));
+    if (o.expandNested && node.layer instanceof Model) {
+      const inner = plotNodes(node.layer, o, `${prefix}${node.id}/`, [...clusters, node.layer.name]);
+      // The inner model's own inputs are its outer call's inputs (a Sequential model without an input shape has
+      // none: its first layer reads them).
+      const innerInputs = inner.nodes.filter((n) => n.isInput);
+      const dropped = new Map(innerInputs.map((n, k) => [n.id, inputs[k] ?? inputs[0]]));
+      inner.nodes.forEach((n, k) => {
+        if (dropped.has(n.id)) return;
+        n.inputs = n.inputs.flatMap((id) => (dropped.has(id) ? [dropped.get(id)!].filter(Boolean) : [id]));
+        if (!innerInputs.length && k === 0) n.inputs = inputs.slice();
+        nodes.push(n);
+      });
+      inner.outputs.forEach((id, k) => resolved.set(`${node.id}:${k}`, [id]));
+      continue;
+    }
+    nodes.push({ id: prefix + node.id, lines: label(node, o), inputs, clusters, isInput: node.className === 'InputLayer' });
+  }
+  const last = graph[graph.length - 1];
+  const outputs = model.className === 'Sequential' ? (last ? ref(last.id, 0) : []) : model.outputs.map((t) => {
+    const n = graph.find((g) => g.layer === t.node.layer && g.inputs.length === t.node.inputs.length);
+    return n ? ref(n.id, t.index)[0] : prefix + t.node.layer.name;
+  });
+  return { nodes, outputs };
+}
+
+const dotString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** Keras's model_to_dot: the model as Graphviz DOT text. */
+export function modelToDot(model: Model, args: PlotModelArgs = {}): string {
+  if (!(model instanceof Model)) throw new Error(`modelToDot: expected a model, received ${String(model)}`);
+  const o = checkArgs(args);
+  const { nodes } = plotNodes(model, o);
+  const lines = [
+    'digraph G {',
+    `  rankdir=${o.rankdir};`,
+    `  dpi=${o.dpi};`,
+    `  node [shape=box, style="rounded,filled", fillcolor="#f4f6fb", color="#3b4a6b", fontname="DejaVu Sans Mono", fontsize=12];`,
+    '  edge [color="#3b4a6b", arrowsize=0.8];',
+  ];
+  // Nodes inside nested models go in dashed clusters, one level at a time.
+  const emit = (path: string[], indent: string): void => {
+    for (const n of nodes) {
+      if (n.clusters.length === path.length && n.clusters.every((c, i) => c === path[i])) {
+        lines.push(`${indent}${dotString(n.id)} [label=${dotString(n.lines.join('\n')).replace(/\n/g, '\\n')}];`);
+      }
+    }
+    const children = [...new Set(nodes.filter((n) => n.clusters.length > path.length && path.every((c, i) => n.clusters[i] === c)).map((n) => n.clusters[path.length]))];
+    for (const c of children) {
+      lines.push(`${indent}subgraph ${dotString(`cluster_${[...path, c].join('/')}`)} {`, `${indent}  label=${dotString(c)};`, `${indent}  style=dashed;`);
+      emit([...path, c], indent + '  ');
+      lines.push(`${indent}}`);
+    }
+  };
+  emit([], '  ');
+  for (const n of nodes) for (const i of n.inputs) lines.push(`  ${dotString(i)} -> ${dotString(n.id)};`);
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
+
+function hasDot(): boolean {
+  const r = spawnSync('dot', ['-V'], { stdio: 'ignore' });
+  return !r.error && r.status === 0;
+}
+
+/**
+ * Keras's plot_model: draws `model` into `toFile` ('.png', '.svg', or '.dot' for the Graphviz source). With Graphviz's
+ * `dot` on the PATH (or renderer 'graphviz') it draws the picture, as Keras does; otherwise the library lays the graph
+ * out itself: ranks from the inputs down (a Sequential model is one column, branches sit side by side and merge
+ * below), boxes ordered to keep edges short, PNGs rendered from the SVG by sharp. Returns the SVG, or the DOT text
+ * for '.dot'.
+ */
+export async function plotModel(model: Model, toFile = 'model.png', args: PlotModelArgs = {}): Promise<string> {
+  if (!(model instanceof Model)) throw new Error(`plotModel: expected a model, received ${String(model)}`);
+  const o = checkArgs(args);
+  const ext = extname(toFile).toLowerCase();
+  if (ext !== '.png' && ext !== '.svg' && ext !== '.dot') throw new Error(`plotModel: cannot write "${toFile}"; the file name must end in .png, .svg or .dot`);
+  if (!model.layers.length) throw new Error(`plotModel: model "${model.name}" has no layers to draw`);
+  if (ext === '.dot') {
+    const dot = modelToDot(model, args);
+    writeFileSync(toFile, dot);
+    return dot;
+  }
+  const graphviz = o.renderer === 'graphviz' || (o.renderer === undefined && hasDot());
+  if (graphviz) {
+    const dot = modelToDot(model, args);
+    const r = spawnSync('dot', [`-T${ext.slice(1)}`, `-Gdpi=${o.dpi}`, '-o', toFile], { input: dot, encoding: 'utf8' });
+    if (r.error || r.status !== 0) throw new Error(`plotModel: Graphviz's dot failed: ${r.error?.message ?? r.stderr}`);
+    return ext === '.svg' ? (await import('node:fs')).readFileSync(toFile, 'utf8') : dot;
+  }
+  const svg = layoutSvg(plotNodes(model, o).nodes, o.rankdir);
+  await writeSvg(svg, toFile, o.dpi, 'plotModel');
+  return svg;
+}
+
+// ---- The built-in layered layout ------------------------------------------------------------------------------
+
+const FONT_SIZE = 12;
+const LINE = 16;
+const PAD = { x: 10, y: 7 };
+const GAP = { breadth: 28, depth: 44 };
+const MARGIN = 20;
+
+interface Box {
+  id: string;
+  lines: string[];
+  clusters: string[];
+  dummy: boolean;
+  width: number;
+  height: number;
+  rank: number;
+  order: number;
+  /** Centre along the rank (x for TB, y for LR) and across ranks. */
+  breadth: number;
+  depth: number;
+  preds: Box[];
+  succs: Box[];
+}
+
+function layoutSvg(nodes: PlotNode[], rankdir: 'TB' | 'LR'): string {
+  const tb = rankdir === 'TB';
+  const byId = new Map<string, Box>();
+  const boxes: Box[] = nodes.map((n) => {
+    const width = Math.ceil(Math.max(...n.lines.map((l) => textWidth(l, FONT_SIZE))) + 2 * PAD.x);
+    const height = n.lines.length * LINE + 2 * PAD.y;
+    const b: Box = { id: n.id, lines: n.lines, clusters: n.clusters, dummy: false, width, height, rank: 0, order: 0, breadth: 0, depth: 0, preds: [], succs: [] };
+    byId.set(n.id, b);
+    return b;
+  });
+  // Ranks: the longest path from an input (nodes come in execution order, so inputs precede their readers).
+  const edges: [Box, Box][] = [];
+  for (const n of nodes) {
+    const b = byId.get(n.id)!;
+    for (const i of n.inputs) {
+      const a = byId.get(i);
+      if (!a) continue;
+      edges.push([a, b]);
+      b.rank = Math.max(b.rank, a.rank + 1);
+    }
+  }
+  // An edge across several ranks passes through a dummy box in each, so it gets room and is not drawn over boxes.
+  const routes = new Map<[Box, Box], Box[]>();
+  const all = [...boxes];
+  for (const e of edges) {
+    const [a, b] = e;
+    let prev = a;
+    const path: Box[] = [a];
+    for (let r = a.rank + 1; r < b.rank; r++) {
+      const d: Box = { id: '', lines: [], clusters: [], dummy: true, width: 8, height: 8, rank: r, order: 0, breadth: 0, depth: 0, preds: [prev], succs: [] };
+      prev.succs.push(d);
+      all.push(d);
+      path.push(d);
+      prev = d;
+    }
+    prev.succs.push(b);
+    b.preds.push(prev);
+    path.push(b);
+    routes.set(e, path);
+  }
+  const ranks: Box[][] = [];
+  for (const b of all) (ranks[b.rank] ??= []).push(b);
+  const size = (b: Box) => (tb ? b.width : b.height);
+  const across = (b: Box) => (tb ? b.height : b.width);
+
+  // Order within ranks by the barycentre of the neighbours in the rank before (going down) or after (going up).
+  const renumber = (rank: Box[]) => rank.forEach((b, i) => (b.order = i));
+  ranks.forEach(renumber);
+  const mean = (xs: number[], fallback: number) => (xs.length ? xs.reduce((a, v) => a + v, 0) / xs.length : fallback);
+  for (let sweep = 0; sweep < 6; sweep++) {
+    const down = sweep % 2 === 0;
+    const seq = down ? ranks.slice(1) : ranks.slice(0, -1).reverse();
+    for (const rank of seq) {
+      const key = new Map(rank.map((b) => [b, mean((down ? b.preds : b.succs).map((n) => n.order), b.order)]));
+      rank.sort((p, q) => key.get(p)! - key.get(q)! || p.order - q.order);
+      renumber(rank);
+    }
+  }
+
+  // Positions along the rank: packed in order, then pulled toward the neighbours' mean without overlapping.
+  const place = (rank: Box[], wanted: number[]) => {
+    for (let i = 0; i < rank.length; i++) {
+      const min = i === 0 ? -Infinity : rank[i - 1].breadth + (size(rank[i - 1]) + size(rank[i])) / 2 + GAP.breadth;
+      rank[i].breadth = Math.max(wanted[i], min);
+    }
+    // Shift the rank so that, on average, its boxes sit where they were wanted.
+    const shift = mean(rank.map((b, i) => wanted[i] - b.breadth), 0);
+    for (const b of rank) b.breadth += shift;
+  };
+  for (const rank of ranks) place(rank, rank.map(() => 0));
+  for (let sweep = 0; sweep < 8; sweep++) {
+    const down = sweep % 2 === 0;
+    const seq = down ? ranks.slice(1) : ranks.slice(0, -1).reverse();
+    for (const rank of seq) place(rank, rank.map((b) => mean((down ? b.preds : b.succs).map((n) => n.breadth), b.breadth)));
+  }
+  for (const rank of ranks.slice(1)) place(rank, rank.map((b) => mean(b.preds.map((n) => n.breadth), b.breadth)));
+
+  // Depth: each rank as deep as its deepest box.
+  let depth = 0;
+  for (const rank of ranks) {
+    const d = Math.max(...rank.map(across));
+    for (const b of rank) b.depth = depth + d / 2;
+    depth += d + GAP.depth;
+  }
+  const minB = Math.min(...all.map((b) => b.breadth - size(b) / 2));
+  const maxB = Math.max(...all.map((b) => b.breadth + size(b) / 2));
+  // Room for a nested model's frame and its name.
+  const clustered = boxes.some((b) => b.clusters.length);
+  const margin = MARGIN + (clustered ? 14 : 0);
+  const x = (b: Box) => (tb ? b.breadth - minB : b.depth) + margin;
+  const y = (b: Box) => (tb ? b.depth : b.breadth - minB) + margin;
+  const width = Math.ceil((tb ? maxB - minB : depth - GAP.depth) + 2 * margin);
+  const height = Math.ceil((tb ? depth - GAP.depth : maxB - minB) + 2 * margin);
+
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${escapeXml(FONT)}" font-size="${FONT_SIZE}">`,
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#3b4a6b"/></marker></defs>',
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+  ];
+  // Nested models' frames, outermost first.
+  const clusterPaths = [...new Set(boxes.flatMap((b) => b.clusters.map((_, i) => b.clusters.slice(0, i + 1).join('\u0000'))))].sort((a, b) => a.split('\u0000').length - b.split('\u0000').length);
+  for (const key of clusterPaths) {
+    const path = key.split('\u0000');
+    const members = boxes.filter((b) => path.every((c, i) => b.clusters[i] === c));
+    const pad = 10 + 6 * (Math.max(...members.map((b) => b.clusters.length)) - path.length);
+    const x0 = Math.min(...members.map((b) => x(b) - b.width / 2)) - pad;
+    const y0 = Math.min(...members.map((b) => y(b) - b.height / 2)) - pad - 12;
+    const x1 = Math.max(...members.map((b) => x(b) + b.width / 2)) + pad;
+    const y1 = Math.max(...members.map((b) => y(b) + b.height / 2)) + pad;
+    out.push(`<g class="cluster" data-model="${escapeXml(path[path.length - 1])}"><rect x="${num(x0)}" y="${num(y0)}" width="${num(x1 - x0)}" height="${num(y1 - y0)}" rx="6" fill="none" stroke="#8892a6" stroke-dasharray="5,4"/><text x="${num(x0 + 6)}" y="${num(y0 + 13)}" font-size="11" fill="#55607a">${escapeXml(path[path.length - 1])}</text></g>`);
+  }
+  // Edges leave the bottom (right) of a box and enter the top (left) of the next, through their dummies.
+  for (const [[a, b], path] of routes) {
+    const exit = (n: Box) => (tb ? [x(n), y(n) + (n.dummy ? 0 : n.height / 2)] : [x(n) + (n.dummy ? 0 : n.width / 2), y(n)]);
+    const entry = (n: Box) => (tb ? [x(n), y(n) - (n.dummy ? 0 : n.height / 2)] : [x(n) - (n.dummy ? 0 : n.width / 2), y(n)]);
+    let d = `M${num(exit(path[0])[0])},${num(exit(path[0])[1])}`;
+    for (let k = 1; k < path.length; k++) {
+      const [x0, y0] = exit(path[k - 1]);
+      const [x1, y1] = entry(path[k]);
+      d += tb ? ` C${num(x0)},${num((y0 + y1) / 2)} ${num(x1)},${num((y0 + y1) / 2)} ${num(x1)},${num(y1)}` : ` C${num((x0 + x1) / 2)},${num(y0)} ${num((x0 + x1) / 2)},${num(y1)} ${num(x1)},${num(y1)}`;
+      if (path[k].dummy) d += ` L${num(exit(path[k])[0])},${num(exit(path[k])[1])}`;
+    }
+    out.push(`<path class="edge" data-from="${escapeXml(a.id)}" data-to="${escapeXml(b.id)}" d="${d}" fill="none" stroke="#3b4a6b" stroke-width="1.2" marker-end="url(#arrow)"/>`);
+  }
+  for (const b of boxes) {
+    const x0 = x(b) - b.width / 2;
+    const y0 = y(b) - b.height / 2;
+    out.push(`<g class="node" data-layer="${escapeXml(b.id)}">`);
+    out.push(`<rect x="${num(x0)}" y="${num(y0)}" width="${num(b.width)}" height="${num(b.height)}" rx="5" fill="#f4f6fb" stroke="#3b4a6b" stroke-width="1.2"/>`);
+    b.lines.forEach((line, i) => {
+      const weight = i === 0 ? ' font-weight="bold"' : '';
+      out.push(`<text x="${num(x(b))}" y="${num(y0 + PAD.y + LINE * i + 12)}" text-anchor="middle"${weight}>${escapeXml(line)}</text>`);
+    });
+    if (b.lines.length > 1) out.push(`<line x1="${num(x0)}" y1="${num(y0 + PAD.y + LINE + 1)}" x2="${num(x0 + b.width)}" y2="${num(y0 + PAD.y + LINE + 1)}" stroke="#c5cbd8"/>`);
+    out.push('</g>');
+  }
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
