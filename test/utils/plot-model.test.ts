@@ -1,0 +1,182 @@
+// plotModel: the built-in drawing is well-formed XML with one box per layer call (its name, class and shapes) and one
+// arrow per connection, from the bottom of a box to the top of the next; sharp renders it with the boxes where the
+// SVG says. The Graphviz path is checked with a stand-in `dot` on the PATH (Graphviz is not installed here).
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import * as tn from '../../lib/index.js';
+import { findAll, hasClass, parseXml, pathPoints, type XmlElement } from '../helpers/xml.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tensornode-plot-model-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+beforeEach(() => tn.clearSession());
+
+interface Drawn { boxes: Map<string, { x: number; y: number; w: number; h: number; texts: string[] }>; edges: { from: string; to: string; points: [number, number][] }[]; doc: XmlElement }
+
+function drawing(svg: string): Drawn {
+  const doc = parseXml(svg);
+  const boxes = new Map<string, { x: number; y: number; w: number; h: number; texts: string[] }>();
+  for (const g of findAll(doc, (e) => e.name === 'g' && hasClass(e, 'node'))) {
+    const r = g.children.find((c) => c.name === 'rect')!.attrs;
+    expect(boxes.has(g.attrs['data-layer'])).toBe(false);
+    boxes.set(g.attrs['data-layer'], { x: Number(r.x), y: Number(r.y), w: Number(r.width), h: Number(r.height), texts: g.children.filter((c) => c.name === 'text').map((t) => t.text) });
+  }
+  const edges = findAll(doc, (e) => e.name === 'path' && hasClass(e, 'edge')).map((p) => ({ from: p.attrs['data-from'], to: p.attrs['data-to'], points: pathPoints(p.attrs.d).points }));
+  return { boxes, edges, doc };
+}
+
+function branchy(): tn.Model {
+  const inp = tn.input({ shape: [6], name: 'features' });
+  const a = new tn.layers.Dense(4, { activation: 'relu', name: 'left' }).apply(inp) as tn.SymbolicTensor;
+  const b = new tn.layers.Dense(3, { name: 'right' }).apply(inp) as tn.SymbolicTensor;
+  const c = new tn.layers.Dense(3, { name: 'right_more' }).apply(b) as tn.SymbolicTensor;
+  const merged = new tn.layers.Concatenate({ name: 'joined' }).apply([a, c]) as tn.SymbolicTensor;
+  const skip = new tn.layers.Concatenate({ name: 'with_skip' }).apply([merged, inp]) as tn.SymbolicTensor;
+  return new tn.Model({ inputs: inp, outputs: new tn.layers.Dense(1, { name: 'head' }).apply(skip) as tn.SymbolicTensor });
+}
+
+const overlap = (p: { x: number; y: number; w: number; h: number }, q: { x: number; y: number; w: number; h: number }) =>
+  p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+
+describe('plotModel (built-in layout)', () => {
+  it('draws a Sequential model as a column of boxes with names and shapes, joined by arrows', async () => {
+    const m = new tn.Sequential([new tn.layers.Dense(8, { inputShape: [4], activation: 'relu' }), new tn.layers.Dropout(0.2), new tn.layers.Dense(2, { activation: 'softmax' })]);
+    const svg = await tn.utils.plotModel(m, join(root, 'seq.svg'), { showShapes: true, showDtype: true, showLayerActivations: true, renderer: 'builtin' });
+    expect(readFileSync(join(root, 'seq.svg'), 'utf8')).toBe(svg);
+    const { boxes, edges } = drawing(svg);
+    expect([...boxes.keys()]).toEqual(['input_layer', 'dense', 'dropout', 'dense_1']);
+    expect(boxes.get('input_layer')!.texts).toEqual(['input_layer (InputLayer)', 'Output dtype: float32', 'Output shape: (None, 4)']);
+    expect(boxes.get('dense')!.texts).toEqual(['dense (Dense)', 'Activation: relu', 'Output dtype: float32', 'Output shape: (None, 8)']);
+    expect(boxes.get('dense_1')!.texts.at(-1)).toBe('Output shape: (None, 2)');
+    expect(edges.map((e) => [e.from, e.to])).toEqual([['input_layer', 'dense'], ['dense', 'dropout'], ['dropout', 'dense_1']]);
+    // One column: the boxes share a centre line and go down the page.
+    const centres = [...boxes.values()].map((b) => b.x + b.w / 2);
+    for (const c of centres) expect(c).toBeCloseTo(centres[0], 1);
+    const ys = [...boxes.values()].map((b) => b.y);
+    expect(ys).toEqual([...ys].sort((p, q) => p - q));
+  });
+
+  it('draws every connection of a functional model with branches, a merge and a skip, no boxes overlapping', async () => {
+    const svg = await tn.utils.plotModel(branchy(), join(root, 'branchy.svg'), { showShapes: true, renderer: 'builtin' });
+    const { boxes, edges } = drawing(svg);
+    expect([...boxes.keys()].sort()).toEqual(['features', 'head', 'joined', 'left', 'right', 'right_more', 'with_skip']);
+    expect(boxes.get('with_skip')!.texts).toEqual(['with_skip (Concatenate)', 'Output shape: (None, 13)']);
+    expect(edges.map((e) => `${e.from}->${e.to}`).sort()).toEqual(
+      ['features->left', 'features->right', 'right->right_more', 'left->joined', 'right_more->joined', 'joined->with_skip', 'features->with_skip', 'with_skip->head'].sort(),
+    );
+    const list = [...boxes.values()];
+    for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) expect(overlap(list[i], list[j])).toBe(false);
+    // Each arrow leaves the bottom centre of its source and ends at the top centre of its target, further down.
+    for (const e of edges) {
+      const a = boxes.get(e.from)!;
+      const b = boxes.get(e.to)!;
+      const [start, end] = [e.points[0], e.points[e.points.length - 1]];
+      expect(start[0]).toBeCloseTo(a.x + a.w / 2, 1);
+      expect(start[1]).toBeCloseTo(a.y + a.h, 1);
+      expect(end[0]).toBeCloseTo(b.x + b.w / 2, 1);
+      expect(end[1]).toBeCloseTo(b.y, 1);
+      expect(end[1]).toBeGreaterThan(start[1]);
+    }
+    // The skip crosses the rank of 'right_more' and 'joined' beside them, not through them.
+    const skip = edges.find((e) => e.from === 'features' && e.to === 'with_skip')!;
+    for (const p of skip.points) for (const name of ['right_more', 'joined', 'left', 'right']) {
+      const b = boxes.get(name)!;
+      expect(p[0] > b.x && p[0] < b.x + b.w && p[1] > b.y && p[1] < b.y + b.h).toBe(false);
+    }
+  });
+
+  it("lays out left to right with rankdir 'LR', and without layer names shows the classes", async () => {
+    const svg = await tn.utils.plotModel(branchy(), join(root, 'lr.svg'), { rankdir: 'LR', showLayerNames: false, renderer: 'builtin' });
+    const { boxes, edges } = drawing(svg);
+    expect(boxes.get('left')!.texts).toEqual(['Dense']);
+    for (const e of edges) {
+      const a = boxes.get(e.from)!;
+      const b = boxes.get(e.to)!;
+      expect(e.points[0][0]).toBeCloseTo(a.x + a.w, 1);
+      expect(e.points[e.points.length - 1][0]).toBeCloseTo(b.x, 1);
+    }
+  });
+
+  it('expands a nested model inside a dashed frame with expandNested', async () => {
+    const inner = new tn.Sequential([new tn.layers.Dense(8, { inputShape: [4], name: 'inner_a' }), new tn.layers.Dense(3, { name: 'inner_b' })], { name: 'block' });
+    const inp = tn.input({ shape: [4], name: 'x' });
+    const outer = new tn.Model({ inputs: inp, outputs: new tn.layers.Dense(1, { name: 'out' }).apply(inner.apply(inp) as tn.SymbolicTensor) as tn.SymbolicTensor });
+    const collapsed = drawing(await tn.utils.plotModel(outer, join(root, 'nested.svg'), { renderer: 'builtin' }));
+    expect([...collapsed.boxes.keys()]).toEqual(['x', 'block', 'out']);
+    expect(collapsed.boxes.get('block')!.texts).toEqual(['block (Sequential)']);
+    const expanded = drawing(await tn.utils.plotModel(outer, join(root, 'nested-expanded.svg'), { renderer: 'builtin', expandNested: true }));
+    expect([...expanded.boxes.keys()]).toEqual(['x', 'block/inner_a', 'block/inner_b', 'out']);
+    expect(expanded.edges.map((e) => [e.from, e.to])).toEqual([['x', 'block/inner_a'], ['block/inner_a', 'block/inner_b'], ['block/inner_b', 'out']]);
+    const frame = findAll(expanded.doc, (e) => hasClass(e, 'cluster'))[0];
+    expect(frame.attrs['data-model']).toBe('block');
+    const r = frame.children.find((c) => c.name === 'rect')!.attrs;
+    for (const name of ['block/inner_a', 'block/inner_b']) {
+      const b = expanded.boxes.get(name)!;
+      expect(b.x >= Number(r.x) && b.y >= Number(r.y) && b.x + b.w <= Number(r.x) + Number(r.width) && b.y + b.h <= Number(r.y) + Number(r.height)).toBe(true);
+    }
+  });
+
+  it('renders to PNG with sharp at the dpi asked, the boxes filled where the SVG puts them', async () => {
+    const file = join(root, 'branchy.png');
+    const svg = await tn.utils.plotModel(branchy(), file, { showShapes: true, dpi: 144, renderer: 'builtin' });
+    const { boxes, doc } = drawing(svg);
+    const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+    const scale = 144 / 72;
+    expect(info.width).toBe(Math.round(Number(doc.attrs.width) * scale));
+    expect(info.height).toBe(Math.round(Number(doc.attrs.height) * scale));
+    const pixel = (x: number, y: number) => {
+      const i = (Math.round(y * scale) * info.width + Math.round(x * scale)) * info.channels;
+      return [data[i], data[i + 1], data[i + 2]];
+    };
+    for (const b of boxes.values()) {
+      // Inside the box, left of the text: the box's fill (#f4f6fb); its left border: dark; just outside: white.
+      expect(pixel(b.x + 4, b.y + b.h - 4)).toEqual([0xf4, 0xf6, 0xfb]);
+      expect(Math.max(...pixel(b.x, b.y + b.h / 2))).toBeLessThan(160);
+      expect(pixel(b.x - 6, b.y + b.h / 2)).toEqual([255, 255, 255]);
+      // The name is drawn: dark pixels along the first line of text.
+      let dark = 0;
+      for (let x = b.x + 10; x < b.x + b.w - 10; x += 0.5) if (Math.max(...pixel(x, b.y + 15)) < 100) dark++;
+      expect(dark).toBeGreaterThan(5);
+    }
+  });
+});
+
+describe('plotModel (Graphviz)', () => {
+  it('writes the DOT source for .dot, with a node per layer and an edge per connection', async () => {
+    const dot = await tn.utils.plotModel(branchy(), join(root, 'branchy.dot'), { showShapes: true });
+    expect(readFileSync(join(root, 'branchy.dot'), 'utf8')).toBe(dot);
+    expect(dot).toMatch(/^digraph G \{\n  rankdir=TB;/);
+    expect(dot).toContain('"with_skip" [label="with_skip (Concatenate)\\nOutput shape: (None, 13)"];');
+    expect(dot.match(/->/g)!.length).toBe(8);
+    expect(dot).toContain('"features" -> "with_skip";');
+  });
+
+  it('runs `dot` from the PATH when it is there, giving it the DOT source and the dpi', async () => {
+    const bin = mkdtempSync(join(root, 'bin-'));
+    const log = join(bin, 'args.txt');
+    // A stand-in for Graphviz: records its arguments and input, writes a file where -o says.
+    writeFileSync(join(bin, 'dot'), `#!/bin/sh\nif [ "$1" = "-V" ]; then exit 0; fi\necho "$@" > ${log}\ncat > ${log}.in\nfor last; do :; done\necho '<svg xmlns="http://www.w3.org/2000/svg"/>' > "$last"\n`);
+    chmodSync(join(bin, 'dot'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}${delimiter}${path}`;
+    try {
+      const out = join(root, 'via-dot.svg');
+      const m = branchy();
+      const svg = await tn.utils.plotModel(m, out, { dpi: 150 });
+      expect(svg).toBe('<svg xmlns="http://www.w3.org/2000/svg"/>\n');
+      expect(readFileSync(log, 'utf8').trim()).toBe(`-Tsvg -Gdpi=150 -o ${out}`);
+      expect(readFileSync(`${log}.in`, 'utf8')).toBe(tn.utils.modelToDot(m, { dpi: 150 }));
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('names the problem for a bad file name or option', async () => {
+    const m = branchy();
+    await expect(tn.utils.plotModel(m, join(root, 'x.jpg'))).rejects.toThrow(/plotModel: cannot write ".*x\.jpg"; the file name must end in \.png, \.svg or \.dot/);
+    await expect(tn.utils.plotModel(m, join(root, 'x.svg'), { rankdir: 'BT' as 'TB' })).rejects.toThrow(/rankdir must be 'TB' or 'LR', received "BT"/);
+    await expect(tn.utils.plotModel({} as tn.Model, join(root, 'x.svg'))).rejects.toThrow(/expected a model/);
+  });
+});
