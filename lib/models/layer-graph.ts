@@ -1,7 +1,7 @@
 // A model as a graph of layer calls with their shapes, for the pictures of it: plotModel's drawing and the graph the
 // TensorBoard callback writes. Sequential is a chain from its input, a functional model its graph of calls, a
 // subclassed model its layers unconnected (its wiring lives in code).
-import { InputLayer, type Layer, type Shape } from '../layers/layer.js';
+import { InputLayer, type Layer, type LayerNode, type Shape } from '../layers/layer.js';
 import type { Model } from './model.js';
 
 export interface GraphNode {
@@ -10,6 +10,8 @@ export interface GraphNode {
   /** Null for the input of a Sequential model, which keeps no InputLayer. */
   layer: Layer | null;
   className: string;
+  /** The functional model's layer call this node is (null for Sequential and subclassed models). */
+  call: LayerNode | null;
   /** The tensors this call reads: the producing node's id and which of its outputs. */
   inputs: { id: string; index: number }[];
   inputShapes: Shape[] | null;
@@ -24,7 +26,7 @@ export function layerGraph(model: Model): GraphNode[] {
     let previous: GraphNode | null = null;
     if (batchShape) {
       const shape = [null, ...batchShape.slice(1)];
-      previous = { id: uniqueId('input_layer', model), layer: null, className: 'InputLayer', inputs: [], inputShapes: [shape], outputShapes: [shape] };
+      previous = { id: uniqueId('input_layer', model), layer: null, className: 'InputLayer', call: null, inputs: [], inputShapes: [shape], outputShapes: [shape] };
       nodes.push(previous);
     }
     for (const layer of model.layers) {
@@ -33,6 +35,7 @@ export function layerGraph(model: Model): GraphNode[] {
         id: layer.name,
         layer,
         className: layer.className,
+        call: null,
         inputs: previous ? [{ id: previous.id, index: 0 }] : [],
         inputShapes: previous?.outputShapes ?? null,
         outputShapes: out ? [out] : null,
@@ -44,7 +47,7 @@ export function layerGraph(model: Model): GraphNode[] {
   }
   const { inputs, nodes: calls } = model.graph();
   if (!inputs.length) {
-    return model.layers.map((layer) => ({ id: layer.name, layer, className: layer.className, inputs: [], inputShapes: null, outputShapes: null }));
+    return model.layers.map((layer) => ({ id: layer.name, layer, className: layer.className, call: null, inputs: [], inputShapes: null, outputShapes: null }));
   }
   const ids = new Map<unknown, string>();
   const callsOf = new Map<Layer, number>();
@@ -58,6 +61,7 @@ export function layerGraph(model: Model): GraphNode[] {
       id,
       layer: node.layer,
       className: node.layer.className,
+      call: node,
       inputs: node.inputs.map((t) => ({ id: ids.get(t.node)!, index: t.index })),
       inputShapes: node.layer instanceof InputLayer ? node.outputs.map((o) => o.shape) : node.inputs.map((t) => t.shape),
       outputShapes: node.outputs.map((o) => o.shape),

@@ -84,8 +84,17 @@ function plotNodes(model: Model, o: ReturnType<typeof checkArgs>, prefix = '', c
   // What a reference to (node id, output index) becomes once nested models are expanded.
   const resolved = new Map<string, string[]>();
   const ref = (id: string, index: number) => resolved.get(`${id}:${index}`) ?? resolved.get(`${id}:*`) ?? [prefix + id];
+  // A shared layer is one box, as in Keras, with the arrows of all its calls.
+  const byLayer = new Map<unknown, PlotNode>();
   for (const node of graph) {
-    const inputs = node.inputs.flatMap((i) => ref(i.id, i.index));
+    // One arrow per pair of boxes, as Keras draws them.
+    const inputs = [...new Set(node.inputs.flatMap((i) => ref(i.id, i.index)))];
+    const shared = node.layer && !(o.expandNested && node.layer instanceof Model) ? byLayer.get(node.layer) : undefined;
+    if (shared) {
+      for (const i of inputs) if (!shared.inputs.includes(i)) shared.inputs.push(i);
+      resolved.set(`${node.id}:*`, [shared.id]);
+      continue;
+    }
     if (o.expandNested && node.layer instanceof Model) {
       const inner = plotNodes(node.layer, o, `${prefix}${node.id}/`, [...clusters, node.layer.name]);
       // The inner model's own inputs are its outer call's inputs (a Sequential model without an input shape has
@@ -101,13 +110,19 @@ function plotNodes(model: Model, o: ReturnType<typeof checkArgs>, prefix = '', c
       inner.outputs.forEach((id, k) => resolved.set(`${node.id}:${k}`, [id]));
       continue;
     }
-    nodes.push({ id: prefix + node.id, lines: label(node, o), inputs, clusters, isInput: node.className === 'InputLayer' });
+    const drawn: PlotNode = { id: prefix + node.id, lines: label(node, o), inputs, clusters, isInput: node.className === 'InputLayer' };
+    nodes.push(drawn);
+    if (node.layer) byLayer.set(node.layer, drawn);
   }
   const last = graph[graph.length - 1];
-  const outputs = model.className === 'Sequential' ? (last ? ref(last.id, 0) : []) : model.outputs.map((t) => {
-    const n = graph.find((g) => g.layer === t.node.layer && g.inputs.length === t.node.inputs.length);
-    return n ? ref(n.id, t.index)[0] : prefix + t.node.layer.name;
-  });
+  const outputs = model.outputs.length
+    ? model.outputs.map((t) => {
+        const n = graph.find((g) => g.call === t.node);
+        return n ? ref(n.id, t.index)[0] : prefix + t.node.layer.name;
+      })
+    : last
+      ? ref(last.id, 0)
+      : [];
   return { nodes, outputs };
 }
 
@@ -214,17 +229,30 @@ function layoutSvg(nodes: PlotNode[], rankdir: 'TB' | 'LR'): string {
     byId.set(n.id, b);
     return b;
   });
-  // Ranks: the longest path from an input (nodes come in execution order, so inputs precede their readers).
   const edges: [Box, Box][] = [];
   for (const n of nodes) {
     const b = byId.get(n.id)!;
     for (const i of n.inputs) {
       const a = byId.get(i);
-      if (!a) continue;
-      edges.push([a, b]);
-      b.rank = Math.max(b.rank, a.rank + 1);
+      // A layer applied to its own output is a loop in the graph; the drawing leaves that arrow out.
+      if (a && a !== b) edges.push([a, b]);
     }
   }
+  // Ranks: the longest path from an input. A shared layer can close a cycle (A -> B -> A); the edge that closes it
+  // does not count, and is drawn going back up.
+  const preds = new Map<Box, Box[]>(boxes.map((b) => [b, []]));
+  for (const [a, b] of edges) preds.get(b)!.push(a);
+  const done = new Set<Box>();
+  const onPath = new Set<Box>();
+  const rankOf = (b: Box): number => {
+    if (done.has(b) || onPath.has(b)) return b.rank;
+    onPath.add(b);
+    for (const a of preds.get(b)!) if (!onPath.has(a)) b.rank = Math.max(b.rank, rankOf(a) + 1);
+    onPath.delete(b);
+    done.add(b);
+    return b.rank;
+  };
+  boxes.forEach(rankOf);
   // An edge across several ranks passes through a dummy box in each, so it gets room and is not drawn over boxes.
   const routes = new Map<[Box, Box], Box[]>();
   const all = [...boxes];

@@ -87,6 +87,20 @@ describe('plotModel (built-in layout)', () => {
     }
   });
 
+  it('draws a shared layer once, with the arrows of all its calls (a siamese model)', async () => {
+    const left = tn.input({ shape: [5], name: 'left_in' });
+    const right = tn.input({ shape: [5], name: 'right_in' });
+    const encoder = new tn.layers.Dense(4, { name: 'encoder' });
+    const joined = new tn.layers.Subtract({ name: 'difference' }).apply([encoder.apply(left) as tn.SymbolicTensor, encoder.apply(right) as tn.SymbolicTensor]) as tn.SymbolicTensor;
+    const m = new tn.Model({ inputs: [left, right], outputs: new tn.layers.Dense(1, { name: 'score' }).apply(joined) as tn.SymbolicTensor });
+    const { boxes, edges } = drawing(await tn.utils.plotModel(m, join(root, 'siamese.svg'), { renderer: 'builtin' }));
+    expect([...boxes.keys()]).toEqual(['left_in', 'right_in', 'encoder', 'difference', 'score']);
+    expect(edges.map((e) => `${e.from}->${e.to}`)).toEqual(['left_in->encoder', 'right_in->encoder', 'encoder->difference', 'difference->score']);
+    // The two inputs side by side above the encoder.
+    expect(boxes.get('left_in')!.y).toBe(boxes.get('right_in')!.y);
+    expect(overlap(boxes.get('left_in')!, boxes.get('right_in')!)).toBe(false);
+  });
+
   it("lays out left to right with rankdir 'LR', and without layer names shows the classes", async () => {
     const svg = await tn.utils.plotModel(branchy(), join(root, 'lr.svg'), { rankdir: 'LR', showLayerNames: false, renderer: 'builtin' });
     const { boxes, edges } = drawing(svg);
