@@ -33,8 +33,8 @@ export interface TensorBoardArgs {
  * - every histogramFreq epochs, in `train`: a histogram of each weight, tagged '<layer>/<weight>/histogram';
  * - with writeGraph, in `train`: the model as a GraphDef of one node per layer call (op = the layer's class, the
  *   output shapes on the edges, the layer's simple config values as attributes), which the Graphs dashboard draws;
- * - after model.evaluate with this callback, in `validation`: 'evaluation_<name>_vs_iterations' at the optimizer's
- *   step count.
+ * - after each validation in fit, and after model.evaluate with this callback, in `validation`:
+ *   'evaluation_<name>_vs_iterations' at the optimizer's step count.
  * Scalars are `simple_value` summaries and histograms `HistogramProto`s with TensorFlow's default buckets: the
  * forms every TensorBoard version reads.
  */
@@ -52,6 +52,8 @@ export class TensorBoard extends Callback {
   private epochStart = 0;
   private batchStart = 0;
   private epochSteps = 0;
+  /** Whether this epoch's validation ran through the test hooks (which then wrote the evaluation scalars). */
+  private testedThisEpoch = false;
 
   constructor(args: TensorBoardArgs = {}) {
     super();
@@ -97,6 +99,7 @@ export class TensorBoard extends Callback {
   override onEpochBegin(): void {
     this.epochStart = performance.now();
     this.epochSteps = 0;
+    this.testedThisEpoch = false;
   }
 
   override onTrainBatchBegin(): void {
@@ -132,6 +135,8 @@ export class TensorBoard extends Callback {
     if (Object.keys(val).length) {
       const vw = this.writer('validation');
       for (const [name, value] of Object.entries(val)) vw.scalar(`epoch_${name}`, value, epoch);
+      // Keras runs fit's validation through evaluate's hooks, so its on_test_end writes these every epoch too.
+      if (opt && !this.testedThisEpoch) for (const [name, value] of Object.entries(val)) vw.scalar(`evaluation_${name}_vs_iterations`, value, opt.iterations);
       vw.flush();
     }
     if (this.histogramFreq && epoch % this.histogramFreq === 0 && this.model) {
@@ -143,6 +148,7 @@ export class TensorBoard extends Callback {
   }
 
   override onTestEnd(logs: Logs = {}): void {
+    this.testedThisEpoch = true;
     const opt = this.model?.optimizer;
     if (!opt) return;
     const vw = this.writer('validation');
