@@ -54,6 +54,7 @@ export class TensorBoard extends Callback {
   private epochSteps = 0;
   /** Whether this epoch's validation ran through the test hooks (which then wrote the evaluation scalars). */
   private testedThisEpoch = false;
+  private training = false;
 
   constructor(args: TensorBoardArgs = {}) {
     super();
@@ -86,6 +87,7 @@ export class TensorBoard extends Callback {
   }
 
   override onTrainBegin(): void {
+    this.training = true;
     this.globalTrainBatch = 0;
     this.closeWriters();
     delete this.files.train;
@@ -155,10 +157,13 @@ export class TensorBoard extends Callback {
     for (const [name, value] of Object.entries(logs)) {
       if (typeof value === 'number') vw.scalar(`evaluation_${name}_vs_iterations`, value, opt.iterations);
     }
-    vw.flush();
+    // A model.evaluate outside fit has no onTrainEnd to close its file.
+    if (this.training) vw.flush();
+    else this.closeWriters();
   }
 
   override onTrainEnd(): void {
+    this.training = false;
     this.closeWriters();
   }
 

@@ -204,6 +204,18 @@ describe('TensorBoard callback', () => {
     }
   });
 
+  it('writes the training speed with writeStepsPerSecond', async () => {
+    const logDir = fresh();
+    const { x, y } = data(24);
+    await model().fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, callbacks: [new tn.callbacks.TensorBoard({ logDir, writeStepsPerSecond: true })] });
+    const train = readEvents(eventFile(join(logDir, 'train')));
+    const perBatch = scalars(train, 'batch_steps_per_second');
+    expect(perBatch.map(([s]) => s)).toEqual([1, 2, 3, 4, 5, 6]);
+    const perEpoch = scalars(train, 'epoch_steps_per_second');
+    expect(perEpoch.map(([s]) => s)).toEqual([0, 1]);
+    for (const [, v] of [...perBatch, ...perEpoch]) expect(v > 0 && Number.isFinite(v)).toBe(true);
+  });
+
   it('writes weight histograms every histogramFreq epochs, in TensorFlow\'s bucket layout', async () => {
     const logDir = fresh();
     const { x, y } = data();
