@@ -54,7 +54,7 @@ export async function watchTraining(options: WatchTrainingOptions = {}): Promise
 
   const modelPicture = join(outDir, 'model.png');
   const curves = join(outDir, 'curves.png');
-  await tn.utils.plotModel(model, modelPicture, { showShapes: true, dpi: 110 });
+  await tn.utils.plotModel(model, modelPicture, { showShapes: true, showLayerNames: true, dpi: 110 });
   await tn.utils.plotHistory(history, curves, { title: 'MLP on MNIST (8,000 training digits)', dpi: 110 });
   return { history, tensorBoard, model: modelPicture, curves };
 }

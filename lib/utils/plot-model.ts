@@ -13,7 +13,7 @@ export interface PlotModelArgs {
   showShapes?: boolean;
   /** Each layer's output dtype (default false). */
   showDtype?: boolean;
-  /** The layer's name before its class (default true). */
+  /** The layer's name before its class (plotModel: default false, as Keras 3's plot_model; modelToDot: default true). */
   showLayerNames?: boolean;
   /** 'TB' top to bottom (default) or 'LR' left to right. */
   rankdir?: 'TB' | 'LR';
@@ -31,13 +31,21 @@ export interface PlotModelArgs {
 
 interface PlotNode {
   id: string;
-  lines: string[];
+  /** Keras's label: a header (the layer's name when shown, and its class), an activation row, then a row of cells. */
+  name: string | null;
+  className: string;
+  activation: string | null;
+  /** [caption, value]: 'Output shape: ' and '(None, 10)'; trainable cells have an empty caption. */
+  cells: [string, string][];
   inputs: string[];
   /** The names of the nested models this node sits in, outermost first. */
   clusters: string[];
-  /** An InputLayer (of a nested model, it gives way to the outer call's inputs when expanded). */
+  /** An InputLayer: in an expanded nested model it takes the outer call's input. */
   isInput: boolean;
 }
+
+const headerOf = (n: PlotNode) => (n.name === null ? n.className : `${n.name} (${n.className})`);
+const rowsOf = (n: PlotNode) => [...(n.activation ? [['Activation: ', n.activation]] : []), ...n.cells].map(([c, v]) => c + v);
 
 const shapes = (s: Shape[] | null) => (!s ? '?' : s.length === 1 ? formatShape(s[0]) : `[${s.map(formatShape).join(', ')}]`);
 
@@ -63,33 +71,55 @@ function checkArgs(args: PlotModelArgs): Required<Omit<PlotModelArgs, 'renderer'
   };
 }
 
-/** The boxes' text as Keras 3 writes it: 'name (Class)', then 'Activation: …', 'Output dtype: …', 'Output shape: …', 'Trainable'. */
-function label(node: GraphNode, o: ReturnType<typeof checkArgs>): string[] {
-  const lines = [o.showLayerNames ? `${node.layer?.name ?? node.id} (${node.className})` : node.className];
+/**
+ * A box's text as Keras 3's plot_model writes it: 'name (Class)' (or 'Class'), 'Activation: relu', then 'Input shape:
+ * …' (not for an InputLayer), 'Output shape: …', 'Output dtype: …', and 'Trainable' / 'Non-trainable' for a layer with
+ * weights.
+ */
+function label(node: GraphNode, o: ReturnType<typeof checkArgs>, id: string, clusters: string[]): PlotNode {
   const config = node.layer?.getConfig() ?? {};
-  if (o.showLayerActivations && typeof config.activation === 'string') lines.push(`Activation: ${config.activation}`);
-  if (o.showDtype) lines.push(`Output dtype: ${node.layer?.dtype ?? 'float32'}`);
-  if (o.showShapes) lines.push(`Output shape: ${shapes(node.outputShapes)}`);
-  if (o.showTrainable && node.layer) lines.push(node.layer.trainable ? 'Trainable' : 'Non-trainable');
-  return lines;
+  const cells: [string, string][] = [];
+  if (o.showShapes) {
+    if (node.className !== 'InputLayer') cells.push(['Input shape: ', shapes(node.inputShapes)]);
+    cells.push(['Output shape: ', shapes(node.outputShapes)]);
+  }
+  if (o.showDtype) cells.push(['Output dtype: ', node.layer?.dtype ?? 'float32']);
+  if (o.showTrainable && node.layer && node.layer.weights.length) cells.push(['', node.layer.trainable ? 'Trainable' : 'Non-trainable']);
+  return {
+    id,
+    name: o.showLayerNames ? node.layer?.name ?? node.id : null,
+    className: node.className,
+    activation: o.showLayerActivations && typeof config.activation === 'string' ? config.activation : null,
+    cells,
+    inputs: [],
+    clusters,
+    isInput: node.className === 'InputLayer',
+  };
 }
 
 /**
- * The graph to draw: one node per layer call; with expandNested a nested model's calls replace its box (its inputs
- * take the outer call's inputs, and what read its outputs reads its output layers).
+ * The graph to draw, as Keras's model_to_dot builds it: a Sequential model's layers (without an input box), a
+ * functional model's layers (its InputLayers included) with one box per layer even when it is called several times,
+ * a subclassed model as one box. With expandNested a nested model's boxes replace its own, inside its frame: arrows
+ * into it go to its InputLayers (or a Sequential model's first layer), arrows out of it leave its output layers.
  */
-function plotNodes(model: Model, o: ReturnType<typeof checkArgs>, prefix = '', clusters: string[] = []): { nodes: PlotNode[]; outputs: string[] } {
-  const graph = layerGraph(model);
+function plotNodes(model: Model, o: ReturnType<typeof checkArgs>, prefix = '', clusters: string[] = []): { nodes: PlotNode[]; firsts: PlotNode[]; outputs: string[] } {
+  if (model.className !== 'Sequential' && !model.inputs.length) {
+    const whole = label({ id: model.name, layer: model, className: model.className, call: null, inputs: [], inputShapes: null, outputShapes: null }, o, prefix + model.name, clusters);
+    return { nodes: [whole], firsts: [whole], outputs: [whole.id] };
+  }
+  const graph = layerGraph(model).filter((n) => n.layer !== null);
   const nodes: PlotNode[] = [];
-  // What a reference to (node id, output index) becomes once nested models are expanded.
+  // Where an arrow from (node id, output index) starts once shared layers are merged and nested models expanded.
   const resolved = new Map<string, string[]>();
-  const ref = (id: string, index: number) => resolved.get(`${id}:${index}`) ?? resolved.get(`${id}:*`) ?? [prefix + id];
-  // A shared layer is one box, as in Keras, with the arrows of all its calls.
+  const ref = (id: string, index: number) => resolved.get(`${id}:${index}`) ?? resolved.get(`${id}:*`) ?? (graph.some((g) => g.id === id) ? [prefix + id] : []);
+  // The boxes that receive the model's inputs: its InputLayers, or a Sequential model's first layer.
+  const firsts: PlotNode[] = [];
   const byLayer = new Map<unknown, PlotNode>();
   for (const node of graph) {
     // One arrow per pair of boxes, as Keras draws them.
     const inputs = [...new Set(node.inputs.flatMap((i) => ref(i.id, i.index)))];
-    const shared = node.layer && !(o.expandNested && node.layer instanceof Model) ? byLayer.get(node.layer) : undefined;
+    const shared = !(o.expandNested && node.layer instanceof Model) ? byLayer.get(node.layer) : undefined;
     if (shared) {
       for (const i of inputs) if (!shared.inputs.includes(i)) shared.inputs.push(i);
       resolved.set(`${node.id}:*`, [shared.id]);
@@ -97,22 +127,21 @@ function plotNodes(model: Model, o: ReturnType<typeof checkArgs>, prefix = '', c
     }
     if (o.expandNested && node.layer instanceof Model) {
       const inner = plotNodes(node.layer, o, `${prefix}${node.id}/`, [...clusters, node.layer.name]);
-      // The inner model's own inputs are its outer call's inputs (a Sequential model without an input shape has
-      // none: its first layer reads them).
-      const innerInputs = inner.nodes.filter((n) => n.isInput);
-      const dropped = new Map(innerInputs.map((n, k) => [n.id, inputs[k] ?? inputs[0]]));
-      inner.nodes.forEach((n, k) => {
-        if (dropped.has(n.id)) return;
-        n.inputs = n.inputs.flatMap((id) => (dropped.has(id) ? [dropped.get(id)!].filter(Boolean) : [id]));
-        if (!innerInputs.length && k === 0) n.inputs = inputs.slice();
-        nodes.push(n);
+      // A nested model's k-th input box reads the call's k-th input (a Sequential model's first box reads them all).
+      inner.firsts.forEach((f, k) => {
+        const given = f.isInput ? [inputs[k] ?? inputs[0]].filter((x): x is string => x !== undefined) : inputs;
+        for (const i of given) if (!f.inputs.includes(i)) f.inputs.push(i);
       });
+      nodes.push(...inner.nodes);
+      if (!firsts.length && !graph.some((g) => g.className === 'InputLayer')) firsts.push(...inner.firsts);
       inner.outputs.forEach((id, k) => resolved.set(`${node.id}:${k}`, [id]));
       continue;
     }
-    const drawn: PlotNode = { id: prefix + node.id, lines: label(node, o), inputs, clusters, isInput: node.className === 'InputLayer' };
+    const drawn = label(node, o, prefix + node.id, clusters);
+    drawn.inputs = inputs;
     nodes.push(drawn);
-    if (node.layer) byLayer.set(node.layer, drawn);
+    byLayer.set(node.layer, drawn);
+    if (drawn.isInput || (model.className === 'Sequential' && nodes.length === 1)) firsts.push(drawn);
   }
   const last = graph[graph.length - 1];
   const outputs = model.outputs.length
@@ -123,12 +152,31 @@ function plotNodes(model: Model, o: ReturnType<typeof checkArgs>, prefix = '', c
     : last
       ? ref(last.id, 0)
       : [];
-  return { nodes, outputs };
+  return { nodes, firsts, outputs };
 }
 
 const dotString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Keras's model_to_dot: the model as Graphviz DOT text. */
+/** Keras 3's HTML-like table label: a black header row, an activation row, a row of white cells. */
+function dotLabel(n: PlotNode): string {
+  const colspan = Math.max(1, n.cells.length);
+  const header = n.name === null ? `<b>${html(n.className)}</b>` : `<b>${html(n.name)}</b> (${html(n.className)})`;
+  let t = '<table border="0" cellborder="1" bgcolor="black" cellpadding="10">';
+  t += `<tr><td colspan="${colspan}" bgcolor="black"><font point-size="16" color="white">${header}</font></td></tr>`;
+  if (n.activation) t += `<tr><td bgcolor="white" colspan="${colspan}"><font point-size="14">Activation: <b>${html(n.activation)}</b></font></td></tr>`;
+  if (n.cells.length) {
+    t += '<tr>';
+    for (const [caption, value] of n.cells) {
+      if (caption) t += `<td bgcolor="white"><font point-size="14">${html(caption)}<b>${html(value)}</b></font></td>`;
+      else t += `<td bgcolor="${value === 'Trainable' ? 'forestgreen' : 'firebrick'}"><font point-size="14" color="white"><b>${value}</b></font></td>`;
+    }
+    t += '</tr>';
+  }
+  return `<${t}</table>>`;
+}
+
+/** Keras's model_to_dot: the model as Graphviz DOT text, with Keras 3's graph settings and table labels. */
 export function modelToDot(model: Model, args: PlotModelArgs = {}): string {
   if (!(model instanceof Model)) throw new Error(`modelToDot: expected a model, received ${String(model)}`);
   const o = checkArgs(args);
@@ -136,20 +184,20 @@ export function modelToDot(model: Model, args: PlotModelArgs = {}): string {
   const lines = [
     'digraph G {',
     `  rankdir=${o.rankdir};`,
+    '  concentrate=true;',
     `  dpi=${o.dpi};`,
-    `  node [shape=box, style="rounded,filled", fillcolor="#f4f6fb", color="#3b4a6b", fontname="DejaVu Sans Mono", fontsize=12];`,
-    '  edge [color="#3b4a6b", arrowsize=0.8];',
+    '  splines=ortho;',
+    '  node [shape=plaintext, fontname="Helvetica", margin=0];',
+    '  edge [penwidth=2];',
   ];
   // Nodes inside nested models go in dashed clusters, one level at a time.
   const emit = (path: string[], indent: string): void => {
     for (const n of nodes) {
-      if (n.clusters.length === path.length && n.clusters.every((c, i) => c === path[i])) {
-        lines.push(`${indent}${dotString(n.id)} [label=${dotString(n.lines.join('\n')).replace(/\n/g, '\\n')}];`);
-      }
+      if (n.clusters.length === path.length && n.clusters.every((c, i) => c === path[i])) lines.push(`${indent}${dotString(n.id)} [label=${dotLabel(n)}];`);
     }
     const children = [...new Set(nodes.filter((n) => n.clusters.length > path.length && path.every((c, i) => n.clusters[i] === c)).map((n) => n.clusters[path.length]))];
     for (const c of children) {
-      lines.push(`${indent}subgraph ${dotString(`cluster_${[...path, c].join('/')}`)} {`, `${indent}  label=${dotString(c)};`, `${indent}  style=dashed;`);
+      lines.push(`${indent}subgraph ${dotString(`cluster_${[...path, c].join('/')}`)} {`, `${indent}  label=${dotString(c)};`, `${indent}  labeljust=l;`, `${indent}  style=dashed;`);
       emit([...path, c], indent + '  ');
       lines.push(`${indent}}`);
     }
@@ -172,8 +220,9 @@ function hasDot(): boolean {
  * below), boxes ordered to keep edges short, PNGs rendered from the SVG by sharp. Returns the SVG, or the DOT text
  * for '.dot'.
  */
-export async function plotModel(model: Model, toFile = 'model.png', args: PlotModelArgs = {}): Promise<string> {
+export async function plotModel(model: Model, toFile = 'model.png', options: PlotModelArgs = {}): Promise<string> {
   if (!(model instanceof Model)) throw new Error(`plotModel: expected a model, received ${String(model)}`);
+  const args = { showLayerNames: false, ...options };
   const o = checkArgs(args);
   const ext = extname(toFile).toLowerCase();
   if (ext !== '.png' && ext !== '.svg' && ext !== '.dot') throw new Error(`plotModel: cannot write "${toFile}"; the file name must end in .png, .svg or .dot`);
@@ -200,12 +249,15 @@ export async function plotModel(model: Model, toFile = 'model.png', args: PlotMo
 const FONT_SIZE = 12;
 const LINE = 16;
 const PAD = { x: 10, y: 7 };
+/** The header band: one line of bold text, white on black as in Keras's tables. */
+const HEADER = LINE + 2 * PAD.y;
 const GAP = { breadth: 28, depth: 44 };
 const MARGIN = 20;
 
 interface Box {
   id: string;
-  lines: string[];
+  header: string;
+  rows: string[];
   clusters: string[];
   dummy: boolean;
   width: number;
@@ -223,9 +275,11 @@ function layoutSvg(nodes: PlotNode[], rankdir: 'TB' | 'LR'): string {
   const tb = rankdir === 'TB';
   const byId = new Map<string, Box>();
   const boxes: Box[] = nodes.map((n) => {
-    const width = Math.ceil(Math.max(...n.lines.map((l) => textWidth(l, FONT_SIZE))) + 2 * PAD.x);
-    const height = n.lines.length * LINE + 2 * PAD.y;
-    const b: Box = { id: n.id, lines: n.lines, clusters: n.clusters, dummy: false, width, height, rank: 0, order: 0, breadth: 0, depth: 0, preds: [], succs: [] };
+    const header = headerOf(n);
+    const rows = rowsOf(n);
+    const width = Math.ceil(Math.max(...[header, ...rows].map((l) => textWidth(l, FONT_SIZE))) + 2 * PAD.x);
+    const height = HEADER + (rows.length ? rows.length * LINE + 2 * PAD.y : 0);
+    const b: Box = { id: n.id, header, rows, clusters: n.clusters, dummy: false, width, height, rank: 0, order: 0, breadth: 0, depth: 0, preds: [], succs: [] };
     byId.set(n.id, b);
     return b;
   });
@@ -261,7 +315,7 @@ function layoutSvg(nodes: PlotNode[], rankdir: 'TB' | 'LR'): string {
     let prev = a;
     const path: Box[] = [a];
     for (let r = a.rank + 1; r < b.rank; r++) {
-      const d: Box = { id: '', lines: [], clusters: [], dummy: true, width: 8, height: 8, rank: r, order: 0, breadth: 0, depth: 0, preds: [prev], succs: [] };
+      const d: Box = { id: '', header: '', rows: [], clusters: [], dummy: true, width: 8, height: 8, rank: r, order: 0, breadth: 0, depth: 0, preds: [prev], succs: [] };
       prev.succs.push(d);
       all.push(d);
       path.push(d);
@@ -313,7 +367,12 @@ function layoutSvg(nodes: PlotNode[], rankdir: 'TB' | 'LR'): string {
   let depth = 0;
   for (const rank of ranks) {
     const d = Math.max(...rank.map(across));
-    for (const b of rank) b.depth = depth + d / 2;
+    for (const b of rank) {
+      b.depth = depth + d / 2;
+      // A long edge runs straight through the ranks it crosses, beside their boxes.
+      if (b.dummy && tb) b.height = d;
+      else if (b.dummy) b.width = d;
+    }
     depth += d + GAP.depth;
   }
   const minB = Math.min(...all.map((b) => b.breadth - size(b) / 2));
@@ -328,7 +387,7 @@ function layoutSvg(nodes: PlotNode[], rankdir: 'TB' | 'LR'): string {
 
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${escapeXml(FONT)}" font-size="${FONT_SIZE}">`,
-    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#3b4a6b"/></marker></defs>',
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#000000"/></marker></defs>',
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
   ];
   // Nested models' frames, outermost first.
@@ -345,8 +404,8 @@ function layoutSvg(nodes: PlotNode[], rankdir: 'TB' | 'LR'): string {
   }
   // Edges leave the bottom (right) of a box and enter the top (left) of the next, through their dummies.
   for (const [[a, b], path] of routes) {
-    const exit = (n: Box) => (tb ? [x(n), y(n) + (n.dummy ? 0 : n.height / 2)] : [x(n) + (n.dummy ? 0 : n.width / 2), y(n)]);
-    const entry = (n: Box) => (tb ? [x(n), y(n) - (n.dummy ? 0 : n.height / 2)] : [x(n) - (n.dummy ? 0 : n.width / 2), y(n)]);
+    const exit = (n: Box) => (tb ? [x(n), y(n) + n.height / 2] : [x(n) + n.width / 2, y(n)]);
+    const entry = (n: Box) => (tb ? [x(n), y(n) - n.height / 2] : [x(n) - n.width / 2, y(n)]);
     let d = `M${num(exit(path[0])[0])},${num(exit(path[0])[1])}`;
     for (let k = 1; k < path.length; k++) {
       const [x0, y0] = exit(path[k - 1]);
@@ -354,18 +413,19 @@ function layoutSvg(nodes: PlotNode[], rankdir: 'TB' | 'LR'): string {
       d += tb ? ` C${num(x0)},${num((y0 + y1) / 2)} ${num(x1)},${num((y0 + y1) / 2)} ${num(x1)},${num(y1)}` : ` C${num((x0 + x1) / 2)},${num(y0)} ${num((x0 + x1) / 2)},${num(y1)} ${num(x1)},${num(y1)}`;
       if (path[k].dummy) d += ` L${num(exit(path[k])[0])},${num(exit(path[k])[1])}`;
     }
-    out.push(`<path class="edge" data-from="${escapeXml(a.id)}" data-to="${escapeXml(b.id)}" d="${d}" fill="none" stroke="#3b4a6b" stroke-width="1.2" marker-end="url(#arrow)"/>`);
+    out.push(`<path class="edge" data-from="${escapeXml(a.id)}" data-to="${escapeXml(b.id)}" d="${d}" fill="none" stroke="#000000" stroke-width="1.5" marker-end="url(#arrow)"/>`);
   }
   for (const b of boxes) {
     const x0 = x(b) - b.width / 2;
     const y0 = y(b) - b.height / 2;
     out.push(`<g class="node" data-layer="${escapeXml(b.id)}">`);
-    out.push(`<rect x="${num(x0)}" y="${num(y0)}" width="${num(b.width)}" height="${num(b.height)}" rx="5" fill="#f4f6fb" stroke="#3b4a6b" stroke-width="1.2"/>`);
-    b.lines.forEach((line, i) => {
-      const weight = i === 0 ? ' font-weight="bold"' : '';
-      out.push(`<text x="${num(x(b))}" y="${num(y0 + PAD.y + LINE * i + 12)}" text-anchor="middle"${weight}>${escapeXml(line)}</text>`);
+    out.push(`<rect class="box" x="${num(x0)}" y="${num(y0)}" width="${num(b.width)}" height="${num(b.height)}" fill="#ffffff" stroke="#000000" stroke-width="1.2"/>`);
+    out.push(`<rect class="header" x="${num(x0)}" y="${num(y0)}" width="${num(b.width)}" height="${HEADER}" fill="#000000"/>`);
+    out.push(`<text x="${num(x(b))}" y="${num(y0 + PAD.y + 12)}" text-anchor="middle" font-weight="bold" fill="#ffffff">${escapeXml(b.header)}</text>`);
+    b.rows.forEach((row, i) => {
+      const colour = row === 'Trainable' ? '#228b22' : row === 'Non-trainable' ? '#b22222' : '#000000';
+      out.push(`<text x="${num(x(b))}" y="${num(y0 + HEADER + PAD.y + LINE * i + 12)}" text-anchor="middle" fill="${colour}">${escapeXml(row)}</text>`);
     });
-    if (b.lines.length > 1) out.push(`<line x1="${num(x0)}" y1="${num(y0 + PAD.y + LINE + 1)}" x2="${num(x0 + b.width)}" y2="${num(y0 + PAD.y + LINE + 1)}" stroke="#c5cbd8"/>`);
     out.push('</g>');
   }
   out.push('</svg>');

@@ -13,7 +13,26 @@ const root = mkdtempSync(join(tmpdir(), 'tensornode-plot-model-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeEach(() => tn.clearSession());
 
-interface Drawn { boxes: Map<string, { x: number; y: number; w: number; h: number; texts: string[] }>; edges: { from: string; to: string; points: [number, number][] }[]; doc: XmlElement }
+interface Drawn { boxes: Map<string, { x: number; y: number; w: number; h: number; texts: string[] }>; edges: { from: string; to: string; d: string; points: [number, number][] }[]; doc: XmlElement }
+
+/** Points along a path of M, L and C commands: 20 per segment, cubic Béziers evaluated from their control points. */
+function samples(d: string): [number, number][] {
+  const { commands, points, controls } = pathPoints(d);
+  const out: [number, number][] = [];
+  let c = 0;
+  commands.forEach((cmd, k) => {
+    if (cmd === 'M') return;
+    const [p0, p3] = [points[k - 1], points[k]];
+    const [p1, p2] = cmd === 'C' ? [controls[c++], controls[c++]] : [p0, p3];
+    for (let i = 1; i < 20; i++) {
+      const t = i / 20;
+      const u = 1 - t;
+      const at = (j: 0 | 1) => u * u * u * p0[j] + 3 * u * u * t * p1[j] + 3 * u * t * t * p2[j] + t * t * t * p3[j];
+      out.push([at(0), at(1)]);
+    }
+  });
+  return out;
+}
 
 function drawing(svg: string): Drawn {
   const doc = parseXml(svg);
@@ -23,7 +42,7 @@ function drawing(svg: string): Drawn {
     expect(boxes.has(g.attrs['data-layer'])).toBe(false);
     boxes.set(g.attrs['data-layer'], { x: Number(r.x), y: Number(r.y), w: Number(r.width), h: Number(r.height), texts: g.children.filter((c) => c.name === 'text').map((t) => t.text) });
   }
-  const edges = findAll(doc, (e) => e.name === 'path' && hasClass(e, 'edge')).map((p) => ({ from: p.attrs['data-from'], to: p.attrs['data-to'], points: pathPoints(p.attrs.d).points }));
+  const edges = findAll(doc, (e) => e.name === 'path' && hasClass(e, 'edge')).map((p) => ({ from: p.attrs['data-from'], to: p.attrs['data-to'], d: p.attrs.d, points: pathPoints(p.attrs.d).points }));
   return { boxes, edges, doc };
 }
 
@@ -43,14 +62,15 @@ const overlap = (p: { x: number; y: number; w: number; h: number }, q: { x: numb
 describe('plotModel (built-in layout)', () => {
   it('draws a Sequential model as a column of boxes with names and shapes, joined by arrows', async () => {
     const m = new tn.Sequential([new tn.layers.Dense(8, { inputShape: [4], activation: 'relu' }), new tn.layers.Dropout(0.2), new tn.layers.Dense(2, { activation: 'softmax' })]);
-    const svg = await tn.utils.plotModel(m, join(root, 'seq.svg'), { showShapes: true, showDtype: true, showLayerActivations: true, renderer: 'builtin' });
+    const svg = await tn.utils.plotModel(m, join(root, 'seq.svg'), { showShapes: true, showDtype: true, showLayerActivations: true, showLayerNames: true, renderer: 'builtin' });
     expect(readFileSync(join(root, 'seq.svg'), 'utf8')).toBe(svg);
     const { boxes, edges } = drawing(svg);
-    expect([...boxes.keys()]).toEqual(['input_layer', 'dense', 'dropout', 'dense_1']);
-    expect(boxes.get('input_layer')!.texts).toEqual(['input_layer (InputLayer)', 'Output dtype: float32', 'Output shape: (None, 4)']);
-    expect(boxes.get('dense')!.texts).toEqual(['dense (Dense)', 'Activation: relu', 'Output dtype: float32', 'Output shape: (None, 8)']);
-    expect(boxes.get('dense_1')!.texts.at(-1)).toBe('Output shape: (None, 2)');
-    expect(edges.map((e) => [e.from, e.to])).toEqual([['input_layer', 'dense'], ['dense', 'dropout'], ['dropout', 'dense_1']]);
+    // Keras draws a Sequential model's layers without an input box; the first one shows the input shape.
+    expect([...boxes.keys()]).toEqual(['dense', 'dropout', 'dense_1']);
+    expect(boxes.get('dense')!.texts).toEqual(['dense (Dense)', 'Activation: relu', 'Input shape: (None, 4)', 'Output shape: (None, 8)', 'Output dtype: float32']);
+    expect(boxes.get('dropout')!.texts).toEqual(['dropout (Dropout)', 'Input shape: (None, 8)', 'Output shape: (None, 8)', 'Output dtype: float32']);
+    expect(boxes.get('dense_1')!.texts.slice(-2)).toEqual(['Output shape: (None, 2)', 'Output dtype: float32']);
+    expect(edges.map((e) => [e.from, e.to])).toEqual([['dense', 'dropout'], ['dropout', 'dense_1']]);
     // One column: the boxes share a centre line and go down the page.
     const centres = [...boxes.values()].map((b) => b.x + b.w / 2);
     for (const c of centres) expect(c).toBeCloseTo(centres[0], 1);
@@ -59,10 +79,11 @@ describe('plotModel (built-in layout)', () => {
   });
 
   it('draws every connection of a functional model with branches, a merge and a skip, no boxes overlapping', async () => {
-    const svg = await tn.utils.plotModel(branchy(), join(root, 'branchy.svg'), { showShapes: true, renderer: 'builtin' });
+    const svg = await tn.utils.plotModel(branchy(), join(root, 'branchy.svg'), { showShapes: true, showLayerNames: true, renderer: 'builtin' });
     const { boxes, edges } = drawing(svg);
     expect([...boxes.keys()].sort()).toEqual(['features', 'head', 'joined', 'left', 'right', 'right_more', 'with_skip']);
-    expect(boxes.get('with_skip')!.texts).toEqual(['with_skip (Concatenate)', 'Output shape: (None, 13)']);
+    expect(boxes.get('with_skip')!.texts).toEqual(['with_skip (Concatenate)', 'Input shape: [(None, 7), (None, 6)]', 'Output shape: (None, 13)']);
+    expect(boxes.get('features')!.texts).toEqual(['features (InputLayer)', 'Output shape: (None, 6)']);
     expect(edges.map((e) => `${e.from}->${e.to}`).sort()).toEqual(
       ['features->left', 'features->right', 'right->right_more', 'left->joined', 'right_more->joined', 'joined->with_skip', 'features->with_skip', 'with_skip->head'].sort(),
     );
@@ -79,11 +100,15 @@ describe('plotModel (built-in layout)', () => {
       expect(end[1]).toBeCloseTo(b.y, 1);
       expect(end[1]).toBeGreaterThan(start[1]);
     }
-    // The skip crosses the rank of 'right_more' and 'joined' beside them, not through them.
-    const skip = edges.find((e) => e.from === 'features' && e.to === 'with_skip')!;
-    for (const p of skip.points) for (const name of ['right_more', 'joined', 'left', 'right']) {
-      const b = boxes.get(name)!;
-      expect(p[0] > b.x && p[0] < b.x + b.w && p[1] > b.y && p[1] < b.y + b.h).toBe(false);
+    // No arrow passes through a box (the skip crosses the ranks of 'right', 'right_more' and 'joined' beside them):
+    // points along every curve and line, sampled, stay out of every box but its own two.
+    for (const e of edges) {
+      for (const [px, py] of samples(e.d)) {
+        for (const [name, b] of boxes) {
+          if (name === e.from || name === e.to) continue;
+          expect(px > b.x && px < b.x + b.w && py > b.y && py < b.y + b.h, `${e.from}->${e.to} crosses ${name}`).toBe(false);
+        }
+      }
     }
   });
 
@@ -93,7 +118,9 @@ describe('plotModel (built-in layout)', () => {
     const encoder = new tn.layers.Dense(4, { name: 'encoder' });
     const joined = new tn.layers.Subtract({ name: 'difference' }).apply([encoder.apply(left) as tn.SymbolicTensor, encoder.apply(right) as tn.SymbolicTensor]) as tn.SymbolicTensor;
     const m = new tn.Model({ inputs: [left, right], outputs: new tn.layers.Dense(1, { name: 'score' }).apply(joined) as tn.SymbolicTensor });
-    const { boxes, edges } = drawing(await tn.utils.plotModel(m, join(root, 'siamese.svg'), { renderer: 'builtin' }));
+    const { boxes, edges } = drawing(await tn.utils.plotModel(m, join(root, 'siamese.svg'), { renderer: 'builtin', showTrainable: true }));
+    expect(boxes.get('encoder')!.texts).toEqual(['Dense', 'Trainable']);
+    expect(boxes.get('difference')!.texts).toEqual(['Subtract']);
     expect([...boxes.keys()]).toEqual(['left_in', 'right_in', 'encoder', 'difference', 'score']);
     expect(edges.map((e) => `${e.from}->${e.to}`)).toEqual(['left_in->encoder', 'right_in->encoder', 'encoder->difference', 'difference->score']);
     // The two inputs side by side above the encoder.
@@ -101,8 +128,8 @@ describe('plotModel (built-in layout)', () => {
     expect(overlap(boxes.get('left_in')!, boxes.get('right_in')!)).toBe(false);
   });
 
-  it("lays out left to right with rankdir 'LR', and without layer names shows the classes", async () => {
-    const svg = await tn.utils.plotModel(branchy(), join(root, 'lr.svg'), { rankdir: 'LR', showLayerNames: false, renderer: 'builtin' });
+  it("lays out left to right with rankdir 'LR', and by default shows the classes only (Keras 3's default)", async () => {
+    const svg = await tn.utils.plotModel(branchy(), join(root, 'lr.svg'), { rankdir: 'LR', renderer: 'builtin' });
     const { boxes, edges } = drawing(svg);
     expect(boxes.get('left')!.texts).toEqual(['Dense']);
     for (const e of edges) {
@@ -117,7 +144,7 @@ describe('plotModel (built-in layout)', () => {
     const inner = new tn.Sequential([new tn.layers.Dense(8, { inputShape: [4], name: 'inner_a' }), new tn.layers.Dense(3, { name: 'inner_b' })], { name: 'block' });
     const inp = tn.input({ shape: [4], name: 'x' });
     const outer = new tn.Model({ inputs: inp, outputs: new tn.layers.Dense(1, { name: 'out' }).apply(inner.apply(inp) as tn.SymbolicTensor) as tn.SymbolicTensor });
-    const collapsed = drawing(await tn.utils.plotModel(outer, join(root, 'nested.svg'), { renderer: 'builtin' }));
+    const collapsed = drawing(await tn.utils.plotModel(outer, join(root, 'nested.svg'), { renderer: 'builtin', showLayerNames: true }));
     expect([...collapsed.boxes.keys()]).toEqual(['x', 'block', 'out']);
     expect(collapsed.boxes.get('block')!.texts).toEqual(['block (Sequential)']);
     const expanded = drawing(await tn.utils.plotModel(outer, join(root, 'nested-expanded.svg'), { renderer: 'builtin', expandNested: true }));
@@ -132,9 +159,23 @@ describe('plotModel (built-in layout)', () => {
     }
   });
 
+  it('draws a subclassed model as one box, as Keras does (its wiring is code)', async () => {
+    class TwoLayers extends tn.Model {
+      readonly first = new tn.layers.Dense(4);
+      readonly second = new tn.layers.Dense(1);
+      override call(x: tn.Tensor | tn.Tensor[]) {
+        return this.second.apply(this.first.apply(x)) as tn.Tensor;
+      }
+    }
+    const m = new TwoLayers({ name: 'two' });
+    const { boxes, edges } = drawing(await tn.utils.plotModel(m, join(root, 'subclassed.svg'), { renderer: 'builtin', showLayerNames: true }));
+    expect([...boxes.entries()].map(([id, b]) => [id, b.texts])).toEqual([['two', ['two (TwoLayers)']]]);
+    expect(edges).toEqual([]);
+  });
+
   it('renders to PNG with sharp at the dpi asked, the boxes filled where the SVG puts them', async () => {
     const file = join(root, 'branchy.png');
-    const svg = await tn.utils.plotModel(branchy(), file, { showShapes: true, dpi: 144, renderer: 'builtin' });
+    const svg = await tn.utils.plotModel(branchy(), file, { showShapes: true, showLayerNames: true, dpi: 144, renderer: 'builtin' });
     const { boxes, doc } = drawing(svg);
     const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
     const scale = 144 / 72;
@@ -144,15 +185,20 @@ describe('plotModel (built-in layout)', () => {
       const i = (Math.round(y * scale) * info.width + Math.round(x * scale)) * info.channels;
       return [data[i], data[i + 1], data[i + 2]];
     };
+    const count = (y: number, x0: number, x1: number, test: (p: number[]) => boolean) => {
+      let n = 0;
+      for (let x = x0; x < x1; x += 0.5) if (test(pixel(x, y))) n++;
+      return n;
+    };
     for (const b of boxes.values()) {
-      // Inside the box, left of the text: the box's fill (#f4f6fb); its left border: dark; just outside: white.
-      expect(pixel(b.x + 4, b.y + b.h - 4)).toEqual([0xf4, 0xf6, 0xfb]);
-      expect(Math.max(...pixel(b.x, b.y + b.h / 2))).toBeLessThan(160);
+      // Keras's table: a black header band with the name in white, the shapes in black on white below, a dark
+      // border; just outside the box, the white page.
+      expect(pixel(b.x + 3, b.y + 4)).toEqual([0, 0, 0]);
+      expect(count(b.y + 15, b.x + 10, b.x + b.w - 10, (p) => Math.min(...p) > 200)).toBeGreaterThan(5);
+      expect(pixel(b.x + 3, b.y + b.h - 4)).toEqual([255, 255, 255]);
+      expect(count(b.y + 30 + 7 + 12 - 4, b.x + 10, b.x + b.w - 10, (p) => Math.max(...p) < 100)).toBeGreaterThan(5);
+      expect(Math.max(...pixel(b.x, b.y + b.h - 8))).toBeLessThan(160);
       expect(pixel(b.x - 6, b.y + b.h / 2)).toEqual([255, 255, 255]);
-      // The name is drawn: dark pixels along the first line of text.
-      let dark = 0;
-      for (let x = b.x + 10; x < b.x + b.w - 10; x += 0.5) if (Math.max(...pixel(x, b.y + 15)) < 100) dark++;
-      expect(dark).toBeGreaterThan(5);
     }
   });
 });
@@ -161,8 +207,13 @@ describe('plotModel (Graphviz)', () => {
   it('writes the DOT source for .dot, with a node per layer and an edge per connection', async () => {
     const dot = await tn.utils.plotModel(branchy(), join(root, 'branchy.dot'), { showShapes: true });
     expect(readFileSync(join(root, 'branchy.dot'), 'utf8')).toBe(dot);
-    expect(dot).toMatch(/^digraph G \{\n  rankdir=TB;/);
-    expect(dot).toContain('"with_skip" [label="with_skip (Concatenate)\\nOutput shape: (None, 13)"];');
+    expect(dot).toMatch(/^digraph G \{\n  rankdir=TB;\n  concentrate=true;\n  dpi=200;\n  splines=ortho;/);
+    // Keras 3's table label; plot_model shows no names by default.
+    expect(dot).toContain(
+      '"with_skip" [label=<<table border="0" cellborder="1" bgcolor="black" cellpadding="10"><tr><td colspan="2" bgcolor="black"><font point-size="16" color="white"><b>Concatenate</b></font></td></tr>' +
+        '<tr><td bgcolor="white"><font point-size="14">Input shape: <b>[(None, 7), (None, 6)]</b></font></td><td bgcolor="white"><font point-size="14">Output shape: <b>(None, 13)</b></font></td></tr></table>>];',
+    );
+    expect(tn.utils.modelToDot(branchy())).toContain('<b>with_skip</b> (Concatenate)');
     expect(dot.match(/->/g)!.length).toBe(8);
     expect(dot).toContain('"features" -> "with_skip";');
   });
@@ -181,7 +232,7 @@ describe('plotModel (Graphviz)', () => {
       const svg = await tn.utils.plotModel(m, out, { dpi: 150 });
       expect(svg).toBe('<svg xmlns="http://www.w3.org/2000/svg"/>\n');
       expect(readFileSync(log, 'utf8').trim()).toBe(`-Tsvg -Gdpi=150 -o ${out}`);
-      expect(readFileSync(`${log}.in`, 'utf8')).toBe(tn.utils.modelToDot(m, { dpi: 150 }));
+      expect(readFileSync(`${log}.in`, 'utf8')).toBe(tn.utils.modelToDot(m, { dpi: 150, showLayerNames: false }));
     } finally {
       process.env.PATH = path;
     }
