@@ -28,7 +28,7 @@ export async function plotHistory(history: History | Record<string, number[]>, p
 }
 
 /** The SVG plotHistory writes. */
-export function historySvg(history: History | Record<string, number[]>, args: PlotHistoryArgs = {}): string {
+function historySvg(history: History | Record<string, number[]>, args: PlotHistoryArgs = {}): string {
   const logs = isHistory(history) ? history.history : history;
   if (!logs || typeof logs !== 'object') throw new Error(`plotHistory: expected a History (what fit() returns) or its .history object, received ${String(history)}`);
   for (const [k, v] of Object.entries(logs)) {

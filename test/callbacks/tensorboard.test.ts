@@ -286,6 +286,17 @@ describe('TensorBoard callback', () => {
       { name: 'head', op: 'Dense', input: ['joined'], shapes: [[-1, 1]] },
     ]);
     expect(nodes[1].units).toBe(4n);
+
+    // A Sequential model: its input as a Placeholder, then a chain.
+    tn.clearSession();
+    const seqDir = fresh();
+    const { x, y } = data();
+    await model().fit(x, y, { epochs: 1, verbose: 0, callbacks: [new tn.callbacks.TensorBoard({ logDir: seqDir })] });
+    const seqGraph = fields(readEvents(eventFile(join(seqDir, 'train'))).find((e) => e.graphDef)!.graphDef!).get(1)!.map((n) => {
+      const f = fields(n.bytes!);
+      return [text(f.get(1)![0].bytes), text(f.get(2)![0].bytes), (f.get(3) ?? []).map((i) => text(i.bytes))];
+    });
+    expect(seqGraph).toEqual([['input_layer', 'Placeholder', []], ['dense', 'Dense', ['input_layer']], ['dense_1', 'Dense', ['dense']]]);
   });
 
   it('writes evaluation_<metric>_vs_iterations after evaluate, at the optimizer step', async () => {
