@@ -1,7 +1,7 @@
 // Keras's plot_model: a model's layers as boxes and its connections as arrows, drawn by Graphviz's `dot` when it is
 // installed, else laid out here (a layered drawing of the same graph) so the picture needs nothing outside Node.
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { formatShape, type Shape } from '../layers/layer.js';
 import { layerGraph, type GraphNode } from '../models/layer-graph.js';
@@ -208,9 +208,17 @@ export function modelToDot(model: Model, args: PlotModelArgs = {}): string {
   return lines.join('\n') + '\n';
 }
 
-function hasDot(): boolean {
-  const r = spawnSync('dot', ['-V'], { stdio: 'ignore' });
-  return !r.error && r.status === 0;
+/** Runs Graphviz's `dot` without holding the event loop; null when it is not installed. */
+function runDot(args: string[], input: string): Promise<{ status: number | null; stderr: string } | null> {
+  return new Promise((resolve) => {
+    const child = spawn('dot', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', () => resolve(null));
+    child.on('close', (status) => resolve({ status, stderr }));
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+  });
 }
 
 /**
@@ -232,12 +240,12 @@ export async function plotModel(model: Model, toFile = 'model.png', options: Plo
     writeFileSync(toFile, dot);
     return dot;
   }
-  const graphviz = o.renderer === 'graphviz' || (o.renderer === undefined && hasDot());
-  if (graphviz) {
+  if (o.renderer !== 'builtin') {
     const dot = modelToDot(model, args);
-    const r = spawnSync('dot', [`-T${ext.slice(1)}`, `-Gdpi=${o.dpi}`, '-o', toFile], { input: dot, encoding: 'utf8' });
-    if (r.error || r.status !== 0) throw new Error(`plotModel: Graphviz's dot failed: ${r.error?.message ?? r.stderr}`);
-    return ext === '.svg' ? (await import('node:fs')).readFileSync(toFile, 'utf8') : dot;
+    const r = await runDot([`-T${ext.slice(1)}`, `-Gdpi=${o.dpi}`, '-o', toFile], dot);
+    if (r && r.status === 0) return ext === '.svg' ? readFileSync(toFile, 'utf8') : dot;
+    if (r) throw new Error(`plotModel: Graphviz's dot failed (exit status ${r.status}): ${r.stderr.trim()}`);
+    if (o.renderer === 'graphviz') throw new Error("plotModel: renderer 'graphviz' needs Graphviz's `dot` program on the PATH (apt-get install graphviz, brew install graphviz); leave renderer out to draw without it");
   }
   const svg = layoutSvg(plotNodes(model, o).nodes, o.rankdir);
   await writeSvg(svg, toFile, o.dpi, 'plotModel');

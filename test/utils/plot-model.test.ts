@@ -222,7 +222,7 @@ describe('plotModel (Graphviz)', () => {
     const bin = mkdtempSync(join(root, 'bin-'));
     const log = join(bin, 'args.txt');
     // A stand-in for Graphviz: records its arguments and input, writes a file where -o says.
-    writeFileSync(join(bin, 'dot'), `#!/bin/sh\nif [ "$1" = "-V" ]; then exit 0; fi\necho "$@" > ${log}\ncat > ${log}.in\nfor last; do :; done\necho '<svg xmlns="http://www.w3.org/2000/svg"/>' > "$last"\n`);
+    writeFileSync(join(bin, 'dot'), `#!/bin/sh\necho "$@" > ${log}\ncat > ${log}.in\nfor last; do :; done\necho '<svg xmlns="http://www.w3.org/2000/svg"/>' > "$last"\n`);
     chmodSync(join(bin, 'dot'), 0o755);
     const path = process.env.PATH;
     process.env.PATH = `${bin}${delimiter}${path}`;
@@ -238,8 +238,22 @@ describe('plotModel (Graphviz)', () => {
     }
   });
 
-  it('names the problem for a bad file name or option', async () => {
+  it('names the problem for a bad file name or option, or a missing or failing dot', async () => {
     const m = branchy();
+    const path = process.env.PATH;
+    const bin = mkdtempSync(join(root, 'failing-'));
+    writeFileSync(join(bin, 'dot'), '#!/bin/sh\necho "Error: syntax error in line 3" >&2\nexit 1\n');
+    chmodSync(join(bin, 'dot'), 0o755);
+    try {
+      process.env.PATH = join(root, 'nowhere');
+      await expect(tn.utils.plotModel(m, join(root, 'x.svg'), { renderer: 'graphviz' })).rejects.toThrow(/renderer 'graphviz' needs Graphviz's `dot` program on the PATH/);
+      // Without dot and without a renderer asked for, the built-in drawing.
+      expect(await tn.utils.plotModel(m, join(root, 'x.svg'))).toContain('class="node"');
+      process.env.PATH = bin;
+      await expect(tn.utils.plotModel(m, join(root, 'x.svg'))).rejects.toThrow(/Graphviz's dot failed \(exit status 1\): Error: syntax error in line 3/);
+    } finally {
+      process.env.PATH = path;
+    }
     await expect(tn.utils.plotModel(m, join(root, 'x.jpg'))).rejects.toThrow(/plotModel: cannot write ".*x\.jpg"; the file name must end in \.png, \.svg or \.dot/);
     await expect(tn.utils.plotModel(m, join(root, 'x.svg'), { rankdir: 'BT' as 'TB' })).rejects.toThrow(/rankdir must be 'TB' or 'LR', received "BT"/);
     await expect(tn.utils.plotModel({} as tn.Model, join(root, 'x.svg'))).rejects.toThrow(/expected a model/);
