@@ -32,6 +32,8 @@ export * as initializers from './initializers.js';
 export * as regularizers from './regularizers.js';
 export * as activations from './activations.js';
 export * as datasets from './datasets/index.js';
+/** Keras's keras.utils: plotModel (plot_model), and plotHistory for fit()'s curves. */
+export * as utils from './utils/index.js';
 /** ONNX export: await tn.onnx.exportModel(model, 'model.onnx') (and the bytes, as a Uint8Array). */
 export * as onnx from './io/onnx.js';
 /** A serving pool: worker threads that batch concurrent predict() calls (tn.serving.createPool(model, options)). */
