@@ -13,6 +13,7 @@ const suites = [
   { name: 'text-rnn', file: 'text-rnn.ts' },
   { name: 'overhead', file: 'overhead.ts' },
   { name: 'data', file: 'data.ts' },
+  { name: 'pool', file: 'pool.ts' },
 ];
 
 type SuiteMain = (argv: string[], command?: string) => unknown;

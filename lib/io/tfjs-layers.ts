@@ -427,7 +427,7 @@ function tfjsNames(v: unknown, table: Map<string, string>): unknown {
 }
 
 /** compile()'s arguments in tensornode's own serializable form; null if some of it is a function. */
-function serializeCompile(model: Model): Json | null {
+export function serializeCompile(model: Model): Json | null {
   const args = model.compileArgs;
   if (!args || !model.optimizer) return null;
   const opt = model.optimizer;

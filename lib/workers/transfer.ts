@@ -1,0 +1,87 @@
+// A model as plain data that can cross to another thread: architecture (Keras config), compile() arguments, weights
+// and optimizer state in one transferable buffer. The weights and slots are copied bit for bit (model.weights order,
+// then each trainable weight's slots), so a model rebuilt on a worker computes exactly what the original does.
+import { modelFromKeras, modelToKeras } from '../io/keras-config.js';
+import type { LoadedWeight, ManifestWeight } from '../io/manifest.js';
+import { serializeCompile } from '../io/tfjs-layers.js';
+import type { CompileArgs } from '../models/compile.js';
+import type { Model } from '../models/model.js';
+import { applyWeights, collectWeights, type OptimizerState } from '../models/weights.js';
+import { isStringTensor, stringsOf, tensor, type Tensor } from '../tensor.js';
+
+type Json = ReturnType<typeof serializeCompile>;
+
+export interface ModelPackage {
+  topology: ReturnType<typeof modelToKeras>;
+  /** compile()'s arguments, or null for a model that was not compiled. */
+  compile: Json | null;
+  weights: WeightsPackage;
+}
+
+export interface WeightsPackage {
+  specs: ManifestWeight[];
+  /** All values back to back (a fresh buffer: it may be transferred). */
+  data: ArrayBuffer;
+  optimizer: OptimizerState | null;
+}
+
+/** A plain tensor for postMessage: the values are a copy the receiver may own. */
+export interface TensorPackage {
+  shape: number[];
+  dtype: Tensor['dtype'] | 'string';
+  values: Float32Array | Int32Array | string[];
+}
+
+/** The model's weights (and with `optimizer`, its optimizer's slots and step count) in one fresh buffer. */
+export function packWeights(model: Model, optimizer = true): WeightsPackage {
+  const { specs, data, optimizer: state } = collectWeights(model, optimizer);
+  const copy = new ArrayBuffer(data.byteLength);
+  new Uint8Array(copy).set(data);
+  return { specs, data: copy, optimizer: state };
+}
+
+/** Sets a model's weights (and optimizer state, when the package has it) from packWeights() of a model like it. */
+export function unpackWeights(model: Model, pkg: WeightsPackage, where: string): void {
+  const loaded: LoadedWeight[] = [];
+  let at = 0;
+  for (const spec of pkg.specs) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const values = spec.dtype === 'int32' ? new Int32Array(pkg.data, at, count) : new Float32Array(pkg.data, at, count);
+    loaded.push({ ...spec, values });
+    at += count * 4;
+  }
+  applyWeights(model, loaded, pkg.optimizer, where);
+}
+
+/**
+ * The whole model as data. `what` names the caller in the error a model gets when part of it cannot cross threads
+ * (a loss or metric given as a plain function).
+ */
+export function packModel(model: Model, what: string, options: { optimizer?: boolean } = {}): ModelPackage {
+  if (!model.built) throw new Error(`${what}: model "${model.name}" is not built yet; give its first layer an inputShape, or call it on data first`);
+  const compile = model.compileArgs ? serializeCompile(model) : null;
+  if (model.compileArgs && options.optimizer !== false && !compile) {
+    throw new Error(`${what}: model "${model.name}" was compiled with a loss or metric given as a plain function, which cannot cross to a worker thread; make it a Loss or Metric subclass registered with tn.serialization.registerClass in a module listed in { worker: { modules: [...] } }`);
+  }
+  return { topology: modelToKeras(model), compile: options.optimizer === false ? null : compile, weights: packWeights(model, options.optimizer !== false) };
+}
+
+/** A model rebuilt from packModel()'s data: same architecture, compile() arguments, weights and optimizer state. */
+export function unpackModel(pkg: ModelPackage, where: string): Model {
+  const model = modelFromKeras(pkg.topology, `${where}: model`);
+  if (pkg.compile) {
+    const c = pkg.compile as Record<string, unknown>;
+    model.compile({ optimizer: c.optimizer as CompileArgs['optimizer'], loss: c.loss as CompileArgs['loss'], metrics: c.metrics as CompileArgs['metrics'], lossWeights: c.lossWeights as CompileArgs['lossWeights'] });
+  }
+  unpackWeights(model, pkg.weights, where);
+  return model;
+}
+
+export function packTensor(t: Tensor): TensorPackage {
+  if (isStringTensor(t)) return { shape: t.shape.slice(), dtype: 'string', values: stringsOf(t, 'packTensor').slice() };
+  return { shape: t.shape.slice(), dtype: t.dtype, values: t.dtype === 'int32' ? Int32Array.from(t.values as Int32Array) : Float32Array.from(t.values as Float32Array) };
+}
+
+export function unpackTensor(p: TensorPackage): Tensor {
+  return tensor(p.values, p.shape, p.dtype);
+}
