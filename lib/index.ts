@@ -34,6 +34,8 @@ export * as activations from './activations.js';
 export * as datasets from './datasets/index.js';
 /** ONNX export: await tn.onnx.exportModel(model, 'model.onnx') (and the bytes, as a Uint8Array). */
 export * as onnx from './io/onnx.js';
+/** Data-parallel training over MPI, Horovod's API: const hvd = tn.distributed; hvd.init(); ... (README: Past one machine). */
+export * as distributed from './distributed/index.js';
 
 import { Model as ModelClass, type ModelArgs as ModelArgsType } from './models/model.js';
 import { Sequential as SequentialClass, type SequentialArgs as SequentialArgsType } from './models/sequential.js';
