@@ -133,8 +133,8 @@ function reduceGradients(opt: Optimizer & DistributedState, gradsAndVars: Gradie
   plan.buckets.forEach((b, k) => {
     b.members.forEach((i, j) => b.buffer.set(present[i][0].values.subarray(0, present[i][1].size) as Float32Array, b.offsets[j]));
     agree(w, 'DistributedOptimizer', {
-      kind: 'DistributedOptimizer.bucket', name: `gradient bucket ${k} of ${plan.buckets.length} (${b.signature})`, dtype: 'float32',
-      shape: [b.buffer.length], detail: opt.gradientOp,
+      kind: 'DistributedOptimizer.bucket', name: `gradient bucket ${k} of ${plan.buckets.length}`, dtype: 'float32',
+      shape: [b.buffer.length], detail: `${opt.gradientOp} of ${b.signature}`,
     });
     w.mpi.allreduce(b.buffer, 0, scale);
     // The reduced gradients are views of the bucket: the wrapped optimizer reads them before the next step refills it.

@@ -159,7 +159,7 @@ export function agree(w: World, fn: string, d: Description): number[] {
     else if (all[at + 1] !== all[1]) differs = 'the ranks called collectives on differently named tensors (in a different order?)';
     else if (all[at + 2] !== all[2]) differs = 'dtypes differ across ranks';
     else if (all[at + 3] !== all[3] || all[at + 4] !== all[4] || (!d.freeFirstDim && all[at + 6] !== all[6])) differs = 'shapes differ across ranks';
-    else if (all[at + 5] !== all[5]) differs = 'the ranks passed different arguments';
+    else if (all[at + 5] !== all[5]) differs = 'the ranks passed different arguments (roots, ops or variables)';
   }
   if (differs !== null) {
     // Every rank sees the same gathered headers, so every rank takes this path and the gathers below match.
