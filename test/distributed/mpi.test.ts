@@ -3,7 +3,8 @@
 // bounded twice (its own --timeout, and a kill from here), so a hang fails the test instead of holding up CI.
 // Without mpirun (or without the MPI addon) these tests fail with the reason: CI installs Open MPI (.ci/run).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -127,6 +128,23 @@ describe.each(['shm', 'tcp'] as Transport[])('tn.distributed over %s', (transpor
     expect(out.relative).toBeLessThanOrEqual(1e-5);
     // 763 parameters: one fused bucket by default; a 1 KiB threshold splits them into four.
     expect(out.buckets).toEqual(fusion ? [288, 24, 384, 67] : [763]);
+  });
+
+  it('BackupAndRestore on rank 0 only resumes every rank at its epoch, from its state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tn-distributed-backup-'));
+    try {
+      const crashed = await mpirun(2, transport, 'resume.mjs', ['fail', dir]);
+      expect(crashed.timedOut).toBe(false);
+      expect(crashed.code).not.toBe(0);
+      expect(crashed.stderr).toContain('simulated crash of rank 0 at epoch 2');
+      const out = result(await mpirun(2, transport, 'resume.mjs', ['resume', dir]));
+      expect(out.epochs).toEqual([[2, 3], [2, 3]]);
+      expect(out.sameWeights).toBe(true);
+      // 32 rows per rank in batches of 8: 4 steps per epoch, 16 over the 4 epochs, the 8 before the crash included.
+      expect(out.iterations).toBe(16);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a rank that throws ends every rank with its error (MPI_Abort), not a hang', async () => {
