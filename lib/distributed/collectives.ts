@@ -1,7 +1,7 @@
 // Collectives on tensors, Horovod's names: allreduce, allgather, broadcast, barrier; and shard for a rank's slice of a
 // data set. Each returns a new tensor (the input is left as it was) and runs outside autograd. All ranks must call
 // the same collectives in the same order; agree() checks it before any data moves.
-import { fromArray, Tensor, Variable, toTensor, type TensorLike } from '../tensor.js';
+import { fromArray, fromStrings, isStringTensor, stringsOf, Tensor, Variable, toTensor, type TensorLike } from '../tensor.js';
 import { fmt } from '../shape-util.js';
 import { agree, requireWorld } from './runtime.js';
 
@@ -135,6 +135,10 @@ export function shard<T extends TensorLike | TensorLike[]>(x: T, args: ShardArgs
     const n = t.shape[0];
     const rows = Math.max(0, Math.ceil((n - r) / size));
     const row = t.size / (n || 1);
+    if (isStringTensor(t)) {
+      const strings = stringsOf(t, 'tn.distributed.shard');
+      return fromStrings(Array.from({ length: rows }, (_, i) => strings.slice((r + i * size) * row, (r + i * size + 1) * row)).flat(), [rows, ...t.shape.slice(1)]);
+    }
     const src = t.values;
     const out = t.dtype === 'int32' ? new Int32Array(rows * row) : new Float32Array(rows * row);
     for (let i = 0; i < rows; i++) {

@@ -33,6 +33,8 @@ export interface DistributedMembers {
   readonly gradientOp: 'average' | 'sum';
   /** How the last step's gradients were fused: bucket sizes in elements (one MPI_Allreduce each). */
   readonly lastBuckets: readonly number[];
+  /** Wall time of the last step's gradient reduction (packing, agreement, MPI calls), in milliseconds. */
+  readonly lastReduceMs: number;
 }
 
 interface Plan {
@@ -53,6 +55,7 @@ function distributedSubclassOf(Base: OptimizerClass): OptimizerClass {
     declare fusionThresholdBytes: number;
     declare gradientOp: 'average' | 'sum';
     declare lastBuckets: number[];
+    declare lastReduceMs: number;
     declare _plan: Plan | null;
     override applyGradients(gradsAndVars: GradientsAndVariables): void {
       super.applyGradients(reduceGradients(this as unknown as Optimizer & DistributedState, gradsAndVars));
@@ -69,6 +72,7 @@ interface DistributedState extends DistributedMembers {
   fusionThresholdBytes: number;
   gradientOp: 'average' | 'sum';
   lastBuckets: number[];
+  lastReduceMs: number;
   _plan: Plan | null;
 }
 
@@ -117,6 +121,7 @@ function planFor(state: DistributedState, pairs: [Tensor, Variable][]): Plan {
 
 function reduceGradients(opt: Optimizer & DistributedState, gradsAndVars: GradientsAndVariables): [Tensor | null, Variable][] {
   const w = requireWorld('DistributedOptimizer');
+  const started = performance.now();
   const all = pairsOf(opt, gradsAndVars);
   for (const [g, v] of all) {
     if (g && (g.size !== v.size || g.dtype !== 'float32')) {
@@ -143,6 +148,7 @@ function reduceGradients(opt: Optimizer & DistributedState, gradsAndVars: Gradie
       out.push([fromArray(b.buffer.subarray(b.offsets[j], b.offsets[j] + v.size), v.shape.slice()), v]);
     });
   });
+  opt.lastReduceMs = performance.now() - started;
   return out;
 }
 
@@ -168,6 +174,7 @@ export const DistributedOptimizer = function DistributedOptimizer(
   result.fusionThresholdBytes = threshold;
   result.gradientOp = op;
   result.lastBuckets = [];
+  result.lastReduceMs = 0;
   result._plan = null;
   Object.defineProperty(result, marker, { value: true });
   return result;

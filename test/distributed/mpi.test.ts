@@ -4,7 +4,7 @@
 // Without mpirun (or without the MPI addon) these tests fail with the reason: CI installs Open MPI (.ci/run).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +84,8 @@ describe.each(['shm', 'tcp'] as Transport[])('tn.distributed over %s', (transpor
     const sum = (f: (r: number) => number) => ranks.reduce((s, r) => s + f(r), 0);
     expect(out.size).toBe(np);
     expect(out.localSize).toBe(np);
+    // Each rank's kernels get the host's cores shared among its ranks.
+    expect(out.threads).toBe(Math.max(1, Math.floor(availableParallelism() / np)));
     close(out.sum, [sum((r) => r + 1), -sum((r) => r + 1), sum((r) => 10 * r)]);
     close(out.average, [sum((r) => r + 1) / np, -sum((r) => r + 1) / np, sum((r) => 10 * r) / np]);
     close(out.min, [1, -np, 0]);
@@ -181,6 +183,10 @@ describe('tn.distributed without the MPI addon', () => {
       expect(() => tn.distributed.rank()).toThrow('tn.distributed.rank: call tn.distributed.init() first');
       expect(() => tn.distributed.shard(tn.range(0, 4), { rank: 2, size: 2 })).toThrow('tn.distributed.shard: rank must be an integer in [0, 1], received 2');
       expect(tn.distributed.shard(tn.range(0, 5), { rank: 1, size: 2 }).arraySync()).toEqual([1, 3]);
+      expect(tn.distributed.shard(tn.tensor(['a', 'b', 'c', 'd', 'e', 'f'], [3, 2]), { rank: 0, size: 2 }).arraySync()).toEqual([['a', 'b'], ['e', 'f']]);
+      const [xs, ys] = tn.distributed.shard([tn.zeros([7, 2]), tn.range(0, 7)], { rank: 2, size: 3 });
+      expect(xs.shape).toEqual([2, 2]);
+      expect(ys.arraySync()).toEqual([2, 5]);
     } finally {
       delete process.env.TENSORNODE_MPI_ADDON;
     }
