@@ -2,6 +2,7 @@
 //   train <mnist|cifar> <globalBatch> <steps> [--mpi] [--threads=N]   images/s of training steps at a global batch
 //   allreduce <bytes> [<bytes> ...]                                    median seconds of tn.distributed.allreduce
 import * as tn from '../lib/index.js';
+import { mpiBindings } from '../lib/native.js';
 
 const hvd = tn.distributed;
 
@@ -74,20 +75,29 @@ async function train(args: string[]): Promise<void> {
   }
 }
 
+// Per size: the raw binding call (in place, what DistributedOptimizer does per bucket, without its agreement) and
+// tn.distributed.allreduce (agreement, copy, result tensor), each timed between barriers like benchmarks/allreduce.c.
 function allreduce(args: string[]): void {
   hvd.init();
-  for (const bytes of args.map(Number)) {
-    const t = tn.fill([bytes / 4], 1);
-    const reps = repetitions(bytes);
-    hvd.allreduce(t, { op: 'sum', name: 'warm-up' });
+  const mpi = mpiBindings();
+  const timed = (reps: number, call: () => void) => {
+    call();
     const times: number[] = [];
     for (let r = 0; r < reps; r++) {
-      hvd.barrier();
+      mpi.barrier();
       const t0 = performance.now();
-      hvd.allreduce(t, { op: 'sum', name: 'bandwidth' });
+      call();
       times.push((performance.now() - t0) / 1000);
     }
-    if (hvd.rank() === 0) console.log(JSON.stringify({ bytes, seconds: median(times), reps }));
+    return median(times);
+  };
+  for (const bytes of args.map(Number)) {
+    const t = tn.fill([bytes / 4], 1);
+    const raw = new Float32Array(bytes / 4).fill(1);
+    const reps = repetitions(bytes);
+    const binding = timed(reps, () => mpi.allreduce(raw, 0, 1));
+    const seconds = timed(reps, () => hvd.allreduce(t, { op: 'sum', name: 'bandwidth' }));
+    if (hvd.rank() === 0) console.log(JSON.stringify({ bytes, binding, seconds, reps }));
   }
 }
 

@@ -23,10 +23,8 @@ function asTensor(x: TensorLike, fn: string): Tensor {
   return t;
 }
 
-function copyOf(t: Tensor): Float32Array | Int32Array {
-  const v = t.values.subarray(0, t.size);
-  return t.dtype === 'int32' ? Int32Array.from(v as Int32Array) : Float32Array.from(v as Float32Array);
-}
+// slice() is a memcpy; TypedArray.from would walk an iterator (100 ms for 64 MiB).
+const copyOf = (t: Tensor): Float32Array | Int32Array => t.values.slice(0, t.size);
 
 const opCodes = { sum: 0, average: 0, min: 1, max: 2 } as const;
 

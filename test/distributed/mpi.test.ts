@@ -14,8 +14,9 @@ const workers = join(here, '..', 'workers', 'distributed');
 const addon = process.env.TENSORNODE_MPI_ADDON ?? join(here, '..', '..', 'build', 'Release', 'tensornode_mpi.node');
 
 const transports = {
-  // ob1 with explicit BTLs: otherwise Open MPI may pick UCX and neither path below would be the one tested.
-  shm: ['--mca', 'pml', 'ob1', '--mca', 'btl', 'vader,self'],
+  // ob1 with explicit BTLs: otherwise Open MPI may pick UCX and neither path below would be the one tested. Shared
+  // memory without the single-copy mechanism (CMA): containers' default seccomp profiles forbid process_vm_readv.
+  shm: ['--mca', 'pml', 'ob1', '--mca', 'btl', 'vader,self', '--mca', 'btl_vader_single_copy_mechanism', 'none'],
   tcp: ['--mca', 'pml', 'ob1', '--mca', 'btl', 'tcp,self', '--mca', 'btl_tcp_if_include', 'lo'],
 } as const;
 type Transport = keyof typeof transports;
