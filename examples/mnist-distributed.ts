@@ -23,8 +23,10 @@ model.compile({ optimizer, loss: 'sparse_categorical_crossentropy', metrics: ['a
 await model.fit(hvd.shard(trainImages), hvd.shard(trainLabels), {
   epochs: 5,
   batchSize: 32 / hvd.size(),
-  // Each rank validates on its shard of the test set; MetricAverageCallback averages the epoch's figures over the ranks.
-  validationData: [hvd.shard(testImages), hvd.shard(testLabels)],
+  // Every rank validates on the whole test set with the same weights, so the printed val_ figures are the global ones;
+  // the training loss and accuracy on the progress line are rank 0's own (MetricAverageCallback averages them for
+  // History and the callbacks after it).
+  validationData: [testImages, testLabels],
   verbose: hvd.rank() === 0 ? 1 : 0,
   callbacks: [new hvd.callbacks.BroadcastGlobalVariablesCallback(0), new hvd.callbacks.MetricAverageCallback()],
 });
