@@ -156,6 +156,10 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
 | --- | --- | ---: | ---: | ---: | ---: |
 ${trainRows.join('\n')}
 
+On a loaded machine one process with 2 OpenMP threads suffers most: each parallel kernel ends when its slowest thread
+does, so one descheduled thread stalls the step, while two single-thread processes meet only once per step (in the
+reduction, which is why it includes waiting). How the three compare on a quiet machine this run cannot say.
+
 Allreduce of a float32 buffer (sum) on 2 ranks, median time per call between barriers: Open MPI's \`MPI_Allreduce\`
 from C (benchmarks/allreduce.c, in place, nothing around it); the binding's call from JavaScript (in place, as
 DistributedOptimizer reduces a bucket); and \`tn.distributed.allreduce(tensor, { op: 'sum' })\`, which adds the shape
@@ -166,19 +170,24 @@ tensor. GB/s = bytes / time of the C call; the ratios are times over the C call'
 | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${arRows.join('\n')}
 
+The binding's call costs what the C call does, within this machine's noise (a ratio below 1.00x is the load hitting
+the C run, not a faster path). tn.distributed.allreduce adds its agreement, a second latency-bound collective, and
+two copies, which dominate small tensors. DistributedOptimizer pays the binding's call plus one agreement per bucket
+(one bucket per step for these models).
+
 ### Scaling past one machine (a model, not a measurement)
 
 One step on N machines = the compute of one rank's share of the global batch, then one ring allreduce of every
 gradient (DistributedOptimizer does not overlap the two; lib/distributed/optimizer.ts says why): 2 (N - 1) / N x
 bytes / link bandwidth + 2 (N - 1) x link latency. With the batch per rank held at 16 (weak scaling: the global batch
-grows with N), the compute per step stays what it is here on one process x 1 thread: ${fmtInt(computeMs('mnist') * 1000)} us for the
+grows with N), the compute per step stays what it is here on one process x 1 thread: ${computeMs('mnist').toFixed(1)} ms for the
 reference CNN (${fmtInt(params('mnist'))} parameters, ${(params('mnist') * 4 / 2 ** 20).toFixed(2)} MiB of gradients per step) and
-${fmtInt(computeMs('cifar') * 1000)} us for the CIFAR-style CNN (${fmtInt(params('cifar'))} parameters,
+${computeMs('cifar').toFixed(1)} ms for the CIFAR-style CNN (${fmtInt(params('cifar'))} parameters,
 ${(params('cifar') * 4 / 2 ** 20).toFixed(2)} MiB), measured above as rank 0's step time minus its gradient reduction on 2 ranks over shared memory (its own
 compute; a wait for the slower rank counts as reduction). The links
 are assumed at typical achieved figures (10 GbE 1.1 GB/s and 30 us, 25 GbE 2.8 GB/s and 20 us, InfiniBand EDR 11 GB/s
-and 3 us), since only loopback could be measured; the loopback TCP figures above show the library adds little to
-the raw call at these sizes, so the link sets the cost. Efficiency = compute / (compute + allreduce):
+and 3 us), since only loopback could be measured; as the binding adds nothing measurable to MPI_Allreduce (above),
+the link sets the cost. Efficiency = compute / (compute + allreduce):
 
 | model | link | 2 machines | 4 machines | 8 machines | 16 machines |
 | --- | --- | ---: | ---: | ---: | ---: |
@@ -186,8 +195,9 @@ ${modelRows.join('\n')}
 
 The measured compute above comes from a loaded machine and is several times what a quiet one needs; the last rows
 use the quiet-machine compute of the reference CNN instead (16 images on 1 thread at the MNIST CNN section's 8,145
-images/s on 2 threads), which is what a dedicated cluster would see. These models are small and fast per step, which is the hard case: the gradient bytes per step are fixed by the
-model while the compute per step is ~${fmtInt(computeMs('mnist'))} ms, so a slow link dominates. Larger batches per rank (more compute per
+images/s on 2 threads), closer to what a dedicated cluster would see. These models are small and fast per step,
+which is the hard case: the gradient bytes per step are fixed by the model while the compute per step is a few
+milliseconds, so a slow link dominates. Larger batches per rank (more compute per
 byte) or bigger convolutional trunks (compute grows faster than parameters) scale better; a step's
 compute must be several times the allreduce time for efficiency above 80%.`;
   console.log(`\n## Distributed\n\n${body}`);

@@ -192,4 +192,23 @@ describe('tn.distributed without the MPI addon', () => {
       delete process.env.TENSORNODE_MPI_ADDON;
     }
   });
+
+  it('DistributedOptimizer is an optimizer of the wrapped class, with its state and config', async () => {
+    const tn = await import('../../lib/index.js');
+    const adam = new tn.optimizers.Adam({ learningRate: 0.003, amsgrad: true });
+    adam.iterations = 7;
+    const opt = new tn.distributed.DistributedOptimizer(adam, { fusionThresholdBytes: 1024 });
+    expect(opt).toBeInstanceOf(tn.optimizers.Adam);
+    expect(opt).toBeInstanceOf(tn.distributed.DistributedOptimizer);
+    expect(adam).not.toBeInstanceOf(tn.distributed.DistributedOptimizer);
+    expect(opt.constructor.name).toBe('Adam');
+    expect(opt.getConfig()).toEqual(adam.getConfig());
+    expect([opt.iterations, opt.amsgrad, opt.fusionThresholdBytes, opt.gradientOp]).toEqual([7, true, 1024, 'average']);
+    const v = tn.variable(tn.ones([2]));
+    expect(() => opt.applyGradients([[tn.ones([2]), v]])).toThrow('tn.distributed.DistributedOptimizer: call tn.distributed.init() first');
+    expect(() => new tn.distributed.DistributedOptimizer(opt)).toThrow('tn.distributed.DistributedOptimizer: the optimizer is already distributed');
+    expect(() => new tn.distributed.DistributedOptimizer({} as never)).toThrow('expected a tensornode optimizer');
+    expect(() => new tn.distributed.DistributedOptimizer(new tn.optimizers.SGD(), { fusionThresholdBytes: 0 })).toThrow('fusionThresholdBytes must be an integer >= 4, received 0');
+    expect(() => new tn.distributed.DistributedOptimizer(new tn.optimizers.SGD(), { op: 'max' as never })).toThrow(`op must be 'average' or 'sum', received "max"`);
+  });
 });
