@@ -47,7 +47,9 @@ export class BroadcastGlobalVariablesCallback extends Callback {
       if (!count) return;
       const arrays = isRoot ? opt.slotsOf(v)!.map((a) => Float32Array.from(a)) : Array.from({ length: count }, () => new Float32Array(v.size));
       arrays.forEach((a, k) => {
-        agree(w, 'BroadcastGlobalVariablesCallback', { kind: 'broadcast', name: `${v.name}/slot${k}`, dtype: 'float32', shape: v.shape, detail: `root ${this.rootRank}` });
+        agree(w, 'BroadcastGlobalVariablesCallback', {
+          kind: 'broadcast', name: `optimizer slot ${k} of variable ${i}`, dtype: 'float32', shape: v.shape, detail: `root ${this.rootRank}`, note: v.name,
+        });
         w.mpi.broadcast(a, this.rootRank);
       });
       opt.restoreSlots(v, arrays);

@@ -75,11 +75,13 @@ export function broadcast(x: TensorLike, rootRank = 0, args: { name?: string } =
 export function broadcastVariables(variables: Variable[], rootRank = 0): void {
   const w = requireWorld('broadcastVariables');
   checkRoot(rootRank, w.size, 'broadcastVariables');
-  for (const v of variables) {
+  variables.forEach((v, i) => {
     if (!(v instanceof Variable)) throw new Error('tn.distributed.broadcastVariables: expected an array of Variables');
-    agree(w, 'broadcastVariables', { kind: 'broadcast', name: v.name, dtype: v.dtype, shape: v.shape, detail: `root ${rootRank}` });
+    agree(w, 'broadcastVariables', {
+      kind: 'broadcast', name: `variable ${i} of ${variables.length}`, dtype: v.dtype, shape: v.shape, detail: `root ${rootRank}`, note: v.name,
+    });
     w.mpi.broadcast(v.values.subarray(0, v.size) as Float32Array | Int32Array, rootRank);
-  }
+  });
 }
 
 /** The root rank's value of any JSON-serialisable object, on every rank (Horovod's broadcast_object). */

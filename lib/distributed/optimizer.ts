@@ -40,7 +40,8 @@ export interface DistributedMembers {
 interface Plan {
   key: string;
   /** Per bucket: the pairs' indices it holds, and its buffer. */
-  buckets: { members: number[]; offsets: number[]; buffer: Float32Array; signature: string }[];
+  /** signature: the members' shapes, compared across ranks; names: their variables' names, for the error only. */
+  buckets: { members: number[]; offsets: number[]; buffer: Float32Array; signature: string; names: string }[];
 }
 
 const marker = Symbol('tn.distributed.DistributedOptimizer');
@@ -102,8 +103,9 @@ function planFor(state: DistributedState, pairs: [Tensor, Variable][]): Plan {
   let used = 0;
   const close = () => {
     if (!members.length) return;
-    const signature = members.map((i) => `${pairs[i][1].name}${fmt(pairs[i][1].shape)}`).join(' ');
-    buckets.push({ members, offsets, buffer: new Float32Array(used), signature });
+    const signature = members.map((i) => fmt(pairs[i][1].shape)).join(' ');
+    const names = members.map((i) => pairs[i][1].name).join(' ');
+    buckets.push({ members, offsets, buffer: new Float32Array(used), signature, names });
     members = [];
     offsets = [];
     used = 0;
@@ -139,7 +141,7 @@ function reduceGradients(opt: Optimizer & DistributedState, gradsAndVars: Gradie
     b.members.forEach((i, j) => b.buffer.set(present[i][0].values.subarray(0, present[i][1].size) as Float32Array, b.offsets[j]));
     agree(w, 'DistributedOptimizer', {
       kind: 'DistributedOptimizer.bucket', name: `gradient bucket ${k} of ${plan.buckets.length}`, dtype: 'float32',
-      shape: [b.buffer.length], detail: `${opt.gradientOp} of ${b.signature}`,
+      shape: [b.buffer.length], detail: `${opt.gradientOp} of ${b.signature}`, note: b.names,
     });
     w.mpi.allreduce(b.buffer, 0, scale);
     // The reduced gradients are views of the bucket: the wrapped optimizer reads them before the next step refills it.

@@ -136,9 +136,14 @@ export interface Description {
   detail: string;
   /** allgather: the first dimension may differ between ranks. */
   freeFirstDim?: boolean;
+  /**
+   * Shown in the error, not compared: variables' names, which are unique per process and so may differ between ranks
+   * that built the same model after different other ones.
+   */
+  note?: string;
 }
 
-const describe = (d: Description) => `${d.kind} ${d.dtype} [${d.shape.join(', ')}]${d.detail ? ` ${d.detail}` : ''}`;
+const describe = (d: Description) => `${d.kind} ${d.dtype} [${d.shape.join(', ')}]${d.detail ? ` ${d.detail}` : ''}${d.note ? ` (${d.note})` : ''}`;
 
 /** Checks that every rank calls the same collective on a matching tensor; returns each rank's first dimension. */
 export function agree(w: World, fn: string, d: Description): number[] {

@@ -104,6 +104,8 @@ describe.each(['shm', 'tcp'] as Transport[])('tn.distributed over %s', (transpor
     // BroadcastGlobalVariablesCallback: every weight (BatchNorm's moving statistics too) and the optimizer's step are
     // the root's on every rank (the worker checked that all ranks agree).
     expect(out.broadcastCallback.variables).toBe(8);
+    // Rank 1's first variable is 'dense_1/kernel', the others' 'dense/kernel': names need not agree.
+    expect(out.broadcastCallback.names).toEqual(ranks.map((r) => (r === 1 ? 14 : 12)));
     expect(out.broadcastCallback.weights).toEqual(out.broadcastCallback.rootWeights);
     expect(out.broadcastCallback.iterations).toBe(2);
     // MetricAverageCallback: History's loss is the mean of the ranks' own.
@@ -170,7 +172,7 @@ describe.each(['shm', 'tcp'] as Transport[])('tn.distributed over %s', (transpor
     expect(run.timedOut).toBe(false);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain("tn.distributed.DistributedOptimizer: shapes differ across ranks for tensor 'gradient bucket 0 of 1'");
-    expect(run.stderr).toContain('rank 1: \'gradient bucket 0 of 1\' DistributedOptimizer.bucket float32 [26] average of dense/kernel[3,5] dense/bias[5]');
+    expect(run.stderr).toContain("rank 1: 'gradient bucket 0 of 1' DistributedOptimizer.bucket float32 [26] average of [3,5] [5] [5,1] [1] (dense/kernel dense/bias dense_1/kernel dense_1/bias)");
   });
 });
 

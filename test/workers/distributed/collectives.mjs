@@ -48,6 +48,9 @@ const build = () => {
   return m;
 };
 tn.setSeed(100 + r);
+// Rank 1 builds a layer first, so its model's variables get other names (dense_1/kernel, ...): ranks match variables
+// by position and shape, not by these process-local names.
+if (r === 1) tn.layers.dense({ units: 2 }).apply(tn.zeros([1, 3]));
 const model = build();
 const xr = tn.randomNormal([8, 3]);
 const yr = tn.tensor([0, 1, 0, 1, 1, 0, 0, 1], [8], 'int32');
@@ -67,7 +70,8 @@ const rootView = hvd.broadcastObject(r === 0 ? { rootFirst } : null);
 same('weights after the broadcast', atStart.weights);
 same('optimizer slot after the broadcast', [atStart.slot]);
 same('optimizer step after the broadcast', [atStart.iterations]);
-out.broadcastCallback = { weights: atStart.weights, rootWeights: rootView.rootFirst, iterations: atStart.iterations, variables: model.weights.length };
+out.broadcastCallback = { weights: atStart.weights, rootWeights: rootView.rootFirst, iterations: atStart.iterations, variables: model.weights.length,
+  names: hvd.allgather(tn.tensor([[model.weights[0].name.length]], [1, 1], 'int32')).arraySync().flat() };
 
 // MetricAverageCallback: each rank's epoch loss differs (its own data); History holds their average on every rank.
 let local = null;
