@@ -83,13 +83,20 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   const exe = join(dir, 'allreduce');
   const built = spawnSync('mpicc', ['-O2', '-o', exe, join(here, 'allreduce.c')], { encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`distributed: mpicc failed:\n${built.stderr}`);
-  const bandwidth: Record<string, { c: Record<string, number>[]; tn: Record<string, number>[] }> = {};
+  // Rounds alternate the C program and the JavaScript worker on each transport; each figure is the median over rounds
+  // of the runs' medians, and each ratio the median of the per-round ratios (a load spike hits one round, not all).
+  type Row = { bytes: number; seconds: number; binding?: number };
+  const bandwidth: Record<string, { c: Row[][]; tn: Row[][] }> = {};
   try {
-    for (const [name, options] of Object.entries(transports)) {
-      const c = run('mpirun', [...mpirunBase, ...options, '-np', '2', exe, ...sizes.map(String)]);
-      const tn = run('mpirun', [...mpirunBase, ...options, '-np', '2', ...node, 'allreduce', ...sizes.map(String)]);
-      bandwidth[name] = { c, tn };
-      c.forEach((row, i) => console.log(`allreduce ${name} ${fmtBytes(row.bytes)}: MPI_Allreduce ${fmtTime(row.seconds)}, binding ${fmtTime(tn[i].binding)}, tn.distributed ${fmtTime(tn[i].seconds)}`));
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, options] of Object.entries(transports)) {
+        const c = run('mpirun', [...mpirunBase, ...options, '-np', '2', exe, ...sizes.map(String)]) as Row[];
+        const tn = run('mpirun', [...mpirunBase, ...options, '-np', '2', ...node, 'allreduce', ...sizes.map(String)]) as Row[];
+        bandwidth[name] ??= { c: [], tn: [] };
+        bandwidth[name].c.push(c);
+        bandwidth[name].tn.push(tn);
+        c.forEach((row, i) => console.log(`round ${round + 1}/${rounds} allreduce ${name} ${fmtBytes(row.bytes)}: MPI_Allreduce ${fmtTime(row.seconds)}, binding ${fmtTime(tn[i].binding!)}, tn.distributed ${fmtTime(tn[i].seconds)}`));
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -107,10 +114,11 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   });
   const arRows = sizes.map((bytes, i) => {
     const cells = Object.keys(transports).flatMap((t) => {
-      const c = bandwidth[t].c[i].seconds;
-      const binding = bandwidth[t].tn[i].binding;
-      const ours = bandwidth[t].tn[i].seconds;
-      return [fmtTime(c), `${((bytes / c) / 1e9).toFixed(2)}`, `${(binding / c).toFixed(2)}x`, `${(ours / c).toFixed(2)}x`];
+      const { c: cs, tn: ts } = bandwidth[t];
+      const c = median(cs.map((r) => r[i].seconds));
+      const binding = median(cs.map((r, k) => ts[k][i].binding! / r[i].seconds));
+      const ours = median(cs.map((r, k) => ts[k][i].seconds / r[i].seconds));
+      return [fmtTime(c), `${((bytes / c) / 1e9).toFixed(2)}`, `${binding.toFixed(2)}x`, `${ours.toFixed(2)}x`];
     });
     return `| ${fmtBytes(bytes)} | ${cells.join(' | ')} |`;
   });
@@ -160,7 +168,8 @@ On a loaded machine one process with 2 OpenMP threads suffers most: each paralle
 does, so one descheduled thread stalls the step, while two single-thread processes meet only once per step (in the
 reduction, which is why it includes waiting). How the three compare on a quiet machine this run cannot say.
 
-Allreduce of a float32 buffer (sum) on 2 ranks, median time per call between barriers: Open MPI's \`MPI_Allreduce\`
+Allreduce of a float32 buffer (sum) on 2 ranks, median time per call between barriers (${rounds} rounds, alternating,
+median of rounds; ratios: median of the per-round ratios): Open MPI's \`MPI_Allreduce\`
 from C (benchmarks/allreduce.c, in place, nothing around it); the binding's call from JavaScript (in place, as
 DistributedOptimizer reduces a bucket); and \`tn.distributed.allreduce(tensor, { op: 'sum' })\`, which adds the shape
 agreement (a small allgather of every rank's header: one more synchronisation), a copy of the input and the result
