@@ -1,7 +1,7 @@
 // Collectives on tensors, Horovod's names: allreduce, allgather, broadcast, barrier; and shard for a rank's slice of a
 // data set. Each returns a new tensor (the input is left as it was) and runs outside autograd. All ranks must call
 // the same collectives in the same order; agree() checks it before any data moves.
-import { fromArray, fromStrings, isStringTensor, stringsOf, Tensor, Variable, toTensor, type TensorLike } from '../tensor.js';
+import { fromArray, fromStrings, isStringTensor, stringsOf, Tensor, Variable, toInputTensor, toTensor, type TensorLike } from '../tensor.js';
 import { fmt } from '../shape-util.js';
 import { agree, requireWorld } from './runtime.js';
 
@@ -130,7 +130,7 @@ export function shard<T extends TensorLike | TensorLike[]>(x: T, args: ShardArgs
   if (!Number.isInteger(size) || size < 1) throw new Error(`tn.distributed.shard: size must be a positive integer, received ${String(size)}`);
   if (!Number.isInteger(r) || r < 0 || r >= size) throw new Error(`tn.distributed.shard: rank must be an integer in [0, ${size - 1}], received ${String(r)}`);
   const one = (v: TensorLike): Tensor => {
-    const t = toTensor(v, 'tn.distributed.shard');
+    const t = toInputTensor(v, 'tn.distributed.shard');
     if (t.rank === 0) throw new Error(`tn.distributed.shard: expected a tensor with rows (rank >= 1), received shape ${fmt(t.shape)}`);
     const n = t.shape[0];
     const rows = Math.max(0, Math.ceil((n - r) / size));
