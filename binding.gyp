@@ -62,5 +62,32 @@
         "OTHER_CFLAGS": ["-O3", "-Xpreprocessor", "-fopenmp"]
       }
     }
+  ],
+  # The MPI addon (tn.distributed) is a second, optional target: built only when native/mpi-config.mjs finds mpicc
+  # (Open MPI's or MPICH's wrapper), linked against the system's libmpi. Without MPI it is left out and the main addon
+  # builds as before; TENSORNODE_MPI=0 leaves it out on purpose.
+  "variables": {
+    "tensornode_mpi%": "<!(node native/mpi-config.mjs found)"
+  },
+  "conditions": [
+    ["tensornode_mpi=='true'", {
+      "targets": [
+        {
+          "target_name": "tensornode_mpi",
+          "sources": ["native/mpi_binding.cc"],
+          "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+          "defines": ["OMPI_SKIP_MPICXX=1", "MPICH_SKIP_MPICXX=1", "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+          "cflags!": ["-fno-exceptions"],
+          "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
+          "cflags": ["-O3", "-Wall", "<!@(node native/mpi-config.mjs cflags)"],
+          "cflags_cc": ["-std=c++17", "-fexceptions"],
+          "libraries": ["<!@(node native/mpi-config.mjs libs)", "-ldl"],
+          "xcode_settings": {
+            "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+            "OTHER_CFLAGS": ["-O3", "<!@(node native/mpi-config.mjs cflags)"]
+          }
+        }
+      ]
+    }]
   ]
 }

@@ -14,6 +14,7 @@ const suites = [
   { name: 'overhead', file: 'overhead.ts' },
   { name: 'data', file: 'data.ts' },
   { name: 'pool', file: 'pool.ts' },
+  { name: 'distributed', file: 'distributed.ts' },
 ];
 
 type SuiteMain = (argv: string[], command?: string) => unknown;

@@ -40,6 +40,8 @@ export * as utils from './utils/index.js';
 export * as onnx from './io/onnx.js';
 /** A serving pool: worker threads that batch concurrent predict() calls (tn.serving.createPool(model, options)). */
 export * as serving from './serving/index.js';
+/** Data-parallel training over MPI, Horovod's API: const hvd = tn.distributed; hvd.init(); ... (README: Past one machine). */
+export * as distributed from './distributed/index.js';
 
 import { Model as ModelClass, type ModelArgs as ModelArgsType } from './models/model.js';
 import { Sequential as SequentialClass, type SequentialArgs as SequentialArgsType } from './models/sequential.js';

@@ -1,6 +1,7 @@
 // The only file that loads the addon. Everything else imports the typed bindings from here.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -215,3 +216,60 @@ const { internal: internalBindings, ...bindings } = load();
 export const native: NativeBindings = bindings;
 /** Benchmark and test hooks; see InternalBindings. */
 export const internal: InternalBindings = internalBindings;
+
+/**
+ * The MPI addon's bindings (native/mpi_binding.cc), behind tn.distributed. Every call but abort and finalize must come
+ * from the thread that called init(). Buffers are reduced, gathered and broadcast in place over MPI_COMM_WORLD.
+ */
+export interface MpiBindings {
+  init(): { rank: number; size: number; localRank: number; localSize: number; threadLevel: string; library: string };
+  /** In place; op 0 sum, 1 min, 2 max; floating buffers are then scaled by `scale` (1 / size for an average). */
+  allreduce(buffer: Float32Array | Float64Array | Int32Array, op: 0 | 1 | 2, scale: number): void;
+  /** Rank r sends counts[r] elements; recv receives every rank's, in rank order. */
+  allgatherv<T extends Float32Array | Float64Array | Int32Array | Uint8Array>(send: T, recv: T, counts: number[]): void;
+  broadcast(buffer: Float32Array | Float64Array | Int32Array | Uint8Array, root: number): void;
+  barrier(): void;
+  /** Prints the message to stderr and ends every rank (MPI_Abort); never returns. */
+  abort(code: number, message: string): never;
+  finalize(): void;
+  wtime(): number;
+}
+
+/** Where the MPI addon is: TENSORNODE_MPI_ADDON, else build/Release/tensornode_mpi.node beside the main addon. */
+export function mpiAddonPath(): string {
+  const override = process.env.TENSORNODE_MPI_ADDON;
+  return override ? resolve(override) : join(packageRoot, 'build', 'Release', 'tensornode_mpi.node');
+}
+
+let mpiAddon: MpiBindings | null = null;
+
+/**
+ * Loads the MPI addon on first use (tn.distributed.init()): a process that never trains across machines never loads
+ * libmpi. It is opened RTLD_GLOBAL so that MPI implementations whose plugins resolve libmpi's symbols globally find
+ * them (the binding also promotes libmpi itself before MPI_Init), and RTLD_NOW so a broken libmpi fails here, with
+ * the message below, rather than at the first collective.
+ */
+export function mpiBindings(): MpiBindings {
+  if (mpiAddon) return mpiAddon;
+  const path = mpiAddonPath();
+  if (!existsSync(path)) {
+    throw new Error(
+      'tensornode was built without MPI: apt-get install libopenmpi-dev openmpi-bin (or load your cluster\'s MPI so' +
+        ' that mpicc is on PATH), then npm rebuild tensornode (inside a clone of the repository: npm run build:native).' +
+        ` (${path} does not exist.)`,
+    );
+  }
+  const module = { exports: {} as MpiBindings };
+  try {
+    process.dlopen(module, path, osConstants.dlopen.RTLD_NOW | osConstants.dlopen.RTLD_GLOBAL);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `tensornode: could not load its MPI addon from ${path} (${reason}). The MPI it was built against may have been` +
+        ' removed or moved: reinstall it (apt-get install libopenmpi-dev openmpi-bin) or rebuild with npm rebuild tensornode.',
+      { cause: err },
+    );
+  }
+  mpiAddon = module.exports;
+  return mpiAddon;
+}
