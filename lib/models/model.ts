@@ -10,10 +10,10 @@ import type { Inputs } from './data.js';
 import { buildGraph, runGraph, type Graph } from './functional.js';
 import { printSummary } from './summary.js';
 import * as training from './training.js';
-import type { EvaluateArgs, FitArgs, PredictArgs } from './training.js';
+import type { EvaluateArgs, FitArgs, PredictArgs, WorkerArgs } from './training.js';
 
 export type { CompileArgs } from './compile.js';
-export type { EvaluateArgs, FitArgs, PredictArgs } from './training.js';
+export type { EvaluateArgs, FitArgs, FitWorkerOptions, PredictArgs, WorkerArgs } from './training.js';
 
 export interface ModelArgs {
   inputs?: SymbolicTensor | SymbolicTensor[];
@@ -245,8 +245,16 @@ export class Model extends Layer {
     return this.compiled ? metricsNames(this.compiled) : [];
   }
 
-  /** Trains the model for `epochs` passes over the data. Yields to the event loop between batches. */
-  fit(x: Inputs, y: Inputs, args: FitArgs = {}): Promise<History> {
+  /**
+   * Trains the model for `epochs` passes over the data. Yields to the event loop between batches; with
+   * `worker: true` the batches run on a worker thread and this thread only runs the callbacks.
+   */
+  async fit(x: Inputs, y: Inputs, args: FitArgs = {}): Promise<History> {
+    if (args.worker) {
+      // Loaded on first use: programs that never train on a worker do not load the worker machinery.
+      const { remoteFit } = await import('../workers/remote-fit.js');
+      return remoteFit(this, x, y, args);
+    }
     return training.fit(this, x, y, args);
   }
 
@@ -267,11 +275,20 @@ export class Model extends Layer {
   }
 
   /**
-   * predict's outputs, the same values, computed batch by batch with a turn of the event loop between batches, so
-   * timers and I/O run while a large input is predicted. (The batches themselves still run on this thread.)
+   * predict's outputs, the same values, computed on a worker thread shared by the process, so this thread's event
+   * loop stays free. `modules` are imported by the worker first (custom layers registered with registerClass).
    */
-  predictAsync(x: Inputs, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
-    return training.predictAsync(this, x, args);
+  async predictAsync(x: Inputs, args: PredictArgs & WorkerArgs = {}): Promise<Tensor | Tensor[]> {
+    const { predictAsync } = await import('../workers/remote-predict.js');
+    return predictAsync(this, x, args);
+  }
+
+  /** evaluate's results, computed on predictAsync's worker thread (callbacks are not supported there). */
+  async evaluateAsync(x: Inputs, y: Inputs, args: EvaluateArgs & WorkerArgs & { returnDict: true }): Promise<Logs>;
+  async evaluateAsync(x: Inputs, y: Inputs, args?: EvaluateArgs & WorkerArgs): Promise<number[]>;
+  async evaluateAsync(x: Inputs, y: Inputs, args: EvaluateArgs & WorkerArgs = {}): Promise<number[] | Logs> {
+    const { evaluateAsync } = await import('../workers/remote-predict.js');
+    return evaluateAsync(this, x, y, args);
   }
 
   /** One gradient step on one batch; returns [loss, ...metrics] for that batch. */

@@ -7,6 +7,8 @@ import { serializeCompile } from '../io/tfjs-layers.js';
 import type { CompileArgs } from '../models/compile.js';
 import type { Model } from '../models/model.js';
 import { applyWeights, collectWeights, type OptimizerState } from '../models/weights.js';
+import { layerGenerators } from '../callbacks/checkpoint.js';
+import { getRandomState, setRandomState, type RandomState } from '../random.js';
 import { isStringTensor, stringsOf, tensor, type Tensor } from '../tensor.js';
 
 type Json = ReturnType<typeof serializeCompile>;
@@ -84,4 +86,31 @@ export function packTensor(t: Tensor): TensorPackage {
 
 export function unpackTensor(p: TensorPackage): Tensor {
   return tensor(p.values, p.shape, p.dtype);
+}
+
+/**
+ * The random state training draws from: the global generator (shuffling, unseeded Dropout) and the generators the
+ * model's layers hold (seeded Dropout), keyed by layer path. With the weights, all a thread needs to train on exactly
+ * as another would have.
+ */
+export interface RandomPackage {
+  global: RandomState;
+  layers: Record<string, RandomState>;
+}
+
+export function packRandom(model: Model): RandomPackage {
+  const layers: Record<string, RandomState> = {};
+  for (const [key, g] of layerGenerators(model)) layers[key] = g.getState();
+  return { global: getRandomState(), layers };
+}
+
+export function unpackRandom(model: Model, pkg: RandomPackage): void {
+  setRandomState(pkg.global);
+  for (const [key, g] of layerGenerators(model)) if (Object.hasOwn(pkg.layers, key)) g.setState(pkg.layers[key]);
+}
+
+/** Whether the model's weights, optimizer slots and step count are still those of `pkg` (the learning rate aside). */
+export function sameWeights(model: Model, pkg: WeightsPackage): boolean {
+  const now = collectWeights(model, pkg.optimizer !== null);
+  return now.specs.length === pkg.specs.length && (now.optimizer?.iterations ?? null) === (pkg.optimizer?.iterations ?? null) && now.data.equals(new Uint8Array(pkg.data));
 }
