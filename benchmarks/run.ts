@@ -12,6 +12,7 @@ const suites = [
   { name: 'cifar-cnn', file: 'cifar-cnn.ts' },
   { name: 'text-rnn', file: 'text-rnn.ts' },
   { name: 'overhead', file: 'overhead.ts' },
+  { name: 'worker', file: 'worker.ts' },
 ];
 
 type SuiteMain = (argv: string[], command?: string) => unknown;

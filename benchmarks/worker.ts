@@ -1,0 +1,158 @@
+// Off the event loop: the main thread's event-loop delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution) while
+// the reference MNIST CNN trains in-thread and with fit({ worker: true }), and while predict and predictAsync run on
+// 2,000 test images; and training images/s on the worker against in-thread. The ways of training take turns round by round
+// (medians), each round training a fresh model from the same seed for one epoch.
+// Run: npm run bench -- worker [--samples=6400] [--rounds=5] [--no-write]   (or npx tsx benchmarks/worker.ts)
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as tn from 'tensornode';
+import { helpOption, integerOption, printedHelp } from './options.js';
+import { machine, writeSection } from './results.js';
+
+const usage = 'npm run bench -- worker [--samples=6400] [--rounds=5] [--batch-size=32] [--no-write]';
+
+function cnn(): tn.Sequential {
+  tn.setSeed(1);
+  const { Conv2D, MaxPooling2D, Flatten, Dense } = tn.layers;
+  const model = new tn.Sequential([
+    new Conv2D(32, [3, 3], { activation: 'relu', inputShape: [28, 28, 1] }),
+    new MaxPooling2D([2, 2]),
+    new Flatten(),
+    new Dense(128, { activation: 'relu' }),
+    new Dense(10, { activation: 'softmax' }),
+  ]);
+  model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+interface Delay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** Runs `f` with the event-loop delay histogram on from `begin()` until `f` resolves; milliseconds. */
+async function withDelay(f: (begin: () => void) => Promise<unknown>): Promise<{ delay: Delay; ms: number }> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  let start = 0;
+  const begin = () => {
+    h.reset();
+    h.enable();
+    start = performance.now();
+  };
+  await f(begin);
+  const ms = performance.now() - start;
+  h.disable();
+  return { delay: { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 }, ms };
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const medianDelay = (v: Delay[]): Delay => ({ p50: median(v.map((d) => d.p50)), p99: median(v.map((d) => d.p99)), max: median(v.map((d) => d.max)) });
+const f1 = (v: number) => v.toFixed(1);
+
+export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<string> {
+  const { values } = parseArgs({ args: argv, options: { samples: { type: 'string' }, rounds: { type: 'string' }, 'batch-size': { type: 'string' }, 'no-write': { type: 'boolean' }, ...helpOption } });
+  if (printedHelp(values, usage)) return '';
+  const samples = integerOption('worker', 'samples', values.samples, 6400, 32);
+  const rounds = integerOption('worker', 'rounds', values.rounds, 5, 1);
+  const batchSize = integerOption('worker', 'batch-size', values['batch-size'], 32, 1);
+  const cmd = command ?? `npx tsx benchmarks/worker.ts${argv.length ? ' ' + argv.join(' ') : ''}`;
+  const started = new Date();
+  const [[trainImages, trainLabels], [testImages]] = await tn.datasets.mnist.loadData();
+  const x = tn.slice(trainImages, [0, 0, 0, 0], [samples, 28, 28, 1]);
+  const y = tn.slice(trainLabels, [0], [samples]);
+  const test = testImages;
+
+  const idle = await withDelay(async (begin) => {
+    begin();
+    await new Promise((r) => setTimeout(r, 2000));
+  });
+  // Warm-up: the first runs of a process are slower (buffer pool, JIT), and predictAsync's shared worker starts on
+  // its first call. Starting it first also puts libgomp in the state it keeps from then on: with the worker's
+  // OpenMP team beside this thread's it manages more threads than there are CPUs and throttles its spin-wait,
+  // which on a loaded machine makes this thread's kernels faster too (see the notes in RESULTS.md).
+  await cnn().predictAsync(tn.slice(test, [0, 0, 0, 0], [1, 28, 28, 1]));
+  const warm = cnn();
+  warm.predict(test);
+  await warm.fit(x, y, { epochs: 1, batchSize, verbose: 0, stepsPerEpoch: 20 });
+  type FitMode = 'in' | 'worker' | 'batches';
+  const fitModes: FitMode[] = ['in', 'worker', 'batches'];
+  const fits: Record<FitMode, { delay: Delay[]; rate: number[]; wall: number[] }> = { in: { delay: [], rate: [], wall: [] }, worker: { delay: [], rate: [], wall: [] }, batches: { delay: [], rate: [], wall: [] } };
+  const label = { in: 'in-thread', worker: 'worker', batches: 'worker, batch callback' };
+  const predicts: Record<'sync' | 'async', { delay: Delay[]; ms: number[] }> = { sync: { delay: [], ms: [] }, async: { delay: [], ms: [] } };
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of [...fitModes.slice(r % 3), ...fitModes.slice(0, r % 3)]) {
+      const model = cnn();
+      const t0 = performance.now();
+      let start = 0;
+      let end = 0;
+      const { delay } = await withDelay(async (begin) => {
+        // The epoch alone: the worker's start (and the model's and data's crossing) is in the run time only.
+        const timing = new tn.LambdaCallback({ onEpochBegin: () => { begin(); start = performance.now(); }, onEpochEnd: () => void (end = performance.now()) });
+        // A callback with a batch hook makes every batch a round trip that carries the weights both ways.
+        const perBatch = new tn.LambdaCallback({ onBatchEnd: () => undefined });
+        await model.fit(x, y, { epochs: 1, batchSize, verbose: 0, callbacks: mode === 'batches' ? [timing, perBatch] : [timing], worker: mode !== 'in' });
+      });
+      const wall = performance.now() - t0;
+      const epochMs = end - start;
+      fits[mode].delay.push(delay);
+      fits[mode].rate.push(samples / (epochMs / 1000));
+      fits[mode].wall.push(wall);
+      console.log(`round ${r + 1} fit ${label[mode]}: ${f1(samples / (epochMs / 1000))} images/s, wall ${(wall / 1000).toFixed(2)} s, event-loop delay p50 ${f1(delay.p50)} p99 ${f1(delay.p99)} max ${f1(delay.max)} ms`);
+    }
+    const model = cnn();
+    for (const mode of r % 2 === 0 ? (['sync', 'async'] as const) : (['async', 'sync'] as const)) {
+      const { delay, ms } = await withDelay(async (begin) => {
+        begin();
+        // A timer tick before the call, so a synchronous predict shows up as one long delay.
+        await new Promise((res) => setTimeout(res, 5));
+        if (mode === 'sync') model.predict(test);
+        else await model.predictAsync(test);
+        await new Promise((res) => setTimeout(res, 5));
+      });
+      predicts[mode].delay.push(delay);
+      predicts[mode].ms.push(ms);
+      console.log(`round ${r + 1} ${mode === 'sync' ? 'predict' : 'predictAsync'}: ${f1(ms)} ms, event-loop delay p50 ${f1(delay.p50)} p99 ${f1(delay.p99)} max ${f1(delay.max)} ms`);
+    }
+  }
+  const info = tn.backendInfo();
+  const row = (label: string, d: Delay, extra: string) => `| ${label} | ${f1(d.p50)} | ${f1(d.p99)} | ${f1(d.max)} | ${extra} |`;
+  const rateIn = median(fits.in.rate);
+  const rateWorker = median(fits.worker.rate);
+  const rateBatches = median(fits.batches.rate);
+  // Ratios of the runs of one round (next to each other in time), then their median: steadier than a ratio of
+  // medians when the machine's load drifts.
+  const paired = (mode: FitMode) => median(fits[mode].rate.map((v, i) => v / fits.in.rate[i]));
+  const steps = Math.ceil(samples / batchSize);
+  const roundTrip = median(fits.batches.rate.map((v, i) => (samples / v - samples / fits.worker.rate[i]) * 1000 / steps));
+  const lines = [
+    `Reference MNIST CNN, ${samples} training images, batch ${batchSize}, one epoch per run, ${rounds} rounds, the three ways of training in rotating order (medians); ${info.isa}, ${info.threads} threads (the worker's too). Event-loop delay of the main thread in ms (monitorEventLoopDelay, resolution 1 ms: an idle loop reads about 1 ms).`,
+    '',
+    '| main thread while | delay p50 | p99 | max | work |',
+    '| --- | ---: | ---: | ---: | --- |',
+    row('idle (2 s)', idle.delay, '-'),
+    row('fit, in-thread', medianDelay(fits.in.delay), `${f1(rateIn)} images/s; run ${(median(fits.in.wall) / 1000).toFixed(2)} s`),
+    row('fit({ worker: true })', medianDelay(fits.worker.delay), `${f1(rateWorker)} images/s (paired ratio to in-thread ${f1(100 * paired('worker'))}%); run ${(median(fits.worker.wall) / 1000).toFixed(2)} s with the worker's start`),
+    row('fit({ worker: true }), a callback with onBatchEnd', medianDelay(fits.batches.delay), `${f1(rateBatches)} images/s (paired ratio to in-thread ${f1(100 * paired('batches'))}%; ${roundTrip.toFixed(2)} ms more per batch than without)`),
+    row('predict, 2,000 images', medianDelay(predicts.sync.delay), `${f1(median(predicts.sync.ms))} ms`),
+    row('predictAsync, 2,000 images', medianDelay(predicts.async.delay), `${f1(median(predicts.async.ms))} ms`),
+  ];
+  const text = lines.join('\n');
+  console.log(text);
+  if (!values['no-write']) {
+    const host = machine();
+    writeSection('Off the event loop', [
+      `Measured ${started.toISOString().replace(/\.\d+Z$/, 'Z')} with \`${cmd}\`; ${host.cpu}, Node ${host.node}, load average ${host.loadAverage.toFixed(2)}.`,
+      'The images/s count the epoch only (first batch to last, on the main thread\'s clock); the run time adds the',
+      'model\'s build and, for the worker, starting it and sending it the model and the data. predict\'s and',
+      'predictAsync\'s times include 10 ms of timers around the call.',
+      '',
+      text,
+    ].join('\n'));
+    console.log('wrote the "Off the event loop" section of benchmarks/RESULTS.md');
+  }
+  return text;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();
