@@ -6,7 +6,7 @@ import type { LoadedWeight, ManifestWeight } from '../io/manifest.js';
 import { serializeCompile } from '../io/tfjs-layers.js';
 import type { CompileArgs } from '../models/compile.js';
 import type { Model } from '../models/model.js';
-import { applyWeights, collectWeights, type OptimizerState } from '../models/weights.js';
+import { applyWeights, weightViews, type OptimizerState } from '../models/weights.js';
 import { layerGenerators } from '../callbacks/checkpoint.js';
 import { getRandomState, setRandomState, type RandomState } from '../random.js';
 import { isStringTensor, stringsOf, tensor, type Tensor } from '../tensor.js';
@@ -36,10 +36,15 @@ export interface TensorPackage {
 
 /** The model's weights (and with `optimizer`, its optimizer's slots and step count) in one fresh buffer. */
 export function packWeights(model: Model, optimizer = true): WeightsPackage {
-  const { specs, data, optimizer: state } = collectWeights(model, optimizer);
-  const copy = new ArrayBuffer(data.byteLength);
-  new Uint8Array(copy).set(data);
-  return { specs, data: copy, optimizer: state };
+  const { specs, chunks, optimizer: state } = weightViews(model, optimizer);
+  const data = new ArrayBuffer(chunks.reduce((n, c) => n + c.byteLength, 0));
+  const bytes = new Uint8Array(data);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return { specs, data, optimizer: state };
 }
 
 /** Sets a model's weights (and optimizer state, when the package has it) from packWeights() of a model like it. */
@@ -111,6 +116,12 @@ export function unpackRandom(model: Model, pkg: RandomPackage): void {
 
 /** Whether the model's weights, optimizer slots and step count are still those of `pkg` (the learning rate aside). */
 export function sameWeights(model: Model, pkg: WeightsPackage): boolean {
-  const now = collectWeights(model, pkg.optimizer !== null);
-  return now.specs.length === pkg.specs.length && (now.optimizer?.iterations ?? null) === (pkg.optimizer?.iterations ?? null) && now.data.equals(new Uint8Array(pkg.data));
+  const now = weightViews(model, pkg.optimizer !== null);
+  if (now.specs.length !== pkg.specs.length || (now.optimizer?.iterations ?? null) !== (pkg.optimizer?.iterations ?? null)) return false;
+  let at = 0;
+  for (const c of now.chunks) {
+    if (at + c.byteLength > pkg.data.byteLength || Buffer.compare(c, new Uint8Array(pkg.data, at, c.byteLength)) !== 0) return false;
+    at += c.byteLength;
+  }
+  return at === pkg.data.byteLength;
 }
