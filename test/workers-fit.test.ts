@@ -119,7 +119,7 @@ describe('fit({ worker: true })', () => {
     }
   });
 
-  it('stops after the batch in which a callback sets model.stopTraining', async () => {
+  it('stops after the batch in which a callback sets model.stopTraining (a Callback subclass, or a LambdaCallback)', async () => {
     class StopAt extends tn.Callback {
       epoch = 0;
       override onEpochBegin(e: number) { this.epoch = e; }
@@ -130,6 +130,27 @@ describe('fit({ worker: true })', () => {
     expect(r.onWorker.optimizer!.iterations).toBe(12 + 3);
     expect(state(r.onWorker).equals(state(r.inThread))).toBe(true);
     expect(r.hOut.history).toEqual(r.hIn.history);
+    // A LambdaCallback's batch hooks are waited on without the weights crossing; the logs and the stop do.
+    const losses: number[][] = [];
+    const lambda = () => {
+      const mine: number[] = [];
+      losses.push(mine);
+      let epoch = 0;
+      const cb: tn.Callback = new tn.LambdaCallback({
+        onEpochBegin: (e) => void (epoch = e),
+        onBatchEnd: (b, logs) => {
+          mine.push(logs!.loss);
+          if (epoch === 2 && b === 5) cb.model!.stopTraining = true;
+        },
+      });
+      return { epochs: 4, batchSize: 8, verbose: 0 as const, callbacks: [cb] };
+    };
+    const l = await inAndOut(lambda);
+    expect(l.hOut.epoch).toEqual([0, 1, 2]);
+    expect(l.onWorker.optimizer!.iterations).toBe(24 + 6);
+    expect(losses[1]).toEqual(losses[0]);
+    expect(losses[0]).toHaveLength(30);
+    expect(state(l.onWorker).equals(state(l.inThread))).toBe(true);
   });
 
   it('stops when model.stopTraining is set on this thread outside any callback (a batch or two later)', async () => {

@@ -58,7 +58,7 @@ class RemoteEvents implements FitEvents {
     const weights = withWeights && this.dirty ? packWeights(model) : null;
     if (weights) this.dirty = false;
     const reply = new Promise<FitReply>((resolve) => (this.waiting = resolve));
-    post({ type: 'event', hook, args, wait: true, random: packRandom(model), weights }, weights ? [weights.data] : []);
+    post({ type: 'event', hook, args, wait: true, random: packRandom(model), weights, current: !this.dirty }, weights ? [weights.data] : []);
     const r = await reply;
     model.stopTraining = r.stopTraining;
     if (r.resumeAt) model.resumeAt = r.resumeAt;

@@ -14,8 +14,8 @@ import type { ModelPackage, RandomPackage, TensorPackage, WeightsPackage } from 
 /**
  * How batch events cross: 'none' not at all; 'notify' posted without waiting (the progress bar only reads the logs);
  * 'await' posted and waited on, with the random state both ways (callbacks that set stopTraining or restore the
- * random state but read no weights mid-epoch); 'state' waited on with the weights too (any other callback with batch
- * hooks: it may read or set the weights).
+ * random state but read no weights mid-epoch, and LambdaCallback's plain functions, which are taken to read only the
+ * logs); 'state' waited on with the weights too (any other callback with batch hooks: it may read or set them).
  */
 export type BatchMode = 'none' | 'notify' | 'await' | 'state';
 
@@ -51,6 +51,11 @@ export interface FitEvent {
   /** On the events waited on: the worker's random state, and its weights if it trained since the last exchange. */
   random?: RandomPackage;
   weights?: WeightsPackage | null;
+  /**
+   * Whether the main thread's weights are the worker's for this event (they came with it, or the worker has not
+   * trained since they last crossed). Only then may weights a callback set go back: else they would undo batches.
+   */
+  current?: boolean;
 }
 
 /** Main to worker: what the callbacks of a waited-on event left. */

@@ -3,7 +3,7 @@
 // (protocol.ts) on those callbacks, in order, carrying back what they changed.
 import { backendInfo } from '../backend.js';
 import { TerminateOnNaN } from '../callbacks/builtin.js';
-import type { Callback, CallbackList, History, Hook } from '../callbacks/callback.js';
+import { LambdaCallback, type Callback, type CallbackList, type History, type Hook } from '../callbacks/callback.js';
 import { BackupAndRestore, ModelCheckpoint } from '../callbacks/checkpoint.js';
 import { ProgbarLogger } from '../callbacks/progbar.js';
 import type { Inputs } from '../models/data.js';
@@ -21,6 +21,9 @@ const MODES: BatchMode[] = ['none', 'notify', 'await', 'state'];
 function batchNeeds(c: Callback): BatchMode {
   if (c instanceof ProgbarLogger) return 'notify';
   if (c instanceof TerminateOnNaN) return 'await';
+  // Plain functions, mostly logging: they get the logs and may stop training or change the learning rate, but mid-
+  // epoch see the weights of the last epoch's end (README, "Inside a server"). Subclass Callback for more.
+  if (c instanceof LambdaCallback) return 'await';
   // With backups or checkpoints per epoch, their batch hooks only count batches and restore the random state.
   if ((c instanceof ModelCheckpoint || c instanceof BackupAndRestore) && c.saveFreq === 'epoch') return 'await';
   return 'state';
@@ -84,7 +87,7 @@ export async function remoteFit(model: Model, x: Inputs, y: Inputs, args: FitArg
       return;
     }
     let weights: WeightsPackage | null = null;
-    if (!sameWeights(model, synced)) {
+    if (e.current && !sameWeights(model, synced)) {
       weights = packWeights(model, synced.optimizer !== null);
       synced = weights;
     }
