@@ -3,13 +3,12 @@
 // (protocol.ts) on those callbacks, in order, carrying back what they changed.
 import { backendInfo } from '../backend.js';
 import { TerminateOnNaN } from '../callbacks/builtin.js';
-import { LambdaCallback, type Callback, type CallbackList, type History, type Hook } from '../callbacks/callback.js';
+import { LambdaCallback, type Callback, type CallbackList, type History, type Hook, type Logs } from '../callbacks/callback.js';
 import { BackupAndRestore, ModelCheckpoint } from '../callbacks/checkpoint.js';
 import { ProgbarLogger } from '../callbacks/progbar.js';
 import type { Inputs } from '../models/data.js';
 import type { Model } from '../models/model.js';
 import { fitCallbacks, prepareFit, type FitArgs, type FitPlan } from '../models/training.js';
-import type { Logs } from '../callbacks/callback.js';
 import { buffersOf, moduleSpecifiers, rebuildError, type BatchMode, type FitEvent, type FitReply, type FromWorker, type PlanPackage, type ToWorker } from './protocol.js';
 import { startWorker } from './spawn.js';
 import { packModel, packRandom, packTensor, packWeights, sameWeights, unpackRandom, unpackWeights, type WeightsPackage } from './transfer.js';
@@ -17,21 +16,24 @@ import { packModel, packRandom, packTensor, packWeights, sameWeights, unpackRand
 const WHAT = 'fit({ worker: true })';
 const MODES: BatchMode[] = ['none', 'notify', 'await', 'state'];
 
-/** What a callback needs from a batch event it implements (protocol.ts, BatchMode). */
-function batchNeeds(c: Callback): BatchMode {
+/** What a callback needs from the batch events (begin or end) it implements (protocol.ts, BatchMode). */
+function batchNeeds(c: Callback, end: boolean): BatchMode {
   if (c instanceof ProgbarLogger) return 'notify';
   if (c instanceof TerminateOnNaN) return 'await';
   // Plain functions, mostly logging: they get the logs and may stop training or change the learning rate, but mid-
   // epoch see the weights of the last epoch's end (README, "Inside a server"). Subclass Callback for more.
   if (c instanceof LambdaCallback) return 'await';
-  // With backups or checkpoints per epoch, their batch hooks only count batches and restore the random state.
-  if ((c instanceof ModelCheckpoint || c instanceof BackupAndRestore) && c.saveFreq === 'epoch') return 'await';
+  // Saving per epoch, their batch ends do nothing; BackupAndRestore's batch begin may restore the random state.
+  if ((c instanceof ModelCheckpoint || c instanceof BackupAndRestore) && c.saveFreq === 'epoch') return end || c instanceof ModelCheckpoint ? 'none' : 'await';
   return 'state';
 }
 
-function batchMode(callbacks: CallbackList, hooks: Hook[], least: BatchMode): BatchMode {
-  let mode = MODES.indexOf(least);
-  for (const hook of hooks) for (const c of callbacks.implementers(hook)) mode = Math.max(mode, MODES.indexOf(batchNeeds(c)));
+function batchMode(callbacks: CallbackList, end: boolean): BatchMode {
+  const hooks: Hook[] = end ? ['onTrainBatchEnd', 'onBatchEnd'] : ['onTrainBatchBegin', 'onBatchBegin'];
+  // Batch ends are always at least notified, so that model.stopTraining set on this thread by anything reaches the
+  // worker (a batch or two later when no callback waits on batches).
+  let mode = MODES.indexOf(end ? 'notify' : 'none');
+  for (const hook of hooks) for (const c of callbacks.implementers(hook)) mode = Math.max(mode, MODES.indexOf(batchNeeds(c, end)));
   return MODES[mode];
 }
 
@@ -126,10 +128,8 @@ export async function remoteFit(model: Model, x: Inputs, y: Inputs, args: FitArg
     const tensors = [...planPackage.xs, ...planPackage.ys, planPackage.sw, ...(planPackage.val ? [...planPackage.val[0], ...planPackage.val[1], planPackage.val[2]] : [])];
     send({
       type: 'fit', model: start, random: packRandom(model), plan: planPackage, modules, threads,
-      batchBegin: batchMode(callbacks, ['onTrainBatchBegin', 'onBatchBegin'], 'none'),
-      // Batch ends are always at least notified, so that model.stopTraining set on this thread by anything reaches
-      // the worker (a batch or two later when no callback waits on batches).
-      batchEnd: batchMode(callbacks, ['onTrainBatchEnd', 'onBatchEnd'], 'notify'),
+      batchBegin: batchMode(callbacks, false),
+      batchEnd: batchMode(callbacks, true),
     }, buffersOf(tensors));
   });
 }
