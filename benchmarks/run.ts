@@ -12,6 +12,8 @@ const suites = [
   { name: 'cifar-cnn', file: 'cifar-cnn.ts' },
   { name: 'text-rnn', file: 'text-rnn.ts' },
   { name: 'overhead', file: 'overhead.ts' },
+  { name: 'data', file: 'data.ts' },
+  { name: 'pool', file: 'pool.ts' },
   { name: 'worker', file: 'worker.ts' },
 ];
 

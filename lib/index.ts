@@ -12,7 +12,7 @@ export { clearSession, input } from './layers/layer.js';
 export { Layer, InputLayer, SymbolicTensor } from './layers/layer.js';
 export * as layers from './layers/index.js';
 export { Model } from './models/model.js';
-export type { CompileArgs, FitArgs, FitWorkerOptions, EvaluateArgs, PredictArgs, WorkerArgs, ModelArgs } from './models/model.js';
+export type { CompileArgs, FitArgs, FitWorkerOptions, EvaluateArgs, PredictArgs, WorkerArgs, ModelArgs, FitDatasetArgs, EvaluateDatasetArgs, PredictDatasetArgs } from './models/model.js';
 export { Sequential } from './models/sequential.js';
 export type { SequentialArgs } from './models/sequential.js';
 export * as models from './models/index.js';
@@ -32,8 +32,14 @@ export * as initializers from './initializers.js';
 export * as regularizers from './regularizers.js';
 export * as activations from './activations.js';
 export * as datasets from './datasets/index.js';
+/** Datasets: tn.data.array / zip / generator / fromAsyncIterable / csv, with map, batch, shuffle, prefetch, ... */
+export * as data from './data/index.js';
+/** Keras's keras.utils: plotModel (plot_model), plotHistory for fit()'s curves, imageDatasetFromDirectory, textDatasetFromDirectory. */
+export * as utils from './utils/index.js';
 /** ONNX export: await tn.onnx.exportModel(model, 'model.onnx') (and the bytes, as a Uint8Array). */
 export * as onnx from './io/onnx.js';
+/** A serving pool: worker threads that batch concurrent predict() calls (tn.serving.createPool(model, options)). */
+export * as serving from './serving/index.js';
 
 import { Model as ModelClass, type ModelArgs as ModelArgsType } from './models/model.js';
 import { Sequential as SequentialClass, type SequentialArgs as SequentialArgsType } from './models/sequential.js';

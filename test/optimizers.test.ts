@@ -153,3 +153,20 @@ describe('optimizers follow Keras 3 update rules', () => {
     expect(() => new tn.optimizers.SGD().applyGradients([[tn.zeros([3]), v]])).toThrow(/gradient of shape \[3\] does not match variable '.*' of shape \[2\]/);
   });
 });
+
+describe('TF.js-style optimizer factories', () => {
+  it('take the options object or TF.js positional arguments, with the same meaning', () => {
+    const a = tn.optimizers.adam(0.1, 0.8, 0.9, 1e-6);
+    expect(a.getConfig()).toMatchObject({ learningRate: 0.1, beta1: 0.8, beta2: 0.9, epsilon: 1e-6 });
+    expect(tn.optimizers.adam(0.1).getConfig()).toMatchObject({ learningRate: 0.1, beta1: 0.9, beta2: 0.999 });
+    expect(tn.optimizers.adam({ learningRate: 0.2 }).getConfig()).toMatchObject({ learningRate: 0.2 });
+    expect(tn.optimizers.sgd(0.3).getConfig()).toMatchObject({ learningRate: 0.3, momentum: 0 });
+    expect(tn.optimizers.momentum(0.3, 0.9, true).getConfig()).toMatchObject({ learningRate: 0.3, momentum: 0.9, nesterov: true });
+    expect(tn.optimizers.rmsprop(0.01, 0.8, 0.5, 1e-5, true).getConfig()).toMatchObject({ learningRate: 0.01, rho: 0.8, momentum: 0.5, epsilon: 1e-5, centered: true });
+    expect(tn.optimizers.adagrad(0.05, 0.2).getConfig()).toMatchObject({ learningRate: 0.05, initialAccumulatorValue: 0.2 });
+  });
+
+  it('a class constructor given a bare number refuses it instead of ignoring it', () => {
+    expect(() => new tn.optimizers.Adam(0.1 as unknown as tn.optimizers.AdamArgs)).toThrow(/Adam: expected an options object such as \{ learningRate: 0\.001 \}, received 0\.1/);
+  });
+});

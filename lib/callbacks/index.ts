@@ -5,3 +5,5 @@ export { EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN
 export type { EarlyStoppingArgs, ReduceLROnPlateauArgs } from './builtin.js';
 export { ModelCheckpoint, BackupAndRestore } from './checkpoint.js';
 export type { ModelCheckpointArgs, BackupAndRestoreArgs } from './checkpoint.js';
+export { TensorBoard } from './tensorboard.js';
+export type { TensorBoardArgs } from './tensorboard.js';

@@ -32,14 +32,14 @@ function formatEta(seconds: number): string {
   return `${s}s`;
 }
 
-/** One progress bar over `target` steps. */
+/** One progress bar over `target` steps (null when the count is not known: "37/Unknown", no bar, no ETA). */
 export class Progbar {
   private readonly start = performance.now();
   private lastRender = 0;
   private readonly dynamic: boolean;
   private readonly width = 20;
 
-  constructor(readonly target: number, readonly verbose: number, private readonly out: Writer = process.stdout) {
+  constructor(readonly target: number | null, readonly verbose: number, private readonly out: Writer = process.stdout) {
     this.dynamic = verbose === 1 && !!out.isTTY;
   }
 
@@ -51,17 +51,24 @@ export class Progbar {
     this.lastRender = now;
     const elapsed = (now - this.start) / 1000;
     const perStep = current > 0 ? elapsed / current : 0;
+    const target = this.target;
     if (this.verbose === 2) {
-      if (finalize) this.out.write(`${current}/${this.target} - ${elapsed.toFixed(0)}s - ${formatStep(perStep)}${formatLogs(logs)}\n`);
+      if (finalize) this.out.write(`${current}/${target ?? current} - ${elapsed.toFixed(0)}s - ${formatStep(perStep)}${formatLogs(logs)}\n`);
       return;
     }
-    const digits = String(this.target).length;
-    const count = `${String(current).padStart(digits)}/${this.target}`;
-    const filled = this.target > 0 ? Math.floor((this.width * Math.min(current, this.target)) / this.target) : this.width;
     const color = this.dynamic;
-    const bar = (color ? '\x1b[32m' : '') + '━'.repeat(filled) + (color ? '\x1b[0m\x1b[37m' : '') + '━'.repeat(this.width - filled) + (color ? '\x1b[0m' : '');
-    const time = finalize ? `${elapsed.toFixed(0)}s ${formatStep(perStep)}` : `${formatEta(perStep * (this.target - current))} ${formatStep(perStep)}`;
-    const line = `${color ? `\x1b[1m${count}\x1b[0m` : count} ${bar} ${time}${formatLogs(logs)}`;
+    let count: string;
+    let bar = '';
+    if (target === null) {
+      count = `${String(current).padStart(7)}/Unknown`;
+    } else {
+      const digits = String(target).length;
+      count = `${String(current).padStart(digits)}/${target}`;
+      const filled = target > 0 ? Math.floor((this.width * Math.min(current, target)) / target) : this.width;
+      bar = ' ' + (color ? '\x1b[32m' : '') + '━'.repeat(filled) + (color ? '\x1b[0m\x1b[37m' : '') + '━'.repeat(this.width - filled) + (color ? '\x1b[0m' : '');
+    }
+    const time = finalize || target === null ? `${elapsed.toFixed(0)}s ${formatStep(perStep)}` : `${formatEta(perStep * (target - current))} ${formatStep(perStep)}`;
+    const line = `${color ? `\x1b[1m${count}\x1b[0m` : count}${bar} ${time}${formatLogs(logs)}`;
     if (this.dynamic) this.out.write(`\r${line}\x1b[K${finalize ? '\n' : ''}`);
     else if (finalize) this.out.write(`${line}\n`);
   }
@@ -71,7 +78,7 @@ export class Progbar {
 export class ProgbarLogger extends Callback {
   private bar: Progbar | null = null;
   private epochs = 0;
-  private steps = 0;
+  private steps: number | null = 0;
   private seen = 0;
   private lastLogs: Logs = {};
 
@@ -81,9 +88,10 @@ export class ProgbarLogger extends Callback {
 
   override onTrainBegin(): void {
     this.epochs = Number(this.params.epochs ?? 1);
-    this.steps = Number(this.params.steps ?? 0);
   }
   override onEpochBegin(epoch: number): void {
+    // Read per epoch: a dataset of unknown length is counted during the first epoch.
+    this.steps = this.params.steps === null ? null : Number(this.params.steps ?? 0);
     this.out.write(`Epoch ${epoch + 1}/${this.epochs}\n`);
     this.bar = new Progbar(this.steps, this.verbose, this.out);
     this.seen = 0;
@@ -94,6 +102,6 @@ export class ProgbarLogger extends Callback {
     this.bar?.update(this.seen, logs);
   }
   override onEpochEnd(_epoch: number, logs: Logs = {}): void {
-    this.bar?.update(this.seen || this.steps, { ...this.lastLogs, ...logs }, true);
+    this.bar?.update(this.seen || (this.steps ?? 0), { ...this.lastLogs, ...logs }, true);
   }
 }

@@ -181,8 +181,9 @@ export class LayerNormalization extends Layer {
     const variance = mean(square(centered), this.axes, true);
     let y = mul(centered, rsqrt(add(variance, this.epsilon)));
     const trailing = this.axes.length === 1 && this.axes[0] === x.rank - 1;
-    if (this.gamma) y = mul(y, trailing ? this.gamma : reshape(this.gamma, this.paramShape.map((d, i) => (i === 0 ? 1 : d))));
-    if (this.beta) y = add(y, trailing ? this.beta : reshape(this.beta, this.paramShape.map((d, i) => (i === 0 ? 1 : d))));
+    // paramShape keeps every normalized axis (the batch axis too, when listed) and is 1 elsewhere.
+    if (this.gamma) y = mul(y, trailing ? this.gamma : reshape(this.gamma, this.paramShape));
+    if (this.beta) y = add(y, trailing ? this.beta : reshape(this.beta, this.paramShape));
     return y;
   }
 

@@ -10,10 +10,14 @@ import type { Inputs } from './data.js';
 import { buildGraph, runGraph, type Graph } from './functional.js';
 import { printSummary } from './summary.js';
 import * as training from './training.js';
+import { Dataset } from '../data/dataset.js';
+import * as datasetTraining from './training-dataset.js';
+import type { EvaluateDatasetArgs, FitDatasetArgs, PredictDatasetArgs } from './training-dataset.js';
 import type { EvaluateArgs, FitArgs, PredictArgs, WorkerArgs } from './training.js';
 
 export type { CompileArgs } from './compile.js';
 export type { EvaluateArgs, FitArgs, FitWorkerOptions, PredictArgs, WorkerArgs } from './training.js';
+export type { EvaluateDatasetArgs, FitDatasetArgs, PredictDatasetArgs } from './training-dataset.js';
 
 export interface ModelArgs {
   inputs?: SymbolicTensor | SymbolicTensor[];
@@ -247,22 +251,44 @@ export class Model extends Layer {
 
   /**
    * Trains the model for `epochs` passes over the data. Yields to the event loop between batches; with
-   * `worker: true` the batches run on a worker thread and this thread only runs the callbacks.
+   * `worker: true` the batches run on a worker thread and this thread only runs the callbacks. With a tn.data
+   * Dataset of batches as x (and no y), as Keras: fit(dataset, { epochs, stepsPerEpoch, validationData }).
    */
-  async fit(x: Inputs, y: Inputs, args: FitArgs = {}): Promise<History> {
+  fit(dataset: Dataset<unknown>, args?: FitDatasetArgs): Promise<History>;
+  fit(x: Inputs, y: Inputs, args?: FitArgs): Promise<History>;
+  async fit(x: Inputs | Dataset<unknown>, y?: Inputs | FitDatasetArgs, args: FitArgs = {}): Promise<History> {
+    if (x instanceof Dataset) {
+      if ((y as { worker?: unknown } | undefined)?.worker) throw new Error('fit({ worker: true }): training on a tn.data Dataset on a worker thread is not supported yet; pass tensors, or train on this thread');
+      return datasetTraining.fitDataset(this, x, y as FitDatasetArgs);
+    }
     if (args.worker) {
       // Loaded on first use: programs that never train on a worker do not load the worker machinery.
       const { remoteFit } = await import('../workers/remote-fit.js');
-      return remoteFit(this, x, y, args);
+      return remoteFit(this, x, y as Inputs, args);
     }
-    return training.fit(this, x, y, args);
+    return training.fit(this, x, y as Inputs, args);
+  }
+
+  /** TF.js's fitDataset: trains on a tn.data Dataset of batches ([x, y], [x, y, sampleWeight] or { xs, ys }). */
+  fitDataset(dataset: Dataset<unknown>, args: FitDatasetArgs = {}): Promise<History> {
+    return datasetTraining.fitDataset(this, dataset, args);
   }
 
   /** Loss and metrics on the given data: [loss, ...metrics] (or an object with returnDict). */
+  async evaluate(dataset: Dataset<unknown>, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
+  async evaluate(dataset: Dataset<unknown>, args?: EvaluateDatasetArgs): Promise<number[]>;
   async evaluate(x: Inputs, y: Inputs, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
   async evaluate(x: Inputs, y: Inputs, args?: EvaluateArgs): Promise<number[]>;
-  async evaluate(x: Inputs, y: Inputs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
-    return training.evaluate(this, x, y, args);
+  async evaluate(x: Inputs | Dataset<unknown>, y?: Inputs | EvaluateDatasetArgs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
+    if (x instanceof Dataset) return datasetTraining.evaluateDataset(this, x, y as EvaluateDatasetArgs);
+    return training.evaluate(this, x, y as Inputs, args);
+  }
+
+  /** TF.js's evaluateDataset: loss and metrics over a tn.data Dataset of batches. */
+  async evaluateDataset(dataset: Dataset<unknown>, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
+  async evaluateDataset(dataset: Dataset<unknown>, args?: EvaluateDatasetArgs): Promise<number[]>;
+  async evaluateDataset(dataset: Dataset<unknown>, args: EvaluateDatasetArgs = {}): Promise<number[] | Logs> {
+    return datasetTraining.evaluateDataset(this, dataset, args);
   }
 
   /**
@@ -271,6 +297,9 @@ export class Model extends Layer {
    * callbacks wait. On a server, or for inputs of many batches, use predictAsync.
    */
   predict(x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
+    if ((x as unknown) instanceof Dataset) {
+      throw new Error('predict: a tn.data Dataset is read asynchronously, and predict is synchronous (as TF.js\'s); use `await model.predictAsync(dataset)`');
+    }
     return training.predict(this, x, args);
   }
 
@@ -278,9 +307,13 @@ export class Model extends Layer {
    * predict's outputs, the same values, computed on a worker thread shared by the process, so this thread's event
    * loop stays free. `modules` are imported by the worker first (custom layers registered with registerClass).
    */
-  async predictAsync(x: Inputs, args: PredictArgs & WorkerArgs = {}): Promise<Tensor | Tensor[]> {
+  predictAsync(dataset: Dataset<unknown>, args?: PredictDatasetArgs): Promise<Tensor | Tensor[]>;
+  predictAsync(x: Inputs, args?: PredictArgs & WorkerArgs): Promise<Tensor | Tensor[]>;
+  async predictAsync(x: Inputs | Dataset<unknown>, args: (PredictArgs & WorkerArgs) | PredictDatasetArgs = {}): Promise<Tensor | Tensor[]> {
+    // A dataset is read batch by batch on this thread (its sources and transformations live here).
+    if (x instanceof Dataset) return datasetTraining.predictDataset(this, x, args as PredictDatasetArgs);
     const { predictAsync } = await import('../workers/remote-predict.js');
-    return predictAsync(this, x, args);
+    return predictAsync(this, x, args as PredictArgs & WorkerArgs);
   }
 
   /** evaluate's results, computed on predictAsync's worker thread (callbacks are not supported there). */

@@ -75,9 +75,9 @@ export function positiveInt(v: number | undefined, fallback: number, what: strin
   return n;
 }
 
-const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+export const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function requireCompiled(model: Model, what: string): Compiled {
+export function requireCompiled(model: Model, what: string): Compiled {
   if (!model.compiled || !model.optimizer) {
     throw new Error(`You must call compile() before using the model for ${what}: model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] })`);
   }
@@ -85,7 +85,7 @@ function requireCompiled(model: Model, what: string): Compiled {
 }
 
 /** Sample weights times class weights (Keras multiplies them when both are given). */
-function combinedWeights(sampleWeight: TensorLike | undefined, classWeight: Record<number, number> | undefined, ys: Tensor[], n: number, what: string): Tensor | null {
+export function combinedWeights(sampleWeight: TensorLike | undefined, classWeight: Record<number, number> | undefined, ys: Tensor[], n: number, what: string): Tensor | null {
   const sw = checkSampleWeight(sampleWeight, n);
   if (!classWeight) return sw;
   if (ys.length !== 1) throw new Error(`${what}: classWeight is supported only for models with a single output`);
@@ -94,7 +94,7 @@ function combinedWeights(sampleWeight: TensorLike | undefined, classWeight: Reco
 }
 
 /** One optimisation step on a batch (call inside a step scope). */
-function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
+export function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
   const outs = model.forward(xs, true);
   const loss = batchLoss(c, outs, ys, sw, model.losses);
   const vars = model.trainableWeights;
@@ -103,7 +103,7 @@ function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Te
   noGrad(() => model.optimizer!.applyGradients(pairs));
 }
 
-function testStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
+export function testStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
   noGrad(() => batchLoss(c, model.forward(xs, false), ys, sw, model.losses));
 }
 
@@ -242,7 +242,7 @@ export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}
   return history;
 }
 
-async function evaluateLists(
+export async function evaluateLists(
   model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null, batchSize: number, verbose: 0 | 1 | 2, callbacks: CallbackList | null,
 ): Promise<Logs> {
   const n = cardinality([['x', xs], ['y', ys]]);

@@ -4,9 +4,16 @@ export { LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineD
 export * as schedules from './schedules.js';
 
 import { Adagrad, Adam, AdamW, RMSprop, SGD, type AdagradArgs, type AdamArgs, type RMSpropArgs, type SGDArgs } from './optimizer.js';
-/** TF.js-style factories: tn.optimizers.adam({ learningRate: 1e-3 }). */
-export const sgd = (args: SGDArgs = {}) => new SGD(args);
-export const adam = (args: AdamArgs = {}) => new Adam(args);
+// TF.js-style factories. They take Keras's options object (tn.optimizers.adam({ learningRate: 1e-3 })) or TF.js's
+// positional form (tf.train.adam(learningRate, beta1, beta2, epsilon)), so code copied from TF.js keeps its rates.
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+export const sgd = (args: SGDArgs | number = {}) => new SGD(typeof args === 'number' ? { learningRate: args } : args);
+export const momentum = (learningRate: number, momentumValue: number, useNesterov = false) => new SGD({ learningRate, momentum: momentumValue, nesterov: useNesterov });
+export const adam = (args: AdamArgs | number = {}, beta1?: number, beta2?: number, epsilon?: number) =>
+  new Adam(typeof args === 'number' ? defined({ learningRate: args, beta1, beta2, epsilon }) : args);
 export const adamw = (args: AdamArgs = {}) => new AdamW(args);
-export const rmsprop = (args: RMSpropArgs = {}) => new RMSprop(args);
-export const adagrad = (args: AdagradArgs = {}) => new Adagrad(args);
+/** TF.js's rmsprop(learningRate, decay, momentum, epsilon, centered): its decay is Keras's rho. */
+export const rmsprop = (args: RMSpropArgs | number = {}, decay?: number, momentumValue?: number, epsilon?: number, centered?: boolean) =>
+  new RMSprop(typeof args === 'number' ? defined({ learningRate: args, rho: decay, momentum: momentumValue, epsilon, centered }) : args);
+export const adagrad = (args: AdagradArgs | number = {}, initialAccumulatorValue?: number) =>
+  new Adagrad(typeof args === 'number' ? defined({ learningRate: args, initialAccumulatorValue }) : args);

@@ -45,6 +45,9 @@ export abstract class Optimizer {
 
   constructor(args: OptimizerArgs, defaults: { learningRate: number; name: string; weightDecay?: number }) {
     const cls = this.constructor.name;
+    if (args === null || typeof args !== 'object') {
+      throw new Error(`${cls}: expected an options object such as { learningRate: 0.001 }, received ${String(args)} (tn.optimizers.${cls.toLowerCase()}(${String(args)}) takes TF.js's positional form)`);
+    }
     const lr = args.learningRate ?? defaults.learningRate;
     if (!(lr instanceof LearningRateSchedule) && (typeof lr !== 'number' || !(lr >= 0) || !Number.isFinite(lr))) {
       throw new Error(`${cls}: received an invalid value for \`learningRate\`, expected a non-negative number or a LearningRateSchedule. Received: learningRate=${String(lr)}`);

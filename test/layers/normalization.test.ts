@@ -112,6 +112,32 @@ describe('normalization layers: gradients and axes', () => {
     }
   });
 
+  it('LayerNormalization over axes that include the batch axis scales by gamma of the same axes', () => {
+    // Keras broadcasts gamma and beta to the input's shape on every normalized axis, the batch axis too.
+    const ln = new tn.layers.LayerNormalization({ axis: [0, 2], epsilon: 1e-3 });
+    const x = randomTensor([2, 3, 5], 4);
+    ln.apply(x);
+    const [gShape, bShape] = ln.getWeights().map((w) => w.shape);
+    expect(gShape).toEqual([2, 5]);
+    expect(bShape).toEqual([2, 5]);
+    const gamma = randomTensor([2, 5], 5, 0.5, 2);
+    const beta = randomTensor([2, 5], 6);
+    ln.setWeights([gamma, beta]);
+    const got = (ln.apply(x) as tn.Tensor).data();
+    const xv = x.data(), gv = gamma.data(), bv = beta.data();
+    for (let j = 0; j < 3; j++) {
+      const idx = (b: number, k: number) => b * 15 + j * 5 + k;
+      let m = 0;
+      for (let b = 0; b < 2; b++) for (let k = 0; k < 5; k++) m += xv[idx(b, k)] / 10;
+      let v = 0;
+      for (let b = 0; b < 2; b++) for (let k = 0; k < 5; k++) v += (xv[idx(b, k)] - m) ** 2 / 10;
+      for (let b = 0; b < 2; b++) for (let k = 0; k < 5; k++) {
+        const want = ((xv[idx(b, k)] - m) / Math.sqrt(v + 1e-3)) * gv[b * 5 + k] + bv[b * 5 + k];
+        expect(Math.abs(got[idx(b, k)] - want)).toBeLessThan(1e-5);
+      }
+    }
+  });
+
   it('BatchNormalization in training has the gradients of finite differences, on the last axis and on axis 1', () => {
     for (const axis of [-1, 1]) {
       const bn = new tn.layers.BatchNormalization({ axis });

