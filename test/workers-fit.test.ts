@@ -286,6 +286,8 @@ describe('fit({ worker: true })', () => {
     await expect(m.fit(x, y, { worker: { threads: 0 } })).rejects.toThrow('fit({ worker: true }): worker.threads must be a positive integer, received 0');
     await expect(m.fit(x, y, { worker: { modules: 'x.js' as never } })).rejects.toThrow(/worker\.modules must be an array/);
     await expect(m.fit({ iterator: () => null } as never, y, { worker: true })).rejects.toThrow(/dataset .*not supported yet/);
+    const ds = tn.data.zip([tn.data.array([x]), tn.data.array([y])]);
+    await expect(m.fit(ds, { worker: true } as never)).rejects.toThrow(/fit\(\{ worker: true \}\): training on a tn\.data Dataset .*not supported yet/);
     await expect(m.fit(x, y, { epochs: 0, worker: true })).rejects.toThrow('fit: epochs must be a positive integer, received 0');
     const plain = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [6] })]);
     plain.compile({ optimizer: 'sgd', loss: (a: tn.Tensor, b: tn.Tensor) => tn.mean(tn.square(tn.sub(a, b))) });
