@@ -81,13 +81,13 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   const warm = cnn();
   warm.predict(test);
   await warm.fit(x, y, { epochs: 1, batchSize, verbose: 0, stepsPerEpoch: 20 });
-  type FitMode = 'in' | 'worker' | 'lambda' | 'subclass';
-  const fitModes: FitMode[] = ['in', 'worker', 'lambda', 'subclass'];
+  type FitMode = 'in' | 'worker' | 'worker1' | 'lambda' | 'subclass';
+  const fitModes: FitMode[] = ['in', 'worker', 'worker1', 'lambda', 'subclass'];
   const fits = Object.fromEntries(fitModes.map((m) => [m, { delay: [] as Delay[], rate: [] as number[], wall: [] as number[] }])) as Record<FitMode, { delay: Delay[]; rate: number[]; wall: number[] }>;
-  const label = { in: 'in-thread', worker: 'worker', lambda: 'worker, LambdaCallback onBatchEnd', subclass: 'worker, Callback subclass onBatchEnd' };
+  const label = { in: 'in-thread', worker: 'worker', worker1: 'worker, 1 kernel thread', lambda: 'worker, LambdaCallback onBatchEnd', subclass: 'worker, Callback subclass onBatchEnd' };
   const predicts: Record<'sync' | 'async', { delay: Delay[]; ms: number[] }> = { sync: { delay: [], ms: [] }, async: { delay: [], ms: [] } };
   for (let r = 0; r < rounds; r++) {
-    for (const mode of [...fitModes.slice(r % 4), ...fitModes.slice(0, r % 4)]) {
+    for (const mode of [...fitModes.slice(r % fitModes.length), ...fitModes.slice(0, r % fitModes.length)]) {
       const model = cnn();
       const t0 = performance.now();
       let start = 0;
@@ -98,7 +98,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
         // A batch hook makes every batch a round trip between the threads; a Callback subclass's also carries the
         // weights and optimizer slots both ways.
         const perBatch = mode === 'lambda' ? [new tn.LambdaCallback({ onBatchEnd: () => undefined })] : mode === 'subclass' ? [new BatchHook()] : [];
-        await model.fit(x, y, { epochs: 1, batchSize, verbose: 0, callbacks: [timing, ...perBatch], worker: mode !== 'in' });
+        await model.fit(x, y, { epochs: 1, batchSize, verbose: 0, callbacks: [timing, ...perBatch], worker: mode === 'in' ? false : mode === 'worker1' ? { threads: 1 } : true });
       });
       const wall = performance.now() - t0;
       const epochMs = end - start;
@@ -132,13 +132,14 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   const steps = Math.ceil(samples / batchSize);
   const perBatch = (mode: FitMode) => median(fits[mode].rate.map((v, i) => ((samples / v - samples / fits.worker.rate[i]) * 1000) / steps));
   const lines = [
-    `Reference MNIST CNN, ${samples} training images, batch ${batchSize}, one epoch per run, ${rounds} rounds, the four ways of training in rotating order (medians); ${info.isa}, ${info.threads} threads (the worker's too). Event-loop delay of the main thread in ms (monitorEventLoopDelay, resolution 1 ms: an idle loop reads about 1 ms).`,
+    `Reference MNIST CNN, ${samples} training images, batch ${batchSize}, one epoch per run, ${rounds} rounds, the five ways of training in rotating order (medians); ${info.isa}, ${info.threads} threads (the worker's too). Event-loop delay of the main thread in ms (monitorEventLoopDelay, resolution 1 ms: an idle loop reads about 1 ms).`,
     '',
     '| main thread while | delay p50 | p99 | max | work |',
     '| --- | ---: | ---: | ---: | --- |',
     row('idle (2 s)', idle.delay, '-'),
     row('fit, in-thread', medianDelay(fits.in.delay), `${f1(rateIn)} images/s; run ${(median(fits.in.wall) / 1000).toFixed(2)} s`),
     row('fit({ worker: true })', medianDelay(fits.worker.delay), `${f1(rateWorker)} images/s (paired ratio to in-thread ${f1(100 * paired('worker'))}%); run ${(median(fits.worker.wall) / 1000).toFixed(2)} s with the worker's start`),
+    row('fit({ worker: { threads: 1 } })', medianDelay(fits.worker1.delay), `${f1(median(fits.worker1.rate))} images/s (paired ratio to in-thread ${f1(100 * paired('worker1'))}%): a core left to this thread`),
     ...(['lambda', 'subclass'] as const).map((m) => row(`fit({ worker: true }), ${m === 'lambda' ? 'a LambdaCallback' : 'a Callback subclass'} with onBatchEnd`, medianDelay(fits[m].delay), `${f1(median(fits[m].rate))} images/s (paired ratio to in-thread ${f1(100 * paired(m))}%; ${perBatch(m).toFixed(2)} ms more per batch than the worker without)`)),
     row('predict, 2,000 images', medianDelay(predicts.sync.delay), `${f1(median(predicts.sync.ms))} ms`),
     row('predictAsync, 2,000 images', medianDelay(predicts.async.delay), `${f1(median(predicts.async.ms))} ms`),
@@ -166,6 +167,10 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
       'beside this thread\'s brings about. On this loaded machine that makes in-thread kernels several times faster',
       'once any worker has computed (predict of the 2,000 images: 0.7-1.5 s before, 0.08 s after, at load average',
       '~13), so the benchmark starts predictAsync\'s worker before measuring and every run sees the same libgomp state.',
+      '',
+      'The worker trained faster than this thread in these runs (paired ratios above 100%). We have not isolated why',
+      '(same kernels, same thread count; this thread also holds the data set and runs the benchmark\'s timers); read',
+      'it as "the worker costs nothing measurable here", not as a speed-up.',
     ].join('\n'));
     console.log('wrote the "Off the event loop" section of benchmarks/RESULTS.md');
   }
