@@ -277,6 +277,27 @@ describe('fit({ worker: true })', () => {
     await expect(m.fit(tn.randomNormal([8, 6]), tn.zeros([8, 3]), { verbose: 0, worker: true })).rejects.toThrow(/Explode/);
   });
 
+  it('trains a model that is not built yet: it is built before training, its initial weights drawn before the first shuffle', async () => {
+    const make = () => {
+      tn.clearSession();
+      tn.setSeed(4);
+      const m = new tn.Sequential([new tn.layers.Dense(5, { activation: 'relu' }), new tn.layers.Dense(3, { activation: 'softmax' })]);
+      m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
+      return m;
+    };
+    const { x, y } = data();
+    const a = make();
+    // In-thread, the first batch builds the model after the shuffle; built first, it draws in the worker's order.
+    a.predict(tn.zeros([0, 6]));
+    const ha = await a.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+    const b = make();
+    expect(b.built).toBe(false);
+    const hb = await b.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, worker: true });
+    expect(b.built).toBe(true);
+    expect(hb.history).toEqual(ha.history);
+    expect(state(b).equals(state(a))).toBe(true);
+  });
+
   it('honours worker.threads, and checks its arguments before starting a worker', async () => {
     const r = await inAndOut(() => ({ epochs: 2, batchSize: 8, verbose: 0 }), { threads: 1 });
     const [a, b] = [r.inThread, r.onWorker].map((m) => m.getWeights().flatMap((w) => Array.from(w.dataSync())));

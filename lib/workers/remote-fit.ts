@@ -11,7 +11,7 @@ import type { Model } from '../models/model.js';
 import { fitCallbacks, prepareFit, type FitArgs, type FitPlan } from '../models/training.js';
 import { buffersOf, moduleSpecifiers, rebuildError, type BatchMode, type FitEvent, type FitReply, type FromWorker, type PlanPackage, type ToWorker } from './protocol.js';
 import { startWorker } from './spawn.js';
-import { packModel, packRandom, packTensor, packWeights, sameWeights, unpackRandom, unpackWeights, type WeightsPackage } from './transfer.js';
+import { ensureBuilt, packModel, packRandom, packTensor, packWeights, sameWeights, unpackRandom, unpackWeights, type WeightsPackage } from './transfer.js';
 
 const WHAT = 'fit({ worker: true })';
 const MODES: BatchMode[] = ['none', 'notify', 'await', 'state'];
@@ -61,6 +61,7 @@ export async function remoteFit(model: Model, x: Inputs, y: Inputs, args: FitArg
   const { modules, threads } = workerOptions(args.worker);
   const plan = prepareFit(model, x, y, args);
   const { callbacks, history } = fitCallbacks(model, plan, args.callbacks);
+  ensureBuilt(model, plan.xs);
   const start = packModel(model, WHAT);
   const planPackage = packPlan(plan);
   model.stopTraining = false;

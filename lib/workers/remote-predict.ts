@@ -4,15 +4,14 @@
 // order, so concurrent calls each get their own model's answer.
 import { backendInfo } from '../backend.js';
 import type { Logs } from '../callbacks/callback.js';
-import { noGrad } from '../autograd/tape.js';
-import { cardinality, checkSampleWeight, rowRange, toList, type Inputs } from '../models/data.js';
+import { cardinality, checkSampleWeight, toList, type Inputs } from '../models/data.js';
 import type { Model } from '../models/model.js';
 import { metricsNames } from '../models/compile.js';
 import { positiveInt, verbosity, type EvaluateArgs, type PredictArgs, type WorkerArgs } from '../models/training.js';
 import type { Tensor } from '../tensor.js';
 import { buffersOf, moduleSpecifiers, rebuildError, type EvaluateRequest, type FromWorker, type PredictRequest } from './protocol.js';
 import { startWorker } from './spawn.js';
-import { packModel, packTensor, unpackTensor } from './transfer.js';
+import { ensureBuilt, packModel, packTensor, unpackTensor } from './transfer.js';
 import type { Worker } from 'node:worker_threads';
 
 type Pending = { resolve: (m: FromWorker) => void; reject: (e: Error) => void };
@@ -55,10 +54,6 @@ function request(m: PredictRequest | EvaluateRequest, transfer: ArrayBuffer[]): 
   });
 }
 
-/** A model that predict would build on its first batch is built here, on the empty batch, so that it can cross. */
-function ensureBuilt(model: Model, xs: Tensor[]): void {
-  if (!model.built) noGrad(() => model.forward(xs.map((t) => rowRange(t, 0, 0)), false));
-}
 
 export async function predictAsync(model: Model, x: Inputs, args: PredictArgs & WorkerArgs = {}): Promise<Tensor | Tensor[]> {
   const xs = toList(x, model.inputNames, 'x', model.name);

@@ -7,7 +7,9 @@ import { serializeCompile } from '../io/tfjs-layers.js';
 import type { CompileArgs } from '../models/compile.js';
 import type { Model } from '../models/model.js';
 import { applyWeights, weightViews, type OptimizerState } from '../models/weights.js';
+import { noGrad } from '../autograd/tape.js';
 import { layerGenerators } from '../callbacks/checkpoint.js';
+import { rowRange } from '../models/data.js';
 import { getRandomState, setRandomState, type RandomState } from '../random.js';
 import { isStringTensor, stringsOf, tensor, type Tensor } from '../tensor.js';
 
@@ -124,4 +126,9 @@ export function sameWeights(model: Model, pkg: WeightsPackage): boolean {
     at += c.byteLength;
   }
   return at === pkg.data.byteLength;
+}
+
+/** A model that predict or fit would build on its first batch is built here, on an empty batch, so that it can cross. */
+export function ensureBuilt(model: Model, xs: Tensor[]): void {
+  if (!model.built) noGrad(() => model.forward(xs.map((t) => rowRange(t, 0, 0)), false));
 }
