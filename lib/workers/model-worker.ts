@@ -8,7 +8,7 @@ import type { Model } from '../models/model.js';
 import { evaluate, predict, runEpochs, type FitEvents, type FitPlan } from '../models/training.js';
 import type { Tensor } from '../tensor.js';
 import { buffersOf, errorMessage, type BatchMode, type EvaluateRequest, type FitHook, type FitReply, type FitStart, type FromWorker, type PredictRequest, type ToWorker } from './protocol.js';
-import { packRandom, packTensor, packWeights, unpackModel, unpackRandom, unpackTensor, unpackWeights, type ModelPackage } from './transfer.js';
+import { packRandom, packTensor, packWeightsShared, unpackModel, unpackRandom, unpackTensor, unpackWeights, type ModelPackage } from './transfer.js';
 
 const port = parentPort as MessagePort;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
@@ -22,6 +22,8 @@ class RemoteEvents implements FitEvents {
   /** Trained since the weights last crossed. */
   private dirty = false;
   private waiting: ((reply: FitReply) => void) | null = null;
+  /** The shared memory the weights cross in; the main thread has read it before it replies. */
+  private shared: SharedArrayBuffer | null = null;
 
   constructor(private readonly model: Model, private readonly batchBegin: BatchMode, private readonly batchEnd: BatchMode) {}
 
@@ -55,10 +57,13 @@ class RemoteEvents implements FitEvents {
 
   private async exchange(hook: FitHook, args: [Logs] | [number, Logs], withWeights: boolean): Promise<void> {
     const model = this.model;
-    const weights = withWeights && this.dirty ? packWeights(model) : null;
-    if (weights) this.dirty = false;
+    const weights = withWeights && this.dirty ? packWeightsShared(model, this.shared) : null;
+    if (weights) {
+      this.shared = weights.data;
+      this.dirty = false;
+    }
     const reply = new Promise<FitReply>((resolve) => (this.waiting = resolve));
-    post({ type: 'event', hook, args, wait: true, random: packRandom(model), weights, current: !this.dirty }, weights ? [weights.data] : []);
+    post({ type: 'event', hook, args, wait: true, random: packRandom(model), weights, current: !this.dirty });
     const r = await reply;
     model.stopTraining = r.stopTraining;
     if (r.resumeAt) model.resumeAt = r.resumeAt;

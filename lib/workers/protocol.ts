@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logs } from '../callbacks/callback.js';
 import type { FitPlan } from '../models/training.js';
-import type { ModelPackage, RandomPackage, TensorPackage, WeightsPackage } from './transfer.js';
+import type { ModelPackage, RandomPackage, SharedWeightsPackage, TensorPackage, WeightsPackage } from './transfer.js';
 
 /**
  * How batch events cross: 'none' not at all; 'notify' posted without waiting (the progress bar only reads the logs);
@@ -50,7 +50,7 @@ export interface FitEvent {
   wait: boolean;
   /** On the events waited on: the worker's random state, and its weights if it trained since the last exchange. */
   random?: RandomPackage;
-  weights?: WeightsPackage | null;
+  weights?: SharedWeightsPackage | null;
   /**
    * Whether the main thread's weights are the worker's for this event (they came with it, or the worker has not
    * trained since they last crossed). Only then may weights a callback set go back: else they would undo batches.

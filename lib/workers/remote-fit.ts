@@ -11,7 +11,7 @@ import type { Model } from '../models/model.js';
 import { fitCallbacks, prepareFit, type FitArgs, type FitPlan } from '../models/training.js';
 import { buffersOf, moduleSpecifiers, rebuildError, type BatchMode, type FitEvent, type FitReply, type FromWorker, type PlanPackage, type ToWorker } from './protocol.js';
 import { startWorker } from './spawn.js';
-import { ensureBuilt, packModel, packRandom, packTensor, packWeights, sameWeights, unpackRandom, unpackWeights, type WeightsPackage } from './transfer.js';
+import { ensureBuilt, packModel, packRandom, packTensor, packWeights, sameWeights, unpackRandom, unpackWeights, type SharedWeightsPackage, type WeightsPackage } from './transfer.js';
 
 const WHAT = 'fit({ worker: true })';
 const MODES: BatchMode[] = ['none', 'notify', 'await', 'state'];
@@ -67,7 +67,7 @@ export async function remoteFit(model: Model, x: Inputs, y: Inputs, args: FitArg
   model.stopTraining = false;
   model.resumeAt = null;
   // The weights this thread's model holds as far as the worker knows: a callback changed them if they differ.
-  let synced: WeightsPackage = start.weights;
+  let synced: WeightsPackage | SharedWeightsPackage = start.weights;
   let stopSent = false;
   const worker = startWorker('model-worker');
   const send = (m: ToWorker, transfer: ArrayBuffer[] = []) => worker.postMessage(m, transfer);

@@ -40,17 +40,36 @@ export interface TensorPackage {
 export function packWeights(model: Model, optimizer = true): WeightsPackage {
   const { specs, chunks, optimizer: state } = weightViews(model, optimizer);
   const data = new ArrayBuffer(chunks.reduce((n, c) => n + c.byteLength, 0));
-  const bytes = new Uint8Array(data);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
+  copyChunks(chunks, new Uint8Array(data));
   return { specs, data, optimizer: state };
 }
 
+/** A weights package in memory shared between threads. */
+export type SharedWeightsPackage = Omit<WeightsPackage, 'data'> & { data: SharedArrayBuffer };
+
+/**
+ * packWeights into shared memory, reusing `reuse` when it has the size needed: a thread that sends the weights after
+ * every batch then allocates (and page-faults) nothing per batch. The receiver must read it before the sender packs
+ * again (fit's lockstep guarantees it).
+ */
+export function packWeightsShared(model: Model, reuse: SharedArrayBuffer | null, optimizer = true): SharedWeightsPackage {
+  const { specs, chunks, optimizer: state } = weightViews(model, optimizer);
+  const size = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const data = reuse && reuse.byteLength === size ? reuse : new SharedArrayBuffer(size);
+  copyChunks(chunks, new Uint8Array(data));
+  return { specs, data, optimizer: state };
+}
+
+function copyChunks(chunks: Uint8Array[], into: Uint8Array): void {
+  let at = 0;
+  for (const c of chunks) {
+    into.set(c, at);
+    at += c.byteLength;
+  }
+}
+
 /** Sets a model's weights (and optimizer state, when the package has it) from packWeights() of a model like it. */
-export function unpackWeights(model: Model, pkg: WeightsPackage, where: string): void {
+export function unpackWeights(model: Model, pkg: WeightsPackage | SharedWeightsPackage, where: string): void {
   const loaded: LoadedWeight[] = [];
   let at = 0;
   for (const spec of pkg.specs) {
@@ -117,7 +136,7 @@ export function unpackRandom(model: Model, pkg: RandomPackage): void {
 }
 
 /** Whether the model's weights, optimizer slots and step count are still those of `pkg` (the learning rate aside). */
-export function sameWeights(model: Model, pkg: WeightsPackage): boolean {
+export function sameWeights(model: Model, pkg: WeightsPackage | SharedWeightsPackage): boolean {
   const now = weightViews(model, pkg.optimizer !== null);
   if (now.specs.length !== pkg.specs.length || (now.optimizer?.iterations ?? null) !== (pkg.optimizer?.iterations ?? null)) return false;
   let at = 0;
