@@ -160,17 +160,16 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
       '"Inside a server"). The round trip itself is short (a postMessage ping-pong between two threads: p50 0.03 ms',
       'on this machine); on a machine running many more threads than it has CPUs the cost is that a thread that waits',
       'gives up its CPU and waits for a time slice to get it back, so the figure moves with the load. A Callback',
-      'subclass\'s batch hooks also have the weights and the optimizer slots (8.3 MB for this CNN with Adam) cross both',
-      'ways every batch. With the progress bar or epoch-level callbacks only, batch events are posted without waiting.',
+      'subclass\'s batch hooks also have the weights and the optimizer slots (8.3 MB for this CNN with Adam) come over',
+      'every batch (and go back when a callback changed them). With the progress bar or epoch-level callbacks only, batch events are posted without waiting.',
       '',
       'libgomp throttles its spin-wait when it manages more threads than there are CPUs, which a worker\'s OpenMP team',
       'beside this thread\'s brings about. On this loaded machine that makes in-thread kernels several times faster',
       'once any worker has computed (predict of the 2,000 images: 0.7-1.5 s before, 0.08 s after, at load average',
       '~13), so the benchmark starts predictAsync\'s worker before measuring and every run sees the same libgomp state.',
       '',
-      'The worker trained faster than this thread in these runs (paired ratios above 100%). We have not isolated why',
-      '(same kernels, same thread count; this thread also holds the data set and runs the benchmark\'s timers); read',
-      'it as "the worker costs nothing measurable here", not as a speed-up.',
+      'On a shared machine the paired ratio moves from invocation to invocation with the load (the runs of one',
+      'invocation take turns, so within it they share the load); compare figures of one invocation only.',
     ].join('\n'));
     console.log('wrote the "Off the event loop" section of benchmarks/RESULTS.md');
   }
