@@ -15,6 +15,7 @@ const suites = [
   { name: 'data', file: 'data.ts' },
   { name: 'pool', file: 'pool.ts' },
   { name: 'distributed', file: 'distributed.ts' },
+  { name: 'worker', file: 'worker.ts' },
 ];
 
 type SuiteMain = (argv: string[], command?: string) => unknown;

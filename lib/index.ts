@@ -12,7 +12,7 @@ export { clearSession, input } from './layers/layer.js';
 export { Layer, InputLayer, SymbolicTensor } from './layers/layer.js';
 export * as layers from './layers/index.js';
 export { Model } from './models/model.js';
-export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs, ModelArgs, FitDatasetArgs, EvaluateDatasetArgs, PredictDatasetArgs } from './models/model.js';
+export type { CompileArgs, FitArgs, FitWorkerOptions, EvaluateArgs, PredictArgs, WorkerArgs, ModelArgs, FitDatasetArgs, EvaluateDatasetArgs, PredictDatasetArgs } from './models/model.js';
 export { Sequential } from './models/sequential.js';
 export type { SequentialArgs } from './models/sequential.js';
 export * as models from './models/index.js';

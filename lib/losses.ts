@@ -433,6 +433,13 @@ const classes: Record<string, new (args?: never) => Loss> = {
 };
 const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
 const known = Object.keys(classes);
+/** Loss subclasses registered with tn.serialization.registerClass, by class name (as serialized compile args name them). */
+const customLosses = new Map<string, new (config: Record<string, unknown>) => Loss>();
+
+/** @internal registerClass's part for a Loss subclass: a serialized { className, config } can rebuild it. */
+export function registerLossClass(cls: new (config: Record<string, unknown>) => Loss): void {
+  customLosses.set(cls.name, cls);
+}
 
 /** Resolves a loss by name ('sparse_categorical_crossentropy' or 'sparseCategoricalCrossentropy'), object or function. */
 export function getLoss(id: LossIdentifier): Loss {
@@ -446,7 +453,7 @@ export function getLoss(id: LossIdentifier): Loss {
   }
   // The serialized form, as a saved model's training config holds it: { className: 'Huber', config: getConfig() }.
   if (id && typeof id === 'object' && typeof id.className === 'string') {
-    const Cls = lookup(table, id.className, 'loss', known) as unknown as new (a: Record<string, unknown>) => Loss;
+    const Cls = customLosses.get(id.className) ?? (lookup(table, id.className, 'loss', known) as unknown as new (a: Record<string, unknown>) => Loss);
     return new Cls(id.config ?? {});
   }
   throw new Error(`Unknown loss ${JSON.stringify(id)}. Known losses: ${known.join(', ')}`);

@@ -1043,10 +1043,19 @@ const metricClasses: Record<string, new (config: never) => Metric> = {
   MeanIoU: MeanIoU as never, OneHotMeanIoU: OneHotMeanIoU as never,
 };
 
+/** Metric subclasses registered with tn.serialization.registerClass, by class name. */
+const customMetrics = new Map<string, new (config: never) => Metric>();
+
+/** @internal registerClass's part for a Metric subclass: a serialized { className, config } can rebuild it. */
+export function registerMetricClass(cls: new (config: never) => Metric): void {
+  customMetrics.set(cls.name, cls);
+}
+
 /** The serialized form of a metric object whose class can be rebuilt from its config, or null. */
 export function serializeMetric(m: Metric): { className: string; config: Record<string, unknown> } | null {
   const className = m.constructor.name;
-  return Object.hasOwn(metricClasses, className) && metricClasses[className] === m.constructor ? { className, config: m.getConfig() } : null;
+  const known = (Object.hasOwn(metricClasses, className) && metricClasses[className] === m.constructor) || customMetrics.get(className) === m.constructor;
+  return known ? { className, config: m.getConfig() } : null;
 }
 
 const factories: Record<string, (name: string) => Metric> = {
@@ -1098,8 +1107,8 @@ export function getMetric(id: MetricIdentifier, lossName = ''): Metric {
     return lookup(table, id, 'metric', known)(id);
   }
   if (id && typeof id === 'object' && typeof id.className === 'string') {
-    const Cls = Object.hasOwn(metricClasses, id.className) ? metricClasses[id.className] : undefined;
-    if (!Cls) throw new Error(`Unknown metric class ${JSON.stringify(id.className)}. Known: ${Object.keys(metricClasses).join(', ')}`);
+    const Cls = Object.hasOwn(metricClasses, id.className) ? metricClasses[id.className] : customMetrics.get(id.className);
+    if (!Cls) throw new Error(`Unknown metric class ${JSON.stringify(id.className)}. Known: ${[...Object.keys(metricClasses), ...customMetrics.keys()].join(', ')} (a custom Metric subclass must be registered with tn.serialization.registerClass)`);
     return new Cls((id.config ?? {}) as never);
   }
   throw new Error(`Unknown metric ${JSON.stringify(id)}. Known metrics: ${known.join(', ')}`);

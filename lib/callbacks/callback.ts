@@ -38,7 +38,7 @@ export class Callback {
   onPredictBatchEnd(_batch: number, _logs?: Logs): Maybe {}
 }
 
-type Hook = Exclude<keyof Callback, 'model' | 'params' | 'setModel' | 'setParams'>;
+export type Hook = Exclude<keyof Callback, 'model' | 'params' | 'setModel' | 'setParams'>;
 
 const base = Callback.prototype;
 
@@ -59,7 +59,8 @@ export class CallbackList {
     for (const c of this.callbacks) c.setParams(params);
   }
 
-  private implementers(hook: Hook): Callback[] {
+  /** The callbacks that override `hook`. */
+  implementers(hook: Hook): Callback[] {
     let list = this.byHook.get(hook);
     if (!list) {
       list = this.callbacks.filter((c) => (c as unknown as Record<string, unknown>)[hook] !== (base as unknown as Record<string, unknown>)[hook]);

@@ -309,7 +309,7 @@ interface BackupFile {
 }
 
 /** Every Generator the model's layers hold (seeded Dropout's stream), keyed by layer path and property name. */
-function layerGenerators(model: Model): Map<string, Generator> {
+export function layerGenerators(model: Model): Map<string, Generator> {
   const found = new Map<string, Generator>();
   const seen = new Set<object>();
   const visit = (layer: Layer, path: string) => {

@@ -38,6 +38,8 @@ import * as layerClasses from '../layers/index.js';
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from '../layers/layer.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
+import { Loss, registerLossClass } from '../losses.js';
+import { Metric, registerMetricClass } from '../metrics.js';
 import { tensor, type Variable } from '../tensor.js';
 
 export type Json = Record<string, unknown>;
@@ -446,12 +448,26 @@ function customName(cls: CustomClass): string {
   return name;
 }
 
-/** TF.js's tf.serialization.registerClass: makes a custom Layer subclass loadable under its class name. */
-export function registerClass<T extends CustomClass>(cls: T): T {
-  if (typeof cls !== 'function' || !(cls.prototype instanceof Layer)) {
-    throw new Error(`registerClass: expected a subclass of tn.Layer, received ${typeof cls === 'function' ? cls.name : String(cls)}`);
+/**
+ * TF.js's tf.serialization.registerClass: makes a custom Layer subclass loadable under its class name, and a custom
+ * Loss or Metric subclass rebuildable from the { className, config: getConfig() } that compile()'s arguments
+ * serialize to (in a saved model, or on their way to a worker thread).
+ */
+export function registerClass<T extends CustomClass>(cls: T): T;
+export function registerClass<T extends new (config: never) => Loss | Metric>(cls: T): T;
+export function registerClass<T extends CustomClass | (new (config: never) => Loss | Metric)>(cls: T): T {
+  if (typeof cls === 'function' && cls.prototype instanceof Loss) {
+    registerLossClass(cls as unknown as new (config: Record<string, unknown>) => Loss);
+    return cls;
   }
-  customClasses.set(customName(cls), cls);
+  if (typeof cls === 'function' && cls.prototype instanceof Metric) {
+    registerMetricClass(cls as unknown as new (config: never) => Metric);
+    return cls;
+  }
+  if (typeof cls !== 'function' || !(cls.prototype instanceof Layer)) {
+    throw new Error(`registerClass: expected a subclass of tn.Layer, tn.losses.Loss or tn.metrics.Metric, received ${typeof cls === 'function' ? cls.name : String(cls)}`);
+  }
+  customClasses.set(customName(cls as CustomClass), cls as CustomClass);
   return cls;
 }
 

@@ -13,10 +13,10 @@ import * as training from './training.js';
 import { Dataset } from '../data/dataset.js';
 import * as datasetTraining from './training-dataset.js';
 import type { EvaluateDatasetArgs, FitDatasetArgs, PredictDatasetArgs } from './training-dataset.js';
-import type { EvaluateArgs, FitArgs, PredictArgs } from './training.js';
+import type { EvaluateArgs, FitArgs, PredictArgs, WorkerArgs } from './training.js';
 
 export type { CompileArgs } from './compile.js';
-export type { EvaluateArgs, FitArgs, PredictArgs } from './training.js';
+export type { EvaluateArgs, FitArgs, FitWorkerOptions, PredictArgs, WorkerArgs } from './training.js';
 export type { EvaluateDatasetArgs, FitDatasetArgs, PredictDatasetArgs } from './training-dataset.js';
 
 export interface ModelArgs {
@@ -250,13 +250,22 @@ export class Model extends Layer {
   }
 
   /**
-   * Trains the model for `epochs` passes over the data. Yields to the event loop between batches. With a tn.data
+   * Trains the model for `epochs` passes over the data. Yields to the event loop between batches; with
+   * `worker: true` the batches run on a worker thread and this thread only runs the callbacks. With a tn.data
    * Dataset of batches as x (and no y), as Keras: fit(dataset, { epochs, stepsPerEpoch, validationData }).
    */
   fit(dataset: Dataset<unknown>, args?: FitDatasetArgs): Promise<History>;
   fit(x: Inputs, y: Inputs, args?: FitArgs): Promise<History>;
-  fit(x: Inputs | Dataset<unknown>, y?: Inputs | FitDatasetArgs, args: FitArgs = {}): Promise<History> {
-    if (x instanceof Dataset) return datasetTraining.fitDataset(this, x, y as FitDatasetArgs);
+  async fit(x: Inputs | Dataset<unknown>, y?: Inputs | FitDatasetArgs, args: FitArgs = {}): Promise<History> {
+    if (x instanceof Dataset) {
+      if ((y as { worker?: unknown } | undefined)?.worker) throw new Error('fit({ worker: true }): training on a tn.data Dataset on a worker thread is not supported yet; pass tensors, or train on this thread');
+      return datasetTraining.fitDataset(this, x, y as FitDatasetArgs);
+    }
+    if (args.worker) {
+      // Loaded on first use: programs that never train on a worker do not load the worker machinery.
+      const { remoteFit } = await import('../workers/remote-fit.js');
+      return remoteFit(this, x, y as Inputs, args);
+    }
     return training.fit(this, x, y as Inputs, args);
   }
 
@@ -295,14 +304,24 @@ export class Model extends Layer {
   }
 
   /**
-   * predict's outputs, the same values, computed batch by batch with a turn of the event loop between batches, so
-   * timers and I/O run while a large input is predicted. (The batches themselves still run on this thread.)
+   * predict's outputs, the same values, computed on a worker thread shared by the process, so this thread's event
+   * loop stays free. `modules` are imported by the worker first (custom layers registered with registerClass).
    */
   predictAsync(dataset: Dataset<unknown>, args?: PredictDatasetArgs): Promise<Tensor | Tensor[]>;
-  predictAsync(x: Inputs, args?: PredictArgs): Promise<Tensor | Tensor[]>;
-  predictAsync(x: Inputs | Dataset<unknown>, args: PredictArgs | PredictDatasetArgs = {}): Promise<Tensor | Tensor[]> {
+  predictAsync(x: Inputs, args?: PredictArgs & WorkerArgs): Promise<Tensor | Tensor[]>;
+  async predictAsync(x: Inputs | Dataset<unknown>, args: (PredictArgs & WorkerArgs) | PredictDatasetArgs = {}): Promise<Tensor | Tensor[]> {
+    // A dataset is read batch by batch on this thread (its sources and transformations live here).
     if (x instanceof Dataset) return datasetTraining.predictDataset(this, x, args as PredictDatasetArgs);
-    return training.predictAsync(this, x, args as PredictArgs);
+    const { predictAsync } = await import('../workers/remote-predict.js');
+    return predictAsync(this, x, args as PredictArgs & WorkerArgs);
+  }
+
+  /** evaluate's results, computed on predictAsync's worker thread (callbacks are not supported there). */
+  async evaluateAsync(x: Inputs, y: Inputs, args: EvaluateArgs & WorkerArgs & { returnDict: true }): Promise<Logs>;
+  async evaluateAsync(x: Inputs, y: Inputs, args?: EvaluateArgs & WorkerArgs): Promise<number[]>;
+  async evaluateAsync(x: Inputs, y: Inputs, args: EvaluateArgs & WorkerArgs = {}): Promise<number[] | Logs> {
+    const { evaluateAsync } = await import('../workers/remote-predict.js');
+    return evaluateAsync(this, x, y, args);
   }
 
   /** One gradient step on one batch; returns [loss, ...metrics] for that batch. */

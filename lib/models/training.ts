@@ -30,6 +30,18 @@ export interface FitArgs {
   sampleWeight?: TensorLike;
   /** Stop an epoch after this many batches. */
   stepsPerEpoch?: number;
+  /**
+   * Train on a worker thread, leaving this thread's event loop free: `true`, or the modules that register custom
+   * layers, losses and metrics there and the worker's kernel threads (default: this thread's).
+   */
+  worker?: boolean | FitWorkerOptions;
+}
+
+export interface FitWorkerOptions {
+  /** Modules the worker imports before it rebuilds the model (URLs, file paths, or package names). */
+  modules?: (string | URL)[];
+  /** The worker's kernel threads (setNumThreads); default backendInfo().threads of the calling thread. */
+  threads?: number;
 }
 
 export interface EvaluateArgs {
@@ -46,13 +58,18 @@ export interface PredictArgs {
   verbose?: 0 | 1 | 2;
 }
 
+/** predictAsync's and evaluateAsync's extra argument: modules the worker imports first (custom layers, losses, metrics). */
+export interface WorkerArgs {
+  modules?: (string | URL)[];
+}
+
 export function verbosity(v: FitArgs['verbose'], fallback: 0 | 1 | 2): 0 | 1 | 2 {
   if (v === undefined || v === 'auto') return fallback;
   if (v !== 0 && v !== 1 && v !== 2) throw new Error(`verbose must be 0, 1, 2 or 'auto', received ${JSON.stringify(v)}`);
   return v;
 }
 
-function positiveInt(v: number | undefined, fallback: number, what: string): number {
+export function positiveInt(v: number | undefined, fallback: number, what: string): number {
   const n = v ?? fallback;
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, received ${String(v)}`);
   return n;
@@ -90,17 +107,35 @@ export function testStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], 
   noGrad(() => batchLoss(c, model.forward(xs, false), ys, sw, model.losses));
 }
 
-export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}): Promise<History> {
-  const c = requireCompiled(model, 'training');
+/** fit's data and settings, checked and split: everything the epochs need besides the model and its callbacks. */
+export interface FitPlan {
+  epochs: number;
+  batchSize: number;
+  verbose: 0 | 1 | 2;
+  initialEpoch: number;
+  shuffle: boolean;
+  validationFreq: number;
+  validationBatchSize: number;
+  xs: Tensor[];
+  ys: Tensor[];
+  sw: Tensor | null;
+  /** Training samples (after the validation split). */
+  n: number;
+  stepsPerEpoch: number;
+  val: [Tensor[], Tensor[], Tensor | null] | null;
+}
+
+/** Checks fit's arguments and data and splits off the validation samples; throws before anything trains. */
+export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}): FitPlan {
+  requireCompiled(model, 'training');
   const epochs = positiveInt(args.epochs, 1, 'fit: epochs');
   const batchSize = positiveInt(args.batchSize, 32, 'fit: batchSize');
   const verbose = verbosity(args.verbose, 1);
-  const initialEpoch = args.initialEpoch ?? 0;
   let xs = toList(x, model.inputNames, 'x', model.name);
   let ys = toList(y, model.outputNames, 'y', model.name);
   let n = cardinality([['x', xs], ['y', ys]]);
   let sw = combinedWeights(args.sampleWeight, args.classWeight, ys, n, 'fit');
-  let val: [Tensor[], Tensor[], Tensor | null] | null = null;
+  let val: FitPlan['val'] = null;
   if (args.validationData) {
     const [vx, vy, vw] = args.validationData;
     const vxs = toList(vx, model.inputNames, 'validationData x', model.name);
@@ -118,11 +153,37 @@ export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}
     sw = sw ? rowRange(sw, 0, cut) : null;
     n = cut;
   }
-  const stepsPerEpoch = Math.min(Math.ceil(n / batchSize), args.stepsPerEpoch ?? Infinity);
+  return {
+    epochs, batchSize, verbose, initialEpoch: args.initialEpoch ?? 0, shuffle: args.shuffle ?? true,
+    validationFreq: args.validationFreq ?? 1, validationBatchSize: args.validationBatchSize ?? batchSize,
+    xs, ys, sw, n, stepsPerEpoch: Math.min(Math.ceil(n / batchSize), args.stepsPerEpoch ?? Infinity), val,
+  };
+}
+
+/** The callbacks fit runs (progress bar, the user's, History last), given the model and fit's params. */
+export function fitCallbacks(model: Model, plan: FitPlan, callbacks: Callback[] = []): { callbacks: CallbackList; history: History } {
   const history = new History();
-  const callbacks = new CallbackList([...(verbose ? [new ProgbarLogger(verbose)] : []), ...(args.callbacks ?? []), history]);
-  callbacks.setModel(model);
-  callbacks.setParams({ epochs, steps: stepsPerEpoch, verbose, samples: n, batchSize });
+  const list = new CallbackList([...(plan.verbose ? [new ProgbarLogger(plan.verbose)] : []), ...callbacks, history]);
+  list.setModel(model);
+  list.setParams({ epochs: plan.epochs, steps: plan.stepsPerEpoch, verbose: plan.verbose, samples: plan.n, batchSize: plan.batchSize });
+  return { callbacks: list, history };
+}
+
+/**
+ * What the epochs loop calls at each event. A CallbackList in-thread; on a worker thread (fit({ worker: true })) a
+ * proxy that hands each event to the main thread's CallbackList and waits for its answer.
+ */
+export interface FitEvents {
+  call(hook: 'onTrainBegin' | 'onTrainEnd', logs: Logs): Promise<void>;
+  call(hook: 'onEpochBegin' | 'onEpochEnd', epoch: number, logs: Logs): Promise<void>;
+  trainBatchBegin(batch: number, logs: Logs): Promise<void>;
+  trainBatchEnd(batch: number, logs: Logs): Promise<void>;
+}
+
+/** fit's epochs: shuffling, the batches, validation, and the callbacks' events around them. */
+export async function runEpochs(model: Model, plan: FitPlan, callbacks: FitEvents): Promise<void> {
+  const c = requireCompiled(model, 'training');
+  const { epochs, batchSize, initialEpoch, xs, ys, sw, n, stepsPerEpoch, val } = plan;
   model.stopTraining = false;
   model.resumeAt = null;
   await callbacks.call('onTrainBegin', {});
@@ -139,7 +200,7 @@ export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}
     resetMetrics(c);
     await callbacks.call('onEpochBegin', epoch, {});
     for (let i = 0; i < n; i++) order[i] = i;
-    if (args.shuffle ?? true) {
+    if (plan.shuffle) {
       const g = generator();
       for (let i = n - 1; i > 0; i--) {
         const j = g.int(i + 1);
@@ -163,8 +224,8 @@ export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}
       if (model.stopTraining) break;
     }
     epochLogs = currentLogs(c);
-    if (val && (epoch + 1 - initialEpoch) % (args.validationFreq ?? 1) === 0) {
-      const vl = await evaluateLists(model, c, val[0], val[1], val[2], args.validationBatchSize ?? batchSize, 0, null);
+    if (val && (epoch + 1 - initialEpoch) % plan.validationFreq === 0) {
+      const vl = await evaluateLists(model, c, val[0], val[1], val[2], plan.validationBatchSize, 0, null);
       for (const [k, v] of Object.entries(vl)) epochLogs[`val_${k}`] = v;
     }
     await callbacks.call('onEpochEnd', epoch, epochLogs);
@@ -172,6 +233,12 @@ export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}
   }
   await callbacks.call('onTrainEnd', epochLogs);
   trimPool();
+}
+
+export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}): Promise<History> {
+  const plan = prepareFit(model, x, y, args);
+  const { callbacks, history } = fitCallbacks(model, plan, args.callbacks);
+  await runEpochs(model, plan, callbacks);
   return history;
 }
 
@@ -211,18 +278,14 @@ export async function evaluate(model: Model, x: Inputs, y: Inputs, args: Evaluat
   return metricsNames(c).map((k) => logs[k]);
 }
 
-/**
- * predict's batches: the inputs checked, the outputs allocated by the first batch, and a step that fills rows
- * [start, end) of them. predict runs the steps back to back; predictAsync yields to the event loop between them.
- */
-function predictionBatches(model: Model, x: Inputs, args: PredictArgs, what: string) {
+export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
   const xs = toList(x, model.inputNames, 'x', model.name);
   const n = cardinality([['x', xs]]);
-  const batchSize = positiveInt(args.batchSize, 32, `${what}: batchSize`);
+  const batchSize = positiveInt(args.batchSize, 32, 'predict: batchSize');
   const steps = Math.ceil(n / batchSize);
   const bar = args.verbose ? new Progbar(steps, args.verbose) : null;
   let results: Tensor[] | null = null;
-  const run = (step: number) => {
+  for (let step = 0; step < steps; step++) {
     const start = step * batchSize;
     const end = Math.min(n, start + batchSize);
     withScope(() => {
@@ -231,28 +294,10 @@ function predictionBatches(model: Model, x: Inputs, args: PredictArgs, what: str
       outs.forEach((o, i) => results![i].values.set(o.values, start * (o.size / (end - start || 1))));
     });
     bar?.update(step + 1, {}, step === steps - 1);
-  };
-  const finish = (): Tensor | Tensor[] => {
-    // No samples: run once on the empty batch to learn the output shapes.
-    results ??= noGrad(() => model.forward(xs, false));
-    return results.length === 1 ? results[0] : results;
-  };
-  return { steps, run, finish };
-}
-
-export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
-  const { steps, run, finish } = predictionBatches(model, x, args, 'predict');
-  for (let step = 0; step < steps; step++) run(step);
-  return finish();
-}
-
-export async function predictAsync(model: Model, x: Inputs, args: PredictArgs = {}): Promise<Tensor | Tensor[]> {
-  const { steps, run, finish } = predictionBatches(model, x, args, 'predictAsync');
-  for (let step = 0; step < steps; step++) {
-    run(step);
-    if (step < steps - 1) await nextTick();
   }
-  return finish();
+  // No samples: run once on the empty batch to learn the output shapes.
+  results ??= noGrad(() => model.forward(xs, false));
+  return results.length === 1 ? results[0] : results;
 }
 
 export function trainOnBatch(model: Model, x: Inputs, y: Inputs, args: { sampleWeight?: TensorLike; classWeight?: Record<number, number> } = {}): number[] {

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { backendInfo } from '../backend.js';
 import { writeManifestAndData } from '../io/atomic.js';
 import { checkManifest, readJSONFile, readWeights, type LoadedWeight, type ManifestWeight } from '../io/manifest.js';
-import { tensor } from '../tensor.js';
 import type { Model } from './model.js';
 
 const FORMAT = 'tensornode-weights';
@@ -27,25 +26,34 @@ export interface OptimizerState {
   learningRate: number | null;
 }
 
-/** @internal The model's weights (and the optimizer's slots and state) as a manifest and one buffer. */
-export function collectWeights(model: Model, withOptimizer = true): { specs: ManifestWeight[]; data: Buffer; optimizer: OptimizerState | null } {
+/**
+ * @internal The model's weights (and the optimizer's slots and state) as a manifest and views of the values where
+ * they live (no copy): model.weights in order, then each trainable weight's slots.
+ */
+export function weightViews(model: Model, withOptimizer = true): { specs: ManifestWeight[]; chunks: Uint8Array[]; optimizer: OptimizerState | null } {
   const specs: ManifestWeight[] = [];
-  const chunks: Buffer[] = [];
+  const chunks: Uint8Array[] = [];
   for (const w of model.weights) {
     const v = w.values;
     specs.push({ name: w.name, shape: w.shape.slice(), dtype: w.dtype as ManifestWeight['dtype'] });
-    chunks.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+    chunks.push(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   }
   const opt = withOptimizer ? model.optimizer : null;
   if (opt) {
     model.trainableWeights.forEach((v, i) => {
       opt.slotsOf(v)?.forEach((a, k) => {
         specs.push({ name: `${OPTIMIZER_PREFIX}${i}/${k}`, shape: v.shape.slice(), dtype: 'float32' });
-        chunks.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+        chunks.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
       });
     });
   }
   const optimizer = opt ? { className: opt.constructor.name, iterations: opt.iterations, learningRate: typeof opt.learningRate === 'number' ? opt.learningRate : null } : null;
+  return { specs, chunks, optimizer };
+}
+
+/** @internal The model's weights (and the optimizer's slots and state) as a manifest and one buffer. */
+export function collectWeights(model: Model, withOptimizer = true): { specs: ManifestWeight[]; data: Buffer; optimizer: OptimizerState | null } {
+  const { specs, chunks, optimizer } = weightViews(model, withOptimizer);
   return { specs, data: Buffer.concat(chunks), optimizer };
 }
 
@@ -98,7 +106,8 @@ export function applyWeights(model: Model, loaded: LoadedWeight[], optimizer: un
     };
   }
   restore?.();
-  weights.forEach((w, i) => w.assign(tensor(own[i].values, own[i].shape, own[i].dtype)));
+  // Shapes and dtypes were checked above: the values go straight into each variable (one copy, not two).
+  weights.forEach((w, i) => w.values.set(own[i].values));
 }
 
 /** The format of a weights path: `.weights.h5` (and, for loading, Keras 2's `.h5`) is Keras's; anything else a folder. */

@@ -94,7 +94,10 @@ export abstract class Optimizer {
     if (arrays.length !== spec.count || arrays.some((a) => a.length !== v.size)) {
       throw new Error(`${this.constructor.name}: variable '${v.name}' needs ${spec.count} slot arrays of ${v.size} values, received ${arrays.length}`);
     }
-    this.slots.set(v, arrays.map((a) => Float32Array.from(a)));
+    // In place when the variable has its slots already (a worker's fit syncs them every epoch or batch).
+    const own = this.slots.get(v);
+    if (own) own.forEach((s, i) => s.set(arrays[i]));
+    else this.slots.set(v, arrays.map((a) => Float32Array.from(a)));
   }
 
   /** Applies gradients: [[grad, variable], ...] (null gradients are skipped), or TF.js's {variableName: grad}. */

@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
-const fromSources = import.meta.url.endsWith('.ts');
+// tsx's tsImport() loads the sources with a query (?tsx-namespace=...) on each module's URL.
+const fromSources = new URL(import.meta.url).pathname.endsWith('.ts');
 
 /** The URL of a worker script in this folder, in the form this copy of the library runs from. */
 export function workerScript(name: string): URL {

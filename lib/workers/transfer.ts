@@ -6,7 +6,11 @@ import type { LoadedWeight, ManifestWeight } from '../io/manifest.js';
 import { serializeCompile } from '../io/tfjs-layers.js';
 import type { CompileArgs } from '../models/compile.js';
 import type { Model } from '../models/model.js';
-import { applyWeights, collectWeights, type OptimizerState } from '../models/weights.js';
+import { applyWeights, weightViews, type OptimizerState } from '../models/weights.js';
+import { noGrad } from '../autograd/tape.js';
+import { layerGenerators } from '../callbacks/checkpoint.js';
+import { rowRange } from '../models/data.js';
+import { getRandomState, setRandomState, type RandomState } from '../random.js';
 import { isStringTensor, stringsOf, tensor, type Tensor } from '../tensor.js';
 
 type Json = ReturnType<typeof serializeCompile>;
@@ -34,14 +38,38 @@ export interface TensorPackage {
 
 /** The model's weights (and with `optimizer`, its optimizer's slots and step count) in one fresh buffer. */
 export function packWeights(model: Model, optimizer = true): WeightsPackage {
-  const { specs, data, optimizer: state } = collectWeights(model, optimizer);
-  const copy = new ArrayBuffer(data.byteLength);
-  new Uint8Array(copy).set(data);
-  return { specs, data: copy, optimizer: state };
+  const { specs, chunks, optimizer: state } = weightViews(model, optimizer);
+  const data = new ArrayBuffer(chunks.reduce((n, c) => n + c.byteLength, 0));
+  copyChunks(chunks, new Uint8Array(data));
+  return { specs, data, optimizer: state };
+}
+
+/** A weights package in memory shared between threads. */
+export type SharedWeightsPackage = Omit<WeightsPackage, 'data'> & { data: SharedArrayBuffer };
+
+/**
+ * packWeights into shared memory, reusing `reuse` when it has the size needed: a thread that sends the weights after
+ * every batch then allocates (and page-faults) nothing per batch. The receiver must read it before the sender packs
+ * again (fit's lockstep guarantees it).
+ */
+export function packWeightsShared(model: Model, reuse: SharedArrayBuffer | null, optimizer = true): SharedWeightsPackage {
+  const { specs, chunks, optimizer: state } = weightViews(model, optimizer);
+  const size = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const data = reuse && reuse.byteLength === size ? reuse : new SharedArrayBuffer(size);
+  copyChunks(chunks, new Uint8Array(data));
+  return { specs, data, optimizer: state };
+}
+
+function copyChunks(chunks: Uint8Array[], into: Uint8Array): void {
+  let at = 0;
+  for (const c of chunks) {
+    into.set(c, at);
+    at += c.byteLength;
+  }
 }
 
 /** Sets a model's weights (and optimizer state, when the package has it) from packWeights() of a model like it. */
-export function unpackWeights(model: Model, pkg: WeightsPackage, where: string): void {
+export function unpackWeights(model: Model, pkg: WeightsPackage | SharedWeightsPackage, where: string): void {
   const loaded: LoadedWeight[] = [];
   let at = 0;
   for (const spec of pkg.specs) {
@@ -84,4 +112,42 @@ export function packTensor(t: Tensor): TensorPackage {
 
 export function unpackTensor(p: TensorPackage): Tensor {
   return tensor(p.values, p.shape, p.dtype);
+}
+
+/**
+ * The random state training draws from: the global generator (shuffling, unseeded Dropout) and the generators the
+ * model's layers hold (seeded Dropout), keyed by layer path. With the weights, all a thread needs to train on exactly
+ * as another would have.
+ */
+export interface RandomPackage {
+  global: RandomState;
+  layers: Record<string, RandomState>;
+}
+
+export function packRandom(model: Model): RandomPackage {
+  const layers: Record<string, RandomState> = {};
+  for (const [key, g] of layerGenerators(model)) layers[key] = g.getState();
+  return { global: getRandomState(), layers };
+}
+
+export function unpackRandom(model: Model, pkg: RandomPackage): void {
+  setRandomState(pkg.global);
+  for (const [key, g] of layerGenerators(model)) if (Object.hasOwn(pkg.layers, key)) g.setState(pkg.layers[key]);
+}
+
+/** Whether the model's weights, optimizer slots and step count are still those of `pkg` (the learning rate aside). */
+export function sameWeights(model: Model, pkg: WeightsPackage | SharedWeightsPackage): boolean {
+  const now = weightViews(model, pkg.optimizer !== null);
+  if (now.specs.length !== pkg.specs.length || (now.optimizer?.iterations ?? null) !== (pkg.optimizer?.iterations ?? null)) return false;
+  let at = 0;
+  for (const c of now.chunks) {
+    if (at + c.byteLength > pkg.data.byteLength || Buffer.compare(c, new Uint8Array(pkg.data, at, c.byteLength)) !== 0) return false;
+    at += c.byteLength;
+  }
+  return at === pkg.data.byteLength;
+}
+
+/** A model that predict or fit would build on its first batch is built here, on an empty batch, so that it can cross. */
+export function ensureBuilt(model: Model, xs: Tensor[]): void {
+  if (!model.built) noGrad(() => model.forward(xs.map((t) => rowRange(t, 0, 0)), false));
 }

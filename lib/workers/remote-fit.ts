@@ -1,0 +1,141 @@
+// fit({ worker: true }): the main thread's side. It prepares the data and builds the callbacks exactly as in-thread
+// fit does, sends the model and the data to a worker once, and runs each event the worker's epochs loop posts
+// (protocol.ts) on those callbacks, in order, carrying back what they changed.
+import { backendInfo } from '../backend.js';
+import { TerminateOnNaN } from '../callbacks/builtin.js';
+import { LambdaCallback, type Callback, type CallbackList, type History, type Hook, type Logs } from '../callbacks/callback.js';
+import { BackupAndRestore, ModelCheckpoint } from '../callbacks/checkpoint.js';
+import { ProgbarLogger } from '../callbacks/progbar.js';
+import type { Inputs } from '../models/data.js';
+import type { Model } from '../models/model.js';
+import { fitCallbacks, prepareFit, type FitArgs, type FitPlan } from '../models/training.js';
+import { buffersOf, moduleSpecifiers, rebuildError, type BatchMode, type FitEvent, type FitReply, type FromWorker, type PlanPackage, type ToWorker } from './protocol.js';
+import { startWorker } from './spawn.js';
+import { ensureBuilt, packModel, packRandom, packTensor, packWeights, sameWeights, unpackRandom, unpackWeights, type SharedWeightsPackage, type WeightsPackage } from './transfer.js';
+
+const WHAT = 'fit({ worker: true })';
+const MODES: BatchMode[] = ['none', 'notify', 'await', 'state'];
+
+/** What a callback needs from the batch events (begin or end) it implements (protocol.ts, BatchMode). */
+function batchNeeds(c: Callback, end: boolean): BatchMode {
+  if (c instanceof ProgbarLogger) return 'notify';
+  if (c instanceof TerminateOnNaN) return 'await';
+  // Plain functions, mostly logging: they get the logs and may stop training or change the learning rate, but mid-
+  // epoch see the weights of the last epoch's end (README, "Inside a server"). Subclass Callback for more.
+  if (c instanceof LambdaCallback) return 'await';
+  // Saving per epoch, their batch ends do nothing; BackupAndRestore's batch begin may restore the random state.
+  if ((c instanceof ModelCheckpoint || c instanceof BackupAndRestore) && c.saveFreq === 'epoch') return end || c instanceof ModelCheckpoint ? 'none' : 'await';
+  return 'state';
+}
+
+function batchMode(callbacks: CallbackList, end: boolean): BatchMode {
+  const hooks: Hook[] = end ? ['onTrainBatchEnd', 'onBatchEnd'] : ['onTrainBatchBegin', 'onBatchBegin'];
+  // Batch ends are always at least notified, so that model.stopTraining set on this thread by anything reaches the
+  // worker (a batch or two later when no callback waits on batches).
+  let mode = MODES.indexOf(end ? 'notify' : 'none');
+  for (const hook of hooks) for (const c of callbacks.implementers(hook)) mode = Math.max(mode, MODES.indexOf(batchNeeds(c, end)));
+  return MODES[mode];
+}
+
+function workerOptions(worker: FitArgs['worker']): { modules: string[]; threads: number } {
+  const o = worker === true ? {} : worker;
+  if (!o || typeof o !== 'object') throw new Error(`${WHAT}: worker must be true or { modules?, threads? }, received ${JSON.stringify(worker)}`);
+  const threads = o.threads ?? backendInfo().threads;
+  if (!Number.isInteger(threads) || threads <= 0) throw new Error(`${WHAT}: worker.threads must be a positive integer, received ${String(o.threads)}`);
+  return { modules: moduleSpecifiers(o.modules, WHAT), threads };
+}
+
+function packPlan(plan: FitPlan): PlanPackage {
+  const { xs, ys, sw, val, ...rest } = plan;
+  return {
+    ...rest,
+    xs: xs.map(packTensor),
+    ys: ys.map(packTensor),
+    sw: sw ? packTensor(sw) : null,
+    val: val ? [val[0].map(packTensor), val[1].map(packTensor), val[2] ? packTensor(val[2]) : null] : null,
+  };
+}
+
+export async function remoteFit(model: Model, x: Inputs, y: Inputs, args: FitArgs): Promise<History> {
+  if (isDataset(x)) throw new Error(`${WHAT}: training on a dataset on a worker thread is not supported yet; pass tensors, or train on this thread`);
+  const { modules, threads } = workerOptions(args.worker);
+  const plan = prepareFit(model, x, y, args);
+  const { callbacks, history } = fitCallbacks(model, plan, args.callbacks);
+  ensureBuilt(model, plan.xs);
+  const start = packModel(model, WHAT);
+  const planPackage = packPlan(plan);
+  model.stopTraining = false;
+  model.resumeAt = null;
+  // The weights this thread's model holds as far as the worker knows: a callback changed them if they differ.
+  let synced: WeightsPackage | SharedWeightsPackage = start.weights;
+  let stopSent = false;
+  const worker = startWorker('model-worker');
+  const send = (m: ToWorker, transfer: ArrayBuffer[] = []) => worker.postMessage(m, transfer);
+
+  const run = async (e: FitEvent): Promise<void> => {
+    if (e.weights) {
+      unpackWeights(model, e.weights, WHAT);
+      synced = e.weights;
+    }
+    if (e.random) unpackRandom(model, e.random);
+    const [a, b] = e.args;
+    if (e.hook === 'trainBatchBegin') await callbacks.trainBatchBegin(a as number, b as Logs);
+    else if (e.hook === 'trainBatchEnd') await callbacks.trainBatchEnd(a as number, b as Logs);
+    else await callbacks.call(e.hook, ...e.args);
+    if (!e.wait) {
+      if (model.stopTraining && !stopSent) {
+        stopSent = true;
+        send({ type: 'stop' });
+      }
+      return;
+    }
+    let weights: WeightsPackage | null = null;
+    if (e.current && !sameWeights(model, synced)) {
+      weights = packWeights(model, synced.optimizer !== null);
+      synced = weights;
+    }
+    const lr = model.optimizer?.learningRate;
+    const reply: FitReply = {
+      type: 'reply',
+      stopTraining: model.stopTraining,
+      learningRate: typeof lr === 'number' ? lr : null,
+      resumeAt: e.hook === 'onTrainBegin' ? model.resumeAt : null,
+      random: packRandom(model),
+      weights,
+    };
+    // In-thread fit reads the resume point once, after onTrainBegin, and clears it.
+    if (e.hook === 'onTrainBegin') model.resumeAt = null;
+    send(reply);
+  };
+
+  return new Promise<History>((resolve, reject) => {
+    let settled = false;
+    // Events run one after another, as the loop would call them: an async callback finishes before the next event.
+    let chain = Promise.resolve();
+    const finish = (err: Error | null) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      if (err) reject(err);
+      else resolve(history);
+    };
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'event') chain = chain.then(() => (settled ? undefined : run(m))).catch((err) => finish(err as Error));
+      else if (m.type === 'done') chain = chain.then(() => finish(null));
+      else if (m.type === 'error') chain = chain.then(() => finish(rebuildError(m)));
+    });
+    worker.on('error', (err) => finish(err));
+    worker.on('exit', (code) => finish(new Error(`${WHAT}: the worker thread exited (code ${code}) before training ended`)));
+    const tensors = [...planPackage.xs, ...planPackage.ys, planPackage.sw, ...(planPackage.val ? [...planPackage.val[0], ...planPackage.val[1], planPackage.val[2]] : [])];
+    send({
+      type: 'fit', model: start, random: packRandom(model), plan: planPackage, modules, threads,
+      batchBegin: batchMode(callbacks, false),
+      batchEnd: batchMode(callbacks, true),
+    }, buffersOf(tensors));
+  });
+}
+
+/** A tn.data-style dataset (an object with iterator()), which the worker does not take yet. */
+function isDataset(x: unknown): boolean {
+  return !!x && typeof x === 'object' && typeof (x as { iterator?: unknown }).iterator === 'function';
+}
