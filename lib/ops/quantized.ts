@@ -1,0 +1,158 @@
+// Int8 inference ops (native/quantized.h): uint8 activations (asymmetric, one scale and zero point per tensor) times
+// int8 weights (symmetric, one scale per output channel), exact int32 sums, and an epilogue that applies the scales,
+// the bias and relu before writing float32 (or uint8 codes between a convolution and its max pooling). Inference
+// only: nothing here records a gradient.
+import { native } from '../native.js';
+import { fmt } from '../shape-util.js';
+import { empty, type Tensor } from '../tensor.js';
+import { conv2dGeometry } from './conv.js';
+import { f32 } from './util.js';
+import { checkPadding, outputSize, type Padding } from './window.js';
+
+/** An affine uint8 code: value = scale * (code - zeroPoint). */
+export interface QuantizationParams {
+  scale: number;
+  zeroPoint: number;
+}
+
+/**
+ * Scale and zero point that cover [min, max] widened to contain 0, so that 0 (relu's floor, the convolution's zero
+ * padding) has an exact code (as TFLite and ONNX Runtime choose them).
+ */
+export function uint8Params(min: number, max: number, op: string): QuantizationParams {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) {
+    throw new Error(`${op}: cannot quantize a range [${min}, ${max}]; calibration must see finite values`);
+  }
+  const lo = Math.min(min, 0);
+  const hi = Math.max(max, 0);
+  if (hi === lo) return { scale: 1, zeroPoint: 0 };
+  const scale = (hi - lo) / 255;
+  const zeroPoint = Math.min(255, Math.max(0, Math.round(-lo / scale)));
+  return { scale: Math.fround(scale), zeroPoint };
+}
+
+/**
+ * A [k, n] float matrix as int8 with symmetric scales: w ≈ scales[j] * q[i, j], q in [-127, 127]. Per channel, each
+ * column's scale is its largest magnitude / 127; otherwise every column gets the matrix's.
+ */
+export function quantizeWeights(w: Float32Array, k: number, n: number, perChannel = true): { values: Int8Array; scales: Float32Array } {
+  if (w.length !== k * n) throw new Error(`quantizeWeights: ${w.length} weights do not form a [${k}, ${n}] matrix`);
+  const scales = new Float32Array(n);
+  for (let j = 0; j < n; j++) {
+    let m = 0;
+    for (let i = 0; i < k; i++) m = Math.max(m, Math.abs(w[i * n + j]));
+    if (!Number.isFinite(m)) throw new Error(`quantizeWeights: column ${j} holds a non-finite weight`);
+    scales[j] = m > 0 ? m / 127 : 1;
+  }
+  if (!perChannel) {
+    let m = 0;
+    for (let i = 0; i < w.length; i++) m = Math.max(m, Math.abs(w[i]));
+    scales.fill(m > 0 ? m / 127 : 1);
+  }
+  const values = new Int8Array(k * n);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < n; j++) values[i * n + j] = Math.max(-127, Math.min(127, Math.round(w[i * n + j] / scales[j])));
+  }
+  return { values, scales };
+}
+
+/** Weights ready for the kernels: packed for this process's CPU path, with the epilogue's per-column terms. */
+export interface PackedQuantizedWeights {
+  k: number;
+  n: number;
+  packed: Uint8Array;
+  weightSums: Int32Array;
+  /** inputScale * weightScale[j]: what turns a corrected int32 sum into a float. */
+  multiplier: Float32Array;
+  bias: Float32Array | null;
+  input: QuantizationParams;
+}
+
+export function packQuantizedWeights(
+  values: Int8Array, k: number, n: number, weightScales: Float32Array, bias: Float32Array | null, input: QuantizationParams,
+): PackedQuantizedWeights {
+  const packed = new Uint8Array(native.quantizedPackedBytes(k, n));
+  native.quantizedPackWeights(values, k, n, packed);
+  const weightSums = new Int32Array(n);
+  for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) weightSums[j] += values[i * n + j];
+  const multiplier = Float32Array.from(weightScales, (s) => s * input.scale);
+  return { k, n, packed, weightSums, multiplier, bias, input };
+}
+
+/** x as uint8 codes with the given parameters (values outside the range saturate). */
+export function quantizeUint8(x: Tensor, p: QuantizationParams): Uint8Array {
+  const codes = new Uint8Array(x.size);
+  native.quantizeUint8(f32(x), 1 / p.scale, p.zeroPoint, codes);
+  return codes;
+}
+
+/** relu(x W + b) or x W + b on the last axis of x, computed in int8; float32 out. */
+export function quantizedDense(x: Tensor, w: PackedQuantizedWeights, relu: boolean, op: string): Tensor {
+  if (x.dtype !== 'float32') throw new Error(`${op}: expected a float32 input, received ${x.dtype}`);
+  const k = x.shape[x.rank - 1];
+  if (x.rank < 2 || k !== w.k) throw new Error(`${op}: expected an input of shape [..., ${w.k}], received ${fmt(x.shape)}`);
+  const m = x.size / k;
+  const y = empty([...x.shape.slice(0, -1), w.n]);
+  native.quantizedMatmul(
+    quantizeUint8(x, w.input), w.packed, m, w.n, k, w.input.zeroPoint, w.weightSums, w.multiplier, w.bias, relu, 1, 0, f32(y),
+  );
+  return y;
+}
+
+export interface QuantizedConvArgs {
+  kernelSize: [number, number];
+  strides: [number, number];
+  padding: Padding;
+  dilations: [number, number];
+  relu: boolean;
+  /**
+   * Max pooling fused after the convolution: the convolution writes uint8 codes with `output`'s parameters (max
+   * pooling commutes with a monotone code), the pooling works on them, and only the pooled result becomes float.
+   */
+  pool?: { poolSize: [number, number]; strides: [number, number]; padding: Padding; output: QuantizationParams } | null;
+}
+
+/** A Conv2D (optionally followed by MaxPooling2D) in int8 on NHWC float32 input; float32 out. */
+export function quantizedConv2d(x: Tensor, w: PackedQuantizedWeights, a: QuantizedConvArgs, op: string): Tensor {
+  if (x.dtype !== 'float32') throw new Error(`${op}: expected a float32 input, received ${x.dtype}`);
+  const c = x.shape[3];
+  const kShape = [a.kernelSize[0], a.kernelSize[1], c, w.n];
+  if (x.rank !== 4 || a.kernelSize[0] * a.kernelSize[1] * c !== w.k) {
+    throw new Error(`${op}: expected an input of shape [batch, height, width, ${w.k / (a.kernelSize[0] * a.kernelSize[1])}], received ${fmt(x.shape)}`);
+  }
+  const g = conv2dGeometry(x.shape, kShape, a.strides, a.padding, a.dilations, op);
+  const codes = quantizeUint8(x, w.input);
+  const args = [w.input.zeroPoint, w.weightSums, w.multiplier, w.bias, a.relu] as const;
+  if (!a.pool) {
+    const y = empty(g.outShape);
+    native.quantizedConv2d(codes, w.packed, g.native, ...args, 1, 0, f32(y));
+    return y;
+  }
+  const p = a.pool;
+  const [n, oh, ow] = g.outShape;
+  const padding = checkPadding(p.padding, op);
+  const [ph, padTop] = outputSize(oh, p.poolSize[0], p.strides[0], 1, padding);
+  const [pw, padLeft] = outputSize(ow, p.poolSize[1], p.strides[1], 1, padding);
+  if (ph === 0 || pw === 0) throw new Error(`${op}: the pool window ${p.poolSize.join('x')} does not fit the ${oh}x${ow} convolution output`);
+  if (padding === 'valid' && p.strides[0] === p.poolSize[0] && p.strides[1] === p.poolSize[1]) {
+    const pooled = new Uint8Array(n * ph * pw * w.n);
+    native.quantizedConv2dMaxPool(codes, w.packed, g.native, p.poolSize[0], p.poolSize[1], ...args, 1 / p.output.scale, p.output.zeroPoint, pooled);
+    return dequantizeUint8(pooled, [n, ph, pw, w.n], p.output);
+  }
+  const convCodes = new Uint8Array(n * oh * ow * w.n);
+  native.quantizedConv2d(codes, w.packed, g.native, ...args, 1 / p.output.scale, p.output.zeroPoint, convCodes);
+  const pooled = new Uint8Array(n * ph * pw * w.n);
+  native.maxPool2dUint8(convCodes, pooled, [n, oh, ow, w.n, p.poolSize[0], p.poolSize[1], ph, pw, p.strides[0], p.strides[1], padTop, padLeft]);
+  return dequantizeUint8(pooled, [n, ph, pw, w.n], p.output);
+}
+
+/** Float values of uint8 codes. */
+export function dequantizeUint8(codes: Uint8Array, shape: number[], p: QuantizationParams): Tensor {
+  const y = empty(shape);
+  const out = f32(y);
+  // A table of the 256 values: one load per element instead of a subtraction and a multiplication.
+  const table = new Float32Array(256);
+  for (let q = 0; q < 256; q++) table[q] = p.scale * (q - p.zeroPoint);
+  for (let i = 0; i < codes.length; i++) out[i] = table[codes[i]];
+  return y;
+}
