@@ -33,6 +33,7 @@ const knownOptions = new Set(['calibrationData', 'perChannel', 'batchSize']);
 interface Range {
   min: number;
   max: number;
+  nan: boolean;
 }
 
 function observe(r: Range, t: Tensor): void {
@@ -43,6 +44,7 @@ function observe(r: Range, t: Tensor): void {
     const x = v[i];
     if (x < lo) lo = x;
     if (x > hi) hi = x;
+    if (x !== x) r.nan = true;
   }
   r.min = lo;
   r.max = hi;
@@ -50,7 +52,7 @@ function observe(r: Range, t: Tensor): void {
 
 /** The range of every layer's input (index i) and of the last layer's output (index layers.length). */
 function calibrate(layers: Layer[], data: Tensor, batchSize: number): Range[] {
-  const ranges = Array.from({ length: layers.length + 1 }, () => ({ min: Infinity, max: -Infinity }));
+  const ranges = Array.from({ length: layers.length + 1 }, () => ({ min: Infinity, max: -Infinity, nan: false }));
   const n = data.shape[0];
   for (let b = 0; b < n; b += batchSize) {
     withScope(() => {
@@ -115,6 +117,11 @@ export function quantizeModel(model: Model, options: QuantizeOptions): Sequentia
   const weights: Tensor[][] = [];
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i];
+    const nan = ranges.findIndex((r) => r.nan);
+    if (nan >= 0) {
+      const where = nan < layers.length ? `the input of layer "${layers[nan].name}"` : "the model's output";
+      throw new Error(`${op}: ${where} holds NaN on the calibration data; calibrate with finite inputs the model maps to finite values`);
+    }
     const inputQuantization = uint8Params(ranges[i].min, ranges[i].max, `${op}: the input of layer "${layer.name}"`);
     if (layer.constructor === Dense) {
       const d = layer as Dense;
