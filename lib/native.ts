@@ -168,6 +168,8 @@ export interface NativeBindings {
   ): void;
   /** y = clamp(round(x * invScale) + zero, 0, 255); NaN becomes zero. */
   quantizeUint8(x: F32, invScale: number, zero: number, y: Uint8Array): void;
+  /** y = scale * (q - zero). */
+  dequantizeUint8(q: Uint8Array, scale: number, zero: number, y: F32): void;
   /** geometry as maxPool2dForward's. */
   maxPool2dUint8(x: Uint8Array, y: Uint8Array, geometry: number[]): void;
   /** The int8 kernels' path: 'avx512-vnni', 'avx2' or 'scalar'. */

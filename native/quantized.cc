@@ -58,9 +58,23 @@ void block(int64_t m, int64_t n0, int64_t n1, int64_t n, int64_t k, const uint8_
     }
 }
 
+void quantize(int64_t count, const float* x, float inv_scale, int32_t zero, uint8_t* y) {
+  for (int64_t i = 0; i < count; ++i) {
+    float r = x[i] * inv_scale;
+    // NaN becomes the zero point; out-of-range values saturate.
+    r = r == r ? std::min(std::max(r, -65536.0f), 65536.0f) : 0.0f;
+    const int32_t q = static_cast<int32_t>(std::nearbyint(r)) + zero;
+    y[i] = static_cast<uint8_t>(std::min(std::max(q, 0), 255));
+  }
+}
+
+void dequantize(int64_t count, const uint8_t* q, float scale, int32_t zero, float* y) {
+  for (int64_t i = 0; i < count; ++i) y[i] = static_cast<float>(q[i] - zero) * scale;
+}
+
 }  // namespace
 
-const QuantizedKernels quantized_kernels{"scalar", 1, 1, packed_bytes, pack, block};
+const QuantizedKernels quantized_kernels{"scalar", 1, 1, packed_bytes, pack, block, quantize, dequantize};
 
 }  // namespace generic
 
@@ -254,15 +268,13 @@ void quantized_conv2d_maxpool(const Conv2dShape& s, const uint8_t* x, const uint
 }
 
 void quantize_uint8(int64_t count, const float* x, float inv_scale, int32_t zero, uint8_t* y) {
-  parallel_for(count, 2, [&](int64_t b, int64_t end) {
-    for (int64_t i = b; i < end; ++i) {
-      float r = x[i] * inv_scale;
-      // NaN becomes the zero point; out-of-range values saturate.
-      r = r == r ? std::min(std::max(r, -65536.0f), 65536.0f) : 0.0f;
-      const int32_t q = static_cast<int32_t>(std::nearbyint(r)) + zero;
-      y[i] = static_cast<uint8_t>(std::min(std::max(q, 0), 255));
-    }
-  });
+  const auto kernel = kernels().quantize;
+  parallel_for(count, 2, [&](int64_t b, int64_t end) { kernel(end - b, x + b, inv_scale, zero, y + b); });
+}
+
+void dequantize_uint8(int64_t count, const uint8_t* q, float scale, int32_t zero, float* y) {
+  const auto kernel = kernels().dequantize;
+  parallel_for(count, 2, [&](int64_t b, int64_t end) { kernel(end - b, q + b, scale, zero, y + b); });
 }
 
 void max_pool2d_uint8(const Pool2dShape& s, const uint8_t* x, uint8_t* y) {

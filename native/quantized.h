@@ -55,6 +55,8 @@ void quantized_conv2d_maxpool(const Conv2dShape& s, const uint8_t* x, const uint
 
 // y = clamp(round_half_even(x * inv_scale) + zero, 0, 255).
 void quantize_uint8(int64_t count, const float* x, float inv_scale, int32_t zero, uint8_t* y);
+// y = scale * (q - zero).
+void dequantize_uint8(int64_t count, const uint8_t* q, float scale, int32_t zero, float* y);
 // Max pooling of uint8 codes: the codes are monotone in the values, so the max of codes is the code of the max.
 void max_pool2d_uint8(const Pool2dShape& s, const uint8_t* x, uint8_t* y);
 
@@ -71,6 +73,8 @@ struct QuantizedKernels {
   void (*pack)(int64_t k, int64_t n, const int8_t* w, uint8_t* packed);
   void (*block)(int64_t m, int64_t n0, int64_t n1, int64_t n, int64_t k, const uint8_t* a, int64_t lda,
                 const uint8_t* packed, const QuantizedEpilogue& e, QuantizedOutput output, void* y, int64_t ldy);
+  void (*quantize)(int64_t count, const float* x, float inv_scale, int32_t zero, uint8_t* y);
+  void (*dequantize)(int64_t count, const uint8_t* q, float scale, int32_t zero, float* y);
 };
 namespace vnni {
 extern const QuantizedKernels quantized_kernels;

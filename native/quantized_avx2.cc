@@ -5,6 +5,7 @@
 // are packed in panels of 8 columns, two consecutive k of a column per lane ([panel][k / 2][8][2] int16); a 6 x 16
 // tile keeps 12 ymm accumulators.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -152,9 +153,41 @@ void block(int64_t m, int64_t n0, int64_t n1, int64_t n, int64_t k, const uint8_
   }
 }
 
+void quantize(int64_t count, const float* x, float inv_scale, int32_t zero, uint8_t* y) {
+  const __m256 inv = _mm256_set1_ps(inv_scale), lo = _mm256_set1_ps(-65536.0f), hi = _mm256_set1_ps(65536.0f);
+  const __m256i z = _mm256_set1_epi32(zero), top = _mm256_set1_epi32(255);
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    __m256 r = _mm256_mul_ps(_mm256_loadu_ps(x + i), inv);
+    // NaN becomes 0 (then the zero point), as in the scalar path.
+    r = _mm256_and_ps(_mm256_cmp_ps(r, r, _CMP_ORD_Q), _mm256_min_ps(_mm256_max_ps(r, lo), hi));
+    __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(r), z);
+    q = _mm256_min_epi32(_mm256_max_epi32(q, _mm256_setzero_si256()), top);
+    const __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), _mm_packus_epi16(words, words));
+  }
+  for (; i < count; ++i) {
+    float r = x[i] * inv_scale;
+    r = r == r ? std::min(std::max(r, -65536.0f), 65536.0f) : 0.0f;
+    const int32_t q = static_cast<int32_t>(std::nearbyint(r)) + zero;
+    y[i] = static_cast<uint8_t>(std::min(std::max(q, 0), 255));
+  }
+}
+
+void dequantize(int64_t count, const uint8_t* q, float scale, int32_t zero, float* y) {
+  const __m256 s = _mm256_set1_ps(scale);
+  const __m256i z = _mm256_set1_epi32(zero);
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + i)));
+    _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, z)), s));
+  }
+  for (; i < count; ++i) y[i] = static_cast<float>(q[i] - zero) * scale;
+}
+
 }  // namespace
 
-const QuantizedKernels quantized_kernels{"avx2", 2 * kPanel, 2, packed_bytes, pack, block};
+const QuantizedKernels quantized_kernels{"avx2", 2 * kPanel, 2, packed_bytes, pack, block, quantize, dequantize};
 
 }  // namespace avx2
 }  // namespace tn

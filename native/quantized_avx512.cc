@@ -148,9 +148,33 @@ void block(int64_t m, int64_t n0, int64_t n1, int64_t n, int64_t k, const uint8_
   }
 }
 
+void quantize(int64_t count, const float* x, float inv_scale, int32_t zero, uint8_t* y) {
+  const __m512 inv = _mm512_set1_ps(inv_scale), lo = _mm512_set1_ps(-65536.0f), hi = _mm512_set1_ps(65536.0f);
+  const __m512i z = _mm512_set1_epi32(zero), top = _mm512_set1_epi32(255);
+  for (int64_t i = 0; i < count; i += 16) {
+    const __mmask16 m = count - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (count - i)) - 1);
+    __m512 r = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv);
+    // NaN becomes 0 (then the zero point), as in the scalar path.
+    r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, r, _CMP_ORD_Q), _mm512_min_ps(_mm512_max_ps(r, lo), hi));
+    __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(r), z);
+    q = _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()), top);
+    _mm512_mask_cvtepi32_storeu_epi8(y + i, m, q);
+  }
+}
+
+void dequantize(int64_t count, const uint8_t* q, float scale, int32_t zero, float* y) {
+  const __m512 s = _mm512_set1_ps(scale);
+  const __m512i z = _mm512_set1_epi32(zero);
+  for (int64_t i = 0; i < count; i += 16) {
+    const __mmask16 m = count - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (count - i)) - 1);
+    const __m512i v = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, q + i));
+    _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(v, z)), s));
+  }
+}
+
 }  // namespace
 
-const QuantizedKernels quantized_kernels{"avx512-vnni", 2 * kPanel, 4, packed_bytes, pack, block};
+const QuantizedKernels quantized_kernels{"avx512-vnni", 2 * kPanel, 4, packed_bytes, pack, block, quantize, dequantize};
 
 }  // namespace vnni
 }  // namespace tn

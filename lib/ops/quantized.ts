@@ -149,10 +149,6 @@ export function quantizedConv2d(x: Tensor, w: PackedQuantizedWeights, a: Quantiz
 /** Float values of uint8 codes. */
 export function dequantizeUint8(codes: Uint8Array, shape: number[], p: QuantizationParams): Tensor {
   const y = empty(shape);
-  const out = f32(y);
-  // A table of the 256 values: one load per element instead of a subtraction and a multiplication.
-  const table = new Float32Array(256);
-  for (let q = 0; q < 256; q++) table[q] = p.scale * (q - p.zeroPoint);
-  for (let i = 0; i < codes.length; i++) out[i] = table[codes[i]];
+  native.dequantizeUint8(codes, p.scale, p.zeroPoint, f32(y));
   return y;
 }

@@ -178,6 +178,19 @@ Napi::Value QuantizeUint8(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value DequantizeUint8(const Napi::CallbackInfo& info) {
+  Args args(info, "dequantizeUint8", 4);
+  const float scale = args.FiniteFloat(1, "scale");
+  if (!(scale > 0)) args.FailRange(args.Where(1, "scale") + " must be positive");
+  const int32_t zero = static_cast<int32_t>(args.Int(2, "zero", 0, 255));
+  auto q = args.Bytes(0, "q");
+  auto y = args.Floats(3, "y");
+  args.Length(y, q.length, "y", "as many as q");
+  args.Disjoint(y, "y", q, "q");
+  tn::dequantize_uint8(q.length, q.data, scale, zero, y.data);
+  return info.Env().Undefined();
+}
+
 Napi::Value MaxPool2dUint8(const Napi::CallbackInfo& info) {
   Args args(info, "maxPool2dUint8", 3);
   auto g = args.IntList(2, "geometry", 12, 12, 0, kMaxDim);
@@ -211,6 +224,7 @@ void RegisterQuantized(Napi::Env env, Napi::Object exports) {
       {"quantizedConv2d", QuantizedConv2d},
       {"quantizedConv2dMaxPool", QuantizedConv2dMaxPool},
       {"quantizeUint8", QuantizeUint8},
+      {"dequantizeUint8", DequantizeUint8},
       {"maxPool2dUint8", MaxPool2dUint8},
       {"quantizedPath", QuantizedPath},
   });

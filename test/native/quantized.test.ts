@@ -231,6 +231,23 @@ describe.each(threadCounts)('uint8 helpers on %i thread(s)', (threads) => {
     const q = new Uint8Array(big.length);
     native.quantizeUint8(big, 255, 0, q);
     expect(q.every((v, i) => Math.abs(v - big[i] * 255) <= 0.5 + 1e-4)).toBe(true);
+    // Lengths that are not multiples of the vector width: the tail takes the same rounding.
+    for (const n of [1, 7, 17, 33]) {
+      const part = new Uint8Array(n);
+      native.quantizeUint8(big.subarray(0, n), 255, 0, part);
+      expect(part).toEqual(q.subarray(0, n));
+    }
+  });
+
+  it('dequantizeUint8 gives scale * (q - zero) for every code', () => {
+    tn.setNumThreads(threads);
+    for (const n of [1, 15, 256, 70_001]) {
+      const q = Uint8Array.from({ length: n }, (_, i) => (i * 7) % 256);
+      const y = new Float32Array(n);
+      native.dequantizeUint8(q, 0.0375, 131, y);
+      expect(Array.from(y)).toEqual(Array.from(q, (v) => Math.fround(Math.fround(v - 131) * Math.fround(0.0375))));
+    }
+    expect(() => native.dequantizeUint8(new Uint8Array(3), 1, 0, new Float32Array(2))).toThrow(/dequantizeUint8: y has 2 elements, expected 3/);
   });
 });
 
