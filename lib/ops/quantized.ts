@@ -3,7 +3,7 @@
 // the bias and relu before writing float32 (or uint8 codes between a convolution and its max pooling). Inference
 // only: nothing here records a gradient.
 import { native } from '../native.js';
-import { fmt } from '../shape-util.js';
+import { fmt, sizeOf } from '../shape-util.js';
 import { empty, type Tensor } from '../tensor.js';
 import { conv2dGeometry } from './conv.js';
 import { f32 } from './util.js';
@@ -79,23 +79,43 @@ export function packQuantizedWeights(
   return { k, n, packed, weightSums, multiplier, bias, input };
 }
 
+/**
+ * The uint8 codes a float tensor was dequantized from, by its storage (shared by reshape; Dropout at inference
+ * passes the tensor itself): the next int8 layer, when its input parameters are the same, takes them instead of
+ * quantizing the floats again, which would give the same codes. `data` guards against a recycled buffer.
+ */
+const sourceCodes = new WeakMap<object, { data: unknown; codes: Uint8Array; scale: number; zeroPoint: number }>();
+
 /** x as uint8 codes with the given parameters (values outside the range saturate). */
 export function quantizeUint8(x: Tensor, p: QuantizationParams): Uint8Array {
+  const known = sourceCodes.get(x._storage);
+  if (known && known.data === x._storage.data && known.scale === p.scale && known.zeroPoint === p.zeroPoint && known.codes.length === x.size) {
+    return known.codes;
+  }
   const codes = new Uint8Array(x.size);
   native.quantizeUint8(f32(x), 1 / p.scale, p.zeroPoint, codes);
   return codes;
 }
 
-/** relu(x W + b) or x W + b on the last axis of x, computed in int8; float32 out. */
-export function quantizedDense(x: Tensor, w: PackedQuantizedWeights, relu: boolean, op: string): Tensor {
+/**
+ * relu(x W + b) or x W + b on the last axis of x, computed in int8; float32 out. With `output`, the values are
+ * rounded to those uint8 codes (the next int8 layer's input parameters), which that layer then reads directly.
+ */
+export function quantizedDense(x: Tensor, w: PackedQuantizedWeights, relu: boolean, op: string, output: QuantizationParams | null = null): Tensor {
   if (x.dtype !== 'float32') throw new Error(`${op}: expected a float32 input, received ${x.dtype}`);
   const k = x.shape[x.rank - 1];
   if (x.rank < 2 || k !== w.k) throw new Error(`${op}: expected an input of shape [..., ${w.k}], received ${fmt(x.shape)}`);
   const m = x.size / k;
-  const y = empty([...x.shape.slice(0, -1), w.n]);
-  native.quantizedMatmul(
-    quantizeUint8(x, w.input), w.packed, m, w.n, k, w.input.zeroPoint, w.weightSums, w.multiplier, w.bias, relu, 1, 0, f32(y),
-  );
+  const shape = [...x.shape.slice(0, -1), w.n];
+  const codes = quantizeUint8(x, w.input);
+  const args = [w.packed, m, w.n, k, w.input.zeroPoint, w.weightSums, w.multiplier, w.bias, relu] as const;
+  if (output) {
+    const out = new Uint8Array(m * w.n);
+    native.quantizedMatmul(codes, ...args, 1 / output.scale, output.zeroPoint, out);
+    return dequantizeUint8(out, shape, output);
+  }
+  const y = empty(shape);
+  native.quantizedMatmul(codes, ...args, 1, 0, f32(y));
   return y;
 }
 
@@ -105,6 +125,8 @@ export interface QuantizedConvArgs {
   padding: Padding;
   dilations: [number, number];
   relu: boolean;
+  /** Without pooling: round the output to these uint8 codes (see quantizedDense). */
+  output?: QuantizationParams | null;
   /**
    * Max pooling fused after the convolution: the convolution writes uint8 codes with `output`'s parameters (max
    * pooling commutes with a monotone code), the pooling works on them, and only the pooled result becomes float.
@@ -123,6 +145,11 @@ export function quantizedConv2d(x: Tensor, w: PackedQuantizedWeights, a: Quantiz
   const g = conv2dGeometry(x.shape, kShape, a.strides, a.padding, a.dilations, op);
   const codes = quantizeUint8(x, w.input);
   const args = [w.input.zeroPoint, w.weightSums, w.multiplier, w.bias, a.relu] as const;
+  if (!a.pool && a.output) {
+    const out = new Uint8Array(sizeOf(g.outShape));
+    native.quantizedConv2d(codes, w.packed, g.native, ...args, 1 / a.output.scale, a.output.zeroPoint, out);
+    return dequantizeUint8(out, g.outShape, a.output);
+  }
   if (!a.pool) {
     const y = empty(g.outShape);
     native.quantizedConv2d(codes, w.packed, g.native, ...args, 1, 0, f32(y));
@@ -150,5 +177,6 @@ export function quantizedConv2d(x: Tensor, w: PackedQuantizedWeights, a: Quantiz
 export function dequantizeUint8(codes: Uint8Array, shape: number[], p: QuantizationParams): Tensor {
   const y = empty(shape);
   native.dequantizeUint8(codes, p.scale, p.zeroPoint, f32(y));
+  sourceCodes.set(y._storage, { data: y._storage.data, codes, scale: p.scale, zeroPoint: p.zeroPoint });
   return y;
 }

@@ -35,6 +35,11 @@ export interface QuantizedLayerArgs extends LayerArgs {
   useBias?: boolean;
   /** The uint8 code of the layer's input: value = scale * (code - zeroPoint). */
   inputQuantization?: QuantizationParams;
+  /**
+   * The next int8 layer's input code, when only Dropout, Flatten or Reshape lie between: the output is rounded to it
+   * in the int8 epilogue, and that layer reads the codes instead of quantizing the floats (relu or linear only).
+   */
+  outputQuantization?: QuantizationParams | null;
 }
 
 /** What QuantizedDense and QuantizedConv2D share: the int8 kernel, its scales, the bias, and the packed form. */
@@ -42,6 +47,7 @@ abstract class QuantizedKernelLayer extends Layer {
   readonly activation: ActivationFunction;
   readonly useBias: boolean;
   readonly inputQuantization: QuantizationParams;
+  readonly outputQuantization: QuantizationParams | null;
   kernel: Variable | null = null;
   kernelScale: Variable | null = null;
   bias: Variable | null = null;
@@ -53,6 +59,10 @@ abstract class QuantizedKernelLayer extends Layer {
     this.activation = getActivation(a.activation);
     this.useBias = a.useBias ?? true;
     this.inputQuantization = checkParams(a.inputQuantization, cls, 'inputQuantization');
+    this.outputQuantization = a.outputQuantization ? checkParams(a.outputQuantization, cls, 'outputQuantization') : null;
+    if (this.outputQuantization && !this.fusedRelu && !isLinear(this.activation)) {
+      throw invalid(cls, 'outputQuantization', `null with activation "${this.activation.name}" (uint8 outputs need relu or linear)`, a.outputQuantization);
+    }
   }
 
   /** Whether the int8 epilogue applies the activation (relu) or leaves it to a float pass after it. */
@@ -98,7 +108,10 @@ abstract class QuantizedKernelLayer extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), activation: this.activation.name, useBias: this.useBias, inputQuantization: { ...this.inputQuantization } };
+    return {
+      ...super.getConfig(), activation: this.activation.name, useBias: this.useBias, inputQuantization: { ...this.inputQuantization },
+      outputQuantization: this.outputQuantization && { ...this.outputQuantization },
+    };
   }
 }
 
@@ -132,7 +145,7 @@ export class QuantizedDense extends QuantizedKernelLayer {
 
   call(inputs: LayerInput): Tensor {
     const x = single(inputs, this);
-    return this.finish(quantizedDense(x, this.packedWeights(), this.fusedRelu, `QuantizedDense (layer "${this.name}")`));
+    return this.finish(quantizedDense(x, this.packedWeights(), this.fusedRelu, `QuantizedDense (layer "${this.name}")`, this.outputQuantization));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -216,6 +229,7 @@ export class QuantizedConv2D extends QuantizedKernelLayer {
     const pool = this.pool && { poolSize: this.pool.poolSize, strides: this.pool.strides, padding: this.pool.padding, output: this.pool.outputQuantization };
     const y = quantizedConv2d(x, this.packedWeights(), {
       kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilations: this.dilationRate, relu: this.fusedRelu, pool,
+      output: this.outputQuantization,
     }, `QuantizedConv2D (layer "${this.name}")`);
     return this.finish(y);
   }

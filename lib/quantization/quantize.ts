@@ -7,7 +7,7 @@
 import { isLinear } from '../activations.js';
 import { layerFromKeras, layerToKeras } from '../io/keras-config.js';
 import { Conv2D } from '../layers/convolutional.js';
-import { Dense } from '../layers/core.js';
+import { Dense, Dropout, Flatten, Reshape } from '../layers/core.js';
 import type { Layer } from '../layers/layer.js';
 import { MaxPooling2D } from '../layers/pooling.js';
 import { withScope } from '../memory.js';
@@ -34,6 +34,9 @@ export interface QuantizeOptions {
  * pooling) was measured 2x faster than the int8 one on the reference CNN's first layer.
  */
 const minConvChannels = 4;
+
+/** Layers that hand their input on unchanged at inference (values and, through reshape, storage). */
+const passesCodes = new Set<unknown>([Dropout, Flatten, Reshape]);
 
 const knownOptions = new Set(['calibrationData', 'perChannel', 'batchSize']);
 
@@ -120,43 +123,57 @@ export function quantizeModel(model: Model, options: QuantizeOptions): Sequentia
   if (data.rank < 1 || data.shape[0] === 0) throw new Error(`${op}: calibrationData must hold at least one sample, received shape [${data.shape.join(', ')}]`);
   const ranges = calibrate(layers, data, batchSize);
 
+  const nan = ranges.findIndex((r) => r.nan);
+  if (nan >= 0) {
+    const where = nan < layers.length ? `the input of layer "${layers[nan].name}"` : "the model's output";
+    throw new Error(`${op}: ${where} holds NaN on the calibration data; calibrate with finite inputs the model maps to finite values`);
+  }
+  const params = (i: number, what: string) => uint8Params(ranges[i].min, ranges[i].max, `${op}: ${what}`);
+  const quantizable = (l: Layer | undefined): boolean =>
+    l?.constructor === Dense || (l?.constructor === Conv2D && (l as Conv2D).groups === 1 && (l as Conv2D).kernel!.shape[2] >= minConvChannels);
+  // The input code of the int8 layer that reads layer i's output through identity layers only (Dropout at inference,
+  // Flatten, Reshape), if there is one: layer i then writes its output in that code (see QuantizedLayerArgs).
+  const consumerCode = (i: number, act: Dense['activation']): ReturnType<typeof uint8Params> | null => {
+    if (act.name !== 'relu' && !isLinear(act)) return null;
+    let k = i + 1;
+    while (k < layers.length && passesCodes.has(layers[k].constructor)) k++;
+    return quantizable(layers[k]) ? params(k, `the input of layer "${layers[k].name}"`) : null;
+  };
   const out: Layer[] = [];
   const weights: Tensor[][] = [];
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i];
-    const nan = ranges.findIndex((r) => r.nan);
-    if (nan >= 0) {
-      const where = nan < layers.length ? `the input of layer "${layers[nan].name}"` : "the model's output";
-      throw new Error(`${op}: ${where} holds NaN on the calibration data; calibrate with finite inputs the model maps to finite values`);
+    if (!quantizable(layer)) {
+      out.push(layerFromKeras(layerToKeras(layer), op));
+      weights.push(layer.getWeights());
+      continue;
     }
-    const inputQuantization = uint8Params(ranges[i].min, ranges[i].max, `${op}: the input of layer "${layer.name}"`);
+    const inputQuantization = params(i, `the input of layer "${layer.name}"`);
     if (layer.constructor === Dense) {
       const d = layer as Dense;
-      out.push(new QuantizedDense({ ...baseArgs(d), units: d.units, activation: d.activation.name, useBias: d.useBias, inputQuantization }));
+      out.push(new QuantizedDense({
+        ...baseArgs(d), units: d.units, activation: d.activation.name, useBias: d.useBias, inputQuantization, outputQuantization: consumerCode(i, d.activation),
+      }));
       weights.push(quantizedWeights(d, perChannel));
       continue;
     }
-    if (layer.constructor === Conv2D && (layer as Conv2D).groups === 1 && (layer as Conv2D).kernel!.shape[2] >= minConvChannels) {
-      const c = layer as Conv2D;
-      const next = layers[i + 1];
-      const poolable = (c.activation.name === 'relu' || isLinear(c.activation)) && next?.constructor === MaxPooling2D;
-      const pool = poolable ? next as MaxPooling2D : null;
-      out.push(new QuantizedConv2D({
-        ...baseArgs(c), filters: c.filters, kernelSize: c.kernelSize, strides: c.strides, padding: c.padding, dilationRate: c.dilationRate,
-        activation: c.activation.name, useBias: c.useBias, inputQuantization,
-        pool: pool && {
-          poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding,
-          // The convolution's output is the pooling's input.
-          outputQuantization: uint8Params(ranges[i + 1].min, ranges[i + 1].max, `${op}: the output of layer "${c.name}"`),
-        },
-      }));
-      weights.push(quantizedWeights(c, perChannel));
-      if (pool) i++;
-      continue;
-    }
-    const copy = layerFromKeras(layerToKeras(layer), op);
-    out.push(copy);
-    weights.push(layer.getWeights());
+    const c = layer as Conv2D;
+    const next = layers[i + 1];
+    const poolable = (c.activation.name === 'relu' || isLinear(c.activation)) && next?.constructor === MaxPooling2D;
+    const pool = poolable ? next as MaxPooling2D : null;
+    out.push(new QuantizedConv2D({
+      ...baseArgs(c), filters: c.filters, kernelSize: c.kernelSize, strides: c.strides, padding: c.padding, dilationRate: c.dilationRate,
+      activation: c.activation.name, useBias: c.useBias, inputQuantization,
+      outputQuantization: pool ? null : consumerCode(i, c.activation),
+      pool: pool && {
+        poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding,
+        // Max pooling commutes with the monotone code, so the codes of the pooled values in the next int8 layer's
+        // input code (or, without one, in the code of the convolution's output range) are the max of the codes.
+        outputQuantization: consumerCode(i + 1, c.activation) ?? params(i + 1, `the output of layer "${c.name}"`),
+      },
+    }));
+    weights.push(quantizedWeights(c, perChannel));
+    if (pool) i++;
   }
   const quantized = new Sequential(out, { name: `${model.name}_int8` });
   if (!quantized.built) throw new Error(`${op}: the quantized model could not be built from the original's input shape`);

@@ -55,6 +55,10 @@ describe('quantizeModel on the reference CNN (real MNIST digits)', () => {
     expect(kernel.dtype).toBe('int32');
     const q = kernel.data();
     expect(q.every((v) => Number.isInteger(v) && v >= -127 && v <= 127)).toBe(true);
+    // The first Dense writes its relu output in the second's input code, which the second reads as it is.
+    const [dense1, dense2] = [int8.layers[3], int8.layers[4]] as tn.quantization.QuantizedDense[];
+    expect(dense1.outputQuantization).toEqual(dense2.inputQuantization);
+    expect(dense2.outputQuantization).toBeNull();
     // Per channel: each output unit's largest weight maps to +-127.
     const oc = 128;
     for (let j = 0; j < oc; j++) {
