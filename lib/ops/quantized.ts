@@ -86,15 +86,36 @@ export function packQuantizedWeights(
  */
 const sourceCodes = new WeakMap<object, { data: unknown; codes: Uint8Array; scale: number; zeroPoint: number }>();
 
-/** x as uint8 codes with the given parameters (values outside the range saturate). */
-export function quantizeUint8(x: Tensor, p: QuantizationParams): Uint8Array {
+/**
+ * Codes that one op call reads and drops (an input quantized for one kernel call): a buffer that grows and stays,
+ * so that a steady predict loop touches no fresh pages (each costs a page fault) for them.
+ */
+let scratch = new Uint8Array(0);
+
+function scratchBytes(n: number): Uint8Array {
+  if (scratch.length < n) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+  return scratch.subarray(0, n);
+}
+
+/** x's codes for one kernel call: the codes it was dequantized from, or x quantized into the scratch buffer. */
+function inputCodes(x: Tensor, p: QuantizationParams): Uint8Array {
+  return knownCodes(x, p) ?? quantizeInto(x, p, scratchBytes(x.size));
+}
+
+function knownCodes(x: Tensor, p: QuantizationParams): Uint8Array | null {
   const known = sourceCodes.get(x._storage);
-  if (known && known.data === x._storage.data && known.scale === p.scale && known.zeroPoint === p.zeroPoint && known.codes.length === x.size) {
-    return known.codes;
-  }
-  const codes = new Uint8Array(x.size);
+  const same = known && known.data === x._storage.data && known.scale === p.scale && known.zeroPoint === p.zeroPoint && known.codes.length === x.size;
+  return same ? known.codes : null;
+}
+
+function quantizeInto(x: Tensor, p: QuantizationParams, codes: Uint8Array): Uint8Array {
   native.quantizeUint8(f32(x), 1 / p.scale, p.zeroPoint, codes);
   return codes;
+}
+
+/** x as uint8 codes with the given parameters (values outside the range saturate). */
+export function quantizeUint8(x: Tensor, p: QuantizationParams): Uint8Array {
+  return knownCodes(x, p)?.slice() ?? quantizeInto(x, p, new Uint8Array(x.size));
 }
 
 /**
@@ -107,7 +128,7 @@ export function quantizedDense(x: Tensor, w: PackedQuantizedWeights, relu: boole
   if (x.rank < 2 || k !== w.k) throw new Error(`${op}: expected an input of shape [..., ${w.k}], received ${fmt(x.shape)}`);
   const m = x.size / k;
   const shape = [...x.shape.slice(0, -1), w.n];
-  const codes = quantizeUint8(x, w.input);
+  const codes = inputCodes(x, w.input);
   const args = [w.packed, m, w.n, k, w.input.zeroPoint, w.weightSums, w.multiplier, w.bias, relu] as const;
   if (output) {
     const out = new Uint8Array(m * w.n);
@@ -143,7 +164,7 @@ export function quantizedConv2d(x: Tensor, w: PackedQuantizedWeights, a: Quantiz
     throw new Error(`${op}: expected an input of shape [batch, height, width, ${w.k / (a.kernelSize[0] * a.kernelSize[1])}], received ${fmt(x.shape)}`);
   }
   const g = conv2dGeometry(x.shape, kShape, a.strides, a.padding, a.dilations, op);
-  const codes = quantizeUint8(x, w.input);
+  const codes = inputCodes(x, w.input);
   const args = [w.input.zeroPoint, w.weightSums, w.multiplier, w.bias, a.relu] as const;
   if (!a.pool && a.output) {
     const out = new Uint8Array(sizeOf(g.outShape));
