@@ -20,6 +20,7 @@
         "native/binding/random.cc",
         "native/binding/recurrent.cc",
         "native/binding/indexing.cc",
+        "native/binding/quantized.cc",
         "native/cpu.cc",
         "native/gemm/gemm.cc",
         "native/gemm/kernel_avx512.cc",
@@ -45,7 +46,10 @@
         "native/normalization.cc",
         "native/random.cc",
         "native/recurrent.cc",
-        "native/indexing.cc"
+        "native/indexing.cc",
+        "native/quantized.cc",
+        "native/quantized_avx512.cc",
+        "native/quantized_avx2.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

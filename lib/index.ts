@@ -42,6 +42,8 @@ export * as onnx from './io/onnx.js';
 export * as serving from './serving/index.js';
 /** Data-parallel training over MPI, Horovod's API: const hvd = tn.distributed; hvd.init(); ... (README: Past one machine). */
 export * as distributed from './distributed/index.js';
+/** Post-training int8: tn.quantization.quantizeModel(model, { calibrationData }) (README: Post-training quantization). */
+export * as quantization from './quantization/index.js';
 
 import { Model as ModelClass, type ModelArgs as ModelArgsType } from './models/model.js';
 import { Sequential as SequentialClass, type SequentialArgs as SequentialArgsType } from './models/sequential.js';

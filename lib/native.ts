@@ -147,6 +147,33 @@ export interface NativeBindings {
     dhs: F32, recurrentKernel: F32, hs: F32, gates: F32, batch: number, time: number, units: number, reverse: boolean,
     dxw: F32, dRecurrentKernel: F32, dRecurrentBias: F32 | null,
   ): void;
+  // Int8 inference (native/quantized.h). y's type picks the epilogue's output: Int32Array the raw sums a*w,
+  // Float32Array z = fma(acc - aZero * weightSums, multiplier, bias) (relu: max(z, 0)), Uint8Array codes
+  // clamp(round(z * outInvScale) + outZero, 0, 255). Packed weights are only valid in the process that packed them.
+  quantizedPackedBytes(k: number, n: number): number;
+  quantizedPackWeights(w: Int8Array, k: number, n: number, packed: Uint8Array): void;
+  quantizedMatmul(
+    a: Uint8Array, packed: Uint8Array, m: number, n: number, k: number, aZero: number, weightSums: I32, multiplier: F32,
+    bias: F32 | null, relu: boolean, outInvScale: number, outZero: number, y: I32 | F32 | Uint8Array,
+  ): void;
+  /** geometry as conv2dForward's; the padding reads as aZero. */
+  quantizedConv2d(
+    x: Uint8Array, packed: Uint8Array, geometry: number[], aZero: number, weightSums: I32, multiplier: F32,
+    bias: F32 | null, relu: boolean, outInvScale: number, outZero: number, y: I32 | F32 | Uint8Array,
+  ): void;
+  /** quantizedConv2d into uint8 codes, then max pooling (window = stride = poolH x poolW, valid) into y. */
+  quantizedConv2dMaxPool(
+    x: Uint8Array, packed: Uint8Array, geometry: number[], poolH: number, poolW: number, aZero: number, weightSums: I32,
+    multiplier: F32, bias: F32 | null, relu: boolean, outInvScale: number, outZero: number, y: Uint8Array,
+  ): void;
+  /** y = clamp(round(x * invScale) + zero, 0, 255); NaN becomes zero. */
+  quantizeUint8(x: F32, invScale: number, zero: number, y: Uint8Array): void;
+  /** y = scale * (q - zero). */
+  dequantizeUint8(q: Uint8Array, scale: number, zero: number, y: F32): void;
+  /** geometry as maxPool2dForward's. */
+  maxPool2dUint8(x: Uint8Array, y: Uint8Array, geometry: number[]): void;
+  /** The int8 kernels' path: 'avx512-vnni', 'avx2' or 'scalar'. */
+  quantizedPath(): 'avx512-vnni' | 'avx2' | 'scalar';
 }
 
 /**

@@ -51,7 +51,23 @@ Isa cap_from_env(Isa hw) {
   return static_cast<int>(want) < static_cast<int>(hw) ? want : hw;
 }
 
+bool detect_avx512_vnni() {
+#ifdef TN_X86
+  unsigned int eax, ebx, ecx, edx;
+  if (detect() != Isa::avx512) return false;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  return ecx & (1u << 11);
+#else
+  return false;
+#endif
+}
+
 }  // namespace
+
+bool hardware_has_avx512_vnni() {
+  static const bool vnni = detect_avx512_vnni();
+  return vnni;
+}
 
 Isa hardware_isa() {
   static const Isa hw = detect();

@@ -11,5 +11,8 @@ Isa active_isa();
 // The best path the hardware supports, ignoring the cap.
 Isa hardware_isa();
 const char* isa_name(Isa isa);
+// Whether the CPU has AVX512_VNNI (vpdpbusd on zmm, CPUID leaf 7 ECX bit 11) and the OS saves AVX-512 state. The int8
+// kernels use it only when active_isa() is avx512, so TENSORNODE_MAX_ISA caps it with the rest.
+bool hardware_has_avx512_vnni();
 
 }  // namespace tn

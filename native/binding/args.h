@@ -53,6 +53,7 @@ class Args {
   }
   Span<int32_t> Ints(size_t i, const char* name) const { return Typed<int32_t>(i, name, napi_int32_array, "Int32Array"); }
   Span<uint8_t> Bytes(size_t i, const char* name) const { return Typed<uint8_t>(i, name, napi_uint8_array, "Uint8Array"); }
+  Span<int8_t> SignedBytes(size_t i, const char* name) const { return Typed<int8_t>(i, name, napi_int8_array, "Int8Array"); }
   // A Float32Array or Int32Array, seen as raw 4-byte words (for layout ops that never look at values).
   Span<uint32_t> Words(size_t i, const char* name) const {
     Napi::Value v = info_[i];

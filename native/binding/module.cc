@@ -20,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterRandom(env, exports);
   RegisterRecurrent(env, exports);
   RegisterIndexing(env, exports);
+  RegisterQuantized(env, exports);
   return exports;
 }
 

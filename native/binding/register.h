@@ -36,5 +36,6 @@ void RegisterNormalization(Napi::Env env, Napi::Object exports);
 void RegisterRandom(Napi::Env env, Napi::Object exports);
 void RegisterRecurrent(Napi::Env env, Napi::Object exports);
 void RegisterIndexing(Napi::Env env, Napi::Object exports);
+void RegisterQuantized(Napi::Env env, Napi::Object exports);
 
 }  // namespace tn::binding

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { internal, native, BinaryOp, ReduceOp, UnaryOp } from '../../lib/native.js';
 
-type Kind = 'f32' | 'f32?' | 'i32' | 'u8' | 'words' | 'int' | 'enum' | 'float' | 'finite' | 'bool' | 'list';
+type Kind = 'f32' | 'f32?' | 'i32' | 'u8' | 'i8' | 'qout' | 'words' | 'int' | 'enum' | 'float' | 'finite' | 'bool' | 'list';
 
 interface Spec {
   kinds: Kind[];
@@ -337,7 +337,64 @@ const specs: Record<string, Spec> = {
     valid: () => [f(10), 10, 0.75, 7, 9],
     sized: [1],
   },
+  // Int8 inference: weights [3, 4] (packed for this process's path), a [2, 3]; convolutions on convGeometry's shapes
+  // (k = 3*3*2 = 18, 4 output channels).
+  quantizedPackedBytes: {
+    kinds: ['int', 'int'],
+    valid: () => [3, 4],
+    overflow: () => [[big, big]],
+  },
+  quantizedPackWeights: {
+    kinds: ['i8', 'int', 'int', 'u8'],
+    valid: () => [new Int8Array(12).fill(3), 3, 4, u8(native.quantizedPackedBytes(3, 4))],
+    sized: [1, 2],
+    overflow: () => [[new Int8Array(1), big, big, u8(1)]],
+    aliases: [[3, 0]],
+  },
+  quantizedMatmul: {
+    kinds: ['u8', 'u8', 'int', 'int', 'int', 'int', 'i32', 'f32', 'f32?', 'bool', 'finite', 'int', 'qout'],
+    valid: () => [u8(6), packedWeights(3, 4), 2, 4, 3, 7, new Int32Array(4), f(4), f(4), true, 2, 5, f(8)],
+    sized: [2, 3, 4],
+    overflow: () => [[u8(1), u8(1), big, big, big, 0, new Int32Array(1), f(1), null, false, 1, 0, f(1)]],
+    aliases: [[12, 0], [12, 1], [12, 6], [12, 7], [12, 8]],
+  },
+  quantizedConv2d: {
+    kinds: ['u8', 'u8', 'list', 'int', 'i32', 'f32', 'f32?', 'bool', 'finite', 'int', 'qout'],
+    valid: () => [u8(50), packedWeights(18, 4), convGeometry(), 3, new Int32Array(4), f(4), f(4), true, 2, 5, new Int32Array(36)],
+    overflow: () => [[u8(1), u8(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], 0, new Int32Array(1), f(1), null, false, 1, 0, f(1)]],
+    aliases: [[10, 0], [10, 1], [10, 4], [10, 5], [10, 6]],
+  },
+  quantizedConv2dMaxPool: {
+    kinds: ['u8', 'u8', 'list', 'int', 'int', 'int', 'i32', 'f32', 'f32?', 'bool', 'finite', 'int', 'u8'],
+    // The 3x3 convolution output pooled 2x2 (windows that do not fit are dropped): 1x1x4.
+    valid: () => [u8(50), packedWeights(18, 4), convGeometry(), 2, 2, 3, new Int32Array(4), f(4), f(4), true, 2, 5, u8(4)],
+    overflow: () => [[u8(1), u8(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], 1, 1, 0, new Int32Array(1), f(1), null, false, 1, 0, u8(1)]],
+    aliases: [[12, 0], [12, 1], [12, 6], [12, 7], [12, 8]],
+  },
+  quantizeUint8: {
+    kinds: ['f32', 'finite', 'int', 'u8'],
+    valid: () => [f(17), 3, 9, u8(17)],
+    aliases: [[3, 0]],
+  },
+  dequantizeUint8: {
+    kinds: ['u8', 'finite', 'int', 'f32'],
+    valid: () => [u8(17), 0.5, 9, f(17)],
+    aliases: [[3, 0]],
+  },
+  maxPool2dUint8: {
+    kinds: ['u8', 'u8', 'list'],
+    valid: () => [u8(48), u8(12), poolGeometry()],
+    overflow: () => [[u8(1), u8(1), [big, big, big, big, 2, 2, 1, 1, 2, 2, 0, 0]]],
+    aliases: [[1, 0]],
+  },
+  quantizedPath: { kinds: [], valid: () => [] },
 };
+
+function packedWeights(k: number, n: number): Uint8Array {
+  const packed = u8(native.quantizedPackedBytes(k, n));
+  native.quantizedPackWeights(new Int8Array(k * n).fill(1), k, n, packed);
+  return packed;
+}
 
 /** The benchmark and test hooks under the addon's `internal`, kept apart from the bindings lib/ uses. */
 const internalSpecs: Record<string, Spec> = {
@@ -406,6 +463,11 @@ function badValues(kind: Kind, valid: unknown): [unknown, string][] {
       return [...typed(), [null, 'null'], [new Int8Array(n), 'an Int8Array'], [new Uint8ClampedArray(n), 'a Uint8ClampedArray'], [new Float32Array(n), 'a Float32Array']];
     case 'words':
       return [...typed(), [null, 'null'], [new Uint32Array(n), 'a Uint32Array']];
+    case 'i8':
+      return [...typed(), [null, 'null'], [new Uint8Array(n), 'a Uint8Array']];
+    case 'qout':
+      // An Int32Array, Float32Array or Uint8Array of the right length is valid: anything else is not.
+      return [...typed(), [null, 'null'], [new Uint16Array(n), 'a Uint16Array'], [new Float32Array(n + 1), 'a Float32Array one element too long']];
     case 'int':
       return integer;
     case 'enum':
