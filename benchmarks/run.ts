@@ -16,6 +16,7 @@ const suites = [
   { name: 'pool', file: 'pool.ts' },
   { name: 'distributed', file: 'distributed.ts' },
   { name: 'worker', file: 'worker.ts' },
+  { name: 'serve', file: 'serve.ts' },
 ];
 
 type SuiteMain = (argv: string[], command?: string) => unknown;
