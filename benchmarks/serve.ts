@@ -136,6 +136,22 @@ interface Run {
   sendLagP99: number;
   loop: { p50: number; p99: number; max: number };
   epochs: number;
+  /** CPU time per answered request, in ms: the server's main thread, the whole server process, this process. */
+  cpu: { main: number; server: number; generator: number };
+}
+
+/** CPU time (user + system) in ms of a process and of its main thread, from /proc (Linux; NaN elsewhere). */
+function cpuOf(pid: number): { main: number; total: number } {
+  const read = (path: string) => {
+    try {
+      // The fields after the command name (which may hold spaces) : utime and stime are the 12th and 13th.
+      const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      return NaN;
+    }
+  };
+  return { main: read(`/proc/${pid}/task/${pid}/stat`), total: read(`/proc/${pid}/stat`) };
 }
 
 interface Started {
@@ -201,8 +217,8 @@ async function metrics(port: number): Promise<Record<string, number>> {
   return values;
 }
 
-/** Offers `rate` requests per second for `seconds` on a fixed schedule; waits (at most 20 s) for the answers. */
-async function offer(port: number, rate: number, seconds: number, bodies: Buffer[], type: string): Promise<Omit<Run, 'config' | 'loop' | 'epochs'>> {
+/** Offers `rate` requests per second for `seconds` on a fixed schedule; waits (at most 10 s) for the answers. */
+async function offer(port: number, rate: number, seconds: number, bodies: Buffer[], type: string): Promise<Omit<Run, 'config' | 'loop' | 'epochs' | 'cpu'>> {
   const total = Math.round(rate * seconds);
   const latency: number[] = [];
   const sendLag: number[] = [];
@@ -235,7 +251,7 @@ async function offer(port: number, rate: number, seconds: number, bodies: Buffer
     };
     setTimeout(tick, 5);
   });
-  await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 20_000))]);
+  await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 10_000))]);
   failed += pending.size;
   latency.sort((a, b) => a - b);
   sendLag.sort((a, b) => a - b);
@@ -289,12 +305,17 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
         }
         for (const rate of cfg.only2000 ? rates.filter((r) => r === Math.max(...rates)) : rates) {
           const before = await metrics(server.port);
+          const cpu0 = cpuOf(server.process.pid!);
+          const gen0 = process.cpuUsage();
           const run = await offer(server.port, rate, seconds, bodies, type);
+          const gen = process.cpuUsage(gen0);
+          const cpu1 = cpuOf(server.process.pid!);
           const after = await metrics(server.port);
+          const cpu = { main: (cpu1.main - cpu0.main) / run.answered, server: (cpu1.total - cpu0.total) / run.answered, generator: (gen.user + gen.system) / 1000 / run.answered };
           const loop = { p50: after.nodejs_eventloop_lag_p50_seconds * 1000, p99: after.nodejs_eventloop_lag_p99_seconds * 1000, max: after.nodejs_eventloop_lag_max_seconds * 1000 };
-          const r: Run = { config: cfg.name, ...run, loop, epochs: after.tn_training_epoch - before.tn_training_epoch };
+          const r: Run = { config: cfg.name, ...run, loop, epochs: after.tn_training_epoch - before.tn_training_epoch, cpu };
           runs.push(r);
-          console.log(`round ${round + 1} ${cfg.label} @ ${rate}/s: ${r.answered} answered (${r.throughput.toFixed(0)}/s), ${r.rejected} 503, ${r.failed} failed; latency p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} max ${r.max.toFixed(1)} ms; loop p50 ${loop.p50.toFixed(2)} p99 ${loop.p99.toFixed(2)} max ${loop.max.toFixed(1)} ms; send lag p99 ${r.sendLagP99.toFixed(2)} ms; load ${loadavg()[0].toFixed(2)}`);
+          console.log(`round ${round + 1} ${cfg.label} @ ${rate}/s: ${r.answered} answered (${r.throughput.toFixed(0)}/s), ${r.rejected} 503, ${r.failed} failed; latency p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} max ${r.max.toFixed(1)} ms; loop p50 ${loop.p50.toFixed(2)} p99 ${loop.p99.toFixed(2)} max ${loop.max.toFixed(1)} ms; send lag p99 ${r.sendLagP99.toFixed(2)} ms; CPU per request: main ${cpu.main.toFixed(3)} server ${cpu.server.toFixed(3)} generator ${cpu.generator.toFixed(3)} ms; ${r.epochs} epochs; load ${loadavg()[0].toFixed(2)}`);
         }
       } finally {
         await stopChild(server);
@@ -308,7 +329,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
       const rs = runs.filter((r) => r.config === cfg.name && r.rate === rate);
       if (!rs.length) continue;
       const m = (k: (r: Run) => number) => median(rs.map(k));
-      rows.push(`| ${cfg.label} | ${rate} | ${f(m((r) => r.throughput), 0)} | ${f(m((r) => r.rejected + r.failed), 0)} | ${f(m((r) => r.p50))} | ${f(m((r) => r.p99))} | ${f(m((r) => r.max), 1)} | ${f(m((r) => r.loop.p50))} | ${f(m((r) => r.loop.p99))} | ${f(m((r) => r.loop.max), 1)} | ${f(m((r) => r.sendLagP99))} |`);
+      rows.push(`| ${cfg.label} | ${rate} | ${f(m((r) => r.throughput), 0)} | ${f(m((r) => r.rejected + r.failed), 0)} | ${f(m((r) => r.p50))} | ${f(m((r) => r.p99))} | ${f(m((r) => r.max), 1)} | ${f(m((r) => r.loop.p50))} | ${f(m((r) => r.loop.p99))} | ${f(m((r) => r.loop.max), 1)} | ${f(m((r) => r.sendLagP99))} | ${f(m((r) => r.cpu.main), 3)} | ${f(m((r) => r.cpu.server), 3)} | ${f(m((r) => r.cpu.generator), 3)} | ${f(m((r) => (r.epochs * TRAIN_SAMPLES) / seconds), 0)} |`);
     }
   }
   const host = machine();
@@ -316,10 +337,10 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     ? `onnxruntime-node ${ortVersion()}: \`await session.run\` on a batch of 64 images (1 intra-op thread) returns after ${f(median(ortTimings.map((t) => t.callMs)), 3)} ms and resolves after ${f(median(ortTimings.map((t) => t.resolveMs)), 2)} ms, and the event loop is busy ${f(100 * median(ortTimings.map((t) => t.loopBusy)), 0)}% of the time it awaits (medians over ${ortTimings.length} server starts, 100 calls each): ${median(ortTimings.map((t) => t.loopBusy)) > 0.5 ? 'the inference runs on the main thread. Its Node binding (dist/backend.js) wraps the native run in setImmediate, so run() returns a promise at once, but the synchronous native run then holds the event loop on the next turn.' : 'the inference runs off the main thread.'}`
     : '';
   const text = [
-    `Single MNIST digits (JSON bodies of shape [28, 28, 1] unless noted), offered at a fixed rate for ${seconds} s per run, ${rounds} rounds with the configurations in rotating order (medians of the rounds). Latency in ms from each request's due time to the end of its response; throughput: answers per second; loop: the server's main-thread event-loop delay (monitorEventLoopDelay, resolution 1 ms, so an idle loop reads about 1 ms); send lag: how late the load generator itself sent (its floor under every latency). Training: fit({ worker: true }) on ${TRAIN_SAMPLES} digits, epoch after epoch, the pool updated after each. Pool: 1 worker x 1 kernel thread, maxBatchSize 64, maxDelayMs 1. ${host.cpu}, ${host.cores} cores, ${host.backend}.`,
+    `Single MNIST digits (JSON bodies of shape [28, 28, 1] unless noted), offered at a fixed rate for ${seconds} s per run, ${rounds} rounds with the configurations in rotating order (medians of the rounds). Latency in ms from each request's due time to the end of its response; throughput: answers per second; loop: the server's main-thread event-loop delay (monitorEventLoopDelay, resolution 1 ms, so an idle loop reads about 1 ms); send lag: how late the load generator itself sent (its floor under every latency). CPU ms per answered request (user + system, from /proc): the server's main thread, the whole server process (training included), the load generator's process: unlike latency, these hardly move with the machine's load. Trained images/s: epochs finished during the run x ${TRAIN_SAMPLES} / run time (coarse: whole epochs). Training: fit({ worker: true }) on ${TRAIN_SAMPLES} digits, epoch after epoch, the pool updated after each. Pool: 1 worker x 1 kernel thread, maxBatchSize 64, maxDelayMs 1. ${host.cpu}, ${host.cores} cores, ${host.backend}.`,
     '',
-    '| server | offered req/s | answered/s | 503 + failed | p50 | p99 | max | loop p50 | loop p99 | loop max | send lag p99 |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| server | offered req/s | answered/s | 503 + failed | p50 | p99 | max | loop p50 | loop p99 | loop max | send lag p99 | CPU ms/request: main thread | server | generator | trained images/s |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
     ort,
