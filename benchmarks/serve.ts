@@ -15,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Agent, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -119,7 +119,11 @@ function ortVersion(): string {
   }
 }
 
-const median = (v: number[]) => (v.length ? [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] : NaN);
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
 const percentile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN);
 
 interface Run {
@@ -192,12 +196,11 @@ function stopChild(s: Started): Promise<void> {
   });
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-
 function post(port: number, path: string, body: Buffer | null, type: string, method = 'POST'): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = body ? { 'Content-Type': type, 'Content-Length': body.length } : {};
-    const req = httpRequest({ host: '127.0.0.1', port, path, method, agent, headers }, (res) => {
+    // A fresh connection each time: a kept-alive one may be closed by the server's keep-alive timeout as it is reused.
+    const req = httpRequest({ host: '127.0.0.1', port, path, method, agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString() }));
