@@ -426,9 +426,17 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     ort,
   ].join('\n');
   console.log(text);
+  const notes = [
+    'How to read it: a load average above the core count means every runnable thread gets a fraction of a core, and',
+    'the latency and loop-delay columns then measure mostly that wait (the send lag shows the load generator itself',
+    'held up as long). The CPU columns move much less with the load: the server\'s main-thread CPU per request bounds',
+    'the rate one Node process can answer (1 / that time, per core it gets), and it is the main thread\'s share that',
+    'the pool keeps small (it only parses, copies and answers; model.predict and onnxruntime-node compute there too).',
+    '"503 + failed" counts requests turned away and those not answered within 10 s of the last send.',
+  ].join('\n');
   const loadAfter = loadavg()[0];
   if (!values['no-write']) {
-    writeSection('Serving under load', [`Measured ${started.toISOString().replace(/\.\d+Z$/, 'Z')} with \`${cmd}\`; Node ${host.node}; load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (a machine shared with other jobs).`, '', text].join('\n'));
+    writeSection('Serving under load', [`Measured ${started.toISOString().replace(/\.\d+Z$/, 'Z')} with \`${cmd}\`; Node ${host.node}; load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (a machine shared with other jobs).`, '', text, '', notes].join('\n'));
     console.log('wrote the "Serving under load" section of benchmarks/RESULTS.md');
   }
   return text;
