@@ -17,6 +17,7 @@ const suites = [
   { name: 'distributed', file: 'distributed.ts' },
   { name: 'worker', file: 'worker.ts' },
   { name: 'quantization', file: 'quantization.ts' },
+  { name: 'serve', file: 'serve.ts' },
 ];
 
 type SuiteMain = (argv: string[], command?: string) => unknown;

@@ -163,8 +163,12 @@ describe('tn.serving.createPool', () => {
       (e: Error) => e,
     );
     expect(error?.message).toMatch(/serving pool "sequential.*": the queue is full \(8 rows waiting, maxQueue 8\); this request of 1 row\(s\) was turned away/);
+    // A machine-readable code, so that a server can answer 503 (retry later) or 413 without matching messages.
+    expect((error as Error & { code?: string }).code).toBe('TN_POOL_QUEUE_FULL');
     expect(answered).toBe(0);
-    await expect(pool.predict(tn.zeros([9, 6, 6, 1]))).rejects.toThrow(/a request of 9 rows can never fit the queue \(maxQueue 8\); send it in parts, or raise maxQueue/);
+    const tooLarge = pool.predict(tn.zeros([9, 6, 6, 1]));
+    await expect(tooLarge).rejects.toThrow(/a request of 9 rows can never fit the queue \(maxQueue 8\); send it in parts, or raise maxQueue/);
+    await expect(tooLarge).rejects.toMatchObject({ code: 'TN_POOL_REQUEST_TOO_LARGE' });
     expect((await Promise.all(queued)).length).toBe(6);
     expect(pool.stats()).toMatchObject({ completed: 6, rejected: 2, batchSizes: { 8: 1 } });
   });

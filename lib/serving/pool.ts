@@ -270,9 +270,9 @@ export class ServingPool {
    * Several outputs: an array of tensors, as model.predict.
    */
   predict(x: unknown): Promise<PoolResult> {
-    const refuse = (message: string) => {
+    const refuse = (message: string, code?: string) => {
       this.counts.rejected++;
-      return Promise.reject(new Error(message));
+      return Promise.reject(code ? Object.assign(new Error(message), { code }) : new Error(message));
     };
     if (this.closing) return refuse(`${this.label} is closed (close() was called); predict() needs an open pool`);
     if (this.broken) return refuse(this.broken.message);
@@ -284,10 +284,10 @@ export class ServingPool {
       return Promise.reject(err as Error);
     }
     if (request.rows > this.options.maxQueue) {
-      return refuse(`${this.label}: a request of ${request.rows} rows can never fit the queue (maxQueue ${this.options.maxQueue}); send it in parts, or raise maxQueue`);
+      return refuse(`${this.label}: a request of ${request.rows} rows can never fit the queue (maxQueue ${this.options.maxQueue}); send it in parts, or raise maxQueue`, 'TN_POOL_REQUEST_TOO_LARGE');
     }
     if (this.queuedRows + request.rows > this.options.maxQueue) {
-      return refuse(`${this.label}: the queue is full (${this.queuedRows} rows waiting, maxQueue ${this.options.maxQueue}); this request of ${request.rows} row(s) was turned away, retry later`);
+      return refuse(`${this.label}: the queue is full (${this.queuedRows} rows waiting, maxQueue ${this.options.maxQueue}); this request of ${request.rows} row(s) was turned away, retry later`, 'TN_POOL_QUEUE_FULL');
     }
     return new Promise((resolve, reject) => {
       const r: Request = { rows: request.rows, single: request.single, enqueuedAt: performance.now(), pending: request.rows, outputs: null, settled: false, resolve, reject };
