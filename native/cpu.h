@@ -11,5 +11,11 @@ Isa active_isa();
 // The best path the hardware supports, ignoring the cap.
 Isa hardware_isa();
 const char* isa_name(Isa isa);
+// AVX512_BF16 (vcvtne2ps2bf16, vdpbf16ps) usable on the active path: the hardware has it (CPUID leaf 7 subleaf 1,
+// EAX bit 5) and the active path is avx512. Capping TENSORNODE_MAX_ISA below avx512 turns it off, which is how tests
+// run the bfloat16 kernels' emulated paths and the mixed-precision fallback on this machine.
+bool avx512_bf16();
+// The hardware bit alone, ignoring the cap.
+bool hardware_avx512_bf16();
 
 }  // namespace tn

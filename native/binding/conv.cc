@@ -13,6 +13,7 @@
 #include "binding/register.h"
 #include "conv.h"
 #include "conv3d.h"
+#include "conv_bf16.h"
 #include "depthwise_conv.h"
 #include "elementwise.h"
 
@@ -383,6 +384,58 @@ Napi::Value Conv3dBackwardFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The bfloat16 convolutions (native/conv_bf16.h): the same checks as their float32 counterparts; the backward
+// passes take dz, the activation's gradient already applied.
+Napi::Value Conv2dBf16Forward(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dBf16Forward", 7);
+  const tn::Conv2dShape s = ConvGeometry(args, 4);
+  auto x = args.Floats(0, "x");
+  auto w = args.Floats(1, "kernel");
+  auto bias = args.FloatsOrNull(2, "bias");
+  auto y = args.Floats(3, "y");
+  const UnaryOp act = args.Enum(5, "activation", UnaryOp::count);
+  const float alpha = args.Float(6, "alpha");
+  args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
+  args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
+  if (bias.present) args.Length(bias, s.oc, "bias", "oc");
+  args.Length(y, s.n * s.oh * s.ow * s.oc, "y", "n*oh*ow*oc");
+  args.Disjoint(y, "y", x, "x");
+  args.Disjoint(y, "y", w, "kernel");
+  args.Disjoint(y, "y", bias, "bias");
+  tn::conv2d_bf16_forward(s, x.data, w.data, bias.data, act, alpha, y.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value Conv2dBf16BackwardInput(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dBf16BackwardInput", 4);
+  const tn::Conv2dShape s = ConvGeometry(args, 3);
+  auto dz = args.Floats(0, "dz");
+  auto w = args.Floats(1, "kernel");
+  auto dx = args.Floats(2, "dx");
+  args.Length(dz, s.n * s.oh * s.ow * s.oc, "dz", "n*oh*ow*oc");
+  args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
+  args.Length(dx, s.n * s.h * s.w * s.c, "dx", "n*h*w*c");
+  args.Disjoint(dx, "dx", dz, "dz");
+  args.Disjoint(dx, "dx", w, "kernel");
+  tn::conv2d_bf16_backward_input(s, dz.data, w.data, dx.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value Conv2dBf16BackwardFilter(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dBf16BackwardFilter", 4);
+  const tn::Conv2dShape s = ConvGeometry(args, 3);
+  auto x = args.Floats(0, "x");
+  auto dz = args.Floats(1, "dz");
+  auto dw = args.Floats(2, "dKernel");
+  args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
+  args.Length(dz, s.n * s.oh * s.ow * s.oc, "dz", "n*oh*ow*oc");
+  args.Length(dw, s.kh * s.kw * s.c * s.oc, "dKernel", "kh*kw*c*oc");
+  args.Disjoint(dw, "dKernel", x, "x");
+  args.Disjoint(dw, "dKernel", dz, "dz");
+  tn::conv2d_bf16_backward_filter(s, x.data, dz.data, dw.data);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterConv(Napi::Env env, Napi::Object exports) {
@@ -399,6 +452,9 @@ void RegisterConv(Napi::Env env, Napi::Object exports) {
       {"conv3dForward", Conv3dForward},
       {"conv3dBackwardInput", Conv3dBackwardInput},
       {"conv3dBackwardFilter", Conv3dBackwardFilter},
+      {"conv2dBf16Forward", Conv2dBf16Forward},
+      {"conv2dBf16BackwardInput", Conv2dBf16BackwardInput},
+      {"conv2dBf16BackwardFilter", Conv2dBf16BackwardFilter},
   });
   Export(env, Internal(env, exports), {
       {"conv2dPlan", Conv2dPlan},
