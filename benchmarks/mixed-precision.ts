@@ -13,6 +13,9 @@ import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tn from '../lib/index.js';
+import { native, UnaryOp } from '../lib/native.js';
+import { conv2dBfloat16Pays, conv2dGeometry } from '../lib/ops/conv.js';
+import { bfloat16Pays } from '../lib/ops/matmul.js';
 import { build as buildCifar } from './cifar-cnn.js';
 import { helpOption, integerOption, printedHelp } from './options.js';
 import { machine, writeSection } from './results.js';
@@ -100,6 +103,88 @@ function throughput(name: string, build: () => tn.Sequential, x: tn.Tensor, y: t
   return { name, batch, f32: median(f32), bf16: median(bf16), ratio: median(ratios), ratios, load: [load0, loadavg()[0]] };
 }
 
+interface KernelRow {
+  what: string;
+  f32: number;
+  bf16: number;
+  ratio: number;
+  used: boolean;
+}
+
+/**
+ * The products the two models train with, alone: float32 against bfloat16 milliseconds, alternating call by call,
+ * medians (the ratio is the median of the calls' ratios). `used` says whether mixed_bfloat16 takes the bfloat16 path
+ * for that shape (ops/matmul.ts bfloat16Pays, ops/conv.ts conv2dBfloat16Pays).
+ */
+function kernels(calls: number): KernelRow[] {
+  const rand = (n: number) => tn.randomUniform([n], -1, 1, 'float32', 3).data() as Float32Array;
+  const time = (f: () => void) => {
+    const t = process.hrtime.bigint();
+    f();
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  };
+  const measure = (what: string, used: boolean, f32: () => void, bf16: () => void): KernelRow => {
+    f32();
+    bf16();
+    const a: number[] = [], b: number[] = [], r: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const x = time(f32);
+      const y = time(bf16);
+      a.push(x);
+      b.push(y);
+      r.push(x / y);
+    }
+    const row = { what, f32: median(a), bf16: median(b), ratio: median(r), used };
+    console.log(`  ${what}: float32 ${row.f32.toFixed(3)} ms, bfloat16 ${row.bf16.toFixed(3)} ms (${row.ratio.toFixed(2)}x)`);
+    return row;
+  };
+  const rows: KernelRow[] = [];
+  const gemms: [string, boolean, boolean, number, number, number][] = [
+    ['Dense 5408->128 forward, batch 32', false, false, 32, 128, 5408],
+    ['Dense 5408->128 input gradient, batch 32', false, true, 32, 5408, 128],
+    ['Dense 5408->128 kernel gradient, batch 32', true, false, 5408, 128, 32],
+    ['Dense 5408->128 forward, batch 256', false, false, 256, 128, 5408],
+    ['Dense 5408->128 input gradient, batch 256', false, true, 256, 5408, 128],
+    ['Dense 5408->128 kernel gradient, batch 256', true, false, 5408, 128, 256],
+    ['Dense 2304->512 forward, batch 32', false, false, 32, 512, 2304],
+    ['Dense 2304->512 input gradient, batch 32', false, true, 32, 2304, 512],
+    ['Dense 2304->512 kernel gradient, batch 32', true, false, 2304, 512, 32],
+  ];
+  for (const [what, ta, tb, m, n, k] of gemms) {
+    const a = rand(m * k), b = rand(k * n), c = new Float32Array(m * n);
+    const lda = ta ? m : k, ldb = tb ? k : n;
+    rows.push(measure(`GEMM ${what} (${m}x${n}x${k})`, bfloat16Pays(m, n, k),
+      () => native.gemm(ta, tb, 1, m, n, k, a, 0, lda, 0, b, 0, ldb, 0, 0, c, 0, n, 0, null, UnaryOp.linear, 0),
+      () => native.gemmBf16(ta, tb, m, n, k, a, lda, b, ldb, 0, c, n, null, UnaryOp.linear, 0)));
+  }
+  const convs: [string, number[], number[], 'same' | 'valid'][] = [
+    ['MNIST conv 3x3 1->32 on 28x28', [32, 28, 28, 1], [3, 3, 1, 32], 'valid'],
+    ['CIFAR conv 3x3 32->32 on 32x32', [32, 32, 32, 32], [3, 3, 32, 32], 'valid'],
+    ['CIFAR conv 3x3 32->64 on 15x15', [32, 15, 15, 32], [3, 3, 32, 64], 'same'],
+    ['CIFAR conv 3x3 64->64 on 15x15', [32, 15, 15, 64], [3, 3, 64, 64], 'valid'],
+    ['conv 3x3 256->256 on 8x8', [32, 8, 8, 256], [3, 3, 256, 256], 'same'],
+  ];
+  for (const [what, xs, ks, pad] of convs) {
+    const g = conv2dGeometry(xs, ks, [1, 1], pad, [1, 1], what);
+    const size = (s: number[]) => s.reduce((p, q) => p * q, 1);
+    const x = rand(size(xs)), w = rand(size(ks)), dy = rand(size(g.outShape));
+    const y = new Float32Array(dy.length), dx = new Float32Array(x.length), dw = new Float32Array(w.length);
+    const used = conv2dBfloat16Pays(g.native);
+    rows.push(measure(`conv ${what}, batch 32: forward + both gradients`, used,
+      () => {
+        native.conv2dForward(x, w, null, y, g.native, UnaryOp.linear, 0);
+        native.conv2dBackwardInput(dy, w, dx, g.native);
+        native.conv2dBackwardFilter(x, dy, dw, null, g.native);
+      },
+      () => {
+        native.conv2dBf16Forward(x, w, null, y, g.native, UnaryOp.linear, 0);
+        native.conv2dBf16BackwardInput(dy, w, dx, g.native);
+        native.conv2dBf16BackwardFilter(x, dy, dw, g.native);
+      }));
+  }
+  return rows;
+}
+
 /** Test accuracy (in %) after `epochs` epochs under each policy, same seed and batch order. */
 async function accuracy(build: () => tn.Sequential, data: [[tn.Tensor, tn.Tensor], [tn.Tensor, tn.Tensor]], epochs: number, batch: number): Promise<Record<Policy, number>> {
   const [[x, y], [xt, yt]] = data;
@@ -142,6 +227,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   const [[xTrain, yTrain]] = mnist;
   const cifarX = tn.randomUniform([2048, 32, 32, 3], 0, 1, 'float32', 1);
   const cifarY = tn.tensor(Array.from({ length: 2048 }, (_, i) => (i * 7) % 10), [2048], 'int32');
+  const kernelRows = info.avx512Bf16 ? kernels(rounds * 4 + 1) : [];
   const rows: Throughput[] = [
     throughput('reference CNN (MNIST)', buildReference, xTrain, yTrain, 32, rounds, seconds),
     throughput('reference CNN (MNIST)', buildReference, xTrain, yTrain, 256, rounds, seconds),
@@ -167,6 +253,11 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     '|---|---:|---:|---:|---:|---|---|',
     ...rows.map((r) => `| ${r.name} | ${r.batch} | ${r.f32.toFixed(0)} | ${r.bf16.toFixed(0)} | ${r.ratio.toFixed(2)}x | ${r.ratios.map((v) => v.toFixed(2)).join(' ')} | ${r.load[0].toFixed(1)}..${r.load[1].toFixed(1)} |`),
   ];
+  if (kernelRows.length) {
+    lines.push('', `The products alone (the kernels mixed_bfloat16 chooses between), ${rounds * 4 + 1} alternating calls each, medians, 2 threads:`, '',
+      '| product | float32 ms | bfloat16 ms | speed-up (median of ratios) | bfloat16 under the policy |', '|---|---:|---:|---:|---|',
+      ...kernelRows.map((r) => `| ${r.what} | ${r.f32.toFixed(3)} | ${r.bf16.toFixed(3)} | ${r.ratio.toFixed(2)}x | ${r.used ? 'yes' : 'no (float32)'} |`));
+  }
   if (acc.length) {
     lines.push('', 'Test accuracy on the 2,000 held-out MNIST images (one image is 0.05 points), same seed and batch order:', '',
       '| model and data | float32 | mixed_bfloat16 | difference (points) |', '|---|---:|---:|---:|',
