@@ -125,9 +125,12 @@ export function matMul(a: TensorLike, b: TensorLike, transposeA = false, transpo
 /**
  * Whether a product of these dimensions runs faster with bfloat16 operands than in float32: the operands' conversion
  * and packing are a pass over A and B, which the doubled multiply rate repays only with enough work per element.
+ * A transposed B (a Dense layer's input gradient, dz @ kernel^T) is transposed and converted panel by panel, while
+ * the float32 GEMM reads it in place: measured 0.5x to 1.0x of float32 on the two benchmark models' shapes
+ * (benchmarks/RESULTS.md, Mixed precision), so that product stays float32.
  */
-export function bfloat16Pays(m: number, n: number, k: number): boolean {
-  return k >= BF16_MIN_K && m * n * k >= BF16_MIN_MACS;
+export function bfloat16Pays(m: number, n: number, k: number, transposeB = false): boolean {
+  return !transposeB && k >= BF16_MIN_K && m * n * k >= BF16_MIN_MACS;
 }
 const BF16_MIN_K = 16;
 const BF16_MIN_MACS = 1 << 18;
@@ -170,7 +173,7 @@ export function dense(
   // Under mixed_bfloat16 all three products take bfloat16 operands where that pays for their shape.
   const gemm = (ta: boolean, tb: boolean, rows: number, cols: number, inner: number, a: Tensor, lda: number,
     b: Tensor, ldb: number, c: Tensor, ldc: number, withBias: Tensor | null, act: UnaryOp): void => {
-    if (bfloat16 && bfloat16Pays(rows, cols, inner)) {
+    if (bfloat16 && bfloat16Pays(rows, cols, inner, tb)) {
       native.gemmBf16(ta, tb, rows, cols, inner, f32(a), lda, f32(b), ldb, 0, f32(c), ldc, withBias ? f32(withBias) : null, act, alpha);
     } else {
       native.gemm(ta, tb, 1, rows, cols, inner, f32(a), 0, lda, 0, f32(b), 0, ldb, 0, 0, f32(c), 0, ldc, 0,
