@@ -126,8 +126,9 @@ export function matMul(a: TensorLike, b: TensorLike, transposeA = false, transpo
  * Whether a product of these dimensions runs faster with bfloat16 operands than in float32: the operands' conversion
  * and packing are a pass over A and B, which the doubled multiply rate repays only with enough work per element.
  * A transposed B (a Dense layer's input gradient, dz @ kernel^T) is transposed and converted panel by panel, while
- * the float32 GEMM reads it in place: measured 0.5x to 1.0x of float32 on the two benchmark models' shapes
- * (benchmarks/RESULTS.md, Mixed precision), so that product stays float32.
+ * the float32 GEMM reads it in place: on the two benchmark models' shapes it measured anywhere from 0.5x to 1.7x of
+ * float32 from run to run on this shared machine (benchmarks/RESULTS.md, Mixed precision), no clear gain, so that
+ * product stays float32.
  */
 export function bfloat16Pays(m: number, n: number, k: number, transposeB = false): boolean {
   return !transposeB && k >= BF16_MIN_K && m * n * k >= BF16_MIN_MACS;
