@@ -35,8 +35,10 @@ tn::Conv2dShape ConvGeometry(const Args& args, size_t i) {
   return s;
 }
 
-Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
-  Args args(info, "conv2dForward", 7);
+// conv2dForward and conv2dBf16Forward: the same arguments and checks, then `run` (conv.h's or conv_bf16.h's kernel).
+template <typename Run>
+Napi::Value ForwardWith(const Napi::CallbackInfo& info, const char* name, Run run) {
+  Args args(info, name, 7);
   const tn::Conv2dShape s = ConvGeometry(args, 4);  // before the arrays: see Args::IntList
   auto x = args.Floats(0, "x");
   auto w = args.Floats(1, "kernel");
@@ -51,8 +53,12 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   args.Disjoint(y, "y", x, "x");
   args.Disjoint(y, "y", w, "kernel");
   args.Disjoint(y, "y", bias, "bias");
-  tn::conv2d_forward(s, x.data, w.data, bias.data, act, alpha, y.data);
+  run(s, x.data, w.data, bias.data, act, alpha, y.data);
   return info.Env().Undefined();
+}
+
+Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
+  return ForwardWith(info, "conv2dForward", tn::conv2d_forward);
 }
 
 // The optional trailing (y, activation, alpha) of the backward passes: the forward output and the activation it
@@ -387,23 +393,7 @@ Napi::Value Conv3dBackwardFilter(const Napi::CallbackInfo& info) {
 // The bfloat16 convolutions (native/conv_bf16.h): the same checks as their float32 counterparts; the backward
 // passes take dz, the activation's gradient already applied.
 Napi::Value Conv2dBf16Forward(const Napi::CallbackInfo& info) {
-  Args args(info, "conv2dBf16Forward", 7);
-  const tn::Conv2dShape s = ConvGeometry(args, 4);
-  auto x = args.Floats(0, "x");
-  auto w = args.Floats(1, "kernel");
-  auto bias = args.FloatsOrNull(2, "bias");
-  auto y = args.Floats(3, "y");
-  const UnaryOp act = args.Enum(5, "activation", UnaryOp::count);
-  const float alpha = args.Float(6, "alpha");
-  args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
-  args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
-  if (bias.present) args.Length(bias, s.oc, "bias", "oc");
-  args.Length(y, s.n * s.oh * s.ow * s.oc, "y", "n*oh*ow*oc");
-  args.Disjoint(y, "y", x, "x");
-  args.Disjoint(y, "y", w, "kernel");
-  args.Disjoint(y, "y", bias, "bias");
-  tn::conv2d_bf16_forward(s, x.data, w.data, bias.data, act, alpha, y.data);
-  return info.Env().Undefined();
+  return ForwardWith(info, "conv2dBf16Forward", tn::conv2d_bf16_forward);
 }
 
 Napi::Value Conv2dBf16BackwardInput(const Napi::CallbackInfo& info) {
