@@ -10,6 +10,7 @@ const suites = [
   { name: 'depthwise', file: 'depthwise.ts' },
   { name: 'mnist-cnn', file: 'mnist-cnn.ts' },
   { name: 'cifar-cnn', file: 'cifar-cnn.ts' },
+  { name: 'mixed-precision', file: 'mixed-precision.ts' },
   { name: 'text-rnn', file: 'text-rnn.ts' },
   { name: 'overhead', file: 'overhead.ts' },
   { name: 'data', file: 'data.ts' },

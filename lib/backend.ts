@@ -18,12 +18,14 @@ export interface BackendInfo {
   hardwareIsa: string;
   /** OpenMP threads the kernels use. */
   threads: number;
+  /** Whether bfloat16 products (AVX512_BF16's vdpbf16ps) run on the active path: what mixed_bfloat16 needs. */
+  avx512Bf16: boolean;
   version: string;
 }
 
 export function backendInfo(): BackendInfo {
   const b = native.backendInfo();
-  return { isa: b.isa, hardwareIsa: b.hardwareIsa, threads: b.threads, version };
+  return { isa: b.isa, hardwareIsa: b.hardwareIsa, threads: b.threads, avx512Bf16: b.avx512Bf16, version };
 }
 
 /** Sets how many threads the kernels use (for the calling thread; each worker_thread has its own setting). */

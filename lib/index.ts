@@ -27,6 +27,7 @@ export * as losses from './losses.js';
 export * as metrics from './metrics.js';
 export * as optimizers from './optimizers/index.js';
 export * as callbacks from './callbacks/index.js';
+export * as mixedPrecision from './mixed-precision.js';
 export { Callback, LambdaCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger, ModelCheckpoint, BackupAndRestore } from './callbacks/index.js';
 export * as initializers from './initializers.js';
 export * as regularizers from './regularizers.js';

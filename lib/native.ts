@@ -29,7 +29,11 @@ export type ConvAlgorithm = 'direct' | 'gemm' | 'im2col';
  * in native/binding/args.h.
  */
 export interface NativeBindings {
-  backendInfo(): { isa: 'avx512' | 'avx2' | 'scalar'; hardwareIsa: string; threads: number; openmp: boolean };
+  backendInfo(): {
+    isa: 'avx512' | 'avx2' | 'scalar'; hardwareIsa: string; threads: number; openmp: boolean;
+    /** vdpbf16ps on the active path, and in the hardware (ignoring TENSORNODE_MAX_ISA). */
+    avx512Bf16: boolean; hardwareAvx512Bf16: boolean;
+  };
   setNumThreads(n: number): void;
   unary(op: UnaryOp, x: F32, y: F32, alpha: number): void;
   unaryGrad(op: UnaryOp, x: F32, y: F32, dy: F32, dx: F32, alpha: number): void;
@@ -46,6 +50,16 @@ export interface NativeBindings {
     beta: number, c: F32, cOffset: number, ldc: number, strideC: number,
     bias: F32 | null, activation: UnaryOp, alpha: number,
   ): void;
+  /** gemm without batch and offsets, with operands rounded to bfloat16 and float32 sums (native/gemm/gemm_bf16.h). */
+  gemmBf16(
+    transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: F32, lda: number, b: F32, ldb: number,
+    beta: number, c: F32, ldc: number, bias: F32 | null, activation: UnaryOp, alpha: number,
+  ): void;
+  /** conv2dForward with bfloat16 operands (native/conv_bf16.h). */
+  conv2dBf16Forward(x: F32, kernel: F32, bias: F32 | null, y: F32, geometry: number[], activation: UnaryOp, alpha: number): void;
+  /** dz: the gradient of the convolution's output, any activation's gradient already applied. */
+  conv2dBf16BackwardInput(dz: F32, kernel: F32, dx: F32, geometry: number[]): void;
+  conv2dBf16BackwardFilter(x: F32, dz: F32, dKernel: F32, geometry: number[]): void;
   /** geometry: [n, h, w, c, kh, kw, oc, oh, ow, strideH, strideW, dilationH, dilationW, padTop, padLeft] */
   conv2dForward(x: F32, kernel: F32, bias: F32 | null, y: F32, geometry: number[], activation: UnaryOp, alpha: number): void;
   /**

@@ -412,6 +412,9 @@ int64_t chunk_rows(const Conv2dShape& s) {
   return std::min(rows, total);
 }
 
+}  // namespace
+
+// Outside the anonymous namespace: the bfloat16 convolutions (conv_bf16.cc) build on im2col and col2im_add too.
 // col[r, (i*kw + j)*c + ch] for output rows r in [r0, r1) (r indexes n, oh, ow), zero where the window leaves the image.
 void im2col(const Conv2dShape& s, const float* x, int64_t r0, int64_t r1, float* col) {
   const int64_t k = s.kh * s.kw * s.c;
@@ -462,6 +465,8 @@ void col2im_add(const Conv2dShape& s, const float* dcol, int64_t r0, int64_t r1,
     }
   });
 }
+
+namespace {
 
 void im2col_forward(const Conv2dShape& s, const float* x, const float* w, const GemmEpilogue& ep, float* y) {
   const int64_t k = s.kh * s.kw * s.c, total = s.n * s.oh * s.ow;

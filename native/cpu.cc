@@ -62,12 +62,31 @@ bool detect_avx512_vnni() {
 #endif
 }
 
+bool detect_bf16() {
+#ifdef TN_X86
+  unsigned int eax, ebx, ecx, edx;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) || eax < 1) return false;  // eax: the highest subleaf
+  if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) return false;
+  // Its operands are zmm registers, so it needs the same OS support as the rest of AVX-512 (checked by detect()).
+  return (eax & (1u << 5)) && detect() == Isa::avx512;
+#else
+  return false;
+#endif
+}
+
 }  // namespace
 
 bool hardware_has_avx512_vnni() {
   static const bool vnni = detect_avx512_vnni();
   return vnni;
 }
+
+bool hardware_avx512_bf16() {
+  static const bool bf16 = detect_bf16();
+  return bf16;
+}
+
+bool avx512_bf16() { return hardware_avx512_bf16() && active_isa() == Isa::avx512; }
 
 Isa hardware_isa() {
   static const Isa hw = detect();

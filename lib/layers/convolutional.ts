@@ -2,7 +2,7 @@
 // channels-last input.
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
-import { conv2dFused, conv2dTransposeFused, conv3dFused, depthwiseConv2dFused, groupedConv2dFused, transposeOutputLength, type Conv2dCall } from '../ops/conv.js';
+import { conv2dBf16Fused, conv2dBfloat16Pays, conv2dFused, conv2dGeometry, conv2dTransposeFused, conv3dFused, depthwiseConv2dFused, groupedConv2dFused, transposeOutputLength, type Conv2dCall } from '../ops/conv.js';
 import { checkPadding, outputSize, pair, triple, type Padding } from '../ops/window.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { pad, reshape } from '../ops/shape.js';
@@ -107,9 +107,22 @@ export class Conv2D extends KernelLayer {
     };
   }
 
+  /**
+   * Whether this layer's convolution on inputs of `inputShape` ([batch, h, w, c]) runs in bfloat16: its policy says
+   * so, the CPU can, and the shape gains from it (conv2dBfloat16Pays). Only ungrouped convolutions do.
+   */
+  bfloat16Convolution(inputShape: readonly (number | null)[]): boolean {
+    if (!this.kernel || this.groups !== 1 || !this.computesInBfloat16()) return false;
+    const shape = inputShape.map((d) => d ?? 32);
+    return conv2dBfloat16Pays(conv2dGeometry(shape, this.kernel.shape, this.strides, this.padding, this.dilationRate, this.name).native);
+  }
+
   call(inputs: LayerInput): Tensor {
     const x = single(inputs, this);
     const c = this.convolution();
+    if (c && this.bfloat16Convolution(x.shape)) {
+      return conv2dBf16Fused(x, c.kernel, c.bias, c.strides, c.padding, c.dilations, c.activation, c.alpha, c.op);
+    }
     if (c) return conv2dFused(x, c.kernel, c.bias, c.strides, c.padding, c.dilations, c.activation, c.alpha, c.op);
     const op = `conv2d (layer "${this.name}")`;
     const u = this.activation.unary;

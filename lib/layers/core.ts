@@ -120,8 +120,9 @@ export class Dense extends KernelLayer {
   call(inputs: LayerInput): Tensor {
     const x = single(inputs, this);
     const act = this.activation;
-    if (act.unary) return dense(x, this.kernel!, this.bias, act.unary.op, act.unary.alpha);
-    return activate(act, dense(x, this.kernel!, this.bias));
+    const bf16 = this.computesInBfloat16();
+    if (act.unary) return dense(x, this.kernel!, this.bias, act.unary.op, act.unary.alpha, bf16);
+    return activate(act, dense(x, this.kernel!, this.bias, undefined, 0, bf16));
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

@@ -9,6 +9,7 @@ import { noGrad } from '../autograd/tape.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
 import { castTo } from '../ops/util.js';
+import { bfloat16Available, globalPolicy, Policy } from '../mixed-precision.js';
 
 /** A shape whose first (batch) axis, or any axis, may be unknown: null, as Keras's None. */
 export type Shape = (number | null)[];
@@ -41,11 +42,11 @@ export interface LayerArgs {
   batchInputShape?: Shape;
   batchSize?: number;
   /**
-   * The layer's dtype policy, as Keras spells it: 'float32', { name: 'float32' } or
-   * { className: 'DTypePolicy', config: { name: 'float32' } }. tensornode computes in float32, so that is the only
-   * policy a layer takes (anything else is an error naming the layer); an InputLayer also takes 'int32' (indices).
+   * The layer's dtype policy, as Keras spells it: 'float32' or 'mixed_bfloat16', a mixedPrecision.Policy,
+   * { name } or { className: 'DTypePolicy', config: { name } }; left out, the global policy
+   * (mixedPrecision.setGlobalPolicy). An InputLayer also takes 'int32' (indices). Variables are float32 under either.
    */
-  dtype?: DType | 'string' | DTypePolicySpec;
+  dtype?: DType | 'string' | 'mixed_bfloat16' | Policy | DTypePolicySpec;
 }
 
 /** Keras's serialized dtype policy: { name } or { className / class_name: 'DTypePolicy', config: { name } }. */
@@ -62,20 +63,37 @@ function policyName(value: unknown): unknown {
   return undefined;
 }
 
-/** A layer's dtype: its policy must be float32 (the only one tensornode computes in); an input may also be int32. */
+/**
+ * A layer's dtype (its variables' dtype): float32 under the float32 and mixed_bfloat16 policies; an input may also be
+ * int32.
+ */
 function checkLayerDType(value: unknown, cls: string, name: string, integerInput: boolean): DType {
-  if (value === undefined) return 'float32';
+  if (value === undefined || value instanceof Policy) return 'float32';
   const policy = policyName(value);
-  if (policy === 'float32') return 'float32';
+  if (policy === 'float32' || policy === 'mixed_bfloat16') return 'float32';
+  if (policy === 'mixed_float16' || policy === 'float16') {
+    try {
+      new Policy(policy);
+    } catch (e) {
+      throw new Error(`${cls} "${name}": ${(e as Error).message}`);
+    }
+  }
   if (integerInput && policy === 'int32') return 'int32';
   // A string input (tn.input({ dtype: 'string' })) or a layer that reads strings (StringLookup, TextVectorization):
   // 'string' is carried at run time only, see StringTensor.
   if (integerInput && policy === 'string') return 'string' as unknown as DType;
   const shown = JSON.stringify(value) ?? String(value);
   throw new Error(
-    `${cls} "${name}": dtype ${shown} is not supported; tensornode computes in float32 and has no mixed precision yet. ` +
-      `Pass dtype 'float32'${integerInput ? " (or 'int32' / 'string' for integer or string inputs)" : ''}, or leave it out.`,
+    `${cls} "${name}": dtype ${shown} is not supported; tensornode computes in float32 or, for products, bfloat16. ` +
+      `Pass dtype 'float32' or 'mixed_bfloat16'${integerInput ? " (or 'int32' / 'string' for integer or string inputs)" : ''}, or leave it out.`,
   );
+}
+
+/** The layer's dtype policy: the one given, or the global policy when none is. */
+function layerPolicy(value: unknown): Policy {
+  if (value === undefined) return globalPolicy();
+  if (value instanceof Policy) return value;
+  return policyName(value) === 'mixed_bfloat16' ? new Policy('mixed_bfloat16') : new Policy('float32');
 }
 
 /**
@@ -207,6 +225,8 @@ export abstract class Layer {
   /** Shape (with batch axis) given by inputShape/batchInputShape, used by Sequential and summary(). */
   readonly batchInputShape: Shape | null;
   readonly dtype: DType;
+  /** Keras's dtype_policy: the dtype the layer computes in and the one its variables hold (`dtype`). */
+  readonly dtypePolicy: Policy;
   protected inputSpec: InputSpec | null = null;
   private _trainable: boolean;
   private readonly _weights: Variable[] = [];
@@ -229,6 +249,8 @@ export abstract class Layer {
     this.name = args.name ?? uniqueLayerName(toSnakeCase(this.className));
     this._trainable = args.trainable ?? true;
     this.dtype = checkLayerDType(args.dtype, cls, this.name, (new.target as typeof Layer).takesIntegerInput);
+    this.dtypePolicy = layerPolicy(args.dtype);
+    if (this.dtypePolicy.computeDtype === 'bfloat16') bfloat16Available();
     if (args.batchInputShape) {
       this.batchInputShape = validateShape(args.batchInputShape, cls, 'batchInputShape');
     } else if (args.inputShape) {
@@ -426,9 +448,20 @@ export abstract class Layer {
     return this.weights.reduce((n, w) => n + w.size, 0);
   }
 
+  /** Keras's compute_dtype: 'bfloat16' under mixed_bfloat16 (see computesInBfloat16 for whether it does here). */
+  get computeDtype(): 'float32' | 'bfloat16' {
+    return this.dtypePolicy.computeDtype;
+  }
+
+  /** @internal Whether this layer's products run in bfloat16: its policy says so and the CPU has AVX512_BF16. */
+  computesInBfloat16(): boolean {
+    return this.dtypePolicy.computeDtype === 'bfloat16' && bfloat16Available();
+  }
+
   /** The layer's constructor arguments (Keras's get_config). */
   getConfig(): Record<string, unknown> {
-    const c: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype: this.dtype };
+    const dtype = this.dtypePolicy.name === 'mixed_bfloat16' ? this.dtypePolicy.name : this.dtype;
+    const c: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype };
     if (this.batchInputShape) c.batchInputShape = this.batchInputShape.slice();
     return c;
   }

@@ -12,15 +12,17 @@ import type { Tensor } from '../tensor.js';
  * Conv2D with relu followed by non-overlapping 'valid' max pooling: computing the pooled rows directly never
  * writes the full-size convolution output (4x the pooled size for 2x2 pooling), and its gradient never needs it.
  */
-function convReluPool(a: Layer, b: Layer | undefined): [Conv2D, MaxPooling2D] | null {
+function convReluPool(a: Layer, b: Layer | undefined, inputShape: readonly number[]): [Conv2D, MaxPooling2D] | null {
   if (!(a instanceof Conv2D) || !(b instanceof MaxPooling2D) || !a.built) return null;
+  // A convolution computed in bfloat16 runs as its layer does (the fused pass is float32).
+  if (a.bfloat16Convolution(inputShape)) return null;
   const conv = a.convolution();
   return conv && fuseConv2dMaxPool(conv, b) ? [a, b] : null;
 }
 
-/** Whether layers[i] and layers[i + 1] can run as one fused op. */
-export function fusedPair(layers: readonly Layer[], i: number): [Conv2D, MaxPooling2D] | null {
-  return convReluPool(layers[i], layers[i + 1]);
+/** Whether layers[i] and layers[i + 1] can run as one fused op on an input of `inputShape`. */
+export function fusedPair(layers: readonly Layer[], i: number, inputShape: readonly number[]): [Conv2D, MaxPooling2D] | null {
+  return convReluPool(layers[i], layers[i + 1], inputShape);
 }
 
 /** Runs a fused Conv2D(relu) + MaxPooling2D pair on x (recording its gradient when the tape records). */

@@ -112,7 +112,7 @@ export class Sequential extends Model {
     for (let i = 0; i < this.stack.length; i++) {
       const l = this.stack[i];
       // A masked input takes the plain path, where a layer without mask support says so.
-      const fused = Array.isArray(x) || x.kerasMask ? null : fusedPair(this.stack, i);
+      const fused = Array.isArray(x) || x.kerasMask ? null : fusedPair(this.stack, i, x.shape);
       if (fused && this.layerOutputShapes.has(fused[1])) {
         x = runConvReluPool(fused[0], fused[1], x as Tensor);
         i++;

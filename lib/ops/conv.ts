@@ -5,7 +5,7 @@ import { BinaryOp, native, ReduceOp, UnaryOp, type NativeBindings } from '../nat
 import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { unary, unaryGrad } from './elementwise.js';
-import { epilogueActivation } from './matmul.js';
+import { bfloat16Pays, epilogueActivation } from './matmul.js';
 import { concat, reshape, slice } from './shape.js';
 import { f32, floatArg } from './util.js';
 import { checkPadding, outputSize, pair, triple, type Padding } from './window.js';
@@ -103,6 +103,56 @@ export function conv2dFused(
   const y = empty(g.outShape);
   native.conv2dForward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, activation, alpha);
   return recordConvBackward(y, op, x, kernel, bias, g.native, activation, alpha, native.conv2dBackwardInput, native.conv2dBackwardFilter);
+}
+
+/** Whether a convolution of this geometry (conv2dGeometry's native list) runs faster with bfloat16 operands. */
+export function conv2dBfloat16Pays(geometry: readonly number[]): boolean {
+  const [n, , , c, kh, kw, oc, oh, ow] = geometry;
+  // im2col's copy is the price of the bfloat16 GEMM here, and each copied value meets oc multiply-adds: with few
+  // output channels the copy outweighs the doubled multiply rate and the direct float32 kernels (which copy
+  // nothing) stay. Measured on the CIFAR-style CNN's convolutions (oc 32 and 64): 1.5x to 5x slower in bfloat16 than
+  // the direct kernels; 3x3x256 -> 256 on 8x8: 1.3x to 1.7x faster (benchmarks/RESULTS.md, Mixed precision).
+  return oc >= CONV_BF16_MIN_FILTERS && kh * kw * c >= 64 && bfloat16Pays(n * oh * ow, oc, kh * kw * c);
+}
+const CONV_BF16_MIN_FILTERS = 128;
+
+/**
+ * conv2dFused with bfloat16 operands and float32 sums (mixed_bfloat16): im2col and the bfloat16 GEMM for the forward
+ * pass and both gradients; bias, activation and outputs float32. The activation's gradient is applied before the
+ * backward products (their upstream operand is rounded to bfloat16 as a whole).
+ */
+export function conv2dBf16Fused(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, strides: [number, number], padding: Padding,
+  dilations: [number, number], activation = UnaryOp.linear, alpha = 0, op = 'conv2d',
+): Tensor {
+  if (!epilogueActivation(activation, alpha)) {
+    return unary(activation, 'activation', conv2dBf16Fused(x, kernel, bias, strides, padding, dilations, UnaryOp.linear, 0, op), alpha);
+  }
+  const g = conv2dGeometry(x.shape, kernel.shape, strides, padding, dilations, op);
+  const oc = kernel.shape[3];
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== oc)) throw new Error(`${op}: bias must have shape [${oc}], received shape ${fmt(bias.shape)}`);
+  const y = empty(g.outShape);
+  native.conv2dBf16Forward(f32(x), f32(kernel), bias ? f32(bias) : null, f32(y), g.native, activation, alpha);
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(y, op, inputs, (dy, needs) => {
+    const dz = activation === UnaryOp.linear ? dy : unaryGrad(activation, y, y, dy, alpha);
+    let dx: Tensor | null = null;
+    let dk: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (needs[0]) {
+      dx = empty(x.shape.slice());
+      native.conv2dBf16BackwardInput(f32(dz), f32(kernel), f32(dx), g.native);
+    }
+    if (needs[1]) {
+      dk = empty(kernel.shape.slice());
+      native.conv2dBf16BackwardFilter(f32(x), f32(dz), f32(dk), g.native);
+    }
+    if (bias && needs[2]) {
+      db = empty([oc]);
+      native.reduce(ReduceOp.sum, f32(dz), 1, dz.size / oc, oc, f32(db));
+    }
+    return [dx, dk, db];
+  });
 }
 
 /**

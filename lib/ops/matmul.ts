@@ -122,6 +122,20 @@ export function matMul(a: TensorLike, b: TensorLike, transposeA = false, transpo
   });
 }
 
+/**
+ * Whether a product of these dimensions runs faster with bfloat16 operands than in float32: the operands' conversion
+ * and packing are a pass over A and B, which the doubled multiply rate repays only with enough work per element.
+ * A transposed B (a Dense layer's input gradient, dz @ kernel^T) is transposed and converted panel by panel, while
+ * the float32 GEMM reads it in place: on the two benchmark models' shapes it measured anywhere from 0.5x to 1.7x of
+ * float32 from run to run on this shared machine (benchmarks/RESULTS.md, Mixed precision), no clear gain, so that
+ * product stays float32.
+ */
+export function bfloat16Pays(m: number, n: number, k: number, transposeB = false): boolean {
+  return !transposeB && k >= BF16_MIN_K && m * n * k >= BF16_MIN_MACS;
+}
+const BF16_MIN_K = 16;
+const BF16_MIN_MACS = 1 << 18;
+
 /** Activations whose derivative can be read off the output alone, so that they can run in the GEMM epilogue. */
 export function epilogueActivation(activation: UnaryOp, alpha: number): boolean {
   switch (activation) {
@@ -139,9 +153,11 @@ export function epilogueActivation(activation: UnaryOp, alpha: number): boolean 
  * The Dense layer's computation as one op: activation(x @ kernel + bias) over the last axis of x.
  * The bias and an output-differentiable activation run in the GEMM epilogue; others run as a separate op.
  */
-export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation = UnaryOp.linear, alpha = 0): Tensor {
+export function dense(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, activation = UnaryOp.linear, alpha = 0, bfloat16 = false,
+): Tensor {
   if (!epilogueActivation(activation, alpha)) {
-    return unary(activation, 'activation', dense(x, kernel, bias, UnaryOp.linear, 0), alpha);
+    return unary(activation, 'activation', dense(x, kernel, bias, UnaryOp.linear, 0, bfloat16), alpha);
   }
   if (kernel.rank !== 2 || x.rank < 1 || x.shape[x.rank - 1] !== kernel.shape[0]) {
     throw new Error(`dense: the input's last axis must match the kernel's first, received input shape ${fmt(x.shape)} and kernel shape ${fmt(kernel.shape)}`);
@@ -155,8 +171,17 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
   const out = empty([...x.shape.slice(0, -1), units]);
   const ldx = Math.max(1, k);
   const ldk = Math.max(1, units);
-  native.gemm(false, false, 1, m, units, k, f32(x), 0, ldx, 0, f32(kernel), 0, ldk, 0, 0, f32(out), 0, ldk, 0,
-    bias ? f32(bias) : null, activation, alpha);
+  // Under mixed_bfloat16 all three products take bfloat16 operands where that pays for their shape.
+  const gemm = (ta: boolean, tb: boolean, rows: number, cols: number, inner: number, a: Tensor, lda: number,
+    b: Tensor, ldb: number, c: Tensor, ldc: number, withBias: Tensor | null, act: UnaryOp): void => {
+    if (bfloat16 && bfloat16Pays(rows, cols, inner, tb)) {
+      native.gemmBf16(ta, tb, rows, cols, inner, f32(a), lda, f32(b), ldb, 0, f32(c), ldc, withBias ? f32(withBias) : null, act, alpha);
+    } else {
+      native.gemm(ta, tb, 1, rows, cols, inner, f32(a), 0, lda, 0, f32(b), 0, ldb, 0, 0, f32(c), 0, ldc, 0,
+        withBias ? f32(withBias) : null, act, alpha);
+    }
+  };
+  gemm(false, false, m, units, k, x, ldx, kernel, ldk, out, ldk, bias, activation);
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(out, 'dense', inputs, (dy, needs) => {
     let dz = dy;
@@ -166,11 +191,11 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
     let db: Tensor | null = null;
     if (needs[0]) {
       dx = empty(x.shape.slice());
-      native.gemm(false, true, 1, m, k, units, f32(dz), 0, ldk, 0, f32(kernel), 0, ldk, 0, 0, f32(dx), 0, ldx, 0, null, UnaryOp.linear, 0);
+      gemm(false, true, m, k, units, dz, ldk, kernel, ldk, dx, ldx, null, UnaryOp.linear);
     }
     if (needs[1]) {
       dk = empty(kernel.shape.slice());
-      native.gemm(true, false, 1, k, units, m, f32(x), 0, ldx, 0, f32(dz), 0, ldk, 0, 0, f32(dk), 0, ldk, 0, null, UnaryOp.linear, 0);
+      gemm(true, false, k, units, m, x, ldx, dz, ldk, dk, ldk, null, UnaryOp.linear);
     }
     if (bias && needs[2]) {
       db = empty([units]);

@@ -20,6 +20,8 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   o.Set("isa", tn::isa_name(tn::active_isa()));
   o.Set("hardwareIsa", tn::isa_name(tn::hardware_isa()));
   o.Set("threads", tn::max_threads());
+  o.Set("avx512Bf16", tn::avx512_bf16());
+  o.Set("hardwareAvx512Bf16", tn::hardware_avx512_bf16());
 #ifdef _OPENMP
   o.Set("openmp", true);
 #else

@@ -13,6 +13,7 @@
 #include "binding/register.h"
 #include "conv.h"
 #include "conv3d.h"
+#include "conv_bf16.h"
 #include "depthwise_conv.h"
 #include "elementwise.h"
 
@@ -34,8 +35,10 @@ tn::Conv2dShape ConvGeometry(const Args& args, size_t i) {
   return s;
 }
 
-Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
-  Args args(info, "conv2dForward", 7);
+// conv2dForward and conv2dBf16Forward: the same arguments and checks, then `run` (conv.h's or conv_bf16.h's kernel).
+template <typename Run>
+Napi::Value ForwardWith(const Napi::CallbackInfo& info, const char* name, Run run) {
+  Args args(info, name, 7);
   const tn::Conv2dShape s = ConvGeometry(args, 4);  // before the arrays: see Args::IntList
   auto x = args.Floats(0, "x");
   auto w = args.Floats(1, "kernel");
@@ -50,8 +53,12 @@ Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   args.Disjoint(y, "y", x, "x");
   args.Disjoint(y, "y", w, "kernel");
   args.Disjoint(y, "y", bias, "bias");
-  tn::conv2d_forward(s, x.data, w.data, bias.data, act, alpha, y.data);
+  run(s, x.data, w.data, bias.data, act, alpha, y.data);
   return info.Env().Undefined();
+}
+
+Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
+  return ForwardWith(info, "conv2dForward", tn::conv2d_forward);
 }
 
 // The optional trailing (y, activation, alpha) of the backward passes: the forward output and the activation it
@@ -383,6 +390,42 @@ Napi::Value Conv3dBackwardFilter(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The bfloat16 convolutions (native/conv_bf16.h): the same checks as their float32 counterparts; the backward
+// passes take dz, the activation's gradient already applied.
+Napi::Value Conv2dBf16Forward(const Napi::CallbackInfo& info) {
+  return ForwardWith(info, "conv2dBf16Forward", tn::conv2d_bf16_forward);
+}
+
+Napi::Value Conv2dBf16BackwardInput(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dBf16BackwardInput", 4);
+  const tn::Conv2dShape s = ConvGeometry(args, 3);
+  auto dz = args.Floats(0, "dz");
+  auto w = args.Floats(1, "kernel");
+  auto dx = args.Floats(2, "dx");
+  args.Length(dz, s.n * s.oh * s.ow * s.oc, "dz", "n*oh*ow*oc");
+  args.Length(w, s.kh * s.kw * s.c * s.oc, "kernel", "kh*kw*c*oc");
+  args.Length(dx, s.n * s.h * s.w * s.c, "dx", "n*h*w*c");
+  args.Disjoint(dx, "dx", dz, "dz");
+  args.Disjoint(dx, "dx", w, "kernel");
+  tn::conv2d_bf16_backward_input(s, dz.data, w.data, dx.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value Conv2dBf16BackwardFilter(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dBf16BackwardFilter", 4);
+  const tn::Conv2dShape s = ConvGeometry(args, 3);
+  auto x = args.Floats(0, "x");
+  auto dz = args.Floats(1, "dz");
+  auto dw = args.Floats(2, "dKernel");
+  args.Length(x, s.n * s.h * s.w * s.c, "x", "n*h*w*c");
+  args.Length(dz, s.n * s.oh * s.ow * s.oc, "dz", "n*oh*ow*oc");
+  args.Length(dw, s.kh * s.kw * s.c * s.oc, "dKernel", "kh*kw*c*oc");
+  args.Disjoint(dw, "dKernel", x, "x");
+  args.Disjoint(dw, "dKernel", dz, "dz");
+  tn::conv2d_bf16_backward_filter(s, x.data, dz.data, dw.data);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterConv(Napi::Env env, Napi::Object exports) {
@@ -399,6 +442,9 @@ void RegisterConv(Napi::Env env, Napi::Object exports) {
       {"conv3dForward", Conv3dForward},
       {"conv3dBackwardInput", Conv3dBackwardInput},
       {"conv3dBackwardFilter", Conv3dBackwardFilter},
+      {"conv2dBf16Forward", Conv2dBf16Forward},
+      {"conv2dBf16BackwardInput", Conv2dBf16BackwardInput},
+      {"conv2dBf16BackwardFilter", Conv2dBf16BackwardFilter},
   });
   Export(env, Internal(env, exports), {
       {"conv2dPlan", Conv2dPlan},

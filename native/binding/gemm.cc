@@ -8,6 +8,7 @@
 #include "binding/register.h"
 #include "elementwise.h"
 #include "gemm/gemm.h"
+#include "gemm/gemm_bf16.h"
 
 namespace tn::binding {
 namespace {
@@ -68,11 +69,44 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// One product with bfloat16 operands and float32 sums (native/gemm/gemm_bf16.h): gemm's arguments without the
+// batch and offsets.
+Napi::Value GemmBf16(const Napi::CallbackInfo& info) {
+  Args args(info, "gemmBf16", 15);
+  const bool ta = args.Bool(0, "transposeA"), tb = args.Bool(1, "transposeB");
+  const int64_t m = args.Dim(2, "m"), n = args.Dim(3, "n"), k = args.Dim(4, "k");
+  auto a = args.Floats(5, "a");
+  const int64_t lda = args.Int(6, "lda", 1, kMaxElements);
+  auto b = args.Floats(7, "b");
+  const int64_t ldb = args.Int(8, "ldb", 1, kMaxElements);
+  const float beta = args.FiniteFloat(9, "beta");
+  auto c = args.Floats(10, "c");
+  const int64_t ldc = args.Int(11, "ldc", 1, kMaxElements);
+  auto bias = args.FloatsOrNull(12, "bias");
+  const UnaryOp act = args.Enum(13, "activation", UnaryOp::count);
+  const float alpha = args.Float(14, "alpha");
+  if (m == 0 || n == 0) return info.Env().Undefined();
+  args.AtLeast(a, k ? MatrixExtent(args, ta ? k : m, ta ? m : k, lda, "a") : 0, "a", "m, k and lda");
+  args.AtLeast(b, k ? MatrixExtent(args, tb ? n : k, tb ? k : n, ldb, "b") : 0, "b", "k, n and ldb");
+  args.AtLeast(c, MatrixExtent(args, m, n, ldc, "c"), "c", "m, n and ldc");
+  if (bias.present) args.Length(bias, n, "bias", "n");
+  args.Disjoint(c, "c", a, "a");
+  args.Disjoint(c, "c", b, "b");
+  args.Disjoint(c, "c", bias, "bias");
+  tn::GemmEpilogue ep;
+  ep.bias = bias.data;
+  ep.activation = act;
+  ep.alpha = alpha;
+  tn::bgemm(ta, tb, m, n, k, a.data, lda, b.data, ldb, beta, c.data, ldc, ep);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterGemm(Napi::Env env, Napi::Object exports) {
   Export(env, exports, {
       {"gemm", Gemm},
+      {"gemmBf16", GemmBf16},
   });
 }
 

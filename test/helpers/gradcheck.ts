@@ -257,3 +257,25 @@ export function variableGradCheck(f: () => tn.Tensor, variables: tn.Variable[], 
   report(result, variables.map((v) => v.shape), saved, variables.map((v) => `variable '${v.name}'`), options);
   return result.analytic;
 }
+
+/**
+ * gradCheck for a function computed with rounded operands (mixed precision's bfloat16 products): the analytic
+ * gradients of `f` against finite differences of `smooth`, the float32 function that f approximates. Finite
+ * differences of f itself would measure its rounding steps (a bfloat16 ulp is 2^-7 relative, larger than the step),
+ * so the bounds passed must allow for the rounding of the backward products' operands.
+ */
+export function gradCheckRounded(
+  f: (...xs: tn.Tensor[]) => tn.Tensor,
+  smooth: (...xs: tn.Tensor[]) => tn.Tensor,
+  inputs: tn.Tensor[],
+  options: GradCheckOptions = {},
+): tn.Tensor[] {
+  const result = measure(
+    inputs.map((x) => ({ shape: x.shape.slice(), values: x.data() as Float32Array })),
+    (k, v) => smooth(...inputs.map((t, j) => (j === k && v ? tn.tensor(v, t.shape.slice()) : t))),
+    (upstream) => tn.grads(f)(inputs, upstream),
+    options,
+  );
+  report(result, inputs.map((x) => x.shape), inputs.map((x) => x.data() as Float32Array), inputs.map((_, k) => `input ${k}`), options);
+  return result.analytic;
+}

@@ -104,6 +104,32 @@ const specs: Record<string, Spec> = {
     ],
     aliases: [[15, 6], [15, 10], [15, 19]],
   },
+  gemmBf16: {
+    kinds: ['bool', 'bool', 'int', 'int', 'int', 'f32', 'int', 'f32', 'int', 'finite', 'f32', 'int', 'f32?', 'enum', 'float'],
+    // [3x5] @ [5x4] -> [3x4], every operand exactly as long as its leading dimension needs.
+    valid: () => [false, false, 3, 4, 5, f(15), 5, f(20), 4, 0, f(12), 4, f(4), UnaryOp.relu, 0],
+    sized: [2, 3, 4, 6, 8, 11],
+    overflow: () => [[false, false, 1, big, big, f(1), big, f(1), big, 0, f(1), big, null, UnaryOp.linear, 0]],
+    aliases: [[10, 5], [10, 7], [10, 12]],
+  },
+  conv2dBf16Forward: {
+    kinds: ['f32', 'f32', 'f32?', 'f32', 'list', 'enum', 'float'],
+    valid: () => [f(50), f(72), f(4), f(36), convGeometry(), UnaryOp.relu, 0],
+    overflow: () => [[f(1), f(1), null, f(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], UnaryOp.linear, 0]],
+    aliases: [[3, 0], [3, 1], [3, 2]],
+  },
+  conv2dBf16BackwardInput: {
+    kinds: ['f32', 'f32', 'f32', 'list'],
+    valid: () => [f(36), f(72), f(50), convGeometry()],
+    overflow: () => [[f(1), f(1), f(1), [big, big, big, big, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]]],
+    aliases: [[2, 0], [2, 1]],
+  },
+  conv2dBf16BackwardFilter: {
+    kinds: ['f32', 'f32', 'f32', 'list'],
+    valid: () => [f(50), f(36), f(72), convGeometry()],
+    overflow: () => [[f(1), f(1), f(1), [1, big, big, 1, 1, 1, big, 1, 1, 1, 1, 1, 1, 0, 0]]],
+    aliases: [[2, 0], [2, 1]],
+  },
   conv2dForward: {
     kinds: ['f32', 'f32', 'f32?', 'f32', 'list', 'enum', 'float'],
     valid: () => [f(50), f(72), f(4), f(36), convGeometry(), UnaryOp.tanh, 0],
