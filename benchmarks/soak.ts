@@ -81,6 +81,9 @@ async function startServer(pool: tn.serving.ServingPool): Promise<{ port: number
       );
     });
   });
+  // Idle keep-alive sockets outlive the client's use of them: with Node's default 5 s the server may close a socket
+  // just as the client sends on it (ECONNRESET), a failure of the harness, not of serving.
+  server.keepAliveTimeout = 10 * 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
@@ -202,7 +205,8 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   const model = cnn();
   const pool = await tn.serving.createPool(model, { workers: 1, threadsPerWorker: 1, maxBatchSize: 32, maxDelayMs: 2 });
   const server = await startServer(pool);
-  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  // fifo: requests go round the open sockets, so none sits idle long enough to be closed under a request.
+  const agent = new Agent({ keepAlive: true, maxSockets: 8, scheduling: 'fifo' });
   const saveDir = mkdtempSync(join(tmpdir(), 'tensornode-soak-'));
   const errors: string[] = [];
   const fail = (what: string) => (err: unknown) => {
