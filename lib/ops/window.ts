@@ -3,11 +3,14 @@
 
 export type Padding = 'valid' | 'same';
 
+/** Window sizes, strides and dilations travel to the kernels as int32: larger ones are refused here, by name. */
+const maxWindow = 2 ** 31 - 1;
+
 /** A pair from a number or a [h, w] array of positive integers. */
 export function pair(v: number | number[], name: string, op: string): [number, number] {
   const p = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2 || p.some((e) => !Number.isInteger(e) || e <= 0)) {
-    throw new Error(`${op}: ${name} must be a positive integer or a pair of them, received ${JSON.stringify(v)}`);
+  if (!Array.isArray(p) || p.length !== 2 || p.some((e) => !Number.isInteger(e) || e <= 0 || e > maxWindow)) {
+    throw new Error(`${op}: ${name} must be a positive integer (below 2^31) or a pair of them, received ${JSON.stringify(v)}`);
   }
   return [p[0], p[1]];
 }
@@ -15,8 +18,8 @@ export function pair(v: number | number[], name: string, op: string): [number, n
 /** A triple from a number or a [d, h, w] array of positive integers. */
 export function triple(v: number | number[], name: string, op: string): [number, number, number] {
   const p = typeof v === 'number' ? [v, v, v] : v;
-  if (!Array.isArray(p) || p.length !== 3 || p.some((e) => !Number.isInteger(e) || e <= 0)) {
-    throw new Error(`${op}: ${name} must be a positive integer or a list of three of them, received ${JSON.stringify(v)}`);
+  if (!Array.isArray(p) || p.length !== 3 || p.some((e) => !Number.isInteger(e) || e <= 0 || e > maxWindow)) {
+    throw new Error(`${op}: ${name} must be a positive integer (below 2^31) or a list of three of them, received ${JSON.stringify(v)}`);
   }
   return [p[0], p[1], p[2]];
 }
