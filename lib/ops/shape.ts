@@ -340,7 +340,7 @@ export function tile(x: TensorLike, reps: number[]): Tensor {
   // Checked up front: the copies are built step by step, and a product past what one buffer holds (2^31 elements
   // and beyond, past 2^53 in doubles) must fail here, naming tile, rather than after gigabytes of intermediates.
   if (sizeOf(shape) > maxTensorElements) {
-    throw new Error(`tile: shape ${fmt(t.shape)} tiled by ${JSON.stringify(reps)} gives ${fmt(shape)}, ${sizeOf(shape)} elements, more than the ${maxTensorElements} one tensor can hold`);
+    throw new Error(`cannot allocate a ${t.dtype} tensor of shape ${fmt(shape)}: its ${sizeOf(shape)} elements exceed the ${maxTensorElements} one buffer can hold (tile of shape ${fmt(t.shape)} by reps ${JSON.stringify(reps)})`);
   }
   if (sizeOf(shape) === 0) return empty(shape, t.dtype);
   let out = t;
