@@ -6,10 +6,11 @@
 // The samples go to a JSON-lines file as they are taken, so a run cut short still leaves its curve.
 //
 //   npm run bench -- soak [--minutes=60] [--sample-seconds=60] [--rate=20] [--samples-file=PATH] [--no-write]
+//   npm run bench -- soak --report=PATH --command='...'   (the report of a finished run's samples file, without running)
 //
 // It fails (a non-zero exit through `npm run bench`) if RSS grows by more than 2% from the end of the fifth sample
 // period to the end, if any request fails, or if training, saving or updating throws.
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request, createServer, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ import * as tn from 'tensornode';
 import { helpOption, integerOption, printedHelp } from './options.js';
 import { machine, writeSection } from './results.js';
 
-const usage = 'npm run bench -- soak [--minutes=60] [--sample-seconds=60] [--rate=20] [--samples-file=PATH] [--no-write]';
+const usage = 'npm run bench -- soak [--minutes=60] [--sample-seconds=60] [--rate=20] [--samples-file=PATH] [--no-write] | --report=PATH [--command=CMD]';
 
 /** RSS may grow this much (a fraction) after the warm-up periods. */
 const maxGrowth = 0.02;
@@ -184,8 +185,17 @@ export function verdict(samples: Sample[], errors: string[]): SoakVerdict {
 }
 
 export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<string> {
-  const { values } = parseArgs({ args: argv, options: { minutes: { type: 'string' }, 'sample-seconds': { type: 'string' }, rate: { type: 'string' }, 'samples-file': { type: 'string' }, 'no-write': { type: 'boolean' }, ...helpOption } });
+  const { values } = parseArgs({ args: argv, options: { minutes: { type: 'string' }, 'sample-seconds': { type: 'string' }, rate: { type: 'string' }, 'samples-file': { type: 'string' }, 'no-write': { type: 'boolean' }, report: { type: 'string' }, command: { type: 'string' }, ...helpOption } });
   if (printedHelp(values, usage)) return '';
+  if (values.report) {
+    // A finished run's samples (the run's own command, start time and rate as given): its report again.
+    const samples = readFileSync(values.report, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Sample);
+    const last = samples[samples.length - 1];
+    const started = new Date(statSync(values.report).mtimeMs - last.minute * 60_000);
+    const rate = integerOption('soak', 'rate', values.rate, 20, 1);
+    const period = Math.round((samples[0].minute * 60));
+    return report(samples, [], { minutes: Math.round(last.minute), period, rate, cmd: values.command ?? `npm run bench -- soak --samples-file ${values.report}`, started, write: !values['no-write'] });
+  }
   const minutes = integerOption('soak', 'minutes', values.minutes, 60, 1);
   const period = integerOption('soak', 'sample-seconds', values['sample-seconds'], 60, 1);
   const rate = integerOption('soak', 'rate', values.rate, 20, 1);
@@ -322,13 +332,22 @@ export async function report(samples: Sample[], errors: string[], o: { minutes: 
   const last = samples[samples.length - 1];
   const all = samples.reduce((a, s) => a + s.requests, 0);
   const loads = samples.map((s) => s.load);
+  // Single samples move by a few MiB with garbage collection in three threads; the slope of a least-squares line
+  // through the samples after the warm-up, and the change over the second half, tell a plateau from a leak.
+  const after = samples.slice(Math.min(warmupPeriods, samples.length) - 1);
+  const mx = after.reduce((a, s) => a + s.minute, 0) / after.length;
+  const my = after.reduce((a, s) => a + s.rssMiB, 0) / after.length;
+  const slope = after.reduce((a, s) => a + (s.minute - mx) * (s.rssMiB - my), 0) / Math.max(1e-9, after.reduce((a, s) => a + (s.minute - mx) ** 2, 0));
+  const half = samples[Math.floor(samples.length / 2) - 1];
+  const secondHalf = (last.rssMiB - half.rssMiB) / half.rssMiB;
+  const range = after.map((s) => s.rssMiB);
   const lines = [
     `| quantity | after ${f1(first.minute)} min | after ${f1(base.minute)} min | end (${f1(last.minute)} min) | max |`,
     '| --- | ---: | ---: | ---: | ---: |',
     ...(['rssMiB', 'heapMiB', 'externalMiB', 'pooledMiB'] as const).map((k) => `| ${{ rssMiB: 'RSS (MiB)', heapMiB: 'V8 heap used (MiB)', externalMiB: 'external (MiB)', pooledMiB: 'pooled buffers, main thread (MiB)' }[k]} | ${f1(first[k])} | ${f1(base[k])} | ${f1(last[k])} | ${f1(Math.max(...samples.map((s) => s[k])))} |`),
     `| request latency p99 over the period (ms) | ${f1(first.latencyP99)} | ${f1(base.latencyP99)} | ${f1(last.latencyP99)} | ${f1(Math.max(...samples.map((s) => s.latencyP99)))} |`,
     '',
-    `RSS growth from ${f1(base.minute)} min to the end: ${(100 * v.growth).toFixed(2)}% (target <= ${100 * maxGrowth}%). Requests: ${all} answered or failed, ${v.failed} failed. Epochs trained: ${last.epochs} (loss ${last.loss.toFixed(4)}); saves and pool updates: ${last.saves}. Errors: ${v.errors.length ? v.errors.join('; ') : 'none'}. Load average over the run: ${f1(Math.min(...loads))}-${f1(Math.max(...loads))}. Verdict: ${v.pass ? 'PASS' : 'FAIL'}.`,
+    `RSS growth from ${f1(base.minute)} min to the end: ${(100 * v.growth).toFixed(2)}% (target <= ${100 * maxGrowth}%); from ${f1(half.minute)} min to the end: ${(100 * secondHalf).toFixed(2)}%; least-squares slope after ${f1(base.minute)} min: ${(slope * 60).toFixed(1)} MiB/hour; RSS after ${f1(base.minute)} min ranged ${f1(Math.min(...range))}-${f1(Math.max(...range))} MiB. Requests: ${all} answered or failed, ${v.failed} failed. Epochs trained: ${last.epochs} (loss ${last.loss.toFixed(4)}); saves and pool updates: ${last.saves}. Errors: ${v.errors.length ? v.errors.join('; ') : 'none'}. Load average over the run: ${f1(Math.min(...loads))}-${f1(Math.max(...loads))}. Verdict: ${v.pass ? 'PASS' : 'FAIL'}.`,
   ];
   const text = lines.join('\n');
   console.log(text);
