@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import * as tn from 'tensornode';
 import { helpOption, integerOption, printedHelp } from './options.js';
 import { machine, writeSection } from './results.js';
+import { cnn } from './worker.js';
 
 const usage = 'npm run bench -- soak [--minutes=60] [--sample-seconds=60] [--rate=20] [--samples-file=PATH] [--no-write] | --report=PATH [--command=CMD]';
 
@@ -44,20 +45,6 @@ export interface Sample {
   loss: number;
   saves: number;
   load: number;
-}
-
-function cnn(): tn.Sequential {
-  tn.setSeed(1);
-  const { Conv2D, MaxPooling2D, Flatten, Dense } = tn.layers;
-  const model = new tn.Sequential([
-    new Conv2D(32, [3, 3], { activation: 'relu', inputShape: [28, 28, 1] }),
-    new MaxPooling2D([2, 2]),
-    new Flatten(),
-    new Dense(128, { activation: 'relu' }),
-    new Dense(10, { activation: 'softmax' }),
-  ]);
-  model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-  return model;
 }
 
 const MiB = (b: number) => b / 2 ** 20;

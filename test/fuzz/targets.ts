@@ -6,6 +6,7 @@
 // find crashes, hangs and runaway allocations. Cases are a pure function of (seed, index), so a child process
 // restarted after a crash resumes at the next case.
 import * as tn from '../../lib/index.js';
+import { rng } from '../helpers/gradcheck.js';
 
 /** A generated argument value, with whether any call with it must fail. */
 export interface Variant {
@@ -47,18 +48,6 @@ export interface Target {
   cases?: { label: string; args: () => unknown[]; due: boolean }[];
   /** A time limit of its own (ms), instead of the run's. */
   timeoutMs?: number;
-}
-
-// A small deterministic generator (mulberry32), so a case is the same on every run and in every process.
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const t = (shape: number[], offset = 0) => tn.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(i + 1 + offset)), shape);
