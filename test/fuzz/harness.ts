@@ -23,7 +23,10 @@ export interface FuzzOptions {
   cases: number;
   /** A case that runs longer than this is a hang (ms). */
   timeoutMs?: number;
-  /** A child whose resident memory passes this is out of memory (MiB). */
+  /**
+   * A child whose resident memory grows by more than this since it started is out of memory (MiB). Measured from
+   * the start, not absolute: an instrumented build (AddressSanitizer's shadow memory) starts hundreds of MiB higher.
+   */
   memoryLimitMiB?: number;
   /** Extra environment for the child (TENSORNODE_FUZZ_SELFTEST adds the targets that check the classifier). */
   env?: Record<string, string>;
@@ -70,15 +73,18 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       let caseTimeout = timeoutMs;
       let resumeAt = next;
       let killedFor: 'hang' | 'oom' | null = null;
+      let baseline = 0;
       let escaped = '';
       const watch = setInterval(() => {
         if (!current || killedFor) return;
         if (performance.now() - started > caseTimeout) killedFor = 'hang';
-        else if (rssMiB(child.pid!) > limit) killedFor = 'oom';
+        else if (rssMiB(child.pid!) - baseline > limit) killedFor = 'oom';
         if (killedFor) child.kill('SIGKILL');
       }, 100);
       child.on('message', (m: { type: string; index: number; target: string; label: string; due: boolean; timeoutMs?: number; outcome: 'ok' | 'error' | 'unclean'; message: string }) => {
-        if (m.type === 'start') {
+        if (m.type === 'ready') {
+          baseline = rssMiB(child.pid!);
+        } else if (m.type === 'start') {
           current = { index: m.index, target: m.target, label: m.label, due: m.due };
           caseTimeout = m.timeoutMs ?? timeoutMs;
           started = performance.now();
@@ -98,7 +104,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         if (current) {
           const oomText = /heap out of memory|bad_alloc|Cannot allocate memory|Array buffer allocation failed/i.test(stderr);
           const outcome: Outcome = killedFor ?? (oomText ? 'oom' : 'crash');
-          const how = killedFor === 'hang' ? `no answer after ${caseTimeout} ms` : killedFor === 'oom' ? `resident memory past ${limit} MiB` : escaped ? `an error escaped: ${escaped}` : `exit code ${code}, signal ${signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
+          const how = killedFor === 'hang' ? `no answer after ${caseTimeout} ms` : killedFor === 'oom' ? `resident memory grew by more than ${limit} MiB` : escaped ? `an error escaped: ${escaped}` : `exit code ${code}, signal ${signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
           results.push({ ...current, outcome, message: how.slice(0, 600) });
           o.log?.(`case ${current.index} ${outcome}: ${current.target}, ${current.label}: ${how.slice(0, 300)}`);
           resolve(current.index + 1);

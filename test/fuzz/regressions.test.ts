@@ -150,6 +150,11 @@ describe('ops', () => {
 });
 
 describe('layers', () => {
+  it('CategoryEncoding with 2^31 bins fails at once instead of allocating 16 GB (a hang under the sanitizer build)', () => {
+    const layer = new tn.layers.CategoryEncoding({ numTokens: 2 ** 31, outputMode: 'multi_hot' });
+    expect(() => layer.apply(tn.tensor([[1, 2], [0, 3]], [2, 2], 'int32'))).toThrow(/CategoryEncoding\): 2147483648 bins make an output of 4294967296 elements, more than/);
+  });
+
   it('Dropout, the noise layers and ActivityRegularization reject a string input instead of passing it through', () => {
     const layers = [new tn.layers.Dropout({ rate: 0.5 }), new tn.layers.GaussianNoise({ stddev: 0.1 }), new tn.layers.GaussianDropout({ rate: 0.5 }), new tn.layers.AlphaDropout({ rate: 0.5 }), new tn.layers.ActivityRegularization({})];
     for (const layer of layers) expect(() => layer.apply('abc' as unknown as tn.Tensor)).toThrow(/takes numeric inputs, received a string tensor/);

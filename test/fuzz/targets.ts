@@ -294,6 +294,7 @@ export const opTargets: Target[] = [
   op('scalar', ['number', 'dtype'], () => [3, 'float32']),
   op('variable', ['T', 'bool', 'fixed', 'dtype'], () => [t([2, 3]), true, undefined, 'float32']),
   op('setSeed', ['seed'], () => [5]),
+  op('setDeterministic', ['bool'], () => [false]),
 ];
 
 // Tensor methods: the op of the same name, called on the first argument.
