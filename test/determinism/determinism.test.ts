@@ -15,9 +15,9 @@ const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url
 const dir = mkdtempSync(join(tmpdir(), 'tn-determinism-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function weights(name: string, threads: number, kind: string): Promise<Buffer> {
+async function weights(name: string, threads: number, kind: string, where = 'thread'): Promise<Buffer> {
   const out = join(dir, `${name}.bin`);
-  await promisify(execFile)(tsx, [program, out, String(threads), kind], { timeout: 240_000 });
+  await promisify(execFile)(tsx, [program, out, String(threads), kind, where], { timeout: 240_000 });
   return readFileSync(out);
 }
 
@@ -41,10 +41,12 @@ describe('deterministic mode', () => {
     expect(() => tn.setDeterministic('yes' as unknown as boolean)).toThrow(/setDeterministic: enabled must be true or false/);
   });
 
-  it('two runs of the reference CNN (shuffling, Dropout, Adam; 2 epochs of 4 steps) give bit-identical weights', async () => {
-    const [a, b] = await Promise.all([weights('cnn-a', 2, 'cnn'), weights('cnn-b', 2, 'cnn')]);
+  it('two runs of the reference CNN (shuffling, Dropout, Adam; 2 epochs of 4 steps), and one on a worker, give bit-identical weights', async () => {
+    const [a, b, c] = await Promise.all([weights('cnn-a', 2, 'cnn'), weights('cnn-b', 2, 'cnn'), weights('cnn-worker', 2, 'cnn', 'worker')]);
     expect(a.length).toBe(4 * (3 * 3 * 32 + 32 + 13 * 13 * 32 * 128 + 128 + 128 * 10 + 10));
     expect(a.equals(b)).toBe(true);
+    // fit({ worker: { threads: 2 } }) continues the seeded stream on the worker: the same weights again.
+    expect(c.equals(a)).toBe(true);
     // And training moved the weights: a program that trained nothing would pass the comparison too.
     expect(a.equals(readFileSync(join(dir, 'cnn-a.bin.init')))).toBe(false);
     const w = new Float32Array(a.buffer, a.byteOffset, a.length / 4);

@@ -1,12 +1,12 @@
 // The reference program of README "Reproducible runs": seeds, turns determinism on, trains a small model for a few
 // steps (with shuffling and Dropout, which draw from the seeded stream) and writes its weights as raw float32 bytes.
-//   npx tsx test/determinism/reference-program.ts <out.bin> [threads] [cnn|conv3d|depthwise]
+//   npx tsx test/determinism/reference-program.ts <out.bin> [threads] [cnn|conv3d|depthwise] [worker]
 // TENSORNODE_MAX_ISA=avx2|scalar picks the SIMD path. determinism.test.ts runs it twice and compares the bytes;
 // measure.ts runs it across thread counts and paths.
 import { writeFileSync } from 'node:fs';
 import * as tn from '../../lib/index.js';
 
-const [out, threadsArg = '2', kind = 'cnn'] = process.argv.slice(2);
+const [out, threadsArg = '2', kind = 'cnn', where = 'thread'] = process.argv.slice(2);
 tn.setDeterministic(true);
 tn.setSeed(1234);
 tn.setNumThreads(Number(threadsArg));
@@ -43,5 +43,6 @@ const y = tn.cast(tn.mul(tn.randomUniform([n], 0, 1), 10), 'int32');
 const bytes = () => Buffer.concat(model.getWeights().map((w) => Buffer.from((w.dataSync() as Float32Array).slice().buffer)));
 // The initial weights too, so that a test can tell that training changed them.
 writeFileSync(`${out}.init`, bytes());
-await model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+// 'worker': fit({ worker }) with the same thread count, which continues this thread's random stream there.
+await model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, ...(where === 'worker' ? { worker: { threads: Number(threadsArg) } } : {}) });
 writeFileSync(out, bytes());
