@@ -19,13 +19,17 @@ const suites = [
   { name: 'worker', file: 'worker.ts' },
   { name: 'quantization', file: 'quantization.ts' },
   { name: 'serve', file: 'serve.ts' },
+  { name: 'soak', file: 'soak.ts' },
 ];
 
 type SuiteMain = (argv: string[], command?: string) => unknown;
 
 const args = process.argv.slice(2);
-const names = args.filter((a) => !a.startsWith('-'));
-const options = args.filter((a) => a.startsWith('-'));
+// Suite names come first; from the first option on, everything goes to the suites, so that an option's value given
+// as a separate word (`--minutes 60`) stays with its option instead of being read as a suite's name.
+const firstOption = args.findIndex((a) => a.startsWith('-'));
+const names = firstOption < 0 ? args : args.slice(0, firstOption);
+const options = firstOption < 0 ? [] : args.slice(firstOption);
 for (const n of names) {
   if (!suites.some((s) => s.name === n)) {
     console.error(`bench: unknown suite "${n}"; the suites are ${suites.map((s) => s.name).join(', ')}`);
@@ -50,7 +54,12 @@ for (const suite of suites.filter((s) => names.length === 0 || names.includes(s.
   }
   console.log(`== ${suite.name}`);
   try {
-    await run(options, command);
+    // A suite fails by throwing, or by returning (or resolving to) false or an object whose `pass` is false.
+    const result = await run(options, command);
+    if (result === false || (typeof result === 'object' && result !== null && (result as { pass?: unknown }).pass === false)) {
+      failed++;
+      console.error(`== ${suite.name} failed: it reported FAIL`);
+    }
   } catch (err) {
     failed++;
     console.error(`== ${suite.name} failed:`, err);

@@ -12,7 +12,8 @@ import { machine, writeSection } from './results.js';
 
 const usage = 'npm run bench -- worker [--samples=6400] [--rounds=5] [--batch-size=32] [--no-write]';
 
-function cnn(): tn.Sequential {
+/** The reference MNIST CNN, seeded and compiled with Adam (the soak suite trains it too). */
+export function cnn(): tn.Sequential {
   tn.setSeed(1);
   const { Conv2D, MaxPooling2D, Flatten, Dense } = tn.layers;
   const model = new tn.Sequential([

@@ -1,6 +1,7 @@
 // Backend facts and knobs: which SIMD path runs, how many threads.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pooledBytes } from './memory.js';
 import { native, packageRoot } from './native.js';
 
 const version: string = (() => {
@@ -32,4 +33,14 @@ export function backendInfo(): BackendInfo {
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: n must be a positive integer, received ${String(n)}`);
   native.setNumThreads(n);
+}
+
+export interface MemoryInfo {
+  /** Bytes of tensor buffers kept by this thread for reuse by the next training or prediction step (at most 1 GiB). */
+  pooledBytes: number;
+}
+
+/** TF.js's tf.memory(), for what tensornode holds beyond the garbage collector: the buffers pooled for reuse. */
+export function memory(): MemoryInfo {
+  return { pooledBytes: pooledBytes() };
 }

@@ -45,6 +45,11 @@ class Pool {
     this.bytes += a.byteLength;
   }
 
+  /** Bytes held for reuse. */
+  size(): number {
+    return this.bytes;
+  }
+
   clear(): void {
     this.floats.clear();
     this.ints.clear();
@@ -154,6 +159,11 @@ export function keepStorage(s: Storage): void {
 
 export function inScope(): boolean {
   return current !== null && persistentDepth === 0;
+}
+
+/** Bytes of tensor buffers this thread's pool holds for reuse (each worker thread has a pool of its own). */
+export function pooledBytes(): number {
+  return pool.size();
 }
 
 /** Drops the pooled buffers (after a long fit, so that a process that trains once does not keep the cache). */

@@ -92,11 +92,32 @@ function rotl(x: number, k: number): number {
 }
 
 let global = new Generator((Math.random() * 4294967296) >>> 0);
+/** Whether setSeed (or a restored checkpoint's state) has fixed the global stream. */
+let seeded = false;
+let deterministic = false;
 
 /** Seeds the global generator, so that initialisers, dropout and shuffling repeat from run to run. */
 export function setSeed(seed: number): void {
-  if (!Number.isFinite(seed)) throw new Error(`setSeed: seed must be a finite number, received ${seed}`);
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new Error(`setSeed: seed must be a finite number, received ${seed}`);
   global = new Generator(Math.floor(seed) >>> 0);
+  seeded = true;
+}
+
+/**
+ * Keras's tf.config.experimental.enable_op_determinism(): with it on, a random draw from the global stream before
+ * tn.setSeed raises instead of drawing from a clock-seeded stream, as TensorFlow's random ops do, so that a program
+ * meant to repeat cannot silently depend on an unseeded draw. The kernels always reduce in an order fixed by the
+ * shapes and the thread count, so with a seed two runs on the same machine, thread count and SIMD path give
+ * bit-identical weights; README "Reproducible runs" says what changes with the thread count and the path.
+ */
+export function setDeterministic(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw new Error(`setDeterministic: enabled must be true or false, received ${JSON.stringify(enabled)}`);
+  deterministic = enabled;
+}
+
+/** Whether setDeterministic(true) is in force. */
+export function isDeterministic(): boolean {
+  return deterministic;
 }
 
 /**
@@ -113,11 +134,17 @@ export function setRandomState(state: RandomState): void {
   const g = new Generator(1);
   g.setState(state);
   global = g;
+  seeded = true;
 }
 
 /** The generator for one call: a fresh one when the call gives a seed, else the global one. */
 export function generator(seed?: number): Generator {
-  if (seed === undefined || seed === null) return global;
+  if (seed === undefined || seed === null) {
+    if (deterministic && !seeded) {
+      throw new Error('Random draws need a seed when determinism is enabled (tn.setDeterministic(true)): call tn.setSeed(seed) first, or give the initializer, layer or op a seed of its own');
+    }
+    return global;
+  }
   if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, received ${seed}`);
   return new Generator(Math.floor(seed) >>> 0);
 }

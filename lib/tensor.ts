@@ -177,11 +177,17 @@ export function uniqueVariableName(base: string): string {
 
 /** A variable holding a copy of `initialValue`. */
 export function variable(initialValue: TensorLike, trainable = true, name?: string, dtype?: DType): Variable {
+  if (dtype !== undefined) checkDType(dtype, 'variable');
+  if (typeof trainable !== 'boolean') throw new Error(`variable: trainable must be a boolean, received ${String(trainable)}`);
+  if (name !== undefined && (typeof name !== 'string' || name === '')) throw new Error(`variable: name must be a non-empty string, received ${JSON.stringify(name)}`);
   const t = toTensor(initialValue, 'variable', dtype);
-  const s = allocate(t.dtype, t.size);
+  // TF.js's tf.variable converts the initial value to the dtype asked for (a tensor's included); the typed arrays'
+  // set() converts as its cast does (float to int32 toward zero).
+  const out = dtype ?? t.dtype;
+  const s = allocate(out, t.size);
   keepStorage(s);
   s.data!.set(t.values);
-  return new Variable(s, t.shape.slice(), t.dtype, trainable, name ?? uniqueVariableName('Variable'));
+  return new Variable(s, t.shape.slice(), out, trainable, name ?? uniqueVariableName('Variable'));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -189,6 +195,8 @@ export function variable(initialValue: TensorLike, trainable = true, name?: stri
 
 // One buffer holds at most this many 4-byte elements (Node's Buffer limit, which fresh buffers come from).
 const maxElements = Math.floor(bufferConstants.MAX_LENGTH / 4);
+/** @internal The most elements one tensor can hold, for ops that check their output's size before building it. */
+export const maxTensorElements = maxElements;
 
 /** @internal A tensor of the given shape over a new buffer (contents unspecified unless zero). */
 export function empty(shape: number[], dtype: DType = 'float32', zero = false): Tensor {
@@ -312,6 +320,11 @@ export function toTensor(x: TensorLike, op: string, dtype?: DType): Tensor {
 // ---------------------------------------------------------------------------------------------------------------
 // Creation
 
+/** A number argument (any value, NaN included: it is data); a string or an object there is a misplaced argument. */
+export function checkNumber(v: unknown, op: string, name: string): void {
+  if (typeof v !== 'number') throw new Error(`${op}: ${name} must be a number, received ${JSON.stringify(v) ?? String(v)}`);
+}
+
 export function fill(shape: number[], value: number, dtype: DType = 'float32'): Tensor {
   const s = checkShape(shape, 'fill');
   checkDType(dtype, 'fill');
@@ -361,6 +374,8 @@ export function range(start: number, stop?: number, step = 1, dtype: DType = 'fl
 
 /** `n` evenly spaced values from start to stop inclusive. */
 export function linspace(start: number, stop: number, num: number): Tensor {
+  checkNumber(start, 'linspace', 'start');
+  checkNumber(stop, 'linspace', 'stop');
   if (!Number.isInteger(num) || num < 0) throw new Error(`linspace: num must be a non-negative integer, received ${num}`);
   const t = empty([num]);
   const v = t.values;
@@ -384,6 +399,8 @@ export function eye(numRows: number, numColumns?: number, dtype: DType = 'float3
 export function randomNormal(shape: number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'randomNormal');
   checkDType(dtype, 'randomNormal');
+  checkNumber(mean, 'randomNormal', 'mean');
+  checkNumber(stddev, 'randomNormal', 'stddev');
   const g = generator(seed);
   const t = empty(s, dtype);
   const v = t.values;
@@ -395,6 +412,8 @@ export function randomNormal(shape: number[], mean = 0, stddev = 1, dtype: DType
 export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'randomUniform');
   checkDType(dtype, 'randomUniform');
+  checkNumber(minval, 'randomUniform', 'minval');
+  checkNumber(maxval, 'randomUniform', 'maxval');
   if (!(maxval >= minval)) throw new Error(`randomUniform: maxval (${maxval}) must be at least minval (${minval})`);
   const g = generator(seed);
   const t = empty(s, dtype);
@@ -412,6 +431,8 @@ export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: DT
 export function truncatedNormal(shape: number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'truncatedNormal');
   checkDType(dtype, 'truncatedNormal');
+  checkNumber(mean, 'truncatedNormal', 'mean');
+  checkNumber(stddev, 'truncatedNormal', 'stddev');
   const g = generator(seed);
   const t = empty(s, dtype);
   const v = t.values;

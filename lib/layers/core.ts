@@ -4,7 +4,8 @@ import { serializeInitializer, type InitializerIdentifier } from '../initializer
 import { dropout } from '../ops/dropout.js';
 import { dense } from '../ops/matmul.js';
 import { reshape } from '../ops/shape.js';
-import type { Tensor, Variable } from '../tensor.js';
+import { castTo } from '../ops/util.js';
+import { isStringTensor, type Tensor, type Variable } from '../tensor.js';
 import { Generator, generator } from '../random.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { Layer, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
@@ -16,6 +17,12 @@ export function single(inputs: LayerInput, layer: Layer): Tensor {
     return inputs[0];
   }
   return inputs;
+}
+
+/** For layers that are the identity outside training: a string input must not pass through as if it were numbers. */
+export function numeric(x: Tensor, layer: Layer): Tensor {
+  if (isStringTensor(x)) throw new Error(`Layer "${layer.name}" (${layer.className}) takes numeric inputs, received a string tensor of shape [${x.shape.join(', ')}]`);
+  return x;
 }
 
 export function singleShape(shape: Shape | Shape[], layer: Layer): Shape {
@@ -118,7 +125,9 @@ export class Dense extends KernelLayer {
   }
 
   call(inputs: LayerInput): Tensor {
-    const x = single(inputs, this);
+    // Keras casts an integer input to the layer's float32 compute dtype; the GEMM reads float32 only.
+    const given = single(inputs, this);
+    const x = given.dtype === 'int32' ? castTo(given, 'float32') : given;
     const act = this.activation;
     const bf16 = this.computesInBfloat16();
     if (act.unary) return dense(x, this.kernel!, this.bias, act.unary.op, act.unary.alpha, bf16);
@@ -182,7 +191,7 @@ export class Dropout extends Layer {
     this.gen = a.seed === undefined ? null : new Generator(a.seed);
   }
   call(inputs: LayerInput, args: CallArgs): Tensor {
-    const x = single(inputs, this);
+    const x = numeric(single(inputs, this), this);
     if (!args.training || this.rate === 0) return x;
     const shape = this.noiseShape ? this.noiseShape.map((d, i) => d ?? x.shape[i]) : null;
     return dropout(x, this.rate, shape, this.gen ?? generator(), `Dropout (layer "${this.name}")`);

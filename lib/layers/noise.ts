@@ -7,7 +7,7 @@ import { dropoutMask, keepMask, normalNoise } from '../ops/noise.js';
 import { sum } from '../ops/reduce.js';
 import { Generator, generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
-import { invalid, single, singleShape } from './core.js';
+import { invalid, numeric, single, singleShape } from './core.js';
 import { Layer, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 
 function rateArg(v: unknown, cls: string): number {
@@ -64,7 +64,7 @@ export class GaussianNoise extends NoiseLayer {
   }
 
   call(inputs: LayerInput, args: CallArgs = {}): Tensor {
-    const x = single(inputs, this);
+    const x = numeric(single(inputs, this), this);
     if (!args.training || this.stddev === 0) return x;
     return add(x, normalNoise(x.shape, 0, this.stddev, this.stream()));
   }
@@ -91,7 +91,7 @@ export class GaussianDropout extends NoiseLayer {
   }
 
   call(inputs: LayerInput, args: CallArgs = {}): Tensor {
-    const x = single(inputs, this);
+    const x = numeric(single(inputs, this), this);
     if (!args.training || this.rate === 0) return x;
     return mul(x, normalNoise(x.shape, 1, Math.sqrt(this.rate / (1 - this.rate)), this.stream()));
   }
@@ -134,7 +134,7 @@ export class AlphaDropout extends NoiseLayer {
   }
 
   call(inputs: LayerInput, args: CallArgs = {}): Tensor {
-    const x = single(inputs, this);
+    const x = numeric(single(inputs, this), this);
     if (!args.training || this.rate === 0) return x;
     const shape = this.noiseShape ? noiseShapeFor(this.noiseShape, x, this.name) : x.shape.slice();
     const kept = keepMask(shape, this.rate, this.stream());
@@ -180,7 +180,7 @@ export class SpatialDropout1D extends NoiseLayer {
   }
 
   call(inputs: LayerInput, args: CallArgs = {}): Tensor {
-    const x = single(inputs, this);
+    const x = numeric(single(inputs, this), this);
     if (!args.training || this.rate === 0) return x;
     return mul(x, dropoutMask([x.shape[0], 1, x.shape[2]], this.rate, this.stream()));
   }
@@ -214,7 +214,7 @@ export class SpatialDropout2D extends NoiseLayer {
   }
 
   call(inputs: LayerInput, args: CallArgs = {}): Tensor {
-    const x = single(inputs, this);
+    const x = numeric(single(inputs, this), this);
     if (!args.training || this.rate === 0) return x;
     const [n, , , last] = x.shape;
     const shape = this.dataFormat === 'channels_last' ? [n, 1, 1, last] : [n, x.shape[1], 1, 1];
@@ -254,7 +254,7 @@ export class ActivityRegularization extends Layer {
   }
 
   call(inputs: LayerInput): Tensor {
-    const x = single(inputs, this);
+    const x = numeric(single(inputs, this), this);
     let p: Tensor | null = null;
     if (this.l1 !== 0) p = mul(sum(abs(x)), this.l1);
     if (this.l2 !== 0) {

@@ -4,7 +4,7 @@
 // adapt() or given as `vocabulary`, and saved in the layer config (Keras 3 writes an adapted vocabulary to the
 // .keras file's assets; tensornode writes it into the config, which Keras reads too, for every format, and reads
 // Keras's assets/…/vocabulary.txt back through loadVocabularyAsset).
-import { fromArray, fromStrings, isStringTensor, stringsOf, Tensor, toInputTensor, type TensorLike } from '../tensor.js';
+import { fromArray, fromStrings, isStringTensor, maxTensorElements, stringsOf, Tensor, toInputTensor, type TensorLike } from '../tensor.js';
 import { invalid, positiveInt, single, singleShape } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 
@@ -209,6 +209,9 @@ export type EncodingMode = 'one_hot' | 'multi_hot' | 'count';
  * are skipped. `weights` scales each bin (tf_idf).
  */
 function encode(ids: ArrayLike<number>, shape: number[], mode: EncodingMode, depth: number, weights: Float32Array | null, where: string): Tensor {
+  // A depth such as 2^31 would otherwise allocate (and zero) gigabytes before the tensor's own size check.
+  const cells = (mode === 'one_hot' ? ids.length : shape.length === 2 ? shape[0] : 1) * depth;
+  if (cells > maxTensorElements) throw new Error(`${where}: ${depth} bins make an output of ${cells} elements, more than the ${maxTensorElements} one tensor can hold`);
   for (let i = 0; i < ids.length; i++) {
     if (ids[i] >= depth) throw new Error(`${where}: id ${ids[i]} is out of range for ${depth} bins (expected ids in [0, ${depth}))`);
   }

@@ -14,6 +14,12 @@ export type { ModelJSON } from '../io/tfjs-layers.js';
 export type { LoadOptions };
 
 function handlerFor(target: string | IOHandler, what: 'load' | 'save'): IOHandler {
+  // Any other scheme (TF.js's indexeddb://, localstorage://, downloads://, a typo) would otherwise be taken for a
+  // relative directory name and fail with "file does not exist", or save into a folder named after it.
+  const scheme = typeof target === 'string' ? /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(target)?.[1] : undefined;
+  if (scheme !== undefined && !/^(file|https?)$/i.test(scheme)) {
+    throw new Error(`${what === 'load' ? 'loadModel' : 'save'}: unknown URL scheme "${scheme}://" in ${JSON.stringify(target)}; tensornode reads file:// and http(s):// URLs and local paths (and saves to file:// URLs and local paths), or goes through an IO handler (tn.io.fromMemory, tn.io.withSaveHandler)`);
+  }
   if (typeof target === 'string' && /^https?:\/\//.test(target)) {
     if (what === 'save') throw new Error(`save: saving to ${target} is not supported; save to a folder, or send the artifacts yourself with tn.io.withSaveHandler`);
     return http(target);

@@ -87,7 +87,10 @@ export function requireCompiled(model: Model, what: string): Compiled {
 /** Sample weights times class weights (Keras multiplies them when both are given). */
 export function combinedWeights(sampleWeight: TensorLike | undefined, classWeight: Record<number, number> | undefined, ys: Tensor[], n: number, what: string): Tensor | null {
   const sw = checkSampleWeight(sampleWeight, n);
-  if (!classWeight) return sw;
+  if (classWeight === undefined || classWeight === null) return sw;
+  if (typeof classWeight !== 'object' || Array.isArray(classWeight) || Object.values(classWeight).some((w) => typeof w !== 'number' || !Number.isFinite(w) || w < 0)) {
+    throw new Error(`${what}: classWeight must map class indices to non-negative finite numbers ({ 0: 1, 1: 5 }), received ${JSON.stringify(classWeight) ?? String(classWeight)}`);
+  }
   if (ys.length !== 1) throw new Error(`${what}: classWeight is supported only for models with a single output`);
   const cw = classWeightsFor(ys[0], classWeight);
   return sw ? mul(sw, cw) : cw;
@@ -142,9 +145,9 @@ export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {
     const vys = toList(vy, model.outputNames, 'validationData y', model.name);
     const vn = cardinality([['validation x', vxs], ['validation y', vys]]);
     val = [vxs, vys, checkSampleWeight(vw, vn)];
-  } else if (args.validationSplit) {
+  } else if (args.validationSplit != null && args.validationSplit !== 0) {
     const split = args.validationSplit;
-    if (!(split > 0 && split < 1)) throw new Error(`fit: validationSplit must be between 0 and 1, received ${split}`);
+    if (typeof split !== 'number' || !(split > 0 && split < 1)) throw new Error(`fit: validationSplit must be between 0 and 1, received ${split}`);
     const cut = Math.floor(n * (1 - split));
     if (cut === 0 || cut === n) throw new Error(`fit: validationSplit ${split} leaves no ${cut === 0 ? 'training' : 'validation'} samples out of ${n}`);
     val = [xs.map((t) => rowRange(t, cut, n)), ys.map((t) => rowRange(t, cut, n)), sw ? rowRange(sw, cut, n) : null];
@@ -153,10 +156,14 @@ export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {
     sw = sw ? rowRange(sw, 0, cut) : null;
     n = cut;
   }
+  const initialEpoch = args.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`fit: initialEpoch must be a non-negative integer, received ${String(args.initialEpoch)}`);
+  const shuffle = args.shuffle ?? true;
+  if (typeof shuffle !== 'boolean') throw new Error(`fit: shuffle must be a boolean, received ${String(args.shuffle)}`);
   return {
-    epochs, batchSize, verbose, initialEpoch: args.initialEpoch ?? 0, shuffle: args.shuffle ?? true,
-    validationFreq: args.validationFreq ?? 1, validationBatchSize: args.validationBatchSize ?? batchSize,
-    xs, ys, sw, n, stepsPerEpoch: Math.min(Math.ceil(n / batchSize), args.stepsPerEpoch ?? Infinity), val,
+    epochs, batchSize, verbose, initialEpoch, shuffle,
+    validationFreq: positiveInt(args.validationFreq, 1, 'fit: validationFreq'), validationBatchSize: positiveInt(args.validationBatchSize, batchSize, 'fit: validationBatchSize'),
+    xs, ys, sw, n, stepsPerEpoch: Math.min(Math.ceil(n / batchSize), args.stepsPerEpoch === undefined ? Infinity : positiveInt(args.stepsPerEpoch, 1, 'fit: stepsPerEpoch')), val,
   };
 }
 

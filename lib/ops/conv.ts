@@ -234,6 +234,8 @@ const fusedActivations: Record<string, UnaryOp> = {
   sigmoid: UnaryOp.sigmoid, tanh: UnaryOp.tanh,
 };
 
+const depthwiseOptionNames = new Set(['strides', 'padding', 'dilationRate', 'dilations', 'bias', 'activation', 'leakyreluAlpha', 'dataFormat']);
+
 export interface DepthwiseConv2dOptions {
   strides?: number | [number, number];
   padding?: Padding;
@@ -264,6 +266,9 @@ export function depthwiseConv2d(
   const o: DepthwiseConv2dOptions = typeof stridesOrOptions === 'object' && !Array.isArray(stridesOrOptions)
     ? stridesOrOptions
     : { strides: stridesOrOptions, padding: pad, dataFormat, dilations };
+  // A misspelt option (stride, dilation) would otherwise be dropped and the default used without a word.
+  const unknown = Object.keys(o).filter((key) => !depthwiseOptionNames.has(key));
+  if (unknown.length) throw new Error(`${op}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')}; the options are ${[...depthwiseOptionNames].join(', ')}`);
   const format = o.dataFormat ?? 'NHWC';
   if (format !== 'NHWC' && format !== 'channelsLast') {
     throw new Error(`${op}: only channels-last (NHWC) data is supported, received dataFormat ${JSON.stringify(format)}`);

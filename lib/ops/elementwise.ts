@@ -87,6 +87,7 @@ export const softsign = (x: TensorLike): Tensor => unary(UnaryOp.softsign, 'soft
 export const swish = (x: TensorLike): Tensor => unary(UnaryOp.swish, 'swish', x);
 /** x * Phi(x); with approximate = true, the tanh form 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))). */
 export function gelu(x: TensorLike, approximate = false): Tensor {
+  if (typeof approximate !== 'boolean') throw new Error(`gelu: approximate must be true or false, received ${JSON.stringify(approximate)}`);
   return approximate ? unary(UnaryOp.geluTanh, 'gelu', x) : unary(UnaryOp.gelu, 'gelu', x);
 }
 

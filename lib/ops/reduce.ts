@@ -26,6 +26,11 @@ function reduceInt(op: ReduceOp, x: Int32Array, p: ReducePlan, out: Int32Array):
 }
 
 /** Runs one native reduction; no gradient. */
+/** keepDims is a flag: a string or a number there is a mistaken call (an argument in the wrong place), not a truthy value. */
+export function checkKeepDims(keepDims: unknown, op: string): void {
+  if (typeof keepDims !== 'boolean') throw new Error(`${op}: keepDims must be true or false, received ${JSON.stringify(keepDims)}`);
+}
+
 function reduceRaw(op: ReduceOp, t: Tensor, axes: number[], keepDims: boolean): Tensor {
   const p = reducePlan(t.shape, axes, keepDims);
   const src = layoutForReduce(t, p);
@@ -41,6 +46,7 @@ function reduceRaw(op: ReduceOp, t: Tensor, axes: number[], keepDims: boolean): 
 }
 
 function reduction(op: ReduceOp, name: string, x: TensorLike, axis: AxisArg, keepDims: boolean): Tensor {
+  checkKeepDims(keepDims, name);
   const t = toTensor(x, name);
   const axes = normalizeAxes(axis, t.rank, name);
   if ((op === ReduceOp.max || op === ReduceOp.min) && axes.some((a) => t.shape[a] === 0)) {

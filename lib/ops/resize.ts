@@ -9,8 +9,8 @@
 // gradient is its adjoint (each output's gradient spread back onto its four inputs with the same weights), and the
 // adjoint's gradient is the forward op again.
 import { record } from '../autograd/tape.js';
-import { fmt } from '../shape-util.js';
-import { empty, Tensor, type TensorLike } from '../tensor.js';
+import { fmt, sizeOf } from '../shape-util.js';
+import { empty, maxTensorElements, Tensor, type TensorLike } from '../tensor.js';
 import { floatArg } from './util.js';
 
 /** Per output index along one axis: the two input indices and the weight of the upper one. */
@@ -36,9 +36,15 @@ function axisWeights(inSize: number, outSize: number): AxisWeights {
   return { lower, upper, lerp };
 }
 
-function checkSize(size: unknown, op: string): [number, number] {
+function checkSize(size: unknown, op: string, inShape: readonly number[]): [number, number] {
   if (!Array.isArray(size) || size.length !== 2 || size.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new Error(`${op}: size must be [height, width] of positive integers, received ${JSON.stringify(size)}`);
+  }
+  // Checked before the per-row and per-column tables are built: those are as long as the output's sides, even
+  // for an empty batch, so a side of 2^31 would first spend minutes and gigabytes on them.
+  const out = [inShape[0], size[0], size[1], inShape[3]];
+  if (size[0] * size[1] > maxTensorElements || sizeOf(out) > maxTensorElements) {
+    throw new Error(`${op}: size ${JSON.stringify(size)} makes an output of shape ${fmt(out)}, more than the ${maxTensorElements} elements one tensor can hold`);
   }
   return [size[0], size[1]];
 }
@@ -113,7 +119,7 @@ function bilinearAdjoint(dy: Float32Array, shape: readonly number[], rows: AxisW
 export function resizeBilinear(images: TensorLike, size: [number, number]): Tensor {
   const x = floatArg(images, 'resizeBilinear');
   if (x.rank !== 4) throw new Error(`resizeBilinear: images must be 4-D [batch, height, width, channels], received shape ${fmt(x.shape)}`);
-  const [oh, ow] = checkSize(size, 'resizeBilinear');
+  const [oh, ow] = checkSize(size, 'resizeBilinear', x.shape);
   const rows = axisWeights(x.shape[1], oh);
   const cols = axisWeights(x.shape[2], ow);
   const outShape = [x.shape[0], oh, ow, x.shape[3]];
@@ -171,7 +177,7 @@ function nearestGather(x: Float32Array, shape: readonly number[], rows: Int32Arr
 export function resizeNearest(images: TensorLike, size: [number, number]): Tensor {
   const x = floatArg(images, 'resizeNearest');
   if (x.rank !== 4) throw new Error(`resizeNearest: images must be 4-D [batch, height, width, channels], received shape ${fmt(x.shape)}`);
-  const [oh, ow] = checkSize(size, 'resizeNearest');
+  const [oh, ow] = checkSize(size, 'resizeNearest', x.shape);
   const rows = nearestIndices(x.shape[1], oh);
   const cols = nearestIndices(x.shape[2], ow);
   const y = empty([x.shape[0], oh, ow, x.shape[3]]);

@@ -4,7 +4,7 @@ import { record } from '../autograd/tape.js';
 import { checkDType } from '../dtype.js';
 import { native } from '../native.js';
 import { fmt, normalizeAxis, sizeOf, stridesOf } from '../shape-util.js';
-import { empty, Tensor, type DataArray, type TensorLike } from '../tensor.js';
+import { checkNumber, empty, maxTensorElements, Tensor, type DataArray, type TensorLike } from '../tensor.js';
 import { castTo, toTensor, transposeInto } from './util.js';
 import { broadcastTo } from './broadcast.js';
 
@@ -235,6 +235,9 @@ export function split(x: TensorLike, numOrSizeSplits: number | number[], axis = 
     }
     sizes = new Array(n).fill(d / n);
   } else {
+    if (!Array.isArray(numOrSizeSplits) || numOrSizeSplits.some((s) => !Number.isInteger(s) || s < -1)) {
+      throw new Error(`split: numOrSizeSplits must be a positive integer or a list of sizes (non-negative integers, at most one -1), received ${JSON.stringify(numOrSizeSplits)}`);
+    }
     sizes = numOrSizeSplits.slice();
     const unknown = sizes.filter((s) => s === -1).length;
     if (unknown > 1) throw new Error('split: at most one size may be -1');
@@ -260,6 +263,7 @@ export function pad(x: TensorLike, paddings: [number, number][], constantValue =
       paddings.some((p) => !Array.isArray(p) || p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0))) {
     throw new Error(`pad: paddings must be ${t.rank} pairs [before, after] of non-negative integers for shape ${fmt(t.shape)}, received ${JSON.stringify(paddings)}`);
   }
+  if (typeof constantValue !== 'number') throw new Error(`pad: constantValue must be a number, received ${JSON.stringify(constantValue)}`);
   const shape = t.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
   const out = empty(shape, t.dtype);
   out.values.fill(constantValue);
@@ -313,6 +317,8 @@ export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue
     throw new Error(`oneHot: depth must be a non-negative integer, received ${String(depth)}`);
   }
   checkDType(dtype, 'oneHot');
+  checkNumber(onValue, 'oneHot', 'onValue');
+  checkNumber(offValue, 'oneHot', 'offValue');
   const it = toTensor(indices, 'oneHot', 'int32');
   const idx = indexArg(it, 'oneHot');
   const out = empty([...it.shape, depth], dtype);
@@ -330,12 +336,29 @@ export function tile(x: TensorLike, reps: number[]): Tensor {
   if (!Array.isArray(reps) || reps.length !== t.rank || reps.some((r) => !Number.isInteger(r) || r < 0)) {
     throw new Error(`tile: reps must list a non-negative integer for each of the ${t.rank} axes of shape ${fmt(t.shape)}, received ${JSON.stringify(reps)}`);
   }
-  if (reps.some((r) => r === 0)) return empty(t.shape.map((d, i) => d * reps[i]), t.dtype);
+  const shape = t.shape.map((d, i) => d * reps[i]);
+  // Checked up front: the copies are built step by step, and a product past what one buffer holds (2^31 elements
+  // and beyond, past 2^53 in doubles) must fail here, naming tile, rather than after gigabytes of intermediates.
+  if (sizeOf(shape) > maxTensorElements) {
+    throw new Error(`cannot allocate a ${t.dtype} tensor of shape ${fmt(shape)}: its ${sizeOf(shape)} elements exceed the ${maxTensorElements} one buffer can hold (tile of shape ${fmt(t.shape)} by reps ${JSON.stringify(reps)})`);
+  }
+  if (sizeOf(shape) === 0) return empty(shape, t.dtype);
   let out = t;
   for (let a = 0; a < t.rank; a++) {
-    if (reps[a] !== 1) out = concat(new Array(reps[a]).fill(out), a);
+    if (reps[a] !== 1) out = repeatAlong(out, reps[a], a);
   }
   return out;
+}
+
+/** `r` copies of x joined along `axis`, by doubling: log2(r) concats instead of an array of r references. */
+function repeatAlong(x: Tensor, r: number, axis: number): Tensor {
+  let result: Tensor | null = null;
+  let piece = x;
+  for (let k = r; k > 0; k = Math.floor(k / 2)) {
+    if (k % 2 === 1) result = result ? concat([result, piece], axis) : piece;
+    if (k > 1) piece = concat([piece, piece], axis);
+  }
+  return result!;
 }
 
 /**

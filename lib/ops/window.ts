@@ -3,12 +3,16 @@
 
 export type Padding = 'valid' | 'same';
 
+/** Window sizes, strides and dilations travel to the kernels as int32: larger ones are refused here, by name. */
+const maxWindow = 2 ** 31 - 1;
+
 /** A pair from a number or a [h, w] array of positive integers. */
 export function pair(v: number | number[], name: string, op: string): [number, number] {
   const p = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || p.some((e) => !Number.isInteger(e) || e <= 0)) {
     throw new Error(`${op}: ${name} must be a positive integer or a pair of them, received ${JSON.stringify(v)}`);
   }
+  if (p.some((e) => e > maxWindow)) throw new Error(`${op}: ${name} must be below 2^31, received ${JSON.stringify(v)}`);
   return [p[0], p[1]];
 }
 
@@ -18,6 +22,7 @@ export function triple(v: number | number[], name: string, op: string): [number,
   if (!Array.isArray(p) || p.length !== 3 || p.some((e) => !Number.isInteger(e) || e <= 0)) {
     throw new Error(`${op}: ${name} must be a positive integer or a list of three of them, received ${JSON.stringify(v)}`);
   }
+  if (p.some((e) => e > maxWindow)) throw new Error(`${op}: ${name} must be below 2^31, received ${JSON.stringify(v)}`);
   return [p[0], p[1], p[2]];
 }
 
