@@ -16,6 +16,8 @@ const suites = [
   { name: 'pool', file: 'pool.ts' },
   { name: 'distributed', file: 'distributed.ts' },
   { name: 'worker', file: 'worker.ts' },
+  { name: 'winograd', file: 'winograd.ts' },
+  { name: 'ort', file: 'ort.ts' },
 ];
 
 type SuiteMain = (argv: string[], command?: string) => unknown;
