@@ -23,7 +23,7 @@ interface Ort {
   env: { versions?: Record<string, string> };
 }
 
-function referenceCnn(): tn.Sequential {
+export function referenceCnn(): tn.Sequential {
   const { Conv2D, MaxPooling2D, Flatten, Dense } = tn.layers;
   const model = new tn.Sequential([
     new Conv2D(32, 3, { activation: 'relu', inputShape: [28, 28, 1] }),
@@ -36,7 +36,8 @@ function referenceCnn(): tn.Sequential {
   return model;
 }
 
-function cifarCnn(): tn.Sequential {
+/** The CIFAR-style CNN of benchmarks/cifar-cnn.ts. */
+export function cifarCnn(): tn.Sequential {
   const { Conv2D, BatchNormalization, MaxPooling2D, Dropout, Flatten, Dense } = tn.layers;
   const model = new tn.Sequential([
     new Conv2D(32, 3, { padding: 'same', activation: 'relu', inputShape: [32, 32, 3] }),
@@ -77,7 +78,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     const model = net.build();
     // A few training steps so that BatchNormalization's moving statistics are not the identity.
     const xs = tn.randomUniform([256, ...net.shape], 0, 1, 'float32', 2);
-    model.fit(xs, tn.tensor(Array.from({ length: 256 }, (_, i) => i % 10), [256], 'int32'), { batchSize: 32, epochs: 1, verbose: 0 });
+    await model.fit(xs, tn.tensor(Array.from({ length: 256 }, (_, i) => i % 10), [256], 'int32'), { batchSize: 32, epochs: 1, verbose: 0 });
     const session = await ort.InferenceSession.create(await tn.onnx.exportModel(model), {
       intraOpNumThreads: 2, interOpNumThreads: 1, executionProviders: ['cpu'],
     });

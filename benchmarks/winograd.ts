@@ -1,13 +1,18 @@
 // Winograd F(4x4, 3x3) against the direct kernels on 3x3 stride-1 shapes, the measurement behind the rule in
 // native/conv_winograd.cc (winograd_pays): forward (bias + relu) and backward-input (relu's gradient folded in), each
 // shape timed with Winograd forced on and off (the addon's internal conv2dWinograd hook), alternating per round.
+// Then the whole CIFAR-style CNN (training at batch 32 through fit(), predict at batch 256) with Winograd on and off,
+// alternating per round in one process: what the rule gains end to end, whatever else loads the machine.
 // `npm run bench -- winograd [--rounds=N] [--no-write]`.
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import * as tn from '../lib/index.js';
 import { internal, native, UnaryOp } from '../lib/native.js';
 import { conv2dGeometry } from '../lib/ops/conv.js';
 import { helpOption, integerOption, printedHelp } from './options.js';
+import { cifarCnn } from './ort.js';
 import { machine, writeSection } from './results.js';
 
 interface Shape { n: number; hw: number; c: number; oc: number; padding: 'same' | 'valid' }
@@ -86,6 +91,41 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     }
   }
   internal.conv2dWinograd('auto');
+
+  // The whole network, Winograd on (the rule) against off.
+  tn.setSeed(1);
+  const model = cifarCnn();
+  const xs = tn.randomUniform([1024, 32, 32, 3], 0, 1, 'float32', 1);
+  const ys = tn.tensor(Array.from({ length: 1024 }, (_, i) => (i * 7) % 10), [1024], 'int32');
+  const xTrain = tn.slice(xs, [0, 0, 0, 0], [640, 32, 32, 3]);
+  const yTrain = tn.slice(ys, [0], [640]);
+  const run = async () => {
+    const t0 = performance.now();
+    await model.fit(xTrain, yTrain, { batchSize: 32, epochs: 1, verbose: 0, shuffle: false });
+    const t1 = performance.now();
+    model.predict(xs, { batchSize: 256 });
+    return { train: (640 * 1000) / (t1 - t0), predict: (1024 * 1000) / (performance.now() - t1) };
+  };
+  await run();
+  const whole = { train: { never: [] as number[], auto: [] as number[], ratio: [] as number[] }, predict: { never: [] as number[], auto: [] as number[], ratio: [] as number[] } };
+  for (let r = 0; r < rounds; r++) {
+    const got: Record<string, { train: number; predict: number }> = {};
+    for (const mode of r % 2 === 0 ? (['never', 'auto'] as const) : (['auto', 'never'] as const)) {
+      internal.conv2dWinograd(mode);
+      got[mode] = await run();
+    }
+    for (const k of ['train', 'predict'] as const) {
+      whole[k].never.push(got.never[k]);
+      whole[k].auto.push(got.auto[k]);
+      whole[k].ratio.push(got.auto[k] / got.never[k]);
+    }
+    console.log(`CIFAR round ${r + 1}: training ${got.auto.train.toFixed(0)}/s with Winograd, ${got.never.train.toFixed(0)}/s without; predict ${got.auto.predict.toFixed(0)}/s, ${got.never.predict.toFixed(0)}/s`);
+  }
+  internal.conv2dWinograd('auto');
+  const wholeRows = (['train', 'predict'] as const).map((k) => `| ${k === 'train' ? 'training, batch 32 (20 steps per round)' : 'inference, batch 256 (1,024 samples per round)'} | ${
+    Math.round(median(whole[k].never)).toLocaleString('en-US')} | ${Math.round(median(whole[k].auto)).toLocaleString('en-US')} | ${median(whole[k].ratio).toFixed(2)}x (${
+    Math.min(...whole[k].ratio).toFixed(2)}-${Math.max(...whole[k].ratio).toFixed(2)}) |`);
+  console.log(wholeRows.join('\n'));
   const cmd = command ?? 'npm run bench -- winograd';
   const body = [
     `Measured ${new Date(started).toISOString().replace(/\.\d+Z$/, 'Z')} with \`${cmd}\` (${((Date.now() - started) / 60000).toFixed(1)} min).`,
@@ -100,6 +140,15 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     '| shape | pass | direct (ms) | Winograd (ms) | direct GFLOP/s | direct time / Winograd (range) | chosen |',
     '| --- | --- | ---: | ---: | ---: | ---: | --- |',
     ...rows,
+    '',
+    'The CIFAR-style CNN of benchmarks/cifar-cnn.ts as a whole, samples/s (medians of the same rounds), Winograd off',
+    '(`conv2dWinograd(\'never\')`: the direct kernels, as before it existed) against on (the rule), alternating per round:',
+    '',
+    '| samples/s | Winograd off | Winograd on (rule) | on / off, median of per-round ratios (range) |',
+    '| --- | ---: | ---: | ---: |',
+    ...wholeRows,
+    '',
+    `Load average at the end: ${loadavg()[0].toFixed(2)}.`,
   ].join('\n');
   if (!values['no-write']) {
     writeSection('Winograd', body);

@@ -631,11 +631,16 @@ void conv_relu_pool(const Conv2dShape& s, const float* x, const float* w, const 
   const RowPadding pad = row_padding(c);
   const int64_t slots = ring_slots(c, pool_h);
   // Padded rows too wide for the ring (they come only from enormous dilations or paddings), and with
-  // same_as_forward the shapes conv2d_forward computes another way, go through conv2d_forward in full; so do
-  // the shapes it computes with Winograd, whose tiles do not come out a row at a time.
+  // same_as_forward the shapes conv2d_forward computes another way, go through conv2d_forward in full. So does
+  // inference where conv2d_forward would take Winograd (its tiles do not come out a row at a time) while the whole
+  // output stays cache-sized: measured (one thread, best of 8-30 calls) Winograd then pooling took 0.74-0.81x the
+  // fused direct pass's time at batch 32 of the CIFAR-style CNN's layers (3.7 and 1.4 MB of output), but 1.0-1.16x at
+  // batch 256 (29 and 11 MB), where writing and reading back the full output costs what Winograd saves.
   const Algorithm full = forward_algorithm(s);
+  const bool winograd_then_pool = full == Algorithm::winograd &&
+                                  s.n * s.oh * s.ow * s.oc * int64_t(sizeof(float)) <= (int64_t(8) << 20);
   if (slots * pad.row_floats(c) > kMaxRingFloats || (same_as_forward && full != Algorithm::direct) ||
-      full == Algorithm::winograd) {
+      winograd_then_pool) {
     float* full = workspace(WorkspaceSlot::conv_pool, static_cast<size_t>(s.n * s.oh * s.ow * s.oc));
     conv2d_forward(s, x, w, bias, UnaryOp::relu, 0.0f, full);
     const int threads = team_size(units, units * pool_h * c.out_w * s.oc, kParallelGrain);
