@@ -24,7 +24,8 @@ y = torch.randint(0, 10, (2048,))
 loss = nn.functional.cross_entropy
 `;
 
-function build(): tn.Sequential {
+/** The model, compiled (also benchmarks/ort.ts's and benchmarks/winograd.ts's). */
+export function build(): tn.Sequential {
   const { Conv2D, BatchNormalization, MaxPooling2D, Dropout, Flatten, Dense } = tn.layers;
   const model = new tn.Sequential([
     new Conv2D(32, 3, { padding: 'same', activation: 'relu', inputShape: [32, 32, 3] }),

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tn from '../lib/index.js';
+import { build as cifarCnn } from './cifar-cnn.js';
 import { helpOption, integerOption, printedHelp } from './options.js';
 import { machine, writeSection } from './results.js';
 
@@ -30,29 +31,6 @@ export function referenceCnn(): tn.Sequential {
     new MaxPooling2D(2),
     new Flatten(),
     new Dense(128, { activation: 'relu' }),
-    new Dense(10, { activation: 'softmax' }),
-  ]);
-  model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
-  return model;
-}
-
-/** The CIFAR-style CNN of benchmarks/cifar-cnn.ts. */
-export function cifarCnn(): tn.Sequential {
-  const { Conv2D, BatchNormalization, MaxPooling2D, Dropout, Flatten, Dense } = tn.layers;
-  const model = new tn.Sequential([
-    new Conv2D(32, 3, { padding: 'same', activation: 'relu', inputShape: [32, 32, 3] }),
-    new BatchNormalization(),
-    new Conv2D(32, 3, { activation: 'relu' }),
-    new MaxPooling2D(2),
-    new Dropout(0.25),
-    new Conv2D(64, 3, { padding: 'same', activation: 'relu' }),
-    new BatchNormalization(),
-    new Conv2D(64, 3, { activation: 'relu' }),
-    new MaxPooling2D(2),
-    new Dropout(0.25),
-    new Flatten(),
-    new Dense(512, { activation: 'relu' }),
-    new Dropout(0.5),
     new Dense(10, { activation: 'softmax' }),
   ]);
   model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });

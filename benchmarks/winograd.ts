@@ -11,8 +11,8 @@ import { parseArgs } from 'node:util';
 import * as tn from '../lib/index.js';
 import { internal, native, UnaryOp } from '../lib/native.js';
 import { conv2dGeometry } from '../lib/ops/conv.js';
+import { build as cifarCnn } from './cifar-cnn.js';
 import { helpOption, integerOption, printedHelp } from './options.js';
-import { cifarCnn } from './ort.js';
 import { machine, writeSection } from './results.js';
 
 interface Shape { n: number; hw: number; c: number; oc: number; padding: 'same' | 'valid' }
