@@ -24,6 +24,7 @@ y = torch.randint(0, 10, (2048,))
 loss = nn.functional.cross_entropy
 `;
 
+/** The model, compiled (also benchmarks/ort.ts's and benchmarks/winograd.ts's). */
 export function build(): tn.Sequential {
   const { Conv2D, BatchNormalization, MaxPooling2D, Dropout, Flatten, Dense } = tn.layers;
   const model = new tn.Sequential([

@@ -20,6 +20,8 @@ const suites = [
   { name: 'quantization', file: 'quantization.ts' },
   { name: 'serve', file: 'serve.ts' },
   { name: 'soak', file: 'soak.ts' },
+  { name: 'winograd', file: 'winograd.ts' },
+  { name: 'ort', file: 'ort.ts' },
 ];
 
 type SuiteMain = (argv: string[], command?: string) => unknown;

@@ -22,7 +22,7 @@ type F32 = Float32Array;
 type I32 = Int32Array;
 
 /** How a convolution pass is computed (native/conv.cc). */
-export type ConvAlgorithm = 'direct' | 'gemm' | 'im2col';
+export type ConvAlgorithm = 'direct' | 'gemm' | 'im2col' | 'winograd';
 
 /**
  * Signatures of every binding in native/binding/ (one file per family). Arguments are re-checked there; the rules are
@@ -197,8 +197,10 @@ export interface NativeBindings {
 export interface InternalBindings {
   /** FP32 FMA throughput in GFLOP/s on the active ISA, best short slice over about `seconds`, on `threads` threads. */
   measurePeakGflops(seconds: number, threads: number): number;
-  /** Which algorithm each pass uses for this geometry: 'direct', 'gemm' (1x1) or 'im2col'. */
+  /** Which algorithm each pass uses for this geometry: 'direct', 'gemm' (1x1), 'im2col' or 'winograd'. */
   conv2dPlan(geometry: number[]): { forward: ConvAlgorithm; backwardInput: ConvAlgorithm; backwardFilter: ConvAlgorithm };
+  /** Which 3x3 stride-1 shapes take Winograd: 'auto' (the measured rule), 'always' or 'never'. Process-wide. */
+  conv2dWinograd(mode: 'auto' | 'always' | 'never'): void;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

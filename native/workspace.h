@@ -34,8 +34,9 @@ class Workspace {
 // Named slots so that a kernel can hold several buffers at once (e.g. im2col and packed panels).
 // gemm_c holds a GEMM's partial products (k split) or its transposed output; gemm_t a tile being transposed.
 // conv_pool holds the full-size convolution output (or its gradient) that a fused conv + pool pass materialises
-// only where it hands over to the unfused kernels, which use the other slots meanwhile.
-enum class WorkspaceSlot { im2col = 0, gemm_a, gemm_b, gemm_c, gemm_t, conv_aux, conv_pool, count };
+// only where it hands over to the unfused kernels, which use the other slots meanwhile. winograd holds a Winograd
+// convolution's transformed kernel while conv_aux may hold the upstream gradient it reads.
+enum class WorkspaceSlot { im2col = 0, gemm_a, gemm_b, gemm_c, gemm_t, conv_aux, conv_pool, winograd, count };
 
 inline float* workspace(WorkspaceSlot slot, size_t floats) {
   static thread_local Workspace slots[static_cast<int>(WorkspaceSlot::count)];

@@ -14,6 +14,7 @@
 #include "conv.h"
 #include "conv3d.h"
 #include "conv_bf16.h"
+#include "conv_winograd.h"
 #include "depthwise_conv.h"
 #include "elementwise.h"
 
@@ -224,6 +225,24 @@ Napi::Value Conv2dPlan(const Napi::CallbackInfo& info) {
   o.Set("backwardInput", plan.backward_input);
   o.Set("backwardFilter", plan.backward_filter);
   return o;
+}
+
+// Which shapes take Winograd: 'auto' (the measured rule), 'always' (every 3x3 stride-1 shape) or 'never', for the
+// kernel tests and benchmarks to compare it with the direct kernels on one shape. Process-wide; returns undefined.
+Napi::Value Conv2dWinograd(const Napi::CallbackInfo& info) {
+  Args args(info, "conv2dWinograd", 1);
+  if (!info[0].IsString()) args.Fail(args.Where(0, "mode") + " must be 'auto', 'always' or 'never'");
+  const std::string mode = info[0].As<Napi::String>().Utf8Value();
+  if (mode == "auto") {
+    tn::set_winograd_mode(tn::WinogradMode::automatic);
+  } else if (mode == "always") {
+    tn::set_winograd_mode(tn::WinogradMode::always);
+  } else if (mode == "never") {
+    tn::set_winograd_mode(tn::WinogradMode::never);
+  } else {
+    args.Fail(args.Where(0, "mode") + " must be 'auto', 'always' or 'never', received '" + mode + "'");
+  }
+  return info.Env().Undefined();
 }
 
 // Depthwise convolution (native/depthwise_conv.h): the same geometry list with the depth multiplier where conv2d has
@@ -448,6 +467,7 @@ void RegisterConv(Napi::Env env, Napi::Object exports) {
   });
   Export(env, Internal(env, exports), {
       {"conv2dPlan", Conv2dPlan},
+      {"conv2dWinograd", Conv2dWinograd},
   });
 }
 

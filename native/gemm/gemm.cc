@@ -383,6 +383,11 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const fl
   sgemm_threads(max_threads(), trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc, ep);
 }
 
+void sgemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const GemmEpilogue& ep) {
+  sgemm_threads(1, trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc, ep);
+}
+
 void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
                    int64_t lda, int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta, float* c,
                    int64_t ldc, int64_t stride_c, const GemmEpilogue& ep) {

@@ -18,6 +18,12 @@ struct GemmEpilogue {
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
            int64_t ldb, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue = GemmEpilogue());
 
+// The same on the calling thread only, for callers that already split their work over threads (Winograd's
+// per-thread tiles): no OpenMP region is opened.
+void sgemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
+                  const GemmEpilogue& epilogue = GemmEpilogue());
+
 // `batch` independent products; operand i starts at X + i * strideX. A stride of 0 reuses one operand for every item.
 void sgemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
                    int64_t lda, int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta, float* c,

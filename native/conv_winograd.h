@@ -1,0 +1,67 @@
+// Winograd F(4x4, 3x3) for 3x3 convolutions with stride 1 and dilation 1 (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2015): each 6x6 input tile is transformed (B^T d B), multiplied point by point
+// with the transformed kernel (G g G^T) as 36 GEMMs over channels, and the 36 products transformed back into a 4x4
+// output tile (A^T m A). 2.25 multiplies per output instead of 9 per input channel and output channel; the
+// transforms are additions (and a few multiplies by constants) whose cost grows only with the channels.
+//
+// Numerics: the points 0, +-1, +-2 make the transforms' coefficients reach 8 and 1/24, so the rounding error is
+// several times the direct convolution's (bounded in test/native/conv-winograd.test.ts against float64). A NaN or
+// infinity anywhere in a 6x6 input tile reaches most of its 4x4 outputs, not only those whose windows read it
+// (as in oneDNN's and cuDNN's Winograd kernels).
+#pragma once
+#include <cstdint>
+
+#include "conv.h"
+#include "elementwise.h"
+
+namespace tn {
+
+constexpr int kWinogradTile = 4;                                  // output pixels per tile side
+constexpr int kWinogradAlpha = kWinogradTile + 2;                 // input pixels per tile side
+constexpr int kWinogradPoints = kWinogradAlpha * kWinogradAlpha;  // 36
+
+// A 3x3 stride-1 convolution as the Winograd kernels see it: input [n, in_h, in_w, in_c] -> [n, out_h, out_w, out_c],
+// output pixel (oh, ow) reading input rows oh - pad_top + [0, 3) and columns ow - pad_left + [0, 3).
+struct WinogradConv {
+  int64_t n, in_h, in_w, in_c, out_h, out_w, out_c, pad_top, pad_left;
+  int64_t tiles_h() const { return (out_h + kWinogradTile - 1) / kWinogradTile; }
+  int64_t tiles_w() const { return (out_w + kWinogradTile - 1) / kWinogradTile; }
+  int64_t tiles() const { return n * tiles_h() * tiles_w(); }
+};
+
+// One ISA's transforms. Tiles are numbered over (n, tile row, tile column); a call handles tiles [t0, t0 + count).
+struct WinogradKernels {
+  // v[p * point_stride + (t - t0) * in_c + c] = (B^T d B)[p] for each tile t and channel c, with d the tile's 6x6
+  // input pixels (zero outside the image).
+  void (*input_tiles)(const WinogradConv& g, const float* x, int64_t t0, int64_t count, float* v,
+                      int64_t point_stride);
+  // y's pixels of each tile (those inside the output) = act((A^T m A) + bias), m[p * point_stride + (t - t0) *
+  // out_c + oc] the tile's 36 products; bias may be null.
+  void (*output_tiles)(const WinogradConv& g, const float* m, int64_t point_stride, int64_t t0, int64_t count,
+                       const float* bias, UnaryOp activation, float alpha, float* y);
+};
+
+namespace avx512 { extern const WinogradKernels winograd_kernels; }
+namespace avx2 { extern const WinogradKernels winograd_kernels; }
+namespace generic { extern const WinogradKernels winograd_kernels; }
+
+// Whether Winograd can compute the shape at all: a 3x3 kernel with stride 1 and dilation 1.
+bool winograd_geometry(const Conv2dShape& s);
+
+// The measured rule: whether Winograd beats the direct kernels on this shape (forward, or backward_input).
+bool winograd_pays(const Conv2dShape& s, bool backward_input);
+
+// y = act(conv(x, w) + bias) as conv2d_forward, for shapes winograd_geometry accepts.
+void winograd_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, UnaryOp activation,
+                      float alpha, float* y);
+// dx as conv2d_backward_input from dz (the upstream gradient with any activation gradient already applied):
+// dz convolved with the kernel rotated by 180 degrees and its channels swapped, which is a 3x3 stride-1 convolution.
+void winograd_backward_input(const Conv2dShape& s, const float* dz, const float* w, float* dx);
+
+// Which shapes take Winograd: by the measured rule (automatic), or for tests and benchmarks every shape that
+// winograd_geometry accepts (always) or none (never). Process-wide.
+enum class WinogradMode { automatic, always, never };
+void set_winograd_mode(WinogradMode mode);
+WinogradMode winograd_mode();
+
+}  // namespace tn

@@ -1,0 +1,20 @@
+// Winograd's tile transforms compiled for AVX2 + FMA (chosen at run time by conv_winograd.cc when the CPU has it).
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "conv_winograd.h"
+#include "elementwise.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,bmi2,f16c")
+#define TN_ISA_NS avx2
+#define TN_SIMD 256
+#include "conv_winograd_impl.h"
+#undef TN_SIMD
+#undef TN_ISA_NS
+#pragma GCC pop_options
+#endif

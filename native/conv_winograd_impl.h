@@ -1,0 +1,145 @@
+// Winograd F(4x4, 3x3)'s input and output transforms for one ISA (see conv_winograd.h). Included once per ISA, inside
+// that ISA's target pragma, with TN_ISA_NS and TN_SIMD set as for conv_impl.h. Vectors run along channels (NHWC
+// keeps a pixel's channels contiguous), so every tile transform is a few dozen vector additions per channel block.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "conv_winograd.h"
+#include "elementwise.h"
+
+namespace tn {
+namespace TN_ISA_NS {
+
+#include "conv_simd.h"
+
+namespace {
+
+using R = Vec::R;
+constexpr int64_t kW = Vec::width;
+
+inline R load_part(const float* p, int64_t left) { return left >= kW ? Vec::load(p) : Vec::load(p, Vec::mask(left)); }
+inline void store_part(float* p, R v, int64_t left) {
+  if (left >= kW) {
+    Vec::store(p, v);
+  } else {
+    Vec::store(p, v, Vec::mask(left));
+  }
+}
+
+// r = B^T d for one column of 6 values (interpolation points 0, 1, -1, 2, -2 and infinity).
+inline void input_1d(const R* d, R* r) {
+  const R four = Vec::set1(4.0f), five = Vec::set1(5.0f), two = Vec::set1(2.0f);
+  const R a = d[4] - four * d[2], b = d[3] - four * d[1];
+  const R e = d[4] - d[2], f = two * (d[3] - d[1]);
+  r[0] = (four * d[0] - five * d[2]) + d[4];
+  r[1] = a + b;
+  r[2] = a - b;
+  r[3] = e + f;
+  r[4] = e - f;
+  r[5] = (four * d[1] - five * d[3]) + d[5];
+}
+
+// o = A^T m for one column of 6 products.
+inline void output_1d(const R* m, R* o) {
+  const R two = Vec::set1(2.0f), four = Vec::set1(4.0f), eight = Vec::set1(8.0f);
+  const R s12 = m[1] + m[2], d12 = m[1] - m[2], s34 = m[3] + m[4], d34 = m[3] - m[4];
+  o[0] = (m[0] + s12) + s34;
+  o[1] = d12 + two * d34;
+  o[2] = s12 + four * s34;
+  o[3] = (d12 + eight * d34) + m[5];
+}
+
+void input_tiles(const WinogradConv& g, const float* x, int64_t t0, int64_t count, float* v, int64_t point_stride) {
+  const int64_t th = g.tiles_h(), tw = g.tiles_w(), c = g.in_c;
+  for (int64_t t = t0; t < t0 + count; ++t) {
+    const int64_t n = t / (th * tw), ty = t % (th * tw) / tw, tx = t % tw;
+    const int64_t h0 = ty * kWinogradTile - g.pad_top, w0 = tx * kWinogradTile - g.pad_left;
+    // Null for pixels outside the image: they read as zeros.
+    const float* pixel[kWinogradAlpha][kWinogradAlpha];
+    for (int a = 0; a < kWinogradAlpha; ++a) {
+      const int64_t ih = h0 + a;
+      for (int b = 0; b < kWinogradAlpha; ++b) {
+        const int64_t iw = w0 + b;
+        pixel[a][b] = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w ? x + ((n * g.in_h + ih) * g.in_w + iw) * c
+                                                                        : nullptr;
+      }
+    }
+    float* out = v + (t - t0) * c;
+    for (int64_t ch = 0; ch < c; ch += kW) {
+      const int64_t left = c - ch;
+      R tmp[kWinogradAlpha][kWinogradAlpha];  // tmp[i][b] = (B^T d)[i][b]
+      for (int b = 0; b < kWinogradAlpha; ++b) {
+        R d[kWinogradAlpha], r[kWinogradAlpha];
+        for (int a = 0; a < kWinogradAlpha; ++a) d[a] = pixel[a][b] ? load_part(pixel[a][b] + ch, left) : Vec::zero();
+        input_1d(d, r);
+        for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][b] = r[i];
+      }
+      for (int i = 0; i < kWinogradAlpha; ++i) {
+        R r[kWinogradAlpha];
+        input_1d(tmp[i], r);
+        for (int j = 0; j < kWinogradAlpha; ++j) store_part(out + (i * kWinogradAlpha + j) * point_stride + ch, r[j], left);
+      }
+    }
+  }
+}
+
+// The activations the output transform applies in registers; the others go through unary() per pixel afterwards.
+inline bool inline_activation(UnaryOp a) {
+  return a == UnaryOp::linear || a == UnaryOp::relu || a == UnaryOp::relu6 || a == UnaryOp::leaky_relu;
+}
+
+inline R activate(R v, UnaryOp a, float alpha) {
+  switch (a) {
+    case UnaryOp::relu: return Vec::relu(v);
+    case UnaryOp::relu6: return Vec::relu6(v);
+    case UnaryOp::leaky_relu: return Vec::leaky_relu(v, alpha);
+    default: return v;
+  }
+}
+
+void output_tiles(const WinogradConv& g, const float* m, int64_t point_stride, int64_t t0, int64_t count,
+                  const float* bias, UnaryOp activation, float alpha, float* y) {
+  const int64_t th = g.tiles_h(), tw = g.tiles_w(), oc = g.out_c;
+  const bool in_registers = inline_activation(activation);
+  const UnaryOp in_loop = in_registers ? activation : UnaryOp::linear;
+  for (int64_t t = t0; t < t0 + count; ++t) {
+    const int64_t n = t / (th * tw), ty = t % (th * tw) / tw, tx = t % tw;
+    const int64_t oh0 = ty * kWinogradTile, ow0 = tx * kWinogradTile;
+    const int rows = static_cast<int>(std::min<int64_t>(kWinogradTile, g.out_h - oh0));
+    const int cols = static_cast<int>(std::min<int64_t>(kWinogradTile, g.out_w - ow0));
+    const float* in = m + (t - t0) * oc;
+    float* base = y + ((n * g.out_h + oh0) * g.out_w + ow0) * oc;
+    for (int64_t ch = 0; ch < oc; ch += kW) {
+      const int64_t left = oc - ch;
+      R tmp[kWinogradTile][kWinogradAlpha];  // tmp[r][j] = (A^T m)[r][j]
+      for (int j = 0; j < kWinogradAlpha; ++j) {
+        R col[kWinogradAlpha], o[kWinogradTile];
+        for (int i = 0; i < kWinogradAlpha; ++i) col[i] = load_part(in + (i * kWinogradAlpha + j) * point_stride + ch, left);
+        output_1d(col, o);
+        for (int r = 0; r < kWinogradTile; ++r) tmp[r][j] = o[r];
+      }
+      const R b = bias ? load_part(bias + ch, left) : Vec::zero();
+      for (int r = 0; r < rows; ++r) {
+        R o[kWinogradTile];
+        output_1d(tmp[r], o);
+        for (int q = 0; q < cols; ++q)
+          store_part(base + (r * g.out_w + q) * oc + ch, activate(o[q] + b, in_loop, alpha), left);
+      }
+    }
+    if (!in_registers) {
+      for (int r = 0; r < rows; ++r) {
+        float* row = base + r * g.out_w * oc;
+        TN_ISA_NS::unary(activation, row, row, cols * oc, alpha);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+extern const WinogradKernels winograd_kernels;
+const WinogradKernels winograd_kernels = {input_tiles, output_tiles};
+
+}  // namespace TN_ISA_NS
+}  // namespace tn
