@@ -67,6 +67,11 @@ export class DecodePool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    // terminate() resolves on the worker's exit event, which an unref'd worker does not wait for: without ref() a
+    // program whose only pending work is this await would end here, in the middle of its iteration.
+    await Promise.all(this.workers.map((w) => {
+      w.worker.ref();
+      return w.worker.terminate();
+    }));
   }
 }

@@ -258,11 +258,11 @@ describe('imageDatasetFromDirectory on decode workers', () => {
     await expect(tn.utils.imageDatasetFromDirectory(dir, { ...opts, decodeWorkers: -1 })).rejects.toThrow('imageDatasetFromDirectory: decodeWorkers must be an integer >= 0, received -1');
   });
 
-  it('a dropped iterator does not keep the process alive', async () => {
+  it('a dropped iterator does not keep the process alive, and one stopped early does not end it before its workers stop', async () => {
     const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
     const script = fileURLToPath(new URL('../workers/abandoned-decode.ts', import.meta.url));
     const { stdout } = await promisify(execFile)(tsx, [script, dir], { timeout: 120_000 });
-    expect(JSON.parse(stdout.trim())).toEqual({ shape: [4, 28, 28, 1], live: 1 });
+    expect(JSON.parse(stdout.trim())).toEqual({ early: 2, shape: [4, 28, 28, 1], live: 1 });
   });
 
   it('a file that does not decode fails with its path, its batch with it; ignoreErrors counts it', async () => {
