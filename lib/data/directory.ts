@@ -312,7 +312,7 @@ function buildImages(split: { paths: string[]; labels: number[] | null }, p: Pre
       if (batchSize) yield* iterate(out);
       else for await (const e of iterate(out)) yield* (e instanceof Failure ? [e] : (e as unknown[]));
     } finally {
-      await pool?.close();
+      pool?.close();
     }
     return undefined;
   }, batchSize ? Math.ceil(split.paths.length / batchSize) : split.paths.length);
