@@ -2,8 +2,8 @@
 // class i is the i-th folder in alphabetical order), the file list shuffled with the seed before the validation split
 // (so that training and validation never overlap for one seed), then per epoch: (path, label) pairs shuffled, files
 // decoded, batched and prefetched. Images are decoded off the main thread while the model trains: small PNGs (MNIST's
-// digits) by fast-png on a few worker threads, a batch per message; the rest by sharp (libvips), whose work runs on
-// libuv's thread pool.
+// digits) by a small PNG reader (lib/data/png.ts) on a few worker threads, a batch per message; the rest by sharp
+// (libvips), whose work runs on libuv's thread pool.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
@@ -210,7 +210,7 @@ interface ImageDecoder {
 
 /**
  * The pixels of a chunk of images, float32 in [0, 255], and per image the error that kept it from decoding. Small PNGs
- * are decoded by the pool's workers (or here, without a pool); the rest, and the files that fast-png declines, by
+ * are decoded by the pool's workers (or here, without a pool); the rest, and the files the PNG reader declines, by
  * sharp, whose decodes run on libuv's threads.
  */
 async function decodeChunk(d: ImageDecoder, paths: string[], pool: DecodePool | null): Promise<{ pixels: Float32Array; errors: (Error | null)[] }> {
@@ -323,9 +323,9 @@ function buildImages(split: { paths: string[]; labels: number[] | null }, p: Pre
  * Images from a directory with one sub-folder per class (Keras's image_dataset_from_directory): elements are
  * [images, labels] batches, images float32 [batch, height, width, channels] with values in [0, 255] (as Keras: add a
  * Rescaling layer or a map to scale them). PNG, JPEG, GIF and WebP are decoded with sharp, except small 8-bit PNGs
- * that already have the size and channels asked for, which fast-png decodes on worker threads (decodeWorkers). With
- * subset 'both', a pair [training, validation]. A file that does not decode fails its element with an error naming
- * the file.
+ * that already have the size and channels asked for, which a small PNG reader on node:zlib decodes on worker threads
+ * (decodeWorkers). With subset 'both', a pair [training, validation]. A file that does not decode fails its element
+ * with an error naming the file.
  */
 export async function imageDatasetFromDirectory(dir: string, options: ImageDatasetOptions & { subset: 'both' }): Promise<[DirectoryDataset<[Tensor, Tensor]>, DirectoryDataset<[Tensor, Tensor]>]>;
 export async function imageDatasetFromDirectory(dir: string, options?: ImageDatasetOptions): Promise<DirectoryDataset<[Tensor, Tensor]>>;

@@ -1,6 +1,7 @@
 // A decode worker of imageDatasetFromDirectory (lib/data/decode-pool.ts starts it with startWorker('decode-worker')):
 // reads and decodes a whole chunk of small PNGs per message, into one float32 buffer that is transferred back, so the
-// per-message cost is paid once per batch, not per 28x28 image. It imports no tensors (nor the addon): only fast-png.
+// per-message cost is paid once per batch, not per 28x28 image. It imports no tensors (nor the addon): only the PNG
+// reader and node:zlib.
 import { readFileSync } from 'node:fs';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { decodeSmallPng, isPng } from '../data/png.js';
