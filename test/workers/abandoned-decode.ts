@@ -5,7 +5,7 @@ import * as tn from '../../lib/index.js';
 import { liveDecodeWorkers } from '../../lib/data/decode-pool.js';
 
 const ds = await tn.utils.imageDatasetFromDirectory(process.argv[2], { imageSize: [28, 28], colorMode: 'grayscale', batchSize: 4, seed: 3, verbose: false, decodeWorkers: 1 });
-// An iteration stopped early awaits its workers' exit; that await alone must keep the program running.
+// Stopping an iteration early stops its workers; nothing may then leave this await pending (exit code 13).
 const early = await ds.take(2).toArray();
 const it = await ds.iterator();
 const first = await it.next();
