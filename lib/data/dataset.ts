@@ -424,7 +424,8 @@ async function* mapSequential<T, U>(up: ElementIterator<T>, f: (e: T) => MaybePr
   return undefined;
 }
 
-async function* mapParallel<T, U>(up: ElementIterator<T>, f: (e: T) => MaybePromise<U>, parallel: number): ElementIterator<U> {
+/** f on each element with up to `parallel` calls in flight, in order (a failed call fails its element only). */
+export async function* mapParallel<T, U>(up: ElementIterator<T>, f: (e: T) => MaybePromise<U>, parallel: number): ElementIterator<U> {
   const apply = async (e: T | Failure): Promise<U | Failure> => {
     if (e instanceof Failure) return e;
     try {

@@ -1,17 +1,20 @@
 // Keras's image_dataset_from_directory and text_dataset_from_directory: one sub-folder per class (sorted by name, so
 // class i is the i-th folder in alphabetical order), the file list shuffled with the seed before the validation split
 // (so that training and validation never overlap for one seed), then per epoch: (path, label) pairs shuffled, files
-// decoded, batched and prefetched. Images are decoded by sharp (libvips), whose work runs on libuv's thread pool, so
-// several decodes run at once off the main thread while the model trains.
+// decoded, batched and prefetched. Images are decoded off the main thread while the model trains: small PNGs (MNIST's
+// digits) by a small PNG reader (lib/data/png.ts) on a few worker threads, a batch per message; the rest by sharp
+// (libvips), whose work runs on libuv's thread pool.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
-import { decode as decodePng } from 'fast-png';
+import { backendInfo } from '../backend.js';
 import { adopt } from '../memory.js';
 import { generator, Generator } from '../random.js';
 import { fromStrings, Tensor } from '../tensor.js';
-import { Dataset } from './dataset.js';
-import { DataError } from './failure.js';
+import { Dataset, iterate, mapParallel } from './dataset.js';
+import { DecodePool } from './decode-pool.js';
+import { DataError, Failure, toError, type ElementIterator } from './failure.js';
+import { decodeSmallPng, isPng, smallPngSize } from './png.js';
 import { array, zip } from './sources.js';
 
 export type LabelMode = 'int' | 'categorical' | 'binary' | null;
@@ -44,6 +47,12 @@ export interface ImageDatasetOptions extends DirectoryOptions {
   interpolation?: 'bilinear' | 'nearest' | 'bicubic' | 'lanczos3' | 'lanczos5';
   /** Crop to imageSize's aspect ratio before resizing, instead of stretching. */
   cropToAspectRatio?: boolean;
+  /**
+   * Worker threads that decode the small PNGs (up to 64x64, 8-bit, already of imageSize and colorMode's channels)
+   * while the model trains, a batch per message; 0 decodes them on the main thread. Default: the cores the kernel
+   * threads leave free, at least 1 and at most 4. Other images are decoded by sharp on libuv's thread pool.
+   */
+  decodeWorkers?: number;
 }
 
 export interface TextDatasetOptions extends DirectoryOptions {
@@ -168,15 +177,15 @@ function labelValue(mode: LabelMode, label: number, numClasses: number): Tensor 
   return new Tensor(adopt(v), [numClasses], 'float32');
 }
 
-/** The (path, label) pairs of one split, shuffled per epoch, loaded, batched and prefetched. */
+/** The (path, label) pairs of one split, shuffled per epoch, loaded one by one, batched and prefetched (texts). */
 function build<T>(split: { paths: string[]; labels: number[] | null }, p: Prepared, o: DirectoryOptions, load: (path: string) => Promise<T>): DirectoryDataset<unknown> {
   const labelMode = o.labelMode === undefined ? 'int' : o.labelMode;
   const withLabels = labelMode !== null && split.labels !== null;
   const batchSize = o.batchSize === undefined ? 32 : o.batchSize;
   let ds: Dataset<unknown> = withLabels ? zip([array(split.paths), array(split.labels!)]) : array(split.paths);
   if (o.shuffle ?? true) ds = ds.shuffle(batchSize ? batchSize * 8 : 1024, { seed: p.seed });
-  // sharp's decodes run on libuv's pool (4 threads by default) while the main thread trains on a batch; only the
-  // calls already queued can run then, so two batches' worth are kept in flight.
+  // File reads run on libuv's pool while the main thread trains on a batch; only the calls already queued can run
+  // then, so two batches' worth are kept in flight.
   const parallel = Math.max(4 * availableParallelism(), 2 * (batchSize ?? 8));
   ds = withLabels
     ? (ds as Dataset<[string, number]>).map(async ([path, label]) => [await load(path), labelValue(labelMode, label, p.numClasses)], { numParallelCalls: parallel })
@@ -186,16 +195,137 @@ function build<T>(split: { paths: string[]; labels: number[] | null }, p: Prepar
   return Object.assign(ds, { classNames: p.classNames, filePaths: split.paths });
 }
 
-/** Up to this many pixels a PNG of the right size is decoded in JavaScript (fast-png) instead of by sharp. */
-const SMALL_PNG_PIXELS = 64 * 64;
-
 const sharpKernels = { bilinear: 'linear', nearest: 'nearest', bicubic: 'cubic', lanczos3: 'lanczos3', lanczos5: 'lanczos3' } as const;
+
+/** How imageDatasetFromDirectory turns a chunk of paths into pixels. */
+interface ImageDecoder {
+  height: number;
+  width: number;
+  channels: number;
+  /** Decode workers per iteration (0: small PNGs are decoded on the main thread). */
+  workers: number;
+  /** One image through sharp, as bytes in [0, 255]; a DataError naming the file when it does not decode. */
+  viaSharp(path: string): Promise<Uint8Array>;
+}
+
+/**
+ * The pixels of a chunk of images, float32 in [0, 255], and per image the error that kept it from decoding. Small PNGs
+ * are decoded by the pool's workers (or here, without a pool); the rest, and the files the PNG reader declines, by
+ * sharp, whose decodes run on libuv's threads.
+ */
+async function decodeChunk(d: ImageDecoder, paths: string[], pool: DecodePool | null): Promise<{ pixels: Float32Array; errors: (Error | null)[] }> {
+  const size = d.height * d.width * d.channels;
+  let pixels: Float32Array;
+  let fallback: number[];
+  if (pool) ({ pixels, fallback } = await pool.decode(paths, d.height, d.width, d.channels));
+  else {
+    pixels = new Float32Array(paths.length * size);
+    const small = smallPngSize(d.height, d.width);
+    const decoded = await Promise.all(paths.map(async (path, i) => {
+      if (!small || !isPng(path)) return false;
+      const bytes = await readFile(path).catch(() => null);
+      return bytes !== null && decodeSmallPng(bytes, d.height, d.width, d.channels, pixels, i * size);
+    }));
+    fallback = paths.map((_, i) => i).filter((i) => !decoded[i]);
+  }
+  const errors: (Error | null)[] = paths.map(() => null);
+  await Promise.all(fallback.map(async (i) => {
+    try {
+      pixels.set(await d.viaSharp(paths[i]), i * size);
+    } catch (err) {
+      errors[i] = toError(err);
+    }
+  }));
+  return { pixels, errors };
+}
+
+/** Consecutive elements in arrays of up to n (without stacking them, as batch() would). */
+async function* chunks<T>(up: ElementIterator<T>, n: number): ElementIterator<T[]> {
+  let chunk: T[] = [];
+  for await (const e of iterate(up)) {
+    // The sources here are arrays, which never fail; a failure would still keep its place.
+    if (e instanceof Failure) {
+      if (chunk.length) yield chunk;
+      chunk = [];
+      yield e;
+      continue;
+    }
+    chunk.push(e);
+    if (chunk.length === n) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+  return undefined;
+}
+
+/** A batch's labels as stacking labelValue's tensors would give them. */
+function labelBatch(mode: LabelMode, labels: number[], numClasses: number): Tensor {
+  const n = labels.length;
+  if (mode === 'int') return new Tensor(adopt(Int32Array.from(labels)), [n], 'int32');
+  if (mode === 'binary') return new Tensor(adopt(Float32Array.from(labels)), [n, 1], 'float32');
+  const v = new Float32Array(n * numClasses);
+  labels.forEach((label, i) => (v[i * numClasses + label] = 1));
+  return new Tensor(adopt(v), [n, numClasses], 'float32');
+}
+
+/**
+ * The (path, label) pairs of one split, shuffled per epoch, then decoded a batch at a time (so that a message to a
+ * decode worker carries a whole batch) with several batches in flight, and prefetched. The order, the shuffling and
+ * the errors are those of decoding each image in a map before batch(): a batch with a file that does not decode
+ * fails with that file's error (the first such file's), and with batchSize null each image fails alone.
+ */
+function buildImages(split: { paths: string[]; labels: number[] | null }, p: Prepared, o: ImageDatasetOptions, d: ImageDecoder): DirectoryDataset<unknown> {
+  const labelMode = o.labelMode === undefined ? 'int' : o.labelMode;
+  const withLabels = labelMode !== null && split.labels !== null;
+  const batchSize = o.batchSize === undefined ? 32 : o.batchSize;
+  let pairs: Dataset<unknown> = withLabels ? zip([array(split.paths), array(split.labels!)]) : array(split.paths);
+  if (o.shuffle ?? true) pairs = pairs.shuffle(batchSize ? batchSize * 8 : 1024, { seed: p.seed });
+  const chunk = batchSize ?? 32;
+  const size = d.height * d.width * d.channels;
+  const workers = d.workers > 0 && smallPngSize(d.height, d.width) && split.paths.some(isPng) ? d.workers : 0;
+  // Two chunks per worker, so that a worker has the next chunk when it finishes one; for sharp's decodes (libuv's 4
+  // threads) about two batches' worth of images in flight.
+  const inFlight = Math.max(2, 2 * workers, Math.ceil((4 * availableParallelism()) / chunk));
+  const up = pairs.make;
+  const toElements = async (items: unknown[], pool: DecodePool | null): Promise<unknown> => {
+    const paths = withLabels ? (items as [string, number][]).map(([path]) => path) : (items as string[]);
+    const labels = withLabels ? (items as [string, number][]).map(([, label]) => label) : null;
+    const { pixels, errors } = await decodeChunk(d, paths, pool);
+    if (batchSize) {
+      const failed = errors.find((e) => e !== null);
+      if (failed) throw failed;
+      const images = new Tensor(adopt(pixels), [paths.length, d.height, d.width, d.channels], 'float32');
+      return labels ? [images, labelBatch(labelMode, labels, p.numClasses)] : images;
+    }
+    return paths.map((_, i) => {
+      if (errors[i]) return new Failure(errors[i]!);
+      const image = new Tensor(adopt(pixels.slice(i * size, (i + 1) * size)), [d.height, d.width, d.channels], 'float32');
+      return labels ? [image, labelValue(labelMode, labels[i], p.numClasses)] : image;
+    });
+  };
+  const decoded = new Dataset<unknown>(async function* () {
+    const pool = workers > 0 ? new DecodePool(workers) : null;
+    try {
+      const out = mapParallel(chunks(up(), chunk), (items) => toElements(items, pool), inFlight);
+      if (batchSize) yield* iterate(out);
+      else for await (const e of iterate(out)) yield* (e instanceof Failure ? [e] : (e as unknown[]));
+    } finally {
+      pool?.close();
+    }
+    return undefined;
+  }, batchSize ? Math.ceil(split.paths.length / batchSize) : split.paths.length);
+  return Object.assign(decoded.prefetch(1), { classNames: p.classNames, filePaths: split.paths });
+}
 
 /**
  * Images from a directory with one sub-folder per class (Keras's image_dataset_from_directory): elements are
  * [images, labels] batches, images float32 [batch, height, width, channels] with values in [0, 255] (as Keras: add a
- * Rescaling layer or a map to scale them). PNG, JPEG, GIF and WebP are decoded with sharp. With subset 'both', a pair
- * [training, validation]. A file that does not decode fails its element with an error naming the file.
+ * Rescaling layer or a map to scale them). PNG, JPEG, GIF and WebP are decoded with sharp, except small 8-bit PNGs
+ * that already have the size and channels asked for, which a small PNG reader on node:zlib decodes on worker threads
+ * (decodeWorkers). With subset 'both', a pair [training, validation]. A file that does not decode fails its element
+ * with an error naming the file.
  */
 export async function imageDatasetFromDirectory(dir: string, options: ImageDatasetOptions & { subset: 'both' }): Promise<[DirectoryDataset<[Tensor, Tensor]>, DirectoryDataset<[Tensor, Tensor]>]>;
 export async function imageDatasetFromDirectory(dir: string, options?: ImageDatasetOptions): Promise<DirectoryDataset<[Tensor, Tensor]>>;
@@ -208,22 +338,10 @@ export async function imageDatasetFromDirectory(dir: string, options: ImageDatas
   if (!channels) throw new Error(`${what}: colorMode must be 'grayscale', 'rgb' or 'rgba', received ${String(colorMode)}`);
   const kernel = sharpKernels[options.interpolation ?? 'bilinear'];
   if (!kernel) throw new Error(`${what}: interpolation must be one of ${Object.keys(sharpKernels).join(', ')}, received ${String(options.interpolation)}`);
+  const workers = options.decodeWorkers ?? defaultDecodeWorkers();
+  if (!(Number.isInteger(workers) && workers >= 0)) throw new Error(`${what}: decodeWorkers must be an integer >= 0, received ${String(options.decodeWorkers)}`);
   const { default: sharp } = await import('sharp');
-  const toTensor = (pixels: Uint8Array) => {
-    const out = new Float32Array(pixels.length);
-    for (let i = 0; i < pixels.length; i++) out[i] = pixels[i];
-    return new Tensor(adopt(out), [height, width, channels], 'float32');
-  };
-  const load = async (path: string): Promise<Tensor> => {
-    // Small PNGs that already have the size and channels asked for (MNIST-style digits) are decoded here: sharp's
-    // set-up costs ~1 ms of CPU per call whatever the size, several times a small image's decoding, and that CPU is
-    // taken from training. Anything else (other sizes, palettes, 16-bit, damaged files) goes to sharp below.
-    if (width * height <= SMALL_PNG_PIXELS && extname(path).toLowerCase() === '.png') {
-      const decoded = await readFile(path).then((bytes) => decodePng(bytes, { checkCrc: true }), () => null).catch(() => null);
-      if (decoded && decoded.depth === 8 && !decoded.palette && decoded.channels === channels && decoded.width === width && decoded.height === height) {
-        return toTensor(decoded.data as Uint8Array);
-      }
-    }
+  const viaSharp = async (path: string): Promise<Uint8Array> => {
     let pixels: Buffer;
     let info: { width: number; height: number; channels: number };
     try {
@@ -240,11 +358,21 @@ export async function imageDatasetFromDirectory(dir: string, options: ImageDatas
     if (info.channels !== channels || info.width !== width || info.height !== height) {
       throw new DataError(`${what}: ${path} decoded to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x${channels}`, path);
     }
-    return toTensor(pixels);
+    return pixels;
   };
   const p = await prepare(what, dir, imageFormats, options);
-  const sets = p.splits.map((s) => build(s, p, options, load));
+  const decoder: ImageDecoder = { height, width, channels, workers, viaSharp };
+  const sets = p.splits.map((s) => buildImages(s, p, options, decoder));
   return options.subset === 'both' ? sets : sets[0];
+}
+
+/**
+ * Decode workers by default: the cores the kernels leave free (training keeps its threads busy only part of the
+ * time, so one worker is started even when they take every core), at most 4: a worker decodes a 28x28 PNG in tens
+ * of microseconds, far faster than a model trains on it.
+ */
+function defaultDecodeWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - backendInfo().threads));
 }
 
 /**

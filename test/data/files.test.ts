@@ -1,12 +1,16 @@
 // Datasets read from files: tn.data.csv, tn.utils.imageDatasetFromDirectory and textDatasetFromDirectory, with errors
 // that name the file (and the row).
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { decode as decodePng } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
+import { liveDecodeWorkers } from '../../lib/data/decode-pool.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tn-data-'));
 
@@ -187,6 +191,97 @@ describe('imageDatasetFromDirectory', () => {
     const empty = tmp();
     mkdirSync(join(empty, 'a'));
     await expect(tn.utils.imageDatasetFromDirectory(empty, { verbose: false })).rejects.toThrow(/no files found in/);
+  });
+});
+
+describe('imageDatasetFromDirectory on decode workers', () => {
+  let dir: string;
+  /** Digits-like folder: 28x28 grayscale PNGs in 3 classes, one RGB PNG and one JPEG (both decoded by sharp). */
+  beforeAll(async () => {
+    dir = tmp();
+    for (const c of ['a', 'b', 'c']) mkdirSync(join(dir, c));
+    for (let i = 0; i < 45; i++) {
+      const raw = Buffer.from(Array.from({ length: 28 * 28 }, (_, p) => (i * 31 + p * 7 + (p >> 5)) % 256));
+      await sharp(raw, { raw: { width: 28, height: 28, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, 'abc'[i % 3], `d${i}.png`));
+    }
+    await sharp(Buffer.alloc(28 * 28 * 3, 90), { raw: { width: 28, height: 28, channels: 3 } }).png().toFile(join(dir, 'b', 'rgb.png'));
+    await sharp(Buffer.alloc(30 * 20 * 3, 180), { raw: { width: 20, height: 30, channels: 3 } }).jpeg().toFile(join(dir, 'c', 'photo.jpg'));
+  });
+  const opts = { imageSize: [28, 28] as [number, number], colorMode: 'grayscale' as const, seed: 5, verbose: false };
+  const values = (ts: tn.Tensor[]) => ts.map((t) => ({ shape: t.shape, dtype: t.dtype, data: Array.from(t.data()) }));
+
+  it('gives exactly the tensors of decoding on the main thread, in the same seeded order, epoch after epoch', async () => {
+    for (const batchSize of [8, null]) {
+      const onWorkers = await tn.utils.imageDatasetFromDirectory(dir, { ...opts, batchSize, decodeWorkers: 2 });
+      const inThread = await tn.utils.imageDatasetFromDirectory(dir, { ...opts, batchSize, decodeWorkers: 0 });
+      expect(onWorkers.size).toBe(batchSize ? 6 : 47);
+      for (let epoch = 0; epoch < 2; epoch++) {
+        const a = (await onWorkers.toArray()) as unknown as tn.Tensor[][];
+        const b = (await inThread.toArray()) as unknown as tn.Tensor[][];
+        expect(a.length).toBe(batchSize ? 6 : 47);
+        expect(a.map(values)).toEqual(b.map(values));
+        if (batchSize) {
+          expect(a[0][0].shape).toEqual([8, 28, 28, 1]);
+          expect(a[5][0].shape).toEqual([7, 28, 28, 1]);
+          expect(a[0][1].dtype).toBe('int32');
+        }
+      }
+    }
+    // The pixels are the files' own, whichever decoder ran: digit i of the folder, and sharp's RGB file as gray.
+    const unshuffled = await tn.utils.imageDatasetFromDirectory(dir, { ...opts, batchSize: null, shuffle: false, labelMode: 'categorical' });
+    const elements = (await unshuffled.toArray()) as unknown as [tn.Tensor, tn.Tensor][];
+    const index = unshuffled.filePaths.findIndex((f) => f.endsWith(join('a', 'd3.png')));
+    expect(Array.from(elements[index][0].data())).toEqual(Array.from(decodePng(readFileSync(unshuffled.filePaths[index])).data));
+    expect(Array.from(elements[index][1].data())).toEqual([1, 0, 0]);
+    const rgb = unshuffled.filePaths.findIndex((f) => f.endsWith('rgb.png'));
+    expect(new Set(elements[rgb][0].data()).size).toBe(1);
+  });
+
+  it('runs the workers only during an iteration, and stops them when it stops early', async () => {
+    const ds = await tn.utils.imageDatasetFromDirectory(dir, { ...opts, batchSize: 4, decodeWorkers: 2 });
+    expect(liveDecodeWorkers()).toBe(0);
+    let seen = 0;
+    for await (const [x] of ds) {
+      expect(liveDecodeWorkers()).toBe(2);
+      seen += x.shape[0];
+      if (seen >= 8) break;
+    }
+    expect(liveDecodeWorkers()).toBe(0);
+    await ds.toArray();
+    expect(liveDecodeWorkers()).toBe(0);
+    // Images larger than fast-png's size go to sharp only: no worker is started.
+    const large = await tn.utils.imageDatasetFromDirectory(dir, { ...opts, imageSize: [80, 80], batchSize: 4, decodeWorkers: 2 });
+    const it = await large.iterator();
+    expect(((await it.next()).value as tn.Tensor[])[0].shape).toEqual([4, 80, 80, 1]);
+    expect(liveDecodeWorkers()).toBe(0);
+    await it.return?.();
+    await expect(tn.utils.imageDatasetFromDirectory(dir, { ...opts, decodeWorkers: -1 })).rejects.toThrow('imageDatasetFromDirectory: decodeWorkers must be an integer >= 0, received -1');
+  });
+
+  it('a dropped iterator does not keep the process alive, and stopping one early does not end the program', async () => {
+    const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+    const script = fileURLToPath(new URL('../workers/abandoned-decode.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(tsx, [script, dir], { timeout: 120_000 });
+    expect(JSON.parse(stdout.trim())).toEqual({ early: 2, shape: [4, 28, 28, 1], live: 1 });
+  });
+
+  it('a file that does not decode fails with its path, its batch with it; ignoreErrors counts it', async () => {
+    const bad = tmp();
+    mkdirSync(join(bad, 'x'));
+    for (let i = 0; i < 10; i++) await sharp(Buffer.alloc(28 * 28, i * 20), { raw: { width: 28, height: 28, channels: 1 } }).toColourspace('b-w').png().toFile(join(bad, 'x', `g${i}.png`));
+    const broken = join(bad, 'x', 'g4-broken.png');
+    writeFileSync(broken, Buffer.from('\x89PNG\r\n\x1a\n this is not a png'));
+    const single = await tn.utils.imageDatasetFromDirectory(bad, { ...opts, batchSize: null, shuffle: false, decodeWorkers: 1 });
+    await expect(single.toArray()).rejects.toThrow(`imageDatasetFromDirectory: cannot decode ${broken}`);
+    const skipping = single.ignoreErrors();
+    expect((await skipping.toArray()).map(([x]) => x.data()[0])).toEqual([0, 20, 40, 60, 80, 100, 120, 140, 160, 180]);
+    expect(skipping.errorsIgnored).toBe(1);
+    expect(skipping.lastError?.message).toContain(broken);
+    // Batched, the batch holding it is the one that fails (g4-broken sorts fifth: the second batch of 4).
+    const batched = (await tn.utils.imageDatasetFromDirectory(bad, { ...opts, batchSize: 4, shuffle: false, decodeWorkers: 1 })).ignoreErrors();
+    expect((await batched.toArray()).map(([x]) => x.shape[0])).toEqual([4, 3]);
+    expect(batched.errorsIgnored).toBe(1);
+    expect(liveDecodeWorkers()).toBe(0);
   });
 });
 
