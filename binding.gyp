@@ -45,6 +45,8 @@
         "native/normalization.cc",
         "native/random.cc",
         "native/recurrent.cc",
+        "native/recurrent_avx512.cc",
+        "native/recurrent_avx2.cc",
         "native/indexing.cc"
       ],
       "include_dirs": [

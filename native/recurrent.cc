@@ -1,15 +1,41 @@
 #include "recurrent.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
+#include "cpu.h"
 #include "elementwise.h"
 #include "gemm/gemm.h"
 #include "parallel.h"
+#include "recurrent_kernels.h"
+#include "team.h"
+
+// The portable inference path: recurrent_impl.h compiled for the baseline ISA of the build (SSE2 on x86-64, NEON on
+// arm64).
+#define TN_ISA_NS generic
+#define TN_SIMD 0
+#include "recurrent_impl.h"
+#undef TN_SIMD
+#undef TN_ISA_NS
 
 namespace tn {
 
 namespace {
+
+void recurrent_inference(const RecurrentInference& p) {
+  static const auto kernel = [] {
+    switch (active_isa()) {
+#if defined(__x86_64__)
+      case Isa::avx512: return &avx512::recurrent_inference;
+      case Isa::avx2: return &avx2::recurrent_inference;
+#endif
+      default: return &generic::recurrent_inference;
+    }
+  }();
+  kernel(p);
+}
 
 // tanh(x) = 2 sigmoid(2x) - 1 lets one vectorised sigmoid call cover a whole step's gates and cell input (a call
 // per row and gate costs more than the arithmetic); it is exact to float32's absolute precision.
@@ -196,6 +222,19 @@ void gru_backward(const float* dhs, const float* u, const float* hs, const float
       sgemm(false, true, batch, units, g3, dhu.data(), g3, u, g3, 1.0f, dh.data(), units);
     }
   }
+}
+
+void lstm_inference(const float* x, const float* kernel, const float* bias, const float* u, int64_t batch,
+                    int64_t time, int64_t features, int64_t units, bool reverse, bool sequences, float* hs) {
+  recurrent_inference({RecurrentCell::lstm, x, kernel, u, bias, nullptr, batch, time, features, units, reverse,
+                       sequences, hs});
+}
+
+void gru_inference(const float* x, const float* kernel, const float* input_bias, const float* u,
+                   const float* recurrent_bias, int64_t batch, int64_t time, int64_t features, int64_t units,
+                   bool reverse, bool sequences, float* hs) {
+  recurrent_inference({RecurrentCell::gru, x, kernel, u, input_bias, recurrent_bias, batch, time, features, units,
+                       reverse, sequences, hs});
 }
 
 }  // namespace tn
