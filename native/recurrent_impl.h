@@ -1,4 +1,4 @@
-// The fused LSTM and GRU inference loops (recurrent_kernels.h), written once against conv_simd.h's Vec. Each including
+// The fused LSTM and GRU forward loops (recurrent_kernels.h), written once against conv_simd.h's Vec. Each including
 // translation unit defines TN_ISA_NS and TN_SIMD and wraps the include in its target pragma; include only after every
 // system header (<algorithm>, <cstdint>, <cstring>, <vector>, and <immintrin.h> on x86-64).
 //
@@ -7,7 +7,9 @@
 // vector per gate and row) start from the bias, take x_t W and then h_{t-1} U as outer products (one broadcast per
 // row and value, one load per gate of the packed weights), and land in a small pre-activation buffer; the gate
 // nonlinearities and the state update then run over that buffer while it is still in L1. The projection for a step
-// is computed next to the state product, so the [time, batch, g*units] projected input never goes through memory.
+// is computed next to the state product, so the [time, batch, g*units] projected input never goes through memory
+// (in inference; training projects beforehand, since the kernel's gradient needs the inputs anyway, and the tile
+// then starts from the projected rows).
 // Packed weights hold the g gates' columns of one chunk side by side, so a chunk's i, f, c, o (or z, r, h) for the
 // same units sit in registers together.
 
@@ -62,9 +64,10 @@ inline void accumulate(VR (&acc)[M][kSlots], const float* const (&a)[M], int64_t
 // tanh(v) = 2 sigmoid(2v) - 1: one exp per value, no branch on the magnitude; exact to float32's absolute precision.
 inline float tanh_via_sigmoid(float v) { return 2.f * vm::sigmoid(2.f * v) - 1.f; }
 
-// One row's gates and state update from its pre-activations (kSlots rows of `stride` floats).
-template <RecurrentCell Cell>
-inline void update(const float* pre, int64_t stride, int64_t units, float* h, float* c) {
+// One row's gates and state update from its pre-activations (kSlots rows of `stride` floats). With Save, also the
+// activations a backward pass needs: g [4*units] (RecurrentForward's gates) and LSTM's cell state cs [units].
+template <RecurrentCell Cell, bool Save>
+inline void update(const float* pre, int64_t stride, int64_t units, float* h, float* c, float* g, float* cs) {
   const float* p0 = pre;
   const float* p1 = pre + stride;
   const float* p2 = pre + 2 * stride;
@@ -72,10 +75,17 @@ inline void update(const float* pre, int64_t stride, int64_t units, float* h, fl
   if constexpr (Cell == RecurrentCell::lstm) {
 #pragma omp simd
     for (int64_t j = 0; j < units; ++j) {
-      const float i = vm::sigmoid(p0[j]), f = vm::sigmoid(p1[j]), g = tanh_via_sigmoid(p2[j]), o = vm::sigmoid(p3[j]);
-      const float cj = f * c[j] + i * g;
+      const float i = vm::sigmoid(p0[j]), f = vm::sigmoid(p1[j]), gc = tanh_via_sigmoid(p2[j]), o = vm::sigmoid(p3[j]);
+      const float cj = f * c[j] + i * gc;
       c[j] = cj;
       h[j] = o * tanh_via_sigmoid(cj);
+      if constexpr (Save) {
+        g[j] = i;
+        g[units + j] = f;
+        g[2 * units + j] = gc;
+        g[3 * units + j] = o;
+        cs[j] = cj;
+      }
     }
   } else {
 #pragma omp simd
@@ -83,6 +93,12 @@ inline void update(const float* pre, int64_t stride, int64_t units, float* h, fl
       const float z = vm::sigmoid(p0[j]), r = vm::sigmoid(p1[j]);
       const float hh = tanh_via_sigmoid(p2[j] + r * p3[j]);
       h[j] = z * h[j] + (1.f - z) * hh;
+      if constexpr (Save) {
+        g[j] = z;
+        g[units + j] = r;
+        g[2 * units + j] = hh;
+        g[3 * units + j] = p3[j];
+      }
     }
   }
 }
@@ -97,7 +113,7 @@ struct Packed {
 // All steps of rows [row0, row0 + M). h and c hold M rows of `units` (zero on entry); pre M x kSlots rows of
 // chunks * kWidth.
 template <int M, RecurrentCell Cell>
-void run_tile(const RecurrentInference& p, const Packed& pk, int64_t row0, float* h, float* c, float* pre) {
+void run_tile(const RecurrentForward& p, const Packed& pk, int64_t row0, float* h, float* c, float* pre) {
   constexpr int N = Cell == RecurrentCell::lstm ? 4 : 3;
   // GRU: the input part skips the candidate's recurrent slot (3), the recurrent part its input slot (2).
   constexpr int kSkipX = Cell == RecurrentCell::lstm ? -1 : 3;
@@ -108,21 +124,38 @@ void run_tile(const RecurrentInference& p, const Packed& pk, int64_t row0, float
   for (int64_t k = 0; k < p.time; ++k) {
     const int64_t t = p.reverse ? p.time - 1 - k : k;
     const float* xr[M];
-    for (int m = 0; m < M; ++m) xr[m] = p.x + ((row0 + m) * p.time + t) * f;
+    for (int m = 0; m < M; ++m) xr[m] = p.xw ? nullptr : p.x + ((row0 + m) * p.time + t) * f;
     for (int64_t ch = 0; ch < pk.chunks; ++ch) {
       VR acc[M][kSlots];
       const float* init = pk.init + ch * kSlots * kWidth;
       for (int m = 0; m < M; ++m)
         for (int s = 0; s < kSlots; ++s) acc[m][s] = Vec::load(init + s * kWidth);
-      accumulate<M, N, kSkipX>(acc, xr, f, pk.x + ch * f * N * kWidth);
+      if (p.xw) {
+        const auto lanes = Vec::mask(u - ch * kWidth);
+        for (int m = 0; m < M; ++m) {
+          const float* row = p.xw + (t * p.batch + row0 + m) * N * u + ch * kWidth;
+          for (int n = 0; n < N; ++n) {
+            const int s = (kSkipX < 0 || n < kSkipX) ? n : n + 1;
+            acc[m][s] = Vec::add(acc[m][s], Vec::load(row + n * u, lanes));
+          }
+        }
+      } else {
+        accumulate<M, N, kSkipX>(acc, xr, f, pk.x + ch * f * N * kWidth);
+      }
       if (k > 0) accumulate<M, N, kSkipH>(acc, hr, u, pk.h + ch * u * N * kWidth);
       for (int m = 0; m < M; ++m)
         for (int s = 0; s < kSlots; ++s) Vec::store(pre + (m * kSlots + s) * stride + ch * kWidth, acc[m][s]);
     }
     float* out = p.sequences ? p.hs + k * p.batch * u : (k == p.time - 1 ? p.hs : nullptr);
     for (int m = 0; m < M; ++m) {
-      update<Cell>(pre + m * kSlots * stride, stride, u, h + m * u, c + m * u);
-      if (out) std::memcpy(out + (row0 + m) * u, h + m * u, sizeof(float) * u);
+      const int64_t row = row0 + m;
+      if (p.gates) {
+        update<Cell, true>(pre + m * kSlots * stride, stride, u, h + m * u, c + m * u,
+                           p.gates + (k * p.batch + row) * 4 * u, p.cs ? p.cs + (k * p.batch + row) * u : nullptr);
+      } else {
+        update<Cell, false>(pre + m * kSlots * stride, stride, u, h + m * u, c + m * u, nullptr, nullptr);
+      }
+      if (out) std::memcpy(out + row * u, h + m * u, sizeof(float) * u);
     }
   }
 }
@@ -130,7 +163,7 @@ void run_tile(const RecurrentInference& p, const Packed& pk, int64_t row0, float
 // run_tile for the `rows` (1..M) left in a tile: the tile height is a template parameter so that the accumulators
 // stay in registers.
 template <int M, RecurrentCell Cell>
-void run_rows(int rows, const RecurrentInference& p, const Packed& pk, int64_t row0, float* h, float* c, float* pre) {
+void run_rows(int rows, const RecurrentForward& p, const Packed& pk, int64_t row0, float* h, float* c, float* pre) {
   if (rows == M) {
     run_tile<M, Cell>(p, pk, row0, h, c, pre);
   } else if constexpr (M > 1) {
@@ -139,12 +172,12 @@ void run_rows(int rows, const RecurrentInference& p, const Packed& pk, int64_t r
 }
 
 template <RecurrentCell Cell>
-void run(const RecurrentInference& p) {
+void run(const RecurrentForward& p) {
   constexpr int N = Cell == RecurrentCell::lstm ? 4 : 3;
-  const int64_t u = p.units, f = p.features, gates = N;
+  const int64_t u = p.units, f = p.xw ? 0 : p.features, gates = N;
   const int64_t chunks = (u + kWidth - 1) / kWidth, stride = chunks * kWidth;
   std::vector<float> px(chunks * f * N * kWidth), ph(chunks * u * N * kWidth), init(chunks * kSlots * kWidth, 0.f);
-  pack(p.kernel, f, gates, N, u, chunks, px.data());
+  if (!p.xw) pack(p.kernel, f, gates, N, u, chunks, px.data());
   pack(p.recurrent_kernel, u, gates, N, u, chunks, ph.data());
   for (int64_t ch = 0; ch < chunks; ++ch)
     for (int l = 0; l < kWidth; ++l) {
@@ -185,7 +218,7 @@ void run(const RecurrentInference& p) {
 
 }  // namespace
 
-void recurrent_inference(const RecurrentInference& p) {
+void recurrent_forward(const RecurrentForward& p) {
   if (p.batch == 0 || p.time == 0 || p.units == 0) return;
   if (p.cell == RecurrentCell::lstm) run<RecurrentCell::lstm>(p);
   else run<RecurrentCell::gru>(p);

@@ -127,6 +127,32 @@ const inferenceShapes: [number, number, number, number][] = [
   [4, 4, 2, 16],
 ];
 
+describe(`native LSTM and GRU sequences on ${native.backendInfo().isa}, odd sizes`, () => {
+  // The training forward runs the same register tiles from the projected rows: batches past a tile height, units
+  // past a vector width.
+  for (const [batch, time, units] of [[7, 4, 17], [13, 2, 9], [1, 3, 33]]) {
+    it(`match the float64 references, batch ${batch}, ${time} steps, ${units} units`, () => {
+      const xw = randomTensor([time, batch, 4 * units], 120 + units, -1.5, 1.5);
+      const u = randomTensor([units, 4 * units], 130 + units, -0.6, 0.6);
+      const xw3 = randomTensor([time, batch, 3 * units], 140 + units, -1.5, 1.5);
+      const u3 = randomTensor([units, 3 * units], 150 + units, -0.6, 0.6);
+      const b3 = randomTensor([3 * units], 160 + units, -0.5, 0.5);
+      for (const reverse of [false, true]) {
+        const lstm = lstmSequence(xw, u, reverse).data();
+        reference(xw, u, reverse).forEach((v, i) => expect(lstm[i]).toBeCloseTo(v, 5));
+        const gru = gruSequence(xw3, u3, b3, reverse).data();
+        gruReference(xw3, u3, b3, reverse).forEach((v, i) => expect(gru[i]).toBeCloseTo(v, 5));
+      }
+    });
+  }
+
+  it('have the gradients of finite differences past a tile height and a vector width', () => {
+    gradCheck((a: tn.Tensor, b: tn.Tensor) => lstmSequence(a, b, true), [randomTensor([2, 7, 4 * 9], 170, -1.5, 1.5), randomTensor([9, 4 * 9], 171, -0.6, 0.6)]);
+    gradCheck((a: tn.Tensor, b: tn.Tensor, c: tn.Tensor) => gruSequence(a, b, c, false),
+      [randomTensor([2, 7, 3 * 9], 172, -1.5, 1.5), randomTensor([9, 3 * 9], 173, -0.6, 0.6), randomTensor([3 * 9], 174, -0.5, 0.5)]);
+  });
+});
+
 describe(`fused LSTM inference on ${native.backendInfo().isa}`, () => {
   inferenceShapes.forEach(([batch, time, features, units], n) => {
     it(`matches the float64 layer reference, batch ${batch}, ${time} steps, ${features} features, ${units} units`, () => {
