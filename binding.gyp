@@ -53,6 +53,8 @@
         "native/random.cc",
         "native/recurrent.cc",
         "native/indexing.cc",
+        "native/recurrent_avx512.cc",
+        "native/recurrent_avx2.cc",
         "native/quantized.cc",
         "native/quantized_avx512.cc",
         "native/quantized_avx2.cc"

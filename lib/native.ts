@@ -188,6 +188,20 @@ export interface NativeBindings {
   maxPool2dUint8(x: Uint8Array, y: Uint8Array, geometry: number[]): void;
   /** The int8 kernels' path: 'avx512-vnni', 'avx2' or 'scalar'. */
   quantizedPath(): 'avx512-vnni' | 'avx2' | 'scalar';
+  /**
+   * An LSTM layer's forward pass for inference (nothing kept for backward), the input projection included: x [batch,
+   * time, features], kernel [features, 4u], bias [4u] or null; writes hs [time, batch, u] with `sequences`, else the
+   * last step's h [batch, u].
+   */
+  lstmInference(
+    x: F32, kernel: F32, bias: F32 | null, recurrentKernel: F32, batch: number, time: number, features: number, units: number,
+    reverse: boolean, sequences: boolean, hs: F32,
+  ): void;
+  /** The same for a GRU with resetAfter: inputBias and recurrentBias [3u] or null. */
+  gruInference(
+    x: F32, kernel: F32, inputBias: F32 | null, recurrentKernel: F32, recurrentBias: F32 | null, batch: number, time: number,
+    features: number, units: number, reverse: boolean, sequences: boolean, hs: F32,
+  ): void;
 }
 
 /**

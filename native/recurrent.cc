@@ -1,15 +1,41 @@
 #include "recurrent.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
+#include "cpu.h"
 #include "elementwise.h"
 #include "gemm/gemm.h"
 #include "parallel.h"
+#include "recurrent_kernels.h"
+#include "team.h"
+
+// The portable path: recurrent_impl.h compiled for the baseline ISA of the build (SSE2 on x86-64, NEON on
+// arm64).
+#define TN_ISA_NS generic
+#define TN_SIMD 0
+#include "recurrent_impl.h"
+#undef TN_SIMD
+#undef TN_ISA_NS
 
 namespace tn {
 
 namespace {
+
+void recurrent_forward(const RecurrentForward& p) {
+  static const auto kernel = [] {
+    switch (active_isa()) {
+#if defined(__x86_64__)
+      case Isa::avx512: return &avx512::recurrent_forward;
+      case Isa::avx2: return &avx2::recurrent_forward;
+#endif
+      default: return &generic::recurrent_forward;
+    }
+  }();
+  kernel(p);
+}
 
 // tanh(x) = 2 sigmoid(2x) - 1 lets one vectorised sigmoid call cover a whole step's gates and cell input (a call
 // per row and gate costs more than the arithmetic); it is exact to float32's absolute precision.
@@ -19,38 +45,8 @@ void sigmoid_inplace(float* x, int64_t n) { unary(UnaryOp::sigmoid, x, x, n, 0.f
 
 void lstm_forward(const float* xw, const float* u, int64_t batch, int64_t time, int64_t units, bool reverse, float* hs,
                   float* cs, float* gates) {
-  const int64_t g4 = 4 * units, step = batch * g4, states = batch * units;
-  std::vector<float> c2(states);
-  for (int64_t k = 0; k < time; ++k) {
-    const int64_t t = reverse ? time - 1 - k : k;
-    // The step's pre-activations, built in its gates block: z = xw[t] + h_{k-1} U (h = 0, c = 0 before step 0).
-    float* z = gates + k * step;
-    std::memcpy(z, xw + t * step, sizeof(float) * step);
-    if (k > 0) sgemm(false, false, batch, g4, units, hs + (k - 1) * states, units, u, g4, 1.0f, z, g4);
-    for (int64_t b = 0; b < batch; ++b)
-      for (int64_t j = 2 * units; j < 3 * units; ++j) z[b * g4 + j] *= 2.f;
-    sigmoid_inplace(z, step);
-    const float* cprev = k > 0 ? cs + (k - 1) * states : nullptr;
-    float* c = cs + k * states;
-    parallel_for(batch, 4 * units, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        float* gr = z + b * g4;
-        for (int64_t j = 0; j < units; ++j) {
-          const float g = 2.f * gr[2 * units + j] - 1.f;
-          gr[2 * units + j] = g;
-          const float cj = (cprev ? gr[units + j] * cprev[b * units + j] : 0.f) + gr[j] * g;
-          c[b * units + j] = cj;
-          c2[b * units + j] = 2.f * cj;
-        }
-      }
-    });
-    sigmoid_inplace(c2.data(), states);
-    float* h = hs + k * states;
-    for (int64_t b = 0; b < batch; ++b) {
-      const float* o = z + b * g4 + 3 * units;
-      for (int64_t j = 0; j < units; ++j) h[b * units + j] = o[j] * (2.f * c2[b * units + j] - 1.f);
-    }
-  }
+  recurrent_forward({RecurrentCell::lstm, nullptr, nullptr, xw, u, nullptr, nullptr, batch, time, 0, units, reverse, true,
+                     hs, cs, gates});
 }
 
 void lstm_backward(const float* dhs, const float* u, const float* hs, const float* cs, const float* gates,
@@ -95,61 +91,8 @@ void lstm_backward(const float* dhs, const float* u, const float* hs, const floa
 
 void gru_forward(const float* xw, const float* u, const float* b, int64_t batch, int64_t time, int64_t units,
                  bool reverse, float* hs, float* gates) {
-  const int64_t g3 = 3 * units, g4 = 4 * units, states = batch * units;
-  std::vector<float> hu(batch * g3), pre(batch * g4);
-  for (int64_t k = 0; k < time; ++k) {
-    const int64_t t = reverse ? time - 1 - k : k;
-    // hu = b + h_{k-1} U; at the first step h = 0 and hu is the bias alone.
-    for (int64_t r = 0; r < batch; ++r) {
-      if (b) std::memcpy(&hu[r * g3], b, sizeof(float) * g3);
-      else std::memset(&hu[r * g3], 0, sizeof(float) * g3);
-    }
-    if (k > 0) sgemm(false, false, batch, g3, units, hs + (k - 1) * states, units, u, g3, 1.0f, hu.data(), g3);
-    const float* x = xw + t * batch * g3;
-    // z and r need hu only; the candidate needs r first. Two vectorised sigmoid calls per step.
-    float* zr = pre.data();
-    float* cand = pre.data() + batch * 2 * units;
-    parallel_for(batch, 2 * units, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const float* xr = x + r * g3;
-        const float* hr = &hu[r * g3];
-        float* out = zr + r * 2 * units;
-        for (int64_t j = 0; j < 2 * units; ++j) out[j] = xr[j] + hr[j];
-      }
-    });
-    sigmoid_inplace(zr, batch * 2 * units);
-    parallel_for(batch, units, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const float* xr = x + r * g3 + 2 * units;
-        const float* hr = &hu[r * g3 + 2 * units];
-        const float* rg = zr + r * 2 * units + units;
-        float* out = cand + r * units;
-        for (int64_t j = 0; j < units; ++j) out[j] = 2.f * (xr[j] + rg[j] * hr[j]);
-      }
-    });
-    sigmoid_inplace(cand, states);
-    const float* hprev = k > 0 ? hs + (k - 1) * states : nullptr;
-    float* hn = hs + k * states;
-    float* gk = gates + k * batch * g4;
-    parallel_for(batch, 4 * units, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        float* gr = gk + r * g4;
-        const float* zrow = zr + r * 2 * units;
-        const float* crow = cand + r * units;
-        const float* hr = &hu[r * g3 + 2 * units];
-        float* hrow = hn + r * units;
-        const float* prow = hprev ? hprev + r * units : nullptr;
-        for (int64_t j = 0; j < units; ++j) {
-          const float z = zrow[j], hh = 2.f * crow[j] - 1.f;
-          gr[j] = z;
-          gr[units + j] = zrow[units + j];
-          gr[2 * units + j] = hh;
-          gr[3 * units + j] = hr[j];  // hu_h, for the backward pass
-          hrow[j] = (prow ? z * prow[j] : 0.f) + (1.f - z) * hh;
-        }
-      }
-    });
-  }
+  recurrent_forward({RecurrentCell::gru, nullptr, nullptr, xw, u, nullptr, b, batch, time, 0, units, reverse, true, hs,
+                     nullptr, gates});
 }
 
 void gru_backward(const float* dhs, const float* u, const float* hs, const float* gates, int64_t batch, int64_t time,
@@ -196,6 +139,19 @@ void gru_backward(const float* dhs, const float* u, const float* hs, const float
       sgemm(false, true, batch, units, g3, dhu.data(), g3, u, g3, 1.0f, dh.data(), units);
     }
   }
+}
+
+void lstm_inference(const float* x, const float* kernel, const float* bias, const float* u, int64_t batch,
+                    int64_t time, int64_t features, int64_t units, bool reverse, bool sequences, float* hs) {
+  recurrent_forward({RecurrentCell::lstm, x, kernel, nullptr, u, bias, nullptr, batch, time, features, units, reverse,
+                     sequences, hs, nullptr, nullptr});
+}
+
+void gru_inference(const float* x, const float* kernel, const float* input_bias, const float* u,
+                   const float* recurrent_bias, int64_t batch, int64_t time, int64_t features, int64_t units,
+                   bool reverse, bool sequences, float* hs) {
+  recurrent_forward({RecurrentCell::gru, x, kernel, nullptr, u, input_bias, recurrent_bias, batch, time, features,
+                     units, reverse, sequences, hs, nullptr, nullptr});
 }
 
 }  // namespace tn

@@ -29,4 +29,15 @@ void gru_forward(const float* xw, const float* u, const float* b, int64_t batch,
 void gru_backward(const float* dhs, const float* u, const float* hs, const float* gates, int64_t batch, int64_t time,
                   int64_t units, bool reverse, float* dxw, float* du, float* db);
 
+// Inference only (nothing kept for backward), from zero state, the input projection included: x [batch, time,
+// features] (batch-major, as the layer receives it), kernel [features, 4u], bias [4u] or null, U [u, 4u]. Writes hs
+// [time, batch, u] with `sequences`, else the last step's h [batch, u].
+void lstm_inference(const float* x, const float* kernel, const float* bias, const float* u, int64_t batch,
+                    int64_t time, int64_t features, int64_t units, bool reverse, bool sequences, float* hs);
+
+// GRU with resetAfter, as gru_forward: kernel [features, 3u], input_bias and recurrent_bias [3u] or null.
+void gru_inference(const float* x, const float* kernel, const float* input_bias, const float* u,
+                   const float* recurrent_bias, int64_t batch, int64_t time, int64_t features, int64_t units,
+                   bool reverse, bool sequences, float* hs);
+
 }  // namespace tn

@@ -11,7 +11,7 @@ import { serializeInitializer, type InitializerIdentifier } from '../initializer
 import { persistent } from '../memory.js';
 import { add, mul, sub } from '../ops/elementwise.js';
 import { matMul } from '../ops/matmul.js';
-import { gruSequence, lstmSequence } from '../ops/nn.js';
+import { gruInference, gruSequence, lstmInference, lstmSequence } from '../ops/nn.js';
 import { gather, reshape, slice, split, stack, transpose } from '../ops/shape.js';
 import { generator } from '../random.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
@@ -424,6 +424,15 @@ export abstract class RNNBase extends Recurrent {
   }
 
   /**
+   * The whole forward pass in one native op for inference, input projection included (x batch-major), when this
+   * configuration has one and no gradient is recorded: h time-major, [time, batch, units] with `sequences`, else the
+   * last step only, [1, batch, units].
+   */
+  protected nativeInference(_x: Tensor, _reverse: boolean, _sequences: boolean): Tensor | null {
+    return null;
+  }
+
+  /**
    * A masked batch whose kept steps are one block per sample, on the native loop: each sample's kept steps are moved
    * to the front in the order the loop reads them (reversed for goBackwards), the loop runs once, and every output is
    * read from the state after the kept steps processed so far (zeros before the first). Exactly the masked loop: a
@@ -441,7 +450,7 @@ export abstract class RNNBase extends Recurrent {
       }
     }
     const moved = reshape(gather(reshape(input, [batch * time, features]), tensor(gatherRows, [batch * time], 'int32'), 0), [batch, time, features]);
-    const hs = this.nativeSequence(this.project(moved, true), false);
+    const hs = this.nativeInference(moved, false, true) ?? this.nativeSequence(this.project(moved, true), false);
     if (!hs) return null;
     const flat = reshape(hs, [time * batch, this.units]);
     // Rows (step, sample) of the time-major states to read, and whether each output is that state (else zeros).
@@ -493,9 +502,9 @@ export abstract class RNNBase extends Recurrent {
       if (result) return result;
     }
     if (nativeOk && !mask) {
-      const hs = this.nativeSequence(this.project(input, true), this.goBackwards);
+      const hs = this.nativeInference(input, this.goBackwards, this.returnSequences) ?? this.nativeSequence(this.project(input, true), this.goBackwards);
       if (hs) {
-        const last = reshape(slice(hs, [time - 1, 0, 0], [1, batch, this.units]), [batch, this.units]);
+        const last = reshape(slice(hs, [hs.shape[0] - 1, 0, 0], [1, batch, this.units]), [batch, this.units]);
         return { output: this.returnSequences ? transpose(hs, [1, 0, 2]) : last, states: [last] };
       }
     }
@@ -549,6 +558,10 @@ export class LSTM extends RNNBase {
     // Keras's default activations: the whole time loop runs natively (lstmSequence), forward and backward.
     if (this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return null;
     return lstmSequence(xw, this.recurrentKernel!, reverse, `lstm (layer "${this.name}")`);
+  }
+  protected override nativeInference(x: Tensor, reverse: boolean, sequences: boolean): Tensor | null {
+    if (this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return null;
+    return lstmInference(x, this.kernel!, this.inputBias(), this.recurrentKernel!, reverse, sequences, `lstm (layer "${this.name}")`);
   }
   protected step(xw: Tensor, [, c]: Tensor[], hr: Tensor): Tensor[] {
     return lstmStep(this.activation, this.recurrentActivation, this.recurrentKernel!, xw, c, hr);
@@ -605,6 +618,10 @@ export class GRU extends RNNBase {
     // resetAfter with Keras's default activations: the whole time loop runs natively (gruSequence).
     if (!this.resetAfter || this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return null;
     return gruSequence(xw, this.recurrentKernel!, this.recurrentBias, reverse, `gru (layer "${this.name}")`);
+  }
+  protected override nativeInference(x: Tensor, reverse: boolean, sequences: boolean): Tensor | null {
+    if (!this.resetAfter || this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return null;
+    return gruInference(x, this.kernel!, this.inputBias(), this.recurrentKernel!, this.recurrentBias, reverse, sequences, `gru (layer "${this.name}")`);
   }
   protected step(xw: Tensor, [h]: Tensor[], hr: Tensor): Tensor[] {
     return [gruStep(this.activation, this.recurrentActivation, this.recurrentKernel!, this.recurrentBias, this.resetAfter, xw, h, hr)];

@@ -1,6 +1,7 @@
 // Fused neural-network ops, each on its own native kernel with its backward beside it: softmax + cross-entropy with
-// integer labels, picking one entry per row, batch normalization, and the whole LSTM and GRU time loops (time-major).
-import { record } from '../autograd/tape.js';
+// integer labels, picking one entry per row, batch normalization, and the whole LSTM and GRU time loops (time-major),
+// with an inference-only form of each that also does the input projection.
+import { record, willRecord } from '../autograd/tape.js';
 import { native, UnaryOp } from '../native.js';
 import { fmt, sizeOf } from '../shape-util.js';
 import { empty, Tensor } from '../tensor.js';
@@ -167,4 +168,42 @@ export function gruSequence(xw: Tensor, recurrentKernel: Tensor, recurrentBias: 
     native.gruBackward(f32(dhs), f32(recurrentKernel), f32(hs), f32(gates), batch, time, units, reverse, f32(dxw), f32(du), db && f32(db));
     return recurrentBias ? [dxw, du, db] : [dxw, du];
   });
+}
+
+/** The shapes an inference op takes: x [batch, time, features], kernel [features, g*u], recurrent kernel [u, g*u]. */
+function inferenceShapes(x: Tensor, kernel: Tensor, recurrentKernel: Tensor, biases: (Tensor | null)[], gates: number, op: string): number[] {
+  const units = recurrentKernel.shape[0];
+  const g = gates * units;
+  if (x.rank !== 3 || kernel.rank !== 2 || recurrentKernel.rank !== 2 || kernel.shape[0] !== x.shape[2] || kernel.shape[1] !== g ||
+      recurrentKernel.shape[1] !== g || biases.some((b) => b !== null && (b.rank !== 1 || b.shape[0] !== g))) {
+    throw new Error(`${op}: expected inputs [batch, time, features], a kernel [features, ${gates}*units], a recurrent kernel [units, ${gates}*units] and biases [${gates}*units], received ${fmt(x.shape)}, ${fmt(kernel.shape)}, ${fmt(recurrentKernel.shape)} and ${biases.map((b) => (b ? fmt(b.shape) : 'none')).join(', ')}`);
+  }
+  return [x.shape[0], x.shape[1], x.shape[2], units];
+}
+
+/**
+ * An LSTM layer's forward pass for inference in one native call, the input projection included: x [batch, time,
+ * features] (batch-major), kernel [features, 4u], bias [4u] or null, recurrentKernel [u, 4u]; Keras's default
+ * activations, zero initial state. Returns h time-major, [time, batch, u] with `sequences`, else only the last step
+ * [1, batch, u]. Null when a gradient would be recorded: then lstmSequence's path keeps what backward needs.
+ */
+export function lstmInference(x: Tensor, kernel: Tensor, bias: Tensor | null, recurrentKernel: Tensor, reverse: boolean, sequences: boolean, op = 'lstm'): Tensor | null {
+  if (willRecord(bias ? [x, kernel, recurrentKernel, bias] : [x, kernel, recurrentKernel])) return null;
+  const [batch, time, features, units] = inferenceShapes(x, kernel, recurrentKernel, [bias], 4, op);
+  const hs = empty([sequences ? time : 1, batch, units]);
+  native.lstmInference(f32(x), f32(kernel), bias && f32(bias), f32(recurrentKernel), batch, time, features, units, reverse, sequences, f32(hs));
+  return hs;
+}
+
+/** The same for a GRU with resetAfter: inputBias (joins x W) and recurrentBias (joins h U), each [3u] or null. */
+export function gruInference(
+  x: Tensor, kernel: Tensor, inputBias: Tensor | null, recurrentKernel: Tensor, recurrentBias: Tensor | null, reverse: boolean, sequences: boolean, op = 'gru',
+): Tensor | null {
+  const inputs = [x, kernel, recurrentKernel, ...(inputBias ? [inputBias] : []), ...(recurrentBias ? [recurrentBias] : [])];
+  if (willRecord(inputs)) return null;
+  const [batch, time, features, units] = inferenceShapes(x, kernel, recurrentKernel, [inputBias, recurrentBias], 3, op);
+  const hs = empty([sequences ? time : 1, batch, units]);
+  native.gruInference(f32(x), f32(kernel), inputBias && f32(inputBias), f32(recurrentKernel), recurrentBias && f32(recurrentBias), batch, time, features, units,
+    reverse, sequences, f32(hs));
+  return hs;
 }

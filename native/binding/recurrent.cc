@@ -108,6 +108,60 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The output: [time, batch, units] with `sequences`, else [batch, units].
+int64_t InferenceOutput(const Args& args, int64_t batch, int64_t time, int64_t units, bool sequences) {
+  return sequences ? args.Product({batch, time, units}, "time*batch*units") : args.Product({batch, units}, "batch*units");
+}
+
+Napi::Value LstmInference(const Napi::CallbackInfo& info) {
+  Args args(info, "lstmInference", 11);
+  auto x = args.Floats(0, "x");
+  auto kernel = args.Floats(1, "kernel");
+  auto bias = args.FloatsOrNull(2, "bias");
+  auto u = args.Floats(3, "recurrentKernel");
+  const int64_t batch = args.Dim(4, "batch"), time = args.Dim(5, "time"), features = args.Dim(6, "features");
+  const int64_t units = args.Dim(7, "units");
+  const bool reverse = args.Bool(8, "reverse"), sequences = args.Bool(9, "sequences");
+  auto hs = args.Floats(10, "hs");
+  const int64_t g4 = args.Product({units, 4}, "4*units");
+  args.Length(x, args.Product({batch, time, features}, "batch*time*features"), "x", "batch*time*features");
+  args.Length(kernel, args.Product({features, g4}, "features*4*units"), "kernel", "features*4*units");
+  if (bias.present) args.Length(bias, g4, "bias", "4*units");
+  args.Length(u, args.Product({units, g4}, "units*4*units"), "recurrentKernel", "units*4*units");
+  args.Length(hs, InferenceOutput(args, batch, time, units, sequences), "hs",
+              sequences ? "time*batch*units" : "batch*units");
+  args.NoOverlap({Args::Name(hs, "hs")}, {Args::Name(x, "x"), Args::Name(kernel, "kernel"), Args::Name(bias, "bias"),
+                                          Args::Name(u, "recurrentKernel")});
+  tn::lstm_inference(x.data, kernel.data, bias.data, u.data, batch, time, features, units, reverse, sequences, hs.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value GruInference(const Napi::CallbackInfo& info) {
+  Args args(info, "gruInference", 12);
+  auto x = args.Floats(0, "x");
+  auto kernel = args.Floats(1, "kernel");
+  auto bi = args.FloatsOrNull(2, "inputBias");
+  auto u = args.Floats(3, "recurrentKernel");
+  auto br = args.FloatsOrNull(4, "recurrentBias");
+  const int64_t batch = args.Dim(5, "batch"), time = args.Dim(6, "time"), features = args.Dim(7, "features");
+  const int64_t units = args.Dim(8, "units");
+  const bool reverse = args.Bool(9, "reverse"), sequences = args.Bool(10, "sequences");
+  auto hs = args.Floats(11, "hs");
+  const int64_t g3 = args.Product({units, 3}, "3*units");
+  args.Length(x, args.Product({batch, time, features}, "batch*time*features"), "x", "batch*time*features");
+  args.Length(kernel, args.Product({features, g3}, "features*3*units"), "kernel", "features*3*units");
+  if (bi.present) args.Length(bi, g3, "inputBias", "3*units");
+  args.Length(u, args.Product({units, g3}, "units*3*units"), "recurrentKernel", "units*3*units");
+  if (br.present) args.Length(br, g3, "recurrentBias", "3*units");
+  args.Length(hs, InferenceOutput(args, batch, time, units, sequences), "hs",
+              sequences ? "time*batch*units" : "batch*units");
+  args.NoOverlap({Args::Name(hs, "hs")}, {Args::Name(x, "x"), Args::Name(kernel, "kernel"), Args::Name(bi, "inputBias"),
+                                          Args::Name(u, "recurrentKernel"), Args::Name(br, "recurrentBias")});
+  tn::gru_inference(x.data, kernel.data, bi.data, u.data, br.data, batch, time, features, units, reverse, sequences,
+                    hs.data);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterRecurrent(Napi::Env env, Napi::Object exports) {
@@ -116,6 +170,8 @@ void RegisterRecurrent(Napi::Env env, Napi::Object exports) {
       {"lstmBackward", LstmBackward},
       {"gruForward", GruForward},
       {"gruBackward", GruBackward},
+      {"lstmInference", LstmInference},
+      {"gruInference", GruInference},
   });
 }
 

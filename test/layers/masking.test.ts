@@ -179,6 +179,23 @@ describe('recurrent layers skip masked steps', () => {
     }
   });
 
+  it('in inference (no gradient recorded) the fused loops give the float64 loop\'s values, masked or not', () => {
+    for (const kind of ['lstm', 'gru'] as Kind[]) {
+      for (const extra of [{}, { zeroOutputForMask: true }, { goBackwards: true }, { goBackwards: true, zeroOutputForMask: true }, { returnSequences: false }, { returnSequences: false, goBackwards: true }]) {
+        tn.clearSession();
+        const layer = layerOf(kind, 19, { returnSequences: true, ...extra });
+        const ws = randomWeights(layer, 3, 52);
+        const x = randomTensor([7, 5, 3], 53);
+        const w = { kernel: ws[0].data(), recurrentKernel: ws[1].data(), bias: ws[2].data() };
+        for (const maskV of [null, lengthsMask([5, 2, 0, 1, 4, 3, 5], 5), lengthsMask([5, 2, 0, 1, 4, 3, 5], 5, true)]) {
+          const y = tn.noGrad(() => layer.apply(x, maskV ? { mask: tn.tensor(maskV, [7, 5]) } : {}) as tn.Tensor);
+          const ref = rnnReference(kind, x.data(), [7, 5, 3], 19, w, { mask: maskV, ...extra });
+          expectClose(y.data(), extra.returnSequences === false ? ref.last : ref.sequence, 1e-4, 1e-5, `${kind} ${JSON.stringify(extra)} mask ${maskV !== null}`);
+        }
+      }
+    }
+  });
+
   it('Bidirectional passes the mask to both directions: a padded batch gives each sample\'s unpadded result', () => {
     const time = 5;
     for (const returnSequences of [false, true]) {

@@ -344,6 +344,20 @@ const specs: Record<string, Spec> = {
     overflow: () => [[f(12), f(12), f(12), f(48), big, big, big, false, f(36), f(12), f(6)]],
     aliases: [[8, 0], [8, 3], [9, 1], [9, 2], [10, 0], [10, 3], [8, 9], [8, 10], [9, 10]],
   },
+  lstmInference: {
+    kinds: ['f32', 'f32', 'f32?', 'f32', 'int', 'int', 'int', 'int', 'bool', 'bool', 'f32'],
+    valid: () => [f(2 * 3 * 2), f(2 * 8), f(8), f(2 * 8), 2, 3, 2, 2, false, true, f(12)],
+    sized: [4, 5, 6, 7],
+    overflow: () => [[f(12), f(16), f(8), f(16), big, big, big, big, false, true, f(12)]],
+    aliases: [[10, 0], [10, 1], [10, 2], [10, 3]],
+  },
+  gruInference: {
+    kinds: ['f32', 'f32', 'f32?', 'f32', 'f32?', 'int', 'int', 'int', 'int', 'bool', 'bool', 'f32'],
+    valid: () => [f(2 * 3 * 2), f(2 * 6), f(6), f(2 * 6), f(6), 2, 3, 2, 2, true, false, f(4)],
+    sized: [5, 6, 7, 8],
+    overflow: () => [[f(12), f(12), f(6), f(12), f(6), big, big, big, big, true, false, f(4)]],
+    aliases: [[11, 0], [11, 1], [11, 2], [11, 3], [11, 4]],
+  },
   gatherRows: {
     kinds: ['words', 'int', 'int', 'int', 'i32', 'words'],
     valid: () => [f(2 * 5 * 3), 2, 5, 3, new Int32Array([4, 0, 4, 1]), f(2 * 4 * 3)],
