@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { internal, native, BinaryOp, ReduceOp, UnaryOp } from '../../lib/native.js';
 
-type Kind = 'f32' | 'f32?' | 'i32' | 'u8' | 'i8' | 'qout' | 'words' | 'int' | 'enum' | 'float' | 'finite' | 'bool' | 'list';
+type Kind = 'f32' | 'f32?' | 'i32' | 'u8' | 'i8' | 'qout' | 'words' | 'int' | 'enum' | 'float' | 'finite' | 'bool' | 'list' | 'mode';
 
 interface Spec {
   kinds: Kind[];
@@ -442,6 +442,11 @@ const internalSpecs: Record<string, Spec> = {
     kinds: ['finite', 'int'],
     valid: () => [0.001, 1],
   },
+  // 'auto' is the default mode, so the valid call leaves the process as it found it.
+  conv2dWinograd: {
+    kinds: ['mode'],
+    valid: () => ['auto'],
+  },
   conv2dPlan: {
     kinds: ['list'],
     valid: () => [convGeometry()],
@@ -518,6 +523,8 @@ function badValues(kind: Kind, valid: unknown): [unknown, string][] {
       return [['x', 'a string'], [NaN, 'NaN'], [Infinity, 'Infinity']];
     case 'bool':
       return [[1, 'a number'], ['true', 'a string'], [null, 'null'], [undefined, 'undefined']];
+    case 'mode':
+      return [[1, 'a number'], ['sometimes', 'an unknown mode'], ['AUTO', 'a mode in capitals'], [null, 'null'], [undefined, 'undefined']];
     case 'list': {
       const list = valid as number[];
       return [
