@@ -290,6 +290,10 @@ describe('predictAsync', () => {
     m.predict(x, { batchSize: 8 });
     events.push('predict returned');
     await new Promise((r) => setTimeout(r, 5));
+    // Continue from the check phase: the loop's next turn starts with the timers, so a due timer runs before any
+    // reply from the worker can be read (in the poll phase after them). From inside the timers phase, as after the
+    // setTimeout above, a timer set now would wait for the turn after, and a fast worker's reply could come first.
+    await new Promise((r) => setImmediate(r));
     setDueTimer('timer');
     const pending = m.predictAsync(x, { batchSize: 8 }).then(() => events.push('predictAsync resolved'));
     events.push('predictAsync called');
