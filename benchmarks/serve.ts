@@ -7,8 +7,9 @@
 //
 // Servers compared, each with and without the model training on a worker thread (fit({ worker: true })) and updating
 // the pool after each epoch: the serving pool; model.predict on the main thread per request; onnxruntime-node's
-// session.run on the same model exported to ONNX. At 2,000 req/s while training, variants of the pool server: binary
-// bodies instead of JSON, libgomp's spin-wait off (GOMP_SPINCOUNT=0) or passive (OMP_WAIT_POLICY=passive), training
+// session.run on the same model exported to ONNX. Training runs at the lowest priority (worker.priority 19), as the
+// example does by default. At 2,000 req/s while training, variants of the pool server: training at normal priority,
+// binary bodies instead of JSON, libgomp's spin-wait off (GOMP_SPINCOUNT=0) or passive (OMP_WAIT_POLICY=passive), training
 // on 1 kernel thread, no batching delay. Configurations take turns round by round; the figures are medians.
 //
 //   npm run bench -- serve [--rates=500,2000] [--seconds=5] [--rounds=3] [--configs=a,b] [--no-write]
@@ -34,6 +35,7 @@ interface ServerConfig {
   backend: 'pool' | 'predict' | 'onnx';
   train: boolean;
   fitThreads?: number;
+  fitPriority?: number;
   pool?: ServeOptions['pool'];
   env?: Record<string, string>;
   /** Rates to offer (default all); bodies 'json' or 'binary'. */
@@ -48,6 +50,7 @@ const configs: ServerConfig[] = [
   { name: 'predict', label: 'model.predict per request, not training', backend: 'predict', train: false },
   { name: 'onnx-train', label: 'onnxruntime-node session.run, tensornode training', backend: 'onnx', train: true },
   { name: 'onnx', label: 'onnxruntime-node session.run, not training', backend: 'onnx', train: false },
+  { name: 'pool-train-prio0', label: 'pool, training at normal priority (worker.priority 0)', backend: 'pool', train: true, fitPriority: 0, only2000: true },
   { name: 'pool-train-binary', label: 'pool, training, float32 bodies', backend: 'pool', train: true, binary: true, only2000: true },
   { name: 'pool-train-spin0', label: 'pool, training, GOMP_SPINCOUNT=0', backend: 'pool', train: true, env: { GOMP_SPINCOUNT: '0' }, only2000: true },
   { name: 'pool-train-passive', label: 'pool, training, OMP_WAIT_POLICY=passive', backend: 'pool', train: true, env: { OMP_WAIT_POLICY: 'passive' }, only2000: true },
@@ -100,6 +103,7 @@ async function child(cfg: ServerConfig): Promise<void> {
     epochs: cfg.train ? Infinity : 0,
     trainSamples: TRAIN_SAMPLES,
     fitThreads: cfg.fitThreads,
+    fitPriority: cfg.fitPriority,
     backend: onnx ? onnx.backend : cfg.backend === 'onnx' ? 'pool' : cfg.backend,
     pool: cfg.pool,
     eventLoopResolutionMs: 1,

@@ -2,7 +2,7 @@
 // in-thread result: the same weights, optimizer state and random state bit for bit, the same History, the same
 // callback events with the same logs; stopTraining, learning-rate changes and weights set by callbacks cross to the
 // worker; errors cross back; custom classes reach it through modules.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -313,6 +313,38 @@ describe('fit({ worker: true })', () => {
     const plain = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [6] })]);
     plain.compile({ optimizer: 'sgd', loss: (a: tn.Tensor, b: tn.Tensor) => tn.mean(tn.square(tn.sub(a, b))) });
     await expect(plain.fit(x, tn.zeros([96, 1]), { worker: true })).rejects.toThrow(/plain function.*registerClass/);
+  });
+
+  it('worker.priority lowers the worker thread (Linux nice value) without changing the result, and is checked', async () => {
+    // The nice value of each of this process's threads (field 19 of /proc/self/task/<tid>/stat).
+    const niceOf = (tid: string | number) => {
+      let stat: string;
+      // A thread of an earlier test may end between the listing and the read.
+      try {
+        stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      } catch {
+        return NaN;
+      }
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const niceValues = () => readdirSync('/proc/self/task').map(niceOf);
+    const seen: number[][] = [];
+    const r = await inAndOut(
+      () => ({ epochs: 2, batchSize: 8, verbose: 0, callbacks: [new tn.LambdaCallback({ onEpochEnd: () => void seen.push(niceValues()) })] }),
+      { priority: 19 },
+    );
+    expect(r.onWorker.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(r.inThread.getWeights().map((w) => Array.from(w.dataSync())));
+    if (process.platform === 'linux') {
+      // While it trains (seen from a callback on this thread) the worker runs at 19, and this thread stays at 0.
+      expect(seen.length).toBe(4);
+      for (const nice of seen.slice(2)) expect(nice.filter((n) => n === 19).length).toBeGreaterThanOrEqual(1);
+      expect(niceOf(process.pid)).toBe(0);
+    }
+    const m = build();
+    const { x, y } = data();
+    for (const bad of [-1, 20, 1.5]) {
+      await expect(m.fit(x, y, { worker: { priority: bad } })).rejects.toThrow(`fit({ worker: true }): worker.priority must be an integer from 0 (normal) to 19 (lowest), received ${bad}`);
+    }
   });
 
   it('leaves the event loop free: a 1 ms timer keeps ticking while a batch trains', async () => {

@@ -26,6 +26,11 @@ export interface ServeOptions {
   /** Kernel threads of the training worker (default: the library's thread count). */
   fitThreads?: number;
   /**
+   * Scheduling priority of the training worker, as os.setPriority's nice value (fit's worker.priority; default 19, the
+   * lowest): training runs on the CPU time that answering requests leaves, so that it does not stretch their latency.
+   */
+  fitPriority?: number;
+  /**
    * What computes predictions: 'pool' (default: tn.serving.createPool, the main thread stays free), 'predict'
    * (model.predict on the main thread, per request: the baseline the pool is measured against), or a function.
    */
@@ -248,7 +253,7 @@ export async function startServer(options: ServeOptions = {}): Promise<ServerHan
           epochs: Number.isFinite(epochs) ? epochs : Number.MAX_SAFE_INTEGER,
           batchSize,
           verbose: 0,
-          worker: options.fitThreads ? { threads: options.fitThreads } : true,
+          worker: { threads: options.fitThreads, priority: options.fitPriority ?? 19 },
           callbacks: [
             new tn.LambdaCallback({
               onEpochEnd: (epoch: number, logs?: Record<string, number>) => {

@@ -42,6 +42,13 @@ export interface FitWorkerOptions {
   modules?: (string | URL)[];
   /** The worker's kernel threads (setNumThreads); default backendInfo().threads of the calling thread. */
   threads?: number;
+  /**
+   * The worker's scheduling priority, as os.setPriority's (a nice value): 0, the default, as the calling thread; up to
+   * 19 (os.constants.priority.PRIORITY_LOW), training that runs on the time the rest of the process leaves, as a
+   * server that answers requests while it trains wants. Linux only (each thread has its own nice value there, which
+   * the kernel threads inherit); elsewhere it is ignored, as lowering one thread would renice the whole process.
+   */
+  priority?: number;
 }
 
 export interface EvaluateArgs {

@@ -8,6 +8,7 @@ import type { Model } from '../models/model.js';
 import { evaluate, predict, runEpochs, type FitEvents, type FitPlan } from '../models/training.js';
 import type { Tensor } from '../tensor.js';
 import { buffersOf, errorMessage, type BatchMode, type EvaluateRequest, type FitHook, type FitReply, type FitStart, type FromWorker, type PredictRequest, type ToWorker } from './protocol.js';
+import { lowerThreadPriority } from './priority.js';
 import { packRandom, packTensor, packWeightsShared, unpackModel, unpackRandom, unpackTensor, unpackWeights, type ModelPackage } from './transfer.js';
 
 const port = parentPort as MessagePort;
@@ -74,6 +75,8 @@ class RemoteEvents implements FitEvents {
 }
 
 async function fit(m: FitStart): Promise<void> {
+  // Before the first kernel: libgomp starts this thread's team on its first parallel region, and the team inherits it.
+  if (m.priority > 0) lowerThreadPriority(m.priority);
   await importModules(m.modules);
   setNumThreads(m.threads);
   const model = unpackModel(m.model, 'fit({ worker: true })');

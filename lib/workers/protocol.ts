@@ -35,6 +35,8 @@ export interface FitStart {
   /** Module specifiers (URLs or package names) to import before the model is rebuilt. */
   modules: string[];
   threads: number;
+  /** The nice value the worker gives itself before its kernel threads start (lib/workers/priority.ts). */
+  priority: number;
   batchBegin: BatchMode;
   batchEnd: BatchMode;
 }

@@ -37,12 +37,14 @@ function batchMode(callbacks: CallbackList, end: boolean): BatchMode {
   return MODES[mode];
 }
 
-function workerOptions(worker: FitArgs['worker']): { modules: string[]; threads: number } {
+function workerOptions(worker: FitArgs['worker']): { modules: string[]; threads: number; priority: number } {
   const o = worker === true ? {} : worker;
-  if (!o || typeof o !== 'object') throw new Error(`${WHAT}: worker must be true or { modules?, threads? }, received ${JSON.stringify(worker)}`);
+  if (!o || typeof o !== 'object') throw new Error(`${WHAT}: worker must be true or { modules?, threads?, priority? }, received ${JSON.stringify(worker)}`);
   const threads = o.threads ?? backendInfo().threads;
   if (!Number.isInteger(threads) || threads <= 0) throw new Error(`${WHAT}: worker.threads must be a positive integer, received ${String(o.threads)}`);
-  return { modules: moduleSpecifiers(o.modules, WHAT), threads };
+  const priority = o.priority ?? 0;
+  if (!Number.isInteger(priority) || priority < 0 || priority > 19) throw new Error(`${WHAT}: worker.priority must be an integer from 0 (normal) to 19 (lowest), received ${String(o.priority)}`);
+  return { modules: moduleSpecifiers(o.modules, WHAT), threads, priority };
 }
 
 function packPlan(plan: FitPlan): PlanPackage {
@@ -58,7 +60,7 @@ function packPlan(plan: FitPlan): PlanPackage {
 
 export async function remoteFit(model: Model, x: Inputs, y: Inputs, args: FitArgs): Promise<History> {
   if (isDataset(x)) throw new Error(`${WHAT}: training on a dataset on a worker thread is not supported yet; pass tensors, or train on this thread`);
-  const { modules, threads } = workerOptions(args.worker);
+  const { modules, threads, priority } = workerOptions(args.worker);
   const plan = prepareFit(model, x, y, args);
   const { callbacks, history } = fitCallbacks(model, plan, args.callbacks);
   ensureBuilt(model, plan.xs);
@@ -128,7 +130,7 @@ export async function remoteFit(model: Model, x: Inputs, y: Inputs, args: FitArg
     worker.on('exit', (code) => finish(new Error(`${WHAT}: the worker thread exited (code ${code}) before training ended`)));
     const tensors = [...planPackage.xs, ...planPackage.ys, planPackage.sw, ...(planPackage.val ? [...planPackage.val[0], ...planPackage.val[1], planPackage.val[2]] : [])];
     send({
-      type: 'fit', model: start, random: packRandom(model), plan: planPackage, modules, threads,
+      type: 'fit', model: start, random: packRandom(model), plan: planPackage, modules, threads, priority,
       batchBegin: batchMode(callbacks, false),
       batchEnd: batchMode(callbacks, true),
     }, buffersOf(tensors));
