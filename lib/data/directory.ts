@@ -12,7 +12,7 @@ import { adopt } from '../memory.js';
 import { generator, Generator } from '../random.js';
 import { fromStrings, Tensor } from '../tensor.js';
 import { Dataset, iterate, mapParallel } from './dataset.js';
-import { DecodePool } from './decode-pool.js';
+import { decodeOnWorkers } from './decode-pool.js';
 import { DataError, Failure, toError, type ElementIterator } from './failure.js';
 import { decodeSmallPng, isPng, smallPngSize } from './png.js';
 import { array, zip } from './sources.js';
@@ -202,7 +202,7 @@ interface ImageDecoder {
   height: number;
   width: number;
   channels: number;
-  /** Decode workers per iteration (0: small PNGs are decoded on the main thread). */
+  /** Decode workers (0: small PNGs are decoded on the main thread). */
   workers: number;
   /** One image through sharp, as bytes in [0, 255]; a DataError naming the file when it does not decode. */
   viaSharp(path: string): Promise<Uint8Array>;
@@ -210,14 +210,14 @@ interface ImageDecoder {
 
 /**
  * The pixels of a chunk of images, float32 in [0, 255], and per image the error that kept it from decoding. Small PNGs
- * are decoded by the pool's workers (or here, without a pool); the rest, and the files the PNG reader declines, by
+ * are decoded by `workers` decode workers (or here, with 0); the rest, and the files the PNG reader declines, by
  * sharp, whose decodes run on libuv's threads.
  */
-async function decodeChunk(d: ImageDecoder, paths: string[], pool: DecodePool | null): Promise<{ pixels: Float32Array; errors: (Error | null)[] }> {
+async function decodeChunk(d: ImageDecoder, paths: string[], workers: number): Promise<{ pixels: Float32Array; errors: (Error | null)[] }> {
   const size = d.height * d.width * d.channels;
   let pixels: Float32Array;
   let fallback: number[];
-  if (pool) ({ pixels, fallback } = await pool.decode(paths, d.height, d.width, d.channels));
+  if (workers > 0) ({ pixels, fallback } = await decodeOnWorkers(workers, paths, d.height, d.width, d.channels));
   else {
     pixels = new Float32Array(paths.length * size);
     const small = smallPngSize(d.height, d.width);
@@ -289,10 +289,10 @@ function buildImages(split: { paths: string[]; labels: number[] | null }, p: Pre
   // threads) about two batches' worth of images in flight.
   const inFlight = Math.max(2, 2 * workers, Math.ceil((4 * availableParallelism()) / chunk));
   const up = pairs.make;
-  const toElements = async (items: unknown[], pool: DecodePool | null): Promise<unknown> => {
+  const toElements = async (items: unknown[]): Promise<unknown> => {
     const paths = withLabels ? (items as [string, number][]).map(([path]) => path) : (items as string[]);
     const labels = withLabels ? (items as [string, number][]).map(([, label]) => label) : null;
-    const { pixels, errors } = await decodeChunk(d, paths, pool);
+    const { pixels, errors } = await decodeChunk(d, paths, workers);
     if (batchSize) {
       const failed = errors.find((e) => e !== null);
       if (failed) throw failed;
@@ -306,14 +306,9 @@ function buildImages(split: { paths: string[]; labels: number[] | null }, p: Pre
     });
   };
   const decoded = new Dataset<unknown>(async function* () {
-    const pool = workers > 0 ? new DecodePool(workers) : null;
-    try {
-      const out = mapParallel(chunks(up(), chunk), (items) => toElements(items, pool), inFlight);
-      if (batchSize) yield* iterate(out);
-      else for await (const e of iterate(out)) yield* (e instanceof Failure ? [e] : (e as unknown[]));
-    } finally {
-      pool?.close();
-    }
+    const out = mapParallel(chunks(up(), chunk), toElements, inFlight);
+    if (batchSize) yield* iterate(out);
+    else for await (const e of iterate(out)) yield* (e instanceof Failure ? [e] : (e as unknown[]));
     return undefined;
   }, batchSize ? Math.ceil(split.paths.length / batchSize) : split.paths.length);
   return Object.assign(decoded.prefetch(1), { classNames: p.classNames, filePaths: split.paths });

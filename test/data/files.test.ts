@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { decode as decodePng } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
-import { liveDecodeWorkers } from '../../lib/data/decode-pool.js';
+import { liveDecodeWorkers, resetDecodePools, startedDecodeWorkers } from '../../lib/data/decode-pool.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tn-data-'));
 
@@ -237,19 +237,33 @@ describe('imageDatasetFromDirectory on decode workers', () => {
     expect(new Set(elements[rgb][0].data()).size).toBe(1);
   });
 
-  it('runs the workers only during an iteration, and stops them when it stops early', async () => {
+  it('starts the workers with the first iteration, keeps them for the next ones, and stops them once idle', async () => {
+    resetDecodePools(300);
     const ds = await tn.utils.imageDatasetFromDirectory(dir, { ...opts, batchSize: 4, decodeWorkers: 2 });
     expect(liveDecodeWorkers()).toBe(0);
+    const before = startedDecodeWorkers();
     let seen = 0;
     for await (const [x] of ds) {
       expect(liveDecodeWorkers()).toBe(2);
       seen += x.shape[0];
       if (seen >= 8) break;
     }
+    // Stopped early, then a whole epoch and a second dataset: the same two workers serve them all.
+    expect((await ds.toArray()).length).toBeGreaterThan(2);
+    const again = await tn.utils.imageDatasetFromDirectory(dir, { ...opts, batchSize: 4, decodeWorkers: 2, seed: 9 });
+    await again.toArray();
+    expect(startedDecodeWorkers() - before).toBe(2);
+    expect(liveDecodeWorkers()).toBe(2);
+    await new Promise((r) => setTimeout(r, 900));
     expect(liveDecodeWorkers()).toBe(0);
-    await ds.toArray();
-    expect(liveDecodeWorkers()).toBe(0);
-    // Images larger than fast-png's size go to sharp only: no worker is started.
+    // After they stopped, the next iteration starts new ones, and gives the same batches as decoding in-thread.
+    const onWorkers = await tn.utils.imageDatasetFromDirectory(dir, { ...opts, batchSize: 4, decodeWorkers: 2, seed: 9 });
+    const inThread = await tn.utils.imageDatasetFromDirectory(dir, { ...opts, batchSize: 4, decodeWorkers: 0, seed: 9 });
+    const [a, b] = [await onWorkers.toArray(), await inThread.toArray()];
+    expect(startedDecodeWorkers() - before).toBe(4);
+    expect(a.map(([x]) => Array.from(x.data()))).toEqual(b.map(([x]) => Array.from(x.data())));
+    // Images larger than the PNG reader's size go to sharp only: no worker is started.
+    resetDecodePools();
     const large = await tn.utils.imageDatasetFromDirectory(dir, { ...opts, imageSize: [80, 80], batchSize: 4, decodeWorkers: 2 });
     const it = await large.iterator();
     expect(((await it.next()).value as tn.Tensor[])[0].shape).toEqual([4, 80, 80, 1]);
@@ -281,7 +295,6 @@ describe('imageDatasetFromDirectory on decode workers', () => {
     const batched = (await tn.utils.imageDatasetFromDirectory(bad, { ...opts, batchSize: 4, shuffle: false, decodeWorkers: 1 })).ignoreErrors();
     expect((await batched.toArray()).map(([x]) => x.shape[0])).toEqual([4, 3]);
     expect(batched.errorsIgnored).toBe(1);
-    expect(liveDecodeWorkers()).toBe(0);
   });
 });
 
