@@ -137,6 +137,27 @@ describe('optimizers follow Keras 3 update rules', () => {
     lrs.forEach((lr, i) => expect(lr).toBeCloseTo([1, 1, 1, 0.5, 0.5, 0.1][i], 5));
   });
 
+  it('moving averages that decay below the float32 normal range become zero (Adam, AMSGrad, SGD momentum, RMSprop)', () => {
+    // 1e-37 * (1 - beta1) = 1e-38 is subnormal (FLT_MIN is 1.18e-38): kept, it would slow every later update.
+    const subnormal = (a: Float32Array) => Array.from(a).filter((x) => x !== 0 && Math.abs(x) < 1.1754943508222875e-38).length;
+    const cases: [string, tn.optimizers.Optimizer][] = [
+      ['adam', new tn.optimizers.Adam()],
+      ['amsgrad', new tn.optimizers.Adam({ amsgrad: true })],
+      ['sgd momentum', new tn.optimizers.SGD({ momentum: 0.9 })],
+      ['rmsprop', new tn.optimizers.RMSprop({ momentum: 0.9, centered: true })],
+    ];
+    for (const [name, opt] of cases) {
+      const w = tn.variable(tn.tensor([1, 2, 3, 4]));
+      opt.applyGradients([[tn.tensor([1e-37, 3e-38, 1, 0]), w]]);
+      // A few steps only: left alone, the decay would take them below the subnormals too after ~150.
+      for (let i = 0; i < 5; i++) opt.applyGradients([[tn.tensor([0, 0, 0, 0]), w]]);
+      const slots = opt.slotsOf(w)!;
+      expect(slots.length, name).toBeGreaterThan(0);
+      for (const a of slots) expect(subnormal(a), name).toBe(0);
+      expect(Number.isFinite(w.dataSync()[2]), name).toBe(true);
+    }
+  });
+
   it('minimize() finds the minimum of a quadratic', () => {
     const x = tn.variable(tn.tensor([3, -2]));
     const opt = new tn.optimizers.Adam({ learningRate: 0.1 });
