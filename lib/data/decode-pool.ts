@@ -17,7 +17,7 @@ interface Call {
 let live = 0;
 let started = 0;
 /** How long a pool waits without a chunk to decode before it stops its workers. */
-let idleMs = 2000;
+let idleMs = 10_000;
 const pools = new Map<number, DecodePool>();
 
 /** Decode workers started and not yet stopped, for the tests. */
@@ -31,7 +31,7 @@ export function startedDecodeWorkers(): number {
 }
 
 /** For the tests: stops every pool now, and sets how long later pools stay idle before they stop. */
-export function resetDecodePools(idle = 2000): void {
+export function resetDecodePools(idle = 10_000): void {
   for (const p of pools.values()) p.close();
   pools.clear();
   idleMs = idle;
