@@ -15,6 +15,20 @@ try:
 except Exception as e:
     print(json.dumps({"ready": False, "error": str(e)}), flush=True)
     sys.exit(0)
+import ctypes, os
+def _openblas():
+    # torch links libblas.so.3, which Debian's alternatives point at OpenBLAS when it is installed and at the
+    # reference BLAS (a few GFLOP/s) otherwise.
+    for name in ("libopenblas.so.0", "libblas.so.3"):
+        try:
+            ctypes.CDLL(name, mode=os.RTLD_NOLOAD | os.RTLD_GLOBAL).openblas_get_corename
+            return True
+        except (OSError, AttributeError):
+            continue
+    return False
+if not _openblas():
+    print(json.dumps({"ready": False, "error": "its BLAS is the reference implementation (libblas3), whose products run at a few GFLOP/s: a comparison would say nothing; install OpenBLAS (apt-get install libopenblas0-pthread)"}), flush=True)
+    sys.exit(0)
 torch.set_num_threads(2)
 print(json.dumps({"ready": True, "version": torch.__version__, "threads": torch.get_num_threads(),
                   "mkldnn": torch.backends.mkldnn.is_available()}), flush=True)
@@ -50,7 +64,7 @@ export class Torch {
     const hello = JSON.parse(first.value) as { ready: boolean; error?: string; version?: string; threads?: number; mkldnn?: boolean };
     if (!hello.ready) {
       child.kill();
-      return { torch: null, info: `PyTorch is not installed (${hello.error ?? ''}); ours only` };
+      return { torch: null, info: `PyTorch not run: ${hello.error ?? ''}; ours only` };
     }
     return { torch: t, info: `PyTorch ${hello.version} (${hello.threads} threads, mkldnn ${hello.mkldnn ? 'on' : 'off'}${describe}, tcmalloc)` };
   }

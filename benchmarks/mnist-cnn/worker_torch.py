@@ -215,6 +215,11 @@ def main():
             return
         try:
             if c['cmd'] == 'init':
+                if not blas_config().startswith('OpenBLAS'):
+                    # Debian's torch links libblas.so.3: without OpenBLAS installed that is the reference BLAS, whose
+                    # products run at a few GFLOP/s, and PyTorch's Linear layers with it.
+                    raise RuntimeError('PyTorch uses the reference BLAS (libblas3): a comparison would say nothing; '
+                                       'install OpenBLAS (apt-get install libopenblas0-pthread)')
                 torch.set_num_threads(c['threads'])
                 torch.manual_seed(c['seed'])
                 run = Run(c['data'])
