@@ -49,6 +49,8 @@
         "native/elementwise_avx2.cc",
         "native/reduce.cc",
         "native/optim.cc",
+        "native/optim_avx512.cc",
+        "native/optim_avx2.cc",
         "native/normalization.cc",
         "native/random.cc",
         "native/recurrent.cc",

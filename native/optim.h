@@ -17,4 +17,20 @@ void rmsprop_update(float* w, const float* g, float* a, float* m, float* mg, int
 // Adagrad: a += g^2; w -= lr*g/sqrt(a+eps).
 void adagrad_update(float* w, const float* g, float* a, int64_t n, float lr, float epsilon);
 
+// The loops of those updates over parameters [b, e), one set per SIMD path (native/optim_impl.h); optim.cc picks the
+// active path's and splits the parameters over threads.
+#define TN_OPTIM_LOOPS(ns)                                                                                         \
+  namespace ns {                                                                                                   \
+  void sgd_range(float* w, const float* g, float* m, int64_t b, int64_t e, float lr, float momentum, bool nesterov); \
+  void adam_range(float* w, const float* g, float* m, float* v, float* vhat, int64_t b, int64_t e, float alpha,     \
+                  float c1, float c2, float epsilon, float decay);                                                 \
+  void rmsprop_range(float* w, const float* g, float* a, float* m, float* mg, int64_t b, int64_t e, float lr,       \
+                     float rho, float momentum, float epsilon);                                                    \
+  void adagrad_range(float* w, const float* g, float* a, int64_t b, int64_t e, float lr, float epsilon);           \
+  }
+TN_OPTIM_LOOPS(avx512)
+TN_OPTIM_LOOPS(avx2)
+TN_OPTIM_LOOPS(generic)
+#undef TN_OPTIM_LOOPS
+
 }  // namespace tn

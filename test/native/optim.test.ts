@@ -1,0 +1,160 @@
+// The fused optimizer updates (native/optim_impl.h) on each SIMD path (this file runs in the avx512, avx2 and scalar
+// projects), against the same rules computed here in float64: lengths around the vector widths (the loops' tails)
+// and past the parallel grain (the split over threads), several steps so that the slots carry state, and the slots
+// flushed to zero below FLT_MIN.
+import { describe, expect, it } from 'vitest';
+import { native } from '../../lib/native.js';
+
+const f32 = Math.fround;
+
+/** Deterministic values in [-scale, scale). */
+function values(n: number, seed: number, scale: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
+  }
+  return out;
+}
+
+/** Largest |a - b| relative to max(|b|, floor), over the arrays. */
+function worst(a: Float32Array, b: Float64Array, floor: number): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), floor));
+  return m;
+}
+
+// 1 and 7: shorter than any vector; 8, 16: exactly one; 17, 33, 1000: tails; 70001: past the parallel grain, odd.
+const lengths = [1, 7, 8, 16, 17, 33, 1000, 70001];
+const steps = 4;
+// Relative to the larger of the value and its scale (a weight near 0 after a step is judged against 1): float32
+// rounding over a few steps stays near 1e-6; a wrong rule or a lane computed from the wrong element is off by far more.
+const tolerance = 1e-5;
+
+describe('native optimizer updates match float64 references', () => {
+  it('Adam, AMSGrad and AdamW', () => {
+    for (const n of lengths) {
+      for (const [amsgrad, weightDecay] of [[false, 0], [true, 0], [false, 0.01]] as const) {
+        const w = values(n, 1, 1);
+        const m = new Float32Array(n);
+        const v = new Float32Array(n);
+        const vhat = amsgrad ? new Float32Array(n) : null;
+        const rw = Float64Array.from(w), rm = new Float64Array(n), rv = new Float64Array(n), rh = new Float64Array(n);
+        const [lr, b1, b2, eps] = [0.01, 0.9, 0.999, 1e-7];
+        for (let t = 1; t <= steps; t++) {
+          const g = values(n, 10 + t, t === 2 ? 0.1 : 1);
+          const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+          native.adamUpdate(w, g, m, v, vhat, lr, alpha, b1, b2, eps, weightDecay);
+          for (let i = 0; i < n; i++) {
+            const wi = rw[i] - rw[i] * weightDecay * lr;
+            rm[i] = rm[i] + (g[i] - rm[i]) * (1 - b1);
+            rv[i] = rv[i] + (g[i] * g[i] - rv[i]) * (1 - b2);
+            rh[i] = Math.max(rh[i], rv[i]);
+            rw[i] = wi - (rm[i] * f32(alpha)) / (Math.sqrt(amsgrad ? rh[i] : rv[i]) + eps);
+          }
+        }
+        const what = `adam n=${n} amsgrad=${amsgrad} weightDecay=${weightDecay}`;
+        expect(worst(w, rw, 1), what).toBeLessThan(tolerance);
+        expect(worst(m, rm, 0.1), what).toBeLessThan(tolerance);
+        expect(worst(v, rv, 0.01), what).toBeLessThan(tolerance);
+        if (vhat) expect(worst(vhat, rh, 0.01), what).toBeLessThan(tolerance);
+      }
+    }
+  });
+
+  it('SGD, with momentum and Nesterov momentum', () => {
+    for (const n of lengths) {
+      for (const [momentum, nesterov] of [[0, false], [0.9, false], [0.9, true]] as const) {
+        const w = values(n, 2, 1);
+        const m = momentum ? new Float32Array(n) : null;
+        const rw = Float64Array.from(w), rm = new Float64Array(n);
+        const lr = 0.05;
+        for (let t = 1; t <= steps; t++) {
+          const g = values(n, 20 + t, 1);
+          native.sgdUpdate(w, g, m, lr, momentum, nesterov);
+          for (let i = 0; i < n; i++) {
+            if (!momentum) {
+              rw[i] -= lr * g[i];
+              continue;
+            }
+            rm[i] = momentum * rm[i] - lr * g[i];
+            rw[i] += nesterov ? momentum * rm[i] - lr * g[i] : rm[i];
+          }
+        }
+        const what = `sgd n=${n} momentum=${momentum} nesterov=${nesterov}`;
+        expect(worst(w, rw, 1), what).toBeLessThan(tolerance);
+        if (m) expect(worst(m, rm, 0.1), what).toBeLessThan(tolerance);
+      }
+    }
+  });
+
+  it('RMSprop, plain, with momentum, centered, and both', () => {
+    for (const n of lengths) {
+      for (const [momentum, centered] of [[0, false], [0.9, false], [0, true], [0.9, true]] as const) {
+        const w = values(n, 3, 1);
+        const a = new Float32Array(n);
+        const m = momentum ? new Float32Array(n) : null;
+        const mg = centered ? new Float32Array(n) : null;
+        const rw = Float64Array.from(w), ra = new Float64Array(n), rm = new Float64Array(n), rg = new Float64Array(n);
+        const [lr, rho, eps] = [0.01, 0.9, 1e-7];
+        for (let t = 1; t <= steps; t++) {
+          const g = values(n, 30 + t, 1);
+          native.rmspropUpdate(w, g, a, m, mg, lr, rho, momentum, eps);
+          for (let i = 0; i < n; i++) {
+            ra[i] = rho * ra[i] + (1 - rho) * g[i] * g[i];
+            rg[i] = rho * rg[i] + (1 - rho) * g[i];
+            const inc = (lr * g[i]) / Math.sqrt((centered ? ra[i] - rg[i] * rg[i] : ra[i]) + eps);
+            if (momentum) {
+              rm[i] = momentum * rm[i] + inc;
+              rw[i] -= rm[i];
+            } else rw[i] -= inc;
+          }
+        }
+        const what = `rmsprop n=${n} momentum=${momentum} centered=${centered}`;
+        expect(worst(w, rw, 1), what).toBeLessThan(tolerance);
+        expect(worst(a, ra, 0.1), what).toBeLessThan(tolerance);
+        if (m) expect(worst(m, rm, 0.1), what).toBeLessThan(tolerance);
+        if (mg) expect(worst(mg, rg, 0.1), what).toBeLessThan(tolerance);
+      }
+    }
+  });
+
+  it('Adagrad', () => {
+    for (const n of lengths) {
+      const w = values(n, 4, 1);
+      const a = new Float32Array(n).fill(0.1);
+      const rw = Float64Array.from(w), ra = Float64Array.from(a);
+      const [lr, eps] = [0.01, 1e-7];
+      for (let t = 1; t <= steps; t++) {
+        const g = values(n, 40 + t, 1);
+        native.adagradUpdate(w, g, a, lr, eps);
+        for (let i = 0; i < n; i++) {
+          ra[i] += g[i] * g[i];
+          rw[i] -= (lr * g[i]) / Math.sqrt(ra[i] + eps);
+        }
+      }
+      expect(worst(w, rw, 1), `adagrad n=${n}`).toBeLessThan(tolerance);
+      expect(worst(a, ra, 0.1), `adagrad n=${n}`).toBeLessThan(tolerance);
+    }
+  });
+
+  it('flush moments that decay below FLT_MIN to zero, at every position of a vector', () => {
+    const n = 37;
+    // Every element's first moment becomes 1e-37 * 0.1 = 1e-38 < FLT_MIN after one Adam step: all must read 0.
+    const g = new Float32Array(n).fill(1e-37);
+    const w = new Float32Array(n).fill(1);
+    const m = new Float32Array(n);
+    const v = new Float32Array(n);
+    native.adamUpdate(w, g, m, v, null, 0.001, 0.001, 0.9, 0.999, 1e-7, 0);
+    expect(Array.from(m).filter((x) => x !== 0)).toEqual([]);
+    expect(Array.from(v).filter((x) => x !== 0)).toEqual([]);
+    // And a normal value next to them is kept.
+    const g2 = values(n, 5, 1);
+    native.adamUpdate(w, g2, m, v, null, 0.001, 0.001, 0.9, 0.999, 1e-7, 0);
+    expect(Array.from(m).every((x) => x !== 0)).toBe(true);
+    const sm = new Float32Array(n);
+    native.sgdUpdate(new Float32Array(n), new Float32Array(n).fill(1e-37), sm, 0.05, 0.9, false);
+    expect(Array.from(sm).filter((x) => x !== 0)).toEqual([]);
+  });
+});
