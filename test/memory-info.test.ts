@@ -1,17 +1,34 @@
-// tn.memory(): the bytes the buffer pool keeps between training steps, which fit gives back when it ends.
-import { expect, it } from 'vitest';
+// tn.memory(): the bytes the buffer pool keeps between steps; kept across fit, evaluate and predict calls that follow
+// one another, and given back once no step has run for a while.
+import { afterEach, expect, it } from 'vitest';
 import * as tn from '../lib/index.js';
+import { setPoolIdleTrim } from '../lib/memory.js';
 
-it('tn.memory().pooledBytes counts the buffers kept between steps during fit, and is 0 again after it', async () => {
+afterEach(() => setPoolIdleTrim(10_000));
+
+it('tn.memory().pooledBytes counts the buffers kept between steps, across calls, and is 0 after the idle time', async () => {
+  setPoolIdleTrim(1000);
   tn.setSeed(2);
   const model = tn.sequential({ layers: [tn.layers.dense({ units: 16, activation: 'relu', inputShape: [8] }), tn.layers.dense({ units: 1 })] });
   model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
   const during: number[] = [];
   const probe = new tn.LambdaCallback({ onBatchEnd: () => void during.push(tn.memory().pooledBytes) });
-  await model.fit(tn.randomUniform([64, 8]), tn.randomUniform([64, 1]), { epochs: 1, batchSize: 16, verbose: 0, callbacks: [probe] });
+  const x = tn.randomUniform([64, 8]);
+  await model.fit(x, tn.randomUniform([64, 1]), { epochs: 1, batchSize: 16, verbose: 0, callbacks: [probe] });
   expect(during).toHaveLength(4);
   // At least a step's activations of 16 x 16 float32 are pooled once a step has run, and the amount is steady.
   expect(Math.min(...during)).toBeGreaterThanOrEqual(16 * 16 * 4);
   expect(new Set(during.slice(1)).size).toBe(1);
+  // The next call reuses them: a predict right after fit finds its batch buffers warm.
+  expect(tn.memory().pooledBytes).toBe(during[during.length - 1]);
+  model.predict(x, { batchSize: 16 });
+  expect(tn.memory().pooledBytes).toBeGreaterThanOrEqual(during[during.length - 1]);
+  // Still there while steps keep coming within the idle time...
+  await new Promise((r) => setTimeout(r, 400));
+  model.predict(x, { batchSize: 16 });
+  await new Promise((r) => setTimeout(r, 300));
+  expect(tn.memory().pooledBytes).toBeGreaterThan(0);
+  // ...and given back once none has run for it.
+  await new Promise((r) => setTimeout(r, 1500));
   expect(tn.memory().pooledBytes).toBe(0);
 });

@@ -10,7 +10,7 @@ import { CallbackList, History, type Callback, type Logs } from '../callbacks/ca
 import { Progbar, ProgbarLogger } from '../callbacks/progbar.js';
 import { Dataset } from '../data/dataset.js';
 import { isContainer } from '../data/structure.js';
-import { persistent, trimPool, withScope } from '../memory.js';
+import { persistent, withScope } from '../memory.js';
 import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { currentLogs, metricsNames, resetMetrics, type Compiled } from './compile.js';
@@ -203,7 +203,6 @@ export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: 
     await iterator?.return?.(undefined);
   }
   await callbacks.call('onTrainEnd', epochLogs);
-  trimPool();
   return history;
 }
 

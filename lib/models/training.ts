@@ -3,7 +3,7 @@
 import { backward, noGrad } from '../autograd/tape.js';
 import { CallbackList, History, type Callback, type Logs } from '../callbacks/callback.js';
 import { ProgbarLogger, Progbar } from '../callbacks/progbar.js';
-import { persistent, trimPool, withScope } from '../memory.js';
+import { persistent, withScope } from '../memory.js';
 import { mul } from '../ops/elementwise.js';
 import { generator } from '../random.js';
 import { empty, type Tensor, type TensorLike, type Variable } from '../tensor.js';
@@ -246,7 +246,6 @@ export async function runEpochs(model: Model, plan: FitPlan, callbacks: FitEvent
     if (model.stopTraining) break;
   }
   await callbacks.call('onTrainEnd', epochLogs);
-  trimPool();
 }
 
 export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}): Promise<History> {
