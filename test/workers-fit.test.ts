@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tn from '../lib/index.js';
 import { getRandomState, setRandomState } from '../lib/random.js';
+import { endIdleFitWorkers, startedFitWorkers } from '../lib/workers/remote-fit.js';
 import { packWeights } from '../lib/workers/transfer.js';
 import { Explode, HalfSquaredError, MeanPrediction, Scale } from './workers/custom-objects.js';
 
@@ -100,6 +101,30 @@ describe('fit({ worker: true })', () => {
     // The user's tensors crossed as copies and stay usable.
     expect(r.x.shape).toEqual([96, 6]);
     expect((r.onWorker.predict(r.x) as tn.Tensor).shape).toEqual([96, 3]);
+  });
+
+  it('fits one after another reuse a worker (same modules and priority) and still give the in-thread result', async () => {
+    endIdleFitWorkers();
+    const { x, y } = data();
+    const inThread = build();
+    const onWorker = build(11);
+    const before = startedFitWorkers();
+    for (let i = 0; i < 3; i++) {
+      const start = getRandomState();
+      await inThread.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+      const after = getRandomState();
+      setRandomState(start);
+      await onWorker.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, worker: true });
+      expect(getRandomState()).toEqual(after);
+      expect(state(onWorker).equals(state(inThread))).toBe(true);
+    }
+    expect(startedFitWorkers() - before).toBe(1);
+    // Another priority needs its own worker (a lowered thread cannot be raised again).
+    await onWorker.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, worker: { priority: 5 } });
+    expect(startedFitWorkers() - before).toBe(2);
+    // A worker waiting for the next fit is one per key, and ends when told (or after 10 s idle).
+    expect(endIdleFitWorkers()).toBe(2);
+    expect(endIdleFitWorkers()).toBe(0);
   });
 
   it('runs every callback hook on this thread in the in-thread order, with the same params and logs and current weights', async () => {

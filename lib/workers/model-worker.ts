@@ -1,6 +1,7 @@
 // The worker thread behind fit({ worker: true }), predictAsync and evaluateAsync (started with
-// startWorker('model-worker')). A fit worker trains one model and is ended by the main thread when fit resolves; the
-// shared worker of predictAsync/evaluateAsync answers requests one after another, each carrying the model's package.
+// startWorker('model-worker')). A fit worker trains one fit at a time; when a fit resolves the main thread ends it,
+// or keeps it a while for the next fit (remote-fit.ts). The shared worker of predictAsync/evaluateAsync answers
+// requests one after another, each carrying the model's package.
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { setNumThreads } from '../backend.js';
 import type { Logs } from '../callbacks/callback.js';
@@ -90,8 +91,14 @@ async function fit(m: FitStart): Promise<void> {
     val: p.val ? [p.val[0].map(unpackTensor), p.val[1].map(unpackTensor), p.val[2] ? unpackTensor(p.val[2]) : null] : null,
   };
   const events = new RemoteEvents(model, m.batchBegin, m.batchEnd);
-  port.on('message', (r: ToWorker) => events.receive(r));
-  await runEpochs(model, plan, events);
+  const receive = (r: ToWorker) => events.receive(r);
+  port.on('message', receive);
+  try {
+    await runEpochs(model, plan, events);
+  } finally {
+    // The worker may train the next fit (remote-fit.ts keeps it for a while): this fit's messages end here.
+    port.off('message', receive);
+  }
   post({ type: 'done' });
 }
 
