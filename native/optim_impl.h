@@ -36,23 +36,10 @@ void sgd_range(float* w, const float* g, float* m, int64_t b, int64_t e, float l
   }
 }
 
-void adam_range(float* w, const float* g, float* m, float* v, float* vhat, int64_t b, int64_t e, float alpha,
-                       float c1, float c2, float epsilon, float decay) {
-  if (vhat) {
-#pragma omp simd
-    for (int64_t i = b; i < e; ++i) {
-      const float wi = w[i] - w[i] * decay;
-      const float gi = g[i];
-      const float mi = flush(m[i] + (gi - m[i]) * c1);
-      const float vi = flush(v[i] + (gi * gi - v[i]) * c2);
-      const float hi = vhat[i] > vi ? vhat[i] : vi;
-      m[i] = mi;
-      v[i] = vi;
-      vhat[i] = hi;
-      w[i] = wi - mi * alpha / (__builtin_sqrtf(hi) + epsilon);
-    }
-    return;
-  }
+// One loop with and one without AMSGrad's running maximum, so that each vectorises without a branch.
+template <bool Amsgrad>
+inline void adam_loop(float* w, const float* g, float* m, float* v, float* vhat, int64_t b, int64_t e, float alpha,
+                      float c1, float c2, float epsilon, float decay) {
 #pragma omp simd
   for (int64_t i = b; i < e; ++i) {
     const float wi = w[i] - w[i] * decay;
@@ -61,8 +48,19 @@ void adam_range(float* w, const float* g, float* m, float* v, float* vhat, int64
     const float vi = flush(v[i] + (gi * gi - v[i]) * c2);
     m[i] = mi;
     v[i] = vi;
-    w[i] = wi - mi * alpha / (__builtin_sqrtf(vi) + epsilon);
+    float denom = vi;
+    if (Amsgrad) {
+      denom = vhat[i] > vi ? vhat[i] : vi;
+      vhat[i] = denom;
+    }
+    w[i] = wi - mi * alpha / (__builtin_sqrtf(denom) + epsilon);
   }
+}
+
+void adam_range(float* w, const float* g, float* m, float* v, float* vhat, int64_t b, int64_t e, float alpha,
+                float c1, float c2, float epsilon, float decay) {
+  if (vhat) adam_loop<true>(w, g, m, v, vhat, b, e, alpha, c1, c2, epsilon, decay);
+  else adam_loop<false>(w, g, m, v, vhat, b, e, alpha, c1, c2, epsilon, decay);
 }
 
 // One loop per combination of centered (mg) and momentum (m), so that each vectorises without branches.
