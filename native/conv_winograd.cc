@@ -122,9 +122,16 @@ bool winograd_geometry(const Conv2dShape& s) {
 // transforms then costing as much as the products they save. Forward outputs under 8x8 (6x6, 4x4 with 64 channels)
 // were 0.90-0.94x: their tiles are mostly padding. The backward-input pass gains more (its direct kernels run at
 // 50-150 GFLOP/s against the forward's 200), also on small maps.
+//
+// The kernel's transform is paid once per call whatever the batch, so a forward pass over few tiles loses: at batch 1
+// to 4 on 2 threads (inference of a single request) the direct kernels took 0.4-0.8x Winograd's time on the
+// CIFAR-style CNN's layers, level at 256 output tiles of 32 channels, and Winograd won from 256 tiles of 64 channels
+// and 1,024 of 32 (test/native/conv-winograd.test.ts names the shapes; RESULTS.md "Issue 14, batch 1").
 bool winograd_pays(const Conv2dShape& s, bool backward_input) {
   if (backward_input) return s.c >= 16 && s.oc >= 16;
-  return s.c >= 16 && s.oc >= 16 && s.oh >= 8 && s.ow >= 8;
+  const int64_t tiles = s.n * ((s.oh + 3) / 4) * ((s.ow + 3) / 4);
+  const bool enough_tiles = tiles >= 512 || (tiles >= 256 && s.c >= 64 && s.oc >= 64);
+  return s.c >= 16 && s.oc >= 16 && s.oh >= 8 && s.ow >= 8 && enough_tiles;
 }
 
 void set_winograd_mode(WinogradMode mode) { g_mode.store(mode); }

@@ -29,6 +29,13 @@ using PackTransposed = void (*)(int64_t k, int n, const float* src, int64_t ld, 
 
 using UnaryFn = void (*)(UnaryOp, const float*, float*, int64_t, float);
 
+// c[j] (j < n) = sum_p a[p * cs_a] * b[p * rs_b + j], p < k, finished as `store` says: one row of C with B swept a
+// row at a time, each row's n floats read contiguously. For a product with one row of A (a Dense layer at batch 1),
+// where every element of B is read once and the microkernel's nr-wide panels would take 128 bytes from each of
+// B's rows, rows ldb apart. Requires 1 <= n <= row_width, k >= 1.
+using RowKernel = void (*)(int64_t k, const float* a, int64_t cs_a, const float* b, int64_t rs_b, float* c, int n,
+                           const TileStore& store);
+
 struct Kernel {
   const char* name;
   int mr, nr;            // register tile
@@ -38,6 +45,8 @@ struct Kernel {
   MicroKernel micro;
   PackTransposed pack_b_transposed;
   UnaryFn unary;         // the same ISA's activation for the epilogue
+  int row_width;         // the most columns `row` takes (its accumulators fill the registers)
+  RowKernel row;
 };
 
 const Kernel& kernel_avx512();

@@ -133,6 +133,58 @@ void micro(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b
   table[n > 8][rs_a == 1].rows[m - 1](k, a, rs_a, cs_a, b, rs_b, c, ldc, n, st);
 }
 
+// One row of C, up to 8 vectors (64 columns) in as many accumulators: each k step broadcasts a[p] and streams a
+// contiguous piece of B's row p, with 8 independent FMA chains (the 1-row tile above has 2). NV vectors, the last
+// masked.
+template <int NV>
+void row_tile(int64_t k, const float* a, int64_t cs_a, const float* b, int64_t rs_b, float* c, int n,
+              const TileStore& st) {
+  __m256 acc[NV];
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; ++v) acc[v] = _mm256_setzero_ps();
+  const __m256i last = tail_mask(n - 8 * (NV - 1));
+  for (int64_t p = 0; p < k; ++p) {
+    const __m256 ap = _mm256_broadcast_ss(a);
+#pragma GCC unroll 8
+    for (int v = 0; v < NV - 1; ++v) acc[v] = _mm256_fmadd_ps(ap, _mm256_loadu_ps(b + 8 * v), acc[v]);
+    acc[NV - 1] = _mm256_fmadd_ps(ap, _mm256_maskload_ps(b + 8 * (NV - 1), last), acc[NV - 1]);
+    a += cs_a;
+    b += rs_b;
+  }
+  const float beta_s = st.beta;
+  const float* const bias = st.bias;
+  const bool relu = st.relu;
+  const __m256i all = _mm256_set1_epi32(-1);
+  const __m256 beta = _mm256_set1_ps(beta_s);
+  const __m256 zero = _mm256_setzero_ps();
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; ++v) {
+    const __m256i mask = v == NV - 1 ? last : all;
+    __m256 x = acc[v];
+    if (beta_s != 0.f) {
+      const __m256 old = _mm256_maskload_ps(c + 8 * v, mask);
+      x = beta_s == 1.f ? _mm256_add_ps(x, old) : _mm256_fmadd_ps(beta, old, x);
+    }
+    if (bias) x = _mm256_add_ps(x, _mm256_maskload_ps(bias + 8 * v, mask));
+    if (relu) x = _mm256_max_ps(zero, x);
+    _mm256_maskstore_ps(c + 8 * v, mask, x);
+  }
+}
+
+using RowFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int, const TileStore&);
+struct RowTable {
+  RowFn widths[8];
+};
+template <std::size_t... I>
+constexpr RowTable row_table(std::index_sequence<I...>) {
+  return {{row_tile<int(I) + 1>...}};
+}
+
+void row(int64_t k, const float* a, int64_t cs_a, const float* b, int64_t rs_b, float* c, int n, const TileStore& st) {
+  static constexpr RowTable table = row_table(std::make_index_sequence<8>());
+  table.widths[(n + 7) / 8 - 1](k, a, cs_a, b, rs_b, c, n, st);
+}
+
 // r[j][i] afterwards holds the former r[i][j] (8 x 8 block, 24 shuffles).
 inline void transpose8(__m256 r[8]) {
   __m256 t[8], u[8];
@@ -176,7 +228,7 @@ void pack_b_transposed(int64_t k, int n, const float* src, int64_t ld, float* ds
 }  // namespace
 
 const Kernel& kernel_avx2() {
-  static const Kernel k{"avx2 6x16", kMr, kNr, 192, 512, 512, micro, pack_b_transposed, avx2::unary};
+  static const Kernel k{"avx2 6x16", kMr, kNr, 192, 512, 512, micro, pack_b_transposed, avx2::unary, 64, row};
   return k;
 }
 

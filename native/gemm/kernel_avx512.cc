@@ -131,6 +131,57 @@ void micro(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b
   table[n > 16][rs_a == 1].rows[m - 1](k, a, rs_a, cs_a, b, rs_b, c, ldc, n, st);
 }
 
+// One row of C, up to 16 vectors (256 columns) in as many accumulators: each k step broadcasts a[p] and streams a
+// contiguous piece of B's row p, with 16 independent FMA chains (the 1-row tile above has 2, one per 4-cycle
+// latency). NV vectors, the last masked.
+template <int NV>
+void row_tile(int64_t k, const float* a, int64_t cs_a, const float* b, int64_t rs_b, float* c, int n,
+              const TileStore& st) {
+  __m512 acc[NV];
+#pragma GCC unroll 16
+  for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
+  const __mmask16 last = tail_mask(n - 16 * (NV - 1));
+  for (int64_t p = 0; p < k; ++p) {
+    const __m512 ap = _mm512_set1_ps(*a);
+#pragma GCC unroll 16
+    for (int v = 0; v < NV - 1; ++v) acc[v] = _mm512_fmadd_ps(ap, _mm512_loadu_ps(b + 16 * v), acc[v]);
+    acc[NV - 1] = _mm512_fmadd_ps(ap, _mm512_maskz_loadu_ps(last, b + 16 * (NV - 1)), acc[NV - 1]);
+    a += cs_a;
+    b += rs_b;
+  }
+  const float beta_s = st.beta;
+  const float* const bias = st.bias;
+  const bool relu = st.relu;
+  const __m512 beta = _mm512_set1_ps(beta_s);
+  const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (int v = 0; v < NV; ++v) {
+    const __mmask16 mask = v == NV - 1 ? last : __mmask16(0xffff);
+    __m512 x = acc[v];
+    if (beta_s != 0.f) {
+      const __m512 old = _mm512_maskz_loadu_ps(mask, c + 16 * v);
+      x = beta_s == 1.f ? _mm512_add_ps(x, old) : _mm512_fmadd_ps(beta, old, x);
+    }
+    if (bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask, bias + 16 * v));
+    if (relu) x = _mm512_max_ps(zero, x);
+    _mm512_mask_storeu_ps(c + 16 * v, mask, x);
+  }
+}
+
+using RowFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int, const TileStore&);
+struct RowTable {
+  RowFn widths[16];
+};
+template <std::size_t... I>
+constexpr RowTable row_table(std::index_sequence<I...>) {
+  return {{row_tile<int(I) + 1>...}};
+}
+
+void row(int64_t k, const float* a, int64_t cs_a, const float* b, int64_t rs_b, float* c, int n, const TileStore& st) {
+  static constexpr RowTable table = row_table(std::make_index_sequence<16>());
+  table.widths[(n + 15) / 16 - 1](k, a, cs_a, b, rs_b, c, n, st);
+}
+
 // Rows i of r become columns: r[j][i] afterwards holds the former r[i][j] (a 16 x 16 block in 64 shuffles).
 inline void transpose16(__m512 r[16]) {
   __m512 t[16];
@@ -185,7 +236,8 @@ void pack_b_transposed(int64_t k, int n, const float* src, int64_t ld, float* ds
 }  // namespace
 
 const Kernel& kernel_avx512() {
-  static const Kernel k{"avx512 12x32", kMr, kNr, 256, 512, 512, micro, pack_b_transposed, avx512::unary};
+  static const Kernel k{"avx512 12x32", kMr, kNr, 256, 512, 512, micro, pack_b_transposed, avx512::unary,
+                        256, row};
   return k;
 }
 

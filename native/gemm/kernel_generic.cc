@@ -79,6 +79,23 @@ void micro(int64_t k, const float* a, int64_t rs_a, int64_t cs_a, const float* b
   table[rs_a == 1].rows[m - 1](k, a, rs_a, cs_a, b, rs_b, c, ldc, n, st);
 }
 
+// One row of C, up to 64 columns: B's rows read contiguously, the column loop vectorised by the compiler.
+void row(int64_t k, const float* a, int64_t cs_a, const float* b, int64_t rs_b, float* c, int n, const TileStore& st) {
+  float acc[64] = {};
+  for (int64_t p = 0; p < k; ++p) {
+    const float ap = a[p * cs_a];
+    const float* bp = b + p * rs_b;
+    for (int j = 0; j < n; ++j) acc[j] += ap * bp[j];
+  }
+  for (int j = 0; j < n; ++j) {
+    float x = acc[j];
+    if (st.beta != 0.f) x = st.beta == 1.f ? x + c[j] : x + st.beta * c[j];
+    if (st.bias) x += st.bias[j];
+    if (st.relu) x = x > 0.f || x != x ? x : 0.f;
+    c[j] = x;
+  }
+}
+
 // Blocks of 8 k steps keep the eight source rows' lines in L1 while their columns are scattered into the panel.
 void pack_b_transposed(int64_t k, int n, const float* src, int64_t ld, float* dst) {
   for (int64_t p0 = 0; p0 < k; p0 += 8) {
@@ -97,7 +114,7 @@ void pack_b_transposed(int64_t k, int n, const float* src, int64_t ld, float* ds
 }  // namespace
 
 const Kernel& kernel_generic() {
-  static const Kernel k{"generic 4x8", kMr, kNr, 128, 256, 1024, micro, pack_b_transposed, generic::unary};
+  static const Kernel k{"generic 4x8", kMr, kNr, 128, 256, 1024, micro, pack_b_transposed, generic::unary, 64, row};
   return k;
 }
 

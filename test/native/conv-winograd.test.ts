@@ -105,7 +105,7 @@ describe('Winograd F(4x4, 3x3) against a float64 reference', () => {
     expect(worstD, 'direct error / mag').toBeLessThan(1e-5);
   });
 
-  it('is chosen by the measured rule: 3x3 stride 1, at least 16 channels in and out, forward maps of 8x8 or more', () => {
+  it('is chosen by the measured rule: 3x3 stride 1, at least 16 channels in and out, forward maps of 8x8 or more and enough tiles', () => {
     const planOf = (x: [number, number, number, number], k: [number, number, number, number], extra: Partial<ConvCase> = {}) =>
       internal.conv2dPlan(geometryOf({ name: 'rule', x, k, ...extra }).native);
     // The reference CNN's and the CIFAR-style CNN's layers after the first.
@@ -121,6 +121,14 @@ describe('Winograd F(4x4, 3x3) against a float64 reference', () => {
     expect(planOf([8, 16, 16, 32], [5, 5, 32, 32]).forward).toBe('direct');
     // Small maps: the forward's tiles would be mostly padding; the input gradient still gains.
     expect(planOf([8, 6, 6, 64], [3, 3, 64, 64], { padding: 'same' })).toMatchObject({ forward: 'direct', backwardInput: 'winograd' });
+    // Few output tiles (a batch of 1-4 in inference): the kernel's transform, paid per call, is not repaid. The forward
+    // pass takes Winograd from 512 tiles, or 256 with 64 channels in and out.
+    expect(planOf([1, 32, 32, 32], [3, 3, 32, 32])).toMatchObject({ forward: 'direct', backwardInput: 'winograd' });
+    expect(planOf([1, 15, 15, 64], [3, 3, 64, 64], { padding: 'same' }).forward).toBe('direct');
+    expect(planOf([4, 30, 30, 32], [3, 3, 32, 32], { padding: 'same' }).forward).toBe('direct'); // 256 tiles
+    expect(planOf([8, 30, 30, 32], [3, 3, 32, 32], { padding: 'same' }).forward).toBe('winograd'); // 512
+    expect(planOf([16, 15, 15, 64], [3, 3, 64, 64], { padding: 'same' }).forward).toBe('winograd'); // 256 of 64
+    expect(planOf([16, 15, 15, 32], [3, 3, 32, 64], { padding: 'same' }).forward).toBe('direct'); // 256 of 32 in
     internal.conv2dWinograd('never');
     expect(planOf([32, 26, 26, 32], [3, 3, 32, 64])).toMatchObject({ forward: 'direct', backwardInput: 'direct' });
   });

@@ -210,6 +210,43 @@ describe(`gemm on ${native.backendInfo().isa}`, () => {
     });
   }
 
+  // m = 1 with B not transposed takes the row kernel (B swept a row at a time); its widths are 256 (avx512) and 64
+  // (avx2, scalar) columns, and B of 8 MB or more gets a second thread: columns split when each thread gets 128 or
+  // more, else k split into sums added in a fixed order.
+  for (const threads of [1, 2]) {
+    it(`computes one row of C (batch-1 Dense) on ${threads} thread(s): every width, epilogue, stride and split`, () => {
+      native.setNumThreads(threads);
+      for (const n of [1, 7, 16, 17, 63, 64, 65, 200, 256, 257, 511, 600]) {
+        check({ m: 1, n, k: 37, beta: [0, 1, 0.5][n % 3] });
+        check({ m: 1, n, k: 5, bias: true, activation: UnaryOp.relu, nanC: true });
+      }
+      for (const [activation, alpha] of [[UnaryOp.sigmoid, 0], [UnaryOp.leakyRelu, 0.2], [UnaryOp.tanh, 0]] as [UnaryOp, number][]) {
+        check({ m: 1, n: 300, k: 90, bias: true, activation, alpha, beta: 0.5 });
+      }
+      check({ m: 1, n: 70, k: 40, ta: true, lda: 9, aOffset: 2 }); // op(A) is a column of A: read with stride lda
+      check({ m: 1, n: 100, k: 33, ldb: 130, bOffset: 3, cOffset: 4, beta: 1 });
+      check({ batch: 3, m: 1, n: 40, k: 50, strideB: 0, bias: true, activation: UnaryOp.relu });
+      // 8 MB of B: columns split (1 x 1024 x 2048), then k split (1 x 64 x 32768).
+      check({ m: 1, n: 1024, k: 2048, bias: true, activation: UnaryOp.relu, beta: 0 });
+      check({ m: 1, n: 1024, k: 2048, beta: 0.5, activation: UnaryOp.sigmoid });
+      check({ m: 1, n: 64, k: 32768, bias: true, activation: UnaryOp.leakyRelu, alpha: 0.1, nanC: true });
+      check({ m: 1, n: 64, k: 32768, beta: 0.5, ta: true, lda: 3 });
+    });
+  }
+
+  it('gives the same row whatever the thread count and from call to call', () => {
+    const k = 32768, n = 64;
+    const a = randomArray(k, 1), b = randomArray(k * n, 2);
+    const run = (threads: number) => {
+      native.setNumThreads(threads);
+      const c = new Float32Array(n);
+      native.gemm(false, false, 1, 1, n, k, a, 0, k, 0, b, 0, n, 0, 0, c, 0, n, 0, null, UnaryOp.linear, 0);
+      return c;
+    };
+    expect(run(2)).toEqual(run(2));
+    expect(run(1)).toEqual(run(1));
+  });
+
   it('rejects operands too short for their shape', () => {
     const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(3);
     expect(() => native.gemm(false, false, 1, 2, 2, 3, a, 0, 3, 0, b, 0, 2, 0, 0, c, 0, 2, 0, null, 0, 0))
