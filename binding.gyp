@@ -22,6 +22,7 @@
         "native/binding/indexing.cc",
         "native/binding/quantized.cc",
         "native/cpu.cc",
+        "native/heap.cc",
         "native/gemm/gemm.cc",
         "native/gemm/kernel_avx512.cc",
         "native/gemm/kernel_avx2.cc",
