@@ -1,9 +1,10 @@
 // Winograd F(4x4, 3x3) against the direct kernels on 3x3 stride-1 shapes, the measurement behind the rule in
-// native/conv_winograd.cc (winograd_pays): forward (bias + relu) and backward-input (relu's gradient folded in), each
-// shape timed with Winograd forced on and off (the addon's internal conv2dWinograd hook), alternating per round.
+// native/conv_winograd.cc (winograd_pays): forward (bias + relu), backward-input and backward-filter (relu's gradient
+// folded in), each shape timed with Winograd forced on and off (the addon's internal conv2dWinograd hook), alternating per round.
 // Then the whole CIFAR-style CNN (training at batch 32 through fit(), predict at batch 256) with Winograd on and off,
 // alternating per round in one process: what the rule gains end to end, whatever else loads the machine.
-// `npm run bench -- winograd [--rounds=N] [--no-write]`.
+// `npm run bench -- winograd [--rounds=N] [--pass=forward|input|filter] [--no-write]` (--pass: one pass only, no
+// whole-network rounds, nothing written).
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -47,8 +48,12 @@ function timeMs(f: () => void, minMs: number): number {
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 export async function main(argv: string[] = process.argv.slice(2), command?: string): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...helpOption, rounds: { type: 'string' }, 'no-write': { type: 'boolean' } } });
-  if (printedHelp(values, 'npm run bench -- winograd [--rounds=N] [--no-write]')) return;
+  const { values } = parseArgs({ args: argv, options: { ...helpOption, rounds: { type: 'string' }, pass: { type: 'string' }, 'no-write': { type: 'boolean' } } });
+  const usage = 'npm run bench -- winograd [--rounds=N] [--pass=forward|input|filter] [--no-write]';
+  if (printedHelp(values, usage)) return;
+  const passNames: Record<string, string> = { forward: 'forward', input: 'backward input', filter: 'backward filter' };
+  if (values.pass !== undefined && !(values.pass in passNames)) throw new Error(`winograd: --pass must be forward, input or filter, received '${values.pass}' (${usage})`);
+  const onlyPass = values.pass === undefined ? null : passNames[values.pass];
   const rounds = integerOption('winograd', 'rounds', values.rounds, 7, 1);
   const host = machine();
   const started = Date.now();
@@ -62,11 +67,17 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     const dy = Float32Array.from({ length: s.n * oh * ow * s.oc }, () => Math.random() - 0.5);
     const y = new Float32Array(dy.length);
     const dx = new Float32Array(x.length);
+    const dw = new Float32Array(w.length);
+    const db = new Float32Array(s.oc);
     const passes = {
       forward: () => native.conv2dForward(x, w, b, y, g, UnaryOp.relu, 0),
       'backward input': () => native.conv2dBackwardInput(dy, w, dx, g, y, UnaryOp.relu, 0),
+      'backward filter': () => native.conv2dBackwardFilter(x, dy, dw, db, g, y, UnaryOp.relu, 0),
     };
+    // y as the forward pass leaves it, so that relu's gradient masks about half of dy, as in training.
+    passes.forward();
     for (const [pass, f] of Object.entries(passes)) {
+      if (onlyPass && pass !== onlyPass) continue;
       const ratios: number[] = [];
       const direct: number[] = [];
       const wino: number[] = [];
@@ -82,7 +93,8 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
         ratios.push(t.never / t.always);
       }
       internal.conv2dWinograd('auto');
-      const chosen = pass === 'forward' ? internal.conv2dPlan(g).forward : internal.conv2dPlan(g).backwardInput;
+      const plan = internal.conv2dPlan(g);
+      const chosen = pass === 'forward' ? plan.forward : pass === 'backward input' ? plan.backwardInput : plan.backwardFilter;
       const macs = s.n * oh * ow * s.oc * 9 * s.c;
       const row = `| [${s.n},${s.hw},${s.hw},${s.c}] -> ${s.oc} ${s.padding} | ${pass} | ${median(direct).toFixed(3)} | ${median(wino).toFixed(3)} | ${
         ((2 * macs) / median(direct) / 1e6).toFixed(0)} | ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) | ${chosen} |`;
@@ -91,6 +103,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     }
   }
   internal.conv2dWinograd('auto');
+  if (onlyPass) return;
 
   // The whole network, Winograd on (the rule) against off.
   tn.setSeed(1);
@@ -132,8 +145,8 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     '',
     `- Machine: ${host.cpu}, ${host.cores} cores; Node ${host.node}; load average ${host.loadAverage.toFixed(2)} at the start (the machine is shared).`,
     `- tensornode: \`backendInfo()\` = ${host.backend}.`,
-    '- Method: the native kernels alone (`conv2dForward` with bias and relu; `conv2dBackwardInput` with relu\'s gradient',
-    '  folded in), each shape with Winograd F(4x4, 3x3) forced on and off, alternating per round (at least 15 ms of calls',
+    '- Method: the native kernels alone (`conv2dForward` with bias and relu; `conv2dBackwardInput` and',
+    '  `conv2dBackwardFilter` with relu\'s gradient folded in), each shape with Winograd F(4x4, 3x3) forced on and off, alternating per round (at least 15 ms of calls',
     `  each); medians of ${rounds} rounds. GFLOP/s counts the direct convolution's 2 x 9 x c x oc per output pixel. The last`,
     '  column is what the rule in native/conv_winograd.cc (`winograd_pays`) picks.',
     '',

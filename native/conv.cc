@@ -172,18 +172,18 @@ bool pointwise(const Conv2dShape& s) {
 enum class Algorithm { direct, gemm, im2col, winograd };
 
 // Winograd where winograd_pays (conv_winograd.cc) says it beats the direct kernels, or as set_winograd_mode forces.
-bool use_winograd(const Conv2dShape& s, bool backward_input) {
+bool use_winograd(const Conv2dShape& s, WinogradPass pass) {
   if (!winograd_geometry(s)) return false;
   switch (winograd_mode()) {
     case WinogradMode::always: return true;
     case WinogradMode::never: return false;
-    default: return winograd_pays(s, backward_input);
+    default: return winograd_pays(s, pass);
   }
 }
 
 Algorithm forward_algorithm(const Conv2dShape& s) {
   if (pointwise(s)) return Algorithm::gemm;
-  if (use_winograd(s, false)) return Algorithm::winograd;
+  if (use_winograd(s, WinogradPass::forward)) return Algorithm::winograd;
   const RowConv c = forward_rows(s);
   return direct_fits(c, ring_slots(c, 1)) ? Algorithm::direct : Algorithm::im2col;
 }
@@ -191,7 +191,7 @@ Algorithm forward_algorithm(const Conv2dShape& s) {
 Algorithm backward_input_algorithm(const Conv2dShape& s) {
   if (pointwise(s)) return Algorithm::gemm;
   if (s.stride_h != 1 || s.stride_w != 1) return Algorithm::im2col;
-  if (use_winograd(s, true)) return Algorithm::winograd;
+  if (use_winograd(s, WinogradPass::backward_input)) return Algorithm::winograd;
   const RowConv c = backward_input_rows(s);
   return direct_fits(c, ring_slots(c, 1)) ? Algorithm::direct : Algorithm::im2col;
 }
@@ -205,6 +205,7 @@ int64_t filter_chunk_rows(const Conv2dShape& s) {
 
 Algorithm backward_filter_algorithm(const Conv2dShape& s) {
   if (pointwise(s)) return Algorithm::gemm;
+  if (use_winograd(s, WinogradPass::backward_filter)) return Algorithm::winograd;
   const RowConv c = forward_rows(s);
   const int64_t k = s.kh * s.kw * s.c;
   const bool fits = k * s.oc * int64_t(sizeof(float)) <= kDirectBytes &&
@@ -602,7 +603,9 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
     case Algorithm::direct:
       direct_backward_filter(s, x, dy, dw, dbias, act);
       break;
-    case Algorithm::winograd:  // not chosen for this pass (backward_filter_algorithm)
+    case Algorithm::winograd:
+      winograd_backward_filter(s, x, dy, act, dw, dbias);
+      break;
     case Algorithm::im2col: {
       const float* dz = materialise_activation_grad(s, dy, act);
       im2col_backward_filter(s, x, dz, dw);

@@ -46,17 +46,27 @@ constexpr int64_t kMacsPerThread = int64_t(1) << 20;
 // 1 MiB L2, so that the GEMMs read what the input transform just wrote and the output transform reads what they wrote.
 constexpr int64_t kChunkBytes = int64_t(640) << 10;
 
+// The distance between two points' planes of a chunk: whole cache lines, and never a multiple of 1 KiB, so that the
+// 36 planes a transform writes side by side do not all map to the same few cache sets (a chunk of 128 tiles of 32
+// channels, planes 16 KiB apart, ran the filter gradient 1.6x slower than one of 71).
+int64_t point_stride(int64_t floats) {
+  const int64_t lines = (floats + 15) / 16;
+  return (lines % 16 == 0 ? lines + 1 : lines) * 16;
+}
+
+// G's rows evaluate the filter polynomial at 0, 1, -1, 2, -2 and infinity, scaled so that the output transform has
+// integer coefficients.
+constexpr float G[kWinogradAlpha][3] = {{0.25f, 0.0f, 0.0f},
+                                        {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                                        {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                                        {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                                        {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                                        {0.0f, 0.0f, 1.0f}};
+
 // u[p][ci][co] = (G g G^T)[p] with g[i][j] = k[(i * 3 + j) * in_c * out_c + ci * out_c + co] (a [3][3][in][out]
-// kernel), vectorised along co. G's rows evaluate the filter polynomial at 0, 1, -1, 2, -2 and infinity, scaled so
-// that the output transform has integer coefficients.
+// kernel), vectorised along co.
 void transform_kernel(const float* k, int64_t in_c, int64_t out_c, float* u) {
   const int64_t plane = in_c * out_c;
-  constexpr float G[kWinogradAlpha][3] = {{0.25f, 0.0f, 0.0f},
-                                          {-1.0f / 6, -1.0f / 6, -1.0f / 6},
-                                          {-1.0f / 6, 1.0f / 6, -1.0f / 6},
-                                          {1.0f / 24, 1.0f / 12, 1.0f / 6},
-                                          {1.0f / 24, -1.0f / 12, 1.0f / 6},
-                                          {0.0f, 0.0f, 1.0f}};
   const int threads = team_size(in_c, plane * 200, kMacsPerThread / 4);
   run_team(threads, in_c, [&](int, int64_t c0, int64_t c1) {
     std::vector<float> tmp(static_cast<size_t>(kWinogradAlpha * 3 * out_c));  // (G g)[a][j][co]
@@ -93,7 +103,8 @@ void run(const WinogradConv& g, const float* x, const float* u, const float* bia
   // often descheduled for a while, and the other then does its chunks instead of waiting for it (as tn::sgemm).
   if (threads > 1) chunk = std::min(chunk, std::max<int64_t>(8, (tiles + 4 * threads - 1) / (4 * threads)));
   const int64_t chunks = (tiles + chunk - 1) / chunk;
-  const int64_t v_floats = kWinogradPoints * chunk * g.in_c, per_thread = v_floats + kWinogradPoints * chunk * g.out_c;
+  const int64_t v_stride = point_stride(chunk * g.in_c), m_stride = point_stride(chunk * g.out_c);
+  const int64_t v_floats = kWinogradPoints * v_stride, per_thread = v_floats + kWinogradPoints * m_stride;
   float* scratch = workspace(WorkspaceSlot::im2col, static_cast<size_t>(threads * per_thread));
   std::atomic<int64_t> next{0};
   run_team(threads, threads, [&](int t, int64_t, int64_t) {
@@ -101,11 +112,44 @@ void run(const WinogradConv& g, const float* x, const float* u, const float* bia
     float* m = v + v_floats;
     for (int64_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) {
       const int64_t t0 = c * chunk, count = std::min(chunk, tiles - t0);
-      k.input_tiles(g, x, t0, count, v, chunk * g.in_c);
+      k.input_tiles(g, x, t0, count, v, v_stride);
       for (int p = 0; p < kWinogradPoints; ++p)
-        sgemm_serial(false, false, count, g.out_c, g.in_c, v + p * chunk * g.in_c, g.in_c,
-                     u + p * g.in_c * g.out_c, g.out_c, 0.0f, m + p * chunk * g.out_c, g.out_c);
-      k.output_tiles(g, m, chunk * g.out_c, t0, count, bias, activation, alpha, y);
+        sgemm_serial(false, false, count, g.out_c, g.in_c, v + p * v_stride, g.in_c, u + p * g.in_c * g.out_c,
+                     g.out_c, 0.0f, m + p * m_stride, g.out_c);
+      k.output_tiles(g, m, m_stride, t0, count, bias, activation, alpha, y);
+    }
+  });
+}
+
+// Carries the 36 points' gradients m[p][ci][co] back to the kernel: dw[i][j] = sum over a, b of G[a][i] m[a][b] G[b][j].
+void untransform_kernel(const float* m, int64_t in_c, int64_t out_c, float* dw) {
+  const int64_t plane = in_c * out_c;
+  const int threads = team_size(in_c, plane * 200, kMacsPerThread / 4);
+  run_team(threads, in_c, [&](int, int64_t c0, int64_t c1) {
+    std::vector<float> tmp(static_cast<size_t>(3 * kWinogradAlpha * out_c));  // (G^T m)[i][b][co]
+    for (int64_t ci = c0; ci < c1; ++ci) {
+      for (int i = 0; i < 3; ++i)
+        for (int b = 0; b < kWinogradAlpha; ++b) {
+          float* t = tmp.data() + (i * kWinogradAlpha + b) * out_c;
+          std::fill(t, t + out_c, 0.0f);
+          for (int a = 0; a < kWinogradAlpha; ++a) {
+            const float coef = G[a][i];
+            if (coef == 0.0f) continue;
+            const float* src = m + (a * kWinogradAlpha + b) * plane + ci * out_c;
+            for (int64_t co = 0; co < out_c; ++co) t[co] += coef * src[co];
+          }
+        }
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) {
+          float* o = dw + (i * 3 + j) * plane + ci * out_c;
+          std::fill(o, o + out_c, 0.0f);
+          for (int b = 0; b < kWinogradAlpha; ++b) {
+            const float coef = G[b][j];
+            if (coef == 0.0f) continue;
+            const float* t = tmp.data() + (i * kWinogradAlpha + b) * out_c;
+            for (int64_t co = 0; co < out_c; ++co) o[co] += coef * t[co];
+          }
+        }
     }
   });
 }
@@ -127,9 +171,15 @@ bool winograd_geometry(const Conv2dShape& s) {
 // to 4 on 2 threads (inference of a single request) the direct kernels took 0.4-0.8x Winograd's time on the
 // CIFAR-style CNN's layers, level at 256 output tiles of 32 channels, and Winograd won from 256 tiles of 64 channels
 // and 1,024 of 32 (test/native/conv-winograd.test.ts names the shapes; RESULTS.md "Issue 14, batch 1").
-bool winograd_pays(const Conv2dShape& s, bool backward_input) {
-  if (backward_input) return s.c >= 16 && s.oc >= 16;
+//
+// The filter gradient (2 threads, medians of 5 rounds, `npm run bench -- winograd --pass=filter`, 2026-12-06): 1.3-1.9x
+// on the networks' layers at batches 32 and 256 and 2.8x at 128 channels, but 0.90x at 16 channels, 0.85x on 6x6
+// outputs (mostly padding) and 0.4-1.06x at batch 1 (16-64 tiles, the sums' reduction and G^T . G not repaid).
+bool winograd_pays(const Conv2dShape& s, WinogradPass pass) {
+  if (pass == WinogradPass::backward_input) return s.c >= 16 && s.oc >= 16;
   const int64_t tiles = s.n * ((s.oh + 3) / 4) * ((s.ow + 3) / 4);
+  if (pass == WinogradPass::backward_filter)
+    return s.c >= 24 && s.oc >= 24 && s.oh >= 8 && s.ow >= 8 && tiles >= 128;
   const bool enough_tiles = tiles >= 512 || (tiles >= 256 && s.c >= 64 && s.oc >= 64);
   return s.c >= 16 && s.oc >= 16 && s.oh >= 8 && s.ow >= 8 && enough_tiles;
 }
@@ -159,6 +209,57 @@ void winograd_backward_input(const Conv2dShape& s, const float* dz, const float*
   // dx[h, w] reads dz rows h + pad_top - 2 + [0, 3): a forward convolution with padding 2 - pad.
   run({s.n, s.oh, s.ow, s.oc, s.h, s.w, s.c, 2 - s.pad_top, 2 - s.pad_left}, dz, u, nullptr, UnaryOp::linear, 0.0f,
       dx);
+}
+
+}  // namespace tn
+
+namespace tn {
+
+void winograd_backward_filter(const Conv2dShape& s, const float* x, const float* dy, const OutputActivation& act,
+                              float* dw, float* dbias) {
+  const WinogradKernels& k = kernels();
+  const WinogradConv g{s.n, s.h, s.w, s.c, s.oh, s.ow, s.oc, s.pad_top, s.pad_left};
+  const int64_t tiles = g.tiles(), plane = s.c * s.oc;
+  const int64_t per_tile = kWinogradPoints * (s.c + s.oc);
+  const int64_t chunk = std::clamp<int64_t>(kChunkBytes / int64_t(sizeof(float)) / per_tile, 8, 512);
+  const int64_t chunks = (tiles + chunk - 1) / chunk;
+  const int threads = team_size(chunks, tiles * kWinogradPoints * plane, kMacsPerThread);
+  // Chunks are split evenly and statically, and each thread sums its own products ([36][c][oc], then the bias's
+  // [oc]): the totals then depend only on the shape and the thread count, as the direct kernels' do.
+  const int64_t sums_floats = (kWinogradPoints * plane + s.oc + 15) / 16 * 16;
+  const int64_t v_stride = point_stride(chunk * s.c), m_stride = point_stride(chunk * s.oc);
+  const int64_t per_thread = sums_floats + kWinogradPoints * (v_stride + m_stride);
+  float* scratch = workspace(WorkspaceSlot::im2col, static_cast<size_t>(threads * per_thread));
+  run_team(threads, chunks, [&](int t, int64_t c0, int64_t c1) {
+    float* sums = scratch + t * per_thread;
+    float* bias_sums = sums + kWinogradPoints * plane;
+    float* v = sums + sums_floats;
+    float* m = v + kWinogradPoints * v_stride;
+    std::memset(bias_sums, 0, sizeof(float) * s.oc);
+    if (c0 == c1) std::memset(sums, 0, sizeof(float) * kWinogradPoints * plane);
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t t0 = c * chunk, count = std::min(chunk, tiles - t0);
+      k.input_tiles(g, x, t0, count, v, v_stride);
+      k.gradient_tiles(g, dy, act, t0, count, m, m_stride, bias_sums);
+      for (int p = 0; p < kWinogradPoints; ++p)
+        sgemm_serial(true, false, s.c, s.oc, count, v + p * v_stride, s.c, m + p * m_stride, s.oc,
+                     c == c0 ? 0.0f : 1.0f, sums + p * plane, s.oc);
+    }
+  });
+  // The threads' sums, added in thread order.
+  const int64_t total = kWinogradPoints * plane + s.oc;
+  if (threads > 1) {
+    const int adders = team_size(total, total * threads, int64_t(1) << 16);
+    run_team(adders, total, [&](int, int64_t e0, int64_t e1) {
+      for (int t = 1; t < threads; ++t) {
+        const float* part = scratch + t * per_thread;
+#pragma omp simd
+        for (int64_t e = e0; e < e1; ++e) scratch[e] += part[e];
+      }
+    });
+  }
+  untransform_kernel(scratch, s.c, s.oc, dw);
+  if (dbias) std::memcpy(dbias, scratch + kWinogradPoints * plane, sizeof(float) * s.oc);
 }
 
 }  // namespace tn

@@ -2,10 +2,13 @@
 // Convolutional Neural Networks", 2015): each 6x6 input tile is transformed (B^T d B), multiplied point by point
 // with the transformed kernel (G g G^T) as 36 GEMMs over channels, and the 36 products transformed back into a 4x4
 // output tile (A^T m A). 2.25 multiplies per output instead of 9 per input channel and output channel; the
-// transforms are additions (and a few multiplies by constants) whose cost grows only with the channels.
+// transforms are additions (and a few multiplies by constants) whose cost grows only with the channels. The filter
+// gradient runs the same algebra backwards: dz's tiles through A . A^T, times the input tiles, summed over tiles.
 //
 // Numerics: the points 0, +-1, +-2 make the transforms' coefficients reach 8 and 1/24, so the rounding error is
-// several times the direct convolution's (bounded in test/native/conv-winograd.test.ts against float64). A NaN or
+// several times the direct convolution's (bounded in test/native/conv-winograd.test.ts against float64), and it
+// scales with the whole tile's values: an output whose own terms are small next to its neighbours' (a gradient
+// routed through max-pooling is mostly zeros) has a larger error relative to them. A NaN or
 // infinity anywhere in a 6x6 input tile reaches most of its 4x4 outputs, not only those whose windows read it
 // (as in oneDNN's and cuDNN's Winograd kernels).
 #pragma once
@@ -39,6 +42,11 @@ struct WinogradKernels {
   // out_c + oc] the tile's 36 products; bias may be null.
   void (*output_tiles)(const WinogradConv& g, const float* m, int64_t point_stride, int64_t t0, int64_t count,
                        const float* bias, UnaryOp activation, float alpha, float* y);
+  // m[p * point_stride + (t - t0) * out_c + oc] = (A dz A^T)[p] for each tile t, with dz the tile's 4x4 output
+  // gradients (zero outside the output; dy * act'(y) with `act`): the gradient reaching the tile's 36 products.
+  // dbias, when not null, gets the tiles' dz added per channel.
+  void (*gradient_tiles)(const WinogradConv& g, const float* dy, const OutputActivation& act, int64_t t0,
+                         int64_t count, float* m, int64_t point_stride, float* dbias);
 };
 
 namespace avx512 { extern const WinogradKernels winograd_kernels; }
@@ -48,8 +56,9 @@ namespace generic { extern const WinogradKernels winograd_kernels; }
 // Whether Winograd can compute the shape at all: a 3x3 kernel with stride 1 and dilation 1.
 bool winograd_geometry(const Conv2dShape& s);
 
-// The measured rule: whether Winograd beats the direct kernels on this shape (forward, or backward_input).
-bool winograd_pays(const Conv2dShape& s, bool backward_input);
+// The measured rule: whether Winograd beats the direct kernels on this shape for this pass.
+enum class WinogradPass { forward, backward_input, backward_filter };
+bool winograd_pays(const Conv2dShape& s, WinogradPass pass);
 
 // y = act(conv(x, w) + bias) as conv2d_forward, for shapes winograd_geometry accepts.
 void winograd_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, UnaryOp activation,
@@ -57,6 +66,11 @@ void winograd_forward(const Conv2dShape& s, const float* x, const float* w, cons
 // dx as conv2d_backward_input from dz (the upstream gradient with any activation gradient already applied):
 // dz convolved with the kernel rotated by 180 degrees and its channels swapped, which is a 3x3 stride-1 convolution.
 void winograd_backward_input(const Conv2dShape& s, const float* dz, const float* w, float* dx);
+// dw and dbias (may be null) as conv2d_backward_filter computes them: the 36 products' gradients (dz's tiles through
+// A . A^T, with act's gradient applied on the way) times the input tiles (B^T d B), summed over tiles as 36 GEMMs,
+// then carried back to the 3x3 kernel through G^T . G.
+void winograd_backward_filter(const Conv2dShape& s, const float* x, const float* dy, const OutputActivation& act,
+                              float* dw, float* dbias);
 
 // Which shapes take Winograd: by the measured rule (automatic), or for tests and benchmarks every shape that
 // winograd_geometry accepts (always) or none (never). Process-wide.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "conv_winograd.h"
 #include "elementwise.h"
@@ -136,10 +137,70 @@ void output_tiles(const WinogradConv& g, const float* m, int64_t point_stride, i
   }
 }
 
+// m = A o for one column of 4 output gradients: the output transform's transpose, which carries dy back to the
+// 36 products.
+inline void gradient_1d(const R* o, R* m) {
+  const R two = Vec::set1(2.0f), four = Vec::set1(4.0f), eight = Vec::set1(8.0f);
+  const R e = o[0] + o[2], f = o[1] + o[3];
+  const R g = o[0] + four * o[2], h = two * o[1] + eight * o[3];
+  m[0] = o[0];
+  m[1] = e + f;
+  m[2] = e - f;
+  m[3] = g + h;
+  m[4] = g - h;
+  m[5] = o[3];
+}
+
+void gradient_tiles(const WinogradConv& g, const float* dy, const OutputActivation& act, int64_t t0, int64_t count,
+                    float* m, int64_t point_stride, float* dbias) {
+  const int64_t th = g.tiles_h(), tw = g.tiles_w(), oc = g.out_c;
+  // With an activation, each tile's dz = dy * act'(y) goes through this first (its rows are cols * oc contiguous
+  // floats in dy and y), so that dz is never written out in full.
+  std::vector<float> dz(act.y ? static_cast<size_t>(kWinogradTile * kWinogradTile * oc) : 0);
+  for (int64_t t = t0; t < t0 + count; ++t) {
+    const int64_t n = t / (th * tw), ty = t % (th * tw) / tw, tx = t % tw;
+    const int64_t oh0 = ty * kWinogradTile, ow0 = tx * kWinogradTile;
+    const int rows = static_cast<int>(std::min<int64_t>(kWinogradTile, g.out_h - oh0));
+    const int cols = static_cast<int>(std::min<int64_t>(kWinogradTile, g.out_w - ow0));
+    const int64_t at = ((n * g.out_h + oh0) * g.out_w + ow0) * oc;
+    const float* base = dy + at;
+    int64_t row_stride = g.out_w * oc;
+    if (act.y) {
+      for (int a = 0; a < rows; ++a) {
+        const int64_t off = at + a * g.out_w * oc;
+        TN_ISA_NS::unary_grad(act.activation, act.y + off, act.y + off, dy + off, dz.data() + a * kWinogradTile * oc,
+                              cols * oc, act.alpha);
+      }
+      base = dz.data();
+      row_stride = kWinogradTile * oc;
+    }
+    float* out = m + (t - t0) * oc;
+    for (int64_t ch = 0; ch < oc; ch += kW) {
+      const int64_t left = oc - ch;
+      R sum = Vec::zero();
+      R tmp[kWinogradAlpha][kWinogradTile];  // tmp[i][q] = (A dz)[i][q]; gradients outside the output are zero
+      for (int q = 0; q < kWinogradTile; ++q) {
+        R col[kWinogradTile], r[kWinogradAlpha];
+        for (int a = 0; a < kWinogradTile; ++a)
+          col[a] = a < rows && q < cols ? load_part(base + a * row_stride + q * oc + ch, left) : Vec::zero();
+        sum = sum + ((col[0] + col[1]) + (col[2] + col[3]));
+        gradient_1d(col, r);
+        for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][q] = r[i];
+      }
+      for (int i = 0; i < kWinogradAlpha; ++i) {
+        R r[kWinogradAlpha];
+        gradient_1d(tmp[i], r);
+        for (int j = 0; j < kWinogradAlpha; ++j) store_part(out + (i * kWinogradAlpha + j) * point_stride + ch, r[j], left);
+      }
+      if (dbias) store_part(dbias + ch, load_part(dbias + ch, left) + sum, left);
+    }
+  }
+}
+
 }  // namespace
 
 extern const WinogradKernels winograd_kernels;
-const WinogradKernels winograd_kernels = {input_tiles, output_tiles};
+const WinogradKernels winograd_kernels = {input_tiles, output_tiles, gradient_tiles};
 
 }  // namespace TN_ISA_NS
 }  // namespace tn

@@ -1,12 +1,12 @@
 // Winograd F(4x4, 3x3) (native/conv_winograd.cc) against the float64 references, on every ISA path (this file runs
-// once per vitest ISA project) and both thread counts: forward and backward-input forced onto Winograd for odd
+// once per vitest ISA project) and both thread counts: forward and both gradients forced onto Winograd for odd
 // shapes, with the error bound it is held to; the rule that picks it; NaN's reach; gradients by finite differences.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { internal, native, UnaryOp } from '../../lib/native.js';
 import { conv2dFused } from '../../lib/ops/conv.js';
 import {
-  expectClose, geometryOf, randomArray, refBackwardInput, refForward, type ConvCase,
+  expectClose, geometryOf, randomArray, refBackwardFilter, refBackwardInput, refForward, type ConvCase,
 } from '../helpers/conv-reference.js';
 import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
 
@@ -18,6 +18,8 @@ afterAll(() => tn.setNumThreads(defaultThreads));
 // rounding error is larger than the direct sum's: measured at up to 1.6e-6 of the sum of |terms| (mag) on these
 // shapes (the direct kernels: 3e-7). It is held to 5e-5 of mag (plus 1e-4 relative and 1e-5 absolute), five times
 // the bound of the direct kernels' tests; an error in any transform coefficient is of the order of mag itself.
+// The filter gradient, which sums over every tile before G^T . G carries the sums back, measured at up to 2.5e-6 of
+// mag (the direct kernels: 1.5e-7) and is held to the same bound.
 const winogradSlope = 5;
 
 const activations: Partial<Record<UnaryOp, (v: number, a: number) => number>> = {
@@ -55,7 +57,8 @@ function runCase(c: ConvCase & { activation: UnaryOp }, seed: number): void {
   const yRef = f.y.map((v) => act(v, alpha));
   internal.conv2dWinograd('always');
   const plan = internal.conv2dPlan(g.native);
-  expect([plan.forward, plan.backwardInput], 'forced plan').toEqual(['winograd', 'winograd']);
+  expect([plan.forward, plan.backwardInput, plan.backwardFilter], 'forced plan').toEqual(['winograd', 'winograd', 'winograd']);
+  const bf = refBackwardFilter(g, x, dy);
   for (const threads of [1, 2]) {
     tn.setNumThreads(threads);
     const tag = `${c.name} (${threads} thread${threads > 1 ? 's' : ''})`;
@@ -68,12 +71,22 @@ function runCase(c: ConvCase & { activation: UnaryOp }, seed: number): void {
     native.conv2dBackwardInput(dy, w, dx, g.native);
     expectClose(dx, bi.dx, bi.mag, `${tag} backward input`, winogradSlope);
 
+    const dw = new Float32Array(bf.dw.length).fill(Number.NaN);
+    const db = new Float32Array(g.oc).fill(Number.NaN);
+    native.conv2dBackwardFilter(x, dy, dw, db, g.native);
+    expectClose(dw, bf.dw, bf.mag, `${tag} backward filter`, winogradSlope);
+    expectClose(db, bf.db, bf.dbMag, `${tag} bias gradient`);
+
     if (c.activation === UnaryOp.relu) {
       // relu's gradient folded in: dz = dy where y > 0.
       const dz = dy.map((v, i) => (y[i] > 0 ? v : 0));
       const biz = refBackwardInput(g, dz, w);
       native.conv2dBackwardInput(dy, w, dx.fill(Number.NaN), g.native, y, UnaryOp.relu, 0);
       expectClose(dx, biz.dx, biz.mag, `${tag} backward input through relu`, winogradSlope);
+      const bfz = refBackwardFilter(g, x, dz);
+      native.conv2dBackwardFilter(x, dy, dw.fill(Number.NaN), db.fill(Number.NaN), g.native, y, UnaryOp.relu, 0);
+      expectClose(dw, bfz.dw, bfz.mag, `${tag} backward filter through relu`, winogradSlope);
+      expectClose(db, bfz.db, bfz.dbMag, `${tag} bias gradient through relu`);
     }
   }
 }
@@ -105,17 +118,19 @@ describe('Winograd F(4x4, 3x3) against a float64 reference', () => {
     expect(worstD, 'direct error / mag').toBeLessThan(1e-5);
   });
 
-  it('is chosen by the measured rule: 3x3 stride 1, at least 16 channels in and out, forward maps of 8x8 or more and enough tiles', () => {
+  it('is chosen by the measured rule: 3x3 stride 1, enough channels in and out, maps of 8x8 or more and enough tiles', () => {
     const planOf = (x: [number, number, number, number], k: [number, number, number, number], extra: Partial<ConvCase> = {}) =>
       internal.conv2dPlan(geometryOf({ name: 'rule', x, k, ...extra }).native);
     // The reference CNN's and the CIFAR-style CNN's layers after the first.
-    expect(planOf([32, 26, 26, 32], [3, 3, 32, 64])).toMatchObject({ forward: 'winograd', backwardInput: 'winograd', backwardFilter: 'direct' });
-    expect(planOf([32, 32, 32, 32], [3, 3, 32, 32])).toMatchObject({ forward: 'winograd', backwardInput: 'winograd' });
-    expect(planOf([32, 15, 15, 32], [3, 3, 32, 64], { padding: 'same' })).toMatchObject({ forward: 'winograd', backwardInput: 'winograd' });
-    expect(planOf([32, 15, 15, 64], [3, 3, 64, 64])).toMatchObject({ forward: 'winograd', backwardInput: 'winograd' });
+    const all = { forward: 'winograd', backwardInput: 'winograd', backwardFilter: 'winograd' };
+    expect(planOf([32, 26, 26, 32], [3, 3, 32, 64])).toMatchObject(all);
+    expect(planOf([32, 32, 32, 32], [3, 3, 32, 32])).toMatchObject(all);
+    expect(planOf([32, 15, 15, 32], [3, 3, 32, 64], { padding: 'same' })).toMatchObject(all);
+    expect(planOf([32, 15, 15, 64], [3, 3, 64, 64])).toMatchObject(all);
     // First layers, few channels, strides, dilations, other kernels: never.
-    expect(planOf([32, 32, 32, 3], [3, 3, 3, 32], { padding: 'same' })).toMatchObject({ forward: 'direct', backwardInput: 'direct' });
-    expect(planOf([32, 16, 16, 8], [3, 3, 8, 8], { padding: 'same' })).toMatchObject({ forward: 'direct', backwardInput: 'direct' });
+    const none = { forward: 'direct', backwardInput: 'direct', backwardFilter: 'direct' };
+    expect(planOf([32, 32, 32, 3], [3, 3, 3, 32], { padding: 'same' })).toMatchObject(none);
+    expect(planOf([32, 16, 16, 8], [3, 3, 8, 8], { padding: 'same' })).toMatchObject(none);
     expect(planOf([8, 16, 16, 32], [3, 3, 32, 32], { strides: [2, 2] }).forward).toBe('direct');
     expect(planOf([8, 16, 16, 32], [3, 3, 32, 32], { dilations: [2, 2] }).forward).toBe('direct');
     expect(planOf([8, 16, 16, 32], [5, 5, 32, 32]).forward).toBe('direct');
@@ -129,8 +144,35 @@ describe('Winograd F(4x4, 3x3) against a float64 reference', () => {
     expect(planOf([8, 30, 30, 32], [3, 3, 32, 32], { padding: 'same' }).forward).toBe('winograd'); // 512
     expect(planOf([16, 15, 15, 64], [3, 3, 64, 64], { padding: 'same' }).forward).toBe('winograd'); // 256 of 64
     expect(planOf([16, 15, 15, 32], [3, 3, 32, 64], { padding: 'same' }).forward).toBe('direct'); // 256 of 32 in
+    // The filter gradient: from 24 channels in and out, outputs of 8x8 or more and 128 tiles (a batch of 32 at 15x15;
+    // at batch 1 the reduction of the sums and the kernel's inverse transform are not repaid).
+    expect(planOf([32, 16, 16, 16], [3, 3, 16, 16], { padding: 'same' }).backwardFilter).toBe('direct');
+    expect(planOf([32, 16, 16, 24], [3, 3, 24, 24], { padding: 'same' }).backwardFilter).toBe('winograd');
+    expect(planOf([32, 6, 6, 32], [3, 3, 32, 32], { padding: 'same' }).backwardFilter).toBe('direct');
+    expect(planOf([32, 8, 8, 64], [3, 3, 64, 64], { padding: 'same' }).backwardFilter).toBe('winograd'); // 128 tiles
+    expect(planOf([7, 8, 8, 64], [3, 3, 64, 64], { padding: 'same' }).backwardFilter).toBe('direct'); // 28
+    expect(planOf([1, 32, 32, 32], [3, 3, 32, 32]).backwardFilter).toBe('direct');
     internal.conv2dWinograd('never');
-    expect(planOf([32, 26, 26, 32], [3, 3, 32, 64])).toMatchObject({ forward: 'direct', backwardInput: 'direct' });
+    expect(planOf([32, 26, 26, 32], [3, 3, 32, 64])).toMatchObject(none);
+  });
+
+  it('gives the filter gradient the same bits on every call with the same thread count', () => {
+    internal.conv2dWinograd('always');
+    const g = geometryOf({ name: 'det', x: [12, 14, 13, 24], k: [3, 3, 24, 32], padding: 'same' });
+    const x = randomArray(g.n * g.h * g.w * g.c, 61);
+    const dy = randomArray(g.n * g.oh * g.ow * g.oc, 62);
+    for (const threads of [1, 2]) {
+      tn.setNumThreads(threads);
+      const first = { dw: new Float32Array(9 * g.c * g.oc), db: new Float32Array(g.oc) };
+      native.conv2dBackwardFilter(x, dy, first.dw, first.db, g.native);
+      for (let i = 0; i < 5; i++) {
+        const dw = new Float32Array(first.dw.length);
+        const db = new Float32Array(g.oc);
+        native.conv2dBackwardFilter(x, dy, dw, db, g.native);
+        expect(Buffer.from(dw.buffer).equals(Buffer.from(first.dw.buffer)), `dw, call ${i + 2} on ${threads} threads`).toBe(true);
+        expect(Buffer.from(db.buffer).equals(Buffer.from(first.db.buffer)), `dbias, call ${i + 2} on ${threads} threads`).toBe(true);
+      }
+    }
   });
 
   it('turns a NaN input into NaN outputs within its tile only', () => {
@@ -157,7 +199,7 @@ describe('Winograd F(4x4, 3x3) against a float64 reference', () => {
     const k = randomTensor([3, 3, 16, 16], 12, -0.5, 0.5);
     const b = randomTensor([16], 13);
     const g = geometryOf({ name: 'grad', x: [2, 6, 7, 16], k: [3, 3, 16, 16], padding: 'same' });
-    expect(internal.conv2dPlan(g.native)).toMatchObject({ forward: 'winograd', backwardInput: 'winograd' });
+    expect(internal.conv2dPlan(g.native)).toMatchObject({ forward: 'winograd', backwardInput: 'winograd', backwardFilter: 'winograd' });
     // tanh rather than relu: central differences straddling relu's kink at 0 are off by design.
     const options = { maxPoints: 40 };
     gradCheck((p, q) => tn.conv2d(p, q, 1, 'valid'), [x, k], options);
