@@ -11,6 +11,7 @@
 
 #include "cpu.h"
 #include "gemm/gemm.h"
+#include "parallel.h"
 #include "team.h"
 #include "workspace.h"
 
@@ -98,11 +99,14 @@ void run(const WinogradConv& g, const float* x, const float* u, const float* bia
   const int64_t per_tile = kWinogradPoints * (g.in_c + g.out_c);
   int64_t chunk = std::clamp<int64_t>(kChunkBytes / int64_t(sizeof(float)) / per_tile, 8, 512);
   const int64_t macs = tiles * kWinogradPoints * g.in_c * g.out_c;
-  const int threads = team_size(tiles, macs, kMacsPerThread);
+  int threads = team_size(tiles, macs, kMacsPerThread);
   // A few chunks per thread, taken from a shared counter: on a machine shared with other processes one thread is
-  // often descheduled for a while, and the other then does its chunks instead of waiting for it (as tn::sgemm).
-  if (threads > 1) chunk = std::min(chunk, std::max<int64_t>(8, (tiles + 4 * threads - 1) / (4 * threads)));
+  // often descheduled for a while, and the other then does its chunks instead of waiting for it (as tn::sgemm). But
+  // not under 64 tiles (the GEMMs' rows), and no more threads than chunks: a batch-1 forward pass over 36 tiles, cut
+  // into chunks of 8 for two threads, took 125 us against 58 us in one chunk on one thread (2026-12-06).
+  if (threads > 1) chunk = std::min(chunk, std::max<int64_t>(64, (tiles + 4 * threads - 1) / (4 * threads)));
   const int64_t chunks = (tiles + chunk - 1) / chunk;
+  threads = static_cast<int>(std::min<int64_t>(threads, chunks));
   const int64_t v_stride = point_stride(chunk * g.in_c), m_stride = point_stride(chunk * g.out_c);
   const int64_t v_floats = kWinogradPoints * v_stride, per_thread = v_floats + kWinogradPoints * m_stride;
   float* scratch = workspace(WorkspaceSlot::im2col, static_cast<size_t>(threads * per_thread));
@@ -160,28 +164,37 @@ bool winograd_geometry(const Conv2dShape& s) {
   return s.kh == 3 && s.kw == 3 && s.stride_h == 1 && s.stride_w == 1 && s.dilation_h == 1 && s.dilation_w == 1;
 }
 
-// Measured on the avx512 path (benchmarks/RESULTS.md, "Winograd"; one thread, best of 60 calls, since the machine was
-// too loaded for medians): with 16 or more channels in and out, Winograd took 1.4-2.3x less time than the direct
-// kernels forward and 1.5-2.8x backward; 8 -> 8 channels were level and 3 -> 32 (a first layer) ran at 0.55x, the
-// transforms then costing as much as the products they save. Forward outputs under 8x8 (6x6, 4x4 with 64 channels)
-// were 0.90-0.94x: their tiles are mostly padding. The backward-input pass gains more (its direct kernels run at
-// 50-150 GFLOP/s against the forward's 200), also on small maps.
+// Measured on the avx512 path, direct against Winograd in one process, alternating (benchmarks/RESULTS.md
+// "Winograd", and "Issue 14, Winograd on two threads" for the scratch measurements behind the thresholds).
 //
-// The kernel's transform is paid once per call whatever the batch, so a forward pass over few tiles loses: at batch 1
-// to 4 on 2 threads (inference of a single request) the direct kernels took 0.4-0.8x Winograd's time on the
-// CIFAR-style CNN's layers, level at 256 output tiles of 32 channels, and Winograd won from 256 tiles of 64 channels
-// and 1,024 of 32 (test/native/conv-winograd.test.ts names the shapes; RESULTS.md "Issue 14, batch 1").
+// On one thread (setNumThreads(1), a serving pool's workers) Winograd took 0.4-0.8x the direct kernels' time on
+// nearly every shape with 16 channels or more, batch 1 included; it lost only with a handful of tiles (a forward
+// pass over 4 tiles 0.60-0.87x, a filter gradient over 16 tiles 0.60-0.75x: the kernel's transforms and the sums'
+// G^T . G are then not repaid).
 //
-// The filter gradient (2 threads, medians of 5 rounds, `npm run bench -- winograd --pass=filter`, 2026-12-06): 1.3-1.9x
-// on the networks' layers at batches 32 and 256 and 2.8x at 128 channels, but 0.90x at 16 channels, 0.85x on 6x6
-// outputs (mostly padding) and 0.4-1.06x at batch 1 (16-64 tiles, the sums' reduction and G^T . G not repaid).
+// On two threads the direct kernels scale by 1.8-2x and Winograd by 1.25-1.7x (its input and output transforms
+// stream the maps from memory), so it needs bigger calls: 24 channels or more (at 16 it took 1.15-1.45x the direct
+// time in every pass), maps of 8x8 or more (on 6x6 its tiles are mostly padding: 1.4-2x), and for the forward pass
+// 512 output tiles, or 256 with 64 channels in and out (at batch 1-8 of the CIFAR-style CNN's layers it took 1.1-2x
+// the direct time), for the filter gradient 128.
 bool winograd_pays(const Conv2dShape& s, WinogradPass pass) {
-  if (pass == WinogradPass::backward_input) return s.c >= 16 && s.oc >= 16;
-  const int64_t tiles = s.n * ((s.oh + 3) / 4) * ((s.ow + 3) / 4);
-  if (pass == WinogradPass::backward_filter)
-    return s.c >= 24 && s.oc >= 24 && s.oh >= 8 && s.ow >= 8 && tiles >= 128;
-  const bool enough_tiles = tiles >= 512 || (tiles >= 256 && s.c >= 64 && s.oc >= 64);
-  return s.c >= 16 && s.oc >= 16 && s.oh >= 8 && s.ow >= 8 && enough_tiles;
+  if (s.c < 16 || s.oc < 16) return false;
+  const int64_t tiles = s.n * ((s.oh + 3) / 4) * ((s.ow + 3) / 4);  // over the output (forward, filter gradient)
+  if (max_threads() == 1) {
+    switch (pass) {
+      case WinogradPass::forward: return tiles >= 16;
+      case WinogradPass::backward_input: return true;
+      case WinogradPass::backward_filter: return tiles >= 32;
+    }
+  }
+  if (s.c < 24 || s.oc < 24) return false;
+  switch (pass) {
+    case WinogradPass::forward:
+      return s.oh >= 8 && s.ow >= 8 && (tiles >= 512 || (tiles >= 256 && s.c >= 64 && s.oc >= 64));
+    case WinogradPass::backward_input: return s.h >= 8 && s.w >= 8;
+    case WinogradPass::backward_filter: return s.oh >= 8 && s.ow >= 8 && tiles >= 128;
+  }
+  return false;
 }
 
 void set_winograd_mode(WinogradMode mode) { g_mode.store(mode); }

@@ -118,9 +118,11 @@ describe('Winograd F(4x4, 3x3) against a float64 reference', () => {
     expect(worstD, 'direct error / mag').toBeLessThan(1e-5);
   });
 
-  it('is chosen by the measured rule: 3x3 stride 1, enough channels in and out, maps of 8x8 or more and enough tiles', () => {
+  it('is chosen by the measured rule: 3x3 stride 1, enough channels and tiles for the thread count, maps of 8x8 or more', () => {
     const planOf = (x: [number, number, number, number], k: [number, number, number, number], extra: Partial<ConvCase> = {}) =>
       internal.conv2dPlan(geometryOf({ name: 'rule', x, k, ...extra }).native);
+    // On two threads (the rule reads the thread count, not the machine's cores).
+    tn.setNumThreads(2);
     // The reference CNN's and the CIFAR-style CNN's layers after the first.
     const all = { forward: 'winograd', backwardInput: 'winograd', backwardFilter: 'winograd' };
     expect(planOf([32, 26, 26, 32], [3, 3, 32, 64])).toMatchObject(all);
@@ -134,8 +136,10 @@ describe('Winograd F(4x4, 3x3) against a float64 reference', () => {
     expect(planOf([8, 16, 16, 32], [3, 3, 32, 32], { strides: [2, 2] }).forward).toBe('direct');
     expect(planOf([8, 16, 16, 32], [3, 3, 32, 32], { dilations: [2, 2] }).forward).toBe('direct');
     expect(planOf([8, 16, 16, 32], [5, 5, 32, 32]).forward).toBe('direct');
-    // Small maps: the forward's tiles would be mostly padding; the input gradient still gains.
-    expect(planOf([8, 6, 6, 64], [3, 3, 64, 64], { padding: 'same' })).toMatchObject({ forward: 'direct', backwardInput: 'winograd' });
+    // Small maps: the tiles would be mostly padding; 16 channels: the transforms cost what the products save.
+    expect(planOf([8, 6, 6, 64], [3, 3, 64, 64], { padding: 'same' })).toMatchObject(none);
+    expect(planOf([32, 16, 16, 16], [3, 3, 16, 16], { padding: 'same' })).toMatchObject(none);
+    expect(planOf([32, 8, 8, 64], [3, 3, 64, 64], { padding: 'same' }).backwardInput).toBe('winograd');
     // Few output tiles (a batch of 1-4 in inference): the kernel's transform, paid per call, is not repaid. The forward
     // pass takes Winograd from 512 tiles, or 256 with 64 channels in and out.
     expect(planOf([1, 32, 32, 32], [3, 3, 32, 32])).toMatchObject({ forward: 'direct', backwardInput: 'winograd' });
@@ -152,6 +156,14 @@ describe('Winograd F(4x4, 3x3) against a float64 reference', () => {
     expect(planOf([32, 8, 8, 64], [3, 3, 64, 64], { padding: 'same' }).backwardFilter).toBe('winograd'); // 128 tiles
     expect(planOf([7, 8, 8, 64], [3, 3, 64, 64], { padding: 'same' }).backwardFilter).toBe('direct'); // 28
     expect(planOf([1, 32, 32, 32], [3, 3, 32, 32]).backwardFilter).toBe('direct');
+    // On one thread Winograd wins from 16 channels on nearly every shape; only a handful of tiles loses (the forward
+    // pass under 16, the filter gradient under 32).
+    tn.setNumThreads(1);
+    expect(planOf([1, 32, 32, 32], [3, 3, 32, 32])).toMatchObject(all);
+    expect(planOf([32, 16, 16, 16], [3, 3, 16, 16], { padding: 'same' })).toMatchObject(all);
+    expect(planOf([1, 8, 8, 64], [3, 3, 64, 64], { padding: 'same' })).toMatchObject({ forward: 'direct', backwardInput: 'winograd', backwardFilter: 'direct' });
+    expect(planOf([1, 15, 15, 64], [3, 3, 64, 64], { padding: 'same' })).toMatchObject({ forward: 'winograd', backwardInput: 'winograd', backwardFilter: 'direct' });
+    expect(planOf([32, 16, 16, 8], [3, 3, 8, 8], { padding: 'same' })).toMatchObject(none);
     internal.conv2dWinograd('never');
     expect(planOf([32, 26, 26, 32], [3, 3, 32, 64])).toMatchObject(none);
   });

@@ -173,8 +173,8 @@ const cases: ConvCase[] = [
   { name: 'parallel: first layer batch 8', x: [8, 28, 28, 1], k: [3, 3, 1, 32], bias: true, activation: UnaryOp.relu },
   { name: 'parallel: 12x12x16 -> 32 same', x: [4, 12, 12, 16], k: [3, 3, 16, 32], padding: 'same', bias: true },
   { name: 'parallel: stride 2 same', x: [4, 17, 15, 12], k: [3, 3, 12, 40], strides: [2, 2], padding: 'same', bias: true },
-  // Enough output tiles (512) that the forward pass takes Winograd (fewer: the direct kernels, as at batch 1).
-  { name: 'parallel: 32x32x16 -> 16 same, batch 8 (Winograd forward)', x: [8, 32, 32, 16], k: [3, 3, 16, 16], padding: 'same', bias: true },
+  // Enough output tiles (512) that the forward pass takes Winograd on two threads too (fewer: the direct kernels).
+  { name: 'parallel: 32x32x24 -> 24 same, batch 8 (Winograd forward)', x: [8, 32, 32, 24], k: [3, 3, 24, 24], padding: 'same', bias: true },
   // 128 output tiles of 24 channels: the filter gradient takes Winograd (the forward pass, with fewer than 256, does not).
   { name: 'parallel: 16x16x24 -> 24 same, batch 8 (Winograd filter gradient)', x: [8, 16, 16, 24], k: [3, 3, 24, 24], padding: 'same', bias: true, activation: UnaryOp.relu },
   // Weights too large for the direct kernels: im2col + GEMM.
