@@ -780,8 +780,11 @@ void pooled_input_gradient(const Conv2dShape& s, const float* w, const float* dy
 // threads (AVX-512 / AVX2): 1.0x / 1.5x faster at 32x14x14x32 -> 64 'same', 1.5x / 2.1x at 32x13x13x32 -> 64
 // 'valid', 1.7x / 2.2x at 8x16x16x128 -> 128; but 1.6x / 1.1x slower at 32x28x28x16 -> 32, and 3-7x slower with 1
 // or 3 input channels, whose vectors are mostly padding. A 1x1 kernel is one GEMM unfused; fewer images than threads
-// would leave threads idle.
+// would leave threads idle. Where the unfused input gradient takes Winograd, that beats scattering up to 64 channels
+// (2 threads, batch 32: 1.26x at 32x32x32 -> 32 'valid', 1.32x at 26x26x32 -> 64, level at 15x15x64 -> 64 and
+// 8x8x64 -> 64; 1.3-1.7x on one thread) but not at 8x16x16x128 -> 128 (0.75x; 2026-12-06).
 bool scatter_input_gradient(const Conv2dShape& s) {
+  if (backward_input_algorithm(s) == Algorithm::winograd && s.c < 128) return false;
   return s.c >= 32 && s.kh * s.kw > 1 && s.n >= max_threads();
 }
 
