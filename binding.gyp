@@ -48,6 +48,8 @@
         "native/elementwise.cc",
         "native/elementwise_avx512.cc",
         "native/elementwise_avx2.cc",
+        "native/random_avx512.cc",
+        "native/random_avx2.cc",
         "native/reduce.cc",
         "native/optim.cc",
         "native/optim_avx512.cc",

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { dropout } from '../../lib/ops/dropout.js';
+import { native } from '../../lib/native.js';
 import { Generator } from '../../lib/random.js';
 import { gradCheck, randomTensor } from '../helpers/gradcheck.js';
 
@@ -25,6 +26,33 @@ describe('dropout', () => {
       const sd = Math.sqrt(n * rate * (1 - rate));
       expect(Math.abs(kept - n * (1 - rate)), `rate ${rate}`).toBeLessThan(5 * sd);
     }
+  });
+
+  it('draws the same mask on every ISA path: splitmix64 of (key, index), its top 24 bits against keep * 2^24', () => {
+    // A BigInt reference of the native stream (native/random.h): any path that vectorised the 64-bit products
+    // differently, or split the work so that an index moved, would change these bits.
+    const M = (1n << 64n) - 1n;
+    const mix = (z: bigint) => {
+      z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M;
+      z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M;
+      return z ^ (z >> 31n);
+    };
+    const [lo, hi] = [0x9abcdef0, 0x12345678];
+    const keep = 0.7;
+    const base = mix((BigInt(hi) << 32n) | BigInt(lo));
+    const threshold = BigInt(Math.floor(Math.fround(keep) * 16777216));
+    const n = 200003; // several threads' shares, and a tail after the last full vector
+    const out = new Float32Array(n).fill(Number.NaN);
+    native.dropoutMask(out, n, keep, lo, hi);
+    const scale = Math.fround(1 / Math.fround(keep));
+    let checked = 0;
+    for (let i = 0; i < n; i += i < 40 || i > n - 40 ? 1 : 997) {
+      const r = mix((base + BigInt(i + 1) * 0x9e3779b97f4a7c15n) & M) >> 40n;
+      expect(out[i], `element ${i}`).toBe(r < threshold ? scale : 0);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(200);
+    expect(out.every((v) => v === 0 || v === scale)).toBe(true);
   });
 
   it('repeats its mask for the same generator state and draws a new one each call', () => {
