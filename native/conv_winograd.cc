@@ -177,8 +177,13 @@ bool winograd_geometry(const Conv2dShape& s) {
 // time in every pass), maps of 8x8 or more (on 6x6 its tiles are mostly padding: 1.4-2x), and for the forward pass
 // 512 output tiles, or 256 with 64 channels in and out (at batch 1-8 of the CIFAR-style CNN's layers it took 1.1-2x
 // the direct time), for the filter gradient 128.
+//
+// The filter gradient keeps per-thread sums of 36 x c x oc floats: past 8 MiB of them (more than about 240 channels
+// in and out) it is left to im2col and the GEMM, which are efficient at those widths.
 bool winograd_pays(const Conv2dShape& s, WinogradPass pass) {
   if (s.c < 16 || s.oc < 16) return false;
+  if (pass == WinogradPass::backward_filter && kWinogradPoints * s.c * s.oc * int64_t(sizeof(float)) > (int64_t(8) << 20))
+    return false;
   const int64_t tiles = s.n * ((s.oh + 3) / 4) * ((s.ow + 3) / 4);  // over the output (forward, filter gradient)
   if (max_threads() == 1) {
     switch (pass) {

@@ -156,6 +156,9 @@ describe('Winograd F(4x4, 3x3) against a float64 reference', () => {
     expect(planOf([32, 8, 8, 64], [3, 3, 64, 64], { padding: 'same' }).backwardFilter).toBe('winograd'); // 128 tiles
     expect(planOf([7, 8, 8, 64], [3, 3, 64, 64], { padding: 'same' }).backwardFilter).toBe('direct'); // 28
     expect(planOf([1, 32, 32, 32], [3, 3, 32, 32]).backwardFilter).toBe('direct');
+    // Its per-thread sums (36 x c x oc floats) stay within 8 MiB: wider layers keep im2col and the GEMM.
+    expect(planOf([32, 16, 16, 240], [3, 3, 240, 240], { padding: 'same' }).backwardFilter).toBe('winograd');
+    expect(planOf([32, 16, 16, 256], [3, 3, 256, 256], { padding: 'same' })).toMatchObject({ forward: 'winograd', backwardFilter: 'im2col' });
     // On one thread Winograd wins from 16 channels on nearly every shape; only a handful of tiles loses (the forward
     // pass under 16, the filter gradient under 32).
     tn.setNumThreads(1);
