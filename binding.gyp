@@ -22,7 +22,6 @@
         "native/binding/indexing.cc",
         "native/binding/quantized.cc",
         "native/cpu.cc",
-        "native/heap.cc",
         "native/gemm/gemm.cc",
         "native/gemm/kernel_avx512.cc",
         "native/gemm/kernel_avx2.cc",

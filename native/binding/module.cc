@@ -4,13 +4,11 @@
 #include <napi.h>
 
 #include "binding/register.h"
-#include "heap.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   using namespace tn::binding;
-  tn::keep_freed_memory();
   RegisterBackend(env, exports);
   RegisterElementwise(env, exports);
   RegisterReduce(env, exports);
