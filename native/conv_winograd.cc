@@ -47,6 +47,11 @@ constexpr int64_t kMacsPerThread = int64_t(1) << 20;
 // 1 MiB L2, so that the GEMMs read what the input transform just wrote and the output transform reads what they wrote.
 constexpr int64_t kChunkBytes = int64_t(640) << 10;
 
+// Tiles per chunk for the L2 budget above.
+int64_t l2_chunk(int64_t in_c, int64_t out_c) {
+  return std::clamp<int64_t>(kChunkBytes / int64_t(sizeof(float)) / (kWinogradPoints * (in_c + out_c)), 8, 512);
+}
+
 // The distance between two points' planes of a chunk: whole cache lines, and never a multiple of 1 KiB, so that the
 // 36 planes a transform writes side by side do not all map to the same few cache sets (a chunk of 128 tiles of 32
 // channels, planes 16 KiB apart, ran the filter gradient 1.6x slower than one of 71).
@@ -96,8 +101,7 @@ void run(const WinogradConv& g, const float* x, const float* u, const float* bia
          float* y) {
   const WinogradKernels& k = kernels();
   const int64_t tiles = g.tiles();
-  const int64_t per_tile = kWinogradPoints * (g.in_c + g.out_c);
-  int64_t chunk = std::clamp<int64_t>(kChunkBytes / int64_t(sizeof(float)) / per_tile, 8, 512);
+  int64_t chunk = l2_chunk(g.in_c, g.out_c);
   const int64_t macs = tiles * kWinogradPoints * g.in_c * g.out_c;
   int threads = team_size(tiles, macs, kMacsPerThread);
   // A few chunks per thread, taken from a shared counter: on a machine shared with other processes one thread is
@@ -229,20 +233,16 @@ void winograd_backward_input(const Conv2dShape& s, const float* dz, const float*
       dx);
 }
 
-}  // namespace tn
-
-namespace tn {
-
 void winograd_backward_filter(const Conv2dShape& s, const float* x, const float* dy, const OutputActivation& act,
                               float* dw, float* dbias) {
   const WinogradKernels& k = kernels();
   const WinogradConv g{s.n, s.h, s.w, s.c, s.oh, s.ow, s.oc, s.pad_top, s.pad_left};
   const int64_t tiles = g.tiles(), plane = s.c * s.oc;
-  const int64_t per_tile = kWinogradPoints * (s.c + s.oc);
-  const int64_t chunk = std::clamp<int64_t>(kChunkBytes / int64_t(sizeof(float)) / per_tile, 8, 512);
+  const int64_t chunk = l2_chunk(s.c, s.oc);
   const int64_t chunks = (tiles + chunk - 1) / chunk;
   const int threads = team_size(chunks, tiles * kWinogradPoints * plane, kMacsPerThread);
-  // Chunks are split evenly and statically, and each thread sums its own products ([36][c][oc], then the bias's
+  // Chunks are split evenly and statically (no more threads than chunks, so each thread's first chunk sets its sums),
+  // and each thread sums its own products ([36][c][oc], then the bias's
   // [oc]): the totals then depend only on the shape and the thread count, as the direct kernels' do.
   const int64_t sums_floats = (kWinogradPoints * plane + s.oc + 15) / 16 * 16;
   const int64_t v_stride = point_stride(chunk * s.c), m_stride = point_stride(chunk * s.oc);
@@ -254,7 +254,6 @@ void winograd_backward_filter(const Conv2dShape& s, const float* x, const float*
     float* v = sums + sums_floats;
     float* m = v + kWinogradPoints * v_stride;
     std::memset(bias_sums, 0, sizeof(float) * s.oc);
-    if (c0 == c1) std::memset(sums, 0, sizeof(float) * kWinogradPoints * plane);
     for (int64_t c = c0; c < c1; ++c) {
       const int64_t t0 = c * chunk, count = std::min(chunk, tiles - t0);
       k.input_tiles(g, x, t0, count, v, v_stride);
