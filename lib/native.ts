@@ -121,6 +121,14 @@ export interface NativeBindings {
     w: F32, grad: F32, m: F32, v: F32, vHat: F32 | null, learningRate: number, alpha: number,
     beta1: number, beta2: number, epsilon: number, weightDecay: number,
   ): void;
+  /**
+   * A Dense layer's backward pass with Adam's update of its kernel fused in (native/optim.h): dx = dz @ w^T with w
+   * before the update (when dx is given), then Adam with g = x^T @ dz, one block of w's rows at a time.
+   */
+  denseBackwardAdam(
+    x: F32, dz: F32, dx: F32 | null, w: F32, m: F32, v: F32, vHat: F32 | null, rows: number, inputDim: number,
+    units: number, learningRate: number, alpha: number, beta1: number, beta2: number, epsilon: number, weightDecay: number,
+  ): void;
   rmspropUpdate(
     w: F32, grad: F32, velocity: F32, momentumSlot: F32 | null, averageGradient: F32 | null,
     learningRate: number, rho: number, momentum: number, epsilon: number,

@@ -1,6 +1,10 @@
 #include "optim.h"
 
+#include <cstddef>
+#include <vector>
+
 #include "cpu.h"
+#include "gemm/gemm.h"
 #include "parallel.h"
 
 // The portable path: the same loops compiled for the baseline ISA of the build (SSE2 on x86-64, NEON on arm64).
@@ -55,6 +59,49 @@ void rmsprop_update(float* w, const float* g, float* a, float* m, float* mg, int
 void adagrad_update(float* w, const float* g, float* a, int64_t n, float lr, float epsilon) {
   const auto f = table().adagrad;
   parallel_for(n, 4, [&](int64_t b, int64_t e) { f(w, g, a, b, e, lr, epsilon); });
+}
+
+void dense_backward_adam(const float* x, const float* dz, float* dx, float* w, float* m, float* v, float* vhat,
+                         int64_t rows, int64_t in, int64_t units, float lr, float alpha, float beta1, float beta2,
+                         float epsilon, float weight_decay) {
+  const auto f = table().adam;
+  const float c1 = 1.0f - beta1, c2 = 1.0f - beta2, decay = weight_decay * lr;
+  // Blocks of kernel rows whose gradient (and w, m, v) take about 64 KiB each: the block's dx columns read w, the
+  // gradient's GEMM writes g, and the update reads both back from L2. Blocks are independent (each owns its rows of
+  // w and its columns of dx), so the result does not depend on the number of threads.
+  int64_t block = (int64_t(16384) / (units > 0 ? units : 1)) / 8 * 8;
+  if (block < 8) block = 8;
+  if (block > in) block = in;
+  const int64_t blocks = in > 0 ? (in + block - 1) / block : 0;
+  auto run = [&](int64_t b0, int64_t b1) {
+    std::vector<float> g(static_cast<size_t>(block * units));
+    for (int64_t bi = b0; bi < b1; ++bi) {
+      const int64_t r0 = bi * block, nr = (r0 + block < in ? block : in - r0);
+      float* wb = w + r0 * units;
+      if (dx) sgemm_serial(false, true, rows, nr, units, dz, units, wb, units, 0.f, dx + r0, in);
+      sgemm_serial(true, false, nr, units, rows, x + r0, in, dz, units, 0.f, g.data(), units);
+      const int64_t off = r0 * units, n = nr * units;
+      f(wb, g.data(), m + off, v + off, vhat ? vhat + off : nullptr, 0, n, alpha, c1, c2, epsilon, decay);
+    }
+  };
+  // About 2 * rows FLOPs per kernel element for each product: split only when each thread gets real work.
+  int threads = max_threads();
+  const int64_t work = in * units * (rows + 4);
+  if (threads > blocks) threads = static_cast<int>(blocks);
+  if (work < 8 * kParallelGrain) threads = 1;
+  if (threads <= 1) {
+    run(0, blocks);
+    return;
+  }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    run(blocks * t / nt, blocks * (t + 1) / nt);
+  }
+#else
+  run(0, blocks);
+#endif
 }
 
 }  // namespace tn

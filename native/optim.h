@@ -17,6 +17,15 @@ void rmsprop_update(float* w, const float* g, float* a, float* m, float* mg, int
 // Adagrad: a += g^2; w -= lr*g/sqrt(a+eps).
 void adagrad_update(float* w, const float* g, float* a, int64_t n, float lr, float epsilon);
 
+// A Dense layer's backward pass and Adam's update of its kernel in one pass over the kernel. With y = x @ w, x
+// [rows, in], w [in, units] and dz = dL/dy [rows, units]: dx = dz @ w^T with w before the update (skipped when dx is
+// null), then adam_update of w with g = x^T @ dz. The kernel's gradient, m and v then stream through the cache once
+// per step instead of three times (written by the gradient's GEMM, read back by the update), which is most of a
+// small batch's step for a wide Dense layer: g lives only as one L2-sized block of rows at a time.
+void dense_backward_adam(const float* x, const float* dz, float* dx, float* w, float* m, float* v, float* vhat,
+                         int64_t rows, int64_t in, int64_t units, float lr, float alpha, float beta1, float beta2,
+                         float epsilon, float weight_decay);
+
 // The loops of those updates over parameters [b, e), one set per SIMD path (native/optim_impl.h); optim.cc picks the
 // active path's and splits the parameters over threads.
 #define TN_OPTIM_LOOPS(ns)                                                                                         \

@@ -57,6 +57,36 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// dz's and x's rows are the batch; w is [in, units]. dx (x's gradient, [rows, in]) may be null.
+Napi::Value DenseBackwardAdam(const Napi::CallbackInfo& info) {
+  Args args(info, "denseBackwardAdam", 16);
+  const int64_t rows = args.Dim(7, "rows"), in = args.Dim(8, "inputDim"), units = args.Dim(9, "units");
+  const float lr = args.Float(10, "learningRate"), alpha = args.Float(11, "alpha"), b1 = args.Float(12, "beta1"),
+              b2 = args.Float(13, "beta2"), eps = args.Float(14, "epsilon"), wd = args.Float(15, "weightDecay");
+  auto x = args.Floats(0, "x");
+  auto dz = args.Floats(1, "dz");
+  auto dx = args.FloatsOrNull(2, "dx");
+  auto w = args.Floats(3, "w");
+  auto m = args.Floats(4, "m");
+  auto v = args.Floats(5, "v");
+  auto vhat = args.FloatsOrNull(6, "vHat");
+  const std::string shape = "[" + std::to_string(rows) + ", " + std::to_string(in) + "] x [" + std::to_string(in) +
+                            ", " + std::to_string(units) + "]";
+  args.Length(x, args.Product({rows, in}, "x"), "x", "rows x inputDim of " + shape);
+  args.Length(dz, args.Product({rows, units}, "dz"), "dz", "rows x units of " + shape);
+  if (dx.present) args.Length(dx, x.length, "dx", "the length of x");
+  args.Length(w, args.Product({in, units}, "w"), "w", "inputDim x units of " + shape);
+  SlotLike(args, m, w, "m");
+  SlotLike(args, v, w, "v");
+  SlotLike(args, vhat, w, "vHat");
+  // What the call writes (w, m, v, vHat, dx) apart from each other and from what the products read (x, dz).
+  args.NoOverlap({Args::Name(w, "w"), Args::Name(m, "m"), Args::Name(v, "v"), Args::Name(vhat, "vHat"), Args::Name(dx, "dx")},
+                 {Args::Name(x, "x"), Args::Name(dz, "dz")});
+  tn::dense_backward_adam(x.data, dz.data, dx.data, w.data, m.data, v.data, vhat.data, rows, in, units, lr, alpha, b1,
+                          b2, eps, wd);
+  return info.Env().Undefined();
+}
+
 Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   Args args(info, "rmspropUpdate", 9);
   auto w = args.Floats(0, "w");
@@ -99,6 +129,7 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
   Export(env, exports, {
       {"sgdUpdate", SgdUpdate},
       {"adamUpdate", AdamUpdate},
+      {"denseBackwardAdam", DenseBackwardAdam},
       {"rmspropUpdate", RmspropUpdate},
       {"adagradUpdate", AdagradUpdate},
   });

@@ -158,3 +158,91 @@ describe('native optimizer updates match float64 references', () => {
     expect(Array.from(sm).filter((x) => x !== 0)).toEqual([]);
   });
 });
+
+describe('native Dense backward pass with the Adam update fused in', () => {
+  // Integer-valued x and dz (times 1/16) make every gradient element an exact float32 sum, whatever the order of its
+  // terms: the fused pass must then leave w, m and v bit for bit as adamUpdate does with that gradient. dx, a sum of
+  // products with the real-valued kernel, is judged against float64.
+  const ints = (n: number, seed: number, scale: number) => values(n, seed, 3.5).map((v) => Math.trunc(v) * scale);
+  // [rows, inputDim, units]: below one block of kernel rows, tails of a block (130 rows, 17 or 70 units), several
+  // blocks over both threads (1000 x 70, 300 x 128), a single row, units past 16 floats.
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 7, 5], [32, 130, 17], [5, 300, 128], [2, 1000, 70], [1, 64, 200]];
+
+  function run(rows: number, inputDim: number, units: number, amsgrad: boolean, weightDecay: number, withDx: boolean) {
+    const n = inputDim * units;
+    const w = values(n, 7, 1), m = new Float32Array(n), v = new Float32Array(n), vhat = amsgrad ? new Float32Array(n) : null;
+    const rw = Float32Array.from(w), rm = new Float32Array(n), rv = new Float32Array(n), rh = amsgrad ? new Float32Array(n) : null;
+    let dxError = 0;
+    const [lr, b1, b2, eps] = [0.01, 0.9, 0.999, 1e-7];
+    for (let t = 1; t <= 3; t++) {
+      const x = ints(rows * inputDim, 50 + t, 1);
+      const dz = ints(rows * units, 60 + t, 1 / 16);
+      const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      // Reference: dx with the kernel before this step, in float64; then the exact gradient through adamUpdate.
+      const dxRef = new Float64Array(rows * inputDim), dxScale = new Float64Array(rows * inputDim);
+      for (let r = 0; r < rows; r++) {
+        for (let i = 0; i < inputDim; i++) {
+          let s = 0, a = 0;
+          for (let u = 0; u < units; u++) {
+            s += dz[r * units + u] * rw[i * units + u];
+            a += Math.abs(dz[r * units + u] * rw[i * units + u]);
+          }
+          dxRef[r * inputDim + i] = s;
+          dxScale[r * inputDim + i] = a;
+        }
+      }
+      const g = new Float32Array(n);
+      for (let i = 0; i < inputDim; i++) {
+        for (let u = 0; u < units; u++) {
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += x[r * inputDim + i] * dz[r * units + u];
+          g[i * units + u] = s;
+        }
+      }
+      native.adamUpdate(rw, g, rm, rv, rh, lr, alpha, b1, b2, eps, weightDecay);
+      const dx = withDx ? new Float32Array(rows * inputDim).fill(NaN) : null;
+      native.denseBackwardAdam(x, dz, dx, w, m, v, vhat, rows, inputDim, units, lr, alpha, b1, b2, eps, weightDecay);
+      if (dx) for (let i = 0; i < dx.length; i++) dxError = Math.max(dxError, Math.abs(dx[i] - dxRef[i]) / Math.max(dxScale[i], 1e-30));
+    }
+    return { w, m, v, vhat, rw, rm, rv, rh, dxError };
+  }
+
+  /** The first index where two arrays differ in bits (-1: none); vitest's deep equality is slow on long arrays. */
+  const firstDifference = (a: Float32Array | null, b: Float32Array | null): number => {
+    if (!a || !b) return a === b ? -1 : 0;
+    const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+    if (ua.length !== ub.length) return 0;
+    for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return i;
+    return -1;
+  };
+
+  it('updates the kernel as adamUpdate does with the whole gradient, and computes dx with the kernel before the update', () => {
+    for (const [rows, inputDim, units] of shapes) {
+      for (const [amsgrad, weightDecay, withDx] of [[false, 0, true], [true, 0, true], [false, 0.01, false]] as const) {
+        const what = `[${rows}, ${inputDim}] x [${inputDim}, ${units}] amsgrad=${amsgrad} weightDecay=${weightDecay} dx=${withDx}`;
+        const r = run(rows, inputDim, units, amsgrad, weightDecay, withDx);
+        expect(firstDifference(r.w, r.rw), what).toBe(-1);
+        expect(firstDifference(r.m, r.rm), what).toBe(-1);
+        expect(firstDifference(r.v, r.rv), what).toBe(-1);
+        expect(firstDifference(r.vhat, r.rh), what).toBe(-1);
+        expect(r.dxError, what).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it('gives the same bits on one thread as on two', () => {
+    const threads = native.backendInfo().threads;
+    try {
+      native.setNumThreads(1);
+      const one = run(16, 2000, 96, false, 0, true);
+      native.setNumThreads(2);
+      const two = run(16, 2000, 96, false, 0, true);
+      expect(firstDifference(two.w, one.w)).toBe(-1);
+      expect(firstDifference(two.m, one.m)).toBe(-1);
+      expect(firstDifference(two.v, one.v)).toBe(-1);
+      expect(firstDifference(two.w, one.rw)).toBe(-1);
+    } finally {
+      native.setNumThreads(threads);
+    }
+  });
+});
