@@ -83,10 +83,34 @@ function topologicalOrder(root: Tensor): Tensor[] {
 }
 
 /**
- * Gradients of sum(root * seed) with respect to `sources` (or, when sources is null, every leaf that requires a
- * gradient). A source the root does not depend on gets no entry.
+ * An update of a variable applied by the op that computes its gradient, in the same pass (a Dense layer's backward
+ * pass with Adam's update of its kernel): the gradient never exists as a whole array. `x` and `dz` are the op's input
+ * and output gradient as [rows, inputDim] and [rows, units]; `dx`, when given, receives x's gradient, computed with
+ * the kernel before the update.
  */
-export function backward(root: Tensor, seed: Tensor | null, sources: readonly Tensor[] | null): Map<Tensor, Tensor> {
+export type FusedUpdate = (x: Float32Array, dz: Float32Array, dx: Float32Array | null, rows: number, inputDim: number, units: number) => void;
+
+/** Which sources' updates may be fused into the op that computes their gradient (trainStep's optimizer decides). */
+export type FusedUpdates = (source: Tensor) => FusedUpdate | null;
+
+let fusion: { updates: FusedUpdates; consumers: Map<Tensor, number> } | null = null;
+
+/**
+ * For an op's backward rule: the fused update of `t`, when the running backward pass was given one for it and this
+ * op is the only one that uses `t` (so the op's gradient is the whole gradient). The caller must then apply it and
+ * return no gradient for `t`; backward leaves `t` out of its result.
+ */
+export function claimFusedUpdate(t: Tensor): FusedUpdate | null {
+  if (fusion === null || fusion.consumers.get(t) !== 1) return null;
+  return fusion.updates(t);
+}
+
+/**
+ * Gradients of sum(root * seed) with respect to `sources` (or, when sources is null, every leaf that requires a
+ * gradient). A source the root does not depend on gets no entry, nor does one whose update `fused` offered and an op
+ * applied (claimFusedUpdate).
+ */
+export function backward(root: Tensor, seed: Tensor | null, sources: readonly Tensor[] | null, fused: FusedUpdates | null = null): Map<Tensor, Tensor> {
   if (seed !== null && !shapesEqual(seed.shape, root.shape)) {
     throw new Error(`gradient: the upstream gradient has shape ${fmt(seed.shape)}, but the output has shape ${fmt(root.shape)}`);
   }
@@ -106,29 +130,50 @@ export function backward(root: Tensor, seed: Tensor | null, sources: readonly Te
     if (!useful.has(root)) return result;
     const grads = new Map<Tensor, Tensor>();
     grads.set(root, seed ?? ones(root.shape));
-    for (let k = order.length - 1; k >= 0; k--) {
-      const t = order[k];
-      const g = grads.get(t);
-      if (g === undefined) continue;
-      grads.delete(t);
-      if (sourceSet ? sourceSet.has(t) : t._leaf) result.set(t, g);
-      const node = t._node;
-      if (node === null) continue;
-      const needs = node.inputs.map((i) => useful.has(i));
-      if (!needs.some(Boolean)) continue;
-      const inputGrads = node.backward(g, needs);
-      for (let i = 0; i < node.inputs.length; i++) {
-        if (!needs[i]) continue;
-        const gi = inputGrads[i];
-        if (gi === null || gi === undefined) continue;
-        const input = node.inputs[i];
-        if (!shapesEqual(gi.shape, input.shape)) {
-          throw new Error(`internal error: ${node.op} backward produced a gradient of shape ${fmt(gi.shape)} for an input of shape ${fmt(input.shape)}`);
-        }
-        const prev = grads.get(input);
-        grads.set(input, prev === undefined ? gi : addSame(prev, gi));
+    // A backward pass inside a backward rule (higher-order gradients) must not claim the outer pass's updates.
+    const outer = fusion;
+    fusion = null;
+    if (fused !== null && sourceSet !== null) {
+      // How many recorded uses each source has on the way to the root: only a single use carries the whole gradient.
+      const consumers = new Map<Tensor, number>();
+      for (const t of order) {
+        if (!t._node || !useful.has(t)) continue;
+        for (const i of t._node.inputs) if (sourceSet.has(i)) consumers.set(i, (consumers.get(i) ?? 0) + 1);
       }
+      fusion = { updates: fused, consumers };
+    }
+    try {
+      walk(order, grads, sourceSet, useful, result);
+    } finally {
+      fusion = outer;
     }
     return result;
   });
+}
+
+/** The reverse sweep: each node's rule maps its output's gradient to its inputs', summed where a tensor is reused. */
+function walk(order: Tensor[], grads: Map<Tensor, Tensor>, sourceSet: Set<Tensor> | null, useful: Set<Tensor>, result: Map<Tensor, Tensor>): void {
+  for (let k = order.length - 1; k >= 0; k--) {
+    const t = order[k];
+    const g = grads.get(t);
+    if (g === undefined) continue;
+    grads.delete(t);
+    if (sourceSet ? sourceSet.has(t) : t._leaf) result.set(t, g);
+    const node = t._node;
+    if (node === null) continue;
+    const needs = node.inputs.map((i) => useful.has(i));
+    if (!needs.some(Boolean)) continue;
+    const inputGrads = node.backward(g, needs);
+    for (let i = 0; i < node.inputs.length; i++) {
+      if (!needs[i]) continue;
+      const gi = inputGrads[i];
+      if (gi === null || gi === undefined) continue;
+      const input = node.inputs[i];
+      if (!shapesEqual(gi.shape, input.shape)) {
+        throw new Error(`internal error: ${node.op} backward produced a gradient of shape ${fmt(gi.shape)} for an input of shape ${fmt(input.shape)}`);
+      }
+      const prev = grads.get(input);
+      grads.set(input, prev === undefined ? gi : addSame(prev, gi));
+    }
+  }
 }

@@ -6,7 +6,7 @@ import { ProgbarLogger, Progbar } from '../callbacks/progbar.js';
 import { persistent, withScope } from '../memory.js';
 import { mul } from '../ops/elementwise.js';
 import { generator } from '../random.js';
-import { empty, type Tensor, type TensorLike, type Variable } from '../tensor.js';
+import { empty, Variable, type Tensor, type TensorLike } from '../tensor.js';
 import { batchLoss, currentLogs, metricsNames, resetMetrics, type Compiled } from './compile.js';
 import { cardinality, checkSampleWeight, classWeightsFor, gatherRows, rowRange, toList, type Inputs } from './data.js';
 import type { Model } from './model.js';
@@ -108,9 +108,11 @@ export function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[],
   const outs = model.forward(xs, true);
   const loss = batchLoss(c, outs, ys, sw, model.losses);
   const vars = model.trainableWeights;
-  const grads = backward(loss, null, vars);
+  const optimizer = model.optimizer!;
+  // Dense kernels the optimizer can update during the backward pass get no gradient here (Optimizer.fusedDenseUpdate).
+  const grads = backward(loss, null, vars, (v) => (v instanceof Variable ? optimizer.fusedDenseUpdate(v) : null));
   const pairs: [Tensor | null, Variable][] = vars.map((v) => [grads.get(v) ?? null, v]);
-  noGrad(() => model.optimizer!.applyGradients(pairs));
+  noGrad(() => optimizer.applyGradients(pairs));
 }
 
 export function testStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {

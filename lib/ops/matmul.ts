@@ -1,6 +1,6 @@
 // Matrix products on the native GEMM: matMul (batched, transposes read in place) and the fused dense op
 // x @ kernel + bias -> activation that Dense layers run as one kernel call.
-import { record } from '../autograd/tape.js';
+import { claimFusedUpdate, record } from '../autograd/tape.js';
 import { native, ReduceOp, UnaryOp } from '../native.js';
 import { broadcastShapes, fmt, shapesEqual, sizeOf } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
@@ -149,6 +149,9 @@ export function epilogueActivation(activation: UnaryOp, alpha: number): boolean 
   }
 }
 
+/** Below this many kernel elements (64 KiB) the separate update costs no more than the fused one. */
+const fusedUpdateMin = 16384;
+
 /**
  * The Dense layer's computation as one op: activation(x @ kernel + bias) over the last axis of x.
  * The bias and an output-differentiable activation run in the GEMM epilogue; others run as a separate op.
@@ -189,11 +192,17 @@ export function dense(
     let dx: Tensor | null = null;
     let dk: Tensor | null = null;
     let db: Tensor | null = null;
-    if (needs[0]) {
+    // A kernel big enough for its update's memory traffic to matter, updated by Adam during this pass (trainStep):
+    // dx, the kernel's gradient and the update in one pass over the kernel (native/optim.h).
+    const update = needs[1] && !bfloat16 && k * units >= fusedUpdateMin ? claimFusedUpdate(kernel) : null;
+    if (update) {
+      if (needs[0]) dx = empty(x.shape.slice());
+      update(f32(x), f32(dz), dx ? f32(dx) : null, m, k, units);
+    } else if (needs[0]) {
       dx = empty(x.shape.slice());
       gemm(false, true, m, k, units, dz, ldk, kernel, ldk, dx, ldx, null, UnaryOp.linear);
     }
-    if (needs[1]) {
+    if (needs[1] && !update) {
       dk = empty(kernel.shape.slice());
       gemm(true, false, k, units, m, x, ldx, dz, ldk, dk, ldk, null, UnaryOp.linear);
     }

@@ -1,6 +1,6 @@
 // Optimizers with Keras 3's update rules and defaults. The update of each variable is one native pass over its
 // values, gradient and slots; clipping and weight decay follow Keras's base optimizer.
-import { backward } from '../autograd/tape.js';
+import { backward, type FusedUpdate } from '../autograd/tape.js';
 import { allocate } from '../memory.js';
 import { native } from '../native.js';
 import { lookup, normalizeName } from '../names.js';
@@ -73,7 +73,7 @@ export abstract class Optimizer {
   /** Applies one update to w in place; g is the (clipped) gradient. */
   protected abstract update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number, step: number): void;
 
-  private slotsFor(v: Variable): Float32Array[] {
+  protected slotsFor(v: Variable): Float32Array[] {
     let s = this.slots.get(v);
     if (!s) {
       const spec = this.slotSpec();
@@ -98,6 +98,22 @@ export abstract class Optimizer {
     const own = this.slots.get(v);
     if (own) own.forEach((s, i) => s.set(arrays[i]));
     else this.slots.set(v, arrays.map((a) => Float32Array.from(a)));
+  }
+
+  /**
+   * @internal The update of variable `v` that the next applyGradients would make, as a Dense layer's backward pass
+   * can apply it while it computes the gradient (autograd/tape.ts, FusedUpdate); null when this optimizer has none or
+   * the gradient must first be seen whole (clipping). trainStep asks before the backward pass; the applyGradients
+   * that follows then gets no gradient for `v` and counts the step as usual.
+   */
+  fusedDenseUpdate(_v: Variable): FusedUpdate | null {
+    return null;
+  }
+
+  /** Whether the gradients reach update() unchanged: no clipping, and applyGradients not overridden (the distributed optimizer averages them across processes first). */
+  protected gradientsPassThrough(): boolean {
+    return this.clipnorm === null && this.clipvalue === null && this.globalClipnorm === null &&
+      this.applyGradients === Optimizer.prototype.applyGradients;
   }
 
   /** Applies gradients: [[grad, variable], ...] (null gradients are skipped), or TF.js's {variableName: grad}. */
@@ -260,9 +276,24 @@ export class Adam extends Optimizer {
   protected slotSpec() {
     return { count: this.amsgrad ? 3 : 2, initial: [0, 0, 0] };
   }
+  /** The step size of update t: lr with both moments' bias corrections folded in. */
+  private alpha(lr: number, t: number): number {
+    return (lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+  }
   protected update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number, t: number): void {
-    const alpha = (lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
-    native.adamUpdate(w, g, slots[0], slots[1], slots[2] ?? null, lr, alpha, this.beta1, this.beta2, this.epsilon, this.weightDecay ?? 0);
+    native.adamUpdate(w, g, slots[0], slots[1], slots[2] ?? null, lr, this.alpha(lr, t), this.beta1, this.beta2, this.epsilon, this.weightDecay ?? 0);
+  }
+  override fusedDenseUpdate(v: Variable): FusedUpdate | null {
+    // Only where the fused pass computes exactly what applyGradients then update() would (a subclass may change update()).
+    if (!this.gradientsPassThrough() || this.update !== Adam.prototype.update || v.dtype !== 'float32') return null;
+    const lr = this.currentLearningRate();
+    const alpha = this.alpha(lr, this.iterations + 1);
+    const slots = this.slotsFor(v);
+    const w = v.values as Float32Array;
+    return (x, dz, dx, rows, inputDim, units) => {
+      if (inputDim * units !== w.length) throw new Error(`${this.constructor.name}: variable '${v.name}' of shape ${fmt(v.shape)} is not a [${inputDim}, ${units}] Dense kernel`);
+      native.denseBackwardAdam(x, dz, dx, w, slots[0], slots[1], slots[2] ?? null, rows, inputDim, units, lr, alpha, this.beta1, this.beta2, this.epsilon, this.weightDecay ?? 0);
+    };
   }
   override getConfig() {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
