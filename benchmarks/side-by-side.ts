@@ -85,6 +85,8 @@ const fmtInt = (v: number) => Math.round(v).toLocaleString('en-US');
 export interface SideBySideOptions {
   rounds: number;
   steps: number;
+  /** Seconds each side trains and predicts before the measured rounds. */
+  warmup: number;
   write: boolean;
   /** The words they were read from, for the command line the results quote. */
   argv: string[];
@@ -94,13 +96,14 @@ export interface SideBySideOptions {
 export function sideBySideOptions(file: string, argv: string[]): SideBySideOptions | null {
   const { values } = parseArgs({
     args: argv,
-    options: { rounds: { type: 'string' }, steps: { type: 'string' }, 'no-write': { type: 'boolean' }, ...helpOption },
+    options: { rounds: { type: 'string' }, steps: { type: 'string' }, warmup: { type: 'string' }, 'no-write': { type: 'boolean' }, ...helpOption },
   });
-  if (printedHelp(values, `npx tsx benchmarks/${file} [--rounds 9] [--steps 20] [--no-write]`)) return null;
+  if (printedHelp(values, `npx tsx benchmarks/${file} [--rounds 9] [--steps 20] [--warmup 5] [--no-write]`)) return null;
   const suite = file.replace(/\.ts$/, '');
   return {
     rounds: integerOption(suite, 'rounds', values.rounds, 9, 1),
     steps: integerOption(suite, 'steps', values.steps, 20, 1),
+    warmup: integerOption(suite, 'warmup', values.warmup, 5, 0),
     write: !values['no-write'],
     argv,
   };
@@ -138,9 +141,25 @@ export async function runSideBySide(spec: SideBySide, options: SideBySideOptions
     predictor.predict(x, { batchSize: predictBatchSize });
     return n / ((performance.now() - t0) / 1000);
   };
-  // Warm-up: the first calls build the models, fill the buffer pool and start the threads.
-  await oursTrain(0);
-  oursPredict();
+  // Warm-up: the first calls build the models, fill the buffer pool and start the threads. Then each side works for
+  // `warmup` seconds: a Node process runs its training step several times slower in its first second and reaches
+  // its pace only after a few seconds (V8 compiles the per-step JavaScript as it gets hot: with --always-turbofan
+  // the reference CNN's epochs are level from the second on), and a training job runs for minutes, not seconds.
+  const { warmup } = options;
+  let warmRounds = 0;
+  for (let ours = 0, theirs = 0; warmRounds === 0 || ours < warmup || (torch && theirs < warmup); warmRounds++) {
+    if (warmRounds === 0 || ours < warmup) {
+      const t0 = performance.now();
+      await oursTrain(warmRounds);
+      oursPredict();
+      ours += (performance.now() - t0) / 1000;
+    }
+    if (torch && theirs < warmup) {
+      theirs += (await torch.request({ cmd: 'train', steps, start: warmRounds * steps, batch: batchSize })).s as number;
+      theirs += (await torch.request({ cmd: 'predict', predictBatch: predictBatchSize })).s as number;
+    }
+  }
+  console.log(`warm-up: ${warmRounds} round${warmRounds === 1 ? '' : 's'} (at least ${warmup} s of training and inference on each side)`);
   const rows = { train: { ours: [] as number[], torch: [] as number[], ratio: [] as number[] }, predict: { ours: [] as number[], torch: [] as number[], ratio: [] as number[] } };
   for (let r = 0; r < rounds; r++) {
     const a = await oursTrain(r + 1);
@@ -178,7 +197,7 @@ export async function runSideBySide(spec: SideBySide, options: SideBySideOptions
       `- tensornode: \`backendInfo()\` = ${host.backend}.`,
       `- Peer: ${info}; \`OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 LD_PRELOAD=libtcmalloc_minimal.so.4\`${Object.keys(formats).length ? `; memory format chosen by timing: ${JSON.stringify(formats)}` : ''}.`,
       ...spec.describe.map((l) => l.replace('%PARAMS%', trainer.countParams().toLocaleString('en-US'))),
-      `- Method: ${rounds} rounds after a warm-up; each round trains ${steps} batches of ${batchSize} on each side (tensornode through`,
+      `- Method: ${rounds} rounds after a warm-up of ${warmRounds} rounds (each side at least ${warmup} s); each round trains ${steps} batches of ${batchSize} on each side (tensornode through`,
       `  \`fit()\`, PyTorch with its usual loop) and then predicts all ${n.toLocaleString('en-US')} samples at batch ${predictBatchSize} on each side.`,
       '',
       table,
