@@ -129,6 +129,11 @@ export interface NativeBindings {
     x: F32, dz: F32, dx: F32 | null, w: F32, m: F32, v: F32, vHat: F32 | null, rows: number, inputDim: number,
     units: number, learningRate: number, alpha: number, beta1: number, beta2: number, epsilon: number, weightDecay: number,
   ): void;
+  /** denseBackwardAdam with SGD's update (momentumSlot null without momentum). */
+  denseBackwardSgd(
+    x: F32, dz: F32, dx: F32 | null, w: F32, momentumSlot: F32 | null, rows: number, inputDim: number, units: number,
+    learningRate: number, momentum: number, nesterov: boolean,
+  ): void;
   rmspropUpdate(
     w: F32, grad: F32, velocity: F32, momentumSlot: F32 | null, averageGradient: F32 | null,
     learningRate: number, rho: number, momentum: number, epsilon: number,

@@ -61,14 +61,16 @@ void adagrad_update(float* w, const float* g, float* a, int64_t n, float lr, flo
   parallel_for(n, 4, [&](int64_t b, int64_t e) { f(w, g, a, b, e, lr, epsilon); });
 }
 
-void dense_backward_adam(const float* x, const float* dz, float* dx, float* w, float* m, float* v, float* vhat,
-                         int64_t rows, int64_t in, int64_t units, float lr, float alpha, float beta1, float beta2,
-                         float epsilon, float weight_decay) {
-  const auto f = table().adam;
-  const float c1 = 1.0f - beta1, c2 = 1.0f - beta2, decay = weight_decay * lr;
-  // Blocks of kernel rows whose gradient (and w, m, v) take about 64 KiB each: the block's dx columns read w, the
-  // gradient's GEMM writes g, and the update reads both back from L2. Blocks are independent (each owns its rows of
-  // w and its columns of dx), so the result does not depend on the number of threads.
+namespace {
+
+// A Dense layer's backward pass with an update of its kernel, one block of kernel rows at a time: update(offset, g,
+// n) applies the optimizer to the n parameters from `offset` with their gradient g. Blocks of rows whose gradient
+// (and w and the slots) take about 64 KiB each: the block's dx columns read w, the gradient's GEMM writes g, and the
+// update reads both back from L2. Blocks are independent (each owns its rows of w and its columns of dx), so the
+// result does not depend on the number of threads.
+template <typename Update>
+void dense_backward_update(const float* x, const float* dz, float* dx, float* w, int64_t rows, int64_t in,
+                           int64_t units, Update&& update) {
   int64_t block = (int64_t(16384) / (units > 0 ? units : 1)) / 8 * 8;
   if (block < 8) block = 8;
   if (block > in) block = in;
@@ -77,11 +79,9 @@ void dense_backward_adam(const float* x, const float* dz, float* dx, float* w, f
     std::vector<float> g(static_cast<size_t>(block * units));
     for (int64_t bi = b0; bi < b1; ++bi) {
       const int64_t r0 = bi * block, nr = (r0 + block < in ? block : in - r0);
-      float* wb = w + r0 * units;
-      if (dx) sgemm_serial(false, true, rows, nr, units, dz, units, wb, units, 0.f, dx + r0, in);
+      if (dx) sgemm_serial(false, true, rows, nr, units, dz, units, w + r0 * units, units, 0.f, dx + r0, in);
       sgemm_serial(true, false, nr, units, rows, x + r0, in, dz, units, 0.f, g.data(), units);
-      const int64_t off = r0 * units, n = nr * units;
-      f(wb, g.data(), m + off, v + off, vhat ? vhat + off : nullptr, 0, n, alpha, c1, c2, epsilon, decay);
+      update(r0 * units, g.data(), nr * units);
     }
   };
   // About 2 * rows FLOPs per kernel element for each product: split only when each thread gets real work.
@@ -102,6 +102,26 @@ void dense_backward_adam(const float* x, const float* dz, float* dx, float* w, f
 #else
   run(0, blocks);
 #endif
+}
+
+}  // namespace
+
+void dense_backward_adam(const float* x, const float* dz, float* dx, float* w, float* m, float* v, float* vhat,
+                         int64_t rows, int64_t in, int64_t units, float lr, float alpha, float beta1, float beta2,
+                         float epsilon, float weight_decay) {
+  const auto f = table().adam;
+  const float c1 = 1.0f - beta1, c2 = 1.0f - beta2, decay = weight_decay * lr;
+  dense_backward_update(x, dz, dx, w, rows, in, units, [&](int64_t off, const float* g, int64_t n) {
+    f(w + off, g, m + off, v + off, vhat ? vhat + off : nullptr, 0, n, alpha, c1, c2, epsilon, decay);
+  });
+}
+
+void dense_backward_sgd(const float* x, const float* dz, float* dx, float* w, float* m, int64_t rows, int64_t in,
+                        int64_t units, float lr, float momentum, bool nesterov) {
+  const auto f = table().sgd;
+  dense_backward_update(x, dz, dx, w, rows, in, units, [&](int64_t off, const float* g, int64_t n) {
+    f(w + off, g, m ? m + off : nullptr, 0, n, lr, momentum, nesterov);
+  });
 }
 
 }  // namespace tn

@@ -25,6 +25,9 @@ void adagrad_update(float* w, const float* g, float* a, int64_t n, float lr, flo
 void dense_backward_adam(const float* x, const float* dz, float* dx, float* w, float* m, float* v, float* vhat,
                          int64_t rows, int64_t in, int64_t units, float lr, float alpha, float beta1, float beta2,
                          float epsilon, float weight_decay);
+// The same with SGD's update (m null without momentum).
+void dense_backward_sgd(const float* x, const float* dz, float* dx, float* w, float* m, int64_t rows, int64_t in,
+                        int64_t units, float lr, float momentum, bool nesterov);
 
 // The loops of those updates over parameters [b, e), one set per SIMD path (native/optim_impl.h); optim.cc picks the
 // active path's and splits the parameters over threads.

@@ -23,6 +23,11 @@ export interface OptimizerArgs {
 
 export type GradientsAndVariables = [Tensor | null, Variable][] | Record<string, Tensor>;
 
+/** A fused update's variable must be the [inputDim, units] kernel of the Dense op that applies it. */
+function checkDenseKernel(optimizer: Optimizer, v: Variable, inputDim: number, units: number): void {
+  if (inputDim * units !== v.size) throw new Error(`${optimizer.constructor.name}: variable '${v.name}' of shape ${fmt(v.shape)} is not a [${inputDim}, ${units}] Dense kernel`);
+}
+
 function checkNonNegative(v: unknown, cls: string, arg: string): number | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) {
@@ -245,6 +250,18 @@ export class SGD extends Optimizer {
     this.decay(w, lr);
     native.sgdUpdate(w, g, slots[0] ?? null, lr, this.momentum, this.nesterov);
   }
+  override fusedDenseUpdate(v: Variable): FusedUpdate | null {
+    // Weight decay runs as its own pass over w before update(); the fused pass has none.
+    if (!this.gradientsPassThrough() || this.update !== SGD.prototype.update || this.weightDecay || v.dtype !== 'float32') return null;
+    const lr = this.currentLearningRate();
+    const slot = this.slotsFor(v)[0] ?? null;
+    const w = v.values as Float32Array;
+    return (x, dz, dx, rows, inputDim, units) => {
+      checkDenseKernel(this, v, inputDim, units);
+      native.denseBackwardSgd(x, dz, dx, w, slot, rows, inputDim, units, lr, this.momentum, this.nesterov);
+    };
+  }
+
   override getConfig() {
     return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov };
   }
@@ -291,7 +308,7 @@ export class Adam extends Optimizer {
     const slots = this.slotsFor(v);
     const w = v.values as Float32Array;
     return (x, dz, dx, rows, inputDim, units) => {
-      if (inputDim * units !== w.length) throw new Error(`${this.constructor.name}: variable '${v.name}' of shape ${fmt(v.shape)} is not a [${inputDim}, ${units}] Dense kernel`);
+      checkDenseKernel(this, v, inputDim, units);
       native.denseBackwardAdam(x, dz, dx, w, slots[0], slots[1], slots[2] ?? null, rows, inputDim, units, lr, alpha, this.beta1, this.beta2, this.epsilon, this.weightDecay ?? 0);
     };
   }

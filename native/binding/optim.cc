@@ -57,33 +57,60 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The operands of a Dense layer's backward pass with a fused update: x [rows, in], dz [rows, units], dx (null or as
+// x), the kernel w [in, units]; read after the arrays each binding takes, with rows, in and units at `dims`.
+struct DenseOperands {
+  int64_t rows, in, units;
+  Args::Span<float> x, dz, dx, w;
+  DenseOperands(const Args& args, size_t dims) {
+    rows = args.Dim(dims, "rows");
+    in = args.Dim(dims + 1, "inputDim");
+    units = args.Dim(dims + 2, "units");
+    x = args.Floats(0, "x");
+    dz = args.Floats(1, "dz");
+    dx = args.FloatsOrNull(2, "dx");
+    w = args.Floats(3, "w");
+    const std::string shape = "[" + std::to_string(rows) + ", " + std::to_string(in) + "] x [" +
+                              std::to_string(in) + ", " + std::to_string(units) + "]";
+    args.Length(x, args.Product({rows, in}, "x"), "x", "rows x inputDim of " + shape);
+    args.Length(dz, args.Product({rows, units}, "dz"), "dz", "rows x units of " + shape);
+    if (dx.present) args.Length(dx, x.length, "dx", "the length of x");
+    args.Length(w, args.Product({in, units}, "w"), "w", "inputDim x units of " + shape);
+  }
+};
+
 // dz's and x's rows are the batch; w is [in, units]. dx (x's gradient, [rows, in]) may be null.
 Napi::Value DenseBackwardAdam(const Napi::CallbackInfo& info) {
   Args args(info, "denseBackwardAdam", 16);
-  const int64_t rows = args.Dim(7, "rows"), in = args.Dim(8, "inputDim"), units = args.Dim(9, "units");
   const float lr = args.Float(10, "learningRate"), alpha = args.Float(11, "alpha"), b1 = args.Float(12, "beta1"),
               b2 = args.Float(13, "beta2"), eps = args.Float(14, "epsilon"), wd = args.Float(15, "weightDecay");
-  auto x = args.Floats(0, "x");
-  auto dz = args.Floats(1, "dz");
-  auto dx = args.FloatsOrNull(2, "dx");
-  auto w = args.Floats(3, "w");
+  const DenseOperands d(args, 7);
   auto m = args.Floats(4, "m");
   auto v = args.Floats(5, "v");
   auto vhat = args.FloatsOrNull(6, "vHat");
-  const std::string shape = "[" + std::to_string(rows) + ", " + std::to_string(in) + "] x [" + std::to_string(in) +
-                            ", " + std::to_string(units) + "]";
-  args.Length(x, args.Product({rows, in}, "x"), "x", "rows x inputDim of " + shape);
-  args.Length(dz, args.Product({rows, units}, "dz"), "dz", "rows x units of " + shape);
-  if (dx.present) args.Length(dx, x.length, "dx", "the length of x");
-  args.Length(w, args.Product({in, units}, "w"), "w", "inputDim x units of " + shape);
-  SlotLike(args, m, w, "m");
-  SlotLike(args, v, w, "v");
-  SlotLike(args, vhat, w, "vHat");
+  SlotLike(args, m, d.w, "m");
+  SlotLike(args, v, d.w, "v");
+  SlotLike(args, vhat, d.w, "vHat");
   // What the call writes (w, m, v, vHat, dx) apart from each other and from what the products read (x, dz).
-  args.NoOverlap({Args::Name(w, "w"), Args::Name(m, "m"), Args::Name(v, "v"), Args::Name(vhat, "vHat"), Args::Name(dx, "dx")},
-                 {Args::Name(x, "x"), Args::Name(dz, "dz")});
-  tn::dense_backward_adam(x.data, dz.data, dx.data, w.data, m.data, v.data, vhat.data, rows, in, units, lr, alpha, b1,
-                          b2, eps, wd);
+  args.NoOverlap({Args::Name(d.w, "w"), Args::Name(m, "m"), Args::Name(v, "v"), Args::Name(vhat, "vHat"), Args::Name(d.dx, "dx")},
+                 {Args::Name(d.x, "x"), Args::Name(d.dz, "dz")});
+  tn::dense_backward_adam(d.x.data, d.dz.data, d.dx.data, d.w.data, m.data, v.data, vhat.data, d.rows, d.in, d.units, lr,
+                          alpha, b1, b2, eps, wd);
+  return info.Env().Undefined();
+}
+
+Napi::Value DenseBackwardSgd(const Napi::CallbackInfo& info) {
+  Args args(info, "denseBackwardSgd", 11);
+  const float lr = args.Float(8, "learningRate"), momentum = args.Float(9, "momentum");
+  const bool nesterov = args.Bool(10, "nesterov");
+  const DenseOperands d(args, 5);
+  auto m = args.FloatsOrNull(4, "momentumSlot");
+  SlotLike(args, m, d.w, "momentumSlot");
+  if (momentum != 0.0f && !m.present) args.Fail("momentum needs a momentum slot");
+  args.NoOverlap({Args::Name(d.w, "w"), Args::Name(m, "momentumSlot"), Args::Name(d.dx, "dx")},
+                 {Args::Name(d.x, "x"), Args::Name(d.dz, "dz")});
+  tn::dense_backward_sgd(d.x.data, d.dz.data, d.dx.data, d.w.data, momentum != 0.0f ? m.data : nullptr, d.rows, d.in,
+                         d.units, lr, momentum, nesterov);
   return info.Env().Undefined();
 }
 
@@ -130,6 +157,7 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
       {"sgdUpdate", SgdUpdate},
       {"adamUpdate", AdamUpdate},
       {"denseBackwardAdam", DenseBackwardAdam},
+      {"denseBackwardSgd", DenseBackwardSgd},
       {"rmspropUpdate", RmspropUpdate},
       {"adagradUpdate", AdagradUpdate},
   });

@@ -1,6 +1,6 @@
-// Adam's update of a wide Dense kernel runs inside the layer's backward pass (Optimizer.fusedDenseUpdate, the
-// native denseBackwardAdam). Training must come out as with the separate gradient and update, and the fused pass
-// must stay out of every case where the gradient has to be seen whole or is not the whole gradient.
+// Adam's and SGD's updates of a wide Dense kernel run inside the layer's backward pass (Optimizer.fusedDenseUpdate,
+// the native denseBackwardAdam and denseBackwardSgd). Training must come out as with the separate gradient and update,
+// and the fused pass must stay out of every case where the gradient has to be seen whole or is not the whole gradient.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { native } from '../../lib/native.js';
@@ -8,11 +8,16 @@ import { native } from '../../lib/native.js';
 const { Dense } = tn.layers;
 
 // Counts the fused native calls; the rest of the binding is untouched.
-const realFused = native.denseBackwardAdam;
 let fusedCalls = 0;
-native.denseBackwardAdam = (...args: Parameters<typeof realFused>) => {
+const realAdam = native.denseBackwardAdam;
+native.denseBackwardAdam = (...args: Parameters<typeof realAdam>) => {
   fusedCalls++;
-  realFused(...args);
+  realAdam(...args);
+};
+const realSgd = native.denseBackwardSgd;
+native.denseBackwardSgd = (...args: Parameters<typeof realSgd>) => {
+  fusedCalls++;
+  realSgd(...args);
 };
 afterEach(() => {
   fusedCalls = 0;
@@ -22,6 +27,11 @@ afterEach(() => {
 class SeparateAdam extends tn.optimizers.Adam {
   protected override update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number, t: number): void {
     super.update(w, g, slots, lr, t);
+  }
+}
+class SeparateSGD extends tn.optimizers.SGD {
+  protected override update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number): void {
+    super.update(w, g, slots, lr);
   }
 }
 class SeparateAdamW extends tn.optimizers.AdamW {
@@ -70,12 +80,15 @@ function compare(a: Float32Array[], b: Float32Array[]): { max: number; differing
 }
 
 describe('Adam fused into the Dense backward pass', () => {
-  it('trains as the separate gradient and update do (Adam, AMSGrad, AdamW with a learning-rate schedule)', async () => {
+  it('trains as the separate gradient and update do (Adam, AMSGrad, AdamW and SGD, with momentum and Nesterov, some with a learning-rate schedule)', async () => {
     const schedule = () => new tn.optimizers.schedules.ExponentialDecay({ initialLearningRate: 0.01, decaySteps: 4, decayRate: 0.5 });
     const pairs: [string, () => tn.optimizers.Optimizer, () => tn.optimizers.Optimizer][] = [
       ['adam', () => new tn.optimizers.Adam(), () => new SeparateAdam()],
       ['amsgrad', () => new tn.optimizers.Adam({ amsgrad: true, learningRate: 0.003 }), () => new SeparateAdam({ amsgrad: true, learningRate: 0.003 })],
       ['adamw', () => new tn.optimizers.AdamW({ learningRate: schedule() }), () => new SeparateAdamW({ learningRate: schedule() })],
+      ['sgd', () => new tn.optimizers.SGD({ learningRate: 0.05 }), () => new SeparateSGD({ learningRate: 0.05 })],
+      ['sgd momentum', () => new tn.optimizers.SGD({ learningRate: 0.02, momentum: 0.9 }), () => new SeparateSGD({ learningRate: 0.02, momentum: 0.9 })],
+      ['sgd nesterov', () => new tn.optimizers.SGD({ learningRate: schedule(), momentum: 0.9, nesterov: true }), () => new SeparateSGD({ learningRate: schedule(), momentum: 0.9, nesterov: true })],
     ];
     for (const [name, fused, separate] of pairs) {
       const a = await train(fused());
@@ -104,7 +117,10 @@ describe('Adam fused into the Dense backward pass', () => {
     const v = tn.variable(tn.zeros([300, 96]));
     expect(new tn.distributed.DistributedOptimizer(new tn.optimizers.Adam()).fusedDenseUpdate(v)).toBeNull();
     expect(new tn.optimizers.Adam().fusedDenseUpdate(v)).not.toBeNull();
-    expect(new tn.optimizers.SGD().fusedDenseUpdate(v)).toBeNull();
+    // SGD's weight decay is a separate pass before its update; RMSprop has no fused pass.
+    expect(new tn.optimizers.SGD({ weightDecay: 0.01 }).fusedDenseUpdate(v)).toBeNull();
+    expect(new tn.optimizers.SGD().fusedDenseUpdate(v)).not.toBeNull();
+    expect(new tn.optimizers.RMSprop().fusedDenseUpdate(v)).toBeNull();
   });
 
   it('a Dense layer used twice sums both gradients before one update', async () => {

@@ -296,6 +296,17 @@ const specs: Record<string, Spec> = {
     ],
     aliases: [[2, 0], [2, 1], [3, 0], [3, 1], [4, 0], [5, 1], [6, 0], [2, 3], [4, 3], [5, 4], [6, 5], [6, 3]],
   },
+  denseBackwardSgd: {
+    // x [2, 3], dz [2, 4], dx [2, 3], w, momentumSlot [3, 4].
+    kinds: ['f32', 'f32', 'f32?', 'f32', 'f32?', 'int', 'int', 'int', 'float', 'float', 'bool'],
+    valid: () => [f(6), f(8), f(6), f(12), f(12), 2, 3, 4, 0.1, 0.9, true],
+    sized: [5, 6, 7],
+    overflow: () => [
+      [f(1), f(1), null, f(1), null, big, big, big, 0.1, 0, false],
+      [f(1), f(1), null, f(1), null, 1, big, big, 0.1, 0, false],
+    ],
+    aliases: [[2, 0], [2, 1], [3, 0], [3, 1], [4, 0], [4, 1], [2, 3], [4, 3], [4, 2]],
+  },
   rmspropUpdate: {
     kinds: ['f32', 'f32', 'f32', 'f32?', 'f32?', 'float', 'float', 'float', 'float'],
     valid: () => [f(10), f(10), f(10), f(10), f(10), 0.1, 0.9, 0.5, 1e-7],

@@ -168,6 +168,19 @@ describe('native Dense backward pass with the Adam update fused in', () => {
   // blocks over both threads (1000 x 70, 300 x 128), a single row, units past 16 floats.
   const shapes: [number, number, number][] = [[1, 1, 1], [3, 7, 5], [32, 130, 17], [5, 300, 128], [2, 1000, 70], [1, 64, 200]];
 
+  /** x^T @ dz: exact in float32 for these integer-valued operands. */
+  function gradient(x: Float32Array, dz: Float32Array, rows: number, inputDim: number, units: number): Float32Array {
+    const g = new Float32Array(inputDim * units);
+    for (let i = 0; i < inputDim; i++) {
+      for (let u = 0; u < units; u++) {
+        let acc = 0;
+        for (let r = 0; r < rows; r++) acc += x[r * inputDim + i] * dz[r * units + u];
+        g[i * units + u] = acc;
+      }
+    }
+    return g;
+  }
+
   function run(rows: number, inputDim: number, units: number, amsgrad: boolean, weightDecay: number, withDx: boolean) {
     const n = inputDim * units;
     const w = values(n, 7, 1), m = new Float32Array(n), v = new Float32Array(n), vhat = amsgrad ? new Float32Array(n) : null;
@@ -191,14 +204,7 @@ describe('native Dense backward pass with the Adam update fused in', () => {
           dxScale[r * inputDim + i] = a;
         }
       }
-      const g = new Float32Array(n);
-      for (let i = 0; i < inputDim; i++) {
-        for (let u = 0; u < units; u++) {
-          let s = 0;
-          for (let r = 0; r < rows; r++) s += x[r * inputDim + i] * dz[r * units + u];
-          g[i * units + u] = s;
-        }
-      }
+      const g = gradient(x, dz, rows, inputDim, units);
       native.adamUpdate(rw, g, rm, rv, rh, lr, alpha, b1, b2, eps, weightDecay);
       const dx = withDx ? new Float32Array(rows * inputDim).fill(NaN) : null;
       native.denseBackwardAdam(x, dz, dx, w, m, v, vhat, rows, inputDim, units, lr, alpha, b1, b2, eps, weightDecay);
@@ -226,6 +232,26 @@ describe('native Dense backward pass with the Adam update fused in', () => {
         expect(firstDifference(r.v, r.rv), what).toBe(-1);
         expect(firstDifference(r.vhat, r.rh), what).toBe(-1);
         expect(r.dxError, what).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it('SGD, with momentum and Nesterov momentum, updates the kernel as sgdUpdate does', () => {
+    for (const [rows, inputDim, units] of shapes) {
+      for (const [momentum, nesterov] of [[0, false], [0.9, false], [0.9, true]] as const) {
+        const what = `[${rows}, ${inputDim}] x [${inputDim}, ${units}] momentum=${momentum} nesterov=${nesterov}`;
+        const n = inputDim * units;
+        const w = values(n, 8, 1), rw = Float32Array.from(w);
+        const m = momentum ? new Float32Array(n) : null, rm = momentum ? new Float32Array(n) : null;
+        for (let t = 1; t <= 3; t++) {
+          const x = ints(rows * inputDim, 70 + t, 1);
+          const dz = ints(rows * units, 80 + t, 1 / 16);
+          const g = gradient(x, dz, rows, inputDim, units);
+          native.sgdUpdate(rw, g, rm, 0.05, momentum, nesterov);
+          native.denseBackwardSgd(x, dz, null, w, m, rows, inputDim, units, 0.05, momentum, nesterov);
+        }
+        expect(firstDifference(w, rw), what).toBe(-1);
+        expect(firstDifference(m, rm), what).toBe(-1);
       }
     }
   });
