@@ -98,7 +98,8 @@ let fusion: { updates: FusedUpdates; consumers: Map<Tensor, number> } | null = n
 /**
  * For an op's backward rule: the fused update of `t`, when the running backward pass was given one for it and this
  * op is the only one that uses `t` (so the op's gradient is the whole gradient). The caller must then apply it and
- * return no gradient for `t`; backward leaves `t` out of its result.
+ * return no gradient for `t`; backward leaves `t` out of its result. t's values change there and then: no other rule
+ * may read t without having it among its inputs (it would then count as a second use, and nothing would be fused).
  */
 export function claimFusedUpdate(t: Tensor): FusedUpdate | null {
   if (fusion === null || fusion.consumers.get(t) !== 1) return null;

@@ -192,8 +192,8 @@ export function dense(
     let dx: Tensor | null = null;
     let dk: Tensor | null = null;
     let db: Tensor | null = null;
-    // A kernel big enough for its update's memory traffic to matter, updated by Adam during this pass (trainStep):
-    // dx, the kernel's gradient and the update in one pass over the kernel (native/optim.h).
+    // A kernel big enough for its update's memory traffic to matter, updated by the optimizer during this pass
+    // (trainStep, Optimizer.fusedDenseUpdate): dx, the kernel's gradient and the update in one pass over the kernel.
     const update = needs[1] && !bfloat16 && k * units >= fusedUpdateMin ? claimFusedUpdate(kernel) : null;
     if (update) {
       if (needs[0]) dx = empty(x.shape.slice());
