@@ -349,6 +349,10 @@ describe('MultiHeadAttention', () => {
   it('has finite-difference gradients for its inputs and every weight', () => {
     const layer = new MultiHeadAttention({ numHeads: 2, keyDim: 3, valueDim: 2, outputShape: [2, 3] });
     const f = (a: tn.Tensor, b: tn.Tensor, c: tn.Tensor) => layer.apply([a, b, c], { useCausalMask: true } as never) as tn.Tensor;
+    // Fixed weights: with the initializers' clock-seeded draws, the key bias (whose gradient is exactly zero, as
+    // softmax ignores a shift shared by all keys) now and then had a finite difference just past the noise bound.
+    f(query, value, key);
+    randomize(layer, 300);
     gradCheck(f, [query, value, key]);
     variableGradCheck(() => f(query, value, key), layer.trainableWeights);
     // Through the returned scores too.
