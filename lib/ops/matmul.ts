@@ -149,8 +149,15 @@ export function epilogueActivation(activation: UnaryOp, alpha: number): boolean 
   }
 }
 
-/** Below this many kernel elements (64 KiB) the separate update costs no more than the fused one. */
+/**
+ * Below this many kernel elements (64 KiB) the separate update costs no more than the fused one; the fused pass wants
+ * blocks of 32 kernel rows for two threads (native/optim.cc), so a kernel with fewer than 64 rows keeps the separate,
+ * fully threaded products (a 32 x 2048 kernel at batch 256 took 1.4x as long fused); and past batch 512 the products
+ * outweigh the memory traffic the fusion saves (0.92-1.04x at 1024, 0.97-1.01x at 512).
+ */
 const fusedUpdateMin = 16384;
+const fusedUpdateMinRows = 64;
+const fusedUpdateMaxBatch = 512;
 
 /**
  * The Dense layer's computation as one op: activation(x @ kernel + bias) over the last axis of x.
@@ -194,7 +201,8 @@ export function dense(
     let db: Tensor | null = null;
     // A kernel big enough for its update's memory traffic to matter, updated by the optimizer during this pass
     // (trainStep, Optimizer.fusedDenseUpdate): dx, the kernel's gradient and the update in one pass over the kernel.
-    const update = needs[1] && !bfloat16 && k * units >= fusedUpdateMin ? claimFusedUpdate(kernel) : null;
+    const update = needs[1] && !bfloat16 && k * units >= fusedUpdateMin && k >= fusedUpdateMinRows &&
+      m <= fusedUpdateMaxBatch ? claimFusedUpdate(kernel) : null;
     if (update) {
       if (needs[0]) dx = empty(x.shape.slice());
       update(f32(x), f32(dz), dx ? f32(dx) : null, m, k, units);

@@ -113,6 +113,19 @@ describe('Adam fused into the Dense backward pass', () => {
     const reg = await train(new tn.optimizers.Adam(), { regularize: true });
     expect(fusedCalls).toBe(0);
     expect(reg.losses[2]).toBeLessThan(reg.losses[0]);
+    // Shapes where the separate, fully threaded products are faster: a kernel of fewer than 64 rows, a batch over 512.
+    const separateShape = async (features: number, units: number, batchSize: number) => {
+      const [x, y] = data(batchSize, features, 10);
+      const model = new tn.Sequential([new Dense(units, { activation: 'relu', inputShape: [features] }), new Dense(10, { activation: 'softmax' })]);
+      model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
+      await model.fit(x, y, { epochs: 1, batchSize, verbose: 0 });
+    };
+    await separateShape(32, 1024, 16);
+    await separateShape(300, 96, 600);
+    expect(fusedCalls).toBe(0);
+    await separateShape(64, 256, 512);
+    expect(fusedCalls).toBe(1);
+    fusedCalls = 0;
     // The distributed optimizer averages the gradients across processes before the update.
     const v = tn.variable(tn.zeros([300, 96]));
     expect(new tn.distributed.DistributedOptimizer(new tn.optimizers.Adam()).fusedDenseUpdate(v)).toBeNull();
