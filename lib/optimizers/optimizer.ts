@@ -23,11 +23,6 @@ export interface OptimizerArgs {
 
 export type GradientsAndVariables = [Tensor | null, Variable][] | Record<string, Tensor>;
 
-/** A fused update's variable must be the [inputDim, units] kernel of the Dense op that applies it. */
-function checkDenseKernel(optimizer: Optimizer, v: Variable, inputDim: number, units: number): void {
-  if (inputDim * units !== v.size) throw new Error(`${optimizer.constructor.name}: variable '${v.name}' of shape ${fmt(v.shape)} is not a [${inputDim}, ${units}] Dense kernel`);
-}
-
 function checkNonNegative(v: unknown, cls: string, arg: string): number | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) {
@@ -109,7 +104,8 @@ export abstract class Optimizer {
    * @internal The update of variable `v` that the next applyGradients would make, as a Dense layer's backward pass
    * can apply it while it computes the gradient (autograd/tape.ts, FusedUpdate); null when this optimizer has none or
    * the gradient must first be seen whole (clipping). trainStep asks before the backward pass; the applyGradients
-   * that follows then gets no gradient for `v` and counts the step as usual.
+   * that follows then gets no gradient for `v` and counts the step as usual. (The native pass checks v's length
+   * against the op's inputDim x units.)
    */
   fusedDenseUpdate(_v: Variable): FusedUpdate | null {
     return null;
@@ -256,10 +252,8 @@ export class SGD extends Optimizer {
     const lr = this.currentLearningRate();
     const slot = this.slotsFor(v)[0] ?? null;
     const w = v.values as Float32Array;
-    return (x, dz, dx, rows, inputDim, units) => {
-      checkDenseKernel(this, v, inputDim, units);
+    return (x, dz, dx, rows, inputDim, units) =>
       native.denseBackwardSgd(x, dz, dx, w, slot, rows, inputDim, units, lr, this.momentum, this.nesterov);
-    };
   }
 
   override getConfig() {
@@ -307,10 +301,8 @@ export class Adam extends Optimizer {
     const alpha = this.alpha(lr, this.iterations + 1);
     const slots = this.slotsFor(v);
     const w = v.values as Float32Array;
-    return (x, dz, dx, rows, inputDim, units) => {
-      checkDenseKernel(this, v, inputDim, units);
+    return (x, dz, dx, rows, inputDim, units) =>
       native.denseBackwardAdam(x, dz, dx, w, slots[0], slots[1], slots[2] ?? null, rows, inputDim, units, lr, alpha, this.beta1, this.beta2, this.epsilon, this.weightDecay ?? 0);
-    };
   }
   override getConfig() {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
