@@ -7,8 +7,11 @@
 // only one runs at a time, and a slow phase lands on all of them alike. Figures are medians, ratios from one run.
 //
 //   npm run bench -- mnist-cnn [--epochs=5] [--rounds=9] [--only=tensornode,pytorch,tfjs-wasm,tfjs-cpu]
-//                              [--tfjs-cpu-samples=1280] [--train-samples=N] [--threads=2] [--seed=1] [--no-write]
+//                              [--tfjs-cpu-samples=1280] [--train-samples=N] [--threads=2] [--seed=1] [--warmup=5]
+//                              [--no-write]
 // --train-samples trains every framework on the first N images only: a quick check of the harness, not a result.
+// --warmup: seconds each worker trains a throwaway model first (0 for none), so that a process's start-up, which
+// the median of epochs 2-5 does not wholly leave out, is not measured.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,6 +46,7 @@ interface Options {
   trainSamples: number | null;
   threads: number;
   seed: number;
+  warmup: number;
   write: boolean;
 }
 
@@ -50,7 +54,7 @@ const frameworkKeys = ['tensornode', 'pytorch', 'tfjs-wasm', 'tfjs-cpu'] as cons
 type FrameworkKey = (typeof frameworkKeys)[number];
 
 const usage = 'npm run bench -- mnist-cnn [--epochs=5] [--rounds=9] [--only=tensornode,pytorch,tfjs-wasm,tfjs-cpu] ' +
-  '[--tfjs-cpu-samples=1280] [--train-samples=N] [--threads=2] [--seed=1] [--no-write]';
+  '[--tfjs-cpu-samples=1280] [--train-samples=N] [--threads=2] [--seed=1] [--warmup=5] [--no-write]';
 
 /** The options, or null after printing the usage for --help. */
 function parseOptions(argv: string[]): Options | null {
@@ -59,6 +63,7 @@ function parseOptions(argv: string[]): Options | null {
     args: argv,
     options: {
       epochs: text, rounds: text, only: text, 'tfjs-cpu-samples': text, 'train-samples': text, threads: text, seed: text,
+      warmup: text,
       'no-write': { type: 'boolean' }, ...helpOption,
     },
   });
@@ -77,6 +82,7 @@ function parseOptions(argv: string[]): Options | null {
     trainSamples: values['train-samples'] === undefined ? null : integerOption('mnist-cnn', 'train-samples', values['train-samples'], 0, 1),
     threads: integerOption('mnist-cnn', 'threads', values.threads, 2, 1),
     seed: integerOption('mnist-cnn', 'seed', values.seed, 1, 0),
+    warmup: integerOption('mnist-cnn', 'warmup', values.warmup, 5, 0),
     write: !values['no-write'],
   };
 }
@@ -376,6 +382,15 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
       log(`  ${f.name}: ${f.config}`);
     }
     for (const f of frameworks) if (f.skipped) log(`  ${f.label}: ${f.skipped}`);
+    // A Node process trains the reference CNN up to 1.5x slower in its first seconds, while V8 compiles the hot
+    // JavaScript on a helper thread that takes a core from the kernels (about 0.65 s of compiling in all); epochs
+    // 2-5 of a fresh process still carry part of it. Each framework first trains a throwaway model on its own.
+    if (o.warmup > 0) {
+      for (const f of live()) {
+        const r = await guard(f, () => f.worker!.request({ cmd: 'warmup', seconds: o.warmup, batchSize: batchSizes[0], samples: f.samples?.(batchSizes[0]) }));
+        if (r) log(`  ${f.label}: warmed up with ${r.epochs as number} epochs in ${(r.seconds as number).toFixed(1)} s`);
+      }
+    }
 
     for (const bs of batchSizes) {
       for (const f of live()) {
@@ -467,6 +482,7 @@ function render(frameworks: Framework[], o: Options, run: { command: string; min
     `- Method: each framework in its own worker process, all in one invocation. Training: the frameworks take turns in slices of about ${sliceSeconds} s, ` +
       'the one furthest behind in its epoch going next, so that their epochs span the same wall-clock time (a worker\'s clock runs only while it works); ' +
       'inference: they take turns round by round. ' +
+      (o.warmup > 0 ? `Before that, each framework trains a throwaway model for at least ${o.warmup} s and predicts once (a warm process, as in a server). ` : '') +
       `Training images/s: the median of epochs 2-${o.epochs}. Inference images/s: \`predict\` over the 2,000 test images at batch ${inferenceBatch}, ` +
       `median of ${o.rounds} rounds of at least ${roundSeconds} s. Peak RSS: the worker's getrusage maxRSS after training, and after the whole run. ` +
       'Ratio: tensornode ÷ peer (for speed, above 1 means tensornode is faster; for RSS, below 1 means tensornode uses less).',

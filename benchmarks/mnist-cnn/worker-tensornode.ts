@@ -102,6 +102,21 @@ await serve(async (c) => {
       await model.fit(x, y, { epochs, batchSize, verbose: 0, callbacks: [new SliceGate(n)] });
       return null;
     }
+    case 'warmup': {
+      // A throwaway model trained for `seconds` of work, then one inference pass: the process's first seconds of
+      // training (V8 compiling the hot JavaScript on a helper thread) are then behind it, as in a long-running server.
+      const seconds = c.seconds as number;
+      const batchSize = c.batchSize as number;
+      const start = performance.now();
+      let epochs = 0;
+      const warm = referenceModel();
+      while (performance.now() - start < seconds * 1000) {
+        await warm.fit(trainImages, trainLabels, { epochs: 1, batchSize, verbose: 0 });
+        epochs++;
+      }
+      warm.predict(testImages, { batchSize: 256 });
+      return { seconds: (performance.now() - start) / 1000, epochs };
+    }
     case 'evaluate': {
       const [loss, accuracy] = await model!.evaluate(testImages, testLabels, { batchSize: 256, verbose: 0 });
       return { loss, accuracy };

@@ -166,6 +166,24 @@ await serve(async (c) => {
       if (xs !== x) tf.dispose([xs, ys]);
       return null;
     }
+    case 'warmup': {
+      // As worker-tensornode.ts: a throwaway model trained for `seconds`, then one inference pass.
+      const seconds = c.seconds as number;
+      const samples = Math.min((c.samples as number | undefined) ?? x.shape[0], x.shape[0]);
+      const xs = samples < x.shape[0] ? x.slice(0, samples) : x;
+      const ys = samples < y.shape[0] ? y.slice(0, samples) : y;
+      const start = performance.now();
+      let epochs = 0;
+      const warm = referenceModel();
+      while (performance.now() - start < seconds * 1000) {
+        await warm.fit(xs, ys, { epochs: 1, batchSize: c.batchSize as number, shuffle: true, verbose: 0 });
+        epochs++;
+      }
+      tf.dispose(warm.predict(testX, { batchSize: 256 }) as import('@tensorflow/tfjs').Tensor);
+      warm.dispose();
+      if (xs !== x) tf.dispose([xs, ys]);
+      return { seconds: (performance.now() - start) / 1000, epochs };
+    }
     case 'evaluate': {
       const r = model!.evaluate(testX, testY, { batchSize: 256 }) as import('@tensorflow/tfjs').Scalar[];
       const [loss, accuracy] = r.map((s) => s.dataSync()[0]);

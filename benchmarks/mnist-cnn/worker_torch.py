@@ -147,6 +147,15 @@ class Run:
                 send({'epoch': epoch + 1, 'seconds': seconds, 'images': min(c.get('samples') or x.shape[0], x.shape[0]),
                       'loss': loss, 'accuracy': acc, **memory()})
             return None
+        if cmd == 'warmup':
+            # As worker-tensornode.ts: a throwaway model trained for `seconds`, then one inference pass.
+            model, opt, x = self.setup('NCHW')
+            start, epochs = time.perf_counter(), 0
+            while time.perf_counter() - start < c['seconds']:
+                self.train_epoch(model, opt, x, c['batchSize'], limit=c.get('samples'))
+                epochs += 1
+            self.predict(model, self.test_x, 256)
+            return {'seconds': time.perf_counter() - start, 'epochs': epochs}
         if cmd == 'evaluate':
             model = self.model
             model.eval()
