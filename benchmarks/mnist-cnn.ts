@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { datasets, type Tensor } from 'tensornode';
+import { internal } from '../lib/native.js';
 import { helpOption, integerOption, printedHelp } from './options.js';
 import { machine, writeSection } from './results.js';
 
@@ -35,6 +36,12 @@ const sliceSeconds = 0.25;
 /** An inference round lasts at least this long, so that timer resolution and one-off stalls do not dominate. */
 const roundSeconds = 0.5;
 const MiB = 2 ** 20;
+/**
+ * Multiply-add FLOPs of one training image of the reference CNN: the forward pass (conv 26*26*32*9*2, Dense
+ * 5408*128*2 and 128*10*2) and the backward pass (the conv's filter gradient, and both gradients of each Dense; the
+ * first layer's input gradient is not computed). Elementwise work is not counted.
+ */
+const trainFlopsPerImage = 2 * (2 * 26 * 26 * 32 * 9) + 3 * (2 * 5408 * 128) + 3 * (2 * 128 * 10);
 /** RSS growth after epoch 2 up to which memory counts as flat. */
 const flatSlack = 4 * MiB;
 
@@ -442,7 +449,10 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     rmSync(dir, { recursive: true, force: true });
   }
 
+  // The FMA peak of the same threads, measured once the workers are done (best ~1 ms slice of 1.5 s).
+  const peakGflops = internal.measurePeakGflops(1.5, o.threads);
   const report = render(frameworks, o, {
+    peakGflops,
     command: cmd,
     minutes: (Date.now() - started) / 60_000,
     load: [loadStart, loadavg()[0]],
@@ -462,7 +472,7 @@ function formatTimes(t: unknown): string {
 // ---------------------------------------------------------------------------------------------------------------
 // The report
 
-function render(frameworks: Framework[], o: Options, run: { command: string; minutes: number; load: [number, number] }): string {
+function render(frameworks: Framework[], o: Options, run: { command: string; minutes: number; load: [number, number]; peakGflops: number }): string {
   const m = machine();
   const ours = frameworks[0];
   const peers = frameworks.slice(1);
@@ -542,12 +552,23 @@ function render(frameworks: Framework[], o: Options, run: { command: string; min
         `(${ratio(bestInferRate(ours), bestInferRate(torch))} by best rounds) — ${inf >= 3.5 ? 'met' : 'not met'}.`,
     );
     out.push(
+      `- Training at batch 32 at least 3x PyTorch (issue 14): ${ratio(trainRate(ours, 32), trainRate(torch, 32))} by medians — ` +
+        `${t32 >= 3 ? 'met' : 'not met'}.`,
+    );
+    out.push(
       `- Peak RSS while training no higher than PyTorch's: ${mib(ours.peakTraining)} MiB vs ${mib(torch.peakTraining)} MiB — ` +
         `${ours.peakTraining <= torch.peakTraining ? 'met' : 'not met'}.`,
     );
   } else {
     out.push('- PyTorch did not run, so the ratios to it are missing.');
   }
+  const gflops = (trainRate(ours, 32) * trainFlopsPerImage) / 1e9;
+  out.push(
+    `- Share of the ${o.threads}-thread FMA peak in training at batch 32 (issue 14, aim 50%): ${(trainFlopsPerImage / 1e6).toFixed(2)} MFLOP an image ` +
+      `(the multiply-adds of the forward pass and the gradients) at ${int(trainRate(ours, 32))} images/s is ${gflops.toFixed(0)} GFLOP/s, ` +
+      `${((100 * gflops) / run.peakGflops).toFixed(0)}% of the ${run.peakGflops.toFixed(0)} GFLOP/s that \`measurePeakGflops\` found after the run — ` +
+      `${gflops >= 0.5 * run.peakGflops ? 'met' : 'not met'}.`,
+  );
   for (const bs of batchSizes) {
     const rss = (ours.epochs.get(bs) ?? []).map((e) => e.rss);
     if (rss.length < 2) continue;
