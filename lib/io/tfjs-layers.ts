@@ -372,7 +372,9 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, where = 'model', o
     return model;
   }
   const optimizerWeights = decoded.filter((d) => d.spec.group === OPTIMIZER_GROUP);
-  const fileClass = ours?.compile ? undefined : artifacts.trainingConfig?.optimizer_config.class_name;
+  // The slots were written in the convention of the file's trainingConfig whenever it has one (see the saving side),
+  // whichever of the two compile configs the model was compiled from.
+  const fileClass = artifacts.trainingConfig?.optimizer_config.class_name;
   if (optimizerWeights.length) restoreOptimizer(model, optimizerWeights, byName, where, momentumScale(fileClass, model.optimizer!));
   return model;
 }

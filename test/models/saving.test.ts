@@ -113,6 +113,32 @@ describe('model.save and tn.models.loadModel', () => {
     expect(fresh.getWeights().map((w) => Array.from(w.data()))).not.toEqual(model.getWeights().map((w) => Array.from(w.data())));
   });
 
+  // The TF.js file keeps SGD's momentum in TF.js's convention (a = momentum a + g, not m = momentum m - lr g) beside
+  // tensornode's own compile config; reading it back must undo that whichever config compiles the model.
+  it.each([
+    ['SGD with momentum', () => new tn.optimizers.SGD({ learningRate: 0.05, momentum: 0.9 })],
+    ['SGD with Nesterov momentum', () => new tn.optimizers.SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true })],
+    ['RMSprop with momentum', () => new tn.optimizers.RMSprop({ learningRate: 0.01, momentum: 0.5 })],
+    ['Adagrad', () => new tn.optimizers.Adagrad({ learningRate: 0.1 })],
+  ])('save the state of %s, so that training resumes where it stopped', async (_label, optimizer) => {
+    const model = new tn.Sequential([new Dense(8, { activation: 'tanh', inputShape: [3] }), new Dense(1)]);
+    model.compile({ optimizer: optimizer(), loss: 'mse' });
+    const x = tn.randomNormal([64, 3], 0, 1, 'float32', 12);
+    const y = tn.sum(x, -1, true);
+    await model.fit(x, y, { epochs: 2, batchSize: 16, shuffle: false, verbose: 0 });
+    const dir = freshDir();
+    await model.save(dir);
+    const loaded = await tn.models.loadModel(dir);
+    const slots = (m: tn.Model) => m.optimizer!.slotsOf(m.trainableWeights[0])!.map((a) => Array.from(a));
+    const before = slots(model);
+    expect(before.flat().some((v) => v !== 0)).toBe(true);
+    const after = slots(loaded);
+    for (let k = 0; k < before.length; k++) for (let i = 0; i < before[k].length; i++) expect(after[k][i]).toBeCloseTo(before[k][i], 6);
+    const a = await model.fit(x, y, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 });
+    const b = await loaded.fit(x, y, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 });
+    expect(b.history.loss[0]).toBeCloseTo(a.history.loss[0], 5);
+  });
+
   it('round-trip a functional model with two inputs, two outputs and a shared layer', async () => {
     const a = tn.input({ shape: [4], name: 'a' });
     const b = tn.input({ shape: [4], name: 'b' });
