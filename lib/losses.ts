@@ -441,6 +441,11 @@ export function registerLossClass(cls: new (config: Record<string, unknown>) => 
   customLosses.set(cls.name, cls);
 }
 
+/** Whether `l` is an instance of a class registered with registerClass, so that { className, config } rebuilds it. */
+export function isRegisteredLoss(l: Loss): boolean {
+  return customLosses.get(l.constructor.name) === l.constructor;
+}
+
 /** Resolves a loss by name ('sparse_categorical_crossentropy' or 'sparseCategoricalCrossentropy'), object or function. */
 export function getLoss(id: LossIdentifier): Loss {
   if (id instanceof Loss) return id;

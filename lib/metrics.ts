@@ -1051,6 +1051,11 @@ export function registerMetricClass(cls: new (config: never) => Metric): void {
   customMetrics.set(cls.name, cls);
 }
 
+/** The class names getMetric rebuilds from { className, config }: the built-in ones and the registered ones. */
+export function metricClassNames(): string[] {
+  return [...Object.keys(metricClasses), ...customMetrics.keys()];
+}
+
 /** The serialized form of a metric object whose class can be rebuilt from its config, or null. */
 export function serializeMetric(m: Metric): { className: string; config: Record<string, unknown> } | null {
   const className = m.constructor.name;

@@ -16,14 +16,14 @@ import * as layerClasses from '../layers/index.js';
 import { Bidirectional, TimeDistributed } from '../layers/wrappers.js';
 import { MultiHeadAttention } from '../layers/attention.js';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN as RNNLayer, SimpleRNN, SimpleRNNCell } from '../layers/recurrent.js';
-import { getLoss, Loss, type LossIdentifier } from '../losses.js';
-import { getMetric } from '../metrics.js';
+import { getLoss, isRegisteredLoss, Loss, type LossIdentifier } from '../losses.js';
+import { getMetric, Metric, metricClassNames, serializeMetric } from '../metrics.js';
 import { Model, type CompileArgs } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { toSnakeCase } from '../names.js';
 import { tensor, type Variable } from '../tensor.js';
-import { callKwargs, camelConfigToKeras, layerToKeras, modelFromKeras, type KerasLayerSpec } from './keras-config.js';
+import { callKwargs, camelConfigToKeras, kerasConfigToCamel, layerToKeras, modelFromKeras, type KerasLayerSpec } from './keras-config.js';
 import { readKerasArchive, readKerasLegacyH5, readKerasWeights, writeKerasArchive, writeKerasWeights, type H5Array, type Json, type KerasWeights } from './keras.js';
 import type { SaveResult } from './handlers.js';
 import { compileArgsFromTrainingConfig, type LoadOptions, type TrainingConfig } from './tfjs-layers.js';
@@ -240,6 +240,11 @@ function knownMetrics(metrics: unknown, lossName: string, where: string): unknow
     if (isObject(m) && typeof m.class_name === 'string') {
       const c = m.class_name.slice(m.class_name.lastIndexOf('>') + 1);
       if (c === 'MeanMetricWrapper' && isObject(m.config) && typeof m.config.name === 'string') return m.config.name;
+      // A metric class tensornode has is rebuilt from its config (its name and arguments such as k or thresholds).
+      if (metricClassNames().includes(c) && isObject(m.config)) {
+        const { dtype: _dtype, ...config } = kerasConfigToCamel(m.config) as Json;
+        return { className: c, config };
+      }
       return toSnakeCase(c);
     }
     return m;
@@ -561,7 +566,6 @@ function keras3CompileConfig(model: Model): Json | null {
   const args = model.compileArgs;
   const opt = model.optimizer;
   if (!args || !opt) return null;
-  if (typeof opt.learningRate !== 'number') return null;
   const cls = { Adam: 'Adam', AdamW: 'AdamW', SGD: 'SGD', RMSprop: 'RMSprop', Adagrad: 'Adagrad' }[opt.constructor.name];
   if (!cls) return null;
   const o = opt as unknown as Record<string, unknown>;
@@ -572,8 +576,11 @@ function keras3CompileConfig(model: Model): Json | null {
     RMSprop: { rho: o.rho, momentum: o.momentum, epsilon: o.epsilon, centered: o.centered },
     Adagrad: { initial_accumulator_value: o.initialAccumulatorValue, epsilon: o.epsilon },
   }[cls] as Json;
+  // A schedule as Keras 3 serializes one (its config carries its name, which is its class name by default).
+  const lr = opt.learningRate;
+  const learningRate = typeof lr === 'number' ? lr : keras3Object('keras.optimizers.schedules', lr.className, { ...(camelConfigToKeras(lr.getConfig()) as Json), name: lr.className });
   const optimizer = keras3Object('keras.optimizers', cls, {
-    name: opt.name, learning_rate: opt.learningRate, weight_decay: opt.weightDecay, clipnorm: opt.clipnorm, global_clipnorm: opt.globalClipnorm,
+    name: opt.name, learning_rate: learningRate, weight_decay: opt.weightDecay, clipnorm: opt.clipnorm, global_clipnorm: opt.globalClipnorm,
     clipvalue: opt.clipvalue, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, ...specific,
   });
   const named = (v: unknown): boolean => typeof v === 'string' || (Array.isArray(v) && v.every(named)) || (isObject(v) && Object.values(v).every(named));
@@ -583,15 +590,34 @@ function keras3CompileConfig(model: Model): Json | null {
       const c = camelConfigToKeras(l.getConfig()) as Json;
       return keras3Object('keras.losses', l.constructor.name, { ...c, reduction: c.reduction ?? 'sum_over_batch_size' });
     }
+    // A class registered with tn.serialization.registerClass, as Keras 3 writes a registered serializable.
+    if (l instanceof Loss && isRegisteredLoss(l)) {
+      return { module: null, class_name: l.constructor.name, config: camelConfigToKeras(l.getConfig()) as Json, registered_name: `Custom>${l.constructor.name}` };
+    }
     if (Array.isArray(l)) return l.map(lossOf);
     if (isObject(l) && !(l instanceof Loss)) return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, lossOf(v)]));
     return l;
   };
   const loss = lossOf(args.loss);
+  // A metric object (SparseTopKCategoricalAccuracy({ k: 3 })) as keras.metrics serializes it; a custom one has no
+  // Keras name and stays as it is, so the check below refuses it.
+  const metricOf = (m: unknown): unknown => {
+    if (m instanceof Metric) {
+      const spec = serializeMetric(m);
+      return spec ? keras3Object('keras.metrics', spec.className, { ...(camelConfigToKeras(spec.config) as Json), dtype: 'float32' }) : m;
+    }
+    if (Array.isArray(m)) return m.map(metricOf);
+    if (isObject(m)) return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, metricOf(v)]));
+    return m;
+  };
+  const metrics = args.metrics === undefined ? null : metricOf(args.metrics);
   const serializable = (v: unknown): boolean => named(v) || (isObject(v) && typeof v.class_name === 'string') || (Array.isArray(v) && v.every(serializable)) || (isObject(v) && Object.values(v).every(serializable));
-  if (!serializable(loss) || (args.metrics !== undefined && !named(args.metrics))) return null;
+  if (!serializable(loss) || (metrics !== null && !serializable(metrics))) {
+    console.warn(`save: model "${model.name}" is saved without its compile() arguments (a custom loss or metric has no Keras name), so the file has no compile_config and no optimizer state; compile() it again after loading`);
+    return null;
+  }
   return {
-    optimizer, loss, loss_weights: args.lossWeights ?? null, metrics: args.metrics ?? null,
+    optimizer, loss, loss_weights: args.lossWeights ?? null, metrics,
     weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
   };
 }

@@ -12,6 +12,7 @@
 // Quantized weights (tensorflowjs_converter --quantize_*) are dequantized as tfjs-converter does: uint8/uint16 as
 // q * scale + min, float16 widened to float32.
 import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
+import { getSchedule } from '../optimizers/schedules.js';
 import type { Variable } from '../tensor.js';
 import { backendInfo } from '../backend.js';
 import { Loss } from '../losses.js';
@@ -223,10 +224,22 @@ function optimizerFromConfig(oc: { class_name: string; config: Json }, where: st
   const name = oc.class_name.slice(oc.class_name.lastIndexOf('>') + 1);
   const c = kerasConfigToCamel(oc.config ?? {}) as Json;
   const num = (...keys: string[]) => keys.map((k) => c[k]).find((v) => typeof v === 'number') as number | undefined;
-  if (c.learningRate !== undefined && typeof c.learningRate !== 'number') {
+  // Keras 3 writes a schedule as { module: 'keras.optimizers.schedules', class_name, config } in place of the rate.
+  const lr = (oc.config ?? {}).learning_rate;
+  let schedule: { className: string; config: Json } | undefined;
+  if (lr && typeof lr === 'object' && typeof (lr as Json).class_name === 'string') {
+    const { class_name: className, config } = lr as { class_name: string; config?: Json };
+    const { name: _name, ...args } = kerasConfigToCamel(config ?? {}) as Json;
+    schedule = { className: className.slice(className.lastIndexOf('>') + 1), config: args };
+    try {
+      getSchedule(schedule);
+    } catch (err) {
+      throw new Error(`${where}: the optimizer's learning rate: ${(err as Error).message}; load with { compile: false } and compile() yourself`);
+    }
+  } else if (c.learningRate !== undefined && typeof c.learningRate !== 'number') {
     throw new Error(`${where}: the optimizer's learning rate ${JSON.stringify(c.learningRate)} is not a number; load with { compile: false } and compile() yourself`);
   }
-  const common = { learningRate: num('learningRate', 'lr'), clipnorm: num('clipnorm') ?? undefined, clipvalue: num('clipvalue') ?? undefined, globalClipnorm: num('globalClipnorm') ?? undefined };
+  const common = { learningRate: schedule ?? num('learningRate', 'lr'), clipnorm: num('clipnorm') ?? undefined, clipvalue: num('clipvalue') ?? undefined, globalClipnorm: num('globalClipnorm') ?? undefined };
   const clean = (o: Json) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
   switch (name.toLowerCase()) {
     case 'adam': case 'adamw':

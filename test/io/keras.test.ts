@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import h5wasm, { type Group } from 'h5wasm';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { kerasArchiveReference, kerasH5Reference, referenceForward, type Ref } from '../helpers/keras-reference.js';
 
@@ -278,6 +278,79 @@ describe('model.save(x.keras)', () => {
     expect(loss.getConfig()).toMatchObject({ fromLogits: true, labelSmoothing: 0.1 });
     expect(loaded.optimizer).toBeInstanceOf(tn.optimizers.SGD);
     expect(Array.from(loaded.optimizer!.slotsOf(loaded.trainableWeights[0])![0])).toEqual(Array.from(model.optimizer!.slotsOf(model.trainableWeights[0])![0]));
+  });
+
+  it('metric objects and a learning-rate schedule are written as Keras 3 serializes them, and read back with the optimizer state', async () => {
+    const model = new tn.Sequential([new tn.layers.Dense(4, { activation: 'softmax', inputShape: [3] })]);
+    const schedule = new tn.optimizers.ExponentialDecay({ initialLearningRate: 0.05, decaySteps: 3, decayRate: 0.5 });
+    model.compile({
+      optimizer: new tn.optimizers.Adam({ learningRate: schedule }), loss: 'sparse_categorical_crossentropy',
+      metrics: [new tn.metrics.SparseTopKCategoricalAccuracy({ k: 2, name: 'top2' }), 'accuracy'],
+    });
+    const x = tn.randomUniform([8, 3], -1, 1, 'float32', 5);
+    const y = tn.tensor([0, 1, 2, 3, 0, 1, 2, 3], [8], 'int32');
+    await model.fit(x, y, { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+    const path = fresh('.keras');
+    await model.save(path);
+    const cc = archive(path).config.compile_config;
+    expect(cc.metrics[0]).toMatchObject({ module: 'keras.metrics', class_name: 'SparseTopKCategoricalAccuracy', config: { name: 'top2', k: 2 } });
+    expect(cc.metrics[1]).toBe('accuracy');
+    expect(cc.optimizer.config.learning_rate).toMatchObject({
+      module: 'keras.optimizers.schedules', class_name: 'ExponentialDecay', config: { initial_learning_rate: 0.05, decay_steps: 3, decay_rate: 0.5, staircase: false },
+    });
+    const loaded = await tn.models.loadModel(path);
+    expect(loaded.optimizer!.iterations).toBe(4);
+    expect((loaded.optimizer!.learningRate as tn.optimizers.ExponentialDecay).getConfig()).toEqual(schedule.getConfig());
+    const a = await model.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+    const b = await loaded.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+    expect(Object.keys(b.history)).toEqual(Object.keys(a.history));
+    expect(b.history.top2[0]).toBe(a.history.top2[0]);
+    expect(b.history.loss[0]).toBeCloseTo(a.history.loss[0], 6);
+    expect(Array.from(loaded.getWeights()[0].data())).toEqual(Array.from(model.getWeights()[0].data()));
+  });
+
+  it('a Loss subclass registered with registerClass is written with its registered name and rebuilt from its config', async () => {
+    class ScaledMSE extends tn.losses.Loss {
+      factor: number;
+      constructor(args: { factor?: number } = {}) {
+        super({}, 'scaled_mse');
+        this.factor = args.factor ?? 2;
+      }
+      call(t: tn.Tensor, p: tn.Tensor): tn.Tensor {
+        return tn.mul(tn.mean(tn.square(tn.sub(t, p)), -1), this.factor);
+      }
+      override getConfig() {
+        return { ...super.getConfig(), factor: this.factor };
+      }
+    }
+    tn.serialization.registerClass(ScaledMSE);
+    const model = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: 'adam', loss: new ScaledMSE({ factor: 3 }) });
+    const x = tn.randomNormal([16, 2], 0, 1, 'float32', 3);
+    const y = tn.randomNormal([16, 1], 0, 1, 'float32', 4);
+    await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+    const path = fresh('.keras');
+    await model.save(path);
+    expect(archive(path).config.compile_config.loss).toMatchObject({ class_name: 'ScaledMSE', config: { factor: 3 }, registered_name: 'Custom>ScaledMSE' });
+    const loaded = await tn.models.loadModel(path);
+    expect(loaded.compileArgs!.loss).toBeInstanceOf(ScaledMSE);
+    expect((loaded.compileArgs!.loss as ScaledMSE).factor).toBe(3);
+    expect(loaded.optimizer!.iterations).toBe(2);
+    expect((await loaded.evaluate(x, y, { verbose: 0 }))[0]).toBeCloseTo((await model.evaluate(x, y, { verbose: 0 }))[0], 6);
+  });
+
+  it('a custom metric function leaves the compile config out, with a warning, rather than half of it', async () => {
+    const model = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [3] })]);
+    model.compile({ optimizer: 'adam', loss: 'mse', metrics: [(t: tn.Tensor, p: tn.Tensor) => tn.abs(tn.sub(t, p))] });
+    const path = fresh('.keras');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await model.save(path);
+      expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/without its compile\(\) arguments/);
+    } finally {
+      warn.mockRestore();
+    }
+    expect(archive(path).config.compile_config).toBeUndefined();
   });
 
   it('a functional model with Embedding, Bidirectional(LSTM), GRU, BatchNormalization, Concatenate and two inputs round-trips', async () => {
