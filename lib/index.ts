@@ -8,9 +8,14 @@ export type { BackendInfo, MemoryInfo } from './backend.js';
 export { noGrad } from './autograd/tape.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, gradients } from './autograd/grad.js';
 export * from './ops/index.js';
-export { clearSession, input } from './layers/layer.js';
+// keras.Input is the same function as tn.input (Keras spells it with a capital; keras.layers.Input too).
+export { clearSession, input, input as Input } from './layers/layer.js';
 export { Layer, InputLayer, SymbolicTensor } from './layers/layer.js';
 export * as layers from './layers/index.js';
+// The classes tn.layers exports have their constructor options checked at their first call (Layer.checkOptions).
+import * as layerClasses from './layers/index.js';
+import { registerBuiltinLayerClasses } from './layers/layer.js';
+registerBuiltinLayerClasses(Object.values(layerClasses));
 export { Model } from './models/model.js';
 export type { CompileArgs, FitArgs, FitWorkerOptions, EvaluateArgs, PredictArgs, WorkerArgs, ModelArgs, FitDatasetArgs, EvaluateDatasetArgs, PredictDatasetArgs } from './models/model.js';
 export { Sequential } from './models/sequential.js';

@@ -31,7 +31,7 @@ export interface EarlyStoppingArgs {
 
 /**
  * Stops training when `monitor` has not improved by more than minDelta for `patience` epochs (Keras semantics:
- * a baseline must be beaten for the wait to reset; restoreBestWeights restores the best epoch's weights when it stops;
+ * a baseline must be beaten for the wait to reset; restoreBestWeights restores the best epoch's weights when training ends;
  * epochs before startFromEpoch are not judged).
  */
 export class EarlyStopping extends Callback {
@@ -89,7 +89,11 @@ export class EarlyStopping extends Callback {
     }
     if (epoch < this.startFromEpoch) return;
     const model = this.model!;
-    if (this.restoreBestWeights && this.bestWeights === null) this.bestWeights = model.getWeights();
+    if (this.restoreBestWeights && this.bestWeights === null) {
+      // Until an epoch improves, the current weights are the best (Keras 3).
+      this.bestWeights = model.getWeights();
+      this.bestEpoch = epoch;
+    }
     this.wait += 1;
     if (this.isImprovement(current, this.best)) {
       this.best = current;
@@ -101,15 +105,17 @@ export class EarlyStopping extends Callback {
     if (this.wait >= this.patience && epoch > 0) {
       this.stoppedEpoch = epoch;
       model.stopTraining = true;
-      if (this.restoreBestWeights && this.bestWeights) {
-        if (this.verbose > 0) process.stdout.write(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.\n`);
-        model.setWeights(this.bestWeights);
-      }
     }
   }
 
+  // Keras 3 restores the best weights at the end of training whether or not it stopped early (Keras 2 and TF.js
+  // only when it stopped).
   override onTrainEnd(): void {
     if (this.stoppedEpoch > 0 && this.verbose > 0) process.stdout.write(`Epoch ${this.stoppedEpoch + 1}: early stopping\n`);
+    if (this.restoreBestWeights && this.bestWeights) {
+      if (this.verbose > 0) process.stdout.write(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.\n`);
+      this.model!.setWeights(this.bestWeights);
+    }
   }
 }
 

@@ -95,6 +95,10 @@ export class LeakyReLU extends ElementwiseLayer {
     return leakyRelu(single(inputs, this), this.alpha);
   }
 
+  protected override optionsOutsideConfig(): string[] {
+    return ['negativeSlope'];
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), alpha: this.alpha };
   }

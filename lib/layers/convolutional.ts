@@ -150,6 +150,10 @@ export class Conv2D extends KernelLayer {
       ...(this.groups !== 1 ? { groups: this.groups } : {}),
     };
   }
+
+  protected override optionsOutsideConfig(): string[] {
+    return ['groups'];
+  }
 }
 
 export interface Conv1DArgs extends KernelLayerArgs {
@@ -250,6 +254,10 @@ export class Conv1D extends KernelLayer {
       ...super.getConfig(), filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding,
       dilationRate: [this.dilationRate], ...(this.groups !== 1 ? { groups: this.groups } : {}),
     };
+  }
+
+  protected override optionsOutsideConfig(): string[] {
+    return ['groups'];
   }
 }
 

@@ -68,6 +68,11 @@ export class Embedding extends Layer {
     return [...singleShape(inputShape, this), this.outputDim];
   }
 
+  protected override optionsOutsideConfig(): string[] {
+    // TF.js's and Keras 2's inputLength sets the input shape; the config keeps it as batchInputShape.
+    return ['inputLength'];
+  }
+
   override getConfig() {
     return {
       ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, maskZero: this.maskZero,

@@ -19,7 +19,7 @@ import { TimeDistributed, type TimeDistributedArgs } from './wrappers.js';
 import { CategoryEncoding, Hashing, IntegerLookup, StringLookup, TextVectorization, type CategoryEncodingArgs, type HashingArgs, type LookupArgs, type TextVectorizationArgs } from './preprocessing-text.js';
 import type { ActivationIdentifier } from '../activations.js';
 
-export { Layer, InputLayer, SymbolicTensor, clearSession } from './layer.js';
+export { Layer, InputLayer, SymbolicTensor, clearSession, input as Input } from './layer.js';
 export type { LayerArgs, CallArgs, Mask, Shape, InputSpec, WeightOptions } from './layer.js';
 export { RNN, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, Masking };
 // The bases of the recurrent layers and of the built-in cells: types only (no Keras class of those names exists).

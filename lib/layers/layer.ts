@@ -49,6 +49,26 @@ export interface LayerArgs {
   dtype?: DType | 'string' | 'mixed_bfloat16' | Policy | DTypePolicySpec;
 }
 
+/**
+ * Options every layer takes whether or not its config repeats them (TF.js's inputShape, batchSize, inputDim), and
+ * dataFormat, which the image and sequence layers check for themselves ('channels_last', the only layout most take).
+ */
+const COMMON_LAYER_OPTIONS = ['name', 'trainable', 'dtype', 'inputShape', 'batchInputShape', 'batchSize', 'inputDim', 'dataFormat'];
+
+/** Keras options that tensornode's layers do not implement: named as such when a layer is given one. */
+const UNSUPPORTED_KERAS_OPTIONS = new Set([
+  'kernelConstraint', 'biasConstraint', 'recurrentConstraint', 'embeddingsConstraint', 'depthwiseConstraint', 'pointwiseConstraint',
+  'gammaConstraint', 'betaConstraint', 'alphaConstraint', 'activityRegularizer',
+]);
+
+/** The layer classes tensornode ships, whose options are checked (see Layer.checkOptions). */
+const builtinLayerClasses = new Set<unknown>();
+
+/** @internal Called once by layers/index.ts with every class it exports. */
+export function registerBuiltinLayerClasses(classes: Iterable<unknown>): void {
+  for (const c of classes) if (typeof c === 'function' && (c as { prototype?: unknown }).prototype instanceof Layer) builtinLayerClasses.add(c);
+}
+
 /** Keras's serialized dtype policy: { name } or { className / class_name: 'DTypePolicy', config: { name } }. */
 export type DTypePolicySpec = { name: string } | { className?: string; class_name?: string; config: { name: string } };
 
@@ -242,9 +262,14 @@ export abstract class Layer {
   /** @internal The prefix of this layer's weight names when another layer owns it (a recurrent cell's RNN). */
   weightScope: string | null = null;
 
+  /** @internal The option names the constructor was given (with a value), checked against the class's at first use. */
+  private givenOptions: string[] | null;
+
   constructor(args: LayerArgs = {}) {
     const cls = this.constructor.name;
     if (args === null || typeof args !== 'object') throw new Error(`${cls}: expected an options object, received ${String(args)}`);
+    // An option given as null or undefined asks for the default, as TF.js's { kernelConstraint: null } does.
+    this.givenOptions = Object.keys(args).filter((k) => (args as Record<string, unknown>)[k] != null);
     checkName(args.name, cls);
     this.name = args.name ?? uniqueLayerName(toSnakeCase(this.className));
     this._trainable = args.trainable ?? true;
@@ -340,6 +365,7 @@ export abstract class Layer {
 
   /** @internal Builds the layer once, with allocation outside any training-step scope (weights outlive steps). */
   maybeBuild(inputShape: Shape | Shape[]): void {
+    if (this.givenOptions) this.checkOptions();
     if (this.built) return;
     persistent(() => this.build(inputShape));
     this.built = true;
@@ -458,6 +484,42 @@ export abstract class Layer {
     return this.dtypePolicy.computeDtype === 'bfloat16' && bfloat16Available();
   }
 
+  /**
+   * Keras refuses a keyword argument a layer does not take (`Dense(2, paddin='same')` raises "Unrecognized keyword
+   * arguments"); a misspelt option here would otherwise be dropped and the model built wrong. The options a built-in
+   * class takes are those of its config (which rebuilds it) plus the shape arguments every layer takes; a user's
+   * subclass is not checked, since its config need not list what its constructor reads. Runs at a layer's first call,
+   * once the subclass's constructor has finished.
+   */
+  private checkOptions(): void {
+    const given = this.givenOptions!;
+    this.givenOptions = null;
+    if (!builtinLayerClasses.has(this.constructor)) return;
+    let config: Record<string, unknown>;
+    try {
+      config = this.getConfig();
+    } catch {
+      return;
+    }
+    const known = new Set([...Object.keys(config), ...COMMON_LAYER_OPTIONS, ...this.optionsOutsideConfig()]);
+    const unknown = given.filter((k) => !known.has(k));
+    if (!unknown.length) return;
+    const hint = (k: string) => {
+      const camel = k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+      if (camel !== k && known.has(camel)) return ` (did you mean ${camel}?)`;
+      return UNSUPPORTED_KERAS_OPTIONS.has(k) ? ' (a Keras option tensornode does not support)' : '';
+    };
+    throw new Error(
+      `${this.className} (layer "${this.name}"): unrecognized option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"${hint(k)}`).join(', ')}. ` +
+        `${this.className} takes: ${[...known].filter((k) => k !== 'trainable' || 'trainable' in config).sort().join(', ')}`,
+    );
+  }
+
+  /** Options the constructor takes that getConfig() leaves out when they hold their default (see checkOptions). */
+  protected optionsOutsideConfig(): string[] {
+    return [];
+  }
+
   /** The layer's constructor arguments (Keras's get_config). */
   getConfig(): Record<string, unknown> {
     const dtype = this.dtypePolicy.name === 'mixed_bfloat16' ? this.dtypePolicy.name : this.dtype;
@@ -482,10 +544,13 @@ export function validateShape(shape: unknown, cls: string, what: string): Shape 
 export class InputLayer extends Layer {
   protected static override readonly takesIntegerInput = true;
   readonly output: SymbolicTensor;
-  constructor(args: LayerArgs & { shape?: Shape } = {}) {
-    const batchInputShape = args.batchInputShape ?? (args.shape ? [args.batchSize ?? null, ...validateShape(args.shape, 'InputLayer', 'shape')] : undefined);
+  constructor(args: LayerArgs & { shape?: Shape; batchShape?: Shape } = {}) {
+    // shape (Keras), inputShape (TF.js's inputLayer({ inputShape })), batchShape (Keras 3) or batchInputShape.
+    const sample = args.shape ?? args.inputShape;
+    const batchInputShape = args.batchInputShape ?? (args.batchShape ? validateShape(args.batchShape, 'InputLayer', 'batchShape') : undefined)
+      ?? (sample ? [args.batchSize ?? null, ...validateShape(sample, 'InputLayer', args.shape ? 'shape' : 'inputShape')] : undefined);
     if (!batchInputShape) throw new Error('InputLayer: needs `shape` (the shape of one sample) or `batchInputShape`');
-    super({ ...args, batchInputShape });
+    super({ ...args, inputShape: undefined, batchInputShape });
     this.built = true;
     const node = new LayerNode(this, [], {}, false);
     this.output = new SymbolicTensor(this.batchInputShape!.slice(), this.dtype, node, 0, this.name);
@@ -497,6 +562,9 @@ export class InputLayer extends Layer {
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     return inputShape;
+  }
+  protected override optionsOutsideConfig(): string[] {
+    return ['shape', 'batchShape'];
   }
 }
 

@@ -359,6 +359,11 @@ export abstract class Recurrent extends Layer {
       ...(this.zeroOutputForMask ? { zeroOutputForMask: true } : {}),
     };
   }
+
+  protected override optionsOutsideConfig(): string[] {
+    // unroll is taken and has no effect: it changes how Keras builds the loop, not what it computes.
+    return ['zeroOutputForMask', 'unroll'];
+  }
 }
 
 /** What the three recurrent layers share: arguments, weights, the projection of the inputs. */

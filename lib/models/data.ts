@@ -87,9 +87,8 @@ export function classWeightsFor(y: Tensor, classWeight: Record<number, number>):
       label = 0;
       for (let c = 1; c < per; c++) if (v[i * per + c] > v[i * per + label]) label = c;
     }
-    const cw = classWeight[label];
-    if (cw === undefined) throw new Error(`classWeight has no entry for class ${label} (keys: ${Object.keys(classWeight).join(', ')})`);
-    w[i] = cw;
+    // A class the mapping leaves out weighs 1, as in Keras 3 (class_weight.get(c, 1.0)).
+    w[i] = classWeight[label] ?? 1;
   }
   return new Tensor(adopt(w), [n], 'float32');
 }

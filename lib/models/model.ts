@@ -262,6 +262,7 @@ export class Model extends Layer {
       return datasetTraining.fitDataset(this, x, y as FitDatasetArgs);
     }
     if (args.worker) {
+      training.checkArgNames(args, training.FIT_ARGS, 'fit');
       // Loaded on first use: programs that never train on a worker do not load the worker machinery.
       const { remoteFit } = await import('../workers/remote-fit.js');
       return remoteFit(this, x, y as Inputs, args);

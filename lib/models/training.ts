@@ -70,6 +70,27 @@ export interface WorkerArgs {
   modules?: (string | URL)[];
 }
 
+/**
+ * Keras refuses a keyword argument fit(), evaluate() or predict() does not take (`fit(epoch=3)` raises); a misspelt
+ * option here would otherwise be dropped (and train for 1 epoch instead of 3).
+ */
+export function checkArgNames(args: unknown, allowed: readonly string[], what: string): void {
+  if (args === undefined || args === null) return;
+  if (typeof args !== 'object' || Array.isArray(args)) throw new Error(`${what}: expected an options object, received ${JSON.stringify(args) ?? String(args)}`);
+  const unknown = Object.keys(args).filter((k) => !allowed.includes(k) && (args as Record<string, unknown>)[k] !== undefined);
+  if (unknown.length) {
+    const hint = (k: string) => {
+      const camel = k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+      return camel !== k && allowed.includes(camel) ? ` (did you mean ${camel}?)` : '';
+    };
+    throw new Error(`${what}: unrecognized option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"${hint(k)}`).join(', ')}. It takes: ${allowed.join(', ')}`);
+  }
+}
+
+export const FIT_ARGS = ['epochs', 'batchSize', 'verbose', 'callbacks', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'shuffle', 'initialEpoch', 'classWeight', 'sampleWeight', 'stepsPerEpoch', 'worker'] as const;
+export const EVALUATE_ARGS = ['batchSize', 'verbose', 'sampleWeight', 'callbacks', 'returnDict'] as const;
+export const PREDICT_ARGS = ['batchSize', 'verbose'] as const;
+
 export function verbosity(v: FitArgs['verbose'], fallback: 0 | 1 | 2): 0 | 1 | 2 {
   if (v === undefined || v === 'auto') return fallback;
   if (v !== 0 && v !== 1 && v !== 2) throw new Error(`verbose must be 0, 1, 2 or 'auto', received ${JSON.stringify(v)}`);
@@ -251,6 +272,7 @@ export async function runEpochs(model: Model, plan: FitPlan, callbacks: FitEvent
 }
 
 export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}): Promise<History> {
+  checkArgNames(args, FIT_ARGS, 'fit');
   const plan = prepareFit(model, x, y, args);
   const { callbacks, history } = fitCallbacks(model, plan, args.callbacks);
   await runEpochs(model, plan, callbacks);
@@ -281,6 +303,7 @@ export async function evaluateLists(
 }
 
 export async function evaluate(model: Model, x: Inputs, y: Inputs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
+  checkArgNames(args, EVALUATE_ARGS, 'evaluate');
   const c = requireCompiled(model, 'evaluation');
   const xs = toList(x, model.inputNames, 'x', model.name);
   const ys = toList(y, model.outputNames, 'y', model.name);
@@ -294,6 +317,7 @@ export async function evaluate(model: Model, x: Inputs, y: Inputs, args: Evaluat
 }
 
 export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
+  checkArgNames(args, PREDICT_ARGS, 'predict');
   const xs = toList(x, model.inputNames, 'x', model.name);
   const n = cardinality([['x', xs]]);
   const batchSize = positiveInt(args.batchSize, 32, 'predict: batchSize');

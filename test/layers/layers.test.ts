@@ -38,6 +38,16 @@ describe('layer construction', () => {
     expect(() => new Dense(2, { kernelInitializer: 'heNormal' }).apply(tn.zeros([1, 3]))).not.toThrow();
   });
 
+  it("takes TF.js's inputLayer({ inputShape }) and Keras's Input / batchShape spellings", () => {
+    expect(tn.layers.inputLayer({ inputShape: [3] }).batchInputShape).toEqual([null, 3]);
+    expect(new tn.layers.InputLayer({ batchShape: [4, 3] }).batchInputShape).toEqual([4, 3]);
+    const x = tn.layers.Input({ shape: [5] });
+    expect(x.shape).toEqual([null, 5]);
+    expect(tn.Input({ shape: [2, 2] }).shape).toEqual([null, 2, 2]);
+    const model = new tn.Model({ inputs: x, outputs: new Dense(2).apply(x) as tn.SymbolicTensor });
+    expect((model.predict(tn.zeros([3, 5])) as tn.Tensor).shape).toEqual([3, 2]);
+  });
+
   it('validates arguments in the constructor with Keras messages', () => {
     expect(() => new Dense(0)).toThrow('Dense: received an invalid value for `units`, expected a positive integer. Received: units=0');
     expect(() => new Conv2D(8, [3, 0])).toThrow(/Conv2D: received an invalid value for `kernelSize`/);

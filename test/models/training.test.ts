@@ -182,6 +182,35 @@ describe('fit', () => {
     expect(plain).toBeCloseTo(Math.log(2), 5);
     expect(weighted).toBeCloseTo((Math.log(2) * 4) / 2, 5);
   });
+
+  it('gives a class that classWeight leaves out the weight 1, as Keras 3 does', () => {
+    const model = new tn.Sequential([new Dense(3, { activation: 'softmax', inputShape: [1], kernelInitializer: 'zeros' })]);
+    model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
+    const x = tn.tensor([[1], [1], [1]]);
+    const labels = tn.tensor([0, 1, 2], [3], 'int32');
+    const weighted = model.testOnBatch(x, labels);
+    const withClassWeight = model.trainOnBatch(x, labels, { classWeight: { 2: 4 } })[0];
+    expect(weighted[0]).toBeCloseTo(Math.log(3), 5);
+    expect(withClassWeight).toBeCloseTo((Math.log(3) * (1 + 1 + 4)) / 3, 5);
+  });
+
+  it('refuses an option fit, evaluate or predict does not take, or a layer option its class does not take, naming it', async () => {
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    const x = tn.zeros([4, 2]);
+    const y = tn.zeros([4, 1]);
+    await expect(model.fit(x, y, { epoch: 3, verbose: 0 } as tn.FitArgs)).rejects.toThrow(/fit: unrecognized option "epoch"/);
+    await expect(model.fit(x, y, { batch_size: 3, verbose: 0 } as tn.FitArgs)).rejects.toThrow(/"batch_size" \(did you mean batchSize\?\)/);
+    await expect(model.evaluate(x, y, { batchsize: 2 } as tn.EvaluateArgs)).rejects.toThrow(/evaluate: unrecognized option "batchsize"/);
+    expect(() => model.predict(x, { batchSize: 2, steps: 1 } as tn.PredictArgs)).toThrow(/predict: unrecognized option "steps"/);
+    expect(() => new tn.layers.Conv2D(8, 3, { paddin: 'same' } as tn.layers.Conv2DArgs).apply(tn.zeros([1, 5, 5, 1]))).toThrow(/Conv2D \(layer "conv2d\w*"\): unrecognized option "paddin"/);
+    expect(() => new tn.layers.LSTM(4, { return_sequences: true } as tn.layers.LSTMArgs).apply(tn.zeros([1, 3, 2]))).toThrow(/"return_sequences" \(did you mean returnSequences\?\)/);
+    expect(() => new tn.Sequential([new Dense(2, { inputShape: [3], kernelConstraint: 'nonNeg' } as tn.layers.DenseArgs)])).toThrow(/"kernelConstraint" \(a Keras option tensornode does not support\)/);
+    // null asks for the default, as TF.js's configs write it; defaults given explicitly are taken.
+    expect(new tn.layers.Dense(2, { kernelConstraint: null } as tn.layers.DenseArgs).apply(tn.zeros([1, 3])).shape).toEqual([1, 2]);
+    expect(new tn.layers.Conv2D(4, 3, { groups: 1 }).apply(tn.zeros([1, 5, 5, 2])).shape).toEqual([1, 3, 3, 4]);
+    expect(new tn.layers.LSTM(2, { zeroOutputForMask: false }).apply(tn.zeros([1, 3, 2])).shape).toEqual([1, 2]);
+  });
 });
 
 describe('sampleWeight and classWeight', () => {
@@ -348,16 +377,8 @@ describe('EarlyStopping', () => {
   });
 
   it('stops a real fit and restores the weights of the best epoch', async () => {
-    const [x, y] = regressionData(32);
-    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
-    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
-    // Three epochs of full-batch steps that lower the loss, then a learning rate far past 2 / (the loss's largest
-    // curvature), so each later step overshoots further and the loss grows.
-    const schedule = new tn.LearningRateScheduler((epoch) => (epoch < 3 ? 0.1 : 5));
-    const atEpochEnd: number[][] = [];
-    const record = new tn.LambdaCallback({ onEpochEnd: () => { atEpochEnd.push(model.getWeights().flatMap((w) => Array.from(w.data()))); } });
     const es = new tn.EarlyStopping({ monitor: 'val_loss', patience: 2, restoreBestWeights: true });
-    const h = await model.fit(x, y, { epochs: 20, batchSize: 32, shuffle: false, verbose: 0, validationData: [x, y], callbacks: [schedule, record, es] });
+    const { x, y, model, atEpochEnd, h } = await divergingFit(es, 20);
     const valLoss = h.history.val_loss as number[];
     expect(valLoss[1]).toBeLessThan(valLoss[0]);
     expect(valLoss[2]).toBeLessThan(valLoss[1]);
@@ -372,6 +393,32 @@ describe('EarlyStopping', () => {
     expect(final).not.toEqual(atEpochEnd[4]);
     const [loss] = await model.evaluate(x, y, { verbose: 0 });
     expect(loss).toBeCloseTo(valLoss[2], 5);
+  });
+});
+
+/**
+ * A fit whose loss falls for three epochs of full-batch steps and then grows: a learning rate far past 2 / (the
+ * loss's largest curvature) from epoch 3 on makes each later step overshoot further. Records the weights after each epoch.
+ */
+async function divergingFit(es: tn.EarlyStopping, epochs: number) {
+  const [x, y] = regressionData(32);
+  const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+  model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+  const schedule = new tn.LearningRateScheduler((epoch) => (epoch < 3 ? 0.1 : 5));
+  const atEpochEnd: number[][] = [];
+  const record = new tn.LambdaCallback({ onEpochEnd: () => { atEpochEnd.push(model.getWeights().flatMap((w) => Array.from(w.data()))); } });
+  const h = await model.fit(x, y, { epochs, batchSize: 32, shuffle: false, verbose: 0, validationData: [x, y], callbacks: [schedule, record, es] });
+  return { x, y, model, atEpochEnd, h };
+}
+
+describe('EarlyStopping when it never stops', () => {
+  it('still restores the best epoch at the end of training, as Keras 3 does', async () => {
+    const es = new tn.EarlyStopping({ monitor: 'val_loss', patience: 100, restoreBestWeights: true });
+    const { model, atEpochEnd, h } = await divergingFit(es, 6);
+    expect(h.epoch).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(es.stoppedEpoch).toBe(0);
+    expect(es.bestEpoch).toBe(2);
+    expect(model.getWeights().flatMap((w) => Array.from(w.data()))).toEqual(atEpochEnd[2]);
   });
 });
 
