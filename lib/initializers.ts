@@ -64,6 +64,26 @@ export class Constant extends Initializer {
   }
 }
 
+/** gain times the identity matrix, for 2-D shapes (Keras's Identity / IdentityInitializer; a non-square one has ones on its main diagonal). */
+export class Identity extends Initializer {
+  readonly className = 'Identity';
+  readonly gain: number;
+  constructor(args: { gain?: number } = {}) {
+    super();
+    this.gain = args.gain ?? 1;
+    if (typeof this.gain !== 'number' || !Number.isFinite(this.gain)) throw new Error(`Identity: received an invalid value for \`gain\`, expected a finite number. Received: gain=${String(this.gain)}`);
+  }
+  fill(v: Float32Array, shape: number[]): void {
+    if (shape.length !== 2) throw new Error(`Identity: the identity initializer needs a 2-D shape, received shape [${shape.join(', ')}]`);
+    v.fill(0);
+    const [rows, cols] = shape;
+    for (let i = 0; i < Math.min(rows, cols); i++) v[i * cols + i] = this.gain;
+  }
+  override getConfig() {
+    return { gain: this.gain };
+  }
+}
+
 export class RandomNormal extends Initializer {
   readonly className = 'RandomNormal';
   readonly mean: number;
@@ -262,7 +282,9 @@ const classes: Record<string, new (args?: never) => Initializer> = {
   random_uniform: RandomUniform as never, truncated_normal: TruncatedNormal as never,
   glorot_uniform: GlorotUniform as never, glorot_normal: GlorotNormal as never, he_uniform: HeUniform as never,
   he_normal: HeNormal as never, lecun_uniform: LecunUniform as never, lecun_normal: LecunNormal as never,
-  orthogonal: Orthogonal as never, variance_scaling: VarianceScaling as never,
+  orthogonal: Orthogonal as never, variance_scaling: VarianceScaling as never, identity: Identity as never,
+  // Keras's short aliases (keras.initializers.get('uniform') is RandomUniform, Embedding's Keras 2 default).
+  uniform: RandomUniform as never, normal: RandomNormal as never, one: Ones, zero: Zeros,
 };
 const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
 const known = Object.keys(classes);

@@ -72,3 +72,24 @@ describe('initializers', () => {
     expect(new I.GlorotUniform().apply([10]).data()).toEqual(a);
   });
 });
+
+describe("Keras's identity initializer and short aliases", () => {
+  it('identity is gain on the main diagonal of a 2-D shape, and refuses other ranks', () => {
+    expect(new I.Identity().apply([2, 3]).array()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(new I.Identity({ gain: 2 }).apply([3, 2]).array()).toEqual([[2, 0], [0, 2], [0, 0]]);
+    expect(I.getInitializer('identity')).toBeInstanceOf(I.Identity);
+    expect(() => new I.Identity().apply([2, 2, 2])).toThrow(/Identity: the identity initializer needs a 2-D shape/);
+    const dense = new tn.layers.Dense(3, { kernelInitializer: 'identity' });
+    expect(dense.apply(tn.tensor([[1, 2, 3]])).array()).toEqual([[1, 2, 3]]);
+  });
+
+  it("'uniform', 'normal', 'one' and 'zero' resolve as in Keras", () => {
+    expect(I.getInitializer('uniform')).toBeInstanceOf(I.RandomUniform);
+    expect(I.getInitializer('normal')).toBeInstanceOf(I.RandomNormal);
+    expect(Array.from(I.getInitializer('one').apply([3]).data())).toEqual([1, 1, 1]);
+    expect(Array.from(I.getInitializer('zero').apply([2]).data())).toEqual([0, 0]);
+    const emb = new tn.layers.Embedding({ inputDim: 5, outputDim: 2, embeddingsInitializer: 'uniform' });
+    const v = Array.from(emb.apply(tn.tensor([[1, 2]], [1, 2], 'int32')).data());
+    expect(v.every((x) => Math.abs(x) <= 0.05 && x !== 0)).toBe(true);
+  });
+});

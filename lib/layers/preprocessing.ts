@@ -147,6 +147,35 @@ abstract class RandomImageLayer extends ImageLayer {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+/** Whether v is an options object ({ ... }) rather than a positional value (a number, string, array or tensor). */
+function isOptions(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/**
+ * Keras's positional form (`RandomFlip('horizontal')`, `Rescaling(1 / 255)`, `RandomCrop(24, 24)`) or one options
+ * object: leading values fill `keys` in order, and an options object after them adds the rest.
+ */
+function positionalArgs<T>(cls: string, params: unknown[], keys: string[]): T {
+  if (isOptions(params[0])) {
+    if (params.slice(1).some((p) => p !== undefined)) throw new Error(`${cls}: after an options object no further arguments are taken`);
+    return params[0] as T;
+  }
+  const out: Record<string, unknown> = {};
+  let i = 0;
+  for (; i < params.length && !isOptions(params[i]); i++) {
+    if (params[i] === undefined) continue;
+    if (i >= keys.length) throw new Error(`${cls}: takes at most ${keys.length} positional argument${keys.length > 1 ? 's' : ''} (${keys.join(', ')}) before its options, received ${JSON.stringify(params[i])}`);
+    out[keys[i]] = params[i];
+  }
+  const opts = params[i];
+  if (isOptions(opts)) {
+    for (const k of Object.keys(out)) if (k in opts) throw new Error(`${cls}: \`${k}\` is given both as a positional argument and in the options`);
+    return { ...opts, ...out } as T;
+  }
+  return out as T;
+}
+
 // Rescaling and Normalization
 
 export interface RescalingArgs extends LayerArgs {
@@ -163,8 +192,9 @@ export class Rescaling extends Layer {
   private readonly scaleTensor: Tensor;
   private readonly offsetTensor: Tensor;
 
-  constructor(args: RescalingArgs) {
-    super(args ?? ({} as RescalingArgs));
+  constructor(scale?: RescalingArgs | number | NestedArray, offset?: Partial<RescalingArgs> | number | NestedArray, options?: Partial<RescalingArgs>) {
+    const args = positionalArgs<RescalingArgs>('Rescaling', [scale, offset, options], ['scale', 'offset']);
+    super(args);
     const numbers = (v: unknown, arg: string): Tensor => {
       let t: Tensor;
       try {
@@ -495,8 +525,9 @@ export class Resizing extends SizedImageLayer {
   readonly fillMode: 'constant';
   readonly fillValue: number;
 
-  constructor(args: ResizingArgs) {
-    super(args ?? ({} as ResizingArgs));
+  constructor(height?: ResizingArgs | number, width?: Partial<ResizingArgs> | number, options?: Partial<ResizingArgs>) {
+    const args = positionalArgs<ResizingArgs>('Resizing', [height, width, options], ['height', 'width']);
+    super(args);
     this.interpolation = oneOf(args.interpolation, ['bilinear', 'nearest'] as const, 'Resizing', 'interpolation', 'bilinear');
     this.cropToAspectRatio = args.cropToAspectRatio ?? false;
     this.padToAspectRatio = args.padToAspectRatio ?? false;
@@ -544,8 +575,9 @@ export interface CenterCropArgs extends LayerArgs {
  * resized bilinearly (Keras 3).
  */
 export class CenterCrop extends SizedImageLayer {
-  constructor(args: CenterCropArgs) {
-    super(args ?? ({} as CenterCropArgs));
+  constructor(height?: CenterCropArgs | number, width?: Partial<CenterCropArgs> | number, options?: Partial<CenterCropArgs>) {
+    const args = positionalArgs<CenterCropArgs>('CenterCrop', [height, width, options], ['height', 'width']);
+    super(args);
   }
 
   call(inputs: LayerInput): Tensor {
@@ -576,7 +608,8 @@ export interface RandomFlipArgs extends LayerArgs {
 export class RandomFlip extends RandomImageLayer {
   readonly mode: 'horizontal' | 'vertical' | 'horizontal_and_vertical';
 
-  constructor(args: RandomFlipArgs = {}) {
+  constructor(mode?: RandomFlipArgs | RandomFlipArgs['mode'], options?: Partial<RandomFlipArgs>) {
+    const args = positionalArgs<RandomFlipArgs>('RandomFlip', [mode, options], ['mode']);
     super(args);
     this.mode = oneOf(args.mode, ['horizontal', 'vertical', 'horizontal_and_vertical'] as const, 'RandomFlip', 'mode', 'horizontal_and_vertical');
   }
@@ -668,8 +701,9 @@ export interface RandomRotationArgs extends AffineArgs {
 export class RandomRotation extends RandomAffineLayer {
   readonly factor: [number, number];
 
-  constructor(args: RandomRotationArgs) {
-    super(args ?? ({} as RandomRotationArgs));
+  constructor(factor?: RandomRotationArgs | RandomRotationArgs['factor'], options?: Partial<RandomRotationArgs>) {
+    const args = positionalArgs<RandomRotationArgs>('RandomRotation', [factor, options], ['factor']);
+    super(args);
     this.factor = factorArg(args.factor, 'RandomRotation', 'factor');
   }
 
@@ -707,8 +741,9 @@ export class RandomZoom extends RandomAffineLayer {
   private readonly heightRange: [number, number];
   private readonly widthRange: [number, number] | null;
 
-  constructor(args: RandomZoomArgs) {
-    super(args ?? ({} as RandomZoomArgs));
+  constructor(heightFactor?: RandomZoomArgs | RandomZoomArgs['heightFactor'] | null, widthFactor?: Partial<RandomZoomArgs> | RandomZoomArgs['heightFactor'] | null, options?: Partial<RandomZoomArgs>) {
+    const args = positionalArgs<RandomZoomArgs>('RandomZoom', [heightFactor, widthFactor, options], ['heightFactor', 'widthFactor']);
+    super(args);
     this.heightRange = factorArg(args.heightFactor, 'RandomZoom', 'heightFactor');
     this.heightFactor = Array.isArray(args.heightFactor) ? [args.heightFactor[0], args.heightFactor[1]] : args.heightFactor;
     const wf = args.widthFactor ?? null;
@@ -747,8 +782,9 @@ export class RandomTranslation extends RandomAffineLayer {
   private readonly heightRange: [number, number];
   private readonly widthRange: [number, number];
 
-  constructor(args: RandomTranslationArgs) {
-    super(args ?? ({} as RandomTranslationArgs));
+  constructor(heightFactor?: RandomTranslationArgs | RandomTranslationArgs['heightFactor'], widthFactor?: Partial<RandomTranslationArgs> | RandomTranslationArgs['heightFactor'], options?: Partial<RandomTranslationArgs>) {
+    const args = positionalArgs<RandomTranslationArgs>('RandomTranslation', [heightFactor, widthFactor, options], ['heightFactor', 'widthFactor']);
+    super(args);
     this.heightRange = factorArg(args.heightFactor, 'RandomTranslation', 'heightFactor');
     this.widthRange = factorArg(args.widthFactor, 'RandomTranslation', 'widthFactor');
     this.heightFactor = Array.isArray(args.heightFactor) ? [args.heightFactor[0], args.heightFactor[1]] : args.heightFactor;
@@ -784,8 +820,9 @@ export class RandomCrop extends SizedImageLayer {
   readonly seed: number | undefined;
   private readonly gen: Generator | null;
 
-  constructor(args: RandomCropArgs) {
-    super(args ?? ({} as RandomCropArgs));
+  constructor(height?: RandomCropArgs | number, width?: Partial<RandomCropArgs> | number, options?: Partial<RandomCropArgs>) {
+    const args = positionalArgs<RandomCropArgs>('RandomCrop', [height, width, options], ['height', 'width']);
+    super(args);
     this.seed = seedArg(args.seed, 'RandomCrop');
     this.gen = this.seed === undefined ? null : new Generator(this.seed);
   }

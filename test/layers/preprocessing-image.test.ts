@@ -91,6 +91,31 @@ describe('resizeNearest', () => {
   });
 });
 
+describe("Keras's positional forms", () => {
+  it('give the same layers as the options objects', () => {
+    const same = (a: tn.layers.Layer, b: tn.layers.Layer) => {
+      const { name: _a, ...ca } = a.getConfig();
+      const { name: _b, ...cb } = b.getConfig();
+      expect(ca).toEqual(cb);
+    };
+    same(new Rescaling(1 / 255), new Rescaling({ scale: 1 / 255 }));
+    same(new Rescaling(1 / 127.5, -1), new Rescaling({ scale: 1 / 127.5, offset: -1 }));
+    same(new Rescaling(2, { offset: 1 }), new Rescaling({ scale: 2, offset: 1 }));
+    same(new Resizing(8, 6, { interpolation: 'nearest' }), new Resizing({ height: 8, width: 6, interpolation: 'nearest' }));
+    same(new CenterCrop(4, 5), new CenterCrop({ height: 4, width: 5 }));
+    same(new RandomFlip('horizontal'), new RandomFlip({ mode: 'horizontal' }));
+    same(new RandomFlip('vertical', { seed: 3 }), new RandomFlip({ mode: 'vertical', seed: 3 }));
+    same(new RandomRotation(0.1), new RandomRotation({ factor: 0.1 }));
+    same(new RandomRotation([-0.2, 0.3], { fillMode: 'constant' }), new RandomRotation({ factor: [-0.2, 0.3], fillMode: 'constant' }));
+    same(new RandomZoom(0.2), new RandomZoom({ heightFactor: 0.2 }));
+    same(new RandomZoom(0.2, 0.3), new RandomZoom({ heightFactor: 0.2, widthFactor: 0.3 }));
+    same(new RandomTranslation(0.1, 0.2), new RandomTranslation({ heightFactor: 0.1, widthFactor: 0.2 }));
+    same(new RandomCrop(12, 10, { seed: 1 }), new RandomCrop({ height: 12, width: 10, seed: 1 }));
+    expect(() => new RandomCrop(12, 10, 3 as never)).toThrow(/RandomCrop: takes at most 2 positional arguments/);
+    expect(() => new RandomZoom(0.2, { heightFactor: 0.3 })).toThrow(/RandomZoom: `heightFactor` is given both/);
+  });
+});
+
 describe('Rescaling and Normalization', () => {
   it('Rescaling: x * scale + offset, integer input becomes float', () => {
     const layer = new Rescaling({ scale: 1 / 127.5, offset: -1 });
