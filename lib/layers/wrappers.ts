@@ -126,6 +126,12 @@ export interface TimeDistributedArgs extends LayerArgs {
  * the wrapped layer's (one set shared by all steps), under its own name.
  */
 export class TimeDistributed extends Layer {
+  /**
+   * A [batch, time] mask passes through to the output, as Keras's TimeDistributed passes it (supports_masking): each
+   * step is computed on its own, so padding steps do not mix into the others; the layer after it (a masked loss, an
+   * RNN) is the one that skips them.
+   */
+  override supportsMasking = true;
   readonly layer: Layer;
 
   constructor(layer: Layer | TimeDistributedArgs, args: TimeDistributedArgs = {}) {
@@ -154,7 +160,8 @@ export class TimeDistributed extends Layer {
   call(inputs: LayerInput, args: CallArgs = {}): Tensor {
     const x = single(inputs, this);
     const [batch, time] = x.shape;
-    const y = this.layer.apply(reshape(x, [batch * time, ...x.shape.slice(2)]), args);
+    const { mask: _mask, ...rest } = args;
+    const y = this.layer.apply(reshape(x, [batch * time, ...x.shape.slice(2)]), rest);
     if (Array.isArray(y)) throw new Error(`TimeDistributed "${this.name}": the wrapped layer "${this.layer.name}" returned ${y.length} tensors; it must return one`);
     return reshape(y, [batch, time, ...y.shape.slice(1)]);
   }

@@ -339,6 +339,21 @@ describe('model.save(x.keras)', () => {
     expect((await loaded.evaluate(x, y, { verbose: 0 }))[0]).toBeCloseTo((await model.evaluate(x, y, { verbose: 0 }))[0], 6);
   });
 
+  it("an LSTM's zeroOutputForMask is written and read back, so masked steps stay zero", async () => {
+    const model = new tn.Sequential([
+      new tn.layers.Embedding(10, 4, { maskZero: true, inputShape: [4] }),
+      new tn.layers.LSTM(2, { returnSequences: true, zeroOutputForMask: true }),
+    ]);
+    const x = tn.tensor([[1, 2, 0, 0]], [1, 4], 'int32');
+    const before = (model.predict(x) as tn.Tensor).array() as number[][][];
+    expect(before[0][3].map(Math.abs)).toEqual([0, 0]);
+    const path = fresh('.keras');
+    await model.save(path);
+    expect((archive(path).config.config.layers as Json[]).find((l) => l.class_name === 'LSTM')!.config.zero_output_for_mask).toBe(true);
+    const loaded = await tn.models.loadModel(path);
+    expect((loaded.predict(x) as tn.Tensor).array()).toEqual(before);
+  });
+
   it('a custom metric function leaves the compile config out, with a warning, rather than half of it', async () => {
     const model = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [3] })]);
     model.compile({ optimizer: 'adam', loss: 'mse', metrics: [(t: tn.Tensor, p: tn.Tensor) => tn.abs(tn.sub(t, p))] });

@@ -323,6 +323,21 @@ describe('masks through models, losses and metrics', () => {
     }
   });
 
+  it('TimeDistributed passes the mask on (a tagger: Embedding, LSTM, TimeDistributed(Dense)), so the loss counts the kept steps only', async () => {
+    const { ids, labels, mask } = paddedData();
+    const plain = new tn.Sequential([new Embedding(10, 4, { maskZero: true, inputShape: [5] }), new LSTM(3, { returnSequences: true }), new Dense(2, { activation: 'softmax' })]);
+    const wrapped = new tn.Sequential([new Embedding(10, 4, { maskZero: true, inputShape: [5] }), new LSTM(3, { returnSequences: true }), new tn.layers.TimeDistributed(new Dense(2, { activation: 'softmax' }))]);
+    wrapped.setWeights(plain.getWeights());
+    for (const m of [plain, wrapped]) m.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    expect(Array.from((wrapped.apply(ids) as tn.Tensor).kerasMask!.data())).toEqual(mask);
+    const [l1, a1] = await plain.evaluate(ids, labels, { verbose: 0 });
+    const [l2, a2] = await wrapped.evaluate(ids, labels, { verbose: 0 });
+    expect(l2).toBeCloseTo(l1, 6);
+    expect(a2).toBe(a1);
+    const h = await wrapped.fit(ids, labels, { epochs: 1, batchSize: 3, verbose: 0 });
+    expect(h.history.loss[0]).toBeCloseTo(l1, 5);
+  });
+
   it('padding changes nothing: a model trained on masked padded data ignores what sits in the padding', async () => {
     const { ids, labels } = paddedData();
     const model = new tn.Sequential([new Embedding(10, 4, { maskZero: true, inputShape: [5] }), new GRU(3, { returnSequences: true }), new Dense(2, { activation: 'softmax' })]);
