@@ -14,11 +14,30 @@ function watched(x: TensorLike, op: string, i: number): Tensor {
   return w;
 }
 
+/** Backward passes this API has run; call() compares it before and after f to see whether f took a gradient. */
+let gradientPasses = 0;
+/** Outputs whose f took a gradient inside (nested grad calls). */
+const tookGradient = new WeakSet<Tensor>();
+
 function call(f: ScalarFn, args: Tensor[], op: string): Tensor {
   if (typeof f !== 'function') throw new Error(`${op}: expected a function, received ${typeof f}`);
+  const before = gradientPasses;
   const y = f(...args);
   if (!(y instanceof Tensor)) throw new Error(`${op}: the function must return a tensor, received ${y === null ? 'null' : typeof y}`);
+  if (gradientPasses !== before) tookGradient.add(y);
   return y;
+}
+
+/**
+ * Gradients here are first-order: a backward pass does not record its own operations, so a gradient of a gradient
+ * (TF.js's tf.grad(tf.grad(f)), a gradient penalty) would come out as zeros. When f took a gradient inside and its
+ * result reaches none of the sources, that is what happened: say so rather than return zeros.
+ */
+function refuseSecondOrder(y: Tensor, connected: number, op: string): void {
+  gradientPasses++;
+  if (connected === 0 && tookGradient.has(y)) {
+    throw new Error(`${op}: the function's result depends on its inputs only through a gradient taken inside it; tensornode computes first-order gradients only (a gradient records no operations of its own), so a gradient of a gradient is not supported`);
+  }
 }
 
 function seedFor(y: Tensor, dy: TensorLike | undefined, op: string): Tensor | null {
@@ -30,8 +49,9 @@ function seedFor(y: Tensor, dy: TensorLike | undefined, op: string): Tensor | nu
   return s;
 }
 
-function gradientsOf(y: Tensor, sources: Tensor[], dy: Tensor | null): Tensor[] {
+function gradientsOf(y: Tensor, sources: Tensor[], dy: Tensor | null, op = 'gradients'): Tensor[] {
   const g = backward(y, dy, sources);
+  refuseSecondOrder(y, g.size, op);
   // A source the output does not depend on has a zero gradient.
   return sources.map((s) => g.get(s) ?? zeros(s.shape));
 }
@@ -41,7 +61,7 @@ export function grad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike)
   return (x, dy) => {
     const w = watched(x, 'grad', 0);
     const y = call(f, [w], 'grad');
-    return gradientsOf(y, [w], seedFor(y, dy, 'grad'))[0];
+    return gradientsOf(y, [w], seedFor(y, dy, 'grad'), 'grad')[0];
   };
 }
 
@@ -51,7 +71,7 @@ export function grads(f: ScalarFn): (args: TensorLike[], dy?: TensorLike) => Ten
     if (!Array.isArray(args)) throw new Error('grads: arguments must be passed as an array');
     const ws = args.map((a, i) => watched(a, 'grads', i));
     const y = call(f, ws, 'grads');
-    return gradientsOf(y, ws, seedFor(y, dy, 'grads'));
+    return gradientsOf(y, ws, seedFor(y, dy, 'grads'), 'grads');
   };
 }
 
@@ -60,7 +80,7 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: Ten
   return (x, dy) => {
     const w = watched(x, 'valueAndGrad', 0);
     const y = call(f, [w], 'valueAndGrad');
-    return { value: y, grad: gradientsOf(y, [w], seedFor(y, dy, 'valueAndGrad'))[0] };
+    return { value: y, grad: gradientsOf(y, [w], seedFor(y, dy, 'valueAndGrad'), 'valueAndGrad')[0] };
   };
 }
 
@@ -70,7 +90,7 @@ export function valueAndGrads(f: ScalarFn): (args: TensorLike[], dy?: TensorLike
     if (!Array.isArray(args)) throw new Error('valueAndGrads: arguments must be passed as an array');
     const ws = args.map((a, i) => watched(a, 'valueAndGrads', i));
     const y = call(f, ws, 'valueAndGrads');
-    return { value: y, grads: gradientsOf(y, ws, seedFor(y, dy, 'valueAndGrads')) };
+    return { value: y, grads: gradientsOf(y, ws, seedFor(y, dy, 'valueAndGrads'), 'valueAndGrads') };
   };
 }
 
@@ -88,6 +108,7 @@ export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: T
     }
   }
   const g = backward(y, null, sources ? sources.filter((v) => v.trainable) : null);
+  refuseSecondOrder(y, g.size, 'variableGrads');
   const out: Record<string, Tensor> = {};
   for (const [t, gt] of g) if (t instanceof Variable) out[t.name] = gt;
   if (sources) for (const v of sources) if (v.trainable && !(v.name in out)) out[v.name] = zeros(v.shape);

@@ -213,3 +213,17 @@ describe('the finite-difference checker itself', () => {
     gradCheck(f, [randomTensor([6], 5), randomTensor([6], 6)]);
   });
 });
+
+describe('second-order gradients', () => {
+  it('are refused with a clear error rather than returned as zeros', () => {
+    const x = tn.tensor([2]);
+    expect(() => tn.grad((z) => tn.grad((y) => tn.pow(y, 3).sum())(z).sum())(x)).toThrow(/grad: .*first-order gradients only/);
+    const w = tn.variable(tn.tensor([1]));
+    expect(() => tn.variableGrads(() => tn.sum(tn.square(tn.grad((z) => tn.mul(w, tn.square(z)).sum())(x))))).toThrow(/variableGrads: .*gradient of a gradient is not supported/);
+    // A function that takes a gradient inside and also depends on its input directly keeps working (first order).
+    const g = tn.grad((z) => tn.add(tn.sum(tn.mul(z, z)), tn.sum(tn.grad((y) => tn.sum(tn.mul(y, y)))(z))))(tn.tensor([3]));
+    expect(Array.from(g.data())).toEqual([6]);
+    // So does a gradient of a function that is constant in its input without any inner gradient (zeros, as before).
+    expect(Array.from(tn.grad(() => tn.scalar(1))(x).data())).toEqual([0]);
+  });
+});
