@@ -505,11 +505,23 @@ export function layerFromKeras(spec: KerasLayerSpec, where = 'model'): Layer {
   if (className === 'Sequential') return sequentialFromKeras(c, where);
   if (className === 'Functional' || className === 'Model') return functionalFromKeras(c, where);
   const factory = Object.hasOwn(kerasLayerClasses, className) ? kerasLayerClasses[className] : undefined;
+  warnDropped(c, ctx);
   if (!factory) {
     const custom = spec.registered_name && !String(spec.module ?? '').startsWith('keras') ? ` (registered by the file's author as "${spec.registered_name}")` : '';
     fail(ctx, `unknown layer class "${className}"${custom}. If it is your own layer class, register it before loading with tn.serialization.registerClass(${bareClassName(className)}) or tn.saving.registerKerasSerializable(${bareClassName(className)}). Classes tensornode reads: ${Object.keys(kerasLayerClasses).join(', ')}, Sequential, Functional`);
   }
   return wrap(ctx, () => factory(c, ctx));
+}
+
+/**
+ * Weight constraints and activity regularizers act only in training; tensornode has neither, so a file's are dropped
+ * with a warning (the model predicts as saved, but trains on unconstrained and without the activity penalty).
+ */
+function warnDropped(c: Json, ctx: KerasLayerContext): void {
+  const dropped = Object.keys(c).filter((k) => (k.endsWith('_constraint') || k === 'activity_regularizer') && c[k] !== null && c[k] !== undefined);
+  if (!dropped.length) return;
+  const what = dropped.map((k) => `${k} ${isObject(c[k]) && typeof c[k].class_name === 'string' ? c[k].class_name : JSON.stringify(c[k])}`).join(', ');
+  console.warn(`${ctx.where}: layer "${ctx.layerName}" (${ctx.className}): ${what} dropped: tensornode has no weight constraints or activity regularizers, so the model predicts as saved but trains without them`);
 }
 
 /** Constructor errors ("Dense: received an invalid value ...") gain the layer's place in the file. */

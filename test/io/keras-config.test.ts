@@ -1,6 +1,6 @@
 // The Keras layer-config mapping (lib/io/keras-config.ts) class by class: Keras 2 / TF.js and Keras 3 spellings of
 // the same layer build the same tensornode layer, and every layer class tensornode exports has an entry.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { kerasLayerClasses, layerFromKeras, layerToKeras, modelFromKeras } from '../../lib/io/keras-config.js';
 
@@ -190,5 +190,25 @@ describe('the Keras config mapping', () => {
     expect(() => modelFromKeras(graph(['in']))).toThrow(/cannot read the inbound node "in" of layer "d"/);
     expect(() => modelFromKeras({ class_name: 'Dense', config: { units: 1 } })).toThrow(/holds a Dense, not a model/);
     expect(() => modelFromKeras([1, 2])).toThrow(/expected an object/);
+  });
+});
+
+describe('what tensornode does not have', () => {
+  it('a weight constraint or activity regularizer in a file is dropped with a warning naming it, the layer still loads', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const layer = layerFromKeras({
+        class_name: 'Dense',
+        config: { name: 'd', units: 2, kernel_constraint: { class_name: 'MaxNorm', config: { max_value: 2, axis: 0 } }, activity_regularizer: { class_name: 'L1L2', config: { l1: 0.01, l2: 0 } }, bias_constraint: null },
+      }) as tn.layers.Dense;
+      expect(layer.units).toBe(2);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/layer "d" \(Dense\): kernel_constraint MaxNorm, activity_regularizer L1L2 dropped/);
+      warn.mockClear();
+      layerFromKeras({ class_name: 'Dense', config: { name: 'e', units: 2, kernel_constraint: null, activity_regularizer: null } });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
