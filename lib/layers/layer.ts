@@ -431,6 +431,24 @@ export abstract class Layer {
   }
 
   /** All weights: trainable ones first, then the others (Keras's order). */
+  /**
+   * Keras 3's layer.output: what the layer's first call on symbolic inputs returned (a Sequential with a known input
+   * shape calls its layers so). With layer.input, it cuts sub-models out of a model:
+   * `new Model({ inputs: model.inputs, outputs: model.getLayer('dense').output })`.
+   */
+  get output(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.inboundNodes[0];
+    if (!node) throw new Error(`Layer "${this.name}" has never been called on a symbolic input, so it has no output yet: call it on tn.input() or put it in a model whose input shape is known`);
+    return node.outputs.length === 1 ? node.outputs[0] : node.outputs;
+  }
+
+  /** Keras 3's layer.input: the symbolic input(s) of the layer's first call. */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.inboundNodes[0];
+    if (!node) throw new Error(`Layer "${this.name}" has never been called on a symbolic input, so it has no input yet: call it on tn.input() or put it in a model whose input shape is known`);
+    return node.listInput ? node.inputs : node.inputs[0];
+  }
+
   get weights(): Variable[] {
     return [...this.trainableWeights, ...this.nonTrainableWeights];
   }
@@ -543,7 +561,7 @@ export function validateShape(shape: unknown, cls: string, what: string): Shape 
 /** The entry point of a functional model: its output is the symbolic input tensor. */
 export class InputLayer extends Layer {
   protected static override readonly takesIntegerInput = true;
-  readonly output: SymbolicTensor;
+  private readonly tensor: SymbolicTensor;
   constructor(args: LayerArgs & { shape?: Shape; batchShape?: Shape } = {}) {
     // shape (Keras), inputShape (TF.js's inputLayer({ inputShape })), batchShape (Keras 3) or batchInputShape.
     const sample = args.shape ?? args.inputShape;
@@ -553,9 +571,15 @@ export class InputLayer extends Layer {
     super({ ...args, inputShape: undefined, batchInputShape });
     this.built = true;
     const node = new LayerNode(this, [], {}, false);
-    this.output = new SymbolicTensor(this.batchInputShape!.slice(), this.dtype, node, 0, this.name);
-    node.outputs = [this.output];
+    this.tensor = new SymbolicTensor(this.batchInputShape!.slice(), this.dtype, node, 0, this.name);
+    node.outputs = [this.tensor];
     this.inboundNodes.push(node);
+  }
+  override get output(): SymbolicTensor {
+    return this.tensor;
+  }
+  override get input(): SymbolicTensor {
+    return this.tensor;
   }
   call(inputs: LayerInput): LayerOutput {
     return inputs;

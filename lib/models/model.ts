@@ -218,6 +218,16 @@ export class Model extends Layer {
     return Array.isArray(out) ? out : [out];
   }
 
+  /** Keras's model.output / model.input: the model's own symbolic outputs and inputs (one, or a list). */
+  override get output(): SymbolicTensor | SymbolicTensor[] {
+    if (!this.outputs.length) return super.output;
+    return this.outputs.length === 1 ? this.outputs[0] : this.outputs;
+  }
+  override get input(): SymbolicTensor | SymbolicTensor[] {
+    if (!this.inputs.length) return super.input;
+    return this.inputs.length === 1 ? this.inputs[0] : this.inputs;
+  }
+
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     if (this.outputs.length) return this.outputs.length === 1 ? this.outputs[0].shape : this.outputs.map((o) => o.shape);
     return super.computeOutputShape(inputShape);

@@ -11,6 +11,9 @@ export interface SequentialArgs extends LayerArgs {
 export class Sequential extends Model {
   private readonly stack: Layer[] = [];
   private batchShape: Shape | null = null;
+  /** The symbolic output of each layer of the stack in the model's own graph (see extendGraph). */
+  private symbolic: SymbolicTensor[] = [];
+  private graphBroken = false;
   /** Output shape of each layer (batch axis null), known once the input shape is. */
   readonly layerOutputShapes = new Map<Layer, Shape>();
 
@@ -61,6 +64,10 @@ export class Sequential extends Model {
     const l = this.stack.pop();
     if (!l) throw new Error('There are no layers in the model.');
     this.layerOutputShapes.delete(l);
+    if (this.symbolic.length > this.stack.length) {
+      this.symbolic.length = this.stack.length;
+      this.outputs = this.symbolic.length ? [this.symbolic[this.symbolic.length - 1]] : [];
+    }
     return l;
   }
 
@@ -93,6 +100,35 @@ export class Sequential extends Model {
       this.layerOutputShapes.set(l, shape);
     }
     this.built = true;
+    this.extendGraph();
+  }
+
+  /**
+   * As Keras 3's Sequential, once the input shape is known the layers are also called on a symbolic input, so that
+   * model.inputs / model.outputs and each layer's .output exist (a feature extractor is then
+   * `new Model({ inputs: model.inputs, outputs: model.layers[1].output })`). Incremental: add() calls the new layer
+   * only. Training and prediction do not use this graph (call() runs the stack).
+   */
+  private extendGraph(): void {
+    if (this.graphBroken) return;
+    try {
+      if (!this.inputs.length) {
+        const shape = this.batchShape!.slice();
+        this.inputs = [new InputLayer({ batchInputShape: shape, name: `${this.name}_input` }).output];
+        this.symbolic = [];
+      }
+      for (let i = this.symbolic.length; i < this.stack.length; i++) {
+        const out = this.stack[i].apply(i ? this.symbolic[i - 1] : this.inputs[0]);
+        if (Array.isArray(out)) throw new Error('a layer with several outputs');
+        this.symbolic.push(out);
+      }
+      this.outputs = this.symbolic.length ? [this.symbolic[this.symbolic.length - 1]] : [];
+    } catch {
+      // A layer that cannot be called symbolically leaves the model without a graph; it still trains and predicts.
+      this.graphBroken = true;
+      this.inputs = [];
+      this.outputs = [];
+    }
   }
 
   /** Builds the model for inputs of `inputShape` (with the batch axis, which may be null). */

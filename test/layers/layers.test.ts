@@ -48,6 +48,31 @@ describe('layer construction', () => {
     expect((model.predict(tn.zeros([3, 5])) as tn.Tensor).shape).toEqual([3, 2]);
   });
 
+  it("a Sequential with a known input shape has inputs, outputs and each layer's output, to cut a feature extractor out of it", () => {
+    const seq = new tn.Sequential([
+      new Conv2D(4, 3, { activation: 'relu', inputShape: [8, 8, 1] }), new MaxPooling2D(2), new tn.layers.Flatten(), new Dense(5, { activation: 'relu' }), new Dense(3),
+    ]);
+    expect(seq.inputs.map((t) => t.shape)).toEqual([[null, 8, 8, 1]]);
+    expect(seq.outputs.map((t) => t.shape)).toEqual([[null, 3]]);
+    expect((seq.input as tn.SymbolicTensor).shape).toEqual([null, 8, 8, 1]);
+    expect((seq.layers[3].output as tn.SymbolicTensor).shape).toEqual([null, 5]);
+    const features = new tn.Model({ inputs: seq.inputs, outputs: seq.layers[3].output as tn.SymbolicTensor });
+    const x = tn.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 3);
+    // The extractor shares the layers (and weights): its output is what the full model's fourth layer computes.
+    let h: tn.Tensor = x;
+    for (const l of seq.layers.slice(0, 4)) h = l.apply(h);
+    expect(Array.from((features.predict(x) as tn.Tensor).data())).toEqual(Array.from(h.data()));
+    expect(features.layers.length).toBe(5);
+    // pop() moves the outputs back; a model built from data gets its graph then.
+    seq.pop();
+    expect(seq.outputs[0].shape).toEqual([null, 5]);
+    const late = new tn.Sequential([new Dense(2)]);
+    expect(late.inputs).toEqual([]);
+    expect(() => late.layers[0].output).toThrow(/has never been called on a symbolic input/);
+    late.predict(tn.zeros([1, 4]));
+    expect((late.output as tn.SymbolicTensor).shape).toEqual([null, 2]);
+  });
+
   it('validates arguments in the constructor with Keras messages', () => {
     expect(() => new Dense(0)).toThrow('Dense: received an invalid value for `units`, expected a positive integer. Received: units=0');
     expect(() => new Conv2D(8, [3, 0])).toThrow(/Conv2D: received an invalid value for `kernelSize`/);
