@@ -262,6 +262,10 @@ function compileArgsFromKeras(c: Json, outputs: number, where: string): CompileA
   const lossName = typeof c.loss === 'string' ? c.loss : isObject(c.loss) && isObject(c.loss.config) && typeof c.loss.config.name === 'string' ? c.loss.config.name : '';
   const tc = { optimizer_config: optimizer, loss: c.loss, metrics: knownMetrics(c.metrics ?? null, lossName, where), loss_weights: c.loss_weights ?? null } as unknown as TrainingConfig;
   const args = compileArgsFromTrainingConfig(tc, outputs, where);
+  // Keras's weighted_metrics, read as its metrics are.
+  const weighted = c.weighted_metrics === null || c.weighted_metrics === undefined ? undefined
+    : compileArgsFromTrainingConfig({ ...tc, metrics: knownMetrics(c.weighted_metrics, lossName, where) } as TrainingConfig, outputs, where).metrics;
+  if (weighted !== undefined) args.weightedMetrics = weighted as CompileArgs['weightedMetrics'];
   // A loss object ({ className, config }) becomes a Loss here, so compile() cannot take it for a per-output dict.
   const resolve = (l: unknown): unknown => {
     if (isObject(l) && typeof l.className === 'string') {
@@ -611,14 +615,15 @@ function keras3CompileConfig(model: Model): Json | null {
     return m;
   };
   const metrics = args.metrics === undefined ? null : metricOf(args.metrics);
+  const weightedMetrics = args.weightedMetrics === undefined ? null : metricOf(args.weightedMetrics);
   const serializable = (v: unknown): boolean => named(v) || (isObject(v) && typeof v.class_name === 'string') || (Array.isArray(v) && v.every(serializable)) || (isObject(v) && Object.values(v).every(serializable));
-  if (!serializable(loss) || (metrics !== null && !serializable(metrics))) {
+  if (!serializable(loss) || (metrics !== null && !serializable(metrics)) || (weightedMetrics !== null && !serializable(weightedMetrics))) {
     console.warn(`save: model "${model.name}" is saved without its compile() arguments (a custom loss or metric has no Keras name), so the file has no compile_config and no optimizer state; compile() it again after loading`);
     return null;
   }
   return {
     optimizer, loss, loss_weights: args.lossWeights ?? null, metrics,
-    weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
+    weighted_metrics: weightedMetrics, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
   };
 }
 

@@ -378,7 +378,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, where = 'model', o
   const ours = (artifacts.userDefinedMetadata?.tensornode ?? null) as { compile?: Json | null } | null;
   if (ours?.compile) {
     const c = ours.compile;
-    model.compile({ optimizer: c.optimizer as CompileArgs['optimizer'], loss: c.loss as CompileArgs['loss'], metrics: c.metrics as CompileArgs['metrics'], lossWeights: c.lossWeights as CompileArgs['lossWeights'] });
+    model.compile({ optimizer: c.optimizer as CompileArgs['optimizer'], loss: c.loss as CompileArgs['loss'], metrics: c.metrics as CompileArgs['metrics'], weightedMetrics: c.weightedMetrics as CompileArgs['weightedMetrics'], lossWeights: c.lossWeights as CompileArgs['lossWeights'] });
   } else if (artifacts.trainingConfig) {
     model.compile(compileArgsFromTrainingConfig(artifacts.trainingConfig, model.outputs.length, `${where}: trainingConfig`));
   } else {
@@ -467,6 +467,7 @@ export function serializeCompile(model: Model): Json | null {
       optimizer: { className: opt.constructor.name, config: opt.getConfig() },
       loss: mapAll(args.loss, loss),
       metrics: args.metrics === undefined ? undefined : mapAll(args.metrics, metric),
+      weightedMetrics: args.weightedMetrics === undefined ? undefined : mapAll(args.weightedMetrics, metric),
       lossWeights: args.lossWeights,
     };
   } catch {

@@ -12,8 +12,13 @@ export interface CompileArgs {
   optimizer: OptimizerIdentifier;
   /** One loss for every output, or one per output (array in output order, or object keyed by output name). */
   loss: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
-  /** Metrics for every output, or per output (array of arrays, or object keyed by output name). */
+  /**
+   * Metrics for every output, or per output (array of arrays, or object keyed by output name). As in Keras, they
+   * ignore sampleWeight and classWeight (a mask still applies); weightedMetrics are weighted by them.
+   */
   metrics?: MetricIdentifier[] | MetricIdentifier[][] | Record<string, MetricIdentifier | MetricIdentifier[]>;
+  /** Keras's weighted_metrics: metrics weighted by sampleWeight and classWeight, in the same forms as metrics. */
+  weightedMetrics?: MetricIdentifier[] | MetricIdentifier[][] | Record<string, MetricIdentifier | MetricIdentifier[]>;
   /** Weights of the per-output losses in the total loss. */
   lossWeights?: number[] | Record<string, number>;
 }
@@ -23,6 +28,7 @@ export interface Compiled {
   losses: Loss[];
   lossWeights: number[];
   metrics: Metric[][];
+  weightedMetrics: Metric[][];
   lossTracker: Mean;
   outputLossTrackers: Mean[];
 }
@@ -57,29 +63,40 @@ export function parseCompileArgs(args: CompileArgs, names: string[]): Compiled {
   const lossWeights = lw === undefined ? names.map(() => 1) : Array.isArray(lw) ? lw.slice() : names.map((k) => (lw as Record<string, number>)[k] ?? 1);
   if (lossWeights.length !== n) throw new Error(`compile: lossWeights has ${lossWeights.length} entries, but the model has ${n} output(s)`);
   // A flat list of metrics applies to every output.
-  const m = args.metrics;
-  let metricIds: MetricIdentifier[][];
-  if (m === undefined) metricIds = names.map(() => []);
-  else if (Array.isArray(m) && m.every((e) => Array.isArray(e)) && m.length > 0) {
-    if (m.length !== n) throw new Error(`compile: metrics has ${m.length} lists, but the model has ${n} output(s)`);
-    metricIds = m as MetricIdentifier[][];
-  } else if (Array.isArray(m)) metricIds = names.map(() => m as MetricIdentifier[]);
-  else if (typeof m === 'object') metricIds = names.map((k) => {
-    const e = (m as Record<string, MetricIdentifier | MetricIdentifier[]>)[k];
-    return e === undefined ? [] : Array.isArray(e) ? e : [e];
-  });
-  else throw new Error('compile: metrics must be an array (or per-output arrays or an object)');
-  const metrics = metricIds.map((ids, i) =>
-    ids.map((id) => {
-      const metric = getMetric(id, losses[i].name);
-      if (n > 1) metric.name = `${names[i]}_${metric.name}`;
-      return metric;
-    }),
-  );
+  const parseMetrics = (m: CompileArgs['metrics'], what: string): Metric[][] => {
+    let metricIds: MetricIdentifier[][];
+    if (m === undefined || m === null) metricIds = names.map(() => []);
+    else if (Array.isArray(m) && m.every((e) => Array.isArray(e)) && m.length > 0) {
+      if (m.length !== n) throw new Error(`compile: ${what} has ${m.length} lists, but the model has ${n} output(s)`);
+      metricIds = m as MetricIdentifier[][];
+    } else if (Array.isArray(m)) metricIds = names.map(() => m as MetricIdentifier[]);
+    else if (typeof m === 'object') metricIds = names.map((k) => {
+      const e = (m as Record<string, MetricIdentifier | MetricIdentifier[]>)[k];
+      return e === undefined ? [] : Array.isArray(e) ? e : [e];
+    });
+    else throw new Error(`compile: ${what} must be an array (or per-output arrays or an object)`);
+    return metricIds.map((ids, i) =>
+      ids.map((id) => {
+        const metric = getMetric(id, losses[i].name);
+        if (n > 1) metric.name = `${names[i]}_${metric.name}`;
+        return metric;
+      }),
+    );
+  };
+  const metrics = parseMetrics(args.metrics, 'metrics');
+  const weightedMetrics = parseMetrics(args.weightedMetrics, 'weightedMetrics');
+  // A metric in both lists logs twice; the weighted one is named weighted_<name>, as Keras names it.
+  const taken = new Set(metrics.flat().map((m) => m.name));
+  for (const m of weightedMetrics.flat()) {
+    if (metrics.flat().includes(m)) throw new Error(`compile: the metric object "${m.name}" is in both metrics and weightedMetrics; give each list its own object`);
+    if (taken.has(m.name)) m.name = `weighted_${m.name}`;
+    taken.add(m.name);
+  }
   return {
     losses,
     lossWeights,
     metrics,
+    weightedMetrics,
     lossTracker: new Mean('loss'),
     outputLossTrackers: n > 1 ? names.map((k) => new Mean(`${k}_loss`)) : [],
   };
@@ -87,19 +104,19 @@ export function parseCompileArgs(args: CompileArgs, names: string[]): Compiled {
 
 /** Names of the values evaluate() and trainOnBatch() return, in order. */
 export function metricsNames(c: Compiled): string[] {
-  return ['loss', ...c.outputLossTrackers.map((t) => t.name), ...c.metrics.flat().map((m) => m.name)];
+  return ['loss', ...c.outputLossTrackers.map((t) => t.name), ...c.metrics.flat().map((m) => m.name), ...c.weightedMetrics.flat().map((m) => m.name)];
 }
 
 export function resetMetrics(c: Compiled): void {
   c.lossTracker.resetState();
   for (const t of c.outputLossTrackers) t.resetState();
-  for (const m of c.metrics.flat()) m.resetState();
+  for (const m of [...c.metrics.flat(), ...c.weightedMetrics.flat()]) m.resetState();
 }
 
 export function currentLogs(c: Compiled): Logs {
   const logs: Logs = { loss: c.lossTracker.result() };
   for (const t of c.outputLossTrackers) logs[t.name] = t.result();
-  for (const m of c.metrics.flat()) logs[m.name] = m.result();
+  for (const m of [...c.metrics.flat(), ...c.weightedMetrics.flat()]) logs[m.name] = m.result();
   return logs;
 }
 
@@ -141,8 +158,15 @@ export function batchLoss(c: Compiled, outs: Tensor[], ys: Tensor[], sw: Tensor 
   for (const r of layerLosses) total = add(total!, r);
   c.lossTracker.addValues(total!.item(), null, batch);
   noGrad(() => outs.forEach((o, i) => {
-    const w = maskedWeights(o, sw, false);
-    c.metrics[i].forEach((m) => m.updateState(ys[i], o, w));
+    // Keras: metrics see the mask only; weightedMetrics the mask times the sample (and class) weights.
+    if (c.metrics[i].length) {
+      const w = maskedWeights(o, null, false);
+      c.metrics[i].forEach((m) => m.updateState(ys[i], o, w));
+    }
+    if (c.weightedMetrics[i].length) {
+      const w = maskedWeights(o, sw, false);
+      c.weightedMetrics[i].forEach((m) => m.updateState(ys[i], o, w));
+    }
   }));
   return total!;
 }

@@ -99,7 +99,7 @@ export function unpackModel(pkg: ModelPackage, where: string): Model {
   const model = modelFromKeras(pkg.topology, `${where}: model`);
   if (pkg.compile) {
     const c = pkg.compile as Record<string, unknown>;
-    model.compile({ optimizer: c.optimizer as CompileArgs['optimizer'], loss: c.loss as CompileArgs['loss'], metrics: c.metrics as CompileArgs['metrics'], lossWeights: c.lossWeights as CompileArgs['lossWeights'] });
+    model.compile({ optimizer: c.optimizer as CompileArgs['optimizer'], loss: c.loss as CompileArgs['loss'], metrics: c.metrics as CompileArgs['metrics'], weightedMetrics: c.weightedMetrics as CompileArgs['weightedMetrics'], lossWeights: c.lossWeights as CompileArgs['lossWeights'] });
   }
   unpackWeights(model, pkg.weights, where);
   return model;

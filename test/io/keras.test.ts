@@ -285,7 +285,7 @@ describe('model.save(x.keras)', () => {
     const schedule = new tn.optimizers.ExponentialDecay({ initialLearningRate: 0.05, decaySteps: 3, decayRate: 0.5 });
     model.compile({
       optimizer: new tn.optimizers.Adam({ learningRate: schedule }), loss: 'sparse_categorical_crossentropy',
-      metrics: [new tn.metrics.SparseTopKCategoricalAccuracy({ k: 2, name: 'top2' }), 'accuracy'],
+      metrics: [new tn.metrics.SparseTopKCategoricalAccuracy({ k: 2, name: 'top2' }), 'accuracy'], weightedMetrics: ['accuracy'],
     });
     const x = tn.randomUniform([8, 3], -1, 1, 'float32', 5);
     const y = tn.tensor([0, 1, 2, 3, 0, 1, 2, 3], [8], 'int32');
@@ -295,11 +295,13 @@ describe('model.save(x.keras)', () => {
     const cc = archive(path).config.compile_config;
     expect(cc.metrics[0]).toMatchObject({ module: 'keras.metrics', class_name: 'SparseTopKCategoricalAccuracy', config: { name: 'top2', k: 2 } });
     expect(cc.metrics[1]).toBe('accuracy');
+    expect(cc.weighted_metrics).toEqual(['accuracy']);
     expect(cc.optimizer.config.learning_rate).toMatchObject({
       module: 'keras.optimizers.schedules', class_name: 'ExponentialDecay', config: { initial_learning_rate: 0.05, decay_steps: 3, decay_rate: 0.5, staircase: false },
     });
     const loaded = await tn.models.loadModel(path);
     expect(loaded.optimizer!.iterations).toBe(4);
+    expect(loaded.metricsNames).toEqual(['loss', 'top2', 'accuracy', 'weighted_accuracy']);
     expect((loaded.optimizer!.learningRate as tn.optimizers.ExponentialDecay).getConfig()).toEqual(schedule.getConfig());
     const a = await model.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
     const b = await loaded.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });

@@ -275,6 +275,23 @@ describe('sampleWeight and classWeight', () => {
     });
   }
 
+  it("metrics ignore the weights and weightedMetrics apply them, as Keras's metrics and weighted_metrics", async () => {
+    // Eight samples, one predicted right: accuracy 1/8 unweighted.
+    const m = new tn.Sequential([new Dense(2, { activation: 'softmax', inputShape: [1], kernelInitializer: 'zeros', biasInitializer: 'zeros' })]);
+    m.setWeights([tn.zeros([1, 2]), tn.tensor([1, 0])]);
+    m.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'], weightedMetrics: ['accuracy'] });
+    const xs = tn.zeros([8, 1]);
+    const ys = tn.tensor([0, 1, 1, 1, 1, 1, 1, 1], [8], 'int32');
+    const sw = [3, 1, 1, 1, 1, 1, 1, 1];
+    expect(m.metricsNames).toEqual(['loss', 'accuracy', 'weighted_accuracy']);
+    const logs = (await m.evaluate(xs, ys, { sampleWeight: tn.tensor(sw), verbose: 0, returnDict: true })) as Record<string, number>;
+    expect(logs.accuracy).toBeCloseTo(1 / 8, 6);
+    expect(logs.weighted_accuracy).toBeCloseTo(3 / 10, 6);
+    const fitted = await m.fit(xs, ys, { classWeight: { 0: 7 }, epochs: 1, batchSize: 8, verbose: 0 });
+    expect(fitted.history.accuracy[0]).toBeCloseTo(1 / 8, 6);
+    expect(fitted.history.weighted_accuracy[0]).toBeCloseTo(7 / 14, 6);
+  });
+
   it('the weights change the step: each case gives a different loss', () => {
     const losses = cases.map((c) => byHand(c.weights).loss);
     expect(new Set(losses.map((l) => l.toFixed(6))).size).toBe(cases.length);
