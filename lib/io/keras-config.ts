@@ -867,7 +867,7 @@ function sequentialToKeras(model: Sequential): KerasLayerSpec {
 function functionalToKeras(model: Model): Json {
   const { inputs, outputs, nodes } = model.graph();
   if (!nodes.length && !inputs.length) {
-    throw new Error(`save: model "${model.name}" is a subclassed Model; only Sequential and functional models can be saved whole. Save its weights with getWeights().`);
+    throw new Error(`save: model "${model.name}" is a subclassed Model; only Sequential and functional models can be saved whole. Save its weights with model.saveWeights('weights.weights.h5') (or a folder), and load them into a model built in code with loadWeights.`);
   }
   const inputNodes = inputs.map((t) => t.node);
   // A layer's k-th call in this graph is its node k; a nested model's own input->output node is node 0 in Keras 2 and

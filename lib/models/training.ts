@@ -99,7 +99,8 @@ export function verbosity(v: FitArgs['verbose'], fallback: 0 | 1 | 2): 0 | 1 | 2
 
 export function positiveInt(v: number | undefined, fallback: number, what: string): number {
   const n = v ?? fallback;
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, received ${String(v)}`);
+  // JSON.stringify quotes a string ('32'), which String() would print as if it were the number.
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${what} must be a positive integer, received ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
   return n;
 }
 

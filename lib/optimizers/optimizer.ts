@@ -26,7 +26,7 @@ export type GradientsAndVariables = [Tensor | null, Variable][] | Record<string,
 function checkNonNegative(v: unknown, cls: string, arg: string): number | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) {
-    throw new Error(`${cls}: received an invalid value for \`${arg}\`, expected a non-negative number. Received: ${arg}=${String(v)}`);
+    throw new Error(`${cls}: received an invalid value for \`${arg}\`, expected a non-negative number. Received: ${arg}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
   }
   return v;
 }
@@ -50,7 +50,7 @@ export abstract class Optimizer {
     }
     const lr = args.learningRate ?? defaults.learningRate;
     if (!(lr instanceof LearningRateSchedule) && (typeof lr !== 'number' || !(lr >= 0) || !Number.isFinite(lr))) {
-      throw new Error(`${cls}: received an invalid value for \`learningRate\`, expected a non-negative number or a LearningRateSchedule. Received: learningRate=${String(lr)}`);
+      throw new Error(`${cls}: received an invalid value for \`learningRate\`, expected a non-negative number or a LearningRateSchedule. Received: learningRate=${typeof lr === 'string' ? JSON.stringify(lr) : String(lr)}`);
     }
     this.learningRate = lr;
     this.clipnorm = checkNonNegative(args.clipnorm, cls, 'clipnorm');

@@ -203,6 +203,9 @@ describe('fit', () => {
     await expect(model.fit(x, y, { batch_size: 3, verbose: 0 } as tn.FitArgs)).rejects.toThrow(/"batch_size" \(did you mean batchSize\?\)/);
     await expect(model.evaluate(x, y, { batchsize: 2 } as tn.EvaluateArgs)).rejects.toThrow(/evaluate: unrecognized option "batchsize"/);
     expect(() => model.predict(x, { batchSize: 2, steps: 1 } as tn.PredictArgs)).toThrow(/predict: unrecognized option "steps"/);
+    // A string where a number goes is quoted, so that it does not read as the number.
+    await expect(model.fit(x, y, { batchSize: '32', verbose: 0 } as unknown as tn.FitArgs)).rejects.toThrow(/batchSize must be a positive integer, received "32"/);
+    expect(() => new tn.optimizers.Adam({ learningRate: '0.01' as unknown as number })).toThrow(/Received: learningRate="0.01"/);
     expect(() => new tn.layers.Conv2D(8, 3, { paddin: 'same' } as tn.layers.Conv2DArgs).apply(tn.zeros([1, 5, 5, 1]))).toThrow(/Conv2D \(layer "conv2d\w*"\): unrecognized option "paddin"/);
     expect(() => new tn.layers.LSTM(4, { return_sequences: true } as tn.layers.LSTMArgs).apply(tn.zeros([1, 3, 2]))).toThrow(/"return_sequences" \(did you mean returnSequences\?\)/);
     expect(() => new tn.Sequential([new Dense(2, { inputShape: [3], kernelConstraint: 'nonNeg' } as tn.layers.DenseArgs)])).toThrow(/"kernelConstraint" \(a Keras option tensornode does not support\)/);
