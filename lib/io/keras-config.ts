@@ -367,7 +367,9 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   Bidirectional: (c, ctx) => {
     if (!isObject(c.layer)) fail(ctx, 'a Bidirectional needs the `layer` it wraps');
     const inner = layerFromKeras(c.layer as unknown as KerasLayerSpec, `${ctx.where} > wrapped layer`);
-    return build('Bidirectional', c, ctx, { layer: inner, mergeMode: c.merge_mode });
+    const backward = isObject(c.backward_layer) ? layerFromKeras(c.backward_layer as unknown as KerasLayerSpec, `${ctx.where} > backward layer`) : undefined;
+    // merge_mode null (Keras's None) is no merge: the layer returns both directions' outputs.
+    return build('Bidirectional', c, ctx, { layer: inner, mergeMode: c.merge_mode === undefined ? undefined : c.merge_mode, backwardLayer: backward });
   },
   Dot: (c, ctx) => build('Dot', c, ctx, { axes: c.axes, normalize: c.normalize }),
   Attention: (c, ctx) => build('Attention', c, ctx, { useScale: c.use_scale, scoreMode: c.score_mode, dropout: c.dropout, seed: c.seed ?? undefined }),

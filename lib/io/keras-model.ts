@@ -475,6 +475,11 @@ function keras3Layer(layer: Layer, spec: KerasLayerSpec, inputShape: Shape | Sha
         innerSpec.config.name = inner.name.replace(/^forward_/, '');
         innerSpec.config.go_backwards = false;
         v = keras3Layer(inner, innerSpec, inputShape);
+      } else if (k === 'backward_layer' && layer instanceof Bidirectional) {
+        const back = layer.backwardLayer;
+        const backSpec = layerToKeras(back);
+        backSpec.config.name = back.name.replace(/^backward_/, '');
+        v = keras3Layer(back, backSpec, inputShape);
       } else if (k === 'layer' && layer instanceof TimeDistributed) {
         // The wrapped layer is built on one time step: the input shape without its time axis.
         const step = inputShape && !Array.isArray(inputShape[0]) ? [null, ...(inputShape as Shape).slice(2)] : null;

@@ -800,6 +800,10 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
   if (layer instanceof Bidirectional && (layer.returnState || layer.forwardLayer.stateful)) {
     throw noEquivalent(layer, 'is stateful or returns its states, which the export does not translate');
   }
+  // ONNX's bidirectional RNN node runs one cell type and size both ways and merges by concatenation or a reduction.
+  if (layer instanceof Bidirectional && (layer.mergeMode === null || layer.backwardLayer.constructor !== layer.forwardLayer.constructor || layer.backwardLayer.stateSizes().join() !== layer.forwardLayer.stateSizes().join())) {
+    throw noEquivalent(layer, 'has a backwardLayer of another class or size, or mergeMode null, which one ONNX bidirectional node cannot express');
+  }
   if (layer instanceof Bidirectional) return [convertBidirectional(b, layer, v, outShape)];
   if (layer instanceof DepthwiseConv2D || layer instanceof SeparableConv2D) return [convertDepthwise(b, layer, v, outShape)];
   if (layer instanceof ReLU) return [convertReLU(b, layer, v, outShape)];

@@ -2,18 +2,28 @@
 // keras/layers/rnn/time_distributed.py).
 import { add, mul } from '../ops/elementwise.js';
 import { concat, gather, reshape } from '../ops/shape.js';
-import { tensor, type Tensor, type Variable } from '../tensor.js';
+import { tensor, type Tensor, type TensorLike, type Variable } from '../tensor.js';
 import { invalid, single, singleShape } from './core.js';
-import { Layer, formatShape, type CallArgs, type LayerArgs, type LayerInput, type Mask, type Shape } from './layer.js';
+import { Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type LayerInput, type Mask, type Shape } from './layer.js';
 import { firstMask } from './masking.js';
 import { RNNBase } from './recurrent.js';
 
 export interface BidirectionalArgs extends LayerArgs {
   /** The recurrent layer to run both ways (SimpleRNN, LSTM or GRU). */
   layer?: Layer;
-  /** How the two directions combine: 'concat' (Keras's default), 'sum', 'mul', 'ave'. */
-  mergeMode?: 'concat' | 'sum' | 'mul' | 'ave';
+  /**
+   * How the two directions combine: 'concat' (Keras's default), 'sum', 'mul', 'ave', or null for no merge: the
+   * output is then the list [forward, backward] (followed by the states with returnState).
+   */
+  mergeMode?: 'concat' | 'sum' | 'mul' | 'ave' | null;
+  /**
+   * Keras's backward_layer: the layer for the backward direction (its goBackwards true, its returnSequences and
+   * returnState those of `layer`); by default a copy of `layer` running backwards.
+   */
+  backwardLayer?: Layer;
 }
+
+type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
 
 /**
  * Runs a recurrent layer over the sequence forwards and a copy of it backwards, and merges the two (Keras's
@@ -23,7 +33,9 @@ export interface BidirectionalArgs extends LayerArgs {
 export class Bidirectional extends Layer {
   readonly forwardLayer: RNNBase;
   readonly backwardLayer: RNNBase;
-  readonly mergeMode: 'concat' | 'sum' | 'mul' | 'ave';
+  readonly mergeMode: MergeMode;
+  /** Whether backwardLayer was given (saved in the config) rather than copied from the forward layer. */
+  private readonly ownBackward: boolean;
 
   constructor(layer: Layer | BidirectionalArgs, args: BidirectionalArgs = {}) {
     const a: BidirectionalArgs = layer instanceof Layer ? { ...args, layer } : layer;
@@ -32,8 +44,8 @@ export class Bidirectional extends Layer {
       throw invalid('Bidirectional', 'layer', 'a recurrent layer (SimpleRNN, LSTM or GRU)', inner === undefined ? undefined : (inner as Layer).constructor?.name ?? inner);
     }
     super({ ...a, inputShape: a.inputShape, batchInputShape: a.batchInputShape ?? inner.batchInputShape ?? undefined });
-    const mode = a.mergeMode ?? 'concat';
-    if (!['concat', 'sum', 'mul', 'ave'].includes(mode)) throw invalid('Bidirectional', 'mergeMode', "'concat', 'sum', 'mul' or 'ave'", a.mergeMode);
+    const mode = a.mergeMode === undefined ? 'concat' : a.mergeMode;
+    if (mode !== null && !['concat', 'sum', 'mul', 'ave'].includes(mode)) throw invalid('Bidirectional', 'mergeMode', "'concat', 'sum', 'mul', 'ave' or null", a.mergeMode);
     this.mergeMode = mode;
     const config = inner.getConfig();
     delete config.batchInputShape;
@@ -41,14 +53,41 @@ export class Bidirectional extends Layer {
     // As Keras's: with a mask, masked steps of the output sequences are zeros in both directions.
     const zeroOutputForMask = inner.returnSequences;
     this.forwardLayer = new Cls({ ...config, name: `forward_${inner.name}`, zeroOutputForMask });
-    this.backwardLayer = new Cls({ ...config, name: `backward_${inner.name}`, goBackwards: !inner.goBackwards, zeroOutputForMask });
+    const back = a.backwardLayer;
+    if (back !== undefined && back !== null) {
+      if (!(back instanceof RNNBase)) throw invalid('Bidirectional', 'backwardLayer', 'a recurrent layer (SimpleRNN, LSTM or GRU)', (back as Layer).constructor?.name ?? back);
+      // Keras's checks: the two directions differ in goBackwards and agree on what they return.
+      if (back.goBackwards === inner.goBackwards) throw new Error(`Bidirectional: backwardLayer "${back.name}" must have goBackwards ${!inner.goBackwards}, the opposite of layer "${inner.name}"`);
+      for (const k of ['returnSequences', 'returnState'] as const) {
+        if (back[k] !== inner[k]) throw new Error(`Bidirectional: backwardLayer "${back.name}" has ${k} ${back[k]}, but layer "${inner.name}" has ${inner[k]}; they must match`);
+      }
+      back.zeroOutputForMask = zeroOutputForMask;
+      // Keras renames both directions' layers the same way, given or copied.
+      back.name = `backward_${back.name}`;
+      this.backwardLayer = back;
+    } else {
+      this.backwardLayer = new Cls({ ...config, name: `backward_${inner.name}`, goBackwards: !inner.goBackwards, zeroOutputForMask });
+    }
+    this.ownBackward = back !== undefined && back !== null;
     this.inputSpec = { ndim: 3 };
     this.supportsMasking = true;
   }
 
+  /** Keras's initial_state: the forward layer's states, then the backward layer's; they join the inputs, as an RNN's do. */
+  override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
+  override apply(inputs: TensorLike | TensorLike[], args?: CallArgs): Tensor;
+  override apply(inputs: any, args: CallArgs = {}): any {
+    const { initialState, ...rest } = args;
+    if (initialState === undefined || initialState === null) return super.apply(inputs, rest);
+    if (Array.isArray(inputs)) throw new Error(`Layer "${this.name}" (Bidirectional): pass the initial states either in the input list or as initialState, not both`);
+    const states = Array.isArray(initialState) ? initialState : [initialState];
+    return super.apply([inputs, ...states], rest);
+  }
+
   override build(inputShape: Shape | Shape[]): void {
-    this.forwardLayer.maybeBuild(inputShape);
-    this.backwardLayer.maybeBuild(inputShape);
+    const s = Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : (inputShape as Shape);
+    this.forwardLayer.maybeBuild(s);
+    this.backwardLayer.maybeBuild(s);
     super.build(inputShape);
   }
 
@@ -58,14 +97,24 @@ export class Bidirectional extends Layer {
   }
 
   call(inputs: LayerInput, args: CallArgs = {}): Tensor | Tensor[] {
-    const x = single(inputs, this);
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const x = list[0];
+    if (list.length > 1) this.assertInputCompatibility(x.shape);
+    const given = list.slice(1);
+    const nf = this.forwardLayer.stateSizes().length;
+    const nb = this.backwardLayer.stateSizes().length;
+    if (given.length && given.length !== nf + nb) {
+      throw new Error(`Layer "${this.name}" (Bidirectional): initialState has ${given.length} tensors; it takes the forward layer's ${nf} state(s), then the backward layer's ${nb}`);
+    }
     // Both directions read the same mask (the backward one walks it from the end, as its input).
-    const inner: CallArgs = { training: args.training, mask: firstMask(args.mask) };
+    const mask = firstMask(args.mask);
+    const innerArgs = (states: Tensor[]): CallArgs => ({ training: args.training, mask, ...(states.length ? { initialState: states } : {}) });
     const split = (out: Tensor | Tensor[]): [Tensor, Tensor[]] => (Array.isArray(out) ? [out[0], out.slice(1)] : [out, []]);
-    const [yf, statesF] = split(this.forwardLayer.apply(x, inner) as Tensor | Tensor[]);
-    const [yb, statesB] = split(this.backwardLayer.apply(x, inner) as Tensor | Tensor[]);
-    const merged = this.merge(yf, this.forwardLayer.returnSequences ? this.timeReversed(yb) : yb);
-    return this.returnState ? [merged, ...statesF, ...statesB] : merged;
+    const [yf, statesF] = split(this.forwardLayer.apply(x, innerArgs(given.slice(0, nf))) as Tensor | Tensor[]);
+    const [yb, statesB] = split(this.backwardLayer.apply(x, innerArgs(given.slice(nf))) as Tensor | Tensor[]);
+    const back = this.forwardLayer.returnSequences ? this.timeReversed(yb) : yb;
+    const outputs = this.mergeMode === null ? [yf, back] : [this.merge(yf, back)];
+    return this.returnState || outputs.length > 1 ? [...outputs, ...(this.returnState ? [...statesF, ...statesB] : [])] : outputs[0];
   }
 
   /** The backward outputs, put back in time order. */
@@ -85,15 +134,24 @@ export class Bidirectional extends Layer {
 
   override computeMask(_inputs: LayerInput, mask: Mask): Mask {
     const out = this.forwardLayer.returnSequences ? firstMask(mask) : null;
-    return this.returnState ? [out, ...this.forwardLayer.stateSizes().flatMap(() => [null, null])] : out;
+    const outs = this.mergeMode === null ? [out, out] : [out];
+    const states = this.returnState ? [...this.forwardLayer.stateSizes(), ...this.backwardLayer.stateSizes()].map(() => null) : [];
+    return outs.length + states.length > 1 ? [...outs, ...states] : out;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    const inner = this.forwardLayer.computeOutputShape(inputShape);
-    const [s, ...states] = this.returnState ? (inner as Shape[]) : [inner as Shape];
-    const last = s[s.length - 1];
-    const merged = this.mergeMode === 'concat' ? [...s.slice(0, -1), last === null ? null : 2 * last] : s;
-    return this.returnState ? [merged, ...states, ...states] : merged;
+    const s0 = Array.isArray(inputShape[0]) ? (inputShape as Shape[])[0] : (inputShape as Shape);
+    const split = (inner: Shape | Shape[]): [Shape, Shape[]] => {
+      const [s, ...states] = this.returnState ? (inner as Shape[]) : [inner as Shape];
+      return [s, states];
+    };
+    const [f, statesF] = split(this.forwardLayer.computeOutputShape(s0));
+    const [b, statesB] = split(this.backwardLayer.computeOutputShape(s0));
+    const lf = f[f.length - 1];
+    const lb = b[b.length - 1];
+    const outs: Shape[] = this.mergeMode === null ? [f, b]
+      : this.mergeMode === 'concat' ? [[...f.slice(0, -1), lf === null || lb === null ? null : lf + lb]] : [f];
+    return outs.length > 1 || this.returnState ? [...outs, ...statesF, ...statesB] : outs[0];
   }
 
   override get trainableWeights(): Variable[] {
@@ -111,7 +169,13 @@ export class Bidirectional extends Layer {
     const inner = this.forwardLayer.getConfig();
     delete inner.zeroOutputForMask;
     inner.name = this.forwardLayer.name.replace(/^forward_/, '');
-    return { ...super.getConfig(), mergeMode: this.mergeMode, layer: { className: this.forwardLayer.className, config: inner } };
+    const backward = this.ownBackward ? (() => {
+      const c = this.backwardLayer.getConfig();
+      delete c.zeroOutputForMask;
+      c.name = this.backwardLayer.name.replace(/^backward_/, '');
+      return { backwardLayer: { className: this.backwardLayer.className, config: c } };
+    })() : {};
+    return { ...super.getConfig(), mergeMode: this.mergeMode, layer: { className: this.forwardLayer.className, config: inner }, ...backward };
   }
 }
 

@@ -438,7 +438,8 @@ export function layerTargets(): { targets: Target[]; unbuilt: string[] } {
   if (layerCache) return layerCache;
   const targets: Target[] = [];
   const unbuilt: string[] = [];
-  const skip = new Set(['Layer', 'InputLayer', 'SymbolicTensor', 'RNNCell', 'Wrapper']);
+  // Input is Keras's function for a symbolic input (tn.input), not a layer class.
+  const skip = new Set(['Layer', 'InputLayer', 'SymbolicTensor', 'RNNCell', 'Wrapper', 'Input']);
   for (const [name, value] of Object.entries(tn.layers)) {
     if (typeof value !== 'function' || !/^[A-Z]/.test(name) || skip.has(name) || name.endsWith('Cell') || name.endsWith('Cells')) continue;
     const found = layerConfigFor(name, value as unknown as LayerCtor);

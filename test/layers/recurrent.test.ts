@@ -120,6 +120,48 @@ describe('recurrent layers', () => {
 });
 
 describe('Bidirectional', () => {
+  it("takes Keras's initialState (forward states, then backward), backwardLayer and mergeMode null, and saves them", async () => {
+    const x = randomTensor([2, 4, 5], 21);
+    const s = (v: number) => tn.fill([2, 3], v);
+    const bi = new Bidirectional(new LSTM(3));
+    const plain = bi.apply(x) as tn.Tensor;
+    const withStates = bi.apply(x, { initialState: [s(0.5), s(0.5), s(-0.5), s(-0.5)] }) as tn.Tensor;
+    expect(Array.from(withStates.data())).not.toEqual(Array.from(plain.data()));
+    // The halves are the two layers' own initial states.
+    const f = bi.forwardLayer.apply(x, { initialState: [s(0.5), s(0.5)] }) as tn.Tensor;
+    const b = bi.backwardLayer.apply(x, { initialState: [s(-0.5), s(-0.5)] }) as tn.Tensor;
+    expectNear(withStates.data(), tn.concat([f, b], -1).data(), 1e-6);
+    expect(() => bi.apply(x, { initialState: [s(0), s(0)] })).toThrow(/initialState has 2 tensors; it takes the forward layer's 2 state\(s\), then the backward layer's 2/);
+
+    // A GRU running backwards beside an LSTM, not merged: [forward, backward] in time order.
+    const mixed = new Bidirectional(new LSTM(3, { returnSequences: true }), { backwardLayer: new GRU(2, { returnSequences: true, goBackwards: true }), mergeMode: null });
+    const [yf, yb] = mixed.apply(x) as unknown as tn.Tensor[];
+    expect([yf.shape, yb.shape]).toEqual([[2, 4, 3], [2, 4, 2]]);
+    expect(mixed.backwardLayer.constructor).toBe(GRU);
+    expect(mixed.computeOutputShape([null, 4, 5])).toEqual([[null, 4, 3], [null, 4, 2]]);
+    expect(() => new Bidirectional(new LSTM(3), { backwardLayer: new LSTM(3) })).toThrow(/must have goBackwards true/);
+    expect(() => new Bidirectional(new LSTM(3), { backwardLayer: new LSTM(3, { goBackwards: true, returnSequences: true }) })).toThrow(/returnSequences true, but layer .* has false/);
+
+    // Saved and loaded (TF.js folder and .keras), the model predicts the same.
+    const input = tn.input({ shape: [4, 5] });
+    const outs = mixed.apply(input) as unknown as tn.SymbolicTensor[];
+    const model = new tn.Model({ inputs: input, outputs: new tn.layers.Concatenate().apply(outs) as tn.SymbolicTensor });
+    const want = Array.from((model.predict(x) as tn.Tensor).data());
+    const dir = mkdtempSync(join(tmpdir(), 'tn-bidir-'));
+    try {
+      for (const path of [join(dir, 'tfjs'), join(dir, 'm.keras')]) {
+        await model.save(path);
+        const loaded = await tn.models.loadModel(path);
+        const layer = loaded.layers.find((l) => l instanceof Bidirectional) as tn.layers.Bidirectional;
+        expect(layer.mergeMode).toBeNull();
+        expect(layer.backwardLayer.constructor).toBe(GRU);
+        expect(Array.from((loaded.predict(x) as tn.Tensor).data())).toEqual(want);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('merges a forward run and a backward run in time order, with the forward then backward weights', () => {
     for (const [inner, mode] of [[new LSTM(3, { returnSequences: true }), 'concat'], [new GRU(3), 'sum'], [new SimpleRNN(2, { returnSequences: true }), 'ave'], [new LSTM(2), 'mul']] as const) {
       const bi = new Bidirectional(inner, { mergeMode: mode });
