@@ -7,6 +7,7 @@
 import { fromArray, fromStrings, isStringTensor, maxTensorElements, stringsOf, Tensor, toInputTensor, type TensorLike } from '../tensor.js';
 import { invalid, positiveInt, single, singleShape } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { collectAdaptElements, isAsyncSource, type AsyncAdaptData } from './preprocessing.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // FarmHash Fingerprint64 (farmhashna::Hash64), the hash of tf.strings.to_hash_bucket_fast, which Keras's Hashing
@@ -508,7 +509,22 @@ abstract class IndexLookup<T extends Token> extends Layer {
    * log(1 + documents / (1 + documents containing the token)). Each row of a rank-2 input is a document; a rank-1
    * input is one token per document.
    */
-  adapt(data: AdaptData | T[][]): void {
+  adapt(data: AsyncAdaptData): Promise<void>;
+  adapt(data: AdaptData | T[][]): void;
+  adapt(data: AdaptData | T[][] | AsyncAdaptData): void | Promise<void> {
+    // A Dataset: each element's rows are documents, as for a tensor; all of them make one vocabulary.
+    if (isAsyncSource(data)) {
+      return collectAdaptElements(data, `${this.className} "${this.name}"`).then((elements) => {
+        const docs: T[][] = [];
+        for (const e of elements) {
+          const x = toInputTensor(e as TensorLike, `${this.className} "${this.name}" adapt`);
+          const flat = readTokens(x, this.className, this.name, this.kind === 'string' ? 'string' : 'integer') as T[];
+          const per = x.rank <= 1 ? 1 : x.size / (x.shape[0] || 1);
+          for (let d = 0; d < flat.length / per; d++) docs.push(flat.slice(d * per, (d + 1) * per));
+        }
+        this.adapt(docs);
+      });
+    }
     const cls = this.className;
     if (this.hasInputVocabulary) throw new Error(`${cls} "${this.name}": Cannot adapt layer '${this.name}' after setting a static vocabulary via \`vocabulary\` argument or \`setVocabulary()\` method.`);
     // Documents of different lengths (Keras takes them as a ragged tensor).
@@ -774,8 +790,17 @@ export class TextVectorization extends Layer {
   }
 
   /** Learns the vocabulary (and idf weights) from texts: an array of strings or a string tensor. */
-  adapt(data: string[] | string[][] | Tensor): void {
+  adapt(data: AsyncAdaptData): Promise<void>;
+  adapt(data: string[] | string[][] | Tensor): void;
+  adapt(data: string[] | string[][] | Tensor | AsyncAdaptData): void | Promise<void> {
     const where = `TextVectorization "${this.name}" adapt`;
+    // A Dataset of texts (batches or single strings): read to the end, then one vocabulary from all of them.
+    if (isAsyncSource(data)) {
+      return collectAdaptElements(data, `TextVectorization "${this.name}"`).then((elements) => {
+        const texts = elements.flatMap((e) => (typeof e === 'string' ? [e] : this.texts(toInputTensor(e as TensorLike, where), where)));
+        this.lookupLayer.adaptDocuments(texts.map((t) => this.tokenize(t)));
+      });
+    }
     const x = toInputTensor(data as TensorLike, where);
     this.lookupLayer.adaptDocuments(this.texts(x, where).map((t) => this.tokenize(t)));
   }

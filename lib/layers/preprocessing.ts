@@ -241,6 +241,30 @@ export interface NormalizationArgs extends LayerArgs {
 /** What adapt() takes: one tensor (or array) of data, or batches of it (tensors, or [x, y] pairs whose x is used). */
 export type AdaptData = TensorLike | Iterable<Tensor | Tensor[]>;
 
+/**
+ * Keras's adapt(dataset): a tn.data Dataset or any async iterable of batches (Keras's idiom is
+ * adapt(ds.map((x, y) => x)); [x, y] pairs and { xs, ys } elements give their x). adapt() then returns a promise.
+ */
+export type AsyncAdaptData = AsyncIterable<unknown>;
+
+/** Whether adapt() was given an async source (a Dataset), which it reads to the end before adapting. */
+export function isAsyncSource(data: unknown): data is AsyncIterable<unknown> {
+  return data !== null && typeof data === 'object' && typeof (data as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+    && typeof (data as Iterable<unknown>)[Symbol.iterator] !== 'function';
+}
+
+/** The elements of an async source, each reduced to its x: a tensor, the first of [x, y], or xs of { xs, ys }. */
+export async function collectAdaptElements(data: AsyncIterable<unknown>, layer: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const e of data) {
+    if (Array.isArray(e) && e.length > 0 && e.length <= 3 && e[0] instanceof Tensor) out.push(e[0]);
+    else if (e !== null && typeof e === 'object' && !(e instanceof Tensor) && !Array.isArray(e) && 'xs' in e) out.push((e as { xs: unknown }).xs);
+    else out.push(e);
+  }
+  if (!out.length) throw new Error(`${layer}: adapt() received a dataset with no elements`);
+  return out;
+}
+
 /** Keras's backend.epsilon(): the floor of the standard deviation. */
 const EPSILON = 1e-7;
 
@@ -357,7 +381,10 @@ export class Normalization extends Layer {
    * are combined as they come (each batch's mean and variance merged into the running ones, Keras's formula), so a
    * dataset need not fit in memory at once.
    */
-  adapt(data: AdaptData): void {
+  adapt(data: AsyncAdaptData): Promise<void>;
+  adapt(data: AdaptData): void;
+  adapt(data: AdaptData | AsyncAdaptData): void | Promise<void> {
+    if (isAsyncSource(data)) return collectAdaptElements(data, `Layer "${this.name}" (Normalization)`).then((batches) => this.adapt(batches as Tensor[]));
     if (this.inputMean !== null) {
       throw new Error(`Layer "${this.name}" (Normalization): adapt() computes the mean and variance, but this layer was given them (mean=${JSON.stringify(this.inputMean)}); create it without mean and variance to adapt it`);
     }

@@ -492,3 +492,35 @@ describe('string input to a Sequential model', () => {
     expect(() => new tn.layers.InputLayer({ shape: [1], dtype: 'float64' as 'float32' })).toThrow(/'int32' \/ 'string'/);
   });
 });
+
+describe('adapt on a tn.data Dataset (Keras: layer.adapt(ds.map((x, y) => x)))', () => {
+  it('TextVectorization, StringLookup and Normalization learn from a dataset what they learn from the same data at once', async () => {
+    const texts = ['the cat sat', 'the dog ran', 'a cat ran far', 'the end'];
+    const labels = [0, 1, 0, 1];
+    const direct = new TextVectorization({ maxTokens: 20 });
+    direct.adapt(texts);
+    const fromDataset = new TextVectorization({ maxTokens: 20 });
+    // A dataset of [text, label] pairs, batched: adapt takes the x of each element.
+    const ds = tn.data.zip([tn.data.array(texts), tn.data.array(labels)]).batch(3);
+    await fromDataset.adapt(ds);
+    expect(fromDataset.getVocabulary()).toEqual(direct.getVocabulary());
+    // Unbatched strings work too.
+    const single = new TextVectorization({ maxTokens: 20 });
+    await single.adapt(tn.data.array(texts));
+    expect(single.getVocabulary()).toEqual(direct.getVocabulary());
+
+    const lookup = new StringLookup();
+    await lookup.adapt(tn.data.array(['b', 'a', 'b', 'c', 'b', 'a']).batch(4));
+    expect(lookup.getVocabulary()).toEqual(['[UNK]', 'b', 'a', 'c']);
+
+    const rows = [[1, 10], [2, 20], [3, 30], [6, 60]];
+    const norm = new tn.layers.Normalization();
+    await norm.adapt(tn.data.array(rows.map((r) => tn.tensor(r))).batch(3));
+    const ref = new tn.layers.Normalization();
+    ref.adapt(tn.tensor(rows));
+    expect(Array.from(norm.getWeights()[0].data())).toEqual(Array.from(ref.getWeights()[0].data()));
+    for (let i = 0; i < 2; i++) expect(norm.getWeights()[1].data()[i]).toBeCloseTo(ref.getWeights()[1].data()[i], 5);
+
+    await expect(new TextVectorization().adapt(tn.data.array([] as string[]))).rejects.toThrow(/adapt\(\) received a dataset with no elements/);
+  });
+});
