@@ -223,6 +223,8 @@ export class Conv1D extends KernelLayer {
 
   call(inputs: LayerInput): Tensor {
     let x = single(inputs, this);
+    // Checked here in the layer's own terms: the 2-D op below would report a 1 x k kernel on a [n, 1, steps, c] input.
+    this.computeOutputShape(x.shape);
     const op = `conv1d (layer "${this.name}")`;
     const padding: Padding = this.padding === 'causal' ? 'valid' : this.padding;
     if (this.padding === 'causal') x = pad(x, [[0, 0], [this.dilationRate * (this.kernelSize - 1), 0], [0, 0]]);

@@ -169,6 +169,10 @@ abstract class Pooling1D extends Layer {
   }
   protected pool(x: Tensor, isMax: boolean): Tensor {
     const [n, steps, c] = x.shape;
+    // Checked here in the layer's own terms: the 2-D op below would name itself and a 1 x k window.
+    if (this.padding === 'valid' && steps < this.poolSize) {
+      throw new Error(`Layer "${this.name}" (${this.className}): the pool window of ${this.poolSize} steps does not fit its input of ${steps} steps (input shape ${JSON.stringify(x.shape)}) with 'valid' padding`);
+    }
     const x4 = reshape(x, [n, 1, steps, c]);
     const y = isMax ? maxPool2d(x4, [1, this.poolSize], [1, this.strides], this.padding) : avgPool2d(x4, [1, this.poolSize], [1, this.strides], this.padding);
     return reshape(y, [n, y.shape[2], c]);

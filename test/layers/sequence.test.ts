@@ -128,3 +128,14 @@ describe('1-D pooling', () => {
     expect(history.history.accuracy[19]).toBeGreaterThan(0.97);
   });
 });
+
+describe('1-D errors in the layer\'s own terms', () => {
+  it('a kernel or pool window longer than the sequence names the layer and the shapes the user gave, not the 2-D op inside', () => {
+    const x = tn.randomNormal([2, 5, 3]);
+    expect(() => new Conv1D(4, 7).apply(x)).toThrow(/^Layer "conv1d\w*": the kernel of size 7 does not fit its input of shape \[2,5,3\]/);
+    expect(() => new MaxPooling1D(7).apply(x)).toThrow(/^Layer "max_pooling1d\w*" \(MaxPooling1D\): the pool window of 7 steps does not fit its input of 5 steps \(input shape \[2,5,3\]\)/);
+    expect(() => new AveragePooling1D(6).apply(x)).toThrow(/AveragePooling1D\): the pool window of 6 steps/);
+    // 'same' padding fits any length.
+    expect(new MaxPooling1D(7, { padding: 'same' }).apply(x).shape).toEqual([2, 1, 3]);
+  });
+});
