@@ -365,6 +365,9 @@ export async function kerasWeightsBytes(model: Model): Promise<Uint8Array> {
 // ---------------------------------------------------------------------------------------------------------------
 // Saving: Keras 3's config.json
 
+/** Layer classes of Keras 2 and TF.js that Keras 3 removed. */
+const KERAS3_DROPPED = new Set(['ThresholdedReLU']);
+
 /** Config keys Keras 3's constructors accept, per class; anything else in tensornode's config is left out. */
 const KERNEL = ['activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
 const CONV = ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', ...KERNEL];
@@ -450,7 +453,9 @@ function keras3Layer(layer: Layer, spec: KerasLayerSpec, inputShape: Shape | Sha
   const c = spec.config;
   let config: Json;
   if (!keys && (layerClasses as unknown as Record<string, unknown>)[spec.class_name] === layer.constructor) {
-    throw new Error(`save: layer "${layer.name}" is a ${spec.class_name}, which Keras 3 does not have, so a .keras file cannot hold it. Save in TF.js's format (a folder or file:// path), which keeps it`);
+    // Keras 3 dropped some classes (ThresholdedReLU); others it has (RNN with cells) tensornode does not write yet.
+    const why = KERAS3_DROPPED.has(spec.class_name) ? 'which Keras 3 does not have' : "whose Keras 3 form tensornode does not write";
+    throw new Error(`save: layer "${layer.name}" is a ${spec.class_name}, ${why}, so a .keras file cannot hold it. Save in TF.js's format (a folder or file:// path), which keeps it`);
   }
   if (!keys) {
     // A registered custom class: its own config, as Keras passes it to from_config.
