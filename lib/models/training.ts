@@ -159,6 +159,28 @@ export interface FitPlan {
   val: [Tensor[], Tensor[], Tensor | null] | null;
 }
 
+/**
+ * Integer labels for a sparse categorical loss, checked over the whole data before training: the loss checks each
+ * batch too, but could name only a position within a (shuffled) batch, not the sample.
+ */
+function checkSparseLabels(model: Model, c: Compiled, ys: Tensor[], what: string): void {
+  ys.forEach((y, i) => {
+    if (c.losses[i]?.constructor.name !== 'SparseCategoricalCrossentropy') return;
+    const out = model.outputs[i]?.shape;
+    const classes = out ? out[out.length - 1] : null;
+    if (classes === null || classes === undefined) return;
+    const v = y.values;
+    const per = y.shape[0] ? v.length / y.shape[0] : 1;
+    for (let k = 0; k < v.length; k++) {
+      const label = v[k] as number;
+      if (!Number.isInteger(label) || label < 0 || label >= classes) {
+        const where = ys.length > 1 ? ` for output '${model.outputNames[i]}'` : '';
+        throw new Error(`${what}${where}: label ${label} of sample ${Math.floor(k / per)} is out of range for ${classes} classes (sparse_categorical_crossentropy expects an integer from 0 to ${classes - 1})`);
+      }
+    }
+  });
+}
+
 /** Checks fit's arguments and data and splits off the validation samples; throws before anything trains. */
 export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}): FitPlan {
   requireCompiled(model, 'training');
@@ -168,6 +190,7 @@ export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {
   let xs = toList(x, model.inputNames, 'x', model.name);
   let ys = toList(y, model.outputNames, 'y', model.name);
   let n = cardinality([['x', xs], ['y', ys]]);
+  checkSparseLabels(model, model.compiled!, ys, 'fit: y');
   let sw = combinedWeights(args.sampleWeight, args.classWeight, ys, n, 'fit');
   let val: FitPlan['val'] = null;
   if (args.validationData) {
@@ -175,6 +198,7 @@ export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {
     const vxs = toList(vx, model.inputNames, 'validationData x', model.name);
     const vys = toList(vy, model.outputNames, 'validationData y', model.name);
     const vn = cardinality([['validation x', vxs], ['validation y', vys]]);
+    checkSparseLabels(model, model.compiled!, vys, 'fit: validationData y');
     val = [vxs, vys, checkSampleWeight(vw, vn)];
   } else if (args.validationSplit != null && args.validationSplit !== 0) {
     const split = args.validationSplit;

@@ -183,6 +183,15 @@ describe('fit', () => {
     expect(weighted).toBeCloseTo((Math.log(2) * 4) / 2, 5);
   });
 
+  it('names the sample of a bad sparse label, not its position in a shuffled batch', async () => {
+    const model = new tn.Sequential([new Dense(3, { activation: 'softmax', inputShape: [4] })]);
+    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
+    const labels = Array.from({ length: 100 }, (_, i) => (i === 70 ? 0.5 : i % 3));
+    await expect(model.fit(tn.zeros([100, 4]), tn.tensor(labels), { verbose: 0 })).rejects.toThrow(/fit: y: label 0.5 of sample 70 is out of range for 3 classes/);
+    const good = tn.tensor(Array.from({ length: 100 }, (_, i) => i % 3));
+    await expect(model.fit(tn.zeros([100, 4]), good, { verbose: 0, validationData: [tn.zeros([2, 4]), tn.tensor([1, 3])] })).rejects.toThrow(/fit: validationData y: label 3 of sample 1/);
+  });
+
   it('gives a class that classWeight leaves out the weight 1, as Keras 3 does', () => {
     const model = new tn.Sequential([new Dense(3, { activation: 'softmax', inputShape: [1], kernelInitializer: 'zeros' })]);
     model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
