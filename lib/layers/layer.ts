@@ -430,7 +430,6 @@ export abstract class Layer {
     return v;
   }
 
-  /** All weights: trainable ones first, then the others (Keras's order). */
   /**
    * Keras 3's layer.output: what the layer's first call on symbolic inputs returned (a Sequential with a known input
    * shape calls its layers so). With layer.input, it cuts sub-models out of a model:
@@ -449,6 +448,7 @@ export abstract class Layer {
     return node.listInput ? node.inputs : node.inputs[0];
   }
 
+  /** All weights: trainable ones first, then the others (Keras's order). */
   get weights(): Variable[] {
     return [...this.trainableWeights, ...this.nonTrainableWeights];
   }
