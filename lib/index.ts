@@ -36,6 +36,7 @@ export * as mixedPrecision from './mixed-precision.js';
 export { Callback, LambdaCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger, ModelCheckpoint, BackupAndRestore } from './callbacks/index.js';
 export * as initializers from './initializers.js';
 export * as regularizers from './regularizers.js';
+export * as constraints from './constraints.js';
 export * as activations from './activations.js';
 export * as datasets from './datasets/index.js';
 /** Datasets: tn.data.array / zip / generator / fromAsyncIterable / csv, with map, batch, shuffle, prefetch, ... */

@@ -127,6 +127,8 @@ export class Tensor {
 export class Variable extends Tensor {
   readonly name: string;
   private _trainable: boolean;
+  /** A projection the optimizer applies after each update (a layer's kernelConstraint; tn.constraints). */
+  constraint: { apply(values: Float32Array, shape: number[]): void } | null = null;
 
   /** @internal */
   constructor(storage: Storage, shape: number[], dtype: DType, trainable: boolean, name: string) {

@@ -141,6 +141,19 @@ function kerasRegularizer(v: unknown, ctx: KerasLayerContext, key: string): unkn
   return fail(ctx, `\`${key}\` is ${JSON.stringify(v)}, which tensornode cannot apply (it knows L1, L2 and L1L2)`);
 }
 
+/**
+ * A weight constraint tensornode has (MaxNorm, NonNeg, UnitNorm, MinMaxNorm, in Keras 2's, Keras 3's and TF.js's
+ * spellings) as { className, config }; undefined for none, or for one it lacks (warnDropped then says so).
+ */
+function kerasConstraint(v: unknown): unknown {
+  if (!isObject(v) || typeof v.class_name !== 'string') return typeof v === 'string' ? v : undefined;
+  const cls = bareClassName(v.class_name).replace(/_/g, '').toLowerCase();
+  const name = { maxnorm: 'MaxNorm', nonneg: 'NonNeg', unitnorm: 'UnitNorm', minmaxnorm: 'MinMaxNorm' }[cls];
+  if (!name) return undefined;
+  const { name: _n, ...config } = kerasConfigToCamel(v.config ?? {}) as Json;
+  return { className: name, config };
+}
+
 /** A dtype: a name, or a Keras 3 dtype policy object. Mixed-precision policies compute in float32 here. */
 function kerasDType(v: unknown, ctx: KerasLayerContext): DType | undefined {
   if (v === null || v === undefined) return undefined;
@@ -221,6 +234,7 @@ const kernelArgs = (c: Json, ctx: KerasLayerContext): Json => ({
   activation: kerasActivation(c.activation, ctx), useBias: c.use_bias,
   kernelInitializer: kerasInitializer(c.kernel_initializer), biasInitializer: kerasInitializer(c.bias_initializer),
   kernelRegularizer: kerasRegularizer(c.kernel_regularizer, ctx, 'kernel_regularizer'), biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
+  kernelConstraint: kerasConstraint(c.kernel_constraint), biasConstraint: kerasConstraint(c.bias_constraint),
 });
 const convArgs = (c: Json, ctx: KerasLayerContext): Json => ({
   ...kernelArgs(c, ctx), filters: c.filters, kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, dilationRate: c.dilation_rate, groups: c.groups,
@@ -252,6 +266,7 @@ function cellArgs(c: Json, ctx: KerasLayerContext, gated: boolean): Json {
     kernelRegularizer: kerasRegularizer(c.kernel_regularizer, ctx, 'kernel_regularizer'),
     recurrentRegularizer: kerasRegularizer(c.recurrent_regularizer, ctx, 'recurrent_regularizer'),
     biasRegularizer: kerasRegularizer(c.bias_regularizer, ctx, 'bias_regularizer'),
+    kernelConstraint: kerasConstraint(c.kernel_constraint), recurrentConstraint: kerasConstraint(c.recurrent_constraint), biasConstraint: kerasConstraint(c.bias_constraint),
     dropout: c.dropout ?? undefined, recurrentDropout: c.recurrent_dropout ?? undefined,
   };
 }
@@ -334,6 +349,7 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
       maskZero: c.mask_zero ?? undefined,
       inputDim: c.input_dim, outputDim: c.output_dim, embeddingsInitializer: kerasInitializer(c.embeddings_initializer),
       embeddingsRegularizer: kerasRegularizer(c.embeddings_regularizer, ctx, 'embeddings_regularizer'), inputLength: c.input_length ?? undefined,
+      embeddingsConstraint: kerasConstraint(c.embeddings_constraint),
     });
   },
   // Text and categorical preprocessing (lib/layers/preprocessing-text.ts): the vocabulary rides in the config.
@@ -507,23 +523,27 @@ export function layerFromKeras(spec: KerasLayerSpec, where = 'model'): Layer {
   if (className === 'Sequential') return sequentialFromKeras(c, where);
   if (className === 'Functional' || className === 'Model') return functionalFromKeras(c, where);
   const factory = Object.hasOwn(kerasLayerClasses, className) ? kerasLayerClasses[className] : undefined;
-  warnDropped(c, ctx);
   if (!factory) {
     const custom = spec.registered_name && !String(spec.module ?? '').startsWith('keras') ? ` (registered by the file's author as "${spec.registered_name}")` : '';
     fail(ctx, `unknown layer class "${className}"${custom}. If it is your own layer class, register it before loading with tn.serialization.registerClass(${bareClassName(className)}) or tn.saving.registerKerasSerializable(${bareClassName(className)}). Classes tensornode reads: ${Object.keys(kerasLayerClasses).join(', ')}, Sequential, Functional`);
   }
-  return wrap(ctx, () => factory(c, ctx));
+  const layer = wrap(ctx, () => factory(c, ctx));
+  warnDropped(c, ctx, layer);
+  return layer;
 }
 
 /**
- * Weight constraints and activity regularizers act only in training; tensornode has neither, so a file's are dropped
- * with a warning (the model predicts as saved, but trains on unconstrained and without the activity penalty).
+ * Weight constraints and activity regularizers act only in training. A constraint the layer took (Dense, Conv, RNN and
+ * Embedding take MaxNorm, NonNeg, UnitNorm and MinMaxNorm) is kept; any other, and every activity regularizer, is
+ * dropped with a warning (the model predicts as saved, but trains without it).
  */
-function warnDropped(c: Json, ctx: KerasLayerContext): void {
-  const dropped = Object.keys(c).filter((k) => (k.endsWith('_constraint') || k === 'activity_regularizer') && c[k] !== null && c[k] !== undefined);
+function warnDropped(c: Json, ctx: KerasLayerContext, layer: Layer): void {
+  // A constraint the layer took is kept: its camelCase property (kernelConstraint) holds it.
+  const took = (k: string) => (layer as unknown as Record<string, unknown>)[k.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())] != null;
+  const dropped = Object.keys(c).filter((k) => (k.endsWith('_constraint') || k === 'activity_regularizer') && c[k] !== null && c[k] !== undefined && !took(k));
   if (!dropped.length) return;
   const what = dropped.map((k) => `${k} ${isObject(c[k]) && typeof c[k].class_name === 'string' ? c[k].class_name : JSON.stringify(c[k])}`).join(', ');
-  console.warn(`${ctx.where}: layer "${ctx.layerName}" (${ctx.className}): ${what} dropped: tensornode has no weight constraints or activity regularizers, so the model predicts as saved but trains without them`);
+  console.warn(`${ctx.where}: layer "${ctx.layerName}" (${ctx.className}): ${what} dropped: tensornode does not apply it there, so the model predicts as saved but trains without it`);
 }
 
 /** Constructor errors ("Dense: received an invalid value ...") gain the layer's place in the file. */

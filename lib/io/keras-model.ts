@@ -474,6 +474,7 @@ function keras3Layer(layer: Layer, spec: KerasLayerSpec, inputShape: Shape | Sha
       let v = c[from];
       if (k.endsWith('_initializer')) v = keras3Initializer(v);
       else if (k.endsWith('_regularizer')) v = keras3Regularizer(v);
+      else if (k.endsWith('_constraint') && isObject(v) && typeof v.class_name === 'string') v = keras3Object('keras.constraints', v.class_name, (v.config ?? {}) as Json);
       else if (k === 'layer' && layer instanceof Bidirectional) {
         const inner = layer.forwardLayer;
         const innerSpec = layerToKeras(inner);

@@ -1,5 +1,6 @@
 // Core layers: Dense, Activation, Dropout, Flatten, Reshape.
 import { getActivation, isLinear, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
+import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { dropout } from '../ops/dropout.js';
 import { dense } from '../ops/matmul.js';
@@ -56,6 +57,9 @@ export interface KernelLayerArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier;
   kernelRegularizer?: RegularizerIdentifier;
   biasRegularizer?: RegularizerIdentifier;
+  /** Applied to the kernel after each optimizer update: tn.constraints.maxNorm({ maxValue: 3 }), 'non_neg', ... */
+  kernelConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
 }
 
 /** What Dense, Conv1D and Conv2D share: an activation, a kernel and an optional bias, with Keras's defaults. */
@@ -66,6 +70,8 @@ export abstract class KernelLayer extends Layer {
   readonly biasInitializer: InitializerIdentifier;
   readonly kernelRegularizer: RegularizerIdentifier;
   readonly biasRegularizer: RegularizerIdentifier;
+  readonly kernelConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
   kernel: Variable | null = null;
   bias: Variable | null = null;
 
@@ -77,12 +83,14 @@ export abstract class KernelLayer extends Layer {
     this.biasInitializer = a.biasInitializer ?? 'zeros';
     this.kernelRegularizer = a.kernelRegularizer;
     this.biasRegularizer = a.biasRegularizer;
+    this.kernelConstraint = getConstraint(a.kernelConstraint);
+    this.biasConstraint = getConstraint(a.biasConstraint);
   }
 
   /** Creates the kernel, and the bias of `units` values when useBias. Called from build(). */
   protected addKernelAndBias(kernelShape: number[], units: number): void {
-    this.kernel = this.addWeight('kernel', { shape: kernelShape, initializer: this.kernelInitializer, regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', { shape: [units], initializer: this.biasInitializer, regularizer: this.biasRegularizer });
+    this.kernel = this.addWeight('kernel', { shape: kernelShape, initializer: this.kernelInitializer, regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    if (this.useBias) this.bias = this.addWeight('bias', { shape: [units], initializer: this.biasInitializer, regularizer: this.biasRegularizer, constraint: this.biasConstraint });
   }
 
   override getConfig(): Record<string, unknown> {
@@ -90,8 +98,12 @@ export abstract class KernelLayer extends Layer {
       ...super.getConfig(), activation: this.activation.name, useBias: this.useBias,
       kernelInitializer: serializeInitializer(this.kernelInitializer), biasInitializer: serializeInitializer(this.biasInitializer),
       kernelRegularizer: serializeRegularizer(this.kernelRegularizer), biasRegularizer: serializeRegularizer(this.biasRegularizer),
+      // Written only when set, so that configs without constraints stay as they were.
+      ...(this.kernelConstraint ? { kernelConstraint: serializeConstraint(this.kernelConstraint) } : {}),
+      ...(this.biasConstraint ? { biasConstraint: serializeConstraint(this.biasConstraint) } : {}),
     };
   }
+
 }
 
 export interface DenseArgs extends KernelLayerArgs {

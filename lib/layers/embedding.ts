@@ -1,5 +1,6 @@
 // Embedding: integer ids to rows of a trainable matrix. Its gradient is a scatter-add of the output gradient into
 // the rows that were read (native gather and scatter-add, through the gather op).
+import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { gather } from '../ops/shape.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
@@ -12,6 +13,8 @@ export interface EmbeddingArgs extends LayerArgs {
   outputDim?: number;
   embeddingsInitializer?: InitializerIdentifier;
   embeddingsRegularizer?: RegularizerIdentifier;
+  /** Applied to the embeddings after each optimizer update (Keras's embeddings_constraint). */
+  embeddingsConstraint?: ConstraintIdentifier;
   /** Id 0 is padding: the output carries a mask [batch, time] that is 0 where the id is 0 (Keras's mask_zero). */
   maskZero?: boolean;
   /** Length of the input sequences (TF.js; the same as inputShape: [inputLength]). */
@@ -24,6 +27,7 @@ export class Embedding extends Layer {
   readonly outputDim: number;
   readonly embeddingsInitializer: InitializerIdentifier;
   readonly embeddingsRegularizer: RegularizerIdentifier;
+  readonly embeddingsConstraint: Constraint | null;
   readonly maskZero: boolean;
   embeddings: Variable | null = null;
 
@@ -39,10 +43,11 @@ export class Embedding extends Layer {
     this.maskZero = a.maskZero ?? false;
     this.embeddingsInitializer = a.embeddingsInitializer ?? { className: 'RandomUniform', config: { minval: -0.05, maxval: 0.05 } };
     this.embeddingsRegularizer = a.embeddingsRegularizer;
+    this.embeddingsConstraint = getConstraint(a.embeddingsConstraint);
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    this.embeddings = this.addWeight('embeddings', { shape: [this.inputDim, this.outputDim], initializer: this.embeddingsInitializer, regularizer: this.embeddingsRegularizer });
+    this.embeddings = this.addWeight('embeddings', { shape: [this.inputDim, this.outputDim], initializer: this.embeddingsInitializer, regularizer: this.embeddingsRegularizer, constraint: this.embeddingsConstraint });
     super.build(inputShape);
   }
 
@@ -77,6 +82,7 @@ export class Embedding extends Layer {
     return {
       ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim, maskZero: this.maskZero,
       embeddingsInitializer: serializeInitializer(this.embeddingsInitializer), embeddingsRegularizer: serializeRegularizer(this.embeddingsRegularizer),
+      ...(this.embeddingsConstraint ? { embeddingsConstraint: serializeConstraint(this.embeddingsConstraint) } : {}),
     };
   }
 }

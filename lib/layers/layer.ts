@@ -7,6 +7,7 @@ import { persistent } from '../memory.js';
 import { toSnakeCase } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
+import { getConstraint, type ConstraintIdentifier } from '../constraints.js';
 import { Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
 import { castTo } from '../ops/util.js';
 import { bfloat16Available, globalPolicy, Policy } from '../mixed-precision.js';
@@ -55,9 +56,9 @@ export interface LayerArgs {
  */
 const COMMON_LAYER_OPTIONS = ['name', 'trainable', 'dtype', 'inputShape', 'batchInputShape', 'batchSize', 'inputDim', 'dataFormat'];
 
-/** Keras options that tensornode's layers do not implement: named as such when a layer is given one. */
+/** Keras options that some of tensornode's layers do not implement: named as such when such a layer is given one. */
 const UNSUPPORTED_KERAS_OPTIONS = new Set([
-  'kernelConstraint', 'biasConstraint', 'recurrentConstraint', 'embeddingsConstraint', 'depthwiseConstraint', 'pointwiseConstraint',
+  'kernelConstraint', 'biasConstraint', 'recurrentConstraint', 'depthwiseConstraint', 'pointwiseConstraint',
   'gammaConstraint', 'betaConstraint', 'alphaConstraint', 'activityRegularizer',
 ]);
 
@@ -171,6 +172,8 @@ export interface WeightOptions {
   shape: number[];
   initializer?: InitializerIdentifier;
   regularizer?: RegularizerIdentifier;
+  /** Applied by the optimizer after each update (Keras's kernel_constraint). */
+  constraint?: ConstraintIdentifier;
   trainable?: boolean;
   dtype?: DType;
 }
@@ -427,6 +430,7 @@ export abstract class Layer {
     this._trainableFlags.set(v, trainable);
     const reg = getRegularizer(options.regularizer);
     if (reg) this._regularized.push([v, reg]);
+    v.constraint = getConstraint(options.constraint);
     return v;
   }
 

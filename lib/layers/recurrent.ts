@@ -15,6 +15,7 @@ import { gruInference, gruSequence, lstmInference, lstmSequence } from '../ops/n
 import { gather, reshape, slice, split, stack, transpose } from '../ops/shape.js';
 import { generator } from '../random.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
+import { getConstraint, serializeConstraint, type ConstraintIdentifier } from '../constraints.js';
 import { fmt } from '../shape-util.js';
 import { Tensor, tensor, toTensor, zeros, type TensorLike, type Variable } from '../tensor.js';
 import { invalid, positiveInt } from './core.js';
@@ -26,8 +27,11 @@ import { firstMask, maskValues } from './masking.js';
 /** The config a recurrent layer and its cell share: units, activation and the weights' initializers and regularizers. */
 function recurrentConfig(
   o: { units: number; activation: ActivationFunction; useBias: boolean; dropout: number; recurrentDropout: number },
-  a: Pick<RNNArgs, 'kernelInitializer' | 'recurrentInitializer' | 'biasInitializer' | 'kernelRegularizer' | 'recurrentRegularizer' | 'biasRegularizer'>,
+  a: Pick<RNNArgs, 'kernelInitializer' | 'recurrentInitializer' | 'biasInitializer' | 'kernelRegularizer' | 'recurrentRegularizer' | 'biasRegularizer' | 'kernelConstraint' | 'recurrentConstraint' | 'biasConstraint'>,
 ): Record<string, unknown> {
+  // Constraints are written only when set, so that configs without them stay as they were.
+  const constraints = Object.fromEntries((['kernelConstraint', 'recurrentConstraint', 'biasConstraint'] as const)
+    .map((k) => [k, serializeConstraint(getConstraint(a[k]))] as const).filter(([, c]) => c !== null));
   return {
     units: o.units, activation: o.activation.name, useBias: o.useBias,
     kernelInitializer: serializeInitializer(a.kernelInitializer ?? 'glorot_uniform'),
@@ -35,6 +39,7 @@ function recurrentConfig(
     biasInitializer: serializeInitializer(a.biasInitializer ?? 'zeros'),
     kernelRegularizer: serializeRegularizer(a.kernelRegularizer), recurrentRegularizer: serializeRegularizer(a.recurrentRegularizer),
     biasRegularizer: serializeRegularizer(a.biasRegularizer), dropout: o.dropout, recurrentDropout: o.recurrentDropout,
+    ...constraints,
   };
 }
 
@@ -66,6 +71,10 @@ export interface RNNArgs extends RecurrentArgs {
   kernelRegularizer?: RegularizerIdentifier;
   recurrentRegularizer?: RegularizerIdentifier;
   biasRegularizer?: RegularizerIdentifier;
+  /** Applied to the weights after each optimizer update (Keras's kernel_constraint, ...). */
+  kernelConstraint?: ConstraintIdentifier;
+  recurrentConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
   /** Fraction of the input's features dropped in training, the same features at every step of a sequence. */
   dropout?: number;
   /** Fraction of the state's units dropped from the recurrent matMul in training, the same at every step. */
@@ -396,9 +405,9 @@ export abstract class RNNBase extends Recurrent {
     const features = s[2] as number;
     const a = this.args;
     const cols = this.gates * this.units;
-    this.kernel = this.addWeight('kernel', { shape: [features, cols], initializer: a.kernelInitializer ?? 'glorot_uniform', regularizer: a.kernelRegularizer });
-    this.recurrentKernel = this.addWeight('recurrent_kernel', { shape: [this.units, cols], initializer: a.recurrentInitializer ?? 'orthogonal', regularizer: a.recurrentRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', { shape: this.biasShape(), initializer: this.biasInit(), regularizer: a.biasRegularizer });
+    this.kernel = this.addWeight('kernel', { shape: [features, cols], initializer: a.kernelInitializer ?? 'glorot_uniform', regularizer: a.kernelRegularizer, constraint: a.kernelConstraint });
+    this.recurrentKernel = this.addWeight('recurrent_kernel', { shape: [this.units, cols], initializer: a.recurrentInitializer ?? 'orthogonal', regularizer: a.recurrentRegularizer, constraint: a.recurrentConstraint });
+    if (this.useBias) this.bias = this.addWeight('bias', { shape: this.biasShape(), initializer: this.biasInit(), regularizer: a.biasRegularizer, constraint: a.biasConstraint });
     this.inputSpec = { ndim: 3, axes: { 2: features } };
     super.build(inputShape);
   }
@@ -768,6 +777,9 @@ export interface RNNCellArgs extends LayerArgs {
   kernelRegularizer?: RegularizerIdentifier;
   recurrentRegularizer?: RegularizerIdentifier;
   biasRegularizer?: RegularizerIdentifier;
+  kernelConstraint?: ConstraintIdentifier;
+  recurrentConstraint?: ConstraintIdentifier;
+  biasConstraint?: ConstraintIdentifier;
   dropout?: number;
   recurrentDropout?: number;
   /** LSTMCell: start the forget gate's bias at 1. */
@@ -819,9 +831,9 @@ abstract class GateCell extends RNNCell {
     }
     const a = this.args;
     const cols = this.gates * this.units;
-    this.kernel = this.addWeight('kernel', { shape: [features, cols], initializer: a.kernelInitializer ?? 'glorot_uniform', regularizer: a.kernelRegularizer });
-    this.recurrentKernel = this.addWeight('recurrent_kernel', { shape: [this.units, cols], initializer: a.recurrentInitializer ?? 'orthogonal', regularizer: a.recurrentRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', { shape: this.biasShape(), initializer: a.biasInitializer ?? 'zeros', regularizer: a.biasRegularizer });
+    this.kernel = this.addWeight('kernel', { shape: [features, cols], initializer: a.kernelInitializer ?? 'glorot_uniform', regularizer: a.kernelRegularizer, constraint: a.kernelConstraint });
+    this.recurrentKernel = this.addWeight('recurrent_kernel', { shape: [this.units, cols], initializer: a.recurrentInitializer ?? 'orthogonal', regularizer: a.recurrentRegularizer, constraint: a.recurrentConstraint });
+    if (this.useBias) this.bias = this.addWeight('bias', { shape: this.biasShape(), initializer: a.biasInitializer ?? 'zeros', regularizer: a.biasRegularizer, constraint: a.biasConstraint });
     super.build(inputShape);
   }
 

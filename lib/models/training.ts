@@ -132,7 +132,8 @@ export function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[],
   const vars = model.trainableWeights;
   const optimizer = model.optimizer!;
   // Dense kernels the optimizer can update during the backward pass get no gradient here (Optimizer.fusedDenseUpdate).
-  const grads = backward(loss, null, vars, (v) => (v instanceof Variable ? optimizer.fusedDenseUpdate(v) : null));
+  // A constrained kernel is projected after its update, which applyGradients does: it takes the separate path.
+  const grads = backward(loss, null, vars, (v) => (v instanceof Variable && !v.constraint ? optimizer.fusedDenseUpdate(v) : null));
   const pairs: [Tensor | null, Variable][] = vars.map((v) => [grads.get(v) ?? null, v]);
   noGrad(() => optimizer.applyGradients(pairs));
 }

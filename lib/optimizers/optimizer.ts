@@ -146,6 +146,8 @@ export abstract class Optimizer {
     pairs.forEach(([, v], i) => {
       const w = v.values as Float32Array;
       this.update(w, grads[i], this.slotsFor(v), lr, step);
+      // Keras applies a variable's constraint right after its update.
+      if (v.constraint) v.constraint.apply(w, v.shape);
     });
     this.iterations++;
   }

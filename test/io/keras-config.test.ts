@@ -194,16 +194,18 @@ describe('the Keras config mapping', () => {
 });
 
 describe('what tensornode does not have', () => {
-  it('a weight constraint or activity regularizer in a file is dropped with a warning naming it, the layer still loads', () => {
+  it('a weight constraint tensornode lacks, or an activity regularizer, in a file is dropped with a warning naming it, the layer still loads', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
       const layer = layerFromKeras({
         class_name: 'Dense',
-        config: { name: 'd', units: 2, kernel_constraint: { class_name: 'MaxNorm', config: { max_value: 2, axis: 0 } }, activity_regularizer: { class_name: 'L1L2', config: { l1: 0.01, l2: 0 } }, bias_constraint: null },
+        config: { name: 'd', units: 2, kernel_constraint: { class_name: 'RadialConstraint', config: {} }, bias_constraint: { class_name: 'MaxNorm', config: { max_value: 2, axis: 0 } }, activity_regularizer: { class_name: 'L1L2', config: { l1: 0.01, l2: 0 } } },
       }) as tn.layers.Dense;
       expect(layer.units).toBe(2);
+      // MaxNorm is one tensornode applies: kept, and not in the warning.
+      expect(layer.biasConstraint).toBeInstanceOf(tn.constraints.MaxNorm);
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(String(warn.mock.calls[0][0])).toMatch(/layer "d" \(Dense\): kernel_constraint MaxNorm, activity_regularizer L1L2 dropped/);
+      expect(String(warn.mock.calls[0][0])).toMatch(/layer "d" \(Dense\): kernel_constraint RadialConstraint, activity_regularizer L1L2 dropped/);
       warn.mockClear();
       layerFromKeras({ class_name: 'Dense', config: { name: 'e', units: 2, kernel_constraint: null, activity_regularizer: null } });
       expect(warn).not.toHaveBeenCalled();

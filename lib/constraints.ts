@@ -1,0 +1,173 @@
+// Weight constraints (Keras's keras.constraints): projections the optimizer applies to a variable after each update,
+// in place. Norms run over `axis` (Keras's default 0: for a Dense kernel [inputs, units], each unit's incoming weights;
+// for a Conv2D kernel pass [0, 1, 2], each filter).
+import { lookup, normalizeName } from './names.js';
+
+/** Keras's backend.epsilon(), which keeps a zero norm from dividing by zero. */
+const EPSILON = 1e-7;
+
+export abstract class Constraint {
+  abstract readonly className: string;
+  /** Projects the values (a float32 variable of `shape`, row-major) in place. */
+  abstract apply(values: Float32Array, shape: number[]): void;
+  getConfig(): Record<string, unknown> {
+    return {};
+  }
+}
+
+function axesOf(axis: unknown, cls: string): number[] {
+  const list = Array.isArray(axis) ? axis : [axis];
+  if (!list.length || !list.every((a) => Number.isInteger(a))) {
+    throw new Error(`${cls}: received an invalid value for \`axis\`, expected an integer or a list of integers. Received: axis=${JSON.stringify(axis)}`);
+  }
+  return list as number[];
+}
+
+function finiteArg(v: unknown, cls: string, arg: string, fallback: number): number {
+  const n = v ?? fallback;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new Error(`${cls}: received an invalid value for \`${arg}\`, expected a finite number. Received: ${arg}=${JSON.stringify(v)}`);
+  return n;
+}
+
+/**
+ * The L2 norm over `axes` for each index of the other axes, and for each element the index of its norm. An axis
+ * beyond the rank (Keras's axis 0 on a bias of rank 1 is fine; axis 3 on it is not) is an error naming the shape.
+ */
+function norms(values: Float32Array, shape: number[], axes: number[], cls: string): { norm: Float64Array; slot: Int32Array } {
+  const rank = shape.length;
+  const reduced = new Set(axes.map((a) => {
+    const k = a < 0 ? a + rank : a;
+    if (k < 0 || k >= rank) throw new Error(`${cls}: axis ${a} is out of range for a weight of shape [${shape.join(', ')}]`);
+    return k;
+  }));
+  const kept = shape.map((_, i) => i).filter((i) => !reduced.has(i));
+  const keptSize = kept.reduce((p, i) => p * shape[i], 1);
+  const norm = new Float64Array(keptSize);
+  const slot = new Int32Array(values.length);
+  const idx = new Array<number>(rank).fill(0);
+  for (let e = 0; e < values.length; e++) {
+    let s = 0;
+    for (const i of kept) s = s * shape[i] + idx[i];
+    slot[e] = s;
+    norm[s] += values[e] * values[e];
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  for (let s = 0; s < keptSize; s++) norm[s] = Math.sqrt(norm[s]);
+  return { norm, slot };
+}
+
+/** Rescales each slice whose L2 norm exceeds maxValue down to it (Keras's MaxNorm / max_norm). */
+export class MaxNorm extends Constraint {
+  readonly className = 'MaxNorm';
+  readonly maxValue: number;
+  readonly axis: number | number[];
+  constructor(args: { maxValue?: number; axis?: number | number[] } = {}) {
+    super();
+    this.maxValue = finiteArg(args.maxValue, 'MaxNorm', 'maxValue', 2);
+    this.axis = args.axis ?? 0;
+    axesOf(this.axis, 'MaxNorm');
+  }
+  apply(values: Float32Array, shape: number[]): void {
+    const { norm, slot } = norms(values, shape, axesOf(this.axis, 'MaxNorm'), 'MaxNorm');
+    for (let e = 0; e < values.length; e++) {
+      const n = norm[slot[e]];
+      values[e] = values[e] * (Math.min(Math.max(n, 0), this.maxValue) / (EPSILON + n));
+    }
+  }
+  override getConfig() {
+    return { maxValue: this.maxValue, axis: this.axis };
+  }
+}
+
+/** Sets negative weights to zero (Keras's NonNeg / non_neg). */
+export class NonNeg extends Constraint {
+  readonly className = 'NonNeg';
+  constructor(_args: Record<string, never> = {}) {
+    super();
+  }
+  apply(values: Float32Array): void {
+    for (let e = 0; e < values.length; e++) if (values[e] < 0) values[e] = 0;
+  }
+}
+
+/** Scales each slice to unit L2 norm (Keras's UnitNorm / unit_norm). */
+export class UnitNorm extends Constraint {
+  readonly className = 'UnitNorm';
+  readonly axis: number | number[];
+  constructor(args: { axis?: number | number[] } = {}) {
+    super();
+    this.axis = args.axis ?? 0;
+    axesOf(this.axis, 'UnitNorm');
+  }
+  apply(values: Float32Array, shape: number[]): void {
+    const { norm, slot } = norms(values, shape, axesOf(this.axis, 'UnitNorm'), 'UnitNorm');
+    for (let e = 0; e < values.length; e++) values[e] = values[e] / (EPSILON + norm[slot[e]]);
+  }
+  override getConfig() {
+    return { axis: this.axis };
+  }
+}
+
+/**
+ * Moves each slice's L2 norm into [minValue, maxValue]: norm' = rate * clip(norm, min, max) + (1 - rate) * norm
+ * (Keras's MinMaxNorm / min_max_norm; rate 1 is a strict projection).
+ */
+export class MinMaxNorm extends Constraint {
+  readonly className = 'MinMaxNorm';
+  readonly minValue: number;
+  readonly maxValue: number;
+  readonly rate: number;
+  readonly axis: number | number[];
+  constructor(args: { minValue?: number; maxValue?: number; rate?: number; axis?: number | number[] } = {}) {
+    super();
+    this.minValue = finiteArg(args.minValue, 'MinMaxNorm', 'minValue', 0);
+    this.maxValue = finiteArg(args.maxValue, 'MinMaxNorm', 'maxValue', 1);
+    this.rate = finiteArg(args.rate, 'MinMaxNorm', 'rate', 1);
+    this.axis = args.axis ?? 0;
+    axesOf(this.axis, 'MinMaxNorm');
+  }
+  apply(values: Float32Array, shape: number[]): void {
+    const { norm, slot } = norms(values, shape, axesOf(this.axis, 'MinMaxNorm'), 'MinMaxNorm');
+    for (let e = 0; e < values.length; e++) {
+      const n = norm[slot[e]];
+      const desired = this.rate * Math.min(Math.max(n, this.minValue), this.maxValue) + (1 - this.rate) * n;
+      values[e] = values[e] * (desired / (EPSILON + n));
+    }
+  }
+  override getConfig() {
+    return { minValue: this.minValue, maxValue: this.maxValue, rate: this.rate, axis: this.axis };
+  }
+}
+
+export type ConstraintIdentifier = string | Constraint | { className: string; config?: Record<string, unknown> } | null | undefined;
+
+const classes: Record<string, new (args?: never) => Constraint> = {
+  max_norm: MaxNorm as never, non_neg: NonNeg as never, unit_norm: UnitNorm as never, min_max_norm: MinMaxNorm as never,
+};
+// Keras's function names (max_norm) and class names (MaxNorm), in any case and with or without underscores.
+const table = new Map<string, new (args?: never) => Constraint>(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
+
+/** Resolves 'max_norm' / 'maxNorm' / 'MaxNorm', a Constraint, or { className, config }; null when none is given. */
+export function getConstraint(id: ConstraintIdentifier): Constraint | null {
+  if (id === null || id === undefined) return null;
+  if (id instanceof Constraint) return id;
+  const known = Object.keys(classes);
+  const find = (name: string) => lookup(table, name, 'constraint', known);
+  if (typeof id === 'string') return new (find(id))();
+  if (typeof id === 'object' && typeof id.className === 'string') return new (find(id.className) as unknown as new (a: unknown) => Constraint)(id.config ?? {});
+  throw new Error(`Unknown constraint ${JSON.stringify(id)}. Known constraints: ${known.join(', ')}`);
+}
+
+/** { className, config } for a layer's config, or null for none. */
+export function serializeConstraint(c: Constraint | null): { className: string; config: Record<string, unknown> } | null {
+  return c ? { className: c.className, config: c.getConfig() } : null;
+}
+
+/** Keras's function-style factories: tn.constraints.maxNorm({ maxValue: 3 }). */
+export const maxNorm = (args: ConstructorParameters<typeof MaxNorm>[0] = {}) => new MaxNorm(args);
+export const nonNeg = () => new NonNeg();
+export const unitNorm = (args: ConstructorParameters<typeof UnitNorm>[0] = {}) => new UnitNorm(args);
+export const minMaxNorm = (args: ConstructorParameters<typeof MinMaxNorm>[0] = {}) => new MinMaxNorm(args);

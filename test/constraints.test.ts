@@ -1,0 +1,104 @@
+// Weight constraints (Keras's keras.constraints): each projection against a float64 computation of Keras's formula,
+// their effect in training (applied after every optimizer update, on the fused Dense path too), and saving.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as tn from '../lib/index.js';
+
+const C = tn.constraints;
+const root = mkdtempSync(join(tmpdir(), 'tensornode-constraints-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Keras's formula in float64: w * f(norm) / (1e-7 + norm), the norm over `axes` of a [rows, cols] matrix. */
+function byNorm(w: number[][], axis: 0 | 1, f: (n: number) => number): number[][] {
+  const norm = (i: number, j: number) => Math.sqrt(axis === 0 ? w.reduce((s, r) => s + r[j] ** 2, 0) : w[i].reduce((s, v) => s + v ** 2, 0));
+  return w.map((r, i) => r.map((v, j) => (v * f(norm(i, j))) / (1e-7 + norm(i, j))));
+}
+
+function projected(c: tn.constraints.Constraint, w: number[][]): number[][] {
+  const values = Float32Array.from(w.flat());
+  c.apply(values, [w.length, w[0].length]);
+  return w.map((r, i) => Array.from(values.slice(i * r.length, (i + 1) * r.length)));
+}
+
+function expectNear(a: number[][], b: number[][]): void {
+  a.flat().forEach((v, k) => expect(v).toBeCloseTo(b.flat()[k], 6));
+}
+
+describe('constraints', () => {
+  const w = [[3, -0.5, 0], [4, 0.5, 0], [0, 1, 0]];
+
+  it('MaxNorm, UnitNorm, MinMaxNorm and NonNeg project as Keras computes them, over axis 0 or 1', () => {
+    expectNear(projected(new C.MaxNorm({ maxValue: 2 }), w), byNorm(w, 0, (n) => Math.min(n, 2)));
+    expectNear(projected(new C.MaxNorm({ maxValue: 1, axis: 1 }), w), byNorm(w, 1, (n) => Math.min(n, 1)));
+    expectNear(projected(new C.UnitNorm(), w), byNorm(w, 0, () => 1));
+    expectNear(projected(new C.MinMaxNorm({ minValue: 2, maxValue: 3, rate: 0.5 }), w), byNorm(w, 0, (n) => 0.5 * Math.min(Math.max(n, 2), 3) + 0.5 * n));
+    expect(projected(new C.NonNeg(), w)).toEqual([[3, 0, 0], [4, 0.5, 0], [0, 1, 0]]);
+    // A column of zeros stays zeros (the epsilon), and the first column's norm 5 is brought to 2: [1.2, 1.6, 0].
+    const m = projected(new C.MaxNorm({ maxValue: 2 }), w);
+    expect(m.map((r) => r[2])).toEqual([0, 0, 0]);
+    expect(m[0][0]).toBeCloseTo(1.2, 6);
+  });
+
+  it('resolve by Keras name, object or config, and refuse what they cannot do with a clear error', () => {
+    expect(C.getConstraint('max_norm')).toBeInstanceOf(C.MaxNorm);
+    expect(C.getConstraint('NonNeg')).toBeInstanceOf(C.NonNeg);
+    expect((C.getConstraint({ className: 'MaxNorm', config: { maxValue: 3, axis: [0, 1, 2] } }) as tn.constraints.MaxNorm).maxValue).toBe(3);
+    expect(C.getConstraint(null)).toBeNull();
+    expect(() => C.getConstraint('max_normal')).toThrow(/Unknown constraint "max_normal"\. Known constraints: max_norm, non_neg, unit_norm, min_max_norm/);
+    expect(() => new C.MaxNorm({ maxValue: Number.NaN })).toThrow(/MaxNorm: received an invalid value for `maxValue`/);
+    expect(() => new C.UnitNorm({ axis: 3 }).apply(new Float32Array(4), [2, 2])).toThrow(/UnitNorm: axis 3 is out of range for a weight of shape \[2, 2\]/);
+  });
+
+  it('the optimizer applies them after every update: a Dense kernel under MaxNorm and a bias under NonNeg stay inside', async () => {
+    for (const fused of [true, false]) {
+      tn.setSeed(1);
+      // 16 x 1024 = 16K values: the size at which Adam updates a Dense kernel inside the backward pass; the constraint
+      // must take it off that path (fused false: a smaller kernel, the plain path).
+      const inputs = fused ? 1024 : 8;
+      const model = new tn.Sequential([new tn.layers.Dense(16, { inputShape: [inputs], kernelConstraint: C.maxNorm({ maxValue: 0.5 }), biasConstraint: 'non_neg' })]);
+      model.compile({ optimizer: new tn.optimizers.Adam({ learningRate: 0.1 }), loss: 'mse' });
+      const x = tn.randomNormal([64, inputs], 0, 1, 'float32', 2);
+      const y = tn.mul(tn.randomNormal([64, 16], 0, 1, 'float32', 3), 10);
+      await model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+      const [k, b] = model.getWeights().map((t) => Array.from(t.data()));
+      for (let j = 0; j < 16; j++) {
+        let s = 0;
+        for (let i = 0; i < inputs; i++) s += k[i * 16 + j] ** 2;
+        expect(Math.sqrt(s)).toBeLessThanOrEqual(0.5 + 1e-5);
+      }
+      expect(b.every((v) => v >= 0)).toBe(true);
+      // Without the constraint the same training leaves the norms far above it.
+      const free = new tn.Sequential([new tn.layers.Dense(16, { inputShape: [inputs] })]);
+      free.compile({ optimizer: new tn.optimizers.Adam({ learningRate: 0.1 }), loss: 'mse' });
+      await free.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
+      const fk = Array.from(free.getWeights()[0].data());
+      expect(Math.sqrt(fk.filter((_, e) => e % 16 === 0).reduce((s, v) => s + v * v, 0))).toBeGreaterThan(0.6);
+    }
+  });
+
+  it('Conv2D, LSTM and Embedding take them; they are saved and loaded in both formats', async () => {
+    const model = new tn.Sequential([
+      new tn.layers.Embedding(10, 4, { inputShape: [5], embeddingsConstraint: C.unitNorm({ axis: 1 }) }),
+      new tn.layers.LSTM(3, { kernelConstraint: C.maxNorm({ maxValue: 1 }), recurrentConstraint: 'non_neg' }),
+      new tn.layers.Dense(2, { kernelConstraint: C.minMaxNorm({ minValue: 0.5, maxValue: 1 }) }),
+    ]);
+    const conv = new tn.layers.Conv2D(2, 3, { kernelConstraint: C.maxNorm({ maxValue: 1, axis: [0, 1, 2] }) });
+    conv.apply(tn.zeros([1, 4, 4, 1]));
+    expect(conv.kernel!.constraint).toBeInstanceOf(C.MaxNorm);
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    await model.fit(tn.tensor(Int32Array.from({ length: 40 }, (_, i) => i % 10), [8, 5], 'int32'), tn.ones([8, 2]), { epochs: 1, verbose: 0 });
+    const emb = Array.from(model.getWeights()[0].data());
+    for (let r = 0; r < 10; r++) expect(Math.hypot(...emb.slice(r * 4, r * 4 + 4))).toBeCloseTo(1, 4);
+    for (const path of [join(root, 'tfjs'), join(root, 'm.keras')]) {
+      await model.save(path);
+      const loaded = await tn.models.loadModel(path);
+      const [e, l, d] = loaded.layers as [tn.layers.Embedding, tn.layers.LSTM, tn.layers.Dense];
+      expect(e.embeddingsConstraint).toBeInstanceOf(C.UnitNorm);
+      expect((l.getConfig() as Record<string, unknown>).kernelConstraint).toEqual({ className: 'MaxNorm', config: { maxValue: 1, axis: 0 } });
+      expect((l.getConfig() as Record<string, unknown>).recurrentConstraint).toEqual({ className: 'NonNeg', config: {} });
+      expect((d.kernelConstraint as tn.constraints.MinMaxNorm).minValue).toBe(0.5);
+    }
+  });
+});
