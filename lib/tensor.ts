@@ -137,7 +137,10 @@ export class Variable extends Tensor {
     this.name = name;
     this._trainable = trainable;
     this._leaf = trainable && dtype === 'float32';
-    registry.set(name, new WeakRef(this));
+    // Two live variables may share a name (two models with a layer "h"); lookups by name then refuse to guess.
+    const refs = (registry.get(name) ?? []).filter((r) => r.deref() !== undefined);
+    refs.push(new WeakRef(this));
+    registry.set(name, refs);
   }
 
   get trainable(): boolean {
@@ -163,11 +166,15 @@ export class Variable extends Tensor {
 
 const variableNames = new Map<string, number>();
 /** Live variables by name, for TF.js's optimizer.applyGradients({name: grad}). Weak: variables are still collected. */
-const registry = new Map<string, WeakRef<Variable>>();
+const registry = new Map<string, WeakRef<Variable>[]>();
 
-/** @internal The live variable with this name, if any. */
+/** @internal The live variable with this name, if any; throws when more than one live variable has the name. */
 export function variableByName(name: string): Variable | undefined {
-  return registry.get(name)?.deref();
+  const live = (registry.get(name) ?? []).map((r) => r.deref()).filter((v): v is Variable => v !== undefined);
+  if (live.length > 1) {
+    throw new Error(`more than one variable is named '${name}' (two models with a layer of the same name), so a gradient keyed by that name cannot be matched to its variable: pass [gradient, variable] pairs, or the record variableGrads returned`);
+  }
+  return live[0];
 }
 
 /** A unique name from a base ('Variable', 'Variable_1', ...). */

@@ -110,9 +110,29 @@ export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: T
   const g = backward(y, null, sources ? sources.filter((v) => v.trainable) : null);
   refuseSecondOrder(y, g.size, 'variableGrads');
   const out: Record<string, Tensor> = {};
-  for (const [t, gt] of g) if (t instanceof Variable) out[t.name] = gt;
-  if (sources) for (const v of sources) if (v.trainable && !(v.name in out)) out[v.name] = zeros(v.shape);
+  const vars = new Map<string, Variable>();
+  for (const [t, gt] of g) {
+    if (!(t instanceof Variable)) continue;
+    if (vars.has(t.name) && vars.get(t.name) !== t) {
+      throw new Error(`variableGrads: two of the variables f uses are named '${t.name}' (layers of the same name in two models), so a record keyed by name cannot hold both; pass varList, or name the layers apart`);
+    }
+    out[t.name] = gt;
+    vars.set(t.name, t);
+  }
+  if (sources) for (const v of sources) if (v.trainable && !(v.name in out)) { out[v.name] = zeros(v.shape); vars.set(v.name, v); }
+  gradientVariables.set(out, vars);
   return { value: y, grads: out };
+}
+
+/**
+ * The variables behind each key of a record variableGrads returned, so that applyGradients(record) updates those
+ * variables even when another model has variables of the same names.
+ */
+const gradientVariables = new WeakMap<object, Map<string, Variable>>();
+
+/** @internal The variable variableGrads recorded for `name` in `record`, if the record is one of its results. */
+export function recordedVariable(record: object, name: string): Variable | undefined {
+  return gradientVariables.get(record)?.get(name);
 }
 
 /** Gradients of target (summed) with respect to each source, for custom training loops: tn.gradients(loss, vars). */

@@ -17,6 +17,7 @@
 // the blocking call, and the averaging (a multiply by 1 / size) runs in the binding right after it.
 import { Optimizer, type GradientsAndVariables } from '../optimizers/optimizer.js';
 import { fmt } from '../shape-util.js';
+import { recordedVariable } from '../autograd/grad.js';
 import { fromArray, Tensor, Variable, variableByName } from '../tensor.js';
 import { agree, requireWorld } from './runtime.js';
 
@@ -87,7 +88,7 @@ function pairsOf(opt: Optimizer, gradsAndVars: GradientsAndVariables): [Tensor |
     });
   }
   return Object.entries(gradsAndVars).map(([name, g]) => {
-    const v = variableByName(name);
+    const v = recordedVariable(gradsAndVars, name) ?? variableByName(name);
     if (!v) throw new Error(`${opt.constructor.name}.applyGradients: no live variable is named '${name}'`);
     return [g, v];
   });

@@ -300,6 +300,14 @@ export abstract class Layer {
   set trainable(t: boolean) {
     this._trainable = t;
     for (const w of this._weights) w.trainable = t && this._trainableFlags.get(w)!;
+    // As Keras (and TF.js) set it: on every layer inside too, so that the variables themselves say whether they train
+    // (a custom loop's variableGrads and minimize read that), and model.trainable = true unfreezes what was frozen.
+    for (const l of this.innerLayers()) l.trainable = t;
+  }
+
+  /** Layers this one owns and calls (a model's layers, a wrapper's wrapped layer), which trainable reaches. */
+  protected innerLayers(): Layer[] {
+    return [];
   }
 
   /** Creates the weights from the input shape. Subclasses call super.build() (or set built) at the end. */

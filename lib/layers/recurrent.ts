@@ -991,6 +991,10 @@ export class StackedRNNCells extends RNNCell {
     }
     return [y, next];
   }
+  protected override innerLayers(): Layer[] {
+    return (this.cells as unknown[]).filter((c): c is Layer => c instanceof Layer);
+  }
+
   override get trainableWeights(): Variable[] {
     return this.trainable ? this.cells.flatMap((c) => cellWeights(c, true)) : [];
   }
@@ -1044,6 +1048,10 @@ export class RNN extends Recurrent {
     if (this.cell instanceof RNNCell) this.cell.beginSequence(batch, features, training);
     return this.loop(x, initial, mask, (t, states) => stepCell(this.cell, reshape(slice(x, [0, t, 0], [batch, 1, features]), [batch, features]), states, training));
   }
+  protected override innerLayers(): Layer[] {
+    return this.cell instanceof Layer ? [this.cell] : [];
+  }
+
   override get trainableWeights(): Variable[] {
     return this.trainable ? cellWeights(this.cell, true) : [];
   }

@@ -154,6 +154,10 @@ export class Bidirectional extends Layer {
     return outs.length > 1 || this.returnState ? [...outs, ...statesF, ...statesB] : outs[0];
   }
 
+  protected override innerLayers(): Layer[] {
+    return [this.forwardLayer, this.backwardLayer];
+  }
+
   override get trainableWeights(): Variable[] {
     return this.trainable ? [...this.forwardLayer.trainableWeights, ...this.backwardLayer.trainableWeights] : [];
   }
@@ -235,6 +239,10 @@ export class TimeDistributed extends Layer {
     const out = this.layer.computeOutputShape(this.stepShape(s));
     if (out.length > 0 && Array.isArray(out[0])) throw new Error(`TimeDistributed "${this.name}": the wrapped layer "${this.layer.name}" has several outputs for input ${formatShape(s)}; it must have one`);
     return [s[0], s[1], ...(out as Shape).slice(1)];
+  }
+
+  protected override innerLayers(): Layer[] {
+    return [this.layer];
   }
 
   override get trainableWeights(): Variable[] {

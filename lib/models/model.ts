@@ -124,6 +124,10 @@ export class Model extends Layer {
     return l;
   }
 
+  protected override innerLayers(): Layer[] {
+    return this.layers;
+  }
+
   override get trainableWeights(): Variable[] {
     if (!this.trainable) return [];
     const out: Variable[] = [...super.trainableWeights];

@@ -5,6 +5,7 @@ import { allocate } from '../memory.js';
 import { native } from '../native.js';
 import { lookup, normalizeName } from '../names.js';
 import { fmt } from '../shape-util.js';
+import { recordedVariable } from '../autograd/grad.js';
 import { Tensor, Variable, variableByName } from '../tensor.js';
 import { getSchedule, LearningRateSchedule } from './schedules.js';
 
@@ -129,7 +130,7 @@ export abstract class Optimizer {
       }
     } else {
       for (const [name, g] of Object.entries(gradsAndVars)) {
-        const v = variableByName(name);
+        const v = recordedVariable(gradsAndVars, name) ?? variableByName(name);
         if (!v) throw new Error(`${this.constructor.name}.applyGradients: no live variable is named '${name}'`);
         pairs.push([g, v]);
       }

@@ -227,3 +227,37 @@ describe('second-order gradients', () => {
     expect(Array.from(tn.grad(() => tn.scalar(1))(x).data())).toEqual([0]);
   });
 });
+
+describe('custom loops across two models with the same layer names (a DQN target network)', () => {
+  it('applyGradients(variableGrads(f).grads) updates the variables f used, not same-named ones of another model', () => {
+    const build = () => new tn.Sequential([new tn.layers.Dense(4, { inputShape: [2], name: 'h' }), new tn.layers.Dense(1, { name: 'q' })]);
+    const online = build();
+    const target = build();
+    const x = tn.randomNormal([8, 2], 0, 1, 'float32', 1);
+    const y = tn.randomNormal([8, 1], 0, 1, 'float32', 2);
+    const before = [online, target].map((m) => m.getWeights().map((w) => Array.from(w.data())));
+    const { grads } = tn.variableGrads(() => tn.mean(tn.square(tn.sub(online.apply(x) as tn.Tensor, y))), online.trainableWeights);
+    new tn.optimizers.SGD({ learningRate: 0.1 }).applyGradients(grads);
+    expect(online.getWeights().map((w) => Array.from(w.data()))).not.toEqual(before[0]);
+    expect(target.getWeights().map((w) => Array.from(w.data()))).toEqual(before[1]);
+    // A hand-made record of an ambiguous name is refused rather than guessed.
+    expect(() => new tn.optimizers.SGD().applyGradients({ 'h/kernel': tn.zeros([2, 4]) })).toThrow(/more than one variable is named 'h\/kernel'/);
+  });
+
+  it('model.trainable reaches every layer and variable inside, both ways, as in Keras', () => {
+    const G = new tn.Sequential([new tn.layers.Dense(8, { inputShape: [2] }), new tn.layers.Dense(2)]);
+    const D = new tn.Sequential([new tn.layers.Dense(8, { inputShape: [2] }), new tn.layers.Dense(1)]);
+    D.trainable = false;
+    expect(D.weights.map((v) => v.trainable)).toEqual([false, false, false, false]);
+    const dBefore = D.getWeights().map((w) => Array.from(w.data()));
+    new tn.optimizers.Adam().minimize(() => tn.mean(D.apply(G.apply(tn.randomNormal([4, 2], 0, 1, 'float32', 3)) as tn.Tensor) as tn.Tensor));
+    expect(D.getWeights().map((w) => Array.from(w.data()))).toEqual(dBefore);
+    D.trainable = true;
+    expect(D.layers.map((l) => l.trainable)).toEqual([true, true]);
+    expect(D.trainableWeights.length).toBe(4);
+    const bi = new tn.layers.Bidirectional(new tn.layers.LSTM(2));
+    bi.apply(tn.zeros([1, 3, 2]));
+    bi.trainable = false;
+    expect(bi.weights.every((v) => !v.trainable)).toBe(true);
+  });
+});
