@@ -87,3 +87,26 @@ describe('the reference CNN on MNIST under mixed_bfloat16', () => {
     expect(same).toBe(!tn.backendInfo().avx512Bf16);
   });
 });
+
+describe('mixed_bfloat16 in saved models', () => {
+  it('a layer keeps its policy through both save formats, so the loaded model computes as the saved one', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'tn-bf16-'));
+    try {
+      const m = new tn.Sequential([new tn.layers.Dense(64, { inputShape: [32], dtype: 'mixed_bfloat16' }), new tn.layers.Dense(10)]);
+      const x = tn.randomNormal([4, 32], 0, 1, 'float32', 1);
+      const want = Array.from((m.predict(x) as tn.Tensor).data());
+      for (const path of [join(dir, 'tfjs'), join(dir, 'm.keras')]) {
+        await m.save(path);
+        const r = await tn.models.loadModel(path);
+        expect(r.layers[0].dtypePolicy.name).toBe('mixed_bfloat16');
+        expect(r.layers[1].dtypePolicy.name).toBe('float32');
+        expect(Array.from((r.predict(x) as tn.Tensor).data())).toEqual(want);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -154,7 +154,7 @@ function kerasConstraint(v: unknown): unknown {
   return { className: name, config };
 }
 
-/** A dtype: a name, or a Keras 3 dtype policy object. Mixed-precision policies compute in float32 here. */
+/** A dtype: a name, or a Keras 3 dtype policy object. mixed_bfloat16 is kept; the other float types compute in float32 here. */
 function kerasDType(v: unknown, ctx: KerasLayerContext): DType | undefined {
   if (v === null || v === undefined) return undefined;
   let name: unknown = v;
@@ -163,7 +163,10 @@ function kerasDType(v: unknown, ctx: KerasLayerContext): DType | undefined {
   if (name === 'int32' || name === 'int64') return 'int32';
   // String inputs and the text preprocessing layers (carried at run time only, see StringTensor).
   if (name === 'string') return 'string' as unknown as DType;
-  if (['float32', 'float16', 'bfloat16', 'float64', 'mixed_float16', 'mixed_bfloat16'].includes(name)) return 'float32';
+  // mixed_bfloat16 is a policy tensornode has (float32 variables, bfloat16 products): kept, so a model saved with it
+  // computes as saved. The others compute in float32 here (a mixed_float16 model predicts within its own rounding).
+  if (name === 'mixed_bfloat16') return 'mixed_bfloat16' as unknown as DType;
+  if (['float32', 'float16', 'bfloat16', 'float64', 'mixed_float16'].includes(name)) return 'float32';
   return fail(ctx, `dtype "${name}" is not supported (tensornode computes in float32 and int32)`);
 }
 

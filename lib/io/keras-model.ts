@@ -462,7 +462,9 @@ function keras3Layer(layer: Layer, spec: KerasLayerSpec, inputShape: Shape | Sha
     config = { ...c };
     delete config.batch_input_shape;
   } else {
-    config = KERAS3_NO_TRAINABLE.has(spec.class_name) ? { name: c.name, dtype: 'float32' } : { name: c.name, trainable: c.trainable ?? true, dtype: 'float32' };
+    // Keras 3 writes a layer's dtype policy as a DTypePolicy object; mixed_bfloat16 is the one besides float32 here.
+    const dtype = c.dtype === 'mixed_bfloat16' ? keras3Object('keras', 'DTypePolicy', { name: 'mixed_bfloat16' }) : 'float32';
+    config = KERAS3_NO_TRAINABLE.has(spec.class_name) ? { name: c.name, dtype } : { name: c.name, trainable: c.trainable ?? true, dtype };
     const renamed = KERAS3_RENAMED[spec.class_name] ?? {};
     for (const k of keys) {
       const from = renamed[k] ?? k;
