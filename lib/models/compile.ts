@@ -60,6 +60,9 @@ export function parseCompileArgs(args: CompileArgs, names: string[]): Compiled {
     return getLoss(l);
   });
   const lw = args.lossWeights;
+  if (lw !== undefined && lw !== null && typeof lw === 'object' && !Array.isArray(lw)) {
+    for (const k of Object.keys(lw)) if (!names.includes(k)) throw new Error(`compile: unknown output name '${k}' in lossWeights; outputs are ${names.join(', ')}`);
+  }
   const lossWeights = lw === undefined ? names.map(() => 1) : Array.isArray(lw) ? lw.slice() : names.map((k) => (lw as Record<string, number>)[k] ?? 1);
   if (lossWeights.length !== n) throw new Error(`compile: lossWeights has ${lossWeights.length} entries, but the model has ${n} output(s)`);
   // A flat list of metrics applies to every output.

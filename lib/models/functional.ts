@@ -44,6 +44,12 @@ export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | undefined
   }
   const layers: Layer[] = [];
   for (const n of order) if (!layers.includes(n.layer)) layers.push(n.layer);
+  // Keras refuses two layers of one name in a model: getLayer(name) and the saved formats name weights by layer.
+  const byName = new Map<string, number>();
+  for (const l of layers) byName.set(l.name, (byName.get(l.name) ?? 0) + 1);
+  for (const [name, count] of byName) {
+    if (count > 1) throw new Error(`Model: the name "${name}" is used ${count} times in the model. All layer names should be unique.`);
+  }
   return { inputs: ins, outputs: outs, nodes: order.filter((n) => !(n.layer instanceof InputLayer)), layers };
 }
 

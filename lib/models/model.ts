@@ -4,7 +4,7 @@
 import type { History, Logs } from '../callbacks/callback.js';
 import { Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type LayerInput, type LayerNode, type LayerOutput, type Mask, type Shape } from '../layers/layer.js';
 import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
-import type { Tensor, TensorLike, Variable } from '../tensor.js';
+import { Tensor, type TensorLike, type Variable } from '../tensor.js';
 import { metricsNames, parseCompileArgs, type CompileArgs, type Compiled } from './compile.js';
 import type { Inputs } from './data.js';
 import { buildGraph, runGraph, type Graph } from './functional.js';
@@ -272,6 +272,10 @@ export class Model extends Layer {
   fit(x: Inputs, y: Inputs, args?: FitArgs): Promise<History>;
   async fit(x: Inputs | Dataset<unknown>, y?: Inputs | FitDatasetArgs, args: FitArgs = {}): Promise<History> {
     if (x instanceof Dataset) {
+      // fit(dataset, y, options): Keras says `y` is not supported with a dataset; here y would be read as the options.
+      if (y instanceof Tensor || Array.isArray(y) || ArrayBuffer.isView(y) || Object.keys(args).length > 0) {
+        throw new Error('fit: `y` is not taken when x is a dataset: its elements carry the targets ([x, y] or { xs, ys }); pass fit(dataset, { epochs, ... })');
+      }
       if ((y as { worker?: unknown } | undefined)?.worker) throw new Error('fit({ worker: true }): training on a tn.data Dataset on a worker thread is not supported yet; pass tensors, or train on this thread');
       return datasetTraining.fitDataset(this, x, y as FitDatasetArgs);
     }

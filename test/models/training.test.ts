@@ -183,6 +183,21 @@ describe('fit', () => {
     expect(weighted).toBeCloseTo((Math.log(2) * 4) / 2, 5);
   });
 
+  it("refuses, as Keras does, two layers of one name in a model, an unknown output in lossWeights, and y beside a dataset", async () => {
+    const x = tn.input({ shape: [2] });
+    expect(() => new tn.Model({ inputs: x, outputs: new Dense(2, { name: 'same' }).apply(new Dense(3, { name: 'same' }).apply(x) as tn.SymbolicTensor) as tn.SymbolicTensor }))
+      .toThrow(/Model: the name "same" is used 2 times in the model/);
+    const a = new Dense(1, { name: 'r' }).apply(x) as tn.SymbolicTensor;
+    const b = new Dense(1, { name: 'c' }).apply(x) as tn.SymbolicTensor;
+    const two = new tn.Model({ inputs: x, outputs: [a, b] });
+    expect(() => two.compile({ optimizer: 'sgd', loss: 'mse', lossWeights: { r: 1, cx: 2 } })).toThrow(/unknown output name 'cx' in lossWeights; outputs are r, c/);
+    const one = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    one.compile({ optimizer: 'sgd', loss: 'mse' });
+    const ds = tn.data.zip([tn.data.array([[1, 2]]), tn.data.array([[3]])]).batch(1);
+    await expect(one.fit(ds as never, tn.ones([1, 1]) as never, { epochs: 1 } as never)).rejects.toThrow(/fit: `y` is not taken when x is a dataset/);
+    await expect(one.fit(ds, { epochs: 1, verbose: 0 })).resolves.toBeDefined();
+  });
+
   it('names the sample of a bad sparse label, not its position in a shuffled batch', async () => {
     const model = new tn.Sequential([new Dense(3, { activation: 'softmax', inputShape: [4] })]);
     model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
@@ -217,7 +232,7 @@ describe('fit', () => {
     expect(() => new tn.optimizers.Adam({ learningRate: '0.01' as unknown as number })).toThrow(/Received: learningRate="0.01"/);
     expect(() => new tn.layers.Conv2D(8, 3, { paddin: 'same' } as tn.layers.Conv2DArgs).apply(tn.zeros([1, 5, 5, 1]))).toThrow(/Conv2D \(layer "conv2d\w*"\): unrecognized option "paddin"/);
     expect(() => new tn.layers.LSTM(4, { return_sequences: true } as tn.layers.LSTMArgs).apply(tn.zeros([1, 3, 2]))).toThrow(/"return_sequences" \(did you mean returnSequences\?\)/);
-    expect(() => new tn.Sequential([new Dense(2, { inputShape: [3], kernelConstraint: 'nonNeg' } as tn.layers.DenseArgs)])).toThrow(/"kernelConstraint" \(a Keras option tensornode does not support\)/);
+    expect(() => new tn.Sequential([new Dense(2, { inputShape: [3], activityRegularizer: 'l2' } as tn.layers.DenseArgs)])).toThrow(/"activityRegularizer" \(a Keras option tensornode does not support\)/);
     // null asks for the default, as TF.js's configs write it; defaults given explicitly are taken.
     expect(new tn.layers.Dense(2, { kernelConstraint: null } as tn.layers.DenseArgs).apply(tn.zeros([1, 3])).shape).toEqual([1, 2]);
     expect(new tn.layers.Conv2D(4, 3, { groups: 1 }).apply(tn.zeros([1, 5, 5, 2])).shape).toEqual([1, 3, 3, 4]);
