@@ -1,5 +1,5 @@
 // Keras's stock callbacks: EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger.
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { LearningRateSchedule } from '../optimizers/schedules.js';
 import type { Tensor } from '../tensor.js';
 import { Callback, type Logs } from './callback.js';
@@ -234,9 +234,18 @@ export class TerminateOnNaN extends Callback {
 /** Writes each epoch's logs as a CSV row (epoch first, then the keys in sorted order). */
 export class CSVLogger extends Callback {
   private keys: string[] | null = null;
-  constructor(readonly filename: string, readonly separator = ',', readonly append = false) {
+  readonly separator: string;
+  readonly append: boolean;
+  /** Keras's CSVLogger(filename, separator=',', append=False), or CSVLogger(filename, { separator, append }). */
+  constructor(readonly filename: string, separator: string | { separator?: string; append?: boolean } = ',', append = false) {
     super();
     if (typeof filename !== 'string' || !filename) throw new Error('CSVLogger: filename must be a non-empty string');
+    const o = typeof separator === 'object' && separator !== null ? separator : { separator, append };
+    for (const k of Object.keys(o)) if (k !== 'separator' && k !== 'append') throw new Error(`CSVLogger: unrecognized option "${k}"; it takes separator and append`);
+    this.separator = o.separator ?? ',';
+    this.append = o.append ?? false;
+    if (typeof this.separator !== 'string' || !this.separator) throw new Error(`CSVLogger: separator must be a non-empty string, received ${JSON.stringify(this.separator) ?? String(this.separator)}`);
+    if (typeof this.append !== 'boolean') throw new Error(`CSVLogger: append must be true or false, received ${JSON.stringify(this.append)}`);
   }
   override onTrainBegin(): void {
     this.keys = null;
@@ -245,7 +254,9 @@ export class CSVLogger extends Callback {
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     if (!this.keys) {
       this.keys = Object.keys(logs).sort();
-      appendFileSync(this.filename, ['epoch', ...this.keys].join(this.separator) + '\n');
+      // Appending to a file that has rows already (a resumed run): Keras writes the header only to an empty file.
+      const hasRows = this.append && existsSync(this.filename) && statSync(this.filename).size > 0;
+      if (!hasRows) appendFileSync(this.filename, ['epoch', ...this.keys].join(this.separator) + '\n');
     }
     appendFileSync(this.filename, [epoch, ...this.keys.map((k) => (k in logs ? logs[k] : 'NA'))].join(this.separator) + '\n');
   }

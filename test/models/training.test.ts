@@ -514,6 +514,14 @@ describe('other callbacks', () => {
     expect(rows[0]).toBe('epoch,loss,mae');
     expect(rows).toHaveLength(3);
     expect(rows[2].startsWith('1,')).toBe(true);
+    // A resumed run appending to the file adds rows under the one header; the options form takes the same settings.
+    await model.fit(x, y, { epochs: 4, initialEpoch: 2, verbose: 0, callbacks: [new tn.CSVLogger(file, { separator: ';', append: true })] });
+    const all = readFileSync(file, 'utf8').trim().split('\n');
+    expect(all).toHaveLength(5);
+    expect(all.filter((r) => r.startsWith('epoch'))).toHaveLength(1);
+    expect(all[3].startsWith('2;')).toBe(true);
+    expect(() => new tn.CSVLogger(file, { separator: ';', appnd: true } as never)).toThrow(/CSVLogger: unrecognized option "appnd"/);
+    expect(() => new tn.CSVLogger(file, 5 as never)).toThrow(/CSVLogger: separator must be a non-empty string, received 5/);
   });
 });
 
