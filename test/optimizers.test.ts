@@ -191,3 +191,14 @@ describe('TF.js-style optimizer factories', () => {
     expect(() => new tn.optimizers.Adam(0.1 as unknown as tn.optimizers.AdamArgs)).toThrow(/Adam: expected an options object such as \{ learningRate: 0\.001 \}, received 0\.1/);
   });
 });
+
+describe('unrecognized optimizer options', () => {
+  it('are refused as Keras refuses them, with the spelling it takes', () => {
+    expect(() => new tn.optimizers.Adam({ learning_rate: 0.5 } as never)).toThrow(/Adam: unrecognized option "learning_rate" \(did you mean learningRate\?\)/);
+    expect(() => new tn.optimizers.Adam({ lr: 0.5 } as never)).toThrow(/"lr" \(did you mean learningRate\?\)/);
+    expect(() => new tn.optimizers.SGD({ clipNorm: 1 } as never)).toThrow(/SGD: unrecognized option "clipNorm" \(did you mean clipnorm\?\)/);
+    expect(() => new tn.optimizers.AdamW({ foo: 1 } as never)).toThrow(/AdamW: unrecognized option "foo"/);
+    expect(new tn.optimizers.RMSprop({ rho: 0.8, centered: true, momentum: 0.1 }).rho).toBe(0.8);
+    expect(new tn.optimizers.AdamW({ weightDecay: 0.01, amsgrad: true }).weightDecay).toBe(0.01);
+  });
+});

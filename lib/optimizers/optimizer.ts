@@ -62,6 +62,20 @@ export abstract class Optimizer {
     }
     this.weightDecay = checkNonNegative(args.weightDecay ?? defaults.weightDecay, cls, 'weightDecay');
     this.name = args.name ?? defaults.name;
+    // Keras raises "Argument(s) not recognized" (Adam(lr=...), a misspelt clipNorm): a built-in class lists its own.
+    const own = Object.hasOwn(new.target, 'options') ? (new.target as unknown as { options: readonly string[] }).options : null;
+    if (own) {
+      const allowed = ['learningRate', 'clipnorm', 'clipvalue', 'globalClipnorm', 'weightDecay', 'name', ...own];
+      const unknown = Object.keys(args).filter((k) => !allowed.includes(k) && (args as Record<string, unknown>)[k] !== undefined);
+      if (unknown.length) {
+        const hint = (k: string) => {
+          const camel = k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+          const near = allowed.find((a) => a.toLowerCase() === camel.toLowerCase() || (k === 'lr' && a === 'learningRate'));
+          return near && near !== k ? ` (did you mean ${near}?)` : '';
+        };
+        throw new Error(`${cls}: unrecognized option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"${hint(k)}`).join(', ')}. It takes: ${allowed.join(', ')}`);
+      }
+    }
   }
 
   /** The learning rate the next update will use. */
@@ -234,6 +248,7 @@ export interface SGDArgs extends OptimizerArgs {
 
 /** Gradient descent with optional (Nesterov) momentum: m = momentum * m - lr * g; w += m. */
 export class SGD extends Optimizer {
+  static readonly options: readonly string[] = ['momentum', 'nesterov'];
   readonly momentum: number;
   readonly nesterov: boolean;
   constructor(args: SGDArgs = {}) {
@@ -273,6 +288,7 @@ export interface AdamArgs extends OptimizerArgs {
 
 /** Adam (Keras 3): alpha = lr sqrt(1 - b2^t) / (1 - b1^t); w -= alpha m / (sqrt(v) + eps). */
 export class Adam extends Optimizer {
+  static readonly options: readonly string[] = ['beta1', 'beta2', 'epsilon', 'amsgrad'];
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
@@ -314,6 +330,7 @@ export class Adam extends Optimizer {
 
 /** Adam with decoupled weight decay (default 0.004, as Keras 3). */
 export class AdamW extends Adam {
+  static override readonly options: readonly string[] = Adam.options;
   constructor(args: AdamArgs = {}) {
     super(args, { learningRate: 0.001, name: 'adamw', weightDecay: 0.004 });
   }
@@ -328,6 +345,7 @@ export interface RMSpropArgs extends OptimizerArgs {
 
 /** RMSprop (Keras 3): a = rho a + (1 - rho) g^2; w -= lr g / sqrt(a + eps), with optional momentum and centering. */
 export class RMSprop extends Optimizer {
+  static readonly options: readonly string[] = ['rho', 'momentum', 'epsilon', 'centered'];
   readonly rho: number;
   readonly momentum: number;
   readonly epsilon: number;
@@ -358,6 +376,7 @@ export interface AdagradArgs extends OptimizerArgs {
 
 /** Adagrad (Keras 3): a += g^2; w -= lr g / sqrt(a + eps). */
 export class Adagrad extends Optimizer {
+  static readonly options: readonly string[] = ['initialAccumulatorValue', 'epsilon'];
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
   constructor(args: AdagradArgs = {}) {
