@@ -55,14 +55,19 @@ async function* rows(path: string, config: CSVConfig, hasHeader: boolean, column
   let names: string[] | null = hasHeader ? null : config.columnNames!.slice();
   let row = 0;
   const where = (line: number) => `data.csv: ${path}, line ${line}${hasHeader ? ` (row ${row})` : ''}`;
+  const checkConfigs = (names: string[]) => {
+    for (const c of Object.keys(columnConfigs)) {
+      if (!names.includes(c)) throw new DataError(`data.csv: ${path}: columnConfigs names the column '${c}', which the file does not have (its columns: ${names.join(', ')})`, path, 1);
+    }
+  };
+  // Without a header the names are columnNames, checked before the first row as a header's are.
+  if (names !== null) checkConfigs(names);
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       const fields = config.delimWhitespace ? record.filter((f) => f !== '') : record;
       if (names === null) {
         names = config.columnNames ? config.columnNames.slice() : fields.map((f) => f.trim());
-        for (const c of Object.keys(columnConfigs)) {
-          if (!names.includes(c)) throw new DataError(`data.csv: ${path}: columnConfigs names the column '${c}', which the file does not have (its columns: ${names.join(', ')})`, path, 1);
-        }
+        checkConfigs(names);
         if (config.columnNames && config.columnNames.length !== fields.length) {
           throw new DataError(`data.csv: ${path}: columnNames has ${config.columnNames.length} names, but the header has ${fields.length} columns`, path, 1);
         }

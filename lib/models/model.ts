@@ -112,13 +112,17 @@ export class Model extends Layer {
   }
 
   /** A layer by name or index. */
-  getLayer(nameOrIndex: string | number): Layer {
+  getLayer(nameOrIndex?: string | number | null, index?: number): Layer {
     const layers = this.layers;
+    // TF.js's getLayer(name?, index?) and Keras's get_layer(name=None, index=None): getLayer(undefined, 2).
+    if ((nameOrIndex === undefined || nameOrIndex === null) && index !== undefined) nameOrIndex = index;
     if (typeof nameOrIndex === 'number') {
-      const l = layers[nameOrIndex];
+      // A negative index counts from the end, as a Python index does.
+      const l = Number.isInteger(nameOrIndex) ? layers.at(nameOrIndex) : undefined;
       if (!l) throw new Error(`Was asked to retrieve layer at index ${nameOrIndex} but model only has ${layers.length} layers.`);
       return l;
     }
+    if (typeof nameOrIndex !== 'string') throw new Error('getLayer: provide a layer name or an index');
     const l = layers.find((x) => x.name === nameOrIndex);
     if (!l) throw new Error(`No such layer: ${nameOrIndex}. Existing layers are: ${layers.map((x) => x.name).join(', ')}`);
     return l;

@@ -26,6 +26,9 @@ describe('data.csv', () => {
     const noHeader = join(dir, 'plain.tsv');
     writeFileSync(noHeader, '1\t2\n3\t4\n');
     expect(await tn.data.csv(noHeader, { hasHeader: false, columnNames: ['p', 'q'], delimiter: '\t' }).toArray()).toEqual([{ p: 1, q: 2 }, { p: 3, q: 4 }]);
+    // A columnConfigs key that is not a column is refused with or without a header (TF.js), not ignored.
+    await expect(tn.data.csv(noHeader, { hasHeader: false, columnNames: ['p', 'q'], delimiter: '\t', columnConfigs: { lbl: { isLabel: true } } }).toArray())
+      .rejects.toThrow(/columnConfigs names the column 'lbl', which the file does not have \(its columns: p, q\)/);
     const spaced = join(dir, 'spaced.txt');
     writeFileSync(spaced, 'p q\n1   2\n 3 4\n');
     expect(await tn.data.csv(spaced, { delimWhitespace: true }).toArray()).toEqual([{ p: 1, q: 2 }, { p: 3, q: 4 }]);

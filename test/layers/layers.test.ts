@@ -63,6 +63,11 @@ describe('layer construction', () => {
     for (const l of seq.layers.slice(0, 4)) h = l.apply(h);
     expect(Array.from((features.predict(x) as tn.Tensor).data())).toEqual(Array.from(h.data()));
     expect(features.layers.length).toBe(5);
+    // getLayer by name, by index (negative from the end, as in Python), and TF.js's getLayer(undefined, index).
+    expect(seq.getLayer(-1)).toBe(seq.layers[4]);
+    expect(seq.getLayer(undefined, 1)).toBe(seq.layers[1]);
+    expect(seq.getLayer(seq.layers[2].name)).toBe(seq.layers[2]);
+    expect(() => seq.getLayer(9)).toThrow(/index 9 but model only has 5 layers/);
     // pop() moves the outputs back; a model built from data gets its graph then.
     seq.pop();
     expect(seq.outputs[0].shape).toEqual([null, 5]);
