@@ -334,7 +334,11 @@ describe('fit({ worker: true })', () => {
     await expect(m.fit({ iterator: () => null } as never, y, { worker: true })).rejects.toThrow(/dataset .*not supported yet/);
     const ds = tn.data.zip([tn.data.array([x]), tn.data.array([y])]);
     await expect(m.fit(ds, { worker: true } as never)).rejects.toThrow(/fit\(\{ worker: true \}\): training on a tn\.data Dataset .*not supported yet/);
-    await expect(m.fit(x, y, { epochs: 0, worker: true })).rejects.toThrow('fit: epochs must be a positive integer, received 0');
+    await expect(m.fit(x, y, { epochs: -1, worker: true })).rejects.toThrow('fit: epochs must be a non-negative integer, received -1');
+    // epochs 0 trains nothing, as in Keras, on a worker too.
+    const before = m.getWeights().map((w) => Array.from(w.dataSync()));
+    expect((await m.fit(x, y, { epochs: 0, worker: true, verbose: 0 })).epoch).toEqual([]);
+    expect(m.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(before);
     const plain = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [6] })]);
     plain.compile({ optimizer: 'sgd', loss: (a: tn.Tensor, b: tn.Tensor) => tn.mean(tn.square(tn.sub(a, b))) });
     await expect(plain.fit(x, tn.zeros([96, 1]), { worker: true })).rejects.toThrow(/plain function.*registerClass/);

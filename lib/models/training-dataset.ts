@@ -127,7 +127,7 @@ export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: 
   checkArgNames(args, ['epochs', 'verbose', 'callbacks', 'stepsPerEpoch', 'batchesPerEpoch', 'validationData', 'validationSteps', 'validationBatches', 'validationBatchSize', 'validationFreq', 'initialEpoch', 'classWeight', 'batchSize', 'shuffle'], 'fit');
   const c = requireCompiled(model, 'training');
   const epochs = args.epochs ?? 1;
-  if (!Number.isInteger(epochs) || epochs <= 0) throw new Error(`fit: epochs must be a positive integer, received ${String(args.epochs)}`);
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, received ${String(args.epochs)}`);
   const verbose = verbosity(args.verbose, 1);
   const initialEpoch = args.initialEpoch ?? 0;
   const stepsPerEpoch = positiveSteps(args.stepsPerEpoch ?? args.batchesPerEpoch, 'fit: stepsPerEpoch');

@@ -185,7 +185,9 @@ function checkSparseLabels(model: Model, c: Compiled, ys: Tensor[], what: string
 /** Checks fit's arguments and data and splits off the validation samples; throws before anything trains. */
 export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}): FitPlan {
   requireCompiled(model, 'training');
-  const epochs = positiveInt(args.epochs, 1, 'fit: epochs');
+  // Keras allows epochs 0 (or no more than initialEpoch): fit then trains nothing and returns an empty History.
+  const epochs = args.epochs ?? 1;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, received ${typeof args.epochs === 'string' ? JSON.stringify(args.epochs) : String(args.epochs)}`);
   const batchSize = positiveInt(args.batchSize, 32, 'fit: batchSize');
   const verbose = verbosity(args.verbose, 1);
   let xs = toList(x, model.inputNames, 'x', model.name);

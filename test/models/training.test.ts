@@ -198,6 +198,16 @@ describe('fit', () => {
     await expect(one.fit(ds, { epochs: 1, verbose: 0 })).resolves.toBeDefined();
   });
 
+  it('fit with epochs 0, or no more than initialEpoch, trains nothing and returns an empty History, as Keras does', async () => {
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    const before = model.getWeights().map((w) => Array.from(w.data()));
+    expect((await model.fit(tn.ones([4, 2]), tn.ones([4, 1]), { epochs: 0, verbose: 0 })).epoch).toEqual([]);
+    expect((await model.fit(tn.ones([4, 2]), tn.ones([4, 1]), { epochs: 2, initialEpoch: 2, verbose: 0 })).epoch).toEqual([]);
+    expect(model.getWeights().map((w) => Array.from(w.data()))).toEqual(before);
+    await expect(model.fit(tn.ones([4, 2]), tn.ones([4, 1]), { epochs: 1.5, verbose: 0 })).rejects.toThrow(/fit: epochs must be a non-negative integer, received 1.5/);
+  });
+
   it('names the sample of a bad sparse label, not its position in a shuffled batch', async () => {
     const model = new tn.Sequential([new Dense(3, { activation: 'softmax', inputShape: [4] })]);
     model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
