@@ -14,8 +14,15 @@ export abstract class Initializer {
   apply(shape: number[]): Tensor {
     const s = checkShape(shape, this.className);
     const t = empty(s, 'float32');
-    this.fill(t.values as Float32Array, s, this.generator());
+    // A deterministic initializer (zeros, ones, constant, identity) draws nothing, so it never asks for the global
+    // generator, which setDeterministic(true) without setSeed refuses.
+    this.fill(t.values as Float32Array, s, this.random ? this.generator() : (undefined as unknown as Generator));
     return t;
+  }
+
+  /** Whether fill() draws from the generator. */
+  protected get random(): boolean {
+    return true;
   }
 
   /** A seeded initializer repeats the same values on every call, as in Keras. */
@@ -30,6 +37,9 @@ export abstract class Initializer {
 
 export class Zeros extends Initializer {
   readonly className = 'Zeros';
+  protected override get random(): boolean {
+    return false;
+  }
   // Takes (and ignores) a config object, so that getInitializer({ className: 'Zeros', config: {} }) works.
   constructor(_args: Record<string, never> = {}) {
     super();
@@ -41,6 +51,9 @@ export class Zeros extends Initializer {
 
 export class Ones extends Initializer {
   readonly className = 'Ones';
+  protected override get random(): boolean {
+    return false;
+  }
   constructor(_args: Record<string, never> = {}) {
     super();
   }
@@ -51,6 +64,9 @@ export class Ones extends Initializer {
 
 export class Constant extends Initializer {
   readonly className = 'Constant';
+  protected override get random(): boolean {
+    return false;
+  }
   readonly value: number;
   constructor(args: { value?: number } | number = {}) {
     super();
@@ -67,6 +83,9 @@ export class Constant extends Initializer {
 /** gain times the identity matrix, for 2-D shapes (Keras's Identity / IdentityInitializer; a non-square one has ones on its main diagonal). */
 export class Identity extends Initializer {
   readonly className = 'Identity';
+  protected override get random(): boolean {
+    return false;
+  }
   readonly gain: number;
   constructor(args: { gain?: number } = {}) {
     super();

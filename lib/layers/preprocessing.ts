@@ -257,7 +257,11 @@ export function isAsyncSource(data: unknown): data is AsyncIterable<unknown> {
 export async function collectAdaptElements(data: AsyncIterable<unknown>, layer: string): Promise<unknown[]> {
   const out: unknown[] = [];
   for await (const e of data) {
-    if (Array.isArray(e) && e.length > 0 && e.length <= 3 && e[0] instanceof Tensor) out.push(e[0]);
+    // [x, y] or [x, y, w]: x a tensor (a batch), or a string (one text) beside numbers. A plain array of numbers is
+    // a row of features, not a pair, and stays whole.
+    const pair = Array.isArray(e) && e.length >= 2 && e.length <= 3
+      && (e[0] instanceof Tensor || (typeof e[0] === 'string' && e.slice(1).every((v) => typeof v !== 'string')));
+    if (pair) out.push(e[0]);
     else if (e !== null && typeof e === 'object' && !(e instanceof Tensor) && !Array.isArray(e) && 'xs' in e) out.push((e as { xs: unknown }).xs);
     else out.push(e);
   }

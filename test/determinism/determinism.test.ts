@@ -29,8 +29,11 @@ describe('deterministic mode', () => {
       expect(tn.isDeterministic()).toBe(true);
       expect(() => tn.randomNormal([2])).toThrow(/Random draws need a seed when determinism is enabled .*tn\.setSeed/);
       expect(() => new tn.layers.Dense({ units: 2 }).apply(tn.ones([1, 3]))).toThrow(/need a seed/);
-      // A draw with a seed of its own never touches the global stream.
+      // A draw with a seed of its own never touches the global stream, nor does a deterministic initializer: a
+      // Dense whose kernel initializer has its own seed builds (its bias is zeros).
       expect(tn.randomNormal([2], 0, 1, 'float32', 5).shape).toEqual([2]);
+      expect(new tn.layers.Dense(2, { kernelInitializer: new tn.initializers.GlorotUniform({ seed: 3 }) }).apply(tn.ones([1, 3])).shape).toEqual([1, 2]);
+      expect(new tn.layers.Dense(2, { kernelInitializer: 'ones' }).apply(tn.ones([1, 3])).array()).toEqual([[3, 3]]);
       tn.setSeed(9);
       const a = tn.randomNormal([4]).dataSync();
       tn.setSeed(9);

@@ -504,10 +504,13 @@ describe('adapt on a tn.data Dataset (Keras: layer.adapt(ds.map((x, y) => x)))',
     const ds = tn.data.zip([tn.data.array(texts), tn.data.array(labels)]).batch(3);
     await fromDataset.adapt(ds);
     expect(fromDataset.getVocabulary()).toEqual(direct.getVocabulary());
-    // Unbatched strings work too.
+    // Unbatched strings work too, alone or as [text, label] pairs.
     const single = new TextVectorization({ maxTokens: 20 });
     await single.adapt(tn.data.array(texts));
     expect(single.getVocabulary()).toEqual(direct.getVocabulary());
+    const pairs = new TextVectorization({ maxTokens: 20 });
+    await pairs.adapt(tn.data.zip([tn.data.array(texts), tn.data.array(labels)]));
+    expect(pairs.getVocabulary()).toEqual(direct.getVocabulary());
 
     const lookup = new StringLookup();
     await lookup.adapt(tn.data.array(['b', 'a', 'b', 'c', 'b', 'a']).batch(4));
