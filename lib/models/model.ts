@@ -2,7 +2,7 @@
 // shared by all three. The graph is built in functional.ts, compile() is parsed in compile.ts, and the loops behind
 // fit/evaluate/predict live in training.ts.
 import type { History, Logs } from '../callbacks/callback.js';
-import { Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type LayerInput, type LayerNode, type LayerOutput, type Mask, type Shape } from '../layers/layer.js';
+import { Layer, SymbolicTensor, formatShape, uniqueLayerName, type CallArgs, type LayerArgs, type LayerInput, type LayerNode, type LayerOutput, type Mask, type Shape } from '../layers/layer.js';
 import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
 import { Tensor, type TensorLike, type Variable } from '../tensor.js';
 import { metricsNames, parseCompileArgs, type CompileArgs, type Compiled } from './compile.js';
@@ -47,7 +47,8 @@ export class Model extends Layer {
   override supportsMasking = true;
 
   constructor(args: ModelArgs & LayerArgs = {}) {
-    super({ ...args, name: args.name ?? (new.target === Model && args.inputs ? 'functional' : undefined) });
+    // Keras 3 names functional models functional, functional_1, ... (its auto_name), as it names layers.
+    super({ ...args, name: args.name ?? (new.target === Model && args.inputs ? uniqueLayerName('functional') : undefined) });
     if (args.inputs !== undefined || args.outputs !== undefined) this.initGraph(args.inputs, args.outputs);
   }
 

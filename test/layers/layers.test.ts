@@ -38,6 +38,15 @@ describe('layer construction', () => {
     expect(() => new Dense(2, { kernelInitializer: 'heNormal' }).apply(tn.zeros([1, 3]))).not.toThrow();
   });
 
+  it('names functional models functional, functional_1, ... as Keras 3 does', () => {
+    tn.clearSession();
+    const make = () => {
+      const x = tn.input({ shape: [2] });
+      return new tn.Model({ inputs: x, outputs: new Dense(1).apply(x) as tn.SymbolicTensor });
+    };
+    expect([make().name, make().name]).toEqual(['functional', 'functional_1']);
+  });
+
   it("takes TF.js's inputLayer({ inputShape }) and Keras's Input / batchShape spellings", () => {
     expect(tn.layers.inputLayer({ inputShape: [3] }).batchInputShape).toEqual([null, 3]);
     expect(new tn.layers.InputLayer({ batchShape: [4, 3] }).batchInputShape).toEqual([4, 3]);
