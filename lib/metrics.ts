@@ -42,8 +42,14 @@ export class Mean extends Metric {
       this.count += w;
     }
   }
-  updateState(_yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void {
-    this.addValues(toTensor(yPred, this.name).values, sampleWeight?.values);
+  /**
+   * Keras's Mean.update_state(values): mean.updateState([1, 3, 5]) (sample weights as the third argument). As a
+   * compile() metric it is called with (yTrue, yPred, sampleWeight) and averages yPred.
+   */
+  updateState(yTrueOrValues: TensorLike, yPred?: TensorLike, sampleWeight?: Tensor | TensorLike | null): void {
+    const values = yPred === undefined ? yTrueOrValues : yPred;
+    const w = sampleWeight === undefined || sampleWeight === null ? undefined : toTensor(sampleWeight, this.name).values;
+    this.addValues(toTensor(values, this.name).values, w);
   }
   result(): number {
     return this.count === 0 ? 0 : this.total / this.count;

@@ -65,3 +65,17 @@ describe('metrics', () => {
     expect(auto.name).toBe('accuracy');
   });
 });
+
+describe("Keras's Mean.update_state(values)", () => {
+  it('takes the values alone (weights third), and still averages yPred as a compile() metric', () => {
+    const m = new tn.metrics.Mean();
+    m.updateState([1, 3, 5, 7]);
+    expect(m.result()).toBe(4);
+    m.resetState();
+    m.updateState([1, 3, 5, 7], undefined, [1, 1, 0, 0]);
+    expect(m.result()).toBe(2);
+    m.resetState();
+    m.updateState(tn.zeros([2]), tn.tensor([2, 4]));
+    expect(m.result()).toBe(3);
+  });
+});

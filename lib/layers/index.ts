@@ -1,7 +1,8 @@
 // Layer classes (Keras names) and TF.js-style factory functions (tn.layers.dense({ units: 10 })).
 import { Activation, Dense, Dropout, Flatten, Reshape, type DenseArgs, type DropoutArgs, type ReshapeArgs } from './core.js';
 import { Conv1D, Conv2D, type Conv1DArgs, type Conv2DArgs } from './convolutional.js';
-import { InputLayer, type LayerArgs, type Shape } from './layer.js';
+import { InputLayer, type Layer, type LayerArgs, type Shape, type SymbolicTensor } from './layer.js';
+import type { Tensor } from '../tensor.js';
 import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, type DotArgs } from './merge.js';
 import { AdditiveAttention, Attention, MultiHeadAttention, type AttentionArgs, type AttentionCallArgs, type MultiHeadAttentionArgs, type MultiHeadAttentionCallArgs } from './attention.js';
 import { BatchNormalization, LayerNormalization, type BatchNormalizationArgs, type LayerNormalizationArgs } from './normalization.js';
@@ -53,13 +54,28 @@ export const activation = (args: LayerArgs & { activation: ActivationIdentifier 
 export const dropout = (args: DropoutArgs) => new Dropout(args);
 export const batchNormalization = (args: BatchNormalizationArgs = {}) => new BatchNormalization(args);
 export const layerNormalization = (args: LayerNormalizationArgs = {}) => new LayerNormalization(args);
-export const add = (args: LayerArgs = {}) => new Add(args);
-export const subtract = (args: LayerArgs = {}) => new Subtract(args);
-export const multiply = (args: LayerArgs = {}) => new Multiply(args);
-export const average = (args: LayerArgs = {}) => new Average(args);
-export const maximum = (args: LayerArgs = {}) => new Maximum(args);
-export const minimum = (args: LayerArgs = {}) => new Minimum(args);
-export const concatenate = (args: LayerArgs & { axis?: number } = {}) => new Concatenate(args);
+/**
+ * The merge factories take TF.js's form, options that make a layer (tn.layers.add({ name })), and Keras's functional
+ * form, a list of tensors that the new layer is applied to at once (keras.layers.add([x, y]) returns their sum).
+ */
+type MergeInputs = SymbolicTensor[] | Tensor[];
+function mergeFactory<A extends LayerArgs>(make: (args: A) => Layer) {
+  function factory(inputs: SymbolicTensor[], args?: A): SymbolicTensor;
+  function factory(inputs: Tensor[], args?: A): Tensor;
+  function factory(args?: A): Layer;
+  function factory(first?: A | MergeInputs, args?: A): Layer | SymbolicTensor | Tensor {
+    if (Array.isArray(first)) return make((args ?? {}) as A).apply(first as SymbolicTensor[]) as SymbolicTensor | Tensor;
+    return make((first ?? {}) as A);
+  }
+  return factory;
+}
+export const add = mergeFactory((args: LayerArgs) => new Add(args));
+export const subtract = mergeFactory((args: LayerArgs) => new Subtract(args));
+export const multiply = mergeFactory((args: LayerArgs) => new Multiply(args));
+export const average = mergeFactory((args: LayerArgs) => new Average(args));
+export const maximum = mergeFactory((args: LayerArgs) => new Maximum(args));
+export const minimum = mergeFactory((args: LayerArgs) => new Minimum(args));
+export const concatenate = mergeFactory((args: LayerArgs & { axis?: number }) => new Concatenate(args));
 export const inputLayer = (args: LayerArgs & { shape?: Shape }) => new InputLayer(args);
 export const embedding = (args: EmbeddingArgs) => new Embedding(args);
 export const simpleRNN = (args: RNNArgs) => new SimpleRNN(args);
@@ -104,7 +120,7 @@ export const hashing = (args: HashingArgs) => new Hashing(args);
 export const stringLookup = (args: LookupArgs<string> = {}) => new StringLookup(args);
 export const integerLookup = (args: LookupArgs<number> = {}) => new IntegerLookup(args);
 export const textVectorization = (args: TextVectorizationArgs = {}) => new TextVectorization(args);
-export const dot = (args: DotArgs) => new Dot(args);
+export const dot = mergeFactory((args: DotArgs) => new Dot(args));
 export const attention = (args: AttentionArgs = {}) => new Attention(args);
 export const additiveAttention = (args: Omit<AttentionArgs, 'scoreMode'> = {}) => new AdditiveAttention(args);
 export const multiHeadAttention = (args: MultiHeadAttentionArgs) => new MultiHeadAttention(args);

@@ -46,10 +46,19 @@ export class Model extends Layer {
   /** A masked input reaches the model's first layers, which accept it or not. */
   override supportsMasking = true;
 
-  constructor(args: ModelArgs & LayerArgs = {}) {
+  /** new Model({ inputs, outputs, name }), or Keras's positional new Model(inputs, outputs, { name }). */
+  constructor(args: (ModelArgs & LayerArgs) | SymbolicTensor | SymbolicTensor[] = {}, outputs?: SymbolicTensor | SymbolicTensor[], rest: ModelArgs & LayerArgs = {}) {
+    const positional = args instanceof SymbolicTensor || Array.isArray(args);
+    const a: ModelArgs & LayerArgs = positional ? { ...rest, inputs: args as SymbolicTensor | SymbolicTensor[], outputs } : (args as ModelArgs & LayerArgs);
+    if (!positional && outputs !== undefined) throw new Error('Model: pass either { inputs, outputs } or (inputs, outputs), not both');
+    // A functional model's options, checked as a layer's are: a misspelt `output` would build an empty model.
+    if (new.target === Model && a !== null && typeof a === 'object') {
+      const unknown = Object.keys(a).filter((k) => !['inputs', 'outputs', 'name', 'trainable'].includes(k) && (a as Record<string, unknown>)[k] !== undefined);
+      if (unknown.length) throw new Error(`Model: unrecognized option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; it takes inputs, outputs, name and trainable`);
+    }
     // Keras 3 names functional models functional, functional_1, ... (its auto_name), as it names layers.
-    super({ ...args, name: args.name ?? (new.target === Model && args.inputs ? uniqueLayerName('functional') : undefined) });
-    if (args.inputs !== undefined || args.outputs !== undefined) this.initGraph(args.inputs, args.outputs);
+    super({ ...a, name: a.name ?? (new.target === Model && a.inputs ? uniqueLayerName('functional') : undefined) });
+    if (a.inputs !== undefined || a.outputs !== undefined) this.initGraph(a.inputs, a.outputs);
   }
 
   override get className(): string {

@@ -4,3 +4,4 @@ export type { PlotModelArgs } from './plot-model.js';
 export { plotHistory } from './plot-history.js';
 export type { PlotHistoryArgs } from './plot-history.js';
 export * from './datasets.js';
+export { toCategorical } from './categorical.js';

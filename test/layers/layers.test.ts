@@ -38,6 +38,28 @@ describe('layer construction', () => {
     expect(() => new Dense(2, { kernelInitializer: 'heNormal' }).apply(tn.zeros([1, 3]))).not.toThrow();
   });
 
+  it("takes Keras's positional Model(inputs, outputs), the functional merge forms layers.add([a, b]), and utils.toCategorical", () => {
+    const a = tn.Input({ shape: [3] });
+    const b = tn.Input({ shape: [3] });
+    const sum = tn.layers.add([a, b]);
+    expect(sum).toBeInstanceOf(tn.SymbolicTensor);
+    const cat = tn.layers.concatenate([a, sum], { axis: -1 });
+    expect(cat.shape).toEqual([null, 6]);
+    const model = new tn.Model([a, b], new Dense(2, { kernelInitializer: 'ones' }).apply(cat) as tn.SymbolicTensor, { name: 'positional' });
+    expect(model.name).toBe('positional');
+    expect(model.layers.length).toBe(5);
+    // 1 + 2 (x) and 1+1 + 2+2 (x + y) summed into each unit: 3 + 6.
+    expect((model.predict([tn.ones([1, 3]), tn.ones([1, 3])]) as tn.Tensor).array()).toEqual([[9, 9]]);
+    // Eager tensors work too, and TF.js's form still makes a layer.
+    expect(tn.layers.maximum([tn.tensor([1, 5]), tn.tensor([4, 2])]).array()).toEqual([4, 5]);
+    expect(tn.layers.add({ name: 'plus' })).toBeInstanceOf(tn.layers.Add);
+    expect(() => new tn.Model({ inputs: a, output: sum } as never)).toThrow(/Model: unrecognized option "output"/);
+    expect(tn.utils.toCategorical([0, 2, 1]).array()).toEqual([[1, 0, 0], [0, 0, 1], [0, 1, 0]]);
+    expect(tn.utils.toCategorical(tn.tensor([[1], [0]]), 3).shape).toEqual([2, 3]);
+    expect(() => tn.utils.toCategorical([0, 1.5])).toThrow(/toCategorical: labels must be non-negative integers, found 1.5/);
+    expect(() => tn.utils.toCategorical([3], 3)).toThrow(/label 3 is out of range for 3 classes/);
+  });
+
   it('names functional models functional, functional_1, ... as Keras 3 does', () => {
     tn.clearSession();
     const make = () => {
