@@ -5,3 +5,5 @@ export { plotHistory } from './plot-history.js';
 export type { PlotHistoryArgs } from './plot-history.js';
 export * from './datasets.js';
 export { toCategorical } from './categorical.js';
+export { timeseriesDatasetFromArray } from '../data/timeseries.js';
+export type { TimeseriesOptions } from '../data/timeseries.js';

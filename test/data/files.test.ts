@@ -318,3 +318,48 @@ describe('textDatasetFromDirectory', () => {
     expect(Array.from(labels.data())).toEqual([0, 1, 1]);
   });
 });
+
+describe('utils.timeseriesDatasetFromArray (Keras 3)', () => {
+  it('gives the windows and targets of Keras\'s examples, batched, with stride, sampling rate, bounds and a seeded shuffle', async () => {
+    const data = Array.from({ length: 10 }, (_, i) => i);
+    // keras.io: sequence_length=5, sampling_rate=2 gives [0 2 4 6 8] and [1 3 5 7 9].
+    const [both] = (await tn.utils.timeseriesDatasetFromArray(data, null, { sequenceLength: 5, samplingRate: 2 }).toArray()) as tn.Tensor[];
+    expect(both.array()).toEqual([[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]);
+    // keras.io: targets = data[sequence_length:] forecasts the next step; windows stop with the targets.
+    const hundred = Array.from({ length: 100 }, (_, i) => i);
+    const ds = tn.utils.timeseriesDatasetFromArray(hundred, hundred.slice(10), { sequenceLength: 10, batchSize: 32 });
+    const batches = (await ds.toArray()) as [tn.Tensor, tn.Tensor][];
+    expect(ds.size).toBe(3);
+    expect(batches.map(([x]) => x.shape)).toEqual([[32, 10], [32, 10], [26, 10]]);
+    expect((batches[0][0].array() as number[][])[0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Array.from(batches[0][1].data()).slice(0, 3)).toEqual([10, 11, 12]);
+    // Features per step, a stride and bounds; unbatched.
+    const rows = tn.tensor(Array.from({ length: 12 }, (_, i) => [i, -i]));
+    const w = (await tn.utils.timeseriesDatasetFromArray(rows, null, { sequenceLength: 3, sequenceStride: 4, startIndex: 1, endIndex: 11, batchSize: null }).toArray()) as tn.Tensor[];
+    expect(w.map((t) => (t.array() as number[][]).map((r) => r[0]))).toEqual([[1, 2, 3], [5, 6, 7]]);
+    expect(w[0].shape).toEqual([3, 2]);
+    // Shuffled with a seed: every window once, in a seeded order that changes from one iteration to the next.
+    const shuffled = tn.utils.timeseriesDatasetFromArray(hundred, null, { sequenceLength: 2, batchSize: 200, shuffle: true, seed: 3 });
+    const first = Array.from(((await shuffled.toArray())[0] as tn.Tensor).data()).filter((_, i) => i % 2 === 0);
+    const second = Array.from(((await shuffled.toArray())[0] as tn.Tensor).data()).filter((_, i) => i % 2 === 0);
+    expect([...first].sort((a, b) => a - b)).toEqual(Array.from({ length: 99 }, (_, i) => i));
+    expect(first).not.toEqual(second);
+    const again = tn.utils.timeseriesDatasetFromArray(hundred, null, { sequenceLength: 2, batchSize: 200, shuffle: true, seed: 3 });
+    expect(Array.from(((await again.toArray())[0] as tn.Tensor).data()).filter((_, i) => i % 2 === 0)).toEqual(first);
+    expect(() => tn.utils.timeseriesDatasetFromArray(hundred, null, { sequenceLength: 0 })).toThrow(/sequenceLength must be an integer >= 1, received 0/);
+    expect(() => tn.utils.timeseriesDatasetFromArray(hundred, null, { sequenceLength: 2, stride: 2 } as never)).toThrow(/unrecognized option "stride"/);
+  });
+
+  it('trains an LSTM forecaster through fit', async () => {
+    const series = Array.from({ length: 400 }, (_, i) => [Math.sin(i / 8)]);
+    const targets = series.slice(12).map((r) => r[0]);
+    const ds = tn.utils.timeseriesDatasetFromArray(series, targets, { sequenceLength: 12, batchSize: 32, shuffle: true, seed: 1 });
+    tn.setSeed(2);
+    const model = new tn.Sequential([new tn.layers.LSTM(16, { inputShape: [12, 1] }), new tn.layers.Dense(1)]);
+    model.compile({ optimizer: new tn.optimizers.Adam({ learningRate: 0.01 }), loss: 'mse' });
+    const h = await model.fit(ds, { epochs: 8, verbose: 0 });
+    const loss = h.history.loss as number[];
+    expect(loss[loss.length - 1]).toBeLessThan(0.01);
+    expect(loss[loss.length - 1]).toBeLessThan(loss[0] / 5);
+  });
+});
