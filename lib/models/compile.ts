@@ -2,7 +2,7 @@
 // average the loss over an epoch. Also the per-batch loss and the logs the training loops report.
 import type { Logs } from '../callbacks/callback.js';
 import { noGrad } from '../autograd/tape.js';
-import { getLoss, type Loss, type LossIdentifier } from '../losses.js';
+import { getLoss, Loss, type LossIdentifier } from '../losses.js';
 import { getMetric, Mean, type Metric, type MetricIdentifier } from '../metrics.js';
 import { add, mul } from '../ops/elementwise.js';
 import type { OptimizerIdentifier } from '../optimizers/optimizer.js';
@@ -10,8 +10,11 @@ import { tensor, type Tensor } from '../tensor.js';
 
 export interface CompileArgs {
   optimizer: OptimizerIdentifier;
-  /** One loss for every output, or one per output (array in output order, or object keyed by output name). */
-  loss: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
+  /**
+   * One loss for every output, or one per output (array in output order, or object keyed by output name). Required,
+   * unless the model is a subclass with its own trainStep.
+   */
+  loss?: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
   /**
    * Metrics for every output, or per output (array of arrays, or object keyed by output name). As in Keras, they
    * ignore sampleWeight and classWeight (a mask still applies); weightedMetrics are weighted by them.
@@ -29,15 +32,29 @@ export interface Compiled {
   lossWeights: number[];
   metrics: Metric[][];
   weightedMetrics: Metric[][];
+  /** The logs a model's own trainStep / testStep returned for the last batch (Keras's custom train_step). */
+  customLogs: Logs | null;
+  /** Resets the trackers a model with its own trainStep lists in its `metrics` property (Keras resets them per epoch). */
+  resetOwnMetrics?: () => void;
   lossTracker: Mean;
   outputLossTrackers: Mean[];
 }
 
+/** The loss of a model compiled without one, whose own trainStep computes its loss: using it is an error. */
+class NoLoss extends Loss {
+  constructor() {
+    super({}, 'no_loss');
+  }
+  call(): Tensor {
+    throw new Error('compile() was given no loss: this model\'s own trainStep / testStep must compute it (or compile with a loss)');
+  }
+}
+
 /** Resolves compile()'s losses, loss weights and metrics for a model whose outputs are named `names`. */
-export function parseCompileArgs(args: CompileArgs, names: string[]): Compiled {
+export function parseCompileArgs(args: CompileArgs, names: string[], ownStep = false): Compiled {
   if (!args || typeof args !== 'object') throw new Error('compile: expected { optimizer, loss, metrics }');
   if (args.optimizer === undefined) throw new Error('compile: `optimizer` is required (e.g. "adam")');
-  if (args.loss === undefined) throw new Error('compile: `loss` is required (e.g. "sparse_categorical_crossentropy")');
+  if (args.loss === undefined && !ownStep) throw new Error('compile: `loss` is required (e.g. "sparse_categorical_crossentropy"), unless the model has its own trainStep');
   const n = names.length;
   const perOutput = <T>(v: T | T[] | Record<string, T> | undefined, what: string, isSingle: (x: unknown) => boolean): (T | undefined)[] => {
     if (v === undefined) return names.map(() => undefined);
@@ -56,6 +73,7 @@ export function parseCompileArgs(args: CompileArgs, names: string[]): Compiled {
   const isSerialized = (x: object) => typeof (x as { className?: unknown }).className === 'string' && !names.includes('className');
   const isLoss = (x: unknown) => typeof x === 'string' || typeof x === 'function' || (x !== null && typeof x === 'object' && ('compute' in (x as object) || isSerialized(x as object)));
   const losses = perOutput<LossIdentifier>(args.loss, 'loss', isLoss).map((l, i) => {
+    if ((l === undefined || l === null) && ownStep) return new NoLoss();
     if (l === undefined || l === null) throw new Error(`compile: no loss for output '${names[i]}'`);
     return getLoss(l);
   });
@@ -100,6 +118,7 @@ export function parseCompileArgs(args: CompileArgs, names: string[]): Compiled {
     lossWeights,
     metrics,
     weightedMetrics,
+    customLogs: null,
     lossTracker: new Mean('loss'),
     outputLossTrackers: n > 1 ? names.map((k) => new Mean(`${k}_loss`)) : [],
   };
@@ -107,16 +126,20 @@ export function parseCompileArgs(args: CompileArgs, names: string[]): Compiled {
 
 /** Names of the values evaluate() and trainOnBatch() return, in order. */
 export function metricsNames(c: Compiled): string[] {
+  if (c.customLogs) return Object.keys(c.customLogs);
   return ['loss', ...c.outputLossTrackers.map((t) => t.name), ...c.metrics.flat().map((m) => m.name), ...c.weightedMetrics.flat().map((m) => m.name)];
 }
 
 export function resetMetrics(c: Compiled): void {
+  c.customLogs = null;
+  c.resetOwnMetrics?.();
   c.lossTracker.resetState();
   for (const t of c.outputLossTrackers) t.resetState();
   for (const m of [...c.metrics.flat(), ...c.weightedMetrics.flat()]) m.resetState();
 }
 
 export function currentLogs(c: Compiled): Logs {
+  if (c.customLogs) return { ...c.customLogs };
   const logs: Logs = { loss: c.lossTracker.result() };
   for (const t of c.outputLossTrackers) logs[t.name] = t.result();
   for (const m of [...c.metrics.flat(), ...c.weightedMetrics.flat()]) logs[m.name] = m.result();

@@ -6,6 +6,7 @@ import { Layer, SymbolicTensor, formatShape, uniqueLayerName, type CallArgs, typ
 import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
 import { Tensor, type TensorLike, type Variable } from '../tensor.js';
 import { metricsNames, parseCompileArgs, type CompileArgs, type Compiled } from './compile.js';
+import { Metric } from '../metrics.js';
 import type { Inputs } from './data.js';
 import { buildGraph, runGraph, type Graph } from './functional.js';
 import { printSummary } from './summary.js';
@@ -264,9 +265,24 @@ export class Model extends Layer {
   // Training API
 
   /** Configures training: optimizer, loss(es), metrics. */
+  /**
+   * Keras 3's train_step, for a Model subclass that defines it: fit calls it for each batch with [x, y, sampleWeight]
+   * (x and y a tensor for one input or output, else lists) instead of the compiled loss and optimizer step, and
+   * logs the numbers it returns ({ loss, ... }: numbers or scalar tensors). The subclass computes its loss and applies
+   * its gradients (tn.gradients and this.optimizer.applyGradients); compile() then needs no loss.
+   */
+  trainStep?(data: [Tensor | Tensor[], Tensor | Tensor[], Tensor | null]): Record<string, number | Tensor>;
+  /** Keras 3's test_step: what evaluate (and fit's validation) call per batch when a subclass defines it. */
+  testStep?(data: [Tensor | Tensor[], Tensor | Tensor[], Tensor | null]): Record<string, number | Tensor>;
+
   compile(args: CompileArgs): void {
     const n = this.outputCount();
-    const compiled = parseCompileArgs(args, Array.from({ length: n }, (_, i) => this.outputLabel(i)));
+    const compiled = parseCompileArgs(args, Array.from({ length: n }, (_, i) => this.outputLabel(i)), typeof this.trainStep === 'function');
+    // Keras resets the trackers a custom train_step's model lists in its `metrics` property at each epoch's start.
+    compiled.resetOwnMetrics = () => {
+      const own = (this as unknown as { metrics?: unknown }).metrics;
+      if (Array.isArray(own)) for (const m of own) if (m instanceof Metric) m.resetState();
+    };
     this.optimizer = getOptimizer(args.optimizer);
     this.compileArgs = args;
     this.compiled = compiled;

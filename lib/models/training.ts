@@ -6,7 +6,7 @@ import { ProgbarLogger, Progbar } from '../callbacks/progbar.js';
 import { persistent, withScope } from '../memory.js';
 import { mul } from '../ops/elementwise.js';
 import { generator } from '../random.js';
-import { empty, Variable, type Tensor, type TensorLike } from '../tensor.js';
+import { empty, Tensor, Variable, type TensorLike } from '../tensor.js';
 import { batchLoss, currentLogs, metricsNames, resetMetrics, type Compiled } from './compile.js';
 import { cardinality, checkSampleWeight, classWeightsFor, gatherRows, rowRange, toList, type Inputs } from './data.js';
 import type { Model } from './model.js';
@@ -125,8 +125,27 @@ export function combinedWeights(sampleWeight: TensorLike | undefined, classWeigh
   return sw ? mul(sw, cw) : cw;
 }
 
-/** One optimisation step on a batch (call inside a step scope). */
+/** A model's own step's logs as numbers: each value a number or a one-element tensor. */
+function stepLogs(logs: unknown, what: string): Logs {
+  if (logs === null || typeof logs !== 'object' || Array.isArray(logs)) throw new Error(`${what} must return an object of logs ({ loss, ... }), received ${logs === null ? 'null' : Array.isArray(logs) ? 'an array' : typeof logs}`);
+  const out: Logs = {};
+  for (const [k, v] of Object.entries(logs as Record<string, unknown>)) {
+    if (typeof v === 'number') out[k] = v;
+    else if (v instanceof Tensor && v.size === 1) out[k] = v.item();
+    else throw new Error(`${what} returned "${k}" as ${v instanceof Tensor ? `a tensor of shape ${JSON.stringify(v.shape)}` : typeof v}; logs are numbers or one-element tensors`);
+  }
+  return out;
+}
+
+const stepData = (xs: Tensor[], ys: Tensor[], sw: Tensor | null): [Tensor | Tensor[], Tensor | Tensor[], Tensor | null] =>
+  [xs.length === 1 ? xs[0] : xs, ys.length === 1 ? ys[0] : ys, sw];
+
+/** One optimisation step on a batch (call inside a step scope): the model's own trainStep when it defines one. */
 export function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
+  if (typeof model.trainStep === 'function') {
+    c.customLogs = stepLogs(model.trainStep(stepData(xs, ys, sw)), `${model.className}.trainStep`);
+    return;
+  }
   const outs = model.forward(xs, true);
   const loss = batchLoss(c, outs, ys, sw, model.losses);
   const vars = model.trainableWeights;
@@ -139,6 +158,10 @@ export function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[],
 }
 
 export function testStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
+  if (typeof model.testStep === 'function') {
+    c.customLogs = stepLogs(noGrad(() => model.testStep!(stepData(xs, ys, sw))), `${model.className}.testStep`);
+    return;
+  }
   noGrad(() => batchLoss(c, model.forward(xs, false), ys, sw, model.losses));
 }
 

@@ -250,6 +250,53 @@ describe('fit', () => {
   });
 });
 
+describe("a Model subclass's own trainStep and testStep (Keras 3's train_step)", () => {
+  // Keras's "Customizing what happens in fit()": the model computes its loss, applies its gradients and tracks its
+  // own metrics, listed in `metrics` so that fit resets them each epoch.
+  class Regressor extends tn.Model {
+    lossTracker = new tn.metrics.Mean('loss');
+    maeTracker = new tn.metrics.Mean('mae');
+    steps = 0;
+    get metrics(): tn.metrics.Metric[] {
+      return [this.lossTracker, this.maeTracker];
+    }
+    override trainStep([x, y]: [tn.Tensor | tn.Tensor[], tn.Tensor | tn.Tensor[], tn.Tensor | null]) {
+      this.steps++;
+      const { value, grads } = tn.variableGrads(() => tn.mean(tn.square(tn.sub(this.apply(x as tn.Tensor) as tn.Tensor, y as tn.Tensor))), this.trainableWeights);
+      this.optimizer!.applyGradients(grads);
+      this.lossTracker.updateState(value);
+      return { loss: this.lossTracker.result() };
+    }
+    override testStep([x, y]: [tn.Tensor | tn.Tensor[], tn.Tensor | tn.Tensor[], tn.Tensor | null]) {
+      const err = tn.mean(tn.abs(tn.sub(this.apply(x as tn.Tensor) as tn.Tensor, y as tn.Tensor)));
+      this.maeTracker.updateState(err);
+      return { mae: this.maeTracker.result() };
+    }
+  }
+
+  it('fit calls trainStep per batch and logs what it returns; evaluate and validation call testStep; compile needs no loss', async () => {
+    const [x, y] = regressionData(64);
+    const input = tn.input({ shape: [2] });
+    const model = new Regressor({ inputs: input, outputs: new Dense(1).apply(input) as tn.SymbolicTensor });
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }) });
+    const h = await model.fit(x, y, { epochs: 4, batchSize: 16, shuffle: false, verbose: 0, validationData: [x, y] });
+    expect(model.steps).toBe(16);
+    expect(Object.keys(h.history).sort()).toEqual(['loss', 'val_mae']);
+    const loss = h.history.loss as number[];
+    // Reset each epoch: an epoch's loss is the mean over its own batches, so it falls epoch after epoch.
+    expect(loss[3]).toBeLessThan(loss[0] / 2);
+    const [mae] = await model.evaluate(x, y, { verbose: 0 });
+    expect(mae).toBeCloseTo(h.history.val_mae[3] as number, 6);
+    // By hand: the mean absolute error of the trained model's predictions.
+    const p = (model.predict(x) as tn.Tensor).data();
+    const t = y.data();
+    expect(mae).toBeCloseTo(Array.from(p).reduce((s, v, i) => s + Math.abs(v - t[i]), 0) / p.length, 5);
+    // A plain model still needs its loss.
+    const plain = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    expect(() => plain.compile({ optimizer: 'sgd' } as tn.CompileArgs)).toThrow(/`loss` is required .*unless the model has its own trainStep/);
+  });
+});
+
 describe('sampleWeight and classWeight', () => {
   // A linear model y = x W + b under mse and plain SGD, so one step can be computed by hand in float64.
   const x = [[1, 2], [-1, 0.5], [0.5, -2], [2, 1]];
