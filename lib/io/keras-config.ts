@@ -541,8 +541,14 @@ export function layerFromKeras(spec: KerasLayerSpec, where = 'model'): Layer {
  * dropped with a warning (the model predicts as saved, but trains without it).
  */
 function warnDropped(c: Json, ctx: KerasLayerContext, layer: Layer): void {
-  // A constraint the layer took is kept: its camelCase property (kernelConstraint) holds it.
-  const took = (k: string) => (layer as unknown as Record<string, unknown>)[k.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())] != null;
+  // A constraint the layer took is kept: its config (which writes constraints only when set) holds it.
+  let config: Record<string, unknown> = {};
+  try {
+    config = layer.getConfig();
+  } catch {
+    // a layer whose config cannot be read yet: every constraint counts as dropped
+  }
+  const took = (k: string) => config[k.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())] != null;
   const dropped = Object.keys(c).filter((k) => (k.endsWith('_constraint') || k === 'activity_regularizer') && c[k] !== null && c[k] !== undefined && !took(k));
   if (!dropped.length) return;
   const what = dropped.map((k) => `${k} ${isObject(c[k]) && typeof c[k].class_name === 'string' ? c[k].class_name : JSON.stringify(c[k])}`).join(', ');
