@@ -9,7 +9,8 @@ import type { OptimizerIdentifier } from '../optimizers/optimizer.js';
 import { tensor, type Tensor } from '../tensor.js';
 
 export interface CompileArgs {
-  optimizer: OptimizerIdentifier;
+  /** Default 'rmsprop', as in Keras. */
+  optimizer?: OptimizerIdentifier;
   /**
    * One loss for every output, or one per output (array in output order, or object keyed by output name). Required,
    * unless the model is a subclass with its own trainStep.
@@ -53,7 +54,7 @@ class NoLoss extends Loss {
 /** Resolves compile()'s losses, loss weights and metrics for a model whose outputs are named `names`. */
 export function parseCompileArgs(args: CompileArgs, names: string[], ownStep = false): Compiled {
   if (!args || typeof args !== 'object') throw new Error('compile: expected { optimizer, loss, metrics }');
-  if (args.optimizer === undefined) throw new Error('compile: `optimizer` is required (e.g. "adam")');
+
   if (args.loss === undefined && !ownStep) throw new Error('compile: `loss` is required (e.g. "sparse_categorical_crossentropy"), unless the model has its own trainStep');
   const n = names.length;
   const perOutput = <T>(v: T | T[] | Record<string, T> | undefined, what: string, isSingle: (x: unknown) => boolean): (T | undefined)[] => {

@@ -26,6 +26,11 @@ export interface ModelArgs {
   name?: string;
 }
 
+/** A plain { ... } object (not a tensor, array or typed array): an options object where data could also go. */
+function isPlainOptions(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && Object.keys(v).length > 0;
+}
+
 export class Model extends Layer {
   /** Symbolic inputs and outputs of a functional model (empty for Sequential before it is built, and subclasses). */
   inputs: SymbolicTensor[] = [];
@@ -271,11 +276,11 @@ export class Model extends Layer {
    * logs the numbers it returns ({ loss, ... }: numbers or scalar tensors). The subclass computes its loss and applies
    * its gradients (tn.gradients and this.optimizer.applyGradients); compile() then needs no loss.
    */
-  trainStep?(data: [Tensor | Tensor[], Tensor | Tensor[], Tensor | null]): Record<string, number | Tensor>;
+  trainStep?(data: [Tensor | Tensor[], Tensor | Tensor[] | null, Tensor | null]): Record<string, number | Tensor>;
   /** Keras 3's test_step: what evaluate (and fit's validation) call per batch when a subclass defines it. */
-  testStep?(data: [Tensor | Tensor[], Tensor | Tensor[], Tensor | null]): Record<string, number | Tensor>;
+  testStep?(data: [Tensor | Tensor[], Tensor | Tensor[] | null, Tensor | null]): Record<string, number | Tensor>;
 
-  compile(args: CompileArgs): void {
+  compile(args: CompileArgs = {}): void {
     const n = this.outputCount();
     const compiled = parseCompileArgs(args, Array.from({ length: n }, (_, i) => this.outputLabel(i)), typeof this.trainStep === 'function');
     // Keras resets the trackers a custom train_step's model lists in its `metrics` property at each epoch's start.
@@ -283,7 +288,8 @@ export class Model extends Layer {
       const own = (this as unknown as { metrics?: unknown }).metrics;
       if (Array.isArray(own)) for (const m of own) if (m instanceof Metric) m.resetState();
     };
-    this.optimizer = getOptimizer(args.optimizer);
+    // Keras's default optimizer is RMSprop.
+    this.optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
     this.compileArgs = args;
     this.compiled = compiled;
   }
@@ -309,6 +315,12 @@ export class Model extends Layer {
       if ((y as { worker?: unknown } | undefined)?.worker) throw new Error('fit({ worker: true }): training on a tn.data Dataset on a worker thread is not supported yet; pass tensors, or train on this thread');
       return datasetTraining.fitDataset(this, x, y as FitDatasetArgs);
     }
+    // Keras's fit(x, epochs=...) without y: fit(x, { epochs }) puts the options where y goes.
+    if (args && Object.keys(args).length === 0 && isPlainOptions(y) && Object.keys(y).every((k) => (training.FIT_ARGS as readonly string[]).includes(k))) {
+      args = y as FitArgs;
+      y = undefined;
+    }
+    if (args.worker && typeof this.trainStep === 'function') throw new Error(`fit({ worker: true }): model "${this.name}" has its own trainStep, which a worker thread cannot run; train on this thread`);
     if (args.worker) {
       training.checkArgNames(args, training.FIT_ARGS, 'fit');
       // Loaded on first use: programs that never train on a worker do not load the worker machinery.

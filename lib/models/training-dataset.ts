@@ -173,10 +173,11 @@ export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: 
           ranOut = stepsPerEpoch !== undefined;
           break;
         }
-        const b = unpack(model, r.value, true, 'fit');
-        const sw = combinedWeights(b.sw ?? undefined, args.classWeight, b.ys!, b.xs[0].shape[0], 'fit');
+        // A model with its own trainStep takes elements of x alone (Keras passes y None to train_step).
+        const b = unpack(model, r.value, typeof model.trainStep !== 'function', 'fit');
+        const sw = combinedWeights(b.sw ?? undefined, args.classWeight, b.ys ?? [], b.xs[0].shape[0], 'fit');
         await callbacks.trainBatchBegin(step, { batch: step, size: b.xs[0].shape[0] });
-        withScope(() => trainStep(model, c, b.xs, b.ys!, sw));
+        withScope(() => trainStep(model, c, b.xs, b.ys ?? [], sw));
         await callbacks.trainBatchEnd(step, currentLogs(c));
         step++;
         await nextTick();
@@ -188,6 +189,8 @@ export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: 
         iterator = null;
         if (step === 0) break;
       }
+      // Keras raises on an epoch with no batches (its logs would be empty); a loss of 0 would read as trained.
+      if (step === 0 && !ranOut && !model.stopTraining) throw new Error('fit: the dataset gave no batches');
       // One full pass told us the epoch's length: the next epochs' bars show it (Keras learns it the same way).
       if (steps === null && !stepsPerEpoch && !model.stopTraining) {
         steps = step;
@@ -229,9 +232,9 @@ async function evaluateBatches(model: Model, c: Compiled, dataset: Dataset<unkno
     while (steps === undefined || step < steps) {
       const r = await it.next();
       if (r.done) break;
-      const b = unpack(model, r.value, true, 'evaluate');
+      const b = unpack(model, r.value, typeof model.trainStep !== 'function', 'evaluate');
       await callbacks?.call('onTestBatchBegin', step, {});
-      withScope(() => testStep(model, c, b.xs, b.ys!, b.sw));
+      withScope(() => testStep(model, c, b.xs, b.ys ?? [], b.sw));
       const logs = currentLogs(c);
       step++;
       bar?.update(step, logs);

@@ -137,8 +137,9 @@ function stepLogs(logs: unknown, what: string): Logs {
   return out;
 }
 
-const stepData = (xs: Tensor[], ys: Tensor[], sw: Tensor | null): [Tensor | Tensor[], Tensor | Tensor[], Tensor | null] =>
-  [xs.length === 1 ? xs[0] : xs, ys.length === 1 ? ys[0] : ys, sw];
+/** A step's data as Keras's train_step gets it: x and y a tensor each (lists for several), y null when not given. */
+const stepData = (xs: Tensor[], ys: Tensor[], sw: Tensor | null): [Tensor | Tensor[], Tensor | Tensor[] | null, Tensor | null] =>
+  [xs.length === 1 ? xs[0] : xs, ys.length === 0 ? null : ys.length === 1 ? ys[0] : ys, sw];
 
 /** One optimisation step on a batch (call inside a step scope): the model's own trainStep when it defines one. */
 export function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
@@ -160,6 +161,15 @@ export function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[],
 export function testStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
   if (typeof model.testStep === 'function') {
     c.customLogs = stepLogs(noGrad(() => model.testStep!(stepData(xs, ys, sw))), `${model.className}.testStep`);
+    return;
+  }
+  // A model with its own trainStep, compiled without a loss and with no testStep: Keras's default test_step then has
+  // no loss to compute (0) and reports the trackers the model lists in `metrics`.
+  if (typeof model.trainStep === 'function' && c.losses.some((l) => l.name === 'no_loss')) {
+    const own = (model as unknown as { metrics?: unknown }).metrics;
+    const logs: Logs = { loss: 0 };
+    if (Array.isArray(own)) for (const m of own) if (m && typeof m.name === 'string' && typeof m.result === 'function') logs[m.name] = m.result();
+    c.customLogs = logs;
     return;
   }
   noGrad(() => batchLoss(c, model.forward(xs, false), ys, sw, model.losses));
@@ -214,8 +224,12 @@ export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {
   const batchSize = positiveInt(args.batchSize, 32, 'fit: batchSize');
   const verbose = verbosity(args.verbose, 1);
   let xs = toList(x, model.inputNames, 'x', model.name);
-  let ys = toList(y, model.outputNames, 'y', model.name);
+  // Keras's fit(x) without y: for a model whose own trainStep needs no targets (an autoencoder's, a VAE's).
+  const ownStep = typeof model.trainStep === 'function';
+  if ((y === undefined || y === null) && !ownStep) throw new Error('fit: y (the targets) must be given; only a model with its own trainStep trains on x alone');
+  let ys = y === undefined || y === null ? [] : toList(y, model.outputNames, 'y', model.name);
   let n = cardinality([['x', xs], ['y', ys]]);
+  if (n === 0) throw new Error('fit: the data has no samples');
   checkSparseLabels(model, model.compiled!, ys, 'fit: y');
   let sw = combinedWeights(args.sampleWeight, args.classWeight, ys, n, 'fit');
   let val: FitPlan['val'] = null;

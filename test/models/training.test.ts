@@ -260,14 +260,14 @@ describe("a Model subclass's own trainStep and testStep (Keras 3's train_step)",
     get metrics(): tn.metrics.Metric[] {
       return [this.lossTracker, this.maeTracker];
     }
-    override trainStep([x, y]: [tn.Tensor | tn.Tensor[], tn.Tensor | tn.Tensor[], tn.Tensor | null]) {
+    override trainStep([x, y]: [tn.Tensor | tn.Tensor[], tn.Tensor | tn.Tensor[] | null, tn.Tensor | null]) {
       this.steps++;
       const { value, grads } = tn.variableGrads(() => tn.mean(tn.square(tn.sub(this.apply(x as tn.Tensor) as tn.Tensor, y as tn.Tensor))), this.trainableWeights);
       this.optimizer!.applyGradients(grads);
       this.lossTracker.updateState(value);
       return { loss: this.lossTracker.result() };
     }
-    override testStep([x, y]: [tn.Tensor | tn.Tensor[], tn.Tensor | tn.Tensor[], tn.Tensor | null]) {
+    override testStep([x, y]: [tn.Tensor | tn.Tensor[], tn.Tensor | tn.Tensor[] | null, tn.Tensor | null]) {
       const err = tn.mean(tn.abs(tn.sub(this.apply(x as tn.Tensor) as tn.Tensor, y as tn.Tensor)));
       this.maeTracker.updateState(err);
       return { mae: this.maeTracker.result() };
@@ -294,6 +294,47 @@ describe("a Model subclass's own trainStep and testStep (Keras 3's train_step)",
     // A plain model still needs its loss.
     const plain = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
     expect(() => plain.compile({ optimizer: 'sgd' } as tn.CompileArgs)).toThrow(/`loss` is required .*unless the model has its own trainStep/);
+  });
+});
+
+describe('a trainStep model trained as Keras trains a VAE or a GAN', () => {
+  // An autoencoder whose trainStep needs no targets: fit(x, { epochs }) as Keras's vae.fit(x, epochs=...), and a
+  // dataset of x alone; compiled with the default optimizer (RMSprop), no loss, no testStep.
+  class AutoEncoder extends tn.Model {
+    tracker = new tn.metrics.Mean('reconstruction');
+    ys: unknown[] = [];
+    get metrics(): tn.metrics.Metric[] {
+      return [this.tracker];
+    }
+    override trainStep([x, y]: [tn.Tensor | tn.Tensor[], tn.Tensor | tn.Tensor[] | null, tn.Tensor | null]) {
+      this.ys.push(y);
+      const { value, grads } = tn.variableGrads(() => tn.mean(tn.square(tn.sub(this.apply(x as tn.Tensor) as tn.Tensor, x as tn.Tensor))), this.trainableWeights);
+      this.optimizer!.applyGradients(grads);
+      this.tracker.updateState(value);
+      return { reconstruction: this.tracker.result() };
+    }
+  }
+
+  it('fit(x, { epochs, batchSize }), fit on a dataset of x, and validation through the default test step', async () => {
+    const input = tn.input({ shape: [4] });
+    const model = new AutoEncoder({ inputs: input, outputs: new Dense(4).apply(new Dense(2).apply(input) as tn.SymbolicTensor) as tn.SymbolicTensor });
+    model.compile();
+    expect(model.optimizer).toBeInstanceOf(tn.optimizers.RMSprop);
+    const x = tn.randomNormal([32, 4], 0, 1, 'float32', 4);
+    const h = await model.fit(x, { epochs: 3, batchSize: 8, verbose: 0 });
+    expect(h.epoch).toEqual([0, 1, 2]);
+    expect(model.ys.length).toBe(12);
+    expect(model.ys[0]).toBeNull();
+    const d = await model.fit(tn.data.array([x]), { epochs: 2, verbose: 0, validationData: tn.data.array([[x, x]]) });
+    expect(Object.keys(d.history).sort()).toEqual(['reconstruction', 'val_loss', 'val_reconstruction']);
+    expect(d.history.val_loss).toEqual([0, 0]);
+    // A plain model still needs its targets; an empty dataset or no samples is an error, not a loss of 0.
+    const plain = new tn.Sequential([new Dense(1, { inputShape: [4] })]);
+    plain.compile({ loss: 'mse' });
+    await expect(plain.fit(x, { epochs: 1 } as never)).rejects.toThrow(/fit: y \(the targets\) must be given/);
+    await expect(plain.fit(tn.data.array([] as tn.Tensor[]).batch(4), { epochs: 1, verbose: 0 })).rejects.toThrow(/fit: the dataset gave no batches/);
+    await expect(plain.fit(tn.zeros([0, 4]), tn.zeros([0, 1]), { verbose: 0 })).rejects.toThrow(/fit: the data has no samples/);
+    await expect(model.fit(x, { epochs: 1, worker: true })).rejects.toThrow(/has its own trainStep, which a worker thread cannot run/);
   });
 });
 
