@@ -1,7 +1,7 @@
 // Weight constraints (Keras's keras.constraints): projections the optimizer applies to a variable after each update,
 // in place. Norms run over `axis` (Keras's default 0: for a Dense kernel [inputs, units], each unit's incoming weights;
 // for a Conv2D kernel pass [0, 1, 2], each filter).
-import { lookup, normalizeName } from './names.js';
+import { checkOptionNames, lookup, normalizeName } from './names.js';
 
 /** Keras's backend.epsilon(), which keeps a zero norm from dividing by zero. */
 const EPSILON = 1e-7;
@@ -66,6 +66,7 @@ export class MaxNorm extends Constraint {
   readonly axis: number | number[];
   constructor(args: { maxValue?: number; axis?: number | number[] } = {}) {
     super();
+    checkOptionNames(args, ['maxValue', 'axis'], 'MaxNorm');
     this.maxValue = finiteArg(args.maxValue, 'MaxNorm', 'maxValue', 2);
     this.axis = args.axis ?? 0;
     axesOf(this.axis, 'MaxNorm');
@@ -99,6 +100,7 @@ export class UnitNorm extends Constraint {
   readonly axis: number | number[];
   constructor(args: { axis?: number | number[] } = {}) {
     super();
+    checkOptionNames(args, ['axis'], 'UnitNorm');
     this.axis = args.axis ?? 0;
     axesOf(this.axis, 'UnitNorm');
   }
@@ -123,6 +125,7 @@ export class MinMaxNorm extends Constraint {
   readonly axis: number | number[];
   constructor(args: { minValue?: number; maxValue?: number; rate?: number; axis?: number | number[] } = {}) {
     super();
+    checkOptionNames(args, ['minValue', 'maxValue', 'rate', 'axis'], 'MinMaxNorm');
     this.minValue = finiteArg(args.minValue, 'MinMaxNorm', 'minValue', 0);
     this.maxValue = finiteArg(args.maxValue, 'MinMaxNorm', 'maxValue', 1);
     this.rate = finiteArg(args.rate, 'MinMaxNorm', 'rate', 1);

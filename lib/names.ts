@@ -27,3 +27,20 @@ export function lookup<T>(table: Map<string, T>, name: string, what: string, kno
 function plural(word: string): string {
   return word.endsWith('s') ? `${word}es` : `${word}s`;
 }
+
+/**
+ * Keras refuses a keyword argument it does not know; an options object here is checked the same way, so that a
+ * misspelt option (patients, save_best_only) is an error naming it and the spelling it takes, not a silent default.
+ */
+export function checkOptionNames(options: unknown, allowed: readonly string[], what: string): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object' || Array.isArray(options)) throw new Error(`${what}: expected an options object, received ${JSON.stringify(options) ?? String(options)}`);
+  const unknown = Object.keys(options).filter((k) => !allowed.includes(k) && (options as Record<string, unknown>)[k] !== undefined);
+  if (!unknown.length) return;
+  const hint = (k: string) => {
+    const camel = k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const near = allowed.find((a) => a.toLowerCase() === camel.toLowerCase());
+    return near && near !== k ? ` (did you mean ${near}?)` : '';
+  };
+  throw new Error(`${what}: unrecognized option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"${hint(k)}`).join(', ')}. It takes: ${allowed.join(', ')}`);
+}

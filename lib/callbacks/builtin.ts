@@ -1,4 +1,5 @@
 // Keras's stock callbacks: EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger.
+import { checkOptionNames } from '../names.js';
 import { appendFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { LearningRateSchedule } from '../optimizers/schedules.js';
 import type { Tensor } from '../tensor.js';
@@ -48,9 +49,11 @@ export class EarlyStopping extends Callback {
   best = Infinity;
   bestEpoch = 0;
   private bestWeights: Tensor[] | null = null;
+  private warnedMissing = false;
 
   constructor(args: EarlyStoppingArgs = {}) {
     super();
+    checkOptionNames(args, ['monitor', 'minDelta', 'patience', 'verbose', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch'], 'EarlyStopping');
     this.monitor = args.monitor ?? 'val_loss';
     this.patience = args.patience ?? 0;
     this.verbose = args.verbose ?? 0;
@@ -72,6 +75,7 @@ export class EarlyStopping extends Callback {
   }
 
   override onTrainBegin(): void {
+    this.warnedMissing = false;
     this.wait = 0;
     this.stoppedEpoch = 0;
     this.best = this.mode === 'max' ? -Infinity : Infinity;
@@ -82,8 +86,10 @@ export class EarlyStopping extends Callback {
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     const current = logs[this.monitor];
     if (current === undefined) {
-      if (this.verbose) {
-        process.stderr.write(`EarlyStopping conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}\n`);
+      // Keras warns whatever the verbosity (a val_ monitor without validation data stops nothing); once per fit here.
+      if (!this.warnedMissing) {
+        this.warnedMissing = true;
+        console.warn(`EarlyStopping conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}`);
       }
       return;
     }
@@ -146,6 +152,7 @@ export class ReduceLROnPlateau extends Callback {
 
   constructor(args: ReduceLROnPlateauArgs = {}) {
     super();
+    checkOptionNames(args, ['monitor', 'factor', 'patience', 'verbose', 'mode', 'minDelta', 'cooldown', 'minLr'], 'ReduceLROnPlateau');
     this.monitor = args.monitor ?? 'val_loss';
     this.factor = args.factor ?? 0.1;
     if (!(this.factor < 1 && this.factor >= 0)) throw new Error(`ReduceLROnPlateau does not support a factor >= 1.0. Received factor=${this.factor}`);

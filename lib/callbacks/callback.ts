@@ -1,5 +1,6 @@
 // Callbacks: Keras's hooks around training, evaluation and prediction. Any hook may return a promise; the loop
 // awaits it. Only hooks a callback overrides are called, so an empty hook costs nothing per batch.
+import { checkOptionNames } from '../names.js';
 import type { Model } from '../models/model.js';
 
 export type Logs = Record<string, number>;
@@ -117,6 +118,7 @@ export interface LambdaCallbackArgs {
 export class LambdaCallback extends Callback {
   constructor(args: LambdaCallbackArgs = {}) {
     super();
+    checkOptionNames(args, ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'], 'LambdaCallback');
     const hooks = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
     for (const h of hooks) {
       const f = args[h];

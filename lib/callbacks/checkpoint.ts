@@ -2,6 +2,7 @@
 // only when a monitored value improves) and BackupAndRestore (a backup that a restarted training process resumes from,
 // at the epoch and batch where it was taken, with the same weights, optimizer state and random state). Every file is
 // written crash-safe (lib/io/atomic.ts): a process killed mid-save leaves the previous checkpoint intact.
+import { checkOptionNames } from '../names.js';
 import { access, mkdir, readdir, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeManifestAndData } from '../io/atomic.js';
@@ -179,6 +180,7 @@ export class ModelCheckpoint extends Callback {
   constructor(filepath: string | ModelCheckpointArgs, args: Omit<ModelCheckpointArgs, 'filepath'> = {}) {
     super();
     const a: ModelCheckpointArgs = typeof filepath === 'string' ? { ...args, filepath } : filepath;
+    checkOptionNames(a, ['filepath', 'monitor', 'verbose', 'saveBestOnly', 'saveWeightsOnly', 'mode', 'saveFreq', 'initialValueThreshold'], 'ModelCheckpoint');
     if (!a || typeof a.filepath !== 'string' || a.filepath.length === 0) throw new Error(`ModelCheckpoint: filepath must be a non-empty string, received ${JSON.stringify(a?.filepath)}`);
     this.filepath = a.filepath;
     this.monitor = a.monitor ?? 'val_loss';
@@ -346,6 +348,7 @@ export class BackupAndRestore extends Callback {
   constructor(backupDir: string | BackupAndRestoreArgs, args: Omit<BackupAndRestoreArgs, 'backupDir'> = {}) {
     super();
     const a: BackupAndRestoreArgs = typeof backupDir === 'string' ? { ...args, backupDir } : backupDir;
+    checkOptionNames(a, ['backupDir', 'saveFreq', 'deleteCheckpoint'], 'BackupAndRestore');
     if (!a || typeof a.backupDir !== 'string' || a.backupDir.length === 0) throw new Error(`BackupAndRestore: Empty \`backupDir\` argument passed; expected a folder path, received ${JSON.stringify(a?.backupDir)}`);
     const freq = a.saveFreq ?? 'epoch';
     if (freq !== 'epoch' && !(Number.isInteger(freq) && (freq as number) > 0)) {

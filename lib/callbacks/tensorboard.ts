@@ -1,5 +1,6 @@
 // Keras's TensorBoard callback: event files under logDir/train and logDir/validation that `tensorboard --logdir`
 // shows, with Keras 3's tags and steps.
+import { checkOptionNames } from '../names.js';
 import { join } from 'node:path';
 import { DataType, EventFileWriter, type AttrMessage, type NodeMessage, type ShapeMessage } from '../io/tfevents.js';
 import type { Shape } from '../layers/layer.js';
@@ -57,6 +58,7 @@ export class TensorBoard extends Callback {
   private training = false;
 
   constructor(args: TensorBoardArgs = {}) {
+    checkOptionNames(args, ['logDir', 'histogramFreq', 'writeGraph', 'writeStepsPerSecond', 'updateFreq', 'writeImages', 'profileBatch', 'embeddingsFreq'], 'TensorBoard');
     super();
     if (args === null || typeof args !== 'object') throw new Error(`TensorBoard: expected an options object, received ${String(args)}`);
     this.logDir = args.logDir ?? 'logs';

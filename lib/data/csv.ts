@@ -1,6 +1,7 @@
 // tn.data.csv: a CSV file streamed row by row through csv-parse (the file is never read whole), TF.js's tf.data.csv
 // options. A row that cannot be read (a wrong number of fields, a missing required value, a number that is not one)
 // becomes a failed element naming the file, line and row: the iteration stops there, or ignoreErrors() skips it.
+import { checkOptionNames } from '../names.js';
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { Dataset } from './dataset.js';
@@ -40,6 +41,8 @@ export type CSVElement = Record<string, Value> | { xs: Record<string, Value>; ys
  */
 export function csv(path: string, config: CSVConfig = {}): Dataset<CSVElement> {
   if (typeof path !== 'string' || path === '') throw new Error(`data.csv: expected a file path, received ${String(path)}`);
+  checkOptionNames(config, ['hasHeader', 'columnNames', 'columnConfigs', 'configuredColumnsOnly', 'delimiter', 'delimWhitespace'], 'data.csv');
+  for (const [name, c] of Object.entries(config.columnConfigs ?? {})) checkOptionNames(c, ['required', 'dtype', 'default', 'isLabel'], `data.csv: columnConfigs.${name}`);
   const source = path.startsWith('file://') ? path.slice('file://'.length) : path;
   const hasHeader = config.hasHeader ?? true;
   if (!hasHeader && !config.columnNames) throw new Error(`data.csv(${source}): a file without a header needs columnNames`);

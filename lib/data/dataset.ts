@@ -6,6 +6,7 @@
 //
 // TF.js's tf.data names and semantics (size, batch(n, smallLastBatch), mapAsync, forEachAsync, toArray), with
 // Keras 3's additions (batch's dropRemainder, unbatch, cache, ignoreErrors, shuffle's reshuffleEachIteration).
+import { checkOptionNames } from '../names.js';
 import { availableParallelism } from 'node:os';
 import { generator, Generator } from '../random.js';
 import { readCacheFile, CacheWriter } from './cache-file.js';
@@ -108,6 +109,7 @@ export class Dataset<T = unknown> {
    */
   map<U>(f: ((element: T) => MaybePromise<U>) | WorkerFunction, options: MapOptions = {}): Dataset<U> {
     if (typeof f !== 'function' && !(f instanceof WorkerFunction)) throw new Error(`map: expected a function (or tn.data.workerFunction(...)), received ${typeof f}`);
+    checkOptionNames(options, ['numParallelCalls'], 'map');
     let parallel = options.numParallelCalls ?? (f instanceof WorkerFunction ? AUTOTUNE : 1);
     if (parallel === AUTOTUNE) parallel = availableParallelism();
     checkCount(parallel, 'map: numParallelCalls', 1);
@@ -163,6 +165,7 @@ export class Dataset<T = unknown> {
    */
   batch(batchSize: number, options: BatchOptions | boolean = {}): Dataset<BatchOf<T>> {
     checkCount(batchSize, 'batch: batchSize', 1);
+    if (typeof options === 'object') checkOptionNames(options, ['dropRemainder'], 'batch');
     const drop = typeof options === 'boolean' ? !options : options.dropRemainder ?? false;
     const up = this.make;
     const size = this.size === null ? null : this.size === Infinity ? Infinity : drop ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
@@ -218,6 +221,7 @@ export class Dataset<T = unknown> {
     checkCount(bufferSize, 'shuffle: bufferSize', 1);
     // TF.js's positional form: shuffle(bufferSize, seed, reshuffleEachIteration), with a string seed.
     const opts = typeof options === 'object' && options !== null ? options : { seed: typeof options === 'string' ? stringSeed(options) : options, reshuffleEachIteration };
+    checkOptionNames(opts, ['seed', 'reshuffleEachIteration'], 'shuffle');
     if (opts.seed !== undefined && !Number.isFinite(opts.seed)) throw new Error(`shuffle: seed must be a finite number (or a string), received ${String(opts.seed)}`);
     const reshuffle = opts.reshuffleEachIteration ?? true;
     // A seeded dataset draws each iteration's seed from its own generator, so iteration k's order depends only on

@@ -75,7 +75,15 @@ export const multiply = mergeFactory((args: LayerArgs) => new Multiply(args));
 export const average = mergeFactory((args: LayerArgs) => new Average(args));
 export const maximum = mergeFactory((args: LayerArgs) => new Maximum(args));
 export const minimum = mergeFactory((args: LayerArgs) => new Minimum(args));
-export const concatenate = mergeFactory((args: LayerArgs & { axis?: number }) => new Concatenate(args));
+const concatenateFactory = mergeFactory((args: LayerArgs & { axis?: number }) => new Concatenate(args));
+/** Also Keras's concatenate([a, b], axis) with the axis as a number. */
+export function concatenate(inputs: SymbolicTensor[], args?: (LayerArgs & { axis?: number }) | number): SymbolicTensor;
+export function concatenate(inputs: Tensor[], args?: (LayerArgs & { axis?: number }) | number): Tensor;
+export function concatenate(args?: LayerArgs & { axis?: number }): Layer;
+export function concatenate(first?: (LayerArgs & { axis?: number }) | SymbolicTensor[] | Tensor[], args?: (LayerArgs & { axis?: number }) | number): Layer | SymbolicTensor | Tensor {
+  const opts = typeof args === 'number' ? { axis: args } : args;
+  return Array.isArray(first) ? concatenateFactory(first as SymbolicTensor[], opts) : concatenateFactory(first);
+}
 export const inputLayer = (args: LayerArgs & { shape?: Shape }) => new InputLayer(args);
 export const embedding = (args: EmbeddingArgs) => new Embedding(args);
 export const simpleRNN = (args: RNNArgs) => new SimpleRNN(args);

@@ -3,6 +3,7 @@
 import type { Logs } from '../callbacks/callback.js';
 import { noGrad } from '../autograd/tape.js';
 import { getLoss, Loss, type LossIdentifier } from '../losses.js';
+import { checkOptionNames } from '../names.js';
 import { getMetric, Mean, type Metric, type MetricIdentifier } from '../metrics.js';
 import { add, mul } from '../ops/elementwise.js';
 import type { OptimizerIdentifier } from '../optimizers/optimizer.js';
@@ -54,6 +55,8 @@ class NoLoss extends Loss {
 /** Resolves compile()'s losses, loss weights and metrics for a model whose outputs are named `names`. */
 export function parseCompileArgs(args: CompileArgs, names: string[], ownStep = false): Compiled {
   if (!args || typeof args !== 'object') throw new Error('compile: expected { optimizer, loss, metrics }');
+  // runEagerly, jitCompile and stepsPerExecution are Keras's execution settings: taken, and without effect here.
+  checkOptionNames(args, ['optimizer', 'loss', 'metrics', 'weightedMetrics', 'lossWeights', 'runEagerly', 'jitCompile', 'stepsPerExecution'], 'compile');
 
   if (args.loss === undefined && !ownStep) throw new Error('compile: `loss` is required (e.g. "sparse_categorical_crossentropy"), unless the model has its own trainStep');
   const n = names.length;

@@ -7,6 +7,7 @@ import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
 import { Tensor, type TensorLike, type Variable } from '../tensor.js';
 import { metricsNames, parseCompileArgs, type CompileArgs, type Compiled } from './compile.js';
 import { Metric } from '../metrics.js';
+import { checkOptionNames } from '../names.js';
 import type { Inputs } from './data.js';
 import { buildGraph, runGraph, type Graph } from './functional.js';
 import { printSummary } from './summary.js';
@@ -53,9 +54,11 @@ export class Model extends Layer {
   override supportsMasking = true;
 
   /** new Model({ inputs, outputs, name }), or Keras's positional new Model(inputs, outputs, { name }). */
-  constructor(args: (ModelArgs & LayerArgs) | SymbolicTensor | SymbolicTensor[] = {}, outputs?: SymbolicTensor | SymbolicTensor[], rest: ModelArgs & LayerArgs = {}) {
+  constructor(args: (ModelArgs & LayerArgs) | SymbolicTensor | SymbolicTensor[] = {}, outputs?: SymbolicTensor | SymbolicTensor[], rest: (ModelArgs & LayerArgs) | string = {}) {
     const positional = args instanceof SymbolicTensor || Array.isArray(args);
-    const a: ModelArgs & LayerArgs = positional ? { ...rest, inputs: args as SymbolicTensor | SymbolicTensor[], outputs } : (args as ModelArgs & LayerArgs);
+    // Keras's Model(inputs, outputs, name) takes the name third, positionally.
+    const more = typeof rest === 'string' ? { name: rest } : rest;
+    const a: ModelArgs & LayerArgs = positional ? { ...more, inputs: args as SymbolicTensor | SymbolicTensor[], outputs } : (args as ModelArgs & LayerArgs);
     if (!positional && outputs !== undefined) throw new Error('Model: pass either { inputs, outputs } or (inputs, outputs), not both');
     // A functional model's options, checked as a layer's are: a misspelt `output` would build an empty model.
     if (new.target === Model && a !== null && typeof a === 'object') {
@@ -91,7 +94,15 @@ export class Model extends Layer {
    * (`tn.io.withSaveHandler(fn)`). `tn.loadLayersModel(path)` reads them back, so training resumes where it stopped;
    * TF.js loads them too. A path ending in `.keras` writes Keras 3's format instead, which `keras.models.load_model` reads.
    */
-  async save(target: string | import('../io/handlers.js').IOHandler): Promise<import('../io/handlers.js').SaveResult> {
+  async save(target: string | import('../io/handlers.js').IOHandler, options: { overwrite?: boolean } = {}): Promise<import('../io/handlers.js').SaveResult> {
+    // Keras's save(filepath, overwrite=True): with overwrite false an existing file or folder is an error here (Keras
+    // would ask on the terminal).
+    checkOptionNames(options, ['overwrite'], 'save');
+    if (options.overwrite === false && typeof target === 'string') {
+      const { existsSync } = await import('node:fs');
+      const path = target.replace(/^file:\/\//, '');
+      if (existsSync(path)) throw new Error(`save: ${path} exists and overwrite is false`);
+    }
     const { saveModel } = await import('./saving.js');
     return saveModel(this, target);
   }
@@ -134,7 +145,8 @@ export class Model extends Layer {
     if ((nameOrIndex === undefined || nameOrIndex === null) && index !== undefined) nameOrIndex = index;
     if (typeof nameOrIndex === 'number') {
       // A negative index counts from the end, as a Python index does.
-      const l = Number.isInteger(nameOrIndex) ? layers.at(nameOrIndex) : undefined;
+      if (!Number.isInteger(nameOrIndex)) throw new Error(`getLayer: an index must be an integer, received ${nameOrIndex}`);
+      const l = layers.at(nameOrIndex);
       if (!l) throw new Error(`Was asked to retrieve layer at index ${nameOrIndex} but model only has ${layers.length} layers.`);
       return l;
     }
@@ -373,6 +385,7 @@ export class Model extends Layer {
   async predictAsync(x: Inputs | Dataset<unknown>, args: (PredictArgs & WorkerArgs) | PredictDatasetArgs = {}): Promise<Tensor | Tensor[]> {
     // A dataset is read batch by batch on this thread (its sources and transformations live here).
     if (x instanceof Dataset) return datasetTraining.predictDataset(this, x, args as PredictDatasetArgs);
+    checkOptionNames(args, ['batchSize', 'verbose', 'modules'], 'predictAsync');
     const { predictAsync } = await import('../workers/remote-predict.js');
     return predictAsync(this, x, args as PredictArgs & WorkerArgs);
   }
@@ -381,17 +394,20 @@ export class Model extends Layer {
   async evaluateAsync(x: Inputs, y: Inputs, args: EvaluateArgs & WorkerArgs & { returnDict: true }): Promise<Logs>;
   async evaluateAsync(x: Inputs, y: Inputs, args?: EvaluateArgs & WorkerArgs): Promise<number[]>;
   async evaluateAsync(x: Inputs, y: Inputs, args: EvaluateArgs & WorkerArgs = {}): Promise<number[] | Logs> {
+    checkOptionNames(args, ['batchSize', 'verbose', 'sampleWeight', 'returnDict', 'modules'], 'evaluateAsync');
     const { evaluateAsync } = await import('../workers/remote-predict.js');
     return evaluateAsync(this, x, y, args);
   }
 
   /** One gradient step on one batch; returns [loss, ...metrics] for that batch. */
   trainOnBatch(x: Inputs, y: Inputs, args: { sampleWeight?: TensorLike; classWeight?: Record<number, number> } = {}): number[] {
+    checkOptionNames(args, ['sampleWeight', 'classWeight'], 'trainOnBatch');
     return training.trainOnBatch(this, x, y, args);
   }
 
   /** Loss and metrics on one batch, without updating the weights. */
   testOnBatch(x: Inputs, y: Inputs, args: { sampleWeight?: TensorLike } = {}): number[] {
+    checkOptionNames(args, ['sampleWeight'], 'testOnBatch');
     return training.testOnBatch(this, x, y, args);
   }
 

@@ -6,6 +6,7 @@
 // URL is fetched as TF.js does; an IO handler (tn.io.fromMemory, tn.io.withSaveHandler, or any { load, save } object)
 // means the artifacts go through it, as in TF.js. A local path ending in .keras or .h5 is a Keras file
 // (io/keras-model.ts).
+import { checkOptionNames } from '../names.js';
 import { fileSystem, http, isIOHandler, modelPaths, type IOHandler, type SaveResult } from '../io/handlers.js';
 import { modelFromArtifacts, modelToArtifacts, type LoadOptions } from '../io/tfjs-layers.js';
 import type { Model } from './model.js';
@@ -49,6 +50,7 @@ export async function saveModel(model: Model, target: string | IOHandler): Promi
  * file's training config (unless `{ compile: false }`), with the optimizer's state when the file has it.
  */
 export async function loadModel(source: string | IOHandler, options: LoadOptions = {}): Promise<Model> {
+  checkOptionNames(options, ['compile'], 'loadModel');
   if (isKerasPath(source)) {
     const { loadKerasFile } = await import('../io/keras-model.js');
     return loadKerasFile(source, options);

@@ -3,6 +3,7 @@ import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerArgs, type 
 import type { Tensor } from '../tensor.js';
 import { fusedPair, runConvReluPool } from './fusion.js';
 import { Model } from './model.js';
+import { checkOptionNames } from '../names.js';
 
 export interface SequentialArgs extends LayerArgs {
   layers?: (Layer | SymbolicTensor)[];
@@ -20,6 +21,7 @@ export class Sequential extends Model {
   /** new Sequential([layers]), new Sequential({ layers, name }), or tn.sequential({ layers }). */
   constructor(layers?: (Layer | SymbolicTensor)[] | SequentialArgs, args: LayerArgs = {}) {
     const a: SequentialArgs = Array.isArray(layers) ? { ...args, layers } : layers ?? args;
+    checkOptionNames(a, ['layers', 'name', 'trainable'], 'Sequential');
     super({ name: a.name, trainable: a.trainable });
     for (const l of a.layers ?? []) this.add(l);
   }

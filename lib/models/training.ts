@@ -7,6 +7,7 @@ import { persistent, withScope } from '../memory.js';
 import { mul } from '../ops/elementwise.js';
 import { generator } from '../random.js';
 import { empty, Tensor, Variable, type TensorLike } from '../tensor.js';
+import { checkOptionNames } from '../names.js';
 import { batchLoss, currentLogs, metricsNames, resetMetrics, type Compiled } from './compile.js';
 import { cardinality, checkSampleWeight, classWeightsFor, gatherRows, rowRange, toList, type Inputs } from './data.js';
 import type { Model } from './model.js';
@@ -75,16 +76,7 @@ export interface WorkerArgs {
  * option here would otherwise be dropped (and train for 1 epoch instead of 3).
  */
 export function checkArgNames(args: unknown, allowed: readonly string[], what: string): void {
-  if (args === undefined || args === null) return;
-  if (typeof args !== 'object' || Array.isArray(args)) throw new Error(`${what}: expected an options object, received ${JSON.stringify(args) ?? String(args)}`);
-  const unknown = Object.keys(args).filter((k) => !allowed.includes(k) && (args as Record<string, unknown>)[k] !== undefined);
-  if (unknown.length) {
-    const hint = (k: string) => {
-      const camel = k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-      return camel !== k && allowed.includes(camel) ? ` (did you mean ${camel}?)` : '';
-    };
-    throw new Error(`${what}: unrecognized option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"${hint(k)}`).join(', ')}. It takes: ${allowed.join(', ')}`);
-  }
+  checkOptionNames(args, allowed, what);
 }
 
 export const FIT_ARGS = ['epochs', 'batchSize', 'verbose', 'callbacks', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'shuffle', 'initialEpoch', 'classWeight', 'sampleWeight', 'stepsPerEpoch', 'worker'] as const;

@@ -1,4 +1,5 @@
 // Learning-rate schedules: functions of the optimizer's step count (Keras's definitions).
+import { checkOptionNames } from '../names.js';
 
 export abstract class LearningRateSchedule {
   abstract readonly className: string;
@@ -21,6 +22,8 @@ export class ExponentialDecay extends LearningRateSchedule {
   readonly staircase: boolean;
   constructor(args: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }) {
     super();
+    // name is Keras's too (a schedule's label); it has no effect on the rates.
+    checkOptionNames(args, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase', 'name'], 'ExponentialDecay');
     this.initialLearningRate = positive(args?.initialLearningRate, 'ExponentialDecay', 'initialLearningRate');
     this.decaySteps = positive(args.decaySteps, 'ExponentialDecay', 'decaySteps');
     this.decayRate = positive(args.decayRate, 'ExponentialDecay', 'decayRate');
@@ -43,6 +46,8 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
   readonly values: number[];
   constructor(args: { boundaries: number[]; values: number[] }) {
     super();
+    // name is Keras's too (a schedule's label); it has no effect on the rates.
+    checkOptionNames(args, ['boundaries', 'values', 'name'], 'PiecewiseConstantDecay');
     if (!Array.isArray(args?.boundaries) || !Array.isArray(args.values) || args.values.length !== args.boundaries.length + 1) {
       throw new Error('PiecewiseConstantDecay: `values` must have one more entry than `boundaries`');
     }
@@ -74,6 +79,8 @@ export class CosineDecay extends LearningRateSchedule {
   readonly warmupSteps: number;
   constructor(args: { initialLearningRate: number; decaySteps: number; alpha?: number; warmupTarget?: number | null; warmupSteps?: number }) {
     super();
+    // name is Keras's too (a schedule's label); it has no effect on the rates.
+    checkOptionNames(args, ['initialLearningRate', 'decaySteps', 'alpha', 'warmupTarget', 'warmupSteps', 'name'], 'CosineDecay');
     if (typeof args?.initialLearningRate !== 'number' || !(args.initialLearningRate >= 0)) {
       throw new Error(`CosineDecay: received an invalid value for \`initialLearningRate\`, expected a non-negative number. Received: ${String(args?.initialLearningRate)}`);
     }
@@ -106,6 +113,8 @@ export class InverseTimeDecay extends LearningRateSchedule {
   readonly staircase: boolean;
   constructor(args: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }) {
     super();
+    // name is Keras's too (a schedule's label); it has no effect on the rates.
+    checkOptionNames(args, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase', 'name'], 'InverseTimeDecay');
     this.initialLearningRate = positive(args?.initialLearningRate, 'InverseTimeDecay', 'initialLearningRate');
     this.decaySteps = positive(args.decaySteps, 'InverseTimeDecay', 'decaySteps');
     this.decayRate = args.decayRate;

@@ -324,3 +324,25 @@ describe('BackupAndRestore', () => {
     await expect(unbuilt.fit(x, y, { epochs: 2, verbose: 0, callbacks: [new tn.BackupAndRestore({ backupDir: dir })] })).rejects.toThrow(/must be built before fit\(\) to restore .*backup\.json/);
   });
 });
+
+describe('misspelt options of callbacks, data, constraints, schedules and model methods', () => {
+  it('are errors naming the option and the spelling taken, as Keras refuses unknown keyword arguments', async () => {
+    expect(() => new tn.EarlyStopping({ patients: 3 } as never)).toThrow(/EarlyStopping: unrecognized option "patients"/);
+    expect(() => new tn.EarlyStopping({ restore_best_weights: true } as never)).toThrow(/"restore_best_weights" \(did you mean restoreBestWeights\?\)/);
+    expect(() => new tn.ModelCheckpoint('/tmp/x.keras', { save_best_only: true } as never)).toThrow(/ModelCheckpoint: unrecognized option "save_best_only" \(did you mean saveBestOnly\?\)/);
+    expect(() => new tn.ReduceLROnPlateau({ min_lr: 0.1 } as never)).toThrow(/"min_lr" \(did you mean minLr\?\)/);
+    expect(() => new tn.callbacks.TensorBoard({ log_dir: '/tmp/tb' } as never)).toThrow(/TensorBoard: unrecognized option "log_dir" \(did you mean logDir\?\)/);
+    expect(() => new tn.LambdaCallback({ onEpochEnds: () => {} } as never)).toThrow(/LambdaCallback: unrecognized option "onEpochEnds"/);
+    expect(() => tn.data.array([1, 2]).batch(2, { dropRemaining: true } as never)).toThrow(/batch: unrecognized option "dropRemaining"/);
+    expect(() => tn.data.array([1, 2]).shuffle(2, { sed: 1 } as never)).toThrow(/shuffle: unrecognized option "sed"/);
+    expect(() => new tn.constraints.MaxNorm({ max_value: 3 } as never)).toThrow(/MaxNorm: unrecognized option "max_value" \(did you mean maxValue\?\)/);
+    expect(() => new tn.optimizers.ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5, stair: true } as never)).toThrow(/ExponentialDecay: unrecognized option "stair"/);
+    expect(() => new tn.Sequential({ layer: [] } as never)).toThrow(/Sequential: unrecognized option "layer"/);
+    const model = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [2] })]);
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metric: ['mae'] } as never)).toThrow(/compile: unrecognized option "metric"/);
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    expect(() => model.trainOnBatch(tn.ones([1, 2]), tn.ones([1, 1]), { sampleWeigth: tn.ones([1]) } as never)).toThrow(/trainOnBatch: unrecognized option "sampleWeigth"/);
+    await expect(tn.models.loadModel('/nonexistent/model.json', { complie: false } as never)).rejects.toThrow(/loadModel: unrecognized option "complie"/);
+    await expect(model.save('/tmp/never-written', { overwite: true } as never)).rejects.toThrow(/save: unrecognized option "overwite"/);
+  });
+});

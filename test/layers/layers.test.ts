@@ -54,6 +54,9 @@ describe('layer construction', () => {
     expect(tn.layers.maximum([tn.tensor([1, 5]), tn.tensor([4, 2])]).array()).toEqual([4, 5]);
     expect(tn.layers.add({ name: 'plus' })).toBeInstanceOf(tn.layers.Add);
     expect(() => new tn.Model({ inputs: a, output: sum } as never)).toThrow(/Model: unrecognized option "output"/);
+    expect(new tn.Model([a, b], sum, 'named').name).toBe('named');
+    expect(tn.layers.concatenate([a, b], 0 + 1).shape).toEqual([null, 6]);
+    expect(() => model.getLayer(1.5)).toThrow(/getLayer: an index must be an integer, received 1.5/);
     expect(tn.utils.toCategorical([0, 2, 1]).array()).toEqual([[1, 0, 0], [0, 0, 1], [0, 1, 0]]);
     expect(tn.utils.toCategorical(tn.tensor([[1], [0]]), 3).shape).toEqual([2, 3]);
     expect(() => tn.utils.toCategorical([0, 1.5])).toThrow(/toCategorical: labels must be non-negative integers, found 1.5/);
