@@ -521,6 +521,11 @@ export abstract class Layer {
    * subclass is not checked, since its config need not list what its constructor reads. Runs at a layer's first call,
    * once the subclass's constructor has finished.
    */
+  /** @internal Checks the constructor's options now (a preprocessing layer's adapt(), which runs before any call). */
+  protected checkOptionsNow(): void {
+    if (this.givenOptions) this.checkOptions();
+  }
+
   private checkOptions(): void {
     const given = this.givenOptions!;
     this.givenOptions = null;

@@ -512,6 +512,7 @@ abstract class IndexLookup<T extends Token> extends Layer {
   adapt(data: AsyncAdaptData): Promise<void>;
   adapt(data: AdaptData | T[][]): void;
   adapt(data: AdaptData | T[][] | AsyncAdaptData): void | Promise<void> {
+    this.checkOptionsNow();
     // A Dataset: each element's rows are documents, as for a tensor; all of them make one vocabulary.
     if (isAsyncSource(data)) {
       return collectAdaptElements(data, `${this.className} "${this.name}"`).then((elements) => {
@@ -793,6 +794,7 @@ export class TextVectorization extends Layer {
   adapt(data: AsyncAdaptData): Promise<void>;
   adapt(data: string[] | string[][] | Tensor): void;
   adapt(data: string[] | string[][] | Tensor | AsyncAdaptData): void | Promise<void> {
+    this.checkOptionsNow();
     const where = `TextVectorization "${this.name}" adapt`;
     // A Dataset of texts (batches or single strings): read to the end, then one vocabulary from all of them.
     if (isAsyncSource(data)) {

@@ -388,6 +388,7 @@ export class Normalization extends Layer {
   adapt(data: AsyncAdaptData): Promise<void>;
   adapt(data: AdaptData): void;
   adapt(data: AdaptData | AsyncAdaptData): void | Promise<void> {
+    this.checkOptionsNow();
     if (isAsyncSource(data)) return collectAdaptElements(data, `Layer "${this.name}" (Normalization)`).then((batches) => this.adapt(batches as Tensor[]));
     if (this.inputMean !== null) {
       throw new Error(`Layer "${this.name}" (Normalization): adapt() computes the mean and variance, but this layer was given them (mean=${JSON.stringify(this.inputMean)}); create it without mean and variance to adapt it`);

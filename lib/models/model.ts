@@ -394,7 +394,8 @@ export class Model extends Layer {
   async evaluateAsync(x: Inputs, y: Inputs, args: EvaluateArgs & WorkerArgs & { returnDict: true }): Promise<Logs>;
   async evaluateAsync(x: Inputs, y: Inputs, args?: EvaluateArgs & WorkerArgs): Promise<number[]>;
   async evaluateAsync(x: Inputs, y: Inputs, args: EvaluateArgs & WorkerArgs = {}): Promise<number[] | Logs> {
-    checkOptionNames(args, ['batchSize', 'verbose', 'sampleWeight', 'returnDict', 'modules'], 'evaluateAsync');
+    // callbacks are refused further on, with the reason (the worker cannot run them).
+    checkOptionNames(args, ['batchSize', 'verbose', 'sampleWeight', 'returnDict', 'modules', 'callbacks'], 'evaluateAsync');
     const { evaluateAsync } = await import('../workers/remote-predict.js');
     return evaluateAsync(this, x, y, args);
   }

@@ -525,5 +525,7 @@ describe('adapt on a tn.data Dataset (Keras: layer.adapt(ds.map((x, y) => x)))',
     for (let i = 0; i < 2; i++) expect(norm.getWeights()[1].data()[i]).toBeCloseTo(ref.getWeights()[1].data()[i], 5);
 
     await expect(new TextVectorization().adapt(tn.data.array([] as string[]))).rejects.toThrow(/adapt\(\) received a dataset with no elements/);
+    // A misspelt option is refused at adapt(), which runs before the layer's first call.
+    expect(() => new TextVectorization({ max_tokens: 5 } as never).adapt(texts)).toThrow(/unrecognized option "max_tokens" \(did you mean maxTokens\?\)/);
   });
 });
