@@ -59,24 +59,41 @@ function norms(values: Float32Array, shape: number[], axes: number[], cls: strin
   return { norm, slot };
 }
 
-/** Rescales each slice whose L2 norm exceeds maxValue down to it (Keras's MaxNorm / max_norm). */
-export class MaxNorm extends Constraint {
-  readonly className = 'MaxNorm';
-  readonly maxValue: number;
+/**
+ * A constraint that rescales each slice over `axis` from its L2 norm n to desired(n): w * desired(n) / (1e-7 + n),
+ * Keras's formula for MaxNorm, UnitNorm and MinMaxNorm.
+ */
+abstract class NormConstraint extends Constraint {
   readonly axis: number | number[];
-  constructor(args: { maxValue?: number; axis?: number | number[] } = {}) {
+  private readonly axes: number[];
+  private readonly cls: string;
+  constructor(axis: number | number[] | undefined, cls: string) {
     super();
-    checkOptionNames(args, ['maxValue', 'axis'], 'MaxNorm');
-    this.maxValue = finiteArg(args.maxValue, 'MaxNorm', 'maxValue', 2);
-    this.axis = args.axis ?? 0;
-    axesOf(this.axis, 'MaxNorm');
+    this.cls = cls;
+    this.axis = axis ?? 0;
+    this.axes = axesOf(this.axis, cls);
   }
+  protected abstract desired(norm: number): number;
   apply(values: Float32Array, shape: number[]): void {
-    const { norm, slot } = norms(values, shape, axesOf(this.axis, 'MaxNorm'), 'MaxNorm');
+    const { norm, slot } = norms(values, shape, this.axes, this.cls);
     for (let e = 0; e < values.length; e++) {
       const n = norm[slot[e]];
-      values[e] = values[e] * (Math.min(Math.max(n, 0), this.maxValue) / (EPSILON + n));
+      values[e] = values[e] * (this.desired(n) / (EPSILON + n));
     }
+  }
+}
+
+/** Rescales each slice whose L2 norm exceeds maxValue down to it (Keras's MaxNorm / max_norm). */
+export class MaxNorm extends NormConstraint {
+  readonly className = 'MaxNorm';
+  readonly maxValue: number;
+  constructor(args: { maxValue?: number; axis?: number | number[] } = {}) {
+    checkOptionNames(args, ['maxValue', 'axis'], 'MaxNorm');
+    super(args.axis, 'MaxNorm');
+    this.maxValue = finiteArg(args.maxValue, 'MaxNorm', 'maxValue', 2);
+  }
+  protected desired(n: number): number {
+    return Math.min(n, this.maxValue);
   }
   override getConfig() {
     return { maxValue: this.maxValue, axis: this.axis };
@@ -95,18 +112,14 @@ export class NonNeg extends Constraint {
 }
 
 /** Scales each slice to unit L2 norm (Keras's UnitNorm / unit_norm). */
-export class UnitNorm extends Constraint {
+export class UnitNorm extends NormConstraint {
   readonly className = 'UnitNorm';
-  readonly axis: number | number[];
   constructor(args: { axis?: number | number[] } = {}) {
-    super();
     checkOptionNames(args, ['axis'], 'UnitNorm');
-    this.axis = args.axis ?? 0;
-    axesOf(this.axis, 'UnitNorm');
+    super(args.axis, 'UnitNorm');
   }
-  apply(values: Float32Array, shape: number[]): void {
-    const { norm, slot } = norms(values, shape, axesOf(this.axis, 'UnitNorm'), 'UnitNorm');
-    for (let e = 0; e < values.length; e++) values[e] = values[e] / (EPSILON + norm[slot[e]]);
+  protected desired(): number {
+    return 1;
   }
   override getConfig() {
     return { axis: this.axis };
@@ -117,28 +130,20 @@ export class UnitNorm extends Constraint {
  * Moves each slice's L2 norm into [minValue, maxValue]: norm' = rate * clip(norm, min, max) + (1 - rate) * norm
  * (Keras's MinMaxNorm / min_max_norm; rate 1 is a strict projection).
  */
-export class MinMaxNorm extends Constraint {
+export class MinMaxNorm extends NormConstraint {
   readonly className = 'MinMaxNorm';
   readonly minValue: number;
   readonly maxValue: number;
   readonly rate: number;
-  readonly axis: number | number[];
   constructor(args: { minValue?: number; maxValue?: number; rate?: number; axis?: number | number[] } = {}) {
-    super();
     checkOptionNames(args, ['minValue', 'maxValue', 'rate', 'axis'], 'MinMaxNorm');
+    super(args.axis, 'MinMaxNorm');
     this.minValue = finiteArg(args.minValue, 'MinMaxNorm', 'minValue', 0);
     this.maxValue = finiteArg(args.maxValue, 'MinMaxNorm', 'maxValue', 1);
     this.rate = finiteArg(args.rate, 'MinMaxNorm', 'rate', 1);
-    this.axis = args.axis ?? 0;
-    axesOf(this.axis, 'MinMaxNorm');
   }
-  apply(values: Float32Array, shape: number[]): void {
-    const { norm, slot } = norms(values, shape, axesOf(this.axis, 'MinMaxNorm'), 'MinMaxNorm');
-    for (let e = 0; e < values.length; e++) {
-      const n = norm[slot[e]];
-      const desired = this.rate * Math.min(Math.max(n, this.minValue), this.maxValue) + (1 - this.rate) * n;
-      values[e] = values[e] * (desired / (EPSILON + n));
-    }
+  protected desired(n: number): number {
+    return this.rate * Math.min(Math.max(n, this.minValue), this.maxValue) + (1 - this.rate) * n;
   }
   override getConfig() {
     return { minValue: this.minValue, maxValue: this.maxValue, rate: this.rate, axis: this.axis };

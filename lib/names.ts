@@ -31,13 +31,16 @@ function plural(word: string): string {
 /**
  * Keras refuses a keyword argument it does not know; an options object here is checked the same way, so that a
  * misspelt option (patients, save_best_only) is an error naming it and the spelling it takes, not a silent default.
+ * `hints` words the error for particular keys.
  */
-export function checkOptionNames(options: unknown, allowed: readonly string[], what: string): void {
+export function checkOptionNames(options: unknown, allowed: readonly string[], what: string, hints: Record<string, string> = {}): void {
   if (options === undefined || options === null) return;
   if (typeof options !== 'object' || Array.isArray(options)) throw new Error(`${what}: expected an options object, received ${JSON.stringify(options) ?? String(options)}`);
   const unknown = Object.keys(options).filter((k) => !allowed.includes(k) && (options as Record<string, unknown>)[k] !== undefined);
   if (!unknown.length) return;
   const hint = (k: string) => {
+    // A caller's word on a known misspelling or an unimplemented Keras option, else the allowed spelling it is near.
+    if (Object.hasOwn(hints, k)) return ` (${hints[k]})`;
     const camel = k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
     const near = allowed.find((a) => a.toLowerCase() === camel.toLowerCase());
     return near && near !== k ? ` (did you mean ${near}?)` : '';

@@ -248,7 +248,7 @@ export class CSVLogger extends Callback {
     super();
     if (typeof filename !== 'string' || !filename) throw new Error('CSVLogger: filename must be a non-empty string');
     const o = typeof separator === 'object' && separator !== null ? separator : { separator, append };
-    for (const k of Object.keys(o)) if (k !== 'separator' && k !== 'append') throw new Error(`CSVLogger: unrecognized option "${k}"; it takes separator and append`);
+    checkOptionNames(o, ['separator', 'append'], 'CSVLogger');
     this.separator = o.separator ?? ',';
     this.append = o.append ?? false;
     if (typeof this.separator !== 'string' || !this.separator) throw new Error(`CSVLogger: separator must be a non-empty string, received ${JSON.stringify(this.separator) ?? String(this.separator)}`);

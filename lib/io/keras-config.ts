@@ -541,6 +541,8 @@ export function layerFromKeras(spec: KerasLayerSpec, where = 'model'): Layer {
  * dropped with a warning (the model predicts as saved, but trains without it).
  */
 function warnDropped(c: Json, ctx: KerasLayerContext, layer: Layer): void {
+  const set = Object.keys(c).filter((k) => (k.endsWith('_constraint') || k === 'activity_regularizer') && c[k] !== null && c[k] !== undefined);
+  if (!set.length) return;
   // A constraint the layer took is kept: its config (which writes constraints only when set) holds it.
   let config: Record<string, unknown> = {};
   try {
@@ -548,8 +550,7 @@ function warnDropped(c: Json, ctx: KerasLayerContext, layer: Layer): void {
   } catch {
     // a layer whose config cannot be read yet: every constraint counts as dropped
   }
-  const took = (k: string) => config[k.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())] != null;
-  const dropped = Object.keys(c).filter((k) => (k.endsWith('_constraint') || k === 'activity_regularizer') && c[k] !== null && c[k] !== undefined && !took(k));
+  const dropped = set.filter((k) => config[k.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase())] == null);
   if (!dropped.length) return;
   const what = dropped.map((k) => `${k} ${isObject(c[k]) && typeof c[k].class_name === 'string' ? c[k].class_name : JSON.stringify(c[k])}`).join(', ');
   console.warn(`${ctx.where}: layer "${ctx.layerName}" (${ctx.className}): ${what} dropped: tensornode does not apply it there, so the model predicts as saved but trains without it`);

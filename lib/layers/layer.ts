@@ -4,7 +4,7 @@ import type { DType } from '../dtype.js';
 import { toInputTensor } from '../tensor.js';
 import { getInitializer, type InitializerIdentifier } from '../initializers.js';
 import { persistent } from '../memory.js';
-import { toSnakeCase } from '../names.js';
+import { checkOptionNames, toSnakeCase } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { getConstraint, type ConstraintIdentifier } from '../constraints.js';
@@ -536,18 +536,9 @@ export abstract class Layer {
     } catch {
       return;
     }
-    const known = new Set([...Object.keys(config), ...COMMON_LAYER_OPTIONS, ...this.optionsOutsideConfig()]);
-    const unknown = given.filter((k) => !known.has(k));
-    if (!unknown.length) return;
-    const hint = (k: string) => {
-      const camel = k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-      if (camel !== k && known.has(camel)) return ` (did you mean ${camel}?)`;
-      return UNSUPPORTED_KERAS_OPTIONS.has(k) ? ' (a Keras option tensornode does not support)' : '';
-    };
-    throw new Error(
-      `${this.className} (layer "${this.name}"): unrecognized option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"${hint(k)}`).join(', ')}. ` +
-        `${this.className} takes: ${[...known].filter((k) => k !== 'trainable' || 'trainable' in config).sort().join(', ')}`,
-    );
+    const known = [...new Set([...Object.keys(config), ...COMMON_LAYER_OPTIONS, ...this.optionsOutsideConfig()])].sort();
+    const hints = Object.fromEntries([...UNSUPPORTED_KERAS_OPTIONS].map((k) => [k, 'a Keras option tensornode does not support']));
+    checkOptionNames(Object.fromEntries(given.map((k) => [k, true])), known, `${this.className} (layer "${this.name}")`, hints);
   }
 
   /** Options the constructor takes that getConfig() leaves out when they hold their default (see checkOptions). */

@@ -170,16 +170,15 @@ export class Bidirectional extends Layer {
   }
 
   override getConfig() {
-    const inner = this.forwardLayer.getConfig();
-    delete inner.zeroOutputForMask;
-    inner.name = this.forwardLayer.name.replace(/^forward_/, '');
-    const backward = this.ownBackward ? (() => {
-      const c = this.backwardLayer.getConfig();
-      delete c.zeroOutputForMask;
-      c.name = this.backwardLayer.name.replace(/^backward_/, '');
-      return { backwardLayer: { className: this.backwardLayer.className, config: c } };
-    })() : {};
-    return { ...super.getConfig(), mergeMode: this.mergeMode, layer: { className: this.forwardLayer.className, config: inner }, ...backward };
+    // Each direction's config as its layer was given: without the prefix and the mask setting the wrapper adds.
+    const spec = (layer: RNNBase, prefix: RegExp) => {
+      const config = layer.getConfig();
+      delete config.zeroOutputForMask;
+      config.name = layer.name.replace(prefix, '');
+      return { className: layer.className, config };
+    };
+    const backward = this.ownBackward ? { backwardLayer: spec(this.backwardLayer, /^backward_/) } : {};
+    return { ...super.getConfig(), mergeMode: this.mergeMode, layer: spec(this.forwardLayer, /^forward_/), ...backward };
   }
 }
 

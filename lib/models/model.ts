@@ -61,10 +61,7 @@ export class Model extends Layer {
     const a: ModelArgs & LayerArgs = positional ? { ...more, inputs: args as SymbolicTensor | SymbolicTensor[], outputs } : (args as ModelArgs & LayerArgs);
     if (!positional && outputs !== undefined) throw new Error('Model: pass either { inputs, outputs } or (inputs, outputs), not both');
     // A functional model's options, checked as a layer's are: a misspelt `output` would build an empty model.
-    if (new.target === Model && a !== null && typeof a === 'object') {
-      const unknown = Object.keys(a).filter((k) => !['inputs', 'outputs', 'name', 'trainable'].includes(k) && (a as Record<string, unknown>)[k] !== undefined);
-      if (unknown.length) throw new Error(`Model: unrecognized option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; it takes inputs, outputs, name and trainable`);
-    }
+    if (new.target === Model) checkOptionNames(a, ['inputs', 'outputs', 'name', 'trainable'], 'Model');
     // Keras 3 names functional models functional, functional_1, ... (its auto_name), as it names layers.
     super({ ...a, name: a.name ?? (new.target === Model && a.inputs ? uniqueLayerName('functional') : undefined) });
     if (a.inputs !== undefined || a.outputs !== undefined) this.initGraph(a.inputs, a.outputs);
@@ -334,7 +331,7 @@ export class Model extends Layer {
     }
     if (args.worker && typeof this.trainStep === 'function') throw new Error(`fit({ worker: true }): model "${this.name}" has its own trainStep, which a worker thread cannot run; train on this thread`);
     if (args.worker) {
-      training.checkArgNames(args, training.FIT_ARGS, 'fit');
+      checkOptionNames(args, training.FIT_ARGS, 'fit');
       // Loaded on first use: programs that never train on a worker do not load the worker machinery.
       const { remoteFit } = await import('../workers/remote-fit.js');
       return remoteFit(this, x, y as Inputs, args);

@@ -5,6 +5,7 @@
 // Epochs follow Keras: without stepsPerEpoch an epoch is one pass over the dataset (a fresh iteration each epoch); with
 // it, one iteration runs across epochs and each epoch takes the next stepsPerEpoch batches from where the last one
 // stopped. A dataset that runs out before stepsPerEpoch * epochs batches ends training with Keras's warning.
+import { checkOptionNames } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
 import { CallbackList, History, type Callback, type Logs } from '../callbacks/callback.js';
 import { Progbar, ProgbarLogger } from '../callbacks/progbar.js';
@@ -16,7 +17,7 @@ import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { currentLogs, metricsNames, resetMetrics, type Compiled } from './compile.js';
 import { cardinality, checkSampleWeight, toList, type Inputs } from './data.js';
 import type { Model } from './model.js';
-import { checkArgNames, combinedWeights, evaluateLists, nextTick, requireCompiled, testStep, trainStep, verbosity } from './training.js';
+import { combinedWeights, evaluateLists, nextTick, requireCompiled, testStep, trainStep, verbosity } from './training.js';
 
 export interface FitDatasetArgs {
   epochs?: number;
@@ -124,7 +125,7 @@ function knownSize(ds: Dataset<unknown>): number | null {
 export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: FitDatasetArgs = {}): Promise<History> {
   if (!(dataset instanceof Dataset)) throw new Error('fitDataset: expected a tn.data Dataset');
   // batchSize and shuffle are taken and ignored, as Keras ignores them for a dataset (its batches and order are its own).
-  checkArgNames(args, ['epochs', 'verbose', 'callbacks', 'stepsPerEpoch', 'batchesPerEpoch', 'validationData', 'validationSteps', 'validationBatches', 'validationBatchSize', 'validationFreq', 'initialEpoch', 'classWeight', 'batchSize', 'shuffle'], 'fit');
+  checkOptionNames(args, ['epochs', 'verbose', 'callbacks', 'stepsPerEpoch', 'batchesPerEpoch', 'validationData', 'validationSteps', 'validationBatches', 'validationBatchSize', 'validationFreq', 'initialEpoch', 'classWeight', 'batchSize', 'shuffle'], 'fit');
   const c = requireCompiled(model, 'training');
   const epochs = args.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, received ${String(args.epochs)}`);
@@ -253,7 +254,7 @@ async function evaluateBatches(model: Model, c: Compiled, dataset: Dataset<unkno
 
 export async function evaluateDataset(model: Model, dataset: Dataset<unknown>, args: EvaluateDatasetArgs = {}): Promise<number[] | Logs> {
   if (!(dataset instanceof Dataset)) throw new Error('evaluateDataset: expected a tn.data Dataset');
-  checkArgNames(args, ['steps', 'batches', 'verbose', 'callbacks', 'returnDict', 'batchSize'], 'evaluate');
+  checkOptionNames(args, ['steps', 'batches', 'verbose', 'callbacks', 'returnDict', 'batchSize'], 'evaluate');
   const c = requireCompiled(model, 'evaluation');
   const callbacks = new CallbackList(args.callbacks ?? []);
   callbacks.setModel(model);

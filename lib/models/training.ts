@@ -71,14 +71,7 @@ export interface WorkerArgs {
   modules?: (string | URL)[];
 }
 
-/**
- * Keras refuses a keyword argument fit(), evaluate() or predict() does not take (`fit(epoch=3)` raises); a misspelt
- * option here would otherwise be dropped (and train for 1 epoch instead of 3).
- */
-export function checkArgNames(args: unknown, allowed: readonly string[], what: string): void {
-  checkOptionNames(args, allowed, what);
-}
-
+/** The options fit(), evaluate() and predict() take: anything else is refused (checkOptionNames), as Keras refuses fit(epoch=3). */
 export const FIT_ARGS = ['epochs', 'batchSize', 'verbose', 'callbacks', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'shuffle', 'initialEpoch', 'classWeight', 'sampleWeight', 'stepsPerEpoch', 'worker'] as const;
 export const EVALUATE_ARGS = ['batchSize', 'verbose', 'sampleWeight', 'callbacks', 'returnDict'] as const;
 export const PREDICT_ARGS = ['batchSize', 'verbose'] as const;
@@ -329,7 +322,7 @@ export async function runEpochs(model: Model, plan: FitPlan, callbacks: FitEvent
 }
 
 export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}): Promise<History> {
-  checkArgNames(args, FIT_ARGS, 'fit');
+  checkOptionNames(args, FIT_ARGS, 'fit');
   const plan = prepareFit(model, x, y, args);
   const { callbacks, history } = fitCallbacks(model, plan, args.callbacks);
   await runEpochs(model, plan, callbacks);
@@ -360,7 +353,7 @@ export async function evaluateLists(
 }
 
 export async function evaluate(model: Model, x: Inputs, y: Inputs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
-  checkArgNames(args, EVALUATE_ARGS, 'evaluate');
+  checkOptionNames(args, EVALUATE_ARGS, 'evaluate');
   const c = requireCompiled(model, 'evaluation');
   const xs = toList(x, model.inputNames, 'x', model.name);
   const ys = toList(y, model.outputNames, 'y', model.name);
@@ -374,7 +367,7 @@ export async function evaluate(model: Model, x: Inputs, y: Inputs, args: Evaluat
 }
 
 export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
-  checkArgNames(args, PREDICT_ARGS, 'predict');
+  checkOptionNames(args, PREDICT_ARGS, 'predict');
   const xs = toList(x, model.inputNames, 'x', model.name);
   const n = cardinality([['x', xs]]);
   const batchSize = positiveInt(args.batchSize, 32, 'predict: batchSize');

@@ -3,7 +3,7 @@
 import { backward, type FusedUpdate } from '../autograd/tape.js';
 import { allocate } from '../memory.js';
 import { native } from '../native.js';
-import { lookup, normalizeName } from '../names.js';
+import { checkOptionNames, lookup, normalizeName } from '../names.js';
 import { fmt } from '../shape-util.js';
 import { recordedVariable } from '../autograd/grad.js';
 import { Tensor, Variable, variableByName } from '../tensor.js';
@@ -64,18 +64,7 @@ export abstract class Optimizer {
     this.name = args.name ?? defaults.name;
     // Keras raises "Argument(s) not recognized" (Adam(lr=...), a misspelt clipNorm): a built-in class lists its own.
     const own = Object.hasOwn(new.target, 'options') ? (new.target as unknown as { options: readonly string[] }).options : null;
-    if (own) {
-      const allowed = ['learningRate', 'clipnorm', 'clipvalue', 'globalClipnorm', 'weightDecay', 'name', ...own];
-      const unknown = Object.keys(args).filter((k) => !allowed.includes(k) && (args as Record<string, unknown>)[k] !== undefined);
-      if (unknown.length) {
-        const hint = (k: string) => {
-          const camel = k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-          const near = allowed.find((a) => a.toLowerCase() === camel.toLowerCase() || (k === 'lr' && a === 'learningRate'));
-          return near && near !== k ? ` (did you mean ${near}?)` : '';
-        };
-        throw new Error(`${cls}: unrecognized option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"${hint(k)}`).join(', ')}. It takes: ${allowed.join(', ')}`);
-      }
-    }
+    if (own) checkOptionNames(args, ['learningRate', 'clipnorm', 'clipvalue', 'globalClipnorm', 'weightDecay', 'name', ...own], cls, { lr: 'did you mean learningRate?' });
   }
 
   /** The learning rate the next update will use. */
