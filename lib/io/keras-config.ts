@@ -28,12 +28,13 @@
 // { class_name, config }, inbound nodes as [[name, node, tensor, kwargs], ...]) and Keras 3 (`batch_shape`,
 // { module, class_name, config, registered_name } objects, dtype policies as `dtype`, `build_config`, inbound nodes
 // as { args: [{ class_name: '__keras_tensor__', config: { keras_history } }], kwargs }).
-// What only affects training and that tensornode does not have (constraints, activity regularizers) is ignored;
+// What only affects training and that tensornode does not have (some layers' constraints) is dropped with a warning;
 // what changes the numbers a model computes (channels_first, time-major recurrences, unknown classes) is an error
 // naming the layer and its class.
 import { getActivation } from '../activations.js';
 import type { DType } from '../dtype.js';
 import { getInitializer } from '../initializers.js';
+import { getRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import * as layerClasses from '../layers/index.js';
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from '../layers/layer.js';
 import { Model } from '../models/model.js';
@@ -531,17 +532,20 @@ export function layerFromKeras(spec: KerasLayerSpec, where = 'model'): Layer {
     fail(ctx, `unknown layer class "${className}"${custom}. If it is your own layer class, register it before loading with tn.serialization.registerClass(${bareClassName(className)}) or tn.saving.registerKerasSerializable(${bareClassName(className)}). Classes tensornode reads: ${Object.keys(kerasLayerClasses).join(', ')}, Sequential, Functional`);
   }
   const layer = wrap(ctx, () => factory(c, ctx));
+  // Every Keras layer takes an activity regularizer (Keras's base Layer does); the factories leave it to this.
+  const activity = kerasRegularizer(c.activity_regularizer, ctx, 'activity_regularizer');
+  if (activity) layer.activityRegularizer = getRegularizer(activity as RegularizerIdentifier);
   warnDropped(c, ctx, layer);
   return layer;
 }
 
 /**
- * Weight constraints and activity regularizers act only in training. A constraint the layer took (Dense, Conv, RNN and
- * Embedding take MaxNorm, NonNeg, UnitNorm and MinMaxNorm) is kept; any other, and every activity regularizer, is
- * dropped with a warning (the model predicts as saved, but trains without it).
+ * Weight constraints act only in training. A constraint the layer took (Dense, Conv, RNN and Embedding take MaxNorm,
+ * NonNeg, UnitNorm and MinMaxNorm) is kept; any other is dropped with a warning (the model predicts as saved, but
+ * trains without it).
  */
 function warnDropped(c: Json, ctx: KerasLayerContext, layer: Layer): void {
-  const set = Object.keys(c).filter((k) => (k.endsWith('_constraint') || k === 'activity_regularizer') && c[k] !== null && c[k] !== undefined);
+  const set = Object.keys(c).filter((k) => k.endsWith('_constraint') && c[k] !== null && c[k] !== undefined);
   if (!set.length) return;
   // A constraint the layer took is kept: its config (which writes constraints only when set) holds it.
   let config: Record<string, unknown> = {};

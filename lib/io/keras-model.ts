@@ -495,6 +495,8 @@ function keras3Layer(layer: Layer, spec: KerasLayerSpec, inputShape: Shape | Sha
       }
       config[k] = v;
     }
+    // Keras 3's base Layer takes an activity regularizer on any class, though only some write it in their config.
+    if (c.activity_regularizer && !('activity_regularizer' in config)) config.activity_regularizer = keras3Regularizer(c.activity_regularizer);
     if (CONV === keys || POOL === keys || spec.class_name === 'Flatten' || spec.class_name.startsWith('Global')) config.data_format = 'channels_last';
   }
   const custom = !keys;

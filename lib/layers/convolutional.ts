@@ -568,7 +568,6 @@ export interface DepthwiseConv2DArgs extends LayerArgs {
   /** Weight constraints are not supported: only null (as Keras files store "no constraint") is accepted. */
   depthwiseConstraint?: null;
   biasConstraint?: null;
-  activityRegularizer?: null;
 }
 
 export interface SeparableConv2DArgs extends DepthwiseConv2DArgs {
@@ -596,7 +595,7 @@ function depthwiseOptions(cls: string, a: SeparableConv2DArgs) {
   if ((strides[0] > 1 || strides[1] > 1) && (dilationRate[0] > 1 || dilationRate[1] > 1)) {
     throw new Error(`${cls}: strides > 1 are not compatible with dilationRate > 1. Received: strides=${JSON.stringify(strides)} and dilationRate=${JSON.stringify(dilationRate)}`);
   }
-  for (const k of ['depthwiseConstraint', 'pointwiseConstraint', 'biasConstraint', 'activityRegularizer'] as const) {
+  for (const k of ['depthwiseConstraint', 'pointwiseConstraint', 'biasConstraint'] as const) {
     if (a[k] !== undefined && a[k] !== null) throw invalid(cls, k, 'null (not supported by tensornode)', a[k]);
   }
   return {

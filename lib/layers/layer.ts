@@ -6,10 +6,11 @@ import { getInitializer, type InitializerIdentifier } from '../initializers.js';
 import { persistent } from '../memory.js';
 import { checkOptionNames, toSnakeCase } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
-import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
+import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { getConstraint, type ConstraintIdentifier } from '../constraints.js';
 import { Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
 import { castTo } from '../ops/util.js';
+import { reshape } from '../ops/shape.js';
 import { bfloat16Available, globalPolicy, Policy } from '../mixed-precision.js';
 
 /** A shape whose first (batch) axis, or any axis, may be unknown: null, as Keras's None. */
@@ -22,6 +23,9 @@ export function formatShape(shape: readonly (number | null)[]): string {
 }
 
 const layerNames = new Map<string, number>();
+
+/** How many Layer.apply calls are running (a model's apply calls its layers' inside its own). */
+let callDepth = 0;
 
 /** Keras's automatic names: dense, dense_1, dense_2, ... per base name. */
 export function uniqueLayerName(base: string): string {
@@ -48,18 +52,23 @@ export interface LayerArgs {
    * (mixedPrecision.setGlobalPolicy). An InputLayer also takes 'int32' (indices). Variables are float32 under either.
    */
   dtype?: DType | 'string' | 'mixed_bfloat16' | Policy | DTypePolicySpec;
+  /**
+   * Keras's activity_regularizer: a penalty on the layer's outputs ('l1', 'l2', tn.regularizers.l2(0.01), ...) added to
+   * the loss at every call, as Keras 3 adds it (the sum over the batch, not divided by the batch size).
+   */
+  activityRegularizer?: RegularizerIdentifier;
 }
 
 /**
  * Options every layer takes whether or not its config repeats them (TF.js's inputShape, batchSize, inputDim), and
  * dataFormat, which the image and sequence layers check for themselves ('channels_last', the only layout most take).
  */
-const COMMON_LAYER_OPTIONS = ['name', 'trainable', 'dtype', 'inputShape', 'batchInputShape', 'batchSize', 'inputDim', 'dataFormat'];
+const COMMON_LAYER_OPTIONS = ['name', 'trainable', 'dtype', 'inputShape', 'batchInputShape', 'batchSize', 'inputDim', 'dataFormat', 'activityRegularizer'];
 
 /** Keras options that some of tensornode's layers do not implement: named as such when such a layer is given one. */
 const UNSUPPORTED_KERAS_OPTIONS = new Set([
   'kernelConstraint', 'biasConstraint', 'recurrentConstraint', 'depthwiseConstraint', 'pointwiseConstraint',
-  'gammaConstraint', 'betaConstraint', 'alphaConstraint', 'activityRegularizer',
+  'gammaConstraint', 'betaConstraint', 'alphaConstraint',
 ]);
 
 /** The layer classes tensornode ships, whose options are checked (see Layer.checkOptions). */
@@ -255,6 +264,10 @@ export abstract class Layer {
   private readonly _weights: Variable[] = [];
   private readonly _trainableFlags = new Map<Variable, boolean>();
   private readonly _regularized: [Variable, Regularizer][] = [];
+  /** Losses added by addLoss() (and the activity regularizer) during the current outermost call. */
+  private _callLosses: Tensor[] = [];
+  /** Keras's activity_regularizer: applied to every output of every call (see LayerArgs). */
+  activityRegularizer: Regularizer | null;
   /** Symbolic calls of this layer, in order (the functional API). */
   readonly inboundNodes: LayerNode[] = [];
   /**
@@ -278,6 +291,11 @@ export abstract class Layer {
     this._trainable = args.trainable ?? true;
     this.dtype = checkLayerDType(args.dtype, cls, this.name, (new.target as typeof Layer).takesIntegerInput);
     this.dtypePolicy = layerPolicy(args.dtype);
+    try {
+      this.activityRegularizer = getRegularizer(args.activityRegularizer);
+    } catch (e) {
+      throw new Error(`${cls}: invalid activityRegularizer: ${(e as Error).message}`);
+    }
     if (this.dtypePolicy.computeDtype === 'bfloat16') bfloat16Available();
     if (args.batchInputShape) {
       this.batchInputShape = validateShape(args.batchInputShape, cls, 'batchInputShape');
@@ -369,9 +387,38 @@ export abstract class Layer {
       );
     }
     const { mask: _given, ...rest } = args;
-    const out = this.call(x, hasMask(mask) ? { ...rest, mask } : rest);
+    // Losses belong to one forward pass: the outermost call (a model's, or a layer's called alone) forgets those of
+    // the last one, as Keras clears them; nested calls add to them, so a layer shared by two branches counts twice.
+    const outermost = callDepth === 0;
+    if (outermost) this.clearCallLosses();
+    callDepth++;
+    let out: LayerOutput;
+    try {
+      out = this.call(x, hasMask(mask) ? { ...rest, mask } : rest);
+    } finally {
+      callDepth--;
+    }
+    if (this.activityRegularizer) for (const o of Array.isArray(out) ? out : [out]) this.addLoss(this.activityRegularizer.apply(o));
     attachMask(out, this.computeMask(x, hasMask(mask) ? mask : null));
     return out;
+  }
+
+  /**
+   * Keras's add_loss: a scalar penalty (a tensor, usually computed from this call's inputs or outputs) that fit adds to
+   * the training loss of the current forward pass. Call it from call(); `layer.losses` and `model.losses` list it
+   * until the next forward pass.
+   */
+  addLoss(loss: Tensor | number): void {
+    const t = typeof loss === 'number' ? toTensor(loss, `addLoss of layer "${this.name}"`) : loss;
+    if (!(t instanceof Tensor)) throw new Error(`addLoss of layer "${this.name}": expected a scalar tensor or a number, received ${typeof loss}`);
+    if (t.size !== 1) throw new Error(`addLoss of layer "${this.name}": a loss must be a scalar, received a tensor of shape ${formatShape(t.shape)} (reduce it with tn.sum or tn.mean first)`);
+    this._callLosses.push(t.shape.length ? reshape(t, []) : t);
+  }
+
+  /** @internal Forgets the losses of the last forward pass, in this layer and every layer inside it. */
+  clearCallLosses(): void {
+    this._callLosses = [];
+    for (const l of this.innerLayers()) l.clearCallLosses();
   }
 
   /** @internal Builds the layer once, with allocation outside any training-step scope (weights outlive steps). */
@@ -389,6 +436,8 @@ export abstract class Layer {
     this.assertInputCompatibility(inShape);
     this.maybeBuild(inShape);
     const out = this.computeOutputShape(inShape);
+    // computeOutputShape may have run the layer on zeros: those are not losses of any forward pass.
+    this.clearCallLosses();
     const node = new LayerNode(this, list, args, Array.isArray(inputs));
     const outShapes = isShapeList(out) ? (out as Shape[]) : [out as Shape];
     node.outputs = outShapes.map((s, i) => new SymbolicTensor(s, 'float32', node, i, outShapes.length > 1 ? `${this.name}_${i}` : this.name));
@@ -471,9 +520,12 @@ export abstract class Layer {
     return this._trainable ? this._weights.filter((w) => !this._trainableFlags.get(w)) : this._weights.slice();
   }
 
-  /** Regularization penalties of this layer's weights, as scalar tensors (added to the loss in fit). */
+  /**
+   * The penalties fit adds to the loss, as scalar tensors: those of this layer's weights (their regularizers), then
+   * those its last forward pass added (addLoss, the activity regularizer).
+   */
   get losses(): Tensor[] {
-    return this._regularized.map(([w, r]) => r.apply(w));
+    return [...this._regularized.map(([w, r]) => r.apply(w)), ...this._callLosses];
   }
 
   /** Copies of the weights' values, in `weights` order. */
@@ -551,6 +603,7 @@ export abstract class Layer {
     const dtype = this.dtypePolicy.name === 'mixed_bfloat16' ? this.dtypePolicy.name : this.dtype;
     const c: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype };
     if (this.batchInputShape) c.batchInputShape = this.batchInputShape.slice();
+    if (this.activityRegularizer) c.activityRegularizer = serializeRegularizer(this.activityRegularizer);
     return c;
   }
 }

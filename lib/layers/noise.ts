@@ -235,13 +235,12 @@ export interface ActivityRegularizationArgs extends LayerArgs {
 
 /**
  * The identity, adding l1 * sum(|x|) + l2 * sum(x^2) of its input to the training loss (Keras 3's activity
- * penalty: summed over the whole batch, not divided by the batch size). `losses` holds the penalty of the latest
- * call, which the training loop reads right after the forward pass of each step.
+ * penalty: summed over the whole batch, not divided by the batch size), through addLoss: `losses` holds the penalties
+ * of the current forward pass, which the training loop reads right after it.
  */
 export class ActivityRegularization extends Layer {
   readonly l1: number;
   readonly l2: number;
-  private penalty: Tensor | null = null;
 
   constructor(args: ActivityRegularizationArgs = {}) {
     super(args);
@@ -261,12 +260,8 @@ export class ActivityRegularization extends Layer {
       const q = mul(sum(square(x)), this.l2);
       p = p ? add(p, q) : q;
     }
-    this.penalty = p;
+    if (p) this.addLoss(p);
     return x;
-  }
-
-  override get losses(): Tensor[] {
-    return this.penalty ? [...super.losses, this.penalty] : super.losses;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

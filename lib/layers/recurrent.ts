@@ -1003,7 +1003,7 @@ export class StackedRNNCells extends RNNCell {
     return this.trainable ? this.cells.flatMap((c) => cellWeights(c, false)) : all;
   }
   override get losses(): Tensor[] {
-    return this.cells.flatMap((c) => (c instanceof Layer ? c.losses : []));
+    return [...super.losses, ...this.cells.flatMap((c) => (c instanceof Layer ? c.losses : []))];
   }
   override getConfig() {
     return { ...super.getConfig(), cells: this.cells.map((c) => serializeCell(c, `StackedRNNCells "${this.name}"`)) };
@@ -1059,7 +1059,7 @@ export class RNN extends Recurrent {
     return this.trainable ? cellWeights(this.cell, false) : [...cellWeights(this.cell, true), ...cellWeights(this.cell, false)];
   }
   override get losses(): Tensor[] {
-    return this.cell instanceof Layer ? this.cell.losses : [];
+    return [...super.losses, ...(this.cell instanceof Layer ? this.cell.losses : [])];
   }
   override getConfig() {
     return { ...super.getConfig(), cell: serializeCell(this.cell, `RNN "${this.name}"`) };

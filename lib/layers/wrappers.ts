@@ -166,7 +166,7 @@ export class Bidirectional extends Layer {
     return this.trainable ? [...f.nonTrainableWeights, ...b.nonTrainableWeights] : [...f.weights, ...b.weights];
   }
   override get losses(): Tensor[] {
-    return [...this.forwardLayer.losses, ...this.backwardLayer.losses];
+    return [...super.losses, ...this.forwardLayer.losses, ...this.backwardLayer.losses];
   }
 
   override getConfig() {
@@ -251,7 +251,7 @@ export class TimeDistributed extends Layer {
     return this.trainable ? this.layer.nonTrainableWeights : this.layer.weights;
   }
   override get losses(): Tensor[] {
-    return this.layer.losses;
+    return [...super.losses, ...this.layer.losses];
   }
 
   override getConfig() {

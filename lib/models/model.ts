@@ -182,7 +182,7 @@ export class Model extends Layer {
   }
 
   override get losses(): Tensor[] {
-    const out: Tensor[] = [];
+    const out: Tensor[] = [...super.losses];
     for (const l of this.layers) out.push(...l.losses);
     return out;
   }

@@ -242,7 +242,7 @@ describe('fit', () => {
     expect(() => new tn.optimizers.Adam({ learningRate: '0.01' as unknown as number })).toThrow(/Received: learningRate="0.01"/);
     expect(() => new tn.layers.Conv2D(8, 3, { paddin: 'same' } as tn.layers.Conv2DArgs).apply(tn.zeros([1, 5, 5, 1]))).toThrow(/Conv2D \(layer "conv2d\w*"\): unrecognized option "paddin"/);
     expect(() => new tn.layers.LSTM(4, { return_sequences: true } as tn.layers.LSTMArgs).apply(tn.zeros([1, 3, 2]))).toThrow(/"return_sequences" \(did you mean returnSequences\?\)/);
-    expect(() => new tn.Sequential([new Dense(2, { inputShape: [3], activityRegularizer: 'l2' } as tn.layers.DenseArgs)])).toThrow(/"activityRegularizer" \(a Keras option tensornode does not support\)/);
+    expect(() => new tn.Sequential([new Dense(2, { inputShape: [3] }), new tn.layers.BatchNormalization({ gammaConstraint: 'non_neg' } as tn.layers.BatchNormalizationArgs)])).toThrow(/"gammaConstraint" \(a Keras option tensornode does not support\)/);
     // null asks for the default, as TF.js's configs write it; defaults given explicitly are taken.
     expect(new tn.layers.Dense(2, { kernelConstraint: null } as tn.layers.DenseArgs).apply(tn.zeros([1, 3])).shape).toEqual([1, 2]);
     expect(new tn.layers.Conv2D(4, 3, { groups: 1 }).apply(tn.zeros([1, 5, 5, 2])).shape).toEqual([1, 3, 3, 4]);
