@@ -31,6 +31,8 @@ export * as saving from './io/serialization.js';
 export * as losses from './losses.js';
 export * as metrics from './metrics.js';
 export * as optimizers from './optimizers/index.js';
+/** TF.js's tf.train.adam(0.001), tf.train.sgd(0.1), ...: the optimizer factories under TF.js's name. */
+export * as train from './optimizers/index.js';
 export * as callbacks from './callbacks/index.js';
 export * as mixedPrecision from './mixed-precision.js';
 export { Callback, LambdaCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger, ModelCheckpoint, BackupAndRestore } from './callbacks/index.js';

@@ -324,3 +324,20 @@ export function serializeInitializer(id: InitializerIdentifier): { className: st
   const init = getInitializer(id);
   return { className: init.className, config: init.getConfig() };
 }
+
+// TF.js's factories (tf.initializers.glorotUniform({ seed })), so that code copied from TF.js runs unchanged.
+export const zeros = () => new Zeros();
+export const ones = () => new Ones();
+export const constant = (args: { value?: number } | number = {}) => new Constant(args);
+export const identity = (args: { gain?: number } = {}) => new Identity(args);
+export const randomNormal = (args: ConstructorParameters<typeof RandomNormal>[0] = {}) => new RandomNormal(args);
+export const randomUniform = (args: ConstructorParameters<typeof RandomUniform>[0] = {}) => new RandomUniform(args);
+export const truncatedNormal = (args: ConstructorParameters<typeof TruncatedNormal>[0] = {}) => new TruncatedNormal(args);
+export const varianceScaling = (args: ConstructorParameters<typeof VarianceScaling>[0] = {}) => new VarianceScaling(args);
+export const glorotUniform = (args: { seed?: number } = {}) => new GlorotUniform(args);
+export const glorotNormal = (args: { seed?: number } = {}) => new GlorotNormal(args);
+export const heUniform = (args: { seed?: number } = {}) => new HeUniform(args);
+export const heNormal = (args: { seed?: number } = {}) => new HeNormal(args);
+export const leCunUniform = (args: { seed?: number } = {}) => new LecunUniform(args);
+export const leCunNormal = (args: { seed?: number } = {}) => new LecunNormal(args);
+export const orthogonal = (args: { gain?: number; seed?: number } = {}) => new Orthogonal(args);

@@ -93,3 +93,31 @@ describe("Keras's identity initializer and short aliases", () => {
     expect(v.every((x) => Math.abs(x) <= 0.05 && x !== 0)).toBe(true);
   });
 });
+
+describe("TF.js's initializer factories and tf.train", () => {
+  it('each factory builds its class with the same options (seeded draws equal), as tf.initializers.glorotUniform({ seed })', () => {
+    const pairs: [tn.initializers.Initializer, tn.initializers.Initializer][] = [
+      [I.glorotUniform({ seed: 3 }), new I.GlorotUniform({ seed: 3 })], [I.glorotNormal({ seed: 3 }), new I.GlorotNormal({ seed: 3 })],
+      [I.heUniform({ seed: 4 }), new I.HeUniform({ seed: 4 })], [I.heNormal({ seed: 4 }), new I.HeNormal({ seed: 4 })],
+      [I.leCunUniform({ seed: 5 }), new I.LecunUniform({ seed: 5 })], [I.leCunNormal({ seed: 5 }), new I.LecunNormal({ seed: 5 })],
+      [I.randomNormal({ mean: 1, stddev: 2, seed: 6 }), new I.RandomNormal({ mean: 1, stddev: 2, seed: 6 })],
+      [I.randomUniform({ minval: -3, maxval: 3, seed: 7 }), new I.RandomUniform({ minval: -3, maxval: 3, seed: 7 })],
+      [I.truncatedNormal({ stddev: 0.5, seed: 8 }), new I.TruncatedNormal({ stddev: 0.5, seed: 8 })],
+      [I.varianceScaling({ scale: 2, mode: 'fan_out', seed: 9 }), new I.VarianceScaling({ scale: 2, mode: 'fan_out', seed: 9 })],
+      [I.orthogonal({ gain: 2, seed: 10 }), new I.Orthogonal({ gain: 2, seed: 10 })], [I.identity({ gain: 3 }), new I.Identity({ gain: 3 })],
+      [I.constant({ value: 0.5 }), new I.Constant({ value: 0.5 })], [I.zeros(), new I.Zeros()], [I.ones(), new I.Ones()],
+    ];
+    for (const [made, direct] of pairs) {
+      expect(made.constructor, direct.className).toBe(direct.constructor);
+      expect(made.getConfig()).toEqual(direct.getConfig());
+      expect(Array.from(made.apply([4, 4]).data())).toEqual(Array.from(direct.apply([4, 4]).data()));
+    }
+  });
+
+  it('tn.train holds the optimizer factories under TF.js\'s name', () => {
+    const opt = tn.train.adam(0.01);
+    expect(opt).toBeInstanceOf(tn.optimizers.Adam);
+    expect(opt.getConfig()).toMatchObject({ learningRate: 0.01 });
+    expect(tn.train.sgd(0.1).getConfig()).toMatchObject({ learningRate: 0.1 });
+  });
+});
