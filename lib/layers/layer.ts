@@ -26,6 +26,8 @@ const layerNames = new Map<string, number>();
 
 /** How many Layer.apply calls are running (a model's apply calls its layers' inside its own). */
 let callDepth = 0;
+/** The `training` flag of the innermost running Layer.apply call that had one. */
+let callTraining: boolean | undefined;
 
 /** Keras's automatic names: dense, dense_1, dense_2, ... per base name. */
 export function uniqueLayerName(base: string): string {
@@ -70,6 +72,14 @@ const UNSUPPORTED_KERAS_OPTIONS = new Set([
   'kernelConstraint', 'biasConstraint', 'recurrentConstraint', 'depthwiseConstraint', 'pointwiseConstraint',
   'gammaConstraint', 'betaConstraint', 'alphaConstraint',
 ]);
+
+/** `own`, then each sublayer's variables that are not already listed (a sublayer may be shared). */
+function withSublayers(own: Variable[], sublayers: Layer[], of: (l: Layer) => Variable[]): Variable[] {
+  if (!sublayers.length) return own;
+  const out = own.slice();
+  for (const l of sublayers) for (const w of of(l)) if (!out.includes(w)) out.push(w);
+  return out;
+}
 
 /** The layer classes tensornode ships, whose options are checked (see Layer.checkOptions). */
 const builtinLayerClasses = new Set<unknown>();
@@ -278,6 +288,8 @@ export abstract class Layer {
   /** @internal The prefix of this layer's weight names when another layer owns it (a recurrent cell's RNN). */
   weightScope: string | null = null;
 
+  /** Whether scopeTrackedLayers() has run. */
+  private scopedTracked = false;
   /** @internal The option names the constructor was given (with a value), checked against the class's at first use. */
   private givenOptions: string[] | null;
 
@@ -325,7 +337,7 @@ export abstract class Layer {
 
   /** Layers this one owns and calls (a model's layers, a wrapper's wrapped layer), which trainable reaches. */
   protected innerLayers(): Layer[] {
-    return [];
+    return this.trackedLayers();
   }
 
   /** Creates the weights from the input shape. Subclasses call super.build() (or set built) at the end. */
@@ -387,16 +399,22 @@ export abstract class Layer {
       );
     }
     const { mask: _given, ...rest } = args;
+    // A layer called inside another's call() without `training` takes the outer call's, as Keras passes it down (a
+    // custom block's Dropout drops in fit without the block passing the flag by hand).
+    if (rest.training === undefined && callTraining !== undefined) rest.training = callTraining;
     // Losses belong to one forward pass: the outermost call (a model's, or a layer's called alone) forgets those of
     // the last one, as Keras clears them; nested calls add to them, so a layer shared by two branches counts twice.
     const outermost = callDepth === 0;
     if (outermost) this.clearCallLosses();
     callDepth++;
+    const outerTraining = callTraining;
+    callTraining = rest.training;
     let out: LayerOutput;
     try {
       out = this.call(x, hasMask(mask) ? { ...rest, mask } : rest);
     } finally {
       callDepth--;
+      callTraining = outerTraining;
     }
     if (this.activityRegularizer) for (const o of Array.isArray(out) ? out : [out]) this.addLoss(this.activityRegularizer.apply(o));
     attachMask(out, this.computeMask(x, hasMask(mask) ? mask : null));
@@ -424,6 +442,7 @@ export abstract class Layer {
   /** @internal Builds the layer once, with allocation outside any training-step scope (weights outlive steps). */
   maybeBuild(inputShape: Shape | Shape[]): void {
     if (this.givenOptions) this.checkOptions();
+    this.scopeTrackedLayers();
     if (this.built) return;
     persistent(() => this.build(inputShape));
     this.built = true;
@@ -509,23 +528,61 @@ export abstract class Layer {
     return node.listInput ? node.inputs : node.inputs[0];
   }
 
-  /** All weights: trainable ones first, then the others (Keras's order). */
+  /** All weights: trainable ones first, then the others (Keras's order); a custom layer's include its sublayers'. */
   get weights(): Variable[] {
     return [...this.trainableWeights, ...this.nonTrainableWeights];
   }
   get trainableWeights(): Variable[] {
-    return this._trainable ? this._weights.filter((w) => this._trainableFlags.get(w)) : [];
+    const own = this._trainable ? this._weights.filter((w) => this._trainableFlags.get(w)) : [];
+    return this._trainable ? withSublayers(own, this.trackedLayers(), (l) => l.trainableWeights) : own;
   }
   get nonTrainableWeights(): Variable[] {
-    return this._trainable ? this._weights.filter((w) => !this._trainableFlags.get(w)) : this._weights.slice();
+    const own = this._trainable ? this._weights.filter((w) => !this._trainableFlags.get(w)) : this._weights.slice();
+    return withSublayers(own, this.trackedLayers(), (l) => (this._trainable ? l.nonTrainableWeights : l.weights));
+  }
+
+  /**
+   * The layers a user's Layer subclass holds as properties (alone or in arrays), as Keras tracks a layer's attributes:
+   * a TransformerBlock that calls its own Dense and MultiHeadAttention owns their weights, trains them, saves them and
+   * passes `trainable` and the call's `training` on. The built-in classes list theirs in innerLayers().
+   */
+  protected trackedLayers(): Layer[] {
+    return this.trackedEntries().map(([, l]) => l);
+  }
+
+  /** trackedLayers() with the property path each is held at ('ffn', or 'blocks/0' for an array's first). */
+  private trackedEntries(): [string, Layer][] {
+    if (builtinLayerClasses.has(this.constructor)) return [];
+    const found: [string, Layer][] = [];
+    const add = (key: string, l: unknown) => {
+      if (l instanceof Layer && l !== this && !found.some(([, f]) => f === l)) found.push([key, l]);
+    };
+    for (const [k, v] of Object.entries(this)) {
+      if (Array.isArray(v)) v.forEach((e, i) => add(`${k}/${i}`, e));
+      else add(k, v);
+    }
+    return found;
+  }
+
+  /**
+   * Names the weights of the sublayers this layer tracks after the properties that hold them (`block/ffn/kernel`),
+   * before they are built, as Keras's saving paths do: their own automatic names (dense_3) depend on what else the
+   * program made first, so a model reloaded in another program would not find its weights by them.
+   */
+  private scopeTrackedLayers(): void {
+    if (this.scopedTracked) return;
+    this.scopedTracked = true;
+    for (const [key, l] of this.trackedEntries()) if (!l.built && l.weightScope === null) l.weightScope = `${this.weightScope ?? this.name}/${key}`;
   }
 
   /**
    * The penalties fit adds to the loss, as scalar tensors: those of this layer's weights (their regularizers), then
-   * those its last forward pass added (addLoss, the activity regularizer).
+   * those its last forward pass added (addLoss, the activity regularizer), then those of the sublayers it tracks.
    */
   get losses(): Tensor[] {
-    return [...this._regularized.map(([w, r]) => r.apply(w)), ...this._callLosses];
+    const out = [...this._regularized.map(([w, r]) => r.apply(w)), ...this._callLosses];
+    for (const l of this.trackedLayers()) out.push(...l.losses);
+    return out;
   }
 
   /** Copies of the weights' values, in `weights` order. */

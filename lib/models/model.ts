@@ -157,6 +157,11 @@ export class Model extends Layer {
     return this.layers;
   }
 
+  // A model's layers (its graph's, or a subclass's properties) already carry their weights and losses into the model's.
+  protected override trackedLayers(): Layer[] {
+    return [];
+  }
+
   override get trainableWeights(): Variable[] {
     if (!this.trainable) return [];
     const out: Variable[] = [...super.trainableWeights];

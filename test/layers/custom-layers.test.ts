@@ -1,0 +1,121 @@
+// A user's Layer subclass that holds other layers as properties (Keras's TransformerBlock pattern): their weights are
+// its weights (trained, counted, frozen and saved with it), and the call's `training` reaches the layers it calls.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import * as tn from '../../lib/index.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tensornode-custom-layers-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+beforeEach(() => tn.clearSession());
+
+/** Keras's feed-forward block: Dense -> Dropout -> Dense, with a residual add and a LayerNormalization. */
+class FeedForward extends tn.Layer {
+  static className = 'FeedForward';
+  readonly units: number;
+  readonly rate: number;
+  readonly inner: tn.layers.Dense;
+  readonly outer: tn.layers.Dense;
+  readonly drop: tn.layers.Dropout;
+  readonly norm: tn.layers.LayerNormalization;
+  constructor(args: tn.layers.LayerArgs & { units?: number; rate?: number } = {}) {
+    const { units = 8, rate = 0.5, ...rest } = args;
+    super(rest);
+    this.units = units;
+    this.rate = rate;
+    this.inner = new tn.layers.Dense(units, { activation: 'relu' });
+    this.drop = new tn.layers.Dropout(rate);
+    this.outer = new tn.layers.Dense(4);
+    this.norm = new tn.layers.LayerNormalization();
+  }
+  call(inputs: tn.Tensor | tn.Tensor[]): tn.Tensor {
+    const x = inputs as tn.Tensor;
+    return this.norm.apply(tn.add(x, this.outer.apply(this.drop.apply(this.inner.apply(x)))));
+  }
+  override getConfig() {
+    return { ...super.getConfig(), units: this.units, rate: this.rate };
+  }
+}
+tn.serialization.registerClass(FeedForward);
+
+function model(rate = 0.5): [tn.Model, FeedForward] {
+  const block = new FeedForward({ units: 8, rate, name: 'block' });
+  const input = tn.input({ shape: [4] });
+  const out = new tn.layers.Dense(1, { name: 'head' }).apply(block.apply(input));
+  return [new tn.Model({ inputs: input, outputs: out }), block];
+}
+
+describe('a Layer subclass holding layers', () => {
+  it("owns their weights: counted, listed, trained by fit, frozen by trainable = false", async () => {
+    const [m, block] = model();
+    // inner 4x8 + 8, outer 8x4 + 4, LayerNormalization 4 + 4; the head 4 + 1.
+    expect(block.weights.map((w) => w.shape)).toEqual([[4, 8], [8], [8, 4], [4], [4], [4]]);
+    expect(block.countParams()).toBe(84);
+    expect(m.countParams()).toBe(89);
+    expect(m.trainableWeights.length).toBe(8);
+    m.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    const x = tn.randomNormal([16, 4], 0, 1, 'float32', 1);
+    const y = tn.randomNormal([16, 1], 0, 1, 'float32', 2);
+    const before = block.getWeights().map((t) => Array.from(t.data()));
+    await m.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
+    const after = block.getWeights().map((t) => Array.from(t.data()));
+    after.forEach((w, i) => expect(w, `weight ${i} of the block`).not.toEqual(before[i]));
+    block.trainable = false;
+    expect(block.trainableWeights).toEqual([]);
+    expect(block.inner.trainable).toBe(false);
+    expect(m.trainableWeights.length).toBe(2);
+    m.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    await m.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
+    expect(block.getWeights().map((t) => Array.from(t.data()))).toEqual(after);
+  });
+
+  it("passes the call's training flag to the layers it calls: its Dropout drops in fit, not in predict", () => {
+    const [m] = model(0.5);
+    const x = tn.ones([64, 4]);
+    expect(Array.from((m.predict(x) as tn.Tensor).data())).toEqual(Array.from((m.predict(x) as tn.Tensor).data()));
+    const dropped = (training: boolean) => {
+      const block = m.getLayer('block') as FeedForward;
+      let zeros = 0;
+      const apply = block.drop.apply.bind(block.drop);
+      block.drop.apply = ((t: tn.Tensor, a?: tn.layers.CallArgs) => {
+        const out = apply(t, a) as tn.Tensor;
+        const before = t.data(), after = out.data();
+        for (let i = 0; i < after.length; i++) if (after[i] === 0 && before[i] !== 0) zeros++;
+        return out;
+      }) as typeof block.drop.apply;
+      m.apply(x, { training });
+      block.drop.apply = apply;
+      return zeros;
+    };
+    // Dropout(0.5) zeroes about half of the relu's non-zero outputs in training, and none in inference.
+    const trained = dropped(true);
+    expect(trained).toBeGreaterThan(50);
+    expect(dropped(false)).toBe(0);
+    // An explicit flag still wins: the block's Dropout called with training: false inside a training call keeps all.
+    const d = new tn.layers.Dropout(0.9);
+    class Explicit extends tn.Layer {
+      call(inputs: tn.Tensor | tn.Tensor[]) {
+        return d.apply(inputs as tn.Tensor, { training: false });
+      }
+    }
+    expect(Array.from(new Explicit().apply(tn.ones([50]), { training: true }).data()).every((v) => v === 1)).toBe(true);
+  });
+
+  it('saves and loads with its sublayers\' weights, in a TF.js folder and a .keras file', async () => {
+    const [m] = model(0.2);
+    m.compile({ optimizer: 'adam', loss: 'mse' });
+    const x = tn.randomNormal([8, 4], 0, 1, 'float32', 3);
+    await m.fit(x, tn.randomNormal([8, 1], 0, 1, 'float32', 4), { epochs: 2, batchSize: 4, verbose: 0 });
+    const want = Array.from((m.predict(x) as tn.Tensor).data());
+    for (const path of [join(root, 'folder'), join(root, 'model.keras')]) {
+      await m.save(path);
+      tn.clearSession();
+      // Other layers made first shift the automatic names the reloaded block's sublayers get.
+      new tn.layers.Dense(3);
+      const loaded = await tn.models.loadModel(path);
+      expect(loaded.countParams(), path).toBe(89);
+      expect(Array.from((loaded.predict(x) as tn.Tensor).data()), path).toEqual(want);
+    }
+  });
+});
