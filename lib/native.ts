@@ -139,6 +139,15 @@ export interface NativeBindings {
     learningRate: number, rho: number, momentum: number, epsilon: number,
   ): void;
   adagradUpdate(w: F32, grad: F32, accumulator: F32, learningRate: number, epsilon: number): void;
+  adadeltaUpdate(w: F32, grad: F32, accumulatedGrad: F32, accumulatedDelta: F32, learningRate: number, rho: number, epsilon: number): void;
+  /** Adamax with alpha = learningRate / (1 - beta1^t). */
+  adamaxUpdate(w: F32, grad: F32, m: F32, norm: F32, alpha: number, beta1: number, beta2: number, epsilon: number): void;
+  /** Nadam as w -= (momentumFactor m + gradientFactor g) / (sqrt(velocityFactor v) + epsilon), after updating m and v (native/optim.h). */
+  nadamUpdate(
+    w: F32, grad: F32, m: F32, v: F32, momentumFactor: number, gradientFactor: number, velocityFactor: number,
+    beta1: number, beta2: number, epsilon: number,
+  ): void;
+  lionUpdate(w: F32, grad: F32, m: F32, learningRate: number, beta1: number, beta2: number): void;
   /** Per-channel mean and biased variance of x [rows, channels]. */
   batchNormStats(x: F32, rows: number, channels: number, mean: F32, variance: F32): void;
   /** y = (x - mean) / sqrt(variance + epsilon) * gamma + beta over x [rows, channels]. */

@@ -21,20 +21,33 @@ struct OptimTable {
   decltype(&generic::adam_range) adam;
   decltype(&generic::rmsprop_range) rmsprop;
   decltype(&generic::adagrad_range) adagrad;
+  decltype(&generic::adadelta_range) adadelta;
+  decltype(&generic::adamax_range) adamax;
+  decltype(&generic::nadam_range) nadam;
+  decltype(&generic::lion_range) lion;
 };
+
+// One path's loops, in the table's order.
+#define TN_OPTIM_TABLE(ns)                                                                                   \
+  OptimTable {                                                                                               \
+    ns::sgd_range, ns::adam_range, ns::rmsprop_range, ns::adagrad_range, ns::adadelta_range, ns::adamax_range, \
+        ns::nadam_range, ns::lion_range                                                                      \
+  }
 
 const OptimTable& table() {
   static const OptimTable t = [] {
     switch (active_isa()) {
 #if defined(__x86_64__)
-      case Isa::avx512: return OptimTable{avx512::sgd_range, avx512::adam_range, avx512::rmsprop_range, avx512::adagrad_range};
-      case Isa::avx2: return OptimTable{avx2::sgd_range, avx2::adam_range, avx2::rmsprop_range, avx2::adagrad_range};
+      case Isa::avx512: return TN_OPTIM_TABLE(avx512);
+      case Isa::avx2: return TN_OPTIM_TABLE(avx2);
 #endif
-      default: return OptimTable{generic::sgd_range, generic::adam_range, generic::rmsprop_range, generic::adagrad_range};
+      default: return TN_OPTIM_TABLE(generic);
     }
   }();
   return t;
 }
+
+#undef TN_OPTIM_TABLE
 
 }  // namespace
 
@@ -59,6 +72,29 @@ void rmsprop_update(float* w, const float* g, float* a, float* m, float* mg, int
 void adagrad_update(float* w, const float* g, float* a, int64_t n, float lr, float epsilon) {
   const auto f = table().adagrad;
   parallel_for(n, 4, [&](int64_t b, int64_t e) { f(w, g, a, b, e, lr, epsilon); });
+}
+
+void adadelta_update(float* w, const float* g, float* a, float* d, int64_t n, float lr, float rho, float epsilon) {
+  const auto f = table().adadelta;
+  parallel_for(n, 6, [&](int64_t b, int64_t e) { f(w, g, a, d, b, e, lr, rho, epsilon); });
+}
+
+void adamax_update(float* w, const float* g, float* m, float* u, int64_t n, float alpha, float beta1, float beta2,
+                   float epsilon) {
+  const auto f = table().adamax;
+  parallel_for(n, 4, [&](int64_t b, int64_t e) { f(w, g, m, u, b, e, alpha, 1.0f - beta1, beta2, epsilon); });
+}
+
+void nadam_update(float* w, const float* g, float* m, float* v, int64_t n, float cm, float cg, float cv, float beta1,
+                  float beta2, float epsilon) {
+  const auto f = table().nadam;
+  const float c1 = 1.0f - beta1, c2 = 1.0f - beta2;
+  parallel_for(n, 4, [&](int64_t b, int64_t e) { f(w, g, m, v, b, e, cm, cg, cv, c1, c2, epsilon); });
+}
+
+void lion_update(float* w, const float* g, float* m, int64_t n, float lr, float beta1, float beta2) {
+  const auto f = table().lion;
+  parallel_for(n, 2, [&](int64_t b, int64_t e) { f(w, g, m, b, e, lr, beta1, beta2); });
 }
 
 namespace {

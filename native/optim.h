@@ -17,6 +17,18 @@ void rmsprop_update(float* w, const float* g, float* a, float* m, float* mg, int
 // Adagrad: a += g^2; w -= lr*g/sqrt(a+eps).
 void adagrad_update(float* w, const float* g, float* a, int64_t n, float lr, float epsilon);
 
+// Adadelta: a = rho*a + (1-rho)g^2; delta = -sqrt(d+eps)/sqrt(a+eps)*g; d = rho*d + (1-rho)delta^2; w += lr*delta.
+void adadelta_update(float* w, const float* g, float* a, float* d, int64_t n, float lr, float rho, float epsilon);
+// Adamax: m += (1-b1)(g-m); u = max(b2*u, |g|); w -= alpha*m/(u+eps), alpha = lr/(1-b1^t).
+void adamax_update(float* w, const float* g, float* m, float* u, int64_t n, float alpha, float beta1, float beta2,
+                   float epsilon);
+// Nadam: m += (1-b1)(g-m); v += (1-b2)(g^2-v); w -= (cm*m + cg*g)/(sqrt(cv*v)+eps), the step's factors (learning
+// rate, momentum schedule and bias corrections) computed by the caller.
+void nadam_update(float* w, const float* g, float* m, float* v, int64_t n, float cm, float cg, float cv, float beta1,
+                  float beta2, float epsilon);
+// Lion: w -= lr*sign(b1*m + (1-b1)g); m = b2*m + (1-b2)g.
+void lion_update(float* w, const float* g, float* m, int64_t n, float lr, float beta1, float beta2);
+
 // A Dense layer's backward pass and Adam's update of its kernel in one pass over the kernel. With y = x @ w, x
 // [rows, in], w [in, units] and dz = dL/dy [rows, units]: dx = dz @ w^T with w before the update (skipped when dx is
 // null), then adam_update of w with g = x^T @ dz. The kernel's gradient, m and v then stream through the cache once
@@ -39,6 +51,13 @@ void dense_backward_sgd(const float* x, const float* dz, float* dx, float* w, fl
   void rmsprop_range(float* w, const float* g, float* a, float* m, float* mg, int64_t b, int64_t e, float lr,       \
                      float rho, float momentum, float epsilon);                                                    \
   void adagrad_range(float* w, const float* g, float* a, int64_t b, int64_t e, float lr, float epsilon);           \
+  void adadelta_range(float* w, const float* g, float* a, float* d, int64_t b, int64_t e, float lr, float rho,      \
+                      float epsilon);                                                                              \
+  void adamax_range(float* w, const float* g, float* m, float* u, int64_t b, int64_t e, float alpha, float c1,      \
+                    float beta2, float epsilon);                                                                   \
+  void nadam_range(float* w, const float* g, float* m, float* v, int64_t b, int64_t e, float cm, float cg, float cv, \
+                   float c1, float c2, float epsilon);                                                             \
+  void lion_range(float* w, const float* g, float* m, int64_t b, int64_t e, float lr, float beta1, float beta2);   \
   }
 TN_OPTIM_LOOPS(avx512)
 TN_OPTIM_LOOPS(avx2)

@@ -106,5 +106,60 @@ void adagrad_range(float* w, const float* g, float* a, int64_t b, int64_t e, flo
   }
 }
 
+// Adadelta: both moving averages decay towards zero where the gradient stays zero, so both are flushed.
+void adadelta_range(float* w, const float* g, float* a, float* d, int64_t b, int64_t e, float lr, float rho,
+                    float epsilon) {
+#pragma omp simd
+  for (int64_t i = b; i < e; ++i) {
+    const float gi = g[i];
+    const float ai = flush(rho * a[i] + (1.0f - rho) * gi * gi);
+    const float delta = -__builtin_sqrtf(d[i] + epsilon) * gi / __builtin_sqrtf(ai + epsilon);
+    a[i] = ai;
+    d[i] = flush(rho * d[i] + (1.0f - rho) * delta * delta);
+    w[i] += lr * delta;
+  }
+}
+
+// Adamax: the infinity norm u is compared as b2*u > |g| so that a NaN gradient reaches u (and w), as Keras's maximum.
+void adamax_range(float* w, const float* g, float* m, float* u, int64_t b, int64_t e, float alpha, float c1,
+                  float beta2, float epsilon) {
+#pragma omp simd
+  for (int64_t i = b; i < e; ++i) {
+    const float gi = g[i];
+    const float mi = flush(m[i] + (gi - m[i]) * c1);
+    const float decayed = beta2 * u[i], ag = __builtin_fabsf(gi);
+    const float ui = flush(decayed > ag ? decayed : ag);
+    m[i] = mi;
+    u[i] = ui;
+    w[i] -= alpha * mi / (ui + epsilon);
+  }
+}
+
+// Nadam with its step-dependent factors folded into three scalars: w -= (cm*m + cg*g) / (sqrt(cv*v) + eps).
+void nadam_range(float* w, const float* g, float* m, float* v, int64_t b, int64_t e, float cm, float cg, float cv,
+                 float c1, float c2, float epsilon) {
+#pragma omp simd
+  for (int64_t i = b; i < e; ++i) {
+    const float gi = g[i];
+    const float mi = flush(m[i] + (gi - m[i]) * c1);
+    const float vi = flush(v[i] + (gi * gi - v[i]) * c2);
+    m[i] = mi;
+    v[i] = vi;
+    w[i] -= (cm * mi + cg * gi) / (__builtin_sqrtf(cv * vi) + epsilon);
+  }
+}
+
+// Lion: sign(0) is 0, and c * 0 keeps a NaN (Keras's sign of NaN is NaN) without a branch.
+void lion_range(float* w, const float* g, float* m, int64_t b, int64_t e, float lr, float beta1, float beta2) {
+#pragma omp simd
+  for (int64_t i = b; i < e; ++i) {
+    const float gi = g[i];
+    const float c = beta1 * m[i] + (1.0f - beta1) * gi;
+    const float sign = c > 0.0f ? 1.0f : c < 0.0f ? -1.0f : c * 0.0f;
+    w[i] -= lr * sign;
+    m[i] = flush(beta2 * m[i] + (1.0f - beta2) * gi);
+  }
+}
+
 }  // namespace TN_ISA_NS
 }  // namespace tn

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as tn from '../lib/index.js';
 import { expectClose, fixture, type GoldenTensor as Spec } from './helpers/golden.js';
 import { kerasAdam, kerasRmsprop } from './helpers/optimizer-reference.js';
@@ -11,7 +14,8 @@ interface Case {
   outputs: { weightsAfterEachStep: Spec[] };
 }
 
-const cases = fixture<{ cases: Case[] }>('optimizers.json').cases;
+// optimizers-extra.json: Adadelta, Adamax, Nadam and Lion, from test/fixtures/optimizers-extra.py (PyTorch).
+const cases = [...fixture<{ cases: Case[] }>('optimizers.json').cases, ...fixture<{ cases: Case[] }>('optimizers-extra.json').cases];
 
 function make(c: Case): tn.optimizers.Optimizer {
   const a = c.attrs as Record<string, never>;
@@ -21,6 +25,10 @@ function make(c: Case): tn.optimizers.Optimizer {
     case 'adamw': return new tn.optimizers.AdamW(a);
     case 'rmsprop': return new tn.optimizers.RMSprop(a);
     case 'adagrad': return new tn.optimizers.Adagrad(a);
+    case 'adadelta': return new tn.optimizers.Adadelta(a);
+    case 'adamax': return new tn.optimizers.Adamax(a);
+    case 'nadam': return new tn.optimizers.Nadam(a);
+    case 'lion': return new tn.optimizers.Lion(a);
     default: throw new Error(`no optimizer for ${c.op}`);
   }
 }
@@ -85,7 +93,7 @@ describe('optimizers follow Keras 3 update rules', () => {
   it('resolves optimizers by name and rejects unknown ones with the list', () => {
     expect(tn.optimizers.getOptimizer('Adam')).toBeInstanceOf(tn.optimizers.Adam);
     expect(tn.optimizers.getOptimizer('rmsprop')).toBeInstanceOf(tn.optimizers.RMSprop);
-    expect(() => tn.optimizers.getOptimizer('adamax2')).toThrow(/Unknown optimizer "adamax2"\. Known optimizers: sgd, adam, adamw, rmsprop, adagrad/);
+    expect(() => tn.optimizers.getOptimizer('adamax2')).toThrow(/Unknown optimizer "adamax2"\. Known optimizers: sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, lion/);
   });
 
   it('clips by value, by norm and by global norm', () => {
@@ -185,6 +193,26 @@ describe('TF.js-style optimizer factories', () => {
     expect(tn.optimizers.momentum(0.3, 0.9, true).getConfig()).toMatchObject({ learningRate: 0.3, momentum: 0.9, nesterov: true });
     expect(tn.optimizers.rmsprop(0.01, 0.8, 0.5, 1e-5, true).getConfig()).toMatchObject({ learningRate: 0.01, rho: 0.8, momentum: 0.5, epsilon: 1e-5, centered: true });
     expect(tn.optimizers.adagrad(0.05, 0.2).getConfig()).toMatchObject({ learningRate: 0.05, initialAccumulatorValue: 0.2 });
+    expect(tn.optimizers.adadelta(1, 0.9, 1e-6).getConfig()).toMatchObject({ learningRate: 1, rho: 0.9, epsilon: 1e-6 });
+    expect(tn.optimizers.adadelta().getConfig()).toMatchObject({ learningRate: 0.001, rho: 0.95, epsilon: 1e-7 });
+    expect(tn.optimizers.adadelta({ rho: 0.5 }).getConfig()).toMatchObject({ rho: 0.5 });
+    expect(tn.optimizers.adamax(0.002, 0.8, 0.99, 1e-6).getConfig()).toMatchObject({ learningRate: 0.002, beta1: 0.8, beta2: 0.99, epsilon: 1e-6 });
+    expect(tn.optimizers.adamax({ learningRate: 0.003 }).getConfig()).toMatchObject({ learningRate: 0.003, beta1: 0.9, beta2: 0.999 });
+    expect(tn.train.nadam({ learningRate: 0.004 }).getConfig()).toMatchObject({ name: 'nadam', learningRate: 0.004, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+    expect(tn.optimizers.lion({ beta2: 0.98 }).getConfig()).toMatchObject({ name: 'lion', learningRate: 0.001, beta1: 0.9, beta2: 0.98 });
+  });
+
+  it("adamax's TF.js decay divides the rate by 1 + decay * (updates so far)", () => {
+    const opt = tn.optimizers.adamax(0.1, 0.9, 0.999, 1e-7, 0.5);
+    const w = tn.variable(tn.zeros([1]));
+    const moved: number[] = [];
+    for (let t = 0; t < 3; t++) {
+      const before = w.item();
+      // A constant gradient keeps m / ((1 - b1^t) u) at 1: each step moves by the rate alone.
+      opt.applyGradients([[tn.tensor([1]), w]]);
+      moved.push(before - w.item());
+    }
+    moved.forEach((d, t) => expect(d).toBeCloseTo(0.1 / (1 + 0.5 * t), 5));
   });
 
   it('a class constructor given a bare number refuses it instead of ignoring it', () => {
@@ -200,5 +228,105 @@ describe('unrecognized optimizer options', () => {
     expect(() => new tn.optimizers.AdamW({ foo: 1 } as never)).toThrow(/AdamW: unrecognized option "foo"/);
     expect(new tn.optimizers.RMSprop({ rho: 0.8, centered: true, momentum: 0.1 }).rho).toBe(0.8);
     expect(new tn.optimizers.AdamW({ weightDecay: 0.01, amsgrad: true }).weightDecay).toBe(0.01);
+  });
+});
+
+type Identifier = Parameters<typeof tn.optimizers.getOptimizer>[0];
+
+describe('Adadelta, Adamax, Nadam and Lion', () => {
+  const root = mkdtempSync(join(tmpdir(), 'tensornode-optimizers-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const data = () => {
+    const x = tn.randomNormal([64, 3], 0, 1, 'float32', 21);
+    return { x, y: tn.add(tn.matMul(x, tn.tensor([[0.5], [-1], [2]])), tn.scalar(0.3)) };
+  };
+  const regression = (optimizer: Identifier) => {
+    tn.setSeed(3);
+    const model = new tn.Sequential([new tn.layers.Dense(8, { activation: 'tanh', inputShape: [3] }), new tn.layers.Dense(1)]);
+    model.compile({ optimizer, loss: 'mse' });
+    return model;
+  };
+  // Adadelta's default rate of 0.001 barely moves a model in a few epochs (Keras notes it benefits from a larger one).
+  const byName: [string, Identifier, new () => tn.optimizers.Optimizer][] = [
+    ['nadam', 'nadam', tn.optimizers.Nadam],
+    ['adamax', 'adamax', tn.optimizers.Adamax],
+    ['adadelta (rate 1)', { className: 'Adadelta', config: { learningRate: 1 } }, tn.optimizers.Adadelta],
+    ['lion', 'lion', tn.optimizers.Lion],
+  ];
+
+  it.each(byName)('%s reduces the loss of a small Dense regression in fit()', async (_label, id, Cls) => {
+    const { x, y } = data();
+    const model = regression(id);
+    expect(model.optimizer).toBeInstanceOf(Cls);
+    const h = await model.fit(x, y, { epochs: 15, batchSize: 16, shuffle: false, verbose: 0 });
+    const loss = h.history.loss as number[];
+    expect(loss[loss.length - 1]).toBeLessThan(0.8 * loss[0]);
+  });
+
+  it.each([
+    ['Adadelta', () => new tn.optimizers.Adadelta({ learningRate: 0.5, rho: 0.9, epsilon: 1e-6, weightDecay: 0.01 })],
+    ['Adamax', () => new tn.optimizers.Adamax({ learningRate: 0.002, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, clipnorm: 1 })],
+    ['Nadam', () => new tn.optimizers.Nadam({ learningRate: 0.002, beta1: 0.85, beta2: 0.95, epsilon: 1e-6, name: 'n' })],
+    ['Lion', () => new tn.optimizers.Lion({ learningRate: 3e-4, beta1: 0.95, beta2: 0.98, weightDecay: 0.1 })],
+  ])('%s: getConfig() gives back an equal optimizer through getOptimizer', (className, make) => {
+    const opt = make();
+    const again = tn.optimizers.getOptimizer({ className, config: opt.getConfig() });
+    expect(again.constructor).toBe(opt.constructor);
+    expect(again.getConfig()).toEqual(opt.getConfig());
+  });
+
+  // Rates that float32 holds exactly: a .keras file keeps the rate as a float32 variable, as Keras does.
+  const saved: [string, () => tn.optimizers.Optimizer][] = [
+    ['Nadam', () => new tn.optimizers.Nadam({ learningRate: 2 ** -6 })],
+    ['Adamax', () => new tn.optimizers.Adamax({ learningRate: 2 ** -6 })],
+    ['Adadelta', () => new tn.optimizers.Adadelta({ learningRate: 1 })],
+    ['Lion', () => new tn.optimizers.Lion({ learningRate: 2 ** -10 })],
+  ];
+  it.each(['.keras', ''].flatMap((ext) => saved.map(([name, make]) => [name, ext, make] as const)))('%s: a saved model (%s) keeps the optimizer and its slots, and resumes training where it stopped', async (className, ext, make) => {
+    const { x, y } = data();
+    const model = regression(make());
+    await model.fit(x, y, { epochs: 2, batchSize: 16, shuffle: false, verbose: 0 });
+    const path = join(root, `${className}-${ext ? 'keras' : 'folder'}${ext}`);
+    await model.save(path);
+    const loaded = await tn.models.loadModel(path);
+    expect(loaded.optimizer!.constructor.name).toBe(className);
+    expect(loaded.optimizer!.getConfig()).toEqual(model.optimizer!.getConfig());
+    expect(loaded.optimizer!.iterations).toBe(8);
+    const slots = (m: tn.Model) => m.trainableWeights.map((v) => m.optimizer!.slotsOf(v)!.map((a) => Array.from(a)));
+    expect(slots(model).flat(2).some((v) => v !== 0)).toBe(true);
+    expect(slots(loaded)).toEqual(slots(model));
+    await model.fit(x, y, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 });
+    await loaded.fit(x, y, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0 });
+    expect(loaded.getWeights().map((w) => Array.from(w.data()))).toEqual(model.getWeights().map((w) => Array.from(w.data())));
+  });
+
+  it('refuse options they do not take, and betas or rho out of range, as Keras does', () => {
+    expect(() => new tn.optimizers.Nadam({ lr: 0.1 } as never)).toThrow(/Nadam: unrecognized option "lr" \(did you mean learningRate\?\)/);
+    expect(() => new tn.optimizers.Lion({ epsilon: 1e-7 } as never)).toThrow(/Lion: unrecognized option "epsilon"/);
+    expect(() => new tn.optimizers.Adamax({ amsgrad: true } as never)).toThrow(/Adamax: unrecognized option "amsgrad"/);
+    expect(() => new tn.optimizers.Adadelta({ beta1: 0.9 } as never)).toThrow(/Adadelta: unrecognized option "beta1"/);
+    expect(() => new tn.optimizers.Adadelta({ rho: 1.5 })).toThrow('Adadelta: received an invalid value for `rho`, expected a number in [0, 1]. Received: rho=1.5');
+    expect(() => new tn.optimizers.Adamax({ beta2: 1 })).toThrow('Adamax: received an invalid value for `beta2`, expected a number in [0, 1). Received: beta2=1');
+    expect(() => new tn.optimizers.Nadam({ beta1: -0.1 })).toThrow('Nadam: received an invalid value for `beta1`, expected a number in [0, 1). Received: beta1=-0.1');
+    expect(() => new tn.optimizers.Lion({ beta1: 0 })).toThrow('Lion: received an invalid value for `beta1`, expected a number in (0, 1]. Received: beta1=0');
+    expect(() => new tn.optimizers.Lion({ beta2: '0.9' as never })).toThrow('Lion: received an invalid value for `beta2`, expected a number in [0, 1]. Received: beta2="0.9"');
+    expect(new tn.optimizers.Lion({ beta1: 1 }).beta1).toBe(1);
+  });
+
+  it("Nadam's momentum product follows the step count, so a restored count continues the schedule", () => {
+    const w0 = [0.5, -1];
+    const grads = [[1, -2], [0.5, 0.25], [-1, 1], [0.2, 0.1]];
+    const whole = new tn.optimizers.Nadam({ learningRate: 0.1 });
+    const w = tn.variable(tn.tensor(w0));
+    for (const g of grads) whole.applyGradients([[tn.tensor(g), w]]);
+    // Two steps, then a new optimizer given the count and the slots (as a load does), then the last two.
+    const first = new tn.optimizers.Nadam({ learningRate: 0.1 });
+    const w2 = tn.variable(tn.tensor(w0));
+    for (const g of grads.slice(0, 2)) first.applyGradients([[tn.tensor(g), w2]]);
+    const second = new tn.optimizers.Nadam({ learningRate: 0.1 });
+    second.iterations = first.iterations;
+    second.restoreSlots(w2, first.slotsOf(w2)!.map((a) => Float32Array.from(a)));
+    for (const g of grads.slice(2)) second.applyGradients([[tn.tensor(g), w2]]);
+    expect(Array.from(w2.data())).toEqual(Array.from(w.data()));
   });
 });

@@ -149,7 +149,10 @@ function kerasWeightsOf(model: Model, optimizer: Map<string, WritableArray[]> | 
  * The optimizer's variables after the step count and learning rate, as Keras 3 creates them: for Adam a momentum
  * and a velocity per variable, in turn, then (amsgrad) every velocity_hat; RMSprop every velocity, then every
  * momentum (momentum > 0), then every average gradient (centered); SGD a momentum per variable (momentum > 0);
- * Adagrad an accumulator per variable. Entries are [variable index, tensornode slot index].
+ * Adagrad an accumulator per variable; Adamax a momentum and a norm per variable, in turn; Adadelta every
+ * accumulated_grad, then every accumulated_delta_var (earlier Keras 3 releases made them in turn, so their Adadelta
+ * files load with the two swapped); Nadam every momentum, then every velocity, then its momentum product
+ * (nadamTail); Lion a momentum per variable. Entries are [variable index, tensornode slot index].
  */
 function kerasSlotOrder(opt: Optimizer, count: number): [number, number][] | null {
   const each = (slot: number): [number, number][] => Array.from({ length: count }, (_, i) => [i, slot]);
@@ -162,11 +165,24 @@ function kerasSlotOrder(opt: Optimizer, count: number): [number, number][] | nul
       return [...each(0), ...(o.momentum ? each(1) : []), ...(o.centered ? each(2) : [])];
     case 'SGD':
       return o.momentum ? each(0) : [];
-    case 'Adagrad':
+    case 'Adagrad': case 'Lion':
       return each(0);
+    case 'Adamax':
+      return interleaved([0, 1]);
+    case 'Adadelta': case 'Nadam':
+      return [...each(0), ...each(1)];
     default:
       return null;
   }
+}
+
+/**
+ * Keras's Nadam keeps the product of its momentum schedule as a variable after the slots; tensornode derives it from
+ * the step count, so it is written for Keras and skipped on reading.
+ */
+function nadamTail(opt: Optimizer): H5Array[] {
+  if (opt.constructor.name !== 'Nadam') return [];
+  return [{ dtype: 'float32', shape: [], values: Float32Array.of((opt as unknown as { momentumProduct(): number }).momentumProduct()) }];
 }
 
 function optimizerState(model: Model): Map<string, WritableArray[]> | null {
@@ -182,7 +198,7 @@ function optimizerState(model: Model): Map<string, WritableArray[]> | null {
   // the step count and learning rate are written.
   if (!order || slots.some((s) => !s)) return new Map([['optimizer', head]]);
   const arrays = order.map(([i, k]): H5Array => ({ dtype: 'float32', shape: vars[i].shape.slice(), values: Float32Array.from(slots[i]![k]) }));
-  return new Map([['optimizer', [...head, ...arrays]]]);
+  return new Map([['optimizer', [...head, ...arrays, ...nadamTail(opt)]]]);
 }
 
 /**
@@ -197,14 +213,16 @@ function restoreKerasOptimizer(model: Model, arrays: H5Array[], where: string): 
   if (!order) return;
   // Keras 3 keeps the learning rate as a variable after the step count; tf.keras 2 does not. An optimizer that had
   // not stepped when saved has only those.
-  const head = arrays.length === 2 + order.length ? 2 : arrays.length === 1 + order.length ? 1 : arrays.length <= 2 ? arrays.length : -1;
+  // Keras's Nadam ends with its momentum product (a scalar), which tensornode derives from the step count.
+  const n = nadamTail(opt).length && arrays.length > 2 && arrays.at(-1)!.shape.length === 0 ? arrays.length - 1 : arrays.length;
+  const head = n === 2 + order.length ? 2 : n === 1 + order.length ? 1 : n <= 2 ? n : -1;
   if (head < 0) {
     console.warn(`${where}: skipping the optimizer's state: the file has ${arrays.length} variables, but a ${opt.constructor.name} for this model's ${vars.length} trainable variables has ${order.length} slots plus the step count and learning rate`);
     return;
   }
   opt.iterations = Number(arrays[0].values[0] ?? 0);
   if (head === 2 && typeof opt.learningRate === 'number') opt.learningRate = Number(arrays[1].values[0]);
-  if (arrays.length === head && order.length > 0) return;
+  if (n === head && order.length > 0) return;
   const skip = head;
   const bySlot = vars.map(() => [] as Float32Array[]);
   order.forEach(([i, k], j) => {
@@ -585,7 +603,7 @@ function keras3CompileConfig(model: Model): Json | null {
   const args = model.compileArgs;
   const opt = model.optimizer;
   if (!args || !opt) return null;
-  const cls = { Adam: 'Adam', AdamW: 'AdamW', SGD: 'SGD', RMSprop: 'RMSprop', Adagrad: 'Adagrad' }[opt.constructor.name];
+  const cls = { Adam: 'Adam', AdamW: 'AdamW', SGD: 'SGD', RMSprop: 'RMSprop', Adagrad: 'Adagrad', Adadelta: 'Adadelta', Adamax: 'Adamax', Nadam: 'Nadam', Lion: 'Lion' }[opt.constructor.name];
   if (!cls) return null;
   const o = opt as unknown as Record<string, unknown>;
   const specific: Json = {
@@ -594,6 +612,10 @@ function keras3CompileConfig(model: Model): Json | null {
     SGD: { momentum: o.momentum, nesterov: o.nesterov },
     RMSprop: { rho: o.rho, momentum: o.momentum, epsilon: o.epsilon, centered: o.centered },
     Adagrad: { initial_accumulator_value: o.initialAccumulatorValue, epsilon: o.epsilon },
+    Adadelta: { rho: o.rho, epsilon: o.epsilon },
+    Adamax: { beta_1: o.beta1, beta_2: o.beta2, epsilon: o.epsilon },
+    Nadam: { beta_1: o.beta1, beta_2: o.beta2, epsilon: o.epsilon },
+    Lion: { beta_1: o.beta1, beta_2: o.beta2 },
   }[cls] as Json;
   // A schedule as Keras 3 serializes one (its config carries its name, which is its class name by default).
   const lr = opt.learningRate;

@@ -258,8 +258,22 @@ function optimizerFromConfig(oc: { class_name: string; config: Json }, where: st
     }
     case 'adagrad':
       return getOptimizer({ className: 'Adagrad', config: clean({ ...common, initialAccumulatorValue: num('initialAccumulatorValue'), epsilon: num('epsilon') }) });
+    case 'adadelta':
+      return getOptimizer({ className: 'Adadelta', config: clean({ ...common, rho: num('rho'), epsilon: num('epsilon'), weightDecay: num('weightDecay') }) });
+    // TF.js's Adamax divides its rate by 1 + decay * (updates so far): InverseTimeDecay over single steps.
+    case 'adamax': {
+      const decay = num('decay');
+      const learningRate = decay && typeof common.learningRate === 'number'
+        ? { className: 'InverseTimeDecay', config: { initialLearningRate: common.learningRate, decaySteps: 1, decayRate: decay } }
+        : common.learningRate;
+      return getOptimizer({ className: 'Adamax', config: clean({ ...common, learningRate, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), weightDecay: num('weightDecay') }) });
+    }
+    case 'nadam':
+      return getOptimizer({ className: 'Nadam', config: clean({ ...common, beta1: num('beta1'), beta2: num('beta2'), epsilon: num('epsilon'), weightDecay: num('weightDecay') }) });
+    case 'lion':
+      return getOptimizer({ className: 'Lion', config: clean({ ...common, beta1: num('beta1'), beta2: num('beta2'), weightDecay: num('weightDecay') }) });
     default:
-      throw new Error(`${where}: tensornode has no optimizer "${oc.class_name}" (it has SGD, Adam, AdamW, RMSprop, Adagrad); load with { compile: false } and compile() yourself`);
+      throw new Error(`${where}: tensornode has no optimizer "${oc.class_name}" (it has SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion); load with { compile: false } and compile() yourself`);
   }
 }
 
@@ -300,6 +314,7 @@ export function compileArgsFromTrainingConfig(tc: TrainingConfig, outputs: numbe
 /** TF.js's optimizer weight names per slot (`<variable>/m`), in tensornode's slot order. */
 const SLOT_NAMES: Record<string, string[]> = {
   Adam: ['m', 'v', 'vhat'], AdamW: ['m', 'v', 'vhat'], RMSprop: ['rms', 'momentum', 'mg'], Adagrad: ['accumulator'], SGD: ['momentum'],
+  Adadelta: ['accum_grad', 'accum_var'], Adamax: ['m', 'v'],
 };
 
 /**
@@ -409,6 +424,9 @@ function tfjsOptimizerConfig(opt: Optimizer): { class_name: string; config: Json
     case 'RMSprop': return c.centered ? null : { class_name: 'RMSProp', config: { learning_rate: lr, decay: c.rho, momentum: c.momentum, epsilon: c.epsilon, centered: false } };
     // TF.js's Adagrad has no epsilon of its own (it uses 1e-7, as tensornode's default).
     case 'Adagrad': return c.epsilon === 1e-7 ? { class_name: 'Adagrad', config: { learning_rate: lr, initial_accumulator_value: c.initialAccumulatorValue } } : null;
+    case 'Adadelta': return { class_name: 'Adadelta', config: { learning_rate: lr, rho: c.rho, epsilon: c.epsilon } };
+    case 'Adamax': return { class_name: 'Adamax', config: { learning_rate: lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, decay: 0 } };
+    // TF.js has no Nadam or Lion: those keep tensornode's own compile config only, as AdamW does.
     default: return null;
   }
 }

@@ -32,6 +32,14 @@ function checkNonNegative(v: unknown, cls: string, arg: string): number | null {
   return v;
 }
 
+/** Checks that `arg` is a number in [0, 1], with either end excluded when open (Keras's message). */
+function checkFraction(v: number, cls: string, arg: string, open: { low?: boolean; high?: boolean } = {}): number {
+  if (!(typeof v === 'number' && (open.low ? v > 0 : v >= 0) && (open.high ? v < 1 : v <= 1))) {
+    throw new Error(`${cls}: received an invalid value for \`${arg}\`, expected a number in ${open.low ? '(' : '['}0, 1${open.high ? ')' : ']'}. Received: ${arg}=${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+  }
+  return v;
+}
+
 export abstract class Optimizer {
   /** A number, or a schedule of the step count. ReduceOnPlateau-style callbacks set it. */
   learningRate: number | LearningRateSchedule;
@@ -288,9 +296,8 @@ export class Adam extends Optimizer {
     this.beta2 = args.beta2 ?? 0.999;
     this.epsilon = args.epsilon ?? 1e-7;
     this.amsgrad = args.amsgrad ?? false;
-    for (const [k, v] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
-      if (!(v >= 0 && v < 1)) throw new Error(`${this.constructor.name}: received an invalid value for \`${k}\`, expected a number in [0, 1). Received: ${k}=${v}`);
-    }
+    checkFraction(this.beta1, this.constructor.name, 'beta1', { high: true });
+    checkFraction(this.beta2, this.constructor.name, 'beta2', { high: true });
   }
   protected slotSpec() {
     return { count: this.amsgrad ? 3 : 2, initial: [0, 0, 0] };
@@ -385,12 +392,150 @@ export class Adagrad extends Optimizer {
   }
 }
 
+export interface AdadeltaArgs extends OptimizerArgs {
+  rho?: number;
+  epsilon?: number;
+}
+
+/**
+ * Adadelta (Keras 3): a = rho a + (1 - rho) g^2; delta = -sqrt(d + eps) / sqrt(a + eps) g;
+ * d = rho d + (1 - rho) delta^2; w += lr delta. Keras's default rate is 0.001; Zeiler's paper has none (1.0).
+ */
+export class Adadelta extends Optimizer {
+  static readonly options: readonly string[] = ['rho', 'epsilon'];
+  readonly rho: number;
+  readonly epsilon: number;
+  constructor(args: AdadeltaArgs = {}) {
+    super(args, { learningRate: 0.001, name: 'adadelta' });
+    this.rho = checkFraction(args.rho ?? 0.95, 'Adadelta', 'rho');
+    this.epsilon = args.epsilon ?? 1e-7;
+  }
+  protected slotSpec() {
+    return { count: 2, initial: [0, 0] };
+  }
+  protected update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number): void {
+    this.decay(w, lr);
+    native.adadeltaUpdate(w, g, slots[0], slots[1], lr, this.rho, this.epsilon);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), rho: this.rho, epsilon: this.epsilon };
+  }
+}
+
+export interface AdamaxArgs extends OptimizerArgs {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/** Adamax's and Nadam's options, two moment rates and epsilon with Keras 3's defaults, and two slots of zeros. */
+abstract class TwoMomentOptimizer extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  constructor(args: AdamaxArgs, name: string) {
+    super(args, { learningRate: 0.001, name });
+    this.beta1 = checkFraction(args.beta1 ?? 0.9, new.target.name, 'beta1', { high: true });
+    this.beta2 = checkFraction(args.beta2 ?? 0.999, new.target.name, 'beta2', { high: true });
+    this.epsilon = args.epsilon ?? 1e-7;
+  }
+  protected slotSpec() {
+    return { count: 2, initial: [0, 0] };
+  }
+  override getConfig() {
+    return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}
+
+/** Adamax (Keras 3): m += (1 - b1)(g - m); u = max(b2 u, |g|); w -= lr m / ((1 - b1^t)(u + eps)). */
+export class Adamax extends TwoMomentOptimizer {
+  static readonly options: readonly string[] = ['beta1', 'beta2', 'epsilon'];
+  constructor(args: AdamaxArgs = {}) {
+    super(args, 'adamax');
+  }
+  protected update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number, t: number): void {
+    this.decay(w, lr);
+    native.adamaxUpdate(w, g, slots[0], slots[1], lr / (1 - Math.pow(this.beta1, t)), this.beta1, this.beta2, this.epsilon);
+  }
+}
+
+export type NadamArgs = AdamaxArgs;
+
+/**
+ * Nadam (Keras 3), Adam with Nesterov momentum under Dozat's momentum schedule u_t = b1 (1 - 0.5 * 0.96^t):
+ * m += (1 - b1)(g - m); v += (1 - b2)(g^2 - v);
+ * w -= lr (u_{t+1} m / (1 - U_t u_{t+1}) + (1 - u_t) g / (1 - U_t)) / (sqrt(v / (1 - b2^t)) + eps), U_t = u_1 ... u_t.
+ */
+export class Nadam extends TwoMomentOptimizer {
+  static readonly options: readonly string[] = ['beta1', 'beta2', 'epsilon'];
+  /** U_t of the last step computed: Keras keeps it as a variable; here it follows from the step, so loading a step count is enough. */
+  private uProduct = { step: 0, value: 1 };
+  constructor(args: NadamArgs = {}) {
+    super(args, 'nadam');
+  }
+  private momentumAt(t: number): number {
+    return this.beta1 * (1 - 0.5 * Math.pow(0.96, t));
+  }
+  /** U_t, from the previous step's product when t follows it (every step but the first after a load). */
+  private productTo(t: number): number {
+    let { step, value } = this.uProduct;
+    if (step > t) [step, value] = [0, 1];
+    for (; step < t; step++) value *= this.momentumAt(step + 1);
+    this.uProduct = { step, value };
+    return value;
+  }
+  /** @internal The product of the momentum schedule up to the last update, as Keras's Nadam keeps it (for .keras files). */
+  momentumProduct(): number {
+    return this.productTo(this.iterations);
+  }
+  protected update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number, t: number): void {
+    this.decay(w, lr);
+    const u = this.momentumAt(t), next = this.momentumAt(t + 1), product = this.productTo(t);
+    const cm = (lr * next) / (1 - product * next);
+    const cg = (lr * (1 - u)) / (1 - product);
+    native.nadamUpdate(w, g, slots[0], slots[1], cm, cg, 1 / (1 - Math.pow(this.beta2, t)), this.beta1, this.beta2, this.epsilon);
+  }
+}
+
+export interface LionArgs extends OptimizerArgs {
+  beta1?: number;
+  beta2?: number;
+}
+
+/**
+ * Lion (Keras 3): w -= lr sign(b1 m + (1 - b1) g); m = b2 m + (1 - b2) g. Its steps are all of size lr, so its
+ * rate is typically 3-10x smaller than AdamW's (and its weight decay as much larger).
+ */
+export class Lion extends Optimizer {
+  static readonly options: readonly string[] = ['beta1', 'beta2'];
+  readonly beta1: number;
+  readonly beta2: number;
+  constructor(args: LionArgs = {}) {
+    super(args, { learningRate: 0.001, name: 'lion' });
+    // Keras: with beta1 = 0 the update degenerates to SignSGD.
+    this.beta1 = checkFraction(args.beta1 ?? 0.9, 'Lion', 'beta1', { low: true });
+    this.beta2 = checkFraction(args.beta2 ?? 0.99, 'Lion', 'beta2');
+  }
+  protected slotSpec() {
+    return { count: 1, initial: [0] };
+  }
+  protected update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number): void {
+    this.decay(w, lr);
+    native.lionUpdate(w, g, slots[0], lr, this.beta1, this.beta2);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2 };
+  }
+}
+
 export type OptimizerIdentifier = string | Optimizer | { className: string; config?: Record<string, unknown> };
 
-const classes: Record<string, new () => Optimizer> = { sgd: SGD, adam: Adam, adamw: AdamW, rmsprop: RMSprop, adagrad: Adagrad };
+const classes: Record<string, new () => Optimizer> = {
+  sgd: SGD, adam: Adam, adamw: AdamW, rmsprop: RMSprop, adagrad: Adagrad, adadelta: Adadelta, adamax: Adamax, nadam: Nadam, lion: Lion,
+};
 const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
 
-/** Resolves 'adam', 'sgd', 'rmsprop', 'adagrad', 'adamw' (any case) or an Optimizer. */
+/** Resolves 'adam', 'sgd', 'rmsprop', 'adagrad', 'adamw', 'adadelta', 'adamax', 'nadam', 'lion' (any case) or an Optimizer. */
 export function getOptimizer(id: OptimizerIdentifier): Optimizer {
   if (id instanceof Optimizer) return id;
   if (typeof id === 'string') return new (lookup(table, id, 'optimizer', Object.keys(classes)))();

@@ -150,6 +150,71 @@ Napi::Value AdagradUpdate(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Each slot the length of w, apart from w (SlotLike), from the gradient and from the other slot.
+void TwoSlots(const Args& args, const Args::Span<float>& w, const Args::Span<float>& g, const Args::Span<float>& a,
+              const char* aName, const Args::Span<float>& b, const char* bName) {
+  args.Length(g, w.length, "grad", "the length of the parameter");
+  args.Disjoint(g, "grad", w, "the parameter");
+  SlotLike(args, a, w, aName);
+  SlotLike(args, b, w, bName);
+  args.Disjoint(a, aName, g, "grad");
+  args.Disjoint(b, bName, g, "grad");
+  args.Disjoint(a, aName, b, bName);
+}
+
+Napi::Value AdadeltaUpdate(const Napi::CallbackInfo& info) {
+  Args args(info, "adadeltaUpdate", 7);
+  auto w = args.Floats(0, "w");
+  auto g = args.Floats(1, "grad");
+  auto a = args.Floats(2, "accumulatedGrad");
+  auto d = args.Floats(3, "accumulatedDelta");
+  const float lr = args.Float(4, "learningRate"), rho = args.Float(5, "rho"), eps = args.Float(6, "epsilon");
+  TwoSlots(args, w, g, a, "accumulatedGrad", d, "accumulatedDelta");
+  tn::adadelta_update(w.data, g.data, a.data, d.data, w.length, lr, rho, eps);
+  return info.Env().Undefined();
+}
+
+Napi::Value AdamaxUpdate(const Napi::CallbackInfo& info) {
+  Args args(info, "adamaxUpdate", 8);
+  auto w = args.Floats(0, "w");
+  auto g = args.Floats(1, "grad");
+  auto m = args.Floats(2, "m");
+  auto u = args.Floats(3, "norm");
+  const float alpha = args.Float(4, "alpha"), b1 = args.Float(5, "beta1"), b2 = args.Float(6, "beta2"),
+              eps = args.Float(7, "epsilon");
+  TwoSlots(args, w, g, m, "m", u, "norm");
+  tn::adamax_update(w.data, g.data, m.data, u.data, w.length, alpha, b1, b2, eps);
+  return info.Env().Undefined();
+}
+
+Napi::Value NadamUpdate(const Napi::CallbackInfo& info) {
+  Args args(info, "nadamUpdate", 10);
+  auto w = args.Floats(0, "w");
+  auto g = args.Floats(1, "grad");
+  auto m = args.Floats(2, "m");
+  auto v = args.Floats(3, "v");
+  const float cm = args.Float(4, "momentumFactor"), cg = args.Float(5, "gradientFactor"),
+              cv = args.Float(6, "velocityFactor"), b1 = args.Float(7, "beta1"), b2 = args.Float(8, "beta2"),
+              eps = args.Float(9, "epsilon");
+  TwoSlots(args, w, g, m, "m", v, "v");
+  tn::nadam_update(w.data, g.data, m.data, v.data, w.length, cm, cg, cv, b1, b2, eps);
+  return info.Env().Undefined();
+}
+
+Napi::Value LionUpdate(const Napi::CallbackInfo& info) {
+  Args args(info, "lionUpdate", 6);
+  auto w = args.Floats(0, "w");
+  auto g = args.Floats(1, "grad");
+  auto m = args.Floats(2, "m");
+  const float lr = args.Float(3, "learningRate"), b1 = args.Float(4, "beta1"), b2 = args.Float(5, "beta2");
+  args.Length(g, w.length, "grad", "the length of the parameter");
+  args.Disjoint(g, "grad", w, "the parameter");
+  SlotLike(args, m, w, "m");
+  args.Disjoint(m, "m", g, "grad");
+  tn::lion_update(w.data, g.data, m.data, w.length, lr, b1, b2);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterOptim(Napi::Env env, Napi::Object exports) {
@@ -160,6 +225,10 @@ void RegisterOptim(Napi::Env env, Napi::Object exports) {
       {"denseBackwardSgd", DenseBackwardSgd},
       {"rmspropUpdate", RmspropUpdate},
       {"adagradUpdate", AdagradUpdate},
+      {"adadeltaUpdate", AdadeltaUpdate},
+      {"adamaxUpdate", AdamaxUpdate},
+      {"nadamUpdate", NadamUpdate},
+      {"lionUpdate", LionUpdate},
   });
 }
 

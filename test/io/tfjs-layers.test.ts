@@ -411,7 +411,13 @@ describe('files TF.js 4.22 writes', () => {
     theirs.compile({ optimizer: 'adadelta', loss: 'meanSquaredError' });
     const a = await tfjsArtifacts(theirs, true);
     expect(a.trainingConfig?.optimizer_config.class_name).toBe('Adadelta');
-    await expect(tn.loadLayersModel(tn.io.fromMemory(a))).rejects.toThrow(/no optimizer "Adadelta".*\{ compile: false \}/);
+    const compiled = await tn.loadLayersModel(tn.io.fromMemory(a));
+    expect(compiled.optimizer).toBeInstanceOf(tn.optimizers.Adadelta);
+    // TF.js's 'adadelta' in compile() is tf.train.adadelta(1.0), Keras 2's rate.
+    expect(compiled.optimizer!.getConfig()).toMatchObject({ learningRate: 1, rho: 0.95, epsilon: 1e-7 });
+    // An optimizer tensornode does not have (Keras's Ftrl) is refused, pointing at { compile: false }.
+    a.trainingConfig!.optimizer_config = { class_name: 'Ftrl', config: { learning_rate: 0.001 } };
+    await expect(tn.loadLayersModel(tn.io.fromMemory(a))).rejects.toThrow(/no optimizer "Ftrl".*\{ compile: false \}/);
     const ours = await tn.loadLayersModel(tn.io.fromMemory(a), { compile: false });
     expect(ours.optimizer).toBeNull();
   });

@@ -317,6 +317,26 @@ const specs: Record<string, Spec> = {
     valid: () => [f(10), f(10), f(10), 0.1, 1e-7],
     aliases: [[0, 1], [2, 0], [2, 1]],
   },
+  adadeltaUpdate: {
+    kinds: ['f32', 'f32', 'f32', 'f32', 'float', 'float', 'float'],
+    valid: () => [f(10), f(10), f(10), f(10), 1, 0.95, 1e-7],
+    aliases: [[0, 1], [2, 0], [3, 0], [2, 1], [3, 1], [3, 2]],
+  },
+  adamaxUpdate: {
+    kinds: ['f32', 'f32', 'f32', 'f32', 'float', 'float', 'float', 'float'],
+    valid: () => [f(10), f(10), f(10), f(10), 0.01, 0.9, 0.999, 1e-7],
+    aliases: [[0, 1], [2, 0], [3, 0], [2, 1], [3, 1], [3, 2]],
+  },
+  nadamUpdate: {
+    kinds: ['f32', 'f32', 'f32', 'f32', 'float', 'float', 'float', 'float', 'float', 'float'],
+    valid: () => [f(10), f(10), f(10), f(10), 0.01, 0.001, 1.5, 0.9, 0.999, 1e-7],
+    aliases: [[0, 1], [2, 0], [3, 0], [2, 1], [3, 1], [3, 2]],
+  },
+  lionUpdate: {
+    kinds: ['f32', 'f32', 'f32', 'float', 'float', 'float'],
+    valid: () => [f(10), f(10), f(10), 0.001, 0.9, 0.99],
+    aliases: [[0, 1], [2, 0], [2, 1]],
+  },
   batchNormStats: {
     kinds: ['f32', 'int', 'int', 'f32', 'f32'],
     valid: () => [f(12), 3, 4, f(4), f(4)],

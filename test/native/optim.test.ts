@@ -139,6 +139,100 @@ describe('native optimizer updates match float64 references', () => {
     }
   });
 
+  it('Adadelta', () => {
+    for (const n of lengths) {
+      const w = values(n, 5, 1);
+      const a = new Float32Array(n), d = new Float32Array(n);
+      const rw = Float64Array.from(w), ra = new Float64Array(n), rd = new Float64Array(n);
+      const [lr, rho, eps] = [1, 0.95, 1e-7];
+      for (let t = 1; t <= steps; t++) {
+        const g = values(n, 50 + t, t === 2 ? 0.1 : 1);
+        native.adadeltaUpdate(w, g, a, d, lr, rho, eps);
+        for (let i = 0; i < n; i++) {
+          ra[i] = rho * ra[i] + (1 - rho) * g[i] * g[i];
+          const delta = (-Math.sqrt(rd[i] + eps) / Math.sqrt(ra[i] + eps)) * g[i];
+          rd[i] = rho * rd[i] + (1 - rho) * delta * delta;
+          rw[i] += lr * delta;
+        }
+      }
+      expect(worst(w, rw, 1), `adadelta n=${n}`).toBeLessThan(tolerance);
+      expect(worst(a, ra, 0.01), `adadelta n=${n}`).toBeLessThan(tolerance);
+      expect(worst(d, rd, 1e-8), `adadelta n=${n}`).toBeLessThan(tolerance);
+    }
+  });
+
+  it('Adamax, where the decayed norm and then |g| are the larger', () => {
+    for (const n of lengths) {
+      const w = values(n, 6, 1);
+      const m = new Float32Array(n), u = new Float32Array(n);
+      const rw = Float64Array.from(w), rm = new Float64Array(n), ru = new Float64Array(n);
+      const [lr, b1, b2, eps] = [0.01, 0.9, 0.999, 1e-7];
+      for (let t = 1; t <= steps; t++) {
+        // Step 2's small gradients leave the decayed norm in front; the others replace it where |g| grows.
+        const g = values(n, 60 + t, t === 2 ? 0.1 : 1);
+        const alpha = lr / (1 - b1 ** t);
+        native.adamaxUpdate(w, g, m, u, alpha, b1, b2, eps);
+        for (let i = 0; i < n; i++) {
+          rm[i] = rm[i] + (g[i] - rm[i]) * (1 - b1);
+          ru[i] = Math.max(f32(b2) * ru[i], Math.abs(g[i]));
+          rw[i] -= (f32(alpha) * rm[i]) / (ru[i] + eps);
+        }
+      }
+      expect(worst(w, rw, 1), `adamax n=${n}`).toBeLessThan(tolerance);
+      expect(worst(m, rm, 0.1), `adamax n=${n}`).toBeLessThan(tolerance);
+      expect(worst(u, ru, 0.1), `adamax n=${n}`).toBeLessThan(tolerance);
+    }
+  });
+
+  it('Nadam, with the momentum schedule folded into the step\'s factors', () => {
+    for (const n of lengths) {
+      const w = values(n, 7, 1);
+      const m = new Float32Array(n), v = new Float32Array(n);
+      const rw = Float64Array.from(w), rm = new Float64Array(n), rv = new Float64Array(n);
+      const [lr, b1, b2, eps] = [0.01, 0.9, 0.999, 1e-7];
+      const mu = (t: number) => b1 * (1 - 0.5 * 0.96 ** t);
+      let product = 1;
+      for (let t = 1; t <= steps; t++) {
+        const g = values(n, 70 + t, t === 2 ? 0.1 : 1);
+        product *= mu(t);
+        const cm = (lr * mu(t + 1)) / (1 - product * mu(t + 1)), cg = (lr * (1 - mu(t))) / (1 - product), cv = 1 / (1 - b2 ** t);
+        native.nadamUpdate(w, g, m, v, cm, cg, cv, b1, b2, eps);
+        for (let i = 0; i < n; i++) {
+          rm[i] = rm[i] + (g[i] - rm[i]) * (1 - b1);
+          rv[i] = rv[i] + (g[i] * g[i] - rv[i]) * (1 - b2);
+          rw[i] -= (f32(cm) * rm[i] + f32(cg) * g[i]) / (Math.sqrt(f32(cv) * rv[i]) + eps);
+        }
+      }
+      expect(worst(w, rw, 1), `nadam n=${n}`).toBeLessThan(tolerance);
+      expect(worst(m, rm, 0.1), `nadam n=${n}`).toBeLessThan(tolerance);
+      expect(worst(v, rv, 0.01), `nadam n=${n}`).toBeLessThan(tolerance);
+    }
+  });
+
+  it('Lion, with sign(0) = 0 where the interpolation vanishes', () => {
+    for (const n of lengths) {
+      const w = values(n, 8, 1);
+      const m = new Float32Array(n);
+      const rw = Float64Array.from(w), rm = new Float64Array(n);
+      const [lr, b1, b2] = [0.01, 0.9, 0.99];
+      for (let t = 1; t <= steps; t++) {
+        const g = values(n, 80 + t, 1);
+        // Every third gradient 0 on the first step: b1 * 0 + (1 - b1) * 0 is exactly 0, so that weight stays.
+        if (t === 1) for (let i = 0; i < n; i += 3) g[i] = 0;
+        native.lionUpdate(w, g, m, lr, b1, b2);
+        for (let i = 0; i < n; i++) {
+          rw[i] -= lr * Math.sign(f32(b1) * rm[i] + f32(1 - f32(b1)) * g[i]);
+          rm[i] = b2 * rm[i] + (1 - b2) * g[i];
+        }
+      }
+      expect(worst(w, rw, 1), `lion n=${n}`).toBeLessThan(tolerance);
+      expect(worst(m, rm, 0.1), `lion n=${n}`).toBeLessThan(tolerance);
+    }
+    const w = new Float32Array([1, 1, 1]);
+    native.lionUpdate(w, new Float32Array([0, 2, NaN]), new Float32Array(3), 0.5, 0.9, 0.99);
+    expect(Array.from(w)).toEqual([1, 0.5, NaN]);
+  });
+
   it('flush moments that decay below FLT_MIN to zero, at every position of a vector', () => {
     const n = 37;
     // Every element's first moment becomes 1e-37 * 0.1 = 1e-38 < FLT_MIN after one Adam step: all must read 0.
@@ -156,6 +250,21 @@ describe('native optimizer updates match float64 references', () => {
     const sm = new Float32Array(n);
     native.sgdUpdate(new Float32Array(n), new Float32Array(n).fill(1e-37), sm, 0.05, 0.9, false);
     expect(Array.from(sm).filter((x) => x !== 0)).toEqual([]);
+    // The new updates' kept state: Adadelta's two averages, Adamax's norm and moment, Nadam's moments, Lion's momentum.
+    const tiny = () => new Float32Array(n).fill(1e-37);
+    const zeroed = (...slots: Float32Array[]) => slots.flatMap((a) => Array.from(a).filter((x) => x !== 0));
+    const [a, d] = [tiny(), tiny()];
+    native.adadeltaUpdate(new Float32Array(n), new Float32Array(n), a, d, 1, 0.05, 1e-7);
+    expect(zeroed(a, d)).toEqual([]);
+    const [xm, xu] = [tiny(), tiny()];
+    native.adamaxUpdate(new Float32Array(n), new Float32Array(n), xm, xu, 0.01, 0.05, 0.05, 1e-7);
+    expect(zeroed(xm, xu)).toEqual([]);
+    const [nm, nv] = [tiny(), tiny()];
+    native.nadamUpdate(new Float32Array(n), new Float32Array(n), nm, nv, 0.01, 0.01, 1, 0.05, 0.05, 1e-7);
+    expect(zeroed(nm, nv)).toEqual([]);
+    const lm = tiny();
+    native.lionUpdate(new Float32Array(n), new Float32Array(n), lm, 0.01, 0.9, 0.05);
+    expect(zeroed(lm)).toEqual([]);
   });
 });
 
