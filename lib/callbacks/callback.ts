@@ -49,7 +49,7 @@ export class CallbackList {
 
   constructor(readonly callbacks: Callback[]) {
     for (const c of callbacks) {
-      if (!(c instanceof Callback)) throw new Error('callbacks must be instances of Callback (or LambdaCallback for plain functions)');
+      if (!(c instanceof Callback)) throw new Error('callbacks must be instances of Callback, or objects of hook functions ({ onEpochEnd(epoch, logs) { ... } }), or a list of them');
     }
   }
 
@@ -112,20 +112,71 @@ export interface LambdaCallbackArgs {
   onEpochEnd?: (epoch: number, logs?: Logs) => Maybe;
   onBatchBegin?: (batch: number, logs?: Logs) => Maybe;
   onBatchEnd?: (batch: number, logs?: Logs) => Maybe;
+  /** Keras 3's on_train_batch_begin / _end (the same events as onBatchBegin / onBatchEnd). */
+  onTrainBatchBegin?: (batch: number, logs?: Logs) => Maybe;
+  onTrainBatchEnd?: (batch: number, logs?: Logs) => Maybe;
+  onTestBegin?: (logs?: Logs) => Maybe;
+  onTestEnd?: (logs?: Logs) => Maybe;
+  onTestBatchBegin?: (batch: number, logs?: Logs) => Maybe;
+  onTestBatchEnd?: (batch: number, logs?: Logs) => Maybe;
+  onPredictBegin?: (logs?: Logs) => Maybe;
+  onPredictEnd?: (logs?: Logs) => Maybe;
+  onPredictBatchBegin?: (batch: number, logs?: Logs) => Maybe;
+  onPredictBatchEnd?: (batch: number, logs?: Logs) => Maybe;
+  /**
+   * TF.js's onYield(epoch, batch, logs): called where fit lets the event loop run, which here is after every
+   * training batch.
+   */
+  onYield?: (epoch: number, batch: number, logs?: Logs) => Maybe;
 }
 
-/** A callback from plain functions. */
+const LAMBDA_HOOKS = [
+  'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'onTrainBatchBegin',
+  'onTrainBatchEnd', 'onTestBegin', 'onTestEnd', 'onTestBatchBegin', 'onTestBatchEnd', 'onPredictBegin', 'onPredictEnd',
+  'onPredictBatchBegin', 'onPredictBatchEnd',
+] as const;
+
+/** A callback from plain functions (Keras's LambdaCallback; TF.js's custom callback objects become one). */
 export class LambdaCallback extends Callback {
   constructor(args: LambdaCallbackArgs = {}) {
     super();
-    checkOptionNames(args, ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'], 'LambdaCallback');
-    const hooks = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
-    for (const h of hooks) {
+    checkOptionNames(args, [...LAMBDA_HOOKS, 'onYield'], 'LambdaCallback');
+    for (const h of [...LAMBDA_HOOKS, 'onYield'] as const) {
       const f = args[h];
-      if (f !== undefined) {
-        if (typeof f !== 'function') throw new Error(`LambdaCallback: ${h} must be a function`);
-        (this as unknown as Record<string, unknown>)[h] = f;
-      }
+      if (f !== undefined && typeof f !== 'function') throw new Error(`LambdaCallback: ${h} must be a function`);
+    }
+    for (const h of LAMBDA_HOOKS) if (args[h] !== undefined) (this as unknown as Record<string, unknown>)[h] = args[h];
+    const onYield = args.onYield;
+    if (onYield) {
+      // The epoch onYield reports: fit's, tracked here (the batch hooks do not carry it).
+      let epoch = 0;
+      const onEpochBegin = args.onEpochBegin;
+      this.onEpochBegin = (e: number, logs?: Logs) => {
+        epoch = e;
+        return onEpochBegin?.(e, logs);
+      };
+      const onTrainBatchEnd = args.onTrainBatchEnd;
+      this.onTrainBatchEnd = async (batch: number, logs?: Logs) => {
+        await onTrainBatchEnd?.(batch, logs);
+        await onYield(epoch, batch, logs);
+      };
     }
   }
+}
+
+/** What `callbacks` may be in fit, evaluate and predict, as Keras and TF.js take it. */
+export type CallbackArg = Callback | LambdaCallbackArgs | (Callback | LambdaCallbackArgs)[] | null | undefined;
+
+/**
+ * fit's, evaluate's and predict's `callbacks` as a list of Callbacks: Keras's list of Callback objects, or TF.js's
+ * object of hook functions ({ onEpochEnd: (epoch, logs) => ... }), alone or in a list, which become LambdaCallbacks.
+ */
+export function toCallbacks(value: CallbackArg): Callback[] {
+  if (value === undefined || value === null) return [];
+  const one = (c: unknown): Callback => {
+    if (c instanceof Callback) return c;
+    if (c !== null && typeof c === 'object' && Object.getPrototypeOf(c) === Object.prototype) return new LambdaCallback(c as LambdaCallbackArgs);
+    throw new Error(`callbacks must be instances of Callback, or objects of hook functions ({ onEpochEnd(epoch, logs) { ... } }), or a list of them; received ${c === null ? 'null' : typeof c === 'object' ? (c as object).constructor?.name ?? 'an object' : typeof c}`);
+  };
+  return Array.isArray(value) ? value.map(one) : [one(value)];
 }

@@ -7,7 +7,7 @@
 // stopped. A dataset that runs out before stepsPerEpoch * epochs batches ends training with Keras's warning.
 import { checkOptionNames } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
-import { CallbackList, History, type Callback, type Logs } from '../callbacks/callback.js';
+import { CallbackList, History, toCallbacks, type CallbackArg, type Logs } from '../callbacks/callback.js';
 import { Progbar, ProgbarLogger } from '../callbacks/progbar.js';
 import { Dataset } from '../data/dataset.js';
 import { isContainer } from '../data/structure.js';
@@ -23,7 +23,7 @@ export interface FitDatasetArgs {
   epochs?: number;
   /** 0 silent, 1 progress bar, 2 one line per epoch. */
   verbose?: 0 | 1 | 2 | 'auto';
-  callbacks?: Callback[];
+  callbacks?: CallbackArg;
   /** Batches per epoch; the iteration continues across epochs (needed for a dataset that repeats forever). */
   stepsPerEpoch?: number;
   /** TF.js's name for stepsPerEpoch. */
@@ -49,7 +49,7 @@ export interface EvaluateDatasetArgs {
   /** TF.js's name for steps. */
   batches?: number;
   verbose?: 0 | 1 | 2 | 'auto';
-  callbacks?: Callback[];
+  callbacks?: CallbackArg;
   returnDict?: boolean;
 }
 
@@ -142,7 +142,7 @@ export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: 
   }
   let steps: number | null = stepsPerEpoch ?? knownSize(dataset);
   const history = new History();
-  const callbacks = new CallbackList([...(verbose ? [new ProgbarLogger(verbose)] : []), ...(args.callbacks ?? []), history]);
+  const callbacks = new CallbackList([...(verbose ? [new ProgbarLogger(verbose)] : []), ...toCallbacks(args.callbacks), history]);
   const params = () => ({ epochs, steps, verbose });
   callbacks.setModel(model);
   callbacks.setParams(params());
@@ -256,7 +256,7 @@ export async function evaluateDataset(model: Model, dataset: Dataset<unknown>, a
   if (!(dataset instanceof Dataset)) throw new Error('evaluateDataset: expected a tn.data Dataset');
   checkOptionNames(args, ['steps', 'batches', 'verbose', 'callbacks', 'returnDict', 'batchSize'], 'evaluate');
   const c = requireCompiled(model, 'evaluation');
-  const callbacks = new CallbackList(args.callbacks ?? []);
+  const callbacks = new CallbackList(toCallbacks(args.callbacks));
   callbacks.setModel(model);
   const logs = await evaluateBatches(model, c, dataset, positiveSteps(args.steps ?? args.batches, 'evaluate: steps'), verbosity(args.verbose, 1), callbacks);
   if (args.returnDict) return logs;

@@ -1,7 +1,7 @@
 // The training loops behind Model's fit, evaluate, predict and the *OnBatch methods. Each batch runs inside a step
 // scope (lib/memory.ts), so its intermediate buffers are recycled when the batch ends.
 import { backward, noGrad } from '../autograd/tape.js';
-import { CallbackList, History, type Callback, type Logs } from '../callbacks/callback.js';
+import { CallbackList, History, toCallbacks, type CallbackArg, type Logs } from '../callbacks/callback.js';
 import { ProgbarLogger, Progbar } from '../callbacks/progbar.js';
 import { persistent, withScope } from '../memory.js';
 import { mul } from '../ops/elementwise.js';
@@ -17,7 +17,7 @@ export interface FitArgs {
   batchSize?: number;
   /** 0 silent, 1 progress bar (one line per epoch when not a terminal), 2 one line per epoch. */
   verbose?: 0 | 1 | 2 | 'auto';
-  callbacks?: Callback[];
+  callbacks?: CallbackArg;
   /** Fraction of the data (taken from the end, before shuffling) held out for validation. */
   validationSplit?: number;
   validationData?: [Inputs, Inputs] | [Inputs, Inputs, TensorLike];
@@ -56,7 +56,7 @@ export interface EvaluateArgs {
   batchSize?: number;
   verbose?: 0 | 1 | 2 | 'auto';
   sampleWeight?: TensorLike;
-  callbacks?: Callback[];
+  callbacks?: CallbackArg;
   /** Return {loss, accuracy, ...} instead of [loss, accuracy, ...]. */
   returnDict?: boolean;
 }
@@ -248,9 +248,9 @@ export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {
 }
 
 /** The callbacks fit runs (progress bar, the user's, History last), given the model and fit's params. */
-export function fitCallbacks(model: Model, plan: FitPlan, callbacks: Callback[] = []): { callbacks: CallbackList; history: History } {
+export function fitCallbacks(model: Model, plan: FitPlan, callbacks: CallbackArg): { callbacks: CallbackList; history: History } {
   const history = new History();
-  const list = new CallbackList([...(plan.verbose ? [new ProgbarLogger(plan.verbose)] : []), ...callbacks, history]);
+  const list = new CallbackList([...(plan.verbose ? [new ProgbarLogger(plan.verbose)] : []), ...toCallbacks(callbacks), history]);
   list.setModel(model);
   list.setParams({ epochs: plan.epochs, steps: plan.stepsPerEpoch, verbose: plan.verbose, samples: plan.n, batchSize: plan.batchSize });
   return { callbacks: list, history };
@@ -359,7 +359,7 @@ export async function evaluate(model: Model, x: Inputs, y: Inputs, args: Evaluat
   const ys = toList(y, model.outputNames, 'y', model.name);
   const n = cardinality([['x', xs], ['y', ys]]);
   const batchSize = positiveInt(args.batchSize, 32, 'evaluate: batchSize');
-  const callbacks = new CallbackList(args.callbacks ?? []);
+  const callbacks = new CallbackList(toCallbacks(args.callbacks));
   callbacks.setModel(model);
   const logs = await evaluateLists(model, c, xs, ys, checkSampleWeight(args.sampleWeight, n), batchSize, verbosity(args.verbose, 1), callbacks);
   if (args.returnDict) return logs;

@@ -3,7 +3,7 @@
 // process alive. Each call sends the model's package (architecture and current weights); the worker answers calls in
 // order, so concurrent calls each get their own model's answer.
 import { backendInfo } from '../backend.js';
-import type { Logs } from '../callbacks/callback.js';
+import { toCallbacks, type Logs } from '../callbacks/callback.js';
 import { cardinality, checkSampleWeight, toList, type Inputs } from '../models/data.js';
 import type { Model } from '../models/model.js';
 import { metricsNames } from '../models/compile.js';
@@ -73,7 +73,7 @@ export async function predictAsync(model: Model, x: Inputs, args: PredictArgs & 
 
 export async function evaluateAsync(model: Model, x: Inputs, y: Inputs, args: EvaluateArgs & WorkerArgs = {}): Promise<number[] | Logs> {
   if (!model.compiled) throw new Error(`You must call compile() before using the model for evaluation: model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] })`);
-  if (args.callbacks?.length) throw new Error('evaluateAsync: callbacks are not supported (the batches run on a worker thread); use evaluate() for callbacks');
+  if (toCallbacks(args.callbacks).length) throw new Error('evaluateAsync: callbacks are not supported (the batches run on a worker thread); use evaluate() for callbacks');
   const xs = toList(x, model.inputNames, 'x', model.name);
   const ys = toList(y, model.outputNames, 'y', model.name);
   const n = cardinality([['x', xs], ['y', ys]]);

@@ -1,0 +1,47 @@
+// The forms `callbacks` takes: Keras's list of Callback objects, TF.js's object of hook functions (alone or in a list,
+// mixed with Callback objects), with TF.js's onYield and Keras 3's batch and test hooks.
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as tn from '../../lib/index.js';
+
+beforeEach(() => tn.clearSession());
+
+function compiled(): tn.Sequential {
+  const m = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [2] })]);
+  m.compile({ optimizer: 'sgd', loss: 'mse' });
+  return m;
+}
+const x = tn.ones([6, 2]);
+const y = tn.zeros([6, 1]);
+
+describe('callbacks in the forms Keras and TF.js take', () => {
+  it("TF.js's object of hook functions, alone or in a list beside Callback objects, gets fit's events in order", async () => {
+    const seen: string[] = [];
+    await compiled().fit(x, y, {
+      epochs: 2, batchSize: 3, verbose: 0,
+      callbacks: { onTrainBegin: () => void seen.push('train'), onEpochEnd: (e, logs) => void seen.push(`epoch ${e} ${typeof logs?.loss}`), onBatchEnd: (b) => void seen.push(`batch ${b}`) },
+    });
+    expect(seen).toEqual(['train', 'batch 0', 'batch 1', 'epoch 0 number', 'batch 0', 'batch 1', 'epoch 1 number']);
+    const order: string[] = [];
+    const history = await compiled().fit(x, y, {
+      epochs: 1, batchSize: 6, verbose: 0,
+      callbacks: [{ onEpochEnd: () => void order.push('plain') }, new tn.LambdaCallback({ onEpochEnd: () => void order.push('lambda') })],
+    });
+    expect(order).toEqual(['plain', 'lambda']);
+    expect(history.history.loss.length).toBe(1);
+  });
+
+  it("onYield(epoch, batch, logs) is called after every training batch; Keras 3's test hooks reach evaluate", async () => {
+    const yields: [number, number, number | undefined][] = [];
+    await compiled().fit(x, y, { epochs: 2, batchSize: 2, verbose: 0, callbacks: { onYield: (e, b, logs) => void yields.push([e, b, typeof logs?.loss === 'number' ? 1 : undefined]) } });
+    expect(yields).toEqual([[0, 0, 1], [0, 1, 1], [0, 2, 1], [1, 0, 1], [1, 1, 1], [1, 2, 1]]);
+    const tests: string[] = [];
+    await compiled().evaluate(x, y, { batchSize: 3, verbose: 0, callbacks: { onTestBegin: () => void tests.push('begin'), onTestBatchEnd: (b) => void tests.push(`batch ${b}`), onTestEnd: () => void tests.push('end') } });
+    expect(tests).toEqual(['begin', 'batch 0', 'batch 1', 'end']);
+  });
+
+  it('anything else is an error saying which forms are taken; a misspelt hook is named', async () => {
+    await expect(compiled().fit(x, y, { verbose: 0, callbacks: [42 as unknown as tn.Callback] })).rejects.toThrow(/callbacks must be instances of Callback, or objects of hook functions .* received number/);
+    await expect(compiled().fit(x, y, { verbose: 0, callbacks: { onEpochEnds: () => {} } as tn.callbacks.LambdaCallbackArgs })).rejects.toThrow(/LambdaCallback: unrecognized option "onEpochEnds"/);
+    await expect(compiled().fit(x, y, { verbose: 0, callbacks: { onEpochEnd: 3 } as unknown as tn.callbacks.LambdaCallbackArgs })).rejects.toThrow('LambdaCallback: onEpochEnd must be a function');
+  });
+});
