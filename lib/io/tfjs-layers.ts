@@ -534,9 +534,9 @@ export function modelToArtifacts(model: Model): ModelArtifacts {
     const oc = tfjsOptimizerConfig(opt);
     const loss = tfjsNames(compile.loss, TFJS_LOSSES);
     const metrics = compile.metrics === undefined ? [] : tfjsNames(compile.metrics, TFJS_METRICS);
-    if (oc && loss !== null && metrics !== null) {
-      trainingConfig = { loss, metrics, optimizer_config: oc, ...(compile.lossWeights ? { loss_weights: compile.lossWeights } : {}) };
-    }
+    // TF.js refuses a training config with loss weights ("Loading loss_weights is not supported yet"), so such a
+    // model goes without one, as with an optimizer TF.js lacks; tensornode compiles it from userDefinedMetadata.
+    if (oc && loss !== null && metrics !== null && !compile.lossWeights) trainingConfig = { loss, metrics, optimizer_config: oc };
     // The slots, as TF.js's optimizer.getWeights() lists them: iterations, then slot 0 of every variable, slot 1, ...
     const vars = model.trainableWeights.filter((v) => opt.slotsOf(v));
     if (vars.length) {

@@ -623,6 +623,22 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
     expectClose(m.tensor.dataSync(), model.optimizer!.slotsOf(kernel)![0], 1e-7, 0);
   });
 
+  it('a model compiled with lossWeights loads in TF.js (which refuses loss_weights) and reloads compiled with them here', async () => {
+    const inp = tn.input({ shape: [3] });
+    const hidden = new Dense(4, { activation: 'relu' }).apply(inp);
+    const model = new tn.Model({ inputs: inp, outputs: [new Dense(1, { name: 'price' }).apply(hidden), new Dense(2, { name: 'klass', activation: 'softmax' }).apply(hidden)] });
+    model.compile({ optimizer: 'adam', loss: { price: 'mse', klass: 'sparse_categorical_crossentropy' }, lossWeights: { price: 0.5, klass: 1 } });
+    const x = input([6, 3], 71);
+    const xt = tn.tensor(x.values, x.shape);
+    const ys = [tn.randomNormal([6, 1], 0, 1, 'float32', 72), tn.tensor([0, 1, 1, 0, 1, 0], [6], 'int32')];
+    await model.fit(xt, ys, { epochs: 1, batchSize: 3, verbose: 0 });
+    const saved = await artifactsOf(model);
+    expect(saved.trainingConfig).toBeFalsy();
+    await roundTrip(model, [x]);
+    const again = await tn.loadLayersModel(tn.io.fromMemory(saved));
+    expect(await again.evaluate(xt, ys, { verbose: 0 })).toEqual(await model.evaluate(xt, ys, { verbose: 0 }));
+  });
+
   it('hands RMSprop (with and without momentum) and Adagrad state to TF.js in the order its setWeights reads', async () => {
     for (const optimizer of [new tn.optimizers.RMSprop({ learningRate: 0.01 }), new tn.optimizers.RMSprop({ learningRate: 0.01, momentum: 0.5 }), new tn.optimizers.Adagrad({ learningRate: 0.1 })]) {
       tn.clearSession();
