@@ -19,7 +19,8 @@
 // Custom classes:
 //   registerClass(cls)                 TF.js's tf.serialization.registerClass: registers a Layer subclass under
 //                                      its static `className` (or its constructor name); loading builds it with
-//                                      `cls.fromConfig(cls, config)` if it has one, else `new cls(config)`, with
+//                                      `cls.fromConfig(cls, config)` (TF.js) or `cls.fromConfig(config)` (Keras's
+//                                      one-argument form) if it has one, else `new cls(config)`, with
 //                                      the config's keys in camelCase.
 //   registerKerasSerializable(cls, { package, name })  Keras's register_keras_serializable: also answers to the
 //                                      registered name "package>name" that Keras 3 writes.
@@ -493,19 +494,31 @@ export function registerClass<T extends CustomClass | (new (config: never) => Lo
   return cls;
 }
 
+/** The "package>name" each class registered with registerKerasSerializable is saved under. */
+const kerasRegisteredNames = new Map<unknown, string>();
+
 /** Keras's register_keras_serializable(package, name): registers under "package>name" and under name. */
 export function registerKerasSerializable<T extends CustomClass>(cls: T, options: { package?: string; name?: string } = {}): T {
   registerClass(cls);
   const name = options.name ?? customName(cls);
   customClasses.set(name, cls);
-  customClasses.set(`${options.package ?? 'Custom'}>${name}`, cls);
+  const registered = `${options.package ?? 'Custom'}>${name}`;
+  customClasses.set(registered, cls);
+  kerasRegisteredNames.set(cls, registered);
   return cls;
+}
+
+/** The registered_name a .keras file gives a custom class: Keras's "package>name" ("Custom>" + its name by default). */
+export function kerasRegisteredName(cls: unknown, className: string): string {
+  return kerasRegisteredNames.get(cls) ?? `Custom>${className}`;
 }
 
 function buildCustom(cls: CustomClass, c: Json, ctx: KerasLayerContext): Layer {
   const config = defined({ ...(kerasConfigToCamel(c) as Json), ...baseArgs(c, ctx) });
   delete config.batchShape;
-  const layer = typeof cls.fromConfig === 'function' ? cls.fromConfig(cls, config) : new cls(config as never);
+  // TF.js's static fromConfig(cls, config), or Keras's from_config(config) written as fromConfig(config).
+  const from = cls.fromConfig as ((...a: unknown[]) => Layer) | undefined;
+  const layer = typeof from !== 'function' ? new cls(config as never) : from.length === 1 ? from.call(cls, config) : from.call(cls, cls, config);
   if (!(layer instanceof Layer)) fail(ctx, `the registered class ${cls.name} did not build a tn.Layer`);
   return layer;
 }

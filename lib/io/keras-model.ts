@@ -23,7 +23,7 @@ import { Sequential } from '../models/sequential.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { toSnakeCase } from '../names.js';
 import { tensor, type Variable } from '../tensor.js';
-import { callKwargs, camelConfigToKeras, kerasConfigToCamel, layerToKeras, modelFromKeras, type KerasLayerSpec } from './keras-config.js';
+import { callKwargs, camelConfigToKeras, kerasRegisteredName, kerasConfigToCamel, layerToKeras, modelFromKeras, type KerasLayerSpec } from './keras-config.js';
 import { readKerasArchive, readKerasLegacyH5, readKerasWeights, writeKerasArchive, writeKerasWeights, type H5Array, type Json, type KerasWeights } from './keras.js';
 import type { SaveResult } from './handlers.js';
 import { compileArgsFromTrainingConfig, type LoadOptions, type TrainingConfig } from './tfjs-layers.js';
@@ -522,7 +522,7 @@ function keras3Layer(layer: Layer, spec: KerasLayerSpec, inputShape: Shape | Sha
     module: custom ? null : 'keras.layers',
     class_name: spec.class_name,
     config,
-    registered_name: custom ? `Custom>${spec.class_name}` : null,
+    registered_name: custom ? kerasRegisteredName(layer.constructor, spec.class_name) : null,
   };
   // Keras 3 builds MultiHeadAttention from named shapes (build(query_shape, value_shape, key_shape)).
   if (inputShape && layer instanceof MultiHeadAttention && Array.isArray(inputShape[0])) {
@@ -633,7 +633,7 @@ function keras3CompileConfig(model: Model): Json | null {
     }
     // A class registered with tn.serialization.registerClass, as Keras 3 writes a registered serializable.
     if (l instanceof Loss && isRegisteredLoss(l)) {
-      return { module: null, class_name: l.constructor.name, config: camelConfigToKeras(l.getConfig()) as Json, registered_name: `Custom>${l.constructor.name}` };
+      return { module: null, class_name: l.constructor.name, config: camelConfigToKeras(l.getConfig()) as Json, registered_name: kerasRegisteredName(l.constructor, l.constructor.name) };
     }
     if (Array.isArray(l)) return l.map(lossOf);
     if (isObject(l) && !(l instanceof Loss)) return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, lossOf(v)]));

@@ -575,6 +575,45 @@ describe('what cannot be loaded, and custom classes', () => {
     });
     const model = await tn.models.loadModel(path);
     expect(model.layers[6]).toBeInstanceOf(Doubler);
+    // Saving writes the registered package back, as Keras does.
+    const saved = fresh('.keras');
+    await model.save(saved);
+    expect(archive(saved).config.config.layers[7]).toMatchObject({ class_name: 'Doubler', registered_name: 'my_package>Doubler' });
+    expect((await tn.models.loadModel(saved)).layers[6]).toBeInstanceOf(Doubler);
+  });
+
+  it("a custom class's static fromConfig may take Keras's one argument (config) or TF.js's two (cls, config)", async () => {
+    class Scale extends tn.Layer {
+      factor: number;
+      constructor(args: tn.layers.LayerArgs & { factor?: number } = {}) {
+        const { factor = 1, ...rest } = args;
+        super(rest);
+        this.factor = factor;
+      }
+      call(x: tn.Tensor | tn.Tensor[]) {
+        return tn.mul(x as tn.Tensor, this.factor);
+      }
+      override getConfig() {
+        return { ...super.getConfig(), factor: this.factor };
+      }
+      static fromConfig(config: Record<string, unknown>) {
+        return new this(config);
+      }
+    }
+    class TfjsScale extends Scale {
+      static override fromConfig(cls: unknown, config: Record<string, unknown>): Scale {
+        return new (cls as typeof TfjsScale)({ ...config, factor: (config.factor as number) + 1 });
+      }
+    }
+    tn.serialization.registerClass(Scale);
+    tn.serialization.registerClass(TfjsScale);
+    for (const [Cls, want] of [[Scale, 3], [TfjsScale, 4]] as const) {
+      const model = new tn.Sequential([new Cls({ factor: 3, inputShape: [2] })]);
+      const saved = fresh('.keras');
+      await model.save(saved);
+      const loaded = await tn.models.loadModel(saved);
+      expect(Array.from((loaded.predict(tn.ones([1, 2])) as tn.Tensor).data()), Cls.name).toEqual([want, want]);
+    }
   });
 
   it('an unknown optimizer or loss in compile_config is an error that names it (and loading without compiling works)', async () => {
