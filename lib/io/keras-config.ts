@@ -462,7 +462,7 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
 // ---------------------------------------------------------------------------------------------------------------
 // Custom classes
 
-type CustomClass = (new (config: never) => Layer) & { className?: string; fromConfig?: (cls: unknown, config: Json) => Layer };
+type CustomClass = (new (config: never) => Layer) & { className?: string; fromConfig?: ((cls: any, config: Json) => Layer) | ((config: any) => Layer) };
 const customClasses = new Map<string, CustomClass>();
 
 function customName(cls: CustomClass): string {
