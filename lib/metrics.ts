@@ -4,7 +4,7 @@
 import { noGrad } from './autograd/tape.js';
 import * as losses from './losses.js';
 import type { Loss } from './losses.js';
-import { lookup, normalizeName } from './names.js';
+import { lookup, normalizeName, toSnakeCase } from './names.js';
 import { castTo } from './ops/util.js';
 import { fmt } from './shape-util.js';
 import { Tensor, toTensor, type TensorLike } from './tensor.js';
@@ -1115,7 +1115,9 @@ export function getMetric(id: MetricIdentifier, lossName = ''): Metric {
   if (typeof id === 'function') return new FunctionMetric(id, id.name || 'custom_metric');
   if (typeof id === 'string') {
     if (id === 'accuracy' || id === 'acc') return new Accuracy(id, lossName);
-    return lookup(table, id, 'metric', known)(id);
+    // A class name ('AUC', 'MeanSquaredError') makes the class with its default name, as Keras logs it ('auc',
+    // 'mean_squared_error'); a function's name ('mse', 'precision') is logged as given.
+    return lookup(table, id, 'metric', known)(/^[A-Z]/.test(id) ? toSnakeCase(id) : id);
   }
   if (id && typeof id === 'object' && typeof id.className === 'string') {
     const Cls = Object.hasOwn(metricClasses, id.className) ? metricClasses[id.className] : customMetrics.get(id.className);
