@@ -9,7 +9,7 @@ import { castTo } from '../ops/util.js';
 import { isStringTensor, type Tensor, type Variable } from '../tensor.js';
 import { Generator, generator } from '../random.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
-import { Layer, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { formatShape, Layer, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 
 /** The single tensor a one-input layer expects. */
 export function single(inputs: LayerInput, layer: Layer): Tensor {
@@ -262,10 +262,17 @@ export class Reshape extends Layer {
     const s = singleShape(inputShape, this);
     const t: Shape = this.targetShape.slice();
     const rest = s.slice(1);
-    if (t.includes(-1)) {
-      const known = this.targetShape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
-      t[t.indexOf(-1)] = rest.some((d) => d === null) ? null : rest.reduce((p: number, d) => p * (d as number), 1) / known;
+    if (rest.some((d) => d === null)) {
+      if (t.includes(-1)) t[t.indexOf(-1)] = null;
+      return [s[0], ...t];
     }
+    // Known sizes are checked when the model is built, as Keras does, not at the first batch.
+    const size = rest.reduce((p: number, d) => p * (d as number), 1);
+    const known = this.targetShape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+    if (t.includes(-1) ? size % known !== 0 : size !== known) {
+      throw new Error(`Layer "${this.name}": the total size of the new array must be unchanged: cannot reshape input of shape ${formatShape(s)} (${size} values per sample) to target shape ${JSON.stringify(this.targetShape)}`);
+    }
+    if (t.includes(-1)) t[t.indexOf(-1)] = size / known;
     return [s[0], ...t];
   }
   override getConfig() {

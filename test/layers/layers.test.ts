@@ -309,6 +309,11 @@ describe('shape and utility layers', () => {
     expect((new Flatten().apply(tn.zeros([2, 3, 4])) as tn.Tensor).shape).toEqual([2, 12]);
     expect((new Reshape([3, -1]).apply(tn.zeros([2, 12])) as tn.Tensor).shape).toEqual([2, 3, 4]);
     expect(() => new Reshape([5]).apply(tn.zeros([2, 12]))).toThrow(/cannot reshape input of shape \[2,12\]/);
+    // A symbolic input of known size is checked when the model is built, as Keras does (it divided to 3.33 before).
+    expect(() => new Reshape([-1, 3], { name: 'r' }).apply(tn.input({ shape: [10] }))).toThrow('Layer "r": the total size of the new array must be unchanged: cannot reshape input of shape (None, 10) (10 values per sample) to target shape [-1,3]');
+    expect(() => new tn.Sequential([new tn.layers.Dense(10, { inputShape: [4] }), new Reshape([3, 3])])).toThrow(/cannot reshape input of shape \(None, 10\)/);
+    expect(new Reshape([-1, 2]).apply(tn.input({ shape: [3, 4] })).shape).toEqual([null, 6, 2]);
+    expect(new Reshape([-1, 2]).apply(tn.input({ shape: [null, 4] })).shape).toEqual([null, null, 2]);
     expect(Array.from((new Activation('relu').apply(tn.tensor([-1, 2])) as tn.Tensor).data())).toEqual([0, 2]);
     const sm = new Activation('softmax').apply(tn.tensor([[0, 0]])) as tn.Tensor;
     expect(Array.from(sm.data())).toEqual([0.5, 0.5]);
