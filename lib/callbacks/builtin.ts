@@ -215,6 +215,10 @@ export class LearningRateScheduler extends Callback {
   override onEpochBegin(epoch: number): void {
     const opt = this.model?.optimizer;
     if (!opt) throw new Error('LearningRateScheduler: the model has no optimizer; compile it first');
+    // Keras raises here too ("its learning rate is not settable"): setting a number would drop the schedule silently.
+    if (opt.learningRate instanceof LearningRateSchedule) {
+      throw new Error(`LearningRateScheduler: the optimizer's learningRate is a schedule (${opt.learningRate.className}), so it cannot be set per epoch; use a plain number learningRate with this callback, or the schedule alone`);
+    }
     const current = opt.currentLearningRate();
     const lr = this.schedule(epoch, current);
     if (typeof lr !== 'number' || !Number.isFinite(lr)) throw new Error(`LearningRateScheduler: the schedule must return a finite number, received ${String(lr)}`);

@@ -565,6 +565,16 @@ describe('EarlyStopping when it never stops', () => {
 });
 
 describe('other callbacks', () => {
+  it("LearningRateScheduler and ReduceLROnPlateau refuse an optimizer whose learning rate is a schedule (Keras: 'not settable')", async () => {
+    const [x, y] = regressionData(8);
+    const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    const schedule = () => new tn.optimizers.ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5 });
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: schedule() }), loss: 'mse' });
+    await expect(model.fit(x, y, { epochs: 1, verbose: 0, callbacks: [new tn.LearningRateScheduler((_, lr) => lr)] })).rejects.toThrow(/LearningRateScheduler: the optimizer's learningRate is a schedule \(ExponentialDecay\), so it cannot be set per epoch/);
+    expect(model.optimizer!.learningRate).toBeInstanceOf(tn.optimizers.ExponentialDecay);
+    await expect(model.fit(x, y, { epochs: 1, verbose: 0, callbacks: [new tn.ReduceLROnPlateau({ monitor: 'loss' })] })).rejects.toThrow(/ReduceLROnPlateau: the optimizer uses a LearningRateSchedule/);
+  });
+
   it('ReduceLROnPlateau waits out its cooldown and stops at minLr, as Keras does', async () => {
     const [x, y] = regressionData(32);
     const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
