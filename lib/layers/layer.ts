@@ -488,8 +488,35 @@ export abstract class Layer {
     }
   }
 
-  /** Creates a weight (Keras's add_weight). Call it from build(). */
-  addWeight(name: string, options: WeightOptions): Variable {
+  /**
+   * Creates a weight (Keras's add_weight). Call it from build(). Three spellings: `addWeight('kernel', { shape,
+   * initializer })`, Keras 3's `addWeight({ shape, initializer, name })`, and TF.js's positional `addWeight(name,
+   * shape, dtype, initializer, regularizer, trainable, constraint)`.
+   */
+  addWeight(options: WeightOptions & { name?: string }): Variable;
+  addWeight(name: string, options: WeightOptions): Variable;
+  addWeight(name: string, shape: number[], dtype?: DType | null, initializer?: InitializerIdentifier | null, regularizer?: RegularizerIdentifier | null, trainable?: boolean | null, constraint?: ConstraintIdentifier | null): Variable;
+  addWeight(first: string | (WeightOptions & { name?: string }), second?: WeightOptions | number[], ...rest: unknown[]): Variable {
+    let name: string;
+    let options: WeightOptions;
+    if (typeof first === 'string' && Array.isArray(second)) {
+      const [dtype, initializer, regularizer, trainable, constraint] = rest as [DType?, InitializerIdentifier?, RegularizerIdentifier?, boolean?, ConstraintIdentifier?];
+      name = first;
+      options = { shape: second, dtype: dtype ?? undefined, initializer: initializer ?? undefined, regularizer: regularizer ?? undefined, trainable: trainable ?? undefined, constraint: constraint ?? undefined };
+    } else if (typeof first === 'string' && second !== null && typeof second === 'object') {
+      name = first;
+      options = second as WeightOptions;
+    } else if (first !== null && typeof first === 'object' && second === undefined) {
+      const { name: given, ...o } = first;
+      const count = this._weights.length;
+      name = given ?? (count ? `variable_${count}` : 'variable');
+      options = o;
+    } else {
+      throw new Error(`addWeight of layer "${this.name}": expected addWeight(name, { shape, initializer, ... }) or addWeight({ shape, initializer, name }), received (${[first, second].map((a) => (a === null ? 'null' : Array.isArray(a) ? 'an array' : typeof a)).join(', ')})`);
+    }
+    if (!Array.isArray(options.shape) || options.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new Error(`addWeight of layer "${this.name}": weight "${name}" needs a shape of non-negative integers, received ${JSON.stringify(options.shape)}`);
+    }
     if (weightBudget !== null) {
       const size = options.shape.reduce((p, d) => p * d, 1);
       if (!(size <= weightBudget.left)) {

@@ -18,9 +18,13 @@ export class Sequential extends Model {
   /** Output shape of each layer (batch axis null), known once the input shape is. */
   readonly layerOutputShapes = new Map<Layer, Shape>();
 
-  /** new Sequential([layers]), new Sequential({ layers, name }), or tn.sequential({ layers }). */
-  constructor(layers?: (Layer | SymbolicTensor)[] | SequentialArgs, args: LayerArgs = {}) {
-    const a: SequentialArgs = Array.isArray(layers) ? { ...args, layers } : layers ?? args;
+  /**
+   * new Sequential([layers]), new Sequential({ layers, name }), tn.sequential({ layers }), or Keras's positional
+   * Sequential(layers, name).
+   */
+  constructor(layers?: (Layer | SymbolicTensor)[] | SequentialArgs, args: LayerArgs | string = {}) {
+    const rest: LayerArgs = typeof args === 'string' ? { name: args } : args;
+    const a: SequentialArgs = Array.isArray(layers) ? { ...rest, layers } : layers ?? rest;
     checkOptionNames(a, ['layers', 'name', 'trainable'], 'Sequential');
     super({ name: a.name, trainable: a.trainable });
     for (const l of a.layers ?? []) this.add(l);

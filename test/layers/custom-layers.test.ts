@@ -119,3 +119,42 @@ describe('a Layer subclass holding layers', () => {
     }
   });
 });
+
+describe('the spellings a custom layer is written in', () => {
+  it("addWeight takes Keras 3's ({ shape, initializer, name }), tensornode's (name, { shape }) and TF.js's positional form", () => {
+    class Three extends tn.Layer {
+      a!: tn.Variable;
+      b!: tn.Variable;
+      c!: tn.Variable;
+      d!: tn.Variable;
+      override build() {
+        this.a = this.addWeight({ shape: [2, 3], initializer: 'ones', name: 'a' });
+        this.b = this.addWeight('b', { shape: [3], initializer: 'zeros', trainable: false });
+        this.c = this.addWeight('c', [2], 'float32', new tn.initializers.Constant({ value: 5 }), null, true);
+        this.d = this.addWeight({ shape: [1], initializer: 'ones' });
+        super.build([]);
+      }
+      call(x: tn.Tensor | tn.Tensor[]) {
+        return tn.add(tn.matMul(x as tn.Tensor, this.a), this.b);
+      }
+    }
+    const layer = new Three({ name: 'three' });
+    expect(Array.from(layer.apply(tn.ones([1, 2])).data())).toEqual([2, 2, 2]);
+    expect(layer.weights.map((w) => w.name)).toEqual(['three/a', 'three/c', 'three/variable_3', 'three/b']);
+    expect(Array.from(layer.c.data())).toEqual([5, 5]);
+    expect(layer.trainableWeights.length).toBe(3);
+    class Bad extends tn.Layer {
+      override build() {
+        this.addWeight({ shape: [2, -1] });
+      }
+      call(x: tn.Tensor | tn.Tensor[]) {
+        return x as tn.Tensor;
+      }
+    }
+    expect(() => new Bad({ name: 'bad' }).apply(tn.ones([1, 2]))).toThrow('addWeight of layer "bad": weight "variable" needs a shape of non-negative integers, received [2,-1]');
+  });
+
+  it("Sequential takes Keras's positional name: Sequential(layers, 'discriminator')", () => {
+    expect(new tn.Sequential([new tn.layers.Dense(1)], 'discriminator').name).toBe('discriminator');
+  });
+});
