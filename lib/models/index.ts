@@ -3,3 +3,4 @@ export { Model } from './model.js';
 export { Sequential } from './sequential.js';
 export { loadModel } from './saving.js';
 export type { ModelJSON } from './saving.js';
+export { cloneModel } from './clone.js';
