@@ -17,6 +17,11 @@ export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | undefined
   const ins = inputs === undefined ? [] : Array.isArray(inputs) ? inputs : [inputs];
   const outs = outputs === undefined ? [] : Array.isArray(outputs) ? outputs : [outputs];
   if (!ins.length || !outs.length) throw new Error('Model: a functional model needs `inputs` and `outputs` (from tn.input() and layer.apply())');
+  for (const [what, given] of [['inputs', inputs], ['outputs', outputs]] as const) {
+    if (given && !Array.isArray(given) && !(given instanceof SymbolicTensor) && typeof given === 'object') {
+      throw new Error(`Model: \`${what}\` as an object keyed by name is not supported; pass a list of symbolic tensors in order (fit, evaluate and predict take data as objects keyed by the input and output layers' names)`);
+    }
+  }
   for (const t of [...ins, ...outs]) {
     if (!(t instanceof SymbolicTensor)) throw new Error('Model: `inputs` and `outputs` must be symbolic tensors from tn.input() and layer.apply()');
   }

@@ -670,6 +670,13 @@ describe('bad input', () => {
 });
 
 describe('models', () => {
+  it('a functional model given inputs or outputs as an object keyed by name says to pass a list', () => {
+    const a = tn.input({ shape: [2], name: 'a' });
+    const out = new Dense(1).apply(a);
+    expect(() => new tn.Model({ inputs: { a } as unknown as tn.SymbolicTensor, outputs: out })).toThrow(/`inputs` as an object keyed by name is not supported; pass a list/);
+    expect(() => new tn.Model({ inputs: a, outputs: { out } as unknown as tn.SymbolicTensor })).toThrow(/`outputs` as an object keyed by name is not supported/);
+  });
+
   it('summary prints the Keras table for the reference CNN', () => {
     const lines: string[] = [];
     referenceCnn().summary(undefined, undefined, (l) => lines.push(l));
