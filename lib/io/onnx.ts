@@ -20,6 +20,7 @@ import {
   Minimum, Multiply, Permute, PReLU, ReLU, RepeatVector, Reshape, SeparableConv2D, SimpleRNN, Softmax, SpatialDropout1D,
   SpatialDropout2D, Subtract, ThresholdedReLU, TimeDistributed, UnitNormalization, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
 } from '../layers/index.js';
+import * as layerClasses from '../layers/index.js';
 import { InputLayer, Layer, type Shape } from '../layers/layer.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
@@ -849,7 +850,10 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
   if (layer instanceof UnitNormalization) return [convertUnitNorm(b, layer, v, outShape)];
   if (layer instanceof TimeDistributed) return [convertTimeDistributed(b, layer, v, outShape)];
   if (layer instanceof Lambda) throw noEquivalent(layer, 'wraps a JavaScript function, which ONNX export cannot translate into ONNX ops; build the computation from layers ONNX export supports');
-  throw noEquivalent(layer, 'has no ONNX equivalent (export supports the built-in layers; a custom Layer subclass cannot be translated)');
+  const builtin = (layerClasses as unknown as Record<string, unknown>)[layer.className] === layer.constructor;
+  throw noEquivalent(layer, builtin
+    ? 'is not one of the layers ONNX export translates (the README lists them; the preprocessing and attention layers are not among them)'
+    : 'is a custom Layer subclass, whose call() ONNX export cannot translate; build it from the layers the export supports');
 }
 
 /** The graph of a model called on `inputs`: a Sequential's stack, or a functional model's layer calls. */

@@ -574,7 +574,12 @@ describe('ONNX export: what cannot be exported', () => {
 
   it('a custom Layer subclass: the error names the layer and its class', async () => {
     const model = tn.sequential({ layers: [new L.Dense(3, { inputShape: [2] }), new Scale({ name: 'my_scale' })] });
-    await expect(tn.onnx.exportModel(model)).rejects.toThrow(/layer "my_scale" \(Scale\) has no ONNX equivalent/);
+    await expect(tn.onnx.exportModel(model)).rejects.toThrow(/layer "my_scale" \(Scale\) is a custom Layer subclass, whose call\(\) ONNX export cannot translate/);
+  });
+
+  it('a built-in layer the export lacks (Normalization) is not blamed on a custom subclass', async () => {
+    const model = tn.sequential({ layers: [new L.Normalization({ mean: 1, variance: 4, inputShape: [2] }), new L.Dense(1)] });
+    await expect(tn.onnx.exportModel(model)).rejects.toThrow(/layer "normalization\w*" \(Normalization\) is not one of the layers ONNX export translates/);
   });
 
   it('a Lambda layer: the error names the layer and says why', async () => {
