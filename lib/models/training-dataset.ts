@@ -17,7 +17,7 @@ import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { currentLogs, metricsNames, resetMetrics, type Compiled } from './compile.js';
 import { cardinality, checkSampleWeight, toList, type Inputs } from './data.js';
 import type { Model } from './model.js';
-import { combinedWeights, evaluateLists, nextTick, requireCompiled, testStep, trainStep, verbosity } from './training.js';
+import { checkYieldEvery, combinedWeights, evaluateLists, nextTick, requireCompiled, testStep, trainStep, verbosity, yielder, type YieldEvery } from './training.js';
 
 export interface FitDatasetArgs {
   epochs?: number;
@@ -28,6 +28,8 @@ export interface FitDatasetArgs {
   stepsPerEpoch?: number;
   /** TF.js's name for stepsPerEpoch. */
   batchesPerEpoch?: number;
+  /** When fit lets the event loop run (as fit's yieldEvery: 'auto', 'batch', 'epoch', 'never' or milliseconds). */
+  yieldEvery?: YieldEvery;
   /** A dataset of batches, or tensors [x, y] / [x, y, sampleWeight]. */
   validationData?: Dataset<unknown> | [Inputs, Inputs] | [Inputs, Inputs, TensorLike];
   /** Batches of validationData per validation (default: all of it). */
@@ -125,8 +127,9 @@ function knownSize(ds: Dataset<unknown>): number | null {
 export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: FitDatasetArgs = {}): Promise<History> {
   if (!(dataset instanceof Dataset)) throw new Error('fitDataset: expected a tn.data Dataset');
   // batchSize and shuffle are taken and ignored, as Keras ignores them for a dataset (its batches and order are its own).
-  checkOptionNames(args, ['epochs', 'verbose', 'callbacks', 'stepsPerEpoch', 'batchesPerEpoch', 'validationData', 'validationSteps', 'validationBatches', 'validationBatchSize', 'validationFreq', 'initialEpoch', 'classWeight', 'batchSize', 'shuffle'], 'fit');
+  checkOptionNames(args, ['epochs', 'verbose', 'callbacks', 'stepsPerEpoch', 'batchesPerEpoch', 'validationData', 'validationSteps', 'validationBatches', 'validationBatchSize', 'validationFreq', 'initialEpoch', 'classWeight', 'batchSize', 'shuffle', 'yieldEvery'], 'fit');
   const c = requireCompiled(model, 'training');
+  const yields = yielder(checkYieldEvery(args.yieldEvery));
   const epochs = args.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, received ${String(args.epochs)}`);
   const verbose = verbosity(args.verbose, 1);
@@ -181,9 +184,10 @@ export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: 
         withScope(() => trainStep(model, c, b.xs, b.ys ?? [], sw));
         await callbacks.trainBatchEnd(step, currentLogs(c));
         step++;
-        await nextTick();
+        await yields.batch();
         if (model.stopTraining) break;
       }
+      await yields.epoch();
       if (ranOut) {
         console.warn('fit: your input ran out of data; interrupting training. Make sure that your dataset can generate at least `stepsPerEpoch * epochs` batches. You may need to use the repeat() function when building your dataset.');
         model.stopTraining = true;

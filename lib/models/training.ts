@@ -32,6 +32,12 @@ export interface FitArgs {
   /** Stop an epoch after this many batches. */
   stepsPerEpoch?: number;
   /**
+   * TF.js's yieldEvery: when fit lets the event loop run. 'auto' and 'batch' (the default): after every batch;
+   * 'epoch': after each epoch only; 'never': not until fit ends; a number: after the first batch that ends at least
+   * that many milliseconds after the last yield.
+   */
+  yieldEvery?: YieldEvery;
+  /**
    * Train on a worker thread, leaving this thread's event loop free: `true`, or the modules that register custom
    * layers, losses and metrics there and the worker's kernel threads (default: this thread's).
    */
@@ -72,7 +78,7 @@ export interface WorkerArgs {
 }
 
 /** The options fit(), evaluate() and predict() take: anything else is refused (checkOptionNames), as Keras refuses fit(epoch=3). */
-export const FIT_ARGS = ['epochs', 'batchSize', 'verbose', 'callbacks', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'shuffle', 'initialEpoch', 'classWeight', 'sampleWeight', 'stepsPerEpoch', 'worker'] as const;
+export const FIT_ARGS = ['epochs', 'batchSize', 'verbose', 'callbacks', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'shuffle', 'initialEpoch', 'classWeight', 'sampleWeight', 'stepsPerEpoch', 'yieldEvery', 'worker'] as const;
 export const EVALUATE_ARGS = ['batchSize', 'verbose', 'sampleWeight', 'callbacks', 'returnDict'] as const;
 export const PREDICT_ARGS = ['batchSize', 'verbose'] as const;
 
@@ -90,6 +96,28 @@ export function positiveInt(v: number | undefined, fallback: number, what: strin
 }
 
 export const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export type YieldEvery = 'auto' | 'batch' | 'epoch' | 'never' | number;
+
+/** Checks fit's yieldEvery. */
+export function checkYieldEvery(v: unknown): YieldEvery {
+  if (v === undefined || v === null) return 'auto';
+  if (v === 'auto' || v === 'batch' || v === 'epoch' || v === 'never' || (typeof v === 'number' && v >= 0 && Number.isFinite(v))) return v;
+  throw new Error(`fit: yieldEvery must be 'auto', 'batch', 'epoch', 'never' or a number of milliseconds >= 0, received ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+}
+
+/** Where fit's loops let the event loop run, by yieldEvery: after a batch (batch()) and after an epoch (epoch()). */
+export function yielder(every: YieldEvery): { batch(): Promise<void> | undefined; epoch(): Promise<void> | undefined } {
+  let last = Date.now();
+  const now = () => {
+    last = Date.now();
+    return nextTick();
+  };
+  return {
+    batch: () => (every === 'auto' || every === 'batch' || (typeof every === 'number' && Date.now() - last >= every) ? now() : undefined),
+    epoch: () => (every === 'epoch' ? now() : undefined),
+  };
+}
 
 export function requireCompiled(model: Model, what: string): Compiled {
   if (!model.compiled || !model.optimizer) {
@@ -176,6 +204,7 @@ export interface FitPlan {
   n: number;
   stepsPerEpoch: number;
   val: [Tensor[], Tensor[], Tensor | null] | null;
+  yieldEvery: YieldEvery;
 }
 
 /**
@@ -244,6 +273,7 @@ export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {
     epochs, batchSize, verbose, initialEpoch, shuffle,
     validationFreq: positiveInt(args.validationFreq, 1, 'fit: validationFreq'), validationBatchSize: positiveInt(args.validationBatchSize, batchSize, 'fit: validationBatchSize'),
     xs, ys, sw, n, stepsPerEpoch: Math.min(Math.ceil(n / batchSize), args.stepsPerEpoch === undefined ? Infinity : positiveInt(args.stepsPerEpoch, 1, 'fit: stepsPerEpoch')), val,
+    yieldEvery: checkYieldEvery(args.yieldEvery),
   };
 }
 
@@ -281,6 +311,7 @@ export async function runEpochs(model: Model, plan: FitPlan, callbacks: FitEvent
     throw new Error(`fit: a callback asked to resume at epoch ${resume.epoch}, batch ${resume.step}; both must be non-negative integers`);
   }
   const firstEpoch = resume ? resume.epoch : initialEpoch;
+  const yields = yielder(plan.yieldEvery ?? 'auto');
   const order = new Int32Array(n);
   let epochLogs: Logs = {};
   for (let epoch = firstEpoch; epoch < epochs; epoch++) {
@@ -307,9 +338,10 @@ export async function runEpochs(model: Model, plan: FitPlan, callbacks: FitEvent
         trainStep(model, c, bx, by, bw);
       });
       await callbacks.trainBatchEnd(step, currentLogs(c));
-      await nextTick();
+      await yields.batch();
       if (model.stopTraining) break;
     }
+    await yields.epoch();
     epochLogs = currentLogs(c);
     if (val && (epoch + 1 - initialEpoch) % plan.validationFreq === 0) {
       const vl = await evaluateLists(model, c, val[0], val[1], val[2], plan.validationBatchSize, 0, null);

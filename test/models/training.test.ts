@@ -669,6 +669,36 @@ describe('bad input', () => {
   });
 });
 
+describe("fit's yieldEvery (TF.js)", () => {
+  it("lets the event loop run after every batch ('auto', 'batch'), after each epoch ('epoch'), or not until the end ('never')", async () => {
+    const x = tn.ones([8, 2]);
+    const y = tn.zeros([8, 1]);
+    const turns = async (yieldEvery?: tn.FitArgs['yieldEvery']) => {
+      const model = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+      model.compile({ optimizer: 'sgd', loss: 'mse' });
+      let count = 0;
+      let done = false;
+      const spin = () => {
+        if (done) return;
+        count++;
+        setImmediate(spin);
+      };
+      setImmediate(spin);
+      await model.fit(x, y, { epochs: 3, batchSize: 2, verbose: 0, ...(yieldEvery === undefined ? {} : { yieldEvery }) });
+      done = true;
+      return count;
+    };
+    // 3 epochs of 4 batches: a turn per batch, per epoch, or none.
+    expect(await turns()).toBeGreaterThanOrEqual(12);
+    expect(await turns('batch')).toBeGreaterThanOrEqual(12);
+    const perEpoch = await turns('epoch');
+    expect(perEpoch).toBeGreaterThanOrEqual(3);
+    expect(perEpoch).toBeLessThan(12);
+    expect(await turns('never')).toBe(0);
+    await expect(turns('sometimes' as 'never')).rejects.toThrow(`fit: yieldEvery must be 'auto', 'batch', 'epoch', 'never' or a number of milliseconds >= 0, received "sometimes"`);
+  });
+});
+
 describe('models', () => {
   it('a functional model given inputs or outputs as an object keyed by name says to pass a list', () => {
     const a = tn.input({ shape: [2], name: 'a' });
