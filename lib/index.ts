@@ -1,6 +1,9 @@
 // tensornode: the public surface.
 export { Tensor, Variable, tensor, scalar, zeros, ones, fill, zerosLike, onesLike, range, linspace, eye,
-  randomNormal, randomUniform, truncatedNormal, variable, isStringTensor } from './tensor.js';
+  randomNormal, randomUniform, truncatedNormal, variable, isStringTensor, tensor1d, tensor2d, tensor3d, tensor4d, tensor5d,
+  tensor6d } from './tensor.js';
+/** TF.js's tidy, dispose, keep, ready, getBackend and setBackend, so that ported code runs (they free nothing). */
+export { tidy, dispose, keep, ready, getBackend, setBackend } from './tfjs.js';
 export type { DType, DataArray, NestedArray, NestedStringArray, TensorLike } from './tensor.js';
 export { setSeed, setDeterministic, isDeterministic } from './random.js';
 export { backendInfo, setNumThreads, memory } from './backend.js';

@@ -111,6 +111,16 @@ export class Tensor {
     console.log(this.toString());
   }
 
+  /**
+   * TF.js's dispose(), for code ported from TF.js: it does nothing. A tensor's memory is released when nothing
+   * references it any more (inside fit, evaluate and predict, when each batch ends), so there is nothing to free by hand.
+   */
+  dispose(): void {}
+  /** TF.js's isDisposed: always false, since dispose() frees nothing (see dispose). */
+  get isDisposed(): boolean {
+    return false;
+  }
+
   /** A new tensor with a copy of the data, detached from any gradient computation. */
   clone(): Tensor {
     const s = allocate(this.dtype, this.size);
@@ -313,6 +323,30 @@ export function scalar(value: number | boolean, dtype: DType = 'float32'): Tenso
   if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`scalar: value must be a number, received ${typeof value}`);
   return tensor(value, [], dtype);
 }
+
+/** TF.js's tensor1d ... tensor6d: tensor() that checks the rank (of the nested values, or of the shape given). */
+function tensorOfRank(rank: number) {
+  const name = `tensor${rank}d`;
+  return (values: TensorLike, shape?: number[] | DType, dtype?: DType): Tensor => {
+    // tensor1d(values, dtype) has no shape argument.
+    if (typeof shape === 'string') {
+      dtype = shape;
+      shape = undefined;
+    }
+    if (shape !== undefined && (!Array.isArray(shape) || shape.length !== rank)) throw new Error(`${name}: shape must have ${rank} dimension(s), received ${JSON.stringify(shape)}`);
+    const isFlat = ArrayBuffer.isView(values) || (Array.isArray(values) && values.every((v) => !Array.isArray(v)));
+    if (rank > 1 && shape === undefined && isFlat) throw new Error(`${name}: values given flat need a shape of ${rank} dimensions (${name}(values, [${Array.from({ length: rank }, (_, i) => `d${i}`).join(', ')}]))`);
+    const t = tensor(values, shape as number[] | undefined, dtype);
+    if (t.rank !== rank) throw new Error(`${name}: expected ${rank}-D values, received a tensor of shape ${fmt(t.shape)}`);
+    return t;
+  };
+}
+export const tensor1d = tensorOfRank(1) as (values: TensorLike, dtype?: DType) => Tensor;
+export const tensor2d = tensorOfRank(2);
+export const tensor3d = tensorOfRank(3);
+export const tensor4d = tensorOfRank(4);
+export const tensor5d = tensorOfRank(5);
+export const tensor6d = tensorOfRank(6);
 
 /** @internal Converts an op argument to a tensor. */
 export function toTensor(x: TensorLike, op: string, dtype?: DType): Tensor {
