@@ -2,7 +2,7 @@
 import { record } from '../autograd/tape.js';
 import type { DType } from '../dtype.js';
 import { native, BinaryOp, UnaryOp } from '../native.js';
-import { broadcastShapes } from '../shape-util.js';
+import { broadcastShapes, fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { sumToShape } from './broadcast.js';
 import { binaryStrided, broadcastLayout, castTo, f32, floatArg, forEachBroadcast, toTensor } from './util.js';
@@ -273,4 +273,78 @@ export function clipByValue(x: TensorLike, clipValueMin: number, clipValueMax: n
 export function cast(x: TensorLike, dtype: DType): Tensor {
   const t = toTensor(x, 'cast');
   return castTo(t, dtype);
+}
+
+/**
+ * The same values, cut off from the gradient computation (Keras's ops.stop_gradient, TensorFlow's tf.stop_gradient):
+ * a view of x's buffer that records no op, so nothing flows back to x through it.
+ */
+export function stopGradient(x: TensorLike): Tensor {
+  const t = toTensor(x, 'stopGradient');
+  return new Tensor(t._storage, t.shape.slice(), t.dtype);
+}
+
+/**
+ * Floor-mod with broadcasting, as TF.js's mod (tf.math.floormod): the remainder takes the sign of b, so
+ * mod(-1, 3) = 2 and mod(1, -3) = -2. int32 operands give int32 (a zero divisor is an error, as TensorFlow's integer
+ * division); in float32 x mod 0 is NaN. Gradients as TensorFlow's FloorMod: da = dy, db = -dy * floor(a / b).
+ */
+export function mod(a: TensorLike, b: TensorLike): Tensor {
+  let x = toTensor(a, 'mod');
+  let y = toTensor(b, 'mod');
+  const dtype = resultType(x, y, true);
+  if (dtype === 'int32') {
+    return intBinary(x, y, 'mod', (u, v) => {
+      if (v === 0) throw new Error(`mod: integer division by zero (shapes ${fmt(x.shape)} and ${fmt(y.shape)})`);
+      return floorMod(u, v) | 0;
+    });
+  }
+  if (x.dtype !== 'float32') x = castTo(x, 'float32');
+  if (y.dtype !== 'float32') y = castTo(y, 'float32');
+  const shape = broadcastShapes(x.shape, y.shape, 'mod');
+  const out = empty(shape);
+  const xv = x.values;
+  const yv = y.values;
+  const ov = out.values;
+  forEachBroadcast(broadcastLayout(shape, [x.shape, y.shape]), (i, [ox, oy]) => {
+    ov[i] = floorMod(xv[ox], yv[oy]);
+  });
+  const [X, Y] = [x, y];
+  return record(out, 'mod', [X, Y], (dy, needs) => [
+    needs[0] ? sumToShape(dy, X.shape) : null,
+    needs[1] ? sumToShape(neg(mul(dy, floor(div(X, Y)))), Y.shape) : null,
+  ]);
+}
+
+function floorMod(u: number, v: number): number {
+  const r = u % v;
+  return r !== 0 && (r < 0) !== (v < 0) ? r + v : r;
+}
+
+/**
+ * The error function, computed in float64 and rounded once (within 1e-7 of erf in float32). Below |x| = 4 the
+ * series erf(x) = 2/sqrt(pi) exp(-x^2) sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)) has only positive terms, so it loses
+ * nothing to cancellation; beyond, 1 - |erf(x)| < 2e-8 is below float32's resolution at 1. Gradient 2/sqrt(pi) exp(-x^2).
+ */
+export function erf(x: TensorLike): Tensor {
+  const t = floatArg(x, 'erf');
+  const out = empty(t.shape.slice());
+  const s = f32(t);
+  const d = f32(out);
+  for (let i = 0; i < s.length; i++) d[i] = erf64(s[i]);
+  return record(out, 'erf', [t], (dy) => [mul(dy, mul(exp(neg(square(t))), 2 / Math.sqrt(Math.PI)))]);
+}
+
+function erf64(v: number): number {
+  if (Number.isNaN(v)) return v;
+  const a = Math.abs(v);
+  if (a >= 4) return Math.sign(v);
+  const x2 = a * a;
+  let term = a;
+  let total = a;
+  for (let n = 0; term > 1e-17 * total; n++) {
+    term *= (2 * x2) / (2 * n + 3);
+    total += term;
+  }
+  return Math.sign(v) * (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * total;
 }

@@ -3,8 +3,10 @@ import type { DType } from '../dtype.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import * as bc from './broadcast.js';
 import * as ew from './elementwise.js';
+import * as la from './linalg.js';
 import * as mm from './matmul.js';
 import * as rd from './reduce.js';
+import * as sc from './scan.js';
 import * as sh from './shape.js';
 
 export {
@@ -14,6 +16,16 @@ export {
   sqrt, square, squaredDifference, sub, swish, tanh, where,
 } from './elementwise.js';
 export { argMax, argMin, logSoftmax, logSumExp, max, mean, min, softmax, sum } from './reduce.js';
+// Ported from TF.js and Keras 3's keras.ops (README: Tensors and gradients).
+export { erf, mod, stopGradient } from './elementwise.js';
+export { all, any, argmax, argmin, moments, prod, std, variance } from './reduce.js';
+export { reverse, unstack } from './shape.js';
+export { cumprod, cumsum } from './scan.js';
+export { argsort, sort, topk } from './sort.js';
+export { multinomial, randomStandardNormal } from './sampling.js';
+export { einsum } from './einsum.js';
+export { dot, norm, outerProduct } from './linalg.js';
+export type { NormOrder } from './linalg.js';
 export { broadcastTo } from './broadcast.js';
 export { matMul } from './matmul.js';
 export { conv2d, conv2dTranspose, conv3d, depthwiseConv2d } from './conv.js';
@@ -97,6 +109,17 @@ declare module '../tensor.js' {
     leakyRelu(alpha?: number): Tensor;
     gelu(approximate?: boolean): Tensor;
     split(numOrSizeSplits: number | number[], axis?: number): Tensor[];
+    unstack(axis?: number): Tensor[];
+    mod(b: TensorLike): Tensor;
+    erf(): Tensor;
+    prod(axis?: Axis, keepDims?: boolean): Tensor;
+    all(axis?: Axis, keepDims?: boolean): Tensor;
+    any(axis?: Axis, keepDims?: boolean): Tensor;
+    cumsum(axis?: number, exclusive?: boolean, reverse?: boolean): Tensor;
+    cumprod(axis?: number, exclusive?: boolean, reverse?: boolean): Tensor;
+    reverse(axis?: number | number[]): Tensor;
+    norm(ord?: la.NormOrder, axis?: Axis, keepDims?: boolean): Tensor;
+    dot(b: TensorLike): Tensor;
     concat(tensors: TensorLike | TensorLike[], axis?: number): Tensor;
   }
 }
@@ -170,10 +193,24 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   leakyRelu(alpha?: number) { return ew.leakyRelu(this, alpha); },
   gelu(approximate?: boolean) { return ew.gelu(this, approximate); },
   concat(tensors: TensorLike | TensorLike[], axis?: number) { return sh.concat([this, ...(Array.isArray(tensors) ? tensors : [tensors])], axis); },
+  mod(b: TensorLike) { return ew.mod(this, b); },
+  erf() { return ew.erf(this); },
+  prod(axis?: Axis, keepDims?: boolean) { return rd.prod(this, axis, keepDims); },
+  all(axis?: Axis, keepDims?: boolean) { return rd.all(this, axis, keepDims); },
+  any(axis?: Axis, keepDims?: boolean) { return rd.any(this, axis, keepDims); },
+  cumsum(axis?: number, exclusive?: boolean, reverse?: boolean) { return sc.cumsum(this, axis, exclusive, reverse); },
+  cumprod(axis?: number, exclusive?: boolean, reverse?: boolean) { return sc.cumprod(this, axis, exclusive, reverse); },
+  reverse(axis?: number | number[]) { return sh.reverse(this, axis); },
+  norm(ord?: la.NormOrder, axis?: Axis, keepDims?: boolean) { return la.norm(this, ord, axis, keepDims); },
+  dot(b: TensorLike) { return la.dot(this, b); },
 };
-// split returns a list, so it sits outside the table of single-tensor methods.
+// split and unstack return lists, so they sit outside the table of single-tensor methods.
 Object.defineProperty(Tensor.prototype, 'split', {
   value(this: Tensor, numOrSizeSplits: number | number[], axis?: number) { return sh.split(this, numOrSizeSplits, axis); },
+  writable: true, configurable: true, enumerable: false,
+});
+Object.defineProperty(Tensor.prototype, 'unstack', {
+  value(this: Tensor, axis?: number) { return sh.unstack(this, axis); },
   writable: true, configurable: true, enumerable: false,
 });
 for (const [name, fn] of Object.entries(methods)) {

@@ -4,7 +4,7 @@ import { native, ReduceOp } from '../native.js';
 import { fmt, normalizeAxes, normalizeAxis, sizeOf } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { broadcastTo } from './broadcast.js';
-import { equal, mul, div, exp, sub, cast } from './elementwise.js';
+import { equal, greater, mul, div, exp, notEqual, sqrt, square, sub, cast } from './elementwise.js';
 import { reshape, transpose } from './shape.js';
 import { f32, floatArg, layoutForReduce, reducePlan, toTensor, type ReducePlan } from './util.js';
 
@@ -13,11 +13,12 @@ type AxisArg = number | number[] | null | undefined;
 function reduceInt(op: ReduceOp, x: Int32Array, p: ReducePlan, out: Int32Array): void {
   for (let o = 0; o < p.outer; o++) {
     for (let i = 0; i < p.inner; i++) {
-      let acc = op === ReduceOp.max ? -2147483648 : op === ReduceOp.min ? 2147483647 : 0;
+      let acc = op === ReduceOp.max ? -2147483648 : op === ReduceOp.min ? 2147483647 : op === ReduceOp.prod ? 1 : 0;
       for (let k = 0; k < p.n; k++) {
         const v = x[(o * p.n + k) * p.inner + i];
         if (op === ReduceOp.max) acc = v > acc ? v : acc;
         else if (op === ReduceOp.min) acc = v < acc ? v : acc;
+        else if (op === ReduceOp.prod) acc = Math.imul(acc, v);
         else acc = (acc + v) | 0;
       }
       out[o * p.inner + i] = acc;
@@ -34,7 +35,7 @@ export function checkKeepDims(keepDims: unknown, op: string): void {
 function reduceRaw(op: ReduceOp, t: Tensor, axes: number[], keepDims: boolean): Tensor {
   const p = reducePlan(t.shape, axes, keepDims);
   const src = layoutForReduce(t, p);
-  if (t.dtype === 'int32' && (op === ReduceOp.sum || op === ReduceOp.max || op === ReduceOp.min)) {
+  if (t.dtype === 'int32' && (op === ReduceOp.sum || op === ReduceOp.max || op === ReduceOp.min || op === ReduceOp.prod)) {
     const out = empty(p.outShape, 'int32');
     reduceInt(op, src.values as Int32Array, p, out.values as Int32Array);
     return out;
@@ -65,6 +66,8 @@ function reduction(op: ReduceOp, name: string, x: TensorLike, axis: AxisArg, kee
         return [broadcastTo(div(g, n), t.shape)];
       case ReduceOp.logSumExp:
         return [mul(broadcastTo(g, t.shape), exp(sub(t, reshape(y, keptShape))))];
+      case ReduceOp.prod:
+        return [mul(broadcastTo(g, t.shape), productOfOthers(t, axes))];
       default: {
         // max/min: the gradient is shared equally between tied extrema (as TensorFlow does).
         const mask = cast(equal(t, reshape(y, keptShape)), 'float32');
@@ -89,6 +92,92 @@ export function max(x: TensorLike, axis?: AxisArg, keepDims = false): Tensor {
 export function min(x: TensorLike, axis?: AxisArg, keepDims = false): Tensor {
   return reduction(ReduceOp.min, 'min', x, axis, keepDims);
 }
+/**
+ * Product over `axis` (all axes when omitted); int32 stays int32 (wrapping as TensorFlow's int32 arithmetic). The
+ * gradient of each element is dy times the product of the others in its group, taken from prefix and suffix
+ * products rather than y / x, so it is exact where x has zeros (as TensorFlow's Prod gradient).
+ */
+export function prod(x: TensorLike, axis?: AxisArg, keepDims = false): Tensor {
+  return reduction(ReduceOp.prod, 'prod', x, axis, keepDims);
+}
+
+/** For each element of t, the product of the other elements of its group over `axes` (float32, t's shape). */
+function productOfOthers(t: Tensor, axes: number[]): Tensor {
+  const p = reducePlan(t.shape, axes, true);
+  const src = f32(layoutForReduce(t, p));
+  const laidOut = p.perm ? p.perm.map((a) => t.shape[a]) : t.shape.slice();
+  const out = empty(laidOut);
+  const dst = f32(out);
+  for (let o = 0; o < p.outer; o++) {
+    for (let i = 0; i < p.inner; i++) {
+      const base = o * p.n * p.inner + i;
+      let before = 1;
+      for (let k = 0; k < p.n; k++) {
+        dst[base + k * p.inner] = before;
+        before *= src[base + k * p.inner];
+      }
+      let after = 1;
+      for (let k = p.n - 1; k >= 0; k--) {
+        dst[base + k * p.inner] *= after;
+        after *= src[base + k * p.inner];
+      }
+    }
+  }
+  if (!p.perm) return out;
+  const inverse = new Array<number>(p.perm.length);
+  p.perm.forEach((a, i) => (inverse[a] = i));
+  return transpose(out, inverse);
+}
+
+/** Reads axis and keepDims as a reduction named `op` does, so that the composed reductions' errors name themselves. */
+function reductionArgs(x: TensorLike, axis: AxisArg, keepDims: unknown, op: string): Tensor {
+  checkKeepDims(keepDims, op);
+  const t = toTensor(x, op);
+  normalizeAxes(axis, t.rank, op);
+  return t;
+}
+
+/**
+ * Whether any element over `axis` is non-zero (TF.js's any, Keras's ops.any), as the comparisons answer: int32 1 or
+ * 0. NaN counts as true; over an empty axis the answer is 0.
+ */
+export function any(x: TensorLike, axis?: AxisArg, keepDims = false): Tensor {
+  const t = reductionArgs(x, axis, keepDims, 'any');
+  return greater(sum(notEqual(t, 0), axis, keepDims), 0);
+}
+
+/** Whether every element over `axis` is non-zero (TF.js's all, Keras's ops.all): int32 1 or 0; 1 over an empty axis. */
+export function all(x: TensorLike, axis?: AxisArg, keepDims = false): Tensor {
+  const t = reductionArgs(x, axis, keepDims, 'all');
+  return equal(sum(equal(t, 0), axis, keepDims), 0);
+}
+
+/**
+ * Mean and population variance over `axes` (all when omitted), as TF.js's moments: variance = mean((x - mean)^2),
+ * from the centred values rather than E[x^2] - E[x]^2, which cancels catastrophically for data far from zero.
+ */
+export function moments(x: TensorLike, axes?: AxisArg, keepDims = false): { mean: Tensor; variance: Tensor } {
+  const t = reductionArgs(x, axes, keepDims, 'moments');
+  const m = mean(t, axes, true);
+  const v = mean(square(sub(t, m)), axes, keepDims);
+  return { mean: keepDims ? m : reshape(m, v.shape), variance: v };
+}
+
+/** Population variance over `axis` (Keras's ops.var; divides by n, not n - 1). */
+export function variance(x: TensorLike, axis?: AxisArg, keepDims = false): Tensor {
+  reductionArgs(x, axis, keepDims, 'variance');
+  return moments(x, axis, keepDims).variance;
+}
+
+/**
+ * Population standard deviation over `axis` (Keras's ops.std). Its gradient is NaN where the variance is 0 (the
+ * square root's slope is infinite there), as in TensorFlow.
+ */
+export function std(x: TensorLike, axis?: AxisArg, keepDims = false): Tensor {
+  reductionArgs(x, axis, keepDims, 'std');
+  return sqrt(moments(x, axis, keepDims).variance);
+}
+
 /** log(sum(exp(x))) over `axis`, computed without overflow. */
 export function logSumExp(x: TensorLike, axis?: AxisArg, keepDims = false): Tensor {
   return reduction(ReduceOp.logSumExp, 'logSumExp', floatArg(x, 'logSumExp'), axis, keepDims);
@@ -112,6 +201,30 @@ export function argMax(x: TensorLike, axis = 0): Tensor {
 }
 export function argMin(x: TensorLike, axis = 0): Tensor {
   return argReduce(false, 'argMin', x, axis);
+}
+
+/**
+ * Keras's ops.argmax(x, axis = null, keepdims = false): with no axis, the index into the flattened tensor (not axis 0
+ * as TF.js's argMax); keepDims keeps the reduced axis (or every axis) with size 1.
+ */
+export function argmax(x: TensorLike, axis: number | null = null, keepDims = false): Tensor {
+  return kerasArgReduce(true, 'argmax', x, axis, keepDims);
+}
+/** Keras's ops.argmin; see argmax. */
+export function argmin(x: TensorLike, axis: number | null = null, keepDims = false): Tensor {
+  return kerasArgReduce(false, 'argmin', x, axis, keepDims);
+}
+
+function kerasArgReduce(isMax: boolean, name: string, x: TensorLike, axis: number | null | undefined, keepDims: boolean): Tensor {
+  checkKeepDims(keepDims, name);
+  const t = toTensor(x, name);
+  if (axis === null || axis === undefined) {
+    const r = argReduce(isMax, name, reshape(t, [t.size]), 0);
+    return keepDims ? reshape(r, t.shape.map(() => 1)) : r;
+  }
+  const a = normalizeAxis(axis, t.rank, name);
+  const r = argReduce(isMax, name, t, a);
+  return keepDims ? reshape(r, t.shape.map((d, i) => (i === a ? 1 : d))) : r;
 }
 
 function softmaxLike(log: boolean, name: string, x: TensorLike, axis: number): Tensor {

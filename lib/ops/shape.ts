@@ -5,7 +5,7 @@ import { checkDType } from '../dtype.js';
 import { native } from '../native.js';
 import { fmt, normalizeAxis, sizeOf, stridesOf } from '../shape-util.js';
 import { checkNumber, empty, maxTensorElements, Tensor, type DataArray, type TensorLike } from '../tensor.js';
-import { castTo, toTensor, transposeInto } from './util.js';
+import { castTo, forEachBroadcast, toTensor, transposeInto } from './util.js';
 import { broadcastTo } from './broadcast.js';
 
 /** A view of x with another shape of the same size; one dimension may be -1 (inferred). */
@@ -378,4 +378,40 @@ export function repeat(x: TensorLike, repeats: number, axis: number): Tensor {
   const out = t.shape.slice();
   out[a] *= repeats;
   return reshape(broadcastTo(reshape(t, expanded), tiled), out);
+}
+
+/** The slices of x along `axis`, each without that axis (TF.js's unstack): the inverse of stack. */
+export function unstack(x: TensorLike, axis = 0): Tensor[] {
+  const t = toTensor(x, 'unstack');
+  if (t.rank === 0) throw new Error('unstack: needs a tensor of rank at least 1, received a scalar');
+  const a = normalizeAxis(axis, t.rank, 'unstack');
+  const n = t.shape[a];
+  const rest = t.shape.filter((_, i) => i !== a);
+  if (n === 0) return [];
+  return split(t, n, a).map((part) => view(part, rest.slice(), 'unstack'));
+}
+
+/** x with the order of its elements along `axis` reversed (all axes when omitted), as TF.js's reverse. */
+export function reverse(x: TensorLike, axis?: number | number[]): Tensor {
+  const t = toTensor(x, 'reverse');
+  const list = axis === undefined || axis === null ? t.shape.map((_, i) => i) : Array.isArray(axis) ? axis : [axis];
+  const axes = new Set(list.map((a) => normalizeAxis(a, t.rank, 'reverse')));
+  if (axes.size !== list.length) throw new Error(`reverse: repeated axis in ${JSON.stringify(axis)} for shape ${fmt(t.shape)}`);
+  const out = empty(t.shape.slice(), t.dtype);
+  if (t.size === 0) return out;
+  // Each reversed axis is walked from its last index with a negative stride.
+  const own = stridesOf(t.shape);
+  let start = 0;
+  const strides = own.map((s, i) => {
+    if (!axes.has(i)) return s;
+    start += (t.shape[i] - 1) * s;
+    return -s;
+  });
+  const src = t.values;
+  const dst = out.values;
+  forEachBroadcast({ shape: t.shape, strides: [strides] }, (i, [o]) => {
+    dst[i] = src[start + o];
+  });
+  if (t.dtype !== 'float32') return out;
+  return record(out, 'reverse', [t], (dy) => [reverse(dy, [...axes])]);
 }
