@@ -201,7 +201,20 @@ export class Model extends Layer {
     return this.inputs.map((t) => t.node.layer.name);
   }
   get outputNames(): string[] {
-    return this.outputs.map((t) => t.node.layer.name);
+    // Two outputs of one layer (an LSTM's states) get distinct names, as tf.keras names them: lstm, lstm_1.
+    const taken = new Set<string>();
+    const counts = new Map<string, number>();
+    return this.outputs.map((t) => {
+      const base = t.node.layer.name;
+      let name = base;
+      while (taken.has(name)) {
+        const k = counts.get(base) ?? 1;
+        name = `${base}_${k}`;
+        counts.set(base, k + 1);
+      }
+      taken.add(name);
+      return name;
+    });
   }
 
   /** Expected input shapes (with a null batch axis), when known. */

@@ -780,6 +780,17 @@ describe('models', () => {
     expect((t.predict(tn.zeros([5, 3])) as tn.Tensor).shape).toEqual([5, 2]);
   });
 
+  it("two outputs of one layer get distinct names (lstm, lstm_1), so each output's loss is logged", async () => {
+    const inp = tn.input({ shape: [5, 3] });
+    const [, h, c] = new tn.layers.LSTM(4, { returnSequences: true, returnState: true, name: 'lstm' }).apply(inp) as unknown as tn.SymbolicTensor[];
+    const model = new tn.Model({ inputs: inp, outputs: [h, c] });
+    expect(model.outputNames).toEqual(['lstm', 'lstm_1']);
+    model.compile({ optimizer: 'sgd', loss: { lstm: 'mse', lstm_1: 'mae' } });
+    const history = await model.fit(tn.ones([4, 5, 3]), { lstm: tn.zeros([4, 4]), lstm_1: tn.zeros([4, 4]) }, { epochs: 1, verbose: 0 });
+    expect(Object.keys(history.history).sort()).toEqual(['loss', 'lstm_1_loss', 'lstm_loss']);
+    expect(history.history.loss[0]).toBeCloseTo(history.history.lstm_loss[0] + history.history.lstm_1_loss[0], 5);
+  });
+
   it('the functional API: several inputs and outputs, per-output losses and metrics', async () => {
     const a = tn.input({ shape: [3], name: 'a' });
     const b = tn.input({ shape: [2], name: 'b' });
