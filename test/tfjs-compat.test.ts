@@ -42,3 +42,18 @@ describe("TF.js's memory and backend functions", () => {
     expect(tn.getBackend()).toBe('tensornode');
   });
 });
+
+describe("TF.js's tensor method aliases", () => {
+  it('asType, toFloat and toInt cast; as1D ... as4D reshape', () => {
+    const t = tn.tensor([[1.5, -2.5], [3, 4]]);
+    expect(t.toInt().dtype).toBe('int32');
+    expect(Array.from(t.toInt().data())).toEqual(Array.from(tn.cast(t, 'int32').data()));
+    expect(t.toInt().toFloat().dtype).toBe('float32');
+    expect(t.asType('int32').dtype).toBe('int32');
+    expect(t.as1D().shape).toEqual([4]);
+    expect(t.as2D(1, 4).shape).toEqual([1, 4]);
+    expect(t.as3D(1, 2, 2).shape).toEqual([1, 2, 2]);
+    expect(t.as4D(1, 1, 2, 2).array()).toEqual([[[[1.5, -2.5], [3, 4]]]]);
+    expect(() => t.as2D(3, 3)).toThrow(/reshape/);
+  });
+});

@@ -71,6 +71,14 @@ declare module '../tensor.js' {
     expandDims(axis?: number): Tensor;
     squeeze(axis?: number | number[]): Tensor;
     cast(dtype: DType): Tensor;
+    /** TF.js's aliases of cast and reshape, for ported code. */
+    asType(dtype: DType): Tensor;
+    toFloat(): Tensor;
+    toInt(): Tensor;
+    as1D(): Tensor;
+    as2D(rows: number, columns: number): Tensor;
+    as3D(rows: number, columns: number, depth: number): Tensor;
+    as4D(rows: number, columns: number, depth: number, depth2: number): Tensor;
     equal(b: TensorLike): Tensor;
     greater(b: TensorLike): Tensor;
     less(b: TensorLike): Tensor;
@@ -155,6 +163,13 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   expandDims(axis?: number) { return sh.expandDims(this, axis); },
   squeeze(axis?: number | number[]) { return sh.squeeze(this, axis); },
   cast(dtype: DType) { return ew.cast(this, dtype); },
+  asType(dtype: DType) { return ew.cast(this, dtype); },
+  toFloat() { return ew.cast(this, 'float32'); },
+  toInt() { return ew.cast(this, 'int32'); },
+  as1D() { return sh.reshape(this, [this.size]); },
+  as2D(rows: number, columns: number) { return sh.reshape(this, [rows, columns]); },
+  as3D(rows: number, columns: number, depth: number) { return sh.reshape(this, [rows, columns, depth]); },
+  as4D(rows: number, columns: number, depth: number, depth2: number) { return sh.reshape(this, [rows, columns, depth, depth2]); },
   equal(b: TensorLike) { return ew.equal(this, b); },
   greater(b: TensorLike) { return ew.greater(this, b); },
   less(b: TensorLike) { return ew.less(this, b); },
