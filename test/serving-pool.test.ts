@@ -196,12 +196,15 @@ describe('tn.serving.createPool', () => {
 
   it('a worker ended from outside mid-batch: that batch rejects naming the worker, the other worker and a replacement serve on', async () => {
     const model = cnn(11);
-    const pool = await createPool(model, { workers: 2, maxBatchSize: 4096, maxDelayMs: 0, maxQueue: 4096 });
-    const big = tn.randomNormal([4096, 6, 6, 1], 0, 1, 'float32', 12);
+    // A batch big enough (tens of milliseconds) that the worker is still computing it when terminate() lands: with
+    // 4,096 rows it sometimes finished first on a loaded machine, and the test saw a result instead of the rejection.
+    const rows = 65536;
+    const pool = await createPool(model, { workers: 2, maxBatchSize: rows, maxDelayMs: 0, maxQueue: rows });
+    const big = tn.randomNormal([rows, 6, 6, 1], 0, 1, 'float32', 12);
     const inFlight = pool.predict(big);
-    expect(pool.stats().inFlight).toEqual({ batches: 1, rows: 4096 });
+    expect(pool.stats().inFlight).toEqual({ batches: 1, rows });
     await pool._workers[0].terminate();
-    await expect(inFlight).rejects.toThrow(/serving pool "sequential.*": worker 1 \(thread \d+\) exited with code 1 while computing a batch of 4096 rows/);
+    await expect(inFlight).rejects.toThrow(new RegExp(`serving pool "sequential.*": worker 1 \\(thread \\d+\\) exited with code 1 while computing a batch of ${rows} rows`));
     const x = tn.randomNormal([3, 6, 6, 1], 0, 1, 'float32', 13);
     expectClose((await pool.predict(x)) as tn.Tensor, model.predict(x) as tn.Tensor, 'after the termination');
     await expect.poll(() => pool.stats().workers, { timeout: 30_000 }).toBe(2);

@@ -236,9 +236,9 @@ const op = (name: string, roles: Role[], baseline: () => unknown[]): Target => (
   call: (args) => (tn as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args),
 });
 
-const unary = ['abs', 'ceil', 'cos', 'exp', 'expm1', 'floor', 'log', 'log1p', 'neg', 'reciprocal', 'relu', 'relu6', 'round', 'rsqrt', 'selu', 'sigmoid', 'sign', 'sin', 'softplus', 'softsign', 'sqrt', 'square', 'swish', 'tanh', 'hardSigmoid', 'isNaN', 'logicalNot', 'flatten', 'onesLike', 'zerosLike'];
-const binary = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr'];
-const reductions = ['sum', 'mean', 'max', 'min', 'logSumExp'];
+const unary = ['abs', 'ceil', 'cos', 'exp', 'expm1', 'floor', 'log', 'log1p', 'neg', 'reciprocal', 'relu', 'relu6', 'round', 'rsqrt', 'selu', 'sigmoid', 'sign', 'sin', 'softplus', 'softsign', 'sqrt', 'square', 'swish', 'tanh', 'hardSigmoid', 'isNaN', 'logicalNot', 'flatten', 'onesLike', 'zerosLike', 'erf', 'stopGradient'];
+const binary = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'mod'];
+const reductions = ['sum', 'mean', 'max', 'min', 'logSumExp', 'prod', 'all', 'any', 'variance', 'std', 'moments'];
 
 export const opTargets: Target[] = [
   ...unary.map((n) => op(n, ['T'], () => [t([2, 3])])),
@@ -246,6 +246,20 @@ export const opTargets: Target[] = [
   ...reductions.map((n) => op(n, ['T', 'axes', 'bool'], () => [t([2, 3, 4]), 1, false])),
   op('argMax', ['T', 'axis'], () => [t([2, 3]), 1]),
   op('argMin', ['T', 'axis'], () => [t([2, 3]), 0]),
+  op('argmax', ['T', 'axis', 'bool'], () => [t([2, 3]), 1, false]),
+  op('argmin', ['T', 'axis', 'bool'], () => [t([2, 3]), 0, true]),
+  op('cumsum', ['T', 'axis', 'bool', 'bool'], () => [t([2, 3]), 1, false, false]),
+  op('cumprod', ['T', 'axis', 'bool', 'bool'], () => [t([2, 3]), 0, true, false]),
+  op('topk', ['T', 'count', 'bool'], () => [t([2, 5]), 2, true]),
+  op('sort', ['T', 'axis'], () => [t([2, 3]), -1]),
+  op('argsort', ['T', 'axis'], () => [t([2, 3]), 0]),
+  op('multinomial', ['T', 'count', 'seed', 'bool'], () => [t([2, 3]), 4, 1, false]),
+  op('einsum', ['fixed', 'T', 'Tb'], () => ['ij,jk->ik', t([2, 3]), t([3, 4])]),
+  op('norm', ['T', 'fixed', 'axis', 'bool'], () => [t([2, 3]), 'euclidean', 1, false]),
+  op('dot', ['T', 'Tb'], () => [t([2, 3]), t([3, 4])]),
+  op('outerProduct', ['T', 'Tb'], () => [t([3]), t([4])]),
+  op('unstack', ['T', 'axis'], () => [t([2, 3]), 0]),
+  op('reverse', ['T', 'axes'], () => [t([2, 3]), 1]),
   op('softmax', ['T', 'axis'], () => [t([2, 3]), -1]),
   op('logSoftmax', ['T', 'axis'], () => [t([2, 3]), 1]),
   op('elu', ['T', 'number'], () => [t([2, 3]), 1]),
@@ -291,6 +305,9 @@ export const opTargets: Target[] = [
   op('randomUniform', ['shape', 'number', 'number', 'dtype', 'seed'], () => [[2, 3], 0, 1, 'float32', 3]),
   op('truncatedNormal', ['shape', 'number', 'number', 'dtype', 'seed'], () => [[2, 3], 0, 1, 'float32', 3]),
   op('tensor', ['fixed', 'shape', 'dtype'], () => [[1, 2, 3, 4, 5, 6], [2, 3], 'float32']),
+  op('tensor1d', ['fixed', 'dtype'], () => [[1, 2, 3], 'float32']),
+  ...[2, 3, 4, 5, 6].map((r) => op(`tensor${r}d`, ['fixed', 'shape', 'dtype'], () => [[1, 2, 3, 4, 5, 6], [6, ...new Array(r - 1).fill(1)], 'float32'])),
+  op('randomStandardNormal', ['shape', 'dtype', 'seed'], () => [[2, 3], 'float32', 3]),
   op('scalar', ['number', 'dtype'], () => [3, 'float32']),
   op('variable', ['T', 'bool', 'fixed', 'dtype'], () => [t([2, 3]), true, undefined, 'float32']),
   op('setSeed', ['seed'], () => [5]),
@@ -492,7 +509,9 @@ export const modelTargets: Target[] = [
     options: {
       index: 2,
       props: {
-        epochs: countVariants,
+        // Keras allows epochs 0 (fit trains nothing); the other bad counts are errors.
+        epochs: [...countVariants.filter((v) => v.label !== '0'), { label: '0', value: () => 0, due: false }],
+        yieldEvery: [{ label: 'a string', value: () => 'often', due: true }, { label: '-1', value: () => -1, due: true }, { label: 'NaN', value: () => NaN, due: true }],
         batchSize: [...countVariants, { label: '2^31', value: () => 2 ** 31, due: false }],
         validationSplit: [
           { label: 'NaN', value: () => NaN, due: true },
