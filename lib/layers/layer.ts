@@ -585,8 +585,10 @@ export abstract class Layer {
       if (l instanceof Layer && l !== this && !found.some(([, f]) => f === l)) found.push([key, l]);
     };
     for (const [k, v] of Object.entries(this)) {
-      if (Array.isArray(v)) v.forEach((e, i) => add(`${k}/${i}`, e));
-      else add(k, v);
+      // Arrays of layers only (a vocabulary or a lookup table held beside them is not walked at every step).
+      if (Array.isArray(v)) {
+        if (v[0] instanceof Layer) v.forEach((e, i) => add(`${k}/${i}`, e));
+      } else add(k, v);
     }
     return found;
   }

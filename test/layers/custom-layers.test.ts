@@ -120,6 +120,23 @@ describe('a Layer subclass holding layers', () => {
   });
 });
 
+describe('a Layer subclass holding an array of layers', () => {
+  it('tracks each (a stack of blocks), but does not walk arrays of other things', () => {
+    class Stack extends tn.Layer {
+      readonly blocks = [new tn.layers.Dense(3), new tn.layers.Dense(2)];
+      readonly vocabulary = ['a', 'b', 'c'];
+      call(inputs: tn.Tensor | tn.Tensor[]): tn.Tensor {
+        return this.blocks.reduce((x, b) => b.apply(x), inputs as tn.Tensor);
+      }
+    }
+    const stack = new Stack({ name: 'stack' });
+    expect(stack.apply(tn.ones([1, 4])).shape).toEqual([1, 2]);
+    expect(stack.weights.map((w) => [w.name, w.shape])).toEqual([
+      ['stack/blocks/0/kernel', [4, 3]], ['stack/blocks/0/bias', [3]], ['stack/blocks/1/kernel', [3, 2]], ['stack/blocks/1/bias', [2]],
+    ]);
+  });
+});
+
 describe('the spellings a custom layer is written in', () => {
   it("addWeight takes Keras 3's ({ shape, initializer, name }), tensornode's (name, { shape }) and TF.js's positional form", () => {
     class Three extends tn.Layer {
