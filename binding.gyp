@@ -21,6 +21,7 @@
         "native/binding/recurrent.cc",
         "native/binding/indexing.cc",
         "native/binding/quantized.cc",
+        "native/binding/fft.cc",
         "native/cpu.cc",
         "native/gemm/gemm.cc",
         "native/gemm/kernel_avx512.cc",
@@ -61,7 +62,8 @@
         "native/recurrent_avx2.cc",
         "native/quantized.cc",
         "native/quantized_avx512.cc",
-        "native/quantized_avx2.cc"
+        "native/quantized_avx2.cc",
+        "native/fft.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

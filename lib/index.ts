@@ -48,6 +48,8 @@ export * as datasets from './datasets/index.js';
 export * as data from './data/index.js';
 /** Keras's keras.utils: plotModel (plot_model), plotHistory for fit()'s curves, imageDatasetFromDirectory, textDatasetFromDirectory. */
 export * as utils from './utils/index.js';
+/** TF.js's tf.signal (frame, hannWindow, hammingWindow, stft) with rfft and linearToMelWeightMatrix; spectra as [real, imag]. */
+export * as signal from './ops/signal.js';
 /** ONNX export: await tn.onnx.exportModel(model, 'model.onnx') (and the bytes, as a Uint8Array). */
 export * as onnx from './io/onnx.js';
 /** A serving pool: worker threads that batch concurrent predict() calls (tn.serving.createPool(model, options)). */

@@ -224,6 +224,13 @@ export interface NativeBindings {
     x: F32, kernel: F32, inputBias: F32 | null, recurrentKernel: F32, recurrentBias: F32 | null, batch: number, time: number,
     features: number, units: number, reverse: boolean, sequences: boolean, hs: F32,
   ): void;
+  /**
+   * Real DFT of each row of x [rows, n], cropped or zero-padded to fftLength (numpy's rfft(x, n)): re and im
+   * [rows, fftLength / 2 + 1], unnormalized (native/fft.h).
+   */
+  rfft(x: F32, rows: number, n: number, fftLength: number, re: F32, im: F32): void;
+  /** rfft's adjoint: dx [rows, n] from dRe and dIm [rows, fftLength / 2 + 1] (null: zero); cropped samples get 0. */
+  rfftAdjoint(dRe: F32 | null, dIm: F32 | null, rows: number, n: number, fftLength: number, dx: F32): void;
 }
 
 /**

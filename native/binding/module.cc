@@ -21,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterRecurrent(env, exports);
   RegisterIndexing(env, exports);
   RegisterQuantized(env, exports);
+  RegisterFft(env, exports);
   return exports;
 }
 

@@ -37,5 +37,6 @@ void RegisterRandom(Napi::Env env, Napi::Object exports);
 void RegisterRecurrent(Napi::Env env, Napi::Object exports);
 void RegisterIndexing(Napi::Env env, Napi::Object exports);
 void RegisterQuantized(Napi::Env env, Napi::Object exports);
+void RegisterFft(Napi::Env env, Napi::Object exports);
 
 }  // namespace tn::binding

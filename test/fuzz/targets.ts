@@ -236,6 +236,14 @@ const op = (name: string, roles: Role[], baseline: () => unknown[]): Target => (
   call: (args) => (tn as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args),
 });
 
+/** A function of tn.signal. */
+const signalOp = (name: string, roles: Role[], baseline: () => unknown[]): Target => ({
+  name: `signal.${name}`,
+  roles,
+  baseline,
+  call: (args) => (tn.signal as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args),
+});
+
 const unary = ['abs', 'ceil', 'cos', 'exp', 'expm1', 'floor', 'log', 'log1p', 'neg', 'reciprocal', 'relu', 'relu6', 'round', 'rsqrt', 'selu', 'sigmoid', 'sign', 'sin', 'softplus', 'softsign', 'sqrt', 'square', 'swish', 'tanh', 'hardSigmoid', 'isNaN', 'logicalNot', 'flatten', 'onesLike', 'zerosLike', 'erf', 'stopGradient'];
 const binary = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'mod'];
 const reductions = ['sum', 'mean', 'max', 'min', 'logSumExp', 'prod', 'all', 'any', 'variance', 'std', 'moments'];
@@ -312,6 +320,13 @@ export const opTargets: Target[] = [
   op('variable', ['T', 'bool', 'fixed', 'dtype'], () => [t([2, 3]), true, undefined, 'float32']),
   op('setSeed', ['seed'], () => [5]),
   op('setDeterministic', ['bool'], () => [false]),
+  // tn.signal (a namespace: outside the sweep of tn's own functions, so listed here by hand).
+  signalOp('frame', ['T', 'count', 'count', 'bool', 'number'], () => [t([2, 10]), 4, 2, false, 0]),
+  signalOp('hannWindow', ['count'], () => [8]),
+  signalOp('hammingWindow', ['count'], () => [7]),
+  signalOp('rfft', ['T', 'count'], () => [t([2, 8]), 6]),
+  signalOp('stft', ['T', 'count', 'count', 'count'], () => [t([2, 20]), 8, 4, 12]),
+  signalOp('linearToMelWeightMatrix', ['count', 'count', 'number', 'number', 'number'], () => [4, 9, 8000, 100, 3000]),
 ];
 
 // Tensor methods: the op of the same name, called on the first argument.

@@ -400,6 +400,21 @@ const specs: Record<string, Spec> = {
     overflow: () => [[f(12), f(12), f(6), f(12), f(6), big, big, big, big, true, false, f(4)]],
     aliases: [[11, 0], [11, 1], [11, 2], [11, 3], [11, 4]],
   },
+  // Real FFT of 2 rows of 5 samples, zero-padded to 7 points (Bluestein's path): 4 bins.
+  rfft: {
+    kinds: ['f32', 'int', 'int', 'int', 'f32', 'f32'],
+    valid: () => [f(2 * 5), 2, 5, 7, f(2 * 4), f(2 * 4)],
+    sized: [1, 2, 3],
+    overflow: () => [[f(1), big, big, 7, f(1), f(1)], [f(1), big, 1, 2 ** 26, f(1), f(1)]],
+    aliases: [[4, 0], [5, 0], [5, 4]],
+  },
+  rfftAdjoint: {
+    kinds: ['f32?', 'f32?', 'int', 'int', 'int', 'f32'],
+    valid: () => [f(2 * 4), f(2 * 4), 2, 5, 7, f(2 * 5)],
+    sized: [2, 3, 4],
+    overflow: () => [[null, null, big, big, 7, f(1)], [null, null, big, 1, 2 ** 26, f(1)]],
+    aliases: [[5, 0], [5, 1]],
+  },
   gatherRows: {
     kinds: ['words', 'int', 'int', 'int', 'i32', 'words'],
     valid: () => [f(2 * 5 * 3), 2, 5, 3, new Int32Array([4, 0, 4, 1]), f(2 * 4 * 3)],
