@@ -457,6 +457,12 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   RandomZoom: (c, ctx) => build('RandomZoom', c, ctx, { heightFactor: c.height_factor, widthFactor: c.width_factor ?? undefined, ...randomAffineArgs(c) }, true),
   RandomTranslation: (c, ctx) => build('RandomTranslation', c, ctx, { heightFactor: c.height_factor, widthFactor: c.width_factor, ...randomAffineArgs(c) }, true),
   RandomCrop: (c, ctx) => build('RandomCrop', c, ctx, { height: c.height, width: c.width, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  // Audio (lib/layers/preprocessing-audio.ts).
+  MelSpectrogram: (c, ctx) => build('MelSpectrogram', c, ctx, {
+    fftLength: c.fft_length, sequenceStride: c.sequence_stride, sequenceLength: c.sequence_length, window: c.window, samplingRate: c.sampling_rate,
+    numMelBins: c.num_mel_bins, minFreq: c.min_freq, maxFreq: c.max_freq, powerToDb: c.power_to_db, topDb: c.top_db, magExp: c.mag_exp,
+    minPower: c.min_power, refPower: c.ref_power,
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -429,6 +429,7 @@ const KERAS3_KEYS: Record<string, string[]> = {
   RandomRotation: ['factor', 'fill_mode', 'fill_value', 'interpolation', 'seed', 'data_format'],
   RandomZoom: ['height_factor', 'width_factor', 'fill_mode', 'interpolation', 'seed', 'fill_value', 'data_format'],
   RandomTranslation: ['height_factor', 'width_factor', 'fill_mode', 'interpolation', 'seed', 'fill_value', 'data_format'],
+  MelSpectrogram: ['fft_length', 'sequence_stride', 'sequence_length', 'window', 'sampling_rate', 'num_mel_bins', 'min_freq', 'max_freq', 'power_to_db', 'top_db', 'mag_exp', 'min_power', 'ref_power'],
 };
 
 /** Keras 3 key -> the Keras 2 / TF.js key keras-config.ts writes, where they differ. */

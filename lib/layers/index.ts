@@ -172,3 +172,8 @@ export const maxPooling3d = (args: Pooling3DArgs = {}) => new MaxPooling3D(args)
 export const averagePooling3d = (args: Pooling3DArgs = {}) => new AveragePooling3D(args);
 export const globalAveragePooling3d = (args: GlobalPooling2DArgs = {}) => new GlobalAveragePooling3D(args);
 export const globalMaxPooling3d = (args: GlobalPooling2DArgs = {}) => new GlobalMaxPooling3D(args);
+// Audio preprocessing (Keras 3's keras.layers.MelSpectrogram).
+import { MelSpectrogram, type MelSpectrogramArgs, type SpectrogramWindow } from './preprocessing-audio.js';
+export { MelSpectrogram };
+export type { MelSpectrogramArgs, SpectrogramWindow };
+export const melSpectrogram = (args: MelSpectrogramArgs = {}) => new MelSpectrogram(args);
