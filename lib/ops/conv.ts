@@ -547,3 +547,36 @@ export function conv3d(
   const y = conv3dFused(t, k, null, str, padding, dil);
   return unbatched ? reshape(y, y.shape.slice(1)) : y;
 }
+
+/**
+ * TF.js's conv1d(x, filter, stride, pad, dataFormat, dilation): x [batch, width, in] (or [width, in]), filter
+ * [fw, in, out], as conv2d on a height-1 image, so its gradients are conv2d's.
+ */
+export function conv1d(
+  x: TensorLike, filter: TensorLike, stride: number, pad: Padding, dataFormat: 'NWC' | 'NCW' = 'NWC', dilation = 1,
+  dimRoundingMode?: string,
+): Tensor {
+  if (dataFormat !== 'NWC') throw new Error(`conv1d: only channels-last (NWC) data is supported, received dataFormat ${JSON.stringify(dataFormat)}`);
+  if (dimRoundingMode !== undefined && dimRoundingMode !== null) {
+    throw new Error(`conv1d: dimRoundingMode applies to numeric padding, which is not supported ('valid' or 'same' only); received ${JSON.stringify(dimRoundingMode)}`);
+  }
+  let t = floatArg(x, 'conv1d');
+  const k = floatArg(filter, 'conv1d');
+  const unbatched = t.rank === 2;
+  if (unbatched) t = reshape(t, [1, ...t.shape]);
+  if (t.rank !== 3) throw new Error(`conv1d: input must have rank 3 [batch, width, channels] (or 2), received shape ${fmt(x instanceof Tensor ? x.shape : t.shape)}`);
+  if (k.rank !== 3) throw new Error(`conv1d: filter must have rank 3 [filterWidth, inChannels, outChannels], received shape ${fmt(k.shape)}`);
+  if (k.shape[1] !== t.shape[2]) {
+    throw new Error(`conv1d: the input's ${t.shape[2]} channels (shape ${fmt(t.shape)}) do not match the filter's ${k.shape[1]} input channels (shape ${fmt(k.shape)})`);
+  }
+  if (typeof stride !== 'number') throw new Error(`conv1d: stride must be a positive integer, received ${JSON.stringify(stride)}`);
+  if (typeof dilation !== 'number') throw new Error(`conv1d: dilation must be a positive integer, received ${JSON.stringify(dilation)}`);
+  const str = pair([1, stride], 'stride', 'conv1d');
+  const dil = pair([1, dilation], 'dilation', 'conv1d');
+  const padding = checkPadding(pad, 'conv1d');
+  const x4 = reshape(t, [t.shape[0], 1, t.shape[1], t.shape[2]]);
+  const k4 = reshape(k, [1, ...k.shape]);
+  conv2dGeometry(x4.shape, k4.shape, str, padding, dil, 'conv1d', t.shape);
+  const y = conv2dFused(x4, k4, null, str, padding, dil, UnaryOp.linear, 0, 'conv1d');
+  return reshape(y, unbatched ? [y.shape[2], y.shape[3]] : [y.shape[0], y.shape[2], y.shape[3]]);
+}

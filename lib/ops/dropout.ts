@@ -30,3 +30,32 @@ export function dropout(
   native.dropoutMask(f32(mask), mask.size, 1 - rate, gen.nextUint32(), gen.nextUint32());
   return mul(t, mask);
 }
+
+/**
+ * TF.js's dropout(x, rate, noiseShape?, seed?): elements set to 0 with probability `rate`, the others scaled by
+ * 1 / (1 - rate), always (TF.js's op knows no training flag; the Dropout layer does). A null entry of noiseShape means
+ * x's size on that axis, as in TF.js. With a seed (a number, or a string hashed to one) the mask repeats; without, it
+ * comes from the global generator (tn.setSeed). The masks are not TF.js's: its generator differs.
+ */
+export function tfjsDropout(x: TensorLike, rate: number, noiseShape?: readonly (number | null)[] | null, seed?: number | string): Tensor {
+  const t = floatArg(x, 'dropout');
+  let shape: number[] | null = null;
+  if (noiseShape !== undefined && noiseShape !== null) {
+    if (!Array.isArray(noiseShape)) throw new Error(`dropout: noiseShape must be a list of sizes, received ${JSON.stringify(noiseShape)}`);
+    shape = noiseShape.length === t.rank ? noiseShape.map((d, i) => (d === null || d === undefined ? t.shape[i] : d)) : noiseShape.slice() as number[];
+  }
+  if (seed !== undefined && seed !== null && typeof seed !== 'number' && typeof seed !== 'string') {
+    throw new Error(`dropout: seed must be a number or a string, received ${JSON.stringify(seed)}`);
+  }
+  const gen = generator(typeof seed === 'string' ? hashString(seed) : seed);
+  const y = dropout(t, rate, shape, gen, 'dropout');
+  // TF.js returns a copy for rate 0; so does this (the op never hands back its input).
+  return y === t ? mul(t, 1) : y;
+}
+
+/** FNV-1a: a string seed as a 32-bit number. */
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

@@ -3,7 +3,7 @@ import { record } from '../autograd/tape.js';
 import type { DType } from '../dtype.js';
 import { native, BinaryOp, UnaryOp } from '../native.js';
 import { broadcastShapes, fmt } from '../shape-util.js';
-import { empty, Tensor, type TensorLike } from '../tensor.js';
+import { empty, isStringTensor, Tensor, type TensorLike } from '../tensor.js';
 import { sumToShape } from './broadcast.js';
 import { binaryStrided, broadcastLayout, castTo, f32, floatArg, forEachBroadcast, toTensor } from './util.js';
 
@@ -285,6 +285,16 @@ export function stopGradient(x: TensorLike): Tensor {
 }
 
 /**
+ * TF.js's clone(x): a new tensor with a copy of x's values (a variable's later assign does not reach it), through
+ * which gradients flow unchanged, unlike the method x.clone(), which detaches. A string tensor is copied too.
+ */
+export function clone(x: TensorLike): Tensor {
+  if (isStringTensor(x)) return x.clone();
+  const t = toTensor(x, 'clone');
+  return record(t.clone(), 'clone', [t], (dy) => [dy]);
+}
+
+/**
  * Floor-mod with broadcasting, as TF.js's mod (tf.math.floormod): the remainder takes the sign of b, so
  * mod(-1, 3) = 2 and mod(1, -3) = -2. int32 operands give int32 (a zero divisor is an error, as TensorFlow's integer
  * division); in float32 x mod 0 is NaN. Gradients as TensorFlow's FloorMod: da = dy, db = -dy * floor(a / b).
@@ -314,6 +324,24 @@ export function mod(a: TensorLike, b: TensorLike): Tensor {
     needs[0] ? sumToShape(dy, X.shape) : null,
     needs[1] ? sumToShape(neg(mul(dy, floor(div(X, Y)))), Y.shape) : null,
   ]);
+}
+
+/**
+ * Floor division with broadcasting, as TF.js's floorDiv: floor(a / b), so floorDiv(-7, 2) = -4. int32 operands give
+ * int32 (a zero divisor is an error, as in mod); float32 x / 0 follows IEEE (+-Infinity, NaN for 0 / 0). The result
+ * is piecewise constant, so its gradient is 0 (TensorFlow registers none; TF.js's uses div's).
+ */
+export function floorDiv(a: TensorLike, b: TensorLike): Tensor {
+  const x = toTensor(a, 'floorDiv');
+  const y = toTensor(b, 'floorDiv');
+  if (resultType(x, y, true) === 'int32') {
+    return intBinary(x, y, 'floorDiv', (u, v) => {
+      if (v === 0) throw new Error(`floorDiv: integer division by zero (shapes ${fmt(x.shape)} and ${fmt(y.shape)})`);
+      return Math.floor(u / v) | 0;
+    });
+  }
+  broadcastShapes(x.shape, y.shape, 'floorDiv');
+  return floor(div(x, y));
 }
 
 function floorMod(u: number, v: number): number {

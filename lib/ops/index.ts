@@ -8,6 +8,9 @@ import * as mm from './matmul.js';
 import * as rd from './reduce.js';
 import * as sc from './scan.js';
 import * as sh from './shape.js';
+import * as cv from './conv.js';
+import * as pl from './pool.js';
+import { TensorBuffer } from '../tensor-buffer.js';
 
 export {
   abs, add, cast, ceil, clipByValue, cos, div, elu, equal, exp, expm1, floor, gelu, greater, greaterEqual,
@@ -26,6 +29,13 @@ export { multinomial, randomStandardNormal } from './sampling.js';
 export { einsum } from './einsum.js';
 export { dot, norm, outerProduct } from './linalg.js';
 export type { NormOrder } from './linalg.js';
+// TF.js's names for ops tensornode had under Keras's, and TF.js ops Keras does not name.
+export { clone, floorDiv } from './elementwise.js';
+export { unsortedSegmentSum } from './shape.js';
+export { conv1d } from './conv.js';
+export { avgPool, maxPool } from './pool.js';
+export { tfjsDropout as dropout } from './dropout.js';
+export { buffer, TensorBuffer } from '../tensor-buffer.js';
 export { broadcastTo } from './broadcast.js';
 export { matMul } from './matmul.js';
 export { conv2d, conv2dTranspose, conv3d, depthwiseConv2d } from './conv.js';
@@ -129,6 +139,15 @@ declare module '../tensor.js' {
     norm(ord?: la.NormOrder, axis?: Axis, keepDims?: boolean): Tensor;
     dot(b: TensorLike): Tensor;
     concat(tensors: TensorLike | TensorLike[], axis?: number): Tensor;
+    floorDiv(b: TensorLike): Tensor;
+    unsortedSegmentSum(segmentIds: TensorLike, numSegments: number): Tensor;
+    conv1d(filter: TensorLike, stride: number, pad: 'valid' | 'same', dataFormat?: 'NWC' | 'NCW', dilation?: number): Tensor;
+    maxPool(filterSize: number | [number, number], strides: number | [number, number], pad: 'valid' | 'same'): Tensor;
+    avgPool(filterSize: number | [number, number], strides: number | [number, number], pad: 'valid' | 'same'): Tensor;
+    /** TF.js's bufferSync(): a TensorBuffer with a copy of the values. */
+    bufferSync(): TensorBuffer;
+    /** TF.js's buffer(): the same, as a promise (TF.js reads GPU data asynchronously). */
+    buffer(): Promise<TensorBuffer>;
   }
 }
 
@@ -218,6 +237,11 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   reverse(axis?: number | number[]) { return sh.reverse(this, axis); },
   norm(ord?: la.NormOrder, axis?: Axis, keepDims?: boolean) { return la.norm(this, ord, axis, keepDims); },
   dot(b: TensorLike) { return la.dot(this, b); },
+  floorDiv(b: TensorLike) { return ew.floorDiv(this, b); },
+  unsortedSegmentSum(segmentIds: TensorLike, numSegments: number) { return sh.unsortedSegmentSum(this, segmentIds, numSegments); },
+  conv1d(filter: TensorLike, stride: number, pad: 'valid' | 'same', dataFormat?: 'NWC' | 'NCW', dilation?: number) { return cv.conv1d(this, filter, stride, pad, dataFormat, dilation); },
+  maxPool(filterSize: number | [number, number], strides: number | [number, number], pad: 'valid' | 'same') { return pl.maxPool(this, filterSize, strides, pad); },
+  avgPool(filterSize: number | [number, number], strides: number | [number, number], pad: 'valid' | 'same') { return pl.avgPool(this, filterSize, strides, pad); },
 };
 // split and unstack return lists, so they sit outside the table of single-tensor methods.
 Object.defineProperty(Tensor.prototype, 'split', {
@@ -228,6 +252,19 @@ Object.defineProperty(Tensor.prototype, 'unstack', {
   value(this: Tensor, axis?: number) { return sh.unstack(this, axis); },
   writable: true, configurable: true, enumerable: false,
 });
+// bufferSync and buffer return buffers, not tensors.
+Object.defineProperty(Tensor.prototype, 'bufferSync', {
+  value(this: Tensor) { return bufferOf(this, 'bufferSync'); },
+  writable: true, configurable: true, enumerable: false,
+});
+Object.defineProperty(Tensor.prototype, 'buffer', {
+  value(this: Tensor) { return Promise.resolve().then(() => bufferOf(this, 'buffer')); },
+  writable: true, configurable: true, enumerable: false,
+});
+function bufferOf(t: Tensor, op: string): TensorBuffer {
+  if ((t.dtype as string) === 'string') throw new Error(`${op}: received a string tensor of shape [${t.shape.join(', ')}]; a TensorBuffer holds numbers`);
+  return new TensorBuffer(t.shape, t.dtype, t.values.slice(), op);
+}
 for (const [name, fn] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
 }

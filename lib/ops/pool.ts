@@ -54,6 +54,28 @@ export function avgPool2d(x: TensorLike, poolSize: number | [number, number] = 2
   return pool(false, 'avgPool2d', x, poolSize, strides, padding);
 }
 
+/**
+ * TF.js's maxPool(x, filterSize, strides, pad): maxPool2d under TF.js's name, with its errors naming maxPool. TF.js's
+ * numeric (explicit) padding and dimRoundingMode are not supported: 'valid' or 'same' only.
+ */
+export function maxPool(x: TensorLike, filterSize: number | [number, number], strides: number | [number, number], pad: Padding, dimRoundingMode?: string): Tensor {
+  checkRoundingMode(dimRoundingMode, 'maxPool');
+  return pool(true, 'maxPool', x, filterSize, strides, pad);
+}
+
+/** TF.js's avgPool(x, filterSize, strides, pad): avgPool2d under TF.js's name ('same' averages only cells inside). */
+export function avgPool(x: TensorLike, filterSize: number | [number, number], strides: number | [number, number], pad: Padding, dimRoundingMode?: string): Tensor {
+  checkRoundingMode(dimRoundingMode, 'avgPool');
+  return pool(false, 'avgPool', x, filterSize, strides, pad);
+}
+
+// TF.js applies dimRoundingMode only with numeric padding, which tensornode does not take.
+function checkRoundingMode(mode: unknown, op: string): void {
+  if (mode !== undefined && mode !== null) {
+    throw new Error(`${op}: dimRoundingMode applies to numeric padding, which is not supported ('valid' or 'same' only); received dimRoundingMode ${JSON.stringify(mode)}`);
+  }
+}
+
 type Triple = [number, number, number];
 
 function pool3d(

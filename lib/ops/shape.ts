@@ -311,6 +311,49 @@ export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
   });
 }
 
+/**
+ * TF.js's unsortedSegmentSum(x, segmentIds, numSegments): row i of x (along axis 0) is added to row segmentIds[i] of
+ * a [numSegments, ...x.shape[1:]] result. segmentIds is 1-D, one id per row; ids outside [0, numSegments) drop their
+ * row, as TensorFlow does. The gradient gathers dy's rows back (0 for dropped rows).
+ */
+export function unsortedSegmentSum(x: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor {
+  const t = toTensor(x, 'unsortedSegmentSum');
+  const it = toTensor(segmentIds, 'unsortedSegmentSum', 'int32');
+  if (typeof numSegments !== 'number' || !Number.isInteger(numSegments) || numSegments < 0) {
+    throw new Error(`unsortedSegmentSum: numSegments must be a non-negative integer, received ${JSON.stringify(numSegments) ?? String(numSegments)}`);
+  }
+  if (t.rank === 0) throw new Error('unsortedSegmentSum: x must have rank 1 or more, received a scalar');
+  if (it.rank !== 1 || it.shape[0] !== t.shape[0]) {
+    throw new Error(`unsortedSegmentSum: segmentIds must be 1-D with one id per row of x (shape [${t.shape[0]}]), received shape ${fmt(it.shape)} for x of shape ${fmt(t.shape)}`);
+  }
+  const ids = indexArg(it, 'unsortedSegmentSum');
+  const inner = sizeOf(t.shape.slice(1));
+  const out = empty([numSegments, ...t.shape.slice(1)], t.dtype, true);
+  const xv = t.values;
+  const ov = out.values;
+  const isInt = t.dtype === 'int32';
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i];
+    if (s < 0 || s >= numSegments) continue;
+    const from = i * inner;
+    const to = s * inner;
+    if (isInt) for (let j = 0; j < inner; j++) ov[to + j] = (ov[to + j] + xv[from + j]) | 0;
+    else for (let j = 0; j < inner; j++) ov[to + j] += xv[from + j];
+  }
+  if (isInt) return out;
+  return record(out, 'unsortedSegmentSum', [t], (dy) => {
+    const g = empty(t.shape.slice(), 'float32', true);
+    const dv = dy.values;
+    const gv = g.values;
+    for (let i = 0; i < ids.length; i++) {
+      const s = ids[i];
+      if (s < 0 || s >= numSegments) continue;
+      for (let j = 0; j < inner; j++) gv[i * inner + j] = dv[s * inner + j];
+    }
+    return [g];
+  });
+}
+
 /** One-hot encoding of integer indices along a new last axis of length depth (out-of-range rows are all off). */
 export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: 'float32' | 'int32' = 'float32'): Tensor {
   if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 0) {

@@ -244,8 +244,8 @@ const signalOp = (name: string, roles: Role[], baseline: () => unknown[]): Targe
   call: (args) => (tn.signal as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args),
 });
 
-const unary = ['abs', 'ceil', 'cos', 'exp', 'expm1', 'floor', 'log', 'log1p', 'neg', 'reciprocal', 'relu', 'relu6', 'round', 'rsqrt', 'selu', 'sigmoid', 'sign', 'sin', 'softplus', 'softsign', 'sqrt', 'square', 'swish', 'tanh', 'hardSigmoid', 'isNaN', 'logicalNot', 'flatten', 'onesLike', 'zerosLike', 'erf', 'stopGradient'];
-const binary = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'mod'];
+const unary = ['abs', 'ceil', 'cos', 'exp', 'expm1', 'floor', 'log', 'log1p', 'neg', 'reciprocal', 'relu', 'relu6', 'round', 'rsqrt', 'selu', 'sigmoid', 'sign', 'sin', 'softplus', 'softsign', 'sqrt', 'square', 'swish', 'tanh', 'hardSigmoid', 'isNaN', 'logicalNot', 'flatten', 'onesLike', 'zerosLike', 'erf', 'stopGradient', 'clone'];
+const binary = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'mod', 'floorDiv'];
 const reductions = ['sum', 'mean', 'max', 'min', 'logSumExp', 'prod', 'all', 'any', 'variance', 'std', 'moments'];
 
 export const opTargets: Target[] = [
@@ -318,6 +318,12 @@ export const opTargets: Target[] = [
   op('randomStandardNormal', ['shape', 'dtype', 'seed'], () => [[2, 3], 'float32', 3]),
   op('scalar', ['number', 'dtype'], () => [3, 'float32']),
   op('variable', ['T', 'bool', 'fixed', 'dtype'], () => [t([2, 3]), true, undefined, 'float32']),
+  op('maxPool', ['T', 'stride', 'stride', 'padding'], () => [t([1, 4, 4, 2]), 2, 2, 'valid']),
+  op('avgPool', ['T', 'stride', 'stride', 'padding'], () => [t([1, 4, 4, 2]), 3, 1, 'same']),
+  op('conv1d', ['T', 'T', 'count', 'padding', 'fixed', 'count'], () => [t([2, 6, 3]), t([3, 3, 4]), 1, 'same', 'NWC', 1]),
+  op('unsortedSegmentSum', ['T', 'fixed', 'count'], () => [t([4, 3]), ints([0, 2, 0, 1]), 3]),
+  op('dropout', ['T', 'number', 'fixed', 'fixed'], () => [t([2, 3]), 0.5, null, 3]),
+  op('buffer', ['shape', 'dtype', 'fixed'], () => [[2, 3], 'float32', undefined]),
   op('setSeed', ['seed'], () => [5]),
   op('setDeterministic', ['bool'], () => [false]),
   // tn.signal (a namespace: outside the sweep of tn's own functions, so listed here by hand).
