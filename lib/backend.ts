@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { pooledBytes } from './memory.js';
 import { native, packageRoot } from './native.js';
 
-const version: string = (() => {
+/** The version in tensornode's package.json ('unknown' if it cannot be read). */
+export const packageVersion: string = (() => {
   try {
     return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
@@ -26,7 +27,7 @@ export interface BackendInfo {
 
 export function backendInfo(): BackendInfo {
   const b = native.backendInfo();
-  return { isa: b.isa, hardwareIsa: b.hardwareIsa, threads: b.threads, avx512Bf16: b.avx512Bf16, version };
+  return { isa: b.isa, hardwareIsa: b.hardwareIsa, threads: b.threads, avx512Bf16: b.avx512Bf16, version: packageVersion };
 }
 
 /** Sets how many threads the kernels use (for the calling thread; each worker_thread has its own setting). */

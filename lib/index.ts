@@ -3,7 +3,12 @@ export { Tensor, Variable, tensor, scalar, zeros, ones, fill, zerosLike, onesLik
   randomNormal, randomUniform, truncatedNormal, variable, isStringTensor, tensor1d, tensor2d, tensor3d, tensor4d, tensor5d,
   tensor6d } from './tensor.js';
 /** TF.js's tidy, dispose, keep, ready, getBackend and setBackend, so that ported code runs (they free nothing). */
-export { tidy, dispose, keep, ready, getBackend, setBackend } from './tfjs.js';
+export { tidy, dispose, keep, ready, getBackend, setBackend } from './tfjs/index.js';
+/** TF.js's nextFrame, enableProdMode, disposeVariables (no-ops), version, print and time, for ported code. */
+export { nextFrame, enableProdMode, disposeVariables, version, print, time } from './tfjs/index.js';
+export type { TimingInfo } from './tfjs/index.js';
+/** TF.js's tf.util (shuffle, createShuffledIndices, assert, sizeFromShape, ...); Keras's keras.utils is tn.utils. */
+export * as util from './tfjs/util.js';
 export type { DType, DataArray, NestedArray, NestedStringArray, TensorLike } from './tensor.js';
 export { setSeed, setDeterministic, isDeterministic } from './random.js';
 export { backendInfo, setNumThreads, memory } from './backend.js';
@@ -20,6 +25,8 @@ import * as layerClasses from './layers/index.js';
 import { registerBuiltinLayerClasses } from './layers/layer.js';
 registerBuiltinLayerClasses(Object.values(layerClasses));
 export { Model } from './models/model.js';
+/** TF.js's class name for a layers model: `model instanceof tn.LayersModel` holds for every Model and Sequential. */
+export { Model as LayersModel } from './models/model.js';
 export type { CompileArgs, FitArgs, FitWorkerOptions, EvaluateArgs, PredictArgs, WorkerArgs, ModelArgs, FitDatasetArgs, EvaluateDatasetArgs, PredictDatasetArgs } from './models/model.js';
 export { Sequential } from './models/sequential.js';
 export type { SequentialArgs } from './models/sequential.js';
@@ -34,11 +41,13 @@ export * as saving from './io/serialization.js';
 export * as losses from './losses.js';
 export * as metrics from './metrics.js';
 export * as optimizers from './optimizers/index.js';
+/** TF.js's tf.Optimizer: the optimizers' base class (tn.optimizers.Optimizer). */
+export { Optimizer } from './optimizers/index.js';
 /** TF.js's tf.train.adam(0.001), tf.train.sgd(0.1), ...: the optimizer factories under TF.js's name. */
 export * as train from './optimizers/index.js';
 export * as callbacks from './callbacks/index.js';
 export * as mixedPrecision from './mixed-precision.js';
-export { Callback, LambdaCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger, ModelCheckpoint, BackupAndRestore } from './callbacks/index.js';
+export { Callback, LambdaCallback, CustomCallback, History, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger, ModelCheckpoint, BackupAndRestore } from './callbacks/index.js';
 export * as initializers from './initializers.js';
 export * as regularizers from './regularizers.js';
 export * as constraints from './constraints.js';

@@ -8,11 +8,19 @@ import { reshape, transpose } from './ops/shape.js';
 import { castTo, floatArg } from './ops/util.js';
 import { fmt, shapesEqual } from './shape-util.js';
 import { Tensor, toTensor, type TensorLike } from './tensor.js';
+import { Reduction as TfjsReduction } from './tfjs/losses.js';
 
 /** Keras's epsilon: probabilities are clipped to [eps, 1 - eps] before taking logs. */
 export const EPSILON = 1e-7;
 
 export type Reduction = 'sum_over_batch_size' | 'sum' | 'none' | 'mean';
+/**
+ * TF.js's Reduction enum (NONE, MEAN, SUM, SUM_BY_NONZERO_WEIGHTS) for the TF.js loss functions below
+ * (computeWeightedLoss, absoluteDifference, ...). The type Reduction stays the Keras losses' reduction strings.
+ */
+export const Reduction = TfjsReduction;
+export { absoluteDifference, computeWeightedLoss, cosineDistance, hingeLoss, huberLoss, logLoss, sigmoidCrossEntropy, softmaxCrossEntropy } from './tfjs/losses.js';
+export type { ReductionValue } from './tfjs/losses.js';
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
 export interface LossArgs {

@@ -9,6 +9,13 @@ import { castTo } from './ops/util.js';
 import { fmt } from './shape-util.js';
 import { Tensor, toTensor, type TensorLike } from './tensor.js';
 
+/** TF.js's tf.metrics functions (binaryAccuracy, mse, precision, r2Score, ...), beside Keras's metric classes. */
+export {
+  binaryAccuracy, binaryCrossentropy, categoricalAccuracy, categoricalCrossentropy, cosineProximity, MAE, mae, MAPE, mape,
+  meanAbsoluteError, meanAbsolutePercentageError, meanSquaredError, MSE, mse, precision, r2Score, recall,
+  sparseCategoricalAccuracy, sparseCategoricalCrossentropy,
+} from './tfjs/metrics.js';
+
 export abstract class Metric {
   constructor(public name: string) {}
   /** Accumulates one batch. sampleWeight (one weight per sample) weights the average. */

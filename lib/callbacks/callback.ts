@@ -140,10 +140,11 @@ const LAMBDA_HOOKS = [
 export class LambdaCallback extends Callback {
   constructor(args: LambdaCallbackArgs = {}) {
     super();
-    checkOptionNames(args, [...LAMBDA_HOOKS, 'onYield'], 'LambdaCallback');
+    const name = new.target.name;
+    checkOptionNames(args, [...LAMBDA_HOOKS, 'onYield'], name);
     for (const h of [...LAMBDA_HOOKS, 'onYield'] as const) {
       const f = args[h];
-      if (f !== undefined && typeof f !== 'function') throw new Error(`LambdaCallback: ${h} must be a function`);
+      if (f !== undefined && typeof f !== 'function') throw new Error(`${name}: ${h} must be a function`);
     }
     for (const h of LAMBDA_HOOKS) if (args[h] !== undefined) (this as unknown as Record<string, unknown>)[h] = args[h];
     const onYield = args.onYield;
@@ -163,6 +164,12 @@ export class LambdaCallback extends Callback {
     }
   }
 }
+
+/**
+ * TF.js's CustomCallback: `new tn.CustomCallback({ onEpochEnd: async (epoch, logs) => ... })`, a LambdaCallback
+ * (the same hooks, TF.js's and Keras's names).
+ */
+export class CustomCallback extends LambdaCallback {}
 
 /** What `callbacks` may be in fit, evaluate and predict, as Keras and TF.js take it. */
 export type CallbackArg = Callback | LambdaCallbackArgs | (Callback | LambdaCallbackArgs)[] | null | undefined;

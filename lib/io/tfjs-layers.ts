@@ -19,7 +19,7 @@ import { Loss } from '../losses.js';
 import { Metric, serializeMetric } from '../metrics.js';
 import { normalizeName } from '../names.js';
 import type { CompileArgs } from '../models/model.js';
-import { Model } from '../models/model.js';
+import { Model, setTopologyWriter } from '../models/model.js';
 import { withWeightBudget } from '../layers/layer.js';
 import { assignWeightsByName, kerasConfigToCamel, kerasWeightPath, modelFromKeras, modelToKeras, type Json } from './keras-config.js';
 
@@ -493,6 +493,16 @@ export function serializeCompile(model: Model): Json | null {
   }
 }
 
+/** A model's architecture as model.json's modelTopology, as TF.js's model.toJSON() gives it. */
+export function modelTopology(model: Model): Record<string, unknown> {
+  return withFormatVersion(modelToKeras(model));
+}
+setTopologyWriter(modelTopology);
+
+function withFormatVersion(topology: { class_name: string; config: Json }): Record<string, unknown> {
+  return { ...topology, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' };
+}
+
 /**
  * A model as TF.js artifacts: the topology in Keras 2 / tfjs-layers spelling, float32/int32 weights named as TF.js
  * names them, the training config when TF.js can rebuild it, and the optimizer's slots (group "optimizer", in TF.js's
@@ -563,7 +573,7 @@ export function modelToArtifacts(model: Model): ModelArtifacts {
   }
   const unsaved = model.compileArgs && !compile ? 'compile() was given a custom loss or metric function, which cannot be saved; call compile() after loading' : undefined;
   return {
-    modelTopology: { ...topology, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
+    modelTopology: withFormatVersion(topology),
     format: FORMAT,
     generatedBy: `tensornode ${backendInfo().version}`,
     convertedBy: null,

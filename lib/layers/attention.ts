@@ -296,7 +296,7 @@ export class MultiHeadAttention extends Layer {
   readonly valueDim: number;
   readonly dropout: number;
   readonly useBias: boolean;
-  readonly outputShape: number[] | null;
+  override readonly outputShape: number[] | null;
   readonly attentionAxes: number[] | null;
   readonly kernelInitializer: InitializerIdentifier;
   readonly biasInitializer: InitializerIdentifier;

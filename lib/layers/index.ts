@@ -177,3 +177,11 @@ import { MelSpectrogram, type MelSpectrogramArgs, type SpectrogramWindow } from 
 export { MelSpectrogram };
 export type { MelSpectrogramArgs, SpectrogramWindow };
 export const melSpectrogram = (args: MelSpectrogramArgs = {}) => new MelSpectrogram(args);
+
+// TF.js's other spellings of the pooling factories (tf.layers.maxPool2d, avgPooling2d, globalMaxPool1d, ...) and its
+// tf.layers.input: the same functions as maxPooling2d, averagePooling2d, globalMaxPooling1d and tn.input.
+export { maxPooling1d as maxPool1d, maxPooling2d as maxPool2d };
+export { averagePooling1d as avgPool1d, averagePooling2d as avgPool2d, averagePooling3d as avgPool3d };
+export { averagePooling1d as avgPooling1d, averagePooling2d as avgPooling2d, averagePooling3d as avgPooling3d };
+export { globalMaxPooling1d as globalMaxPool1d, globalMaxPooling2d as globalMaxPool2d };
+export { input } from './layer.js';

@@ -555,6 +555,22 @@ export abstract class Layer {
     return node.listInput ? node.inputs : node.inputs[0];
   }
 
+  /**
+   * TF.js's layer.outputShape: the shape of the layer's output on symbolic inputs (null for the batch axis), a list
+   * of shapes for several outputs; an error naming the layer if it has never been called on a symbolic input, or if
+   * its calls gave different shapes (as TF.js). A getter on Layer.prototype (see layerOutputShape below), so that the
+   * layers whose Keras option has this name (MultiHeadAttention, Lambda) keep it as a field of their own.
+   */
+  declare readonly outputShape: any;
+
+  /**
+   * TF.js's layer.dispose(): frees nothing (weights are garbage-collected, and the layer stays usable); returns
+   * TF.js's DisposeResult, counting the layer's weights as the variables TF.js would dispose.
+   */
+  dispose(): { refCountAfterDispose: number; numDisposedVariables: number } {
+    return { refCountAfterDispose: 0, numDisposedVariables: this.weights.length };
+  }
+
   /** All weights: trainable ones first, then the others (Keras's order); a custom layer's include its sublayers'. */
   get weights(): Variable[] {
     return [...this.trainableWeights, ...this.nonTrainableWeights];
@@ -706,6 +722,20 @@ export function validateShape(shape: unknown, cls: string, what: string): Shape 
 }
 
 /** The entry point of a functional model: its output is the symbolic input tensor. */
+function layerOutputShape(this: Layer): Shape | Shape[] {
+  if (this.inboundNodes.length === 0) {
+    throw new Error(`Layer "${this.name}" has never been called on a symbolic input, so it has no output shape yet: call it on tn.input() or put it in a model whose input shape is known`);
+  }
+  const shapesOf = (node: LayerNode): Shape | Shape[] => (node.outputs.length === 1 ? node.outputs[0].shape.slice() : node.outputs.map((o) => o.shape.slice()));
+  const first = shapesOf(this.inboundNodes[0]);
+  const key = JSON.stringify(first);
+  if (this.inboundNodes.some((n) => JSON.stringify(shapesOf(n)) !== key)) {
+    throw new Error(`Layer "${this.name}" has been called on inputs of different shapes, so it has no single output shape (as in TF.js); read layer.output of one call instead`);
+  }
+  return first;
+}
+Object.defineProperty(Layer.prototype, 'outputShape', { get: layerOutputShape, configurable: true, enumerable: false });
+
 export class InputLayer extends Layer {
   protected static override readonly takesIntegerInput = true;
   private readonly tensor: SymbolicTensor;

@@ -404,7 +404,7 @@ export interface LambdaArgs extends LayerArgs {
  */
 export class Lambda extends Layer {
   readonly fn: LambdaFunction;
-  readonly outputShape: Shape | ((inputShape: Shape | Shape[]) => Shape | Shape[]) | null;
+  override readonly outputShape: Shape | ((inputShape: Shape | Shape[]) => Shape | Shape[]) | null;
   readonly arguments: Record<string, unknown>;
 
   constructor(fn: LambdaFunction | LambdaArgs, args: LambdaArgs = {}) {

@@ -32,6 +32,14 @@ function isPlainOptions(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && Object.keys(v).length > 0;
 }
 
+/** The writer of TF.js's modelTopology, set by io/tfjs-layers.ts (which imports this file, so this cannot import it). */
+let topologyWriter: ((model: Model) => Record<string, unknown>) | null = null;
+
+/** @internal Sets the function model.toJSON() uses (io/tfjs-layers.ts's modelTopology). */
+export function setTopologyWriter(writer: (model: Model) => Record<string, unknown>): void {
+  topologyWriter = writer;
+}
+
 export class Model extends Layer {
   /** Symbolic inputs and outputs of a functional model (empty for Sequential before it is built, and subclasses). */
   inputs: SymbolicTensor[] = [];
@@ -442,7 +450,33 @@ export class Model extends Layer {
     printSummary(this, printFn, { lineLength, positions });
   }
 
+  /**
+   * TF.js's model.outputShape: the shape of each output (null for the batch axis), one shape for one output; an
+   * error naming the model if its outputs are not known yet (a Sequential without an input shape, not yet built).
+   */
+  declare readonly outputShape: Shape | Shape[];
+
+  /**
+   * TF.js's model.toJSON(unused, returnString = true): the architecture as model.json's `modelTopology` (Keras's
+   * class_name and config, with keras_version and backend), as a JSON string or, with returnString false, an object.
+   */
+  toJSON(_unused?: unknown, returnString = true): string | Record<string, unknown> {
+    if (!topologyWriter) throw new Error(`toJSON: the model format is not loaded (import tensornode's index, not models/model.js alone)`);
+    const topology = topologyWriter(this);
+    return returnString ? JSON.stringify(topology) : topology;
+  }
+
   override getConfig() {
     return { ...super.getConfig(), layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })) };
   }
 }
+
+Object.defineProperty(Model.prototype, 'outputShape', {
+  get(this: Model): Shape | Shape[] {
+    if (this.outputs.length === 0) {
+      throw new Error(`Model "${this.name}" has no symbolic outputs yet, so no output shape: give its first layer an inputShape (or build it from tn.input())`);
+    }
+    return this.outputs.length === 1 ? this.outputs[0].shape.slice() : this.outputs.map((o) => o.shape.slice());
+  },
+  configurable: true, enumerable: false,
+});

@@ -1,6 +1,6 @@
 export { Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, getOptimizer } from './optimizer.js';
 export type {
-  OptimizerArgs, SGDArgs, AdamArgs, RMSpropArgs, AdagradArgs, AdadeltaArgs, AdamaxArgs, NadamArgs, LionArgs, GradientsAndVariables,
+  OptimizerArgs, SGDArgs, AdamArgs, RMSpropArgs, AdagradArgs, AdadeltaArgs, AdamaxArgs, NadamArgs, LionArgs, GradientsAndVariables, NamedTensor,
 } from './optimizer.js';
 export { LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay } from './schedules.js';
 export * as schedules from './schedules.js';

@@ -22,7 +22,20 @@ export interface OptimizerArgs {
   name?: string;
 }
 
-export type GradientsAndVariables = [Tensor | null, Variable][] | Record<string, Tensor>;
+/** TF.js's NamedTensor: a gradient and the name of the variable it belongs to. */
+export interface NamedTensor {
+  name: string;
+  tensor: Tensor;
+}
+
+// One array type with a union element (not a union of array types), so that `grads.map((g, i) => [g, vars[i]])`
+// still infers pairs.
+export type GradientsAndVariables = ([Tensor | null, Variable] | NamedTensor)[] | Record<string, Tensor>;
+
+function isNamedTensor(entry: unknown): entry is NamedTensor {
+  return entry !== null && typeof entry === 'object' && !Array.isArray(entry) && typeof (entry as NamedTensor).name === 'string' &&
+    (entry as NamedTensor).tensor instanceof Tensor;
+}
 
 function checkNonNegative(v: unknown, cls: string, arg: string): number | null {
   if (v === undefined || v === null) return null;
@@ -129,15 +142,25 @@ export abstract class Optimizer {
       this.applyGradients === Optimizer.prototype.applyGradients;
   }
 
-  /** Applies gradients: [[grad, variable], ...] (null gradients are skipped), or TF.js's {variableName: grad}. */
+  /**
+   * Applies gradients: [[grad, variable], ...] (null gradients are skipped), or TF.js's {variableName: grad} or
+   * [{ name: variableName, tensor: grad }, ...].
+   */
   applyGradients(gradsAndVars: GradientsAndVariables): void {
     const pairs: [Tensor, Variable][] = [];
     if (Array.isArray(gradsAndVars)) {
-      for (const entry of gradsAndVars) {
-        if (!Array.isArray(entry) || entry.length !== 2 || !(entry[1] instanceof Variable)) {
-          throw new Error(`${this.constructor.name}.applyGradients: expected [gradient, variable] pairs`);
+      for (const entry of gradsAndVars as unknown[]) {
+        if (isNamedTensor(entry)) {
+          // TF.js's NamedTensor[] form: [{ name: variable.name, tensor: gradient }, ...].
+          const v = variableByName(entry.name);
+          if (!v) throw new Error(`${this.constructor.name}.applyGradients: no live variable is named '${entry.name}'`);
+          pairs.push([entry.tensor, v]);
+          continue;
         }
-        if (entry[0] !== null && entry[0] !== undefined) pairs.push([entry[0], entry[1]]);
+        if (!Array.isArray(entry) || entry.length !== 2 || !(entry[1] instanceof Variable)) {
+          throw new Error(`${this.constructor.name}.applyGradients: expected [gradient, variable] pairs or TF.js's { name, tensor } objects`);
+        }
+        if (entry[0] !== null && entry[0] !== undefined) pairs.push([entry[0] as Tensor, entry[1]]);
       }
     } else {
       for (const [name, g] of Object.entries(gradsAndVars)) {
@@ -236,6 +259,12 @@ export abstract class Optimizer {
       clipnorm: this.clipnorm, clipvalue: this.clipvalue, globalClipnorm: this.globalClipnorm, weightDecay: this.weightDecay,
     };
   }
+
+  /**
+   * TF.js's optimizer.dispose(): does nothing. The slots are garbage-collected with the optimizer, and it stays
+   * usable (in TF.js its variables would be freed).
+   */
+  dispose(): void {}
 }
 
 export interface SGDArgs extends OptimizerArgs {
