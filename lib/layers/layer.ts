@@ -593,8 +593,11 @@ export abstract class Layer {
     return this.trackedEntries().map(([, l]) => l);
   }
 
-  /** trackedLayers() with the property path each is held at ('ffn', or 'blocks/0' for an array's first). */
-  private trackedEntries(): [string, Layer][] {
+  /**
+   * trackedLayers() with the property path each is held at ('ffn', or 'blocks/0' for an array's first). A model
+   * overrides it: its layers (its graph's or its stack's) are its own business, not properties to scope.
+   */
+  protected trackedEntries(): [string, Layer][] {
     if (builtinLayerClasses.has(this.constructor)) return [];
     const found: [string, Layer][] = [];
     const add = (key: string, l: unknown) => {

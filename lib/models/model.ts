@@ -165,8 +165,9 @@ export class Model extends Layer {
     return this.layers;
   }
 
-  // A model's layers (its graph's, or a subclass's properties) already carry their weights and losses into the model's.
-  protected override trackedLayers(): Layer[] {
+  // A model's layers (its graph's, its stack's, or a subclass's properties) already carry their weights and losses
+  // into the model's, and keep their own weight names (a Sequential's unbuilt layers are not "stack/0").
+  protected override trackedEntries(): [string, Layer][] {
     return [];
   }
 

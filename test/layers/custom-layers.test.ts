@@ -71,8 +71,10 @@ describe('a Layer subclass holding layers', () => {
   });
 
   it("passes the call's training flag to the layers it calls: its Dropout drops in fit, not in predict", () => {
+    tn.setSeed(3);
     const [m] = model(0.5);
-    const x = tn.ones([64, 4]);
+    // Varied rows, so that about half of the 64 x 8 relu outputs are non-zero whatever the initial weights.
+    const x = tn.randomNormal([64, 4], 0, 1, 'float32', 7);
     expect(Array.from((m.predict(x) as tn.Tensor).data())).toEqual(Array.from((m.predict(x) as tn.Tensor).data()));
     const dropped = (training: boolean) => {
       const block = m.getLayer('block') as FeedForward;
@@ -116,6 +118,24 @@ describe('a Layer subclass holding layers', () => {
       const loaded = await tn.models.loadModel(path);
       expect(loaded.countParams(), path).toBe(89);
       expect(Array.from((loaded.predict(x) as tn.Tensor).data()), path).toEqual(want);
+    }
+  });
+});
+
+describe("a model's own layers are not a custom layer's properties", () => {
+  it('a Sequential built without an input shape keeps its weight names, so its TF.js folder loads (alone and nested)', async () => {
+    const seq = new tn.Sequential([new tn.layers.Dense(4), new tn.layers.Dense(1)]);
+    seq.compile({ optimizer: 'adam', loss: 'mse' });
+    const x = tn.randomNormal([8, 3], 0, 1, 'float32', 5);
+    await seq.fit(x, tn.ones([8, 1]), { epochs: 1, verbose: 0 });
+    expect(seq.weights.map((w) => w.name)).toEqual(['dense/kernel', 'dense/bias', 'dense_1/kernel', 'dense_1/bias']);
+    const inp = tn.input({ shape: [3] });
+    const inner = new tn.Sequential([new tn.layers.Dense(2, { name: 'late' })]);
+    const outer = new tn.Model({ inputs: inp, outputs: inner.apply(new tn.layers.Dense(3, { name: 'first' }).apply(inp)) });
+    for (const [model, dir] of [[seq, 'lazy'], [outer, 'nested']] as const) {
+      await model.save(join(root, dir));
+      const loaded = await tn.models.loadModel(join(root, dir));
+      expect(Array.from((loaded.predict(x) as tn.Tensor).data()), dir).toEqual(Array.from((model.predict(x) as tn.Tensor).data()));
     }
   });
 });
