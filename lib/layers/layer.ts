@@ -362,13 +362,18 @@ export abstract class Layer {
    * right; layers override it when the shape is cheap to compute.
    */
   computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    const multi = isShapeList(inputShape);
-    const shapes = multi ? (inputShape as Shape[]) : [inputShape as Shape];
-    const batch = shapes[0][0] ?? null;
-    const dummies = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
-    const out = noGrad(() => this.call(multi ? dummies : dummies[0], { training: false }));
+    const batch = (isShapeList(inputShape) ? (inputShape as Shape[])[0][0] : (inputShape as Shape)[0]) ?? null;
+    const out = this.callOnZeros(inputShape);
     const symbolic = (t: Tensor): Shape => [batch, ...t.shape.slice(1)];
     return Array.isArray(out) ? out.map(symbolic) : symbolic(out);
+  }
+
+  /** Runs call() on zeros of the input shape (unknown axes as 1), in inference mode and without gradients. */
+  private callOnZeros(inputShape: Shape | Shape[]): LayerOutput {
+    const multi = isShapeList(inputShape);
+    const shapes = multi ? (inputShape as Shape[]) : [inputShape as Shape];
+    const dummies = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
+    return noGrad(() => this.call(multi ? dummies : dummies[0], { training: false }));
   }
 
   /**
@@ -455,6 +460,10 @@ export abstract class Layer {
     this.assertInputCompatibility(inShape);
     this.maybeBuild(inShape);
     const out = this.computeOutputShape(inShape);
+    // A custom layer whose own computeOutputShape does not call it, and whose sublayers are built only by its first
+    // call (no build() of its own), would leave them without weights: a model rebuilt from a file would then find no
+    // place for theirs. Calling it on zeros builds them, as the default computeOutputShape does.
+    if (this.trackedLayers().some((l) => !l.built)) this.callOnZeros(inShape);
     // computeOutputShape may have run the layer on zeros: those are not losses of any forward pass.
     this.clearCallLosses();
     const node = new LayerNode(this, list, args, Array.isArray(inputs));

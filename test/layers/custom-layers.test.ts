@@ -140,6 +140,33 @@ describe("a model's own layers are not a custom layer's properties", () => {
   });
 });
 
+describe('a custom layer with its own computeOutputShape and no build()', () => {
+  it('has its sublayers built when the graph is made, so it counts, saves and loads them', async () => {
+    class Projector extends tn.Layer {
+      static className = 'Projector';
+      readonly proj = new tn.layers.Dense(4);
+      call(inputs: tn.Tensor | tn.Tensor[]): tn.Tensor {
+        return this.proj.apply(inputs as tn.Tensor);
+      }
+      override computeOutputShape(s: tn.layers.Shape | tn.layers.Shape[]): tn.layers.Shape {
+        return [...(s as tn.layers.Shape).slice(0, -1), 4];
+      }
+    }
+    tn.serialization.registerClass(Projector);
+    const inp = tn.input({ shape: [3] });
+    const model = new tn.Model({ inputs: inp, outputs: new Projector({ name: 'projector' }).apply(inp) });
+    // Before any real call: the Dense inside is built (3 x 4 + 4).
+    expect(model.countParams()).toBe(16);
+    const x = tn.randomNormal([2, 3], 0, 1, 'float32', 9);
+    const want = Array.from((model.predict(x) as tn.Tensor).data());
+    for (const path of [join(root, 'projector'), join(root, 'projector.keras')]) {
+      await model.save(path);
+      const loaded = await tn.models.loadModel(path);
+      expect(Array.from((loaded.predict(x) as tn.Tensor).data()), path).toEqual(want);
+    }
+  });
+});
+
 describe('a Layer subclass holding an array of layers', () => {
   it('tracks each (a stack of blocks), but does not walk arrays of other things', () => {
     class Stack extends tn.Layer {
