@@ -289,6 +289,8 @@ export class Normalization extends Layer {
   private buildShape: Shape | null = null;
   private fixedMean: Tensor | null = null;
   private fixedVariance: Tensor | null = null;
+  /** The adapt() over a dataset still running, if any: call() refuses to run until it settles. */
+  private adapting: Promise<void> | null = null;
   adaptMean: Variable | null = null;
   adaptVariance: Variable | null = null;
   count: Variable | null = null;
@@ -389,7 +391,17 @@ export class Normalization extends Layer {
   adapt(data: AdaptData): void;
   adapt(data: AdaptData | AsyncAdaptData): void | Promise<void> {
     this.checkOptionsNow();
-    if (isAsyncSource(data)) return collectAdaptElements(data, `Layer "${this.name}" (Normalization)`).then((batches) => this.adapt(batches as Tensor[]));
+    if (isAsyncSource(data)) {
+      // Keras's adapt returns when done; here a dataset makes it a promise, and the layer refuses to run until it
+      // settles rather than normalize with the initial mean 0 and variance 1 (a first epoch on raw data, silently).
+      const pending = collectAdaptElements(data, `Layer "${this.name}" (Normalization)`).then((batches) => this.adapt(batches as Tensor[]));
+      this.adapting = pending;
+      const settle = () => {
+        if (this.adapting === pending) this.adapting = null;
+      };
+      pending.then(settle, settle);
+      return pending;
+    }
     if (this.inputMean !== null) {
       throw new Error(`Layer "${this.name}" (Normalization): adapt() computes the mean and variance, but this layer was given them (mean=${JSON.stringify(this.inputMean)}); create it without mean and variance to adapt it`);
     }
@@ -432,6 +444,7 @@ export class Normalization extends Layer {
   }
 
   call(inputs: LayerInput): Tensor {
+    if (this.adapting) throw new Error(`Layer "${this.name}" (Normalization): adapt() is still reading its dataset; await it (adapt(dataset) returns a promise) before using the layer`);
     let x = single(inputs, this);
     if (x.dtype !== 'float32') x = cast(x, 'float32');
     const mean = this.fixedMean ?? reshape(this.adaptMean!, this.broadcastShape);

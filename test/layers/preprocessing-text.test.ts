@@ -525,6 +525,12 @@ describe('adapt on a tn.data Dataset (Keras: layer.adapt(ds.map((x, y) => x)))',
     const ref = new tn.layers.Normalization();
     ref.adapt(tn.tensor(rows));
     expect(Array.from(norm.getWeights()[0].data())).toEqual(Array.from(ref.getWeights()[0].data()));
+    // Until adapt(dataset) settles the layer refuses to run (it would normalize with mean 0 and variance 1), then runs.
+    const early = new tn.layers.Normalization({ name: 'early' });
+    const adapting = early.adapt(tn.data.array(rows.map((r) => tn.tensor(r))).batch(3));
+    expect(() => early.apply(tn.tensor(rows))).toThrow('Layer "early" (Normalization): adapt() is still reading its dataset; await it (adapt(dataset) returns a promise) before using the layer');
+    await adapting;
+    expect(Array.from(early.apply(tn.tensor(rows)).data())).toEqual(Array.from(ref.apply(tn.tensor(rows)).data()));
     for (let i = 0; i < 2; i++) expect(norm.getWeights()[1].data()[i]).toBeCloseTo(ref.getWeights()[1].data()[i], 5);
 
     await expect(new TextVectorization().adapt(tn.data.array([] as string[]))).rejects.toThrow(/adapt\(\) received a dataset with no elements/);
