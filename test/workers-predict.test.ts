@@ -72,6 +72,8 @@ describe('predictAsync', () => {
     const y = (await unbuilt.predictAsync(x)) as tn.Tensor;
     expect(bytes(y).equals(bytes(unbuilt.predict(x) as tn.Tensor))).toBe(true);
     const custom = new tn.Sequential([new tn.layers.Dense(2, { inputShape: [3] }), new Scale()]);
+    // Registered on this thread only: the error says where the worker's registrations come from.
+    await expect(custom.predictAsync(x)).rejects.toThrow(/unknown layer class "Scale".*A worker thread does not see classes registered on the main thread: .*modules/);
     const c = (await custom.predictAsync(x, { modules: [new URL('./workers/custom-objects.ts', import.meta.url)] })) as tn.Tensor;
     expect(bytes(c).equals(bytes(custom.predict(x) as tn.Tensor))).toBe(true);
     await expect(unbuilt.predictAsync(tn.zeros([4, 3]), { batchSize: 0 })).rejects.toThrow('predictAsync: batchSize must be a positive integer, received 0');

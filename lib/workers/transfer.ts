@@ -96,7 +96,18 @@ export function packModel(model: Model, what: string, options: { optimizer?: boo
 
 /** A model rebuilt from packModel()'s data: same architecture, compile() arguments, weights and optimizer state. */
 export function unpackModel(pkg: ModelPackage, where: string): Model {
-  const model = modelFromKeras(pkg.topology, `${where}: model`);
+  let model: Model;
+  try {
+    model = modelFromKeras(pkg.topology, `${where}: model`);
+  } catch (e) {
+    // A worker starts with none of the main thread's registrations; the generic advice (register the class) reads as
+    // if the user had not, so say where the worker's registrations come from.
+    const err = e as Error;
+    if (/unknown layer class/.test(err.message)) {
+      err.message = `${err.message}. A worker thread does not see classes registered on the main thread: put the registerClass call in a module and list it in the worker's modules (fit(x, y, { worker: { modules: [new URL('./my-layers.js', import.meta.url)] } }), predictAsync / evaluateAsync(x, { modules }), createPool(model, { modules }))`;
+    }
+    throw err;
+  }
   if (pkg.compile) {
     const c = pkg.compile as Record<string, unknown>;
     model.compile({ optimizer: c.optimizer as CompileArgs['optimizer'], loss: c.loss as CompileArgs['loss'], metrics: c.metrics as CompileArgs['metrics'], weightedMetrics: c.weightedMetrics as CompileArgs['weightedMetrics'], lossWeights: c.lossWeights as CompileArgs['lossWeights'] });
