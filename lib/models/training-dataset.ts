@@ -280,7 +280,11 @@ export async function predictDataset(model: Model, dataset: Dataset<unknown>, ar
       if (r.done) break;
       const b = unpack(model, r.value, false, 'predict');
       // The outputs leave the step's scope as copies the garbage collector owns.
-      parts.push(withScope(() => noGrad(() => model.forward(b.xs, false)).map((o) => persistent(() => o.clone()))));
+      parts.push(withScope(() => {
+        const outs = noGrad(() => model.forward(b.xs, false)).map((o) => persistent(() => o.clone()));
+        model.clearCallLosses();
+        return outs;
+      }));
       bar?.update(parts.length, {});
       await nextTick();
     }

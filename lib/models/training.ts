@@ -156,6 +156,16 @@ const stepData = (xs: Tensor[], ys: Tensor[], sw: Tensor | null): [Tensor | Tens
 
 /** One optimisation step on a batch (call inside a step scope): the model's own trainStep when it defines one. */
 export function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
+  try {
+    trainStepInScope(model, c, xs, ys, sw);
+  } finally {
+    // The forward pass's losses (addLoss, activity regularizers) live in the step's scope: forget them with it, so
+    // that model.losses after fit lists the weight penalties rather than tensors whose buffers were recycled.
+    model.clearCallLosses();
+  }
+}
+
+function trainStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
   if (typeof model.trainStep === 'function') {
     c.customLogs = stepLogs(model.trainStep(stepData(xs, ys, sw)), `${model.className}.trainStep`);
     return;
@@ -172,6 +182,14 @@ export function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[],
 }
 
 export function testStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
+  try {
+    testStepInScope(model, c, xs, ys, sw);
+  } finally {
+    model.clearCallLosses();
+  }
+}
+
+function testStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
   if (typeof model.testStep === 'function') {
     c.customLogs = stepLogs(noGrad(() => model.testStep!(stepData(xs, ys, sw))), `${model.className}.testStep`);
     return;
@@ -411,6 +429,7 @@ export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor
     const end = Math.min(n, start + batchSize);
     withScope(() => {
       const outs = noGrad(() => model.forward(xs.map((t) => rowRange(t, start, end)), false));
+      model.clearCallLosses();
       results ??= persistent(() => outs.map((o) => empty([n, ...o.shape.slice(1)], o.dtype)));
       outs.forEach((o, i) => results![i].values.set(o.values, start * (o.size / (end - start || 1))));
     });

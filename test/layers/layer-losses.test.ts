@@ -106,6 +106,25 @@ describe('addLoss', () => {
     expect(history.history.loss[0]).toBeCloseTo(expected, 5);
   });
 
+  it('after fit, evaluate and predict, model.losses holds the weight penalties only (the steps\' losses went with them)', async () => {
+    const model = new tn.Sequential([
+      new tn.layers.Dense(3, { inputShape: [2], activityRegularizer: 'l2', kernelRegularizer: 'l1' }),
+      new MeanPenalty(),
+      new tn.layers.Dense(1),
+    ]);
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    const x = tn.ones([4, 2]);
+    const kernelPenalty = () => 0.01 * sumOf(model.layers[0].weights[0], Math.abs);
+    await model.fit(x, tn.ones([4, 1]), { epochs: 1, verbose: 0 });
+    expect(model.losses.map((t) => t.item())).toEqual([expect.closeTo(kernelPenalty(), 6)]);
+    await model.evaluate(x, tn.ones([4, 1]), { verbose: 0 });
+    model.predict(x);
+    expect(model.losses.length).toBe(1);
+    // A forward pass outside the loops keeps its losses until the next one.
+    model.apply(x);
+    expect(model.losses.length).toBe(3);
+  });
+
   it('takes a scalar tensor or a number; anything else is an error naming the layer and the shape', () => {
     const layer = new MeanPenalty({ name: 'p' });
     layer.addLoss(2);
