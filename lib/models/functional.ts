@@ -66,7 +66,11 @@ export function runGraph(graph: Graph, xs: Tensor[], args: CallArgs): Tensor[] {
   const { mask: _inputMask, ...outer } = args;
   for (const node of graph.nodes) {
     const ins = node.inputs.map((s) => values.get(s)!);
-    const out: LayerOutput = node.layer.apply(node.listInput ? ins : ins[0], { ...node.args, ...outer });
+    // A `training` given when the graph was built (Keras's base(x, training=False) in transfer learning, a
+    // Monte-Carlo Dropout(x, training=True)) stays fixed; the model's own call decides the rest.
+    const callArgs: CallArgs = { ...node.args, ...outer };
+    if (node.args.training !== undefined) callArgs.training = node.args.training;
+    const out: LayerOutput = node.layer.apply(node.listInput ? ins : ins[0], callArgs);
     const outs: Tensor[] = Array.isArray(out) ? out : [out];
     node.outputs.forEach((s, i) => values.set(s, outs[i]));
   }

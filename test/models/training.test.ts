@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -696,6 +696,36 @@ describe("fit's yieldEvery (TF.js)", () => {
     expect(perEpoch).toBeLessThan(12);
     expect(await turns('never')).toBe(0);
     await expect(turns('sometimes' as 'never')).rejects.toThrow(`fit: yieldEvery must be 'auto', 'batch', 'epoch', 'never' or a number of milliseconds >= 0, received "sometimes"`);
+  });
+});
+
+describe('a training flag fixed when the graph is built', () => {
+  it("base.apply(x, { training: false }) keeps a nested BatchNormalization in inference during fit, also after a reload; Dropout(x, { training: true }) drops in predict", async () => {
+    const build = () => {
+      const inner = new tn.Sequential([new tn.layers.BatchNormalization({ inputShape: [4] })], 'base');
+      const inp = tn.input({ shape: [4] });
+      return new tn.Model({ inputs: inp, outputs: new Dense(1, { name: 'head' }).apply(inner.apply(inp, { training: false })) });
+    };
+    const x = tn.add(tn.randomNormal([64, 4], 0, 1, 'float32', 1), 5);
+    const movingMean = (m: tn.Model) => Array.from((m.getLayer('base') as tn.Sequential).layers[0].getWeights()[2].data());
+    const model = build();
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    await model.fit(x, tn.zeros([64, 1]), { epochs: 1, verbose: 0 });
+    expect(movingMean(model)).toEqual([0, 0, 0, 0]);
+    const dir = join(tmpdir(), `tensornode-training-flag-${process.pid}`);
+    for (const path of [dir, `${dir}.keras`]) {
+      await model.save(path);
+      const loaded = await tn.models.loadModel(path);
+      loaded.compile({ optimizer: 'sgd', loss: 'mse' });
+      await loaded.fit(x, tn.zeros([64, 1]), { epochs: 1, verbose: 0 });
+      expect(movingMean(loaded), path).toEqual([0, 0, 0, 0]);
+      rmSync(path, { recursive: true, force: true });
+    }
+    const inp = tn.input({ shape: [400] });
+    const mc = new tn.Model({ inputs: inp, outputs: new tn.layers.Dropout(0.5).apply(inp, { training: true }) });
+    const zeros = Array.from((mc.predict(tn.ones([1, 400])) as tn.Tensor).data()).filter((v) => v === 0).length;
+    expect(zeros).toBeGreaterThan(100);
+    expect(zeros).toBeLessThan(300);
   });
 });
 
