@@ -52,7 +52,7 @@ export function weightViews(model: Model, withOptimizer = true): { specs: Manife
 }
 
 /** @internal The model's weights (and the optimizer's slots and state) as a manifest and one buffer. */
-export function collectWeights(model: Model, withOptimizer = true): { specs: ManifestWeight[]; data: Buffer; optimizer: OptimizerState | null } {
+export function collectWeights(model: Model, withOptimizer = true): { specs: ManifestWeight[]; data: Uint8Array; optimizer: OptimizerState | null } {
   const { specs, chunks, optimizer } = weightViews(model, withOptimizer);
   return { specs, data: Buffer.concat(chunks), optimizer };
 }

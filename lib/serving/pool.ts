@@ -175,8 +175,11 @@ export class ServingPool {
     return this.signature!.inputs.map((i) => ({ ...i, shape: i.shape.slice() }));
   }
 
-  /** @internal The worker threads, in the order batches go to idle ones (for tests that end one). */
-  get _workers(): Worker[] {
+  /**
+   * @internal The worker threads, in the order batches go to idle ones (for tests that end one). Typed without Node's
+   * Worker so that the published types need no @types/node.
+   */
+  get _workers(): { terminate(): Promise<number>; readonly threadId: number }[] {
     return this.slots.map((s) => s.worker);
   }
 
