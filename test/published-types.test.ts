@@ -1,0 +1,43 @@
+// The published declarations (dist/*.d.ts, which `npm run build` writes and the package ships) as a user's strict
+// TypeScript project meets them: checked with skipLibCheck off and without Node's types, which TypeScript 6 and later
+// no longer include by default (types: []). An @internal member typed with Buffer or worker_threads' Worker failed
+// there. The declarations are built into a temporary folder from the current sources, so the test needs no build.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..');
+const tsc = join(root, 'node_modules', '.bin', 'tsc');
+const dir = mkdtempSync(join(tmpdir(), 'tensornode-types-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(project: string): string {
+  try {
+    execFileSync(tsc, ['-p', project], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+    return '';
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    return `${err.stdout ?? ''}${err.stderr ?? ''}` || err.message;
+  }
+}
+
+describe('the published type declarations', () => {
+  it('type-check in a strict project without @types/node and with skipLibCheck off', () => {
+    const out = join(dir, 'dist');
+    const build = join(dir, 'tsconfig.build.json');
+    writeFileSync(build, JSON.stringify({
+      extends: join(root, 'tsconfig.build.json'),
+      compilerOptions: { outDir: out, declaration: true, emitDeclarationOnly: true, sourceMap: false, rootDir: join(root, 'lib'), typeRoots: [join(root, 'node_modules', '@types')] },
+      include: [join(root, 'lib', '**', '*.ts')],
+    }));
+    expect(run(build)).toBe('');
+    const user = join(dir, 'tsconfig.user.json');
+    writeFileSync(user, JSON.stringify({
+      compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, types: [] },
+      files: [join(out, 'index.d.ts')],
+    }));
+    expect(run(user)).toBe('');
+  }, 120_000);
+});
