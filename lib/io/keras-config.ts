@@ -457,6 +457,30 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   RandomZoom: (c, ctx) => build('RandomZoom', c, ctx, { heightFactor: c.height_factor, widthFactor: c.width_factor ?? undefined, ...randomAffineArgs(c) }, true),
   RandomTranslation: (c, ctx) => build('RandomTranslation', c, ctx, { heightFactor: c.height_factor, widthFactor: c.width_factor, ...randomAffineArgs(c) }, true),
   RandomCrop: (c, ctx) => build('RandomCrop', c, ctx, { height: c.height, width: c.width, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  // Keras 3's Identity, colour augmentations, Discretization, 1-D depthwise, 3-D reshaping and RMSNormalization.
+  Identity: (c, ctx) => build('Identity', c, ctx),
+  RandomContrast: (c, ctx) => build('RandomContrast', c, ctx, { factor: c.factor, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  RandomBrightness: (c, ctx) => build('RandomBrightness', c, ctx, { factor: c.factor, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  RandomGrayscale: (c, ctx) => build('RandomGrayscale', c, ctx, { factor: c.factor ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  Discretization: (c, ctx) => {
+    // An adapted layer's config holds both num_bins and the learned bin_boundaries (Keras's from_config sets them after).
+    const both = Array.isArray(c.bin_boundaries) && c.num_bins !== undefined && c.num_bins !== null;
+    const layer = build('Discretization', c, ctx, {
+      binBoundaries: both ? undefined : c.bin_boundaries, numBins: c.num_bins, epsilon: c.epsilon, outputMode: c.output_mode, sparse: c.sparse,
+    }) as layerClasses.Discretization;
+    if (both) layer.setBinBoundaries(c.bin_boundaries as number[]);
+    return layer;
+  },
+  DepthwiseConv1D: (c, ctx) => build('DepthwiseConv1D', c, ctx, depthwiseArgs(c, ctx)),
+  SeparableConv1D: (c, ctx) => build('SeparableConv1D', c, ctx, {
+    ...depthwiseArgs(c, ctx), filters: c.filters, pointwiseInitializer: kerasInitializer(c.pointwise_initializer),
+    pointwiseRegularizer: kerasRegularizer(c.pointwise_regularizer, ctx, 'pointwise_regularizer'),
+  }),
+  ZeroPadding3D: (c, ctx) => build('ZeroPadding3D', c, ctx, { padding: c.padding, dataFormat: c.data_format ?? undefined }, true),
+  Cropping3D: (c, ctx) => build('Cropping3D', c, ctx, { cropping: c.cropping, dataFormat: c.data_format ?? undefined }, true),
+  UpSampling3D: (c, ctx) => build('UpSampling3D', c, ctx, { size: c.size, dataFormat: c.data_format ?? undefined }, true),
+  SpatialDropout3D: (c, ctx) => build('SpatialDropout3D', c, ctx, { rate: c.rate, dataFormat: c.data_format ?? undefined, seed: c.seed ?? undefined }, true),
+  RMSNormalization: (c, ctx) => build('RMSNormalization', c, ctx, { axis: c.axis, epsilon: c.epsilon }),
   // Audio (lib/layers/preprocessing-audio.ts).
   MelSpectrogram: (c, ctx) => build('MelSpectrogram', c, ctx, {
     fftLength: c.fft_length, sequenceStride: c.sequence_stride, sequenceLength: c.sequence_length, window: c.window, samplingRate: c.sampling_rate,
@@ -791,7 +815,7 @@ interface Leaf {
   layerName: string;
   /** The variable's path as Keras and TF.js name it under its layer (`dense_1/kernel`; TimeDistributed's `kernel`). */
   path: string;
-  /** Other paths files use for it: Keras 3 names DepthwiseConv2D's depthwise_kernel `kernel`. */
+  /** Other paths files use for it: Keras 3 names DepthwiseConv2D's and DepthwiseConv1D's depthwise_kernel `kernel`. */
   aliases: string[];
   /** Names of the models around the layer, outermost first. */
   scopes: string[];
@@ -813,7 +837,7 @@ function leaves(model: Model, scopes: string[] = []): Leaf[] {
     else {
       for (const variable of layer.weights) {
         const path = kerasWeightPath(layer, variable);
-        const aliases = layer instanceof layerClasses.DepthwiseConv2D && path.endsWith('depthwise_kernel') ? [path.replace(/depthwise_kernel$/, 'kernel')] : [];
+        const aliases = (layer instanceof layerClasses.DepthwiseConv2D || layer instanceof layerClasses.DepthwiseConv1D) && path.endsWith('depthwise_kernel') ? [path.replace(/depthwise_kernel$/, 'kernel')] : [];
         out.push({ variable, layerName: layer.name, path, aliases, scopes: [...scopes, model.name] });
       }
     }

@@ -429,13 +429,18 @@ const KERAS3_KEYS: Record<string, string[]> = {
   RandomRotation: ['factor', 'fill_mode', 'fill_value', 'interpolation', 'seed', 'data_format'],
   RandomZoom: ['height_factor', 'width_factor', 'fill_mode', 'interpolation', 'seed', 'fill_value', 'data_format'],
   RandomTranslation: ['height_factor', 'width_factor', 'fill_mode', 'interpolation', 'seed', 'fill_value', 'data_format'],
+  Identity: [], RandomContrast: ['factor', 'value_range', 'seed', 'data_format'], RandomBrightness: ['factor', 'value_range', 'seed', 'data_format'],
+  RandomGrayscale: ['factor', 'data_format', 'seed'], Discretization: ['bin_boundaries', 'num_bins', 'epsilon', 'output_mode', 'sparse'],
+  DepthwiseConv1D: DEPTHWISE, SeparableConv1D: [...DEPTHWISE, 'filters', 'pointwise_initializer', 'pointwise_regularizer', 'pointwise_constraint'],
+  ZeroPadding3D: ['padding', 'data_format'], Cropping3D: ['cropping', 'data_format'], UpSampling3D: ['size', 'data_format'],
+  SpatialDropout3D: ['rate', 'data_format', 'seed'], RMSNormalization: ['axis', 'epsilon'],
   MelSpectrogram: ['fft_length', 'sequence_stride', 'sequence_length', 'window', 'sampling_rate', 'num_mel_bins', 'min_freq', 'max_freq', 'power_to_db', 'top_db', 'mag_exp', 'min_power', 'ref_power'],
 };
 
 /** Keras 3 key -> the Keras 2 / TF.js key keras-config.ts writes, where they differ. */
 const KERAS3_RENAMED: Record<string, Record<string, string>> = { LeakyReLU: { negative_slope: 'alpha' } };
 /** Classes whose Keras 3 constructor takes no `trainable` (SpatialDropout's is (rate, [data_format,] seed, name, dtype)). */
-const KERAS3_NO_TRAINABLE = new Set(['SpatialDropout1D', 'SpatialDropout2D']);
+const KERAS3_NO_TRAINABLE = new Set(['SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'Discretization']);
 
 /** Keras 3's initializer classes and the config each takes. */
 const INITIALIZER_KEYS: Record<string, [string, string[]]> = {

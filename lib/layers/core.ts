@@ -1,4 +1,4 @@
-// Core layers: Dense, Activation, Dropout, Flatten, Reshape.
+// Core layers: Dense, Activation, Dropout, Flatten, Reshape, Identity.
 import { getActivation, isLinear, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
@@ -6,10 +6,10 @@ import { dropout } from '../ops/dropout.js';
 import { dense } from '../ops/matmul.js';
 import { reshape } from '../ops/shape.js';
 import { castTo } from '../ops/util.js';
-import { isStringTensor, type Tensor, type Variable } from '../tensor.js';
+import { isStringTensor, Tensor, type Variable } from '../tensor.js';
 import { Generator, generator } from '../random.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
-import { formatShape, Layer, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { formatShape, Layer, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Shape } from './layer.js';
 
 /** The single tensor a one-input layer expects. */
 export function single(inputs: LayerInput, layer: Layer): Tensor {
@@ -277,5 +277,30 @@ export class Reshape extends Layer {
   }
   override getConfig() {
     return { ...super.getConfig(), targetShape: this.targetShape };
+  }
+}
+
+/**
+ * Keras 3's Identity: returns its input unchanged (a tensor, or a list of tensors as a list), and passes a mask on.
+ * A placeholder where a model's code expects a layer, e.g. an optional projection that is switched off.
+ */
+export class Identity extends Layer {
+  /** Any tensor passes, as in Keras: integers and strings too (so the layer's dtype may be int32). */
+  protected static override readonly takesIntegerInput = true;
+  override supportsMasking = true;
+
+  constructor(args: LayerArgs = {}) {
+    super(args);
+  }
+
+  call(inputs: LayerInput): LayerOutput {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const bad = list.find((x) => !(x instanceof Tensor));
+    if (bad !== undefined) throw new Error(`Layer "${this.name}" (Identity) expects a tensor or a list of tensors, received ${typeof bad === 'string' ? JSON.stringify(bad) : typeof bad}`);
+    return inputs;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return inputShape;
   }
 }

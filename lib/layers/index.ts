@@ -185,3 +185,30 @@ export { averagePooling1d as avgPool1d, averagePooling2d as avgPool2d, averagePo
 export { averagePooling1d as avgPooling1d, averagePooling2d as avgPooling2d, averagePooling3d as avgPooling3d };
 export { globalMaxPooling1d as globalMaxPool1d, globalMaxPooling2d as globalMaxPool2d };
 export { input } from './layer.js';
+
+// Keras 3 layers without a TF.js factory (the factories use TF.js's spelling all the same): Identity, the colour
+// augmentations, Discretization, the 1-D depthwise convolutions, the 3-D padding, cropping, upsampling and spatial
+// dropout, RMSNormalization.
+import { Identity } from './core.js';
+import { RandomBrightness, RandomContrast, RandomGrayscale, type RandomBrightnessArgs, type RandomContrastArgs, type RandomGrayscaleArgs } from './preprocessing-color.js';
+import { Discretization, type DiscretizationArgs } from './discretization.js';
+import { DepthwiseConv1D, SeparableConv1D, type DepthwiseConv1DArgs, type SeparableConv1DArgs } from './convolutional-depthwise-1d.js';
+import { Cropping3D, UpSampling3D, ZeroPadding3D, type Cropping3DArgs, type UpSampling3DArgs, type ZeroPadding3DArgs } from './reshaping-3d.js';
+import { SpatialDropout3D, type SpatialDropout3DArgs } from './noise.js';
+import { RMSNormalization, type RMSNormalizationArgs } from './normalization.js';
+export { Identity, RandomBrightness, RandomContrast, RandomGrayscale, Discretization, DepthwiseConv1D, SeparableConv1D };
+export { Cropping3D, UpSampling3D, ZeroPadding3D, SpatialDropout3D, RMSNormalization };
+export type { RandomBrightnessArgs, RandomContrastArgs, RandomGrayscaleArgs, DiscretizationArgs, DepthwiseConv1DArgs, SeparableConv1DArgs };
+export type { Cropping3DArgs, UpSampling3DArgs, ZeroPadding3DArgs, SpatialDropout3DArgs, RMSNormalizationArgs };
+export const identity = (args: LayerArgs = {}) => new Identity(args);
+export const randomContrast = (args: RandomContrastArgs) => new RandomContrast(args);
+export const randomBrightness = (args: RandomBrightnessArgs) => new RandomBrightness(args);
+export const randomGrayscale = (args: RandomGrayscaleArgs = {}) => new RandomGrayscale(args);
+export const discretization = (args: DiscretizationArgs) => new Discretization(args);
+export const depthwiseConv1d = (args: DepthwiseConv1DArgs) => new DepthwiseConv1D(args);
+export const separableConv1d = (args: SeparableConv1DArgs) => new SeparableConv1D(args);
+export const zeroPadding3d = (args: ZeroPadding3DArgs = {}) => new ZeroPadding3D(args);
+export const cropping3d = (args: Cropping3DArgs = {}) => new Cropping3D(args);
+export const upSampling3d = (args: UpSampling3DArgs = {}) => new UpSampling3D(args);
+export const spatialDropout3d = (args: SpatialDropout3DArgs) => new SpatialDropout3D(args);
+export const rmsNormalization = (args: RMSNormalizationArgs = {}) => new RMSNormalization(args);

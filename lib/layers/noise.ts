@@ -1,5 +1,5 @@
 // Noise and regularisation layers (Keras's keras/layers/regularization): GaussianNoise, GaussianDropout,
-// AlphaDropout, SpatialDropout1D/2D and ActivityRegularization. The noise layers act only when called with
+// AlphaDropout, SpatialDropout1D/2D/3D and ActivityRegularization. The noise layers act only when called with
 // `training: true` (inside fit) and are the identity otherwise. A layer given a `seed` draws from its own stream
 // (lib/random.ts), so its noise repeats from run to run; without one it draws from the global stream (tn.setSeed).
 import { abs, add, mul, square, sub } from '../ops/elementwise.js';
@@ -270,5 +270,39 @@ export class ActivityRegularization extends Layer {
 
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), l1: this.l1, l2: this.l2 };
+  }
+}
+
+export type SpatialDropout3DArgs = SpatialDropout2DArgs;
+
+/**
+ * Dropout of whole feature maps of volumes: one decision per (sample, channel), shared by all voxels (noise shape
+ * [batch, 1, 1, 1, channels], or [batch, channels, 1, 1, 1] channels first); kept maps are scaled by 1 / (1 - rate).
+ */
+export class SpatialDropout3D extends NoiseLayer {
+  readonly rate: number;
+  readonly dataFormat: 'channels_last' | 'channels_first';
+
+  constructor(rate: number | SpatialDropout3DArgs, args: SpatialDropout3DArgs = {}) {
+    const a = typeof rate === 'object' ? rate : { ...args, rate };
+    super(a);
+    this.rate = rateArg(a.rate, 'SpatialDropout3D');
+    const f = a.dataFormat ?? 'channels_last';
+    if (f === 'channels_last' || f === 'channelsLast') this.dataFormat = 'channels_last';
+    else if (f === 'channels_first' || f === 'channelsFirst') this.dataFormat = 'channels_first';
+    else throw invalid('SpatialDropout3D', 'dataFormat', "'channels_last' or 'channels_first'", a.dataFormat);
+    this.inputSpec = { ndim: 5 };
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    const x = numeric(single(inputs, this), this);
+    if (!args.training || this.rate === 0) return x;
+    const n = x.shape[0];
+    const shape = this.dataFormat === 'channels_last' ? [n, 1, 1, 1, x.shape[4]] : [n, x.shape[1], 1, 1, 1];
+    return mul(x, dropoutMask(shape, this.rate, this.stream()));
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate, dataFormat: this.dataFormat };
   }
 }

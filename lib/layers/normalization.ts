@@ -1,4 +1,4 @@
-// BatchNormalization, LayerNormalization, GroupNormalization and UnitNormalization (Keras semantics and defaults).
+// BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization and RMSNormalization (Keras semantics and defaults).
 import { noGrad } from '../autograd/tape.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { add, maximum, mul, rsqrt, square, sub } from '../ops/elementwise.js';
@@ -340,5 +340,67 @@ export class UnitNormalization extends Layer {
 
   override getConfig() {
     return { ...super.getConfig(), axis: Array.isArray(this.axis) ? this.axis.slice() : this.axis };
+  }
+}
+
+export interface RMSNormalizationArgs extends LayerArgs {
+  /** The axis (or axes) whose root mean square normalizes (default -1, the features). */
+  axis?: number | number[];
+  /** Added to the mean square before the square root (default 1e-6). */
+  epsilon?: number;
+}
+
+/**
+ * Root mean square normalization (Zhang and Sennrich 2019, Keras 3.9's RMSNormalization):
+ * y = x * rsqrt(mean(x^2 over axis) + epsilon) * scale, with one trainable `scale` (initialized to ones) per entry of
+ * the normalized axes. No centering and no bias, unlike LayerNormalization.
+ */
+export class RMSNormalization extends Layer {
+  readonly axis: number | number[];
+  readonly epsilon: number;
+  scale: Variable | null = null;
+  private axes: number[] = [];
+  private paramShape: number[] = [];
+
+  constructor(args: RMSNormalizationArgs = {}) {
+    super(args);
+    const axis = args.axis ?? -1;
+    const axisOk = (a: unknown) => typeof a === 'number' && Number.isInteger(a);
+    if (!(axisOk(axis) || (Array.isArray(axis) && axis.length > 0 && axis.every(axisOk)))) {
+      throw invalid('RMSNormalization', 'axis', 'an integer or a non-empty list of integers', args.axis);
+    }
+    this.axis = Array.isArray(axis) ? axis.slice() : axis;
+    const eps = args.epsilon ?? 1e-6;
+    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw invalid('RMSNormalization', 'epsilon', 'a finite number >= 0', args.epsilon);
+    this.epsilon = eps;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = singleShape(inputShape, this);
+    const list = Array.isArray(this.axis) ? this.axis : [this.axis];
+    this.axes = [...new Set(list.map((a) => normalizeAxis(a, s.length, `RMSNormalization "${this.name}"`)))].sort((a, b) => a - b);
+    const shape = this.axes.map((a) => {
+      const d = s[a];
+      if (d === null) throw new Error(`Layer "${this.name}" (RMSNormalization): normalized axes must be known, received shape ${JSON.stringify(s)}`);
+      return d;
+    });
+    this.paramShape = s.map((d, i) => (this.axes.includes(i) ? (d as number) : 1));
+    this.scale = this.addWeight('scale', { shape, initializer: 'ones' });
+    super.build(inputShape);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const y = mul(x, rsqrt(add(mean(square(x), this.axes, true), this.epsilon)));
+    const trailing = this.axes.length === 1 && this.axes[0] === x.rank - 1;
+    return mul(y, trailing ? this.scale! : reshape(this.scale!, this.paramShape));
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return singleShape(inputShape, this);
+  }
+
+  override getConfig() {
+    return { ...super.getConfig(), axis: Array.isArray(this.axis) ? this.axis.slice() : this.axis, epsilon: this.epsilon };
   }
 }

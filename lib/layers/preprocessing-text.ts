@@ -209,7 +209,7 @@ export type EncodingMode = 'one_hot' | 'multi_hot' | 'count';
  * multi_hot and count bin the last axis of each sample (rank 1 input is one sample); ids < 0 (dropped mask tokens)
  * are skipped. `weights` scales each bin (tf_idf).
  */
-function encode(ids: ArrayLike<number>, shape: number[], mode: EncodingMode, depth: number, weights: Float32Array | null, where: string): Tensor {
+export function encode(ids: ArrayLike<number>, shape: number[], mode: EncodingMode, depth: number, weights: Float32Array | null, where: string): Tensor {
   // A depth such as 2^31 would otherwise allocate (and zero) gigabytes before the tensor's own size check.
   const cells = (mode === 'one_hot' ? ids.length : shape.length === 2 ? shape[0] : 1) * depth;
   if (cells > maxTensorElements) throw new Error(`${where}: ${depth} bins make an output of ${cells} elements, more than the ${maxTensorElements} one tensor can hold`);
@@ -238,7 +238,7 @@ function encode(ids: ArrayLike<number>, shape: number[], mode: EncodingMode, dep
   return fromArray(out, shape.length === 2 ? [rows, depth] : [depth]);
 }
 
-function encodedShape(shape: Shape, mode: string, depth: number): Shape {
+export function encodedShape(shape: Shape, mode: string, depth: number): Shape {
   if (mode === 'one_hot') return shape.length > 1 && shape[shape.length - 1] === 1 ? [...shape.slice(0, -1), depth] : [...shape, depth];
   return [...shape.slice(0, -1), depth];
 }

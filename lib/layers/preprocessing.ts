@@ -56,7 +56,7 @@ function factorArg(v: unknown, cls: string, arg: string): [number, number] {
  * What the image layers share: rank 3 or 4 input, channels_last inside. `toNHWC` returns the input as a float32
  * [batch, height, width, channels] tensor, `fromNHWC` puts a result back in the input's layout and rank.
  */
-abstract class ImageLayer extends Layer {
+export abstract class ImageLayer extends Layer {
   readonly dataFormat: DataFormat;
 
   constructor(args: LayerArgs & { dataFormat?: DataFormatArg }) {
@@ -116,7 +116,7 @@ abstract class SizedImageLayer extends ImageLayer {
 }
 
 /** An augmentation layer: a seed and its stream, output shape = input shape. */
-abstract class RandomImageLayer extends ImageLayer {
+export abstract class RandomImageLayer extends ImageLayer {
   readonly seed: number | undefined;
   private readonly gen: Generator | null;
 
@@ -156,7 +156,7 @@ function isOptions(v: unknown): v is Record<string, unknown> {
  * Keras's positional form (`RandomFlip('horizontal')`, `Rescaling(1 / 255)`, `RandomCrop(24, 24)`) or one options
  * object: leading values fill `keys` in order, and an options object after them adds the rest.
  */
-function positionalArgs<T>(cls: string, params: unknown[], keys: string[]): T {
+export function positionalArgs<T>(cls: string, params: unknown[], keys: string[]): T {
   if (isOptions(params[0])) {
     if (params.slice(1).some((p) => p !== undefined)) throw new Error(`${cls}: after an options object no further arguments are taken`);
     return params[0] as T;

@@ -113,7 +113,7 @@ export class ZeroPadding2D extends Layer {
 type DataFormat = 'channels_last' | 'channels_first';
 type DataFormatArg = DataFormat | 'channelsLast' | 'channelsFirst';
 
-function dataFormatOf(f: unknown, cls: string): DataFormat {
+export function dataFormatOf(f: unknown, cls: string): DataFormat {
   if (f === undefined || f === null || f === 'channels_last' || f === 'channelsLast') return 'channels_last';
   if (f === 'channels_first' || f === 'channelsFirst') return 'channels_first';
   throw invalid(cls, 'dataFormat', "'channels_last' or 'channels_first'", f);
