@@ -832,6 +832,12 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
     return [padOrCrop(b, scope, v, new Map([[h, layer.cropping[0]], [h + 1, layer.cropping[1]]]), true, outShape)];
   }
   if (layer instanceof UpSampling1D || layer instanceof UpSampling2D) return [convertUpSampling(b, layer, v, outShape)];
+  if (layer instanceof layerClasses.ZeroPadding3D || layer instanceof layerClasses.Cropping3D) {
+    const h = layer.dataFormat === 'channels_first' ? 2 : 1;
+    const sides = layer instanceof layerClasses.ZeroPadding3D ? layer.padding : layer.cropping;
+    return [padOrCrop(b, scope, v, new Map(sides.map((p, k) => [h + k, p])), layer instanceof layerClasses.Cropping3D, outShape)];
+  }
+  if (layer instanceof layerClasses.Identity && !listInput) return [{ ...v, shape: outShape }];
   if (layer instanceof RepeatVector) {
     const x = b.layout(v, identity(2), scope);
     const tiled = b.op('Tile', scope, [b.op('Unsqueeze', scope, [x, b.int64s([1])]), b.int64s([1, layer.n, 1])]);
@@ -845,7 +851,7 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
   }
   // The noise layers act only in training; predict runs in inference mode, where they (and the penalty) are the identity.
   if (layer instanceof GaussianNoise || layer instanceof GaussianDropout || layer instanceof AlphaDropout || layer instanceof SpatialDropout1D
-    || layer instanceof SpatialDropout2D || layer instanceof ActivityRegularization) return [{ ...v, shape: outShape }];
+    || layer instanceof SpatialDropout2D || layer instanceof layerClasses.SpatialDropout3D || layer instanceof ActivityRegularization) return [{ ...v, shape: outShape }];
   if (layer instanceof GroupNormalization) return [convertGroupNorm(b, layer, v, outShape)];
   if (layer instanceof UnitNormalization) return [convertUnitNorm(b, layer, v, outShape)];
   if (layer instanceof TimeDistributed) return [convertTimeDistributed(b, layer, v, outShape)];

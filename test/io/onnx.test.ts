@@ -519,6 +519,12 @@ describe('ONNX export: the newer layers', () => {
     await expectSameAsPredict(sequential([new L.Conv2D(3, 2), new L.Softmax()], [4, 4, 2]), tn.randomNormal([2, 4, 4, 2]));
   });
 
+  it('ZeroPadding3D (Pad) and Cropping3D (Slice), channels last and first; Identity and SpatialDropout3D pass through', async () => {
+    await expectSameAsPredict(sequential([new L.ZeroPadding3D([[1, 0], [0, 2], [1, 1]]), new L.Cropping3D([[0, 1], [2, 0], [1, 2]]), new L.Identity()], [3, 4, 3, 2]), tn.randomNormal([2, 3, 4, 3, 2]));
+    await expectSameAsPredict(sequential([new L.Conv3D(2, 2), new L.ZeroPadding3D(1), new L.SpatialDropout3D({ rate: 0.5 })], [3, 3, 3, 2]), tn.randomNormal([2, 3, 3, 3, 2]));
+    await expectSameAsPredict(sequential([new L.ZeroPadding3D({ padding: [1, 2, 0], dataFormat: 'channels_first' }), new L.Cropping3D({ cropping: 1, dataFormat: 'channels_first' })], [2, 3, 4, 5]), tn.randomNormal([2, 2, 3, 4, 5]));
+  });
+
   it('ZeroPadding1D/2D (Pad) and Cropping1D/2D (Slice), channels last and first; UpSampling1D/2D nearest and bilinear (Resize)', async () => {
     await expectSameAsPredict(sequential([new L.ZeroPadding1D([2, 1]), new L.Cropping1D([1, 3])], [6, 3]), tn.randomNormal([2, 6, 3]));
     await expectSameAsPredict(sequential([new L.ZeroPadding2D({ padding: [[1, 2], [0, 3]] }), new L.Cropping2D({ cropping: [[2, 0], [1, 1]] })], [4, 5, 2]), tn.randomNormal([2, 4, 5, 2]));
