@@ -1,6 +1,10 @@
 // Sequential: a plain stack of layers, each feeding the next.
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Shape } from '../layers/layer.js';
 import type { Tensor } from '../tensor.js';
+import type { Dataset } from '../data/dataset.js';
+import type { Inputs } from './data.js';
+import type { PredictDatasetArgs } from './training-dataset.js';
+import type { PredictArgs, WorkerArgs } from './training.js';
 import { fusedPair, runConvReluPool } from './fusion.js';
 import { Model } from './model.js';
 import { checkOptionNames } from '../names.js';
@@ -17,6 +21,19 @@ export class Sequential extends Model {
   private graphBroken = false;
   /** Output shape of each layer (batch axis null), known once the input shape is. */
   readonly layerOutputShapes = new Map<Layer, Shape>();
+
+  /** A Sequential has one output: predict gives a Tensor (predictAsync and predictOnBatch likewise). */
+  override predict(x: Inputs, args?: PredictArgs): Tensor {
+    return super.predict(x, args) as Tensor;
+  }
+  override predictOnBatch(x: Inputs): Tensor {
+    return super.predictOnBatch(x) as Tensor;
+  }
+  override predictAsync(dataset: Dataset<unknown>, args?: PredictDatasetArgs): Promise<Tensor>;
+  override predictAsync(x: Inputs, args?: PredictArgs & WorkerArgs): Promise<Tensor>;
+  override async predictAsync(x: Inputs | Dataset<unknown>, args?: (PredictArgs & WorkerArgs) | PredictDatasetArgs): Promise<Tensor> {
+    return (await super.predictAsync(x as Inputs, args as PredictArgs & WorkerArgs)) as Tensor;
+  }
 
   /**
    * new Sequential([layers]), new Sequential({ layers, name }), tn.sequential({ layers }), or Keras's positional
@@ -125,11 +142,12 @@ export class Sequential extends Model {
       }
       for (let i = this.symbolic.length; i < this.stack.length; i++) {
         const out = this.stack[i].apply(i ? this.symbolic[i - 1] : this.inputs[0]);
-        if (Array.isArray(out)) throw new Error('a layer with several outputs');
+        if (Array.isArray(out)) throw new SequentialOutputError(this.name, this.stack[i], out.length);
         this.symbolic.push(out);
       }
       this.outputs = this.symbolic.length ? [this.symbolic[this.symbolic.length - 1]] : [];
-    } catch {
+    } catch (e) {
+      if (e instanceof SequentialOutputError) throw e;
       // A layer that cannot be called symbolically leaves the model without a graph; it still trains and predicts.
       this.graphBroken = true;
       this.inputs = [];
@@ -161,7 +179,9 @@ export class Sequential extends Model {
         continue;
       }
       x = l.apply(x, layerArgs) as LayerOutput;
-      if (!this.layerOutputShapes.has(l) && !Array.isArray(x)) this.layerOutputShapes.set(l, [null, ...x.shape.slice(1)]);
+      // Keras's rule: every layer of a Sequential gives one tensor (an LSTM with returnState gives several).
+      if (Array.isArray(x)) throw new Error(`Sequential model "${this.name}": layer "${l.name}" (${l.className}) returned ${x.length} outputs, but all layers in a Sequential model should have a single output tensor. For multi-output layers, use the functional API`);
+      if (!this.layerOutputShapes.has(l)) this.layerOutputShapes.set(l, [null, ...x.shape.slice(1)]);
     }
     return x;
   }
@@ -179,5 +199,12 @@ export class Sequential extends Model {
 
   override getConfig() {
     return { ...super.getConfig(), batchInputShape: this.inputBatchShape };
+  }
+}
+
+/** Keras's error for a layer with several outputs in a Sequential (thrown through extendGraph's fallback). */
+class SequentialOutputError extends Error {
+  constructor(model: string, layer: Layer, count: number) {
+    super(`Sequential model "${model}": layer "${layer.name}" (${layer.className}) returns ${count} outputs, but all layers in a Sequential model should have a single output tensor. For multi-output layers, use the functional API`);
   }
 }

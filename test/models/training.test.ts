@@ -729,6 +729,21 @@ describe('a training flag fixed when the graph is built', () => {
   });
 });
 
+describe('a Sequential has one output', () => {
+  it('refuses a layer with several outputs, as Keras does, and types predict as a Tensor', async () => {
+    // With the input shape known, when the layer is added (as Keras raises); otherwise at the first call.
+    expect(() => new tn.Sequential([new tn.layers.LSTM(2, { returnState: true, inputShape: [3, 2], name: 'lstm' })], 'stack')).toThrow(/Sequential model "stack": layer "lstm" \(LSTM\) returns 3 outputs, but all layers in a Sequential model should have a single output tensor/);
+    const lazy = new tn.Sequential([new tn.layers.LSTM(2, { returnState: true })]);
+    expect(() => lazy.predict(tn.ones([1, 3, 2]))).toThrow(/should have a single output tensor\. For multi-output layers, use the functional API/);
+    const seq = new tn.Sequential([new Dense(2, { inputShape: [3] })]);
+    const x = tn.ones([4, 3]);
+    const out: tn.Tensor = seq.predict(x);
+    const later: tn.Tensor = await seq.predictAsync(x);
+    expect(out.shape).toEqual([4, 2]);
+    expect(Array.from(later.data())).toEqual(Array.from(seq.predictOnBatch(x).data()));
+  });
+});
+
 describe('models', () => {
   it('a functional model given inputs or outputs as an object keyed by name says to pass a list', () => {
     const a = tn.input({ shape: [2], name: 'a' });
