@@ -176,6 +176,9 @@ export function quantizeModel(model: Model, options: QuantizeOptions): Sequentia
     if (pool) i++;
   }
   const quantized = new Sequential(out, { name: `${model.name}_int8` });
+  // A Sequential whose input shape comes from tn.input() or an InputLayer (every Keras 3 Sequential) has it on the
+  // model, not on its first layer, which is all the rebuilt layers carry.
+  if (!quantized.built && model.inputs.length === 1) quantized.build(model.inputs[0].shape);
   if (!quantized.built) throw new Error(`${op}: the quantized model could not be built from the original's input shape`);
   out.forEach((l, i) => l.setWeights(weights[i]));
   return quantized;

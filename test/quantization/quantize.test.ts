@@ -174,6 +174,17 @@ describe('quantizeModel on a CIFAR-style CNN', () => {
     expect(worst).toBeLessThan(0.05 * range);
   });
 
+  it('quantizes a Sequential whose input shape comes from tn.input() (as every Keras 3 Sequential has it)', () => {
+    const model = new tn.Sequential([tn.input({ shape: [8, 8, 1] }), new Conv2D(4, 3, { activation: 'relu' }), new Flatten(), new Dense(3)]);
+    const x = tn.randomUniform([16, 8, 8, 1], 0, 1, 'float32', 4);
+    const q = tn.quantization.quantizeModel(model, { calibrationData: x });
+    expect(q.built).toBe(true);
+    const want = Array.from((model.predict(x) as tn.Tensor).data());
+    const got = Array.from((q.predict(x) as tn.Tensor).data());
+    const scale = Math.max(...want.map(Math.abs));
+    got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(0.05 * scale));
+  });
+
   it('quantizes per layer with perChannel: false (one scale per kernel)', () => {
     const model = new tn.Sequential([new Dense(6, { activation: 'relu', inputShape: [5] }), new Dense(3)]);
     const q = tn.quantization.quantizeModel(model, { calibrationData: tn.randomNormal([32, 5], 0, 1, 'float32', 2), perChannel: false });
