@@ -857,6 +857,7 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
   if (layer instanceof TimeDistributed) return [convertTimeDistributed(b, layer, v, outShape)];
   if (layer instanceof Lambda) throw noEquivalent(layer, 'wraps a JavaScript function, which ONNX export cannot translate into ONNX ops; build the computation from layers ONNX export supports');
   const builtin = (layerClasses as unknown as Record<string, unknown>)[layer.className] === layer.constructor;
+  if (/^Quantized/.test(layer.className)) throw noEquivalent(layer, "is an int8 layer of tn.quantization.quantizeModel, which ONNX export does not translate; export the float32 model (ONNX Runtime can quantize it with its own tools)");
   throw noEquivalent(layer, builtin
     ? 'is not one of the layers ONNX export translates (the README lists them; the preprocessing and attention layers are not among them)'
     : 'is a custom Layer subclass, whose call() ONNX export cannot translate; build it from the layers the export supports');

@@ -588,6 +588,12 @@ describe('ONNX export: what cannot be exported', () => {
     await expect(tn.onnx.exportModel(model)).rejects.toThrow(/layer "normalization\w*" \(Normalization\) is not one of the layers ONNX export translates/);
   });
 
+  it('a quantized model says to export the float32 one', async () => {
+    const model = tn.sequential({ layers: [new L.Dense(8, { inputShape: [4], activation: 'relu' }), new L.Dense(2)] });
+    const q = tn.quantization.quantizeModel(model, { calibrationData: tn.randomNormal([16, 4], 0, 1, 'float32', 1) });
+    await expect(tn.onnx.exportModel(q)).rejects.toThrow(/\(QuantizedDense\) is an int8 layer of tn.quantization.quantizeModel, which ONNX export does not translate; export the float32 model/);
+  });
+
   it('a Lambda layer: the error names the layer and says why', async () => {
     const model = tn.sequential({ layers: [new L.Dense(3, { inputShape: [2] }), new L.Lambda((x) => tn.mul(x as tn.Tensor, 2), { name: 'twice' })] });
     await expect(tn.onnx.exportModel(model)).rejects.toThrow(/layer "twice" \(Lambda\) wraps a JavaScript function, which ONNX export cannot translate/);
