@@ -10,6 +10,9 @@ export type { TimingInfo } from './tfjs/index.js';
 /** TF.js's tf.util (shuffle, createShuffledIndices, assert, sizeFromShape, ...); Keras's keras.utils is tn.utils. */
 export * as util from './tfjs/util.js';
 export type { DType, DataArray, NestedArray, NestedStringArray, TensorLike } from './tensor.js';
+// TF.js's rank-named tensor types, for annotated code ported from TF.js: one Tensor class here, so each is Tensor.
+export type { Tensor as Scalar, Tensor as Tensor1D, Tensor as Tensor2D, Tensor as Tensor3D, Tensor as Tensor4D, Tensor as Tensor5D, Tensor as Tensor6D } from './tensor.js';
+export type { Logs } from './callbacks/callback.js';
 export { setSeed, setDeterministic, isDeterministic } from './random.js';
 export { backendInfo, setNumThreads, memory } from './backend.js';
 export type { BackendInfo, MemoryInfo } from './backend.js';
@@ -27,6 +30,7 @@ registerBuiltinLayerClasses(Object.values(layerClasses));
 export { Model } from './models/model.js';
 /** TF.js's class name for a layers model: `model instanceof tn.LayersModel` holds for every Model and Sequential. */
 export { Model as LayersModel } from './models/model.js';
+export type { FitArgs as ModelFitArgs, EvaluateArgs as ModelEvaluateArgs, StepData } from './models/model.js';
 export type { CompileArgs, FitArgs, FitWorkerOptions, EvaluateArgs, PredictArgs, WorkerArgs, ModelArgs, FitDatasetArgs, EvaluateDatasetArgs, PredictDatasetArgs } from './models/model.js';
 export { Sequential } from './models/sequential.js';
 export type { SequentialArgs } from './models/sequential.js';

@@ -1,6 +1,6 @@
 // Losses with Keras's definitions: each maps (yTrue, yPred) to one value per sample (reducing the last axis), then
 // a reduction turns those into the scalar that training minimises.
-import { lookup, normalizeName } from './names.js';
+import { lookup, normalizeName, toSnakeCase } from './names.js';
 import { abs, add, clipByValue, div, exp, log, log1p, minimum, mul, neg, relu, square, sub } from './ops/elementwise.js';
 import { labelIndices, sparseSoftmaxCrossEntropy, takeAlongLastAxis } from './ops/nn.js';
 import { logSoftmax, mean, softmaxLogits, sum } from './ops/reduce.js';
@@ -39,7 +39,12 @@ function checkReduction(r: string | undefined, cls: string): Reduction {
 export abstract class Loss {
   readonly name: string;
   readonly reduction: Reduction;
-  constructor(args: LossArgs, defaultName: string, defaultReduction: Reduction = 'sum_over_batch_size') {
+  /**
+   * A subclass of your own may call `super()` or `super({ name, reduction })` (Keras's Loss(name, reduction)); its
+   * name then defaults to the class name in snake_case.
+   */
+  constructor(args: LossArgs = {}, defaultName: string = toSnakeCase(new.target.name), defaultReduction: Reduction = 'sum_over_batch_size') {
+    if (args === null || typeof args !== 'object') throw new Error(`${new.target.name}: expected an options object such as { name, reduction }, received ${String(args)}`);
     this.name = args.name ?? defaultName;
     this.reduction = args.reduction ? checkReduction(args.reduction, this.constructor.name) : defaultReduction;
   }

@@ -32,7 +32,10 @@ export abstract class Metric {
 export class Mean extends Metric {
   protected total = 0;
   protected count = 0;
-  constructor(name = 'mean') {
+  /** new Mean('loss'), or Keras's keyword form new Mean({ name: 'loss' }) (a custom trainStep's trackers). */
+  constructor(nameOrArgs: string | { name?: string; dtype?: string } = 'mean') {
+    const name = typeof nameOrArgs === 'string' ? nameOrArgs : nameOrArgs?.name ?? 'mean';
+    if (typeof name !== 'string') throw new Error(`Mean: name must be a string, received ${typeof name}`);
     super(name);
   }
   /** Adds values (a number or per-sample values) with optional per-sample weights. */

@@ -67,19 +67,25 @@ export class Tensor {
     return this._leaf || this._node !== null;
   }
 
-  /** A copy of the data as a flat typed array. */
-  data(): DataArray {
-    return this.values.slice();
+  /**
+   * A copy of the data as a flat typed array: Float32Array for float32, Int32Array for int32. The type parameter lets
+   * TypeScript take the one you name or assign to (`const v: Float32Array = t.data()`); it is not checked.
+   */
+  data<D extends DataArray = DataArray>(): D {
+    return this.values.slice() as D;
   }
   /** Alias of data(), for TF.js users. */
-  dataSync(): DataArray {
-    return this.data();
+  dataSync<D extends DataArray = DataArray>(): D {
+    return this.data<D>();
   }
 
-  /** The data as nested arrays of numbers (a number for a scalar). */
-  array(): NestedArray {
+  /**
+   * The data as nested arrays of numbers (a number for a scalar). The type parameter lets TypeScript take the nesting
+   * you name or assign to (`const rows: number[][] = t.array()`); it is not checked.
+   */
+  array<T = NestedArray>(): T {
     const v = this.values;
-    if (this.rank === 0) return v[0];
+    if (this.rank === 0) return v[0] as T;
     const build = (dim: number, offset: number, stride: number): NestedArray[] => {
       const n = this.shape[dim];
       const inner = stride / (n || 1);
@@ -89,11 +95,11 @@ export class Tensor {
       }
       return out;
     };
-    return build(0, 0, this.size);
+    return build(0, 0, this.size) as T;
   }
   /** Alias of array(), for TF.js users. */
-  arraySync(): NestedArray {
-    return this.array();
+  arraySync<T = NestedArray>(): T {
+    return this.array<T>();
   }
 
   /** The single value of a tensor with one element. */
@@ -558,12 +564,12 @@ export class StringTensor extends Tensor {
     );
   }
   /** The strings, flat in row-major order (a copy). */
-  override data(): DataArray {
-    return this._strings.slice() as unknown as DataArray;
+  override data<D extends DataArray = DataArray>(): D {
+    return this._strings.slice() as unknown as D;
   }
   /** The strings as nested arrays. */
-  override array(): NestedArray {
-    return nestStrings(this._strings, this.shape) as unknown as NestedArray;
+  override array<T = NestedArray>(): T {
+    return nestStrings(this._strings, this.shape) as unknown as T;
   }
   override item(): number {
     if (this.size !== 1) throw new Error(`item: the tensor has shape ${fmt(this.shape)} (${this.size} elements); item() needs exactly one`);

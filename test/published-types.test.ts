@@ -33,10 +33,50 @@ describe('the published type declarations', () => {
       include: [join(root, 'lib', '**', '*.ts')],
     }));
     expect(run(build)).toBe('');
+    // A strict user program of the forms TypeScript users write (each line once failed to type-check or needed a cast).
+    writeFileSync(join(dir, 'user.ts'), `
+import type * as tn from './dist/index.js';
+declare const lib: typeof tn;
+declare const seq: tn.Sequential;
+declare const t: tn.Tensor;
+declare const x: tn.Tensor;
+export async function main(): Promise<void> {
+  const p: tn.Tensor = seq.predict(x);
+  const later: tn.Tensor = await seq.predictAsync(x);
+  const rows: number[][] = t.arraySync();
+  const values: Float32Array = t.dataSync();
+  const scalar: tn.Scalar = lib.scalar(1);
+  const matrix: tn.Tensor2D = lib.tensor2d([[1, 2]]);
+  const [loss]: number[] = await seq.evaluate(x, x);
+  const logs: tn.Logs = { loss };
+  const tracker = new lib.metrics.Mean({ name: 'loss' });
+  await seq.fit(x, { epochs: 1 });
+  void [p, later, rows, values, scalar, matrix, logs, tracker];
+}
+export class Scaled extends (null as unknown as typeof tn.losses.Loss) {
+  constructor() {
+    super();
+  }
+  call(yTrue: tn.Tensor, yPred: tn.Tensor): tn.Tensor {
+    return yTrue.sub(yPred);
+  }
+}
+export class Stop extends (null as unknown as typeof tn.Callback) {
+  override onEpochEnd(): void {
+    this.model.stopTraining = true;
+  }
+}
+export class Gan extends (null as unknown as typeof tn.Model) {
+  override trainStep(data: [tn.Tensor, tn.Tensor]): Record<string, number> {
+    return { n: data.length };
+  }
+}
+export type In = tn.layers.LayerInput;
+`);
     const user = join(dir, 'tsconfig.user.json');
     writeFileSync(user, JSON.stringify({
-      compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, types: [] },
-      files: [join(out, 'index.d.ts')],
+      compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, types: [], noImplicitOverride: true },
+      files: [join(out, 'index.d.ts'), join(dir, 'user.ts')],
     }));
     expect(run(user)).toBe('');
   }, 120_000);

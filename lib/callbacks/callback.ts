@@ -7,8 +7,11 @@ export type Logs = Record<string, number>;
 type Maybe = void | Promise<void>;
 
 export class Callback {
-  /** The model being trained (set by fit/evaluate/predict). */
-  model: Model | null = null;
+  /**
+   * The model being trained (set by fit, evaluate and predict before the first hook). Typed as always there, as TF.js
+   * and Keras treat it inside hooks; it is null only before the callback is handed to one of them.
+   */
+  model: Model = null as unknown as Model;
   /** epochs, steps, verbose, ... */
   params: Record<string, unknown> = {};
 

@@ -21,7 +21,7 @@ import { CategoryEncoding, Hashing, IntegerLookup, StringLookup, TextVectorizati
 import type { ActivationIdentifier } from '../activations.js';
 
 export { Layer, InputLayer, SymbolicTensor, clearSession, input as Input } from './layer.js';
-export type { LayerArgs, CallArgs, Mask, Shape, InputSpec, WeightOptions } from './layer.js';
+export type { LayerArgs, CallArgs, Mask, Shape, InputSpec, WeightOptions, LayerInput, LayerOutput } from './layer.js';
 export { RNN, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, Masking };
 // The bases of the recurrent layers and of the built-in cells: types only (no Keras class of those names exists).
 export type { RNNBase, RNNCell } from './recurrent.js';

@@ -40,6 +40,12 @@ export function setTopologyWriter(writer: (model: Model) => Record<string, unkno
   topologyWriter = writer;
 }
 
+/**
+ * What a custom trainStep / testStep receives: [x, y, sampleWeight] (x and y a tensor for one input or output, else
+ * lists; y null when fit was given none). A subclass may declare fewer elements ([x, y]).
+ */
+export type StepData = [x: Tensor | Tensor[], y?: Tensor | Tensor[] | null, sampleWeight?: Tensor | null];
+
 export class Model extends Layer {
   /** Symbolic inputs and outputs of a functional model (empty for Sequential before it is built, and subclasses). */
   inputs: SymbolicTensor[] = [];
@@ -305,17 +311,20 @@ export class Model extends Layer {
   // ---------------------------------------------------------------------------------------------------------------
   // Training API
 
-  /** Configures training: optimizer, loss(es), metrics. */
   /**
    * Keras 3's train_step, for a Model subclass that defines it: fit calls it for each batch with [x, y, sampleWeight]
    * (x and y a tensor for one input or output, else lists) instead of the compiled loss and optimizer step, and
    * logs the numbers it returns ({ loss, ... }: numbers or scalar tensors). The subclass computes its loss and applies
    * its gradients (tn.gradients and this.optimizer.applyGradients); compile() then needs no loss.
    */
-  trainStep?(data: [Tensor | Tensor[], Tensor | Tensor[] | null, Tensor | null]): Record<string, number | Tensor>;
+  trainStep?(data: StepData): Record<string, number | Tensor>;
   /** Keras 3's test_step: what evaluate (and fit's validation) call per batch when a subclass defines it. */
-  testStep?(data: [Tensor | Tensor[], Tensor | Tensor[] | null, Tensor | null]): Record<string, number | Tensor>;
+  testStep?(data: StepData): Record<string, number | Tensor>;
 
+  /**
+   * Configures training (Keras's compile): `optimizer` (default 'rmsprop'), `loss` (one, or per output as a list or an
+   * object keyed by output name), `metrics`, `weightedMetrics`, `lossWeights`.
+   */
   compile(args: CompileArgs = {}): void {
     const n = this.outputCount();
     const compiled = parseCompileArgs(args, Array.from({ length: n }, (_, i) => this.outputLabel(i)), typeof this.trainStep === 'function');
@@ -341,6 +350,9 @@ export class Model extends Layer {
    * Dataset of batches as x (and no y), as Keras: fit(dataset, { epochs, stepsPerEpoch, validationData }).
    */
   fit(dataset: Dataset<unknown>, args?: FitDatasetArgs): Promise<History>;
+  /** Keras's fit(x, epochs=...) without y, for a model whose own trainStep needs no targets (an autoencoder's, a VAE's). */
+  fit(x: Inputs, args: FitArgs): Promise<History>;
+  /** Trains on x and y (tensors, or lists / objects keyed by input and output names for several). */
   fit(x: Inputs, y: Inputs, args?: FitArgs): Promise<History>;
   async fit(x: Inputs | Dataset<unknown>, y?: Inputs | FitDatasetArgs, args: FitArgs = {}): Promise<History> {
     if (x instanceof Dataset) {
