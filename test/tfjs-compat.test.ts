@@ -57,3 +57,32 @@ describe("TF.js's tensor method aliases", () => {
     expect(() => t.as2D(3, 3)).toThrow(/reshape/);
   });
 });
+
+describe('forms TF.js and Keras code writes', () => {
+  it("Dense's inputDim (TF.js) sets the input shape; a bad one names the option", () => {
+    const m = tn.sequential({ layers: [tn.layers.dense({ units: 2, inputDim: 3 }), tn.layers.dense({ units: 1 })] });
+    expect(m.inputs[0].shape).toEqual([null, 3]);
+    expect(m.predict(tn.ones([4, 3])).shape).toEqual([4, 1]);
+    expect(() => tn.layers.dense({ units: 2, inputDim: 0 })).toThrow('Dense: received an invalid value for `inputDim`, expected a positive integer. Received: inputDim=0');
+  });
+
+  it("a Loss subclass may call super() (named after its class) and Mean takes Keras's { name }", () => {
+    class HalfAbsolute extends tn.losses.Loss {
+      constructor() {
+        super();
+      }
+      call(yTrue: tn.Tensor, yPred: tn.Tensor): tn.Tensor {
+        return tn.mul(tn.mean(tn.abs(tn.sub(yTrue, yPred)), -1), 0.5);
+      }
+    }
+    const loss = new HalfAbsolute();
+    expect(loss.name).toBe('half_absolute');
+    expect(loss.compute(tn.tensor([[1], [3]]), tn.tensor([[0], [0]])).item()).toBeCloseTo(1, 6);
+    expect(new tn.metrics.Mean({ name: 'kl' }).name).toBe('kl');
+    expect(new tn.metrics.Mean().name).toBe('mean');
+  });
+
+  it('imageDatasetFromDirectory refuses an imageSize that is not [height, width], naming it', async () => {
+    await expect(tn.utils.imageDatasetFromDirectory('/nonexistent', { imageSize: 28 as unknown as [number, number] })).rejects.toThrow(/imageSize must be \[height, width\] with positive integers, received 28/);
+  });
+});

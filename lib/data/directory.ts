@@ -326,7 +326,9 @@ export async function imageDatasetFromDirectory(dir: string, options: ImageDatas
 export async function imageDatasetFromDirectory(dir: string, options?: ImageDatasetOptions): Promise<DirectoryDataset<[Tensor, Tensor]>>;
 export async function imageDatasetFromDirectory(dir: string, options: ImageDatasetOptions = {}): Promise<DirectoryDataset<unknown> | DirectoryDataset<unknown>[]> {
   const what = 'imageDatasetFromDirectory';
-  const [height, width] = options.imageSize ?? [256, 256];
+  const size = options.imageSize ?? [256, 256];
+  if (!Array.isArray(size) || size.length !== 2) throw new Error(`${what}: imageSize must be [height, width] with positive integers, received ${JSON.stringify(options.imageSize)}`);
+  const [height, width] = size;
   if (!Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0) throw new Error(`${what}: imageSize must be [height, width] with positive integers, received ${JSON.stringify(options.imageSize)}`);
   const colorMode = options.colorMode ?? 'rgb';
   const channels = { grayscale: 1, rgb: 3, rgba: 4 }[colorMode];

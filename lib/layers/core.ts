@@ -108,6 +108,8 @@ export abstract class KernelLayer extends Layer {
 
 export interface DenseArgs extends KernelLayerArgs {
   units?: number;
+  /** TF.js's inputDim: the same as inputShape [inputDim] (for a first layer). */
+  inputDim?: number;
 }
 
 /**
@@ -120,7 +122,11 @@ export class Dense extends KernelLayer {
   readonly units: number;
 
   constructor(units: number | DenseArgs, args: DenseArgs = {}) {
-    const a = typeof units === 'object' ? units : { ...args, units };
+    const given = typeof units === 'object' ? units : { ...args, units };
+    // TF.js's inputDim n means inputShape [n] (it was taken and ignored, leaving the model without an input shape).
+    const { inputDim, ...rest } = given ?? {};
+    if (inputDim !== undefined && inputDim !== null && !(Number.isInteger(inputDim) && inputDim > 0)) throw new Error(`Dense: received an invalid value for \`inputDim\`, expected a positive integer. Received: inputDim=${JSON.stringify(inputDim)}`);
+    const a: DenseArgs = inputDim != null && rest.inputShape === undefined && rest.batchInputShape === undefined ? { ...rest, inputShape: [inputDim] } : rest;
     super(a);
     this.units = positiveInt(a.units, 'Dense', 'units');
   }
