@@ -282,8 +282,8 @@ function flattenInto(values: NestedArray, out: DataArray): void {
  * Creates a tensor from nested arrays, a typed array or a number.
  * `shape` reshapes flat input; `dtype` defaults to int32 for an Int32Array and float32 otherwise.
  */
-export function tensor(values: TensorLike, shape?: number[], dtype?: DType | 'string'): Tensor {
-  if (dtype === 'string' || isStringArray(values)) return stringTensor(values, shape, 'tensor');
+export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType | 'string'): Tensor {
+  if (dtype === 'string' || isStringArray(values)) return stringTensor(values, shape?.slice(), 'tensor');
   if (dtype !== undefined) checkDType(dtype, 'tensor');
   if (values instanceof Tensor) {
     const t = values;
@@ -374,7 +374,7 @@ export function checkNumber(v: unknown, op: string, name: string): void {
   if (typeof v !== 'number') throw new Error(`${op}: ${name} must be a number, received ${JSON.stringify(v) ?? String(v)}`);
 }
 
-export function fill(shape: number[], value: number, dtype: DType = 'float32'): Tensor {
+export function fill(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   const s = checkShape(shape, 'fill');
   checkDType(dtype, 'fill');
   if (typeof value !== 'number') throw new Error(`fill: value must be a number, received ${typeof value}`);
@@ -383,13 +383,13 @@ export function fill(shape: number[], value: number, dtype: DType = 'float32'): 
   return t;
 }
 
-export function zeros(shape: number[], dtype: DType = 'float32'): Tensor {
+export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   const s = checkShape(shape, 'zeros');
   checkDType(dtype, 'zeros');
   return empty(s, dtype, true);
 }
 
-export function ones(shape: number[], dtype: DType = 'float32'): Tensor {
+export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   return fill(checkShape(shape, 'ones'), 1, dtype);
 }
 
@@ -445,7 +445,7 @@ export function eye(numRows: number, numColumns?: number, dtype: DType = 'float3
 }
 
 /** Normally distributed values; `seed` makes this call repeatable, else the global generator (setSeed) is used. */
-export function randomNormal(shape: number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
+export function randomNormal(shape: readonly number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'randomNormal');
   checkDType(dtype, 'randomNormal');
   checkNumber(mean, 'randomNormal', 'mean');
@@ -458,7 +458,7 @@ export function randomNormal(shape: number[], mean = 0, stddev = 1, dtype: DType
 }
 
 /** Uniform values in [minval, maxval). */
-export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: DType = 'float32', seed?: number): Tensor {
+export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'randomUniform');
   checkDType(dtype, 'randomUniform');
   checkNumber(minval, 'randomUniform', 'minval');
@@ -477,7 +477,7 @@ export function randomUniform(shape: number[], minval = 0, maxval = 1, dtype: DT
 }
 
 /** Normal values redrawn until they fall within two standard deviations of the mean (as TensorFlow does). */
-export function truncatedNormal(shape: number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
+export function truncatedNormal(shape: readonly number[], mean = 0, stddev = 1, dtype: DType = 'float32', seed?: number): Tensor {
   const s = checkShape(shape, 'truncatedNormal');
   checkDType(dtype, 'truncatedNormal');
   checkNumber(mean, 'truncatedNormal', 'mean');

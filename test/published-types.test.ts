@@ -51,6 +51,11 @@ export async function main(): Promise<void> {
   const logs: tn.Logs = { loss };
   const tracker = new lib.metrics.Mean({ name: 'loss' });
   await seq.fit(x, { epochs: 1 });
+  const shape = [28, 28, 1] as const;
+  const conv = new lib.layers.Conv2D(4, 3, { inputShape: shape });
+  const z = lib.zeros(shape);
+  const i = lib.input({ shape });
+  void [conv, z, i];
   void [p, later, rows, values, scalar, matrix, logs, tracker];
 }
 export class Scaled extends (null as unknown as typeof tn.losses.Loss) {

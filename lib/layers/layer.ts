@@ -45,8 +45,8 @@ export interface LayerArgs {
   name?: string;
   trainable?: boolean;
   /** Shape of one sample (without the batch axis), for the first layer of a Sequential model. */
-  inputShape?: Shape;
-  batchInputShape?: Shape;
+  inputShape?: readonly (number | null)[];
+  batchInputShape?: readonly (number | null)[];
   batchSize?: number;
   /**
    * The layer's dtype policy, as Keras spells it: 'float32' or 'mixed_bfloat16', a mixedPrecision.Policy,
@@ -751,7 +751,7 @@ Object.defineProperty(Layer.prototype, 'outputShape', { get: layerOutputShape, c
 export class InputLayer extends Layer {
   protected static override readonly takesIntegerInput = true;
   private readonly tensor: SymbolicTensor;
-  constructor(args: LayerArgs & { shape?: Shape; batchShape?: Shape } = {}) {
+  constructor(args: LayerArgs & { shape?: readonly (number | null)[]; batchShape?: readonly (number | null)[] } = {}) {
     // shape (Keras), inputShape (TF.js's inputLayer({ inputShape })), batchShape (Keras 3) or batchInputShape.
     const sample = args.shape ?? args.inputShape;
     const batchInputShape = args.batchInputShape ?? (args.batchShape ? validateShape(args.batchShape, 'InputLayer', 'batchShape') : undefined)
@@ -782,7 +782,7 @@ export class InputLayer extends Layer {
 }
 
 /** A symbolic input for the functional API: tn.input({ shape: [28, 28, 1] }). */
-export function input(args: { shape?: Shape; batchShape?: Shape; batchSize?: number; name?: string; dtype?: DType | 'string' }): SymbolicTensor {
+export function input(args: { shape?: readonly (number | null)[]; batchShape?: readonly (number | null)[]; batchSize?: number; name?: string; dtype?: DType | 'string' }): SymbolicTensor {
   if (!args || typeof args !== 'object') throw new Error('input: expected an options object with `shape`');
   return new InputLayer({ shape: args.shape, batchInputShape: args.batchShape, batchSize: args.batchSize, name: args.name, dtype: args.dtype }).output;
 }
