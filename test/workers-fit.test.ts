@@ -60,8 +60,13 @@ class Recorder extends tn.Callback {
   events: unknown[] = [];
   constructor(private readonly batches = true) {
     super();
-    if (!batches) for (const h of ['onTrainBatchBegin', 'onTrainBatchEnd', 'onBatchBegin', 'onBatchEnd'] as const) (this as Record<string, unknown>)[h] = tn.Callback.prototype[h];
+    if (!batches) for (const h of ['onTrainBatchBegin', 'onTrainBatchEnd', 'onBatchBegin', 'onBatchEnd', 'onTestBatchBegin', 'onTestBatchEnd'] as const) (this as Record<string, unknown>)[h] = tn.Callback.prototype[h];
   }
+  // fit's validation runs evaluate's hooks, as in Keras 3.
+  override onTestBegin(logs?: tn.callbacks.Logs) { this.events.push(['testBegin', { ...logs }, state(this.model!).toString('base64')]); }
+  override onTestBatchBegin(b: number, logs?: tn.callbacks.Logs) { this.events.push(['testBatchBegin', b, { ...logs }]); }
+  override onTestBatchEnd(b: number, logs?: tn.callbacks.Logs) { this.events.push(['testBatchEnd', b, { ...logs }]); }
+  override onTestEnd(logs?: tn.callbacks.Logs) { this.events.push(['testEnd', { ...logs }]); }
   override onTrainBegin(logs?: tn.callbacks.Logs) { this.events.push(['trainBegin', { ...logs }, this.params]); }
   override onEpochBegin(e: number, logs?: tn.callbacks.Logs) { this.events.push(['epochBegin', e, { ...logs }]); }
   override onTrainBatchBegin(b: number, logs?: tn.callbacks.Logs) { this.events.push(['trainBatchBegin', b, { ...logs }]); }
@@ -139,7 +144,10 @@ describe('fit({ worker: true })', () => {
       const [inThread, onWorker] = recorders.map((rec) => rec.events);
       expect(onWorker).toEqual(inThread);
       expect(inThread.filter((e) => (e as unknown[])[0] === 'trainBatchEnd')).toHaveLength(batches ? 12 : 0);
-      expect(inThread).toHaveLength(batches ? 2 + 4 + 4 * 12 : 6);
+      // Per epoch: begin, end, the batches' four hooks, and validation's testBegin, testEnd and one batch's two hooks.
+      expect(inThread).toHaveLength(batches ? 2 + 4 + 4 * 12 + 2 * 4 : 6 + 2 * 2);
+      const names = inThread.map((e) => (e as unknown[])[0]);
+      expect(names.slice(names.indexOf('testBegin') - 1, names.indexOf('epochEnd') + 1)).toEqual(batches ? ['batchEnd', 'testBegin', 'testBatchBegin', 'testBatchEnd', 'testEnd', 'epochEnd'] : ['epochBegin', 'testBegin', 'testEnd', 'epochEnd']);
       expect(state(r.onWorker).equals(state(r.inThread))).toBe(true);
     }
   });

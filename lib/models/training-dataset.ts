@@ -203,7 +203,7 @@ export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: 
       }
       epochLogs = currentLogs(c);
       if (val && (epoch + 1 - initialEpoch) % (args.validationFreq ?? 1) === 0) {
-        const vl = await validate(model, c, val, validationSteps, args.validationBatchSize ?? 32);
+        const vl = await validate(model, c, val, validationSteps, args.validationBatchSize ?? 32, callbacks);
         for (const [k, v] of Object.entries(vl)) epochLogs[`val_${k}`] = v;
       }
       await callbacks.call('onEpochEnd', epoch, epochLogs);
@@ -216,13 +216,13 @@ export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: 
   return history;
 }
 
-async function validate(model: Model, c: Compiled, val: NonNullable<FitDatasetArgs['validationData']>, steps: number | undefined, batchSize: number): Promise<Logs> {
-  if (val instanceof Dataset) return evaluateBatches(model, c, val, steps, 0, null);
+async function validate(model: Model, c: Compiled, val: NonNullable<FitDatasetArgs['validationData']>, steps: number | undefined, batchSize: number, callbacks: CallbackList): Promise<Logs> {
+  if (val instanceof Dataset) return evaluateBatches(model, c, val, steps, 0, callbacks);
   if (!Array.isArray(val) || val.length < 2 || val.length > 3) throw new Error('fit: validationData must be a Dataset or [x, y] / [x, y, sampleWeight]');
   const vxs = toList(val[0], model.inputNames, 'validationData x', model.name);
   const vys = toList(val[1], model.outputNames, 'validationData y', model.name);
   const vn = cardinality([['validation x', vxs], ['validation y', vys]]);
-  return evaluateLists(model, c, vxs, vys, checkSampleWeight(val[2] as TensorLike | undefined, vn), batchSize, 0, null);
+  return evaluateLists(model, c, vxs, vys, checkSampleWeight(val[2] as TensorLike | undefined, vn), batchSize, 0, callbacks);
 }
 
 async function evaluateBatches(model: Model, c: Compiled, dataset: Dataset<unknown>, steps: number | undefined, verbose: 0 | 1 | 2, callbacks: CallbackList | null): Promise<Logs> {

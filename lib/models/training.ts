@@ -308,9 +308,15 @@ export function fitCallbacks(model: Model, plan: FitPlan, callbacks: CallbackArg
  * What the epochs loop calls at each event. A CallbackList in-thread; on a worker thread (fit({ worker: true })) a
  * proxy that hands each event to the main thread's CallbackList and waits for its answer.
  */
-export interface FitEvents {
-  call(hook: 'onTrainBegin' | 'onTrainEnd', logs: Logs): Promise<void>;
-  call(hook: 'onEpochBegin' | 'onEpochEnd', epoch: number, logs: Logs): Promise<void>;
+/** The validation hooks, which evaluate and fit's validation call (a CallbackList has them). */
+export interface TestEvents {
+  call(hook: 'onTestBegin' | 'onTestEnd', logs: Logs): Promise<void>;
+  call(hook: 'onTestBatchBegin' | 'onTestBatchEnd', batch: number, logs: Logs): Promise<void>;
+}
+
+export interface FitEvents extends TestEvents {
+  call(hook: 'onTrainBegin' | 'onTrainEnd' | 'onTestBegin' | 'onTestEnd', logs: Logs): Promise<void>;
+  call(hook: 'onEpochBegin' | 'onEpochEnd' | 'onTestBatchBegin' | 'onTestBatchEnd', epoch: number, logs: Logs): Promise<void>;
   trainBatchBegin(batch: number, logs: Logs): Promise<void>;
   trainBatchEnd(batch: number, logs: Logs): Promise<void>;
 }
@@ -362,7 +368,8 @@ export async function runEpochs(model: Model, plan: FitPlan, callbacks: FitEvent
     await yields.epoch();
     epochLogs = currentLogs(c);
     if (val && (epoch + 1 - initialEpoch) % plan.validationFreq === 0) {
-      const vl = await evaluateLists(model, c, val[0], val[1], val[2], plan.validationBatchSize, 0, null);
+      // As Keras 3 runs fit's validation through evaluate, the callbacks get its onTest* events.
+      const vl = await evaluateLists(model, c, val[0], val[1], val[2], plan.validationBatchSize, 0, callbacks);
       for (const [k, v] of Object.entries(vl)) epochLogs[`val_${k}`] = v;
     }
     await callbacks.call('onEpochEnd', epoch, epochLogs);
@@ -380,7 +387,7 @@ export async function fit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {}
 }
 
 export async function evaluateLists(
-  model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null, batchSize: number, verbose: 0 | 1 | 2, callbacks: CallbackList | null,
+  model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null, batchSize: number, verbose: 0 | 1 | 2, callbacks: TestEvents | null,
 ): Promise<Logs> {
   const n = cardinality([['x', xs], ['y', ys]]);
   resetMetrics(c);

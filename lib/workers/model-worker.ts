@@ -8,7 +8,7 @@ import type { Logs } from '../callbacks/callback.js';
 import type { Model } from '../models/model.js';
 import { evaluate, predict, runEpochs, type FitEvents, type FitPlan } from '../models/training.js';
 import type { Tensor } from '../tensor.js';
-import { buffersOf, errorMessage, type BatchMode, type EvaluateRequest, type FitHook, type FitReply, type FitStart, type FromWorker, type PredictRequest, type ToWorker } from './protocol.js';
+import { buffersOf, errorMessage, type BatchMode, type EvaluateRequest, type FitHook, type FitReply, type FitStart, type FromWorker, type PredictRequest, type TestHook, type ToWorker } from './protocol.js';
 import { lowerThreadPriority } from './priority.js';
 import { packRandom, packTensor, packWeightsShared, unpackModel, unpackRandom, unpackTensor, unpackWeights, type ModelPackage } from './transfer.js';
 
@@ -27,7 +27,7 @@ class RemoteEvents implements FitEvents {
   /** The shared memory the weights cross in; the main thread has read it before it replies. */
   private shared: SharedArrayBuffer | null = null;
 
-  constructor(private readonly model: Model, private readonly batchBegin: BatchMode, private readonly batchEnd: BatchMode) {}
+  constructor(private readonly model: Model, private readonly batchBegin: BatchMode, private readonly batchEnd: BatchMode, private readonly testHooks: readonly TestHook[] = []) {}
 
   receive(m: ToWorker): void {
     if (m.type === 'stop') this.model.stopTraining = true;
@@ -38,7 +38,14 @@ class RemoteEvents implements FitEvents {
     }
   }
 
-  call(hook: 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd', ...args: [Logs] | [number, Logs]): Promise<void> {
+  call(hook: 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | TestHook, ...args: [Logs] | [number, Logs]): Promise<void> {
+    if (hook === 'onTestBatchBegin' || hook === 'onTestBatchEnd') {
+      // Per validation batch: only when a callback there implements it, and without waiting (nothing it may change
+      // matters before the epoch's end, which waits).
+      if (this.testHooks.includes(hook)) post({ type: 'event', hook, args, wait: false });
+      return Promise.resolve();
+    }
+    if ((hook === 'onTestBegin' || hook === 'onTestEnd') && !this.testHooks.includes(hook)) return Promise.resolve();
     return this.exchange(hook, args, true);
   }
 
@@ -90,7 +97,7 @@ async function fit(m: FitStart): Promise<void> {
     sw: p.sw ? unpackTensor(p.sw) : null,
     val: p.val ? [p.val[0].map(unpackTensor), p.val[1].map(unpackTensor), p.val[2] ? unpackTensor(p.val[2]) : null] : null,
   };
-  const events = new RemoteEvents(model, m.batchBegin, m.batchEnd);
+  const events = new RemoteEvents(model, m.batchBegin, m.batchEnd, m.testHooks ?? []);
   const receive = (r: ToWorker) => events.receive(r);
   port.on('message', receive);
   try {

@@ -39,9 +39,12 @@ export interface FitStart {
   priority: number;
   batchBegin: BatchMode;
   batchEnd: BatchMode;
+  /** The validation hooks (onTestBegin, ...) some callback on the main thread implements: only those are sent. */
+  testHooks: TestHook[];
 }
 
-export type FitHook = 'onTrainBegin' | 'onEpochBegin' | 'onEpochEnd' | 'onTrainEnd' | 'trainBatchBegin' | 'trainBatchEnd';
+export type TestHook = 'onTestBegin' | 'onTestEnd' | 'onTestBatchBegin' | 'onTestBatchEnd';
+export type FitHook = 'onTrainBegin' | 'onEpochBegin' | 'onEpochEnd' | 'onTrainEnd' | 'trainBatchBegin' | 'trainBatchEnd' | TestHook;
 
 /** Worker to main: an event of the epochs loop. */
 export interface FitEvent {

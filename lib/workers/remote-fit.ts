@@ -200,6 +200,7 @@ export async function remoteFit(model: Model, x: Inputs, y: Inputs, args: FitArg
       type: 'fit', model: start, random: packRandom(model), plan: planPackage, modules, threads, priority,
       batchBegin: batchMode(callbacks, false),
       batchEnd: batchMode(callbacks, true),
+      testHooks: (['onTestBegin', 'onTestEnd', 'onTestBatchBegin', 'onTestBatchEnd'] as const).filter((h) => callbacks.has(h)),
     }, buffersOf(tensors));
   });
 }

@@ -45,3 +45,26 @@ describe('callbacks in the forms Keras and TF.js take', () => {
     await expect(compiled().fit(x, y, { verbose: 0, callbacks: { onEpochEnd: 3 } as unknown as tn.callbacks.LambdaCallbackArgs })).rejects.toThrow('LambdaCallback: onEpochEnd must be a function');
   });
 });
+
+describe("fit's validation runs evaluate's hooks (Keras 3)", () => {
+  it('onTestBegin, onTestBatchEnd and onTestEnd fire between the last batch and onEpochEnd, for tensors and for datasets', async () => {
+    for (const fromDataset of [false, true]) {
+      const seen: string[] = [];
+      const hooks = {
+        onBatchEnd: () => void seen.push('batch'),
+        onTestBegin: () => void seen.push('testBegin'),
+        onTestBatchEnd: (b: number) => void seen.push(`testBatch ${b}`),
+        onTestEnd: (logs?: tn.Logs) => void seen.push(`testEnd ${typeof logs?.loss}`),
+        onEpochEnd: () => void seen.push('epochEnd'),
+      };
+      const model = compiled();
+      if (fromDataset) {
+        const ds = tn.data.zip({ xs: tn.data.array([...Array(6)].map(() => tn.ones([2]))), ys: tn.data.array([...Array(6)].map(() => tn.zeros([1]))) }).batch(3);
+        await model.fit(ds, { epochs: 1, verbose: 0, validationData: ds, callbacks: hooks });
+      } else {
+        await model.fit(x, y, { epochs: 1, batchSize: 3, verbose: 0, validationData: [x, y], validationBatchSize: 3, callbacks: hooks });
+      }
+      expect(seen, fromDataset ? 'dataset' : 'tensors').toEqual(['batch', 'batch', 'testBegin', 'testBatch 0', 'testBatch 1', 'testEnd number', 'epochEnd']);
+    }
+  });
+});
