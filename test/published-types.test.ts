@@ -56,6 +56,11 @@ export async function main(): Promise<void> {
   const z = lib.zeros(shape);
   const i = lib.input({ shape });
   void [conv, z, i];
+  // A factory's required option left out is a type error, as in TF.js (it was a run-time error only).
+  // @ts-expect-error units is required
+  lib.layers.dense({ activation: 'relu' });
+  // @ts-expect-error filters and kernelSize are required
+  lib.layers.conv2d({ kernelSize: 3 });
   void [p, later, rows, values, scalar, matrix, logs, tracker];
 }
 export class Scaled extends (null as unknown as typeof tn.losses.Loss) {

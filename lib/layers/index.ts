@@ -42,8 +42,9 @@ export type { CategoryEncodingArgs, HashingArgs, LookupArgs, TextVectorizationAr
 export type { DotArgs, AttentionArgs, AttentionCallArgs, MultiHeadAttentionArgs, MultiHeadAttentionCallArgs };
 export type { DenseArgs, DropoutArgs, ReshapeArgs, Conv2DArgs, Pooling2DArgs, GlobalPooling2DArgs, BatchNormalizationArgs, LayerNormalizationArgs };
 
-export const dense = (args: DenseArgs) => new Dense(args);
-export const conv2d = (args: Conv2DArgs) => new Conv2D(args);
+// The TF.js factories type the options a layer cannot do without as required, as TF.js does.
+export const dense = (args: DenseArgs & { units: number }) => new Dense(args);
+export const conv2d = (args: Conv2DArgs & { filters: number; kernelSize: number | [number, number] }) => new Conv2D(args);
 export const maxPooling2d = (args: Pooling2DArgs = {}) => new MaxPooling2D(args);
 export const averagePooling2d = (args: Pooling2DArgs = {}) => new AveragePooling2D(args);
 export const globalAveragePooling2d = (args: GlobalPooling2DArgs = {}) => new GlobalAveragePooling2D(args);
@@ -51,7 +52,7 @@ export const globalMaxPooling2d = (args: GlobalPooling2DArgs = {}) => new Global
 export const flatten = (args: LayerArgs = {}) => new Flatten(args);
 export const reshape = (args: ReshapeArgs) => new Reshape(args);
 export const activation = (args: LayerArgs & { activation: ActivationIdentifier }) => new Activation(args);
-export const dropout = (args: DropoutArgs) => new Dropout(args);
+export const dropout = (args: DropoutArgs & { rate: number }) => new Dropout(args);
 export const batchNormalization = (args: BatchNormalizationArgs = {}) => new BatchNormalization(args);
 export const layerNormalization = (args: LayerNormalizationArgs = {}) => new LayerNormalization(args);
 /**
@@ -85,11 +86,11 @@ export function concatenate(first?: (LayerArgs & { axis?: number }) | SymbolicTe
   return Array.isArray(first) ? concatenateFactory(first as SymbolicTensor[], opts) : concatenateFactory(first);
 }
 export const inputLayer = (args: LayerArgs & { shape?: Shape }) => new InputLayer(args);
-export const embedding = (args: EmbeddingArgs) => new Embedding(args);
-export const simpleRNN = (args: RNNArgs) => new SimpleRNN(args);
-export const lstm = (args: LSTMArgs) => new LSTM(args);
-export const gru = (args: GRUArgs) => new GRU(args);
-export const conv1d = (args: Conv1DArgs) => new Conv1D(args);
+export const embedding = (args: EmbeddingArgs & { inputDim: number; outputDim: number }) => new Embedding(args);
+export const simpleRNN = (args: RNNArgs & { units: number }) => new SimpleRNN(args);
+export const lstm = (args: LSTMArgs & { units: number }) => new LSTM(args);
+export const gru = (args: GRUArgs & { units: number }) => new GRU(args);
+export const conv1d = (args: Conv1DArgs & { filters: number; kernelSize: number | [number] }) => new Conv1D(args);
 export const maxPooling1d = (args: Pooling1DArgs = {}) => new MaxPooling1D(args);
 export const averagePooling1d = (args: Pooling1DArgs = {}) => new AveragePooling1D(args);
 export const globalAveragePooling1d = (args: GlobalPooling2DArgs = {}) => new GlobalAveragePooling1D(args);
