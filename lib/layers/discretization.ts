@@ -3,7 +3,7 @@
 import { fromArray, Tensor, toTensor, type TensorLike } from '../tensor.js';
 import { invalid, single, singleShape } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
-import { collectAdaptElements, isAsyncSource, type AdaptData, type AsyncAdaptData } from './preprocessing.js';
+import { collectAdaptElements, isAsyncSource, PendingAdapt, type AdaptData, type AsyncAdaptData } from './preprocessing.js';
 import { encode, encodedShape, type EncodingMode } from './preprocessing-text.js';
 
 export interface DiscretizationArgs extends LayerArgs {
@@ -93,8 +93,7 @@ export class Discretization extends Layer {
   readonly numBins: number | null;
   readonly epsilon: number;
   readonly outputMode: 'int' | EncodingMode;
-  /** The adapt() over a dataset still running, if any: call() refuses to run until it settles. */
-  private adapting: Promise<void> | null = null;
+  private readonly adapting = new PendingAdapt();
 
   constructor(args: DiscretizationArgs = {}) {
     super(args);
@@ -130,15 +129,7 @@ export class Discretization extends Layer {
     if (this.numBins === null) {
       throw new Error(`Layer "${this.name}" (Discretization): cannot adapt a Discretization layer that has been initialized with \`binBoundaries\`, use \`numBins\` instead.`);
     }
-    if (isAsyncSource(data)) {
-      const pending = collectAdaptElements(data, `Layer "${this.name}" (Discretization)`).then((batches) => this.adapt(batches as Tensor[]));
-      this.adapting = pending;
-      const settle = () => {
-        if (this.adapting === pending) this.adapting = null;
-      };
-      pending.then(settle, settle);
-      return pending;
-    }
+    if (isAsyncSource(data)) return this.adapting.track(collectAdaptElements(data, `Layer "${this.name}" (Discretization)`).then((batches) => this.adapt(batches as Tensor[])));
     let summary: Summary = { values: [], weights: [] };
     let seen = 0;
     for (const batch of batchesOf(data, this.name)) {
@@ -153,7 +144,7 @@ export class Discretization extends Layer {
   }
 
   call(inputs: LayerInput): Tensor {
-    if (this.adapting) throw new Error(`Layer "${this.name}" (Discretization): adapt() is still reading its dataset; await it (adapt(dataset) returns a promise) before using the layer`);
+    this.adapting.check(this);
     const b = this.binBoundaries;
     if (b === null) {
       throw new Error(`Layer "${this.name}" (Discretization): you need to either pass the \`binBoundaries\` argument at construction time or call \`adapt(dataset)\` before you can start using the \`Discretization\` layer.`);

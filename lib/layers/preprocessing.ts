@@ -269,6 +269,30 @@ export async function collectAdaptElements(data: AsyncIterable<unknown>, layer: 
   return out;
 }
 
+/**
+ * An adapt(dataset) still reading. Keras's adapt returns when done; here a dataset makes it a promise, and a layer
+ * whose statistics it sets refuses to run until it settles, rather than compute with its initial values (code that
+ * did not await adapt would train an epoch on raw data, silently).
+ */
+export class PendingAdapt {
+  private pending: Promise<void> | null = null;
+
+  /** Tracks `adapting` until it settles; returns it. */
+  track(adapting: Promise<void>): Promise<void> {
+    this.pending = adapting;
+    const settle = () => {
+      if (this.pending === adapting) this.pending = null;
+    };
+    adapting.then(settle, settle);
+    return adapting;
+  }
+
+  /** Throws, naming the layer, while an adapt(dataset) is reading. */
+  check(layer: Layer): void {
+    if (this.pending) throw new Error(`Layer "${layer.name}" (${layer.className}): adapt() is still reading its dataset; await it (adapt(dataset) returns a promise) before using the layer`);
+  }
+}
+
 /** Keras's backend.epsilon(): the floor of the standard deviation. */
 const EPSILON = 1e-7;
 
@@ -289,8 +313,7 @@ export class Normalization extends Layer {
   private buildShape: Shape | null = null;
   private fixedMean: Tensor | null = null;
   private fixedVariance: Tensor | null = null;
-  /** The adapt() over a dataset still running, if any: call() refuses to run until it settles. */
-  private adapting: Promise<void> | null = null;
+  private readonly adapting = new PendingAdapt();
   adaptMean: Variable | null = null;
   adaptVariance: Variable | null = null;
   count: Variable | null = null;
@@ -391,17 +414,7 @@ export class Normalization extends Layer {
   adapt(data: AdaptData): void;
   adapt(data: AdaptData | AsyncAdaptData): void | Promise<void> {
     this.checkOptionsNow();
-    if (isAsyncSource(data)) {
-      // Keras's adapt returns when done; here a dataset makes it a promise, and the layer refuses to run until it
-      // settles rather than normalize with the initial mean 0 and variance 1 (a first epoch on raw data, silently).
-      const pending = collectAdaptElements(data, `Layer "${this.name}" (Normalization)`).then((batches) => this.adapt(batches as Tensor[]));
-      this.adapting = pending;
-      const settle = () => {
-        if (this.adapting === pending) this.adapting = null;
-      };
-      pending.then(settle, settle);
-      return pending;
-    }
+    if (isAsyncSource(data)) return this.adapting.track(collectAdaptElements(data, `Layer "${this.name}" (Normalization)`).then((batches) => this.adapt(batches as Tensor[])));
     if (this.inputMean !== null) {
       throw new Error(`Layer "${this.name}" (Normalization): adapt() computes the mean and variance, but this layer was given them (mean=${JSON.stringify(this.inputMean)}); create it without mean and variance to adapt it`);
     }
@@ -444,7 +457,7 @@ export class Normalization extends Layer {
   }
 
   call(inputs: LayerInput): Tensor {
-    if (this.adapting) throw new Error(`Layer "${this.name}" (Normalization): adapt() is still reading its dataset; await it (adapt(dataset) returns a promise) before using the layer`);
+    this.adapting.check(this);
     let x = single(inputs, this);
     if (x.dtype !== 'float32') x = cast(x, 'float32');
     const mean = this.fixedMean ?? reshape(this.adaptMean!, this.broadcastShape);

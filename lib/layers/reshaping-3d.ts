@@ -4,14 +4,12 @@ import { pad, repeat, slice } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
 import { invalid, single, singleShape } from './core.js';
 import { Layer, formatShape, type LayerArgs, type LayerInput, type Shape } from './layer.js';
-import { dataFormatOf } from './reshaping.js';
+import { dataFormatOf, isCount } from './reshaping.js';
 
 type Pair = [number, number];
 type Sides3 = [Pair, Pair, Pair];
 type DataFormat = 'channels_last' | 'channels_first';
 type DataFormatArg = DataFormat | 'channelsLast' | 'channelsFirst';
-
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 /**
  * Keras's three forms of 3-D padding and cropping: n (every side), [d1, d2, d3] (symmetric along each), or

@@ -10,7 +10,8 @@ import { Layer, formatShape, type CallArgs, type LayerArgs, type LayerInput, typ
 
 type Pair = [number, number];
 
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+/** A padding or cropping width: a non-negative integer. */
+export const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 /** An int (both sides) or [before, after] of non-negative integers. */
 function sides(v: unknown): Pair | null {

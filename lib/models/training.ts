@@ -156,11 +156,21 @@ const stepData = (xs: Tensor[], ys: Tensor[], sw: Tensor | null): [Tensor | Tens
 
 /** One optimisation step on a batch (call inside a step scope): the model's own trainStep when it defines one. */
 export function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
+  forgettingStepLosses(model, () => trainStepInScope(model, c, xs, ys, sw));
+}
+
+export function testStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
+  forgettingStepLosses(model, () => testStepInScope(model, c, xs, ys, sw));
+}
+
+/**
+ * Runs a step, then forgets the losses its forward pass added (addLoss, activity regularizers): they live in the
+ * step's scope, so model.losses after fit lists the weight penalties rather than tensors whose buffers were recycled.
+ */
+function forgettingStepLosses(model: Model, step: () => void): void {
   try {
-    trainStepInScope(model, c, xs, ys, sw);
+    step();
   } finally {
-    // The forward pass's losses (addLoss, activity regularizers) live in the step's scope: forget them with it, so
-    // that model.losses after fit lists the weight penalties rather than tensors whose buffers were recycled.
     model.clearCallLosses();
   }
 }
@@ -179,14 +189,6 @@ function trainStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[],
   const grads = backward(loss, null, vars, (v) => (v instanceof Variable && !v.constraint ? optimizer.fusedDenseUpdate(v) : null));
   const pairs: [Tensor | null, Variable][] = vars.map((v) => [grads.get(v) ?? null, v]);
   noGrad(() => optimizer.applyGradients(pairs));
-}
-
-export function testStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
-  try {
-    testStepInScope(model, c, xs, ys, sw);
-  } finally {
-    model.clearCallLosses();
-  }
 }
 
 function testStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
