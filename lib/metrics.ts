@@ -227,6 +227,15 @@ export class MeanAbsoluteError extends MeanMetricWrapper {
     super((t, p) => errorValues(t, p, this.name, Math.abs), args.name ?? 'mean_absolute_error');
   }
 }
+/** Keras's RootMeanSquaredError: the square root of the epoch's mean squared error (not a mean of per-batch roots). */
+export class RootMeanSquaredError extends MeanMetricWrapper {
+  constructor(args: { name?: string } = {}) {
+    super((t, p) => errorValues(t, p, this.name, (d) => d * d), args.name ?? 'root_mean_squared_error');
+  }
+  override result(): number {
+    return Math.sqrt(super.result());
+  }
+}
 
 /** Keras's NEG_INF: what top-k filtering gives the predictions outside the top k, below any threshold. */
 const NEG_INF = -1e10;
@@ -1054,7 +1063,7 @@ const metricClasses: Record<string, new (config: never) => Metric> = {
   MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
   BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, IoU, OneHotIoU, BinaryIoU, FBetaScore, F1Score,
   BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
-  MeanSquaredError, MeanAbsoluteError,
+  MeanSquaredError, MeanAbsoluteError, RootMeanSquaredError,
   // Their constructors take numClasses first; the config has it as an option, which they accept too.
   MeanIoU: MeanIoU as never, OneHotMeanIoU: OneHotMeanIoU as never,
 };
@@ -1089,6 +1098,7 @@ const factories: Record<string, (name: string) => Metric> = {
   mse: (n) => new MeanSquaredError({ name: n }),
   mean_absolute_error: (n) => new MeanAbsoluteError({ name: n }),
   mae: (n) => new MeanAbsoluteError({ name: n }),
+  root_mean_squared_error: (n) => new RootMeanSquaredError({ name: n }),
   precision: (n) => new Precision({ name: n }),
   recall: (n) => new Recall({ name: n }),
   auc: (n) => new AUC({ name: n }),

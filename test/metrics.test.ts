@@ -66,6 +66,30 @@ describe('metrics', () => {
   });
 });
 
+describe("Keras's RootMeanSquaredError", () => {
+  it('is the root of the mean squared error over every batch so far, by class, by name and in compile()', async () => {
+    const m = new M.RootMeanSquaredError();
+    expect(m.name).toBe('root_mean_squared_error');
+    m.updateState(tn.tensor([[1, 2], [3, 4]]), tn.tensor([[1, 0], [3, 5]]));
+    expect(m.result()).toBeCloseTo(Math.sqrt((4 + 1) / 4));
+    m.updateState(tn.tensor([[0, 0]]), tn.tensor([[3, 3]]));
+    // One root of all three rows' mean, not the mean of two batches' roots.
+    expect(m.result()).toBeCloseTo(Math.sqrt((2 + 0.5 + 9) / 3));
+    const w = new M.RootMeanSquaredError({ name: 'rmse' });
+    w.updateState(tn.tensor([[1], [2]]), tn.tensor([[3], [2]]), tn.tensor([3, 1]));
+    expect(w.result()).toBeCloseTo(Math.sqrt((4 * 3) / 4));
+    expect(M.getMetric('root_mean_squared_error')).toBeInstanceOf(M.RootMeanSquaredError);
+    expect(M.getMetric('RootMeanSquaredError').name).toBe('root_mean_squared_error');
+    expect(M.getMetric({ className: 'RootMeanSquaredError', config: { name: 'r' } }).name).toBe('r');
+
+    const model = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [1], kernelInitializer: 'ones', biasInitializer: 'zeros' })]);
+    model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['root_mean_squared_error'] });
+    const [loss, rmse] = await model.evaluate(tn.tensor([[1], [2], [3], [4]]), tn.tensor([[2], [2], [2], [2]]), { batchSize: 2, verbose: 0 });
+    expect(loss).toBeCloseTo((1 + 0 + 1 + 4) / 4);
+    expect(rmse).toBeCloseTo(Math.sqrt(6 / 4));
+  });
+});
+
 describe("Keras's Mean.update_state(values)", () => {
   it('takes the values alone (weights third), and still averages yPred as a compile() metric', () => {
     const m = new tn.metrics.Mean();
