@@ -134,6 +134,10 @@ export function combinedWeights(sampleWeight: TensorLike | undefined, classWeigh
     throw new Error(`${what}: classWeight must map class indices to non-negative finite numbers ({ 0: 1, 1: 5 }), received ${JSON.stringify(classWeight) ?? String(classWeight)}`);
   }
   if (ys.length !== 1) throw new Error(`${what}: classWeight is supported only for models with a single output`);
+  // Keras refuses these too: in [N, H, W] sparse masks or [N, T, C] one-hot sequences the per-sample label is not defined.
+  if (ys[0].shape.length >= 3) {
+    throw new Error(`${what}: classWeight is not supported for targets of 3 or more dimensions (y has shape ${JSON.stringify(ys[0].shape)}), as in Keras; to weight pixels or steps by their class, pass a sampleWeight with one weight per pixel or step ([N, H, W] beside [N, H, W] sparse masks)`);
+  }
   const cw = classWeightsFor(ys[0], classWeight);
   return sw ? mul(sw, cw) : cw;
 }

@@ -1,0 +1,37 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as tn from '../../lib/index.js';
+
+const { Conv2D } = tn.layers;
+
+beforeEach(() => {
+  tn.clearSession();
+  tn.setSeed(1234);
+});
+
+describe('per-pixel segmentation targets', () => {
+  function segmenter() {
+    const model = new tn.Sequential([new Conv2D(2, 1, { inputShape: [4, 4, 1], activation: 'softmax' })]);
+    model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
+    return model;
+  }
+  const x = tn.randomUniform([6, 4, 4, 1], 0, 1, 'float32', 3);
+  const masks = tn.cast(tn.greater(x, 0.5), 'int32').reshape([6, 4, 4]);
+
+  it('refuses classWeight for [N, H, W] masks, as Keras does, instead of reading a class out of the pixels', async () => {
+    const model = segmenter();
+    await expect(model.fit(x, masks, { classWeight: { 0: 1, 1: 5 }, epochs: 1, verbose: 0 }))
+      .rejects.toThrow(/fit: classWeight is not supported for targets of 3 or more dimensions \(y has shape \[6,4,4\]\), as in Keras; .*sampleWeight/);
+    expect(() => model.trainOnBatch(x, masks, { classWeight: { 1: 2 } })).toThrow(/trainOnBatch: classWeight is not supported .* \[6,4,4\]/);
+    const ds = tn.data.zip([tn.data.array(tn.unstack(x)), tn.data.array(tn.unstack(masks))]).batch(3);
+    await expect(model.fit(ds, { classWeight: { 1: 2 }, epochs: 1, verbose: 0 })).rejects.toThrow(/classWeight is not supported .* \[3,4,4\]/);
+  });
+
+  it('weights each pixel by a sampleWeight of the mask\'s shape', () => {
+    const model = segmenter();
+    const weights = tn.add(tn.mul(tn.cast(masks, 'float32'), 4), 1);
+    const probs = model.predict(x) as tn.Tensor;
+    const ce = tn.neg(tn.log(tn.sum(tn.mul(probs, tn.oneHot(masks, 2)), -1)));
+    const expected = tn.sum(tn.mul(ce, weights)).item() / ce.size;
+    expect(model.trainOnBatch(x, masks, { sampleWeight: weights })[0]).toBeCloseTo(expected, 5);
+  });
+});
