@@ -4,7 +4,7 @@
 import type { History, Logs } from '../callbacks/callback.js';
 import { Layer, SymbolicTensor, formatShape, uniqueLayerName, type CallArgs, type LayerArgs, type LayerInput, type LayerNode, type LayerOutput, type Mask, type Shape } from '../layers/layer.js';
 import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
-import { Tensor, type TensorLike, type Variable } from '../tensor.js';
+import { StringTensor, Tensor, isStringTensor, type TensorLike, type Variable } from '../tensor.js';
 import { metricsNames, parseCompileArgs, type CompileArgs, type Compiled } from './compile.js';
 import { Metric } from '../metrics.js';
 import { checkOptionNames } from '../names.js';
@@ -237,8 +237,26 @@ export class Model extends Layer {
     return this.inputs.length ? this.inputs.map((t) => t.shape) : null;
   }
 
+  /**
+   * Keras 3's _adjust_input_rank: data one axis short of an input whose last axis is 1 gets that axis (a batch of
+   * scalars, [N], for tn.input({ shape: [1] }), as a tabular dataset of dicts batches them), and data with an extra
+   * last axis of 1 loses it. Any other rank is left for checkInputShapes to refuse.
+   */
+  protected adjustInputRanks(xs: Tensor[]): Tensor[] {
+    const expected = this.expectedInputShapes();
+    if (!expected || xs.length !== expected.length) return xs;
+    // Strings (a text model's input) keep their flat order too; no numeric op may reshape them.
+    const withShape = (x: Tensor, shape: number[]) => (isStringTensor(x) ? new StringTensor(x._strings, shape) : x.reshape(shape));
+    return xs.map((x, i) => {
+      const e = expected[i];
+      if (x.rank === e.length - 1 && e[e.length - 1] === 1) return withShape(x, [...x.shape, 1]);
+      if (x.rank === e.length + 1 && x.shape[x.rank - 1] === 1) return withShape(x, x.shape.slice(0, -1));
+      return x;
+    });
+  }
+
   /** Keras's check of data against the model's input shapes, before any layer sees it. */
-  protected checkInputShapes(xs: Tensor[]): void {
+  protected checkInputShapes(xs: Tensor[], given: Tensor[] = xs): void {
     const expected = this.expectedInputShapes();
     if (!expected) return;
     if (xs.length !== expected.length) {
@@ -247,7 +265,7 @@ export class Model extends Layer {
     xs.forEach((x, i) => {
       const e = expected[i];
       if (x.rank !== e.length || e.some((d, j) => d !== null && d !== x.shape[j])) {
-        throw new Error(`Input ${i} of layer "${this.name}" is incompatible with the layer: expected shape=${formatShape(e)}, found shape=${formatShape(x.shape)}`);
+        throw new Error(`Input ${i} of layer "${this.name}" is incompatible with the layer: expected shape=${formatShape(e)}, found shape=${formatShape(given[i].shape)}`);
       }
     });
   }
@@ -279,7 +297,10 @@ export class Model extends Layer {
 
   /** @internal Forward pass on a list of inputs, returning a list of outputs. */
   forward(xs: Tensor[], training: boolean): Tensor[] {
-    this.checkInputShapes(xs);
+    const adjusted = this.adjustInputRanks(xs);
+    // The error shows the data as given, not as reshaped.
+    this.checkInputShapes(adjusted, xs);
+    xs = adjusted;
     const out = this.apply(xs.length === 1 ? xs[0] : xs, { training }) as LayerOutput;
     return Array.isArray(out) ? out : [out];
   }

@@ -643,9 +643,10 @@ describe('bad input', () => {
   it('a wrong input shape names the model and both shapes', async () => {
     const model = referenceCnn();
     model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-    await expect(model.fit(tn.zeros([4, 28, 28]), tn.zeros([4], 'int32'), { verbose: 0 })).rejects.toThrow(
-      'Input 0 of layer "sequential" is incompatible with the layer: expected shape=(None, 28, 28, 1), found shape=(4, 28, 28)',
+    await expect(model.fit(tn.zeros([4, 28, 27]), tn.zeros([4], 'int32'), { verbose: 0 })).rejects.toThrow(
+      'Input 0 of layer "sequential" is incompatible with the layer: expected shape=(None, 28, 28, 1), found shape=(4, 28, 27)',
     );
+    await expect(model.fit(tn.zeros([4, 784]), tn.zeros([4], 'int32'), { verbose: 0 })).rejects.toThrow('expected shape=(None, 28, 28, 1), found shape=(4, 784)');
     expect(() => model.predict(tn.zeros([2, 28, 28, 3]))).toThrow('expected shape=(None, 28, 28, 1), found shape=(2, 28, 28, 3)');
     const d = new tn.Sequential([new Dense(4), new Dense(2)]);
     d.predict(tn.zeros([1, 3]));
@@ -653,6 +654,37 @@ describe('bad input', () => {
     const dense = new Dense(2);
     dense.apply(tn.zeros([1, 3]));
     expect(() => dense.apply(tn.zeros([1, 5]))).toThrow('Input 0 of layer "dense_4" is incompatible with the layer: expected axis -1 of input shape to have value 3, but received input with shape (1, 5)');
+  });
+
+  it("data one axis short of an input ending in 1, or with an extra last axis of 1, is reshaped, as Keras 3's functional models do", async () => {
+    // keras.io's structured data example: Input(shape=(1,)) per column, fed a dataset of dicts of scalars.
+    const a = tn.input({ shape: [1], name: 'a' });
+    const b = tn.input({ shape: [1], name: 'b' });
+    const model = tn.model({ inputs: [a, b], outputs: new Dense(1, { kernelInitializer: 'ones' }).apply(tn.layers.concatenate([a, b])) as tn.SymbolicTensor });
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    const flat = model.predict([tn.tensor([1, 2, 3]), tn.tensor([4, 5, 6])]) as tn.Tensor;
+    expect(flat.shape).toEqual([3, 1]);
+    expect(Array.from(flat.dataSync())).toEqual([5, 7, 9]);
+    const rows = [{ a: 1, b: 4 }, { a: 2, b: 5 }, { a: 3, b: 6 }].map((x, i) => [x, i] as const);
+    const ds = tn.data.array(rows as never).batch(2);
+    const [loss] = await model.evaluate(ds as never, { verbose: 0 });
+    expect(loss).toBeCloseTo(((5 - 0) ** 2 + (7 - 1) ** 2 + (9 - 2) ** 2) / 3, 4);
+    const history = await model.fit(ds as never, { epochs: 1, verbose: 0 });
+    expect(history.history.loss).toHaveLength(1);
+
+    // The other way, and an image batch without its channel axis.
+    const seq = new tn.Sequential([new Dense(2, { inputShape: [3] })]);
+    const x = tn.tensor([[1, 2, 3]]);
+    expect((seq.predict(x.reshape([1, 3, 1])) as tn.Tensor).dataSync()).toEqual((seq.predict(x) as tn.Tensor).dataSync());
+    const cnn = referenceCnn();
+    const images = tn.randomUniform([2, 28, 28]);
+    expect((cnn.predict(images) as tn.Tensor).dataSync()).toEqual((cnn.predict(images.reshape([2, 28, 28, 1])) as tn.Tensor).dataSync());
+
+    // Strings too: a text model whose input is shape [1] predicts on a plain list of strings.
+    const text = tn.input({ shape: [1], dtype: 'string' });
+    const lookup = new tn.layers.StringLookup({ vocabulary: ['x', 'y'], outputMode: 'one_hot' });
+    const textModel = tn.model({ inputs: text, outputs: lookup.apply(text) as tn.SymbolicTensor });
+    expect((textModel.predict(tn.tensor(['y', 'z'])) as tn.Tensor).arraySync()).toEqual([[0, 0, 1], [1, 0, 0]]);
   });
 
   it('unknown loss, optimizer, metric and activation names list the known ones', () => {
