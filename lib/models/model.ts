@@ -4,7 +4,7 @@
 import type { History, Logs } from '../callbacks/callback.js';
 import { Layer, SymbolicTensor, formatShape, uniqueLayerName, type CallArgs, type LayerArgs, type LayerInput, type LayerNode, type LayerOutput, type Mask, type Shape } from '../layers/layer.js';
 import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
-import { StringTensor, Tensor, isStringTensor, type TensorLike, type Variable } from '../tensor.js';
+import { Tensor, type TensorLike, type Variable } from '../tensor.js';
 import { metricsNames, parseCompileArgs, type CompileArgs, type Compiled } from './compile.js';
 import { Metric } from '../metrics.js';
 import { checkOptionNames } from '../names.js';
@@ -245,12 +245,10 @@ export class Model extends Layer {
   protected adjustInputRanks(xs: Tensor[]): Tensor[] {
     const expected = this.expectedInputShapes();
     if (!expected || xs.length !== expected.length) return xs;
-    // Strings (a text model's input) keep their flat order too; no numeric op may reshape them.
-    const withShape = (x: Tensor, shape: number[]) => (isStringTensor(x) ? new StringTensor(x._strings, shape) : x.reshape(shape));
     return xs.map((x, i) => {
       const e = expected[i];
-      if (x.rank === e.length - 1 && e[e.length - 1] === 1) return withShape(x, [...x.shape, 1]);
-      if (x.rank === e.length + 1 && x.shape[x.rank - 1] === 1) return withShape(x, x.shape.slice(0, -1));
+      if (x.rank === e.length - 1 && e[e.length - 1] === 1) return x.reshape([...x.shape, 1]);
+      if (x.rank === e.length + 1 && x.shape[x.rank - 1] === 1) return x.reshape(x.shape.slice(0, -1));
       return x;
     });
   }

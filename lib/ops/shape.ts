@@ -1,16 +1,16 @@
 // Shape and indexing ops: reshape, flatten, transpose, expandDims, squeeze, slice, concat, stack, split, pad,
-// gather, oneHot. Reshape-like ops are views (they share the buffer); the rest copy.
+// gather, oneHot. Reshape-like ops are views (they share the buffer) and also take string tensors; the rest copy.
 import { record } from '../autograd/tape.js';
 import { checkDType } from '../dtype.js';
 import { native } from '../native.js';
 import { fmt, normalizeAxis, sizeOf, stridesOf } from '../shape-util.js';
-import { checkNumber, empty, maxTensorElements, Tensor, type DataArray, type TensorLike } from '../tensor.js';
+import { checkNumber, empty, fromStrings, isStringTensor, maxTensorElements, Tensor, toInputTensor, type DataArray, type TensorLike } from '../tensor.js';
 import { castTo, forEachBroadcast, toTensor, transposeInto } from './util.js';
 import { broadcastTo } from './broadcast.js';
 
 /** A view of x with another shape of the same size; one dimension may be -1 (inferred). */
 export function reshape(x: TensorLike, shape: number[]): Tensor {
-  const t = toTensor(x, 'reshape');
+  const t = toInputTensor(x, 'reshape');
   if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array, received ${String(shape)}`);
   const s = shape.slice();
   const unknown = s.reduce((k, d, i) => (d === -1 ? [...k, i] : k), [] as number[]);
@@ -33,13 +33,16 @@ export function reshape(x: TensorLike, shape: number[]): Tensor {
 
 /** @internal A tensor sharing x's buffer under another shape, with the reshaping gradient. */
 export function view(t: Tensor, shape: number[], name: string): Tensor {
+  // Strings only change shape, as tf.reshape and tf.expand_dims take them (a text column batched to [N] and expanded
+  // to [N, 1] for StringLookup); no gradient reaches them.
+  if (isStringTensor(t)) return fromStrings(t._strings, shape);
   const out = new Tensor(t._storage, shape, t.dtype);
   return record(out, name, [t], (dy) => [view(dy, t.shape.slice(), name)]);
 }
 
 /** All elements in one axis: shape [size]. */
 export function flatten(x: TensorLike): Tensor {
-  const t = toTensor(x, 'flatten');
+  const t = toInputTensor(x, 'flatten');
   return view(t, [t.size], 'flatten');
 }
 
@@ -65,7 +68,7 @@ export function transpose(x: TensorLike, perm?: number[]): Tensor {
 
 /** Inserts a size-1 axis at `axis` (which may be rank, to append). */
 export function expandDims(x: TensorLike, axis = 0): Tensor {
-  const t = toTensor(x, 'expandDims');
+  const t = toInputTensor(x, 'expandDims');
   const a = normalizeAxis(axis, t.rank + 1, 'expandDims');
   const s = t.shape.slice();
   s.splice(a, 0, 1);
@@ -74,7 +77,7 @@ export function expandDims(x: TensorLike, axis = 0): Tensor {
 
 /** Removes size-1 axes (all of them, or those listed). */
 export function squeeze(x: TensorLike, axis?: number | number[]): Tensor {
-  const t = toTensor(x, 'squeeze');
+  const t = toInputTensor(x, 'squeeze');
   let drop: Set<number>;
   if (axis === undefined) {
     drop = new Set(t.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0));

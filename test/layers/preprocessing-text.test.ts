@@ -47,7 +47,9 @@ describe('string tensors', () => {
       'clearSession', 'noGrad', 'grad', 'grads', 'valueAndGrad', 'valueAndGrads', 'variableGrads', 'setBackend', 'tidy', 'dispose', 'keep', 'isDeterministic', 'memory', 'ready', 'getBackend',
       // TF.js's helpers that take no tensor, or any tensor (clone copies a string tensor, print prints one), and time,
       // whose error (it takes a function) is a rejected promise.
-      'nextFrame', 'enableProdMode', 'disposeVariables', 'print', 'clone', 'time'];
+      'nextFrame', 'enableProdMode', 'disposeVariables', 'print', 'clone', 'time',
+      // The shape-only ops, which take strings as tf.reshape does (tested below).
+      'reshape', 'flatten', 'expandDims', 'squeeze'];
     // Every tensor-taking function of tn rejects a string tensor with an error that starts with its name, unless an
     // argument check of its own comes first.
     let named = 0;
@@ -68,6 +70,27 @@ describe('string tensors', () => {
     }
     expect(named).toBeGreaterThan(50);
     expect(() => new tn.layers.Dense({ units: 2 }).apply(tn.tensor([['a']]))).toThrow(/string tensor/);
+  });
+});
+
+describe('string tensors through the shape-only ops', () => {
+  it("reshape, flatten, expandDims and squeeze keep the strings in order, as TensorFlow's take them", () => {
+    const s = tn.tensor(['a', 'b', 'c', 'd', 'e', 'f']);
+    const m = tn.reshape(s, [2, -1]);
+    expect(tn.isStringTensor(m)).toBe(true);
+    expect(m.array()).toEqual([['a', 'b', 'c'], ['d', 'e', 'f']]);
+    expect(s.reshape([3, 2]).array()).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f']]);
+    expect(tn.flatten(m).array()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    const column = tn.expandDims(s, -1);
+    expect(column.shape).toEqual([6, 1]);
+    expect(column.array()).toEqual([['a'], ['b'], ['c'], ['d'], ['e'], ['f']]);
+    expect(tn.squeeze(column, 1).array()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(column.squeeze().shape).toEqual([6]);
+    expect(() => tn.reshape(s, [4, 2])).toThrow('reshape: cannot reshape a tensor of shape [6] (6 elements) into [4,2] (8 elements)');
+    expect(() => tn.squeeze(m, 0)).toThrow('squeeze: axis 0 of shape [2,3] has size 2, not 1');
+    // keras.io's structured data pattern: a batched text column expanded to [N, 1] for a StringLookup.
+    const lookup = new StringLookup({ vocabulary: ['b', 'a'] });
+    expect(arr(lookup.apply(tn.expandDims(tn.tensor(['a', 'b', 'z']), -1)) as tn.Tensor)).toEqual([[2], [1], [0]]);
   });
 });
 
