@@ -76,9 +76,13 @@ export function snakeToCamel(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** batchInputShape -> batch_input_shape. Digits stay attached (beta1 -> beta1, as TF.js writes it). */
+/**
+ * batchInputShape -> batch_input_shape. Digits stay attached (beta1 -> beta1, as TF.js writes it), and a one-letter
+ * word before another capital is its own word (sparseYTrue -> sparse_y_true, Keras's IoU key), so that the result
+ * reads back through snakeToCamel.
+ */
 export function camelToSnake(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return key.replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
 function isObject(v: unknown): v is Json {

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
+import { camelConfigToKeras } from '../../lib/io/keras-config.js';
 
 const { Conv2D } = tn.layers;
 
@@ -33,5 +37,29 @@ describe('per-pixel segmentation targets', () => {
     const ce = tn.neg(tn.log(tn.sum(tn.mul(probs, tn.oneHot(masks, 2)), -1)));
     const expected = tn.sum(tn.mul(ce, weights)).item() / ce.size;
     expect(model.trainOnBatch(x, masks, { sampleWeight: weights })[0]).toBeCloseTo(expected, 5);
+  });
+});
+
+describe('a segmentation model saved with its IoU metrics', () => {
+  it('writes Keras\'s sparse_y_true / sparse_y_pred keys and evaluates the same after loading', async () => {
+    const x = tn.randomUniform([8, 4, 4, 1], 0, 1, 'float32', 5);
+    const masks = tn.cast(tn.greater(x, 0.5), 'int32').reshape([8, 4, 4]);
+    const model = new tn.Sequential([new Conv2D(2, 1, { inputShape: [4, 4, 1], activation: 'softmax' })]);
+    const meanIoU = new tn.metrics.MeanIoU({ numClasses: 2, sparseYPred: false });
+    model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: [meanIoU, new tn.metrics.IoU({ numClasses: 2, targetClassIds: [1], sparseYPred: false, name: 'fg' })] });
+    const config = camelConfigToKeras(meanIoU.getConfig()) as Record<string, unknown>;
+    expect(config).toMatchObject({ sparse_y_true: true, sparse_y_pred: false });
+    const before = await model.evaluate(x, masks, { verbose: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'tn-seg-'));
+    try {
+      await model.save(join(dir, 'seg.keras'));
+      await model.save(join(dir, 'tfjs'));
+      for (const path of [join(dir, 'seg.keras'), join(dir, 'tfjs')]) {
+        const loaded = await tn.models.loadModel(path);
+        expect(await loaded.evaluate(x, masks, { verbose: 0 })).toEqual(before);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
