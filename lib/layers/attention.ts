@@ -170,7 +170,8 @@ export class Attention extends Layer {
 
   call(inputs: LayerInput, args: AttentionCallArgs = {}): LayerOutput {
     const list = Array.isArray(inputs) ? inputs : [inputs];
-    this.shapesOf(list.map((t) => t.shape as Shape));
+    // A built layer called on one tensor is told so, as its first call is, not as a list of one.
+    this.shapesOf(Array.isArray(inputs) ? inputs.map((t) => t.shape as Shape) : (inputs.shape as Shape));
     const [q, v, k = v] = list;
     for (const [t, what] of [[q, 'query'], [k, 'key']] as const) {
       if (this.scale && this.scale.rank === 1 && t.shape[2] !== this.scale.shape[0]) {
@@ -461,7 +462,7 @@ export class MultiHeadAttention extends Layer {
 
   call(inputs: LayerInput, args: MultiHeadAttentionCallArgs = {}): LayerOutput {
     const list = Array.isArray(inputs) ? inputs : [inputs];
-    const [qs, vs, ks] = this.shapesOf(list.map((t) => t.shape as Shape)) as number[][];
+    const [qs, vs, ks] = this.shapesOf(Array.isArray(inputs) ? inputs.map((t) => t.shape as Shape) : (inputs.shape as Shape)) as number[][];
     const [q, v, k = v] = list;
     const want = [this.queryKernel!, this.valueKernel!, this.keyKernel!].map((w) => w.shape[0]);
     if (qs[qs.length - 1] !== want[0] || vs[vs.length - 1] !== want[1] || ks[ks.length - 1] !== want[2]) {

@@ -206,6 +206,10 @@ describe('Attention', () => {
     expect(() => new Attention({ scoreMode: 'sum' as never })).toThrow("Attention: invalid value for argument `scoreMode`, expected one of 'dot', 'concat'. Received: scoreMode=\"sum\"");
     expect(() => new Attention({ dropout: 1 })).toThrow('Attention: received an invalid value for `dropout`, expected a number in [0, 1). Received: dropout=1');
     expect(() => new Attention({ name: 'att' }).apply(q)).toThrow('Layer "att" (Attention) must be called on a list of inputs, namely [query, value] or [query, value, key]. Received: one tensor of shape (2, 3, 5)');
+    // Once built, too.
+    const built = new Attention({ name: 'built' });
+    built.apply([q, q]);
+    expect(() => built.apply(q)).toThrow('Layer "built" (Attention) must be called on a list of inputs, namely [query, value] or [query, value, key]. Received: one tensor of shape (2, 3, 5)');
     // Value's depth may differ from the query's when a key of the query's depth is given.
     expect((new Attention({ name: 'att2' }).apply([q, randomTensor([B, Tv, 3], 1), k]) as tn.Tensor).shape).toEqual([B, Tq, 3]);
     expect(() => new Attention({ name: 'att3' }).apply([q, v, randomTensor([B, Tv, 4], 1)])).toThrow('Layer "att3" (Attention) needs query and key with the same last axis, value and key with the same length, and one batch size. Received shapes (query, value, key): (2, 3, 5), (2, 4, 5), (2, 4, 4)');
@@ -424,6 +428,9 @@ describe('MultiHeadAttention', () => {
     expect(() => new MultiHeadAttention({ numHeads: 2, keyDim: 2, dropout: -0.1 })).toThrow('`dropout`, expected a number in [0, 1)');
     const m = new MultiHeadAttention({ numHeads: 2, keyDim: 2, name: 'm' });
     expect(() => m.apply(query)).toThrow('Layer "m" (MultiHeadAttention) must be called on a list [query, value] or [query, value, key] (self-attention: [x, x]). Received: one tensor of shape (2, 3, 6)');
+    const built = new MultiHeadAttention({ numHeads: 2, keyDim: 2, name: 'built' });
+    built.apply([query, query]);
+    expect(() => built.apply(query)).toThrow('Layer "built" (MultiHeadAttention) must be called on a list [query, value] or [query, value, key] (self-attention: [x, x]). Received: one tensor of shape (2, 3, 6)');
     expect(() => m.apply([query, value, randomTensor([B, S + 1, 7], 1)])).toThrow('Layer "m" (MultiHeadAttention): all dimensions of `value` and `key`, except the last one, must be equal');
     m.apply([query, value]);
     expect(() => m.apply([query, randomTensor([B, S, 4], 1)])).toThrow('Layer "m" (MultiHeadAttention) was built for query, value and key with last axes 6, 5, 5, received shapes [2,3,6], [2,4,4], [2,4,4]');
