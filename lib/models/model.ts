@@ -10,13 +10,18 @@ import { Metric } from '../metrics.js';
 import { checkOptionNames } from '../names.js';
 import type { Inputs } from './data.js';
 import { buildGraph, runGraph, type Graph } from './functional.js';
-import { printSummary } from './summary.js';
+import { printSummary, type SummaryLayout } from './summary.js';
 import * as training from './training.js';
 import { Dataset } from '../data/dataset.js';
 import * as datasetTraining from './training-dataset.js';
 import type { EvaluateDatasetArgs, FitDatasetArgs, PredictDatasetArgs } from './training-dataset.js';
 import type { EvaluateArgs, FitArgs, PredictArgs, WorkerArgs } from './training.js';
 
+
+/** Model.summary's options, Keras's keyword arguments. */
+export interface SummaryOptions extends SummaryLayout {
+  printFn?: (line: string) => void;
+}
 export type { CompileArgs } from './compile.js';
 export type { EvaluateArgs, FitArgs, FitWorkerOptions, PredictArgs, WorkerArgs } from './training.js';
 export type { EvaluateDatasetArgs, FitDatasetArgs, PredictDatasetArgs } from './training-dataset.js';
@@ -476,9 +481,16 @@ export class Model extends Layer {
    * Prints Keras's summary table (or passes each line to printFn). `positions` are the columns' right edges, as
    * fractions of lineLength when all are at most 1, else as character columns; with lineLength or positions the
    * layout is fixed (Keras's default stops when positions are omitted) and long cells wrap, without either the
-   * columns fit their contents.
+   * columns fit their contents. Keras's keyword form is one options object: `summary({ showTrainable: true,
+   * expandNested: true, lineLength, positions, printFn })`.
    */
-  summary(lineLength?: number, positions?: number[], printFn: (line: string) => void = (l) => console.log(l)): void {
+  summary(lineLength?: number | SummaryOptions, positions?: number[], printFn: (line: string) => void = (l) => console.log(l)): void {
+    if (lineLength !== null && typeof lineLength === 'object') {
+      checkOptionNames(lineLength, ['lineLength', 'positions', 'printFn', 'expandNested', 'showTrainable'], 'summary');
+      const { printFn: print = printFn, ...layout } = lineLength;
+      printSummary(this, print, layout);
+      return;
+    }
     printSummary(this, printFn, { lineLength, positions });
   }
 

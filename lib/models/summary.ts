@@ -38,6 +38,10 @@ const defaultLayout = {
 export interface SummaryLayout {
   lineLength?: number;
   positions?: number[];
+  /** Keras's expand_nested: the layers of nested models, indented under theirs. */
+  expandNested?: boolean;
+  /** Keras's show_trainable: a "Trainable" column, Y or N for layers with weights, - for the rest. */
+  showTrainable?: boolean;
 }
 
 /**
@@ -52,7 +56,13 @@ function fixedWidths(layout: SummaryLayout, headers: string[], branching: boolea
     throw new Error(`summary: lineLength must be a positive integer, received ${lineLength}`);
   }
   const defaults = branching ? defaultLayout.branching : defaultLayout.plain;
-  const stops = positions ?? defaults.positions;
+  let stops = positions ?? defaults.positions;
+  let length = lineLength ?? defaults.lineLength;
+  // Keras makes room for the Trainable column the same way: 8 more characters, the other edges at 0.86 of theirs.
+  if (layout.showTrainable && Array.isArray(stops) && stops.length === headers.length - 1 && stops[stops.length - 1] <= 1) {
+    stops = [...stops.map((p) => p * 0.86), 1];
+    length += 8;
+  }
   if (!Array.isArray(stops) || stops.length !== headers.length || !stops.every((p) => typeof p === 'number' && Number.isFinite(p) && p > 0)) {
     throw new Error(
       `summary: positions must list ${headers.length} positive numbers, one right edge per column (${headers.map((h) => JSON.stringify(h)).join(', ')}); ` +
@@ -60,7 +70,6 @@ function fixedWidths(layout: SummaryLayout, headers: string[], branching: boolea
     );
   }
   const relative = stops[stops.length - 1] <= 1;
-  const length = lineLength ?? defaults.lineLength;
   const edges = relative ? stops.map((p) => Math.floor(p * length)) : stops.map((p) => Math.floor(p));
   return edges.map((edge, i) => {
     // The first column also holds the table's left border.
@@ -90,26 +99,44 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
+/** The rows a model's table lists: its layers, without a Sequential's InputLayer. */
+function shownLayers(model: Model): Layer[] {
+  return model.layers.filter((l) => !(model.className === 'Sequential' && l instanceof InputLayer));
+}
+
+/** A nested model (Model itself is only a type here: model.ts imports this module). */
+function isModel(layer: Layer): layer is Model {
+  const m = layer as unknown as Partial<Model>;
+  return Array.isArray(m.layers) && typeof m.summary === 'function';
+}
+
 /**
  * Prints Keras's summary table. Without lineLength and positions the columns fit their contents; with either, the
  * columns sit at Keras's stops (defaults [0.45, 0.8, 1] of 88 characters, or [0.3, 0.56, 0.74, 1] of 108 with a
  * "Connected to" column) and longer cells wrap onto more lines, as Keras's table does.
  */
 export function printSummary(model: Model, print: (line: string) => void, layout: SummaryLayout = {}): void {
-  const layers = model.layers.filter((l) => !(model.className === 'Sequential' && l instanceof InputLayer));
+  const layers = shownLayers(model);
   const functional = model.className !== 'Sequential' && model.outputs.length > 0;
   const branching = functional && layers.some((l) => l.inboundNodes.some((n) => n.inputs.length > 1));
   const headers = branching ? ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'] : ['Layer (type)', 'Output Shape', 'Param #'];
-  const rows = layers.map((l) => {
-    const cells = [`${l.name} (${l.className})`, outputShapeOf(model, l), paramsOf(l)];
+  if (layout.showTrainable) headers.push('Trainable');
+  const rows: string[][] = [];
+  const addRows = (owner: Model, l: Layer, level: number) => {
+    const prefix = level ? `${'   '.repeat(level)}└ ` : '';
+    const cells = [`${prefix}${l.name} (${l.className})`, outputShapeOf(owner, l), paramsOf(l)];
     if (branching) {
-      const ins = l.inboundNodes.flatMap((n) => n.inputs.map((t) => `${t.node.layer.name}[${Math.max(0, t.node.layer.inboundNodes.indexOf(t.node))}][${t.index}]`));
+      // As in Keras, a nested model's own layers connect to nothing in this graph.
+      const ins = level ? [] : l.inboundNodes.flatMap((n) => n.inputs.map((t) => `${t.node.layer.name}[${Math.max(0, t.node.layer.inboundNodes.indexOf(t.node))}][${t.index}]`));
       cells.push(ins.length ? ins.join(', ') : '-');
     }
-    return cells;
-  });
+    if (layout.showTrainable) cells.push(l.weights.length === 0 ? '-' : l.trainable ? 'Y' : 'N');
+    rows.push(cells);
+    if (layout.expandNested && isModel(l)) for (const inner of shownLayers(l)) addRows(l, inner, level + 1);
+  };
+  for (const l of layers) addRows(model, l, 0);
   const fixed = layout.lineLength !== undefined || layout.positions !== undefined;
-  const base = branching ? [31, 22, 11, 22] : [31, 22, 13];
+  const base = [...(branching ? [31, 22, 11, 22] : [31, 22, 13]), ...(layout.showTrainable ? [9] : [])];
   const widths = fixed ? fixedWidths(layout, headers, branching) : base.map((w, i) => Math.max(w, headers[i].length, ...rows.map((r) => r[i].length)));
   const line = (l: string, m: string, r: string, fill: string) => l + widths.map((w) => fill.repeat(w + 2)).join(m) + r;
   const cell = (cells: string[], edge: string) => {

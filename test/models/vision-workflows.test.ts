@@ -63,3 +63,46 @@ describe('a segmentation model saved with its IoU metrics', () => {
     }
   });
 });
+
+describe('summary of a transfer-learning model', () => {
+  function frozenBase() {
+    const base = new tn.Sequential([
+      new Conv2D(4, 3, { inputShape: [8, 8, 1], name: 'bc' }),
+      new tn.layers.BatchNormalization({ name: 'bbn' }),
+      new tn.layers.GlobalAveragePooling2D({ name: 'gap' }),
+    ], 'base');
+    base.trainable = false;
+    const inp = tn.input({ shape: [8, 8, 1] });
+    const features = base.apply(inp, { training: false }) as tn.SymbolicTensor;
+    return tn.model({ inputs: inp, outputs: new tn.layers.Dense(3, { name: 'head' }).apply(features) as tn.SymbolicTensor });
+  }
+  const cells = (line: string) => line.split('│').slice(1, -1).map((c) => c.trim());
+
+  it('takes Keras\'s keywords as an object: showTrainable adds Y / N / - and expandNested lists the base\'s layers', () => {
+    const lines: string[] = [];
+    frozenBase().summary({ showTrainable: true, expandNested: true, printFn: (l) => lines.push(l) });
+    expect(cells(lines[2].replaceAll('┃', '│'))).toEqual(['Layer (type)', 'Output Shape', 'Param #', 'Trainable']);
+    const rows = lines.filter((l) => l.startsWith('│')).map(cells);
+    expect(rows).toEqual([
+      ['input_layer (InputLayer)', '(None, 8, 8, 1)', '0', '-'],
+      ['base (Sequential)', '(None, 4)', '56', 'N'],
+      ['└ bc (Conv2D)', '(None, 6, 6, 4)', '40', 'N'],
+      ['└ bbn (BatchNormalization)', '(None, 6, 6, 4)', '16', 'N'],
+      ['└ gap (GlobalAveragePooling2D)', '(None, 4)', '0', '-'],
+      ['head (Dense)', '(None, 3)', '15', 'Y'],
+    ]);
+    expect(lines.find((l) => l.includes('└ bc'))).toMatch(/^│ {4}└ bc \(Conv2D\)/);
+    expect(lines.slice(-2)).toEqual([' Trainable params: 15 (60.00 B)', ' Non-trainable params: 56 (224.00 B)']);
+  });
+
+  it('widens a fixed layout for the Trainable column as Keras does, and names an option it does not take', () => {
+    const lines: string[] = [];
+    frozenBase().summary({ showTrainable: true, lineLength: 80, printFn: (l) => lines.push(l) });
+    // Keras: 8 more characters, the three edges at 0.86 of theirs, the Trainable column to the end (a column's
+    // border is the last character before its edge).
+    expect(lines[1].length).toBe(88);
+    expect(lines[1].indexOf('┳')).toBe(Math.floor(0.45 * 0.86 * 88) - 1);
+    expect(lines[1].lastIndexOf('┳')).toBe(Math.floor(0.86 * 88) - 1);
+    expect(() => frozenBase().summary({ show_trainable: true } as never)).toThrow(/summary: unrecognized option "show_trainable" \(did you mean showTrainable\?\)/);
+  });
+});
