@@ -4,9 +4,9 @@
 // adapt() or given as `vocabulary`, and saved in the layer config (Keras 3 writes an adapted vocabulary to the
 // .keras file's assets; tensornode writes it into the config, which Keras reads too, for every format, and reads
 // Keras's assets/…/vocabulary.txt back through loadVocabularyAsset).
-import { fromArray, fromStrings, isStringTensor, maxTensorElements, stringsOf, Tensor, toInputTensor, type TensorLike } from '../tensor.js';
+import { fromArray, fromStrings, isStringTensor, maxTensorElements, stringsOf, Tensor, toInputTensor, toTensor, type TensorLike } from '../tensor.js';
 import { invalid, positiveInt, single, singleShape } from './core.js';
-import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
+import { Layer, SymbolicTensor, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 import { collectAdaptElements, isAsyncSource, type AsyncAdaptData } from './preprocessing.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -209,7 +209,11 @@ export type EncodingMode = 'one_hot' | 'multi_hot' | 'count';
  * multi_hot and count bin the last axis of each sample (rank 1 input is one sample); ids < 0 (dropped mask tokens)
  * are skipped. `weights` scales each bin (tf_idf).
  */
-export function encode(ids: ArrayLike<number>, shape: number[], mode: EncodingMode, depth: number, weights: Float32Array | null, where: string): Tensor {
+/**
+ * `weights` scale each bin (tf_idf's idf weights); `countWeights`, one per id, are what 'count' adds for it in place of
+ * 1 (CategoryEncoding's count_weights).
+ */
+export function encode(ids: ArrayLike<number>, shape: number[], mode: EncodingMode, depth: number, weights: Float32Array | null, where: string, countWeights: ArrayLike<number> | null = null): Tensor {
   // A depth such as 2^31 would otherwise allocate (and zero) gigabytes before the tensor's own size check.
   const cells = (mode === 'one_hot' ? ids.length : shape.length === 2 ? shape[0] : 1) * depth;
   if (cells > maxTensorElements) throw new Error(`${where}: ${depth} bins make an output of ${cells} elements, more than the ${maxTensorElements} one tensor can hold`);
@@ -231,7 +235,7 @@ export function encode(ids: ArrayLike<number>, shape: number[], mode: EncodingMo
       const id = ids[r * per + j];
       if (id < 0) continue;
       if (mode === 'multi_hot') out[r * depth + id] = 1;
-      else out[r * depth + id] += 1;
+      else out[r * depth + id] += countWeights ? countWeights[r * per + j] : 1;
     }
   }
   if (weights) for (let r = 0; r < rows; r++) for (let k = 0; k < depth; k++) out[r * depth + k] *= weights[k];
@@ -257,6 +261,11 @@ export interface CategoryEncodingArgs extends LayerArgs {
   sparse?: boolean;
 }
 
+export interface CategoryEncodingCallArgs extends CallArgs {
+  /** One weight per input id, summed in its bin instead of 1 ('count' mode only, as Keras's count_weights). */
+  countWeights?: TensorLike | null;
+}
+
 /** Integer ids in [0, numTokens) to one-hot, multi-hot or count vectors (float32). */
 export class CategoryEncoding extends Layer {
   protected static override readonly takesIntegerInput = true;
@@ -270,12 +279,29 @@ export class CategoryEncoding extends Layer {
     if (args.sparse) throw invalid('CategoryEncoding', 'sparse', 'false (tensornode has no sparse tensors)', args.sparse);
   }
 
-  call(inputs: LayerInput): Tensor {
+  override apply(inputs: any, args: CategoryEncodingCallArgs = {}): any {
+    if (args.countWeights instanceof SymbolicTensor) {
+      throw new Error(`Layer "${this.name}" (CategoryEncoding): \`countWeights\` is a symbolic tensor, which a functional model cannot record as a call argument; pass it as a concrete tensor in an eager call`);
+    }
+    return super.apply(inputs, args);
+  }
+
+  call(inputs: LayerInput, args: CategoryEncodingCallArgs = {}): Tensor {
     const x = single(inputs, this);
+    const where = `Layer "${this.name}" (CategoryEncoding)`;
     const ids = readTokens(x, 'CategoryEncoding', this.name, 'integer') as number[];
     const neg = ids.findIndex((i) => i < 0);
-    if (neg >= 0) throw new Error(`Layer "${this.name}" (CategoryEncoding): id ${ids[neg]} is negative; expected ids in [0, ${this.numTokens})`);
-    return encode(ids, x.shape, this.outputMode, this.numTokens, null, `Layer "${this.name}" (CategoryEncoding)`);
+    if (neg >= 0) throw new Error(`${where}: id ${ids[neg]} is negative; expected ids in [0, ${this.numTokens})`);
+    // As Keras, the weights count in 'count' mode only; 'one_hot' and 'multi_hot' do not use them.
+    let weights: ArrayLike<number> | null = null;
+    if (args.countWeights !== undefined && args.countWeights !== null && this.outputMode === 'count') {
+      const w = toTensor(args.countWeights, `${where} countWeights`);
+      if (w.rank !== x.rank || w.shape.some((d, i) => d !== x.shape[i])) {
+        throw new Error(`${where}: countWeights must have the inputs' shape ${JSON.stringify(x.shape)}, received shape ${JSON.stringify(w.shape)}`);
+      }
+      weights = w.dtype === 'float32' ? w.values : Float32Array.from(w.values);
+    }
+    return encode(ids, x.shape, this.outputMode, this.numTokens, null, where, weights);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {

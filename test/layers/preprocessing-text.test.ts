@@ -212,6 +212,23 @@ describe('CategoryEncoding', () => {
     expect(layer.computeOutputShape([null, 3])).toEqual([null, 3, 4]);
   });
 
+  it("sums countWeights in 'count' mode, as Keras's count_weights (the example of its docstring)", () => {
+    const x = tn.tensor([[0, 1], [0, 0], [1, 2], [3, 1]], undefined, 'int32');
+    const countWeights = tn.tensor([[0.1, 0.2], [0.1, 0.1], [0.2, 0.3], [0.4, 0.2]]);
+    const got = new CategoryEncoding({ numTokens: 4, outputMode: 'count' }).apply(x, { countWeights } as never) as tn.Tensor;
+    const want = [[0.1, 0.2, 0, 0], [0.2, 0, 0, 0], [0, 0.2, 0.3, 0], [0, 0.2, 0, 0.4]];
+    (got.arraySync() as number[][]).forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(want[i][j], 6)));
+    // One sample, rank 1.
+    expect(arr(new CategoryEncoding({ numTokens: 3, outputMode: 'count' }).apply(tn.tensor([2, 2, 0], undefined, 'int32'), { countWeights: [1, 2, 4] } as never))).toEqual([4, 0, 3]);
+    // Not used by multi_hot, as in Keras.
+    expect(arr(new CategoryEncoding({ numTokens: 4 }).apply(x, { countWeights } as never))).toEqual([[1, 1, 0, 0], [1, 0, 0, 0], [0, 1, 1, 0], [0, 1, 0, 1]]);
+    expect(() => new CategoryEncoding({ numTokens: 4, outputMode: 'count', name: 'enc' }).apply(x, { countWeights: tn.ones([4, 3]) } as never))
+      .toThrow('Layer "enc" (CategoryEncoding): countWeights must have the inputs\' shape [4,2], received shape [4,3]');
+    const symbolic = tn.input({ shape: [2], dtype: 'int32' });
+    expect(() => new CategoryEncoding({ numTokens: 4, outputMode: 'count', name: 'sym' }).apply(symbolic, { countWeights: tn.input({ shape: [2] }) } as never))
+      .toThrow(/Layer "sym" \(CategoryEncoding\): `countWeights` is a symbolic tensor/);
+  });
+
   it('rejects ids out of range', () => {
     expect(() => new CategoryEncoding({ numTokens: 3 }).apply(tn.tensor([[3]], undefined, 'int32'))).toThrow(/id 3 is out of range for 3 bins/);
     expect(() => new CategoryEncoding({ numTokens: 3 }).apply(tn.tensor([[-1]], undefined, 'int32'))).toThrow(/id -1 is negative/);
