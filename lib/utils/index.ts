@@ -5,5 +5,7 @@ export { plotHistory } from './plot-history.js';
 export type { PlotHistoryArgs } from './plot-history.js';
 export * from './datasets.js';
 export { toCategorical } from './categorical.js';
+export { padSequences } from './sequence.js';
+export type { PadSequencesOptions } from './sequence.js';
 export { timeseriesDatasetFromArray } from '../data/timeseries.js';
 export type { TimeseriesOptions } from '../data/timeseries.js';
