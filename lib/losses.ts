@@ -210,6 +210,21 @@ export class CategoricalCrossentropy extends Loss {
   }
 }
 
+/**
+ * Keras's rule: labels have yPred's shape without the class axis, or with size 1 there, or that shape with a trailing
+ * 1. Labels of the right count but another shape ([N, H*W] for [N, H, W, C] predictions) would otherwise be read in
+ * row order and train on pixels they do not belong to.
+ */
+function checkSparseLabelShape(yTrue: Tensor, yPred: Tensor, axis: number, name: string): void {
+  const without = yPred.shape.filter((_, i) => i !== axis);
+  const same = (s: readonly number[]) => s.length === yTrue.rank && s.every((d, i) => d === yTrue.shape[i]);
+  if (same(without) || same(yPred.shape.map((d, i) => (i === axis ? 1 : d))) || same([...without, 1])) return;
+  throw new Error(
+    `${name}: labels of shape ${fmt(yTrue.shape)} do not fit predictions of shape ${fmt(yPred.shape)}; ` +
+      `expected ${fmt(without)} (the predictions' shape without the class axis) or ${fmt([...without, 1])}`,
+  );
+}
+
 export class SparseCategoricalCrossentropy extends Loss {
   readonly fromLogits: boolean;
   readonly axis: number;
@@ -231,6 +246,7 @@ export class SparseCategoricalCrossentropy extends Loss {
     const a = resolveClassAxis(this.axis, yPred, this.name);
     const classes = yPred.shape[a];
     const rows = yPred.size / (classes || 1);
+    checkSparseLabelShape(yTrue, yPred, a, this.name);
     // Labels come as [batch] or [batch, 1]; either order is the row order of yPred with its class axis moved last.
     const logits = this.fromLogits ? yPred : softmaxLogits(yPred, a);
     if (logits) return sparseSoftmaxCrossEntropy(classAxisLast(logits, a), yTrue, this.name);

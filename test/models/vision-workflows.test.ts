@@ -30,6 +30,15 @@ describe('per-pixel segmentation targets', () => {
     await expect(model.fit(ds, { classWeight: { 1: 2 }, epochs: 1, verbose: 0 })).rejects.toThrow(/classWeight is not supported .* \[3,4,4\]/);
   });
 
+  it('refuses masks of the right size but another shape, as Keras does, instead of reading them in row order', async () => {
+    const model = segmenter();
+    await expect(model.fit(x, masks.reshape([6, 16]), { epochs: 1, verbose: 0 })).rejects.toThrow(
+      'sparse_categorical_crossentropy: labels of shape [6,16] do not fit predictions of shape [6,4,4,2]; expected [6,4,4] (the predictions\' shape without the class axis) or [6,4,4,1]',
+    );
+    expect(() => model.testOnBatch(x, masks.reshape([6, 4, 4, 1]))).not.toThrow();
+    expect(() => model.testOnBatch(x, masks.reshape([6, 4, 2, 2]))).toThrow(/labels of shape \[6,4,2,2\] do not fit predictions of shape \[6,4,4,2\]/);
+  });
+
   it('weights each pixel by a sampleWeight of the mask\'s shape', () => {
     const model = segmenter();
     const weights = tn.add(tn.mul(tn.cast(masks, 'float32'), 4), 1);
