@@ -3,12 +3,12 @@
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { conv2dFused, depthwiseConv2dFused } from '../ops/conv.js';
-import { checkPadding, outputSize, type Padding } from '../ops/window.js';
+import { outputSize, type Padding } from '../ops/window.js';
 import { reshape } from '../ops/shape.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { single1d } from './convolutional.js';
-import { activate, invalid, positiveInt, single, singleShape } from './core.js';
+import { activate, channelsLastOnly, invalid, positiveInt, single, singleShape, windowPadding } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 
 export interface DepthwiseConv1DArgs extends LayerArgs {
@@ -62,14 +62,8 @@ abstract class Depthwise1DBase extends Layer {
     this.kernelSize = single1d(a.kernelSize, cls, 'kernelSize');
     this.strides = single1d(a.strides ?? 1, cls, 'strides');
     this.dilationRate = single1d(a.dilationRate ?? 1, cls, 'dilationRate');
-    try {
-      this.padding = checkPadding(a.padding ?? 'valid', cls);
-    } catch {
-      throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
-    }
-    if (a.dataFormat !== undefined && a.dataFormat !== null && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
-      throw invalid(cls, 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
-    }
+    this.padding = windowPadding(a.padding, cls);
+    channelsLastOnly(a.dataFormat, cls);
     if (this.strides > 1 && this.dilationRate > 1) {
       throw new Error(`${cls}: strides > 1 are not compatible with dilationRate > 1. Received: strides=${this.strides} and dilationRate=${this.dilationRate}`);
     }

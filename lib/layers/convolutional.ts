@@ -7,7 +7,7 @@ import { checkPadding, outputSize, pair, triple, type Padding } from '../ops/win
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { pad, reshape } from '../ops/shape.js';
 import type { Tensor, Variable } from '../tensor.js';
-import { activate, invalid, KernelLayer, positiveInt, single, singleShape, type KernelLayerArgs } from './core.js';
+import { activate, channelsLastOnly, invalid, KernelLayer, positiveInt, single, singleShape, windowPadding, type KernelLayerArgs } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 
 export interface Conv2DArgs extends KernelLayerArgs {
@@ -73,9 +73,7 @@ export class Conv2D extends KernelLayer {
     } catch {
       throw invalid('Conv2D', 'padding', "'valid' or 'same'", a.padding);
     }
-    if (a.dataFormat !== undefined && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
-      throw invalid('Conv2D', 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
-    }
+    channelsLastOnly(a.dataFormat, 'Conv2D');
     this.groups = checkGroups(a.groups, this.filters, 'Conv2D');
     if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
       throw new Error(`Conv2D: strides > 1 are not compatible with dilationRate > 1. Received: strides=${JSON.stringify(this.strides)} and dilationRate=${JSON.stringify(this.dilationRate)}`);
@@ -199,9 +197,7 @@ export class Conv1D extends KernelLayer {
     const p = a.padding ?? 'valid';
     if (p !== 'valid' && p !== 'same' && p !== 'causal') throw invalid('Conv1D', 'padding', "'valid', 'same' or 'causal'", a.padding);
     this.padding = p;
-    if (a.dataFormat !== undefined && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
-      throw invalid('Conv1D', 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
-    }
+    channelsLastOnly(a.dataFormat, 'Conv1D');
     this.groups = checkGroups(a.groups, this.filters, 'Conv1D');
     if (this.strides > 1 && this.dilationRate > 1) {
       throw new Error(`Conv1D: strides > 1 are not compatible with dilationRate > 1. Received: strides=${this.strides} and dilationRate=${this.dilationRate}`);
@@ -305,14 +301,8 @@ export class Conv3D extends KernelLayer {
     this.kernelSize = spatialTriple(a.kernelSize, cls, 'kernelSize');
     this.strides = spatialTriple(a.strides ?? 1, cls, 'strides');
     this.dilationRate = spatialTriple(a.dilationRate ?? 1, cls, 'dilationRate');
-    try {
-      this.padding = checkPadding(a.padding ?? 'valid', cls);
-    } catch {
-      throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
-    }
-    if (a.dataFormat !== undefined && a.dataFormat !== null && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
-      throw invalid(cls, 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
-    }
+    this.padding = windowPadding(a.padding, cls);
+    channelsLastOnly(a.dataFormat, cls);
     if (a.groups !== undefined && a.groups !== null && a.groups !== 1) throw invalid(cls, 'groups', '1 (grouped 3-D convolution is not supported)', a.groups);
     if (this.strides.some((v) => v > 1) && this.dilationRate.some((v) => v > 1)) {
       throw new Error(`${cls}: strides > 1 are not compatible with dilationRate > 1. Received: strides=${JSON.stringify(this.strides)} and dilationRate=${JSON.stringify(this.dilationRate)}`);
@@ -382,15 +372,8 @@ export interface Conv1DTransposeArgs extends KernelLayerArgs {
 
 /** The checks Conv1DTranspose and Conv2DTranspose share, on per-axis values. */
 function transposeOptions(cls: string, a: Conv2DTransposeArgs | Conv1DTransposeArgs, strides: number[], dilations: number[], outputPadding: number[] | null): Padding {
-  let padding: Padding;
-  try {
-    padding = checkPadding(a.padding ?? 'valid', cls);
-  } catch {
-    throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
-  }
-  if (a.dataFormat !== undefined && a.dataFormat !== null && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
-    throw invalid(cls, 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
-  }
+  const padding = windowPadding(a.padding, cls);
+  channelsLastOnly(a.dataFormat, cls);
   if (strides.some((v) => v > 1) && dilations.some((v) => v > 1)) {
     throw new Error(`${cls}: strides > 1 are not compatible with dilationRate > 1. Received: strides=${JSON.stringify(strides)} and dilationRate=${JSON.stringify(dilations)}`);
   }
@@ -583,15 +566,8 @@ function depthwiseOptions(cls: string, a: SeparableConv2DArgs) {
   const kernelSize = spatialPair(a.kernelSize, cls, 'kernelSize');
   const strides = spatialPair(a.strides ?? 1, cls, 'strides');
   const dilationRate = spatialPair(a.dilationRate ?? 1, cls, 'dilationRate');
-  let padding: Padding;
-  try {
-    padding = checkPadding(a.padding ?? 'valid', cls);
-  } catch {
-    throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
-  }
-  if (a.dataFormat !== undefined && a.dataFormat !== null && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
-    throw invalid(cls, 'dataFormat', "'channels_last' (channels-first data is not supported)", a.dataFormat);
-  }
+  const padding = windowPadding(a.padding, cls);
+  channelsLastOnly(a.dataFormat, cls);
   if ((strides[0] > 1 || strides[1] > 1) && (dilationRate[0] > 1 || dilationRate[1] > 1)) {
     throw new Error(`${cls}: strides > 1 are not compatible with dilationRate > 1. Received: strides=${JSON.stringify(strides)} and dilationRate=${JSON.stringify(dilationRate)}`);
   }

@@ -6,6 +6,7 @@ import { dropout } from '../ops/dropout.js';
 import { dense } from '../ops/matmul.js';
 import { reshape } from '../ops/shape.js';
 import { castTo } from '../ops/util.js';
+import { checkPadding, type Padding } from '../ops/window.js';
 import { isStringTensor, Tensor, type Variable } from '../tensor.js';
 import { Generator, generator } from '../random.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
@@ -37,6 +38,22 @@ export function singleShape(shape: Shape | Shape[], layer: Layer): Shape {
 /** Keras's message for a bad constructor argument. */
 export function invalid(cls: string, arg: string, expected: string, value: unknown): Error {
   return new Error(`${cls}: received an invalid value for \`${arg}\`, expected ${expected}. Received: ${arg}=${JSON.stringify(value) ?? String(value)}`);
+}
+
+/** A windowed layer's `padding` ('valid' or 'same'; Keras's default 'valid'), refused by name otherwise. */
+export function windowPadding(v: unknown, cls: string): Padding {
+  try {
+    return checkPadding(v ?? 'valid', cls);
+  } catch {
+    throw invalid(cls, 'padding', "'valid' or 'same'", v);
+  }
+}
+
+/** `dataFormat` for a layer that reads channels-last data only (undefined or null: Keras's default, channels_last). */
+export function channelsLastOnly(v: unknown, cls: string): void {
+  if (v !== undefined && v !== null && v !== 'channels_last' && v !== 'channelsLast') {
+    throw invalid(cls, 'dataFormat', "'channels_last' (channels-first data is not supported)", v);
+  }
 }
 
 export function positiveInt(v: unknown, cls: string, arg: string): number {

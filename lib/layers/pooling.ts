@@ -1,12 +1,12 @@
 // Pooling layers: windowed pooling on channels-last input; global pooling with the channels last or first.
-import { checkPadding, outputSize, triple, type Padding } from '../ops/window.js';
+import { outputSize, triple, type Padding } from '../ops/window.js';
 import { avgPool2d, avgPool3d, maxPool2d, maxPool3d } from '../ops/pool.js';
 import { div, mul } from '../ops/elementwise.js';
 import { max, mean, sum } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
 import { tensor, type Tensor } from '../tensor.js';
 import { single1d, spatialPair } from './convolutional.js';
-import { invalid, single, singleShape } from './core.js';
+import { channelsLastOnly, invalid, single, singleShape, windowPadding } from './core.js';
 import { Layer, type CallArgs, type LayerArgs, type LayerInput, type Mask, type Shape } from './layer.js';
 import { firstMask, maskValues } from './masking.js';
 
@@ -28,14 +28,8 @@ abstract class Pooling2D extends Layer {
     const cls = new.target.name;
     this.poolSize = spatialPair(a.poolSize ?? 2, cls, 'poolSize');
     this.strides = a.strides === undefined || a.strides === null ? this.poolSize : spatialPair(a.strides, cls, 'strides');
-    try {
-      this.padding = checkPadding(a.padding ?? 'valid', cls);
-    } catch {
-      throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
-    }
-    if (a.dataFormat !== undefined && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
-      throw invalid(cls, 'dataFormat', "'channels_last'", a.dataFormat);
-    }
+    this.padding = windowPadding(a.padding, cls);
+    channelsLastOnly(a.dataFormat, cls);
     this.inputSpec = { ndim: 4 };
   }
 
@@ -273,14 +267,8 @@ abstract class Pooling3D extends Layer {
     };
     this.poolSize = three(a.poolSize ?? 2, 'poolSize');
     this.strides = a.strides === undefined || a.strides === null ? this.poolSize : three(a.strides, 'strides');
-    try {
-      this.padding = checkPadding(a.padding ?? 'valid', cls);
-    } catch {
-      throw invalid(cls, 'padding', "'valid' or 'same'", a.padding);
-    }
-    if (a.dataFormat !== undefined && a.dataFormat !== null && a.dataFormat !== 'channels_last' && a.dataFormat !== 'channelsLast') {
-      throw invalid(cls, 'dataFormat', "'channels_last'", a.dataFormat);
-    }
+    this.padding = windowPadding(a.padding, cls);
+    channelsLastOnly(a.dataFormat, cls);
     this.inputSpec = { ndim: 5 };
   }
 
