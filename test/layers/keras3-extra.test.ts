@@ -3,62 +3,22 @@
 // Values and gradients against float64 PyTorch (test/fixtures/keras3-extra.json, from keras3-extra.py), finite
 // differences, seeded statistics of the random layers, configs, saving through a TF.js folder and a .keras file,
 // Keras 3 spellings of their configs, and the errors.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { layerFromKeras, layerToKeras } from '../../lib/io/keras-config.js';
 import { gradCheck, randomTensor, variableGradCheck } from '../helpers/gradcheck.js';
+import { layerFixtureTests } from '../helpers/layer-fixtures.js';
 
 const L = tn.layers;
 const root = mkdtempSync(join(tmpdir(), 'tensornode-keras3-extra-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeEach(() => tn.clearSession());
 
-interface Encoded { shape: number[]; data: number[] }
-interface FixtureCase {
-  name: string;
-  layer: string;
-  attrs: Record<string, unknown>;
-  inputs: Record<string, Encoded>;
-  upstream: Encoded;
-  output: Encoded;
-  grads: Record<string, Encoded>;
-}
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/keras3-extra.json', import.meta.url), 'utf8')) as { cases: FixtureCase[] };
-const t = (e: Encoded) => tn.tensor(Float32Array.from(e.data), e.shape);
-
-function expectClose(actual: tn.Tensor, expected: Encoded, what: string, tol = 2e-5): void {
-  expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
-  const a = actual.data() as Float32Array;
-  const scale = Math.max(1, ...expected.data.map(Math.abs));
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - expected.data[i]) / scale);
-  expect(worst, what).toBeLessThan(tol);
-}
-
 describe('against float64 PyTorch', () => {
-  for (const c of fixture.cases) {
-    it(`${c.name}: output, and gradients of the input and every weight`, () => {
-      const Cls = (L as unknown as Record<string, new (a: Record<string, unknown>) => tn.Layer>)[c.layer];
-      const layer = new Cls({ ...c.attrs });
-      const x = t(c.inputs.x);
-      layer.apply(x);
-      const byName = new Map(layer.weights.map((w) => [w.name.split('/').pop()!, w]));
-      expect([...byName.keys()].sort()).toEqual(Object.keys(c.inputs).filter((k) => k !== 'x').sort());
-      for (const [k, w] of byName) w.assign(t(c.inputs[k]));
-      const up = t(c.upstream);
-      const loss = (xs: tn.Tensor) => tn.sum(tn.mul(layer.apply(xs) as tn.Tensor, up));
-      expectClose(layer.apply(x) as tn.Tensor, c.output, `${c.name}: output`);
-      const [gx] = tn.grads(loss)([x]);
-      expectClose(gx, c.grads.x, `${c.name}: input gradient`);
-      if (byName.size) {
-        const { grads } = tn.variableGrads(() => loss(x), [...byName.values()]);
-        for (const [k, w] of byName) expectClose(grads[w.name], c.grads[k], `${c.name}: gradient of ${k}`);
-      }
-    });
-  }
+  layerFixtureTests('keras3-extra');
 });
 
 describe('finite differences', () => {
