@@ -295,6 +295,14 @@ function rnnArgs(c: Json, ctx: KerasLayerContext, gated: boolean): Json {
   return { ...cellArgs(c, ctx, gated), ...loopArgs(c, ctx) };
 }
 
+function convLstmArgs(c: Json, ctx: KerasLayerContext): Json {
+  const { units: _, ...cell } = cellArgs(c, ctx, true);
+  return {
+    ...cell, ...loopArgs(c, ctx), filters: c.filters, kernelSize: c.kernel_size, strides: c.strides, padding: c.padding,
+    dilationRate: c.dilation_rate, unitForgetBias: c.unit_forget_bias,
+  };
+}
+
 const merge = (name: string): KerasLayerFactory => (c, ctx) => build(name, c, ctx);
 
 function lookupArgs(c: Json): Json {
@@ -485,6 +493,10 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   UpSampling3D: (c, ctx) => build('UpSampling3D', c, ctx, { size: c.size, dataFormat: c.data_format ?? undefined }, true),
   SpatialDropout3D: (c, ctx) => build('SpatialDropout3D', c, ctx, { rate: c.rate, dataFormat: c.data_format ?? undefined, seed: c.seed ?? undefined }, true),
   RMSNormalization: (c, ctx) => build('RMSNormalization', c, ctx, { axis: c.axis, epsilon: c.epsilon }),
+  // ConvLSTM1D/2D/3D: a convolution's geometry with an LSTM's weights, gates and loop (TF.js writes ConvLSTM2D too).
+  ConvLSTM1D: (c, ctx) => build('ConvLSTM1D', c, ctx, convLstmArgs(c, ctx)),
+  ConvLSTM2D: (c, ctx) => build('ConvLSTM2D', c, ctx, convLstmArgs(c, ctx)),
+  ConvLSTM3D: (c, ctx) => build('ConvLSTM3D', c, ctx, convLstmArgs(c, ctx)),
   // Audio (lib/layers/preprocessing-audio.ts).
   MelSpectrogram: (c, ctx) => build('MelSpectrogram', c, ctx, {
     fftLength: c.fft_length, sequenceStride: c.sequence_stride, sequenceLength: c.sequence_length, window: c.window, samplingRate: c.sampling_rate,
@@ -811,7 +823,7 @@ function modelFromKerasSpec(topology: Json, where: string): Model {
 
 /** Path components of a manifest name, without `:0` and without recurrent cell scopes (lstm_cell, gru_cell_3). */
 function components(name: string): string[] {
-  return name.replace(/:\d+$/, '').split('/').filter((c) => c && !/^(lstm|gru|simple_rnn)_cell(_\d+)?$/.test(c));
+  return name.replace(/:\d+$/, '').split('/').filter((c) => c && !/^(lstm|gru|simple_rnn|conv_lstm)_cell(_\d+)?$/.test(c));
 }
 
 interface Leaf {

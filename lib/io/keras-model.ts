@@ -16,6 +16,7 @@ import * as layerClasses from '../layers/index.js';
 import { Bidirectional, TimeDistributed } from '../layers/wrappers.js';
 import { MultiHeadAttention } from '../layers/attention.js';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN as RNNLayer, SimpleRNN, SimpleRNNCell } from '../layers/recurrent.js';
+import { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D } from '../layers/convolutional-recurrent.js';
 import { getLoss, isRegisteredLoss, Loss, type LossIdentifier } from '../losses.js';
 import { getMetric, Metric, metricClassNames, serializeMetric } from '../metrics.js';
 import { Model, type CompileArgs } from '../models/model.js';
@@ -53,7 +54,9 @@ function ownVariables(layer: Layer): Variable[] {
 function isRecurrent(layer: Layer): boolean {
   // RNN(cell) with one built-in cell keeps its weights where LSTM does (an LSTM is Keras's RNN over an LSTMCell).
   const oneCell = layer instanceof RNNLayer && (layer.cell instanceof SimpleRNNCell || layer.cell instanceof LSTMCell || layer.cell instanceof GRUCell);
-  return layer instanceof LSTM || layer instanceof GRU || layer instanceof SimpleRNN || oneCell;
+  // Keras 3's ConvLSTM layers are RNNs over a ConvLSTMCell too.
+  const convLstm = layer instanceof ConvLSTM1D || layer instanceof ConvLSTM2D || layer instanceof ConvLSTM3D;
+  return layer instanceof LSTM || layer instanceof GRU || layer instanceof SimpleRNN || oneCell || convLstm;
 }
 
 /**
@@ -391,6 +394,7 @@ const KERNEL = ['activation', 'use_bias', 'kernel_initializer', 'bias_initialize
 const CONV = ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', ...KERNEL];
 const POOL = ['pool_size', 'strides', 'padding', 'data_format'];
 const RNN = ['units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'zero_output_for_mask', 'seed'];
+const CONV_LSTM = ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', 'kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint', 'dropout', 'recurrent_dropout', 'seed', 'return_sequences', 'return_state', 'go_backwards', 'stateful'];
 const DEPTHWISE = ['kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'depth_multiplier', 'activation', 'use_bias', 'depthwise_initializer', 'bias_initializer', 'depthwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'bias_constraint'];
 const KERAS3_KEYS: Record<string, string[]> = {
   Dense: ['units', ...KERNEL],
@@ -409,7 +413,7 @@ const KERAS3_KEYS: Record<string, string[]> = {
   BatchNormalization: ['axis', 'momentum', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'moving_mean_initializer', 'moving_variance_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
   LayerNormalization: ['axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
   Embedding: ['input_dim', 'output_dim', 'embeddings_initializer', 'embeddings_regularizer', 'embeddings_constraint', 'mask_zero'],
-  SimpleRNN: RNN, LSTM: [...RNN, 'recurrent_activation', 'unit_forget_bias'], GRU: [...RNN, 'recurrent_activation', 'reset_after'],
+  SimpleRNN: RNN, LSTM: [...RNN, 'recurrent_activation', 'unit_forget_bias'], ConvLSTM1D: CONV_LSTM, ConvLSTM2D: CONV_LSTM, ConvLSTM3D: CONV_LSTM, GRU: [...RNN, 'recurrent_activation', 'reset_after'],
   Bidirectional: ['layer', 'merge_mode', 'backward_layer'], Masking: ['mask_value'],
   Add: [], Subtract: [], Multiply: [], Average: [], Maximum: [], Minimum: [], Concatenate: ['axis'], Dot: ['axes', 'normalize'],
   Attention: ['use_scale', 'score_mode', 'dropout', 'seed'], AdditiveAttention: ['use_scale', 'dropout'],

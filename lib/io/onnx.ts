@@ -22,6 +22,7 @@ import {
 } from '../layers/index.js';
 import * as layerClasses from '../layers/index.js';
 import { InputLayer, Layer, type Shape } from '../layers/layer.js';
+import { ConvLSTM } from '../layers/convolutional-recurrent.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { UnaryOp } from '../native.js';
@@ -798,6 +799,9 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
     throw noEquivalent(layer, 'is stateful, returns its states or takes initial states, which the export does not translate');
   }
   if (layer instanceof SimpleRNN || layer instanceof LSTM || layer instanceof GRU) return [convertRecurrent(b, layer, v, outShape)];
+  if (layer instanceof Bidirectional && layer.forwardLayer instanceof ConvLSTM) {
+    throw noEquivalent(layer, `wraps a ${layer.forwardLayer.className}, which ONNX has no recurrent node for`);
+  }
   if (layer instanceof Bidirectional && (layer.returnState || layer.forwardLayer.stateful)) {
     throw noEquivalent(layer, 'is stateful or returns its states, which the export does not translate');
   }

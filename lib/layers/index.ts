@@ -213,3 +213,11 @@ export const cropping3d = (args: Cropping3DArgs = {}) => new Cropping3D(args);
 export const upSampling3d = (args: UpSampling3DArgs = {}) => new UpSampling3D(args);
 export const spatialDropout3d = (args: SpatialDropout3DArgs) => new SpatialDropout3D(args);
 export const rmsNormalization = (args: RMSNormalizationArgs = {}) => new RMSNormalization(args);
+
+// The convolutional LSTMs (Keras's ConvLSTM1D/2D/3D; TF.js's convLstm2d).
+import { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, type ConvLSTMArgs } from './convolutional-recurrent.js';
+export { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D };
+export type { ConvLSTMArgs };
+export const convLstm1d = (args: ConvLSTMArgs & { filters: number; kernelSize: number | number[] }) => new ConvLSTM1D(args);
+export const convLstm2d = (args: ConvLSTMArgs & { filters: number; kernelSize: number | number[] }) => new ConvLSTM2D(args);
+export const convLstm3d = (args: ConvLSTMArgs & { filters: number; kernelSize: number | number[] }) => new ConvLSTM3D(args);

@@ -24,16 +24,19 @@ import { firstMask, maskValues } from './masking.js';
 
 /** How the time loop runs and what it returns: shared by SimpleRNN, LSTM, GRU and RNN(cell). */
 
-/** The config a recurrent layer and its cell share: units, activation and the weights' initializers and regularizers. */
-function recurrentConfig(
-  o: { units: number; activation: ActivationFunction; useBias: boolean; dropout: number; recurrentDropout: number },
+/**
+ * The config every recurrent layer and cell shares: units (where it has them), activation and the weights'
+ * initializers, regularizers and constraints.
+ */
+export function recurrentConfig(
+  o: { units?: number; activation: ActivationFunction; useBias: boolean; dropout: number; recurrentDropout: number },
   a: Pick<RNNArgs, 'kernelInitializer' | 'recurrentInitializer' | 'biasInitializer' | 'kernelRegularizer' | 'recurrentRegularizer' | 'biasRegularizer' | 'kernelConstraint' | 'recurrentConstraint' | 'biasConstraint'>,
 ): Record<string, unknown> {
   // Constraints are written only when set, so that configs without them stay as they were.
   const constraints = Object.fromEntries((['kernelConstraint', 'recurrentConstraint', 'biasConstraint'] as const)
     .map((k) => [k, serializeConstraint(getConstraint(a[k]))] as const).filter(([, c]) => c !== null));
   return {
-    units: o.units, activation: o.activation.name, useBias: o.useBias,
+    ...(o.units === undefined ? {} : { units: o.units }), activation: o.activation.name, useBias: o.useBias,
     kernelInitializer: serializeInitializer(a.kernelInitializer ?? 'glorot_uniform'),
     recurrentInitializer: serializeInitializer(a.recurrentInitializer ?? 'orthogonal'),
     biasInitializer: serializeInitializer(a.biasInitializer ?? 'zeros'),
@@ -93,19 +96,19 @@ export interface GRUArgs extends RNNArgs {
   resetAfter?: boolean;
 }
 
-function flag(v: unknown, cls: string, arg: string): boolean {
+export function flag(v: unknown, cls: string, arg: string): boolean {
   if (v !== undefined && typeof v !== 'boolean') throw invalid(cls, arg, 'true or false', v);
   return v ?? false;
 }
 
-function dropoutRate(v: unknown, cls: string, arg: string): number {
+export function dropoutRate(v: unknown, cls: string, arg: string): number {
   if (v === undefined || v === null) return 0;
   if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw invalid(cls, arg, 'a number in [0, 1)', v);
   return v;
 }
 
 /** An inverted-dropout mask [batch, n]: 0 with probability `rate`, else 1 / (1 - rate). Drawn once per sequence. */
-function dropoutMask(batch: number, n: number, rate: number): Tensor {
+export function dropoutMask(batch: number, n: number, rate: number): Tensor {
   const g = generator();
   const keep = 1 / (1 - rate);
   const v = new Float32Array(batch * n);
@@ -178,7 +181,7 @@ function keptBlocks(mask: Float32Array, batch: number, time: number): { start: I
 }
 
 /** What a run of the loop produced: the layer's output (last or every step) and the final states. */
-interface RunResult {
+export interface RunResult {
   output: Tensor;
   states: Tensor[];
 }
@@ -208,8 +211,22 @@ export abstract class Recurrent extends Layer {
     this.inputSpec = { ndim: 3 };
   }
 
-  /** Sizes of the states, in order (LSTM: [units, units]). */
+  /** Sizes of the states, in order (LSTM: [units, units]; ConvLSTM2D: [filters, filters], its channels). */
   abstract stateSizes(): number[];
+  /**
+   * Each state's shape without the batch axis, for an input of shape `inputShape` (ConvLSTM2D's states are feature
+   * maps whose size follows the input's); a vector of stateSizes()[i] values by default.
+   */
+  stateShapes(_inputShape?: readonly (number | null)[]): number[][] {
+    return this.stateSizes().map((n) => [n]);
+  }
+  /** The input's rank, batch and time axes included, and its axes as errors name them. */
+  protected sequenceRank(): number {
+    return 3;
+  }
+  protected sequenceLayout(): string {
+    return '[batch, timesteps, features]';
+  }
   /** Size of the output at each step. */
   abstract outputSize(): number;
   /** Runs the loop from `initial` (zeros, given or carried: `fromZeros` says which) over x [batch, time, features]. */
@@ -245,44 +262,44 @@ export abstract class Recurrent extends Layer {
     const x = list[0];
     // apply() checks a single input against the InputSpec; with initial states it sees a list, so check x here.
     if (list.length > 1) this.assertInputCompatibility(x.shape);
-    if (x.rank !== 3) {
-      throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=3 [batch, timesteps, features], found ndim=${x.rank}. Full shape received: ${formatShape(x.shape)}`);
+    if (x.rank !== this.sequenceRank()) {
+      throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=${this.sequenceRank()} ${this.sequenceLayout()}, found ndim=${x.rank}. Full shape received: ${formatShape(x.shape)}`);
     }
     const [batch, time] = x.shape;
     if (time === 0) throw new Error(`Layer "${this.name}" received a sequence with no timesteps (shape ${fmt(x.shape)})`);
-    const sizes = this.stateSizes();
+    const shapes = this.stateShapes(x.shape).map((s) => [batch, ...s]);
     const given = list.slice(1);
     let initial: Tensor[];
     let fromZeros = false;
     if (given.length) {
-      if (given.length !== sizes.length) {
-        throw new Error(`Layer "${this.name}" (${this.className}) has ${sizes.length} state(s) but received ${given.length} initial state tensor(s)`);
+      if (given.length !== shapes.length) {
+        throw new Error(`Layer "${this.name}" (${this.className}) has ${shapes.length} state(s) but received ${given.length} initial state tensor(s)`);
       }
       given.forEach((s, i) => {
-        if (s.rank !== 2 || s.shape[0] !== batch || s.shape[1] !== sizes[i]) {
-          throw new Error(`Layer "${this.name}" (${this.className}): initial state ${i} must have shape ${fmt([batch, sizes[i]])}, received ${fmt(s.shape)}`);
+        if (s.rank !== shapes[i].length || s.shape.some((d, k) => d !== shapes[i][k])) {
+          throw new Error(`Layer "${this.name}" (${this.className}): initial state ${i} must have shape ${fmt(shapes[i])}, received ${fmt(s.shape)}`);
         }
       });
       initial = given;
     } else if (this.stateful) {
       // A copy: the carried values are overwritten after the loop, and the backward pass may still read the start.
-      initial = this.carriedStates(batch).map((s) => s.clone());
+      initial = this.carriedStates(batch, x.shape).map((s) => s.clone());
     } else {
-      initial = sizes.map((n) => zeros([batch, n]));
+      initial = shapes.map((s) => zeros(s));
       fromZeros = true;
     }
     const m = firstMask(args.mask);
     const mask = m ? maskValues(m, x, this) : null;
     const { output, states } = this.run(x, initial, fromZeros, mask, args.training ?? false);
-    if (this.stateful) this.carriedStates(batch).forEach((c, i) => c.values.set(states[i].values));
+    if (this.stateful) this.carriedStates(batch, x.shape).forEach((c, i) => c.values.set(states[i].values));
     return this.returnState ? [output, ...states] : output;
   }
 
   /** The stateful layer's states, allocated at the first batch (whose size every later batch must have). */
-  private carriedStates(batch: number): Tensor[] {
+  private carriedStates(batch: number, inputShape: readonly number[]): Tensor[] {
     if (!this.carried) {
       const known = this.batchInputShape?.[0] ?? batch;
-      this.carried = persistent(() => this.stateSizes().map((n) => zeros([known, n])));
+      this.carried = persistent(() => this.stateShapes(inputShape).map((s) => zeros([known, ...s])));
     }
     const held = this.carried[0].shape[0];
     if (held !== batch) {
@@ -296,7 +313,7 @@ export abstract class Recurrent extends Layer {
     return this.carried ? this.carried.map((s) => s.clone()) : null;
   }
 
-  /** Sets a stateful layer's states to zeros, or to `states` (one [batch, size] tensor per state). */
+  /** Sets a stateful layer's states to zeros, or to `states` (one [batch, ...stateShapes()[i]] tensor per state). */
   resetStates(states?: TensorLike | TensorLike[]): void {
     if (!this.stateful) throw new Error(`Layer "${this.name}" (${this.className}) is not stateful; resetStates() applies to layers created with stateful: true`);
     if (states === undefined) {
@@ -304,16 +321,16 @@ export abstract class Recurrent extends Layer {
       return;
     }
     const list: TensorLike[] = Array.isArray(states) && states.length > 0 && states.every((s) => s instanceof Tensor) ? states : [states as TensorLike];
-    const sizes = this.stateSizes();
-    if (list.length !== sizes.length) throw new Error(`Layer "${this.name}" (${this.className}) has ${sizes.length} state(s), but resetStates received ${list.length}`);
+    const shapes = this.stateShapes(this.batchInputShape ?? undefined);
+    if (list.length !== shapes.length) throw new Error(`Layer "${this.name}" (${this.className}) has ${shapes.length} state(s), but resetStates received ${list.length}`);
     const ts = list.map((s) => toTensor(s, `resetStates of layer "${this.name}"`));
     const batch = ts[0].shape[0];
     ts.forEach((t, i) => {
-      if (t.rank !== 2 || t.shape[0] !== batch || t.shape[1] !== sizes[i]) {
-        throw new Error(`Layer "${this.name}" (${this.className}): state ${i} must have shape [batch, ${sizes[i]}], received ${fmt(t.shape)}`);
+      if (t.rank !== shapes[i].length + 1 || t.shape[0] !== batch || shapes[i].some((d, k) => d !== t.shape[k + 1])) {
+        throw new Error(`Layer "${this.name}" (${this.className}): state ${i} must have shape [batch, ${shapes[i].join(', ')}], received ${fmt(t.shape)}`);
       }
     });
-    if (!this.carried || this.carried[0].shape[0] !== batch) this.carried = persistent(() => sizes.map((n) => zeros([batch, n])));
+    if (!this.carried || this.carried[0].shape[0] !== batch) this.carried = persistent(() => shapes.map((s) => zeros([batch, ...s])));
     this.carried.forEach((c, i) => c.values.set(ts[i].values));
   }
 
@@ -335,8 +352,10 @@ export abstract class Recurrent extends Layer {
         for (let b = 0; b < batch; b++) kept += keep[b] = mask[b * time + t];
         // A step no sample masks is a plain step; otherwise blend: keep * new + (1 - keep) * old, per sample.
         if (kept < batch) {
-          const m = tensor(keep, [batch, 1]);
-          const rest = tensor(keep.map((v) => 1 - v), [batch, 1]);
+          // [batch, 1, ...]: one weight per sample, against states and outputs of any rank.
+          const column = [batch, ...y.shape.slice(1).map(() => 1)];
+          const m = tensor(keep, column);
+          const rest = tensor(keep.map((v) => 1 - v), column);
           const old = states;
           next = next.map((s, i) => add(mul(m, s), mul(rest, old[i])));
           y = this.zeroOutputForMask ? mul(m, y) : add(mul(m, y), mul(rest, previous ?? zeros(y.shape)));
@@ -586,7 +605,7 @@ export class LSTM extends RNNBase {
 }
 
 /** Keras's unit_forget_bias: the forget gate's quarter of the bias starts at 1, the rest as initialized. */
-function setForgetBias(bias: Variable, units: number): void {
+export function setForgetBias(bias: Variable, units: number): void {
   const v = bias.data() as Float32Array;
   v.fill(1, units, 2 * units);
   bias.assign(tensor(v, [4 * units]));

@@ -6,10 +6,11 @@ import { tensor, type Tensor, type TensorLike, type Variable } from '../tensor.j
 import { invalid, single, singleShape } from './core.js';
 import { Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type LayerInput, type Mask, type Shape } from './layer.js';
 import { firstMask } from './masking.js';
+import { ConvLSTM } from './convolutional-recurrent.js';
 import { RNNBase } from './recurrent.js';
 
 export interface BidirectionalArgs extends LayerArgs {
-  /** The recurrent layer to run both ways (SimpleRNN, LSTM or GRU). */
+  /** The recurrent layer to run both ways (SimpleRNN, LSTM, GRU or a ConvLSTM). */
   layer?: Layer;
   /**
    * How the two directions combine: 'concat' (Keras's default), 'sum', 'mul', 'ave', or null for no merge: the
@@ -30,9 +31,13 @@ type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
  * Bidirectional). With returnSequences the backward outputs are put back in time order before merging. Weights:
  * the forward layer's, then the backward layer's.
  */
+/** The layers Bidirectional runs: the recurrent layers with their own weights. */
+type Directional = RNNBase | ConvLSTM;
+const isDirectional = (l: unknown): l is Directional => l instanceof RNNBase || l instanceof ConvLSTM;
+
 export class Bidirectional extends Layer {
-  readonly forwardLayer: RNNBase;
-  readonly backwardLayer: RNNBase;
+  readonly forwardLayer: Directional;
+  readonly backwardLayer: Directional;
   readonly mergeMode: MergeMode;
   /** Whether backwardLayer was given (saved in the config) rather than copied from the forward layer. */
   private readonly ownBackward: boolean;
@@ -40,8 +45,8 @@ export class Bidirectional extends Layer {
   constructor(layer: Layer | BidirectionalArgs, args: BidirectionalArgs = {}) {
     const a: BidirectionalArgs = layer instanceof Layer ? { ...args, layer } : layer;
     const inner = a.layer;
-    if (!(inner instanceof RNNBase)) {
-      throw invalid('Bidirectional', 'layer', 'a recurrent layer (SimpleRNN, LSTM or GRU)', inner === undefined ? undefined : (inner as Layer).constructor?.name ?? inner);
+    if (!isDirectional(inner)) {
+      throw invalid('Bidirectional', 'layer', 'a recurrent layer (SimpleRNN, LSTM, GRU or a ConvLSTM)', inner === undefined ? undefined : (inner as Layer).constructor?.name ?? inner);
     }
     super({ ...a, inputShape: a.inputShape, batchInputShape: a.batchInputShape ?? inner.batchInputShape ?? undefined });
     const mode = a.mergeMode === undefined ? 'concat' : a.mergeMode;
@@ -49,13 +54,13 @@ export class Bidirectional extends Layer {
     this.mergeMode = mode;
     const config = inner.getConfig();
     delete config.batchInputShape;
-    const Cls = inner.constructor as new (c: Record<string, unknown>) => RNNBase;
+    const Cls = inner.constructor as new (c: Record<string, unknown>) => Directional;
     // As Keras's: with a mask, masked steps of the output sequences are zeros in both directions.
     const zeroOutputForMask = inner.returnSequences;
     this.forwardLayer = new Cls({ ...config, name: `forward_${inner.name}`, zeroOutputForMask });
     const back = a.backwardLayer;
     if (back !== undefined && back !== null) {
-      if (!(back instanceof RNNBase)) throw invalid('Bidirectional', 'backwardLayer', 'a recurrent layer (SimpleRNN, LSTM or GRU)', (back as Layer).constructor?.name ?? back);
+      if (!isDirectional(back)) throw invalid('Bidirectional', 'backwardLayer', 'a recurrent layer (SimpleRNN, LSTM, GRU or a ConvLSTM)', (back as Layer).constructor?.name ?? back);
       // Keras's checks: the two directions differ in goBackwards and agree on what they return.
       if (back.goBackwards === inner.goBackwards) throw new Error(`Bidirectional: backwardLayer "${back.name}" must have goBackwards ${!inner.goBackwards}, the opposite of layer "${inner.name}"`);
       for (const k of ['returnSequences', 'returnState'] as const) {
@@ -69,7 +74,7 @@ export class Bidirectional extends Layer {
       this.backwardLayer = new Cls({ ...config, name: `backward_${inner.name}`, goBackwards: !inner.goBackwards, zeroOutputForMask });
     }
     this.ownBackward = back !== undefined && back !== null;
-    this.inputSpec = { ndim: 3 };
+    this.inputSpec = { ndim: inner instanceof ConvLSTM ? inner.rank + 3 : 3 };
     this.supportsMasking = true;
   }
 
@@ -171,7 +176,7 @@ export class Bidirectional extends Layer {
 
   override getConfig() {
     // Each direction's config as its layer was given: without the prefix and the mask setting the wrapper adds.
-    const spec = (layer: RNNBase, prefix: RegExp) => {
+    const spec = (layer: Directional, prefix: RegExp) => {
       const config = layer.getConfig();
       delete config.zeroOutputForMask;
       config.name = layer.name.replace(prefix, '');

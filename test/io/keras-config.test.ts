@@ -159,7 +159,7 @@ describe('the Keras config mapping', () => {
   });
 
   it('names the layer and a class tensornode lacks, and which classes it reads', () => {
-    for (const cls of ['LocallyConnected2D', 'ConvLSTM2D']) {
+    for (const cls of ['LocallyConnected2D', 'LocallyConnected1D']) {
       expect(cls in L).toBe(false);
       const build = () => layerFromKeras({ class_name: cls, config: { name: 'y', filters: 2, kernel_size: [3, 3, 3] } });
       expect(build).toThrow(new RegExp(`layer "y" \\(${cls}\\): unknown layer class "${cls}"\\..*Classes tensornode reads: .*\\bGroupNormalization\\b`));

@@ -535,9 +535,9 @@ describe('what cannot be loaded, and custom classes', () => {
 
   it('a Keras class tensornode lacks: an error naming the layer and the class', async () => {
     const path = rezip(fashion(), (c) => {
-      c.config.layers[6].class_name = 'ConvLSTM2D';
+      c.config.layers[6].class_name = 'LocallyConnected2D';
     });
-    await expect(tn.models.loadModel(path)).rejects.toThrow(/layer "dropout" \(ConvLSTM2D\).*unknown layer class "ConvLSTM2D"/);
+    await expect(tn.models.loadModel(path)).rejects.toThrow(/layer "dropout" \(LocallyConnected2D\).*unknown layer class "LocallyConnected2D"/);
   });
 
   it('a custom class: an error that says how to register it; registered (tn.serialization.registerClass), it loads', async () => {
