@@ -358,8 +358,12 @@ export class Normalization extends Layer {
       }
     }
     this.buildShape = shape.slice();
-    // Later inputs must keep the rank and the sizes of the kept axes (checked with Keras's message on every call).
-    this.inputSpec = { ndim, axes: Object.fromEntries(this.keepAxis.map((d) => [d, shape[d] as number])) };
+    // Keras broadcasts the statistics against any input: later inputs must keep the sizes of the kept axes, counted
+    // from the right, and may have another rank (axis null, adapted on [N] values, then called on [N, 1] columns).
+    this.inputSpec = {
+      minNdim: this.keepAxis.length ? ndim - this.keepAxis[0] : undefined,
+      axes: Object.fromEntries(this.keepAxis.map((d) => [d - ndim, shape[d] as number])),
+    };
     this.broadcastShape = shape.map((d, i) => (this.keepAxis.includes(i) ? (d as number) : 1));
     const statShape = this.keepAxis.map((d) => shape[d] as number);
     if (this.inputMean === null) {
@@ -460,8 +464,10 @@ export class Normalization extends Layer {
     this.adapting.check(this);
     let x = single(inputs, this);
     if (x.dtype !== 'float32') x = cast(x, 'float32');
-    const mean = this.fixedMean ?? reshape(this.adaptMean!, this.broadcastShape);
-    const variance = this.fixedVariance ?? reshape(this.adaptVariance!, this.broadcastShape);
+    // The statistics' leading axes of 1 that the input lacks are dropped, so that the output keeps the input's shape.
+    const statShape = this.broadcastShape.slice(Math.max(0, this.broadcastShape.length - x.rank));
+    const mean = reshape(this.fixedMean ?? this.adaptMean!, statShape);
+    const variance = reshape(this.fixedVariance ?? this.adaptVariance!, statShape);
     const std = maximum(sqrt(variance), EPSILON);
     return this.invert ? add(mean, mul(x, std)) : div(sub(x, mean), std);
   }

@@ -198,7 +198,31 @@ describe('Rescaling and Normalization', () => {
     expect(() => two.adapt(tn.zeros([4, 3, 5]))).toThrow('adapt() received data of shape [4,3,5]');
     expect(() => new Normalization().adapt([])).toThrow('adapt() received no data');
     expect(() => given.apply(tn.zeros([2, 3]))).toThrow('Input 0 of layer "normalization');
-    expect(() => given.apply(tn.zeros([2, 3]))).toThrow('expected axis 1 of input shape to have value 2, but received input with shape (2, 3)');
+    expect(() => given.apply(tn.zeros([2, 3]))).toThrow('expected axis -1 of input shape to have value 2, but received input with shape (2, 3)');
+  });
+
+  it("broadcasts its statistics against inputs of another rank, as Keras does (TF's regression tutorial: axis null adapted on [N] values, called on [N, 1])", async () => {
+    const values = tn.tensor([1, 2, 3, 4, 5]);
+    const scalar = new Normalization({ axis: null });
+    scalar.adapt(values);
+    expect(scalar.adaptMean!.shape).toEqual([]);
+    const column = scalar.apply(tn.tensor([[1], [3], [5]]));
+    expect(column.shape).toEqual([3, 1]);
+    expectClose(column, [-Math.SQRT2, 0, Math.SQRT2], 1e-6, 1e-6);
+    expectClose(scalar.apply(tn.tensor([[1, 3], [5, 3]])), [-Math.SQRT2, 0, Math.SQRT2, 0], 1e-6, 1e-6);
+    const input = tn.input({ shape: [1] });
+    const model = tn.model({ inputs: input, outputs: scalar.apply(input) as tn.SymbolicTensor });
+    expect(model.outputShape).toEqual([null, 1]);
+    // Per-feature statistics built on [N, 3] also standardize a sequence of such rows, [N, T, 3].
+    const features = new Normalization();
+    features.adapt(tn.tensor([[0, 10, 100], [2, 30, 300]]));
+    const seq = features.apply(tn.tensor([[[1, 20, 200], [2, 30, 300]]]));
+    expect(seq.shape).toEqual([1, 2, 3]);
+    expectClose(seq, [0, 0, 0, 1, 1, 1], 1e-6, 1e-6);
+    expect(() => features.apply(tn.zeros([2, 3, 1]))).toThrow('expected axis -1 of input shape to have value 3, but received input with shape (2, 3, 1)');
+    const grid = new Normalization({ axis: [1, 2] });
+    grid.adapt(tn.zeros([4, 3, 2]));
+    expect(() => grid.apply(tn.zeros([2]))).toThrow('expected min_ndim=2, found ndim=1');
   });
 });
 
