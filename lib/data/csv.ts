@@ -39,7 +39,7 @@ export type CSVElement = Record<string, Value> | { xs: Record<string, Value>; ys
  * columns in ys), which fit() takes as features and targets. Values are numbers when they parse as numbers, else strings,
  * unless a column's dtype says otherwise.
  */
-export function csv(path: string, config: CSVConfig = {}): Dataset<CSVElement> {
+export function csv(path: string, config: CSVConfig = {}): CSVDataset {
   if (typeof path !== 'string' || path === '') throw new Error(`data.csv: expected a file path, received ${String(path)}`);
   checkOptionNames(config, ['hasHeader', 'columnNames', 'columnConfigs', 'configuredColumnsOnly', 'delimiter', 'delimWhitespace'], 'data.csv');
   for (const [name, c] of Object.entries(config.columnConfigs ?? {})) checkOptionNames(c, ['required', 'dtype', 'default', 'isLabel'], `data.csv: columnConfigs.${name}`);
@@ -48,7 +48,49 @@ export function csv(path: string, config: CSVConfig = {}): Dataset<CSVElement> {
   if (!hasHeader && !config.columnNames) throw new Error(`data.csv(${source}): a file without a header needs columnNames`);
   const columnConfigs = config.columnConfigs ?? {};
   if (config.delimiter !== undefined && (typeof config.delimiter !== 'string' || config.delimiter.length === 0)) throw new Error(`data.csv(${source}): delimiter must be a non-empty string`);
-  return new Dataset(() => rows(source, config, hasHeader, columnConfigs), null);
+  return new CSVDataset(() => rows(source, config, hasHeader, columnConfigs), source, config, hasHeader, columnConfigs);
+}
+
+/** tf.data.csv's dataset: a Dataset of the rows, which also tells its column names. */
+export class CSVDataset extends Dataset<CSVElement> {
+  /** @internal */
+  constructor(make: () => ElementIterator<CSVElement>, private readonly path: string, private readonly config: CSVConfig,
+    private readonly hasHeader: boolean, private readonly columnConfigs: Record<string, ColumnConfig>) {
+    super(make, null);
+  }
+
+  /**
+   * TF.js's columnNames(): the names of the file's columns, label columns included (the header's, or columnNames),
+   * or with configuredColumnsOnly those columnConfigs names. Reads the header line only.
+   */
+  async columnNames(): Promise<string[]> {
+    if (this.config.configuredColumnsOnly) return Object.keys(this.columnConfigs);
+    const header = this.hasHeader ? await readHeader(this.path, this.config) : null;
+    const given = this.config.columnNames;
+    if (given && header && given.length !== header.length) {
+      throw new DataError(`data.csv: ${this.path}: columnNames has ${given.length} names, but the header has ${header.length} columns`, this.path, 1);
+    }
+    return (given ?? header ?? []).slice();
+  }
+}
+
+/** The first record of the file, trimmed (an empty file has no columns). */
+async function readHeader(path: string, config: CSVConfig): Promise<string[]> {
+  const stream = createReadStream(path);
+  const parser = stream.pipe(parse({ delimiter: config.delimWhitespace ? [' ', '\t'] : config.delimiter ?? ',', relax_column_count: true, skip_empty_lines: true, bom: true, to_line: 1 }));
+  stream.on('error', (err) => parser.destroy(err));
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      return (config.delimWhitespace ? record.filter((f) => f !== '') : record).map((f) => f.trim());
+    }
+    return [];
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new DataError(`data.csv: no such file: ${path}`, path, undefined, { cause: err });
+    throw new DataError(`data.csv: ${path}: ${e.message}`, path, undefined, { cause: err });
+  } finally {
+    stream.destroy();
+  }
 }
 
 async function* rows(path: string, config: CSVConfig, hasHeader: boolean, columnConfigs: Record<string, ColumnConfig>): ElementIterator<CSVElement> {

@@ -2,7 +2,7 @@
 export { Dataset, AUTOTUNE } from './dataset.js';
 export type { MapOptions, BatchOptions, ShuffleOptions, IgnoreErrorsOptions, BatchOf, UnbatchOf } from './dataset.js';
 export { array, zip, generator, fromAsyncIterable } from './sources.js';
-export { csv } from './csv.js';
+export { csv, CSVDataset } from './csv.js';
 export type { CSVConfig, ColumnConfig, CSVElement } from './csv.js';
 export { DataError } from './failure.js';
 export { workerFunction, WorkerFunction } from './worker-map.js';

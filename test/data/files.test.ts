@@ -34,6 +34,25 @@ describe('data.csv', () => {
     expect(await tn.data.csv(spaced, { delimWhitespace: true }).toArray()).toEqual([{ p: 1, q: 2 }, { p: 3, q: 4 }]);
   });
 
+  it("columnNames() tells the file's columns, as TF.js's CSVDataset does (its Boston housing idiom: features = columns - 1)", async () => {
+    const dir = tmp();
+    const path = join(dir, 'houses.csv');
+    writeFileSync(path, '\ufeffcrim, zn ,medv\n0.1,18,24\n');
+    const ds = tn.data.csv(path, { columnConfigs: { medv: { isLabel: true } } });
+    expect(ds).toBeInstanceOf(tn.data.CSVDataset);
+    expect(await ds.columnNames()).toEqual(['crim', 'zn', 'medv']);
+    expect((await ds.columnNames()).length - 1).toBe(2);
+    expect(await tn.data.csv(path, { columnNames: ['a', 'b', 'c'] }).columnNames()).toEqual(['a', 'b', 'c']);
+    expect(await tn.data.csv(path, { columnConfigs: { zn: {}, medv: { isLabel: true } }, configuredColumnsOnly: true }).columnNames()).toEqual(['zn', 'medv']);
+    const plain = join(dir, 'plain.tsv');
+    writeFileSync(plain, '1\t2\n');
+    expect(await tn.data.csv(plain, { hasHeader: false, columnNames: ['p', 'q'], delimiter: '\t' }).columnNames()).toEqual(['p', 'q']);
+    await expect(tn.data.csv(path, { columnNames: ['a', 'b'] }).columnNames()).rejects.toThrow(`data.csv: ${path}: columnNames has 2 names, but the header has 3 columns`);
+    await expect(tn.data.csv(join(dir, 'missing.csv')).columnNames()).rejects.toThrow(`data.csv: no such file: ${join(dir, 'missing.csv')}`);
+    // The rows are still all there after the header was read on its own.
+    expect(await ds.toArray()).toEqual([{ xs: { crim: 0.1, zn: 18 }, ys: { medv: 24 } }]);
+  });
+
   it('a bad row fails with the file, line and row; ignoreErrors skips it and counts it', async () => {
     const dir = tmp();
     const path = join(dir, 'bad.csv');
