@@ -434,7 +434,11 @@ export class Normalization extends Layer {
         this.maybeBuild(batch.shape.map((d, i) => (i === 0 && !keepsBatch ? null : d)));
       }
       if (!this.buildShape || batch.rank !== this.buildShape.length || this.keepAxis.some((d) => batch.shape[d] !== this.buildShape![d])) {
-        throw new Error(`Layer "${this.name}" (Normalization): the layer was built with input shape ${formatShape(this.buildShape ?? [])}, but adapt() received data of shape ${fmt(batch.shape)} (the kept axes ${JSON.stringify(this.keepAxis)} must match)`);
+        // Batches of scalars ([N] each) read as samples of N features, as Keras reads rank-1 elements: say how to mean them.
+        const hint = batch.rank === 1 && this.keepAxis.includes(0)
+          ? '. Each element of rank 1 is one sample, its values the features; for batches of one feature, expand them to [batch, 1] (dataset.map((x) => tn.expandDims(x, -1)), as keras.io does) or use axis: null'
+          : '';
+        throw new Error(`Layer "${this.name}" (Normalization): the layer was built with input shape ${formatShape(this.buildShape ?? [])}, but adapt() received data of shape ${fmt(batch.shape)} (the kept axes ${JSON.stringify(this.keepAxis)} must match)${hint}`);
       }
       const { mean, variance, count } = momentsOver(batch, this.keepAxis);
       if (count === 0) continue;

@@ -573,6 +573,22 @@ describe('adapt on a tn.data Dataset (Keras: layer.adapt(ds.map((x, y) => x)))',
     expect(Array.from(early.apply(tn.tensor(rows)).data())).toEqual(Array.from(ref.apply(tn.tensor(rows)).data()));
     for (let i = 0; i < 2; i++) expect(norm.getWeights()[1].data()[i]).toBeCloseTo(ref.getWeights()[1].data()[i], 5);
 
+    // Elements of rank 1 are samples, as Keras reads them: rows one by one give the features' statistics, while
+    // batches of scalars of uneven sizes are an error that says how to adapt on one feature.
+    const one = new tn.layers.Normalization();
+    await one.adapt(tn.data.array(rows.map((r) => tn.tensor(r))));
+    expect(Array.from(one.getWeights()[0].data())).toEqual(Array.from(ref.getWeights()[0].data()));
+    const scalars = tn.data.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).batch(4);
+    await expect(new tn.layers.Normalization({ name: 'scalars' }).adapt(scalars)).rejects.toThrow(
+      'Layer "scalars" (Normalization): the layer was built with input shape (4,), but adapt() received data of shape [2] (the kept axes [0] must match). '
+        + 'Each element of rank 1 is one sample, its values the features; for batches of one feature, expand them to [batch, 1]');
+    const column = new tn.layers.Normalization();
+    await column.adapt(scalars.map((x) => tn.expandDims(x as tn.Tensor, -1)));
+    expect(Array.from(column.getWeights()[0].data())).toEqual([5.5]);
+    const whole = new tn.layers.Normalization({ axis: null });
+    await whole.adapt(scalars);
+    expect(Array.from(whole.getWeights()[0].data())).toEqual([5.5]);
+
     await expect(new TextVectorization().adapt(tn.data.array([] as string[]))).rejects.toThrow(/adapt\(\) received a dataset with no elements/);
     // A misspelt option is refused at adapt(), which runs before the layer's first call.
     expect(() => new TextVectorization({ max_tokens: 5 } as never).adapt(texts)).toThrow(/unrecognized option "max_tokens" \(did you mean maxTokens\?\)/);
