@@ -147,8 +147,11 @@ describe('tn.serving.createPool', () => {
     await expect(pool.predict('an image')).rejects.toThrow(/expected one sample .* received string/);
     const strings = ragged.map(() => ['x']);
     await expect(pool.predict(strings)).rejects.toThrow(/element \[0\]\[0\] is string, expected a number/);
+    // A machine-readable code, so that a server answers 400 for the client's data and 500 for its own failures.
+    await expect(pool.predict(tn.zeros([6, 6]))).rejects.toMatchObject({ code: 'TN_POOL_BAD_INPUT' });
+    await expect(pool.predict({ image: good })).rejects.toMatchObject({ code: 'TN_POOL_BAD_INPUT', message: expect.stringMatching(/no data for input/) });
     expectClose((await pending) as tn.Tensor, predictOne(model, good), 'the good request beside them');
-    expect(pool.stats()).toMatchObject({ completed: 1, failed: 0, rejected: 6 });
+    expect(pool.stats()).toMatchObject({ completed: 1, failed: 0, rejected: 8 });
   });
 
   it('rejects at once over maxQueue (back-pressure), and serves the queued requests', async () => {
@@ -256,6 +259,7 @@ describe('tn.serving.createPool', () => {
     const results = xs.map((x) => pool.predict(x));
     const closed = pool.close();
     await expect(pool.predict(xs[0])).rejects.toThrow(/serving pool "sequential.*" is closed \(close\(\) was called\)/);
+    await expect(pool.predict(xs[0])).rejects.toMatchObject({ code: 'TN_POOL_CLOSED' });
     await closed;
     const got = await Promise.all(results);
     got.forEach((r, i) => expectClose(r as tn.Tensor, predictOne(model, xs[i]), `request ${i}`));

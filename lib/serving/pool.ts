@@ -277,14 +277,14 @@ export class ServingPool {
       this.counts.rejected++;
       return Promise.reject(code ? Object.assign(new Error(message), { code }) : new Error(message));
     };
-    if (this.closing) return refuse(`${this.label} is closed (close() was called); predict() needs an open pool`);
-    if (this.broken) return refuse(this.broken.message);
+    if (this.closing) return refuse(`${this.label} is closed (close() was called); predict() needs an open pool`, 'TN_POOL_CLOSED');
+    if (this.broken) return refuse(this.broken.message, 'TN_POOL_CLOSED');
     let request;
     try {
       request = parseRequest(x, this.signature!, this.label);
     } catch (err) {
-      this.counts.rejected++;
-      return Promise.reject(err as Error);
+      // The caller's data, not the pool, is at fault: a server answers 400 on this code without matching messages.
+      return refuse((err as Error).message, 'TN_POOL_BAD_INPUT');
     }
     if (request.rows > this.options.maxQueue) {
       return refuse(`${this.label}: a request of ${request.rows} rows can never fit the queue (maxQueue ${this.options.maxQueue}); send it in parts, or raise maxQueue`, 'TN_POOL_REQUEST_TOO_LARGE');
