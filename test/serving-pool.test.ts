@@ -267,6 +267,23 @@ describe('tn.serving.createPool', () => {
     await expect(pool.update(model)).rejects.toThrow(/is closed/);
   });
 
+  it('close({ timeoutMs }) gives up on a worker stuck in a batch: what is unanswered rejects and the workers end', async () => {
+    tn.setSeed(4);
+    const model = tn.sequential({ layers: [new ExitOn999({ inputShape: [3] }), tn.layers.dense({ units: 2 })] });
+    const pool = await createPool(model, { workers: 1, maxDelayMs: 0, modules: [new URL('./workers/exit-layer.ts', import.meta.url)] });
+    // Caught now: they reject while close() is awaited.
+    const stuck = pool.predict([1, 997, 3]).catch((e: Error) => e);
+    await expect.poll(() => pool.stats().inFlight.batches).toBe(1);
+    const queued = pool.predict([1, 2, 3]).catch((e: Error) => e);
+    await expect(pool.close({ timeoutMs: 'soon' as unknown as number })).rejects.toThrow(/close: timeoutMs must be a number >= 0 \(or Infinity\), received soon/);
+    await pool.close({ timeoutMs: 300 });
+    const gaveUp = /serving pool "sequential.*": close\(\) ended the workers after waiting 300 ms for the requests in progress/;
+    expect(await stuck).toBeInstanceOf(Error);
+    expect(((await stuck) as Error).message).toMatch(gaveUp);
+    expect(((await queued) as Error).message).toMatch(gaveUp);
+    expect(pool.stats()).toMatchObject({ workers: 0, failed: 2, queue: { rows: 0, requests: 0 }, inFlight: { batches: 0 } });
+  });
+
   it('loads a saved model from its path in each worker', async () => {
     const model = cnn(10);
     const dir = mkdtempSync(join(tmpdir(), 'tn-pool-'));

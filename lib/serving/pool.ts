@@ -384,7 +384,9 @@ export class ServingPool {
 
   private onMessage(slot: Slot, m: FromWorker): void {
     if (m.type === 'result' || m.type === 'batchError') {
-      const b = slot.batch!;
+      // A batch close() gave up on has been rejected already; the worker's late answer finds no one.
+      const b = slot.batch;
+      if (!b) return;
       slot.batch = null;
       if (this.spare.length < this.maxSpare) this.spare.push(m.inputs);
       if (m.type === 'result') {
@@ -528,10 +530,14 @@ export class ServingPool {
 
   /**
    * Stops taking requests, answers every queued and in-flight one (queued batches go at once, without waiting out
-   * maxDelayMs), waits for pending updates, then ends the workers. predict() after close() rejects.
+   * maxDelayMs), waits for pending updates, then ends the workers. predict() after close() rejects. With timeoutMs,
+   * requests still unanswered that long after this call reject and the workers are ended regardless: a worker stuck
+   * in a batch would otherwise hold a server's shutdown forever.
    */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
+  close(options: CloseOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? Infinity;
+    if (!(timeoutMs >= 0)) return Promise.reject(new Error(`${this.label}.close: timeoutMs must be a number >= 0 (or Infinity), received ${String(options.timeoutMs)}`));
+    const closing = (this.closing ??= (async () => {
       for (const b of this.queue) this.markDue(b);
       this.schedule();
       await new Promise<void>((resolve) => {
@@ -540,9 +546,32 @@ export class ServingPool {
       });
       await Promise.allSettled(this.updating);
       await Promise.all(this.slots.map((s) => this.stopSlot(s)));
-    })();
-    return this.closing;
+    })());
+    if (Number.isFinite(timeoutMs)) {
+      const timer = setTimeout(() => this.abandon(timeoutMs), timeoutMs);
+      const clear = () => clearTimeout(timer);
+      closing.then(clear, clear);
+    }
+    return closing;
   }
+
+  /** close()'s timeout: rejects what is still queued or in flight and ends the workers without waiting for them. */
+  private abandon(timeoutMs: number): void {
+    const reason = `${this.label}: close() ended the workers after waiting ${timeoutMs} ms for the requests in progress`;
+    for (const b of this.queue.splice(0)) this.failBatch(b, reason);
+    this.queuedRows = this.queuedRequests = 0;
+    for (const s of this.slots) {
+      if (s.batch) this.failBatch(s.batch, reason);
+      s.batch = null;
+      void this.stopSlot(s);
+    }
+    this.checkDrained();
+  }
+}
+
+export interface CloseOptions {
+  /** Longest close() waits for queued and in-flight requests, in milliseconds (default Infinity). */
+  timeoutMs?: number;
 }
 
 /**
