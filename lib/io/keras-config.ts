@@ -248,7 +248,7 @@ const kernelArgs = (c: Json, ctx: KerasLayerContext): Json => ({
 const convArgs = (c: Json, ctx: KerasLayerContext): Json => ({
   ...kernelArgs(c, ctx), filters: c.filters, kernelSize: c.kernel_size, strides: c.strides, padding: c.padding, dilationRate: c.dilation_rate, groups: c.groups,
 });
-/** Conv2DTranspose / Conv1DTranspose: a convolution's keys (no groups) plus output_padding. */
+/** The transposed convolutions (1-D, 2-D, 3-D): a convolution's keys (no groups) plus output_padding. */
 const transposeArgs = (c: Json, ctx: KerasLayerContext): Json => {
   refuse(c, ctx, [['groups', (v) => v !== undefined && v !== null && v !== 1, 'transposed convolutions have no groups']]);
   return { ...convArgs(c, ctx), groups: undefined, outputPadding: c.output_padding };
@@ -323,6 +323,7 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   Conv2D: (c, ctx) => build('Conv2D', c, ctx, convArgs(c, ctx)),
   Conv1D: (c, ctx) => build('Conv1D', c, ctx, convArgs(c, ctx)),
   Conv2DTranspose: (c, ctx) => build('Conv2DTranspose', c, ctx, transposeArgs(c, ctx)),
+  Conv3DTranspose: (c, ctx) => build('Conv3DTranspose', c, ctx, transposeArgs(c, ctx)),
   Conv1DTranspose: (c, ctx) => build('Conv1DTranspose', c, ctx, transposeArgs(c, ctx)),
   Conv3D: (c, ctx) => build('Conv3D', c, ctx, convArgs(c, ctx)),
   MaxPooling3D: (c, ctx) => build('MaxPooling3D', c, ctx, poolArgs(c)),

@@ -406,6 +406,7 @@ const KERAS3_KEYS: Record<string, string[]> = {
   Conv3D: CONV, MaxPooling3D: POOL, AveragePooling3D: POOL,
   GlobalAveragePooling3D: ['data_format', 'keepdims'], GlobalMaxPooling3D: ['data_format', 'keepdims'],
   Conv1DTranspose: [...CONV.filter((k) => k !== 'groups'), 'output_padding'], Conv2DTranspose: [...CONV.filter((k) => k !== 'groups'), 'output_padding'],
+  Conv3DTranspose: [...CONV.filter((k) => k !== 'groups'), 'output_padding'],
   MaxPooling1D: POOL, MaxPooling2D: POOL, AveragePooling1D: POOL, AveragePooling2D: POOL,
   GlobalAveragePooling1D: ['data_format', 'keepdims'], GlobalAveragePooling2D: ['data_format', 'keepdims'],
   GlobalMaxPooling1D: ['data_format', 'keepdims'], GlobalMaxPooling2D: ['data_format', 'keepdims'],

@@ -13,7 +13,7 @@ import { getActivation, type Activation as ActivationFunction } from '../activat
 import type { DType } from '../dtype.js';
 import {
   Activation, ActivityRegularization, Add, AlphaDropout, Average, AveragePooling1D, AveragePooling2D, BatchNormalization,
-  AveragePooling3D, Bidirectional, Concatenate, Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Cropping1D,
+  AveragePooling3D, Bidirectional, Concatenate, Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Cropping1D,
   GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D, Cropping2D, Dense, DepthwiseConv2D, Dropout, ELU, Embedding,
   Flatten, GaussianDropout, GaussianNoise, Lambda, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
   GlobalMaxPooling2D, GroupNormalization, GRU, LayerNormalization, LeakyReLU, LSTM, Maximum, MaxPooling1D, MaxPooling2D,
@@ -417,21 +417,21 @@ function convertConv(b: GraphBuilder, layer: Conv1D | Conv2D | Conv3D, v: Value,
 }
 
 /**
- * Conv2DTranspose / Conv1DTranspose: ONNX's ConvTranspose. Keras's kernel [k..., filters, in] -> ONNX's
+ * Conv1DTranspose / Conv2DTranspose / Conv3DTranspose: ONNX's ConvTranspose. Keras's kernel [k..., filters, in] -> ONNX's
  * [in, filters, k...]. The pads are TensorFlow's for a convolution of the output back onto the input (the leading
  * pad by its 'same' rule); where Keras's output is longer than the pads allow (a stride wider than the window, or
  * outputPadding), the rest is ONNX's output_padding. Both depend only on the window, stride and padding, not on the
  * input's size.
  */
-function convertConvTranspose(b: GraphBuilder, layer: Conv1DTranspose | Conv2DTranspose, v: Value, outShape: Shape): Value {
+function convertConvTranspose(b: GraphBuilder, layer: Conv1DTranspose | Conv2DTranspose | Conv3DTranspose, v: Value, outShape: Shape): Value {
   const scope = layer.name;
   const perm = channelsFirst(v.shape.length);
   const x = b.layout(v, perm, scope);
-  const two = layer instanceof Conv2DTranspose;
-  const kernelSize = two ? layer.kernelSize : [layer.kernelSize];
-  const strides = two ? layer.strides : [layer.strides];
-  const dilations = two ? layer.dilationRate : [layer.dilationRate];
-  const outputPadding = two ? layer.outputPadding : layer.outputPadding === null ? null : [layer.outputPadding];
+  const one = layer instanceof Conv1DTranspose;
+  const kernelSize: number[] = one ? [layer.kernelSize] : layer.kernelSize;
+  const strides: number[] = one ? [layer.strides] : layer.strides;
+  const dilations: number[] = one ? [layer.dilationRate] : layer.dilationRate;
+  const outputPadding: number[] | null = one ? (layer.outputPadding === null ? null : [layer.outputPadding]) : layer.outputPadding;
   const W = b.constant(layer, `${scope}/kernel`, () => {
     const k = layer.kernel!;
     const s = k.shape;
@@ -762,7 +762,7 @@ function convertLayer(b: GraphBuilder, layer: Layer, inputs: Value[], listInput:
   const scope = layer.name;
   if (layer instanceof Dense) return [convertDense(b, layer, v, outShape)];
   if (layer instanceof Conv1D || layer instanceof Conv2D || layer instanceof Conv3D) return [convertConv(b, layer, v, outShape)];
-  if (layer instanceof Conv1DTranspose || layer instanceof Conv2DTranspose) return [convertConvTranspose(b, layer, v, outShape)];
+  if (layer instanceof Conv1DTranspose || layer instanceof Conv2DTranspose || layer instanceof Conv3DTranspose) return [convertConvTranspose(b, layer, v, outShape)];
   if (layer instanceof MaxPooling1D || layer instanceof MaxPooling2D || layer instanceof AveragePooling1D || layer instanceof AveragePooling2D
     || layer instanceof MaxPooling3D || layer instanceof AveragePooling3D) {
     return [convertPool(b, layer, v, outShape)];

@@ -8,7 +8,7 @@ import { reshape } from '../ops/shape.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import type { Tensor, Variable } from '../tensor.js';
 import { single1d } from './convolutional.js';
-import { activate, channelsLastOnly, invalid, positiveInt, single, singleShape, windowPadding } from './core.js';
+import { activate, channelsLastOnly, filterLayerArgs, invalid, positiveInt, single, singleShape, windowPadding } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 
 export interface DepthwiseConv1DArgs extends LayerArgs {
@@ -179,10 +179,7 @@ export class SeparableConv1D extends Depthwise1DBase {
   pointwiseKernel: Variable | null = null;
 
   constructor(filters: number | SeparableConv1DArgs, kernelSize?: number | [number] | SeparableConv1DArgs, args: SeparableConv1DArgs = {}) {
-    let a: SeparableConv1DArgs;
-    if (typeof filters === 'object') a = filters;
-    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
-    else a = { ...args, filters, kernelSize: kernelSize as number | [number] };
+    const a = filterLayerArgs<SeparableConv1DArgs>(filters, kernelSize, args);
     super('SeparableConv1D', a);
     this.filters = positiveInt(a.filters, 'SeparableConv1D', 'filters');
     this.pointwiseInitializer = a.pointwiseInitializer ?? 'glorot_uniform';

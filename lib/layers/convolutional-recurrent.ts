@@ -11,7 +11,7 @@ import { add, mul } from '../ops/elementwise.js';
 import { reshape, slice, split } from '../ops/shape.js';
 import { outputSize, type Padding } from '../ops/window.js';
 import type { Tensor, Variable } from '../tensor.js';
-import { channelsLastOnly, invalid, positiveInt, windowPadding } from './core.js';
+import { channelsLastOnly, filterLayerArgs, invalid, positiveInt, windowPadding } from './core.js';
 import { formatShape, type Shape } from './layer.js';
 import { dropoutMask, dropoutRate, Recurrent, recurrentConfig, setForgetBias, type LSTMArgs, type RunResult } from './recurrent.js';
 
@@ -50,10 +50,7 @@ export abstract class ConvLSTM extends Recurrent {
   private builtShape: Shape | null = null;
 
   constructor(readonly rank: 1 | 2 | 3, filters: number | ConvLSTMArgs, kernelSize: number | number[] | ConvLSTMArgs | undefined, args: ConvLSTMArgs) {
-    let a: ConvLSTMArgs;
-    if (typeof filters === 'object') a = filters;
-    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
-    else a = { ...args, filters, kernelSize };
+    const a = filterLayerArgs<ConvLSTMArgs>(filters, kernelSize, args);
     const cls = `ConvLSTM${rank}D`;
     super(a, cls);
     this.args = a;

@@ -2,12 +2,12 @@
 // channels-last input.
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
-import { conv2dBf16Fused, conv2dBfloat16Pays, conv2dFused, conv2dGeometry, conv2dTransposeFused, conv3dFused, depthwiseConv2dFused, groupedConv2dFused, transposeOutputLength, type Conv2dCall } from '../ops/conv.js';
+import { conv2dBf16Fused, conv2dBfloat16Pays, conv2dFused, conv2dGeometry, conv2dTransposeFused, conv3dFused, conv3dTransposeFused, depthwiseConv2dFused, groupedConv2dFused, transposeOutputLength, type Conv2dCall } from '../ops/conv.js';
 import { checkPadding, outputSize, pair, triple, type Padding } from '../ops/window.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { pad, reshape } from '../ops/shape.js';
 import type { Tensor, Variable } from '../tensor.js';
-import { activate, channelsLastOnly, invalid, KernelLayer, positiveInt, single, singleShape, windowPadding, type KernelLayerArgs } from './core.js';
+import { activate, channelsLastOnly, filterLayerArgs, invalid, KernelLayer, positiveInt, single, singleShape, windowPadding, type KernelLayerArgs } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 
 export interface Conv2DArgs extends KernelLayerArgs {
@@ -58,10 +58,7 @@ export class Conv2D extends KernelLayer {
   readonly groups: number;
 
   constructor(filters: number | Conv2DArgs, kernelSize?: number | [number, number] | Conv2DArgs, args: Conv2DArgs = {}) {
-    let a: Conv2DArgs;
-    if (typeof filters === 'object') a = filters;
-    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
-    else a = { ...args, filters, kernelSize: kernelSize as number | [number, number] };
+    const a = filterLayerArgs<Conv2DArgs>(filters, kernelSize, args);
     super(a);
     this.filters = positiveInt(a.filters, 'Conv2D', 'filters');
     if (a.kernelSize === undefined) throw invalid('Conv2D', 'kernelSize', 'a positive integer or a pair of positive integers', a.kernelSize);
@@ -185,10 +182,7 @@ export class Conv1D extends KernelLayer {
   readonly groups: number;
 
   constructor(filters: number | Conv1DArgs, kernelSize?: number | [number] | Conv1DArgs, args: Conv1DArgs = {}) {
-    let a: Conv1DArgs;
-    if (typeof filters === 'object') a = filters;
-    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
-    else a = { ...args, filters, kernelSize: kernelSize as number | [number] };
+    const a = filterLayerArgs<Conv1DArgs>(filters, kernelSize, args);
     super(a);
     this.filters = positiveInt(a.filters, 'Conv1D', 'filters');
     this.kernelSize = single1d(a.kernelSize, 'Conv1D', 'kernelSize');
@@ -278,6 +272,16 @@ function spatialTriple(v: unknown, cls: string, arg: string): [number, number, n
   }
 }
 
+/** Conv3D's and Conv3DTranspose's filters and per-axis window, strides and dilation. */
+function volumeWindow(a: Conv3DArgs | Conv3DTransposeArgs, cls: string) {
+  const filters = positiveInt(a.filters, cls, 'filters');
+  if (a.kernelSize === undefined) throw invalid(cls, 'kernelSize', 'a positive integer or a list of three positive integers', a.kernelSize);
+  return {
+    filters, kernelSize: spatialTriple(a.kernelSize, cls, 'kernelSize'), strides: spatialTriple(a.strides ?? 1, cls, 'strides'),
+    dilationRate: spatialTriple(a.dilationRate ?? 1, cls, 'dilationRate'),
+  };
+}
+
 /**
  * 3-D convolution over volumes (video, scans): output = activation(conv3d(inputs, kernel) + bias), inputs
  * [batch, depth, height, width, channels], kernel [kd, kh, kw, channels, filters], output [batch, od, oh, ow, filters].
@@ -290,17 +294,10 @@ export class Conv3D extends KernelLayer {
   readonly dilationRate: [number, number, number];
 
   constructor(filters: number | Conv3DArgs, kernelSize?: number | [number, number, number] | Conv3DArgs, args: Conv3DArgs = {}) {
-    let a: Conv3DArgs;
-    if (typeof filters === 'object') a = filters;
-    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
-    else a = { ...args, filters, kernelSize: kernelSize as number | [number, number, number] };
+    const a = filterLayerArgs<Conv3DArgs>(filters, kernelSize, args);
     super(a);
     const cls = 'Conv3D';
-    this.filters = positiveInt(a.filters, cls, 'filters');
-    if (a.kernelSize === undefined) throw invalid(cls, 'kernelSize', 'a positive integer or a list of three positive integers', a.kernelSize);
-    this.kernelSize = spatialTriple(a.kernelSize, cls, 'kernelSize');
-    this.strides = spatialTriple(a.strides ?? 1, cls, 'strides');
-    this.dilationRate = spatialTriple(a.dilationRate ?? 1, cls, 'dilationRate');
+    ({ filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, dilationRate: this.dilationRate } = volumeWindow(a, cls));
     this.padding = windowPadding(a.padding, cls);
     channelsLastOnly(a.dataFormat, cls);
     if (a.groups !== undefined && a.groups !== null && a.groups !== 1) throw invalid(cls, 'groups', '1 (grouped 3-D convolution is not supported)', a.groups);
@@ -370,8 +367,8 @@ export interface Conv1DTransposeArgs extends KernelLayerArgs {
   dilationRate?: number | [number];
 }
 
-/** The checks Conv1DTranspose and Conv2DTranspose share, on per-axis values. */
-function transposeOptions(cls: string, a: Conv2DTransposeArgs | Conv1DTransposeArgs, strides: number[], dilations: number[], outputPadding: number[] | null): Padding {
+/** The checks the transposed convolutions share, on per-axis values. */
+function transposeOptions(cls: string, a: Conv2DTransposeArgs | Conv1DTransposeArgs | Conv3DTransposeArgs, strides: number[], dilations: number[], outputPadding: number[] | null): Padding {
   const padding = windowPadding(a.padding, cls);
   channelsLastOnly(a.dataFormat, cls);
   if (strides.some((v) => v > 1) && dilations.some((v) => v > 1)) {
@@ -409,10 +406,7 @@ export class Conv2DTranspose extends KernelLayer {
   readonly dilationRate: [number, number];
 
   constructor(filters: number | Conv2DTransposeArgs, kernelSize?: number | [number, number] | Conv2DTransposeArgs, args: Conv2DTransposeArgs = {}) {
-    let a: Conv2DTransposeArgs;
-    if (typeof filters === 'object') a = filters;
-    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
-    else a = { ...args, filters, kernelSize: kernelSize as number | [number, number] };
+    const a = filterLayerArgs<Conv2DTransposeArgs>(filters, kernelSize, args);
     super(a);
     const cls = 'Conv2DTranspose';
     this.filters = positiveInt(a.filters, cls, 'filters');
@@ -476,10 +470,7 @@ export class Conv1DTranspose extends KernelLayer {
   readonly dilationRate: number;
 
   constructor(filters: number | Conv1DTransposeArgs, kernelSize?: number | [number] | Conv1DTransposeArgs, args: Conv1DTransposeArgs = {}) {
-    let a: Conv1DTransposeArgs;
-    if (typeof filters === 'object') a = filters;
-    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
-    else a = { ...args, filters, kernelSize: kernelSize as number | [number] };
+    const a = filterLayerArgs<Conv1DTransposeArgs>(filters, kernelSize, args);
     super(a);
     const cls = 'Conv1DTranspose';
     this.filters = positiveInt(a.filters, cls, 'filters');
@@ -530,6 +521,76 @@ export class Conv1DTranspose extends KernelLayer {
     return {
       ...super.getConfig(), filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding,
       outputPadding: this.outputPadding === null ? null : [this.outputPadding], dataFormat: 'channels_last', dilationRate: [this.dilationRate],
+    };
+  }
+}
+
+export interface Conv3DTransposeArgs extends KernelLayerArgs {
+  filters?: number;
+  kernelSize?: number | [number, number, number];
+  strides?: number | [number, number, number];
+  padding?: Padding;
+  outputPadding?: number | [number, number, number] | null;
+  dataFormat?: 'channels_last' | 'channelsLast';
+  dilationRate?: number | [number, number, number];
+}
+
+/**
+ * Transposed 3-D convolution, upsampling volumes [batch, depth, height, width, channels]: kernel [kd, kh, kw, filters,
+ * channels], output [batch, od, oh, ow, filters] with Conv2DTranspose's size rule on each axis.
+ */
+export class Conv3DTranspose extends KernelLayer {
+  readonly filters: number;
+  readonly kernelSize: [number, number, number];
+  readonly strides: [number, number, number];
+  readonly padding: Padding;
+  readonly outputPadding: [number, number, number] | null;
+  readonly dilationRate: [number, number, number];
+
+  constructor(filters: number | Conv3DTransposeArgs, kernelSize?: number | [number, number, number] | Conv3DTransposeArgs, args: Conv3DTransposeArgs = {}) {
+    const a = filterLayerArgs<Conv3DTransposeArgs>(filters, kernelSize, args);
+    super(a);
+    const cls = 'Conv3DTranspose';
+    ({ filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, dilationRate: this.dilationRate } = volumeWindow(a, cls));
+    this.outputPadding = outputPaddingOf(a.outputPadding, 3, cls) as [number, number, number] | null;
+    this.padding = transposeOptions(cls, a, this.strides, this.dilationRate, this.outputPadding);
+    this.inputSpec = { ndim: 5 };
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = singleShape(inputShape, this);
+    const channels = s[s.length - 1];
+    if (s.length !== 5 || channels === null) {
+      throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected ndim=5 [batch, depth, height, width, channels] with a known channel axis, received shape ${JSON.stringify(s)}`);
+    }
+    this.addKernelAndBias([...this.kernelSize, this.filters, channels], this.filters);
+    this.inputSpec = { ndim: 5, axes: { [-1]: channels } };
+    super.build(inputShape);
+  }
+
+  /** Keras's output length along spatial axis i. */
+  private outputLength(size: number, i: number): number {
+    return transposeOutputLength(size, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding, this.outputPadding ? this.outputPadding[i] : null);
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = single(inputs, this);
+    const out: [number, number, number] = [this.outputLength(x.shape[1], 0), this.outputLength(x.shape[2], 1), this.outputLength(x.shape[3], 2)];
+    const op = `conv3dTranspose (layer "${this.name}")`;
+    const u = this.activation.unary;
+    if (u) return conv3dTransposeFused(x, this.kernel!, this.bias, out, this.strides, this.padding, this.dilationRate, u.op, u.alpha, op);
+    return activate(this.activation, conv3dTransposeFused(x, this.kernel!, this.bias, out, this.strides, this.padding, this.dilationRate, undefined, 0, op));
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = singleShape(inputShape, this);
+    return [s[0], ...[1, 2, 3].map((axis, i) => (s[axis] === null ? null : this.outputLength(s[axis] as number, i))), this.filters];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
+      outputPadding: this.outputPadding, dataFormat: 'channels_last', dilationRate: this.dilationRate,
     };
   }
 }
@@ -715,10 +776,7 @@ export class SeparableConv2D extends DepthwiseBase {
   constructor(
     filters: number | SeparableConv2DArgs, kernelSize?: number | [number, number] | SeparableConv2DArgs, args: SeparableConv2DArgs = {},
   ) {
-    let a: SeparableConv2DArgs;
-    if (typeof filters === 'object') a = filters;
-    else if (kernelSize !== undefined && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) a = { ...kernelSize, filters };
-    else a = { ...args, filters, kernelSize: kernelSize as number | [number, number] };
+    const a = filterLayerArgs<SeparableConv2DArgs>(filters, kernelSize, args);
     super('SeparableConv2D', a);
     this.filters = positiveInt(a.filters, 'SeparableConv2D', 'filters');
     if (a.pointwiseConstraint !== undefined && a.pointwiseConstraint !== null) {

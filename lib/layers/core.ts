@@ -40,6 +40,16 @@ export function invalid(cls: string, arg: string, expected: string, value: unkno
   return new Error(`${cls}: received an invalid value for \`${arg}\`, expected ${expected}. Received: ${arg}=${JSON.stringify(value) ?? String(value)}`);
 }
 
+/**
+ * A convolution's options from Keras's positional form (filters, kernelSize, options), its (filters, options) form,
+ * or TF.js's single options object.
+ */
+export function filterLayerArgs<A extends { filters?: number; kernelSize?: unknown }>(filters: number | A, kernelSize: A['kernelSize'] | A | undefined, args: A): A {
+  if (typeof filters === 'object') return filters;
+  if (kernelSize !== undefined && kernelSize !== null && typeof kernelSize === 'object' && !Array.isArray(kernelSize)) return { ...(kernelSize as A), filters };
+  return { ...args, filters, kernelSize: kernelSize as A['kernelSize'] };
+}
+
 /** A windowed layer's `padding` ('valid' or 'same'; Keras's default 'valid'), refused by name otherwise. */
 export function windowPadding(v: unknown, cls: string): Padding {
   try {

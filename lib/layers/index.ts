@@ -155,10 +155,11 @@ export const stackedRNNCells = (args: StackedRNNCellsArgs) => new StackedRNNCell
 export const masking = (args: MaskingArgs = {}) => new Masking(args);
 
 // Transposed convolution (TF.js's layers.conv2dTranspose; conv1dTranspose in the same spelling, TF.js has none).
-export { Conv1DTranspose, Conv2DTranspose } from './convolutional.js';
-export type { Conv1DTransposeArgs, Conv2DTransposeArgs } from './convolutional.js';
-import { Conv1DTranspose, Conv2DTranspose, type Conv1DTransposeArgs, type Conv2DTransposeArgs } from './convolutional.js';
+export { Conv1DTranspose, Conv2DTranspose, Conv3DTranspose } from './convolutional.js';
+export type { Conv1DTransposeArgs, Conv2DTransposeArgs, Conv3DTransposeArgs } from './convolutional.js';
+import { Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, type Conv1DTransposeArgs, type Conv2DTransposeArgs, type Conv3DTransposeArgs } from './convolutional.js';
 export const conv2dTranspose = (args: Conv2DTransposeArgs) => new Conv2DTranspose(args);
+export const conv3dTranspose = (args: Conv3DTransposeArgs & { filters: number; kernelSize: number | [number, number, number] }) => new Conv3DTranspose(args);
 export const conv1dTranspose = (args: Conv1DTransposeArgs) => new Conv1DTranspose(args);
 
 // Volumes: 3-D convolution and pooling (TF.js's layers.conv3d, maxPooling3d, averagePooling3d spellings).

@@ -369,10 +369,24 @@ export function conv2dTransposeFused(
     return unary(activation, 'activation', conv2dTransposeFused(x, kernel, bias, outHW, strides, padding, dilations, UnaryOp.linear, 0, op), alpha);
   }
   const g = conv2dTransposeGeometry(x.shape, kernel.shape, outHW, strides, padding, dilations, op);
-  const oc = g.outShape[3];
+  return onConvolutionKernels(x, kernel, bias, g, activation, alpha, op, native.conv2dBackwardInput, native.conv2dForward, native.conv2dBackwardFilter);
+}
+
+type F = Float32Array;
+/**
+ * A transposed convolution run on a convolution's kernels with the roles swapped (see conv2dTransposeFused): the
+ * convolution of geometry `g` maps the transposed one's output back onto x.
+ */
+function onConvolutionKernels(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, g: Conv2dGeometry, activation: UnaryOp, alpha: number, op: string,
+  backwardInput: (dy: F, kernel: F, dx: F, geometry: number[]) => void,
+  forward: (x: F, kernel: F, bias: F | null, y: F, geometry: number[], activation: UnaryOp, alpha: number) => void,
+  backwardFilter: (x: F, dy: F, dKernel: F, dBias: F | null, geometry: number[]) => void,
+): Tensor {
+  const oc = g.outShape[g.outShape.length - 1];
   if (bias && (bias.rank !== 1 || bias.shape[0] !== oc)) throw new Error(`${op}: bias must have shape [${oc}], received shape ${fmt(bias.shape)}`);
   const y = empty(g.outShape);
-  native.conv2dBackwardInput(f32(x), f32(kernel), f32(y), g.native);
+  backwardInput(f32(x), f32(kernel), f32(y), g.native);
   const rows = y.size / oc;
   if (bias) native.binary(BinaryOp.add, f32(y), [oc, 1], f32(bias), [0, 1], f32(y), [rows, oc]);
   if (activation !== UnaryOp.linear) native.unary(activation, f32(y), f32(y), alpha);
@@ -384,11 +398,11 @@ export function conv2dTransposeFused(
     let db: Tensor | null = null;
     if (needs[0]) {
       dx = empty(x.shape.slice());
-      native.conv2dForward(f32(dy), f32(kernel), null, f32(dx), g.native, UnaryOp.linear, 0);
+      forward(f32(dy), f32(kernel), null, f32(dx), g.native, UnaryOp.linear, 0);
     }
     if (needs[1]) {
       dk = empty(kernel.shape.slice());
-      native.conv2dBackwardFilter(f32(dy), f32(x), f32(dk), null, g.native);
+      backwardFilter(f32(dy), f32(x), f32(dk), null, g.native);
     }
     if (bias && needs[2]) {
       db = empty([oc]);
@@ -521,6 +535,83 @@ export function conv3dFused(
     }
     return [dx, needs[1] ? dk : null, db];
   });
+}
+
+/**
+ * Geometry of a transposed 3-D convolution x [n, id, ih, iw, ic] with kernel [kd, kh, kw, oc, ic] to output
+ * [n, od, oh, ow, oc]: the convolution (conv3dGeometry's native list) whose input gradient it is, as for 2-D.
+ */
+export function conv3dTransposeGeometry(
+  xShape: readonly number[], kShape: readonly number[], out: readonly [number, number, number], strides: Triple,
+  padding: Padding, dilations: Triple, op: string, shownShape: readonly number[] = xShape,
+): Conv2dGeometry {
+  if (xShape.length !== 5) throw new Error(`${op}: input must have rank 5 [batch, depth, height, width, channels], received shape ${fmt(shownShape)}`);
+  if (kShape.length !== 5) throw new Error(`${op}: kernel must have rank 5 [kd, kh, kw, outChannels, inChannels], received shape ${fmt(kShape)}`);
+  const [n, ...inSizes] = xShape.slice(0, 4);
+  const ic = xShape[4];
+  const [kd, kh, kw, oc, kc] = kShape;
+  if (kc !== ic) {
+    throw new Error(`${op}: the input has ${ic} channels but the kernel [kd, kh, kw, outChannels, inChannels] expects ${kc} (input shape ${fmt(shownShape)}, kernel shape ${fmt(kShape)})`);
+  }
+  if (kd < 1 || kh < 1 || kw < 1 || oc < 1) throw new Error(`${op}: the kernel's window and output channels must be positive, received kernel shape ${fmt(kShape)}`);
+  if (strides.some((v) => v > 1) && dilations.some((v) => v > 1)) {
+    throw new Error(`${op}: strides ${fmt(strides)} and dilations ${fmt(dilations)} cannot both exceed 1`);
+  }
+  if (out.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`${op}: the output depth, height and width must be positive integers, received ${fmt(out)}`);
+  const back = out.map((d, i) => outputSize(d, kShape[i], strides[i], dilations[i], padding));
+  if (back.some(([b], i) => b !== inSizes[i])) {
+    throw new Error(`${op}: an output of ${out.join('x')} does not match the ${inSizes.join('x')} input with a ${kd}x${kh}x${kw} kernel, strides ${fmt(strides)}, dilations ${fmt(dilations)} and '${padding}' padding (a ${padding} convolution of the output would give ${back.map(([b]) => b).join('x')}; input shape ${fmt(shownShape)})`);
+  }
+  return {
+    native: [n, ...out, oc, kd, kh, kw, ic, ...inSizes, ...strides, ...dilations, ...back.map(([, p]) => p)],
+    outShape: [n, ...out, oc],
+  };
+}
+
+/**
+ * The Conv3DTranspose layer's computation: activation(conv3dTranspose(x, kernel) + bias), kernel [kd, kh, kw, oc, ic]
+ * (Keras's layout). As conv2dTransposeFused: forward = conv3d's input gradient, input gradient = conv3d forward,
+ * kernel gradient = conv3d's filter gradient with the roles of input and output gradient swapped.
+ */
+export function conv3dTransposeFused(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, out: readonly [number, number, number], strides: Triple, padding: Padding,
+  dilations: Triple, activation = UnaryOp.linear, alpha = 0, op = 'conv3dTranspose',
+): Tensor {
+  if (!epilogueActivation(activation, alpha)) {
+    return unary(activation, 'activation', conv3dTransposeFused(x, kernel, bias, out, strides, padding, dilations, UnaryOp.linear, 0, op), alpha);
+  }
+  const g = conv3dTransposeGeometry(x.shape, kernel.shape, out, strides, padding, dilations, op);
+  return onConvolutionKernels(x, kernel, bias, g, activation, alpha, op, native.conv3dBackwardInput, native.conv3dForward, native.conv3dBackwardFilter);
+}
+
+/**
+ * Transposed 3-D convolution (TF.js's conv3dTranspose): x [batch, d, h, w, inChannels] (or [d, h, w, in]), filter
+ * [kd, kh, kw, outChannels, inChannels], outputShape [batch, od, oh, ow, outChannels] (or without the batch): the
+ * gradient of conv3d(y, filter, strides, pad) with respect to y, for a y of outputShape.
+ */
+export function conv3dTranspose(
+  x: TensorLike, filter: TensorLike, outputShape: number[], strides: number | Triple = 1, pad: Padding = 'valid',
+): Tensor {
+  const op = 'conv3dTranspose';
+  let t = floatArg(x, op);
+  const k = floatArg(filter, op);
+  const unbatched = t.rank === 4;
+  const shown = t.shape;
+  if (unbatched) t = reshape(t, [1, ...t.shape]);
+  if (!Array.isArray(outputShape) || outputShape.length !== t.rank - (unbatched ? 1 : 0)) {
+    throw new Error(`${op}: outputShape must be [${unbatched ? '' : 'batch, '}depth, height, width, outChannels] like the input's rank, received ${JSON.stringify(outputShape)} for input shape ${fmt(shown)}`);
+  }
+  const full = unbatched ? [t.shape[0], ...outputShape] : outputShape;
+  if (full[0] !== t.shape[0]) throw new Error(`${op}: outputShape's batch ${full[0]} differs from the input's ${t.shape[0]}`);
+  if (k.rank === 5 && full[4] !== k.shape[3]) {
+    throw new Error(`${op}: outputShape has ${full[4]} channels but the filter [kd, kh, kw, outChannels, inChannels] makes ${k.shape[3]} (filter shape ${fmt(k.shape)})`);
+  }
+  const str = triple(strides, 'strides', op);
+  const padding = checkPadding(pad, op);
+  const out: [number, number, number] = [full[1], full[2], full[3]];
+  conv3dTransposeGeometry(t.shape, k.shape, out, str, padding, [1, 1, 1], op, shown);
+  const y = conv3dTransposeFused(t, k, null, out, str, padding, [1, 1, 1]);
+  return unbatched ? reshape(y, y.shape.slice(1)) : y;
 }
 
 /**

@@ -38,7 +38,7 @@ export { tfjsDropout as dropout } from './dropout.js';
 export { buffer, TensorBuffer } from '../tensor-buffer.js';
 export { broadcastTo } from './broadcast.js';
 export { matMul } from './matmul.js';
-export { conv2d, conv2dTranspose, conv3d, depthwiseConv2d } from './conv.js';
+export { conv2d, conv2dTranspose, conv3d, conv3dTranspose, depthwiseConv2d } from './conv.js';
 export { avgPool2d, avgPool3d, maxPool2d, maxPool3d } from './pool.js';
 export { resizeBilinear } from './resize.js';
 export { resizeNearest } from './resize.js';

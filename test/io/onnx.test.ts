@@ -312,7 +312,7 @@ describe('ONNX export: transposed and grouped convolutions', () => {
     await expectSameAsPredict(sequential([new L.Conv1DTranspose(3, 3, { strides: 2, padding: 'same' }), new L.Conv1DTranspose(2, 2, { strides: 3, outputPadding: 1 })], [5, 2]), tn.randomNormal([2, 5, 2]), 'Conv1DTranspose');
   });
 
-  it('Conv3D, MaxPooling3D, AveragePooling3D and the global 3-D pooling layers', async () => {
+  it('Conv3D, Conv3DTranspose, MaxPooling3D, AveragePooling3D and the global 3-D pooling layers', async () => {
     const model = sequential([
       new L.Conv3D(3, [2, 3, 2], { padding: 'same', activation: 'relu' }), new L.MaxPooling3D({ poolSize: 2, padding: 'same' }),
       new L.Conv3D(4, 2, { strides: [1, 2, 1], dilationRate: 1 }), new L.AveragePooling3D({ poolSize: [1, 2, 2], strides: 1, padding: 'same' }),
@@ -320,6 +320,11 @@ describe('ONNX export: transposed and grouped convolutions', () => {
     ], [4, 7, 6, 2]);
     await expectSameAsPredict(model, tn.randomNormal([2, 4, 7, 6, 2]), 'Conv3D and pooling');
     await expectSameAsPredict(sequential([new L.Conv3D(2, 3, { dilationRate: [1, 2, 1], useBias: false }), new L.GlobalMaxPooling3D({ keepdims: true })], [3, 6, 4, 1]), tn.randomNormal([2, 3, 6, 4, 1]), 'dilated Conv3D, GlobalMaxPooling3D');
+    await expectSameAsPredict(sequential([
+      new L.Conv3DTranspose(3, [3, 2, 3], { strides: [2, 1, 2], padding: 'same', activation: 'relu' }),
+      new L.Conv3DTranspose(2, 2, { strides: 3, outputPadding: [1, 0, 2] }),
+      new L.Conv3DTranspose(1, 3, { dilationRate: 2, useBias: false }),
+    ], [2, 3, 2, 2]), tn.randomNormal([2, 2, 3, 2, 2]), 'Conv3DTranspose (ConvTranspose)');
   });
 
   it('grouped Conv2D and Conv1D (Conv with group)', async () => {

@@ -9,6 +9,7 @@ import * as tn from '../../lib/index.js';
 import { expectClose, transposeReference } from '../helpers/conv-reference.js';
 import { gradCheck, randomTensor, variableGradCheck } from '../helpers/gradcheck.js';
 import { expectSamePredictions, randomizeTfjs, readFolder, tf, tfjsArtifacts, tfjsLoad, useCpu } from '../helpers/tfjs.js';
+import { layerFixtureTests } from '../helpers/layer-fixtures.js';
 
 const { Conv1D, Conv2D, Conv1DTranspose, Conv2DTranspose } = tn.layers;
 const root = mkdtempSync(join(tmpdir(), 'tensornode-convt-'));
@@ -231,3 +232,74 @@ describe('configs and saving', () => {
   }
 });
 
+
+describe('Conv3DTranspose', () => {
+  const { Conv3DTranspose } = tn.layers;
+
+  describe('against float64 PyTorch (the gradient of a convolution of Keras\'s output size)', () => {
+    layerFixtureTests('conv3d-transpose');
+  });
+
+  it('has Keras\'s kernel [kd, kh, kw, filters, channels], output sizes and positional forms', () => {
+    const layer = new Conv3DTranspose(4, [3, 2, 2], { strides: [2, 1, 3] });
+    const y = layer.apply(tn.zeros([2, 3, 4, 2, 5])) as tn.Tensor;
+    expect(layer.weights.map((w) => [w.name, w.shape])).toEqual([['conv3d_transpose/kernel', [3, 2, 2, 4, 5]], ['conv3d_transpose/bias', [4]]]);
+    // 'valid': size * stride + max(window - stride, 0) per axis.
+    expect(y.shape).toEqual([2, 7, 5, 6, 4]);
+    expect(layer.computeOutputShape([null, 3, null, 2, 5])).toEqual([null, 7, null, 6, 4]);
+    expect(new Conv3DTranspose(2, 3, { strides: 2, padding: 'same', outputPadding: 1 }).computeOutputShape([null, 2, 3, 4, 1])).toEqual([null, 4, 6, 8, 2]);
+    expect(tn.layers.conv3dTranspose({ filters: 2, kernelSize: 3 }).kernelSize).toEqual([3, 3, 3]);
+  });
+
+  it('gradients by finite differences through the layer: input, kernel and bias', () => {
+    const layer = new Conv3DTranspose(2, 2, { strides: 2, padding: 'same', activation: 'tanh' });
+    const x = randomTensor([1, 2, 2, 1, 2], 21);
+    layer.apply(x);
+    for (const w of layer.weights) w.assign(randomTensor(w.shape, 22, -0.5, 0.5));
+    gradCheck((v) => layer.apply(v) as tn.Tensor, [x]);
+    variableGradCheck(() => layer.apply(x) as tn.Tensor, layer.trainableWeights);
+  });
+
+  it('tn.conv3dTranspose equals TF.js\'s tf.conv3dTranspose', async () => {
+    await useCpu();
+    const x = randomTensor([2, 2, 3, 2, 3], 23);
+    const k = randomTensor([3, 2, 3, 4, 3], 24);
+    for (const [out, strides, pad] of [[[2, 4, 6, 4, 4], 2, 'same'], [[2, 4, 4, 5, 4], [1, 1, 2], 'valid']] as const) {
+      const ours = tn.conv3dTranspose(x, k, out.slice(), strides as number | [number, number, number], pad);
+      const five = (t: tn.Tensor) => tf.tensor5d(Array.from(f32(t)), t.shape as [number, number, number, number, number]);
+      const theirs = tf.conv3dTranspose(five(x), five(k), out.slice() as [number, number, number, number, number], strides as number | [number, number, number], pad);
+      expect(ours.shape).toEqual(theirs.shape);
+      const want = await theirs.data();
+      f32(ours).forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+    }
+    expect(() => tn.conv3dTranspose(x, k, [2, 5, 6, 4, 4], 2, 'same')).toThrow('conv3dTranspose: an output of 5x6x4 does not match the 2x3x2 input with a 3x2x3 kernel, strides [2,2,2]');
+  });
+
+  it('rejects bad arguments and inputs, naming the layer', () => {
+    expect(() => new Conv3DTranspose({ kernelSize: 3 })).toThrow('Conv3DTranspose: received an invalid value for `filters`');
+    expect(() => new Conv3DTranspose(2, [3, 3] as never)).toThrow('Conv3DTranspose: received an invalid value for `kernelSize`');
+    expect(() => new Conv3DTranspose(2, 3, { strides: 2, outputPadding: 2 })).toThrow('Conv3DTranspose: strides must be greater than output padding');
+    expect(() => new Conv3DTranspose(2, 3, { dataFormat: 'channels_first' as 'channels_last' })).toThrow('Conv3DTranspose: received an invalid value for `dataFormat`');
+    expect(() => new Conv3DTranspose(2, 3, { name: 'up' }).apply(tn.zeros([1, 2, 2, 2]))).toThrow('Input 0 of layer "up" is incompatible with the layer: expected ndim=5');
+  });
+
+  it('round-trips its config, and saves and loads (TF.js folder, .keras) with the same predictions', async () => {
+    const layer = new Conv3DTranspose(3, [2, 3, 2], { strides: [2, 1, 2], padding: 'same', outputPadding: [1, 0, 1], activation: 'relu', dilationRate: 1 });
+    const again = new Conv3DTranspose(JSON.parse(JSON.stringify(layer.getConfig())) as tn.layers.Conv3DTransposeArgs);
+    expect(again.getConfig()).toEqual(layer.getConfig());
+    const model = new tn.Sequential([
+      new tn.layers.Conv3D(4, 2, { strides: 2, padding: 'same', activation: 'relu', inputShape: [4, 4, 4, 1] }),
+      new Conv3DTranspose(1, 3, { strides: 2, padding: 'same' }),
+    ]);
+    model.compile({ optimizer: 'adam', loss: 'mse' });
+    const x = tn.randomNormal([3, 4, 4, 4, 1], 0, 1, 'float32', 25);
+    await model.fit(x, x, { epochs: 1, verbose: 0 });
+    const expected = Array.from((model.predict(x) as tn.Tensor).data());
+    for (const target of ['tfjs3d', 'model3d.keras']) {
+      const dir = freshDir();
+      mkdirSync(dir);
+      await model.save(join(dir, target));
+      expect(Array.from(((await tn.loadModel(join(dir, target))).predict(x) as tn.Tensor).data()), target).toEqual(expected);
+    }
+  });
+});
