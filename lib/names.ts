@@ -47,3 +47,11 @@ export function checkOptionNames(options: unknown, allowed: readonly string[], w
   };
   throw new Error(`${what}: unrecognized option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"${hint(k)}`).join(', ')}. It takes: ${allowed.join(', ')}`);
 }
+
+/**
+ * Keras raises on a call argument a layer's call() does not take; without this check a misspelt or snake_case one
+ * (`use_causal_mask: true`, `initial_state`) would be ignored and the layer would silently compute something else.
+ */
+export function checkCallArgs(args: object | null | undefined, allowed: readonly string[], layer: { name: string; className: string }): void {
+  checkOptionNames(args, ['training', 'mask', ...allowed], `Layer "${layer.name}" (${layer.className}) call`);
+}

@@ -23,6 +23,7 @@ import { tensor, Tensor, toTensor, type TensorLike, type Variable } from '../ten
 import { invalid, positiveInt } from './core.js';
 import { formatShape, Layer, SymbolicTensor, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Mask, type Shape } from './layer.js';
 import { firstMask } from './masking.js';
+import { checkCallArgs } from '../names.js';
 
 type MaybeTensor = Tensor | null | undefined;
 
@@ -159,6 +160,8 @@ export class Attention extends Layer {
   }
 
   override apply(inputs: any, args?: AttentionCallArgs): any {
+    // A subclass of its own may take more; the built-in classes take these.
+    if (this.constructor === Attention || this.constructor === AdditiveAttention) checkCallArgs(args, ['useCausalMask', 'returnAttentionScores'], this);
     this.shapeArgs = args ?? {};
     if (Array.isArray(inputs) && inputs.some((t) => t instanceof SymbolicTensor)) refuseSymbolicArgs(this, this.shapeArgs as Record<string, unknown>, ['mask']);
     try {
@@ -399,6 +402,9 @@ export class MultiHeadAttention extends Layer {
   }
 
   override apply(inputs: any, args?: MultiHeadAttentionCallArgs): any {
+    if (this.constructor === MultiHeadAttention) {
+      checkCallArgs(args, ['attentionMask', 'queryMask', 'valueMask', 'keyMask', 'useCausalMask', 'returnAttentionScores'], this);
+    }
     this.shapeArgs = args ?? {};
     if (Array.isArray(inputs) && inputs.some((t) => t instanceof SymbolicTensor)) {
       refuseSymbolicArgs(this, this.shapeArgs as Record<string, unknown>, ['attentionMask', 'queryMask', 'valueMask', 'keyMask', 'mask']);

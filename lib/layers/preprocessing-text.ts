@@ -8,6 +8,7 @@ import { fromArray, fromStrings, isStringTensor, maxTensorElements, stringsOf, T
 import { invalid, positiveInt, single, singleShape } from './core.js';
 import { Layer, SymbolicTensor, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 import { collectAdaptElements, isAsyncSource, type AsyncAdaptData } from './preprocessing.js';
+import { checkCallArgs } from '../names.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // FarmHash Fingerprint64 (farmhashna::Hash64), the hash of tf.strings.to_hash_bucket_fast, which Keras's Hashing
@@ -280,6 +281,7 @@ export class CategoryEncoding extends Layer {
   }
 
   override apply(inputs: any, args: CategoryEncodingCallArgs = {}): any {
+    if (this.constructor === CategoryEncoding) checkCallArgs(args, ['countWeights'], this);
     if (args.countWeights instanceof SymbolicTensor) {
       throw new Error(`Layer "${this.name}" (CategoryEncoding): \`countWeights\` is a symbolic tensor, which a functional model cannot record as a call argument; pass it as a concrete tensor in an eager call`);
     }

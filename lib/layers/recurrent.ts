@@ -21,6 +21,7 @@ import { Tensor, tensor, toTensor, zeros, type TensorLike, type Variable } from 
 import { invalid, positiveInt } from './core.js';
 import { Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Mask, type Shape } from './layer.js';
 import { firstMask, maskValues } from './masking.js';
+import { checkCallArgs } from '../names.js';
 
 /** How the time loop runs and what it returns: shared by SimpleRNN, LSTM, GRU and RNN(cell). */
 
@@ -237,6 +238,8 @@ export abstract class Recurrent extends Layer {
   override apply(inputs: TensorLike | TensorLike[], args?: CallArgs): Tensor;
   // With returnState the result is a list at run time; cast it (as Keras users unpack one).
   override apply(inputs: any, args: CallArgs = {}): any {
+    // A subclass of its own may take more; the built-in classes take these.
+    if ([SimpleRNN, LSTM, GRU, RNN].includes(this.constructor as never)) checkCallArgs(args, ['initialState'], this);
     const { initialState, ...rest } = args;
     if (initialState === undefined || initialState === null) return super.apply(inputs, rest);
     if (Array.isArray(inputs)) throw new Error(`Layer "${this.name}" (${this.className}): pass the initial states either in the input list or as initialState, not both`);

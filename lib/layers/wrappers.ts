@@ -8,6 +8,7 @@ import { Layer, SymbolicTensor, formatShape, type CallArgs, type LayerArgs, type
 import { firstMask } from './masking.js';
 import { ConvLSTM } from './convolutional-recurrent.js';
 import { RNNBase } from './recurrent.js';
+import { checkCallArgs } from '../names.js';
 
 export interface BidirectionalArgs extends LayerArgs {
   /** The recurrent layer to run both ways (SimpleRNN, LSTM, GRU or a ConvLSTM). */
@@ -82,6 +83,7 @@ export class Bidirectional extends Layer {
   override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   override apply(inputs: TensorLike | TensorLike[], args?: CallArgs): Tensor;
   override apply(inputs: any, args: CallArgs = {}): any {
+    if (this.constructor === Bidirectional) checkCallArgs(args, ['initialState'], this);
     const { initialState, ...rest } = args;
     if (initialState === undefined || initialState === null) return super.apply(inputs, rest);
     if (Array.isArray(inputs)) throw new Error(`Layer "${this.name}" (Bidirectional): pass the initial states either in the input list or as initialState, not both`);

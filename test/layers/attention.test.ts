@@ -659,3 +659,31 @@ describe('a Keras 2 / tf.keras config with MultiHeadAttention', () => {
     expectClose(model.predict(x) as tn.Tensor, ref64.out, [2, 4, 6]);
   });
 });
+
+describe('call arguments the attention layers do not take', () => {
+  it("are errors naming the layer and the one meant, as Keras raises on them (a snake_case use_causal_mask was ignored: the decoder saw the future)", () => {
+    const x = randomTensor([1, 3, 4], 21);
+    const mha = new MultiHeadAttention({ numHeads: 1, keyDim: 2, name: 'mha' });
+    expect(() => mha.apply([x, x], { use_causal_mask: true } as never)).toThrow(
+      'Layer "mha" (MultiHeadAttention) call: unrecognized option "use_causal_mask" (did you mean useCausalMask?). It takes: training, mask, attentionMask, queryMask, valueMask, keyMask, useCausalMask, returnAttentionScores',
+    );
+    expect(() => mha.apply([x, x], { attention_mask: tn.ones([1, 3, 3]) } as never)).toThrow('unrecognized option "attention_mask" (did you mean attentionMask?)');
+    expect(() => new Attention({ name: 'att' }).apply([x, x], { causal: true } as never)).toThrow('Layer "att" (Attention) call: unrecognized option "causal". It takes: training, mask, useCausalMask, returnAttentionScores');
+    expect(() => new AdditiveAttention({ name: 'add' }).apply([x, x], { return_attention_scores: true } as never)).toThrow('(did you mean returnAttentionScores?)');
+    // The ones they take still work, in eager calls and recorded in a model; undefined counts as not given.
+    const [, scores] = mha.apply([x, x], { useCausalMask: true, returnAttentionScores: true, training: false, attentionMask: undefined }) as tn.Tensor[];
+    expect(scores.shape).toEqual([1, 1, 3, 3]);
+    const input = tn.input({ shape: [3, 4] });
+    const model = new tn.Model({ inputs: input, outputs: mha.apply([input, input], { useCausalMask: true }) as tn.SymbolicTensor });
+    expect((model.predict(x) as tn.Tensor).shape).toEqual([1, 3, 4]);
+    // A subclass of its own may take arguments of its own.
+    class Gated extends MultiHeadAttention {
+      override call(inputs: tn.Tensor | tn.Tensor[], args: Record<string, unknown> = {}) {
+        const out = super.call(inputs, args) as tn.Tensor;
+        return args.gate === 0 ? tn.zerosLike(out) : out;
+      }
+    }
+    const gated = new Gated({ numHeads: 1, keyDim: 2 });
+    expect(Array.from((gated.apply([x, x], { gate: 0 } as never) as tn.Tensor).dataSync()).every((v) => v === 0)).toBe(true);
+  });
+});

@@ -224,6 +224,8 @@ describe('CategoryEncoding', () => {
     expect(arr(new CategoryEncoding({ numTokens: 4 }).apply(x, { countWeights } as never))).toEqual([[1, 1, 0, 0], [1, 0, 0, 0], [0, 1, 1, 0], [0, 1, 0, 1]]);
     expect(() => new CategoryEncoding({ numTokens: 4, outputMode: 'count', name: 'enc' }).apply(x, { countWeights: tn.ones([4, 3]) } as never))
       .toThrow('Layer "enc" (CategoryEncoding): countWeights must have the inputs\' shape [4,2], received shape [4,3]');
+    expect(() => new CategoryEncoding({ numTokens: 4, outputMode: 'count', name: 'cw' }).apply(x, { count_weights: countWeights } as never))
+      .toThrow('Layer "cw" (CategoryEncoding) call: unrecognized option "count_weights" (did you mean countWeights?)');
     const symbolic = tn.input({ shape: [2], dtype: 'int32' });
     expect(() => new CategoryEncoding({ numTokens: 4, outputMode: 'count', name: 'sym' }).apply(symbolic, { countWeights: tn.input({ shape: [2] }) } as never))
       .toThrow(/Layer "sym" \(CategoryEncoding\): `countWeights` is a symbolic tensor/);

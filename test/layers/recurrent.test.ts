@@ -362,6 +362,23 @@ describe('returnState and initialState', () => {
   });
 });
 
+describe('call arguments the recurrent layers do not take', () => {
+  it("are errors naming the layer, as Keras raises on them (a snake_case initial_state was ignored: the states started at zero)", () => {
+    const x = randomTensor([2, 3, 4], 31);
+    const states = [tn.ones([2, 5]), tn.ones([2, 5])];
+    expect(() => new LSTM({ units: 5, name: 'enc' }).apply(x, { initial_state: states } as never)).toThrow(
+      'Layer "enc" (LSTM) call: unrecognized option "initial_state" (did you mean initialState?). It takes: training, mask, initialState',
+    );
+    expect(() => new GRU({ units: 5, name: 'g' }).apply(x, { constants: [x] } as never)).toThrow('Layer "g" (GRU) call: unrecognized option "constants"');
+    expect(() => new Bidirectional(new SimpleRNN({ units: 2 }), { name: 'bi' }).apply(x, { initial_states: [] } as never)).toThrow('Layer "bi" (Bidirectional) call: unrecognized option "initial_states"');
+    // initialState itself still sets the states.
+    const lstm = new LSTM({ units: 5 });
+    const fromOnes = lstm.apply(x, { initialState: states }) as tn.Tensor;
+    const fromZeros = lstm.apply(x) as tn.Tensor;
+    expect(Array.from(fromOnes.dataSync())).not.toEqual(Array.from(fromZeros.dataSync()));
+  });
+});
+
 describe('dropout and recurrentDropout', () => {
   it('recurrentDropout drops the same state units at every step of a sequence, a fraction `rate` of them, in training only', () => {
     // h_t = h_{t-1} m + 1 with kernel 0, recurrent kernel I, bias 1, linear: a unit whose mask is 0 stays at 1, one
