@@ -147,11 +147,15 @@ describe('tn.serving.createPool', () => {
     await expect(pool.predict('an image')).rejects.toThrow(/expected one sample .* received string/);
     const strings = ragged.map(() => ['x']);
     await expect(pool.predict(strings)).rejects.toThrow(/element \[0\]\[0\] is string, expected a number/);
+    // Data of a kind the pool does not take is named as such, not taken for an object keyed by input name.
+    await expect(pool.predict(new BigInt64Array(36))).rejects.toThrow(/input: expected one sample .* received a BigInt64Array$/);
+    await expect(pool.predict(new DataView(new ArrayBuffer(144)))).rejects.toThrow(/received a DataView$/);
+    await expect(pool.predict(ragged.map(() => [null]))).rejects.toThrow(/element \[0\]\[0\] is null, expected a number/);
     // A machine-readable code, so that a server answers 400 for the client's data and 500 for its own failures.
     await expect(pool.predict(tn.zeros([6, 6]))).rejects.toMatchObject({ code: 'TN_POOL_BAD_INPUT' });
     await expect(pool.predict({ image: good })).rejects.toMatchObject({ code: 'TN_POOL_BAD_INPUT', message: expect.stringMatching(/no data for input/) });
     expectClose((await pending) as tn.Tensor, predictOne(model, good), 'the good request beside them');
-    expect(pool.stats()).toMatchObject({ completed: 1, failed: 0, rejected: 8 });
+    expect(pool.stats()).toMatchObject({ completed: 1, failed: 0, rejected: 11 });
   });
 
   it('rejects at once over maxQueue (back-pressure), and serves the queued requests', async () => {

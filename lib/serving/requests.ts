@@ -16,6 +16,10 @@ export interface ParsedRequest {
 
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 const isFlat = (x: unknown): x is Flat => ArrayBuffer.isView(x) && !(x instanceof DataView) && !(x instanceof BigInt64Array) && !(x instanceof BigUint64Array);
+/** What a value that is not data was, for messages: a DataView or a BigInt64Array is named, not called an object. */
+const describe = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'an array' : ArrayBuffer.isView(x) ? `a ${x.constructor.name}` : typeof x);
+/** An object keyed by input name (not data: a Tensor, a typed array, a DataView or an array). */
+const isKeyed = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Tensor) && !ArrayBuffer.isView(x);
 
 /** Nested arrays as a flat array and their shape; ragged or non-numeric data is an error naming where it broke. */
 function flattenNested(data: unknown[], dtype: 'float32' | 'int32', where: string): { shape: number[]; values: Flat } {
@@ -31,7 +35,7 @@ function flattenNested(data: unknown[], dtype: 'float32' | 'int32', where: strin
   const at = (indices: number[]) => (indices.length ? indices.map((i) => `[${i}]`).join('') : 'the data');
   const walk = (x: unknown, depth: number, indices: number[]): void => {
     if (depth === shape.length) {
-      if (typeof x !== 'number') throw new Error(`${where}: element ${at(indices)} is ${Array.isArray(x) ? 'an array' : typeof x}, expected a number (the data looked like shape ${fmt(shape)})`);
+      if (typeof x !== 'number') throw new Error(`${where}: element ${at(indices)} is ${describe(x)}, expected a number (the data looked like shape ${fmt(shape)})`);
       values[k++] = x;
       return;
     }
@@ -81,7 +85,7 @@ function parseInput(x: unknown, spec: Signature['inputs'][number], where: string
   } else if (Array.isArray(x)) {
     ({ shape, values } = flattenNested(x, spec.dtype, where));
   } else {
-    throw new Error(`${where}: expected ${expected()}, as a Tensor, a typed array or nested arrays; received ${x === null ? 'null' : typeof x}`);
+    throw new Error(`${where}: expected ${expected()}, as a Tensor, a typed array of numbers or nested arrays; received ${describe(x)}`);
   }
   if (sameSample(shape, 0, spec.shape)) return { rows: 1, single: true, inputs: [], input: values };
   if (sameSample(shape, 1, spec.shape) && shape[0] > 0) return { rows: shape[0], single: false, inputs: [], input: values };
@@ -95,14 +99,14 @@ export function parseRequest(x: unknown, signature: Signature, pool: string): Pa
   let list: unknown[];
   if (specs.length === 1) {
     const wrapped = Array.isArray(x) && x.length === 1 && (x[0] instanceof Tensor || isFlat(x[0]));
-    const keyed = x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Tensor) && !isFlat(x);
-    list = [wrapped ? (x as unknown[])[0] : keyed ? (x as Record<string, unknown>)[specs[0].name] : x];
-    if (keyed && list[0] === undefined) throw new Error(`${pool}.predict: no data for input "${specs[0].name}" (received keys ${Object.keys(x as object).join(', ') || 'none'})`);
+    const keyed = isKeyed(x);
+    list = [wrapped ? (x as unknown[])[0] : keyed ? x[specs[0].name] : x];
+    if (keyed && list[0] === undefined) throw new Error(`${pool}.predict: no data for input "${specs[0].name}" (received keys ${Object.keys(x).join(', ') || 'none'})`);
   } else if (Array.isArray(x)) {
     if (x.length !== specs.length) throw new Error(`${pool}.predict: the model takes ${specs.length} inputs (${specs.map((s) => s.name).join(', ')}); received an array of ${x.length}`);
     list = x;
-  } else if (x !== null && typeof x === 'object' && !(x instanceof Tensor) && !isFlat(x)) {
-    const dict = x as Record<string, unknown>;
+  } else if (isKeyed(x)) {
+    const dict = x;
     const missing = specs.filter((s) => dict[s.name] === undefined).map((s) => `"${s.name}"`);
     if (missing.length) throw new Error(`${pool}.predict: no data for input(s) ${missing.join(', ')} (the model takes ${specs.map((s) => s.name).join(', ')}; received keys ${Object.keys(dict).join(', ') || 'none'})`);
     list = specs.map((s) => dict[s.name]);
