@@ -201,6 +201,22 @@ describe('tn.serving.createPool', () => {
     expect(pool.stats()).toMatchObject({ restarts: 3, failed: 4 });
   });
 
+  it('a request that makes the model throw fails alone: the requests batched with it are computed again and answered', async () => {
+    tn.setSeed(4);
+    const model = tn.sequential({ layers: [new ExitOn999({ inputShape: [3] }), tn.layers.dense({ units: 2 })] });
+    const pool = await createPool(model, { workers: 1, maxBatchSize: 8, maxDelayMs: 50, modules: [new URL('./workers/exit-layer.ts', import.meta.url)] });
+    const good = [tn.randomNormal([3], 0, 1, 'float32', 1), tn.randomNormal([2, 3], 0, 1, 'float32', 2), tn.randomNormal([3], 0, 1, 'float32', 3)];
+    // One batch of 6 rows: the bad request sits between good ones (a batch of 2 among them).
+    const calls = [pool.predict(good[0]), pool.predict(good[1]), pool.predict([1, 998, 3]), pool.predict(good[2])];
+    const [a, b, bad, c] = await Promise.allSettled(calls);
+    expect(bad.status).toBe('rejected');
+    expect(((bad as PromiseRejectedResult).reason as Error).message).toMatch(/worker 1 could not compute a batch of 1 rows: ExitOn999: a sample holds 998/);
+    expectClose((a as PromiseFulfilledResult<tn.Tensor>).value, predictOne(model, good[0]), 'the request before it');
+    expectClose((b as PromiseFulfilledResult<tn.Tensor>).value, model.predict(good[1]) as tn.Tensor, 'the batch of 2 beside it');
+    expectClose((c as PromiseFulfilledResult<tn.Tensor>).value, predictOne(model, good[2]), 'the request after it');
+    expect(pool.stats()).toMatchObject({ completed: 3, failed: 1, queue: { rows: 0, requests: 0 }, batchSizes: { 5: 1, 1: 3, 2: 1 } });
+  });
+
   it('a worker ended from outside mid-batch: that batch rejects naming the worker, the other worker and a replacement serve on', async () => {
     const model = cnn(11);
     // A batch big enough (tens of milliseconds) that the worker is still computing it when terminate() lands: with

@@ -388,13 +388,15 @@ export class ServingPool {
       const b = slot.batch;
       if (!b) return;
       slot.batch = null;
-      if (this.spare.length < this.maxSpare) this.spare.push(m.inputs);
       if (m.type === 'result') {
         this.compute.push(m.computeMs);
         this.deliver(b, m.outputs);
+      } else if (b.parts.filter((p) => !p.request.settled).length > 1) {
+        this.retryAlone(b, m.inputs);
       } else {
         this.failBatch(b, `${this.label}: worker ${slot.index} could not compute a batch of ${b.rows} rows: ${m.message}`);
       }
+      if (this.spare.length < this.maxSpare) this.spare.push(m.inputs);
       this.schedule();
       this.setActive();
       this.checkDrained();
@@ -430,6 +432,30 @@ export class ServingPool {
       this.latency.push(now - r.enqueuedAt);
       r.resolve(tensors.length === 1 ? tensors[0] : tensors);
     }
+  }
+
+  /**
+   * A model that throws on one request's data (a custom layer's check) would fail every request batched with it: each
+   * request's rows go again in a batch of their own, ahead of the queue, so that only the culprit fails. A worker that
+   * dies is not retried this way: the culprit could end another worker.
+   */
+  private retryAlone(b: Batch, inputs: Values[]): void {
+    const sizes = this.inputSizes;
+    const retries: Batch[] = [];
+    for (const p of b.parts) {
+      if (p.request.settled) continue;
+      const batch = this.newBatch();
+      this.queue.pop();
+      inputs.forEach((src, i) => batch.inputs[i].set(src.subarray(p.batchRow * sizes[i], (p.batchRow + p.rows) * sizes[i])));
+      batch.parts.push({ ...p, batchRow: 0 });
+      batch.rows = p.rows;
+      batch.full = batch.due = true;
+      retries.push(batch);
+      // send() counts them out of the queue again.
+      this.queuedRows += p.rows;
+      if (p.requestRow + p.rows === p.request.rows) this.queuedRequests++;
+    }
+    this.queue.unshift(...retries);
   }
 
   private failBatch(b: Batch, message: string): void {
