@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tn from 'tensornode';
-import { defaultMelOptions, featureStats, frameCount, logMelSpectrogram, melFilterbank, normalize, parseWav } from './spoken-digits/features.js';
+import { defaultMelOptions, featureStats, frameCount, logMelSpectrogram, melFilterbank, normalize, type Clip } from './spoken-digits/features.js';
 import { buildModel } from './spoken-digits/model.js';
 
 const DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
@@ -88,7 +88,13 @@ console.log(`${train.length} training clips (${TRAIN_ACCENTS.length * TRAIN_VARI
 const featuresStarted = Date.now();
 const o = defaultMelOptions;
 const filters = melFilterbank(o.nMels, o.nFft, o.sampleRate, o.fMin, o.fMax);
-const spectrograms = (list: Item[]) => list.map((it) => logMelSpectrogram(parseWav(readFileSync(it.file)), o, filters));
+// A clip as the features want it: one channel at their rate (espeak-ng writes 22050 Hz).
+function readClip(file: string): Clip {
+  const { audio, sampleRate } = tn.audio.decodeWav(readFileSync(file), { desiredChannels: 1 });
+  const atRate = sampleRate === o.sampleRate ? audio : tn.audio.resample(audio, sampleRate, o.sampleRate);
+  return { sampleRate: o.sampleRate, samples: atRate.data() as Float32Array };
+}
+const spectrograms = (list: Item[]) => list.map((it) => logMelSpectrogram(readClip(it.file), o, filters));
 const trainSpecs = spectrograms(train);
 const heldOutSpecs = spectrograms(heldOut);
 const stats = featureStats(trainSpecs, o.nMels); // training statistics only

@@ -63,6 +63,8 @@ export * as data from './data/index.js';
 export * as utils from './utils/index.js';
 /** TF.js's tf.signal (frame, hannWindow, hammingWindow, stft) with rfft and linearToMelWeightMatrix; spectra as [real, imag]. */
 export * as signal from './ops/signal.js';
+/** TensorFlow's tf.audio: decodeWav / encodeWav (WAV files as float32 [samples, channels]) and resample (tfio's). */
+export * as audio from './audio/index.js';
 /** ONNX export: await tn.onnx.exportModel(model, 'model.onnx') (and the bytes, as a Uint8Array). */
 export * as onnx from './io/onnx.js';
 /** A serving pool: worker threads that batch concurrent predict() calls (tn.serving.createPool(model, options)). */

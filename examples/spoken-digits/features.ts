@@ -1,111 +1,11 @@
-// Log-mel spectrograms in plain TypeScript, for the spoken-digits example: WAV (RIFF PCM16) parsing, band-limited
-// resampling, a radix-2 real FFT, an HTK mel filterbank. Nothing here knows about tensornode; it turns sound into
+// Log-mel spectrograms in plain TypeScript, for the spoken-digits example: a radix-2 real FFT and an HTK mel
+// filterbank. Nothing here knows about tensornode; it turns clips (read and resampled with tn.audio) into
 // Float32Arrays that the example hands to the model.
 
-/** A mono clip: samples in [-1, 1) at `sampleRate` Hz. */
+/** A mono clip: samples in [-1, 1) at `sampleRate` Hz (tn.audio.decodeWav's, resampled with tn.audio.resample). */
 export interface Clip {
   sampleRate: number;
   samples: Float32Array;
-}
-
-/**
- * Parse a RIFF/WAVE file holding 16-bit PCM (format 1, or WAVE_FORMAT_EXTENSIBLE with the PCM subformat). Channels
- * are averaged into one. A data chunk whose declared size runs past the end of the file (what streaming writers such
- * as `espeak-ng --stdout` leave behind) is read up to the end of the file.
- */
-export function parseWav(bytes: Uint8Array): Clip {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tag = (at: number) => String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
-  if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') {
-    throw new Error(`parseWav: expected a RIFF/WAVE file, received ${bytes.byteLength} bytes starting "${tag(0)}"`);
-  }
-  let format: { channels: number; sampleRate: number; bits: number } | null = null;
-  let at = 12;
-  while (at + 8 <= bytes.byteLength) {
-    const id = tag(at);
-    const size = view.getUint32(at + 4, true);
-    const body = at + 8;
-    if (id === 'fmt ') {
-      if (size < 16 || body + 16 > bytes.byteLength) throw new Error(`parseWav: truncated fmt chunk (${size} bytes)`);
-      let code = view.getUint16(body, true);
-      // WAVE_FORMAT_EXTENSIBLE keeps the real format code in the first two bytes of its subformat GUID.
-      if (code === 0xfffe && size >= 40 && body + 26 <= bytes.byteLength) code = view.getUint16(body + 24, true);
-      const channels = view.getUint16(body + 2, true);
-      const sampleRate = view.getUint32(body + 4, true);
-      const bits = view.getUint16(body + 14, true);
-      if (code !== 1 || bits !== 16) {
-        throw new Error(`parseWav: only 16-bit PCM is supported, received format ${code} with ${bits} bits per sample`);
-      }
-      if (channels < 1 || sampleRate < 1) throw new Error(`parseWav: invalid fmt chunk: channels=${channels}, sampleRate=${sampleRate}`);
-      format = { channels, sampleRate, bits };
-    } else if (id === 'data') {
-      if (format === null) throw new Error('parseWav: data chunk before the fmt chunk');
-      const end = Math.min(body + size, bytes.byteLength);
-      const frames = Math.floor((end - body) / (2 * format.channels));
-      const samples = new Float32Array(frames);
-      for (let i = 0; i < frames; i++) {
-        let s = 0;
-        for (let c = 0; c < format.channels; c++) s += view.getInt16(body + 2 * (i * format.channels + c), true);
-        samples[i] = s / (32768 * format.channels);
-      }
-      return { sampleRate: format.sampleRate, samples };
-    }
-    at = body + size + (size & 1); // chunks are padded to an even length
-  }
-  throw new Error(`parseWav: no data chunk found${format === null ? ' (and no fmt chunk)' : ''}`);
-}
-
-/**
- * Band-limited resampling by a Hann-windowed sinc: each output sample is a weighted sum of the input samples within
- * `zeroCrossings` lobes of the low-pass kernel, whose cutoff is 95% of the lower Nyquist frequency (so that nothing
- * above the new Nyquist frequency folds back when downsampling). The weights of each output are normalised to sum to
- * one, which keeps a constant signal constant. Rates are integers (Hz), as WAV files store them.
- */
-export function resample(samples: Float32Array, from: number, to: number, zeroCrossings = 16): Float32Array {
-  if (!(from > 0) || !(to > 0) || !Number.isInteger(from) || !Number.isInteger(to)) {
-    throw new Error(`resample: sample rates must be positive integers, received from=${from}, to=${to}`);
-  }
-  if (from === to) return samples.slice();
-  const outLength = Math.floor((samples.length * to) / from);
-  const out = new Float32Array(outLength);
-  const cutoff = 0.95 * Math.min(1, to / from); // as a fraction of the input's Nyquist frequency
-  const half = Math.ceil(zeroCrossings / cutoff); // kernel half-width in input samples
-  // Output n sits at input position t = n * from / to; its fractional part takes only `to / gcd` values, so the
-  // kernel weights are computed once per phase (320 phases for 22050 -> 16000 Hz) rather than once per output.
-  const g = gcd(from, to);
-  const phases = to / g;
-  const taps = 2 * half + 1; // input samples floor(t) - half .. floor(t) + half
-  const table = new Float64Array(phases * taps);
-  for (let p = 0; p < phases; p++) {
-    const frac = ((p * from) % to) / to;
-    let weights = 0;
-    for (let j = 0; j < taps; j++) {
-      const u = frac + half - j; // t minus the position of tap j
-      const x = Math.PI * cutoff * u;
-      const w = Math.abs(u) >= half ? 0 : (x === 0 ? 1 : Math.sin(x) / x) * (0.5 + 0.5 * Math.cos((Math.PI * u) / half));
-      table[p * taps + j] = w;
-      weights += w;
-    }
-    for (let j = 0; j < taps; j++) table[p * taps + j] /= weights;
-  }
-  for (let n = 0; n < outLength; n++) {
-    const base = Math.floor((n * from) / to) - half;
-    const row = (n % phases) * taps;
-    let sum = 0;
-    let weights = 0;
-    for (let j = Math.max(0, -base); j < taps && base + j < samples.length; j++) {
-      sum += table[row + j] * samples[base + j];
-      weights += table[row + j];
-    }
-    // Near the ends part of the kernel falls outside the clip: renormalise over the taps that remain.
-    out[n] = weights !== 0 ? sum / weights : 0;
-  }
-  return out;
-}
-
-function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
-  return a;
 }
 
 const twiddleCache = new Map<number, [Float64Array, Float64Array]>();
@@ -258,13 +158,15 @@ export function trimAndFix(samples: Float32Array, sampleRate: number, length: nu
 }
 
 /**
- * log(mel power + 1e-6) of a clip, row-major [frames, nMels]: resample to o.sampleRate, trim and fix the length,
+ * log(mel power + 1e-6) of a clip at o.sampleRate, row-major [frames, nMels]: trim and fix the length,
  * then per frame a periodic Hann window, a zero-padded real FFT of size nFft, the power spectrum |X|^2 / nFft and the
  * mel filterbank.
  */
 export function logMelSpectrogram(clip: Clip, o: MelOptions = defaultMelOptions, filters = melFilterbank(o.nMels, o.nFft, o.sampleRate, o.fMin, o.fMax)): Float32Array {
-  const pcm = clip.sampleRate === o.sampleRate ? clip.samples : resample(clip.samples, clip.sampleRate, o.sampleRate);
-  const samples = trimAndFix(pcm, o.sampleRate, Math.round(o.duration * o.sampleRate));
+  if (clip.sampleRate !== o.sampleRate) {
+    throw new Error(`logMelSpectrogram: the clip is at ${clip.sampleRate} Hz and the features at ${o.sampleRate} Hz; resample it first (tn.audio.resample)`);
+  }
+  const samples = trimAndFix(clip.samples, o.sampleRate, Math.round(o.duration * o.sampleRate));
   const frames = frameCount(o);
   const bins = o.nFft / 2 + 1;
   const window = Float64Array.from({ length: o.frameLength }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / o.frameLength));

@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { generator, Generator } from '../random.js';
 import { readCacheFile, CacheWriter } from './cache-file.js';
 import { Failure, toError, type ElementIterator } from './failure.js';
-import { stackElements, unstackElement } from './structure.js';
+import { padElements, stackElements, unstackElement } from './structure.js';
 import { WorkerFunction, WorkerPool } from './worker-map.js';
 
 /** map's numParallelCalls: as many as the machine has cores (tf.data.AUTOTUNE). */
@@ -29,6 +29,16 @@ export interface MapOptions {
 export interface BatchOptions {
   /** Drop the last batch when it is smaller than batchSize (Keras's drop_remainder). */
   dropRemainder?: boolean;
+}
+
+export interface PaddedBatchOptions extends BatchOptions {
+  /**
+   * Per tensor leaf (the same structure as the elements, or one list for a single tensor): the padded size of each
+   * axis, null or -1 for the batch's largest. Default: every axis to the batch's largest.
+   */
+  paddedShapes?: unknown;
+  /** The value padding adds: a number (default 0), a string for string tensors (default ''), or per leaf. */
+  paddingValues?: unknown;
 }
 
 export interface ShuffleOptions {
@@ -167,6 +177,20 @@ export class Dataset<T = unknown> {
     checkCount(batchSize, 'batch: batchSize', 1);
     if (typeof options === 'object') checkOptionNames(options, ['dropRemainder'], 'batch');
     const drop = typeof options === 'boolean' ? !options : options.dropRemainder ?? false;
+    return this.batchWith(batchSize, drop, stackElements);
+  }
+
+  /**
+   * tf.data's padded_batch: batch() for elements whose tensors differ in size (sequences, clips), each padded at the
+   * end of every axis to the batch's largest size (or to `paddedShapes`) with `paddingValues`.
+   */
+  paddedBatch(batchSize: number, options: PaddedBatchOptions = {}): Dataset<BatchOf<T>> {
+    checkCount(batchSize, 'paddedBatch: batchSize', 1);
+    checkOptionNames(options, ['dropRemainder', 'paddedShapes', 'paddingValues'], 'paddedBatch');
+    return this.batchWith(batchSize, options.dropRemainder ?? false, (items) => stackElements(padElements(items, options.paddedShapes, options.paddingValues)));
+  }
+
+  private batchWith(batchSize: number, drop: boolean, stack: (items: T[]) => unknown): Dataset<BatchOf<T>> {
     const up = this.make;
     const size = this.size === null ? null : this.size === Infinity ? Infinity : drop ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
     return new Dataset(async function* () {
@@ -177,7 +201,7 @@ export class Dataset<T = unknown> {
         window = [];
         if (failed) return failed;
         try {
-          return stackElements(items) as BatchOf<T>;
+          return stack(items as T[]) as BatchOf<T>;
         } catch (err) {
           return new Failure(toError(err));
         }

@@ -1,4 +1,4 @@
-// Keras's image_dataset_from_directory and text_dataset_from_directory: one sub-folder per class (sorted by name, so
+// Keras's image_dataset_from_directory, text_dataset_from_directory and audio_dataset_from_directory: one sub-folder per class (sorted by name, so
 // class i is the i-th folder in alphabetical order), the file list shuffled with the seed before the validation split
 // (so that training and validation never overlap for one seed), then per epoch: (path, label) pairs shuffled, files
 // decoded, batched and prefetched. Images are decoded off the main thread while the model trains: small PNGs (MNIST's
@@ -15,6 +15,8 @@ import { Dataset, iterate, mapParallel } from './dataset.js';
 import { decodeOnWorkers } from './decode-pool.js';
 import { DataError, Failure, toError, type ElementIterator } from './failure.js';
 import { decodeSmallPng, isPng, smallPngSize } from './png.js';
+import { fitWav, readWav } from '../audio/wav.js';
+import { resampleInterleaved } from '../audio/resample.js';
 import { array, zip } from './sources.js';
 
 export type LabelMode = 'int' | 'categorical' | 'binary' | null;
@@ -58,6 +60,18 @@ export interface ImageDatasetOptions extends DirectoryOptions {
 export interface TextDatasetOptions extends DirectoryOptions {
   /** Keep at most this many characters of each text. */
   maxLength?: number;
+}
+
+export interface AudioDatasetOptions extends DirectoryOptions {
+  /** Resample every clip to this rate (Hz); by default clips keep their own rate. */
+  samplingRate?: number;
+  /**
+   * Samples per clip (at samplingRate when given): longer clips are cut, shorter ones padded with zeros. By default
+   * each batch is padded to its longest clip.
+   */
+  outputSequenceLength?: number;
+  /** Keras's ragged batches: tensornode has no ragged tensors, so only false is taken (use batchSize: null instead). */
+  ragged?: boolean;
 }
 
 /** A dataset read from a directory, with Keras's class_names and file_paths. */
@@ -178,7 +192,7 @@ function labelValue(mode: LabelMode, label: number, numClasses: number): Tensor 
 }
 
 /** The (path, label) pairs of one split, shuffled per epoch, loaded one by one, batched and prefetched (texts). */
-function build<T>(split: { paths: string[]; labels: number[] | null }, p: Prepared, o: DirectoryOptions, load: (path: string) => Promise<T>): DirectoryDataset<unknown> {
+function build<T>(split: { paths: string[]; labels: number[] | null }, p: Prepared, o: DirectoryOptions, load: (path: string) => Promise<T>, padded = false): DirectoryDataset<unknown> {
   const labelMode = o.labelMode === undefined ? 'int' : o.labelMode;
   const withLabels = labelMode !== null && split.labels !== null;
   const batchSize = o.batchSize === undefined ? 32 : o.batchSize;
@@ -190,7 +204,7 @@ function build<T>(split: { paths: string[]; labels: number[] | null }, p: Prepar
   ds = withLabels
     ? (ds as Dataset<[string, number]>).map(async ([path, label]) => [await load(path), labelValue(labelMode, label, p.numClasses)], { numParallelCalls: parallel })
     : (ds as Dataset<string>).map((path) => load(path), { numParallelCalls: parallel });
-  if (batchSize) ds = ds.batch(batchSize);
+  if (batchSize) ds = padded ? ds.paddedBatch(batchSize) : ds.batch(batchSize);
   ds = ds.prefetch(1);
   return Object.assign(ds, { classNames: p.classNames, filePaths: split.paths });
 }
@@ -393,5 +407,50 @@ export async function textDatasetFromDirectory(dir: string, options: TextDataset
   };
   const p = await prepare(what, dir, ['.txt'], options);
   const sets = p.splits.map((s) => build(s, p, options, load));
+  return options.subset === 'both' ? sets : sets[0];
+}
+
+/**
+ * Clips from a directory of .wav files, one sub-folder per class (Keras's audio_dataset_from_directory): elements are
+ * [audio, labels] batches, audio float32 [batch, samples, channels] in [-1, 1) (tn.audio.decodeWav's), each batch
+ * padded with zeros to its longest clip unless outputSequenceLength fixes the length.
+ */
+export async function audioDatasetFromDirectory(dir: string, options: AudioDatasetOptions & { subset: 'both' }): Promise<[DirectoryDataset<[Tensor, Tensor]>, DirectoryDataset<[Tensor, Tensor]>]>;
+export async function audioDatasetFromDirectory(dir: string, options?: AudioDatasetOptions): Promise<DirectoryDataset<[Tensor, Tensor]>>;
+export async function audioDatasetFromDirectory(dir: string, options: AudioDatasetOptions = {}): Promise<DirectoryDataset<unknown> | DirectoryDataset<unknown>[]> {
+  const what = 'audioDatasetFromDirectory';
+  const { samplingRate, outputSequenceLength } = options;
+  if (samplingRate !== undefined && samplingRate !== null && !(Number.isInteger(samplingRate) && samplingRate > 0)) throw new Error(`${what}: samplingRate must be a positive integer, received ${String(samplingRate)}`);
+  if (outputSequenceLength !== undefined && outputSequenceLength !== null && !(Number.isInteger(outputSequenceLength) && outputSequenceLength > 0)) {
+    throw new Error(`${what}: outputSequenceLength must be a positive integer, received ${String(outputSequenceLength)}`);
+  }
+  if (options.ragged) throw new Error(`${what}: ragged batches need ragged tensors, which tensornode does not have; pass batchSize: null for clips one at a time, each of its own length, or outputSequenceLength for one length`);
+  let rate: number | null = null;
+  const load = async (path: string): Promise<Tensor> => {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path);
+    } catch (err) {
+      throw new DataError(`${what}: cannot read ${path}: ${(err as Error).message}`, path, undefined, { cause: err });
+    }
+    let clip;
+    try {
+      clip = readWav(bytes, `${what}: ${path}`);
+    } catch (err) {
+      throw new DataError((err as Error).message, path, undefined, { cause: err });
+    }
+    if (samplingRate) {
+      clip = { ...clip, samples: resampleInterleaved(clip.samples, clip.channels, clip.sampleRate, samplingRate), sampleRate: samplingRate };
+      clip.frames = clip.samples.length / clip.channels;
+    } else if (rate !== null && clip.sampleRate !== rate) {
+      // Clips of different rates in one batch would be different sounds at one tensor rate.
+      throw new DataError(`${what}: ${path} has a sample rate of ${clip.sampleRate} Hz, but other clips have ${rate} Hz; pass samplingRate to resample them all to one`, path);
+    }
+    rate = clip.sampleRate;
+    const fitted = fitWav(clip, -1, outputSequenceLength ?? -1, `${what}: ${path}`);
+    return new Tensor(adopt(fitted.samples), [fitted.frames, fitted.channels], 'float32');
+  };
+  const p = await prepare(what, dir, ['.wav'], options);
+  const sets = p.splits.map((s) => build(s, p, options, load, !outputSequenceLength));
   return options.subset === 'both' ? sets : sets[0];
 }

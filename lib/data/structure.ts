@@ -141,6 +141,83 @@ export function stackElements(elements: unknown[], path = ''): unknown {
   return stackLeaves(elements, path);
 }
 
+/** A part of paddedBatch's per-leaf spec: the same value for every leaf, or the part at `key` of a structure. */
+function specAt(spec: unknown, key: string | number): unknown {
+  if (spec === undefined || spec === null || typeof spec !== 'object' || numericArrayShape(spec) !== null) return spec;
+  return (spec as Record<string | number, unknown>)[key];
+}
+
+/**
+ * paddedBatch's first step: n elements of one structure with every tensor leaf padded to a common shape, the batch's
+ * largest along each axis or `shapes` (per leaf: a list with null or -1 for "the batch's largest"), with `values`
+ * (a number, '' for string tensors, or per leaf). Leaves that are not tensors are left as they are.
+ */
+export function padElements(elements: unknown[], shapes: unknown, values: unknown, path = ''): unknown[] {
+  const first = elements[0];
+  if (Array.isArray(first) && isContainer(first)) {
+    if (!elements.every((e) => Array.isArray(e) && e.length === first.length)) return elements;
+    const cols = first.map((_, k) => padElements(elements.map((e) => (e as unknown[])[k]), specAt(shapes, k), specAt(values, k), `${path}[${k}]`));
+    return elements.map((_, i) => tuple(cols.map((c) => c[i])));
+  }
+  if (isContainer(first)) {
+    const keys = Object.keys(first);
+    if (!elements.every((e) => isContainer(e) && !Array.isArray(e))) return elements;
+    const cols = new Map(keys.map((k) => [k, padElements(elements.map((e) => (e as Record<string, unknown>)[k]), specAt(shapes, k), specAt(values, k), `${path}.${k}`)]));
+    return elements.map((_, i) => Object.fromEntries(keys.map((k) => [k, cols.get(k)![i]])));
+  }
+  if (!(first instanceof Tensor)) return elements;
+  const tensors = elements as Tensor[];
+  const rank = first.rank;
+  if (!tensors.every((t) => t instanceof Tensor && t.rank === rank)) {
+    const odd = tensors.find((t) => !(t instanceof Tensor) || t.rank !== rank);
+    throw new Error(`paddedBatch: element ${tensors.indexOf(odd as Tensor)} has ${describe(odd)}${at(path)}, but element 0 has ${describe(first)} there; padding keeps the rank`);
+  }
+  const largest = first.shape.map((_, a) => Math.max(...tensors.map((t) => t.shape[a])));
+  let target = largest;
+  if (shapes !== undefined && shapes !== null) {
+    if (!Array.isArray(shapes) || shapes.length !== rank) throw new Error(`paddedBatch: paddedShapes${at(path)} must list ${rank} sizes for leaves of shape ${fmt(first.shape)}, received ${JSON.stringify(shapes)}`);
+    target = shapes.map((d, a) => {
+      if (d === null || d === -1) return largest[a];
+      if (!Number.isInteger(d) || d < largest[a]) throw new Error(`paddedBatch: paddedShapes${at(path)} gives ${JSON.stringify(d)} for axis ${a}, but an element has ${largest[a]} there (sizes must be at least the largest, or null)`);
+      return d as number;
+    });
+  }
+  const str = isStringTensor(first);
+  const fill = values === undefined || values === null ? (str ? '' : 0) : values;
+  if (str ? typeof fill !== 'string' : typeof fill !== 'number') throw new Error(`paddedBatch: paddingValues${at(path)} must be a ${str ? 'string' : 'number'}, received ${JSON.stringify(fill)}`);
+  return tensors.map((t) => (t.shape.every((d, a) => d === target[a]) ? t : padTo(t, target, fill as number | string)));
+}
+
+/** t padded at the end of every axis to `shape` with `fill`. */
+function padTo(t: Tensor, shape: number[], fill: number | string): Tensor {
+  const size = shape.reduce((p, d) => p * d, 1);
+  const rank = shape.length;
+  // Rows along the last axis are contiguous in both: copy row by row, each to its place in the larger layout.
+  const rowLength = rank === 0 ? 1 : t.shape[rank - 1];
+  const rows = rowLength === 0 ? 0 : t.size / rowLength;
+  const dest = (row: number): number => {
+    let offset = 0;
+    let rest = row;
+    let stride = rank === 0 ? 1 : shape[rank - 1];
+    for (let a = rank - 2; a >= 0; a--) {
+      offset += (rest % t.shape[a]) * stride;
+      rest = Math.floor(rest / t.shape[a]);
+      stride *= shape[a];
+    }
+    return offset;
+  };
+  if (isStringTensor(t)) {
+    const src = stringsOf(t, 'paddedBatch');
+    const out = new Array<string>(size).fill(fill as string);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < rowLength; j++) out[dest(r) + j] = src[r * rowLength + j];
+    return fromStrings(out, shape);
+  }
+  const out: DataArray = t.dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+  if (fill !== 0) out.fill(fill as number);
+  for (let r = 0; r < rows; r++) out.set(t.values.subarray(r * rowLength, (r + 1) * rowLength), dest(r));
+  return new Tensor(adopt(out), shape, t.dtype);
+}
+
 /** Row i of a batched leaf: a zero-copy view of the batch's buffer. */
 function row(t: Tensor, i: number): Tensor {
   const per = t.size / (t.shape[0] || 1);
