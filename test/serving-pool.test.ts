@@ -322,6 +322,12 @@ describe('tn.serving.createPool', () => {
     const rnn = tn.sequential({ layers: [tn.layers.simpleRNN({ units: 2, inputShape: [null, 3] })] });
     await expect(tn.serving.createPool(rnn)).rejects.toThrow(/input 0 .* has shape \[null, null, 3\]; a pool batches requests of one shape/);
     await expect(tn.serving.createPool(cnn(1), { maxBatchSize: 0 })).rejects.toThrow('createPool: maxBatchSize must be an integer >= 1, received 0');
+    // A JavaScript function cannot cross to a worker: the error says so for createPool and predictAsync, not "saved".
+    const lambda = tn.sequential({ layers: [tn.layers.dense({ units: 2, inputShape: [3] }), new tn.layers.Lambda((x) => tn.mul(x as tn.Tensor, 2))] });
+    const crossing = /model "sequential.*" cannot cross to a worker thread, which rebuilds it from its config: Lambda layer "lambda.*" wraps a JavaScript function.*; in place of a Lambda layer, write a Layer subclass registered with tn.serialization.registerClass in a module listed in the worker's modules$/;
+    await expect(tn.serving.createPool(lambda)).rejects.toThrow(/^createPool: serving pool "sequential.*": model "sequential.*" cannot cross/);
+    await expect(tn.serving.createPool(lambda)).rejects.toThrow(crossing);
+    await expect(lambda.predictAsync(tn.zeros([1, 3]))).rejects.toThrow(crossing);
   });
 
   it('an idle pool that was never closed does not keep the process alive', async () => {

@@ -91,7 +91,18 @@ export function packModel(model: Model, what: string, options: { optimizer?: boo
   if (model.compileArgs && options.optimizer !== false && !compile) {
     throw new Error(`${what}: model "${model.name}" was compiled with a loss or metric given as a plain function, which cannot cross to a worker thread; make it a Loss or Metric subclass registered with tn.serialization.registerClass in a module listed in { worker: { modules: [...] } }`);
   }
-  return { topology: modelToKeras(model), compile: options.optimizer === false ? null : compile, weights: packWeights(model, options.optimizer !== false) };
+  let topology;
+  try {
+    topology = modelToKeras(model);
+  } catch (e) {
+    // The message speaks of saving, which the caller did not ask for: say that the worker rebuilds the model from its
+    // config, and what crosses in place of a JavaScript function.
+    const err = e as Error;
+    const lambda = /Lambda layer/.test(err.message) ? '; in place of a Lambda layer, write a Layer subclass registered with tn.serialization.registerClass in a module listed in the worker\'s modules' : '';
+    err.message = `${what}: model "${model.name}" cannot cross to a worker thread, which rebuilds it from its config: ${err.message}${lambda}`;
+    throw err;
+  }
+  return { topology, compile: options.optimizer === false ? null : compile, weights: packWeights(model, options.optimizer !== false) };
 }
 
 /** A model rebuilt from packModel()'s data: same architecture, compile() arguments, weights and optimizer state. */
