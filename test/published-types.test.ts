@@ -3,7 +3,7 @@
 // no longer include by default (types: []). An @internal member typed with Buffer or worker_threads' Worker failed
 // there. The declarations are built into a temporary folder from the current sources, so the test needs no build.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -89,5 +89,57 @@ export type In = tn.layers.LayerInput;
       files: [join(out, 'index.d.ts'), join(dir, 'user.ts')],
     }));
     expect(run(user)).toBe('');
+  }, 120_000);
+
+  // Users copy the README's examples: each ```ts block must type-check against the declarations the package ships,
+  // in a strict Node project that installed tensornode (and onnxruntime-node, which one example imports). A block
+  // that continues an earlier one (no import of its own) gets the import and the variables it takes from there.
+  it('type-check every TypeScript example in the README as a user\'s program', () => {
+    const out = join(dir, 'dist');
+    if (!existsSync(join(out, 'index.d.ts'))) throw new Error('the declarations were not built (the test above failed)');
+    const project = join(dir, 'readme');
+    const pkg = join(project, 'node_modules', 'tensornode');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'tensornode', type: 'module', types: './dist/index.d.ts', exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } } }));
+    symlinkSync(out, join(pkg, 'dist'), 'dir');
+    for (const dep of ['onnxruntime-node', 'onnxruntime-common']) symlinkSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep), 'dir');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8').split('\n');
+    const blocks: { line: number; code: string }[] = [];
+    for (let i = 0; i < readme.length; i++) {
+      if (readme[i].trim() !== '```ts') continue;
+      const start = i + 1;
+      while (++i < readme.length && readme[i].trim() !== '```');
+      blocks.push({ line: start + 1, code: readme.slice(start, i).join('\n') });
+    }
+    expect(blocks.length).toBeGreaterThan(10);
+    // What the continuing blocks take from the blocks before them.
+    const context: Record<string, string> = {
+      model: 'declare const model: tn.Sequential;',
+      ds: 'declare const ds: tn.data.Dataset<{ pixels: Float32Array; label: number }>;',
+      calibrationImages: 'declare const calibrationImages: tn.Tensor;',
+      testImages: 'declare const testImages: tn.Tensor;',
+      trainTexts: 'declare const trainTexts: string[];',
+      trainLabels: 'declare const trainLabels: number[];',
+    };
+    const files = blocks.map((b, k) => {
+      let code = b.code;
+      if (!/from 'tensornode'/.test(code)) {
+        const uses = Object.keys(context).filter((v) => new RegExp(`\\b${v}\\b`).test(code) && !new RegExp(`(const|let) ${v}\\b`).test(code));
+        code = [`import * as tn from 'tensornode';`, ...uses.map((v) => context[v]), code].join('\n');
+      }
+      const file = join(project, `readme-${String(k).padStart(2, '0')}-line-${b.line}.mts`);
+      writeFileSync(file, `${code}\nexport {};\n`);
+      return file;
+    });
+    const config = join(project, 'tsconfig.json');
+    writeFileSync(config, JSON.stringify({
+      compilerOptions: {
+        strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: true,
+        types: ['node'], typeRoots: [join(root, 'node_modules', '@types')], noUnusedLocals: false,
+      },
+      files,
+    }));
+    // Errors name the file, whose name carries the README line the block starts at.
+    expect(run(config)).toBe('');
   }, 120_000);
 });
