@@ -6,6 +6,8 @@ export type { PlotHistoryArgs } from './plot-history.js';
 export * from './datasets.js';
 export { toCategorical } from './categorical.js';
 export { padSequences } from './sequence.js';
+export { splitDataset } from './split.js';
+export type { SplitDatasetOptions } from './split.js';
 export type { PadSequencesOptions } from './sequence.js';
 export { timeseriesDatasetFromArray } from '../data/timeseries.js';
 export type { TimeseriesOptions } from '../data/timeseries.js';
