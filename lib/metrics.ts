@@ -4,7 +4,7 @@
 import { noGrad } from './autograd/tape.js';
 import * as losses from './losses.js';
 import type { Loss } from './losses.js';
-import { lookup, normalizeName, toSnakeCase } from './names.js';
+import { checkOptionNames, lookup, normalizeName, toSnakeCase } from './names.js';
 import { castTo } from './ops/util.js';
 import { fmt } from './shape-util.js';
 import { Tensor, toTensor, type TensorLike } from './tensor.js';
@@ -924,6 +924,19 @@ export class BinaryIoU extends IoU {
 // ---------------------------------------------------------------------------------------------------------------
 // F-scores (Keras 3's FBetaScore and F1Score): per-class true/false positives and false negatives over batches.
 
+/** yTrue and yPred of one shape [batchSize, outputDim], as Keras's FBetaScore and R2Score require. */
+function matching2D(yTrue: TensorLike, yPred: TensorLike, name: string): [Tensor, Tensor] {
+  const t = toTensor(yTrue, name);
+  const p = toTensor(yPred, name);
+  if (p.rank !== 2 || t.rank !== 2) {
+    throw new Error(`${name}: expects 2D inputs of shape [batchSize, outputDim], received yTrue of shape ${fmt(t.shape)} and yPred of shape ${fmt(p.shape)}`);
+  }
+  if (t.shape[0] !== p.shape[0] || t.shape[1] !== p.shape[1]) {
+    throw new Error(`${name}: yTrue has shape ${fmt(t.shape)} but yPred has shape ${fmt(p.shape)}; they must match`);
+  }
+  return [t, p];
+}
+
 export interface FBetaArgs {
   name?: string;
   /** null: one score per class (read them with resultPerClass()); 'micro': from the counts pooled over classes;
@@ -962,15 +975,8 @@ export class FBetaScore extends Metric {
   }
 
   updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void {
-    const t = toTensor(yTrue, this.name);
-    const p = toTensor(yPred, this.name);
-    if (p.rank !== 2 || t.rank !== 2) {
-      throw new Error(`${this.name}: expects 2D inputs of shape [batchSize, outputDim], received yTrue of shape ${fmt(t.shape)} and yPred of shape ${fmt(p.shape)}`);
-    }
+    const [t, p] = matching2D(yTrue, yPred, this.name);
     const [rows, classes] = p.shape;
-    if (t.shape[0] !== rows || t.shape[1] !== classes) {
-      throw new Error(`${this.name}: yTrue has shape ${fmt(t.shape)} but yPred has shape ${fmt(p.shape)}; they must match`);
-    }
     if (!this.tp) {
       this.tp = new Float64Array(classes);
       this.fp = new Float64Array(classes);
@@ -1053,6 +1059,452 @@ export class F1Score extends FBetaScore {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Counts at thresholds (Keras 3's TruePositives, FalsePositives, TrueNegatives, FalseNegatives) and the metrics that
+// pick one point of a curve (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+// SpecificityAtSensitivity), from weighted tp / fp / tn / fn kept at every threshold, as Keras's
+// update_confusion_matrix_variables: a label is positive when nonzero, a prediction when strictly above the threshold.
+
+/** Keras's `thresholds` argument: a number or a list of numbers in [0, 1] (default `def`). */
+function parseThresholds(cls: string, th: unknown, def: number): number[] {
+  if (th === undefined || th === null) return [def];
+  const list = Array.isArray(th) ? th : [th];
+  if (list.length === 0 || list.some((t) => typeof t !== 'number' || !(t >= 0 && t <= 1))) {
+    throw new Error(`${cls}: threshold values must be numbers in [0, 1], received thresholds=${JSON.stringify(th)}`);
+  }
+  return list as number[];
+}
+
+/** Keras's is_evenly_distributed_thresholds: i / (n - 1) for n >= 3, within its epsilon. */
+function evenlyDistributed(th: number[]): boolean {
+  return th.length >= 3 && th.every((t, i) => Math.abs(t - Math.fround(i / (th.length - 1))) <= 1e-7 + 1e-5 * Math.abs(Math.fround(i / (th.length - 1))));
+}
+
+/**
+ * Weighted tp, fp, tn, fn at each of a fixed list of thresholds, accumulated over batches. A prediction is bucketed by
+ * how many (sorted) thresholds lie strictly below it, so an update costs O(log T) per prediction.
+ */
+class ThresholdCounts {
+  readonly tp: Float64Array;
+  readonly fp: Float64Array;
+  readonly tn: Float64Array;
+  readonly fn: Float64Array;
+  /** Thresholds as float32, which Keras compares in; `order[j]` is the position in the user's list of sorted j. */
+  private readonly sorted: Float32Array;
+  private readonly order: number[];
+  /** With evenly distributed thresholds Keras clips predictions to [0, 1] first (its bucketed fast path). */
+  private readonly clip: boolean;
+
+  constructor(thresholds: number[]) {
+    const n = thresholds.length;
+    this.order = thresholds.map((_, i) => i).sort((a, b) => thresholds[a] - thresholds[b]);
+    this.sorted = Float32Array.from(this.order, (i) => thresholds[i]);
+    this.clip = evenlyDistributed(thresholds);
+    this.tp = new Float64Array(n);
+    this.fp = new Float64Array(n);
+    this.tn = new Float64Array(n);
+    this.fn = new Float64Array(n);
+  }
+
+  /** Counts every prediction, or with classId only the predictions of that class (an index on the last axis). */
+  update(name: string, yTrue: TensorLike, yPred: TensorLike, sampleWeight: Tensor | null | undefined, classId: number | null): void {
+    const t = toTensor(yTrue, name);
+    const p = toTensor(yPred, name);
+    checkRows(t, p.size, name, 'labels (one per prediction)');
+    let classes = 1;
+    if (classId !== null) {
+      if (p.rank < 2) throw new Error(`${name}: with classId, predictions must have shape [samples, classes], received ${fmt(p.shape)}`);
+      classes = p.shape[p.rank - 1];
+      if (classId >= classes) throw new Error(`${name}: classId ${classId} is out of range for predictions of shape ${fmt(p.shape)}`);
+    }
+    const w = sampleWeight ? elementWeights(sampleWeight, p.size, name) : null;
+    const T = this.sorted.length;
+    // pos[k] / neg[k]: the weight of positives / negatives above exactly the k lowest thresholds.
+    const pos = new Float64Array(T + 1);
+    const neg = new Float64Array(T + 1);
+    const pv = p.values;
+    const tv = t.values;
+    for (let i = classId ?? 0; i < pv.length; i += classes) {
+      let v = pv[i];
+      if (this.clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
+      let lo = 0;
+      let hi = T;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.sorted[mid] < v) lo = mid + 1;
+        else hi = mid;
+      }
+      (tv[i] !== 0 ? pos : neg)[lo] += w ? w(i) : 1;
+    }
+    let above = 0;
+    let aboveN = 0;
+    let totalP = 0;
+    let totalN = 0;
+    for (let k = 0; k <= T; k++) {
+      totalP += pos[k];
+      totalN += neg[k];
+    }
+    for (let j = T - 1; j >= 0; j--) {
+      above += pos[j + 1];
+      aboveN += neg[j + 1];
+      const at = this.order[j];
+      this.tp[at] += above;
+      this.fp[at] += aboveN;
+      this.fn[at] += totalP - above;
+      this.tn[at] += totalN - aboveN;
+    }
+  }
+
+  reset(): void {
+    for (const a of [this.tp, this.fp, this.tn, this.fn]) a.fill(0);
+  }
+}
+
+export interface ConfusionCountArgs {
+  /** A prediction above a threshold counts as positive: one threshold (0.5) or a list, one count per threshold. */
+  thresholds?: number | number[];
+  name?: string;
+}
+
+/** A subclass names the cell it counts (`cell`); its default name is its class name in snake case, as Keras's. */
+abstract class ConfusionCount extends Metric {
+  static readonly cell: 'tp' | 'fp' | 'tn' | 'fn';
+  protected readonly counts: ThresholdCounts;
+  /** The thresholds as given: a number, a list, or undefined for the default 0.5. */
+  readonly thresholds: number | number[] | undefined;
+  private readonly cell: 'tp' | 'fp' | 'tn' | 'fn';
+  constructor(args: ConfusionCountArgs = {}) {
+    const cls = new.target.name;
+    super(args.name ?? toSnakeCase(cls));
+    checkOptionNames(args, ['thresholds', 'name', 'dtype'], cls);
+    this.cell = (new.target as unknown as typeof ConfusionCount).cell;
+    this.counts = new ThresholdCounts(parseThresholds(cls, args.thresholds, 0.5));
+    this.thresholds = Array.isArray(args.thresholds) ? args.thresholds.slice() : args.thresholds ?? undefined;
+  }
+  updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void {
+    this.counts.update(this.name, yTrue, yPred, sampleWeight, null);
+  }
+  /** The count at each threshold, in the order given. */
+  resultPerThreshold(): number[] {
+    return Array.from(this.counts[this.cell]);
+  }
+  result(): number {
+    const all = this.counts[this.cell];
+    if (all.length !== 1) {
+      throw new Error(`${this.name}: with ${all.length} thresholds the result is one count per threshold; read resultPerThreshold(), or pass one threshold for one number`);
+    }
+    return all[0];
+  }
+  resetState(): void {
+    this.counts.reset();
+  }
+  override getConfig(): Record<string, unknown> {
+    return { name: this.name, thresholds: this.thresholds };
+  }
+}
+
+/** The weighted number of positive labels predicted above the threshold. */
+export class TruePositives extends ConfusionCount {
+  static override readonly cell = 'tp';
+}
+/** The weighted number of negative labels predicted above the threshold. */
+export class FalsePositives extends ConfusionCount {
+  static override readonly cell = 'fp';
+}
+/** The weighted number of negative labels predicted at or below the threshold. */
+export class TrueNegatives extends ConfusionCount {
+  static override readonly cell = 'tn';
+}
+/** The weighted number of positive labels predicted at or below the threshold. */
+export class FalseNegatives extends ConfusionCount {
+  static override readonly cell = 'fn';
+}
+
+export interface AtValueOptions {
+  /** Evenly spaced thresholds from 0 to 1 (200); 1 means the single threshold 0.5. */
+  numThresholds?: number;
+  /** Only this class (an index on the last axis of [samples, classes] predictions) is counted. */
+  classId?: number;
+  name?: string;
+}
+
+type Curve = 'recall' | 'precision' | 'specificity' | 'sensitivity';
+/** The target value by its Keras name: { recall: 0.8 } for PrecisionAtRecall, { precision: 0.9 } for RecallAtPrecision, ... */
+export type AtValueArgs = AtValueOptions & { [k in Curve]?: number };
+
+/**
+ * Keras's SensitivitySpecificityBase: the best value of one statistic over the thresholds at which another is at least
+ * the target value (0 when no threshold gets there). A subclass names the two (`curves`: [constrained, maximised]);
+ * its target comes first, as in Keras (`new PrecisionAtRecall(0.8, { numThresholds })`), or by name in the options.
+ */
+abstract class AtValueMetric extends Metric {
+  static readonly curves: readonly [Curve, Curve];
+  readonly numThresholds: number;
+  readonly classId: number | null;
+  private readonly constraint: Curve;
+  private readonly maximised: Curve;
+  private readonly value: number;
+  private readonly counts: ThresholdCounts;
+
+  constructor(valueOrArgs: number | AtValueArgs, args: AtValueOptions = {}) {
+    const cls = new.target.name;
+    const [constraint, maximised] = (new.target as unknown as typeof AtValueMetric).curves;
+    const a: AtValueArgs = typeof valueOrArgs === 'number' ? { ...args, [constraint]: valueOrArgs } : { ...valueOrArgs };
+    super(a.name ?? toSnakeCase(cls));
+    checkOptionNames(a, [constraint, 'numThresholds', 'classId', 'name', 'dtype'], cls);
+    const value = a[constraint];
+    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+      throw new Error(`${cls}: argument \`${constraint}\` must be a number in the range [0, 1], received ${constraint}=${JSON.stringify(value)}`);
+    }
+    const n = a.numThresholds ?? 200;
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${cls}: argument \`numThresholds\` must be an integer > 0, received numThresholds=${a.numThresholds}`);
+    if (a.classId !== undefined && a.classId !== null && !(Number.isInteger(a.classId) && a.classId >= 0)) {
+      throw new Error(`${cls}: classId must be a non-negative integer, received classId=${a.classId}`);
+    }
+    this.constraint = constraint;
+    this.maximised = maximised;
+    this.value = value;
+    this.numThresholds = n;
+    this.classId = a.classId ?? null;
+    const thresholds = n === 1 ? [0.5] : Array.from({ length: n }, (_, i) => (i === 0 ? 0 : i === n - 1 ? 1 : i / (n - 1)));
+    this.counts = new ThresholdCounts(thresholds);
+  }
+
+  updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void {
+    this.counts.update(this.name, yTrue, yPred, sampleWeight, this.classId);
+  }
+
+  private statistic(which: Curve, i: number): number {
+    const { tp, fp, tn, fn } = this.counts;
+    const divideNoNan = (a: number, b: number) => (b === 0 ? 0 : a / b);
+    if (which === 'recall' || which === 'sensitivity') return divideNoNan(tp[i], tp[i] + fn[i]);
+    if (which === 'precision') return divideNoNan(tp[i], tp[i] + fp[i]);
+    return divideNoNan(tn[i], tn[i] + fp[i]);
+  }
+
+  result(): number {
+    let best = 0;
+    for (let i = 0; i < this.numThresholds; i++) {
+      if (this.statistic(this.constraint, i) >= this.value) best = Math.max(best, this.statistic(this.maximised, i));
+    }
+    return best;
+  }
+  resetState(): void {
+    this.counts.reset();
+  }
+  override getConfig(): Record<string, unknown> {
+    return { name: this.name, [this.constraint]: this.value, numThresholds: this.numThresholds, classId: this.classId ?? undefined };
+  }
+}
+
+/** The best precision at a threshold whose recall is at least `recall`: `new PrecisionAtRecall(0.8)`. */
+export class PrecisionAtRecall extends AtValueMetric {
+  static override readonly curves = ['recall', 'precision'] as const;
+}
+/** The best recall at a threshold whose precision is at least `precision` (0 when none is). */
+export class RecallAtPrecision extends AtValueMetric {
+  static override readonly curves = ['precision', 'recall'] as const;
+}
+/** The best sensitivity tp / (tp + fn) at a threshold whose specificity tn / (tn + fp) is at least `specificity`. */
+export class SensitivityAtSpecificity extends AtValueMetric {
+  static override readonly curves = ['specificity', 'sensitivity'] as const;
+}
+/** The best specificity tn / (tn + fp) at a threshold whose sensitivity tp / (tp + fn) is at least `sensitivity`. */
+export class SpecificityAtSensitivity extends AtValueMetric {
+  static override readonly curves = ['sensitivity', 'specificity'] as const;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Regression scores: Keras 3's R2Score (sums kept per output over batches) and its correlation metrics (a
+// coefficient per sample along an axis, averaged).
+
+export interface R2ScoreArgs {
+  /** How the per-output scores combine: 'uniform_average' (their mean), 'variance_weighted_average' (weighted by
+   * each output's total sum of squares), or null (one score per output: read resultPerClass()). */
+  classAggregation?: 'uniform_average' | 'variance_weighted_average' | null;
+  /** Independent regressors, for the adjusted R²; 0 (default) is the plain R². */
+  numRegressors?: number;
+  name?: string;
+}
+
+/**
+ * The coefficient of determination 1 - Σ(y - ŷ)² / Σ(y - ȳ)², per output (the last axis of [samples, outputs]
+ * inputs) over every batch seen, with sample weights; adjusted for numRegressors as
+ * 1 - (1 - R²)(n - 1) / (n - p - 1), n counting every value (as Keras does).
+ */
+export class R2Score extends Metric {
+  readonly classAggregation: 'uniform_average' | 'variance_weighted_average' | null;
+  readonly numRegressors: number;
+  /** Per output, weighted: Σy, Σy², Σ(y - ŷ)² and Σw. */
+  private sums: { sum: Float64Array; squaredSum: Float64Array; residual: Float64Array; count: Float64Array } | null = null;
+  private numSamples = 0;
+
+  constructor(args: R2ScoreArgs = {}) {
+    super(args.name ?? 'r2_score');
+    checkOptionNames(args, ['classAggregation', 'numRegressors', 'name', 'dtype'], 'R2Score');
+    const agg = args.classAggregation === undefined ? 'uniform_average' : args.classAggregation;
+    if (agg !== null && agg !== 'uniform_average' && agg !== 'variance_weighted_average') {
+      throw new Error(`R2Score: invalid value for argument \`classAggregation\`; expected one of null, 'uniform_average', 'variance_weighted_average', received classAggregation=${JSON.stringify(args.classAggregation)}`);
+    }
+    const p = args.numRegressors ?? 0;
+    if (!(Number.isInteger(p) && p >= 0)) throw new Error(`R2Score: invalid value for argument \`numRegressors\`; expected an integer >= 0, received numRegressors=${args.numRegressors}`);
+    this.classAggregation = agg;
+    this.numRegressors = p;
+  }
+
+  updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void {
+    const [t, p] = matching2D(yTrue, yPred, this.name);
+    const outputs = p.shape[1];
+    if (!this.sums) {
+      const zeros = () => new Float64Array(outputs);
+      this.sums = { sum: zeros(), squaredSum: zeros(), residual: zeros(), count: zeros() };
+    } else if (this.sums.sum.length !== outputs) {
+      throw new Error(`${this.name}: predictions of shape ${fmt(p.shape)} have ${outputs} outputs, earlier batches had ${this.sums.sum.length}`);
+    }
+    const { sum, squaredSum, residual, count } = this.sums;
+    const w = sampleWeight ? elementWeights(sampleWeight, p.size, this.name) : null;
+    const tv = t.values;
+    const pv = p.values;
+    for (let i = 0; i < pv.length; i++) {
+      const c = i % outputs;
+      const weight = w ? w(i) : 1;
+      const y = tv[i];
+      sum[c] += weight * y;
+      squaredSum[c] += weight * y * y;
+      residual[c] += weight * (y - pv[i]) * (y - pv[i]);
+      count[c] += weight;
+    }
+    this.numSamples += t.size;
+  }
+
+  /** Σw(y - ȳ)² per output, as Keras computes it: Σwy² - (Σwy)² / Σw. */
+  private totals(): number[] {
+    const { sum, squaredSum, count } = this.sums!;
+    return Array.from(sum, (s, c) => squaredSum[c] - (s * s) / count[c]);
+  }
+
+  /** The score of each output (before aggregation). */
+  resultPerClass(): number[] {
+    if (!this.sums) return [];
+    const { residual } = this.sums;
+    return this.totals().map((total, c) => {
+      const raw = 1 - residual[c] / total;
+      return raw === Infinity || raw === -Infinity ? 0 : raw;
+    });
+  }
+
+  result(): number {
+    if (this.classAggregation === null) {
+      throw new Error(`${this.name}: with classAggregation null the result is one score per output; read resultPerClass(), or pass classAggregation 'uniform_average' or 'variance_weighted_average'`);
+    }
+    if (!this.sums) return 0;
+    const raw = this.resultPerClass();
+    let r2: number;
+    if (this.classAggregation === 'uniform_average') r2 = raw.reduce((a, b) => a + b, 0) / raw.length;
+    else {
+      const totals = this.totals();
+      r2 = raw.reduce((acc, r, c) => acc + totals[c] * r, 0) / totals.reduce((x, y) => x + y, 0);
+    }
+    const n = this.numSamples;
+    const p = this.numRegressors;
+    // Keras falls back to the plain score (with a warning) where the adjustment divides by zero or flips sign.
+    if (p !== 0 && p < n - 1) r2 = 1 - ((1 - r2) * (n - 1)) / (n - p - 1);
+    return r2;
+  }
+  resetState(): void {
+    this.sums = null;
+    this.numSamples = 0;
+  }
+  override getConfig(): Record<string, unknown> {
+    return { name: this.name, classAggregation: this.classAggregation, numRegressors: this.numRegressors };
+  }
+}
+
+/** Per-sample statistics along `axis` of same-shaped yTrue and yPred: f gets each pair of lines. */
+function alongAxis(yTrue: Tensor, yPred: Tensor, axis: number, name: string, f: (t: Float64Array, p: Float64Array) => number): Float32Array {
+  if (yTrue.rank !== yPred.rank || yTrue.shape.some((d, i) => d !== yPred.shape[i])) {
+    throw new Error(`${name}: yTrue of shape ${fmt(yTrue.shape)} and yPred of shape ${fmt(yPred.shape)} must have the same shape`);
+  }
+  const rank = yPred.rank;
+  const ax = axis < 0 ? axis + rank : axis;
+  if (rank === 0 || !(ax >= 0 && ax < rank)) throw new Error(`${name}: axis ${axis} is out of range for inputs of shape ${fmt(yPred.shape)}`);
+  const len = yPred.shape[ax];
+  const inner = yPred.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+  const outer = yPred.shape.slice(0, ax).reduce((a, b) => a * b, 1);
+  const out = new Float32Array(outer * inner);
+  const t = new Float64Array(len);
+  const p = new Float64Array(len);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      for (let k = 0; k < len; k++) {
+        t[k] = yTrue.values[(o * len + k) * inner + j];
+        p[k] = yPred.values[(o * len + k) * inner + j];
+      }
+      out[o * inner + j] = f(t, p);
+    }
+  }
+  return out;
+}
+
+const meanOf = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / v.length;
+const varianceOf = (v: Float64Array, m: number) => v.reduce((a, b) => a + (b - m) * (b - m), 0) / v.length;
+
+/** Keras's pearson_correlation along an axis: mean of the standardised products, each std plus epsilon 1e-7. */
+function pearson(t: Float64Array, p: Float64Array): number {
+  const mt = meanOf(t);
+  const mp = meanOf(p);
+  const st = Math.sqrt(varianceOf(t, mt)) + 1e-7;
+  const sp = Math.sqrt(varianceOf(p, mp)) + 1e-7;
+  let s = 0;
+  for (let k = 0; k < t.length; k++) s += ((t[k] - mt) / st) * ((p[k] - mp) / sp);
+  return s / t.length;
+}
+
+/** Keras's concordance_correlation: 2 cov / (var_t + var_p + (mean_t - mean_p)² + epsilon). */
+function concordance(t: Float64Array, p: Float64Array): number {
+  const mt = meanOf(t);
+  const mp = meanOf(p);
+  const norm = varianceOf(t, mt) + varianceOf(p, mp) + (mt - mp) * (mt - mp) + 1e-7;
+  let s = 0;
+  for (let k = 0; k < t.length; k++) s += (2 * (t[k] - mt) * (p[k] - mp)) / norm;
+  return s / t.length;
+}
+
+abstract class CorrelationMetric extends Mean {
+  readonly axis: number;
+  constructor(args: { name?: string; axis?: number; dtype?: string }, defaultName: string, private readonly coefficient: (t: Float64Array, p: Float64Array) => number) {
+    super(args.name ?? defaultName);
+    checkOptionNames(args, ['name', 'axis', 'dtype'], new.target.name);
+    const axis = args.axis ?? -1;
+    if (!Number.isInteger(axis)) throw new Error(`${new.target.name}: axis must be an integer, received axis=${JSON.stringify(args.axis)}`);
+    this.axis = axis;
+  }
+  override updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void {
+    const values = alongAxis(toTensor(yTrue, this.name), toTensor(yPred, this.name), this.axis, this.name, this.coefficient);
+    const w = sampleWeight?.values;
+    if (w && w.length > 0 && values.length % w.length !== 0) {
+      throw new Error(`${this.name}: sample weights of shape ${fmt(sampleWeight!.shape)} do not match the ${values.length} coefficients along axis ${this.axis}`);
+    }
+    this.addValues(values, w);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { name: this.name, axis: this.axis };
+  }
+}
+
+/** The Pearson correlation between yTrue and yPred along `axis` (-1), averaged over the other positions and batches. */
+export class PearsonCorrelation extends CorrelationMetric {
+  constructor(args: { name?: string; axis?: number } = {}) {
+    super(args, 'pearson_correlation', pearson);
+  }
+}
+/** Lin's concordance correlation between yTrue and yPred along `axis` (-1), averaged over the other positions and batches. */
+export class ConcordanceCorrelation extends CorrelationMetric {
+  constructor(args: { name?: string; axis?: number } = {}) {
+    super(args, 'concordance_correlation', concordance);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Lookup: compile()'s metric names, objects, functions and saved configs.
 
 export type MetricIdentifier = string | Metric | ((yTrue: Tensor, yPred: Tensor) => Tensor) | { className: string; config?: Record<string, unknown> };
@@ -1064,6 +1516,10 @@ const metricClasses: Record<string, new (config: never) => Metric> = {
   BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, IoU, OneHotIoU, BinaryIoU, FBetaScore, F1Score,
   BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
   MeanSquaredError, MeanAbsoluteError, RootMeanSquaredError,
+  TruePositives, FalsePositives, TrueNegatives, FalseNegatives, R2Score, PearsonCorrelation, ConcordanceCorrelation,
+  // Their constructors take their target value first; the config has it as an option, which they accept too.
+  PrecisionAtRecall: PrecisionAtRecall as never, RecallAtPrecision: RecallAtPrecision as never,
+  SensitivityAtSpecificity: SensitivityAtSpecificity as never, SpecificityAtSensitivity: SpecificityAtSensitivity as never,
   // Their constructors take numClasses first; the config has it as an option, which they accept too.
   MeanIoU: MeanIoU as never, OneHotMeanIoU: OneHotMeanIoU as never,
 };
@@ -1102,6 +1558,13 @@ const factories: Record<string, (name: string) => Metric> = {
   precision: (n) => new Precision({ name: n }),
   recall: (n) => new Recall({ name: n }),
   auc: (n) => new AUC({ name: n }),
+  true_positives: (n) => new TruePositives({ name: n }),
+  false_positives: (n) => new FalsePositives({ name: n }),
+  true_negatives: (n) => new TrueNegatives({ name: n }),
+  false_negatives: (n) => new FalseNegatives({ name: n }),
+  r2_score: (n) => new R2Score({ name: n }),
+  pearson_correlation: (n) => new PearsonCorrelation({ name: n }),
+  concordance_correlation: (n) => new ConcordanceCorrelation({ name: n }),
   // Losses as metrics (names normalised: 'logcosh' and 'log_cosh' are one key).
   kl_divergence: (n) => new KLDivergence({ name: n }),
   kld: (n) => new KLDivergence({ name: n }),
@@ -1130,6 +1593,12 @@ export function getMetric(id: MetricIdentifier, lossName = ''): Metric {
   if (id instanceof FBetaScore && id.average === null) {
     // Training logs hold one number per metric.
     throw new Error(`${id.name}: with average null the result is one score per class, which compile() cannot log; pass average 'micro', 'macro' or 'weighted'`);
+  }
+  if (id instanceof R2Score && id.classAggregation === null) {
+    throw new Error(`${id.name}: with classAggregation null the result is one score per output, which compile() cannot log; pass classAggregation 'uniform_average' or 'variance_weighted_average'`);
+  }
+  if (id instanceof ConfusionCount && Array.isArray(id.thresholds) && id.thresholds.length > 1) {
+    throw new Error(`${id.name}: with ${id.thresholds.length} thresholds the result is one count per threshold, which compile() cannot log; compile one metric per threshold`);
   }
   if (id instanceof Metric) return id;
   if (typeof id === 'function') return new FunctionMetric(id, id.name || 'custom_metric');
