@@ -120,6 +120,7 @@ export type In = tn.layers.LayerInput;
       testImages: 'declare const testImages: tn.Tensor;',
       trainTexts: 'declare const trainTexts: string[];',
       trainLabels: 'declare const trainLabels: number[];',
+      rows: 'declare const rows: { sex: number; thal: string; age: number; target: number }[];',
     };
     const files = blocks.map((b, k) => {
       let code = b.code;

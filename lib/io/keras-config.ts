@@ -373,6 +373,7 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   // Text and categorical preprocessing (lib/layers/preprocessing-text.ts): the vocabulary rides in the config.
   CategoryEncoding: (c, ctx) => build('CategoryEncoding', c, ctx, { numTokens: c.num_tokens, outputMode: c.output_mode, sparse: c.sparse }),
   Hashing: (c, ctx) => build('Hashing', c, ctx, { numBins: c.num_bins, maskValue: c.mask_value, salt: c.salt, outputMode: c.output_mode, sparse: c.sparse }),
+  HashedCrossing: (c, ctx) => build('HashedCrossing', c, ctx, { numBins: c.num_bins, outputMode: c.output_mode, sparse: c.sparse }),
   StringLookup: (c, ctx) => build('StringLookup', c, ctx, lookupArgs(c)),
   IntegerLookup: (c, ctx) => build('IntegerLookup', c, ctx, lookupArgs(c)),
   TextVectorization: (c, ctx) => (refuse(c, ctx, [['ragged', truthy, 'tensornode has no ragged tensors (pass outputSequenceLength for fixed-length ids)']]), build('TextVectorization', c, ctx, {

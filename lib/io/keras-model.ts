@@ -399,6 +399,7 @@ const DEPTHWISE = ['kernel_size', 'strides', 'padding', 'data_format', 'dilation
 const KERAS3_KEYS: Record<string, string[]> = {
   Dense: ['units', ...KERNEL],
   CategoryEncoding: ['num_tokens', 'output_mode', 'sparse'], Hashing: ['num_bins', 'mask_value', 'salt', 'output_mode', 'sparse'],
+  HashedCrossing: ['num_bins', 'output_mode', 'sparse'],
   StringLookup: ['max_tokens', 'num_oov_indices', 'mask_token', 'oov_token', 'vocabulary', 'idf_weights', 'invert', 'output_mode', 'pad_to_max_tokens', 'sparse'],
   IntegerLookup: ['max_tokens', 'num_oov_indices', 'mask_token', 'oov_token', 'vocabulary', 'idf_weights', 'invert', 'output_mode', 'pad_to_max_tokens', 'sparse'],
   TextVectorization: ['max_tokens', 'standardize', 'split', 'ngrams', 'output_mode', 'output_sequence_length', 'pad_to_max_tokens', 'vocabulary', 'idf_weights', 'sparse'],

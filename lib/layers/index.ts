@@ -222,3 +222,9 @@ export type { ConvLSTMArgs };
 export const convLstm1d = (args: ConvLSTMArgs & { filters: number; kernelSize: number | number[] }) => new ConvLSTM1D(args);
 export const convLstm2d = (args: ConvLSTMArgs & { filters: number; kernelSize: number | number[] }) => new ConvLSTM2D(args);
 export const convLstm3d = (args: ConvLSTMArgs & { filters: number; kernelSize: number | number[] }) => new ConvLSTM3D(args);
+
+// Keras's HashedCrossing (the crosses of keras.utils.FeatureSpace).
+import { HashedCrossing, type HashedCrossingArgs } from './preprocessing-crossing.js';
+export { HashedCrossing };
+export type { HashedCrossingArgs };
+export const hashedCrossing = (args: HashedCrossingArgs & { numBins: number }) => new HashedCrossing(args);

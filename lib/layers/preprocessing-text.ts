@@ -191,7 +191,7 @@ export function hashBucket(s: string, numBuckets: number): number {
 type Token = string | number;
 
 /** Input as strings or integers; integer tensors (int32, or float32 holding whole numbers) become numbers. */
-function readTokens(x: Tensor, cls: string, name: string, want: 'string' | 'integer' | 'either'): Token[] {
+export function readTokens(x: Tensor, cls: string, name: string, want: 'string' | 'integer' | 'either'): Token[] {
   if (isStringTensor(x)) {
     if (want === 'integer') throw new Error(`${cls} "${name}": expects integer input, received a string tensor of shape [${x.shape.join(', ')}]`);
     return stringsOf(x, cls);

@@ -1,6 +1,6 @@
 // The functional API's graph: from symbolic inputs and outputs to the layer calls in execution order, and running
 // those calls on real tensors.
-import { InputLayer, SymbolicTensor, type CallArgs, type Layer, type LayerNode, type LayerOutput } from '../layers/layer.js';
+import { input, InputLayer, SymbolicTensor, type CallArgs, type Layer, type LayerNode, type LayerOutput } from '../layers/layer.js';
 import type { Tensor } from '../tensor.js';
 
 export interface Graph {
@@ -25,9 +25,7 @@ export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | undefined
   for (const t of [...ins, ...outs]) {
     if (!(t instanceof SymbolicTensor)) throw new Error('Model: `inputs` and `outputs` must be symbolic tensors from tn.input() and layer.apply()');
   }
-  for (const t of ins) {
-    if (!(t.node.layer instanceof InputLayer)) throw new Error(`Model: input ${t.name} is not the output of tn.input()`);
-  }
+  if (ins.some((t) => !(t.node.layer instanceof InputLayer))) return buildGraph(...cutAt(ins, outs));
   // Depth-first from the outputs gives every layer call after the calls it depends on.
   const order: LayerNode[] = [];
   const seen = new Set<LayerNode>();
@@ -56,6 +54,39 @@ export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | undefined
     if (count > 1) throw new Error(`Model: the name "${name}" is used ${count} times in the model. All layer names should be unique.`);
   }
   return { inputs: ins, outputs: outs, nodes: order.filter((n) => !(n.layer instanceof InputLayer)), layers };
+}
+
+/**
+ * Keras builds a model from intermediate tensors too (keras.io's FeatureSpace examples: Model(encoded_features,
+ * outputs) trains on already-encoded data, beside Model(raw_inputs, outputs) for serving): each such input becomes
+ * a fresh tn.input of its shape and dtype (named after the layer that made it), and the layer calls between the
+ * inputs and the outputs are applied again from there, so the new model shares those layers and their weights.
+ */
+function cutAt(ins: SymbolicTensor[], outs: SymbolicTensor[]): [SymbolicTensor[], SymbolicTensor[]] {
+  const fresh = new Map<SymbolicTensor, SymbolicTensor>();
+  const newIns = ins.map((t) => {
+    if (t.node.layer instanceof InputLayer) return t;
+    const replacement = input({ batchShape: t.shape, dtype: t.dtype, name: t.node.layer.name });
+    fresh.set(t, replacement);
+    return replacement;
+  });
+  // The calls downstream of the cut, in execution order; everything upstream of it is left out.
+  const order: LayerNode[] = [];
+  const seen = new Set<LayerNode>();
+  const visit = (node: LayerNode): void => {
+    if (seen.has(node)) return;
+    seen.add(node);
+    for (const i of node.inputs) if (!fresh.has(i)) visit(i.node);
+    order.push(node);
+  };
+  for (const o of outs) if (!fresh.has(o)) visit(o.node);
+  for (const node of order) {
+    if (node.layer instanceof InputLayer || !node.inputs.some((i) => fresh.has(i))) continue;
+    const args = node.inputs.map((i) => fresh.get(i) ?? i);
+    const out = node.layer.apply(node.listInput ? args : args[0], node.args) as SymbolicTensor | SymbolicTensor[];
+    (Array.isArray(out) ? out : [out]).forEach((t, k) => fresh.set(node.outputs[k], t));
+  }
+  return [newIns, outs.map((o) => fresh.get(o) ?? o)];
 }
 
 /** Runs the graph's layer calls on `xs` (one tensor per graph input). */

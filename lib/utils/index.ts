@@ -11,3 +11,5 @@ export type { SplitDatasetOptions } from './split.js';
 export type { PadSequencesOptions } from './sequence.js';
 export { timeseriesDatasetFromArray } from '../data/timeseries.js';
 export type { TimeseriesOptions } from '../data/timeseries.js';
+export { FeatureSpace, Feature, Cross } from './feature-space.js';
+export type { FeatureSpaceArgs, FeatureData } from './feature-space.js';
