@@ -441,6 +441,174 @@ export class MeanSquaredLogarithmicError extends Loss {
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Focal and overlap losses (Keras 3's BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice, Tversky). Their
+// imports sit here, with them, so this block stays one piece.
+import { pow, sigmoid } from './ops/elementwise.js';
+import { softmax } from './ops/reduce.js';
+
+function checkNumberArg(v: unknown, what: string, cls: string, lo = -Infinity, hi = Infinity): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
+    const range = lo === -Infinity ? 'a finite number' : hi === Infinity ? `a number >= ${lo}` : `a number in [${lo}, ${hi}]`;
+    throw new Error(`${cls}: received an invalid value for \`${what}\`, expected ${range}. Received: ${what}=${JSON.stringify(v) ?? String(v)}`);
+  }
+  return v;
+}
+
+export interface FocalArgs extends CrossentropyArgs {
+  /** The focusing parameter: (1 - p_t)^gamma scales each term (2; 0 is plain cross-entropy). */
+  gamma?: number;
+}
+
+/** What the two focal losses share: gamma, fromLogits, labelSmoothing and the class axis. */
+abstract class FocalCrossentropy extends Loss {
+  readonly gamma: number;
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+  readonly axis: number;
+  constructor(args: FocalArgs, defaultName: string) {
+    super(args, defaultName);
+    const cls = new.target.name;
+    this.gamma = checkNumberArg(args.gamma ?? 2, 'gamma', cls, 0);
+    this.fromLogits = args.fromLogits ?? false;
+    this.labelSmoothing = checkNumberArg(args.labelSmoothing ?? 0, 'labelSmoothing', cls, 0, 1);
+    this.axis = checkAxisArg(args.axis, cls);
+  }
+  /** The class axis (from 0) and the labels as float32 of yPred's shape. */
+  protected classAxisAndLabels(yTrue: Tensor, yPred: Tensor): [number, Tensor] {
+    return [resolveClassAxis(this.axis, yPred, this.name), checkSameShape(castTo(yTrue, 'float32'), yPred, this.name)];
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), gamma: this.gamma, fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, axis: this.axis };
+  }
+}
+
+/**
+ * Lin et al.'s focal loss for binary labels: the binary cross-entropy of each element times (1 - p_t)^gamma, p_t being
+ * the probability given to the label, averaged over `axis`; with applyClassBalancing, times alpha for positives and
+ * 1 - alpha for negatives.
+ */
+export class BinaryFocalCrossentropy extends FocalCrossentropy {
+  readonly applyClassBalancing: boolean;
+  readonly alpha: number;
+  constructor(args: FocalArgs & { applyClassBalancing?: boolean; alpha?: number } = {}) {
+    super(args, 'binary_focal_crossentropy');
+    this.applyClassBalancing = args.applyClassBalancing ?? false;
+    this.alpha = checkNumberArg(args.alpha ?? 0.25, 'alpha', 'BinaryFocalCrossentropy', 0, 1);
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const [a, labels] = this.classAxisAndLabels(yTrue, yPred);
+    let t = labels;
+    if (this.labelSmoothing) t = add(mul(t, 1 - this.labelSmoothing), 0.5 * this.labelSmoothing);
+    const p = this.fromLogits ? sigmoid(yPred) : yPred;
+    const clipped = clippedProbabilities(p);
+    const bce = neg(add(mul(t, log(clipped)), mul(sub(1, t), log(sub(1, clipped)))));
+    // p_t from the unclipped probabilities, as Keras: a confident right answer gets a focal factor of exactly 0.
+    const pT = add(mul(t, p), mul(sub(1, t), sub(1, p)));
+    let focal = mul(pow(sub(1, pT), this.gamma), bce);
+    if (this.applyClassBalancing) focal = mul(add(mul(t, this.alpha), mul(sub(1, t), 1 - this.alpha)), focal);
+    return mean(focal, a);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), applyClassBalancing: this.applyClassBalancing, alpha: this.alpha };
+  }
+}
+
+/**
+ * The focal loss for one-hot labels: Σ over the class axis of alpha (1 - p)^gamma (-t log p), the probabilities
+ * rescaled to sum to one and clipped to [eps, 1 - eps]. alpha is one number or one weight per class (the last axis).
+ */
+export class CategoricalFocalCrossentropy extends FocalCrossentropy {
+  readonly alpha: number | number[];
+  constructor(args: FocalArgs & { alpha?: number | number[] } = {}) {
+    super(args, 'categorical_focal_crossentropy');
+    const alpha = args.alpha ?? 0.25;
+    const check = (v: unknown) => checkNumberArg(v, 'alpha', 'CategoricalFocalCrossentropy');
+    this.alpha = Array.isArray(alpha) ? alpha.map(check) : check(alpha);
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const [a, labels] = this.classAxisAndLabels(yTrue, yPred);
+    let t = labels;
+    const last = yPred.shape[yPred.rank - 1];
+    // Keras spreads the smoothing over the last axis's classes, whichever axis is the class axis.
+    if (this.labelSmoothing) t = add(mul(t, 1 - this.labelSmoothing), this.labelSmoothing / last);
+    const p = this.fromLogits ? softmax(yPred, a) : yPred;
+    const output = clippedProbabilities(div(p, sum(p, a, true)));
+    let alpha: number | Tensor = this.alpha as number;
+    if (Array.isArray(this.alpha)) {
+      if (this.alpha.length !== last) {
+        throw new Error(`${this.name}: ${this.alpha.length} alpha weights for predictions of shape ${fmt(yPred.shape)}, expected one per class (${last}, the last axis)`);
+      }
+      alpha = toTensor(this.alpha, this.name);
+    }
+    const weighting = mul(pow(sub(1, output), this.gamma), alpha);
+    return sum(mul(weighting, neg(mul(t, log(output)))), a);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), alpha: this.alpha };
+  }
+}
+
+/** Resolves Keras's `axis` of Dice: null for every axis, else the axes summed over (negative from the end). */
+function overlapAxes(axis: number[] | null, yPred: Tensor, name: string): number[] | undefined {
+  if (axis === null) return undefined;
+  return axis.map((ax) => {
+    const r = ax < 0 ? ax + yPred.rank : ax;
+    if (!(r >= 0 && r < yPred.rank)) throw new Error(`${name}: axis ${ax} is out of range for yPred of shape ${fmt(yPred.shape)}`);
+    return r;
+  });
+}
+
+/**
+ * 1 - 2 Σ(y ŷ) / (Σy + Σŷ + eps), the sums over `axis` (null, the default: over everything, one loss for the batch;
+ * [1, 2, 3]: one per sample of a [batch, h, w, c] segmentation).
+ */
+export class Dice extends Loss {
+  readonly axis: number[] | null;
+  constructor(args: LossArgs & { axis?: number | number[] | null } = {}) {
+    super(args, 'dice');
+    const axis = args.axis ?? null;
+    const list = axis === null ? null : Array.isArray(axis) ? axis : [axis];
+    if (list && list.some((a) => !Number.isInteger(a))) {
+      throw new Error(`Dice: received an invalid value for \`axis\`, expected null or integers. Received: axis=${JSON.stringify(args.axis)}`);
+    }
+    this.axis = list;
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    const axes = overlapAxes(this.axis, yPred, this.name);
+    const intersection = sum(mul(t, yPred), axes);
+    return sub(1, div(mul(intersection, 2), add(add(sum(t, axes), sum(yPred, axes)), EPSILON)));
+  }
+  override getConfig() {
+    return { ...super.getConfig(), axis: this.axis };
+  }
+}
+
+/**
+ * 1 - TP / (TP + alpha FP + beta FN + eps) over the whole batch, with TP = Σ y ŷ, FP = Σ (1 - ŷ) y and
+ * FN = Σ ŷ (1 - y) as Keras names them; alpha = beta = 0.5 is the Dice loss.
+ */
+export class Tversky extends Loss {
+  readonly alpha: number;
+  readonly beta: number;
+  constructor(args: LossArgs & { alpha?: number; beta?: number } = {}) {
+    super(args, 'tversky');
+    this.alpha = checkNumberArg(args.alpha ?? 0.5, 'alpha', 'Tversky');
+    this.beta = checkNumberArg(args.beta ?? 0.5, 'beta', 'Tversky');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = checkSameShape(castTo(yTrue, 'float32'), yPred, this.name);
+    const intersection = sum(mul(t, yPred));
+    const fp = sum(mul(sub(1, yPred), t));
+    const fn = sum(mul(yPred, sub(1, t)));
+    return sub(1, div(intersection, add(add(add(intersection, mul(fp, this.alpha)), mul(fn, this.beta)), EPSILON)));
+  }
+  override getConfig() {
+    return { ...super.getConfig(), alpha: this.alpha, beta: this.beta };
+  }
+}
+
 export type LossIdentifier = string | Loss | LossFn | { className: string; config?: Record<string, unknown> };
 
 const classes: Record<string, new (args?: never) => Loss> = {
@@ -459,6 +627,8 @@ const classes: Record<string, new (args?: never) => Loss> = {
   hinge: Hinge, squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge,
   mean_absolute_percentage_error: MeanAbsolutePercentageError, mape: MeanAbsolutePercentageError,
   mean_squared_logarithmic_error: MeanSquaredLogarithmicError, msle: MeanSquaredLogarithmicError,
+  binary_focal_crossentropy: BinaryFocalCrossentropy as never, categorical_focal_crossentropy: CategoricalFocalCrossentropy as never,
+  dice: Dice as never, tversky: Tversky as never,
 };
 const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
 const known = Object.keys(classes);
@@ -513,3 +683,7 @@ export const squaredHinge = (yTrue: TensorLike, yPred: TensorLike) => new Square
 export const meanAbsolutePercentageError = (yTrue: TensorLike, yPred: TensorLike) => new MeanAbsolutePercentageError().call(toTensor(yTrue, 'meanAbsolutePercentageError'), floatArg(yPred, 'meanAbsolutePercentageError'));
 export const meanSquaredLogarithmicError = (yTrue: TensorLike, yPred: TensorLike) => new MeanSquaredLogarithmicError().call(toTensor(yTrue, 'meanSquaredLogarithmicError'), floatArg(yPred, 'meanSquaredLogarithmicError'));
 export const categoricalHinge = (yTrue: TensorLike, yPred: TensorLike) => new CategoricalHinge().call(toTensor(yTrue, 'categoricalHinge'), floatArg(yPred, 'categoricalHinge'));
+export const binaryFocalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, applyClassBalancing = false, alpha = 0.25, gamma = 2, fromLogits = false, labelSmoothing = 0, axis = -1) => new BinaryFocalCrossentropy({ applyClassBalancing, alpha, gamma, fromLogits, labelSmoothing, axis }).call(toTensor(yTrue, 'binaryFocalCrossentropy'), floatArg(yPred, 'binaryFocalCrossentropy'));
+export const categoricalFocalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, alpha: number | number[] = 0.25, gamma = 2, fromLogits = false, labelSmoothing = 0, axis = -1) => new CategoricalFocalCrossentropy({ alpha, gamma, fromLogits, labelSmoothing, axis }).call(toTensor(yTrue, 'categoricalFocalCrossentropy'), floatArg(yPred, 'categoricalFocalCrossentropy'));
+export const dice = (yTrue: TensorLike, yPred: TensorLike, axis: number | number[] | null = null) => new Dice({ axis }).call(toTensor(yTrue, 'dice'), floatArg(yPred, 'dice'));
+export const tversky = (yTrue: TensorLike, yPred: TensorLike, alpha = 0.5, beta = 0.5) => new Tversky({ alpha, beta }).call(toTensor(yTrue, 'tversky'), floatArg(yPred, 'tversky'));
