@@ -13,7 +13,17 @@ export interface Graph {
 }
 
 /** Checks the symbolic inputs and outputs and orders the layer calls between them. */
-export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | undefined, outputs: SymbolicTensor | SymbolicTensor[] | undefined): Graph {
+export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor> | undefined, outputs: SymbolicTensor | SymbolicTensor[] | undefined): Graph {
+  // Keras 3 takes inputs as a dict (FeatureSpace's getInputs()), whose keys then name the data's keys; here data is
+  // routed by the input layers' names, so each key must be its input's name.
+  if (inputs && !Array.isArray(inputs) && !(inputs instanceof SymbolicTensor) && typeof inputs === 'object') {
+    const entries = Object.entries(inputs);
+    const renamed = entries.find(([k, t]) => t instanceof SymbolicTensor && t.node.layer.name !== k);
+    if (renamed) {
+      throw new Error(`Model: \`inputs\` as an object must key each input by its name (the name data is matched by): key "${renamed[0]}" holds the input named "${renamed[1].node.layer.name}"; name it with tn.input({ name: '${renamed[0]}', ... }) or pass a list`);
+    }
+    inputs = entries.map(([, t]) => t);
+  }
   const ins = inputs === undefined ? [] : Array.isArray(inputs) ? inputs : [inputs];
   const outs = outputs === undefined ? [] : Array.isArray(outputs) ? outputs : [outputs];
   if (!ins.length || !outs.length) throw new Error('Model: a functional model needs `inputs` and `outputs` (from tn.input() and layer.apply())');

@@ -27,7 +27,8 @@ export type { EvaluateArgs, FitArgs, FitWorkerOptions, PredictArgs, WorkerArgs }
 export type { EvaluateDatasetArgs, FitDatasetArgs, PredictDatasetArgs } from './training-dataset.js';
 
 export interface ModelArgs {
-  inputs?: SymbolicTensor | SymbolicTensor[];
+  /** Symbolic inputs: one, a list, or Keras 3's dict keyed by each input's name (FeatureSpace.getInputs()). */
+  inputs?: SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor>;
   outputs?: SymbolicTensor | SymbolicTensor[];
   name?: string;
 }
@@ -73,11 +74,13 @@ export class Model extends Layer {
   override supportsMasking = true;
 
   /** new Model({ inputs, outputs, name }), or Keras's positional new Model(inputs, outputs, { name }). */
-  constructor(args: (ModelArgs & LayerArgs) | SymbolicTensor | SymbolicTensor[] = {}, outputs?: SymbolicTensor | SymbolicTensor[], rest: (ModelArgs & LayerArgs) | string = {}) {
-    const positional = args instanceof SymbolicTensor || Array.isArray(args);
+  constructor(args: (ModelArgs & LayerArgs) | SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor> = {}, outputs?: SymbolicTensor | SymbolicTensor[], rest: (ModelArgs & LayerArgs) | string = {}) {
+    // Keras's Model(inputs, outputs): inputs one tensor, a list, or a dict of them (then outputs follow it).
+    const dictOfInputs = outputs !== undefined && args !== null && typeof args === 'object' && Object.values(args).length > 0 && Object.values(args).every((v) => v instanceof SymbolicTensor);
+    const positional = args instanceof SymbolicTensor || Array.isArray(args) || dictOfInputs;
     // Keras's Model(inputs, outputs, name) takes the name third, positionally.
     const more = typeof rest === 'string' ? { name: rest } : rest;
-    const a: ModelArgs & LayerArgs = positional ? { ...more, inputs: args as SymbolicTensor | SymbolicTensor[], outputs } : (args as ModelArgs & LayerArgs);
+    const a: ModelArgs & LayerArgs = positional ? { ...more, inputs: args as ModelArgs['inputs'], outputs } : (args as ModelArgs & LayerArgs);
     if (!positional && outputs !== undefined) throw new Error('Model: pass either { inputs, outputs } or (inputs, outputs), not both');
     // A functional model's options, checked as a layer's are: a misspelt `output` would build an empty model.
     if (new.target === Model) checkOptionNames(a, ['inputs', 'outputs', 'name', 'trainable'], 'Model');
@@ -91,7 +94,7 @@ export class Model extends Layer {
     return this.functionalGraph && this.constructor === Model ? 'Functional' : this.constructor.name;
   }
 
-  private initGraph(inputs: SymbolicTensor | SymbolicTensor[] | undefined, outputs: SymbolicTensor | SymbolicTensor[] | undefined): void {
+  private initGraph(inputs: ModelArgs['inputs'], outputs: SymbolicTensor | SymbolicTensor[] | undefined): void {
     this.functionalGraph = buildGraph(inputs, outputs);
     this.inputs = this.functionalGraph.inputs;
     this.outputs = this.functionalGraph.outputs;

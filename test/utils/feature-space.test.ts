@@ -130,7 +130,10 @@ describe('FeatureSpace', () => {
     const history = await training.fit(batches, { epochs: 30, verbose: 0 });
     expect(history.history.accuracy.at(-1)).toBeGreaterThan(0.95);
 
-    const inference = tn.model({ inputs: Object.values(fs.getInputs()), outputs: predictions });
+    // Keras's keras.Model(inputs=dict_inputs, outputs=predictions): the dict's keys are the inputs' names.
+    const inference = tn.model({ inputs: fs.getInputs(), outputs: predictions });
+    expect(inference.inputs.map((t) => t.name.split(':')[0])).toEqual(['color', 'size', 'weight']);
+    expect(new tn.Model(fs.getInputs(), predictions).outputs[0]).toBe(predictions);
     const sample = { color: ['red', 'blue'], size: [3, 3], weight: [1, 1] };
     const p = values(inference.predict(sample) as tn.Tensor);
     expect(p[0]).toBeGreaterThan(0.5);
@@ -175,5 +178,14 @@ describe('a functional model from intermediate tensors', () => {
     const path = join(root, 'tail.keras');
     await tail.save(path);
     expect(values((await tn.loadModel(path)).predict(h) as tn.Tensor)).toEqual(values(whole.predict(x) as tn.Tensor));
+  });
+
+  it('takes inputs as an object keyed by their names (Keras 3\'s dict), and refuses a key that is not the name', () => {
+    const a = tn.input({ shape: [2], name: 'a' });
+    const b = tn.input({ shape: [3], name: 'b' });
+    const out = new tn.layers.Dense(1).apply(new tn.layers.Concatenate().apply([a, b]) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    const model = tn.model({ inputs: { a, b }, outputs: out });
+    expect((model.predict({ a: tn.ones([4, 2]), b: tn.ones([4, 3]) }) as tn.Tensor).shape).toEqual([4, 1]);
+    expect(() => tn.model({ inputs: { left: a, b }, outputs: out })).toThrow('Model: `inputs` as an object must key each input by its name (the name data is matched by): key "left" holds the input named "a"');
   });
 });
