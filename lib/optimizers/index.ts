@@ -2,7 +2,7 @@ export { Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam,
 export type {
   OptimizerArgs, SGDArgs, AdamArgs, RMSpropArgs, AdagradArgs, AdadeltaArgs, AdamaxArgs, NadamArgs, LionArgs, GradientsAndVariables, NamedTensor,
 } from './optimizer.js';
-export { LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay } from './schedules.js';
+export { LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay, PolynomialDecay, CosineDecayRestarts } from './schedules.js';
 export * as schedules from './schedules.js';
 
 import {

@@ -13,6 +13,11 @@ function positive(v: unknown, cls: string, arg: string): number {
   return v;
 }
 
+function finite(v: unknown, cls: string, arg: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${cls}: received an invalid value for \`${arg}\`, expected a finite number. Received: ${arg}=${String(v)}`);
+  return v;
+}
+
 /** initialLearningRate * decayRate ^ (step / decaySteps), with the exponent floored when staircase. */
 export class ExponentialDecay extends LearningRateSchedule {
   readonly className = 'ExponentialDecay';
@@ -130,9 +135,84 @@ export class InverseTimeDecay extends LearningRateSchedule {
   }
 }
 
+/**
+ * From initialLearningRate to endLearningRate along (1 - step / decaySteps)^power, then endLearningRate; with cycle,
+ * decaySteps grows to the first multiple of itself at or past the step, so the rate climbs back and decays again.
+ */
+export class PolynomialDecay extends LearningRateSchedule {
+  readonly className = 'PolynomialDecay';
+  readonly initialLearningRate: number;
+  readonly decaySteps: number;
+  readonly endLearningRate: number;
+  readonly power: number;
+  readonly cycle: boolean;
+  constructor(args: { initialLearningRate: number; decaySteps: number; endLearningRate?: number; power?: number; cycle?: boolean }) {
+    super();
+    // name is Keras's too (a schedule's label); it has no effect on the rates.
+    checkOptionNames(args, ['initialLearningRate', 'decaySteps', 'endLearningRate', 'power', 'cycle', 'name'], 'PolynomialDecay');
+    this.initialLearningRate = finite(args?.initialLearningRate, 'PolynomialDecay', 'initialLearningRate');
+    this.decaySteps = positive(args.decaySteps, 'PolynomialDecay', 'decaySteps');
+    this.endLearningRate = finite(args.endLearningRate ?? 0.0001, 'PolynomialDecay', 'endLearningRate');
+    this.power = finite(args.power ?? 1, 'PolynomialDecay', 'power');
+    this.cycle = args.cycle ?? false;
+  }
+  call(step: number): number {
+    let s = step;
+    let decaySteps = this.decaySteps;
+    if (this.cycle) decaySteps *= step === 0 ? 1 : Math.ceil(step / this.decaySteps);
+    else s = Math.min(step, decaySteps);
+    return (this.initialLearningRate - this.endLearningRate) * Math.pow(1 - s / decaySteps, this.power) + this.endLearningRate;
+  }
+  getConfig() {
+    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, endLearningRate: this.endLearningRate, power: this.power, cycle: this.cycle };
+  }
+}
+
+/**
+ * Loshchilov & Hutter's SGDR: cosine decay over firstDecaySteps, then restarts, each period tMul times longer than the
+ * last and starting from mMul times the previous peak; alpha is the floor, a fraction of initialLearningRate.
+ */
+export class CosineDecayRestarts extends LearningRateSchedule {
+  readonly className = 'CosineDecayRestarts';
+  readonly initialLearningRate: number;
+  readonly firstDecaySteps: number;
+  readonly tMul: number;
+  readonly mMul: number;
+  readonly alpha: number;
+  constructor(args: { initialLearningRate: number; firstDecaySteps: number; tMul?: number; mMul?: number; alpha?: number }) {
+    super();
+    // name is Keras's too (a schedule's label); it has no effect on the rates.
+    checkOptionNames(args, ['initialLearningRate', 'firstDecaySteps', 'tMul', 'mMul', 'alpha', 'name'], 'CosineDecayRestarts');
+    this.initialLearningRate = finite(args?.initialLearningRate, 'CosineDecayRestarts', 'initialLearningRate');
+    this.firstDecaySteps = positive(args.firstDecaySteps, 'CosineDecayRestarts', 'firstDecaySteps');
+    this.tMul = positive(args.tMul ?? 2, 'CosineDecayRestarts', 'tMul');
+    this.mMul = finite(args.mMul ?? 1, 'CosineDecayRestarts', 'mMul');
+    this.alpha = finite(args.alpha ?? 0, 'CosineDecayRestarts', 'alpha');
+  }
+  call(step: number): number {
+    let fraction = step / this.firstDecaySteps;
+    let restart: number;
+    if (this.tMul === 1) {
+      restart = Math.floor(fraction);
+      fraction -= restart;
+    } else {
+      // Periods of 1, tMul, tMul², ... first-decay lengths: the restart is the last whose start, a geometric sum, is
+      // at or before the step.
+      restart = Math.floor(Math.log(1 - fraction * (1 - this.tMul)) / Math.log(this.tMul));
+      const start = (1 - Math.pow(this.tMul, restart)) / (1 - this.tMul);
+      fraction = (fraction - start) / Math.pow(this.tMul, restart);
+    }
+    const cosine = 0.5 * Math.pow(this.mMul, restart) * (1 + Math.cos(Math.PI * fraction));
+    return this.initialLearningRate * ((1 - this.alpha) * cosine + this.alpha);
+  }
+  getConfig() {
+    return { initialLearningRate: this.initialLearningRate, firstDecaySteps: this.firstDecaySteps, tMul: this.tMul, mMul: this.mMul, alpha: this.alpha };
+  }
+}
+
 /** A schedule from its serialized form { className, config }, as Optimizer.getConfig() writes it. */
 export function getSchedule(id: { className?: unknown; config?: Record<string, unknown> }): LearningRateSchedule {
-  const classes: Record<string, new (a: never) => LearningRateSchedule> = { ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay };
+  const classes: Record<string, new (a: never) => LearningRateSchedule> = { ExponentialDecay, PiecewiseConstantDecay, CosineDecay, InverseTimeDecay, PolynomialDecay, CosineDecayRestarts };
   const Cls = typeof id.className === 'string' ? classes[id.className] : undefined;
   if (!Cls) throw new Error(`Unknown learning-rate schedule ${JSON.stringify(id.className)}. Known schedules: ${Object.keys(classes).join(', ')}`);
   return new Cls((id.config ?? {}) as never);
