@@ -19,6 +19,8 @@ export type { BackendInfo, MemoryInfo } from './backend.js';
 export { noGrad } from './autograd/tape.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, gradients } from './autograd/grad.js';
 export * from './ops/index.js';
+/** Keras 3's keras.ops in camelCase (tn.ops.expandDims, tn.ops.takeAlongAxis, ...): README, keras.ops. */
+export * as ops from './ops/keras-ops.js';
 // keras.Input is the same function as tn.input (Keras spells it with a capital; keras.layers.Input too).
 export { clearSession, input, input as Input } from './layers/layer.js';
 export { Layer, InputLayer, SymbolicTensor } from './layers/layer.js';
