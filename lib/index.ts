@@ -32,7 +32,7 @@ registerBuiltinLayerClasses(Object.values(layerClasses));
 export { Model } from './models/model.js';
 /** TF.js's class name for a layers model: `model instanceof tn.LayersModel` holds for every Model and Sequential. */
 export { Model as LayersModel } from './models/model.js';
-export type { FitArgs as ModelFitArgs, EvaluateArgs as ModelEvaluateArgs, StepData } from './models/model.js';
+export type { FitArgs as ModelFitArgs, EvaluateArgs as ModelEvaluateArgs, StepData, StepLogs } from './models/model.js';
 export type { CompileArgs, FitArgs, FitWorkerOptions, EvaluateArgs, PredictArgs, WorkerArgs, ModelArgs, FitDatasetArgs, EvaluateDatasetArgs, PredictDatasetArgs } from './models/model.js';
 export { Sequential } from './models/sequential.js';
 export type { SequentialArgs } from './models/sequential.js';

@@ -37,7 +37,7 @@ import type { DType } from '../dtype.js';
 import { getInitializer } from '../initializers.js';
 import { getRegularizer, type RegularizerIdentifier } from '../regularizers.js';
 import * as layerClasses from '../layers/index.js';
-import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode } from '../layers/layer.js';
+import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode, type Shape } from '../layers/layer.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { Loss, registerLossClass } from '../losses.js';
@@ -54,6 +54,8 @@ export interface KerasLayerSpec {
   module?: string | null;
   registered_name?: string | null;
   inbound_nodes?: unknown[];
+  /** Keras 3's build_config: the input shape a subclassed model (or a custom layer) is built on after loading. */
+  build_config?: Json;
 }
 
 /** What a factory in the mapping table receives besides the config. */
@@ -561,6 +563,14 @@ export function kerasRegisteredName(cls: unknown, className: string): string {
   return kerasRegisteredNames.get(cls) ?? `Custom>${className}`;
 }
 
+/** A build_config's input_shape: a shape, a list of shapes, or a dict of them, each of null or positive integers. */
+function checkBuildShape(shape: unknown, ctx: KerasLayerContext): Shape | Shape[] {
+  const one = (s: unknown) => Array.isArray(s) && s.every((d) => d === null || (Number.isInteger(d) && (d as number) > 0 && (d as number) <= 2 ** 24));
+  const ok = one(shape) || (Array.isArray(shape) && shape.length > 0 && shape.every(one)) || (isObject(shape) && Object.keys(shape).length > 0 && Object.values(shape).every(one));
+  if (!ok) fail(ctx, `build_config.input_shape must be a shape, a list of shapes or an object of shapes (null or positive integers), found ${JSON.stringify(shape)?.slice(0, 200)}`);
+  return shape as Shape | Shape[];
+}
+
 function buildCustom(cls: CustomClass, c: Json, ctx: KerasLayerContext): Layer {
   const config = defined({ ...(kerasConfigToCamel(c) as Json), ...baseArgs(c, ctx) });
   delete config.batchShape;
@@ -584,7 +594,15 @@ export function layerFromKeras(spec: KerasLayerSpec, where = 'model'): Layer {
   const layerName = typeof c.name === 'string' ? c.name : typeof spec.name === 'string' ? spec.name : '?';
   const ctx: KerasLayerContext = { className, layerName, where };
   const custom = customClasses.get(className) ?? (typeof spec.registered_name === 'string' ? customClasses.get(spec.registered_name) : undefined);
-  if (custom) return wrap(ctx, () => buildCustom(custom, c, ctx));
+  if (custom) {
+    const layer = wrap(ctx, () => buildCustom(custom, c, ctx));
+    // A subclassed model is built as Keras builds one from its build_config: its call() run on that input shape.
+    if (layer instanceof Model && layer.isSubclassed() && !layer.built) {
+      const shape = isObject(spec.build_config) ? spec.build_config.input_shape : undefined;
+      if (shape !== undefined && shape !== null) wrap(ctx, () => (layer.build(checkBuildShape(shape, ctx)), layer));
+    }
+    return layer;
+  }
   if (className === 'Sequential') return sequentialFromKeras(c, where);
   if (className === 'Functional' || className === 'Model') return functionalFromKeras(c, where);
   const factory = Object.hasOwn(kerasLayerClasses, className) ? kerasLayerClasses[className] : undefined;
@@ -925,6 +943,7 @@ function writableClass(layer: Layer): string {
 /** One layer's config in Keras's snake_case (initializers and regularizers as { class_name, config }). */
 export function layerToKeras(layer: Layer): KerasLayerSpec {
   if (layer instanceof Sequential) return sequentialToKeras(layer);
+  if (layer instanceof Model && layer.isSubclassed()) return subclassedToKeras(layer);
   if (layer instanceof Model) return { class_name: 'Model', config: functionalToKeras(layer) };
   const className = writableClass(layer);
   const config = layer.getConfig();
@@ -951,6 +970,22 @@ export function layerToKeras(layer: Layer): KerasLayerSpec {
   if (layer instanceof layerClasses.TimeDistributed) out.layer = layerToKeras(layer.layer);
   if (out.dtype === undefined) out.dtype = 'float32';
   return { class_name: className, config: out };
+}
+
+/**
+ * A subclassed model as Keras 3 saves one: its registered class, its getConfig() (what its constructor takes back)
+ * and build_config, the input shape it was first called or built on, which loading builds it on.
+ */
+function subclassedToKeras(model: Model): KerasLayerSpec {
+  if (![...customClasses.values()].includes(model.constructor as CustomClass)) {
+    throw new Error(`save: model "${model.name}" is a subclassed Model (${model.constructor.name}) whose class is not registered, so a file could not rebuild it. Register it with tn.serialization.registerClass(${model.constructor.name}) (give it a getConfig() returning its constructor's arguments, as Keras's get_config), or save its weights with model.saveWeights('weights.weights.h5') and load them into a model built in code with loadWeights.`);
+  }
+  if (!model.buildInputShape) throw new Error(`save: model "${model.name}" has not been called or built yet, so its weights do not exist; call it on data (fit, predict) or model.build(inputShape) first`);
+  return {
+    class_name: writableClass(model),
+    config: camelConfigToKeras(model.getConfig()) as Json,
+    build_config: { input_shape: model.buildInputShape as unknown as Json },
+  };
 }
 
 function sequentialToKeras(model: Sequential): KerasLayerSpec {
@@ -993,7 +1028,7 @@ function functionalToKeras(model: Model): Json {
 }
 
 /** A model's architecture as TF.js's `modelTopology` (and Keras 2's model_config with its wrapper). */
-export function modelToKeras(model: Model): { class_name: string; config: Json } {
+export function modelToKeras(model: Model): { class_name: string; config: Json; build_config?: Json } {
   const spec = layerToKeras(model);
-  return { class_name: spec.class_name, config: spec.config };
+  return { class_name: spec.class_name, config: spec.config, ...(spec.build_config ? { build_config: spec.build_config } : {}) };
 }

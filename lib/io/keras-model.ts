@@ -64,40 +64,71 @@ function isRecurrent(layer: Layer): boolean {
  * without weights, an RNN layer itself, Bidirectional's inner layers, and models).
  */
 function variableGroups(model: Model, prefix = ''): VariableGroup[] {
+  if (model.isSubclassed()) return subclassedGroups(model, prefix);
   const out: VariableGroup[] = [];
   const used = new Map<string, number>();
   for (const layer of model.layers) {
     // Keras's Sequential.layers leaves the InputLayer out; a functional model lists it (it holds no variables).
     if (layer instanceof InputLayer && model instanceof Sequential) continue;
-    const base = toSnakeCase(layer instanceof Model && !(layer instanceof Sequential) ? 'Functional' : layer.className);
+    const base = toSnakeCase(layer instanceof Model && !(layer instanceof Sequential) && !layer.isSubclassed() ? 'Functional' : layer.className);
     const n = used.has(base) ? used.get(base)! + 1 : 0;
     used.set(base, n);
-    const path = `${prefix ? `${prefix}/` : ''}layers/${n === 0 ? base : `${base}_${n}`}`;
-    if (layer instanceof Model) {
-      out.push({ path, layer, variables: [] }, ...variableGroups(layer, path));
-    } else if (layer instanceof Bidirectional) {
-      out.push({ path, layer, variables: [] });
-      for (const [side, inner] of [['forward_layer', layer.forwardLayer], ['backward_layer', layer.backwardLayer]] as const) {
-        out.push({ path: `${path}/${side}`, layer, variables: [] }, { path: `${path}/${side}/cell`, layer, variables: ownVariables(inner) });
-      }
-    } else if (layer instanceof MultiHeadAttention) {
-      // Keras 3 keeps the four EinsumDense projections as sublayers, saved under their public attribute names.
-      const own = (k: Variable | null, b: Variable | null) => (k ? [k] : []).concat(b ? [b] : []);
-      out.push({ path, layer, variables: [] },
-        { path: `${path}/query_dense`, layer, variables: own(layer.queryKernel, layer.queryBias) },
-        { path: `${path}/key_dense`, layer, variables: own(layer.keyKernel, layer.keyBias) },
-        { path: `${path}/value_dense`, layer, variables: own(layer.valueKernel, layer.valueBias) },
-        { path: `${path}/output_dense`, layer, variables: own(layer.outputKernel, layer.outputBias) });
-    } else if (layer instanceof TimeDistributed) {
-      // Keras 3 keeps the wrapped layer's variables under the wrapper's `layer` attribute.
-      out.push({ path, layer, variables: [] }, { path: `${path}/layer`, layer, variables: ownVariables(layer) });
-    } else if (isRecurrent(layer)) {
-      out.push({ path, layer, variables: [] }, { path: `${path}/cell`, layer, variables: ownVariables(layer) });
-    } else {
-      out.push({ path, layer, variables: ownVariables(layer) });
-    }
+    out.push(...layerGroups(layer, `${prefix ? `${prefix}/` : ''}layers/${n === 0 ? base : `${base}_${n}`}`));
   }
   return out;
+}
+
+/**
+ * A subclassed model's groups as Keras 3's saving walks a model's attributes: each layer under the (snake_case) name
+ * of the property holding it (`dense_proj`, `encoder/layers/conv2d`), a list's layers by class as Keras names a
+ * container's (`blocks/dense`, `blocks/dense_1`), and the model's own variables (made in its build()) in its own group.
+ */
+function subclassedGroups(model: Model, prefix: string): VariableGroup[] {
+  const join = (a: string, b: string) => (a ? `${a}/${b}` : b);
+  const out: VariableGroup[] = [];
+  const inLists = new Map<string, Map<string, number>>();
+  for (const [key, layer] of model.propertyLayers()) {
+    const [property, index] = key.split('/');
+    let path = join(prefix, toSnakeCase(property));
+    if (index !== undefined) {
+      const used = inLists.get(property) ?? new Map<string, number>();
+      inLists.set(property, used);
+      const base = toSnakeCase(layer.className);
+      const n = used.has(base) ? used.get(base)! + 1 : 0;
+      used.set(base, n);
+      path = join(path, n === 0 ? base : `${base}_${n}`);
+    }
+    out.push(...layerGroups(layer, path));
+  }
+  const inLayers = new Set(model.layers.flatMap((l) => l.weights));
+  const own = [...model.trainableWeights, ...model.nonTrainableWeights].filter((v) => !inLayers.has(v));
+  if (own.length) out.push({ path: prefix, layer: model, variables: own });
+  return out;
+}
+
+/** One layer's groups at `path` (a nested model's own groups below it). */
+function layerGroups(layer: Layer, path: string): VariableGroup[] {
+  if (layer instanceof Model) return [{ path, layer, variables: [] }, ...variableGroups(layer, path)];
+  if (layer instanceof Bidirectional) {
+    const out: VariableGroup[] = [{ path, layer, variables: [] }];
+    for (const [side, inner] of [['forward_layer', layer.forwardLayer], ['backward_layer', layer.backwardLayer]] as const) {
+      out.push({ path: `${path}/${side}`, layer, variables: [] }, { path: `${path}/${side}/cell`, layer, variables: ownVariables(inner) });
+    }
+    return out;
+  }
+  if (layer instanceof MultiHeadAttention) {
+    // Keras 3 keeps the four EinsumDense projections as sublayers, saved under their public attribute names.
+    const own = (k: Variable | null, b: Variable | null) => (k ? [k] : []).concat(b ? [b] : []);
+    return [{ path, layer, variables: [] },
+      { path: `${path}/query_dense`, layer, variables: own(layer.queryKernel, layer.queryBias) },
+      { path: `${path}/key_dense`, layer, variables: own(layer.keyKernel, layer.keyBias) },
+      { path: `${path}/value_dense`, layer, variables: own(layer.valueKernel, layer.valueBias) },
+      { path: `${path}/output_dense`, layer, variables: own(layer.outputKernel, layer.outputBias) }];
+  }
+  // Keras 3 keeps the wrapped layer's variables under the wrapper's `layer` attribute.
+  if (layer instanceof TimeDistributed) return [{ path, layer, variables: [] }, { path: `${path}/layer`, layer, variables: ownVariables(layer) }];
+  if (isRecurrent(layer)) return [{ path, layer, variables: [] }, { path: `${path}/cell`, layer, variables: ownVariables(layer) }];
+  return [{ path, layer, variables: ownVariables(layer) }];
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -141,7 +172,8 @@ function kerasWeightsOf(model: Model, optimizer: Map<string, WritableArray[]> | 
   const out = new Map<string, WritableArray[]>();
   for (const group of variableGroups(model)) out.set(group.path, group.variables.map(array));
   if (optimizer) for (const [k, v] of optimizer) out.set(k, v);
-  out.set('', []);
+  // The root's own `vars` group: empty, but for a subclassed model's own variables.
+  if (!out.has('')) out.set('', []);
   return out;
 }
 
@@ -324,7 +356,7 @@ export async function modelFromKerasArchive(bytes: Uint8Array, where: string, op
   assignKerasWeights(model, archive.weights, `${where}: model.weights.h5`);
   const cc = archive.config.compile_config;
   if (options.compile !== false && isObject(cc)) {
-    model.compile(compileArgsFromKeras(cc, model.outputs.length, `${where}: compile_config`));
+    model.compile(compileArgsFromKeras(cc, model.outputs.length || (model.seenOutputCount ?? 1), `${where}: compile_config`));
     restoreKerasOptimizer(model, archive.weights.get('optimizer') ?? [], `${where}: model.weights.h5`);
   }
   return model;
@@ -357,7 +389,7 @@ export async function modelFromKerasH5(bytes: Uint8Array, where: string, options
   const model = buildModel(file.modelConfig, `${where}: model_config`);
   assignLegacyWeights(model, file.layers, where);
   if (options.compile !== false && file.trainingConfig) {
-    model.compile(compileArgsFromKeras(file.trainingConfig, model.outputs.length, `${where}: training_config`));
+    model.compile(compileArgsFromKeras(file.trainingConfig, model.outputs.length || (model.seenOutputCount ?? 1), `${where}: training_config`));
     // optimizer_weights lists the optimizer's variables in the order a .keras file keeps them.
     restoreKerasOptimizer(model, file.optimizerWeights.map((w) => w.array), `${where}: optimizer_weights`);
   }
@@ -567,10 +599,15 @@ function keras3Model(model: Model): Json {
       ...(shape ? { build_config: { input_shape: shape.slice() } } : {}),
     };
   }
-  const { inputs, outputs, nodes } = model.graph();
-  if (!nodes.length && !inputs.length) {
-    throw new Error(`save: model "${model.name}" is a subclassed Model; only Sequential and functional models can be saved as .keras. Save its weights with saveWeights('x.weights.h5').`);
+  if (model.isSubclassed()) {
+    // A registered class, its config and build_config, as Keras 3 writes a subclassed model (layerToKeras checks both).
+    const spec = layerToKeras(model);
+    return {
+      module: null, class_name: spec.class_name, config: { ...spec.config },
+      registered_name: kerasRegisteredName(model.constructor, spec.class_name), build_config: spec.build_config,
+    };
   }
+  const { inputs, outputs, nodes } = model.graph();
   // Node indices count each layer's calls within this model, from 0 (Keras 3's get_config).
   const index = new Map<object, number>();
   const calls = new Map<Layer, number>();

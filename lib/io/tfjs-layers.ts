@@ -13,7 +13,7 @@
 // q * scale + min, float16 widened to float32.
 import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
 import { getSchedule } from '../optimizers/schedules.js';
-import type { Variable } from '../tensor.js';
+import { tensor, type Variable } from '../tensor.js';
 import { backendInfo } from '../backend.js';
 import { Loss } from '../losses.js';
 import { Metric, serializeMetric } from '../metrics.js';
@@ -21,7 +21,7 @@ import { normalizeName } from '../names.js';
 import type { CompileArgs } from '../models/model.js';
 import { Model, setTopologyWriter } from '../models/model.js';
 import { withWeightBudget } from '../layers/layer.js';
-import { assignWeightsByName, kerasConfigToCamel, kerasWeightPath, modelFromKeras, modelToKeras, type Json } from './keras-config.js';
+import { assignWeightsByName, kerasConfigToCamel, kerasWeightPath, modelFromKeras, modelToKeras, type Json, type NamedWeight } from './keras-config.js';
 
 export type WeightDType = 'float32' | 'int32';
 export interface Quantization {
@@ -387,7 +387,8 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, where = 'model', o
   const values = decoded.reduce((n, d) => n + d.values.length, 0);
   const model = withWeightBudget(values, () => modelFromKeras(artifacts.modelTopology, `${where}: modelTopology`));
   if (!model.built) throw new Error(`${where}: the model has no input shape, so its weights cannot be created; the file's first layer needs batch_input_shape`);
-  const byName = assignWeightsByName(model, decoded.filter((d) => d.spec.group !== OPTIMIZER_GROUP).map((d) => ({ name: d.spec.name, shape: d.spec.shape, values: d.values })), where);
+  const modelWeights = decoded.filter((d) => d.spec.group !== OPTIMIZER_GROUP).map((d) => ({ name: d.spec.name, shape: d.spec.shape, values: d.values }));
+  const byName = model.isSubclassed() ? assignWeightsInOrder(model, modelWeights, where) : assignWeightsByName(model, modelWeights, where);
 
   if (options.compile === false) return model;
   const ours = (artifacts.userDefinedMetadata?.tensornode ?? null) as { compile?: Json | null } | null;
@@ -395,7 +396,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, where = 'model', o
     const c = ours.compile;
     model.compile({ optimizer: c.optimizer as CompileArgs['optimizer'], loss: c.loss as CompileArgs['loss'], metrics: c.metrics as CompileArgs['metrics'], weightedMetrics: c.weightedMetrics as CompileArgs['weightedMetrics'], lossWeights: c.lossWeights as CompileArgs['lossWeights'] });
   } else if (artifacts.trainingConfig) {
-    model.compile(compileArgsFromTrainingConfig(artifacts.trainingConfig, model.outputs.length, `${where}: trainingConfig`));
+    model.compile(compileArgsFromTrainingConfig(artifacts.trainingConfig, model.outputs.length || (model.seenOutputCount ?? 1), `${where}: trainingConfig`));
   } else {
     return model;
   }
@@ -405,6 +406,24 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, where = 'model', o
   const fileClass = artifacts.trainingConfig?.optimizer_config.class_name;
   if (optimizerWeights.length) restoreOptimizer(model, optimizerWeights, byName, where, momentumScale(fileClass, model.optimizer!));
   return model;
+}
+
+/** A subclassed model's weights, in model.weights order as modelToArtifacts wrote them, each checked for its shape. */
+function assignWeightsInOrder(model: Model, weights: NamedWeight[], where: string): Map<string, Variable> {
+  const vars = model.weights;
+  if (weights.length !== vars.length) {
+    throw new Error(`${where}: model "${model.name}" (${model.constructor.name}) has ${vars.length} weights, but the file has ${weights.length}; was it saved from another version of the class?`);
+  }
+  const byName = new Map<string, Variable>();
+  vars.forEach((v, i) => {
+    const w = weights[i];
+    if (w.shape.length !== v.shape.length || w.shape.some((d, k) => d !== v.shape[k])) {
+      throw new Error(`${where}: weight ${i} ("${w.name}") in the file has shape [${w.shape.join(',')}], but ${v.name} of model "${model.name}" has shape [${v.shape.join(',')}]`);
+    }
+    v.assign(tensor(w.values, w.shape, v.dtype));
+    byName.set(w.name, v);
+  });
+  return byName;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -519,7 +538,17 @@ export function modelToArtifacts(model: Model): ModelArtifacts {
     chunks.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   };
   const nameOf = new Map<Variable, string>();
+  // A subclassed model's weights go in model.weights order (its layers' in property order, then its own), which
+  // loading follows: its layers' automatic names (dense_3) depend on what else a program made first.
+  if (model.isSubclassed()) {
+    for (const v of model.weights) {
+      nameOf.set(v, v.name);
+      const t = v.clone();
+      push({ name: v.name, shape: t.shape.slice(), dtype: t.dtype === 'int32' ? 'int32' : 'float32' }, t.dtype === 'int32' ? Int32Array.from(t.data()) : Float32Array.from(t.data()));
+    }
+  }
   const visit = (m: Model) => {
+    if (m.isSubclassed()) return;
     for (const layer of m.layers) {
       if (layer instanceof Model) {
         visit(layer);

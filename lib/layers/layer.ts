@@ -162,6 +162,7 @@ export function hasMask(mask: Mask | undefined): mask is Tensor | (Tensor | null
 
 /** The mask the inputs carry (their kerasMask), as call() receives it. */
 function incomingMask(x: LayerInput): Mask {
+  if (!Array.isArray(x) && !(x instanceof Tensor)) return null;
   if (!Array.isArray(x)) return x.kerasMask;
   const masks = x.map((t) => t.kerasMask);
   return masks.some((m) => m !== null) ? masks : null;
@@ -230,6 +231,13 @@ export class LayerNode {
 
 export type LayerInput = Tensor | Tensor[];
 export type LayerOutput = Tensor | Tensor[];
+
+/** A plain object of tensors ({ left, right }), as Keras passes a dict of inputs to a model's call. */
+export function isTensorDict(x: unknown): x is Record<string, Tensor> {
+  if (x === null || typeof x !== 'object' || Object.getPrototypeOf(x) !== Object.prototype) return false;
+  const values = Object.values(x);
+  return values.length > 0 && values.every((v) => v instanceof Tensor);
+}
 
 function isSymbolic(x: unknown): x is SymbolicTensor | SymbolicTensor[] {
   return x instanceof SymbolicTensor || (Array.isArray(x) && x.length > 0 && x.every((e) => e instanceof SymbolicTensor));
@@ -383,14 +391,19 @@ export abstract class Layer {
   apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   apply(inputs: TensorLike | TensorLike[], args?: CallArgs): Tensor;
   // Layers with several outputs return arrays at run time; cast the result (as Keras users unpack a list).
-  apply(inputs: TensorLike | TensorLike[] | SymbolicTensor | SymbolicTensor[], args: CallArgs = {}): any {
+  apply(inputs: TensorLike | TensorLike[] | SymbolicTensor | SymbolicTensor[] | Record<string, Tensor>, args: CallArgs = {}): any {
     if (isSymbolic(inputs)) return this.applySymbolic(inputs, args);
     const list = Array.isArray(inputs) && inputs.length > 0 && inputs.every((e) => e instanceof Tensor)
       ? (inputs as Tensor[])
       : null;
-    const x: LayerInput = list ?? toInputTensor(inputs as TensorLike, `layer "${this.name}"`);
-    const shapes = Array.isArray(x) ? x.map((t) => t.shape as Shape) : (x.shape as Shape);
-    this.assertInputCompatibility(shapes);
+    // Keras calls a model on a dict of named tensors as it was given (a subclassed model's call reads inputs.left):
+    // the dict reaches call() as it is, and build() gets a dict of shapes.
+    const dict = !list && isTensorDict(inputs) ? inputs : null;
+    const x: LayerInput = list ?? (dict as unknown as LayerInput | null) ?? toInputTensor(inputs as TensorLike, `layer "${this.name}"`);
+    const shapes = dict
+      ? Object.fromEntries(Object.entries(dict).map(([k, t]) => [k, t.shape as Shape])) as unknown as Shape[]
+      : Array.isArray(x) ? x.map((t) => t.shape as Shape) : ((x as Tensor).shape as Shape);
+    if (!dict) this.assertInputCompatibility(shapes);
     this.maybeBuild(shapes);
     // A mask passed in the call arguments is the caller's to give (a layer may take one explicitly, as Attention's
     // [queryMask, valueMask]); one propagated from the input reaches only layers that support masking.
@@ -591,6 +604,16 @@ export abstract class Layer {
   get nonTrainableWeights(): Variable[] {
     const own = this._trainable ? this._weights.filter((w) => !this._trainableFlags.get(w)) : this._weights.slice();
     return withSublayers(own, this.trackedLayers(), (l) => (this._trainable ? l.nonTrainableWeights : l.weights));
+  }
+  /** Keras 3's names for the same lists: variables, trainable_variables, non_trainable_variables. */
+  get variables(): Variable[] {
+    return this.weights;
+  }
+  get trainableVariables(): Variable[] {
+    return this.trainableWeights;
+  }
+  get nonTrainableVariables(): Variable[] {
+    return this.nonTrainableWeights;
   }
 
   /**

@@ -40,6 +40,8 @@ export interface Compiled {
   resetOwnMetrics?: () => void;
   lossTracker: Mean;
   outputLossTrackers: Mean[];
+  /** model.metrics' compile_metrics entry, made when first asked for. */
+  compileMetrics?: CompileMetrics;
 }
 
 /** The loss of a model compiled without one, whose own trainStep computes its loss: using it is an error. */
@@ -171,10 +173,12 @@ function maskedWeights(o: Tensor, sw: Tensor | null, rescale: boolean): Tensor |
 }
 
 /**
- * The loss of one batch (as a scalar tensor): the weighted sum of the per-output losses plus the layers' own losses
- * (regularizers), updating the loss trackers and metrics.
+ * The compiled loss of one batch (a scalar tensor): the weighted sum of the per-output losses, each output's tracker
+ * updated when there are several (as Keras's CompileLoss does). The layers' own losses are not in it.
  */
-export function batchLoss(c: Compiled, outs: Tensor[], ys: Tensor[], sw: Tensor | null, layerLosses: Tensor[]): Tensor {
+export function compiledLoss(c: Compiled, outs: Tensor[], ys: Tensor[], sw: Tensor | null): Tensor {
+  if (outs.length !== c.losses.length) throw new Error(`the model gave ${outs.length} output(s), but compile() has ${c.losses.length} loss(es)`);
+  if (ys.length !== outs.length) throw new Error(`the model gave ${outs.length} output(s), but ${ys.length} target(s) were given`);
   let total: Tensor | null = null;
   const batch = ys[0].shape[0];
   outs.forEach((o, i) => {
@@ -185,18 +189,60 @@ export function batchLoss(c: Compiled, outs: Tensor[], ys: Tensor[], sw: Tensor 
     const weighted = c.lossWeights[i] === 1 ? li : mul(li, c.lossWeights[i]);
     total = total ? add(total, weighted) : weighted;
   });
-  for (const r of layerLosses) total = add(total!, r);
-  c.lossTracker.addValues(total!.item(), null, batch);
+  return total!;
+}
+
+/** Updates compile()'s metrics with one batch: the plain ones see the mask only, weightedMetrics the sample weights too. */
+export function updateCompiledMetrics(c: Compiled, outs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
   noGrad(() => outs.forEach((o, i) => {
     // Keras: metrics see the mask only; weightedMetrics the mask times the sample (and class) weights.
-    if (c.metrics[i].length) {
+    if (c.metrics[i]?.length) {
       const w = maskedWeights(o, null, false);
       c.metrics[i].forEach((m) => m.updateState(ys[i], o, w));
     }
-    if (c.weightedMetrics[i].length) {
+    if (c.weightedMetrics[i]?.length) {
       const w = maskedWeights(o, sw, false);
       c.weightedMetrics[i].forEach((m) => m.updateState(ys[i], o, w));
     }
   }));
-  return total!;
+}
+
+/**
+ * The loss of one batch (as a scalar tensor): the weighted sum of the per-output losses plus the layers' own losses
+ * (regularizers), updating the loss trackers and metrics.
+ */
+export function batchLoss(c: Compiled, outs: Tensor[], ys: Tensor[], sw: Tensor | null, layerLosses: Tensor[]): Tensor {
+  let total = compiledLoss(c, outs, ys, sw);
+  for (const r of layerLosses) total = add(total, r);
+  c.lossTracker.addValues(total.item(), null, ys[0].shape[0]);
+  updateCompiledMetrics(c, outs, ys, sw);
+  return total;
+}
+
+/**
+ * Keras 3's compile_metrics: every metric compile() was given, as one entry of `model.metrics`, so that a custom
+ * trainStep updates them all with `updateState(y, yPred)` and logs `result()`, an object of their values by name.
+ */
+export class CompileMetrics {
+  readonly name = 'compile_metrics';
+  constructor(private readonly c: Compiled) {}
+  /** One batch: y and yPred a tensor each, or lists for several outputs; sampleWeight weights the weightedMetrics. */
+  updateState(yTrue: Tensor | Tensor[], yPred: Tensor | Tensor[], sampleWeight?: Tensor | null): void {
+    const ys = Array.isArray(yTrue) ? yTrue : [yTrue];
+    const outs = Array.isArray(yPred) ? yPred : [yPred];
+    if (ys.length !== outs.length) throw new Error(`compile_metrics.updateState: ${ys.length} target(s) for ${outs.length} output(s)`);
+    updateCompiledMetrics(this.c, outs, ys, sampleWeight ?? null);
+  }
+  result(): Logs {
+    const out: Logs = {};
+    for (const m of [...this.c.metrics.flat(), ...this.c.weightedMetrics.flat()]) out[m.name] = m.result();
+    return out;
+  }
+  resetState(): void {
+    for (const m of [...this.c.metrics.flat(), ...this.c.weightedMetrics.flat()]) m.resetState();
+  }
+  /** The metrics inside, in compile()'s order. */
+  get metrics(): Metric[] {
+    return [...this.c.metrics.flat(), ...this.c.weightedMetrics.flat()];
+  }
 }

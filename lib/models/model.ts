@@ -4,11 +4,13 @@
 import type { History, Logs } from '../callbacks/callback.js';
 import { Layer, SymbolicTensor, formatShape, uniqueLayerName, type CallArgs, type LayerArgs, type LayerInput, type LayerNode, type LayerOutput, type Mask, type Shape } from '../layers/layer.js';
 import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
-import { Tensor, type TensorLike, type Variable } from '../tensor.js';
-import { metricsNames, parseCompileArgs, type CompileArgs, type Compiled } from './compile.js';
+import { noGrad } from '../autograd/tape.js';
+import { add } from '../ops/elementwise.js';
+import { Tensor, zeros, type TensorLike, type Variable } from '../tensor.js';
+import { CompileMetrics, compiledLoss, metricsNames, parseCompileArgs, updateCompiledMetrics, type CompileArgs, type Compiled } from './compile.js';
 import { Metric } from '../metrics.js';
 import { checkOptionNames } from '../names.js';
-import type { Inputs } from './data.js';
+import { toList, type Inputs } from './data.js';
 import { buildGraph, runGraph, type Graph } from './functional.js';
 import { printSummary, type SummaryLayout } from './summary.js';
 import * as training from './training.js';
@@ -52,6 +54,12 @@ export function setTopologyWriter(writer: (model: Model) => Record<string, unkno
  */
 export type StepData = [x: Tensor | Tensor[], y?: Tensor | Tensor[] | null, sampleWeight?: Tensor | null];
 
+/**
+ * What a custom trainStep / testStep returns: its logs by name, each a number or a one-element tensor, or an object of
+ * them (compile_metrics' result()), whose entries are logged under their own names.
+ */
+export type StepLogs = Record<string, number | Tensor | Record<string, number | Tensor>>;
+
 export class Model extends Layer {
   /** Symbolic inputs and outputs of a functional model (empty for Sequential before it is built, and subclasses). */
   inputs: SymbolicTensor[] = [];
@@ -68,6 +76,17 @@ export class Model extends Layer {
   compiled: Compiled | null = null;
   /** @internal What compile() was given, for save(). */
   compileArgs: CompileArgs | null = null;
+  /**
+   * @internal A subclassed model's input shape(s) as it was first called or built (batch axis null): what save()
+   * writes as Keras's build_config, and what a loaded copy is built on.
+   */
+  buildInputShape: Shape | Shape[] | Record<string, Shape> | null = null;
+  /** @internal The keys of the dict a subclassed model was last given as x (sorted), which its call() receives. */
+  dictInputKeys: string[] | null = null;
+  /** @internal How many outputs a subclassed model's call() returned, once it has run. */
+  seenOutputCount: number | null = null;
+  /** Set while maybeBuild() builds the model for its first call, which then builds its layers itself. */
+  private buildingForCall = false;
   /** The functional graph (null for Sequential before it is built, and for subclassed models). */
   private functionalGraph: Graph | null = null;
   /** A masked input reaches the model's first layers, which accept it or not. */
@@ -149,12 +168,7 @@ export class Model extends Layer {
   get layers(): Layer[] {
     if (this.functionalGraph) return this.functionalGraph.layers;
     // A subclassed model: the layers it holds as properties, in definition order.
-    const found: Layer[] = [];
-    for (const v of Object.values(this)) {
-      if (v instanceof Layer && v !== this && !found.includes(v)) found.push(v);
-      else if (Array.isArray(v)) for (const e of v) if (e instanceof Layer && !found.includes(e)) found.push(e);
-    }
-    return found;
+    return this.propertyLayers().map(([, l]) => l);
   }
 
   /** A layer by name or index. */
@@ -221,7 +235,29 @@ export class Model extends Layer {
 
   /** Names of the inputs and outputs (used to match dict data and per-output losses and metrics). */
   get inputNames(): string[] {
+    if (this.isSubclassed()) return this.dictInputKeys ?? [];
     return this.inputs.map((t) => t.node.layer.name);
+  }
+
+  /** A Model subclass with its own call(), as opposed to a functional model or a Sequential. */
+  isSubclassed(): boolean {
+    return this.functionalGraph === null;
+  }
+
+  /**
+   * @internal Notes whether a subclassed model is given a dict of inputs ({ left, right }), which its call() then
+   * receives as a dict (Keras passes x to call as it is); the keys, sorted, name the inputs.
+   */
+  noteDictInputs(x: unknown): void {
+    if (!this.isSubclassed()) return;
+    const dict = x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype && Object.keys(x).length > 0;
+    this.dictInputKeys = dict ? Object.keys(x as object).sort() : null;
+  }
+
+  /** @internal The model's inputs from fit/evaluate/predict's x: a list, in input order. */
+  inputList(x: Inputs, what: string): Tensor[] {
+    this.noteDictInputs(x);
+    return toList(x, this.inputNames, what, this.name);
   }
   get outputNames(): string[] {
     // Two outputs of one layer (an LSTM's states) get distinct names, as tf.keras names them: lstm, lstm_1.
@@ -288,6 +324,17 @@ export class Model extends Layer {
     return results.length === 1 ? results[0] : results;
   }
 
+  /**
+   * Calls the model (Keras's model(x)): on symbolic tensors it adds a node to a functional graph; on tensors, a list of
+   * tensors, or a dict of them ({ left, right }, which a subclassed model's call() receives as it is) it computes.
+   */
+  override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
+  override apply(inputs: TensorLike | TensorLike[] | Record<string, Tensor>, args?: CallArgs): Tensor;
+  // Several outputs come back as an array at run time; cast the result (as Keras users unpack a list).
+  override apply(inputs: TensorLike | TensorLike[] | SymbolicTensor | SymbolicTensor[] | Record<string, Tensor>, args: CallArgs = {}): any {
+    return super.apply(inputs as TensorLike, args);
+  }
+
   /** The outputs keep the masks the model's last layers gave them. */
   override computeMask(): Mask | undefined {
     return undefined;
@@ -307,8 +354,52 @@ export class Model extends Layer {
     // The error shows the data as given, not as reshaped.
     this.checkInputShapes(adjusted, xs);
     xs = adjusted;
-    const out = this.apply(xs.length === 1 ? xs[0] : xs, { training }) as LayerOutput;
-    return Array.isArray(out) ? out : [out];
+    const keys = this.isSubclassed() ? this.dictInputKeys : null;
+    const given = keys && keys.length === xs.length ? Object.fromEntries(keys.map((k, i) => [k, xs[i]])) : xs.length === 1 ? xs[0] : xs;
+    const out = this.apply(given, { training }) as LayerOutput;
+    const outs = Array.isArray(out) ? out : [out];
+    if (this.isSubclassed()) this.seenOutputCount = outs.length;
+    return outs;
+  }
+
+  /**
+   * Keras's model.build(inputShape). A functional model or Sequential is built from its inputs; a subclassed model
+   * without a build() of its own runs its call() on zeros of that shape (unknown axes as 1) in inference mode, so
+   * that every layer it holds creates its weights (summary and countParams count them), as Keras 3 builds one. A
+   * dict of shapes builds a model whose call() takes a dict.
+   */
+  override build(inputShape: Shape | Shape[]): void {
+    if (this.isSubclassed()) {
+      this.buildInputShape = nullBatch(inputShape);
+      if (!this.buildingForCall) {
+        const zero = (s: Shape) => zeros(s.map((d) => d ?? 1));
+        const given = inputShape as unknown;
+        const dummy = isShapeDict(given) ? Object.fromEntries(Object.entries(given).map(([k, v]) => [k, zero(v)]))
+          : Array.isArray(given) && Array.isArray(given[0]) ? (given as Shape[]).map(zero) : zero(given as Shape);
+        this.built = true;
+        this.buildingForCall = true;
+        try {
+          const out = noGrad(() => this.apply(dummy as Tensor, { training: false })) as LayerOutput;
+          this.seenOutputCount = Array.isArray(out) ? out.length : 1;
+        } finally {
+          this.buildingForCall = false;
+          this.clearCallLosses();
+        }
+      }
+    }
+    this.built = true;
+  }
+
+  /** @internal Builds the model for its first call; a subclassed model remembers the input shape for save(). */
+  override maybeBuild(inputShape: Shape | Shape[]): void {
+    if (this.isSubclassed() && !this.built) this.buildInputShape ??= nullBatch(inputShape);
+    const before = this.buildingForCall;
+    this.buildingForCall = true;
+    try {
+      super.maybeBuild(inputShape);
+    } finally {
+      this.buildingForCall = before;
+    }
   }
 
   /** Keras's model.output / model.input: the model's own symbolic outputs and inputs (one, or a list). */
@@ -328,7 +419,18 @@ export class Model extends Layer {
 
   /** Number of outputs the training loop should expect. */
   protected outputCount(): number {
+    if (this.isSubclassed()) return this.seenOutputCount ?? 1;
     return this.outputs.length || 1;
+  }
+
+  /**
+   * @internal A subclassed model's outputs are known only once its call() has run: compile() took their number from
+   * its arguments (a list of losses), and the first step, which sees them, compiles again if that was not it.
+   */
+  matchOutputCount(n: number): void {
+    if (!this.isSubclassed() || !this.compiled || !this.compileArgs || this.compiled.losses.length === n) return;
+    const again = parseCompileArgs(this.compileArgs, Array.from({ length: n }, (_, i) => this.outputLabel(i)), typeof this.trainStep === 'function');
+    Object.assign(this.compiled, { ...again, customLogs: this.compiled.customLogs, resetOwnMetrics: this.compiled.resetOwnMetrics });
   }
 
   protected outputLabel(i: number): string {
@@ -344,16 +446,89 @@ export class Model extends Layer {
    * logs the numbers it returns ({ loss, ... }: numbers or scalar tensors). The subclass computes its loss and applies
    * its gradients (tn.gradients and this.optimizer.applyGradients); compile() then needs no loss.
    */
-  trainStep?(data: StepData): Record<string, number | Tensor>;
+  trainStep?(data: StepData): StepLogs;
   /** Keras 3's test_step: what evaluate (and fit's validation) call per batch when a subclass defines it. */
-  testStep?(data: StepData): Record<string, number | Tensor>;
+  testStep?(data: StepData): StepLogs;
+
+  /**
+   * Keras 3's model.metrics: the loss tracker ('loss'), compile()'s metrics as one `compile_metrics` entry (its
+   * result() is an object of their values), each output's loss tracker when there are several, then the metric
+   * objects the model holds as properties (a custom trainStep's trackers). fit and evaluate reset them all at each
+   * epoch. A custom trainStep updates them as Keras's does: `for (const m of this.metrics) m.name === 'loss' ?
+   * m.updateState(loss) : m.updateState(y, yPred)`, and returns their results. A subclass may define its own getter.
+   */
+  get metrics(): (Metric | CompileMetrics)[] {
+    const out: (Metric | CompileMetrics)[] = [];
+    const c = this.compiled;
+    if (c) {
+      out.push(c.lossTracker);
+      if (c.metrics.flat().length || c.weightedMetrics.flat().length) out.push(c.compileMetrics ??= new CompileMetrics(c));
+      out.push(...c.outputLossTrackers);
+    }
+    for (const v of Object.values(this)) if (v instanceof Metric && !out.includes(v)) out.push(v);
+    return out;
+  }
+
+  /**
+   * Keras 3's compute_loss: the compiled loss of `yPred` against `y` (each output's, weighted by lossWeights and
+   * sampleWeight) plus the losses the model's last forward pass added (addLoss, regularizers), as a scalar tensor to
+   * take gradients of. `{ x, y, yPred, sampleWeight }`, or positionally (x, y, yPred, sampleWeight).
+   */
+  computeLoss(args: { x?: unknown; y?: Tensor | Tensor[] | null; yPred?: Tensor | Tensor[]; sampleWeight?: Tensor | null; training?: boolean }): Tensor;
+  computeLoss(x: unknown, y: Tensor | Tensor[] | null | undefined, yPred: Tensor | Tensor[], sampleWeight?: Tensor | null): Tensor;
+  computeLoss(first: unknown, y?: Tensor | Tensor[] | null, yPred?: Tensor | Tensor[], sampleWeight?: Tensor | null): Tensor {
+    const a = arguments.length === 1 && isPlainOptions(first) && ('yPred' in first || 'y' in first)
+      ? (first as { y?: Tensor | Tensor[] | null; yPred?: Tensor | Tensor[]; sampleWeight?: Tensor | null })
+      : { y, yPred, sampleWeight };
+    const c = this.compiled;
+    if (!c) throw new Error(`computeLoss: model "${this.name}" is not compiled; call compile({ optimizer, loss }) first`);
+    let total: Tensor | null = null;
+    if (!c.losses.some((l) => l.name === 'no_loss')) {
+      if (a.yPred === undefined || a.yPred === null) throw new Error('computeLoss: yPred (the model\'s outputs) must be given');
+      if (a.y === undefined || a.y === null) throw new Error('computeLoss: y (the targets) must be given for the compiled loss');
+      const outs = Array.isArray(a.yPred) ? a.yPred : [a.yPred];
+      this.matchOutputCount(outs.length);
+      total = compiledLoss(c, outs, Array.isArray(a.y) ? a.y : [a.y], a.sampleWeight ?? null);
+    }
+    for (const l of this.losses) total = total ? add(total, l) : l;
+    if (!total) throw new Error(`computeLoss: model "${this.name}" was compiled without a loss and its forward pass added none`);
+    return total;
+  }
+
+  /**
+   * Keras 3's compute_metrics: updates compile()'s metrics with one batch and returns every metric's result
+   * (getMetricsResult()).
+   */
+  computeMetrics(_x: unknown, y: Tensor | Tensor[], yPred: Tensor | Tensor[], sampleWeight?: Tensor | null): Logs {
+    const c = this.compiled;
+    if (!c) throw new Error(`computeMetrics: model "${this.name}" is not compiled`);
+    const outs = Array.isArray(yPred) ? yPred : [yPred];
+    this.matchOutputCount(outs.length);
+    updateCompiledMetrics(c, outs, Array.isArray(y) ? y : [y], sampleWeight ?? null);
+    return this.getMetricsResult();
+  }
+
+  /** Keras 3's get_metrics_result: the result of every entry of `metrics`, compile_metrics' flattened into it. */
+  getMetricsResult(): Logs {
+    const out: Logs = {};
+    for (const m of this.metrics) {
+      const r = m.result();
+      if (typeof r === 'number') out[m.name] = r;
+      else Object.assign(out, r);
+    }
+    return out;
+  }
 
   /**
    * Configures training (Keras's compile): `optimizer` (default 'rmsprop'), `loss` (one, or per output as a list or an
    * object keyed by output name), `metrics`, `weightedMetrics`, `lossWeights`.
    */
   compile(args: CompileArgs = {}): void {
-    const n = this.outputCount();
+    // A subclassed model not yet called has no known outputs: a list of losses (or loss weights, or metric lists)
+    // says how many, as Keras matches them to the structure call() returns.
+    const listed = [args?.loss, args?.lossWeights, Array.isArray(args?.metrics) && args.metrics.length > 0 && args.metrics.every((m) => Array.isArray(m)) ? args.metrics : undefined]
+      .find((v) => Array.isArray(v)) as unknown[] | undefined;
+    const n = this.isSubclassed() && this.seenOutputCount === null && listed ? listed.length : this.outputCount();
     const compiled = parseCompileArgs(args, Array.from({ length: n }, (_, i) => this.outputLabel(i)), typeof this.trainStep === 'function');
     // Keras resets the trackers a custom train_step's model lists in its `metrics` property at each epoch's start.
     compiled.resetOwnMetrics = () => {
@@ -514,8 +689,46 @@ export class Model extends Layer {
   }
 
   override getConfig() {
+    // A subclassed model's config is what its constructor takes back (Keras's base config, and what the subclass's
+    // getConfig adds): its layers are made by its constructor, not from the config.
+    if (this.isSubclassed()) return super.getConfig();
     return { ...super.getConfig(), layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })) };
   }
+
+  /**
+   * @internal A subclassed model's layers with the properties that hold them ('encoder', 'blocks/0'), in definition
+   * order, as Keras's saving walks a model's attributes.
+   */
+  propertyLayers(): [string, Layer][] {
+    const found: [string, Layer][] = [];
+    const seen = new Set<Layer>();
+    for (const [k, v] of Object.entries(this)) {
+      if (v instanceof Layer && v !== this && !seen.has(v)) {
+        found.push([k, v]);
+        seen.add(v);
+      } else if (Array.isArray(v)) {
+        v.forEach((e, i) => {
+          if (e instanceof Layer && !seen.has(e)) {
+            found.push([`${k}/${i}`, e]);
+            seen.add(e);
+          }
+        });
+      }
+    }
+    return found;
+  }
+}
+
+/** A shape, a list of shapes or a dict of shapes with the batch axis unknown (null), as Keras's build_config keeps it. */
+function nullBatch(shape: Shape | Shape[]): Shape | Shape[] | Record<string, Shape> {
+  const one = (s: Shape): Shape => (s.length ? [null, ...s.slice(1)] : []);
+  const given = shape as unknown;
+  if (isShapeDict(given)) return Object.fromEntries(Object.entries(given).map(([k, v]) => [k, one(v)]));
+  return Array.isArray(given) && Array.isArray(given[0]) ? (given as Shape[]).map(one) : one(given as Shape);
+}
+
+function isShapeDict(v: unknown): v is Record<string, Shape> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((s) => Array.isArray(s));
 }
 
 Object.defineProperty(Model.prototype, 'outputShape', {

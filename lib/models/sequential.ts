@@ -98,6 +98,10 @@ export class Sequential extends Model {
     return this.stack.slice();
   }
 
+  override isSubclassed(): boolean {
+    return false;
+  }
+
   override get inputNames(): string[] {
     return [this.stack[0]?.name ?? 'input'];
   }

@@ -155,9 +155,9 @@ export function printSummary(model: Model, print: (line: string) => void, layout
     if (i < rows.length - 1) print(line('├', '┼', '┤', '─'));
   });
   print(line('└', '┴', '┘', '─'));
-  const built = layers.every((l) => l.built);
-  const total = built ? model.countParams() : 0;
-  const trainable = built ? model.trainableWeights.reduce((n, w) => n + w.size, 0) : 0;
+  // The weights that exist: a subclassed model's own (made in its build()) and its built layers', as Keras counts them.
+  const total = model.countParams();
+  const trainable = model.trainableWeights.reduce((n, w) => n + w.size, 0);
   print(` Total params: ${thousands(total)} (${readableSize(total * 4)})`);
   print(` Trainable params: ${thousands(trainable)} (${readableSize(trainable * 4)})`);
   print(` Non-trainable params: ${thousands(total - trainable)} (${readableSize((total - trainable) * 4)})`);

@@ -107,6 +107,7 @@ function unpack(model: Model, element: unknown, needTargets: boolean, what: stri
   if (needTargets && (y === undefined || y === null)) {
     throw new Error(`${what}: the dataset's elements must hold targets, as [x, y], [x, y, sampleWeight] or { xs, ys }; received ${describe(element)}`);
   }
+  model.noteDictInputs(x);
   const xs = toModelList(x, model.inputNames, `${what}: x`, model);
   const ys = y === undefined || y === null ? null : toModelList(y, model.outputNames, `${what}: y`, model);
   cardinality([['x', xs], ...(ys ? ([['y', ys]] as [string, Tensor[]][]) : [])]);
@@ -219,7 +220,7 @@ export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: 
 async function validate(model: Model, c: Compiled, val: NonNullable<FitDatasetArgs['validationData']>, steps: number | undefined, batchSize: number, callbacks: CallbackList): Promise<Logs> {
   if (val instanceof Dataset) return evaluateBatches(model, c, val, steps, 0, callbacks);
   if (!Array.isArray(val) || val.length < 2 || val.length > 3) throw new Error('fit: validationData must be a Dataset or [x, y] / [x, y, sampleWeight]');
-  const vxs = toList(val[0], model.inputNames, 'validationData x', model.name);
+  const vxs = model.inputList(val[0] as Inputs, 'validationData x');
   const vys = toList(val[1], model.outputNames, 'validationData y', model.name);
   const vn = cardinality([['validation x', vxs], ['validation y', vys]]);
   return evaluateLists(model, c, vxs, vys, checkSampleWeight(val[2] as TensorLike | undefined, vn), batchSize, 0, callbacks);

@@ -146,7 +146,10 @@ export function combinedWeights(sampleWeight: TensorLike | undefined, classWeigh
 function stepLogs(logs: unknown, what: string): Logs {
   if (logs === null || typeof logs !== 'object' || Array.isArray(logs)) throw new Error(`${what} must return an object of logs ({ loss, ... }), received ${logs === null ? 'null' : Array.isArray(logs) ? 'an array' : typeof logs}`);
   const out: Logs = {};
-  for (const [k, v] of Object.entries(logs as Record<string, unknown>)) {
+  const entries = (o: Record<string, unknown>): [string, unknown][] =>
+    // An object of logs (compile_metrics' result()) gives its entries under their own names, as Keras flattens it.
+    Object.entries(o).flatMap(([k, v]) => (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype ? entries(v as Record<string, unknown>) : [[k, v] as [string, unknown]]));
+  for (const [k, v] of entries(logs as Record<string, unknown>)) {
     if (typeof v === 'number') out[k] = v;
     else if (v instanceof Tensor && v.size === 1) out[k] = v.item();
     else throw new Error(`${what} returned "${k}" as ${v instanceof Tensor ? `a tensor of shape ${JSON.stringify(v.shape)}` : typeof v}; logs are numbers or one-element tensors`);
@@ -155,8 +158,12 @@ function stepLogs(logs: unknown, what: string): Logs {
 }
 
 /** A step's data as Keras's train_step gets it: x and y a tensor each (lists for several), y null when not given. */
-const stepData = (xs: Tensor[], ys: Tensor[], sw: Tensor | null): [Tensor | Tensor[], Tensor | Tensor[] | null, Tensor | null] =>
-  [xs.length === 1 ? xs[0] : xs, ys.length === 0 ? null : ys.length === 1 ? ys[0] : ys, sw];
+const stepData = (model: Model, xs: Tensor[], ys: Tensor[], sw: Tensor | null): [Tensor | Tensor[], Tensor | Tensor[] | null, Tensor | null] => {
+  // A subclassed model given a dict of inputs gets the dict back, as Keras hands train_step the data as given.
+  const keys = model.isSubclassed() ? model.dictInputKeys : null;
+  const x = keys && keys.length === xs.length ? (Object.fromEntries(keys.map((k, i) => [k, xs[i]])) as unknown as Tensor[]) : xs.length === 1 ? xs[0] : xs;
+  return [x, ys.length === 0 ? null : ys.length === 1 ? ys[0] : ys, sw];
+};
 
 /** One optimisation step on a batch (call inside a step scope): the model's own trainStep when it defines one. */
 export function trainStep(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
@@ -181,10 +188,11 @@ function forgettingStepLosses(model: Model, step: () => void): void {
 
 function trainStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
   if (typeof model.trainStep === 'function') {
-    c.customLogs = stepLogs(model.trainStep(stepData(xs, ys, sw)), `${model.className}.trainStep`);
+    c.customLogs = stepLogs(model.trainStep(stepData(model, xs, ys, sw)), `${model.className}.trainStep`);
     return;
   }
   const outs = model.forward(xs, true);
+  model.matchOutputCount(outs.length);
   const loss = batchLoss(c, outs, ys, sw, model.losses);
   const vars = model.trainableWeights;
   const optimizer = model.optimizer!;
@@ -197,7 +205,7 @@ function trainStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[],
 
 function testStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
   if (typeof model.testStep === 'function') {
-    c.customLogs = stepLogs(noGrad(() => model.testStep!(stepData(xs, ys, sw))), `${model.className}.testStep`);
+    c.customLogs = stepLogs(noGrad(() => model.testStep!(stepData(model, xs, ys, sw))), `${model.className}.testStep`);
     return;
   }
   // A model with its own trainStep, compiled without a loss and with no testStep: Keras's default test_step then has
@@ -205,11 +213,23 @@ function testStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], 
   if (typeof model.trainStep === 'function' && c.losses.some((l) => l.name === 'no_loss')) {
     const own = (model as unknown as { metrics?: unknown }).metrics;
     const logs: Logs = { loss: 0 };
-    if (Array.isArray(own)) for (const m of own) if (m && typeof m.name === 'string' && typeof m.result === 'function') logs[m.name] = m.result();
+    if (Array.isArray(own)) {
+      for (const m of own) {
+        if (!m || typeof m.name !== 'string' || typeof m.result !== 'function' || m.name === 'loss') continue;
+        // compile_metrics' result is an object of its metrics' values, logged under their own names.
+        const r = m.result();
+        if (typeof r === 'number') logs[m.name] = r;
+        else if (r && typeof r === 'object') Object.assign(logs, r);
+      }
+    }
     c.customLogs = logs;
     return;
   }
-  noGrad(() => batchLoss(c, model.forward(xs, false), ys, sw, model.losses));
+  noGrad(() => {
+    const outs = model.forward(xs, false);
+    model.matchOutputCount(outs.length);
+    batchLoss(c, outs, ys, sw, model.losses);
+  });
 }
 
 /** fit's data and settings, checked and split: everything the epochs need besides the model and its callbacks. */
@@ -261,7 +281,7 @@ export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, received ${typeof args.epochs === 'string' ? JSON.stringify(args.epochs) : String(args.epochs)}`);
   const batchSize = positiveInt(args.batchSize, 32, 'fit: batchSize');
   const verbose = verbosity(args.verbose, 1);
-  let xs = toList(x, model.inputNames, 'x', model.name);
+  let xs = model.inputList(x, 'x');
   // Keras's fit(x) without y: for a model whose own trainStep needs no targets (an autoencoder's, a VAE's).
   const ownStep = typeof model.trainStep === 'function';
   if ((y === undefined || y === null) && !ownStep) throw new Error('fit: y (the targets) must be given; only a model with its own trainStep trains on x alone');
@@ -273,7 +293,7 @@ export function prepareFit(model: Model, x: Inputs, y: Inputs, args: FitArgs = {
   let val: FitPlan['val'] = null;
   if (args.validationData) {
     const [vx, vy, vw] = args.validationData;
-    const vxs = toList(vx, model.inputNames, 'validationData x', model.name);
+    const vxs = model.inputList(vx, 'validationData x');
     const vys = toList(vy, model.outputNames, 'validationData y', model.name);
     const vn = cardinality([['validation x', vxs], ['validation y', vys]]);
     checkSparseLabels(model, model.compiled!, vys, 'fit: validationData y');
@@ -418,7 +438,7 @@ export async function evaluateLists(
 export async function evaluate(model: Model, x: Inputs, y: Inputs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
   checkOptionNames(args, EVALUATE_ARGS, 'evaluate');
   const c = requireCompiled(model, 'evaluation');
-  const xs = toList(x, model.inputNames, 'x', model.name);
+  const xs = model.inputList(x, 'x');
   const ys = toList(y, model.outputNames, 'y', model.name);
   const n = cardinality([['x', xs], ['y', ys]]);
   const batchSize = positiveInt(args.batchSize, 32, 'evaluate: batchSize');
@@ -431,7 +451,7 @@ export async function evaluate(model: Model, x: Inputs, y: Inputs, args: Evaluat
 
 export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
   checkOptionNames(args, PREDICT_ARGS, 'predict');
-  const xs = toList(x, model.inputNames, 'x', model.name);
+  const xs = model.inputList(x, 'x');
   const n = cardinality([['x', xs]]);
   const batchSize = positiveInt(args.batchSize, 32, 'predict: batchSize');
   const steps = Math.ceil(n / batchSize);
@@ -455,7 +475,7 @@ export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor
 
 export function trainOnBatch(model: Model, x: Inputs, y: Inputs, args: { sampleWeight?: TensorLike; classWeight?: Record<number, number> } = {}): number[] {
   const c = requireCompiled(model, 'training');
-  const xs = toList(x, model.inputNames, 'x', model.name);
+  const xs = model.inputList(x, 'x');
   const ys = toList(y, model.outputNames, 'y', model.name);
   const n = cardinality([['x', xs], ['y', ys]]);
   const sw = combinedWeights(args.sampleWeight, args.classWeight, ys, n, 'trainOnBatch');
@@ -467,7 +487,7 @@ export function trainOnBatch(model: Model, x: Inputs, y: Inputs, args: { sampleW
 
 export function testOnBatch(model: Model, x: Inputs, y: Inputs, args: { sampleWeight?: TensorLike } = {}): number[] {
   const c = requireCompiled(model, 'evaluation');
-  const xs = toList(x, model.inputNames, 'x', model.name);
+  const xs = model.inputList(x, 'x');
   const ys = toList(y, model.outputNames, 'y', model.name);
   const n = cardinality([['x', xs], ['y', ys]]);
   resetMetrics(c);
@@ -477,7 +497,7 @@ export function testOnBatch(model: Model, x: Inputs, y: Inputs, args: { sampleWe
 }
 
 export function predictOnBatch(model: Model, x: Inputs): Tensor | Tensor[] {
-  const xs = toList(x, model.inputNames, 'x', model.name);
+  const xs = model.inputList(x, 'x');
   const outs = noGrad(() => model.forward(xs, false));
   return outs.length === 1 ? outs[0] : outs;
 }

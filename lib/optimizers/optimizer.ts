@@ -239,6 +239,17 @@ export abstract class Optimizer {
   }
 
   /**
+   * Keras 3's optimizer.apply(grads, trainableVariables): the i-th gradient updates the i-th variable (a null
+   * gradient leaves its variable as it is), as `applyGradients(grads.map((g, i) => [g, vars[i]]))` does.
+   */
+  apply(grads: (Tensor | null)[], trainableVariables: Variable[]): void {
+    const cls = this.constructor.name;
+    if (!Array.isArray(grads) || !Array.isArray(trainableVariables)) throw new Error(`${cls}.apply: expected apply(grads, trainableVariables), two arrays in the same order`);
+    if (grads.length !== trainableVariables.length) throw new Error(`${cls}.apply: received ${grads.length} gradients for ${trainableVariables.length} variables`);
+    this.applyGradients(grads.map((g, i) => [g, trainableVariables[i]] as [Tensor | null, Variable]));
+  }
+
+  /**
    * Computes f()'s gradients with respect to varList (default: every trainable variable f uses) and applies them.
    * Returns the cost when returnCost is set.
    */

@@ -466,7 +466,7 @@ describe('model.save(x.keras)', () => {
     }
     const sub = new Subclassed();
     sub.predict(tn.ones([1, 3]));
-    await expect(sub.save(fresh('.keras'))).rejects.toThrow(/subclassed Model.*saveWeights\('x\.weights\.h5'\)/);
+    await expect(sub.save(fresh('.keras'))).rejects.toThrow(/subclassed Model.*saveWeights\('weights\.weights\.h5'\)/);
   });
 
   it('overwrites atomically: the old file is replaced whole and no temporary file is left behind', async () => {

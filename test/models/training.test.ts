@@ -257,7 +257,7 @@ describe("a Model subclass's own trainStep and testStep (Keras 3's train_step)",
     lossTracker = new tn.metrics.Mean('loss');
     maeTracker = new tn.metrics.Mean('mae');
     steps = 0;
-    get metrics(): tn.metrics.Metric[] {
+    override get metrics(): tn.metrics.Metric[] {
       return [this.lossTracker, this.maeTracker];
     }
     override trainStep([x, y]: [tn.Tensor | tn.Tensor[], tn.Tensor | tn.Tensor[] | null, tn.Tensor | null]) {
@@ -303,7 +303,7 @@ describe('a trainStep model trained as Keras trains a VAE or a GAN', () => {
   class AutoEncoder extends tn.Model {
     tracker = new tn.metrics.Mean('reconstruction');
     ys: unknown[] = [];
-    get metrics(): tn.metrics.Metric[] {
+    override get metrics(): tn.metrics.Metric[] {
       return [this.tracker];
     }
     override trainStep([x, y]: [tn.Tensor | tn.Tensor[], tn.Tensor | tn.Tensor[] | null, tn.Tensor | null]) {
