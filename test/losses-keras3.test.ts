@@ -115,6 +115,25 @@ describe('configs, names and compile()', () => {
       expect(await loaded.evaluate(x, y, { batchSize: 64, verbose: 0 }), loss).toEqual(await model.evaluate(x, y, { batchSize: 64, verbose: 0 }));
     }
   });
+  it('loss objects are written to a .keras file as Keras 3 serializes them, and come back with their options', async () => {
+    const x = tn.tensor(Array.from({ length: 24 }, (_, i) => Math.sin(i)), [12, 2]);
+    const y = tn.tensor(Array.from({ length: 12 }, (_, i) => i % 2), [12, 1]);
+    const losses = [
+      new L.BinaryFocalCrossentropy({ gamma: 1, applyClassBalancing: true, alpha: 0.3, labelSmoothing: 0.1 }),
+      new L.CategoricalFocalCrossentropy({ alpha: [0.7], gamma: 3 }), new L.Dice({ axis: [1] }), new L.Tversky({ alpha: 0.3, beta: 0.7 }),
+    ];
+    for (const loss of losses) {
+      const model = new tn.Sequential([new tn.layers.Dense(1, { activation: 'sigmoid', inputShape: [2], kernelInitializer: new tn.initializers.GlorotUniform({ seed: 5 }) })]);
+      model.compile({ optimizer: 'adam', loss });
+      const file = join(root, `${loss.name}.keras`);
+      await model.save(file);
+      const loaded = await tn.models.loadModel(file);
+      const again = loaded.compileArgs!.loss as tn.losses.Loss;
+      expect(again.constructor, loss.name).toBe(loss.constructor);
+      expect(again.getConfig()).toEqual(loss.getConfig());
+      expect(await loaded.evaluate(x, y, { verbose: 0 })).toEqual(await model.evaluate(x, y, { verbose: 0 }));
+    }
+  });
 });
 
 describe('bad arguments and input', () => {

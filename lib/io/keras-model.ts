@@ -644,8 +644,11 @@ function keras3Model(model: Model): Json {
   };
 }
 
-/** Loss classes whose tensornode config (name, reduction, from_logits, label_smoothing, delta) Keras 3 takes as is. */
-const KERAS3_LOSSES = ['MeanSquaredError', 'MeanAbsoluteError', 'Huber', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy'];
+/** Loss classes whose tensornode config (name, reduction, from_logits, label_smoothing, delta, alpha, gamma, axis, ...) Keras 3 takes as is. */
+const KERAS3_LOSSES = [
+  'MeanSquaredError', 'MeanAbsoluteError', 'Huber', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy',
+  'BinaryFocalCrossentropy', 'CategoricalFocalCrossentropy', 'Dice', 'Tversky',
+];
 
 /** compile()'s arguments in Keras 3's compile_config; null when some of them have no Keras name. */
 function keras3CompileConfig(model: Model): Json | null {
