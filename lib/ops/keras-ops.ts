@@ -4,6 +4,7 @@
 // positional ones in Keras's order; a Python tuple result (topK, moments, meshgrid) is a JS array to destructure.
 // Where a top-level tn op already has Keras's semantics it is re-exported; the rest are thin adapters here or new
 // ops in numpy.ts.
+import { noGrad, record } from '../autograd/tape.js';
 import type { DType } from '../dtype.js';
 import { fmt, normalizeAxis } from '../shape-util.js';
 import { empty, eye as eye2, fill, ones as ones0, range, Tensor, tensor, toTensor, zeros as zeros0, type TensorLike } from '../tensor.js';
@@ -16,6 +17,7 @@ import { cumprod as cumprod0, cumsum as cumsum0 } from './scan.js';
 import * as sh from './shape.js';
 import { topk } from './sort.js';
 import { floatArg } from './util.js';
+import { einsum } from './einsum.js';
 
 export type { AxisArg, PadMode, QuantileMethod } from './numpy.js';
 type Axis = number | number[] | null | undefined;
@@ -65,6 +67,37 @@ export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }
 export { stopGradient } from './elementwise.js';
+
+/**
+ * Keras's custom_gradient: `f(...inputs)` returns [y, grad] where grad(upstream) gives the gradient of each input
+ * (one tensor for one input, else a list, null for none). The wrapped function computes y with f's own ops kept
+ * off the tape, so only grad's rule reaches the inputs.
+ */
+export function customGradient(f: (...inputs: Tensor[]) => [Tensor, (upstream: Tensor) => Tensor | (Tensor | null)[] | null]): (...inputs: TensorLike[]) => Tensor {
+  if (typeof f !== 'function') throw new Error('customGradient: expected a function returning [y, grad]');
+  return (...inputs: TensorLike[]) => {
+    const ts = inputs.map((x) => toTensor(x, 'customGradient'));
+    const result = noGrad(() => f(...ts));
+    if (!Array.isArray(result) || result.length !== 2 || !(result[0] instanceof Tensor) || typeof result[1] !== 'function') {
+      throw new Error('customGradient: the function must return [y, grad], a tensor and a function of the upstream gradient');
+    }
+    const [y, grad] = result;
+    // A tensor of its own (sharing y's values) to carry the rule, so that y itself, maybe an input, is left alone.
+    const out = new Tensor(y._storage, y.shape.slice(), y.dtype);
+    return record(out, 'customGradient', ts, (dy) => {
+      const g = grad(dy);
+      const list = Array.isArray(g) ? g : [g];
+      if (list.length !== ts.length) throw new Error(`customGradient: grad returned ${list.length} gradients for ${ts.length} inputs`);
+      return list.map((gi, k) => {
+        if (gi === null || gi === undefined) return null;
+        if (!(gi instanceof Tensor) || gi.shape.length !== ts[k].rank || gi.shape.some((d, i) => d !== ts[k].shape[i])) {
+          throw new Error(`customGradient: the gradient of input ${k} must be a tensor of its shape ${fmt(ts[k].shape)}, received ${gi instanceof Tensor ? fmt(gi.shape) : typeof gi}`);
+        }
+        return gi;
+      });
+    });
+  };
+}
 
 function truth(pred: unknown, op: string): boolean {
   if (typeof pred === 'boolean') return pred;
@@ -198,6 +231,8 @@ export function divideNoNan(a: TensorLike, b: TensorLike): Tensor {
 }
 
 /** numpy's where(condition, x1, x2); with the condition alone, its non-zero indices (nonzero). */
+export function where(condition: TensorLike): Tensor[];
+export function where(condition: TensorLike, x1: TensorLike, x2: TensorLike): Tensor;
 export function where(condition: TensorLike, x1?: TensorLike | null, x2?: TensorLike | null): Tensor | Tensor[] {
   if ((x1 === undefined || x1 === null) && (x2 === undefined || x2 === null)) return nonzero(condition);
   if (x1 === undefined || x1 === null || x2 === undefined || x2 === null) throw new Error('where: give both x1 and x2, or neither');
@@ -218,6 +253,7 @@ export function nonzero(x: TensorLike): Tensor[] {
 
 export { all, any, argmax, argmin, logSumExp as logsumexp, mean, prod, std, sum, variance as var } from './reduce.js';
 export { average, countNonzero, median, quantile } from './numpy.js';
+export { cross, digitize, searchsorted, select } from './numpy.js';
 
 /** numpy's max with `initial`: the maximum also against that value (and an empty reduction gives it). */
 export function max(x: TensorLike, axis: Axis = null, keepdims = false, initial: number | null = null): Tensor {
@@ -283,7 +319,11 @@ export function bincount(x: TensorLike, weights: TensorLike | null = null, minle
 // ---------------------------------------------------------------------------------------------------------------
 // Shape and indexing
 
-export { reshape, stack, squeeze, transpose } from './shape.js';
+export { reshape, stack, transpose } from './shape.js';
+/** Keras's squeeze(x, axis = null): every size-1 axis, or the listed ones (an error if one is not of size 1). */
+export function squeeze(x: TensorLike, axis: number | number[] | null = null): Tensor {
+  return sh.squeeze(x, axis ?? undefined);
+}
 export { broadcastTo } from './broadcast.js';
 export { diag, diagonal, moveaxis, roll, swapaxes, take, takeAlongAxis, trace } from './numpy.js';
 export { sort, argsort } from './sort.js';
@@ -687,3 +727,40 @@ export function extractSequences(x: TensorLike, sequenceLength: number, sequence
   const g = sh.gather(t, index, t.rank - 1);
   return sh.reshape(g, [...t.shape.slice(0, -1), frames, sequenceLength]);
 }
+
+/**
+ * Keras's dot_product_attention: softmax(scale * Q K^T + bias) V for query [B, T, N, H], key and value [B, S, K, H]
+ * (K divides N: grouped-query attention repeats each key/value head N / K times). scale defaults to 1 / sqrt(H);
+ * a boolean mask broadcastable to [B, N, T, S] (nonzero attends) and isCausal replace masked scores by a large
+ * negative number, as Keras does, rather than adding to them.
+ */
+export function dotProductAttention(query: TensorLike, key: TensorLike, value: TensorLike, bias: TensorLike | null = null, mask: TensorLike | null = null, scale: number | null = null, isCausal = false): Tensor {
+  const op = 'dotProductAttention';
+  const q = floatArg(query, op);
+  let k = floatArg(key, op);
+  let v = floatArg(value, op);
+  if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
+    throw new Error(`${op}: query, key and value must be 4-D [batch, length, heads, depth], received shapes ${fmt(q.shape)}, ${fmt(k.shape)} and ${fmt(v.shape)}`);
+  }
+  const [B, T, N, H] = q.shape;
+  const [kb, S, K, kh] = k.shape;
+  if (kb !== B || kh !== H || v.shape[0] !== B || v.shape[1] !== S || v.shape[2] !== K || K === 0 || N % K !== 0) {
+    throw new Error(`${op}: key must be [${B}, S, K, ${H}] and value [${B}, S, K, Hv] with K dividing the query's ${N} heads, received shapes ${fmt(k.shape)} and ${fmt(v.shape)} (query ${fmt(q.shape)})`);
+  }
+  if (K !== N) {
+    k = np.repeatNumpy(k, N / K, 2);
+    v = np.repeatNumpy(v, N / K, 2);
+  }
+  let logits = ew.mul(einsum('btnh,bsnh->bnts', q, k), scale ?? 1 / Math.sqrt(H));
+  if (bias !== null) logits = ew.add(logits, bias);
+  let keep: Tensor | null = mask === null ? null : ew.notEqual(toTensor(mask, op), 0);
+  if (isCausal) {
+    const causal = sh.reshape(np.tri(T, S, 0, 'int32'), [1, 1, T, S]);
+    keep = keep === null ? causal : ew.logicalAnd(keep, causal);
+  }
+  // Keras's _large_negative_number for float32 (a finite number, so a fully masked row stays uniform, not NaN).
+  if (keep !== null) logits = ew.where(keep, logits, -0.7 * 3.4028234663852886e38);
+  return einsum('bnts,bsnh->btnh', rd.softmax(logits, -1), v);
+}
+
+export * as image from './keras-image.js';

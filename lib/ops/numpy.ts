@@ -11,7 +11,7 @@ import {
 } from './elementwise.js';
 import { matMul } from './matmul.js';
 import { any, checkKeepDims, max, mean, min, sum } from './reduce.js';
-import { gather, pad as constantPad, reshape, slice, split, transpose, unsortedSegmentSum } from './shape.js';
+import { concat, gather, pad as constantPad, reshape, slice, split, transpose, unsortedSegmentSum } from './shape.js';
 import { sort } from './sort.js';
 import { broadcastLayout, f32, floatArg, forEachBroadcast, toTensor } from './util.js';
 
@@ -474,7 +474,7 @@ export function take(x: TensorLike, indices: TensorLike, axis: number | null = n
  * numpy's take_along_axis: out[..., i, ...] = x[..., indices[..., i, ...], ...] along `axis`, x and indices
  * broadcasting against each other on the other axes (of the flattened x and 1-D indices when axis is null).
  */
-export function takeAlongAxis(x: TensorLike, indices: TensorLike, axis: number | null = -1): Tensor {
+export function takeAlongAxis(x: TensorLike, indices: TensorLike, axis: number | null = null): Tensor {
   let t = toTensor(x, 'takeAlongAxis');
   const it = toTensor(indices, 'takeAlongAxis', 'int32');
   if (axis === null || axis === undefined) {
@@ -873,9 +873,11 @@ export function categoricalCrossentropy(target: TensorLike, output: TensorLike, 
 export function sparseCategoricalCrossentropy(target: TensorLike, output: TensorLike, fromLogits = false, axis = -1, logSoftmax?: (t: Tensor, axis: number) => Tensor): Tensor {
   const op = 'sparseCategoricalCrossentropy';
   const o = floatArg(output, op);
-  const z = toTensor(target, op, 'int32');
+  let z = toTensor(target, op, 'int32');
   if (o.rank < 1) throw new Error(`${op}: output must have rank at least 1, received a scalar`);
   const a = normalizeAxis(axis, o.rank, op);
+  // Labels with a trailing axis of 1 ([batch, 1]) are taken as [batch], as Keras does.
+  if (z.rank === o.rank && z.shape[z.rank - 1] === 1) z = reshape(z, z.shape.slice(0, -1));
   const want = o.shape.filter((_, i) => i !== a);
   if (z.rank !== want.length || z.shape.some((d, i) => d !== want[i])) {
     throw new Error(`${op}: target of shape ${fmt(z.shape)} must have the output's shape ${fmt(o.shape)} without axis ${a}, ${fmt(want)}`);
@@ -906,4 +908,88 @@ export function normalize(x: TensorLike, axis: number | number[] = -1, order = 2
   if (t.rank === 0) t = reshape(t, [1]);
   if (order === 2) return mul(t, minimum(div(1, sqrt(sum(square(t), axis, true))), 1 / epsilon));
   return div(t, maximum(normNumpy(t, order, axis, true), epsilon));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// More of numpy
+
+/** numpy's select: per element, the choice of the first true condition, else `defaultValue`. */
+export function select(condlist: TensorLike[], choicelist: TensorLike[], defaultValue: number | TensorLike = 0): Tensor {
+  if (!Array.isArray(condlist) || !Array.isArray(choicelist) || condlist.length !== choicelist.length || condlist.length === 0) {
+    throw new Error(`select: condlist and choicelist must be non-empty lists of the same length, received ${Array.isArray(condlist) ? condlist.length : typeof condlist} and ${Array.isArray(choicelist) ? choicelist.length : typeof choicelist}`);
+  }
+  // From the last condition to the first, so that the first true one is applied last and wins.
+  let out = floatArg(defaultValue, 'select');
+  for (let i = condlist.length - 1; i >= 0; i--) out = where(toTensor(condlist[i], 'select'), floatArg(choicelist[i], 'select'), out);
+  return out;
+}
+
+/**
+ * numpy's cross: the cross product of 3-vectors (or 2-vectors, taken with z = 0; two 2-vectors give the z
+ * component alone) along axisa of x1 and axisb of x2, the result's vectors along axisc (`axis` sets all three).
+ */
+export function cross(x1: TensorLike, x2: TensorLike, axisa = -1, axisb = -1, axisc = -1, axis: number | null = null): Tensor {
+  if (axis !== null && axis !== undefined) axisa = axisb = axisc = axis;
+  const a = floatArg(x1, 'cross');
+  const b = floatArg(x2, 'cross');
+  if (a.rank === 0 || b.rank === 0) throw new Error(`cross: operands must be vectors or stacks of them, received shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  const u = moveaxis(a, axisa, -1);
+  const v = moveaxis(b, axisb, -1);
+  const du = u.shape[u.rank - 1];
+  const dv = v.shape[v.rank - 1];
+  if ((du !== 2 && du !== 3) || (dv !== 2 && dv !== 3)) {
+    throw new Error(`cross: vectors must have 2 or 3 components, received ${du} (shape ${fmt(a.shape)}, axisa ${axisa}) and ${dv} (shape ${fmt(b.shape)}, axisb ${axisb})`);
+  }
+  const parts = (t: Tensor, d: number): [Tensor, Tensor, Tensor | null] => {
+    const ps = split(t, d, -1);
+    return [ps[0], ps[1], d === 3 ? ps[2] : null];
+  };
+  const [a0, a1, a2] = parts(u, du);
+  const [b0, b1, b2] = parts(v, dv);
+  const z = sub(mul(a0, b1), mul(a1, b0));
+  if (du === 2 && dv === 2) return reshape(z, z.shape.slice(0, -1));
+  const term = (p: Tensor | null, q: Tensor | null) => (p && q ? mul(p, q) : null);
+  const minus = (p: Tensor | null, q: Tensor | null) => (p && q ? sub(p, q) : p ?? neg(q!));
+  const x = minus(term(a1, b2), term(a2, b1));
+  const y = minus(term(a2, b0), term(a0, b2));
+  const c = concatAll([x, y, z]);
+  return moveaxis(c, -1, axisc);
+}
+
+function concatAll(ts: Tensor[]): Tensor {
+  const shape = broadcastShapes(broadcastShapes(ts[0].shape, ts[1].shape, 'cross'), ts[2].shape, 'cross');
+  return concat(ts.map((t) => broadcastTo(t, shape)), -1);
+}
+
+/**
+ * numpy's searchsorted: for each value, the index where it would be inserted into the 1-D ascending `sortedSequence`
+ * to keep it sorted, before equal elements ('left') or after them ('right'). int32; not differentiable.
+ */
+export function searchsorted(sortedSequence: TensorLike, values: TensorLike, side: 'left' | 'right' = 'left', op = 'searchsorted'): Tensor {
+  if (side !== 'left' && side !== 'right') throw new Error(`${op}: side must be 'left' or 'right', received ${JSON.stringify(side)}`);
+  const seq = toTensor(sortedSequence, op);
+  if (seq.rank !== 1) throw new Error(`${op}: the sorted sequence must be 1-D, received shape ${fmt(seq.shape)}`);
+  const sv = seq.values;
+  for (let i = 1; i < sv.length; i++) {
+    if (!(sv[i - 1] <= sv[i])) throw new Error(`${op}: the sequence must be sorted in ascending order (element ${i - 1} is ${sv[i - 1]}, element ${i} is ${sv[i]})`);
+  }
+  const v = toTensor(values, op);
+  const out = empty(v.shape.slice(), 'int32');
+  const vv = v.values;
+  for (let i = 0; i < vv.length; i++) {
+    let lo = 0;
+    let hi = sv.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (side === 'left' ? sv[mid] < vv[i] : sv[mid] <= vv[i]) lo = mid + 1;
+      else hi = mid;
+    }
+    out.values[i] = lo;
+  }
+  return out;
+}
+
+/** numpy's digitize for ascending bins: i with bins[i - 1] <= x < bins[i] (0 below the first, bins.length past the last). */
+export function digitize(x: TensorLike, bins: TensorLike): Tensor {
+  return searchsorted(bins, x, 'right', 'digitize');
 }

@@ -41,13 +41,17 @@ function compare(actual: unknown, expected: Expected, tol: [number, number], wha
   expectClose(t, { shape: e.shape, data: values(e) }, tol[0], tol[1], what);
 }
 
-const ops = tn.ops as unknown as Record<string, (...args: unknown[]) => unknown>;
+/** tn.ops.name, or tn.ops.image.name for 'image.name'. */
+function opNamed(path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], tn.ops);
+}
 
 describe('against numpy and torch in float64', () => {
   for (const c of fixture<{ cases: Case[] }>('keras-ops.json').cases) {
     it(`${c.op}: ${c.name}`, () => {
-      expect(typeof ops[c.op], `tn.ops.${c.op}`).toBe('function');
-      compare(ops[c.op](...c.args.map(decode)), c.expected, c.tol ?? [2e-5, 2e-5], c.name);
+      const f = opNamed(c.op);
+      expect(typeof f, `tn.ops.${c.op}`).toBe('function');
+      compare((f as (...args: unknown[]) => unknown)(...c.args.map(decode)), c.expected, c.tol ?? [2e-5, 2e-5], c.name);
     });
   }
 });
@@ -166,6 +170,37 @@ describe('gradients by finite differences', () => {
     gradCheck((t, k) => o.conv(t, k, 1, 'same', 'channels_first'), [randomTensor([1, 2, 4, 5], 62), randomTensor([3, 2, 2, 3], 63)]);
     gradCheck((t) => o.maxPool(t, 2), [distinctTensor([2, 6, 3], 64)]);
     gradCheck((t) => o.averagePool(t, 3, 2, 'same'), [randomTensor([2, 7, 3], 65)]);
+  });
+  it('select, cross, dotProductAttention, image', () => {
+    const c1 = tn.tensor([[1, 0, 0], [0, 1, 0]], undefined, 'int32');
+    const c2 = tn.tensor([[1, 1, 0], [0, 1, 1]], undefined, 'int32');
+    gradCheck((a, b, d) => o.select([c1, c2], [a, b], d), [randomTensor([2, 3], 70), randomTensor([3], 71), randomTensor([2, 1], 72)]);
+    gradCheck((a, b) => o.cross(a, b), [randomTensor([4, 3], 73), randomTensor([4, 3], 74)]);
+    gradCheck((a, b) => o.cross(a, b, -1, -1, -1, 0), [randomTensor([3, 2], 75), randomTensor([2, 1], 76)]);
+    const mask = tn.tensor([[[[1, 1, 0, 1], [0, 0, 0, 0]]]], undefined, 'int32');
+    gradCheck((q, k, v, b) => o.dotProductAttention(q, k, v, b, mask, 0.4), [randomTensor([2, 2, 2, 3], 77), randomTensor([2, 4, 2, 3], 78), randomTensor([2, 4, 2, 2], 79), randomTensor([1, 2, 1, 4], 80)]);
+    gradCheck((q, k, v) => o.dotProductAttention(q, k, v, null, null, null, true), [randomTensor([1, 3, 4, 2], 81), randomTensor([1, 3, 2, 2], 82), randomTensor([1, 3, 2, 2], 83)]);
+    gradCheck((a) => o.image.resize(a, [5, 3], 'bilinear', false, false, 'channels_first'), [randomTensor([2, 3, 4], 84)]);
+    gradCheck((a) => o.image.rgbToGrayscale(a), [randomTensor([1, 2, 3, 3], 85)]);
+    gradCheck((a) => o.image.padImages(a, 1, 0, 4, 4), [randomTensor([2, 3, 1], 86)]);
+  });
+  it('customGradient uses the given rule', () => {
+    // log(1 + e^x) with its stable gradient 1 - 1 / (1 + e^x), then a rule that doubles the upstream gradient.
+    const log1pexp = o.customGradient((x) => {
+      const e = tn.exp(x);
+      return [tn.log(tn.add(e, 1)), (dy) => tn.mul(dy, tn.sub(1, tn.div(1, tn.add(e, 1))))];
+    });
+    gradCheck((x) => log1pexp(x), [randomTensor([5], 87, -3, 3)]);
+    const [g100] = tn.grads((x) => log1pexp(x))([tn.tensor([100])]);
+    expect(Array.from(g100.data())).toEqual([1]);
+    const doubled = o.customGradient((x, y) => [tn.mul(x, y), (dy) => [tn.mul(dy, 2), null]]);
+    const [gx, gy] = tn.grads((x, y) => doubled(x, y))([tn.tensor([1, 2]), tn.tensor([3, 4])]);
+    expect(Array.from(gx.data())).toEqual([2, 2]);
+    expect(Array.from(gy.data())).toEqual([0, 0]);
+    expect(doubled(tn.tensor([1, 2]), tn.tensor([3, 4])).array()).toEqual([3, 8]);
+    const wrong = o.customGradient((x) => [tn.square(x), (dy) => tn.sum(dy)]);
+    expect(() => tn.grads((x) => wrong(x))([tn.tensor([1, 2])])).toThrow('customGradient: the gradient of input 0 must be a tensor of its shape [2], received []');
+    expect(() => o.customGradient(((x: tn.Tensor) => x) as never)(tn.tensor([1]))).toThrow('customGradient: the function must return [y, grad], a tensor and a function of the upstream gradient');
   });
   it('loops carry gradients through each step', () => {
     const [g] = tn.grads((a) => o.foriLoop(0, 3, (_i, v: tn.Tensor) => tn.mul(v, a), tn.onesLike(a)))([tn.tensor([2, -1])]);
@@ -296,6 +331,18 @@ describe('errors name the op and the shapes', () => {
     expect(() => o.diag(tn.zeros([2, 2, 2]))).toThrow('diag: needs a 1-D or 2-D tensor, received shape [2,2,2]');
   });
   it('nn', () => {
+    expect(o.sparseCategoricalCrossentropy(tn.tensor([[2], [0]], undefined, 'int32'), tn.tensor([[1, 2, 3], [3, 1, 0]]), true).array())
+      .toEqual(o.sparseCategoricalCrossentropy(tn.tensor([2, 0], undefined, 'int32'), tn.tensor([[1, 2, 3], [3, 1, 0]]), true).array());
+    expect(() => o.dotProductAttention(tn.zeros([1, 2, 3, 4]), tn.zeros([1, 5, 2, 4]), tn.zeros([1, 5, 2, 4]))).toThrow('dotProductAttention: key must be [1, S, K, 4] and value [1, S, K, Hv] with K dividing the query\'s 3 heads, received shapes [1,5,2,4] and [1,5,2,4] (query [1,2,3,4])');
+    expect(() => o.dotProductAttention(tn.zeros([2, 3, 4]), tn.zeros([1, 5, 2, 4]), tn.zeros([1, 5, 2, 4]))).toThrow('dotProductAttention: query, key and value must be 4-D [batch, length, heads, depth], received shapes [2,3,4], [1,5,2,4] and [1,5,2,4]');
+    expect(() => o.image.resize(tn.zeros([4, 4]), [2, 2])).toThrow('resize: images must be 3-D (one image) or 4-D (a batch), received shape [4,4]');
+    expect(() => o.image.resize(tn.zeros([4, 4, 1]), [2, 2], 'bilinear', true)).toThrow('resize: antialias and cropToAspectRatio are not supported');
+    expect(() => o.image.rgbToGrayscale(tn.zeros([4, 4, 2]))).toThrow('rgbToGrayscale: images must have 3 channels, received shape [1,4,4,2] (channels last)');
+    expect(() => o.image.padImages(tn.zeros([4, 4, 1]), 1, 1, 4, 6)).toThrow('padImages: an image of 4 x 4 at (1, 1) does not fit a target of 4 x 6');
+    expect(() => o.cross(tn.zeros([2, 4]), tn.zeros([2, 3]))).toThrow('cross: vectors must have 2 or 3 components, received 4 (shape [2,4], axisa -1) and 3 (shape [2,3], axisb -1)');
+    expect(() => o.select([tn.tensor([1])], [])).toThrow('select: condlist and choicelist must be non-empty lists of the same length, received 1 and 0');
+    expect(() => o.searchsorted(tn.tensor([2, 1]), tn.tensor([1]))).toThrow('searchsorted: the sequence must be sorted in ascending order (element 0 is 2, element 1 is 1)');
+    expect(() => o.digitize(tn.tensor([1]), tn.tensor([[1, 2]]))).toThrow('digitize: the sorted sequence must be 1-D, received shape [1,2]');
     expect(() => o.categoricalCrossentropy(tn.zeros([2, 3]), tn.zeros([2, 4]))).toThrow('categoricalCrossentropy: target and output must have the same shape, received [2,3] and [2,4]');
     expect(() => o.sparseCategoricalCrossentropy(tn.tensor([0, 4], undefined, 'int32'), tn.zeros([2, 4]), true)).toThrow('sparseCategoricalCrossentropy: label 4 is out of range for 4 classes (output shape [2,4])');
     expect(() => o.sparseCategoricalCrossentropy(tn.tensor([[0, 1]], undefined, 'int32'), tn.zeros([2, 4]))).toThrow("sparseCategoricalCrossentropy: target of shape [1,2] must have the output's shape [2,4] without axis 1, [2]");
