@@ -277,7 +277,7 @@ function restoreKerasOptimizer(model: Model, arrays: H5Array[], where: string): 
 // ---------------------------------------------------------------------------------------------------------------
 // Compile config
 
-/** Metrics tensornode does not have (Keras 3's r2_score, F1Score, ...) are left out, with a warning, as Keras skips unbuilt metrics. */
+/** Metrics tensornode does not have (a Keras 3 metric of a later version, a custom one) are left out, with a warning, as Keras skips unbuilt metrics. */
 function knownMetrics(metrics: unknown, lossName: string, where: string): unknown {
   if (!Array.isArray(metrics)) return metrics;
   const keep = (m: unknown): boolean => {

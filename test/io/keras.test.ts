@@ -124,8 +124,9 @@ describe('real Keras files', () => {
     expectClose(predict(truncated, x), hidden.data);
     expectClose(predict(model, x), referenceForward(layers, x).data);
     expect(model.optimizer).toBeInstanceOf(tn.optimizers.Adam);
-    // r2_score is not a tensornode metric: compiled without it, mse kept.
-    expect(model.metricsNames).toEqual(['loss', 'mse']);
+    // Keras 3's R2Score comes back as tn.metrics.R2Score, beside mse.
+    expect(model.metricsNames).toEqual(['loss', 'mse', 'r2_score']);
+    expect(tn.metrics.getMetric((model.compileArgs!.metrics as string[])[1])).toBeInstanceOf(tn.metrics.R2Score);
   });
 
   it('churn-ann (.keras from Keras 2.15 on Windows): groups named layers\\dense load; Keras 2 optimizer vars (no learning-rate variable)', async () => {
