@@ -3,11 +3,14 @@
 // perChannel: false); activations entering each quantized layer become uint8 with one scale and zero point per
 // tensor, from the min and max that running calibrationData through the float model shows. Dense and Conv2D layers
 // are quantized (a Conv2D with relu or no activation followed by MaxPooling2D takes the pooling in, on uint8 codes),
-// except a Conv2D on fewer than 4 input channels (see minConvChannels); every other layer is copied and stays float32.
+// except a Conv2D on fewer than 4 input channels (see minConvChannels); a BatchNormalization whose output reaches one
+// of them through identity layers only is folded into it (see foldTarget); every other layer is copied and stays
+// float32.
 import { isLinear } from '../activations.js';
 import { layerFromKeras, layerToKeras } from '../io/keras-config.js';
 import { Conv2D } from '../layers/convolutional.js';
 import { Dense, Dropout, Flatten, Reshape } from '../layers/core.js';
+import { BatchNormalization } from '../layers/normalization.js';
 import type { Layer } from '../layers/layer.js';
 import { MaxPooling2D } from '../layers/pooling.js';
 import { withScope } from '../memory.js';
@@ -77,14 +80,50 @@ function calibrate(layers: Layer[], data: Tensor, batchSize: number): Range[] {
   return ranges;
 }
 
+/** A layer's float kernel and bias, with a BatchNormalization before it folded in when there is one. */
+export interface FloatWeights {
+  kernel: Float32Array;
+  shape: number[];
+  bias: Float32Array | null;
+}
+
 /** The quantized layer's weights: the int8 kernel (as int32 values), its scales, the bias. */
-function quantizedWeights(layer: Dense | Conv2D, perChannel: boolean): Tensor[] {
-  const kernel = layer.kernel!;
-  const units = kernel.shape[kernel.rank - 1];
-  const { values, scales } = quantizeWeights(Float32Array.from(kernel.values), kernel.size / units, units, perChannel);
-  const out = [tensor(Int32Array.from(values), kernel.shape.slice(), 'int32'), tensor(scales, [units])];
-  if (layer.bias) out.push(tensor(Float32Array.from(layer.bias.values), [units]));
+function quantizedWeights(w: FloatWeights, perChannel: boolean): Tensor[] {
+  const units = w.shape[w.shape.length - 1];
+  const { values, scales } = quantizeWeights(w.kernel, w.kernel.length / units, units, perChannel);
+  const out = [tensor(Int32Array.from(values), w.shape.slice(), 'int32'), tensor(scales, [units])];
+  if (w.bias) out.push(tensor(w.bias, [units]));
   return out;
+}
+
+/**
+ * Inference BatchNormalization is x * a + b per channel. Folded into the kernel W that reads it (rows of W that read
+ * channel c, the fastest axis of a Conv2D's window or a Flatten's vector, scaled by a[c]) and into the bias (plus
+ * sum of W times b over what each output reads). Exact where every input the layer reads is a normalized value,
+ * so not for a Conv2D with 'same' padding, whose border reads zeros that the normalization would have moved.
+ */
+export function foldNormalization(bn: BatchNormalization, layer: Dense | Conv2D): FloatWeights {
+  const c = bn.movingMean!.size;
+  const mean = bn.movingMean!.values;
+  const variance = bn.movingVariance!.values;
+  const gamma = bn.gamma?.values ?? null;
+  const beta = bn.beta?.values ?? null;
+  const a = Float64Array.from({ length: c }, (_, i) => (gamma ? gamma[i] : 1) / Math.sqrt(variance[i] + bn.epsilon));
+  const b = Float64Array.from({ length: c }, (_, i) => (beta ? beta[i] : 0) - mean[i] * a[i]);
+  const k = layer.kernel!;
+  const units = k.shape[k.rank - 1];
+  const rows = k.size / units;
+  const kernel = new Float32Array(k.size);
+  const bias = Float64Array.from({ length: units }, (_, o) => (layer.bias ? layer.bias.values[o] : 0));
+  for (let r = 0; r < rows; r++) {
+    const ch = r % c;
+    for (let o = 0; o < units; o++) {
+      const w = k.values[r * units + o];
+      kernel[r * units + o] = w * a[ch];
+      bias[o] += w * b[ch];
+    }
+  }
+  return { kernel, shape: k.shape.slice(), bias: Float32Array.from(bias) };
 }
 
 function baseArgs(layer: Layer) {
@@ -131,39 +170,68 @@ export function quantizeModel(model: Model, options: QuantizeOptions): Sequentia
   const params = (i: number, what: string) => uint8Params(ranges[i].min, ranges[i].max, `${op}: ${what}`);
   const quantizable = (l: Layer | undefined): boolean =>
     l?.constructor === Dense || (l?.constructor === Conv2D && (l as Conv2D).groups === 1 && (l as Conv2D).kernel!.shape[2] >= minConvChannels);
+  // The int8 layer a BatchNormalization at i folds into (see foldNormalization): the next layer past identity ones,
+  // normalizing its channels (the last axis) only, and a Dense, or a Conv2D with 'valid' padding.
+  const foldTarget = (i: number): number | null => {
+    const bn = layers[i];
+    if (bn.constructor !== BatchNormalization || (bn as BatchNormalization).axis !== -1) return null;
+    let k = i + 1;
+    while (k < layers.length && passesCodes.has(layers[k].constructor)) k++;
+    const target = layers[k];
+    if (!quantizable(target)) return null;
+    if (target instanceof Conv2D && (target.padding !== 'valid' || target.kernel!.shape[2] !== (bn as BatchNormalization).movingMean!.size)) return null;
+    if (target instanceof Dense && target.kernel!.shape[0] % (bn as BatchNormalization).movingMean!.size !== 0) return null;
+    return k;
+  };
+  const folded = new Map<number, number>();
+  for (let i = 0; i < layers.length; i++) {
+    const k = foldTarget(i);
+    if (k !== null) folded.set(k, i);
+  }
+  // Where layer k's input range was observed: before the normalization folded into it, if there is one.
+  const inputRange = (k: number) => folded.get(k) ?? k;
   // The input code of the int8 layer that reads layer i's output through identity layers only (Dropout at inference,
-  // Flatten, Reshape), if there is one: layer i then writes its output in that code (see QuantizedLayerArgs).
+  // Flatten, Reshape, a folded normalization), if there is one: layer i then writes its output in that code (see
+  // QuantizedLayerArgs).
   const consumerCode = (i: number, act: Dense['activation']): ReturnType<typeof uint8Params> | null => {
     if (act.name !== 'relu' && !isLinear(act)) return null;
     let k = i + 1;
-    while (k < layers.length && passesCodes.has(layers[k].constructor)) k++;
-    return quantizable(layers[k]) ? params(k, `the input of layer "${layers[k].name}"`) : null;
+    while (k < layers.length && (passesCodes.has(layers[k].constructor) || [...folded.values()].includes(k))) k++;
+    return quantizable(layers[k]) ? params(inputRange(k), `the input of layer "${layers[k].name}"`) : null;
+  };
+  const floatWeights = (k: number, layer: Dense | Conv2D): FloatWeights => {
+    const bn = folded.has(k) ? layers[folded.get(k)!] as BatchNormalization : null;
+    if (bn) return foldNormalization(bn, layer);
+    return { kernel: Float32Array.from(layer.kernel!.values), shape: layer.kernel!.shape.slice(), bias: layer.bias ? Float32Array.from(layer.bias.values) : null };
   };
   const out: Layer[] = [];
   const weights: Tensor[][] = [];
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i];
+    if ([...folded.values()].includes(i)) continue;
     if (!quantizable(layer)) {
       out.push(layerFromKeras(layerToKeras(layer), op));
       weights.push(layer.getWeights());
       continue;
     }
-    const inputQuantization = params(i, `the input of layer "${layer.name}"`);
+    const inputQuantization = params(inputRange(i), `the input of layer "${layer.name}"`);
     if (layer.constructor === Dense) {
       const d = layer as Dense;
+      const w = floatWeights(i, d);
       out.push(new QuantizedDense({
-        ...baseArgs(d), units: d.units, activation: d.activation.name, useBias: d.useBias, inputQuantization, outputQuantization: consumerCode(i, d.activation),
+        ...baseArgs(d), units: d.units, activation: d.activation.name, useBias: w.bias !== null, inputQuantization, outputQuantization: consumerCode(i, d.activation),
       }));
-      weights.push(quantizedWeights(d, perChannel));
+      weights.push(quantizedWeights(w, perChannel));
       continue;
     }
     const c = layer as Conv2D;
     const next = layers[i + 1];
     const poolable = (c.activation.name === 'relu' || isLinear(c.activation)) && next?.constructor === MaxPooling2D;
     const pool = poolable ? next as MaxPooling2D : null;
+    const w = floatWeights(i, c);
     out.push(new QuantizedConv2D({
       ...baseArgs(c), filters: c.filters, kernelSize: c.kernelSize, strides: c.strides, padding: c.padding, dilationRate: c.dilationRate,
-      activation: c.activation.name, useBias: c.useBias, inputQuantization,
+      activation: c.activation.name, useBias: w.bias !== null, inputQuantization,
       outputQuantization: pool ? null : consumerCode(i, c.activation),
       pool: pool && {
         poolSize: pool.poolSize, strides: pool.strides, padding: pool.padding,
@@ -172,7 +240,7 @@ export function quantizeModel(model: Model, options: QuantizeOptions): Sequentia
         outputQuantization: consumerCode(i + 1, c.activation) ?? params(i + 1, `the output of layer "${c.name}"`),
       },
     }));
-    weights.push(quantizedWeights(c, perChannel));
+    weights.push(quantizedWeights(w, perChannel));
     if (pool) i++;
   }
   const quantized = new Sequential(out, { name: `${model.name}_int8` });

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
+import { foldNormalization } from '../../lib/quantization/quantize.js';
+import { randomTensor } from '../helpers/gradcheck.js';
 
 const { Conv2D, MaxPooling2D, Flatten, Dense, Dropout, BatchNormalization } = tn.layers;
 
@@ -146,7 +148,7 @@ describe('quantized layers', () => {
 });
 
 describe('quantizeModel on a CIFAR-style CNN', () => {
-  it('quantizes Conv2D (with its max pooling) and Dense, keeps the 3-channel first Conv2D, BatchNormalization and Dropout in float, and stays close to float32', () => {
+  it('quantizes Conv2D (with its max pooling) and Dense, keeps the 3-channel first Conv2D and Dropout in float, folds BatchNormalization into the Conv2D after it, and stays close to float32', () => {
     tn.setSeed(3);
     const model = new tn.Sequential([
       new Conv2D(8, 3, { padding: 'same', activation: 'relu', inputShape: [12, 12, 3] }),
@@ -160,9 +162,13 @@ describe('quantizeModel on a CIFAR-style CNN', () => {
       new Dense(4),
     ]);
     const x = tn.randomUniform([64, 12, 12, 3], 0, 1, 'float32', 5);
+    model.predict(x);
+    // Statistics of their own, so that folding the normalization changes the kernel.
+    const bn = model.layers[1] as InstanceType<typeof BatchNormalization>;
+    bn.setWeights([randomTensor([8], 6, 0.5, 1.5), randomTensor([8], 7, -0.5, 0.5), randomTensor([8], 8, -0.2, 0.5), randomTensor([8], 9, 0.05, 0.4)]);
     const q = tn.quantization.quantizeModel(model, { calibrationData: x, batchSize: 16 });
-    expect(q.layers.map((l) => l.className)).toEqual(['Conv2D', 'BatchNormalization', 'QuantizedConv2D', 'Dropout', 'QuantizedConv2D', 'Flatten', 'QuantizedDense', 'QuantizedDense']);
-    expect((q.layers[2] as tn.quantization.QuantizedConv2D).pool?.poolSize).toEqual([2, 2]);
+    expect(q.layers.map((l) => l.className)).toEqual(['Conv2D', 'QuantizedConv2D', 'Dropout', 'QuantizedConv2D', 'Flatten', 'QuantizedDense', 'QuantizedDense']);
+    expect((q.layers[1] as tn.quantization.QuantizedConv2D).pool?.poolSize).toEqual([2, 2]);
     const y32 = (model.predict(x) as tn.Tensor).data();
     const y8 = (q.predict(x) as tn.Tensor).data();
     let worst = 0;
@@ -172,6 +178,33 @@ describe('quantizeModel on a CIFAR-style CNN', () => {
       range = Math.max(range, Math.abs(y32[i]));
     }
     expect(worst).toBeLessThan(0.05 * range);
+  });
+
+  it('folds BatchNormalization exactly into a \'valid\' Conv2D or a Dense after Flatten, and leaves it before a \'same\' Conv2D', () => {
+    const bn = new BatchNormalization();
+    const conv = new Conv2D(5, [3, 2], { strides: [1, 2] });
+    const x = randomTensor([3, 7, 8, 4], 10);
+    conv.apply(bn.apply(x) as tn.Tensor);
+    bn.setWeights([randomTensor([4], 11, 0.5, 1.5), randomTensor([4], 12, -0.5, 0.5), randomTensor([4], 13, -1, 1), randomTensor([4], 14, 0.1, 2)]);
+    const folded = foldNormalization(bn, conv);
+    const want = Array.from((conv.apply(bn.apply(x) as tn.Tensor) as tn.Tensor).data());
+    const plain = new Conv2D(5, [3, 2], { strides: [1, 2] });
+    plain.apply(x);
+    plain.setWeights([tn.tensor(folded.kernel, folded.shape), tn.tensor(folded.bias!, [5])]);
+    const got = Array.from((plain.apply(x) as tn.Tensor).data());
+    got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+    // Through Flatten: the channel is the fastest axis of the flattened vector.
+    const dense = new Dense(3, { useBias: false });
+    const flat = new Flatten();
+    dense.apply(flat.apply(bn.apply(x) as tn.Tensor) as tn.Tensor);
+    const fd = foldNormalization(bn, dense);
+    const wantDense = Array.from((dense.apply(flat.apply(bn.apply(x) as tn.Tensor) as tn.Tensor) as tn.Tensor).data());
+    const gotDense = tn.add(tn.matMul(flat.apply(x) as tn.Tensor, tn.tensor(fd.kernel, fd.shape)), tn.tensor(fd.bias!, [3]));
+    Array.from(gotDense.data()).forEach((v, i) => expect(v).toBeCloseTo(wantDense[i], 4));
+    // Before a 'same' Conv2D the border would read zeros the normalization moves: not folded.
+    const same = new tn.Sequential([new Conv2D(6, 3, { activation: 'relu', inputShape: [6, 6, 4] }), new BatchNormalization(), new Conv2D(6, 3, { padding: 'same' }), new Flatten(), new Dense(2)]);
+    const q = tn.quantization.quantizeModel(same, { calibrationData: tn.randomUniform([8, 6, 6, 4], 0, 1, 'float32', 15) });
+    expect(q.layers.map((l) => l.className)).toEqual(['QuantizedConv2D', 'BatchNormalization', 'QuantizedConv2D', 'Flatten', 'QuantizedDense']);
   });
 
   it('quantizes a Sequential whose input shape comes from tn.input() (as every Keras 3 Sequential has it)', () => {
