@@ -63,6 +63,12 @@ export function convertToTensor(x: TensorLike, dtype: KerasDType | null = null):
 export function convertToNumpy(x: TensorLike): unknown {
   return toTensor(x, 'convertToNumpy').array();
 }
+/** Keras's array: convertToTensor. */
+export function array(x: TensorLike, dtype: KerasDType | null = null): Tensor {
+  return convertToTensor(x, dtype);
+}
+/** A copy with its own values that gradients pass through (numpy's copy; tn.clone). */
+export { clone as copy } from './elementwise.js';
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }
@@ -223,6 +229,14 @@ export function clip(x: TensorLike, xMin: number | TensorLike, xMax: number | Te
   if (typeof xMin === 'number' && typeof xMax === 'number') return ew.clipByValue(x, xMin, xMax);
   return ew.minimum(ew.maximum(floatArg(x, 'clip'), xMin), xMax);
 }
+/** numpy's allclose: whether every element of a is close to b's (isclose's test), as an int32 scalar 0/1. */
+export function allclose(a: TensorLike, b: TensorLike, rtol = 1e-5, atol = 1e-8, equalNan = false): Tensor {
+  return rd.all(np.isclose(a, b, rtol, atol, equalNan));
+}
+/** numpy's positive: the values themselves (a copy). */
+export function positive(x: TensorLike): Tensor {
+  return ew.clone(x);
+}
 /** a / b, with 0 where b is 0 (Keras's divide_no_nan). */
 export function divideNoNan(a: TensorLike, b: TensorLike): Tensor {
   const y = floatArg(b, 'divideNoNan');
@@ -363,6 +377,17 @@ export function vstack(xs: TensorLike[]): Tensor {
   return sh.concat(ts.map((t) => (t.rank === 0 ? sh.reshape(t, [1, 1]) : t.rank === 1 ? sh.reshape(t, [1, t.size]) : t)), 0);
 }
 export { splitAt as split } from './numpy.js';
+/** numpy's array_split: n sections that may differ by one (the first d % n get one more), or split points. */
+export function arraySplit(x: TensorLike, indicesOrSections: number | number[], axis = 0): Tensor[] {
+  const t = toTensor(x, 'arraySplit');
+  if (typeof indicesOrSections !== 'number') return np.splitAt(t, indicesOrSections, axis);
+  const n = indicesOrSections;
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`arraySplit: the number of sections must be a positive integer, received ${JSON.stringify(n)} (shape ${fmt(t.shape)})`);
+  const d = t.shape[normalizeAxis(axis, t.rank, 'arraySplit')];
+  const points: number[] = [];
+  for (let i = 1, at = 0; i < n; i++) points.push((at += Math.floor(d / n) + (i - 1 < d % n ? 1 : 0)));
+  return np.splitAt(t, points, axis);
+}
 export function tile(x: TensorLike, repeats: number | number[]): Tensor {
   return np.tileNumpy(x, repeats, sh.tile);
 }
@@ -480,6 +505,7 @@ export function multiHot(x: TensorLike, numClasses: number, axis = -1, dtype: Ke
 export { matMul as matmul } from './matmul.js';
 export { einsum } from './einsum.js';
 export { dotNumpy as dot, inner, normNumpy as norm, outer, tensordot, vdot } from './numpy.js';
+export { cholesky, det, inv, logdet, solve, solveTriangular } from './keras-linalg.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // nn

@@ -111,6 +111,8 @@ describe('gradients by finite differences', () => {
     gradCheck((a, b) => o.hstack([a, b]), [x, randomTensor([3, 2], 23)]);
     gradCheck((a, b) => o.vstack([a, b]), [randomTensor([4], 24), x]);
     gradCheck((a) => tn.concat(o.split(a, [1, 3], 1).map((p, i) => tn.mul(p, i + 1)), 1), [x]);
+    gradCheck((a) => tn.concat(o.arraySplit(a, 3, 1).map((p, i) => tn.mul(p, i + 1)), 1), [x]);
+    gradCheck((a) => o.copy(a), [x]);
     gradCheck((a) => o.tile(a, [2, 1, 2]), [x]);
     gradCheck((a) => o.repeat(a, [2, 0, 1, 3], 1), [x]);
     gradCheck((a) => o.repeat(a, 2), [x]);
@@ -144,6 +146,19 @@ describe('gradients by finite differences', () => {
     gradCheck((a) => o.trace(a, -1), [randomTensor([4, 3], 42)]);
     gradCheck((a) => o.diag(a, -1), [randomTensor([3], 43)]);
     gradCheck((a) => o.diag(a, 1), [randomTensor([3, 4], 44)]);
+    const sq = tn.add(randomTensor([2, 3, 3], 90), tn.mul(tn.eye(3), 3));
+    gradCheck((a) => o.inv(a), [sq]);
+    gradCheck((a, b) => o.solve(a, b), [sq, randomTensor([2, 3, 2], 91)]);
+    gradCheck((a, b) => o.solve(a, b), [tn.slice(sq, [0], [1]).reshape([3, 3]), randomTensor([3], 92)]);
+    gradCheck((a, b) => o.solveTriangular(a, b, true), [sq, randomTensor([2, 3, 2], 93)]);
+    gradCheck((a, b) => o.solveTriangular(a, b), [sq, randomTensor([2, 3, 1], 94)]);
+    gradCheck((a) => o.det(a), [randomTensor([2, 4, 4], 95)]);
+    // Cholesky's gradient is the one with respect to a symmetric matrix, so it is checked through a symmetrization.
+    const spd = (a: tn.Tensor) => tn.add(tn.matMul(a, a, false, true), tn.mul(tn.eye(4), 0.5));
+    const sym = (a: tn.Tensor) => tn.mul(tn.add(a, tn.transpose(a, [0, 2, 1])), 0.5);
+    const base = spd(randomTensor([2, 4, 4], 96));
+    gradCheck((a) => o.cholesky(sym(a)), [base]);
+    gradCheck((a) => o.logdet(sym(a)), [base]);
     for (const ord of [null, 1, 3, 0.5, Infinity]) gradCheck((a) => o.norm(a, ord, -1), [distinctTensor([2, 3, 4], 45)]);
     for (const ord of ['fro', 1, -1, Infinity, -Infinity] as const) gradCheck((a) => o.norm(a, ord, [1, 2], true), [distinctTensor([2, 3, 4], 46)]);
   });
@@ -304,6 +319,7 @@ describe('errors name the op and the shapes', () => {
     expect(() => o.pad(x, [[1, 1]] as [number, number][], 'reflectt' as 'reflect')).toThrow("pad: mode must be one of constant, reflect, symmetric, edge, wrap, received \"reflectt\"");
     expect(() => o.pad(x, [[1, 1], [1, 1], [1, 1]])).toThrow('pad: padWidth must be a non-negative integer, a pair [before, after] or 2 pairs for shape [2,3], received [[1,1],[1,1],[1,1]]');
     expect(() => o.pad(tn.zeros([1, 3]), [[1, 0], [0, 0]], 'reflect')).toThrow('pad: reflect needs at least 2 elements along axis 0 (shape [1,3])');
+    expect(() => o.arraySplit(x, 0, 1)).toThrow('arraySplit: the number of sections must be a positive integer, received 0 (shape [2,3])');
     expect(() => o.tile(x, [-1])).toThrow('tile: repeats must be a non-negative integer or a list of them, received [-1] (shape [2,3])');
     expect(() => o.sliceUpdate(x, [1, 2], tn.zeros([1, 2]))).toThrow('sliceUpdate: updates of shape [1,2] at [1,2] do not fit inside x of shape [2,3]');
     expect(() => o.scatter(tn.tensor([[0, 3]], undefined, 'int32'), tn.tensor([1]), [2, 3])).toThrow('scatter: index [0,3] is out of range for shape [2,3]');
@@ -327,6 +343,11 @@ describe('errors name the op and the shapes', () => {
     expect(() => o.vdot(x, tn.zeros([5]))).toThrow('vdot: operands must have the same number of elements, received shapes [2,3] and [5]');
     expect(() => o.norm(x, 2, [0, 1])).toThrow("norm: ord 2 for a matrix norm needs singular values, which tensornode does not compute; use 'fro', 1, -1, Infinity or -Infinity (shape [2,3])");
     expect(() => o.norm(tn.zeros([2, 2, 2]), 1)).toThrow('norm: with ord 1 and no axis, x must be 1-D or 2-D, received shape [2,2,2]');
+    expect(() => o.inv(tn.zeros([2, 3]))).toThrow('inv: needs square matrices in the last two axes, received shape [2,3]');
+    expect(() => o.inv(tn.tensor([[[1, 0], [0, 1]], [[1, 2], [2, 4]]]))).toThrow('inv: matrix 1 of the batch of shape [2,2,2] is singular');
+    expect(() => o.solve(tn.eye(3), tn.zeros([2, 3]))).toThrow('solve: b must be [..., 3, k] or [..., 3] with a\'s batch axes, received shape [2,3] for a of shape [3,3]');
+    expect(() => o.cholesky(tn.tensor([[1, 2], [2, 1]]))).toThrow('cholesky: matrix 0 of the batch of shape [2,2] is not positive definite');
+    expect(() => o.solveTriangular(tn.tensor([[1, 0], [1, 0]]), tn.ones([2]), true)).toThrow('solveTriangular: a zero on the diagonal of a (shape [2,2]) makes it singular');
     expect(() => o.diagonal(tn.zeros([3]))).toThrow('diagonal: needs a tensor of rank at least 2, received shape [3]');
     expect(() => o.diag(tn.zeros([2, 2, 2]))).toThrow('diag: needs a 1-D or 2-D tensor, received shape [2,2,2]');
   });
