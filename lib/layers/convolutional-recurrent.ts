@@ -5,7 +5,6 @@
 // 4 * filters outputs (the same sums), the input's for every timestep at once as one batch of batch * time maps,
 // and the state's once per step. The loop, masks, initial and returned states and stateful runs are Recurrent's.
 import { getActivation, type Activation as ActivationFunction } from '../activations.js';
-import { UnaryOp } from '../native.js';
 import { conv2dFused, conv3dFused } from '../ops/conv.js';
 import { add, mul } from '../ops/elementwise.js';
 import { reshape, slice, split } from '../ops/shape.js';
@@ -145,11 +144,11 @@ export abstract class ConvLSTM extends Recurrent {
 
   /** x [n, ...spatial, c] convolved with kernel [...window, c, oc] (plus bias) as the layer's rank says. */
   private conv(x: Tensor, kernel: Tensor, bias: Tensor | null, strides: number[], padding: Padding, dilations: number[], op: string): Tensor {
-    if (this.rank === 2) return conv2dFused(x, kernel, bias, strides as [number, number], padding, dilations as [number, number], UnaryOp.linear, 0, op);
-    if (this.rank === 3) return conv3dFused(x, kernel, bias, strides as [number, number, number], padding, dilations as [number, number, number], UnaryOp.linear, 0, op);
+    if (this.rank === 2) return conv2dFused(x, kernel, bias, strides as [number, number], padding, dilations as [number, number], undefined, 0, op);
+    if (this.rank === 3) return conv3dFused(x, kernel, bias, strides as [number, number, number], padding, dilations as [number, number, number], undefined, 0, op);
     // 1-D as a height-1 image, as Conv1D runs.
     const [n, w, c] = x.shape;
-    const y = conv2dFused(reshape(x, [n, 1, w, c]), reshape(kernel, [1, ...kernel.shape]), bias, [1, strides[0]], padding, [1, dilations[0]], UnaryOp.linear, 0, op);
+    const y = conv2dFused(reshape(x, [n, 1, w, c]), reshape(kernel, [1, ...kernel.shape]), bias, [1, strides[0]], padding, [1, dilations[0]], undefined, 0, op);
     return reshape(y, [n, y.shape[2], y.shape[3]]);
   }
 

@@ -296,6 +296,7 @@ export const opTargets: Target[] = [
   op('conv3d', ['T', 'T', 'stride', 'padding', 'fixed', 'stride'], () => [t([1, 4, 4, 4, 2]), t([2, 2, 2, 2, 3]), 1, 'valid', 'NDHWC', 1]),
   op('depthwiseConv2d', ['T', 'T', 'stride', 'padding', 'fixed', 'stride'], () => [t([1, 6, 6, 2]), t([3, 3, 2, 2]), 1, 'same', 'NHWC', 1]),
   op('conv2dTranspose', ['T', 'T', 'shape', 'stride', 'padding'], () => [t([1, 3, 3, 4]), t([2, 2, 2, 4]), [1, 6, 6, 2], 2, 'valid']),
+  op('conv3dTranspose', ['T', 'T', 'shape', 'stride', 'padding'], () => [t([1, 2, 3, 3, 4]), t([2, 2, 2, 2, 4]), [1, 4, 6, 6, 2], 2, 'valid']),
   op('maxPool2d', ['T', 'stride', 'stride', 'padding'], () => [t([1, 4, 4, 2]), 2, 2, 'valid']),
   op('avgPool2d', ['T', 'stride', 'stride', 'padding'], () => [t([1, 4, 4, 2]), 2, 1, 'same']),
   op('maxPool3d', ['T', 'stride', 'stride', 'padding'], () => [t([1, 4, 4, 4, 1]), 2, 2, 'valid']),
@@ -425,7 +426,12 @@ const candidateConfigs: Record<string, unknown>[] = [
 ];
 
 function candidateInputs(): unknown[] {
-  return [t([2, 4]), t([2, 3, 4]), t([2, 4, 4, 2]), t([2, 4, 4, 4, 2]), [t([2, 4]), t([2, 4], 3)], [t([2, 3, 4]), t([2, 3, 4], 3)], tn.tensor([[1, 2, 0], [3, 4, 1]], [2, 3], 'int32'), tn.tensor([[1, 2], [3, 4]]), ['a', 'b', 'c'], ['a b', 'b c']];
+  // Appended ones come last, so that the layers which took an earlier input keep it: a sequence of volumes
+  // (ConvLSTM3D) and a string and an integer column (HashedCrossing).
+  return [
+    t([2, 4]), t([2, 3, 4]), t([2, 4, 4, 2]), t([2, 4, 4, 4, 2]), [t([2, 4]), t([2, 4], 3)], [t([2, 3, 4]), t([2, 3, 4], 3)], tn.tensor([[1, 2, 0], [3, 4, 1]], [2, 3], 'int32'), tn.tensor([[1, 2], [3, 4]]), ['a', 'b', 'c'], ['a b', 'b c'],
+    t([1, 2, 3, 3, 3, 2]), [tn.tensor(['a', 'b']), tn.tensor([1, 2], [2], 'int32')],
+  ];
 }
 
 type LayerCtor = new (config: Record<string, unknown>) => tn.Layer;

@@ -777,10 +777,10 @@ describe('a Sequential has one output', () => {
 });
 
 describe('models', () => {
-  it('a functional model given inputs or outputs as an object keyed by name says to pass a list', () => {
+  it('a functional model given outputs as an object keyed by name says to pass a list (inputs may be one, keyed by their names)', () => {
     const a = tn.input({ shape: [2], name: 'a' });
     const out = new Dense(1).apply(a);
-    expect(() => new tn.Model({ inputs: { a } as unknown as tn.SymbolicTensor, outputs: out })).toThrow(/`inputs` as an object keyed by name is not supported; pass a list/);
+    expect(new tn.Model({ inputs: { a }, outputs: out }).inputs).toEqual([a]);
     expect(() => new tn.Model({ inputs: a, outputs: { out } as unknown as tn.SymbolicTensor })).toThrow(/`outputs` as an object keyed by name is not supported/);
   });
 
