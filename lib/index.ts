@@ -7,6 +7,13 @@ export { tidy, dispose, keep, ready, getBackend, setBackend } from './tfjs/index
 /** TF.js's nextFrame, enableProdMode, disposeVariables (no-ops), version, print and time, for ported code. */
 export { nextFrame, enableProdMode, disposeVariables, version, print, time } from './tfjs/index.js';
 export type { TimingInfo } from './tfjs/index.js';
+/** TF.js's names for ops tn.ops has under Keras's (acos, isFinite, ...), and TF.js's divNoNan, step, addN, bincount, ... */
+export {
+  acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh, tan, isFinite, isInf, logSigmoid, logicalXor, divNoNan,
+  euclideanNorm, step, addN, randomUniformInt, searchSorted, lowerBound, upperBound, bincount, meshgrid, slice1d, slice2d,
+  slice3d, slice4d, reverse1d, reverse2d, reverse3d, reverse4d, concat1d, concat2d, concat3d, concat4d, pad1d, pad2d, pad3d,
+  pad4d,
+} from './tfjs/ops.js';
 /** TF.js's tf.util (shuffle, createShuffledIndices, assert, sizeFromShape, ...); Keras's keras.utils is tn.utils. */
 export * as util from './tfjs/util.js';
 export type { DType, DataArray, NestedArray, NestedStringArray, TensorLike } from './tensor.js';

@@ -244,8 +244,9 @@ const signalOp = (name: string, roles: Role[], baseline: () => unknown[]): Targe
   call: (args) => (tn.signal as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args),
 });
 
-const unary = ['abs', 'ceil', 'cos', 'exp', 'expm1', 'floor', 'log', 'log1p', 'neg', 'reciprocal', 'relu', 'relu6', 'round', 'rsqrt', 'selu', 'sigmoid', 'sign', 'sin', 'softplus', 'softsign', 'sqrt', 'square', 'swish', 'tanh', 'hardSigmoid', 'isNaN', 'logicalNot', 'flatten', 'onesLike', 'zerosLike', 'erf', 'stopGradient', 'clone'];
-const binary = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'mod', 'floorDiv'];
+const unary = ['abs', 'ceil', 'cos', 'exp', 'expm1', 'floor', 'log', 'log1p', 'neg', 'reciprocal', 'relu', 'relu6', 'round', 'rsqrt', 'selu', 'sigmoid', 'sign', 'sin', 'softplus', 'softsign', 'sqrt', 'square', 'swish', 'tanh', 'hardSigmoid', 'isNaN', 'logicalNot', 'onesLike', 'zerosLike', 'erf', 'stopGradient', 'clone',
+  'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'cosh', 'sinh', 'tan', 'isFinite', 'isInf', 'logSigmoid', 'reverse1d'];
+const binary = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'mod', 'floorDiv', 'atan2', 'logicalXor', 'divNoNan'];
 const reductions = ['sum', 'mean', 'max', 'min', 'logSumExp', 'prod', 'all', 'any', 'variance', 'std', 'moments'];
 
 export const opTargets: Target[] = [
@@ -297,6 +298,33 @@ export const opTargets: Target[] = [
   op('depthwiseConv2d', ['T', 'T', 'stride', 'padding', 'fixed', 'stride'], () => [t([1, 6, 6, 2]), t([3, 3, 2, 2]), 1, 'same', 'NHWC', 1]),
   op('conv2dTranspose', ['T', 'T', 'shape', 'stride', 'padding'], () => [t([1, 3, 3, 4]), t([2, 2, 2, 4]), [1, 6, 6, 2], 2, 'valid']),
   op('conv3dTranspose', ['T', 'T', 'shape', 'stride', 'padding'], () => [t([1, 2, 3, 3, 4]), t([2, 2, 2, 2, 4]), [1, 4, 6, 6, 2], 2, 'valid']),
+  // flatten takes string tensors too, as tf.reshape does (a text column [N] to [N, 1] and back).
+  op('flatten', ['Tstr'], () => [t([2, 3])]),
+  // TF.js's names (lib/tfjs/ops.ts).
+  op('euclideanNorm', ['T', 'axes', 'bool'], () => [t([2, 3]), 1, false]),
+  op('step', ['T', 'number'], () => [t([2, 3]), 0.5]),
+  op('addN', ['tensors'], () => [[t([2, 3]), t([2, 3], 7)]]),
+  op('randomUniformInt', ['shape', 'number', 'number'], () => [[2, 3], 0, 5]),
+  op('searchSorted', ['T', 'T', 'fixed'], () => [tn.tensor([0, 1, 2, 5]), t([3], 5), 'left']),
+  op('lowerBound', ['T', 'T'], () => [tn.tensor([0, 1, 2, 5]), t([3], 5)]),
+  op('upperBound', ['T', 'T'], () => [tn.tensor([0, 1, 2, 5]), t([3], 5)]),
+  op('bincount', ['indices', 'T', 'count'], () => [ints([0, 2, 1, 2]), t([4]), 3]),
+  op('meshgrid', ['T', 'Tb'], () => [t([3]), t([4], 5)]),
+  op('slice1d', ['T', 'number', 'count'], () => [t([5]), 1, 2]),
+  op('slice2d', ['T', 'begin', 'shape'], () => [t([4, 5]), [1, 1], [2, 3]]),
+  op('slice3d', ['T', 'begin', 'shape'], () => [t([3, 4, 5]), [0, 1, 1], [2, 2, 3]]),
+  op('slice4d', ['T', 'begin', 'shape'], () => [t([2, 3, 4, 5]), [0, 0, 1, 1], [1, 2, 2, 3]]),
+  op('reverse2d', ['T', 'axes'], () => [t([2, 3]), 1]),
+  op('reverse3d', ['T', 'axes'], () => [t([2, 3, 4]), 2]),
+  op('reverse4d', ['T', 'axes'], () => [t([2, 3, 4, 5]), 0]),
+  op('concat1d', ['tensors'], () => [[t([3]), t([2], 7)]]),
+  op('concat2d', ['tensors', 'axis'], () => [[t([2, 3]), t([2, 3], 7)], 1]),
+  op('concat3d', ['tensors', 'axis'], () => [[t([2, 3, 2]), t([2, 3, 2], 7)], 2]),
+  op('concat4d', ['tensors', 'axis'], () => [[t([1, 2, 3, 2]), t([1, 2, 3, 2], 7)], 0]),
+  op('pad1d', ['T', 'fixed', 'number'], () => [t([3]), [1, 2], 0]),
+  op('pad2d', ['T', 'paddings', 'number'], () => [t([2, 3]), [[1, 0], [0, 2]], 0]),
+  op('pad3d', ['T', 'paddings', 'number'], () => [t([2, 3, 1]), [[1, 0], [0, 2], [0, 0]], 0]),
+  op('pad4d', ['T', 'paddings', 'number'], () => [t([1, 2, 3, 1]), [[0, 0], [1, 0], [0, 2], [0, 0]], 0]),
   op('maxPool2d', ['T', 'stride', 'stride', 'padding'], () => [t([1, 4, 4, 2]), 2, 2, 'valid']),
   op('avgPool2d', ['T', 'stride', 'stride', 'padding'], () => [t([1, 4, 4, 2]), 2, 1, 'same']),
   op('maxPool3d', ['T', 'stride', 'stride', 'padding'], () => [t([1, 4, 4, 4, 1]), 2, 2, 'valid']),

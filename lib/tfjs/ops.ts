@@ -1,0 +1,115 @@
+// TF.js's names and signatures for ops tensornode has under Keras 3's (tn.ops: arccos is TF.js's acos, isfinite its
+// isFinite, ...), and the TF.js ops that ported programs call and that are compositions of existing ones: divNoNan,
+// euclideanNorm, step, addN, randomUniformInt, searchSorted / lowerBound / upperBound, bincount, meshgrid and the
+// rank-named aliases (slice2d, concat3d, ...), which check the rank their name promises.
+import { add, div, equal, greater, where } from '../ops/elementwise.js';
+import { norm } from '../ops/linalg.js';
+import { meshgrid as kerasMeshgrid, searchsorted } from '../ops/numpy.js';
+import { concat, pad, reverse, slice, stack } from '../ops/shape.js';
+import { fmt } from '../shape-util.js';
+import { randomUniform, Tensor, tensor, toTensor, type TensorLike } from '../tensor.js';
+
+export {
+  arccos as acos, arccosh as acosh, arcsin as asin, arcsinh as asinh, arctan as atan, arctan2 as atan2, arctanh as atanh,
+  cosh, sinh, tan, isfinite as isFinite, isinf as isInf, logSigmoid, logicalXor,
+} from '../ops/numpy.js';
+
+/** a / b, and 0 wherever b is 0 (TF.js's divNoNan). */
+export function divNoNan(a: TensorLike, b: TensorLike): Tensor {
+  const bt = toTensor(b, 'divNoNan');
+  const zero = equal(bt, 0);
+  // The division reads 1 where b is 0, so that neither the value nor its gradient there is NaN or infinite.
+  return where(zero, 0, div(a, where(zero, 1, bt)));
+}
+
+/** The Euclidean norm over `axis` (all of x by default), TF.js's euclideanNorm. */
+export function euclideanNorm(x: TensorLike, axis?: number | number[] | null, keepDims = false): Tensor {
+  return norm(x, 'euclidean', axis, keepDims);
+}
+
+/** 1 where x > 0, else `alpha` (TF.js's step); its gradient is 0. */
+export function step(x: TensorLike, alpha = 0): Tensor {
+  const t = toTensor(x, 'step');
+  return where(greater(t, 0), 1, alpha);
+}
+
+/** The elementwise sum of tensors of one shape (TF.js's addN). */
+export function addN(tensors: TensorLike[]): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('addN: expected a non-empty list of tensors');
+  const ts = tensors.map((t, i) => toTensor(t, `addN (tensor ${i})`));
+  const odd = ts.findIndex((t) => t.rank !== ts[0].rank || t.shape.some((d, k) => d !== ts[0].shape[k]));
+  if (odd > 0) throw new Error(`addN: the tensors must have one shape; tensor 0 has shape ${fmt(ts[0].shape)} and tensor ${odd} ${fmt(ts[odd].shape)}`);
+  return ts.slice(1).reduce((acc, t) => add(acc, t), ts[0]);
+}
+
+/** Integers uniform in [minval, maxval) (TF.js's randomUniformInt), from the seed or the global generator. */
+export function randomUniformInt(shape: number[], minval: number, maxval: number, args: { seed?: number } = {}): Tensor {
+  if (!Number.isInteger(minval) || !Number.isInteger(maxval)) throw new Error(`randomUniformInt: minval and maxval must be integers, received ${minval} and ${maxval}`);
+  if (!(maxval > minval)) throw new Error(`randomUniformInt: maxval (${maxval}) must be greater than minval (${minval})`);
+  return randomUniform(shape, minval, maxval, 'int32', args.seed);
+}
+
+/**
+ * Indices where `values` would be inserted into each sorted row (TF.js's searchSorted; side 'left' or 'right'): a
+ * sorted vector and values of any shape, or sorted rows [batch, n] and a row of values for each [batch, m].
+ */
+export function searchSorted(sortedSequence: TensorLike, values: TensorLike, side: 'left' | 'right' = 'left', op = 'searchSorted'): Tensor {
+  const seq = toTensor(sortedSequence, op);
+  if (seq.rank !== 2) return searchsorted(seq, values, side, op);
+  const v = toTensor(values, op);
+  if (v.rank !== 2 || v.shape[0] !== seq.shape[0]) {
+    throw new Error(`${op}: with sorted rows of shape ${fmt(seq.shape)} the values must be rows of shape [${seq.shape[0]}, m], received ${fmt(v.shape)}`);
+  }
+  const rows = Array.from({ length: seq.shape[0] }, (_, r) => searchsorted(slice(seq, [r, 0], [1, -1]).reshape([seq.shape[1]]), slice(v, [r, 0], [1, -1]).reshape([v.shape[1]]), side, op));
+  return stack(rows, 0);
+}
+export const lowerBound = (sortedSequence: TensorLike, values: TensorLike): Tensor => searchSorted(sortedSequence, values, 'left', 'lowerBound');
+export const upperBound = (sortedSequence: TensorLike, values: TensorLike): Tensor => searchSorted(sortedSequence, values, 'right', 'upperBound');
+
+/**
+ * TF.js's bincount(x, weights, size): counts (or sums of weights) of each integer of x in [0, size), values outside
+ * left out; weights of x's shape, or an empty tensor for counts.
+ */
+export function bincount(x: TensorLike, weights: TensorLike, size: number): Tensor {
+  const t = toTensor(x, 'bincount');
+  if (t.dtype !== 'int32' || t.rank !== 1) throw new Error(`bincount: x must be an int32 vector, received a ${t.dtype} tensor of shape ${fmt(t.shape)}`);
+  if (!Number.isInteger(size) || size < 0) throw new Error(`bincount: size must be a non-negative integer, received ${size}`);
+  const w = toTensor(weights, 'bincount');
+  if (w.size !== 0 && (w.rank !== 1 || w.shape[0] !== t.shape[0])) throw new Error(`bincount: weights must be empty or have x's shape ${fmt(t.shape)}, received ${fmt(w.shape)}`);
+  const out = new Float32Array(size);
+  const v = t.values;
+  for (let i = 0; i < v.length; i++) if (v[i] >= 0 && v[i] < size) out[v[i]] += w.size ? w.values[i] : 1;
+  return w.size && w.dtype === 'float32' ? tensor(out, [size]) : tensor(Int32Array.from(out), [size], 'int32');
+}
+
+/** TF.js's meshgrid(x, y, { indexing }): the two coordinate grids, 'xy' (the default) or 'ij'. */
+export function meshgrid(x: TensorLike, y?: TensorLike, args: { indexing?: 'xy' | 'ij' } = {}): Tensor[] {
+  return kerasMeshgrid(y === undefined ? [x] : [x, y], args.indexing ?? 'xy');
+}
+
+function ranked(name: string, rank: number, x: TensorLike): Tensor {
+  const t = toTensor(x, name);
+  if (t.rank !== rank) throw new Error(`${name}: expected a tensor of rank ${rank}, received shape ${fmt(t.shape)}`);
+  return t;
+}
+
+export const slice1d = (x: TensorLike, begin: number, size: number): Tensor => slice(ranked('slice1d', 1, x), [begin], [size]);
+export const slice2d = (x: TensorLike, begin: [number, number], size: [number, number]): Tensor => slice(ranked('slice2d', 2, x), begin, size);
+export const slice3d = (x: TensorLike, begin: [number, number, number], size: [number, number, number]): Tensor => slice(ranked('slice3d', 3, x), begin, size);
+export const slice4d = (x: TensorLike, begin: [number, number, number, number], size: [number, number, number, number]): Tensor => slice(ranked('slice4d', 4, x), begin, size);
+export const reverse1d = (x: TensorLike): Tensor => reverse(ranked('reverse1d', 1, x));
+export const reverse2d = (x: TensorLike, axis?: number | number[]): Tensor => reverse(ranked('reverse2d', 2, x), axis);
+export const reverse3d = (x: TensorLike, axis?: number | number[]): Tensor => reverse(ranked('reverse3d', 3, x), axis);
+export const reverse4d = (x: TensorLike, axis?: number | number[]): Tensor => reverse(ranked('reverse4d', 4, x), axis);
+const concatRanked = (name: string, rank: number) => (tensors: TensorLike[], axis = 0): Tensor => {
+  if (!Array.isArray(tensors)) throw new Error(`${name}: expected a list of tensors, received ${tensors === null ? 'null' : typeof tensors}`);
+  return concat(tensors.map((t) => ranked(name, rank, t)), axis);
+};
+export const concat1d = (tensors: TensorLike[]): Tensor => concatRanked('concat1d', 1)(tensors, 0);
+export const concat2d = concatRanked('concat2d', 2);
+export const concat3d = concatRanked('concat3d', 3);
+export const concat4d = concatRanked('concat4d', 4);
+export const pad1d = (x: TensorLike, paddings: [number, number], constantValue = 0): Tensor => pad(ranked('pad1d', 1, x), [paddings], constantValue);
+export const pad2d = (x: TensorLike, paddings: [[number, number], [number, number]], constantValue = 0): Tensor => pad(ranked('pad2d', 2, x), paddings, constantValue);
+export const pad3d = (x: TensorLike, paddings: [[number, number], [number, number], [number, number]], constantValue = 0): Tensor => pad(ranked('pad3d', 3, x), paddings, constantValue);
+export const pad4d = (x: TensorLike, paddings: [[number, number], [number, number], [number, number], [number, number]], constantValue = 0): Tensor => pad(ranked('pad4d', 4, x), paddings, constantValue);

@@ -1,0 +1,99 @@
+// TF.js's op names that tensornode has under Keras's (acos for arccos, ...) or as compositions (divNoNan, step,
+// addN, bincount, ...): each against TF.js's own op on the same input (@tensorflow/tfjs, a dev dependency), the
+// composed ones' gradients by finite differences, and the rank-named aliases' checks.
+import { describe, expect, it } from 'vitest';
+import * as tn from '../lib/index.js';
+import { gradCheck, randomTensor } from './helpers/gradcheck.js';
+import { tf, useCpu } from './helpers/tfjs.js';
+
+const vals = (t: tn.Tensor) => Array.from(t.data() as ArrayLike<number>);
+
+async function expectSameAsTfjs(ours: tn.Tensor, theirs: ReturnType<typeof tf.tensor>, what: string, digits = 5): Promise<void> {
+  expect(ours.shape, what).toEqual(theirs.shape);
+  const want = Array.from(await theirs.data() as ArrayLike<number>);
+  vals(ours).forEach((v, i) => {
+    if (Number.isNaN(want[i])) expect(Number.isNaN(v), `${what} [${i}]`).toBe(true);
+    else expect(v, `${what} [${i}]`).toBeCloseTo(want[i], digits);
+  });
+}
+
+describe('TF.js\'s names for tensornode\'s ops', () => {
+  it('unary and binary math equal TF.js\'s on the same values', async () => {
+    await useCpu();
+    const inside = [-0.9, -0.3, 0, 0.4, 0.8];
+    const above = [1, 1.5, 2.5, 4, 7];
+    const any = [-3, -0.5, 0, 0.5, 2];
+    const cases: [keyof typeof tn & string, number[]][] = [
+      ['acos', inside], ['asin', inside], ['atan', any], ['atanh', inside], ['acosh', above], ['asinh', any], ['cosh', any],
+      ['sinh', any], ['tan', inside], ['logSigmoid', any],
+    ];
+    for (const [name, x] of cases) {
+      const f = (tn as unknown as Record<string, (t: tn.Tensor) => tn.Tensor>)[name];
+      const g = (tf as unknown as Record<string, (t: ReturnType<typeof tf.tensor>) => ReturnType<typeof tf.tensor>>)[name];
+      await expectSameAsTfjs(f(tn.tensor(x)), g(tf.tensor(x)), name);
+    }
+    const special = [1, -Infinity, NaN, Infinity, 0];
+    await expectSameAsTfjs(tn.isFinite(tn.tensor(special)), tf.cast(tf.isFinite(tf.tensor(special)), 'int32'), 'isFinite');
+    await expectSameAsTfjs(tn.isInf(tn.tensor(special)), tf.cast(tf.isInf(tf.tensor(special)), 'int32'), 'isInf');
+    await expectSameAsTfjs(tn.atan2(tn.tensor(any), tn.tensor(above)), tf.atan2(tf.tensor(any), tf.tensor(above)), 'atan2');
+    await expectSameAsTfjs(tn.divNoNan(tn.tensor([1, 2, 3, 0]), tn.tensor([2, 0, -1, 0])), tf.divNoNan(tf.tensor([1, 2, 3, 0]), tf.tensor([2, 0, -1, 0])), 'divNoNan');
+    await expectSameAsTfjs(tn.logicalXor(tn.tensor([1, 0, 1, 0], [4], 'int32'), tn.tensor([1, 1, 0, 0], [4], 'int32')),
+      tf.cast(tf.logicalXor(tf.tensor([1, 0, 1, 0], [4], 'bool'), tf.tensor([1, 1, 0, 0], [4], 'bool')), 'int32'), 'logicalXor');
+    await expectSameAsTfjs(tn.step(tn.tensor(any), 0.25), tf.step(tf.tensor(any), 0.25), 'step');
+  });
+
+  it('norms, sums, searches, counts and grids equal TF.js\'s', async () => {
+    await useCpu();
+    const x = randomTensor([3, 4], 1);
+    const tx = tf.tensor(vals(x), [3, 4]);
+    await expectSameAsTfjs(tn.euclideanNorm(x), tf.euclideanNorm(tx), 'euclideanNorm');
+    await expectSameAsTfjs(tn.euclideanNorm(x, 1, true), tf.euclideanNorm(tx, 1, true), 'euclideanNorm over an axis');
+    await expectSameAsTfjs(tn.addN([x, x, tn.ones([3, 4])]), tf.addN([tx, tx, tf.ones([3, 4])]), 'addN');
+    const sorted = [[0, 1, 3, 3, 7], [-2, 0, 0, 4, 9]];
+    const values = [[3, 8, -1], [0, 5, 9]];
+    await expectSameAsTfjs(tn.searchSorted(tn.tensor(sorted), tn.tensor(values)), tf.searchSorted(tf.tensor(sorted), tf.tensor(values)), 'searchSorted');
+    await expectSameAsTfjs(tn.upperBound(tn.tensor(sorted), tn.tensor(values)), tf.upperBound(tf.tensor(sorted), tf.tensor(values)), 'upperBound');
+    await expectSameAsTfjs(tn.lowerBound(tn.tensor(sorted), tn.tensor(values)), tf.lowerBound(tf.tensor(sorted), tf.tensor(values)), 'lowerBound');
+    const ids = [0, 2, 2, 5, 1, 2];
+    const w = [0.5, 1, 2, 3, 4, 5];
+    await expectSameAsTfjs(tn.bincount(tn.tensor(ids, [6], 'int32'), tn.tensor(w), 4), tf.bincount(tf.tensor(ids, [6], 'int32'), tf.tensor(w), 4), 'bincount with weights');
+    await expectSameAsTfjs(tn.bincount(tn.tensor(ids, [6], 'int32'), tn.tensor([]), 3), tf.bincount(tf.tensor(ids, [6], 'int32'), tf.tensor([], [0]), 3), 'bincount counts');
+    for (const indexing of ['xy', 'ij'] as const) {
+      const ours = tn.meshgrid(tn.tensor([1, 2, 3]), tn.tensor([4, 5]), { indexing });
+      const theirs = tf.meshgrid(tf.tensor([1, 2, 3]), tf.tensor([4, 5]), { indexing });
+      for (let i = 0; i < 2; i++) await expectSameAsTfjs(ours[i], theirs[i], `meshgrid ${indexing} ${i}`);
+    }
+    const r = tn.randomUniformInt([1000], -2, 3, { seed: 4 });
+    expect(r.dtype).toBe('int32');
+    expect(new Set(vals(r))).toEqual(new Set([-2, -1, 0, 1, 2]));
+    expect(vals(tn.randomUniformInt([5], 0, 9, { seed: 7 }))).toEqual(vals(tn.randomUniformInt([5], 0, 9, { seed: 7 })));
+  });
+
+  it('the rank-named aliases do what the general op does and check the rank they promise', () => {
+    const x = randomTensor([3, 4], 2);
+    expect(vals(tn.slice2d(x, [1, 1], [2, 2]))).toEqual(vals(tn.slice(x, [1, 1], [2, 2])));
+    expect(vals(tn.reverse2d(x, 1))).toEqual(vals(tn.reverse(x, 1)));
+    expect(vals(tn.concat2d([x, x], 1))).toEqual(vals(tn.concat([x, x], 1)));
+    expect(vals(tn.pad2d(x, [[1, 0], [0, 1]], 3))).toEqual(vals(tn.pad(x, [[1, 0], [0, 1]], 3)));
+    expect(vals(tn.slice1d(tn.tensor([1, 2, 3, 4]), 1, 2))).toEqual([2, 3]);
+    expect(vals(tn.concat1d([tn.tensor([1]), tn.tensor([2, 3])]))).toEqual([1, 2, 3]);
+    expect(vals(tn.pad1d(tn.tensor([1]), [1, 2]))).toEqual([0, 1, 0, 0]);
+    expect(() => tn.slice3d(x, [0, 0, 0], [1, 1, 1])).toThrow('slice3d: expected a tensor of rank 3, received shape [3,4]');
+    expect(() => tn.concat4d([x], 0)).toThrow('concat4d: expected a tensor of rank 4, received shape [3,4]');
+    expect(() => tn.addN([x, tn.ones([4, 3])])).toThrow('addN: the tensors must have one shape; tensor 0 has shape [3,4] and tensor 1 [4,3]');
+    expect(() => tn.bincount(tn.tensor([1.5]), tn.tensor([]), 2)).toThrow('bincount: x must be an int32 vector');
+    expect(() => tn.randomUniformInt([2], 3, 3)).toThrow('randomUniformInt: maxval (3) must be greater than minval (3)');
+  });
+
+  it('the composed ones have the gradients finite differences give', () => {
+    const a = randomTensor([2, 3], 3, 0.5, 2);
+    const b = randomTensor([2, 3], 4, 0.5, 2, [], 0.2);
+    gradCheck((x, y) => tn.divNoNan(x, y), [a, b]);
+    gradCheck((x) => tn.euclideanNorm(x, 1), [a]);
+    gradCheck((x, y) => tn.addN([x, y, x]), [a, b]);
+    // Where the divisor is 0 the result is 0 and so is its gradient (no NaN from the division read there).
+    const grads = tn.grads((x: tn.Tensor, y: tn.Tensor) => tn.sum(tn.divNoNan(x, y)))([tn.tensor([1, 2]), tn.tensor([0, 4])]);
+    expect(vals(grads[0])).toEqual([0, 0.25]);
+    expect(vals(grads[1])).toEqual([0, -2 / 16]);
+  });
+});
