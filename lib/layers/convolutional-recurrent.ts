@@ -102,6 +102,10 @@ export abstract class ConvLSTM extends Recurrent {
     return this.rank + 3;
   }
 
+  protected override builtinClass(): boolean {
+    return [ConvLSTM1D, ConvLSTM2D, ConvLSTM3D].includes(this.constructor as never);
+  }
+
   protected override sequenceLayout(): string {
     return `[batch, timesteps, ${AXES[this.rank]}, channels]`;
   }

@@ -97,7 +97,7 @@ export interface GRUArgs extends RNNArgs {
   resetAfter?: boolean;
 }
 
-export function flag(v: unknown, cls: string, arg: string): boolean {
+function flag(v: unknown, cls: string, arg: string): boolean {
   if (v !== undefined && typeof v !== 'boolean') throw invalid(cls, arg, 'true or false', v);
   return v ?? false;
 }
@@ -221,6 +221,10 @@ export abstract class Recurrent extends Layer {
   stateShapes(_inputShape?: readonly (number | null)[]): number[][] {
     return this.stateSizes().map((n) => [n]);
   }
+  /** Whether this is one of tensornode's own classes (whose call arguments are checked), not a user's subclass. */
+  protected builtinClass(): boolean {
+    return [SimpleRNN, LSTM, GRU, RNN].includes(this.constructor as never);
+  }
   /** The input's rank, batch and time axes included, and its axes as errors name them. */
   protected sequenceRank(): number {
     return 3;
@@ -239,7 +243,7 @@ export abstract class Recurrent extends Layer {
   // With returnState the result is a list at run time; cast it (as Keras users unpack one).
   override apply(inputs: any, args: CallArgs = {}): any {
     // A subclass of its own may take more; the built-in classes take these.
-    if ([SimpleRNN, LSTM, GRU, RNN].includes(this.constructor as never)) checkCallArgs(args, ['initialState'], this);
+    if (this.builtinClass()) checkCallArgs(args, ['initialState'], this);
     const { initialState, ...rest } = args;
     if (initialState === undefined || initialState === null) return super.apply(inputs, rest);
     if (Array.isArray(inputs)) throw new Error(`Layer "${this.name}" (${this.className}): pass the initial states either in the input list or as initialState, not both`);

@@ -236,6 +236,8 @@ describe('ConvLSTM2D', () => {
     expect(() => new L.ConvLSTM2D(2, 3, { strides: 2, dilationRate: 2 })).toThrow('ConvLSTM2D: strides > 1 are not compatible with dilationRate > 1');
     expect(() => new L.ConvLSTM2D(2, 3, { dropout: 1 })).toThrow('ConvLSTM2D: received an invalid value for `dropout`');
     expect(() => new L.ConvLSTM2D(2, 3, { paddng: 'same' } as never).apply(tn.zeros([1, 2, 4, 4, 1]))).toThrow(/paddng/);
+    // A misspelt call argument would silently start from zero states.
+    expect(() => new L.ConvLSTM2D(2, 3).apply(tn.zeros([1, 2, 4, 4, 1]), { initial_state: [] } as never)).toThrow(/initial_state/);
     expect(() => new L.ConvLSTM2D(2, 3, { name: 'clstm' }).apply(tn.zeros([1, 2, 4, 4]))).toThrow('Input 0 of layer "clstm" is incompatible with the layer: expected ndim=5');
     expect(() => new L.ConvLSTM2D(2, 5, { name: 'clstm' }).apply(tn.zeros([1, 2, 4, 4, 1]))).toThrow("Layer \"clstm\" (ConvLSTM2D): the 5x5 kernel does not fit its input of shape (1, 2, 4, 4, 1) with 'valid' padding");
     const layer = new L.ConvLSTM2D(2, 3, { name: 'clstm' });
