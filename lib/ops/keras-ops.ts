@@ -54,10 +54,22 @@ export function cast(x: TensorLike, dtype: KerasDType): Tensor {
   return dtype === 'bool' ? ew.notEqual(t, 0) : ew.cast(t, d);
 }
 /** A tensor from nested arrays, typed arrays or a tensor (returned as is, or cast when a dtype is given). */
-export function convertToTensor(x: TensorLike, dtype: KerasDType | null = null): Tensor {
-  if (x instanceof Tensor) return dtype === null ? x : cast(x, dtype);
+export function convertToTensor(x: TensorLike, dtype: KerasDType | 'string' | null = null): Tensor {
+  if (x instanceof Tensor) return dtype === null || (dtype === 'string' && x.dtype === ('string' as DType)) ? x : cast(x, dtype as KerasDType);
+  // Strings become a string tensor (for the text and categorical preprocessing layers, as
+  // keras.ops.convert_to_tensor(["fixed"]) feeds a FeatureSpace's inference model).
+  if (isNestedStrings(x)) {
+    if (dtype !== null && dtype !== 'string') throw new Error(`convertToTensor: cannot convert strings to ${dtype}`);
+    return tensor(x);
+  }
+  if (dtype === 'string') throw new Error('convertToTensor: dtype "string" needs strings');
   const t = toTensor(x, 'convertToTensor');
   return dtype === null ? t : cast(t, dtype);
+}
+function isNestedStrings(x: unknown): boolean {
+  let v = x;
+  while (Array.isArray(v) && v.length > 0) v = v[0];
+  return typeof v === 'string';
 }
 /** The values as nested arrays (Keras's convert_to_numpy returns a numpy array). */
 export function convertToNumpy(x: TensorLike): unknown {

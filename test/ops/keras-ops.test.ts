@@ -245,6 +245,14 @@ describe('core and control flow', () => {
     expect(Array.from(g.data())).toEqual([3, -1]);
     expect(o.empty([2, 1]).array()).toEqual([[0], [0]]);
   });
+  it('convertToTensor takes strings, as keras.ops.convert_to_tensor(["fixed"]) feeds a FeatureSpace model', () => {
+    const t = o.convertToTensor(['fixed']);
+    expect(tn.isStringTensor(t)).toBe(true);
+    expect(t.shape).toEqual([1]);
+    expect(t.array()).toEqual(['fixed']);
+    expect(o.convertToTensor([['a', 'b']], 'string').shape).toEqual([1, 2]);
+    expect(() => o.convertToTensor(['a'], 'float32')).toThrow(/cannot convert strings to float32/);
+  });
   it('cond runs only the chosen branch', () => {
     let calls = 0;
     const branch = (v: number) => () => { calls++; return v; };
