@@ -687,3 +687,21 @@ export const binaryFocalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, ap
 export const categoricalFocalCrossentropy = (yTrue: TensorLike, yPred: TensorLike, alpha: number | number[] = 0.25, gamma = 2, fromLogits = false, labelSmoothing = 0, axis = -1) => new CategoricalFocalCrossentropy({ alpha, gamma, fromLogits, labelSmoothing, axis }).call(toTensor(yTrue, 'categoricalFocalCrossentropy'), floatArg(yPred, 'categoricalFocalCrossentropy'));
 export const dice = (yTrue: TensorLike, yPred: TensorLike, axis: number | number[] | null = null) => new Dice({ axis }).call(toTensor(yTrue, 'dice'), floatArg(yPred, 'dice'));
 export const tversky = (yTrue: TensorLike, yPred: TensorLike, alpha = 0.5, beta = 0.5) => new Tversky({ alpha, beta }).call(toTensor(yTrue, 'tversky'), floatArg(yPred, 'tversky'));
+
+/**
+ * The Keras name of a functional form above (keras.losses.binary_crossentropy): compile({ loss: tn.losses.binaryCrossentropy })
+ * is saved as 'binary_crossentropy', as Keras 3 saves its built-in loss functions by name. Other functions: undefined.
+ */
+export function builtinLossFunctionName(fn: unknown): string | undefined {
+  if (typeof fn !== 'function') return undefined;
+  builtinFunctionNames ??= new Map<unknown, string>([
+    [meanSquaredError, 'mean_squared_error'], [meanAbsoluteError, 'mean_absolute_error'], [binaryCrossentropy, 'binary_crossentropy'],
+    [categoricalCrossentropy, 'categorical_crossentropy'], [sparseCategoricalCrossentropy, 'sparse_categorical_crossentropy'], [huber, 'huber'],
+    [klDivergence, 'kl_divergence'], [poisson, 'poisson'], [cosineSimilarity, 'cosine_similarity'], [logCosh, 'log_cosh'], [hinge, 'hinge'],
+    [squaredHinge, 'squared_hinge'], [meanAbsolutePercentageError, 'mean_absolute_percentage_error'],
+    [meanSquaredLogarithmicError, 'mean_squared_logarithmic_error'], [categoricalHinge, 'categorical_hinge'],
+    [binaryFocalCrossentropy, 'binary_focal_crossentropy'], [categoricalFocalCrossentropy, 'categorical_focal_crossentropy'], [dice, 'dice'], [tversky, 'tversky'],
+  ]);
+  return builtinFunctionNames.get(fn);
+}
+let builtinFunctionNames: Map<unknown, string> | undefined;

@@ -17,7 +17,7 @@ import { Bidirectional, TimeDistributed } from '../layers/wrappers.js';
 import { MultiHeadAttention } from '../layers/attention.js';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN as RNNLayer, SimpleRNN, SimpleRNNCell } from '../layers/recurrent.js';
 import { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D } from '../layers/convolutional-recurrent.js';
-import { getLoss, isRegisteredLoss, Loss, type LossIdentifier } from '../losses.js';
+import { builtinLossFunctionName, getLoss, isRegisteredLoss, Loss, type LossIdentifier } from '../losses.js';
 import { getMetric, Metric, metricClassNames, serializeMetric } from '../metrics.js';
 import { Model, type CompileArgs } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
@@ -679,6 +679,9 @@ function keras3CompileConfig(model: Model): Json | null {
   const named = (v: unknown): boolean => typeof v === 'string' || (Array.isArray(v) && v.every(named)) || (isObject(v) && Object.values(v).every(named));
   // A built-in Loss object (BinaryCrossentropy({ fromLogits: true })) as Keras 3 serializes it.
   const lossOf = (l: unknown): unknown => {
+    // keras.losses.binary_crossentropy, the function, is saved by its name.
+    const builtin = builtinLossFunctionName(l);
+    if (builtin !== undefined) return builtin;
     if (l instanceof Loss && KERAS3_LOSSES.includes(l.constructor.name)) {
       const c = camelConfigToKeras(l.getConfig()) as Json;
       return keras3Object('keras.losses', l.constructor.name, { ...c, reduction: c.reduction ?? 'sum_over_batch_size' });

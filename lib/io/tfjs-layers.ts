@@ -15,7 +15,7 @@ import { getOptimizer, type Optimizer } from '../optimizers/optimizer.js';
 import { getSchedule } from '../optimizers/schedules.js';
 import { tensor, type Variable } from '../tensor.js';
 import { backendInfo } from '../backend.js';
-import { Loss } from '../losses.js';
+import { builtinLossFunctionName, Loss } from '../losses.js';
 import { Metric, serializeMetric } from '../metrics.js';
 import { normalizeName } from '../names.js';
 import type { CompileArgs } from '../models/model.js';
@@ -485,6 +485,8 @@ export function serializeCompile(model: Model): Json | null {
   const opt = model.optimizer;
   const loss = (l: unknown): unknown => {
     if (typeof l === 'string') return l;
+    const builtin = builtinLossFunctionName(l);
+    if (builtin !== undefined) return builtin;
     if (l instanceof Loss && l.constructor.name !== 'LossFunctionWrapper') return { className: l.constructor.name, config: l.getConfig() };
     throw new Error('custom');
   };

@@ -371,6 +371,38 @@ describe('model.save(x.keras)', () => {
     expect(archive(path).config.compile_config).toBeUndefined();
   });
 
+  it('a built-in loss function (keras.losses.binary_crossentropy) is saved by its name, in .keras and TF.js folders', async () => {
+    const model = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [3], activation: 'sigmoid' })]);
+    model.compile({ optimizer: 'adam', loss: tn.losses.binaryCrossentropy });
+    await model.fit(tn.tensor([[1, 2, 3], [0, 1, 0]]), tn.tensor([[1], [0]]), { epochs: 1, verbose: 0 });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const path = fresh('.keras');
+      await model.save(path);
+      expect(archive(path).config.compile_config.loss).toBe('binary_crossentropy');
+      const dir = mkdtempSync(join(root, 'lossfn-'));
+      await model.save(dir);
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      expect(json.trainingConfig.loss).toBe('binary_crossentropy');
+      for (const loaded of [await tn.models.loadModel(path), await tn.models.loadModel(dir)]) {
+        expect(loaded.optimizer).toBeDefined();
+        const [l] = await loaded.evaluate(tn.tensor([[1, 2, 3]]), tn.tensor([[1]]), { verbose: 0 });
+        expect(Number.isFinite(l)).toBe(true);
+      }
+      expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).not.toMatch(/without its compile\(\) arguments/);
+    } finally {
+      warn.mockRestore();
+    }
+    for (const f of [tn.losses.meanSquaredError, tn.losses.logCosh, tn.losses.dice, tn.losses.categoricalFocalCrossentropy, tn.losses.klDivergence]) {
+      const m = new tn.Sequential([new tn.layers.Dense(2, { inputShape: [3], activation: 'softmax' })]);
+      m.compile({ optimizer: 'sgd', loss: f });
+      const path = fresh('.keras');
+      await m.save(path);
+      expect(typeof archive(path).config.compile_config.loss).toBe('string');
+      expect((await tn.models.loadModel(path)).optimizer).toBeDefined();
+    }
+  });
+
   it('a functional model with Embedding, Bidirectional(LSTM), GRU, BatchNormalization, Concatenate and two inputs round-trips', async () => {
     const tokens = tn.input({ shape: [6], name: 'tokens' });
     const extra = tn.input({ shape: [3], name: 'extra' });
