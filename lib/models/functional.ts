@@ -15,10 +15,13 @@ export interface Graph {
 /** Checks the symbolic inputs and outputs and orders the layer calls between them. */
 export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor> | undefined, outputs: SymbolicTensor | SymbolicTensor[] | undefined): Graph {
   // Keras 3 takes inputs as a dict (FeatureSpace's getInputs()), whose keys then name the data's keys; here data is
-  // routed by the input layers' names, so each key must be its input's name.
+  // routed by the input layers' names, so each key must be its input's name. An intermediate tensor (FeatureSpace's
+  // getEncodedFeatures() in 'dict' mode) becomes a fresh input at the cut, which is named by its key.
+  let keys: string[] | undefined;
   if (inputs && !Array.isArray(inputs) && !(inputs instanceof SymbolicTensor) && typeof inputs === 'object') {
     const entries = Object.entries(inputs);
-    const renamed = entries.find(([k, t]) => t instanceof SymbolicTensor && t.node.layer.name !== k);
+    keys = entries.map(([k]) => k);
+    const renamed = entries.find(([k, t]) => t instanceof SymbolicTensor && t.node.layer instanceof InputLayer && t.node.layer.name !== k);
     if (renamed) {
       throw new Error(`Model: \`inputs\` as an object must key each input by its name (the name data is matched by): key "${renamed[0]}" holds the input named "${renamed[1].node.layer.name}"; name it with tn.input({ name: '${renamed[0]}', ... }) or pass a list`);
     }
@@ -35,7 +38,7 @@ export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | Record<st
   for (const t of [...ins, ...outs]) {
     if (!(t instanceof SymbolicTensor)) throw new Error('Model: `inputs` and `outputs` must be symbolic tensors from tn.input() and layer.apply()');
   }
-  if (ins.some((t) => !(t.node.layer instanceof InputLayer))) return buildGraph(...cutAt(ins, outs));
+  if (ins.some((t) => !(t.node.layer instanceof InputLayer))) return buildGraph(...cutAt(ins, outs, keys));
   // Depth-first from the outputs gives every layer call after the calls it depends on.
   const order: LayerNode[] = [];
   const seen = new Set<LayerNode>();
@@ -69,14 +72,15 @@ export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | Record<st
 /**
  * Keras builds a model from intermediate tensors too (keras.io's FeatureSpace examples: Model(encoded_features,
  * outputs) trains on already-encoded data, beside Model(raw_inputs, outputs) for serving): each such input becomes
- * a fresh tn.input of its shape and dtype (named after the layer that made it), and the layer calls between the
+ * a fresh tn.input of its shape and dtype (named by its key when inputs came as a dict, else after the layer that
+ * made it), and the layer calls between the
  * inputs and the outputs are applied again from there, so the new model shares those layers and their weights.
  */
-function cutAt(ins: SymbolicTensor[], outs: SymbolicTensor[]): [SymbolicTensor[], SymbolicTensor[]] {
+function cutAt(ins: SymbolicTensor[], outs: SymbolicTensor[], keys?: string[]): [SymbolicTensor[], SymbolicTensor[]] {
   const fresh = new Map<SymbolicTensor, SymbolicTensor>();
-  const newIns = ins.map((t) => {
+  const newIns = ins.map((t, i) => {
     if (t.node.layer instanceof InputLayer) return t;
-    const replacement = input({ batchShape: t.shape, dtype: t.dtype, name: t.node.layer.name });
+    const replacement = input({ batchShape: t.shape, dtype: t.dtype, name: keys?.[i] ?? t.node.layer.name });
     fresh.set(t, replacement);
     return replacement;
   });

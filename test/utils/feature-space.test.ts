@@ -188,4 +188,25 @@ describe('a functional model from intermediate tensors', () => {
     expect((model.predict({ a: tn.ones([4, 2]), b: tn.ones([4, 3]) }) as tn.Tensor).shape).toEqual([4, 1]);
     expect(() => tn.model({ inputs: { left: a, b }, outputs: out })).toThrow('Model: `inputs` as an object must key each input by its name (the name data is matched by): key "left" holds the input named "a"');
   });
+
+  it('takes FeatureSpace\'s dict of encoded features as inputs, keyed by feature name (the data\'s keys), and serves from raw columns', async () => {
+    const fs = new FeatureSpace({
+      features: { color: FeatureSpace.stringCategorical({ outputMode: 'int' }), size: 'integer_categorical', weight: 'float_normalized' },
+      crosses: [['color', 'size']], crossingDim: 8, outputMode: 'dict',
+    });
+    const cols = { color: ['red', 'blue', 'red', 'green'], size: [1, 2, 3, 1], weight: [1.5, 2, 0.5, 3] };
+    await fs.adapt(cols);
+    const enc = fs.getEncodedFeatures() as Record<string, tn.SymbolicTensor>;
+    const emb = new tn.layers.Flatten().apply(new tn.layers.Embedding({ inputDim: 4, outputDim: 2 }).apply(enc.color) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    const out = new tn.layers.Dense(1, { activation: 'sigmoid' }).apply(tn.layers.concatenate([emb, enc.size, enc.weight, enc.color_X_size]) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    const training = tn.model({ inputs: enc, outputs: out });
+    expect(training.inputNames.slice().sort()).toEqual(['color', 'color_X_size', 'size', 'weight']);
+    training.compile({ optimizer: 'adam', loss: 'binary_crossentropy' });
+    const encoded = fs.apply(cols) as Record<string, tn.Tensor>;
+    await training.fit(encoded, tn.tensor([[1], [0], [1], [0]]), { epochs: 2, verbose: 0 });
+    const serving = tn.model({ inputs: fs.getInputs(), outputs: out });
+    const raw = { color: tn.tensor(['red', 'blue']), size: tn.tensor([1, 2], [2], 'int32'), weight: tn.tensor([1.5, 2]) };
+    const fromEncoded = (training.predict(fs.apply(raw) as Record<string, tn.Tensor>) as tn.Tensor).array();
+    expect((serving.predict(raw) as tn.Tensor).array()).toEqual(fromEncoded);
+  });
 });
