@@ -507,6 +507,10 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
     numMelBins: c.num_mel_bins, minFreq: c.min_freq, maxFreq: c.max_freq, powerToDb: c.power_to_db, topDb: c.top_db, magExp: c.mag_exp,
     minPower: c.min_power, refPower: c.ref_power,
   }),
+  STFTSpectrogram: (c, ctx) => build('STFTSpectrogram', c, ctx, {
+    mode: c.mode, frameLength: c.frame_length, frameStep: c.frame_step, fftLength: c.fft_length, window: c.window, periodic: c.periodic,
+    scaling: c.scaling, padding: c.padding, expandDims: c.expand_dims, dataFormat: c.data_format ?? undefined,
+  }, true),
 };
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -473,6 +473,7 @@ const KERAS3_KEYS: Record<string, string[]> = {
   ZeroPadding3D: ['padding', 'data_format'], Cropping3D: ['cropping', 'data_format'], UpSampling3D: ['size', 'data_format'],
   SpatialDropout3D: ['rate', 'data_format', 'seed'], RMSNormalization: ['axis', 'epsilon'],
   MelSpectrogram: ['fft_length', 'sequence_stride', 'sequence_length', 'window', 'sampling_rate', 'num_mel_bins', 'min_freq', 'max_freq', 'power_to_db', 'top_db', 'mag_exp', 'min_power', 'ref_power'],
+  STFTSpectrogram: ['mode', 'frame_length', 'frame_step', 'fft_length', 'window', 'periodic', 'scaling', 'padding', 'expand_dims', 'data_format'],
 };
 
 /** Keras 3 key -> the Keras 2 / TF.js key keras-config.ts writes, where they differ. */

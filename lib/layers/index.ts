@@ -174,11 +174,12 @@ export const maxPooling3d = (args: Pooling3DArgs = {}) => new MaxPooling3D(args)
 export const averagePooling3d = (args: Pooling3DArgs = {}) => new AveragePooling3D(args);
 export const globalAveragePooling3d = (args: GlobalPooling2DArgs = {}) => new GlobalAveragePooling3D(args);
 export const globalMaxPooling3d = (args: GlobalPooling2DArgs = {}) => new GlobalMaxPooling3D(args);
-// Audio preprocessing (Keras 3's keras.layers.MelSpectrogram).
-import { MelSpectrogram, type MelSpectrogramArgs, type SpectrogramWindow } from './preprocessing-audio.js';
-export { MelSpectrogram };
-export type { MelSpectrogramArgs, SpectrogramWindow };
+// Audio preprocessing (Keras 3's keras.layers.MelSpectrogram and STFTSpectrogram).
+import { MelSpectrogram, STFTSpectrogram, type MelSpectrogramArgs, type SpectrogramWindow, type STFTMode, type STFTSpectrogramArgs } from './preprocessing-audio.js';
+export { MelSpectrogram, STFTSpectrogram };
+export type { MelSpectrogramArgs, SpectrogramWindow, STFTMode, STFTSpectrogramArgs };
 export const melSpectrogram = (args: MelSpectrogramArgs = {}) => new MelSpectrogram(args);
+export const stftSpectrogram = (args: STFTSpectrogramArgs = {}) => new STFTSpectrogram(args);
 
 // TF.js's other spellings of the pooling factories (tf.layers.maxPool2d, avgPooling2d, globalMaxPool1d, ...) and its
 // tf.layers.input: the same functions as maxPooling2d, averagePooling2d, globalMaxPooling1d and tn.input.

@@ -477,6 +477,7 @@ function layerConfigFor(name: string, ctor: LayerCtor): { config: () => Record<s
     RandomTranslation: () => ({ heightFactor: 0.1, widthFactor: 0.1 }),
     RandomZoom: () => ({ heightFactor: 0.1 }),
     MelSpectrogram: () => ({ fftLength: 4, sequenceStride: 2, numMelBins: 2 }),
+    STFTSpectrogram: () => ({ frameLength: 2, frameStep: 1 }),
   };
   const configs = special[name] ? [special[name]] : candidateConfigs.map((c) => () => structuredClone(c));
   for (const config of configs) {
