@@ -478,6 +478,14 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   RandomContrast: (c, ctx) => build('RandomContrast', c, ctx, { factor: c.factor, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
   RandomBrightness: (c, ctx) => build('RandomBrightness', c, ctx, { factor: c.factor, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
   RandomGrayscale: (c, ctx) => build('RandomGrayscale', c, ctx, { factor: c.factor ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  // Keras 3's newer image augmentations (preprocessing-augment.ts).
+  Solarization: (c, ctx) => build('Solarization', c, ctx, {
+    additionFactor: c.addition_factor ?? undefined, thresholdFactor: c.threshold_factor ?? undefined, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined,
+  }, true),
+  RandomInvert: (c, ctx) => build('RandomInvert', c, ctx, { factor: c.factor ?? undefined, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  AutoContrast: (c, ctx) => build('AutoContrast', c, ctx, { valueRange: c.value_range ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  RandomPosterization: (c, ctx) => build('RandomPosterization', c, ctx, { factor: c.factor, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  RandomSharpness: (c, ctx) => build('RandomSharpness', c, ctx, { factor: c.factor, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
   Discretization: (c, ctx) => {
     // An adapted layer's config holds both num_bins and the learned bin_boundaries (Keras's from_config sets them after).
     const both = Array.isArray(c.bin_boundaries) && c.num_bins !== undefined && c.num_bins !== null;

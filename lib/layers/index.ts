@@ -216,6 +216,16 @@ export const upSampling3d = (args: UpSampling3DArgs = {}) => new UpSampling3D(ar
 export const spatialDropout3d = (args: SpatialDropout3DArgs) => new SpatialDropout3D(args);
 export const rmsNormalization = (args: RMSNormalizationArgs = {}) => new RMSNormalization(args);
 
+// Keras 3's newer image augmentations (preprocessing-augment.ts).
+import { AutoContrast, RandomInvert, RandomPosterization, RandomSharpness, Solarization, type AutoContrastArgs, type RandomInvertArgs, type RandomPosterizationArgs, type RandomSharpnessArgs, type SolarizationArgs } from './preprocessing-augment.js';
+export { AutoContrast, RandomInvert, RandomPosterization, RandomSharpness, Solarization };
+export type { AutoContrastArgs, RandomInvertArgs, RandomPosterizationArgs, RandomSharpnessArgs, SolarizationArgs };
+export const solarization = (args: SolarizationArgs = {}) => new Solarization(args);
+export const randomInvert = (args: RandomInvertArgs = {}) => new RandomInvert(args);
+export const autoContrast = (args: AutoContrastArgs = {}) => new AutoContrast(args);
+export const randomPosterization = (args: RandomPosterizationArgs) => new RandomPosterization(args);
+export const randomSharpness = (args: RandomSharpnessArgs) => new RandomSharpness(args);
+
 // The convolutional LSTMs (Keras's ConvLSTM1D/2D/3D; TF.js's convLstm2d).
 import { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, type ConvLSTMArgs } from './convolutional-recurrent.js';
 export { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D };

@@ -16,7 +16,7 @@ type DataFormatArg = 'channels_last' | 'channels_first' | 'channelsLast' | 'chan
  * Keras 3's factor rule (BaseImagePreprocessingLayer._set_factor) within [lo, hi]: a number f gives
  * [max(-|f|, lo), |f|]; a list [a, b] is sorted, refused only when a > hi or b < lo (Keras's own check).
  */
-function kerasFactor(v: unknown, bounds: [number, number], cls: string): [number, number] {
+export function kerasFactor(v: unknown, bounds: [number, number], cls: string): [number, number] {
   const expected = `a number (or a list of two numbers) in the range [${bounds[0]}, ${bounds[1]}]`;
   const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
   if (finite(v)) {
@@ -31,20 +31,20 @@ function kerasFactor(v: unknown, bounds: [number, number], cls: string): [number
 }
 
 /** [low, high] of the pixel values, sorted (Keras's value_range). */
-function valueRangeArg(v: unknown, cls: string): [number, number] {
+export function valueRangeArg(v: unknown, cls: string): [number, number] {
   if (v === undefined || v === null) return [0, 255];
   if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x))) return [Math.min(v[0], v[1]), Math.max(v[0], v[1])];
   throw invalid(cls, 'valueRange', 'a list of two numbers [low, high]', v);
 }
 
 /** The input itself as float32: what the augmentations return in inference. */
-function passThrough(inputs: LayerInput, layer: RandomImageLayer): Tensor {
+export function passThrough(inputs: LayerInput, layer: RandomImageLayer): Tensor {
   const x = single(inputs, layer);
   return x.dtype === 'float32' ? x : cast(x, 'float32');
 }
 
 /** RandomContrast and RandomBrightness: a factor range within `bounds` (Keras's rule) and the pixels' value range. */
-abstract class RangedAugmentation extends RandomImageLayer {
+export abstract class RangedAugmentation extends RandomImageLayer {
   readonly factor: [number, number];
   readonly valueRange: [number, number];
 

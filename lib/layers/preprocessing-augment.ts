@@ -1,0 +1,254 @@
+// Keras 3's newer image augmentations (keras/layers/preprocessing/image_preprocessing): Solarization, RandomInvert,
+// AutoContrast, RandomPosterization and RandomSharpness. As the other Random* layers (preprocessing.ts,
+// preprocessing-color.ts) the random ones act only when called with `training: true`, are the identity otherwise
+// (output float32), take one image or a batch, draw one transformation per image, and draw from their own stream when
+// given a `seed` (else from the global one, tn.setSeed). AutoContrast is not random and acts in inference too.
+// Like Keras's, the colour operations work on values mapped from `valueRange` to [0, 255] and back.
+import { add, clipByValue, div, floor, isNaN as isNaNOp, less, mul, sub, where } from '../ops/elementwise.js';
+import { max, min } from '../ops/reduce.js';
+import { pad, slice } from '../ops/shape.js';
+import { tensor, type Tensor } from '../tensor.js';
+import { invalid, singleShape } from './core.js';
+import type { CallArgs, LayerArgs, LayerInput, Shape } from './layer.js';
+import { passThrough, RangedAugmentation, valueRangeArg } from './preprocessing-color.js';
+import { ImageLayer, positionalArgs, RandomImageLayer } from './preprocessing.js';
+
+type DataFormatArg = 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
+
+/** x mapped from the range `from` to `to` (Keras's _transform_value_range; unchanged when the ranges are equal). */
+function mapRange(x: Tensor, from: [number, number], to: [number, number]): Tensor {
+  if (from[0] === to[0] && from[1] === to[1]) return x;
+  return add(mul(div(sub(x, from[0]), from[1] - from[0]), to[1] - to[0]), to[0]);
+}
+
+/** One number per image of a batch of n, shaped to broadcast against [n, h, w, c]. */
+const perImage = (values: number[]): Tensor => tensor(Float32Array.from(values), [values.length, 1, 1, 1]);
+
+/**
+ * Solarization's factor rule: f in [0, 1] gives [0, f]; a list of two numbers in [0, 1] is sorted.
+ */
+function unitFactor(v: unknown, cls: string, arg: string): [number, number] {
+  const ok = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 1;
+  if (ok(v)) return [0, v];
+  if (Array.isArray(v) && v.length === 2 && v.every(ok)) return [Math.min(v[0], v[1]), Math.max(v[0], v[1])];
+  throw invalid(cls, arg, 'a number (or a list of two numbers) in the range [0, 1]', v);
+}
+
+/** What every layer here takes besides its factors. */
+export interface AugmentArgs extends LayerArgs {
+  /** The range of the pixel values (default [0, 255]). */
+  valueRange?: [number, number];
+  /** Seeds the layer's own stream (AutoContrast, not random, has none). */
+  seed?: number;
+  dataFormat?: DataFormatArg;
+}
+
+// Solarization
+
+export interface SolarizationArgs extends AugmentArgs {
+  /**
+   * f or [lower, upper] in [0, 1] (default 0): each image gets an addition drawn uniformly from
+   * [lower, upper * 255], added to its pixels (in [0, 255] units) before the threshold. As in Keras 3 only the upper
+   * bound is scaled by 255, so a single number f draws from [0, 255 f].
+   */
+  additionFactor?: number | [number, number];
+  /** f or [lower, upper] in [0, 1] (default 0): each image's threshold, drawn as the addition is. */
+  thresholdFactor?: number | [number, number];
+}
+
+/**
+ * Solarizes images in training (Keras 3's Solarization): with the pixels in [0, 255] units,
+ * y = clip(x + addition, 0, 255), then y stays where y < threshold and becomes 255 - y elsewhere, one addition and
+ * threshold per image; the result is mapped back to `valueRange`. With the defaults every pixel is inverted.
+ */
+export class Solarization extends RandomImageLayer {
+  readonly additionFactor: [number, number];
+  readonly thresholdFactor: [number, number];
+  readonly valueRange: [number, number];
+
+  constructor(additionFactor?: SolarizationArgs | SolarizationArgs['additionFactor'], thresholdFactor?: SolarizationArgs['thresholdFactor'] | Partial<SolarizationArgs>,
+    valueRange?: [number, number] | Partial<SolarizationArgs>, options?: Partial<SolarizationArgs>) {
+    const args = positionalArgs<SolarizationArgs>('Solarization', [additionFactor, thresholdFactor, valueRange, options], ['additionFactor', 'thresholdFactor', 'valueRange']);
+    super(args);
+    this.additionFactor = unitFactor(args.additionFactor ?? 0, 'Solarization', 'additionFactor');
+    this.thresholdFactor = unitFactor(args.thresholdFactor ?? 0, 'Solarization', 'thresholdFactor');
+    this.valueRange = valueRangeArg(args.valueRange, 'Solarization');
+  }
+
+  /** The additions and thresholds (in [0, 255] units) of a batch of n images. */
+  getRandomTransformation(n: number): { additions: number[]; thresholds: number[] } {
+    const additions = this.uniform(n, this.additionFactor[0], this.additionFactor[1] * 255);
+    const thresholds = this.uniform(n, this.thresholdFactor[0], this.thresholdFactor[1] * 255);
+    return { additions, thresholds };
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    if (!args.training) return passThrough(inputs, this);
+    const { x, batched } = this.toNHWC(inputs);
+    const { additions, thresholds } = this.getRandomTransformation(x.shape[0]);
+    const y = clipByValue(add(mapRange(x, this.valueRange, [0, 255]), perImage(additions)), 0, 255);
+    const solarized = where(less(y, perImage(thresholds)), y, sub(255, y));
+    return this.fromNHWC(mapRange(solarized, [0, 255], this.valueRange), batched);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), additionFactor: this.additionFactor.slice(), thresholdFactor: this.thresholdFactor.slice(), valueRange: this.valueRange.slice() };
+  }
+}
+
+// RandomInvert
+
+export interface RandomInvertArgs extends AugmentArgs {
+  /**
+   * f or [lower, upper] in [0, 1] (default 1): each image draws an inversion probability p uniform in [lower, upper]
+   * (a single f means [0, f]) and is inverted when a second uniform draw is below p, so an image is inverted with
+   * probability (lower + upper) / 2 (Keras 3's RandomInvert).
+   */
+  factor?: number | [number, number];
+}
+
+/** Inverts the colours of random images in training: x becomes valueRange[1] - x (Keras 3's RandomInvert). */
+export class RandomInvert extends RangedAugmentation {
+  constructor(factor?: RandomInvertArgs | RandomInvertArgs['factor'], valueRange?: [number, number] | Partial<RandomInvertArgs>, options?: Partial<RandomInvertArgs>) {
+    const args = positionalArgs<RandomInvertArgs>('RandomInvert', [factor, valueRange, options], ['factor', 'valueRange']);
+    super({ ...args, factor: args.factor ?? 1 }, [0, 1]);
+  }
+
+  /** Which images of a batch of n are inverted. */
+  getRandomTransformation(n: number): boolean[] {
+    const p = this.uniform(n, this.factor[0], this.factor[1]);
+    return this.uniform(n, 0, 1).map((u, i) => u < p[i]);
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    if (!args.training) return passThrough(inputs, this);
+    const { x, batched } = this.toNHWC(inputs);
+    const apply = perImage(this.getRandomTransformation(x.shape[0]).map((b) => (b ? 1 : 0)));
+    return this.fromNHWC(where(apply, sub(this.valueRange[1], x), x), batched);
+  }
+}
+
+// AutoContrast
+
+export type AutoContrastArgs = Omit<AugmentArgs, 'seed'>;
+
+/**
+ * Stretches each image's channels over the whole value range, in training and inference (Keras 3's AutoContrast):
+ * per image and channel, y = (x - min) * 255 / (max - min) in [0, 255] units, clipped and mapped back to
+ * `valueRange`; a constant channel (max = min) is left as it is.
+ */
+export class AutoContrast extends ImageLayer {
+  readonly valueRange: [number, number];
+
+  constructor(valueRange?: AutoContrastArgs | [number, number], options?: Partial<AutoContrastArgs>) {
+    const args = positionalArgs<AutoContrastArgs>('AutoContrast', [valueRange, options], ['valueRange']);
+    super(args);
+    this.valueRange = valueRangeArg(args.valueRange, 'AutoContrast');
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const { x, batched } = this.toNHWC(inputs);
+    const images = mapRange(x, this.valueRange, [0, 255]);
+    const low = min(images, [1, 2], true);
+    const high = max(images, [1, 2], true);
+    const scale = div(255, sub(high, low));
+    const stretched = clipByValue(add(mul(images, scale), mul(low, mul(scale, -1))), 0, 255);
+    const y = mapRange(stretched, [0, 255], this.valueRange);
+    return this.fromNHWC(where(isNaNOp(y), x, y), batched);
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return singleShape(inputShape, this);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), valueRange: this.valueRange.slice() };
+  }
+}
+
+// RandomPosterization
+
+export interface RandomPosterizationArgs extends AugmentArgs {
+  /**
+   * The bits kept per channel, integers in [1, 8]: f means [1, f], [lower, upper] a range. As Keras 3 draws with
+   * randint, upper is exclusive when lower < upper (factor 8 keeps 1 to 7 bits); [b, b] always keeps b bits.
+   */
+  factor: number | [number, number];
+}
+
+/**
+ * Reduces the bits of each colour channel in training (Keras 3's RandomPosterization): in [0, 255] units the pixels
+ * are cast to uint8 (truncated) and their low 8 - bits bits cleared, one bit count per image.
+ */
+export class RandomPosterization extends RangedAugmentation {
+  constructor(factor?: RandomPosterizationArgs | RandomPosterizationArgs['factor'], valueRange?: [number, number] | Partial<RandomPosterizationArgs>, options?: Partial<RandomPosterizationArgs>) {
+    const args = positionalArgs<RandomPosterizationArgs>('RandomPosterization', [factor, valueRange, options], ['factor', 'valueRange']);
+    // Bit counts: whole numbers, none below 0 (Keras's rule lets [0, b] through; 0 bits is a black image).
+    const f: unknown = args.factor;
+    const ok = (Array.isArray(f) ? f : [f]).every((v) => Number.isInteger(v) && (v as number) >= 0);
+    if (!ok) throw invalid('RandomPosterization', 'factor', 'an integer (or a list of two integers) in the range [1, 8]', f);
+    super(args, [1, 8]);
+  }
+
+  /** The bits kept by each image of a batch of n. */
+  getRandomTransformation(n: number): number[] {
+    const [lo, hi] = this.factor;
+    if (lo === hi) return new Array<number>(n).fill(lo);
+    return this.uniform(n, 0, 1).map((u) => Math.min(hi - 1, lo + Math.floor(u * (hi - lo))));
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    if (!args.training) return passThrough(inputs, this);
+    const { x, batched } = this.toNHWC(inputs);
+    const step = perImage(this.getRandomTransformation(x.shape[0]).map((bits) => 2 ** (8 - bits)));
+    const bytes = floor(clipByValue(mapRange(x, this.valueRange, [0, 255]), 0, 255));
+    const y = mul(floor(div(bytes, step)), step);
+    return this.fromNHWC(mapRange(y, [0, 255], this.valueRange), batched);
+  }
+}
+
+// RandomSharpness
+
+export interface RandomSharpnessArgs extends AugmentArgs {
+  /**
+   * f or [lower, upper] in [0, 1]: each image draws s uniform in [lower, upper] (a single f means [0, f]); 0 gives the
+   * fully blurred image, 0.5 the image itself, 1 a sharpened one. [0.5, 0.5] always keeps the image.
+   */
+  factor: number | [number, number];
+}
+
+/** Keras 3's smoothing kernel: 1/13 around, 5/13 at the centre. */
+const SMOOTH = [[1, 1, 1], [1, 5, 1], [1, 1, 1]].map((row) => row.map((v) => v / 13));
+
+/**
+ * Blurs or sharpens images in training (Keras 3's RandomSharpness): with `smoothed` the image convolved per channel
+ * with a 3x3 kernel (1/13 around, 5/13 at the centre, zero padding 'same'), y = clip(x + (1 - 2 s) (smoothed - x),
+ * valueRange), one s per image.
+ */
+export class RandomSharpness extends RangedAugmentation {
+  constructor(factor?: RandomSharpnessArgs | RandomSharpnessArgs['factor'], valueRange?: [number, number] | Partial<RandomSharpnessArgs>, options?: Partial<RandomSharpnessArgs>) {
+    super(positionalArgs<RandomSharpnessArgs>('RandomSharpness', [factor, valueRange, options], ['factor', 'valueRange']), [0, 1]);
+  }
+
+  /** The sharpness factors of a batch of n images. */
+  getRandomTransformation(n: number): number[] {
+    return this.uniform(n, this.factor[0], this.factor[1]);
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    if (!args.training) return passThrough(inputs, this);
+    const { x, batched } = this.toNHWC(inputs);
+    const [n, h, w, c] = x.shape;
+    const padded = pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    let smoothed: Tensor | null = null;
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        const term = mul(slice(padded, [0, i, j, 0], [n, h, w, c]), SMOOTH[i][j]);
+        smoothed = smoothed ? add(smoothed, term) : term;
+      }
+    }
+    const s = perImage(this.getRandomTransformation(n).map((f) => 1 - 2 * f));
+    const y = clipByValue(add(x, mul(s, sub(smoothed as Tensor, x))), this.valueRange[0], this.valueRange[1]);
+    return this.fromNHWC(y, batched);
+  }
+}

@@ -1,0 +1,212 @@
+// Keras 3's newer image augmentations: Solarization, RandomInvert, AutoContrast, RandomPosterization, RandomSharpness.
+// Their transforms against numpy/torch references following Keras's code (test/fixtures/preprocessing-augment.json,
+// from preprocessing-augment.py, given the same random draws), the random layers' identity in inference, seeded
+// determinism, the statistics of their draws, value ranges, saving in a Sequential through a TF.js folder and a
+// .keras file, Keras 3 spellings of their configs, and the errors.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import * as tn from '../../lib/index.js';
+import { layerFromKeras } from '../../lib/io/keras-config.js';
+import { expectConfigRoundTrip } from '../helpers/config-roundtrip.js';
+
+const L = tn.layers;
+const root = mkdtempSync(join(tmpdir(), 'tensornode-augment-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+beforeEach(() => tn.clearSession());
+
+interface Case {
+  name: string; layer: string; args: Record<string, unknown>; draws: Record<string, unknown>;
+  x: { shape: number[]; values: number[] }; y: { shape: number[]; values: number[] };
+}
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/preprocessing-augment.json', import.meta.url), 'utf8')) as { cases: Case[] };
+
+const values = (t: unknown): number[] => Array.from((t as tn.Tensor).data() as Float32Array);
+const run = (layer: tn.Layer, x: tn.Tensor, training = true): tn.Tensor => layer.apply(x, { training }) as tn.Tensor;
+
+describe('against numpy references following Keras 3', () => {
+  for (const c of fixture.cases) {
+    it(c.name, () => {
+      const Cls = (L as unknown as Record<string, new (a: Record<string, unknown>) => tn.Layer>)[c.layer];
+      const layer = new Cls(c.layer === 'AutoContrast' ? c.args : { ...c.args, seed: 1 });
+      // The draws of the reference replace the layer's own, so the transform itself is compared.
+      const d = c.draws;
+      const draw = d.additions ? { additions: d.additions, thresholds: d.thresholds } : d.flags ?? d.bits ?? d.factors;
+      if (draw !== undefined) (layer as unknown as { getRandomTransformation: () => unknown }).getRandomTransformation = () => draw;
+      const y = run(layer, tn.tensor(c.x.values, c.x.shape));
+      expect(y.shape).toEqual(c.y.shape);
+      const got = values(y);
+      const scale = Math.max(1, ...c.y.values.map(Math.abs));
+      c.y.values.forEach((v, i) => expect(Math.abs(got[i] - v), `${i}: ${got[i]} vs ${v}`).toBeLessThanOrEqual(2e-6 * scale));
+    });
+  }
+
+  it('one image (rank 3) and channels_first give the batch\'s channels_last result', () => {
+    const c = fixture.cases.find((k) => k.layer === 'AutoContrast')!;
+    const x = tn.tensor(c.x.values, c.x.shape);
+    const batch = run(new L.AutoContrast(), x);
+    const first = run(new L.AutoContrast({ dataFormat: 'channels_first' }), tn.transpose(x, [0, 3, 1, 2]));
+    expect(values(tn.transpose(first, [0, 2, 3, 1]))).toEqual(values(batch));
+    const one = run(new L.AutoContrast(), tn.slice(x, [0, 0, 0, 0], [1, ...c.x.shape.slice(1)]).reshape(c.x.shape.slice(1)));
+    expect(values(one)).toEqual(values(batch).slice(0, one.size));
+    const sharp = new L.RandomSharpness({ factor: [0.9, 0.9], dataFormat: 'channels_first', seed: 1 });
+    expect(values(tn.transpose(run(sharp, tn.transpose(x, [0, 3, 1, 2])), [0, 2, 3, 1]))).toEqual(values(run(new L.RandomSharpness({ factor: [0.9, 0.9] }), x)));
+  });
+});
+
+describe('the random layers', () => {
+  const x = tn.randomUniform([64, 4, 4, 3], 0, 255, 'float32', 3);
+  const make = (): tn.Layer[] => [
+    new L.Solarization({ additionFactor: 0.3, thresholdFactor: 0.5, seed: 5 }), new L.RandomInvert({ seed: 5 }),
+    new L.RandomPosterization({ factor: 6, seed: 5 }), new L.RandomSharpness({ factor: 0.9, seed: 5 }),
+  ];
+
+  it('are the identity in inference (float32 out) and change images in training', () => {
+    for (const layer of make()) {
+      expect(values(run(layer, x, false)), layer.className).toEqual(values(x));
+      expect(values(layer.apply(tn.cast(x, 'int32')) as tn.Tensor), layer.className).toEqual(values(tn.cast(tn.cast(x, 'int32'), 'float32')));
+      expect(values(run(layer, x)), layer.className).not.toEqual(values(x));
+    }
+  });
+
+  it('repeat for a seed', () => {
+    const a = make(); const b = make();
+    for (let i = 0; i < a.length; i++) {
+      expect(values(run(a[i], x)), a[i].className).toEqual(values(run(b[i], x)));
+      expect(values(run(a[i], x)), a[i].className).toEqual(values(run(b[i], x)));
+    }
+  });
+
+  it('RandomInvert: an image is inverted with probability (lower + upper) / 2, to high - x', () => {
+    const xs = tn.randomUniform([2000, 1, 1, 3], 0, 1, 'float32', 1);
+    const fraction = (layer: tn.Layer): number => {
+      const got = values(run(layer, xs)); const xv = values(xs);
+      let inverted = 0;
+      for (let i = 0; i < 2000; i++) {
+        const flipped = [0, 1, 2].every((k) => Math.abs(got[3 * i + k] - (1 - xv[3 * i + k])) < 1e-6);
+        const kept = [0, 1, 2].every((k) => got[3 * i + k] === xv[3 * i + k]);
+        expect(flipped || kept).toBe(true);
+        if (flipped) inverted++;
+      }
+      return inverted / 2000;
+    };
+    expect(fraction(new L.RandomInvert({ valueRange: [0, 1], seed: 2 }))).toBeCloseTo(0.5, 1);
+    expect(Math.abs(fraction(new L.RandomInvert({ factor: [0.8, 0.8], valueRange: [0, 1], seed: 3 })) - 0.8)).toBeLessThan(0.04);
+    expect(Math.abs(fraction(new L.RandomInvert({ factor: 0.4, valueRange: [0, 1], seed: 4 })) - 0.2)).toBeLessThan(0.04);
+    expect(fraction(new L.RandomInvert({ factor: 0, valueRange: [0, 1], seed: 4 }))).toBe(0);
+    expect(new L.RandomInvert().factor).toEqual([0, 1]);
+  });
+
+  it('Solarization: additions in [lower, 255 upper] and thresholds likewise (Keras 3), output within valueRange', () => {
+    const layer = new L.Solarization({ additionFactor: [0.1, 0.2], thresholdFactor: 0.5, seed: 7 });
+    const { additions, thresholds } = layer.getRandomTransformation(4000);
+    expect(Math.min(...additions)).toBeGreaterThanOrEqual(0.1);
+    expect(Math.max(...additions)).toBeLessThanOrEqual(51);
+    expect(additions.reduce((a, b) => a + b) / 4000).toBeCloseTo((0.1 + 51) / 2, -0.5);
+    expect(Math.max(...thresholds)).toBeLessThanOrEqual(127.5);
+    expect(thresholds.reduce((a, b) => a + b) / 4000).toBeCloseTo(127.5 / 2, -0.5);
+    const y = values(run(new L.Solarization({ additionFactor: 0.5, thresholdFactor: 0.5, valueRange: [-1, 1], seed: 1 }), tn.randomUniform([16, 4, 4, 3], -1, 1, 'float32', 2)));
+    expect(Math.min(...y)).toBeGreaterThanOrEqual(-1 - 1e-6);
+    expect(Math.max(...y)).toBeLessThanOrEqual(1 + 1e-6);
+  });
+
+  it('RandomPosterization: bits in [lower, upper) (Keras\'s randint), [b, b] always b; values are multiples of 2^(8 - bits)', () => {
+    const bits = new L.RandomPosterization({ factor: 8, seed: 1 }).getRandomTransformation(2000);
+    expect(new Set(bits)).toEqual(new Set([1, 2, 3, 4, 5, 6, 7]));
+    for (let b = 1; b <= 7; b++) expect(Math.abs(bits.filter((v) => v === b).length / 2000 - 1 / 7)).toBeLessThan(0.03);
+    expect(new L.RandomPosterization([3, 3]).getRandomTransformation(5)).toEqual([3, 3, 3, 3, 3]);
+    expect(new L.RandomPosterization(4).factor).toEqual([1, 4]);
+    const y = values(run(new L.RandomPosterization({ factor: [3, 3], seed: 1 }), x));
+    expect(y.every((v) => v % 32 === 0 && v >= 0 && v <= 224)).toBe(true);
+    const y01 = values(run(new L.RandomPosterization({ factor: [2, 2], valueRange: [0, 1], seed: 1 }), tn.randomUniform([8, 3, 3, 3], 0, 1, 'float32', 4)));
+    expect(new Set(y01.map((v) => Math.round(v * 255)))).toEqual(new Set([0, 64, 128, 192]));
+  });
+
+  it('RandomSharpness: factors uniform in the range, output within valueRange, 0.5 keeps the image', () => {
+    const f = new L.RandomSharpness({ factor: [0.2, 0.6], seed: 1 }).getRandomTransformation(4000);
+    expect(Math.min(...f)).toBeGreaterThanOrEqual(0.2);
+    expect(Math.max(...f)).toBeLessThan(0.6);
+    expect(f.reduce((a, b) => a + b) / 4000).toBeCloseTo(0.4, 2);
+    expect(new L.RandomSharpness(0.7).factor).toEqual([0, 0.7]);
+    const keep = values(run(new L.RandomSharpness({ factor: [0.5, 0.5] }), x));
+    values(x).forEach((v, i) => expect(keep[i]).toBeCloseTo(v, 3));
+    const y = values(run(new L.RandomSharpness({ factor: 1, valueRange: [0, 100], seed: 3 }), tn.randomUniform([8, 5, 5, 3], 0, 100, 'float32', 6)));
+    expect(Math.min(...y)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...y)).toBeLessThanOrEqual(100);
+  });
+
+  it('AutoContrast acts in inference too, stretching each channel to the whole range', () => {
+    const xs = tn.randomUniform([4, 6, 6, 3], 50, 100, 'float32', 9);
+    const a = new L.AutoContrast();
+    expect(values(run(a, xs, false))).toEqual(values(run(a, xs, true)));
+    const y = run(a, xs, false);
+    expect(values(tn.min(y, [1, 2]))).toEqual(new Array(12).fill(0));
+    values(tn.max(y, [1, 2])).forEach((v) => expect(v).toBeCloseTo(255, 3));
+  });
+});
+
+describe('configs, Keras spellings and saving', () => {
+  const made = (): tn.Layer[] => [
+    new L.Solarization({ additionFactor: [0.1, 0.2], thresholdFactor: 0.4, valueRange: [0, 1], seed: 3 }),
+    new L.RandomInvert({ factor: 0.6, seed: 2, dataFormat: 'channels_first' }), new L.AutoContrast({ valueRange: [-1, 1] }),
+    new L.RandomPosterization({ factor: [2, 6], seed: 1 }), new L.RandomSharpness({ factor: [0.3, 0.8], valueRange: [0, 1] }),
+  ];
+
+  it('getConfig gives back an equal layer, directly and through Keras\'s spelling; the factories', () => {
+    expectConfigRoundTrip(made());
+    expect(L.solarization().className).toBe('Solarization');
+    expect(L.randomInvert().className).toBe('RandomInvert');
+    expect(L.autoContrast().className).toBe('AutoContrast');
+    expect(L.randomPosterization({ factor: 4 }).className).toBe('RandomPosterization');
+    expect(L.randomSharpness({ factor: 0.5 }).className).toBe('RandomSharpness');
+  });
+
+  it('reads Keras 3\'s configs', () => {
+    const k3 = (className: string, config: Record<string, unknown>) => layerFromKeras({ module: 'keras.layers', class_name: className, config: { name: 'x', trainable: true, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null }, ...config }, registered_name: null });
+    const s = k3('Solarization', { value_range: [0, 255], addition_factor: [0, 0.0], threshold_factor: [0, 0.5], seed: null }) as InstanceType<typeof L.Solarization>;
+    expect([s.additionFactor, s.thresholdFactor, s.seed]).toEqual([[0, 0], [0, 0.5], undefined]);
+    const i = k3('RandomInvert', { factor: [0, 1], value_range: [0, 255], seed: 4 }) as InstanceType<typeof L.RandomInvert>;
+    expect([i.factor, i.seed]).toEqual([[0, 1], 4]);
+    expect((k3('AutoContrast', { value_range: [0, 1] }) as InstanceType<typeof L.AutoContrast>).valueRange).toEqual([0, 1]);
+    expect((k3('RandomPosterization', { factor: [1, 8], value_range: [0, 255], seed: null }) as InstanceType<typeof L.RandomPosterization>).factor).toEqual([1, 8]);
+    expect((k3('RandomSharpness', { factor: [0, 0.4], value_range: [0, 255], seed: null, data_format: 'channels_last' }) as InstanceType<typeof L.RandomSharpness>).factor).toEqual([0, 0.4]);
+  });
+
+  it('a Sequential with them saves and loads through a TF.js folder and a .keras file', async () => {
+    const model = tn.sequential({
+      layers: [
+        new L.Solarization({ additionFactor: 0.1, thresholdFactor: 0.5, seed: 1, inputShape: [4, 4, 3] }), new L.RandomInvert({ factor: 0.5, seed: 2 }),
+        new L.RandomPosterization({ factor: 5, seed: 3 }), new L.RandomSharpness({ factor: [0.2, 0.7], seed: 4 }), new L.AutoContrast(),
+        new L.Rescaling(1 / 255),
+      ],
+    });
+    const x = tn.randomUniform([2, 4, 4, 3], 0, 255, 'float32', 5);
+    const expected = (model.predict(x) as tn.Tensor).array();
+    for (const target of [join(root, 'tfjs'), join(root, 'aug.keras')]) {
+      await model.save(target);
+      const loaded = await tn.loadModel(target);
+      const configs = (m: tn.LayersModel) => m.layers.map((l) => ({ ...l.getConfig(), batchInputShape: undefined }));
+      expect(configs(loaded), target).toEqual(configs(model));
+      expect((loaded.predict(x) as tn.Tensor).array(), target).toEqual(expected);
+    }
+  });
+});
+
+describe('errors name the layer and the argument', () => {
+  it('bad factors, value ranges, seeds, inputs', () => {
+    expect(() => new L.Solarization({ additionFactor: 1.5 })).toThrow('Solarization: received an invalid value for `additionFactor`, expected a number (or a list of two numbers) in the range [0, 1]');
+    expect(() => new L.Solarization({ thresholdFactor: [-0.1, 0.5] })).toThrow('Solarization: received an invalid value for `thresholdFactor`');
+    expect(() => new L.Solarization({ valueRange: [0] as unknown as [number, number] })).toThrow('Solarization: received an invalid value for `valueRange`');
+    expect(() => new L.RandomInvert({ factor: 2 })).toThrow('RandomInvert: received an invalid value for `factor`, expected a number (or a list of two numbers) in the range [0, 1]');
+    expect(() => new L.RandomInvert({ seed: 'a' as unknown as number })).toThrow('RandomInvert: received an invalid value for `seed`');
+    expect(() => new L.AutoContrast({ valueRange: 'x' as unknown as [number, number] })).toThrow('AutoContrast: received an invalid value for `valueRange`');
+    expect(() => new L.RandomPosterization({} as never)).toThrow('RandomPosterization: received an invalid value for `factor`, expected an integer (or a list of two integers) in the range [1, 8]');
+    expect(() => new L.RandomPosterization(9)).toThrow('RandomPosterization: received an invalid value for `factor`');
+    expect(() => new L.RandomPosterization(2.5)).toThrow('RandomPosterization: received an invalid value for `factor`');
+    expect(() => new L.RandomSharpness({} as never)).toThrow('RandomSharpness: received an invalid value for `factor`');
+    expect(() => new L.RandomSharpness(-0.5)).toThrow('RandomSharpness: received an invalid value for `factor`');
+    expect(() => new L.RandomSharpness({ factor: 0.5, name: 's' }).apply(tn.zeros([2, 3]), { training: true })).toThrow('Layer "s" (RandomSharpness) expects images of rank 3 (one image) or 4 (a batch)');
+    expect(() => new L.AutoContrast({ name: 'a' }).apply(tn.zeros([2, 3]))).toThrow('Layer "a" (AutoContrast) expects images of rank 3');
+  });
+});
