@@ -88,8 +88,16 @@ export function concatenate(first?: (LayerArgs & { axis?: number }) | SymbolicTe
 export const inputLayer = (args: LayerArgs & { shape?: Shape }) => new InputLayer(args);
 export const embedding = (args: EmbeddingArgs & { inputDim: number; outputDim: number }) => new Embedding(args);
 export const simpleRNN = (args: RNNArgs & { units: number }) => new SimpleRNN(args);
-export const lstm = (args: LSTMArgs & { units: number }) => new LSTM(args);
-export const gru = (args: GRUArgs & { units: number }) => new GRU(args);
+// TF.js's recurrent factories keep TF.js's defaults where they differ from Keras 3's (the classes'): the recurrent
+// activation is 'hardSigmoid', Keras 2's clip(0.2 x + 0.5, 0, 1) (tensornode's 'hard_sigmoid_legacy'), and a GRU has
+// no resetAfter (TF.js has none), so that a ported program computes what it computed in TF.js, takes TF.js's weights
+// and saves a model TF.js loads. Given explicitly, either option is used as given.
+const tfjsRecurrent = <T extends { recurrentActivation?: ActivationIdentifier }>(args: T): T =>
+  ({ ...args, recurrentActivation: args.recurrentActivation ?? 'hard_sigmoid_legacy' });
+const tfjsGru = <T extends { recurrentActivation?: ActivationIdentifier; resetAfter?: boolean }>(args: T): T =>
+  ({ ...tfjsRecurrent(args), resetAfter: args.resetAfter ?? false });
+export const lstm = (args: LSTMArgs & { units: number }) => new LSTM(tfjsRecurrent(args));
+export const gru = (args: GRUArgs & { units: number }) => new GRU(tfjsGru(args));
 export const conv1d = (args: Conv1DArgs & { filters: number; kernelSize: number | [number] }) => new Conv1D(args);
 export const maxPooling1d = (args: Pooling1DArgs = {}) => new MaxPooling1D(args);
 export const averagePooling1d = (args: Pooling1DArgs = {}) => new AveragePooling1D(args);
@@ -149,8 +157,8 @@ export const randomCrop = (args: RandomCropArgs) => new RandomCrop(args);
 export const randomTranslation = (args: RandomTranslationArgs) => new RandomTranslation(args);
 export const rnn = (args: RNNLayerArgs) => new RNN(args);
 export const simpleRNNCell = (args: RNNCellArgs) => new SimpleRNNCell(args);
-export const lstmCell = (args: RNNCellArgs) => new LSTMCell(args);
-export const gruCell = (args: RNNCellArgs) => new GRUCell(args);
+export const lstmCell = (args: RNNCellArgs) => new LSTMCell(tfjsRecurrent(args));
+export const gruCell = (args: RNNCellArgs) => new GRUCell(tfjsGru(args));
 export const stackedRNNCells = (args: StackedRNNCellsArgs) => new StackedRNNCells(args);
 export const masking = (args: MaskingArgs = {}) => new Masking(args);
 
@@ -231,7 +239,7 @@ import { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, type ConvLSTMArgs } from './convolu
 export { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D };
 export type { ConvLSTMArgs };
 export const convLstm1d = (args: ConvLSTMArgs & { filters: number; kernelSize: number | number[] }) => new ConvLSTM1D(args);
-export const convLstm2d = (args: ConvLSTMArgs & { filters: number; kernelSize: number | number[] }) => new ConvLSTM2D(args);
+export const convLstm2d = (args: ConvLSTMArgs & { filters: number; kernelSize: number | number[] }) => new ConvLSTM2D(tfjsRecurrent(args));
 export const convLstm3d = (args: ConvLSTMArgs & { filters: number; kernelSize: number | number[] }) => new ConvLSTM3D(args);
 
 // Keras's HashedCrossing (the crosses of keras.utils.FeatureSpace).

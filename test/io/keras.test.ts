@@ -407,8 +407,9 @@ describe('model.save(x.keras)', () => {
     const tokens = tn.input({ shape: [6], name: 'tokens' });
     const extra = tn.input({ shape: [3], name: 'extra' });
     let h = tn.layers.embedding({ inputDim: 20, outputDim: 4 }).apply(tokens) as tn.SymbolicTensor;
-    h = tn.layers.bidirectional({ layer: tn.layers.lstm({ units: 3, returnSequences: true }) }).apply(h) as tn.SymbolicTensor;
-    h = tn.layers.gru({ units: 5 }).apply(h) as tn.SymbolicTensor;
+    // Keras 3's recurrent defaults, which TF.js's factories (TF.js's defaults) need spelled out.
+    h = tn.layers.bidirectional({ layer: tn.layers.lstm({ units: 3, returnSequences: true, recurrentActivation: 'sigmoid' }) }).apply(h) as tn.SymbolicTensor;
+    h = tn.layers.gru({ units: 5, recurrentActivation: 'sigmoid', resetAfter: true }).apply(h) as tn.SymbolicTensor;
     const e = tn.layers.batchNormalization().apply(tn.layers.dense({ units: 4, activation: 'tanh' }).apply(extra) as tn.SymbolicTensor) as tn.SymbolicTensor;
     const out = tn.layers.dense({ units: 2, activation: 'softmax' }).apply(tn.layers.concatenate().apply([h, e]) as tn.SymbolicTensor) as tn.SymbolicTensor;
     const model = tn.model({ inputs: [tokens, extra], outputs: out });

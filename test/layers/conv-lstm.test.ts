@@ -223,7 +223,8 @@ describe('ConvLSTM2D', () => {
 
   it('TF.js\'s factories and Keras\'s positional forms build the same layers', () => {
     const config = (l: tn.Layer) => ({ ...l.getConfig(), name: undefined });
-    expect(config(L.convLstm2d({ filters: 2, kernelSize: 3 }))).toEqual(config(new L.ConvLSTM2D(2, 3)));
+    // TF.js's convLstm2d keeps TF.js's default recurrent activation, Keras 2's hard sigmoid.
+    expect(config(L.convLstm2d({ filters: 2, kernelSize: 3 }))).toEqual(config(new L.ConvLSTM2D(2, 3, { recurrentActivation: 'hard_sigmoid_legacy' })));
     expect(config(L.convLstm1d({ filters: 2, kernelSize: [3] }))).toEqual(config(new L.ConvLSTM1D({ filters: 2, kernelSize: 3 })));
     expect(config(L.convLstm3d({ filters: 1, kernelSize: 2, padding: 'same' }))).toEqual(config(new L.ConvLSTM3D(1, 2, { padding: 'same' })));
   });
