@@ -58,6 +58,11 @@ describe('TF.js\'s names for tensornode\'s ops', () => {
     const w = [0.5, 1, 2, 3, 4, 5];
     await expectSameAsTfjs(tn.bincount(tn.tensor(ids, [6], 'int32'), tn.tensor(w), 4), tf.bincount(tf.tensor(ids, [6], 'int32'), tf.tensor(w), 4), 'bincount with weights');
     await expectSameAsTfjs(tn.bincount(tn.tensor(ids, [6], 'int32'), tn.tensor([]), 3), tf.bincount(tf.tensor(ids, [6], 'int32'), tf.tensor([], [0]), 3), 'bincount counts');
+    // The result takes the weights' dtype, as TF.js's: float32 counts from an empty float32 tensor, int32 from int32.
+    for (const dtype of ['float32', 'int32'] as const) {
+      expect(tn.bincount(tn.tensor(ids, [6], 'int32'), tn.tensor([], [0], dtype), 3).dtype, dtype).toBe(tf.bincount(tf.tensor1d(ids, 'int32'), tf.tensor1d([], dtype), 3).dtype);
+      expect(tn.bincount(tn.tensor(ids, [6], 'int32'), tn.tensor(ids, [6], dtype), 3).dtype, dtype).toBe(tf.bincount(tf.tensor1d(ids, 'int32'), tf.tensor1d(ids, dtype), 3).dtype);
+    }
     for (const indexing of ['xy', 'ij'] as const) {
       const ours = tn.meshgrid(tn.tensor([1, 2, 3]), tn.tensor([4, 5]), { indexing });
       const theirs = tf.meshgrid(tf.tensor([1, 2, 3]), tf.tensor([4, 5]), { indexing });

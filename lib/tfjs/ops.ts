@@ -79,7 +79,8 @@ export function bincount(x: TensorLike, weights: TensorLike, size: number): Tens
   const out = new Float32Array(size);
   const v = t.values;
   for (let i = 0; i < v.length; i++) if (v[i] >= 0 && v[i] < size) out[v[i]] += w.size ? w.values[i] : 1;
-  return w.size && w.dtype === 'float32' ? tensor(out, [size]) : tensor(Int32Array.from(out), [size], 'int32');
+  // The weights' dtype, as TF.js's: counts from an empty float32 tensor (tf.tensor([])) are float32 too.
+  return w.dtype === 'float32' ? tensor(out, [size]) : tensor(Int32Array.from(out), [size], 'int32');
 }
 
 /** TF.js's meshgrid(x, y, { indexing }): the two coordinate grids, 'xy' (the default) or 'ij'. */
