@@ -486,6 +486,8 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   AutoContrast: (c, ctx) => build('AutoContrast', c, ctx, { valueRange: c.value_range ?? undefined, dataFormat: c.data_format ?? undefined }, true),
   RandomPosterization: (c, ctx) => build('RandomPosterization', c, ctx, { factor: c.factor, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
   RandomSharpness: (c, ctx) => build('RandomSharpness', c, ctx, { factor: c.factor, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  RandomSaturation: (c, ctx) => build('RandomSaturation', c, ctx, { factor: c.factor, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  RandomHue: (c, ctx) => build('RandomHue', c, ctx, { factor: c.factor, valueRange: c.value_range, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
   Discretization: (c, ctx) => {
     // An adapted layer's config holds both num_bins and the learned bin_boundaries (Keras's from_config sets them after).
     const both = Array.isArray(c.bin_boundaries) && c.num_bins !== undefined && c.num_bins !== null;

@@ -225,14 +225,17 @@ export const spatialDropout3d = (args: SpatialDropout3DArgs) => new SpatialDropo
 export const rmsNormalization = (args: RMSNormalizationArgs = {}) => new RMSNormalization(args);
 
 // Keras 3's newer image augmentations (preprocessing-augment.ts).
-import { AutoContrast, RandomInvert, RandomPosterization, RandomSharpness, Solarization, type AutoContrastArgs, type RandomInvertArgs, type RandomPosterizationArgs, type RandomSharpnessArgs, type SolarizationArgs } from './preprocessing-augment.js';
-export { AutoContrast, RandomInvert, RandomPosterization, RandomSharpness, Solarization };
-export type { AutoContrastArgs, RandomInvertArgs, RandomPosterizationArgs, RandomSharpnessArgs, SolarizationArgs };
+import { AutoContrast, RandomHue, RandomInvert, RandomPosterization, RandomSaturation, RandomSharpness, Solarization } from './preprocessing-augment.js';
+import type { AutoContrastArgs, RandomHueArgs, RandomInvertArgs, RandomPosterizationArgs, RandomSaturationArgs, RandomSharpnessArgs, SolarizationArgs } from './preprocessing-augment.js';
+export { AutoContrast, RandomHue, RandomInvert, RandomPosterization, RandomSaturation, RandomSharpness, Solarization };
+export type { AutoContrastArgs, RandomHueArgs, RandomInvertArgs, RandomPosterizationArgs, RandomSaturationArgs, RandomSharpnessArgs, SolarizationArgs };
 export const solarization = (args: SolarizationArgs = {}) => new Solarization(args);
 export const randomInvert = (args: RandomInvertArgs = {}) => new RandomInvert(args);
 export const autoContrast = (args: AutoContrastArgs = {}) => new AutoContrast(args);
 export const randomPosterization = (args: RandomPosterizationArgs) => new RandomPosterization(args);
 export const randomSharpness = (args: RandomSharpnessArgs) => new RandomSharpness(args);
+export const randomSaturation = (args: RandomSaturationArgs) => new RandomSaturation(args);
+export const randomHue = (args: RandomHueArgs) => new RandomHue(args);
 
 // The convolutional LSTMs (Keras's ConvLSTM1D/2D/3D; TF.js's convLstm2d).
 import { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, type ConvLSTMArgs } from './convolutional-recurrent.js';

@@ -252,3 +252,145 @@ export class RandomSharpness extends RangedAugmentation {
     return this.fromNHWC(y, batched);
   }
 }
+
+// RandomSaturation and RandomHue: per-pixel work in HSV (Keras 3's backend rgb_to_hsv / hsv_to_rgb, from dm_pix).
+
+/** Smallest float32 step: Keras's rgb_to_hsv sets values below it in magnitude to 0. */
+const F32_EPS = 2 ** -23;
+
+/** One RGB pixel's (hue, saturation, value), hue in [0, 1) (Keras's rgb_planes_to_hsv_planes). */
+function rgbToHsv(r: number, g: number, b: number): [number, number, number] {
+  if (Math.abs(r) < F32_EPS) r = 0;
+  if (Math.abs(g) < F32_EPS) g = 0;
+  if (Math.abs(b) < F32_EPS) b = 0;
+  const value = Math.max(r, g, b);
+  const range = value - Math.min(r, g, b);
+  const saturation = value > 0 ? range / value : 0;
+  const norm = 1 / (6 * (range > 0 ? range : 1));
+  let hue = value === g ? norm * (b - r) + 2 / 6 : norm * (r - g) + 4 / 6;
+  if (value === r) hue = norm * (g - b);
+  hue = (range > 0 ? hue : 0) + (hue < 0 ? 1 : 0);
+  return [hue, saturation, value];
+}
+
+/** One HSV pixel's (r, g, b) (Keras's hsv_planes_to_rgb_planes). */
+function hsvToRgb(hue: number, saturation: number, value: number, out: Float32Array, at: number): void {
+  const dh = (((hue % 1) + 1) % 1) * 6;
+  const clip01 = (v: number) => Math.min(1, Math.max(0, v));
+  const dr = clip01(Math.abs(dh - 3) - 1);
+  const dg = clip01(2 - Math.abs(dh - 2));
+  const db = clip01(2 - Math.abs(dh - 4));
+  const oneMinusS = 1 - saturation;
+  out[at] = value * (oneMinusS + saturation * dr);
+  out[at + 1] = value * (oneMinusS + saturation * dg);
+  out[at + 2] = value * (oneMinusS + saturation * db);
+}
+
+/** An augmentation of RGB images done pixel by pixel in HSV: `adjust` changes [h, s, v] of image i in place. */
+abstract class HsvAugmentation extends RangedAugmentation {
+  protected abstract adjust(hsv: [number, number, number], image: number, draws: number[]): void;
+
+  /** The image's values as adjust() takes them (Keras's RandomHue maps them to [0, 1]; RandomSaturation does not). */
+  protected toUnit(x: Tensor): Tensor {
+    return x;
+  }
+
+  protected fromUnit(y: Tensor): Tensor {
+    return y;
+  }
+
+  abstract getRandomTransformation(n: number): number[];
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    if (!args.training) return passThrough(inputs, this);
+    const { x, batched } = this.toNHWC(inputs);
+    const [n, h, w, channels] = x.shape;
+    if (channels !== 3) {
+      throw new Error(`Layer "${this.name}" (${this.className}) expects RGB images with 3 channels, received ${channels} channels (images ${JSON.stringify(x.shape)} in channels_last)`);
+    }
+    const draws = this.getRandomTransformation(n);
+    const src = this.toUnit(x).data() as Float32Array;
+    const out = new Float32Array(src.length);
+    const pixels = h * w;
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < pixels; p++) {
+        const at = (i * pixels + p) * 3;
+        const hsv = rgbToHsv(src[at], src[at + 1], src[at + 2]);
+        this.adjust(hsv, i, draws);
+        hsvToRgb(hsv[0], hsv[1], hsv[2], out, at);
+      }
+    }
+    return this.fromNHWC(this.fromUnit(tensor(out, x.shape)), batched);
+  }
+}
+
+export interface RandomSaturationArgs extends AugmentArgs {
+  /**
+   * f or [lower, upper] in [-1, 1] (Keras 3's rule: a single f means [-f, f]): each image draws u uniform in the range
+   * and multiplies its saturation by u / (1 - u + 1e-7), so 0.5 keeps the image, 1 saturates it fully and 0 or less
+   * makes it gray. [0.5, 0.5] always keeps the image.
+   */
+  factor: number | [number, number];
+}
+
+/**
+ * Changes the saturation of RGB images in training (Keras 3's RandomSaturation): in HSV (of the pixel values as they
+ * are), s becomes clip(s * u / (1 - u + 1e-7), valueRange), one u per image.
+ */
+export class RandomSaturation extends HsvAugmentation {
+  constructor(factor?: RandomSaturationArgs | RandomSaturationArgs['factor'], valueRange?: [number, number] | Partial<RandomSaturationArgs>, options?: Partial<RandomSaturationArgs>) {
+    super(positionalArgs<RandomSaturationArgs>('RandomSaturation', [factor, valueRange, options], ['factor', 'valueRange']), [-1, 1]);
+  }
+
+  /** The saturation multipliers of a batch of n images. */
+  getRandomTransformation(n: number): number[] {
+    return this.uniform(n, this.factor[0], this.factor[1]).map((u) => u / (1 - u + 1e-7));
+  }
+
+  protected adjust(hsv: [number, number, number], image: number, draws: number[]): void {
+    hsv[1] = Math.min(this.valueRange[1], Math.max(this.valueRange[0], hsv[1] * draws[image]));
+  }
+}
+
+export interface RandomHueArgs extends AugmentArgs {
+  /**
+   * f or [lower, upper] in [0, 1] (a single f means [0, f]): each image's hue turns by ±u / 2 of a full turn, u uniform
+   * in the range and the sign + or - with even odds; 0 keeps the image.
+   */
+  factor: number | [number, number];
+  /** The range of the pixel values; unlike the other layers here Keras 3 requires it. */
+  valueRange: [number, number];
+}
+
+/**
+ * Rotates the hue of RGB images in training (Keras 3's RandomHue): with the pixels mapped to [0, 1], in HSV
+ * h becomes h + delta (wrapped once into [0, 1]), the result clipped to [0, 1] and mapped back to `valueRange`.
+ */
+export class RandomHue extends HsvAugmentation {
+  constructor(factor?: RandomHueArgs | RandomHueArgs['factor'], valueRange?: [number, number] | Partial<RandomHueArgs>, options?: Partial<RandomHueArgs>) {
+    const args = positionalArgs<RandomHueArgs>('RandomHue', [factor, valueRange, options], ['factor', 'valueRange']);
+    if (args.valueRange === undefined || args.valueRange === null) throw invalid('RandomHue', 'valueRange', 'a list of two numbers [low, high] (Keras 3 has no default)', args.valueRange);
+    super(args, [0, 1]);
+  }
+
+  /** The hue shifts (in turns) of a batch of n images. */
+  getRandomTransformation(n: number): number[] {
+    const signs = this.uniform(n, 0, 1).map((u) => (u > 0.5 ? -1 : 1));
+    return this.uniform(n, this.factor[0], this.factor[1]).map((f, i) => signs[i] * f * 0.5);
+  }
+
+  protected override toUnit(x: Tensor): Tensor {
+    return mapRange(x, this.valueRange, [0, 1]);
+  }
+
+  protected override fromUnit(y: Tensor): Tensor {
+    return mapRange(clipByValue(y, 0, 1), [0, 1], this.valueRange);
+  }
+
+  protected adjust(hsv: [number, number, number], image: number, draws: number[]): void {
+    let hue = hsv[0] + draws[image];
+    if (hue > 1) hue -= 1;
+    if (hue < 0) hue += 1;
+    hsv[0] = hue;
+  }
+}

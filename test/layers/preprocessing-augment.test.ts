@@ -1,4 +1,5 @@
-// Keras 3's newer image augmentations: Solarization, RandomInvert, AutoContrast, RandomPosterization, RandomSharpness.
+// Keras 3's newer image augmentations: Solarization, RandomInvert, AutoContrast, RandomPosterization, RandomSharpness,
+// RandomSaturation, RandomHue.
 // Their transforms against numpy/torch references following Keras's code (test/fixtures/preprocessing-augment.json,
 // from preprocessing-augment.py, given the same random draws), the random layers' identity in inference, seeded
 // determinism, the statistics of their draws, value ranges, saving in a Sequential through a TF.js folder and a
@@ -60,6 +61,7 @@ describe('the random layers', () => {
   const make = (): tn.Layer[] => [
     new L.Solarization({ additionFactor: 0.3, thresholdFactor: 0.5, seed: 5 }), new L.RandomInvert({ seed: 5 }),
     new L.RandomPosterization({ factor: 6, seed: 5 }), new L.RandomSharpness({ factor: 0.9, seed: 5 }),
+    new L.RandomSaturation({ factor: [0.6, 0.9], seed: 5 }), new L.RandomHue({ factor: 0.5, valueRange: [0, 255], seed: 5 }),
   ];
 
   it('are the identity in inference (float32 out) and change images in training', () => {
@@ -136,6 +138,29 @@ describe('the random layers', () => {
     expect(Math.max(...y)).toBeLessThanOrEqual(100);
   });
 
+  it('RandomSaturation: multipliers u / (1 - u) of u uniform in Keras\'s range ([-f, f] for a single f); 0.5 keeps', () => {
+    const m = new L.RandomSaturation({ factor: [0.2, 0.6], seed: 1 }).getRandomTransformation(4000);
+    expect(Math.min(...m)).toBeGreaterThanOrEqual(0.25 - 1e-6);
+    expect(Math.max(...m)).toBeLessThanOrEqual(1.5 + 1e-6);
+    expect(m.filter((v) => v < 1).length / 4000).toBeCloseTo(0.75, 1);
+    expect(new L.RandomSaturation(0.3).factor).toEqual([-0.3, 0.3]);
+    const keep = values(run(new L.RandomSaturation({ factor: [0.5, 0.5] }), x));
+    values(x).forEach((v, i) => expect(keep[i]).toBeCloseTo(v, 2));
+    const gray = values(run(new L.RandomSaturation({ factor: [0, 0] }), x));
+    for (let p = 0; p < gray.length; p += 3) expect(gray[p] === gray[p + 1] && gray[p + 1] === gray[p + 2]).toBe(true);
+  });
+
+  it('RandomHue: shifts of ±u / 2 turns, half of each sign; 0 keeps; output within valueRange', () => {
+    const d = new L.RandomHue({ factor: [0.2, 0.8], valueRange: [0, 1], seed: 2 }).getRandomTransformation(4000);
+    expect(d.every((v) => Math.abs(v) >= 0.1 && Math.abs(v) <= 0.4)).toBe(true);
+    expect(d.filter((v) => v < 0).length / 4000).toBeCloseTo(0.5, 1);
+    const keep = values(run(new L.RandomHue({ factor: 0, valueRange: [0, 255] }), x));
+    values(x).forEach((v, i) => expect(keep[i]).toBeCloseTo(v, 2));
+    const y = values(run(new L.RandomHue({ factor: 1, valueRange: [-1, 1], seed: 3 }), tn.randomUniform([8, 4, 4, 3], -1, 1, 'float32', 6)));
+    expect(Math.min(...y)).toBeGreaterThanOrEqual(-1);
+    expect(Math.max(...y)).toBeLessThanOrEqual(1);
+  });
+
   it('AutoContrast acts in inference too, stretching each channel to the whole range', () => {
     const xs = tn.randomUniform([4, 6, 6, 3], 50, 100, 'float32', 9);
     const a = new L.AutoContrast();
@@ -151,6 +176,7 @@ describe('configs, Keras spellings and saving', () => {
     new L.Solarization({ additionFactor: [0.1, 0.2], thresholdFactor: 0.4, valueRange: [0, 1], seed: 3 }),
     new L.RandomInvert({ factor: 0.6, seed: 2, dataFormat: 'channels_first' }), new L.AutoContrast({ valueRange: [-1, 1] }),
     new L.RandomPosterization({ factor: [2, 6], seed: 1 }), new L.RandomSharpness({ factor: [0.3, 0.8], valueRange: [0, 1] }),
+    new L.RandomSaturation({ factor: 0.4, seed: 6 }), new L.RandomHue({ factor: [0.1, 0.3], valueRange: [0, 1], dataFormat: 'channels_first' }),
   ];
 
   it('getConfig gives back an equal layer, directly and through Keras\'s spelling; the factories', () => {
@@ -160,6 +186,8 @@ describe('configs, Keras spellings and saving', () => {
     expect(L.autoContrast().className).toBe('AutoContrast');
     expect(L.randomPosterization({ factor: 4 }).className).toBe('RandomPosterization');
     expect(L.randomSharpness({ factor: 0.5 }).className).toBe('RandomSharpness');
+    expect(L.randomSaturation({ factor: 0.5 }).className).toBe('RandomSaturation');
+    expect(L.randomHue({ factor: 0.5, valueRange: [0, 1] }).className).toBe('RandomHue');
   });
 
   it('reads Keras 3\'s configs', () => {
@@ -170,6 +198,8 @@ describe('configs, Keras spellings and saving', () => {
     expect([i.factor, i.seed]).toEqual([[0, 1], 4]);
     expect((k3('AutoContrast', { value_range: [0, 1] }) as InstanceType<typeof L.AutoContrast>).valueRange).toEqual([0, 1]);
     expect((k3('RandomPosterization', { factor: [1, 8], value_range: [0, 255], seed: null }) as InstanceType<typeof L.RandomPosterization>).factor).toEqual([1, 8]);
+    expect((k3('RandomSaturation', { factor: [-0.2, 0.2], value_range: [0, 255], seed: null, data_format: 'channels_last' }) as InstanceType<typeof L.RandomSaturation>).factor).toEqual([-0.2, 0.2]);
+    expect((k3('RandomHue', { factor: [0, 0.3], value_range: [0, 1], seed: 2 }) as InstanceType<typeof L.RandomHue>).valueRange).toEqual([0, 1]);
     expect((k3('RandomSharpness', { factor: [0, 0.4], value_range: [0, 255], seed: null, data_format: 'channels_last' }) as InstanceType<typeof L.RandomSharpness>).factor).toEqual([0, 0.4]);
   });
 
@@ -178,6 +208,7 @@ describe('configs, Keras spellings and saving', () => {
       layers: [
         new L.Solarization({ additionFactor: 0.1, thresholdFactor: 0.5, seed: 1, inputShape: [4, 4, 3] }), new L.RandomInvert({ factor: 0.5, seed: 2 }),
         new L.RandomPosterization({ factor: 5, seed: 3 }), new L.RandomSharpness({ factor: [0.2, 0.7], seed: 4 }), new L.AutoContrast(),
+        new L.RandomSaturation({ factor: [0.3, 0.7], seed: 5 }), new L.RandomHue({ factor: 0.2, valueRange: [0, 255], seed: 6 }),
         new L.Rescaling(1 / 255),
       ],
     });
@@ -207,6 +238,10 @@ describe('errors name the layer and the argument', () => {
     expect(() => new L.RandomSharpness({} as never)).toThrow('RandomSharpness: received an invalid value for `factor`');
     expect(() => new L.RandomSharpness(-0.5)).toThrow('RandomSharpness: received an invalid value for `factor`');
     expect(() => new L.RandomSharpness({ factor: 0.5, name: 's' }).apply(tn.zeros([2, 3]), { training: true })).toThrow('Layer "s" (RandomSharpness) expects images of rank 3 (one image) or 4 (a batch)');
+    expect(() => new L.RandomSaturation(1.5)).toThrow('RandomSaturation: received an invalid value for `factor`, expected a number (or a list of two numbers) in the range [-1, 1]');
+    expect(() => new L.RandomHue(0.5)).toThrow('RandomHue: received an invalid value for `valueRange`, expected a list of two numbers [low, high] (Keras 3 has no default)');
+    expect(() => new L.RandomHue({ factor: -0.5, valueRange: [0, 1] })).toThrow('RandomHue: received an invalid value for `factor`, expected a number (or a list of two numbers) in the range [0, 1]');
+    expect(() => new L.RandomHue({ factor: 0.5, valueRange: [0, 1], name: 'h' }).apply(tn.zeros([1, 2, 2, 4]), { training: true })).toThrow('Layer "h" (RandomHue) expects RGB images with 3 channels, received 4 channels');
     expect(() => new L.AutoContrast({ name: 'a' }).apply(tn.zeros([2, 3]))).toThrow('Layer "a" (AutoContrast) expects images of rank 3');
   });
 });
