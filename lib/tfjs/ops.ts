@@ -3,6 +3,7 @@
 // euclideanNorm, step, addN, randomUniformInt, searchSorted / lowerBound / upperBound, bincount, meshgrid and the
 // rank-named aliases (slice2d, concat3d, ...), which check the rank their name promises.
 import { add, div, equal, greater, where } from '../ops/elementwise.js';
+import { customGradient } from '../ops/keras-ops.js';
 import { norm } from '../ops/linalg.js';
 import { meshgrid as kerasMeshgrid, searchsorted } from '../ops/numpy.js';
 import { concat, pad, reverse, slice, stack } from '../ops/shape.js';
@@ -114,3 +115,42 @@ export const pad1d = (x: TensorLike, paddings: [number, number], constantValue =
 export const pad2d = (x: TensorLike, paddings: [[number, number], [number, number]], constantValue = 0): Tensor => pad(ranked('pad2d', 2, x), paddings, constantValue);
 export const pad3d = (x: TensorLike, paddings: [[number, number], [number, number], [number, number]], constantValue = 0): Tensor => pad(ranked('pad3d', 3, x), paddings, constantValue);
 export const pad4d = (x: TensorLike, paddings: [[number, number], [number, number], [number, number], [number, number]], constantValue = 0): Tensor => pad(ranked('pad4d', 4, x), paddings, constantValue);
+
+/** What TF.js's customGrad function returns: its value, and the inputs' gradients from the upstream one. */
+export interface CustomGradientResult {
+  value: Tensor;
+  gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[];
+}
+
+/**
+ * TF.js's customGrad(f): `f(...inputs, save)` returns `{ value, gradFunc }`; `save(tensors)` keeps tensors that
+ * `gradFunc(dy, saved)` receives, and gradFunc returns the inputs' gradients (one tensor, or one per input).
+ * The same as tn.ops.customGradient (Keras's `[y, grad]` form), in TF.js's spelling.
+ */
+export function customGrad(f: (...args: never[]) => CustomGradientResult): (...inputs: TensorLike[]) => Tensor {
+  if (typeof f !== 'function') throw new Error('customGrad: expected a function returning { value, gradFunc }');
+  const fn = f as unknown as (...args: unknown[]) => CustomGradientResult;
+  return customGradient((...ts: Tensor[]) => {
+    let saved: Tensor[] = [];
+    const result = fn(...ts, (tensors: Tensor[]) => { saved = Array.isArray(tensors) ? tensors : [tensors]; });
+    if (result === null || typeof result !== 'object' || !(result.value instanceof Tensor) || typeof result.gradFunc !== 'function') {
+      throw new Error('customGrad: the function must return { value, gradFunc }, a tensor and a function (dy, saved) => gradients');
+    }
+    return [result.value, (dy: Tensor) => result.gradFunc(dy, saved)];
+  });
+}
+
+/** TF.js's denseBincount(x, weights, size, binaryOutput): bincount over a vector, or over each row of a matrix. */
+export function denseBincount(x: TensorLike, weights: TensorLike, size: number, binaryOutput = false): Tensor {
+  const t = toTensor(x, 'denseBincount');
+  if (t.dtype !== 'int32' || (t.rank !== 1 && t.rank !== 2)) throw new Error(`denseBincount: x must be an int32 vector or matrix, received a ${t.dtype} tensor of shape ${fmt(t.shape)}`);
+  const w = toTensor(weights, 'denseBincount');
+  if (w.size !== 0 && (w.rank !== t.rank || w.shape.some((d, i) => d !== t.shape[i]))) throw new Error(`denseBincount: weights must be empty or have x's shape ${fmt(t.shape)}, received ${fmt(w.shape)}`);
+  const one = (row: Tensor, wRow: Tensor): Tensor => {
+    const counts = bincount(row, binaryOutput ? [] : wRow, size);
+    return binaryOutput ? where(greater(counts, 0), 1, 0).cast(w.dtype) : counts;
+  };
+  if (t.rank === 1) return one(t, w);
+  const rows = Array.from({ length: t.shape[0] }, (_, r) => one(slice(t, [r, 0], [1, -1]).reshape([t.shape[1]]), w.size ? slice(w, [r, 0], [1, -1]).reshape([t.shape[1]]) : w));
+  return stack(rows, 0);
+}
