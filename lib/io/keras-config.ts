@@ -488,6 +488,10 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
   RandomSharpness: (c, ctx) => build('RandomSharpness', c, ctx, { factor: c.factor, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
   RandomSaturation: (c, ctx) => build('RandomSaturation', c, ctx, { factor: c.factor, valueRange: c.value_range ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
   RandomHue: (c, ctx) => build('RandomHue', c, ctx, { factor: c.factor, valueRange: c.value_range, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  RandomColorJitter: (c, ctx) => build('RandomColorJitter', c, ctx, {
+    valueRange: c.value_range ?? undefined, brightnessFactor: c.brightness_factor, contrastFactor: c.contrast_factor, saturationFactor: c.saturation_factor,
+    hueFactor: c.hue_factor, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined,
+  }, true),
   Discretization: (c, ctx) => {
     // An adapted layer's config holds both num_bins and the learned bin_boundaries (Keras's from_config sets them after).
     const both = Array.isArray(c.bin_boundaries) && c.num_bins !== undefined && c.num_bins !== null;

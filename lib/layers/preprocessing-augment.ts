@@ -10,7 +10,7 @@ import { pad, slice } from '../ops/shape.js';
 import { tensor, type Tensor } from '../tensor.js';
 import { invalid, singleShape } from './core.js';
 import type { CallArgs, LayerArgs, LayerInput, Shape } from './layer.js';
-import { passThrough, RangedAugmentation, valueRangeArg } from './preprocessing-color.js';
+import { passThrough, RandomBrightness, RandomContrast, RangedAugmentation, valueRangeArg } from './preprocessing-color.js';
 import { ImageLayer, positionalArgs, RandomImageLayer } from './preprocessing.js';
 
 type DataFormatArg = 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
@@ -392,5 +392,71 @@ export class RandomHue extends HsvAugmentation {
     if (hue > 1) hue -= 1;
     if (hue < 0) hue += 1;
     hsv[0] = hue;
+  }
+}
+
+// RandomColorJitter
+
+export interface RandomColorJitterArgs extends AugmentArgs {
+  /** RandomBrightness's factor (f or [lower, upper] in [-1, 1]); left out, no brightness change. */
+  brightnessFactor?: number | [number, number] | null;
+  /** RandomContrast's factor (f or [lower, upper] in [0, 1]); left out, no contrast change. */
+  contrastFactor?: number | [number, number] | null;
+  /** RandomSaturation's factor (f or [lower, upper] in [-1, 1]); left out, no saturation change. */
+  saturationFactor?: number | [number, number] | null;
+  /** RandomHue's factor (f or [lower, upper] in [0, 1]); left out, no hue change. */
+  hueFactor?: number | [number, number] | null;
+}
+
+/**
+ * Applies, in training, RandomBrightness, RandomContrast, RandomSaturation and RandomHue in that order, each only
+ * when its factor is given, all with the layer's `valueRange` (Keras 3's RandomColorJitter). With a `seed` the four
+ * draw from streams seeded seed, seed + 1, seed + 2 and seed + 3.
+ */
+export class RandomColorJitter extends RandomImageLayer {
+  readonly valueRange: [number, number];
+  readonly brightnessFactor: number | [number, number] | null;
+  readonly contrastFactor: number | [number, number] | null;
+  readonly saturationFactor: number | [number, number] | null;
+  readonly hueFactor: number | [number, number] | null;
+  /** The steps that run, in order (the ones whose factor is given). */
+  readonly steps: RandomImageLayer[];
+
+  constructor(args: RandomColorJitterArgs = {}) {
+    super(args);
+    this.valueRange = valueRangeArg(args.valueRange, 'RandomColorJitter');
+    this.brightnessFactor = args.brightnessFactor ?? null;
+    this.contrastFactor = args.contrastFactor ?? null;
+    this.saturationFactor = args.saturationFactor ?? null;
+    this.hueFactor = args.hueFactor ?? null;
+    const made: [number | [number, number] | null, string, new (a: never) => RandomImageLayer][] = [
+      [this.brightnessFactor, 'brightness', RandomBrightness], [this.contrastFactor, 'contrast', RandomContrast],
+      [this.saturationFactor, 'saturation', RandomSaturation], [this.hueFactor, 'hue', RandomHue],
+    ];
+    this.steps = [];
+    made.forEach(([factor, what, Cls], k) => {
+      if (factor === null) return;
+      const seed = this.seed === undefined ? undefined : this.seed + k;
+      try {
+        this.steps.push(new Cls({ factor, valueRange: this.valueRange, seed, dataFormat: this.dataFormat, name: `${this.name}_${what}` } as never));
+      } catch (e) {
+        throw new Error(`RandomColorJitter: \`${what}Factor\`: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    let x = passThrough(inputs, this);
+    if (!args.training) return x;
+    for (const step of this.steps) x = step.call(x, args) as Tensor;
+    return x;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const copy = (f: number | [number, number] | null) => (Array.isArray(f) ? f.slice() : f);
+    return {
+      ...super.getConfig(), valueRange: this.valueRange.slice(), brightnessFactor: copy(this.brightnessFactor), contrastFactor: copy(this.contrastFactor),
+      saturationFactor: copy(this.saturationFactor), hueFactor: copy(this.hueFactor),
+    };
   }
 }

@@ -1,5 +1,5 @@
 // Keras 3's newer image augmentations: Solarization, RandomInvert, AutoContrast, RandomPosterization, RandomSharpness,
-// RandomSaturation, RandomHue.
+// RandomSaturation, RandomHue, RandomColorJitter.
 // Their transforms against numpy/torch references following Keras's code (test/fixtures/preprocessing-augment.json,
 // from preprocessing-augment.py, given the same random draws), the random layers' identity in inference, seeded
 // determinism, the statistics of their draws, value ranges, saving in a Sequential through a TF.js folder and a
@@ -34,7 +34,12 @@ describe('against numpy references following Keras 3', () => {
       // The draws of the reference replace the layer's own, so the transform itself is compared.
       const d = c.draws;
       const draw = d.additions ? { additions: d.additions, thresholds: d.thresholds } : d.flags ?? d.bits ?? d.factors;
-      if (draw !== undefined) (layer as unknown as { getRandomTransformation: () => unknown }).getRandomTransformation = () => draw;
+      const stub = (l: tn.Layer, v: unknown) => { (l as unknown as { getRandomTransformation: () => unknown }).getRandomTransformation = () => v; };
+      if (d.steps) {
+        // RandomColorJitter: each step's draws (brightness, contrast, saturation, hue).
+        const steps = d.steps as Record<string, unknown>;
+        (layer as InstanceType<typeof L.RandomColorJitter>).steps.forEach((step, k) => stub(step, steps[['brightness', 'contrast', 'saturation', 'hue'][k]]));
+      } else if (draw !== undefined) stub(layer, draw);
       const y = run(layer, tn.tensor(c.x.values, c.x.shape));
       expect(y.shape).toEqual(c.y.shape);
       const got = values(y);
@@ -62,6 +67,7 @@ describe('the random layers', () => {
     new L.Solarization({ additionFactor: 0.3, thresholdFactor: 0.5, seed: 5 }), new L.RandomInvert({ seed: 5 }),
     new L.RandomPosterization({ factor: 6, seed: 5 }), new L.RandomSharpness({ factor: 0.9, seed: 5 }),
     new L.RandomSaturation({ factor: [0.6, 0.9], seed: 5 }), new L.RandomHue({ factor: 0.5, valueRange: [0, 255], seed: 5 }),
+    new L.RandomColorJitter({ brightnessFactor: 0.2, contrastFactor: 0.2, saturationFactor: [0.4, 0.6], hueFactor: 0.1, seed: 5 }),
   ];
 
   it('are the identity in inference (float32 out) and change images in training', () => {
@@ -161,6 +167,17 @@ describe('the random layers', () => {
     expect(Math.max(...y)).toBeLessThanOrEqual(1);
   });
 
+  it('RandomColorJitter runs only the steps given, in Keras\'s order, with its valueRange; step k (brightness 0 to hue 3) seeded seed + k', () => {
+    expect(new L.RandomColorJitter().steps).toEqual([]);
+    expect(values(run(new L.RandomColorJitter(), x))).toEqual(values(x));
+    const j = new L.RandomColorJitter({ contrastFactor: 0.5, hueFactor: [0.1, 0.2], valueRange: [0, 1], seed: 7 });
+    expect(j.steps.map((s) => s.className)).toEqual(['RandomContrast', 'RandomHue']);
+    const x01 = tn.randomUniform([6, 3, 3, 3], 0, 1, 'float32', 8);
+    const contrast = new L.RandomContrast({ factor: 0.5, valueRange: [0, 1], seed: 8 });
+    const hue = new L.RandomHue({ factor: [0.1, 0.2], valueRange: [0, 1], seed: 10 });
+    expect(values(run(j, x01))).toEqual(values(run(hue, run(contrast, x01))));
+  });
+
   it('AutoContrast acts in inference too, stretching each channel to the whole range', () => {
     const xs = tn.randomUniform([4, 6, 6, 3], 50, 100, 'float32', 9);
     const a = new L.AutoContrast();
@@ -177,6 +194,7 @@ describe('configs, Keras spellings and saving', () => {
     new L.RandomInvert({ factor: 0.6, seed: 2, dataFormat: 'channels_first' }), new L.AutoContrast({ valueRange: [-1, 1] }),
     new L.RandomPosterization({ factor: [2, 6], seed: 1 }), new L.RandomSharpness({ factor: [0.3, 0.8], valueRange: [0, 1] }),
     new L.RandomSaturation({ factor: 0.4, seed: 6 }), new L.RandomHue({ factor: [0.1, 0.3], valueRange: [0, 1], dataFormat: 'channels_first' }),
+    new L.RandomColorJitter({ valueRange: [0, 1], brightnessFactor: [-0.1, 0.2], hueFactor: 0.3, seed: 2 }),
   ];
 
   it('getConfig gives back an equal layer, directly and through Keras\'s spelling; the factories', () => {
@@ -188,6 +206,7 @@ describe('configs, Keras spellings and saving', () => {
     expect(L.randomSharpness({ factor: 0.5 }).className).toBe('RandomSharpness');
     expect(L.randomSaturation({ factor: 0.5 }).className).toBe('RandomSaturation');
     expect(L.randomHue({ factor: 0.5, valueRange: [0, 1] }).className).toBe('RandomHue');
+    expect(L.randomColorJitter().className).toBe('RandomColorJitter');
   });
 
   it('reads Keras 3\'s configs', () => {
@@ -200,6 +219,8 @@ describe('configs, Keras spellings and saving', () => {
     expect((k3('RandomPosterization', { factor: [1, 8], value_range: [0, 255], seed: null }) as InstanceType<typeof L.RandomPosterization>).factor).toEqual([1, 8]);
     expect((k3('RandomSaturation', { factor: [-0.2, 0.2], value_range: [0, 255], seed: null, data_format: 'channels_last' }) as InstanceType<typeof L.RandomSaturation>).factor).toEqual([-0.2, 0.2]);
     expect((k3('RandomHue', { factor: [0, 0.3], value_range: [0, 1], seed: 2 }) as InstanceType<typeof L.RandomHue>).valueRange).toEqual([0, 1]);
+    const j = k3('RandomColorJitter', { value_range: [0, 255], brightness_factor: null, contrast_factor: [0.1, 0.1], saturation_factor: null, hue_factor: 0.2, seed: 3, data_format: 'channels_last' }) as InstanceType<typeof L.RandomColorJitter>;
+    expect([j.brightnessFactor, j.contrastFactor, j.hueFactor, j.steps.length]).toEqual([null, [0.1, 0.1], 0.2, 2]);
     expect((k3('RandomSharpness', { factor: [0, 0.4], value_range: [0, 255], seed: null, data_format: 'channels_last' }) as InstanceType<typeof L.RandomSharpness>).factor).toEqual([0, 0.4]);
   });
 
@@ -209,6 +230,7 @@ describe('configs, Keras spellings and saving', () => {
         new L.Solarization({ additionFactor: 0.1, thresholdFactor: 0.5, seed: 1, inputShape: [4, 4, 3] }), new L.RandomInvert({ factor: 0.5, seed: 2 }),
         new L.RandomPosterization({ factor: 5, seed: 3 }), new L.RandomSharpness({ factor: [0.2, 0.7], seed: 4 }), new L.AutoContrast(),
         new L.RandomSaturation({ factor: [0.3, 0.7], seed: 5 }), new L.RandomHue({ factor: 0.2, valueRange: [0, 255], seed: 6 }),
+        new L.RandomColorJitter({ brightnessFactor: 0.1, contrastFactor: 0.1, saturationFactor: 0.5, hueFactor: 0.1, seed: 7 }),
         new L.Rescaling(1 / 255),
       ],
     });
@@ -242,6 +264,8 @@ describe('errors name the layer and the argument', () => {
     expect(() => new L.RandomHue(0.5)).toThrow('RandomHue: received an invalid value for `valueRange`, expected a list of two numbers [low, high] (Keras 3 has no default)');
     expect(() => new L.RandomHue({ factor: -0.5, valueRange: [0, 1] })).toThrow('RandomHue: received an invalid value for `factor`, expected a number (or a list of two numbers) in the range [0, 1]');
     expect(() => new L.RandomHue({ factor: 0.5, valueRange: [0, 1], name: 'h' }).apply(tn.zeros([1, 2, 2, 4]), { training: true })).toThrow('Layer "h" (RandomHue) expects RGB images with 3 channels, received 4 channels');
+    expect(() => new L.RandomColorJitter({ contrastFactor: 2 })).toThrow('RandomColorJitter: `contrastFactor`: RandomContrast: received an invalid value for `factor`');
+    expect(() => new L.RandomColorJitter({ valueRange: 3 as unknown as [number, number] })).toThrow('RandomColorJitter: received an invalid value for `valueRange`');
     expect(() => new L.AutoContrast({ name: 'a' }).apply(tn.zeros([2, 3]))).toThrow('Layer "a" (AutoContrast) expects images of rank 3');
   });
 });
