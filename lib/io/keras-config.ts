@@ -492,6 +492,10 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
     valueRange: c.value_range ?? undefined, brightnessFactor: c.brightness_factor, contrastFactor: c.contrast_factor, saturationFactor: c.saturation_factor,
     hueFactor: c.hue_factor, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined,
   }, true),
+  RandomGaussianBlur: (c, ctx) => build('RandomGaussianBlur', c, ctx, {
+    factor: c.factor ?? undefined, kernelSize: c.kernel_size ?? undefined, sigma: c.sigma ?? undefined, valueRange: c.value_range ?? undefined,
+    seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined,
+  }, true),
   Discretization: (c, ctx) => {
     // An adapted layer's config holds both num_bins and the learned bin_boundaries (Keras's from_config sets them after).
     const both = Array.isArray(c.bin_boundaries) && c.num_bins !== undefined && c.num_bins !== null;

@@ -10,7 +10,7 @@ import { pad, slice } from '../ops/shape.js';
 import { tensor, type Tensor } from '../tensor.js';
 import { invalid, singleShape } from './core.js';
 import type { CallArgs, LayerArgs, LayerInput, Shape } from './layer.js';
-import { passThrough, RandomBrightness, RandomContrast, RangedAugmentation, valueRangeArg } from './preprocessing-color.js';
+import { kerasFactor, passThrough, RandomBrightness, RandomContrast, RangedAugmentation, valueRangeArg } from './preprocessing-color.js';
 import { ImageLayer, positionalArgs, RandomImageLayer } from './preprocessing.js';
 
 type DataFormatArg = 'channels_last' | 'channels_first' | 'channelsLast' | 'channelsFirst';
@@ -217,6 +217,25 @@ export interface RandomSharpnessArgs extends AugmentArgs {
   factor: number | [number, number];
 }
 
+/**
+ * Each channel of NHWC images filtered with `weights` (rows over height, odd sizes), zero padding keeping the size:
+ * y[r, c] = sum of weights[i][j] x[r + i - (kh - 1) / 2, c + j - (kw - 1) / 2] (depthwise 'same' of a symmetric kernel).
+ */
+function filterSame(x: Tensor, weights: number[][]): Tensor {
+  const [n, h, w, c] = x.shape;
+  const kh = weights.length;
+  const kw = weights[0].length;
+  const padded = pad(x, [[0, 0], [(kh - 1) / 2, (kh - 1) / 2], [(kw - 1) / 2, (kw - 1) / 2], [0, 0]]);
+  let y: Tensor | null = null;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const term = mul(slice(padded, [0, i, j, 0], [n, h, w, c]), weights[i][j]);
+      y = y ? add(y, term) : term;
+    }
+  }
+  return y as Tensor;
+}
+
 /** Keras 3's smoothing kernel: 1/13 around, 5/13 at the centre. */
 const SMOOTH = [[1, 1, 1], [1, 5, 1], [1, 1, 1]].map((row) => row.map((v) => v / 13));
 
@@ -238,17 +257,9 @@ export class RandomSharpness extends RangedAugmentation {
   call(inputs: LayerInput, args: CallArgs = {}): Tensor {
     if (!args.training) return passThrough(inputs, this);
     const { x, batched } = this.toNHWC(inputs);
-    const [n, h, w, c] = x.shape;
-    const padded = pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-    let smoothed: Tensor | null = null;
-    for (let i = 0; i < 3; i++) {
-      for (let j = 0; j < 3; j++) {
-        const term = mul(slice(padded, [0, i, j, 0], [n, h, w, c]), SMOOTH[i][j]);
-        smoothed = smoothed ? add(smoothed, term) : term;
-      }
-    }
-    const s = perImage(this.getRandomTransformation(n).map((f) => 1 - 2 * f));
-    const y = clipByValue(add(x, mul(s, sub(smoothed as Tensor, x))), this.valueRange[0], this.valueRange[1]);
+    const smoothed = filterSame(x, SMOOTH);
+    const s = perImage(this.getRandomTransformation(x.shape[0]).map((f) => 1 - 2 * f));
+    const y = clipByValue(add(x, mul(s, sub(smoothed, x))), this.valueRange[0], this.valueRange[1]);
     return this.fromNHWC(y, batched);
   }
 }
@@ -458,5 +469,75 @@ export class RandomColorJitter extends RandomImageLayer {
       ...super.getConfig(), valueRange: this.valueRange.slice(), brightnessFactor: copy(this.brightnessFactor), contrastFactor: copy(this.contrastFactor),
       saturationFactor: copy(this.saturationFactor), hueFactor: copy(this.hueFactor),
     };
+  }
+}
+
+// RandomGaussianBlur
+
+export interface RandomGaussianBlurArgs extends AugmentArgs {
+  /**
+   * f or [lower, upper] in [0, 1] (default 1; a single f means [0, f]): each image draws a blur probability p in the
+   * range and is blurred when a second uniform draw is below p, so with probability (lower + upper) / 2.
+   */
+  factor?: number | [number, number];
+  /** The kernel's size, an odd integer (default 3), or [width, height] of odd integers (Keras saves [k, k]). */
+  kernelSize?: number | [number, number];
+  /**
+   * s or [lower, upper] in [0, 1] (default 1; Keras 3's rule, a single s means [0, s]): the kernel's standard
+   * deviations along x and y, drawn once per call for the whole batch (plus 1e-6), as Keras 3 draws them.
+   */
+  sigma?: number | [number, number];
+}
+
+/**
+ * Blurs random images in training with a Gaussian kernel (Keras 3's RandomGaussianBlur): the kernel is
+ * outer(gy, gx) of normalized 1-D Gaussians over the offsets -(k - 1) / 2 .. (k - 1) / 2, applied per channel with
+ * zero padding ('same'); then every image is clipped to `valueRange`.
+ */
+export class RandomGaussianBlur extends RangedAugmentation {
+  readonly kernelSize: [number, number];
+  readonly sigma: [number, number];
+
+  constructor(factor?: RandomGaussianBlurArgs | RandomGaussianBlurArgs['factor'], options?: Partial<RandomGaussianBlurArgs>) {
+    const args = positionalArgs<RandomGaussianBlurArgs>('RandomGaussianBlur', [factor, options], ['factor']);
+    super({ ...args, factor: args.factor ?? 1 }, [0, 1]);
+    const k = args.kernelSize ?? 3;
+    const odd = (v: unknown) => Number.isInteger(v) && (v as number) > 0 && (v as number) % 2 === 1;
+    if (!(odd(k) || (Array.isArray(k) && k.length === 2 && k.every(odd)))) {
+      throw invalid('RandomGaussianBlur', 'kernelSize', 'an odd positive integer (or a list of two)', k);
+    }
+    this.kernelSize = Array.isArray(k) ? [k[0], k[1]] : [k, k];
+    try {
+      this.sigma = kerasFactor(args.sigma ?? 1, [0, 1], 'RandomGaussianBlur');
+    } catch {
+      throw invalid('RandomGaussianBlur', 'sigma', 'a number (or a list of two numbers) in the range [0, 1]', args.sigma);
+    }
+  }
+
+  /** Which images of a batch of n are blurred, and the batch's (sigma x, sigma y). */
+  getRandomTransformation(n: number): { apply: boolean[]; sigma: [number, number] } {
+    const p = this.uniform(n, this.factor[0], this.factor[1]);
+    const apply = this.uniform(n, 0, 1).map((u, i) => u < p[i]);
+    const [sx, sy] = this.uniform(2, this.sigma[0], this.sigma[1]).map((s) => s + 1e-6);
+    return { apply, sigma: [sx, sy] };
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    if (!args.training) return passThrough(inputs, this);
+    const { x, batched } = this.toNHWC(inputs);
+    const { apply, sigma } = this.getRandomTransformation(x.shape[0]);
+    const gauss = (size: number, s: number): number[] => {
+      const g = Array.from({ length: size }, (_, i) => Math.fround(Math.exp(-0.5 * ((i - (size - 1) / 2) / s) ** 2)));
+      const total = g.reduce((a, b) => a + b, 0);
+      return g.map((v) => v / total);
+    };
+    const gx = gauss(this.kernelSize[0], sigma[0]);
+    const blurred = filterSame(x, gauss(this.kernelSize[1], sigma[1]).map((wy) => gx.map((wx) => wy * wx)));
+    const chosen = where(perImage(apply.map((b) => (b ? 1 : 0))), blurred, x);
+    return this.fromNHWC(clipByValue(chosen, this.valueRange[0], this.valueRange[1]), batched);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), kernelSize: this.kernelSize.slice(), sigma: this.sigma.slice() };
   }
 }

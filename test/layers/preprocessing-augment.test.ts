@@ -1,5 +1,5 @@
 // Keras 3's newer image augmentations: Solarization, RandomInvert, AutoContrast, RandomPosterization, RandomSharpness,
-// RandomSaturation, RandomHue, RandomColorJitter.
+// RandomSaturation, RandomHue, RandomColorJitter, RandomGaussianBlur.
 // Their transforms against numpy/torch references following Keras's code (test/fixtures/preprocessing-augment.json,
 // from preprocessing-augment.py, given the same random draws), the random layers' identity in inference, seeded
 // determinism, the statistics of their draws, value ranges, saving in a Sequential through a TF.js folder and a
@@ -33,7 +33,7 @@ describe('against numpy references following Keras 3', () => {
       const layer = new Cls(c.layer === 'AutoContrast' ? c.args : { ...c.args, seed: 1 });
       // The draws of the reference replace the layer's own, so the transform itself is compared.
       const d = c.draws;
-      const draw = d.additions ? { additions: d.additions, thresholds: d.thresholds } : d.flags ?? d.bits ?? d.factors;
+      const draw = d.additions ? { additions: d.additions, thresholds: d.thresholds } : d.flags ?? d.bits ?? d.factors ?? d.blur;
       const stub = (l: tn.Layer, v: unknown) => { (l as unknown as { getRandomTransformation: () => unknown }).getRandomTransformation = () => v; };
       if (d.steps) {
         // RandomColorJitter: each step's draws (brightness, contrast, saturation, hue).
@@ -68,6 +68,7 @@ describe('the random layers', () => {
     new L.RandomPosterization({ factor: 6, seed: 5 }), new L.RandomSharpness({ factor: 0.9, seed: 5 }),
     new L.RandomSaturation({ factor: [0.6, 0.9], seed: 5 }), new L.RandomHue({ factor: 0.5, valueRange: [0, 255], seed: 5 }),
     new L.RandomColorJitter({ brightnessFactor: 0.2, contrastFactor: 0.2, saturationFactor: [0.4, 0.6], hueFactor: 0.1, seed: 5 }),
+    new L.RandomGaussianBlur({ seed: 5 }),
   ];
 
   it('are the identity in inference (float32 out) and change images in training', () => {
@@ -178,6 +179,17 @@ describe('the random layers', () => {
     expect(values(run(j, x01))).toEqual(values(run(hue, run(contrast, x01))));
   });
 
+  it('RandomGaussianBlur: an image is blurred with probability (lower + upper) / 2; one sigma pair per batch in Keras\'s range', () => {
+    const t = new L.RandomGaussianBlur({ factor: [0.2, 0.6], sigma: [0.3, 0.8], seed: 3 }).getRandomTransformation(4000);
+    expect(Math.abs(t.apply.filter(Boolean).length / 4000 - 0.4)).toBeLessThan(0.03);
+    t.sigma.forEach((s) => expect(s >= 0.3 && s <= 0.8 + 1e-6).toBe(true));
+    const d = new L.RandomGaussianBlur();
+    expect([d.factor, d.kernelSize, d.sigma]).toEqual([[0, 1], [3, 3], [0, 1]]);
+    expect(values(run(new L.RandomGaussianBlur({ factor: 0 }), x))).toEqual(values(x));
+    const y = values(run(new L.RandomGaussianBlur({ factor: [1, 1], valueRange: [0, 100], seed: 4 }), tn.randomUniform([4, 5, 5, 3], 0, 200, 'float32', 5)));
+    expect(Math.max(...y)).toBeLessThanOrEqual(100);
+  });
+
   it('AutoContrast acts in inference too, stretching each channel to the whole range', () => {
     const xs = tn.randomUniform([4, 6, 6, 3], 50, 100, 'float32', 9);
     const a = new L.AutoContrast();
@@ -195,6 +207,7 @@ describe('configs, Keras spellings and saving', () => {
     new L.RandomPosterization({ factor: [2, 6], seed: 1 }), new L.RandomSharpness({ factor: [0.3, 0.8], valueRange: [0, 1] }),
     new L.RandomSaturation({ factor: 0.4, seed: 6 }), new L.RandomHue({ factor: [0.1, 0.3], valueRange: [0, 1], dataFormat: 'channels_first' }),
     new L.RandomColorJitter({ valueRange: [0, 1], brightnessFactor: [-0.1, 0.2], hueFactor: 0.3, seed: 2 }),
+    new L.RandomGaussianBlur({ factor: 0.5, kernelSize: 5, sigma: [0.2, 0.9], seed: 1 }),
   ];
 
   it('getConfig gives back an equal layer, directly and through Keras\'s spelling; the factories', () => {
@@ -207,6 +220,7 @@ describe('configs, Keras spellings and saving', () => {
     expect(L.randomSaturation({ factor: 0.5 }).className).toBe('RandomSaturation');
     expect(L.randomHue({ factor: 0.5, valueRange: [0, 1] }).className).toBe('RandomHue');
     expect(L.randomColorJitter().className).toBe('RandomColorJitter');
+    expect(L.randomGaussianBlur().className).toBe('RandomGaussianBlur');
   });
 
   it('reads Keras 3\'s configs', () => {
@@ -221,6 +235,8 @@ describe('configs, Keras spellings and saving', () => {
     expect((k3('RandomHue', { factor: [0, 0.3], value_range: [0, 1], seed: 2 }) as InstanceType<typeof L.RandomHue>).valueRange).toEqual([0, 1]);
     const j = k3('RandomColorJitter', { value_range: [0, 255], brightness_factor: null, contrast_factor: [0.1, 0.1], saturation_factor: null, hue_factor: 0.2, seed: 3, data_format: 'channels_last' }) as InstanceType<typeof L.RandomColorJitter>;
     expect([j.brightnessFactor, j.contrastFactor, j.hueFactor, j.steps.length]).toEqual([null, [0.1, 0.1], 0.2, 2]);
+    const b = k3('RandomGaussianBlur', { factor: [0, 1], kernel_size: [3, 3], sigma: [0, 1], value_range: [0, 255], seed: null, data_format: 'channels_last' }) as InstanceType<typeof L.RandomGaussianBlur>;
+    expect([b.factor, b.kernelSize, b.sigma]).toEqual([[0, 1], [3, 3], [0, 1]]);
     expect((k3('RandomSharpness', { factor: [0, 0.4], value_range: [0, 255], seed: null, data_format: 'channels_last' }) as InstanceType<typeof L.RandomSharpness>).factor).toEqual([0, 0.4]);
   });
 
@@ -231,6 +247,7 @@ describe('configs, Keras spellings and saving', () => {
         new L.RandomPosterization({ factor: 5, seed: 3 }), new L.RandomSharpness({ factor: [0.2, 0.7], seed: 4 }), new L.AutoContrast(),
         new L.RandomSaturation({ factor: [0.3, 0.7], seed: 5 }), new L.RandomHue({ factor: 0.2, valueRange: [0, 255], seed: 6 }),
         new L.RandomColorJitter({ brightnessFactor: 0.1, contrastFactor: 0.1, saturationFactor: 0.5, hueFactor: 0.1, seed: 7 }),
+        new L.RandomGaussianBlur({ kernelSize: 3, sigma: 0.8, seed: 8 }),
         new L.Rescaling(1 / 255),
       ],
     });
@@ -266,6 +283,9 @@ describe('errors name the layer and the argument', () => {
     expect(() => new L.RandomHue({ factor: 0.5, valueRange: [0, 1], name: 'h' }).apply(tn.zeros([1, 2, 2, 4]), { training: true })).toThrow('Layer "h" (RandomHue) expects RGB images with 3 channels, received 4 channels');
     expect(() => new L.RandomColorJitter({ contrastFactor: 2 })).toThrow('RandomColorJitter: `contrastFactor`: RandomContrast: received an invalid value for `factor`');
     expect(() => new L.RandomColorJitter({ valueRange: 3 as unknown as [number, number] })).toThrow('RandomColorJitter: received an invalid value for `valueRange`');
+    expect(() => new L.RandomGaussianBlur({ kernelSize: 4 })).toThrow('RandomGaussianBlur: received an invalid value for `kernelSize`, expected an odd positive integer');
+    expect(() => new L.RandomGaussianBlur({ sigma: 2 })).toThrow('RandomGaussianBlur: received an invalid value for `sigma`, expected a number (or a list of two numbers) in the range [0, 1]');
+    expect(() => new L.RandomGaussianBlur({ factor: 1.5 })).toThrow('RandomGaussianBlur: received an invalid value for `factor`');
     expect(() => new L.AutoContrast({ name: 'a' }).apply(tn.zeros([2, 3]))).toThrow('Layer "a" (AutoContrast) expects images of rank 3');
   });
 });
