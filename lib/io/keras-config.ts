@@ -496,6 +496,10 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
     factor: c.factor ?? undefined, kernelSize: c.kernel_size ?? undefined, sigma: c.sigma ?? undefined, valueRange: c.value_range ?? undefined,
     seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined,
   }, true),
+  RandomErasing: (c, ctx) => build('RandomErasing', c, ctx, {
+    factor: c.factor ?? undefined, scale: c.scale ?? undefined, fillValue: c.fill_value ?? null, valueRange: c.value_range ?? undefined,
+    seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined,
+  }, true),
   Discretization: (c, ctx) => {
     // An adapted layer's config holds both num_bins and the learned bin_boundaries (Keras's from_config sets them after).
     const both = Array.isArray(c.bin_boundaries) && c.num_bins !== undefined && c.num_bins !== null;

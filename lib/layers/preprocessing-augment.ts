@@ -541,3 +541,99 @@ export class RandomGaussianBlur extends RangedAugmentation {
     return { ...super.getConfig(), kernelSize: this.kernelSize.slice(), sigma: this.sigma.slice() };
   }
 }
+
+// RandomErasing
+
+export interface RandomErasingArgs extends AugmentArgs {
+  /**
+   * f or [lower, upper] in [0, 1] (default 1; a single f means [0, f]): each image draws an erasing probability p in
+   * the range and is erased when a second uniform draw is below p, so with probability (lower + upper) / 2.
+   */
+  factor?: number | [number, number];
+  /**
+   * s or [lower, upper] in [0, 1] (default [0.02, 0.33]; a single s means [0, s]): the patch's width and height are
+   * sqrt(u1) and sqrt(u2) of the image's, u1 and u2 drawn uniformly from it (Keras 3's RandomErasing).
+   */
+  scale?: number | [number, number];
+  /**
+   * What fills the patch: a number, one number per channel ([r, g, b]), or null (default) for Gaussian noise times
+   * valueRange[1]; clipped to `valueRange`.
+   */
+  fillValue?: number | number[] | null;
+}
+
+/** One erased patch: columns x0 <= x < x1 and rows y0 <= y < y1 (in pixels, fractional bounds). */
+export interface ErasingBox {
+  x0: number; x1: number; y0: number; y1: number;
+}
+
+/**
+ * Erases a random rectangle of random images in training (Keras 3's RandomErasing): the patch's size is drawn from
+ * `scale`, its position uniformly within the image, and it is filled with `fillValue` (or clipped Gaussian noise).
+ */
+export class RandomErasing extends RangedAugmentation {
+  readonly scale: [number, number];
+  readonly fillValue: number | number[] | null;
+
+  constructor(factor?: RandomErasingArgs | RandomErasingArgs['factor'], options?: Partial<RandomErasingArgs>) {
+    const args = positionalArgs<RandomErasingArgs>('RandomErasing', [factor, options], ['factor']);
+    super({ ...args, factor: args.factor ?? 1 }, [0, 1]);
+    try {
+      this.scale = kerasFactor(args.scale ?? [0.02, 0.33], [0, 1], 'RandomErasing');
+    } catch {
+      throw invalid('RandomErasing', 'scale', 'a number (or a list of two numbers) in the range [0, 1]', args.scale);
+    }
+    const f = args.fillValue ?? null;
+    const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+    if (!(f === null || finite(f) || (Array.isArray(f) && f.length === 3 && f.every(finite)))) {
+      throw invalid('RandomErasing', 'fillValue', 'a number, a list of three numbers (one per channel) or null (noise)', f);
+    }
+    this.fillValue = Array.isArray(f) ? f.slice() : f;
+  }
+
+  /** Which images of a batch of n (height h, width w) are erased, and each image's patch. */
+  getRandomTransformation(n: number, h: number, w: number): { apply: boolean[]; boxes: ErasingBox[] } {
+    const u = this.uniform(2 * n, this.scale[0], this.scale[1]).map(Math.sqrt);
+    const bounds = (size: number, ratio: number[]) => this.uniform(n, 0, 1).map((s, i) => {
+      const length = ratio[i] * size;
+      const start = s * (size - length);
+      return [start, start + length];
+    });
+    const xs = bounds(w, u.filter((_, k) => k % 2 === 0));
+    const ys = bounds(h, u.filter((_, k) => k % 2 === 1));
+    const p = this.uniform(n, this.factor[0], this.factor[1]);
+    const apply = this.uniform(n, 0, 1).map((t, i) => t < p[i]);
+    return { apply, boxes: xs.map(([x0, x1], i) => ({ x0, x1, y0: ys[i][0], y1: ys[i][1] })) };
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    if (!args.training) return passThrough(inputs, this);
+    const { x, batched } = this.toNHWC(inputs);
+    const [n, h, w, c] = x.shape;
+    if (Array.isArray(this.fillValue) && c !== 3) {
+      throw new Error(`Layer "${this.name}" (RandomErasing) has a fillValue of 3 numbers (one per channel) but received ${c} channels`);
+    }
+    const { apply, boxes } = this.getRandomTransformation(n, h, w);
+    const mask = new Float32Array(n * h * w);
+    boxes.forEach((b, i) => {
+      if (!apply[i]) return;
+      for (let r = 0; r < h; r++) {
+        if (r < b.y0 || r >= b.y1) continue;
+        for (let col = 0; col < w; col++) if (col >= b.x0 && col < b.x1) mask[(i * h + r) * w + col] = 1;
+      }
+    });
+    let fill: Tensor;
+    if (this.fillValue === null) {
+      const g = this.stream();
+      fill = tensor(Float32Array.from({ length: n * h * w * c }, () => g.normal() * this.valueRange[1]), x.shape);
+    } else {
+      fill = tensor(Float32Array.from(Array.isArray(this.fillValue) ? this.fillValue : [this.fillValue]), [Array.isArray(this.fillValue) ? 3 : 1]);
+    }
+    const y = where(tensor(mask, [n, h, w, 1]), clipByValue(fill, this.valueRange[0], this.valueRange[1]), x);
+    return this.fromNHWC(y, batched);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), scale: this.scale.slice(), fillValue: Array.isArray(this.fillValue) ? this.fillValue.slice() : this.fillValue };
+  }
+}

@@ -1,5 +1,5 @@
 // Keras 3's newer image augmentations: Solarization, RandomInvert, AutoContrast, RandomPosterization, RandomSharpness,
-// RandomSaturation, RandomHue, RandomColorJitter, RandomGaussianBlur.
+// RandomSaturation, RandomHue, RandomColorJitter, RandomGaussianBlur, RandomErasing.
 // Their transforms against numpy/torch references following Keras's code (test/fixtures/preprocessing-augment.json,
 // from preprocessing-augment.py, given the same random draws), the random layers' identity in inference, seeded
 // determinism, the statistics of their draws, value ranges, saving in a Sequential through a TF.js folder and a
@@ -33,7 +33,7 @@ describe('against numpy references following Keras 3', () => {
       const layer = new Cls(c.layer === 'AutoContrast' ? c.args : { ...c.args, seed: 1 });
       // The draws of the reference replace the layer's own, so the transform itself is compared.
       const d = c.draws;
-      const draw = d.additions ? { additions: d.additions, thresholds: d.thresholds } : d.flags ?? d.bits ?? d.factors ?? d.blur;
+      const draw = d.additions ? { additions: d.additions, thresholds: d.thresholds } : d.flags ?? d.bits ?? d.factors ?? d.blur ?? d.erase;
       const stub = (l: tn.Layer, v: unknown) => { (l as unknown as { getRandomTransformation: () => unknown }).getRandomTransformation = () => v; };
       if (d.steps) {
         // RandomColorJitter: each step's draws (brightness, contrast, saturation, hue).
@@ -68,7 +68,7 @@ describe('the random layers', () => {
     new L.RandomPosterization({ factor: 6, seed: 5 }), new L.RandomSharpness({ factor: 0.9, seed: 5 }),
     new L.RandomSaturation({ factor: [0.6, 0.9], seed: 5 }), new L.RandomHue({ factor: 0.5, valueRange: [0, 255], seed: 5 }),
     new L.RandomColorJitter({ brightnessFactor: 0.2, contrastFactor: 0.2, saturationFactor: [0.4, 0.6], hueFactor: 0.1, seed: 5 }),
-    new L.RandomGaussianBlur({ seed: 5 }),
+    new L.RandomGaussianBlur({ seed: 5 }), new L.RandomErasing({ seed: 5 }),
   ];
 
   it('are the identity in inference (float32 out) and change images in training', () => {
@@ -190,6 +190,27 @@ describe('the random layers', () => {
     expect(Math.max(...y)).toBeLessThanOrEqual(100);
   });
 
+  it('RandomErasing: probability (lower + upper) / 2; patch sides sqrt(u) of the image\'s, u in scale; noise fill within valueRange', () => {
+    const layer = new L.RandomErasing({ factor: [0.4, 0.8], scale: [0.04, 0.25], seed: 6 });
+    const { apply, boxes } = layer.getRandomTransformation(4000, 20, 30);
+    expect(Math.abs(apply.filter(Boolean).length / 4000 - 0.6)).toBeLessThan(0.03);
+    for (const b of boxes) {
+      expect((b.x1 - b.x0) / 30).toBeGreaterThanOrEqual(0.2 - 1e-9);
+      expect((b.x1 - b.x0) / 30).toBeLessThanOrEqual(0.5 + 1e-9);
+      expect((b.y1 - b.y0) / 20).toBeGreaterThanOrEqual(0.2 - 1e-9);
+      expect(b.x0 >= 0 && b.x1 <= 30 + 1e-9 && b.y0 >= 0 && b.y1 <= 20 + 1e-9).toBe(true);
+    }
+    const d = new L.RandomErasing();
+    expect([d.factor, d.scale, d.fillValue]).toEqual([[0, 1], [0.02, 0.33], null]);
+    const xs = tn.randomUniform([64, 8, 8, 3], 0.4, 0.6, 'float32', 2);
+    const y = values(run(new L.RandomErasing({ factor: [1, 1], scale: [0.2, 0.3], valueRange: [0, 1], seed: 3 }), xs));
+    expect(Math.min(...y)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...y)).toBeLessThanOrEqual(1);
+    const changed = y.filter((v, i) => v !== values(xs)[i]).length / y.length;
+    expect(changed).toBeGreaterThan(0.15);
+    expect(changed).toBeLessThan(0.35);
+  });
+
   it('AutoContrast acts in inference too, stretching each channel to the whole range', () => {
     const xs = tn.randomUniform([4, 6, 6, 3], 50, 100, 'float32', 9);
     const a = new L.AutoContrast();
@@ -208,6 +229,7 @@ describe('configs, Keras spellings and saving', () => {
     new L.RandomSaturation({ factor: 0.4, seed: 6 }), new L.RandomHue({ factor: [0.1, 0.3], valueRange: [0, 1], dataFormat: 'channels_first' }),
     new L.RandomColorJitter({ valueRange: [0, 1], brightnessFactor: [-0.1, 0.2], hueFactor: 0.3, seed: 2 }),
     new L.RandomGaussianBlur({ factor: 0.5, kernelSize: 5, sigma: [0.2, 0.9], seed: 1 }),
+    new L.RandomErasing({ factor: 0.5, scale: 0.2, fillValue: [1, 2, 3], seed: 1 }), new L.RandomErasing({ fillValue: 0, dataFormat: 'channels_first' }),
   ];
 
   it('getConfig gives back an equal layer, directly and through Keras\'s spelling; the factories', () => {
@@ -221,6 +243,7 @@ describe('configs, Keras spellings and saving', () => {
     expect(L.randomHue({ factor: 0.5, valueRange: [0, 1] }).className).toBe('RandomHue');
     expect(L.randomColorJitter().className).toBe('RandomColorJitter');
     expect(L.randomGaussianBlur().className).toBe('RandomGaussianBlur');
+    expect(L.randomErasing().className).toBe('RandomErasing');
   });
 
   it('reads Keras 3\'s configs', () => {
@@ -237,6 +260,8 @@ describe('configs, Keras spellings and saving', () => {
     expect([j.brightnessFactor, j.contrastFactor, j.hueFactor, j.steps.length]).toEqual([null, [0.1, 0.1], 0.2, 2]);
     const b = k3('RandomGaussianBlur', { factor: [0, 1], kernel_size: [3, 3], sigma: [0, 1], value_range: [0, 255], seed: null, data_format: 'channels_last' }) as InstanceType<typeof L.RandomGaussianBlur>;
     expect([b.factor, b.kernelSize, b.sigma]).toEqual([[0, 1], [3, 3], [0, 1]]);
+    const e = k3('RandomErasing', { factor: [0, 1], scale: [0.02, 0.33], fill_value: null, value_range: [0, 255], seed: null }) as InstanceType<typeof L.RandomErasing>;
+    expect([e.scale, e.fillValue]).toEqual([[0.02, 0.33], null]);
     expect((k3('RandomSharpness', { factor: [0, 0.4], value_range: [0, 255], seed: null, data_format: 'channels_last' }) as InstanceType<typeof L.RandomSharpness>).factor).toEqual([0, 0.4]);
   });
 
@@ -247,7 +272,7 @@ describe('configs, Keras spellings and saving', () => {
         new L.RandomPosterization({ factor: 5, seed: 3 }), new L.RandomSharpness({ factor: [0.2, 0.7], seed: 4 }), new L.AutoContrast(),
         new L.RandomSaturation({ factor: [0.3, 0.7], seed: 5 }), new L.RandomHue({ factor: 0.2, valueRange: [0, 255], seed: 6 }),
         new L.RandomColorJitter({ brightnessFactor: 0.1, contrastFactor: 0.1, saturationFactor: 0.5, hueFactor: 0.1, seed: 7 }),
-        new L.RandomGaussianBlur({ kernelSize: 3, sigma: 0.8, seed: 8 }),
+        new L.RandomGaussianBlur({ kernelSize: 3, sigma: 0.8, seed: 8 }), new L.RandomErasing({ seed: 9 }),
         new L.Rescaling(1 / 255),
       ],
     });
@@ -286,6 +311,9 @@ describe('errors name the layer and the argument', () => {
     expect(() => new L.RandomGaussianBlur({ kernelSize: 4 })).toThrow('RandomGaussianBlur: received an invalid value for `kernelSize`, expected an odd positive integer');
     expect(() => new L.RandomGaussianBlur({ sigma: 2 })).toThrow('RandomGaussianBlur: received an invalid value for `sigma`, expected a number (or a list of two numbers) in the range [0, 1]');
     expect(() => new L.RandomGaussianBlur({ factor: 1.5 })).toThrow('RandomGaussianBlur: received an invalid value for `factor`');
+    expect(() => new L.RandomErasing({ scale: [2, 3] })).toThrow('RandomErasing: received an invalid value for `scale`, expected a number (or a list of two numbers) in the range [0, 1]');
+    expect(() => new L.RandomErasing({ fillValue: [1, 2] })).toThrow('RandomErasing: received an invalid value for `fillValue`, expected a number, a list of three numbers');
+    expect(() => new L.RandomErasing({ fillValue: [1, 2, 3], name: 'e' }).apply(tn.zeros([1, 4, 4, 1]), { training: true })).toThrow('Layer "e" (RandomErasing) has a fillValue of 3 numbers (one per channel) but received 1 channels');
     expect(() => new L.AutoContrast({ name: 'a' }).apply(tn.zeros([2, 3]))).toThrow('Layer "a" (AutoContrast) expects images of rank 3');
   });
 });
