@@ -100,6 +100,30 @@ describe('TF.js\'s names for tensornode\'s ops', () => {
     expect(vals(tn.denseBincount(tn.tensor(ids[0], [4], 'int32'), tn.tensor([]), 6, true))).toEqual([1, 0, 1, 0, 0, 1]);
   });
 
+  it('the chained forms (x.atan2(y), x.isFinite(), x.asScalar(), ...) equal TF.js\'s', async () => {
+    await useCpu();
+    const a = [-0.9, -0.3, 0.4, 0.8];
+    const b = [1, -2, 0, 3];
+    const [x, y, tx, ty] = [tn.tensor(a), tn.tensor(b), tf.tensor(a), tf.tensor(b)];
+    for (const name of ['acos', 'asin', 'atan', 'atanh', 'asinh', 'cosh', 'sinh', 'tan', 'logSigmoid', 'step', 'zerosLike', 'onesLike', 'euclideanNorm'] as const) {
+      await expectSameAsTfjs((x[name] as () => tn.Tensor)(), (tx[name] as () => ReturnType<typeof tf.tensor>)(), `x.${name}()`);
+    }
+    await expectSameAsTfjs(tn.tensor([1, 2, 7]).acosh(), tf.tensor([1, 2, 7]).acosh(), 'x.acosh()');
+    await expectSameAsTfjs(x.atan2(y), tx.atan2(ty), 'x.atan2(y)');
+    await expectSameAsTfjs(x.divNoNan(y), tx.divNoNan(ty), 'x.divNoNan(y)');
+    await expectSameAsTfjs(y.isFinite(), tf.cast(ty.isFinite(), 'int32'), 'x.isFinite()');
+    await expectSameAsTfjs(y.isInf(), tf.cast(ty.isInf(), 'int32'), 'x.isInf()');
+    await expectSameAsTfjs(tn.tensor([1, 0], [2], 'int32').logicalXor(tn.tensor([1, 1], [2], 'int32')), tf.cast(tf.tensor([1, 0], [2], 'bool').logicalXor(tf.tensor([1, 1], [2], 'bool')), 'int32'), 'x.logicalXor(y)');
+    await expectSameAsTfjs(tn.tensor([3]).asScalar(), tf.tensor([3]).asScalar(), 'x.asScalar()');
+    await expectSameAsTfjs(tn.range(0, 8).as5D(2, 1, 2, 2, 1), tf.range(0, 8).as5D(2, 1, 2, 2, 1), 'x.as5D()');
+    await expectSameAsTfjs(x.reshapeAs(tn.zeros([2, 2])), tx.reshapeAs(tf.zeros([2, 2])), 'x.reshapeAs()');
+    await expectSameAsTfjs(tn.tensor([0, 2], [2], 'int32').oneHot(3, 1, 0), tf.tensor1d([0, 2], 'int32').oneHot(3, 1, 0), 'x.oneHot(3)');
+    await expectSameAsTfjs(x.where(tn.greater(y, 0), y), tx.where(tf.greater(ty, 0), ty), 'x.where(condition, y)');
+    await expectSameAsTfjs(x.stack(y, 1), tx.stack(ty, 1), 'x.stack(y, 1)');
+    await expectSameAsTfjs(x.topk(2).indices, tx.topk(2).indices, 'x.topk(2)');
+    expect(() => x.asScalar()).toThrow('asScalar: the tensor must have one element, received shape [4]');
+  });
+
   it('the rank-named aliases do what the general op does and check the rank they promise', () => {
     const x = randomTensor([3, 4], 2);
     expect(vals(tn.slice2d(x, [1, 1], [2, 2]))).toEqual(vals(tn.slice(x, [1, 1], [2, 2])));

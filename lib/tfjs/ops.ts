@@ -6,9 +6,11 @@ import { add, div, equal, greater, where } from '../ops/elementwise.js';
 import { customGradient } from '../ops/keras-ops.js';
 import { norm } from '../ops/linalg.js';
 import { meshgrid as kerasMeshgrid, searchsorted } from '../ops/numpy.js';
-import { concat, pad, reverse, slice, stack } from '../ops/shape.js';
+import { concat, oneHot, pad, reshape, reverse, slice, stack } from '../ops/shape.js';
+import { topk } from '../ops/sort.js';
+import * as np from '../ops/numpy.js';
 import { fmt } from '../shape-util.js';
-import { randomUniform, Tensor, tensor, toTensor, type TensorLike } from '../tensor.js';
+import { onesLike, randomUniform, Tensor, tensor, toTensor, zerosLike, type TensorLike } from '../tensor.js';
 
 export {
   arccos as acos, arccosh as acosh, arcsin as asin, arcsinh as asinh, arctan as atan, arctan2 as atan2, arctanh as atanh,
@@ -153,4 +155,64 @@ export function denseBincount(x: TensorLike, weights: TensorLike, size: number, 
   if (t.rank === 1) return one(t, w);
   const rows = Array.from({ length: t.shape[0] }, (_, r) => one(slice(t, [r, 0], [1, -1]).reshape([t.shape[1]]), w.size ? slice(w, [r, 0], [1, -1]).reshape([t.shape[1]]) : w));
   return stack(rows, 0);
+}
+
+// TF.js's chained forms of the ops above and of a few others (x.atan2(y), x.isFinite(), x.asScalar(), x.oneHot(10),
+// ...), each the function applied to the tensor, as TF.js's Tensor methods are.
+declare module '../tensor.js' {
+  interface Tensor {
+    acos(): Tensor; acosh(): Tensor; asin(): Tensor; asinh(): Tensor; atan(): Tensor; atanh(): Tensor;
+    cosh(): Tensor; sinh(): Tensor; tan(): Tensor; isFinite(): Tensor; isInf(): Tensor; logSigmoid(): Tensor;
+    atan2(b: TensorLike): Tensor;
+    logicalXor(b: TensorLike): Tensor;
+    divNoNan(b: TensorLike): Tensor;
+    euclideanNorm(axis?: number | number[] | null, keepDims?: boolean): Tensor;
+    step(alpha?: number): Tensor;
+    asScalar(): Tensor;
+    as5D(d0: number, d1: number, d2: number, d3: number, d4: number): Tensor;
+    reshapeAs(x: Tensor): Tensor;
+    zerosLike(): Tensor;
+    onesLike(): Tensor;
+    oneHot(depth: number, onValue?: number, offValue?: number): Tensor;
+    /** TF.js's x.where(condition, other): x where condition holds, else other. */
+    where(condition: TensorLike, other: TensorLike): Tensor;
+    /** TF.js's x.stack(others, axis): [x, ...others] stacked. */
+    stack(others: TensorLike | TensorLike[], axis?: number): Tensor;
+    topk(k?: number, sorted?: boolean): { values: Tensor; indices: Tensor };
+  }
+}
+
+const chained: Record<string, (this: Tensor, ...args: never[]) => unknown> = {
+  acos() { return np.arccos(this); },
+  acosh() { return np.arccosh(this); },
+  asin() { return np.arcsin(this); },
+  asinh() { return np.arcsinh(this); },
+  atan() { return np.arctan(this); },
+  atanh() { return np.arctanh(this); },
+  cosh() { return np.cosh(this); },
+  sinh() { return np.sinh(this); },
+  tan() { return np.tan(this); },
+  isFinite() { return np.isfinite(this); },
+  isInf() { return np.isinf(this); },
+  logSigmoid() { return np.logSigmoid(this); },
+  atan2(b: TensorLike) { return np.arctan2(this, b); },
+  logicalXor(b: TensorLike) { return np.logicalXor(this, b); },
+  divNoNan(b: TensorLike) { return divNoNan(this, b); },
+  euclideanNorm(axis?: number | number[] | null, keepDims?: boolean) { return euclideanNorm(this, axis, keepDims); },
+  step(alpha?: number) { return step(this, alpha); },
+  asScalar() {
+    if (this.size !== 1) throw new Error(`asScalar: the tensor must have one element, received shape ${fmt(this.shape)}`);
+    return reshape(this, []);
+  },
+  as5D(d0: number, d1: number, d2: number, d3: number, d4: number) { return reshape(this, [d0, d1, d2, d3, d4]); },
+  reshapeAs(x: Tensor) { return reshape(this, toTensor(x, 'reshapeAs').shape); },
+  zerosLike() { return zerosLike(this); },
+  onesLike() { return onesLike(this); },
+  oneHot(depth: number, onValue?: number, offValue?: number) { return oneHot(this, depth, onValue, offValue); },
+  where(condition: TensorLike, other: TensorLike) { return where(condition, this, other); },
+  stack(others: TensorLike | TensorLike[], axis?: number) { return stack([this, ...(Array.isArray(others) ? others : [others])], axis); },
+  topk(k?: number, sorted?: boolean) { return topk(this, k, sorted); },
+};
+for (const [name, fn] of Object.entries(chained)) {
+  Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
 }
