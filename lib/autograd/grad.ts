@@ -1,7 +1,7 @@
 // Functional gradient API (TF.js and JAX style) on top of the tape.
 import { fmt } from '../shape-util.js';
 import { Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
-import { backward } from './tape.js';
+import { asGradFunction, backward } from './tape.js';
 
 type ScalarFn = (...args: Tensor[]) => Tensor;
 
@@ -22,7 +22,7 @@ const tookGradient = new WeakSet<Tensor>();
 function call(f: ScalarFn, args: Tensor[], op: string): Tensor {
   if (typeof f !== 'function') throw new Error(`${op}: expected a function, received ${typeof f}`);
   const before = gradientPasses;
-  const y = f(...args);
+  const y = asGradFunction(() => f(...args));
   if (!(y instanceof Tensor)) throw new Error(`${op}: the function must return a tensor, received ${y === null ? 'null' : typeof y}`);
   if (gradientPasses !== before) tookGradient.add(y);
   return y;
@@ -111,7 +111,9 @@ export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: T
   refuseSecondOrder(y, g.size, 'variableGrads');
   const out: Record<string, Tensor> = {};
   const vars = new Map<string, Variable>();
-  for (const [t, gt] of g) {
+  // Keyed in the order the variables were created (a model's weights in order), as TF.js's record is, rather than
+  // in the backward pass's order.
+  for (const [t, gt] of [...g].sort(([a], [b]) => a.id - b.id)) {
     if (!(t instanceof Variable)) continue;
     if (vars.has(t.name) && vars.get(t.name) !== t) {
       throw new Error(`variableGrads: two of the variables f uses are named '${t.name}' (layers of the same name in two models), so a record keyed by name cannot hold both; pass varList, or name the layers apart`);

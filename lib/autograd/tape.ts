@@ -21,6 +21,27 @@ export function isRecording(): boolean {
   return paused === 0;
 }
 
+/** How many gradient functions (the f of tn.grad, variableGrads, optimizer.minimize, ...) are running. */
+let gradFunctions = 0;
+
+/** Runs `fn` as the function a gradient will be taken of, so that insideGradFunction() holds while it runs. */
+export function asGradFunction<T>(fn: () => T): T {
+  gradFunctions++;
+  try {
+    return fn();
+  } finally {
+    gradFunctions--;
+  }
+}
+
+/**
+ * Whether a gradient function is running and recording: model.predict then records its forward pass, as TF.js's
+ * predict inside tf.variableGrads does (the policy-gradient examples call it there), instead of running untaped.
+ */
+export function insideGradFunction(): boolean {
+  return gradFunctions > 0 && paused === 0;
+}
+
 /** Runs `fn` without recording gradients (inference, metric computation, weight updates). */
 export function noGrad<T>(fn: () => T): T {
   paused++;

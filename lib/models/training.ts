@@ -1,6 +1,6 @@
 // The training loops behind Model's fit, evaluate, predict and the *OnBatch methods. Each batch runs inside a step
 // scope (lib/memory.ts), so its intermediate buffers are recycled when the batch ends.
-import { backward, noGrad } from '../autograd/tape.js';
+import { backward, insideGradFunction, noGrad } from '../autograd/tape.js';
 import { CallbackList, History, toCallbacks, type CallbackArg, type Logs } from '../callbacks/callback.js';
 import { ProgbarLogger, Progbar } from '../callbacks/progbar.js';
 import { persistent, withScope } from '../memory.js';
@@ -452,6 +452,7 @@ export async function evaluate(model: Model, x: Inputs, y: Inputs, args: Evaluat
 export function predict(model: Model, x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
   checkOptionNames(args, PREDICT_ARGS, 'predict');
   const xs = model.inputList(x, 'x');
+  if (insideGradFunction()) return taped(model, xs);
   const n = cardinality([['x', xs]]);
   const batchSize = positiveInt(args.batchSize, 32, 'predict: batchSize');
   const steps = Math.ceil(n / batchSize);
@@ -496,8 +497,20 @@ export function testOnBatch(model: Model, x: Inputs, y: Inputs, args: { sampleWe
   return metricsNames(c).map((k) => logs[k]);
 }
 
+/**
+ * predict inside a gradient function (tn.variableGrads, tn.grad, optimizer.minimize): TF.js's predict records its
+ * ops there, and its policy-gradient examples train through it, so this is one inference-mode forward pass whose
+ * ops record gradients, outside the batch loop whose buffers are recycled.
+ */
+function taped(model: Model, xs: Tensor[]): Tensor | Tensor[] {
+  const outs = model.forward(xs, false);
+  model.clearCallLosses();
+  return outs.length === 1 ? outs[0] : outs;
+}
+
 export function predictOnBatch(model: Model, x: Inputs): Tensor | Tensor[] {
   const xs = model.inputList(x, 'x');
+  if (insideGradFunction()) return taped(model, xs);
   const outs = noGrad(() => model.forward(xs, false));
   return outs.length === 1 ? outs[0] : outs;
 }

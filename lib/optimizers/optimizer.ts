@@ -1,6 +1,6 @@
 // Optimizers with Keras 3's update rules and defaults. The update of each variable is one native pass over its
 // values, gradient and slots; clipping and weight decay follow Keras's base optimizer.
-import { backward, type FusedUpdate } from '../autograd/tape.js';
+import { asGradFunction, backward, type FusedUpdate } from '../autograd/tape.js';
 import { allocate } from '../memory.js';
 import { native } from '../native.js';
 import { checkOptionNames, lookup, normalizeName } from '../names.js';
@@ -254,7 +254,7 @@ export abstract class Optimizer {
    * Returns the cost when returnCost is set.
    */
   minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
-    const cost = f();
+    const cost = asGradFunction(f);
     if (!(cost instanceof Tensor) || cost.size !== 1) throw new Error(`${this.constructor.name}.minimize: f must return a scalar tensor`);
     const g = backward(cost, null, varList ? varList.filter((v) => v.trainable) : null);
     const pairs: [Tensor, Variable][] = [];
