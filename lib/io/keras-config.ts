@@ -500,6 +500,8 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
     factor: c.factor ?? undefined, scale: c.scale ?? undefined, fillValue: c.fill_value ?? null, valueRange: c.value_range ?? undefined,
     seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined,
   }, true),
+  MixUp: (c, ctx) => build('MixUp', c, ctx, { alpha: c.alpha ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
+  CutMix: (c, ctx) => build('CutMix', c, ctx, { factor: c.factor ?? undefined, seed: c.seed ?? undefined, dataFormat: c.data_format ?? undefined }, true),
   Discretization: (c, ctx) => {
     // An adapted layer's config holds both num_bins and the learned bin_boundaries (Keras's from_config sets them after).
     const both = Array.isArray(c.bin_boundaries) && c.num_bins !== undefined && c.num_bins !== null;

@@ -475,6 +475,7 @@ const KERAS3_KEYS: Record<string, string[]> = {
   RandomColorJitter: ['value_range', 'brightness_factor', 'contrast_factor', 'saturation_factor', 'hue_factor', 'seed', 'data_format'],
   RandomGaussianBlur: ['factor', 'kernel_size', 'sigma', 'value_range', 'seed', 'data_format'],
   RandomErasing: ['factor', 'scale', 'fill_value', 'value_range', 'seed', 'data_format'],
+  MixUp: ['alpha', 'seed', 'data_format'], CutMix: ['factor', 'seed', 'data_format'],
   DepthwiseConv1D: DEPTHWISE, SeparableConv1D: [...DEPTHWISE, 'filters', 'pointwise_initializer', 'pointwise_regularizer', 'pointwise_constraint'],
   ZeroPadding3D: ['padding', 'data_format'], Cropping3D: ['cropping', 'data_format'], UpSampling3D: ['size', 'data_format'],
   SpatialDropout3D: ['rate', 'data_format', 'seed'], RMSNormalization: ['axis', 'epsilon'],

@@ -225,10 +225,10 @@ export const spatialDropout3d = (args: SpatialDropout3DArgs) => new SpatialDropo
 export const rmsNormalization = (args: RMSNormalizationArgs = {}) => new RMSNormalization(args);
 
 // Keras 3's newer image augmentations (preprocessing-augment.ts).
-import { AutoContrast, RandomColorJitter, RandomErasing, RandomGaussianBlur, RandomHue, RandomInvert, RandomPosterization, RandomSaturation, RandomSharpness, Solarization } from './preprocessing-augment.js';
-import type { AutoContrastArgs, ErasingBox, RandomColorJitterArgs, RandomErasingArgs, RandomGaussianBlurArgs, RandomHueArgs, RandomInvertArgs, RandomPosterizationArgs, RandomSaturationArgs, RandomSharpnessArgs, SolarizationArgs } from './preprocessing-augment.js';
-export { AutoContrast, RandomColorJitter, RandomErasing, RandomGaussianBlur, RandomHue, RandomInvert, RandomPosterization, RandomSaturation, RandomSharpness, Solarization };
-export type { AutoContrastArgs, ErasingBox, RandomColorJitterArgs, RandomErasingArgs, RandomGaussianBlurArgs, RandomHueArgs, RandomInvertArgs, RandomPosterizationArgs, RandomSaturationArgs, RandomSharpnessArgs, SolarizationArgs };
+import { AutoContrast, CutMix, MixUp, RandomColorJitter, RandomErasing, RandomGaussianBlur, RandomHue, RandomInvert, RandomPosterization, RandomSaturation, RandomSharpness, Solarization } from './preprocessing-augment.js';
+import type { AutoContrastArgs, BatchMix, CutMixArgs, ErasingBox, MixUpArgs, RandomColorJitterArgs, RandomErasingArgs, RandomGaussianBlurArgs, RandomHueArgs, RandomInvertArgs, RandomPosterizationArgs, RandomSaturationArgs, RandomSharpnessArgs, SolarizationArgs } from './preprocessing-augment.js';
+export { AutoContrast, CutMix, MixUp, RandomColorJitter, RandomErasing, RandomGaussianBlur, RandomHue, RandomInvert, RandomPosterization, RandomSaturation, RandomSharpness, Solarization };
+export type { AutoContrastArgs, BatchMix, CutMixArgs, ErasingBox, MixUpArgs, RandomColorJitterArgs, RandomErasingArgs, RandomGaussianBlurArgs, RandomHueArgs, RandomInvertArgs, RandomPosterizationArgs, RandomSaturationArgs, RandomSharpnessArgs, SolarizationArgs };
 export const solarization = (args: SolarizationArgs = {}) => new Solarization(args);
 export const randomInvert = (args: RandomInvertArgs = {}) => new RandomInvert(args);
 export const autoContrast = (args: AutoContrastArgs = {}) => new AutoContrast(args);
@@ -239,6 +239,8 @@ export const randomHue = (args: RandomHueArgs) => new RandomHue(args);
 export const randomColorJitter = (args: RandomColorJitterArgs = {}) => new RandomColorJitter(args);
 export const randomGaussianBlur = (args: RandomGaussianBlurArgs = {}) => new RandomGaussianBlur(args);
 export const randomErasing = (args: RandomErasingArgs = {}) => new RandomErasing(args);
+export const mixUp = (args: MixUpArgs = {}) => new MixUp(args);
+export const cutMix = (args: CutMixArgs = {}) => new CutMix(args);
 
 // The convolutional LSTMs (Keras's ConvLSTM1D/2D/3D; TF.js's convLstm2d).
 import { ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, type ConvLSTMArgs } from './convolutional-recurrent.js';

@@ -4,12 +4,13 @@
 // (output float32), take one image or a batch, draw one transformation per image, and draw from their own stream when
 // given a `seed` (else from the global one, tn.setSeed). AutoContrast is not random and acts in inference too.
 // Like Keras's, the colour operations work on values mapped from `valueRange` to [0, 255] and back.
-import { add, clipByValue, div, floor, isNaN as isNaNOp, less, mul, sub, where } from '../ops/elementwise.js';
+import { add, cast, clipByValue, div, floor, isNaN as isNaNOp, less, mul, sub, where } from '../ops/elementwise.js';
 import { max, min } from '../ops/reduce.js';
-import { pad, slice } from '../ops/shape.js';
-import { tensor, type Tensor } from '../tensor.js';
+import { gather, pad, slice } from '../ops/shape.js';
+import type { Generator } from '../random.js';
+import { tensor, type Tensor, type TensorLike } from '../tensor.js';
 import { invalid, singleShape } from './core.js';
-import type { CallArgs, LayerArgs, LayerInput, Shape } from './layer.js';
+import { isTensorDict, type CallArgs, type LayerArgs, type LayerInput, type Shape, type SymbolicTensor } from './layer.js';
 import { kerasFactor, passThrough, RandomBrightness, RandomContrast, RangedAugmentation, valueRangeArg } from './preprocessing-color.js';
 import { ImageLayer, positionalArgs, RandomImageLayer } from './preprocessing.js';
 
@@ -567,6 +568,19 @@ export interface ErasingBox {
   x0: number; x1: number; y0: number; y1: number;
 }
 
+/** 1 at the pixels (row r, column c) of image i with x0 <= c < x1 and y0 <= r < y1 of its box, where apply[i]. */
+function boxMask(boxes: ErasingBox[], apply: boolean[], h: number, w: number): Float32Array {
+  const mask = new Float32Array(boxes.length * h * w);
+  boxes.forEach((b, i) => {
+    if (!apply[i]) return;
+    for (let r = 0; r < h; r++) {
+      if (r < b.y0 || r >= b.y1) continue;
+      for (let col = 0; col < w; col++) if (col >= b.x0 && col < b.x1) mask[(i * h + r) * w + col] = 1;
+    }
+  });
+  return mask;
+}
+
 /**
  * Erases a random rectangle of random images in training (Keras 3's RandomErasing): the patch's size is drawn from
  * `scale`, its position uniformly within the image, and it is filled with `fillValue` (or clipped Gaussian noise).
@@ -614,14 +628,7 @@ export class RandomErasing extends RangedAugmentation {
       throw new Error(`Layer "${this.name}" (RandomErasing) has a fillValue of 3 numbers (one per channel) but received ${c} channels`);
     }
     const { apply, boxes } = this.getRandomTransformation(n, h, w);
-    const mask = new Float32Array(n * h * w);
-    boxes.forEach((b, i) => {
-      if (!apply[i]) return;
-      for (let r = 0; r < h; r++) {
-        if (r < b.y0 || r >= b.y1) continue;
-        for (let col = 0; col < w; col++) if (col >= b.x0 && col < b.x1) mask[(i * h + r) * w + col] = 1;
-      }
-    });
+    const mask = boxMask(boxes, apply, h, w);
     let fill: Tensor;
     if (this.fillValue === null) {
       const g = this.stream();
@@ -635,5 +642,197 @@ export class RandomErasing extends RangedAugmentation {
 
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), scale: this.scale.slice(), fillValue: Array.isArray(this.fillValue) ? this.fillValue.slice() : this.fillValue };
+  }
+}
+
+// MixUp and CutMix: images mixed within the batch, and their labels when called on { images, labels }.
+
+/** log of a Gamma(a, 1) draw (Marsaglia and Tsang; a < 1 through Gamma(a + 1) U^(1 / a)), kept in logs for tiny a. */
+function logGamma(a: number, g: Generator): number {
+  if (a < 1) return logGamma(a + 1, g) + Math.log(1 - g.uniform()) / a;
+  const d = a - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const z = g.normal();
+    const v = (1 + c * z) ** 3;
+    if (v <= 0) continue;
+    const u = 1 - g.uniform();
+    if (Math.log(u) < 0.5 * z * z + d - d * v + d * Math.log(v)) return Math.log(d * v);
+  }
+}
+
+/** A Beta(a, b) draw: X / (X + Y) of Gamma draws, computed from their logs. */
+function betaDraw(a: number, b: number, g: Generator): number {
+  const lx = logGamma(a, g);
+  const ly = logGamma(b, g);
+  return 1 / (1 + Math.exp(ly - lx));
+}
+
+function positiveNumber(v: unknown, cls: string, arg: string): number {
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
+  throw invalid(cls, arg, 'a positive number', v);
+}
+
+/** A uniformly random order of 0 .. n - 1 (Fisher-Yates). */
+function permutation(n: number, g: Generator): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = g.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/** What MixUp and CutMix draw for a batch: the partner of each image and the weight its own labels keep. */
+export interface BatchMix {
+  permutation: number[];
+  /** Per image, the weight of its own labels (MixUp: one weight for the batch, repeated; also its images'). */
+  labelWeights: number[];
+  /** CutMix: each image's pasted patch. */
+  boxes?: ErasingBox[];
+}
+
+/**
+ * A layer that mixes each image with another of its batch (Keras 3's MixUp and CutMix): it takes images, or
+ * { images, labels } and then returns { images, labels } with the labels mixed in the same proportions. In inference
+ * (and for a single image) images and labels come back as they are (images as float32).
+ */
+abstract class BatchMixLayer extends RandomImageLayer {
+  /** The images mixed with `partners` (the batch reordered by the permutation) under the draws `mix`. */
+  protected abstract mixImages(x: Tensor, partners: Tensor, mix: BatchMix): Tensor;
+
+  abstract getRandomTransformation(n: number, height: number, width: number): BatchMix;
+
+  override computeMask(): undefined {
+    return undefined;
+  }
+
+  override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
+  override apply(inputs: TensorLike | TensorLike[], args?: CallArgs): Tensor;
+  /** Keras's dict form: the images and their labels, mixed alike. */
+  override apply(inputs: { images: Tensor; labels?: Tensor }, args?: CallArgs): { images: Tensor; labels?: Tensor };
+  // The overloads above are the types callers see; `any` as in Layer.apply.
+  override apply(inputs: SymbolicTensor | SymbolicTensor[] | TensorLike | TensorLike[] | { images: Tensor; labels?: Tensor }, args: CallArgs = {}): any {
+    return super.apply(inputs as TensorLike, args);
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): Tensor {
+    const dict = isTensorDict(inputs) ? (inputs as unknown as Record<string, Tensor>) : null;
+    if (dict) {
+      const extra = Object.keys(dict).filter((k) => k !== 'images' && k !== 'labels');
+      if (!('images' in dict) || extra.length) {
+        throw new Error(`Layer "${this.name}" (${this.className}) takes images or a dict { images, labels }, received a dict with keys ${JSON.stringify(Object.keys(dict))}`);
+      }
+    }
+    const images = dict ? dict.images : inputs;
+    let labels = dict?.labels;
+    let { x, batched } = this.toNHWC(images);
+    if (args.training && batched && x.shape[0] > 1) {
+      const n = x.shape[0];
+      const mix = this.getRandomTransformation(n, x.shape[1], x.shape[2]);
+      if (labels !== undefined && (labels.rank < 1 || labels.shape[0] !== n)) {
+        throw new Error(`Layer "${this.name}" (${this.className}) needs one row of labels per image: ${n} images, labels of shape ${JSON.stringify(labels.shape)}`);
+      }
+      const order = tensor(Int32Array.from(mix.permutation), [n], 'int32');
+      x = this.mixImages(x, gather(x, order), mix);
+      if (labels !== undefined) {
+        const l = labels.dtype === 'float32' ? labels : cast(labels, 'float32');
+        const w = tensor(Float32Array.from(mix.labelWeights), [n, ...new Array<number>(l.rank - 1).fill(1)]);
+        labels = add(mul(w, l), mul(sub(1, w), gather(l, order)));
+      }
+    }
+    const out = this.fromNHWC(x, batched);
+    if (!dict) return out;
+    return (labels === undefined ? { images: out } : { images: out, labels }) as unknown as Tensor;
+  }
+}
+
+export interface MixUpArgs extends LayerArgs {
+  /** The Beta(alpha, alpha) distribution's parameter that the mixing weight is drawn from (default 0.2). */
+  alpha?: number;
+  seed?: number;
+  dataFormat?: DataFormatArg;
+}
+
+/**
+ * MixUp in training (Keras 3's MixUp): one weight w ~ Beta(alpha, alpha) per batch and a random permutation p;
+ * images become w x + (1 - w) x[p], and labels (given as { images, labels }) w y + (1 - w) y[p].
+ */
+export class MixUp extends BatchMixLayer {
+  readonly alpha: number;
+
+  constructor(alpha?: MixUpArgs | number, options?: Partial<MixUpArgs>) {
+    const args = positionalArgs<MixUpArgs>('MixUp', [alpha, options], ['alpha']);
+    super(args);
+    this.alpha = positiveNumber(args.alpha ?? 0.2, 'MixUp', 'alpha');
+  }
+
+  /** The permutation and the weight (the same for every image) of a batch of n. */
+  getRandomTransformation(n: number): BatchMix {
+    const g = this.stream();
+    const order = permutation(n, g);
+    const weight = betaDraw(this.alpha, this.alpha, g);
+    return { permutation: order, labelWeights: new Array<number>(n).fill(weight) };
+  }
+
+  protected mixImages(x: Tensor, partners: Tensor, mix: BatchMix): Tensor {
+    const w = mix.labelWeights[0];
+    return add(mul(x, w), mul(partners, 1 - w));
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), alpha: this.alpha };
+  }
+}
+
+export interface CutMixArgs extends LayerArgs {
+  /**
+   * f or [lower, upper] in [0, 1] (default 1; a single f means [0, f]): a batch draws alpha uniform in the range
+   * (+1e-6), and each image a weight from Beta(alpha, alpha) that sets its patch's size.
+   */
+  factor?: number | [number, number];
+  seed?: number;
+  dataFormat?: DataFormatArg;
+}
+
+/**
+ * CutMix in training (Keras 3's CutMix): each image i draws w ~ Beta(alpha, alpha); a patch of sides
+ * sqrt(1 - w) of the image's, placed uniformly, is pasted from image p[i] of a random permutation p; labels (given as
+ * { images, labels }) become v y + (1 - v) y[p] with v = 1 - the patch's area / the image's.
+ */
+export class CutMix extends BatchMixLayer {
+  readonly factor: [number, number];
+
+  constructor(factor?: CutMixArgs | CutMixArgs['factor'], options?: Partial<CutMixArgs>) {
+    const args = positionalArgs<CutMixArgs>('CutMix', [factor, options], ['factor']);
+    super(args);
+    this.factor = kerasFactor(args.factor ?? 1, [0, 1], 'CutMix');
+  }
+
+  /** The permutation, each image's patch (fractional pixel bounds) and label weight, for n images of h x w. */
+  getRandomTransformation(n: number, h: number, w: number): BatchMix {
+    const g = this.stream();
+    const alpha = this.factor[0] + (this.factor[1] - this.factor[0]) * g.uniform() + 1e-6;
+    const ratio = Array.from({ length: n }, () => Math.sqrt(1 - betaDraw(alpha, alpha, g)));
+    const bounds = (size: number) => ratio.map((r) => {
+      const length = r * size;
+      const start = g.uniform() * (size - length);
+      return [start, start + length];
+    });
+    const xs = bounds(w);
+    const ys = bounds(h);
+    const boxes = xs.map(([x0, x1], i) => ({ x0, x1, y0: ys[i][0], y1: ys[i][1] }));
+    const labelWeights = boxes.map((b) => 1 - ((b.x1 - b.x0) * (b.y1 - b.y0)) / (w * h));
+    return { permutation: permutation(n, g), boxes, labelWeights };
+  }
+
+  protected mixImages(x: Tensor, partners: Tensor, mix: BatchMix): Tensor {
+    const [n, h, w] = x.shape;
+    const mask = boxMask(mix.boxes ?? [], new Array<boolean>(n).fill(true), h, w);
+    return where(tensor(mask, [n, h, w, 1]), partners, x);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), factor: this.factor.slice() };
   }
 }

@@ -1,5 +1,5 @@
 // Keras 3's newer image augmentations: Solarization, RandomInvert, AutoContrast, RandomPosterization, RandomSharpness,
-// RandomSaturation, RandomHue, RandomColorJitter, RandomGaussianBlur, RandomErasing.
+// RandomSaturation, RandomHue, RandomColorJitter, RandomGaussianBlur, RandomErasing, MixUp, CutMix.
 // Their transforms against numpy/torch references following Keras's code (test/fixtures/preprocessing-augment.json,
 // from preprocessing-augment.py, given the same random draws), the random layers' identity in inference, seeded
 // determinism, the statistics of their draws, value ranges, saving in a Sequential through a TF.js folder and a
@@ -17,9 +17,9 @@ const root = mkdtempSync(join(tmpdir(), 'tensornode-augment-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeEach(() => tn.clearSession());
 
+interface Arr { shape: number[]; values: number[] }
 interface Case {
-  name: string; layer: string; args: Record<string, unknown>; draws: Record<string, unknown>;
-  x: { shape: number[]; values: number[] }; y: { shape: number[]; values: number[] };
+  name: string; layer: string; args: Record<string, unknown>; draws: Record<string, unknown>; x: Arr; y: Arr; labels?: Arr; yLabels?: Arr;
 }
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/preprocessing-augment.json', import.meta.url), 'utf8')) as { cases: Case[] };
 
@@ -33,18 +33,25 @@ describe('against numpy references following Keras 3', () => {
       const layer = new Cls(c.layer === 'AutoContrast' ? c.args : { ...c.args, seed: 1 });
       // The draws of the reference replace the layer's own, so the transform itself is compared.
       const d = c.draws;
-      const draw = d.additions ? { additions: d.additions, thresholds: d.thresholds } : d.flags ?? d.bits ?? d.factors ?? d.blur ?? d.erase;
+      const draw = d.additions ? { additions: d.additions, thresholds: d.thresholds } : d.flags ?? d.bits ?? d.factors ?? d.blur ?? d.erase ?? d.mix;
       const stub = (l: tn.Layer, v: unknown) => { (l as unknown as { getRandomTransformation: () => unknown }).getRandomTransformation = () => v; };
       if (d.steps) {
         // RandomColorJitter: each step's draws (brightness, contrast, saturation, hue).
         const steps = d.steps as Record<string, unknown>;
         (layer as InstanceType<typeof L.RandomColorJitter>).steps.forEach((step, k) => stub(step, steps[['brightness', 'contrast', 'saturation', 'hue'][k]]));
       } else if (draw !== undefined) stub(layer, draw);
-      const y = run(layer, tn.tensor(c.x.values, c.x.shape));
-      expect(y.shape).toEqual(c.y.shape);
-      const got = values(y);
-      const scale = Math.max(1, ...c.y.values.map(Math.abs));
-      c.y.values.forEach((v, i) => expect(Math.abs(got[i] - v), `${i}: ${got[i]} vs ${v}`).toBeLessThanOrEqual(2e-6 * scale));
+      const x = tn.tensor(c.x.values, c.x.shape);
+      let pairs: [tn.Tensor, Arr][];
+      if (c.labels) {
+        const out = (layer as InstanceType<typeof L.MixUp>).apply({ images: x, labels: tn.tensor(c.labels.values, c.labels.shape) }, { training: true });
+        pairs = [[out.images, c.y], [out.labels!, c.yLabels!]];
+      } else pairs = [[run(layer, x), c.y]];
+      for (const [y, want] of pairs) {
+        expect(y.shape).toEqual(want.shape);
+        const got = values(y);
+        const scale = Math.max(1, ...want.values.map(Math.abs));
+        want.values.forEach((v, i) => expect(Math.abs(got[i] - v), `${i}: ${got[i]} vs ${v}`).toBeLessThanOrEqual(2e-6 * scale));
+      }
     });
   }
 
@@ -68,7 +75,7 @@ describe('the random layers', () => {
     new L.RandomPosterization({ factor: 6, seed: 5 }), new L.RandomSharpness({ factor: 0.9, seed: 5 }),
     new L.RandomSaturation({ factor: [0.6, 0.9], seed: 5 }), new L.RandomHue({ factor: 0.5, valueRange: [0, 255], seed: 5 }),
     new L.RandomColorJitter({ brightnessFactor: 0.2, contrastFactor: 0.2, saturationFactor: [0.4, 0.6], hueFactor: 0.1, seed: 5 }),
-    new L.RandomGaussianBlur({ seed: 5 }), new L.RandomErasing({ seed: 5 }),
+    new L.RandomGaussianBlur({ seed: 5 }), new L.RandomErasing({ seed: 5 }), new L.MixUp({ seed: 5 }), new L.CutMix({ seed: 5 }),
   ];
 
   it('are the identity in inference (float32 out) and change images in training', () => {
@@ -211,6 +218,53 @@ describe('the random layers', () => {
     expect(changed).toBeLessThan(0.35);
   });
 
+  it('MixUp: one Beta(alpha, alpha) weight per batch, a permutation; labels mixed alike; identity in inference', () => {
+    const draws = Array.from({ length: 3000 }, (_, i) => new L.MixUp({ alpha: 0.4, seed: i }).getRandomTransformation(4));
+    const w = draws.map((d) => d.labelWeights[0]);
+    // Beta(0.4, 0.4): mean 1/2, variance 1 / (4 (2 alpha + 1)) = 0.138...
+    const mean = w.reduce((a, b) => a + b) / w.length;
+    expect(mean).toBeCloseTo(0.5, 1);
+    expect(w.reduce((a, b) => a + (b - mean) ** 2, 0) / w.length).toBeCloseTo(1 / (4 * 1.8), 1);
+    expect(draws.every((d) => [...d.permutation].sort().join() === '0,1,2,3')).toBe(true);
+    const xs = tn.randomUniform([8, 3, 3, 3], 0, 1, 'float32', 1);
+    const labels = tn.oneHot(tn.tensor([0, 1, 2, 0, 1, 2, 0, 1], [8], 'int32'), 3);
+    const layer = new L.MixUp({ alpha: 0.5, seed: 2 });
+    const t = new L.MixUp({ alpha: 0.5, seed: 2 }).getRandomTransformation(8);
+    const out = layer.apply({ images: xs, labels }, { training: true });
+    expect(Object.keys(out)).toEqual(['images', 'labels']);
+    const ml = (out.labels as tn.Tensor).array() as number[][];
+    ml.forEach((row, i) => {
+      expect(row.reduce((a, b) => a + b)).toBeCloseTo(1, 5);
+      expect(row[[0, 1, 2, 0, 1, 2, 0, 1][i]]).toBeGreaterThanOrEqual(t.labelWeights[0] - 1e-6);
+    });
+    const same = layer.apply({ images: xs, labels }, { training: false });
+    expect(values(same.images)).toEqual(values(xs));
+    expect(same.labels).toBe(labels);
+    expect(values(run(new L.MixUp(), tn.slice(xs, [0, 0, 0, 0], [1, 3, 3, 3])))).toEqual(values(tn.slice(xs, [0, 0, 0, 0], [1, 3, 3, 3])));
+  });
+
+  it('CutMix: patch sides sqrt(1 - w), label weight 1 - patch area / image area; pasted pixels come from the partner', () => {
+    const layer = new L.CutMix({ factor: [0.5, 1], seed: 3 });
+    const { boxes, labelWeights, permutation } = layer.getRandomTransformation(500, 10, 16);
+    boxes!.forEach((b, i) => {
+      const fw = (b.x1 - b.x0) / 16;
+      expect(fw).toBeCloseTo((b.y1 - b.y0) / 10, 6);
+      expect(labelWeights[i]).toBeCloseTo(1 - fw * fw, 6);
+      expect(b.x0 >= 0 && b.x1 <= 16 + 1e-9 && b.y0 >= 0 && b.y1 <= 10 + 1e-9).toBe(true);
+    });
+    // Beta(alpha, alpha) with alpha in [0.5, 1]: w has mean 1/2, so the patch covers half the image on average.
+    expect(labelWeights.reduce((a, b) => a + b) / 500).toBeCloseTo(0.5, 1);
+    expect([...permutation].sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    const xs = tn.tensor(Float32Array.from({ length: 6 * 4 * 4 * 3 }, (_, i) => Math.floor(i / 48)), [6, 4, 4, 3]);
+    const out = values(run(new L.CutMix({ seed: 4 }), xs));
+    const t = new L.CutMix({ seed: 4 }).getRandomTransformation(6, 4, 4);
+    for (let i = 0; i < 6; i++) {
+      const img = out.slice(i * 48, (i + 1) * 48);
+      expect(img.every((v) => v === i || v === t.permutation[i])).toBe(true);
+    }
+    expect(new L.CutMix().factor).toEqual([0, 1]);
+  });
+
   it('AutoContrast acts in inference too, stretching each channel to the whole range', () => {
     const xs = tn.randomUniform([4, 6, 6, 3], 50, 100, 'float32', 9);
     const a = new L.AutoContrast();
@@ -230,6 +284,7 @@ describe('configs, Keras spellings and saving', () => {
     new L.RandomColorJitter({ valueRange: [0, 1], brightnessFactor: [-0.1, 0.2], hueFactor: 0.3, seed: 2 }),
     new L.RandomGaussianBlur({ factor: 0.5, kernelSize: 5, sigma: [0.2, 0.9], seed: 1 }),
     new L.RandomErasing({ factor: 0.5, scale: 0.2, fillValue: [1, 2, 3], seed: 1 }), new L.RandomErasing({ fillValue: 0, dataFormat: 'channels_first' }),
+    new L.MixUp({ alpha: 0.4, seed: 3 }), new L.CutMix({ factor: [0.2, 0.9], seed: 4 }),
   ];
 
   it('getConfig gives back an equal layer, directly and through Keras\'s spelling; the factories', () => {
@@ -244,6 +299,8 @@ describe('configs, Keras spellings and saving', () => {
     expect(L.randomColorJitter().className).toBe('RandomColorJitter');
     expect(L.randomGaussianBlur().className).toBe('RandomGaussianBlur');
     expect(L.randomErasing().className).toBe('RandomErasing');
+    expect(L.mixUp().className).toBe('MixUp');
+    expect(L.cutMix().className).toBe('CutMix');
   });
 
   it('reads Keras 3\'s configs', () => {
@@ -262,6 +319,8 @@ describe('configs, Keras spellings and saving', () => {
     expect([b.factor, b.kernelSize, b.sigma]).toEqual([[0, 1], [3, 3], [0, 1]]);
     const e = k3('RandomErasing', { factor: [0, 1], scale: [0.02, 0.33], fill_value: null, value_range: [0, 255], seed: null }) as InstanceType<typeof L.RandomErasing>;
     expect([e.scale, e.fillValue]).toEqual([[0.02, 0.33], null]);
+    expect((k3('MixUp', { alpha: 0.2, seed: null, data_format: 'channels_last' }) as InstanceType<typeof L.MixUp>).alpha).toBe(0.2);
+    expect((k3('CutMix', { factor: [0, 1], seed: 5, data_format: 'channels_last' }) as InstanceType<typeof L.CutMix>).factor).toEqual([0, 1]);
     expect((k3('RandomSharpness', { factor: [0, 0.4], value_range: [0, 255], seed: null, data_format: 'channels_last' }) as InstanceType<typeof L.RandomSharpness>).factor).toEqual([0, 0.4]);
   });
 
@@ -272,7 +331,7 @@ describe('configs, Keras spellings and saving', () => {
         new L.RandomPosterization({ factor: 5, seed: 3 }), new L.RandomSharpness({ factor: [0.2, 0.7], seed: 4 }), new L.AutoContrast(),
         new L.RandomSaturation({ factor: [0.3, 0.7], seed: 5 }), new L.RandomHue({ factor: 0.2, valueRange: [0, 255], seed: 6 }),
         new L.RandomColorJitter({ brightnessFactor: 0.1, contrastFactor: 0.1, saturationFactor: 0.5, hueFactor: 0.1, seed: 7 }),
-        new L.RandomGaussianBlur({ kernelSize: 3, sigma: 0.8, seed: 8 }), new L.RandomErasing({ seed: 9 }),
+        new L.RandomGaussianBlur({ kernelSize: 3, sigma: 0.8, seed: 8 }), new L.RandomErasing({ seed: 9 }), new L.MixUp({ seed: 10 }), new L.CutMix({ seed: 11 }),
         new L.Rescaling(1 / 255),
       ],
     });
@@ -314,6 +373,11 @@ describe('errors name the layer and the argument', () => {
     expect(() => new L.RandomErasing({ scale: [2, 3] })).toThrow('RandomErasing: received an invalid value for `scale`, expected a number (or a list of two numbers) in the range [0, 1]');
     expect(() => new L.RandomErasing({ fillValue: [1, 2] })).toThrow('RandomErasing: received an invalid value for `fillValue`, expected a number, a list of three numbers');
     expect(() => new L.RandomErasing({ fillValue: [1, 2, 3], name: 'e' }).apply(tn.zeros([1, 4, 4, 1]), { training: true })).toThrow('Layer "e" (RandomErasing) has a fillValue of 3 numbers (one per channel) but received 1 channels');
+    expect(() => new L.MixUp({ alpha: -1 })).toThrow('MixUp: received an invalid value for `alpha`, expected a positive number');
+    expect(() => new L.CutMix({ factor: 3 })).toThrow('CutMix: received an invalid value for `factor`');
+    const xs = tn.zeros([2, 3, 3, 3]);
+    expect(() => new L.MixUp({ name: 'm' }).apply({ images: xs, boxes: xs } as never, { training: true })).toThrow('Layer "m" (MixUp) takes images or a dict { images, labels }, received a dict with keys ["images","boxes"]');
+    expect(() => new L.CutMix({ name: 'c' }).apply({ images: xs, labels: tn.zeros([3, 2]) }, { training: true })).toThrow('Layer "c" (CutMix) needs one row of labels per image: 2 images, labels of shape [3,2]');
     expect(() => new L.AutoContrast({ name: 'a' }).apply(tn.zeros([2, 3]))).toThrow('Layer "a" (AutoContrast) expects images of rank 3');
   });
 });
