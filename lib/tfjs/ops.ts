@@ -10,16 +10,36 @@ import { concat, oneHot, pad, reshape, reverse, slice, stack } from '../ops/shap
 import { topk } from '../ops/sort.js';
 import * as np from '../ops/numpy.js';
 import { fmt } from '../shape-util.js';
-import { onesLike, randomUniform, Tensor, tensor, toTensor, zerosLike, type TensorLike } from '../tensor.js';
+import { isStringTensor, maxTensorElements, onesLike, randomUniform, Tensor, tensor, toTensor, zerosLike, type TensorLike } from '../tensor.js';
 
-export {
-  arccos as acos, arccosh as acosh, arcsin as asin, arcsinh as asinh, arctan as atan, arctan2 as atan2, arctanh as atanh,
-  cosh, sinh, tan, isfinite as isFinite, isinf as isInf, logSigmoid, logicalXor,
-} from '../ops/numpy.js';
+// Each reads its arguments under its own (TF.js's) name first, so that an error (a string tensor, a bad shape) names
+// the op the program called.
+const unaryNamed = (name: string, f: (x: Tensor) => Tensor) => (x: TensorLike): Tensor => f(toNumeric(x, name));
+const binaryNamed = (name: string, f: (a: Tensor, b: Tensor) => Tensor) => (a: TensorLike, b: TensorLike): Tensor => f(toNumeric(a, name), toNumeric(b, name));
+function toNumeric(x: TensorLike, name: string): Tensor {
+  const t = toTensor(x, name);
+  if (isStringTensor(t)) throw new Error(`${name}: received a string tensor of shape ${fmt(t.shape)}; only the text preprocessing layers (StringLookup, Hashing, TextVectorization) take strings. Map strings to numbers with one of them first.`);
+  return t;
+}
+export const acos = unaryNamed('acos', np.arccos);
+export const acosh = unaryNamed('acosh', np.arccosh);
+export const asin = unaryNamed('asin', np.arcsin);
+export const asinh = unaryNamed('asinh', np.arcsinh);
+export const atan = unaryNamed('atan', np.arctan);
+export const atanh = unaryNamed('atanh', np.arctanh);
+export const cosh = unaryNamed('cosh', np.cosh);
+export const sinh = unaryNamed('sinh', np.sinh);
+export const tan = unaryNamed('tan', np.tan);
+export const isFinite = unaryNamed('isFinite', np.isfinite);
+export const isInf = unaryNamed('isInf', np.isinf);
+export const logSigmoid = unaryNamed('logSigmoid', np.logSigmoid);
+export const atan2 = binaryNamed('atan2', np.arctan2);
+export const logicalXor = binaryNamed('logicalXor', np.logicalXor);
 
 /** a / b, and 0 wherever b is 0 (TF.js's divNoNan). */
 export function divNoNan(a: TensorLike, b: TensorLike): Tensor {
-  const bt = toTensor(b, 'divNoNan');
+  a = toNumeric(a, 'divNoNan');
+  const bt = toNumeric(b, 'divNoNan');
   const zero = equal(bt, 0);
   // The division reads 1 where b is 0, so that neither the value nor its gradient there is NaN or infinite.
   return where(zero, 0, div(a, where(zero, 1, bt)));
@@ -27,19 +47,19 @@ export function divNoNan(a: TensorLike, b: TensorLike): Tensor {
 
 /** The Euclidean norm over `axis` (all of x by default), TF.js's euclideanNorm. */
 export function euclideanNorm(x: TensorLike, axis?: number | number[] | null, keepDims = false): Tensor {
-  return norm(x, 'euclidean', axis, keepDims);
+  return norm(toNumeric(x, 'euclideanNorm'), 'euclidean', axis, keepDims);
 }
 
 /** 1 where x > 0, else `alpha` (TF.js's step); its gradient is 0. */
 export function step(x: TensorLike, alpha = 0): Tensor {
-  const t = toTensor(x, 'step');
+  const t = toNumeric(x, 'step');
   return where(greater(t, 0), 1, alpha);
 }
 
 /** The elementwise sum of tensors of one shape (TF.js's addN). */
 export function addN(tensors: TensorLike[]): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('addN: expected a non-empty list of tensors');
-  const ts = tensors.map((t, i) => toTensor(t, `addN (tensor ${i})`));
+  const ts = tensors.map((t) => toNumeric(t, 'addN'));
   const odd = ts.findIndex((t) => t.rank !== ts[0].rank || t.shape.some((d, k) => d !== ts[0].shape[k]));
   if (odd > 0) throw new Error(`addN: the tensors must have one shape; tensor 0 has shape ${fmt(ts[0].shape)} and tensor ${odd} ${fmt(ts[odd].shape)}`);
   return ts.slice(1).reduce((acc, t) => add(acc, t), ts[0]);
@@ -76,7 +96,7 @@ export const upperBound = (sortedSequence: TensorLike, values: TensorLike): Tens
 export function bincount(x: TensorLike, weights: TensorLike, size: number): Tensor {
   const t = toTensor(x, 'bincount');
   if (t.dtype !== 'int32' || t.rank !== 1) throw new Error(`bincount: x must be an int32 vector, received a ${t.dtype} tensor of shape ${fmt(t.shape)}`);
-  if (!Number.isInteger(size) || size < 0) throw new Error(`bincount: size must be a non-negative integer, received ${size}`);
+  if (!Number.isInteger(size) || size < 0 || size > maxTensorElements) throw new Error(`bincount: size must be a non-negative integer of at most ${maxTensorElements}, received ${size}`);
   const w = toTensor(weights, 'bincount');
   if (w.size !== 0 && (w.rank !== 1 || w.shape[0] !== t.shape[0])) throw new Error(`bincount: weights must be empty or have x's shape ${fmt(t.shape)}, received ${fmt(w.shape)}`);
   const out = new Float32Array(size);
@@ -92,7 +112,7 @@ export function meshgrid(x: TensorLike, y?: TensorLike, args: { indexing?: 'xy' 
 }
 
 function ranked(name: string, rank: number, x: TensorLike): Tensor {
-  const t = toTensor(x, name);
+  const t = toNumeric(x, name);
   if (t.rank !== rank) throw new Error(`${name}: expected a tensor of rank ${rank}, received shape ${fmt(t.shape)}`);
   return t;
 }
@@ -144,6 +164,7 @@ export function customGrad(f: (...args: never[]) => CustomGradientResult): (...i
 
 /** TF.js's denseBincount(x, weights, size, binaryOutput): bincount over a vector, or over each row of a matrix. */
 export function denseBincount(x: TensorLike, weights: TensorLike, size: number, binaryOutput = false): Tensor {
+  if (typeof binaryOutput !== 'boolean') throw new Error(`denseBincount: binaryOutput must be true or false, received ${JSON.stringify(binaryOutput)}`);
   const t = toTensor(x, 'denseBincount');
   if (t.dtype !== 'int32' || (t.rank !== 1 && t.rank !== 2)) throw new Error(`denseBincount: x must be an int32 vector or matrix, received a ${t.dtype} tensor of shape ${fmt(t.shape)}`);
   const w = toTensor(weights, 'denseBincount');

@@ -309,6 +309,7 @@ export const opTargets: Target[] = [
   op('lowerBound', ['T', 'T'], () => [tn.tensor([0, 1, 2, 5]), t([3], 5)]),
   op('upperBound', ['T', 'T'], () => [tn.tensor([0, 1, 2, 5]), t([3], 5)]),
   op('bincount', ['indices', 'T', 'count'], () => [ints([0, 2, 1, 2]), t([4]), 3]),
+  op('denseBincount', ['indices', 'T', 'count', 'bool'], () => [ints([0, 2, 1, 2]), t([4]), 3, false]),
   op('meshgrid', ['T', 'Tb'], () => [t([3]), t([4], 5)]),
   op('slice1d', ['T', 'number', 'count'], () => [t([5]), 1, 2]),
   op('slice2d', ['T', 'begin', 'shape'], () => [t([4, 5]), [1, 1], [2, 3]]),
@@ -477,6 +478,8 @@ function layerConfigFor(name: string, ctor: LayerCtor): { config: () => Record<s
     RandomTranslation: () => ({ heightFactor: 0.1, widthFactor: 0.1 }),
     RandomZoom: () => ({ heightFactor: 0.1 }),
     MelSpectrogram: () => ({ fftLength: 4, sequenceStride: 2, numMelBins: 2 }),
+    RandomHue: () => ({ factor: 0.2, valueRange: [0, 1] }),
+    RandomPosterization: () => ({ factor: 4, valueRange: [0, 255] }),
     STFTSpectrogram: () => ({ frameLength: 2, frameStep: 1 }),
   };
   const configs = special[name] ? [special[name]] : candidateConfigs.map((c) => () => structuredClone(c));
