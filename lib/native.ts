@@ -17,6 +17,11 @@ export enum BinaryOp { add = 0, sub, mul, div, pow, maximum, minimum, squaredDif
 
 /** Reductions; the numbering matches `tn::ReduceOp` in native/reduce.h. */
 export enum ReduceOp { sum = 0, mean, max, min, logSumExp, prod }
+/**
+ * The LSTM and GRU loops' gate activation; the numbering matches `tn::RecurrentGate` in native/recurrent.h: Keras's
+ * sigmoid, Keras 3's hard_sigmoid (slope 1/6), Keras 2's and TF.js's hard sigmoid (slope 0.2).
+ */
+export enum RecurrentGate { sigmoid = 0, hardSigmoid, hardSigmoidLegacy }
 
 type F32 = Float32Array;
 type I32 = Int32Array;
@@ -164,24 +169,30 @@ export interface NativeBindings {
   /** g[o, indices[j], :] += dy[o, j, :] (repeated indices accumulate). */
   scatterAddRows(dy: F32, outer: number, n: number, inner: number, indices: Int32Array, g: F32): void;
   /**
-   * An LSTM's time loop from zero state, time-major: xw [time, batch, 4u] = x W + b, gates i, f, c, o (sigmoid,
-   * tanh); writes hs and cs [time, batch, u] and gates [time, batch, 4u].
+   * An LSTM's time loop from zero state, time-major: xw [time, batch, 4u] = x W + b, gates i, f, c, o (gate
+   * activation, tanh); writes hs and cs [time, batch, u] and gates [time, batch, 4u].
    */
-  lstmForward(xw: F32, recurrentKernel: F32, batch: number, time: number, units: number, reverse: boolean, hs: F32, cs: F32, gates: F32): void;
+  lstmForward(
+    xw: F32, recurrentKernel: F32, batch: number, time: number, units: number, reverse: boolean, gate: RecurrentGate, hs: F32, cs: F32, gates: F32,
+  ): void;
   /** Backpropagation through time: dxw [time, batch, 4u] and dRecurrentKernel [u, 4u] from dhs [time, batch, u]. */
   lstmBackward(
     dhs: F32, recurrentKernel: F32, hs: F32, cs: F32, gates: F32, batch: number, time: number, units: number, reverse: boolean,
-    dxw: F32, dRecurrentKernel: F32,
+    gate: RecurrentGate, dxw: F32, dRecurrentKernel: F32,
   ): void;
   /**
-   * A GRU's time loop (resetAfter) from zero state, time-major: xw [time, batch, 3u] = x W + input bias, gates z, r,
-   * h; writes hs [time, batch, u] and gates [time, batch, 4u].
+   * A GRU's time loop from zero state, time-major: xw [time, batch, 3u] = x W + input bias, gates z, r, h; with
+   * resetAfter r scales h U_h + recurrentBias, without (recurrentBias null) it scales h before U_h. Writes hs
+   * [time, batch, u] and gates [time, batch, 4u].
    */
-  gruForward(xw: F32, recurrentKernel: F32, recurrentBias: F32 | null, batch: number, time: number, units: number, reverse: boolean, hs: F32, gates: F32): void;
+  gruForward(
+    xw: F32, recurrentKernel: F32, recurrentBias: F32 | null, batch: number, time: number, units: number, reverse: boolean,
+    gate: RecurrentGate, resetAfter: boolean, hs: F32, gates: F32,
+  ): void;
   /** Backpropagation through time for gruForward: dxw, dRecurrentKernel and dRecurrentBias (null: not wanted). */
   gruBackward(
     dhs: F32, recurrentKernel: F32, hs: F32, gates: F32, batch: number, time: number, units: number, reverse: boolean,
-    dxw: F32, dRecurrentKernel: F32, dRecurrentBias: F32 | null,
+    gate: RecurrentGate, resetAfter: boolean, dxw: F32, dRecurrentKernel: F32, dRecurrentBias: F32 | null,
   ): void;
   // Int8 inference (native/quantized.h). y's type picks the epilogue's output: Int32Array the raw sums a*w,
   // Float32Array z = fma(acc - aZero * weightSums, multiplier, bias) (relu: max(z, 0)), Uint8Array codes
@@ -217,12 +228,12 @@ export interface NativeBindings {
    */
   lstmInference(
     x: F32, kernel: F32, bias: F32 | null, recurrentKernel: F32, batch: number, time: number, features: number, units: number,
-    reverse: boolean, sequences: boolean, hs: F32,
+    reverse: boolean, sequences: boolean, gate: RecurrentGate, hs: F32,
   ): void;
-  /** The same for a GRU with resetAfter: inputBias and recurrentBias [3u] or null. */
+  /** The same for a GRU: inputBias and recurrentBias [3u] or null (recurrentBias null without resetAfter). */
   gruInference(
     x: F32, kernel: F32, inputBias: F32 | null, recurrentKernel: F32, recurrentBias: F32 | null, batch: number, time: number,
-    features: number, units: number, reverse: boolean, sequences: boolean, hs: F32,
+    features: number, units: number, reverse: boolean, sequences: boolean, gate: RecurrentGate, resetAfter: boolean, hs: F32,
   ): void;
   /**
    * Real DFT of each row of x [rows, n], cropped or zero-padded to fftLength (numpy's rfft(x, n)): re and im

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "cpu.h"
@@ -41,16 +42,40 @@ void recurrent_forward(const RecurrentForward& p) {
 // per row and gate costs more than the arithmetic); it is exact to float32's absolute precision.
 void sigmoid_inplace(float* x, int64_t n) { unary(UnaryOp::sigmoid, x, x, n, 0.f); }
 
-}  // namespace
-
-void lstm_forward(const float* xw, const float* u, int64_t batch, int64_t time, int64_t units, bool reverse, float* hs,
-                  float* cs, float* gates) {
-  recurrent_forward({RecurrentCell::lstm, nullptr, nullptr, xw, u, nullptr, nullptr, batch, time, 0, units, reverse, true,
-                     hs, cs, gates});
+// A gate's derivative from its value s: s (1 - s) for the sigmoid; a hard sigmoid's slope on its linear part
+// (0 < s < 1), else 0 (as the elementwise hard_sigmoid's gradient).
+template <RecurrentGate G>
+inline float gate_grad(float s) {
+  if constexpr (G == RecurrentGate::sigmoid) return s * (1.f - s);
+  else return s > 0.f && s < 1.f ? (G == RecurrentGate::hard_sigmoid ? 1.0f / 6.0f : 0.2f) : 0.f;
 }
 
-void lstm_backward(const float* dhs, const float* u, const float* hs, const float* cs, const float* gates,
-                   int64_t batch, int64_t time, int64_t units, bool reverse, float* dxw, float* du) {
+// f(std::integral_constant<RecurrentGate, g>{}): the backward loops are compiled once per gate, with no branch on it
+// inside.
+template <typename F>
+void with_gate(RecurrentGate g, F&& f) {
+  switch (g) {
+    case RecurrentGate::hard_sigmoid: f(std::integral_constant<RecurrentGate, RecurrentGate::hard_sigmoid>{}); break;
+    case RecurrentGate::hard_sigmoid_legacy:
+      f(std::integral_constant<RecurrentGate, RecurrentGate::hard_sigmoid_legacy>{});
+      break;
+    default: f(std::integral_constant<RecurrentGate, RecurrentGate::sigmoid>{}); break;
+  }
+}
+
+}  // namespace
+
+void lstm_forward(const float* xw, const float* u, int64_t batch, int64_t time, int64_t units, bool reverse,
+                  RecurrentGate gate, float* hs, float* cs, float* gates) {
+  recurrent_forward({RecurrentCell::lstm, gate, nullptr, nullptr, xw, u, nullptr, nullptr, batch, time, 0, units,
+                     reverse, true, hs, cs, gates});
+}
+
+namespace {
+
+template <RecurrentGate G>
+void lstm_backward_gate(const float* dhs, const float* u, const float* hs, const float* cs, const float* gates,
+                        int64_t batch, int64_t time, int64_t units, bool reverse, float* dxw, float* du) {
   const int64_t g4 = 4 * units, step = batch * g4, states = batch * units;
   std::vector<float> dh(states, 0.f), dc(states, 0.f), tc(states);
   std::memset(du, 0, sizeof(float) * units * g4);
@@ -73,10 +98,10 @@ void lstm_backward(const float* dhs, const float* u, const float* hs, const floa
           const float th = 2.f * tc[s] - 1.f;
           const float dhj = dh[s] + dho[s];
           const float dcj = dc[s] + dhj * o * (1.f - th * th);
-          dzr[j] = dcj * g * i * (1.f - i);
-          dzr[units + j] = cprev ? dcj * cprev[s] * f * (1.f - f) : 0.f;
+          dzr[j] = dcj * g * gate_grad<G>(i);
+          dzr[units + j] = cprev ? dcj * cprev[s] * gate_grad<G>(f) : 0.f;
           dzr[2 * units + j] = dcj * i * (1.f - g * g);
-          dzr[3 * units + j] = dhj * th * o * (1.f - o);
+          dzr[3 * units + j] = dhj * th * gate_grad<G>(o);
           dc[s] = dcj * f;
         }
       }
@@ -89,14 +114,85 @@ void lstm_backward(const float* dhs, const float* u, const float* hs, const floa
   }
 }
 
-void gru_forward(const float* xw, const float* u, const float* b, int64_t batch, int64_t time, int64_t units,
-                 bool reverse, float* hs, float* gates) {
-  recurrent_forward({RecurrentCell::gru, nullptr, nullptr, xw, u, nullptr, b, batch, time, 0, units, reverse, true, hs,
-                     nullptr, gates});
+}  // namespace
+
+void lstm_backward(const float* dhs, const float* u, const float* hs, const float* cs, const float* gates,
+                   int64_t batch, int64_t time, int64_t units, bool reverse, RecurrentGate gate, float* dxw,
+                   float* du) {
+  with_gate(gate, [&](auto tag) {
+    lstm_backward_gate<decltype(tag)::value>(dhs, u, hs, cs, gates, batch, time, units, reverse, dxw, du);
+  });
 }
 
-void gru_backward(const float* dhs, const float* u, const float* hs, const float* gates, int64_t batch, int64_t time,
-                  int64_t units, bool reverse, float* dxw, float* du, float* db) {
+void gru_forward(const float* xw, const float* u, const float* b, int64_t batch, int64_t time, int64_t units,
+                 bool reverse, RecurrentGate gate, bool reset_after, float* hs, float* gates) {
+  recurrent_forward({reset_after ? RecurrentCell::gru : RecurrentCell::gru_reset_before, gate, nullptr, nullptr, xw, u,
+                     nullptr, b, batch, time, 0, units, reverse, true, hs, nullptr, gates});
+}
+
+namespace {
+
+// Keras 2's original GRU (reset_after false): the reset gate scales h_prev before U_h, so the candidate's gradient
+// reaches r and h_prev through d(r h) = dah U_h^T, a product needed before r's own gradient.
+template <RecurrentGate G>
+void gru_backward_reset_before(const float* dhs, const float* u, const float* hs, const float* gates, int64_t batch,
+                               int64_t time, int64_t units, bool reverse, float* dxw, float* du) {
+  const int64_t g3 = 3 * units, g4 = 4 * units, states = batch * units;
+  std::vector<float> dh(states, 0.f), dhu(batch * g3), drh(states);
+  std::memset(du, 0, sizeof(float) * units * g3);
+  for (int64_t k = time - 1; k >= 0; --k) {
+    const int64_t t = reverse ? time - 1 - k : k;
+    const float* gk = gates + k * batch * g4;
+    const float* hprev = k > 0 ? hs + (k - 1) * states : nullptr;
+    const float* dho = dhs + k * states;
+    float* dx = dxw + t * batch * g3;
+    parallel_for(batch, 4 * units, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* gr = gk + r * g4;
+        float* dxr = dx + r * g3;
+        float* dur = &dhu[r * g3];
+        for (int64_t j = 0; j < units; ++j) {
+          const int64_t s = r * units + j;
+          const float z = gr[j], hh = gr[2 * units + j];
+          const float hp = hprev ? hprev[s] : 0.f;
+          const float d = dh[s] + dho[s];
+          const float dah = d * (1.f - z) * (1.f - hh * hh);
+          const float daz = d * (hp - hh) * gate_grad<G>(z);
+          dxr[j] = daz;
+          dxr[units + j] = 0.f;  // set below when there is a previous state
+          dxr[2 * units + j] = dah;
+          dur[j] = daz;
+          dur[units + j] = 0.f;
+          dur[2 * units + j] = dah;
+          dh[s] = d * z;
+        }
+      }
+    });
+    if (k == 0) continue;  // h_prev = 0: r has no effect and U no gradient
+    sgemm(false, true, batch, units, units, dhu.data() + 2 * units, g3, u + 2 * units, g3, 0.0f, drh.data(), units);
+    parallel_for(batch, 2 * units, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* gr = gk + r * g4;
+        for (int64_t j = 0; j < units; ++j) {
+          const int64_t s = r * units + j;
+          const float rg = gr[units + j];
+          const float dar = drh[s] * hprev[s] * gate_grad<G>(rg);
+          dx[r * g3 + units + j] = dar;
+          dhu[r * g3 + units + j] = dar;
+          dh[s] += drh[s] * rg;
+        }
+      }
+    });
+    // dU_zr += h_prev^T [daz, dar]; dU_h += (r h_prev)^T dah; dh_prev += [daz, dar] U_zr^T.
+    sgemm(true, false, units, 2 * units, batch, hprev, units, dhu.data(), g3, 1.0f, du, g3);
+    sgemm(true, false, units, units, batch, gk + 3 * units, g4, dhu.data() + 2 * units, g3, 1.0f, du + 2 * units, g3);
+    sgemm(false, true, batch, units, 2 * units, dhu.data(), g3, u, g3, 1.0f, dh.data(), units);
+  }
+}
+
+template <RecurrentGate G>
+void gru_backward_reset_after(const float* dhs, const float* u, const float* hs, const float* gates, int64_t batch,
+                              int64_t time, int64_t units, bool reverse, float* dxw, float* du, float* db) {
   const int64_t g3 = 3 * units, g4 = 4 * units, states = batch * units;
   std::vector<float> dh(states, 0.f), dhu(batch * g3);
   std::memset(du, 0, sizeof(float) * units * g3);
@@ -118,8 +214,8 @@ void gru_backward(const float* dhs, const float* u, const float* hs, const float
           const float hp = hprev ? hprev[s] : 0.f;
           const float d = dh[s] + dho[s];
           const float dah = d * (1.f - z) * (1.f - hh * hh);
-          const float daz = d * (hp - hh) * z * (1.f - z);
-          const float dar = dah * huh * rg * (1.f - rg);
+          const float daz = d * (hp - hh) * gate_grad<G>(z);
+          const float dar = dah * huh * gate_grad<G>(rg);
           dxr[j] = daz;
           dxr[units + j] = dar;
           dxr[2 * units + j] = dah;
@@ -141,17 +237,30 @@ void gru_backward(const float* dhs, const float* u, const float* hs, const float
   }
 }
 
+}  // namespace
+
+void gru_backward(const float* dhs, const float* u, const float* hs, const float* gates, int64_t batch, int64_t time,
+                  int64_t units, bool reverse, RecurrentGate gate, bool reset_after, float* dxw, float* du, float* db) {
+  with_gate(gate, [&](auto tag) {
+    constexpr RecurrentGate G = decltype(tag)::value;
+    if (reset_after) gru_backward_reset_after<G>(dhs, u, hs, gates, batch, time, units, reverse, dxw, du, db);
+    else gru_backward_reset_before<G>(dhs, u, hs, gates, batch, time, units, reverse, dxw, du);
+  });
+}
+
 void lstm_inference(const float* x, const float* kernel, const float* bias, const float* u, int64_t batch,
-                    int64_t time, int64_t features, int64_t units, bool reverse, bool sequences, float* hs) {
-  recurrent_forward({RecurrentCell::lstm, x, kernel, nullptr, u, bias, nullptr, batch, time, features, units, reverse,
-                     sequences, hs, nullptr, nullptr});
+                    int64_t time, int64_t features, int64_t units, bool reverse, bool sequences, RecurrentGate gate,
+                    float* hs) {
+  recurrent_forward({RecurrentCell::lstm, gate, x, kernel, nullptr, u, bias, nullptr, batch, time, features, units,
+                     reverse, sequences, hs, nullptr, nullptr});
 }
 
 void gru_inference(const float* x, const float* kernel, const float* input_bias, const float* u,
                    const float* recurrent_bias, int64_t batch, int64_t time, int64_t features, int64_t units,
-                   bool reverse, bool sequences, float* hs) {
-  recurrent_forward({RecurrentCell::gru, x, kernel, nullptr, u, input_bias, recurrent_bias, batch, time, features,
-                     units, reverse, sequences, hs, nullptr, nullptr});
+                   bool reverse, bool sequences, RecurrentGate gate, bool reset_after, float* hs) {
+  recurrent_forward({reset_after ? RecurrentCell::gru : RecurrentCell::gru_reset_before, gate, x, kernel, nullptr, u,
+                     input_bias, recurrent_bias, batch, time, features, units, reverse, sequences, hs, nullptr,
+                     nullptr});
 }
 
 }  // namespace tn

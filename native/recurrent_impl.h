@@ -42,8 +42,9 @@ void pack(const float* src, int64_t k, int64_t gates, int n, int64_t units, int6
         }
 }
 
-// acc[m][slot(n)] += a[m][q] * panel[q][n] over q < k; gate n of the panel feeds slot n, or n + 1 from Skip on.
-template <int M, int N, int Skip>
+// acc[m][slot(n)] += a[m][q] * panel[q][n] over q < k; gate n of the panel feeds slot Base + n, or Base + n + 1
+// from Skip on.
+template <int M, int N, int Skip, int Base = 0>
 inline void accumulate(VR (&acc)[M][kSlots], const float* const (&a)[M], int64_t k, const float* panel) {
   for (int64_t q = 0; q < k; ++q) {
     VR b[N];
@@ -54,7 +55,7 @@ inline void accumulate(VR (&acc)[M][kSlots], const float* const (&a)[M], int64_t
       const VR av = Vec::set1(a[m][q]);
 #pragma GCC unroll 4
       for (int n = 0; n < N; ++n) {
-        const int s = (Skip < 0 || n < Skip) ? n : n + 1;
+        const int s = Base + ((Skip < 0 || n < Skip) ? n : n + 1);
         acc[m][s] = Vec::fma(av, b[n], acc[m][s]);
       }
     }
@@ -64,9 +65,21 @@ inline void accumulate(VR (&acc)[M][kSlots], const float* const (&a)[M], int64_t
 // tanh(v) = 2 sigmoid(2v) - 1: one exp per value, no branch on the magnitude; exact to float32's absolute precision.
 inline float tanh_via_sigmoid(float v) { return 2.f * vm::sigmoid(2.f * v) - 1.f; }
 
+// The gates' activation. The hard sigmoids are computed as the elementwise op and the layers' step path compute them
+// (a product, then the offset, NaN kept) so that both paths agree.
+template <RecurrentGate G>
+inline float gate(float v) {
+  if constexpr (G == RecurrentGate::sigmoid) {
+    return vm::sigmoid(v);
+  } else {
+    const float t = v * (G == RecurrentGate::hard_sigmoid ? 1.0f / 6.0f : 0.2f) + 0.5f;
+    return v != v ? v : (t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t));
+  }
+}
+
 // One row's gates and state update from its pre-activations (kSlots rows of `stride` floats). With Save, also the
 // activations a backward pass needs: g [4*units] (RecurrentForward's gates) and LSTM's cell state cs [units].
-template <RecurrentCell Cell, bool Save>
+template <RecurrentCell Cell, bool Save, RecurrentGate G>
 inline void update(const float* pre, int64_t stride, int64_t units, float* h, float* c, float* g, float* cs) {
   const float* p0 = pre;
   const float* p1 = pre + stride;
@@ -75,7 +88,7 @@ inline void update(const float* pre, int64_t stride, int64_t units, float* h, fl
   if constexpr (Cell == RecurrentCell::lstm) {
 #pragma omp simd
     for (int64_t j = 0; j < units; ++j) {
-      const float i = vm::sigmoid(p0[j]), f = vm::sigmoid(p1[j]), gc = tanh_via_sigmoid(p2[j]), o = vm::sigmoid(p3[j]);
+      const float i = gate<G>(p0[j]), f = gate<G>(p1[j]), gc = tanh_via_sigmoid(p2[j]), o = gate<G>(p3[j]);
       const float cj = f * c[j] + i * gc;
       c[j] = cj;
       h[j] = o * tanh_via_sigmoid(cj);
@@ -87,10 +100,24 @@ inline void update(const float* pre, int64_t stride, int64_t units, float* h, fl
         cs[j] = cj;
       }
     }
+  } else if constexpr (Cell == RecurrentCell::gru_reset_before) {
+    // p2 holds the whole candidate pre-activation, x W_h + (r * h_prev) U_h (run_tile's second pass).
+#pragma omp simd
+    for (int64_t j = 0; j < units; ++j) {
+      const float z = gate<G>(p0[j]), hh = tanh_via_sigmoid(p2[j]), hp = h[j];
+      h[j] = z * hp + (1.f - z) * hh;
+      if constexpr (Save) {
+        const float r = gate<G>(p1[j]);
+        g[j] = z;
+        g[units + j] = r;
+        g[2 * units + j] = hh;
+        g[3 * units + j] = r * hp;
+      }
+    }
   } else {
 #pragma omp simd
     for (int64_t j = 0; j < units; ++j) {
-      const float z = vm::sigmoid(p0[j]), r = vm::sigmoid(p1[j]);
+      const float z = gate<G>(p0[j]), r = gate<G>(p1[j]);
       const float hh = tanh_via_sigmoid(p2[j] + r * p3[j]);
       h[j] = z * h[j] + (1.f - z) * hh;
       if constexpr (Save) {
@@ -103,21 +130,55 @@ inline void update(const float* pre, int64_t stride, int64_t units, float* h, fl
   }
 }
 
+// update for the gate chosen at run time (the tile loop itself does not depend on it).
+template <RecurrentCell Cell, bool Save>
+inline void update_for(RecurrentGate g, const float* pre, int64_t stride, int64_t units, float* h, float* c, float* gs,
+                       float* cs) {
+  switch (g) {
+    case RecurrentGate::hard_sigmoid:
+      update<Cell, Save, RecurrentGate::hard_sigmoid>(pre, stride, units, h, c, gs, cs);
+      break;
+    case RecurrentGate::hard_sigmoid_legacy:
+      update<Cell, Save, RecurrentGate::hard_sigmoid_legacy>(pre, stride, units, h, c, gs, cs);
+      break;
+    default: update<Cell, Save, RecurrentGate::sigmoid>(pre, stride, units, h, c, gs, cs); break;
+  }
+}
+
+// rh = gate(pre_r) * h over a row, for the original GRU's candidate.
+template <RecurrentGate G>
+inline void reset_row(const float* pre_r, const float* h, int64_t units, float* rh) {
+#pragma omp simd
+  for (int64_t j = 0; j < units; ++j) rh[j] = gate<G>(pre_r[j]) * h[j];
+}
+
+inline void reset_row_for(RecurrentGate g, const float* pre_r, const float* h, int64_t units, float* rh) {
+  switch (g) {
+    case RecurrentGate::hard_sigmoid: reset_row<RecurrentGate::hard_sigmoid>(pre_r, h, units, rh); break;
+    case RecurrentGate::hard_sigmoid_legacy: reset_row<RecurrentGate::hard_sigmoid_legacy>(pre_r, h, units, rh); break;
+    default: reset_row<RecurrentGate::sigmoid>(pre_r, h, units, rh); break;
+  }
+}
+
 struct Packed {
   const float* x;     // [chunks][features][N][kWidth]
-  const float* h;     // [chunks][units][N][kWidth]
+  const float* h;     // [chunks][units][N][kWidth] (reset_before: z and r only, N = 2)
+  const float* hc;    // reset_before: U_h alone, [chunks][units][1][kWidth]
   const float* init;  // [chunks][kSlots][kWidth]
   int64_t chunks;
 };
 
-// All steps of rows [row0, row0 + M). h and c hold M rows of `units` (zero on entry); pre M x kSlots rows of
-// chunks * kWidth.
+// All steps of rows [row0, row0 + M). h and c hold M rows of `units` (zero on entry; c is the original GRU's
+// r * h); pre M x kSlots rows of chunks * kWidth.
 template <int M, RecurrentCell Cell>
 void run_tile(const RecurrentForward& p, const Packed& pk, int64_t row0, float* h, float* c, float* pre) {
+  constexpr bool kBefore = Cell == RecurrentCell::gru_reset_before;
   constexpr int N = Cell == RecurrentCell::lstm ? 4 : 3;
-  // GRU: the input part skips the candidate's recurrent slot (3), the recurrent part its input slot (2).
-  constexpr int kSkipX = Cell == RecurrentCell::lstm ? -1 : 3;
-  constexpr int kSkipH = Cell == RecurrentCell::lstm ? -1 : 2;
+  // reset_after GRU: the input part skips the candidate's recurrent slot (3), the recurrent part its input slot (2).
+  // The original GRU adds both parts of the candidate in slot 2; its first state pass covers z and r only.
+  constexpr int kSkipX = Cell == RecurrentCell::gru ? 3 : -1;
+  constexpr int kSkipH = Cell == RecurrentCell::gru ? 2 : -1;
+  constexpr int NH = kBefore ? 2 : N;
   const int64_t f = p.features, u = p.units, stride = pk.chunks * kWidth;
   const float* hr[M];
   for (int m = 0; m < M; ++m) hr[m] = h + m * u;
@@ -142,18 +203,34 @@ void run_tile(const RecurrentForward& p, const Packed& pk, int64_t row0, float* 
       } else {
         accumulate<M, N, kSkipX>(acc, xr, f, pk.x + ch * f * N * kWidth);
       }
-      if (k > 0) accumulate<M, N, kSkipH>(acc, hr, u, pk.h + ch * u * N * kWidth);
+      if (k > 0) accumulate<M, NH, kSkipH>(acc, hr, u, pk.h + ch * u * NH * kWidth);
       for (int m = 0; m < M; ++m)
         for (int s = 0; s < kSlots; ++s) Vec::store(pre + (m * kSlots + s) * stride + ch * kWidth, acc[m][s]);
+    }
+    if constexpr (kBefore) {
+      // The candidate's state part needs this step's r: (r * h_prev) U_h, added to slot 2 (h_prev = 0 at k = 0).
+      if (k > 0) {
+        const float* rr[M];
+        for (int m = 0; m < M; ++m) {
+          reset_row_for(p.gate, pre + (m * kSlots + 1) * stride, h + m * u, u, c + m * u);
+          rr[m] = c + m * u;
+        }
+        for (int64_t ch = 0; ch < pk.chunks; ++ch) {
+          VR acc[M][kSlots];
+          for (int m = 0; m < M; ++m) acc[m][2] = Vec::load(pre + (m * kSlots + 2) * stride + ch * kWidth);
+          accumulate<M, 1, -1, 2>(acc, rr, u, pk.hc + ch * u * kWidth);
+          for (int m = 0; m < M; ++m) Vec::store(pre + (m * kSlots + 2) * stride + ch * kWidth, acc[m][2]);
+        }
+      }
     }
     float* out = p.sequences ? p.hs + k * p.batch * u : (k == p.time - 1 ? p.hs : nullptr);
     for (int m = 0; m < M; ++m) {
       const int64_t row = row0 + m;
       if (p.gates) {
-        update<Cell, true>(pre + m * kSlots * stride, stride, u, h + m * u, c + m * u,
-                           p.gates + (k * p.batch + row) * 4 * u, p.cs ? p.cs + (k * p.batch + row) * u : nullptr);
+        update_for<Cell, true>(p.gate, pre + m * kSlots * stride, stride, u, h + m * u, c + m * u,
+                               p.gates + (k * p.batch + row) * 4 * u, p.cs ? p.cs + (k * p.batch + row) * u : nullptr);
       } else {
-        update<Cell, false>(pre + m * kSlots * stride, stride, u, h + m * u, c + m * u, nullptr, nullptr);
+        update_for<Cell, false>(p.gate, pre + m * kSlots * stride, stride, u, h + m * u, c + m * u, nullptr, nullptr);
       }
       if (out) std::memcpy(out + row * u, h + m * u, sizeof(float) * u);
     }
@@ -173,12 +250,16 @@ void run_rows(int rows, const RecurrentForward& p, const Packed& pk, int64_t row
 
 template <RecurrentCell Cell>
 void run(const RecurrentForward& p) {
+  constexpr bool kBefore = Cell == RecurrentCell::gru_reset_before;
   constexpr int N = Cell == RecurrentCell::lstm ? 4 : 3;
+  constexpr int NH = kBefore ? 2 : N;
   const int64_t u = p.units, f = p.xw ? 0 : p.features, gates = N;
   const int64_t chunks = (u + kWidth - 1) / kWidth, stride = chunks * kWidth;
-  std::vector<float> px(chunks * f * N * kWidth), ph(chunks * u * N * kWidth), init(chunks * kSlots * kWidth, 0.f);
+  std::vector<float> px(chunks * f * N * kWidth), ph(chunks * u * NH * kWidth), init(chunks * kSlots * kWidth, 0.f);
+  std::vector<float> phc(kBefore ? chunks * u * kWidth : 0);
   if (!p.xw) pack(p.kernel, f, gates, N, u, chunks, px.data());
-  pack(p.recurrent_kernel, u, gates, N, u, chunks, ph.data());
+  pack(p.recurrent_kernel, u, gates, NH, u, chunks, ph.data());
+  if (kBefore) pack(p.recurrent_kernel + 2 * u, u, gates, 1, u, chunks, phc.data());
   for (int64_t ch = 0; ch < chunks; ++ch)
     for (int l = 0; l < kWidth; ++l) {
       const int64_t j = ch * kWidth + l;
@@ -188,6 +269,8 @@ void run(const RecurrentForward& p) {
       const float* br = p.recurrent_bias;
       if constexpr (Cell == RecurrentCell::lstm) {
         for (int s = 0; s < kSlots; ++s) in[s * kWidth] = bi ? bi[s * u + j] : 0.f;
+      } else if constexpr (kBefore) {
+        for (int s = 0; s < 3; ++s) in[s * kWidth] = bi ? bi[s * u + j] : 0.f;
       } else {
         in[0] = (bi ? bi[j] : 0.f) + (br ? br[j] : 0.f);
         in[kWidth] = (bi ? bi[u + j] : 0.f) + (br ? br[u + j] : 0.f);
@@ -195,7 +278,7 @@ void run(const RecurrentForward& p) {
         in[3 * kWidth] = br ? br[2 * u + j] : 0.f;
       }
     }
-  const Packed pk{px.data(), ph.data(), init.data(), chunks};
+  const Packed pk{px.data(), ph.data(), phc.data(), init.data(), chunks};
   const int64_t tiles = (p.batch + kRows - 1) / kRows;
   const int64_t macs = p.batch * p.time * (f + u) * N * u;
   const int threads = team_size(tiles, macs, kMacsPerThread);
@@ -220,8 +303,11 @@ void run(const RecurrentForward& p) {
 
 void recurrent_forward(const RecurrentForward& p) {
   if (p.batch == 0 || p.time == 0 || p.units == 0) return;
-  if (p.cell == RecurrentCell::lstm) run<RecurrentCell::lstm>(p);
-  else run<RecurrentCell::gru>(p);
+  switch (p.cell) {
+    case RecurrentCell::lstm: run<RecurrentCell::lstm>(p); break;
+    case RecurrentCell::gru: run<RecurrentCell::gru>(p); break;
+    case RecurrentCell::gru_reset_before: run<RecurrentCell::gru_reset_before>(p); break;
+  }
 }
 
 }  // namespace TN_ISA_NS

@@ -2,20 +2,26 @@
 #pragma once
 #include <cstdint>
 
+#include "recurrent.h"
+
 namespace tn {
 
-enum class RecurrentCell { lstm, gru };
+// gru_reset_before is Keras 2's original GRU (reset_after false): the reset gate scales h before U_h, so each step
+// takes the state product in two passes (z and r first, then (r * h) U_h).
+enum class RecurrentCell { lstm, gru, gru_reset_before };
 
 // A layer's whole forward pass from zero state. The input is either x, batch-major [batch, time, features], with
 // kernel [features, g*units] (g = 4 for LSTM, 3 for GRU), projected here, or, when xw is set, the projection done
 // already (training keeps it for the kernel's gradient), time-major [time, batch, g*units] with the input bias in
 // it. recurrent_kernel [units, g*units]; input_bias [g*units] or null (with x only); recurrent_bias [g*units] or
-// null (GRU with resetAfter only). Output step k reads input step reverse ? time-1-k : k. hs is [time, batch,
-// units] with `sequences`, else [batch, units] (the last step only). For a backward pass (both null for inference,
-// else `sequences` too): cs [time, batch, units], LSTM's cell state, and gates [time, batch, 4*units], LSTM's
-// i, f, c, o after their activations or GRU's z, r, hh and h U_h + b_h.
+// null (GRU with resetAfter only); gate is the gates' activation. Output step k reads input step
+// reverse ? time-1-k : k. hs is [time, batch, units] with `sequences`, else [batch, units] (the last step only). For
+// a backward pass (both null for inference, else `sequences` too): cs [time, batch, units], LSTM's cell state, and
+// gates [time, batch, 4*units], LSTM's i, f, c, o after their activations or GRU's z, r, hh and h U_h + b_h
+// (reset_before: r * h_prev).
 struct RecurrentForward {
   RecurrentCell cell;
+  RecurrentGate gate;
   const float* x;
   const float* kernel;
   const float* xw;

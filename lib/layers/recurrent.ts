@@ -2,16 +2,17 @@
 // with its cells (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, or a user's), and what they share: masks,
 // initial and returned states, dropout inside the recurrence, stateful runs.
 //
-// A recurrent layer projects every timestep's input in one matMul, then steps through time. LSTM and GRU with Keras's
-// default activations run the whole time loop in one native op (lstmSequence / gruSequence, forward and through time
-// backward) when they start from zeros and nothing changes the loop (no mask, no recurrent dropout, no returned LSTM
-// cell state); every other configuration steps with composed ops, which record their own gradients.
+// A recurrent layer projects every timestep's input in one matMul, then steps through time. LSTM and GRU with a tanh
+// cell and a sigmoid or hard sigmoid gate (Keras's defaults, and TF.js's) run the whole time loop in one native op
+// (lstmSequence / gruSequence, forward and through time backward) when they start from zeros and nothing changes the
+// loop (no mask, no recurrent dropout, no returned LSTM cell state); every other configuration steps with composed
+// ops, which record their own gradients.
 import { getActivation, type Activation as ActivationFunction, type ActivationIdentifier } from '../activations.js';
 import { serializeInitializer, type InitializerIdentifier } from '../initializers.js';
 import { persistent } from '../memory.js';
 import { add, mul, sub } from '../ops/elementwise.js';
 import { dense, matMul } from '../ops/matmul.js';
-import { gruInference, gruSequence, lstmInference, lstmSequence } from '../ops/nn.js';
+import { gruInference, gruSequence, lstmInference, lstmSequence, type RecurrentGateName } from '../ops/nn.js';
 import { gather, reshape, slice, split, stack, transpose } from '../ops/shape.js';
 import { generator } from '../random.js';
 import { serializeRegularizer, type RegularizerIdentifier } from '../regularizers.js';
@@ -595,13 +596,16 @@ export class LSTM extends RNNBase {
     if (this.bias && this.args.biasInitializer === undefined && this.unitForgetBias) setForgetBias(this.bias, this.units);
   }
   protected override nativeSequence(xw: Tensor, reverse: boolean): Tensor | null {
-    // Keras's default activations: the whole time loop runs natively (lstmSequence), forward and backward.
-    if (this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return null;
-    return lstmSequence(xw, this.recurrentKernel!, reverse, `lstm (layer "${this.name}")`);
+    // A tanh cell with a sigmoid or hard sigmoid gate: the whole time loop runs natively (lstmSequence), forward
+    // and backward.
+    const gate = nativeGate(this.activation, this.recurrentActivation);
+    if (gate === null) return null;
+    return lstmSequence(xw, this.recurrentKernel!, reverse, `lstm (layer "${this.name}")`, gate);
   }
   protected override nativeInference(x: Tensor, reverse: boolean, sequences: boolean): Tensor | null {
-    if (this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return null;
-    return lstmInference(x, this.kernel!, this.inputBias(), this.recurrentKernel!, reverse, sequences, `lstm (layer "${this.name}")`);
+    const gate = nativeGate(this.activation, this.recurrentActivation);
+    if (gate === null) return null;
+    return lstmInference(x, this.kernel!, this.inputBias(), this.recurrentKernel!, reverse, sequences, `lstm (layer "${this.name}")`, gate);
   }
   protected step(xw: Tensor, [, c]: Tensor[], hr: Tensor): Tensor[] {
     return lstmStep(this.activation, this.recurrentActivation, this.recurrentKernel!, xw, c, hr);
@@ -609,6 +613,16 @@ export class LSTM extends RNNBase {
   override getConfig() {
     return { ...super.getConfig(), recurrentActivation: this.recurrentActivation.name, unitForgetBias: this.unitForgetBias };
   }
+}
+
+/**
+ * The native loops' gate for these activations: a tanh cell and candidate with the sigmoid or one of the hard
+ * sigmoids (TF.js's default) as the gate; null for anything else (the step-by-step path runs it).
+ */
+function nativeGate(activation: ActivationFunction, recurrentActivation: ActivationFunction): RecurrentGateName | null {
+  if (activation.name !== 'tanh') return null;
+  const gate = recurrentActivation.name;
+  return gate === 'sigmoid' || gate === 'hard_sigmoid' || gate === 'hard_sigmoid_legacy' ? gate : null;
 }
 
 /** Keras's unit_forget_bias: the forget gate's quarter of the bias starts at 1, the rest as initialized. */
@@ -655,13 +669,17 @@ export class GRU extends RNNBase {
     return super.run(x, initial, fromZeros, mask, training);
   }
   protected override nativeSequence(xw: Tensor, reverse: boolean): Tensor | null {
-    // resetAfter with Keras's default activations: the whole time loop runs natively (gruSequence).
-    if (!this.resetAfter || this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return null;
-    return gruSequence(xw, this.recurrentKernel!, this.recurrentBias, reverse, `gru (layer "${this.name}")`);
+    // A tanh candidate with a sigmoid or hard sigmoid gate, with or without resetAfter: the whole time loop runs
+    // natively (gruSequence).
+    const gate = nativeGate(this.activation, this.recurrentActivation);
+    if (gate === null) return null;
+    return gruSequence(xw, this.recurrentKernel!, this.recurrentBias, reverse, `gru (layer "${this.name}")`, gate, this.resetAfter);
   }
   protected override nativeInference(x: Tensor, reverse: boolean, sequences: boolean): Tensor | null {
-    if (!this.resetAfter || this.activation.name !== 'tanh' || this.recurrentActivation.name !== 'sigmoid') return null;
-    return gruInference(x, this.kernel!, this.inputBias(), this.recurrentKernel!, this.recurrentBias, reverse, sequences, `gru (layer "${this.name}")`);
+    const gate = nativeGate(this.activation, this.recurrentActivation);
+    if (gate === null) return null;
+    return gruInference(x, this.kernel!, this.inputBias(), this.recurrentKernel!, this.recurrentBias, reverse, sequences, `gru (layer "${this.name}")`,
+      gate, this.resetAfter);
   }
   protected step(xw: Tensor, [h]: Tensor[], hr: Tensor): Tensor[] {
     return [gruStep(this.activation, this.recurrentActivation, this.recurrentKernel!, this.recurrentBias, this.resetAfter, xw, h, hr)];

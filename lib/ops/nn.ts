@@ -2,7 +2,7 @@
 // integer labels, picking one entry per row, batch normalization, and the whole LSTM and GRU time loops (time-major),
 // with an inference-only form of each that also does the input projection.
 import { record, willRecord } from '../autograd/tape.js';
-import { native, UnaryOp } from '../native.js';
+import { native, RecurrentGate, UnaryOp } from '../native.js';
 import { fmt, sizeOf } from '../shape-util.js';
 import { empty, Tensor } from '../tensor.js';
 import { f32 } from './util.js';
@@ -121,13 +121,21 @@ export function fusedBatchNorm(
   return { y, mean, variance };
 }
 
+/** The gate activations the native LSTM and GRU loops run (Keras's names; hard_sigmoid_legacy is TF.js's). */
+export type RecurrentGateName = 'sigmoid' | 'hard_sigmoid' | 'hard_sigmoid_legacy';
+const GATES: Record<RecurrentGateName, RecurrentGate> = {
+  sigmoid: RecurrentGate.sigmoid,
+  hard_sigmoid: RecurrentGate.hardSigmoid,
+  hard_sigmoid_legacy: RecurrentGate.hardSigmoidLegacy,
+};
+
 /**
  * An LSTM's whole time loop from zero state, one native call each way, time-major: xw [time, batch, 4u] holds every
- * step's projected input (x W + b, gates i, f, c, o), recurrentKernel is [u, 4u]; sigmoid gates, tanh cell. Returns
- * the state h after every step [time, batch, u]; with `reverse` the steps read the input from its end (Keras's
- * goBackwards).
+ * step's projected input (x W + b, gates i, f, c, o), recurrentKernel is [u, 4u]; `gate` activations (the sigmoid by
+ * default), tanh cell. Returns the state h after every step [time, batch, u]; with `reverse` the steps read the input
+ * from its end (Keras's goBackwards).
  */
-export function lstmSequence(xw: Tensor, recurrentKernel: Tensor, reverse: boolean, op = 'lstm'): Tensor {
+export function lstmSequence(xw: Tensor, recurrentKernel: Tensor, reverse: boolean, op = 'lstm', gate: RecurrentGateName = 'sigmoid'): Tensor {
   if (xw.rank !== 3 || recurrentKernel.rank !== 2 || xw.shape[2] !== recurrentKernel.shape[1] || recurrentKernel.shape[1] !== 4 * recurrentKernel.shape[0]) {
     throw new Error(`${op}: expected projected inputs [time, batch, 4*units] and a recurrent kernel [units, 4*units], received ${fmt(xw.shape)} and ${fmt(recurrentKernel.shape)}`);
   }
@@ -136,21 +144,25 @@ export function lstmSequence(xw: Tensor, recurrentKernel: Tensor, reverse: boole
   const hs = empty([time, batch, units]);
   const cs = empty([time, batch, units]);
   const gates = empty([time, batch, g4]);
-  native.lstmForward(f32(xw), f32(recurrentKernel), batch, time, units, reverse, f32(hs), f32(cs), f32(gates));
+  native.lstmForward(f32(xw), f32(recurrentKernel), batch, time, units, reverse, GATES[gate], f32(hs), f32(cs), f32(gates));
   return record(hs, op, [xw, recurrentKernel], (dhs) => {
     const dxw = empty(xw.shape.slice());
     const du = empty(recurrentKernel.shape.slice());
-    native.lstmBackward(f32(dhs), f32(recurrentKernel), f32(hs), f32(cs), f32(gates), batch, time, units, reverse, f32(dxw), f32(du));
+    native.lstmBackward(f32(dhs), f32(recurrentKernel), f32(hs), f32(cs), f32(gates), batch, time, units, reverse, GATES[gate], f32(dxw), f32(du));
     return [dxw, du];
   });
 }
 
 /**
- * A GRU's whole time loop (resetAfter, Keras's default) from zero state, one native call each way, time-major: xw
- * [time, batch, 3u] holds every step's x W + input bias (gates z, r, h), recurrentKernel [u, 3u], recurrentBias [3u]
- * or null; sigmoid gates, tanh candidate. Returns h after every step [time, batch, u].
+ * A GRU's whole time loop from zero state, one native call each way, time-major: xw [time, batch, 3u] holds every
+ * step's x W + input bias (gates z, r, h), recurrentKernel [u, 3u], recurrentBias [3u] or null; `gate` activations,
+ * tanh candidate. With resetAfter (Keras's default) r scales h U_h + recurrentBias; without (Keras 2's original GRU,
+ * TF.js's default; no recurrent bias) it scales h before U_h. Returns h after every step [time, batch, u].
  */
-export function gruSequence(xw: Tensor, recurrentKernel: Tensor, recurrentBias: Tensor | null, reverse: boolean, op = 'gru'): Tensor {
+export function gruSequence(
+  xw: Tensor, recurrentKernel: Tensor, recurrentBias: Tensor | null, reverse: boolean, op = 'gru', gate: RecurrentGateName = 'sigmoid', resetAfter = true,
+): Tensor {
+  if (recurrentBias && !resetAfter) throw new Error(`${op}: a GRU without resetAfter has no recurrent bias, received ${fmt(recurrentBias.shape)}`);
   if (xw.rank !== 3 || recurrentKernel.rank !== 2 || xw.shape[2] !== recurrentKernel.shape[1] || recurrentKernel.shape[1] !== 3 * recurrentKernel.shape[0] ||
       (recurrentBias && (recurrentBias.rank !== 1 || recurrentBias.shape[0] !== xw.shape[2]))) {
     throw new Error(`${op}: expected projected inputs [time, batch, 3*units], a recurrent kernel [units, 3*units] and a recurrent bias [3*units], received ${fmt(xw.shape)}, ${fmt(recurrentKernel.shape)} and ${recurrentBias ? fmt(recurrentBias.shape) : 'none'}`);
@@ -159,13 +171,14 @@ export function gruSequence(xw: Tensor, recurrentKernel: Tensor, recurrentBias: 
   const units = g3 / 3;
   const hs = empty([time, batch, units]);
   const gates = empty([time, batch, 4 * units]);
-  native.gruForward(f32(xw), f32(recurrentKernel), recurrentBias && f32(recurrentBias), batch, time, units, reverse, f32(hs), f32(gates));
+  native.gruForward(f32(xw), f32(recurrentKernel), recurrentBias && f32(recurrentBias), batch, time, units, reverse, GATES[gate], resetAfter, f32(hs), f32(gates));
   const inputs = recurrentBias ? [xw, recurrentKernel, recurrentBias] : [xw, recurrentKernel];
   return record(hs, op, inputs, (dhs, needs) => {
     const dxw = empty(xw.shape.slice());
     const du = empty(recurrentKernel.shape.slice());
     const db = recurrentBias && needs[2] ? empty([g3]) : null;
-    native.gruBackward(f32(dhs), f32(recurrentKernel), f32(hs), f32(gates), batch, time, units, reverse, f32(dxw), f32(du), db && f32(db));
+    native.gruBackward(f32(dhs), f32(recurrentKernel), f32(hs), f32(gates), batch, time, units, reverse, GATES[gate], resetAfter, f32(dxw), f32(du),
+      db && f32(db));
     return recurrentBias ? [dxw, du, db] : [dxw, du];
   });
 }
@@ -183,27 +196,34 @@ function inferenceShapes(x: Tensor, kernel: Tensor, recurrentKernel: Tensor, bia
 
 /**
  * An LSTM layer's forward pass for inference in one native call, the input projection included: x [batch, time,
- * features] (batch-major), kernel [features, 4u], bias [4u] or null, recurrentKernel [u, 4u]; Keras's default
- * activations, zero initial state. Returns h time-major, [time, batch, u] with `sequences`, else only the last step
+ * features] (batch-major), kernel [features, 4u], bias [4u] or null, recurrentKernel [u, 4u]; `gate` activations,
+ * tanh cell, zero initial state. Returns h time-major, [time, batch, u] with `sequences`, else only the last step
  * [1, batch, u]. Null when a gradient would be recorded: then lstmSequence's path keeps what backward needs.
  */
-export function lstmInference(x: Tensor, kernel: Tensor, bias: Tensor | null, recurrentKernel: Tensor, reverse: boolean, sequences: boolean, op = 'lstm'): Tensor | null {
+export function lstmInference(
+  x: Tensor, kernel: Tensor, bias: Tensor | null, recurrentKernel: Tensor, reverse: boolean, sequences: boolean, op = 'lstm', gate: RecurrentGateName = 'sigmoid',
+): Tensor | null {
   if (willRecord(bias ? [x, kernel, recurrentKernel, bias] : [x, kernel, recurrentKernel])) return null;
   const [batch, time, features, units] = inferenceShapes(x, kernel, recurrentKernel, [bias], 4, op);
   const hs = empty([sequences ? time : 1, batch, units]);
-  native.lstmInference(f32(x), f32(kernel), bias && f32(bias), f32(recurrentKernel), batch, time, features, units, reverse, sequences, f32(hs));
+  native.lstmInference(f32(x), f32(kernel), bias && f32(bias), f32(recurrentKernel), batch, time, features, units, reverse, sequences, GATES[gate], f32(hs));
   return hs;
 }
 
-/** The same for a GRU with resetAfter: inputBias (joins x W) and recurrentBias (joins h U), each [3u] or null. */
+/**
+ * The same for a GRU: inputBias (joins x W) and recurrentBias (joins h U, with resetAfter only), each [3u] or null;
+ * resetAfter as gruSequence's.
+ */
 export function gruInference(
   x: Tensor, kernel: Tensor, inputBias: Tensor | null, recurrentKernel: Tensor, recurrentBias: Tensor | null, reverse: boolean, sequences: boolean, op = 'gru',
+  gate: RecurrentGateName = 'sigmoid', resetAfter = true,
 ): Tensor | null {
+  if (recurrentBias && !resetAfter) throw new Error(`${op}: a GRU without resetAfter has no recurrent bias, received ${fmt(recurrentBias.shape)}`);
   const inputs = [x, kernel, recurrentKernel, ...(inputBias ? [inputBias] : []), ...(recurrentBias ? [recurrentBias] : [])];
   if (willRecord(inputs)) return null;
   const [batch, time, features, units] = inferenceShapes(x, kernel, recurrentKernel, [inputBias, recurrentBias], 3, op);
   const hs = empty([sequences ? time : 1, batch, units]);
   native.gruInference(f32(x), f32(kernel), inputBias && f32(inputBias), f32(recurrentKernel), recurrentBias && f32(recurrentBias), batch, time, features, units,
-    reverse, sequences, f32(hs));
+    reverse, sequences, GATES[gate], resetAfter, f32(hs));
   return hs;
 }

@@ -12,14 +12,15 @@ namespace tn::binding {
 namespace {
 
 Napi::Value LstmForward(const Napi::CallbackInfo& info) {
-  Args args(info, "lstmForward", 9);
+  Args args(info, "lstmForward", 10);
   auto xw = args.Floats(0, "xw");
   auto u = args.Floats(1, "recurrentKernel");
   const int64_t batch = args.Dim(2, "batch"), time = args.Dim(3, "time"), units = args.Dim(4, "units");
   const bool reverse = args.Bool(5, "reverse");
-  auto hs = args.Floats(6, "hs");
-  auto cs = args.Floats(7, "cs");
-  auto gates = args.Floats(8, "gates");
+  const auto gate = args.Enum(6, "gate", RecurrentGate::count);
+  auto hs = args.Floats(7, "hs");
+  auto cs = args.Floats(8, "cs");
+  auto gates = args.Floats(9, "gates");
   const int64_t g4 = args.Product({units, 4}, "4*units");
   args.Length(xw, args.Product({batch, time, g4}, "time*batch*4*units"), "xw", "time*batch*4*units");
   args.Length(u, args.Product({units, g4}, "units*4*units"), "recurrentKernel", "units*4*units");
@@ -29,12 +30,12 @@ Napi::Value LstmForward(const Napi::CallbackInfo& info) {
   args.Length(gates, xw.length, "gates", "time*batch*4*units");
   args.NoOverlap({Args::Name(hs, "hs"), Args::Name(cs, "cs"), Args::Name(gates, "gates")},
                  {Args::Name(xw, "xw"), Args::Name(u, "recurrentKernel")});
-  tn::lstm_forward(xw.data, u.data, batch, time, units, reverse, hs.data, cs.data, gates.data);
+  tn::lstm_forward(xw.data, u.data, batch, time, units, reverse, gate, hs.data, cs.data, gates.data);
   return info.Env().Undefined();
 }
 
 Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "lstmBackward", 11);
+  Args args(info, "lstmBackward", 12);
   auto dhs = args.Floats(0, "dhs");
   auto u = args.Floats(1, "recurrentKernel");
   auto hs = args.Floats(2, "hs");
@@ -42,8 +43,9 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   auto gates = args.Floats(4, "gates");
   const int64_t batch = args.Dim(5, "batch"), time = args.Dim(6, "time"), units = args.Dim(7, "units");
   const bool reverse = args.Bool(8, "reverse");
-  auto dxw = args.Floats(9, "dxw");
-  auto du = args.Floats(10, "dRecurrentKernel");
+  const auto gate = args.Enum(9, "gate", RecurrentGate::count);
+  auto dxw = args.Floats(10, "dxw");
+  auto du = args.Floats(11, "dRecurrentKernel");
   const int64_t g4 = args.Product({units, 4}, "4*units");
   const int64_t states = args.Product({batch, time, units}, "time*batch*units");
   const int64_t wide = args.Product({batch, time, g4}, "time*batch*4*units");
@@ -57,42 +59,48 @@ Napi::Value LstmBackward(const Napi::CallbackInfo& info) {
   args.NoOverlap({Args::Name(dxw, "dxw"), Args::Name(du, "dRecurrentKernel")},
                  {Args::Name(dhs, "dhs"), Args::Name(u, "recurrentKernel"), Args::Name(hs, "hs"), Args::Name(cs, "cs"),
                   Args::Name(gates, "gates")});
-  tn::lstm_backward(dhs.data, u.data, hs.data, cs.data, gates.data, batch, time, units, reverse, dxw.data, du.data);
+  tn::lstm_backward(dhs.data, u.data, hs.data, cs.data, gates.data, batch, time, units, reverse, gate, dxw.data,
+                   du.data);
   return info.Env().Undefined();
 }
 
 Napi::Value GruForward(const Napi::CallbackInfo& info) {
-  Args args(info, "gruForward", 9);
+  Args args(info, "gruForward", 11);
   auto xw = args.Floats(0, "xw");
   auto u = args.Floats(1, "recurrentKernel");
   auto b = args.FloatsOrNull(2, "recurrentBias");
   const int64_t batch = args.Dim(3, "batch"), time = args.Dim(4, "time"), units = args.Dim(5, "units");
   const bool reverse = args.Bool(6, "reverse");
-  auto hs = args.Floats(7, "hs");
-  auto gates = args.Floats(8, "gates");
+  const auto gate = args.Enum(7, "gate", RecurrentGate::count);
+  const bool reset_after = args.Bool(8, "resetAfter");
+  auto hs = args.Floats(9, "hs");
+  auto gates = args.Floats(10, "gates");
   const int64_t g3 = args.Product({units, 3}, "3*units");
   args.Length(xw, args.Product({batch, time, g3}, "time*batch*3*units"), "xw", "time*batch*3*units");
   args.Length(u, args.Product({units, g3}, "units*3*units"), "recurrentKernel", "units*3*units");
   if (b.present) args.Length(b, g3, "recurrentBias", "3*units");
+  if (b.present && !reset_after) args.Fail("a recurrentBias needs resetAfter (the original GRU has none)");
   args.Length(hs, args.Product({batch, time, units}, "time*batch*units"), "hs", "time*batch*units");
   args.Length(gates, args.Product({batch, time, units, 4}, "time*batch*4*units"), "gates", "time*batch*4*units");
   args.NoOverlap({Args::Name(hs, "hs"), Args::Name(gates, "gates")},
                  {Args::Name(xw, "xw"), Args::Name(u, "recurrentKernel"), Args::Name(b, "recurrentBias")});
-  tn::gru_forward(xw.data, u.data, b.data, batch, time, units, reverse, hs.data, gates.data);
+  tn::gru_forward(xw.data, u.data, b.data, batch, time, units, reverse, gate, reset_after, hs.data, gates.data);
   return info.Env().Undefined();
 }
 
 Napi::Value GruBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "gruBackward", 11);
+  Args args(info, "gruBackward", 13);
   auto dhs = args.Floats(0, "dhs");
   auto u = args.Floats(1, "recurrentKernel");
   auto hs = args.Floats(2, "hs");
   auto gates = args.Floats(3, "gates");
   const int64_t batch = args.Dim(4, "batch"), time = args.Dim(5, "time"), units = args.Dim(6, "units");
   const bool reverse = args.Bool(7, "reverse");
-  auto dxw = args.Floats(8, "dxw");
-  auto du = args.Floats(9, "dRecurrentKernel");
-  auto db = args.FloatsOrNull(10, "dRecurrentBias");
+  const auto gate = args.Enum(8, "gate", RecurrentGate::count);
+  const bool reset_after = args.Bool(9, "resetAfter");
+  auto dxw = args.Floats(10, "dxw");
+  auto du = args.Floats(11, "dRecurrentKernel");
+  auto db = args.FloatsOrNull(12, "dRecurrentBias");
   const int64_t g3 = args.Product({units, 3}, "3*units");
   const int64_t states = args.Product({batch, time, units}, "time*batch*units");
   args.Length(dhs, states, "dhs", "time*batch*units");
@@ -102,9 +110,11 @@ Napi::Value GruBackward(const Napi::CallbackInfo& info) {
   args.Length(dxw, args.Product({batch, time, g3}, "time*batch*3*units"), "dxw", "time*batch*3*units");
   args.Length(du, u.length, "dRecurrentKernel", "units*3*units");
   if (db.present) args.Length(db, g3, "dRecurrentBias", "3*units");
+  if (db.present && !reset_after) args.Fail("a dRecurrentBias needs resetAfter (the original GRU has none)");
   args.NoOverlap({Args::Name(dxw, "dxw"), Args::Name(du, "dRecurrentKernel"), Args::Name(db, "dRecurrentBias")},
                  {Args::Name(dhs, "dhs"), Args::Name(u, "recurrentKernel"), Args::Name(hs, "hs"), Args::Name(gates, "gates")});
-  tn::gru_backward(dhs.data, u.data, hs.data, gates.data, batch, time, units, reverse, dxw.data, du.data, db.data);
+  tn::gru_backward(dhs.data, u.data, hs.data, gates.data, batch, time, units, reverse, gate, reset_after, dxw.data,
+                   du.data, db.data);
   return info.Env().Undefined();
 }
 
@@ -114,7 +124,7 @@ int64_t InferenceOutput(const Args& args, int64_t batch, int64_t time, int64_t u
 }
 
 Napi::Value LstmInference(const Napi::CallbackInfo& info) {
-  Args args(info, "lstmInference", 11);
+  Args args(info, "lstmInference", 12);
   auto x = args.Floats(0, "x");
   auto kernel = args.Floats(1, "kernel");
   auto bias = args.FloatsOrNull(2, "bias");
@@ -122,7 +132,8 @@ Napi::Value LstmInference(const Napi::CallbackInfo& info) {
   const int64_t batch = args.Dim(4, "batch"), time = args.Dim(5, "time"), features = args.Dim(6, "features");
   const int64_t units = args.Dim(7, "units");
   const bool reverse = args.Bool(8, "reverse"), sequences = args.Bool(9, "sequences");
-  auto hs = args.Floats(10, "hs");
+  const auto gate = args.Enum(10, "gate", RecurrentGate::count);
+  auto hs = args.Floats(11, "hs");
   const int64_t g4 = args.Product({units, 4}, "4*units");
   args.Length(x, args.Product({batch, time, features}, "batch*time*features"), "x", "batch*time*features");
   args.Length(kernel, args.Product({features, g4}, "features*4*units"), "kernel", "features*4*units");
@@ -132,12 +143,13 @@ Napi::Value LstmInference(const Napi::CallbackInfo& info) {
               sequences ? "time*batch*units" : "batch*units");
   args.NoOverlap({Args::Name(hs, "hs")}, {Args::Name(x, "x"), Args::Name(kernel, "kernel"), Args::Name(bias, "bias"),
                                           Args::Name(u, "recurrentKernel")});
-  tn::lstm_inference(x.data, kernel.data, bias.data, u.data, batch, time, features, units, reverse, sequences, hs.data);
+  tn::lstm_inference(x.data, kernel.data, bias.data, u.data, batch, time, features, units, reverse, sequences, gate,
+                    hs.data);
   return info.Env().Undefined();
 }
 
 Napi::Value GruInference(const Napi::CallbackInfo& info) {
-  Args args(info, "gruInference", 12);
+  Args args(info, "gruInference", 14);
   auto x = args.Floats(0, "x");
   auto kernel = args.Floats(1, "kernel");
   auto bi = args.FloatsOrNull(2, "inputBias");
@@ -146,19 +158,22 @@ Napi::Value GruInference(const Napi::CallbackInfo& info) {
   const int64_t batch = args.Dim(5, "batch"), time = args.Dim(6, "time"), features = args.Dim(7, "features");
   const int64_t units = args.Dim(8, "units");
   const bool reverse = args.Bool(9, "reverse"), sequences = args.Bool(10, "sequences");
-  auto hs = args.Floats(11, "hs");
+  const auto gate = args.Enum(11, "gate", RecurrentGate::count);
+  const bool reset_after = args.Bool(12, "resetAfter");
+  auto hs = args.Floats(13, "hs");
   const int64_t g3 = args.Product({units, 3}, "3*units");
   args.Length(x, args.Product({batch, time, features}, "batch*time*features"), "x", "batch*time*features");
   args.Length(kernel, args.Product({features, g3}, "features*3*units"), "kernel", "features*3*units");
   if (bi.present) args.Length(bi, g3, "inputBias", "3*units");
   args.Length(u, args.Product({units, g3}, "units*3*units"), "recurrentKernel", "units*3*units");
   if (br.present) args.Length(br, g3, "recurrentBias", "3*units");
+  if (br.present && !reset_after) args.Fail("a recurrentBias needs resetAfter (the original GRU has none)");
   args.Length(hs, InferenceOutput(args, batch, time, units, sequences), "hs",
               sequences ? "time*batch*units" : "batch*units");
   args.NoOverlap({Args::Name(hs, "hs")}, {Args::Name(x, "x"), Args::Name(kernel, "kernel"), Args::Name(bi, "inputBias"),
                                           Args::Name(u, "recurrentKernel"), Args::Name(br, "recurrentBias")});
   tn::gru_inference(x.data, kernel.data, bi.data, u.data, br.data, batch, time, features, units, reverse, sequences,
-                    hs.data);
+                    gate, reset_after, hs.data);
   return info.Env().Undefined();
 }
 

@@ -20,6 +20,8 @@ export interface RnnOptions {
   /** One [batch * units] array per state (LSTM: h, c). */
   initialStates?: ArrayLike<number>[];
   zeroOutputForMask?: boolean;
+  /** LSTM's and GRU's gate activation: the sigmoid (default), Keras 3's hard_sigmoid or Keras 2's / TF.js's. */
+  gate?: 'sigmoid' | 'hard_sigmoid' | 'hard_sigmoid_legacy';
 }
 
 export interface RnnResult {
@@ -33,8 +35,12 @@ export interface RnnResult {
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
-/** x [batch, time, features] through one recurrent layer with Keras's default activations (tanh, sigmoid). */
+const hardSigmoid = (slope: number) => (v: number) => Math.min(1, Math.max(0, slope * v + 0.5));
+const GATES = { sigmoid, hard_sigmoid: hardSigmoid(1 / 6), hard_sigmoid_legacy: hardSigmoid(0.2) };
+
+/** x [batch, time, features] through one recurrent layer: tanh cell, sigmoid gates unless o.gate says otherwise. */
 export function rnnReference(kind: Kind, x: ArrayLike<number>, shape: [number, number, number], units: number, w: RnnWeights, o: RnnOptions = {}): RnnResult {
+  const sigmoid = GATES[o.gate ?? 'sigmoid'];
   const [batch, time, features] = shape;
   const gates = kind === 'simple' ? 1 : kind === 'lstm' ? 4 : 3;
   const cols = gates * units;

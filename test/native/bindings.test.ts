@@ -4,7 +4,7 @@
 // binding; the process must survive all of them (a crash fails this file). A binding added to the addon without a
 // spec here fails the first test.
 import { describe, expect, it } from 'vitest';
-import { internal, native, BinaryOp, ReduceOp, UnaryOp } from '../../lib/native.js';
+import { internal, native, BinaryOp, RecurrentGate, ReduceOp, UnaryOp } from '../../lib/native.js';
 
 type Kind = 'f32' | 'f32?' | 'i32' | 'u8' | 'i8' | 'qout' | 'words' | 'int' | 'enum' | 'float' | 'finite' | 'bool' | 'list' | 'mode';
 
@@ -359,46 +359,46 @@ const specs: Record<string, Spec> = {
     aliases: [[9, 0], [9, 1], [9, 4], [9, 5], [9, 6], [10, 0], [10, 1], [10, 4], [10, 9], [11, 0], [11, 10], [11, 6]],
   },
   lstmForward: {
-    kinds: ['f32', 'f32', 'int', 'int', 'int', 'bool', 'f32', 'f32', 'f32'],
-    valid: () => [f(2 * 3 * 8), f(2 * 8), 2, 3, 2, false, f(12), f(12), f(48)],
+    kinds: ['f32', 'f32', 'int', 'int', 'int', 'bool', 'enum', 'f32', 'f32', 'f32'],
+    valid: () => [f(2 * 3 * 8), f(2 * 8), 2, 3, 2, false, RecurrentGate.hardSigmoidLegacy, f(12), f(12), f(48)],
     sized: [2, 3, 4],
-    overflow: () => [[f(48), f(16), big, big, big, false, f(12), f(12), f(48)]],
-    aliases: [[6, 0], [6, 1], [7, 0], [8, 0], [6, 7], [6, 8], [7, 8]],
+    overflow: () => [[f(48), f(16), big, big, big, false, RecurrentGate.sigmoid, f(12), f(12), f(48)]],
+    aliases: [[7, 0], [7, 1], [8, 0], [9, 0], [7, 8], [7, 9], [8, 9]],
   },
   lstmBackward: {
-    kinds: ['f32', 'f32', 'f32', 'f32', 'f32', 'int', 'int', 'int', 'bool', 'f32', 'f32'],
-    valid: () => [f(12), f(16), f(12), f(12), f(48), 2, 3, 2, true, f(48), f(16)],
+    kinds: ['f32', 'f32', 'f32', 'f32', 'f32', 'int', 'int', 'int', 'bool', 'enum', 'f32', 'f32'],
+    valid: () => [f(12), f(16), f(12), f(12), f(48), 2, 3, 2, true, RecurrentGate.hardSigmoid, f(48), f(16)],
     sized: [5, 6, 7],
-    overflow: () => [[f(12), f(16), f(12), f(12), f(48), big, big, big, true, f(48), f(16)]],
-    aliases: [[9, 0], [9, 4], [10, 1], [10, 0], [9, 10], [10, 2], [10, 3], [9, 2]],
+    overflow: () => [[f(12), f(16), f(12), f(12), f(48), big, big, big, true, RecurrentGate.sigmoid, f(48), f(16)]],
+    aliases: [[10, 0], [10, 4], [11, 1], [11, 0], [10, 11], [11, 2], [11, 3], [10, 2]],
   },
   gruForward: {
-    kinds: ['f32', 'f32', 'f32?', 'int', 'int', 'int', 'bool', 'f32', 'f32'],
-    valid: () => [f(2 * 3 * 6), f(2 * 6), f(6), 2, 3, 2, true, f(12), f(48)],
+    kinds: ['f32', 'f32', 'f32?', 'int', 'int', 'int', 'bool', 'enum', 'bool', 'f32', 'f32'],
+    valid: () => [f(2 * 3 * 6), f(2 * 6), f(6), 2, 3, 2, true, RecurrentGate.sigmoid, true, f(12), f(48)],
     sized: [3, 4, 5],
-    overflow: () => [[f(36), f(12), f(6), big, big, big, true, f(12), f(48)]],
-    aliases: [[7, 0], [7, 1], [7, 2], [8, 0], [8, 2], [7, 8]],
+    overflow: () => [[f(36), f(12), f(6), big, big, big, true, RecurrentGate.sigmoid, true, f(12), f(48)]],
+    aliases: [[9, 0], [9, 1], [9, 2], [10, 0], [10, 2], [9, 10]],
   },
   gruBackward: {
-    kinds: ['f32', 'f32', 'f32', 'f32', 'int', 'int', 'int', 'bool', 'f32', 'f32', 'f32?'],
-    valid: () => [f(12), f(12), f(12), f(48), 2, 3, 2, false, f(36), f(12), f(6)],
+    kinds: ['f32', 'f32', 'f32', 'f32', 'int', 'int', 'int', 'bool', 'enum', 'bool', 'f32', 'f32', 'f32?'],
+    valid: () => [f(12), f(12), f(12), f(48), 2, 3, 2, false, RecurrentGate.sigmoid, true, f(36), f(12), f(6)],
     sized: [4, 5, 6],
-    overflow: () => [[f(12), f(12), f(12), f(48), big, big, big, false, f(36), f(12), f(6)]],
-    aliases: [[8, 0], [8, 3], [9, 1], [9, 2], [10, 0], [10, 3], [8, 9], [8, 10], [9, 10]],
+    overflow: () => [[f(12), f(12), f(12), f(48), big, big, big, false, RecurrentGate.sigmoid, true, f(36), f(12), f(6)]],
+    aliases: [[10, 0], [10, 3], [11, 1], [11, 2], [12, 0], [12, 3], [10, 11], [10, 12], [11, 12]],
   },
   lstmInference: {
-    kinds: ['f32', 'f32', 'f32?', 'f32', 'int', 'int', 'int', 'int', 'bool', 'bool', 'f32'],
-    valid: () => [f(2 * 3 * 2), f(2 * 8), f(8), f(2 * 8), 2, 3, 2, 2, false, true, f(12)],
+    kinds: ['f32', 'f32', 'f32?', 'f32', 'int', 'int', 'int', 'int', 'bool', 'bool', 'enum', 'f32'],
+    valid: () => [f(2 * 3 * 2), f(2 * 8), f(8), f(2 * 8), 2, 3, 2, 2, false, true, RecurrentGate.hardSigmoidLegacy, f(12)],
     sized: [4, 5, 6, 7],
-    overflow: () => [[f(12), f(16), f(8), f(16), big, big, big, big, false, true, f(12)]],
-    aliases: [[10, 0], [10, 1], [10, 2], [10, 3]],
+    overflow: () => [[f(12), f(16), f(8), f(16), big, big, big, big, false, true, RecurrentGate.sigmoid, f(12)]],
+    aliases: [[11, 0], [11, 1], [11, 2], [11, 3]],
   },
   gruInference: {
-    kinds: ['f32', 'f32', 'f32?', 'f32', 'f32?', 'int', 'int', 'int', 'int', 'bool', 'bool', 'f32'],
-    valid: () => [f(2 * 3 * 2), f(2 * 6), f(6), f(2 * 6), f(6), 2, 3, 2, 2, true, false, f(4)],
+    kinds: ['f32', 'f32', 'f32?', 'f32', 'f32?', 'int', 'int', 'int', 'int', 'bool', 'bool', 'enum', 'bool', 'f32'],
+    valid: () => [f(2 * 3 * 2), f(2 * 6), f(6), f(2 * 6), f(6), 2, 3, 2, 2, true, false, RecurrentGate.hardSigmoid, true, f(4)],
     sized: [5, 6, 7, 8],
-    overflow: () => [[f(12), f(12), f(6), f(12), f(6), big, big, big, big, true, false, f(4)]],
-    aliases: [[11, 0], [11, 1], [11, 2], [11, 3], [11, 4]],
+    overflow: () => [[f(12), f(12), f(6), f(12), f(6), big, big, big, big, true, false, RecurrentGate.sigmoid, true, f(4)]],
+    aliases: [[13, 0], [13, 1], [13, 2], [13, 3], [13, 4]],
   },
   // Real FFT of 2 rows of 5 samples, zero-padded to 7 points (Bluestein's path): 4 bins.
   rfft: {
