@@ -45,7 +45,8 @@ void pack(const float* src, int64_t k, int64_t gates, int n, int64_t units, int6
 // acc[m][slot(n)] += a[m][q] * panel[q][n] over q < k; gate n of the panel feeds slot Base + n, or Base + n + 1
 // from Skip on.
 template <int M, int N, int Skip, int Base = 0>
-inline void accumulate(VR (&acc)[M][kSlots], const float* const (&a)[M], int64_t k, const float* panel) {
+[[gnu::always_inline]] inline void accumulate(VR (&acc)[M][kSlots], const float* const (&a)[M], int64_t k,
+                                              const float* panel) {
   for (int64_t q = 0; q < k; ++q) {
     VR b[N];
 #pragma GCC unroll 4
@@ -63,12 +64,12 @@ inline void accumulate(VR (&acc)[M][kSlots], const float* const (&a)[M], int64_t
 }
 
 // tanh(v) = 2 sigmoid(2v) - 1: one exp per value, no branch on the magnitude; exact to float32's absolute precision.
-inline float tanh_via_sigmoid(float v) { return 2.f * vm::sigmoid(2.f * v) - 1.f; }
+[[gnu::always_inline]] inline float tanh_via_sigmoid(float v) { return 2.f * vm::sigmoid(2.f * v) - 1.f; }
 
 // The gates' activation. The hard sigmoids are computed as the elementwise op and the layers' step path compute them
 // (a product, then the offset, NaN kept) so that both paths agree.
 template <RecurrentGate G>
-inline float gate(float v) {
+[[gnu::always_inline]] inline float gate(float v) {
   if constexpr (G == RecurrentGate::sigmoid) {
     return vm::sigmoid(v);
   } else {
@@ -80,7 +81,8 @@ inline float gate(float v) {
 // One row's gates and state update from its pre-activations (kSlots rows of `stride` floats). With Save, also the
 // activations a backward pass needs: g [4*units] (RecurrentForward's gates) and LSTM's cell state cs [units].
 template <RecurrentCell Cell, bool Save, RecurrentGate G>
-inline void update(const float* pre, int64_t stride, int64_t units, float* h, float* c, float* g, float* cs) {
+[[gnu::always_inline]] inline void update(const float* pre, int64_t stride, int64_t units, float* h, float* c, float* g,
+                                          float* cs) {
   const float* p0 = pre;
   const float* p1 = pre + stride;
   const float* p2 = pre + 2 * stride;
@@ -130,34 +132,11 @@ inline void update(const float* pre, int64_t stride, int64_t units, float* h, fl
   }
 }
 
-// update for the gate chosen at run time (the tile loop itself does not depend on it).
-template <RecurrentCell Cell, bool Save>
-inline void update_for(RecurrentGate g, const float* pre, int64_t stride, int64_t units, float* h, float* c, float* gs,
-                       float* cs) {
-  switch (g) {
-    case RecurrentGate::hard_sigmoid:
-      update<Cell, Save, RecurrentGate::hard_sigmoid>(pre, stride, units, h, c, gs, cs);
-      break;
-    case RecurrentGate::hard_sigmoid_legacy:
-      update<Cell, Save, RecurrentGate::hard_sigmoid_legacy>(pre, stride, units, h, c, gs, cs);
-      break;
-    default: update<Cell, Save, RecurrentGate::sigmoid>(pre, stride, units, h, c, gs, cs); break;
-  }
-}
-
 // rh = gate(pre_r) * h over a row, for the original GRU's candidate.
 template <RecurrentGate G>
-inline void reset_row(const float* pre_r, const float* h, int64_t units, float* rh) {
+[[gnu::always_inline]] inline void reset_row(const float* pre_r, const float* h, int64_t units, float* rh) {
 #pragma omp simd
   for (int64_t j = 0; j < units; ++j) rh[j] = gate<G>(pre_r[j]) * h[j];
-}
-
-inline void reset_row_for(RecurrentGate g, const float* pre_r, const float* h, int64_t units, float* rh) {
-  switch (g) {
-    case RecurrentGate::hard_sigmoid: reset_row<RecurrentGate::hard_sigmoid>(pre_r, h, units, rh); break;
-    case RecurrentGate::hard_sigmoid_legacy: reset_row<RecurrentGate::hard_sigmoid_legacy>(pre_r, h, units, rh); break;
-    default: reset_row<RecurrentGate::sigmoid>(pre_r, h, units, rh); break;
-  }
 }
 
 struct Packed {
@@ -170,7 +149,7 @@ struct Packed {
 
 // All steps of rows [row0, row0 + M). h and c hold M rows of `units` (zero on entry; c is the original GRU's
 // r * h); pre M x kSlots rows of chunks * kWidth.
-template <int M, RecurrentCell Cell>
+template <int M, RecurrentCell Cell, RecurrentGate G>
 void run_tile(const RecurrentForward& p, const Packed& pk, int64_t row0, float* h, float* c, float* pre) {
   constexpr bool kBefore = Cell == RecurrentCell::gru_reset_before;
   constexpr int N = Cell == RecurrentCell::lstm ? 4 : 3;
@@ -212,7 +191,7 @@ void run_tile(const RecurrentForward& p, const Packed& pk, int64_t row0, float* 
       if (k > 0) {
         const float* rr[M];
         for (int m = 0; m < M; ++m) {
-          reset_row_for(p.gate, pre + (m * kSlots + 1) * stride, h + m * u, u, c + m * u);
+          reset_row<G>(pre + (m * kSlots + 1) * stride, h + m * u, u, c + m * u);
           rr[m] = c + m * u;
         }
         for (int64_t ch = 0; ch < pk.chunks; ++ch) {
@@ -227,10 +206,10 @@ void run_tile(const RecurrentForward& p, const Packed& pk, int64_t row0, float* 
     for (int m = 0; m < M; ++m) {
       const int64_t row = row0 + m;
       if (p.gates) {
-        update_for<Cell, true>(p.gate, pre + m * kSlots * stride, stride, u, h + m * u, c + m * u,
-                               p.gates + (k * p.batch + row) * 4 * u, p.cs ? p.cs + (k * p.batch + row) * u : nullptr);
+        update<Cell, true, G>(pre + m * kSlots * stride, stride, u, h + m * u, c + m * u,
+                              p.gates + (k * p.batch + row) * 4 * u, p.cs ? p.cs + (k * p.batch + row) * u : nullptr);
       } else {
-        update_for<Cell, false>(p.gate, pre + m * kSlots * stride, stride, u, h + m * u, c + m * u, nullptr, nullptr);
+        update<Cell, false, G>(pre + m * kSlots * stride, stride, u, h + m * u, c + m * u, nullptr, nullptr);
       }
       if (out) std::memcpy(out + row * u, h + m * u, sizeof(float) * u);
     }
@@ -239,16 +218,19 @@ void run_tile(const RecurrentForward& p, const Packed& pk, int64_t row0, float* 
 
 // run_tile for the `rows` (1..M) left in a tile: the tile height is a template parameter so that the accumulators
 // stay in registers.
-template <int M, RecurrentCell Cell>
+template <int M, RecurrentCell Cell, RecurrentGate G>
 void run_rows(int rows, const RecurrentForward& p, const Packed& pk, int64_t row0, float* h, float* c, float* pre) {
   if (rows == M) {
-    run_tile<M, Cell>(p, pk, row0, h, c, pre);
+    run_tile<M, Cell, G>(p, pk, row0, h, c, pre);
   } else if constexpr (M > 1) {
-    run_rows<M - 1, Cell>(rows, p, pk, row0, h, c, pre);
+    run_rows<M - 1, Cell, G>(rows, p, pk, row0, h, c, pre);
   }
 }
 
-template <RecurrentCell Cell>
+// The gate is a template parameter of the whole loop, and the helpers inside a tile are always inlined: with a copy
+// per gate, GCC stopped inlining update (and the exp of its simd loop) into some tiles on its own, and the training
+// forward measured 4-5x slower.
+template <RecurrentCell Cell, RecurrentGate G>
 void run(const RecurrentForward& p) {
   constexpr bool kBefore = Cell == RecurrentCell::gru_reset_before;
   constexpr int N = Cell == RecurrentCell::lstm ? 4 : 3;
@@ -294,9 +276,18 @@ void run(const RecurrentForward& p) {
       const int64_t row0 = tile * kRows;
       const int rows = static_cast<int>(std::min<int64_t>(kRows, p.batch - row0));
       std::fill(h, h + 2 * kRows * u, 0.f);
-      run_rows<kRows, Cell>(rows, p, pk, row0, h, c, pre);
+      run_rows<kRows, Cell, G>(rows, p, pk, row0, h, c, pre);
     }
   });
+}
+
+template <RecurrentCell Cell>
+void run_gate(const RecurrentForward& p) {
+  switch (p.gate) {
+    case RecurrentGate::hard_sigmoid: run<Cell, RecurrentGate::hard_sigmoid>(p); break;
+    case RecurrentGate::hard_sigmoid_legacy: run<Cell, RecurrentGate::hard_sigmoid_legacy>(p); break;
+    default: run<Cell, RecurrentGate::sigmoid>(p); break;
+  }
 }
 
 }  // namespace
@@ -304,9 +295,9 @@ void run(const RecurrentForward& p) {
 void recurrent_forward(const RecurrentForward& p) {
   if (p.batch == 0 || p.time == 0 || p.units == 0) return;
   switch (p.cell) {
-    case RecurrentCell::lstm: run<RecurrentCell::lstm>(p); break;
-    case RecurrentCell::gru: run<RecurrentCell::gru>(p); break;
-    case RecurrentCell::gru_reset_before: run<RecurrentCell::gru_reset_before>(p); break;
+    case RecurrentCell::lstm: run_gate<RecurrentCell::lstm>(p); break;
+    case RecurrentCell::gru: run_gate<RecurrentCell::gru>(p); break;
+    case RecurrentCell::gru_reset_before: run_gate<RecurrentCell::gru_reset_before>(p); break;
   }
 }
 
