@@ -4,7 +4,10 @@
 //   npx tsx benchmarks/text-rnn.ts [--rounds=9] [--steps=20] [--no-write]     (or npm run bench -- text-rnn)
 //
 // Embedding(10000, 64) → LSTM(64) → Dense(1, sigmoid), and the same with GRU(64); adam, binary cross-entropy. The
-// token ids are random (the IMDB reviews are not available offline; a step costs the same on any ids).
+// token ids are random (the IMDB reviews are not available offline; a step costs the same on any ids). Each model
+// runs twice: with Keras 3's classes (sigmoid gates, GRU with resetAfter) and with TF.js's factories tn.layers.lstm /
+// tn.layers.gru (hard sigmoid gates, GRU without resetAfter), which ported TF.js code builds; PyTorch's nn.LSTM and
+// nn.GRU (sigmoid gates, reset after) are the peer for both, with the same multiply-adds.
 import { pathToFileURL } from 'node:url';
 import * as tn from '../lib/index.js';
 import { runSideBySide, sideBySideOptions } from './side-by-side.js';
@@ -29,11 +32,15 @@ y = torch.randint(0, 2, (${n}, 1)).float()
 loss = nn.functional.binary_cross_entropy
 `;
 
-function build(cell: 'LSTM' | 'GRU') {
+function build(cell: 'LSTM' | 'GRU', tfjsDefaults: boolean) {
+  const recurrent = () => {
+    if (tfjsDefaults) return cell === 'LSTM' ? tn.layers.lstm({ units: 64 }) : tn.layers.gru({ units: 64 });
+    return cell === 'LSTM' ? new tn.layers.LSTM(64) : new tn.layers.GRU(64);
+  };
   return () => {
     const model = new tn.Sequential([
       new tn.layers.Embedding(10000, 64, { inputLength: steps }),
-      cell === 'LSTM' ? new tn.layers.LSTM(64) : new tn.layers.GRU(64),
+      recurrent(),
       new tn.layers.Dense(1, { activation: 'sigmoid' }),
     ]);
     model.compile({ optimizer: 'adam', loss: 'binary_crossentropy' });
@@ -47,19 +54,24 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   tn.setSeed(1);
   const x = tn.cast(tn.floor(tn.randomUniform([n, steps], 0, 10000, 'float32', 1)), 'int32');
   const y = tn.round(tn.randomUniform([n, 1], 0, 1, 'float32', 2));
-  for (const cell of ['LSTM', 'GRU'] as const) {
+  for (const [cell, tfjsDefaults] of [['LSTM', false], ['GRU', false], ['LSTM', true], ['GRU', true]] as const) {
+    const factory = cell === 'LSTM' ? 'lstm' : 'gru';
     await runSideBySide({
-      title: `Text classifier, ${cell}`,
+      title: tfjsDefaults ? `Text classifier, ${cell} with TF.js's defaults` : `Text classifier, ${cell}`,
       file: 'text-rnn.ts',
-      build: build(cell),
+      build: build(cell, tfjsDefaults),
       x,
       y,
       batchSize: 32,
       predictBatchSize: 256,
       torchModel: torchModel(cell),
       describe: [
-        `- Model: Embedding(10000, 64) → ${cell}(64) → Dense(1, sigmoid) on sequences of ${steps} token ids; adam, binary cross-entropy;`,
-        `  %PARAMS% parameters. PyTorch: nn.Embedding → nn.${cell}(batch_first) → the last step → nn.Linear → sigmoid.`,
+        tfjsDefaults
+          ? `- Model: Embedding(10000, 64) → tn.layers.${factory}({ units: 64 }) (TF.js's defaults: hard sigmoid gates${cell === 'GRU' ? ', no resetAfter' : ''}) → Dense(1, sigmoid) on sequences of ${steps} token ids;`
+          : `- Model: Embedding(10000, 64) → ${cell}(64) → Dense(1, sigmoid) on sequences of ${steps} token ids; adam, binary cross-entropy;`,
+        tfjsDefaults
+          ? `  adam, binary cross-entropy; %PARAMS% parameters. PyTorch: nn.Embedding → nn.${cell}(batch_first) (sigmoid gates${cell === 'GRU' ? ', reset after' : ''}: the same multiply-adds) → the last step → nn.Linear → sigmoid.`
+          : `  %PARAMS% parameters. PyTorch: nn.Embedding → nn.${cell}(batch_first) → the last step → nn.Linear → sigmoid.`,
         `- Data: ${n.toLocaleString('en-US')} random sequences (the IMDB reviews are not available offline; a step costs the same on any ids).`,
       ],
     }, options, command);
