@@ -101,21 +101,34 @@ void recurrent_kernel_grad(const float* a1, int64_t lda, const float* dz, int64_
   sgemm(true, false, units, n, rows, ar.data(), units, dz, ldz, 0.0f, du, ldu);
 }
 
+// Backpropagation through time touches other rows only through dU, summed after the loop: each thread takes a block
+// of batch rows through every step on its own (no barrier per step), with its block's dh = dz U^T as a serial GEMM.
+// Against a parallel region and a shared GEMM per step (which ran on one thread at batch 32: 12.5 us of each step's
+// 25) this measured the LSTM backward 0.54x the time and the GRU's 0.64x (80 steps, batch 32, 64 units, 2 threads).
+constexpr int64_t kBackwardMacsPerThread = int64_t(1) << 20;
+
+template <typename F>
+void for_row_blocks(int64_t batch, int64_t work, F&& f) {
+  const int threads = team_size(batch, work, kBackwardMacsPerThread);
+  run_team(threads, batch, [&](int, int64_t b0, int64_t b1) { f(b0, b1); });
+}
+
 template <RecurrentGate G>
 void lstm_backward_gate(const float* dhs, const float* u, const float* hs, const float* cs, const float* gates,
                         int64_t batch, int64_t time, int64_t units, bool reverse, float* dxw, float* du) {
   const int64_t g4 = 4 * units, step = batch * g4, states = batch * units;
   std::vector<float> dh(states, 0.f), dc(states, 0.f), tc(states);
-  for (int64_t k = time - 1; k >= 0; --k) {
-    const int64_t t = reverse ? time - 1 - k : k;
-    const float* c = cs + k * states;
-    for (int64_t i = 0; i < states; ++i) tc[i] = 2.f * c[i];
-    sigmoid_inplace(tc.data(), states);
-    const float* cprev = k > 0 ? cs + (k - 1) * states : nullptr;
-    const float* gk = gates + k * step;
-    const float* dho = dhs + k * states;
-    float* dz = dxw + t * step;  // this step's pre-activation gradient is dxw[t]
-    parallel_for(batch, 4 * units, [&](int64_t b0, int64_t b1) {
+  for_row_blocks(batch, time * batch * 2 * units * g4, [&](int64_t b0, int64_t b1) {
+    const int64_t rows = b1 - b0;
+    for (int64_t k = time - 1; k >= 0; --k) {
+      const int64_t t = reverse ? time - 1 - k : k;
+      const float* c = cs + k * states;
+      for (int64_t i = b0 * units; i < b1 * units; ++i) tc[i] = 2.f * c[i];
+      sigmoid_inplace(tc.data() + b0 * units, rows * units);
+      const float* cprev = k > 0 ? cs + (k - 1) * states : nullptr;
+      const float* gk = gates + k * step;
+      const float* dho = dhs + k * states;
+      float* dz = dxw + t * step;  // this step's pre-activation gradient is dxw[t]
       for (int64_t b = b0; b < b1; ++b) {
         const float* gr = gk + b * g4;
         float* dzr = dz + b * g4;
@@ -132,10 +145,11 @@ void lstm_backward_gate(const float* dhs, const float* u, const float* hs, const
           dc[s] = dcj * f;
         }
       }
-    });
-    // The gradient flowing into h_{k-1} = dz U^T.
-    if (k > 0) sgemm(false, true, batch, units, g4, dz, g4, u, g4, 0.0f, dh.data(), units);
-  }
+      // The gradient flowing into h_{k-1} = dz U^T.
+      if (k > 0)
+        sgemm_serial(false, true, rows, units, g4, dz + b0 * g4, g4, u, g4, 0.0f, dh.data() + b0 * units, units);
+    }
+  });
   recurrent_kernel_grad(hs, units, dxw, g4, batch, time, units, g4, reverse, du, g4);
 }
 
@@ -164,14 +178,15 @@ void gru_backward_reset_before(const float* dhs, const float* u, const float* hs
                                int64_t time, int64_t units, bool reverse, float* dxw, float* du) {
   const int64_t g3 = 3 * units, g4 = 4 * units, states = batch * units;
   std::vector<float> dh(states, 0.f), drh(states);
-  for (int64_t k = time - 1; k >= 0; --k) {
-    const int64_t t = reverse ? time - 1 - k : k;
-    const float* gk = gates + k * batch * g4;
-    const float* hprev = k > 0 ? hs + (k - 1) * states : nullptr;
-    const float* dho = dhs + k * states;
-    float* dx = dxw + t * batch * g3;
-    parallel_for(batch, 4 * units, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
+  for_row_blocks(batch, time * batch * 2 * units * g3, [&](int64_t b0, int64_t b1) {
+    const int64_t rows = b1 - b0;
+    for (int64_t k = time - 1; k >= 0; --k) {
+      const int64_t t = reverse ? time - 1 - k : k;
+      const float* gk = gates + k * batch * g4;
+      const float* hprev = k > 0 ? hs + (k - 1) * states : nullptr;
+      const float* dho = dhs + k * states;
+      float* dx = dxw + t * batch * g3;
+      for (int64_t r = b0; r < b1; ++r) {
         const float* gr = gk + r * g4;
         float* dxr = dx + r * g3;
         for (int64_t j = 0; j < units; ++j) {
@@ -180,18 +195,17 @@ void gru_backward_reset_before(const float* dhs, const float* u, const float* hs
           const float hp = hprev ? hprev[s] : 0.f;
           const float d = dh[s] + dho[s];
           const float dah = d * (1.f - z) * (1.f - hh * hh);
-          const float daz = d * (hp - hh) * gate_grad<G>(z);
-          dxr[j] = daz;
+          dxr[j] = d * (hp - hh) * gate_grad<G>(z);
           dxr[units + j] = 0.f;  // set below when there is a previous state
           dxr[2 * units + j] = dah;
           dh[s] = d * z;
         }
       }
-    });
-    if (k == 0) continue;  // h_prev = 0: r has no effect and U no gradient
-    sgemm(false, true, batch, units, units, dx + 2 * units, g3, u + 2 * units, g3, 0.0f, drh.data(), units);
-    parallel_for(batch, 2 * units, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
+      if (k == 0) continue;  // h_prev = 0: r has no effect
+      // d(r h_prev) = dah U_h^T, then r's gradient and the path through r h_prev to h_prev.
+      sgemm_serial(false, true, rows, units, units, dx + b0 * g3 + 2 * units, g3, u + 2 * units, g3, 0.0f,
+                   drh.data() + b0 * units, units);
+      for (int64_t r = b0; r < b1; ++r) {
         const float* gr = gk + r * g4;
         for (int64_t j = 0; j < units; ++j) {
           const int64_t s = r * units + j;
@@ -200,10 +214,10 @@ void gru_backward_reset_before(const float* dhs, const float* u, const float* hs
           dh[s] += drh[s] * rg;
         }
       }
-    });
-    // dh_prev += [daz, dar] U_zr^T.
-    sgemm(false, true, batch, units, 2 * units, dx, g3, u, g3, 1.0f, dh.data(), units);
-  }
+      // dh_prev += [daz, dar] U_zr^T.
+      sgemm_serial(false, true, rows, units, 2 * units, dx + b0 * g3, g3, u, g3, 1.0f, dh.data() + b0 * units, units);
+    }
+  });
   // dU_zr = sum of h_prev^T [daz, dar]; dU_h = sum of (r h_prev)^T dah (dxw holds daz, dar, dah).
   recurrent_kernel_grad(hs, units, dxw, g3, batch, time, units, 2 * units, reverse, du, g3);
   recurrent_kernel_grad(gates + batch * g4 + 3 * units, g4, dxw + 2 * units, g3, batch, time, units, units, reverse,
@@ -216,15 +230,16 @@ void gru_backward_reset_after(const float* dhs, const float* u, const float* hs,
   const int64_t g3 = 3 * units, g4 = 4 * units, states = batch * units;
   // Each step's gradient of h U + b (its candidate column scaled by r), kept by input step for dU after the loop.
   std::vector<float> dh(states, 0.f), dhu(time * batch * g3);
-  for (int64_t k = time - 1; k >= 0; --k) {
-    const int64_t t = reverse ? time - 1 - k : k;
-    const float* gk = gates + k * batch * g4;
-    const float* hprev = k > 0 ? hs + (k - 1) * states : nullptr;
-    const float* dho = dhs + k * states;
-    float* dx = dxw + t * batch * g3;
-    float* dhut = dhu.data() + t * batch * g3;
-    parallel_for(batch, 4 * units, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
+  for_row_blocks(batch, time * batch * 2 * units * g3, [&](int64_t b0, int64_t b1) {
+    const int64_t rows = b1 - b0;
+    for (int64_t k = time - 1; k >= 0; --k) {
+      const int64_t t = reverse ? time - 1 - k : k;
+      const float* gk = gates + k * batch * g4;
+      const float* hprev = k > 0 ? hs + (k - 1) * states : nullptr;
+      const float* dho = dhs + k * states;
+      float* dx = dxw + t * batch * g3;
+      float* dhut = dhu.data() + t * batch * g3;
+      for (int64_t r = b0; r < b1; ++r) {
         const float* gr = gk + r * g4;
         float* dxr = dx + r * g3;
         float* dur = dhut + r * g3;
@@ -245,9 +260,10 @@ void gru_backward_reset_after(const float* dhs, const float* u, const float* hs,
           dh[s] = d * z;  // the direct path to h_{k-1}; the path through U is added below
         }
       }
-    });
-    if (k > 0) sgemm(false, true, batch, units, g3, dhut, g3, u, g3, 1.0f, dh.data(), units);
-  }
+      if (k > 0)
+        sgemm_serial(false, true, rows, units, g3, dhut + b0 * g3, g3, u, g3, 1.0f, dh.data() + b0 * units, units);
+    }
+  });
   recurrent_kernel_grad(hs, units, dhu.data(), g3, batch, time, units, g3, reverse, du, g3);
   // The recurrent bias gradient sums dhu over every step and row, in memory order (the same on any number of threads).
   if (db) {

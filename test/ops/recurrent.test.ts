@@ -350,6 +350,32 @@ describe(`native LSTM and GRU loops with hard sigmoid gates and the original GRU
     });
   }
 
+  // Large enough that the backward passes split the batch rows over both threads (each block through every step on
+  // its own): the gradients still equal the recorded ops'.
+  it(`backward passes split over threads (${native.backendInfo().threads}) give the recorded ops' gradients, both directions`, () => {
+    const [time, batch, units] = [8, 33, 40];  // time * batch * 2 * units * gates * units >= 2^21 multiply-adds: two threads
+    const up = randomTensor([time, batch, units], 335, -1, 1);
+    const x4 = randomTensor([time, batch, 4 * units], 330, -2, 2);
+    const u4 = randomTensor([units, 4 * units], 331, -0.3, 0.3);
+    const x3 = randomTensor([time, batch, 3 * units], 332, -2, 2);
+    const u3 = randomTensor([units, 3 * units], 333, -0.3, 0.3);
+    const b3 = randomTensor([3 * units], 334, -0.5, 0.5);
+    const loss = (f: (a: tn.Tensor, b: tn.Tensor, c: tn.Tensor) => tn.Tensor) => (a: tn.Tensor, b: tn.Tensor, c: tn.Tensor) => tn.sum(tn.mul(f(a, b, c), up));
+    for (const reverse of [false, true]) {
+      const cases: [string, (a: tn.Tensor, b: tn.Tensor, c: tn.Tensor) => tn.Tensor, (a: tn.Tensor, b: tn.Tensor, c: tn.Tensor) => tn.Tensor, tn.Tensor[], number][] = [
+        ['lstm', (a, b) => lstmSequence(a, b, reverse), (a, b) => composedLoop('lstm', 'sigmoid', a, b, null, reverse), [x4, u4, b3], 2],
+        ['gru', (a, b, c) => gruSequence(a, b, c, reverse), (a, b, c) => composedLoop('gru', 'sigmoid', a, b, c, reverse), [x3, u3, b3], 3],
+        ['gru without resetAfter', (a, b) => gruSequence(a, b, null, reverse, 'gru', 'hard_sigmoid_legacy', false),
+          (a, b) => composedLoop('gru_before', 'hard_sigmoid_legacy', a, b, null, reverse), [x3, u3, b3], 2],
+      ];
+      for (const [name, nativeLoop, composed, inputs, used] of cases) {
+        const want = tn.grads(loss(composed))(inputs);
+        const got = tn.grads(loss(nativeLoop))(inputs);
+        for (let i = 0; i < used; i++) expectNear(got[i].data(), want[i].data(), 1e-4, 1e-5, `${name}${reverse ? ' reversed' : ''}, gradient ${i}`);
+      }
+    }
+  });
+
   inferenceShapes.forEach(([batch, time, features, units], n) => {
     it(`fused inference with hard sigmoid gates and the original GRU matches the float64 layer reference, batch ${batch}, ${units} units`, () => {
       const x = randomTensor([batch, time, features], 250 + n, -2, 2);
