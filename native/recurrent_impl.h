@@ -42,9 +42,8 @@ void pack(const float* src, int64_t k, int64_t gates, int n, int64_t units, int6
         }
 }
 
-// acc[m][slot(n)] += a[m][q] * panel[q][n] over q < k; gate n of the panel feeds slot Base + n, or Base + n + 1
-// from Skip on.
-template <int M, int N, int Skip, int Base = 0>
+// acc[m][slot(n)] += a[m][q] * panel[q][n] over q < k; gate n of the panel feeds slot n, or n + 1 from Skip on.
+template <int M, int N, int Skip>
 [[gnu::always_inline]] inline void accumulate(VR (&acc)[M][kSlots], const float* const (&a)[M], int64_t k,
                                               const float* panel) {
   for (int64_t q = 0; q < k; ++q) {
@@ -56,7 +55,7 @@ template <int M, int N, int Skip, int Base = 0>
       const VR av = Vec::set1(a[m][q]);
 #pragma GCC unroll 4
       for (int n = 0; n < N; ++n) {
-        const int s = Base + ((Skip < 0 || n < Skip) ? n : n + 1);
+        const int s = (Skip < 0 || n < Skip) ? n : n + 1;
         acc[m][s] = Vec::fma(av, b[n], acc[m][s]);
       }
     }
@@ -139,10 +138,27 @@ template <RecurrentGate G>
   for (int64_t j = 0; j < units; ++j) rh[j] = gate<G>(pre_r[j]) * h[j];
 }
 
+// The original GRU's second pass over Nc chunks of the candidate: p [M rows of row_stride][Nc * kWidth] += a U_h's
+// panel [k][Nc][kWidth], in registers (Nc a constant, so the accumulators are not indexed at run time).
+template <int M, int Nc>
+[[gnu::always_inline]] inline void candidate_group(float* p, int64_t row_stride, const float* const (&a)[M], int64_t k,
+                                                   const float* panel) {
+  VR acc[M][kSlots];
+#pragma GCC unroll 8
+  for (int m = 0; m < M; ++m)
+#pragma GCC unroll 4
+    for (int q = 0; q < Nc; ++q) acc[m][q] = Vec::load(p + m * row_stride + q * kWidth);
+  accumulate<M, Nc, -1>(acc, a, k, panel);
+#pragma GCC unroll 8
+  for (int m = 0; m < M; ++m)
+#pragma GCC unroll 4
+    for (int q = 0; q < Nc; ++q) Vec::store(p + m * row_stride + q * kWidth, acc[m][q]);
+}
+
 struct Packed {
   const float* x;     // [chunks][features][N][kWidth]
   const float* h;     // [chunks][units][N][kWidth] (reset_before: z and r only, N = 2)
-  const float* hc;    // reset_before: U_h alone, [chunks][units][1][kWidth]
+  const float* hc;    // reset_before: U_h alone, in groups of up to kSlots chunks, [units][chunks][kWidth] each
   const float* init;  // [chunks][kSlots][kWidth]
   int64_t chunks;
 };
@@ -194,11 +210,17 @@ void run_tile(const RecurrentForward& p, const Packed& pk, int64_t row0, float* 
           reset_row<G>(pre + (m * kSlots + 1) * stride, h + m * u, u, c + m * u);
           rr[m] = c + m * u;
         }
-        for (int64_t ch = 0; ch < pk.chunks; ++ch) {
-          VR acc[M][kSlots];
-          for (int m = 0; m < M; ++m) acc[m][2] = Vec::load(pre + (m * kSlots + 2) * stride + ch * kWidth);
-          accumulate<M, 1, -1, 2>(acc, rr, u, pk.hc + ch * u * kWidth);
-          for (int m = 0; m < M; ++m) Vec::store(pre + (m * kSlots + 2) * stride + ch * kWidth, acc[m][2]);
+        // Up to kSlots chunks at a time, one accumulator slot each: one chunk alone would take a broadcast per
+        // multiply-add.
+        for (int64_t c0 = 0; c0 < pk.chunks; c0 += kSlots) {
+          float* p2 = pre + 2 * stride + c0 * kWidth;
+          const float* panel = pk.hc + c0 * u * kWidth;
+          switch (std::min<int64_t>(kSlots, pk.chunks - c0)) {
+            case 4: candidate_group<M, 4>(p2, kSlots * stride, rr, u, panel); break;
+            case 3: candidate_group<M, 3>(p2, kSlots * stride, rr, u, panel); break;
+            case 2: candidate_group<M, 2>(p2, kSlots * stride, rr, u, panel); break;
+            default: candidate_group<M, 1>(p2, kSlots * stride, rr, u, panel); break;
+          }
         }
       }
     }
@@ -241,7 +263,17 @@ void run(const RecurrentForward& p) {
   std::vector<float> phc(kBefore ? chunks * u * kWidth : 0);
   if (!p.xw) pack(p.kernel, f, gates, N, u, chunks, px.data());
   pack(p.recurrent_kernel, u, gates, NH, u, chunks, ph.data());
-  if (kBefore) pack(p.recurrent_kernel + 2 * u, u, gates, 1, u, chunks, phc.data());
+  if (kBefore) {
+    // U_h in groups of up to kSlots chunks, each group [units][chunks in it][kWidth] (run_tile's second pass).
+    float* dst = phc.data();
+    for (int64_t c0 = 0; c0 < chunks; c0 += kSlots)
+      for (int64_t q = 0; q < u; ++q)
+        for (int64_t ch = c0; ch < std::min<int64_t>(c0 + kSlots, chunks); ++ch)
+          for (int l = 0; l < kWidth; ++l) {
+            const int64_t j = ch * kWidth + l;
+            *dst++ = j < u ? p.recurrent_kernel[q * gates * u + 2 * u + j] : 0.f;
+          }
+  }
   for (int64_t ch = 0; ch < chunks; ++ch)
     for (int l = 0; l < kWidth; ++l) {
       const int64_t j = ch * kWidth + l;
