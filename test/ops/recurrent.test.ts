@@ -1,6 +1,6 @@
-// The native LSTM and GRU time loops (the layers' paths with Keras's default activations): finite differences for both
-// of its inputs, forwards and read backwards, against a step-by-step float64 reference; and their fused inference
-// forms (input projection included) against the layers' float64 reference.
+// The native LSTM and GRU time loops (the layers' paths with a tanh cell and sigmoid or hard sigmoid gates, GRU with or
+// without resetAfter): finite differences for their inputs, forwards and read backwards, against step-by-step float64
+// references and the same loops in recorded ops; and their fused inference forms against the layers' float64 reference.
 import { describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
 import { native, RecurrentGate } from '../../lib/native.js';
