@@ -178,6 +178,20 @@ export class Variable extends Tensor {
     }
     if (t._storage !== this._storage) this.values.set(t.values);
   }
+
+  /**
+   * TF.js's LayerVariable.read(): the variable itself, which already is the tensor (ported code passes
+   * `model.trainableWeights.map((w) => w.read())` to variableGrads, and reads weights this way).
+   */
+  read(): this {
+    return this;
+  }
+
+  /** TF.js's LayerVariable.write(value): assign, with its checks, returning the variable so that calls chain. */
+  write(value: TensorLike): this {
+    this.assign(value);
+    return this;
+  }
 }
 
 const variableNames = new Map<string, number>();

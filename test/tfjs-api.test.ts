@@ -342,6 +342,21 @@ describe('models and layers', () => {
     expect(new tn.layers.MultiHeadAttention({ numHeads: 1, keyDim: 2, outputShape: 3 }).outputShape).toEqual([3]);
   });
 
+  it("trainableWeights' read() and write() are TF.js's LayerVariable's: the variable for variableGrads, an assignment", () => {
+    tn.setSeed(4);
+    const model = tn.sequential({ layers: [tn.layers.dense({ units: 2, inputShape: [3] })] });
+    const x = tn.tensor([[1, 2, 3]]);
+    const vars = model.trainableWeights.map((w) => w.read());
+    const { grads } = tn.variableGrads(() => tn.sum(model.predict(x) as tn.Tensor) as tn.Scalar, vars);
+    // d sum(x W + b) / dW is x for every column, and 1 for the bias.
+    expect(grads[vars[0].name].arraySync()).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(grads[vars[1].name].arraySync()).toEqual([1, 1]);
+    const [kernel] = model.trainableWeights;
+    expect(kernel.write(tn.ones([3, 2]))).toBe(kernel);
+    expect((model.predict(x) as tn.Tensor).arraySync()).toEqual([[6, 6]]);
+    expect(() => kernel.write(tn.ones([2, 3]))).toThrow(`assign to variable '${kernel.name}': shape [2,3] does not match the variable's shape [3,2]`);
+  });
+
   it('dispose() frees nothing and reports the variables TF.js would dispose', () => {
     const model = tn.sequential({ layers: [tn.layers.dense({ units: 3, inputShape: [4] }), tn.layers.dense({ units: 2, useBias: false })] });
     expect(model.dispose()).toEqual({ refCountAfterDispose: 0, numDisposedVariables: 3 });
