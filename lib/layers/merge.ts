@@ -228,6 +228,14 @@ export class Dot extends Merge {
     return reshape(matMul(X, Y), [B, ...(out.length ? out : [1])]);
   }
 
+  /**
+   * No mask, as Keras's and TF.js's Dot: the output's axes are the inputs' remaining axes, not a shared time axis
+   * (an attention score [batch, decoder steps, encoder steps] from two masked sequences of different lengths).
+   */
+  override computeMask(): Mask {
+    return null;
+  }
+
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shapes = inputShape as Shape[];
     if (!Array.isArray(shapes[0])) throw new Error(`Layer "${this.name}" (Dot) should be called on a list of 2 inputs`);

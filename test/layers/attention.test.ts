@@ -530,6 +530,27 @@ describe('Dot', () => {
   });
 });
 
+describe('Dot and masks', () => {
+  it('gives no mask, as Keras and TF.js: an attention score between masked sequences of different lengths trains (date-conversion-attention)', async () => {
+    const inputs = [tn.input({ shape: [3] }), tn.input({ shape: [5] })];
+    const [decoder, encoder] = inputs.map((i) => new tn.layers.Embedding(6, 4, { maskZero: true }).apply(i));
+    const scores = new Dot({ axes: [2, 2], name: 'scores' }).apply([decoder, encoder]);
+    expect(scores.shape).toEqual([null, 3, 5]);
+    const context = new Dot({ axes: [2, 1] }).apply([new tn.layers.Activation('softmax').apply(scores), encoder]);
+    const out = new tn.layers.Concatenate().apply([context, decoder]);
+    const model = new tn.Model({ inputs, outputs: new tn.layers.Dense(2).apply(out) });
+    model.compile({ optimizer: 'adam', loss: 'mse' });
+    const dec = tn.tensor([[1, 2, 0], [3, 0, 0]], [2, 3]);
+    const enc = tn.tensor([[1, 2, 3, 4, 0], [5, 1, 0, 0, 0]], [2, 5]);
+    const [loss] = await model.evaluate([dec, enc], tn.zeros([2, 3, 2]), { verbose: 0 });
+    expect(Number.isFinite(loss)).toBe(true);
+    // Eagerly: the masked inputs' masks do not pass to the score, whose axes are not a shared time axis.
+    const d = new tn.layers.Embedding(6, 4, { maskZero: true }).apply(dec);
+    const e = new tn.layers.Embedding(6, 4, { maskZero: true }).apply(enc);
+    expect(new Dot({ axes: [2, 2] }).apply([d, e]).kerasMask).toBeNull();
+  });
+});
+
 describe('attention layers save and load', () => {
   it('round-trips Attention and AdditiveAttention configs and weights through the TF.js and .keras formats', async () => {
     const q = tn.input({ shape: [3, 4] });
