@@ -78,6 +78,8 @@ export class CallbackList {
   }
 
   async call(hook: Hook, ...args: unknown[]): Promise<void> {
+    const logs = args[args.length - 1];
+    if (logs !== null && typeof logs === 'object') addTfjsLogNames(logs as Logs);
     for (const c of this.implementers(hook)) {
       const r = (c[hook] as (...a: unknown[]) => Maybe).apply(c, args);
       if (r && typeof (r as Promise<void>).then === 'function') await r;
@@ -94,6 +96,21 @@ export class CallbackList {
   }
 }
 
+/**
+ * TF.js logs the accuracy metric as `acc` / `val_acc` where Keras writes `accuracy` / `val_accuracy`, and ported TF.js
+ * code reads `logs.acc`, `history.history.val_acc` or monitors 'val_acc'. Those names read the Keras entries but are
+ * not enumerable, so the progress bar, CSVLogger, TensorBoard and the History keys list Keras's names only.
+ */
+const TFJS_LOG_NAMES: readonly (readonly [string, string])[] = [['accuracy', 'acc'], ['val_accuracy', 'val_acc']];
+
+export function addTfjsLogNames(logs: Record<string, unknown>): void {
+  for (const [keras, tfjs] of TFJS_LOG_NAMES) {
+    if (keras in logs && !(tfjs in logs)) {
+      Object.defineProperty(logs, tfjs, { get: () => logs[keras], enumerable: false, configurable: true });
+    }
+  }
+}
+
 /** Records each epoch's logs: history.history.loss, .accuracy, .val_loss, ... (fit returns it). */
 export class History extends Callback {
   epoch: number[] = [];
@@ -105,6 +122,7 @@ export class History extends Callback {
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     this.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+    addTfjsLogNames(this.history);
   }
 }
 

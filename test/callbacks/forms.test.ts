@@ -46,6 +46,54 @@ describe('callbacks in the forms Keras and TF.js take', () => {
   });
 });
 
+describe("TF.js's log names for accuracy", () => {
+  function classifier(): tn.Sequential {
+    const m = new tn.Sequential([new tn.layers.Dense(2, { inputShape: [2], activation: 'softmax' })]);
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    return m;
+  }
+  const labels = tn.tensor([0, 1, 0, 1, 0, 1], [6], 'int32');
+
+  it('logs.acc, logs.val_acc and history.history.acc / val_acc read the accuracy, listed under Keras\'s names only', async () => {
+    const batchAcc: [number, number][] = [];
+    const epochAcc: [number, number, number, number][] = [];
+    const history = await classifier().fit(x, labels, {
+      epochs: 2, batchSize: 3, verbose: 0, validationData: [x, labels],
+      callbacks: {
+        onBatchEnd: (_b, logs) => void batchAcc.push([logs!.acc, logs!.accuracy]),
+        onEpochEnd: (_e, logs) => void epochAcc.push([logs!.acc, logs!.accuracy, logs!.val_acc, logs!.val_accuracy]),
+      },
+    });
+    expect(batchAcc.length).toBe(4);
+    for (const [acc, accuracy] of batchAcc) expect(acc).toBe(accuracy);
+    for (const [acc, accuracy, valAcc, valAccuracy] of epochAcc) {
+      expect(typeof accuracy).toBe('number');
+      expect(acc).toBe(accuracy);
+      expect(valAcc).toBe(valAccuracy);
+    }
+    expect(history.history.acc).toEqual(history.history.accuracy);
+    expect(history.history.val_acc).toEqual(history.history.val_accuracy);
+    expect(history.history.acc.length).toBe(2);
+    expect(Object.keys(history.history).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+  });
+
+  it("EarlyStopping monitors TF.js's 'val_acc' (it warned that the metric was not available and never stopped)", async () => {
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (msg: string) => void warnings.push(msg);
+    try {
+      // The learning rate 0 leaves val_acc where it is, so patience 1 stops after the second epoch.
+      const m = new tn.Sequential([new tn.layers.Dense(2, { inputShape: [2], activation: 'softmax' })]);
+      m.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const history = await m.fit(x, labels, { epochs: 10, verbose: 0, validationData: [x, labels], callbacks: [tn.callbacks.earlyStopping({ monitor: 'val_acc', patience: 1 })] });
+      expect(warnings).toEqual([]);
+      expect(history.epoch).toEqual([0, 1]);
+    } finally {
+      console.warn = warn;
+    }
+  });
+});
+
 describe("fit's validation runs evaluate's hooks (Keras 3)", () => {
   it('onTestBegin, onTestBatchEnd and onTestEnd fire between the last batch and onEpochEnd, for tensors and for datasets', async () => {
     for (const fromDataset of [false, true]) {
