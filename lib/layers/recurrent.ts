@@ -332,10 +332,14 @@ export abstract class Recurrent extends Layer {
     const shapes = this.stateShapes(this.batchInputShape ?? undefined);
     if (list.length !== shapes.length) throw new Error(`Layer "${this.name}" (${this.className}) has ${shapes.length} state(s), but resetStates received ${list.length}`);
     const ts = list.map((s) => toTensor(s, `resetStates of layer "${this.name}"`));
-    const batch = ts[0].shape[0];
+    // A declared batch size is the one every later batch must have, so states of another size would only move the
+    // error to the next call; without one, the states set it.
+    const declared = this.batchInputShape?.[0] ?? null;
+    const batch = declared ?? ts[0].shape[0];
+    const of = declared === null ? 'state 0\'s batch size' : 'the layer\'s batch size';
     ts.forEach((t, i) => {
       if (t.rank !== shapes[i].length + 1 || t.shape[0] !== batch || shapes[i].some((d, k) => d !== t.shape[k + 1])) {
-        throw new Error(`Layer "${this.name}" (${this.className}): state ${i} must have shape [batch, ${shapes[i].join(', ')}], received ${fmt(t.shape)}`);
+        throw new Error(`Layer "${this.name}" (${this.className}): state ${i} must have shape ${fmt([batch, ...shapes[i]])} (${of}, ${batch}, first), received ${fmt(t.shape)}`);
       }
     });
     if (!this.carried || this.carried[0].shape[0] !== batch) this.carried = persistent(() => shapes.map((s) => zeros([batch, ...s])));

@@ -78,7 +78,7 @@ describe('ConvLSTM2D', () => {
     expect(stateful.states!.map((s) => s.shape)).toEqual([[2, 5, 5, 2], [2, 5, 5, 2]]);
     stateful.resetStates();
     expect(Math.max(...stateful.states!.map((s) => Math.max(...Array.from(s.data()).map(Math.abs))))).toBe(0);
-    expect(() => stateful.resetStates([tn.zeros([2, 5, 5, 3]), tn.zeros([2, 5, 5, 2])])).toThrow('state 0 must have shape [batch, 5, 5, 2], received [2,5,5,3]');
+    expect(() => stateful.resetStates([tn.zeros([2, 5, 5, 3]), tn.zeros([2, 5, 5, 2])])).toThrow("state 0 must have shape [2,5,5,2] (the layer's batch size, 2, first), received [2,5,5,3]");
   });
 
   it('masks steps as the other recurrent layers do: a masked step keeps the states', () => {

@@ -516,6 +516,19 @@ describe('stateful', () => {
     lstm.resetStates([tn.tensor([[0.5, -0.5]]), tn.tensor([[1, 2]])]);
     expect(Array.from(lstm.states![1].data())).toEqual([1, 2]);
     expect(() => lstm.resetStates([tn.zeros([1, 2])])).toThrow(/Layer "mem" \(LSTM\) has 2 state\(s\), but resetStates received 1/);
+    // States of another batch than the declared one are refused there, naming the state that is off, rather than
+    // accepted and failing the next predict; the states held are left as they were.
+    expect(() => lstm.resetStates([tn.zeros([2, 2]), tn.zeros([2, 2])])).toThrow(
+      `Layer "mem" (LSTM): state 0 must have shape [1,2] (the layer's batch size, 1, first), received [2,2]`,
+    );
+    expect(() => lstm.resetStates([tn.zeros([1, 2]), tn.zeros([2, 2])])).toThrow('state 1 must have shape [1,2]');
+    expect(Array.from(lstm.states![1].data())).toEqual([1, 2]);
+    expect((model.predict(x) as tn.Tensor).shape).toEqual([1, 1]);
+    const free = new LSTM(2, { stateful: true, name: 'free' });
+    free.apply(tn.zeros([3, 2, 1]));
+    expect(() => free.resetStates([tn.zeros([2, 2]), tn.zeros([3, 2])])).toThrow(
+      `Layer "free" (LSTM): state 1 must have shape [2,2] (state 0's batch size, 2, first), received [3,2]`,
+    );
     expect(() => new LSTM(2).resetStates()).toThrow(/is not stateful/);
     const dir = tmp('tn-stateful-');
     try {
