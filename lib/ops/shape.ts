@@ -288,28 +288,55 @@ function indexArg(indices: TensorLike, op: string): Int32Array {
   return out;
 }
 
-/** Rows of x picked along `axis` by integer indices: shape x.shape[:axis] + indices.shape + x.shape[axis+1:]. */
-export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
+/**
+ * Rows of x picked along `axis` by integer indices: shape x.shape[:axis] + indices.shape[batchDims:] +
+ * x.shape[axis+1:]. With batchDims b (TF.js's and TensorFlow's), the first b axes of x and indices are a batch
+ * walked in step: batch element i picks from x[i] with indices[i] (a DQN's Q-value of each sample's own action is
+ * gather(q, actions, 1, 1)).
+ */
+export function gather(x: TensorLike, indices: TensorLike, axis = 0, batchDims = 0): Tensor {
   const t = toTensor(x, 'gather');
   const it = toTensor(indices, 'gather', 'int32');
   const idx = indexArg(it, 'gather');
   const a = normalizeAxis(axis, t.rank, 'gather');
+  if (typeof batchDims !== 'number' || !Number.isInteger(batchDims)) {
+    throw new Error(`gather: batchDims must be an integer, received ${JSON.stringify(batchDims) ?? String(batchDims)}`);
+  }
+  const b = batchDims < 0 ? batchDims + it.rank : batchDims;
+  if (b < 0 || b > it.rank || b > a) {
+    throw new Error(`gather: batchDims ${batchDims} must be in [-${it.rank}, ${it.rank}] (the rank of indices, shape ${fmt(it.shape)}) and at most the axis, ${a}, for x of shape ${fmt(t.shape)}`);
+  }
+  for (let i = 0; i < b; i++) {
+    if (t.shape[i] !== it.shape[i]) {
+      throw new Error(`gather: with batchDims ${b}, the first ${b} axes of x and indices must agree, received shapes ${fmt(t.shape)} and ${fmt(it.shape)}`);
+    }
+  }
   const n = t.shape[a];
   for (let i = 0; i < idx.length; i++) {
     if (idx[i] < 0 || idx[i] >= n) {
       throw new Error(`gather: index ${idx[i]} is out of range for axis ${a} of shape ${fmt(t.shape)} (valid: 0 to ${n - 1})`);
     }
   }
-  const outer = sizeOf(t.shape.slice(0, a));
+  const batch = sizeOf(t.shape.slice(0, b));
+  const outer = sizeOf(t.shape.slice(b, a));
   const inner = sizeOf(t.shape.slice(a + 1));
-  const shape = [...t.shape.slice(0, a), ...it.shape, ...t.shape.slice(a + 1)];
+  const picks = sizeOf(it.shape.slice(b));
+  const shape = [...t.shape.slice(0, a), ...it.shape.slice(b), ...t.shape.slice(a + 1)];
   const out = empty(shape, t.dtype);
-  native.gatherRows(t.values, outer, n, inner, idx, out.values);
+  // One row gather per batch element, each over its own slice of x, of the indices and of the output.
+  const xStep = outer * n * inner;
+  const yStep = outer * picks * inner;
+  const perBatch = <T extends Float32Array | Int32Array>(v: T, step: number, i: number): T => (batch === 1 ? v : (v.subarray(i * step, (i + 1) * step) as T));
+  for (let i = 0; i < batch; i++) {
+    native.gatherRows(perBatch(t.values, xStep, i), outer, n, inner, perBatch(idx, picks, i), perBatch(out.values, yStep, i));
+  }
   if (t.dtype !== 'float32') return out;
   return record(out, 'gather', [t], (dy) => {
     // Scatter-add: repeated indices accumulate.
     const g = empty(t.shape.slice(), 'float32', true);
-    native.scatterAddRows(dy.values as Float32Array, outer, n, inner, idx, g.values as Float32Array);
+    for (let i = 0; i < batch; i++) {
+      native.scatterAddRows(perBatch(dy.values as Float32Array, yStep, i), outer, n, inner, perBatch(idx, picks, i), perBatch(g.values as Float32Array, xStep, i));
+    }
     return [g];
   });
 }

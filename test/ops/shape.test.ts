@@ -165,6 +165,35 @@ describe('gather and oneHot', () => {
     expect(g.array()).toEqual([[1, 1], [3, 3], [0, 0]]);
     gradCheck((t) => tn.gather(t, tn.tensor([[2, 0], [2, 2]], undefined, 'int32'), 1), [randomTensor([2, 3, 5], 2)]);
   });
+  it('batchDims walks the leading axes of x and indices in step, as TF.js: each row picks with its own indices', () => {
+    // A DQN's Q-values of the actions taken: row 0 takes action 2, row 1 action 0.
+    const q = tn.tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(tn.gather(q, tn.tensor([2, 0], [2], 'int32'), 1, 1).array()).toEqual([3, 4]);
+    expect(tn.gather(q, tn.tensor([[2], [0]], [2, 1], 'int32'), 1, 1).array()).toEqual([[3], [4]]);
+    expect(tn.gather(q, tn.tensor([[2], [0]], [2, 1], 'int32'), 1, -1).array()).toEqual([[3], [4]]);
+    // Two batch axes, an axis after the batch and rows kept on both sides: [2, 3, 4, 5, 2] by [2, 3, 6] on axis 3.
+    const x = iota([2, 3, 4, 5, 2]);
+    const idx = tn.tensor(Array.from({ length: 36 }, (_, i) => (i * 7) % 5), [2, 3, 6], 'int32');
+    const y = tn.gather(x, idx, 3, 2);
+    expect(y.shape).toEqual([2, 3, 4, 6, 2]);
+    const xv = x.array() as number[][][][][];
+    const iv = idx.array() as number[][][];
+    const want = xv.map((xa, a) => xa.map((xb, b) => xb.map((xc) => iv[a][b].map((k) => xc[k]))));
+    expect(y.array()).toEqual(want);
+    expect(tn.gather(iota([2, 3], 'int32'), tn.tensor([1, 2], [2], 'int32'), 1, 1).array()).toEqual([1, 5]);
+    // The gradient scatters into each row's own picks only, adding repeats.
+    const g = tn.grad((t) => tn.gather(t, tn.tensor([[2, 2], [0, 1]], [2, 2], 'int32'), 1, 1))(tn.zeros([2, 3]));
+    expect(g.array()).toEqual([[0, 0, 2], [1, 1, 0]]);
+    gradCheck((t) => tn.gather(t, tn.tensor([[1, 0], [2, 2]], [2, 2], 'int32'), 2, 1), [randomTensor([2, 3, 4], 3)]);
+    expect(() => tn.gather(q, tn.tensor([0, 1, 2], [3], 'int32'), 1, 1)).toThrow(
+      'gather: with batchDims 1, the first 1 axes of x and indices must agree, received shapes [2,3] and [3]',
+    );
+    expect(() => tn.gather(q, tn.tensor([0, 1], [2], 'int32'), 0, 1)).toThrow(
+      'gather: batchDims 1 must be in [-1, 1] (the rank of indices, shape [2]) and at most the axis, 0, for x of shape [2,3]',
+    );
+    expect(() => tn.gather(q, tn.tensor([0, 1], [2], 'int32'), 1, 2)).toThrow('gather: batchDims 2 must be in [-1, 1]');
+    expect(() => tn.gather(q, tn.tensor([0, 1], [2], 'int32'), 1, 0.5)).toThrow('gather: batchDims must be an integer, received 0.5');
+  });
   it('rejects out-of-range and fractional indices', () => {
     expect(() => tn.gather(iota([3, 4]), [3])).toThrow('gather: index 3 is out of range for axis 0 of shape [3,4] (valid: 0 to 2)');
     expect(() => tn.gather(iota([3, 4]), [-1])).toThrow('gather: index -1 is out of range for axis 0 of shape [3,4] (valid: 0 to 2)');
