@@ -152,3 +152,58 @@ describe('TF.js\'s names for tensornode\'s ops', () => {
     expect(vals(grads[1])).toEqual([0, -2 / 16]);
   });
 });
+
+describe("TF.js's explicit padding and the chained convolutions (tfjs-examples' mnist-core: x.conv2d(w, 1, 'same').maxPool([2, 2], 2, 0))", () => {
+  const x = randomTensor([2, 7, 6, 3], 11);
+  const filter = randomTensor([3, 2, 3, 4], 12);
+  const tx = () => tf.tensor4d(Array.from(x.data() as Float32Array), [2, 7, 6, 3]);
+  const tfilter = () => tf.tensor4d(Array.from(filter.data() as Float32Array), [3, 2, 3, 4]);
+  type Pad = number | number[][];
+  type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+  const pads: [Pad, Rounding][] = [
+    [0, undefined], [1, undefined], [2, 'ceil'], [1, 'round'], [1, 'floor'], [[[0, 0], [2, 0], [1, 3], [0, 0]], undefined],
+  ];
+
+  it('conv2d, maxPool and avgPool with a count or [[0, 0], [t, b], [l, r], [0, 0]] and dimRoundingMode equal TF.js\'s', async () => {
+    await useCpu();
+    const square = randomTensor([3, 3, 3, 4], 17);
+    const tsquare = tf.tensor4d(Array.from(square.data() as Float32Array), [3, 3, 3, 4]);
+    for (const [pad, mode] of pads) {
+      const what = `pad ${JSON.stringify(pad)} ${mode}`;
+      if (Array.isArray(pad)) {
+        await expectSameAsTfjs(tn.conv2d(x, filter, [2, 1], pad, 'NHWC', 1, mode), tf.conv2d(tx(), tfilter(), [2, 1], pad as never, 'NHWC', 1, mode), `conv2d ${what}`);
+        await expectSameAsTfjs(tn.conv2d(x, filter, 1, pad, 'NHWC', [2, 2]), tf.conv2d(tx(), tfilter(), 1, pad as never, 'NHWC', [2, 2]), `dilated conv2d ${what}`);
+        continue; // TF.js's pooling takes a count only
+      }
+      // TF.js sizes both axes of a count's output with the window's and stride's first entry, so square ones here.
+      await expectSameAsTfjs(tn.conv2d(x, square, 2, pad, 'NHWC', 1, mode), tf.conv2d(tx(), tsquare, 2, pad, 'NHWC', 1, mode), `conv2d ${what}`);
+      await expectSameAsTfjs(tn.maxPool(x, 3, 2, pad, mode), tf.maxPool(tx(), 3, 2, pad, mode), `maxPool ${what}`);
+      await expectSameAsTfjs(tn.avgPool(x, 3, 2, pad, mode), tf.avgPool(tx(), 3, 2, pad, mode), `avgPool ${what}`);
+    }
+    // Chained, and unbatched [h, w, c].
+    await expectSameAsTfjs(x.conv2d(filter, 1, 'same').relu().maxPool([2, 2], 2, 0), tx().conv2d(tfilter(), 1, 'same').relu().maxPool([2, 2], 2, 0), 'mnist-core chain');
+    await expectSameAsTfjs(x.avgPool(3, 1, 1), tx().avgPool(3, 1, 1), 'chained avgPool');
+    const one = tn.slice(x, [1, 0, 0, 0], [1, 7, 6, 3]).reshape([7, 6, 3]);
+    await expectSameAsTfjs(one.maxPool(2, 2, 1), tf.maxPool(tx().slice([1, 0, 0, 0], [1, 7, 6, 3]).reshape([7, 6, 3]) as never, 2, 2, 1), 'unbatched maxPool');
+    const dw = randomTensor([2, 2, 3, 2], 13);
+    const tdw = tf.tensor4d(Array.from(dw.data() as Float32Array), [2, 2, 3, 2]);
+    await expectSameAsTfjs(x.depthwiseConv2d(dw, 1, 'same'), tx().depthwiseConv2d(tdw, 1, 'same'), 'chained depthwiseConv2d');
+    const up = randomTensor([3, 3, 2, 3], 14);
+    const tup = tf.tensor4d(Array.from(up.data() as Float32Array), [3, 3, 2, 3]);
+    await expectSameAsTfjs(x.conv2dTranspose(up, [2, 14, 12, 2], 2, 'same'), tx().conv2dTranspose(tup, [2, 14, 12, 2], 2, 'same'), 'chained conv2dTranspose');
+  });
+
+  it('has finite-difference gradients through the pads, and clear errors', () => {
+    const small = randomTensor([1, 4, 5, 2], 15);
+    const k = randomTensor([2, 3, 2, 2], 16);
+    gradCheck((a, b) => tn.conv2d(a, b, 2, 1, 'NHWC', 1, 'ceil'), [small, k]);
+    gradCheck((a) => tn.maxPool(a, 2, 2, 1, 'ceil'), [small]);
+    gradCheck((a) => tn.avgPool(a, [2, 3], 2, [[0, 0], [1, 0], [0, 2], [0, 0]] as never), [small]);
+    expect(() => tn.maxPool(small, 2, 2, -1)).toThrow("maxPool: pad must be 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]], received -1");
+    expect(() => tn.conv2d(small, k, 1, [[1, 0], [0, 0], [0, 0], [0, 0]])).toThrow("conv2d: pad must be 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]], received [[1,0],[0,0],[0,0],[0,0]]");
+    expect(() => tn.avgPool(small, 2, 2, 'same', 'ceil')).toThrow('avgPool: dimRoundingMode applies to numeric padding; received pad "same" with dimRoundingMode "ceil"');
+    expect(() => tn.maxPool(small, 2, 2, 0, 'up')).toThrow(`maxPool: dimRoundingMode must be 'floor', 'round' or 'ceil', received "up"`);
+    expect(() => tn.maxPool(small, 7, 1, 1)).toThrow('maxPool: the window 7x7 does not fit in the 4x5 input with pad 1');
+    expect(() => tn.conv2d(small, randomTensor([2, 2, 3, 1], 1), 1, 1)).toThrow('conv2d: the input has 2 channels but the kernel expects 3');
+  });
+});

@@ -6,9 +6,9 @@ import { fmt } from '../shape-util.js';
 import { empty, Tensor, type TensorLike } from '../tensor.js';
 import { unary, unaryGrad } from './elementwise.js';
 import { bfloat16Pays, epilogueActivation } from './matmul.js';
-import { concat, reshape, slice } from './shape.js';
+import { concat, pad as padOp, reshape, slice } from './shape.js';
 import { f32, floatArg } from './util.js';
-import { checkPadding, outputSize, pair, triple, type Padding } from './window.js';
+import { checkPadding, explicitPads, namedPadding, outputSize, pair, triple, type ExplicitPadding, type Padding } from './window.js';
 
 
 /**
@@ -157,11 +157,12 @@ export function conv2dBf16Fused(
 
 /**
  * 2-D convolution (TF.js argument order): x [batch, h, w, in] (or [h, w, in]), filter [kh, kw, in, out].
- * 'same' padding follows TensorFlow (the odd pad goes at the end).
+ * 'same' padding follows TensorFlow (the odd pad goes at the end); TF.js's explicit padding (a count for every side,
+ * or [[0, 0], [top, bottom], [left, right], [0, 0]], with its dimRoundingMode) pads with zeros.
  */
 export function conv2d(
-  x: TensorLike, filter: TensorLike, strides: number | [number, number] = 1, pad: Padding = 'valid',
-  dataFormat: 'NHWC' | 'channelsLast' = 'NHWC', dilations: number | [number, number] = 1,
+  x: TensorLike, filter: TensorLike, strides: number | [number, number] = 1, pad: Padding | ExplicitPadding = 'valid',
+  dataFormat: 'NHWC' | 'channelsLast' = 'NHWC', dilations: number | [number, number] = 1, dimRoundingMode?: string,
 ): Tensor {
   if (dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
     throw new Error(`conv2d: only channels-last (NHWC) data is supported, received dataFormat ${JSON.stringify(dataFormat)}`);
@@ -172,8 +173,13 @@ export function conv2d(
   const shown = t.shape;
   if (unbatched) t = reshape(t, [1, ...t.shape]);
   const str = pair(strides, 'strides', 'conv2d');
-  const padding = checkPadding(pad, 'conv2d');
   const dil = pair(dilations, 'dilations', 'conv2d');
+  let padding: Padding = 'valid';
+  if (namedPadding(pad, dimRoundingMode)) padding = checkPadding(pad, 'conv2d');
+  else if (t.rank === 4 && k.rank === 4) {
+    const pads = explicitPads(pad, [t.shape[1], t.shape[2]], [k.shape[0], k.shape[1]], str, dil, dimRoundingMode, 'conv2d')!;
+    t = padOp(t, [[0, 0], pads[0], pads[1], [0, 0]]);
+  }
   conv2dGeometry(t.shape, k.shape, str, padding, dil, 'conv2d', shown);
   const y = conv2dFused(t, k, null, str, padding, dil);
   return unbatched ? reshape(y, y.shape.slice(1)) : y;

@@ -10,6 +10,7 @@ import * as sc from './scan.js';
 import * as sh from './shape.js';
 import * as cv from './conv.js';
 import * as pl from './pool.js';
+import type { ExplicitPadding, Padding } from './window.js';
 import { TensorBuffer } from '../tensor-buffer.js';
 
 export {
@@ -142,8 +143,11 @@ declare module '../tensor.js' {
     floorDiv(b: TensorLike): Tensor;
     unsortedSegmentSum(segmentIds: TensorLike, numSegments: number): Tensor;
     conv1d(filter: TensorLike, stride: number, pad: 'valid' | 'same', dataFormat?: 'NWC' | 'NCW', dilation?: number): Tensor;
-    maxPool(filterSize: number | [number, number], strides: number | [number, number], pad: 'valid' | 'same'): Tensor;
-    avgPool(filterSize: number | [number, number], strides: number | [number, number], pad: 'valid' | 'same'): Tensor;
+    maxPool(filterSize: number | [number, number], strides: number | [number, number], pad: Padding | ExplicitPadding, dimRoundingMode?: string): Tensor;
+    avgPool(filterSize: number | [number, number], strides: number | [number, number], pad: Padding | ExplicitPadding, dimRoundingMode?: string): Tensor;
+    conv2d(filter: TensorLike, strides: number | [number, number], pad: Padding | ExplicitPadding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number], dimRoundingMode?: string): Tensor;
+    depthwiseConv2d(filter: TensorLike, strides: number | [number, number], pad: Padding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number]): Tensor;
+    conv2dTranspose(filter: TensorLike, outputShape: number[], strides: number | [number, number], pad: Padding): Tensor;
     /** TF.js's bufferSync(): a TensorBuffer with a copy of the values. */
     bufferSync(): TensorBuffer;
     /** TF.js's buffer(): the same, as a promise (TF.js reads GPU data asynchronously). */
@@ -240,8 +244,15 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   floorDiv(b: TensorLike) { return ew.floorDiv(this, b); },
   unsortedSegmentSum(segmentIds: TensorLike, numSegments: number) { return sh.unsortedSegmentSum(this, segmentIds, numSegments); },
   conv1d(filter: TensorLike, stride: number, pad: 'valid' | 'same', dataFormat?: 'NWC' | 'NCW', dilation?: number) { return cv.conv1d(this, filter, stride, pad, dataFormat, dilation); },
-  maxPool(filterSize: number | [number, number], strides: number | [number, number], pad: 'valid' | 'same') { return pl.maxPool(this, filterSize, strides, pad); },
-  avgPool(filterSize: number | [number, number], strides: number | [number, number], pad: 'valid' | 'same') { return pl.avgPool(this, filterSize, strides, pad); },
+  maxPool(filterSize: number | [number, number], strides: number | [number, number], pad: Padding | ExplicitPadding, dimRoundingMode?: string) { return pl.maxPool(this, filterSize, strides, pad, dimRoundingMode); },
+  avgPool(filterSize: number | [number, number], strides: number | [number, number], pad: Padding | ExplicitPadding, dimRoundingMode?: string) { return pl.avgPool(this, filterSize, strides, pad, dimRoundingMode); },
+  conv2d(filter: TensorLike, strides: number | [number, number], pad: Padding | ExplicitPadding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number], dimRoundingMode?: string) {
+    return cv.conv2d(this, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
+  },
+  depthwiseConv2d(filter: TensorLike, strides: number | [number, number], pad: Padding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number]) {
+    return cv.depthwiseConv2d(this, filter, strides, pad, dataFormat, dilations);
+  },
+  conv2dTranspose(filter: TensorLike, outputShape: number[], strides: number | [number, number], pad: Padding) { return cv.conv2dTranspose(this, filter, outputShape, strides, pad); },
 };
 // split and unstack return lists, so they sit outside the table of single-tensor methods.
 Object.defineProperty(Tensor.prototype, 'split', {

@@ -2,10 +2,11 @@
 import { record } from '../autograd/tape.js';
 import { native } from '../native.js';
 import { fmt } from '../shape-util.js';
-import { empty, Tensor, type TensorLike } from '../tensor.js';
-import { reshape } from './shape.js';
+import { empty, tensor, Tensor, type TensorLike } from '../tensor.js';
+import { div } from './elementwise.js';
+import { pad as padOp, reshape } from './shape.js';
 import { f32, floatArg } from './util.js';
-import { checkPadding, outputSize, pair, triple, type Padding } from './window.js';
+import { checkPadding, explicitPads, namedPadding, outputSize, pair, triple, type ExplicitPadding, type Padding } from './window.js';
 
 function poolGeometry(
   shape: readonly number[], size: [number, number], strides: [number, number], padding: Padding, op: string, shown: readonly number[],
@@ -55,25 +56,48 @@ export function avgPool2d(x: TensorLike, poolSize: number | [number, number] = 2
 }
 
 /**
- * TF.js's maxPool(x, filterSize, strides, pad): maxPool2d under TF.js's name, with its errors naming maxPool. TF.js's
- * numeric (explicit) padding and dimRoundingMode are not supported: 'valid' or 'same' only.
+ * TF.js's maxPool(x, filterSize, strides, pad, dimRoundingMode): maxPool2d under TF.js's name, with its errors naming
+ * maxPool. pad may also be TF.js's explicit padding (a count, or [[0, 0], [top, bottom], [left, right], [0, 0]]),
+ * whose cells never win, as in TF.js.
  */
-export function maxPool(x: TensorLike, filterSize: number | [number, number], strides: number | [number, number], pad: Padding, dimRoundingMode?: string): Tensor {
-  checkRoundingMode(dimRoundingMode, 'maxPool');
-  return pool(true, 'maxPool', x, filterSize, strides, pad);
+export function maxPool(
+  x: TensorLike, filterSize: number | [number, number], strides: number | [number, number], pad: Padding | ExplicitPadding, dimRoundingMode?: string,
+): Tensor {
+  if (namedPadding(pad, dimRoundingMode)) return pool(true, 'maxPool', x, filterSize, strides, pad);
+  return withExplicitPads(x, filterSize, strides, pad, dimRoundingMode, 'maxPool', (t, pads) =>
+    pool(true, 'maxPool', pad4(t, pads, -Infinity), filterSize, strides, 'valid'));
 }
 
-/** TF.js's avgPool(x, filterSize, strides, pad): avgPool2d under TF.js's name ('same' averages only cells inside). */
-export function avgPool(x: TensorLike, filterSize: number | [number, number], strides: number | [number, number], pad: Padding, dimRoundingMode?: string): Tensor {
-  checkRoundingMode(dimRoundingMode, 'avgPool');
-  return pool(false, 'avgPool', x, filterSize, strides, pad);
+/**
+ * TF.js's avgPool(x, filterSize, strides, pad, dimRoundingMode): avgPool2d under TF.js's name ('same' averages only
+ * cells inside). With explicit padding, as in TF.js, the pads are left out of each window's count too.
+ */
+export function avgPool(
+  x: TensorLike, filterSize: number | [number, number], strides: number | [number, number], pad: Padding | ExplicitPadding, dimRoundingMode?: string,
+): Tensor {
+  if (namedPadding(pad, dimRoundingMode)) return pool(false, 'avgPool', x, filterSize, strides, pad);
+  return withExplicitPads(x, filterSize, strides, pad, dimRoundingMode, 'avgPool', (t, pads) => {
+    const inside = pad4(tensor(new Float32Array(t.size).fill(1), t.shape.slice()), pads, 0);
+    return div(pool(false, 'avgPool', pad4(t, pads, 0), filterSize, strides, 'valid'), pool(false, 'avgPool', inside, filterSize, strides, 'valid'));
+  });
 }
 
-// TF.js applies dimRoundingMode only with numeric padding, which tensornode does not take.
-function checkRoundingMode(mode: unknown, op: string): void {
-  if (mode !== undefined && mode !== null) {
-    throw new Error(`${op}: dimRoundingMode applies to numeric padding, which is not supported ('valid' or 'same' only); received dimRoundingMode ${JSON.stringify(mode)}`);
-  }
+/** Runs a 'valid' pooling of x zero- or -Infinity-padded by TF.js's explicit padding, unbatched [h, w, c] too. */
+function withExplicitPads(
+  x: TensorLike, filterSize: number | [number, number], strides: number | [number, number], pad: unknown, dimRoundingMode: unknown,
+  op: string, run: (t: Tensor, pads: [[number, number], [number, number]]) => Tensor,
+): Tensor {
+  let t = floatArg(x, op);
+  const unbatched = t.rank === 3;
+  if (unbatched) t = reshape(t, [1, ...t.shape]);
+  if (t.rank !== 4) throw new Error(`${op}: input must have rank 4 [batch, height, width, channels], received shape ${fmt(t.shape)}`);
+  const pads = explicitPads(pad, [t.shape[1], t.shape[2]], pair(filterSize, 'filterSize', op), pair(strides, 'strides', op), [1, 1], dimRoundingMode, op);
+  const y = run(t, pads!);
+  return unbatched ? reshape(y, y.shape.slice(1)) : y;
+}
+
+function pad4(x: Tensor, pads: [[number, number], [number, number]], value: number): Tensor {
+  return padOp(x, [[0, 0], pads[0], pads[1], [0, 0]], value);
 }
 
 type Triple = [number, number, number];

@@ -163,7 +163,7 @@ describe('conv2d: errors', () => {
     const k = tn.zeros([3, 3, 1, 1]);
     expect(() => tn.conv2d(x, k, 0)).toThrow('conv2d: strides must be a positive integer or a pair of them, received 0');
     expect(() => tn.conv2d(x, k, [1, 1.5] as Pair)).toThrow('conv2d: strides must be a positive integer or a pair of them, received [1,1.5]');
-    expect(() => tn.conv2d(x, k, 1, 'full' as 'same')).toThrow(`conv2d: padding must be 'valid' or 'same', received "full"`);
+    expect(() => tn.conv2d(x, k, 1, 'full' as 'same')).toThrow(`conv2d: pad must be 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]], received "full"`);
     expect(() => tn.conv2d(x, k, 1, 'valid', 'NHWC', -1)).toThrow('conv2d: dilations must be a positive integer or a pair of them, received -1');
     expect(() => tn.conv2d(x, k, 1, 'valid', 'NCHW' as 'NHWC')).toThrow('conv2d: only channels-last (NHWC) data is supported, received dataFormat "NCHW"');
   });

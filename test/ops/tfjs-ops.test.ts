@@ -35,7 +35,7 @@ describe('maxPool and avgPool (TF.js names of maxPool2d and avgPool2d)', () => {
   it('name themselves in errors', () => {
     expect(() => tn.maxPool(tn.zeros([4, 4]), 2, 2, 'valid')).toThrow('maxPool: input must have rank 4 [batch, height, width, channels], received shape [4,4]');
     expect(() => tn.avgPool(tn.zeros([1, 2, 2, 1]), 3, 1, 'valid')).toThrow(/avgPool: the pool window 3x3 does not fit in the 2x2 input/);
-    expect(() => tn.maxPool(tn.zeros([1, 4, 4, 1]), 2, 2, 1 as unknown as 'same')).toThrow(/maxPool: padding must be 'valid' or 'same', received 1/);
+    expect(() => tn.maxPool(tn.zeros([1, 4, 4, 1]), 2, 2, 'full' as unknown as 'same')).toThrow(`maxPool: pad must be 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]], received "full"`);
     expect(() => tn.avgPool(tn.zeros([1, 4, 4, 1]), 2, 2, 'valid', 'round')).toThrow(/avgPool: dimRoundingMode applies to numeric padding/);
   });
 });
