@@ -12,7 +12,7 @@ export {
   acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh, tan, isFinite, isInf, logSigmoid, logicalXor, divNoNan,
   euclideanNorm, step, addN, randomUniformInt, searchSorted, lowerBound, upperBound, bincount, meshgrid, slice1d, slice2d,
   slice3d, slice4d, reverse1d, reverse2d, reverse3d, reverse4d, concat1d, concat2d, concat3d, concat4d, pad1d, pad2d, pad3d,
-  pad4d, customGrad, denseBincount,
+  pad4d, customGrad, denseBincount, gatherND, scatterND, tensorScatterUpdate,
 } from './tfjs/ops.js';
 /** TF.js's tf.util (shuffle, createShuffledIndices, assert, sizeFromShape, ...); Keras's keras.utils is tn.utils. */
 export * as util from './tfjs/util.js';

@@ -140,6 +140,30 @@ describe('TF.js\'s names for tensornode\'s ops', () => {
     expect(() => tn.randomUniformInt([2], 3, 3)).toThrow('randomUniformInt: maxval (3) must be greater than minval (3)');
   });
 
+  it("gatherND, scatterND, tensorScatterUpdate and gather's batchDims (also chained) equal TF.js's", async () => {
+    await useCpu();
+    const xv = Array.from({ length: 24 }, (_, i) => i * 0.5 - 3);
+    const x = tn.tensor(xv, [2, 3, 4]);
+    const tx = tf.tensor(xv, [2, 3, 4]);
+    const pairs = [[1, 2], [0, 0], [1, 0]];
+    await expectSameAsTfjs(tn.gatherND(x, tn.tensor(pairs, undefined, 'int32')), tf.gatherND(tx, tf.tensor(pairs, undefined, 'int32')), 'gatherND, pairs');
+    await expectSameAsTfjs(tn.gatherND(x, tn.tensor([[[1, 2, 3]], [[0, 1, 0]]], undefined, 'int32')), tf.gatherND(tx, tf.tensor([[[1, 2, 3]], [[0, 1, 0]]], undefined, 'int32')), 'gatherND, full tuples');
+    // A DQN's Q-value of each sample's action, both ways TF.js programs write it.
+    const q = [[1, 2, 3], [4, 5, 6]];
+    await expectSameAsTfjs(tn.gatherND(tn.tensor(q), tn.tensor([[0, 2], [1, 0]], undefined, 'int32')), tf.gatherND(tf.tensor(q), tf.tensor([[0, 2], [1, 0]], undefined, 'int32')), 'gatherND q');
+    await expectSameAsTfjs(tn.tensor(q).gather(tn.tensor([2, 0], [2], 'int32'), 1, 1), tf.tensor(q).gather(tf.tensor([2, 0], [2], 'int32'), 1, 1), 'q.gather(actions, 1, 1)');
+    const updates = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]];
+    const at = [[1, 2], [0, 0], [1, 2]];
+    await expectSameAsTfjs(tn.scatterND(tn.tensor(at, undefined, 'int32'), tn.tensor(updates), [2, 3, 4]), tf.scatterND(tf.tensor(at, undefined, 'int32'), tf.tensor(updates), [2, 3, 4]), 'scatterND (a repeated index adds)');
+    const distinct = [[1, 2], [0, 0], [0, 1]];
+    await expectSameAsTfjs(tn.tensorScatterUpdate(x, tn.tensor(distinct, undefined, 'int32'), tn.tensor(updates)), tf.tensorScatterUpdate(tx, tf.tensor(distinct, undefined, 'int32'), tf.tensor(updates)), 'tensorScatterUpdate');
+    gradCheck((t) => tn.gatherND(t, tn.tensor([[1, 2], [1, 2], [0, 1]], undefined, 'int32')), [randomTensor([2, 3, 4], 5)]);
+    gradCheck((u) => tn.scatterND(tn.tensor(at, undefined, 'int32'), u, [2, 3, 4]), [randomTensor([3, 4], 6)]);
+    expect(() => tn.gatherND(x, tn.tensor([[2, 0]], undefined, 'int32'))).toThrow('gatherND: index [2,0] is out of range for shape [2,3,4]');
+    expect(() => tn.scatterND(tn.tensor(at, undefined, 'int32'), tn.ones([3, 5]), [2, 3, 4])).toThrow('scatterND: updates must have shape [3,4] for indices of shape [3,2] into shape [2,3,4], received [3,5]');
+    expect(() => tn.tensorScatterUpdate(x, tn.tensor([[0, 0, 0, 0]], undefined, 'int32'), tn.ones([1]))).toThrow('tensorScatterUpdate: index tuples of length 4');
+  });
+
   it('the composed ones have the gradients finite differences give', () => {
     const a = randomTensor([2, 3], 3, 0.5, 2);
     const b = randomTensor([2, 3], 4, 0.5, 2, [], 0.2);

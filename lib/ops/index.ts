@@ -94,7 +94,7 @@ declare module '../tensor.js' {
     greater(b: TensorLike): Tensor;
     less(b: TensorLike): Tensor;
     slice(begin: number | number[], size?: number | number[]): Tensor;
-    gather(indices: TensorLike, axis?: number): Tensor;
+    gather(indices: TensorLike, axis?: number, batchDims?: number): Tensor;
     pad(paddings: [number, number][], constantValue?: number): Tensor;
     tile(reps: number[]): Tensor;
     clipByValue(min: number, max: number): Tensor;
@@ -197,7 +197,7 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   greater(b: TensorLike) { return ew.greater(this, b); },
   less(b: TensorLike) { return ew.less(this, b); },
   slice(begin: number | number[], size?: number | number[]) { return sh.slice(this, begin, size); },
-  gather(indices: TensorLike, axis?: number) { return sh.gather(this, indices, axis); },
+  gather(indices: TensorLike, axis?: number, batchDims?: number) { return sh.gather(this, indices, axis, batchDims); },
   pad(paddings: [number, number][], constantValue?: number) { return sh.pad(this, paddings, constantValue); },
   tile(reps: number[]) { return sh.tile(this, reps); },
   clipByValue(min: number, max: number) { return ew.clipByValue(this, min, max); },

@@ -552,14 +552,32 @@ function checkUpdates(u: Tensor, indices: Tensor, shape: readonly number[], k: n
 
 /** Keras's scatter: zeros of `shape` with `values` added at the index tuples (repeated indices add up). */
 export function scatter(indices: TensorLike, values: TensorLike, shape: number[]): Tensor {
-  const it = toTensor(indices, 'scatter', 'int32');
-  const v = floatArg(values, 'scatter');
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`scatter: shape must be a list of non-negative integers, received ${JSON.stringify(shape)}`);
-  const { rows, k } = scatterRows(it, shape, 'scatter');
-  checkUpdates(v, it, shape, k, 'scatter', 'values');
+  return scatterAdd(indices, values, shape, 'scatter');
+}
+
+/** @internal scatter under the name of the op called (TF.js's scatterND), for its errors. */
+export function scatterAdd(indices: TensorLike, values: TensorLike, shape: number[], op: string): Tensor {
+  const it = toTensor(indices, op, 'int32');
+  const v = floatArg(values, op);
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${op}: shape must be a list of non-negative integers, received ${JSON.stringify(shape)}`);
+  const { rows, k } = scatterRows(it, shape, op);
+  checkUpdates(v, it, shape, k, op, op === 'scatter' ? 'values' : 'updates');
   const inner = sizeOf(shape.slice(k));
   const summed = unsortedSegmentSum(reshape(v, [rows.length, inner]), rows, sizeOf(shape.slice(0, k)));
   return reshape(summed, shape.slice());
+}
+
+/**
+ * @internal TF.js's gatherND: the slices of x at the index tuples of `indices` [..., k], shape indices.shape[:-1] +
+ * x.shape[k:]; one row gather over x seen as [x.shape[:k] flattened, ...x.shape[k:]], so the gradient is gather's.
+ */
+export function gatherRowsND(x: TensorLike, indices: TensorLike, op: string): Tensor {
+  const t = toTensor(x, op);
+  const it = toTensor(indices, op, 'int32');
+  const { rows, k } = scatterRows(it, t.shape, op);
+  const rest = t.shape.slice(k);
+  const picked = gather(reshape(t, [sizeOf(t.shape.slice(0, k)), ...rest]), rows, 0);
+  return reshape(picked, [...it.shape.slice(0, -1), ...rest]);
 }
 
 /**
@@ -567,11 +585,16 @@ export function scatter(indices: TensorLike, values: TensorLike, shape: number[]
  * last update). The gradient reaches x where nothing was written and each update where it was kept.
  */
 export function scatterUpdate(x: TensorLike, indices: TensorLike, updates: TensorLike): Tensor {
-  const t = floatArg(x, 'scatterUpdate');
-  const it = toTensor(indices, 'scatterUpdate', 'int32');
-  const u = floatArg(updates, 'scatterUpdate');
-  const { rows, k } = scatterRows(it, t.shape, 'scatterUpdate');
-  checkUpdates(u, it, t.shape, k, 'scatterUpdate', 'updates');
+  return replaceRows(x, indices, updates, 'scatterUpdate');
+}
+
+/** @internal scatterUpdate under the name of the op called (TF.js's tensorScatterUpdate), for its errors. */
+export function replaceRows(x: TensorLike, indices: TensorLike, updates: TensorLike, op: string): Tensor {
+  const t = floatArg(x, op);
+  const it = toTensor(indices, op, 'int32');
+  const u = floatArg(updates, op);
+  const { rows, k } = scatterRows(it, t.shape, op);
+  checkUpdates(u, it, t.shape, k, op, 'updates');
   const inner = sizeOf(t.shape.slice(k));
   const winner = new Map<number, number>();
   rows.forEach((r, i) => winner.set(r, i));

@@ -1,6 +1,6 @@
 // TF.js's names and signatures for ops tensornode has under Keras 3's (tn.ops: arccos is TF.js's acos, isfinite its
 // isFinite, ...), and the TF.js ops that ported programs call and that are compositions of existing ones: divNoNan,
-// euclideanNorm, step, addN, randomUniformInt, searchSorted / lowerBound / upperBound, bincount, meshgrid and the
+// euclideanNorm, step, addN, gatherND, scatterND, tensorScatterUpdate, randomUniformInt, searchSorted / lowerBound / upperBound, bincount, meshgrid and the
 // rank-named aliases (slice2d, concat3d, ...), which check the rank their name promises.
 import { add, div, equal, greater, where } from '../ops/elementwise.js';
 import { customGradient } from '../ops/keras-ops.js';
@@ -35,6 +35,21 @@ export const isInf = unaryNamed('isInf', np.isinf);
 export const logSigmoid = unaryNamed('logSigmoid', np.logSigmoid);
 export const atan2 = binaryNamed('atan2', np.arctan2);
 export const logicalXor = binaryNamed('logicalXor', np.logicalXor);
+
+/** TF.js's gatherND: the slices of x at the index tuples of `indices` [..., k], shape indices.shape[:-1] + x.shape[k:]. */
+export function gatherND(x: TensorLike, indices: TensorLike): Tensor {
+  return np.gatherRowsND(x, indices, 'gatherND');
+}
+
+/** TF.js's scatterND: zeros of `shape` with `updates` added at the index tuples (Keras's scatter). */
+export function scatterND(indices: TensorLike, updates: TensorLike, shape: number[]): Tensor {
+  return np.scatterAdd(indices, updates, shape, 'scatterND');
+}
+
+/** TF.js's tensorScatterUpdate: `tensor` with the slices at the index tuples replaced (Keras's scatter_update). */
+export function tensorScatterUpdate(tensor: TensorLike, indices: TensorLike, updates: TensorLike): Tensor {
+  return np.replaceRows(tensor, indices, updates, 'tensorScatterUpdate');
+}
 
 /** a / b, and 0 wherever b is 0 (TF.js's divNoNan). */
 export function divNoNan(a: TensorLike, b: TensorLike): Tensor {
