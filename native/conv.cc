@@ -643,7 +643,8 @@ void conv_relu_pool(const Conv2dShape& s, const float* x, const float* w, const 
   // inference where conv2d_forward would take Winograd (its tiles do not come out a row at a time) while the whole
   // output stays cache-sized: measured (one thread, best of 8-30 calls) Winograd then pooling took 0.74-0.81x the
   // fused direct pass's time at batch 32 of the CIFAR-style CNN's layers (3.7 and 1.4 MB of output), but 1.0-1.16x at
-  // batch 256 (29 and 11 MB), where writing and reading back the full output costs what Winograd saves.
+  // batch 256 (29 and 11 MB), where writing and reading back the full output costs what Winograd saves. 2x2 windows
+  // never come here with Winograd: they pool inside its output transform (winograd_pooled).
   const Algorithm full = forward_algorithm(s);
   const bool winograd_then_pool = full == Algorithm::winograd &&
                                   s.n * s.oh * s.ow * s.oc * int64_t(sizeof(float)) <= (int64_t(8) << 20);
@@ -895,10 +896,19 @@ void pooled_bias_gradient(const Conv2dShape& s, const float* dy, const float* y,
   }
 }
 
+// Where the forward pass takes Winograd, 2x2 windows pool inside its output transform (each 4x4 tile holds whole
+// windows), so the convolution's output is never written and read back. Against the fused direct pass and Winograd
+// followed by the pooling kernels: see conv2d_relu_maxpool's measurements in benchmarks/RESULTS.md ("Issue 14,
+// Winograd with pooling in its output transform").
+bool winograd_pooled(const Conv2dShape& s, int64_t pool_h, int64_t pool_w) {
+  return pool_h == 2 && pool_w == 2 && forward_algorithm(s) == Algorithm::winograd;
+}
+
 }  // namespace
 
 void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, const float* bias, int64_t pool_h,
                          int64_t pool_w, float* y) {
+  if (winograd_pooled(s, pool_h, pool_w)) return winograd_forward_maxpool2(s, x, w, bias, UnaryOp::relu, 0.0f, y, nullptr);
   const ConvKernels& k = kernels();
   const int64_t pw_out = s.ow / pool_w;
   conv_relu_pool(s, x, w, bias, pool_h, pool_w, false, [&](const float* rows, int64_t stride, int64_t u) {
@@ -908,6 +918,7 @@ void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, c
 
 void conv2d_relu_maxpool_train(const Conv2dShape& s, const float* x, const float* w, const float* bias,
                                int64_t pool_h, int64_t pool_w, float* y, uint8_t* argmax) {
+  if (winograd_pooled(s, pool_h, pool_w)) return winograd_forward_maxpool2(s, x, w, bias, UnaryOp::relu, 0.0f, y, argmax);
   const ConvKernels& k = kernels();
   const int64_t pw_out = s.ow / pool_w;
   conv_relu_pool(s, x, w, bias, pool_h, pool_w, true, [&](const float* rows, int64_t stride, int64_t u) {

@@ -97,8 +97,10 @@ void transform_kernel(const float* k, int64_t in_c, int64_t out_c, float* u) {
   });
 }
 
-void run(const WinogradConv& g, const float* x, const float* u, const float* bias, UnaryOp activation, float alpha,
-         float* y) {
+// output(m, m_stride, t0, count) takes each chunk's 36 products out of the transform (output_tiles or
+// pooled_output_tiles).
+template <typename Output>
+void run(const WinogradConv& g, const float* x, const float* u, Output output) {
   const WinogradKernels& k = kernels();
   const int64_t tiles = g.tiles();
   int64_t chunk = l2_chunk(g.in_c, g.out_c);
@@ -124,7 +126,7 @@ void run(const WinogradConv& g, const float* x, const float* u, const float* bia
       for (int p = 0; p < kWinogradPoints; ++p)
         sgemm_serial(false, false, count, g.out_c, g.in_c, v + p * v_stride, g.in_c, u + p * g.in_c * g.out_c,
                      g.out_c, 0.0f, m + p * m_stride, g.out_c);
-      k.output_tiles(g, m, m_stride, t0, count, bias, activation, alpha, y);
+      output(m, m_stride, t0, count);
     }
   });
 }
@@ -213,7 +215,23 @@ void winograd_forward(const Conv2dShape& s, const float* x, const float* w, cons
                       float alpha, float* y) {
   float* u = workspace(WorkspaceSlot::winograd, static_cast<size_t>(kWinogradPoints * s.c * s.oc));
   transform_kernel(w, s.c, s.oc, u);
-  run({s.n, s.h, s.w, s.c, s.oh, s.ow, s.oc, s.pad_top, s.pad_left}, x, u, bias, activation, alpha, y);
+  const WinogradConv g{s.n, s.h, s.w, s.c, s.oh, s.ow, s.oc, s.pad_top, s.pad_left};
+  run(g, x, u, [&](const float* m, int64_t m_stride, int64_t t0, int64_t count) {
+    kernels().output_tiles(g, m, m_stride, t0, count, bias, activation, alpha, y);
+  });
+}
+
+void winograd_forward_maxpool2(const Conv2dShape& s, const float* x, const float* w, const float* bias,
+                               UnaryOp activation, float alpha, float* y, uint8_t* argmax) {
+  const int64_t ph = s.oh / 2, pw = s.ow / 2;
+  if (s.n * ph * pw * s.oc == 0) return;
+  float* u = workspace(WorkspaceSlot::winograd, static_cast<size_t>(kWinogradPoints * s.c * s.oc));
+  transform_kernel(w, s.c, s.oc, u);
+  // Only the rows and columns the windows cover: a 13x13 output pooled to 6x6 takes 3x3 tiles, not 4x4.
+  const WinogradConv g{s.n, s.h, s.w, s.c, 2 * ph, 2 * pw, s.oc, s.pad_top, s.pad_left};
+  run(g, x, u, [&](const float* m, int64_t m_stride, int64_t t0, int64_t count) {
+    kernels().pooled_output_tiles(g, m, m_stride, t0, count, bias, activation, alpha, y, argmax);
+  });
 }
 
 void winograd_backward_input(const Conv2dShape& s, const float* dz, const float* w, float* dx) {
@@ -229,8 +247,10 @@ void winograd_backward_input(const Conv2dShape& s, const float* dz, const float*
   }
   transform_kernel(rotated, s.oc, s.c, u);
   // dx[h, w] reads dz rows h + pad_top - 2 + [0, 3): a forward convolution with padding 2 - pad.
-  run({s.n, s.oh, s.ow, s.oc, s.h, s.w, s.c, 2 - s.pad_top, 2 - s.pad_left}, dz, u, nullptr, UnaryOp::linear, 0.0f,
-      dx);
+  const WinogradConv g{s.n, s.oh, s.ow, s.oc, s.h, s.w, s.c, 2 - s.pad_top, 2 - s.pad_left};
+  run(g, dz, u, [&](const float* m, int64_t m_stride, int64_t t0, int64_t count) {
+    kernels().output_tiles(g, m, m_stride, t0, count, nullptr, UnaryOp::linear, 0.0f, dx);
+  });
 }
 
 void winograd_backward_filter(const Conv2dShape& s, const float* x, const float* dy, const OutputActivation& act,

@@ -42,6 +42,10 @@ struct WinogradKernels {
   // out_c + oc] the tile's 36 products; bias may be null.
   void (*output_tiles)(const WinogradConv& g, const float* m, int64_t point_stride, int64_t t0, int64_t count,
                        const float* bias, UnaryOp activation, float alpha, float* y);
+  // As output_tiles (activation inline: linear, relu, relu6 or leaky_relu), then each 2x2 window's maximum: y
+  // [n, out_h / 2, out_w / 2, out_c] and, when not null, argmax as conv2d_relu_maxpool_train's. out_h and out_w even.
+  void (*pooled_output_tiles)(const WinogradConv& g, const float* m, int64_t point_stride, int64_t t0, int64_t count,
+                              const float* bias, UnaryOp activation, float alpha, float* y, uint8_t* argmax);
   // m[p * point_stride + (t - t0) * out_c + oc] = (A dz A^T)[p] for each tile t, with dz the tile's 4x4 output
   // gradients (zero outside the output; dy * act'(y) with `act`): the gradient reaching the tile's 36 products.
   // dbias, when not null, gets the tiles' dz added per channel.
@@ -63,6 +67,11 @@ bool winograd_pays(const Conv2dShape& s, WinogradPass pass);
 // y = act(conv(x, w) + bias) as conv2d_forward, for shapes winograd_geometry accepts.
 void winograd_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, UnaryOp activation,
                       float alpha, float* y);
+// act(conv(x, w) + bias) then 2x2 max pooling with stride 2 ('valid': a trailing odd row or column is not
+// computed), as conv2d_relu_maxpool (argmax null) and conv2d_relu_maxpool_train compute it; `activation` is one
+// the output transform applies inline. The pooled values equal winograd_forward's followed by the pooling kernels'.
+void winograd_forward_maxpool2(const Conv2dShape& s, const float* x, const float* w, const float* bias,
+                               UnaryOp activation, float alpha, float* y, uint8_t* argmax);
 // dx as conv2d_backward_input from dz (the upstream gradient with any activation gradient already applied):
 // dz convolved with the kernel rotated by 180 degrees and its channels swapped, which is a 3x3 stride-1 convolution.
 void winograd_backward_input(const Conv2dShape& s, const float* dz, const float* w, float* dx);

@@ -99,27 +99,45 @@ inline R activate(R v, UnaryOp a, float alpha) {
   }
 }
 
+// Output tile t: its image, first output row and column, and how many of its rows and columns lie in the output.
+struct OutputTile {
+  int64_t n, oh0, ow0;
+  int rows, cols;
+};
+inline OutputTile output_tile(const WinogradConv& g, int64_t t) {
+  const int64_t th = g.tiles_h(), tw = g.tiles_w();
+  const int64_t oh0 = t % (th * tw) / tw * kWinogradTile, ow0 = t % tw * kWinogradTile;
+  return {t / (th * tw), oh0, ow0, static_cast<int>(std::min<int64_t>(kWinogradTile, g.out_h - oh0)),
+          static_cast<int>(std::min<int64_t>(kWinogradTile, g.out_w - ow0))};
+}
+
+// tmp[r][j] = (A^T m)[r][j] for one channel block of a tile's 36 products (m[p] at in + p * point_stride + ch): the
+// first half of the output transform.
+inline void output_columns(const float* in, int64_t point_stride, int64_t ch, int64_t left,
+                           R tmp[kWinogradTile][kWinogradAlpha]) {
+  for (int j = 0; j < kWinogradAlpha; ++j) {
+    R col[kWinogradAlpha], o[kWinogradTile];
+    for (int i = 0; i < kWinogradAlpha; ++i) col[i] = load_part(in + (i * kWinogradAlpha + j) * point_stride + ch, left);
+    output_1d(col, o);
+    for (int r = 0; r < kWinogradTile; ++r) tmp[r][j] = o[r];
+  }
+}
+
 void output_tiles(const WinogradConv& g, const float* m, int64_t point_stride, int64_t t0, int64_t count,
                   const float* bias, UnaryOp activation, float alpha, float* y) {
-  const int64_t th = g.tiles_h(), tw = g.tiles_w(), oc = g.out_c;
+  const int64_t oc = g.out_c;
   const bool in_registers = inline_activation(activation);
   const UnaryOp in_loop = in_registers ? activation : UnaryOp::linear;
   for (int64_t t = t0; t < t0 + count; ++t) {
-    const int64_t n = t / (th * tw), ty = t % (th * tw) / tw, tx = t % tw;
-    const int64_t oh0 = ty * kWinogradTile, ow0 = tx * kWinogradTile;
-    const int rows = static_cast<int>(std::min<int64_t>(kWinogradTile, g.out_h - oh0));
-    const int cols = static_cast<int>(std::min<int64_t>(kWinogradTile, g.out_w - ow0));
+    const OutputTile tile = output_tile(g, t);
+    const int64_t n = tile.n, oh0 = tile.oh0, ow0 = tile.ow0;
+    const int rows = tile.rows, cols = tile.cols;
     const float* in = m + (t - t0) * oc;
     float* base = y + ((n * g.out_h + oh0) * g.out_w + ow0) * oc;
     for (int64_t ch = 0; ch < oc; ch += kW) {
       const int64_t left = oc - ch;
-      R tmp[kWinogradTile][kWinogradAlpha];  // tmp[r][j] = (A^T m)[r][j]
-      for (int j = 0; j < kWinogradAlpha; ++j) {
-        R col[kWinogradAlpha], o[kWinogradTile];
-        for (int i = 0; i < kWinogradAlpha; ++i) col[i] = load_part(in + (i * kWinogradAlpha + j) * point_stride + ch, left);
-        output_1d(col, o);
-        for (int r = 0; r < kWinogradTile; ++r) tmp[r][j] = o[r];
-      }
+      R tmp[kWinogradTile][kWinogradAlpha];
+      output_columns(in, point_stride, ch, left, tmp);
       const R b = bias ? load_part(bias + ch, left) : Vec::zero();
       for (int r = 0; r < rows; ++r) {
         R o[kWinogradTile];
@@ -132,6 +150,49 @@ void output_tiles(const WinogradConv& g, const float* m, int64_t point_stride, i
       for (int r = 0; r < rows; ++r) {
         float* row = base + r * g.out_w * oc;
         TN_ISA_NS::unary(activation, row, row, cols * oc, alpha);
+      }
+    }
+  }
+}
+
+// As output_tiles with an inline activation, then 2x2 max pooling of each tile's outputs, as conv2d_relu_maxpool's
+// pooling kernels compute it (the NaN-propagating maximum, positions in the order 0, 1, 2, 3 = a * 2 + b, the first
+// maximum kept): y [n, out_h / 2, out_w / 2, out_c] and, when not null, argmax of the same shape. Tiles start at
+// multiples of 4, so with g.out_h and g.out_w even (only the rows and columns the windows cover) every window lies
+// inside one tile, and the convolution's output never goes to memory.
+void pooled_output_tiles(const WinogradConv& g, const float* m, int64_t point_stride, int64_t t0, int64_t count,
+                         const float* bias, UnaryOp activation, float alpha, float* y, uint8_t* argmax) {
+  const int64_t oc = g.out_c;
+  const int64_t ph = g.out_h / 2, pw = g.out_w / 2;
+  for (int64_t t = t0; t < t0 + count; ++t) {
+    const OutputTile tile = output_tile(g, t);
+    const int64_t n = tile.n, oh0 = tile.oh0, ow0 = tile.ow0;
+    const int prows = tile.rows / 2, pcols = tile.cols / 2;
+    const float* in = m + (t - t0) * oc;
+    const int64_t at = ((n * ph + oh0 / 2) * pw + ow0 / 2) * oc;
+    for (int64_t ch = 0; ch < oc; ch += kW) {
+      const int64_t left = oc - ch;
+      R tmp[kWinogradTile][kWinogradAlpha];
+      output_columns(in, point_stride, ch, left, tmp);
+      const R b = bias ? load_part(bias + ch, left) : Vec::zero();
+      for (int pr = 0; pr < prows; ++pr) {
+        R top[kWinogradTile], bottom[kWinogradTile];
+        output_1d(tmp[2 * pr], top);
+        output_1d(tmp[2 * pr + 1], bottom);
+        for (int pq = 0; pq < pcols; ++pq) {
+          const R window[4] = {activate(top[2 * pq] + b, activation, alpha), activate(top[2 * pq + 1] + b, activation, alpha),
+                               activate(bottom[2 * pq] + b, activation, alpha),
+                               activate(bottom[2 * pq + 1] + b, activation, alpha)};
+          R best = window[0], where = Vec::zero();
+          for (int k = 1; k < 4; ++k) {
+            const typename Vec::Lanes take = Vec::takes_max(window[k], best);
+            best = Vec::select(take, window[k], best);
+            if (argmax) where = Vec::select(take, Vec::set1(static_cast<float>(k)), where);
+          }
+          const int64_t o = at + (pr * pw + pq) * oc + ch;
+          store_part(y + o, best, left);
+          if (argmax) Vec::store_bytes(argmax + o, where, std::min<int64_t>(left, kW));
+        }
       }
     }
   }
@@ -153,15 +214,14 @@ inline void gradient_1d(const R* o, R* m) {
 
 void gradient_tiles(const WinogradConv& g, const float* dy, const OutputActivation& act, int64_t t0, int64_t count,
                     float* m, int64_t point_stride, float* dbias) {
-  const int64_t th = g.tiles_h(), tw = g.tiles_w(), oc = g.out_c;
+  const int64_t oc = g.out_c;
   // With an activation, each tile's dz = dy * act'(y) goes through this first (its rows are cols * oc contiguous
   // floats in dy and y), so that dz is never written out in full.
   std::vector<float> dz(act.y ? static_cast<size_t>(kWinogradTile * kWinogradTile * oc) : 0);
   for (int64_t t = t0; t < t0 + count; ++t) {
-    const int64_t n = t / (th * tw), ty = t % (th * tw) / tw, tx = t % tw;
-    const int64_t oh0 = ty * kWinogradTile, ow0 = tx * kWinogradTile;
-    const int rows = static_cast<int>(std::min<int64_t>(kWinogradTile, g.out_h - oh0));
-    const int cols = static_cast<int>(std::min<int64_t>(kWinogradTile, g.out_w - ow0));
+    const OutputTile tile = output_tile(g, t);
+    const int64_t n = tile.n, oh0 = tile.oh0, ow0 = tile.ow0;
+    const int rows = tile.rows, cols = tile.cols;
     const int64_t at = ((n * g.out_h + oh0) * g.out_w + ow0) * oc;
     const float* base = dy + at;
     int64_t row_stride = g.out_w * oc;
@@ -200,7 +260,7 @@ void gradient_tiles(const WinogradConv& g, const float* dy, const OutputActivati
 }  // namespace
 
 extern const WinogradKernels winograd_kernels;
-const WinogradKernels winograd_kernels = {input_tiles, output_tiles, gradient_tiles};
+const WinogradKernels winograd_kernels = {input_tiles, output_tiles, pooled_output_tiles, gradient_tiles};
 
 }  // namespace TN_ISA_NS
 }  // namespace tn

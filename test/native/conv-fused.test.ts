@@ -22,6 +22,8 @@ interface FusedCase extends ConvCase {
   data?: 'random' | 'ties';
   /** Shifts the bias of every other output channel down so far that all of its windows are negative. */
   negativeChannels?: boolean;
+  /** Every pass forced onto Winograd where its geometry allows (the rule picks it only for bigger calls). */
+  winograd?: boolean;
 }
 
 interface Pooled {
@@ -123,9 +125,25 @@ const cases: FusedCase[] = [
   // 160 output tiles of 32 channels: the filter gradient takes Winograd (dz materialised from the pooled gradient).
   { name: 'parallel: 16x16x32 -> 32 valid (Winograd filter gradient)', x: [10, 16, 16, 32], k: [3, 3, 32, 32], bias: true, pool: [2, 2] },
   { name: 'parallel: ties, c=7 oc=40 odd', x: [6, 17, 17, 7], k: [3, 3, 7, 40], bias: true, pool: [2, 2], data: 'ties', negativeChannels: true },
+  // Winograd forced: 2x2 windows pool in its output transform (a 4x4 tile holds four windows), other pools after it.
+  { name: 'Winograd: 15x15 -> 13x13 pooled to 6x6 (3x3 tiles), oc=33 (masked tail)', x: [3, 15, 15, 20], k: [3, 3, 20, 33], bias: true, pool: [2, 2], winograd: true },
+  { name: 'Winograd: same 12x10 (a last tile of two columns), no bias', x: [2, 12, 10, 8], k: [3, 3, 8, 16], padding: 'same', pool: [2, 2], winograd: true },
+  { name: 'Winograd: ties and all-negative windows', x: [2, 11, 11, 3], k: [3, 3, 3, 12], bias: true, pool: [2, 2], data: 'ties', negativeChannels: true, winograd: true },
+  { name: 'Winograd: parallel, 80 tiles of 32 channels', x: [5, 18, 18, 32], k: [3, 3, 32, 32], bias: true, pool: [2, 2], winograd: true },
+  { name: 'Winograd then a 3x3 pool', x: [2, 9, 9, 3], k: [3, 3, 3, 8], bias: true, pool: [3, 3], winograd: true },
 ];
 
 function runCase(c: FusedCase, seed: number): void {
+  if (!c.winograd) return runCaseAs(c, seed);
+  internal.conv2dWinograd('always');
+  try {
+    runCaseAs(c, seed);
+  } finally {
+    internal.conv2dWinograd('auto');
+  }
+}
+
+function runCaseAs(c: FusedCase, seed: number): void {
   const g = geometryOf(c);
   const p = pooledOf(g, c.pool);
   const [ph, pw] = c.pool;
@@ -165,6 +183,8 @@ function runCase(c: FusedCase, seed: number): void {
     // and for the input gradient, whose dz is mostly zeros here, measured against its tiles' mag. Which passes take
     // it depends on the thread count.
     const plan = internal.conv2dPlan(g.native);
+    if (c.winograd) expect(plan.forward, `${tag}: forced plan`).toBe('winograd');
+    const ySlope = plan.forward === 'winograd' ? 5 : 1;
     const dwSlope = plan.backwardFilter === 'winograd' ? 5 : 1;
     const dxSlope = plan.backwardInput === 'winograd' ? 5 : 1;
     const dxMag = plan.backwardInput === 'winograd' ? winogradTileMag(bi.mag, g.n, g.h, g.w, g.c) : bi.mag;
@@ -187,7 +207,13 @@ function runCase(c: FusedCase, seed: number): void {
     // Exactly the unfused output, and exactly its routing.
     expect(Array.from(y), `${tag} y equals the unfused path`).toEqual(Array.from(yUnfused));
     expect(Array.from(argmax), `${tag} argmax equals the unfused routing`).toEqual(Array.from(routing));
-    expectClose(y, yRef, yMag, `${tag} y against the reference`);
+    expectClose(y, yRef, yMag, `${tag} y against the reference`, ySlope);
+    if (plan.forward === 'winograd') {
+      // Inference pools Winograd's output the same way (direct shapes' inference kernel need not equal the unfused).
+      const yInfer = new Float32Array(p.size).fill(Number.NaN);
+      native.conv2dReluMaxPool(x, w, bias, yInfer, g.native, ph, pw);
+      expect(Array.from(yInfer), `${tag} inference y equals the unfused path`).toEqual(Array.from(yUnfused));
+    }
 
     for (const withDx of [false, true]) {
       const what = `${tag}${withDx ? ' with dx' : ''}`;
