@@ -86,3 +86,26 @@ describe('forms TF.js and Keras code writes', () => {
     await expect(tn.utils.imageDatasetFromDirectory('/nonexistent', { imageSize: 28 as unknown as [number, number] })).rejects.toThrow(/imageSize must be \[height, width\] with positive integers, received 28/);
   });
 });
+
+describe("evaluate's result read as TF.js's", () => {
+  it("result[0].dataSync(), result.dataSync() and destructuring without await say to await the numbers (they failed on undefined)", async () => {
+    const m = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [1] })]);
+    m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
+    const x = tn.tensor([[1], [2]]);
+    const y = tn.tensor([[2], [4]]);
+    const result = m.evaluate(x, y, { verbose: 0 }) as unknown as { [i: number]: { dataSync(): unknown }; dataSync(): unknown } & Iterable<unknown>;
+    const hint = /model\.evaluate returns a Promise of numbers, \[loss, \.\.\.metrics\], as Keras's evaluate does \(TF\.js's returns Scalar tensors synchronously\): write `const \[loss, acc\] = await model\.evaluate\(x, y\)`/;
+    expect(() => result[0].dataSync()).toThrow(hint);
+    expect(() => result[1].dataSync()).toThrow(hint);
+    expect(() => result.dataSync()).toThrow(hint);
+    expect(() => { const [loss] = result; return loss; }).toThrow(hint);
+    // Awaited, it is Keras's list of numbers, as before; printing the promise reads none of those properties.
+    expect(Object.prototype.toString.call(result)).toBe('[object Promise]');
+    const { inspect } = await import('node:util');
+    expect(inspect(result)).toMatch(/^Promise/);
+    const [loss, mae] = await (result as unknown as Promise<number[]>);
+    const err = Array.from((m.predict(x) as tn.Tensor).data()).map((p, i) => p - (y.data()[i] as number));
+    expect(loss).toBeCloseTo(err.reduce((s, e) => s + e * e, 0) / 2, 5);
+    expect(mae).toBeCloseTo(err.reduce((s, e) => s + Math.abs(e), 0) / 2, 5);
+  });
+});

@@ -36,6 +36,21 @@ export interface ModelArgs {
 }
 
 /** A plain { ... } object (not a tensor, array or typed array): an options object where data could also go. */
+/**
+ * evaluate is Keras's: a promise of numbers, computed with a turn of the event loop between batches. TF.js's returns
+ * Scalars synchronously, so ported code reads `result[0].dataSync()`, `result.dataSync()` or destructures the result
+ * without await, and would fail on an undefined far from the cause. Those reads of the promise say what to write.
+ */
+function explainTfjsReads<T>(result: Promise<T>): Promise<T> {
+  const explain = () => {
+    throw new Error('model.evaluate returns a Promise of numbers, [loss, ...metrics], as Keras\'s evaluate does (TF.js\'s returns Scalar tensors synchronously): write `const [loss, acc] = await model.evaluate(x, y)`');
+  };
+  for (const key of ['0', '1', '2', '3', 'dataSync', 'arraySync', 'print']) Object.defineProperty(result, key, { get: explain, configurable: true });
+  // A function, not a throwing getter: util.inspect probes Symbol.iterator when it prints the promise.
+  Object.defineProperty(result, Symbol.iterator, { value: explain, configurable: true });
+  return result;
+}
+
 function isPlainOptions(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && Object.keys(v).length > 0;
 }
@@ -586,13 +601,15 @@ export class Model extends Layer {
   }
 
   /** Loss and metrics on the given data: [loss, ...metrics] (or an object with returnDict). */
-  async evaluate(dataset: Dataset<unknown>, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
-  async evaluate(dataset: Dataset<unknown>, args?: EvaluateDatasetArgs): Promise<number[]>;
-  async evaluate(x: Inputs, y: Inputs, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
-  async evaluate(x: Inputs, y: Inputs, args?: EvaluateArgs): Promise<number[]>;
-  async evaluate(x: Inputs | Dataset<unknown>, y?: Inputs | EvaluateDatasetArgs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
-    if (x instanceof Dataset) return datasetTraining.evaluateDataset(this, x, y as EvaluateDatasetArgs);
-    return training.evaluate(this, x, y as Inputs, args);
+  evaluate(dataset: Dataset<unknown>, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
+  evaluate(dataset: Dataset<unknown>, args?: EvaluateDatasetArgs): Promise<number[]>;
+  evaluate(x: Inputs, y: Inputs, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
+  evaluate(x: Inputs, y: Inputs, args?: EvaluateArgs): Promise<number[]>;
+  evaluate(x: Inputs | Dataset<unknown>, y?: Inputs | EvaluateDatasetArgs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
+    const run = async () => x instanceof Dataset
+      ? datasetTraining.evaluateDataset(this, x, y as EvaluateDatasetArgs)
+      : training.evaluate(this, x, y as Inputs, args);
+    return explainTfjsReads(run());
   }
 
   /** TF.js's evaluateDataset: loss and metrics over a tn.data Dataset of batches. */
