@@ -16,6 +16,8 @@
 // Writing (tensornode -> Keras/TF.js, Keras 2 / tfjs-layers spelling, which both TF.js and Keras 2 read):
 //   modelToKeras(model)                -> { class_name, config } for `modelTopology.model_config` or TF.js's
 //                                      `modelTopology`; layerToKeras(layer) for one layer.
+//   cloneFromConfig(layer)             both ways in memory, for cloneModel: unregistered classes and Keras 3's
+//                                      hard_sigmoid, which no file could hold, come back as they were.
 // Custom classes:
 //   registerClass(cls)                 TF.js's tf.serialization.registerClass: registers a Layer subclass under
 //                                      its static `className` (or its constructor name); loading builds it with
@@ -183,6 +185,33 @@ function kerasDType(v: unknown, ctx: KerasLayerContext): DType | undefined {
  * one a file means depends on who wrote it. Set for the duration of one (synchronous) read.
  */
 let legacyHardSigmoid = true;
+
+/**
+ * Set for the duration of one (synchronous) cloneModel, whose spec never leaves memory. As Keras 3's clone_model, it
+ * keeps what only a file cannot hold: Keras 3's hard_sigmoid under its own name, and classes nobody registered (Keras
+ * passes the model's own classes as custom_objects), found again here by the names given them.
+ */
+let cloning: Map<string, CustomClass> | null = null;
+
+/** Keras's clone_model: the layer (or model) rebuilt from its config, in the clone scope. */
+export function cloneFromConfig(layer: Layer, where: string): Layer {
+  const before = [cloning, legacyHardSigmoid] as const;
+  cloning = new Map();
+  legacyHardSigmoid = false;
+  try {
+    return layerFromKeras(layerToKeras(layer), where);
+  } finally {
+    [cloning, legacyHardSigmoid] = before;
+  }
+}
+
+/** The clone scope's name for a class nobody registered: one no registered class can have. */
+function cloneName(cls: CustomClass): string {
+  for (const [name, c] of cloning!) if (c === cls) return name;
+  const name = `${cls.name || 'Layer'}<clone ${cloning!.size}>`;
+  cloning!.set(name, cls);
+  return name;
+}
 
 function kerasActivation(v: unknown, ctx: KerasLayerContext): string | undefined {
   if (v === null || v === undefined) return undefined;
@@ -621,7 +650,7 @@ export function layerFromKeras(spec: KerasLayerSpec, where = 'model'): Layer {
   const c: Json = Array.isArray(spec.config) ? { layers: spec.config } : isObject(spec.config) ? spec.config : {};
   const layerName = typeof c.name === 'string' ? c.name : typeof spec.name === 'string' ? spec.name : '?';
   const ctx: KerasLayerContext = { className, layerName, where };
-  const custom = customClasses.get(className) ?? (typeof spec.registered_name === 'string' ? customClasses.get(spec.registered_name) : undefined);
+  const custom = cloning?.get(className) ?? customClasses.get(className) ?? (typeof spec.registered_name === 'string' ? customClasses.get(spec.registered_name) : undefined);
   if (custom) {
     const layer = wrap(ctx, () => buildCustom(custom, c, ctx));
     // A subclassed model is built as Keras builds one from its build_config: its call() run on that input shape.
@@ -965,6 +994,7 @@ function writableClass(layer: Layer): string {
   if (Object.hasOwn(kerasLayerClasses, cls) && (layerClasses as unknown as Record<string, unknown>)[cls] === layer.constructor) return cls;
   const custom = [...customClasses].find(([, c]) => c === layer.constructor);
   if (custom) return customName(custom[1]);
+  if (cloning) return cloneName(layer.constructor as CustomClass);
   throw new Error(`save: layer "${layer.name}" is a ${layer.constructor.name}, which cannot be saved as a config. Register the class with tn.serialization.registerClass(${layer.constructor.name}), or save its weights with getWeights() and rebuild the model in code.`);
 }
 
@@ -985,8 +1015,8 @@ export function layerToKeras(layer: Layer): KerasLayerSpec {
     }
   }
   const out = camelConfigToKeras(config) as Json;
-  // A wrapper's inner layer config sits one level down.
-  for (const c of [out, isObject(out.layer) && isObject(out.layer.config) ? out.layer.config : {}]) {
+  // A wrapper's inner layer config sits one level down. A clone reads the names back as they are.
+  for (const c of cloning ? [] : [out, isObject(out.layer) && isObject(out.layer.config) ? out.layer.config : {}]) {
     for (const key of ['activation', 'recurrent_activation']) {
       if (c[key] === 'hard_sigmoid_legacy') c[key] = 'hard_sigmoid';
       else if (c[key] === 'hard_sigmoid') {
@@ -1005,6 +1035,12 @@ export function layerToKeras(layer: Layer): KerasLayerSpec {
  * and build_config, the input shape it was first called or built on, which loading builds it on.
  */
 function subclassedToKeras(model: Model): KerasLayerSpec {
+  if (cloning) {
+    // Keras 3's clone_model: the model's class from its config, built as the original was, if it was.
+    const spec: KerasLayerSpec = { class_name: writableClass(model), config: camelConfigToKeras(model.getConfig()) as Json };
+    if (model.buildInputShape) spec.build_config = { input_shape: model.buildInputShape as unknown as Json };
+    return spec;
+  }
   if (![...customClasses.values()].includes(model.constructor as CustomClass)) {
     throw new Error(`save: model "${model.name}" is a subclassed Model (${model.constructor.name}) whose class is not registered, so a file could not rebuild it. Register it with tn.serialization.registerClass(${model.constructor.name}) (give it a getConfig() returning its constructor's arguments, as Keras's get_config), or save its weights with model.saveWeights('weights.weights.h5') and load them into a model built in code with loadWeights.`);
   }

@@ -1,6 +1,11 @@
 // tn.models.cloneModel, Keras's clone_model: the same architecture with new weights.
 import { beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tn from '../../lib/index.js';
+
+const tmpFile = (name: string) => join(mkdtempSync(join(tmpdir(), 'tn-clone-')), name);
 
 beforeEach(() => tn.clearSession());
 
@@ -34,14 +39,65 @@ describe('cloneModel', () => {
     expect(seq.getWeights().map((t) => Array.from(t.data()))).toEqual(before);
   });
 
-  it('refuses what has no config to rebuild from, saying why', () => {
-    class Sub extends tn.Model {
-      d = new tn.layers.Dense(2);
+  it("needs no registered classes, as Keras 3's: a subclassed model and a custom layer are rebuilt by their own class", async () => {
+    class QNet extends tn.Model {
+      hidden: number;
+      a: tn.layers.Dense;
+      b = new tn.layers.Dense(3);
+      constructor(args: { hidden?: number; name?: string } = {}) {
+        super({ name: args.name });
+        this.hidden = args.hidden ?? 4;
+        this.a = new tn.layers.Dense(this.hidden, { activation: 'relu' });
+      }
       override call(x: tn.Tensor | tn.Tensor[]) {
-        return this.d.apply(x as tn.Tensor);
+        return this.b.apply(this.a.apply(x as tn.Tensor));
+      }
+      override getConfig() {
+        return { ...super.getConfig(), hidden: this.hidden };
       }
     }
-    expect(() => tn.models.cloneModel(new Sub())).toThrow(/cloneModel: model "sub\w*" cannot be rebuilt from its config/);
+    class Scale extends tn.Layer {
+      override call(x: tn.Tensor | tn.Tensor[]) {
+        return tn.mul(x as tn.Tensor, 3);
+      }
+    }
+    const x = tn.randomNormal([2, 5], 0, 1, 'float32', 2);
+    const q = new QNet({ hidden: 7 });
+    q.predict(x);
+    const inp = tn.input({ shape: [5] });
+    const fun = new tn.Model({ inputs: inp, outputs: new tn.layers.Dense(2).apply(new Scale({ name: 'scale' }).apply(inp)) });
+    for (const model of [q, fun] as tn.Model[]) {
+      const clone = tn.models.cloneModel(model);
+      expect(clone.constructor).toBe(model.constructor);
+      expect(clone.weights.map((w) => w.shape)).toEqual(model.weights.map((w) => w.shape));
+      clone.setWeights(model.getWeights());
+      expect(Array.from((clone.predict(x) as tn.Tensor).data())).toEqual(Array.from((model.predict(x) as tn.Tensor).data()));
+    }
+    expect((tn.models.cloneModel(q) as QNet).hidden).toBe(7);
+    expect(tn.models.cloneModel(fun).getLayer('scale')).toBeInstanceOf(Scale);
+    // Not built yet: the clone is not either, and builds at its first call.
+    const unbuilt = tn.models.cloneModel(new QNet({ hidden: 2 })) as QNet;
+    expect(unbuilt.built).toBe(false);
+    expect((unbuilt.predict(x) as tn.Tensor).shape).toEqual([2, 3]);
+    expect(unbuilt.weights[0].shape).toEqual([5, 2]);
+    // The clone's leniency stays with cloning: saving still needs the class registered.
+    await expect(q.save(tmpFile('unregistered.keras'))).rejects.toThrow(/QNet\) whose class is not registered/);
+  });
+
+  it("keeps Keras 3's hard_sigmoid and Keras 2's, which only TF.js's file format cannot tell apart", () => {
+    const x = tn.randomNormal([2, 3, 2], 0, 1, 'float32', 3);
+    for (const gate of ['hard_sigmoid', 'hard_sigmoid_legacy'] as const) {
+      const model = new tn.Sequential([new tn.layers.LSTM(4, { recurrentActivation: gate, inputShape: [3, 2] })]);
+      const clone = tn.models.cloneModel(model);
+      expect((clone.layers[0].getConfig() as { recurrentActivation: string }).recurrentActivation).toBe(gate);
+      clone.setWeights(model.getWeights());
+      expect(Array.from((clone.predict(x) as tn.Tensor).data())).toEqual(Array.from((model.predict(x) as tn.Tensor).data()));
+    }
+  });
+
+  it('refuses what has no config to rebuild from, saying why', () => {
+    const model = new tn.Sequential([new tn.layers.Dense(2, { inputShape: [3] }), new tn.layers.Lambda((x) => tn.mul(x as tn.Tensor, 2))]);
+    expect(() => tn.models.cloneModel(model)).toThrow(/cloneModel: model "sequential\w*" cannot be rebuilt from its config: Lambda layer "lambda\w*" wraps a JavaScript function/);
     expect(() => tn.models.cloneModel(null as unknown as tn.Model)).toThrow('cloneModel: expected a tn.Model or tn.Sequential, received null');
   });
 });
