@@ -231,3 +231,44 @@ describe("TF.js's explicit padding and the chained convolutions (tfjs-examples' 
     expect(() => tn.conv2d(small, randomTensor([2, 2, 3, 1], 1), 1, 1)).toThrow('conv2d: the input has 2 channels but the kernel expects 3');
   });
 });
+
+describe("TF.js's tf.image", () => {
+  it('resizeBilinear and resizeNearestNeighbor equal TF.js\'s for every alignCorners / halfPixelCenters, up and down, 3-D and 4-D', async () => {
+    await useCpu();
+    const x = randomTensor([2, 5, 7, 3], 21);
+    const tx = tf.tensor4d(Array.from(x.data() as Float32Array), [2, 5, 7, 3]);
+    const flags: [boolean, boolean][] = [[false, false], [true, false], [false, true]];
+    for (const size of [[9, 4], [3, 7], [1, 1], [10, 14]] as [number, number][]) {
+      for (const [align, half] of flags) {
+        const what = `${size} align ${align} half ${half}`;
+        await expectSameAsTfjs(tn.image.resizeBilinear(x, size, align, half), tf.image.resizeBilinear(tx, size, align, half), `bilinear ${what}`);
+        await expectSameAsTfjs(tn.image.resizeNearestNeighbor(x, size, align, half), tf.image.resizeNearestNeighbor(tx, size, align, half), `nearest ${what}`);
+      }
+    }
+    // TF.js's defaults (neither flag) and the chained forms.
+    await expectSameAsTfjs(x.resizeBilinear([8, 3]), tx.resizeBilinear([8, 3]), 'chained bilinear');
+    await expectSameAsTfjs(x.resizeNearestNeighbor([8, 3], true), tx.resizeNearestNeighbor([8, 3], true), 'chained nearest');
+    const one = tn.slice(x, [0, 0, 0, 0], [1, 5, 7, 3]).reshape([5, 7, 3]);
+    await expectSameAsTfjs(tn.image.resizeBilinear(one, [4, 4]), tf.image.resizeBilinear(tx.slice([0, 0, 0, 0], [1, 5, 7, 3]).reshape([5, 7, 3]) as never, [4, 4]), 'unbatched');
+    await expectSameAsTfjs(tn.image.flipLeftRight(x), tf.image.flipLeftRight(tx), 'flipLeftRight');
+    const gray = tn.image.rgbToGrayscale(x);
+    await expectSameAsTfjs(gray, tf.image.rgbToGrayscale(tx), 'rgbToGrayscale');
+    await expectSameAsTfjs(tn.image.grayscaleToRGB(gray), tf.image.grayscaleToRGB(tf.image.rgbToGrayscale(tx)), 'grayscaleToRGB');
+    const ints = tn.tensor([[[10, 200, 30]]], [1, 1, 3], 'int32');
+    await expectSameAsTfjs(tn.image.rgbToGrayscale(ints), tf.image.rgbToGrayscale(tf.tensor3d([[[10, 200, 30]]], [1, 1, 3], 'int32')), 'int32 rgbToGrayscale');
+    expect(tn.image.rgbToGrayscale(ints).dtype).toBe('int32');
+  });
+
+  it('the resizes have finite-difference gradients; bad calls name the op', () => {
+    const x = randomTensor([1, 3, 4, 2], 22);
+    gradCheck((a) => tn.image.resizeBilinear(a, [5, 3], true, false), [x]);
+    gradCheck((a) => tn.image.resizeBilinear(a, [2, 6]), [x]);
+    gradCheck((a) => tn.image.resizeNearestNeighbor(a, [5, 7], false, true), [x]);
+    expect(() => tn.image.resizeBilinear(x, [2, 2], true, true)).toThrow('image.resizeBilinear: if halfPixelCenters is true, alignCorners must be false');
+    expect(() => tn.image.resizeNearestNeighbor(tn.zeros([4, 4]), [2, 2])).toThrow('image.resizeNearestNeighbor: images must be rank 3 [height, width, channels] or 4 [batch, height, width, channels], received shape [4,4]');
+    expect(() => tn.image.resizeBilinear(x, [0, 2])).toThrow('image.resizeBilinear: size must be [height, width] of positive integers, received [0,2]');
+    expect(() => tn.image.flipLeftRight(tn.zeros([3, 4, 2]))).toThrow('image.flipLeftRight: images must be rank 4 [batch, height, width, channels], received shape [3,4,2]');
+    expect(() => tn.image.rgbToGrayscale(tn.zeros([2, 4]))).toThrow('image.rgbToGrayscale: the image must have rank 2 or more and 3 channels last, received shape [2,4]');
+    expect(() => tn.image.grayscaleToRGB(tn.zeros([2, 3]))).toThrow('image.grayscaleToRGB: the image must have rank 2 or more and 1 channel last, received shape [2,3]');
+  });
+});

@@ -20,14 +20,30 @@ interface AxisWeights {
   lerp: Float32Array;
 }
 
-function axisWeights(inSize: number, outSize: number): AxisWeights {
+/**
+ * How output pixels map onto the input: Keras's half-pixel centers, or TF.js's tf.image flags (by default neither:
+ * s = i * n / m; alignCorners maps the corner pixels onto each other, s = i * (n - 1) / (m - 1)).
+ */
+export interface Sampling {
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+  /** TensorFlow computes the source coordinates in float32, TF.js's CPU kernels in float64: the floor can differ. */
+  coordinates: 'float32' | 'float64';
+}
+const HALF_PIXEL: Sampling = { alignCorners: false, halfPixelCenters: true, coordinates: 'float32' };
+
+function sourceScale(inSize: number, outSize: number, sampling: Sampling): number {
+  return sampling.alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
+}
+
+function axisWeights(inSize: number, outSize: number, sampling: Sampling = HALF_PIXEL): AxisWeights {
   const lower = new Int32Array(outSize);
   const upper = new Int32Array(outSize);
   const lerp = new Float32Array(outSize);
-  const scale = inSize / outSize;
+  const round = sampling.coordinates === 'float32' ? Math.fround : (v: number) => v;
+  const scale = sourceScale(inSize, outSize, sampling);
   for (let i = 0; i < outSize; i++) {
-    // TensorFlow computes the source coordinate in float32; Math.fround keeps the same rounding.
-    const s = Math.fround(Math.fround((i + 0.5) * scale) - 0.5);
+    const s = sampling.halfPixelCenters ? round(round((i + 0.5) * scale) - 0.5) : round(i * scale);
     const f = Math.floor(s);
     lower[i] = Math.max(f, 0);
     upper[i] = Math.min(Math.ceil(s), inSize - 1);
@@ -47,6 +63,14 @@ function checkSize(size: unknown, op: string, inShape: readonly number[]): [numb
     throw new Error(`${op}: size ${JSON.stringify(size)} makes an output of shape ${fmt(out)}, more than the ${maxTensorElements} elements one tensor can hold`);
   }
   return [size[0], size[1]];
+}
+
+/** The images as a float [batch, h, w, c] tensor and the output's height and width, checked. */
+function resizeArgs(images: TensorLike, size: [number, number], op: string): [Tensor, number, number] {
+  const x = floatArg(images, op);
+  if (x.rank !== 4) throw new Error(`${op}: images must be 4-D [batch, height, width, channels], received shape ${fmt(x.shape)}`);
+  const [oh, ow] = checkSize(size, op, x.shape);
+  return [x, oh, ow];
 }
 
 /** y[b, i, j, c] from x[b, h, w, c] by the weights along each axis. */
@@ -116,12 +140,10 @@ function bilinearAdjoint(dy: Float32Array, shape: readonly number[], rows: AxisW
  * Resizes NHWC images [batch, height, width, channels] to [batch, size[0], size[1], channels] by bilinear
  * interpolation with half-pixel centers (Keras 3 / tf.image.resize(method='bilinear'), see the file's header).
  */
-export function resizeBilinear(images: TensorLike, size: [number, number]): Tensor {
-  const x = floatArg(images, 'resizeBilinear');
-  if (x.rank !== 4) throw new Error(`resizeBilinear: images must be 4-D [batch, height, width, channels], received shape ${fmt(x.shape)}`);
-  const [oh, ow] = checkSize(size, 'resizeBilinear', x.shape);
-  const rows = axisWeights(x.shape[1], oh);
-  const cols = axisWeights(x.shape[2], ow);
+export function resizeBilinear(images: TensorLike, size: [number, number], sampling: Sampling = HALF_PIXEL, op = 'resizeBilinear'): Tensor {
+  const [x, oh, ow] = resizeArgs(images, size, op);
+  const rows = axisWeights(x.shape[1], oh, sampling);
+  const cols = axisWeights(x.shape[2], ow, sampling);
   const outShape = [x.shape[0], oh, ow, x.shape[3]];
   const y = empty(outShape);
   if (x.size > 0) bilinearForward(x.values as Float32Array, x.shape, rows, cols, y.values as Float32Array);
@@ -143,10 +165,15 @@ function resizeBilinearAdjoint(dy: Tensor, inShape: readonly number[], rows: Axi
  * (tf.image.resize(method='nearest'), which is resize_nearest_neighbor with half_pixel_centers=True):
  * min(floor((i + 0.5) * n / m), n - 1), the scale and the product in float32 as TensorFlow computes them.
  */
-function nearestIndices(inSize: number, outSize: number): Int32Array {
+function nearestIndices(inSize: number, outSize: number, sampling: Sampling = HALF_PIXEL): Int32Array {
   const idx = new Int32Array(outSize);
-  const scale = Math.fround(inSize / outSize);
-  for (let i = 0; i < outSize; i++) idx[i] = Math.max(0, Math.min(Math.floor(Math.fround((i + 0.5) * scale)), inSize - 1));
+  const round = sampling.coordinates === 'float32' ? Math.fround : (v: number) => v;
+  const scale = round(sourceScale(inSize, outSize, sampling));
+  // With alignCorners the nearest pixel rounds, as TensorFlow's resize_nearest_neighbor does; otherwise it floors.
+  const pick = sampling.alignCorners ? Math.round : Math.floor;
+  for (let i = 0; i < outSize; i++) {
+    idx[i] = Math.max(0, Math.min(pick(round((sampling.halfPixelCenters ? i + 0.5 : i) * scale)), inSize - 1));
+  }
   return idx;
 }
 
@@ -174,12 +201,10 @@ function nearestGather(x: Float32Array, shape: readonly number[], rows: Int32Arr
  * Resizing(interpolation='nearest'), tf.image.resize(method='nearest')). The gradient adds each output's gradient
  * into the input pixel it copied.
  */
-export function resizeNearest(images: TensorLike, size: [number, number]): Tensor {
-  const x = floatArg(images, 'resizeNearest');
-  if (x.rank !== 4) throw new Error(`resizeNearest: images must be 4-D [batch, height, width, channels], received shape ${fmt(x.shape)}`);
-  const [oh, ow] = checkSize(size, 'resizeNearest', x.shape);
-  const rows = nearestIndices(x.shape[1], oh);
-  const cols = nearestIndices(x.shape[2], ow);
+export function resizeNearest(images: TensorLike, size: [number, number], sampling: Sampling = HALF_PIXEL, op = 'resizeNearest'): Tensor {
+  const [x, oh, ow] = resizeArgs(images, size, op);
+  const rows = nearestIndices(x.shape[1], oh, sampling);
+  const cols = nearestIndices(x.shape[2], ow, sampling);
   const y = empty([x.shape[0], oh, ow, x.shape[3]]);
   if (x.size > 0) nearestGather(x.values as Float32Array, x.shape, rows, cols, y.values as Float32Array, false);
   return record(y, 'resizeNearest', [x], (dy) => [resizeNearestAdjoint(dy, x.shape, rows, cols)]);

@@ -11,6 +11,7 @@ import { topk } from '../ops/sort.js';
 import * as np from '../ops/numpy.js';
 import { fmt } from '../shape-util.js';
 import { isStringTensor, maxTensorElements, onesLike, randomUniform, Tensor, tensor, toTensor, zerosLike, type TensorLike } from '../tensor.js';
+import * as image from './image.js';
 
 // Each reads its arguments under its own (TF.js's) name first, so that an error (a string tensor, a bad shape) names
 // the op the program called.
@@ -215,6 +216,9 @@ declare module '../tensor.js' {
     /** TF.js's x.stack(others, axis): [x, ...others] stacked. */
     stack(others: TensorLike | TensorLike[], axis?: number): Tensor;
     topk(k?: number, sorted?: boolean): { values: Tensor; indices: Tensor };
+    /** TF.js's x.resizeBilinear(size, alignCorners, halfPixelCenters): tn.image.resizeBilinear. */
+    resizeBilinear(size: [number, number], alignCorners?: boolean, halfPixelCenters?: boolean): Tensor;
+    resizeNearestNeighbor(size: [number, number], alignCorners?: boolean, halfPixelCenters?: boolean): Tensor;
   }
 }
 
@@ -248,6 +252,8 @@ const chained: Record<string, (this: Tensor, ...args: never[]) => unknown> = {
   where(condition: TensorLike, other: TensorLike) { return where(condition, this, other); },
   stack(others: TensorLike | TensorLike[], axis?: number) { return stack([this, ...(Array.isArray(others) ? others : [others])], axis); },
   topk(k?: number, sorted?: boolean) { return topk(this, k, sorted); },
+  resizeBilinear(size: [number, number], alignCorners?: boolean, halfPixelCenters?: boolean) { return image.resizeBilinear(this, size, alignCorners, halfPixelCenters); },
+  resizeNearestNeighbor(size: [number, number], alignCorners?: boolean, halfPixelCenters?: boolean) { return image.resizeNearestNeighbor(this, size, alignCorners, halfPixelCenters); },
 };
 for (const [name, fn] of Object.entries(chained)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });

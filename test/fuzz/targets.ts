@@ -244,6 +244,14 @@ const signalOp = (name: string, roles: Role[], baseline: () => unknown[]): Targe
   call: (args) => (tn.signal as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args),
 });
 
+/** A function of tn.image (TF.js's tf.image). */
+const imageOp = (name: string, roles: Role[], baseline: () => unknown[]): Target => ({
+  name: `image.${name}`,
+  roles,
+  baseline,
+  call: (args) => (tn.image as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args),
+});
+
 const unary = ['abs', 'ceil', 'cos', 'exp', 'expm1', 'floor', 'log', 'log1p', 'neg', 'reciprocal', 'relu', 'relu6', 'round', 'rsqrt', 'selu', 'sigmoid', 'sign', 'sin', 'softplus', 'softsign', 'sqrt', 'square', 'swish', 'tanh', 'hardSigmoid', 'isNaN', 'logicalNot', 'onesLike', 'zerosLike', 'erf', 'stopGradient', 'clone',
   'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'cosh', 'sinh', 'tan', 'isFinite', 'isInf', 'logSigmoid', 'reverse1d'];
 const binary = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'mod', 'floorDiv', 'atan2', 'logicalXor', 'divNoNan'];
@@ -363,6 +371,11 @@ export const opTargets: Target[] = [
   signalOp('rfft', ['T', 'count'], () => [t([2, 8]), 6]),
   signalOp('stft', ['T', 'count', 'count', 'count'], () => [t([2, 20]), 8, 4, 12]),
   signalOp('linearToMelWeightMatrix', ['count', 'count', 'number', 'number', 'number'], () => [4, 9, 8000, 100, 3000]),
+  imageOp('resizeBilinear', ['T', 'size2', 'bool', 'bool'], () => [t([1, 3, 3, 2]), [5, 4], true, false]),
+  imageOp('resizeNearestNeighbor', ['T', 'size2', 'bool', 'bool'], () => [t([3, 3, 2]), [2, 5], false, true]),
+  imageOp('flipLeftRight', ['T'], () => [t([1, 3, 4, 2])]),
+  imageOp('rgbToGrayscale', ['T'], () => [t([2, 2, 3])]),
+  imageOp('grayscaleToRGB', ['T'], () => [t([2, 2, 1])]),
 ];
 
 // Tensor methods: the op of the same name, called on the first argument.
