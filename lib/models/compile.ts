@@ -50,7 +50,7 @@ class NoLoss extends Loss {
     super({}, 'no_loss');
   }
   call(): Tensor {
-    throw new Error('compile() was given no loss: this model\'s own trainStep / testStep must compute it (or compile with a loss)');
+    throw new Error('compile() was given no loss: this model\'s own trainStep / testStep / computeLoss must compute it (or compile with a loss)');
   }
 }
 
@@ -60,7 +60,7 @@ export function parseCompileArgs(args: CompileArgs, names: string[], ownStep = f
   // runEagerly, jitCompile and stepsPerExecution are Keras's execution settings: taken, and without effect here.
   checkOptionNames(args, ['optimizer', 'loss', 'metrics', 'weightedMetrics', 'lossWeights', 'runEagerly', 'jitCompile', 'stepsPerExecution'], 'compile');
 
-  if (args.loss === undefined && !ownStep) throw new Error('compile: `loss` is required (e.g. "sparse_categorical_crossentropy"), unless the model has its own trainStep');
+  if (args.loss === undefined && !ownStep) throw new Error('compile: `loss` is required (e.g. "sparse_categorical_crossentropy"), unless the model has its own trainStep or computeLoss');
   const n = names.length;
   const perOutput = <T>(v: T | T[] | Record<string, T> | undefined, what: string, isSingle: (x: unknown) => boolean): (T | undefined)[] => {
     if (v === undefined) return names.map(() => undefined);

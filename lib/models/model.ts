@@ -444,7 +444,7 @@ export class Model extends Layer {
    */
   matchOutputCount(n: number): void {
     if (!this.isSubclassed() || !this.compiled || !this.compileArgs || this.compiled.losses.length === n) return;
-    const again = parseCompileArgs(this.compileArgs, Array.from({ length: n }, (_, i) => this.outputLabel(i)), typeof this.trainStep === 'function');
+    const again = parseCompileArgs(this.compileArgs, Array.from({ length: n }, (_, i) => this.outputLabel(i)), this.computesOwnLoss());
     Object.assign(this.compiled, { ...again, customLogs: this.compiled.customLogs, resetOwnMetrics: this.compiled.resetOwnMetrics });
   }
 
@@ -511,6 +511,19 @@ export class Model extends Layer {
   }
 
   /**
+   * @internal Whether a subclass overrides computeLoss (keras.io's Distiller): the built-in train and test steps then
+   * call it for the loss, as Keras 3's do, and compile() needs no loss.
+   */
+  ownComputeLoss(): boolean {
+    return this.computeLoss !== Model.prototype.computeLoss;
+  }
+
+  /** @internal A trainStep or computeLoss of the subclass's own: compile() then needs no loss. */
+  computesOwnLoss(): boolean {
+    return typeof this.trainStep === 'function' || this.ownComputeLoss();
+  }
+
+  /**
    * Keras 3's compute_metrics: updates compile()'s metrics with one batch and returns every metric's result
    * (getMetricsResult()).
    */
@@ -544,7 +557,7 @@ export class Model extends Layer {
     const listed = [args?.loss, args?.lossWeights, Array.isArray(args?.metrics) && args.metrics.length > 0 && args.metrics.every((m) => Array.isArray(m)) ? args.metrics : undefined]
       .find((v) => Array.isArray(v)) as unknown[] | undefined;
     const n = this.isSubclassed() && this.seenOutputCount === null && listed ? listed.length : this.outputCount();
-    const compiled = parseCompileArgs(args, Array.from({ length: n }, (_, i) => this.outputLabel(i)), typeof this.trainStep === 'function');
+    const compiled = parseCompileArgs(args, Array.from({ length: n }, (_, i) => this.outputLabel(i)), this.computesOwnLoss());
     // Keras resets the trackers a custom train_step's model lists in its `metrics` property at each epoch's start.
     compiled.resetOwnMetrics = () => {
       const own = (this as unknown as { metrics?: unknown }).metrics;
@@ -585,7 +598,7 @@ export class Model extends Layer {
       args = y as FitArgs;
       y = undefined;
     }
-    if (args.worker && typeof this.trainStep === 'function') throw new Error(`fit({ worker: true }): model "${this.name}" has its own trainStep, which a worker thread cannot run; train on this thread`);
+    if (args.worker && this.computesOwnLoss()) throw new Error(`fit({ worker: true }): model "${this.name}" has its own ${typeof this.trainStep === 'function' ? 'trainStep' : 'computeLoss'}, which a worker thread cannot run; train on this thread`);
     if (args.worker) {
       checkOptionNames(args, training.FIT_ARGS, 'fit');
       // Loaded on first use: programs that never train on a worker do not load the worker machinery.

@@ -8,7 +8,7 @@ import { mul } from '../ops/elementwise.js';
 import { generator } from '../random.js';
 import { empty, Tensor, Variable, type TensorLike } from '../tensor.js';
 import { checkOptionNames } from '../names.js';
-import { batchLoss, currentLogs, metricsNames, resetMetrics, type Compiled } from './compile.js';
+import { batchLoss, currentLogs, metricsNames, resetMetrics, updateCompiledMetrics, type Compiled } from './compile.js';
 import { cardinality, checkSampleWeight, classWeightsFor, gatherRows, rowRange, toList, type Inputs } from './data.js';
 import type { Model } from './model.js';
 
@@ -186,6 +186,23 @@ function forgettingStepLosses(model: Model, step: () => void): void {
   }
 }
 
+/**
+ * The built-in step's loss, updating the loss tracker and compile()'s metrics: the compiled loss plus the layers' own,
+ * or, as Keras 3's default train_step calls compute_loss, the subclass's own computeLoss (keras.io's Distiller adds
+ * the teacher's distillation loss there).
+ */
+function stepLoss(model: Model, c: Compiled, outs: Tensor[], xs: Tensor[], ys: Tensor[], sw: Tensor | null, training: boolean): Tensor {
+  if (!model.ownComputeLoss()) return batchLoss(c, outs, ys, sw, model.losses);
+  const [x, y] = stepData(model, xs, ys, sw);
+  const loss = model.computeLoss({ x, y, yPred: outs.length === 1 ? outs[0] : outs, sampleWeight: sw, training });
+  if (!(loss instanceof Tensor) || loss.size !== 1) {
+    throw new Error(`${model.className}.computeLoss must return a scalar tensor, received ${loss instanceof Tensor ? `a tensor of shape [${loss.shape.join(', ')}]` : typeof loss}`);
+  }
+  c.lossTracker.addValues(loss.item(), null, xs[0].shape[0]);
+  if (ys.length) updateCompiledMetrics(c, outs, ys, sw);
+  return loss;
+}
+
 function trainStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
   if (typeof model.trainStep === 'function') {
     c.customLogs = stepLogs(model.trainStep(stepData(model, xs, ys, sw)), `${model.className}.trainStep`);
@@ -193,7 +210,7 @@ function trainStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[],
   }
   const outs = model.forward(xs, true);
   model.matchOutputCount(outs.length);
-  const loss = batchLoss(c, outs, ys, sw, model.losses);
+  const loss = stepLoss(model, c, outs, xs, ys, sw, true);
   const vars = model.trainableWeights;
   const optimizer = model.optimizer!;
   // Dense kernels the optimizer can update during the backward pass get no gradient here (Optimizer.fusedDenseUpdate).
@@ -206,6 +223,14 @@ function trainStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[],
 function testStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
   if (typeof model.testStep === 'function') {
     c.customLogs = stepLogs(noGrad(() => model.testStep!(stepData(model, xs, ys, sw))), `${model.className}.testStep`);
+    return;
+  }
+  if (model.ownComputeLoss()) {
+    noGrad(() => {
+      const outs = model.forward(xs, false);
+      model.matchOutputCount(outs.length);
+      stepLoss(model, c, outs, xs, ys, sw, false);
+    });
     return;
   }
   // A model with its own trainStep, compiled without a loss and with no testStep: Keras's default test_step then has

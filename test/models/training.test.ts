@@ -297,6 +297,58 @@ describe("a Model subclass's own trainStep and testStep (Keras 3's train_step)",
   });
 });
 
+describe("a Model subclass's own computeLoss (Keras 3's compute_loss, as keras.io's Distiller overrides it)", () => {
+  // The built-in step calls the subclass's computeLoss: here the student's squared error to the targets plus its
+  // squared distance to a frozen teacher's predictions, so one SGD step can be computed by hand.
+  class Distiller extends tn.Model {
+    constructor(readonly student: tn.Model, readonly teacher: tn.Model) {
+      super({});
+    }
+    override call(x: tn.Tensor | tn.Tensor[]) {
+      return this.student.apply(x as tn.Tensor);
+    }
+    override computeLoss(args: { x?: unknown; y?: tn.Tensor | tn.Tensor[] | null; yPred?: tn.Tensor | tn.Tensor[] }): tn.Tensor {
+      const yPred = args.yPred as tn.Tensor;
+      const teacherPred = this.teacher.apply(args.x as tn.Tensor, { training: false });
+      return tn.add(tn.mean(tn.square(tn.sub(yPred, args.y as tn.Tensor))), tn.mean(tn.square(tn.sub(yPred, teacherPred))));
+    }
+  }
+  const xs = [[1, 2], [-1, 0.5], [0.5, -2], [2, 1]];
+  const ys = [1, 0, -1, 2];
+  const v = [0.5, 0.25];
+  const w0 = [0.3, -0.2];
+  const dot = (a: number[], b: number[]) => a[0] * b[0] + a[1] * b[1];
+  const lossAt = (w: number[]) => xs.reduce((s, x, i) => s + (dot(x, w) - ys[i]) ** 2 + (dot(x, w) - dot(x, v)) ** 2, 0) / xs.length;
+
+  function distiller(): Distiller {
+    const student = new tn.Sequential([new Dense(1, { inputShape: [2], useBias: false })]);
+    student.setWeights([tn.tensor(w0.map((e) => [e]))]);
+    const teacher = new tn.Sequential([new Dense(1, { inputShape: [2], useBias: false })]);
+    teacher.setWeights([tn.tensor(v.map((e) => [e]))]);
+    teacher.trainable = false;
+    return new Distiller(student, teacher);
+  }
+
+  it('fit and evaluate take their loss from it, compile needs no loss, and the metrics are the student\'s', async () => {
+    const model = distiller();
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), metrics: ['mae'] });
+    const x = tn.tensor(xs);
+    const y = tn.tensor(ys.map((e) => [e]));
+    const h = await model.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+    expect(h.history.loss[0]).toBeCloseTo(lossAt(w0), 5);
+    expect(h.history.mae[0]).toBeCloseTo(xs.reduce((s, e, i) => s + Math.abs(dot(e, w0) - ys[i]), 0) / 4, 5);
+    // One SGD step on the loss by hand: d/dw = 2/n sum x ((x.w - y) + (x.w - x.v)).
+    const g = [0, 1].map((k) => xs.reduce((s, e, i) => s + e[k] * ((dot(e, w0) - ys[i]) + (dot(e, w0) - dot(e, v))), 0) * 2 / 4);
+    const w1 = w0.map((e, k) => e - 0.1 * g[k]);
+    expect(Array.from(model.student.getWeights()[0].data())).toEqual(w1.map((e) => expect.closeTo(e, 6)));
+    expect(Array.from(model.teacher.getWeights()[0].data())).toEqual(v);
+    const logs = (await model.evaluate(x, y, { verbose: 0, returnDict: true })) as Record<string, number>;
+    expect(logs.loss).toBeCloseTo(lossAt(w1), 5);
+    expect(logs.mae).toBeCloseTo(xs.reduce((s, e, i) => s + Math.abs(dot(e, w1) - ys[i]), 0) / 4, 5);
+    await expect(model.fit(x, y, { epochs: 1, verbose: 0, worker: true })).rejects.toThrow(/has its own computeLoss, which a worker thread cannot run/);
+  });
+});
+
 describe('a trainStep model trained as Keras trains a VAE or a GAN', () => {
   // An autoencoder whose trainStep needs no targets: fit(x, { epochs }) as Keras's vae.fit(x, epochs=...), and a
   // dataset of x alone; compiled with the default optimizer (RMSprop), no loss, no testStep.
