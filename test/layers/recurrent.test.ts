@@ -130,7 +130,7 @@ describe('LSTM and GRU with hard sigmoid gates and the original GRU', () => {
   it('run on the native loops, in inference and in training', async () => {
     // Spies call through to the addon and count the calls.
     const names = ['lstmInference', 'lstmForward', 'lstmBackward', 'gruInference', 'gruForward', 'gruBackward'] as const;
-    const spies = Object.fromEntries(names.map((k) => [k, vi.spyOn(native, k)])) as Record<(typeof names)[number], { mock: { calls: unknown[][] }; mockRestore(): void }>;
+    const spies = Object.fromEntries(names.map((k) => [k, vi.spyOn(native, k)])) as unknown as Record<(typeof names)[number], { mock: { calls: unknown[][] }; mockRestore(): void }>;
     const calls = (k: (typeof names)[number]) => spies[k].mock.calls.length;
     try {
       const model = tn.sequential({ layers: [
