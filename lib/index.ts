@@ -18,6 +18,8 @@ export {
 export * as util from './tfjs/util.js';
 /** TF.js's tf.image: resizeBilinear and resizeNearestNeighbor with TF.js's sampling flags, flipLeftRight, rgbToGrayscale, grayscaleToRGB. */
 export * as image from './tfjs/image.js';
+/** tfjs-node's tf.node: tensorBoard(logdir) for fit's callbacks and summaryFileWriter(logdir) for a custom loop. */
+export * as node from './tfjs/node.js';
 export type { DType, DataArray, NestedArray, NestedStringArray, TensorLike } from './tensor.js';
 // TF.js's rank-named tensor types, for annotated code ported from TF.js: one Tensor class here, so each is Tensor.
 export type { Tensor as Scalar, Tensor as Tensor1D, Tensor as Tensor2D, Tensor as Tensor3D, Tensor as Tensor4D, Tensor as Tensor5D, Tensor as Tensor6D } from './tensor.js';

@@ -339,3 +339,40 @@ describe('TensorBoard callback', () => {
     expect(() => new tn.callbacks.TensorBoard({ embeddingsFreq: 1 })).toThrow(/embeddingsFreq is not supported/);
   });
 });
+
+describe("tfjs-node's tf.node", () => {
+  it('tensorBoard(logdir, { updateFreq }) is the TensorBoard callback: the same epoch and batch scalars', async () => {
+    const logDir = fresh();
+    const { x, y } = data(16);
+    const seen: number[] = [];
+    const history = await model().fit(x, y, {
+      epochs: 2, batchSize: 8, verbose: 0, validationSplit: 0.25,
+      callbacks: [tn.node.tensorBoard(logDir, { updateFreq: 'batch' }), new tn.LambdaCallback({ onBatchEnd: (_b, logs) => void seen.push(logs!.loss) })],
+    });
+    const train = readEvents(eventFile(join(logDir, 'train')));
+    expect(scalars(train, 'epoch_loss')).toEqual(history.history.loss.map((v, i) => [i, Math.fround(v)]));
+    expect(scalars(train, 'batch_loss')).toEqual(seen.map((v, i) => [i + 1, Math.fround(v)]));
+    const val = readEvents(eventFile(join(logDir, 'validation')));
+    expect(scalars(val, 'epoch_accuracy')).toEqual(history.history.val_accuracy.map((v, i) => [i, Math.fround(v)]));
+    expect(() => tn.node.tensorBoard(logDir, { updateFreq: 'sometimes' as 'batch' })).toThrow(`node.tensorBoard: updateFreq must be 'batch' or 'epoch', received "sometimes"`);
+    expect(() => tn.node.tensorBoard(logDir, { updatefreq: 'batch' } as never)).toThrow(/node.tensorBoard: unrecognized option "updatefreq"/);
+  });
+
+  it("summaryFileWriter(logdir) writes a custom loop's scalars and histograms, one writer per logdir", () => {
+    const logDir = fresh();
+    const writer = tn.node.summaryFileWriter(logDir);
+    expect(tn.node.summaryFileWriter(logDir)).toBe(writer);
+    writer.scalar('reward', 1.5, 0);
+    writer.scalar('reward', tn.tensor(2.25), 1);
+    writer.histogram('weights', tn.tensor([1, 2, 2, 3]), 1);
+    writer.flush();
+    const events = readEvents(eventFile(logDir));
+    expect(scalars(events, 'reward')).toEqual([[0, 1.5], [1, 2.25]]);
+    const h = events.find((e) => e.tag === 'weights')!;
+    expect([h.step, h.histo!.min, h.histo!.max, h.histo!.num, h.histo!.sum]).toEqual([1, 1, 3, 4, 8]);
+    expect(() => writer.scalar('reward', tn.tensor([1, 2]), 2)).toThrow("SummaryFileWriter.scalar('reward') must be a number or a one-element tensor, received a tensor of shape [2]");
+    expect(() => writer.scalar('reward', 1, 0.5)).toThrow("SummaryFileWriter.scalar('reward'): step must be an integer, received 0.5");
+    expect(() => writer.histogram('w', tn.tensor([1]), 0, 30)).toThrow(/buckets is not supported/);
+    expect(() => tn.node.summaryFileWriter(logDir, 100)).toThrow(/maxQueue, flushMillis and filenameSuffix are not supported/);
+  });
+});
