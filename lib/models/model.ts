@@ -346,8 +346,24 @@ export class Model extends Layer {
   override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   override apply(inputs: TensorLike | TensorLike[] | Record<string, Tensor>, args?: CallArgs): Tensor;
   // Several outputs come back as an array at run time; cast the result (as Keras users unpack a list).
-  override apply(inputs: TensorLike | TensorLike[] | SymbolicTensor | SymbolicTensor[] | Record<string, Tensor>, args: CallArgs = {}): any {
-    return super.apply(inputs as TensorLike, args);
+  override apply(inputs: TensorLike | TensorLike[] | SymbolicTensor | SymbolicTensor[] | Record<string, Tensor | SymbolicTensor>, args: CallArgs = {}): any {
+    return super.apply(this.inputsByName(inputs) as TensorLike, args);
+  }
+
+  /**
+   * A functional model called on a dict keyed by its inputs' names (a triplet model's { anchor, positive, negative }),
+   * tensors or symbolic tensors, takes them in its inputs' order, as Keras 3's does and as fit and predict take dicts.
+   * A subclassed model's call() gets the dict as it is.
+   */
+  private inputsByName(inputs: unknown): unknown {
+    if (this.isSubclassed() || inputs === null || typeof inputs !== 'object' || Object.getPrototypeOf(inputs) !== Object.prototype) return inputs;
+    const dict = inputs as Record<string, unknown>;
+    if (!Object.values(dict).every((v) => v instanceof Tensor || v instanceof SymbolicTensor)) return inputs;
+    const names = this.inputNames;
+    const missing = names.filter((n) => !(n in dict));
+    if (missing.length) throw new Error(`Model "${this.name}" was called on a dict without ${missing.map((m) => `'${m}'`).join(', ')}: its inputs are named ${names.join(', ')}; received keys ${Object.keys(dict).join(', ')}`);
+    const list = names.map((n) => dict[n]);
+    return list.length === 1 ? list[0] : list;
   }
 
   /** The outputs keep the masks the model's last layers gave them. */

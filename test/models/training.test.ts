@@ -349,6 +349,26 @@ describe("a Model subclass's own computeLoss (Keras 3's compute_loss, as keras.i
   });
 });
 
+describe('a functional model called on a dict keyed by its input names', () => {
+  // keras.io's triplet network: a custom step calls the model on { anchor, positive, negative }, as Keras 3 takes it.
+  it('takes the tensors in its inputs\' order, concrete or symbolic, and names missing keys', () => {
+    const anchor = tn.input({ name: 'anchor', shape: [2] });
+    const positive = tn.input({ name: 'positive', shape: [2] });
+    const out = new tn.layers.Subtract().apply([anchor, positive]) as tn.SymbolicTensor;
+    const model = new tn.Model({ inputs: [anchor, positive], outputs: out });
+    const a = tn.tensor([[1, 2], [3, 4]]);
+    const p = tn.tensor([[10, 20], [30, 40]]);
+    // Keys in the other order: the names decide, so anchor - positive, not positive - anchor.
+    expect((model.apply({ positive: p, anchor: a }) as tn.Tensor).array()).toEqual([[-9, -18], [-27, -36]]);
+    expect((model.apply({ positive: p, anchor: a }, { training: true }) as tn.Tensor).array()).toEqual([[-9, -18], [-27, -36]]);
+    const x1 = tn.input({ name: 'x1', shape: [2] });
+    const x2 = tn.input({ name: 'x2', shape: [2] });
+    const outer = new tn.Model({ inputs: [x1, x2], outputs: model.apply({ anchor: x2, positive: x1 } as never) as tn.SymbolicTensor });
+    expect((outer.predict([a, p]) as tn.Tensor).array()).toEqual([[9, 18], [27, 36]]);
+    expect(() => model.apply({ anchor: a, positve: p })).toThrow(/Model "functional\w*" was called on a dict without 'positive': its inputs are named anchor, positive; received keys anchor, positve/);
+  });
+});
+
 describe('a trainStep model trained as Keras trains a VAE or a GAN', () => {
   // An autoencoder whose trainStep needs no targets: fit(x, { epochs }) as Keras's vae.fit(x, epochs=...), and a
   // dataset of x alone; compiled with the default optimizer (RMSprop), no loss, no testStep.
