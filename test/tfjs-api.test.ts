@@ -208,6 +208,22 @@ describe("TF.js's tf.losses functions", () => {
     expect(() => tn.losses.computeWeightedLoss(tn.zeros([2]), null, 7 as never)).toThrow(/computeWeightedLoss: unknown reduction 7/);
     expect(() => tn.losses.softmaxCrossEntropy(tn.zeros([2, 3]), tn.zeros([2, 3]), null, 2)).toThrow('softmaxCrossEntropy: labelSmoothing must be a number in [0, 1], received 2');
   });
+
+  it("minimizing Keras's per-sample meanSquaredError as TF.js code does says to take its mean, with the shape", () => {
+    const w = tn.variable(tn.zeros([2, 1]));
+    const x = tn.tensor([[1, 2], [3, 4], [5, 6]]);
+    const y = tn.tensor([[1], [2], [3]]);
+    const perSample = () => tn.losses.meanSquaredError(y, tn.matMul(x, w));
+    const hint = "f must return a scalar tensor, received shape [3]; a loss of one value per sample (Keras's tn.losses.meanSquaredError and the other tn.losses functions give one, where TF.js's reduce it) needs its .mean()";
+    expect(() => tn.train.sgd(0.01).minimize(perSample)).toThrow(`SGD.minimize: ${hint}`);
+    expect(() => tn.variableGrads(perSample)).toThrow(`variableGrads: ${hint}`);
+    expect(() => tn.train.adam(0.01).minimize((() => 3) as never)).toThrow('Adam.minimize: f must return a scalar tensor, received number');
+    // Its mean is what TF.js's meanSquaredError gives, and trains.
+    const opt = tn.train.sgd(0.01);
+    const first = opt.minimize(() => tn.mean(perSample()), true)!.data()[0];
+    for (let i = 0; i < 50; i++) opt.minimize(() => tn.mean(perSample()));
+    expect(tn.mean(perSample()).data()[0]).toBeLessThan(first / 10);
+  });
 });
 
 describe("TF.js's tf.metrics functions", () => {

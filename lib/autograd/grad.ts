@@ -95,12 +95,21 @@ export function valueAndGrads(f: ScalarFn): (args: TensorLike[], dy?: TensorLike
 }
 
 /**
+ * The error for a function to minimize or differentiate whose result is not one number. Its usual cause in ported
+ * TF.js code is a loss of one value per sample: tn.losses are Keras's functions, where TF.js's reduce to a scalar.
+ */
+export function notScalarError(op: string, result: unknown): Error {
+  if (!(result instanceof Tensor)) return new Error(`${op}: f must return a scalar tensor, received ${result === null ? 'null' : typeof result}`);
+  return new Error(`${op}: f must return a scalar tensor, received shape ${fmt(result.shape)}; a loss of one value per sample (Keras's tn.losses.meanSquaredError and the other tn.losses functions give one, where TF.js's reduce it) needs its .mean()`);
+}
+
+/**
  * The value of f() and the gradients of it with respect to trainable variables: those in varList, or every
  * trainable variable f used. Keys are variable names.
  */
 export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
   const y = call(f, [], 'variableGrads');
-  if (y.size !== 1) throw new Error(`variableGrads: f must return a scalar, received shape ${fmt(y.shape)}`);
+  if (y.size !== 1) throw notScalarError('variableGrads', y);
   const sources = varList ?? null;
   if (sources) {
     for (const v of sources) {

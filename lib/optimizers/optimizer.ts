@@ -5,7 +5,7 @@ import { allocate } from '../memory.js';
 import { native } from '../native.js';
 import { checkOptionNames, lookup, normalizeName } from '../names.js';
 import { fmt } from '../shape-util.js';
-import { recordedVariable } from '../autograd/grad.js';
+import { notScalarError, recordedVariable } from '../autograd/grad.js';
 import { Tensor, Variable, variableByName } from '../tensor.js';
 import { getSchedule, LearningRateSchedule } from './schedules.js';
 
@@ -255,7 +255,7 @@ export abstract class Optimizer {
    */
   minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
     const cost = asGradFunction(f);
-    if (!(cost instanceof Tensor) || cost.size !== 1) throw new Error(`${this.constructor.name}.minimize: f must return a scalar tensor`);
+    if (!(cost instanceof Tensor) || cost.size !== 1) throw notScalarError(`${this.constructor.name}.minimize`, cost);
     const g = backward(cost, null, varList ? varList.filter((v) => v.trainable) : null);
     const pairs: [Tensor, Variable][] = [];
     for (const [t, gt] of g) if (t instanceof Variable) pairs.push([gt, t]);
