@@ -904,6 +904,10 @@ bool winograd_pooled(const Conv2dShape& s, int64_t pool_h, int64_t pool_w) {
   return pool_h == 2 && pool_w == 2 && forward_algorithm(s) == Algorithm::winograd;
 }
 
+bool winograd_pooled_filter(const Conv2dShape& s, int64_t pool_h, int64_t pool_w) {
+  return pool_h == 2 && pool_w == 2 && backward_filter_algorithm(s) == Algorithm::winograd;
+}
+
 }  // namespace
 
 void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, const float* bias, int64_t pool_h,
@@ -940,16 +944,19 @@ void conv2d_relu_maxpool_backward(const Conv2dShape& s, const float* x, const fl
     std::memset(dbias, 0, sizeof(float) * s.oc);
     dbias = nullptr;
   }
+  // Winograd's filter gradient reads the pooled gradient itself, and has tiles only where the windows cover.
+  const bool winograd_filter = dw && winograd_pooled_filter(s, pool_h, pool_w);
   const bool direct_filter = dw && pooled_filter_direct(s, pool_h, pool_w);
   // One materialised dz serves the unfused kernels: the input gradient where scattering does not pay, and a filter
   // gradient too wide for the direct kernels (conv2d_backward_filter then picks im2col or GEMM as it would unfused).
   const bool scatter = dx && scatter_input_gradient(s);
   const float* dz = nullptr;
-  if ((dx && !scatter && s.n * s.h * s.w * s.c > 0) || (dw && !direct_filter))
+  if ((dx && !scatter && s.n * s.h * s.w * s.c > 0) || (dw && !direct_filter && !winograd_filter))
     dz = materialise_pooled_grad(s, dy, y, argmax, pool_h, pool_w);
   if (dx && scatter) pooled_input_gradient(s, w, dy, y, argmax, pool_h, pool_w, dx);
   else if (dx) conv2d_backward_input(s, dz, w, dx);
-  if (dw && direct_filter) pooled_filter_gradient(s, x, dy, y, argmax, pool_h, pool_w, dw, dbias);
+  if (winograd_filter) winograd_backward_filter_maxpool2(s, x, dy, y, argmax, dw, dbias);
+  else if (dw && direct_filter) pooled_filter_gradient(s, x, dy, y, argmax, pool_h, pool_w, dw, dbias);
   else if (dw) conv2d_backward_filter(s, x, dz, dw, dbias);
   else if (dbias) pooled_bias_gradient(s, dy, y, pool_h, pool_w, dbias);
 }

@@ -253,10 +253,14 @@ void winograd_backward_input(const Conv2dShape& s, const float* dz, const float*
   });
 }
 
-void winograd_backward_filter(const Conv2dShape& s, const float* x, const float* dy, const OutputActivation& act,
-                              float* dw, float* dbias) {
+namespace {
+
+// dw and dbias over g's output tiles; gradient(t0, count, m, m_stride, bias_sums) writes a chunk's 36 product
+// gradients (gradient_tiles or pooled_gradient_tiles) and adds its bias gradient to bias_sums.
+template <typename Gradient>
+void filter_gradient(const Conv2dShape& s, const WinogradConv& g, const float* x, Gradient gradient, float* dw,
+                     float* dbias) {
   const WinogradKernels& k = kernels();
-  const WinogradConv g{s.n, s.h, s.w, s.c, s.oh, s.ow, s.oc, s.pad_top, s.pad_left};
   const int64_t tiles = g.tiles(), plane = s.c * s.oc;
   const int64_t chunk = l2_chunk(s.c, s.oc);
   const int64_t chunks = (tiles + chunk - 1) / chunk;
@@ -277,7 +281,7 @@ void winograd_backward_filter(const Conv2dShape& s, const float* x, const float*
     for (int64_t c = c0; c < c1; ++c) {
       const int64_t t0 = c * chunk, count = std::min(chunk, tiles - t0);
       k.input_tiles(g, x, t0, count, v, v_stride);
-      k.gradient_tiles(g, dy, act, t0, count, m, m_stride, bias_sums);
+      gradient(t0, count, m, m_stride, bias_sums);
       for (int p = 0; p < kWinogradPoints; ++p)
         sgemm_serial(true, false, s.c, s.oc, count, v + p * v_stride, s.c, m + p * m_stride, s.oc,
                      c == c0 ? 0.0f : 1.0f, sums + p * plane, s.oc);
@@ -297,6 +301,24 @@ void winograd_backward_filter(const Conv2dShape& s, const float* x, const float*
   }
   untransform_kernel(scratch, s.c, s.oc, dw);
   if (dbias) std::memcpy(dbias, scratch + kWinogradPoints * plane, sizeof(float) * s.oc);
+}
+
+}  // namespace
+
+void winograd_backward_filter(const Conv2dShape& s, const float* x, const float* dy, const OutputActivation& act,
+                              float* dw, float* dbias) {
+  const WinogradConv g{s.n, s.h, s.w, s.c, s.oh, s.ow, s.oc, s.pad_top, s.pad_left};
+  filter_gradient(s, g, x, [&](int64_t t0, int64_t count, float* m, int64_t m_stride, float* bias_sums) {
+    kernels().gradient_tiles(g, dy, act, t0, count, m, m_stride, bias_sums);
+  }, dw, dbias);
+}
+
+void winograd_backward_filter_maxpool2(const Conv2dShape& s, const float* x, const float* dy, const float* y,
+                                       const uint8_t* argmax, float* dw, float* dbias) {
+  const WinogradConv g{s.n, s.h, s.w, s.c, s.oh / 2 * 2, s.ow / 2 * 2, s.oc, s.pad_top, s.pad_left};
+  filter_gradient(s, g, x, [&](int64_t t0, int64_t count, float* m, int64_t m_stride, float* bias_sums) {
+    kernels().pooled_gradient_tiles(g, dy, y, argmax, t0, count, m, m_stride, bias_sums);
+  }, dw, dbias);
 }
 
 }  // namespace tn

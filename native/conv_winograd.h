@@ -51,6 +51,11 @@ struct WinogradKernels {
   // dbias, when not null, gets the tiles' dz added per channel.
   void (*gradient_tiles)(const WinogradConv& g, const float* dy, const OutputActivation& act, int64_t t0,
                          int64_t count, float* m, int64_t point_stride, float* dbias);
+  // As gradient_tiles for a convolution followed by relu and 2x2 max pooling, from the pooled gradient dy, output y
+  // and argmax ([n, out_h / 2, out_w / 2, out_c], as conv2d_relu_maxpool_backward takes them) instead of dz; out_h
+  // and out_w even.
+  void (*pooled_gradient_tiles)(const WinogradConv& g, const float* dy, const float* y, const uint8_t* argmax,
+                                int64_t t0, int64_t count, float* m, int64_t point_stride, float* dbias);
 };
 
 namespace avx512 { extern const WinogradKernels winograd_kernels; }
@@ -80,6 +85,12 @@ void winograd_backward_input(const Conv2dShape& s, const float* dz, const float*
 // then carried back to the 3x3 kernel through G^T . G.
 void winograd_backward_filter(const Conv2dShape& s, const float* x, const float* dy, const OutputActivation& act,
                               float* dw, float* dbias);
+
+// dw and dbias (may be null) of act(conv(x, w) + bias) followed by 2x2 max pooling with stride 2, from the pooled
+// gradient dy, the pooled output y and argmax as conv2d_relu_maxpool_train wrote them (relu's gradient), without dz
+// in memory; only the output rows and columns the windows cover have tiles.
+void winograd_backward_filter_maxpool2(const Conv2dShape& s, const float* x, const float* dy, const float* y,
+                                       const uint8_t* argmax, float* dw, float* dbias);
 
 // Which shapes take Winograd: by the measured rule (automatic), or for tests and benchmarks every shape that
 // winograd_geometry accepts (always) or none (never). Process-wide.

@@ -212,6 +212,23 @@ inline void gradient_1d(const R* o, R* m) {
   m[5] = o[3];
 }
 
+// out[p * point_stride + ch] = (A dz A^T)[p] for one channel block of a tile's 4x4 output gradients.
+inline void store_gradient_points(const R dz[kWinogradTile][kWinogradTile], float* out, int64_t point_stride,
+                                  int64_t ch, int64_t left) {
+  R tmp[kWinogradAlpha][kWinogradTile];  // tmp[i][q] = (A dz)[i][q]
+  for (int q = 0; q < kWinogradTile; ++q) {
+    const R col[kWinogradTile] = {dz[0][q], dz[1][q], dz[2][q], dz[3][q]};
+    R r[kWinogradAlpha];
+    gradient_1d(col, r);
+    for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][q] = r[i];
+  }
+  for (int i = 0; i < kWinogradAlpha; ++i) {
+    R r[kWinogradAlpha];
+    gradient_1d(tmp[i], r);
+    for (int j = 0; j < kWinogradAlpha; ++j) store_part(out + (i * kWinogradAlpha + j) * point_stride + ch, r[j], left);
+  }
+}
+
 void gradient_tiles(const WinogradConv& g, const float* dy, const OutputActivation& act, int64_t t0, int64_t count,
                     float* m, int64_t point_stride, float* dbias) {
   const int64_t oc = g.out_c;
@@ -238,20 +255,48 @@ void gradient_tiles(const WinogradConv& g, const float* dy, const OutputActivati
     for (int64_t ch = 0; ch < oc; ch += kW) {
       const int64_t left = oc - ch;
       R sum = Vec::zero();
-      R tmp[kWinogradAlpha][kWinogradTile];  // tmp[i][q] = (A dz)[i][q]; gradients outside the output are zero
+      R dz[kWinogradTile][kWinogradTile];  // gradients outside the output are zero
       for (int q = 0; q < kWinogradTile; ++q) {
-        R col[kWinogradTile], r[kWinogradAlpha];
         for (int a = 0; a < kWinogradTile; ++a)
-          col[a] = a < rows && q < cols ? load_part(base + a * row_stride + q * oc + ch, left) : Vec::zero();
-        sum = sum + ((col[0] + col[1]) + (col[2] + col[3]));
-        gradient_1d(col, r);
-        for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][q] = r[i];
+          dz[a][q] = a < rows && q < cols ? load_part(base + a * row_stride + q * oc + ch, left) : Vec::zero();
+        sum = sum + ((dz[0][q] + dz[1][q]) + (dz[2][q] + dz[3][q]));
       }
-      for (int i = 0; i < kWinogradAlpha; ++i) {
-        R r[kWinogradAlpha];
-        gradient_1d(tmp[i], r);
-        for (int j = 0; j < kWinogradAlpha; ++j) store_part(out + (i * kWinogradAlpha + j) * point_stride + ch, r[j], left);
-      }
+      store_gradient_points(dz, out, point_stride, ch, left);
+      if (dbias) store_part(dbias + ch, load_part(dbias + ch, left) + sum, left);
+    }
+  }
+}
+
+// As gradient_tiles for a convolution followed by relu and 2x2 max pooling, reading the pooled gradient instead of dz:
+// dz at output (h, w) is relu's gradient of dy (from y) at pooled pixel (h / 2, w / 2) where argmax there names
+// position (h % 2) * 2 + w % 2, and 0 elsewhere, as materialise_pooled_grad (conv.cc) writes it; dy, y and argmax are
+// [n, out_h / 2, out_w / 2, out_c], with g.out_h and g.out_w even (the rows and columns the windows cover).
+void pooled_gradient_tiles(const WinogradConv& g, const float* dy, const float* y, const uint8_t* argmax, int64_t t0,
+                           int64_t count, float* m, int64_t point_stride, float* dbias) {
+  const int64_t oc = g.out_c, ph = g.out_h / 2, pw = g.out_w / 2;
+  for (int64_t t = t0; t < t0 + count; ++t) {
+    const OutputTile tile = output_tile(g, t);
+    float* out = m + (t - t0) * oc;
+    for (int64_t ch = 0; ch < oc; ch += kW) {
+      const int64_t left = oc - ch;
+      R sum = Vec::zero();
+      R dz[kWinogradTile][kWinogradTile];  // zero outside the covered rows and columns
+      for (int a = 0; a < kWinogradTile; ++a)
+        for (int q = 0; q < kWinogradTile; ++q) dz[a][q] = Vec::zero();
+      for (int pr = 0; pr < tile.rows / 2; ++pr)
+        for (int pq = 0; pq < tile.cols / 2; ++pq) {
+          const int64_t at = ((tile.n * ph + tile.oh0 / 2 + pr) * pw + tile.ow0 / 2 + pq) * oc + ch;
+          const R grad = load_part(dy + at, left);
+          // 0 * dy keeps a NaN or infinite dy visible, as unary_grad's relu gradient does.
+          const R routed = Vec::select(Vec::greater(load_part(y + at, left), Vec::zero()), grad, Vec::zero() * grad);
+          const R k = Vec::load_bytes(argmax + at, std::min<int64_t>(left, kW));
+          for (int pos = 0; pos < 4; ++pos) {
+            const R v = Vec::select(Vec::equal(k, Vec::set1(static_cast<float>(pos))), routed, Vec::zero());
+            dz[2 * pr + pos / 2][2 * pq + pos % 2] = v;
+            sum = sum + v;
+          }
+        }
+      store_gradient_points(dz, out, point_stride, ch, left);
       if (dbias) store_part(dbias + ch, load_part(dbias + ch, left) + sum, left);
     }
   }
@@ -260,7 +305,8 @@ void gradient_tiles(const WinogradConv& g, const float* dy, const OutputActivati
 }  // namespace
 
 extern const WinogradKernels winograd_kernels;
-const WinogradKernels winograd_kernels = {input_tiles, output_tiles, pooled_output_tiles, gradient_tiles};
+const WinogradKernels winograd_kernels = {input_tiles, output_tiles, pooled_output_tiles, gradient_tiles,
+                                           pooled_gradient_tiles};
 
 }  // namespace TN_ISA_NS
 }  // namespace tn
