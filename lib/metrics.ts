@@ -7,7 +7,28 @@ import type { Loss } from './losses.js';
 import { checkOptionNames, lookup, normalizeName, toSnakeCase } from './names.js';
 import { castTo } from './ops/util.js';
 import { fmt } from './shape-util.js';
-import { Tensor, toTensor, type TensorLike } from './tensor.js';
+import { Tensor, toTensor, uniqueVariableName, variable, type TensorLike, type Variable } from './tensor.js';
+import { getInitializer, type InitializerIdentifier } from './initializers.js';
+import { persistent } from './memory.js';
+
+/** Keras 3's Metric.add_variable arguments (`aggregation` is taken and ignored: one process holds the state). */
+export interface MetricVariableArgs {
+  shape?: number[];
+  initializer?: InitializerIdentifier;
+  dtype?: 'float32' | 'int32';
+  name?: string;
+  aggregation?: string;
+}
+
+/**
+ * A metric's result as logs hold it: a number, or the number of the scalar tensor a custom result() returned (Keras's
+ * result() returns a tensor); any other tensor is an error naming the metric.
+ */
+export function resultValue<T>(result: T | Tensor, name: string): T | number {
+  if (!(result instanceof Tensor)) return result;
+  if (result.size !== 1) throw new Error(`metric "${name}": result() must return a number or a scalar tensor, received a tensor of shape ${fmt(result.shape)}`);
+  return result.item();
+}
 
 /** TF.js's tf.metrics functions (binaryAccuracy, mse, precision, r2Score, ...), beside Keras's metric classes. */
 export {
@@ -17,11 +38,56 @@ export {
 } from './tfjs/metrics.js';
 
 export abstract class Metric {
-  constructor(public name: string) {}
+  name: string;
+  private readonly stateVariables: Variable[] = [];
+  /**
+   * `super(name)`, or Keras's keyword form `super({ name, dtype })` (a custom metric's `super().__init__(name=name,
+   * **kwargs)`); without a name, the class name in snake_case, as Keras names it.
+   */
+  constructor(nameOrArgs?: string | { name?: string; dtype?: string }) {
+    const name = typeof nameOrArgs === 'string' ? nameOrArgs : nameOrArgs?.name ?? toSnakeCase(new.target.name);
+    if (typeof name !== 'string' || name === '') throw new Error(`${new.target.name}: name must be a non-empty string, received ${JSON.stringify(name)}`);
+    const dtype = typeof nameOrArgs === 'object' ? nameOrArgs?.dtype : undefined;
+    if (dtype !== undefined && dtype !== null && dtype !== 'float32') throw new Error(`${new.target.name}: dtype must be 'float32', received ${JSON.stringify(dtype)}`);
+    this.name = name;
+  }
   /** Accumulates one batch. sampleWeight (one weight per sample) weights the average. */
   abstract updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void;
+  /**
+   * The metric's value. A custom metric may return a scalar tensor, as Keras's result() does (its state variable,
+   * `return this.truePositives`); logs, the progress bar and evaluate take its number.
+   */
   abstract result(): number;
+  /** Keras's reset_state: the state back to its start (a custom metric assigns its variables' initial values). */
   abstract resetState(): void;
+  /**
+   * Keras 3's add_variable (and add_weight): a state variable of the metric, never trained, created in the
+   * constructor and updated in updateState with `assign`. `{ shape, initializer, dtype, name }`, shape [] (a scalar)
+   * and initializer 'zeros' by default; `addWeight('tp', { initializer })` is Keras 2's spelling.
+   */
+  addVariable(args: MetricVariableArgs = {}): Variable {
+    if (args === null || typeof args !== 'object') throw new Error(`${this.constructor.name}.addVariable: expected { shape, initializer, dtype, name }, received ${String(args)}`);
+    checkOptionNames(args, ['shape', 'initializer', 'dtype', 'name', 'aggregation'], `${this.constructor.name}.addVariable`);
+    const shape = args.shape ?? [];
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new Error(`${this.constructor.name}.addVariable: shape must be a list of non-negative integers, received ${JSON.stringify(args.shape)}`);
+    }
+    const dtype = args.dtype ?? 'float32';
+    if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`${this.constructor.name}.addVariable: dtype must be 'float32' or 'int32', received ${JSON.stringify(dtype)}`);
+    const init = getInitializer(args.initializer ?? 'zeros');
+    const v = persistent(() => variable(castTo(init.apply(shape), dtype), false, uniqueVariableName(`${this.name}/${args.name ?? 'variable'}`), dtype));
+    this.stateVariables.push(v);
+    return v;
+  }
+  addWeight(args?: MetricVariableArgs): Variable;
+  addWeight(name: string, args?: MetricVariableArgs): Variable;
+  addWeight(first?: string | MetricVariableArgs, args: MetricVariableArgs = {}): Variable {
+    return typeof first === 'string' ? this.addVariable({ ...args, name: first }) : this.addVariable(first);
+  }
+  /** The variables addVariable made, in order (Keras's metric.variables). */
+  get variables(): Variable[] {
+    return this.stateVariables.slice();
+  }
   /** The constructor arguments that rebuild this metric (a saved model's compile() metrics). */
   getConfig(): Record<string, unknown> {
     return { name: this.name };

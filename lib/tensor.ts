@@ -179,6 +179,26 @@ export class Variable extends Tensor {
     if (t._storage !== this._storage) this.values.set(t.values);
   }
 
+  /** Keras's assign_add: adds a value of the variable's shape in place (a custom metric's running count). */
+  assignAdd(value: TensorLike): void {
+    this.assignUpdated(value, 'assignAdd', 1);
+  }
+
+  /** Keras's assign_sub: subtracts a value of the variable's shape in place. */
+  assignSub(value: TensorLike): void {
+    this.assignUpdated(value, 'assignSub', -1);
+  }
+
+  private assignUpdated(value: TensorLike, op: string, sign: 1 | -1): void {
+    const t = toTensor(value, `${op} to variable '${this.name}'`, this.dtype);
+    if (t.size !== this.size || t.shape.length !== this.shape.length || t.shape.some((d, i) => d !== this.shape[i])) {
+      throw new Error(`${op} to variable '${this.name}': shape ${fmt(t.shape)} does not match the variable's shape ${fmt(this.shape)}`);
+    }
+    const v = this.values;
+    const d = t.values;
+    for (let i = 0; i < v.length; i++) v[i] += sign * (d[i] as number);
+  }
+
   /**
    * TF.js's LayerVariable.read(): the variable itself, which already is the tensor (ported code passes
    * `model.trainableWeights.map((w) => w.read())` to variableGrads, and reads weights this way).

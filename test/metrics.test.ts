@@ -103,3 +103,77 @@ describe("Keras's Mean.update_state(values)", () => {
     expect(m.result()).toBe(3);
   });
 });
+
+describe('a custom Metric subclass as Keras writes one', () => {
+  // keras.io's CategoricalTruePositives: state in a variable from addVariable, updated with assignAdd, result() the
+  // variable itself (a scalar tensor, as Keras's result returns).
+  class CategoricalTruePositives extends M.Metric {
+    readonly truePositives: tn.Variable;
+    constructor(args: { name?: string } = {}) {
+      super({ name: args.name ?? 'categorical_true_positives' });
+      this.truePositives = this.addVariable({ shape: [], name: 'ctp', initializer: 'zeros' });
+    }
+    updateState(yTrue: tn.TensorLike, yPred: tn.TensorLike) {
+      const hit = tn.cast(tn.equal(tn.reshape(tn.cast(tn.tensor(yTrue as tn.Tensor), 'int32'), [-1]), tn.argMax(yPred as tn.Tensor, -1)), 'float32');
+      this.truePositives.assignAdd(tn.sum(hit));
+    }
+    result() {
+      return this.truePositives as unknown as number;
+    }
+    resetState() {
+      this.truePositives.assign(0);
+    }
+  }
+
+  it('takes its state from addVariable and its result as a scalar tensor in fit, evaluate and the progress bar', async () => {
+    const m = new CategoricalTruePositives();
+    expect(m.name).toBe('categorical_true_positives');
+    expect(m.variables).toEqual([m.truePositives]);
+    expect(m.truePositives.trainable).toBe(false);
+    const model = new tn.Sequential([new tn.layers.Dense(3, { inputShape: [3], useBias: false, kernelInitializer: 'identity' })]);
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0 }), loss: 'sparse_categorical_crossentropy', metrics: [m] });
+    // The identity kernel predicts each row's largest feature: rows 0, 1 and 3 right, row 2 wrong, row 4 right.
+    const x = tn.tensor([[3, 1, 0], [0, 2, 1], [1, 0, 0], [0, 1, 5], [0, 4, 1]]);
+    const y = tn.tensor([0, 1, 2, 2, 1], [5], 'int32');
+    const lines: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stdout.write;
+    let h: tn.History;
+    try {
+      h = await model.fit(x, y, { epochs: 2, batchSize: 2, verbose: 1 });
+    } finally {
+      process.stdout.write = write;
+    }
+    // Reset at each epoch: 4 right per epoch, not 4 then 8.
+    expect(h.history.categorical_true_positives).toEqual([4, 4]);
+    expect(lines.join('')).toMatch(/categorical_true_positives: 4\.0000/);
+    expect(await model.evaluate(x, y, { verbose: 0, returnDict: true })).toMatchObject({ categorical_true_positives: 4 });
+    m.resetState();
+    expect(m.truePositives.item()).toBe(0);
+  });
+
+  it("Keras 2's addWeight spelling, the class name as default name, and a result that is not a scalar", () => {
+    class Counts extends M.Metric {
+      readonly counts = this.addWeight('counts', { shape: [2], initializer: 'ones' });
+      updateState(_y: tn.TensorLike, yPred: tn.TensorLike) {
+        this.counts.assignSub(tn.tensor([1, 0]));
+        this.counts.assignAdd(tn.sum(yPred as tn.Tensor, 0));
+      }
+      result() {
+        return this.counts as unknown as number;
+      }
+      resetState() {
+        this.counts.assign(tn.ones([2]));
+      }
+    }
+    const c = new Counts();
+    expect(c.name).toBe('counts');
+    c.updateState(null as never, tn.tensor([[1, 2], [3, 4]]));
+    expect(Array.from(c.counts.data())).toEqual([4, 7]);
+    const model = new tn.Sequential([new tn.layers.Dense(2, { inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: 'mse', metrics: [c] });
+    expect(() => model.trainOnBatch(tn.ones([2, 2]), tn.ones([2, 2]))).toThrow(/metric "counts": result\(\) must return a number or a scalar tensor, received a tensor of shape \[2\]/);
+    expect(() => c.addVariable({ shape: [2], intializer: 'ones' } as never)).toThrow(/Counts.addVariable.*intializer/);
+    expect(() => c.counts.assignAdd(tn.ones([3]))).toThrow(/assignAdd to variable '.*counts.*': shape \[3\] does not match the variable's shape \[2\]/);
+  });
+});

@@ -4,7 +4,7 @@ import type { Logs } from '../callbacks/callback.js';
 import { noGrad } from '../autograd/tape.js';
 import { getLoss, Loss, type LossIdentifier } from '../losses.js';
 import { checkOptionNames } from '../names.js';
-import { getMetric, Mean, type Metric, type MetricIdentifier } from '../metrics.js';
+import { getMetric, Mean, resultValue, type Metric, type MetricIdentifier } from '../metrics.js';
 import { add, mul } from '../ops/elementwise.js';
 import type { OptimizerIdentifier } from '../optimizers/optimizer.js';
 import { tensor, type Tensor } from '../tensor.js';
@@ -148,7 +148,7 @@ export function currentLogs(c: Compiled): Logs {
   if (c.customLogs) return { ...c.customLogs };
   const logs: Logs = { loss: c.lossTracker.result() };
   for (const t of c.outputLossTrackers) logs[t.name] = t.result();
-  for (const m of [...c.metrics.flat(), ...c.weightedMetrics.flat()]) logs[m.name] = m.result();
+  for (const m of [...c.metrics.flat(), ...c.weightedMetrics.flat()]) logs[m.name] = resultValue(m.result(), m.name);
   return logs;
 }
 
@@ -235,7 +235,7 @@ export class CompileMetrics {
   }
   result(): Logs {
     const out: Logs = {};
-    for (const m of [...this.c.metrics.flat(), ...this.c.weightedMetrics.flat()]) out[m.name] = m.result();
+    for (const m of [...this.c.metrics.flat(), ...this.c.weightedMetrics.flat()]) out[m.name] = resultValue(m.result(), m.name);
     return out;
   }
   resetState(): void {

@@ -8,7 +8,7 @@ import { noGrad } from '../autograd/tape.js';
 import { add } from '../ops/elementwise.js';
 import { Tensor, zeros, type TensorLike, type Variable } from '../tensor.js';
 import { CompileMetrics, compiledLoss, metricsNames, parseCompileArgs, updateCompiledMetrics, type CompileArgs, type Compiled } from './compile.js';
-import { Metric } from '../metrics.js';
+import { Metric, resultValue } from '../metrics.js';
 import { checkOptionNames } from '../names.js';
 import { toList, type Inputs } from './data.js';
 import { buildGraph, runGraph, type Graph } from './functional.js';
@@ -556,7 +556,7 @@ export class Model extends Layer {
   getMetricsResult(): Logs {
     const out: Logs = {};
     for (const m of this.metrics) {
-      const r = m.result();
+      const r = resultValue(m.result(), m.name);
       if (typeof r === 'number') out[m.name] = r;
       else Object.assign(out, r);
     }

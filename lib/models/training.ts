@@ -5,6 +5,7 @@ import { CallbackList, History, toCallbacks, type CallbackArg, type Logs } from 
 import { ProgbarLogger, Progbar } from '../callbacks/progbar.js';
 import { persistent, withScope } from '../memory.js';
 import { mul } from '../ops/elementwise.js';
+import { resultValue } from '../metrics.js';
 import { generator } from '../random.js';
 import { empty, Tensor, Variable, type TensorLike } from '../tensor.js';
 import { checkOptionNames } from '../names.js';
@@ -242,7 +243,7 @@ function testStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], 
       for (const m of own) {
         if (!m || typeof m.name !== 'string' || typeof m.result !== 'function' || m.name === 'loss') continue;
         // compile_metrics' result is an object of its metrics' values, logged under their own names.
-        const r = m.result();
+        const r = resultValue(m.result(), m.name);
         if (typeof r === 'number') logs[m.name] = r;
         else if (r && typeof r === 'object') Object.assign(logs, r);
       }
