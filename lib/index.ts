@@ -14,6 +14,8 @@ export {
   slice3d, slice4d, reverse1d, reverse2d, reverse3d, reverse4d, concat1d, concat2d, concat3d, concat4d, pad1d, pad2d, pad3d,
   pad4d, customGrad, denseBincount, gatherND, scatterND, tensorScatterUpdate,
 } from './tfjs/ops.js';
+/** TF.js's batchNorm, batchNorm2d..4d, separableConv2d, prelu, localResponseNormalization, movingAverage and inTopKAsync. */
+export { batchNorm, batchNorm2d, batchNorm3d, batchNorm4d, separableConv2d, prelu, localResponseNormalization, movingAverage, inTopKAsync } from './tfjs/nn-ops.js';
 /** TF.js's tf.util (shuffle, createShuffledIndices, assert, sizeFromShape, ...); Keras's keras.utils is tn.utils. */
 export * as util from './tfjs/util.js';
 /** TF.js's tf.image: resizeBilinear and resizeNearestNeighbor with TF.js's sampling flags, flipLeftRight, rgbToGrayscale, grayscaleToRGB. */
