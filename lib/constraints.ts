@@ -158,6 +158,19 @@ const classes: Record<string, new (args?: never) => Constraint> = {
 // Keras's function names (max_norm) and class names (MaxNorm), in any case and with or without underscores.
 const table = new Map<string, new (args?: never) => Constraint>(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
 
+/** Constraint subclasses registered with registerClass, by class name: a saved { className, config } rebuilds them. */
+const customConstraints = new Map<string, new (config: Record<string, unknown>) => Constraint>();
+
+/** @internal registerClass's part for a Constraint subclass (Keras's custom constraint), under `name`. */
+export function registerConstraintClass(cls: new (config: Record<string, unknown>) => Constraint, name: string): void {
+  customConstraints.set(name, cls);
+}
+
+/** @internal Whether a saved constraint's class name is one registerClass was given. */
+export function isRegisteredConstraint(className: string): boolean {
+  return customConstraints.has(className);
+}
+
 /** Resolves 'max_norm' / 'maxNorm' / 'MaxNorm', a Constraint, or { className, config }; null when none is given. */
 export function getConstraint(id: ConstraintIdentifier): Constraint | null {
   if (id === null || id === undefined) return null;
@@ -165,7 +178,11 @@ export function getConstraint(id: ConstraintIdentifier): Constraint | null {
   const known = Object.keys(classes);
   const find = (name: string) => lookup(table, name, 'constraint', known);
   if (typeof id === 'string') return new (find(id))();
-  if (typeof id === 'object' && typeof id.className === 'string') return new (find(id.className) as unknown as new (a: unknown) => Constraint)(id.config ?? {});
+  if (typeof id === 'object' && typeof id.className === 'string') {
+    const custom = customConstraints.get(id.className);
+    if (custom) return new custom(id.config ?? {});
+    return new (find(id.className) as unknown as new (a: unknown) => Constraint)(id.config ?? {});
+  }
   throw new Error(`Unknown constraint ${JSON.stringify(id)}. Known constraints: ${known.join(', ')}`);
 }
 

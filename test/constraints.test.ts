@@ -106,3 +106,73 @@ describe('constraints', () => {
     warn.mockRestore();
   });
 });
+
+describe('a custom Constraint and Regularizer registered with registerClass', () => {
+  // Keras's CenterAround (keras.io's "Making new layers and models via subclassing") and a strength-scaled L2.
+  class CenterAround extends C.Constraint {
+    readonly className = 'CenterAround';
+    readonly refValue: number;
+    constructor(args: { refValue?: number } = {}) {
+      super();
+      this.refValue = args.refValue ?? 0;
+    }
+    apply(values: Float32Array) {
+      const mean = values.reduce((s, v) => s + v, 0) / values.length;
+      for (let i = 0; i < values.length; i++) values[i] = values[i] - mean + this.refValue;
+    }
+    override getConfig() {
+      return { refValue: this.refValue };
+    }
+  }
+  class ScaledL2 extends tn.regularizers.Regularizer {
+    readonly strength: number;
+    constructor(args: { strength?: number } = {}) {
+      super();
+      this.strength = args.strength ?? 0.01;
+    }
+    override apply(w: tn.Tensor) {
+      return tn.mul(tn.sum(tn.square(w)), this.strength);
+    }
+    override getConfig() {
+      return { strength: this.strength };
+    }
+  }
+  tn.serialization.registerClass(CenterAround);
+  tn.serialization.registerClass(ScaledL2);
+
+  for (const file of ['custom-pieces', 'custom-pieces.keras']) {
+    it(`are saved with the model and rebuilt when it loads (${file})`, async () => {
+      const model = new tn.Sequential([
+        new tn.layers.Dense(3, { inputShape: [2], kernelConstraint: new CenterAround({ refValue: 0.5 }), kernelRegularizer: new ScaledL2({ strength: 0.25 }) }),
+      ]);
+      model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+      const path = join(root, file);
+      await model.save(path);
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const loaded = await tn.models.loadModel(path);
+      expect(warn).not.toHaveBeenCalled();
+      warn.mockRestore();
+      const kernel = loaded.layers[0].getWeights()[0];
+      // The penalty is the subclass's: 0.25 * sum(w^2), not an L1L2 of zeros.
+      expect(loaded.losses).toHaveLength(1);
+      expect(loaded.losses[0].item()).toBeCloseTo(0.25 * Array.from(kernel.data()).reduce((s, v) => s + v * v, 0), 5);
+      // The constraint still projects after each update: the kernel's mean is the reference value.
+      await loaded.fit(tn.tensor([[1, 2], [3, -1]]), tn.tensor([[1, 0, 2], [0, 1, 1]]), { epochs: 1, verbose: 0 });
+      const after = Array.from(loaded.layers[0].getWeights()[0].data());
+      expect(after.reduce((s, v) => s + v, 0) / after.length).toBeCloseTo(0.5, 5);
+    });
+  }
+
+  it('an unregistered Regularizer subclass is saved under its own name, so loading names it instead of dropping it', async () => {
+    class Unregistered extends tn.regularizers.Regularizer {
+      override getConfig() {
+        return { factor: 2 };
+      }
+    }
+    const model = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [2], kernelRegularizer: new Unregistered() })]);
+    expect((model.layers[0].getConfig() as { kernelRegularizer: unknown }).kernelRegularizer).toEqual({ className: 'Unregistered', config: { factor: 2 } });
+    const path = join(root, 'unregistered.keras');
+    await model.save(path);
+    await expect(tn.models.loadModel(path)).rejects.toThrow(/kernel_regularizer.*Unregistered.*registered with tn.serialization.registerClass/);
+  });
+});

@@ -37,7 +37,8 @@
 import { getActivation } from '../activations.js';
 import type { DType } from '../dtype.js';
 import { getInitializer } from '../initializers.js';
-import { getRegularizer, type RegularizerIdentifier } from '../regularizers.js';
+import { getRegularizer, isRegisteredRegularizer, registerRegularizerClass, Regularizer, type RegularizerIdentifier } from '../regularizers.js';
+import { Constraint, isRegisteredConstraint, registerConstraintClass } from '../constraints.js';
 import * as layerClasses from '../layers/index.js';
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode, type Shape } from '../layers/layer.js';
 import { Model } from '../models/model.js';
@@ -143,12 +144,13 @@ function kerasRegularizer(v: unknown, ctx: KerasLayerContext, key: string): unkn
   if (typeof v === 'string') return v;
   if (isObject(v) && typeof v.class_name === 'string') {
     const cls = bareClassName(v.class_name);
+    if (isRegisteredRegularizer(cls)) return { className: cls, config: kerasConfigToCamel(v.config ?? {}) };
     if (['L1L2', 'L1', 'L2', 'l1_l2', 'l1', 'l2'].includes(cls)) {
       const c = (v.config ?? {}) as Json;
       return { className: 'L1L2', config: { l1: Number(c.l1 ?? 0), l2: Number(c.l2 ?? 0) } };
     }
   }
-  return fail(ctx, `\`${key}\` is ${JSON.stringify(v)}, which tensornode cannot apply (it knows L1, L2 and L1L2)`);
+  return fail(ctx, `\`${key}\` is ${JSON.stringify(v)}, which tensornode cannot apply (it knows L1, L2, L1L2 and the Regularizer subclasses registered with tn.serialization.registerClass)`);
 }
 
 /**
@@ -157,6 +159,7 @@ function kerasRegularizer(v: unknown, ctx: KerasLayerContext, key: string): unkn
  */
 function kerasConstraint(v: unknown): unknown {
   if (!isObject(v) || typeof v.class_name !== 'string') return typeof v === 'string' ? v : undefined;
+  if (isRegisteredConstraint(bareClassName(v.class_name))) return { className: bareClassName(v.class_name), config: kerasConfigToCamel(v.config ?? {}) };
   const cls = bareClassName(v.class_name).replace(/_/g, '').toLowerCase();
   const name = { maxnorm: 'MaxNorm', nonneg: 'NonNeg', unitnorm: 'UnitNorm', minmaxnorm: 'MinMaxNorm' }[cls];
   if (!name) return undefined;
@@ -579,13 +582,22 @@ function customName(cls: CustomClass): string {
 }
 
 /**
- * TF.js's tf.serialization.registerClass: makes a custom Layer subclass loadable under its class name, and a custom
+ * TF.js's tf.serialization.registerClass: makes a custom Layer subclass loadable under its class name, a custom
  * Loss or Metric subclass rebuildable from the { className, config: getConfig() } that compile()'s arguments
- * serialize to (in a saved model, or on their way to a worker thread).
+ * serialize to (in a saved model, or on their way to a worker thread), and a custom Constraint or Regularizer
+ * subclass rebuildable from the layer config that holds it (constructed with its getConfig()).
  */
 export function registerClass<T extends CustomClass>(cls: T): T;
-export function registerClass<T extends new (config: never) => Loss | Metric>(cls: T): T;
-export function registerClass<T extends CustomClass | (new (config: never) => Loss | Metric)>(cls: T): T {
+export function registerClass<T extends new (config: never) => Loss | Metric | Constraint | Regularizer>(cls: T): T;
+export function registerClass<T extends CustomClass | (new (config: never) => Loss | Metric | Constraint | Regularizer)>(cls: T): T {
+  if (typeof cls === 'function' && cls.prototype instanceof Constraint) {
+    registerConstraintClass(cls as unknown as new (config: Record<string, unknown>) => Constraint, customName(cls as unknown as CustomClass));
+    return cls;
+  }
+  if (typeof cls === 'function' && cls.prototype instanceof Regularizer) {
+    registerRegularizerClass(cls as unknown as new (config: Record<string, unknown>) => Regularizer);
+    return cls;
+  }
   if (typeof cls === 'function' && cls.prototype instanceof Loss) {
     registerLossClass(cls as unknown as new (config: Record<string, unknown>) => Loss);
     return cls;
@@ -595,7 +607,7 @@ export function registerClass<T extends CustomClass | (new (config: never) => Lo
     return cls;
   }
   if (typeof cls !== 'function' || !(cls.prototype instanceof Layer)) {
-    throw new Error(`registerClass: expected a subclass of tn.Layer, tn.losses.Loss or tn.metrics.Metric, received ${typeof cls === 'function' ? cls.name : String(cls)}`);
+    throw new Error(`registerClass: expected a subclass of tn.Layer, tn.losses.Loss, tn.metrics.Metric, tn.constraints.Constraint or tn.regularizers.Regularizer, received ${typeof cls === 'function' ? cls.name : String(cls)}`);
   }
   customClasses.set(customName(cls as CustomClass), cls as CustomClass);
   return cls;

@@ -513,6 +513,8 @@ function keras3Initializer(v: unknown): unknown {
 function keras3Regularizer(v: unknown): unknown {
   if (!isObject(v) || typeof v.class_name !== 'string') return v ?? null;
   const c = isObject(v.config) ? v.config : {};
+  // A Regularizer subclass of the user's keeps its class and config, as its constraints do.
+  if (v.class_name !== 'L1L2') return keras3Object('keras.regularizers', v.class_name, c);
   return keras3Object('keras.regularizers', 'L1L2', { l1: c.l1 ?? 0, l2: c.l2 ?? 0 });
 }
 
