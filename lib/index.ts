@@ -16,6 +16,8 @@ export {
 } from './tfjs/ops.js';
 /** TF.js's batchNorm, batchNorm2d..4d, separableConv2d, prelu, localResponseNormalization, movingAverage and inTopKAsync. */
 export { batchNorm, batchNorm2d, batchNorm3d, batchNorm4d, separableConv2d, prelu, localResponseNormalization, movingAverage, inTopKAsync } from './tfjs/nn-ops.js';
+/** TF.js's stridedSlice, unique, whereAsync, booleanMaskAsync, setdiff1dAsync, mirrorPad, depthToSpace, spaceToBatchND, batchToSpaceND, diag, ensureShape. */
+export { stridedSlice, unique, whereAsync, booleanMaskAsync, setdiff1dAsync, mirrorPad, depthToSpace, spaceToBatchND, batchToSpaceND, diag, ensureShape } from './tfjs/array-ops.js';
 /** TF.js's tf.util (shuffle, createShuffledIndices, assert, sizeFromShape, ...); Keras's keras.utils is tn.utils. */
 export * as util from './tfjs/util.js';
 /** TF.js's tf.image: resizeBilinear and resizeNearestNeighbor with TF.js's sampling flags, flipLeftRight, rgbToGrayscale, grayscaleToRGB. */
