@@ -7,7 +7,7 @@ import { checkOptionNames } from '../names.js';
 import { getMetric, Mean, resultValue, type Metric, type MetricIdentifier } from '../metrics.js';
 import { add, mul } from '../ops/elementwise.js';
 import type { OptimizerIdentifier } from '../optimizers/optimizer.js';
-import { tensor, type Tensor } from '../tensor.js';
+import { tensor, type Tensor, type Variable } from '../tensor.js';
 
 export interface CompileArgs {
   /** Default 'rmsprop', as in Keras. */
@@ -42,6 +42,9 @@ export interface Compiled {
   outputLossTrackers: Mean[];
   /** model.metrics' compile_metrics entry, made when first asked for. */
   compileMetrics?: CompileMetrics;
+  /** The variables trainable, and those frozen, when compile() ran: what fit trains (see trainedVariables). */
+  trainableAtCompile?: Variable[];
+  frozenAtCompile?: Set<Variable>;
 }
 
 /** The loss of a model compiled without one, whose own trainStep computes its loss: using it is an error. */

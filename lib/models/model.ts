@@ -582,6 +582,9 @@ export class Model extends Layer {
     // Keras's default optimizer is RMSprop.
     this.optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
     this.compileArgs = args;
+    // compile() fixes what fit trains, as in Keras and TF.js: a trainable flag changed afterwards needs compile() again.
+    compiled.trainableAtCompile = this.trainableWeights;
+    compiled.frozenAtCompile = new Set(this.nonTrainableWeights);
     this.compiled = compiled;
   }
 

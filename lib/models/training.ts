@@ -204,21 +204,44 @@ function stepLoss(model: Model, c: Compiled, outs: Tensor[], xs: Tensor[], ys: T
   return loss;
 }
 
+/**
+ * The variables fit and trainOnBatch train: those trainable when compile() ran, as Keras's and TF.js's compile fix
+ * them. A GAN compiles its discriminator, then sets discriminator.trainable = false to build and compile the combined
+ * model, and the discriminator's own trainOnBatch must still train it (TF.js's ACGAN). Variables made after compile()
+ * (a model built by its first batch) follow their flags.
+ */
+function trainedVariables(model: Model, c: Compiled): Variable[] {
+  const live = model.trainableWeights;
+  if (!c.trainableAtCompile || !c.frozenAtCompile) return live;
+  const frozen = c.frozenAtCompile;
+  const out = live.filter((v) => !frozen.has(v));
+  const kept = new Set(out);
+  for (const v of c.trainableAtCompile) if (!kept.has(v)) out.push(v);
+  return out;
+}
+
 function trainStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {
   if (typeof model.trainStep === 'function') {
     c.customLogs = stepLogs(model.trainStep(stepData(model, xs, ys, sw)), `${model.className}.trainStep`);
     return;
   }
-  const outs = model.forward(xs, true);
-  model.matchOutputCount(outs.length);
-  const loss = stepLoss(model, c, outs, xs, ys, sw, true);
-  const vars = model.trainableWeights;
-  const optimizer = model.optimizer!;
-  // Dense kernels the optimizer can update during the backward pass get no gradient here (Optimizer.fusedDenseUpdate).
-  // A constrained kernel is projected after its update, which applyGradients does: it takes the separate path.
-  const grads = backward(loss, null, vars, (v) => (v instanceof Variable && !v.constraint ? optimizer.fusedDenseUpdate(v) : null));
-  const pairs: [Tensor | null, Variable][] = vars.map((v) => [grads.get(v) ?? null, v]);
-  noGrad(() => optimizer.applyGradients(pairs));
+  // Variables frozen since compile() still train here: the tape records their uses only while they are leaves.
+  const thawed = (c.trainableAtCompile ?? []).filter((v) => !v._leaf && v.dtype === 'float32');
+  for (const v of thawed) v._leaf = true;
+  try {
+    const outs = model.forward(xs, true);
+    model.matchOutputCount(outs.length);
+    const loss = stepLoss(model, c, outs, xs, ys, sw, true);
+    const vars = trainedVariables(model, c);
+    const optimizer = model.optimizer!;
+    // Dense kernels the optimizer can update during the backward pass get no gradient here (Optimizer.fusedDenseUpdate).
+    // A constrained kernel is projected after its update, which applyGradients does: it takes the separate path.
+    const grads = backward(loss, null, vars, (v) => (v instanceof Variable && !v.constraint ? optimizer.fusedDenseUpdate(v) : null));
+    const pairs: [Tensor | null, Variable][] = vars.map((v) => [grads.get(v) ?? null, v]);
+    noGrad(() => optimizer.applyGradients(pairs));
+  } finally {
+    for (const v of thawed) v._leaf = false;
+  }
 }
 
 function testStepInScope(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], sw: Tensor | null): void {

@@ -1087,3 +1087,56 @@ describe('compile', () => {
     expect(loss.getConfig()).toMatchObject({ delta: 0.25 });
   });
 });
+
+describe('compile() fixes what fit trains (Keras, TF.js)', () => {
+  // D(x) = x . w, MSE against 0 on x = [1, 2]: the gradient is 2 (x . w) x, so SGD(0.1) from w = [0.5, 0.25] gives
+  // [0.5, 0.25] - 0.1 * 2 * 1 * [1, 2] = [0.3, -0.15].
+  const x = () => tn.tensor([[1, 2]]);
+  const w0 = [0.5, 0.25];
+  function discriminator(): tn.Sequential {
+    const d = new tn.Sequential([new Dense(1, { inputShape: [2], useBias: false })]);
+    d.setWeights([tn.tensor(w0.map((v) => [v]))]);
+    d.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    return d;
+  }
+  const weightsOf = (m: tn.Model) => Array.from(m.getWeights()[0].data());
+
+  it("a GAN's discriminator, frozen after its compile to build the combined model, still trains on its own batches", async () => {
+    const d = discriminator();
+    d.trainable = false;
+    const g = new tn.Sequential([new Dense(2, { inputShape: [3] })]);
+    const z = tn.input({ shape: [3] });
+    const combined = tn.model({ inputs: z, outputs: d.apply(g.apply(z)) as tn.SymbolicTensor });
+    combined.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    const gBefore = Array.from(g.getWeights()[0].data());
+    combined.trainOnBatch(tn.ones([4, 3]), tn.ones([4, 1]));
+    expect(weightsOf(d)).toEqual(w0);
+    expect(Array.from(g.getWeights()[0].data())).not.toEqual(gBefore);
+    d.trainOnBatch(x(), tn.zeros([1, 1]));
+    weightsOf(d).forEach((v, i) => expect(v).toBeCloseTo([0.3, -0.15][i], 6));
+    // fit too (towards 1, as D(x) is now 0); and the flag itself stays as set, so custom loops and the combined model
+    // keep it frozen.
+    const afterOne = weightsOf(d);
+    await d.fit(x(), tn.ones([1, 1]), { epochs: 1, verbose: 0 });
+    expect(weightsOf(d)).not.toEqual(afterOne);
+    expect(d.trainable).toBe(false);
+    expect(d.trainableWeights).toEqual([]);
+    const held = weightsOf(d);
+    new tn.optimizers.SGD({ learningRate: 0.1 }).minimize(() => tn.mean(tn.square(d.apply(x()) as tn.Tensor)));
+    combined.trainOnBatch(tn.ones([4, 3]), tn.ones([4, 1]));
+    expect(weightsOf(d)).toEqual(held);
+  });
+
+  it('a layer frozen when compile() ran stays frozen when unfrozen later, until compile() runs again', async () => {
+    const d = new tn.Sequential([new Dense(1, { inputShape: [2], useBias: false })]);
+    d.setWeights([tn.tensor(w0.map((v) => [v]))]);
+    d.trainable = false;
+    d.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    d.trainable = true;
+    d.trainOnBatch(x(), tn.zeros([1, 1]));
+    expect(weightsOf(d)).toEqual(w0);
+    d.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    d.trainOnBatch(x(), tn.zeros([1, 1]));
+    weightsOf(d).forEach((v, i) => expect(v).toBeCloseTo([0.3, -0.15][i], 6));
+  });
+});
