@@ -74,3 +74,9 @@ export function grayscaleToRGB(image: TensorLike): Tensor {
   }
   return tile(x, [...Array(x.rank - 1).fill(1), 3]);
 }
+
+// Object detection's ops: non-max suppression (each variant sync and async) and cropAndResize.
+export {
+  nonMaxSuppression, nonMaxSuppressionAsync, nonMaxSuppressionWithScore, nonMaxSuppressionWithScoreAsync,
+  nonMaxSuppressionPadded, nonMaxSuppressionPaddedAsync, cropAndResize,
+} from './detection.js';
