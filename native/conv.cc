@@ -950,10 +950,14 @@ void conv2d_relu_maxpool_backward(const Conv2dShape& s, const float* x, const fl
   // One materialised dz serves the unfused kernels: the input gradient where scattering does not pay, and a filter
   // gradient too wide for the direct kernels (conv2d_backward_filter then picks im2col or GEMM as it would unfused).
   const bool scatter = dx && scatter_input_gradient(s);
+  // So does Winograd's input gradient (its input transform reads through the routing).
+  const bool winograd_input = dx && !scatter && s.n * s.h * s.w * s.c > 0 && pool_h == 2 && pool_w == 2 &&
+                              backward_input_algorithm(s) == Algorithm::winograd;
   const float* dz = nullptr;
-  if ((dx && !scatter && s.n * s.h * s.w * s.c > 0) || (dw && !direct_filter && !winograd_filter))
+  if ((dx && !scatter && !winograd_input && s.n * s.h * s.w * s.c > 0) || (dw && !direct_filter && !winograd_filter))
     dz = materialise_pooled_grad(s, dy, y, argmax, pool_h, pool_w);
   if (dx && scatter) pooled_input_gradient(s, w, dy, y, argmax, pool_h, pool_w, dx);
+  else if (winograd_input) winograd_backward_input_maxpool2(s, dy, y, argmax, w, dx);
   else if (dx) conv2d_backward_input(s, dz, w, dx);
   if (winograd_filter) winograd_backward_filter_maxpool2(s, x, dy, y, argmax, dw, dbias);
   else if (dw && direct_filter) pooled_filter_gradient(s, x, dy, y, argmax, pool_h, pool_w, dw, dbias);

@@ -97,11 +97,10 @@ void transform_kernel(const float* k, int64_t in_c, int64_t out_c, float* u) {
   });
 }
 
-// output(m, m_stride, t0, count) takes each chunk's 36 products out of the transform (output_tiles or
-// pooled_output_tiles).
-template <typename Output>
-void run(const WinogradConv& g, const float* x, const float* u, Output output) {
-  const WinogradKernels& k = kernels();
+// input(t0, count, v, v_stride) transforms a chunk's input tiles (input_tiles or pooled_input_tiles), and
+// output(m, m_stride, t0, count) takes its 36 products out of the transform (output_tiles or pooled_output_tiles).
+template <typename Input, typename Output>
+void run(const WinogradConv& g, Input input, const float* u, Output output) {
   const int64_t tiles = g.tiles();
   int64_t chunk = l2_chunk(g.in_c, g.out_c);
   const int64_t macs = tiles * kWinogradPoints * g.in_c * g.out_c;
@@ -122,13 +121,20 @@ void run(const WinogradConv& g, const float* x, const float* u, Output output) {
     float* m = v + v_floats;
     for (int64_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) {
       const int64_t t0 = c * chunk, count = std::min(chunk, tiles - t0);
-      k.input_tiles(g, x, t0, count, v, v_stride);
+      input(t0, count, v, v_stride);
       for (int p = 0; p < kWinogradPoints; ++p)
         sgemm_serial(false, false, count, g.out_c, g.in_c, v + p * v_stride, g.in_c, u + p * g.in_c * g.out_c,
                      g.out_c, 0.0f, m + p * m_stride, g.out_c);
       output(m, m_stride, t0, count);
     }
   });
+}
+
+// run's input for an input in memory.
+auto plain_input(const WinogradConv& g, const float* x) {
+  return [&g, x](int64_t t0, int64_t count, float* v, int64_t v_stride) {
+    kernels().input_tiles(g, x, t0, count, v, v_stride);
+  };
 }
 
 // Carries the 36 points' gradients m[p][ci][co] back to the kernel: dw[i][j] = sum over a, b of G[a][i] m[a][b] G[b][j].
@@ -216,7 +222,7 @@ void winograd_forward(const Conv2dShape& s, const float* x, const float* w, cons
   float* u = workspace(WorkspaceSlot::winograd, static_cast<size_t>(kWinogradPoints * s.c * s.oc));
   transform_kernel(w, s.c, s.oc, u);
   const WinogradConv g{s.n, s.h, s.w, s.c, s.oh, s.ow, s.oc, s.pad_top, s.pad_left};
-  run(g, x, u, [&](const float* m, int64_t m_stride, int64_t t0, int64_t count) {
+  run(g, plain_input(g, x), u, [&](const float* m, int64_t m_stride, int64_t t0, int64_t count) {
     kernels().output_tiles(g, m, m_stride, t0, count, bias, activation, alpha, y);
   });
 }
@@ -229,12 +235,17 @@ void winograd_forward_maxpool2(const Conv2dShape& s, const float* x, const float
   transform_kernel(w, s.c, s.oc, u);
   // Only the rows and columns the windows cover: a 13x13 output pooled to 6x6 takes 3x3 tiles, not 4x4.
   const WinogradConv g{s.n, s.h, s.w, s.c, 2 * ph, 2 * pw, s.oc, s.pad_top, s.pad_left};
-  run(g, x, u, [&](const float* m, int64_t m_stride, int64_t t0, int64_t count) {
+  run(g, plain_input(g, x), u, [&](const float* m, int64_t m_stride, int64_t t0, int64_t count) {
     kernels().pooled_output_tiles(g, m, m_stride, t0, count, bias, activation, alpha, y, argmax);
   });
 }
 
-void winograd_backward_input(const Conv2dShape& s, const float* dz, const float* w, float* dx) {
+namespace {
+
+// The input gradient as a forward convolution over dz with the kernel rotated by 180 degrees and its channels
+// swapped; input(g, t0, count, v, v_stride) transforms dz's tiles of the convolution g.
+template <typename Input>
+void backward_input(const Conv2dShape& s, const WinogradConv& g, Input input, const float* w, float* dx) {
   // The rotated kernel with its channels swapped, [3][3][oc][c], then transformed as the forward's.
   const int64_t plane = s.c * s.oc;
   float* u = workspace(WorkspaceSlot::winograd, static_cast<size_t>((kWinogradPoints + 9) * plane));
@@ -246,11 +257,26 @@ void winograd_backward_input(const Conv2dShape& s, const float* dz, const float*
       for (int64_t o = 0; o < s.oc; ++o) dst[o * s.c + c] = src[c * s.oc + o];
   }
   transform_kernel(rotated, s.oc, s.c, u);
-  // dx[h, w] reads dz rows h + pad_top - 2 + [0, 3): a forward convolution with padding 2 - pad.
-  const WinogradConv g{s.n, s.oh, s.ow, s.oc, s.h, s.w, s.c, 2 - s.pad_top, 2 - s.pad_left};
-  run(g, dz, u, [&](const float* m, int64_t m_stride, int64_t t0, int64_t count) {
+  run(g, input, u, [&](const float* m, int64_t m_stride, int64_t t0, int64_t count) {
     kernels().output_tiles(g, m, m_stride, t0, count, nullptr, UnaryOp::linear, 0.0f, dx);
   });
+}
+
+}  // namespace
+
+void winograd_backward_input(const Conv2dShape& s, const float* dz, const float* w, float* dx) {
+  // dx[h, w] reads dz rows h + pad_top - 2 + [0, 3): a forward convolution with padding 2 - pad.
+  const WinogradConv g{s.n, s.oh, s.ow, s.oc, s.h, s.w, s.c, 2 - s.pad_top, 2 - s.pad_left};
+  backward_input(s, g, plain_input(g, dz), w, dx);
+}
+
+void winograd_backward_input_maxpool2(const Conv2dShape& s, const float* dy, const float* y, const uint8_t* argmax,
+                                      const float* w, float* dx) {
+  // dz is zero past the rows and columns the windows cover: an input that ends there.
+  const WinogradConv g{s.n, s.oh / 2 * 2, s.ow / 2 * 2, s.oc, s.h, s.w, s.c, 2 - s.pad_top, 2 - s.pad_left};
+  backward_input(s, g, [&](int64_t t0, int64_t count, float* v, int64_t v_stride) {
+    kernels().pooled_input_tiles(g, dy, y, argmax, t0, count, v, v_stride);
+  }, w, dx);
 }
 
 namespace {

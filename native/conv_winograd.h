@@ -38,6 +38,10 @@ struct WinogradKernels {
   // input pixels (zero outside the image).
   void (*input_tiles)(const WinogradConv& g, const float* x, int64_t t0, int64_t count, float* v,
                       int64_t point_stride);
+  // As input_tiles with x the gradient of a convolution followed by relu and 2x2 max pooling, read from the pooled
+  // gradient dy, output y and argmax ([n, in_h / 2, in_w / 2, in_c]; in_h and in_w even, the covered rows and columns).
+  void (*pooled_input_tiles)(const WinogradConv& g, const float* dy, const float* y, const uint8_t* argmax,
+                             int64_t t0, int64_t count, float* v, int64_t point_stride);
   // y's pixels of each tile (those inside the output) = act((A^T m A) + bias), m[p * point_stride + (t - t0) *
   // out_c + oc] the tile's 36 products; bias may be null.
   void (*output_tiles)(const WinogradConv& g, const float* m, int64_t point_stride, int64_t t0, int64_t count,
@@ -80,6 +84,10 @@ void winograd_forward_maxpool2(const Conv2dShape& s, const float* x, const float
 // dx as conv2d_backward_input from dz (the upstream gradient with any activation gradient already applied):
 // dz convolved with the kernel rotated by 180 degrees and its channels swapped, which is a 3x3 stride-1 convolution.
 void winograd_backward_input(const Conv2dShape& s, const float* dz, const float* w, float* dx);
+// dx of act(conv(x, w) + bias) followed by 2x2 max pooling with stride 2, from the pooled gradient dy, output y and
+// argmax as conv2d_relu_maxpool_train wrote them (relu's gradient), without dz in memory.
+void winograd_backward_input_maxpool2(const Conv2dShape& s, const float* dy, const float* y, const uint8_t* argmax,
+                                      const float* w, float* dx);
 // dw and dbias (may be null) as conv2d_backward_filter computes them: the 36 products' gradients (dz's tiles through
 // A . A^T, with act's gradient applied on the way) times the input tiles (B^T d B), summed over tiles as 36 GEMMs,
 // then carried back to the 3x3 kernel through G^T . G.

@@ -51,6 +51,16 @@ inline void output_1d(const R* m, R* o) {
   o[3] = (d12 + eight * d34) + m[5];
 }
 
+// out[p * point_stride + ch] = (B^T d B)[p] for one channel block of a tile, from tmp = B^T d.
+inline void store_input_points(const R tmp[kWinogradAlpha][kWinogradAlpha], float* out, int64_t point_stride,
+                               int64_t ch, int64_t left) {
+  for (int i = 0; i < kWinogradAlpha; ++i) {
+    R r[kWinogradAlpha];
+    input_1d(tmp[i], r);
+    for (int j = 0; j < kWinogradAlpha; ++j) store_part(out + (i * kWinogradAlpha + j) * point_stride + ch, r[j], left);
+  }
+}
+
 void input_tiles(const WinogradConv& g, const float* x, int64_t t0, int64_t count, float* v, int64_t point_stride) {
   const int64_t th = g.tiles_h(), tw = g.tiles_w(), c = g.in_c;
   for (int64_t t = t0; t < t0 + count; ++t) {
@@ -76,11 +86,56 @@ void input_tiles(const WinogradConv& g, const float* x, int64_t t0, int64_t coun
         input_1d(d, r);
         for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][b] = r[i];
       }
-      for (int i = 0; i < kWinogradAlpha; ++i) {
-        R r[kWinogradAlpha];
-        input_1d(tmp[i], r);
-        for (int j = 0; j < kWinogradAlpha; ++j) store_part(out + (i * kWinogradAlpha + j) * point_stride + ch, r[j], left);
+      store_input_points(tmp, out, point_stride, ch, left);
+    }
+  }
+}
+
+// As input_tiles with dz for x, read from the pooled gradient of a convolution followed by relu and 2x2 max
+// pooling: dz at (h, w) is relu's gradient of dy (from y) at pooled pixel (h / 2, w / 2) where argmax there names
+// position (h % 2) * 2 + w % 2, else 0 (as materialise_pooled_grad in conv.cc writes it). dy, y and argmax are
+// [n, in_h / 2, in_w / 2, in_c]: g.in_h and g.in_w are the rows and columns the windows cover (even), and dz is zero
+// beyond them, as outside the image.
+void pooled_input_tiles(const WinogradConv& g, const float* dy, const float* y, const uint8_t* argmax, int64_t t0,
+                        int64_t count, float* v, int64_t point_stride) {
+  const int64_t th = g.tiles_h(), tw = g.tiles_w(), c = g.in_c, ph = g.in_h / 2, pw = g.in_w / 2;
+  for (int64_t t = t0; t < t0 + count; ++t) {
+    const int64_t n = t / (th * tw), ty = t % (th * tw) / tw, tx = t % tw;
+    const int64_t h0 = ty * kWinogradTile - g.pad_top, w0 = tx * kWinogradTile - g.pad_left;
+    // Each pixel's pooled offset (-1 outside) and window position.
+    int64_t at[kWinogradAlpha][kWinogradAlpha];
+    float pos[kWinogradAlpha][kWinogradAlpha];
+    for (int a = 0; a < kWinogradAlpha; ++a) {
+      const int64_t ih = h0 + a;
+      for (int b = 0; b < kWinogradAlpha; ++b) {
+        const int64_t iw = w0 + b;
+        const bool inside = ih >= 0 && ih < g.in_h && iw >= 0 && iw < g.in_w;
+        at[a][b] = inside ? ((n * ph + ih / 2) * pw + iw / 2) * c : -1;
+        pos[a][b] = inside ? static_cast<float>((ih % 2) * 2 + iw % 2) : 0.0f;
       }
+    }
+    float* out = v + (t - t0) * c;
+    for (int64_t ch = 0; ch < c; ch += kW) {
+      const int64_t left = c - ch;
+      R tmp[kWinogradAlpha][kWinogradAlpha];  // tmp[i][b] = (B^T d)[i][b]
+      for (int b = 0; b < kWinogradAlpha; ++b) {
+        R d[kWinogradAlpha], r[kWinogradAlpha];
+        for (int a = 0; a < kWinogradAlpha; ++a) {
+          if (at[a][b] < 0) {
+            d[a] = Vec::zero();
+            continue;
+          }
+          const int64_t o = at[a][b] + ch;
+          const R grad = load_part(dy + o, left);
+          // 0 * dy keeps a NaN or infinite dy visible, as unary_grad's relu gradient does.
+          const R routed = Vec::select(Vec::greater(load_part(y + o, left), Vec::zero()), grad, Vec::zero() * grad);
+          const R k = Vec::load_bytes(argmax + o, std::min<int64_t>(left, kW));
+          d[a] = Vec::select(Vec::equal(k, Vec::set1(pos[a][b])), routed, Vec::zero());
+        }
+        input_1d(d, r);
+        for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][b] = r[i];
+      }
+      store_input_points(tmp, out, point_stride, ch, left);
     }
   }
 }
@@ -305,8 +360,8 @@ void pooled_gradient_tiles(const WinogradConv& g, const float* dy, const float* 
 }  // namespace
 
 extern const WinogradKernels winograd_kernels;
-const WinogradKernels winograd_kernels = {input_tiles, output_tiles, pooled_output_tiles, gradient_tiles,
-                                           pooled_gradient_tiles};
+const WinogradKernels winograd_kernels = {input_tiles,    pooled_input_tiles,    output_tiles,
+                                           pooled_output_tiles, gradient_tiles, pooled_gradient_tiles};
 
 }  // namespace TN_ISA_NS
 }  // namespace tn
