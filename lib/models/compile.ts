@@ -7,6 +7,7 @@ import { checkOptionNames } from '../names.js';
 import { getMetric, Mean, resultValue, type Metric, type MetricIdentifier } from '../metrics.js';
 import { add, mul } from '../ops/elementwise.js';
 import type { OptimizerIdentifier } from '../optimizers/optimizer.js';
+import { fmt } from '../shape-util.js';
 import { tensor, type Tensor, type Variable } from '../tensor.js';
 
 export interface CompileArgs {
@@ -42,6 +43,8 @@ export interface Compiled {
   outputLossTrackers: Mean[];
   /** model.metrics' compile_metrics entry, made when first asked for. */
   compileMetrics?: CompileMetrics;
+  /** The outputs' names, in order, for errors. */
+  outputNames: string[];
   /** The variables trainable, and those frozen, when compile() ran: what fit trains (see trainedVariables). */
   trainableAtCompile?: Variable[];
   frozenAtCompile?: Set<Variable>;
@@ -130,6 +133,7 @@ export function parseCompileArgs(args: CompileArgs, names: string[], ownStep = f
     customLogs: null,
     lossTracker: new Mean('loss'),
     outputLossTrackers: n > 1 ? names.map((k) => new Mean(`${k}_loss`)) : [],
+    outputNames: names,
   };
 }
 
@@ -186,7 +190,14 @@ export function compiledLoss(c: Compiled, outs: Tensor[], ys: Tensor[], sw: Tens
   const batch = ys[0].shape[0];
   outs.forEach((o, i) => {
     const loss = c.losses[i];
-    const li = loss.compute(ys[i], o, maskedWeights(o, sw, loss.reduction === 'sum_over_batch_size' || loss.reduction === 'mean'));
+    let li: Tensor;
+    try {
+      li = loss.compute(ys[i], o, maskedWeights(o, sw, loss.reduction === 'sum_over_batch_size' || loss.reduction === 'mean'));
+    } catch (e) {
+      // The loss names itself; which output's targets were wrong is known only here (TF.js names the output layer).
+      if (e instanceof Error) e.message += ` (computing the loss of output '${c.outputNames[i]}': targets of shape ${fmt(ys[i].shape)}, predictions of shape ${fmt(o.shape)})`;
+      throw e;
+    }
     if (li.size !== 1) throw new Error(`loss '${c.losses[i].name}' must reduce to a scalar in training (its reduction is '${c.losses[i].reduction}')`);
     if (c.outputLossTrackers.length) c.outputLossTrackers[i].addValues(li.item(), null, batch);
     const weighted = c.lossWeights[i] === 1 ? li : mul(li, c.lossWeights[i]);

@@ -1140,3 +1140,20 @@ describe('compile() fixes what fit trains (Keras, TF.js)', () => {
     weightsOf(d).forEach((v, i) => expect(v).toBeCloseTo([0.3, -0.15][i], 6));
   });
 });
+
+describe('a loss that fails names the output', () => {
+  it("says whose targets did not fit, with both shapes, as TF.js names the output layer", async () => {
+    const i = tn.input({ shape: [3] });
+    const box = new Dense(2, { name: 'box' }).apply(i) as tn.SymbolicTensor;
+    const cls = new Dense(4, { activation: 'softmax', name: 'cls' }).apply(i) as tn.SymbolicTensor;
+    const m = tn.model({ inputs: i, outputs: [box, cls] });
+    m.compile({ optimizer: 'sgd', loss: ['mse', 'categorical_crossentropy'] });
+    await expect(m.fit(tn.ones([4, 3]), [tn.ones([4, 2]), tn.ones([4, 3])], { verbose: 0 })).rejects.toThrow(
+      "yTrue has shape [4,3] but yPred has shape [4,4]; they must match (computing the loss of output 'cls': targets of shape [4,3], predictions of shape [4,4])");
+    // A loss function of one's own that fails on the shapes gets the same context.
+    const s = new tn.Sequential([new Dense(2, { inputShape: [3], name: 'out' })]);
+    s.compile({ optimizer: 'sgd', loss: (yTrue: tn.Tensor, yPred: tn.Tensor) => tn.mean(tn.square(tn.sub(yTrue, yPred))) });
+    expect(() => s.trainOnBatch(tn.ones([4, 3]), tn.ones([4, 5]))).toThrow(
+      "sub: shapes [4,5] and [4,2] cannot be broadcast together (computing the loss of output 'out': targets of shape [4,5], predictions of shape [4,2])");
+  });
+});
