@@ -51,13 +51,24 @@ inline void output_1d(const R* m, R* o) {
   o[3] = (d12 + eight * d34) + m[5];
 }
 
-// out[p * point_stride + ch] = (B^T d B)[p] for one channel block of a tile, from tmp = B^T d.
-inline void store_input_points(const R tmp[kWinogradAlpha][kWinogradAlpha], float* out, int64_t point_stride,
-                               int64_t ch, int64_t left) {
-  for (int i = 0; i < kWinogradAlpha; ++i) {
-    R r[kWinogradAlpha];
-    input_1d(tmp[i], r);
-    for (int j = 0; j < kWinogradAlpha; ++j) store_part(out + (i * kWinogradAlpha + j) * point_stride + ch, r[j], left);
+// out[p * point_stride + ch] = (B^T d B)[p] for each channel block of a tile, with d[a][b] = value(a, b, ch, left)
+// (the block's vector of the tile's pixel a, b).
+template <typename Value>
+inline void transform_input_tile(float* out, int64_t point_stride, int64_t c, Value value) {
+  for (int64_t ch = 0; ch < c; ch += kW) {
+    const int64_t left = c - ch;
+    R tmp[kWinogradAlpha][kWinogradAlpha];  // tmp[i][b] = (B^T d)[i][b]
+    for (int b = 0; b < kWinogradAlpha; ++b) {
+      R d[kWinogradAlpha], r[kWinogradAlpha];
+      for (int a = 0; a < kWinogradAlpha; ++a) d[a] = value(a, b, ch, left);
+      input_1d(d, r);
+      for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][b] = r[i];
+    }
+    for (int i = 0; i < kWinogradAlpha; ++i) {
+      R r[kWinogradAlpha];
+      input_1d(tmp[i], r);
+      for (int j = 0; j < kWinogradAlpha; ++j) store_part(out + (i * kWinogradAlpha + j) * point_stride + ch, r[j], left);
+    }
   }
 }
 
@@ -76,18 +87,9 @@ void input_tiles(const WinogradConv& g, const float* x, int64_t t0, int64_t coun
                                                                         : nullptr;
       }
     }
-    float* out = v + (t - t0) * c;
-    for (int64_t ch = 0; ch < c; ch += kW) {
-      const int64_t left = c - ch;
-      R tmp[kWinogradAlpha][kWinogradAlpha];  // tmp[i][b] = (B^T d)[i][b]
-      for (int b = 0; b < kWinogradAlpha; ++b) {
-        R d[kWinogradAlpha], r[kWinogradAlpha];
-        for (int a = 0; a < kWinogradAlpha; ++a) d[a] = pixel[a][b] ? load_part(pixel[a][b] + ch, left) : Vec::zero();
-        input_1d(d, r);
-        for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][b] = r[i];
-      }
-      store_input_points(tmp, out, point_stride, ch, left);
-    }
+    transform_input_tile(v + (t - t0) * c, point_stride, c, [&](int a, int b, int64_t ch, int64_t left) {
+      return pixel[a][b] ? load_part(pixel[a][b] + ch, left) : Vec::zero();
+    });
   }
 }
 
@@ -114,29 +116,15 @@ void pooled_input_tiles(const WinogradConv& g, const float* dy, const float* y, 
         pos[a][b] = inside ? static_cast<float>((ih % 2) * 2 + iw % 2) : 0.0f;
       }
     }
-    float* out = v + (t - t0) * c;
-    for (int64_t ch = 0; ch < c; ch += kW) {
-      const int64_t left = c - ch;
-      R tmp[kWinogradAlpha][kWinogradAlpha];  // tmp[i][b] = (B^T d)[i][b]
-      for (int b = 0; b < kWinogradAlpha; ++b) {
-        R d[kWinogradAlpha], r[kWinogradAlpha];
-        for (int a = 0; a < kWinogradAlpha; ++a) {
-          if (at[a][b] < 0) {
-            d[a] = Vec::zero();
-            continue;
-          }
-          const int64_t o = at[a][b] + ch;
-          const R grad = load_part(dy + o, left);
-          // 0 * dy keeps a NaN or infinite dy visible, as unary_grad's relu gradient does.
-          const R routed = Vec::select(Vec::greater(load_part(y + o, left), Vec::zero()), grad, Vec::zero() * grad);
-          const R k = Vec::load_bytes(argmax + o, std::min<int64_t>(left, kW));
-          d[a] = Vec::select(Vec::equal(k, Vec::set1(pos[a][b])), routed, Vec::zero());
-        }
-        input_1d(d, r);
-        for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][b] = r[i];
-      }
-      store_input_points(tmp, out, point_stride, ch, left);
-    }
+    transform_input_tile(v + (t - t0) * c, point_stride, c, [&](int a, int b, int64_t ch, int64_t left) {
+      if (at[a][b] < 0) return Vec::zero();
+      const int64_t o = at[a][b] + ch;
+      const R grad = load_part(dy + o, left);
+      // 0 * dy keeps a NaN or infinite dy visible, as unary_grad's relu gradient does.
+      const R routed = Vec::select(Vec::greater(load_part(y + o, left), Vec::zero()), grad, Vec::zero() * grad);
+      const R k = Vec::load_bytes(argmax + o, std::min<int64_t>(left, kW));
+      return Vec::select(Vec::equal(k, Vec::set1(pos[a][b])), routed, Vec::zero());
+    });
   }
 }
 
