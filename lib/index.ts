@@ -22,6 +22,10 @@ export { stridedSlice, unique, whereAsync, booleanMaskAsync, setdiff1dAsync, mir
 export * as util from './tfjs/util.js';
 /** TF.js's tf.image: resizeBilinear and resizeNearestNeighbor with TF.js's sampling flags, flipLeftRight, rgbToGrayscale, grayscaleToRGB, the nonMaxSuppression variants and cropAndResize. */
 export * as image from './tfjs/image.js';
+/** TF.js's tf.linalg: bandPart, gramSchmidt and qr (Keras 3's solvers, inv, solve, cholesky, ..., are in tn.ops). */
+export * as linalg from './tfjs/linalg.js';
+/** TF.js's tf.math: confusionMatrix. */
+export * as math from './tfjs/math.js';
 /** tfjs-node's tf.node: tensorBoard(logdir) for fit's callbacks and summaryFileWriter(logdir) for a custom loop. */
 export * as node from './tfjs/node.js';
 export type { DType, DataArray, NestedArray, NestedStringArray, TensorLike } from './tensor.js';
