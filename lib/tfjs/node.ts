@@ -40,7 +40,13 @@ function checkStep(step: unknown, what: string): number {
 
 /** tfjs-node's SummaryFileWriter: scalars and histograms of a custom loop, in one event file of its logdir. */
 export class SummaryFileWriter {
-  constructor(private readonly writer: EventFileWriter) {}
+  // Not a constructor parameter: its type would then be part of the published declarations, and with it protobufjs's.
+  private readonly writer: EventFileWriter;
+
+  /** The writer of one event file in `logdir`; summaryFileWriter(logdir) gives the one writer of that folder. */
+  constructor(logdir: string) {
+    this.writer = new EventFileWriter(logdir);
+  }
 
   /** One point of the curve `name` at `step`. */
   scalar(name: string, value: Tensor | number, step: number, _description?: string): void {
@@ -79,7 +85,7 @@ export function summaryFileWriter(logdir: string, ...unsupported: unknown[]): Su
   }
   let w = writers.get(logdir);
   if (!w) {
-    w = new SummaryFileWriter(new EventFileWriter(logdir));
+    w = new SummaryFileWriter(logdir);
     writers.set(logdir, w);
     if (!flushAtExit) {
       // A custom loop that ends within 2 s of its last scalar would otherwise lose it; flush() is synchronous.
