@@ -593,6 +593,21 @@ export abstract class Layer {
     return { refCountAfterDispose: 0, numDisposedVariables: this.weights.length };
   }
 
+  /**
+   * TF.js's call hook: custom layers written for TF.js call `this.invokeCallHook(inputs, kwargs)` first thing in
+   * call() (tfjs-examples' Antirectifier), which runs the function setCallHook gave, if any.
+   */
+  private callHook: ((inputs: LayerInput, kwargs: unknown) => void) | null = null;
+  setCallHook(hook: (inputs: LayerInput, kwargs: unknown) => void): void {
+    this.callHook = hook;
+  }
+  clearCallHook(): void {
+    this.callHook = null;
+  }
+  protected invokeCallHook(inputs: LayerInput, kwargs?: unknown): void {
+    this.callHook?.(inputs, kwargs);
+  }
+
   /** All weights: trainable ones first, then the others (Keras's order); a custom layer's include its sublayers'. */
   get weights(): Variable[] {
     return [...this.trainableWeights, ...this.nonTrainableWeights];

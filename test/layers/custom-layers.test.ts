@@ -222,3 +222,52 @@ describe('the spellings a custom layer is written in', () => {
     expect(new tn.Sequential([new tn.layers.Dense(1)], 'discriminator').name).toBe('discriminator');
   });
 });
+
+describe("a custom layer written for TF.js (tfjs-examples' Antirectifier)", () => {
+  // As TF.js's example writes it: super({}), invokeCallHook first thing in call(), TF.js's className getter.
+  class Antirectifier extends tn.layers.Layer {
+    constructor() {
+      super({});
+      this.supportsMasking = true;
+    }
+    override computeOutputShape(inputShape: tn.layers.Shape | tn.layers.Shape[]) {
+      const s = inputShape as tn.layers.Shape;
+      return [s[0], 2 * (s[1] as number)];
+    }
+    call(inputs: tn.layers.LayerInput, kwargs?: unknown) {
+      const input = (Array.isArray(inputs) ? inputs[0] : inputs) as tn.Tensor;
+      this.invokeCallHook(inputs, kwargs);
+      const centered = tn.sub(input, input.mean(1).expandDims(1));
+      return tn.concat([centered.relu(), centered.neg().relu()], 1);
+    }
+    static get className() {
+      return 'Antirectifier';
+    }
+  }
+  tn.serialization.registerClass(Antirectifier);
+
+  it('invokeCallHook runs the hook setCallHook gave (none by default); the layer trains, saves and loads', async () => {
+    const layer = new Antirectifier();
+    const seen: number[][] = [];
+    layer.setCallHook((inputs) => void seen.push((inputs as tn.Tensor).shape));
+    const y = layer.apply(tn.tensor([[1, 3]])) as tn.Tensor;
+    expect(Array.from(y.data())).toEqual([0, 1, 1, 0]);
+    expect(seen).toEqual([[1, 2]]);
+    layer.clearCallHook();
+    layer.apply(tn.tensor([[1, 3]]));
+    expect(seen.length).toBe(1);
+    const m = new tn.Sequential([new tn.layers.Dense(3, { inputShape: [4] }), new Antirectifier(), new tn.layers.Dense(1)]);
+    m.compile({ optimizer: 'adam', loss: 'mse' });
+    await m.fit(tn.randomNormal([8, 4], 0, 1, 'float32', 1), tn.zeros([8, 1]), { epochs: 1, verbose: 0 });
+    expect(m.layers[1].outputShape).toEqual([null, 6]);
+    const dir = mkdtempSync(join(tmpdir(), 'tn-antirectifier-'));
+    try {
+      await m.save(dir);
+      const x = tn.randomNormal([2, 4], 0, 1, 'float32', 2);
+      const again = await tn.loadLayersModel(join(dir, 'model.json'));
+      expect(Array.from((again.predict(x) as tn.Tensor).data())).toEqual(Array.from((m.predict(x) as tn.Tensor).data()));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
