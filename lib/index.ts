@@ -40,6 +40,8 @@ export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, gradients } fr
 export * from './ops/index.js';
 /** Keras 3's keras.ops in camelCase (tn.ops.expandDims, tn.ops.takeAlongAxis, ...): README, keras.ops. */
 export * as ops from './ops/keras-ops.js';
+/** Keras 3's keras.random: normal, uniform, truncatedNormal, randint, categorical, dropout, shuffle and SeedGenerator. */
+export * as random from './keras-random.js';
 // keras.Input is the same function as tn.input (Keras spells it with a capital; keras.layers.Input too).
 export { clearSession, input, input as Input } from './layers/layer.js';
 export { Layer, InputLayer, SymbolicTensor } from './layers/layer.js';
