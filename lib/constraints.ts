@@ -2,14 +2,18 @@
 // in place. Norms run over `axis` (Keras's default 0: for a Dense kernel [inputs, units], each unit's incoming weights;
 // for a Conv2D kernel pass [0, 1, 2], each filter).
 import { checkOptionNames, lookup, normalizeName } from './names.js';
+import { Tensor } from './tensor.js';
 
 /** Keras's backend.epsilon(), which keeps a zero norm from dividing by zero. */
 const EPSILON = 1e-7;
 
 export abstract class Constraint {
   abstract readonly className: string;
-  /** Projects the values (a float32 variable of `shape`, row-major) in place. */
-  abstract apply(values: Float32Array, shape: number[]): void;
+  /**
+   * Projects the values (a float32 variable of `shape`, row-major) in place, or returns the projected weight as a
+   * tensor, as Keras's `__call__(w)` does (`return tn.sub(w, tn.mean(w))` on `w = tn.tensor(values, shape)`).
+   */
+  abstract apply(values: Float32Array, shape: number[]): void | Tensor;
   getConfig(): Record<string, unknown> {
     return {};
   }
@@ -169,6 +173,20 @@ export function registerConstraintClass(cls: new (config: Record<string, unknown
 /** @internal Whether a saved constraint's class name is one registerClass was given. */
 export function isRegisteredConstraint(className: string): boolean {
   return customConstraints.has(className);
+}
+
+/**
+ * @internal Applies a constraint to a variable's values after its update: what its apply() projected in place, or
+ * the tensor it returned copied back (a constraint written as Keras's __call__, whose result was otherwise lost).
+ */
+export function applyConstraint(c: { apply(values: Float32Array, shape: number[]): unknown; className?: string }, values: Float32Array, shape: number[]): void {
+  const out: unknown = c.apply(values, shape);
+  if (out === undefined || out === null) return;
+  if (!(out instanceof Tensor) || out.size !== values.length) {
+    const got = out instanceof Tensor ? `a tensor of shape [${out.shape.join(', ')}]` : typeof out;
+    throw new Error(`constraint ${c.className ?? c.constructor.name}: apply(values, shape) must project the values in place or return the projected weight, a tensor of shape [${shape.join(', ')}]; it returned ${got}`);
+  }
+  values.set(out.values as ArrayLike<number>);
 }
 
 /** Resolves 'max_norm' / 'maxNorm' / 'MaxNorm', a Constraint, or { className, config }; null when none is given. */

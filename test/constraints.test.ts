@@ -163,6 +163,39 @@ describe('a custom Constraint and Regularizer registered with registerClass', ()
     });
   }
 
+  it("one written as Keras's __call__, returning the projected weight, is applied (not lost), and a wrong result is an error", async () => {
+    class NonNegMean extends C.Constraint {
+      readonly className = 'NonNegMean';
+      apply(values: Float32Array, shape: number[]) {
+        const w = tn.tensor(values, shape);
+        return tn.relu(tn.sub(w, tn.mean(w)));
+      }
+    }
+    const layer = new tn.layers.Dense(4, { inputShape: [3], kernelConstraint: new NonNegMean() });
+    const model = new tn.Sequential([layer]);
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    const x = tn.tensor([[1, 2, 0], [0, -1, 3]]);
+    const y = tn.tensor([[1, 0, 2, 1], [0, 1, 1, 3]]);
+    // The projection of the SGD step by hand: relu(w1 - mean(w1)), w1 the kernel after one plain step.
+    const plain = new tn.Sequential([new tn.layers.Dense(4, { inputShape: [3] })]);
+    plain.setWeights(model.getWeights());
+    plain.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    plain.trainOnBatch(x, y);
+    const w1 = Array.from(plain.getWeights()[0].data());
+    const m = w1.reduce((s, v) => s + v, 0) / w1.length;
+    model.trainOnBatch(x, y);
+    expect(Array.from(layer.getWeights()[0].data())).toEqual(w1.map((v) => expect.closeTo(Math.max(v - m, 0), 6)));
+    class Wrong extends C.Constraint {
+      readonly className = 'Wrong';
+      apply() {
+        return tn.zeros([2]);
+      }
+    }
+    const bad = new tn.Sequential([new tn.layers.Dense(4, { inputShape: [3], kernelConstraint: new Wrong() })]);
+    bad.compile({ optimizer: 'sgd', loss: 'mse' });
+    expect(() => bad.trainOnBatch(x, y)).toThrow(/constraint Wrong: apply\(values, shape\) must project the values in place or return the projected weight, a tensor of shape \[3, 4\]; it returned a tensor of shape \[2\]/);
+  });
+
   it('an unregistered Regularizer subclass is saved under its own name, so loading names it instead of dropping it', async () => {
     class Unregistered extends tn.regularizers.Regularizer {
       override getConfig() {

@@ -1,6 +1,7 @@
 // Optimizers with Keras 3's update rules and defaults. The update of each variable is one native pass over its
 // values, gradient and slots; clipping and weight decay follow Keras's base optimizer.
 import { asGradFunction, backward, type FusedUpdate } from '../autograd/tape.js';
+import { applyConstraint } from '../constraints.js';
 import { allocate } from '../memory.js';
 import { native } from '../native.js';
 import { checkOptionNames, lookup, normalizeName } from '../names.js';
@@ -182,7 +183,7 @@ export abstract class Optimizer {
       const w = v.values as Float32Array;
       this.update(w, grads[i], this.slotsFor(v), lr, step);
       // Keras applies a variable's constraint right after its update.
-      if (v.constraint) v.constraint.apply(w, v.shape);
+      if (v.constraint) applyConstraint(v.constraint, w, v.shape);
     });
     this.iterations++;
   }
