@@ -635,9 +635,16 @@ export class Model extends Layer {
   /** Loss and metrics on the given data: [loss, ...metrics] (or an object with returnDict). */
   evaluate(dataset: Dataset<unknown>, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
   evaluate(dataset: Dataset<unknown>, args?: EvaluateDatasetArgs): Promise<number[]>;
+  /** Keras's evaluate(x) without y, for a model whose own testStep or trainStep needs no targets (a VAE's). */
+  evaluate(x: Inputs, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
   evaluate(x: Inputs, y: Inputs, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
   evaluate(x: Inputs, y: Inputs, args?: EvaluateArgs): Promise<number[]>;
   evaluate(x: Inputs | Dataset<unknown>, y?: Inputs | EvaluateDatasetArgs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
+    // evaluate(x, { verbose }) puts the options where y goes, as fit(x, { epochs }) does.
+    if (!(x instanceof Dataset) && args && Object.keys(args).length === 0 && isPlainOptions(y) && Object.keys(y).every((k) => (training.EVALUATE_ARGS as readonly string[]).includes(k))) {
+      args = y as EvaluateArgs;
+      y = undefined;
+    }
     const run = async () => x instanceof Dataset
       ? datasetTraining.evaluateDataset(this, x, y as EvaluateDatasetArgs)
       : training.evaluate(this, x, y as Inputs, args);

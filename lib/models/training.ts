@@ -488,7 +488,13 @@ export async function evaluate(model: Model, x: Inputs, y: Inputs, args: Evaluat
   checkOptionNames(args, EVALUATE_ARGS, 'evaluate');
   const c = requireCompiled(model, 'evaluation');
   const xs = model.inputList(x, 'x');
-  const ys = toList(y, model.outputNames, 'y', model.name);
+  // Keras's evaluate(x) without y: a model's own testStep gets y null, and a trainStep model without one reports
+  // its trackers (the default test step's loss 0), as fit's validation does.
+  const noTargets = y === undefined || y === null;
+  if (noTargets && typeof model.testStep !== 'function' && !(typeof model.trainStep === 'function' && c.losses.every((l) => l.name === 'no_loss'))) {
+    throw new Error('evaluate: y (the targets) must be given; only a model with its own testStep, or a trainStep model compiled without a loss, evaluates on x alone');
+  }
+  const ys = noTargets ? [] : toList(y, model.outputNames, 'y', model.name);
   const n = cardinality([['x', xs], ['y', ys]]);
   const batchSize = positiveInt(args.batchSize, 32, 'evaluate: batchSize');
   const callbacks = new CallbackList(toCallbacks(args.callbacks));

@@ -410,6 +410,39 @@ describe('a trainStep model trained as Keras trains a VAE or a GAN', () => {
   });
 });
 
+describe('evaluate(x) without y, as Keras evaluates a model whose own steps need no targets', () => {
+  class Reconstructor extends tn.Model {
+    tracker = new tn.metrics.Mean('reconstruction');
+    ys: unknown[] = [];
+    override get metrics(): tn.metrics.Metric[] {
+      return [this.tracker];
+    }
+    override trainStep([x]: [tn.Tensor | tn.Tensor[], tn.Tensor | tn.Tensor[] | null, tn.Tensor | null]) {
+      this.tracker.updateState(tn.mean(tn.square(tn.sub(this.apply(x as tn.Tensor) as tn.Tensor, x as tn.Tensor))));
+      return { reconstruction: this.tracker.result() };
+    }
+    override testStep([x, y]: [tn.Tensor | tn.Tensor[], tn.Tensor | tn.Tensor[] | null, tn.Tensor | null]) {
+      this.ys.push(y);
+      return this.trainStep([x, y, null]);
+    }
+  }
+
+  it('gives testStep y null, takes the options in y\'s place, and refuses a model that needs targets', async () => {
+    const input = tn.input({ shape: [2] });
+    const model = new Reconstructor({ inputs: input, outputs: new Dense(2, { kernelInitializer: 'zeros', biasInitializer: 'ones' }).apply(input) as tn.SymbolicTensor });
+    model.compile();
+    const x = tn.tensor([[1, 2], [0, 1], [3, -1], [1, 1]]);
+    // The model predicts [1, 1] for every row: the mean squared error by hand.
+    const expected = [[1, 2], [0, 1], [3, -1], [1, 1]].flat().reduce((s, v) => s + (v - 1) ** 2, 0) / 8;
+    expect(await model.evaluate(x, { verbose: 0, returnDict: true })).toEqual({ reconstruction: expect.closeTo(expected, 6) });
+    expect(await model.evaluate(x, { batchSize: 4, verbose: 0 })).toEqual([expect.closeTo(expected, 6)]);
+    expect(model.ys).toEqual([null, null]);
+    const plain = new tn.Sequential([new Dense(1, { inputShape: [2] })]);
+    plain.compile({ loss: 'mse' });
+    await expect(plain.evaluate(x, { verbose: 0 })).rejects.toThrow(/evaluate: y \(the targets\) must be given; only a model with its own testStep/);
+  });
+});
+
 describe('sampleWeight and classWeight', () => {
   // A linear model y = x W + b under mse and plain SGD, so one step can be computed by hand in float64.
   const x = [[1, 2], [-1, 0.5], [0.5, -2], [2, 1]];
