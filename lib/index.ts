@@ -20,7 +20,7 @@ export { batchNorm, batchNorm2d, batchNorm3d, batchNorm4d, separableConv2d, prel
 export { stridedSlice, unique, whereAsync, booleanMaskAsync, setdiff1dAsync, mirrorPad, depthToSpace, spaceToBatchND, batchToSpaceND, diag, ensureShape } from './tfjs/array-ops.js';
 /** TF.js's tf.util (shuffle, createShuffledIndices, assert, sizeFromShape, ...); Keras's keras.utils is tn.utils. */
 export * as util from './tfjs/util.js';
-/** TF.js's tf.image: resizeBilinear and resizeNearestNeighbor with TF.js's sampling flags, flipLeftRight, rgbToGrayscale, grayscaleToRGB, the nonMaxSuppression variants and cropAndResize. */
+/** TF.js's tf.image: resizeBilinear and resizeNearestNeighbor with TF.js's sampling flags, flipLeftRight, rgbToGrayscale, grayscaleToRGB, the nonMaxSuppression variants, cropAndResize, transform, rotateWithOffset and threshold. */
 export * as image from './tfjs/image.js';
 /** TF.js's tf.linalg: bandPart, gramSchmidt and qr (Keras 3's solvers, inv, solve, cholesky, ..., are in tn.ops). */
 export * as linalg from './tfjs/linalg.js';

@@ -34,11 +34,14 @@ export interface AffineTransformOptions {
   fillValue?: number;
   /** [height, width] of the output; default the input's. */
   outputShape?: [number, number];
+  /**
+   * @internal 'tfjs' samples as TF.js's CPU kernel (tn.image.transform): coordinates in float64 and nearest
+   * rounding halves up (Math.round), where TensorFlow computes in float32 and rounds halves away from zero.
+   */
+  arithmetic?: 'tensorflow' | 'tfjs';
 }
 
-const fround = Math.fround;
-
-function mapReflect(c: number, len: number): number {
+function mapReflect(c: number, len: number, fround: (v: number) => number): number {
   if (c < 0) {
     if (len <= 1) c = 0;
     else {
@@ -57,7 +60,7 @@ function mapReflect(c: number, len: number): number {
   return Math.min(Math.max(c, 0), len - 1);
 }
 
-function mapWrap(c: number, len: number): number {
+function mapWrap(c: number, len: number, fround: (v: number) => number): number {
   if (c < 0) {
     if (len <= 1) c = 0;
     else c = fround(c + len * (Math.trunc(-c / (len - 1)) + 1));
@@ -68,7 +71,7 @@ function mapWrap(c: number, len: number): number {
   return Math.min(Math.max(c, 0), len - 1);
 }
 
-const MAPS: Record<AffineFillMode, (c: number, len: number) => number> = {
+const MAPS: Record<AffineFillMode, (c: number, len: number, fround: (v: number) => number) => number> = {
   reflect: mapReflect,
   wrap: mapWrap,
   nearest: (c, len) => Math.min(Math.max(c, 0), len - 1),
@@ -90,13 +93,15 @@ interface Plan {
   fill: Float32Array;
 }
 
-function makePlan(inShape: readonly number[], oh: number, ow: number, transforms: Float32Array, perImage: boolean, interpolation: AffineInterpolation, fillMode: AffineFillMode): Plan {
+function makePlan(inShape: readonly number[], oh: number, ow: number, transforms: Float32Array, perImage: boolean, interpolation: AffineInterpolation, fillMode: AffineFillMode, tfjs: boolean): Plan {
   const [n, h, w] = inShape;
   const pixels = n * oh * ow;
   const tap = new Int32Array(pixels * 4).fill(-1);
   const weight = new Float32Array(pixels * 4);
   const fill = new Float32Array(pixels);
   const map = MAPS[fillMode];
+  const fround = tfjs ? (v: number) => v : Math.fround;
+  const round = tfjs ? Math.round : roundHalfAway;
   let p = 0;
   for (let b = 0; b < n; b++) {
     const t = perImage ? b * 8 : 0;
@@ -109,8 +114,8 @@ function makePlan(inShape: readonly number[], oh: number, ow: number, transforms
           fill[p] = 1;
           continue;
         }
-        const x = map(fround(fround(fround(fround(a0 * ox) + fround(a1 * oy)) + a2) / k), w);
-        const y = map(fround(fround(fround(fround(b0 * ox) + fround(b1 * oy)) + b2) / k), h);
+        const x = map(fround(fround(fround(fround(a0 * ox) + fround(a1 * oy)) + a2) / k), w, fround);
+        const y = map(fround(fround(fround(fround(b0 * ox) + fround(b1 * oy)) + b2) / k), h, fround);
         const q = 4 * p;
         // A tap outside the image reads fillValue: its weight goes to fill[p].
         const put = (slot: number, r: number, c: number, wt: number) => {
@@ -120,7 +125,7 @@ function makePlan(inShape: readonly number[], oh: number, ow: number, transforms
           } else fill[p] += wt;
         };
         if (interpolation === 'nearest') {
-          put(0, roundHalfAway(y), roundHalfAway(x), 1);
+          put(0, round(y), round(x), 1);
         } else {
           const y0 = Math.floor(y);
           const x0 = Math.floor(x);
@@ -204,7 +209,7 @@ export function affineTransform(images: TensorLike, transforms: TensorLike, opti
   const channels = x.shape[3];
   const y = empty([x.shape[0], oh, ow, channels]);
   if (y.size === 0) return y;
-  const plan = makePlan(x.shape, oh, ow, tv, rows !== 1, interpolation, fillMode);
+  const plan = makePlan(x.shape, oh, ow, tv, rows !== 1, interpolation, fillMode, options.arithmetic === 'tfjs');
   gatherPlan(plan, x.values as Float32Array, channels, fillValue, y.values as Float32Array);
   return record(y, 'affineTransform', [x], (dy) => [affineAdjoint(dy, x.shape, plan)]);
 }

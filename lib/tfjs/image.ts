@@ -80,3 +80,5 @@ export {
   nonMaxSuppression, nonMaxSuppressionAsync, nonMaxSuppressionWithScore, nonMaxSuppressionWithScoreAsync,
   nonMaxSuppressionPadded, nonMaxSuppressionPaddedAsync, cropAndResize,
 } from './detection.js';
+// Projective transforms, rotation about a point, and thresholding.
+export { transform, rotateWithOffset, threshold } from './image-transforms.js';
