@@ -8,7 +8,7 @@ export interface Graph {
   outputs: SymbolicTensor[];
   /** Layer calls in execution order, without the InputLayers. */
   nodes: LayerNode[];
-  /** Every layer of the graph once, InputLayers included, in execution order (Keras's model.layers). */
+  /** Every layer of the graph once, InputLayers included, in Keras's model.layers order (see kerasLayerOrder). */
   layers: Layer[];
 }
 
@@ -42,9 +42,11 @@ export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | Record<st
   // Depth-first from the outputs gives every layer call after the calls it depends on.
   const order: LayerNode[] = [];
   const seen = new Set<LayerNode>();
+  const firstReached = new Map<Layer, number>();
   const visit = (node: LayerNode, path: Set<LayerNode>): void => {
     if (seen.has(node)) return;
     if (path.has(node)) throw new Error('Model: the layer graph has a cycle');
+    if (!firstReached.has(node.layer)) firstReached.set(node.layer, firstReached.size);
     path.add(node);
     for (const i of node.inputs) visit(i.node, path);
     path.delete(node);
@@ -58,8 +60,7 @@ export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | Record<st
       throw new Error(`Graph disconnected: cannot obtain value for tensor ${node.outputs[0].toString()} at layer "${node.layer.name}". The following previous layers were accessed without issue: ${order.filter((n) => inputNodes.has(n)).map((n) => n.layer.name).join(', ')}`);
     }
   }
-  const layers: Layer[] = [];
-  for (const n of order) if (!layers.includes(n.layer)) layers.push(n.layer);
+  const layers = kerasLayerOrder(order, firstReached);
   // Keras refuses two layers of one name in a model: getLayer(name) and the saved formats name weights by layer.
   const byName = new Map<string, number>();
   for (const l of layers) byName.set(l.name, (byName.get(l.name) ?? 0) + 1);
@@ -67,6 +68,24 @@ export function buildGraph(inputs: SymbolicTensor | SymbolicTensor[] | Record<st
     if (count > 1) throw new Error(`Model: the name "${name}" is used ${count} times in the model. All layer names should be unique.`);
   }
   return { inputs: ins, outputs: outs, nodes: order.filter((n) => !(n.layer instanceof InputLayer)), layers };
+}
+
+/**
+ * Keras's (and TF.js's) model.layers order, which model.weights, getWeights and the saved files follow: by depth from
+ * the outputs, the deepest (the inputs) first, ties in the order a depth-first walk from the outputs first reached
+ * them. On a branching graph this differs from execution order: an encoder-decoder's encoder input comes first,
+ * and code ported from TF.js indexes model.layers and getWeights() by it. `order` lists the calls children first.
+ */
+function kerasLayerOrder(order: LayerNode[], firstReached: Map<Layer, number>): Layer[] {
+  const nodeDepth = new Map<LayerNode, number>();
+  const layerDepth = new Map<Layer, number>();
+  for (const node of [...order].reverse()) {
+    const depth = Math.max(nodeDepth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
+    layerDepth.set(node.layer, depth);
+    nodeDepth.set(node, depth);
+    for (const t of node.inputs) nodeDepth.set(t.node, Math.max(depth + 1, nodeDepth.get(t.node) ?? 0));
+  }
+  return [...layerDepth.keys()].sort((a, b) => layerDepth.get(b)! - layerDepth.get(a)! || firstReached.get(a)! - firstReached.get(b)!);
 }
 
 /**

@@ -831,3 +831,36 @@ describe('clear errors', () => {
     await expect(tn.loadLayersModel(tn.io.fromMemory(renamed))).rejects.toThrow(/no weight for out\/kernel of layer "out"/);
   });
 });
+
+describe("model.layers in Keras's and TF.js's order", () => {
+  // tfjs-examples' translation reads the encoder LSTM as model.layers[2] and the decoder's as layers[3]; the
+  // date-conversion model's getWeights() starts with the encoder's embedding. Both frameworks order layers by depth
+  // from the outputs (inputs first), ties in the order a walk from the outputs first reaches them.
+  function build<L extends typeof tn | typeof tf>(lib: L) {
+    const t = lib as unknown as typeof tn;
+    const encIn = t.input({ shape: [12], name: 'enc_in' });
+    const decIn = t.input({ shape: [10], name: 'dec_in' });
+    const enc = t.layers.embedding({ inputDim: 20, outputDim: 4, name: 'enc_emb' }).apply(encIn) as tn.SymbolicTensor;
+    const encSeq = t.layers.lstm({ units: 3, returnSequences: true, name: 'enc_lstm' }).apply(enc) as tn.SymbolicTensor;
+    const last = t.layers.globalMaxPooling1d({ name: 'enc_last' }).apply(encSeq) as tn.SymbolicTensor;
+    const dec = t.layers.embedding({ inputDim: 9, outputDim: 4, name: 'dec_emb' }).apply(decIn) as tn.SymbolicTensor;
+    const decSeq = t.layers.lstm({ units: 3, returnSequences: true, name: 'dec_lstm' }).apply(dec, { initialState: [last, last] }) as tn.SymbolicTensor;
+    const scores = t.layers.dot({ axes: [2, 2], name: 'scores' }).apply([decSeq, encSeq]) as tn.SymbolicTensor;
+    const out = t.layers.dense({ units: 2, name: 'out' }).apply(t.layers.concatenate({ name: 'cat' }).apply([scores, decSeq]) as tn.SymbolicTensor) as tn.SymbolicTensor;
+    return t.model({ inputs: [encIn, decIn], outputs: out });
+  }
+
+  it('an encoder-decoder lists its layers, and so its weights, as TF.js does', () => {
+    const ours = build(tn);
+    const theirs = build(tf);
+    expect(ours.layers.map((l) => l.name)).toEqual(theirs.layers.map((l) => l.name));
+    expect(ours.layers.map((l) => l.name).slice(0, 4)).toEqual(['enc_in', 'enc_emb', 'dec_in', 'enc_lstm']);
+    expect(ours.getWeights().map((w) => w.shape)).toEqual(theirs.getWeights().map((w) => w.shape));
+    // Execution is unchanged: the model runs, its summary lists the layers in the same order.
+    const lines: string[] = [];
+    ours.summary(undefined, undefined, (l: string) => lines.push(l));
+    const listed = lines.map((l) => /^│ (\w+) \(/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
+    expect(listed).toEqual(theirs.layers.map((l) => l.name));
+    expect((ours.predict([tn.ones([2, 12]), tn.ones([2, 10])]) as tn.Tensor).shape).toEqual([2, 10, 2]);
+  });
+});
