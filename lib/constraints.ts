@@ -1,7 +1,7 @@
 // Weight constraints (Keras's keras.constraints): projections the optimizer applies to a variable after each update,
 // in place. Norms run over `axis` (Keras's default 0: for a Dense kernel [inputs, units], each unit's incoming weights;
 // for a Conv2D kernel pass [0, 1, 2], each filter).
-import { checkOptionNames, lookup, normalizeName } from './names.js';
+import { checkOptionNames, fromConfig, lookup, normalizeName } from './names.js';
 import { Tensor } from './tensor.js';
 
 /** Keras's backend.epsilon(), which keeps a zero norm from dividing by zero. */
@@ -198,7 +198,7 @@ export function getConstraint(id: ConstraintIdentifier): Constraint | null {
   if (typeof id === 'string') return new (find(id))();
   if (typeof id === 'object' && typeof id.className === 'string') {
     const custom = customConstraints.get(id.className);
-    if (custom) return new custom(id.config ?? {});
+    if (custom) return fromConfig(custom, id.config ?? {});
     return new (find(id.className) as unknown as new (a: unknown) => Constraint)(id.config ?? {});
   }
   throw new Error(`Unknown constraint ${JSON.stringify(id)}. Known constraints: ${known.join(', ')}`);

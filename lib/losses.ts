@@ -1,6 +1,6 @@
 // Losses with Keras's definitions: each maps (yTrue, yPred) to one value per sample (reducing the last axis), then
 // a reduction turns those into the scalar that training minimises.
-import { lookup, normalizeName, toSnakeCase } from './names.js';
+import { fromConfig, lookup, normalizeName, toSnakeCase } from './names.js';
 import { abs, add, clipByValue, div, exp, log, log1p, minimum, mul, neg, relu, square, sub } from './ops/elementwise.js';
 import { labelIndices, sparseSoftmaxCrossEntropy, takeAlongLastAxis } from './ops/nn.js';
 import { logSoftmax, mean, softmaxLogits, sum } from './ops/reduce.js';
@@ -657,7 +657,9 @@ export function getLoss(id: LossIdentifier): Loss {
   }
   // The serialized form, as a saved model's training config holds it: { className: 'Huber', config: getConfig() }.
   if (id && typeof id === 'object' && typeof id.className === 'string') {
-    const Cls = customLosses.get(id.className) ?? (lookup(table, id.className, 'loss', known) as unknown as new (a: Record<string, unknown>) => Loss);
+    const custom = customLosses.get(id.className);
+    if (custom) return fromConfig(custom, id.config ?? {});
+    const Cls = lookup(table, id.className, 'loss', known) as unknown as new (a: Record<string, unknown>) => Loss;
     return new Cls(id.config ?? {});
   }
   throw new Error(`Unknown loss ${JSON.stringify(id)}. Known losses: ${known.join(', ')}`);

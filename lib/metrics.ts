@@ -4,7 +4,7 @@
 import { noGrad } from './autograd/tape.js';
 import * as losses from './losses.js';
 import type { Loss } from './losses.js';
-import { checkOptionNames, lookup, normalizeName, toSnakeCase } from './names.js';
+import { checkOptionNames, fromConfig, lookup, normalizeName, toSnakeCase } from './names.js';
 import { castTo } from './ops/util.js';
 import { fmt } from './shape-util.js';
 import { Tensor, toTensor, uniqueVariableName, variable, type TensorLike, type Variable } from './tensor.js';
@@ -1677,7 +1677,7 @@ export function getMetric(id: MetricIdentifier, lossName = ''): Metric {
   if (id && typeof id === 'object' && typeof id.className === 'string') {
     const Cls = Object.hasOwn(metricClasses, id.className) ? metricClasses[id.className] : customMetrics.get(id.className);
     if (!Cls) throw new Error(`Unknown metric class ${JSON.stringify(id.className)}. Known: ${[...Object.keys(metricClasses), ...customMetrics.keys()].join(', ')} (a custom Metric subclass must be registered with tn.serialization.registerClass)`);
-    return new Cls((id.config ?? {}) as never);
+    return customMetrics.get(id.className) === Cls ? fromConfig(Cls, id.config ?? {}) : new Cls((id.config ?? {}) as never);
   }
   throw new Error(`Unknown metric ${JSON.stringify(id)}. Known metrics: ${known.join(', ')}`);
 }

@@ -55,3 +55,14 @@ export function checkOptionNames(options: unknown, allowed: readonly string[], w
 export function checkCallArgs(args: object | null | undefined, allowed: readonly string[], layer: { name: string; className: string }): void {
   checkOptionNames(args, ['training', 'mask', ...allowed], `Layer "${layer.name}" (${layer.className}) call`);
 }
+
+/**
+ * A registered class rebuilt from its saved config: its static fromConfig when it defines one (Keras's
+ * from_config(config) with one parameter, else TF.js's fromConfig(cls, config)), otherwise `new cls(config)`, as
+ * Keras's default from_config passes the config to the constructor.
+ */
+export function fromConfig<T>(cls: new (config: never) => T, config: Record<string, unknown>): T {
+  const from = (cls as unknown as { fromConfig?: (...args: unknown[]) => T }).fromConfig;
+  if (typeof from !== 'function') return new cls(config as never);
+  return from.length === 1 ? from.call(cls, config) : from.call(cls, cls, config);
+}

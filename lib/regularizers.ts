@@ -1,5 +1,5 @@
 // Weight penalties added to the training loss (Keras definitions: l1 * sum|w|, l2 * sum w^2).
-import { lookup, normalizeName } from './names.js';
+import { fromConfig, lookup, normalizeName } from './names.js';
 import { abs, add, mul, square, sum } from './ops/index.js';
 import type { Tensor } from './tensor.js';
 
@@ -72,7 +72,7 @@ export function getRegularizer(id: RegularizerIdentifier): Regularizer | null {
   if (typeof id === 'string') return lookup(table, id, 'regularizer', ['l1', 'l2', 'l1_l2'])();
   if (typeof id === 'object' && typeof id.className === 'string') {
     const custom = customRegularizers.get(id.className);
-    if (custom) return new custom(id.config ?? {});
+    if (custom) return fromConfig(custom, id.config ?? {});
     // Keras's serialized form, as getConfig() writes it: { className: 'L1L2', config: { l1, l2 } }.
     if (['l1', 'l2', 'l1l2'].includes(normalizeName(id.className))) return new Regularizer(id.config as { l1?: number; l2?: number } ?? {});
   }

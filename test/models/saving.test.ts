@@ -232,3 +232,91 @@ describe('model.save and tn.models.loadModel', () => {
     await expect(tn.models.loadModel(unknown)).rejects.toThrow(/unknown layer class "Dense3D"/);
   });
 });
+
+describe('registered losses, metrics, constraints and regularizers with their own static fromConfig', () => {
+  // Keras calls a class's from_config(config) when it defines one (a constructor that does not take the config
+  // as it is); each is given positional constructor arguments here, so `new cls(config)` would build it wrong.
+  class ScaledMse extends tn.losses.Loss {
+    constructor(readonly scale = 1, name = 'scaled_mse') {
+      super({ name });
+    }
+    call(t: tn.Tensor, p: tn.Tensor) {
+      return tn.mul(tn.mean(tn.square(tn.sub(p, t)), -1), this.scale);
+    }
+    override getConfig() {
+      return { ...super.getConfig(), scale: this.scale };
+    }
+    static fromConfig(config: { scale: number; name: string }) {
+      return new ScaledMse(config.scale, config.name);
+    }
+  }
+  class Offset extends tn.metrics.Metric {
+    private total = 0;
+    constructor(readonly offset: number, name = 'offset') {
+      super(name);
+    }
+    updateState() {
+      this.total = this.offset;
+    }
+    result() {
+      return this.total;
+    }
+    resetState() {
+      this.total = 0;
+    }
+    override getConfig() {
+      return { name: this.name, offset: this.offset };
+    }
+    // TF.js's form, fromConfig(cls, config).
+    static fromConfig(cls: typeof Offset, config: { offset: number; name: string }) {
+      return new cls(config.offset, config.name);
+    }
+  }
+  class Shift extends tn.constraints.Constraint {
+    readonly className = 'Shift';
+    constructor(readonly by: number) {
+      super();
+    }
+    apply(values: Float32Array) {
+      for (let i = 0; i < values.length; i++) values[i] = this.by;
+    }
+    override getConfig() {
+      return { by: this.by };
+    }
+    static fromConfig(config: { by: number }) {
+      return new Shift(config.by);
+    }
+  }
+  class Sum extends tn.regularizers.Regularizer {
+    constructor(readonly factor: number) {
+      super();
+    }
+    override apply(w: tn.Tensor) {
+      return tn.mul(tn.sum(w), this.factor);
+    }
+    override getConfig() {
+      return { factor: this.factor };
+    }
+    static fromConfig(config: { factor: number }) {
+      return new Sum(config.factor);
+    }
+  }
+  for (const cls of [ScaledMse, Offset, Shift, Sum]) tn.serialization.registerClass(cls as never);
+
+  it('rebuilds each through it when the model loads', async () => {
+    const model = new tn.Sequential([new tn.layers.Dense(1, { inputShape: [2], kernelConstraint: new Shift(0.5), biasRegularizer: new Sum(3), biasInitializer: 'ones' })]);
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0 }), loss: new ScaledMse(3), metrics: [new Offset(7)] });
+    const path = join(root, 'from-config.keras');
+    await model.save(path);
+    const loaded = await tn.models.loadModel(path);
+    const x = tn.ones([4, 2]);
+    const y = tn.zeros([4, 1]);
+    const logs = (await loaded.evaluate(x, y, { verbose: 0, returnDict: true })) as Record<string, number>;
+    const p = (loaded.predict(x) as tn.Tensor).data();
+    // 3 * mean(p^2) plus the bias penalty 3 * bias (bias 1), and the metric's offset.
+    expect(logs.loss).toBeCloseTo(3 * Array.from(p).reduce((s, v) => s + v * v, 0) / 4 + 3, 5);
+    expect(logs.offset).toBe(7);
+    loaded.trainOnBatch(x, y);
+    expect(Array.from(loaded.layers[0].getWeights()[0].data())).toEqual([0.5, 0.5]);
+  });
+});
