@@ -81,6 +81,20 @@ export class Gan extends (null as unknown as typeof tn.Model) {
     return { n: data.length };
   }
 }
+// keras.io's Distiller: call(x) forwards untyped data to the student, computeLoss is overridden; a functional model
+// is called on a dict of symbolic tensors keyed by its input names.
+export class Distiller extends (null as unknown as typeof tn.Model) {
+  declare student: tn.Model;
+  override call(x: any) {
+    return this.student.apply(x);
+  }
+  override computeLoss(args: { x?: unknown; y?: tn.Tensor | tn.Tensor[] | null; yPred?: tn.Tensor | tn.Tensor[] }): tn.Tensor {
+    return this.student.apply(args.x as tn.Tensor).sub(args.yPred as tn.Tensor);
+  }
+}
+export function triplet(lib: typeof tn, net: tn.Model): tn.SymbolicTensor {
+  return net.apply({ anchor: lib.input({ shape: [2] }), positive: lib.input({ shape: [2] }) });
+}
 export type In = tn.layers.LayerInput;
 `);
     const user = join(dir, 'tsconfig.user.json');

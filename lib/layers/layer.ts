@@ -388,8 +388,8 @@ export abstract class Layer {
    * Calls the layer: on tensors it runs the computation (building the weights on first use); on symbolic tensors
    * (from tn.input()) it records the call for a functional model and returns symbolic outputs.
    */
-  apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   apply(inputs: TensorLike | TensorLike[], args?: CallArgs): Tensor;
+  apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   // Layers with several outputs return arrays at run time; cast the result (as Keras users unpack a list).
   apply(inputs: TensorLike | TensorLike[] | SymbolicTensor | SymbolicTensor[] | Record<string, Tensor>, args: CallArgs = {}): any {
     if (isSymbolic(inputs)) return this.applySymbolic(inputs, args);

@@ -707,8 +707,8 @@ abstract class BatchMixLayer extends RandomImageLayer {
     return undefined;
   }
 
-  override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   override apply(inputs: TensorLike | TensorLike[], args?: CallArgs): Tensor;
+  override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   /** Keras's dict form: the images and their labels, mixed alike. */
   override apply(inputs: { images: Tensor; labels?: Tensor }, args?: CallArgs): { images: Tensor; labels?: Tensor };
   // The overloads above are the types callers see; `any` as in Layer.apply.

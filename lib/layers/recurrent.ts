@@ -239,8 +239,8 @@ export abstract class Recurrent extends Layer {
   protected abstract run(x: Tensor, initial: Tensor[], fromZeros: boolean, mask: Float32Array | null, training: boolean): RunResult;
 
   /** Keras's initial_state joins the inputs, so that a functional model records the states as inputs of the call. */
-  override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   override apply(inputs: TensorLike | TensorLike[], args?: CallArgs): Tensor;
+  override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   // With returnState the result is a list at run time; cast it (as Keras users unpack one).
   override apply(inputs: any, args: CallArgs = {}): any {
     // A subclass of its own may take more; the built-in classes take these.

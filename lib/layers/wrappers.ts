@@ -80,8 +80,8 @@ export class Bidirectional extends Layer {
   }
 
   /** Keras's initial_state: the forward layer's states, then the backward layer's; they join the inputs, as an RNN's do. */
-  override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   override apply(inputs: TensorLike | TensorLike[], args?: CallArgs): Tensor;
+  override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   override apply(inputs: any, args: CallArgs = {}): any {
     if (this.constructor === Bidirectional) checkCallArgs(args, ['initialState'], this);
     const { initialState, ...rest } = args;

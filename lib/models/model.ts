@@ -343,8 +343,8 @@ export class Model extends Layer {
    * Calls the model (Keras's model(x)): on symbolic tensors it adds a node to a functional graph; on tensors, a list of
    * tensors, or a dict of them ({ left, right }, which a subclassed model's call() receives as it is) it computes.
    */
-  override apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   override apply(inputs: TensorLike | TensorLike[] | Record<string, Tensor>, args?: CallArgs): Tensor;
+  override apply(inputs: SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor>, args?: CallArgs): SymbolicTensor;
   // Several outputs come back as an array at run time; cast the result (as Keras users unpack a list).
   override apply(inputs: TensorLike | TensorLike[] | SymbolicTensor | SymbolicTensor[] | Record<string, Tensor | SymbolicTensor>, args: CallArgs = {}): any {
     return super.apply(this.inputsByName(inputs) as TensorLike, args);
