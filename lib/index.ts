@@ -20,6 +20,8 @@ export { batchNorm, batchNorm2d, batchNorm3d, batchNorm4d, separableConv2d, prel
 export { stridedSlice, unique, whereAsync, booleanMaskAsync, setdiff1dAsync, mirrorPad, depthToSpace, spaceToBatchND, batchToSpaceND, diag, ensureShape } from './tfjs/array-ops.js';
 /** TF.js's pool (dilated max / average pooling), maxPoolWithArgmax and dilation2d. */
 export { pool, maxPoolWithArgmax, dilation2d } from './tfjs/pool-ops.js';
+/** TF.js's basicLSTMCell, multiRNNCell, sparseToDense, randomGamma, rand, broadcastArgs, bitwiseAnd, enclosingPowerOfTwo, cosineWindow. */
+export { basicLSTMCell, multiRNNCell, sparseToDense, randomGamma, rand, broadcastArgs, bitwiseAnd, enclosingPowerOfTwo, cosineWindow } from './tfjs/misc-ops.js';
 /** TF.js's tf.util (shuffle, createShuffledIndices, assert, sizeFromShape, ...); Keras's keras.utils is tn.utils. */
 export * as util from './tfjs/util.js';
 /** TF.js's tf.image: resizeBilinear and resizeNearestNeighbor with TF.js's sampling flags, flipLeftRight, rgbToGrayscale, grayscaleToRGB, the nonMaxSuppression variants, cropAndResize, transform, rotateWithOffset and threshold. */
