@@ -317,6 +317,32 @@ describe('optimizers', () => {
 });
 
 describe('models and layers', () => {
+  it("getClassName() gives TF.js's names for layers, models and the tf.train optimizers", () => {
+    const pairs: [{ getClassName(): string }, { getClassName(): string }][] = [
+      [tn.layers.conv2d({ filters: 2, kernelSize: 3 }), tf.layers.conv2d({ filters: 2, kernelSize: 3 })],
+      [tn.layers.dense({ units: 2 }), tf.layers.dense({ units: 2 })],
+      [tn.layers.lstm({ units: 2 }), tf.layers.lstm({ units: 2 })],
+      [tn.layers.maxPooling2d({ poolSize: 2 }), tf.layers.maxPooling2d({ poolSize: 2 })],
+      [tn.layers.batchNormalization(), tf.layers.batchNormalization()],
+      [tn.sequential(), tf.sequential()],
+      [tn.train.sgd(0.1), tf.train.sgd(0.1)],
+      [tn.train.momentum(0.1, 0.9), tf.train.momentum(0.1, 0.9)],
+      [tn.train.adam(), tf.train.adam()],
+      [tn.train.rmsprop(0.01), tf.train.rmsprop(0.01)],
+      [tn.train.adagrad(0.1), tf.train.adagrad(0.1)],
+      [tn.train.adadelta(), tf.train.adadelta()],
+      [tn.train.adamax(), tf.train.adamax()],
+    ];
+    for (const [ours, theirs] of pairs) expect(ours.getClassName()).toBe(theirs.getClassName());
+    // A layer class of one's own answers the name it declares and is registered under.
+    class Scale extends tn.Layer {
+      static className = 'MyScale';
+      call(x: tn.Tensor | tn.Tensor[]) { return x as tn.Tensor; }
+    }
+    expect(new Scale().getClassName()).toBe('MyScale');
+    expect(new tn.layers.Dense(2).getClassName()).toBe('Dense');
+  });
+
   it('toJSON gives model.json\'s modelTopology, which TF.js reads', async () => {
     const model = tn.sequential({ layers: [tn.layers.dense({ units: 3, inputShape: [4], activation: 'relu' }), tn.layers.dense({ units: 2 })] });
     const json = model.toJSON() as string;

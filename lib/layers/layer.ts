@@ -332,6 +332,16 @@ export abstract class Layer {
     return this.constructor.name;
   }
 
+  /**
+   * TF.js's getClassName(): the name the class is registered and saved under (its static className, as a layer
+   * class written for TF.js declares it), else its class name. Ported code filters layers with it
+   * (`model.layers.filter((l) => l.getClassName() === 'Conv2D')`).
+   */
+  getClassName(): string {
+    const declared = (this.constructor as { className?: unknown }).className;
+    return typeof declared === 'string' ? declared : this.className;
+  }
+
   get trainable(): boolean {
     return this._trainable;
   }

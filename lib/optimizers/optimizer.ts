@@ -264,6 +264,16 @@ export abstract class Optimizer {
     return returnCost ? cost : null;
   }
 
+  /**
+   * TF.js's getClassName(): its optimizer classes' names, which tf.train's factories give and a saved TF.js model
+   * names (an SGD with momentum is TF.js's 'Momentum', RMSprop its 'RMSProp'); Keras's class name for the others.
+   */
+  getClassName(): string {
+    const name = this.constructor.name;
+    if (name === 'SGD' && (this as unknown as { momentum?: number }).momentum) return 'Momentum';
+    return name === 'RMSprop' ? 'RMSProp' : name;
+  }
+
   getConfig(): Record<string, unknown> {
     return {
       name: this.name,
