@@ -86,6 +86,12 @@ export class Model extends Layer {
    * cleared by fit, which then starts at this epoch and skips the batches before `step` in it.
    */
   resumeAt: { epoch: number; step: number } | null = null;
+  /**
+   * @internal save() and saveWeights() calls not yet finished. A save reads the weights after its first await (the
+   * writer modules load on first use), so fit waits for these before its next training step: a save that a callback
+   * does not await still writes the weights of the moment it was called, as Keras's synchronous save does.
+   */
+  savesInFlight = new Set<Promise<unknown>>();
   optimizer: Optimizer | null = null;
   /** @internal compile()'s losses, metrics and trackers. */
   compiled: Compiled | null = null;
@@ -151,13 +157,23 @@ export class Model extends Layer {
     // Keras's save(filepath, overwrite=True): with overwrite false an existing file or folder is an error here (Keras
     // would ask on the terminal).
     checkOptionNames(options, ['overwrite'], 'save');
-    if (options.overwrite === false && typeof target === 'string') {
-      const { existsSync } = await import('node:fs');
-      const path = target.replace(/^file:\/\//, '');
-      if (existsSync(path)) throw new Error(`save: ${path} exists and overwrite is false`);
-    }
-    const { saveModel } = await import('./saving.js');
-    return saveModel(this, target);
+    return this.tracked((async () => {
+      if (options.overwrite === false && typeof target === 'string') {
+        const { existsSync } = await import('node:fs');
+        const path = target.replace(/^file:\/\//, '');
+        if (existsSync(path)) throw new Error(`save: ${path} exists and overwrite is false`);
+      }
+      const { saveModel } = await import('./saving.js');
+      return saveModel(this, target);
+    })());
+  }
+
+  /** @internal `work` kept in savesInFlight until it settles. */
+  private tracked<T>(work: Promise<T>): Promise<T> {
+    this.savesInFlight.add(work);
+    const done = () => this.savesInFlight.delete(work);
+    work.then(done, done);
+    return work;
   }
 
   /**
@@ -166,8 +182,7 @@ export class Model extends Layer {
    * back into a model of the same structure.
    */
   async saveWeights(path: string): Promise<void> {
-    const { saveWeights } = await import('./weights.js');
-    await saveWeights(this, path);
+    await this.tracked(import('./weights.js').then(({ saveWeights }) => saveWeights(this, path)));
   }
 
   /**

@@ -182,6 +182,7 @@ export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: 
         const b = unpack(model, r.value, typeof model.trainStep !== 'function', 'fit');
         const sw = combinedWeights(b.sw ?? undefined, args.classWeight, b.ys ?? [], b.xs[0].shape[0], 'fit');
         await callbacks.trainBatchBegin(step, { batch: step, size: b.xs[0].shape[0] });
+        if (model.savesInFlight.size) await Promise.allSettled(model.savesInFlight);
         withScope(() => trainStep(model, c, b.xs, b.ys ?? [], sw));
         await callbacks.trainBatchEnd(step, currentLogs(c));
         step++;

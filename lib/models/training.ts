@@ -430,6 +430,7 @@ export async function runEpochs(model: Model, plan: FitPlan, callbacks: FitEvent
       const start = step * batchSize;
       const end = Math.min(n, start + batchSize);
       await callbacks.trainBatchBegin(step, { batch: step, size: end - start });
+      if (model.savesInFlight.size) await Promise.allSettled(model.savesInFlight);
       withScope(() => {
         const bx = xs.map((t) => gatherRows(t, order, start, end));
         const by = ys.map((t) => gatherRows(t, order, start, end));
