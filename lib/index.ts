@@ -28,6 +28,8 @@ export * as util from './tfjs/util.js';
 export * as image from './tfjs/image.js';
 /** TF.js's tf.linalg: bandPart, gramSchmidt and qr (Keras 3's solvers, inv, solve, cholesky, ..., are in tn.ops). */
 export * as linalg from './tfjs/linalg.js';
+/** TF.js's tf.sparse: sparseFillEmptyRows, sparseReshape, sparseSegmentSum, sparseSegmentMean. */
+export * as sparse from './tfjs/sparse.js';
 /** TF.js's tf.math: confusionMatrix. */
 export * as math from './tfjs/math.js';
 /** tfjs-node's tf.node: tensorBoard(logdir) for fit's callbacks and summaryFileWriter(logdir) for a custom loop. */
