@@ -30,6 +30,8 @@ export * as image from './tfjs/image.js';
 export * as linalg from './tfjs/linalg.js';
 /** TF.js's tf.sparse: sparseFillEmptyRows, sparseReshape, sparseSegmentSum, sparseSegmentMean. */
 export * as sparse from './tfjs/sparse.js';
+/** TF.js's tf.string on string tensors: stringToHashBucketFast, staticRegexReplace, stringSplit, stringNGrams. */
+export * as string from './tfjs/string.js';
 /** TF.js's tf.math: confusionMatrix. */
 export * as math from './tfjs/math.js';
 /** tfjs-node's tf.node: tensorBoard(logdir) for fit's callbacks and summaryFileWriter(logdir) for a custom loop. */
