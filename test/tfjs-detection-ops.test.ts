@@ -62,7 +62,7 @@ describe('TF.js\'s detection ops in tn.image', () => {
     expect(() => tn.image.nonMaxSuppression(boxes, scores, 2, 1.5)).toThrow(/image.nonMaxSuppression: iouThreshold must be in \[0, 1\], received 1.5/);
     expect(() => tn.image.nonMaxSuppressionWithScore(boxes, scores, 2, 0.5, 0, 2)).toThrow(/image.nonMaxSuppressionWithScore: softNmsSigma must be in \[0, 1\] \(TF.js's range\), received 2/);
     expect(vals(tn.image.nonMaxSuppression(boxes, scores, 4, null as never, null as never))).toEqual(vals(tn.image.nonMaxSuppression(boxes, scores, 4)));
-    await expect(tn.image.nonMaxSuppressionAsync(boxes, scores, -1)).rejects.toThrow(/image.nonMaxSuppressionAsync: maxOutputSize must be a non-negative integer, received -1/);
+    await expect(tn.image.nonMaxSuppressionAsync(boxes, scores, -1)).rejects.toThrow(/image.nonMaxSuppressionAsync: maxOutputSize must be a non-negative integer of at most 2\^31 - 1, received -1/);
   });
 
   it('cropAndResize equals TF.js\'s, bilinear and nearest, boxes inside, across and outside the image, flipped', async () => {

@@ -1,7 +1,7 @@
 // TF.js's indexing and rearranging ops: stridedSlice, unique, whereAsync, booleanMaskAsync, setdiff1dAsync,
 // mirrorPad, depthToSpace, spaceToBatchND, batchToSpaceND, diag and ensureShape. Those that move values are built
 // from slice, gather, pad, reshape and transpose, so their gradients are those ops'.
-import { eye, isStringTensor, Tensor, tensor, toTensor, type TensorLike } from '../tensor.js';
+import { eye, isStringTensor, maxTensorElements, Tensor, tensor, toTensor, type TensorLike } from '../tensor.js';
 import { where } from '../ops/elementwise.js';
 import { padNumpy } from '../ops/numpy.js';
 import { gather, pad, reshape, slice, transpose } from '../ops/shape.js';
@@ -287,6 +287,7 @@ export function diag(x: TensorLike): Tensor {
   const t = input(x, 'diag');
   if (t.rank === 0) throw new Error('diag: x must have at least one axis, received a scalar');
   const n = t.size;
+  if (n * n > maxTensorElements) throw new Error(`diag: x of shape ${fmt(t.shape)} would give ${n * n} elements, more than a tensor holds (${maxTensorElements})`);
   // where, not a product with the identity, so that the zeros off the diagonal stay +0 for negative values.
   return reshape(where(eye(n, n, 'int32'), reshape(t, [n, 1]), 0), [...t.shape, ...t.shape]);
 }

@@ -5,7 +5,7 @@
 import { add, mul } from '../ops/elementwise.js';
 import { gather, reshape } from '../ops/shape.js';
 import { fmt } from '../shape-util.js';
-import { isStringTensor, scalar, Tensor, tensor, toTensor, type TensorLike } from '../tensor.js';
+import { isStringTensor, maxTensorElements, scalar, Tensor, tensor, toTensor, type TensorLike } from '../tensor.js';
 
 interface NmsArgs { boxes: Float32Array; scores: Float32Array; maxOutputSize: number; iouThreshold: number; scoreThreshold: number }
 
@@ -18,7 +18,7 @@ function nmsArgs(op: string, boxes: TensorLike, scores: TensorLike, maxOutputSiz
   if (isStringTensor(b) || isStringTensor(s)) throw new Error(`${op}: boxes and scores must be numbers`);
   if (b.rank !== 2 || b.shape[1] !== 4) throw new Error(`${op}: boxes must be [numBoxes, 4] (y1, x1, y2, x2), received shape ${fmt(b.shape)}`);
   if (s.rank !== 1 || s.shape[0] !== b.shape[0]) throw new Error(`${op}: scores must be [${b.shape[0]}], one per box, received shape ${fmt(s.shape)}`);
-  if (!Number.isInteger(maxOutputSize) || maxOutputSize < 0) throw new Error(`${op}: maxOutputSize must be a non-negative integer, received ${maxOutputSize}`);
+  if (!Number.isInteger(maxOutputSize) || maxOutputSize < 0 || maxOutputSize > 2 ** 31 - 1) throw new Error(`${op}: maxOutputSize must be a non-negative integer of at most 2^31 - 1, received ${maxOutputSize}`);
   if (typeof iouThreshold !== 'number' || !(iouThreshold >= 0 && iouThreshold <= 1)) throw new Error(`${op}: iouThreshold must be in [0, 1], received ${iouThreshold}`);
   if (typeof scoreThreshold !== 'number' || Number.isNaN(scoreThreshold)) throw new Error(`${op}: scoreThreshold must be a number, received ${scoreThreshold}`);
   return {
@@ -135,6 +135,7 @@ export async function nonMaxSuppressionPaddedAsync(boxes: TensorLike, scores: Te
 
 function padded(op: string, boxes: TensorLike, scores: TensorLike, maxOutputSize: number, iouThreshold: number, scoreThreshold: number, padToMaxOutputSize: boolean): { selectedIndices: Tensor; validOutputs: Tensor } {
   const a = nmsArgs(op, boxes, scores, maxOutputSize, iouThreshold, scoreThreshold);
+  if (typeof padToMaxOutputSize !== 'boolean') throw new Error(`${op}: padToMaxOutputSize must be true or false, received ${JSON.stringify(padToMaxOutputSize)}`);
   // As TF.js's, the padding goes to maxOutputSize capped at the number of boxes.
   const { indices } = select(a, 0);
   const valid = indices.length;
@@ -165,6 +166,7 @@ export function cropAndResize(image: TensorLike, boxes: TensorLike, boxInd: Tens
   if (typeof extrapolationValue !== 'number') throw new Error(`${op}: extrapolationValue must be a number, received ${JSON.stringify(extrapolationValue)}`);
   const [batch, h, w, c] = img.shape;
   const [ch, cw] = cropSize;
+  if (n * ch * cw * Math.max(c, 1) > maxTensorElements) throw new Error(`${op}: ${n} crops of ${fmt(cropSize)} with ${c} channels are more elements than a tensor holds (${maxTensorElements})`);
   const bv = bx.values;
   const iv = bi.values;
   for (let b = 0; b < n; b++) {

@@ -82,6 +82,8 @@ export function threshold(image: TensorLike, method: 'binary' | 'otsu' = 'binary
   if (isStringTensor(x)) throw new Error(`${op}: image must be numbers`);
   if (x.rank !== 3 || (x.shape[2] !== 3 && x.shape[2] !== 1)) throw new Error(`${op}: image must be [height, width, 3] or [height, width, 1], received shape ${fmt(x.shape)}`);
   if (method !== 'binary' && method !== 'otsu') throw new Error(`${op}: method must be 'binary' or 'otsu', received ${JSON.stringify(method)}`);
+  if (typeof inverted !== 'boolean') throw new Error(`${op}: inverted must be true or false, received ${JSON.stringify(inverted)}`);
+  if (typeof threshValue !== 'number' || Number.isNaN(threshValue)) throw new Error(`${op}: threshValue must be a number, received ${JSON.stringify(threshValue)}`);
   const [h, w, c] = x.shape;
   const v = x.values;
   // TF.js computes the luma with float32 tensors, so each step rounds to float32 as its ops do.

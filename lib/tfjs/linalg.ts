@@ -58,6 +58,7 @@ export function gramSchmidt(xs: Tensor[] | Tensor): Tensor[] | Tensor {
     if (m.rank !== 2) throw new Error(`${op}: xs must be a matrix [n, d] or a list of vectors, received shape ${fmt(m.shape)}`);
     rows = unstack(m, 0);
   }
+  if (rows.length === 0) throw new Error(`${op}: needs at least one vector, received none`);
   const dim = rows[0].shape[0];
   rows.forEach((r, k) => {
     if (r.rank !== 1 || r.shape[0] !== dim) throw new Error(`${op}: every vector must have shape [${dim}], vector ${k} has ${fmt(r.shape)}`);

@@ -8,7 +8,14 @@ import { broadcastTo } from '../ops/broadcast.js';
 import { concat, reshape, slice } from '../ops/shape.js';
 import { generator } from '../random.js';
 import { broadcastShapes, checkShape, fmt } from '../shape-util.js';
-import { fill, isStringTensor, Tensor, tensor, toTensor, variable, type DType, type TensorLike } from '../tensor.js';
+import { fill, isStringTensor, maxTensorElements, Tensor, tensor, toTensor, variable, type DType, type TensorLike } from '../tensor.js';
+
+/** The element count of `shape`, refused before a typed array of it is allocated when no tensor could hold it. */
+function elements(shape: number[], op: string): number {
+  const size = shape.reduce((p, d) => p * d, 1);
+  if (size > maxTensorElements) throw new Error(`${op}: shape ${fmt(shape)} has ${size} elements, more than a tensor holds (${maxTensorElements})`);
+  return size;
+}
 
 function numeric(x: TensorLike, op: string, what: string): Tensor {
   const t = toTensor(x, op);
@@ -89,7 +96,7 @@ export function sparseToDense(sparseIndices: TensorLike, sparseValues: TensorLik
   }
   const v = values.rank === 0 ? broadcastTo(values, [n]) : values;
   if (values.dtype === 'int32') {
-    const out = new Int32Array(shape.reduce((p, d) => p * d, 1)).fill(def.values[0]);
+    const out = new Int32Array(elements(shape, op)).fill(def.values[0]);
     const strides = shape.map((_, a) => shape.slice(a + 1).reduce((p, d) => p * d, 1));
     for (let i = 0; i < n; i++) {
       let flat = 0;
@@ -114,7 +121,7 @@ export function randomGamma(shape: number[], alpha: number, beta = 1, dtype: 'fl
   const g = generator(seed);
   const d = alpha < 1 ? alpha + 2 / 3 : alpha - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
-  const size = s.reduce((p, q) => p * q, 1);
+  const size = elements(s, op);
   const out = dtype === 'float32' ? new Float32Array(size) : new Int32Array(size);
   for (let i = 0; i < size; i++) {
     let v: number;
@@ -141,7 +148,7 @@ export function rand(shape: number[], randFunction: () => number, dtype: 'float3
   const s = checkShape(shape, 'rand');
   if (typeof randFunction !== 'function') throw new Error('rand: randFunction must be a function returning a number');
   if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`rand: dtype must be 'float32' or 'int32', received ${JSON.stringify(dtype)}`);
-  const size = s.reduce((p, q) => p * q, 1);
+  const size = elements(s, 'rand');
   const out = dtype === 'float32' ? new Float32Array(size) : new Int32Array(size);
   for (let i = 0; i < size; i++) out[i] = randFunction();
   return tensor(out, s, dtype);
@@ -174,6 +181,8 @@ export function enclosingPowerOfTwo(value: number): number {
 /** TF.js's cosineWindow(windowLength, a, b): a - b cos(2 pi i / (N - 1)) for odd N, / N for even (periodic). */
 export function cosineWindow(windowLength: number, a: number, b: number): Tensor {
   if (!Number.isInteger(windowLength) || windowLength < 1) throw new Error(`cosineWindow: windowLength must be a positive integer, received ${windowLength}`);
+  elements([windowLength], 'cosineWindow');
+  if (typeof a !== 'number' || typeof b !== 'number') throw new Error(`cosineWindow: a and b must be numbers, received ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
   const even = 1 - (windowLength % 2);
   return tensor(Float32Array.from({ length: windowLength }, (_, i) => a - b * Math.cos((2 * Math.PI * i) / (windowLength + even - 1))), [windowLength]);
 }

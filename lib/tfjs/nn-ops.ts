@@ -144,6 +144,7 @@ export function movingAverage(v: TensorLike, x: TensorLike, decay: number | Tens
   const vt = numeric(v, op, 'v');
   const xt = numeric(x, op, 'x');
   if (!shapesEqual(vt.shape, xt.shape)) throw new Error(`${op}: v and x must have one shape, received ${fmt(vt.shape)} and ${fmt(xt.shape)}`);
+  if (typeof zeroDebias !== 'boolean') throw new Error(`${op}: zeroDebias must be true or false, received ${JSON.stringify(zeroDebias)}`);
   const d = numeric(decay, op, 'decay');
   let update = mul(sub(xt, vt), sub(1, d));
   if (zeroDebias) {

@@ -81,11 +81,13 @@ export function maxPoolWithArgmax(x: TensorLike, filterSize: number | [number, n
   const op = 'maxPoolWithArgmax';
   const t = toTensor(x, op);
   if (isStringTensor(t) || t.rank !== 4) throw new Error(`${op}: x must be [batch, height, width, channels], received shape ${fmt(t.shape)}`);
+  if (typeof includeBatchInIndex !== 'boolean') throw new Error(`${op}: includeBatchInIndex must be true or false, received ${JSON.stringify(includeBatchInIndex)}`);
   const [fh, fw] = pair(filterSize, 'filterSize', op);
   const [sh, sw] = pair(strides, 'strides', op);
   const [b, h, w, c] = t.shape;
   const ay = axis(h, fh, sh, 1, padding, op);
   const ax = axis(w, fw, sw, 1, padding, op);
+  if (ay.out < 1 || ax.out < 1) throw new Error(`${op}: the ${fh}x${fw} window does not fit x of shape ${fmt(t.shape)} with pad ${JSON.stringify(padding)}`);
   const v = t.values;
   const idx = new Int32Array(b * ay.out * ax.out * c);
   let o = 0;

@@ -18,7 +18,7 @@ const stringTensor = (values: string[], shape: number[]) => tensor(values as unk
 export function stringToHashBucketFast(input: TensorLike | string[], numBuckets: number): Tensor {
   const op = 'string.stringToHashBucketFast';
   const { values, shape } = strings(input, op, 'input');
-  if (!Number.isInteger(numBuckets) || numBuckets < 1) throw new Error(`${op}: numBuckets must be a positive integer, received ${numBuckets}`);
+  if (!Number.isInteger(numBuckets) || numBuckets < 1 || numBuckets > 2 ** 31 - 1) throw new Error(`${op}: numBuckets must be a positive integer of at most 2^31 - 1 (an int32 bucket), received ${numBuckets}`);
   return tensor(Int32Array.from(values, (s) => hashBucket(s, numBuckets)), shape, 'int32');
 }
 
@@ -30,6 +30,7 @@ export function staticRegexReplace(input: TensorLike | string[], pattern: string
   const op = 'string.staticRegexReplace';
   const { values, shape } = strings(input, op, 'input');
   if (typeof pattern !== 'string' || typeof rewrite !== 'string') throw new Error(`${op}: pattern and rewrite must be strings, received ${typeof pattern} and ${typeof rewrite}`);
+  if (typeof replaceGlobal !== 'boolean') throw new Error(`${op}: replaceGlobal must be true or false, received ${JSON.stringify(replaceGlobal)}`);
   let re: RegExp;
   try {
     re = new RegExp(pattern, replaceGlobal ? 'g' : '');
@@ -53,6 +54,7 @@ export function stringSplit(input: TensorLike | string[], delimiter: TensorLike 
   if (shape.length !== 1) throw new Error(`${op}: input must be a vector of strings, received shape ${fmt(shape)}`);
   const d = strings(delimiter, op, 'delimiter');
   if (d.shape.length !== 0) throw new Error(`${op}: delimiter must be a scalar string, received shape ${fmt(d.shape)}`);
+  if (typeof skipEmpty !== 'boolean') throw new Error(`${op}: skipEmpty must be true or false, received ${JSON.stringify(skipEmpty)}`);
   const cuts = utf8.encode(d.values[0]);
   const indices: number[] = [];
   const tokens: string[] = [];

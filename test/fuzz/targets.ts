@@ -252,6 +252,14 @@ const imageOp = (name: string, roles: Role[], baseline: () => unknown[]): Target
   call: (args) => (tn.image as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args),
 });
 
+/** A function of one of TF.js's namespaces (tn.linalg, tn.math, tn.sparse, tn.string). */
+const nsOp = (ns: 'linalg' | 'math' | 'sparse' | 'string', name: string, roles: Role[], baseline: () => unknown[]): Target => ({
+  name: `${ns}.${name}`,
+  roles,
+  baseline,
+  call: (args) => (tn[ns] as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args),
+});
+
 const unary = ['abs', 'ceil', 'cos', 'exp', 'expm1', 'floor', 'log', 'log1p', 'neg', 'reciprocal', 'relu', 'relu6', 'round', 'rsqrt', 'selu', 'sigmoid', 'sign', 'sin', 'softplus', 'softsign', 'sqrt', 'square', 'swish', 'tanh', 'hardSigmoid', 'isNaN', 'logicalNot', 'onesLike', 'zerosLike', 'erf', 'stopGradient', 'clone',
   'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'cosh', 'sinh', 'tan', 'isFinite', 'isInf', 'logSigmoid', 'reverse1d'];
 const binary = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'squaredDifference', 'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'mod', 'floorDiv', 'atan2', 'logicalXor', 'divNoNan'];
@@ -376,6 +384,66 @@ export const opTargets: Target[] = [
   imageOp('flipLeftRight', ['T'], () => [t([1, 3, 4, 2])]),
   imageOp('rgbToGrayscale', ['T'], () => [t([2, 2, 3])]),
   imageOp('grayscaleToRGB', ['T'], () => [t([2, 2, 1])]),
+  // TF.js's ops added beside them (lib/tfjs/ops.ts, nn-ops.ts, array-ops.ts, pool-ops.ts, misc-ops.ts, detection.ts,
+  // image-transforms.ts, linalg.ts, math.ts, sparse.ts, string.ts). stridedSlice's begins, ends and strides and
+  // localResponseNormalization's radius are fixed: out-of-range begins clamp, negative strides and a radius of 0 are
+  // legal there, so the generic index and count variants would not be errors.
+  op('gatherND', ['T', 'fixed'], () => [t([3, 4]), tn.tensor([[0, 1], [2, 3]], [2, 2], 'int32')]),
+  op('scatterND', ['fixed', 'T', 'shape'], () => [tn.tensor([[0], [2]], [2, 1], 'int32'), t([2, 3]), [4, 3]]),
+  op('tensorScatterUpdate', ['T', 'fixed', 'T'], () => [t([4, 3]), tn.tensor([[1], [3]], [2, 1], 'int32'), t([2, 3], 5)]),
+  op('batchNorm', ['T', 'Tb', 'Tb', 'Tb', 'Tb', 'number'], () => [t([2, 3]), t([3], 1), tn.tensor([0.5, 1, 2]), t([3], 2), t([3], 3), 0.001]),
+  ...[2, 3, 4].map((r) => op(`batchNorm${r}d`, ['T', 'Tb', 'Tb', 'Tb', 'Tb', 'number'], () => [t([...new Array(r - 1).fill(2), 3]), t([3], 1), tn.tensor([0.5, 1, 2]), t([3], 2), t([3], 3), 0.001])),
+  op('separableConv2d', ['T', 'T', 'T', 'stride', 'padding', 'stride'], () => [t([1, 5, 5, 2]), t([3, 3, 2, 2]), t([1, 1, 4, 3]), 1, 'same', 1]),
+  op('prelu', ['T', 'Tb'], () => [t([2, 3]), t([3], 4)]),
+  op('localResponseNormalization', ['T', 'fixed', 'number', 'number', 'number'], () => [t([1, 3, 3, 4]), 2, 1, 1, 0.5]),
+  op('movingAverage', ['T', 'T', 'number', 'number', 'bool'], () => [t([2, 3]), t([2, 3], 1), 0.9, 2, true]),
+  op('inTopKAsync', ['T', 'fixed', 'count'], () => [t([3, 4]), ints([0, 2, 3]), 2]),
+  op('stridedSlice', ['T', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed'], () => [t([3, 4, 5]), [0, 3, 1], [3, 0, 5], [2, -1, 2], 0, 2, 0, 0, 0]),
+  op('unique', ['T', 'axis'], () => [tn.tensor([[1, 2], [3, 4], [1, 2]]), 0]),
+  op('whereAsync', ['T'], () => [tn.greater(t([2, 3]), 0)]),
+  op('booleanMaskAsync', ['T', 'fixed', 'axis'], () => [t([3, 2]), ints([1, 0, 1]), 0]),
+  op('setdiff1dAsync', ['T', 'T'], () => [tn.tensor([1, 2, 3, 4]), tn.tensor([2, 5])]),
+  op('mirrorPad', ['T', 'paddings', 'fixed'], () => [t([3, 4]), [[1, 2], [0, 3]], 'symmetric']),
+  op('depthToSpace', ['T', 'count', 'fixed'], () => [t([1, 2, 2, 8]), 2, 'NHWC']),
+  op('spaceToBatchND', ['T', 'fixed', 'paddings'], () => [t([1, 4, 4, 1]), [2, 2], [[0, 0], [0, 0]]]),
+  op('batchToSpaceND', ['T', 'fixed', 'paddings'], () => [t([4, 2, 2, 1]), [2, 2], [[0, 1], [1, 0]]]),
+  op('diag', ['T'], () => [t([2, 3])]),
+  op('ensureShape', ['T', 'shape'], () => [t([2, 3]), [2, 3]]),
+  op('pool', ['T', 'stride', 'fixed', 'padding', 'stride', 'stride'], () => [t([1, 5, 5, 2]), 2, 'max', 'same', 1, 1]),
+  op('maxPoolWithArgmax', ['T', 'stride', 'stride', 'padding', 'bool'], () => [t([1, 4, 4, 2]), 2, 2, 'valid', false]),
+  op('dilation2d', ['T', 'T', 'stride', 'padding', 'stride'], () => [t([1, 5, 5, 2]), t([2, 2, 2]), 1, 'same', 1]),
+  op('basicLSTMCell', ['T', 'T', 'T', 'T', 'T', 'T'], () => [tn.scalar(1), t([5, 8]), t([8]), t([2, 3]), t([2, 2]), t([2, 2], 4)]),
+  op('multiRNNCell', ['fixed', 'T', 'fixed', 'fixed'], () => {
+    const cell = (x: tn.Tensor, c: tn.Tensor, h: tn.Tensor) => tn.basicLSTMCell(1, t([x.shape[1] + 2, 8]), t([8]), x, c, h);
+    return [[cell, cell], t([2, 3]), [t([2, 2]), t([2, 2], 1)], [t([2, 2], 2), t([2, 2], 3)]];
+  }),
+  op('sparseToDense', ['fixed', 'T', 'shape', 'number'], () => [ints([0, 2]), t([2]), [4], 0]),
+  op('randomGamma', ['shape', 'number', 'number', 'dtype', 'seed'], () => [[2, 3], 2, 1, 'float32', 3]),
+  op('rand', ['shape', 'fixed', 'dtype'], () => [[2, 3], () => 0.5, 'float32']),
+  op('broadcastArgs', ['T', 'T'], () => [ints([2, 1, 3]), ints([4, 1])]),
+  op('bitwiseAnd', ['T', 'T'], () => [ints([5, 6, 7]), ints([3, 3, 3])]),
+  op('enclosingPowerOfTwo', ['number'], () => [5]),
+  op('cosineWindow', ['count', 'number', 'number'], () => [8, 0.54, 0.46]),
+  imageOp('nonMaxSuppression', ['T', 'T', 'count', 'number', 'number'], () => [tn.tensor([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [2, 2, 3, 3]]), tn.tensor([0.9, 0.8, 0.7]), 2, 0.5, 0]),
+  imageOp('nonMaxSuppressionAsync', ['T', 'T', 'count', 'number', 'number'], () => [tn.tensor([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [2, 2, 3, 3]]), tn.tensor([0.9, 0.8, 0.7]), 2, 0.5, 0]),
+  imageOp('nonMaxSuppressionWithScore', ['T', 'T', 'count', 'number', 'number', 'number'], () => [tn.tensor([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [2, 2, 3, 3]]), tn.tensor([0.9, 0.8, 0.7]), 2, 0.5, 0, 0.5]),
+  imageOp('nonMaxSuppressionPadded', ['T', 'T', 'count', 'number', 'number', 'bool'], () => [tn.tensor([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [2, 2, 3, 3]]), tn.tensor([0.9, 0.8, 0.7]), 2, 0.5, 0, true]),
+  imageOp('cropAndResize', ['T', 'T', 'fixed', 'size2', 'fixed', 'number'], () => [t([2, 4, 5, 2]), tn.tensor([[0, 0, 1, 1], [0.2, 0.1, 0.6, 1.2]]), ints([0, 1]), [3, 3], 'bilinear', 0]),
+  imageOp('transform', ['T', 'T', 'fixed', 'fixed', 'number', 'fixed'], () => [t([1, 4, 4, 1]), tn.tensor([[1, 0, 0.5, 0, 1, -0.5, 0, 0]]), 'bilinear', 'reflect', 0, null]),
+  imageOp('rotateWithOffset', ['T', 'number', 'fixed', 'fixed'], () => [t([1, 4, 5, 3]), 0.3, 0, 0.5]),
+  imageOp('threshold', ['T', 'fixed', 'bool', 'number'], () => [tn.tensor([[[10, 200, 30]], [[250, 250, 250]]]), 'otsu', false, 0.5]),
+  nsOp('linalg', 'bandPart', ['T', 'fixed', 'fixed'], () => [t([3, 4]), 1, -1]),
+  nsOp('linalg', 'gramSchmidt', ['T'], () => [t([2, 3])]),
+  nsOp('linalg', 'qr', ['T', 'bool'], () => [t([4, 3]), false]),
+  nsOp('math', 'confusionMatrix', ['fixed', 'fixed', 'count'], () => [ints([0, 1, 2]), ints([0, 2, 2]), 3]),
+  nsOp('sparse', 'sparseFillEmptyRows', ['fixed', 'T', 'fixed', 'number'], () => [tn.tensor([[0, 0], [2, 1]], [2, 2], 'int32'), t([2]), ints([3, 2]), -1]),
+  nsOp('sparse', 'sparseReshape', ['fixed', 'fixed', 'fixed'], () => [tn.tensor([[0, 0], [1, 2]], [2, 2], 'int32'), ints([2, 3]), ints([3, -1])]),
+  nsOp('sparse', 'sparseSegmentSum', ['T', 'fixed', 'fixed'], () => [t([4, 3]), ints([0, 3, 1]), ints([0, 0, 2])]),
+  nsOp('sparse', 'sparseSegmentMean', ['T', 'fixed', 'fixed'], () => [t([4, 3]), ints([0, 3, 1]), ints([0, 0, 2])]),
+  nsOp('string', 'stringToHashBucketFast', ['Tstr', 'count'], () => [tn.tensor(['a', 'b']), 10]),
+  nsOp('string', 'staticRegexReplace', ['Tstr', 'fixed', 'fixed', 'bool'], () => [tn.tensor(['a-b', 'c']), '-', '+', true]),
+  nsOp('string', 'stringSplit', ['Tstr', 'fixed', 'bool'], () => [tn.tensor(['a b', 'c']), tn.tensor(' ' as never), true]),
+  nsOp('string', 'stringNGrams', ['Tstr', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed', 'fixed'], () => [tn.tensor(['a', 'b', 'c']), ints([0, 3]), ' ', [2], '<', '>', 1, false]),
 ];
 
 // Tensor methods: the op of the same name, called on the first argument.
