@@ -23,8 +23,10 @@ import type { ActivationIdentifier } from '../activations.js';
 export { Layer, InputLayer, SymbolicTensor, clearSession, input as Input } from './layer.js';
 export type { LayerArgs, CallArgs, Mask, Shape, InputSpec, WeightOptions, LayerInput, LayerOutput } from './layer.js';
 export { RNN, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, Masking };
-// The bases of the recurrent layers and of the built-in cells: types only (no Keras class of those names exists).
-export type { RNNBase, RNNCell } from './recurrent.js';
+// The base of the recurrent layers: a type only (no Keras class of that name exists).
+export type { RNNBase } from './recurrent.js';
+/** TF.js's tf.layers.RNNCell, the base of the built-in cells and of a cell ported from TF.js (stateSize, build, call([input, ...states])). */
+export { RNNCell } from './recurrent.js';
 export type { RNNLayerArgs, RNNCellArgs, StackedRNNCellsArgs, Cell, UserCell, MaskingArgs };
 export { Activation, Dense, Dropout, Flatten, Reshape, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D };
 export { BatchNormalization, LayerNormalization, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate };

@@ -778,13 +778,19 @@ function serializeCell(c: Cell, owner: string): { className: string; config: Rec
 }
 
 /**
- * The base of the built-in cells: one step of a recurrence, with its own weights. RNN(cell) runs it over time; called
- * on its own (TF.js's way) it takes [input, ...states] and returns [output, ...newStates].
+ * The base of the built-in cells, and TF.js's tf.layers.RNNCell: one step of a recurrence, with its own weights.
+ * RNN(cell) runs it over time; called on its own (TF.js's way) it takes [input, ...states] and returns [output,
+ * ...newStates]. A subclass defines step(x, states, training), or, as a cell ported from TF.js does, stateSize and
+ * call([input, ...states], kwargs) returning [output, ...newStates] (with build(inputShape) creating its weights).
  */
 export abstract class RNNCell extends Layer {
   /** The states' sizes: a number for one state (SimpleRNNCell, GRUCell), one per state otherwise (LSTMCell). */
-  abstract get stateSize(): number | number[];
-  abstract get outputSize(): number;
+  abstract stateSize: number | number[];
+
+  /** The output's size at each step: the first state's, unless a cell says otherwise. */
+  get outputSize(): number {
+    return this.stateSizes()[0];
+  }
 
   stateSizes(): number[] {
     const s = this.stateSize;
@@ -794,8 +800,21 @@ export abstract class RNNCell extends Layer {
   /** Called before the first step of a sequence: draws that sequence's dropout masks. */
   beginSequence(_batch: number, _inputSize: number, _training: boolean): void {}
 
-  /** One step: input [batch, features] and the states; returns the output and the new states. */
-  abstract step(x: Tensor, states: Tensor[], training: boolean): [Tensor, Tensor[]];
+  /**
+   * One step: input [batch, features] and the states; returns the output and the new states. By default the step is
+   * the subclass's own call([x, ...states]), TF.js's convention for a cell.
+   */
+  step(x: Tensor, states: Tensor[], training: boolean): [Tensor, Tensor[]] {
+    if (this.call === RNNCell.prototype.call) {
+      throw new Error(`Layer "${this.name}" (${this.className}) is an RNNCell that defines neither step(x, states, training) nor, as TF.js's cells do, call([input, ...states]) returning [output, ...newStates]`);
+    }
+    const r = this.call([x, ...states], { training });
+    const out = Array.isArray(r) ? r : [r];
+    if (out.length !== states.length + 1 || out.some((t) => !(t instanceof Tensor))) {
+      throw new Error(`Layer "${this.name}" (${this.className}): call([input, ...states]) must return [output, ...newStates], ${states.length + 1} tensors for its ${states.length} state(s), received ${out.length} value(s)`);
+    }
+    return [out[0] as Tensor, out.slice(1) as Tensor[]];
+  }
 
   call(inputs: LayerInput, args: CallArgs = {}): LayerOutput {
     const [x, ...states] = Array.isArray(inputs) ? inputs : [inputs];
@@ -863,7 +882,7 @@ abstract class GateCell extends RNNCell {
     this.recurrentDropout = dropoutRate(a.recurrentDropout, cls, 'recurrentDropout');
   }
 
-  get outputSize(): number {
+  override get outputSize(): number {
     return this.units;
   }
 
@@ -921,7 +940,7 @@ export class SimpleRNNCell extends GateCell {
   get stateSize(): number {
     return this.units;
   }
-  step(x: Tensor, [h]: Tensor[]): [Tensor, Tensor[]] {
+  override step(x: Tensor, [h]: Tensor[]): [Tensor, Tensor[]] {
     const [xw, hr] = this.project(x, h);
     const y = simpleRNNStep(this.activation, this.recurrentKernel!, xw, hr);
     return [y, [y]];
@@ -945,7 +964,7 @@ export class LSTMCell extends GateCell {
     super.build(inputShape);
     if (this.bias && this.args.biasInitializer === undefined && this.unitForgetBias) setForgetBias(this.bias, this.units);
   }
-  step(x: Tensor, [h, c]: Tensor[]): [Tensor, Tensor[]] {
+  override step(x: Tensor, [h, c]: Tensor[]): [Tensor, Tensor[]] {
     const [xw, hr] = this.project(x, h);
     const [h2, c2] = lstmStep(this.activation, this.recurrentActivation, this.recurrentKernel!, xw, c, hr);
     return [h2, [h2, c2]];
@@ -975,7 +994,7 @@ export class GRUCell extends GateCell {
     if (!this.bias) return null;
     return this.resetAfter ? biasRow(this.bias, 0) : this.bias;
   }
-  step(x: Tensor, [h]: Tensor[]): [Tensor, Tensor[]] {
+  override step(x: Tensor, [h]: Tensor[]): [Tensor, Tensor[]] {
     const [xw, hr] = this.project(x, h);
     const recurrentBias = this.bias && this.resetAfter ? biasRow(this.bias, 1) : null;
     const y = gruStep(this.activation, this.recurrentActivation, this.recurrentKernel!, recurrentBias, this.resetAfter, xw, h, hr);
@@ -1007,7 +1026,7 @@ export class StackedRNNCells extends RNNCell {
   get stateSize(): number[] {
     return this.cells.flatMap(stateSizesOf);
   }
-  get outputSize(): number {
+  override get outputSize(): number {
     return outputSizeOf(this.cells[this.cells.length - 1]);
   }
   override build(inputShape: Shape | Shape[]): void {
@@ -1026,7 +1045,7 @@ export class StackedRNNCells extends RNNCell {
       width = outputSizeOf(c);
     }
   }
-  step(x: Tensor, states: Tensor[], training: boolean): [Tensor, Tensor[]] {
+  override step(x: Tensor, states: Tensor[], training: boolean): [Tensor, Tensor[]] {
     let y = x;
     let at = 0;
     const next: Tensor[] = [];
