@@ -96,5 +96,10 @@ describe('TF.js\'s remaining top-level ops', () => {
     expect(v.trainable).toBe(false);
     expect(v.name).toContain('chained_variable');
     expect(vals(tn.tensor([0, 2, -1, 0]).toBool())).toEqual(Array.from(tf.tensor([0, 2, -1, 0]).toBool().dataSync()));
+    for (const [ours, theirs] of [[tn.tensor([1.5, -2]), tf.tensor([1.5, -2])], [tn.tensor([7, -3], [2], 'int32'), tf.tensor([7, -3], [2], 'int32')], [tn.tensor(['ab', 'ü']), tf.tensor(['ab', 'ü'])]] as const) {
+      const [a, b] = [await ours.bytes(), await theirs.bytes()];
+      expect(Array.isArray(a) ? a.map((u) => Array.from(u)) : Array.from(a), `bytes of ${ours.dtype}`).toEqual(Array.isArray(b) ? b.map((u) => Array.from(u)) : Array.from(b));
+    }
+    expect(tn.tensor([1]).throwIfDisposed()).toBe(tf.tensor([1]).throwIfDisposed());
   });
 });

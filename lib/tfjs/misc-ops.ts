@@ -187,19 +187,28 @@ export function cosineWindow(windowLength: number, a: number, b: number): Tensor
   return tensor(Float32Array.from({ length: windowLength }, (_, i) => a - b * Math.cos((2 * Math.PI * i) / (windowLength + even - 1))), [windowLength]);
 }
 
-// TF.js's chained x.variable(trainable, name, dtype) and x.toBool() (int32 0 / 1, tensornode's booleans).
+// TF.js's chained x.variable(trainable, name, dtype), x.toBool() (int32 0 / 1, tensornode's booleans), x.bytes()
+// (the values' bytes, or each string's UTF-8 bytes) and x.throwIfDisposed() (nothing to throw: see dispose()).
 // x.variable() returns a Variable; its declared type lists Variable's public members rather than naming the class,
 // whose private members would make the Tensor type nominal (two builds' Tensors, as lib and dist, would not match).
 declare module '../tensor.js' {
   interface Tensor {
     variable(trainable?: boolean, name?: string, dtype?: DType): Tensor & Pick<Variable, 'name' | 'trainable' | 'assign' | 'assignAdd' | 'assignSub'>;
     toBool(): Tensor;
+    bytes(): Promise<Uint8Array | Uint8Array[]>;
+    throwIfDisposed(): void;
   }
 }
 
 const chained: Record<string, (this: Tensor, ...args: never[]) => unknown> = {
   variable(trainable?: boolean, name?: string, dtype?: DType) { return variable(this, trainable, name, dtype); },
   toBool() { return notEqual(this, 0); },
+  async bytes() {
+    if (isStringTensor(this)) return (this.data() as unknown as string[]).map((s) => new TextEncoder().encode(s));
+    const v = this.values;
+    return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+  },
+  throwIfDisposed() {},
 };
 for (const [name, fn] of Object.entries(chained)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
