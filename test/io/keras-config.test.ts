@@ -10,7 +10,10 @@ const L = tn.layers;
 
 describe('the Keras config mapping', () => {
   it('has an entry for every layer class lib/layers exports', () => {
-    const exported = Object.entries(L).filter(([k, v]) => /^[A-Z]/.test(k) && typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof tn.Layer).map(([k]) => k);
+    // RNNCell is the base custom cells extend (TF.js's tf.layers.RNNCell, 906e7fc), never a layer in a file: Keras 3
+    // has no class of that name.
+    const bases = new Set(['RNNCell']);
+    const exported = Object.entries(L).filter(([k, v]) => /^[A-Z]/.test(k) && !bases.has(k) && typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof tn.Layer).map(([k]) => k);
     expect(exported.length).toBeGreaterThan(25);
     for (const name of exported) expect(Object.keys(kerasLayerClasses), `no Keras mapping for ${name}`).toContain(name);
   });
