@@ -900,19 +900,17 @@ void pooled_bias_gradient(const Conv2dShape& s, const float* dy, const float* y,
 // windows), so the convolution's output is never written and read back. Against the fused direct pass and Winograd
 // followed by the pooling kernels: see conv2d_relu_maxpool's measurements in benchmarks/RESULTS.md ("Issue 14,
 // Winograd with pooling in its output transform").
-bool winograd_pooled(const Conv2dShape& s, int64_t pool_h, int64_t pool_w) {
-  return pool_h == 2 && pool_w == 2 && forward_algorithm(s) == Algorithm::winograd;
-}
-
-bool winograd_pooled_filter(const Conv2dShape& s, int64_t pool_h, int64_t pool_w) {
-  return pool_h == 2 && pool_w == 2 && backward_filter_algorithm(s) == Algorithm::winograd;
+// The same holds for each pass that `algorithm` (forward_algorithm, backward_input_algorithm or
+// backward_filter_algorithm of the shape) runs with Winograd.
+bool winograd_pooled(Algorithm algorithm, int64_t pool_h, int64_t pool_w) {
+  return pool_h == 2 && pool_w == 2 && algorithm == Algorithm::winograd;
 }
 
 }  // namespace
 
 void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, const float* bias, int64_t pool_h,
                          int64_t pool_w, float* y) {
-  if (winograd_pooled(s, pool_h, pool_w)) return winograd_forward_maxpool2(s, x, w, bias, UnaryOp::relu, 0.0f, y, nullptr);
+  if (winograd_pooled(forward_algorithm(s), pool_h, pool_w)) return winograd_forward_maxpool2(s, x, w, bias, UnaryOp::relu, 0.0f, y, nullptr);
   const ConvKernels& k = kernels();
   const int64_t pw_out = s.ow / pool_w;
   conv_relu_pool(s, x, w, bias, pool_h, pool_w, false, [&](const float* rows, int64_t stride, int64_t u) {
@@ -922,7 +920,7 @@ void conv2d_relu_maxpool(const Conv2dShape& s, const float* x, const float* w, c
 
 void conv2d_relu_maxpool_train(const Conv2dShape& s, const float* x, const float* w, const float* bias,
                                int64_t pool_h, int64_t pool_w, float* y, uint8_t* argmax) {
-  if (winograd_pooled(s, pool_h, pool_w)) return winograd_forward_maxpool2(s, x, w, bias, UnaryOp::relu, 0.0f, y, argmax);
+  if (winograd_pooled(forward_algorithm(s), pool_h, pool_w)) return winograd_forward_maxpool2(s, x, w, bias, UnaryOp::relu, 0.0f, y, argmax);
   const ConvKernels& k = kernels();
   const int64_t pw_out = s.ow / pool_w;
   conv_relu_pool(s, x, w, bias, pool_h, pool_w, true, [&](const float* rows, int64_t stride, int64_t u) {
@@ -945,14 +943,14 @@ void conv2d_relu_maxpool_backward(const Conv2dShape& s, const float* x, const fl
     dbias = nullptr;
   }
   // Winograd's filter gradient reads the pooled gradient itself, and has tiles only where the windows cover.
-  const bool winograd_filter = dw && winograd_pooled_filter(s, pool_h, pool_w);
+  const bool winograd_filter = dw && winograd_pooled(backward_filter_algorithm(s), pool_h, pool_w);
   const bool direct_filter = dw && pooled_filter_direct(s, pool_h, pool_w);
   // One materialised dz serves the unfused kernels: the input gradient where scattering does not pay, and a filter
   // gradient too wide for the direct kernels (conv2d_backward_filter then picks im2col or GEMM as it would unfused).
   const bool scatter = dx && scatter_input_gradient(s);
   // So does Winograd's input gradient (its input transform reads through the routing).
-  const bool winograd_input = dx && !scatter && s.n * s.h * s.w * s.c > 0 && pool_h == 2 && pool_w == 2 &&
-                              backward_input_algorithm(s) == Algorithm::winograd;
+  const bool winograd_input = dx && !scatter && s.n * s.h * s.w * s.c > 0 &&
+                              winograd_pooled(backward_input_algorithm(s), pool_h, pool_w);
   const float* dz = nullptr;
   if ((dx && !scatter && !winograd_input && s.n * s.h * s.w * s.c > 0) || (dw && !direct_filter && !winograd_filter))
     dz = materialise_pooled_grad(s, dy, y, argmax, pool_h, pool_w);
