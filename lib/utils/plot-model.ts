@@ -226,10 +226,15 @@ function runDot(args: string[], input: string): Promise<{ status: number | null;
  * `dot` on the PATH (or renderer 'graphviz') it draws the picture, as Keras does; otherwise the library lays the graph
  * out itself: ranks from the inputs down (a Sequential model is one column, branches sit side by side and merge
  * below), boxes ordered to keep edges short, PNGs rendered from the SVG by sharp. Returns the SVG, or the DOT text
- * for '.dot'.
+ * for '.dot'. The file name and options may also come as one object, Keras's keywords: `plotModel(model, { toFile,
+ * showShapes })`.
  */
-export async function plotModel(model: Model, toFile = 'model.png', options: PlotModelArgs = {}): Promise<string> {
+export async function plotModel(model: Model, toFile?: string | (PlotModelArgs & { toFile?: string }), options: PlotModelArgs = {}): Promise<string> {
   if (!(model instanceof Model)) throw new Error(`plotModel: expected a model, received ${String(model)}`);
+  // Keras's keywords as one object, as a port of plot_model(model, to_file=..., show_shapes=True) writes them.
+  if (toFile !== null && typeof toFile === 'object') ({ toFile, ...options } = { ...toFile, ...options });
+  toFile ??= 'model.png';
+  if (typeof toFile !== 'string') throw new Error(`plotModel: toFile must be a file name ending in .png, .svg or .dot, received ${String(toFile)}`);
   const args = { showLayerNames: false, ...options };
   const o = checkArgs(args);
   const ext = extname(toFile).toLowerCase();

@@ -218,6 +218,15 @@ describe('plotModel (Graphviz)', () => {
     expect(dot).toContain('"features" -> "with_skip";');
   });
 
+  it("takes Keras's keywords as one object: plotModel(model, { toFile, showShapes })", async () => {
+    const file = join(root, 'keywords.dot');
+    const dot = await tn.utils.plotModel(branchy(), { toFile: file, showShapes: true });
+    expect(readFileSync(file, 'utf8')).toBe(dot);
+    expect(dot).toBe(await tn.utils.plotModel(branchy(), join(root, 'positional.dot'), { showShapes: true }));
+    expect(dot).toContain('Output shape: <b>(None, 13)</b>');
+    await expect(tn.utils.plotModel(branchy(), 7 as unknown as string)).rejects.toThrow(/plotModel: toFile must be a file name ending in \.png, \.svg or \.dot, received 7/);
+  });
+
   it('runs `dot` from the PATH when it is there, giving it the DOT source and the dpi', async () => {
     const bin = mkdtempSync(join(root, 'bin-'));
     const log = join(bin, 'args.txt');
