@@ -388,11 +388,25 @@ export const tensor4d = tensorOfRank(4);
 export const tensor5d = tensorOfRank(5);
 export const tensor6d = tensorOfRank(6);
 
+/**
+ * @internal Marks layers' SymbolicTensor (defined on a floor above), so that an op given one can say what it is:
+ * Keras 3 builds op nodes from `x + inputs` in a functional model, tensornode's ops compute on values only.
+ */
+export const symbolicTensorBrand = Symbol('SymbolicTensor');
+
 /** @internal Converts an op argument to a tensor. */
 export function toTensor(x: TensorLike, op: string, dtype?: DType): Tensor {
   if (x instanceof StringTensor || isStringArray(x)) throw stringTensorError(op, x instanceof Tensor ? x.shape : undefined);
   if (x instanceof Tensor) return x;
   if (x === undefined || x === null) throw new Error(`${op}: expected a tensor, received ${String(x)}`);
+  if ((x as unknown as Record<symbol, unknown>)[symbolicTensorBrand]) {
+    throw new Error(
+      `${op}: received ${String(x)}, a functional model's symbolic tensor; tensornode's ops compute on values, so they do not ` +
+        'build a model as Keras 3 ops on KerasTensors do. Use the layer instead (tn.layers.add([a, b]) for a + b; subtract, ' +
+        'multiply, average, maximum, minimum, concatenate, Reshape, Permute, Activation, Rescaling), or a layer subclass whose ' +
+        'call applies the op',
+    );
+  }
   try {
     return tensor(x, undefined, dtype);
   } catch (err) {

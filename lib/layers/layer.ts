@@ -8,7 +8,7 @@ import { checkOptionNames, toSnakeCase } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { getConstraint, type ConstraintIdentifier } from '../constraints.js';
-import { Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
+import { symbolicTensorBrand, Tensor, toTensor, Variable, zeros, type TensorLike } from '../tensor.js';
 import { castTo } from '../ops/util.js';
 import { reshape } from '../ops/shape.js';
 import { bfloat16Available, globalPolicy, Policy } from '../mixed-precision.js';
@@ -211,6 +211,9 @@ export class SymbolicTensor {
   ) {}
   get rank(): number {
     return this.shape.length;
+  }
+  get [symbolicTensorBrand](): true {
+    return true;
   }
   toString(): string {
     return `<SymbolicTensor shape=${formatShape(this.shape)}, dtype=${this.dtype}, name=${this.name}>`;

@@ -405,3 +405,23 @@ describe('shape and utility layers', () => {
     expect(() => new Add().apply([a])).toThrow(/should be called on a list of at least 2 inputs/);
   });
 });
+
+describe('ops given a functional model\'s symbolic tensors', () => {
+  // Keras 3 builds op nodes from `x + inputs` on KerasTensors; a port writes tn.add(x, inputs), which has no symbolic
+  // form here and must say so and point to the layers, not fail to convert "an object".
+  it('are errors naming the op, the tensor and the layer to use', () => {
+    const inputs = tn.input({ shape: [4] });
+    const x = new tn.layers.Dense(4, { name: 'proj' }).apply(inputs) as tn.SymbolicTensor;
+    const sym = x as unknown as tn.Tensor;
+    const said = /a functional model's symbolic tensor; .*tn\.layers\.add\(\[a, b\]\)/;
+    expect(() => tn.add(sym, inputs as unknown as tn.Tensor)).toThrow(/^add: received <SymbolicTensor shape=\(None, 4\), dtype=float32, name=proj>/);
+    expect(() => tn.add(sym, inputs as unknown as tn.Tensor)).toThrow(said);
+    expect(() => tn.mul(sym, 2)).toThrow(/^mul: received <SymbolicTensor/);
+    expect(() => tn.concat([sym, sym], -1)).toThrow(/^concat: received <SymbolicTensor/);
+    expect(() => tn.reshape(sym, [-1, 2, 2])).toThrow(said);
+    // The layer form builds the model.
+    const res = tn.layers.add([x, inputs]) as tn.SymbolicTensor;
+    const model = new tn.Model({ inputs, outputs: res });
+    expect((model.predict(tn.ones([2, 4])) as tn.Tensor).shape).toEqual([2, 4]);
+  });
+});
