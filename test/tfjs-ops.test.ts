@@ -192,15 +192,20 @@ describe("TF.js's explicit padding and the chained convolutions (tfjs-examples' 
     await useCpu();
     const square = randomTensor([3, 3, 3, 4], 17);
     const tsquare = tf.tensor4d(Array.from(square.data() as Float32Array), [3, 3, 3, 4]);
+    const dw = randomTensor([3, 3, 3, 2], 18);
+    const tdw = tf.tensor4d(Array.from(dw.data() as Float32Array), [3, 3, 3, 2]);
     for (const [pad, mode] of pads) {
       const what = `pad ${JSON.stringify(pad)} ${mode}`;
       if (Array.isArray(pad)) {
         await expectSameAsTfjs(tn.conv2d(x, filter, [2, 1], pad, 'NHWC', 1, mode), tf.conv2d(tx(), tfilter(), [2, 1], pad as never, 'NHWC', 1, mode), `conv2d ${what}`);
         await expectSameAsTfjs(tn.conv2d(x, filter, 1, pad, 'NHWC', [2, 2]), tf.conv2d(tx(), tfilter(), 1, pad as never, 'NHWC', [2, 2]), `dilated conv2d ${what}`);
+        await expectSameAsTfjs(tn.depthwiseConv2d(x, dw, [2, 1], pad, 'NHWC', 1, mode), tf.depthwiseConv2d(tx(), tdw, [2, 1], pad as never, 'NHWC', 1, mode), `depthwiseConv2d ${what}`);
         continue; // TF.js's pooling takes a count only
       }
       // TF.js sizes both axes of a count's output with the window's and stride's first entry, so square ones here.
       await expectSameAsTfjs(tn.conv2d(x, square, 2, pad, 'NHWC', 1, mode), tf.conv2d(tx(), tsquare, 2, pad, 'NHWC', 1, mode), `conv2d ${what}`);
+      await expectSameAsTfjs(tn.depthwiseConv2d(x, dw, 2, pad, 'NHWC', 1, mode), tf.depthwiseConv2d(tx(), tdw, 2, pad, 'NHWC', 1, mode), `depthwiseConv2d ${what}`);
+      await expectSameAsTfjs(x.depthwiseConv2d(dw, 1, pad, 'NHWC', 2, mode), tx().depthwiseConv2d(tdw, 1, pad, 'NHWC', 2, mode), `chained dilated depthwiseConv2d ${what}`);
       await expectSameAsTfjs(tn.maxPool(x, 3, 2, pad, mode), tf.maxPool(tx(), 3, 2, pad, mode), `maxPool ${what}`);
       await expectSameAsTfjs(tn.avgPool(x, 3, 2, pad, mode), tf.avgPool(tx(), 3, 2, pad, mode), `avgPool ${what}`);
     }
@@ -209,9 +214,9 @@ describe("TF.js's explicit padding and the chained convolutions (tfjs-examples' 
     await expectSameAsTfjs(x.avgPool(3, 1, 1), tx().avgPool(3, 1, 1), 'chained avgPool');
     const one = tn.slice(x, [1, 0, 0, 0], [1, 7, 6, 3]).reshape([7, 6, 3]);
     await expectSameAsTfjs(one.maxPool(2, 2, 1), tf.maxPool(tx().slice([1, 0, 0, 0], [1, 7, 6, 3]).reshape([7, 6, 3]) as never, 2, 2, 1), 'unbatched maxPool');
-    const dw = randomTensor([2, 2, 3, 2], 13);
-    const tdw = tf.tensor4d(Array.from(dw.data() as Float32Array), [2, 2, 3, 2]);
-    await expectSameAsTfjs(x.depthwiseConv2d(dw, 1, 'same'), tx().depthwiseConv2d(tdw, 1, 'same'), 'chained depthwiseConv2d');
+    const dw2 = randomTensor([2, 2, 3, 2], 13);
+    const tdw2 = tf.tensor4d(Array.from(dw2.data() as Float32Array), [2, 2, 3, 2]);
+    await expectSameAsTfjs(x.depthwiseConv2d(dw2, 1, 'same'), tx().depthwiseConv2d(tdw2, 1, 'same'), 'chained depthwiseConv2d');
     const up = randomTensor([3, 3, 2, 3], 14);
     const tup = tf.tensor4d(Array.from(up.data() as Float32Array), [3, 3, 2, 3]);
     await expectSameAsTfjs(x.conv2dTranspose(up, [2, 14, 12, 2], 2, 'same'), tx().conv2dTranspose(tup, [2, 14, 12, 2], 2, 'same'), 'chained conv2dTranspose');
@@ -223,6 +228,9 @@ describe("TF.js's explicit padding and the chained convolutions (tfjs-examples' 
     gradCheck((a, b) => tn.conv2d(a, b, 2, 1, 'NHWC', 1, 'ceil'), [small, k]);
     gradCheck((a) => tn.maxPool(a, 2, 2, 1, 'ceil'), [small]);
     gradCheck((a) => tn.avgPool(a, [2, 3], 2, [[0, 0], [1, 0], [0, 2], [0, 0]] as never), [small]);
+    gradCheck((a, b) => tn.depthwiseConv2d(a, b, 2, [[0, 0], [1, 0], [0, 2], [0, 0]]), [small, randomTensor([2, 3, 2, 2], 19)]);
+    expect(() => tn.depthwiseConv2d(small, k, 1, -1)).toThrow("depthwiseConv2d: pad must be 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]], received -1");
+    expect(() => tn.depthwiseConv2d(small, k, 1, 'same', 'NHWC', 1, 'ceil')).toThrow('depthwiseConv2d: dimRoundingMode applies to numeric padding; received pad "same" with dimRoundingMode "ceil"');
     expect(() => tn.maxPool(small, 2, 2, -1)).toThrow("maxPool: pad must be 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]], received -1");
     expect(() => tn.conv2d(small, k, 1, [[1, 0], [0, 0], [0, 0], [0, 0]])).toThrow("conv2d: pad must be 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]], received [[1,0],[0,0],[0,0],[0,0]]");
     expect(() => tn.avgPool(small, 2, 2, 'same', 'ceil')).toThrow('avgPool: dimRoundingMode applies to numeric padding; received pad "same" with dimRoundingMode "ceil"');

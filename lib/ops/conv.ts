@@ -240,11 +240,12 @@ const fusedActivations: Record<string, UnaryOp> = {
   sigmoid: UnaryOp.sigmoid, tanh: UnaryOp.tanh,
 };
 
-const depthwiseOptionNames = new Set(['strides', 'padding', 'dilationRate', 'dilations', 'bias', 'activation', 'leakyreluAlpha', 'dataFormat']);
+const depthwiseOptionNames = new Set(['strides', 'padding', 'dilationRate', 'dilations', 'bias', 'activation', 'leakyreluAlpha', 'dataFormat', 'dimRoundingMode']);
 
 export interface DepthwiseConv2dOptions {
   strides?: number | [number, number];
-  padding?: Padding;
+  /** 'valid', 'same', or TF.js's explicit padding: a count for every side, or [[0, 0], [top, bottom], [left, right], [0, 0]]. */
+  padding?: Padding | ExplicitPadding;
   /** Keras's name; TF.js's `dilations` is accepted too. */
   dilationRate?: number | [number, number];
   dilations?: number | [number, number];
@@ -255,23 +256,26 @@ export interface DepthwiseConv2dOptions {
   /** The negative slope of 'leakyrelu' (TF.js's default 0.2). */
   leakyreluAlpha?: number;
   dataFormat?: 'NHWC' | 'channelsLast';
+  /** TF.js's rounding of the output size with a numeric pad: 'floor', 'round' or 'ceil'. */
+  dimRoundingMode?: string;
 }
 
 /**
  * Depthwise 2-D convolution: x [batch, h, w, c] (or [h, w, c]), filter [kh, kw, c, depthMultiplier]; each input
  * channel is convolved with its own depthMultiplier filters, output channel c * depthMultiplier + q. Called as TF.js
- * does (`depthwiseConv2d(x, filter, strides, pad, dataFormat, dilations)`) or with an options object
- * (`depthwiseConv2d(x, filter, { strides, padding, dilationRate, bias, activation })`). 'same' padding follows
- * TensorFlow (the odd pad goes at the end).
+ * does (`depthwiseConv2d(x, filter, strides, pad, dataFormat, dilations, dimRoundingMode)`, with TF.js's numeric
+ * and explicit pads as conv2d takes them) or with an options object (`depthwiseConv2d(x, filter, { strides, padding,
+ * dilationRate, bias, activation })`). 'same' padding follows TensorFlow (the odd pad goes at the end).
  */
 export function depthwiseConv2d(
   x: TensorLike, filter: TensorLike, stridesOrOptions: number | [number, number] | DepthwiseConv2dOptions = 1,
-  pad: Padding = 'valid', dataFormat: 'NHWC' | 'channelsLast' = 'NHWC', dilations: number | [number, number] = 1,
+  pad: Padding | ExplicitPadding = 'valid', dataFormat: 'NHWC' | 'channelsLast' = 'NHWC', dilations: number | [number, number] = 1,
+  dimRoundingMode?: string,
 ): Tensor {
   const op = 'depthwiseConv2d';
   const o: DepthwiseConv2dOptions = typeof stridesOrOptions === 'object' && !Array.isArray(stridesOrOptions)
     ? stridesOrOptions
-    : { strides: stridesOrOptions, padding: pad, dataFormat, dilations };
+    : { strides: stridesOrOptions, padding: pad, dataFormat, dilations, dimRoundingMode };
   // A misspelt option (stride, dilation) would otherwise be dropped and the default used without a word.
   const unknown = Object.keys(o).filter((key) => !depthwiseOptionNames.has(key));
   if (unknown.length) throw new Error(`${op}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')}; the options are ${[...depthwiseOptionNames].join(', ')}`);
@@ -286,8 +290,15 @@ export function depthwiseConv2d(
   const shown = t.shape;
   if (unbatched) t = reshape(t, [1, ...t.shape]);
   const str = pair(o.strides ?? 1, 'strides', op);
-  const padding = checkPadding(o.padding ?? 'valid', op);
   const dil = pair(o.dilationRate ?? o.dilations ?? 1, 'dilationRate', op);
+  let padding: Padding = 'valid';
+  const given = o.padding ?? 'valid';
+  if (namedPadding(given, o.dimRoundingMode)) padding = checkPadding(given, op);
+  else if (t.rank === 4 && k.rank === 4) {
+    // A numeric or explicit pad is zeros around the input, then 'valid', as conv2d does it.
+    const pads = explicitPads(given, [t.shape[1], t.shape[2]], [k.shape[0], k.shape[1]], str, dil, o.dimRoundingMode, op)!;
+    t = padOp(t, [[0, 0], pads[0], pads[1], [0, 0]]);
+  }
   const g = depthwiseConv2dGeometry(t.shape, k.shape, str, padding, dil, op, shown);
   const name = (o.activation ?? 'linear').toLowerCase();
   if (!Object.hasOwn(fusedActivations, name)) {

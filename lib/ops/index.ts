@@ -146,7 +146,7 @@ declare module '../tensor.js' {
     maxPool(filterSize: number | [number, number], strides: number | [number, number], pad: Padding | ExplicitPadding, dimRoundingMode?: string): Tensor;
     avgPool(filterSize: number | [number, number], strides: number | [number, number], pad: Padding | ExplicitPadding, dimRoundingMode?: string): Tensor;
     conv2d(filter: TensorLike, strides: number | [number, number], pad: Padding | ExplicitPadding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number], dimRoundingMode?: string): Tensor;
-    depthwiseConv2d(filter: TensorLike, strides: number | [number, number], pad: Padding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number]): Tensor;
+    depthwiseConv2d(filter: TensorLike, strides: number | [number, number], pad: Padding | ExplicitPadding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number], dimRoundingMode?: string): Tensor;
     conv2dTranspose(filter: TensorLike, outputShape: number[], strides: number | [number, number], pad: Padding): Tensor;
     /** TF.js's bufferSync(): a TensorBuffer with a copy of the values. */
     bufferSync(): TensorBuffer;
@@ -249,8 +249,8 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   conv2d(filter: TensorLike, strides: number | [number, number], pad: Padding | ExplicitPadding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number], dimRoundingMode?: string) {
     return cv.conv2d(this, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
   },
-  depthwiseConv2d(filter: TensorLike, strides: number | [number, number], pad: Padding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number]) {
-    return cv.depthwiseConv2d(this, filter, strides, pad, dataFormat, dilations);
+  depthwiseConv2d(filter: TensorLike, strides: number | [number, number], pad: Padding | ExplicitPadding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number], dimRoundingMode?: string) {
+    return cv.depthwiseConv2d(this, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
   },
   conv2dTranspose(filter: TensorLike, outputShape: number[], strides: number | [number, number], pad: Padding) { return cv.conv2dTranspose(this, filter, outputShape, strides, pad); },
 };
