@@ -7,7 +7,7 @@ import type { Loss } from './losses.js';
 import { checkOptionNames, fromConfig, lookup, normalizeName, toSnakeCase } from './names.js';
 import { castTo } from './ops/util.js';
 import { fmt } from './shape-util.js';
-import { Tensor, toTensor, uniqueVariableName, variable, type TensorLike, type Variable } from './tensor.js';
+import { Tensor, toTensor, uniqueVariableName, variable, zeros, type TensorLike, type Variable } from './tensor.js';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
 import { persistent } from './memory.js';
 
@@ -58,8 +58,13 @@ export abstract class Metric {
    * `return this.truePositives`); logs, the progress bar and evaluate take its number.
    */
   abstract result(): number;
-  /** Keras's reset_state: the state back to its start (a custom metric assigns its variables' initial values). */
-  abstract resetState(): void;
+  /**
+   * Keras's reset_state: the state back to its start. By default, as Keras's, every variable from addVariable is set
+   * to zeros; a metric whose state starts elsewhere, or is kept outside variables, overrides it.
+   */
+  resetState(): void {
+    for (const v of this.stateVariables) v.assign(zeros(v.shape, v.dtype));
+  }
   /**
    * Keras 3's add_variable (and add_weight): a state variable of the metric, never trained, created in the
    * constructor and updated in updateState with `assign`. `{ shape, initializer, dtype, name }`, shape [] (a scalar)
@@ -130,7 +135,7 @@ export class Mean extends Metric {
   result(): number {
     return this.count === 0 ? 0 : this.total / this.count;
   }
-  resetState(): void {
+  override resetState(): void {
     this.total = 0;
     this.count = 0;
   }
@@ -376,7 +381,7 @@ abstract class ConfusionMetric extends Metric {
       }
     }
   }
-  resetState(): void {
+  override resetState(): void {
     this.tp = this.fp = this.fn = 0;
   }
   override getConfig(): Record<string, unknown> {
@@ -459,7 +464,7 @@ export class Accuracy extends Metric {
   result(): number {
     return this.inner ? this.inner.result() : 0;
   }
-  resetState(): void {
+  override resetState(): void {
     this.inner?.resetState();
   }
 }
@@ -783,7 +788,7 @@ export class AUC extends Metric {
     }
     return ws === 0 ? 0 : s / ws;
   }
-  resetState(): void {
+  override resetState(): void {
     this.posBuckets = this.negBuckets = this.belowPos = this.belowNeg = null;
   }
   override getConfig(): Record<string, unknown> {
@@ -925,7 +930,7 @@ export class IoU extends Metric {
     }
     return sum / (valid + eps);
   }
-  resetState(): void {
+  override resetState(): void {
     this.total.fill(0);
   }
   override getConfig(): Record<string, unknown> {
@@ -1105,7 +1110,7 @@ export class FBetaScore extends Metric {
     const totalSupport = this.support!.reduce((x, y) => x + y, 0);
     return perClass.reduce((acc, f, c) => acc + (f * this.support![c]) / (totalSupport + 1e-7), 0);
   }
-  resetState(): void {
+  override resetState(): void {
     this.tp = this.fp = this.fn = this.support = null;
   }
   override getConfig(): Record<string, unknown> {
@@ -1260,7 +1265,7 @@ abstract class ConfusionCount extends Metric {
     }
     return all[0];
   }
-  resetState(): void {
+  override resetState(): void {
     this.counts.reset();
   }
   override getConfig(): Record<string, unknown> {
@@ -1354,7 +1359,7 @@ abstract class AtValueMetric extends Metric {
     }
     return best;
   }
-  resetState(): void {
+  override resetState(): void {
     this.counts.reset();
   }
   override getConfig(): Record<string, unknown> {
@@ -1476,7 +1481,7 @@ export class R2Score extends Metric {
     if (p !== 0 && p < n - 1) r2 = 1 - ((1 - r2) * (n - 1)) / (n - p - 1);
     return r2;
   }
-  resetState(): void {
+  override resetState(): void {
     this.sums = null;
     this.numSamples = 0;
   }

@@ -120,7 +120,7 @@ describe('a custom Metric subclass as Keras writes one', () => {
     result() {
       return this.truePositives as unknown as number;
     }
-    resetState() {
+    override resetState() {
       this.truePositives.assign(0);
     }
   }
@@ -152,6 +152,32 @@ describe('a custom Metric subclass as Keras writes one', () => {
     expect(m.truePositives.item()).toBe(0);
   });
 
+  it("without a resetState of its own, Keras's default sets every variable to zeros (fit reset it at each epoch)", async () => {
+    // keras.io's metrics that keep their state in variables leave reset_state to the base class.
+    class Seen extends M.Metric {
+      readonly count = this.addVariable({ shape: [], name: 'count' });
+      readonly sums = this.addVariable({ shape: [2], name: 'sums', initializer: 'ones' });
+      updateState(_y: tn.TensorLike, yPred: tn.TensorLike) {
+        const p = yPred as tn.Tensor;
+        this.count.assignAdd(p.shape[0]);
+        this.sums.assignAdd(tn.sum(p, 0));
+      }
+      result() {
+        return this.count.item();
+      }
+    }
+    const seen = new Seen();
+    seen.updateState(null as never, tn.tensor([[1, 2], [3, 4], [5, 6]]));
+    expect([seen.count.item(), Array.from(seen.sums.data())]).toEqual([3, [10, 13]]);
+    seen.resetState();
+    // Zeros, as Keras's Metric.reset_state assigns, not the initializer's ones.
+    expect([seen.count.item(), Array.from(seen.sums.data())]).toEqual([0, [0, 0]]);
+    const model = new tn.Sequential([new tn.layers.Dense(2, { inputShape: [2] })]);
+    model.compile({ optimizer: 'sgd', loss: 'mse', metrics: [seen] });
+    const h = await model.fit(tn.ones([6, 2]), tn.ones([6, 2]), { epochs: 3, batchSize: 4, verbose: 0 });
+    expect(h.history.seen).toEqual([6, 6, 6]);
+  });
+
   it("Keras 2's addWeight spelling, the class name as default name, and a result that is not a scalar", () => {
     class Counts extends M.Metric {
       readonly counts = this.addWeight('counts', { shape: [2], initializer: 'ones' });
@@ -162,7 +188,7 @@ describe('a custom Metric subclass as Keras writes one', () => {
       result() {
         return this.counts as unknown as number;
       }
-      resetState() {
+      override resetState() {
         this.counts.assign(tn.ones([2]));
       }
     }

@@ -261,7 +261,7 @@ describe('registered losses, metrics, constraints and regularizers with their ow
     result() {
       return this.total;
     }
-    resetState() {
+    override resetState() {
       this.total = 0;
     }
     override getConfig() {
