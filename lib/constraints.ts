@@ -165,14 +165,46 @@ const table = new Map<string, new (args?: never) => Constraint>(Object.entries(c
 /** Constraint subclasses registered with registerClass, by class name: a saved { className, config } rebuilds them. */
 const customConstraints = new Map<string, new (config: Record<string, unknown>) => Constraint>();
 
-/** @internal registerClass's part for a Constraint subclass (Keras's custom constraint), under `name`. */
-export function registerConstraintClass(cls: new (config: Record<string, unknown>) => Constraint, name: string): void {
+/**
+ * Registered classes without a static className. Their instances may name themselves otherwise (a `className = 'Clip'`
+ * field, as the built-in constraints declare theirs), and that instance name is what a saved model holds.
+ */
+const instanceNamedConstraints = new Set<new (config: Record<string, unknown>) => Constraint>();
+
+/**
+ * @internal registerClass's part for a Constraint subclass (Keras's custom constraint), under `name`; `staticName`
+ * says whether `name` is the class's static className or only its JavaScript name.
+ */
+export function registerConstraintClass(cls: new (config: Record<string, unknown>) => Constraint, name: string, staticName = true): void {
   customConstraints.set(name, cls);
+  if (!staticName) instanceNamedConstraints.add(cls);
 }
 
-/** @internal Whether a saved constraint's class name is one registerClass was given. */
-export function isRegisteredConstraint(className: string): boolean {
-  return customConstraints.has(className);
+/**
+ * The registered class a saved { className, config } names: by its registered name, or else the registered class
+ * whose instance, built from that config as loading builds it, gives itself that className.
+ */
+function registeredConstraint(className: string, config: Record<string, unknown>): (new (config: Record<string, unknown>) => Constraint) | undefined {
+  const direct = customConstraints.get(className);
+  if (direct) return direct;
+  for (const cls of instanceNamedConstraints) {
+    let made: Constraint;
+    try {
+      made = fromConfig(cls, config);
+    } catch {
+      continue; // not this class: its constructor refuses the config
+    }
+    if (made.className === className) {
+      customConstraints.set(className, cls);
+      return cls;
+    }
+  }
+  return undefined;
+}
+
+/** @internal Whether a saved constraint's class name and config are those of a class registerClass was given. */
+export function isRegisteredConstraint(className: string, config: Record<string, unknown> = {}): boolean {
+  return registeredConstraint(className, config) !== undefined;
 }
 
 /**
@@ -197,7 +229,7 @@ export function getConstraint(id: ConstraintIdentifier): Constraint | null {
   const find = (name: string) => lookup(table, name, 'constraint', known);
   if (typeof id === 'string') return new (find(id))();
   if (typeof id === 'object' && typeof id.className === 'string') {
-    const custom = customConstraints.get(id.className);
+    const custom = registeredConstraint(id.className, id.config ?? {});
     if (custom) return fromConfig(custom, id.config ?? {});
     return new (find(id.className) as unknown as new (a: unknown) => Constraint)(id.config ?? {});
   }

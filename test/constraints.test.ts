@@ -163,6 +163,49 @@ describe('a custom Constraint and Regularizer registered with registerClass', ()
     });
   }
 
+  it('one whose className is an instance field unlike its JavaScript name is found when the model loads (it was dropped)', async () => {
+    // As the built-in constraints declare theirs: the file holds 'ClipTo', the class is ClipToConstraint.
+    class ClipToConstraint extends C.Constraint {
+      readonly className = 'ClipTo';
+      readonly limit: number;
+      constructor(args: { limit?: number } = {}) {
+        super();
+        this.limit = args.limit ?? 1;
+      }
+      apply(values: Float32Array, shape: number[]) {
+        return tn.clipByValue(tn.tensor(values, shape), -this.limit, this.limit);
+      }
+      override getConfig() {
+        return { limit: this.limit };
+      }
+    }
+    // Registered first, and refusing ClipTo's config: the lookup passes over it.
+    class Strict extends C.Constraint {
+      readonly className = 'StrictOne';
+      constructor(args: Record<string, unknown> = {}) {
+        super();
+        if (Object.keys(args).length) throw new Error('Strict takes no options');
+      }
+      apply() {}
+    }
+    tn.serialization.registerClass(Strict);
+    tn.serialization.registerClass(ClipToConstraint);
+    for (const file of ['clip-to', 'clip-to.keras']) {
+      const model = new tn.Sequential([new tn.layers.Dense(3, { inputShape: [2], kernelConstraint: new ClipToConstraint({ limit: 0.01 }) })]);
+      model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.5 }), loss: 'mse' });
+      await model.save(join(root, file));
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const loaded = await tn.models.loadModel(join(root, file));
+      expect(warn).not.toHaveBeenCalled();
+      warn.mockRestore();
+      const constraint = (loaded.layers[0] as tn.layers.Dense).kernelConstraint;
+      expect(constraint, file).toBeInstanceOf(ClipToConstraint);
+      expect((constraint as ClipToConstraint).limit).toBe(0.01);
+      await loaded.fit(tn.tensor([[1, 2], [3, -1]]), tn.tensor([[5, -5, 5], [-5, 5, 5]]), { epochs: 1, verbose: 0 });
+      expect(Math.max(...Array.from(loaded.layers[0].getWeights()[0].data()).map(Math.abs))).toBeCloseTo(0.01, 6);
+    }
+  });
+
   it("one written as Keras's __call__, returning the projected weight, is applied (not lost), and a wrong result is an error", async () => {
     class NonNegMean extends C.Constraint {
       readonly className = 'NonNegMean';

@@ -159,12 +159,13 @@ function kerasRegularizer(v: unknown, ctx: KerasLayerContext, key: string): unkn
  */
 function kerasConstraint(v: unknown): unknown {
   if (!isObject(v) || typeof v.class_name !== 'string') return typeof v === 'string' ? v : undefined;
-  if (isRegisteredConstraint(bareClassName(v.class_name))) return { className: bareClassName(v.class_name), config: kerasConfigToCamel(v.config ?? {}) };
+  const config = kerasConfigToCamel(v.config ?? {}) as Json;
+  if (isRegisteredConstraint(bareClassName(v.class_name), config)) return { className: bareClassName(v.class_name), config };
   const cls = bareClassName(v.class_name).replace(/_/g, '').toLowerCase();
   const name = { maxnorm: 'MaxNorm', nonneg: 'NonNeg', unitnorm: 'UnitNorm', minmaxnorm: 'MinMaxNorm' }[cls];
   if (!name) return undefined;
-  const { name: _n, ...config } = kerasConfigToCamel(v.config ?? {}) as Json;
-  return { className: name, config };
+  const { name: _n, ...rest } = config;
+  return { className: name, config: rest };
 }
 
 /** A dtype: a name, or a Keras 3 dtype policy object. mixed_bfloat16 is kept; the other float types compute in float32 here. */
@@ -591,7 +592,7 @@ export function registerClass<T extends CustomClass>(cls: T): T;
 export function registerClass<T extends new (config: never) => Loss | Metric | Constraint | Regularizer>(cls: T): T;
 export function registerClass<T extends CustomClass | (new (config: never) => Loss | Metric | Constraint | Regularizer)>(cls: T): T {
   if (typeof cls === 'function' && cls.prototype instanceof Constraint) {
-    registerConstraintClass(cls as unknown as new (config: Record<string, unknown>) => Constraint, customName(cls as unknown as CustomClass));
+    registerConstraintClass(cls as unknown as new (config: Record<string, unknown>) => Constraint, customName(cls as unknown as CustomClass), Object.hasOwn(cls, 'className'));
     return cls;
   }
   if (typeof cls === 'function' && cls.prototype instanceof Regularizer) {
