@@ -167,10 +167,11 @@ describe('a custom Constraint and Regularizer registered with registerClass', ()
     // As the built-in constraints declare theirs: the file holds 'ClipTo', the class is ClipToConstraint.
     class ClipToConstraint extends C.Constraint {
       readonly className = 'ClipTo';
-      readonly limit: number;
-      constructor(args: { limit?: number } = {}) {
+      constructor(private readonly args: { limit?: number } = {}) {
         super();
-        this.limit = args.limit ?? 1;
+      }
+      get limit() {
+        return this.args.limit ?? 1;
       }
       apply(values: Float32Array, shape: number[]) {
         return tn.clipByValue(tn.tensor(values, shape), -this.limit, this.limit);
