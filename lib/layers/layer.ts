@@ -680,8 +680,18 @@ export abstract class Layer {
   private scopeTrackedLayers(): void {
     if (this.scopedTracked) return;
     this.scopedTracked = true;
-    for (const [key, l] of this.trackedEntries()) if (!l.built && l.weightScope === null) l.weightScope = `${this.weightScope ?? this.name}/${key}`;
+    for (const [key, l] of this.trackedEntries()) {
+      if (l.built || l.weightScope !== null) continue;
+      l.weightScope = `${this.weightScope ?? this.name}/${key}`;
+      l.scopeInnerLayers();
+    }
   }
+
+  /**
+   * @internal Names the weights of the layers a model held as a property keeps inside it (a TransformerBlock's `ffn`
+   * Sequential) under that model's scope; a plain layer has none. Model overrides it.
+   */
+  scopeInnerLayers(): void {}
 
   /**
    * The penalties fit adds to the loss, as scalar tensors: those of this layer's weights (their regularizers), then

@@ -9,7 +9,7 @@ import { add } from '../ops/elementwise.js';
 import { Tensor, zeros, type TensorLike, type Variable } from '../tensor.js';
 import { CompileMetrics, compiledLoss, metricsNames, parseCompileArgs, updateCompiledMetrics, type CompileArgs, type Compiled } from './compile.js';
 import { Metric, resultValue } from '../metrics.js';
-import { checkOptionNames } from '../names.js';
+import { checkOptionNames, toSnakeCase } from '../names.js';
 import { toList, type Inputs } from './data.js';
 import { buildGraph, runGraph, type Graph } from './functional.js';
 import { printSummary, type SummaryLayout } from './summary.js';
@@ -221,6 +221,21 @@ export class Model extends Layer {
 
   protected override innerLayers(): Layer[] {
     return this.layers;
+  }
+
+  // Held by a custom layer (its `ffn`), a model's layers take names under the property's scope, each after its class
+  // with a counter as Keras 3's saving paths name a container's layers (`block/ffn/dense_1/kernel`): their automatic
+  // names (dense_6) depend on what else the program made first, so a reloaded model would not find its weights.
+  override scopeInnerLayers(): void {
+    const used = new Map<string, number>();
+    for (const layer of this.layers) {
+      const base = toSnakeCase(layer.className);
+      const n = used.has(base) ? used.get(base)! + 1 : 0;
+      used.set(base, n);
+      if (layer.built || layer.weightScope !== null) continue;
+      layer.weightScope = `${this.weightScope}/${n === 0 ? base : `${base}_${n}`}`;
+      layer.scopeInnerLayers();
+    }
   }
 
   // A model's layers (its graph's, its stack's, or a subclass's properties) already carry their weights and losses

@@ -122,6 +122,36 @@ describe('a Layer subclass holding layers', () => {
   });
 });
 
+describe('a Layer subclass holding a Sequential (keras.io\'s TransformerBlock `ffn`)', () => {
+  class Block extends tn.Layer {
+    static className = 'BlockWithFfn';
+    readonly ffn = new tn.Sequential([new tn.layers.Dense(6, { activation: 'relu' }), new tn.layers.Dense(4)]);
+    readonly norm = new tn.layers.LayerNormalization();
+    call(inputs: tn.Tensor | tn.Tensor[]): tn.Tensor {
+      const x = inputs as tn.Tensor;
+      return this.norm.apply(tn.add(x, this.ffn.apply(x) as tn.Tensor)) as tn.Tensor;
+    }
+  }
+  tn.serialization.registerClass(Block);
+
+  it("names the Sequential's layers' weights under the property, so a TF.js folder and a .keras file reload elsewhere", async () => {
+    const input = tn.input({ shape: [4] });
+    const m = new tn.Model({ inputs: input, outputs: new tn.layers.Dense(1, { name: 'head' }).apply(new Block({ name: 'block' }).apply(input)) });
+    expect(m.weights.map((w) => w.name).slice(0, 4)).toEqual(['block/ffn/dense/kernel', 'block/ffn/dense/bias', 'block/ffn/dense_1/kernel', 'block/ffn/dense_1/bias']);
+    const x = tn.randomNormal([8, 4], 0, 1, 'float32', 6);
+    const want = Array.from((m.predict(x) as tn.Tensor).data());
+    for (const path of [join(root, 'ffn-folder'), join(root, 'ffn.keras')]) {
+      await m.save(path);
+      tn.clearSession();
+      // The reloading program made other Dense layers first: automatic names would be dense_2 and dense_3.
+      new tn.layers.Dense(3);
+      new tn.layers.Dense(3);
+      const loaded = await tn.models.loadModel(path);
+      expect(Array.from((loaded.predict(x) as tn.Tensor).data()), path).toEqual(want);
+    }
+  });
+});
+
 describe("a model's own layers are not a custom layer's properties", () => {
   it('a Sequential built without an input shape keeps its weight names, so its TF.js folder loads (alone and nested)', async () => {
     const seq = new tn.Sequential([new tn.layers.Dense(4), new tn.layers.Dense(1)]);
