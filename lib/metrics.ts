@@ -10,6 +10,7 @@ import { fmt } from './shape-util.js';
 import { Tensor, toTensor, uniqueVariableName, variable, zeros, type TensorLike, type Variable } from './tensor.js';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
 import { persistent } from './memory.js';
+import { cosineProximity } from './tfjs/metrics.js';
 
 /** Keras 3's Metric.add_variable arguments (`aggregation` is taken and ignored: one process holds the state). */
 export interface MetricVariableArgs {
@@ -437,23 +438,25 @@ export class FunctionMetric extends Mean {
   }
 }
 
+/** Which of the three forms of a classification metric the labels and predictions call for. */
+type LabelKind = 'binary' | 'sparse' | 'categorical';
+
 /**
- * 'accuracy' resolved as Keras does once the loss and shapes are known: binary accuracy for one output unit or
- * binary cross-entropy, sparse categorical accuracy for integer labels, categorical accuracy for one-hot labels.
+ * A metric named by what it measures ('accuracy', 'crossentropy'), resolved to its binary, sparse or categorical form
+ * once the loss and shapes are known, as Keras and TF.js resolve them: binary for one output unit or binary
+ * cross-entropy, sparse for integer labels, categorical for one-hot labels.
  */
-export class Accuracy extends Metric {
+abstract class ResolvedMetric extends Metric {
   private inner: MeanMetricWrapper | null = null;
-  constructor(name = 'accuracy', private readonly lossName = '') {
+  constructor(name: string, private readonly lossName: string) {
     super(name);
   }
+  protected abstract make(kind: LabelKind): MeanMetricWrapper;
   private resolve(t: Tensor, p: Tensor): MeanMetricWrapper {
     const loss = normalizeName(this.lossName);
-    const n = this.name;
-    if (loss.includes('binarycrossentropy') || p.shape[p.rank - 1] === 1) return new BinaryAccuracy({ name: n });
-    if (loss.includes('sparsecategorical') || t.rank < p.rank || (t.rank === p.rank && t.shape[t.rank - 1] === 1)) {
-      return new SparseCategoricalAccuracy({ name: n });
-    }
-    return new CategoricalAccuracy({ name: n });
+    if (loss.includes('binarycrossentropy') || p.shape[p.rank - 1] === 1) return this.make('binary');
+    if (loss.includes('sparsecategorical') || t.rank < p.rank || (t.rank === p.rank && t.shape[t.rank - 1] === 1)) return this.make('sparse');
+    return this.make('categorical');
   }
   updateState(yTrue: TensorLike, yPred: TensorLike, sampleWeight?: Tensor | null): void {
     const t = toTensor(yTrue, this.name);
@@ -466,6 +469,25 @@ export class Accuracy extends Metric {
   }
   override resetState(): void {
     this.inner?.resetState();
+  }
+}
+
+/** 'accuracy' (or 'acc'): binary, sparse categorical or categorical accuracy. */
+export class Accuracy extends ResolvedMetric {
+  constructor(name = 'accuracy', lossName = '') {
+    super(name, lossName);
+  }
+  protected make(kind: LabelKind): MeanMetricWrapper {
+    const name = this.name;
+    return kind === 'binary' ? new BinaryAccuracy({ name }) : kind === 'sparse' ? new SparseCategoricalAccuracy({ name }) : new CategoricalAccuracy({ name });
+  }
+}
+
+/** 'crossentropy' (or 'ce', Keras 2's and TF.js's names): binary, sparse categorical or categorical cross-entropy. */
+class Crossentropy extends ResolvedMetric {
+  protected make(kind: LabelKind): MeanMetricWrapper {
+    const name = this.name;
+    return kind === 'binary' ? new BinaryCrossentropy({ name }) : kind === 'sparse' ? new SparseCategoricalCrossentropy({ name }) : new CategoricalCrossentropy({ name });
   }
 }
 
@@ -1655,9 +1677,12 @@ const factories: Record<string, (name: string) => Metric> = {
   mape: (n) => new MeanAbsolutePercentageError({ name: n }),
   mean_squared_logarithmic_error: (n) => new MeanSquaredLogarithmicError({ name: n }),
   msle: (n) => new MeanSquaredLogarithmicError({ name: n }),
+  // TF.js's 'cosine' and Keras 2's 'cosine_proximity': the negated cosine similarity, TF.js's cosineProximity.
+  cosine: (n) => new FunctionMetric(cosineProximity, n),
+  cosine_proximity: (n) => new FunctionMetric(cosineProximity, n),
 };
 const table = new Map(Object.entries(factories).map(([k, v]) => [normalizeName(k), v]));
-const known = ['accuracy', 'acc', ...Object.keys(factories)];
+const known = ['accuracy', 'acc', 'crossentropy', 'ce', ...Object.keys(factories)];
 
 /** Resolves a metric by name, object or function. 'accuracy'/'acc' resolve from the loss and shapes, as in Keras. */
 export function getMetric(id: MetricIdentifier, lossName = ''): Metric {
@@ -1675,6 +1700,7 @@ export function getMetric(id: MetricIdentifier, lossName = ''): Metric {
   if (typeof id === 'function') return new FunctionMetric(id, id.name || 'custom_metric');
   if (typeof id === 'string') {
     if (id === 'accuracy' || id === 'acc') return new Accuracy(id, lossName);
+    if (id === 'crossentropy' || id === 'ce') return new Crossentropy(id, lossName);
     // A class name ('AUC', 'MeanSquaredError') makes the class with its default name, as Keras logs it ('auc',
     // 'mean_squared_error'); a function's name ('mse', 'precision') is logged as given.
     return lookup(table, id, 'metric', known)(/^[A-Z]/.test(id) ? toSnakeCase(id) : id);

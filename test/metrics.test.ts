@@ -203,3 +203,44 @@ describe('a custom Metric subclass as Keras writes one', () => {
     expect(() => c.counts.assignAdd(tn.ones([3]))).toThrow(/assignAdd to variable '.*counts.*': shape \[3\] does not match the variable's shape \[2\]/);
   });
 });
+
+describe("compile's metric names from Keras 2 and TF.js: 'crossentropy' / 'ce' and 'cosine' / 'cosine_proximity'", () => {
+  const x = tn.tensor([[1, 0], [0, 1], [1, 1], [2, -1], [-1, 2], [0.5, 0.5]]);
+  const ids = tn.tensor([0, 1, 2, 0, 1, 2], [6], 'int32');
+
+  async function evaluated(units: number, activation: string, loss: string, metric: string, y: tn.Tensor) {
+    const model = new tn.Sequential([new tn.layers.Dense(units, { inputShape: [2], activation, kernelInitializer: tn.initializers.glorotUniform({ seed: 3 }) })]);
+    model.compile({ optimizer: 'sgd', loss, metrics: [metric] });
+    const logs = (await model.evaluate(x, y, { verbose: 0, returnDict: true })) as unknown as Record<string, number>;
+    return { logs, yPred: model.predict(x) as tn.Tensor };
+  }
+  const meanOf = (t: tn.Tensor) => Array.from(t.data()).reduce((s, v) => s + v, 0) / t.size;
+
+  it('the cross-entropy resolves to binary, sparse or categorical from the loss and shapes, and logs under the name given', async () => {
+    const binary = tn.tensor([[1], [0], [1], [1], [0], [0]]);
+    // With the same cross-entropy as the loss, the metric is the loss.
+    for (const [units, activation, loss, metric, y] of [
+      [1, 'sigmoid', 'binary_crossentropy', 'ce', binary],
+      [3, 'softmax', 'sparse_categorical_crossentropy', 'crossentropy', ids],
+      [3, 'softmax', 'categorical_crossentropy', 'ce', tn.oneHot(ids, 3)],
+    ] as const) {
+      const { logs } = await evaluated(units, activation, loss, metric, y);
+      expect(Object.keys(logs)).toEqual(['loss', metric]);
+      expect(logs[metric], `${loss} ${metric}`).toBeCloseTo(logs.loss, 5);
+    }
+    // Another loss: the metric still follows the labels (one-hot: categorical).
+    const { logs, yPred } = await evaluated(3, 'softmax', 'mse', 'ce', tn.oneHot(ids, 3));
+    expect(logs.ce).toBeCloseTo(meanOf(M.categoricalCrossentropy(tn.oneHot(ids, 3), yPred)), 5);
+  });
+
+  it("'cosine' and 'cosine_proximity' are TF.js's cosineProximity (the negated cosine similarity)", async () => {
+    const y = tn.tensor([[1, 0, 0], [0, 1, 1], [1, 1, 0], [0, 0, 1], [2, 0, 1], [1, -1, 0]]);
+    for (const metric of ['cosine', 'cosine_proximity', 'cosineProximity']) {
+      const { logs, yPred } = await evaluated(3, 'linear', 'mse', metric, y);
+      expect(logs[metric], metric).toBeCloseTo(meanOf(M.cosineProximity(y, yPred)), 5);
+      const similarity = new M.CosineSimilarity();
+      similarity.updateState(y, yPred);
+      expect(logs[metric]).toBeCloseTo(-similarity.result(), 5);
+    }
+  });
+});

@@ -49,6 +49,7 @@ const base = Callback.prototype;
 /** The callbacks of one fit/evaluate/predict call, dispatching each hook to those that implement it. */
 export class CallbackList {
   private readonly byHook = new Map<Hook, Callback[]>();
+  private outputNames: readonly string[] = [];
 
   constructor(readonly callbacks: Callback[]) {
     for (const c of callbacks) {
@@ -57,6 +58,7 @@ export class CallbackList {
   }
 
   setModel(model: Model): void {
+    this.outputNames = logOutputNames(model);
     for (const c of this.callbacks) c.setModel(model);
   }
   setParams(params: Record<string, unknown>): void {
@@ -79,7 +81,7 @@ export class CallbackList {
 
   async call(hook: Hook, ...args: unknown[]): Promise<void> {
     const logs = args[args.length - 1];
-    if (logs !== null && typeof logs === 'object') addTfjsLogNames(logs as Logs);
+    if (logs !== null && typeof logs === 'object') addTfjsLogNames(logs as Logs, this.outputNames);
     for (const c of this.implementers(hook)) {
       const r = (c[hook] as (...a: unknown[]) => Maybe).apply(c, args);
       if (r && typeof (r as Promise<void>).then === 'function') await r;
@@ -97,18 +99,32 @@ export class CallbackList {
 }
 
 /**
- * TF.js logs the accuracy metric as `acc` / `val_acc` where Keras writes `accuracy` / `val_accuracy`, and ported TF.js
- * code reads `logs.acc`, `history.history.val_acc` or monitors 'val_acc'. Those names read the Keras entries but are
- * not enumerable, so the progress bar, CSVLogger, TensorBoard and the History keys list Keras's names only.
+ * TF.js logs the accuracy metric as `acc` / `val_acc` where Keras writes `accuracy` / `val_accuracy` (and the
+ * cross-entropy metric as `ce` where Keras writes the `crossentropy` it was given), each prefixed by its output's name
+ * in a model of several outputs (`out1_acc`, `val_out1_acc`), and ported TF.js code reads `logs.acc`,
+ * `history.history.val_out1_acc` or monitors 'val_acc'. Those names read the Keras entries but are not enumerable, so
+ * the progress bar, CSVLogger, TensorBoard and the History keys list Keras's names only.
  */
-const TFJS_LOG_NAMES: readonly (readonly [string, string])[] = [['accuracy', 'acc'], ['val_accuracy', 'val_acc']];
+const TFJS_METRIC_NAMES: readonly (readonly [string, string])[] = [['accuracy', 'acc'], ['crossentropy', 'ce']];
 
-export function addTfjsLogNames(logs: Record<string, unknown>): void {
-  for (const [keras, tfjs] of TFJS_LOG_NAMES) {
-    if (keras in logs && !(tfjs in logs)) {
-      Object.defineProperty(logs, tfjs, { get: () => logs[keras], enumerable: false, configurable: true });
+export function addTfjsLogNames(logs: Record<string, unknown>, outputNames: readonly string[] = []): void {
+  for (const output of ['', ...outputNames.map((n) => `${n}_`)]) {
+    for (const split of ['', 'val_']) {
+      for (const [keras, tfjs] of TFJS_METRIC_NAMES) {
+        const from = split + output + keras;
+        const to = split + output + tfjs;
+        if (from in logs && !(to in logs)) {
+          Object.defineProperty(logs, to, { get: () => logs[from], enumerable: false, configurable: true });
+        }
+      }
     }
   }
+}
+
+/** The output names that prefix the metrics in a model's logs: none for a single output, as Keras and TF.js log them. */
+function logOutputNames(model: Model | null): readonly string[] {
+  const outputs = model?.outputs;
+  return Array.isArray(outputs) && outputs.length > 1 ? model!.outputNames : [];
 }
 
 /** Records each epoch's logs: history.history.loss, .accuracy, .val_loss, ... (fit returns it). */
@@ -122,7 +138,7 @@ export class History extends Callback {
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     this.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
-    addTfjsLogNames(this.history);
+    addTfjsLogNames(this.history, logOutputNames(this.model));
   }
 }
 

@@ -461,7 +461,7 @@ const TFJS_LOSSES = new Map(Object.entries({
   poisson: 'poisson',
 }).map(([k, v]) => [normalizeName(k), v]));
 /** Metrics TF.js resolves by name. */
-const TFJS_METRICS = new Map(['accuracy', 'acc', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'precision', 'recall',
+const TFJS_METRICS = new Map(['accuracy', 'acc', 'crossentropy', 'ce', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy', 'precision', 'recall',
   'mse', 'mae', 'mape', 'msle', 'cosine', 'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy',
   'mean_squared_error', 'mean_absolute_error', 'mean_absolute_percentage_error'].map((k) => [normalizeName(k), k]));
 

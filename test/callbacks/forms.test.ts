@@ -94,6 +94,39 @@ describe("TF.js's log names for accuracy", () => {
   });
 });
 
+describe("TF.js's names of a model of several outputs: <output>_acc and <output>_ce", () => {
+  it("read Keras's <output>_accuracy and the crossentropy given, in the logs, the History and EarlyStopping's monitor", async () => {
+    const input = tn.input({ shape: [2] });
+    const yes = new tn.layers.Dense(1, { activation: 'sigmoid', name: 'yes' }).apply(input) as tn.SymbolicTensor;
+    const kind = new tn.layers.Dense(3, { activation: 'softmax', name: 'kind' }).apply(input) as tn.SymbolicTensor;
+    const model = tn.model({ inputs: input, outputs: [yes, kind] });
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0 }), loss: ['binary_crossentropy', 'sparse_categorical_crossentropy'], metrics: ['accuracy', 'crossentropy'] });
+    const xs = tn.tensor([[1, 0], [0, 1], [1, 1], [2, -1], [-1, 2], [0.5, 0.5]]);
+    const ys = [tn.tensor([[1], [0], [1], [1], [0], [0]]), tn.tensor([0, 1, 2, 0, 1, 2], [6], 'int32')];
+    const seen: Record<string, unknown>[] = [];
+    const history = await model.fit(xs, ys, {
+      epochs: 5, verbose: 0, validationData: [xs, ys],
+      callbacks: [
+        { onEpochEnd: (_e, logs) => void seen.push({ ...logs, yes_acc: logs!.yes_acc, kind_acc: logs!.kind_acc, kind_ce: logs!.kind_ce, val_yes_acc: logs!.val_yes_acc, val_kind_ce: logs!.val_kind_ce }) },
+        // The learning rate 0 leaves every value where it is, so patience 1 stops after the second epoch.
+        tn.callbacks.earlyStopping({ monitor: 'val_kind_acc', patience: 1 }),
+      ],
+    });
+    expect(history.epoch).toEqual([0, 1]);
+    for (const logs of seen) {
+      expect(typeof logs.yes_accuracy).toBe('number');
+      expect(logs.yes_acc).toBe(logs.yes_accuracy);
+      expect(logs.kind_acc).toBe(logs.kind_accuracy);
+      expect(logs.kind_ce).toBe(logs.kind_crossentropy);
+      expect(logs.val_yes_acc).toBe(logs.val_yes_accuracy);
+      expect(logs.val_kind_ce).toBe(logs.val_kind_crossentropy);
+    }
+    expect(history.history.yes_acc).toEqual(history.history.yes_accuracy);
+    expect(history.history.val_kind_ce).toEqual(history.history.val_kind_crossentropy);
+    expect(Object.keys(history.history).filter((k) => k.endsWith('_acc') || k.endsWith('_ce'))).toEqual([]);
+  });
+});
+
 describe("fit's validation runs evaluate's hooks (Keras 3)", () => {
   it('onTestBegin, onTestBatchEnd and onTestEnd fire between the last batch and onEpochEnd, for tensors and for datasets', async () => {
     for (const fromDataset of [false, true]) {

@@ -623,6 +623,16 @@ describe('models tensornode saves load in TF.js 4.22 and predict the same', () =
     expectClose(m.tensor.dataSync(), model.optimizer!.slotsOf(kernel)![0], 1e-7, 0);
   });
 
+  it("keeps TF.js's metric names 'ce' and 'crossentropy' in the training config, which TF.js compiles with", async () => {
+    const model = new tn.Sequential([new Dense(3, { inputShape: [2], activation: 'softmax' })]);
+    model.compile({ optimizer: 'sgd', loss: 'categorical_crossentropy', metrics: ['ce', 'crossentropy'] });
+    const saved = await artifactsOf(model);
+    expect(saved.trainingConfig?.metrics).toEqual(['ce', 'crossentropy']);
+    const theirs = await tfjsLoad(saved);
+    // TF.js logs both as 'ce'.
+    expect((theirs as unknown as { metricsNames: string[] }).metricsNames).toEqual(['loss', 'ce', 'ce']);
+  });
+
   it('a model compiled with lossWeights loads in TF.js (which refuses loss_weights) and reloads compiled with them here', async () => {
     const inp = tn.input({ shape: [3] });
     const hidden = new Dense(4, { activation: 'relu' }).apply(inp);
