@@ -41,6 +41,7 @@ import { getRegularizer, isRegisteredRegularizer, registerRegularizerClass, Regu
 import { Constraint, isRegisteredConstraint, registerConstraintClass } from '../constraints.js';
 import * as layerClasses from '../layers/index.js';
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode, type Shape } from '../layers/layer.js';
+import { registerFunction } from '../layers/registered-functions.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { Loss, registerLossClass } from '../losses.js';
@@ -618,7 +619,18 @@ export function registerClass<T extends CustomClass | (new (config: never) => Lo
 const kerasRegisteredNames = new Map<unknown, string>();
 
 /** Keras's register_keras_serializable(package, name): registers under "package>name" and under name. */
+export function registerKerasSerializable<T extends CustomClass>(cls: T, options?: { package?: string; name?: string }): T;
+export function registerKerasSerializable<T extends (...args: never[]) => unknown>(fn: T, options?: { package?: string; name?: string }): T;
 export function registerKerasSerializable<T extends CustomClass>(cls: T, options: { package?: string; name?: string } = {}): T {
+  // A plain function (not a class): Keras's decorator on a custom_standardization, saved by its registered name.
+  const proto: unknown = cls.prototype;
+  const isClass = /^class\b/.test(Function.prototype.toString.call(cls)) || [Layer, Loss, Metric, Constraint, Regularizer].some((c) => proto instanceof c);
+  if (typeof cls === 'function' && !isClass) {
+    const fnName = options.name ?? cls.name;
+    if (!fnName) throw new Error('registerKerasSerializable: an anonymous function needs a name: registerKerasSerializable(fn, { name })');
+    registerFunction(cls as unknown as (...args: never[]) => unknown, `${options.package ?? 'Custom'}>${fnName}`);
+    return cls;
+  }
   registerClass(cls);
   const name = options.name ?? customName(cls);
   customClasses.set(name, cls);

@@ -8,6 +8,7 @@ import { fromArray, fromStrings, isStringTensor, maxTensorElements, stringsOf, T
 import { invalid, positiveInt, single, singleShape } from './core.js';
 import { Layer, SymbolicTensor, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 import { collectAdaptElements, isAsyncSource, type AsyncAdaptData } from './preprocessing.js';
+import { deserializeFunction, isSerializedFunction, serializeFunction } from './registered-functions.js';
 import { checkCallArgs } from '../names.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -738,12 +739,14 @@ export class TextVectorization extends Layer {
   constructor(args: TextVectorizationArgs = {}) {
     super(args);
     const cls = 'TextVectorization';
-    const st = args.standardize === undefined ? 'lower_and_strip_punctuation' : args.standardize;
+    // A saved config names a registered function as Keras 3 serializes it.
+    const fromConfig = <T,>(v: T, arg: string): T => (isSerializedFunction(v) ? (deserializeFunction(v, `${cls} "${this.name}": ${arg}`) as T) : v);
+    const st = fromConfig(args.standardize === undefined ? 'lower_and_strip_punctuation' : args.standardize, 'standardize');
     if (!(st === null || typeof st === 'function' || ['lower_and_strip_punctuation', 'lower', 'strip_punctuation'].includes(st))) {
       throw invalid(cls, 'standardize', "'lower_and_strip_punctuation', 'lower', 'strip_punctuation', null or a function", st);
     }
     this.standardize = st;
-    const sp = args.split === undefined ? 'whitespace' : args.split;
+    const sp = fromConfig(args.split === undefined ? 'whitespace' : args.split, 'split');
     if (!(sp === null || typeof sp === 'function' || sp === 'whitespace' || sp === 'character')) throw invalid(cls, 'split', "'whitespace', 'character', null or a function", sp);
     this.split = sp;
     this.ngramsArg = args.ngrams ?? null;
@@ -865,8 +868,16 @@ export class TextVectorization extends Layer {
 
   override getConfig() {
     const named = (v: unknown, arg: string) => {
-      if (typeof v === 'function') throw new Error(`save: layer "${this.name}" (TextVectorization) has a custom \`${arg}\` function, which cannot be saved in a config; rebuild the layer in code and load its vocabulary with setVocabulary()`);
-      return v;
+      if (typeof v !== 'function') return v;
+      const saved = serializeFunction(v as (text: string) => unknown);
+      if (!saved) {
+        throw new Error(
+          `save: layer "${this.name}" (TextVectorization) has a custom \`${arg}\` function, which a config can only name: register it ` +
+            'with tn.saving.registerKerasSerializable(fn) (Keras\'s @register_keras_serializable) in the saving and the loading program, ' +
+            'or rebuild the layer in code and load its vocabulary with setVocabulary()',
+        );
+      }
+      return saved;
     };
     const lookup = this.lookupLayer.getConfig();
     return {

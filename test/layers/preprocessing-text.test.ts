@@ -428,6 +428,37 @@ describe('TextVectorization', () => {
     expect(() => custom.getConfig()).toThrow(/custom `standardize` function/);
   });
 
+  it("saves a custom standardize / split function registered as Keras's @register_keras_serializable, by its name", async () => {
+    // keras.io's text_classification_from_scratch: lowercase, drop '<br />', strip punctuation.
+    function stripHtml(text: string): string {
+      return text.toLowerCase().replaceAll('<br />', ' ').replace(/[!.,]/g, '');
+    }
+    const splitDashes = (text: string) => text.split(/[-\s]+/).filter((t) => t);
+    tn.saving.registerKerasSerializable(stripHtml);
+    tn.saving.registerKerasSerializable(splitDashes, { package: 'MyText', name: 'split_dashes' });
+    const vectorize = new TextVectorization({ standardize: stripHtml, split: splitDashes, outputSequenceLength: 4 });
+    vectorize.adapt(['Good-movie<br />great', 'bad, BAD movie']);
+    expect(vectorize.getConfig()).toMatchObject({
+      standardize: { module: null, class_name: 'function', config: 'Custom>stripHtml', registered_name: 'Custom>stripHtml' },
+      split: { class_name: 'function', registered_name: 'MyText>split_dashes' },
+    });
+    const input = tn.input({ shape: [1], dtype: 'string' });
+    const model = new tn.Model({ inputs: input, outputs: vectorize.apply(input) });
+    const texts = tn.tensor([['GOOD-movie!'], ['bad<br />great']]);
+    const want = (model.predict(texts) as tn.Tensor).arraySync();
+    expect(want).toEqual([[vectorize.getVocabulary().indexOf('good'), vectorize.getVocabulary().indexOf('movie'), 0, 0], [vectorize.getVocabulary().indexOf('bad'), vectorize.getVocabulary().indexOf('great'), 0, 0]]);
+    for (const path of [join(root, 'standardize.keras'), join(root, 'standardize-folder')]) {
+      await model.save(path);
+      const loaded = await tn.models.loadModel(path);
+      expect((loaded.predict(texts) as tn.Tensor).arraySync(), path).toEqual(want);
+    }
+    // A file naming a function this program never registered says so.
+    const config = { ...vectorize.getConfig(), standardize: { module: null, class_name: 'function', config: 'Custom>nowhere', registered_name: 'Custom>nowhere' } };
+    expect(() => new TextVectorization(config as never)).toThrow(/TextVectorization ".*": standardize names the function "Custom>nowhere", which is not registered: call tn\.saving\.registerKerasSerializable/);
+    const unregistered = new TextVectorization({ standardize: (s) => s, vocabulary: ['a'] });
+    expect(() => unregistered.getConfig()).toThrow(/custom `standardize` function, which a config can only name: register it with tn\.saving\.registerKerasSerializable/);
+  });
+
   it('a string model (TextVectorization -> Embedding -> pooling -> Dense) trains, predicts in batches, saves and loads', async () => {
     const texts = ['good great fine', 'great good', 'fine good nice', 'bad awful', 'awful terrible bad', 'terrible bad'];
     const labels = tn.tensor([[1], [1], [1], [0], [0], [0]]);
