@@ -52,7 +52,7 @@ export * as ops from './ops/keras-ops.js';
 export * as random from './keras-random.js';
 // keras.Input is the same function as tn.input (Keras spells it with a capital; keras.layers.Input too).
 export { clearSession, input, input as Input } from './layers/layer.js';
-export { Layer, InputLayer, SymbolicTensor } from './layers/layer.js';
+export { Layer, InputLayer, SymbolicTensor, InputSpec } from './layers/layer.js';
 export * as layers from './layers/index.js';
 // The classes tn.layers exports have their constructor options checked at their first call (Layer.checkOptions).
 import * as layerClasses from './layers/index.js';

@@ -21,7 +21,7 @@ import { CategoryEncoding, Hashing, IntegerLookup, StringLookup, TextVectorizati
 import type { ActivationIdentifier } from '../activations.js';
 
 export { Layer, InputLayer, SymbolicTensor, clearSession, input as Input } from './layer.js';
-export type { LayerArgs, CallArgs, Mask, Shape, InputSpec, WeightOptions, LayerInput, LayerOutput } from './layer.js';
+export type { LayerArgs, CallArgs, Mask, Shape, InputSpec, InputSpecArgs, WeightOptions, LayerInput, LayerOutput } from './layer.js';
 export { RNN, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, Masking };
 // The base of the recurrent layers: a type only (no Keras class of that name exists).
 export type { RNNBase } from './recurrent.js';

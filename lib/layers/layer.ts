@@ -180,12 +180,80 @@ function attachMask(out: LayerOutput, mask: Mask | undefined): void {
   });
 }
 
-/** What a layer requires of its input, checked on every call (Keras's InputSpec). */
-export interface InputSpec {
+/** What an InputSpec requires of an input. */
+interface InputSpecFields {
+  /** The input's dtype. */
+  dtype?: DType | 'string';
+  /** The input's whole shape, batch axis included; null matches any size. */
+  shape?: Shape;
+  /** The input's rank. */
   ndim?: number;
+  /** The largest rank taken (TF.js spells it maxNDim). */
+  maxNdim?: number;
+  /** The smallest rank taken (TF.js spells it minNDim). */
   minNdim?: number;
   /** Required sizes of given axes (negative axes count from the end). */
   axes?: Record<number, number>;
+}
+
+/** What a layer requires of an input: the arguments of InputSpec, or a plain object of them. */
+export interface InputSpecArgs extends InputSpecFields {
+  /** TF.js's spelling of maxNdim. */
+  maxNDim?: number;
+  /** TF.js's spelling of minNdim. */
+  minNDim?: number;
+}
+
+const inputSpecOptions = ['dtype', 'shape', 'ndim', 'maxNdim', 'minNdim', 'axes', 'maxNDim', 'minNDim'];
+
+// The fields of an InputSpec are its arguments, normalised (TF.js's spellings folded into Keras's).
+export interface InputSpec extends InputSpecFields {}
+/**
+ * What a layer requires of its input, checked on every call before build (Keras's and TF.js's InputSpec). A custom
+ * layer sets `this.inputSpec` in its constructor or build(): one spec, or a list with one per input (null for an
+ * input left unchecked), as `new tn.InputSpec({ minNdim: 2, axes: { [-1]: inputDim } })` or a plain object.
+ */
+export class InputSpec {
+  constructor(args: InputSpecArgs = {}) {
+    checkOptionNames(args, inputSpecOptions, 'InputSpec');
+    if (args.maxNdim !== undefined && args.maxNDim !== undefined) throw new Error('InputSpec: give maxNdim or maxNDim, not both');
+    if (args.minNdim !== undefined && args.minNDim !== undefined) throw new Error('InputSpec: give minNdim or minNDim, not both');
+    const rank = (v: unknown, what: string) => {
+      if (v !== undefined && v !== null && !(Number.isInteger(v) && (v as number) >= 0)) throw new Error(`InputSpec: ${what} must be a non-negative integer, received ${JSON.stringify(v)}`);
+      return (v ?? undefined) as number | undefined;
+    };
+    this.dtype = args.dtype ?? undefined;
+    if (args.shape !== undefined && args.shape !== null) {
+      if (!Array.isArray(args.shape) || args.shape.some((d) => d !== null && !(Number.isInteger(d) && d >= 0))) {
+        throw new Error(`InputSpec: shape must be a list of non-negative integers or null, received ${JSON.stringify(args.shape)}`);
+      }
+      this.shape = args.shape.slice();
+    }
+    // As Keras's: a shape fixes the rank.
+    this.ndim = this.shape ? this.shape.length : rank(args.ndim, 'ndim');
+    this.maxNdim = rank(args.maxNdim ?? args.maxNDim, 'maxNdim');
+    this.minNdim = rank(args.minNdim ?? args.minNDim, 'minNdim');
+    if (args.axes !== undefined && args.axes !== null) {
+      const bad = Object.entries(args.axes).find(([k, v]) => !Number.isInteger(Number(k)) || !(Number.isInteger(v) && v >= 0));
+      if (typeof args.axes !== 'object' || bad) throw new Error(`InputSpec: axes must map integer axes to non-negative sizes, received ${JSON.stringify(args.axes)}`);
+      const top = Math.max(...Object.keys(args.axes).map(Number));
+      const known = this.ndim ?? this.maxNdim;
+      if (known !== undefined && top >= known) throw new Error(`InputSpec: axis ${top} is beyond the input's rank ${known}`);
+      this.axes = { ...args.axes };
+    }
+  }
+  /** TF.js's name of maxNdim. */
+  get maxNDim(): number | undefined {
+    return this.maxNdim;
+  }
+  /** TF.js's name of minNdim. */
+  get minNDim(): number | undefined {
+    return this.minNdim;
+  }
+  /** Keras's get_config: the arguments that rebuild it. */
+  getConfig(): Record<string, unknown> {
+    return { dtype: this.dtype ?? null, shape: this.shape ?? null, ndim: this.ndim ?? null, maxNdim: this.maxNdim ?? null, minNdim: this.minNdim ?? null, axes: this.axes ?? null };
+  }
 }
 
 export interface WeightOptions {
@@ -280,7 +348,11 @@ export abstract class Layer {
   readonly dtype: DType;
   /** Keras's dtype_policy: the dtype the layer computes in and the one its variables hold (`dtype`). */
   readonly dtypePolicy: Policy;
-  protected inputSpec: InputSpec | null = null;
+  /**
+   * What the layer requires of its input (Keras's input_spec, TF.js's inputSpec): one spec, a list with one per input
+   * (null for an input left unchecked), or null for none. A single spec given a list of inputs checks nothing.
+   */
+  inputSpec: InputSpecArgs | (InputSpecArgs | null)[] | null = null;
   private _trainable: boolean;
   private readonly _weights: Variable[] = [];
   private readonly _trainableFlags = new Map<Variable, boolean>();
@@ -416,7 +488,7 @@ export abstract class Layer {
     const shapes = dict
       ? Object.fromEntries(Object.entries(dict).map(([k, t]) => [k, t.shape as Shape])) as unknown as Shape[]
       : Array.isArray(x) ? x.map((t) => t.shape as Shape) : ((x as Tensor).shape as Shape);
-    if (!dict) this.assertInputCompatibility(shapes);
+    if (!dict) this.assertInputCompatibility(shapes, Array.isArray(x) ? x.map((t) => t.dtype) : [(x as Tensor).dtype]);
     this.maybeBuild(shapes);
     // A mask passed in the call arguments is the caller's to give (a layer may take one explicitly, as Attention's
     // [queryMask, valueMask]); one propagated from the input reaches only layers that support masking.
@@ -483,7 +555,7 @@ export abstract class Layer {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const shapes = list.map((t) => t.shape);
     const inShape = Array.isArray(inputs) ? shapes : shapes[0];
-    this.assertInputCompatibility(inShape);
+    this.assertInputCompatibility(inShape, list.map((t) => t.dtype));
     this.maybeBuild(inShape);
     const out = this.computeOutputShape(inShape);
     // A custom layer whose own computeOutputShape does not call it, and whose sublayers are built only by its first
@@ -499,28 +571,40 @@ export abstract class Layer {
     return isShapeList(out) ? node.outputs : node.outputs[0];
   }
 
-  /** @internal Checks an input shape against the layer's InputSpec, with Keras's error message. */
-  assertInputCompatibility(inputShape: Shape | Shape[]): void {
-    const spec = this.inputSpec;
-    if (!spec || isShapeList(inputShape)) return;
-    const shape = inputShape as Shape;
-    const head = `Input 0 of layer "${this.name}" is incompatible with the layer`;
-    if (spec.ndim !== undefined && shape.length !== spec.ndim) {
-      throw new Error(`${head}: expected ndim=${spec.ndim}, found ndim=${shape.length}. Full shape received: ${formatShape(shape)}`);
+  /** @internal Checks input shapes (and dtypes, when known) against the layer's InputSpec, with Keras's error messages. */
+  assertInputCompatibility(inputShape: Shape | Shape[], dtypes?: readonly string[]): void {
+    const given = this.inputSpec;
+    if (!given) return;
+    const list = isShapeList(inputShape);
+    if (!Array.isArray(given) && list) return;
+    const specs = Array.isArray(given) ? given : [given];
+    const shapes = list ? (inputShape as Shape[]) : [inputShape as Shape];
+    if (specs.length === 0) return;
+    if (specs.length !== shapes.length) {
+      throw new Error(`Layer "${this.name}" expects ${specs.length} input(s), but it received ${shapes.length} input tensors. Shapes received: ${shapes.map(formatShape).join(', ')}`);
     }
-    if (spec.minNdim !== undefined && shape.length < spec.minNdim) {
-      throw new Error(`${head}: expected min_ndim=${spec.minNdim}, found ndim=${shape.length}. Full shape received: ${formatShape(shape)}`);
-    }
-    if (spec.axes) {
-      for (const [k, v] of Object.entries(spec.axes)) {
+    specs.forEach((s, index) => {
+      if (!s) return;
+      const spec = s instanceof InputSpec ? s : new InputSpec(s);
+      const shape = shapes[index];
+      const head = `Input ${index} of layer "${this.name}" is incompatible with the layer`;
+      const full = `Full shape received: ${formatShape(shape)}`;
+      if (spec.ndim !== undefined && shape.length !== spec.ndim) throw new Error(`${head}: expected ndim=${spec.ndim}, found ndim=${shape.length}. ${full}`);
+      if (spec.maxNdim !== undefined && shape.length > spec.maxNdim) throw new Error(`${head}: expected max_ndim=${spec.maxNdim}, found ndim=${shape.length}. ${full}`);
+      if (spec.minNdim !== undefined && shape.length < spec.minNdim) throw new Error(`${head}: expected min_ndim=${spec.minNdim}, found ndim=${shape.length}. ${full}`);
+      const dtype = dtypes?.[index];
+      if (spec.dtype !== undefined && dtype !== undefined && dtype !== spec.dtype) throw new Error(`${head}: expected dtype=${spec.dtype}, found dtype=${dtype}`);
+      for (const [k, v] of Object.entries(spec.axes ?? {})) {
         const axis = Number(k);
-        const a = axis < 0 ? shape.length + axis : axis;
-        const d = shape[a];
+        const d = shape[axis < 0 ? shape.length + axis : axis];
         if (d !== null && d !== undefined && d !== v) {
           throw new Error(`${head}: expected axis ${axis} of input shape to have value ${v}, but received input with shape ${formatShape(shape)}`);
         }
       }
-    }
+      if (spec.shape?.some((d, i) => d !== null && shape[i] !== null && shape[i] !== d)) {
+        throw new Error(`${head}: expected shape=${formatShape(spec.shape)}, found shape=${formatShape(shape)}`);
+      }
+    });
   }
 
   /**

@@ -301,3 +301,67 @@ describe("a custom layer written for TF.js (tfjs-examples' Antirectifier)", () =
     }
   });
 });
+
+describe("a custom layer's InputSpec, as TF.js and Keras write it", () => {
+  // TF.js's style: a list of specs, minNDim in the constructor, the last axis fixed in build().
+  class Scale extends tn.Layer {
+    scale!: tn.Variable;
+    constructor() {
+      super({});
+      this.inputSpec = [new tn.InputSpec({ minNDim: 2 })];
+    }
+    override build(shape: tn.layers.Shape | tn.layers.Shape[]) {
+      const last = (shape as tn.layers.Shape)[(shape as tn.layers.Shape).length - 1]!;
+      this.inputSpec = [new tn.InputSpec({ minNDim: 2, axes: { [-1]: last } })];
+      this.scale = this.addWeight('scale', { shape: [last], initializer: 'ones' });
+    }
+    call(x: tn.Tensor | tn.Tensor[]) {
+      return tn.mul(x as tn.Tensor, this.scale);
+    }
+  }
+
+  it('checks rank and axes on tensors and symbolic tensors, with Keras\'s messages, and is readable', () => {
+    const layer = new Scale();
+    expect(() => layer.apply(tn.ones([3]))).toThrow('Input 0 of layer "scale" is incompatible with the layer: expected min_ndim=2, found ndim=1. Full shape received: (3,)');
+    expect(layer.apply(tn.ones([2, 4])).shape).toEqual([2, 4]);
+    const spec = (layer.inputSpec as tn.InputSpec[])[0];
+    expect([spec.minNdim, spec.minNDim, spec.axes]).toEqual([2, 2, { [-1]: 4 }]);
+    expect(() => layer.apply(tn.ones([2, 5]))).toThrow('Input 0 of layer "scale" is incompatible with the layer: expected axis -1 of input shape to have value 4, but received input with shape (2, 5)');
+    expect(() => layer.apply(tn.input({ shape: [3, 5] }))).toThrow(/expected axis -1 of input shape to have value 4, but received input with shape \(None, 3, 5\)/);
+    // Built-in layers expose theirs the same way.
+    const dense = new tn.layers.Dense(2);
+    dense.apply(tn.ones([1, 3]));
+    expect(dense.inputSpec).toMatchObject({ minNdim: 2, axes: { [-1]: 3 } });
+  });
+
+  it("Keras's keywords: shape (which fixes ndim), maxNdim, dtype, and one spec per input with null for none", () => {
+    class Pair extends tn.Layer {
+      constructor() {
+        super({});
+        this.inputSpec = [new tn.InputSpec({ shape: [null, 3], dtype: 'float32' }), null];
+      }
+      call(x: tn.Tensor | tn.Tensor[]) {
+        return (x as tn.Tensor[])[0];
+      }
+    }
+    const pair = new Pair();
+    expect((pair.inputSpec as tn.InputSpec[])[0].ndim).toBe(2);
+    expect(pair.apply([tn.ones([2, 3]), tn.ones([7])]).shape).toEqual([2, 3]);
+    expect(() => pair.apply([tn.ones([2, 4]), tn.ones([7])])).toThrow('Input 0 of layer "pair" is incompatible with the layer: expected shape=(None, 3), found shape=(2, 4)');
+    expect(() => pair.apply([tn.ones([2, 3], 'int32'), tn.ones([7])])).toThrow('Input 0 of layer "pair" is incompatible with the layer: expected dtype=float32, found dtype=int32');
+    expect(() => pair.apply([tn.ones([2, 3]), tn.ones([7]), tn.ones([1])])).toThrow('Layer "pair" expects 2 input(s), but it received 3 input tensors. Shapes received: (2, 3), (7,), (1,)');
+    const flat = new (class Flat extends tn.Layer {
+      constructor() {
+        super({});
+        this.inputSpec = { maxNdim: 2 };
+      }
+      call(x: tn.Tensor | tn.Tensor[]) {
+        return x as tn.Tensor;
+      }
+    })();
+    expect(() => flat.apply(tn.ones([1, 2, 3]))).toThrow(/expected max_ndim=2, found ndim=3/);
+    expect(() => new tn.InputSpec({ min_ndim: 2 } as never)).toThrow(/InputSpec: unrecognized option "min_ndim"/);
+    expect(() => new tn.InputSpec({ ndim: 2, axes: { 2: 4 } })).toThrow("InputSpec: axis 2 is beyond the input's rank 2");
+    expect(() => new tn.InputSpec({ minNdim: 2, minNDim: 2 })).toThrow('InputSpec: give minNdim or minNDim, not both');
+  });
+});
