@@ -41,7 +41,7 @@ import { getRegularizer, isRegisteredRegularizer, registerRegularizerClass, Regu
 import { Constraint, isRegisteredConstraint, registerConstraintClass } from '../constraints.js';
 import * as layerClasses from '../layers/index.js';
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode, type Shape } from '../layers/layer.js';
-import { registerFunction } from '../layers/registered-functions.js';
+import { registerFunction } from '../registered-functions.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { Loss, registerLossClass } from '../losses.js';

@@ -8,7 +8,7 @@ import { fromArray, fromStrings, isStringTensor, maxTensorElements, stringsOf, T
 import { invalid, positiveInt, single, singleShape } from './core.js';
 import { Layer, SymbolicTensor, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
 import { collectAdaptElements, isAsyncSource, type AsyncAdaptData } from './preprocessing.js';
-import { deserializeFunction, isSerializedFunction, serializeFunction } from './registered-functions.js';
+import { deserializeFunction, isSerializedFunction, serializeFunction } from '../registered-functions.js';
 import { checkCallArgs } from '../names.js';
 
 // ---------------------------------------------------------------------------------------------------------------
