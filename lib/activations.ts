@@ -1,6 +1,7 @@
 // Activations by name (Keras's snake_case or TF.js's camelCase) or as functions.
 import { UnaryOp } from './native.js';
 import { lookup, normalizeName } from './names.js';
+import { registeredFunction, registeredFunctionName } from './registered-functions.js';
 import * as ops from './ops/index.js';
 import { unary } from './ops/elementwise.js';
 import type { Tensor } from './tensor.js';
@@ -55,7 +56,15 @@ const known = builtins.map((a) => a.name);
 /** Resolves an activation identifier; null/undefined mean linear. */
 export function getActivation(identifier: ActivationIdentifier): Activation {
   if (identifier === null || identifier === undefined) return table.get('linear')!;
-  if (typeof identifier === 'function') return { name: identifier.name || 'custom', apply: identifier };
+  // A function registered with registerKerasSerializable goes by its registered name, which saving writes and
+  // loading resolves here (Keras's activations.get finds registered custom objects the same way).
+  if (typeof identifier === 'function') return { name: registeredFunctionName(identifier) ?? (identifier.name || 'custom'), apply: identifier };
   if (typeof identifier !== 'string') throw new Error(`Unknown activation ${String(identifier)}: expected a name or a function`);
-  return lookup(table, identifier, 'activation', known);
+  const registered = table.has(normalizeName(identifier)) ? undefined : registeredFunction(identifier);
+  if (registered) return { name: registeredFunctionName(registered)!, apply: registered as unknown as ActivationFn };
+  try {
+    return lookup(table, identifier, 'activation', known);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; or a function of your own, registered with tn.saving.registerKerasSerializable(fn)`);
+  }
 }

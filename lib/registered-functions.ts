@@ -14,6 +14,16 @@ export function registerFunction(fn: Fn, registeredName: string): void {
   nameOf.set(fn, registeredName);
 }
 
+/** The "package>name" `fn` was registered under, if it was. */
+export function registeredFunctionName(fn: unknown): string | undefined {
+  return nameOf.get(fn as Fn);
+}
+
+/** The function registered under "package>name" or its bare name, if any. */
+export function registeredFunction(name: string): Fn | undefined {
+  return byName.get(name) ?? byName.get(name.slice(name.lastIndexOf('>') + 1));
+}
+
 /** Keras 3's serialized form of a registered function, or null for one never registered. */
 export function serializeFunction(fn: Fn): Record<string, unknown> | null {
   const name = nameOf.get(fn);
@@ -34,7 +44,7 @@ export function isSerializedFunction(v: unknown): v is Record<string, unknown> {
 export function deserializeFunction(v: Record<string, unknown>, what: string): Fn {
   const names = [v.registered_name ?? v.registeredName, v.config].filter((n): n is string => typeof n === 'string');
   for (const n of names) {
-    const fn = byName.get(n) ?? byName.get(n.slice(n.lastIndexOf('>') + 1));
+    const fn = registeredFunction(n);
     if (fn) return fn;
   }
   throw new Error(

@@ -41,7 +41,7 @@ import { getRegularizer, isRegisteredRegularizer, registerRegularizerClass, Regu
 import { Constraint, isRegisteredConstraint, registerConstraintClass } from '../constraints.js';
 import * as layerClasses from '../layers/index.js';
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerNode, type Shape } from '../layers/layer.js';
-import { registerFunction } from '../registered-functions.js';
+import { deserializeFunction, isSerializedFunction, registeredFunctionName, registerFunction } from '../registered-functions.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { Loss, registerLossClass } from '../losses.js';
@@ -222,6 +222,8 @@ function kerasActivation(v: unknown, ctx: KerasLayerContext): string | undefined
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'string') return legacyHardSigmoid && (v === 'hard_sigmoid' || v === 'hardSigmoid') ? 'hard_sigmoid_legacy' : v;
   if (isObject(v) && typeof v.class_name === 'string' && (v.module === 'keras.activations' || v.module === 'builtins')) return bareClassName(v.class_name);
+  // Keras 3's form of a function registered with @register_keras_serializable.
+  if (isSerializedFunction(v)) return registeredFunctionName(deserializeFunction(v, `layer "${ctx.layerName}": activation`));
   return fail(ctx, `its activation ${JSON.stringify(v).slice(0, 120)} is not a built-in activation name`);
 }
 

@@ -167,6 +167,43 @@ describe('layer dtype', () => {
   });
 });
 
+describe('a custom activation function registered with registerKerasSerializable', () => {
+  // Keras's @register_keras_serializable on an activation: saved by its registered name, found again when loading.
+  function scaledTanh(x: tn.Tensor): tn.Tensor {
+    return tn.mul(tn.tanh(x), 1.7159);
+  }
+  tn.saving.registerKerasSerializable(scaledTanh, { package: 'my_package' });
+
+  it('is saved by name in both formats and computes the same after loading; Keras 3\'s serialized form loads too', async () => {
+    const input = tn.input({ shape: [3] });
+    const seq = new tn.layers.Reshape([3, 1]).apply(input);
+    const h = new tn.layers.LSTM(4, { activation: scaledTanh }).apply(seq);
+    const model = new tn.Model({ inputs: input, outputs: new tn.layers.Dense(2, { activation: scaledTanh }).apply(h) });
+    expect(model.getLayer(-1).getConfig().activation).toBe('my_package>scaledTanh');
+    const x = tn.randomNormal([4, 3], 0, 1, 'float32', 3);
+    const want = (model.predict(x) as tn.Tensor).arraySync();
+    const dir = mkdtempSync(join(tmpdir(), 'tensornode-activation-'));
+    try {
+      for (const path of [join(dir, 'model.keras'), join(dir, 'folder')]) {
+        await model.save(path);
+        const loaded = await tn.loadModel(path);
+        expect((loaded.predict(x) as tn.Tensor).arraySync(), path).toEqual(want);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect((new Dense(2, { activation: 'my_package>scaledTanh' }).activation.apply(tn.tensor([1])) as tn.Tensor).dataSync()[0]).toBeCloseTo(1.7159 * Math.tanh(1), 5);
+    const topology = model.toJSON(null, false) as unknown as Record<string, any>;
+    const dense = topology.config.layers.find((l: { class_name: string }) => l.class_name === 'Dense');
+    dense.config.activation = { module: '__main__', class_name: 'function', config: 'my_package>scaledTanh', registered_name: 'my_package>scaledTanh' };
+    const rebuilt = await tn.models.modelFromJSON(topology);
+    expect(rebuilt.getLayer(-1).getConfig().activation).toBe('my_package>scaledTanh');
+    dense.config.activation = { module: '__main__', class_name: 'function', config: 'elsewhere', registered_name: 'elsewhere' };
+    await expect(tn.models.modelFromJSON(topology)).rejects.toThrow(/activation names the function "elsewhere", which is not registered: call tn\.saving\.registerKerasSerializable/);
+    expect(() => new Dense(2, { activation: 'scaled_tanh_2' })).toThrow(/or a function of your own, registered with tn\.saving\.registerKerasSerializable\(fn\)/);
+  });
+});
+
 describe('Dense', () => {
   const cases = fixture<{ cases: { name: string; inputs: { x: Spec; kernel: Spec; bias: Spec }; upstream: Spec; outputs: { y: Spec }; grads: Record<string, Spec> }[] }>('dense.json').cases;
   for (const c of cases) {
