@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pooledBytes } from './memory.js';
 import { native, packageRoot } from './native.js';
+import { liveVariables } from './tensor.js';
 
 /** The version in tensornode's package.json ('unknown' if it cannot be read). */
 export const packageVersion: string = (() => {
@@ -37,11 +38,33 @@ export function setNumThreads(n: number): void {
 }
 
 export interface MemoryInfo {
+  /**
+   * TF.js's numTensors, for what tensornode holds: the variables alive (weights, metric state, tn.variable). Other
+   * tensors are garbage-collected and never leak, so a training loop's count stays flat as a TF.js loop with tidy()
+   * does; a tensor made and dropped does not count.
+   */
+  numTensors: number;
+  /** The buffers behind numTensors: one per variable. */
+  numDataBuffers: number;
+  /** Bytes of those variables' values (4 per element). */
+  numBytes: number;
   /** Bytes of tensor buffers kept by this thread for reuse by the next training or prediction step (at most 1 GiB). */
   pooledBytes: number;
+  /** Always true, as TF.js sets it when its counts leave tensors out. */
+  unreliable: true;
+  /** Why the counts leave tensors out. */
+  reasons: string[];
 }
 
-/** TF.js's tf.memory(), for what tensornode holds beyond the garbage collector: the buffers pooled for reuse. */
+const memoryReasons = [
+  'tensornode counts variables only: other tensors are garbage-collected (dispose() and tidy() free nothing), so they never accumulate',
+];
+
+/**
+ * TF.js's tf.memory(), for what tensornode holds beyond the garbage collector's own tensors: the variables alive, and
+ * the buffers pooled for reuse.
+ */
 export function memory(): MemoryInfo {
-  return { pooledBytes: pooledBytes() };
+  const { count, bytes } = liveVariables();
+  return { numTensors: count, numDataBuffers: count, numBytes: bytes, pooledBytes: pooledBytes(), unreliable: true, reasons: memoryReasons.slice() };
 }

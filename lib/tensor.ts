@@ -227,6 +227,22 @@ export function variableByName(name: string): Variable | undefined {
   return live[0];
 }
 
+/** @internal How many variables are alive (not yet garbage-collected) and the bytes of their values. */
+export function liveVariables(): { count: number; bytes: number } {
+  let count = 0;
+  let bytes = 0;
+  for (const [name, refs] of registry) {
+    const live = refs.filter((r) => r.deref() !== undefined);
+    if (live.length === 0) registry.delete(name);
+    else if (live.length !== refs.length) registry.set(name, live);
+    for (const r of live) {
+      count++;
+      bytes += r.deref()!.size * 4;
+    }
+  }
+  return { count, bytes };
+}
+
 /** A unique name from a base ('Variable', 'Variable_1', ...). */
 export function uniqueVariableName(base: string): string {
   const n = variableNames.get(base) ?? 0;

@@ -6,6 +6,28 @@ import { setPoolIdleTrim } from '../lib/memory.js';
 
 afterEach(() => setPoolIdleTrim(10_000));
 
+// First in the file, so that no variable of an earlier test is left for the garbage collector to take meanwhile.
+it("tn.memory()'s TF.js counts numTensors, numDataBuffers and numBytes are the live variables, flat over training", async () => {
+  const before = tn.memory();
+  const model = tn.sequential({ layers: [tn.layers.dense({ units: 4, inputShape: [3] }), tn.layers.dense({ units: 2 })] });
+  const made = tn.memory();
+  // Two kernels and two biases: 3 * 4 + 4 + 4 * 2 + 2 values.
+  expect(made.numTensors - before.numTensors).toBe(4);
+  expect(made.numDataBuffers - before.numDataBuffers).toBe(4);
+  expect(made.numBytes - before.numBytes).toBe(26 * 4);
+  expect(made.unreliable).toBe(true);
+  expect(made.reasons.join(' ')).toMatch(/counts variables only/);
+  // Tensors made and dropped are the garbage collector's, as those inside TF.js's tidy() are freed.
+  const x = tn.randomUniform([16, 3]);
+  tn.mul(tn.add(x, 1), 2);
+  expect(tn.memory().numTensors).toBe(made.numTensors);
+  model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+  const during: number[] = [];
+  await model.fit(x, tn.randomUniform([16, 2]), { epochs: 2, batchSize: 4, verbose: 0, callbacks: { onBatchEnd: () => void during.push(tn.memory().numTensors) } });
+  expect(new Set(during)).toEqual(new Set([made.numTensors]));
+  expect(model.countParams()).toBe(26);
+});
+
 it('tn.memory().pooledBytes counts the buffers kept between steps, across calls, and is 0 after the idle time', async () => {
   setPoolIdleTrim(1000);
   tn.setSeed(2);
