@@ -572,6 +572,16 @@ export const kerasLayerClasses: Record<string, KerasLayerFactory> = {
     scaling: c.scaling, padding: c.padding, expandDims: c.expand_dims, dataFormat: c.data_format ?? undefined,
   }, true),
 };
+// Keras 3's aliases (keras.layers.MaxPool1D, Convolution2D, ...): the same classes, so a file naming one loads.
+for (const [alias, name] of Object.entries({
+  MaxPool1D: 'MaxPooling1D', MaxPool2D: 'MaxPooling2D', MaxPool3D: 'MaxPooling3D',
+  AvgPool1D: 'AveragePooling1D', AvgPool2D: 'AveragePooling2D', AvgPool3D: 'AveragePooling3D',
+  GlobalMaxPool1D: 'GlobalMaxPooling1D', GlobalMaxPool2D: 'GlobalMaxPooling2D', GlobalMaxPool3D: 'GlobalMaxPooling3D',
+  GlobalAvgPool1D: 'GlobalAveragePooling1D', GlobalAvgPool2D: 'GlobalAveragePooling2D', GlobalAvgPool3D: 'GlobalAveragePooling3D',
+  Convolution1D: 'Conv1D', Convolution2D: 'Conv2D', Convolution3D: 'Conv3D',
+  Convolution1DTranspose: 'Conv1DTranspose', Convolution2DTranspose: 'Conv2DTranspose', Convolution3DTranspose: 'Conv3DTranspose',
+  SeparableConvolution1D: 'SeparableConv1D', SeparableConvolution2D: 'SeparableConv2D',
+})) kerasLayerClasses[alias] = kerasLayerClasses[name];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Custom classes

@@ -257,3 +257,14 @@ import { HashedCrossing, type HashedCrossingArgs } from './preprocessing-crossin
 export { HashedCrossing };
 export type { HashedCrossingArgs };
 export const hashedCrossing = (args: HashedCrossingArgs & { numBins: number }) => new HashedCrossing(args);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Keras 3's other names for the same classes (keras.layers.MaxPool1D is MaxPooling1D, Convolution2D is Conv2D, ...),
+// as keras.io's examples spell them; files name the classes as these do (MaxPooling1D).
+export { MaxPooling1D as MaxPool1D, MaxPooling2D as MaxPool2D, MaxPooling3D as MaxPool3D };
+export { AveragePooling1D as AvgPool1D, AveragePooling2D as AvgPool2D, AveragePooling3D as AvgPool3D };
+export { GlobalMaxPooling1D as GlobalMaxPool1D, GlobalMaxPooling2D as GlobalMaxPool2D, GlobalMaxPooling3D as GlobalMaxPool3D };
+export { GlobalAveragePooling1D as GlobalAvgPool1D, GlobalAveragePooling2D as GlobalAvgPool2D, GlobalAveragePooling3D as GlobalAvgPool3D };
+export { Conv1D as Convolution1D, Conv2D as Convolution2D, Conv3D as Convolution3D } from './convolutional.js';
+export { Conv1DTranspose as Convolution1DTranspose, Conv2DTranspose as Convolution2DTranspose, Conv3DTranspose as Convolution3DTranspose };
+export { SeparableConv1D as SeparableConvolution1D, SeparableConv2D as SeparableConvolution2D };

@@ -598,8 +598,11 @@ export function layerTargets(): { targets: Target[]; unbuilt: string[] } {
   const unbuilt: string[] = [];
   // Input is Keras's function for a symbolic input (tn.input), not a layer class.
   const skip = new Set(['Layer', 'InputLayer', 'SymbolicTensor', 'RNNCell', 'Wrapper', 'Input']);
+  // Keras's aliases (MaxPool1D for MaxPooling1D, ...) are the same classes: each class is fuzzed once.
+  const seen = new Set<unknown>();
   for (const [name, value] of Object.entries(tn.layers)) {
-    if (typeof value !== 'function' || !/^[A-Z]/.test(name) || skip.has(name) || name.endsWith('Cell') || name.endsWith('Cells')) continue;
+    if (typeof value !== 'function' || !/^[A-Z]/.test(name) || skip.has(name) || name.endsWith('Cell') || name.endsWith('Cells') || seen.has(value)) continue;
+    seen.add(value);
     const found = layerConfigFor(name, value as unknown as LayerCtor);
     if (!found) {
       unbuilt.push(name);

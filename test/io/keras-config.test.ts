@@ -18,6 +18,30 @@ describe('the Keras config mapping', () => {
     for (const name of exported) expect(Object.keys(kerasLayerClasses), `no Keras mapping for ${name}`).toContain(name);
   });
 
+  it("has Keras 3's aliases (MaxPool1D, GlobalAvgPool1D, Convolution2D, ...) as the same classes, and loads files naming them", async () => {
+    const pairs: [unknown, unknown][] = [
+      [L.MaxPool1D, L.MaxPooling1D], [L.MaxPool2D, L.MaxPooling2D], [L.MaxPool3D, L.MaxPooling3D],
+      [L.AvgPool1D, L.AveragePooling1D], [L.AvgPool2D, L.AveragePooling2D], [L.AvgPool3D, L.AveragePooling3D],
+      [L.GlobalMaxPool1D, L.GlobalMaxPooling1D], [L.GlobalMaxPool2D, L.GlobalMaxPooling2D], [L.GlobalMaxPool3D, L.GlobalMaxPooling3D],
+      [L.GlobalAvgPool1D, L.GlobalAveragePooling1D], [L.GlobalAvgPool2D, L.GlobalAveragePooling2D], [L.GlobalAvgPool3D, L.GlobalAveragePooling3D],
+      [L.Convolution1D, L.Conv1D], [L.Convolution2D, L.Conv2D], [L.Convolution3D, L.Conv3D],
+      [L.Convolution1DTranspose, L.Conv1DTranspose], [L.Convolution2DTranspose, L.Conv2DTranspose], [L.Convolution3DTranspose, L.Conv3DTranspose],
+      [L.SeparableConvolution1D, L.SeparableConv1D], [L.SeparableConvolution2D, L.SeparableConv2D],
+    ];
+    for (const [alias, cls] of pairs) expect(alias).toBe(cls);
+    // keras.io's speaker recognition block, spelled with the aliases; saved under the classes' own names.
+    const input = tn.input({ shape: [16, 1] });
+    const h = new L.Convolution1D(4, 3, { padding: 'same' }).apply(input);
+    const out = new L.GlobalAvgPool1D().apply(new L.MaxPool1D({ poolSize: 2, strides: 2 }).apply(h));
+    const model = new tn.Model({ inputs: input, outputs: out });
+    const topology = model.toJSON(null, false) as unknown as { config: { layers: { class_name: string }[] } };
+    expect(topology.config.layers.map((l) => l.class_name)).toEqual(['InputLayer', 'Conv1D', 'MaxPooling1D', 'GlobalAveragePooling1D']);
+    const renamed = { ['Conv1D']: 'Convolution1D', ['MaxPooling1D']: 'MaxPool1D', ['GlobalAveragePooling1D']: 'GlobalAvgPool1D' } as Record<string, string>;
+    for (const l of topology.config.layers) l.class_name = renamed[l.class_name] ?? l.class_name;
+    const rebuilt = await tn.models.modelFromJSON(topology);
+    expect(rebuilt.layers.map((l) => l.constructor)).toEqual([tn.InputLayer, L.Conv1D, L.MaxPooling1D, L.GlobalAveragePooling1D]);
+  });
+
   it('gives back an equal layer from what it writes, for every built-in class', () => {
     const layers: tn.Layer[] = [
       new L.Dense(7, { activation: 'gelu', useBias: false, kernelInitializer: 'he_normal', kernelRegularizer: tn.regularizers.l1l2({ l1: 0.1, l2: 0.2 }), inputShape: [3] }),
