@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import * as tn from '../lib/index.js';
-import { native, UnaryOp } from '../lib/native.js';
+import { internal, native, UnaryOp } from '../lib/native.js';
 import { build as buildCifar } from './cifar-cnn.js';
 import { helpOption, integerOption, printedHelp } from './options.js';
 import { machine, writeSection } from './results.js';
@@ -94,6 +94,39 @@ function kernelRounds(rounds: number): { int8: number[]; float: number[] } {
   return out;
 }
 
+/**
+ * What the multipliers can do, on one thread (so that the other core's load hardly matters): the float32 FMA peak
+ * (internal.measurePeakGflops) as multiply-adds per second, and the int8 GEMM on a convolution-sized product whose
+ * operands stay in L2 (1,536 output pixels, 64 channels, k = 3 x 3 x 32), with int32 output. One vpdpbusd does four
+ * times the multiply-adds of one FMA, so 4x is the ceiling of their ratio.
+ */
+function multiplierRates(): { floatMacs: number; int8Macs: number } {
+  const m = 1536;
+  const n = 64;
+  const k = 288;
+  const codes = Uint8Array.from({ length: m * k }, (_, i) => (i * 31) % 256);
+  const w = Int8Array.from({ length: k * n }, (_, i) => ((i * 17) % 255) - 127);
+  const packed = new Uint8Array(native.quantizedPackedBytes(k, n));
+  native.quantizedPackWeights(w, k, n, packed);
+  const y = new Int32Array(m * n);
+  const sums = new Int32Array(n);
+  const mult = new Float32Array(n);
+  const threads = tn.backendInfo().threads;
+  tn.setNumThreads(1);
+  try {
+    const floatMacs = Math.max(...[0, 1, 2].map(() => internal.measurePeakGflops(0.3, 1))) / 2;
+    const times: number[] = [];
+    for (let r = 0; r < 9; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 40; i++) native.quantizedMatmul(codes, packed, m, n, k, 0, sums, mult, null, false, 1, 0, y);
+      times.push((performance.now() - t0) / 40);
+    }
+    return { floatMacs, int8Macs: (m * n * k) / median(times) / 1e6 };
+  } finally {
+    tn.setNumThreads(threads);
+  }
+}
+
 interface Row {
   name: string;
   float: { accuracy: number; ips: number[]; ms: number[] };
@@ -152,6 +185,7 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
   const cifarEpochs = integerOption('quantization', 'cifar-epochs', values['cifar-epochs'], 1, 1);
   const loadBefore = loadavg()[0];
   const gemm = kernelRounds(rounds);
+  const rates = multiplierRates();
 
   const [[xTrain, yTrain], [xTest, yTest]] = await tn.datasets.mnist.loadData();
   const pick = tn.tensor(Int32Array.from({ length: 512 }, (_, i) => i * 15), [512], 'int32');
@@ -212,13 +246,15 @@ export async function main(argv: string[] = process.argv.slice(2), command?: str
     '  (both of the CIFAR-style CNN\'s) is folded into that convolution\'s kernel and bias.',
     '- Ratios: int8 / float32 throughput and float32 / int8 latency, the median over rounds of each round\'s ratio.',
     `- The issue's target, int8 predicting at least 2x float32's images/s at batch 256: ${rows.map((r) => `${r.name.split(' (')[0]} ${speedupOf(r).toFixed(2)}x (${speedupOf(r) >= 2 ? 'met' : 'not met'})`).join('; ')}.`,
-    ...(rows.some((r) => speedupOf(r) < 2)
+    `- The multipliers, one thread: the float32 FMA peak is ${rates.floatMacs.toFixed(0)} G multiply-adds/s; the int8 GEMM (k = 288, 64`,
+    `  channels, operands in L2) reaches ${rates.int8Macs.toFixed(0)} G/s, ${(rates.int8Macs / rates.floatMacs).toFixed(2)}x that peak of the 4x that vpdpbusd allows.`,
+    ...(rows.some((r) => r.name.startsWith('CIFAR') && speedupOf(r) < 2)
       ? [
-        '  Where it is not: the int8 GEMM itself is faster than the float32 one (the Kernels row), but where a float layer',
-        '  (the first Conv2D) meets an int8 one its output is quantized in a separate pass, and the float model\'s own first',
-        '  layers are already fused and fast (conv + relu + max pooling in one pass). Next: a direct int8 convolution for',
-        '  few input channels, and a faster int8 convolution microkernel for 32-64 output channels (the CIFAR-style CNN\'s',
-        '  convolutions reach about a third of the VNNI peak).',
+        '  Why the CIFAR-style CNN misses the target: the float32 model\'s 3x3 convolutions with 32 or more channels',
+        '  run Winograd F(4x4, 3x3), which needs a quarter of the direct multiply-adds, while the int8 ones run all of',
+        '  them at the rate above; on those layers int8 gains little over float32 however fast its microkernel, and the',
+        '  first convolution (float32 in both models, with a separate quantizing pass after it in the int8 one) is the',
+        '  same work on both sides.',
       ]
       : []),
   ];
