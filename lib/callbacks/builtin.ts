@@ -149,6 +149,7 @@ export class ReduceLROnPlateau extends Callback {
   private wait = 0;
   private cooldownCounter = 0;
   private best = Infinity;
+  private warnedMissing = false;
 
   constructor(args: ReduceLROnPlateauArgs = {}) {
     super();
@@ -172,6 +173,7 @@ export class ReduceLROnPlateau extends Callback {
     this.best = this.mode === 'min' ? Infinity : -Infinity;
     this.wait = 0;
     this.cooldownCounter = 0;
+    this.warnedMissing = false;
   }
 
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
@@ -182,7 +184,14 @@ export class ReduceLROnPlateau extends Callback {
     }
     logs.learning_rate = opt.learningRate;
     const current = logs[this.monitor];
-    if (current === undefined) return;
+    if (current === undefined) {
+      // As Keras warns (a val_ monitor without validation data, a misspelt name never reduces anything); once per fit.
+      if (!this.warnedMissing) {
+        this.warnedMissing = true;
+        console.warn(`Learning rate reduction is conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}.`);
+      }
+      return;
+    }
     if (this.cooldownCounter > 0) {
       this.cooldownCounter--;
       this.wait = 0;

@@ -94,6 +94,22 @@ describe("TF.js's log names for accuracy", () => {
   });
 });
 
+describe('ReduceLROnPlateau on a metric the logs lack', () => {
+  it("warns once per fit, as Keras's does, naming the metric and those there are, and changes nothing", async () => {
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (msg: string) => void warnings.push(msg);
+    try {
+      const m = compiled();
+      const history = await m.fit(x, y, { epochs: 3, verbose: 0, callbacks: [new tn.ReduceLROnPlateau({ monitor: 'val_loss', patience: 0 })] });
+      expect(warnings).toEqual(['Learning rate reduction is conditioned on metric `val_loss` which is not available. Available metrics are: loss,learning_rate.']);
+      expect(history.history.learning_rate).toEqual([0.01, 0.01, 0.01]);
+    } finally {
+      console.warn = warn;
+    }
+  });
+});
+
 describe("TF.js's names of a model of several outputs: <output>_acc and <output>_ce", () => {
   it("read Keras's <output>_accuracy and the crossentropy given, in the logs, the History and EarlyStopping's monitor", async () => {
     const input = tn.input({ shape: [2] });
