@@ -128,7 +128,11 @@ function knownSize(ds: Dataset<unknown>): number | null {
 export async function fitDataset(model: Model, dataset: Dataset<unknown>, args: FitDatasetArgs = {}): Promise<History> {
   if (!(dataset instanceof Dataset)) throw new Error('fitDataset: expected a tn.data Dataset');
   // batchSize and shuffle are taken and ignored, as Keras ignores them for a dataset (its batches and order are its own).
-  checkOptionNames(args, ['epochs', 'verbose', 'callbacks', 'stepsPerEpoch', 'batchesPerEpoch', 'validationData', 'validationSteps', 'validationBatches', 'validationBatchSize', 'validationFreq', 'initialEpoch', 'classWeight', 'batchSize', 'shuffle', 'yieldEvery'], 'fit');
+  checkOptionNames(args, ['epochs', 'verbose', 'callbacks', 'stepsPerEpoch', 'batchesPerEpoch', 'validationData', 'validationSteps', 'validationBatches', 'validationBatchSize', 'validationFreq', 'initialEpoch', 'classWeight', 'batchSize', 'shuffle', 'yieldEvery'], 'fit', {
+    // Keras's own errors for these with a dataset, which fit takes with tensors.
+    validationSplit: 'validationSplit is only supported for tensors; split a dataset with tn.utils.splitDataset or take() / skip() and pass the held-out part as validationData',
+    sampleWeight: 'a dataset gives its sample weights in its elements, as [x, y, sampleWeight]',
+  });
   const c = requireCompiled(model, 'training');
   const yields = yielder(checkYieldEvery(args.yieldEvery));
   const epochs = args.epochs ?? 1;

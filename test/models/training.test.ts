@@ -237,6 +237,10 @@ describe('fit', () => {
     await expect(model.fit(x, y, { batch_size: 3, verbose: 0 } as tn.FitArgs)).rejects.toThrow(/"batch_size" \(did you mean batchSize\?\)/);
     await expect(model.evaluate(x, y, { batchsize: 2 } as tn.EvaluateArgs)).rejects.toThrow(/evaluate: unrecognized option "batchsize"/);
     expect(() => model.predict(x, { batchSize: 2, steps: 1 } as tn.PredictArgs)).toThrow(/predict: unrecognized option "steps"/);
+    // What fit takes with tensors but not with a dataset says so, as Keras's errors do.
+    const ds = tn.data.zip([tn.data.array(tn.unstack(x)), tn.data.array(tn.unstack(y))]).batch(2);
+    await expect(model.fit(ds, { validationSplit: 0.5, verbose: 0 } as never)).rejects.toThrow(/"validationSplit" \(validationSplit is only supported for tensors; split a dataset with tn\.utils\.splitDataset/);
+    await expect(model.fit(ds, { sampleWeight: tn.ones([4]), verbose: 0 } as never)).rejects.toThrow(/"sampleWeight" \(a dataset gives its sample weights in its elements, as \[x, y, sampleWeight\]\)/);
     // A string where a number goes is quoted, so that it does not read as the number.
     await expect(model.fit(x, y, { batchSize: '32', verbose: 0 } as unknown as tn.FitArgs)).rejects.toThrow(/batchSize must be a positive integer, received "32"/);
     expect(() => new tn.optimizers.Adam({ learningRate: '0.01' as unknown as number })).toThrow(/Received: learningRate="0.01"/);
