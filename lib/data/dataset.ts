@@ -335,6 +335,26 @@ export class Dataset<T = unknown> {
   }
 
   /**
+   * tf.data's shard: every numShards-th element, starting at index (element i is kept when i % numShards === index),
+   * so that the shards 0 .. numShards - 1 split the dataset between them (a validation set halved into a test set).
+   */
+  shard(numShards: number, index: number): Dataset<T> {
+    const k = checkCount(numShards, 'shard: numShards', 1);
+    if (k === Infinity) throw new Error('shard: numShards must be a finite integer >= 1, received Infinity');
+    const at = checkCount(index, 'shard: index');
+    if (at >= k) throw new Error(`shard: index must be less than numShards (${k}), received ${at}`);
+    const up = this.make;
+    const size = this.size === null || this.size === Infinity ? this.size : Math.max(0, Math.ceil((this.size - at) / k));
+    return new Dataset(async function* () {
+      let i = 0;
+      for await (const e of iterate(up())) {
+        if (i++ % k === at) yield e;
+      }
+      return undefined;
+    }, size);
+  }
+
+  /**
    * Reads up to bufferSize elements ahead while the consumer works on the current one (model.fit trains on a batch
    * while the next are decoded). It never holds more than bufferSize elements.
    */

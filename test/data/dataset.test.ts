@@ -171,6 +171,18 @@ describe('transformations against plain arrays', () => {
     expect(await data.array([]).repeat().toArray()).toEqual([]);
   });
 
+  it("shard(numShards, index) keeps every numShards-th element from index, as tf.data's does", async () => {
+    expect(await data.array(items).shard(3, 0).toArray()).toEqual(items.filter((_, i) => i % 3 === 0));
+    expect(await data.array(items).shard(3, 2).toArray()).toEqual(items.filter((_, i) => i % 3 === 2));
+    // The shards split the dataset: TF's audio tutorial halves its validation set into a test set this way.
+    const halves = [await data.array(items).shard(2, 0).toArray(), await data.array(items).shard(2, 1).toArray()];
+    expect([...halves[0], ...halves[1]].sort((a, b) => a - b)).toEqual(items);
+    expect([0, 1, 2].map((i) => data.array(items).shard(3, i).size)).toEqual([0, 1, 2].map((i) => items.filter((_, j) => j % 3 === i).length));
+    expect(data.array([1, 2]).repeat().shard(2, 1).size).toBe(Infinity);
+    expect(() => data.array(items).shard(2, 2)).toThrow(/shard: index must be less than numShards \(2\), received 2/);
+    expect(() => data.array(items).shard(0, 0)).toThrow(/shard: numShards must be an integer >= 1, received 0/);
+  });
+
   it('take stops pulling from upstream once it has its elements', async () => {
     let pulled = 0;
     const ds = data.generator(function* () {
