@@ -11,6 +11,7 @@ import { CompileMetrics, compiledLoss, metricsNames, parseCompileArgs, updateCom
 import { Metric, resultValue } from '../metrics.js';
 import { checkOptionNames, toSnakeCase } from '../names.js';
 import { toList, type Inputs } from './data.js';
+import { snapshotState } from './snapshot.js';
 import { buildGraph, runGraph, type Graph } from './functional.js';
 import { printSummary, type SummaryLayout } from './summary.js';
 import * as training from './training.js';
@@ -157,6 +158,8 @@ export class Model extends Layer {
     // Keras's save(filepath, overwrite=True): with overwrite false an existing file or folder is an error here (Keras
     // would ask on the terminal).
     checkOptionNames(options, ['overwrite'], 'save');
+    // The weights of this moment: trainOnBatch, setWeights or a custom loop may change them before the writer reads.
+    const state = this.built ? snapshotState(this) : undefined;
     return this.tracked((async () => {
       if (options.overwrite === false && typeof target === 'string') {
         const { existsSync } = await import('node:fs');
@@ -164,7 +167,7 @@ export class Model extends Layer {
         if (existsSync(path)) throw new Error(`save: ${path} exists and overwrite is false`);
       }
       const { saveModel } = await import('./saving.js');
-      return saveModel(this, target);
+      return saveModel(this, target, state);
     })());
   }
 
@@ -182,7 +185,8 @@ export class Model extends Layer {
    * back into a model of the same structure.
    */
   async saveWeights(path: string): Promise<void> {
-    await this.tracked(import('./weights.js').then(({ saveWeights }) => saveWeights(this, path)));
+    const state = this.built ? snapshotState(this) : undefined;
+    await this.tracked(import('./weights.js').then(({ saveWeights }) => saveWeights(this, path, state)));
   }
 
   /**

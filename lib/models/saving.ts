@@ -10,6 +10,7 @@ import { checkOptionNames } from '../names.js';
 import { fileSystem, http, isIOHandler, modelPaths, type IOHandler, type SaveResult } from '../io/handlers.js';
 import { modelFromArtifacts, modelToArtifacts, type LoadOptions } from '../io/tfjs-layers.js';
 import type { Model } from './model.js';
+import { withState, type StateSnapshot } from './snapshot.js';
 
 export type { ModelJSON } from '../io/tfjs-layers.js';
 export type { LoadOptions };
@@ -35,14 +36,14 @@ function isKerasPath(target: unknown): target is string {
 }
 
 /** Writes the model (TF.js's layers-model format) to a directory path or through an IO handler. */
-export async function saveModel(model: Model, target: string | IOHandler): Promise<SaveResult> {
+export async function saveModel(model: Model, target: string | IOHandler, state?: StateSnapshot): Promise<SaveResult> {
   if (isKerasPath(target)) {
     // Loaded on demand: the Keras files bring h5wasm, whose start-up a layers-model save should not pay.
     const { saveKerasFile } = await import('../io/keras-model.js');
-    return saveKerasFile(model, target);
+    return withState(model, state, () => saveKerasFile(model, target));
   }
   const handler = handlerFor(target, 'save');
-  return handler.save!(modelToArtifacts(model));
+  return handler.save!(withState(model, state, () => modelToArtifacts(model)));
 }
 
 /**

@@ -12,6 +12,7 @@ import { backendInfo } from '../backend.js';
 import { writeManifestAndData } from '../io/atomic.js';
 import { checkManifest, readJSONFile, readWeights, type LoadedWeight, type ManifestWeight } from '../io/manifest.js';
 import type { Model } from './model.js';
+import { withState, type StateSnapshot } from './snapshot.js';
 
 const FORMAT = 'tensornode-weights';
 const FORMAT_VERSION = 1;
@@ -124,14 +125,14 @@ function weightsFormat(path: string, what: 'saveWeights' | 'loadWeights'): 'kera
 }
 
 /** Writes the model's weights to `path`: Keras 3's .weights.h5, or (with its optimizer's state) the folder `path`. */
-export async function saveWeights(model: Model, path: string): Promise<void> {
+export async function saveWeights(model: Model, path: string, state?: StateSnapshot): Promise<void> {
   if (weightsFormat(path, 'saveWeights') === 'keras') {
     // Loaded on demand: the Keras files bring h5wasm, which a folder save does not need.
     const { saveKerasWeightsFile } = await import('../io/keras-model.js');
-    return saveKerasWeightsFile(model, path);
+    return withState(model, state, () => saveKerasWeightsFile(model, path));
   }
   if (!model.built) throw new Error(`saveWeights: model "${model.name}" is not built yet; give its first layer an inputShape, or call it on data first`);
-  const { specs, data, optimizer } = collectWeights(model);
+  const { specs, data, optimizer } = withState(model, state, () => collectWeights(model));
   await mkdir(path, { recursive: true });
   await writeManifestAndData(join(path, WEIGHTS_MANIFEST), data, (name) => JSON.stringify({
     format: FORMAT,

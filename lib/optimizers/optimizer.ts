@@ -114,6 +114,17 @@ export abstract class Optimizer {
     return this.slots.get(v);
   }
 
+  /**
+   * @internal Puts `arrays` (or none) in place of a variable's slot arrays and returns those it had, without copying:
+   * a save shows the optimizer's state of the moment it was called, then puts the live arrays back.
+   */
+  swapSlots(v: Variable, arrays: Float32Array[] | undefined): Float32Array[] | undefined {
+    const had = this.slots.get(v);
+    if (arrays) this.slots.set(v, arrays);
+    else this.slots.delete(v);
+    return had;
+  }
+
   /** @internal Restores a variable's slot arrays, as model.save() wrote them. */
   restoreSlots(v: Variable, arrays: Float32Array[]): void {
     const spec = this.slotSpec();
