@@ -220,6 +220,17 @@ describe("TF.js's explicit padding and the chained convolutions (tfjs-examples' 
     const up = randomTensor([3, 3, 2, 3], 14);
     const tup = tf.tensor4d(Array.from(up.data() as Float32Array), [3, 3, 2, 3]);
     await expectSameAsTfjs(x.conv2dTranspose(up, [2, 14, 12, 2], 2, 'same'), tx().conv2dTranspose(tup, [2, 14, 12, 2], 2, 'same'), 'chained conv2dTranspose');
+    // conv2dTranspose with the pads of the convolution it transposes (whose input has outputShape).
+    const dy = randomTensor([2, 4, 3, 3], 20);
+    const tdy = tf.tensor4d(Array.from(dy.data() as Float32Array), [2, 4, 3, 3]);
+    const transposes: [number[], number | [number, number], Pad, Rounding][] = [
+      [[2, 8, 5, 2], 2, 1, undefined], [[2, 7, 6, 2], 2, 1, 'floor'], [[2, 6, 5, 2], 2, 1, 'ceil'], [[2, 9, 6, 2], 2, 0, 'round'],
+      [[2, 7, 1, 2], [2, 1], [[0, 0], [2, 0], [1, 3], [0, 0]], undefined],
+    ];
+    for (const [shape, strides, pad, mode] of transposes) {
+      const what = `conv2dTranspose to ${JSON.stringify(shape)} strides ${JSON.stringify(strides)} pad ${JSON.stringify(pad)} ${mode}`;
+      await expectSameAsTfjs(dy.conv2dTranspose(up, shape, strides, pad, mode), tf.conv2dTranspose(tdy, tup, shape as never, strides, pad as never, mode), what);
+    }
   });
 
   it('has finite-difference gradients through the pads, and clear errors', () => {
@@ -229,6 +240,8 @@ describe("TF.js's explicit padding and the chained convolutions (tfjs-examples' 
     gradCheck((a) => tn.maxPool(a, 2, 2, 1, 'ceil'), [small]);
     gradCheck((a) => tn.avgPool(a, [2, 3], 2, [[0, 0], [1, 0], [0, 2], [0, 0]] as never), [small]);
     gradCheck((a, b) => tn.depthwiseConv2d(a, b, 2, [[0, 0], [1, 0], [0, 2], [0, 0]]), [small, randomTensor([2, 3, 2, 2], 19)]);
+    gradCheck((a, b) => tn.conv2dTranspose(a, b, [1, 6, 5, 3], 2, 1, 'ceil'), [randomTensor([1, 4, 3, 2], 21), randomTensor([3, 3, 3, 2], 22)]);
+    expect(() => tn.conv2dTranspose(small, randomTensor([3, 3, 3, 2], 22), [1, 9, 5, 3], 2, 1)).toThrow(/conv2dTranspose: an output of 11x7 does not match the 4x5 input/);
     expect(() => tn.depthwiseConv2d(small, k, 1, -1)).toThrow("depthwiseConv2d: pad must be 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]], received -1");
     expect(() => tn.depthwiseConv2d(small, k, 1, 'same', 'NHWC', 1, 'ceil')).toThrow('depthwiseConv2d: dimRoundingMode applies to numeric padding; received pad "same" with dimRoundingMode "ceil"');
     expect(() => tn.maxPool(small, 2, 2, -1)).toThrow("maxPool: pad must be 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]], received -1");

@@ -435,7 +435,8 @@ function onConvolutionKernels(
  * gradient of conv2d(y, filter, strides, pad) with respect to y, for a y of outputShape.
  */
 export function conv2dTranspose(
-  x: TensorLike, filter: TensorLike, outputShape: number[], strides: number | [number, number] = 1, pad: Padding = 'valid',
+  x: TensorLike, filter: TensorLike, outputShape: number[], strides: number | [number, number] = 1,
+  pad: Padding | ExplicitPadding = 'valid', dimRoundingMode?: string,
 ): Tensor {
   const op = 'conv2dTranspose';
   let t = floatArg(x, op);
@@ -452,9 +453,20 @@ export function conv2dTranspose(
     throw new Error(`${op}: outputShape has ${out[3]} channels but the filter [kh, kw, outChannels, inChannels] makes ${k.shape[2]} (filter shape ${fmt(k.shape)})`);
   }
   const str = pair(strides, 'strides', op);
-  const padding = checkPadding(pad, op);
-  conv2dTransposeGeometry(t.shape, k.shape, [out[1], out[2]], str, padding, [1, 1], op, shown);
-  const y = conv2dTransposeFused(t, k, null, [out[1], out[2]], str, padding, [1, 1]);
+  let y: Tensor;
+  if (namedPadding(pad, dimRoundingMode)) {
+    const padding = checkPadding(pad, op);
+    conv2dTransposeGeometry(t.shape, k.shape, [out[1], out[2]], str, padding, [1, 1], op, shown);
+    y = conv2dTransposeFused(t, k, null, [out[1], out[2]], str, padding, [1, 1]);
+  } else {
+    // TF.js's numeric or explicit pad belongs to the convolution this one transposes, whose input is the output: the
+    // 'valid' transpose onto the padded output, with the pads cut off.
+    const window: [number, number] = k.rank === 4 ? [k.shape[0], k.shape[1]] : [1, 1];
+    const [[top, bottom], [left, right]] = explicitPads(pad, [out[1], out[2]], window, str, [1, 1], dimRoundingMode, op)!;
+    const padded: [number, number] = [out[1] + top + bottom, out[2] + left + right];
+    conv2dTransposeGeometry(t.shape, k.shape, padded, str, 'valid', [1, 1], op, shown);
+    y = slice(conv2dTransposeFused(t, k, null, padded, str, 'valid', [1, 1]), [0, top, left, 0], [out[0], out[1], out[2], out[3]]);
+  }
   return unbatched ? reshape(y, y.shape.slice(1)) : y;
 }
 

@@ -147,7 +147,7 @@ declare module '../tensor.js' {
     avgPool(filterSize: number | [number, number], strides: number | [number, number], pad: Padding | ExplicitPadding, dimRoundingMode?: string): Tensor;
     conv2d(filter: TensorLike, strides: number | [number, number], pad: Padding | ExplicitPadding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number], dimRoundingMode?: string): Tensor;
     depthwiseConv2d(filter: TensorLike, strides: number | [number, number], pad: Padding | ExplicitPadding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number], dimRoundingMode?: string): Tensor;
-    conv2dTranspose(filter: TensorLike, outputShape: number[], strides: number | [number, number], pad: Padding): Tensor;
+    conv2dTranspose(filter: TensorLike, outputShape: number[], strides: number | [number, number], pad: Padding | ExplicitPadding, dimRoundingMode?: string): Tensor;
     /** TF.js's bufferSync(): a TensorBuffer with a copy of the values. */
     bufferSync(): TensorBuffer;
     /** TF.js's buffer(): the same, as a promise (TF.js reads GPU data asynchronously). */
@@ -252,7 +252,9 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   depthwiseConv2d(filter: TensorLike, strides: number | [number, number], pad: Padding | ExplicitPadding, dataFormat?: 'NHWC' | 'channelsLast', dilations?: number | [number, number], dimRoundingMode?: string) {
     return cv.depthwiseConv2d(this, filter, strides, pad, dataFormat, dilations, dimRoundingMode);
   },
-  conv2dTranspose(filter: TensorLike, outputShape: number[], strides: number | [number, number], pad: Padding) { return cv.conv2dTranspose(this, filter, outputShape, strides, pad); },
+  conv2dTranspose(filter: TensorLike, outputShape: number[], strides: number | [number, number], pad: Padding | ExplicitPadding, dimRoundingMode?: string) {
+    return cv.conv2dTranspose(this, filter, outputShape, strides, pad, dimRoundingMode);
+  },
 };
 // split and unstack return lists, so they sit outside the table of single-tensor methods.
 Object.defineProperty(Tensor.prototype, 'split', {
