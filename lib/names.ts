@@ -53,7 +53,24 @@ export function checkOptionNames(options: unknown, allowed: readonly string[], w
  * (`use_causal_mask: true`, `initial_state`) would be ignored and the layer would silently compute something else.
  */
 export function checkCallArgs(args: object | null | undefined, allowed: readonly string[], layer: { name: string; className: string }): void {
+  checkCallArgsForm(args, layer);
   checkOptionNames(args, ['training', 'mask', ...allowed], `Layer "${layer.name}" (${layer.className}) call`);
+}
+
+/**
+ * apply's second argument is the call's options. Keras's positional calls, `mha(query, value)` and `layer(x, True)`,
+ * ported as they are would put a tensor or a flag there, which every layer would otherwise read as options (or ignore).
+ */
+export function checkCallArgsForm(args: unknown, layer: { name: string; className: string }): void {
+  if (args === undefined || args === null) return;
+  const what = `Layer "${layer.name}" (${layer.className})`;
+  const tensorLike = (v: unknown) => v !== null && typeof v === 'object' && Array.isArray((v as { shape?: unknown }).shape) && typeof (v as { dtype?: unknown }).dtype === 'string';
+  if (tensorLike(args) || (Array.isArray(args) && args.some(tensorLike))) {
+    throw new Error(`${what}: apply's second argument is the call's options ({ training, mask, ... }), but it received a tensor; several inputs go in one list, as in apply([query, value]) for Keras's layer(query, value)`);
+  }
+  if (typeof args !== 'object' || Array.isArray(args)) {
+    throw new Error(`${what}: apply's second argument is the call's options ({ training, mask, ... }), received ${JSON.stringify(args) ?? String(args)}; Keras's layer(x, True) is apply(x, { training: true })`);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import type { DType } from '../dtype.js';
 import { toInputTensor } from '../tensor.js';
 import { getInitializer, type InitializerIdentifier } from '../initializers.js';
 import { persistent } from '../memory.js';
-import { checkOptionNames, toSnakeCase } from '../names.js';
+import { checkCallArgsForm, checkOptionNames, toSnakeCase } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers.js';
 import { getConstraint, type ConstraintIdentifier } from '../constraints.js';
@@ -477,6 +477,8 @@ export abstract class Layer {
   apply(inputs: SymbolicTensor | SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   // Layers with several outputs return arrays at run time; cast the result (as Keras users unpack a list).
   apply(inputs: TensorLike | TensorLike[] | SymbolicTensor | SymbolicTensor[] | Record<string, Tensor>, args: CallArgs = {}): any {
+    checkCallArgsForm(args, this);
+    args ??= {};
     if (isSymbolic(inputs)) return this.applySymbolic(inputs, args);
     const list = Array.isArray(inputs) && inputs.length > 0 && inputs.every((e) => e instanceof Tensor)
       ? (inputs as Tensor[])

@@ -204,6 +204,21 @@ describe('a custom activation function registered with registerKerasSerializable
   });
 });
 
+describe("apply's second argument", () => {
+  // Keras's positional calls ported as they are: mha(query, value) and layer(x, True).
+  it('is the call options: a tensor or a flag there is an error saying where it goes', () => {
+    const q = tn.input({ shape: [4, 8] });
+    const said = /apply's second argument is the call's options \(\{ training, mask, \.\.\. \}\), but it received a tensor; several inputs go in one list, as in apply\(\[query, value\]\)/;
+    expect(() => new tn.layers.MultiHeadAttention({ numHeads: 2, keyDim: 4, name: 'mha' }).apply(q, q as never)).toThrow(/^Layer "mha" \(MultiHeadAttention\): apply's second argument/);
+    expect(() => new tn.layers.MultiHeadAttention({ numHeads: 2, keyDim: 4 }).apply(tn.ones([1, 4, 8]), tn.ones([1, 4, 8]) as never)).toThrow(said);
+    expect(() => new tn.layers.Attention().apply(q, q as never)).toThrow(said);
+    // Dense ignored it before and computed on the first tensor alone.
+    expect(() => new Dense(3).apply(q, q as never)).toThrow(said);
+    expect(() => new tn.layers.Dropout(0.5).apply(tn.ones([2, 2]), true as never)).toThrow(/received true; Keras's layer\(x, True\) is apply\(x, \{ training: true \}\)/);
+    expect((new tn.layers.Dropout(0.5).apply(tn.ones([2, 2]), { training: false }) as tn.Tensor).shape).toEqual([2, 2]);
+  });
+});
+
 describe('Dense', () => {
   const cases = fixture<{ cases: { name: string; inputs: { x: Spec; kernel: Spec; bias: Spec }; upstream: Spec; outputs: { y: Spec }; grads: Record<string, Spec> }[] }>('dense.json').cases;
   for (const c of cases) {
