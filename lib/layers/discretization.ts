@@ -3,7 +3,7 @@
 import { fromArray, Tensor, toTensor, type TensorLike } from '../tensor.js';
 import { invalid, single, singleShape } from './core.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape } from './layer.js';
-import { collectAdaptElements, isAsyncSource, PendingAdapt, type AdaptData, type AsyncAdaptData } from './preprocessing.js';
+import { adaptSteps, collectAdaptElements, isAsyncSource, PendingAdapt, type AdaptData, type AdaptOptions, type AsyncAdaptData } from './preprocessing.js';
 import { encode, encodedShape, type EncodingMode } from './preprocessing-text.js';
 
 export interface DiscretizationArgs extends LayerArgs {
@@ -122,14 +122,15 @@ export class Discretization extends Layer {
    * or other iterable of tensors, or [x, y] pairs), merged as they come; a dataset (async iterable) makes adapt()
    * return a promise. Replaces the boundaries of an earlier adapt().
    */
-  adapt(data: AsyncAdaptData): Promise<void>;
-  adapt(data: AdaptData): void;
-  adapt(data: AdaptData | AsyncAdaptData): void | Promise<void> {
+  adapt(data: AsyncAdaptData, options?: AdaptOptions): Promise<void>;
+  adapt(data: AdaptData, options?: AdaptOptions): void;
+  adapt(data: AdaptData | AsyncAdaptData, options?: AdaptOptions): void | Promise<void> {
     this.checkOptionsNow();
+    const steps = adaptSteps(options, `Layer "${this.name}" (Discretization)`);
     if (this.numBins === null) {
       throw new Error(`Layer "${this.name}" (Discretization): cannot adapt a Discretization layer that has been initialized with \`binBoundaries\`, use \`numBins\` instead.`);
     }
-    if (isAsyncSource(data)) return this.adapting.track(collectAdaptElements(data, `Layer "${this.name}" (Discretization)`).then((batches) => this.adapt(batches as Tensor[])));
+    if (isAsyncSource(data)) return this.adapting.track(collectAdaptElements(data, `Layer "${this.name}" (Discretization)`, steps).then((batches) => this.adapt(batches as Tensor[])));
     let summary: Summary = { values: [], weights: [] };
     let seen = 0;
     for (const batch of batchesOf(data, this.name)) {

@@ -7,7 +7,7 @@
 import { fromArray, fromStrings, isStringTensor, maxTensorElements, stringsOf, Tensor, toInputTensor, toTensor, type TensorLike } from '../tensor.js';
 import { invalid, positiveInt, single, singleShape } from './core.js';
 import { Layer, SymbolicTensor, type CallArgs, type LayerArgs, type LayerInput, type Shape } from './layer.js';
-import { collectAdaptElements, isAsyncSource, type AsyncAdaptData } from './preprocessing.js';
+import { adaptSteps, collectAdaptElements, isAsyncSource, type AdaptOptions, type AsyncAdaptData } from './preprocessing.js';
 import { deserializeFunction, isSerializedFunction, serializeFunction } from '../registered-functions.js';
 import { checkCallArgs } from '../names.js';
 
@@ -538,13 +538,14 @@ abstract class IndexLookup<T extends Token> extends Layer {
    * log(1 + documents / (1 + documents containing the token)). Each row of a rank-2 input is a document; a rank-1
    * input is one token per document.
    */
-  adapt(data: AsyncAdaptData): Promise<void>;
-  adapt(data: AdaptData | T[][]): void;
-  adapt(data: AdaptData | T[][] | AsyncAdaptData): void | Promise<void> {
+  adapt(data: AsyncAdaptData, options?: AdaptOptions): Promise<void>;
+  adapt(data: AdaptData | T[][], options?: AdaptOptions): void;
+  adapt(data: AdaptData | T[][] | AsyncAdaptData, options?: AdaptOptions): void | Promise<void> {
     this.checkOptionsNow();
+    const steps = adaptSteps(options, `${this.className} "${this.name}"`);
     // A Dataset: each element's rows are documents, as for a tensor; all of them make one vocabulary.
     if (isAsyncSource(data)) {
-      return collectAdaptElements(data, `${this.className} "${this.name}"`).then((elements) => {
+      return collectAdaptElements(data, `${this.className} "${this.name}"`, steps).then((elements) => {
         const docs: T[][] = [];
         for (const e of elements) {
           const x = toInputTensor(e as TensorLike, `${this.className} "${this.name}" adapt`);
@@ -822,14 +823,15 @@ export class TextVectorization extends Layer {
   }
 
   /** Learns the vocabulary (and idf weights) from texts: an array of strings or a string tensor. */
-  adapt(data: AsyncAdaptData): Promise<void>;
-  adapt(data: string[] | string[][] | Tensor): void;
-  adapt(data: string[] | string[][] | Tensor | AsyncAdaptData): void | Promise<void> {
+  adapt(data: AsyncAdaptData, options?: AdaptOptions): Promise<void>;
+  adapt(data: string[] | string[][] | Tensor, options?: AdaptOptions): void;
+  adapt(data: string[] | string[][] | Tensor | AsyncAdaptData, options?: AdaptOptions): void | Promise<void> {
     this.checkOptionsNow();
     const where = `TextVectorization "${this.name}" adapt`;
-    // A Dataset of texts (batches or single strings): read to the end, then one vocabulary from all of them.
+    const steps = adaptSteps(options, `TextVectorization "${this.name}"`);
+    // A Dataset of texts (batches or single strings): read to the end (or `steps` elements), then one vocabulary.
     if (isAsyncSource(data)) {
-      return collectAdaptElements(data, `TextVectorization "${this.name}"`).then((elements) => {
+      return collectAdaptElements(data, `TextVectorization "${this.name}"`, steps).then((elements) => {
         const texts = elements.flatMap((e) => (typeof e === 'string' ? [e] : this.texts(toInputTensor(e as TensorLike, where), where)));
         this.lookupLayer.adaptDocuments(texts.map((t) => this.tokenize(t)));
       });

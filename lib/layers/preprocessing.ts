@@ -13,6 +13,7 @@ import { affineTransform, type AffineFillMode, type AffineInterpolation } from '
 import { resizeBilinear, resizeNearest } from '../ops/resize.js';
 import { gather, pad, reshape, slice, transpose } from '../ops/shape.js';
 import { Generator, generator } from '../random.js';
+import { checkOptionNames } from '../names.js';
 import { fmt } from '../shape-util.js';
 import { Tensor, tensor, toTensor, type NestedArray, type TensorLike, type Variable } from '../tensor.js';
 import { invalid, positiveInt, single, singleShape } from './core.js';
@@ -253,9 +254,30 @@ export function isAsyncSource(data: unknown): data is AsyncIterable<unknown> {
     && typeof (data as Iterable<unknown>)[Symbol.iterator] !== 'function';
 }
 
+/**
+ * adapt()'s options, Keras's keywords: `steps` reads at most that many elements (batches) of a dataset, as Keras's
+ * data.take(steps); `batchSize` (tf.keras 2's, for arrays) changes no statistic and is accepted for ported code.
+ */
+export interface AdaptOptions {
+  steps?: number | null;
+  batchSize?: number | null;
+}
+
+/** The steps adapt() reads (Infinity for all), after checking the options; `layer` names the layer for errors. */
+export function adaptSteps(options: AdaptOptions | undefined, layer: string): number {
+  if (options === undefined || options === null) return Infinity;
+  checkOptionNames(options, ['steps', 'batchSize'], `${layer} adapt`);
+  for (const k of ['steps', 'batchSize'] as const) {
+    const v = options[k];
+    if (v !== undefined && v !== null && !(Number.isInteger(v) && v > 0)) throw new Error(`${layer} adapt: ${k} must be a positive integer or null, received ${JSON.stringify(v) ?? String(v)}`);
+  }
+  return options.steps ?? Infinity;
+}
+
 /** The elements of an async source, each reduced to its x: a tensor, the first of [x, y], or xs of { xs, ys }. */
-export async function collectAdaptElements(data: AsyncIterable<unknown>, layer: string): Promise<unknown[]> {
+export async function collectAdaptElements(data: AsyncIterable<unknown>, layer: string, steps = Infinity): Promise<unknown[]> {
   const out: unknown[] = [];
+  if (steps <= 0) throw new Error(`${layer}: adapt() received a dataset with no elements`);
   for await (const e of data) {
     // [x, y] or [x, y, w]: x a tensor (a batch), or a string (one text) beside numbers. A plain array of numbers is
     // a row of features, not a pair, and stays whole.
@@ -264,6 +286,7 @@ export async function collectAdaptElements(data: AsyncIterable<unknown>, layer: 
     if (pair) out.push(e[0]);
     else if (e !== null && typeof e === 'object' && !(e instanceof Tensor) && !Array.isArray(e) && 'xs' in e) out.push((e as { xs: unknown }).xs);
     else out.push(e);
+    if (out.length >= steps) break;
   }
   if (!out.length) throw new Error(`${layer}: adapt() received a dataset with no elements`);
   return out;
@@ -414,11 +437,12 @@ export class Normalization extends Layer {
    * are combined as they come (each batch's mean and variance merged into the running ones, Keras's formula), so a
    * dataset need not fit in memory at once.
    */
-  adapt(data: AsyncAdaptData): Promise<void>;
-  adapt(data: AdaptData): void;
-  adapt(data: AdaptData | AsyncAdaptData): void | Promise<void> {
+  adapt(data: AsyncAdaptData, options?: AdaptOptions): Promise<void>;
+  adapt(data: AdaptData, options?: AdaptOptions): void;
+  adapt(data: AdaptData | AsyncAdaptData, options?: AdaptOptions): void | Promise<void> {
     this.checkOptionsNow();
-    if (isAsyncSource(data)) return this.adapting.track(collectAdaptElements(data, `Layer "${this.name}" (Normalization)`).then((batches) => this.adapt(batches as Tensor[])));
+    const steps = adaptSteps(options, `Layer "${this.name}" (Normalization)`);
+    if (isAsyncSource(data)) return this.adapting.track(collectAdaptElements(data, `Layer "${this.name}" (Normalization)`, steps).then((batches) => this.adapt(batches as Tensor[])));
     if (this.inputMean !== null) {
       throw new Error(`Layer "${this.name}" (Normalization): adapt() computes the mean and variance, but this layer was given them (mean=${JSON.stringify(this.inputMean)}); create it without mean and variance to adapt it`);
     }

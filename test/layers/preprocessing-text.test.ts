@@ -627,4 +627,26 @@ describe('adapt on a tn.data Dataset (Keras: layer.adapt(ds.map((x, y) => x)))',
     // A misspelt option is refused at adapt(), which runs before the layer's first call.
     expect(() => new TextVectorization({ max_tokens: 5 } as never).adapt(texts)).toThrow(/unrecognized option "max_tokens" \(did you mean maxTokens\?\)/);
   });
+
+  it("reads only the first `steps` batches given adapt(ds, { steps }), Keras's adapt(data, steps=...)", async () => {
+    const texts = ['a b', 'b c', 'x y', 'y z'];
+    const two = new TextVectorization();
+    await two.adapt(tn.data.array(texts).batch(2), { steps: 1 });
+    expect(two.getVocabulary()).toEqual(['', '[UNK]', 'b', 'c', 'a']);
+    // tf.keras 2's batchSize changes nothing.
+    const all = new TextVectorization();
+    all.adapt(texts, { batchSize: 2 });
+    expect(all.getVocabulary()).toHaveLength(8);
+    const lookup = new StringLookup();
+    await lookup.adapt(tn.data.array(['a', 'a', 'b', 'z']).batch(2), { steps: 1 });
+    expect(lookup.getVocabulary()).toEqual(['[UNK]', 'a']);
+    const norm = new tn.layers.Normalization();
+    await norm.adapt(tn.data.array([[1], [2], [3], [100]]).batch(2), { steps: 1 });
+    expect(Array.from(norm.getWeights()[0].data())).toEqual([1.5]);
+    const bins = new tn.layers.Discretization({ numBins: 2 });
+    await bins.adapt(tn.data.array([[1], [2], [3], [4], [100], [200]]).batch(4), { steps: 1 });
+    expect(Array.from(bins.apply(tn.tensor([[2], [50]])).data())).toEqual([1, 1]);
+    expect(() => new TextVectorization().adapt(texts, { step: 1 } as never)).toThrow(/TextVectorization ".*" adapt: unrecognized option "step"/);
+    expect(() => new tn.layers.Normalization({ name: 'n' }).adapt(tn.tensor([[1]]), { steps: 0 })).toThrow('Layer "n" (Normalization) adapt: steps must be a positive integer or null, received 0');
+  });
 });
