@@ -2,7 +2,7 @@
 // in place. Norms run over `axis` (Keras's default 0: for a Dense kernel [inputs, units], each unit's incoming weights;
 // for a Conv2D kernel pass [0, 1, 2], each filter).
 import { checkOptionNames, fromConfig, lookup, normalizeName } from './names.js';
-import { Tensor } from './tensor.js';
+import { ShapedValues, Tensor } from './tensor.js';
 
 /** Keras's backend.epsilon(), which keeps a zero norm from dividing by zero. */
 const EPSILON = 1e-7;
@@ -11,7 +11,8 @@ export abstract class Constraint {
   abstract readonly className: string;
   /**
    * Projects the values (a float32 variable of `shape`, row-major) in place, or returns the projected weight as a
-   * tensor, as Keras's `__call__(w)` does (`return tn.sub(w, tn.mean(w))` on `w = tn.tensor(values, shape)`).
+   * tensor, as Keras's `__call__(w)` and TF.js's `apply(w)` do (`return tn.sub(w, tn.mean(w, 0))`): `values` carries
+   * its `shape`, so ops take it as the tensor of that shape.
    */
   abstract apply(values: Float32Array, shape: number[]): void | Tensor;
   getConfig(): Record<string, unknown> {
@@ -212,7 +213,7 @@ export function isRegisteredConstraint(className: string, config: Record<string,
  * the tensor it returned copied back (a constraint written as Keras's __call__, whose result was otherwise lost).
  */
 export function applyConstraint(c: { apply(values: Float32Array, shape: number[]): unknown; className?: string }, values: Float32Array, shape: number[]): void {
-  const out: unknown = c.apply(values, shape);
+  const out: unknown = c.apply(ShapedValues.over(values, shape), shape);
   if (out === undefined || out === null) return;
   if (!(out instanceof Tensor) || out.size !== values.length) {
     const got = out instanceof Tensor ? `a tensor of shape [${out.shape.join(', ')}]` : typeof out;

@@ -411,6 +411,21 @@ export const tensor6d = tensorOfRank(6);
 export const symbolicTensorBrand = Symbol('SymbolicTensor');
 
 /** @internal Converts an op argument to a tensor. */
+/**
+ * @internal A variable's values as a constraint receives them: a Float32Array over the variable's memory, which
+ * tensornode's constraints project in place, carrying the variable's `shape`, so that a constraint written as TF.js's
+ * and Keras's are (apply(w) on a tensor, returning the projected one) computes on a tensor of that shape when it hands
+ * `w` to an op, instead of on a flat vector.
+ */
+export class ShapedValues extends Float32Array {
+  shape?: number[];
+  static over(values: Float32Array, shape: number[]): ShapedValues {
+    const v = new ShapedValues(values.buffer as ArrayBuffer, values.byteOffset, values.length);
+    v.shape = shape.slice();
+    return v;
+  }
+}
+
 export function toTensor(x: TensorLike, op: string, dtype?: DType): Tensor {
   if (x instanceof StringTensor || isStringArray(x)) throw stringTensorError(op, x instanceof Tensor ? x.shape : undefined);
   if (x instanceof Tensor) return x;
@@ -423,8 +438,10 @@ export function toTensor(x: TensorLike, op: string, dtype?: DType): Tensor {
         'call applies the op',
     );
   }
+  // Arrays a ShapedValues's methods (map, slice) make carry no shape of their own.
+  const shape = x instanceof ShapedValues && x.shape && sizeOf(x.shape) === x.length ? x.shape : undefined;
   try {
-    return tensor(x, undefined, dtype);
+    return tensor(x, shape, dtype);
   } catch (err) {
     throw new Error(`${op}: could not convert the argument to a tensor: ${(err as Error).message}`);
   }

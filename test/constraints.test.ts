@@ -207,6 +207,24 @@ describe('a custom Constraint and Regularizer registered with registerClass', ()
     }
   });
 
+  it("one written as TF.js's apply(w) and Keras's __call__(w), with ops along an axis, sees the weight's shape", async () => {
+    // Each column (unit) scaled to norm 1: on a flat vector, axis 0 would take one norm over the whole kernel.
+    const shapes: number[][] = [];
+    class ColumnNorm extends C.Constraint {
+      readonly className = 'ColumnNorm';
+      apply(w: Float32Array & { shape?: number[] }) {
+        shapes.push(w.shape!);
+        return tn.div(w, tn.norm(w, 'euclidean', 0, true));
+      }
+    }
+    const model = new tn.Sequential([new tn.layers.Dense(3, { inputShape: [4], kernelConstraint: new ColumnNorm() })]);
+    model.compile({ optimizer: new tn.optimizers.SGD({ learningRate: 0.1 }), loss: 'mse' });
+    model.trainOnBatch(tn.tensor([[1, 2, 0, -1], [0, 1, 3, 2]]), tn.tensor([[1, 0, 2], [0, 1, 1]]));
+    expect(shapes).toEqual([[4, 3]]);
+    const norms = Array.from(tn.norm(model.getWeights()[0], 'euclidean', 0).data());
+    expect(norms).toEqual([expect.closeTo(1, 6), expect.closeTo(1, 6), expect.closeTo(1, 6)]);
+  });
+
   it("one written as Keras's __call__, returning the projected weight, is applied (not lost), and a wrong result is an error", async () => {
     class NonNegMean extends C.Constraint {
       readonly className = 'NonNegMean';
