@@ -1682,6 +1682,8 @@ const factories: Record<string, (name: string) => Metric> = {
   cosine_proximity: (n) => new FunctionMetric(cosineProximity, n),
 };
 const table = new Map(Object.entries(factories).map(([k, v]) => [normalizeName(k), v]));
+/** Keras 2's and TF.js's capital aliases of metric functions (keras.metrics.MSE, tf.metrics.MAPE). */
+const capitalFunctionNames = new Set(['MSE', 'MAE', 'MAPE', 'MSLE', 'KLD', 'BCE']);
 const known = ['accuracy', 'acc', 'crossentropy', 'ce', ...Object.keys(factories)];
 
 /** Resolves a metric by name, object or function. 'accuracy'/'acc' resolve from the loss and shapes, as in Keras. */
@@ -1702,8 +1704,10 @@ export function getMetric(id: MetricIdentifier, lossName = ''): Metric {
     if (id === 'accuracy' || id === 'acc') return new Accuracy(id, lossName);
     if (id === 'crossentropy' || id === 'ce') return new Crossentropy(id, lossName);
     // A class name ('AUC', 'MeanSquaredError') makes the class with its default name, as Keras logs it ('auc',
-    // 'mean_squared_error'); a function's name ('mse', 'precision') is logged as given.
-    return lookup(table, id, 'metric', known)(/^[A-Z]/.test(id) ? toSnakeCase(id) : id);
+    // 'mean_squared_error'); a function's name ('mse', 'precision', and the capital aliases 'MSE', 'MAE' that TF.js
+    // and Keras 2 log as given) is logged as given.
+    const className = /^[A-Z]/.test(id) && !capitalFunctionNames.has(id);
+    return lookup(table, id, 'metric', known)(className ? toSnakeCase(id) : id);
   }
   if (id && typeof id === 'object' && typeof id.className === 'string') {
     const Cls = Object.hasOwn(metricClasses, id.className) ? metricClasses[id.className] : customMetrics.get(id.className);
