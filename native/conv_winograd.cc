@@ -60,40 +60,19 @@ int64_t point_stride(int64_t floats) {
   return (lines % 16 == 0 ? lines + 1 : lines) * 16;
 }
 
-// G's rows evaluate the filter polynomial at 0, 1, -1, 2, -2 and infinity, scaled so that the output transform has
-// integer coefficients.
-constexpr float G[kWinogradAlpha][3] = {{0.25f, 0.0f, 0.0f},
-                                        {-1.0f / 6, -1.0f / 6, -1.0f / 6},
-                                        {-1.0f / 6, 1.0f / 6, -1.0f / 6},
-                                        {1.0f / 24, 1.0f / 12, 1.0f / 6},
-                                        {1.0f / 24, -1.0f / 12, 1.0f / 6},
-                                        {0.0f, 0.0f, 1.0f}};
+// The distance between two points' planes of the transformed kernel u (in_c x out_c floats each): padded as
+// point_stride pads, because with planes a multiple of 4 KiB apart (32 or 64 channels) the kernel transform's 36
+// stores per vector, and the loads of the next, all fell in the same cache sets: a 64 -> 64 transform took half of a
+// batch-1 forward pass.
+int64_t kernel_stride(int64_t in_c, int64_t out_c) { return point_stride(in_c * out_c); }
 
-// u[p][ci][co] = (G g G^T)[p] with g[i][j] = k[(i * 3 + j) * in_c * out_c + ci * out_c + co] (a [3][3][in][out]
-// kernel), vectorised along co.
+// u[p * kernel_stride + ci * out_c + co] = (G g G^T)[p] for a [3][3][in][out] kernel, split over input channels. A
+// second thread pays only for wide kernels.
 void transform_kernel(const float* k, int64_t in_c, int64_t out_c, float* u) {
-  const int64_t plane = in_c * out_c;
-  const int threads = team_size(in_c, plane * 200, kMacsPerThread / 4);
+  const int64_t u_stride = kernel_stride(in_c, out_c);
+  const int threads = team_size(in_c, in_c * out_c * 16, kMacsPerThread / 4);
   run_team(threads, in_c, [&](int, int64_t c0, int64_t c1) {
-    std::vector<float> tmp(static_cast<size_t>(kWinogradAlpha * 3 * out_c));  // (G g)[a][j][co]
-    for (int64_t ci = c0; ci < c1; ++ci) {
-      for (int a = 0; a < kWinogradAlpha; ++a)
-        for (int j = 0; j < 3; ++j) {
-          float* t = tmp.data() + (a * 3 + j) * out_c;
-          const float* g0 = k + (0 * 3 + j) * plane + ci * out_c;
-          const float* g1 = k + (1 * 3 + j) * plane + ci * out_c;
-          const float* g2 = k + (2 * 3 + j) * plane + ci * out_c;
-          for (int64_t co = 0; co < out_c; ++co) t[co] = G[a][0] * g0[co] + G[a][1] * g1[co] + G[a][2] * g2[co];
-        }
-      for (int a = 0; a < kWinogradAlpha; ++a)
-        for (int b = 0; b < kWinogradAlpha; ++b) {
-          const float* t0 = tmp.data() + (a * 3 + 0) * out_c;
-          const float* t1 = tmp.data() + (a * 3 + 1) * out_c;
-          const float* t2 = tmp.data() + (a * 3 + 2) * out_c;
-          float* o = u + (a * kWinogradAlpha + b) * plane + ci * out_c;
-          for (int64_t co = 0; co < out_c; ++co) o[co] = G[b][0] * t0[co] + G[b][1] * t1[co] + G[b][2] * t2[co];
-        }
-    }
+    kernels().transform_kernel_rows(k, in_c, out_c, c0, c1, u, u_stride);
   });
 }
 
@@ -114,6 +93,7 @@ void run(const WinogradConv& g, Input input, const float* u, Output output) {
   threads = static_cast<int>(std::min<int64_t>(threads, chunks));
   const int64_t v_stride = point_stride(chunk * g.in_c), m_stride = point_stride(chunk * g.out_c);
   const int64_t v_floats = kWinogradPoints * v_stride, per_thread = v_floats + kWinogradPoints * m_stride;
+  const int64_t u_stride = kernel_stride(g.in_c, g.out_c);
   float* scratch = workspace(WorkspaceSlot::im2col, static_cast<size_t>(threads * per_thread));
   std::atomic<int64_t> next{0};
   run_team(threads, threads, [&](int t, int64_t, int64_t) {
@@ -123,8 +103,8 @@ void run(const WinogradConv& g, Input input, const float* u, Output output) {
       const int64_t t0 = c * chunk, count = std::min(chunk, tiles - t0);
       input(t0, count, v, v_stride);
       for (int p = 0; p < kWinogradPoints; ++p)
-        sgemm_serial(false, false, count, g.out_c, g.in_c, v + p * v_stride, g.in_c, u + p * g.in_c * g.out_c,
-                     g.out_c, 0.0f, m + p * m_stride, g.out_c);
+        sgemm_serial(false, false, count, g.out_c, g.in_c, v + p * v_stride, g.in_c, u + p * u_stride, g.out_c, 0.0f,
+                     m + p * m_stride, g.out_c);
       output(m, m_stride, t0, count);
     }
   });
@@ -137,36 +117,11 @@ auto plain_input(const WinogradConv& g, const float* x) {
   };
 }
 
-// Carries the 36 points' gradients m[p][ci][co] back to the kernel: dw[i][j] = sum over a, b of G[a][i] m[a][b] G[b][j].
+// Carries the 36 points' gradients m[p][ci][co] back to the kernel (dw, [3][3][in][out]), split over input channels.
 void untransform_kernel(const float* m, int64_t in_c, int64_t out_c, float* dw) {
-  const int64_t plane = in_c * out_c;
-  const int threads = team_size(in_c, plane * 200, kMacsPerThread / 4);
+  const int threads = team_size(in_c, in_c * out_c * 16, kMacsPerThread / 4);
   run_team(threads, in_c, [&](int, int64_t c0, int64_t c1) {
-    std::vector<float> tmp(static_cast<size_t>(3 * kWinogradAlpha * out_c));  // (G^T m)[i][b][co]
-    for (int64_t ci = c0; ci < c1; ++ci) {
-      for (int i = 0; i < 3; ++i)
-        for (int b = 0; b < kWinogradAlpha; ++b) {
-          float* t = tmp.data() + (i * kWinogradAlpha + b) * out_c;
-          std::fill(t, t + out_c, 0.0f);
-          for (int a = 0; a < kWinogradAlpha; ++a) {
-            const float coef = G[a][i];
-            if (coef == 0.0f) continue;
-            const float* src = m + (a * kWinogradAlpha + b) * plane + ci * out_c;
-            for (int64_t co = 0; co < out_c; ++co) t[co] += coef * src[co];
-          }
-        }
-      for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j) {
-          float* o = dw + (i * 3 + j) * plane + ci * out_c;
-          std::fill(o, o + out_c, 0.0f);
-          for (int b = 0; b < kWinogradAlpha; ++b) {
-            const float coef = G[b][j];
-            if (coef == 0.0f) continue;
-            const float* t = tmp.data() + (i * kWinogradAlpha + b) * out_c;
-            for (int64_t co = 0; co < out_c; ++co) o[co] += coef * t[co];
-          }
-        }
-    }
+    kernels().untransform_kernel_rows(m, in_c, out_c, c0, c1, dw);
   });
 }
 
@@ -186,9 +141,12 @@ bool winograd_geometry(const Conv2dShape& s) {
 //
 // On two threads the direct kernels scale by 1.8-2x and Winograd by 1.25-1.7x (its input and output transforms
 // stream the maps from memory), so it needs bigger calls: 24 channels or more (at 16 it took 1.15-1.45x the direct
-// time in every pass), maps of 8x8 or more (on 6x6 its tiles are mostly padding: 1.4-2x), and for the forward pass
-// 512 output tiles, or 256 with 64 channels in and out (at batch 1-8 of the CIFAR-style CNN's layers it took 1.1-2x
-// the direct time), for the filter gradient 128.
+// time in every pass), maps of 8x8 or more (on 6x6 its tiles are mostly padding: 1.4-2x), and for the filter
+// gradient 128 output tiles. The forward pass takes it from 16 tiles: fewer tiles than one chunk run on one thread,
+// and since the kernel transform is vectorised (2026-12-07) one thread's Winograd takes 0.37-0.54x one thread's
+// direct time on every shape measured (1-16 images of 15x15 to 32x32, 24-128 channels), under the direct kernels'
+// time on two. Not for wide kernels over few tiles: 14x14x256 -> 256 at batch 1 took 0.81x on one thread, 1.2x the
+// direct time on two (its two chunks scale poorly, and the transformed kernel alone is 9 MB per call).
 //
 // The filter gradient keeps per-thread sums of 36 x c x oc floats: past 8 MiB of them (more than about 240 channels
 // in and out) it is left to im2col and the GEMM, which are efficient at those widths.
@@ -207,7 +165,7 @@ bool winograd_pays(const Conv2dShape& s, WinogradPass pass) {
   if (s.c < 24 || s.oc < 24) return false;
   switch (pass) {
     case WinogradPass::forward:
-      return s.oh >= 8 && s.ow >= 8 && (tiles >= 512 || (tiles >= 256 && s.c >= 64 && s.oc >= 64));
+      return s.oh >= 8 && s.ow >= 8 && tiles >= 16 && (s.c * s.oc <= 128 * 128 || tiles >= 256);
     case WinogradPass::backward_input: return s.h >= 8 && s.w >= 8;
     case WinogradPass::backward_filter: return s.oh >= 8 && s.ow >= 8 && tiles >= 128;
   }
@@ -219,7 +177,7 @@ WinogradMode winograd_mode() { return g_mode.load(); }
 
 void winograd_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, UnaryOp activation,
                       float alpha, float* y) {
-  float* u = workspace(WorkspaceSlot::winograd, static_cast<size_t>(kWinogradPoints * s.c * s.oc));
+  float* u = workspace(WorkspaceSlot::winograd, static_cast<size_t>(kWinogradPoints * kernel_stride(s.c, s.oc)));
   transform_kernel(w, s.c, s.oc, u);
   const WinogradConv g{s.n, s.h, s.w, s.c, s.oh, s.ow, s.oc, s.pad_top, s.pad_left};
   run(g, plain_input(g, x), u, [&](const float* m, int64_t m_stride, int64_t t0, int64_t count) {
@@ -231,7 +189,7 @@ void winograd_forward_maxpool2(const Conv2dShape& s, const float* x, const float
                                UnaryOp activation, float alpha, float* y, uint8_t* argmax) {
   const int64_t ph = s.oh / 2, pw = s.ow / 2;
   if (s.n * ph * pw * s.oc == 0) return;
-  float* u = workspace(WorkspaceSlot::winograd, static_cast<size_t>(kWinogradPoints * s.c * s.oc));
+  float* u = workspace(WorkspaceSlot::winograd, static_cast<size_t>(kWinogradPoints * kernel_stride(s.c, s.oc)));
   transform_kernel(w, s.c, s.oc, u);
   // Only the rows and columns the windows cover: a 13x13 output pooled to 6x6 takes 3x3 tiles, not 4x4.
   const WinogradConv g{s.n, s.h, s.w, s.c, 2 * ph, 2 * pw, s.oc, s.pad_top, s.pad_left};
@@ -248,8 +206,9 @@ template <typename Input>
 void backward_input(const Conv2dShape& s, const WinogradConv& g, Input input, const float* w, float* dx) {
   // The rotated kernel with its channels swapped, [3][3][oc][c], then transformed as the forward's.
   const int64_t plane = s.c * s.oc;
-  float* u = workspace(WorkspaceSlot::winograd, static_cast<size_t>((kWinogradPoints + 9) * plane));
-  float* rotated = u + kWinogradPoints * plane;
+  const int64_t u_floats = kWinogradPoints * kernel_stride(s.oc, s.c);
+  float* u = workspace(WorkspaceSlot::winograd, static_cast<size_t>(u_floats + 9 * plane));
+  float* rotated = u + u_floats;
   for (int64_t i = 0; i < 9; ++i) {
     const float* src = w + (8 - i) * plane;
     float* dst = rotated + i * plane;

@@ -60,6 +60,13 @@ struct WinogradKernels {
   // and out_w even.
   void (*pooled_gradient_tiles)(const WinogradConv& g, const float* dy, const float* y, const uint8_t* argmax,
                                 int64_t t0, int64_t count, float* m, int64_t point_stride, float* dbias);
+  // u[p * u_stride + ci * out_c + co] = (G g G^T)[p] for ci in [c0, c1), with g[i][j] = k[(i * 3 + j) * in_c * out_c +
+  // ci * out_c + co] (a [3][3][in][out] kernel).
+  void (*transform_kernel_rows)(const float* k, int64_t in_c, int64_t out_c, int64_t c0, int64_t c1, float* u,
+                                int64_t u_stride);
+  // The 36 points' gradients m[p][ci][co] carried back to the kernel for ci in [c0, c1): dw[i][j] = sum over a, b of
+  // G[a][i] m[a][b] G[b][j].
+  void (*untransform_kernel_rows)(const float* m, int64_t in_c, int64_t out_c, int64_t c0, int64_t c1, float* dw);
 };
 
 namespace avx512 { extern const WinogradKernels winograd_kernels; }

@@ -345,11 +345,69 @@ void pooled_gradient_tiles(const WinogradConv& g, const float* dy, const float* 
   }
 }
 
+// G's rows evaluate the filter polynomial at 0, 1, -1, 2, -2 and infinity, scaled so that the output transform has
+// integer coefficients.
+constexpr float kG[kWinogradAlpha][3] = {{0.25f, 0.0f, 0.0f},
+                                         {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                                         {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                                         {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                                         {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                                         {0.0f, 0.0f, 1.0f}};
+
+// Per ISA because a batch of one spends most of a layer here: a 64 -> 64 kernel took 46% of a batch-1 forward
+// pass (15x15x64 with pooling, one thread) when these loops were compiled for the baseline ISA only.
+void transform_kernel_rows(const float* k, int64_t in_c, int64_t out_c, int64_t c0, int64_t c1, float* u,
+                           int64_t u_stride) {
+  const int64_t plane = in_c * out_c;
+  for (int64_t ci = c0; ci < c1; ++ci)
+    for (int64_t co = 0; co < out_c; co += kW) {
+      const int64_t left = out_c - co, at = ci * out_c + co;
+      R g[3][3];
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) g[i][j] = load_part(k + (i * 3 + j) * plane + at, left);
+      R t[kWinogradAlpha][3];  // (G g)[a][j]
+      for (int a = 0; a < kWinogradAlpha; ++a)
+        for (int j = 0; j < 3; ++j)
+          t[a][j] = (Vec::set1(kG[a][0]) * g[0][j] + Vec::set1(kG[a][1]) * g[1][j]) + Vec::set1(kG[a][2]) * g[2][j];
+      for (int a = 0; a < kWinogradAlpha; ++a)
+        for (int b = 0; b < kWinogradAlpha; ++b)
+          store_part(u + (a * kWinogradAlpha + b) * u_stride + at,
+                     (Vec::set1(kG[b][0]) * t[a][0] + Vec::set1(kG[b][1]) * t[a][1]) + Vec::set1(kG[b][2]) * t[a][2],
+                     left);
+    }
+}
+
+void untransform_kernel_rows(const float* m, int64_t in_c, int64_t out_c, int64_t c0, int64_t c1, float* dw) {
+  const int64_t plane = in_c * out_c;
+  for (int64_t ci = c0; ci < c1; ++ci)
+    for (int64_t co = 0; co < out_c; co += kW) {
+      const int64_t left = out_c - co, at = ci * out_c + co;
+      R t[3][kWinogradAlpha];  // (G^T m)[i][b]
+      for (int i = 0; i < 3; ++i)
+        for (int b = 0; b < kWinogradAlpha; ++b) {
+          R sum = Vec::zero();
+          for (int a = 0; a < kWinogradAlpha; ++a) {
+            if (kG[a][i] == 0.0f) continue;
+            sum = sum + Vec::set1(kG[a][i]) * load_part(m + (a * kWinogradAlpha + b) * plane + at, left);
+          }
+          t[i][b] = sum;
+        }
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) {
+          R sum = Vec::zero();
+          for (int b = 0; b < kWinogradAlpha; ++b)
+            if (kG[b][j] != 0.0f) sum = sum + Vec::set1(kG[b][j]) * t[i][b];
+          store_part(dw + (i * 3 + j) * plane + at, sum, left);
+        }
+    }
+}
+
 }  // namespace
 
 extern const WinogradKernels winograd_kernels;
-const WinogradKernels winograd_kernels = {input_tiles,    pooled_input_tiles,    output_tiles,
-                                           pooled_output_tiles, gradient_tiles, pooled_gradient_tiles};
+const WinogradKernels winograd_kernels = {input_tiles,          pooled_input_tiles,    output_tiles,
+                                           pooled_output_tiles,  gradient_tiles,        pooled_gradient_tiles,
+                                           transform_kernel_rows, untransform_kernel_rows};
 
 }  // namespace TN_ISA_NS
 }  // namespace tn

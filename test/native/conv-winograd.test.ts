@@ -140,14 +140,16 @@ describe('Winograd F(4x4, 3x3) against a float64 reference', () => {
     expect(planOf([8, 6, 6, 64], [3, 3, 64, 64], { padding: 'same' })).toMatchObject(none);
     expect(planOf([32, 16, 16, 16], [3, 3, 16, 16], { padding: 'same' })).toMatchObject(none);
     expect(planOf([32, 8, 8, 64], [3, 3, 64, 64], { padding: 'same' }).backwardInput).toBe('winograd');
-    // Few output tiles (a batch of 1-4 in inference): the kernel's transform, paid per call, is not repaid. The forward
-    // pass takes Winograd from 512 tiles, or 256 with 64 channels in and out.
-    expect(planOf([1, 32, 32, 32], [3, 3, 32, 32])).toMatchObject({ forward: 'direct', backwardInput: 'winograd' });
-    expect(planOf([1, 15, 15, 64], [3, 3, 64, 64], { padding: 'same' }).forward).toBe('direct');
-    expect(planOf([4, 30, 30, 32], [3, 3, 32, 32], { padding: 'same' }).forward).toBe('direct'); // 256 tiles
-    expect(planOf([8, 30, 30, 32], [3, 3, 32, 32], { padding: 'same' }).forward).toBe('winograd'); // 512
-    expect(planOf([16, 15, 15, 64], [3, 3, 64, 64], { padding: 'same' }).forward).toBe('winograd'); // 256 of 64
-    expect(planOf([16, 15, 15, 32], [3, 3, 32, 64], { padding: 'same' }).forward).toBe('direct'); // 256 of 32 in
+    // The forward pass from 16 output tiles (a batch of 1 in inference: one chunk of tiles runs on one thread, and
+    // beats the direct kernels on two), except wide kernels (more than 128 x 128 channels) under 256 tiles.
+    expect(planOf([1, 32, 32, 32], [3, 3, 32, 32])).toMatchObject({ forward: 'winograd', backwardInput: 'winograd' });
+    expect(planOf([1, 15, 15, 64], [3, 3, 64, 64], { padding: 'same' }).forward).toBe('winograd'); // 16 tiles
+    expect(planOf([1, 12, 12, 64], [3, 3, 64, 64], { padding: 'same' }).forward).toBe('direct'); // 9
+    expect(planOf([4, 30, 30, 32], [3, 3, 32, 32], { padding: 'same' }).forward).toBe('winograd');
+    expect(planOf([16, 15, 15, 32], [3, 3, 32, 64], { padding: 'same' }).forward).toBe('winograd');
+    expect(planOf([1, 16, 16, 128], [3, 3, 128, 128], { padding: 'same' }).forward).toBe('winograd');
+    expect(planOf([1, 14, 14, 256], [3, 3, 256, 256], { padding: 'same' }).forward).toBe('im2col'); // 16, wide
+    expect(planOf([16, 14, 14, 256], [3, 3, 256, 256], { padding: 'same' }).forward).toBe('winograd'); // 256
     // The filter gradient: from 24 channels in and out, outputs of 8x8 or more and 128 tiles (a batch of 32 at 15x15;
     // at batch 1 the reduction of the sums and the kernel's inverse transform are not repaid).
     expect(planOf([32, 16, 16, 16], [3, 3, 16, 16], { padding: 'same' }).backwardFilter).toBe('direct');
