@@ -657,7 +657,8 @@ function keras3Model(model: Model): Json {
 /** Loss classes whose tensornode config (name, reduction, from_logits, label_smoothing, delta, alpha, gamma, axis, ...) Keras 3 takes as is. */
 const KERAS3_LOSSES = [
   'MeanSquaredError', 'MeanAbsoluteError', 'Huber', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy',
-  'BinaryFocalCrossentropy', 'CategoricalFocalCrossentropy', 'Dice', 'Tversky',
+  'BinaryFocalCrossentropy', 'CategoricalFocalCrossentropy', 'Dice', 'Tversky', 'KLDivergence', 'Poisson', 'CosineSimilarity', 'LogCosh',
+  'Hinge', 'SquaredHinge', 'CategoricalHinge', 'MeanAbsolutePercentageError', 'MeanSquaredLogarithmicError',
 ];
 
 /** compile()'s arguments in Keras 3's compile_config; null when some of them have no Keras name. */
@@ -686,7 +687,9 @@ function keras3CompileConfig(model: Model): Json | null {
     name: opt.name, learning_rate: learningRate, weight_decay: opt.weightDecay, clipnorm: opt.clipnorm, global_clipnorm: opt.globalClipnorm,
     clipvalue: opt.clipvalue, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, ...specific,
   });
-  const named = (v: unknown): boolean => typeof v === 'string' || (Array.isArray(v) && v.every(named)) || (isObject(v) && Object.values(v).every(named));
+  // A Loss or Metric object left as it is has no Keras name (its fields would read back as a dict of outputs).
+  const named = (v: unknown): boolean => typeof v === 'string' || (Array.isArray(v) && v.every(named))
+    || (isObject(v) && !(v instanceof Loss) && !(v instanceof Metric) && Object.values(v).every(named));
   // A built-in Loss object (BinaryCrossentropy({ fromLogits: true })) as Keras 3 serializes it.
   const lossOf = (l: unknown): unknown => {
     // keras.losses.binary_crossentropy, the function, is saved by its name.
@@ -718,7 +721,8 @@ function keras3CompileConfig(model: Model): Json | null {
   };
   const metrics = args.metrics === undefined ? null : metricOf(args.metrics);
   const weightedMetrics = args.weightedMetrics === undefined ? null : metricOf(args.weightedMetrics);
-  const serializable = (v: unknown): boolean => named(v) || (isObject(v) && typeof v.class_name === 'string') || (Array.isArray(v) && v.every(serializable)) || (isObject(v) && Object.values(v).every(serializable));
+  const plain = (v: unknown): v is Json => isObject(v) && !(v instanceof Loss) && !(v instanceof Metric);
+  const serializable = (v: unknown): boolean => named(v) || (plain(v) && typeof v.class_name === 'string') || (Array.isArray(v) && v.every(serializable)) || (plain(v) && Object.values(v).every(serializable));
   if (!serializable(loss) || (metrics !== null && !serializable(metrics)) || (weightedMetrics !== null && !serializable(weightedMetrics))) {
     console.warn(`save: model "${model.name}" is saved without its compile() arguments (a custom loss or metric has no Keras name), so the file has no compile_config and no optimizer state; compile() it again after loading`);
     return null;

@@ -281,6 +281,38 @@ describe('model.save(x.keras)', () => {
     expect(Array.from(loaded.optimizer!.slotsOf(loaded.trainableWeights[0])![0])).toEqual(Array.from(model.optimizer!.slotsOf(model.trainableWeights[0])![0]));
   });
 
+  it("every built-in Loss object Keras 3 has is written by its class and read back (Poisson's fields once read as a dict of outputs)", async () => {
+    const x = tn.randomUniform([4, 3], 0, 1, 'float32', 2);
+    const y = tn.randomUniform([4, 2], 0, 1, 'float32', 3);
+    const losses = [new tn.losses.Poisson(), new tn.losses.KLDivergence(), new tn.losses.LogCosh(), new tn.losses.Hinge(), new tn.losses.SquaredHinge(),
+      new tn.losses.CategoricalHinge(), new tn.losses.CosineSimilarity({ axis: -1 }), new tn.losses.MeanAbsolutePercentageError(), new tn.losses.MeanSquaredLogarithmicError()];
+    for (const loss of losses) {
+      const model = new tn.Sequential([new tn.layers.Dense(2, { activation: 'softplus', inputShape: [3] })]);
+      model.compile({ optimizer: 'sgd', loss });
+      const path = fresh('.keras');
+      await model.save(path);
+      expect(archive(path).config.compile_config.loss, loss.constructor.name).toMatchObject({ module: 'keras.losses', class_name: loss.constructor.name });
+      const loaded = await tn.models.loadModel(path);
+      expect(loaded.compileArgs!.loss, loss.constructor.name).toBeInstanceOf(loss.constructor);
+      expect((await loaded.evaluate(x, y, { verbose: 0 }))[0], loss.constructor.name).toBeCloseTo((await model.evaluate(x, y, { verbose: 0 }))[0], 6);
+    }
+    // One with no Keras name (tensornode's SumSquaredError) leaves the compile arguments out, with the warning.
+    const model = new tn.Sequential([new tn.layers.Dense(2, { inputShape: [3] })]);
+    model.compile({ optimizer: 'sgd', loss: new tn.losses.SumSquaredError() });
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (m: string) => void warnings.push(m);
+    try {
+      const path = fresh('.keras');
+      await model.save(path);
+      expect(archive(path).config.compile_config).toBeUndefined();
+      expect((await tn.models.loadModel(path)).compileArgs).toBeFalsy();
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings.join('\n')).toMatch(/saved without its compile\(\) arguments/);
+  });
+
   it('metric objects and a learning-rate schedule are written as Keras 3 serializes them, and read back with the optimizer state', async () => {
     const model = new tn.Sequential([new tn.layers.Dense(4, { activation: 'softmax', inputShape: [3] })]);
     const schedule = new tn.optimizers.ExponentialDecay({ initialLearningRate: 0.05, decaySteps: 3, decayRate: 0.5 });
