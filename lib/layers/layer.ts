@@ -204,6 +204,18 @@ export interface InputSpecArgs extends InputSpecFields {
   minNDim?: number;
 }
 
+/** A layer's plain-object spec as an InputSpec, made (and validated) once per object rather than on every call. */
+const inputSpecs = new WeakMap<object, InputSpec>();
+function asInputSpec(s: InputSpecArgs | InputSpec): InputSpec {
+  if (s instanceof InputSpec) return s;
+  let spec = inputSpecs.get(s);
+  if (!spec) {
+    spec = new InputSpec(s);
+    inputSpecs.set(s, spec);
+  }
+  return spec;
+}
+
 const inputSpecOptions = ['dtype', 'shape', 'ndim', 'maxNdim', 'minNdim', 'axes', 'maxNDim', 'minNDim'];
 
 // The fields of an InputSpec are its arguments, normalised (TF.js's spellings folded into Keras's).
@@ -587,24 +599,25 @@ export abstract class Layer {
     }
     specs.forEach((s, index) => {
       if (!s) return;
-      const spec = s instanceof InputSpec ? s : new InputSpec(s);
+      const spec = asInputSpec(s);
       const shape = shapes[index];
-      const head = `Input ${index} of layer "${this.name}" is incompatible with the layer`;
-      const full = `Full shape received: ${formatShape(shape)}`;
-      if (spec.ndim !== undefined && shape.length !== spec.ndim) throw new Error(`${head}: expected ndim=${spec.ndim}, found ndim=${shape.length}. ${full}`);
-      if (spec.maxNdim !== undefined && shape.length > spec.maxNdim) throw new Error(`${head}: expected max_ndim=${spec.maxNdim}, found ndim=${shape.length}. ${full}`);
-      if (spec.minNdim !== undefined && shape.length < spec.minNdim) throw new Error(`${head}: expected min_ndim=${spec.minNdim}, found ndim=${shape.length}. ${full}`);
+      // The messages are built only when thrown: this runs on every call of every layer (a batch-1 predict).
+      const fail = (what: string, withShape = true) =>
+        new Error(`Input ${index} of layer "${this.name}" is incompatible with the layer: ${what}${withShape ? `. Full shape received: ${formatShape(shape)}` : ''}`);
+      if (spec.ndim !== undefined && shape.length !== spec.ndim) throw fail(`expected ndim=${spec.ndim}, found ndim=${shape.length}`);
+      if (spec.maxNdim !== undefined && shape.length > spec.maxNdim) throw fail(`expected max_ndim=${spec.maxNdim}, found ndim=${shape.length}`);
+      if (spec.minNdim !== undefined && shape.length < spec.minNdim) throw fail(`expected min_ndim=${spec.minNdim}, found ndim=${shape.length}`);
       const dtype = dtypes?.[index];
-      if (spec.dtype !== undefined && dtype !== undefined && dtype !== spec.dtype) throw new Error(`${head}: expected dtype=${spec.dtype}, found dtype=${dtype}`);
+      if (spec.dtype !== undefined && dtype !== undefined && dtype !== spec.dtype) throw fail(`expected dtype=${spec.dtype}, found dtype=${dtype}`, false);
       for (const [k, v] of Object.entries(spec.axes ?? {})) {
         const axis = Number(k);
         const d = shape[axis < 0 ? shape.length + axis : axis];
         if (d !== null && d !== undefined && d !== v) {
-          throw new Error(`${head}: expected axis ${axis} of input shape to have value ${v}, but received input with shape ${formatShape(shape)}`);
+          throw fail(`expected axis ${axis} of input shape to have value ${v}, but received input with shape ${formatShape(shape)}`, false);
         }
       }
       if (spec.shape?.some((d, i) => d !== null && shape[i] !== null && shape[i] !== d)) {
-        throw new Error(`${head}: expected shape=${formatShape(spec.shape)}, found shape=${formatShape(shape)}`);
+        throw fail(`expected shape=${formatShape(spec.shape)}, found shape=${formatShape(shape)}`, false);
       }
     });
   }
