@@ -8,6 +8,7 @@ import { reshape, transpose } from './ops/shape.js';
 import { castTo, floatArg } from './ops/util.js';
 import { fmt, shapesEqual } from './shape-util.js';
 import { Tensor, toTensor, type TensorLike } from './tensor.js';
+import { ctcLoss } from './ops/ctc.js';
 import { Reduction as TfjsReduction } from './tfjs/losses.js';
 
 /** Keras's epsilon: probabilities are clipped to [eps, 1 - eps] before taking logs. */
@@ -609,6 +610,30 @@ export class Tversky extends Loss {
   }
 }
 
+/**
+ * Keras 3's CTC loss: y_true int labels [batch, maxLabelLength] padded with 0 (the blank, which no label may be),
+ * y_pred logits [batch, time, classes]; each sample's labels are its nonzero entries and all its steps count, as
+ * Keras's ctc() passes ops.ctc_loss. For other lengths, call tn.ops.ctcLoss yourself.
+ */
+export class CTC extends Loss {
+  constructor(args: LossArgs = {}) {
+    super(args, 'ctc');
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    if (yTrue.rank !== 2) throw new Error(`${this.name}: y_true must be labels [batch, maxLabelLength], received shape ${fmt(yTrue.shape)}`);
+    if (yPred.rank !== 3) throw new Error(`${this.name}: y_pred must be logits [batch, time, classes], received shape ${fmt(yPred.shape)}`);
+    const labels = yTrue.data();
+    const width = yTrue.shape[1];
+    const labelLength = Array.from({ length: yTrue.shape[0] }, (_, b) => {
+      let n = 0;
+      for (let i = 0; i < width; i++) if (labels[b * width + i] !== 0) n++;
+      return n;
+    });
+    // As Keras's: the first (count of nonzero) entries are the labels, so the padding must follow them.
+    return ctcLoss(yTrue, yPred, labelLength, new Array(yPred.shape[0]).fill(yPred.shape[1]), 0);
+  }
+}
+
 export type LossIdentifier = string | Loss | LossFn | { className: string; config?: Record<string, unknown> };
 
 const classes: Record<string, new (args?: never) => Loss> = {
@@ -629,6 +654,7 @@ const classes: Record<string, new (args?: never) => Loss> = {
   mean_squared_logarithmic_error: MeanSquaredLogarithmicError, msle: MeanSquaredLogarithmicError,
   binary_focal_crossentropy: BinaryFocalCrossentropy as never, categorical_focal_crossentropy: CategoricalFocalCrossentropy as never,
   dice: Dice as never, tversky: Tversky as never,
+  ctc: CTC,
 };
 const table = new Map(Object.entries(classes).map(([k, v]) => [normalizeName(k), v]));
 const known = Object.keys(classes);

@@ -658,7 +658,7 @@ function keras3Model(model: Model): Json {
 const KERAS3_LOSSES = [
   'MeanSquaredError', 'MeanAbsoluteError', 'Huber', 'BinaryCrossentropy', 'CategoricalCrossentropy', 'SparseCategoricalCrossentropy',
   'BinaryFocalCrossentropy', 'CategoricalFocalCrossentropy', 'Dice', 'Tversky', 'KLDivergence', 'Poisson', 'CosineSimilarity', 'LogCosh',
-  'Hinge', 'SquaredHinge', 'CategoricalHinge', 'MeanAbsolutePercentageError', 'MeanSquaredLogarithmicError',
+  'Hinge', 'SquaredHinge', 'CategoricalHinge', 'MeanAbsolutePercentageError', 'MeanSquaredLogarithmicError', 'CTC',
 ];
 
 /** compile()'s arguments in Keras 3's compile_config; null when some of them have no Keras name. */

@@ -516,6 +516,7 @@ export function multiHot(x: TensorLike, numClasses: number, axis = -1, dtype: Ke
 
 export { matMul as matmul } from './matmul.js';
 export { einsum } from './einsum.js';
+export { ctcDecode, ctcLoss } from './ctc.js';
 export { dotNumpy as dot, inner, normNumpy as norm, outer, tensordot, vdot } from './numpy.js';
 export { cholesky, det, inv, logdet, solve, solveTriangular } from './keras-linalg.js';
 
