@@ -215,8 +215,19 @@ describe('TF.js-style optimizer factories', () => {
     moved.forEach((d, t) => expect(d).toBeCloseTo(0.1 / (1 + 0.5 * t), 5));
   });
 
-  it('a class constructor given a bare number refuses it instead of ignoring it', () => {
-    expect(() => new tn.optimizers.Adam(0.1 as unknown as tn.optimizers.AdamArgs)).toThrow(/Adam: expected an options object such as \{ learningRate: 0\.001 \}, received 0\.1/);
+  it("a class constructor takes Keras's positional learning rate, Adam(1e-4), and refuses anything else", () => {
+    const classes = ['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'Nadam', 'Lion'] as const;
+    for (const name of classes) {
+      const Cls = tn.optimizers[name] as unknown as new (args: number) => tn.optimizers.Optimizer;
+      expect(new Cls(1e-4).getConfig().learningRate, name).toBe(1e-4);
+    }
+    // The rest of the configuration keeps its defaults, and updates use the rate given.
+    expect(new tn.optimizers.AdamW(0.5).getConfig()).toMatchObject({ learningRate: 0.5, weightDecay: 0.004, beta1: 0.9 });
+    const w = tn.variable(tn.tensor([1]));
+    new tn.optimizers.SGD(0.25).applyGradients([[tn.tensor([2]), w]]);
+    expect(w.item()).toBeCloseTo(0.5, 6);
+    expect(() => new tn.optimizers.Adam('fast' as unknown as tn.optimizers.AdamArgs)).toThrow(/Adam: expected the learning rate or an options object such as \{ learningRate: 0\.001 \}, received "fast"/);
+    expect(() => new tn.optimizers.Adam(-1)).toThrow(/Adam: received an invalid value for `learningRate`/);
   });
 });
 

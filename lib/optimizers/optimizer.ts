@@ -38,6 +38,11 @@ function isNamedTensor(entry: unknown): entry is NamedTensor {
     (entry as NamedTensor).tensor instanceof Tensor;
 }
 
+/** Keras's positional form, `Adam(1e-4)`: a bare number is the learning rate, as keras.io's examples pass it. */
+function keywordArgs<T extends OptimizerArgs>(args: T | number): T {
+  return typeof args === 'number' ? ({ learningRate: args } as T) : args;
+}
+
 function checkNonNegative(v: unknown, cls: string, arg: string): number | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) {
@@ -69,7 +74,7 @@ export abstract class Optimizer {
   constructor(args: OptimizerArgs, defaults: { learningRate: number; name: string; weightDecay?: number }) {
     const cls = this.constructor.name;
     if (args === null || typeof args !== 'object') {
-      throw new Error(`${cls}: expected an options object such as { learningRate: 0.001 }, received ${String(args)} (tn.optimizers.${cls.toLowerCase()}(${String(args)}) takes TF.js's positional form)`);
+      throw new Error(`${cls}: expected the learning rate or an options object such as { learningRate: 0.001 }, received ${typeof args === 'string' ? JSON.stringify(args) : String(args)}`);
     }
     const lr = args.learningRate ?? defaults.learningRate;
     if (!(lr instanceof LearningRateSchedule) && (typeof lr !== 'number' || !(lr >= 0) || !Number.isFinite(lr))) {
@@ -310,7 +315,8 @@ export class SGD extends Optimizer {
   static readonly options: readonly string[] = ['momentum', 'nesterov'];
   readonly momentum: number;
   readonly nesterov: boolean;
-  constructor(args: SGDArgs = {}) {
+  constructor(args: SGDArgs | number = {}) {
+    args = keywordArgs(args);
     super(args, { learningRate: 0.01, name: 'SGD' });
     this.momentum = args.momentum ?? 0;
     this.nesterov = args.nesterov ?? false;
@@ -352,7 +358,8 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   readonly epsilon: number;
   readonly amsgrad: boolean;
-  constructor(args: AdamArgs = {}, defaults = { learningRate: 0.001, name: 'adam' } as { learningRate: number; name: string; weightDecay?: number }) {
+  constructor(args: AdamArgs | number = {}, defaults = { learningRate: 0.001, name: 'adam' } as { learningRate: number; name: string; weightDecay?: number }) {
+    args = keywordArgs(args);
     super(args, defaults);
     this.beta1 = args.beta1 ?? 0.9;
     this.beta2 = args.beta2 ?? 0.999;
@@ -389,7 +396,7 @@ export class Adam extends Optimizer {
 /** Adam with decoupled weight decay (default 0.004, as Keras 3). */
 export class AdamW extends Adam {
   static override readonly options: readonly string[] = Adam.options;
-  constructor(args: AdamArgs = {}) {
+  constructor(args: AdamArgs | number = {}) {
     super(args, { learningRate: 0.001, name: 'adamw', weightDecay: 0.004 });
   }
 }
@@ -408,7 +415,8 @@ export class RMSprop extends Optimizer {
   readonly momentum: number;
   readonly epsilon: number;
   readonly centered: boolean;
-  constructor(args: RMSpropArgs = {}) {
+  constructor(args: RMSpropArgs | number = {}) {
+    args = keywordArgs(args);
     super(args, { learningRate: 0.001, name: 'rmsprop' });
     this.rho = args.rho ?? 0.9;
     this.momentum = args.momentum ?? 0;
@@ -437,7 +445,8 @@ export class Adagrad extends Optimizer {
   static readonly options: readonly string[] = ['initialAccumulatorValue', 'epsilon'];
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
-  constructor(args: AdagradArgs = {}) {
+  constructor(args: AdagradArgs | number = {}) {
+    args = keywordArgs(args);
     super(args, { learningRate: 0.001, name: 'adagrad' });
     this.initialAccumulatorValue = args.initialAccumulatorValue ?? 0.1;
     this.epsilon = args.epsilon ?? 1e-7;
@@ -467,7 +476,8 @@ export class Adadelta extends Optimizer {
   static readonly options: readonly string[] = ['rho', 'epsilon'];
   readonly rho: number;
   readonly epsilon: number;
-  constructor(args: AdadeltaArgs = {}) {
+  constructor(args: AdadeltaArgs | number = {}) {
+    args = keywordArgs(args);
     super(args, { learningRate: 0.001, name: 'adadelta' });
     this.rho = checkFraction(args.rho ?? 0.95, 'Adadelta', 'rho');
     this.epsilon = args.epsilon ?? 1e-7;
@@ -512,7 +522,8 @@ abstract class TwoMomentOptimizer extends Optimizer {
 /** Adamax (Keras 3): m += (1 - b1)(g - m); u = max(b2 u, |g|); w -= lr m / ((1 - b1^t)(u + eps)). */
 export class Adamax extends TwoMomentOptimizer {
   static readonly options: readonly string[] = ['beta1', 'beta2', 'epsilon'];
-  constructor(args: AdamaxArgs = {}) {
+  constructor(args: AdamaxArgs | number = {}) {
+    args = keywordArgs(args);
     super(args, 'adamax');
   }
   protected update(w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number, t: number): void {
@@ -532,7 +543,8 @@ export class Nadam extends TwoMomentOptimizer {
   static readonly options: readonly string[] = ['beta1', 'beta2', 'epsilon'];
   /** U_t of the last step computed: Keras keeps it as a variable; here it follows from the step, so loading a step count is enough. */
   private uProduct = { step: 0, value: 1 };
-  constructor(args: NadamArgs = {}) {
+  constructor(args: NadamArgs | number = {}) {
+    args = keywordArgs(args);
     super(args, 'nadam');
   }
   private momentumAt(t: number): number {
@@ -572,7 +584,8 @@ export class Lion extends Optimizer {
   static readonly options: readonly string[] = ['beta1', 'beta2'];
   readonly beta1: number;
   readonly beta2: number;
-  constructor(args: LionArgs = {}) {
+  constructor(args: LionArgs | number = {}) {
+    args = keywordArgs(args);
     super(args, { learningRate: 0.001, name: 'lion' });
     // Keras: with beta1 = 0 the update degenerates to SignSGD.
     this.beta1 = checkFraction(args.beta1 ?? 0.9, 'Lion', 'beta1', { low: true });
