@@ -2,7 +2,7 @@
 import { lookup, normalizeName } from './names.js';
 import { Generator, generator } from './random.js';
 import { checkShape, fmt, sizeOf } from './shape-util.js';
-import { empty, type Tensor } from './tensor.js';
+import { empty, Tensor, toTensor, type TensorLike } from './tensor.js';
 
 export abstract class Initializer {
   /** Keras class name, used by getConfig. */
@@ -62,21 +62,68 @@ export class Ones extends Initializer {
   }
 }
 
+/** What Constant takes: a number, or (Keras 3) an array or tensor broadcast to the weight's shape. */
+export type ConstantValue = number | TensorLike;
+
 export class Constant extends Initializer {
   readonly className = 'Constant';
   protected override get random(): boolean {
     return false;
   }
-  readonly value: number;
-  constructor(args: { value?: number } | number = {}) {
+  readonly value: ConstantValue;
+  private readonly values: Float32Array;
+  private readonly valueShape: number[];
+  constructor(args: { value?: ConstantValue } | ConstantValue = {}) {
     super();
-    this.value = typeof args === 'number' ? args : args.value ?? 0;
+    // Keras 3's Constant(value) broadcasts any array to the shape, as keras.io's pretrained embeddings use it:
+    // Constant(embedding_matrix). The positional form takes an array or a tensor as well as a number.
+    let given: unknown = typeof args === 'number' || Array.isArray(args) || ArrayBuffer.isView(args) || args instanceof Tensor ? args : (args as { value?: ConstantValue }).value ?? 0;
+    // A Keras 3 file writes an array value as { class_name: '__numpy__' (or '__tensor__'), config: { value, dtype } }.
+    if (given !== null && typeof given === 'object' && !Array.isArray(given) && !ArrayBuffer.isView(given) && !(given instanceof Tensor)) {
+      const o = given as { class_name?: unknown; className?: unknown; config?: { value?: unknown } };
+      if ((o.class_name ?? o.className) === '__numpy__' || (o.class_name ?? o.className) === '__tensor__') given = o.config?.value;
+    }
+    let t: Tensor;
+    try {
+      t = toTensor(given as TensorLike, 'Constant', 'float32');
+    } catch (err) {
+      throw new Error(`Constant: received an invalid value for \`value\`, expected a number or an array of numbers. Received: value=${String(given).slice(0, 60)} (${(err as Error).message})`);
+    }
+    this.values = Float32Array.from(t.dtype === 'float32' ? (t.values as Float32Array) : t.data());
+    this.valueShape = t.shape.slice();
+    this.value = t.rank === 0 ? this.values[0] : (t.array() as ConstantValue);
   }
-  fill(v: Float32Array): void {
-    v.fill(this.value);
+  fill(v: Float32Array, shape: number[]): void {
+    if (this.valueShape.length === 0) {
+      v.fill(this.values[0]);
+      return;
+    }
+    // numpy's broadcasting, as Keras's ops.broadcast_to(value, shape).
+    const vs = this.valueShape;
+    const lead = shape.length - vs.length;
+    if (lead < 0 || vs.some((d, i) => d !== 1 && d !== shape[lead + i])) {
+      throw new Error(`Constant: a value of shape ${fmt(vs)} cannot be broadcast to the weight's shape ${fmt(shape)}`);
+    }
+    const strides = new Array<number>(shape.length).fill(0);
+    for (let i = vs.length - 1, s = 1; i >= 0; i--) {
+      strides[lead + i] = vs[i] === 1 ? 0 : s;
+      s *= vs[i];
+    }
+    const index = new Array<number>(shape.length).fill(0);
+    for (let k = 0; k < v.length; k++) {
+      let src = 0;
+      for (let d = 0; d < shape.length; d++) src += index[d] * strides[d];
+      v[k] = this.values[src];
+      for (let d = shape.length - 1; d >= 0; d--) {
+        if (++index[d] < shape[d]) break;
+        index[d] = 0;
+      }
+    }
   }
   override getConfig() {
-    return { value: this.value };
+    // An array as Keras 3 serializes a NumPy value, which its from_config reads back.
+    if (typeof this.value === 'number') return { value: this.value };
+    return { value: { class_name: '__numpy__', config: { value: this.value, dtype: 'float32' } } };
   }
 }
 
@@ -328,7 +375,7 @@ export function serializeInitializer(id: InitializerIdentifier): { className: st
 // TF.js's factories (tf.initializers.glorotUniform({ seed })), so that code copied from TF.js runs unchanged.
 export const zeros = () => new Zeros();
 export const ones = () => new Ones();
-export const constant = (args: { value?: number } | number = {}) => new Constant(args);
+export const constant = (args: { value?: ConstantValue } | ConstantValue = {}) => new Constant(args);
 export const identity = (args: { gain?: number } = {}) => new Identity(args);
 export const randomNormal = (args: ConstructorParameters<typeof RandomNormal>[0] = {}) => new RandomNormal(args);
 export const randomUniform = (args: ConstructorParameters<typeof RandomUniform>[0] = {}) => new RandomUniform(args);

@@ -34,6 +34,26 @@ describe('initializers', () => {
     }
   });
 
+  it("Constant takes an array or tensor broadcast to the shape, as Keras 3's (keras.io's Constant(embedding_matrix))", () => {
+    const matrix = [[0, 1, 2], [3, 4, 5]];
+    // It filled NaN from { value: matrix } and zeros from the positional Constant(matrix).
+    expect(new I.Constant({ value: matrix }).apply([2, 3]).arraySync()).toEqual(matrix);
+    expect(new I.Constant(matrix).apply([2, 3]).arraySync()).toEqual(matrix);
+    expect(new I.Constant(tn.tensor(matrix)).apply([2, 3]).arraySync()).toEqual(matrix);
+    // numpy's broadcasting: a row to every row, a column to every column.
+    expect(new I.Constant([1, 2, 3]).apply([2, 3]).arraySync()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(new I.Constant([[1], [2]]).apply([2, 3]).arraySync()).toEqual([[1, 1, 1], [2, 2, 2]]);
+    expect(() => new I.Constant(matrix).apply([3, 2])).toThrow("Constant: a value of shape [2,3] cannot be broadcast to the weight's shape [3,2]");
+    expect(() => new I.Constant({ value: 'x' as never })).toThrow(/Constant: received an invalid value for `value`/);
+    // Its config is Keras 3's serialized NumPy value, read back by getInitializer (and from a Keras file).
+    const config = new I.Constant(matrix).getConfig();
+    expect(config).toEqual({ value: { class_name: '__numpy__', config: { value: matrix, dtype: 'float32' } } });
+    expect(I.getInitializer({ className: 'Constant', config }).apply([2, 3]).arraySync()).toEqual(matrix);
+    expect(new I.Constant({ value: 2 }).getConfig()).toEqual({ value: 2 });
+    const embedding = new tn.layers.Embedding(2, 3, { embeddingsInitializer: new I.Constant(matrix), trainable: false });
+    expect((embedding.apply(tn.tensor([1], [1], 'int32')) as tn.Tensor).arraySync()).toEqual([[3, 4, 5]]);
+  });
+
   it('constant, zeros, ones, random and truncated normals', () => {
     expect(Array.from(new I.Constant({ value: 3 }).apply([2]).data())).toEqual([3, 3]);
     expect(Array.from(I.getInitializer('ones').apply([2]).data())).toEqual([1, 1]);
