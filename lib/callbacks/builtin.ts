@@ -217,9 +217,15 @@ export class ReduceLROnPlateau extends Callback {
 
 /** Sets the learning rate at the start of each epoch to schedule(epoch, currentLr). */
 export class LearningRateScheduler extends Callback {
-  constructor(readonly schedule: (epoch: number, lr: number) => number, readonly verbose = 0) {
+  readonly verbose: number;
+  /** Keras's `LearningRateScheduler(schedule, verbose=1)`: `verbose` positionally or as `{ verbose }`. */
+  constructor(readonly schedule: (epoch: number, lr: number) => number, verbose: number | { verbose?: number } = 0) {
     super();
     if (typeof schedule !== 'function') throw new Error('LearningRateScheduler: schedule must be a function (epoch, lr) => lr');
+    const o = typeof verbose === 'object' && verbose !== null ? verbose : { verbose };
+    checkOptionNames(o, ['verbose'], 'LearningRateScheduler');
+    this.verbose = o.verbose ?? 0;
+    if (typeof this.verbose !== 'number') throw new Error(`LearningRateScheduler: verbose must be a number, received ${JSON.stringify(this.verbose) ?? String(this.verbose)}`);
   }
   override onEpochBegin(epoch: number): void {
     const opt = this.model?.optimizer;

@@ -165,3 +165,26 @@ describe("fit's validation runs evaluate's hooks (Keras 3)", () => {
     }
   });
 });
+
+describe("LearningRateScheduler's verbose", () => {
+  it("is taken positionally, as Keras's verbose=1, or as { verbose }, and prints Keras's line each epoch", async () => {
+    const printed = async (cb: tn.Callback): Promise<string> => {
+      const lines: string[] = [];
+      const write = process.stdout.write;
+      process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+      try {
+        await compiled().fit(x, y, { epochs: 2, batchSize: 6, verbose: 0, callbacks: [cb] });
+      } finally {
+        process.stdout.write = write;
+      }
+      return lines.join('');
+    };
+    const schedule = (epoch: number) => 0.1 / (epoch + 1);
+    const expected = '\nEpoch 1: LearningRateScheduler setting learning rate to 0.1.\n\nEpoch 2: LearningRateScheduler setting learning rate to 0.05.\n';
+    expect(await printed(new tn.LearningRateScheduler(schedule, 1))).toBe(expected);
+    // The options object used to be taken for a verbose of 0, silently.
+    expect(await printed(new tn.LearningRateScheduler(schedule, { verbose: 1 }))).toBe(expected);
+    expect(await printed(new tn.LearningRateScheduler(schedule))).toBe('');
+    expect(() => new tn.LearningRateScheduler(schedule, { verbos: 1 } as never)).toThrow(/LearningRateScheduler: unrecognized option "verbos"/);
+  });
+});
