@@ -125,6 +125,9 @@ export class Concatenate extends Merge {
     this.axis = args.axis ?? -1;
   }
   protected merge(xs: Tensor[]): Tensor {
+    // A fully convolutional model (inputs [null, null, 3]) only meets its sizes here: an odd image size makes a U-Net's
+    // upsampled path one pixel short of its skip connection, which concat alone reports without naming the layer.
+    this.computeOutputShape(xs.map((x) => x.shape));
     return concat(xs, this.axis);
   }
   override computeMask(inputs: LayerInput, mask: Mask): Mask {

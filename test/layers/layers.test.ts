@@ -371,6 +371,15 @@ describe('shape and utility layers', () => {
     expect(Array.from(sm.data())).toEqual([0.5, 0.5]);
   });
 
+  it("Concatenate names itself and the shapes when a model of unknown image size meets sizes that do not join", () => {
+    const inputs = tn.input({ shape: [null, null, 3] });
+    const c1 = new tn.layers.Conv2D(4, 3, { padding: 'same' }).apply(inputs);
+    const up = new tn.layers.UpSampling2D(2).apply(new tn.layers.MaxPooling2D(2).apply(c1));
+    const model = new tn.Model(inputs, new tn.layers.Concatenate({ name: 'skip' }).apply([up, c1]));
+    expect((model.predict(tn.zeros([1, 8, 6, 3])) as tn.Tensor).shape).toEqual([1, 8, 6, 8]);
+    expect(() => model.predict(tn.zeros([1, 7, 7, 3]))).toThrow('Layer "skip" (Concatenate) requires inputs with matching shapes except for the concatenation axis. Received: input_shape=(1, 6, 6, 4), (1, 7, 7, 4)');
+  });
+
   it('Dropout drops only in training, scaling the kept values', () => {
     const d = new Dropout(0.5, { seed: 1 });
     const x = tn.ones([1000]);
