@@ -135,7 +135,7 @@ describe('conv2dTranspose: TF.js\'s op', () => {
     expect(() => tn.conv2dTranspose(x, k, [1, 6, 6, 3], 2, 'same')).toThrow(/outputShape has 3 channels but the filter .* makes 4/);
     expect(() => tn.conv2dTranspose(x, k, [2, 6, 6, 4], 2, 'same')).toThrow(/outputShape's batch 2 differs from the input's 1/);
     expect(() => tn.conv2dTranspose(x, k, [6, 6, 4], 2, 'same')).toThrow(/outputShape must be \[batch, height, width, outChannels\]/);
-    expect(() => tn.conv2dTranspose(x, k, [1, 6, 6, 4], 2, 'full' as Padding)).toThrow(/padding must be 'valid' or 'same'/);
+    expect(() => tn.conv2dTranspose(x, k, [1, 6, 6, 4], 2, 'full' as Padding)).toThrow(/conv2dTranspose: pad must be 'valid', 'same'/);
     expect(() => conv2dTransposeFused(x, k, null, [3, 3], [2, 2], 'same', [2, 2])).toThrow(/strides \[2, ?2\] and dilations \[2, ?2\] cannot both exceed 1/);
     expect(() => conv2dTransposeFused(x, k, tn.zeros([3]), [6, 6], [2, 2], 'same', [1, 1])).toThrow(/bias must have shape \[4\]/);
   });
