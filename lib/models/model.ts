@@ -16,6 +16,7 @@ import { buildGraph, runGraph, type Graph } from './functional.js';
 import { printSummary, type SummaryLayout } from './summary.js';
 import * as training from './training.js';
 import { Dataset } from '../data/dataset.js';
+import { PyDataset } from '../data/py-dataset.js';
 import * as datasetTraining from './training-dataset.js';
 import type { EvaluateDatasetArgs, FitDatasetArgs, PredictDatasetArgs } from './training-dataset.js';
 import type { EvaluateArgs, FitArgs, PredictArgs, WorkerArgs } from './training.js';
@@ -632,19 +633,23 @@ export class Model extends Layer {
    * `worker: true` the batches run on a worker thread and this thread only runs the callbacks. With a tn.data
    * Dataset of batches as x (and no y), as Keras: fit(dataset, { epochs, stepsPerEpoch, validationData }).
    */
-  fit(dataset: Dataset<unknown>, args?: FitDatasetArgs): Promise<History>;
+  fit(dataset: Dataset<unknown> | PyDataset, args?: FitDatasetArgs): Promise<History>;
   /** Keras's fit(x, epochs=...) without y, for a model whose own trainStep needs no targets (an autoencoder's, a VAE's). */
   fit(x: Inputs, args: FitArgs): Promise<History>;
   /** Trains on x and y (tensors, or lists / objects keyed by input and output names for several). */
   fit(x: Inputs, y: Inputs, args?: FitArgs): Promise<History>;
-  async fit(x: Inputs | Dataset<unknown>, y?: Inputs | FitDatasetArgs, args: FitArgs = {}): Promise<History> {
+  async fit(x: Inputs | Dataset<unknown> | PyDataset, y?: Inputs | FitDatasetArgs, args: FitArgs = {}): Promise<History> {
+    if (x instanceof PyDataset) x = x.asDataset();
     if (x instanceof Dataset) {
       // fit(dataset, y, options): Keras says `y` is not supported with a dataset; here y would be read as the options.
       if (y instanceof Tensor || Array.isArray(y) || ArrayBuffer.isView(y) || Object.keys(args).length > 0) {
         throw new Error('fit: `y` is not taken when x is a dataset: its elements carry the targets ([x, y] or { xs, ys }); pass fit(dataset, { epochs, ... })');
       }
       if ((y as { worker?: unknown } | undefined)?.worker) throw new Error('fit({ worker: true }): training on a tn.data Dataset on a worker thread is not supported yet; pass tensors, or train on this thread');
-      return datasetTraining.fitDataset(this, x, y as FitDatasetArgs);
+      return datasetTraining.fitDataset(this, x, withDatasetValidation(y as FitDatasetArgs | undefined));
+    }
+    if ((args.validationData as unknown) instanceof PyDataset || (isPlainOptions(y) && (y as FitArgs).validationData as unknown instanceof PyDataset)) {
+      throw new Error('fit: a PyDataset as validationData goes with a Dataset or PyDataset as x; with tensors, pass validationData as [x, y]');
     }
     // Keras's fit(x, epochs=...) without y: fit(x, { epochs }) puts the options where y goes.
     if (args && Object.keys(args).length === 0 && isPlainOptions(y) && Object.keys(y).every((k) => (training.FIT_ARGS as readonly string[]).includes(k))) {
@@ -662,18 +667,19 @@ export class Model extends Layer {
   }
 
   /** TF.js's fitDataset: trains on a tn.data Dataset of batches ([x, y], [x, y, sampleWeight] or { xs, ys }). */
-  fitDataset(dataset: Dataset<unknown>, args: FitDatasetArgs = {}): Promise<History> {
-    return datasetTraining.fitDataset(this, dataset, args);
+  fitDataset(dataset: Dataset<unknown> | PyDataset, args: FitDatasetArgs = {}): Promise<History> {
+    return datasetTraining.fitDataset(this, dataset instanceof PyDataset ? dataset.asDataset() : dataset, withDatasetValidation(args));
   }
 
   /** Loss and metrics on the given data: [loss, ...metrics] (or an object with returnDict). */
-  evaluate(dataset: Dataset<unknown>, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
-  evaluate(dataset: Dataset<unknown>, args?: EvaluateDatasetArgs): Promise<number[]>;
+  evaluate(dataset: Dataset<unknown> | PyDataset, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
+  evaluate(dataset: Dataset<unknown> | PyDataset, args?: EvaluateDatasetArgs): Promise<number[]>;
   /** Keras's evaluate(x) without y, for a model whose own testStep or trainStep needs no targets (a VAE's). */
   evaluate(x: Inputs, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
   evaluate(x: Inputs, y: Inputs, args: EvaluateArgs & { returnDict: true }): Promise<Logs>;
   evaluate(x: Inputs, y: Inputs, args?: EvaluateArgs): Promise<number[]>;
-  evaluate(x: Inputs | Dataset<unknown>, y?: Inputs | EvaluateDatasetArgs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
+  evaluate(x: Inputs | Dataset<unknown> | PyDataset, y?: Inputs | EvaluateDatasetArgs, args: EvaluateArgs = {}): Promise<number[] | Logs> {
+    if (x instanceof PyDataset) x = x.asDataset();
     // evaluate(x, { verbose }) puts the options where y goes, as fit(x, { epochs }) does.
     if (!(x instanceof Dataset) && args && Object.keys(args).length === 0 && isPlainOptions(y) && Object.keys(y).every((k) => (training.EVALUATE_ARGS as readonly string[]).includes(k))) {
       args = y as EvaluateArgs;
@@ -686,10 +692,10 @@ export class Model extends Layer {
   }
 
   /** TF.js's evaluateDataset: loss and metrics over a tn.data Dataset of batches. */
-  async evaluateDataset(dataset: Dataset<unknown>, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
-  async evaluateDataset(dataset: Dataset<unknown>, args?: EvaluateDatasetArgs): Promise<number[]>;
-  async evaluateDataset(dataset: Dataset<unknown>, args: EvaluateDatasetArgs = {}): Promise<number[] | Logs> {
-    return datasetTraining.evaluateDataset(this, dataset, args);
+  async evaluateDataset(dataset: Dataset<unknown> | PyDataset, args: EvaluateDatasetArgs & { returnDict: true }): Promise<Logs>;
+  async evaluateDataset(dataset: Dataset<unknown> | PyDataset, args?: EvaluateDatasetArgs): Promise<number[]>;
+  async evaluateDataset(dataset: Dataset<unknown> | PyDataset, args: EvaluateDatasetArgs = {}): Promise<number[] | Logs> {
+    return datasetTraining.evaluateDataset(this, dataset instanceof PyDataset ? dataset.asDataset() : dataset, args);
   }
 
   /**
@@ -698,8 +704,8 @@ export class Model extends Layer {
    * callbacks wait. On a server, or for inputs of many batches, use predictAsync.
    */
   predict(x: Inputs, args: PredictArgs = {}): Tensor | Tensor[] {
-    if ((x as unknown) instanceof Dataset) {
-      throw new Error('predict: a tn.data Dataset is read asynchronously, and predict is synchronous (as TF.js\'s); use `await model.predictAsync(dataset)`');
+    if ((x as unknown) instanceof Dataset || (x as unknown) instanceof PyDataset) {
+      throw new Error(`predict: a ${(x as unknown) instanceof Dataset ? 'tn.data Dataset' : 'PyDataset'} is read asynchronously, and predict is synchronous (as TF.js's); use \`await model.predictAsync(dataset)\``);
     }
     return training.predict(this, x, args);
   }
@@ -708,9 +714,10 @@ export class Model extends Layer {
    * predict's outputs, the same values, computed on a worker thread shared by the process, so this thread's event
    * loop stays free. `modules` are imported by the worker first (custom layers registered with registerClass).
    */
-  predictAsync(dataset: Dataset<unknown>, args?: PredictDatasetArgs): Promise<Tensor | Tensor[]>;
+  predictAsync(dataset: Dataset<unknown> | PyDataset, args?: PredictDatasetArgs): Promise<Tensor | Tensor[]>;
   predictAsync(x: Inputs, args?: PredictArgs & WorkerArgs): Promise<Tensor | Tensor[]>;
-  async predictAsync(x: Inputs | Dataset<unknown>, args: (PredictArgs & WorkerArgs) | PredictDatasetArgs = {}): Promise<Tensor | Tensor[]> {
+  async predictAsync(x: Inputs | Dataset<unknown> | PyDataset, args: (PredictArgs & WorkerArgs) | PredictDatasetArgs = {}): Promise<Tensor | Tensor[]> {
+    if (x instanceof PyDataset) x = x.asDataset();
     // A dataset is read batch by batch on this thread (its sources and transformations live here).
     if (x instanceof Dataset) return datasetTraining.predictDataset(this, x, args as PredictDatasetArgs);
     checkOptionNames(args, ['batchSize', 'verbose', 'modules'], 'predictAsync');
@@ -830,3 +837,9 @@ Object.defineProperty(Model.prototype, 'outputShape', {
   },
   configurable: true, enumerable: false,
 });
+
+/** fit's options on a dataset with a PyDataset as validationData read as its Dataset. */
+function withDatasetValidation(args: FitDatasetArgs | undefined): FitDatasetArgs | undefined {
+  const val = args?.validationData as unknown;
+  return val instanceof PyDataset ? { ...args, validationData: val.asDataset() } : args;
+}

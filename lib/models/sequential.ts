@@ -2,6 +2,7 @@
 import { InputLayer, Layer, SymbolicTensor, type CallArgs, type LayerArgs, type LayerInput, type LayerOutput, type Shape } from '../layers/layer.js';
 import type { Tensor } from '../tensor.js';
 import type { Dataset } from '../data/dataset.js';
+import type { PyDataset } from '../data/py-dataset.js';
 import type { Inputs } from './data.js';
 import type { PredictDatasetArgs } from './training-dataset.js';
 import type { PredictArgs, WorkerArgs } from './training.js';
@@ -29,9 +30,9 @@ export class Sequential extends Model {
   override predictOnBatch(x: Inputs): Tensor {
     return super.predictOnBatch(x) as Tensor;
   }
-  override predictAsync(dataset: Dataset<unknown>, args?: PredictDatasetArgs): Promise<Tensor>;
+  override predictAsync(dataset: Dataset<unknown> | PyDataset, args?: PredictDatasetArgs): Promise<Tensor>;
   override predictAsync(x: Inputs, args?: PredictArgs & WorkerArgs): Promise<Tensor>;
-  override async predictAsync(x: Inputs | Dataset<unknown>, args?: (PredictArgs & WorkerArgs) | PredictDatasetArgs): Promise<Tensor> {
+  override async predictAsync(x: Inputs | Dataset<unknown> | PyDataset, args?: (PredictArgs & WorkerArgs) | PredictDatasetArgs): Promise<Tensor> {
     return (await super.predictAsync(x as Inputs, args as PredictArgs & WorkerArgs)) as Tensor;
   }
 

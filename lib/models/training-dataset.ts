@@ -5,6 +5,7 @@
 // Epochs follow Keras: without stepsPerEpoch an epoch is one pass over the dataset (a fresh iteration each epoch); with
 // it, one iteration runs across epochs and each epoch takes the next stepsPerEpoch batches from where the last one
 // stopped. A dataset that runs out before stepsPerEpoch * epochs batches ends training with Keras's warning.
+import type { PyDataset } from '../data/py-dataset.js';
 import { checkOptionNames } from '../names.js';
 import { noGrad } from '../autograd/tape.js';
 import { CallbackList, History, toCallbacks, type CallbackArg, type Logs } from '../callbacks/callback.js';
@@ -31,7 +32,7 @@ export interface FitDatasetArgs {
   /** When fit lets the event loop run (as fit's yieldEvery: 'auto', 'batch', 'epoch', 'never' or milliseconds). */
   yieldEvery?: YieldEvery;
   /** A dataset of batches, or tensors [x, y] / [x, y, sampleWeight]. */
-  validationData?: Dataset<unknown> | [Inputs, Inputs] | [Inputs, Inputs, TensorLike];
+  validationData?: Dataset<unknown> | PyDataset | [Inputs, Inputs] | [Inputs, Inputs, TensorLike];
   /** Batches of validationData per validation (default: all of it). */
   validationSteps?: number;
   /** TF.js's name for validationSteps. */

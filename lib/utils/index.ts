@@ -13,6 +13,8 @@ export { splitDataset } from './split.js';
 export type { SplitDatasetOptions } from './split.js';
 export type { PadSequencesOptions } from './sequence.js';
 export { timeseriesDatasetFromArray } from '../data/timeseries.js';
+export { PyDataset, Sequence } from '../data/py-dataset.js';
+export type { PyDatasetOptions } from '../data/py-dataset.js';
 export type { TimeseriesOptions } from '../data/timeseries.js';
 export { FeatureSpace, Feature, Cross } from './feature-space.js';
 export type { FeatureSpaceArgs, FeatureData } from './feature-space.js';

@@ -4,25 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tn from '../../lib/index.js';
+import { cnn, data, weightsOf } from '../helpers/dataset-cnn.js';
 
-const { Dense, Conv2D, Flatten } = tn.layers;
+const { Dense } = tn.layers;
 
 beforeEach(() => {
   tn.clearSession();
 });
-
-function data(n: number) {
-  const x = tn.randomUniform([n, 6, 6, 1], 0, 1, 'float32', 11);
-  const y = tn.tensor(Int32Array.from({ length: n }, (_, i) => (i * 7) % 3), [n], 'int32');
-  return { x, y };
-}
-
-function cnn() {
-  tn.setSeed(99);
-  const m = tn.sequential({ layers: [new Conv2D({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1] }), new Flatten(), new Dense({ units: 3, activation: 'softmax' })] });
-  m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-  return m;
-}
 
 /** Rows of x and y as a dataset of [x, y] pairs, batched. */
 function asDataset(x: tn.Tensor, y: tn.Tensor, batchSize: number) {
@@ -31,7 +19,6 @@ function asDataset(x: tn.Tensor, y: tn.Tensor, batchSize: number) {
   return tn.data.zip([tn.data.array(xs.map((r) => tn.tensor(r))), tn.data.array(Array.from(ys).map((v) => tn.tensor(v, [], 'int32')))]).batch(batchSize);
 }
 
-const weightsOf = (m: tn.Model) => m.weights.map((w) => Array.from(w.data()));
 
 describe('fit on a dataset', () => {
   it('trains to the same weights and history as fit on tensors with the same batches', async () => {
