@@ -135,6 +135,9 @@ export type In = tn.layers.LayerInput;
       trainTexts: 'declare const trainTexts: string[];',
       trainLabels: 'declare const trainLabels: number[];',
       rows: 'declare const rows: { sex: number; thal: string; age: number; target: number }[];',
+      loadBatch: 'declare function loadBatch(paths: string[]): Promise<[tn.Tensor, tn.Tensor]>;',
+      trainPaths: 'declare const trainPaths: string[];',
+      valPaths: 'declare const valPaths: string[];',
     };
     const files = blocks.map((b, k) => {
       let code = b.code;
