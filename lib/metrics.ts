@@ -1687,6 +1687,19 @@ const capitalFunctionNames = new Set(['MSE', 'MAE', 'MAPE', 'MSLE', 'KLD', 'BCE'
 const known = ['accuracy', 'acc', 'crossentropy', 'ce', ...Object.keys(factories)];
 
 /** Resolves a metric by name, object or function. 'accuracy'/'acc' resolve from the loss and shapes, as in Keras. */
+/**
+ * The name a metric class logs under when made without arguments, as Keras 3 names `metrics=['LogCoshError']`
+ * ('logcosh', not 'log_cosh_error'); the class name in snake case for a class that needs arguments.
+ */
+function defaultMetricName(className: string): string {
+  if (!Object.hasOwn(metricClasses, className)) return toSnakeCase(className);
+  try {
+    return new (metricClasses[className] as new () => Metric)().name;
+  } catch {
+    return toSnakeCase(className);
+  }
+}
+
 export function getMetric(id: MetricIdentifier, lossName = ''): Metric {
   if (id instanceof FBetaScore && id.average === null) {
     // Training logs hold one number per metric.
@@ -1707,7 +1720,7 @@ export function getMetric(id: MetricIdentifier, lossName = ''): Metric {
     // 'mean_squared_error'); a function's name ('mse', 'precision', and the capital aliases 'MSE', 'MAE' that TF.js
     // and Keras 2 log as given) is logged as given.
     const className = /^[A-Z]/.test(id) && !capitalFunctionNames.has(id);
-    return lookup(table, id, 'metric', known)(className ? toSnakeCase(id) : id);
+    return lookup(table, id, 'metric', known)(className ? defaultMetricName(id) : id);
   }
   if (id && typeof id === 'object' && typeof id.className === 'string') {
     const Cls = Object.hasOwn(metricClasses, id.className) ? metricClasses[id.className] : customMetrics.get(id.className);
