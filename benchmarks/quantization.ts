@@ -63,14 +63,20 @@ function latency(model: tn.Model, x: tn.Tensor): number {
  * The kernels alone on the reference CNN's Dense(128) at batch 256 (x [256, 5408]): the int8 GEMM (codes in, float
  * out through the epilogue) against the float32 GEMM with its fused bias and relu; alternating rounds, median ms.
  */
-function kernelRounds(rounds: number): { int8: number[]; float: number[] } {
-  const m = 256;
-  const k = 5408;
-  const n = 128;
+/** Deterministic uint8 activations [m, k] and int8 weights [k, n], the weights packed for the int8 kernels. */
+function int8Operands(m: number, k: number, n: number) {
   const codes = Uint8Array.from({ length: m * k }, (_, i) => (i * 31) % 256);
   const w = Int8Array.from({ length: k * n }, (_, i) => ((i * 17) % 255) - 127);
   const packed = new Uint8Array(native.quantizedPackedBytes(k, n));
   native.quantizedPackWeights(w, k, n, packed);
+  return { codes, w, packed };
+}
+
+function kernelRounds(rounds: number): { int8: number[]; float: number[] } {
+  const m = 256;
+  const k = 5408;
+  const n = 128;
+  const { codes, w, packed } = int8Operands(m, k, n);
   const sums = new Int32Array(n);
   const mult = new Float32Array(n).fill(1e-4);
   const bias = new Float32Array(n);
@@ -104,10 +110,7 @@ function multiplierRates(): { floatMacs: number; int8Macs: number } {
   const m = 1536;
   const n = 64;
   const k = 288;
-  const codes = Uint8Array.from({ length: m * k }, (_, i) => (i * 31) % 256);
-  const w = Int8Array.from({ length: k * n }, (_, i) => ((i * 17) % 255) - 127);
-  const packed = new Uint8Array(native.quantizedPackedBytes(k, n));
-  native.quantizedPackWeights(w, k, n, packed);
+  const { codes, packed } = int8Operands(m, k, n);
   const y = new Int32Array(m * n);
   const sums = new Int32Array(n);
   const mult = new Float32Array(n);

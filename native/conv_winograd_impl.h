@@ -51,24 +51,33 @@ inline void output_1d(const R* m, R* o) {
   o[3] = (d12 + eight * d34) + m[5];
 }
 
+// out[p * point_stride] = (T d T^T)[p] (p = i * 6 + j) for one channel block of an n x n block d[a][b] = value(a, b),
+// where transform_1d(col, r) maps a column of n vectors to 6 (B^T for input tiles, A for output gradients): the
+// columns first, then the rows of the result.
+template <int N, typename Value, typename Transform1d>
+inline void store_transformed(Value value, Transform1d transform_1d, float* out, int64_t point_stride, int64_t left) {
+  R tmp[kWinogradAlpha][N];  // tmp[i][b] = (T d)[i][b]
+  for (int b = 0; b < N; ++b) {
+    R col[N], r[kWinogradAlpha];
+    for (int a = 0; a < N; ++a) col[a] = value(a, b);
+    transform_1d(col, r);
+    for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][b] = r[i];
+  }
+  for (int i = 0; i < kWinogradAlpha; ++i) {
+    R r[kWinogradAlpha];
+    transform_1d(tmp[i], r);
+    for (int j = 0; j < kWinogradAlpha; ++j) store_part(out + (i * kWinogradAlpha + j) * point_stride, r[j], left);
+  }
+}
+
 // out[p * point_stride + ch] = (B^T d B)[p] for each channel block of a tile, with d[a][b] = value(a, b, ch, left)
 // (the block's vector of the tile's pixel a, b).
 template <typename Value>
 inline void transform_input_tile(float* out, int64_t point_stride, int64_t c, Value value) {
   for (int64_t ch = 0; ch < c; ch += kW) {
     const int64_t left = c - ch;
-    R tmp[kWinogradAlpha][kWinogradAlpha];  // tmp[i][b] = (B^T d)[i][b]
-    for (int b = 0; b < kWinogradAlpha; ++b) {
-      R d[kWinogradAlpha], r[kWinogradAlpha];
-      for (int a = 0; a < kWinogradAlpha; ++a) d[a] = value(a, b, ch, left);
-      input_1d(d, r);
-      for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][b] = r[i];
-    }
-    for (int i = 0; i < kWinogradAlpha; ++i) {
-      R r[kWinogradAlpha];
-      input_1d(tmp[i], r);
-      for (int j = 0; j < kWinogradAlpha; ++j) store_part(out + (i * kWinogradAlpha + j) * point_stride + ch, r[j], left);
-    }
+    store_transformed<kWinogradAlpha>([&](int a, int b) { return value(a, b, ch, left); },
+                                      [](const R* d, R* r) { input_1d(d, r); }, out + ch, point_stride, left);
   }
 }
 
@@ -258,18 +267,8 @@ inline void gradient_1d(const R* o, R* m) {
 // out[p * point_stride + ch] = (A dz A^T)[p] for one channel block of a tile's 4x4 output gradients.
 inline void store_gradient_points(const R dz[kWinogradTile][kWinogradTile], float* out, int64_t point_stride,
                                   int64_t ch, int64_t left) {
-  R tmp[kWinogradAlpha][kWinogradTile];  // tmp[i][q] = (A dz)[i][q]
-  for (int q = 0; q < kWinogradTile; ++q) {
-    const R col[kWinogradTile] = {dz[0][q], dz[1][q], dz[2][q], dz[3][q]};
-    R r[kWinogradAlpha];
-    gradient_1d(col, r);
-    for (int i = 0; i < kWinogradAlpha; ++i) tmp[i][q] = r[i];
-  }
-  for (int i = 0; i < kWinogradAlpha; ++i) {
-    R r[kWinogradAlpha];
-    gradient_1d(tmp[i], r);
-    for (int j = 0; j < kWinogradAlpha; ++j) store_part(out + (i * kWinogradAlpha + j) * point_stride + ch, r[j], left);
-  }
+  store_transformed<kWinogradTile>([&](int a, int q) { return dz[a][q]; }, [](const R* o, R* m) { gradient_1d(o, m); },
+                                   out + ch, point_stride, left);
 }
 
 void gradient_tiles(const WinogradConv& g, const float* dy, const OutputActivation& act, int64_t t0, int64_t count,
